@@ -1,0 +1,111 @@
+//! The one registry of diagnostic codes.
+//!
+//! Codes are stable: once released, a code keeps its meaning forever. They are grouped by the
+//! stage that raises them: `01` reading the text, `02` names and structure, `03` funnel sizes
+//! and conversion factors, `04` ordering and sequence, `05` money, `06` links between
+//! outcomes, targets, measures and cohorts. `E` codes are errors and fail `check`; `W` codes
+//! are warnings and do not.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($code:ident $severity:ident $title:literal,)*) => {
+        /// A diagnostic code. See `explain.rs` for the long explanation of each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($code,)* }
+
+        impl Code {
+            /// Every registered code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+
+            /// The code as printed: `E0301`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$code => Severity::$severity,)* }
+            }
+
+            /// A short title for lists and SARIF rules.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$code => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    E0101 Error "syntax error",
+    E0102 Error "file is not UTF-8 text",
+    E0103 Error "number too large",
+    E0104 Error "no such date",
+    E0105 Error "unknown currency",
+    E0106 Error "misplaced thousands separator",
+    E0107 Error "too many decimal places",
+    E0108 Error "unknown escape in text",
+    E0109 Error "empty file",
+    E0110 Error "text not closed",
+
+    E0201 Error "name defined twice",
+    E0202 Error "unknown name",
+    E0203 Error "clause given twice",
+    E0204 Error "required clause missing",
+    E0205 Error "no contract header",
+    E0206 Error "name of the wrong kind",
+
+    E0301 Error "not a positive whole number of people",
+    E0302 Error "funnel widens",
+    E0303 Error "first milestone larger than the cohort",
+    E0304 Error "target larger than the milestone it follows",
+    E0305 Error "conversion factor does not match the counts",
+    E0306 Error "funnel without a performance target",
+    E0307 Error "conversion factor with no single step before it",
+
+    E0401 Error "term ends before it starts",
+    E0402 Error "referral window outside the term",
+    E0403 Error "time window shrinks along the sequence",
+    E0404 Error "baseline year not before target year",
+    E0405 Error "milestones form a cycle",
+    E0406 Error "milestone cannot be reached",
+    E0407 Error "a step follows a performance target",
+    W0408 Warning "milestone leads to no target",
+
+    E0501 Error "more than one currency",
+    E0502 Error "negative amount",
+    E0503 Error "maximum payment exceeds the funding limit",
+    E0504 Error "exposure cannot be bounded",
+    E0505 Error "step priced twice",
+    W0506 Warning "fixed fee period does not divide the term",
+
+    E0601 Error "target achieves no outcome",
+    W0602 Warning "outcome addressed by no target or measure",
+    W0603 Warning "cohort used by no funnel",
+}
+
+impl Code {
+    /// Parse a code as a user types it: `E0301`, `e0301`.
+    pub fn parse(text: &str) -> Option<Code> {
+        let upper = text.trim().to_ascii_uppercase();
+        Code::ALL.iter().copied().find(|code| code.as_str() == upper)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

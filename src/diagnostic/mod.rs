@@ -1,0 +1,155 @@
+//! Diagnostics: what went wrong, where, and how to fix it.
+//!
+//! Every stage reports through `Diagnostic`. A diagnostic carries a code from the one
+//! registry (`codes.rs`), a one-line lowercase message with user input in backticks, a label
+//! on the exact span, optional labels on the other side of a conflict, and help. Rendering for
+//! people goes through miette; rendering for machines through `Record`.
+
+mod codes;
+mod explain;
+mod render;
+
+pub use codes::{Code, Severity};
+pub use explain::explanation;
+pub use render::{render_human, Record};
+
+use crate::source::Span;
+
+/// A label: a span and what to say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One finding about one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with its code, message, and the primary label.
+    pub fn new(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            code,
+            message: message.into(),
+            primary: Label { span, text: label.into() },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Add a label on another span, such as "first defined here".
+    pub fn also(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label { span, text: text.into() });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// Sort diagnostics by position, then code, so output never depends on the order in which
+/// checks happened to run.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.primary.span.start, a.primary.span.end, a.code, &a.message).cmp(&(
+            b.primary.span.start,
+            b.primary.span.end,
+            b.code,
+            &b.message,
+        ))
+    });
+}
+
+/// "did you mean `x`?" for a name that is not defined, from the names that are.
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let distance = edit_distance(wanted, candidate);
+        let limit = (wanted.chars().count().max(candidate.chars().count()) / 3).max(1);
+        let close = distance <= limit
+            || candidate.contains(wanted) && wanted.len() >= 3
+            || wanted.contains(candidate) && candidate.len() >= 3;
+        if close && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, name)| format!("did you mean `{name}`?"))
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_pick_the_closest_name() {
+        let names = ["drug_free", "attend", "complete"];
+        assert_eq!(did_you_mean("atend", names).as_deref(), Some("did you mean `attend`?"));
+        assert_eq!(did_you_mean("drugfree", names).as_deref(), Some("did you mean `drug_free`?"));
+        assert_eq!(did_you_mean("xyz", names), None);
+    }
+
+    #[test]
+    fn every_code_has_a_title_and_an_explanation() {
+        for code in Code::ALL {
+            assert!(!code.title().is_empty(), "{code} has no title");
+            let text = explanation(*code);
+            assert!(text.len() > 200, "{code} needs a fuller explanation");
+            assert!(text.contains("```"), "{code}'s explanation needs an example");
+        }
+    }
+
+    #[test]
+    fn codes_parse_back() {
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(*code));
+        }
+        assert_eq!(Code::parse("E9999"), None);
+    }
+
+    #[test]
+    fn code_prefix_matches_severity() {
+        for code in Code::ALL {
+            let expected = if code.as_str().starts_with('E') { Severity::Error } else { Severity::Warning };
+            assert_eq!(code.severity(), expected, "{code}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! pest's errors → diagnostics that say, in words, what was expected and what was found.
+
+use super::{rule_name, Rule};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::source::Span;
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+/// The keywords a misspelt word may have meant, taken from what the grammar expected.
+fn keyword_of(rule: Rule) -> Option<&'static str> {
+    let name = rule_name(rule);
+    let inner = name.strip_prefix('`')?.strip_suffix('`')?;
+    (!inner.contains('`') && inner.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ' '))
+        .then_some(inner)
+}
+
+pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
+    let position = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((start, _)) => start,
+    };
+    let rest = &text[position.min(text.len())..];
+
+    if let Some(diagnostic) = unclosed_text(position, rest) {
+        return diagnostic;
+    }
+
+    let (found, found_len) = describe_found(rest);
+    let span = Span::new(position, position + found_len);
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { message } => {
+            return Diagnostic::new(Code::E0101, message.clone(), span, "here");
+        }
+    };
+
+    let mut expected: Vec<&'static str> = Vec::new();
+    for rule in &positives {
+        let name = rule_name(*rule);
+        if !expected.contains(&name) {
+            expected.push(name);
+        }
+    }
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    let mut diagnostic = Diagnostic::new(Code::E0101, message, span, "not expected here");
+
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword_of(*r)).collect();
+    if !word.is_empty() {
+        if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
+            diagnostic = diagnostic.help(suggestion);
+            return diagnostic;
+        }
+    }
+    if let Some(help) = contextual_help(&positives, rest) {
+        diagnostic = diagnostic.help(help);
+    }
+    diagnostic
+}
+
+/// Help for the common slips that the expected list alone does not explain.
+fn contextual_help(positives: &[Rule], rest: &str) -> Option<String> {
+    let first = rest.chars().next();
+    if positives.contains(&Rule::string) && first.is_some_and(|c| c == '\u{201c}' || c == '\u{201d}') {
+        return Some("text is quoted with straight quotes `\"`; curly quotes often come from Word".into());
+    }
+    if positives.contains(&Rule::money) && first.is_some_and(|c| c.is_ascii_digit()) {
+        return Some("write the currency with the amount: `£1,200` or `GBP 1200`".into());
+    }
+    if positives.contains(&Rule::number) && rest.starts_with("£") {
+        return Some("this is a count of people, not money: write a plain number such as `40`".into());
+    }
+    if positives.contains(&Rule::ident) && first.is_some_and(|c| c == '"') {
+        return Some("a name here is written without quotes, in lower case with underscores: `drug_free`".into());
+    }
+    if positives.contains(&Rule::date) && first.is_some_and(|c| c.is_ascii_digit()) {
+        return Some("dates are written year-month-day with two-digit months and days: `2026-04-01`".into());
+    }
+    if positives.contains(&Rule::rbrace) && rest.is_empty() {
+        return Some("a block opened with `{` was not closed: add `}` at its end".into());
+    }
+    None
+}
+
+/// A quote that opens text which never closes is its own error: the line, not the quote,
+/// is what the user needs to fix.
+fn unclosed_text(position: usize, rest: &str) -> Option<Diagnostic> {
+    if rest.starts_with("\"\"\"") {
+        return Some(
+            Diagnostic::new(
+                Code::E0110,
+                "this text block is never closed",
+                Span::new(position, position + 3),
+                "the text that starts here has no closing `\"\"\"`",
+            )
+            .help("end the text with `\"\"\"`"),
+        );
+    }
+    if !rest.starts_with('"') {
+        return None;
+    }
+    let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+    let line = &rest[1..line_end];
+    let mut escaped = false;
+    for ch in line.chars() {
+        match (escaped, ch) {
+            (false, '\\') => escaped = true,
+            (false, '"') => return None,
+            _ => escaped = false,
+        }
+    }
+    Some(
+        Diagnostic::new(
+            Code::E0110,
+            "this text is not closed on its line",
+            Span::new(position, position + line_end),
+            "the text that starts here has no closing `\"`",
+        )
+        .help("close the quote before the end of the line; for text over several lines write it between `\"\"\"` and `\"\"\"`"),
+    )
+}
+
+/// What is at the error position, in words, and how many bytes to underline.
+fn describe_found(rest: &str) -> (String, usize) {
+    let Some(first) = rest.chars().next() else {
+        return ("the end of the file".to_string(), 0);
+    };
+    if first.is_ascii_alphanumeric() || first == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ','))
+            .collect();
+        let word = word.trim_end_matches([',', '.']).to_string();
+        let len = word.len();
+        return (format!("`{word}`"), len);
+    }
+    let shown = match first {
+        '\n' | '\r' => "the end of the line".to_string(),
+        '\0' => "a NUL byte".to_string(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        '\u{feff}' => "a byte-order mark".to_string(),
+        '`' => "'`'".to_string(),
+        c => format!("`{c}`"),
+    };
+    (shown, first.len_utf8())
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

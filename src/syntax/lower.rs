@@ -1,0 +1,512 @@
+//! pest pairs → AST. Each function quotes the grammar rule it lowers.
+//!
+//! Token errors are collected rather than returned at the first, so that every badly written
+//! value in a file is reported in one run.
+
+use super::{tokens, Rule};
+use crate::ast::*;
+use crate::diagnostic::Diagnostic;
+use crate::source::{Span, Spanned};
+use crate::value::{Currency, Date, Decimal, Frequency, Money, Period};
+use pest::iterators::{Pair, Pairs};
+
+type Node<'i> = Pair<'i, Rule>;
+
+/// Lowers one file, collecting token diagnostics as it goes.
+#[derive(Default)]
+struct Lowerer {
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn span(pair: &Node) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+/// Children that carry meaning: punctuation is dropped.
+fn children<'i>(pair: Node<'i>) -> impl Iterator<Item = Node<'i>> {
+    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace | Rule::comma))
+}
+
+/// file = { SOI ~ bom? ~ declaration* ~ EOI }
+pub fn file(mut pairs: Pairs<Rule>) -> Result<File, Vec<Diagnostic>> {
+    let mut lowerer = Lowerer::default();
+    let mut out = File::default();
+    if let Some(file_pair) = pairs.next() {
+        for pair in file_pair.into_inner() {
+            let declaration = match pair.as_rule() {
+                Rule::contract => Declaration::Contract(lowerer.contract(pair)),
+                Rule::outcome => Declaration::Outcome(lowerer.outcome(pair)),
+                Rule::cohort => Declaration::Cohort(lowerer.cohort(pair)),
+                Rule::funnel => Declaration::Funnel(lowerer.funnel(pair)),
+                Rule::measure => Declaration::Measure(lowerer.measure(pair)),
+                Rule::payments => Declaration::Payments(lowerer.payments(pair)),
+                Rule::monitoring => Declaration::Monitoring(lowerer.monitoring(pair)),
+                _ => continue,
+            };
+            out.declarations.push(declaration);
+        }
+    }
+    if lowerer.diagnostics.is_empty() {
+        Ok(out)
+    } else {
+        Err(lowerer.diagnostics)
+    }
+}
+
+impl Lowerer {
+    /// Keep a token's value, or record why it could not be read and use a neutral stand-in
+    /// (the file is not checked further once any such diagnostic exists).
+    fn keep<T>(&mut self, result: Result<T, Diagnostic>, fallback: T) -> T {
+        result.unwrap_or_else(|diagnostic| {
+            self.diagnostics.push(diagnostic);
+            fallback
+        })
+    }
+
+    fn ident(&self, pair: Node) -> Ident {
+        Spanned::new(pair.as_str().to_string(), span(&pair))
+    }
+
+    /// ident_list = { ident ~ (comma ~ ident)* }
+    fn ident_list(&self, pair: Node) -> Vec<Ident> {
+        children(pair).map(|p| self.ident(p)).collect()
+    }
+
+    /// string = ${ text_block | line_string }
+    fn text(&mut self, pair: Node) -> Text {
+        let whole = span(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return Spanned::new(String::new(), whole);
+        };
+        let value = match inner.as_rule() {
+            Rule::text_block => {
+                let body = inner.into_inner().next().map_or("", |p| p.as_str());
+                tokens::text_block(body)
+            }
+            _ => {
+                let body = inner.into_inner().next();
+                let (text, start) = body.map_or(("", whole.start + 1), |p| (p.as_str(), p.as_span().start()));
+                let result = tokens::line_string(text, start);
+                self.keep(result, String::new())
+            }
+        };
+        Spanned::new(value, whole)
+    }
+
+    fn number(&mut self, pair: Node) -> Spanned<Decimal> {
+        let at = span(&pair);
+        let result = tokens::number(pair.as_str(), at);
+        Spanned::new(self.keep(result, Decimal { mantissa: 1, scale: 0 }), at)
+    }
+
+    /// money = ${ money_sign? ~ (currency_symbol ~ number | currency_code ~ " "+ ~ number) }
+    fn money(&mut self, pair: Node) -> Spanned<Money> {
+        let at = span(&pair);
+        let mut negative = false;
+        let mut currency = None;
+        let mut amount = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::money_sign => negative = true,
+                Rule::currency_symbol | Rule::currency_code => {
+                    let result = tokens::currency(part.as_str(), span(&part), part.as_rule() == Rule::currency_symbol);
+                    currency = self.keep(result.map(Some), None);
+                }
+                _ => amount = Some((part.as_str(), span(&part))),
+            }
+        }
+        let value = match (currency, amount) {
+            (Some(currency), Some((text, amount_span))) => {
+                let result = tokens::money(currency, negative, text, amount_span);
+                self.keep(result, Money::zero(currency))
+            }
+            _ => Money::zero(Currency::GBP),
+        };
+        Spanned::new(value, at)
+    }
+
+    fn date(&mut self, pair: Node) -> Spanned<Date> {
+        let at = span(&pair);
+        let result = tokens::date(pair.as_str(), at);
+        Spanned::new(self.keep(result, Date { year: 2000, month: 1, day: 1 }), at)
+    }
+
+    fn frequency(&self, pair: Node) -> Spanned<Frequency> {
+        let value = match pair.as_str() {
+            "weekly" => Frequency::Weekly,
+            "monthly" => Frequency::Monthly,
+            "quarterly" => Frequency::Quarterly,
+            _ => Frequency::Annually,
+        };
+        Spanned::new(value, span(&pair))
+    }
+
+    /// contract = { kw_contract ~ string ~ lbrace ~ contract_clause* ~ rbrace }
+    fn contract(&mut self, pair: Node) -> Contract {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let title = parts.next().map(|p| self.text(p)).unwrap_or_default_text();
+        let clauses = parts.map(|clause| self.contract_clause(clause)).collect();
+        Contract { keyword, title, clauses }
+    }
+
+    fn contract_clause(&mut self, pair: Node) -> ContractClause {
+        let rule = pair.as_rule();
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        match rule {
+            // commissioner_clause = { kw_commissioner ~ string }
+            Rule::commissioner_clause => ContractClause::Commissioner(self.next_text(&mut parts)),
+            // provider_clause = { kw_provider ~ string }
+            Rule::provider_clause => ContractClause::Provider(self.next_text(&mut parts)),
+            // term_clause = { kw_term ~ date ~ kw_to ~ date }
+            Rule::term_clause => {
+                let dates: Vec<_> = parts.filter(|p| p.as_rule() == Rule::date).map(|p| self.date(p)).collect();
+                let (start, end) = pair_of(dates);
+                ContractClause::Term { keyword, start, end }
+            }
+            // referrals_clause = { kw_referrals ~ (kw_from ~ date)? ~ kw_until ~ date }
+            Rule::referrals_clause => {
+                let mut from = None;
+                let mut until = None;
+                let mut after_from = false;
+                for part in parts {
+                    match part.as_rule() {
+                        Rule::kw_from => after_from = true,
+                        Rule::kw_until => after_from = false,
+                        Rule::date if after_from => from = Some(self.date(part)),
+                        Rule::date => until = Some(self.date(part)),
+                        _ => {}
+                    }
+                }
+                let until = until.unwrap_or_else(|| Spanned::new(Date { year: 2000, month: 1, day: 1 }, keyword));
+                ContractClause::Referrals { keyword, from, until }
+            }
+            // currency_clause = { kw_currency ~ currency_code }
+            Rule::currency_clause => {
+                let code = parts.next().map(|p| Spanned::new(p.as_str().to_string(), span(&p)));
+                let code = code.unwrap_or_else(|| Spanned::new(String::new(), keyword));
+                let checked = tokens::currency(&code.value, code.span, false).map(|_| ());
+                self.keep(checked, ());
+                ContractClause::Currency { keyword, code }
+            }
+            // funding_clause = { kw_funding ~ kw_limit ~ money }
+            Rule::funding_clause => {
+                let money = parts.find(|p| p.as_rule() == Rule::money).map(|p| self.money(p));
+                let keyword_span = keyword;
+                let amount = money.unwrap_or_else(|| self.money_missing(keyword_span));
+                ContractClause::FundingLimit { keyword, amount }
+            }
+            // boundary_clause = { kw_boundary ~ string }
+            _ => ContractClause::Boundary(self.next_text(&mut parts)),
+        }
+    }
+
+    fn money_missing(&self, at: Span) -> Spanned<Money> {
+        Spanned::new(Money::zero(Currency::GBP), at)
+    }
+
+    fn next_text<'i>(&mut self, parts: &mut impl Iterator<Item = Node<'i>>) -> Text {
+        parts.find(|p| p.as_rule() == Rule::string).map(|p| self.text(p)).unwrap_or_default_text()
+    }
+
+    /// outcome = { kw_outcome ~ ident ~ string ~ (lbrace ~ outcome_clause* ~ rbrace)? }
+    fn outcome(&mut self, pair: Node) -> Outcome {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
+        let statement = self.next_text(&mut parts);
+        let mut outcome = Outcome { keyword, name, statement, why: Vec::new(), level: Vec::new() };
+        for clause in parts {
+            let rule = clause.as_rule();
+            let mut inner = children(clause).skip(1);
+            match rule {
+                // why_clause = { kw_why ~ string }
+                Rule::why_clause => outcome.why.push(self.next_text(&mut inner)),
+                // level_clause = { kw_level ~ level }
+                _ => {
+                    if let Some(level) = inner.next() {
+                        let value = if level.as_str() == "population" { Level::Population } else { Level::Service };
+                        outcome.level.push(Spanned::new(value, span(&level)));
+                    }
+                }
+            }
+        }
+        outcome
+    }
+
+    /// cohort = { kw_cohort ~ ident ~ string ~ (lbrace ~ cohort_clause* ~ rbrace)? }
+    fn cohort(&mut self, pair: Node) -> Cohort {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
+        let description = self.next_text(&mut parts);
+        let mut cohort = Cohort { keyword, name, description, size: Vec::new(), eligibility: Vec::new() };
+        for clause in parts {
+            let rule = clause.as_rule();
+            let mut inner = children(clause).skip(1);
+            match rule {
+                // size_clause = { kw_size ~ number }
+                Rule::size_clause => {
+                    if let Some(n) = inner.next() {
+                        let size = self.number(n);
+                        cohort.size.push(size);
+                    }
+                }
+                // eligibility_clause = { kw_eligibility ~ string }
+                _ => cohort.eligibility.push(self.next_text(&mut inner)),
+            }
+        }
+        cohort
+    }
+
+    /// funnel = { kw_funnel ~ ident ~ string ~ kw_for ~ ident ~ lbrace ~ (milestone | target)* ~ rbrace }
+    fn funnel(&mut self, pair: Node) -> Funnel {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
+        let description = self.next_text(&mut parts);
+        let cohort = parts.find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).unwrap_or_default_text();
+        let stages = parts.map(|stage| self.stage(stage)).collect();
+        Funnel { keyword, name, description, cohort, stages }
+    }
+
+    /// milestone = { kw_milestone ~ ident ~ string ~ number ~ stage_inline* ~ stage_block? }
+    /// target    = { kw_target    ~ ident ~ string ~ number ~ stage_inline* ~ stage_block? }
+    fn stage(&mut self, pair: Node) -> Stage {
+        let kind = if pair.as_rule() == Rule::target { StageKind::Target } else { StageKind::Milestone };
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
+        let description = self.next_text(&mut parts);
+        let expected = match parts.next() {
+            Some(n) => self.number(n),
+            None => Spanned::new(Decimal { mantissa: 0, scale: 0 }, keyword),
+        };
+        let mut stage = Stage {
+            kind,
+            keyword,
+            name,
+            description,
+            expected,
+            conversion: Vec::new(),
+            within: Vec::new(),
+            after: Vec::new(),
+            achieves: Vec::new(),
+            evidence: Vec::new(),
+        };
+        for clause in parts {
+            match clause.as_rule() {
+                Rule::stage_block => {
+                    for inner in children(clause) {
+                        self.stage_clause(&mut stage, inner);
+                    }
+                }
+                _ => self.stage_clause(&mut stage, clause),
+            }
+        }
+        stage
+    }
+
+    fn stage_clause(&mut self, stage: &mut Stage, clause: Node) {
+        let rule = clause.as_rule();
+        let clause_span = span(&clause);
+        let mut inner = children(clause).skip(1);
+        match rule {
+            // conversion_clause = { kw_conversion ~ percent }
+            Rule::conversion_clause => {
+                if let Some(p) = inner.next() {
+                    let at = span(&p);
+                    let result = tokens::percent(p.as_str(), at);
+                    let value = self.keep(result, crate::value::Percent(Decimal { mantissa: 0, scale: 0 }));
+                    stage.conversion.push(Spanned::new(value, at));
+                }
+            }
+            // within_clause = { kw_within ~ duration }, duration = { number ~ time_unit }
+            Rule::within_clause => {
+                if let Some(d) = inner.next() {
+                    let at = span(&d);
+                    let mut pieces = d.into_inner();
+                    let (Some(count), Some(unit)) = (pieces.next(), pieces.next()) else { return };
+                    let count = self.number(count);
+                    let result = tokens::duration(count.value, count.span, unit.as_str());
+                    let fallback = crate::value::Duration { count: 1, unit: crate::value::TimeUnit::Day };
+                    let value = self.keep(result, fallback);
+                    stage.within.push(Spanned::new(value, at));
+                }
+            }
+            // after_clause = { kw_after ~ ident_list }
+            Rule::after_clause => {
+                let names = inner.next().map(|list| self.ident_list(list)).unwrap_or_default();
+                stage.after.push((clause_span, names));
+            }
+            // achieves_clause = { kw_achieves ~ ident_list }
+            Rule::achieves_clause => {
+                let names = inner.next().map(|list| self.ident_list(list)).unwrap_or_default();
+                stage.achieves.extend(names);
+            }
+            // evidence_clause = { kw_evidence ~ string }
+            _ => stage.evidence.push(self.next_text(&mut inner)),
+        }
+    }
+
+    /// measure = { kw_measure ~ ident ~ string ~ lbrace ~ measure_clause* ~ rbrace }
+    fn measure(&mut self, pair: Node) -> Measure {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
+        let description = self.next_text(&mut parts);
+        let clauses = parts.filter_map(|clause| self.measure_clause(clause)).collect();
+        Measure { keyword, name, description, clauses }
+    }
+
+    fn measure_clause(&mut self, clause: Node) -> Option<MeasureClause> {
+        let rule = clause.as_rule();
+        let mut inner = children(clause);
+        let keyword = inner.next().map(|p| span(&p)).unwrap_or_default();
+        Some(match rule {
+            // question_clause = { kw_question ~ question }
+            Rule::question_clause => {
+                let q = inner.next()?;
+                let value = match q.as_str() {
+                    "how_much" => Question::HowMuch,
+                    "how_well" => Question::HowWell,
+                    _ => Question::BetterOff,
+                };
+                MeasureClause::Question(Spanned::new(value, span(&q)))
+            }
+            // unit_clause = { kw_unit ~ string }
+            Rule::unit_clause => MeasureClause::Unit(self.next_text(&mut inner)),
+            // collected_clause = { kw_collected_by ~ (string | ident) }
+            Rule::collected_clause => {
+                let who = inner.next()?;
+                let text = if who.as_rule() == Rule::ident { self.ident(who) } else { self.text(who) };
+                MeasureClause::CollectedBy(text)
+            }
+            // method_clause = { kw_method ~ string }
+            Rule::method_clause => MeasureClause::Method(self.next_text(&mut inner)),
+            // frequency_clause = { kw_frequency ~ frequency }
+            Rule::frequency_clause => MeasureClause::Frequency(self.frequency(inner.next()?)),
+            // baseline_clause = { kw_baseline ~ measure_value ~ kw_in ~ year }
+            // goal_clause     = { kw_target ~ measure_value ~ kw_by ~ year }
+            Rule::baseline_clause | Rule::goal_clause => {
+                let value = self.measure_value(inner.next()?);
+                let year = inner.find(|p| p.as_rule() == Rule::year)?;
+                let year = Spanned::new(year.as_str().parse().unwrap_or(0), span(&year));
+                if rule == Rule::baseline_clause {
+                    MeasureClause::Baseline { keyword, value, year }
+                } else {
+                    MeasureClause::Target { keyword, value, year }
+                }
+            }
+            // tracks_clause = { kw_tracks ~ ident_list }
+            _ => MeasureClause::Tracks(inner.next().map(|list| self.ident_list(list)).unwrap_or_default()),
+        })
+    }
+
+    /// measure_value = _{ money | percent | number }
+    fn measure_value(&mut self, pair: Node) -> Spanned<MeasureValue> {
+        let at = span(&pair);
+        let value = match pair.as_rule() {
+            Rule::money => MeasureValue::Money(self.money(pair).value),
+            Rule::percent => {
+                let result = tokens::percent(pair.as_str(), at);
+                MeasureValue::Percent(self.keep(result, crate::value::Percent(Decimal { mantissa: 0, scale: 0 })))
+            }
+            _ => MeasureValue::Number(self.number(pair).value),
+        };
+        Spanned::new(value, at)
+    }
+
+    /// payments = { kw_payments ~ lbrace ~ payment_clause* ~ rbrace }
+    fn payments(&mut self, pair: Node) -> Payments {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let clauses = parts.filter_map(|clause| self.payment_clause(clause)).collect();
+        Payments { keyword, clauses }
+    }
+
+    fn payment_clause(&mut self, clause: Node) -> Option<PaymentClause> {
+        let rule = clause.as_rule();
+        let at = span(&clause);
+        let mut inner = children(clause).skip(1);
+        let amount = self.money(inner.next()?);
+        Some(match rule {
+            // fixed_clause = { kw_fixed ~ money ~ kw_per ~ period }
+            Rule::fixed_clause => {
+                let period = inner.find(|p| p.as_rule() == Rule::period)?;
+                let value = match period.as_str() {
+                    "week" => Period::Week,
+                    "month" => Period::Month,
+                    "quarter" => Period::Quarter,
+                    _ => Period::Year,
+                };
+                PaymentClause::Fixed { span: at, amount, period: Spanned::new(value, span(&period)) }
+            }
+            // pay_clause = { kw_pay ~ money ~ kw_for ~ ident }
+            Rule::pay_clause => {
+                let stage = inner.find(|p| p.as_rule() == Rule::ident)?;
+                PaymentClause::Pay { span: at, amount, stage: self.ident(stage) }
+            }
+            // cap_clause = { kw_cap ~ money ~ cap_scope }
+            // cap_scope  = { (kw_per ~ kw_participant) | kw_total | (kw_on ~ kw_outcome ~ kw_payments) }
+            _ => {
+                let scope = inner.next()?;
+                let value = match scope.as_str().split_whitespace().next() {
+                    Some("per") => CapScope::PerParticipant,
+                    Some("total") => CapScope::Total,
+                    _ => CapScope::OutcomePayments,
+                };
+                PaymentClause::Cap { span: at, amount, scope: Spanned::new(value, span(&scope)) }
+            }
+        })
+    }
+
+    /// monitoring = { kw_monitoring ~ lbrace ~ monitoring_clause* ~ rbrace }
+    fn monitoring(&mut self, pair: Node) -> Monitoring {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let mut clauses = Vec::new();
+        for clause in parts {
+            let rule = clause.as_rule();
+            let mut inner = children(clause);
+            let keyword = inner.next().map(|p| span(&p)).unwrap_or_default();
+            let Some(frequency) = inner.next().map(|f| self.frequency(f)) else { continue };
+            clauses.push(match rule {
+                // returns_clause = { kw_returns ~ frequency ~ (kw_from ~ string_list)? }
+                Rule::returns_clause => {
+                    let sources = inner
+                        .find(|p| p.as_rule() == Rule::string_list)
+                        .map(|list| children(list).map(|s| self.text(s)).collect())
+                        .unwrap_or_default();
+                    MonitoringClause::Returns { keyword, frequency, sources }
+                }
+                // exception_clause = { kw_exception_report ~ frequency }
+                Rule::exception_clause => MonitoringClause::ExceptionReport { keyword, frequency },
+                // review_clause = { kw_review ~ frequency }
+                _ => MonitoringClause::Review { keyword, frequency },
+            });
+        }
+        Monitoring { keyword, clauses }
+    }
+}
+
+fn pair_of(mut dates: Vec<Spanned<Date>>) -> (Spanned<Date>, Spanned<Date>) {
+    let fallback = Spanned::new(Date { year: 2000, month: 1, day: 1 }, Span::default());
+    let end = dates.pop().unwrap_or_else(|| fallback.clone());
+    let start = dates.pop().unwrap_or(fallback);
+    (start, end)
+}
+
+/// The grammar guarantees every node these lowerers read; a missing one yields an empty
+/// value rather than a panic.
+trait OrEmpty {
+    fn unwrap_or_default_text(self) -> Spanned<String>;
+}
+
+impl OrEmpty for Option<Spanned<String>> {
+    fn unwrap_or_default_text(self) -> Spanned<String> {
+        self.unwrap_or_else(|| Spanned::new(String::new(), Span::default()))
+    }
+}

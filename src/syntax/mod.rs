@@ -1,0 +1,72 @@
+//! Text → AST. The only module that uses pest.
+//!
+//! `decode` turns bytes into a `SourceFile` (or says why they are not text); `parse` runs the
+//! grammar and lowers pest's pairs into the AST, reading every token into its exact value on
+//! the way. Parsing stops at the first syntax error. Errors in how a value is written (an
+//! impossible date, an unknown currency, a misplaced thousands separator) are all collected
+//! and reported together; the checker runs only once every value reads correctly.
+
+mod errors;
+mod lower;
+mod names;
+mod tokens;
+
+use crate::ast;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{SourceFile, Span};
+use pest::Parser;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/outcome.pest"]
+struct OutcomeParser;
+
+pub use names::rule_name;
+
+/// The most grammar calls one parse may make, so that no input can make the parser run away.
+/// Generous: a 10 MB contract uses a small fraction of it.
+const CALL_LIMIT: usize = 2_000_000_000;
+
+/// Read bytes as UTF-8 text. Invalid bytes are a diagnostic pointing at the first of them,
+/// against a lossy copy of the text so that it can still be shown.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, (SourceFile, Diagnostic)> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(error) => {
+            let valid = error.valid_up_to();
+            let lossy = String::from_utf8_lossy(bytes).into_owned();
+            // The lossy copy matches the original byte for byte up to the first bad byte.
+            let start = valid.min(lossy.len());
+            let end = lossy[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+            let diagnostic = Diagnostic::new(
+                Code::E0102,
+                "this file is not UTF-8 text",
+                Span::new(start, end),
+                "this byte is not part of any UTF-8 character",
+            )
+            .help(
+                "save the file as UTF-8 (in Word or Excel: \"Save As\", then choose \
+                 \"UTF-8\" or \"Plain Text (UTF-8)\"); text pasted from other systems often \
+                 arrives as Windows-1252",
+            );
+            Err((SourceFile::new(name, lossy), diagnostic))
+        }
+    }
+}
+
+/// Parse one file into its AST, or the diagnostics that stopped it.
+pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
+    let text: &str = &file.text;
+    pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
+    let pairs = OutcomeParser::parse(Rule::file, text).map_err(|e| vec![errors::from_pest(text, e)])?;
+    let parsed = lower::file(pairs)?;
+    if parsed.declarations.is_empty() {
+        return Err(vec![Diagnostic::new(
+            Code::E0109,
+            "this file holds no declarations",
+            Span::new(text.len(), text.len()),
+            "the file ends here without a contract, outcome, cohort or funnel",
+        )
+        .help("start with a `contract \"Title\" { ... }` block; `outcome explain E0109` shows a complete example")]);
+    }
+    Ok(parsed)
+}
