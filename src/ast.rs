@@ -56,7 +56,7 @@ pub struct Outcome {
     pub level: Vec<Spanned<Level>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Population,
@@ -83,7 +83,7 @@ pub struct Funnel {
     pub stages: Vec<Stage>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     Milestone,
@@ -127,7 +127,7 @@ pub enum MeasureClause {
     Tracks(Vec<Ident>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Question {
     HowMuch,
@@ -160,7 +160,7 @@ pub enum PaymentClause {
     Cap { span: Span, amount: Spanned<Money>, scope: Spanned<CapScope> },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CapScope {
     PerParticipant,

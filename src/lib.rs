@@ -17,6 +17,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod model;

@@ -34,7 +34,7 @@ impl Span {
 }
 
 /// A value with the span it was written at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,

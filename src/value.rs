@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// A currency the language knows, with the number of minor-unit digits it uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency {
     pub code: &'static str,
     pub symbol: Option<&'static str>,
@@ -272,7 +272,7 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// The unit of a duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     Day,
@@ -340,7 +340,7 @@ impl Serialize for Duration {
 }
 
 /// How often something happens: data returns, reviews, measure collection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
     Weekly,
@@ -361,7 +361,7 @@ impl Frequency {
 }
 
 /// The period a fixed fee is paid for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     Week,
@@ -497,5 +497,111 @@ mod tests {
         assert_eq!(Money::new(30_050, gbp).decimal(), "300.50");
         let jpy = Currency::from_code("JPY").unwrap();
         assert_eq!(Money::new(5_000, jpy).to_string(), "JPY 5,000");
+    }
+}
+
+// ─── serialisation: how values appear in the JSON contract ───
+//
+// Money is an object with exact integer minor units and an exact decimal string; percentages
+// and decimals are exact decimal strings; dates are ISO strings; durations read as written.
+// None of them is ever a JSON float.
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use std::borrow::Cow;
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Money", 4)?;
+        out.serialize_field("currency", self.currency.code)?;
+        out.serialize_field("minor_units", &self.minor)?;
+        out.serialize_field("amount", &self.decimal())?;
+        out.serialize_field("text", &self.to_string())?;
+        out.end()
+    }
+}
+
+impl JsonSchema for Money {
+    fn schema_name() -> Cow<'static, str> {
+        "Money".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An exact amount of money.",
+            "type": "object",
+            "required": ["currency", "minor_units", "amount", "text"],
+            "additionalProperties": false,
+            "properties": {
+                "currency": { "description": "ISO 4217 code", "type": "string", "pattern": "^[A-Z]{3}$" },
+                "minor_units": { "description": "The amount in the currency's smallest unit (pence, cents)", "type": "integer" },
+                "amount": { "description": "The amount in major units as an exact decimal", "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" },
+                "text": { "description": "The amount as a person writes it: £1,200.50", "type": "string" }
+            }
+        })
+    }
+}
+
+impl Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl JsonSchema for Decimal {
+    fn schema_name() -> Cow<'static, str> {
+        "Decimal".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An exact decimal number, as a string.",
+            "type": "string",
+            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+        })
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl JsonSchema for Percent {
+    fn schema_name() -> Cow<'static, str> {
+        "Percent".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percentage as an exact decimal string without the % sign: \"83.3\" is 83.3%.",
+            "type": "string",
+            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+        })
+    }
+}
+
+impl JsonSchema for Date {
+    fn schema_name() -> Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "description": "An ISO 8601 calendar date.", "type": "string", "format": "date" })
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A length of time as written: \"3 months\", \"13 weeks\".",
+            "type": "string",
+            "pattern": "^[0-9]+ (day|week|month|year)s?$"
+        })
     }
 }

@@ -1,4 +1,181 @@
-use crate::ast;
+//! AST → checked contract. Every independent problem is reported in one run.
+//!
+//! The passes, one file per concern: `names` (the namespace, duplicates, references),
+//! `header` (parties, term, referral window, currency), `outcomes` (outcomes, cohorts and the
+//! links between them and targets), `funnel` (counts, sequence, conversion factors, time
+//! windows), `measures`, and `money` (rate card, fees, caps and the figures). A model
+//! `Contract` is built only when no pass found an error.
+
+mod funnel;
+mod header;
+mod measures;
+mod money;
+mod names;
+mod outcomes;
+
+use crate::ast::{self, Declaration, MonitoringClause, PaymentClause};
 use crate::diagnostic::Diagnostic;
-pub struct Checked { pub contract: Option<crate::model::Contract>, pub diagnostics: Vec<Diagnostic> }
-pub fn check(_file: &ast::File) -> Checked { Checked { contract: None, diagnostics: vec![] } }
+use crate::model;
+use crate::source::{Span, Spanned};
+use crate::value::Money;
+use names::{once, Symbols};
+use std::collections::BTreeMap;
+
+pub use money::divide_rounded;
+
+/// What checking a file produced.
+#[derive(Debug)]
+pub struct Checked {
+    /// The contract, when the file has a `contract` block and no errors.
+    pub contract: Option<model::Contract>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn check(file: &ast::File) -> Checked {
+    let mut out = Vec::new();
+    let symbols = Symbols::collect(file, &mut out);
+    let header = header::check(file, &mut out);
+
+    let mut outcomes = Vec::new();
+    let mut cohorts = Vec::new();
+    let mut cohort_spans = BTreeMap::new();
+    let mut funnel_asts = Vec::new();
+    let mut measure_asts = Vec::new();
+    let mut payment_blocks = Vec::new();
+    let mut monitoring_blocks = Vec::new();
+    for declaration in &file.declarations {
+        match declaration {
+            Declaration::Outcome(o) => outcomes.push(outcomes::outcome(o, &mut out)),
+            Declaration::Cohort(c) => {
+                cohort_spans.insert(c.name.value.clone(), c.name.span);
+                cohorts.push(outcomes::cohort(c, &mut out));
+            }
+            Declaration::Funnel(f) => funnel_asts.push(f),
+            Declaration::Measure(m) => measure_asts.push(m),
+            Declaration::Payments(p) => payment_blocks.push(p),
+            Declaration::Monitoring(m) => monitoring_blocks.push(m),
+            Declaration::Contract(_) => {}
+        }
+    }
+
+    let cohort_size = |name: &str| cohorts.iter().find(|c: &&model::Cohort| c.id == name).map(|c| c.size);
+    let mut funnels = Vec::new();
+    for (index, funnel) in funnel_asts.iter().enumerate() {
+        if let Some(checked) = funnel::check(funnel, index, &symbols, &cohort_size, &mut out) {
+            funnels.push(checked);
+        }
+    }
+    let funnels_complete = funnels.len() == funnel_asts.len();
+
+    outcomes::link_targets(&funnel_asts, &symbols, &mut outcomes, &mut out);
+    let measures: Vec<model::Measure> = measure_asts
+        .iter()
+        .filter_map(|m| measures::check(m, &symbols, &mut outcomes, &mut out))
+        .collect();
+    let cohorts_used: Vec<&str> = funnel_asts.iter().map(|f| f.cohort.value.as_str()).collect();
+    outcomes::report_unused(file, &outcomes, &cohorts_used, &mut out);
+    let monitoring = monitoring(&monitoring_blocks, &mut out);
+
+    if let Some((currency, currency_span)) = header::currency(file) {
+        header::check_amounts(&paid_amounts(file), currency, currency_span, &mut out);
+    }
+    let mut contract = None;
+    if let Some(header) = header {
+        let checked = money::check(
+            &payment_blocks,
+            &header,
+            &symbols,
+            &mut funnels,
+            &cohorts,
+            &cohort_spans,
+            funnels_complete,
+            &mut out,
+        );
+        if let Some(checked) = checked {
+            contract = Some(model::Contract {
+                title: header.title,
+                commissioners: header.commissioners,
+                providers: header.providers,
+                term: header.term,
+                referrals: header.referrals,
+                currency: header.currency.code.to_string(),
+                funding_limit: header.funding_limit,
+                boundaries: header.boundaries,
+                outcomes,
+                cohorts,
+                funnels,
+                measures,
+                payments: checked.payments,
+                monitoring,
+                figures: checked.figures,
+            });
+        }
+    } else {
+        // Without a header there is no currency or term to check payments against, but the
+        // names they use are still checked.
+        for block in &payment_blocks {
+            for clause in &block.clauses {
+                if let PaymentClause::Pay { stage, .. } = clause {
+                    symbols.resolve(stage, &[names::Kind::Milestone, names::Kind::Target], &mut out);
+                }
+            }
+        }
+    }
+
+    if out.iter().any(Diagnostic::is_error) {
+        contract = None;
+    }
+    Checked { contract, diagnostics: out }
+}
+
+/// Every amount the contract pays, limits or measures, for the currency and sign checks.
+fn paid_amounts(file: &ast::File) -> Vec<Spanned<Money>> {
+    let mut amounts = Vec::new();
+    for declaration in &file.declarations {
+        match declaration {
+            Declaration::Contract(c) => {
+                for clause in &c.clauses {
+                    if let ast::ContractClause::FundingLimit { amount, .. } = clause {
+                        amounts.push(*amount);
+                    }
+                }
+            }
+            Declaration::Payments(p) => {
+                for clause in &p.clauses {
+                    match clause {
+                        PaymentClause::Fixed { amount, .. }
+                        | PaymentClause::Pay { amount, .. }
+                        | PaymentClause::Cap { amount, .. } => amounts.push(*amount),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    amounts
+}
+
+/// The `monitoring` block: each arrangement at most once.
+fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<model::Monitoring> {
+    let block = once(blocks, |b| b.keyword, "the `monitoring` block", out)?;
+    let mut returns = Vec::new();
+    let mut exceptions = Vec::new();
+    let mut reviews = Vec::new();
+    for clause in &block.clauses {
+        match clause {
+            MonitoringClause::Returns { keyword, frequency, sources } => returns.push((*keyword, *frequency, sources)),
+            MonitoringClause::ExceptionReport { keyword, frequency } => exceptions.push((*keyword, *frequency)),
+            MonitoringClause::Review { keyword, frequency } => reviews.push((*keyword, *frequency)),
+        }
+    }
+    let span_of = |k: &Span| *k;
+    let returns = once(&returns, |r| span_of(&r.0), "`returns`", out);
+    let exception_report = once(&exceptions, |e| e.0, "`exception_report`", out).map(|e| e.1.value);
+    let review = once(&reviews, |r| r.0, "`review`", out).map(|r| r.1.value);
+    Some(model::Monitoring {
+        returns: returns.map(|r| r.1.value),
+        sources: returns.map(|r| r.2.iter().map(|s| s.value.clone()).collect()).unwrap_or_default(),
+        exception_report,
+        review,
+    })
+}

@@ -60,6 +60,7 @@ codes! {
     E0204 Error "required clause missing",
     E0205 Error "no contract header",
     E0206 Error "name of the wrong kind",
+    E0207 Error "clause not allowed here",
 
     E0301 Error "not a positive whole number of people",
     E0302 Error "funnel widens",

@@ -1,9 +1,1184 @@
 //! The long explanation of every code, printed by `outcome explain CODE`.
+//!
+//! Written for a commissioner drafting a contract in a text editor, not for a programmer. Each
+//! text follows the same order: a first line naming the rule and what it protects; what it means
+//! for the contract; a fragment that raises it; and "How to fix it:". The match has no catch-all
+//! arm on purpose: a new code cannot ship without an explanation.
 
 use super::Code;
 
+/// The long explanation of `code`, in Markdown.
 pub fn explanation(code: Code) -> &'static str {
     match code {
-        _ => "",
+        Code::E0101 => E0101,
+        Code::E0102 => E0102,
+        Code::E0103 => E0103,
+        Code::E0104 => E0104,
+        Code::E0105 => E0105,
+        Code::E0106 => E0106,
+        Code::E0107 => E0107,
+        Code::E0108 => E0108,
+        Code::E0109 => E0109,
+        Code::E0110 => E0110,
+
+        Code::E0201 => E0201,
+        Code::E0202 => E0202,
+        Code::E0203 => E0203,
+        Code::E0204 => E0204,
+        Code::E0205 => E0205,
+        Code::E0206 => E0206,
+        Code::E0207 => E0207,
+
+        Code::E0301 => E0301,
+        Code::E0302 => E0302,
+        Code::E0303 => E0303,
+        Code::E0304 => E0304,
+        Code::E0305 => E0305,
+        Code::E0306 => E0306,
+        Code::E0307 => E0307,
+
+        Code::E0401 => E0401,
+        Code::E0402 => E0402,
+        Code::E0403 => E0403,
+        Code::E0404 => E0404,
+        Code::E0405 => E0405,
+        Code::E0406 => E0406,
+        Code::E0407 => E0407,
+        Code::W0408 => W0408,
+
+        Code::E0501 => E0501,
+        Code::E0502 => E0502,
+        Code::E0503 => E0503,
+        Code::E0504 => E0504,
+        Code::E0505 => E0505,
+        Code::W0506 => W0506,
+
+        Code::E0601 => E0601,
+        Code::W0602 => W0602,
+        Code::W0603 => W0603,
     }
 }
+
+// ───────────────────────────── 01: reading the text ─────────────────────────────
+
+const E0101: &str = r#"Syntax error: a contract must follow the language's grammar, so that it can be read only one way.
+
+The text does not follow the shape the language expects at this point. The message says in words
+what could come next, such as "expected a `milestone`, a `target` or `}`, found `milestne`". Most
+often it is a misspelt keyword, a missing `}` or a missing quote. The same code is given for a
+time window that is not a whole number (`within 1.5 months`) and for a minus sign written after
+the currency (`£-100`).
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 100
+  milestne attend "Attend 1st session" 50 within 1.5 months
+}
+```
+
+How to fix it: correct the spelling at the place the message points to, and write time windows
+in whole units (`6 weeks` rather than `1.5 months`):
+
+```outcome
+  milestone attend "Attend 1st session" 50 within 6 weeks
+```
+"#;
+
+const E0102: &str = r#"The file is not UTF-8 text: the contract must be stored in one agreed encoding, so that every reader sees the same characters.
+
+Contracts are read as UTF-8, the standard encoding for text files. A file saved from Word,
+Excel or an older system as "Windows-1252" (or "Western European") stores some characters, such
+as `£`, `€`, curly quotes and dashes, as bytes that are not UTF-8. The message points at the first
+of them. Nothing is wrong with the wording; only the way the file was saved.
+
+```outcome
+contract "Structured Day Programme" {
+  funding limit £120,000    # saved as Windows-1252: this £ is not UTF-8
+}
+```
+
+How to fix it: save the file again as UTF-8. In Word or Excel choose "Save As", then "Plain
+Text" with the encoding "Unicode (UTF-8)". In Notepad choose "Save As" and set "Encoding" to
+"UTF-8". In VS Code, "Reopen with Encoding" → "Western (Windows 1252)", then "Save with
+Encoding" → "UTF-8".
+"#;
+
+const E0103: &str = r#"Number too large: figures must be of a size a contract can really mean, so that a slip of the keyboard is caught.
+
+A number may have at most twelve digits before the decimal point, that is at most
+999,999,999,999. That is far beyond any count of people or any public budget, so a longer number
+is almost always a typing slip: a key held down, or digits pasted twice. The same limit keeps
+every figure the compiler works out from your numbers exact. A time window too long to fit any
+contract term is refused for the same reason.
+
+```outcome
+contract "Structured Day Programme" {
+  funding limit £1,200,000,000,000
+}
+```
+
+How to fix it: check the figure against the source document and correct it:
+
+```outcome
+contract "Structured Day Programme" {
+  funding limit £1,200,000
+}
+```
+"#;
+
+const E0104: &str = r#"No such date: every date must be a real day in the calendar, so that terms and deadlines can be worked out.
+
+Dates are written as year, month and day, in that order, with two-digit months and days:
+`2026-04-01` is 1 April 2026. A date that names a day that does not exist, such as 30 February
+or a thirteenth month, is refused. The message says why, for example "February 2027 has 28
+days". Remember that 29 February exists only in leap years.
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-03-01 to 2027-02-30
+}
+```
+
+How to fix it: use the real last day of the month, or the date the source document means:
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-03-01 to 2027-02-28
+}
+```
+"#;
+
+const E0105: &str = r#"Unknown currency: every amount of money must be in a currency the compiler knows, so that sums are never mixed or misread.
+
+The symbols `£`, `€` and `$` are understood (`$` means US dollars). Any other currency is written
+with its three-letter ISO code before the amount, such as `JPY 5,000` or `AUD 1,200`. The known
+codes are GBP, EUR, USD, AUD, CAD, CHF, DKK, JPY, NOK, NZD, SEK and ZAR. The same error is given
+for a `currency` clause in the contract header that names a code not in this list.
+
+```outcome
+contract "Programme" {
+  currency XYZ
+}
+
+payments {
+  pay ¥5,000 for attend
+}
+```
+
+How to fix it: use a known code, and write the code rather than an unfamiliar symbol:
+
+```outcome
+contract "Programme" {
+  currency JPY
+}
+
+payments {
+  pay JPY 5,000 for attend
+}
+```
+"#;
+
+const E0106: &str = r#"Misplaced thousands separator: commas in numbers must group digits in threes, so that `1,20` is never mistaken for `1.20` or `120`.
+
+Commas may be used to make large numbers easier to read, but only between groups of three
+whole digits, counting from the decimal point: `1,234,567`. A comma anywhere else, as in `1,20`
+or `1234,567`, makes the figure ambiguous. It may be a decimal point written in the continental
+style, or a digit may have been lost. The compiler will not guess which.
+
+```outcome
+payments {
+  pay £1,20 for attend
+  cap £1234,567 total
+}
+```
+
+How to fix it: write the number with commas every three digits, or with none at all, and use a
+full stop for the decimal point:
+
+```outcome
+payments {
+  pay £1.20 for attend
+  cap £1,234,567 total
+}
+```
+"#;
+
+const E0107: &str = r#"Too many decimal places: figures must be no more precise than they can really be, so that payments are exact to the penny.
+
+An amount of money may not be more precise than its currency: pounds, euros and dollars have two
+decimal places (pence and cents), and Japanese yen has none. So `£1.234` names no amount anyone
+could pay. Other numbers and percentages may have at most six decimal places.
+
+```outcome
+payments {
+  pay £1.234 for attend
+}
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 30
+  milestone complete "Complete as planned" 25 conversion 83.3333333%
+}
+```
+
+How to fix it: round the amount to the currency's smallest unit, and the percentage to at most
+six decimal places (a conversion factor is checked at the precision written, so `83%` will do):
+
+```outcome
+payments {
+  pay £1.23 for attend
+}
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 30
+  milestone complete "Complete as planned" 25 conversion 83%
+}
+```
+"#;
+
+const E0108: &str = r#"Unknown escape in text: a backslash in quoted text has only two meanings, so that text reads exactly as written.
+
+Inside quoted text `"..."` a backslash starts an escape, and only two are known: `\"` for a quote
+mark inside the text, and `\\` for a backslash itself. Anything else after a backslash, such as
+`\n` for a new line or `\U` in a Windows folder name, is refused rather than guessed at.
+
+```outcome
+outcome drug_crime_free "Drug and crime free" {
+  why "Reduces harm to service users\nand to their families"
+}
+
+cohort adults "Adults" {
+  eligibility "Listed in S:\Unit\referrals"
+}
+```
+
+How to fix it: for text over several lines, put it between `"""` and `"""`; write a backslash as
+`\\`:
+
+```outcome
+outcome drug_crime_free "Drug and crime free" {
+  why """
+    Reduces harm to service users
+    and to their families
+  """
+}
+
+cohort adults "Adults" {
+  eligibility "Listed in S:\\Unit\\referrals"
+}
+```
+"#;
+
+const E0109: &str = r#"Empty file: a contract file must say something, so that an empty or wrongly saved file is not taken for an agreed contract.
+
+The file holds no declarations: it is empty, or holds only spaces and `#` comments. Perhaps the
+wrong file was opened, or the text was never saved. A contract starts with a `contract` block.
+
+```outcome
+# Structured day programme: draft to follow
+```
+
+How to fix it: write the contract. A small complete one looks like this:
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council"
+  provider "Community Drug Service"
+  term 2026-04-01 to 2027-03-31
+  funding limit £120,000
+}
+
+outcome drug_crime_free "Drug and crime free"
+
+cohort adults "Adults referred for treatment" { size 100 }
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 100
+  target abstinent "Drug free at 3 months" 10 within 3 months {
+    achieves drug_crime_free
+  }
+}
+
+payments {
+  pay £1,000 for abstinent
+}
+```
+"#;
+
+const E0110: &str = r#"Text not closed: every piece of quoted text must end, so that the rest of the contract is not swallowed into it.
+
+Text between single quote marks `"` must close on the same line. If the closing quote is
+missing, everything that follows would become part of the text. A block of text between `"""`
+marks may run over several lines, but it too must be closed with `"""`.
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council
+  provider "Community Drug Service"
+}
+
+outcome drug_crime_free "Drug and crime free" {
+  why "Reduces harm to service users,
+       their families and the community"
+}
+```
+
+How to fix it: close the quote on its line, and put text over several lines between `"""` and
+`"""` (the indentation the lines share is removed):
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council"
+  provider "Community Drug Service"
+}
+
+outcome drug_crime_free "Drug and crime free" {
+  why """
+    Reduces harm to service users,
+    their families and the community
+  """
+}
+```
+"#;
+
+// ───────────────────────────── 02: names and structure ─────────────────────────────
+
+const E0201: &str = r#"Name defined twice: every name in a contract file must be unique, so that each reference means exactly one thing.
+
+Names such as `attend` or `adults` are how one part of the contract points to another: a funnel
+to its cohort, a payment to a milestone, a target to its outcome. Every name in a file must be
+unique across outcomes, cohorts, funnels, milestones, targets and measures, even in different
+funnels. Otherwise `pay £100 for attend` could mean two different steps.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol  "Enrol in project"   100
+  milestone attend "Attend 1st session"  50
+  milestone attend "Attend 4 sessions"   40
+}
+```
+
+How to fix it: give one of them a different name, and update every reference to it:
+
+```outcome
+  milestone attend      "Attend 1st session"  50
+  milestone attend_four "Attend 4 sessions"   40
+```
+"#;
+
+const E0202: &str = r#"Unknown name: every name the contract refers to must be defined, so that no payment or target points at nothing.
+
+A name was used that nothing in the file defines. Names are used in a funnel's `for` (a cohort),
+in `after` (earlier milestones), in `achieves` (outcomes), in a measure's `tracks` (outcomes), and
+in `pay ... for` (a milestone or target); `after` names only steps of the same funnel. Usually
+it is a spelling slip, and the message suggests the closest name: "did you mean `adults`?".
+
+```outcome
+cohort adults "Adults referred for treatment" { size 100 }
+
+funnel day_programme "Structured day programme" for adult {
+  milestone enrol "Enrol in project" 100
+}
+```
+
+How to fix it: use the name exactly as it is defined, or add the missing definition:
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 100
+}
+```
+"#;
+
+const E0203: &str = r#"Clause given twice: a clause that sets one thing may be written once, so that the contract never says two different things.
+
+Some clauses can only have one value: a contract's `term` or `funding limit`, a cohort's `size`,
+an outcome's `why`, a stage's `conversion` or `within`, a measure's `question`. Likewise a file
+has one `contract` block and one `payments` block, with at most one cap of each kind. When such a
+clause appears twice, the compiler cannot know which was meant, even if both say the same.
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-03-31
+  term 2026-04-01 to 2028-03-31
+}
+
+cohort adults "Adults referred for treatment" {
+  size 100
+  size 120
+}
+```
+
+How to fix it: keep the one that is right and delete the other:
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2028-03-31
+}
+
+cohort adults "Adults referred for treatment" {
+  size 120
+}
+```
+"#;
+
+const E0204: &str = r#"Required clause missing: some facts must always be stated, so that the contract can be checked and the deal is clear.
+
+The contract header must say who commissions (`commissioner`), who provides (`provider`), for
+how long (`term`) and the most that may be spent (`funding limit`). Without the funding limit, for
+example, nobody can check that the payments fit the budget. A measure must say which of the three
+questions it answers (`question how_much`, `how_well` or `better_off`).
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council"
+  provider "Community Drug Service"
+  term 2026-04-01 to 2027-03-31
+}
+```
+
+How to fix it: add the missing clause:
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council"
+  provider "Community Drug Service"
+  term 2026-04-01 to 2027-03-31
+  funding limit £120,000
+}
+```
+"#;
+
+const E0205: &str = r#"No contract header: funnels, payments and monitoring belong to a contract, so that they are read against its term and funding limit.
+
+The file has funnels, payments or monitoring, but no `contract` block saying who commissions,
+who provides, for how long, and the funding limit. Without it the payments cannot be checked
+against a budget, nor the time windows against a term. (A file that holds only outcomes and
+cohorts, such as a council's outcomes framework, needs no header.)
+
+```outcome
+cohort adults "Adults referred for treatment" { size 100 }
+
+payments {
+  fixed £15,000 per quarter
+}
+```
+
+How to fix it: add a `contract` block, usually at the top of the file:
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council"
+  provider "Community Drug Service"
+  term 2026-04-01 to 2027-03-31
+  funding limit £120,000
+}
+```
+"#;
+
+const E0206: &str = r#"Name of the wrong kind: a reference must point to the right kind of thing, so that a target achieves an outcome and a payment pays for a step.
+
+The name exists, but it names the wrong kind of thing for where it is used. A funnel is `for` a
+cohort; a target `achieves` outcomes; a measure `tracks` outcomes; `after` names milestones;
+`pay ... for` names a milestone or a target. The message says what the name is and what was
+needed.
+
+```outcome
+funnel day_programme "Structured day programme" for drug_crime_free {
+  milestone attend "Attend 1st session" 50
+  target abstinent "Drug free at 3 months" 10 {
+    achieves attend
+  }
+}
+```
+
+How to fix it: name a thing of the right kind. Here the funnel is for the cohort `adults`, and
+the target achieves the outcome `drug_crime_free`:
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone attend "Attend 1st session" 50
+  target abstinent "Drug free at 3 months" 10 {
+    achieves drug_crime_free
+  }
+}
+```
+"#;
+
+const E0207: &str = r#"Clause not allowed here: each clause belongs to certain kinds of step or block, so that every statement in the contract means what it seems to.
+
+Some clauses make sense only in one place. The clearest case is `achieves`: outcomes are achieved
+by performance targets, the results the provider is held to, not by the milestones on the way.
+A milestone that says `achieves` would link an outcome to a step that is not the result, and
+the target that really achieves it might be left without one.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25 {
+    achieves drug_crime_free
+  }
+}
+```
+
+How to fix it: move the clause to where it belongs. Here, make the result a `target`, or move
+`achieves` to the target the milestone leads to:
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25
+  target abstinent "Drug free at 3 months" 10 {
+    achieves drug_crime_free
+  }
+}
+```
+"#;
+
+// ───────────────────────────── 03: funnel sizes and conversion factors ─────────────────────────────
+
+const E0301: &str = r#"Not a positive whole number of people: counts of people must be whole and at least one, so that every figure worked out from them is meaningful.
+
+The number of people expected at a milestone or target, and a cohort's `size`, count people.
+Half a person cannot reach a milestone, and a step nobody is expected to reach (0), or fewer than
+nobody (-3), cannot be planned, priced or monitored. If the figure came from a percentage, it
+needs rounding.
+
+```outcome
+cohort adults "Adults referred for treatment" { size 0 }
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 100
+  milestone complete "Complete as planned" 12.5
+}
+```
+
+How to fix it: write whole numbers of at least 1. Round counts down if in doubt, so that the plan
+does not promise more than it can deliver:
+
+```outcome
+cohort adults "Adults referred for treatment" { size 100 }
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 100
+  milestone complete "Complete as planned" 12
+}
+```
+"#;
+
+const E0302: &str = r#"A funnel never widens: each milestone expects no more people than the one before it, because everyone who reaches a step has passed the step before.
+
+Milestones form an "if ... then" sequence: a person attends only if they enrolled, and is drug
+free only if they attended. So the number expected at a milestone cannot be larger than the
+number at the milestone before it. A funnel that widens usually means two counts were swapped,
+or a stage was put in the wrong order.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol     "Enrol in project"     100
+  milestone attend    "Attend 1st session"    50
+  milestone drug_free "Drug free (1 month)"   60
+}
+```
+
+How to fix it: correct the count, or the order of the milestones, so that the numbers never grow
+along the sequence:
+
+```outcome
+  milestone attend    "Attend 1st session"    50
+  milestone drug_free "Drug free (1 month)"   40
+```
+"#;
+
+const E0303: &str = r#"First milestone larger than the cohort: no more people can enter a funnel than the cohort it serves, so that the plan is for people who exist.
+
+A funnel is `for` a cohort, and its first milestone counts the people from that cohort who enter
+the service. If the cohort's `size` is 100, at most 100 people can enrol. A larger first count
+means either the cohort's size or the entry figure is wrong, and the payments worked out from
+the funnel would be based on people who are not there.
+
+```outcome
+cohort adults "Adults referred for treatment" { size 100 }
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 120
+}
+```
+
+How to fix it: make the first count no larger than the cohort, or correct the cohort's size:
+
+```outcome
+cohort adults "Adults referred for treatment" { size 120 }
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 120
+}
+```
+"#;
+
+const E0304: &str = r#"Target larger than the milestone it follows: a performance target cannot expect more people than the step before it, so that what the provider is held to is achievable.
+
+A performance target is the last step of a path through the funnel: people reach it only from
+the milestone it follows. If 25 people are expected to complete the programme, at most 25 can be
+drug free three months later. Unit cost is worked out on the target, so an overstated target
+also makes each result look cheaper than it is.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25
+  target abstinent "Drug free at 3 months"  30 within 3 months {
+    achieves drug_crime_free
+  }
+}
+```
+
+How to fix it: lower the target to what the milestone before it allows, or correct that
+milestone's count:
+
+```outcome
+  target abstinent "Drug free at 3 months"  10 within 3 months {
+    achieves drug_crime_free
+  }
+```
+"#;
+
+const E0305: &str = r#"Conversion factor does not match the counts: a stated conversion factor must agree with the numbers, so that the contract does not say two different things.
+
+A conversion factor is the share of people at one step expected to reach the next: the count at
+this step divided by the count at the step before. Writing it is optional, but if you do, it
+must match. It is compared at the precision you write: for 30 → 25, `83%`, `83.3%` and `83.33%`
+are all right, but `84%` is not. The message shows the figure the counts give.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone complete "Complete as planned" 25
+  target abstinent "Drug free at 3 months" 10 conversion 60% {
+    achieves drug_crime_free
+  }
+}
+```
+
+How to fix it: decide which is right. If 10 of 25 is meant, state `conversion 40%`; if 60% is
+meant, change the count to 15:
+
+```outcome
+  target abstinent "Drug free at 3 months" 10 conversion 40% {
+    achieves drug_crime_free
+  }
+```
+"#;
+
+const E0306: &str = r#"Funnel without a performance target: every funnel must lead to at least one target, so that the provider is held to a result and unit cost can be worked out.
+
+Milestones are interim steps; the performance target is the specific, verifiable change the
+provider is held to, and the contract's unit cost (what it costs to achieve one result) is
+worked out on it. A funnel of milestones only says how many people will pass through the
+service, not what will change for them.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25
+}
+```
+
+How to fix it: add a `target` at the end of the funnel, saying how many people are expected to
+reach it and which outcome it achieves:
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25
+  target abstinent "Drug free at 3 months"  10 within 3 months {
+    achieves drug_crime_free
+  }
+}
+```
+"#;
+
+const E0307: &str = r#"Conversion factor with no single step before it: a conversion factor compares a step with the one before, so it needs exactly one step before it.
+
+A conversion factor is this step's count divided by the previous step's count. The first stage
+of a funnel has no step before it, so a factor there compares with nothing. A stage reached from
+several stages (`after a, b`) has no single step to compare with either. The share of people
+entering the funnel who reach each step is worked out for every stage anyway.
+
+```outcome
+funnel support "Housing support" for adults {
+  milestone enrol   "Enrol in project"    100 conversion 100%
+  milestone advice  "Housing advice"       40
+  milestone tenancy "Tenancy support"      30 after enrol
+  milestone settled "Settled at 3 months"  25 conversion 70% after advice, tenancy
+}
+```
+
+How to fix it: remove the `conversion` clause from those stages:
+
+```outcome
+  milestone enrol   "Enrol in project"    100
+  milestone settled "Settled at 3 months"  25 after advice, tenancy
+```
+"#;
+
+// ───────────────────────────── 04: ordering and sequence ─────────────────────────────
+
+const E0401: &str = r#"Term ends before it starts: a contract's term must run forwards in time, so that fees, windows and referrals fall within a real period.
+
+The `term` clause gives the first and last day of the contract: `term START to END`. The end
+must be later than the start. An end before the start, or the same day as the start, usually
+means the dates were swapped or a year was mistyped.
+
+```outcome
+contract "Structured Day Programme" {
+  commissioner "Bolton Council"
+  provider "Community Drug Service"
+  term 2027-03-31 to 2026-04-01
+  funding limit £120,000
+}
+```
+
+How to fix it: put the start date first and check both years:
+
+```outcome
+  term 2026-04-01 to 2027-03-31
+```
+"#;
+
+const E0402: &str = r#"Referral window outside the term: referrals must be accepted only while the contract runs, so that every referred person can be served and paid for.
+
+`referrals until DATE` says the last day on which people may be referred; `referrals from DATE`
+optionally says the first. Both dates must lie within the term, and `from` must not be after
+`until`. Referrals usually close well before the term ends, so that late referrals still have
+time to reach the outcomes.
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-03-31
+  referrals from 2026-03-01 until 2027-06-30
+}
+```
+
+How to fix it: move the dates inside the term, or extend the term if the service really runs
+longer:
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-03-31
+  referrals from 2026-04-01 until 2026-12-31
+}
+```
+"#;
+
+const E0403: &str = r#"Time window shrinks along the sequence: later stages cannot have to be reached sooner than earlier ones, so that every window can actually be met.
+
+Every `within` window is measured from the moment a person enters the funnel, not from the step
+before. A later stage comes after an earlier one, so its window cannot be shorter. To avoid
+false alarms, a month counts as anything from 28 to 31 days and a year as 365 or 366 days; only
+a window that is certainly shorter is flagged (`within 4 weeks` after `within 1 month` is
+accepted).
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol     "Enrol in project"     100
+  milestone drug_free "Drug free (1 month)"   40 within 1 month
+  milestone skill     "Demonstrate new skill" 30 within 2 weeks
+}
+```
+
+How to fix it: give the later stage a window at least as long, counted from entry:
+
+```outcome
+  milestone skill     "Demonstrate new skill" 30 within 6 weeks
+```
+"#;
+
+const E0404: &str = r#"Baseline year not before target year: a measure's target must come after its baseline, so that it describes turning the curve from history.
+
+A measure's `baseline` is where things stand (history and forecast) in a given year; its `target`
+is where the contract aims to be by a later year. A target year that is the same as, or earlier
+than, the baseline year cannot show improvement over time. It is usually a mistyped year.
+
+```outcome
+measure abstinence_rate "Completers drug free at 3 months" {
+  question better_off
+  tracks drug_crime_free
+  baseline 32% in 2010
+  target 40% by 2008
+}
+```
+
+How to fix it: correct the years so that the baseline comes first:
+
+```outcome
+  baseline 32% in 2008
+  target 40% by 2010
+```
+"#;
+
+const E0405: &str = r#"Milestones form a cycle: the "if ... then" sequence must have a start, so that nobody has to pass a step before they have reached it.
+
+Milestones follow each other in the order written, unless `after` names the stages a milestone
+follows. Here the `after` clauses lead round in a circle: `review` comes after `attend`, and
+`attend` after `review`. Nobody could ever reach either, because each waits for the other. Counts
+and conversion factors along a circle have no meaning.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol  "Enrol in project"   100
+  milestone attend "Attend 1st session"  50 after review
+  milestone review "Key worker review"   40 after attend
+  target abstinent "Drug free at 3 months" 10 after review {
+    achieves drug_crime_free
+  }
+}
+```
+
+How to fix it: break the circle so that the sequence runs one way, from the first milestone:
+
+```outcome
+  milestone attend "Attend 1st session"  50 after enrol
+  milestone review "Key worker review"   40 after attend
+```
+"#;
+
+const E0406: &str = r#"Milestone cannot be reached: every step must be reachable from the funnel's entry, so that the people counted at it have a way to get there.
+
+The first step written in a funnel is its entry, where people come in from the cohort; it takes
+no `after`. Every other step must follow it, directly or through other steps, in the order
+written or as `after` says. If the first step written has an `after`, as when the target is
+put at the top, the funnel has no entry and its steps cannot be reached.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  target abstinent "Drug free at 3 months" 10 after complete {
+    achieves drug_crime_free
+  }
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25
+}
+```
+
+How to fix it: write the entry first, with no `after`, and the steps in the order people reach
+them:
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol    "Enrol in project"    100
+  milestone complete "Complete as planned"  25
+  target abstinent "Drug free at 3 months" 10 {
+    achieves drug_crime_free
+  }
+}
+```
+"#;
+
+const E0407: &str = r#"A step follows a performance target: a target is the end of a path, so that what the provider is held to is the result, not a step on the way.
+
+A performance target is the final, verifiable change the provider is held to, and unit cost is
+worked out on it. So nothing can come after a target: no milestone or target may name one in
+`after`. If there is a further step worth counting, the target is not really the end of the
+path.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone complete "Complete as planned" 25
+  target abstinent "Drug free at 3 months" 10 {
+    achieves drug_crime_free
+  }
+  milestone sustained "Drug free at 6 months" 8 after abstinent
+}
+```
+
+How to fix it: make the earlier step a milestone and the last step the target, or make both
+targets that follow the milestone:
+
+```outcome
+  milestone complete "Complete as planned" 25
+  milestone abstinent "Drug free at 3 months" 10
+  target sustained "Drug free at 6 months" 8 after abstinent {
+    achieves drug_crime_free
+  }
+```
+"#;
+
+const W0408: &str = r#"Milestone leads to no target (warning): every branch of a funnel should end in a performance target, so that each step counted is on the way to a result.
+
+Here a branch of the funnel stops at a milestone: no target follows it, directly or through
+later milestones. People who take that branch are counted and perhaps paid for, but the
+contract holds the provider to no result for them. This may be intended (a referral on to
+another service), so it is a warning, not an error.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone attend   "Attend 1st session"  50
+  milestone housing  "Referred to housing" 20 after attend
+  milestone complete "Complete as planned" 25 after attend
+  target abstinent "Drug free at 3 months" 10 after complete {
+    achieves drug_crime_free
+  }
+}
+```
+
+How to fix it: add a target after the milestone, name it in the `after` of a later step, or
+remove it if it is not part of the sequence:
+
+```outcome
+  target housed "Settled housing at 3 months" 12 after housing {
+    achieves settled_housing
+  }
+```
+"#;
+
+// ───────────────────────────── 05: money ─────────────────────────────
+
+const E0501: &str = r#"More than one currency: a contract is paid in one currency, so that its amounts can be added up and compared with the funding limit.
+
+Every amount in a contract (the funding limit, fees, prices and caps) must be in the same
+currency, and it must agree with the `currency` clause if the header has one. Amounts in
+different currencies cannot be added together without an exchange rate, and a contract should
+not depend on one.
+
+```outcome
+contract "Structured Day Programme" {
+  funding limit £120,000
+}
+
+payments {
+  pay €100 for attend
+  pay £500 for complete
+}
+```
+
+How to fix it: write every amount in the contract's one currency:
+
+```outcome
+payments {
+  pay £85 for attend
+  pay £500 for complete
+}
+```
+"#;
+
+const E0502: &str = r#"Negative amount: amounts of money in a contract are what the commissioner pays, so that none of them can quietly take money back.
+
+A price, fee, cap or funding limit must be zero or more. A negative price would mean the
+provider pays the commissioner when a participant reaches a step, and a negative cap or limit
+means nothing at all. A minus sign is usually a slip, or an attempt to write a penalty.
+
+```outcome
+payments {
+  pay -£100 for attend
+  cap -£4,000 per participant
+}
+```
+
+How to fix it: remove the minus sign. To pay less for a step, lower its price; to limit what is
+paid, use a cap:
+
+```outcome
+payments {
+  pay £100 for attend
+  cap £4,000 per participant
+}
+```
+"#;
+
+const E0503: &str = r#"Maximum payment exceeds the funding limit: the most the contract can ever pay must fit within its budget, so that the commissioner is never committed to more than it has.
+
+The compiler works out the most the contract could pay: the fixed fees for the whole term, plus
+every participant in every cohort reaching every paid step, after the caps. The message shows
+this figure. If it is more than the `funding limit`, the contract commits the commissioner to
+more than the money set aside for it.
+
+```outcome
+contract "Programme" {
+  term 2026-04-01 to 2027-03-31
+  funding limit £50,000
+}
+
+cohort adults "Adults referred" { size 100 }
+
+payments {
+  fixed £5,000 per quarter    # 4 quarters: £20,000
+  pay £100 for attend         # 100 people × £600:
+  pay £500 for complete       # £60,000; £80,000 in all
+}
+```
+
+How to fix it: add a total cap at the funding limit, lower the prices, or cap what one participant
+can earn:
+
+```outcome
+payments {
+  fixed £5,000 per quarter
+  pay £100 for attend
+  pay £500 for complete
+  cap £50,000 total
+}
+```
+"#;
+
+const E0504: &str = r#"Exposure cannot be bounded: the most a contract can pay must be known, so that it can be checked against the funding limit.
+
+Prices are paid for steps of a funnel whose cohort has no `size`, and there is no cap on the
+total or on outcome payments. With no limit on how many people may take part, there is no limit
+on what the contract may cost, and it cannot be checked against the funding limit.
+
+```outcome
+cohort adults "Adults referred for treatment" {
+  eligibility "Aged 18+, resident in the borough"
+}
+
+payments {
+  pay £100 for attend
+}
+```
+
+How to fix it: give the cohort a size, or cap the payments:
+
+```outcome
+cohort adults "Adults referred for treatment" {
+  size 100
+  eligibility "Aged 18+, resident in the borough"
+}
+
+payments {
+  pay £100 for attend
+  cap £90,000 on outcome payments
+}
+```
+"#;
+
+const E0505: &str = r#"Step priced twice: each milestone or target has one price, so that both parties know what one result earns.
+
+Two `pay` clauses name the same milestone or target. It is not clear whether the provider should
+be paid one price, the other, or both. Often a line was copied and its name not changed, or the
+price was updated by adding a line instead of editing the old one.
+
+```outcome
+payments {
+  pay £100 for attend
+  pay £500 for complete
+  pay £150 for attend
+}
+```
+
+How to fix it: keep one `pay` clause per step. If both amounts were meant to be paid, write their
+sum:
+
+```outcome
+payments {
+  pay £150 for attend
+  pay £500 for complete
+}
+```
+"#;
+
+const W0506: &str = r#"Fixed fee period does not divide the term (warning): fixed fees should fit the term exactly, so that the last payment is not for a part period nobody agreed on.
+
+A fixed fee is paid per week, month, quarter or year. Here the term is not a whole number of such
+periods, so the last fee covers only part of a period. The maximum payment counts it as a whole
+one, which is the safe side for the budget, but the contract should say what is really meant.
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-04-30     # 13 months
+}
+
+payments {
+  fixed £15,000 per quarter
+}
+```
+
+How to fix it: make the term a whole number of periods, or pay the fee for a shorter period
+that divides it (here, `fixed £5,000 per month`):
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-03-31     # 12 months, 4 quarters
+}
+
+payments {
+  fixed £15,000 per quarter
+}
+```
+"#;
+
+// ───────────────────────────── 06: links between outcomes, targets, measures, cohorts ─────────────────────────────
+
+const E0601: &str = r#"Target achieves no outcome: every performance target must be linked to an outcome, so that the contract says why the result is worth paying for.
+
+A performance target is a specific, verifiable change for the people served. It matters because
+it contributes to an outcome, the change the commissioner wants ("drug and crime free"). Each
+`target` must say which outcome or outcomes it achieves, with `achieves` inside its block.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone complete "Complete as planned" 25
+  target abstinent "Drug free at 3 months" 10 within 3 months {
+    evidence "Negative drug screen at 3 months"
+  }
+}
+```
+
+How to fix it: add `achieves` with the name of the outcome, defining the outcome if needed:
+
+```outcome
+  target abstinent "Drug free at 3 months" 10 within 3 months {
+    achieves drug_crime_free
+    evidence "Negative drug screen at 3 months"
+  }
+```
+"#;
+
+const W0602: &str = r#"Outcome addressed by no target or measure (warning): every outcome stated should be worked towards or tracked, so that the contract does not promise changes nobody follows.
+
+An outcome states a change the commissioner wants. If no target `achieves` it and no measure
+`tracks` it, the contract neither holds the provider to it nor watches whether it happens. The
+outcome may belong to a shared framework and be used elsewhere, so this is a warning, not an
+error.
+
+```outcome
+outcome drug_crime_free "Drug and crime free"
+outcome employment "In work or training"
+
+measure abstinence_rate "Completers drug free at 3 months" {
+  question better_off
+  tracks drug_crime_free
+}
+```
+
+How to fix it: link the outcome to a target with `achieves`, track it with a measure, or remove
+it if it is not part of this contract:
+
+```outcome
+measure in_work "Completers in work or training at 6 months" {
+  question better_off
+  tracks employment
+}
+```
+"#;
+
+const W0603: &str = r#"Cohort used by no funnel (warning): every cohort described should be served by a funnel, so that the people the contract names are planned for.
+
+A cohort says who is served and how many. If no funnel is `for` it, the contract sets out no
+milestones or targets for these people, and no payments follow for them. It may be a leftover
+from an earlier draft, or a funnel may name the wrong cohort. This is a warning, not an error.
+
+```outcome
+cohort adults "Adults referred for treatment" { size 100 }
+cohort young_people "Young people aged 14 to 17" { size 20 }
+
+funnel day_programme "Structured day programme" for adults {
+  milestone enrol "Enrol in project" 100
+}
+```
+
+How to fix it: add a funnel for the cohort, correct a funnel's `for`, or remove the cohort:
+
+```outcome
+funnel youth_programme "Young people's programme" for young_people {
+  milestone enrol "Enrol in project" 20
+}
+```
+"#;

@@ -43,7 +43,7 @@ impl Record {
 /// Render one diagnostic as miette's graphical report, with or without colour.
 pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_wrap_lines(false);
     let report = Report {
         diagnostic,
         source: NamedSource::new(file.name.clone(), file.text.to_string()),

@@ -1,1 +1,71 @@
+//! The contract as JSON, and the JSON Schema of that document.
+//!
+//! `build --format json` writes `contract`; `outcome schema` prints `schema`. Both are
+//! pretty-printed with two-space indentation and end with a newline. Field order follows the
+//! model's declaration order and every collection keeps the order the contract was written
+//! in, so the bytes depend only on the contract.
 
+use crate::model::Contract;
+use serde::Serialize;
+
+/// The checked contract as a JSON document.
+pub fn contract(contract: &Contract) -> String {
+    pretty(contract)
+}
+
+/// The JSON Schema (draft 2020-12) of the document `contract` writes.
+pub fn schema() -> String {
+    pretty(&schemars::schema_for!(Contract))
+}
+
+/// Pretty JSON with a trailing newline.
+///
+/// serde_json fails only on a map with non-string keys or a `Serialize` impl that returns an
+/// error; the model has neither (its hand-written impls write strings through `Display` or
+/// plain struct fields). Should that ever change, the document carries the error as an
+/// `error` member instead of the process panicking, and the schema test in `tests/cli.rs`
+/// no longer validates.
+fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut text = match serde_json::to_string_pretty(value) {
+        Ok(text) => text,
+        Err(error) => {
+            let mut object = serde_json::Map::new();
+            object.insert(
+                "error".to_string(),
+                serde_json::Value::String(error.to_string()),
+            );
+            serde_json::Value::Object(object).to_string()
+        }
+    };
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_draft_2020_12_and_names_the_contract() {
+        let text = schema();
+        assert!(text.ends_with("}\n"));
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(value["title"], "Contract");
+        assert!(value["properties"]["figures"].is_object());
+    }
+
+    #[test]
+    fn schema_is_deterministic() {
+        assert_eq!(schema(), schema());
+    }
+
+    #[test]
+    fn pretty_uses_two_spaces_and_ends_with_a_newline() {
+        let text = pretty(&serde_json::json!({ "a": [1] }));
+        assert_eq!(text, "{\n  \"a\": [\n    1\n  ]\n}\n");
+    }
+}

@@ -1,0 +1,499 @@
+//! Funnels: expected numbers, the if-then sequence of stages, conversion factors and time
+//! windows.
+//!
+//! Stages follow one another in the order written: a milestone follows the milestone before
+//! it, a target follows the last milestone written before it. `after a, b` replaces that
+//! with explicit predecessors, all of which a participant must have reached. The sequence is
+//! a graph over the stages; once it is known to be acyclic every edge is checked: counts never
+//! grow along it, stated conversion factors match, and time windows never shrink.
+
+use super::names::{once, Kind, Symbols};
+use crate::ast::{self, StageKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model;
+use crate::source::Span;
+use crate::value::{Decimal, Duration, Percent};
+
+/// A funnel's sequence: for each stage, its predecessors and the span that makes each link.
+struct Sequence {
+    before: Vec<Vec<(usize, Span)>>,
+    next: Vec<Vec<usize>>,
+}
+
+impl Sequence {
+    fn new(before: Vec<Vec<(usize, Span)>>) -> Sequence {
+        let mut next = vec![Vec::new(); before.len()];
+        for (stage, links) in before.iter().enumerate() {
+            for (p, _) in links {
+                if !next[*p].contains(&stage) {
+                    next[*p].push(stage);
+                }
+            }
+        }
+        Sequence { before, next }
+    }
+
+    fn after(&self, stage: usize) -> impl Iterator<Item = usize> + '_ {
+        self.before[stage].iter().map(|(p, _)| *p)
+    }
+
+    fn successors(&self, stage: usize) -> impl Iterator<Item = usize> + '_ {
+        self.next[stage].iter().copied()
+    }
+}
+
+/// A count of people: a whole number of at least one (E0301).
+pub fn people(count: &crate::source::Spanned<Decimal>, what: &str, out: &mut Vec<Diagnostic>) -> Option<u64> {
+    let value = count.value;
+    let problem = if !value.is_whole() {
+        Some(format!("`{value}` is not a whole number of people"))
+    } else if value.mantissa <= 0 {
+        Some(format!("{what} must be at least 1, not `{value}`"))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => {
+            out.push(
+                Diagnostic::new(Code::E0301, message, count.span, "expected a whole number of people")
+                    .help("write how many people, as a whole number of at least 1, such as `40`"),
+            );
+            None
+        }
+        None => u64::try_from(value.trunc()).ok(),
+    }
+}
+
+fn error_count(out: &[Diagnostic]) -> usize {
+    out.iter().filter(|d| d.is_error()).count()
+}
+
+/// Check one funnel; the model funnel when it has no errors.
+pub fn check(
+    funnel: &ast::Funnel,
+    index: usize,
+    symbols: &Symbols,
+    cohort_sizes: &dyn Fn(&str) -> Option<Option<u64>>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<model::Funnel> {
+    let errors_before = error_count(out);
+    let cohort = symbols.resolve(&funnel.cohort, &[Kind::Cohort], out);
+
+    if !funnel.stages.iter().any(|s| s.kind == StageKind::Target) {
+        out.push(
+            Diagnostic::new(
+                Code::E0306,
+                format!("funnel `{}` has no performance target", funnel.name.value),
+                funnel.name.span,
+                "no `target` in this funnel",
+            )
+            .help(
+                "add the result the provider is held to as a `target` line after the milestones, \
+                 such as `target sustained \"Sustained for 6 months\" 10 { achieves outcome_name }`",
+            ),
+        );
+    }
+
+    let counts: Vec<Option<u64>> =
+        funnel.stages.iter().map(|s| people(&s.expected, "the expected number of people", out)).collect();
+
+    for stage in &funnel.stages {
+        once(&stage.conversion, |c| c.span, "`conversion`", out);
+        once(&stage.within, |w| w.span, "`within`", out);
+        once(&stage.after, |a| a.0, "`after`", out);
+        once(&stage.evidence, |e| e.span, "`evidence`", out);
+        if stage.kind == StageKind::Milestone {
+            if let Some(first) = stage.achieves.first() {
+                out.push(
+                    Diagnostic::new(
+                        Code::E0207,
+                        format!("milestone `{}` cannot achieve an outcome", stage.name.value),
+                        first.span,
+                        "`achieves` on a milestone",
+                    )
+                    .help("outcomes are achieved by performance targets: make this step a `target`, or move `achieves` to the target it leads to"),
+                );
+            }
+        }
+    }
+
+    let sequence = sequence(funnel, index, symbols, out);
+    let in_cycle = report_cycles(funnel, &sequence, out);
+    let acyclic = !in_cycle.iter().any(|c| *c);
+    if acyclic {
+        report_unreachable(funnel, &sequence, out);
+        report_dead_ends(funnel, &sequence, out);
+        check_windows(funnel, &sequence, out);
+    }
+    if counts.iter().all(Option::is_some) {
+        let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
+        check_counts(funnel, &sequence, &counts, out);
+        if let (Some(first), Some(cohort)) = (funnel.stages.first(), cohort) {
+            if let Some(Some(size)) = cohort_sizes(&funnel.cohort.value) {
+                if counts[0] > size {
+                    out.push(
+                        Diagnostic::new(
+                            Code::E0303,
+                            format!(
+                                "`{}` expects {} people, more than the {size} in cohort `{}`",
+                                first.name.value, counts[0], funnel.cohort.value
+                            ),
+                            first.expected.span,
+                            "more than the cohort holds",
+                        )
+                        .also(cohort.span, format!("cohort `{}` is defined here", funnel.cohort.value))
+                        .help("the first milestone counts people entering from the cohort: lower it, or raise the cohort's `size`"),
+                    );
+                }
+            }
+        }
+    }
+
+    if error_count(out) > errors_before {
+        return None;
+    }
+    let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
+    Some(build(funnel, &sequence, &counts))
+}
+
+/// Resolve each stage's predecessors, explicit or implied by the order written.
+fn sequence(funnel: &ast::Funnel, index: usize, symbols: &Symbols, out: &mut Vec<Diagnostic>) -> Sequence {
+    let stages = &funnel.stages;
+    let position = |name: &str| stages.iter().position(|s| s.name.value == name);
+    let mut before = Vec::with_capacity(stages.len());
+    let mut last_milestone: Option<usize> = None;
+    for (i, stage) in stages.iter().enumerate() {
+        let mut links = Vec::new();
+        if let Some((_, names)) = stage.after.first() {
+            for name in names {
+                match position(&name.value) {
+                    Some(p) if stages[p].kind == StageKind::Target => out.push(
+                        Diagnostic::new(
+                            Code::E0407,
+                            format!("`{}` cannot follow `{}`, a performance target", stage.name.value, name.value),
+                            name.span,
+                            "a target ends a path",
+                        )
+                        .also(stages[p].name.span, "the target is defined here")
+                        .help("nothing follows a performance target; name the milestone before it, or make it a milestone"),
+                    ),
+                    Some(p) => {
+                        if !links.iter().any(|(q, _)| *q == p) {
+                            links.push((p, name.span));
+                        }
+                    }
+                    None => match symbols.get(&name.value) {
+                        Some(symbol) if symbol.funnel.is_some() && symbol.funnel != Some(index) => out.push(
+                            Diagnostic::new(
+                                Code::E0202,
+                                format!("there is no milestone named `{}` in funnel `{}`", name.value, funnel.name.value),
+                                name.span,
+                                "in another funnel",
+                            )
+                            .also(symbol.span, "defined in another funnel here")
+                            .help("a step can only follow steps of its own funnel"),
+                        ),
+                        _ => {
+                            symbols.resolve(name, &[Kind::Milestone], out);
+                        }
+                    },
+                }
+            }
+        } else if i > 0 {
+            let implied = match stage.kind {
+                StageKind::Milestone => last_milestone.or(Some(i - 1)),
+                StageKind::Target => last_milestone.or(Some(i - 1)),
+            };
+            // A milestone written after a target still follows the last milestone: targets
+            // end their paths.
+            if let Some(p) = implied.filter(|p| stages[*p].kind == StageKind::Milestone) {
+                links.push((p, stage.keyword));
+            }
+        }
+        if stage.kind == StageKind::Milestone {
+            last_milestone = Some(i);
+        }
+        before.push(links);
+    }
+    Sequence::new(before)
+}
+
+/// E0405 for each cycle of `after` clauses; returns which stages lie on one.
+fn report_cycles(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) -> Vec<bool> {
+    let n = funnel.stages.len();
+    let mut in_cycle = vec![false; n];
+    // 0 = unvisited, 1 = on the current path, 2 = done
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        // Iterative depth-first search over predecessors, so deep funnels cannot overflow.
+        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some((node, next)) = path.last().copied() {
+            let preds = &sequence.before[node];
+            if next < preds.len() {
+                if let Some(top) = path.last_mut() {
+                    top.1 += 1;
+                }
+                let (p, link_span) = preds[next];
+                match state[p] {
+                    0 => {
+                        state[p] = 1;
+                        path.push((p, 0));
+                    }
+                    1 => {
+                        let start = path.iter().position(|(s, _)| *s == p).unwrap_or(0);
+                        let members: Vec<usize> = path[start..].iter().map(|(s, _)| *s).collect();
+                        for m in &members {
+                            in_cycle[*m] = true;
+                        }
+                        let mut names: Vec<String> =
+                            members.iter().rev().map(|m| format!("`{}`", funnel.stages[*m].name.value)).collect();
+                        names.push(format!("`{}`", funnel.stages[p].name.value));
+                        out.push(
+                            Diagnostic::new(
+                                Code::E0405,
+                                format!("the steps {} follow each other in a circle", names.join(" → ")),
+                                link_span,
+                                "this link closes the circle",
+                            )
+                            .help("an if-then sequence needs a start: remove or change one `after` so that every step can be traced back to the first"),
+                        );
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                path.pop();
+            }
+        }
+    }
+    in_cycle
+}
+
+/// E0406: every stage can be traced back to the funnel's entry, its first stage.
+fn report_unreachable(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
+    let n = funnel.stages.len();
+    if n == 0 {
+        return;
+    }
+    let mut reached = vec![false; n];
+    let mut stack = vec![0];
+    reached[0] = sequence.before[0].is_empty();
+    if !reached[0] {
+        stack.clear();
+    }
+    while let Some(s) = stack.pop() {
+        for next in sequence.successors(s) {
+            if !reached[next] {
+                reached[next] = true;
+                stack.push(next);
+            }
+        }
+    }
+    let entry = &funnel.stages[0].name;
+    for (i, stage) in funnel.stages.iter().enumerate() {
+        // A stage whose predecessor failed to resolve has already been reported.
+        if !reached[i] && (i == 0 || !sequence.before[i].is_empty()) {
+            out.push(
+                Diagnostic::new(
+                    Code::E0406,
+                    format!("`{}` cannot be reached from `{}`, where the funnel starts", stage.name.value, entry.value),
+                    stage.name.span,
+                    "no path leads here from the first step",
+                )
+                .also(entry.span, "the funnel starts here")
+                .help("the first step written is the funnel's entry and takes no `after`; make every step follow it, directly or through others"),
+            );
+        }
+    }
+}
+
+/// W0408: a milestone from which no performance target can be reached.
+fn report_dead_ends(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
+    for (i, stage) in funnel.stages.iter().enumerate() {
+        if stage.kind == StageKind::Milestone && sequence.successors(i).next().is_none() {
+            if !funnel.stages.iter().any(|s| s.kind == StageKind::Target) {
+                continue; // E0306 already says the funnel has no target
+            }
+            out.push(
+                Diagnostic::new(
+                    Code::W0408,
+                    format!("milestone `{}` leads to no performance target", stage.name.value),
+                    stage.name.span,
+                    "nothing follows this milestone",
+                )
+                .help("add a target after it (`target ... after this_milestone`), or name it in the `after` of a later step"),
+            );
+        }
+    }
+}
+
+/// Counts never grow along the sequence (E0302, E0304); stated conversion factors match
+/// the counts (E0305) and have one step to be compared with (E0307).
+fn check_counts(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64], out: &mut Vec<Diagnostic>) {
+    for (i, stage) in funnel.stages.iter().enumerate() {
+        for p in sequence.after(i) {
+            let previous = &funnel.stages[p];
+            if counts[i] > counts[p] {
+                let (code, what) = match stage.kind {
+                    StageKind::Milestone => (Code::E0302, "milestone"),
+                    StageKind::Target => (Code::E0304, "target"),
+                };
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        format!(
+                            "{what} `{}` expects {} people, more than the {} at `{}` before it",
+                            stage.name.value, counts[i], counts[p], previous.name.value
+                        ),
+                        stage.expected.span,
+                        "more people than the step before",
+                    )
+                    .also(previous.expected.span, format!("`{}` expects {}", previous.name.value, counts[p]))
+                    .help("everyone who reaches a step has reached the steps before it, so a funnel never widens; correct one of the two numbers"),
+                );
+            }
+        }
+        let Some(stated) = stage.conversion.first() else { continue };
+        let predecessors: Vec<usize> = sequence.after(i).collect();
+        if predecessors.iter().any(|p| counts[i] > counts[*p]) {
+            continue; // the widening is the error to fix first
+        }
+        let [p] = predecessors[..] else {
+            let reason = if predecessors.is_empty() {
+                "it is the first step, with nothing before it"
+            } else {
+                "it follows more than one step"
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::E0307,
+                    format!("`{}` states a conversion factor, but {reason}", stage.name.value),
+                    stated.span,
+                    "nothing single to convert from",
+                )
+                .help("a conversion factor is the share of people at the one step before who reach this one; remove it here"),
+            );
+            continue;
+        };
+        let computed = Percent::of_ratio(counts[i], counts[p], stated.value.0.scale);
+        if computed.0.mantissa != stated.value.0.mantissa {
+            out.push(
+                Diagnostic::new(
+                    Code::E0305,
+                    format!(
+                        "stated conversion {} does not match {} → {}, which is {computed}",
+                        stated.value, counts[p], counts[i]
+                    ),
+                    stated.span,
+                    format!("the counts give {computed}"),
+                )
+                .also(stage.expected.span, format!("{} people here", counts[i]))
+                .also(funnel.stages[p].expected.span, format!("{} people at `{}`", counts[p], funnel.stages[p].name.value))
+                .help(format!("write `conversion {computed}`, or correct the expected numbers")),
+            );
+        }
+    }
+}
+
+/// Time windows, measured from entry to the funnel, never shrink along the sequence (E0403).
+fn check_windows(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
+    let n = funnel.stages.len();
+    let window = |i: usize| funnel.stages[i].within.first().map(|w| (w.value, w.span));
+    // For each stage, the windows of its nearest windowed ancestors, in topological order.
+    let mut nearest: Vec<Option<Vec<(usize, Duration)>>> = vec![None; n];
+    let order = topological(sequence, n);
+    for &i in &order {
+        let mut inherited: Vec<(usize, Duration)> = Vec::new();
+        for p in sequence.after(i) {
+            match window(p) {
+                Some((duration, _)) => inherited.push((p, duration)),
+                None => inherited.extend(nearest[p].clone().unwrap_or_default()),
+            }
+        }
+        if let Some((mine, span)) = window(i) {
+            let mut reported = false;
+            for (a, theirs) in &inherited {
+                if !reported && mine.certainly_shorter_than(theirs) {
+                    reported = true;
+                    let ancestor = &funnel.stages[*a];
+                    let ancestor_span = ancestor.within.first().map_or(ancestor.name.span, |w| w.span);
+                    out.push(
+                        Diagnostic::new(
+                            Code::E0403,
+                            format!(
+                                "`{}` is due within {mine}, but it follows `{}`, which may take {theirs}",
+                                funnel.stages[i].name.value, ancestor.name.value
+                            ),
+                            span,
+                            "shorter than a window before it",
+                        )
+                        .also(ancestor_span, format!("`{}` may take {theirs}", ancestor.name.value))
+                        .help(format!(
+                            "windows are counted from entry to the funnel, so a later step's window is at least as long: write `within {theirs}` or more, or shorten the earlier window"
+                        )),
+                    );
+                }
+            }
+        }
+        nearest[i] = Some(inherited);
+    }
+}
+
+/// Stages ordered so that every predecessor comes first. Callers ensure the graph is acyclic.
+fn topological(sequence: &Sequence, n: usize) -> Vec<usize> {
+    let mut remaining: Vec<usize> = (0..n).map(|i| sequence.before[i].len()).collect();
+    let mut ready: Vec<usize> = (0..n).filter(|i| remaining[*i] == 0).rev().collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for s in sequence.successors(i) {
+            remaining[s] -= 1;
+            if remaining[s] == 0 {
+                ready.push(s);
+            }
+        }
+    }
+    order
+}
+
+/// The model funnel, with computed conversion factors. Prices are filled in by the payments
+/// check.
+fn build(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64]) -> model::Funnel {
+    let entering = counts.first().copied().unwrap_or(0).max(1);
+    let stages = funnel
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let predecessors: Vec<usize> = sequence.after(i).collect();
+            let conversion = match predecessors[..] {
+                [p] => Some(Percent::of_ratio(counts[i], counts[p], 1)),
+                _ => None,
+            };
+            model::Stage {
+                id: stage.name.value.clone(),
+                kind: stage.kind,
+                description: stage.description.value.clone(),
+                expected: counts[i],
+                after: predecessors.iter().map(|p| funnel.stages[*p].name.value.clone()).collect(),
+                within: stage.within.first().map(|w| w.value),
+                evidence: stage.evidence.first().map(|e| e.value.clone()),
+                achieves: stage.achieves.iter().map(|a| a.value.clone()).collect(),
+                stated_conversion: stage.conversion.first().map(|c| c.value),
+                conversion,
+                overall_conversion: Percent::of_ratio(counts[i], entering, 1),
+                price: None,
+            }
+        })
+        .collect();
+    model::Funnel {
+        id: funnel.name.value.clone(),
+        description: funnel.description.value.clone(),
+        cohort: funnel.cohort.value.clone(),
+        stages,
+    }
+}

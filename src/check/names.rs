@@ -1,0 +1,169 @@
+//! Names: every declared name, duplicates, and resolving references.
+//!
+//! A contract file has one namespace: outcomes, cohorts, funnels, milestones, targets and
+//! measures may not share a name, so a reference such as `pay £100 for attend` never needs
+//! qualifying.
+
+use crate::ast::{self, Declaration, StageKind};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::source::{Span, Spanned};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Outcome,
+    Cohort,
+    Funnel,
+    Milestone,
+    Target,
+    Measure,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Outcome => "outcome",
+            Kind::Cohort => "cohort",
+            Kind::Funnel => "funnel",
+            Kind::Milestone => "milestone",
+            Kind::Target => "performance target",
+            Kind::Measure => "measure",
+        }
+    }
+
+    fn with_article(self) -> String {
+        let word = self.word();
+        let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {word}")
+    }
+}
+
+impl From<StageKind> for Kind {
+    fn from(kind: StageKind) -> Kind {
+        match kind {
+            StageKind::Milestone => Kind::Milestone,
+            StageKind::Target => Kind::Target,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Symbol {
+    pub kind: Kind,
+    /// Where the name is defined.
+    pub span: Span,
+    /// For a milestone or target: the index of its funnel among the file's funnels.
+    pub funnel: Option<usize>,
+}
+
+/// Every name defined in a file.
+#[derive(Debug, Default)]
+pub struct Symbols {
+    names: BTreeMap<String, Symbol>,
+}
+
+impl Symbols {
+    /// Collect every definition, reporting a name defined twice (E0201).
+    pub fn collect(file: &ast::File, out: &mut Vec<Diagnostic>) -> Symbols {
+        let mut symbols = Symbols::default();
+        let mut funnel_index = 0;
+        for declaration in &file.declarations {
+            match declaration {
+                Declaration::Outcome(o) => symbols.define(&o.name, Kind::Outcome, None, out),
+                Declaration::Cohort(c) => symbols.define(&c.name, Kind::Cohort, None, out),
+                Declaration::Measure(m) => symbols.define(&m.name, Kind::Measure, None, out),
+                Declaration::Funnel(f) => {
+                    symbols.define(&f.name, Kind::Funnel, None, out);
+                    for stage in &f.stages {
+                        symbols.define(&stage.name, stage.kind.into(), Some(funnel_index), out);
+                    }
+                    funnel_index += 1;
+                }
+                Declaration::Contract(_) | Declaration::Payments(_) | Declaration::Monitoring(_) => {}
+            }
+        }
+        symbols
+    }
+
+    fn define(&mut self, name: &Spanned<String>, kind: Kind, funnel: Option<usize>, out: &mut Vec<Diagnostic>) {
+        if let Some(first) = self.names.get(&name.value) {
+            out.push(
+                Diagnostic::new(
+                    Code::E0201,
+                    format!("`{}` is defined twice", name.value),
+                    name.span,
+                    format!("{} named `{}` again", kind.with_article(), name.value),
+                )
+                .also(first.span, format!("first defined here as {}", first.kind.with_article()))
+                .help("every outcome, cohort, funnel, milestone, target and measure needs its own name; rename one of them"),
+            );
+            return;
+        }
+        self.names.insert(name.value.clone(), Symbol { kind, span: name.span, funnel });
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Symbol> {
+        self.names.get(name)
+    }
+
+    /// Resolve a reference that must name one of `kinds`: E0202 when nothing has that name
+    /// (with the closest name of the right kind), E0206 when something of another kind does.
+    pub fn resolve(&self, name: &Spanned<String>, kinds: &[Kind], out: &mut Vec<Diagnostic>) -> Option<Symbol> {
+        let wanted = describe_kinds(kinds);
+        match self.names.get(&name.value) {
+            Some(symbol) if kinds.contains(&symbol.kind) => Some(*symbol),
+            Some(symbol) => {
+                out.push(
+                    Diagnostic::new(
+                        Code::E0206,
+                        format!("`{}` is {}, not {wanted}", name.value, symbol.kind.with_article()),
+                        name.span,
+                        format!("{wanted} is needed here"),
+                    )
+                    .also(symbol.span, format!("`{}` is defined here", name.value))
+                    .help(self.suggest(&name.value, kinds).unwrap_or_else(|| format!("name {wanted} here"))),
+                );
+                None
+            }
+            None => {
+                let words = kinds.iter().map(|k| k.word()).collect::<Vec<_>>().join(" or ");
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0202,
+                    format!("there is no {words} named `{}`", name.value),
+                    name.span,
+                    "not defined in this file",
+                );
+                diagnostic = match self.suggest(&name.value, kinds) {
+                    Some(suggestion) => diagnostic.help(suggestion),
+                    None => diagnostic.help(format!("define {wanted} named `{}`, or correct the name", name.value)),
+                };
+                out.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    /// "did you mean `x`?" among the names of the given kinds.
+    fn suggest(&self, wanted: &str, kinds: &[Kind]) -> Option<String> {
+        let candidates = self.names.iter().filter(|(_, s)| kinds.contains(&s.kind)).map(|(n, _)| n.as_str());
+        did_you_mean(wanted, candidates)
+    }
+}
+
+/// `an outcome`, `a milestone or a performance target`.
+fn describe_kinds(kinds: &[Kind]) -> String {
+    kinds.iter().map(|k| k.with_article()).collect::<Vec<_>>().join(" or ")
+}
+
+/// The first of clauses that may be given once; every further one is E0203.
+pub fn once<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> Span, what: &str, out: &mut Vec<Diagnostic>) -> Option<&'a T> {
+    let first = items.first()?;
+    for again in &items[1..] {
+        out.push(
+            Diagnostic::new(Code::E0203, format!("{what} is given twice"), span_of(again), "given again here")
+                .also(span_of(first), "first given here")
+                .help(format!("keep one {what} and delete the other")),
+        );
+    }
+    Some(first)
+}

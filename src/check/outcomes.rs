@@ -1,0 +1,115 @@
+//! Outcomes and cohorts, and the links that tie them to funnels and measures: every target
+//! achieves an outcome (E0601), every outcome is addressed (W0602), every cohort is used
+//! (W0603).
+
+use super::funnel::people;
+use super::names::{once, Kind, Symbols};
+use crate::ast::{self, Level, StageKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model;
+
+pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outcome {
+    let why = once(&outcome.why, |w| w.span, "`why`", out).map(|w| w.value.clone());
+    let level = once(&outcome.level, |l| l.span, "`level`", out).map_or(Level::Service, |l| l.value);
+    model::Outcome {
+        id: outcome.name.value.clone(),
+        statement: outcome.statement.value.clone(),
+        why,
+        level,
+        achieved_by: Vec::new(),
+        tracked_by: Vec::new(),
+    }
+}
+
+pub fn cohort(cohort: &ast::Cohort, out: &mut Vec<Diagnostic>) -> model::Cohort {
+    let size = once(&cohort.size, |s| s.span, "`size`", out).and_then(|s| people(s, "a cohort's size", out));
+    let eligibility = once(&cohort.eligibility, |e| e.span, "`eligibility`", out).map(|e| e.value.clone());
+    model::Cohort {
+        id: cohort.name.value.clone(),
+        description: cohort.description.value.clone(),
+        size,
+        eligibility,
+    }
+}
+
+/// Resolve every target's `achieves`, require at least one, and record the links on the
+/// outcomes.
+pub fn link_targets(
+    funnels: &[&ast::Funnel],
+    symbols: &Symbols,
+    outcomes: &mut [model::Outcome],
+    out: &mut Vec<Diagnostic>,
+) {
+    for funnel in funnels {
+        for stage in funnel.stages.iter().filter(|s| s.kind == StageKind::Target) {
+            if stage.achieves.is_empty() {
+                out.push(
+                    Diagnostic::new(
+                        Code::E0601,
+                        format!("performance target `{}` achieves no outcome", stage.name.value),
+                        stage.name.span,
+                        "no `achieves` for this target",
+                    )
+                    .help(format!(
+                        "every performance target is linked to an outcome statement: add `{{ achieves outcome_name }}` after `{}`'s line",
+                        stage.name.value
+                    )),
+                );
+            }
+            for name in &stage.achieves {
+                if symbols.resolve(name, &[Kind::Outcome], out).is_some() {
+                    if let Some(o) = outcomes.iter_mut().find(|o| o.id == name.value) {
+                        if !o.achieved_by.contains(&stage.name.value) {
+                            o.achieved_by.push(stage.name.value.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// W0602 and W0603: declarations nothing uses.
+pub fn report_unused(
+    file: &ast::File,
+    outcomes: &[model::Outcome],
+    cohorts_used: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
+    for declaration in &file.declarations {
+        match declaration {
+            ast::Declaration::Outcome(o) => {
+                let linked = outcomes
+                    .iter()
+                    .find(|m| m.id == o.name.value)
+                    .is_none_or(|m| !m.achieved_by.is_empty() || !m.tracked_by.is_empty());
+                if !linked {
+                    out.push(
+                        Diagnostic::new(
+                            Code::W0602,
+                            format!("outcome `{}` is addressed by no target or measure", o.name.value),
+                            o.name.span,
+                            "nothing achieves or tracks this outcome",
+                        )
+                        .help(format!(
+                            "link it from a performance target (`achieves {0}`) or a measure (`tracks {0}`), or remove it",
+                            o.name.value
+                        )),
+                    );
+                }
+            }
+            ast::Declaration::Cohort(c) if !cohorts_used.contains(&c.name.value.as_str()) => {
+                out.push(
+                    Diagnostic::new(
+                        Code::W0603,
+                        format!("cohort `{}` is used by no funnel", c.name.value),
+                        c.name.span,
+                        "no funnel is `for` this cohort",
+                    )
+                    .help(format!("add a `funnel ... for {}`, or remove the cohort", c.name.value)),
+                );
+            }
+            _ => {}
+        }
+    }
+}

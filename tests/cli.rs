@@ -1,0 +1,530 @@
+//! The `outcome` binary as a user meets it: exit codes, output formats, help.
+//!
+//! Exit codes: 0 no errors (warnings allowed), 1 a contract has errors, 2 the tool could not
+//! run. Every test runs the real binary; files it needs are written under the system's
+//! temporary directory with names unique to the test and the process.
+
+use assert_cmd::Command;
+use outcome::diagnostic::Code;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+const SPEC: &str = "specs/drug-service.outcome";
+const SYNTAX_ERROR: &str = "contract \"x\" { term }";
+
+fn outcome() -> Command {
+    let mut command = Command::cargo_bin("outcome").unwrap();
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+/// A directory under the system's temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("outcome-cli-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout_of(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn no_ansi_escapes() -> impl Predicate<str> {
+    predicate::str::contains("\u{1b}[").not()
+}
+
+// ---------------------------------------------------------------------------------------------
+// help and arguments
+
+#[test]
+fn help_describes_every_command_with_examples() {
+    outcome()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("check"))
+        .stdout(predicate::str::contains("build"))
+        .stdout(predicate::str::contains("explain"))
+        .stdout(predicate::str::contains("schema"))
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("outcome explain E0302"));
+}
+
+#[test]
+fn version_is_printed() {
+    outcome()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("outcome "));
+}
+
+#[test]
+fn no_command_is_a_usage_error() {
+    outcome().assert().code(2).stdout("");
+}
+
+#[test]
+fn unknown_command_is_a_usage_error() {
+    outcome().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn check_without_paths_is_a_usage_error() {
+    outcome().arg("check").assert().code(2);
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    outcome()
+        .args(["check", "--format", "xml", SPEC])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("xml"));
+    outcome()
+        .args(["build", SPEC, "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+#[test]
+fn check_clean_file_exits_0() {
+    outcome()
+        .args(["check", SPEC])
+        .env("NO_COLOR", "1")
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("checked 1 file: 0 errors"));
+}
+
+#[test]
+fn check_directory_of_clean_specs_exits_0() {
+    outcome()
+        .args(["check", "specs/"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 errors"));
+}
+
+#[test]
+fn check_syntax_error_exits_1_with_a_report() {
+    let scratch = Scratch::new("syntax");
+    let file = scratch.file("bad.outcome", SYNTAX_ERROR);
+    outcome()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("E0101"))
+        .stderr(predicate::str::contains("bad.outcome:1:"))
+        .stderr(predicate::str::contains(
+            "checked 1 file: 1 error, 0 warnings",
+        ))
+        .stderr(no_ansi_escapes());
+}
+
+#[test]
+fn check_errors_in_one_file_fail_the_run() {
+    let scratch = Scratch::new("mixed");
+    let bad = scratch.file("bad.outcome", SYNTAX_ERROR);
+    outcome()
+        .arg("check")
+        .arg(SPEC)
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("checked 2 files: 1 error"));
+}
+
+#[test]
+fn check_json_prints_one_record_per_line_and_nothing_else() {
+    let scratch = Scratch::new("json");
+    let file = scratch.file("bad.outcome", SYNTAX_ERROR);
+    let output = outcome()
+        .args(["check", "--format", "json"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let records = json_lines(&output);
+    assert_eq!(records.len(), 1, "{}", stdout_of(&output));
+    let record = &records[0];
+    assert_eq!(record["code"], "E0101");
+    assert_eq!(record["severity"], "error");
+    assert!(record["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(record["help"].is_null() || record["help"].is_string());
+    assert_eq!(record["file"], file.display().to_string());
+    assert_eq!(record["line"], 1);
+    assert_eq!(record["column"], 21);
+    assert!(record["end_line"].is_u64());
+    assert!(record["end_column"].is_u64());
+    let fields: Vec<&str> = record
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = [
+        "code",
+        "severity",
+        "message",
+        "help",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+    ];
+    let mut fields = fields;
+    fields.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(fields, expected);
+}
+
+#[test]
+fn check_json_of_a_clean_file_prints_nothing() {
+    outcome()
+        .args(["check", "--format", "json", SPEC])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn check_directory_finds_contracts_recursively_in_path_order() {
+    let scratch = Scratch::new("tree");
+    scratch.file("b/deeper/two.outcome", SYNTAX_ERROR);
+    scratch.file("a/one.outcome", SYNTAX_ERROR);
+    scratch.file("a/notes.txt", SYNTAX_ERROR);
+    let output = outcome()
+        .args(["check", "--format", "json"])
+        .arg(&scratch.0)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let files: Vec<String> = json_lines(&output)
+        .iter()
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = [
+        scratch.path("a/one.outcome"),
+        scratch.path("b/deeper/two.outcome"),
+    ]
+    .iter()
+    .map(|p| p.display().to_string())
+    .collect();
+    assert_eq!(files, expected);
+}
+
+#[test]
+fn check_non_utf8_file_reports_e0102() {
+    let scratch = Scratch::new("latin1");
+    let file = scratch.file("latin1.outcome", b"contract \"Caf\xe9\" {}\n");
+    let output = outcome()
+        .args(["check", "--format", "json"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let records = json_lines(&output);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["code"], "E0102");
+    assert_eq!(records[0]["column"], 14);
+    outcome()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("E0102"));
+}
+
+#[test]
+fn check_missing_file_exits_2_with_one_clear_line() {
+    outcome()
+        .args(["check", "no-such-file.outcome"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: cannot read `no-such-file.outcome`: No such file or directory\n");
+}
+
+#[test]
+fn check_missing_file_wins_over_contract_errors() {
+    let scratch = Scratch::new("missing-and-bad");
+    let bad = scratch.file("bad.outcome", SYNTAX_ERROR);
+    outcome()
+        .arg("check")
+        .arg(&bad)
+        .arg("no-such-file.outcome")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("E0101"))
+        .stderr(predicate::str::contains(
+            "cannot read `no-such-file.outcome`",
+        ));
+}
+
+#[test]
+fn check_directory_without_contracts_exits_2() {
+    let scratch = Scratch::new("empty");
+    scratch.file("readme.txt", "nothing here");
+    outcome()
+        .arg("check")
+        .arg(&scratch.0)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no `.outcome` files in"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// build
+
+#[test]
+fn build_with_errors_exits_1_and_writes_nothing() {
+    let scratch = Scratch::new("build-bad");
+    let file = scratch.file("bad.outcome", SYNTAX_ERROR);
+    let out = scratch.path("bad.json");
+    outcome()
+        .arg("build")
+        .arg(&file)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("E0101"));
+    assert!(!out.exists());
+    outcome()
+        .arg("build")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout("");
+}
+
+#[test]
+fn build_missing_file_exits_2() {
+    outcome()
+        .args(["build", "no-such-file.outcome"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: cannot read `no-such-file.outcome`: No such file or directory\n");
+}
+
+// These need the checker to produce a contract for the spec.
+
+#[test]
+fn build_writes_the_contract_as_pretty_json_to_stdout() {
+    let output = outcome()
+        .args(["build", SPEC, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = stdout_of(&output);
+    assert!(text.starts_with("{\n  \""), "two-space indentation");
+    assert!(text.ends_with("}\n"), "one trailing newline");
+    let contract: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(contract["title"], "Structured Day Programme");
+}
+
+#[test]
+fn build_format_defaults_to_json() {
+    let explicit = outcome()
+        .args(["build", SPEC, "--format", "json"])
+        .output()
+        .unwrap();
+    let default = outcome().args(["build", SPEC]).output().unwrap();
+    assert!(explicit.status.success());
+    assert_eq!(explicit.stdout, default.stdout);
+}
+
+#[test]
+fn build_writes_to_the_output_file() {
+    let scratch = Scratch::new("build-out");
+    let out = scratch.path("drug-service.json");
+    outcome()
+        .args(["build", SPEC, "--format", "json", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let from_stdout = outcome().args(["build", SPEC]).output().unwrap();
+    assert_eq!(text.as_bytes(), from_stdout.stdout, "file and stdout agree");
+}
+
+#[test]
+fn build_output_is_deterministic() {
+    let first = outcome().args(["build", SPEC]).output().unwrap();
+    let second = outcome().args(["build", SPEC]).output().unwrap();
+    assert!(first.status.success());
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn build_output_matches_the_schema() {
+    let schema = outcome().arg("schema").output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let built = outcome()
+        .args(["build", SPEC])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let contract: serde_json::Value = serde_json::from_slice(&built.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&contract)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn build_to_an_unwritable_path_exits_2() {
+    let scratch = Scratch::new("build-unwritable");
+    let out = scratch.path("no/such/dir/out.json");
+    outcome()
+        .arg("build")
+        .arg(SPEC)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: cannot write `"))
+        .stderr(predicate::str::contains("No such file or directory"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain and schema
+
+#[test]
+fn explain_prints_the_code_and_title() {
+    outcome()
+        .args(["explain", "E0101"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("E0101: syntax error\n"));
+    outcome()
+        .args(["explain", "e0302"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("E0302: funnel widens\n"));
+}
+
+#[test]
+fn explain_unknown_code_exits_2() {
+    outcome()
+        .args(["explain", "E9999"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown code `E9999`"))
+        .stderr(predicate::str::contains("outcome explain --list"));
+}
+
+#[test]
+fn explain_needs_a_code_or_list() {
+    outcome().arg("explain").assert().code(2);
+    outcome()
+        .args(["explain", "--list", "E0101"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn explain_list_shows_every_code_with_severity_and_title() {
+    let output = outcome()
+        .args(["explain", "--list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = stdout_of(&output);
+    assert_eq!(text.lines().count(), Code::ALL.len());
+    for (line, code) in text.lines().zip(Code::ALL) {
+        assert!(line.starts_with(code.as_str()), "{line}");
+        assert!(line.ends_with(code.title()), "{line}");
+        let severity = if code.as_str().starts_with('E') {
+            "error"
+        } else {
+            "warning"
+        };
+        assert!(line.contains(severity), "{line}");
+    }
+}
+
+#[test]
+fn schema_is_json_schema_2020_12_of_the_contract() {
+    let output = outcome()
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = stdout_of(&output);
+    assert!(text.ends_with("}\n"));
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["title"], "Contract");
+    assert!(jsonschema::validator_for(&schema).is_ok());
+}
+
+#[test]
+fn paths_in_messages_are_shown_as_given() {
+    let relative = Path::new("specs").join("missing.outcome");
+    outcome()
+        .arg("check")
+        .arg(&relative)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "`{}`",
+            relative.display()
+        )));
+}
