@@ -39,10 +39,24 @@ pub struct Contract {
 pub enum ContractClause {
     Commissioner(Text),
     Provider(Text),
-    Term { keyword: Span, start: Spanned<Date>, end: Spanned<Date> },
-    Referrals { keyword: Span, from: Option<Spanned<Date>>, until: Spanned<Date> },
-    Currency { keyword: Span, code: Spanned<String> },
-    FundingLimit { keyword: Span, amount: Spanned<Money> },
+    Term {
+        keyword: Span,
+        start: Spanned<Date>,
+        end: Spanned<Date>,
+    },
+    Referrals {
+        keyword: Span,
+        from: Option<Spanned<Date>>,
+        until: Spanned<Date>,
+    },
+    Currency {
+        keyword: Span,
+        code: Spanned<String>,
+    },
+    FundingLimit {
+        keyword: Span,
+        amount: Spanned<Money>,
+    },
     Boundary(Text),
 }
 
@@ -122,8 +136,16 @@ pub enum MeasureClause {
     CollectedBy(Text),
     Method(Text),
     Frequency(Spanned<Frequency>),
-    Baseline { keyword: Span, value: Spanned<MeasureValue>, year: Spanned<i32> },
-    Target { keyword: Span, value: Spanned<MeasureValue>, year: Spanned<i32> },
+    Baseline {
+        keyword: Span,
+        value: Spanned<MeasureValue>,
+        year: Spanned<i32>,
+    },
+    Target {
+        keyword: Span,
+        value: Spanned<MeasureValue>,
+        year: Spanned<i32>,
+    },
     Tracks(Vec<Ident>),
 }
 
@@ -153,11 +175,23 @@ pub struct Payments {
 #[derive(Debug, Clone)]
 pub enum PaymentClause {
     /// `fixed £15,000 per quarter`
-    Fixed { span: Span, amount: Spanned<Money>, period: Spanned<Period> },
+    Fixed {
+        span: Span,
+        amount: Spanned<Money>,
+        period: Spanned<Period>,
+    },
     /// `pay £100 for attend`
-    Pay { span: Span, amount: Spanned<Money>, stage: Ident },
+    Pay {
+        span: Span,
+        amount: Spanned<Money>,
+        stage: Ident,
+    },
     /// `cap £4,000 per participant`, `cap £120,000 total`, `cap £90,000 on outcome payments`
-    Cap { span: Span, amount: Spanned<Money>, scope: Spanned<CapScope> },
+    Cap {
+        span: Span,
+        amount: Spanned<Money>,
+        scope: Spanned<CapScope>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -177,7 +211,17 @@ pub struct Monitoring {
 
 #[derive(Debug, Clone)]
 pub enum MonitoringClause {
-    Returns { keyword: Span, frequency: Spanned<Frequency>, sources: Vec<Text> },
-    ExceptionReport { keyword: Span, frequency: Spanned<Frequency> },
-    Review { keyword: Span, frequency: Spanned<Frequency> },
+    Returns {
+        keyword: Span,
+        frequency: Spanned<Frequency>,
+        sources: Vec<Text>,
+    },
+    ExceptionReport {
+        keyword: Span,
+        frequency: Spanned<Frequency>,
+    },
+    Review {
+        keyword: Span,
+        frequency: Spanned<Frequency>,
+    },
 }

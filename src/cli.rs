@@ -14,7 +14,7 @@ use crate::diagnostic::{self, Code, Diagnostic, Record, Severity};
 use crate::emit;
 use crate::model::Contract;
 use crate::source::SourceFile;
-use crate::{compile, syntax, Compiled};
+use crate::Compiled;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -452,19 +452,7 @@ fn load(path: &Path) -> Result<(SourceFile, Compiled), Problem> {
         error,
     })?;
     let name = path.display().to_string();
-    Ok(match syntax::decode(&name, &bytes) {
-        Ok(file) => {
-            let compiled = compile(&file);
-            (file, compiled)
-        }
-        Err((file, diagnostic)) => (
-            file,
-            Compiled {
-                contract: None,
-                diagnostics: vec![diagnostic],
-            },
-        ),
-    })
+    Ok(crate::compile_bytes(&name, &bytes))
 }
 
 // ---------------------------------------------------------------------------------------------

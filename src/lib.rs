@@ -15,6 +15,9 @@
 //! - output is deterministic: no hash-map iteration order reaches JSON or diagnostics;
 //! - money is integer minor units (`value::Money`), never floating point.
 
+// `unwrap` and `expect` are for tests only: the compiler itself never panics on any input.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod ast;
 pub mod check;
 pub mod cli;
@@ -42,6 +45,28 @@ impl Compiled {
     }
 }
 
+/// Read bytes as a contract file and compile it: the entry point for anything that reads
+/// files. Bytes that are not UTF-8 give the one diagnostic E0102 against a lossy copy of the
+/// text, so it can still be shown.
+pub fn compile_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Compiled) {
+    match syntax::decode(name, bytes) {
+        Ok(file) => {
+            let compiled = compile(&file);
+            (file, compiled)
+        }
+        Err(failed) => {
+            let (file, diagnostic) = *failed;
+            (
+                file,
+                Compiled {
+                    contract: None,
+                    diagnostics: vec![diagnostic],
+                },
+            )
+        }
+    }
+}
+
 /// Parse and check one file.
 pub fn compile(file: &SourceFile) -> Compiled {
     let mut diagnostics = match syntax::parse(file) {
@@ -51,10 +76,16 @@ pub fn compile(file: &SourceFile) -> Compiled {
             diagnostic::sort(&mut diagnostics);
             let has_errors = diagnostics.iter().any(Diagnostic::is_error);
             let contract = if has_errors { None } else { checked.contract };
-            return Compiled { contract, diagnostics };
+            return Compiled {
+                contract,
+                diagnostics,
+            };
         }
         Err(diagnostics) => diagnostics,
     };
     diagnostic::sort(&mut diagnostics);
-    Compiled { contract: None, diagnostics }
+    Compiled {
+        contract: None,
+        diagnostics,
+    }
 }

@@ -18,35 +18,94 @@ pub struct Currency {
 /// The currencies the language accepts, by ISO 4217 code. `£`, `€` and `$` are the only
 /// symbols: `$` alone means US dollars, other dollars are written with their code.
 const CURRENCIES: &[Currency] = &[
-    Currency { code: "GBP", symbol: Some("£"), minor_digits: 2 },
-    Currency { code: "EUR", symbol: Some("€"), minor_digits: 2 },
-    Currency { code: "USD", symbol: Some("$"), minor_digits: 2 },
-    Currency { code: "AUD", symbol: None, minor_digits: 2 },
-    Currency { code: "CAD", symbol: None, minor_digits: 2 },
-    Currency { code: "CHF", symbol: None, minor_digits: 2 },
-    Currency { code: "DKK", symbol: None, minor_digits: 2 },
-    Currency { code: "JPY", symbol: None, minor_digits: 0 },
-    Currency { code: "NOK", symbol: None, minor_digits: 2 },
-    Currency { code: "NZD", symbol: None, minor_digits: 2 },
-    Currency { code: "SEK", symbol: None, minor_digits: 2 },
-    Currency { code: "ZAR", symbol: None, minor_digits: 2 },
+    Currency {
+        code: "GBP",
+        symbol: Some("£"),
+        minor_digits: 2,
+    },
+    Currency {
+        code: "EUR",
+        symbol: Some("€"),
+        minor_digits: 2,
+    },
+    Currency {
+        code: "USD",
+        symbol: Some("$"),
+        minor_digits: 2,
+    },
+    Currency {
+        code: "AUD",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "CAD",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "CHF",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "DKK",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "JPY",
+        symbol: None,
+        minor_digits: 0,
+    },
+    Currency {
+        code: "NOK",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "NZD",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "SEK",
+        symbol: None,
+        minor_digits: 2,
+    },
+    Currency {
+        code: "ZAR",
+        symbol: None,
+        minor_digits: 2,
+    },
 ];
 
 impl Currency {
     /// Pound sterling, the stand-in where a value could not be read.
-    pub const GBP: Currency = Currency { code: "GBP", symbol: Some("£"), minor_digits: 2 };
+    pub const GBP: Currency = Currency {
+        code: "GBP",
+        symbol: Some("£"),
+        minor_digits: 2,
+    };
 
     pub fn from_code(code: &str) -> Option<Currency> {
         CURRENCIES.iter().copied().find(|c| c.code == code)
     }
 
     pub fn from_symbol(symbol: &str) -> Option<Currency> {
-        CURRENCIES.iter().copied().find(|c| c.symbol == Some(symbol))
+        CURRENCIES
+            .iter()
+            .copied()
+            .find(|c| c.symbol == Some(symbol))
     }
 
     /// Every accepted code, for help texts.
     pub fn known_codes() -> String {
-        CURRENCIES.iter().map(|c| c.code).collect::<Vec<_>>().join(", ")
+        CURRENCIES
+            .iter()
+            .map(|c| c.code)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn minor_per_major(self) -> i128 {
@@ -80,7 +139,10 @@ impl Money {
             return format!("{sign}{major}");
         }
         let minor = abs % per as u128;
-        format!("{sign}{major}.{minor:0width$}", width = self.currency.minor_digits as usize)
+        format!(
+            "{sign}{major}.{minor:0width$}",
+            width = self.currency.minor_digits as usize
+        )
     }
 }
 
@@ -425,81 +487,6 @@ impl Period {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> Date {
-        Date::new(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn dates_round_trip_through_day_numbers() {
-        for n in -800_000..800_000 {
-            if n % 997 != 0 {
-                continue;
-            }
-            let date = Date::from_day_number(n);
-            assert_eq!(date.day_number(), n);
-            assert!(Date::new(date.year, date.month, date.day).is_some());
-        }
-        assert_eq!(d(1970, 1, 1).day_number(), 0);
-        assert_eq!(d(2000, 3, 1).day_number() - d(2000, 2, 28).day_number(), 2);
-    }
-
-    #[test]
-    fn impossible_dates_are_refused() {
-        assert!(Date::new(2026, 2, 29).is_none());
-        assert!(Date::new(2024, 2, 29).is_some());
-        assert!(Date::new(2026, 2, 30).is_none());
-        assert!(Date::new(2026, 13, 1).is_none());
-        assert!(Date::new(2026, 4, 31).is_none());
-    }
-
-    #[test]
-    fn periods_are_counted_over_the_term() {
-        let (start, end) = (d(2009, 4, 1), d(2010, 3, 31));
-        assert_eq!(Period::Quarter.count_in(start, end), 4);
-        assert_eq!(Period::Month.count_in(start, end), 12);
-        assert_eq!(Period::Year.count_in(start, end), 1);
-        assert_eq!(Period::Week.count_in(start, end), 53);
-        assert!(Period::Quarter.divides(start, end));
-        assert!(!Period::Week.divides(start, end));
-        assert_eq!(Period::Quarter.count_in(start, d(2010, 4, 30)), 5);
-        assert!(!Period::Quarter.divides(start, d(2010, 4, 30)));
-    }
-
-    #[test]
-    fn percentages_round_half_up_at_the_written_precision() {
-        assert_eq!(Percent::of_ratio(25, 30, 0).to_string(), "83%");
-        assert_eq!(Percent::of_ratio(25, 30, 1).to_string(), "83.3%");
-        assert_eq!(Percent::of_ratio(1, 8, 0).to_string(), "13%");
-        assert_eq!(Percent::of_ratio(1, 8, 1).to_string(), "12.5%");
-    }
-
-    #[test]
-    fn durations_compare_safely_across_units() {
-        let two_weeks = Duration { count: 2, unit: TimeUnit::Week };
-        let four_weeks = Duration { count: 4, unit: TimeUnit::Week };
-        let month = Duration { count: 1, unit: TimeUnit::Month };
-        assert!(two_weeks.certainly_shorter_than(&month));
-        assert!(!four_weeks.certainly_shorter_than(&month));
-        let ten = Duration { count: 10, unit: TimeUnit::Month };
-        let eleven = Duration { count: 11, unit: TimeUnit::Month };
-        assert!(ten.certainly_shorter_than(&eleven));
-    }
-
-    #[test]
-    fn money_prints_as_written() {
-        let gbp = Currency::from_code("GBP").unwrap();
-        assert_eq!(Money::new(12_000_000, gbp).to_string(), "£120,000");
-        assert_eq!(Money::new(30_050, gbp).to_string(), "£300.50");
-        assert_eq!(Money::new(30_050, gbp).decimal(), "300.50");
-        let jpy = Currency::from_code("JPY").unwrap();
-        assert_eq!(Money::new(5_000, jpy).to_string(), "JPY 5,000");
-    }
-}
-
 // ─── serialisation: how values appear in the JSON contract ───
 //
 // Money is an object with exact integer minor units and an exact decimal string; percentages
@@ -603,5 +590,95 @@ impl JsonSchema for Duration {
             "type": "string",
             "pattern": "^[0-9]+ (day|week|month|year)s?$"
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn dates_round_trip_through_day_numbers() {
+        for n in -800_000..800_000 {
+            if n % 997 != 0 {
+                continue;
+            }
+            let date = Date::from_day_number(n);
+            assert_eq!(date.day_number(), n);
+            assert!(Date::new(date.year, date.month, date.day).is_some());
+        }
+        assert_eq!(d(1970, 1, 1).day_number(), 0);
+        assert_eq!(d(2000, 3, 1).day_number() - d(2000, 2, 28).day_number(), 2);
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert!(Date::new(2026, 2, 29).is_none());
+        assert!(Date::new(2024, 2, 29).is_some());
+        assert!(Date::new(2026, 2, 30).is_none());
+        assert!(Date::new(2026, 13, 1).is_none());
+        assert!(Date::new(2026, 4, 31).is_none());
+    }
+
+    #[test]
+    fn periods_are_counted_over_the_term() {
+        let (start, end) = (d(2009, 4, 1), d(2010, 3, 31));
+        assert_eq!(Period::Quarter.count_in(start, end), 4);
+        assert_eq!(Period::Month.count_in(start, end), 12);
+        assert_eq!(Period::Year.count_in(start, end), 1);
+        assert_eq!(Period::Week.count_in(start, end), 53);
+        assert!(Period::Quarter.divides(start, end));
+        assert!(!Period::Week.divides(start, end));
+        assert_eq!(Period::Quarter.count_in(start, d(2010, 4, 30)), 5);
+        assert!(!Period::Quarter.divides(start, d(2010, 4, 30)));
+    }
+
+    #[test]
+    fn percentages_round_half_up_at_the_written_precision() {
+        assert_eq!(Percent::of_ratio(25, 30, 0).to_string(), "83%");
+        assert_eq!(Percent::of_ratio(25, 30, 1).to_string(), "83.3%");
+        assert_eq!(Percent::of_ratio(1, 8, 0).to_string(), "13%");
+        assert_eq!(Percent::of_ratio(1, 8, 1).to_string(), "12.5%");
+    }
+
+    #[test]
+    fn durations_compare_safely_across_units() {
+        let two_weeks = Duration {
+            count: 2,
+            unit: TimeUnit::Week,
+        };
+        let four_weeks = Duration {
+            count: 4,
+            unit: TimeUnit::Week,
+        };
+        let month = Duration {
+            count: 1,
+            unit: TimeUnit::Month,
+        };
+        assert!(two_weeks.certainly_shorter_than(&month));
+        assert!(!four_weeks.certainly_shorter_than(&month));
+        let ten = Duration {
+            count: 10,
+            unit: TimeUnit::Month,
+        };
+        let eleven = Duration {
+            count: 11,
+            unit: TimeUnit::Month,
+        };
+        assert!(ten.certainly_shorter_than(&eleven));
+    }
+
+    #[test]
+    fn money_prints_as_written() {
+        let gbp = Currency::from_code("GBP").unwrap();
+        assert_eq!(Money::new(12_000_000, gbp).to_string(), "£120,000");
+        assert_eq!(Money::new(30_050, gbp).to_string(), "£300.50");
+        assert_eq!(Money::new(30_050, gbp).decimal(), "300.50");
+        let jpy = Currency::from_code("JPY").unwrap();
+        assert_eq!(Money::new(5_000, jpy).to_string(), "JPY 5,000");
     }
 }

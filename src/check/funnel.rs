@@ -43,7 +43,11 @@ impl Sequence {
 }
 
 /// A count of people: a whole number of at least one (E0301).
-pub fn people(count: &crate::source::Spanned<Decimal>, what: &str, out: &mut Vec<Diagnostic>) -> Option<u64> {
+pub fn people(
+    count: &crate::source::Spanned<Decimal>,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<u64> {
     let value = count.value;
     let problem = if !value.is_whole() {
         Some(format!("`{value}` is not a whole number of people"))
@@ -55,8 +59,13 @@ pub fn people(count: &crate::source::Spanned<Decimal>, what: &str, out: &mut Vec
     match problem {
         Some(message) => {
             out.push(
-                Diagnostic::new(Code::E0301, message, count.span, "expected a whole number of people")
-                    .help("write how many people, as a whole number of at least 1, such as `40`"),
+                Diagnostic::new(
+                    Code::E0301,
+                    message,
+                    count.span,
+                    "expected a whole number of people",
+                )
+                .help("write how many people, as a whole number of at least 1, such as `40`"),
             );
             None
         }
@@ -94,8 +103,11 @@ pub fn check(
         );
     }
 
-    let counts: Vec<Option<u64>> =
-        funnel.stages.iter().map(|s| people(&s.expected, "the expected number of people", out)).collect();
+    let counts: Vec<Option<u64>> = funnel
+        .stages
+        .iter()
+        .map(|s| people(&s.expected, "the expected number of people", out))
+        .collect();
 
     for stage in &funnel.stages {
         once(&stage.conversion, |c| c.span, "`conversion`", out);
@@ -157,7 +169,12 @@ pub fn check(
 }
 
 /// Resolve each stage's predecessors, explicit or implied by the order written.
-fn sequence(funnel: &ast::Funnel, index: usize, symbols: &Symbols, out: &mut Vec<Diagnostic>) -> Sequence {
+fn sequence(
+    funnel: &ast::Funnel,
+    index: usize,
+    symbols: &Symbols,
+    out: &mut Vec<Diagnostic>,
+) -> Sequence {
     let stages = &funnel.stages;
     let position = |name: &str| stages.iter().position(|s| s.name.value == name);
     let mut before = Vec::with_capacity(stages.len());
@@ -219,7 +236,11 @@ fn sequence(funnel: &ast::Funnel, index: usize, symbols: &Symbols, out: &mut Vec
 }
 
 /// E0405 for each cycle of `after` clauses; returns which stages lie on one.
-fn report_cycles(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) -> Vec<bool> {
+fn report_cycles(
+    funnel: &ast::Funnel,
+    sequence: &Sequence,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<bool> {
     let n = funnel.stages.len();
     let mut in_cycle = vec![false; n];
     // 0 = unvisited, 1 = on the current path, 2 = done
@@ -249,8 +270,11 @@ fn report_cycles(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagno
                         for m in &members {
                             in_cycle[*m] = true;
                         }
-                        let mut names: Vec<String> =
-                            members.iter().rev().map(|m| format!("`{}`", funnel.stages[*m].name.value)).collect();
+                        let mut names: Vec<String> = members
+                            .iter()
+                            .rev()
+                            .map(|m| format!("`{}`", funnel.stages[*m].name.value))
+                            .collect();
                         names.push(format!("`{}`", funnel.stages[p].name.value));
                         out.push(
                             Diagnostic::new(
@@ -333,7 +357,12 @@ fn report_dead_ends(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Dia
 
 /// Counts never grow along the sequence (E0302, E0304); stated conversion factors match
 /// the counts (E0305) and have one step to be compared with (E0307).
-fn check_counts(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64], out: &mut Vec<Diagnostic>) {
+fn check_counts(
+    funnel: &ast::Funnel,
+    sequence: &Sequence,
+    counts: &[u64],
+    out: &mut Vec<Diagnostic>,
+) {
     for (i, stage) in funnel.stages.iter().enumerate() {
         for p in sequence.after(i) {
             let previous = &funnel.stages[p];
@@ -357,7 +386,9 @@ fn check_counts(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64], out: 
                 );
             }
         }
-        let Some(stated) = stage.conversion.first() else { continue };
+        let Some(stated) = stage.conversion.first() else {
+            continue;
+        };
         let predecessors: Vec<usize> = sequence.after(i).collect();
         if predecessors.iter().any(|p| counts[i] > counts[*p]) {
             continue; // the widening is the error to fix first
@@ -392,8 +423,13 @@ fn check_counts(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64], out: 
                     format!("the counts give {computed}"),
                 )
                 .also(stage.expected.span, format!("{} people here", counts[i]))
-                .also(funnel.stages[p].expected.span, format!("{} people at `{}`", counts[p], funnel.stages[p].name.value))
-                .help(format!("write `conversion {computed}`, or correct the expected numbers")),
+                .also(
+                    funnel.stages[p].expected.span,
+                    format!("{} people at `{}`", counts[p], funnel.stages[p].name.value),
+                )
+                .help(format!(
+                    "write `conversion {computed}`, or correct the expected numbers"
+                )),
             );
         }
     }
@@ -420,7 +456,10 @@ fn check_windows(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagno
                 if !reported && mine.certainly_shorter_than(theirs) {
                     reported = true;
                     let ancestor = &funnel.stages[*a];
-                    let ancestor_span = ancestor.within.first().map_or(ancestor.name.span, |w| w.span);
+                    let ancestor_span = ancestor
+                        .within
+                        .first()
+                        .map_or(ancestor.name.span, |w| w.span);
                     out.push(
                         Diagnostic::new(
                             Code::E0403,
@@ -479,7 +518,10 @@ fn build(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64]) -> model::Fu
                 kind: stage.kind,
                 description: stage.description.value.clone(),
                 expected: counts[i],
-                after: predecessors.iter().map(|p| funnel.stages[*p].name.value.clone()).collect(),
+                after: predecessors
+                    .iter()
+                    .map(|p| funnel.stages[*p].name.value.clone())
+                    .collect(),
                 within: stage.within.first().map(|w| w.value),
                 evidence: stage.evidence.first().map(|e| e.value.clone()),
                 achieves: stage.achieves.iter().map(|a| a.value.clone()).collect(),

@@ -50,8 +50,16 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
             ContractClause::Commissioner(t) => commissioners.push(t.value.clone()),
             ContractClause::Provider(t) => providers.push(t.value.clone()),
             ContractClause::Boundary(t) => boundaries.push(t.value.clone()),
-            ContractClause::Term { keyword, start, end } => terms.push((*keyword, start, end)),
-            ContractClause::Referrals { keyword, from, until } => referrals.push((*keyword, from, until)),
+            ContractClause::Term {
+                keyword,
+                start,
+                end,
+            } => terms.push((*keyword, start, end)),
+            ContractClause::Referrals {
+                keyword,
+                from,
+                until,
+            } => referrals.push((*keyword, from, until)),
             ContractClause::Currency { keyword, code } => currencies.push((*keyword, code)),
             ContractClause::FundingLimit { keyword, amount } => limits.push((*keyword, amount)),
         }
@@ -59,8 +67,13 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
 
     let mut missing = |what: &str, example: &str| {
         out.push(
-            Diagnostic::new(Code::E0204, format!("the contract has no {what}"), heading, format!("{what} missing"))
-                .help(format!("add `{example}` inside the `contract` block")),
+            Diagnostic::new(
+                Code::E0204,
+                format!("the contract has no {what}"),
+                heading,
+                format!("{what} missing"),
+            )
+            .help(format!("add `{example}` inside the `contract` block")),
         );
     };
     if commissioners.is_empty() {
@@ -76,9 +89,12 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
         missing("`funding limit`", "funding limit £120,000");
     }
 
-    let term = once(&terms, |t| t.0, "`term`", out).and_then(|(_, start, end)| check_term(start, end, out));
-    let referral_window = once(&referrals, |r| r.0, "`referrals`", out)
-        .and_then(|(_, from, until)| term.and_then(|term| check_referrals(term, from.as_ref(), until, out)));
+    let term = once(&terms, |t| t.0, "`term`", out)
+        .and_then(|(_, start, end)| check_term(start, end, out));
+    let referral_window =
+        once(&referrals, |r| r.0, "`referrals`", out).and_then(|(_, from, until)| {
+            term.and_then(|term| check_referrals(term, from.as_ref(), until, out))
+        });
     let limit = once(&limits, |l| l.0, "`funding limit`", out).map(|(_, amount)| *amount);
 
     once(&currencies, |c| c.0, "`currency`", out);
@@ -123,9 +139,17 @@ fn require_header(file: &ast::File, out: &mut Vec<Diagnostic>) {
 }
 
 /// term start < end (E0401).
-fn check_term(start: &Spanned<crate::value::Date>, end: &Spanned<crate::value::Date>, out: &mut Vec<Diagnostic>) -> Option<Term> {
+fn check_term(
+    start: &Spanned<crate::value::Date>,
+    end: &Spanned<crate::value::Date>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Term> {
     if end.value <= start.value {
-        let relation = if end.value == start.value { "on the day" } else { "before" };
+        let relation = if end.value == start.value {
+            "on the day"
+        } else {
+            "before"
+        };
         out.push(
             Diagnostic::new(
                 Code::E0401,
@@ -138,7 +162,10 @@ fn check_term(start: &Spanned<crate::value::Date>, end: &Spanned<crate::value::D
         );
         return None;
     }
-    Some(Term { start: start.value, end: end.value })
+    Some(Term {
+        start: start.value,
+        end: end.value,
+    })
 }
 
 /// The referral window lies inside the term and does not run backwards (E0402).
@@ -150,7 +177,11 @@ fn check_referrals(
 ) -> Option<ReferralWindow> {
     let before = out.len();
     let outside = |date: &Spanned<crate::value::Date>, what: &str| {
-        let side = if date.value < term.start { "before the term starts" } else { "after the term ends" };
+        let side = if date.value < term.start {
+            "before the term starts"
+        } else {
+            "after the term ends"
+        };
         Diagnostic::new(
             Code::E0402,
             format!("referrals {what} {}, {side}", date.value),
@@ -169,7 +200,10 @@ fn check_referrals(
             out.push(
                 Diagnostic::new(
                     Code::E0402,
-                    format!("referrals open on {}, after they close on {}", from.value, until.value),
+                    format!(
+                        "referrals open on {}, after they close on {}",
+                        from.value, until.value
+                    ),
                     from.span,
                     "opens here",
                 )
@@ -178,12 +212,20 @@ fn check_referrals(
             );
         }
     }
-    (out.len() == before).then(|| ReferralWindow { from: from.map_or(term.start, |f| f.value), until: until.value })
+    (out.len() == before).then(|| ReferralWindow {
+        from: from.map_or(term.start, |f| f.value),
+        until: until.value,
+    })
 }
 
 /// Every amount of money the contract pays or limits must be in its one currency (E0501)
 /// and not negative (E0502).
-pub fn check_amounts(amounts: &[Spanned<Money>], currency: Currency, currency_span: Span, out: &mut Vec<Diagnostic>) {
+pub fn check_amounts(
+    amounts: &[Spanned<Money>],
+    currency: Currency,
+    currency_span: Span,
+    out: &mut Vec<Diagnostic>,
+) {
     for amount in amounts {
         if amount.value.currency != currency {
             out.push(
@@ -196,7 +238,10 @@ pub fn check_amounts(amounts: &[Spanned<Money>], currency: Currency, currency_sp
                     amount.span,
                     format!("in {}", amount.value.currency.code),
                 )
-                .also(currency_span, format!("the contract's currency, {}, is set here", currency.code))
+                .also(
+                    currency_span,
+                    format!("the contract's currency, {}, is set here", currency.code),
+                )
                 .help(format!(
                     "write every amount in {}; convert it at the rate the commissioner has agreed",
                     currency.code
@@ -226,12 +271,16 @@ pub fn currency(file: &ast::File) -> Option<(Currency, Span)> {
         _ => None,
     })?;
     let declared = contract.clauses.iter().find_map(|c| match c {
-        ContractClause::Currency { code, .. } => Some((Currency::from_code(&code.value)?, code.span)),
+        ContractClause::Currency { code, .. } => {
+            Some((Currency::from_code(&code.value)?, code.span))
+        }
         _ => None,
     });
     declared.or_else(|| {
         contract.clauses.iter().find_map(|c| match c {
-            ContractClause::FundingLimit { amount, .. } => Some((amount.value.currency, amount.span)),
+            ContractClause::FundingLimit { amount, .. } => {
+                Some((amount.value.currency, amount.span))
+            }
             _ => None,
         })
     })

@@ -28,8 +28,16 @@ pub fn check(
             MeasureClause::CollectedBy(t) => collectors.push(t),
             MeasureClause::Method(t) => methods.push(t),
             MeasureClause::Frequency(f) => frequencies.push(*f),
-            MeasureClause::Baseline { keyword, value, year } => baselines.push((*keyword, value, year)),
-            MeasureClause::Target { keyword, value, year } => targets.push((*keyword, value, year)),
+            MeasureClause::Baseline {
+                keyword,
+                value,
+                year,
+            } => baselines.push((*keyword, value, year)),
+            MeasureClause::Target {
+                keyword,
+                value,
+                year,
+            } => targets.push((*keyword, value, year)),
             MeasureClause::Tracks(names) => tracks.extend(names.iter()),
         }
     }

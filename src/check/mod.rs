@@ -58,7 +58,12 @@ pub fn check(file: &ast::File) -> Checked {
         }
     }
 
-    let cohort_size = |name: &str| cohorts.iter().find(|c: &&model::Cohort| c.id == name).map(|c| c.size);
+    let cohort_size = |name: &str| {
+        cohorts
+            .iter()
+            .find(|c: &&model::Cohort| c.id == name)
+            .map(|c| c.size)
+    };
     let mut funnels = Vec::new();
     for (index, funnel) in funnel_asts.iter().enumerate() {
         if let Some(checked) = funnel::check(funnel, index, &symbols, &cohort_size, &mut out) {
@@ -72,7 +77,10 @@ pub fn check(file: &ast::File) -> Checked {
         .iter()
         .filter_map(|m| measures::check(m, &symbols, &mut outcomes, &mut out))
         .collect();
-    let cohorts_used: Vec<&str> = funnel_asts.iter().map(|f| f.cohort.value.as_str()).collect();
+    let cohorts_used: Vec<&str> = funnel_asts
+        .iter()
+        .map(|f| f.cohort.value.as_str())
+        .collect();
     outcomes::report_unused(file, &outcomes, &cohorts_used, &mut out);
     let monitoring = monitoring(&monitoring_blocks, &mut out);
 
@@ -81,16 +89,14 @@ pub fn check(file: &ast::File) -> Checked {
     }
     let mut contract = None;
     if let Some(header) = header {
-        let checked = money::check(
-            &payment_blocks,
-            &header,
-            &symbols,
-            &mut funnels,
-            &cohorts,
-            &cohort_spans,
+        let cx = money::Context {
+            header: &header,
+            symbols: &symbols,
+            cohorts: &cohorts,
+            cohort_spans: &cohort_spans,
             funnels_complete,
-            &mut out,
-        );
+        };
+        let checked = money::check(&payment_blocks, &cx, &mut funnels, &mut out);
         if let Some(checked) = checked {
             contract = Some(model::Contract {
                 title: header.title,
@@ -116,7 +122,11 @@ pub fn check(file: &ast::File) -> Checked {
         for block in &payment_blocks {
             for clause in &block.clauses {
                 if let PaymentClause::Pay { stage, .. } = clause {
-                    symbols.resolve(stage, &[names::Kind::Milestone, names::Kind::Target], &mut out);
+                    symbols.resolve(
+                        stage,
+                        &[names::Kind::Milestone, names::Kind::Target],
+                        &mut out,
+                    );
                 }
             }
         }
@@ -125,7 +135,10 @@ pub fn check(file: &ast::File) -> Checked {
     if out.iter().any(Diagnostic::is_error) {
         contract = None;
     }
-    Checked { contract, diagnostics: out }
+    Checked {
+        contract,
+        diagnostics: out,
+    }
 }
 
 /// Every amount the contract pays, limits or measures, for the currency and sign checks.
@@ -163,8 +176,14 @@ fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<
     let mut reviews = Vec::new();
     for clause in &block.clauses {
         match clause {
-            MonitoringClause::Returns { keyword, frequency, sources } => returns.push((*keyword, *frequency, sources)),
-            MonitoringClause::ExceptionReport { keyword, frequency } => exceptions.push((*keyword, *frequency)),
+            MonitoringClause::Returns {
+                keyword,
+                frequency,
+                sources,
+            } => returns.push((*keyword, *frequency, sources)),
+            MonitoringClause::ExceptionReport { keyword, frequency } => {
+                exceptions.push((*keyword, *frequency))
+            }
             MonitoringClause::Review { keyword, frequency } => reviews.push((*keyword, *frequency)),
         }
     }
@@ -174,7 +193,9 @@ fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<
     let review = once(&reviews, |r| r.0, "`review`", out).map(|r| r.1.value);
     Some(model::Monitoring {
         returns: returns.map(|r| r.1.value),
-        sources: returns.map(|r| r.2.iter().map(|s| s.value.clone()).collect()).unwrap_or_default(),
+        sources: returns
+            .map(|r| r.2.iter().map(|s| s.value.clone()).collect())
+            .unwrap_or_default(),
         exception_report,
         review,
     })

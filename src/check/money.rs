@@ -24,19 +24,36 @@ pub struct Checked {
     pub figures: Figures,
 }
 
+/// What the payments are checked against.
+pub struct Context<'a> {
+    pub header: &'a Header,
+    pub symbols: &'a Symbols,
+    pub cohorts: &'a [model::Cohort],
+    /// Where each cohort's name is defined.
+    pub cohort_spans: &'a BTreeMap<String, Span>,
+    /// Whether every funnel checked clean: the figures need them all.
+    pub funnels_complete: bool,
+}
+
 /// Check the `payments` blocks against the funnels; fill in each stage's price.
 pub fn check(
     blocks: &[&ast::Payments],
-    header: &Header,
-    symbols: &Symbols,
+    cx: &Context,
     funnels: &mut [model::Funnel],
-    cohorts: &[model::Cohort],
-    cohort_spans: &BTreeMap<String, Span>,
-    funnels_complete: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Checked> {
+    let Context {
+        header,
+        symbols,
+        cohorts,
+        cohort_spans,
+        funnels_complete,
+    } = *cx;
     once(blocks, |b| b.keyword, "the `payments` block", out);
-    let clauses: Vec<&PaymentClause> = blocks.first().map(|b| b.clauses.iter().collect()).unwrap_or_default();
+    let clauses: Vec<&PaymentClause> = blocks
+        .first()
+        .map(|b| b.clauses.iter().collect())
+        .unwrap_or_default();
     let currency = header.currency;
     let money = |minor: i128| Money::new(minor, currency);
     let errors_before = out.iter().filter(|d| d.is_error()).count();
@@ -45,30 +62,55 @@ pub fn check(
     let mut prices: Vec<Price> = Vec::new();
     let mut priced_at: BTreeMap<String, Span> = BTreeMap::new();
     for clause in &clauses {
-        let PaymentClause::Pay { span, amount, stage } = clause else { continue };
-        if symbols.resolve(stage, &[Kind::Milestone, Kind::Target], out).is_none() {
+        let PaymentClause::Pay {
+            span,
+            amount,
+            stage,
+        } = clause
+        else {
+            continue;
+        };
+        if symbols
+            .resolve(stage, &[Kind::Milestone, Kind::Target], out)
+            .is_none()
+        {
             continue;
         }
         if let Some(first) = priced_at.get(&stage.value) {
             out.push(
-                Diagnostic::new(Code::E0505, format!("`{}` is priced twice", stage.value), *span, "priced again here")
-                    .also(*first, "first priced here")
-                    .help("a step is paid once per participant at one price: keep one `pay` line for it"),
+                Diagnostic::new(
+                    Code::E0505,
+                    format!("`{}` is priced twice", stage.value),
+                    *span,
+                    "priced again here",
+                )
+                .also(*first, "first priced here")
+                .help(
+                    "a step is paid once per participant at one price: keep one `pay` line for it",
+                ),
             );
             continue;
         }
         priced_at.insert(stage.value.clone(), *span);
-        let Some(funnel) = funnels.iter_mut().find(|f| f.stage(&stage.value).is_some()) else { continue };
+        let Some(funnel) = funnels.iter_mut().find(|f| f.stage(&stage.value).is_some()) else {
+            continue;
+        };
         if let Some(model_stage) = funnel.stages.iter_mut().find(|s| s.id == stage.value) {
             model_stage.price = Some(amount.value);
         }
-        prices.push(Price { funnel: funnel.id.clone(), stage: stage.value.clone(), amount: amount.value });
+        prices.push(Price {
+            funnel: funnel.id.clone(),
+            stage: stage.value.clone(),
+            amount: amount.value,
+        });
     }
 
     // Fixed fees over the term.
     let mut fixed_fees = Vec::new();
     for clause in &clauses {
-        let PaymentClause::Fixed { amount, period, .. } = clause else { continue };
+        let PaymentClause::Fixed { amount, period, .. } = clause else {
+            continue;
+        };
         let periods = period.value.count_in(header.term.start, header.term.end);
         if !period.value.divides(header.term.start, header.term.end) {
             out.push(
@@ -103,7 +145,11 @@ pub fn check(
         let matching: Vec<_> = clauses
             .iter()
             .filter_map(|c| match c {
-                PaymentClause::Cap { span, amount, scope: s } if s.value == scope => Some((*span, amount.value)),
+                PaymentClause::Cap {
+                    span,
+                    amount,
+                    scope: s,
+                } if s.value == scope => Some((*span, amount.value)),
                 _ => None,
             })
             .collect();
@@ -221,10 +267,22 @@ pub fn check(
         if fixed_total > 0 {
             parts.push(format!("fixed fees {}", money(fixed_total)));
         }
-        for p in &per_participant {
-            if let Some(size) = p.participants {
-                if p.maximum.minor > 0 {
-                    parts.push(format!("{} participants × {}", group_thousands(size as u128), p.maximum));
+        match (outcome_maximum, outcome_cap) {
+            (Some(max), Some(cap)) if cap < max => {
+                parts.push(format!("outcome payments capped at {}", money(cap)))
+            }
+            (None, Some(cap)) => parts.push(format!("outcome payments capped at {}", money(cap))),
+            _ => {
+                for p in &per_participant {
+                    if let Some(size) = p.participants {
+                        if p.maximum.minor > 0 {
+                            parts.push(format!(
+                                "{} participants × {}",
+                                group_thousands(size as u128),
+                                p.maximum
+                            ));
+                        }
+                    }
                 }
             }
         }
@@ -271,7 +329,11 @@ pub fn check(
     let entering: u64 = funnels.iter().map(model::Funnel::entering).sum();
 
     Some(Checked {
-        payments: model::Payments { prices, fixed_fees, caps },
+        payments: model::Payments {
+            prices,
+            fixed_fees,
+            caps,
+        },
         figures: Figures {
             fixed_fees: money(fixed_total),
             outcome_payments_at_plan: money(plan_before),
@@ -282,7 +344,8 @@ pub fn check(
             binding_caps,
             headroom: money(header.funding_limit.minor - exposure),
             unit_cost_per_target: targets,
-            unit_cost_per_participant: (entering > 0).then(|| money(divide_rounded(planned_total, entering as i128))),
+            unit_cost_per_participant: (entering > 0)
+                .then(|| money(divide_rounded(planned_total, entering as i128))),
         },
     })
 }
@@ -306,7 +369,11 @@ fn capped_plan(paid: &[(u64, i128)], cap: Option<i128>) -> i128 {
     let mut total = 0;
     for (j, &level) in levels.iter().enumerate() {
         let below = levels.get(j + 1).copied().unwrap_or(0);
-        let earned: i128 = paid.iter().filter(|(n, _)| *n >= level).map(|(_, p)| p).sum();
+        let earned: i128 = paid
+            .iter()
+            .filter(|(n, _)| *n >= level)
+            .map(|(_, p)| p)
+            .sum();
         let earned = cap.map_or(earned, |cap| earned.min(cap));
         total += (level - below) as i128 * earned;
     }
@@ -337,7 +404,10 @@ mod tests {
         let paid = [(100, 100), (50, 500), (10, 3_000)];
         assert_eq!(capped_plan(&paid, None), 100 * 100 + 50 * 500 + 10 * 3_000);
         // 50 people earn £100, 40 earn £600, 10 earn £3,600 capped to £3,200.
-        assert_eq!(capped_plan(&paid, Some(3_200)), 50 * 100 + 40 * 600 + 10 * 3_200);
+        assert_eq!(
+            capped_plan(&paid, Some(3_200)),
+            50 * 100 + 40 * 600 + 10 * 3_200
+        );
     }
 
     #[test]
@@ -345,6 +415,6 @@ mod tests {
         assert_eq!(divide_rounded(10, 4), 3);
         assert_eq!(divide_rounded(9, 4), 2);
         assert_eq!(divide_rounded(-10, 4), -3);
-        assert_eq!(divide_rounded(107_500_00, 10), 10_750_00);
+        assert_eq!(divide_rounded(10_750_000, 10), 1_075_000);
     }
 }

@@ -33,7 +33,11 @@ impl Kind {
 
     fn with_article(self) -> String {
         let word = self.word();
-        let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {word}")
     }
 }
@@ -79,13 +83,21 @@ impl Symbols {
                     }
                     funnel_index += 1;
                 }
-                Declaration::Contract(_) | Declaration::Payments(_) | Declaration::Monitoring(_) => {}
+                Declaration::Contract(_)
+                | Declaration::Payments(_)
+                | Declaration::Monitoring(_) => {}
             }
         }
         symbols
     }
 
-    fn define(&mut self, name: &Spanned<String>, kind: Kind, funnel: Option<usize>, out: &mut Vec<Diagnostic>) {
+    fn define(
+        &mut self,
+        name: &Spanned<String>,
+        kind: Kind,
+        funnel: Option<usize>,
+        out: &mut Vec<Diagnostic>,
+    ) {
         if let Some(first) = self.names.get(&name.value) {
             out.push(
                 Diagnostic::new(
@@ -99,7 +111,14 @@ impl Symbols {
             );
             return;
         }
-        self.names.insert(name.value.clone(), Symbol { kind, span: name.span, funnel });
+        self.names.insert(
+            name.value.clone(),
+            Symbol {
+                kind,
+                span: name.span,
+                funnel,
+            },
+        );
     }
 
     pub fn get(&self, name: &str) -> Option<&Symbol> {
@@ -108,7 +127,12 @@ impl Symbols {
 
     /// Resolve a reference that must name one of `kinds`: E0202 when nothing has that name
     /// (with the closest name of the right kind), E0206 when something of another kind does.
-    pub fn resolve(&self, name: &Spanned<String>, kinds: &[Kind], out: &mut Vec<Diagnostic>) -> Option<Symbol> {
+    pub fn resolve(
+        &self,
+        name: &Spanned<String>,
+        kinds: &[Kind],
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Symbol> {
         let wanted = describe_kinds(kinds);
         match self.names.get(&name.value) {
             Some(symbol) if kinds.contains(&symbol.kind) => Some(*symbol),
@@ -116,17 +140,28 @@ impl Symbols {
                 out.push(
                     Diagnostic::new(
                         Code::E0206,
-                        format!("`{}` is {}, not {wanted}", name.value, symbol.kind.with_article()),
+                        format!(
+                            "`{}` is {}, not {wanted}",
+                            name.value,
+                            symbol.kind.with_article()
+                        ),
                         name.span,
                         format!("{wanted} is needed here"),
                     )
                     .also(symbol.span, format!("`{}` is defined here", name.value))
-                    .help(self.suggest(&name.value, kinds).unwrap_or_else(|| format!("name {wanted} here"))),
+                    .help(
+                        self.suggest(&name.value, kinds)
+                            .unwrap_or_else(|| format!("name {wanted} here")),
+                    ),
                 );
                 None
             }
             None => {
-                let words = kinds.iter().map(|k| k.word()).collect::<Vec<_>>().join(" or ");
+                let words = kinds
+                    .iter()
+                    .map(|k| k.word())
+                    .collect::<Vec<_>>()
+                    .join(" or ");
                 let mut diagnostic = Diagnostic::new(
                     Code::E0202,
                     format!("there is no {words} named `{}`", name.value),
@@ -135,7 +170,10 @@ impl Symbols {
                 );
                 diagnostic = match self.suggest(&name.value, kinds) {
                     Some(suggestion) => diagnostic.help(suggestion),
-                    None => diagnostic.help(format!("define {wanted} named `{}`, or correct the name", name.value)),
+                    None => diagnostic.help(format!(
+                        "define {wanted} named `{}`, or correct the name",
+                        name.value
+                    )),
                 };
                 out.push(diagnostic);
                 None
@@ -145,24 +183,42 @@ impl Symbols {
 
     /// "did you mean `x`?" among the names of the given kinds.
     fn suggest(&self, wanted: &str, kinds: &[Kind]) -> Option<String> {
-        let candidates = self.names.iter().filter(|(_, s)| kinds.contains(&s.kind)).map(|(n, _)| n.as_str());
+        let candidates = self
+            .names
+            .iter()
+            .filter(|(_, s)| kinds.contains(&s.kind))
+            .map(|(n, _)| n.as_str());
         did_you_mean(wanted, candidates)
     }
 }
 
 /// `an outcome`, `a milestone or a performance target`.
 fn describe_kinds(kinds: &[Kind]) -> String {
-    kinds.iter().map(|k| k.with_article()).collect::<Vec<_>>().join(" or ")
+    kinds
+        .iter()
+        .map(|k| k.with_article())
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The first of clauses that may be given once; every further one is E0203.
-pub fn once<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> Span, what: &str, out: &mut Vec<Diagnostic>) -> Option<&'a T> {
+pub fn once<'a, T>(
+    items: &'a [T],
+    span_of: impl Fn(&T) -> Span,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<&'a T> {
     let first = items.first()?;
     for again in &items[1..] {
         out.push(
-            Diagnostic::new(Code::E0203, format!("{what} is given twice"), span_of(again), "given again here")
-                .also(span_of(first), "first given here")
-                .help(format!("keep one {what} and delete the other")),
+            Diagnostic::new(
+                Code::E0203,
+                format!("{what} is given twice"),
+                span_of(again),
+                "given again here",
+            )
+            .also(span_of(first), "first given here")
+            .help(format!("keep one {what} and delete the other")),
         );
     }
     Some(first)

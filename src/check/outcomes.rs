@@ -10,7 +10,8 @@ use crate::model;
 
 pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outcome {
     let why = once(&outcome.why, |w| w.span, "`why`", out).map(|w| w.value.clone());
-    let level = once(&outcome.level, |l| l.span, "`level`", out).map_or(Level::Service, |l| l.value);
+    let level =
+        once(&outcome.level, |l| l.span, "`level`", out).map_or(Level::Service, |l| l.value);
     model::Outcome {
         id: outcome.name.value.clone(),
         statement: outcome.statement.value.clone(),
@@ -22,8 +23,10 @@ pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outc
 }
 
 pub fn cohort(cohort: &ast::Cohort, out: &mut Vec<Diagnostic>) -> model::Cohort {
-    let size = once(&cohort.size, |s| s.span, "`size`", out).and_then(|s| people(s, "a cohort's size", out));
-    let eligibility = once(&cohort.eligibility, |e| e.span, "`eligibility`", out).map(|e| e.value.clone());
+    let size = once(&cohort.size, |s| s.span, "`size`", out)
+        .and_then(|s| people(s, "a cohort's size", out));
+    let eligibility =
+        once(&cohort.eligibility, |e| e.span, "`eligibility`", out).map(|e| e.value.clone());
     model::Cohort {
         id: cohort.name.value.clone(),
         description: cohort.description.value.clone(),
@@ -106,7 +109,10 @@ pub fn report_unused(
                         c.name.span,
                         "no funnel is `for` this cohort",
                     )
-                    .help(format!("add a `funnel ... for {}`, or remove the cohort", c.name.value)),
+                    .help(format!(
+                        "add a `funnel ... for {}`, or remove the cohort",
+                        c.name.value
+                    )),
                 );
             }
             _ => {}

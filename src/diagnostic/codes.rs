@@ -95,7 +95,10 @@ impl Code {
     /// Parse a code as a user types it: `E0301`, `e0301`.
     pub fn parse(text: &str) -> Option<Code> {
         let upper = text.trim().to_ascii_uppercase();
-        Code::ALL.iter().copied().find(|code| code.as_str() == upper)
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == upper)
     }
 }
 

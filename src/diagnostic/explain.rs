@@ -826,7 +826,7 @@ and conversion factors along a circle have no meaning.
 funnel day_programme "Structured day programme" for adults {
   milestone enrol  "Enrol in project"   100
   milestone attend "Attend 1st session"  50 after review
-  milestone review "Key worker review"   40 after attend
+  milestone review "Key worker review"   50 after attend
   target abstinent "Drug free at 3 months" 10 after review {
     achieves drug_crime_free
   }
@@ -837,7 +837,7 @@ How to fix it: break the circle so that the sequence runs one way, from the firs
 
 ```outcome
   milestone attend "Attend 1st session"  50 after enrol
-  milestone review "Key worker review"   40 after attend
+  milestone review "Key worker review"   50 after attend
 ```
 "#;
 
@@ -1090,8 +1090,8 @@ payments {
 }
 ```
 
-How to fix it: make the term a whole number of periods, or pay the fee for a shorter period
-that divides it (here, `fixed £5,000 per month`):
+How to fix it: make the term a whole number of periods, pay the fee for a shorter period that
+divides it (here, `fixed £5,000 per month`), or say in a `boundary` how a part period is paid:
 
 ```outcome
 contract "Structured Day Programme" {

@@ -43,7 +43,10 @@ impl Diagnostic {
         Diagnostic {
             code,
             message: message.into(),
-            primary: Label { span, text: label.into() },
+            primary: Label {
+                span,
+                text: label.into(),
+            },
             secondary: Vec::new(),
             help: None,
         }
@@ -51,7 +54,10 @@ impl Diagnostic {
 
     /// Add a label on another span, such as "first defined here".
     pub fn also(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.secondary.push(Label { span, text: text.into() });
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -83,7 +89,10 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 }
 
 /// "did you mean `x`?" for a name that is not defined, from the names that are.
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         let distance = edit_distance(wanted, candidate);
@@ -121,8 +130,14 @@ mod tests {
     #[test]
     fn suggestions_pick_the_closest_name() {
         let names = ["drug_free", "attend", "complete"];
-        assert_eq!(did_you_mean("atend", names).as_deref(), Some("did you mean `attend`?"));
-        assert_eq!(did_you_mean("drugfree", names).as_deref(), Some("did you mean `drug_free`?"));
+        assert_eq!(
+            did_you_mean("atend", names).as_deref(),
+            Some("did you mean `attend`?")
+        );
+        assert_eq!(
+            did_you_mean("drugfree", names).as_deref(),
+            Some("did you mean `drug_free`?")
+        );
         assert_eq!(did_you_mean("xyz", names), None);
     }
 
@@ -132,7 +147,10 @@ mod tests {
             assert!(!code.title().is_empty(), "{code} has no title");
             let text = explanation(*code);
             assert!(text.len() > 200, "{code} needs a fuller explanation");
-            assert!(text.contains("```"), "{code}'s explanation needs an example");
+            assert!(
+                text.contains("```"),
+                "{code}'s explanation needs an example"
+            );
         }
     }
 
@@ -148,7 +166,11 @@ mod tests {
     #[test]
     fn code_prefix_matches_severity() {
         for code in Code::ALL {
-            let expected = if code.as_str().starts_with('E') { Severity::Error } else { Severity::Warning };
+            let expected = if code.as_str().starts_with('E') {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             assert_eq!(code.severity(), expected, "{code}");
         }
     }

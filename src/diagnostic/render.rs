@@ -42,8 +42,14 @@ impl Record {
 
 /// Render one diagnostic as miette's graphical report, with or without colour.
 pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_wrap_lines(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_wrap_lines(false);
     let report = Report {
         diagnostic,
         source: NamedSource::new(file.name.clone(), file.text.to_string()),
@@ -119,7 +125,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -135,11 +144,9 @@ impl miette::Diagnostic for Report<'_> {
             Some(primary.text.clone()),
             self.visible(primary.span),
         ));
-        let rest = self
-            .diagnostic
-            .secondary
-            .iter()
-            .map(|label| LabeledSpan::new_with_span(Some(label.text.clone()), self.visible(label.span)));
+        let rest = self.diagnostic.secondary.iter().map(|label| {
+            LabeledSpan::new_with_span(Some(label.text.clone()), self.visible(label.span))
+        });
         Some(Box::new(first.chain(rest)))
     }
 }

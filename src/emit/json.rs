@@ -23,8 +23,8 @@ pub fn schema() -> String {
 /// serde_json fails only on a map with non-string keys or a `Serialize` impl that returns an
 /// error; the model has neither (its hand-written impls write strings through `Display` or
 /// plain struct fields). Should that ever change, the document carries the error as an
-/// `error` member instead of the process panicking, and the schema test in `tests/cli.rs`
-/// no longer validates.
+/// `error` member instead of the process panicking, and `build_output_matches_the_schema`
+/// in `tests/cli.rs` fails.
 fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
     let mut text = match serde_json::to_string_pretty(value) {
         Ok(text) => text,

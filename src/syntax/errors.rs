@@ -9,8 +9,11 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 fn keyword_of(rule: Rule) -> Option<&'static str> {
     let name = rule_name(rule);
     let inner = name.strip_prefix('`')?.strip_suffix('`')?;
-    (!inner.contains('`') && inner.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ' '))
-        .then_some(inner)
+    (!inner.contains('`')
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == ' '))
+    .then_some(inner)
 }
 
 pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
@@ -47,7 +50,10 @@ pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
     };
     let mut diagnostic = Diagnostic::new(Code::E0101, message, span, "not expected here");
 
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword_of(*r)).collect();
     if !word.is_empty() {
         if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
@@ -64,20 +70,31 @@ pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
 /// Help for the common slips that the expected list alone does not explain.
 fn contextual_help(positives: &[Rule], rest: &str) -> Option<String> {
     let first = rest.chars().next();
-    if positives.contains(&Rule::string) && first.is_some_and(|c| c == '\u{201c}' || c == '\u{201d}') {
-        return Some("text is quoted with straight quotes `\"`; curly quotes often come from Word".into());
+    if positives.contains(&Rule::string)
+        && first.is_some_and(|c| c == '\u{201c}' || c == '\u{201d}')
+    {
+        return Some(
+            "text is quoted with straight quotes `\"`; curly quotes often come from Word".into(),
+        );
     }
     if positives.contains(&Rule::money) && first.is_some_and(|c| c.is_ascii_digit()) {
         return Some("write the currency with the amount: `£1,200` or `GBP 1200`".into());
     }
     if positives.contains(&Rule::number) && rest.starts_with("£") {
-        return Some("this is a count of people, not money: write a plain number such as `40`".into());
+        return Some(
+            "this is a count of people, not money: write a plain number such as `40`".into(),
+        );
     }
     if positives.contains(&Rule::ident) && first.is_some_and(|c| c == '"') {
-        return Some("a name here is written without quotes, in lower case with underscores: `drug_free`".into());
+        return Some(
+            "a name here is written without quotes, in lower case with underscores: `drug_free`"
+                .into(),
+        );
     }
     if positives.contains(&Rule::date) && first.is_some_and(|c| c.is_ascii_digit()) {
-        return Some("dates are written year-month-day with two-digit months and days: `2026-04-01`".into());
+        return Some(
+            "dates are written year-month-day with two-digit months and days: `2026-04-01`".into(),
+        );
     }
     if positives.contains(&Rule::rbrace) && rest.is_empty() {
         return Some("a block opened with `{` was not closed: add `}` at its end".into());

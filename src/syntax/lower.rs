@@ -25,7 +25,8 @@ fn span(pair: &Node) -> Span {
 
 /// Children that carry meaning: punctuation is dropped.
 fn children<'i>(pair: Node<'i>) -> impl Iterator<Item = Node<'i>> {
-    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace | Rule::comma))
+    pair.into_inner()
+        .filter(|p| !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace | Rule::comma))
 }
 
 /// file = { SOI ~ bom? ~ declaration* ~ EOI }
@@ -86,7 +87,8 @@ impl Lowerer {
             }
             _ => {
                 let body = inner.into_inner().next();
-                let (text, start) = body.map_or(("", whole.start + 1), |p| (p.as_str(), p.as_span().start()));
+                let (text, start) =
+                    body.map_or(("", whole.start + 1), |p| (p.as_str(), p.as_span().start()));
                 let result = tokens::line_string(text, start);
                 self.keep(result, String::new())
             }
@@ -97,7 +99,16 @@ impl Lowerer {
     fn number(&mut self, pair: Node) -> Spanned<Decimal> {
         let at = span(&pair);
         let result = tokens::number(pair.as_str(), at);
-        Spanned::new(self.keep(result, Decimal { mantissa: 1, scale: 0 }), at)
+        Spanned::new(
+            self.keep(
+                result,
+                Decimal {
+                    mantissa: 1,
+                    scale: 0,
+                },
+            ),
+            at,
+        )
     }
 
     /// money = ${ money_sign? ~ (currency_symbol ~ number | currency_code ~ " "+ ~ number) }
@@ -110,7 +121,11 @@ impl Lowerer {
             match part.as_rule() {
                 Rule::money_sign => negative = true,
                 Rule::currency_symbol | Rule::currency_code => {
-                    let result = tokens::currency(part.as_str(), span(&part), part.as_rule() == Rule::currency_symbol);
+                    let result = tokens::currency(
+                        part.as_str(),
+                        span(&part),
+                        part.as_rule() == Rule::currency_symbol,
+                    );
                     currency = self.keep(result.map(Some), None);
                 }
                 _ => amount = Some((part.as_str(), span(&part))),
@@ -129,7 +144,17 @@ impl Lowerer {
     fn date(&mut self, pair: Node) -> Spanned<Date> {
         let at = span(&pair);
         let result = tokens::date(pair.as_str(), at);
-        Spanned::new(self.keep(result, Date { year: 2000, month: 1, day: 1 }), at)
+        Spanned::new(
+            self.keep(
+                result,
+                Date {
+                    year: 2000,
+                    month: 1,
+                    day: 1,
+                },
+            ),
+            at,
+        )
     }
 
     fn frequency(&self, pair: Node) -> Spanned<Frequency> {
@@ -148,7 +173,11 @@ impl Lowerer {
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
         let title = parts.next().map(|p| self.text(p)).unwrap_or_default_text();
         let clauses = parts.map(|clause| self.contract_clause(clause)).collect();
-        Contract { keyword, title, clauses }
+        Contract {
+            keyword,
+            title,
+            clauses,
+        }
     }
 
     fn contract_clause(&mut self, pair: Node) -> ContractClause {
@@ -162,9 +191,16 @@ impl Lowerer {
             Rule::provider_clause => ContractClause::Provider(self.next_text(&mut parts)),
             // term_clause = { kw_term ~ date ~ kw_to ~ date }
             Rule::term_clause => {
-                let dates: Vec<_> = parts.filter(|p| p.as_rule() == Rule::date).map(|p| self.date(p)).collect();
+                let dates: Vec<_> = parts
+                    .filter(|p| p.as_rule() == Rule::date)
+                    .map(|p| self.date(p))
+                    .collect();
                 let (start, end) = pair_of(dates);
-                ContractClause::Term { keyword, start, end }
+                ContractClause::Term {
+                    keyword,
+                    start,
+                    end,
+                }
             }
             // referrals_clause = { kw_referrals ~ (kw_from ~ date)? ~ kw_until ~ date }
             Rule::referrals_clause => {
@@ -180,12 +216,27 @@ impl Lowerer {
                         _ => {}
                     }
                 }
-                let until = until.unwrap_or_else(|| Spanned::new(Date { year: 2000, month: 1, day: 1 }, keyword));
-                ContractClause::Referrals { keyword, from, until }
+                let until = until.unwrap_or_else(|| {
+                    Spanned::new(
+                        Date {
+                            year: 2000,
+                            month: 1,
+                            day: 1,
+                        },
+                        keyword,
+                    )
+                });
+                ContractClause::Referrals {
+                    keyword,
+                    from,
+                    until,
+                }
             }
             // currency_clause = { kw_currency ~ currency_code }
             Rule::currency_clause => {
-                let code = parts.next().map(|p| Spanned::new(p.as_str().to_string(), span(&p)));
+                let code = parts
+                    .next()
+                    .map(|p| Spanned::new(p.as_str().to_string(), span(&p)));
                 let code = code.unwrap_or_else(|| Spanned::new(String::new(), keyword));
                 let checked = tokens::currency(&code.value, code.span, false).map(|_| ());
                 self.keep(checked, ());
@@ -193,7 +244,9 @@ impl Lowerer {
             }
             // funding_clause = { kw_funding ~ kw_limit ~ money }
             Rule::funding_clause => {
-                let money = parts.find(|p| p.as_rule() == Rule::money).map(|p| self.money(p));
+                let money = parts
+                    .find(|p| p.as_rule() == Rule::money)
+                    .map(|p| self.money(p));
                 let keyword_span = keyword;
                 let amount = money.unwrap_or_else(|| self.money_missing(keyword_span));
                 ContractClause::FundingLimit { keyword, amount }
@@ -208,7 +261,10 @@ impl Lowerer {
     }
 
     fn next_text<'i>(&mut self, parts: &mut impl Iterator<Item = Node<'i>>) -> Text {
-        parts.find(|p| p.as_rule() == Rule::string).map(|p| self.text(p)).unwrap_or_default_text()
+        parts
+            .find(|p| p.as_rule() == Rule::string)
+            .map(|p| self.text(p))
+            .unwrap_or_default_text()
     }
 
     /// outcome = { kw_outcome ~ ident ~ string ~ (lbrace ~ outcome_clause* ~ rbrace)? }
@@ -217,7 +273,13 @@ impl Lowerer {
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let statement = self.next_text(&mut parts);
-        let mut outcome = Outcome { keyword, name, statement, why: Vec::new(), level: Vec::new() };
+        let mut outcome = Outcome {
+            keyword,
+            name,
+            statement,
+            why: Vec::new(),
+            level: Vec::new(),
+        };
         for clause in parts {
             let rule = clause.as_rule();
             let mut inner = children(clause).skip(1);
@@ -227,7 +289,11 @@ impl Lowerer {
                 // level_clause = { kw_level ~ level }
                 _ => {
                     if let Some(level) = inner.next() {
-                        let value = if level.as_str() == "population" { Level::Population } else { Level::Service };
+                        let value = if level.as_str() == "population" {
+                            Level::Population
+                        } else {
+                            Level::Service
+                        };
                         outcome.level.push(Spanned::new(value, span(&level)));
                     }
                 }
@@ -242,7 +308,13 @@ impl Lowerer {
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
-        let mut cohort = Cohort { keyword, name, description, size: Vec::new(), eligibility: Vec::new() };
+        let mut cohort = Cohort {
+            keyword,
+            name,
+            description,
+            size: Vec::new(),
+            eligibility: Vec::new(),
+        };
         for clause in parts {
             let rule = clause.as_rule();
             let mut inner = children(clause).skip(1);
@@ -267,22 +339,41 @@ impl Lowerer {
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
-        let cohort = parts.find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).unwrap_or_default_text();
+        let cohort = parts
+            .find(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .unwrap_or_default_text();
         let stages = parts.map(|stage| self.stage(stage)).collect();
-        Funnel { keyword, name, description, cohort, stages }
+        Funnel {
+            keyword,
+            name,
+            description,
+            cohort,
+            stages,
+        }
     }
 
     /// milestone = { kw_milestone ~ ident ~ string ~ number ~ stage_inline* ~ stage_block? }
     /// target    = { kw_target    ~ ident ~ string ~ number ~ stage_inline* ~ stage_block? }
     fn stage(&mut self, pair: Node) -> Stage {
-        let kind = if pair.as_rule() == Rule::target { StageKind::Target } else { StageKind::Milestone };
+        let kind = if pair.as_rule() == Rule::target {
+            StageKind::Target
+        } else {
+            StageKind::Milestone
+        };
         let mut parts = children(pair);
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
         let expected = match parts.next() {
             Some(n) => self.number(n),
-            None => Spanned::new(Decimal { mantissa: 0, scale: 0 }, keyword),
+            None => Spanned::new(
+                Decimal {
+                    mantissa: 0,
+                    scale: 0,
+                },
+                keyword,
+            ),
         };
         let mut stage = Stage {
             kind,
@@ -319,7 +410,13 @@ impl Lowerer {
                 if let Some(p) = inner.next() {
                     let at = span(&p);
                     let result = tokens::percent(p.as_str(), at);
-                    let value = self.keep(result, crate::value::Percent(Decimal { mantissa: 0, scale: 0 }));
+                    let value = self.keep(
+                        result,
+                        crate::value::Percent(Decimal {
+                            mantissa: 0,
+                            scale: 0,
+                        }),
+                    );
                     stage.conversion.push(Spanned::new(value, at));
                 }
             }
@@ -328,22 +425,33 @@ impl Lowerer {
                 if let Some(d) = inner.next() {
                     let at = span(&d);
                     let mut pieces = d.into_inner();
-                    let (Some(count), Some(unit)) = (pieces.next(), pieces.next()) else { return };
+                    let (Some(count), Some(unit)) = (pieces.next(), pieces.next()) else {
+                        return;
+                    };
                     let count = self.number(count);
                     let result = tokens::duration(count.value, count.span, unit.as_str());
-                    let fallback = crate::value::Duration { count: 1, unit: crate::value::TimeUnit::Day };
+                    let fallback = crate::value::Duration {
+                        count: 1,
+                        unit: crate::value::TimeUnit::Day,
+                    };
                     let value = self.keep(result, fallback);
                     stage.within.push(Spanned::new(value, at));
                 }
             }
             // after_clause = { kw_after ~ ident_list }
             Rule::after_clause => {
-                let names = inner.next().map(|list| self.ident_list(list)).unwrap_or_default();
+                let names = inner
+                    .next()
+                    .map(|list| self.ident_list(list))
+                    .unwrap_or_default();
                 stage.after.push((clause_span, names));
             }
             // achieves_clause = { kw_achieves ~ ident_list }
             Rule::achieves_clause => {
-                let names = inner.next().map(|list| self.ident_list(list)).unwrap_or_default();
+                let names = inner
+                    .next()
+                    .map(|list| self.ident_list(list))
+                    .unwrap_or_default();
                 stage.achieves.extend(names);
             }
             // evidence_clause = { kw_evidence ~ string }
@@ -357,8 +465,15 @@ impl Lowerer {
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
-        let clauses = parts.filter_map(|clause| self.measure_clause(clause)).collect();
-        Measure { keyword, name, description, clauses }
+        let clauses = parts
+            .filter_map(|clause| self.measure_clause(clause))
+            .collect();
+        Measure {
+            keyword,
+            name,
+            description,
+            clauses,
+        }
     }
 
     fn measure_clause(&mut self, clause: Node) -> Option<MeasureClause> {
@@ -381,7 +496,11 @@ impl Lowerer {
             // collected_clause = { kw_collected_by ~ (string | ident) }
             Rule::collected_clause => {
                 let who = inner.next()?;
-                let text = if who.as_rule() == Rule::ident { self.ident(who) } else { self.text(who) };
+                let text = if who.as_rule() == Rule::ident {
+                    self.ident(who)
+                } else {
+                    self.text(who)
+                };
                 MeasureClause::CollectedBy(text)
             }
             // method_clause = { kw_method ~ string }
@@ -395,13 +514,26 @@ impl Lowerer {
                 let year = inner.find(|p| p.as_rule() == Rule::year)?;
                 let year = Spanned::new(year.as_str().parse().unwrap_or(0), span(&year));
                 if rule == Rule::baseline_clause {
-                    MeasureClause::Baseline { keyword, value, year }
+                    MeasureClause::Baseline {
+                        keyword,
+                        value,
+                        year,
+                    }
                 } else {
-                    MeasureClause::Target { keyword, value, year }
+                    MeasureClause::Target {
+                        keyword,
+                        value,
+                        year,
+                    }
                 }
             }
             // tracks_clause = { kw_tracks ~ ident_list }
-            _ => MeasureClause::Tracks(inner.next().map(|list| self.ident_list(list)).unwrap_or_default()),
+            _ => MeasureClause::Tracks(
+                inner
+                    .next()
+                    .map(|list| self.ident_list(list))
+                    .unwrap_or_default(),
+            ),
         })
     }
 
@@ -412,7 +544,13 @@ impl Lowerer {
             Rule::money => MeasureValue::Money(self.money(pair).value),
             Rule::percent => {
                 let result = tokens::percent(pair.as_str(), at);
-                MeasureValue::Percent(self.keep(result, crate::value::Percent(Decimal { mantissa: 0, scale: 0 })))
+                MeasureValue::Percent(self.keep(
+                    result,
+                    crate::value::Percent(Decimal {
+                        mantissa: 0,
+                        scale: 0,
+                    }),
+                ))
             }
             _ => MeasureValue::Number(self.number(pair).value),
         };
@@ -423,7 +561,9 @@ impl Lowerer {
     fn payments(&mut self, pair: Node) -> Payments {
         let mut parts = children(pair);
         let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
-        let clauses = parts.filter_map(|clause| self.payment_clause(clause)).collect();
+        let clauses = parts
+            .filter_map(|clause| self.payment_clause(clause))
+            .collect();
         Payments { keyword, clauses }
     }
 
@@ -442,12 +582,20 @@ impl Lowerer {
                     "quarter" => Period::Quarter,
                     _ => Period::Year,
                 };
-                PaymentClause::Fixed { span: at, amount, period: Spanned::new(value, span(&period)) }
+                PaymentClause::Fixed {
+                    span: at,
+                    amount,
+                    period: Spanned::new(value, span(&period)),
+                }
             }
             // pay_clause = { kw_pay ~ money ~ kw_for ~ ident }
             Rule::pay_clause => {
                 let stage = inner.find(|p| p.as_rule() == Rule::ident)?;
-                PaymentClause::Pay { span: at, amount, stage: self.ident(stage) }
+                PaymentClause::Pay {
+                    span: at,
+                    amount,
+                    stage: self.ident(stage),
+                }
             }
             // cap_clause = { kw_cap ~ money ~ cap_scope }
             // cap_scope  = { (kw_per ~ kw_participant) | kw_total | (kw_on ~ kw_outcome ~ kw_payments) }
@@ -458,7 +606,11 @@ impl Lowerer {
                     Some("total") => CapScope::Total,
                     _ => CapScope::OutcomePayments,
                 };
-                PaymentClause::Cap { span: at, amount, scope: Spanned::new(value, span(&scope)) }
+                PaymentClause::Cap {
+                    span: at,
+                    amount,
+                    scope: Spanned::new(value, span(&scope)),
+                }
             }
         })
     }
@@ -472,7 +624,9 @@ impl Lowerer {
             let rule = clause.as_rule();
             let mut inner = children(clause);
             let keyword = inner.next().map(|p| span(&p)).unwrap_or_default();
-            let Some(frequency) = inner.next().map(|f| self.frequency(f)) else { continue };
+            let Some(frequency) = inner.next().map(|f| self.frequency(f)) else {
+                continue;
+            };
             clauses.push(match rule {
                 // returns_clause = { kw_returns ~ frequency ~ (kw_from ~ string_list)? }
                 Rule::returns_clause => {
@@ -480,7 +634,11 @@ impl Lowerer {
                         .find(|p| p.as_rule() == Rule::string_list)
                         .map(|list| children(list).map(|s| self.text(s)).collect())
                         .unwrap_or_default();
-                    MonitoringClause::Returns { keyword, frequency, sources }
+                    MonitoringClause::Returns {
+                        keyword,
+                        frequency,
+                        sources,
+                    }
                 }
                 // exception_clause = { kw_exception_report ~ frequency }
                 Rule::exception_clause => MonitoringClause::ExceptionReport { keyword, frequency },
@@ -493,8 +651,15 @@ impl Lowerer {
 }
 
 fn pair_of(mut dates: Vec<Spanned<Date>>) -> (Spanned<Date>, Spanned<Date>) {
-    let fallback = Spanned::new(Date { year: 2000, month: 1, day: 1 }, Span::default());
-    let end = dates.pop().unwrap_or_else(|| fallback.clone());
+    let fallback = Spanned::new(
+        Date {
+            year: 2000,
+            month: 1,
+            day: 1,
+        },
+        Span::default(),
+    );
+    let end = dates.pop().unwrap_or(fallback);
     let start = dates.pop().unwrap_or(fallback);
     (start, end)
 }

@@ -28,7 +28,7 @@ const CALL_LIMIT: usize = 2_000_000_000;
 
 /// Read bytes as UTF-8 text. Invalid bytes are a diagnostic pointing at the first of them,
 /// against a lossy copy of the text so that it can still be shown.
-pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, (SourceFile, Diagnostic)> {
+pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, Box<(SourceFile, Diagnostic)>> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
         Err(error) => {
@@ -36,7 +36,10 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, (SourceFile, Diagn
             let lossy = String::from_utf8_lossy(bytes).into_owned();
             // The lossy copy matches the original byte for byte up to the first bad byte.
             let start = valid.min(lossy.len());
-            let end = lossy[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+            let end = lossy[start..]
+                .chars()
+                .next()
+                .map_or(start, |c| start + c.len_utf8());
             let diagnostic = Diagnostic::new(
                 Code::E0102,
                 "this file is not UTF-8 text",
@@ -48,7 +51,7 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, (SourceFile, Diagn
                  \"UTF-8\" or \"Plain Text (UTF-8)\"); text pasted from other systems often \
                  arrives as Windows-1252",
             );
-            Err((SourceFile::new(name, lossy), diagnostic))
+            Err(Box::new((SourceFile::new(name, lossy), diagnostic)))
         }
     }
 }
@@ -57,7 +60,8 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, (SourceFile, Diagn
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     let text: &str = &file.text;
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    let pairs = OutcomeParser::parse(Rule::file, text).map_err(|e| vec![errors::from_pest(text, e)])?;
+    let pairs =
+        OutcomeParser::parse(Rule::file, text).map_err(|e| vec![errors::from_pest(text, e)])?;
     let parsed = lower::file(pairs)?;
     if parsed.declarations.is_empty() {
         return Err(vec![Diagnostic::new(

@@ -23,7 +23,8 @@ pub fn number(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
     if whole.contains(',') {
         let groups: Vec<&str> = whole.split(',').collect();
-        let well_formed = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
+        let well_formed =
+            (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
         if !well_formed {
             let plain = whole.replace(',', "");
             return Err(Diagnostic::new(
@@ -65,7 +66,10 @@ pub fn number(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     if negative {
         mantissa = -mantissa;
     }
-    Ok(Decimal { mantissa, scale: fraction.len() as u32 })
+    Ok(Decimal {
+        mantissa,
+        scale: fraction.len() as u32,
+    })
 }
 
 /// `83%` → Percent.
@@ -76,7 +80,11 @@ pub fn percent(text: &str, span: Span) -> Result<Percent, Diagnostic> {
 
 /// The currency named by a symbol (`£`) or a code (`GBP`).
 pub fn currency(text: &str, span: Span, is_symbol: bool) -> Result<Currency, Diagnostic> {
-    let found = if is_symbol { Currency::from_symbol(text) } else { Currency::from_code(text) };
+    let found = if is_symbol {
+        Currency::from_symbol(text)
+    } else {
+        Currency::from_code(text)
+    };
     found.ok_or_else(|| {
         let help = if is_symbol {
             format!(
@@ -122,7 +130,10 @@ pub fn money(
         };
         return Err(Diagnostic::new(
             Code::E0107,
-            format!("`{amount_text}` is more precise than {} allows", currency.code),
+            format!(
+                "`{amount_text}` is more precise than {} allows",
+                currency.code
+            ),
             amount_span,
             format!("{} has {places}", currency.code),
         )
@@ -144,14 +155,29 @@ pub fn date(text: &str, span: Span) -> Result<Date, Diagnostic> {
             let days = crate::value::days_in_month(year, month);
             format!("{} {year} has {days} days", MONTHS[month as usize - 1])
         };
-        Diagnostic::new(Code::E0104, format!("`{text}` is not a date: {reason}"), span, "no such day")
-            .help("dates are written year-month-day, such as `2026-04-01`")
+        Diagnostic::new(
+            Code::E0104,
+            format!("`{text}` is not a date: {reason}"),
+            span,
+            "no such day",
+        )
+        .help("dates are written year-month-day, such as `2026-04-01`")
     })
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// `3 months` → Duration: a whole, positive count of a unit.
@@ -169,11 +195,18 @@ pub fn duration(count: Decimal, count_span: Span, unit_text: &str) -> Result<Dur
             count_span,
             "expected a whole number of at least 1",
         )
-        .help("write a length of time in whole units, such as `6 weeks` rather than `1.5 months`"));
+        .help(
+            "write a length of time in whole units, such as `6 weeks` rather than `1.5 months`",
+        ));
     }
     let count = u32::try_from(count.trunc()).map_err(|_| {
-        Diagnostic::new(Code::E0103, format!("`{count}` {} is too long", unit.name(2)), count_span, "too large")
-            .help("a time window must fit within a contract term")
+        Diagnostic::new(
+            Code::E0103,
+            format!("`{count}` {} is too long", unit.name(2)),
+            count_span,
+            "too large",
+        )
+        .help("a time window must fit within a contract term")
     })?;
     Ok(Duration { count, unit })
 }
@@ -226,7 +259,13 @@ pub fn text_block(inner: &str) -> String {
         .unwrap_or(0);
     lines
         .iter()
-        .map(|l| if l.trim().is_empty() { "" } else { &l[indent..] })
+        .map(|l| {
+            if l.trim().is_empty() {
+                ""
+            } else {
+                &l[indent..]
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -241,14 +280,37 @@ mod tests {
 
     #[test]
     fn numbers_read_exactly() {
-        assert_eq!(n("1,200").unwrap(), Decimal { mantissa: 1200, scale: 0 });
-        assert_eq!(n("7.5").unwrap(), Decimal { mantissa: 75, scale: 1 });
-        assert_eq!(n("-3").unwrap(), Decimal { mantissa: -3, scale: 0 });
+        assert_eq!(
+            n("1,200").unwrap(),
+            Decimal {
+                mantissa: 1200,
+                scale: 0
+            }
+        );
+        assert_eq!(
+            n("7.5").unwrap(),
+            Decimal {
+                mantissa: 75,
+                scale: 1
+            }
+        );
+        assert_eq!(
+            n("-3").unwrap(),
+            Decimal {
+                mantissa: -3,
+                scale: 0
+            }
+        );
         assert_eq!(n("1,20").unwrap_err().code, Code::E0106);
         assert_eq!(n("1234,567").unwrap_err().code, Code::E0106);
         assert_eq!(n("1,000,000,000,000").unwrap_err().code, Code::E0103);
         assert!(n("999,999,999,999").is_ok());
-        assert_eq!(n("99999999999999999999999999999999999999999").unwrap_err().code, Code::E0103);
+        assert_eq!(
+            n("99999999999999999999999999999999999999999")
+                .unwrap_err()
+                .code,
+            Code::E0103
+        );
         assert_eq!(n("1.1234567").unwrap_err().code, Code::E0107);
     }
 
@@ -256,10 +318,24 @@ mod tests {
     fn money_respects_the_currency() {
         let gbp = Currency::from_code("GBP").unwrap();
         let jpy = Currency::from_code("JPY").unwrap();
-        assert_eq!(money(gbp, false, "1,200.5", Span::default()).unwrap().minor, 120_050);
-        assert_eq!(money(gbp, false, "1.234", Span::default()).unwrap_err().code, Code::E0107);
-        assert_eq!(money(jpy, false, "5,000", Span::default()).unwrap().minor, 5_000);
-        assert_eq!(money(jpy, false, "5.5", Span::default()).unwrap_err().code, Code::E0107);
+        assert_eq!(
+            money(gbp, false, "1,200.5", Span::default()).unwrap().minor,
+            120_050
+        );
+        assert_eq!(
+            money(gbp, false, "1.234", Span::default())
+                .unwrap_err()
+                .code,
+            Code::E0107
+        );
+        assert_eq!(
+            money(jpy, false, "5,000", Span::default()).unwrap().minor,
+            5_000
+        );
+        assert_eq!(
+            money(jpy, false, "5.5", Span::default()).unwrap_err().code,
+            Code::E0107
+        );
     }
 
     #[test]
@@ -271,7 +347,10 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(line_string(r#"say \"hi\" \\ ok"#, 0).unwrap(), r#"say "hi" \ ok"#);
+        assert_eq!(
+            line_string(r#"say \"hi\" \\ ok"#, 0).unwrap(),
+            r#"say "hi" \ ok"#
+        );
         assert_eq!(line_string(r"bad \n", 0).unwrap_err().code, Code::E0108);
     }
 }
