@@ -118,6 +118,79 @@ pub struct Stage {
     pub after: Vec<(Span, Vec<Ident>)>,
     pub achieves: Vec<Ident>,
     pub evidence: Vec<Text>,
+    /// Each `eligible only if` clause with its conditions (all must hold).
+    pub eligible: Vec<(Span, Vec<Condition>)>,
+}
+
+/// `age_at_start <= 15`, `abstinent >= 12`, `reconviction_reduction >= 10%`.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub subject: Ident,
+    pub comparison: Spanned<Comparison>,
+    pub value: Spanned<Threshold>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub enum Comparison {
+    #[serde(rename = ">=")]
+    AtLeast,
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "<=")]
+    AtMost,
+    #[serde(rename = "<")]
+    Below,
+    #[serde(rename = "=")]
+    Equal,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => ">=",
+            Comparison::Above => ">",
+            Comparison::AtMost => "<=",
+            Comparison::Below => "<",
+            Comparison::Equal => "=",
+        }
+    }
+
+    /// Whether `value` satisfies `value <op> threshold`.
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Comparison::AtLeast => ordering != Less,
+            Comparison::Above => ordering == Greater,
+            Comparison::AtMost => ordering != Greater,
+            Comparison::Below => ordering == Less,
+            Comparison::Equal => ordering == Equal,
+        }
+    }
+}
+
+/// A value a condition compares with: a plain number or a percentage. In JSON a string as
+/// written: `"12"`, `"7.5%"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    Number(Decimal),
+    Percent(Percent),
+}
+
+impl Threshold {
+    pub fn decimal(self) -> Decimal {
+        match self {
+            Threshold::Number(d) | Threshold::Percent(Percent(d)) => d,
+        }
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threshold::Number(d) => write!(f, "{d}"),
+            Threshold::Percent(p) => write!(f, "{p}"),
+        }
+    }
 }
 
 /// `measure name "description" { question better_off ... }`
@@ -147,6 +220,8 @@ pub enum MeasureClause {
         year: Spanned<i32>,
     },
     Tracks(Vec<Ident>),
+    /// `compared with "a matched comparison group"`
+    ComparedWith(Text),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -174,17 +249,24 @@ pub struct Payments {
 
 #[derive(Debug, Clone)]
 pub enum PaymentClause {
-    /// `fixed £15,000 per quarter`
+    /// `fixed £15,000 per quarter [in year 1]`
     Fixed {
         span: Span,
         amount: Spanned<Money>,
         period: Spanned<Period>,
+        year: Option<Spanned<Decimal>>,
     },
-    /// `pay £100 for attend`
+    /// `fixed 80% of the per-participant maximum in year 1, 60% in year 2`
+    Attachment {
+        span: Span,
+        shares: Vec<(Spanned<Percent>, Option<Spanned<Decimal>>)>,
+    },
+    /// `pay £100 for attend [due quarterly in arrears]`
     Pay {
         span: Span,
         amount: Spanned<Money>,
         stage: Ident,
+        due: Option<Spanned<Due>>,
     },
     /// `cap £4,000 per participant`, `cap £120,000 total`, `cap £90,000 on outcome payments`
     Cap {
@@ -192,6 +274,85 @@ pub enum PaymentClause {
         amount: Spanned<Money>,
         scope: Spanned<CapScope>,
     },
+    /// `exclusive a or (b, c)`: one participant is paid for the richer alternative only.
+    Exclusive {
+        span: Span,
+        alternatives: Vec<Spanned<Vec<Ident>>>,
+    },
+    /// `bonus £5,000 if abstinent >= 12`, `penalty 10% of outcome payments if ... from year 2`
+    Incentive {
+        span: Span,
+        kind: Spanned<IncentiveKind>,
+        amount: Spanned<IncentiveAmount>,
+        condition: Condition,
+        assessed: Option<Spanned<Frequency>>,
+        from_year: Option<Spanned<Decimal>>,
+    },
+    /// `payer "National fund" pays 45% up to £1,075,000`
+    Payer {
+        span: Span,
+        name: Text,
+        share: Spanned<PayerShare>,
+        cap: Option<Spanned<Money>>,
+    },
+    /// `tiers on reconviction_reduction per cohort { from 7.5% pays £1,000,000 ... }`
+    Tiers {
+        span: Span,
+        measure: Ident,
+        scope: Option<Spanned<TierScope>>,
+        lines: Vec<TierLine>,
+    },
+    /// `deadweight 1 in 6`: pay for five of every six.
+    Deadweight {
+        span: Span,
+        discounted: Spanned<Decimal>,
+        of: Spanned<Decimal>,
+    },
+}
+
+/// When a price falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(tag = "when", content = "period", rename_all = "snake_case")]
+pub enum Due {
+    OnAchievement,
+    InArrears(Frequency),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncentiveKind {
+    Bonus,
+    Penalty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncentiveAmount {
+    Money(Money),
+    /// A share of the outcome payments.
+    ShareOfOutcomes(Percent),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayerShare {
+    Percent(Percent),
+    Amount(Money),
+    Rest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TierScope {
+    PerCohort,
+    Pooled,
+}
+
+/// `below 7.5% pays nothing` or `from 10% pays £1,500,000`.
+#[derive(Debug, Clone)]
+pub struct TierLine {
+    pub span: Span,
+    pub threshold: Spanned<Threshold>,
+    /// `None` for a `below ... pays nothing` line.
+    pub pays: Option<Spanned<Money>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -224,4 +385,24 @@ pub enum MonitoringClause {
         keyword: Span,
         frequency: Spanned<Frequency>,
     },
+}
+
+impl serde::Serialize for Threshold {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for Threshold {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Threshold".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number or a percentage as written: \"12\", \"7.5%\".",
+            "type": "string",
+            "pattern": "^-?[0-9]+(\\.[0-9]+)?%?$"
+        })
+    }
 }

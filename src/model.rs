@@ -5,7 +5,9 @@
 //! `check` with integer arithmetic. Emitters format; they never compute or re-check.
 //! Collections keep the order the contract was written in.
 
-use crate::ast::{CapScope, Level, Question, StageKind};
+use crate::ast::{
+    CapScope, Comparison, Due, IncentiveKind, Level, Question, StageKind, Threshold, TierScope,
+};
 use crate::value::{Date, Duration, Frequency, Money, Percent, Period};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -106,6 +108,16 @@ pub struct Stage {
     pub overall_conversion: Percent,
     /// The price paid when one participant reaches this stage, if any.
     pub price: Option<Money>,
+    /// Conditions a participant must meet for this stage to count (all of them).
+    pub eligible: Vec<Condition>,
+}
+
+/// `age_at_start <= 15`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Condition {
+    pub subject: String,
+    pub comparison: Comparison,
+    pub value: Threshold,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -120,6 +132,8 @@ pub struct Measure {
     pub baseline: Option<MeasurePoint>,
     pub target: Option<MeasurePoint>,
     pub tracks: Vec<String>,
+    /// The comparison group a cohort-level measure is set against.
+    pub compared_with: Option<String>,
 }
 
 /// A measure's value in a year: `32% in 2008`.
@@ -142,7 +156,14 @@ pub struct Payments {
     /// `pay £X for stage`, in the order written.
     pub prices: Vec<Price>,
     pub fixed_fees: Vec<FixedFee>,
+    /// A per-participant fee paid on entry, as a share of the per-participant maximum.
+    pub attachment: Option<Attachment>,
     pub caps: Vec<Cap>,
+    pub exclusive: Vec<ExclusiveGroup>,
+    pub incentives: Vec<Incentive>,
+    pub tiers: Vec<TierSchedule>,
+    pub payers: Vec<Payer>,
+    pub deadweight: Option<Deadweight>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -150,21 +171,119 @@ pub struct Price {
     pub funnel: String,
     pub stage: String,
     pub amount: Money,
+    pub due: Due,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FixedFee {
     pub amount: Money,
     pub period: Period,
-    /// Periods, or parts of one, in the contract term.
-    pub periods_in_term: u64,
+    /// The contract year the fee is limited to, if any.
+    pub year: Option<u32>,
+    /// Periods, or parts of one, in the term (or in that year) the fee is paid for.
+    pub periods: u64,
     pub total: Money,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Attachment {
+    /// Shares of the per-participant maximum, by the contract year a participant enters in.
+    pub shares: Vec<YearShare>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct YearShare {
+    /// `None`: every year not otherwise listed.
+    pub year: Option<u32>,
+    pub share: Percent,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Cap {
     pub scope: CapScope,
     pub amount: Money,
+}
+
+/// Alternatives of which one participant is paid for the richest only.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ExclusiveGroup {
+    pub alternatives: Vec<Vec<String>>,
+}
+
+/// A bonus or a penalty.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Incentive {
+    pub kind: IncentiveKind,
+    pub amount: IncentiveAmount,
+    pub condition: Condition,
+    /// What the condition's subject is: a stage's count of people or a measure's value.
+    pub subject_kind: SubjectKind,
+    /// How often it is assessed; `None`: once, at the end of the term.
+    pub assessed: Option<crate::value::Frequency>,
+    /// The first contract year a penalty can apply in (a grace period before it).
+    pub from_year: Option<u32>,
+    /// How many times it can be assessed over the term.
+    pub assessments: u64,
+    /// The most it can pay (bonus) or withhold (penalty) over the term.
+    pub maximum: Money,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Stage,
+    Measure,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum IncentiveAmount {
+    Money(Money),
+    ShareOfOutcomePayments(Percent),
+}
+
+/// Step-wise payments on a cohort-level measure.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TierSchedule {
+    pub measure: String,
+    pub scope: TierScope,
+    /// How many times the schedule is evaluated: once pooled, or once per cohort.
+    pub evaluations: u64,
+    /// Below this, nothing is paid (the first tier's threshold).
+    pub nothing_below: Threshold,
+    pub tiers: Vec<Tier>,
+    /// Paid at plan: the tier the measure's target value reaches, times the evaluations.
+    pub at_plan: Money,
+    pub maximum: Money,
+}
+
+/// From `from` upwards (to the next tier), `pays` is paid per evaluation.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Tier {
+    pub from: Threshold,
+    pub pays: Money,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Payer {
+    pub name: String,
+    pub share: PayerShare,
+    pub cap: Option<Money>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum PayerShare {
+    Percent(Percent),
+    Amount(Money),
+    Rest,
+}
+
+/// Pay for `of - discounted` of every `of` outcomes.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Deadweight {
+    pub discounted: u64,
+    pub of: u64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -180,35 +299,52 @@ pub struct Monitoring {
 pub struct Figures {
     /// Every fixed fee over the whole term.
     pub fixed_fees: Money,
-    /// Outcome payments if every funnel runs exactly to plan, before any cap.
+    /// Per-participant payments (prices and attachment fees) if every funnel runs exactly to
+    /// plan, after exclusivity, before any cap or deadweight.
     pub outcome_payments_at_plan: Money,
-    /// The same after the per-participant and outcome-payment caps.
+    /// The same after the per-participant cap, the deadweight discount and the cap on
+    /// outcome payments.
     pub outcome_payments_at_plan_capped: Money,
-    /// Fixed fees plus capped outcome payments at plan, after the total cap.
+    /// Tier payments at plan: each schedule at its measure's target value.
+    pub tier_payments_at_plan: Money,
+    /// Fixed fees plus capped outcome payments and tier payments at plan, after the total cap.
     pub planned_total_cost: Money,
     /// Per cohort: the most one participant can earn.
     pub per_participant: Vec<ParticipantMaximum>,
+    /// The most the bonuses can add over the term.
+    pub bonuses_maximum: Money,
+    /// The most the tier schedules can pay over the term.
+    pub tiers_maximum: Money,
     /// The most the contract can ever pay, after every cap.
     pub maximum_exposure: Money,
     /// The caps that lower the maximum exposure below what it would be without them.
     pub binding_caps: Vec<CapScope>,
-    /// Funding limit minus maximum exposure (negative only in a contract that fails to check).
+    /// Funding limit minus maximum exposure.
     pub headroom: Money,
     /// Planned total cost per target achieved, for each performance target.
     pub unit_cost_per_target: Vec<UnitCost>,
     /// Planned total cost per participant entering the funnels.
     pub unit_cost_per_participant: Option<Money>,
+    /// The planned total cost and the maximum exposure split between the payers.
+    pub by_payer: Vec<PayerFigures>,
+    /// The planned total cost by contract year.
+    pub by_year: Vec<YearFigures>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ParticipantMaximum {
     pub cohort: String,
-    /// The most a participant can earn on the rate card, following the richest route.
+    /// Every price a participant can be paid, after exclusive alternatives.
     pub rate_card: Money,
     /// After the per-participant cap.
     pub maximum: Money,
+    /// The part of the rate card the per-participant cap makes unreachable.
+    pub unreachable: Money,
     /// The participants the cohort can hold: its size.
     pub participants: Option<u64>,
+    /// How many participants earning the maximum would exhaust the total cap (after fixed
+    /// fees), if there is one.
+    pub to_exhaust_total_cap: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -217,4 +353,22 @@ pub struct UnitCost {
     pub target: String,
     pub expected: u64,
     pub unit_cost: Money,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PayerFigures {
+    pub name: String,
+    pub at_plan: Money,
+    pub at_maximum: Money,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct YearFigures {
+    pub year: u32,
+    pub start: Date,
+    pub end: Date,
+    pub fixed_fees: Money,
+    /// Outcome and tier payments planned to fall due in the year.
+    pub outcome_payments: Money,
+    pub total: Money,
 }

@@ -529,6 +529,16 @@ fn build(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64]) -> model::Fu
                 conversion,
                 overall_conversion: Percent::of_ratio(counts[i], entering, 1),
                 price: None,
+                eligible: stage
+                    .eligible
+                    .iter()
+                    .flat_map(|(_, conditions)| conditions)
+                    .map(|c| model::Condition {
+                        subject: c.subject.value.clone(),
+                        comparison: c.comparison.value,
+                        value: c.value.value,
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -21,6 +21,7 @@ pub fn check(
     let mut baselines = Vec::new();
     let mut targets = Vec::new();
     let mut tracks = Vec::new();
+    let mut comparisons = Vec::new();
     for clause in &measure.clauses {
         match clause {
             MeasureClause::Question(q) => questions.push(*q),
@@ -39,6 +40,7 @@ pub fn check(
                 year,
             } => targets.push((*keyword, value, year)),
             MeasureClause::Tracks(names) => tracks.extend(names.iter()),
+            MeasureClause::ComparedWith(t) => comparisons.push(t),
         }
     }
     let question = once(&questions, |q| q.span, "`question`", out);
@@ -48,6 +50,7 @@ pub fn check(
     let frequency = once(&frequencies, |f| f.span, "`frequency`", out);
     let baseline = once(&baselines, |b| b.0, "`baseline`", out);
     let target = once(&targets, |t| t.0, "`target`", out);
+    let compared_with = once(&comparisons, |t| t.span, "`compared with`", out);
 
     if question.is_none() {
         out.push(
@@ -96,6 +99,7 @@ pub fn check(
         baseline: point(baseline),
         target: point(target),
         tracks: tracked,
+        compared_with: compared_with.map(|t| t.value.clone()),
     })
 }
 

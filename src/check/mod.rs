@@ -94,6 +94,7 @@ pub fn check(file: &ast::File) -> Checked {
             symbols: &symbols,
             cohorts: &cohorts,
             cohort_spans: &cohort_spans,
+            measures: &measures,
             funnels_complete,
         };
         let checked = money::check(&payment_blocks, &cx, &mut funnels, &mut out);
@@ -159,6 +160,23 @@ fn paid_amounts(file: &ast::File) -> Vec<Spanned<Money>> {
                         PaymentClause::Fixed { amount, .. }
                         | PaymentClause::Pay { amount, .. }
                         | PaymentClause::Cap { amount, .. } => amounts.push(*amount),
+                        PaymentClause::Incentive { amount, .. } => {
+                            if let ast::IncentiveAmount::Money(m) = amount.value {
+                                amounts.push(Spanned::new(m, amount.span));
+                            }
+                        }
+                        PaymentClause::Payer { share, cap, .. } => {
+                            if let ast::PayerShare::Amount(m) = share.value {
+                                amounts.push(Spanned::new(m, share.span));
+                            }
+                            amounts.extend(cap.iter().copied());
+                        }
+                        PaymentClause::Tiers { lines, .. } => {
+                            amounts.extend(lines.iter().filter_map(|l| l.pays))
+                        }
+                        PaymentClause::Attachment { .. }
+                        | PaymentClause::Exclusive { .. }
+                        | PaymentClause::Deadweight { .. } => {}
                     }
                 }
             }

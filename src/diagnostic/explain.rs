@@ -56,6 +56,22 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0601 => E0601,
         Code::W0602 => W0602,
         Code::W0603 => W0603,
+        Code::E0507 => PENDING,
+        Code::W0508 => PENDING,
+        Code::E0509 => PENDING,
+        Code::W0510 => PENDING,
+        Code::E0511 => PENDING,
+        Code::E0512 => PENDING,
+        Code::E0513 => PENDING,
+        Code::E0514 => PENDING,
+        Code::E0515 => PENDING,
+        Code::W0516 => PENDING,
+        Code::W0517 => PENDING,
+        Code::W0518 => PENDING,
+        Code::W0519 => PENDING,
+        Code::E0520 => PENDING,
+        Code::E0521 => PENDING,
+        Code::E0522 => PENDING,
     }
 }
 
@@ -1182,3 +1198,6 @@ funnel youth_programme "Young people's programme" for young_people {
 }
 ```
 "#;
+
+/// Explanations still being written; the completeness test fails while any code uses this.
+const PENDING: &str = "";

@@ -7,7 +7,7 @@ use super::{tokens, Rule};
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Span, Spanned};
-use crate::value::{Currency, Date, Decimal, Frequency, Money, Period};
+use crate::value::{Currency, Date, Decimal, Frequency, Money, Percent, Period};
 use pest::iterators::{Pair, Pairs};
 
 type Node<'i> = Pair<'i, Rule>;
@@ -386,6 +386,7 @@ impl Lowerer {
             after: Vec::new(),
             achieves: Vec::new(),
             evidence: Vec::new(),
+            eligible: Vec::new(),
         };
         for clause in parts {
             match clause.as_rule() {
@@ -454,9 +455,88 @@ impl Lowerer {
                     .unwrap_or_default();
                 stage.achieves.extend(names);
             }
+            // eligible_clause = { kw_eligible ~ kw_only ~ kw_if ~ condition ~ (kw_and ~ condition)* }
+            Rule::eligible_clause => {
+                let conditions = inner
+                    .filter(|p| p.as_rule() == Rule::condition)
+                    .map(|c| self.condition(c))
+                    .collect();
+                stage.eligible.push((clause_span, conditions));
+            }
             // evidence_clause = { kw_evidence ~ string }
             _ => stage.evidence.push(self.next_text(&mut inner)),
         }
+    }
+
+    /// condition = { ident ~ comparison ~ (percent | number) }
+    fn condition(&mut self, pair: Node) -> Condition {
+        let at = span(&pair);
+        let mut parts = pair.into_inner();
+        let subject = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
+        let comparison = match parts.next() {
+            Some(op) => {
+                let value = match op.as_str() {
+                    ">=" => Comparison::AtLeast,
+                    ">" => Comparison::Above,
+                    "<=" => Comparison::AtMost,
+                    "<" => Comparison::Below,
+                    _ => Comparison::Equal,
+                };
+                Spanned::new(value, span(&op))
+            }
+            None => Spanned::new(Comparison::Equal, at),
+        };
+        let value = match parts.next() {
+            Some(v) => self.threshold(v),
+            None => Spanned::new(
+                Threshold::Number(Decimal {
+                    mantissa: 0,
+                    scale: 0,
+                }),
+                at,
+            ),
+        };
+        Condition {
+            subject,
+            comparison,
+            value,
+        }
+    }
+
+    /// A number or a percentage compared with.
+    fn threshold(&mut self, pair: Node) -> Spanned<Threshold> {
+        let at = span(&pair);
+        if pair.as_rule() == Rule::percent {
+            let result = tokens::percent(pair.as_str(), at);
+            let fallback = Percent(Decimal {
+                mantissa: 0,
+                scale: 0,
+            });
+            Spanned::new(Threshold::Percent(self.keep(result, fallback)), at)
+        } else {
+            Spanned::new(Threshold::Number(self.number(pair).value), at)
+        }
+    }
+
+    fn percent(&mut self, pair: Node) -> Spanned<Percent> {
+        let at = span(&pair);
+        let result = tokens::percent(pair.as_str(), at);
+        Spanned::new(
+            self.keep(
+                result,
+                Percent(Decimal {
+                    mantissa: 0,
+                    scale: 0,
+                }),
+            ),
+            at,
+        )
+    }
+
+    /// in_year = { kw_in ~ kw_year ~ number }, from_year = { kw_from ~ kw_year ~ number }
+    fn year_number(&mut self, pair: Node) -> Option<Spanned<Decimal>> {
+        let n = pair.into_inner().find(|p| p.as_rule() == Rule::number)?;
+        Some(self.number(n))
     }
 
     /// measure = { kw_measure ~ ident ~ string ~ lbrace ~ measure_clause* ~ rbrace }
@@ -570,36 +650,89 @@ impl Lowerer {
     fn payment_clause(&mut self, clause: Node) -> Option<PaymentClause> {
         let rule = clause.as_rule();
         let at = span(&clause);
+        let keyword = clause
+            .clone()
+            .into_inner()
+            .next()
+            .map(|k| (k.as_str().to_string(), span(&k)));
         let mut inner = children(clause).skip(1);
-        let amount = self.money(inner.next()?);
         Some(match rule {
-            // fixed_clause = { kw_fixed ~ money ~ kw_per ~ period }
+            // fixed_clause = { kw_fixed ~ (fee | attachment) }
             Rule::fixed_clause => {
-                let period = inner.find(|p| p.as_rule() == Rule::period)?;
-                let value = match period.as_str() {
-                    "week" => Period::Week,
-                    "month" => Period::Month,
-                    "quarter" => Period::Quarter,
-                    _ => Period::Year,
-                };
-                PaymentClause::Fixed {
-                    span: at,
-                    amount,
-                    period: Spanned::new(value, span(&period)),
+                let body = inner.next()?;
+                if body.as_rule() == Rule::fee {
+                    // fee = { money ~ kw_per ~ period ~ in_year? }
+                    let mut parts = children(body);
+                    let amount = self.money(parts.next()?);
+                    let period = parts.find(|p| p.as_rule() == Rule::period)?;
+                    let value = match period.as_str() {
+                        "week" => Period::Week,
+                        "month" => Period::Month,
+                        "quarter" => Period::Quarter,
+                        _ => Period::Year,
+                    };
+                    let year = parts.next().and_then(|y| self.year_number(y));
+                    PaymentClause::Fixed {
+                        span: at,
+                        amount,
+                        period: Spanned::new(value, span(&period)),
+                        year,
+                    }
+                } else {
+                    // attachment = { percent ~ kw_of ~ kw_the ~ kw_participant_maximum ~ in_year? ~ (comma ~ year_share)* }
+                    let mut shares = Vec::new();
+                    for part in children(body) {
+                        match part.as_rule() {
+                            Rule::percent => shares.push((self.percent(part), None)),
+                            Rule::in_year => {
+                                let year = self.year_number(part);
+                                if let Some(last) = shares.last_mut() {
+                                    last.1 = year;
+                                }
+                            }
+                            // year_share = { percent ~ in_year }
+                            Rule::year_share => {
+                                let mut pieces = part.into_inner();
+                                let share = pieces.next().map(|p| self.percent(p));
+                                let year = pieces.next().and_then(|y| self.year_number(y));
+                                if let Some(share) = share {
+                                    shares.push((share, year));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    PaymentClause::Attachment { span: at, shares }
                 }
             }
-            // pay_clause = { kw_pay ~ money ~ kw_for ~ ident }
+            // pay_clause = { kw_pay ~ money ~ kw_for ~ ident ~ due? }
             Rule::pay_clause => {
+                let amount = self.money(inner.next()?);
                 let stage = inner.find(|p| p.as_rule() == Rule::ident)?;
+                let stage = self.ident(stage);
+                // due = { kw_due ~ (on_achievement | in_arrears) }, in_arrears = { frequency ~ kw_in ~ kw_arrears }
+                let due = inner.next().and_then(|d| {
+                    let due_span = span(&d);
+                    let kind = d.into_inner().nth(1)?;
+                    let value = match kind.as_rule() {
+                        Rule::in_arrears => {
+                            Due::InArrears(self.frequency(kind.into_inner().next()?).value)
+                        }
+                        _ => Due::OnAchievement,
+                    };
+                    Some(Spanned::new(value, due_span))
+                });
                 PaymentClause::Pay {
                     span: at,
                     amount,
-                    stage: self.ident(stage),
+                    stage,
+                    due,
                 }
             }
             // cap_clause = { kw_cap ~ money ~ cap_scope }
             // cap_scope  = { (kw_per ~ kw_participant) | kw_total | (kw_on ~ kw_outcome ~ kw_payments) }
-            _ => {
+            Rule::cap_clause => {
+                let amount = self.money(inner.next()?);
                 let scope = inner.next()?;
                 let value = match scope.as_str().split_whitespace().next() {
                     Some("per") => CapScope::PerParticipant,
@@ -610,6 +743,148 @@ impl Lowerer {
                     span: at,
                     amount,
                     scope: Spanned::new(value, span(&scope)),
+                }
+            }
+            // exclusive_clause = { kw_exclusive ~ alternative ~ (kw_or ~ alternative)+ }
+            // alternative = { ident | (lparen ~ ident_list ~ rparen) }
+            Rule::exclusive_clause => {
+                let alternatives = inner
+                    .filter(|p| p.as_rule() == Rule::alternative)
+                    .map(|alt| {
+                        let alt_span = span(&alt);
+                        let mut names = Vec::new();
+                        for part in children(alt) {
+                            match part.as_rule() {
+                                Rule::ident => names.push(self.ident(part)),
+                                Rule::ident_list => names.extend(self.ident_list(part)),
+                                _ => {}
+                            }
+                        }
+                        Spanned::new(names, alt_span)
+                    })
+                    .collect();
+                PaymentClause::Exclusive {
+                    span: at,
+                    alternatives,
+                }
+            }
+            // bonus_clause   = { kw_bonus ~ incentive_amount ~ kw_if ~ condition ~ assessed? }
+            // penalty_clause = { kw_penalty ~ incentive_amount ~ kw_if ~ condition ~ assessed? ~ from_year? }
+            Rule::bonus_clause | Rule::penalty_clause => {
+                let kind_value = if rule == Rule::bonus_clause {
+                    IncentiveKind::Bonus
+                } else {
+                    IncentiveKind::Penalty
+                };
+                let kind = Spanned::new(kind_value, keyword.as_ref().map_or(at, |k| k.1));
+                let amount_pair = inner.next()?;
+                let amount_span = span(&amount_pair);
+                let amount = match amount_pair.as_rule() {
+                    // share_of_outcomes = { percent ~ kw_of ~ kw_outcome ~ kw_payments }
+                    Rule::share_of_outcomes => {
+                        let percent = amount_pair.into_inner().next()?;
+                        IncentiveAmount::ShareOfOutcomes(self.percent(percent).value)
+                    }
+                    _ => IncentiveAmount::Money(self.money(amount_pair).value),
+                };
+                let mut condition = None;
+                let mut assessed = None;
+                let mut from_year = None;
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::condition => condition = Some(self.condition(part)),
+                        // assessed = { kw_assessed ~ frequency }
+                        Rule::assessed => {
+                            let frequency = part.into_inner().nth(1).map(|f| self.frequency(f));
+                            assessed = frequency;
+                        }
+                        Rule::from_year => from_year = self.year_number(part),
+                        _ => {}
+                    }
+                }
+                PaymentClause::Incentive {
+                    span: at,
+                    kind,
+                    amount: Spanned::new(amount, amount_span),
+                    condition: condition?,
+                    assessed,
+                    from_year,
+                }
+            }
+            // payer_clause = { kw_payer ~ string ~ kw_pays ~ (the_rest | percent | money) ~ payer_cap? }
+            Rule::payer_clause => {
+                let name = self.next_text(&mut inner);
+                let share_pair = inner.find(|p| {
+                    matches!(p.as_rule(), Rule::the_rest | Rule::percent | Rule::money)
+                })?;
+                let share_span = span(&share_pair);
+                let share = match share_pair.as_rule() {
+                    Rule::the_rest => PayerShare::Rest,
+                    Rule::percent => PayerShare::Percent(self.percent(share_pair).value),
+                    _ => PayerShare::Amount(self.money(share_pair).value),
+                };
+                // payer_cap = { kw_up ~ kw_to ~ money }
+                let cap = inner
+                    .next()
+                    .and_then(|c| c.into_inner().find(|p| p.as_rule() == Rule::money))
+                    .map(|m| self.money(m));
+                PaymentClause::Payer {
+                    span: at,
+                    name,
+                    share: Spanned::new(share, share_span),
+                    cap,
+                }
+            }
+            // tiers_clause = { kw_tiers ~ kw_on ~ ident ~ tier_scope? ~ lbrace ~ (tier_below | tier_from)* ~ rbrace }
+            Rule::tiers_clause => {
+                let mut measure = None;
+                let mut scope = None;
+                let mut lines = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::ident => measure = Some(self.ident(part)),
+                        Rule::tier_scope => {
+                            let value = if part.as_str().starts_with("per") {
+                                TierScope::PerCohort
+                            } else {
+                                TierScope::Pooled
+                            };
+                            scope = Some(Spanned::new(value, span(&part)));
+                        }
+                        // tier_below = { kw_below ~ (percent | number) ~ kw_pays ~ kw_nothing }
+                        // tier_from  = { kw_from ~ (percent | number) ~ kw_pays ~ money }
+                        Rule::tier_below | Rule::tier_from => {
+                            let line_span = span(&part);
+                            let mut pieces = children(part).skip(1);
+                            let threshold = self.threshold(pieces.next()?);
+                            let pays = pieces
+                                .find(|p| p.as_rule() == Rule::money)
+                                .map(|m| self.money(m));
+                            lines.push(TierLine {
+                                span: line_span,
+                                threshold,
+                                pays,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                PaymentClause::Tiers {
+                    span: at,
+                    measure: measure?,
+                    scope,
+                    lines,
+                }
+            }
+            // deadweight_clause = { kw_deadweight ~ number ~ kw_in ~ number }
+            _ => {
+                let mut numbers = inner.filter(|p| p.as_rule() == Rule::number);
+                let discounted = self.number(numbers.next()?);
+                let of = self.number(numbers.next()?);
+                PaymentClause::Deadweight {
+                    span: at,
+                    discounted,
+                    of,
                 }
             }
         })

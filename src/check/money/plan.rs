@@ -1,0 +1,253 @@
+//! The arithmetic of the plan: what each participant earns, the planned funnel's payments
+//! with caps applied per person, splits between payers, and the profile by contract year.
+//!
+//! Every amount is integer minor units. Divisions round once, to the nearest minor unit with
+//! halves away from zero (`divide_rounded`); where an amount is shared out (between payers,
+//! between years) the parts are made to add up exactly to the whole.
+
+use crate::model;
+use std::collections::BTreeMap;
+
+/// `numerator ÷ denominator` to the nearest whole minor unit, halves away from zero.
+pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
+    if denominator == 0 {
+        return 0;
+    }
+    let quotient = numerator / denominator;
+    let remainder = numerator % denominator;
+    if 2 * remainder.abs() >= denominator.abs() {
+        quotient + numerator.signum() * denominator.signum()
+    } else {
+        quotient
+    }
+}
+
+/// `amount × percent`, rounded once.
+pub fn percent_of(amount: i128, percent: crate::value::Percent) -> i128 {
+    let scale = 10_i128.pow(percent.0.scale);
+    divide_rounded(amount * percent.0.mantissa, 100 * scale)
+}
+
+/// Prices and exclusive alternatives: what one participant earns for the stages reached.
+pub struct RateCard<'a> {
+    pub prices: &'a BTreeMap<String, i128>,
+    pub exclusive: &'a [model::ExclusiveGroup],
+}
+
+impl RateCard<'_> {
+    /// What a participant who reached `reached` earns on the rate card: every price, except
+    /// that of each exclusive group only the richest alternative counts.
+    pub fn earn(&self, reached: &dyn Fn(&str) -> bool) -> i128 {
+        let mut grouped: Vec<&str> = Vec::new();
+        let mut total = 0;
+        for group in self.exclusive {
+            let best = group
+                .alternatives
+                .iter()
+                .map(|alt| {
+                    alt.iter()
+                        .filter(|s| reached(s))
+                        .map(|s| self.prices.get(s.as_str()).copied().unwrap_or(0))
+                        .sum::<i128>()
+                })
+                .max()
+                .unwrap_or(0);
+            total += best;
+            grouped.extend(group.alternatives.iter().flatten().map(String::as_str));
+        }
+        total
+            + self
+                .prices
+                .iter()
+                .filter(|(s, _)| !grouped.contains(&s.as_str()) && reached(s))
+                .map(|(_, p)| p)
+                .sum::<i128>()
+    }
+}
+
+/// One cohort's participants at the plan.
+///
+/// Within a cohort the people who reach a stage with fewer people expected are taken to be
+/// among those who reach every stage with more people expected (in a funnel without branches
+/// this is exactly the funnel). With the distinct expected counts c₁ > c₂ > … > cₘ, the
+/// people numbered (cⱼ₊₁, cⱼ] reach exactly the stages expecting cⱼ or more.
+pub struct Levels {
+    /// (people at this level, the stages they reach)
+    pub levels: Vec<(u64, Vec<String>)>,
+}
+
+impl Levels {
+    pub fn of(stages: &[&model::Stage]) -> Levels {
+        let mut counts: Vec<u64> = stages.iter().map(|s| s.expected).collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        counts.dedup();
+        let levels = counts
+            .iter()
+            .enumerate()
+            .map(|(j, &level)| {
+                let below = counts.get(j + 1).copied().unwrap_or(0);
+                let reached = stages
+                    .iter()
+                    .filter(|s| s.expected >= level)
+                    .map(|s| s.id.clone())
+                    .collect();
+                (level - below, reached)
+            })
+            .collect();
+        Levels { levels }
+    }
+
+    /// Σ over people of `pay(stages reached)`.
+    pub fn total(&self, pay: &dyn Fn(&[String]) -> i128) -> i128 {
+        self.levels
+            .iter()
+            .map(|(people, reached)| *people as i128 * pay(reached))
+            .sum()
+    }
+}
+
+/// Share `amount` between payers: fixed amounts first (in order), then percentages of what
+/// remains (each rounded once; the last percentage payer takes the rounding difference when
+/// there is no "rest" payer), then the "rest" payer. Each payer stops at its cap. Returns
+/// each payer's part and what no payer covers.
+pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> (Vec<i128>, i128) {
+    let mut parts = vec![0; payers.len()];
+    let capped = |i: usize, wanted: i128| -> i128 {
+        payers[i]
+            .cap
+            .map_or(wanted, |cap| wanted.min(cap.minor))
+            .max(0)
+    };
+    let mut remaining = amount;
+    for (i, payer) in payers.iter().enumerate() {
+        if let model::PayerShare::Amount(fixed) = payer.share {
+            let part = capped(i, fixed.minor.min(remaining));
+            parts[i] = part;
+            remaining -= part;
+        }
+    }
+    let base = remaining;
+    let has_rest = payers
+        .iter()
+        .any(|p| matches!(p.share, model::PayerShare::Rest));
+    let percent_payers: Vec<usize> = (0..payers.len())
+        .filter(|i| matches!(payers[*i].share, model::PayerShare::Percent(_)))
+        .collect();
+    let mut shared = 0;
+    for (n, &i) in percent_payers.iter().enumerate() {
+        let model::PayerShare::Percent(percent) = payers[i].share else {
+            continue;
+        };
+        let mut wanted = percent_of(base, percent);
+        let total_percent: i128 = percent_payers
+            .iter()
+            .filter_map(|j| match payers[*j].share {
+                model::PayerShare::Percent(p) => {
+                    Some(p.0.mantissa * 10_i128.pow(6 - p.0.scale.min(6)))
+                }
+                _ => None,
+            })
+            .sum();
+        let is_last = n + 1 == percent_payers.len();
+        if is_last && !has_rest && total_percent == 100 * 1_000_000 {
+            wanted = base - shared;
+        }
+        let part = capped(i, wanted.min(remaining));
+        parts[i] = part;
+        shared += wanted;
+        remaining -= part;
+    }
+    for (i, payer) in payers.iter().enumerate() {
+        if matches!(payer.share, model::PayerShare::Rest) {
+            let part = capped(i, remaining);
+            parts[i] = part;
+            remaining -= part;
+        }
+    }
+    (parts, remaining)
+}
+
+/// Share `amount` out in proportion to `weights`, in whole minor units that add up exactly:
+/// each part is rounded down and the remainders go, largest first, one unit at a time.
+pub fn apportion(amount: i128, weights: &[i128]) -> Vec<i128> {
+    let total: i128 = weights.iter().sum();
+    if total <= 0 {
+        let mut parts = vec![0; weights.len()];
+        if let Some(last) = parts.last_mut() {
+            *last = amount;
+        }
+        return parts;
+    }
+    let mut parts: Vec<i128> = weights.iter().map(|w| amount * w / total).collect();
+    let mut remainders: Vec<(i128, usize)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (amount * w % total, i))
+        .collect();
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut left = amount - parts.iter().sum::<i128>();
+    for (_, i) in remainders {
+        if left <= 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Currency, Decimal, Money, Percent};
+
+    fn payer(share: model::PayerShare, cap: Option<i128>) -> model::Payer {
+        model::Payer {
+            name: "p".into(),
+            share,
+            cap: cap.map(|c| Money::new(c, Currency::GBP)),
+        }
+    }
+
+    fn pct(m: i128, scale: u32) -> model::PayerShare {
+        model::PayerShare::Percent(Percent(Decimal { mantissa: m, scale }))
+    }
+
+    #[test]
+    fn division_rounds_half_away_from_zero() {
+        assert_eq!(divide_rounded(10, 4), 3);
+        assert_eq!(divide_rounded(9, 4), 2);
+        assert_eq!(divide_rounded(-10, 4), -3);
+        assert_eq!(divide_rounded(10_750_000, 10), 1_075_000);
+    }
+
+    #[test]
+    fn payer_parts_add_up_to_the_whole() {
+        let payers = [
+            payer(pct(45, 0), None),
+            payer(model::PayerShare::Rest, None),
+        ];
+        let (parts, left) = split_between_payers(10_001, &payers);
+        assert_eq!(parts, vec![4_500, 5_501]);
+        assert_eq!(left, 0);
+        let payers = [payer(pct(333, 1), None), payer(pct(667, 1), None)];
+        let (parts, left) = split_between_payers(1_001, &payers);
+        assert_eq!(parts.iter().sum::<i128>(), 1_001);
+        assert_eq!(left, 0);
+        let payers = [
+            payer(pct(50, 0), Some(100)),
+            payer(model::PayerShare::Rest, Some(300)),
+        ];
+        let (parts, left) = split_between_payers(1_000, &payers);
+        assert_eq!(parts, vec![100, 300]);
+        assert_eq!(left, 600);
+    }
+
+    #[test]
+    fn apportioned_parts_add_up() {
+        assert_eq!(apportion(100, &[1, 1, 1]), vec![34, 33, 33]);
+        assert_eq!(apportion(7, &[0, 0]), vec![0, 7]);
+        let parts = apportion(1_000_003, &[3, 5, 7, 11]);
+        assert_eq!(parts.iter().sum::<i128>(), 1_000_003);
+    }
+}

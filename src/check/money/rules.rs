@@ -1,0 +1,750 @@
+//! The incentive rules, one function each: exclusive alternatives, bonuses and penalties,
+//! tier schedules, payers, deadweight, and the warnings about how the rate card is shaped.
+
+use super::super::names::{Kind, Symbols};
+use super::Context;
+use crate::ast::{self, Comparison, IncentiveKind, PaymentClause, StageKind, Threshold, TierScope};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{self, SubjectKind};
+use crate::source::{Span, Spanned};
+use crate::value::{Decimal, Money};
+use std::collections::BTreeMap;
+
+/// A contract-year number: a whole number from 1 to the years in the term (E0520).
+pub fn year(
+    number: &Spanned<Decimal>,
+    years_in_term: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Option<u32> {
+    let value = number.value;
+    let whole = value.is_whole() && value.mantissa > 0;
+    if whole && (value.trunc() as u64) <= years_in_term {
+        return u32::try_from(value.trunc()).ok();
+    }
+    out.push(
+        Diagnostic::new(
+            Code::E0520,
+            format!("there is no year {value} in this contract's term"),
+            number.span,
+            format!("the term has {years_in_term} contract year{}", if years_in_term == 1 { "" } else { "s" }),
+        )
+        .help("contract years are counted from the start of the term: year 1 is its first twelve months"),
+    );
+    None
+}
+
+/// `exclusive a or (b, c)`: alternatives name stages, none twice, and no stage is in two
+/// groups (E0515).
+pub fn exclusive(
+    clauses: &[&PaymentClause],
+    symbols: &Symbols,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<model::ExclusiveGroup> {
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut groups = Vec::new();
+    for clause in clauses {
+        let PaymentClause::Exclusive { alternatives, .. } = clause else {
+            continue;
+        };
+        let mut group = Vec::new();
+        for alternative in alternatives {
+            let mut names = Vec::new();
+            for name in &alternative.value {
+                if symbols
+                    .resolve(name, &[Kind::Milestone, Kind::Target], out)
+                    .is_none()
+                {
+                    continue;
+                }
+                if let Some(first) = seen.get(&name.value) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::E0515,
+                            format!("`{}` is named in more than one exclusive alternative", name.value),
+                            name.span,
+                            "named again here",
+                        )
+                        .also(*first, "first named here")
+                        .help("each step can be in one alternative of one `exclusive` rule; alternatives that share a step overlap, so which is paid is unclear"),
+                    );
+                    continue;
+                }
+                seen.insert(name.value.clone(), name.span);
+                names.push(name.value.clone());
+            }
+            group.push(names);
+        }
+        groups.push(model::ExclusiveGroup {
+            alternatives: group,
+        });
+    }
+    groups
+}
+
+/// `deadweight 1 in 6`: a fraction strictly between nothing and everything (E0521).
+pub fn deadweight(
+    clauses: &[&PaymentClause],
+    out: &mut Vec<Diagnostic>,
+) -> Option<model::Deadweight> {
+    let (span, discounted, of) = clauses.iter().find_map(|c| match c {
+        PaymentClause::Deadweight {
+            span,
+            discounted,
+            of,
+        } => Some((*span, discounted, of)),
+        _ => None,
+    })?;
+    let whole = |d: &Spanned<Decimal>| d.value.is_whole() && d.value.mantissa > 0;
+    if !whole(discounted) || !whole(of) || discounted.value.trunc() >= of.value.trunc() {
+        out.push(
+            Diagnostic::new(
+                Code::E0521,
+                format!("`deadweight {} in {}` is not a fraction of the outcomes", discounted.value, of.value),
+                span,
+                "expected `deadweight K in N` with whole numbers, 0 < K < N",
+            )
+            .help("`deadweight 1 in 6` pays for five of every six outcomes: the first number is how many are not paid for"),
+        );
+        return None;
+    }
+    Some(model::Deadweight {
+        discounted: discounted.value.trunc() as u64,
+        of: of.value.trunc() as u64,
+    })
+}
+
+/// Payers: shares add up to 100% unless one payer pays the rest, and at most one does
+/// (E0513).
+pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> Vec<model::Payer> {
+    let mut payers = Vec::new();
+    let mut rest_at: Option<Span> = None;
+    let mut percent_total = Decimal {
+        mantissa: 0,
+        scale: 6,
+    };
+    let mut first_span = None;
+    let mut any_amount = false;
+    for clause in clauses {
+        let PaymentClause::Payer {
+            span,
+            name,
+            share,
+            cap,
+        } = clause
+        else {
+            continue;
+        };
+        first_span.get_or_insert(*span);
+        let share_model = match share.value {
+            ast::PayerShare::Percent(p) => {
+                percent_total.mantissa += p.0.mantissa * 10_i128.pow(6 - p.0.scale.min(6));
+                model::PayerShare::Percent(p)
+            }
+            ast::PayerShare::Amount(m) => {
+                any_amount = true;
+                model::PayerShare::Amount(m)
+            }
+            ast::PayerShare::Rest => {
+                if let Some(first) = rest_at {
+                    out.push(
+                        Diagnostic::new(Code::E0513, "more than one payer pays the rest", share.span, "a second \"the rest\"")
+                            .also(first, "the first payer of the rest")
+                            .help("only one payer can pay what is left; give the others a percentage or an amount"),
+                    );
+                }
+                rest_at.get_or_insert(share.span);
+                model::PayerShare::Rest
+            }
+        };
+        payers.push(model::Payer {
+            name: name.value.clone(),
+            share: share_model,
+            cap: cap.map(|c| c.value),
+        });
+    }
+    let hundred = Decimal {
+        mantissa: 100,
+        scale: 0,
+    };
+    let order = percent_total.cmp_value(&hundred);
+    let total = crate::value::Percent(normalise(percent_total));
+    if let Some(span) = first_span {
+        if rest_at.is_none() && !any_amount && order != std::cmp::Ordering::Equal {
+            out.push(
+                Diagnostic::new(
+                    Code::E0513,
+                    format!("the payers' shares add up to {total}, not 100%"),
+                    span,
+                    "the payers start here",
+                )
+                .help("make the percentages add up to 100%, or let one payer pay `the rest`"),
+            );
+        } else if order == std::cmp::Ordering::Greater {
+            out.push(
+                Diagnostic::new(
+                    Code::E0513,
+                    format!("the payers' shares add up to {total}, more than 100%"),
+                    span,
+                    "the payers start here",
+                )
+                .help("lower the percentages so that together they are at most 100%"),
+            );
+        }
+    }
+    payers
+}
+
+/// Drop trailing zeros from a decimal: 45.000000 → 45.
+fn normalise(mut d: Decimal) -> Decimal {
+    while d.scale > 0 && d.mantissa % 10 == 0 {
+        d.mantissa /= 10;
+        d.scale -= 1;
+    }
+    d
+}
+
+/// What a bonus or penalty condition refers to.
+enum Subject<'a> {
+    Stage(&'a model::Stage),
+    Measure(&'a model::Measure),
+}
+
+/// Bonuses and penalties: the subject exists, the threshold is of its kind (E0522), a bonus
+/// is not paid at the target (E0511), a penalty does not apply at it (E0512), and
+/// assessment and grace periods make sense (E0207).
+pub fn incentives(
+    clauses: &[&PaymentClause],
+    cx: &Context,
+    funnels: &[model::Funnel],
+    years_in_term: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<model::Incentive> {
+    let currency = cx.header.currency;
+    let mut incentives = Vec::new();
+    for clause in clauses {
+        let PaymentClause::Incentive {
+            kind,
+            amount,
+            condition,
+            assessed,
+            from_year,
+            ..
+        } = clause
+        else {
+            continue;
+        };
+        let Some(symbol) = cx.symbols.resolve(
+            &condition.subject,
+            &[Kind::Target, Kind::Milestone, Kind::Measure],
+            out,
+        ) else {
+            continue;
+        };
+        let subject = if symbol.kind == Kind::Measure {
+            cx.measures
+                .iter()
+                .find(|m| m.id == condition.subject.value)
+                .map(Subject::Measure)
+        } else {
+            funnels
+                .iter()
+                .find_map(|f| f.stage(&condition.subject.value))
+                .map(Subject::Stage)
+        };
+        let Some(subject) = subject else { continue };
+        let what = if kind.value == IncentiveKind::Bonus {
+            "bonus"
+        } else {
+            "penalty"
+        };
+
+        let target_value: Option<(Threshold, String)> = match &subject {
+            Subject::Stage(stage) => {
+                if let Some(assessed) = assessed {
+                    out.push(
+                        Diagnostic::new(
+                            Code::E0207,
+                            format!("a {what} on the count at `{}` is assessed at the end of the term", stage.id),
+                            assessed.span,
+                            "not for a count of people",
+                        )
+                        .help("the expected counts are for the whole term; remove `assessed ...`, or set the rule on a measure with yearly values"),
+                    );
+                }
+                Some((
+                    Threshold::Number(Decimal {
+                        mantissa: stage.expected as i128,
+                        scale: 0,
+                    }),
+                    format!("the {} people expected at `{}`", stage.expected, stage.id),
+                ))
+            }
+            Subject::Measure(measure) => measure.target.as_ref().and_then(|t| match t.value {
+                model::MeasureValue::Number(n) => Some((
+                    Threshold::Number(n),
+                    format!("the target of {n} for `{}`", measure.id),
+                )),
+                model::MeasureValue::Percent(p) => Some((
+                    Threshold::Percent(p),
+                    format!("the target of {p} for `{}`", measure.id),
+                )),
+                model::MeasureValue::Money(_) => None,
+            }),
+        };
+
+        // The threshold must be of the subject's kind.
+        let threshold = condition.value;
+        let kind_ok = match (&subject, threshold.value) {
+            (Subject::Stage(_), Threshold::Number(n)) => n.is_whole(),
+            (Subject::Stage(_), Threshold::Percent(_)) => false,
+            (Subject::Measure(_), t) => target_value.as_ref().is_none_or(|(v, _)| same_kind(*v, t)),
+        };
+        if !kind_ok {
+            let expected = match &subject {
+                Subject::Stage(s) => format!(
+                    "a whole number of people, like the {} expected at `{}`",
+                    s.expected, s.id
+                ),
+                Subject::Measure(m) => format!("a value of the kind `{}` is measured in", m.id),
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::E0522,
+                    format!("`{}` cannot be compared with `{}`", condition.subject.value, threshold.value),
+                    threshold.span,
+                    format!("expected {expected}"),
+                )
+                .help("compare a step with a count of people (`abstinent >= 12`) and a measure with a value of its own kind (`abstinence_rate >= 45%`)"),
+            );
+        } else if let Some((target, described)) = &target_value {
+            let at_target = condition
+                .comparison
+                .value
+                .holds(target.decimal().cmp_value(&threshold.value.decimal()));
+            let beyond_ok = match kind.value {
+                IncentiveKind::Bonus => matches!(
+                    condition.comparison.value,
+                    Comparison::AtLeast | Comparison::Above
+                ),
+                IncentiveKind::Penalty => matches!(
+                    condition.comparison.value,
+                    Comparison::AtMost | Comparison::Below
+                ),
+            };
+            if at_target || !beyond_ok {
+                let (code, message, help) = match kind.value {
+                    IncentiveKind::Bonus => (
+                        Code::E0511,
+                        format!("this bonus is paid without beating {described}"),
+                        "a bonus rewards beating the target: use `>=` or `>` with a threshold above the target",
+                    ),
+                    IncentiveKind::Penalty => (
+                        Code::E0512,
+                        format!("this penalty applies even when meeting {described}"),
+                        "a penalty is for missing the target: use `<` or `<=` with a threshold below the target",
+                    ),
+                };
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        message,
+                        condition.comparison.span.to(threshold.span),
+                        "the threshold",
+                    )
+                    .help(help),
+                );
+            }
+        }
+
+        if let (Some(from), None) = (from_year, assessed) {
+            out.push(
+                Diagnostic::new(
+                    Code::E0207,
+                    format!("a grace period needs a {what} that is assessed during the term"),
+                    from.span,
+                    "assessed only once, at the end of the term",
+                )
+                .help("add `assessed annually` (or quarterly) before `from year N`, or remove the grace period"),
+            );
+        }
+        let from_year = from_year.as_ref().and_then(|y| year(y, years_in_term, out));
+        let assessments = match assessed {
+            None => 1,
+            Some(f) => {
+                let period = match f.value {
+                    crate::value::Frequency::Weekly => crate::value::Period::Week,
+                    crate::value::Frequency::Monthly => crate::value::Period::Month,
+                    crate::value::Frequency::Quarterly => crate::value::Period::Quarter,
+                    crate::value::Frequency::Annually => crate::value::Period::Year,
+                };
+                period.count_in(cx.header.term.start, cx.header.term.end)
+            }
+        };
+        let amount_model = match amount.value {
+            ast::IncentiveAmount::Money(m) => model::IncentiveAmount::Money(m),
+            ast::IncentiveAmount::ShareOfOutcomes(p) => {
+                if p.0.cmp_value(&Decimal {
+                    mantissa: 100,
+                    scale: 0,
+                }) == std::cmp::Ordering::Greater
+                {
+                    out.push(
+                        Diagnostic::new(
+                            Code::E0521,
+                            format!("{p} of outcome payments is more than all of them"),
+                            amount.span,
+                            "above 100%",
+                        )
+                        .help("a share of outcome payments is at most 100%"),
+                    );
+                }
+                model::IncentiveAmount::ShareOfOutcomePayments(p)
+            }
+        };
+        incentives.push(model::Incentive {
+            kind: kind.value,
+            amount: amount_model,
+            condition: model::Condition {
+                subject: condition.subject.value.clone(),
+                comparison: condition.comparison.value,
+                value: threshold.value,
+            },
+            subject_kind: if matches!(subject, Subject::Measure(_)) {
+                SubjectKind::Measure
+            } else {
+                SubjectKind::Stage
+            },
+            assessed: assessed.map(|a| a.value),
+            from_year,
+            assessments,
+            maximum: Money::zero(currency),
+        });
+    }
+    incentives
+}
+
+fn same_kind(a: Threshold, b: Threshold) -> bool {
+    matches!(
+        (a, b),
+        (Threshold::Number(_), Threshold::Number(_))
+            | (Threshold::Percent(_), Threshold::Percent(_))
+    )
+}
+
+/// Tier schedules: on a measure, thresholds strictly increasing (E0509) and of one kind
+/// (E0522), a higher tier not paying less (W0510).
+pub fn tiers(
+    clauses: &[&PaymentClause],
+    cx: &Context,
+    cohorts_with_funnels: u64,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<model::TierSchedule> {
+    let currency = cx.header.currency;
+    let mut schedules = Vec::new();
+    for clause in clauses {
+        let PaymentClause::Tiers {
+            span,
+            measure,
+            scope,
+            lines,
+        } = clause
+        else {
+            continue;
+        };
+        if cx.symbols.resolve(measure, &[Kind::Measure], out).is_none() {
+            continue;
+        }
+        let Some(measure_model) = cx.measures.iter().find(|m| m.id == measure.value) else {
+            continue;
+        };
+        let errors_before = out.len();
+        let mut nothing_below: Option<Threshold> = None;
+        let mut tiers: Vec<(Spanned<Threshold>, Spanned<Money>)> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(first) = lines.first() {
+                if !same_kind(first.threshold.value, line.threshold.value) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::E0522,
+                            "the tiers mix percentages and plain numbers",
+                            line.threshold.span,
+                            "a different kind of threshold",
+                        )
+                        .also(first.threshold.span, "the first tier's threshold")
+                        .help("write every threshold of one schedule the same way, as the measure is measured"),
+                    );
+                    continue;
+                }
+            }
+            match line.pays {
+                None => {
+                    if i != 0 {
+                        out.push(
+                            Diagnostic::new(Code::E0509, "`below ... pays nothing` must be the first tier", line.span, "written after a tier that pays")
+                                .help("start the schedule with `below X pays nothing`, then the tiers from the lowest threshold up"),
+                        );
+                    }
+                    nothing_below = Some(line.threshold.value);
+                }
+                Some(pays) => {
+                    if let Some((previous, previous_pays)) = tiers.last() {
+                        if previous
+                            .value
+                            .decimal()
+                            .cmp_value(&line.threshold.value.decimal())
+                            != std::cmp::Ordering::Less
+                        {
+                            out.push(
+                                Diagnostic::new(
+                                    Code::E0509,
+                                    format!("tier thresholds must rise: {} comes after {}", line.threshold.value, previous.value),
+                                    line.threshold.span,
+                                    "not above the tier before",
+                                )
+                                .also(previous.span, "the tier before")
+                                .help("write the tiers from the lowest threshold to the highest, each strictly higher"),
+                            );
+                        } else if pays.value.minor < previous_pays.value.minor {
+                            out.push(
+                                Diagnostic::new(
+                                    Code::W0510,
+                                    format!(
+                                        "the tier from {} pays {}, less than the {} of the tier below it",
+                                        line.threshold.value, pays.value, previous_pays.value
+                                    ),
+                                    pays.span,
+                                    "pays less for a better result",
+                                )
+                                .also(previous_pays.span, "the lower tier pays more")
+                                .help("a higher improvement should pay at least as much, or the provider gains by doing less well"),
+                            );
+                        }
+                    }
+                    tiers.push((line.threshold, pays));
+                }
+            }
+        }
+        if let (Some(below), Some((first, _))) = (nothing_below, tiers.first()) {
+            if below.decimal().cmp_value(&first.value.decimal()) != std::cmp::Ordering::Equal {
+                out.push(
+                    Diagnostic::new(
+                        Code::E0509,
+                        format!("nothing is paid below {below}, but the first tier starts at {}", first.value),
+                        first.span,
+                        "the first tier",
+                    )
+                    .help("`below X pays nothing` and the first `from X` tier must name the same threshold, so every result falls in one tier"),
+                );
+            }
+        }
+        if tiers.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Code::E0509,
+                    format!("the tiers on `{}` pay nothing", measure.value),
+                    *span,
+                    "no `from ... pays` tier",
+                )
+                .help("add at least one tier: `from 10% pays £1,500,000`"),
+            );
+        }
+        if out.len() > errors_before && out[errors_before..].iter().any(Diagnostic::is_error) {
+            continue;
+        }
+        let scope = scope.map_or(TierScope::Pooled, |s| s.value);
+        let evaluations = match scope {
+            TierScope::Pooled => 1,
+            TierScope::PerCohort => cohorts_with_funnels.max(1),
+        };
+        let target = measure_model.target.as_ref().and_then(|t| match t.value {
+            model::MeasureValue::Number(n) => Some(n),
+            model::MeasureValue::Percent(p) => Some(p.0),
+            model::MeasureValue::Money(_) => None,
+        });
+        let at_target = target
+            .and_then(|value| {
+                tiers.iter().rev().find(|(from, _)| {
+                    from.value.decimal().cmp_value(&value) != std::cmp::Ordering::Greater
+                })
+            })
+            .map_or(0, |(_, pays)| pays.value.minor);
+        let top = tiers
+            .iter()
+            .map(|(_, pays)| pays.value.minor)
+            .max()
+            .unwrap_or(0);
+        schedules.push(model::TierSchedule {
+            measure: measure.value.clone(),
+            scope,
+            evaluations,
+            nothing_below: nothing_below.unwrap_or(tiers[0].0.value),
+            tiers: tiers
+                .iter()
+                .map(|(from, pays)| model::Tier {
+                    from: from.value,
+                    pays: pays.value,
+                })
+                .collect(),
+            at_plan: Money::new(at_target * evaluations as i128, currency),
+            maximum: Money::new(top * evaluations as i128, currency),
+        });
+    }
+    schedules
+}
+
+/// W0508: a paid stage says what evidence proves it.
+pub fn evidence(
+    funnels: &[model::Funnel],
+    pay_spans: &BTreeMap<String, Span>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for stage in funnels.iter().flat_map(|f| &f.stages) {
+        if stage.price.is_some() && stage.evidence.is_none() {
+            let span = pay_spans.get(&stage.id).copied().unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    Code::W0508,
+                    format!("`{}` is paid for but says no evidence", stage.id),
+                    span,
+                    "paid here",
+                )
+                .help(format!(
+                    "add `{{ evidence \"...\" }}` to `{}` saying what proves it was reached (a payslip, a tenancy record, a screen result)",
+                    stage.id
+                )),
+            );
+        }
+    }
+}
+
+/// W0518: along the sequence, a later, harder step pays less than the nearest paid step
+/// before it — the provider gains by stopping early (creaming).
+pub fn ladders(
+    funnels: &[model::Funnel],
+    pay_spans: &BTreeMap<String, Span>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for funnel in funnels {
+        for stage in &funnel.stages {
+            let Some(price) = stage.price else { continue };
+            for earlier in nearest_paid_before(funnel, stage) {
+                let Some(earlier_price) = earlier.price else {
+                    continue;
+                };
+                if price.minor < earlier_price.minor {
+                    let span = pay_spans.get(&stage.id).copied().unwrap_or_default();
+                    let mut diagnostic = Diagnostic::new(
+                        Code::W0518,
+                        format!(
+                            "`{}` pays {price}, less than the {earlier_price} for `{}` before it",
+                            stage.id, earlier.id
+                        ),
+                        span,
+                        "the later, harder step pays less",
+                    )
+                    .help("pay at least as much for a later step as for an earlier one on the same ladder, so the money follows the harder result");
+                    if let Some(earlier_span) = pay_spans.get(&earlier.id) {
+                        diagnostic = diagnostic.also(*earlier_span, "the earlier step pays more");
+                    }
+                    out.push(diagnostic);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The paid stages nearest before `stage` on each path back to the entry.
+fn nearest_paid_before<'a>(
+    funnel: &'a model::Funnel,
+    stage: &model::Stage,
+) -> Vec<&'a model::Stage> {
+    let mut found = Vec::new();
+    let mut stack: Vec<&str> = stage.after.iter().map(String::as_str).collect();
+    let mut visited: Vec<&str> = Vec::new();
+    while let Some(name) = stack.pop() {
+        if visited.contains(&name) {
+            continue;
+        }
+        visited.push(name);
+        let Some(s) = funnel.stage(name) else {
+            continue;
+        };
+        if s.price.is_some() {
+            found.push(s);
+        } else {
+            stack.extend(s.after.iter().map(String::as_str));
+        }
+    }
+    found
+}
+
+/// W0519: more than half of the planned outcome payments go to early engagement milestones
+/// (the first half of a funnel's sequence, targets excluded).
+pub fn early_weighting(
+    funnels: &[model::Funnel],
+    pay_spans: &BTreeMap<String, Span>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for funnel in funnels {
+        let depth = depths(funnel);
+        let deepest = depth.values().copied().max().unwrap_or(0);
+        let planned = |s: &model::Stage| s.price.map_or(0, |p| p.minor * s.expected as i128);
+        let total: i128 = funnel.stages.iter().map(planned).sum();
+        let early: Vec<&model::Stage> = funnel
+            .stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Milestone && s.price.is_some())
+            .filter(|s| 2 * depth.get(s.id.as_str()).copied().unwrap_or(0) <= deepest)
+            .collect();
+        let early_total: i128 = early.iter().map(|s| planned(s)).sum();
+        if total > 0 && 2 * early_total > total {
+            let names: Vec<String> = early.iter().map(|s| format!("`{}`", s.id)).collect();
+            let share = crate::value::Percent::of_ratio(early_total as u64, total as u64, 0);
+            let span = early
+                .first()
+                .and_then(|s| pay_spans.get(&s.id))
+                .copied()
+                .unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    Code::W0519,
+                    format!(
+                        "{share} of the planned outcome payments in funnel `{}` go to early engagement ({})",
+                        funnel.id,
+                        names.join(", ")
+                    ),
+                    span,
+                    "an early milestone",
+                )
+                .help("weight the payments towards the results that matter (the targets), so the provider is paid for outcomes rather than for engagement"),
+            );
+        }
+    }
+}
+
+/// How many steps each stage is from the funnel's entry (the longest way).
+fn depths(funnel: &model::Funnel) -> BTreeMap<&str, u64> {
+    let mut depth: BTreeMap<&str, u64> = BTreeMap::new();
+    // Stages are checked acyclic; every predecessor is written before or resolved to a
+    // stage, so repeated relaxation over the written order converges.
+    for _ in 0..funnel.stages.len().min(64) {
+        let mut changed = false;
+        for stage in &funnel.stages {
+            let d = stage
+                .after
+                .iter()
+                .map(|p| depth.get(p.as_str()).copied().unwrap_or(0) + 1)
+                .max()
+                .unwrap_or(0);
+            if depth.get(stage.id.as_str()) != Some(&d) {
+                depth.insert(stage.id.as_str(), d);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    depth
+}
