@@ -18,10 +18,13 @@ use crate::value::{Decimal, Duration, Percent};
 struct Sequence {
     before: Vec<Vec<(usize, Span)>>,
     next: Vec<Vec<usize>>,
+    /// Whether every `after` named a milestone of this funnel. When one did not, questions
+    /// of reachability would only repeat that error.
+    resolved: bool,
 }
 
 impl Sequence {
-    fn new(before: Vec<Vec<(usize, Span)>>) -> Sequence {
+    fn new(before: Vec<Vec<(usize, Span)>>, resolved: bool) -> Sequence {
         let mut next = vec![Vec::new(); before.len()];
         for (stage, links) in before.iter().enumerate() {
             for (p, _) in links {
@@ -30,7 +33,11 @@ impl Sequence {
                 }
             }
         }
-        Sequence { before, next }
+        Sequence {
+            before,
+            next,
+            resolved,
+        }
     }
 
     fn after(&self, stage: usize) -> impl Iterator<Item = usize> + '_ {
@@ -132,9 +139,11 @@ pub fn check(
     let sequence = sequence(funnel, index, symbols, out);
     let in_cycle = report_cycles(funnel, &sequence, out);
     let acyclic = !in_cycle.iter().any(|c| *c);
-    if acyclic {
+    if acyclic && sequence.resolved {
         report_unreachable(funnel, &sequence, out);
         report_dead_ends(funnel, &sequence, out);
+    }
+    if acyclic {
         check_windows(funnel, &sequence, out);
     }
     if counts.iter().all(Option::is_some) {
@@ -179,6 +188,7 @@ fn sequence(
     let position = |name: &str| stages.iter().position(|s| s.name.value == name);
     let mut before = Vec::with_capacity(stages.len());
     let mut last_milestone: Option<usize> = None;
+    let errors_before = out.len();
     for (i, stage) in stages.iter().enumerate() {
         let mut links = Vec::new();
         if let Some((_, names)) = stage.after.first() {
@@ -232,7 +242,7 @@ fn sequence(
         }
         before.push(links);
     }
-    Sequence::new(before)
+    Sequence::new(before, out.len() == errors_before)
 }
 
 /// E0405 for each cycle of `after` clauses; returns which stages lie on one.
@@ -275,7 +285,9 @@ fn report_cycles(
                             .rev()
                             .map(|m| format!("`{}`", funnel.stages[*m].name.value))
                             .collect();
-                        names.push(format!("`{}`", funnel.stages[p].name.value));
+                        // The path runs from a stage back through its predecessors; in
+                        // the order the steps are taken the circle starts and ends at `p`.
+                        names.insert(0, format!("`{}`", funnel.stages[p].name.value));
                         out.push(
                             Diagnostic::new(
                                 Code::E0405,
@@ -300,15 +312,27 @@ fn report_cycles(
 /// E0406: every stage can be traced back to the funnel's entry, its first stage.
 fn report_unreachable(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
     let n = funnel.stages.len();
-    if n == 0 {
+    let Some(entry) = funnel.stages.first() else {
+        return;
+    };
+    if let Some((after_span, _)) = entry.after.first() {
+        out.push(
+            Diagnostic::new(
+                Code::E0406,
+                format!(
+                    "the funnel `{}` has no entry: its first step, `{}`, follows another",
+                    funnel.name.value, entry.name.value
+                ),
+                *after_span,
+                "the first step written cannot follow another",
+            )
+            .help("the first step written is where people enter the funnel: move the step people enter by to the top, and remove this `after`"),
+        );
         return;
     }
     let mut reached = vec![false; n];
+    reached[0] = true;
     let mut stack = vec![0];
-    reached[0] = sequence.before[0].is_empty();
-    if !reached[0] {
-        stack.clear();
-    }
     while let Some(s) = stack.pop() {
         for next in sequence.successors(s) {
             if !reached[next] {
@@ -317,19 +341,20 @@ fn report_unreachable(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<D
             }
         }
     }
-    let entry = &funnel.stages[0].name;
     for (i, stage) in funnel.stages.iter().enumerate() {
-        // A stage whose predecessor failed to resolve has already been reported.
-        if !reached[i] && (i == 0 || !sequence.before[i].is_empty()) {
+        if !reached[i] {
             out.push(
                 Diagnostic::new(
                     Code::E0406,
-                    format!("`{}` cannot be reached from `{}`, where the funnel starts", stage.name.value, entry.value),
+                    format!(
+                        "`{}` cannot be reached from `{}`, where the funnel starts",
+                        stage.name.value, entry.name.value
+                    ),
                     stage.name.span,
                     "no path leads here from the first step",
                 )
-                .also(entry.span, "the funnel starts here")
-                .help("the first step written is the funnel's entry and takes no `after`; make every step follow it, directly or through others"),
+                .also(entry.name.span, "the funnel starts here")
+                .help("make every step follow the first, directly or through others"),
             );
         }
     }
@@ -416,8 +441,8 @@ fn check_counts(
                 Diagnostic::new(
                     Code::E0305,
                     format!(
-                        "stated conversion {} does not match {} → {}, which is {computed}",
-                        stated.value, counts[p], counts[i]
+                        "`{}` states a conversion of {}, but {} → {} is {computed}",
+                        stage.name.value, stated.value, counts[p], counts[i]
                     ),
                     stated.span,
                     format!("the counts give {computed}"),

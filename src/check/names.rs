@@ -64,6 +64,9 @@ pub struct Symbol {
 #[derive(Debug, Default)]
 pub struct Symbols {
     names: BTreeMap<String, Symbol>,
+    /// Names defined more than once: references to them are not checked, since which
+    /// definition was meant is the error already reported.
+    duplicated: std::collections::BTreeSet<String>,
 }
 
 impl Symbols {
@@ -99,6 +102,7 @@ impl Symbols {
         out: &mut Vec<Diagnostic>,
     ) {
         if let Some(first) = self.names.get(&name.value) {
+            self.duplicated.insert(name.value.clone());
             out.push(
                 Diagnostic::new(
                     Code::E0201,
@@ -134,6 +138,9 @@ impl Symbols {
         out: &mut Vec<Diagnostic>,
     ) -> Option<Symbol> {
         let wanted = describe_kinds(kinds);
+        if self.duplicated.contains(&name.value) {
+            return None;
+        }
         match self.names.get(&name.value) {
             Some(symbol) if kinds.contains(&symbol.kind) => Some(*symbol),
             Some(symbol) => {

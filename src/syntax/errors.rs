@@ -77,6 +77,17 @@ fn contextual_help(positives: &[Rule], rest: &str) -> Option<String> {
             "text is quoted with straight quotes `\"`; curly quotes often come from Word".into(),
         );
     }
+    let bytes = rest.as_bytes();
+    let code_without_space = bytes.len() > 3
+        && bytes[..3].iter().all(u8::is_ascii_uppercase)
+        && bytes[3].is_ascii_digit();
+    if positives.contains(&Rule::money) && code_without_space {
+        let amount = rest[3..].split_whitespace().next().unwrap_or("");
+        return Some(format!(
+            "put a space between the currency code and the amount: `{} {amount}`",
+            &rest[..3]
+        ));
+    }
     if positives.contains(&Rule::money) && first.is_some_and(|c| c.is_ascii_digit()) {
         return Some("write the currency with the amount: `£1,200` or `GBP 1200`".into());
     }

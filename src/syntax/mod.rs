@@ -66,9 +66,9 @@ pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     if parsed.declarations.is_empty() {
         return Err(vec![Diagnostic::new(
             Code::E0109,
-            "this file holds no declarations",
+            "this file holds no contract, outcome, cohort or funnel",
             Span::new(text.len(), text.len()),
-            "the file ends here without a contract, outcome, cohort or funnel",
+            "the file ends here with nothing to check",
         )
         .help("start with a `contract \"Title\" { ... }` block; `outcome explain E0109` shows a complete example")]);
     }

@@ -1,0 +1,74 @@
+//! The README's examples cannot rot: every ```outcome block compiles, and where a ```text block
+//! follows it, that is exactly the report `outcome check` prints for it. Every file the README
+//! names exists.
+
+fn fenced_blocks(text: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some(lang) = line.strip_prefix("```") {
+            let mut body = String::new();
+            for inner in lines.by_ref() {
+                if inner.starts_with("```") {
+                    break;
+                }
+                body.push_str(inner);
+                body.push('\n');
+            }
+            blocks.push((lang.trim().to_string(), body));
+        }
+    }
+    blocks
+}
+
+#[test]
+fn outcome_examples_give_the_reports_shown() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let blocks = fenced_blocks(&readme);
+    let mut checked = 0;
+    for (i, (lang, body)) in blocks.iter().enumerate() {
+        if lang != "outcome" {
+            continue;
+        }
+        checked += 1;
+        let (file, compiled) = outcome::compile_bytes("day.outcome", body.as_bytes());
+        let report: String = compiled
+            .diagnostics
+            .iter()
+            .map(|d| outcome::diagnostic::render_human(&file, d, false))
+            .collect();
+        match blocks.get(i + 1) {
+            Some((next, shown)) if next == "text" => {
+                assert_eq!(
+                    report.trim_end(),
+                    shown.trim_end(),
+                    "README example {checked}'s report has changed"
+                );
+            }
+            _ => assert!(
+                report.is_empty(),
+                "README example {checked} should check clean:\n{report}"
+            ),
+        }
+    }
+    assert!(checked > 0, "the README shows at least one contract");
+}
+
+#[test]
+fn files_the_readme_names_exist() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for word in readme.split(|c: char| c.is_whitespace() || "()[]`|".contains(c)) {
+        let path = word.trim_end_matches([',', '.', ':']);
+        let named = [
+            "specs/", "grammar/", "tests/", "src/", "benches/", "fuzz/", ".ci/",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
+        if named && path.contains('.') {
+            assert!(
+                std::path::Path::new(path).exists(),
+                "README names `{path}`, which does not exist"
+            );
+        }
+    }
+}
