@@ -18,6 +18,7 @@ pub struct File {
 
 #[derive(Debug, Clone)]
 pub enum Declaration {
+    Use(Use),
     Contract(Contract),
     Outcome(Outcome),
     Cohort(Cohort),
@@ -25,6 +26,14 @@ pub enum Declaration {
     Measure(Measure),
     Payments(Payments),
     Monitoring(Monitoring),
+}
+
+/// `use "framework/outcomes.outcome"`
+#[derive(Debug, Clone)]
+pub struct Use {
+    pub keyword: Span,
+    /// The path as written, relative to this file.
+    pub path: Text,
 }
 
 /// `contract "Title" { ... }`

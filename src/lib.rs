@@ -27,21 +27,28 @@ pub mod model;
 pub mod source;
 pub mod syntax;
 pub mod value;
+pub mod workspace;
 
 use diagnostic::Diagnostic;
 use source::SourceFile;
 
-/// The result of compiling one file: the checked contract when there were no errors, and
-/// every diagnostic (warnings included) in source order.
+/// The result of compiling one file: the checked contract when there were no errors, what
+/// it offers to files that `use` it, and every diagnostic (warnings included) in source order.
 #[derive(Debug)]
 pub struct Compiled {
     pub contract: Option<model::Contract>,
+    pub shared: Option<model::Shared>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Compiled {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub(crate) fn failed(mut diagnostics: Vec<Diagnostic>) -> Compiled {
+        diagnostic::sort(&mut diagnostics);
+        Compiled { contract: None, shared: None, diagnostics }
     }
 }
 
@@ -56,36 +63,42 @@ pub fn compile_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Compiled) {
         }
         Err(failed) => {
             let (file, diagnostic) = *failed;
-            (
-                file,
-                Compiled {
-                    contract: None,
-                    diagnostics: vec![diagnostic],
-                },
-            )
+            (file, Compiled::failed(vec![diagnostic]))
         }
     }
 }
 
-/// Parse and check one file.
+/// Parse and check one file that stands alone: a `use` in it is an error, because there is
+/// no folder to find the used file in. `workspace::Workspace` compiles files on disk.
 pub fn compile(file: &SourceFile) -> Compiled {
-    let mut diagnostics = match syntax::parse(file) {
-        Ok(ast) => {
-            let checked = check::check(&ast);
-            let mut diagnostics = checked.diagnostics;
-            diagnostic::sort(&mut diagnostics);
-            let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-            let contract = if has_errors { None } else { checked.contract };
-            return Compiled {
-                contract,
-                diagnostics,
-            };
-        }
-        Err(diagnostics) => diagnostics,
-    };
+    compile_with(file, &mut |path, span| {
+        Err(diagnostic::Diagnostic::new(
+            diagnostic::Code::E0208,
+            format!("`{path}` cannot be used here"),
+            span,
+            "no folder to look in",
+        )
+        .help("`use` finds files next to the contract; check the contract from its file with `outcome check`"))
+    })
+}
+
+/// Parse and check one file, finding the files it uses with `resolve`.
+pub fn compile_with(file: &SourceFile, resolve: &mut check::Resolve) -> Compiled {
+    match syntax::parse(file) {
+        Ok(ast) => compile_ast(file, &ast, resolve),
+        Err(diagnostics) => Compiled::failed(diagnostics),
+    }
+}
+
+/// Check a parsed file.
+pub fn compile_ast(file: &SourceFile, ast: &ast::File, resolve: &mut check::Resolve) -> Compiled {
+    let checked = check::check(ast, &file.name, resolve);
+    let mut diagnostics = checked.diagnostics;
     diagnostic::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Compiled {
-        contract: None,
+        contract: if has_errors { None } else { checked.contract },
+        shared: if has_errors { None } else { checked.shared },
         diagnostics,
     }
 }

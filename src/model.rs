@@ -55,6 +55,8 @@ pub struct Outcome {
     pub achieved_by: Vec<String>,
     /// The measures that track it.
     pub tracked_by: Vec<String>,
+    /// The shared file it comes from, when it is used from one.
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -63,6 +65,8 @@ pub struct Cohort {
     pub description: String,
     pub size: Option<u64>,
     pub eligibility: Option<String>,
+    /// The shared file it comes from, when it is used from one.
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -134,6 +138,8 @@ pub struct Measure {
     pub tracks: Vec<String>,
     /// The comparison group a cohort-level measure is set against.
     pub compared_with: Option<String>,
+    /// The shared file it comes from, when it is used from one.
+    pub from: Option<String>,
 }
 
 /// A measure's value in a year: `32% in 2008`.
@@ -371,4 +377,15 @@ pub struct YearFigures {
     /// Outcome and tier payments planned to fall due in the year.
     pub outcome_payments: Money,
     pub total: Money,
+}
+
+/// What a file offers to the files that `use` it: its outcomes, cohorts and measures, and
+/// those of the files it uses in turn.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// The file, as it is shown in diagnostics.
+    pub file: String,
+    pub outcomes: Vec<Outcome>,
+    pub cohorts: Vec<Cohort>,
+    pub measures: Vec<Measure>,
 }

@@ -28,7 +28,8 @@ impl Sequence {
         let mut next = vec![Vec::new(); before.len()];
         for (stage, links) in before.iter().enumerate() {
             for (p, _) in links {
-                if !next[*p].contains(&stage) {
+                // Each stage's links are added together, so a repeat is always the last entry.
+                if next[*p].last() != Some(&stage) {
                     next[*p].push(stage);
                 }
             }
@@ -185,7 +186,12 @@ fn sequence(
     out: &mut Vec<Diagnostic>,
 ) -> Sequence {
     let stages = &funnel.stages;
-    let position = |name: &str| stages.iter().position(|s| s.name.value == name);
+    // The first stage of each name, found once: a search per `after` name is quadratic.
+    let mut first_of: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (i, stage) in stages.iter().enumerate() {
+        first_of.entry(stage.name.value.as_str()).or_insert(i);
+    }
+    let position = |name: &str| first_of.get(name).copied();
     let mut before = Vec::with_capacity(stages.len());
     let mut last_milestone: Option<usize> = None;
     let errors_before = out.len();
@@ -362,11 +368,11 @@ fn report_unreachable(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<D
 
 /// W0408: a milestone from which no performance target can be reached.
 fn report_dead_ends(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
+    if !funnel.stages.iter().any(|s| s.kind == StageKind::Target) {
+        return; // E0306 already says the funnel has no target
+    }
     for (i, stage) in funnel.stages.iter().enumerate() {
         if stage.kind == StageKind::Milestone && sequence.successors(i).next().is_none() {
-            if !funnel.stages.iter().any(|s| s.kind == StageKind::Target) {
-                continue; // E0306 already says the funnel has no target
-            }
             out.push(
                 Diagnostic::new(
                     Code::W0408,
@@ -475,6 +481,10 @@ fn check_windows(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagno
                 None => inherited.extend(nearest[p].clone().unwrap_or_default()),
             }
         }
+        // Two paths to one ancestor must not double its entry at every join: without this a
+        // ladder of joins grows the lists exponentially. The first occurrence is kept.
+        let mut seen = std::collections::BTreeSet::new();
+        inherited.retain(|(a, _)| seen.insert(*a));
         if let Some((mine, span)) = window(i) {
             let mut reported = false;
             for (a, theirs) in &inherited {

@@ -100,6 +100,7 @@ pub fn check(
         target: point(target),
         tracks: tracked,
         compared_with: compared_with.map(|t| t.value.clone()),
+        from: None,
     })
 }
 

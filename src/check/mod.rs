@@ -28,13 +28,47 @@ pub use money::divide_rounded;
 pub struct Checked {
     /// The contract, when the file has a `contract` block and no errors.
     pub contract: Option<model::Contract>,
+    /// What the file offers to files that `use` it, when it has no errors.
+    pub shared: Option<model::Shared>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn check(file: &ast::File) -> Checked {
+/// Finds the file a `use` names: given the path as written and the span of the `use`, its
+/// shared declarations or the diagnostic that says why it cannot be used.
+pub type Resolve<'a> = dyn FnMut(&str, Span) -> Result<std::sync::Arc<model::Shared>, Diagnostic> + 'a;
+
+pub fn check(file: &ast::File, name: &str, resolve: &mut Resolve) -> Checked {
     let mut out = Vec::new();
-    let symbols = Symbols::collect(file, &mut out);
+    let mut symbols = Symbols::collect(file, &mut out);
     let header = header::check(file, &mut out);
+
+    // Used files first, so that their outcomes, cohorts and measures can be referred to.
+    let mut imported = model::Shared::default();
+    for declaration in &file.declarations {
+        let Declaration::Use(used) = declaration else { continue };
+        match resolve(&used.path.value, used.path.span) {
+            Ok(shared) => {
+                symbols.import(&shared, used.path.span, &mut out);
+                let from = |item_from: &Option<String>| Some(item_from.clone().unwrap_or_else(|| shared.file.clone()));
+                for o in &shared.outcomes {
+                    if !imported.outcomes.iter().any(|x: &model::Outcome| x.id == o.id) {
+                        imported.outcomes.push(model::Outcome { from: from(&o.from), achieved_by: Vec::new(), ..o.clone() });
+                    }
+                }
+                for c in &shared.cohorts {
+                    if !imported.cohorts.iter().any(|x: &model::Cohort| x.id == c.id) {
+                        imported.cohorts.push(model::Cohort { from: from(&c.from), ..c.clone() });
+                    }
+                }
+                for m in &shared.measures {
+                    if !imported.measures.iter().any(|x: &model::Measure| x.id == m.id) {
+                        imported.measures.push(model::Measure { from: from(&m.from), ..m.clone() });
+                    }
+                }
+            }
+            Err(diagnostic) => out.push(diagnostic),
+        }
+    }
 
     let mut outcomes = Vec::new();
     let mut cohorts = Vec::new();
@@ -54,9 +88,11 @@ pub fn check(file: &ast::File) -> Checked {
             Declaration::Measure(m) => measure_asts.push(m),
             Declaration::Payments(p) => payment_blocks.push(p),
             Declaration::Monitoring(m) => monitoring_blocks.push(m),
-            Declaration::Contract(_) => {}
+            Declaration::Use(_) | Declaration::Contract(_) => {}
         }
     }
+    outcomes.append(&mut imported.outcomes);
+    cohorts.append(&mut imported.cohorts);
 
     let cohort_size = |name: &str| {
         cohorts
@@ -73,15 +109,27 @@ pub fn check(file: &ast::File) -> Checked {
     let funnels_complete = funnels.len() == funnel_asts.len();
 
     outcomes::link_targets(&funnel_asts, &symbols, &mut outcomes, &mut out);
-    let measures: Vec<model::Measure> = measure_asts
+    let mut measures: Vec<model::Measure> = measure_asts
         .iter()
         .filter_map(|m| measures::check(m, &symbols, &mut outcomes, &mut out))
         .collect();
+    measures.append(&mut imported.measures);
     let cohorts_used: Vec<&str> = funnel_asts
         .iter()
         .map(|f| f.cohort.value.as_str())
         .collect();
-    outcomes::report_unused(file, &outcomes, &cohorts_used, &mut out);
+    // A file without a contract shares its outcomes and cohorts with contracts that use it;
+    // whether they are addressed is a question for those contracts.
+    let has_contract = file.declarations.iter().any(|d| matches!(d, Declaration::Contract(_)));
+    if has_contract {
+        outcomes::report_unused(file, &outcomes, &cohorts_used, &mut out);
+    }
+    let shared = model::Shared {
+        file: name.to_string(),
+        outcomes: outcomes.clone(),
+        cohorts: cohorts.clone(),
+        measures: measures.clone(),
+    };
     let monitoring = monitoring(&monitoring_blocks, &mut out);
 
     if let Some((currency, currency_span)) = header::currency(file) {
@@ -133,11 +181,13 @@ pub fn check(file: &ast::File) -> Checked {
         }
     }
 
-    if out.iter().any(Diagnostic::is_error) {
+    let has_errors = out.iter().any(Diagnostic::is_error);
+    if has_errors {
         contract = None;
     }
     Checked {
         contract,
+        shared: (!has_errors).then_some(shared),
         diagnostics: out,
     }
 }

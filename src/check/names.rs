@@ -67,6 +67,8 @@ pub struct Symbols {
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
     duplicated: std::collections::BTreeSet<String>,
+    /// For names brought in by `use`: the file each comes from.
+    origins: BTreeMap<String, String>,
 }
 
 impl Symbols {
@@ -86,7 +88,8 @@ impl Symbols {
                     }
                     funnel_index += 1;
                 }
-                Declaration::Contract(_)
+                Declaration::Use(_)
+                | Declaration::Contract(_)
                 | Declaration::Payments(_)
                 | Declaration::Monitoring(_) => {}
             }
@@ -123,6 +126,43 @@ impl Symbols {
                 funnel,
             },
         );
+    }
+
+    /// Make a used file's names referable here. A name defined here and there, or in two used
+    /// files, is E0201; `at` is the span of the `use` that brings the file in.
+    pub fn import(&mut self, shared: &crate::model::Shared, at: Span, out: &mut Vec<Diagnostic>) {
+        let names = shared
+            .outcomes
+            .iter()
+            .map(|o| (&o.id, Kind::Outcome, &o.from))
+            .chain(shared.cohorts.iter().map(|c| (&c.id, Kind::Cohort, &c.from)))
+            .chain(shared.measures.iter().map(|m| (&m.id, Kind::Measure, &m.from)));
+        for (name, kind, from) in names {
+            let from = from.clone().unwrap_or_else(|| shared.file.clone());
+            if let Some(first) = self.names.get(name) {
+                self.duplicated.insert(name.clone());
+                let (message, other) = match self.origins.get(name) {
+                    Some(first_file) if *first_file == from => continue, // the same file, used twice
+                    Some(first_file) => (
+                        format!("`{name}` is defined in both `{first_file}` and `{from}`"),
+                        format!("`{first_file}` is used here"),
+                    ),
+                    None => (
+                        format!("`{name}` is defined here and in `{from}`, which this file uses"),
+                        format!("`{from}` is used here"),
+                    ),
+                };
+                let (primary, secondary) = if self.origins.contains_key(name) { (at, first.span) } else { (first.span, at) };
+                out.push(
+                    Diagnostic::new(Code::E0201, message, primary, "defined twice")
+                        .also(secondary, other)
+                        .help("every name must be unique across a contract and the files it uses: rename one of them"),
+                );
+                continue;
+            }
+            self.origins.insert(name.clone(), from);
+            self.names.insert(name.clone(), Symbol { kind, span: at, funnel: None });
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Symbol> {

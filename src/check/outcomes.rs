@@ -19,6 +19,7 @@ pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outc
         level,
         achieved_by: Vec::new(),
         tracked_by: Vec::new(),
+        from: None,
     }
 }
 
@@ -32,6 +33,7 @@ pub fn cohort(cohort: &ast::Cohort, out: &mut Vec<Diagnostic>) -> model::Cohort 
         description: cohort.description.value.clone(),
         size,
         eligibility,
+        from: None,
     }
 }
 

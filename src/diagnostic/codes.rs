@@ -61,6 +61,10 @@ codes! {
     E0205 Error "no contract header",
     E0206 Error "name of the wrong kind",
     E0207 Error "clause not allowed here",
+    E0208 Error "used file not found",
+    E0209 Error "files use each other in a circle",
+    E0210 Error "used file outside the repository",
+    E0211 Error "file cannot be used",
 
     E0301 Error "not a positive whole number of people",
     E0302 Error "funnel widens",

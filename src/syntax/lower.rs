@@ -36,6 +36,13 @@ pub fn file(mut pairs: Pairs<Rule>) -> Result<File, Vec<Diagnostic>> {
     if let Some(file_pair) = pairs.next() {
         for pair in file_pair.into_inner() {
             let declaration = match pair.as_rule() {
+                // use_decl = { kw_use ~ string }
+                Rule::use_decl => {
+                    let mut parts = children(pair);
+                    let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+                    let path = lowerer.next_text(&mut parts);
+                    Declaration::Use(Use { keyword, path })
+                }
                 Rule::contract => Declaration::Contract(lowerer.contract(pair)),
                 Rule::outcome => Declaration::Outcome(lowerer.outcome(pair)),
                 Rule::cohort => Declaration::Cohort(lowerer.cohort(pair)),

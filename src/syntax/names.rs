@@ -125,6 +125,8 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::payments => "a `payments` block",
         Rule::monitoring => "a `monitoring` block",
         Rule::file => "a contract file",
+        Rule::kw_use => "`use`",
+        Rule::use_decl => "`use`",
         Rule::kw_due => "`due`",
         Rule::kw_achievement => "`achievement`",
         Rule::kw_arrears => "`arrears`",
@@ -195,6 +197,6 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::measure_clause => "a measure clause",
         Rule::payment_clause => "a payment rule",
         Rule::monitoring_clause => "`returns`, `exception_report` or `review`",
-        Rule::declaration => "a declaration",
+        Rule::declaration => "a `contract`, `outcome`, `cohort`, `funnel`, `measure`, `payments` or `monitoring` block",
     }
 }
