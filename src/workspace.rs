@@ -41,14 +41,35 @@ impl Workspace {
     /// or above it that holds `.git`, else the folder itself (for a file, its folder).
     pub fn for_path(path: &Path) -> io::Result<Workspace> {
         let canonical = std::fs::canonicalize(path)?;
-        let start = if canonical.is_dir() { canonical.clone() } else { canonical.parent().map_or(canonical.clone(), Path::to_path_buf) };
-        let root = start.ancestors().find(|a| a.join(".git").exists()).map_or(start.clone(), Path::to_path_buf);
-        let shown_from = std::env::current_dir().and_then(std::fs::canonicalize).unwrap_or_else(|_| root.clone());
-        Ok(Workspace { root, shown_from, cache: BTreeMap::new(), loading: Vec::new() })
+        let start = if canonical.is_dir() {
+            canonical.clone()
+        } else {
+            canonical
+                .parent()
+                .map_or(canonical.clone(), Path::to_path_buf)
+        };
+        let root = start
+            .ancestors()
+            .find(|a| a.join(".git").exists())
+            .map_or(start.clone(), Path::to_path_buf);
+        let shown_from = std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .unwrap_or_else(|_| root.clone());
+        Ok(Workspace {
+            root,
+            shown_from,
+            cache: BTreeMap::new(),
+            loading: Vec::new(),
+        })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// How many files have been read and compiled: each file once, however often it is used.
+    pub fn files_read(&self) -> usize {
+        self.cache.len()
     }
 
     /// How a path is shown: relative to the current folder when below it.
@@ -73,10 +94,18 @@ impl Workspace {
         let loaded = match syntax::decode(&name, &bytes) {
             Err(failed) => {
                 let (file, diagnostic) = *failed;
-                Loaded { file, compiled: Compiled::failed(vec![diagnostic]), is_contract: false }
+                Loaded {
+                    file,
+                    compiled: Compiled::failed(vec![diagnostic]),
+                    is_contract: false,
+                }
             }
             Ok(file) => match syntax::parse(&file) {
-                Err(diagnostics) => Loaded { file, compiled: Compiled::failed(diagnostics), is_contract: false },
+                Err(diagnostics) => Loaded {
+                    file,
+                    compiled: Compiled::failed(diagnostics),
+                    is_contract: false,
+                },
                 Ok(parsed) => {
                     self.loading.push(canonical.clone());
                     let mut used = BTreeMap::new();
@@ -87,10 +116,16 @@ impl Workspace {
                         }
                     }
                     self.loading.pop();
-                    let compiled = compile_ast(&file, &parsed, &mut |_, span| match used.remove(&span) {
-                        Some(result) => result,
-                        None => Err(Diagnostic::new(Code::E0208, "this file could not be used", span, "here")),
-                    });
+                    let mut compiled =
+                        compile_ast(&file, &parsed, &mut |_, span| match used.remove(&span) {
+                            Some(result) => result,
+                            None => Err(Diagnostic::new(
+                                Code::E0208,
+                                "this file could not be used",
+                                span,
+                                "here",
+                            )),
+                        });
                     let is_contract = parsed.declarations.iter().any(|d| {
                         matches!(
                             d,
@@ -100,7 +135,17 @@ impl Workspace {
                                 | ast::Declaration::Monitoring(_)
                         )
                     });
-                    Loaded { file, compiled, is_contract }
+                    // Shared declarations name their file relative to the repository root,
+                    // so a contract's JSON does not depend on where it was built from.
+                    if let Some(shared) = &mut compiled.shared {
+                        let relative = canonical.strip_prefix(&self.root).unwrap_or(&canonical);
+                        shared.file = relative.to_string_lossy().replace('\\', "/");
+                    }
+                    Loaded {
+                        file,
+                        compiled,
+                        is_contract,
+                    }
                 }
             },
         };
@@ -110,7 +155,12 @@ impl Workspace {
     }
 
     /// Find, load and check the file a `use` in `user` names.
-    fn resolve(&mut self, user: &Path, written: &str, span: Span) -> Result<Arc<Shared>, Diagnostic> {
+    fn resolve(
+        &mut self,
+        user: &Path,
+        written: &str,
+        span: Span,
+    ) -> Result<Arc<Shared>, Diagnostic> {
         let folder = user.parent().unwrap_or(&self.root);
         let wanted = Path::new(written);
         if wanted.is_absolute() {
@@ -145,7 +195,10 @@ impl Workspace {
             return Err(self.outside(written, span));
         }
         if let Some(position) = self.loading.iter().position(|p| *p == canonical) {
-            let mut circle: Vec<String> = self.loading[position..].iter().map(|p| format!("`{}`", self.shown(p))).collect();
+            let mut circle: Vec<String> = self.loading[position..]
+                .iter()
+                .map(|p| format!("`{}`", self.shown(p)))
+                .collect();
             circle.push(format!("`{}`", self.shown(&canonical)));
             return Err(Diagnostic::new(
                 Code::E0209,
@@ -156,8 +209,13 @@ impl Workspace {
             .help("move the shared declarations into a file that uses none of the others, and use that file from each"));
         }
         let loaded = self.load(&canonical).map_err(|error| {
-            Diagnostic::new(Code::E0208, format!("`{written}` cannot be read: {error}"), span, "unreadable")
-                .help("check the file's permissions")
+            Diagnostic::new(
+                Code::E0208,
+                format!("`{written}` cannot be read: {error}"),
+                span,
+                "unreadable",
+            )
+            .help("check the file's permissions")
         })?;
         let shown = self.shown(&canonical);
         if loaded.is_contract {
@@ -218,7 +276,10 @@ mod tests {
 
     #[test]
     fn paths_are_normalised_without_reading() {
-        assert_eq!(normalise(Path::new("/a/b/../c/./d")), Some(PathBuf::from("/a/c/d")));
+        assert_eq!(
+            normalise(Path::new("/a/b/../c/./d")),
+            Some(PathBuf::from("/a/c/d"))
+        );
         assert_eq!(normalise(Path::new("/a/../../etc/passwd")), None);
     }
 }

@@ -1,46 +1,68 @@
-//! Every contract in `specs/` checks clean, and its JSON contract is snapshot-tested and valid
-//! against the published schema.
+//! Every contract in `specs/` (and in its folders) checks clean, and each contract's JSON is
+//! snapshot-tested and valid against the published schema.
 
-use std::path::PathBuf;
+use outcome::workspace::Workspace;
+use std::path::{Path, PathBuf};
+
+fn outcome_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            outcome_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "outcome") {
+            found.push(path);
+        }
+    }
+}
 
 fn specs() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("specs")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "outcome"))
-        .collect();
+    let mut files = Vec::new();
+    outcome_files(Path::new("specs"), &mut files);
     files.sort();
     assert!(files.len() >= 2, "specs/ holds the example contracts");
     files
 }
 
-fn build(path: &PathBuf) -> outcome::model::Contract {
-    let bytes = std::fs::read(path).unwrap();
-    let name = path.display().to_string();
-    let (file, compiled) = outcome::compile_bytes(&name, &bytes);
-    let shown: Vec<String> = compiled
+/// The spec's contract, or `None` for a shared framework file; panics on any diagnostic.
+fn build(path: &Path) -> Option<outcome::model::Contract> {
+    let mut workspace = Workspace::for_path(Path::new("specs")).unwrap();
+    let loaded = workspace.load(path).unwrap();
+    let shown: Vec<String> = loaded
+        .compiled
         .diagnostics
         .iter()
-        .map(|d| outcome::diagnostic::render_human(&file, d, false))
+        .map(|d| outcome::diagnostic::render_human(&loaded.file, d, false))
         .collect();
     assert!(
         shown.is_empty(),
-        "{name} must check clean, but:\n{}",
+        "{} must check clean, but:\n{}",
+        path.display(),
         shown.join("\n")
     );
-    compiled
-        .contract
-        .unwrap_or_else(|| panic!("{name} has a contract block"))
+    loaded.compiled.contract.clone()
+}
+
+fn snapshot_name(path: &Path) -> String {
+    let relative = path.strip_prefix("specs").unwrap().with_extension("");
+    format!(
+        "json-{}",
+        relative.to_string_lossy().replace(['/', '\\'], "-")
+    )
 }
 
 #[test]
 fn every_spec_checks_clean_and_its_json_is_stable() {
+    let mut contracts = 0;
     for path in specs() {
-        let contract = build(&path);
-        let json = outcome::emit::json::contract(&contract);
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        insta::assert_snapshot!(format!("json-{name}"), json);
+        if let Some(contract) = build(&path) {
+            contracts += 1;
+            insta::assert_snapshot!(
+                snapshot_name(&path),
+                outcome::emit::json::contract(&contract)
+            );
+        }
     }
+    assert!(contracts >= 2);
 }
 
 #[test]
@@ -48,8 +70,11 @@ fn every_spec_json_is_valid_against_the_schema() {
     let schema: serde_json::Value = serde_json::from_str(&outcome::emit::json::schema()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     for path in specs() {
+        let Some(contract) = build(&path) else {
+            continue;
+        };
         let json: serde_json::Value =
-            serde_json::from_str(&outcome::emit::json::contract(&build(&path))).unwrap();
+            serde_json::from_str(&outcome::emit::json::contract(&contract)).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&json)
             .map(|e| format!("{} at {}", e, e.instance_path))
@@ -66,8 +91,34 @@ fn every_spec_json_is_valid_against_the_schema() {
 #[test]
 fn json_output_is_deterministic() {
     for path in specs() {
-        let first = outcome::emit::json::contract(&build(&path));
-        let second = outcome::emit::json::contract(&build(&path));
+        let first = build(&path).map(|c| outcome::emit::json::contract(&c));
+        let second = build(&path).map(|c| outcome::emit::json::contract(&c));
         assert_eq!(first, second, "{}", path.display());
     }
+}
+
+#[test]
+fn the_borough_framework_is_shared_by_two_contracts_and_read_once() {
+    let mut workspace = Workspace::for_path(Path::new("specs")).unwrap();
+    for contract in [
+        "specs/borough/family-support.outcome",
+        "specs/borough/school-inclusion.outcome",
+    ] {
+        let loaded = workspace.load(Path::new(contract)).unwrap();
+        let built = loaded.compiled.contract.as_ref().unwrap();
+        let shared = built
+            .outcomes
+            .iter()
+            .filter(|o| o.from.as_deref() == Some("specs/borough/framework/outcomes.outcome"));
+        assert_eq!(
+            shared.count(),
+            2,
+            "{contract} sees the framework's two outcomes"
+        );
+    }
+    assert_eq!(
+        workspace.files_read(),
+        3,
+        "two contracts and the framework they share, each read once"
+    );
 }
