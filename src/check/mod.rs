@@ -35,7 +35,8 @@ pub struct Checked {
 
 /// Finds the file a `use` names: given the path as written and the span of the `use`, its
 /// shared declarations or the diagnostic that says why it cannot be used.
-pub type Resolve<'a> = dyn FnMut(&str, Span) -> Result<std::sync::Arc<model::Shared>, Diagnostic> + 'a;
+pub type Resolve<'a> =
+    dyn FnMut(&str, Span) -> Result<std::sync::Arc<model::Shared>, Diagnostic> + 'a;
 
 pub fn check(file: &ast::File, name: &str, resolve: &mut Resolve) -> Checked {
     let mut out = Vec::new();
@@ -45,24 +46,50 @@ pub fn check(file: &ast::File, name: &str, resolve: &mut Resolve) -> Checked {
     // Used files first, so that their outcomes, cohorts and measures can be referred to.
     let mut imported = model::Shared::default();
     for declaration in &file.declarations {
-        let Declaration::Use(used) = declaration else { continue };
+        let Declaration::Use(used) = declaration else {
+            continue;
+        };
         match resolve(&used.path.value, used.path.span) {
             Ok(shared) => {
                 symbols.import(&shared, used.path.span, &mut out);
-                let from = |item_from: &Option<String>| Some(item_from.clone().unwrap_or_else(|| shared.file.clone()));
+                let from = |item_from: &Option<String>| {
+                    Some(item_from.clone().unwrap_or_else(|| shared.file.clone()))
+                };
                 for o in &shared.outcomes {
-                    if !imported.outcomes.iter().any(|x: &model::Outcome| x.id == o.id) {
-                        imported.outcomes.push(model::Outcome { from: from(&o.from), achieved_by: Vec::new(), ..o.clone() });
+                    if !imported
+                        .outcomes
+                        .iter()
+                        .any(|x: &model::Outcome| x.id == o.id)
+                    {
+                        imported.outcomes.push(model::Outcome {
+                            from: from(&o.from),
+                            achieved_by: Vec::new(),
+                            ..o.clone()
+                        });
                     }
                 }
                 for c in &shared.cohorts {
-                    if !imported.cohorts.iter().any(|x: &model::Cohort| x.id == c.id) {
-                        imported.cohorts.push(model::Cohort { from: from(&c.from), ..c.clone() });
+                    if !imported
+                        .cohorts
+                        .iter()
+                        .any(|x: &model::Cohort| x.id == c.id)
+                    {
+                        imported.cohorts.push(model::Cohort {
+                            from: from(&c.from),
+                            ..c.clone()
+                        });
                     }
                 }
                 for m in &shared.measures {
-                    if !imported.measures.iter().any(|x: &model::Measure| x.id == m.id) {
-                        imported.measures.push(model::Measure { from: from(&m.from), ..m.clone() });
+                    if !imported
+                        .measures
+                        .iter()
+                        .any(|x: &model::Measure| x.id == m.id)
+                    {
+                        imported.measures.push(model::Measure {
+                            from: from(&m.from),
+                            ..m.clone()
+                        });
                     }
                 }
             }
@@ -120,9 +147,12 @@ pub fn check(file: &ast::File, name: &str, resolve: &mut Resolve) -> Checked {
         .collect();
     // A file without a contract shares its outcomes and cohorts with contracts that use it;
     // whether they are addressed is a question for those contracts.
-    let has_contract = file.declarations.iter().any(|d| matches!(d, Declaration::Contract(_)));
+    let has_contract = file
+        .declarations
+        .iter()
+        .any(|d| matches!(d, Declaration::Contract(_)));
     if has_contract {
-        outcomes::report_unused(file, &outcomes, &cohorts_used, &mut out);
+        outcomes::report_unused(file, &symbols, &outcomes, &cohorts_used, &mut out);
     }
     let shared = model::Shared {
         file: name.to_string(),

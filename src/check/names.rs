@@ -135,8 +135,18 @@ impl Symbols {
             .outcomes
             .iter()
             .map(|o| (&o.id, Kind::Outcome, &o.from))
-            .chain(shared.cohorts.iter().map(|c| (&c.id, Kind::Cohort, &c.from)))
-            .chain(shared.measures.iter().map(|m| (&m.id, Kind::Measure, &m.from)));
+            .chain(
+                shared
+                    .cohorts
+                    .iter()
+                    .map(|c| (&c.id, Kind::Cohort, &c.from)),
+            )
+            .chain(
+                shared
+                    .measures
+                    .iter()
+                    .map(|m| (&m.id, Kind::Measure, &m.from)),
+            );
         for (name, kind, from) in names {
             let from = from.clone().unwrap_or_else(|| shared.file.clone());
             if let Some(first) = self.names.get(name) {
@@ -152,7 +162,11 @@ impl Symbols {
                         format!("`{from}` is used here"),
                     ),
                 };
-                let (primary, secondary) = if self.origins.contains_key(name) { (at, first.span) } else { (first.span, at) };
+                let (primary, secondary) = if self.origins.contains_key(name) {
+                    (at, first.span)
+                } else {
+                    (first.span, at)
+                };
                 out.push(
                     Diagnostic::new(Code::E0201, message, primary, "defined twice")
                         .also(secondary, other)
@@ -161,8 +175,20 @@ impl Symbols {
                 continue;
             }
             self.origins.insert(name.clone(), from);
-            self.names.insert(name.clone(), Symbol { kind, span: at, funnel: None });
+            self.names.insert(
+                name.clone(),
+                Symbol {
+                    kind,
+                    span: at,
+                    funnel: None,
+                },
+            );
         }
+    }
+
+    /// Whether a name is defined more than once (already reported).
+    pub fn is_duplicated(&self, name: &str) -> bool {
+        self.duplicated.contains(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&Symbol> {

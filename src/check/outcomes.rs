@@ -77,13 +77,14 @@ pub fn link_targets(
 /// W0602 and W0603: declarations nothing uses.
 pub fn report_unused(
     file: &ast::File,
+    symbols: &Symbols,
     outcomes: &[model::Outcome],
     cohorts_used: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
     for declaration in &file.declarations {
         match declaration {
-            ast::Declaration::Outcome(o) => {
+            ast::Declaration::Outcome(o) if !symbols.is_duplicated(&o.name.value) => {
                 let linked = outcomes
                     .iter()
                     .find(|m| m.id == o.name.value)

@@ -91,7 +91,7 @@ codes! {
     W0506 Warning "fixed fee period does not divide the term",
     E0507 Error "payment may fall due after the term ends",
     W0508 Warning "paid step without evidence",
-    E0509 Error "tier thresholds not strictly increasing",
+    E0509 Error "tier schedule out of order",
     W0510 Warning "higher tier pays less",
     E0511 Error "bonus payable without beating the target",
     E0512 Error "penalty applies at the target",

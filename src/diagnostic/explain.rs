@@ -52,30 +52,30 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0504 => E0504,
         Code::E0505 => E0505,
         Code::W0506 => W0506,
+        Code::E0507 => E0507,
+        Code::W0508 => W0508,
+        Code::E0509 => E0509,
+        Code::W0510 => W0510,
+        Code::E0511 => E0511,
+        Code::E0512 => E0512,
+        Code::E0513 => E0513,
+        Code::E0514 => E0514,
+        Code::E0515 => E0515,
+        Code::W0516 => W0516,
+        Code::W0517 => W0517,
+        Code::W0518 => W0518,
+        Code::W0519 => W0519,
+        Code::E0520 => E0520,
+        Code::E0521 => E0521,
+        Code::E0522 => E0522,
 
         Code::E0601 => E0601,
         Code::W0602 => W0602,
         Code::W0603 => W0603,
-        Code::E0208 => PENDING,
-        Code::E0209 => PENDING,
-        Code::E0210 => PENDING,
-        Code::E0211 => PENDING,
-        Code::E0507 => PENDING,
-        Code::W0508 => PENDING,
-        Code::E0509 => PENDING,
-        Code::W0510 => PENDING,
-        Code::E0511 => PENDING,
-        Code::E0512 => PENDING,
-        Code::E0513 => PENDING,
-        Code::E0514 => PENDING,
-        Code::E0515 => PENDING,
-        Code::W0516 => PENDING,
-        Code::W0517 => PENDING,
-        Code::W0518 => PENDING,
-        Code::W0519 => PENDING,
-        Code::E0520 => PENDING,
-        Code::E0521 => PENDING,
-        Code::E0522 => PENDING,
+        Code::E0208 => E0208,
+        Code::E0209 => E0209,
+        Code::E0210 => E0210,
+        Code::E0211 => E0211,
     }
 }
 
@@ -524,33 +524,37 @@ funnel day_programme "Structured day programme" for adults {
 ```
 "#;
 
-const E0207: &str = r#"Clause not allowed here: each clause belongs to certain kinds of step or block, so that every statement in the contract means what it seems to.
+const E0207: &str = r#"Clause not allowed here: each clause belongs to certain kinds of step or rule, so that every statement in the contract means what it seems to.
 
-Some clauses make sense only in one place. The clearest case is `achieves`: outcomes are achieved
-by performance targets, the results the provider is held to, not by the milestones on the way.
-A milestone that says `achieves` would link an outcome to a step that is not the result, and
-the target that really achieves it might be left without one.
+Some clauses make sense only in one place. Outcomes are achieved by performance targets, not
+by the milestones on the way, so only a target says `achieves`. A bonus or penalty on the
+number of people at a step is decided once, on the count for the whole term, so it cannot be
+`assessed` yearly or quarterly. A grace period (`from year 2`) holds back a penalty in the
+early years, so the penalty must be `assessed` during the term.
 
 ```outcome
 funnel day_programme "Structured day programme" for adults {
-  milestone enrol    "Enrol in project"    100
-  milestone complete "Complete as planned"  25 {
+  milestone complete "Complete as planned" 25 {
     achieves drug_crime_free
   }
+}
+
+payments {
+  bonus £5,000 if abstinent >= 12 assessed annually
+  penalty £5,000 if abstinence_rate < 35% from year 2
 }
 ```
 
-How to fix it: move the clause to where it belongs. Here, make the result a `target`, or move
-`achieves` to the target the milestone leads to:
+How to fix it: move `achieves` to the target, remove `assessed` from a rule on a count, and
+assess a penalty that has a grace period:
 
 ```outcome
-funnel day_programme "Structured day programme" for adults {
-  milestone enrol    "Enrol in project"    100
-  milestone complete "Complete as planned"  25
   target abstinent "Drug free at 3 months" 10 {
     achieves drug_crime_free
   }
-}
+
+  bonus £5,000 if abstinent >= 12
+  penalty £5,000 if abstinence_rate < 35% assessed annually from year 2
 ```
 "#;
 
@@ -1124,6 +1128,447 @@ payments {
 ```
 "#;
 
+const E0507: &str = r#"Payment may fall due after the term ends: every payment must fall due while the contract runs, so that no result is earned when nobody is bound to pay for it.
+
+The compiler works out the latest day each payment can fall due: a participant referred on the
+last day of the referral window (or of the term, if there is none) who takes the whole of the
+step's `within` window, with the payment's timing applied (`due monthly in arrears` waits for
+the end of the month). If that day is after the term ends, the provider could earn a payment
+that the contract no longer covers. The message gives the date.
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-03-31
+  referrals until 2027-01-31
+}
+
+payments {
+  pay £3,000 for abstinent    # target abstinent ... within 3 months
+}
+```
+
+How to fix it: close referrals early enough for the longest window, shorten the window, or
+extend the term:
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2027-03-31
+  referrals until 2026-12-31
+}
+```
+"#;
+
+const W0508: &str = r#"Paid step without evidence (warning): every step that is paid for should say what proves it was reached, so that each claim for payment can be checked.
+
+A price on a milestone or target means the provider will claim payment for every participant
+who reaches it. Without an `evidence` clause the contract does not say what proves that (a
+signed register, an employer letter or payslip, a drug screen), and the question is settled in
+a dispute later rather than agreed now. Outcome funds ask for the evidence of each paid outcome
+for the same reason. The contract can still be paid, so this is a warning, not an error.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  milestone attend "Attend 1st session" 50
+}
+
+payments {
+  pay £100 for attend
+}
+```
+
+How to fix it: say in the step's block what proves it was reached:
+
+```outcome
+  milestone attend "Attend 1st session" 50 {
+    evidence "Attendance register signed by the participant"
+  }
+```
+"#;
+
+const E0509: &str = r#"Tier thresholds not strictly increasing: a tier schedule must climb in one direction, so that every result falls in exactly one tier.
+
+`tiers on MEASURE { ... }` pays according to a measure's result. It is read from the bottom up:
+`below X pays nothing` first, if it is written at all, then `from X pays ...` lines, each
+threshold strictly higher than the one before. The `below` line must name the same threshold as
+the first `from`, or a result between the two falls in no tier. A schedule also needs at least
+one tier that pays.
+
+```outcome
+payments {
+  tiers on reconviction_reduction {
+    below 5% pays nothing
+    from 7.5% pays £150,000
+    from 12.5% pays £350,000
+    from 10% pays £250,000
+  }
+}
+```
+
+How to fix it: start with `below`, at the first tier's threshold, and write the tiers from the
+lowest threshold to the highest:
+
+```outcome
+  tiers on reconviction_reduction {
+    below 7.5% pays nothing
+    from 7.5% pays £150,000
+    from 10% pays £250,000
+    from 12.5% pays £350,000
+  }
+```
+"#;
+
+const W0510: &str = r#"Higher tier pays less (warning): a better result should never earn less, so that the provider always gains by improving.
+
+Each tier of a schedule is for a better result than the tier below it. Here a higher tier pays
+less than the one before, so a provider just over the lower threshold earns more than one that
+achieves much more, and has a reason to stop improving. Usually two amounts were swapped or a
+digit was dropped. The schedule can still be paid as written, so this is a warning, not an
+error.
+
+```outcome
+payments {
+  tiers on reconviction_reduction {
+    below 7.5% pays nothing
+    from 7.5% pays £150,000
+    from 10% pays £25,000
+    from 12.5% pays £350,000
+  }
+}
+```
+
+How to fix it: make each tier pay at least as much as the tier below it:
+
+```outcome
+    from 10% pays £250,000
+```
+"#;
+
+const E0511: &str = r#"Bonus payable without beating the target: a bonus rewards doing better than planned, so that the commissioner does not pay extra for what the contract already buys.
+
+A bonus condition names a step or a measure. For a step, the target is the number of people
+expected there; for a measure, its `target` value. The condition must hold only for a better
+result than that: `>=` or `>` with a threshold above the target. A bonus at the target
+(`abstinent >= 10` when 10 people are expected), below it, or with `<` pays extra for meeting
+the plan, or for missing it.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  target abstinent "Drug free at 3 months" 10 {
+    achieves drug_crime_free
+  }
+}
+
+payments {
+  bonus £5,000 if abstinent >= 10
+}
+```
+
+How to fix it: set the threshold above the target:
+
+```outcome
+payments {
+  bonus £5,000 if abstinent >= 12
+}
+```
+"#;
+
+const E0512: &str = r#"Penalty applies at the target: a penalty is for missing the target, so that a provider who delivers the plan is not charged for doing so.
+
+A penalty or abatement condition names a step or a measure. For a step, the target is the
+number of people expected there; for a measure, its `target` value. The condition must hold
+only when the result falls short of that: `<` or `<=` with a threshold below the target. A
+penalty at the target itself (`abstinent <= 10` when 10 people are expected), above it, or with
+`>` would take money from a provider that did what the contract asked.
+
+```outcome
+funnel day_programme "Structured day programme" for adults {
+  target abstinent "Drug free at 3 months" 10 {
+    achieves drug_crime_free
+  }
+}
+
+payments {
+  penalty 10% of outcome payments if abstinent <= 10
+}
+```
+
+How to fix it: set the threshold below the target:
+
+```outcome
+payments {
+  penalty 10% of outcome payments if abstinent < 8
+}
+```
+"#;
+
+const E0513: &str = r#"Payer shares do not add up: when several bodies share the cost, their shares must cover it exactly, so that every pound has one payer.
+
+Each `payer` line says what one body pays: an amount, a percentage, or `the rest`. Amounts are
+paid first and percentages are shares of what remains. Without a payer of the rest, the
+percentages must add up to exactly 100%; with one, they must not come to more than 100%. Only
+one payer can pay `the rest`, since it is whatever the others leave.
+
+```outcome
+payments {
+  payer "Bolton Council" pays 60%
+  payer "Life Chances Fund" pays 30%    # 90%: who pays the other 10%?
+}
+```
+
+How to fix it: make the percentages add up to 100%, or let one payer, and only one, pay the
+rest:
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays 30%
+  payer "Bolton Council" pays the rest
+}
+```
+"#;
+
+const E0514: &str = r#"Payments not fully funded by the payers: every pound the contract may pay must have a payer, so that the provider is never owed money that nobody has agreed to find.
+
+The compiler shares the most the contract could pay between its payers: amounts first, then
+percentages of what remains, then the payer of `the rest`, each stopping at its `up to` cap.
+If the caps stop the payers before that maximum is covered, part of what the contract may pay
+has no payer. The message shows how much is left unfunded.
+
+```outcome
+payments {
+  cap £60,000 total
+  payer "Life Chances Fund" pays 50% up to £20,000
+  payer "Bolton Council" pays the rest up to £30,000
+}
+```
+
+How to fix it: raise a payer's cap, let the payer of the rest pay without one, or lower the
+contract's caps so that the payers cover the maximum:
+
+```outcome
+payments {
+  cap £60,000 total
+  payer "Life Chances Fund" pays 50% up to £20,000
+  payer "Bolton Council" pays the rest up to £40,000
+}
+```
+"#;
+
+const E0515: &str = r#"Exclusive alternatives overlap: a step may be in one alternative of one `exclusive` rule, so that it is clear what one participant earns.
+
+`exclusive A or B` pays for whichever alternative earns more for a participant, never both; an
+alternative in brackets is a bundle of steps paid together. If a step is in two alternatives,
+or in two `exclusive` rules, the alternatives overlap and what a participant earns is unclear.
+A step shared by every alternative belongs outside the rule: it is then paid as well as the
+richer alternative.
+
+```outcome
+payments {
+  pay £500 for complete
+  pay £3,000 for abstinent
+  pay £2,000 for housed
+  exclusive (complete, abstinent) or (complete, housed)
+}
+```
+
+How to fix it: take the shared step out of the alternatives, so that its price is paid anyway
+and only the rest is exclusive:
+
+```outcome
+  exclusive abstinent or housed
+```
+"#;
+
+const W0516: &str = r#"Per-participant cap above what one participant can earn (warning): a cap should limit something, so that the contract does not show a limit that never applies.
+
+The compiler adds up the whole rate card for each cohort: every paid step a participant could
+reach, counting only the richer of any exclusive alternatives. Here the cap per participant is
+higher than that sum, so no participant can ever reach it. Perhaps prices were lowered after
+the cap was set, or the cap was meant to be lower. Nothing is paid wrongly, so this is a
+warning, but the cap gives a false sense of control.
+
+```outcome
+payments {
+  pay £100 for attend
+  pay £3,000 for abstinent
+  cap £5,000 per participant    # the rate card comes to £3,100
+}
+```
+
+How to fix it: lower the cap to what you mean to limit one participant to, or remove it:
+
+```outcome
+payments {
+  pay £100 for attend
+  pay £3,000 for abstinent
+}
+```
+"#;
+
+const W0517: &str = r#"Per-participant cap cuts the end of a ladder (warning): the hardest result on a ladder should be paid in full, so that the provider keeps a reason to reach it.
+
+A participant who climbs a whole ladder, from entry to a performance target, earns every price
+on the way. If those prices add up to more than the cap per participant, the cap is reached
+before the target, and the last and hardest step is paid only in part, or not at all. The money
+then rewards the early steps, the opposite of what an outcome contract intends. A cap below the
+rate card can be deliberate, so this is a warning, not an error.
+
+```outcome
+payments {
+  pay £100 for attend
+  pay £500 for complete
+  pay £3,000 for abstinent
+  cap £3,000 per participant    # the ladder comes to £3,600
+}
+```
+
+How to fix it: raise the cap to the ladder's total, or lower the earlier prices:
+
+```outcome
+payments {
+  pay £100 for attend
+  pay £500 for complete
+  pay £3,000 for abstinent
+  cap £3,600 per participant
+}
+```
+"#;
+
+const W0518: &str = r#"Later step pays less than an earlier one (warning): money should follow the harder result, so that a provider never gains by stopping early.
+
+Along a funnel each step is harder to reach than the one before it. Here a later paid step pays
+less than the nearest paid step before it, so the provider earns more for getting a participant
+part of the way than for the result. That invites "creaming": working with the people who will
+reach the early payment, and no further. It may be deliberate, so this is a warning, not an
+error.
+
+```outcome
+payments {
+  pay £1,500 for complete
+  pay £1,000 for abstinent    # abstinent comes after complete
+}
+```
+
+How to fix it: pay at least as much for each later step as for the paid step before it:
+
+```outcome
+payments {
+  pay £500 for complete
+  pay £3,000 for abstinent
+}
+```
+"#;
+
+const W0519: &str = r#"Payments weighted on early engagement (warning): most outcome money should pay for results, so that the contract buys outcomes rather than activity.
+
+The compiler works out each funnel's planned outcome payments: every step's price times the
+number of people expected there. If more than half of it goes to milestones in the first half
+of the sequence (enrolling, a first session), the contract mostly pays for engagement, and the
+provider is well paid whatever the results. Fixed fees are not counted. This is a warning, not
+an error, since some contracts pay for engagement on purpose.
+
+```outcome
+payments {
+  pay £400 for attend       # 50 people: £20,000
+  pay £1,000 for abstinent  # 10 people: £10,000
+}
+```
+
+How to fix it: move the money towards the targets:
+
+```outcome
+payments {
+  pay £100 for attend       # 50 people: £5,000
+  pay £3,000 for abstinent  # 10 people: £30,000
+}
+```
+"#;
+
+const E0520: &str = r#"Year outside the term: a contract year must be one the contract has, so that fees, shares and grace periods fall when they are meant to.
+
+`in year N` (on fixed fees and attachment shares) and `from year N` (on penalties) count contract
+years from the start of the term: year 1 is its first twelve months, year 2 the next twelve, and
+a last part year counts as a year. N must be a whole number from 1 to the number of years in the
+term. A year after the end is usually a slip, or a clause left over from a longer draft.
+
+```outcome
+contract "Structured Day Programme" {
+  term 2026-04-01 to 2028-03-31    # two contract years
+}
+
+payments {
+  fixed £10,000 per quarter in year 1
+  fixed £5,000 per quarter in year 4
+}
+```
+
+How to fix it: name a year inside the term, or extend the term if the contract really runs
+longer:
+
+```outcome
+payments {
+  fixed £10,000 per quarter in year 1
+  fixed £5,000 per quarter in year 2
+}
+```
+"#;
+
+const E0521: &str = r#"Share or fraction out of range: a share must lie between none and all of what it is a share of, so that the figures worked out from it mean something.
+
+Three clauses take a share. An attachment fee (`fixed 20% of the per-participant maximum`) is
+from 0% to 100% of that maximum. A bonus or penalty written as a share of outcome payments is at
+most 100% of them. `deadweight K in N` discounts K of every N outcomes: both whole numbers, with
+K at least 1 and less than N, since `deadweight 6 in 6` would pay for nothing at all. A value
+outside these ranges is usually a typing slip.
+
+```outcome
+payments {
+  fixed 120% of the per-participant maximum
+  penalty 150% of outcome payments if abstinent < 5
+  deadweight 6 in 6
+}
+```
+
+How to fix it: write the share that is meant:
+
+```outcome
+payments {
+  fixed 12% of the per-participant maximum
+  penalty 15% of outcome payments if abstinent < 5
+  deadweight 1 in 6
+}
+```
+"#;
+
+const E0522: &str = r#"Threshold of the wrong kind: a condition must compare like with like, so that it can be decided from the monitoring returns.
+
+A bonus or penalty on a step counts people, so its threshold is a whole number, like the number
+expected there (`abstinent >= 12`). On a measure the threshold is of the kind the measure's
+`target` is written in: a percentage for a rate, a plain number for a count. Every threshold of
+one tier schedule must be of the same kind. `abstinent >= 15%` cannot be decided: 15% of what?
+
+```outcome
+measure abstinence_rate "Completers drug free at 3 months" {
+  question better_off
+  target 40% by 2027
+}
+
+payments {
+  bonus £5,000 if abstinent >= 15%
+  bonus £5,000 if abstinence_rate >= 45
+}
+```
+
+How to fix it: compare a step with a number of people, and a measure with a value written as
+its target is:
+
+```outcome
+payments {
+  bonus £5,000 if abstinent >= 12
+  bonus £5,000 if abstinence_rate >= 45%
+}
+```
+"#;
+
 // ───────────────────────────── 06: links between outcomes, targets, measures, cohorts ─────────────────────────────
 
 const E0601: &str = r#"Target achieves no outcome: every performance target must be linked to an outcome, so that the contract says why the result is worth paying for.
@@ -1203,5 +1648,88 @@ funnel youth_programme "Young people's programme" for young_people {
 ```
 "#;
 
-/// Explanations still being written; the completeness test fails while any code uses this.
-const PENDING: &str = "";
+const E0208: &str = r#"A used file must exist: a `use` names a file that is not there.
+
+`use "path"` brings another file's outcomes, cohorts and measures into this contract, so a
+council can keep one outcomes framework for all its contracts. The path is relative to the
+folder of the file that says `use`. If no file is found there, nothing can be shared, and every
+name the contract expected from it is unknown too. A file checked on its own, without a folder
+(for example text given to the library directly), cannot use others at all.
+
+```outcome
+# contracts/housing.outcome
+use "framework/outcomes.outcome"      # but the framework is in ../framework/
+```
+
+How to fix it: correct the path relative to this file:
+
+```outcome
+use "../framework/outcomes.outcome"
+```
+"#;
+
+const E0209: &str = r#"Used files form no circle: two or more files use each other.
+
+If `a.outcome` uses `b.outcome` and `b.outcome` uses `a.outcome`, neither can be read first,
+so neither's names are known to the other. The message lists the files in the circle in the
+order they use each other.
+
+```outcome
+# framework/outcomes.outcome
+use "measures.outcome"
+outcome housed "Settled housing"
+
+# framework/measures.outcome
+use "outcomes.outcome"
+measure tenancy_rate "Tenancies sustained" { question better_off tracks housed }
+```
+
+How to fix it: let the use go one way only. Measures track outcomes, so the measures file uses
+the outcomes file and not the reverse; a contract that uses the measures file sees both:
+
+```outcome
+# framework/outcomes.outcome
+outcome housed "Settled housing"
+```
+"#;
+
+const E0210: &str = r#"A used file lies inside the contract repository: a `use` leads outside it.
+
+A contract repository is the folder that holds `.git` above the contract (or the folder given
+to `outcome check`). A `use` may name any file inside it, but not one outside, and not by an
+absolute path: a contract must mean the same on every machine that checks it out, and a check
+must never read files it has no business reading. Such a path is refused before anything is
+read.
+
+```outcome
+use "../../../shared/outcomes.outcome"    # climbs out of the repository
+use "/etc/passwd"                          # an absolute path
+```
+
+How to fix it: copy the shared file into the repository and name it relative to the contract:
+
+```outcome
+use "framework/outcomes.outcome"
+```
+"#;
+
+const E0211: &str = r#"Only a file of shared declarations can be used, and only once it checks clean.
+
+A used file offers its outcomes, cohorts and measures to the contracts that use it. Two kinds
+of file cannot be used: a contract (a file with a `contract` block, funnels, payments or
+monitoring), because its funnels and money belong to it alone; and a file with errors, because
+what it offers is not yet known. The errors of a used file are reported when that file itself
+is checked (`outcome check` on the folder checks every file once).
+
+```outcome
+# contracts/employment.outcome uses another contract
+use "housing.outcome"
+```
+
+How to fix it: move the outcomes, cohorts and measures both contracts need into a framework
+file without a contract block, and use that from each; or fix the used file's errors first:
+
+```outcome
+use "../framework/outcomes.outcome"
+```
+"#;

@@ -3,11 +3,14 @@
 //! Every stage reports through `Diagnostic`. A diagnostic carries a code from the one
 //! registry (`codes.rs`), a one-line lowercase message with user input in backticks, a label
 //! on the exact span, optional labels on the other side of a conflict, and help. Rendering for
-//! people goes through miette; rendering for machines through `Record`.
+//! people goes through miette; rendering for machines through `Record` (JSON lines), `github`
+//! (GitHub Actions annotations) and `sarif` (a SARIF 2.1.0 log for code-scanning services).
 
 mod codes;
 mod explain;
+pub mod github;
 mod render;
+pub mod sarif;
 
 pub use codes::{Code, Severity};
 pub use explain::explanation;
@@ -72,6 +75,15 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
+    }
+}
+
+/// The message followed by the help, for outputs with a single text field (GitHub
+/// annotations, SARIF results): `funnel widens. help: lower the count`.
+pub fn message_with_help(message: &str, help: Option<&str>) -> String {
+    match help {
+        Some(help) if !help.trim().is_empty() => format!("{message}. help: {help}"),
+        _ => message.to_string(),
     }
 }
 

@@ -23,6 +23,19 @@ fn span(pair: &Node) -> Span {
     Span::new(s.start(), s.end())
 }
 
+/// A clause's span from its first token to the end of its last: pest's span of a rule
+/// that ends in an optional part also covers the spaces and comments skipped while looking
+/// for that part.
+fn clause_span(pair: &Node) -> Span {
+    let whole = span(pair);
+    let end = pair
+        .clone()
+        .into_inner()
+        .last()
+        .map_or(whole.end, |last| last.as_span().end());
+    Span::new(whole.start, end)
+}
+
 /// Children that carry meaning: punctuation is dropped.
 fn children<'i>(pair: Node<'i>) -> impl Iterator<Item = Node<'i>> {
     pair.into_inner()
@@ -410,7 +423,7 @@ impl Lowerer {
 
     fn stage_clause(&mut self, stage: &mut Stage, clause: Node) {
         let rule = clause.as_rule();
-        let clause_span = span(&clause);
+        let clause_span = clause_span(&clause);
         let mut inner = children(clause).skip(1);
         match rule {
             // conversion_clause = { kw_conversion ~ percent }
@@ -656,7 +669,7 @@ impl Lowerer {
 
     fn payment_clause(&mut self, clause: Node) -> Option<PaymentClause> {
         let rule = clause.as_rule();
-        let at = span(&clause);
+        let at = clause_span(&clause);
         let keyword = clause
             .clone()
             .into_inner()

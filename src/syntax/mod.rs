@@ -66,7 +66,7 @@ pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     if parsed.declarations.is_empty() {
         return Err(vec![Diagnostic::new(
             Code::E0109,
-            "this file holds no contract, outcome, cohort or funnel",
+            "this file holds nothing to check: no contract, outcome, cohort, funnel or measure",
             Span::new(text.len(), text.len()),
             "the file ends here with nothing to check",
         )

@@ -67,7 +67,7 @@ pub fn check(
     let caps = caps(&clauses, out);
     let exclusive = rules::exclusive(&clauses, cx.symbols, out);
     let deadweight = rules::deadweight(&clauses, out);
-    let payers = rules::payers(&clauses, out);
+    let (payers, shares_add_up) = rules::payers(&clauses, out);
     let mut incentives = rules::incentives(&clauses, cx, funnels, years_in_term, out);
     let cohorts_with_funnels = cx
         .cohorts
@@ -333,7 +333,7 @@ pub fn check(
     if !payers.is_empty() {
         let (at_plan, _) = plan::split_between_payers(planned_total, &payers);
         let (at_max, unfunded) = plan::split_between_payers(exposure, &payers);
-        if unfunded > 0 {
+        if unfunded > 0 && shares_add_up {
             let span = clauses
                 .iter()
                 .find_map(|c| match c {
@@ -574,7 +574,10 @@ fn attachment(
             out.push(
                 Diagnostic::new(
                     Code::E0521,
-                    format!("an attachment fee of {} of the maximum", share.value),
+                    format!(
+                        "an attachment fee of {} is more than the whole per-participant maximum",
+                        share.value
+                    ),
                     share.span,
                     "not between 0% and 100%",
                 )

@@ -115,7 +115,8 @@ pub fn deadweight(
 
 /// Payers: shares add up to 100% unless one payer pays the rest, and at most one does
 /// (E0513).
-pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> Vec<model::Payer> {
+pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> (Vec<model::Payer>, bool) {
+    let before = out.len();
     let mut payers = Vec::new();
     let mut rest_at: Option<Span> = None;
     let mut percent_total = Decimal {
@@ -191,7 +192,8 @@ pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> Vec<mode
             );
         }
     }
-    payers
+    let shares_add_up = out.len() == before;
+    (payers, shares_add_up)
 }
 
 /// Drop trailing zeros from a decimal: 45.000000 → 45.
@@ -264,7 +266,11 @@ pub fn incentives(
                     out.push(
                         Diagnostic::new(
                             Code::E0207,
-                            format!("a {what} on the count at `{}` is assessed at the end of the term", stage.id),
+                            format!(
+                                "a {what} on the count at `{}` cannot be assessed {}: the count is for the whole term",
+                                stage.id,
+                                assessed.value.word()
+                            ),
                             assessed.span,
                             "not for a count of people",
                         )
@@ -300,21 +306,32 @@ pub fn incentives(
             (Subject::Measure(_), t) => target_value.as_ref().is_none_or(|(v, _)| same_kind(*v, t)),
         };
         if !kind_ok {
-            let expected = match &subject {
-                Subject::Stage(s) => format!(
+            let expected = match (&subject, &target_value) {
+                (Subject::Stage(s), _) => format!(
                     "a whole number of people, like the {} expected at `{}`",
                     s.expected, s.id
                 ),
-                Subject::Measure(m) => format!("a value of the kind `{}` is measured in", m.id),
+                (Subject::Measure(m), Some((Threshold::Percent(p), _))) => {
+                    format!("a percentage, like the target of {p} for `{}`", m.id)
+                }
+                (Subject::Measure(m), Some((Threshold::Number(n), _))) => {
+                    format!("a plain number, like the target of {n} for `{}`", m.id)
+                }
+                (Subject::Measure(m), None) => {
+                    format!("a value like those `{}` is measured in", m.id)
+                }
             };
             out.push(
                 Diagnostic::new(
                     Code::E0522,
-                    format!("`{}` cannot be compared with `{}`", condition.subject.value, threshold.value),
+                    format!(
+                        "`{}` cannot be compared with `{}`",
+                        condition.subject.value, threshold.value
+                    ),
                     threshold.span,
                     format!("expected {expected}"),
                 )
-                .help("compare a step with a count of people (`abstinent >= 12`) and a measure with a value of its own kind (`abstinence_rate >= 45%`)"),
+                .help(format!("write {expected}")),
             );
         } else if let Some((target, described)) = &target_value {
             let at_target = condition
