@@ -1,10 +1,10 @@
-//! The command line: `check`, `build`, `explain` and `schema`.
+//! The command line: `check`, `build`, `explain`, `schema` and `fmt`.
 //!
 //! This is the only module that knows about terminals, standard streams and exit codes. It
 //! takes the parsed command line, reads files, runs the library's pipeline (`syntax::decode`,
-//! `compile`, `emit`) and hands back an `Exit`. Diagnostics for people go to stderr through
-//! miette; machine-readable output (`check --format json`, `build`, `schema`) goes to stdout,
-//! which then holds nothing else.
+//! `compile`, `emit`, or `fmt`) and hands back an `Exit`. Diagnostics for people go to stderr
+//! through miette; machine-readable output (`check --format json|github|sarif`, `build`,
+//! `schema`, the file list of `fmt --check`) goes to stdout, which then holds nothing else.
 //!
 //! A problem that stops the tool itself (a missing file, a directory without contracts, an
 //! output that cannot be written) is one line on stderr, `error: …`, and exit code 2; it is
@@ -14,25 +14,32 @@ use crate::diagnostic::{self, Code, Diagnostic, Record, Severity};
 use crate::emit;
 use crate::model::Contract;
 use crate::source::SourceFile;
-use crate::Compiled;
+use crate::workspace::{Loaded, Workspace};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
 const EXAMPLES: &str = "\
 Examples:
   outcome check specs/
   outcome check --format json specs/drug-service.outcome
+  outcome check --format sarif specs/ > outcome.sarif
+  outcome check --format github --deny-warnings specs/
   outcome build specs/drug-service.outcome --format json -o drug-service.json
   outcome explain E0302
   outcome explain --list
   outcome schema > contract.schema.json
+  outcome fmt specs/
+  outcome fmt --check --diff specs/
 
-Exit status: 0 when every contract checks (warnings allowed), 1 when any contract has errors,
-2 when the tool could not run (bad arguments, a file that cannot be read or written).";
+Exit status: 0 when every contract checks (warnings allowed, unless --deny-warnings), 1 when
+any contract has errors (for fmt: does not parse, or with --check would change), 2 when the
+tool could not run (bad arguments, a file that cannot be read or written).";
 
 /// The extension of contract files, looked for below a directory given to `check`.
 const EXTENSION: &str = "outcome";
@@ -65,6 +72,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the JSON Schema of the document `build --format json` writes
     Schema,
+    /// Rewrite contracts in the canonical layout; comments and meaning are kept
+    Fmt(FmtArgs),
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +85,10 @@ pub struct CheckArgs {
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+
+    /// Fail (exit 1) when there is any warning, as well as on errors
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// How `check` prints diagnostics.
@@ -85,6 +98,25 @@ pub enum DiagnosticFormat {
     Human,
     /// One JSON object per diagnostic per line, on stdout
     Json,
+    /// GitHub Actions workflow commands (`::error file=…`), one per line, on stdout
+    Github,
+    /// One SARIF 2.1.0 log for code-scanning services, on stdout
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Contract files, or directories to search for `*.outcome` files
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Write nothing: list the files that would change, and exit 1 if any would
+    #[arg(long)]
+    pub check: bool,
+
+    /// With --check: print what would change, as a unified diff
+    #[arg(long, requires = "check")]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,12 +139,15 @@ pub struct BuildArgs {
 pub enum OutputFormat {
     /// The checked contract and its figures as JSON (see `outcome schema`)
     Json,
+    /// The contract schedule as one self-contained HTML page, printable to A4
+    Html,
 }
 
 impl OutputFormat {
     fn emit(self, contract: &Contract) -> String {
         match self {
             OutputFormat::Json => emit::json::contract(contract),
+            OutputFormat::Html => emit::html::document(contract),
         }
     }
 }
@@ -176,6 +211,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool)
         Command::Build(args) => build(&args, &mut streams),
         Command::Explain(args) => explain(&args, &mut streams),
         Command::Schema => streams.print(&emit::json::schema()).map(|()| Exit::Success),
+        Command::Fmt(args) => format_files(&args, &mut streams),
     };
     match result {
         Ok(exit) => exit,
@@ -214,6 +250,11 @@ enum Problem {
     NoContract {
         path: PathBuf,
     },
+    /// The formatter refused its own result: a bug in `outcome`; the file is left alone.
+    Unformattable {
+        path: PathBuf,
+        why: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -236,9 +277,10 @@ impl fmt::Display for Problem {
                 "unknown code `{code}`; `outcome explain --list` shows every code"
             ),
             Problem::Serialize(error) => write!(f, "cannot write a diagnostic as JSON: {error}"),
+            Problem::Unformattable { path, why } => write!(f, "`{}`: {why}", path.display()),
             Problem::NoContract { path } => write!(
                 f,
-                "`{}` reported no error but produced no contract; this is a bug in outcome",
+                "`{}` holds no `contract` block, so there is nothing to build: it shares outcomes, cohorts and measures with the contracts that `use` it",
                 path.display()
             ),
         }
@@ -311,15 +353,20 @@ impl Streams<'_> {
 // check
 
 fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let started = Instant::now();
     let mut unreadable = false;
-    let mut files = Vec::new();
+    // Each path is checked within its repository; a file used by many is read once.
+    let mut files: Vec<(usize, PathBuf)> = Vec::new();
+    let mut workspaces = Vec::new();
     let mut seen = BTreeSet::new();
     for path in &args.paths {
-        match contract_files(path) {
-            Ok(found) => {
+        let found = contract_files(path).and_then(|found| Ok((workspace_for(path)?, found)));
+        match found {
+            Ok((workspace, found)) => {
+                workspaces.push(workspace);
                 for file in found {
                     if seen.insert(file.clone()) {
-                        files.push(file);
+                        files.push((workspaces.len() - 1, file));
                     }
                 }
             }
@@ -331,8 +378,10 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     }
 
     let mut tally = Tally::default();
-    for path in &files {
-        let (file, compiled) = match load(path) {
+    // SARIF is one document for the whole run, written once every file is checked.
+    let mut for_sarif = Vec::new();
+    for (workspace, path) in &files {
+        let loaded = match load(&mut workspaces[*workspace], path) {
             Ok(loaded) => loaded,
             Err(problem) => {
                 streams.problem(&problem);
@@ -340,19 +389,38 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
                 continue;
             }
         };
+        let (file, compiled) = (&loaded.file, &loaded.compiled);
         tally.add(&compiled.diagnostics);
         match args.format {
-            DiagnosticFormat::Human => streams.human(&file, &compiled.diagnostics),
-            DiagnosticFormat::Json => streams.json_lines(&file, &compiled.diagnostics)?,
+            DiagnosticFormat::Human => streams.human(file, &compiled.diagnostics),
+            DiagnosticFormat::Json => streams.json_lines(file, &compiled.diagnostics)?,
+            DiagnosticFormat::Github => {
+                let lines = diagnostic::github::annotations(file, &compiled.diagnostics);
+                if !lines.is_empty() {
+                    streams.print(&lines)?;
+                }
+            }
+            DiagnosticFormat::Sarif => for_sarif.push(Arc::clone(&loaded)),
         }
     }
 
-    if args.format == DiagnosticFormat::Human && tally.files > 0 {
-        streams.note(&format!("{}\n", tally.summary()));
+    match args.format {
+        DiagnosticFormat::Human if tally.files > 0 => {
+            let elapsed = started.elapsed().as_millis();
+            streams.note(&format!("{}\n", tally.summary(elapsed)));
+        }
+        DiagnosticFormat::Sarif => {
+            let files: Vec<_> = for_sarif
+                .iter()
+                .map(|loaded| (&loaded.file, loaded.compiled.diagnostics.as_slice()))
+                .collect();
+            streams.print(&diagnostic::sarif::log(&files).map_err(Problem::Serialize)?)?;
+        }
+        _ => {}
     }
     Ok(if unreadable {
         Exit::CannotRun
-    } else if tally.errors > 0 {
+    } else if tally.errors > 0 || args.deny_warnings && tally.warnings > 0 {
         Exit::ContractErrors
     } else {
         Exit::Success
@@ -378,10 +446,11 @@ impl Tally {
         }
     }
 
-    /// `checked 2 files: 1 error, 3 warnings`
-    fn summary(&self) -> String {
+    /// `checked 2 files: 1 error, 3 warnings in 12 ms`. Scripts may match this line: keep
+    /// its wording.
+    fn summary(&self, elapsed_ms: u128) -> String {
         format!(
-            "checked {}: {}, {}",
+            "checked {}: {}, {} in {elapsed_ms} ms",
             count(self.files, "file"),
             count(self.errors, "error"),
             count(self.warnings, "warning")
@@ -444,23 +513,165 @@ fn is_contract(path: &Path) -> bool {
         .is_some_and(|extension| extension == EXTENSION)
 }
 
-/// Read, decode and compile one file. A file that is not UTF-8 gives its E0102 diagnostic
-/// against a lossy copy of the text, like any other diagnostic.
-fn load(path: &Path) -> Result<(SourceFile, Compiled), Problem> {
-    let bytes = fs::read(path).map_err(|error| Problem::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let name = path.display().to_string();
-    Ok(crate::compile_bytes(&name, &bytes))
+/// The repository a path belongs to, for finding the files its contracts `use`.
+fn workspace_for(path: &Path) -> Result<Workspace, Problem> {
+    Workspace::for_path(path).map_err(|error| Problem::Read { path: path.to_path_buf(), error })
+}
+
+/// Read, decode and compile one file (and the files it uses) within its repository. A file
+/// that is not UTF-8 gives its E0102 diagnostic against a lossy copy of the text, like any
+/// other diagnostic.
+fn load(workspace: &mut Workspace, path: &Path) -> Result<Arc<Loaded>, Problem> {
+    workspace.load(path).map_err(|error| Problem::Read { path: path.to_path_buf(), error })
+}
+
+// ---------------------------------------------------------------------------------------------
+// fmt
+
+/// `outcome fmt`: rewrite each file that parses in the canonical layout. A file that does not
+/// parse gets its diagnostics, as `check` prints them, and is left untouched. With `--check`
+/// nothing is written: the files that would change are listed on stdout (as a diff with
+/// `--diff`).
+fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let mut unreadable = false;
+    let mut files = Vec::new();
+    let mut seen = BTreeSet::new();
+    for path in &args.paths {
+        match contract_files(path) {
+            Ok(found) => files.extend(found.into_iter().filter(|f| seen.insert(f.clone()))),
+            Err(problem) => {
+                streams.problem(&problem);
+                unreadable = true;
+            }
+        }
+    }
+    let mut tally = FormatTally::default();
+    for path in &files {
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                streams.problem(&Problem::Read {
+                    path: path.clone(),
+                    error,
+                });
+                unreadable = true;
+                continue;
+            }
+        };
+        let name = shown_name(path);
+        let file = match crate::syntax::decode(&name, &bytes) {
+            Ok(file) => file,
+            Err(failed) => {
+                let (file, diagnostic) = *failed;
+                streams.human(&file, &[diagnostic]);
+                tally.refused += 1;
+                continue;
+            }
+        };
+        let formatted = match crate::fmt::format(&file) {
+            Ok(formatted) => formatted,
+            Err(crate::fmt::Refused::Syntax(diagnostics)) => {
+                streams.human(&file, &diagnostics);
+                tally.refused += 1;
+                continue;
+            }
+            Err(refused @ crate::fmt::Refused::Unsafe(_)) => {
+                streams.problem(&Problem::Unformattable {
+                    path: path.clone(),
+                    why: refused.to_string(),
+                });
+                unreadable = true;
+                continue;
+            }
+        };
+        if formatted.as_bytes() == bytes.as_slice() {
+            tally.unchanged += 1;
+            continue;
+        }
+        tally.changed += 1;
+        if !args.check {
+            fs::write(path, &formatted).map_err(|error| Problem::Write {
+                path: path.clone(),
+                error,
+            })?;
+        } else if args.diff {
+            streams.print(&crate::fmt::unified_diff(
+                &file.text,
+                &formatted,
+                &name,
+                &format!("{name} (formatted)"),
+            ))?;
+        } else {
+            streams.print(&format!("{name}\n"))?;
+        }
+    }
+    if tally.files() > 0 {
+        streams.note(&format!("{}\n", tally.summary(args.check)));
+    }
+    Ok(if unreadable {
+        Exit::CannotRun
+    } else if tally.refused > 0 || args.check && tally.changed > 0 {
+        Exit::ContractErrors
+    } else {
+        Exit::Success
+    })
+}
+
+/// A file's name as `check` shows it (see `Workspace::shown`), so that both commands name a
+/// file the same way.
+fn shown_name(path: &Path) -> String {
+    match (Workspace::for_path(path), fs::canonicalize(path)) {
+        (Ok(workspace), Ok(canonical)) => workspace.shown(&canonical),
+        _ => path.display().to_string(),
+    }
+}
+
+/// What `fmt` did, for its summary line.
+#[derive(Debug, Default)]
+struct FormatTally {
+    changed: usize,
+    unchanged: usize,
+    /// Files not formatted because they do not parse.
+    refused: usize,
+}
+
+impl FormatTally {
+    fn files(&self) -> usize {
+        self.changed + self.unchanged + self.refused
+    }
+
+    /// `formatted 3 files: 1 changed, 2 unchanged` or, with `--check`,
+    /// `checked 3 files: 1 would change, 2 unchanged`; then
+    /// `, 1 not formatted because of syntax errors` if any.
+    fn summary(&self, check: bool) -> String {
+        let (verb, changed) = if check {
+            ("checked", "would change")
+        } else {
+            ("formatted", "changed")
+        };
+        let mut line = format!(
+            "{verb} {}: {} {changed}, {} unchanged",
+            count(self.files(), "file"),
+            self.changed,
+            self.unchanged
+        );
+        if self.refused > 0 {
+            line.push_str(&format!(
+                ", {} not formatted because of syntax errors",
+                self.refused
+            ));
+        }
+        line
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // build
 
 fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
-    let (file, compiled) = load(&args.file)?;
-    streams.human(&file, &compiled.diagnostics);
+    let loaded = load(&mut workspace_for(&args.file)?, &args.file)?;
+    let (file, compiled) = (&loaded.file, &loaded.compiled);
+    streams.human(file, &compiled.diagnostics);
     if compiled.has_errors() {
         let mut tally = Tally::default();
         tally.add(&compiled.diagnostics);
@@ -471,12 +682,12 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         ));
         return Ok(Exit::ContractErrors);
     }
-    let Some(contract) = compiled.contract else {
+    let Some(contract) = &compiled.contract else {
         return Err(Problem::NoContract {
             path: args.file.clone(),
         });
     };
-    let document = args.format.emit(&contract);
+    let document = args.format.emit(contract);
     match &args.output {
         Some(path) => fs::write(path, document).map_err(|error| Problem::Write {
             path: path.clone(),
@@ -566,7 +777,32 @@ mod tests {
             errors: 1,
             warnings: 0,
         };
-        assert_eq!(tally.summary(), "checked 2 files: 1 error, 0 warnings");
+        assert_eq!(
+            tally.summary(17),
+            "checked 2 files: 1 error, 0 warnings in 17 ms"
+        );
+    }
+
+    #[test]
+    fn the_fmt_summary_says_what_was_done() {
+        let tally = FormatTally {
+            changed: 1,
+            unchanged: 2,
+            refused: 0,
+        };
+        assert_eq!(
+            tally.summary(false),
+            "formatted 3 files: 1 changed, 2 unchanged"
+        );
+        let tally = FormatTally {
+            changed: 0,
+            unchanged: 0,
+            refused: 1,
+        };
+        assert_eq!(
+            tally.summary(true),
+            "checked 1 file: 0 would change, 0 unchanged, 1 not formatted because of syntax errors"
+        );
     }
 
     #[test]

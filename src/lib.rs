@@ -8,6 +8,11 @@
 //!                               syntax error)                    figures computed here)
 //! ```
 //!
+//! Beside the pipeline, `fmt` takes text to text (the canonical layout): it asks `syntax` only
+//! whether the text parses and where declarations and stages start, and keeps every token and
+//! comment. Diagnostics reach machines as JSON lines, GitHub annotations or SARIF
+//! (`diagnostic::github`, `diagnostic::sarif`).
+//!
 //! Architecture invariants:
 //! - only `syntax` uses pest;
 //! - the AST holds what was written and nothing computed;
@@ -23,6 +28,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
+pub mod fmt;
 pub mod model;
 pub mod source;
 pub mod syntax;

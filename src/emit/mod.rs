@@ -4,4 +4,5 @@
 //! AST or the source text, and compute nothing; every figure they print was computed by
 //! `check`. Output is deterministic: the same contract always gives the same bytes.
 
+pub mod html;
 pub mod json;

@@ -1,0 +1,589 @@
+//! A customer funnel as an inline SVG chart.
+//!
+//! One row per stage, in the order written: the stage's number and description on the left,
+//! and on the right a horizontal bar centred on one axis whose width is proportional to the
+//! people expected, with the count on it. Grey connectors join consecutive bars and carry the
+//! computed conversion factor. Performance targets differ from milestones in four ways, so
+//! that the chart reads in black and white: a darker fill, diagonal hatching, a dashed black
+//! outline and the word "Target". Each bar's group has `class="funnel-stage"` and a
+//! `data-stage` attribute naming the stage.
+//!
+//! The geometry is display arithmetic on `f64`, printed to one decimal place; no figure of the
+//! contract is computed here.
+
+use super::words;
+use super::writer::Html;
+use crate::ast::StageKind;
+use crate::model::{Contract, Funnel, Stage};
+use crate::value::group_thousands;
+
+const WIDTH: f64 = 760.0;
+/// Centre of the stage-number badge.
+const BADGE_X: f64 = 14.0;
+/// Left edge of the stage description.
+const LABEL_X: f64 = 36.0;
+/// The horizontal band the bars are centred in.
+const BAR_LEFT: f64 = 300.0;
+const BAR_SPAN: f64 = 450.0;
+const BAR_AXIS: f64 = BAR_LEFT + BAR_SPAN / 2.0;
+const BAR_HEIGHT: f64 = 30.0;
+/// The vertical space between two bars, filled by the connector.
+const CONNECTOR: f64 = 24.0;
+const TOP: f64 = 10.0;
+const LINE: f64 = 16.0;
+const SUB_LINE: f64 = 15.0;
+/// Characters per line of a description in the label column.
+const WRAP_DESCRIPTION: usize = 34;
+const WRAP_SUB: usize = 42;
+
+pub const MILESTONE_FILL: &str = "#1f5a8a";
+pub const TARGET_FILL: &str = "#9a4a08";
+const CONNECTOR_FILL: &str = "#dde3ea";
+const INK: &str = "#1b1f24";
+const MUTED: &str = "#4a5561";
+
+/// Where one stage's row sits.
+struct Row<'a> {
+    stage: &'a Stage,
+    number: usize,
+    lines: Vec<String>,
+    sub: Vec<String>,
+    top: f64,
+    height: f64,
+    bar_top: f64,
+    bar_width: f64,
+}
+
+/// The id of the table that states the chart's numbers, for `aria-describedby`.
+pub fn table_id(funnel: &Funnel) -> String {
+    format!("funnel-{}-table", funnel.id)
+}
+
+/// Write the funnel chart.
+pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
+    let rows = layout(funnel);
+    let legend_top = rows.last().map_or(TOP, |row| row.top + row.height + 26.0);
+    let height = legend_top + 44.0;
+    let title_id = format!("funnel-{}-title", funnel.id);
+    let desc_id = format!("funnel-{}-desc", funnel.id);
+    let described_by = format!("{desc_id} {}", table_id(funnel));
+    let view_box = format!("0 0 {WIDTH:.0} {height:.0}");
+    html.open(
+        "svg",
+        &[
+            ("class", "funnel"),
+            ("viewBox", &view_box),
+            ("role", "img"),
+            ("aria-labelledby", &title_id),
+            ("aria-describedby", &described_by),
+            ("data-funnel", &funnel.id),
+        ],
+    );
+    html.nl();
+    html.element(
+        "title",
+        &[("id", &title_id)],
+        &format!("Customer funnel: {}", funnel.description),
+    );
+    html.nl();
+    html.element("desc", &[("id", &desc_id)], &description(contract, funnel));
+    html.nl();
+    for (row, next) in rows.iter().zip(rows.iter().skip(1)) {
+        connector(html, funnel, row, next);
+    }
+    for row in &rows {
+        label(html, row);
+        bar(html, row);
+    }
+    legend(html, legend_top);
+    html.close("svg");
+    html.nl();
+}
+
+fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
+    let widest = funnel.stages.iter().map(|s| s.expected).max().unwrap_or(0);
+    let mut top = TOP;
+    let mut rows = Vec::new();
+    for (index, stage) in funnel.stages.iter().enumerate() {
+        let lines = wrap(&stage.description, WRAP_DESCRIPTION);
+        let sub = wrap_pieces(&sub_pieces(stage), WRAP_SUB);
+        let label_height = lines.len() as f64 * LINE + sub.len() as f64 * SUB_LINE;
+        let height = label_height.max(BAR_HEIGHT);
+        let bar_width = if widest == 0 {
+            0.0
+        } else {
+            let width = BAR_SPAN * stage.expected as f64 / widest as f64;
+            // A stage with anyone in it stays visible.
+            if stage.expected > 0 {
+                width.max(2.0)
+            } else {
+                0.0
+            }
+        };
+        rows.push(Row {
+            stage,
+            number: index + 1,
+            lines,
+            sub,
+            top,
+            height,
+            bar_top: top + (height - BAR_HEIGHT) / 2.0,
+            bar_width,
+        });
+        top += height + CONNECTOR;
+    }
+    rows
+}
+
+/// The small line under a stage's description: its kind, time window and price.
+fn sub_pieces(stage: &Stage) -> Vec<String> {
+    let mut pieces = vec![match stage.kind {
+        StageKind::Milestone => "Milestone".to_string(),
+        StageKind::Target => "Target".to_string(),
+    }];
+    if let Some(within) = stage.within {
+        pieces.push(format!("within {within}"));
+    }
+    if let Some(price) = stage.price {
+        pieces.push(format!("pays {price}"));
+    }
+    pieces
+}
+
+fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row) {
+    let y1 = upper.bar_top + BAR_HEIGHT;
+    let y2 = lower.bar_top;
+    let (a, b) = (upper.bar_width / 2.0, lower.bar_width / 2.0);
+    let points = format!(
+        "{:.1},{y1:.1} {:.1},{y1:.1} {:.1},{y2:.1} {:.1},{y2:.1}",
+        BAR_AXIS - a,
+        BAR_AXIS + a,
+        BAR_AXIS + b,
+        BAR_AXIS - b
+    );
+    html.empty(
+        "polygon",
+        &[
+            ("class", "funnel-connector"),
+            ("points", &points),
+            ("fill", CONNECTOR_FILL),
+        ],
+    );
+    html.nl();
+    if let Some(text) = conversion(funnel, lower.stage, upper.stage) {
+        let y = format!("{:.1}", (y1 + y2) / 2.0 + 4.5);
+        html.element(
+            "text",
+            &[
+                ("class", "funnel-conversion"),
+                ("x", &format!("{BAR_AXIS:.1}")),
+                ("y", &y),
+                ("text-anchor", "middle"),
+                ("font-size", "13"),
+                ("font-weight", "700"),
+                ("fill", INK),
+            ],
+            &text,
+        );
+        html.nl();
+    }
+}
+
+/// The number of a stage in its funnel, counting from 1.
+fn number_of(funnel: &Funnel, id: &str) -> Option<usize> {
+    funnel.stages.iter().position(|s| s.id == id).map(|i| i + 1)
+}
+
+/// How a stage is reached, for the connector above it: the conversion factor when it comes
+/// from the stage drawn just above (`75.0%`); naming the stage when it comes from another
+/// (`40.0% of stage 1`); the stages when it comes from several (`from stages 2 and 3`).
+fn conversion(funnel: &Funnel, stage: &Stage, above: &Stage) -> Option<String> {
+    match (stage.after.as_slice(), stage.conversion) {
+        ([before], Some(conversion)) if *before == above.id => Some(conversion.to_string()),
+        ([before], Some(conversion)) => {
+            let number = number_of(funnel, before)?;
+            Some(format!("{conversion} of stage {number}"))
+        }
+        (befores, _) if befores.len() > 1 => {
+            let numbers: Vec<String> = befores
+                .iter()
+                .filter_map(|id| number_of(funnel, id).map(|n| n.to_string()))
+                .collect();
+            Some(format!("from stages {}", words::and_list(&numbers)))
+        }
+        _ => None,
+    }
+}
+
+fn label(html: &mut Html, row: &Row) {
+    let text_height = row.lines.len() as f64 * LINE + row.sub.len() as f64 * SUB_LINE;
+    let first = row.top + (row.height - text_height) / 2.0;
+    let badge_y = format!("{:.1}", first + 7.0);
+    let target = row.stage.kind == StageKind::Target;
+    html.empty(
+        "circle",
+        &[
+            ("cx", &format!("{BADGE_X:.1}")),
+            ("cy", &badge_y),
+            ("r", "11"),
+            ("fill", if target { TARGET_FILL } else { "#ffffff" }),
+            ("stroke", if target { TARGET_FILL } else { INK }),
+            ("stroke-width", "1.5"),
+        ],
+    );
+    html.element(
+        "text",
+        &[
+            ("x", &format!("{BADGE_X:.1}")),
+            ("y", &format!("{:.1}", first + 11.5)),
+            ("text-anchor", "middle"),
+            ("font-size", "12"),
+            ("font-weight", "700"),
+            ("fill", if target { "#ffffff" } else { INK }),
+        ],
+        &row.number.to_string(),
+    );
+    html.nl();
+    let mut y = first + 12.0;
+    for line in &row.lines {
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{LABEL_X:.1}")),
+                ("y", &format!("{y:.1}")),
+                ("font-size", "13.5"),
+                ("font-weight", "600"),
+                ("fill", INK),
+            ],
+            line,
+        );
+        html.nl();
+        y += LINE;
+    }
+    for (index, line) in row.sub.iter().enumerate() {
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{LABEL_X:.1}")),
+                ("y", &format!("{:.1}", y - 1.0)),
+                ("font-size", "12"),
+                (
+                    "font-weight",
+                    if target && index == 0 { "700" } else { "400" },
+                ),
+                ("fill", if target { TARGET_FILL } else { MUTED }),
+            ],
+            line,
+        );
+        html.nl();
+        y += SUB_LINE;
+    }
+}
+
+fn bar(html: &mut Html, row: &Row) {
+    let stage = row.stage;
+    let target = stage.kind == StageKind::Target;
+    let kind = match stage.kind {
+        StageKind::Milestone => "milestone",
+        StageKind::Target => "target",
+    };
+    let class = if target {
+        "funnel-stage funnel-target"
+    } else {
+        "funnel-stage funnel-milestone"
+    };
+    let expected = stage.expected.to_string();
+    html.open(
+        "g",
+        &[
+            ("class", class),
+            ("data-stage", &stage.id),
+            ("data-kind", kind),
+            ("data-expected", &expected),
+        ],
+    );
+    let x = BAR_AXIS - row.bar_width / 2.0;
+    let (x_text, y_text, w_text, h_text) = (
+        format!("{x:.1}"),
+        format!("{:.1}", row.bar_top),
+        format!("{:.1}", row.bar_width),
+        format!("{BAR_HEIGHT:.1}"),
+    );
+    let fill = if target { TARGET_FILL } else { MILESTONE_FILL };
+    html.empty(
+        "rect",
+        &[
+            ("x", &x_text),
+            ("y", &y_text),
+            ("width", &w_text),
+            ("height", &h_text),
+            ("rx", "2"),
+            ("fill", fill),
+        ],
+    );
+    if target {
+        hatch(html, x, row.bar_top, row.bar_width, BAR_HEIGHT);
+        html.empty(
+            "rect",
+            &[
+                ("x", &x_text),
+                ("y", &y_text),
+                ("width", &w_text),
+                ("height", &h_text),
+                ("rx", "2"),
+                ("fill", "none"),
+                ("stroke", INK),
+                ("stroke-width", "2.5"),
+                ("stroke-dasharray", "7 4"),
+            ],
+        );
+    }
+    let count = people(stage.expected);
+    // Bold 14px digits and letters are about 8px wide.
+    let fits = row.bar_width >= count.chars().count() as f64 * 8.0 + 16.0;
+    let y = format!("{:.1}", row.bar_top + BAR_HEIGHT / 2.0 + 5.0);
+    if fits {
+        html.element(
+            "text",
+            &[
+                ("class", "funnel-count"),
+                ("x", &format!("{BAR_AXIS:.1}")),
+                ("y", &y),
+                ("text-anchor", "middle"),
+                ("font-size", "14"),
+                ("font-weight", "700"),
+                ("fill", "#ffffff"),
+                ("stroke", fill),
+                ("stroke-width", "4"),
+                ("stroke-linejoin", "round"),
+                ("paint-order", "stroke"),
+            ],
+            &count,
+        );
+    } else {
+        html.element(
+            "text",
+            &[
+                ("class", "funnel-count"),
+                ("x", &format!("{:.1}", BAR_AXIS + row.bar_width / 2.0 + 8.0)),
+                ("y", &y),
+                ("font-size", "14"),
+                ("font-weight", "700"),
+                ("fill", INK),
+            ],
+            &count,
+        );
+    }
+    html.close("g");
+    html.nl();
+}
+
+/// Diagonal lines across a rectangle, clipped to it by hand: a pattern fill would need a
+/// `url(#…)` reference, and the document makes none.
+fn hatch(html: &mut Html, x: f64, y: f64, width: f64, height: f64) {
+    const STEP: f64 = 9.0;
+    let mut path = String::new();
+    // Each line runs up and to the right at 45°, from (c, y + height) to (c + height, y).
+    let mut c = x - height + STEP / 2.0;
+    while c < x + width {
+        let (mut x1, mut y1) = (c, y + height);
+        let (mut x2, mut y2) = (c + height, y);
+        if x1 < x {
+            y1 -= x - x1;
+            x1 = x;
+        }
+        if x2 > x + width {
+            y2 += x2 - (x + width);
+            x2 = x + width;
+        }
+        if x2 > x1 {
+            path.push_str(&format!("M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}"));
+        }
+        c += STEP;
+    }
+    if !path.is_empty() {
+        html.empty(
+            "path",
+            &[
+                ("d", &path),
+                ("stroke", "#ffffff"),
+                ("stroke-opacity", "0.45"),
+                ("stroke-width", "2.5"),
+            ],
+        );
+    }
+}
+
+fn legend(html: &mut Html, top: f64) {
+    let y = format!("{top:.1}");
+    let text_y = format!("{:.1}", top + 11.0);
+    let swatch = |html: &mut Html, x: f64, fill: &'static str| {
+        html.empty(
+            "rect",
+            &[
+                ("x", &format!("{x:.1}")),
+                ("y", &y),
+                ("width", "26"),
+                ("height", "14"),
+                ("rx", "2"),
+                ("fill", fill),
+            ],
+        );
+    };
+    let caption = |html: &mut Html, x: f64, text: &str| {
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{x:.1}")),
+                ("y", &text_y),
+                ("font-size", "12"),
+                ("fill", INK),
+            ],
+            text,
+        );
+    };
+    html.open("g", &[("class", "funnel-legend")]);
+    swatch(html, LABEL_X, MILESTONE_FILL);
+    caption(html, LABEL_X + 34.0, "Milestone");
+    let target_x = LABEL_X + 130.0;
+    swatch(html, target_x, TARGET_FILL);
+    hatch(html, target_x, top, 26.0, 14.0);
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{target_x:.1}")),
+            ("y", &y),
+            ("width", "26"),
+            ("height", "14"),
+            ("rx", "2"),
+            ("fill", "none"),
+            ("stroke", INK),
+            ("stroke-width", "2"),
+            ("stroke-dasharray", "5 3"),
+        ],
+    );
+    caption(html, target_x + 34.0, "Performance target");
+    let connector_x = target_x + 190.0;
+    swatch(html, connector_x, CONNECTOR_FILL);
+    caption(html, connector_x + 34.0, "Conversion to the next stage");
+    html.element(
+        "text",
+        &[
+            ("x", &format!("{LABEL_X:.1}")),
+            ("y", &format!("{:.1}", top + 33.0)),
+            ("font-size", "12"),
+            ("fill", MUTED),
+        ],
+        "Bar widths are proportional to the people expected at each stage.",
+    );
+    html.close("g");
+    html.nl();
+}
+
+/// The chart's numbers in words, for `<desc>`.
+fn description(contract: &Contract, funnel: &Funnel) -> String {
+    let mut text = format!(
+        "{} for {}.",
+        funnel.description,
+        words::cohort_name(contract, &funnel.cohort)
+    );
+    for (index, stage) in funnel.stages.iter().enumerate() {
+        let kind = match stage.kind {
+            StageKind::Milestone => "milestone",
+            StageKind::Target => "performance target",
+        };
+        text.push_str(&format!(
+            " Stage {} ({kind}), {}: {} expected",
+            index + 1,
+            stage.description,
+            people(stage.expected)
+        ));
+        match (stage.after.as_slice(), stage.conversion) {
+            ([before], Some(conversion)) => {
+                let number = number_of(funnel, before).unwrap_or(index);
+                text.push_str(&format!(", conversion {conversion} from stage {number}"));
+            }
+            (befores, _) if befores.len() > 1 => {
+                let numbers: Vec<String> = befores
+                    .iter()
+                    .filter_map(|id| number_of(funnel, id).map(|n| n.to_string()))
+                    .collect();
+                text.push_str(&format!(
+                    ", reached from stages {}",
+                    words::and_list(&numbers)
+                ));
+            }
+            _ => {}
+        }
+        if index > 0 {
+            text.push_str(&format!(", {} of those entering", stage.overall_conversion));
+        }
+        if let Some(within) = stage.within {
+            text.push_str(&format!(", within {within}"));
+        }
+        text.push('.');
+    }
+    text
+}
+
+/// `1 person`, `1,250 people`.
+pub fn people(count: u64) -> String {
+    if count == 1 {
+        "1 person".to_string()
+    } else {
+        format!("{} people", group_thousands(u128::from(count)))
+    }
+}
+
+/// Break text into lines of at most `width` characters at spaces; a longer word gets a line
+/// of its own.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    join_lines(&words, " ", width)
+}
+
+fn wrap_pieces(pieces: &[String], width: usize) -> Vec<String> {
+    join_lines(pieces, " · ", width)
+}
+
+fn join_lines(pieces: &[String], separator: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces {
+        if line.is_empty() {
+            line.push_str(piece);
+        } else if line.chars().count() + separator.chars().count() + piece.chars().count() <= width
+        {
+            line.push_str(separator);
+            line.push_str(piece);
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(piece);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(
+            wrap("Drug free and using skills at 3 months", 20),
+            vec!["Drug free and using", "skills at 3 months"]
+        );
+        assert_eq!(wrap("", 20), vec![""]);
+        assert_eq!(wrap("unbreakable-word-longer-than-width", 5).len(), 1);
+    }
+
+    #[test]
+    fn people_are_counted_in_words() {
+        assert_eq!(people(1), "1 person");
+        assert_eq!(people(1250), "1,250 people");
+    }
+}

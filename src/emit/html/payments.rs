@@ -1,0 +1,826 @@
+//! The payment schedule: how money follows results, and the figures it implies.
+//!
+//! The section is a list of subsections, each written only when the contract has something
+//! for it and each listed in the contents. A new kind of payment rule in the model becomes one
+//! more entry in `SUBSECTIONS` with its own function; nothing else changes.
+
+use super::chart::people;
+use super::sections::{cell, head, num_cell, Align};
+use super::words;
+use super::writer::Html;
+use crate::ast::{CapScope, IncentiveKind};
+use crate::model::{Contract, TierSchedule};
+
+struct Subsection {
+    id: &'static str,
+    title: &'static str,
+    present: fn(&Contract) -> bool,
+    write: fn(&mut Html, &Contract),
+}
+
+/// In reading order: what is paid (per result, per participant, regardless of results), what
+/// adjusts it (deadweight, bonuses, penalties, tiers), what limits it, who pays, and then the
+/// figures.
+const SUBSECTIONS: &[Subsection] = &[
+    Subsection {
+        id: "rate-card",
+        title: "Rate card",
+        present: |c| !c.payments.prices.is_empty(),
+        write: rate_card,
+    },
+    Subsection {
+        id: "alternatives",
+        title: "Alternatives paid once",
+        present: |c| !c.payments.exclusive.is_empty(),
+        write: alternatives,
+    },
+    Subsection {
+        id: "attachment",
+        title: "Attachment fee",
+        present: |c| c.payments.attachment.is_some(),
+        write: attachment,
+    },
+    Subsection {
+        id: "fixed-fees",
+        title: "Fixed fees",
+        present: |c| !c.payments.fixed_fees.is_empty(),
+        write: fixed_fees,
+    },
+    Subsection {
+        id: "deadweight",
+        title: "Deadweight",
+        present: |c| c.payments.deadweight.is_some(),
+        write: deadweight,
+    },
+    Subsection {
+        id: "incentives",
+        title: "Bonuses and penalties",
+        present: |c| !c.payments.incentives.is_empty(),
+        write: incentives,
+    },
+    Subsection {
+        id: "tiers",
+        title: "Payments on a measure",
+        present: |c| !c.payments.tiers.is_empty(),
+        write: tiers,
+    },
+    Subsection {
+        id: "caps",
+        title: "Caps",
+        present: |c| !c.payments.caps.is_empty(),
+        write: caps,
+    },
+    Subsection {
+        id: "payers",
+        title: "Who pays",
+        present: |c| !c.payments.payers.is_empty(),
+        write: payers,
+    },
+    Subsection {
+        id: "figures",
+        title: "What the contract costs",
+        present: |_| true,
+        write: figures,
+    },
+    Subsection {
+        id: "by-year",
+        title: "Planned payments by contract year",
+        present: |c| c.figures.by_year.len() > 1,
+        write: by_year,
+    },
+    Subsection {
+        id: "per-participant",
+        title: "Most one participant can earn",
+        present: |c| !c.figures.per_participant.is_empty(),
+        write: per_participant,
+    },
+    Subsection {
+        id: "unit-costs",
+        title: "Unit costs",
+        present: |c| {
+            !c.figures.unit_cost_per_target.is_empty()
+                || c.figures.unit_cost_per_participant.is_some()
+        },
+        write: unit_costs,
+    },
+    Subsection {
+        id: "worked-example",
+        title: "Worked example",
+        present: |_| true,
+        write: worked_example,
+    },
+];
+
+fn subsection_id(subsection: &Subsection) -> String {
+    format!("payments-{}", subsection.id)
+}
+
+/// The subsections present, as (anchor, title), for the contents list.
+pub fn contents(contract: &Contract) -> Vec<(String, String)> {
+    SUBSECTIONS
+        .iter()
+        .filter(|s| (s.present)(contract))
+        .map(|s| (subsection_id(s), s.title.to_string()))
+        .collect()
+}
+
+pub fn schedule(html: &mut Html, contract: &Contract) {
+    html.raw(
+        "<p class=\"lede\">How money follows results: what is paid for each result, what is \
+         paid regardless, what adjusts and limits the payments, and what that means for the \
+         budget.</p>\n",
+    );
+    for subsection in SUBSECTIONS.iter().filter(|s| (s.present)(contract)) {
+        let id = subsection_id(subsection);
+        let heading = format!("{id}-heading");
+        html.open("section", &[("id", &id), ("aria-labelledby", &heading)]);
+        html.nl();
+        html.element("h3", &[("id", &heading)], subsection.title);
+        html.nl();
+        (subsection.write)(html, contract);
+        html.raw("</section>\n");
+    }
+}
+
+/// Stage descriptions in running text: `“Job started”`.
+fn quoted_stage(contract: &Contract, id: &str) -> String {
+    let description = words::find_stage(contract, id).map_or(id, |(_, s)| s.description.as_str());
+    format!("“{description}”")
+}
+
+fn rate_card(html: &mut Html, contract: &Contract) {
+    html.raw(
+        "<p>A payment is made once for each participant who reaches the stage, on the evidence \
+         the funnel names.</p>\n",
+    );
+    html.raw("<table>\n<caption>Outcome payments per participant</caption>\n");
+    head(
+        html,
+        &[
+            ("Paid when a participant reaches", Align::Text),
+            ("Kind", Align::Text),
+            ("Funnel", Align::Text),
+            ("Due", Align::Text),
+            ("Price", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for price in &contract.payments.prices {
+        let found = contract
+            .funnels
+            .iter()
+            .find(|f| f.id == price.funnel)
+            .and_then(|f| f.stage(&price.stage).map(|s| (f, s)));
+        html.raw("<tr>");
+        match found {
+            Some((funnel, stage)) => {
+                html.raw("<th scope=\"row\">");
+                html.text(&stage.description);
+                if !stage.eligible.is_empty() {
+                    let conditions: Vec<String> =
+                        stage.eligible.iter().map(words::eligibility).collect();
+                    html.raw("<br><span class=\"note\">");
+                    html.text(&format!("Only if {}", words::and_list(&conditions)));
+                    html.raw("</span>");
+                }
+                html.raw("</th>");
+                html.element("td", &[], words::stage_kind(stage.kind));
+                html.element("td", &[], &funnel.description);
+            }
+            None => {
+                html.element("th", &[("scope", "row")], &price.stage);
+                cell(html, None);
+                html.element("td", &[], &price.funnel);
+            }
+        }
+        html.element("td", &[], &words::due(price.due));
+        num_cell(html, &price.amount.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn alternatives(html: &mut Html, contract: &Contract) {
+    html.raw("<ul>\n");
+    for group in &contract.payments.exclusive {
+        let options: Vec<String> = group
+            .alternatives
+            .iter()
+            .map(|bundle| {
+                let stages: Vec<String> =
+                    bundle.iter().map(|id| quoted_stage(contract, id)).collect();
+                if stages.len() == 1 {
+                    words::and_list(&stages)
+                } else {
+                    format!("({})", words::and_list(&stages))
+                }
+            })
+            .collect();
+        html.element(
+            "li",
+            &[],
+            &format!(
+                "A participant is paid for the richer of {}, never for more than one.",
+                options.join(" or ")
+            ),
+        );
+        html.nl();
+    }
+    html.raw("</ul>\n");
+}
+
+fn attachment(html: &mut Html, contract: &Contract) {
+    let Some(attachment) = &contract.payments.attachment else {
+        return;
+    };
+    html.raw(
+        "<p>Paid for each participant when they join, as a share of the most one participant \
+         can earn.</p>\n",
+    );
+    html.raw(
+        "<table>\n<caption>Attachment fee by the contract year a participant joins in</caption>\n",
+    );
+    head(
+        html,
+        &[
+            ("Participants joining in", Align::Text),
+            ("Share of the per-participant maximum", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for share in &attachment.shares {
+        html.raw("<tr>");
+        let year = match share.year {
+            Some(year) => format!("Year {year}"),
+            None => "Any other year".to_string(),
+        };
+        html.element("th", &[("scope", "row")], &year);
+        num_cell(html, &share.share.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn fixed_fees(html: &mut Html, contract: &Contract) {
+    html.raw("<table>\n<caption>Fees paid regardless of results</caption>\n");
+    head(
+        html,
+        &[
+            ("Fee", Align::Number),
+            ("Per", Align::Text),
+            ("Paid in", Align::Text),
+            ("Periods", Align::Number),
+            ("Total", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for fee in &contract.payments.fixed_fees {
+        html.raw("<tr>");
+        html.element(
+            "th",
+            &[("scope", "row"), ("class", "num")],
+            &fee.amount.to_string(),
+        );
+        html.element("td", &[], words::period(fee.period));
+        html.element("td", &[], &words::contract_year(fee.year));
+        num_cell(html, &fee.periods.to_string());
+        num_cell(html, &fee.total.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n");
+    if contract.payments.fixed_fees.len() > 1 {
+        html.raw("<tfoot><tr><th scope=\"row\" colspan=\"4\">All fixed fees over the term</th>");
+        num_cell(html, &contract.figures.fixed_fees.to_string());
+        html.raw("</tr></tfoot>\n");
+    }
+    html.raw("</table>\n");
+}
+
+fn deadweight(html: &mut Html, contract: &Contract) {
+    let Some(deadweight) = &contract.payments.deadweight else {
+        return;
+    };
+    html.element(
+        "p",
+        &[],
+        &format!(
+            "{} in every {} outcomes is treated as deadweight, a result that would have happened \
+             without the service, and is not paid for. The discount applies to outcome payments \
+             after the per-participant cap.",
+            deadweight.discounted, deadweight.of
+        ),
+    );
+    html.nl();
+}
+
+fn incentives(html: &mut Html, contract: &Contract) {
+    html.raw("<table>\n<caption>Incentives for beating the plan and disincentives for missing it</caption>\n");
+    head(
+        html,
+        &[
+            ("Rule", Align::Text),
+            ("Amount", Align::Number),
+            ("Applies when", Align::Text),
+            ("Assessed", Align::Text),
+            ("Most over the term", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for incentive in &contract.payments.incentives {
+        let class = match incentive.kind {
+            IncentiveKind::Bonus => "badge bonus",
+            IncentiveKind::Penalty => "badge penalty",
+        };
+        html.raw("<tr><th scope=\"row\">");
+        html.element(
+            "span",
+            &[("class", class)],
+            words::incentive(incentive.kind),
+        );
+        html.raw("</th>");
+        num_cell(html, &words::incentive_amount(incentive.amount));
+        html.element(
+            "td",
+            &[],
+            &words::incentive_condition(contract, &incentive.condition, incentive.subject_kind),
+        );
+        let mut assessed = match incentive.assessed {
+            Some(frequency) => words::frequency(frequency).to_string(),
+            None => "Once, at the end of the term".to_string(),
+        };
+        if let Some(year) = incentive.from_year {
+            assessed.push_str(&format!(", from year {year}"));
+        }
+        if incentive.assessed.is_some() {
+            let times = if incentive.assessments == 1 {
+                "time"
+            } else {
+                "times"
+            };
+            assessed.push_str(&format!(" ({} {times})", incentive.assessments));
+        }
+        html.element("td", &[], &assessed);
+        num_cell(html, &incentive.maximum.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn tiers(html: &mut Html, contract: &Contract) {
+    html.raw(
+        "<p>Step-wise payments on a cohort-level measure: the higher the improvement, the more \
+         is paid.</p>\n",
+    );
+    for schedule in &contract.payments.tiers {
+        tier_table(html, contract, schedule);
+    }
+}
+
+fn tier_table(html: &mut Html, contract: &Contract, schedule: &TierSchedule) {
+    let measure = contract.measures.iter().find(|m| m.id == schedule.measure);
+    let name = measure.map_or(schedule.measure.as_str(), |m| m.description.as_str());
+    let times = if schedule.evaluations == 1 {
+        "once".to_string()
+    } else {
+        format!("{} times", schedule.evaluations)
+    };
+    html.raw("<table>\n");
+    html.element(
+        "caption",
+        &[],
+        &format!(
+            "Tiers on “{name}”, {}, evaluated {times}",
+            words::tier_scope(schedule.scope)
+        ),
+    );
+    html.nl();
+    head(
+        html,
+        &[
+            ("Measure reaches", Align::Text),
+            ("Pays each time", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n<tr>");
+    html.element(
+        "th",
+        &[("scope", "row")],
+        &format!("Below {}", schedule.nothing_below),
+    );
+    num_cell(html, "Nothing");
+    html.raw("</tr>\n");
+    for tier in &schedule.tiers {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], &format!("From {}", tier.from));
+        num_cell(html, &tier.pays.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n<tfoot>\n<tr><th scope=\"row\">At plan");
+    if let Some(target) = measure.and_then(|m| m.target.as_ref()) {
+        html.text(&format!(
+            " (the measure’s target, {})",
+            words::measure_point(target, "by")
+        ));
+    }
+    html.raw("</th>");
+    num_cell(html, &schedule.at_plan.to_string());
+    html.raw("</tr>\n<tr><th scope=\"row\">The most it can pay</th>");
+    num_cell(html, &schedule.maximum.to_string());
+    html.raw("</tr>\n</tfoot>\n</table>\n");
+}
+
+fn caps(html: &mut Html, contract: &Contract) {
+    html.raw("<table>\n<caption>Limits on what the contract pays</caption>\n");
+    head(
+        html,
+        &[
+            ("Cap", Align::Text),
+            ("Limits", Align::Text),
+            ("Amount", Align::Number),
+            ("At the maximum", Align::Text),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for cap in &contract.payments.caps {
+        let binds = contract.figures.binding_caps.contains(&cap.scope);
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], words::cap(cap.scope));
+        html.element("td", &[], words::cap_limits(cap.scope));
+        num_cell(html, &cap.amount.to_string());
+        if binds {
+            html.raw("<td><strong>Binds:</strong> lowers the maximum exposure</td>");
+        } else {
+            html.raw("<td>Does not bind</td>");
+        }
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn payers(html: &mut Html, contract: &Contract) {
+    html.raw("<table>\n<caption>How the cost is shared between the payers</caption>\n");
+    head(
+        html,
+        &[
+            ("Payer", Align::Text),
+            ("Share", Align::Number),
+            ("Up to", Align::Number),
+            ("At plan", Align::Number),
+            ("At the maximum", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for payer in &contract.payments.payers {
+        let figures = contract
+            .figures
+            .by_payer
+            .iter()
+            .find(|p| p.name == payer.name);
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], &payer.name);
+        num_cell(html, &words::payer_share(&payer.share));
+        num_cell(html, &payer.cap.map_or("—".to_string(), |c| c.to_string()));
+        num_cell(
+            html,
+            &figures.map_or("—".to_string(), |f| f.at_plan.to_string()),
+        );
+        num_cell(
+            html,
+            &figures.map_or("—".to_string(), |f| f.at_maximum.to_string()),
+        );
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn figures(html: &mut Html, contract: &Contract) {
+    let figures = &contract.figures;
+    let payments = &contract.payments;
+    html.raw("<table class=\"figures\">\n<caption>Computed figures</caption>\n");
+    head(
+        html,
+        &[
+            ("Figure", Align::Text),
+            ("Amount", Align::Number),
+            ("What it means", Align::Text),
+        ],
+    );
+    html.raw("<tbody>\n");
+    let row = |html: &mut Html, label: &str, amount: String, meaning: &str| {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], label);
+        num_cell(html, &amount);
+        html.element("td", &[], meaning);
+        html.raw("</tr>\n");
+    };
+    row(
+        html,
+        "Fixed fees over the term",
+        figures.fixed_fees.to_string(),
+        "Every fixed fee for every period it is paid for.",
+    );
+    row(
+        html,
+        "Outcome payments at plan, before caps",
+        figures.outcome_payments_at_plan.to_string(),
+        "Every funnel runs exactly to plan; each stage reached is paid at its price.",
+    );
+    row(
+        html,
+        "Outcome payments at plan, after caps",
+        figures.outcome_payments_at_plan_capped.to_string(),
+        "The same after the per-participant cap, any deadweight discount and the cap on \
+         outcome payments.",
+    );
+    if !payments.tiers.is_empty() {
+        row(
+            html,
+            "Tier payments at plan",
+            figures.tier_payments_at_plan.to_string(),
+            "Each tier schedule at its measure’s target value.",
+        );
+    }
+    row(
+        html,
+        "Planned total cost",
+        figures.planned_total_cost.to_string(),
+        "Fixed fees plus payments at plan, after every cap.",
+    );
+    if payments
+        .incentives
+        .iter()
+        .any(|i| i.kind == IncentiveKind::Bonus)
+    {
+        row(
+            html,
+            "Most the bonuses can add",
+            figures.bonuses_maximum.to_string(),
+            "Every bonus earned at every assessment.",
+        );
+    }
+    if !payments.tiers.is_empty() {
+        row(
+            html,
+            "Most the tiers can pay",
+            figures.tiers_maximum.to_string(),
+            "Every tier schedule at its highest tier.",
+        );
+    }
+    let binding: Vec<String> = figures
+        .binding_caps
+        .iter()
+        .map(|c| words::cap_in_text(*c).to_string())
+        .collect();
+    let exposure_meaning = if binding.is_empty() {
+        "The most the contract can ever pay; no cap lowers it.".to_string()
+    } else {
+        format!(
+            "The most the contract can ever pay, after every cap. Binding: {}.",
+            words::and_list(&binding)
+        )
+    };
+    row(
+        html,
+        "Maximum exposure",
+        figures.maximum_exposure.to_string(),
+        &exposure_meaning,
+    );
+    row(
+        html,
+        "Funding limit",
+        contract.funding_limit.to_string(),
+        "The budget available for the contract.",
+    );
+    row(
+        html,
+        "Headroom",
+        figures.headroom.to_string(),
+        "Funding limit less maximum exposure: what is left if the contract pays its most.",
+    );
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn by_year(html: &mut Html, contract: &Contract) {
+    html.raw("<table>\n<caption>The planned total cost by the contract year payments fall due in</caption>\n");
+    head(
+        html,
+        &[
+            ("Year", Align::Text),
+            ("From", Align::Text),
+            ("To", Align::Text),
+            ("Fixed fees", Align::Number),
+            ("Outcome payments", Align::Number),
+            ("Total", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for year in &contract.figures.by_year {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], &format!("Year {}", year.year));
+        html.element("td", &[], &year.start.to_string());
+        html.element("td", &[], &year.end.to_string());
+        num_cell(html, &year.fixed_fees.to_string());
+        num_cell(html, &year.outcome_payments.to_string());
+        num_cell(html, &year.total.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n<tfoot><tr><th scope=\"row\" colspan=\"5\">Planned total cost</th>");
+    num_cell(html, &contract.figures.planned_total_cost.to_string());
+    html.raw("</tr></tfoot>\n</table>\n");
+}
+
+fn per_participant(html: &mut Html, contract: &Contract) {
+    let maxima = &contract.figures.per_participant;
+    let unreachable = maxima.iter().any(|m| m.unreachable.minor != 0);
+    let exhaust = maxima.iter().any(|m| m.to_exhaust_total_cap.is_some());
+    html.raw("<table>\n<caption>The most one participant can earn, per cohort</caption>\n");
+    let mut columns = vec![
+        ("Cohort", Align::Text),
+        ("Participants", Align::Number),
+        ("Whole rate card", Align::Number),
+        ("After the per-participant cap", Align::Number),
+    ];
+    if unreachable {
+        columns.push(("Never paid", Align::Number));
+    }
+    if exhaust {
+        columns.push(("Participants to exhaust the total cap", Align::Number));
+    }
+    head(html, &columns);
+    html.raw("<tbody>\n");
+    for maximum in maxima {
+        html.raw("<tr>");
+        html.element(
+            "th",
+            &[("scope", "row")],
+            words::cohort_name(contract, &maximum.cohort),
+        );
+        num_cell(html, &maximum.participants.map_or("—".to_string(), people));
+        num_cell(html, &maximum.rate_card.to_string());
+        num_cell(html, &maximum.maximum.to_string());
+        if unreachable {
+            num_cell(html, &maximum.unreachable.to_string());
+        }
+        if exhaust {
+            num_cell(
+                html,
+                &maximum.to_exhaust_total_cap.map_or("—".to_string(), people),
+            );
+        }
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+fn unit_costs(html: &mut Html, contract: &Contract) {
+    let figures = &contract.figures;
+    html.raw("<table>\n<caption>Planned total cost per result</caption>\n");
+    head(
+        html,
+        &[
+            ("Per", Align::Text),
+            ("Expected", Align::Number),
+            ("Unit cost", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for unit in &figures.unit_cost_per_target {
+        let description = words::find_stage(contract, &unit.target)
+            .map_or(unit.target.as_str(), |(_, stage)| {
+                stage.description.as_str()
+            });
+        html.raw("<tr><th scope=\"row\">Performance target achieved: ");
+        html.text(description);
+        html.raw("</th>");
+        num_cell(html, &people(unit.expected));
+        num_cell(html, &unit.unit_cost.to_string());
+        html.raw("</tr>\n");
+    }
+    if let Some(cost) = figures.unit_cost_per_participant {
+        html.raw("<tr><th scope=\"row\">Participant entering a funnel</th>");
+        cell(html, None);
+        num_cell(html, &cost.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+/// The figures in words, for a reader who skips tables. Every amount is a model figure.
+fn worked_example(html: &mut Html, contract: &Contract) {
+    let figures = &contract.figures;
+    let participant_cap = contract
+        .payments
+        .caps
+        .iter()
+        .find(|c| c.scope == CapScope::PerParticipant);
+    let total_cap = contract
+        .payments
+        .caps
+        .iter()
+        .find(|c| c.scope == CapScope::Total);
+    html.raw("<div class=\"example\">\n");
+    for maximum in &figures.per_participant {
+        let noun = words::cohort_noun(&maximum.cohort);
+        let mut text = match maximum.participants {
+            Some(n) => format!(
+                "If all {} {noun} reached every paid milestone, each would earn {} on the rate \
+                 card",
+                count(n),
+                maximum.rate_card
+            ),
+            None => format!(
+                "If every one of the {noun} reached every paid milestone, each would earn {} on \
+                 the rate card",
+                maximum.rate_card
+            ),
+        };
+        match participant_cap {
+            Some(cap) if maximum.maximum < maximum.rate_card => text.push_str(&format!(
+                ", but the per-participant cap of {} limits that to {}: {} of the card is never \
+                 paid.",
+                cap.amount, maximum.maximum, maximum.unreachable
+            )),
+            Some(cap) => text.push_str(&format!(
+                "; the per-participant cap of {} leaves that whole.",
+                cap.amount
+            )),
+            None => text.push('.'),
+        }
+        if let (Some(n), Some(cap)) = (maximum.to_exhaust_total_cap, total_cap) {
+            text.push_str(&format!(
+                " After fixed fees, {} earning {} each would exhaust the total cap of {}.",
+                people(n),
+                maximum.maximum,
+                cap.amount
+            ));
+        }
+        html.element("p", &[], &text);
+        html.nl();
+    }
+
+    let binding: Vec<String> = figures
+        .binding_caps
+        .iter()
+        .map(|c| words::cap_in_text(*c).to_string())
+        .collect();
+    let mut exposure = format!(
+        "With fixed fees of {} over the term, the most the contract can ever pay is {}",
+        figures.fixed_fees, figures.maximum_exposure
+    );
+    if binding.is_empty() {
+        exposure.push('.');
+    } else {
+        let verb = if binding.len() == 1 { "binds" } else { "bind" };
+        exposure.push_str(&format!(", because {} {verb}.", words::and_list(&binding)));
+    }
+    exposure.push_str(&format!(
+        " Against the funding limit of {} that leaves {} of headroom.",
+        contract.funding_limit, figures.headroom
+    ));
+    html.element("p", &[], &exposure);
+    html.nl();
+
+    let mut plan = format!(
+        "If every funnel runs exactly to plan, outcome payments come to {}",
+        figures.outcome_payments_at_plan
+    );
+    if figures.outcome_payments_at_plan_capped != figures.outcome_payments_at_plan {
+        plan.push_str(&format!(
+            ", or {} once the caps apply",
+            figures.outcome_payments_at_plan_capped
+        ));
+    }
+    plan.push_str(&format!(
+        ", and the planned total cost, fixed fees included, is {}.",
+        figures.planned_total_cost
+    ));
+    let per_target: Vec<String> = figures
+        .unit_cost_per_target
+        .iter()
+        .map(|unit| {
+            format!(
+                "{} for each of the {} expected to achieve {}",
+                unit.unit_cost,
+                people(unit.expected),
+                quoted_stage(contract, &unit.target)
+            )
+        })
+        .collect();
+    if !per_target.is_empty() {
+        plan.push_str(&format!(" That is {}", words::and_list(&per_target)));
+        match figures.unit_cost_per_participant {
+            Some(cost) => plan.push_str(&format!(", or {cost} for each participant entering.")),
+            None => plan.push('.'),
+        }
+    } else if let Some(cost) = figures.unit_cost_per_participant {
+        plan.push_str(&format!(" That is {cost} for each participant entering."));
+    }
+    html.element("p", &[], &plan);
+    html.nl();
+    html.raw("</div>\n");
+}
+
+/// A count in running text: `1,250`.
+fn count(n: u64) -> String {
+    crate::value::group_thousands(u128::from(n))
+}

@@ -1,0 +1,277 @@
+//! The words the schedule uses for the model's kinds, and look-ups by name.
+//!
+//! Every match here lists each variant, so a new kind in the model cannot reach the document
+//! without words of its own.
+
+use crate::ast::{CapScope, Comparison, Due, IncentiveKind, Level, Question, StageKind, TierScope};
+use crate::model::{
+    Condition, Contract, Funnel, IncentiveAmount, MeasurePoint, MeasureValue, PayerShare, Stage,
+    SubjectKind,
+};
+use crate::value::{Frequency, Period};
+
+pub fn question(question: Question) -> &'static str {
+    match question {
+        Question::HowMuch => "How much did we do?",
+        Question::HowWell => "How well did we do it?",
+        Question::BetterOff => "Is anyone better off?",
+    }
+}
+
+pub fn level(level: Level) -> &'static str {
+    match level {
+        Level::Population => "Population outcome",
+        Level::Service => "Service outcome",
+    }
+}
+
+pub fn level_note(level: Level) -> &'static str {
+    match level {
+        Level::Population => {
+            "For everyone in the area: no single service owns it; tracked by indicators."
+        }
+        Level::Service => {
+            "For the people this service works with; tracked by performance measures."
+        }
+    }
+}
+
+pub fn stage_kind(kind: StageKind) -> &'static str {
+    match kind {
+        StageKind::Milestone => "Milestone",
+        StageKind::Target => "Performance target",
+    }
+}
+
+/// `Monthly`
+pub fn frequency(frequency: Frequency) -> &'static str {
+    match frequency {
+        Frequency::Weekly => "Weekly",
+        Frequency::Monthly => "Monthly",
+        Frequency::Quarterly => "Quarterly",
+        Frequency::Annually => "Annually",
+    }
+}
+
+/// `Quarter`
+pub fn period(period: Period) -> &'static str {
+    match period {
+        Period::Week => "Week",
+        Period::Month => "Month",
+        Period::Quarter => "Quarter",
+        Period::Year => "Year",
+    }
+}
+
+/// The name of a cap in a table: `Per participant`.
+pub fn cap(scope: CapScope) -> &'static str {
+    match scope {
+        CapScope::PerParticipant => "Per participant",
+        CapScope::OutcomePayments => "All outcome payments",
+        CapScope::Total => "Whole contract",
+    }
+}
+
+/// What a cap limits, in a sentence.
+pub fn cap_limits(scope: CapScope) -> &'static str {
+    match scope {
+        CapScope::PerParticipant => "the outcome payments for any one participant",
+        CapScope::OutcomePayments => "the outcome payments for all participants together",
+        CapScope::Total => "everything the contract pays, fixed fees included",
+    }
+}
+
+/// The cap in running text: `the total cap`.
+pub fn cap_in_text(scope: CapScope) -> &'static str {
+    match scope {
+        CapScope::PerParticipant => "the per-participant cap",
+        CapScope::OutcomePayments => "the cap on outcome payments",
+        CapScope::Total => "the total cap",
+    }
+}
+
+/// When a price falls due: `On achievement`, `Monthly, in arrears`.
+pub fn due(due: Due) -> String {
+    match due {
+        Due::OnAchievement => "On achievement".to_string(),
+        Due::InArrears(frequency) => format!("{}, in arrears", self::frequency(frequency)),
+    }
+}
+
+pub fn incentive(kind: IncentiveKind) -> &'static str {
+    match kind {
+        IncentiveKind::Bonus => "Bonus",
+        IncentiveKind::Penalty => "Penalty",
+    }
+}
+
+/// `£5,000`, `10% of outcome payments`.
+pub fn incentive_amount(amount: IncentiveAmount) -> String {
+    match amount {
+        IncentiveAmount::Money(money) => money.to_string(),
+        IncentiveAmount::ShareOfOutcomePayments(share) => format!("{share} of outcome payments"),
+    }
+}
+
+pub fn tier_scope(scope: TierScope) -> &'static str {
+    match scope {
+        TierScope::PerCohort => "per cohort",
+        TierScope::Pooled => "pooled across cohorts",
+    }
+}
+
+/// `40%`, `£250,000`, `The rest`.
+pub fn payer_share(share: &PayerShare) -> String {
+    match share {
+        PayerShare::Percent(percent) => percent.to_string(),
+        PayerShare::Amount(money) => money.to_string(),
+        PayerShare::Rest => "The rest".to_string(),
+    }
+}
+
+/// A comparison with a count of people: `at least`.
+fn comparison_of_count(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::AtLeast => "at least",
+        Comparison::Above => "more than",
+        Comparison::AtMost => "at most",
+        Comparison::Below => "fewer than",
+        Comparison::Equal => "exactly",
+    }
+}
+
+/// A comparison with a measure's value: `below`.
+fn comparison_of_value(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::AtLeast => "at least",
+        Comparison::Above => "above",
+        Comparison::AtMost => "at most",
+        Comparison::Below => "below",
+        Comparison::Equal => "exactly",
+    }
+}
+
+/// The condition of a bonus or penalty in words: `“Tenancy sustained 12 months” reached by at
+/// least 60 people`, `“Tenancies sustained” below 50%`.
+pub fn incentive_condition(
+    contract: &Contract,
+    condition: &Condition,
+    kind: SubjectKind,
+) -> String {
+    match kind {
+        SubjectKind::Stage => {
+            let name = find_stage(contract, &condition.subject)
+                .map_or(condition.subject.as_str(), |(_, s)| s.description.as_str());
+            format!(
+                "“{name}” reached by {} {} people",
+                comparison_of_count(condition.comparison),
+                condition.value
+            )
+        }
+        SubjectKind::Measure => {
+            let name = contract
+                .measures
+                .iter()
+                .find(|m| m.id == condition.subject)
+                .map_or(condition.subject.as_str(), |m| m.description.as_str());
+            format!(
+                "“{name}” {} {}",
+                comparison_of_value(condition.comparison),
+                condition.value
+            )
+        }
+    }
+}
+
+/// An eligibility condition on a participant: `age at start ≥ 26`.
+pub fn eligibility(condition: &Condition) -> String {
+    let symbol = match condition.comparison {
+        Comparison::AtLeast => "≥",
+        Comparison::Above => ">",
+        Comparison::AtMost => "≤",
+        Comparison::Below => "<",
+        Comparison::Equal => "=",
+    };
+    format!(
+        "{} {symbol} {}",
+        condition.subject.replace('_', " "),
+        condition.value
+    )
+}
+
+/// `Year 2`, or `Every year` for `None`.
+pub fn contract_year(year: Option<u32>) -> String {
+    match year {
+        Some(year) => format!("Year {year}"),
+        None => "Every year".to_string(),
+    }
+}
+
+/// `32% in 2008`, `18 by 2027`.
+pub fn measure_point(point: &MeasurePoint, preposition: &str) -> String {
+    let value = match point.value {
+        MeasureValue::Number(number) => number.to_string(),
+        MeasureValue::Percent(percent) => percent.to_string(),
+        MeasureValue::Money(money) => money.to_string(),
+    };
+    format!("{value} {preposition} {}", point.year)
+}
+
+/// A cohort's description, or its name if the model has no such cohort.
+pub fn cohort_name<'a>(contract: &'a Contract, id: &'a str) -> &'a str {
+    contract
+        .cohorts
+        .iter()
+        .find(|c| c.id == id)
+        .map_or(id, |c| c.description.as_str())
+}
+
+/// A cohort's name read as a plural noun: `young_people` → `young people`.
+pub fn cohort_noun(id: &str) -> String {
+    id.replace('_', " ")
+}
+
+/// The funnel and stage a stage name refers to (names are unique across the contract).
+pub fn find_stage<'a>(contract: &'a Contract, id: &str) -> Option<(&'a Funnel, &'a Stage)> {
+    contract
+        .funnels
+        .iter()
+        .find_map(|f| f.stage(id).map(|s| (f, s)))
+}
+
+/// `A`, `A and B`, `A, B and C`.
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The plural of a label when there is more than one: `Commissioner`, `Commissioners`.
+pub fn plural(label: &'static str, labels: &'static str, count: usize) -> &'static str {
+    if count == 1 {
+        label
+    } else {
+        labels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_english() {
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(and_list(&items(&[])), "");
+        assert_eq!(and_list(&items(&["a"])), "a");
+        assert_eq!(and_list(&items(&["a", "b"])), "a and b");
+        assert_eq!(and_list(&items(&["a", "b", "c"])), "a, b and c");
+    }
+
+    #[test]
+    fn cohort_names_read_as_nouns() {
+        assert_eq!(cohort_noun("young_people"), "young people");
+    }
+}

@@ -1,0 +1,869 @@
+//! The HTML contract schedule (`outcome build --format html`).
+//!
+//! - every spec's document is snapshot-tested (`specs/` and its folders), and so is a
+//!   contract that uses every payment rule;
+//! - hostile text in every text field comes out escaped;
+//! - the same contract gives the same bytes;
+//! - the structure tests count charts and bars, and look for anything that could reach the
+//!   network;
+//! - a real browser (headless Chromium) prints the document to PDF, takes a screenshot and
+//!   dumps the DOM after load, with name resolution disabled and a network log recorded.
+//!
+//! The browser test needs `/usr/bin/chromium` (Debian package `chromium`). Without it the test
+//! fails, unless `OUTCOME_SKIP_BROWSER=1` is set, when it says it is skipping.
+//!
+//! The README screenshot `tests/screenshots/drug-service.png` is written by
+//! `cargo test --test html -- --ignored readme_screenshot`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+use assert_cmd::Command;
+use outcome::emit::html::document;
+use outcome::model::Contract;
+use outcome::workspace::Workspace;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRUG_SERVICE: &str = "specs/drug-service.outcome";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Compile contract text that must check without errors.
+fn contract(name: &str, text: &str) -> Contract {
+    let file = outcome::syntax::decode(name, text.as_bytes()).unwrap();
+    let compiled = outcome::compile(&file);
+    assert!(
+        !compiled.has_errors(),
+        "{name} has errors: {:#?}",
+        compiled.diagnostics
+    );
+    compiled.contract.unwrap()
+}
+
+fn spec(path: &str) -> Contract {
+    let text = std::fs::read_to_string(manifest_dir().join(path)).unwrap();
+    contract(path, &text)
+}
+
+/// Every contract under `specs/` (the files there and in its folders, which may `use` shared
+/// frameworks) that compiles without errors, named by its path below `specs/` without the
+/// extension (`drug-service`, `borough-family-support`), sorted by path. Files that hold no
+/// contract (shared frameworks) are left out.
+fn clean_specs() -> Vec<(String, Contract)> {
+    let root = manifest_dir().join("specs");
+    let mut paths = Vec::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "outcome") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    let mut specs = Vec::new();
+    for path in paths {
+        let mut workspace = Workspace::for_path(&path).unwrap();
+        let loaded = workspace.load(&path).unwrap();
+        if let Some(contract) = &loaded.compiled.contract {
+            let name = path
+                .strip_prefix(&root)
+                .unwrap()
+                .with_extension("")
+                .to_string_lossy()
+                .replace(['/', '\\'], "-");
+            specs.push((name, contract.clone()));
+        }
+    }
+    assert!(specs.iter().any(|(name, _)| name == "drug-service"));
+    specs
+}
+
+/// A contract that uses every kind of payment rule, two cohorts and a funnel with branches,
+/// so that every subsection of the schedule is written.
+const EVERY_RULE: &str = r#"
+contract "Rough Sleeping Outcomes Partnership" {
+  commissioner "Riverside City Council"
+  commissioner "National Outcomes Fund"
+  provider "Open Door Housing"
+  provider "Second Step Employment"
+  term 2026-04-01 to 2029-03-31
+  referrals from 2026-04-01 until 2028-01-31
+  funding limit £2,000,000
+  boundary "People sleeping rough in the city for at least two weeks"
+}
+
+outcome housed "People sleeping rough are housed for good" {
+  why "A stable home is the foundation for health, work and safety"
+  level population
+}
+
+outcome working "People formerly sleeping rough are in work" {
+  level service
+}
+
+cohort entrenched "Entrenched rough sleepers" {
+  size 120
+  eligibility "Seen sleeping rough on at least five outreach shifts in three months"
+}
+
+cohort young "Young people aged 18 to 25 sleeping rough" {
+  size 60
+}
+
+funnel housing "Into a home and keeping it" for entrenched {
+  milestone engaged  "Engaged with a key worker"       120
+  milestone tenancy  "Tenancy started"                  90  conversion 75%  within 6 months {
+    evidence "Signed tenancy agreement"
+  }
+  milestone three    "Tenancy sustained 3 months"       70  within 9 months {
+    evidence "Landlord confirmation"
+  }
+  target twelve "Tenancy sustained 12 months" 50 within 12 months {
+    achieves housed
+    evidence "Landlord confirmation and rent account"
+    eligible only if age_at_start >= 26
+  }
+}
+
+funnel jobs "Into work" for young {
+  milestone enrolled "Enrolled in employment support" 60
+  milestone job      "Job started"                    30  conversion 50% {
+    evidence "Employment contract"
+  }
+  milestone training "Accredited training completed"  24  after enrolled {
+    evidence "Certificate"
+  }
+  target sustained "Job sustained 26 weeks"            18  after job, training within 12 months {
+    achieves working
+    evidence "Employer letter or payslips"
+  }
+}
+
+measure reduction "Reduction in people seen sleeping rough" {
+  question better_off
+  tracks housed
+  unit "percent of the 2025 count"
+  baseline 0% in 2025
+  target 25% by 2029
+  compared with "Neighbouring authorities of similar size"
+}
+
+measure sustainment "Tenancies sustained for 12 months" {
+  question how_well
+  tracks housed
+  unit "percent of tenancies started"
+  collected_by provider
+  frequency quarterly
+  baseline 45% in 2025
+  target 70% by 2029
+}
+
+measure contacts "Outreach contacts made" {
+  question how_much
+  unit "contacts"
+  collected_by "Outreach team"
+  method "Street outreach log"
+  frequency monthly
+}
+
+payments {
+  fixed £20,000 per quarter in year 1
+  fixed 10% of the per-participant maximum in year 1, 5% in year 2
+  pay £1,500 for tenancy due monthly in arrears
+  pay £2,000 for three
+  pay £4,000 for twelve
+  pay £1,000 for job
+  pay £800 for training
+  pay £3,500 for sustained
+  exclusive job or training
+  cap £7,500 per participant
+  cap £900,000 on outcome payments
+  cap £1,400,000 total
+  bonus £50,000 if twelve >= 60
+  penalty 5% of outcome payments if sustainment < 50% assessed annually from year 2
+  tiers on reduction pooled {
+    below 10% pays nothing
+    from 10% pays £20,000
+    from 20% pays £40,000
+  }
+  payer "National Outcomes Fund" pays 40% up to £600,000
+  payer "Riverside City Council" pays the rest
+  deadweight 1 in 6
+}
+
+monitoring {
+  returns monthly from "CHAIN", "Open Door case records"
+  exception_report monthly
+  review quarterly
+}
+"#;
+
+// ---------------------------------------------------------------------------------------------
+// snapshots
+
+#[test]
+fn every_spec_matches_its_snapshot() {
+    for (stem, contract) in clean_specs() {
+        insta::assert_snapshot!(stem.as_str(), document(&contract));
+    }
+}
+
+#[test]
+fn every_payment_rule_matches_its_snapshot() {
+    insta::assert_snapshot!("every-rule", document(&contract("every-rule", EVERY_RULE)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// escaping
+
+const HOSTILE: &str =
+    r#"<script>alert(1)</script> "quoted" 'single' &amp; & </style> javascript:alert(1)"#;
+
+/// `EVERY_RULE`-like contract with the hostile text in every text field.
+fn hostile_contract() -> String {
+    let t = format!("\"\"\"{HOSTILE}\"\"\"");
+    format!(
+        r#"
+contract {t} {{
+  commissioner {t}
+  provider {t}
+  term 2026-04-01 to 2027-03-31
+  funding limit £100,000
+  boundary {t}
+}}
+
+outcome better {t} {{
+  why {t}
+  level service
+}}
+
+cohort people {t} {{
+  size 10
+  eligibility {t}
+}}
+
+funnel path {t} for people {{
+  milestone start {t} 10 {{
+    evidence {t}
+  }}
+  target done {t} 5 conversion 50% {{
+    achieves better
+    evidence {t}
+  }}
+}}
+
+measure rate {t} {{
+  question better_off
+  tracks better
+  unit {t}
+  collected_by {t}
+  method {t}
+  frequency monthly
+  baseline 10% in 2025
+  target 20% by 2027
+  compared with {t}
+}}
+
+payments {{
+  pay £1,000 for done
+  cap £50,000 total
+  payer {t} pays the rest
+}}
+
+monitoring {{
+  returns monthly from {t}, {t}
+}}
+"#
+    )
+}
+
+#[test]
+fn hostile_text_is_escaped_everywhere() {
+    let html = document(&contract("hostile", &hostile_contract()));
+    let lower = html.to_lowercase();
+
+    assert!(!lower.contains("<script"), "a script element got through");
+    assert_eq!(lower.matches("<style").count(), 1, "one stylesheet only");
+    assert_eq!(
+        lower.matches("</style>").count(),
+        1,
+        "text closed the stylesheet"
+    );
+    assert!(
+        !html.contains("\"quoted\""),
+        "raw double quotes got through"
+    );
+    assert!(!html.contains("'single'"), "raw single quotes got through");
+    assert!(
+        !lower.contains("=\"javascript:"),
+        "a javascript: attribute got through"
+    );
+
+    // Every ampersand starts one of the five entities `escape` writes.
+    for (at, _) in html.match_indices('&') {
+        let rest = &html[at..];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .iter()
+                .any(|entity| rest.starts_with(entity)),
+            "bare `&` at byte {at}: {}",
+            &rest[..rest.len().min(40)]
+        );
+    }
+    // Every link stays in the document.
+    for (at, _) in html.match_indices("href=\"") {
+        assert!(
+            html[at + 6..].starts_with('#'),
+            "a link leaves the document: {}",
+            &html[at..(at + 60).min(html.len())]
+        );
+    }
+
+    // The text itself is there, escaped, from every field: title (twice in the head and the
+    // running header, once in the h1), commissioner, provider, boundary, outcome statement
+    // and why, cohort description and eligibility, funnel and stage descriptions, evidence,
+    // measure fields, payer and monitoring sources.
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#39;single&#39; \
+                   &amp;amp; &amp; &lt;/style&gt; javascript:alert(1)";
+    let found = html.matches(escaped).count();
+    assert!(found >= 20, "escaped text found {found} times");
+}
+
+// ---------------------------------------------------------------------------------------------
+// determinism
+
+#[test]
+fn the_same_contract_gives_the_same_bytes() {
+    for (stem, contract) in clean_specs() {
+        assert_eq!(document(&contract), document(&contract), "{stem}");
+    }
+    let first = document(&contract("every-rule", EVERY_RULE));
+    let second = document(&contract("every-rule", EVERY_RULE));
+    assert_eq!(first, second);
+
+    let build = || {
+        Command::cargo_bin("outcome")
+            .unwrap()
+            .current_dir(manifest_dir())
+            .args(["build", DRUG_SERVICE, "--format", "html"])
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (build(), build());
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout, document(&spec(DRUG_SERVICE)).into_bytes());
+}
+
+// ---------------------------------------------------------------------------------------------
+// structure
+
+/// The text of each `<svg …>…</svg>` in the document.
+fn charts(html: &str) -> Vec<&str> {
+    html.match_indices("<svg")
+        .map(|(start, _)| {
+            let end = html[start..]
+                .find("</svg>")
+                .map_or(html.len(), |e| start + e);
+            &html[start..end]
+        })
+        .collect()
+}
+
+fn assert_structure(name: &str, html: &str, contract: &Contract) {
+    let lower = html.to_lowercase();
+    assert!(html.starts_with("<!DOCTYPE html>\n"), "{name}");
+    assert!(html.ends_with("</html>\n"), "{name}");
+    for banned in [
+        "<script", "http://", "https://", "url(", "@import", "<img", "<link",
+    ] {
+        assert!(!lower.contains(banned), "{name} contains `{banned}`");
+    }
+    assert_eq!(html.matches("<h1").count(), 1, "{name}: one h1");
+
+    let charts = charts(html);
+    assert_eq!(
+        charts.len(),
+        contract.funnels.len(),
+        "{name}: one chart per funnel"
+    );
+    for (chart, funnel) in charts.iter().zip(&contract.funnels) {
+        assert!(chart.contains("role=\"img\""), "{name}");
+        assert!(chart.contains("<title id="), "{name}");
+        assert!(chart.contains("<desc id="), "{name}");
+        assert!(
+            chart.contains(&format!("data-funnel=\"{}\"", funnel.id)),
+            "{name}: charts in funnel order"
+        );
+        assert_eq!(
+            chart.matches("class=\"funnel-stage").count(),
+            funnel.stages.len(),
+            "{name}: one bar per stage of `{}`",
+            funnel.id
+        );
+        for stage in &funnel.stages {
+            assert!(
+                chart.contains(&format!("data-stage=\"{}\"", stage.id)),
+                "{name}: no bar for `{}`",
+                stage.id
+            );
+        }
+        // The chart's text alternative is the milestone table, which exists.
+        let table = format!("id=\"funnel-{}-table\"", funnel.id);
+        assert!(html.contains(&table), "{name}: no table {table}");
+    }
+
+    // Every in-page link has a target.
+    for (at, _) in html.match_indices("href=\"#") {
+        let rest = &html[at + 7..];
+        let id = &rest[..rest.find('"').unwrap()];
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "{name}: link to missing #{id}"
+        );
+    }
+}
+
+#[test]
+fn documents_have_one_chart_per_funnel_and_one_bar_per_stage() {
+    for (stem, contract) in clean_specs() {
+        assert_structure(&stem, &document(&contract), &contract);
+    }
+    let every_rule = contract("every-rule", EVERY_RULE);
+    assert_structure("every-rule", &document(&every_rule), &every_rule);
+}
+
+#[test]
+fn sections_the_contract_has_nothing_for_are_left_out() {
+    let minimal = contract(
+        "minimal",
+        r#"
+contract "Minimal" {
+  commissioner "A council"
+  provider "A provider"
+  term 2026-04-01 to 2027-03-31
+  funding limit £10,000
+}
+outcome better "People are better off" { level service }
+"#,
+    );
+    let html = document(&minimal);
+    assert!(html.contains("id=\"outcomes\""));
+    for absent in [
+        "id=\"cohorts\"",
+        "id=\"funnels\"",
+        "id=\"targets\"",
+        "id=\"measures\"",
+        "id=\"monitoring\"",
+        "id=\"payments-rate-card\"",
+        "id=\"payments-caps\"",
+        "<svg",
+        "href=\"#funnels\"",
+    ] {
+        assert!(
+            !html.contains(absent),
+            "{absent} is written for a contract without it"
+        );
+    }
+    assert_structure("minimal", &html, &minimal);
+}
+
+#[test]
+fn the_worked_example_uses_the_model_figures() {
+    let html = document(&spec(DRUG_SERVICE));
+    assert!(
+        html.contains("If all 100 adults reached every paid milestone, each would earn £3,600"),
+        "worked example missing"
+    );
+    for figure in [
+        "£60,000",
+        "£47,500",
+        "£107,500",
+        "£120,000",
+        "£10,750",
+        "£1,075",
+    ] {
+        assert!(html.contains(figure), "{figure} missing");
+    }
+}
+
+#[test]
+fn a_contract_with_errors_is_not_built_as_html() {
+    let dir = std::env::temp_dir().join(format!("outcome-html-{}-errors", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("widens.outcome");
+    let out = dir.join("widens.html");
+    let _ = std::fs::remove_file(&out);
+    // The funnel widens: 10 people enrol and 20 attend.
+    let text = r#"
+contract "Widening" {
+  commissioner "A council"
+  provider "A provider"
+  term 2026-04-01 to 2027-03-31
+  funding limit £10,000
+}
+outcome better "People are better off" { level service }
+cohort people "People" { size 10 }
+funnel path "Path" for people {
+  milestone enrol "Enrol" 10
+  target attend "Attend" 20 { achieves better }
+}
+"#;
+    std::fs::write(&source, text).unwrap();
+
+    let output = Command::cargo_bin("outcome")
+        .unwrap()
+        .args(["build", "--format", "html", "-o"])
+        .arg(&out)
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not built"));
+    assert!(
+        !out.exists(),
+        "a document was written for a contract with errors"
+    );
+
+    let to_stdout = Command::cargo_bin("outcome")
+        .unwrap()
+        .args(["build", "--format", "html"])
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert_eq!(to_stdout.status.code(), Some(1));
+    assert!(to_stdout.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// a real browser
+
+/// Whether Chromium is there; without it, fail unless the skip is asked for out loud.
+fn chromium_available(test: &str) -> bool {
+    if Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    if std::env::var("OUTCOME_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!(
+            "SKIPPED {test}: {CHROMIUM} is missing and OUTCOME_SKIP_BROWSER=1 is set; \
+             the HTML schedule was not checked in a browser"
+        );
+        return false;
+    }
+    panic!(
+        "{test} needs headless Chromium at {CHROMIUM} (Debian: `apt-get install -y chromium`); \
+         set OUTCOME_SKIP_BROWSER=1 to skip the browser tests"
+    );
+}
+
+/// A scratch directory under the system's temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("outcome-html-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one Chromium run left behind.
+struct Run {
+    stdout: String,
+    stderr: String,
+}
+
+/// Run headless Chromium on `page` with the given extra arguments, in a fresh profile, with
+/// every host name resolving to nothing, and a time limit.
+fn chromium(scratch: &Path, profile: &str, page: &Path, extra: &[String]) -> Run {
+    let profile = scratch.join(profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let url = format!("file://{}", page.display());
+    let mut child = std::process::Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read both pipes on threads so that a chatty browser cannot block on a full pipe.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut out, &mut text).unwrap();
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("Chromium did not finish within 60 s on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let run = Run {
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    assert!(
+        status.success(),
+        "Chromium failed: {status}\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// Console messages the page caused (a refused load, a script error, a CSP violation).
+fn console_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.contains("CONSOLE")).collect()
+}
+
+/// Requests the page started, from Chromium's network log. Chromium's own background
+/// requests have no origin (`"initiator": "not an origin"`); anything the document asked for
+/// has its origin, which for a file is `"null"`.
+fn page_requests(net_log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(net_log).unwrap();
+    // A log cut short lacks its closing brackets.
+    let log: serde_json::Value = serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
+        .expect("Chromium's network log is JSON");
+    let types = &log["constants"]["logEventTypes"];
+    let start_job = types["URL_REQUEST_START_JOB"].as_u64().unwrap();
+    let alive = types["REQUEST_ALIVE"].as_u64().unwrap();
+    let events = log["events"].as_array().unwrap();
+    let url_of = |source: &serde_json::Value| {
+        events
+            .iter()
+            .find(|e| e["type"].as_u64() == Some(alive) && e["source"]["id"] == source["id"])
+            .and_then(|e| e["params"]["url"].as_str())
+            .unwrap_or("?")
+            .to_string()
+    };
+    events
+        .iter()
+        .filter(|e| e["type"].as_u64() == Some(start_job))
+        // The job's start carries the initiator; its end carries no parameters.
+        .filter(|e| {
+            e["params"]["initiator"]
+                .as_str()
+                .is_some_and(|initiator| initiator != "not an origin")
+        })
+        .map(|e| url_of(&e["source"]))
+        .collect()
+}
+
+/// `/Type /Page` objects, not `/Type /Pages`.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
+        .count()
+}
+
+/// Where the browser test leaves its screenshots: `target/html-screenshot/`.
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("html-screenshot");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn chromium_prints_shows_and_loads_the_schedule_offline() {
+    if !chromium_available("chromium_prints_shows_and_loads_the_schedule_offline") {
+        return;
+    }
+    let scratch = Scratch::new("browser");
+    let contract = spec(DRUG_SERVICE);
+    let page = scratch.0.join("drug-service.html");
+    std::fs::write(&page, document(&contract)).unwrap();
+    let pdf = scratch.0.join("drug-service.pdf");
+    let png = screenshot_dir().join("drug-service.png");
+    let _ = std::fs::remove_file(&png);
+    let net_log = scratch.0.join("net-log.json");
+
+    // Three independent runs, in parallel to keep the test to a couple of seconds.
+    let dir = scratch.0.clone();
+    let (print, shot, dom) = std::thread::scope(|s| {
+        let print = s.spawn(|| {
+            chromium(
+                &dir,
+                "print",
+                &page,
+                &[
+                    "--no-pdf-header-footer".to_string(),
+                    format!("--print-to-pdf={}", pdf.display()),
+                ],
+            )
+        });
+        let shot = s.spawn(|| {
+            chromium(
+                &dir,
+                "shot",
+                &page,
+                &[
+                    "--hide-scrollbars".to_string(),
+                    "--window-size=1200,2400".to_string(),
+                    format!("--screenshot={}", png.display()),
+                ],
+            )
+        });
+        let dom = s.spawn(|| {
+            chromium(
+                &dir,
+                "dom",
+                &page,
+                &[
+                    "--dump-dom".to_string(),
+                    format!("--log-net-log={}", net_log.display()),
+                ],
+            )
+        });
+        (
+            print.join().unwrap(),
+            shot.join().unwrap(),
+            dom.join().unwrap(),
+        )
+    });
+
+    // Printed to A4: the cover and contents, the outcomes and cohorts, the funnel, its table
+    // and the targets, measures, payments and monitoring.
+    let pages = pdf_pages(&std::fs::read(&pdf).unwrap());
+    assert!(
+        (4..=9).contains(&pages),
+        "the drug-service schedule printed on {pages} pages"
+    );
+
+    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 10_000,
+        "screenshot {} has {size} bytes",
+        png.display()
+    );
+    // A PNG, 1200 pixels wide.
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
+
+    for run in [&print, &shot, &dom] {
+        let console = console_lines(&run.stderr);
+        assert!(console.is_empty(), "console messages: {console:#?}");
+    }
+    let requests = page_requests(&net_log);
+    assert!(requests.is_empty(), "the page made requests: {requests:#?}");
+
+    // The DOM after load still has every chart and bar.
+    let loaded = &dom.stdout;
+    assert!(loaded.contains("</html>"), "no DOM dumped");
+    assert!(!loaded.to_lowercase().contains("<script"));
+    let charts = charts(loaded);
+    assert_eq!(charts.len(), contract.funnels.len());
+    for (chart, funnel) in charts.iter().zip(&contract.funnels) {
+        assert_eq!(
+            chart.matches("class=\"funnel-stage").count(),
+            funnel.stages.len()
+        );
+    }
+}
+
+#[test]
+fn the_network_check_sees_a_page_that_reaches_out() {
+    if !chromium_available("the_network_check_sees_a_page_that_reaches_out") {
+        return;
+    }
+    let scratch = Scratch::new("reaching-out");
+    let page = scratch.0.join("reaching-out.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><head><title>x</title></head><body>\
+         <img src=\"http://example.invalid/a.png\" alt=\"\"></body></html>",
+    )
+    .unwrap();
+    let net_log = scratch.0.join("net-log.json");
+    chromium(
+        &scratch.0,
+        "dom",
+        &page,
+        &[
+            "--dump-dom".to_string(),
+            format!("--log-net-log={}", net_log.display()),
+        ],
+    );
+    let requests = page_requests(&net_log);
+    assert!(
+        requests.iter().any(|url| url.contains("example.invalid")),
+        "the network log did not show the page's request: {requests:#?}"
+    );
+}
+
+/// Writes `tests/screenshots/drug-service.png` for the README:
+/// `cargo test --test html -- --ignored readme_screenshot`.
+#[test]
+#[ignore = "writes the README screenshot; run on purpose"]
+fn readme_screenshot() {
+    assert!(
+        chromium_available("readme_screenshot"),
+        "the README screenshot needs Chromium"
+    );
+    let scratch = Scratch::new("readme");
+    let page = scratch.0.join("drug-service.html");
+    std::fs::write(&page, document(&spec(DRUG_SERVICE))).unwrap();
+    let dir = manifest_dir().join("tests/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("drug-service.png");
+    chromium(
+        &scratch.0,
+        "shot",
+        &page,
+        &[
+            "--hide-scrollbars".to_string(),
+            "--force-device-scale-factor=1".to_string(),
+            "--window-size=1200,2400".to_string(),
+            format!("--screenshot={}", png.display()),
+        ],
+    );
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+}
