@@ -323,7 +323,9 @@ pub struct Figures {
     pub tiers_maximum: Money,
     /// The most the contract can ever pay, after every cap.
     pub maximum_exposure: Money,
-    /// The caps that lower the maximum exposure below what it would be without them.
+    /// The caps that cut the maximum at their own step: the per-participant cap when it is
+    /// below a cohort's rate card, the outcome-payments cap when it is below the outcome
+    /// maximum, the total cap when it is below everything else added up.
     pub binding_caps: Vec<CapScope>,
     /// Funding limit minus maximum exposure.
     pub headroom: Money,

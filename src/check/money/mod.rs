@@ -374,9 +374,9 @@ pub fn check(
         funnels,
         &fixed_fees,
         &prices,
-        planned_total,
-        fixed_total,
+        plan_outcomes,
         tiers_at_plan,
+        planned_total,
     );
     let targets: Vec<UnitCost> = funnels
         .iter()
@@ -558,10 +558,14 @@ fn attachment(
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Attachment> {
-    let (_, shares) = clauses.iter().find_map(|c| match c {
-        PaymentClause::Attachment { span, shares } => Some((*span, shares)),
-        _ => None,
-    })?;
+    let all: Vec<_> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            PaymentClause::Attachment { span, shares } => Some((*span, shares)),
+            _ => None,
+        })
+        .collect();
+    let &(_, shares) = once(&all, |a| a.0, "a share of the per-participant maximum", out)?;
     let hundred = crate::value::Decimal {
         mantissa: 100,
         scale: 0,
@@ -796,9 +800,9 @@ fn by_year(
     funnels: &[model::Funnel],
     fees: &[FixedFee],
     prices: &[Price],
-    planned_total: i128,
-    fixed_total: i128,
+    plan_outcomes: i128,
     tiers_at_plan: i128,
+    planned_total: i128,
 ) -> Vec<model::YearFigures> {
     let currency = header.currency;
     let years = Period::Year.count_in(header.term.start, header.term.end) as u32;
@@ -851,17 +855,19 @@ fn by_year(
             weights[year_of(due.min(header.term.end))] += amount;
         }
     }
-    let outcome_total = planned_total.max(fixed_total) - fixed_total;
-    let mut outcomes = plan::apportion(outcome_total - tiers_at_plan.min(outcome_total), &weights);
+    let mut outcomes = plan::apportion(plan_outcomes, &weights);
     if let Some(last) = outcomes.last_mut() {
-        *last += tiers_at_plan.min(outcome_total);
+        *last += tiers_at_plan;
     }
-    // The total cap stops payments once reached: cut from the last year back.
+    // The total cap stops payments once it is reached: cut from the last year back, outcome
+    // payments first, then fixed fees (when the fees alone exceed the cap).
     let mut excess = fixed.iter().sum::<i128>() + outcomes.iter().sum::<i128>() - planned_total;
-    for i in (0..spans.len()).rev() {
-        let cut = excess.min(outcomes[i]).max(0);
-        outcomes[i] -= cut;
-        excess -= cut;
+    for column in [&mut outcomes, &mut fixed] {
+        for i in (0..spans.len()).rev() {
+            let cut = excess.min(column[i]).max(0);
+            column[i] -= cut;
+            excess -= cut;
+        }
     }
     spans
         .iter()

@@ -1,7 +1,7 @@
 //! The incentive rules, one function each: exclusive alternatives, bonuses and penalties,
 //! tier schedules, payers, deadweight, and the warnings about how the rate card is shaped.
 
-use super::super::names::{Kind, Symbols};
+use super::super::names::{once, Kind, Symbols};
 use super::Context;
 use crate::ast::{self, Comparison, IncentiveKind, PaymentClause, StageKind, Threshold, TierScope};
 use crate::diagnostic::{Code, Diagnostic};
@@ -86,14 +86,18 @@ pub fn deadweight(
     clauses: &[&PaymentClause],
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Deadweight> {
-    let (span, discounted, of) = clauses.iter().find_map(|c| match c {
-        PaymentClause::Deadweight {
-            span,
-            discounted,
-            of,
-        } => Some((*span, discounted, of)),
-        _ => None,
-    })?;
+    let all: Vec<_> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            PaymentClause::Deadweight {
+                span,
+                discounted,
+                of,
+            } => Some((*span, discounted, of)),
+            _ => None,
+        })
+        .collect();
+    let &(span, discounted, of) = once(&all, |d| d.0, "`deadweight`", out)?;
     let whole = |d: &Spanned<Decimal>| d.value.is_whole() && d.value.mantissa > 0;
     if !whole(discounted) || !whole(of) || discounted.value.trunc() >= of.value.trunc() {
         out.push(
@@ -394,7 +398,11 @@ pub fn incentives(
                     crate::value::Frequency::Quarterly => crate::value::Period::Quarter,
                     crate::value::Frequency::Annually => crate::value::Period::Year,
                 };
-                period.count_in(cx.header.term.start, cx.header.term.end)
+                // A grace period: assessments start with the first period of year N.
+                let first = from_year.map_or(cx.header.term.start, |n| {
+                    cx.header.term.start.add_months(12 * (n - 1))
+                });
+                period.count_in(first, cx.header.term.end)
             }
         };
         let amount_model = match amount.value {

@@ -1,0 +1,1227 @@
+//! The figures of every contract in `specs/`, worked out by hand.
+//!
+//! Each expected value was computed by hand from the rules in `src/check/money` (the order in
+//! which limits apply, and where each division rounds) before it was compared with the
+//! program, and is written in minor units (pence) with the working beside it. These are not
+//! snapshots: when a figure changes, either the contract changed or the arithmetic is wrong.
+//!
+//! By-year figures follow the sampling rule of `by_year`: participants enter on
+//! `min(days, 366)` evenly spaced days of the referral window (day `k × days ÷ samples`), reach
+//! each paid stage at the end of its window and are paid by its timing; the outcome payments at
+//! plan are shared between the years in proportion to `price × expected` on those dates, by
+//! largest remainder, and tier payments fall in the last year.
+//!
+//! The property at the end checks, for generated contracts, that the figures that are shares
+//! of a whole add up to it exactly.
+
+use outcome::ast::{CapScope, IncentiveKind, TierScope};
+use outcome::model::{Contract, Figures, Stage};
+use outcome::value::Money;
+use proptest::prelude::*;
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+/// Compile a file of `specs/`, which must check clean: no errors and no warnings.
+fn spec(name: &str) -> Contract {
+    let path = format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (file, compiled) = outcome::compile_bytes(&path, &bytes);
+    let shown: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| outcome::diagnostic::render_human(&file, d, false))
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "{name} must check clean, but:\n{}",
+        shown.join("\n")
+    );
+    compiled
+        .contract
+        .unwrap_or_else(|| panic!("{name} has a contract"))
+}
+
+/// Compile contract text that must have no errors (warnings allowed).
+fn text(source: &str) -> Contract {
+    let (file, compiled) = outcome::compile_bytes("generated.outcome", source.as_bytes());
+    let errors: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| outcome::diagnostic::render_human(&file, d, false))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "expected no errors in\n{source}\nbut:\n{}",
+        errors.join("\n")
+    );
+    compiled.contract.expect("a contract")
+}
+
+fn minor(m: Money) -> i128 {
+    m.minor
+}
+
+/// Per cohort: (cohort, rate card, maximum, unreachable, participants, to exhaust the total cap).
+type ParticipantRow<'a> = (&'a str, i128, i128, i128, Option<u64>, Option<u64>);
+
+fn assert_per_participant(f: &Figures, expected: &[ParticipantRow]) {
+    let got: Vec<ParticipantRow> = f
+        .per_participant
+        .iter()
+        .map(|p| {
+            (
+                p.cohort.as_str(),
+                minor(p.rate_card),
+                minor(p.maximum),
+                minor(p.unreachable),
+                p.participants,
+                p.to_exhaust_total_cap,
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "per-participant figures");
+}
+
+/// (funnel, target, expected, unit cost)
+fn assert_unit_costs(f: &Figures, expected: &[(&str, &str, u64, i128)]) {
+    let got: Vec<(&str, &str, u64, i128)> = f
+        .unit_cost_per_target
+        .iter()
+        .map(|u| {
+            (
+                u.funnel.as_str(),
+                u.target.as_str(),
+                u.expected,
+                minor(u.unit_cost),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "unit cost per target");
+}
+
+/// (payer, at plan, at maximum)
+fn assert_payers(f: &Figures, expected: &[(&str, i128, i128)]) {
+    let got: Vec<(&str, i128, i128)> = f
+        .by_payer
+        .iter()
+        .map(|p| (p.name.as_str(), minor(p.at_plan), minor(p.at_maximum)))
+        .collect();
+    assert_eq!(got, expected, "payer split");
+}
+
+/// (year, first day, last day, fixed fees, outcome payments, total)
+fn assert_years(f: &Figures, expected: &[(u32, &str, &str, i128, i128, i128)]) {
+    let got: Vec<(u32, String, String, i128, i128, i128)> = f
+        .by_year
+        .iter()
+        .map(|y| {
+            (
+                y.year,
+                y.start.to_string(),
+                y.end.to_string(),
+                minor(y.fixed_fees),
+                minor(y.outcome_payments),
+                minor(y.total),
+            )
+        })
+        .collect();
+    let expected: Vec<(u32, String, String, i128, i128, i128)> = expected
+        .iter()
+        .map(|(n, s, e, fixed, out, total)| {
+            (*n, s.to_string(), e.to_string(), *fixed, *out, *total)
+        })
+        .collect();
+    assert_eq!(got, expected, "by-year figures");
+    for (_, _, _, fixed, out, total) in &expected {
+        assert_eq!(
+            fixed + out,
+            *total,
+            "a year's total is its fees plus its outcome payments"
+        );
+    }
+}
+
+/// Conversion factors, in tenths of a percent: (stage, step factor, overall factor).
+fn assert_conversions(contract: &Contract, funnel: &str, expected: &[(&str, Option<i128>, i128)]) {
+    let funnel = contract
+        .funnels
+        .iter()
+        .find(|f| f.id == funnel)
+        .unwrap_or_else(|| panic!("funnel {funnel}"));
+    let tenths = |p: outcome::value::Percent| {
+        assert_eq!(p.0.scale, 1, "computed factors have one decimal place");
+        p.0.mantissa
+    };
+    let got: Vec<(&str, Option<i128>, i128)> = funnel
+        .stages
+        .iter()
+        .map(|s: &Stage| {
+            (
+                s.id.as_str(),
+                s.conversion.map(tenths),
+                tenths(s.overall_conversion),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "conversion factors of {}", funnel.id);
+}
+
+/// Each fixed fee: (amount, periods, the year it is limited to, total).
+fn assert_fixed_fees(contract: &Contract, expected: &[(i128, u64, Option<u32>, i128)]) {
+    let got: Vec<(i128, u64, Option<u32>, i128)> = contract
+        .payments
+        .fixed_fees
+        .iter()
+        .map(|f| (minor(f.amount), f.periods, f.year, minor(f.total)))
+        .collect();
+    assert_eq!(got, expected, "fixed fees");
+}
+
+/// Each bonus or penalty: (kind, assessments, maximum).
+fn assert_incentives(contract: &Contract, expected: &[(IncentiveKind, u64, i128)]) {
+    let got: Vec<(IncentiveKind, u64, i128)> = contract
+        .payments
+        .incentives
+        .iter()
+        .map(|i| (i.kind, i.assessments, minor(i.maximum)))
+        .collect();
+    assert_eq!(got, expected, "bonuses and penalties");
+}
+
+// ───────────────────────────── drug service ─────────────────────────────
+
+#[test]
+fn drug_service() {
+    let c = spec("drug-service.outcome");
+    let f = &c.figures;
+
+    assert_conversions(
+        &c,
+        "day_programme",
+        &[
+            ("enrol", None, 1000),         // 100 ÷ 100
+            ("attend", Some(500), 500),    // 50 ÷ 100
+            ("drug_free", Some(800), 400), // 40 ÷ 50; 40 ÷ 100
+            ("skill", Some(750), 300),     // 30 ÷ 40; 30 ÷ 100
+            ("complete", Some(833), 250),  // 25 ÷ 30 = 83.33…; 25 ÷ 100
+            ("abstinent", Some(400), 100), // 10 ÷ 25; 10 ÷ 100
+        ],
+    );
+
+    // Term 2009-04-01 to 2010-03-31: four whole quarters.
+    assert_fixed_fees(&c, &[(1_500_000, 4, None, 6_000_000)]); // 4 × £15,000
+    assert_eq!(minor(f.fixed_fees), 6_000_000); // £60,000
+
+    // 50 × £100 + 25 × £500 + 10 × £3,000 = £5,000 + £12,500 + £30,000
+    assert_eq!(minor(f.outcome_payments_at_plan), 4_750_000); // £47,500
+                                                              // No per-participant cap: nobody earns more than the £3,600 card; no deadweight, no
+                                                              // cap on outcome payments.
+    assert_eq!(minor(f.outcome_payments_at_plan_capped), 4_750_000); // £47,500
+    assert_eq!(minor(f.tier_payments_at_plan), 0);
+    // £60,000 + £47,500 = £107,500, below the £120,000 total cap
+    assert_eq!(minor(f.planned_total_cost), 10_750_000);
+
+    assert_per_participant(
+        f,
+        &[(
+            "adults",
+            360_000, // £100 + £500 + £3,000
+            360_000, // no per-participant cap
+            0,
+            Some(100),
+            Some(17), // (£120,000 − £60,000) ÷ £3,600 = 16.67 → 17
+        )],
+    );
+
+    assert_incentives(
+        &c,
+        &[
+            (IncentiveKind::Bonus, 1, 500_000), // £5,000 once, at the end of the term
+            // 10% of the outcome maximum 100 × £3,600 = £360,000
+            (IncentiveKind::Penalty, 1, 3_600_000),
+        ],
+    );
+    assert_eq!(minor(f.bonuses_maximum), 500_000); // £5,000
+    assert_eq!(minor(f.tiers_maximum), 0);
+
+    // £60,000 + 100 × £3,600 + £5,000 = £425,000, limited by the total cap
+    assert_eq!(minor(f.maximum_exposure), 12_000_000); // £120,000
+    assert_eq!(f.binding_caps, vec![CapScope::Total]);
+    assert_eq!(minor(f.headroom), 0); // £120,000 − £120,000
+
+    assert_unit_costs(f, &[("day_programme", "abstinent", 10, 1_075_000)]); // £107,500 ÷ 10
+    assert_eq!(f.unit_cost_per_participant.map(minor), Some(107_500)); // £107,500 ÷ 100
+
+    assert_payers(f, &[]);
+    // One contract year: everything falls in it.
+    assert_years(
+        f,
+        &[(
+            1,
+            "2009-04-01",
+            "2010-03-31",
+            6_000_000,
+            4_750_000,
+            10_750_000,
+        )],
+    );
+}
+
+// ───────────────────────────── young people ─────────────────────────────
+
+#[test]
+fn young_people() {
+    let c = spec("young-people.outcome");
+    let f = &c.figures;
+
+    assert_conversions(
+        &c,
+        "inclusion",
+        &[
+            ("referred", None, 1000),
+            ("engaged", Some(900), 900),   // 18 ÷ 20
+            ("attending", Some(778), 700), // 14 ÷ 18 = 77.78; 14 ÷ 20
+            ("settled", Some(857), 600),   // 12 ÷ 14 = 85.71; 12 ÷ 20
+            ("full_time", Some(833), 500), // 10 ÷ 12 = 83.33; 10 ÷ 20
+        ],
+    );
+
+    // 2026-09-01 to 2028-08-31: eight whole quarters.
+    assert_fixed_fees(&c, &[(600_000, 8, None, 4_800_000)]); // 8 × £6,000
+    assert_eq!(minor(f.fixed_fees), 4_800_000); // £48,000
+
+    // 18 × £500 + 14 × £1,000 + 12 × £1,500 + 10 × £3,000
+    // = £9,000 + £14,000 + £18,000 + £30,000
+    assert_eq!(minor(f.outcome_payments_at_plan), 7_100_000); // £71,000
+                                                              // The 10 who reach the target earn £6,000, exactly the cap: nothing is cut.
+    assert_eq!(minor(f.outcome_payments_at_plan_capped), 7_100_000);
+    assert_eq!(minor(f.tier_payments_at_plan), 0);
+    assert_eq!(minor(f.planned_total_cost), 11_900_000); // £48,000 + £71,000
+
+    assert_per_participant(
+        f,
+        &[(
+            "young_people",
+            600_000, // £500 + £1,000 + £1,500 + £3,000
+            600_000, // the £6,000 cap equals the card
+            0,
+            Some(20),
+            Some(19), // (£160,000 − £48,000) ÷ £6,000 = 18.67 → 19
+        )],
+    );
+    assert_incentives(&c, &[]);
+    assert_eq!(minor(f.bonuses_maximum), 0);
+    assert_eq!(minor(f.tiers_maximum), 0);
+
+    // £48,000 + 20 × £6,000 = £168,000, limited by the total cap
+    assert_eq!(minor(f.maximum_exposure), 16_000_000); // £160,000
+                                                       // A cap equal to the card does not bind.
+    assert_eq!(f.binding_caps, vec![CapScope::Total]);
+    assert_eq!(minor(f.headroom), 500_000); // £165,000 − £160,000
+
+    assert_unit_costs(f, &[("inclusion", "full_time", 10, 1_190_000)]); // £119,000 ÷ 10
+    assert_eq!(f.unit_cost_per_participant.map(minor), Some(595_000)); // £119,000 ÷ 20
+    assert_payers(f, &[]);
+
+    // Referrals 2026-09-01 to 2027-05-31: 273 days, one entry a day. Year 1 ends 2027-08-31.
+    //   engaged   (6 weeks):  all 273 entries in year 1                  weight £9,000 each
+    //   attending (6 months): entries to 2027-02-28 (181) in year 1, 92 in year 2  £14,000
+    //   settled   (9 months): entries to 2026-11-30 (91) in year 1, 182 in year 2  £18,000
+    //   full_time (15 months): all 273 in year 2                                   £30,000
+    // Year 1: 273 × 9,000 + 181 × 14,000 + 91 × 18,000 = 6,629,000
+    // Year 2: 92 × 14,000 + 182 × 18,000 + 273 × 30,000 = 12,754,000   (sum 273 × 71,000)
+    // £71,000 × 6,629 ÷ 19,383 = 2,428,205.13p; × 12,754 ÷ 19,383 = 4,671,794.87p;
+    // the penny left over goes to the larger remainder, year 2.
+    assert_years(
+        f,
+        &[
+            (
+                1,
+                "2026-09-01",
+                "2027-08-31",
+                2_400_000,
+                2_428_205,
+                4_828_205,
+            ), // 4 × £6,000
+            (
+                2,
+                "2027-09-01",
+                "2028-08-31",
+                2_400_000,
+                4_671_795,
+                7_071_795,
+            ),
+        ],
+    );
+}
+
+// ───────────────────────────── rough sleeping ─────────────────────────────
+
+#[test]
+fn rough_sleeping() {
+    let c = spec("rough-sleeping.outcome");
+    let f = &c.figures;
+
+    assert_conversions(
+        &c,
+        "routes_home",
+        &[
+            ("engaged", None, 1000),
+            ("housed", Some(600), 600),           // 72 ÷ 120
+            ("sustained_3m", Some(833), 500),     // 60 ÷ 72 = 83.33; 60 ÷ 120
+            ("sustained_6m", Some(800), 400),     // 48 ÷ 60; 48 ÷ 120
+            ("sustained_12m", Some(750), 300),    // 36 ÷ 48; 36 ÷ 120
+            ("sustained_18m", Some(833), 250),    // 30 ÷ 36 = 83.33; 30 ÷ 120
+            ("reconnected", Some(100), 100),      // 12 ÷ 120
+            ("reconnection_held", Some(750), 75), // 9 ÷ 12; 9 ÷ 120
+            ("gp_registered", Some(700), 700),    // 84 ÷ 120
+            ("in_treatment", Some(476), 333),     // 40 ÷ 84 = 47.62; 40 ÷ 120 = 33.33
+        ],
+    );
+
+    // Year 1 and year 2 are each four whole quarters.
+    assert_fixed_fees(
+        &c,
+        &[
+            (2_500_000, 4, Some(1), 10_000_000), // 4 × £25,000
+            (1_500_000, 4, Some(2), 6_000_000),  // 4 × £15,000
+        ],
+    );
+    assert_eq!(minor(f.fixed_fees), 16_000_000); // £160,000
+
+    // The card: the ladder £1,500 + £1,500 + £2,000 + £3,000 + £4,000 = £12,000 is the richer
+    // exclusive alternative (reconnection £2,000 + £3,000 = £5,000), plus the health steps
+    // £500 + £2,500 = £3,000: £15,000. The per-participant maximum is the £13,500 cap, and
+    // the attachment fee is the highest share, 20% of £13,500 = £2,700.
+    //
+    // The plan, by level (people reaching a stage with fewer people expected are among
+    // those reaching every stage with more):
+    //   120−84 = 36 reach engaged only              £2,700                        = £97,200
+    //    84−72 = 12 + gp_registered                  £2,700 + £500                 = £38,400
+    //    72−60 = 12 + housed                         £2,700 + £1,500 + £500        = £56,400
+    //    60−48 = 12 + sustained_3m                   £2,700 + £3,000 + £500        = £74,400
+    //    48−40 =  8 + sustained_6m                   £2,700 + £5,000 + £500        = £65,600
+    //    40−36 =  4 + in_treatment                   £2,700 + £5,000 + £3,000      = £42,800
+    //    36−30 =  6 + sustained_12m                  £2,700 + £8,000 + £3,000 = £13,700 → £82,200
+    //    30−12 = 18 + sustained_18m                  £2,700 + £12,000 + £3,000 = £17,700 → £318,600
+    //    12−9  =  3 + reconnected (ladder richer)    £17,700                       = £53,100
+    //        9 + reconnection_held (ladder richer)  £17,700                       = £159,300
+    //                                                                      total = £988,000
+    assert_eq!(minor(f.outcome_payments_at_plan), 98_800_000); // £988,000
+                                                               // Capped at £13,500: the 6 at £13,700 lose £200 each, the 30 at £17,700 lose £4,200:
+                                                               // £988,000 − £1,200 − £126,000
+    assert_eq!(minor(f.outcome_payments_at_plan_capped), 86_080_000); // £860,800
+    assert_eq!(minor(f.tier_payments_at_plan), 0);
+    // £160,000 + £860,800, below the £1,200,000 total cap
+    assert_eq!(minor(f.planned_total_cost), 102_080_000); // £1,020,800
+
+    assert_per_participant(
+        f,
+        &[(
+            "entrenched",
+            1_500_000, // £12,000 + £3,000 (the £5,000 reconnection route is the poorer)
+            1_350_000, // the cap
+            150_000,   // £15,000 − £13,500
+            Some(120),
+            Some(78), // (£1,200,000 − £160,000) ÷ £13,500 = 77.04 → 78
+        )],
+    );
+
+    // 5% of the outcome maximum 120 × £13,500 = £1,620,000
+    assert_incentives(&c, &[(IncentiveKind::Bonus, 1, 8_100_000)]);
+    assert_eq!(minor(f.bonuses_maximum), 8_100_000); // £81,000
+    assert_eq!(minor(f.tiers_maximum), 0);
+
+    // £160,000 + £1,620,000 + £81,000 = £1,861,000, limited by the total cap
+    assert_eq!(minor(f.maximum_exposure), 120_000_000); // £1,200,000
+    assert_eq!(
+        f.binding_caps,
+        vec![CapScope::PerParticipant, CapScope::Total]
+    );
+    assert_eq!(minor(f.headroom), 5_000_000); // £1,250,000 − £1,200,000
+
+    assert_unit_costs(
+        f,
+        &[
+            ("routes_home", "sustained_18m", 30, 3_402_667), // £1,020,800 ÷ 30 = £34,026.666…
+            ("routes_home", "reconnection_held", 9, 11_342_222), // ÷ 9 = £113,422.222…
+            ("routes_home", "in_treatment", 40, 2_552_000),  // ÷ 40 = £25,520
+        ],
+    );
+    // £1,020,800 ÷ 120 = £8,506.666… → £8,506.67
+    assert_eq!(f.unit_cost_per_participant.map(minor), Some(850_667));
+
+    assert_payers(
+        f,
+        &[
+            // 40% of £1,020,800 = £408,320 (below its cap); 40% of £1,200,000 = £480,000,
+            // capped at £450,000
+            (
+                "National Rough Sleeping Outcomes Fund",
+                40_832_000,
+                45_000_000,
+            ),
+            // the rest: £1,020,800 − £408,320; £1,200,000 − £450,000
+            ("Harbourside City Council", 61_248_000, 75_000_000),
+        ],
+    );
+
+    // Referrals 2026-04-01 to 2027-06-30: 456 days, so 366 entries on day ⌊k × 456 ÷ 366⌋.
+    // An entry on day d or before is one of ⌈(d + 1) × 366 ÷ 456⌉ entries. Years end
+    // 2027-03-31 and 2028-03-31.
+    //   2 months  (gp_registered): entries to 2027-01-31 (day 305) → 246 in year 1, 120 in 2
+    //   3 months  (housed, reconnected): to 2026-12-31 (day 274) → 221 | 145
+    //   6 months  (sustained_3m): to 2026-09-30 (day 182) → 147 | 219
+    //   9 months  (sustained_6m, reconnection_held): to 2026-06-30 (day 90) → 74 | 292
+    //   12 months (in_treatment): none in year 1; to 2027-03-31 (day 364) → 293 | 73 in year 3
+    //   15 months (sustained_12m): to 2026-12-31 → 221 in year 2 | 145 in year 3
+    //   21 months (sustained_18m): to 2026-06-30 → 74 in year 2 | 292 in year 3
+    // Weights (price × expected, £): housed 108,000; sustained_3m 90,000; sustained_6m
+    // 96,000; sustained_12m 108,000; sustained_18m 120,000; reconnected 24,000;
+    // reconnection_held 27,000; gp_registered 42,000; in_treatment 100,000.
+    //   year 1: 221×108,000 + 147×90,000 + 74×96,000 + 221×24,000 + 74×27,000 + 246×42,000
+    //         = 61,836,000
+    //   year 2: 145×108,000 + 219×90,000 + 292×96,000 + 221×108,000 + 74×120,000
+    //           + 145×24,000 + 292×27,000 + 120×42,000 + 293×100,000 = 141,854,000
+    //   year 3: 145×108,000 + 292×120,000 + 73×100,000 = 58,000,000   (sum 366 × 715,000)
+    // £860,800 shared: 20,340,260.92p | 46,661,287.48p | 19,078,451.60p; the two pence left
+    // go to the largest remainders, years 1 and 3.
+    assert_years(
+        f,
+        &[
+            (
+                1,
+                "2026-04-01",
+                "2027-03-31",
+                10_000_000,
+                20_340_261,
+                30_340_261,
+            ),
+            (
+                2,
+                "2027-04-01",
+                "2028-03-31",
+                6_000_000,
+                46_661_287,
+                52_661_287,
+            ),
+            (3, "2028-04-01", "2029-03-31", 0, 19_078_452, 19_078_452),
+        ],
+    );
+}
+
+// ───────────────────────────── employment ladder ─────────────────────────────
+
+#[test]
+fn employment_ladder() {
+    let c = spec("employment-ladder.outcome");
+    let f = &c.figures;
+
+    assert_conversions(
+        &c,
+        "pathways",
+        &[
+            ("referred", None, 1000),
+            ("action_plan", Some(800), 800),  // 240 ÷ 300
+            ("job_start", Some(521), 417),    // 125 ÷ 240 = 52.08; 125 ÷ 300 = 41.67
+            ("job_13_weeks", Some(760), 317), // 95 ÷ 125; 95 ÷ 300 = 31.67
+            ("job_26_weeks", Some(716), 227), // 68 ÷ 95 = 71.58; 68 ÷ 300 = 22.67
+            ("learning", Some(125), 100),     // 30 ÷ 240; 30 ÷ 300
+        ],
+    );
+
+    // 2026-07-01 to 2028-06-30: 24 whole months.
+    assert_fixed_fees(&c, &[(400_000, 24, None, 9_600_000)]); // 24 × £4,000
+    assert_eq!(minor(f.fixed_fees), 9_600_000); // £96,000
+
+    // 125 × £1,000 + 95 × £1,500 + 68 × £2,500 + 30 × £1,200
+    // = £125,000 + £142,500 + £170,000 + £36,000
+    assert_eq!(minor(f.outcome_payments_at_plan), 47_350_000); // £473,500
+                                                               // No per-participant cap; deadweight 1 in 6 at the total: 47,350,000 × 5 ÷ 6
+                                                               // = 39,458,333.33p → 39,458,333p; below the £450,000 cap on outcome payments.
+    assert_eq!(minor(f.outcome_payments_at_plan_capped), 39_458_333); // £394,583.33
+    assert_eq!(minor(f.tier_payments_at_plan), 0);
+    assert_eq!(minor(f.planned_total_cost), 49_058_333); // £96,000 + £394,583.33
+
+    assert_per_participant(
+        f,
+        &[(
+            "young_people",
+            620_000, // £1,000 + £1,500 + £2,500 + £1,200
+            620_000, // no per-participant cap
+            0,
+            Some(300),
+            None, // no total cap
+        )],
+    );
+
+    assert_incentives(
+        &c,
+        &[
+            (IncentiveKind::Bonus, 1, 2_000_000), // £20,000 once
+            // assessed annually from year 2 of a two-year term: once; 5% of the outcome
+            // maximum after every cap on it: 300 × £6,200 = £1,860,000 × 5 ÷ 6 = £1,550,000,
+            // capped at £450,000; 5% of £450,000 = £22,500
+            (IncentiveKind::Penalty, 1, 2_250_000),
+        ],
+    );
+    assert_eq!(minor(f.bonuses_maximum), 2_000_000); // £20,000
+    assert_eq!(minor(f.tiers_maximum), 0);
+
+    // £96,000 + £450,000 + £20,000; no total cap
+    assert_eq!(minor(f.maximum_exposure), 56_600_000); // £566,000
+    assert_eq!(f.binding_caps, vec![CapScope::OutcomePayments]);
+    assert_eq!(minor(f.headroom), 1_400_000); // £580,000 − £566,000
+
+    assert_unit_costs(
+        f,
+        &[
+            ("pathways", "job_26_weeks", 68, 721_446), // 49,058,333p ÷ 68 = 721,446.07p
+            ("pathways", "learning", 30, 1_635_278),   // ÷ 30 = 1,635,277.77p
+        ],
+    );
+    // 49,058,333p ÷ 300 = 163,527.78p
+    assert_eq!(f.unit_cost_per_participant.map(minor), Some(163_528));
+
+    assert_payers(
+        f,
+        &[
+            // 70% of 49,058,333p = 34,340,833.1p → 34,340,833p; 70% of £566,000 = £396,200
+            ("Westmarsh Combined Authority", 34_340_833, 39_620_000),
+            // the last percentage payer takes the rest of 100%: 49,058,333 − 34,340,833;
+            // £566,000 − £396,200
+            ("Department for Work and Pensions", 14_717_500, 16_980_000),
+        ],
+    );
+
+    // Referrals 2026-07-01 to 2027-08-31: 427 days, 366 entries on day ⌊k × 427 ÷ 366⌋.
+    // Year 1 ends 2027-06-30; monthly arrears fall due at the end of the calendar month, in
+    // the same contract year as the achievement.
+    //   4 months (job_start): entries to 2027-02-28 (day 242) → ⌈243 × 366 ÷ 427⌉ = 209 | 157
+    //   7 months (job_13_weeks, learning): to 2026-11-30 (day 152) → 132 | 234
+    //   10 months (job_26_weeks): to 2026-08-31 (day 61) → 54 | 312
+    // Weights (£): job_start 125,000; job_13_weeks 142,500 + learning 36,000 = 178,500;
+    // job_26_weeks 170,000.
+    //   year 1: 209 × 125,000 + 132 × 178,500 + 54 × 170,000 = 58,867,000
+    //   year 2: 157 × 125,000 + 234 × 178,500 + 312 × 170,000 = 114,434,000
+    // 39,458,333p shared: 13,403,233.04p | 26,055,099.96p; the penny left goes to year 2.
+    assert_years(
+        f,
+        &[
+            (
+                1,
+                "2026-07-01",
+                "2027-06-30",
+                4_800_000,
+                13_403_233,
+                18_203_233,
+            ), // 12 × £4,000
+            (
+                2,
+                "2027-07-01",
+                "2028-06-30",
+                4_800_000,
+                26_055_100,
+                30_855_100,
+            ),
+        ],
+    );
+}
+
+// ───────────────────────────── reoffending ─────────────────────────────
+
+#[test]
+fn reoffending() {
+    let c = spec("reoffending.outcome");
+    let f = &c.figures;
+
+    assert_conversions(
+        &c,
+        "first_release",
+        &[
+            ("first_met", None, 1000),
+            ("first_housed", Some(750), 750),    // 300 ÷ 400
+            ("first_mentored", Some(667), 500),  // 200 ÷ 300 = 66.67; 200 ÷ 400
+            ("first_desisting", Some(600), 300), // 120 ÷ 200; 120 ÷ 400
+        ],
+    );
+    assert_conversions(
+        &c,
+        "second_release",
+        &[
+            ("second_met", None, 1000),
+            ("second_housed", Some(750), 750),    // 330 ÷ 440
+            ("second_mentored", Some(700), 525),  // 231 ÷ 330; 231 ÷ 440 = 52.5
+            ("second_desisting", Some(649), 341), // 150 ÷ 231 = 64.94; 150 ÷ 440 = 34.09
+        ],
+    );
+
+    // 2026-04-01 to 2030-03-31: four whole years.
+    assert_fixed_fees(&c, &[(5_000_000, 4, None, 20_000_000)]); // 4 × £50,000
+    assert_eq!(minor(f.fixed_fees), 20_000_000); // £200,000
+
+    // first:  300 × £300 + 200 × £500 + 120 × £1,000 = £310,000
+    // second: 330 × £300 + 231 × £500 + 150 × £1,000 = £364,500
+    assert_eq!(minor(f.outcome_payments_at_plan), 67_450_000); // £674,500
+    assert_eq!(minor(f.outcome_payments_at_plan_capped), 67_450_000); // no cap applies
+
+    // The measure's target is 10%: the per-cohort tier from 10% pays £250,000 for each of
+    // the 2 cohorts; the pooled tier from 7.5% (below 15%) pays £100,000 once.
+    let tiers: Vec<(TierScope, u64, i128, i128)> = c
+        .payments
+        .tiers
+        .iter()
+        .map(|t| (t.scope, t.evaluations, minor(t.at_plan), minor(t.maximum)))
+        .collect();
+    assert_eq!(
+        tiers,
+        vec![
+            (TierScope::PerCohort, 2, 50_000_000, 70_000_000), // 2 × £250,000; 2 × £350,000
+            (TierScope::Pooled, 1, 10_000_000, 20_000_000),    // £100,000; £200,000
+        ]
+    );
+    assert_eq!(minor(f.tier_payments_at_plan), 60_000_000); // £500,000 + £100,000
+                                                            // £200,000 + £674,500 + £600,000, below the £1,800,000 total cap
+    assert_eq!(minor(f.planned_total_cost), 147_450_000); // £1,474,500
+
+    assert_per_participant(
+        f,
+        &[
+            // £300 + £500 + £1,000; (£1,800,000 − £200,000) ÷ £1,800 = 888.9 → 889
+            ("first_cohort", 180_000, 180_000, 0, Some(500), Some(889)),
+            ("second_cohort", 180_000, 180_000, 0, Some(500), Some(889)),
+        ],
+    );
+
+    assert_eq!(minor(f.bonuses_maximum), 2_500_000); // £25,000 once
+    assert_eq!(minor(f.tiers_maximum), 90_000_000); // £700,000 + £200,000
+
+    // £200,000 + 1,000 × £1,800 + £25,000 + £900,000 = £2,925,000, limited by the total cap
+    assert_eq!(minor(f.maximum_exposure), 180_000_000); // £1,800,000
+    assert_eq!(f.binding_caps, vec![CapScope::Total]);
+    assert_eq!(minor(f.headroom), 5_000_000); // £1,850,000 − £1,800,000
+
+    assert_unit_costs(
+        f,
+        &[
+            ("first_release", "first_desisting", 120, 1_228_750), // £1,474,500 ÷ 120
+            ("second_release", "second_desisting", 150, 983_000), // £1,474,500 ÷ 150
+        ],
+    );
+    // £1,474,500 ÷ (400 + 440) = £1,755.357… → £1,755.36
+    assert_eq!(f.unit_cost_per_participant.map(minor), Some(175_536));
+
+    assert_payers(
+        f,
+        &[
+            // the fixed amount first
+            ("Ministry of Justice", 50_000_000, 50_000_000),
+            // 30% of what remains: of £974,500 = £292,350; of £1,300,000 = £390,000,
+            // capped at £350,000
+            ("National Lottery Community Fund", 29_235_000, 35_000_000),
+            // the rest: £974,500 − £292,350; £1,300,000 − £350,000
+            (
+                "Eastbridge Police and Crime Commissioner",
+                68_215_000,
+                95_000_000,
+            ),
+        ],
+    );
+
+    // Referrals 2026-04-01 to 2028-03-31: 731 days, 366 entries on day ⌊k × 731 ÷ 366⌋.
+    // Quarterly arrears fall due at the end of a quarter counted from 2026-04-01, in the
+    // same contract year as the achievement. Years end on 31 March.
+    //   1 month (housed): to 2027-02-28 (day 333) → 168 in year 1; to 2028-02-29 (day 699)
+    //                      → 351, so 183 in year 2; 15 in year 3
+    //   4 months (mentored): to 2026-11-30 (day 243) → 123; to 2027-11-30 (day 608) → 305,
+    //                      so 182 in year 2; 61 in year 3
+    //   18 months (desisting): to 2026-09-30 (day 182) → 92 in year 2; to 2027-09-30
+    //                      (day 547) → 275, so 183 in year 3; 91 in year 4
+    // Weights (£, both cohorts): housed 189,000; mentored 215,500; desisting 270,000.
+    //   year 1: 168 × 189,000 + 123 × 215,500                  = 58,258,500
+    //   year 2: 183 × 189,000 + 182 × 215,500 + 92 × 270,000   = 98,648,000
+    //   year 3: 15 × 189,000 + 61 × 215,500 + 183 × 270,000   = 65,390,500
+    //   year 4: 91 × 270,000                                   = 24,570,000
+    // £674,500 shared: 15,917,622.95 | 26,953,005.46 | 17,866,256.83 | 6,713,114.75 (p);
+    // the three pence left go to years 1, 3 and 4. The £600,000 of tiers fall in year 4.
+    assert_years(
+        f,
+        &[
+            (
+                1,
+                "2026-04-01",
+                "2027-03-31",
+                5_000_000,
+                15_917_623,
+                20_917_623,
+            ),
+            (
+                2,
+                "2027-04-01",
+                "2028-03-31",
+                5_000_000,
+                26_953_005,
+                31_953_005,
+            ),
+            (
+                3,
+                "2028-04-01",
+                "2029-03-31",
+                5_000_000,
+                17_866_257,
+                22_866_257,
+            ),
+            (
+                4,
+                "2029-04-01",
+                "2030-03-31",
+                5_000_000,
+                66_713_115,
+                71_713_115,
+            ),
+        ],
+    );
+}
+
+/// A penalty with a grace period cannot withhold anything before its first year: the most
+/// it can withhold is its amount for each assessment from then on.
+#[test]
+fn reoffending_penalty_with_grace_withholds_only_from_its_first_year() {
+    let c = spec("reoffending.outcome");
+    let got: Vec<(IncentiveKind, i128)> = c
+        .payments
+        .incentives
+        .iter()
+        .map(|i| (i.kind, minor(i.maximum)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (IncentiveKind::Bonus, 2_500_000),   // £25,000 once
+            (IncentiveKind::Penalty, 2_000_000), // £20,000 once
+            // assessed quarterly from year 2: the 12 quarters of years 2 to 4 × £5,000
+            // (not the 16 quarters of the term: year 1 is the grace period)
+            (IncentiveKind::Penalty, 6_000_000),
+        ]
+    );
+}
+
+// ───────────────────────────── rules on small contracts ─────────────────────────────
+
+/// Two people-steps over two years: £10,000 falls due in year 1 and £10,000 in year 2. The
+/// total cap of £15,000 stops payments once reached, so the years are cut from the last
+/// backwards: year 1 keeps £10,000, year 2 gets the £5,000 left.
+#[test]
+fn a_total_cap_reached_at_plan_cuts_the_last_year_first() {
+    let c = text(
+        r#"
+contract "Cut from the end" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2028-03-31
+  referrals until 2026-04-30
+  funding limit £20,000
+}
+outcome done_well "Done well"
+cohort people "People" { size 10 }
+funnel steps "Steps" for people {
+  milestone started "Started" 10 { evidence "Register" }
+  target finished "Finished a year on" 10 within 12 months {
+    achieves done_well
+    evidence "Review"
+  }
+}
+payments {
+  pay £1,000 for started
+  pay £1,000 for finished
+  cap £15,000 total
+}
+"#,
+    );
+    let f = &c.figures;
+    assert_eq!(minor(f.outcome_payments_at_plan), 2_000_000); // 10 × £1,000 + 10 × £1,000
+    assert_eq!(minor(f.planned_total_cost), 1_500_000); // limited by the £15,000 cap
+                                                        // `started` is paid on entry (April 2026, year 1); `finished` 12 months later (year 2).
+    assert_years(
+        f,
+        &[
+            (1, "2026-04-01", "2027-03-31", 0, 1_000_000, 1_000_000),
+            (2, "2027-04-01", "2028-03-31", 0, 500_000, 500_000),
+        ],
+    );
+}
+
+/// A total cap below the fixed fees: whatever the checker makes of it, the planned total
+/// cost it reports must be what the years add up to.
+#[test]
+fn a_total_cap_below_the_fixed_fees_still_adds_up_by_year() {
+    let c = text(
+        r#"
+contract "Fees above the cap" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2027-03-31
+  funding limit £50,000
+}
+outcome done_well "Done well"
+cohort people "People" { size 10 }
+funnel steps "Steps" for people {
+  milestone started "Started" 10
+  target finished "Finished" 5 { achieves done_well evidence "Review" }
+}
+payments {
+  fixed £10,000 per quarter           # £40,000
+  pay £1,000 for finished
+  cap £30,000 total
+}
+"#,
+    );
+    let f = &c.figures;
+    assert_eq!(minor(f.planned_total_cost), 3_000_000); // min(£40,000 + £5,000, £30,000)
+    let by_year: i128 = f.by_year.iter().map(|y| minor(y.total)).sum();
+    assert_eq!(
+        by_year,
+        minor(f.planned_total_cost),
+        "the years add up to the plan"
+    );
+}
+
+// ───────────────────────────── property ─────────────────────────────
+
+/// A generated contract: one or two cohorts, each with a funnel of two to four stages,
+/// random prices, counts, caps, fees, deadweight, a bonus, tiers and payers.
+#[derive(Debug, Clone)]
+struct Generated {
+    years: u32,
+    cohorts: Vec<GenCohort>,
+    fixed: Option<(u64, &'static str)>,
+    attachment: Option<u32>,
+    per_participant_cap: Option<u64>,
+    outcome_cap: Option<u64>,
+    total_cap_extra: Option<u64>,
+    deadweight: Option<(u64, u64)>,
+    bonus: Option<u64>,
+    tiers: Option<(bool, u64, u64)>,
+    payers: Payers,
+}
+
+#[derive(Debug, Clone)]
+struct GenCohort {
+    size: u64,
+    /// Expected counts, not increasing, the first at most the size.
+    counts: Vec<u64>,
+    /// Price of each stage in pence, if paid.
+    prices: Vec<Option<u64>>,
+    /// Window of each stage in months, not decreasing.
+    windows: Vec<Option<u32>>,
+    /// How each price falls due: 0 on achievement, 1 monthly, 2 quarterly, 3 annually.
+    dues: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+enum Payers {
+    None,
+    /// A percentage (tenths) with an optional cap, then the rest.
+    PercentAndRest(u32, Option<u64>),
+    /// A fixed amount, a percentage with an optional cap, then the rest.
+    AmountPercentRest(u64, u32, Option<u64>),
+    /// Two percentages (tenths) adding up to 100%.
+    TwoPercents(u32),
+}
+
+fn money_text(pence: u64) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}
+
+fn tenths_text(tenths: u32) -> String {
+    if tenths % 10 == 0 {
+        format!("{}%", tenths / 10)
+    } else {
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
+}
+
+impl Generated {
+    fn fixed_total(&self) -> u64 {
+        self.fixed.map_or(0, |(amount, period)| {
+            let per_year = match period {
+                "month" => 12,
+                "quarter" => 4,
+                _ => 1,
+            };
+            amount * per_year * self.years as u64
+        })
+    }
+
+    fn source(&self) -> String {
+        let end_year = 2026 + self.years;
+        let longest = self
+            .cohorts
+            .iter()
+            .flat_map(|c| c.windows.iter().flatten())
+            .copied()
+            .max()
+            .unwrap_or(0);
+        // Referrals close early enough that the longest window ends within the term: a
+        // date at the end of a month, `12 × years − longest` months after the start.
+        let months = 12 * self.years - longest;
+        let until = {
+            let index = 2026 * 12 + 3 + months - 1; // the month before the window's end
+            let (y, m) = (index / 12, index % 12 + 1);
+            let last = match m {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                _ if y % 4 == 0 => 29,
+                _ => 28,
+            };
+            format!("{y:04}-{m:02}-{last:02}")
+        };
+        let mut s = format!(
+            "contract \"Generated\" {{\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to {end_year}-03-31\n  referrals until {until}\n  funding limit £999,999,999\n}}\noutcome done_well \"Done well\"\n"
+        );
+        s.push_str(
+            "measure improvement \"Improvement\" {\n  question better_off\n  tracks done_well\n  target 10% by 2027\n}\n",
+        );
+        for (i, c) in self.cohorts.iter().enumerate() {
+            s.push_str(&format!(
+                "cohort c{i} \"Cohort {i}\" {{ size {} }}\n",
+                c.size
+            ));
+            s.push_str(&format!("funnel f{i} \"Funnel {i}\" for c{i} {{\n"));
+            let last = c.counts.len() - 1;
+            for (j, count) in c.counts.iter().enumerate() {
+                let kind = if j == last { "target" } else { "milestone" };
+                let within = c.windows[j].map_or(String::new(), |m| format!(" within {m} months"));
+                let achieves = if j == last { " achieves done_well" } else { "" };
+                s.push_str(&format!(
+                    "  {kind} c{i}_s{j} \"Stage {j}\" {count}{within} {{{achieves} evidence \"e\" }}\n"
+                ));
+            }
+            s.push_str("}\n");
+        }
+        s.push_str("payments {\n");
+        if let Some((amount, period)) = self.fixed {
+            s.push_str(&format!("  fixed {} per {period}\n", money_text(amount)));
+        }
+        if let Some(share) = self.attachment {
+            s.push_str(&format!(
+                "  fixed {share}% of the per-participant maximum in year 1\n"
+            ));
+        }
+        for (i, c) in self.cohorts.iter().enumerate() {
+            for (j, price) in c.prices.iter().enumerate() {
+                if let Some(p) = price {
+                    let due = match c.dues[j] {
+                        0 => "due on achievement",
+                        1 => "due monthly in arrears",
+                        2 => "due quarterly in arrears",
+                        _ => "due annually in arrears",
+                    };
+                    s.push_str(&format!("  pay {} for c{i}_s{j} {due}\n", money_text(*p)));
+                }
+            }
+        }
+        if let Some(cap) = self.per_participant_cap {
+            s.push_str(&format!("  cap {} per participant\n", money_text(cap)));
+        }
+        if let Some(cap) = self.outcome_cap {
+            s.push_str(&format!("  cap {} on outcome payments\n", money_text(cap)));
+        }
+        if let Some(extra) = self.total_cap_extra {
+            // At least the fixed fees: a total cap below them is a separate question (see
+            // `a_total_cap_below_the_fixed_fees_still_adds_up_by_year`).
+            s.push_str(&format!(
+                "  cap {} total\n",
+                money_text(self.fixed_total() + extra)
+            ));
+        }
+        if let Some((k, n)) = self.deadweight {
+            s.push_str(&format!("  deadweight {k} in {n}\n"));
+        }
+        if let Some(amount) = self.bonus {
+            let c = &self.cohorts[0];
+            let last = c.counts.len() - 1;
+            s.push_str(&format!(
+                "  bonus {} if c0_s{last} >= {}\n",
+                money_text(amount),
+                c.counts[last] + 1
+            ));
+        }
+        if let Some((per_cohort, low, high)) = self.tiers {
+            let scope = if per_cohort { "per cohort" } else { "pooled" };
+            s.push_str(&format!(
+                "  tiers on improvement {scope} {{\n    below 7.5% pays nothing\n    from 7.5% pays {}\n    from 12.5% pays {}\n  }}\n",
+                money_text(low),
+                money_text(low + high)
+            ));
+        }
+        match &self.payers {
+            Payers::None => {}
+            Payers::PercentAndRest(p, cap) => {
+                let cap = cap.map_or(String::new(), |c| format!(" up to {}", money_text(c)));
+                s.push_str(&format!("  payer \"A\" pays {}{cap}\n", tenths_text(*p)));
+                s.push_str("  payer \"B\" pays the rest\n");
+            }
+            Payers::AmountPercentRest(amount, p, cap) => {
+                let cap = cap.map_or(String::new(), |c| format!(" up to {}", money_text(c)));
+                s.push_str(&format!("  payer \"A\" pays {}\n", money_text(*amount)));
+                s.push_str(&format!("  payer \"B\" pays {}{cap}\n", tenths_text(*p)));
+                s.push_str("  payer \"C\" pays the rest\n");
+            }
+            Payers::TwoPercents(p) => {
+                s.push_str(&format!("  payer \"A\" pays {}\n", tenths_text(*p)));
+                s.push_str(&format!("  payer \"B\" pays {}\n", tenths_text(1000 - p)));
+            }
+        }
+        s.push_str("}\n");
+        s
+    }
+}
+
+fn cohort_strategy(years: u32) -> impl Strategy<Value = GenCohort> {
+    (2usize..=4, 1u64..=60).prop_flat_map(move |(stages, size)| {
+        (
+            Just(size),
+            proptest::collection::vec(1u64..=100, stages),
+            proptest::collection::vec(proptest::option::weighted(0.7, 1u64..=500_000), stages),
+            proptest::collection::vec(proptest::option::of(1u32..=6), stages),
+            proptest::collection::vec(0u8..=3, stages),
+        )
+            .prop_map(move |(size, shares, prices, steps, dues)| {
+                // Counts: each a share (1..=100%) of the one before, rounded up, so never
+                // zero and never increasing; the first a share of the size.
+                let mut counts = Vec::new();
+                let mut before = size;
+                for share in shares {
+                    let count = (before * share).div_ceil(100).max(1);
+                    counts.push(count);
+                    before = count;
+                }
+                // Windows: running sums of the steps, so never shrinking, and short enough
+                // to leave at least a month of referrals.
+                let mut windows = Vec::new();
+                let mut running = 0;
+                for step in steps {
+                    windows.push(step.map(|s| {
+                        running = (running + s).min(12 * years - 1);
+                        running
+                    }));
+                }
+                GenCohort {
+                    size,
+                    counts,
+                    prices,
+                    windows,
+                    dues,
+                }
+            })
+    })
+}
+
+fn payers_strategy() -> impl Strategy<Value = Payers> {
+    prop_oneof![
+        Just(Payers::None),
+        (1u32..=999, proptest::option::of(1u64..=5_000_000))
+            .prop_map(|(p, cap)| Payers::PercentAndRest(p, cap)),
+        (
+            1u64..=3_000_000,
+            1u32..=999,
+            proptest::option::of(1u64..=5_000_000)
+        )
+            .prop_map(|(a, p, cap)| Payers::AmountPercentRest(a, p, cap)),
+        (1u32..=999).prop_map(Payers::TwoPercents),
+    ]
+}
+
+fn generated_strategy() -> impl Strategy<Value = Generated> {
+    (1u32..=3).prop_flat_map(|years| {
+        (
+            Just(years),
+            proptest::collection::vec(cohort_strategy(years), 1..=2),
+            proptest::option::of((
+                1u64..=500_000,
+                prop_oneof![Just("month"), Just("quarter"), Just("year")],
+            )),
+            proptest::option::weighted(0.3, 0u32..=100),
+            proptest::option::weighted(0.4, 1u64..=1_000_000),
+            proptest::option::weighted(0.3, 1u64..=5_000_000),
+            proptest::option::weighted(0.4, 0u64..=10_000_000),
+            proptest::option::weighted(0.3, (1u64..=9).prop_flat_map(|k| (Just(k), (k + 1)..=10))),
+            proptest::option::weighted(0.3, 1u64..=5_000_000),
+            proptest::option::weighted(0.3, (any::<bool>(), 1u64..=5_000_000, 0u64..=5_000_000)),
+            payers_strategy(),
+        )
+            .prop_map(
+                |(
+                    years,
+                    cohorts,
+                    fixed,
+                    attachment,
+                    per_participant_cap,
+                    outcome_cap,
+                    total_cap_extra,
+                    deadweight,
+                    bonus,
+                    tiers,
+                    payers,
+                )| Generated {
+                    years,
+                    cohorts,
+                    fixed,
+                    attachment,
+                    per_participant_cap,
+                    outcome_cap,
+                    total_cap_extra,
+                    deadweight,
+                    bonus,
+                    tiers,
+                    payers,
+                },
+            )
+    })
+}
+
+proptest! {
+    // 256 cases by default; set PROPTEST_CASES to run more.
+
+    /// The payer split at plan and at maximum adds up to the figure exactly, the years add
+    /// up to the planned total cost, and the maximum exposure is at least the plan.
+    #[test]
+    fn shares_add_up_to_the_whole(generated in generated_strategy()) {
+        let source = generated.source();
+        let (file, compiled) = outcome::compile_bytes("generated.outcome", source.as_bytes());
+        let errors: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| outcome::diagnostic::render_human(&file, d, false))
+            .collect();
+        prop_assert!(errors.is_empty(), "{}\n{}", source, errors.join("\n"));
+        let contract = compiled.contract.expect("a contract");
+        let f = &contract.figures;
+        let planned = minor(f.planned_total_cost);
+        let maximum = minor(f.maximum_exposure);
+
+        if !f.by_payer.is_empty() {
+            let at_plan: i128 = f.by_payer.iter().map(|p| minor(p.at_plan)).sum();
+            let at_max: i128 = f.by_payer.iter().map(|p| minor(p.at_maximum)).sum();
+            prop_assert_eq!(at_plan, planned, "payers at plan\n{}", source);
+            prop_assert_eq!(at_max, maximum, "payers at maximum\n{}", source);
+            for p in &f.by_payer {
+                prop_assert!(minor(p.at_plan) >= 0 && minor(p.at_maximum) >= 0, "{}", source);
+            }
+        }
+
+        prop_assert_eq!(f.by_year.len() as u32, generated.years, "{}", source);
+        let mut years = 0;
+        for y in &f.by_year {
+            prop_assert_eq!(minor(y.fixed_fees) + minor(y.outcome_payments), minor(y.total), "{}", source);
+            prop_assert!(minor(y.outcome_payments) >= 0, "{}", source);
+            years += minor(y.total);
+        }
+        prop_assert_eq!(years, planned, "by year\n{}", source);
+
+        prop_assert!(maximum >= planned, "maximum {} below plan {}\n{}", maximum, planned, source);
+    }
+}
