@@ -30,6 +30,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
 pub mod model;
+pub mod schedule;
 pub mod source;
 pub mod syntax;
 pub mod value;
@@ -98,7 +99,7 @@ pub fn compile_with(file: &SourceFile, resolve: &mut check::Resolve) -> Compiled
 
 /// Check a parsed file.
 pub fn compile_ast(file: &SourceFile, ast: &ast::File, resolve: &mut check::Resolve) -> Compiled {
-    let checked = check::check(ast, &file.name, resolve);
+    let checked = check::check(ast, file, resolve);
     let mut diagnostics = checked.diagnostics;
     diagnostic::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);

@@ -178,6 +178,21 @@ pub struct Price {
     pub stage: String,
     pub amount: Money,
     pub due: Due,
+    /// The `pay` clause: a payment report traces each payment to it.
+    pub clause: Clause,
+}
+
+/// Where a clause is written: the file (as checked) and its 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Clause {
+    pub file: String,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Clause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -189,12 +204,14 @@ pub struct FixedFee {
     /// Periods, or parts of one, in the term (or in that year) the fee is paid for.
     pub periods: u64,
     pub total: Money,
+    pub clause: Clause,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Attachment {
     /// Shares of the per-participant maximum, by the contract year a participant enters in.
     pub shares: Vec<YearShare>,
+    pub clause: Clause,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -208,6 +225,7 @@ pub struct YearShare {
 pub struct Cap {
     pub scope: CapScope,
     pub amount: Money,
+    pub clause: Clause,
 }
 
 /// Alternatives of which one participant is paid for the richest only.
@@ -232,6 +250,7 @@ pub struct Incentive {
     pub assessments: u64,
     /// The most it can pay (bonus) or withhold (penalty) over the term.
     pub maximum: Money,
+    pub clause: Clause,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
@@ -261,6 +280,7 @@ pub struct TierSchedule {
     /// Paid at plan: the tier the measure's target value reaches, times the evaluations.
     pub at_plan: Money,
     pub maximum: Money,
+    pub clause: Clause,
 }
 
 /// From `from` upwards (to the next tier), `pays` is paid per evaluation.
@@ -290,6 +310,7 @@ pub enum PayerShare {
 pub struct Deadweight {
     pub discounted: u64,
     pub of: u64,
+    pub clause: Clause,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -60,13 +60,29 @@ fn meaning_in(text: &str, folder: Option<&Path>) -> (String, Vec<(String, String
             })
         }
     };
-    let contract = serde_json::to_string(&compiled.contract).unwrap();
+    // The line each payment clause is on moves with the layout; everything else must not.
+    let mut contract = serde_json::to_value(&compiled.contract).unwrap();
+    forget_clause_lines(&mut contract);
+    let contract = contract.to_string();
     let diagnostics = compiled
         .diagnostics
         .iter()
         .map(|d| (d.code.to_string(), d.message.clone()))
         .collect();
     (contract, diagnostics)
+}
+
+fn forget_clause_lines(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(clause)) = map.get_mut("clause") {
+                clause.remove("line");
+            }
+            map.values_mut().for_each(forget_clause_lines);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(forget_clause_lines),
+        _ => {}
+    }
 }
 
 /// Check the three promises on one text that parses; `folder` holds the files it uses.

@@ -9,7 +9,7 @@
 mod funnel;
 mod header;
 mod measures;
-mod money;
+pub(crate) mod money;
 mod names;
 mod outcomes;
 
@@ -38,7 +38,8 @@ pub struct Checked {
 pub type Resolve<'a> =
     dyn FnMut(&str, Span) -> Result<std::sync::Arc<model::Shared>, Diagnostic> + 'a;
 
-pub fn check(file: &ast::File, name: &str, resolve: &mut Resolve) -> Checked {
+pub fn check(file: &ast::File, source: &crate::source::SourceFile, resolve: &mut Resolve) -> Checked {
+    let name = source.name.as_str();
     let mut out = Vec::new();
     let mut symbols = Symbols::collect(file, &mut out);
     let header = header::check(file, &mut out);
@@ -173,6 +174,7 @@ pub fn check(file: &ast::File, name: &str, resolve: &mut Resolve) -> Checked {
             cohorts: &cohorts,
             cohort_spans: &cohort_spans,
             measures: &measures,
+            source,
             funnels_complete,
         };
         let checked = money::check(&payment_blocks, &cx, &mut funnels, &mut out);

@@ -11,7 +11,7 @@
 //! the total cap limits the whole. Penalties only lower payments and so never raise the
 //! maximum.
 
-mod plan;
+pub(crate) mod plan;
 mod rules;
 
 use super::header::Header;
@@ -19,11 +19,20 @@ use super::names::{once, Kind, Symbols};
 use crate::ast::{self, CapScope, Due, PaymentClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, UnitCost};
-use crate::source::Span;
-use crate::value::{group_thousands, Date, Duration, Money, Period, TimeUnit};
+use crate::schedule::{add, ancestors, contract_year, due_date, effective_window};
+use crate::source::{SourceFile, Span};
+use crate::value::{group_thousands, Date, Money, Period};
 use std::collections::BTreeMap;
 
 pub use plan::divide_rounded;
+
+/// Where a clause is written, for the model.
+pub fn clause_at(source: &SourceFile, span: Span) -> model::Clause {
+    model::Clause {
+        file: source.name.clone(),
+        line: source.line_col(span.start).line,
+    }
+}
 
 /// What the payments are checked against.
 pub struct Context<'a> {
@@ -33,6 +42,8 @@ pub struct Context<'a> {
     /// Where each cohort's name is defined.
     pub cohort_spans: &'a BTreeMap<String, Span>,
     pub measures: &'a [model::Measure],
+    /// The file, for the line of each clause in the model.
+    pub source: &'a crate::source::SourceFile,
     /// Whether every funnel checked clean: the figures need them all.
     pub funnels_complete: bool,
 }
@@ -61,12 +72,13 @@ pub fn check(
     let errors_before = out.iter().filter(|d| d.is_error()).count();
     let years_in_term = Period::Year.count_in(header.term.start, header.term.end);
 
-    let (prices, pay_spans) = prices(&clauses, cx.symbols, funnels, out);
-    let fixed_fees = fixed_fees(&clauses, header, years_in_term, out);
-    let attachment = attachment(&clauses, years_in_term, out);
-    let caps = caps(&clauses, out);
+    let source = cx.source;
+    let (prices, pay_spans) = prices(&clauses, cx.symbols, source, funnels, out);
+    let fixed_fees = fixed_fees(&clauses, header, source, years_in_term, out);
+    let attachment = attachment(&clauses, source, years_in_term, out);
+    let caps = caps(&clauses, source, out);
     let exclusive = rules::exclusive(&clauses, cx.symbols, out);
-    let deadweight = rules::deadweight(&clauses, out);
+    let deadweight = rules::deadweight(&clauses, source, out);
     let (payers, shares_add_up) = rules::payers(&clauses, out);
     let mut incentives = rules::incentives(&clauses, cx, funnels, years_in_term, out);
     let cohorts_with_funnels = cx
@@ -436,6 +448,7 @@ fn cap_words(scope: CapScope) -> &'static str {
 fn prices(
     clauses: &[&PaymentClause],
     symbols: &Symbols,
+    source: &SourceFile,
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<Price>, BTreeMap<String, Span>) {
@@ -484,6 +497,7 @@ fn prices(
             stage: stage.value.clone(),
             amount: amount.value,
             due: due.map_or(Due::OnAchievement, |d| d.value),
+            clause: clause_at(source, *span),
         });
     }
     (prices, priced_at)
@@ -493,16 +507,17 @@ fn prices(
 fn fixed_fees(
     clauses: &[&PaymentClause],
     header: &Header,
+    source: &SourceFile,
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<FixedFee> {
     let mut fees = Vec::new();
     for clause in clauses {
         let PaymentClause::Fixed {
+            span,
             amount,
             period,
             year,
-            ..
         } = clause
         else {
             continue;
@@ -515,7 +530,7 @@ fn fixed_fees(
             None => None,
         };
         let (start, end) = match year {
-            Some(n) => contract_year(header, n),
+            Some(n) => contract_year(header.term, n),
             None => (header.term.start, header.term.end),
         };
         let periods = period.value.count_in(start, end);
@@ -539,22 +554,16 @@ fn fixed_fees(
             year,
             periods,
             total: Money::new(amount.value.minor * periods as i128, amount.value.currency),
+            clause: clause_at(source, *span),
         });
     }
     fees
 }
 
-/// Contract year `n`: twelve months from the start of the term, the last cut at its end.
-fn contract_year(header: &Header, n: u32) -> (Date, Date) {
-    let start = header.term.start.add_months(12 * (n - 1));
-    let end = Date::from_day_number(header.term.start.add_months(12 * n).day_number() - 1)
-        .min(header.term.end);
-    (start, end)
-}
-
 /// `fixed 80% of the per-participant maximum in year 1, ...`: shares of at most 100%.
 fn attachment(
     clauses: &[&PaymentClause],
+    source: &SourceFile,
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Attachment> {
@@ -565,7 +574,7 @@ fn attachment(
             _ => None,
         })
         .collect();
-    let &(_, shares) = once(&all, |a| a.0, "a share of the per-participant maximum", out)?;
+    let &(span, shares) = once(&all, |a| a.0, "a share of the per-participant maximum", out)?;
     let hundred = crate::value::Decimal {
         mantissa: 100,
         scale: 0,
@@ -600,6 +609,7 @@ fn attachment(
     }
     Some(model::Attachment {
         shares: model_shares,
+        clause: clause_at(source, span),
     })
 }
 
@@ -612,7 +622,7 @@ struct Caps {
     list: Vec<Cap>,
 }
 
-fn caps(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> Caps {
+fn caps(clauses: &[&PaymentClause], source: &SourceFile, out: &mut Vec<Diagnostic>) -> Caps {
     let mut list = Vec::new();
     let mut cap_of = |scope: CapScope, what: &str, out: &mut Vec<Diagnostic>| {
         let matching: Vec<_> = clauses
@@ -627,8 +637,12 @@ fn caps(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> Caps {
             })
             .collect();
         let found = once(&matching, |m| m.0, what, out).copied();
-        if let Some((_, amount)) = found {
-            list.push(Cap { scope, amount });
+        if let Some((span, amount)) = found {
+            list.push(Cap {
+                scope,
+                amount,
+                clause: clause_at(source, span),
+            });
         }
         found
     };
@@ -685,59 +699,6 @@ fn ladder_cut(
                 )
                 .help("raise the cap to the ladder's total, or lower earlier prices, so the hardest result is paid in full"),
             );
-        }
-    }
-}
-
-/// A stage and every stage before it on the sequence.
-fn ancestors(funnel: &model::Funnel, id: &str) -> Vec<String> {
-    let mut found: Vec<String> = vec![id.to_string()];
-    let mut i = 0;
-    while i < found.len() {
-        if let Some(stage) = funnel.stage(&found[i]) {
-            for p in &stage.after {
-                if !found.contains(p) {
-                    found.push(p.clone());
-                }
-            }
-        }
-        i += 1;
-    }
-    found
-}
-
-/// `date + duration`, months and years by the calendar.
-fn add(date: Date, duration: Duration) -> Date {
-    match duration.unit {
-        TimeUnit::Day => Date::from_day_number(date.day_number() + duration.count as i64),
-        TimeUnit::Week => Date::from_day_number(date.day_number() + 7 * duration.count as i64),
-        TimeUnit::Month => date.add_months(duration.count),
-        TimeUnit::Year => date.add_months(12 * duration.count),
-    }
-}
-
-/// The date a payment for an achievement on `date` falls due.
-fn due_date(date: Date, due: Due, term_start: Date) -> Date {
-    match due {
-        Due::OnAchievement => date,
-        Due::InArrears(frequency) => {
-            // Periods are counted from the start of the term; the payment falls due at the
-            // end of the period the achievement falls in.
-            let months = match frequency {
-                crate::value::Frequency::Weekly => {
-                    let days = date.day_number() - term_start.day_number();
-                    let end = term_start.day_number() + (days.div_euclid(7) + 1) * 7 - 1;
-                    return Date::from_day_number(end);
-                }
-                crate::value::Frequency::Monthly => 1,
-                crate::value::Frequency::Quarterly => 3,
-                crate::value::Frequency::Annually => 12,
-            };
-            let mut n = 1;
-            while term_start.add_months(months * n) <= date {
-                n += 1;
-            }
-            Date::from_day_number(term_start.add_months(months * n).day_number() - 1)
         }
     }
 }
@@ -806,7 +767,7 @@ fn by_year(
 ) -> Vec<model::YearFigures> {
     let currency = header.currency;
     let years = Period::Year.count_in(header.term.start, header.term.end) as u32;
-    let spans: Vec<(Date, Date)> = (1..=years).map(|n| contract_year(header, n)).collect();
+    let spans: Vec<(Date, Date)> = (1..=years).map(|n| contract_year(header.term, n)).collect();
     let year_of = |date: Date| {
         spans
             .iter()
@@ -817,7 +778,7 @@ fn by_year(
     let mut fixed = vec![0_i128; spans.len()];
     for fee in fees {
         let (start, end) = match fee.year {
-            Some(n) => contract_year(header, n),
+            Some(n) => contract_year(header.term, n),
             None => (header.term.start, header.term.end),
         };
         for i in 0..fee.periods {
@@ -881,23 +842,4 @@ fn by_year(
             total: Money::new(fixed[i] + outcomes[i], currency),
         })
         .collect()
-}
-
-/// A stage's own window, or the longest window of the stages before it.
-fn effective_window(funnel: &model::Funnel, stage: &model::Stage) -> Option<Duration> {
-    if stage.within.is_some() {
-        return stage.within;
-    }
-    ancestors(funnel, &stage.id)
-        .iter()
-        .filter_map(|id| funnel.stage(id).and_then(|s| s.within))
-        .max_by(|a, b| {
-            if a.certainly_shorter_than(b) {
-                std::cmp::Ordering::Less
-            } else if b.certainly_shorter_than(a) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
 }

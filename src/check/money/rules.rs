@@ -84,6 +84,7 @@ pub fn exclusive(
 /// `deadweight 1 in 6`: a fraction strictly between nothing and everything (E0521).
 pub fn deadweight(
     clauses: &[&PaymentClause],
+    source: &crate::source::SourceFile,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Deadweight> {
     let all: Vec<_> = clauses
@@ -114,6 +115,7 @@ pub fn deadweight(
     Some(model::Deadweight {
         discounted: discounted.value.trunc() as u64,
         of: of.value.trunc() as u64,
+        clause: super::clause_at(source, span),
     })
 }
 
@@ -229,12 +231,12 @@ pub fn incentives(
     let mut incentives = Vec::new();
     for clause in clauses {
         let PaymentClause::Incentive {
+            span,
             kind,
             amount,
             condition,
             assessed,
             from_year,
-            ..
         } = clause
         else {
             continue;
@@ -443,6 +445,7 @@ pub fn incentives(
             from_year,
             assessments,
             maximum: Money::zero(currency),
+            clause: super::clause_at(cx.source, *span),
         });
     }
     incentives
@@ -612,6 +615,7 @@ pub fn tiers(
                 .collect(),
             at_plan: Money::new(at_target * evaluations as i128, currency),
             maximum: Money::new(top * evaluations as i128, currency),
+            clause: super::clause_at(cx.source, *span),
         });
     }
     schedules

@@ -1,0 +1,87 @@
+//! Dates of a contract: contract years, when a stage is reached, when a payment falls due.
+//!
+//! Shared by the checker's planned figures and the monitoring report, so that the plan and
+//! the actual are dated the same way.
+
+use crate::ast::Due;
+use crate::model::{self, Term};
+use crate::value::{Date, Duration, TimeUnit};
+
+/// Contract year `n`: twelve months from the start of the term, the last cut at its end.
+pub fn contract_year(term: Term, n: u32) -> (Date, Date) {
+    let start = term.start.add_months(12 * (n - 1));
+    let end = Date::from_day_number(term.start.add_months(12 * n).day_number() - 1).min(term.end);
+    (start, end)
+}
+
+/// A stage and every stage before it on the sequence.
+pub fn ancestors(funnel: &model::Funnel, id: &str) -> Vec<String> {
+    let mut found: Vec<String> = vec![id.to_string()];
+    let mut i = 0;
+    while i < found.len() {
+        if let Some(stage) = funnel.stage(&found[i]) {
+            for p in &stage.after {
+                if !found.contains(p) {
+                    found.push(p.clone());
+                }
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+/// `date + duration`, months and years by the calendar.
+pub fn add(date: Date, duration: Duration) -> Date {
+    match duration.unit {
+        TimeUnit::Day => Date::from_day_number(date.day_number() + duration.count as i64),
+        TimeUnit::Week => Date::from_day_number(date.day_number() + 7 * duration.count as i64),
+        TimeUnit::Month => date.add_months(duration.count),
+        TimeUnit::Year => date.add_months(12 * duration.count),
+    }
+}
+
+/// The date a payment for an achievement on `date` falls due.
+pub fn due_date(date: Date, due: Due, term_start: Date) -> Date {
+    match due {
+        Due::OnAchievement => date,
+        Due::InArrears(frequency) => {
+            // Periods are counted from the start of the term; the payment falls due at the
+            // end of the period the achievement falls in.
+            let months = match frequency {
+                crate::value::Frequency::Weekly => {
+                    let days = date.day_number() - term_start.day_number();
+                    let end = term_start.day_number() + (days.div_euclid(7) + 1) * 7 - 1;
+                    return Date::from_day_number(end);
+                }
+                crate::value::Frequency::Monthly => 1,
+                crate::value::Frequency::Quarterly => 3,
+                crate::value::Frequency::Annually => 12,
+            };
+            let mut n = 1;
+            while term_start.add_months(months * n) <= date {
+                n += 1;
+            }
+            Date::from_day_number(term_start.add_months(months * n).day_number() - 1)
+        }
+    }
+}
+
+/// A stage's own window, or the longest window of the stages before it.
+pub fn effective_window(funnel: &model::Funnel, stage: &model::Stage) -> Option<Duration> {
+    if stage.within.is_some() {
+        return stage.within;
+    }
+    ancestors(funnel, &stage.id)
+        .iter()
+        .filter_map(|id| funnel.stage(id).and_then(|s| s.within))
+        .max_by(|a, b| {
+            if a.certainly_shorter_than(b) {
+                std::cmp::Ordering::Less
+            } else if b.certainly_shorter_than(a) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+}
