@@ -394,6 +394,8 @@ pub enum MonitoringClause {
         keyword: Span,
         frequency: Spanned<Frequency>,
     },
+    /// `tolerance 10%`
+    Tolerance { keyword: Span, share: Spanned<Percent> },
 }
 
 impl serde::Serialize for Threshold {

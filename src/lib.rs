@@ -30,6 +30,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
 pub mod model;
+pub mod report;
 pub mod schedule;
 pub mod source;
 pub mod syntax;

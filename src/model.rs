@@ -319,6 +319,8 @@ pub struct Monitoring {
     pub sources: Vec<String>,
     pub exception_report: Option<Frequency>,
     pub review: Option<Frequency>,
+    /// How far a stage may fall behind its planned profile before it is an exception.
+    pub tolerance: Option<Percent>,
 }
 
 /// The figures a commissioner wants, computed exactly.

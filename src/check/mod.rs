@@ -274,6 +274,7 @@ fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<
     let mut returns = Vec::new();
     let mut exceptions = Vec::new();
     let mut reviews = Vec::new();
+    let mut tolerances = Vec::new();
     for clause in &block.clauses {
         match clause {
             MonitoringClause::Returns {
@@ -285,12 +286,28 @@ fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<
                 exceptions.push((*keyword, *frequency))
             }
             MonitoringClause::Review { keyword, frequency } => reviews.push((*keyword, *frequency)),
+            MonitoringClause::Tolerance { keyword, share } => tolerances.push((*keyword, *share)),
         }
     }
     let span_of = |k: &Span| *k;
     let returns = once(&returns, |r| span_of(&r.0), "`returns`", out);
     let exception_report = once(&exceptions, |e| e.0, "`exception_report`", out).map(|e| e.1.value);
     let review = once(&reviews, |r| r.0, "`review`", out).map(|r| r.1.value);
+    let tolerance = once(&tolerances, |t| t.0, "`tolerance`", out).map(|t| t.1);
+    if let Some(share) = tolerance {
+        let hundred = crate::value::Decimal { mantissa: 100, scale: 0 };
+        if share.value.0.mantissa < 0 || share.value.0.cmp_value(&hundred) == std::cmp::Ordering::Greater {
+            out.push(
+                Diagnostic::new(
+                    crate::diagnostic::Code::E0521,
+                    format!("a tolerance of {} is not a share of the plan", share.value),
+                    share.span,
+                    "not between 0% and 100%",
+                )
+                .help("a tolerance says how far behind its planned profile a stage may fall, such as `tolerance 10%`"),
+            );
+        }
+    }
     Some(model::Monitoring {
         returns: returns.map(|r| r.1.value),
         sources: returns
@@ -298,5 +315,6 @@ fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<
             .unwrap_or_default(),
         exception_report,
         review,
+        tolerance: tolerance.map(|t| t.value),
     })
 }

@@ -919,6 +919,14 @@ impl Lowerer {
             let rule = clause.as_rule();
             let mut inner = children(clause);
             let keyword = inner.next().map(|p| span(&p)).unwrap_or_default();
+            // tolerance_clause = { kw_tolerance ~ percent }
+            if rule == Rule::tolerance_clause {
+                if let Some(share) = inner.next() {
+                    let share = self.percent(share);
+                    clauses.push(MonitoringClause::Tolerance { keyword, share });
+                }
+                continue;
+            }
             let Some(frequency) = inner.next().map(|f| self.frequency(f)) else {
                 continue;
             };

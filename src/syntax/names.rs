@@ -126,6 +126,8 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::monitoring => "a `monitoring` block",
         Rule::file => "a contract file",
         Rule::kw_use => "`use`",
+        Rule::kw_tolerance => "`tolerance`",
+        Rule::tolerance_clause => "`tolerance`",
         Rule::use_decl => "`use`",
         Rule::kw_due => "`due`",
         Rule::kw_achievement => "`achievement`",
@@ -196,7 +198,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::measure_value => "a number, percentage or amount",
         Rule::measure_clause => "a measure clause",
         Rule::payment_clause => "a payment rule",
-        Rule::monitoring_clause => "`returns`, `exception_report` or `review`",
+        Rule::monitoring_clause => "`returns`, `exception_report`, `review` or `tolerance`",
         Rule::declaration => "a `contract`, `outcome`, `cohort`, `funnel`, `measure`, `payments` or `monitoring` block",
     }
 }

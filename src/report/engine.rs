@@ -1,0 +1,650 @@
+//! Rows → accepted events per participant, and the actual funnel against the plan.
+//!
+//! A row is judged in two steps. While streaming, what a row says on its own is checked (it
+//! reads, names a stage, has a real date inside the term and the report period, the cohort
+//! matches, evidence is given where the contract requires it) and the participant keeps at
+//! most one candidate event per stage: of two claims for one stage the earlier stands and the
+//! other is a duplicate. Once every row is read, each participant's events are taken in date
+//! order and checked against the sequence (entry within the referral window, every stage
+//! before it reached first) and the stage's eligibility conditions. Memory is therefore
+//! bounded by participants × stages, whatever the number of rows.
+
+use super::payments;
+use super::{
+    ActualFunnel, ActualStage, Exception, Input, Options, Period, ReasonCount, Rejected, Rejection,
+    Report, RowCounts,
+};
+use crate::ast::Threshold;
+use crate::model::{Condition, Contract};
+use crate::schedule::{add, effective_window};
+use crate::value::{Date, Decimal, Frequency, Percent};
+use std::collections::HashMap;
+
+/// A stage of the contract, by its place among all stages.
+pub(crate) struct StageInfo {
+    pub funnel: usize,
+    pub index: usize,
+    pub id: String,
+    pub requires_evidence: bool,
+}
+
+/// One accepted or candidate event.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Event {
+    pub stage: usize,
+    pub day: Date,
+    pub row: u64,
+}
+
+/// What is kept per participant while reading.
+#[derive(Debug, Default)]
+pub(crate) struct Participant {
+    /// At most one candidate event per stage.
+    pub events: Vec<Event>,
+    /// The attributes eligibility conditions mention, as first given.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Make the report for `contract` from the rows of a return.
+pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Options) -> Report {
+    let until = options.until.unwrap_or(contract.term.end);
+    let stages: Vec<StageInfo> = contract
+        .funnels
+        .iter()
+        .enumerate()
+        .flat_map(|(f, funnel)| {
+            funnel
+                .stages
+                .iter()
+                .enumerate()
+                .map(move |(i, s)| StageInfo {
+                    funnel: f,
+                    index: i,
+                    id: s.id.clone(),
+                    requires_evidence: s.evidence.is_some(),
+                })
+        })
+        .collect();
+    let by_id: HashMap<&str, usize> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let attribute_names: Vec<&str> = contract
+        .funnels
+        .iter()
+        .flat_map(|f| &f.stages)
+        .flat_map(|s| &s.eligible)
+        .map(|c| c.subject.as_str())
+        .collect();
+
+    let mut read = 0;
+    let mut rejected: Vec<Rejected> = Vec::new();
+    let mut people: HashMap<String, Participant> = HashMap::new();
+    let reject = |rejected: &mut Vec<Rejected>,
+                  row: u64,
+                  reason: Rejection,
+                  detail: String,
+                  participant: Option<&str>,
+                  stage: Option<&str>| {
+        rejected.push(Rejected {
+            row,
+            reason,
+            detail,
+            participant: participant.map(str::to_string),
+            stage: stage.map(str::to_string),
+        });
+    };
+
+    for input in rows {
+        read += 1;
+        let row = match input {
+            Input::Malformed { number, reason } => {
+                reject(
+                    &mut rejected,
+                    number,
+                    Rejection::Malformed,
+                    reason,
+                    None,
+                    None,
+                );
+                continue;
+            }
+            Input::Row(row) => row,
+        };
+        let (who, what) = (Some(row.participant.as_str()), Some(row.stage.as_str()));
+        let Some(&stage) = by_id.get(row.stage.trim()) else {
+            let known: Vec<&str> = stages.iter().map(|s| s.id.as_str()).collect();
+            let hint = crate::diagnostic::did_you_mean(row.stage.trim(), known)
+                .map_or(String::new(), |h| format!("; {h}"));
+            reject(
+                &mut rejected,
+                row.number,
+                Rejection::UnknownStage,
+                format!(
+                    "`{}` is not a milestone or target of this contract{hint}",
+                    row.stage
+                ),
+                who,
+                what,
+            );
+            continue;
+        };
+        let Some(day) = parse_date(row.date.trim()) else {
+            reject(
+                &mut rejected,
+                row.number,
+                Rejection::BadDate,
+                format!(
+                    "`{}` is not a date: dates are written year-month-day, such as 2026-05-14",
+                    row.date
+                ),
+                who,
+                what,
+            );
+            continue;
+        };
+        if day < contract.term.start || day > contract.term.end {
+            reject(
+                &mut rejected,
+                row.number,
+                Rejection::OutsideTerm,
+                format!(
+                    "{day} is outside the term {} to {}",
+                    contract.term.start, contract.term.end
+                ),
+                who,
+                what,
+            );
+            continue;
+        }
+        if day > until {
+            reject(
+                &mut rejected,
+                row.number,
+                Rejection::AfterReportDate,
+                format!("{day} is after the report date {until}"),
+                who,
+                what,
+            );
+            continue;
+        }
+        let info = &stages[stage];
+        let cohort = &contract.funnels[info.funnel].cohort;
+        if let Some(given) = row
+            .cohort
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            if given != cohort {
+                reject(
+                    &mut rejected,
+                    row.number,
+                    Rejection::WrongCohort,
+                    format!(
+                        "`{}` is a stage for cohort `{cohort}`, not `{given}`",
+                        info.id
+                    ),
+                    who,
+                    what,
+                );
+                continue;
+            }
+        }
+        let has_evidence = row
+            .evidence
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty());
+        if info.requires_evidence && !has_evidence {
+            reject(
+                &mut rejected,
+                row.number,
+                Rejection::MissingEvidence,
+                format!(
+                    "the contract requires evidence for `{}` and the row gives none",
+                    info.id
+                ),
+                who,
+                what,
+            );
+            continue;
+        }
+        let participant = row.participant.trim();
+        if participant.is_empty() {
+            reject(
+                &mut rejected,
+                row.number,
+                Rejection::Malformed,
+                "the participant reference is empty".to_string(),
+                None,
+                what,
+            );
+            continue;
+        }
+        let person = people.entry(participant.to_string()).or_default();
+        for (name, value) in &row.attributes {
+            if attribute_names.contains(&name.as_str())
+                && !person.attributes.iter().any(|(n, _)| n == name)
+            {
+                person.attributes.push((name.clone(), value.clone()));
+            }
+        }
+        let event = Event {
+            stage,
+            day,
+            row: row.number,
+        };
+        match person.events.iter_mut().find(|e| e.stage == stage) {
+            None => person.events.push(event),
+            Some(existing) => {
+                // The earlier claim stands; on the same day, the row read first.
+                let (kept, dropped) = if (day, row.number) < (existing.day, existing.row) {
+                    (event, *existing)
+                } else {
+                    (*existing, event)
+                };
+                *existing = kept;
+                reject(
+                    &mut rejected,
+                    dropped.row,
+                    Rejection::Duplicate,
+                    format!(
+                        "`{participant}` was already claimed for `{}` on row {}",
+                        info.id, kept.row
+                    ),
+                    Some(participant),
+                    Some(&info.id),
+                );
+            }
+        }
+    }
+
+    // Judge each participant's events against the sequence, in a fixed order.
+    let mut ids: Vec<&String> = people.keys().collect();
+    ids.sort();
+    let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let person = &people[id];
+        let kept = sequence(contract, &stages, id, person, &mut rejected);
+        if !kept.is_empty() {
+            accepted.push((id.clone(), kept));
+        }
+    }
+    rejected.sort_by_key(|r| (r.row, r.reason));
+    let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
+
+    let periods = periods(contract, until);
+    let funnels = actual_funnels(contract, &stages, &accepted, &periods, until);
+    let tolerance = contract.monitoring.as_ref().and_then(|m| m.tolerance);
+    let exceptions = exceptions(&funnels, tolerance);
+    let (payments, residual) = payments::payments(
+        contract,
+        &stages,
+        &accepted,
+        &periods,
+        until,
+        &options.measured,
+    );
+
+    let mut by_reason: Vec<ReasonCount> = Vec::new();
+    for r in &rejected {
+        match by_reason.iter_mut().find(|c| c.reason == r.reason) {
+            Some(count) => count.rows += 1,
+            None => by_reason.push(ReasonCount {
+                reason: r.reason,
+                rows: 1,
+            }),
+        }
+    }
+    by_reason.sort_by_key(|c| c.reason);
+    Report {
+        contract: contract.title.clone(),
+        until,
+        rows: RowCounts {
+            read,
+            accepted: accepted_rows,
+            rejected: rejected.len() as u64,
+            rejected_by_reason: by_reason,
+        },
+        rejected,
+        periods,
+        funnels,
+        tolerance,
+        exceptions,
+        payments,
+        residual,
+    }
+}
+
+/// `2026-05-14` → a real date.
+fn parse_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = text[0..4].parse().ok()?;
+    let month = text[5..7].parse().ok()?;
+    let day = text[8..10].parse().ok()?;
+    Date::new(year, month, day)
+}
+
+/// Take one participant's events in date order and keep those that follow the sequence.
+fn sequence(
+    contract: &Contract,
+    stages: &[StageInfo],
+    id: &str,
+    person: &Participant,
+    rejected: &mut Vec<Rejected>,
+) -> Vec<Event> {
+    let mut events = person.events.clone();
+    events.sort_by_key(|e| (e.day, stages[e.stage].funnel, stages[e.stage].index, e.row));
+    let mut kept: Vec<Event> = Vec::new();
+    let mut refused_funnels: Vec<usize> = Vec::new();
+    for event in events {
+        let info = &stages[event.stage];
+        let funnel = &contract.funnels[info.funnel];
+        let stage = &funnel.stages[info.index];
+        let mut refuse = |reason: Rejection, detail: String| {
+            rejected.push(Rejected {
+                row: event.row,
+                reason,
+                detail,
+                participant: Some(id.to_string()),
+                stage: Some(info.id.clone()),
+            });
+        };
+        if refused_funnels.contains(&info.funnel) {
+            refuse(
+                Rejection::ReferredLate,
+                format!("`{id}` entered `{}` after referrals closed", funnel.id),
+            );
+            continue;
+        }
+        if info.index == 0 {
+            if let Some(window) = contract.referrals {
+                if event.day > window.until || event.day < window.from {
+                    refused_funnels.push(info.funnel);
+                    refuse(
+                        Rejection::ReferredLate,
+                        format!(
+                            "`{id}` entered on {}, outside the referral window {} to {}",
+                            event.day, window.from, window.until
+                        ),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            let entry = &funnel.stages[0].id;
+            let entered = kept
+                .iter()
+                .any(|k| stages[k.stage].funnel == info.funnel && stages[k.stage].index == 0);
+            if !entered {
+                refuse(
+                    Rejection::NotReferred,
+                    format!(
+                        "`{id}` has no accepted `{entry}`, the entry to `{}`",
+                        funnel.id
+                    ),
+                );
+                continue;
+            }
+            let missing: Vec<&String> = stage
+                .after
+                .iter()
+                .filter(|p| {
+                    !kept
+                        .iter()
+                        .any(|k| stages[k.stage].id == **p && k.day <= event.day)
+                })
+                .collect();
+            if let Some(first) = missing.first() {
+                refuse(
+                    Rejection::BeforePredecessor,
+                    format!(
+                        "`{}` on {} comes before `{first}`, which must be reached first",
+                        info.id, event.day
+                    ),
+                );
+                continue;
+            }
+        }
+        if let Some(failed) = stage
+            .eligible
+            .iter()
+            .find(|c| !meets(c, &person.attributes))
+        {
+            let given = person
+                .attributes
+                .iter()
+                .find(|(n, _)| *n == failed.subject)
+                .map(|(_, v)| v.as_str());
+            let detail = match given {
+                Some(value) => format!(
+                    "`{id}` has {} {value}, but `{}` requires {} {} {}",
+                    failed.subject,
+                    info.id,
+                    failed.subject,
+                    failed.comparison.symbol(),
+                    failed.value
+                ),
+                None => format!(
+                    "`{}` requires {} {} {}, and the return gives no `{}` for `{id}`",
+                    info.id,
+                    failed.subject,
+                    failed.comparison.symbol(),
+                    failed.value,
+                    failed.subject
+                ),
+            };
+            refuse(Rejection::Ineligible, detail);
+            continue;
+        }
+        kept.push(event);
+    }
+    kept
+}
+
+/// Whether the attributes meet a condition; an absent or unreadable attribute does not.
+fn meets(condition: &Condition, attributes: &[(String, String)]) -> bool {
+    let Some((_, value)) = attributes.iter().find(|(n, _)| *n == condition.subject) else {
+        return false;
+    };
+    let Some(value) = read_decimal(value) else {
+        return false;
+    };
+    let threshold = match condition.value {
+        Threshold::Number(n) | Threshold::Percent(Percent(n)) => n,
+    };
+    condition.comparison.holds(value.cmp_value(&threshold))
+}
+
+/// A plain decimal as a return writes it: `15`, `41.5`, `7.5%`.
+pub(crate) fn read_decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim().trim_end_matches('%');
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, text),
+    };
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if whole.is_empty()
+        || whole.len() > 15
+        || fraction.len() > 6
+        || !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut mantissa: i128 = 0;
+    for c in whole.chars().chain(fraction.chars()) {
+        mantissa = mantissa * 10 + i128::from(c as u8 - b'0');
+    }
+    Some(Decimal {
+        mantissa: if negative { -mantissa } else { mantissa },
+        scale: fraction.len() as u32,
+    })
+}
+
+/// The report's periods: months or quarters of the term (as returns are made), up to the
+/// period that holds `until`.
+fn periods(contract: &Contract, until: Date) -> Vec<Period> {
+    let frequency = contract
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.returns)
+        .unwrap_or(Frequency::Monthly);
+    let start = contract.term.start;
+    let mut periods = Vec::new();
+    let mut n = 0u32;
+    loop {
+        let (begins, next) = match frequency {
+            Frequency::Weekly => (
+                Date::from_day_number(start.day_number() + 7 * n as i64),
+                Date::from_day_number(start.day_number() + 7 * (n as i64 + 1)),
+            ),
+            Frequency::Monthly => (start.add_months(n), start.add_months(n + 1)),
+            Frequency::Quarterly => (start.add_months(3 * n), start.add_months(3 * (n + 1))),
+            Frequency::Annually => (start.add_months(12 * n), start.add_months(12 * (n + 1))),
+        };
+        if begins > until || begins > contract.term.end {
+            break;
+        }
+        let ends = Date::from_day_number(next.day_number() - 1).min(contract.term.end);
+        let label = match frequency {
+            Frequency::Weekly => format!("week of {begins}"),
+            Frequency::Monthly => format!("{:04}-{:02}", begins.year, begins.month),
+            Frequency::Quarterly => format!("quarter {} ({begins} to {ends})", n + 1),
+            Frequency::Annually => format!("year {}", n + 1),
+        };
+        periods.push(Period {
+            label,
+            start: begins,
+            end: ends,
+        });
+        n += 1;
+    }
+    periods
+}
+
+/// The period a date falls in.
+pub(crate) fn period_of(periods: &[Period], day: Date) -> Option<usize> {
+    periods.iter().position(|p| day >= p.start && day <= p.end)
+}
+
+/// Planned people at a stage by `until`: entries spread evenly over the referral window,
+/// each reaching the stage at the end of its window (the same profile as the plan by year).
+fn planned_to_date(contract: &Contract, funnel: usize, stage: usize, until: Date) -> u64 {
+    let f = &contract.funnels[funnel];
+    let s = &f.stages[stage];
+    let (from, to) = contract
+        .referrals
+        .map_or((contract.term.start, contract.term.end), |r| {
+            (r.from, r.until)
+        });
+    let days = (to.day_number() - from.day_number() + 1).max(1);
+    let window = effective_window(f, s);
+    let mut reached = 0i64;
+    for k in 0..days {
+        let entry = Date::from_day_number(from.day_number() + k);
+        let at = window.map_or(entry, |w| add(entry, w));
+        if at <= until {
+            reached += 1;
+        }
+    }
+    crate::check::divide_rounded(s.expected as i128 * reached as i128, days as i128) as u64
+}
+
+fn actual_funnels(
+    contract: &Contract,
+    stages: &[StageInfo],
+    accepted: &[(String, Vec<Event>)],
+    periods: &[Period],
+    until: Date,
+) -> Vec<ActualFunnel> {
+    let mut counts = vec![0u64; stages.len()];
+    let mut by_period = vec![vec![0u64; periods.len()]; stages.len()];
+    for (_, events) in accepted {
+        for e in events {
+            counts[e.stage] += 1;
+            if let Some(p) = period_of(periods, e.day) {
+                by_period[e.stage][p] += 1;
+            }
+        }
+    }
+    contract
+        .funnels
+        .iter()
+        .enumerate()
+        .map(|(f, funnel)| {
+            let global = |i: usize| {
+                stages
+                    .iter()
+                    .position(|s| s.funnel == f && s.index == i)
+                    .unwrap_or(0)
+            };
+            let stages_out = funnel
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, stage)| {
+                    let g = global(i);
+                    let single = match stage.after.as_slice() {
+                        [p] => funnel.stages.iter().position(|s| s.id == *p),
+                        _ => None,
+                    };
+                    let actual_conversion = single.and_then(|p| {
+                        let before = counts[global(p)];
+                        (before > 0).then(|| Percent::of_ratio(counts[g], before, 1))
+                    });
+                    ActualStage {
+                        id: stage.id.clone(),
+                        planned: stage.expected,
+                        planned_to_date: planned_to_date(contract, f, i, until),
+                        actual: counts[g],
+                        by_period: by_period[g].clone(),
+                        actual_conversion,
+                        planned_conversion: stage.conversion,
+                    }
+                })
+                .collect();
+            ActualFunnel {
+                id: funnel.id.clone(),
+                stages: stages_out,
+            }
+        })
+        .collect()
+}
+
+/// Stages behind their planned profile by more than the tolerance (any shortfall when the
+/// contract declares none).
+fn exceptions(funnels: &[ActualFunnel], tolerance: Option<Percent>) -> Vec<Exception> {
+    let mut found = Vec::new();
+    for funnel in funnels {
+        for stage in &funnel.stages {
+            if stage.actual >= stage.planned_to_date {
+                continue;
+            }
+            let shortfall = stage.planned_to_date - stage.actual;
+            let share = Percent::of_ratio(shortfall, stage.planned_to_date, 1);
+            let beyond = tolerance.is_none_or(|t| {
+                // shortfall / planned > t, exactly: shortfall × 100 × 10^s > t × planned
+                let scale = 10_i128.pow(t.0.scale);
+                shortfall as i128 * 100 * scale > t.0.mantissa * stage.planned_to_date as i128
+            });
+            if beyond {
+                found.push(Exception {
+                    funnel: funnel.id.clone(),
+                    stage: stage.id.clone(),
+                    planned_to_date: stage.planned_to_date,
+                    actual: stage.actual,
+                    shortfall,
+                    shortfall_share: share,
+                });
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,1 @@
+//! Reading returns: CSV and JSON Lines.

@@ -1,0 +1,272 @@
+//! Monitoring returns → a report: the actual funnel against plan, exceptions, and the
+//! payments due, each traced to the clause that pays it.
+//!
+//! The pipeline continues from the checked contract:
+//!
+//! ```text
+//! model::Contract + rows of a return ──accept──▶ events per participant ──pay──▶ Report
+//!                   (input.rs)          (engine.rs: every row accepted     (payments.rs)
+//!                                        or rejected with its reason)
+//! ```
+//!
+//! Invariants: every row read is either accepted or rejected, and the report says which
+//! (`rows.read == rows.accepted + rows.rejected`); memory grows with the number of
+//! participants, not rows (a participant keeps at most one accepted event per stage); money is
+//! integer minor units, and every total is the exact sum of its lines.
+
+pub mod engine;
+pub mod input;
+pub mod payments;
+
+use crate::model::Clause;
+use crate::value::{Date, Money, Percent};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// One event of a monitoring return, as read: a participant reached a stage on a date.
+/// Values are kept as written; the engine decides whether each reads correctly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    /// The row's number in the file: for CSV the line number as a spreadsheet shows it (the
+    /// header is row 1), for JSON Lines the line number.
+    pub number: u64,
+    /// The pseudonymous participant reference.
+    pub participant: String,
+    /// The milestone or target identifier.
+    pub stage: String,
+    /// The date achieved, as written (`2026-05-14`).
+    pub date: String,
+    /// The evidence reference, if given (empty counts as none).
+    pub evidence: Option<String>,
+    /// The cohort, if given.
+    pub cohort: Option<String>,
+    /// Any other columns, by name: participant attributes that eligibility rules use
+    /// (`age_at_start`).
+    pub attributes: Vec<(String, String)>,
+}
+
+/// What the reader hands the engine for each row of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Row(Row),
+    /// A line that could not be read as a row (wrong number of fields, bad quoting, not
+    /// JSON, a required field missing).
+    Malformed {
+        number: u64,
+        reason: String,
+    },
+}
+
+/// A measured value of a cohort-level measure, for tiers and for bonuses and penalties on
+/// measures: the treatment group's value and, for measures `compared with` a group, the
+/// comparison group's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measured {
+    pub measure: String,
+    /// `None`: the value for all cohorts pooled.
+    pub cohort: Option<String>,
+    /// The contract year the value is for (1 = the first twelve months of the term).
+    pub year: u32,
+    pub treatment: crate::value::Decimal,
+    pub comparison: Option<crate::value::Decimal>,
+}
+
+/// Why a row was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejection {
+    /// The line could not be read as a row.
+    Malformed,
+    /// The stage is not a milestone or target of the contract.
+    UnknownStage,
+    /// The date cannot be read, or is no real day.
+    BadDate,
+    /// The date is before the term starts or after it ends.
+    OutsideTerm,
+    /// The date is after the date the report is made up to (`--until`).
+    AfterReportDate,
+    /// The participant entered after the referral window closed.
+    ReferredLate,
+    /// The participant has no accepted entry to the funnel (the first stage).
+    NotReferred,
+    /// A stage reached before a stage that must come before it.
+    BeforePredecessor,
+    /// The same participant and stage claimed again.
+    Duplicate,
+    /// The contract requires evidence for the stage and the row gives none.
+    MissingEvidence,
+    /// The participant does not meet the stage's eligibility conditions.
+    Ineligible,
+    /// The row names a cohort the participant's funnel is not for.
+    WrongCohort,
+}
+
+/// One rejected row.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Rejected {
+    pub row: u64,
+    pub reason: Rejection,
+    /// The reason in words, with the values involved.
+    pub detail: String,
+    pub participant: Option<String>,
+    pub stage: Option<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Report {
+    pub contract: String,
+    /// The report covers events up to and including this date.
+    pub until: Date,
+    pub rows: RowCounts,
+    pub rejected: Vec<Rejected>,
+    /// The periods the report counts by: months or quarters of the term, as the contract's
+    /// monitoring returns are made, up to `until`.
+    pub periods: Vec<Period>,
+    pub funnels: Vec<ActualFunnel>,
+    pub tolerance: Option<Percent>,
+    pub exceptions: Vec<Exception>,
+    pub payments: Payments,
+    pub residual: Residual,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RowCounts {
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Rejected rows by reason, in the order of `Rejection`.
+    pub rejected_by_reason: Vec<ReasonCount>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReasonCount {
+    pub reason: Rejection,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Period {
+    pub label: String,
+    pub start: Date,
+    pub end: Date,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ActualFunnel {
+    pub id: String,
+    pub stages: Vec<ActualStage>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ActualStage {
+    pub id: String,
+    /// People expected over the whole contract.
+    pub planned: u64,
+    /// People expected by `until` on the planned profile.
+    pub planned_to_date: u64,
+    /// People who have reached the stage by `until` (accepted rows).
+    pub actual: u64,
+    /// People reaching the stage in each period (same order as `Report::periods`).
+    pub by_period: Vec<u64>,
+    /// Actual people here ÷ actual people at the single stage before, one decimal place.
+    pub actual_conversion: Option<Percent>,
+    /// The planned conversion factor, one decimal place.
+    pub planned_conversion: Option<Percent>,
+}
+
+/// A stage behind its planned profile by more than the tolerance.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Exception {
+    pub funnel: String,
+    pub stage: String,
+    pub planned_to_date: u64,
+    pub actual: u64,
+    pub shortfall: u64,
+    /// Shortfall ÷ planned to date, one decimal place.
+    pub shortfall_share: Percent,
+}
+
+/// What a payment line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    Price,
+    Attachment,
+    FixedFee,
+    Bonus,
+    Penalty,
+    Tier,
+    Deadweight,
+}
+
+/// One payment due.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PaymentLine {
+    pub kind: LineKind,
+    /// The participant paid for, for prices and attachment fees.
+    pub participant: Option<String>,
+    /// The stage reached, for prices.
+    pub stage: Option<String>,
+    /// The date the payment was earned (the stage reached, the period ended).
+    pub earned: Date,
+    /// The date it falls due.
+    pub due: Date,
+    /// The label of the period it falls due in.
+    pub period: String,
+    /// What the clause says, before any cap.
+    pub rate: Money,
+    /// What is due, after every rule.
+    pub amount: Money,
+    /// The clause that pays it.
+    pub clause: Clause,
+    /// The rules that cut it, in words, each with its clause.
+    pub cut_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Payments {
+    /// Every line, ordered by due date, then participant, then stage.
+    pub lines: Vec<PaymentLine>,
+    pub total: Money,
+    pub by_participant: Vec<Amount>,
+    pub by_period: Vec<Amount>,
+    pub by_payer: Vec<Amount>,
+    pub by_stage: Vec<Amount>,
+}
+
+/// A total for one participant, period, payer or stage.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Amount {
+    pub name: String,
+    pub amount: Money,
+}
+
+/// What remains.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Residual {
+    /// Still payable under the total cap (after fixed fees still to come), if there is one.
+    pub under_total_cap: Option<Money>,
+    /// Still payable under the cap on outcome payments, if there is one.
+    pub under_outcome_cap: Option<Money>,
+    /// For each paid stage: how many participants already in the funnel can still reach it
+    /// before the term ends, and whether new referrals can still be taken.
+    pub can_still_reach: Vec<StillReachable>,
+    /// The last day referrals are accepted, if it is after `until`.
+    pub referrals_open_until: Option<Date>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StillReachable {
+    pub stage: String,
+    pub participants: u64,
+}
+
+/// How the report is made.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Count events up to and including this date; the term's end when not given.
+    pub until: Option<Date>,
+    /// Measured values for tiers and for bonuses and penalties on measures.
+    pub measured: Vec<Measured>,
+}

@@ -1,0 +1,291 @@
+//! The monitoring report on small hand-made returns: every figure asserted by hand.
+
+use outcome::report::{engine, Input, LineKind, Options, Rejection, Report, Row};
+
+/// A ladder contract: enrol → job (13 weeks) → sustained (26 weeks); cap per participant
+/// below the card; exclusive alternative; a cap on outcome payments.
+const CONTRACT: &str = r#"
+contract "Jobs" {
+  commissioner "Council"
+  provider "Provider"
+  term 2026-04-01 to 2027-03-31
+  referrals until 2026-09-30
+  funding limit £100,000
+}
+outcome employed "In work" { why "Income" }
+outcome learning "In learning" { why "Skills" }
+cohort adults "Adults" { size 20 }
+funnel jobs "Jobs" for adults {
+  milestone enrol     "Enrolled"            20 { evidence "Referral form" }
+  milestone job       "Job started"         10  conversion 50%  within 3 months { evidence "Contract" }
+  target    sustained "Job sustained"        5  conversion 50%  within 6 months {
+    achieves employed
+    evidence "Payslips"
+  }
+  target    college   "College place"        4  conversion 40%  within 6 months after job {
+    achieves learning
+    evidence "Enrolment letter"
+    eligible only if age_at_start <= 24
+  }
+}
+payments {
+  fixed £1,000 per quarter
+  pay £200 for enrol
+  pay £1,000 for job
+  pay £2,000 for sustained
+  pay £1,500 for college
+  exclusive sustained or college
+  cap £3,000 per participant
+  cap £6,000 on outcome payments
+}
+monitoring { returns monthly review quarterly tolerance 20% }
+"#;
+
+fn contract() -> outcome::model::Contract {
+    let (_, compiled) = outcome::compile_bytes("jobs.outcome", CONTRACT.as_bytes());
+    // The cap cuts the end of the ladder on purpose (W0517): only errors would stop the test.
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    compiled.contract.unwrap()
+}
+
+fn row(number: u64, participant: &str, stage: &str, date: &str, evidence: bool) -> Input {
+    Input::Row(Row {
+        number,
+        participant: participant.into(),
+        stage: stage.into(),
+        date: date.into(),
+        evidence: evidence.then(|| format!("EV-{number}")),
+        cohort: None,
+        attributes: vec![("age_at_start".into(), "22".into())],
+    })
+}
+
+fn report(rows: Vec<Input>, until: &str) -> Report {
+    let until = outcome::value::Date::new(
+        until[0..4].parse().unwrap(),
+        until[5..7].parse().unwrap(),
+        until[8..10].parse().unwrap(),
+    );
+    engine::run(
+        &contract(),
+        rows.into_iter(),
+        &Options {
+            until,
+            measured: Vec::new(),
+        },
+    )
+}
+
+fn minor(m: outcome::value::Money) -> i128 {
+    m.minor
+}
+
+#[test]
+fn every_row_is_accounted_for_and_every_figure_adds_up() {
+    let rows = vec![
+        row(2, "P1", "enrol", "2026-04-10", true),
+        row(3, "P1", "job", "2026-05-20", true),
+        row(4, "P1", "sustained", "2026-09-01", true),
+        row(5, "P1", "college", "2026-09-15", true), // exclusive with sustained: pays nothing more
+        row(6, "P2", "enrol", "2026-04-12", true),
+        row(7, "P2", "sustained", "2026-05-01", true), // before its predecessor `job`
+        row(8, "P2", "job", "2026-06-01", true),
+        row(9, "P2", "job", "2026-06-03", true), // duplicate
+        row(10, "P3", "enrol", "2026-10-15", true), // referred after the window
+        row(11, "P3", "job", "2026-11-01", true), // its funnel was refused
+        row(12, "P4", "enrol", "2027-05-01", true), // after the term
+        row(13, "P4", "interview", "2026-05-01", true), // unknown stage
+        row(14, "P5", "enrol", "2026-02-30", true), // no such date
+        row(15, "P5", "enrol", "2026-05-02", false), // evidence missing
+        Input::Malformed {
+            number: 16,
+            reason: "3 fields where 5 were expected".into(),
+        },
+    ];
+    let r = report(rows, "2027-03-31");
+    assert_eq!(r.rows.read, 15);
+    assert_eq!(r.rows.accepted + r.rows.rejected, r.rows.read);
+    assert_eq!(
+        r.rows.accepted, 6,
+        "P1: enrol, job, sustained, college; P2: enrol, job"
+    );
+    let reasons: Vec<(u64, Rejection)> = r.rejected.iter().map(|x| (x.row, x.reason)).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (7, Rejection::BeforePredecessor),
+            (9, Rejection::Duplicate),
+            (10, Rejection::ReferredLate),
+            (11, Rejection::ReferredLate),
+            (12, Rejection::OutsideTerm),
+            (13, Rejection::UnknownStage),
+            (14, Rejection::BadDate),
+            (15, Rejection::MissingEvidence),
+            (16, Rejection::Malformed),
+        ]
+    );
+
+    // Actual funnel: 2 enrolled, 2 jobs, 1 sustained, 1 college.
+    let actual: Vec<(String, u64)> = r.funnels[0]
+        .stages
+        .iter()
+        .map(|s| (s.id.clone(), s.actual))
+        .collect();
+    assert_eq!(
+        actual,
+        vec![
+            ("enrol".into(), 2),
+            ("job".into(), 2),
+            ("sustained".into(), 1),
+            ("college".into(), 1)
+        ]
+    );
+
+    // Payments. P1: £200 + £1,000 + £2,000 = £3,200, cut to the £3,000 cap at `sustained`
+    // (£1,800 of its £2,000); `college` is exclusive with `sustained` (£1,500 < £2,000): £0.
+    // P2: £200 + £1,000 = £1,200. Outcome payments £4,200, under the £6,000 cap.
+    // Fixed fees: 4 quarters × £1,000 = £4,000. Total £8,200.
+    let lines = &r.payments.lines;
+    let p1: Vec<(LineKind, Option<String>, i128)> = lines
+        .iter()
+        .filter(|l| l.participant.as_deref() == Some("P1"))
+        .map(|l| (l.kind, l.stage.clone(), minor(l.amount)))
+        .collect();
+    assert_eq!(
+        p1,
+        vec![
+            (LineKind::Price, Some("enrol".into()), 20_000),
+            (LineKind::Price, Some("job".into()), 100_000),
+            (LineKind::Price, Some("sustained".into()), 180_000),
+            (LineKind::Price, Some("college".into()), 0),
+        ]
+    );
+    let sustained = lines
+        .iter()
+        .find(|l| l.stage.as_deref() == Some("sustained"))
+        .unwrap();
+    assert!(
+        sustained
+            .cut_by
+            .iter()
+            .any(|c| c.contains("per-participant cap of £3,000 (jobs.outcome:")),
+        "{:?}",
+        sustained.cut_by
+    );
+    assert_eq!(
+        sustained.clause.line, 29,
+        "the `pay £2,000 for sustained` line"
+    );
+    let college = lines
+        .iter()
+        .find(|l| l.stage.as_deref() == Some("college"))
+        .unwrap();
+    assert!(college.cut_by.iter().any(|c| c.contains("exclusive")));
+    assert_eq!(minor(r.payments.total), 820_000);
+    let fees: i128 = lines
+        .iter()
+        .filter(|l| l.kind == LineKind::FixedFee)
+        .map(|l| minor(l.amount))
+        .sum();
+    assert_eq!(fees, 400_000);
+    let sum =
+        |items: &[outcome::report::Amount]| items.iter().map(|a| minor(a.amount)).sum::<i128>();
+    assert_eq!(sum(&r.payments.by_participant), 820_000);
+    assert_eq!(sum(&r.payments.by_period), 820_000);
+    assert_eq!(sum(&r.payments.by_stage), 820_000);
+    assert_eq!(lines.iter().map(|l| minor(l.amount)).sum::<i128>(), 820_000);
+}
+
+#[test]
+fn the_cap_on_outcome_payments_stops_payments_when_reached() {
+    // Four participants each reach enrol and job: 4 × £1,200 = £4,800; two reach sustained:
+    // £1,800 each after the £3,000 cap → £8,400 of outcome payments, cut to £6,000.
+    let mut rows = Vec::new();
+    let mut n = 1;
+    for p in ["A", "B", "C", "D"] {
+        for (stage, date) in [("enrol", "2026-04-05"), ("job", "2026-05-05")] {
+            n += 1;
+            rows.push(row(n, p, stage, date, true));
+        }
+    }
+    rows.push(row(20, "A", "sustained", "2026-08-01", true));
+    rows.push(row(21, "B", "sustained", "2026-08-02", true));
+    let r = report(rows, "2026-12-31");
+    let outcomes: i128 = r
+        .payments
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Price)
+        .map(|l| minor(l.amount))
+        .sum();
+    assert_eq!(outcomes, 600_000);
+    let b = r
+        .payments
+        .lines
+        .iter()
+        .find(|l| l.participant.as_deref() == Some("B") && l.stage.as_deref() == Some("sustained"))
+        .unwrap();
+    // Before B's sustained: £4,800 + £1,800 (A) = £6,600? No: A's £1,800 arrives first, on
+    // 2026-08-01, taking the total from £4,800 to £6,000 — so B's is cut to nothing.
+    assert_eq!(minor(b.amount), 0);
+    assert!(b
+        .cut_by
+        .iter()
+        .any(|c| c.contains("cap on outcome payments")));
+    assert_eq!(r.residual.under_outcome_cap.map(minor), Some(0));
+    // Fixed fees to the end of December: 3 quarters have ended (June, September, December).
+    let fees: i128 = r
+        .payments
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::FixedFee)
+        .map(|l| minor(l.amount))
+        .sum();
+    assert_eq!(fees, 300_000);
+}
+
+#[test]
+fn an_ineligible_participant_is_rejected_for_the_stage_that_requires_it() {
+    let rows = vec![
+        Input::Row(Row {
+            number: 2,
+            participant: "Y".into(),
+            stage: "enrol".into(),
+            date: "2026-04-02".into(),
+            evidence: Some("E".into()),
+            cohort: None,
+            attributes: vec![("age_at_start".into(), "30".into())],
+        }),
+        row(3, "Y", "job", "2026-05-01", true),
+        row(4, "Y", "college", "2026-06-01", true),
+    ];
+    let r = report(rows, "2027-03-31");
+    assert_eq!(r.rows.accepted, 2);
+    assert_eq!(r.rejected[0].reason, Rejection::Ineligible);
+    assert!(
+        r.rejected[0].detail.contains("age_at_start 30"),
+        "{}",
+        r.rejected[0].detail
+    );
+}
+
+#[test]
+fn exceptions_compare_the_actual_with_the_planned_profile() {
+    // By 2026-09-30 the plan has every entry (20) and most jobs; nobody has arrived.
+    let r = report(vec![row(2, "Q", "enrol", "2026-04-02", true)], "2026-09-30");
+    let enrol = &r.funnels[0].stages[0];
+    assert_eq!(enrol.planned_to_date, 20);
+    assert_eq!(enrol.actual, 1);
+    let exception = r.exceptions.iter().find(|e| e.stage == "enrol").unwrap();
+    assert_eq!(
+        (
+            exception.planned_to_date,
+            exception.actual,
+            exception.shortfall
+        ),
+        (20, 1, 19)
+    );
+    assert_eq!(exception.shortfall_share.to_string(), "95.0%");
+    // Referrals are open until 2026-09-30 (not after the report date): none still open.
+    assert_eq!(r.residual.referrals_open_until, None);
+}
