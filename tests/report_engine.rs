@@ -289,3 +289,107 @@ fn exceptions_compare_the_actual_with_the_planned_profile() {
     // Referrals are open until 2026-09-30 (not after the report date): none still open.
     assert_eq!(r.residual.referrals_open_until, None);
 }
+
+mod properties {
+    use super::*;
+    use outcome::workspace::Workspace;
+    use proptest::prelude::*;
+
+    fn spec(path: &str) -> outcome::model::Contract {
+        let mut workspace = Workspace::for_path(std::path::Path::new("specs")).unwrap();
+        workspace
+            .load(std::path::Path::new(path))
+            .unwrap()
+            .compiled
+            .contract
+            .clone()
+            .unwrap()
+    }
+
+    fn rows_for(contract: &outcome::model::Contract) -> impl Strategy<Value = Vec<Input>> {
+        let stages: Vec<String> = contract
+            .funnels
+            .iter()
+            .flat_map(|f| f.stages.iter().map(|s| s.id.clone()))
+            .chain(["unknown".to_string()])
+            .collect();
+        let start = contract.term.start.day_number();
+        let days = contract.term.end.day_number() - start + 60;
+        let row = (
+            0u32..40,
+            0..stages.len(),
+            -30i64..days,
+            any::<bool>(),
+            0u8..20,
+        );
+        proptest::collection::vec(row, 0..200).prop_map(move |raw| {
+            raw.into_iter()
+                .enumerate()
+                .map(|(i, (who, stage, day, evidence, noise))| {
+                    if noise == 0 {
+                        return Input::Malformed {
+                            number: i as u64 + 2,
+                            reason: "bad line".into(),
+                        };
+                    }
+                    let date = if noise == 1 {
+                        "2026-13-45".to_string()
+                    } else {
+                        outcome::value::Date::from_day_number(start + day).to_string()
+                    };
+                    Input::Row(Row {
+                        number: i as u64 + 2,
+                        participant: format!("P{who}"),
+                        stage: stages[stage].clone(),
+                        date,
+                        evidence: evidence.then(|| "EV".to_string()),
+                        cohort: None,
+                        attributes: vec![("age_at_start".into(), format!("{}", 16 + noise))],
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn check_invariants(contract: &outcome::model::Contract, rows: Vec<Input>) {
+        let read = rows.len() as u64;
+        let r = engine::run(contract, rows.into_iter(), &Options::default());
+        assert_eq!(r.rows.read, read);
+        assert_eq!(r.rows.accepted + r.rows.rejected, r.rows.read);
+        assert_eq!(r.rejected.len() as u64, r.rows.rejected);
+        let total = r.payments.total.minor;
+        let sum =
+            |items: &[outcome::report::Amount]| items.iter().map(|a| a.amount.minor).sum::<i128>();
+        assert_eq!(
+            r.payments
+                .lines
+                .iter()
+                .map(|l| l.amount.minor)
+                .sum::<i128>(),
+            total
+        );
+        assert_eq!(sum(&r.payments.by_participant), total);
+        assert_eq!(sum(&r.payments.by_period), total);
+        assert_eq!(sum(&r.payments.by_stage), total);
+        if !r.payments.by_payer.is_empty() {
+            assert_eq!(sum(&r.payments.by_payer), total);
+        }
+        assert!(
+            total <= contract.figures.maximum_exposure.minor,
+            "paid {total} above the maximum exposure"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn rough_sleeping_rows_are_all_accounted_for_and_totals_reconcile(rows in rows_for(&spec("specs/rough-sleeping.outcome"))) {
+            check_invariants(&spec("specs/rough-sleeping.outcome"), rows);
+        }
+
+        #[test]
+        fn employment_rows_are_all_accounted_for_and_totals_reconcile(rows in rows_for(&spec("specs/employment-ladder.outcome"))) {
+            check_invariants(&spec("specs/employment-ladder.outcome"), rows);
+        }
+    }
+}
