@@ -395,7 +395,10 @@ pub enum MonitoringClause {
         frequency: Spanned<Frequency>,
     },
     /// `tolerance 10%`
-    Tolerance { keyword: Span, share: Spanned<Percent> },
+    Tolerance {
+        keyword: Span,
+        share: Spanned<Percent>,
+    },
 }
 
 impl serde::Serialize for Threshold {

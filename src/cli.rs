@@ -1,4 +1,4 @@
-//! The command line: `check`, `build`, `explain`, `schema` and `fmt`.
+//! The command line: `check`, `build`, `report`, `returns`, `explain`, `schema` and `fmt`.
 //!
 //! This is the only module that knows about terminals, standard streams and exit codes. It
 //! takes the parsed command line, reads files, runs the library's pipeline (`syntax::decode`,
@@ -13,7 +13,9 @@
 use crate::diagnostic::{self, Code, Diagnostic, Record, Severity};
 use crate::emit;
 use crate::model::Contract;
+use crate::report::{self, input, Input, Measured, Row};
 use crate::source::SourceFile;
+use crate::value::Date;
 use crate::workspace::{Loaded, Workspace};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
@@ -31,9 +33,14 @@ Examples:
   outcome check --format sarif specs/ > outcome.sarif
   outcome check --format github --deny-warnings specs/
   outcome build specs/drug-service.outcome --format json -o drug-service.json
+  outcome report specs/drug-service.outcome --returns specs/returns/drug-service-2009-10.csv
+  outcome report specs/drug-service.outcome --returns return.csv --until 2009-09-30 --format json
+  outcome report specs/drug-service.outcome --returns return.csv --explain P004
+  outcome returns specs/drug-service.outcome --participants 1000 --seed 7 -o sample.csv
   outcome explain E0302
   outcome explain --list
   outcome schema > contract.schema.json
+  outcome schema --report > report.schema.json
   outcome fmt specs/
   outcome fmt --check --diff specs/
 
@@ -68,10 +75,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Compile one contract into a document (JSON); nothing is written if it has errors
     Build(BuildArgs),
+    /// Report a monitoring return: the funnel against plan, exceptions, payments due
+    Report(ReportArgs),
+    /// Generate a sample monitoring return (made-up data, for demonstrations and benchmarks)
+    Returns(ReturnsArgs),
     /// Explain a diagnostic code: what it means, an example, how to fix it
     Explain(ExplainArgs),
     /// Print the JSON Schema of the document `build --format json` writes
-    Schema,
+    Schema(SchemaArgs),
     /// Rewrite contracts in the canonical layout; comments and meaning are kept
     Fmt(FmtArgs),
 }
@@ -153,6 +164,94 @@ impl OutputFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The contract the return is for
+    #[arg(value_name = "CONTRACT")]
+    pub contract: PathBuf,
+
+    /// The monitoring return: CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`), one row per
+    /// event with the columns participant, stage (or milestone), date, and optionally
+    /// evidence, cohort and participant attributes
+    #[arg(long, value_name = "FILE")]
+    pub returns: PathBuf,
+
+    /// Measured values of cohort-level measures, for tiers and for bonuses and penalties on
+    /// measures: a CSV file with the columns measure, cohort, year, treatment, comparison
+    #[arg(long, value_name = "FILE")]
+    pub measures: Option<PathBuf>,
+
+    /// A measured value, NAME[@COHORT]:YEAR=VALUE[/COMPARISON] (`reconviction_rate:1=41.5/46`);
+    /// may be given more than once
+    #[arg(long = "measure", value_name = "VALUE", value_parser = measured_value)]
+    pub measure: Vec<Measured>,
+
+    /// Count events up to and including this date (YYYY-MM-DD); the term's end by default
+    #[arg(long, value_name = "DATE", value_parser = until_date)]
+    pub until: Option<Date>,
+
+    /// How to write the report
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+
+    /// Write the report to this file instead of stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Instead of the report, trace one participant: their rows accepted and rejected, and
+    /// each payment with the clause (file:line) that pays it and anything that cut it
+    #[arg(long, value_name = "PARTICIPANT")]
+    pub explain: Option<String>,
+}
+
+/// How `report` writes the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Plain text for a person: rows, the funnel against plan, exceptions, payments, residual
+    Human,
+    /// The whole report as JSON (see `outcome schema --report`)
+    Json,
+    /// One self-contained HTML page
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReturnsArgs {
+    /// The contract to generate a return for
+    #[arg(value_name = "CONTRACT")]
+    pub contract: PathBuf,
+
+    /// How many participants to refer, evenly over the referral window; by default the
+    /// number the contract's funnels expect to enter
+    #[arg(long, value_name = "N")]
+    pub participants: Option<u64>,
+
+    /// The seed: the same seed always gives the same return
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Write the CSV to this file instead of stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of the monitoring report (`report --format json`) instead
+    #[arg(long)]
+    pub report: bool,
+}
+
+/// `--measure` on the command line.
+fn measured_value(text: &str) -> Result<Measured, String> {
+    input::measured_arg(text)
+}
+
+/// `--until` on the command line.
+fn until_date(text: &str) -> Result<Date, String> {
+    input::date(text)
+}
+
+#[derive(Debug, Args)]
 #[command(group(ArgGroup::new("which").required(true).args(["code", "list"])))]
 pub struct ExplainArgs {
     /// The code to explain, such as E0302
@@ -209,8 +308,17 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool)
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut streams),
         Command::Build(args) => build(&args, &mut streams),
+        Command::Report(args) => report_return(&args, &mut streams),
+        Command::Returns(args) => generate_return(&args, &mut streams),
         Command::Explain(args) => explain(&args, &mut streams),
-        Command::Schema => streams.print(&emit::json::schema()).map(|()| Exit::Success),
+        Command::Schema(args) => {
+            let schema = if args.report {
+                emit::json::report_schema()
+            } else {
+                emit::json::schema()
+            };
+            streams.print(&schema).map(|()| Exit::Success)
+        }
         Command::Fmt(args) => format_files(&args, &mut streams),
     };
     match result {
@@ -255,6 +363,13 @@ enum Problem {
         path: PathBuf,
         why: String,
     },
+    /// A monitoring return, or a file of measured values, that cannot be read as one.
+    Unreadable {
+        path: PathBuf,
+        why: String,
+    },
+    /// A request that cannot be met as asked.
+    Refused(String),
 }
 
 impl fmt::Display for Problem {
@@ -278,6 +393,10 @@ impl fmt::Display for Problem {
             ),
             Problem::Serialize(error) => write!(f, "cannot write a diagnostic as JSON: {error}"),
             Problem::Unformattable { path, why } => write!(f, "`{}`: {why}", path.display()),
+            Problem::Unreadable { path, why } => {
+                write!(f, "cannot read `{}`: {why}", path.display())
+            }
+            Problem::Refused(why) => write!(f, "{why}"),
             Problem::NoContract { path } => write!(
                 f,
                 "`{}` holds no `contract` block, so there is nothing to build: it shares outcomes, cohorts and measures with the contracts that `use` it",
@@ -515,14 +634,20 @@ fn is_contract(path: &Path) -> bool {
 
 /// The repository a path belongs to, for finding the files its contracts `use`.
 fn workspace_for(path: &Path) -> Result<Workspace, Problem> {
-    Workspace::for_path(path).map_err(|error| Problem::Read { path: path.to_path_buf(), error })
+    Workspace::for_path(path).map_err(|error| Problem::Read {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Read, decode and compile one file (and the files it uses) within its repository. A file
 /// that is not UTF-8 gives its E0102 diagnostic against a lossy copy of the text, like any
 /// other diagnostic.
 fn load(workspace: &mut Workspace, path: &Path) -> Result<Arc<Loaded>, Problem> {
-    workspace.load(path).map_err(|error| Problem::Read { path: path.to_path_buf(), error })
+    workspace.load(path).map_err(|error| Problem::Read {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -694,6 +819,200 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
             error,
         })?,
         None => streams.print(&document)?,
+    }
+    Ok(Exit::Success)
+}
+
+// ---------------------------------------------------------------------------------------------
+// report and returns
+
+/// Load a contract that checks clean, as `build` does. A contract with errors gets its
+/// diagnostics on stderr and the exit code to stop with; warnings are not shown, so that the
+/// report stands alone (`outcome check` shows them).
+fn checked_contract(
+    path: &Path,
+    streams: &mut Streams,
+    verb: &str,
+) -> Result<Result<Contract, Exit>, Problem> {
+    let loaded = load(&mut workspace_for(path)?, path)?;
+    let (file, compiled) = (&loaded.file, &loaded.compiled);
+    if compiled.has_errors() {
+        streams.human(file, &compiled.diagnostics);
+        let mut tally = Tally::default();
+        tally.add(&compiled.diagnostics);
+        streams.note(&format!(
+            "not {verb}: `{}` has {}\n",
+            path.display(),
+            count(tally.errors, "error")
+        ));
+        return Ok(Err(Exit::ContractErrors));
+    }
+    match &compiled.contract {
+        Some(contract) => Ok(Ok(contract.clone())),
+        None => Err(Problem::NoContract {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// What a monitoring return's file holds, by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReturnFormat {
+    Csv,
+    JsonLines,
+}
+
+impl ReturnFormat {
+    fn of(path: &Path) -> Result<ReturnFormat, Problem> {
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("csv") => Ok(ReturnFormat::Csv),
+            Some("jsonl" | "ndjson") => Ok(ReturnFormat::JsonLines),
+            _ => Err(Problem::Refused(format!(
+                "cannot tell what `{}` holds from its name: a monitoring return is CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`)",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// `outcome report`: read the return row by row into the engine, then write the report (or
+/// one participant's trace).
+fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let format = ReturnFormat::of(&args.returns)?;
+    if args.explain.is_some() && args.format != ReportFormat::Human {
+        return Err(Problem::Refused(
+            "`--explain` prints a plain-text trace of one participant; leave out `--format`, or leave out `--explain` for the whole report as JSON or HTML".to_string(),
+        ));
+    }
+    let contract = match checked_contract(&args.contract, streams, "reported")? {
+        Ok(contract) => contract,
+        Err(exit) => return Ok(exit),
+    };
+    if let Some(until) = args.until {
+        if until < contract.term.start {
+            return Err(Problem::Refused(format!(
+                "`--until {until}` is before the term starts on {}",
+                contract.term.start
+            )));
+        }
+    }
+    let mut measured = Vec::new();
+    if let Some(path) = &args.measures {
+        let file = fs::File::open(path).map_err(|error| Problem::Read {
+            path: path.clone(),
+            error,
+        })?;
+        measured =
+            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
+                path: path.clone(),
+                why,
+            })?;
+    }
+    measured.extend(args.measure.iter().cloned());
+    let options = report::Options {
+        until: args.until,
+        measured,
+    };
+
+    let path = &args.returns;
+    let file = fs::File::open(path).map_err(|error| Problem::Read {
+        path: path.clone(),
+        error,
+    })?;
+    let reader = io::BufReader::with_capacity(1 << 16, file);
+    let explain = args.explain.as_deref();
+    let mut trace = Vec::new();
+    let (report, failure) = match format {
+        ReturnFormat::Csv => {
+            let mut rows = input::csv(reader);
+            if let Some(why) = rows.header_problem() {
+                return Err(Problem::Unreadable {
+                    path: path.clone(),
+                    why: format!("row 1: {why}"),
+                });
+            }
+            let report = run_report(&contract, &mut rows, &options, explain, &mut trace);
+            (report, rows.io_error().map(copy_error))
+        }
+        ReturnFormat::JsonLines => {
+            let mut rows = input::json_lines(reader);
+            let report = run_report(&contract, &mut rows, &options, explain, &mut trace);
+            (report, rows.io_error().map(copy_error))
+        }
+    };
+    if let Some(error) = failure {
+        return Err(Problem::Read {
+            path: path.clone(),
+            error,
+        });
+    }
+    let document = match (explain, args.format) {
+        (Some(participant), _) => report::text::explain(&report, participant, &trace),
+        (None, ReportFormat::Human) => report::text::report(&report),
+        (None, ReportFormat::Json) => emit::json::report(&report),
+        (None, ReportFormat::Html) => emit::report_html::report(&report),
+    };
+    match &args.output {
+        Some(out) => fs::write(out, document).map_err(|error| Problem::Write {
+            path: out.clone(),
+            error,
+        })?,
+        None => streams.print(&document)?,
+    }
+    Ok(Exit::Success)
+}
+
+/// Stream the rows into the engine, keeping the rows of the participant to explain.
+fn run_report(
+    contract: &Contract,
+    rows: &mut dyn Iterator<Item = Input>,
+    options: &report::Options,
+    explain: Option<&str>,
+    trace: &mut Vec<Row>,
+) -> report::Report {
+    let rows = rows.inspect(|input| {
+        if let (Some(participant), Input::Row(row)) = (explain, input) {
+            if row.participant == participant {
+                trace.push(row.clone());
+            }
+        }
+    });
+    report::engine::run(contract, rows, options)
+}
+
+/// An I/O error met while streaming, to report after the reader is done with.
+fn copy_error(error: &io::Error) -> io::Error {
+    io::Error::new(error.kind(), error.to_string())
+}
+
+/// `outcome returns`: a generated sample return, as CSV.
+fn generate_return(args: &ReturnsArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let contract = match checked_contract(&args.contract, streams, "generated")? {
+        Ok(contract) => contract,
+        Err(exit) => return Ok(exit),
+    };
+    let participants = args
+        .participants
+        .unwrap_or_else(|| report::generate::planned_participants(&contract));
+    let rows = report::generate::returns(&contract, participants, args.seed);
+    let attributes = rows.attributes();
+    match &args.output {
+        Some(path) => {
+            let failed = |error| Problem::Write {
+                path: path.clone(),
+                error,
+            };
+            let file = fs::File::create(path).map_err(failed)?;
+            report::generate::write_csv(rows, &attributes, io::BufWriter::new(file))
+                .map_err(failed)?;
+        }
+        None => {
+            report::generate::write_csv(rows, &attributes, &mut *streams.out)
+                .map_err(Problem::Stdout)?;
+        }
     }
     Ok(Exit::Success)
 }

@@ -56,7 +56,11 @@ impl Compiled {
 
     pub(crate) fn failed(mut diagnostics: Vec<Diagnostic>) -> Compiled {
         diagnostic::sort(&mut diagnostics);
-        Compiled { contract: None, shared: None, diagnostics }
+        Compiled {
+            contract: None,
+            shared: None,
+            diagnostics,
+        }
     }
 }
 

@@ -38,7 +38,11 @@ pub struct Checked {
 pub type Resolve<'a> =
     dyn FnMut(&str, Span) -> Result<std::sync::Arc<model::Shared>, Diagnostic> + 'a;
 
-pub fn check(file: &ast::File, source: &crate::source::SourceFile, resolve: &mut Resolve) -> Checked {
+pub fn check(
+    file: &ast::File,
+    source: &crate::source::SourceFile,
+    resolve: &mut Resolve,
+) -> Checked {
     let name = source.name.as_str();
     let mut out = Vec::new();
     let mut symbols = Symbols::collect(file, &mut out);
@@ -295,8 +299,13 @@ fn monitoring(blocks: &[&ast::Monitoring], out: &mut Vec<Diagnostic>) -> Option<
     let review = once(&reviews, |r| r.0, "`review`", out).map(|r| r.1.value);
     let tolerance = once(&tolerances, |t| t.0, "`tolerance`", out).map(|t| t.1);
     if let Some(share) = tolerance {
-        let hundred = crate::value::Decimal { mantissa: 100, scale: 0 };
-        if share.value.0.mantissa < 0 || share.value.0.cmp_value(&hundred) == std::cmp::Ordering::Greater {
+        let hundred = crate::value::Decimal {
+            mantissa: 100,
+            scale: 0,
+        };
+        if share.value.0.mantissa < 0
+            || share.value.0.cmp_value(&hundred) == std::cmp::Ordering::Greater
+        {
             out.push(
                 Diagnostic::new(
                     crate::diagnostic::Code::E0521,

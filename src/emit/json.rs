@@ -1,6 +1,8 @@
-//! The contract as JSON, and the JSON Schema of that document.
+//! The contract as JSON, the monitoring report as JSON, and the JSON Schema of each.
 //!
-//! `build --format json` writes `contract`; `outcome schema` prints `schema`. Both are
+//! `build --format json` writes `contract`; `outcome schema` prints `schema`;
+//! `report --format json` writes `report` and `outcome schema --report` prints
+//! `report_schema`. All are
 //! pretty-printed with two-space indentation and end with a newline. Field order follows the
 //! model's declaration order and every collection keeps the order the contract was written
 //! in, so the bytes depend only on the contract.
@@ -16,6 +18,16 @@ pub fn contract(contract: &Contract) -> String {
 /// The JSON Schema (draft 2020-12) of the document `contract` writes.
 pub fn schema() -> String {
     pretty(&schemars::schema_for!(Contract))
+}
+
+/// A monitoring report (`outcome report --format json`) as a JSON document.
+pub fn report(report: &crate::report::Report) -> String {
+    pretty(report)
+}
+
+/// The JSON Schema (draft 2020-12) of the document `report` writes.
+pub fn report_schema() -> String {
+    pretty(&schemars::schema_for!(crate::report::Report))
 }
 
 /// Pretty JSON with a trailing newline.
@@ -56,6 +68,13 @@ mod tests {
         );
         assert_eq!(value["title"], "Contract");
         assert!(value["properties"]["figures"].is_object());
+    }
+
+    #[test]
+    fn the_report_schema_names_the_report() {
+        let value: serde_json::Value = serde_json::from_str(&report_schema()).unwrap();
+        assert_eq!(value["title"], "Report");
+        assert!(value["properties"]["payments"].is_object());
     }
 
     #[test]

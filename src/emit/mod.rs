@@ -6,3 +6,4 @@
 
 pub mod html;
 pub mod json;
+pub mod report_html;

@@ -1,1 +1,1104 @@
-//! Reading returns: CSV and JSON Lines.
+//! Reading returns: CSV and JSON Lines, streamed one row at a time, and measured values.
+//!
+//! A return is read without loading the file: each reader is an iterator that reads one row,
+//! hands it on as an `Input`, and forgets it. A row that cannot be read (the wrong number of
+//! fields, invalid UTF-8, not JSON, a required field empty) is an `Input::Malformed` with its
+//! row number and the reason; reading goes on with the next row.
+//!
+//! Columns of a CSV return (header names are matched ignoring case and surrounding spaces):
+//!
+//! | column | | |
+//! |---|---|---|
+//! | `participant` | required | the pseudonymous participant reference |
+//! | `stage` (or `milestone`) | required | the milestone or target reached |
+//! | `date` | required | the date it was reached, `2009-05-14` |
+//! | `evidence` | optional | the evidence reference; empty means none |
+//! | `cohort` | optional | the cohort the participant is in; empty means not said |
+//! | anything else | optional | a participant attribute (`age_at_start`), named in lower case |
+//!
+//! A column with an empty header is ignored; an empty attribute value is no value. JSON Lines
+//! use the same names as an object's members, one object per line; blank lines are skipped.
+//!
+//! Two things are not rows and so are not `Input`s: a CSV header that lacks a required column
+//! (`CsvRows::header_problem`; left unchecked, it comes out as one `Malformed` for row 1 and
+//! nothing else), and a failure of the underlying reader (`io_error`: the rows stop there).
+
+use super::{Input, Measured, Row};
+use crate::value::{Date, Decimal};
+use std::io::{self, BufRead, Read};
+
+/// The columns a CSV return must have, as a person reads them.
+const REQUIRED: [&str; 3] = ["participant", "stage", "date"];
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+/// Stream the rows of a CSV return. The header is read now; every other row as the iterator
+/// is advanced. See `CsvRows::header_problem` for a header without the required columns.
+pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(SkipBom::new(reader));
+    let mut record = ::csv::ByteRecord::new();
+    let mut io_error = None;
+    let header = match reader.read_byte_record(&mut record) {
+        Ok(true) => Columns::from_header(&record),
+        Ok(false) => Err(
+            "the file is empty: a return starts with a header row naming its \
+                          columns (participant, stage, date, and optionally evidence, cohort \
+                          and participant attributes)"
+                .to_string(),
+        ),
+        Err(error) => {
+            let reason = format!("cannot read the header: {error}");
+            io_error = into_io_error(error);
+            Err(reason)
+        }
+    };
+    let lines_read = reader.position().line();
+    CsvRows {
+        reader,
+        record,
+        header,
+        reported: false,
+        lines_read,
+        row: 1,
+        io_error,
+    }
+}
+
+/// The rows of a CSV return; see `csv`.
+pub struct CsvRows<R: Read> {
+    reader: ::csv::Reader<SkipBom<R>>,
+    record: ::csv::ByteRecord,
+    header: Result<Columns, String>,
+    /// Whether a header problem has been handed out as a `Malformed` row.
+    reported: bool,
+    /// The reader's line count after the last record read (csv counts from 1).
+    lines_read: u64,
+    /// The spreadsheet row number of the last record read.
+    row: u64,
+    io_error: Option<io::Error>,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// Why the header cannot be read as a return's header (a required column missing, a
+    /// column named twice, an empty file), if it cannot. Such a file has no rows: the
+    /// iterator yields one `Malformed` for row 1 with this reason, and then nothing.
+    pub fn header_problem(&self) -> Option<&str> {
+        self.header.as_ref().err().map(String::as_str)
+    }
+
+    /// The error that stopped reading early, if one did: the iterator ends at it, so the
+    /// rows after it were never read.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.io_error.as_ref()
+    }
+
+    /// The attribute columns, by name in lower case, in the order of the header.
+    pub fn attributes(&self) -> Vec<&str> {
+        match &self.header {
+            Ok(columns) => columns.attributes.iter().map(|(_, n)| n.as_str()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Input;
+
+    fn next(&mut self) -> Option<Input> {
+        let columns = match &self.header {
+            Ok(columns) => columns,
+            Err(reason) => {
+                if self.reported {
+                    return None;
+                }
+                self.reported = true;
+                return Some(Input::Malformed {
+                    number: 1,
+                    reason: reason.clone(),
+                });
+            }
+        };
+        if self.io_error.is_some() {
+            return None;
+        }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(error) => {
+                self.io_error = into_io_error(error);
+                return None;
+            }
+        }
+        // A spreadsheet shows one row per record, and a row for each blank line the CSV
+        // reader skips; a quoted field may run over several lines of the file.
+        // The last record of a file may end without a line break: the reader has then met
+        // the end of the file, and the record's own lines hold no terminator.
+        let after = self.reader.position().line();
+        let terminated = u64::from(!self.reader.get_ref().at_end);
+        let own_lines = terminated
+            + self
+                .record
+                .iter()
+                .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
+                .sum::<u64>();
+        let blank = (after - self.lines_read).saturating_sub(own_lines);
+        self.lines_read = after;
+        self.row += 1 + blank;
+        Some(columns.row(self.row, &self.record))
+    }
+}
+
+/// Where each documented column is in the header.
+#[derive(Debug)]
+struct Columns {
+    participant: usize,
+    stage: usize,
+    date: usize,
+    evidence: Option<usize>,
+    cohort: Option<usize>,
+    /// Every other named column: its index and its name in lower case.
+    attributes: Vec<(usize, String)>,
+    /// The number of fields every row must have.
+    width: usize,
+}
+
+impl Columns {
+    fn from_header(record: &::csv::ByteRecord) -> Result<Columns, String> {
+        let mut names = Vec::with_capacity(record.len());
+        for (i, field) in record.iter().enumerate() {
+            match std::str::from_utf8(field) {
+                Ok(name) => names.push(name.trim().to_lowercase()),
+                Err(_) => {
+                    return Err(format!(
+                        "the header is not valid UTF-8 (column {}); save the file as UTF-8",
+                        i + 1
+                    ))
+                }
+            }
+        }
+        let mut found: [Option<usize>; 5] = [None; 5];
+        let mut attributes = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let slot = match name.as_str() {
+                "" => continue,
+                "participant" => Some(0),
+                "stage" | "milestone" => Some(1),
+                "date" => Some(2),
+                "evidence" => Some(3),
+                "cohort" => Some(4),
+                _ => None,
+            };
+            if let Some(slot) = slot {
+                if let Some(before) = found[slot] {
+                    return Err(format!(
+                        "the header has two `{}` columns: `{}` (column {}) and `{}` (column {})",
+                        column_name(slot),
+                        names[before],
+                        before + 1,
+                        name,
+                        i + 1
+                    ));
+                }
+                found[slot] = Some(i);
+            } else {
+                if seen.contains(&name.as_str()) {
+                    return Err(format!("the header has two `{name}` columns"));
+                }
+                attributes.push((i, name.clone()));
+            }
+            seen.push(name);
+        }
+        let missing: Vec<String> = (0..3)
+            .filter(|&slot| found[slot].is_none())
+            .map(|slot| format!("`{}`", column_name(slot)))
+            .collect();
+        let [Some(participant), Some(stage), Some(date), evidence, cohort] = found else {
+            let shown: Vec<&str> = names.iter().map(String::as_str).collect();
+            return Err(format!(
+                "the header has no {} column{}: a return's first row names its columns, \
+                 at least {}; this one reads `{}`",
+                join_and(&missing),
+                if missing.len() == 1 { "" } else { "s" },
+                REQUIRED.join(", "),
+                shown.join(",")
+            ));
+        };
+        Ok(Columns {
+            participant,
+            stage,
+            date,
+            evidence,
+            cohort,
+            attributes,
+            width: record.len(),
+        })
+    }
+
+    /// One record as a row, or why it is not one.
+    fn row(&self, number: u64, record: &::csv::ByteRecord) -> Input {
+        let malformed = |reason: String| Input::Malformed { number, reason };
+        if record.iter().all(|field| field.trim_ascii().is_empty()) {
+            return malformed("the row is empty".to_string());
+        }
+        if record.len() != self.width {
+            return malformed(format!(
+                "the row has {} field{}, the header has {}{}",
+                record.len(),
+                if record.len() == 1 { "" } else { "s" },
+                self.width,
+                if record.len() > self.width {
+                    " (a comma in a value needs the value in double quotes)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let mut fields = Vec::with_capacity(record.len());
+        for (i, field) in record.iter().enumerate() {
+            match std::str::from_utf8(field) {
+                Ok(text) => fields.push(text.trim()),
+                Err(_) => {
+                    return malformed(format!(
+                        "field {} is not valid UTF-8; save the file as UTF-8",
+                        i + 1
+                    ))
+                }
+            }
+        }
+        let empty: Vec<String> = [
+            (self.participant, "participant"),
+            (self.stage, "stage"),
+            (self.date, "date"),
+        ]
+        .iter()
+        .filter(|(i, _)| fields[*i].is_empty())
+        .map(|(_, name)| format!("`{name}`"))
+        .collect();
+        if !empty.is_empty() {
+            return malformed(format!(
+                "the {} field{} empty",
+                join_and(&empty),
+                if empty.len() == 1 { " is" } else { "s are" }
+            ));
+        }
+        let optional = |i: Option<usize>| {
+            i.map(|i| fields[i])
+                .filter(|text| !text.is_empty())
+                .map(str::to_string)
+        };
+        Input::Row(Row {
+            number,
+            participant: fields[self.participant].to_string(),
+            stage: fields[self.stage].to_string(),
+            date: fields[self.date].to_string(),
+            evidence: optional(self.evidence),
+            cohort: optional(self.cohort),
+            attributes: self
+                .attributes
+                .iter()
+                .filter(|(i, _)| !fields[*i].is_empty())
+                .map(|(i, name)| (name.clone(), fields[*i].to_string()))
+                .collect(),
+        })
+    }
+}
+
+fn column_name(slot: usize) -> &'static str {
+    ["participant", "stage", "date", "evidence", "cohort"][slot]
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn into_io_error(error: ::csv::Error) -> Option<io::Error> {
+    match error.into_kind() {
+        ::csv::ErrorKind::Io(error) => Some(error),
+        other => Some(io::Error::other(format!("{other:?}"))),
+    }
+}
+
+/// A reader that drops a UTF-8 byte order mark at the very start, so that the first header
+/// name (even a quoted one) reads as written.
+struct SkipBom<R> {
+    inner: R,
+    /// Bytes read while looking for the mark that turned out not to be one.
+    pending: Vec<u8>,
+    checked: bool,
+    /// Whether the end of the input has been met.
+    at_end: bool,
+}
+
+impl<R: Read> SkipBom<R> {
+    fn new(inner: R) -> SkipBom<R> {
+        SkipBom {
+            inner,
+            pending: Vec::new(),
+            checked: false,
+            at_end: false,
+        }
+    }
+}
+
+impl<R: Read> Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.checked {
+            let mut start = [0u8; 3];
+            let mut got = 0;
+            while got < 3 {
+                match self.inner.read(&mut start[got..]) {
+                    Ok(0) => {
+                        self.at_end = true;
+                        break;
+                    }
+                    Ok(n) => got += n,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            self.checked = true;
+            if start[..got] != *BOM {
+                self.pending = start[..got].to_vec();
+            }
+        }
+        if !self.pending.is_empty() {
+            let n = self.pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            return Ok(n);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.at_end = true;
+        }
+        Ok(n)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Lines
+
+/// Stream the rows of a JSON Lines return: one object per line, with the members a CSV
+/// return has as columns. Blank lines are skipped; a line that is not such an object is
+/// `Malformed` with its line number.
+pub fn json_lines<R: BufRead>(reader: R) -> JsonLines<R> {
+    JsonLines {
+        reader,
+        line: 0,
+        buffer: Vec::new(),
+        io_error: None,
+    }
+}
+
+/// The rows of a JSON Lines return; see `json_lines`.
+pub struct JsonLines<R> {
+    reader: R,
+    line: u64,
+    buffer: Vec<u8>,
+    io_error: Option<io::Error>,
+}
+
+impl<R> JsonLines<R> {
+    /// The error that stopped reading early, if one did.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.io_error.as_ref()
+    }
+}
+
+impl<R: BufRead> Iterator for JsonLines<R> {
+    type Item = Input;
+
+    fn next(&mut self) -> Option<Input> {
+        if self.io_error.is_some() {
+            return None;
+        }
+        loop {
+            self.buffer.clear();
+            match self.reader.read_until(b'\n', &mut self.buffer) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(error) => {
+                    self.io_error = Some(error);
+                    return None;
+                }
+            }
+            self.line += 1;
+            let mut bytes = self.buffer.as_slice();
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+            }
+            if bytes.trim_ascii().is_empty() {
+                continue;
+            }
+            return Some(json_row(self.line, bytes));
+        }
+    }
+}
+
+fn json_row(number: u64, bytes: &[u8]) -> Input {
+    let malformed = |reason: String| Input::Malformed { number, reason };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return malformed("the line is not valid UTF-8; save the file as UTF-8".to_string());
+    };
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(error) => return malformed(format!("the line is not JSON: {error}")),
+    };
+    let serde_json::Value::Object(object) = value else {
+        return malformed(format!(
+            "the line is {}, not a JSON object",
+            json_kind(&value)
+        ));
+    };
+    let mut row = Row {
+        number,
+        ..Row::default()
+    };
+    let mut stage_key: Option<String> = None;
+    for (key, value) in &object {
+        let name = key.trim().to_lowercase();
+        let text = match value {
+            serde_json::Value::String(s) => Some(s.trim().to_string()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            serde_json::Value::Null => None,
+            other => {
+                return malformed(format!(
+                    "`{key}` is {}; a value must be a string or a number",
+                    json_kind(other)
+                ))
+            }
+        };
+        let text = text.filter(|t| !t.is_empty());
+        match name.as_str() {
+            "participant" => row.participant = text.unwrap_or_default(),
+            "stage" | "milestone" => {
+                if let Some(before) = &stage_key {
+                    return malformed(format!("the line gives both `{before}` and `{key}`"));
+                }
+                stage_key = Some(key.clone());
+                row.stage = text.unwrap_or_default();
+            }
+            "date" => {
+                if !matches!(
+                    value,
+                    serde_json::Value::String(_) | serde_json::Value::Null
+                ) {
+                    return malformed(format!(
+                        "`date` is {}; write it as a string, \"2009-05-14\"",
+                        json_kind(value)
+                    ));
+                }
+                row.date = text.unwrap_or_default();
+            }
+            "evidence" => row.evidence = text,
+            "cohort" => row.cohort = text,
+            "" => {}
+            _ => {
+                if let Some(text) = text {
+                    row.attributes.push((name, text));
+                }
+            }
+        }
+    }
+    let empty: Vec<String> = [
+        (row.participant.is_empty(), "participant"),
+        (row.stage.is_empty(), "stage"),
+        (row.date.is_empty(), "date"),
+    ]
+    .iter()
+    .filter(|(empty, _)| *empty)
+    .map(|(_, name)| format!("`{name}`"))
+    .collect();
+    if !empty.is_empty() {
+        return malformed(format!("no {} given", join_and(&empty)));
+    }
+    Input::Row(row)
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measured values
+
+/// Read measured values from a small CSV file with the columns `measure`, `cohort` (empty:
+/// all cohorts pooled), `year` (the contract year, from 1), `treatment` and `comparison`
+/// (empty, or no such column, when the measure has no comparison group). Values are plain
+/// decimals (`41.5`); a `%` after one is allowed and ignored. The first problem found is the
+/// error, with its row number.
+pub fn measured_csv(reader: impl Read) -> Result<Vec<Measured>, String> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(SkipBom::new(reader));
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Err("the file is empty: it needs a header row naming the columns measure, cohort, year, treatment and comparison".to_string()),
+        Some(Err(error)) => return Err(format!("cannot read the file: {error}")),
+        Some(Ok(header)) => header,
+    };
+    let names: Vec<String> = header
+        .iter()
+        .map(|field| String::from_utf8_lossy(field).trim().to_lowercase())
+        .collect();
+    let find = |name: &str| names.iter().position(|n| n == name);
+    let (Some(measure), Some(year), Some(treatment)) =
+        (find("measure"), find("year"), find("treatment"))
+    else {
+        let missing: Vec<String> = ["measure", "year", "treatment"]
+            .iter()
+            .filter(|name| find(name).is_none())
+            .map(|name| format!("`{name}`"))
+            .collect();
+        return Err(format!(
+            "row 1: the header has no {} column{}; the columns are measure, cohort, year, \
+             treatment and comparison",
+            join_and(&missing),
+            if missing.len() == 1 { "" } else { "s" }
+        ));
+    };
+    let (cohort, comparison) = (find("cohort"), find("comparison"));
+    let mut values = Vec::new();
+    let mut row = 1;
+    for record in records {
+        row += 1;
+        let record = record.map_err(|error| format!("row {row}: cannot read it: {error}"))?;
+        let fields: Vec<&str> = record
+            .iter()
+            .map(|field| std::str::from_utf8(field).map(str::trim))
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("row {row}: not valid UTF-8"))?;
+        if fields.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        if fields.len() != names.len() {
+            return Err(format!(
+                "row {row}: {} fields, the header has {}",
+                fields.len(),
+                names.len()
+            ));
+        }
+        let field = |i: Option<usize>| i.map(|i| fields[i]).filter(|f| !f.is_empty());
+        let name = field(Some(measure)).ok_or_else(|| format!("row {row}: no measure"))?;
+        let year_text = field(Some(year)).ok_or_else(|| format!("row {row}: no year"))?;
+        let year = contract_year(year_text).map_err(|why| format!("row {row}: {why}"))?;
+        let treatment_text =
+            field(Some(treatment)).ok_or_else(|| format!("row {row}: no treatment value"))?;
+        values.push(Measured {
+            measure: name.to_string(),
+            cohort: field(cohort).map(str::to_string),
+            year,
+            treatment: decimal(treatment_text).map_err(|why| format!("row {row}: {why}"))?,
+            comparison: field(comparison)
+                .map(decimal)
+                .transpose()
+                .map_err(|why| format!("row {row}: {why}"))?,
+        });
+    }
+    Ok(values)
+}
+
+/// A measured value from the command line: `NAME[@COHORT]:YEAR=VALUE[/COMPARISON]`, for
+/// example `reconviction_rate@adults:1=41.5%/46%`.
+pub fn measured_arg(text: &str) -> Result<Measured, String> {
+    let shape =
+        "write NAME[@COHORT]:YEAR=VALUE[/COMPARISON], such as `reconviction_rate:1=41.5/46`";
+    let (target, values) = text
+        .split_once('=')
+        .ok_or_else(|| format!("no `=` in `{text}`: {shape}"))?;
+    let (name, year) = target
+        .rsplit_once(':')
+        .ok_or_else(|| format!("no `:YEAR` in `{text}`: {shape}"))?;
+    let (measure, cohort) = match name.split_once('@') {
+        Some((measure, cohort)) => (measure.trim(), Some(cohort.trim())),
+        None => (name.trim(), None),
+    };
+    if measure.is_empty() || cohort.is_some_and(str::is_empty) {
+        return Err(format!("no measure name in `{text}`: {shape}"));
+    }
+    let (treatment, comparison) = match values.split_once('/') {
+        Some((treatment, comparison)) => (treatment, Some(comparison)),
+        None => (values, None),
+    };
+    Ok(Measured {
+        measure: measure.to_string(),
+        cohort: cohort.map(str::to_string),
+        year: contract_year(year.trim())?,
+        treatment: decimal(treatment)?,
+        comparison: comparison.map(decimal).transpose()?,
+    })
+}
+
+/// A contract year: a whole number from 1.
+fn contract_year(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(year) if year >= 1 => Ok(year),
+        _ => Err(format!(
+            "`{text}` is not a contract year: write 1 for the first twelve months of the term, 2 for the next"
+        )),
+    }
+}
+
+/// A plain decimal as written: `41.5`, `-3`, `7.25%` (the `%` is ignored).
+pub fn decimal(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    let number = trimmed.strip_suffix('%').unwrap_or(trimmed).trim_end();
+    let not = || format!("`{trimmed}` is not a number: write a plain decimal such as 41.5");
+    let (negative, digits) = match number.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, number.strip_prefix('+').unwrap_or(number)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || digits.ends_with('.')
+        || fraction.len() > 18
+    {
+        return Err(not());
+    }
+    let mut mantissa: i128 = 0;
+    for b in whole.bytes().chain(fraction.bytes()) {
+        mantissa = mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i128::from(b - b'0')))
+            .ok_or_else(not)?;
+    }
+    Ok(Decimal {
+        mantissa: if negative { -mantissa } else { mantissa },
+        scale: fraction.len() as u32,
+    })
+}
+
+/// A date written `YYYY-MM-DD` that is a real day.
+pub fn date(text: &str) -> Result<Date, String> {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return Err(format!(
+            "`{text}` is not a date: write year-month-day, such as 2009-05-14"
+        ));
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    Date::new(number(0..4) as i32, number(5..7), number(8..10))
+        .ok_or_else(|| format!("`{text}` is not a date: there is no such day"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Input> {
+        csv(text.as_bytes()).collect()
+    }
+
+    fn row(input: &Input) -> &Row {
+        match input {
+            Input::Row(row) => row,
+            Input::Malformed { number, reason } => panic!("row {number} malformed: {reason}"),
+        }
+    }
+
+    fn malformed(input: &Input) -> (u64, &str) {
+        match input {
+            Input::Malformed { number, reason } => (*number, reason),
+            Input::Row(row) => panic!("row {} was read: {row:?}", row.number),
+        }
+    }
+
+    #[test]
+    fn rows_are_read_with_their_spreadsheet_numbers() {
+        let rows = read(
+            "participant,stage,date,evidence,cohort,age_at_start\n\
+             P1,enrol,2009-04-02,,adults,34\n\
+             P1,attend,2009-04-09,EV-1,,\n",
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            row(&rows[0]),
+            &Row {
+                number: 2,
+                participant: "P1".into(),
+                stage: "enrol".into(),
+                date: "2009-04-02".into(),
+                evidence: None,
+                cohort: Some("adults".into()),
+                attributes: vec![("age_at_start".into(), "34".into())],
+            }
+        );
+        let second = row(&rows[1]);
+        assert_eq!(second.number, 3);
+        assert_eq!(second.evidence.as_deref(), Some("EV-1"));
+        assert_eq!(second.cohort, None);
+        assert!(second.attributes.is_empty());
+    }
+
+    #[test]
+    fn header_names_ignore_case_and_spaces_and_milestone_means_stage() {
+        let rows = read(" Participant ,MILESTONE,Date, Age_At_Start\nP1,enrol,2009-04-02,17\n");
+        let r = row(&rows[0]);
+        assert_eq!(r.stage, "enrol");
+        assert_eq!(r.attributes, vec![("age_at_start".into(), "17".into())]);
+    }
+
+    #[test]
+    fn columns_may_come_in_any_order() {
+        let rows = read("date,stage,participant\n2009-04-02,enrol,P1\n");
+        let r = row(&rows[0]);
+        assert_eq!((r.participant.as_str(), r.stage.as_str()), ("P1", "enrol"));
+    }
+
+    #[test]
+    fn a_missing_column_is_one_problem_for_the_whole_file() {
+        let rows =
+            csv("participant,stage,when\nP1,enrol,2009-04-02\nP2,enrol,2009-04-03\n".as_bytes());
+        let problem = rows.header_problem().unwrap().to_string();
+        assert!(problem.contains("no `date` column"), "{problem}");
+        assert!(problem.contains("participant,stage,when"), "{problem}");
+        let rows: Vec<Input> = rows.collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(malformed(&rows[0]), (1, problem.as_str()));
+
+        let rows = csv("P1,enrol,2009-04-02\n".as_bytes());
+        let problem = rows.header_problem().unwrap();
+        assert!(
+            problem.contains("no `participant`, `stage` and `date` columns"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_and_a_column_named_twice_are_header_problems() {
+        assert!(csv("".as_bytes())
+            .header_problem()
+            .unwrap()
+            .contains("empty"));
+        let problem = csv("participant,stage,milestone,date\n".as_bytes())
+            .header_problem()
+            .map(str::to_string)
+            .unwrap();
+        assert!(problem.contains("two `stage` columns"), "{problem}");
+        assert!(csv("participant,stage,date,x,X\n".as_bytes())
+            .header_problem()
+            .unwrap()
+            .contains("two `x` columns"));
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_number_of_fields_is_malformed_and_reading_goes_on() {
+        let rows = read(
+            "participant,stage,date\n\
+             P1,enrol,2009-04-02,extra\n\
+             P2,enrol\n\
+             P3,enrol,2009-04-03\n",
+        );
+        assert_eq!(rows.len(), 3);
+        let (number, reason) = malformed(&rows[0]);
+        assert_eq!(number, 2);
+        assert!(reason.contains("4 fields, the header has 3"), "{reason}");
+        assert!(reason.contains("double quotes"), "{reason}");
+        assert_eq!(malformed(&rows[1]).0, 3);
+        assert_eq!(row(&rows[2]).number, 4);
+    }
+
+    #[test]
+    fn an_empty_required_field_is_malformed() {
+        let rows = read("participant,stage,date\nP1,,\n,,\n");
+        let (number, reason) = malformed(&rows[0]);
+        assert_eq!(number, 2);
+        assert_eq!(reason, "the `stage` and `date` fields are empty");
+        assert_eq!(malformed(&rows[1]), (3, "the row is empty"));
+    }
+
+    #[test]
+    fn quoted_fields_may_hold_commas_quotes_and_newlines() {
+        let rows = read(
+            "participant,stage,date,evidence\n\
+             P1,enrol,2009-04-02,\"letter, signed\"\n\
+             P1,attend,2009-04-09,\"register\nline two\"\n\
+             P1,\"drug_free\",2009-04-30,\"said \"\"yes\"\"\"\n",
+        );
+        assert_eq!(row(&rows[0]).evidence.as_deref(), Some("letter, signed"));
+        assert_eq!(
+            row(&rows[1]).evidence.as_deref(),
+            Some("register\nline two")
+        );
+        // The record over two lines is one spreadsheet row: the next is row 4.
+        assert_eq!(row(&rows[1]).number, 3);
+        assert_eq!(row(&rows[2]).number, 4);
+        assert_eq!(row(&rows[2]).evidence.as_deref(), Some("said \"yes\""));
+    }
+
+    #[test]
+    fn bad_quoting_does_not_stop_the_reader() {
+        let rows = read("participant,stage,date\nP1,en\"rol,2009-04-02\nP2,enrol,2009-04-03\n");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(row(&rows[1]).participant, "P2");
+    }
+
+    #[test]
+    fn crlf_line_endings_and_a_byte_order_mark_are_accepted() {
+        let rows = read(
+            "\u{feff}participant,stage,date\r\nP1,enrol,2009-04-02\r\nP2,enrol,2009-04-03\r\n",
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(row(&rows[0]).date, "2009-04-02");
+        assert_eq!(row(&rows[1]).number, 3);
+        let rows = read("\u{feff}\"participant\",stage,date\nP1,enrol,2009-04-02\n");
+        assert_eq!(row(&rows[0]).participant, "P1");
+    }
+
+    #[test]
+    fn blank_lines_keep_their_row_numbers() {
+        let rows = read("participant,stage,date\n\nP1,enrol,2009-04-02\n\n\nP2,enrol,2009-04-03");
+        assert_eq!(row(&rows[0]).number, 3);
+        assert_eq!(row(&rows[1]).number, 6);
+        for text in [
+            "participant,stage,date\r\n\r\nP1,enrol,2009-04-02\r\n\r\n\r\nP2,enrol,2009-04-03\r\n",
+            "participant,stage,date\n\nP1,enrol,2009-04-02\n\n\nP2,enrol,\"2009-04-03\"",
+            "participant,stage,date\n\nP1,enrol,\"2009-\n04-02\"\n\nP2,enrol,2009-04-03\n",
+        ] {
+            let rows = read(text);
+            assert_eq!(row(&rows[0]).number, 3, "{text:?}");
+            // A record over two lines of the file is one row of the spreadsheet.
+            let second = if text.contains("-\n") { 5 } else { 6 };
+            assert_eq!(row(&rows[1]).number, second, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_row_is_malformed_for_that_row_only() {
+        let mut bytes =
+            b"participant,stage,date\nP1,enrol,2009-04-02\nP\xff2,enrol,2009-04-03\n".to_vec();
+        bytes.extend_from_slice(b"P3,enrol,2009-04-04\n");
+        let rows: Vec<Input> = csv(bytes.as_slice()).collect();
+        assert_eq!(rows.len(), 3);
+        let (number, reason) = malformed(&rows[1]);
+        assert_eq!(number, 3);
+        assert!(reason.contains("UTF-8"), "{reason}");
+        assert_eq!(row(&rows[2]).participant, "P3");
+    }
+
+    #[test]
+    fn an_unreadable_source_stops_the_rows_and_says_why() {
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let text = b"participant,stage,date\nP1,enrol,2009-04-02\n";
+                if self.0 < text.len() {
+                    let n = (text.len() - self.0).min(buf.len());
+                    buf[..n].copy_from_slice(&text[self.0..self.0 + n]);
+                    self.0 += n;
+                    Ok(n)
+                } else {
+                    Err(io::Error::other("disk on fire"))
+                }
+            }
+        }
+        let mut rows = csv(Failing(0));
+        let read: Vec<Input> = rows.by_ref().collect();
+        assert!(read.len() <= 1);
+        assert!(rows
+            .io_error()
+            .unwrap()
+            .to_string()
+            .contains("disk on fire"));
+    }
+
+    #[test]
+    fn columns_with_an_empty_header_are_ignored_and_attributes_are_listed() {
+        let rows =
+            csv("participant,stage,date,,Age_At_Start\nP1,enrol,2009-04-02,,40\n".as_bytes());
+        assert_eq!(rows.attributes(), vec!["age_at_start"]);
+        let rows: Vec<Input> = rows.collect();
+        assert_eq!(row(&rows[0]).attributes.len(), 1);
+    }
+
+    fn lines(text: &str) -> Vec<Input> {
+        json_lines(text.as_bytes()).collect()
+    }
+
+    #[test]
+    fn json_lines_read_like_csv_rows() {
+        let rows = lines(
+            "\u{feff}{\"participant\":\"P1\",\"stage\":\"enrol\",\"date\":\"2009-04-02\",\"cohort\":\"adults\",\"age_at_start\":34}\r\n\
+             \n\
+             {\"participant\":17,\"Milestone\":\"attend\",\"date\":\"2009-04-09\",\"evidence\":\"EV-1\",\"note\":null}\n",
+        );
+        assert_eq!(rows.len(), 2);
+        let first = row(&rows[0]);
+        assert_eq!(first.number, 1);
+        assert_eq!(first.cohort.as_deref(), Some("adults"));
+        assert_eq!(first.attributes, vec![("age_at_start".into(), "34".into())]);
+        let second = row(&rows[1]);
+        assert_eq!(second.number, 3);
+        assert_eq!(second.participant, "17");
+        assert_eq!(second.stage, "attend");
+        assert_eq!(second.evidence.as_deref(), Some("EV-1"));
+        assert!(second.attributes.is_empty());
+    }
+
+    #[test]
+    fn bad_json_lines_are_malformed_with_their_line_numbers() {
+        let rows = lines(
+            "{\"participant\":\"P1\",\"stage\":\"enrol\",\"date\":\"2009-04-02\"}\n\
+             not json\n\
+             [1,2]\n\
+             {\"participant\":\"P2\",\"stage\":\"enrol\"}\n\
+             {\"participant\":\"P2\",\"stage\":\"enrol\",\"date\":20090402}\n\
+             {\"participant\":\"P2\",\"stage\":\"enrol\",\"date\":\"2009-04-02\",\"x\":[1]}\n\
+             {\"participant\":\"P2\",\"stage\":\"a\",\"milestone\":\"b\",\"date\":\"2009-04-02\"}\n\
+             {\"participant\":\"P3\",\"stage\":\"enrol\",\"date\":\"2009-04-03\"}\n",
+        );
+        assert_eq!(rows.len(), 8);
+        assert_eq!(row(&rows[0]).number, 1);
+        let reasons: Vec<(u64, &str)> = rows[1..7].iter().map(malformed).collect();
+        assert_eq!(reasons[0].0, 2);
+        assert!(
+            reasons[0].1.starts_with("the line is not JSON"),
+            "{}",
+            reasons[0].1
+        );
+        assert_eq!(reasons[1], (3, "the line is an array, not a JSON object"));
+        assert_eq!(reasons[2], (4, "no `date` given"));
+        assert!(
+            reasons[3].1.contains("`date` is a number"),
+            "{}",
+            reasons[3].1
+        );
+        assert!(reasons[4].1.contains("`x` is an array"), "{}", reasons[4].1);
+        assert!(reasons[5].1.contains("both"), "{}", reasons[5].1);
+        assert_eq!(row(&rows[7]).number, 8);
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_json_line_is_malformed() {
+        let bytes =
+            b"{\"participant\":\"P\xff\"}\n{\"participant\":\"P1\",\"stage\":\"s\",\"date\":\"d\"}";
+        let rows: Vec<Input> = json_lines(&bytes[..]).collect();
+        assert_eq!(malformed(&rows[0]).0, 1);
+        assert_eq!(row(&rows[1]).number, 2);
+    }
+
+    #[test]
+    fn measured_values_read_from_csv() {
+        let values = measured_csv(
+            "Measure,Cohort,Year,Treatment,Comparison\n\
+             reconviction_rate,,1,41.5%,46\n\
+             reconviction_rate,adults,2,40,\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(values.len(), 2);
+        assert_eq!(values[0].cohort, None);
+        assert_eq!(
+            values[0].treatment,
+            Decimal {
+                mantissa: 415,
+                scale: 1
+            }
+        );
+        assert_eq!(
+            values[0].comparison,
+            Some(Decimal {
+                mantissa: 46,
+                scale: 0
+            })
+        );
+        assert_eq!(values[1].cohort.as_deref(), Some("adults"));
+        assert_eq!(values[1].year, 2);
+        assert_eq!(values[1].comparison, None);
+    }
+
+    #[test]
+    fn measured_csv_problems_name_the_row() {
+        let error = measured_csv("measure,year\n".as_bytes()).unwrap_err();
+        assert!(error.contains("no `treatment` column"), "{error}");
+        let error = measured_csv("measure,year,treatment\nm,0,1\n".as_bytes()).unwrap_err();
+        assert!(
+            error.starts_with("row 2: `0` is not a contract year"),
+            "{error}"
+        );
+        let error =
+            measured_csv("measure,year,treatment\nm,1,1\nm,1,lots\n".as_bytes()).unwrap_err();
+        assert!(
+            error.starts_with("row 3: `lots` is not a number"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn measured_values_read_from_the_command_line() {
+        let value = measured_arg("reconviction_rate@adults:1=41.5%/46").unwrap();
+        assert_eq!(value.measure, "reconviction_rate");
+        assert_eq!(value.cohort.as_deref(), Some("adults"));
+        assert_eq!(value.year, 1);
+        assert_eq!(value.treatment.to_string(), "41.5");
+        assert_eq!(
+            value.comparison.map(|d| d.to_string()).as_deref(),
+            Some("46")
+        );
+        let pooled = measured_arg("rate:2=7").unwrap();
+        assert_eq!(
+            (pooled.cohort, pooled.year, pooled.comparison),
+            (None, 2, None)
+        );
+        assert!(measured_arg("rate=7").unwrap_err().contains(":YEAR"));
+        assert!(measured_arg("rate:1").unwrap_err().contains("="));
+        assert!(measured_arg("@x:1=2").is_err());
+        assert!(measured_arg("rate:1=seven").is_err());
+    }
+
+    #[test]
+    fn decimals_and_dates_read_exactly() {
+        assert_eq!(
+            decimal("-0.25").unwrap(),
+            Decimal {
+                mantissa: -25,
+                scale: 2
+            }
+        );
+        assert_eq!(
+            decimal(" 12 % ").unwrap(),
+            Decimal {
+                mantissa: 12,
+                scale: 0
+            }
+        );
+        for bad in ["", ".", "1.", "1e3", "1,000", "--1", "%"] {
+            assert!(decimal(bad).is_err(), "{bad}");
+        }
+        assert_eq!(date("2009-05-14").unwrap().to_string(), "2009-05-14");
+        assert!(date("2009-02-29").unwrap_err().contains("no such day"));
+        assert!(date("14/05/2009").is_err());
+        assert!(date("2009-5-14").is_err());
+    }
+}

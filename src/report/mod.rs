@@ -15,8 +15,10 @@
 //! integer minor units, and every total is the exact sum of its lines.
 
 pub mod engine;
+pub mod generate;
 pub mod input;
 pub mod payments;
+pub mod text;
 
 use crate::model::Clause;
 use crate::value::{Date, Money, Percent};

@@ -381,6 +381,19 @@ fn bar(html: &mut Html, row: &Row) {
 /// Diagonal lines across a rectangle, clipped to it by hand: a pattern fill would need a
 /// `url(#…)` reference, and the document makes none.
 fn hatch(html: &mut Html, x: f64, y: f64, width: f64, height: f64) {
+    hatch_with(html, x, y, width, height, "#ffffff", "0.45");
+}
+
+/// `hatch` in a given stroke colour and opacity: white on a dark fill, grey on a light one.
+pub(crate) fn hatch_with(
+    html: &mut Html,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    stroke: &'static str,
+    opacity: &'static str,
+) {
     const STEP: f64 = 9.0;
     let mut path = String::new();
     // Each line runs up and to the right at 45°, from (c, y + height) to (c + height, y).
@@ -406,8 +419,8 @@ fn hatch(html: &mut Html, x: f64, y: f64, width: f64, height: f64) {
             "path",
             &[
                 ("d", &path),
-                ("stroke", "#ffffff"),
-                ("stroke-opacity", "0.45"),
+                ("stroke", stroke),
+                ("stroke-opacity", opacity),
                 ("stroke-width", "2.5"),
             ],
         );

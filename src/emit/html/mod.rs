@@ -13,11 +13,11 @@
 //! `writer` for how the types keep it that way. Like every emitter this one formats and never
 //! computes: each figure printed was computed by `check`.
 
-mod chart;
+pub(crate) mod chart;
 mod payments;
-mod sections;
-mod style;
-mod words;
+pub(crate) mod sections;
+pub(crate) mod style;
+pub(crate) mod words;
 pub mod writer;
 
 use crate::ast::StageKind;

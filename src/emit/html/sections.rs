@@ -48,13 +48,13 @@ fn date(html: &mut Html, date: Date) {
 
 /// How a column's cells are aligned: figures to the right, so that digits line up.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Align {
+pub(crate) enum Align {
     Text,
     Number,
 }
 
 /// `<thead>` with one row of column headers.
-pub(super) fn head(html: &mut Html, columns: &[(&str, Align)]) {
+pub(crate) fn head(html: &mut Html, columns: &[(&str, Align)]) {
     html.raw("<thead><tr>");
     for (label, align) in columns {
         match align {
@@ -65,12 +65,12 @@ pub(super) fn head(html: &mut Html, columns: &[(&str, Align)]) {
     html.raw("</tr></thead>\n");
 }
 
-pub(super) fn num_cell(html: &mut Html, text: &str) {
+pub(crate) fn num_cell(html: &mut Html, text: &str) {
     html.element("td", &[("class", "num")], text);
 }
 
 /// A cell with text, or an em dash when there is none.
-pub(super) fn cell(html: &mut Html, text: Option<&str>) {
+pub(crate) fn cell(html: &mut Html, text: Option<&str>) {
     html.element("td", &[], text.unwrap_or("—"));
 }
 

@@ -1,0 +1,664 @@
+//! `outcome report` on generated monitoring returns of about 10 thousand to 10 million rows,
+//! timed as a whole process and compared with DuckDB doing the simplest part of the same job.
+//!
+//! Run with `cargo bench --bench returns` (the release binary). For each size it:
+//!
+//! - generates a CSV return for `specs/rough-sleeping.outcome` with
+//!   `report::generate::returns` and `generate::write_csv` into a temporary directory (the
+//!   number of participants is chosen to give about the number of rows wanted);
+//! - runs `outcome report CONTRACT --returns FILE --format json -o OUT` once as a child
+//!   process: the wall-clock time, rows per second, and the peak resident set
+//!   (`/usr/bin/time -v`, Debian package `time`; without it, the child's `VmHWM` polled from
+//!   `/proc` while it runs, a close lower bound);
+//! - runs DuckDB (PyPI `duckdb`, through `python3`) on the same CSV: `read_csv_auto` and a
+//!   `GROUP BY stage` counting distinct participants among rows whose stage is in the contract,
+//!   the actual funnel at its simplest, also as a whole process with its peak memory, and its
+//!   query time alone;
+//! - checks the engine's actual funnel (from the JSON report) against DuckDB's counts. They
+//!   agree when every row of a known stage is accepted; a count differs by the rows the
+//!   engine rejects for a reason DuckDB does not look at (a date after the report date,
+//!   missing evidence, a stage before its predecessor, an ineligible participant).
+//!
+//! Memory should grow with participants, not rows. Two sizes repeat a smaller return ten times
+//! (the same participants; every row after the first copy is a duplicate, which the report
+//! rejects), to compare with a return of the same number of rows and ten times the people.
+//!
+//! The 10-million-row sizes take minutes and gigabytes (the JSON report lists every payment
+//! line and every rejected row), so they are opt-in: `OUTCOME_BENCH_10M=1`. DuckDB is
+//! installed with `python3 -m pip install duckdb` if `python3` cannot import it; when that
+//! fails too, the DuckDB columns say `n/a`.
+
+use outcome::report::generate;
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONTRACT: &str = "specs/rough-sleeping.outcome";
+const SEED: u64 = 7;
+/// Participants in the sample that estimates rows per participant.
+const SAMPLE: u64 = 20_000;
+const TIME: &str = "/usr/bin/time";
+
+/// One return to report on.
+struct Size {
+    label: &'static str,
+    /// Rows wanted, about.
+    rows: u64,
+    /// Written as this many copies of a return of `rows / copies` rows: the same participants.
+    copies: u64,
+    opt_in: bool,
+}
+
+const SIZES: &[Size] = &[
+    Size {
+        label: "10k",
+        rows: 10_000,
+        copies: 1,
+        opt_in: false,
+    },
+    Size {
+        label: "100k",
+        rows: 100_000,
+        copies: 1,
+        opt_in: false,
+    },
+    Size {
+        label: "1M (100k ×10)",
+        rows: 1_000_000,
+        copies: 10,
+        opt_in: false,
+    },
+    Size {
+        label: "1M",
+        rows: 1_000_000,
+        copies: 1,
+        opt_in: false,
+    },
+    Size {
+        label: "10M (1M ×10)",
+        rows: 10_000_000,
+        copies: 10,
+        opt_in: true,
+    },
+    Size {
+        label: "10M",
+        rows: 10_000_000,
+        copies: 1,
+        opt_in: true,
+    },
+];
+
+fn main() {
+    if let Err(problem) = run() {
+        eprintln!("returns benchmark failed: {problem}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_outcome"));
+    let contract_path = root.join(CONTRACT);
+    let text = std::fs::read(&contract_path).map_err(|e| format!("{CONTRACT}: {e}"))?;
+    let (_, compiled) = outcome::compile_bytes(CONTRACT, &text);
+    let contract = compiled
+        .contract
+        .ok_or_else(|| format!("{CONTRACT} does not compile"))?;
+    let stages: Vec<String> = contract
+        .funnels
+        .iter()
+        .flat_map(|f| f.stages.iter().map(|s| s.id.clone()))
+        .collect();
+    let attributes = generate::attributes(&contract);
+    let big = std::env::var("OUTCOME_BENCH_10M").as_deref() == Ok("1");
+
+    machine();
+    let rows_per_participant =
+        generate::returns(&contract, SAMPLE, SEED).count() as f64 / SAMPLE as f64;
+    println!(
+        "contract: {CONTRACT} ({} stages); {rows_per_participant:.2} rows per participant",
+        stages.len()
+    );
+    let peak_source = if Path::new(TIME).exists() {
+        "peak RSS from /usr/bin/time -v"
+    } else {
+        "peak RSS from VmHWM polled every 5 ms (/usr/bin/time is not installed)"
+    };
+    println!("outcome: {}; {peak_source}", binary.display());
+    let duckdb = duckdb_ready();
+    match &duckdb {
+        Ok(version) => println!("DuckDB {version} through python3 (default threads)"),
+        Err(why) => println!("DuckDB: n/a ({why})"),
+    }
+    if !big {
+        println!("the 10M-row sizes are skipped; set OUTCOME_BENCH_10M=1 to run them");
+    }
+
+    let scratch = Scratch::new()?;
+    let mut generated: Vec<(u64, PathBuf)> = Vec::new();
+    let mut results = Vec::new();
+    for size in SIZES.iter().filter(|s| big || !s.opt_in) {
+        let participants = ((size.rows / size.copies) as f64 / rows_per_participant).round() as u64;
+        let base = match generated.iter().find(|(p, _)| *p == participants) {
+            Some((_, path)) => path.clone(),
+            None => {
+                let path = scratch.0.join(format!("returns-{participants}.csv"));
+                let start = Instant::now();
+                let written = write_return(&contract, participants, &attributes, &path)?;
+                println!(
+                    "generated {} rows for {} participants in {:.2} s",
+                    group(written),
+                    group(participants),
+                    start.elapsed().as_secs_f64()
+                );
+                generated.push((participants, path.clone()));
+                path
+            }
+        };
+        let file = if size.copies == 1 {
+            base
+        } else {
+            let path = scratch
+                .0
+                .join(format!("returns-{participants}-x{}.csv", size.copies));
+            copies(&base, &path, size.copies)?;
+            path
+        };
+        let rows = count_rows(&file)?;
+        let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+
+        let out = scratch.0.join("report.json");
+        let report = measure(
+            &binary,
+            &[
+                "report".as_ref(),
+                contract_path.as_os_str(),
+                "--returns".as_ref(),
+                file.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "-o".as_ref(),
+                out.as_os_str(),
+            ],
+        )?;
+        if !report.success {
+            return Err(format!("outcome report failed on {}", file.display()));
+        }
+        let report_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
+        let engine = read_report(&out)?;
+        let _ = std::fs::remove_file(&out);
+        if engine.rows.read != rows {
+            return Err(format!(
+                "the report read {} rows of {}",
+                engine.rows.read, rows
+            ));
+        }
+
+        let duck = match &duckdb {
+            Ok(_) => Some(duckdb_counts(&file, &stages)?),
+            Err(_) => None,
+        };
+        results.push(Figures {
+            label: size.label,
+            rows,
+            participants,
+            bytes,
+            report,
+            report_bytes,
+            engine,
+            duck,
+        });
+        print_result(results.last());
+    }
+
+    println!("\nSummary (s = seconds of wall-clock time, whole processes; MB = 10^6 bytes)\n");
+    println!(
+        "{:<14} {:>11} {:>10} {:>8} {:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>8}",
+        "return",
+        "rows",
+        "people",
+        "CSV MB",
+        "outcome s",
+        "rows/s",
+        "peak MB",
+        "JSON MB",
+        "duckdb s",
+        "query s",
+        "peak MB",
+        "ratio",
+        "funnel"
+    );
+    for result in &results {
+        let rate = result.rows as f64 / result.report.wall.as_secs_f64();
+        let (duck_s, query_s, duck_peak, ratio, funnel) = match &result.duck {
+            Some(duck) => (
+                format!("{:.2}", duck.process.wall.as_secs_f64()),
+                format!("{:.2}", duck.query),
+                mb(duck.process.peak_kb),
+                format!(
+                    "{:.1}",
+                    result.report.wall.as_secs_f64() / duck.process.wall.as_secs_f64()
+                ),
+                agreement(&result.engine, &duck.counts),
+            ),
+            None => (
+                "n/a".into(),
+                "n/a".into(),
+                "n/a".into(),
+                "n/a".into(),
+                "n/a".into(),
+            ),
+        };
+        println!(
+            "{:<14} {:>11} {:>10} {:>8.1} {:>9.2} {:>11} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>7} {:>8}",
+            result.label,
+            group(result.rows),
+            group(result.participants),
+            result.bytes as f64 / 1e6,
+            result.report.wall.as_secs_f64(),
+            group(rate as u64),
+            mb(result.report.peak_kb),
+            result.report_bytes as f64 / 1e6,
+            duck_s,
+            query_s,
+            duck_peak,
+            ratio,
+            funnel
+        );
+    }
+    println!(
+        "\nratio: outcome's time ÷ DuckDB's (whole processes). funnel: stages whose actual count \
+         equals DuckDB's distinct participants."
+    );
+    memory_verdict(&results);
+    Ok(())
+}
+
+/// What one return gave.
+struct Figures {
+    label: &'static str,
+    rows: u64,
+    participants: u64,
+    bytes: u64,
+    report: Measured,
+    report_bytes: u64,
+    engine: EngineReport,
+    duck: Option<Duck>,
+}
+
+fn print_result(result: Option<&Figures>) {
+    let Some(result) = result else {
+        return;
+    };
+    let mut line = format!(
+        "{:<14} {} rows, {} participants: outcome {:.2} s, peak {} MB; accepted {}, rejected {}",
+        result.label,
+        group(result.rows),
+        group(result.participants),
+        result.report.wall.as_secs_f64(),
+        mb(result.report.peak_kb),
+        group(result.engine.rows.accepted),
+        group(result.engine.rows.rejected),
+    );
+    if let Some(duck) = &result.duck {
+        let _ = write!(
+            line,
+            "; DuckDB {:.2} s (query {:.2} s), peak {} MB; funnel {}",
+            duck.process.wall.as_secs_f64(),
+            duck.query,
+            mb(duck.process.peak_kb),
+            agreement(&result.engine, &duck.counts)
+        );
+    }
+    println!("{line}");
+}
+
+/// Peak memory at the same rows with the same people, and with ten times the people.
+fn memory_verdict(results: &[Figures]) {
+    for (same, more) in [("1M (100k ×10)", "1M"), ("10M (1M ×10)", "10M")] {
+        let find = |label: &str| results.iter().find(|r| r.label == label);
+        let base_label = if same.starts_with("1M") { "100k" } else { "1M" };
+        let (Some(base), Some(same), Some(more)) = (find(base_label), find(same), find(more))
+        else {
+            continue;
+        };
+        println!(
+            "memory: {} rows of {} people {} MB; {} rows of the same people {} MB; {} rows of {} people {} MB",
+            group(base.rows),
+            group(base.participants),
+            mb(base.report.peak_kb),
+            group(same.rows),
+            mb(same.report.peak_kb),
+            group(more.rows),
+            group(more.participants),
+            mb(more.report.peak_kb),
+        );
+    }
+}
+
+/// The machine the figures were taken on.
+fn machine() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let lscpu = Command::new("lscpu")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let model = lscpu
+        .lines()
+        .find(|l| l.starts_with("Model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or("unknown", str::trim)
+        .to_string();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or("unknown memory".to_string(), |kb| {
+            format!("{:.1} GB memory", kb as f64 / 1e6)
+        });
+    println!("outcome returns benchmark");
+    println!("machine: nproc {cores}, {model}, {memory}");
+}
+
+fn write_return(
+    contract: &outcome::model::Contract,
+    participants: u64,
+    attributes: &[String],
+    path: &Path,
+) -> Result<u64, String> {
+    let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let written = generate::write_csv(
+        generate::returns(contract, participants, SEED),
+        attributes,
+        &mut out,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    out.flush()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(written)
+}
+
+/// `copies` copies of the rows of `base` under its header.
+fn copies(base: &Path, path: &Path, copies: u64) -> Result<(), String> {
+    let failed = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(failed)?);
+    for copy in 0..copies {
+        let mut input = BufReader::with_capacity(1 << 20, File::open(base).map_err(failed)?);
+        let mut header = String::new();
+        input.read_line(&mut header).map_err(failed)?;
+        if copy == 0 {
+            out.write_all(header.as_bytes()).map_err(failed)?;
+        }
+        std::io::copy(&mut input, &mut out).map_err(failed)?;
+    }
+    out.flush().map_err(failed)
+}
+
+/// Rows of a CSV return: its lines less the header.
+fn count_rows(path: &Path) -> Result<u64, String> {
+    let mut input = BufReader::with_capacity(
+        1 << 20,
+        File::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+    );
+    let mut lines = 0u64;
+    loop {
+        let buffer = input
+            .fill_buf()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if buffer.is_empty() {
+            break;
+        }
+        lines += buffer.iter().filter(|b| **b == b'\n').count() as u64;
+        let length = buffer.len();
+        input.consume(length);
+    }
+    Ok(lines.saturating_sub(1))
+}
+
+/// A child process's wall-clock time and peak resident set.
+struct Measured {
+    wall: Duration,
+    peak_kb: Option<u64>,
+    success: bool,
+    stdout: String,
+}
+
+/// Run a program once, with `/usr/bin/time -v` when there is one.
+fn measure(program: &Path, args: &[&std::ffi::OsStr]) -> Result<Measured, String> {
+    let failed = |e: std::io::Error| format!("{}: {e}", program.display());
+    if Path::new(TIME).exists() {
+        let start = Instant::now();
+        let output = Command::new(TIME)
+            .arg("-v")
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(failed)?;
+        let wall = start.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let peak_kb = stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+            .and_then(|v| v.trim().parse().ok());
+        if !output.status.success() {
+            eprintln!("{stderr}");
+        }
+        return Ok(Measured {
+            wall,
+            peak_kb,
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        });
+    }
+    // Without `time`: poll the child's high-water mark until it exits.
+    let start = Instant::now();
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(failed)?;
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = std::io::Read::read_to_string(out, &mut text);
+        }
+        text
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = None;
+    let status = loop {
+        if let Some(kb) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| vm_kb(&s, "VmHWM"))
+        {
+            peak_kb = Some(peak_kb.map_or(kb, |p: u64| p.max(kb)));
+        }
+        if let Some(status) = child.try_wait().map_err(failed)? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let wall = start.elapsed();
+    Ok(Measured {
+        wall,
+        peak_kb,
+        success: status.success(),
+        stdout: reader.join().unwrap_or_default(),
+    })
+}
+
+fn vm_kb(status: &str, field: &str) -> Option<u64> {
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse().ok())
+}
+
+/// The parts of the JSON report the benchmark checks.
+#[derive(Deserialize)]
+struct EngineReport {
+    rows: Rows,
+    funnels: Vec<Funnel>,
+}
+
+#[derive(Deserialize)]
+struct Rows {
+    read: u64,
+    accepted: u64,
+    rejected: u64,
+}
+
+#[derive(Deserialize)]
+struct Funnel {
+    stages: Vec<Stage>,
+}
+
+#[derive(Deserialize)]
+struct Stage {
+    id: String,
+    actual: u64,
+}
+
+fn read_report(path: &Path) -> Result<EngineReport, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_reader(BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// What DuckDB counted.
+struct Duck {
+    process: Measured,
+    /// Seconds the query took inside the process.
+    query: f64,
+    counts: Vec<(String, u64)>,
+}
+
+/// The DuckDB side: distinct participants per known stage, printed as `stage<TAB>count`
+/// lines after the query's own time.
+const DUCKDB_SCRIPT: &str = r#"
+import sys, time
+import duckdb
+path, stages = sys.argv[1], sys.argv[2].split(",")
+quote = lambda s: "'" + s.replace("'", "''") + "'"
+start = time.perf_counter()
+rows = duckdb.sql(
+    "SELECT stage, count(DISTINCT participant) FROM read_csv_auto(" + quote(path) + ") "
+    + "WHERE stage IN (" + ", ".join(quote(s) for s in stages) + ") GROUP BY stage"
+).fetchall()
+print(time.perf_counter() - start)
+for stage, count in rows:
+    print(f"{stage}\t{count}")
+"#;
+
+fn duckdb_counts(file: &Path, stages: &[String]) -> Result<Duck, String> {
+    let process = measure(
+        Path::new("python3"),
+        &[
+            "-c".as_ref(),
+            DUCKDB_SCRIPT.as_ref(),
+            file.as_os_str(),
+            stages.join(",").as_ref(),
+        ],
+    )?;
+    if !process.success {
+        return Err("the DuckDB query failed".to_string());
+    }
+    let mut lines = process.stdout.lines();
+    let query = lines
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or("DuckDB printed no time")?;
+    let counts = lines
+        .filter_map(|l| {
+            let (stage, count) = l.split_once('\t')?;
+            Some((stage.to_string(), count.trim().parse().ok()?))
+        })
+        .collect();
+    Ok(Duck {
+        process,
+        query,
+        counts,
+    })
+}
+
+/// Whether `python3` can import DuckDB, installing it with pip once if not: its version.
+fn duckdb_ready() -> Result<String, String> {
+    let version = || {
+        Command::new("python3")
+            .args(["-c", "import duckdb; print(duckdb.__version__)"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    if let Some(found) = version() {
+        return Ok(found);
+    }
+    println!("python3 cannot import duckdb; installing it: python3 -m pip install duckdb");
+    let installed = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    match version() {
+        Some(found) if installed => Ok(found),
+        _ => Err("python3 with the duckdb package is needed: python3 -m pip install duckdb".into()),
+    }
+}
+
+/// `10/10`: the stages whose actual count equals DuckDB's.
+fn agreement(engine: &EngineReport, counts: &[(String, u64)]) -> String {
+    let stages: Vec<&Stage> = engine.funnels.iter().flat_map(|f| &f.stages).collect();
+    let equal = stages
+        .iter()
+        .filter(|s| {
+            let duck = counts.iter().find(|(id, _)| *id == s.id).map_or(0, |c| c.1);
+            duck == s.actual
+        })
+        .count();
+    format!("{equal}/{}", stages.len())
+}
+
+fn mb(kb: Option<u64>) -> String {
+    kb.map_or("n/a".to_string(), |kb| {
+        format!("{:.0}", kb as f64 * 1024.0 / 1e6)
+    })
+}
+
+/// `1234567` → `1,234,567`.
+fn group(n: u64) -> String {
+    outcome::value::group_thousands(u128::from(n))
+}
+
+/// The temporary directory for the returns, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, String> {
+        let dir =
+            std::env::temp_dir().join(format!("outcome-bench-returns-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,436 @@
+//! Throughput of the compiler on generated contracts of about 1 KB, 100 KB, 1 MB and 10 MB.
+//!
+//! Run with `cargo bench --bench throughput` (release profile). For each size it measures:
+//!
+//! - `check`: bytes → diagnostics and model (`compile_bytes`), in MB/s of contract text;
+//! - `build`: `check` plus the JSON document (`emit::json::contract`);
+//! - `serde`: serde_json parsing that JSON document into a `serde_json::Value`, the baseline
+//!   of a near-optimal parser over the same information, and the ratio check ÷ serde;
+//! - peak memory: the peak resident set (VmHWM) of a child process that generates the
+//!   contract, resets its high-water mark (`/proc/self/clear_refs`), runs `build` once and
+//!   reads VmHWM again. A child per size keeps the sizes from inheriting each other's peak, and
+//!   measuring the real RSS (allocator overhead and fragmentation included) costs the timed
+//!   runs nothing, which a counting global allocator would not;
+//! - linearity: time per MB at 10 MB against 1 MB (10× the input should take at most 11× the
+//!   time).
+//!
+//! Then whole processes: `outcome check` of a typical ~5 KB contract, spawned many times
+//! (median milliseconds, start-up included), and `outcome check DIR` over a 1,000-file
+//! repository generated in a temporary directory.
+//!
+//! Timings are medians of several runs; the bigger sizes run fewer times. Set
+//! `OUTCOME_BENCH_QUICK=1` for one run of each (a smoke test). A size whose runs would take
+//! longer than `OUTCOME_BENCH_BUDGET` seconds (default 600) at the growth measured so far is
+//! skipped with its predicted time, so a quadratic spot is reported instead of waited for.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const CHILD: &str = "OUTCOME_BENCH_CHILD";
+
+const SIZES: &[(&str, usize)] = &[
+    ("1 KB", 1_000),
+    ("100 KB", 100_000),
+    ("1 MB", 1_000_000),
+    ("10 MB", 10_000_000),
+];
+
+fn main() {
+    if let Ok(size) = std::env::var(CHILD) {
+        child_peak_memory(size.parse().unwrap_or(1_000));
+        return;
+    }
+    let quick = std::env::var_os("OUTCOME_BENCH_QUICK").is_some();
+    machine();
+
+    println!("\nIn process (median of runs; MB = 10^6 bytes of contract text)\n");
+    println!(
+        "{:>7} {:>9} {:>7} {:>5} {:>11} {:>10} {:>11} {:>10} {:>10} {:>10} {:>8} {:>10}",
+        "size",
+        "bytes",
+        "stages",
+        "runs",
+        "check ms",
+        "check MB/s",
+        "build ms",
+        "build MB/s",
+        "JSON MB",
+        "serde ms",
+        "chk/serde",
+        "peak RSS"
+    );
+    let budget = std::env::var("OUTCOME_BENCH_BUDGET")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(600.0);
+    let mut per_mb = Vec::new();
+    let mut seen: Vec<(f64, f64)> = Vec::new(); // (bytes, seconds per check)
+    for (label, target) in SIZES {
+        let text = contract(*target);
+        let runs = runs(*target, quick);
+        if let Some(predicted) = predict(&seen, text.len() as f64) {
+            // Each run checks twice (check, build), plus one untimed run and the child.
+            let total = predicted * (2 * runs + 2) as f64;
+            if total > budget {
+                println!(
+                    "{label:>7} {:>9} skipped: at the growth seen so far one check would take \
+                     about {predicted:.0} s, {total:.0} s in all (budget {budget:.0} s, \
+                     OUTCOME_BENCH_BUDGET)",
+                    text.len()
+                );
+                continue;
+            }
+        }
+        let stats = measure(&text, runs);
+        seen.push((text.len() as f64, stats.check.as_secs_f64()));
+        let peak = peak_memory_of(*target);
+        let mb = text.len() as f64 / 1e6;
+        println!(
+            "{:>7} {:>9} {:>7} {:>5} {:>11.3} {:>10.2} {:>11.3} {:>10.2} {:>10.2} {:>10.3} {:>8.2} {:>10}",
+            label,
+            text.len(),
+            stats.stages,
+            stats.runs,
+            ms(stats.check),
+            mb / stats.check.as_secs_f64(),
+            ms(stats.build),
+            mb / stats.build.as_secs_f64(),
+            stats.json_bytes as f64 / 1e6,
+            ms(stats.serde),
+            stats.check.as_secs_f64() / stats.serde.as_secs_f64(),
+            peak
+        );
+        per_mb.push((*label, stats.check.as_secs_f64() / mb));
+    }
+    linearity(&per_mb);
+
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_outcome"));
+    let dir = std::env::temp_dir().join(format!("outcome-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        println!(
+            "cannot create {}: {e}; no whole-process figures",
+            dir.display()
+        );
+        return;
+    }
+    whole_process(&binary, &dir, quick);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The machine the figures were taken on.
+fn machine() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or("unknown", str::trim);
+    println!("outcome throughput benchmark");
+    println!("machine: {cores} cores available, {model}");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// More runs of the small sizes, fewer of the big ones.
+fn runs(bytes: usize, quick: bool) -> usize {
+    if quick {
+        1
+    } else if bytes <= 10_000 {
+        200
+    } else if bytes <= 200_000 {
+        21
+    } else if bytes <= 2_000_000 {
+        7
+    } else {
+        3
+    }
+}
+
+struct Stats {
+    runs: usize,
+    stages: usize,
+    check: Duration,
+    build: Duration,
+    serde: Duration,
+    json_bytes: usize,
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn measure(text: &str, runs: usize) -> Stats {
+    // Once, untimed: the contract must check clean, or the figures mean nothing.
+    let (file, compiled) = outcome::compile_bytes("bench.outcome", text.as_bytes());
+    let Some(contract) = compiled.contract else {
+        let first: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .take(3)
+            .map(|d| outcome::diagnostic::render_human(&file, d, false))
+            .collect();
+        panic!(
+            "the generated contract does not check clean:\n{}",
+            first.join("\n")
+        );
+    };
+    let stages = contract.funnels.iter().map(|f| f.stages.len()).sum();
+    let json = outcome::emit::json::contract(&contract);
+
+    let mut check = Vec::new();
+    let mut build = Vec::new();
+    let mut serde = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let compiled = outcome::compile_bytes("bench.outcome", text.as_bytes());
+        check.push(start.elapsed());
+        drop(std::hint::black_box(compiled));
+
+        let start = Instant::now();
+        let (_, compiled) = outcome::compile_bytes("bench.outcome", text.as_bytes());
+        let document = compiled
+            .contract
+            .as_ref()
+            .map(outcome::emit::json::contract);
+        build.push(start.elapsed());
+        drop(std::hint::black_box((compiled, document)));
+
+        let start = Instant::now();
+        let value: Result<serde_json::Value, _> = serde_json::from_str(&json);
+        serde.push(start.elapsed());
+        assert!(std::hint::black_box(value).is_ok());
+    }
+    Stats {
+        runs,
+        stages,
+        check: median(check),
+        build: median(build),
+        serde: median(serde),
+        json_bytes: json.len(),
+    }
+}
+
+/// The time one check of `bytes` would take, extrapolating the growth between the last two
+/// sizes measured (never assumed better than linear), so that a size made hopeless by a
+/// quadratic spot is reported rather than waited for.
+fn predict(seen: &[(f64, f64)], bytes: f64) -> Option<f64> {
+    let [.., (b1, t1), (b2, t2)] = seen else {
+        return None;
+    };
+    let exponent = ((t2 / t1).ln() / (b2 / b1).ln()).max(1.0);
+    Some(t2 * (bytes / b2).powf(exponent))
+}
+
+fn linearity(per_mb: &[(&str, f64)]) {
+    let find = |label: &str| per_mb.iter().find(|(l, _)| *l == label).map(|(_, t)| *t);
+    if let (Some(one), Some(ten)) = (find("1 MB"), find("10 MB")) {
+        let factor = ten * 10.0 / one;
+        let verdict = if factor <= 11.0 {
+            "linear"
+        } else {
+            "NOT linear"
+        };
+        println!(
+            "\nlinearity: check takes {:.1} ms per MB at 1 MB and {:.1} ms per MB at 10 MB: \
+             10× the input takes {factor:.1}× the time ({verdict}; the bound is 11×)",
+            one * 1e3,
+            ten * 1e3
+        );
+    }
+}
+
+// ─────────────────────────────── peak memory ───────────────────────────────
+
+/// Run this benchmark again as a child that reports its peak memory for one size.
+fn peak_memory_of(bytes: usize) -> String {
+    let Ok(me) = std::env::current_exe() else {
+        return "n/a".to_string();
+    };
+    let output = Command::new(me).env(CHILD, bytes.to_string()).output();
+    match output {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        _ => "n/a".to_string(),
+    }
+}
+
+/// In the child: generate, reset the high-water mark, build once, report the peak.
+fn child_peak_memory(bytes: usize) {
+    let text = contract(bytes);
+    let before = vm_kb("VmRSS");
+    // Writing 5 resets VmHWM to the current RSS (Linux 4.0 and later).
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let (_, compiled) = outcome::compile_bytes("bench.outcome", text.as_bytes());
+    let document = compiled
+        .contract
+        .as_ref()
+        .map(outcome::emit::json::contract);
+    std::hint::black_box(&document);
+    let peak = vm_kb("VmHWM");
+    match (before, peak, reset) {
+        (Some(before), Some(peak), true) => println!(
+            "{} (+{})",
+            human_kb(peak),
+            human_kb(peak.saturating_sub(before))
+        ),
+        (_, Some(peak), _) => println!("{}", human_kb(peak)),
+        _ => println!("n/a"),
+    }
+}
+
+fn vm_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn human_kb(kb: u64) -> String {
+    if kb >= 10 * 1024 {
+        format!("{} MB", kb / 1024)
+    } else {
+        format!("{kb} KB")
+    }
+}
+
+// ─────────────────────────────── whole processes ───────────────────────────────
+
+fn whole_process(binary: &Path, dir: &Path, quick: bool) {
+    let typical = contract(5_000);
+    let one = dir.join("typical.outcome");
+    if std::fs::write(&one, &typical).is_err() {
+        println!("cannot write {}", one.display());
+        return;
+    }
+    let runs = if quick { 3 } else { 200 };
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let status = Command::new(binary).arg("check").arg(&one).output();
+        times.push(start.elapsed());
+        assert!(
+            status.as_ref().is_ok_and(|s| s.status.success()),
+            "outcome check failed on the typical contract: {status:?}"
+        );
+    }
+    println!(
+        "\nwhole process: `outcome check` of a {} byte contract, {runs} runs: median {:.2} ms",
+        typical.len(),
+        ms(median(times))
+    );
+
+    let repo = dir.join("repo");
+    let mut total = 0;
+    for i in 0..1_000 {
+        let sub = repo.join(format!("area{:02}", i % 20));
+        let _ = std::fs::create_dir_all(&sub);
+        // Vary the files a little so no two are the same bytes.
+        let text = format!("# contract {i}\n{typical}");
+        total += text.len();
+        if std::fs::write(sub.join(format!("c{i:04}.outcome")), text).is_err() {
+            println!("cannot write the repository under {}", repo.display());
+            return;
+        }
+    }
+    let runs = if quick { 1 } else { 5 };
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let status = Command::new(binary).arg("check").arg(&repo).output();
+        times.push(start.elapsed());
+        assert!(
+            status.as_ref().is_ok_and(|s| s.status.success()),
+            "outcome check failed on the repository: {status:?}"
+        );
+    }
+    println!(
+        "whole process: `outcome check DIR` of 1,000 files ({:.1} MB), {runs} runs: median {:.3} s",
+        total as f64 / 1e6,
+        median(times).as_secs_f64()
+    );
+}
+
+// ─────────────────────────────── the contracts ───────────────────────────────
+
+/// A contract of about `bytes` bytes: a header, then as many programmes as fit, each an
+/// outcome, a cohort, a six-step funnel and two measures, all paid from one rate card.
+fn contract(bytes: usize) -> String {
+    let mut text = String::new();
+    text.push_str(
+        "# Generated for the throughput benchmark: a borough's portfolio of programmes.\n\n\
+         contract \"Borough portfolio\" {\n  commissioner \"Northfield Borough Council\"\n  \
+         provider \"Community Partnership\"\n  term 2026-04-01 to 2028-03-31\n  \
+         referrals until 2027-03-31          # a year left to reach the targets\n  \
+         funding limit £999,999,999,999\n  \
+         boundary \"Adults resident in the borough\"\n}\n\n",
+    );
+    let mut payments =
+        String::from("payments {\n  fixed £15,000 per quarter\n  cap £4,000 per participant\n");
+    let mut n = 0;
+    // The payments block grows with the programmes: leave room for it.
+    while text.len() + payments.len() < bytes.saturating_sub(120) || n == 0 {
+        programme(&mut text, &mut payments, n);
+        n += 1;
+    }
+    payments.push_str("  cap £999,999,999,999 total\n}\n");
+    text.push_str(&payments);
+    text.push_str(
+        "\nmonitoring {\n  returns monthly from \"Case records\", \"Finance system\"\n  \
+         exception_report monthly\n  review quarterly\n}\n",
+    );
+    text
+}
+
+fn programme(text: &mut String, payments: &mut String, n: usize) {
+    let _ = write!(
+        text,
+        r#"# ── Programme {n} ─────────────────────────────────────────
+outcome free_{n} "Drug and crime free, programme {n}" {{
+  why "Reduces harm to service users, their families and the community"
+  level service
+}}
+
+cohort adults_{n} "Adults referred to programme {n}" {{
+  size 100
+  eligibility "Aged 18+, dependent drug use, resident in the borough"
+}}
+
+funnel day_{n} "Structured day programme {n}" for adults_{n} {{
+  milestone enrol_{n}    "Enrol in project"        100
+  milestone attend_{n}   "Attend 1st session"       50  conversion 50% {{
+    evidence "Attendance register signed by the participant"
+  }}
+  milestone clean_{n}    "Drug free (1 month)"      40  conversion 80%  within 1 month
+  milestone skill_{n}    "Demonstrate new skill"    30  conversion 75%
+  milestone complete_{n} "Complete as planned"      25  conversion 83% {{
+    evidence "Discharge summary recording a planned completion"
+  }}
+  target abstinent_{n} "Drug free at 3 months" 10 conversion 40% within 3 months {{
+    achieves free_{n}
+    evidence "Negative drug screen and key worker review at 3 months"
+  }}
+}}
+
+measure rate_{n} "Completers drug free at 3 months, programme {n}" {{
+  question better_off
+  tracks free_{n}
+  unit "percent of completers"
+  collected_by provider
+  method "Drug screen recorded on the case-management system"
+  frequency monthly
+  baseline 32% in 2025
+  target 40% by 2027
+}}
+
+"#
+    );
+    let _ = write!(
+        payments,
+        "  pay £100 for attend_{n}\n  pay £500 for complete_{n}\n  pay £3,000 for abstinent_{n}\n"
+    );
+}

@@ -1,0 +1,636 @@
+//! A funnel's planned and actual figures as an inline SVG chart.
+//!
+//! One row per stage, in the order of the report: the stage's number and name on the left,
+//! with its planned total, its conversion factors and any exception written under it; on the
+//! right two horizontal bars from one axis on one scale, the people planned by the report date
+//! (`data-series="planned"`) above the people who got there (`data-series="actual"`), each
+//! with its count. The two series differ in black and white as well as in colour: the planned
+//! bar is a light outlined box with grey hatching, the actual bar solid and dark. A stage in
+//! exception sits on a tinted band with a dark red edge, and its label says "Exception" in
+//! words. Every bar's group has `class="funnel-stage"`, `data-series`, `data-stage` and
+//! `data-count`.
+//!
+//! The geometry is display arithmetic on `f64`, printed to one decimal place; every figure
+//! written was computed by the report engine.
+
+use crate::emit::html::chart::hatch_with;
+use crate::emit::html::writer::Html;
+use crate::report::{ActualFunnel, ActualStage, Exception, Report};
+use crate::value::group_thousands;
+
+const WIDTH: f64 = 760.0;
+/// Centre of the stage-number badge.
+const BADGE_X: f64 = 14.0;
+/// Left edge of the stage name.
+const LABEL_X: f64 = 36.0;
+/// The axis the bars grow from, and the room they have.
+const BAR_LEFT: f64 = 276.0;
+const BAR_SPAN: f64 = 330.0;
+const BAR_HEIGHT: f64 = 17.0;
+const BAR_GAP: f64 = 5.0;
+const PAIR: f64 = 2.0 * BAR_HEIGHT + BAR_GAP;
+const ROW_GAP: f64 = 18.0;
+const TOP: f64 = 8.0;
+const LINE: f64 = 16.0;
+const SUB_LINE: f64 = 15.0;
+/// Characters per line of a stage name, and of the lines under it.
+const WRAP_NAME: usize = 28;
+const WRAP_SUB: usize = 36;
+
+const INK: &str = "#1b1f24";
+const MUTED: &str = "#4a5561";
+const PLANNED_FILL: &str = "#e8eef4";
+const ACTUAL_FILL: &str = "#1f5a8a";
+const EXCEPTION_FILL: &str = "#842029";
+const EXCEPTION_WASH: &str = "#fbeced";
+const RULE: &str = "#dde3ea";
+
+/// How one line under a stage's name is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tone {
+    Plain,
+    Exception,
+}
+
+/// Where one stage's row sits.
+struct Row<'a> {
+    stage: &'a ActualStage,
+    number: usize,
+    name: Vec<String>,
+    sub: Vec<(String, Tone)>,
+    exception: Option<&'a Exception>,
+    top: f64,
+    height: f64,
+    pair_top: f64,
+    planned_width: f64,
+    actual_width: f64,
+}
+
+/// The id of the table that states the chart's numbers, for `aria-describedby`.
+pub fn table_id(funnel: &ActualFunnel) -> String {
+    format!("funnel-{}-table", funnel.id)
+}
+
+/// The exception for a stage of a funnel, if the stage is in exception.
+pub fn exception_for<'a>(
+    report: &'a Report,
+    funnel: &ActualFunnel,
+    stage: &ActualStage,
+) -> Option<&'a Exception> {
+    report
+        .exceptions
+        .iter()
+        .find(|e| e.funnel == funnel.id && e.stage == stage.id)
+}
+
+/// `1,250`
+pub fn count(count: u64) -> String {
+    group_thousands(u128::from(count))
+}
+
+/// Write the chart of one funnel.
+pub fn funnel(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
+    let rows = layout(report, funnel);
+    let bottom = rows.last().map_or(TOP, |row| row.top + row.height);
+    let legend_top = bottom + 24.0;
+    let height = legend_top + 42.0;
+    let title_id = format!("funnel-{}-title", funnel.id);
+    let desc_id = format!("funnel-{}-desc", funnel.id);
+    let described_by = format!("{desc_id} {}", table_id(funnel));
+    let view_box = format!("0 0 {WIDTH:.0} {height:.0}");
+    html.open(
+        "svg",
+        &[
+            ("class", "funnel report-funnel"),
+            ("viewBox", &view_box),
+            ("role", "img"),
+            ("aria-labelledby", &title_id),
+            ("aria-describedby", &described_by),
+            ("data-funnel", &funnel.id),
+        ],
+    );
+    html.nl();
+    html.element(
+        "title",
+        &[("id", &title_id)],
+        &format!(
+            "Funnel {}: people planned by {} and people who got there",
+            funnel.id, report.until
+        ),
+    );
+    html.nl();
+    html.element(
+        "desc",
+        &[("id", &desc_id)],
+        &description(report, funnel, &rows),
+    );
+    html.nl();
+    for row in rows.iter().filter(|row| row.exception.is_some()) {
+        band(html, row);
+    }
+    for (row, next) in rows.iter().zip(rows.iter().skip(1)) {
+        let y = format!("{:.1}", (row.top + row.height + next.top) / 2.0);
+        html.empty(
+            "line",
+            &[
+                ("x1", "0"),
+                ("y1", &y),
+                ("x2", &format!("{WIDTH:.0}")),
+                ("y2", &y),
+                ("stroke", RULE),
+                ("stroke-width", "1"),
+            ],
+        );
+        html.nl();
+    }
+    for row in &rows {
+        label(html, row);
+        bar(html, row, Series::Planned);
+        bar(html, row, Series::Actual);
+    }
+    if !rows.is_empty() {
+        let x = format!("{BAR_LEFT:.1}");
+        html.empty(
+            "line",
+            &[
+                ("class", "funnel-axis"),
+                ("x1", &x),
+                ("y1", &format!("{:.1}", TOP - 4.0)),
+                ("x2", &x),
+                ("y2", &format!("{:.1}", bottom + 4.0)),
+                ("stroke", INK),
+                ("stroke-width", "1.5"),
+            ],
+        );
+        html.nl();
+    }
+    legend(html, legend_top, report.tolerance.is_some());
+    html.close("svg");
+    html.nl();
+}
+
+fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
+    let widest = funnel
+        .stages
+        .iter()
+        .map(|s| s.planned_to_date.max(s.actual))
+        .max()
+        .unwrap_or(0);
+    let width = |people: u64| {
+        if widest == 0 || people == 0 {
+            0.0
+        } else {
+            // A stage with anyone in it stays visible.
+            (BAR_SPAN * people as f64 / widest as f64).max(2.0)
+        }
+    };
+    let mut top = TOP;
+    let mut rows = Vec::new();
+    for (index, stage) in funnel.stages.iter().enumerate() {
+        let exception = exception_for(report, funnel, stage);
+        let name = wrap(&stage.id, WRAP_NAME);
+        let sub = sub_lines(stage, exception);
+        let label_height = name.len() as f64 * LINE + sub.len() as f64 * SUB_LINE;
+        let height = label_height.max(PAIR);
+        rows.push(Row {
+            stage,
+            number: index + 1,
+            name,
+            sub,
+            exception,
+            top,
+            height,
+            pair_top: top + (height - PAIR) / 2.0,
+            planned_width: width(stage.planned_to_date),
+            actual_width: width(stage.actual),
+        });
+        top += height + ROW_GAP;
+    }
+    rows
+}
+
+/// The lines under a stage's name: its plan over the whole contract, its conversion factors,
+/// and its exception.
+fn sub_lines(stage: &ActualStage, exception: Option<&Exception>) -> Vec<(String, Tone)> {
+    let mut lines = vec![(
+        format!("{} planned over the contract", count(stage.planned)),
+        Tone::Plain,
+    )];
+    match (stage.actual_conversion, stage.planned_conversion) {
+        (Some(actual), Some(planned)) => {
+            lines.push((format!("Conversion {actual} (plan {planned})"), Tone::Plain))
+        }
+        (Some(actual), None) => lines.push((format!("Conversion {actual}"), Tone::Plain)),
+        (None, Some(planned)) => {
+            lines.push((format!("Conversion — (plan {planned})"), Tone::Plain))
+        }
+        (None, None) => {}
+    }
+    if let Some(exception) = exception {
+        let text = format!(
+            "Exception: {} short ({})",
+            count(exception.shortfall),
+            exception.shortfall_share
+        );
+        for line in wrap(&text, WRAP_SUB) {
+            lines.push((line, Tone::Exception));
+        }
+    }
+    lines
+}
+
+/// The tinted band behind a stage in exception, with a dark edge on the left.
+fn band(html: &mut Html, row: &Row) {
+    let y = format!("{:.1}", row.top - ROW_GAP / 2.0 + 1.0);
+    let height = format!("{:.1}", row.height + ROW_GAP - 2.0);
+    html.empty(
+        "rect",
+        &[
+            ("class", "funnel-exception"),
+            ("x", "0"),
+            ("y", &y),
+            ("width", &format!("{WIDTH:.0}")),
+            ("height", &height),
+            ("fill", EXCEPTION_WASH),
+        ],
+    );
+    html.empty(
+        "rect",
+        &[
+            ("x", "0"),
+            ("y", &y),
+            ("width", "4"),
+            ("height", &height),
+            ("fill", EXCEPTION_FILL),
+        ],
+    );
+    html.nl();
+}
+
+fn label(html: &mut Html, row: &Row) {
+    let text_height = row.name.len() as f64 * LINE + row.sub.len() as f64 * SUB_LINE;
+    let first = row.top + (row.height - text_height) / 2.0;
+    let badge_y = format!("{:.1}", first + 7.0);
+    html.empty(
+        "circle",
+        &[
+            ("cx", &format!("{BADGE_X:.1}")),
+            ("cy", &badge_y),
+            ("r", "11"),
+            ("fill", "#ffffff"),
+            ("stroke", INK),
+            ("stroke-width", "1.5"),
+        ],
+    );
+    html.element(
+        "text",
+        &[
+            ("x", &format!("{BADGE_X:.1}")),
+            ("y", &format!("{:.1}", first + 11.5)),
+            ("text-anchor", "middle"),
+            ("font-size", if row.number < 10 { "12" } else { "10.5" }),
+            ("font-weight", "700"),
+            ("fill", INK),
+        ],
+        &row.number.to_string(),
+    );
+    html.nl();
+    let mut y = first + 12.0;
+    for line in &row.name {
+        html.element(
+            "text",
+            &[
+                ("class", "funnel-name"),
+                ("x", &format!("{LABEL_X:.1}")),
+                ("y", &format!("{y:.1}")),
+                ("font-size", "13.5"),
+                ("font-weight", "600"),
+                ("fill", INK),
+            ],
+            line,
+        );
+        html.nl();
+        y += LINE;
+    }
+    for (line, tone) in &row.sub {
+        let (weight, fill) = match tone {
+            Tone::Plain => ("400", MUTED),
+            Tone::Exception => ("700", EXCEPTION_FILL),
+        };
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{LABEL_X:.1}")),
+                ("y", &format!("{:.1}", y - 1.0)),
+                ("font-size", "12"),
+                ("font-weight", weight),
+                ("fill", fill),
+            ],
+            line,
+        );
+        html.nl();
+        y += SUB_LINE;
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Series {
+    Planned,
+    Actual,
+}
+
+fn bar(html: &mut Html, row: &Row, series: Series) {
+    let (name, people, width, top, words) = match series {
+        Series::Planned => (
+            "planned",
+            row.stage.planned_to_date,
+            row.planned_width,
+            row.pair_top,
+            " planned to date",
+        ),
+        Series::Actual => (
+            "actual",
+            row.stage.actual,
+            row.actual_width,
+            row.pair_top + BAR_HEIGHT + BAR_GAP,
+            " actual",
+        ),
+    };
+    let people_text = people.to_string();
+    html.open(
+        "g",
+        &[
+            ("class", "funnel-stage"),
+            ("data-series", name),
+            ("data-stage", &row.stage.id),
+            ("data-count", &people_text),
+        ],
+    );
+    let (x, y, w, h) = (
+        format!("{BAR_LEFT:.1}"),
+        format!("{top:.1}"),
+        format!("{width:.1}"),
+        format!("{BAR_HEIGHT:.1}"),
+    );
+    if width > 0.0 {
+        match series {
+            Series::Planned => {
+                html.empty(
+                    "rect",
+                    &[
+                        ("x", &x),
+                        ("y", &y),
+                        ("width", &w),
+                        ("height", &h),
+                        ("fill", PLANNED_FILL),
+                    ],
+                );
+                hatch_with(html, BAR_LEFT, top, width, BAR_HEIGHT, MUTED, "0.55");
+                html.empty(
+                    "rect",
+                    &[
+                        ("x", &x),
+                        ("y", &y),
+                        ("width", &w),
+                        ("height", &h),
+                        ("fill", "none"),
+                        ("stroke", INK),
+                        ("stroke-width", "1.5"),
+                    ],
+                );
+            }
+            Series::Actual => {
+                let fill = if row.exception.is_some() {
+                    EXCEPTION_FILL
+                } else {
+                    ACTUAL_FILL
+                };
+                html.empty(
+                    "rect",
+                    &[
+                        ("x", &x),
+                        ("y", &y),
+                        ("width", &w),
+                        ("height", &h),
+                        ("fill", fill),
+                    ],
+                );
+            }
+        }
+    }
+    html.open(
+        "text",
+        &[
+            ("class", "funnel-count"),
+            ("x", &format!("{:.1}", BAR_LEFT + width + 7.0)),
+            ("y", &format!("{:.1}", top + BAR_HEIGHT / 2.0 + 4.5)),
+            ("font-size", "12.5"),
+            ("fill", INK),
+        ],
+    );
+    html.element("tspan", &[("font-weight", "700")], &count(people));
+    html.text(words);
+    html.close("text");
+    html.close("g");
+    html.nl();
+}
+
+fn legend(html: &mut Html, top: f64, tolerance: bool) {
+    let y = format!("{top:.1}");
+    let text_y = format!("{:.1}", top + 11.0);
+    let caption = |html: &mut Html, x: f64, text: &str| {
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{x:.1}")),
+                ("y", &text_y),
+                ("font-size", "12"),
+                ("fill", INK),
+            ],
+            text,
+        );
+    };
+    html.open("g", &[("class", "funnel-legend")]);
+    let planned_x = LABEL_X;
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{planned_x:.1}")),
+            ("y", &y),
+            ("width", "26"),
+            ("height", "14"),
+            ("fill", PLANNED_FILL),
+        ],
+    );
+    hatch_with(html, planned_x, top, 26.0, 14.0, MUTED, "0.55");
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{planned_x:.1}")),
+            ("y", &y),
+            ("width", "26"),
+            ("height", "14"),
+            ("fill", "none"),
+            ("stroke", INK),
+            ("stroke-width", "1.5"),
+        ],
+    );
+    caption(html, planned_x + 34.0, "Planned by the report date");
+    let actual_x = planned_x + 210.0;
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{actual_x:.1}")),
+            ("y", &y),
+            ("width", "26"),
+            ("height", "14"),
+            ("fill", ACTUAL_FILL),
+        ],
+    );
+    caption(html, actual_x + 34.0, "Actual");
+    let exception_x = actual_x + 100.0;
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{exception_x:.1}")),
+            ("y", &y),
+            ("width", "26"),
+            ("height", "14"),
+            ("fill", EXCEPTION_WASH),
+        ],
+    );
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{exception_x:.1}")),
+            ("y", &y),
+            ("width", "4"),
+            ("height", "14"),
+            ("fill", EXCEPTION_FILL),
+        ],
+    );
+    html.empty(
+        "rect",
+        &[
+            ("x", &format!("{:.1}", exception_x + 8.0)),
+            ("y", &format!("{:.1}", top + 4.0)),
+            ("width", "14"),
+            ("height", "6"),
+            ("fill", EXCEPTION_FILL),
+        ],
+    );
+    caption(
+        html,
+        exception_x + 34.0,
+        if tolerance {
+            "Exception: behind plan beyond the tolerance"
+        } else {
+            "Exception: behind plan"
+        },
+    );
+    html.element(
+        "text",
+        &[
+            ("x", &format!("{LABEL_X:.1}")),
+            ("y", &format!("{:.1}", top + 33.0)),
+            ("font-size", "12"),
+            ("fill", MUTED),
+        ],
+        "Both bars of a stage share one scale: the longer the bar, the more people.",
+    );
+    html.close("g");
+    html.nl();
+}
+
+/// The chart's numbers in words, for `<desc>`.
+fn description(report: &Report, funnel: &ActualFunnel, rows: &[Row]) -> String {
+    let mut text = format!(
+        "Funnel {}: people planned to reach each stage by {} and people who did.",
+        funnel.id, report.until
+    );
+    for row in rows {
+        let stage = row.stage;
+        text.push_str(&format!(
+            " Stage {}, {}: {} planned to date, {} actual ({} planned over the contract)",
+            row.number,
+            stage.id,
+            count(stage.planned_to_date),
+            count(stage.actual),
+            count(stage.planned)
+        ));
+        match (stage.actual_conversion, stage.planned_conversion) {
+            (Some(actual), Some(planned)) => {
+                text.push_str(&format!("; conversion {actual}, planned {planned}"))
+            }
+            (Some(actual), None) => text.push_str(&format!("; conversion {actual}")),
+            (None, Some(planned)) => text.push_str(&format!("; planned conversion {planned}")),
+            (None, None) => {}
+        }
+        if let Some(exception) = row.exception {
+            text.push_str(&format!(
+                "; exception, {} short of plan ({})",
+                count(exception.shortfall),
+                exception.shortfall_share
+            ));
+        }
+        text.push('.');
+    }
+    text
+}
+
+/// Break text into lines of at most `width` characters at spaces and underscores (kept at the
+/// end of the line); a longer piece gets a line of its own.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces(text) {
+        let fits = line.chars().count() + piece.chars().count() <= width;
+        if !line.is_empty() && !fits {
+            lines.push(line.trim_end().to_string());
+            line = String::new();
+        }
+        line.push_str(piece);
+    }
+    let line = line.trim_end().to_string();
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `sustained_12m months` → `sustained_`, `12m `, `months`.
+fn pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (at, ch) in text.char_indices() {
+        if ch == ' ' || ch == '_' {
+            let end = at + ch.len_utf8();
+            pieces.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_wrap_at_spaces_and_underscores() {
+        assert_eq!(wrap("sustained_12m", 40), vec!["sustained_12m"]);
+        assert_eq!(
+            wrap("reconnection_held_for_six_months", 20),
+            vec!["reconnection_held_", "for_six_months"]
+        );
+        assert_eq!(
+            wrap("Exception: 12 short (30.0%)", 16),
+            vec!["Exception: 12", "short (30.0%)"]
+        );
+        assert_eq!(wrap("", 10), vec![""]);
+        assert_eq!(wrap("ünïcödé_wörds", 8), vec!["ünïcödé_", "wörds"]);
+    }
+}

@@ -1,0 +1,832 @@
+//! The report's sections: the cover, then each section under the `h2` that `report` writes,
+//! then the appendix of rejected rows.
+
+use super::chart::{self, count, exception_for};
+use super::{MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
+use crate::emit::html::sections::{cell, head, num_cell, Align};
+use crate::emit::html::writer::Html;
+use crate::report::{ActualFunnel, Amount, LineKind, Rejection, Report};
+use crate::value::Date;
+
+/// The most periods one table of people by period has as columns; a longer return is shown
+/// in several tables, a year of months each.
+const PERIODS_PER_TABLE: usize = 12;
+
+/// One top-level section of the report.
+pub struct Section {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Whether the report has anything for this section.
+    pub present: fn(&Report) -> bool,
+    pub write: fn(&mut Html, &Report),
+}
+
+/// The sections after the cover, in reading order.
+pub const SECTIONS: &[Section] = &[
+    Section {
+        id: "rows",
+        title: "Rows received",
+        present: |_| true,
+        write: rows,
+    },
+    Section {
+        id: "exceptions",
+        title: "Exceptions",
+        present: |_| true,
+        write: exceptions,
+    },
+    Section {
+        id: "funnels",
+        title: "Funnels against plan",
+        present: |_| true,
+        write: funnels,
+    },
+    Section {
+        id: "by-period",
+        title: "People reaching each stage, by period",
+        present: |r| !r.funnels.is_empty() && !r.periods.is_empty(),
+        write: by_period,
+    },
+    Section {
+        id: "payments",
+        title: "Payments due",
+        present: |_| true,
+        write: payments,
+    },
+    Section {
+        id: "residual",
+        title: "What remains",
+        present: |_| true,
+        write: residual,
+    },
+    Section {
+        id: "payment-lines",
+        title: "Appendix: payment lines",
+        present: |r| !r.payments.lines.is_empty(),
+        write: payment_lines,
+    },
+    Section {
+        id: "rejected",
+        title: "Appendix: rejected rows",
+        present: |r| !r.rejected.is_empty(),
+        write: rejected,
+    },
+];
+
+/// Why a row was rejected, in words.
+fn rejection(reason: Rejection) -> &'static str {
+    match reason {
+        Rejection::Malformed => "Could not be read as a row",
+        Rejection::UnknownStage => "Stage is not in the contract",
+        Rejection::BadDate => "Date cannot be read or is no real day",
+        Rejection::OutsideTerm => "Date outside the contract term",
+        Rejection::AfterReportDate => "Date after the report date",
+        Rejection::ReferredLate => "Entered after the referral window closed",
+        Rejection::NotReferred => "Participant has no accepted entry to the funnel",
+        Rejection::BeforePredecessor => "Stage reached before one that must come first",
+        Rejection::Duplicate => "Same participant and stage claimed again",
+        Rejection::MissingEvidence => "Evidence required and none given",
+        Rejection::Ineligible => "Participant not eligible for the stage",
+        Rejection::WrongCohort => "Cohort is not the funnel's",
+    }
+}
+
+/// What a payment line is for, in words short enough for a table column.
+fn line_kind(kind: LineKind) -> &'static str {
+    match kind {
+        LineKind::Price => "Outcome",
+        LineKind::Attachment => "Attachment fee",
+        LineKind::FixedFee => "Fixed fee",
+        LineKind::Bonus => "Bonus",
+        LineKind::Penalty => "Penalty",
+        LineKind::Tier => "Measure tier",
+        LineKind::Deadweight => "Deadweight",
+    }
+}
+
+/// `<time datetime="2026-09-30">2026-09-30</time>`
+fn date(html: &mut Html, date: Date) {
+    let iso = date.to_string();
+    html.element("time", &[("datetime", &iso)], &iso);
+}
+
+/// A date in a table cell, kept on one line.
+fn date_cell(html: &mut Html, value: Date) {
+    html.raw("<td class=\"nowrap\">");
+    date(html, value);
+    html.raw("</td>");
+}
+
+/// An identifier that may break after each underscore: `sustained_<wbr>12m`.
+fn identifier(html: &mut Html, id: &str) {
+    breakable(html, id, '_');
+}
+
+/// Text, escaped, that may break after each `at`: the break is a `<wbr>` between escaped
+/// pieces, so no text reaches the markup.
+fn breakable(html: &mut Html, text: &str, at: char) {
+    let mut start = 0;
+    for (index, ch) in text.char_indices() {
+        if ch == at {
+            let end = index + ch.len_utf8();
+            html.text(&text[start..end]);
+            if end < text.len() {
+                html.raw("<wbr>");
+            }
+            start = end;
+        }
+    }
+    html.text(&text[start..]);
+}
+
+/// A card of the cover's figures.
+fn card(html: &mut Html, class: &'static str, label: &str, value: &str, detail: &str) {
+    html.open("li", &[("class", class)]);
+    html.element("span", &[("class", "label")], label);
+    html.element("span", &[("class", "value")], value);
+    html.element("span", &[("class", "detail")], detail);
+    html.raw("</li>\n");
+}
+
+/// `1 row`, `1,250 rows`.
+fn rows_word(n: u64) -> String {
+    if n == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{} rows", count(n))
+    }
+}
+
+/// `more than the tolerance of 10%`, or `any amount` when the contract sets no tolerance.
+fn tolerance_words(report: &Report) -> String {
+    match report.tolerance {
+        Some(tolerance) => format!("more than the tolerance of {tolerance}"),
+        None => "any amount (the contract sets no tolerance)".to_string(),
+    }
+}
+
+/// `beyond the tolerance`, or nothing when the contract sets none.
+fn beyond_tolerance(report: &Report) -> &'static str {
+    match report.tolerance {
+        Some(_) => " beyond the tolerance",
+        None => "",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cover
+
+pub fn cover(html: &mut Html, report: &Report) {
+    html.raw("<header class=\"cover\" id=\"cover\">\n");
+    html.raw("<p class=\"eyebrow\">Outcome-based contract · Monitoring report</p>\n");
+    html.element("h1", &[], &report.contract);
+    html.nl();
+    html.raw("<p class=\"lede report-date\">Events up to and including ");
+    date(html, report.until);
+    match (report.periods.first(), report.periods.last()) {
+        (Some(first), Some(last)) if report.periods.len() > 1 => {
+            html.text(&format!(
+                ", counted in {} periods from ",
+                report.periods.len()
+            ));
+            html.element("strong", &[], &first.label);
+            html.raw(" to ");
+            html.element("strong", &[], &last.label);
+        }
+        (Some(only), _) => {
+            html.raw(", counted in one period, ");
+            html.element("strong", &[], &only.label);
+        }
+        _ => {}
+    }
+    html.raw(".</p>\n");
+
+    html.raw("<h2 id=\"glance-heading\">At a glance</h2>\n");
+    html.raw("<ul class=\"cards\" aria-labelledby=\"glance-heading\">\n");
+    let rows = &report.rows;
+    card(
+        html,
+        if rows.rejected > 0 {
+            "card warn"
+        } else {
+            "card"
+        },
+        "Rows read",
+        &count(rows.read),
+        &format!(
+            "{} accepted, {} rejected",
+            count(rows.accepted),
+            count(rows.rejected)
+        ),
+    );
+    let exceptions = report.exceptions.len() as u64;
+    card(
+        html,
+        if exceptions > 0 { "card alert" } else { "card" },
+        "Exceptions",
+        &count(exceptions),
+        &format!(
+            "{} behind plan{}",
+            match exceptions {
+                0 => "No stage",
+                1 => "Stage",
+                _ => "Stages",
+            },
+            beyond_tolerance(report)
+        ),
+    );
+    let lines = report.payments.lines.len() as u64;
+    card(
+        html,
+        "card",
+        "Payments due",
+        &report.payments.total.to_string(),
+        &format!(
+            "{} payment {} to {}",
+            count(lines),
+            if lines == 1 { "line" } else { "lines" },
+            report.until
+        ),
+    );
+    let residual = &report.residual;
+    if let Some(left) = residual.under_total_cap {
+        card(
+            html,
+            "card",
+            "Left under the total cap",
+            &left.to_string(),
+            "Still payable, after fixed fees to come",
+        );
+    } else if let Some(left) = residual.under_outcome_cap {
+        card(
+            html,
+            "card",
+            "Left under the outcome cap",
+            &left.to_string(),
+            "Outcome payments still payable",
+        );
+    }
+    html.raw("</ul>\n</header>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// rows received
+
+fn rows(html: &mut Html, report: &Report) {
+    let rows = &report.rows;
+    html.raw(
+        "<p class=\"lede\">Every row of the return is either accepted as an event or rejected \
+         with its reason; nothing is dropped silently.</p>\n",
+    );
+    html.raw("<p class=\"equation\" aria-label=\"");
+    html.text(&format!(
+        "{} read equals {} accepted plus {} rejected",
+        rows_word(rows.read),
+        count(rows.accepted),
+        count(rows.rejected)
+    ));
+    html.raw("\">");
+    html.raw("<span class=\"term\" aria-hidden=\"true\">");
+    html.element("b", &[], &count(rows.read));
+    html.raw(" rows read</span><span class=\"op\" aria-hidden=\"true\">=</span>");
+    html.raw("<span class=\"term\" aria-hidden=\"true\">");
+    html.element("b", &[], &count(rows.accepted));
+    html.raw(" accepted</span><span class=\"op\" aria-hidden=\"true\">+</span>");
+    html.raw("<span class=\"term rejected\" aria-hidden=\"true\">");
+    html.element("b", &[], &count(rows.rejected));
+    html.raw(" rejected</span></p>\n");
+
+    let reasons: Vec<_> = rows
+        .rejected_by_reason
+        .iter()
+        .filter(|r| r.rows > 0)
+        .collect();
+    if reasons.is_empty() {
+        html.raw("<p>No row was rejected.</p>\n");
+        return;
+    }
+    html.raw("<table class=\"reasons\">\n<caption>Rejected rows by reason</caption>\n");
+    head(html, &[("Reason", Align::Text), ("Rows", Align::Number)]);
+    html.raw("<tbody>\n");
+    for reason in reasons {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], rejection(reason.reason));
+        num_cell(html, &count(reason.rows));
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n<tfoot><tr><th scope=\"row\">Rejected</th>");
+    num_cell(html, &count(rows.rejected));
+    html.raw("</tr></tfoot>\n</table>\n");
+    if !report.rejected.is_empty() {
+        html.raw(
+            "<p class=\"note\">Each rejected row is listed with its row number in \
+             <a href=\"#rejected\">the appendix</a>.</p>\n",
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// funnels
+
+fn funnel_id(id: &str) -> String {
+    format!("funnel-{id}")
+}
+
+fn funnels(html: &mut Html, report: &Report) {
+    html.open("p", &[("class", "lede")]);
+    html.text("For each stage: the people the plan expects by ");
+    date(html, report.until);
+    html.raw(
+        " (hatched, outlined bar) and the people who have reached it (solid bar). A stage \
+         behind plan by ",
+    );
+    html.text(&tolerance_words(report));
+    html.raw(" is an exception.</p>\n");
+    if report.funnels.is_empty() {
+        html.raw("<p>The contract has no customer funnel.</p>\n");
+        return;
+    }
+    for funnel in &report.funnels {
+        let id = funnel_id(&funnel.id);
+        let heading = format!("{id}-heading");
+        html.open("section", &[("id", &id), ("aria-labelledby", &heading)]);
+        html.nl();
+        html.open("h3", &[("id", &heading)]);
+        html.raw("Funnel ");
+        html.element("code", &[], &funnel.id);
+        html.close("h3");
+        html.nl();
+        html.raw("<figure class=\"chart\">\n");
+        chart::funnel(html, report, funnel);
+        html.raw("<figcaption>");
+        html.text(&format!(
+            "Funnel {}: planned by {} against actual. The table below states the same numbers.",
+            funnel.id, report.until
+        ));
+        html.raw("</figcaption>\n</figure>\n");
+        stage_table(html, report, funnel);
+        html.raw("</section>\n");
+    }
+}
+
+fn stage_table(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
+    html.open(
+        "table",
+        &[("id", &chart::table_id(funnel)), ("class", "stages")],
+    );
+    html.nl();
+    html.raw("<caption>");
+    html.text(&format!("Stages of funnel {}", funnel.id));
+    html.raw(
+        "<span class=\"caption-note\">Conversion: people at this stage ÷ people at the stage \
+         before it.</span></caption>",
+    );
+    html.nl();
+    html.raw(
+        "<thead><tr>\
+         <th scope=\"col\" rowspan=\"2\">Stage</th>\
+         <th scope=\"colgroup\" colspan=\"2\" class=\"group\">Planned</th>\
+         <th scope=\"col\" rowspan=\"2\" class=\"num\">Actual</th>\
+         <th scope=\"colgroup\" colspan=\"2\" class=\"group\">Conversion</th>\
+         <th scope=\"col\" rowspan=\"2\">Exception</th></tr>\n\
+         <tr><th scope=\"col\" class=\"num\">Whole contract</th>\
+         <th scope=\"col\" class=\"num\">By the report date</th>\
+         <th scope=\"col\" class=\"num\">Actual</th>\
+         <th scope=\"col\" class=\"num\">Planned</th></tr></thead>\n",
+    );
+    html.raw("<tbody>\n");
+    for stage in &funnel.stages {
+        let exception = exception_for(report, funnel, stage);
+        if exception.is_some() {
+            html.raw("<tr class=\"is-exception\">");
+        } else {
+            html.raw("<tr>");
+        }
+        html.raw("<th scope=\"row\">");
+        identifier(html, &stage.id);
+        html.raw("</th>");
+        num_cell(html, &count(stage.planned));
+        num_cell(html, &count(stage.planned_to_date));
+        html.element("td", &[("class", "num strong")], &count(stage.actual));
+        let percent =
+            |p: Option<crate::value::Percent>| p.map_or("—".to_string(), |p| p.to_string());
+        num_cell(html, &percent(stage.actual_conversion));
+        num_cell(html, &percent(stage.planned_conversion));
+        match exception {
+            Some(exception) => {
+                html.raw(
+                    "<td><span class=\"badge exception\">Exception</span> <span class=\"nowrap\">",
+                );
+                html.text(&format!(
+                    "{} short ({})",
+                    count(exception.shortfall),
+                    exception.shortfall_share
+                ));
+                html.raw("</span></td>");
+            }
+            None => cell(html, None),
+        }
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// by period
+
+fn by_period(html: &mut Html, report: &Report) {
+    html.raw(
+        "<p class=\"lede\">The people who reached each stage in each period of the return, \
+         counted by the date they reached it",
+    );
+    if let (Some(first), Some(last)) = (report.periods.first(), report.periods.last()) {
+        html.raw(", from ");
+        date(html, first.start);
+        html.raw(" to ");
+        date(html, last.end);
+    }
+    html.raw(".</p>\n");
+    let blocks: Vec<_> = report.periods.chunks(PERIODS_PER_TABLE).collect();
+    for funnel in &report.funnels {
+        if funnel.stages.is_empty() {
+            continue;
+        }
+        for (block, periods) in blocks.iter().enumerate() {
+            let offset = block * PERIODS_PER_TABLE;
+            let last = block + 1 == blocks.len();
+            html.raw("<div class=\"scroll\">\n<table class=\"by-period\">\n<caption>");
+            html.text(&format!(
+                "People reaching each stage of funnel {}",
+                funnel.id
+            ));
+            if blocks.len() > 1 {
+                if let (Some(first), Some(end)) = (periods.first(), periods.last()) {
+                    html.text(&format!(", {} to {}", first.label, end.label));
+                }
+            }
+            html.raw("</caption>\n<thead><tr><th scope=\"col\">Stage</th>");
+            for period in periods.iter() {
+                let title = format!("{} to {}", period.start, period.end);
+                html.open(
+                    "th",
+                    &[("scope", "col"), ("class", "num"), ("title", &title)],
+                );
+                breakable(html, &period.label, '-');
+                html.close("th");
+            }
+            if last {
+                html.raw("<th scope=\"col\" class=\"num to-date\">To date</th>");
+            }
+            html.raw("</tr></thead>\n<tbody>\n");
+            for stage in &funnel.stages {
+                html.raw("<tr><th scope=\"row\">");
+                identifier(html, &stage.id);
+                html.raw("</th>");
+                for index in offset..offset + periods.len() {
+                    match stage.by_period.get(index) {
+                        Some(0) => html.raw("<td class=\"num zero\">0</td>"),
+                        Some(n) => num_cell(html, &count(*n)),
+                        None => num_cell(html, "—"),
+                    }
+                }
+                if last {
+                    html.element("td", &[("class", "num to-date")], &count(stage.actual));
+                }
+                html.raw("</tr>\n");
+            }
+            html.raw("</tbody>\n</table>\n</div>\n");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// exceptions
+
+fn exceptions(html: &mut Html, report: &Report) {
+    html.open("p", &[("class", "lede")]);
+    html.text("Stages behind their planned profile at ");
+    date(html, report.until);
+    html.text(&format!(" by {}.", tolerance_words(report)));
+    html.raw("</p>\n");
+    if report.exceptions.is_empty() {
+        html.raw("<p class=\"all-clear\"><span class=\"badge ok\">None</span> ");
+        html.text(&format!(
+            "No stage is behind its planned profile{}.",
+            beyond_tolerance(report)
+        ));
+        html.raw("</p>\n");
+        return;
+    }
+    html.raw("<table class=\"exceptions\">\n<caption>Exceptions</caption>\n");
+    head(
+        html,
+        &[
+            ("Funnel", Align::Text),
+            ("Milestone", Align::Text),
+            ("Planned by the report date", Align::Number),
+            ("Actual", Align::Number),
+            ("Shortfall", Align::Number),
+            ("Shortfall %", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for exception in &report.exceptions {
+        html.raw("<tr class=\"is-exception\">");
+        html.raw("<td>");
+        html.element(
+            "a",
+            &[("href", &format!("#{}", funnel_id(&exception.funnel)))],
+            &exception.funnel,
+        );
+        html.raw("</td><th scope=\"row\">");
+        identifier(html, &exception.stage);
+        html.raw("</th>");
+        num_cell(html, &count(exception.planned_to_date));
+        num_cell(html, &count(exception.actual));
+        html.element(
+            "td",
+            &[("class", "num strong")],
+            &count(exception.shortfall),
+        );
+        num_cell(html, &exception.shortfall_share.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// payments
+
+fn payments(html: &mut Html, report: &Report) {
+    let payments = &report.payments;
+    html.raw("<p class=\"lede\">What the contract pays for the results reported, each line traced to the clause that pays it. Total due: ");
+    html.element("strong", &[], &payments.total.to_string());
+    html.raw(".</p>\n");
+
+    html.raw("<div class=\"totals\">\n");
+    totals(
+        html,
+        "By period due",
+        "Period",
+        &payments.by_period,
+        Some(report),
+    );
+    html.raw("<div>\n");
+    totals(html, "By payer", "Payer", &payments.by_payer, Some(report));
+    totals(html, "By stage", "Stage", &payments.by_stage, None);
+    html.raw("</div>\n</div>\n");
+
+    if payments.lines.is_empty() {
+        html.raw("<p>Nothing is due for the results reported.</p>\n");
+    } else {
+        html.raw("<p class=\"note\">Every payment line, with the clause that pays it and any rule that cut it, is listed in <a href=\"#payment-lines\">the appendix</a>.</p>\n");
+    }
+}
+
+/// A table of totals, with the report's total under it when `total_of` is given (the lines
+/// split by period or by payer add up to it).
+fn totals(
+    html: &mut Html,
+    caption: &str,
+    column: &str,
+    amounts: &[Amount],
+    total_of: Option<&Report>,
+) {
+    if amounts.is_empty() {
+        return;
+    }
+    html.raw("<table class=\"amounts\">\n");
+    html.element("caption", &[], caption);
+    html.nl();
+    head(html, &[(column, Align::Text), ("Amount", Align::Number)]);
+    html.raw("<tbody>\n");
+    for amount in amounts {
+        html.raw("<tr><th scope=\"row\">");
+        identifier(html, &amount.name);
+        html.raw("</th>");
+        num_cell(html, &amount.amount.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n");
+    if let Some(report) = total_of {
+        html.raw("<tfoot><tr><th scope=\"row\">Total</th>");
+        num_cell(html, &report.payments.total.to_string());
+        html.raw("</tr></tfoot>\n");
+    }
+    html.raw("</table>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// residual
+
+fn residual(html: &mut Html, report: &Report) {
+    let residual = &report.residual;
+    html.raw(
+        "<p class=\"lede\">What the contract can still pay, and who can still reach a paid \
+         stage before the term ends.</p>\n",
+    );
+    html.raw("<dl class=\"monitoring residual\">\n");
+    html.raw("<dt>Still payable under the total cap</dt><dd>");
+    match residual.under_total_cap {
+        Some(left) => {
+            html.element("strong", &[], &left.to_string());
+            html.raw(" <span class=\"note\">after the fixed fees still to come</span>");
+        }
+        None => html.raw("The contract has no total cap."),
+    }
+    html.raw("</dd>\n<dt>Still payable under the cap on outcome payments</dt><dd>");
+    match residual.under_outcome_cap {
+        Some(left) => html.element("strong", &[], &left.to_string()),
+        None => html.raw("The contract has no cap on outcome payments."),
+    }
+    html.raw("</dd>\n<dt>New referrals</dt><dd>");
+    match residual.referrals_open_until {
+        Some(until) => {
+            html.raw("Accepted until ");
+            date(html, until);
+        }
+        None => {
+            html.raw("No longer accepted after ");
+            date(html, report.until);
+        }
+    }
+    html.raw("</dd>\n</dl>\n");
+    if residual.can_still_reach.is_empty() {
+        return;
+    }
+    html.raw(
+        "<table class=\"reach\">\n<caption>Participants already in a funnel who can still \
+         reach each paid stage before the term ends</caption>\n",
+    );
+    head(
+        html,
+        &[("Stage", Align::Text), ("Participants", Align::Number)],
+    );
+    html.raw("<tbody>\n");
+    for reach in &residual.can_still_reach {
+        html.raw("<tr><th scope=\"row\">");
+        identifier(html, &reach.stage);
+        html.raw("</th>");
+        num_cell(html, &count(reach.participants));
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// payment lines
+
+fn payment_lines(html: &mut Html, report: &Report) {
+    let payments = &report.payments;
+    let lines = &payments.lines;
+    let shown = lines.len().min(MAX_PAYMENT_LINES);
+    html.raw("<p class=\"lede\">");
+    html.text(&format!(
+        "Every payment due to {}, in order of the date due: the rate the clause sets, the \
+         amount after every rule, and the rules that cut it.",
+        report.until
+    ));
+    if shown < lines.len() {
+        html.text(&format!(
+            " The first {} of {} lines are listed; {} more are not. The totals in “Payments \
+             due” include every line.",
+            count(shown as u64),
+            count(lines.len() as u64),
+            count((lines.len() - shown) as u64)
+        ));
+    }
+    html.raw("</p>\n");
+    html.raw("<table class=\"lines\">\n<caption>Payment lines</caption>\n");
+    head(
+        html,
+        &[
+            ("Due", Align::Text),
+            ("Participant", Align::Text),
+            ("Stage", Align::Text),
+            ("Payment", Align::Text),
+            ("Earned", Align::Text),
+            ("Rate", Align::Number),
+            ("Amount", Align::Number),
+            ("Clause", Align::Text),
+            ("Cut by", Align::Text),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for line in &lines[..shown] {
+        html.raw("<tr>");
+        date_cell(html, line.due);
+        match &line.participant {
+            Some(participant) => html.element("td", &[("class", "participant")], participant),
+            None => cell(html, None),
+        }
+        match &line.stage {
+            Some(stage) => {
+                html.raw("<td>");
+                identifier(html, stage);
+                html.raw("</td>");
+            }
+            None => cell(html, None),
+        }
+        html.element("td", &[], line_kind(line.kind));
+        date_cell(html, line.earned);
+        num_cell(html, &line.rate.to_string());
+        html.element("td", &[("class", "num strong")], &line.amount.to_string());
+        html.raw("<td class=\"clause\"><code>");
+        breakable(html, &line.clause.to_string(), '/');
+        html.raw("</code></td>");
+        if line.cut_by.is_empty() {
+            cell(html, None);
+        } else {
+            html.raw("<td class=\"cut\">");
+            for (index, cut) in line.cut_by.iter().enumerate() {
+                if index > 0 {
+                    html.raw("<br>");
+                }
+                html.text(cut);
+            }
+            html.raw("</td>");
+        }
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n");
+    if shown < lines.len() {
+        html.raw("<tfoot><tr><td colspan=\"9\" class=\"more\">");
+        html.text(&format!(
+            "… and {} more lines, not listed. Total of all {} lines: {}.",
+            count((lines.len() - shown) as u64),
+            count(lines.len() as u64),
+            payments.total
+        ));
+        html.raw("</td></tr></tfoot>\n");
+    } else {
+        html.raw("<tfoot><tr><th scope=\"row\" colspan=\"6\">Total due</th>");
+        html.element("td", &[("class", "num")], &payments.total.to_string());
+        html.raw("<td colspan=\"2\"></td></tr></tfoot>\n");
+    }
+    html.raw("</table>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// rejected rows
+
+fn rejected(html: &mut Html, report: &Report) {
+    let listed = report.rejected.len();
+    let shown = listed.min(MAX_REJECTED_ROWS);
+    let total = report.rows.rejected.max(listed as u64);
+    let more = total - shown as u64;
+    html.raw("<p class=\"lede\">");
+    html.text(&format!(
+        "{} rejected, by row number in the file (the header is row 1).",
+        rows_word(total)
+    ));
+    if more > 0 {
+        html.text(&format!(
+            " The first {} are listed; {} more are not.",
+            count(shown as u64),
+            count(more)
+        ));
+    }
+    html.raw("</p>\n");
+    html.raw("<table class=\"rejected\">\n<caption>Rejected rows</caption>\n");
+    head(
+        html,
+        &[
+            ("Row", Align::Number),
+            ("Participant", Align::Text),
+            ("Stage", Align::Text),
+            ("Reason", Align::Text),
+            ("Detail", Align::Text),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for row in &report.rejected[..shown] {
+        html.raw("<tr>");
+        num_cell(html, &count(row.row));
+        match &row.participant {
+            Some(participant) => html.element("td", &[("class", "participant")], participant),
+            None => cell(html, None),
+        }
+        match &row.stage {
+            Some(stage) => {
+                html.raw("<td>");
+                identifier(html, stage);
+                html.raw("</td>");
+            }
+            None => cell(html, None),
+        }
+        html.element("td", &[], rejection(row.reason));
+        html.element("td", &[("class", "detail")], &row.detail);
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n");
+    if more > 0 {
+        html.raw("<tfoot><tr><td colspan=\"5\" class=\"more\">");
+        html.text(&format!(
+            "… and {} more rejected {}, not listed.",
+            count(more),
+            if more == 1 { "row" } else { "rows" }
+        ));
+        html.raw("</td></tr></tfoot>\n");
+    }
+    html.raw("</table>\n");
+}

@@ -1,0 +1,506 @@
+//! The monitoring report as plain text, for a person at a terminal (`report --format human`),
+//! and one participant's trace (`report --explain`).
+//!
+//! Like the emitters, this formats and computes nothing: every count and amount is the
+//! report's own. Long lists are cut to their first lines, saying how many were left out; the
+//! JSON report has them all.
+
+use super::{Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
+use std::fmt::Write;
+
+/// How many rejections and payment lines the text shows.
+const FIRST: usize = 20;
+
+/// The whole report.
+pub fn report(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Monitoring report: {}", report.contract);
+    let _ = writeln!(out, "Events up to and including {}", report.until);
+    rows(&mut out, report);
+    funnels(&mut out, report);
+    exceptions(&mut out, report);
+    payments(&mut out, report);
+    residual(&mut out, report);
+    out
+}
+
+/// What the report says about one participant: the rows of theirs it accepted and rejected,
+/// and every payment line for them with the clause that pays it. `rows` are the participant's
+/// rows as read, in file order; those not among the report's rejections were accepted.
+pub fn explain(report: &Report, participant: &str, rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Participant {participant} in the monitoring report for {} (events up to {})",
+        report.contract, report.until
+    );
+    let rejected: Vec<&Rejected> = report
+        .rejected
+        .iter()
+        .filter(|r| r.participant.as_deref() == Some(participant))
+        .collect();
+    let accepted: Vec<&Row> = rows
+        .iter()
+        .filter(|row| !rejected.iter().any(|r| r.row == row.number))
+        .collect();
+    if rows.is_empty() && rejected.is_empty() {
+        let _ = writeln!(out, "\nNo row of the return names `{participant}`.");
+    }
+
+    let _ = writeln!(out, "\nAccepted rows: {}", accepted.len());
+    let mut table = Table::new(["row", "stage", "date", "evidence", "attributes"]);
+    table.right = vec![true, false, false, false, false];
+    for row in &accepted {
+        let attributes: Vec<String> = row
+            .attributes
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        table.push([
+            row.number.to_string(),
+            row.stage.clone(),
+            row.date.clone(),
+            row.evidence.clone().unwrap_or_else(|| "-".to_string()),
+            attributes.join(" "),
+        ]);
+    }
+    table.write_if_any(&mut out);
+
+    let _ = writeln!(out, "\nRejected rows: {}", rejected.len());
+    for r in &rejected {
+        let _ = writeln!(
+            out,
+            "  row {}{}: {} — {}",
+            r.row,
+            r.stage
+                .as_deref()
+                .map_or(String::new(), |s| format!(" ({s})")),
+            reason_words(r.reason),
+            r.detail
+        );
+    }
+
+    let lines: Vec<&PaymentLine> = report
+        .payments
+        .lines
+        .iter()
+        .filter(|l| l.participant.as_deref() == Some(participant))
+        .collect();
+    let _ = writeln!(out, "\nPayment lines: {}", lines.len());
+    if !lines.is_empty() {
+        payment_lines(&mut out, &lines);
+    }
+    if let Some(first) = lines.first() {
+        let minor: i128 = lines.iter().map(|l| l.amount.minor).sum();
+        let _ = writeln!(
+            out,
+            "  total due for {participant}: {}",
+            crate::value::Money::new(minor, first.amount.currency)
+        );
+    }
+    out
+}
+
+fn rows(out: &mut String, report: &Report) {
+    let counts = &report.rows;
+    let _ = writeln!(out, "\nRows");
+    let _ = writeln!(
+        out,
+        "  read {} = accepted {} + rejected {}",
+        group(counts.read),
+        group(counts.accepted),
+        group(counts.rejected)
+    );
+    if counts.rejected_by_reason.iter().any(|r| r.rows > 0) {
+        out.push('\n');
+        let mut table = Table::new(["rejected because", "rows"]);
+        for reason in counts.rejected_by_reason.iter().filter(|r| r.rows > 0) {
+            table.push([reason_words(reason.reason).to_string(), group(reason.rows)]);
+        }
+        table.write(out);
+    }
+    if !report.rejected.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {}:",
+            first_of(report.rejected.len(), "rejection", "rejections")
+        );
+        for r in report.rejected.iter().take(FIRST) {
+            let who = match (&r.participant, &r.stage) {
+                (Some(p), Some(s)) => format!(" {p} {s}"),
+                (Some(p), None) => format!(" {p}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    row {}{who}: {} — {}",
+                r.row,
+                reason_words(r.reason),
+                r.detail
+            );
+        }
+    }
+}
+
+fn funnels(out: &mut String, report: &Report) {
+    for funnel in &report.funnels {
+        let _ = writeln!(out, "\nFunnel {}: actual against plan", funnel.id);
+        let mut table = Table::new([
+            "stage",
+            "planned",
+            "planned to date",
+            "actual",
+            "conversion",
+            "planned conversion",
+        ]);
+        for stage in &funnel.stages {
+            table.push([
+                stage.id.clone(),
+                group(stage.planned),
+                group(stage.planned_to_date),
+                group(stage.actual),
+                stage
+                    .actual_conversion
+                    .map_or("-".to_string(), |p| p.to_string()),
+                stage
+                    .planned_conversion
+                    .map_or("-".to_string(), |p| p.to_string()),
+            ]);
+        }
+        table.write(out);
+    }
+}
+
+fn exceptions(out: &mut String, report: &Report) {
+    let tolerance = report
+        .tolerance
+        .map_or(String::new(), |t| format!(" (tolerance {t})"));
+    if report.exceptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nExceptions{tolerance}: none; every stage is within its planned profile"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nExceptions{tolerance}: {} behind plan",
+        count(report.exceptions.len(), "stage", "stages")
+    );
+    let mut table = Table::new([
+        "funnel",
+        "stage",
+        "planned to date",
+        "actual",
+        "short",
+        "share",
+    ]);
+    table.right = vec![false, false, true, true, true, true];
+    for e in &report.exceptions {
+        table.push([
+            e.funnel.clone(),
+            e.stage.clone(),
+            group(e.planned_to_date),
+            group(e.actual),
+            group(e.shortfall),
+            e.shortfall_share.to_string(),
+        ]);
+    }
+    table.write(out);
+}
+
+fn payments(out: &mut String, report: &Report) {
+    let payments = &report.payments;
+    let _ = writeln!(
+        out,
+        "\nPayments due: {} in {}",
+        payments.total,
+        count(payments.lines.len(), "line", "lines")
+    );
+    amounts(out, "by period", &payments.by_period);
+    amounts(out, "by payer", &payments.by_payer);
+    amounts(out, "by stage", &payments.by_stage);
+    if !payments.lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {}:",
+            first_of(payments.lines.len(), "line", "lines")
+        );
+        let lines: Vec<&PaymentLine> = payments.lines.iter().take(FIRST).collect();
+        payment_lines(out, &lines);
+    }
+}
+
+fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {
+    if amounts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n  {title}");
+    let mut table = Table::new(["", ""]);
+    table.header = false;
+    for amount in amounts {
+        table.push([amount.name.clone(), amount.amount.to_string()]);
+    }
+    table.right = vec![false, true];
+    table.indent = 4;
+    table.write(out);
+}
+
+/// Payment lines, one a line, aligned:
+/// `2009-06-30  2009-06  P001 attend  £100  specs/drug-service.outcome:62`, then any cut.
+fn payment_lines(out: &mut String, lines: &[&PaymentLine]) {
+    let what = |line: &PaymentLine| match (&line.participant, &line.stage) {
+        (Some(p), Some(s)) => format!("{p} {s}"),
+        (Some(p), None) => format!("{p} {}", kind_words(line.kind)),
+        (None, Some(s)) => format!("{} {s}", kind_words(line.kind)),
+        (None, None) => kind_words(line.kind).to_string(),
+    };
+    let mut table = Table::new(["due", "period", "for", "amount", "clause", "earned"]);
+    table.right = vec![false, false, false, true, false, false];
+    table.indent = 4;
+    for line in lines {
+        let amount = if line.rate == line.amount {
+            line.amount.to_string()
+        } else {
+            format!("{} of {}", line.amount, line.rate)
+        };
+        let earned = if line.earned == line.due {
+            String::new()
+        } else {
+            format!("earned {}", line.earned)
+        };
+        table.push([
+            line.due.to_string(),
+            line.period.clone(),
+            what(line),
+            amount,
+            line.clause.to_string(),
+            earned,
+        ]);
+        table.notes.push(
+            line.cut_by
+                .iter()
+                .map(|cut| format!("cut by {cut}"))
+                .collect(),
+        );
+    }
+    table.write(out);
+}
+
+fn residual(out: &mut String, report: &Report) {
+    let residual = &report.residual;
+    let _ = writeln!(out, "\nResidual");
+    if let Some(money) = residual.under_total_cap {
+        let _ = writeln!(out, "  still payable under the total cap: {money}");
+    }
+    if let Some(money) = residual.under_outcome_cap {
+        let _ = writeln!(
+            out,
+            "  still payable under the cap on outcome payments: {money}"
+        );
+    }
+    match residual.referrals_open_until {
+        Some(date) => {
+            let _ = writeln!(out, "  referrals open until {date}");
+        }
+        None => {
+            let _ = writeln!(out, "  referrals closed");
+        }
+    }
+    if !residual.can_still_reach.is_empty() {
+        let _ = writeln!(
+            out,
+            "  participants already in who can still reach a paid stage before the term ends:"
+        );
+        let mut table = Table::new(["", ""]);
+        table.header = false;
+        table.indent = 4;
+        table.right = vec![false, true];
+        for reach in &residual.can_still_reach {
+            table.push([reach.stage.clone(), group(reach.participants)]);
+        }
+        table.write(out);
+    }
+}
+
+/// A rejection reason in words.
+pub fn reason_words(reason: Rejection) -> &'static str {
+    match reason {
+        Rejection::Malformed => "malformed",
+        Rejection::UnknownStage => "unknown stage",
+        Rejection::BadDate => "bad date",
+        Rejection::OutsideTerm => "outside the term",
+        Rejection::AfterReportDate => "after the report date",
+        Rejection::ReferredLate => "referred after referrals closed",
+        Rejection::NotReferred => "not referred",
+        Rejection::BeforePredecessor => "before a stage that comes first",
+        Rejection::Duplicate => "duplicate",
+        Rejection::MissingEvidence => "missing evidence",
+        Rejection::Ineligible => "not eligible",
+        Rejection::WrongCohort => "wrong cohort",
+    }
+}
+
+fn kind_words(kind: LineKind) -> &'static str {
+    match kind {
+        LineKind::Price => "price",
+        LineKind::Attachment => "attachment fee",
+        LineKind::FixedFee => "fixed fee",
+        LineKind::Bonus => "bonus",
+        LineKind::Penalty => "penalty",
+        LineKind::Tier => "tier payment",
+        LineKind::Deadweight => "deadweight discount",
+    }
+}
+
+/// `the first 20 of 31 rejections`, or `all 3 rejections`.
+fn first_of(n: usize, one: &str, many: &str) -> String {
+    if n > FIRST {
+        format!("the first {FIRST} of {} {many}", group(n as u64))
+    } else if n == 1 {
+        format!("the {one}")
+    } else {
+        format!("all {n} {many}")
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", group(n as u64))
+    }
+}
+
+fn group(n: u64) -> String {
+    crate::value::group_thousands(u128::from(n))
+}
+
+/// A plain table: the first column left-aligned, numbers right-aligned.
+struct Table {
+    titles: Vec<String>,
+    rows: Vec<Vec<String>>,
+    header: bool,
+    /// Which columns are right-aligned; by default every column but the first.
+    right: Vec<bool>,
+    indent: usize,
+    /// Lines written under a row (indented further), by row; may be shorter than `rows`.
+    notes: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new<const N: usize>(titles: [&str; N]) -> Table {
+        Table {
+            titles: titles.iter().map(|t| t.to_string()).collect(),
+            rows: Vec::new(),
+            header: true,
+            right: (0..N).map(|i| i > 0).collect(),
+            indent: 2,
+            notes: Vec::new(),
+        }
+    }
+
+    fn push<const N: usize>(&mut self, row: [String; N]) {
+        self.rows.push(row.to_vec());
+    }
+
+    fn write_if_any(&self, out: &mut String) {
+        if !self.rows.is_empty() {
+            self.write(out);
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        let columns = self.titles.len();
+        // A column with nothing in any row is left out, title and all.
+        let used: Vec<bool> = (0..columns)
+            .map(|i| self.rows.iter().any(|row| !row[i].is_empty()))
+            .collect();
+        let last = used.iter().rposition(|&u| u).unwrap_or(0);
+        let mut widths = vec![0; columns];
+        let shown = std::iter::once(&self.titles)
+            .filter(|_| self.header)
+            .chain(&self.rows);
+        for row in shown.clone() {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        let none: Vec<String> = Vec::new();
+        let notes = std::iter::once(&none)
+            .filter(|_| self.header)
+            .chain(self.notes.iter().chain(std::iter::repeat(&none)));
+        for (row, notes) in shown.zip(notes) {
+            let mut line = " ".repeat(self.indent);
+            for (i, cell) in row.iter().enumerate().filter(|(i, _)| used[*i]) {
+                if line.len() > self.indent {
+                    line.push_str("  ");
+                }
+                let pad = widths[i] - cell.chars().count();
+                if self.right.get(i).copied().unwrap_or(false) {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(cell);
+                } else {
+                    line.push_str(cell);
+                    if i != last {
+                        line.push_str(&" ".repeat(pad));
+                    }
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+            for note in notes {
+                let _ = writeln!(out, "{}  {note}", " ".repeat(self.indent));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_numbers_right_and_trim_line_ends() {
+        let mut table = Table::new(["stage", "people"]);
+        table.push(["enrol".to_string(), "100".to_string()]);
+        table.push(["abstinent".to_string(), "9".to_string()]);
+        let mut out = String::new();
+        table.write(&mut out);
+        assert_eq!(
+            out,
+            "  stage      people\n  enrol         100\n  abstinent       9\n"
+        );
+    }
+
+    #[test]
+    fn lists_say_how_much_is_shown() {
+        assert_eq!(first_of(1, "line", "lines"), "the line");
+        assert_eq!(first_of(3, "line", "lines"), "all 3 lines");
+        assert_eq!(
+            first_of(2_500, "line", "lines"),
+            "the first 20 of 2,500 lines"
+        );
+    }
+
+    #[test]
+    fn every_reason_has_words() {
+        let reasons = [
+            Rejection::Malformed,
+            Rejection::UnknownStage,
+            Rejection::BadDate,
+            Rejection::OutsideTerm,
+            Rejection::AfterReportDate,
+            Rejection::ReferredLate,
+            Rejection::NotReferred,
+            Rejection::BeforePredecessor,
+            Rejection::Duplicate,
+            Rejection::MissingEvidence,
+            Rejection::Ineligible,
+            Rejection::WrongCohort,
+        ];
+        let words: std::collections::BTreeSet<&str> =
+            reasons.iter().map(|r| reason_words(*r)).collect();
+        assert_eq!(words.len(), reasons.len());
+    }
+}

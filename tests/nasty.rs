@@ -1,0 +1,445 @@
+//! Nasty inputs, one test each: every one gives a clean diagnostic (the right code where there
+//! is one) with its position right, and nothing panics. Big inputs are built in memory.
+//!
+//! Positions are checked through `Record`, what `check --format json` prints: 1-based lines
+//! and columns, columns counting characters so that an editor's caret lands on the right one.
+
+use outcome::diagnostic::{render_human, Diagnostic, Record};
+use outcome::source::SourceFile;
+
+/// The header every contract here starts from: it checks clean.
+const HEADER: &str = "contract \"Nasty\" {
+  commissioner \"Council\"
+  provider \"Provider\"
+  term 2026-04-01 to 2028-03-31
+  funding limit £999,999,999,999
+}
+
+outcome better \"Better off\" { level service }
+cohort people \"People\" { size 999,999,999,999 }
+";
+
+/// Compile bytes; check every label lies inside the text on character boundaries and that
+/// the first few diagnostics render for people.
+fn run(bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>, Option<String>) {
+    let ran = run_unrendered(bytes);
+    for d in ran.1.iter().take(3) {
+        let shown = render_human(&ran.0, d, false);
+        assert!(shown.contains(d.code.as_str()), "{shown}");
+    }
+    ran
+}
+
+/// `run` without rendering for people, for lines too long for miette (see
+/// `a_label_past_column_65535_renders`).
+fn run_unrendered(bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>, Option<String>) {
+    let (file, compiled) = outcome::compile_bytes("nasty.outcome", bytes);
+    let text = &file.text;
+    for d in &compiled.diagnostics {
+        for label in std::iter::once(&d.primary).chain(&d.secondary) {
+            let s = label.span;
+            assert!(s.start <= s.end && s.end <= text.len(), "{d:?}");
+            assert!(
+                text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+                "{d:?}"
+            );
+        }
+    }
+    let json = compiled
+        .contract
+        .as_ref()
+        .map(outcome::emit::json::contract);
+    (file, compiled.diagnostics, json)
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> Vec<&str> {
+    diagnostics.iter().map(|d| d.code.as_str()).collect()
+}
+
+/// The one diagnostic, which must have `code`; its record.
+fn only(bytes: &[u8], code: &str) -> (Diagnostic, Record) {
+    let (file, diagnostics, _) = run(bytes);
+    assert_eq!(codes(&diagnostics), [code], "{diagnostics:#?}");
+    let record = Record::new(&file, &diagnostics[0]);
+    (diagnostics[0].clone(), record)
+}
+
+fn errors(diagnostics: &[Diagnostic]) -> Vec<&str> {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
+/// A funnel of milestones `m0`, `m1`, … narrowing by one person each, then a target.
+fn long_funnel(milestones: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str("funnel long \"A long funnel\" for people {\n");
+    let top = 999_999_999_999_u64;
+    for i in 0..milestones {
+        text.push_str(&format!(
+            "  milestone m{i} \"Step {i}\" {}\n",
+            top - i as u64
+        ));
+    }
+    text.push_str("  target done \"Done\" 1 { achieves better }\n}\n");
+    text
+}
+
+// ─────────────────────────────── bytes that are not text ───────────────────────────────
+
+#[test]
+fn a_nul_byte_is_a_syntax_error_that_names_it() {
+    let (d, r) = only(b"contract \"C\" {\0}\n", "E0101");
+    assert!(d.message.ends_with("found a NUL byte"), "{}", d.message);
+    assert_eq!((r.line, r.column), (1, 15));
+}
+
+#[test]
+fn nul_bytes_inside_text_and_comments_do_not_break_anything() {
+    let mut text = String::from(HEADER);
+    text.push_str("# a comment with \0 in it\n");
+    text = text.replace("\"Council\"", "\"Coun\0cil\"");
+    let (_, diagnostics, _) = run(text.as_bytes());
+    assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+}
+
+#[test]
+fn invalid_utf8_is_e0102_at_the_first_bad_byte() {
+    let (d, r) = only(b"# ok\ncontract \"\xff\" {}\n", "E0102");
+    assert_eq!(d.primary.span.start, 15);
+    assert_eq!((r.line, r.column), (2, 11));
+}
+
+#[test]
+fn a_character_cut_off_at_the_end_of_the_file_is_e0102() {
+    // The first byte of `£` and nothing after it.
+    let (_, r) = only(b"contract \"\xc2", "E0102");
+    assert_eq!((r.line, r.column), (1, 11));
+}
+
+#[test]
+fn latin_1_text_is_e0102() {
+    let mut bytes = HEADER.as_bytes().to_vec();
+    let pound = bytes.iter().position(|b| *b == 0xc2).unwrap_or(0);
+    bytes.splice(pound..pound + 2, [0xa3]); // `£` as Windows-1252 writes it
+    only(&bytes, "E0102");
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let with_bom = format!("\u{feff}{HEADER}");
+    let (_, plain, _) = run(HEADER.as_bytes());
+    let (_, marked, _) = run(with_bom.as_bytes());
+    assert_eq!(codes(&plain), codes(&marked));
+    assert!(errors(&marked).is_empty(), "{marked:#?}");
+}
+
+#[test]
+fn a_byte_order_mark_does_not_move_lines() {
+    let text = format!("\u{feff}{}", HEADER.replace("2026-04-01", "2026-02-30"));
+    let (_, r) = only(text.as_bytes(), "E0104");
+    assert_eq!((r.line, r.column), (4, 8));
+}
+
+/// Editors do not show a byte-order mark, so a caret on line 1 must not count it.
+#[test]
+#[ignore = "known: `SourceFile::line_col` counts the BOM as a character on line 1 (column 11, not 10)"]
+fn a_byte_order_mark_is_not_a_column() {
+    let (_, r) = only("\u{feff}contract 5".as_bytes(), "E0101");
+    assert_eq!((r.line, r.column), (1, 10));
+}
+
+// ─────────────────────────────── line endings ───────────────────────────────
+
+/// The same error on line 5, column 8, with every kind of line break.
+#[test]
+fn crlf_and_lone_cr_count_lines_and_columns_right() {
+    let text = HEADER.replace("2026-04-01", "2026-02-30");
+    for line_break in ["\n", "\r\n", "\r"] {
+        let text = text.replace('\n', line_break);
+        let (_, r) = only(text.as_bytes(), "E0104");
+        assert_eq!((r.line, r.column), (4, 8), "{line_break:?}");
+    }
+    // Mixed: CR then CRLF is two line breaks, CRLF one.
+    let mixed = "# one\r\r\n# three\r\ncontract 5";
+    let (_, r) = only(mixed.as_bytes(), "E0101");
+    assert_eq!((r.line, r.column), (4, 10));
+}
+
+#[test]
+fn a_text_block_with_crlf_reads_as_lines() {
+    let text = HEADER
+        .replace(
+            "\"Council\"",
+            "\"\"\"\r\n    First line\r\n    Second line\r\n    \"\"\"",
+        )
+        .replace('\n', "\r\n")
+        .replace("\r\r\n", "\r\n");
+    let (_, diagnostics, _) = run(text.as_bytes());
+    assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+}
+
+// ─────────────────────────────── size ───────────────────────────────
+
+#[test]
+fn one_megabyte_on_one_line() {
+    let long = "x".repeat(1 << 20);
+    let text = format!("contract \"{long}\" {{ commissioner 5 }}");
+    let (file, diagnostics, _) = run_unrendered(text.as_bytes());
+    assert_eq!(codes(&diagnostics), ["E0101"]);
+    assert_eq!(diagnostics[0].message, "expected text in quotes, found `5`");
+    let r = Record::new(&file, &diagnostics[0]);
+    assert_eq!(r.line, 1);
+    assert_eq!(r.column, text.find(" 5 ").unwrap_or(0) + 2);
+}
+
+/// miette formats a line's gutter with the column as a `{:width$}` argument, and Rust
+/// refuses widths past `u16::MAX`: `outcome check` panics ("Formatting argument out of
+/// range", miette-7.6.0 `handlers/graphical.rs:1159`) on any label past column 65,535.
+#[test]
+#[ignore = "known: miette panics rendering a label past column 65,535 (render_human)"]
+fn a_label_past_column_65535_renders() {
+    let text = format!("contract \"{}\" {{ commissioner 5 }}", "x".repeat(70_000));
+    let (file, diagnostics, _) = run_unrendered(text.as_bytes());
+    let shown = render_human(&file, &diagnostics[0], false);
+    assert!(shown.contains("E0101"));
+}
+
+#[test]
+fn a_label_just_inside_column_65535_renders() {
+    let text = format!("contract \"{}\" {{ commissioner 5 }}", "x".repeat(65_000));
+    let (d, _) = only(text.as_bytes(), "E0101");
+    assert_eq!(d.message, "expected text in quotes, found `5`");
+}
+
+#[test]
+fn a_hundred_thousand_open_braces() {
+    let text = "{".repeat(100_000);
+    let (_, r) = only(text.as_bytes(), "E0101");
+    assert_eq!((r.line, r.column), (1, 1));
+
+    let text = format!(
+        "contract \"C\" {}{}",
+        "{".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    let (_, r) = only(text.as_bytes(), "E0101");
+    assert_eq!((r.line, r.column), (1, 15));
+}
+
+#[test]
+fn a_few_thousand_milestones_in_one_funnel() {
+    let text = long_funnel(2_000);
+    let (_, diagnostics, json) = run(text.as_bytes());
+    assert!(errors(&diagnostics).is_empty(), "{:?}", &diagnostics[..1]);
+    assert!(json.is_some_and(|j| j.contains("\"m1999\"")));
+}
+
+/// 3.3 MB. Checks in about half a second in a release build once nothing in the checker is
+/// quadratic in the number of stages; in a debug build, about ten seconds.
+#[test]
+#[ignore = "known: check::money::plan::Levels::of is quadratic in time and memory in the stages of a cohort"]
+fn a_hundred_thousand_milestones_in_one_funnel() {
+    let text = long_funnel(100_000);
+    let (_, diagnostics, json) = run(text.as_bytes());
+    assert!(errors(&diagnostics).is_empty(), "{:?}", &diagnostics[..1]);
+    let json = json.unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    let stages = value["funnels"][0]["stages"].as_array().map_or(0, Vec::len);
+    assert_eq!(stages, 100_001);
+}
+
+#[test]
+fn a_hundred_thousand_steps_after_the_first() {
+    // Every step follows the first: a fan 100,000 wide.
+    let mut text = String::from(HEADER);
+    text.push_str("funnel fan \"A wide funnel\" for people {\n  milestone first \"First\" 1000\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("  target t{i} \"Target {i}\" 10 after first\n"));
+    }
+    text.push_str("}\n");
+    let (_, diagnostics, _) = run(text.as_bytes());
+    // Each target achieves nothing; nothing else is wrong.
+    assert!(
+        errors(&diagnostics).iter().all(|c| *c == "E0601"),
+        "{:?}",
+        &diagnostics[..1]
+    );
+}
+
+/// Joins of two paths, one after another: the windows inherited along the sequence once
+/// doubled at every join, 2^40 entries for this 5 KB file.
+#[test]
+fn a_ladder_of_joins_checks_in_linear_time() {
+    let mut text = String::from(HEADER);
+    text.push_str("funnel ladder \"Joins\" for people {\n");
+    text.push_str("  milestone m \"Start\" 1000 within 1 month\n");
+    let mut previous = "m".to_string();
+    for i in 0..40 {
+        text.push_str(&format!(
+            "  milestone a{i} \"A\" 10 after {previous}\n  milestone b{i} \"B\" 10 after {previous}\n  milestone j{i} \"Join\" 10 after a{i}, b{i}\n"
+        ));
+        previous = format!("j{i}");
+    }
+    text.push_str(&format!(
+        "  target t \"T\" 1 within 1 day after {previous} {{ achieves better }}\n}}\n"
+    ));
+    let (_, diagnostics, _) = run(text.as_bytes());
+    assert_eq!(errors(&diagnostics), ["E0403"]);
+}
+
+// ─────────────────────────────── positions ───────────────────────────────
+
+#[test]
+fn an_error_at_the_end_of_the_file_without_a_final_line_break() {
+    let (d, r) = only(b"contract \"C\" {", "E0101");
+    assert!(
+        d.message.ends_with("found the end of the file"),
+        "{}",
+        d.message
+    );
+    assert_eq!((r.line, r.column), (1, 15));
+    let (file, diagnostics, _) = run(b"contract \"C\" {");
+    let shown = render_human(&file, &diagnostics[0], false);
+    assert!(
+        shown.contains("not expected here"),
+        "the label is lost:\n{shown}"
+    );
+}
+
+#[test]
+fn an_error_at_the_end_of_the_file_after_a_final_line_break() {
+    let (d, r) = only(b"contract \"C\" {\n", "E0101");
+    assert!(
+        d.message.ends_with("found the end of the file"),
+        "{}",
+        d.message
+    );
+    assert_eq!((r.line, r.column), (2, 1));
+    let (file, diagnostics, _) = run(b"contract \"C\" {\n");
+    let shown = render_human(&file, &diagnostics[0], false);
+    assert!(
+        shown.contains("not expected here"),
+        "the label is lost:\n{shown}"
+    );
+}
+
+#[test]
+fn an_empty_file_and_a_file_of_blank_lines() {
+    only(b"", "E0109");
+    only(b"\n\r\n\r  \t\n# only a comment", "E0109");
+}
+
+#[test]
+fn columns_count_characters_after_non_ascii_text() {
+    let text = "# café £ 😀\ncontract \"Café £5 😀\" { commissioner 5 }\n";
+    let (d, r) = only(text.as_bytes(), "E0101");
+    let before = &text[text.find("contract").unwrap_or(0)..d.primary.span.start];
+    assert_eq!(r.line, 2);
+    assert_eq!(r.column, before.chars().count() + 1);
+    assert_eq!(r.column, 37);
+}
+
+#[test]
+fn a_label_after_non_ascii_text_in_a_later_stage() {
+    // A checker error (not a syntax error) after multi-byte characters on the same line.
+    let mut text = String::from(HEADER);
+    text.push_str(
+        "funnel f \"Café — £ 😀\" for people {\n  milestone a \"Ünïcödé\" 10\n  target t \"😀😀\" 20 { achieves better }\n}\n",
+    );
+    let (file, diagnostics, _) = run(text.as_bytes());
+    assert_eq!(errors(&diagnostics), ["E0304"]);
+    let d = diagnostics.iter().find(|d| d.is_error()).cloned();
+    let r = Record::new(&file, &d.unwrap_or_else(|| diagnostics[0].clone()));
+    assert_eq!((r.line, r.column), (12, 17));
+}
+
+// ─────────────────────────────── values ───────────────────────────────
+
+#[test]
+fn huge_numbers_are_e0103_wherever_they_are_written() {
+    let huge = "99999999999999999999999999999999999999999999999999";
+    let cases = [
+        ("size 999,999,999,999", format!("size {huge}")),
+        (
+            "funding limit £999,999,999,999",
+            format!("funding limit £{huge}"),
+        ),
+        (
+            "funding limit £999,999,999,999",
+            format!("funding limit GBP {huge}"),
+        ),
+        (
+            "funding limit £999,999,999,999",
+            "funding limit £1,000,000,000,000".to_string(),
+        ),
+    ];
+    for (from, to) in &cases {
+        let text = HEADER.replace(from, to);
+        only(text.as_bytes(), "E0103");
+    }
+    let stage_cases = [
+        format!("milestone a \"A\" {huge}"),
+        format!("milestone a \"A\" 10 conversion {huge}%"),
+        format!("milestone a \"A\" 10 within {huge} days"),
+        "milestone a \"A\" 10 within 4294967296 days".to_string(),
+    ];
+    for stage in &stage_cases {
+        let text = format!(
+            "{HEADER}funnel f \"F\" for people {{\n  {stage}\n  target t \"T\" 1 {{ achieves better }}\n}}\n"
+        );
+        let (_, diagnostics, _) = run(text.as_bytes());
+        assert_eq!(errors(&diagnostics), ["E0103"], "{stage}");
+    }
+}
+
+#[test]
+fn the_largest_numbers_allowed_do_not_overflow_the_figures() {
+    // Every count and price at its largest: the figures are products and sums of them.
+    let mut text = String::from(HEADER);
+    text.push_str(
+        "funnel f \"F\" for people {\n  milestone a \"A\" 999,999,999,999\n  target t \"T\" 999,999,999,999 { achieves better }\n}\npayments {\n  fixed £999,999,999,999 per week\n  pay £999,999,999,999.99 for a\n  pay £999,999,999,999.99 for t\n}\n",
+    );
+    let (_, diagnostics, _) = run(text.as_bytes());
+    assert!(errors(&diagnostics).contains(&"E0503"), "{diagnostics:#?}");
+}
+
+#[test]
+fn the_thirtieth_of_february_is_e0104() {
+    let text = HEADER.replace("2026-04-01", "2026-02-30");
+    let (d, r) = only(text.as_bytes(), "E0104");
+    assert_eq!(
+        d.message,
+        "`2026-02-30` is not a date: February 2026 has 28 days"
+    );
+    assert_eq!((r.line, r.column), (4, 8));
+}
+
+#[test]
+fn impossible_dates_are_e0104() {
+    for date in [
+        "2026-13-01",
+        "2026-00-10",
+        "2026-04-31",
+        "2100-02-29",
+        "2026-01-00",
+    ] {
+        let text = HEADER.replace("2026-04-01", date);
+        only(text.as_bytes(), "E0104");
+    }
+    // A leap day is a day.
+    let text = HEADER.replace("2026-04-01", "2028-02-29");
+    let (_, diagnostics, _) = run(text.as_bytes());
+    assert!(!codes(&diagnostics).contains(&"E0104"));
+}
+
+#[test]
+fn the_widest_term_the_grammar_can_write() {
+    let text = format!(
+        "{}funnel f \"F\" for people {{\n  milestone a \"A\" 100\n  target t \"T\" 10 {{ achieves better }}\n}}\npayments {{\n  fixed £1 per week\n  pay £1 for t\n}}\n",
+        HEADER.replace("2026-04-01 to 2028-03-31", "0000-01-01 to 9999-12-31")
+    );
+    run(text.as_bytes());
+}

@@ -1,0 +1,520 @@
+//! `outcome report` and `outcome returns` as a user meets them: exit codes, the JSON report,
+//! the trace of one participant, and generated returns.
+//!
+//! Exit codes: 0 the report was made, 1 the contract has errors, 2 the tool could not run (an
+//! unreadable return, bad arguments, a bad `--until`).
+
+use assert_cmd::Command;
+use outcome::report::{input, Input};
+use std::path::PathBuf;
+
+const SPEC: &str = "specs/drug-service.outcome";
+const RETURN: &str = "specs/returns/drug-service-2009-10.csv";
+
+fn outcome() -> Command {
+    let mut command = Command::cargo_bin("outcome").unwrap();
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+/// A directory under the system's temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("outcome-report-cli-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn report_json(args: &[&str]) -> serde_json::Value {
+    let output = outcome()
+        .args(["report", SPEC, "--format", "json"])
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// The line of the contract that says `text`, 1-based.
+fn line_of(text: &str) -> usize {
+    let spec = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SPEC))
+        .unwrap();
+    spec.lines().position(|l| l.contains(text)).unwrap() + 1
+}
+
+// ---------------------------------------------------------------------------------------------
+// exit codes
+
+#[test]
+fn a_report_is_made_with_exit_0() {
+    let output = outcome()
+        .args(["report", SPEC, "--returns", RETURN])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(text.starts_with("Monitoring report: Structured Day Programme\n"));
+    assert!(
+        text.contains("read 38 = accepted 33 + rejected 5"),
+        "{text}"
+    );
+    assert!(stderr(&output).is_empty());
+}
+
+#[test]
+fn a_contract_with_errors_exits_1_and_reports_nothing() {
+    let scratch = Scratch::new("contract-errors");
+    let contract = scratch.file("broken.outcome", "contract \"x\" { term }");
+    let output = outcome()
+        .arg("report")
+        .arg(&contract)
+        .args(["--returns", RETURN])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).contains("not reported"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_unreadable_return_exits_2() {
+    let output = outcome()
+        .args([
+            "report",
+            SPEC,
+            "--returns",
+            "specs/returns/no-such-file.csv",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(stderr(&output).contains("no-such-file.csv"));
+}
+
+#[test]
+fn a_return_whose_kind_cannot_be_told_exits_2() {
+    let scratch = Scratch::new("extension");
+    let path = scratch.file("return.txt", "participant,stage,date\n");
+    let output = outcome()
+        .args(["report", SPEC, "--returns"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(stderr(&output).contains(".jsonl"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_return_without_a_required_column_exits_2_naming_it() {
+    let scratch = Scratch::new("header");
+    let path = scratch.file(
+        "return.csv",
+        "participant,stage,when\nP1,enrol,2009-04-02\n",
+    );
+    let output = outcome()
+        .args(["report", SPEC, "--returns"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = stderr(&output);
+    assert!(err.contains("row 1") && err.contains("`date`"), "{err}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_bad_until_date_exits_2() {
+    for until in ["2009-02-30", "30/09/2009", "2008-12-31"] {
+        outcome()
+            .args(["report", SPEC, "--returns", RETURN, "--until", until])
+            .assert()
+            .code(2);
+    }
+}
+
+#[test]
+fn a_bad_measured_value_exits_2() {
+    outcome()
+        .args(["report", SPEC, "--returns", RETURN, "--measure", "rate=7"])
+        .assert()
+        .code(2);
+    let scratch = Scratch::new("measures");
+    let measures = scratch.file("measures.csv", "measure,year,treatment\nrate,1,lots\n");
+    let output = outcome()
+        .args(["report", SPEC, "--returns", RETURN, "--measures"])
+        .arg(&measures)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(stderr(&output).contains("row 2"), "{}", stderr(&output));
+}
+
+// ---------------------------------------------------------------------------------------------
+// the report
+
+#[test]
+fn every_row_read_is_accepted_or_rejected() {
+    let report = report_json(&["--returns", RETURN]);
+    let rows = &report["rows"];
+    let read = rows["read"].as_u64().unwrap();
+    assert_eq!(read, 38);
+    assert_eq!(
+        read,
+        rows["accepted"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap()
+    );
+    assert_eq!(
+        report["rejected"].as_array().unwrap().len() as u64,
+        rows["rejected"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn the_sample_return_is_rejected_where_it_should_be() {
+    let report = report_json(&["--returns", RETURN]);
+    let reasons: Vec<(u64, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        (16, "missing_evidence"),
+        (22, "before_predecessor"),
+        (24, "duplicate"),
+        (30, "unknown_stage"),
+        (39, "outside_term"),
+    ] {
+        assert!(reasons.contains(&expected), "{expected:?} in {reasons:?}");
+    }
+}
+
+#[test]
+fn the_json_report_matches_its_schema() {
+    let schema = outcome()
+        .args(["schema", "--report"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(schema["title"], "Report");
+    let report = report_json(&["--returns", RETURN, "--until", "2009-09-30"]);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(report["until"], "2009-09-30");
+}
+
+#[test]
+fn json_lines_give_the_same_report_as_csv() {
+    let scratch = Scratch::new("jsonl");
+    let mut lines = String::new();
+    for input in input::csv(std::fs::File::open(RETURN).unwrap()) {
+        let Input::Row(row) = input else {
+            panic!("the sample return has a malformed row")
+        };
+        let mut object = serde_json::json!({
+            "participant": row.participant,
+            "stage": row.stage,
+            "date": row.date,
+        });
+        if let Some(evidence) = row.evidence {
+            object["evidence"] = evidence.into();
+        }
+        lines.push_str(&object.to_string());
+        lines.push('\n');
+    }
+    let path = scratch.file("return.ndjson", lines);
+    let from_lines = report_json(&["--returns", path.to_str().unwrap()]);
+    let from_csv = report_json(&["--returns", RETURN]);
+    assert_eq!(from_lines["rows"]["read"], from_csv["rows"]["read"]);
+    assert_eq!(from_lines["rows"]["accepted"], from_csv["rows"]["accepted"]);
+    assert_eq!(
+        from_lines["payments"]["total"],
+        from_csv["payments"]["total"]
+    );
+}
+
+#[test]
+fn the_report_can_be_written_to_a_file() {
+    let scratch = Scratch::new("output");
+    let out = scratch.path("report.json");
+    outcome()
+        .args([
+            "report",
+            SPEC,
+            "--returns",
+            RETURN,
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["rows"]["read"], 38);
+}
+
+#[test]
+fn the_html_report_is_a_page() {
+    let output = outcome()
+        .args(["report", SPEC, "--returns", RETURN, "--format", "html"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &page[..100.min(page.len())]
+    );
+}
+
+#[test]
+fn explain_traces_a_participant_to_the_clauses_that_pay() {
+    let output = outcome()
+        .args(["report", SPEC, "--returns", RETURN, "--explain", "DS-001"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Accepted rows: 6"), "{text}");
+    for (stage, clause) in [
+        ("attend", "pay £100 for attend"),
+        ("complete", "pay £500 for complete"),
+        ("abstinent", "pay £3,000 for abstinent"),
+    ] {
+        let at = format!("drug-service.outcome:{}", line_of(clause));
+        assert!(
+            text.lines().any(|l| l.contains(stage) && l.contains(&at)),
+            "{stage} paid by {at}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn explain_shows_a_participants_rejected_rows_with_reasons() {
+    let output = outcome()
+        .args(["report", SPEC, "--returns", RETURN, "--explain", "DS-008"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Rejected rows: 1"), "{text}");
+    assert!(
+        text.contains("row 24") && text.contains("duplicate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_with_another_format_is_refused() {
+    outcome()
+        .args([
+            "report",
+            SPEC,
+            "--returns",
+            RETURN,
+            "--explain",
+            "DS-001",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// generated returns
+
+fn generated(participants: &str, seed: &str) -> Vec<u8> {
+    outcome()
+        .args([
+            "returns",
+            SPEC,
+            "--participants",
+            participants,
+            "--seed",
+            seed,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+}
+
+#[test]
+fn a_generated_return_is_the_same_for_a_seed() {
+    let first = generated("300", "5");
+    assert_eq!(first, generated("300", "5"));
+    assert_ne!(first, generated("300", "6"));
+}
+
+#[test]
+fn a_generated_return_reads_back_without_a_malformed_row() {
+    let bytes = generated("500", "3");
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    let rows = input::csv(bytes.as_slice());
+    assert!(rows.header_problem().is_none());
+    let mut count = 0;
+    for input in rows {
+        match input {
+            Input::Row(row) => {
+                count += 1;
+                assert_eq!(row.number, count + 1);
+            }
+            Input::Malformed { number, reason } => panic!("row {number}: {reason}"),
+        }
+    }
+    assert_eq!(count as usize, lines - 1);
+    assert!(count >= 500);
+}
+
+#[test]
+fn a_generated_return_is_reported_with_every_row_accounted_for() {
+    let scratch = Scratch::new("generated");
+    let path = scratch.path("sample.csv");
+    outcome()
+        .args([
+            "returns",
+            SPEC,
+            "--participants",
+            "400",
+            "--seed",
+            "9",
+            "-o",
+        ])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout("");
+    let report = report_json(&["--returns", path.to_str().unwrap()]);
+    let rows = &report["rows"];
+    assert_eq!(
+        rows["read"].as_u64().unwrap(),
+        rows["accepted"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap()
+    );
+    // The generator follows the contract: nothing it writes is malformed or unknown.
+    for rejected in report["rejected"].as_array().unwrap() {
+        let reason = rejected["reason"].as_str().unwrap();
+        assert!(
+            !matches!(
+                reason,
+                "malformed" | "unknown_stage" | "bad_date" | "outside_term"
+            ),
+            "{rejected}"
+        );
+    }
+    let entered = report["funnels"][0]["stages"][0]["actual"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(entered, 400);
+}
+
+#[test]
+fn returns_defaults_to_the_planned_number_of_participants() {
+    let bytes = outcome()
+        .args(["returns", SPEC])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let enrolled = String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(",enrol,"))
+        .count();
+    assert_eq!(enrolled, 100);
+}
+
+#[test]
+fn the_report_command_is_in_the_help() {
+    let output = outcome()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.contains("report") && help.contains("sample monitoring return"),
+        "{help}"
+    );
+}
+
+#[test]
+fn the_readme_shows_the_report_the_sample_gives() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let command = format!("outcome report {SPEC} --returns {RETURN}\n");
+    let after = readme
+        .split("## Monitoring returns")
+        .nth(1)
+        .expect("the README has a section on monitoring returns");
+    assert!(after.contains(&command), "the README shows `{command}`");
+    let shown = after
+        .split("```text\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("the section shows the report in a text block");
+    let output = outcome()
+        .args(["report", SPEC, "--returns", RETURN])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let actual = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        shown.trim_end(),
+        actual.trim_end(),
+        "the README's monitoring report has changed"
+    );
+}
