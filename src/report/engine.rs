@@ -261,14 +261,14 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
     }
 
     // Judge each participant's events against the sequence, in a fixed order.
-    let mut ids: Vec<&String> = people.keys().collect();
-    ids.sort();
-    let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(ids.len());
-    for id in ids {
-        let person = &people[id];
-        let kept = sequence(contract, &stages, id, person, &mut rejected);
+    // Taking the participants out of the map frees each one as it is judged.
+    let mut people: Vec<(String, Participant)> = people.into_iter().collect();
+    people.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
+    for (id, person) in people {
+        let kept = sequence(contract, &stages, &id, &person, &mut rejected);
         if !kept.is_empty() {
-            accepted.push((id.clone(), kept));
+            accepted.push((id, kept));
         }
     }
     rejected.sort_by_key(|r| (r.row, r.reason));
