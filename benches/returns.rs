@@ -548,21 +548,24 @@ struct Duck {
     counts: Vec<(String, u64)>,
 }
 
-/// The DuckDB side: distinct participants per known stage, printed as `stage<TAB>count`
-/// lines after the query's own time.
+/// The DuckDB side: distinct participants per known stage, printed as `count<TAB>stage<TAB>n`
+/// lines after `time<TAB>seconds`, the query's own time (the progress bar is off, so nothing
+/// else reaches stdout).
 const DUCKDB_SCRIPT: &str = r#"
 import sys, time
 import duckdb
 path, stages = sys.argv[1], sys.argv[2].split(",")
 quote = lambda s: "'" + s.replace("'", "''") + "'"
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 start = time.perf_counter()
-rows = duckdb.sql(
+rows = con.sql(
     "SELECT stage, count(DISTINCT participant) FROM read_csv_auto(" + quote(path) + ") "
     + "WHERE stage IN (" + ", ".join(quote(s) for s in stages) + ") GROUP BY stage"
 ).fetchall()
-print(time.perf_counter() - start)
+print(f"time\t{time.perf_counter() - start}")
 for stage, count in rows:
-    print(f"{stage}\t{count}")
+    print(f"count\t{stage}\t{count}")
 "#;
 
 fn duckdb_counts(file: &Path, stages: &[String]) -> Result<Duck, String> {
@@ -578,14 +581,17 @@ fn duckdb_counts(file: &Path, stages: &[String]) -> Result<Duck, String> {
     if !process.success {
         return Err("the DuckDB query failed".to_string());
     }
-    let mut lines = process.stdout.lines();
-    let query = lines
-        .next()
-        .and_then(|l| l.trim().parse().ok())
-        .ok_or("DuckDB printed no time")?;
-    let counts = lines
+    let query = process
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("time\t"))
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| format!("DuckDB printed no time: {}", process.stdout))?;
+    let counts = process
+        .stdout
+        .lines()
         .filter_map(|l| {
-            let (stage, count) = l.split_once('\t')?;
+            let (stage, count) = l.strip_prefix("count\t")?.split_once('\t')?;
             Some((stage.to_string(), count.trim().parse().ok()?))
         })
         .collect();

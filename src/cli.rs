@@ -915,6 +915,8 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     let options = report::Options {
         until: args.until,
         measured,
+        listed_rejections: None,
+        explain: args.explain.clone(),
     };
 
     let path = &args.returns;
@@ -949,6 +951,10 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             error,
         });
     }
+    if explain.is_none() && args.format == ReportFormat::Json {
+        // A report of millions of rows is written as it is serialised, never held whole.
+        return write_json_report(&report, args.output.as_deref(), streams);
+    }
     let document = match (explain, args.format) {
         (Some(participant), _) => report::text::explain(&report, participant, &trace),
         (None, ReportFormat::Human) => report::text::report(&report),
@@ -963,6 +969,33 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         None => streams.print(&document)?,
     }
     Ok(Exit::Success)
+}
+
+/// Write the JSON report through a buffer to the output file or stdout.
+fn write_json_report(
+    report: &report::Report,
+    output: Option<&Path>,
+    streams: &mut Streams,
+) -> Result<Exit, Problem> {
+    let written = match output {
+        Some(path) => fs::File::create(path)
+            .and_then(|file| {
+                let mut writer = io::BufWriter::new(file);
+                emit::json::write_report(report, &mut writer)?;
+                writer.flush()
+            })
+            .map_err(|error| Problem::Write {
+                path: path.to_path_buf(),
+                error,
+            }),
+        None => {
+            let mut writer = io::BufWriter::new(&mut *streams.out);
+            let result =
+                emit::json::write_report(report, &mut writer).and_then(|()| writer.flush());
+            result.map_err(Problem::Stdout)
+        }
+    };
+    written.map(|()| Exit::Success)
 }
 
 /// Stream the rows into the engine, keeping the rows of the participant to explain.

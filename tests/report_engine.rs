@@ -71,7 +71,7 @@ fn report(rows: Vec<Input>, until: &str) -> Report {
         rows.into_iter(),
         &Options {
             until,
-            measured: Vec::new(),
+            ..Default::default()
         },
     )
 }
@@ -392,4 +392,26 @@ mod properties {
             check_invariants(&spec("specs/employment-ladder.outcome"), rows);
         }
     }
+}
+
+#[test]
+fn rejections_are_all_counted_but_only_the_first_are_listed() {
+    let rows: Vec<Input> = (0..6)
+        .map(|i| row(i + 2, &format!("Z{i}"), "interview", "2026-05-01", true))
+        .collect();
+    let options = Options {
+        listed_rejections: Some(2),
+        explain: Some("Z5".into()),
+        ..Default::default()
+    };
+    let r = engine::run(&contract(), rows.into_iter(), &options);
+    assert_eq!((r.rows.read, r.rows.accepted, r.rows.rejected), (6, 0, 6));
+    assert_eq!(r.rows.rejected_by_reason[0].rows, 6);
+    let listed: Vec<u64> = r.rejected.iter().map(|x| x.row).collect();
+    assert_eq!(
+        listed,
+        vec![2, 3, 7],
+        "the first two, and the participant being explained"
+    );
+    assert_eq!(r.rows.rejected_not_listed, 3);
 }

@@ -384,6 +384,7 @@ fn build(shape: &Shape) -> Report {
             accepted,
             rejected: rejected.len() as u64,
             rejected_by_reason,
+            rejected_not_listed: 0,
         },
         rejected,
         periods,
@@ -697,6 +698,7 @@ fn an_empty_report_still_reads() {
         accepted: 0,
         rejected: 0,
         rejected_by_reason: Vec::new(),
+        rejected_not_listed: 0,
     };
     empty.payments = Payments {
         lines: Vec::new(),
@@ -750,7 +752,7 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
                 .map(outcome::report::Input::Row);
             let options = outcome::report::Options {
                 until,
-                measured: Vec::new(),
+                ..Default::default()
             };
             let built = outcome::report::engine::run(contract, rows, &options);
             let html = report(&built);

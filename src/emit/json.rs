@@ -25,6 +25,16 @@ pub fn report(report: &crate::report::Report) -> String {
     pretty(report)
 }
 
+/// The monitoring report as pretty JSON, written as it is serialised (a report of millions
+/// of rows is never held whole in memory), with a trailing newline.
+pub fn write_report(
+    report: &crate::report::Report,
+    writer: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *writer, report).map_err(std::io::Error::other)?;
+    writer.write_all(b"\n")
+}
+
 /// The JSON Schema (draft 2020-12) of the document `report` writes.
 pub fn report_schema() -> String {
     pretty(&schemars::schema_for!(crate::report::Report))

@@ -79,15 +79,15 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         .collect();
 
     let mut read = 0;
-    let mut rejected: Vec<Rejected> = Vec::new();
+    let mut rejected = Rejections::new(options);
     let mut people: HashMap<String, Participant> = HashMap::new();
-    let reject = |rejected: &mut Vec<Rejected>,
+    let reject = |rejected: &mut Rejections,
                   row: u64,
                   reason: Rejection,
                   detail: String,
                   participant: Option<&str>,
                   stage: Option<&str>| {
-        rejected.push(Rejected {
+        rejected.add(Rejected {
             row,
             reason,
             detail,
@@ -271,7 +271,6 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
             accepted.push((id, kept));
         }
     }
-    rejected.sort_by_key(|r| (r.row, r.reason));
     let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
 
     let periods = periods(contract, until);
@@ -287,33 +286,67 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         &options.measured,
     );
 
-    let mut by_reason: Vec<ReasonCount> = Vec::new();
-    for r in &rejected {
-        match by_reason.iter_mut().find(|c| c.reason == r.reason) {
-            Some(count) => count.rows += 1,
-            None => by_reason.push(ReasonCount {
-                reason: r.reason,
-                rows: 1,
-            }),
-        }
-    }
-    by_reason.sort_by_key(|c| c.reason);
+    let (listed, counted, not_listed) = rejected.finish();
     Report {
         contract: contract.title.clone(),
         until,
         rows: RowCounts {
             read,
             accepted: accepted_rows,
-            rejected: rejected.len() as u64,
-            rejected_by_reason: by_reason,
+            rejected: counted.iter().map(|c| c.rows).sum(),
+            rejected_by_reason: counted,
+            rejected_not_listed: not_listed,
         },
-        rejected,
+        rejected: listed,
         periods,
         funnels,
         tolerance,
         exceptions,
         payments,
         residual,
+    }
+}
+
+/// Rejected rows: every one counted by reason, the first few listed.
+struct Rejections {
+    listed: Vec<Rejected>,
+    limit: usize,
+    explain: Option<String>,
+    counts: Vec<ReasonCount>,
+    not_listed: u64,
+}
+
+impl Rejections {
+    fn new(options: &Options) -> Rejections {
+        Rejections {
+            listed: Vec::new(),
+            limit: options.listed_rejections.unwrap_or(super::DEFAULT_LISTED),
+            explain: options.explain.clone(),
+            counts: Vec::new(),
+            not_listed: 0,
+        }
+    }
+
+    fn add(&mut self, rejected: Rejected) {
+        match self.counts.iter_mut().find(|c| c.reason == rejected.reason) {
+            Some(count) => count.rows += 1,
+            None => self.counts.push(ReasonCount {
+                reason: rejected.reason,
+                rows: 1,
+            }),
+        }
+        let explained = self.explain.is_some() && rejected.participant == self.explain;
+        if self.listed.len() < self.limit || explained {
+            self.listed.push(rejected);
+        } else {
+            self.not_listed += 1;
+        }
+    }
+
+    fn finish(mut self) -> (Vec<Rejected>, Vec<ReasonCount>, u64) {
+        self.listed.sort_by_key(|r| (r.row, r.reason));
+        self.counts.sort_by_key(|c| c.reason);
+        (self.listed, self.counts, self.not_listed)
     }
 }
 
@@ -335,7 +368,7 @@ fn sequence(
     stages: &[StageInfo],
     id: &str,
     person: &Participant,
-    rejected: &mut Vec<Rejected>,
+    rejected: &mut Rejections,
 ) -> Vec<Event> {
     let mut events = person.events.clone();
     events.sort_by_key(|e| (e.day, stages[e.stage].funnel, stages[e.stage].index, e.row));
@@ -346,7 +379,7 @@ fn sequence(
         let funnel = &contract.funnels[info.funnel];
         let stage = &funnel.stages[info.index];
         let mut refuse = |reason: Rejection, detail: String| {
-            rejected.push(Rejected {
+            rejected.add(Rejected {
                 row: event.row,
                 reason,
                 detail,

@@ -121,6 +121,8 @@ pub struct Report {
     /// The report covers events up to and including this date.
     pub until: Date,
     pub rows: RowCounts,
+    /// Rejected rows one by one, in row order: all of them, or the first
+    /// `Options::listed_rejections` (see `rows.rejected_not_listed`).
     pub rejected: Vec<Rejected>,
     /// The periods the report counts by: months or quarters of the term, as the contract's
     /// monitoring returns are made, up to `until`.
@@ -139,6 +141,8 @@ pub struct RowCounts {
     pub rejected: u64,
     /// Rejected rows by reason, in the order of `Rejection`.
     pub rejected_by_reason: Vec<ReasonCount>,
+    /// Rejected rows counted but not listed one by one.
+    pub rejected_not_listed: u64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -271,4 +275,13 @@ pub struct Options {
     pub until: Option<Date>,
     /// Measured values for tiers and for bonuses and penalties on measures.
     pub measured: Vec<Measured>,
+    /// How many rejected rows to list one by one (`DEFAULT_LISTED` when not given); every
+    /// rejection is still counted. Keeps memory bounded by participants, however many rows
+    /// a return gets wrong.
+    pub listed_rejections: Option<usize>,
+    /// A participant whose rejected rows are always listed (for `--explain`).
+    pub explain: Option<String>,
 }
+
+/// Rejected rows listed one by one unless `Options::listed_rejections` says otherwise.
+pub const DEFAULT_LISTED: usize = 10_000;

@@ -123,7 +123,7 @@ fn rows(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "\n  {}:",
-            first_of(report.rejected.len(), "rejection", "rejections")
+            first_of(report.rows.rejected as usize, "rejection", "rejections")
         );
         for r in report.rejected.iter().take(FIRST) {
             let who = match (&r.participant, &r.stage) {

@@ -2,9 +2,10 @@
 //!
 //! `report` writes what `report::Report` holds, in the order a commissioner reads it at a
 //! review meeting: the cover (contract, report date, figures at a glance), the rows received
-//! (read = accepted + rejected, and why rows were rejected), each funnel against its plan (a
-//! chart and a table), the people reaching each stage by period, the exceptions, the payments
-//! due, what remains, and an appendix listing rejected rows.
+//! (read = accepted + rejected, and why rows were rejected), the exceptions, each funnel
+//! against its plan (a chart and a table), the people reaching each stage by period, the
+//! payments due (by period, payer and stage), what remains, and two appendices: the payment
+//! lines, each with its clause (file:line) and what cut it, and the rejected rows.
 //!
 //! The document looks like the contract schedule (`emit::html`) because it is made from the
 //! same parts: its one escaping writer (`html::writer`), its stylesheet (`html::style`, with a

@@ -1,5 +1,5 @@
-//! The report's sections: the cover, then each section under the `h2` that `report` writes,
-//! then the appendix of rejected rows.
+//! The report's sections: the cover, then each section of `SECTIONS` under the `h2` that
+//! `report` writes, ending with the appendices (payment lines, rejected rows).
 
 use super::chart::{self, count, exception_for};
 use super::{MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
@@ -776,7 +776,7 @@ fn rejected(html: &mut Html, report: &Report) {
     let more = total - shown as u64;
     html.raw("<p class=\"lede\">");
     html.text(&format!(
-        "{} rejected, by row number in the file (the header is row 1).",
+        "{} rejected, each with its row number in the file (the header is row 1).",
         rows_word(total)
     ));
     if more > 0 {
