@@ -17,11 +17,14 @@ pub fn contract_year(term: Term, n: u32) -> (Date, Date) {
 /// A stage and every stage before it on the sequence.
 pub fn ancestors(funnel: &model::Funnel, id: &str) -> Vec<String> {
     let mut found: Vec<String> = vec![id.to_string()];
+    let mut seen: std::collections::BTreeSet<String> = found.iter().cloned().collect();
+    let by_id: std::collections::HashMap<&str, &model::Stage> =
+        funnel.stages.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut i = 0;
     while i < found.len() {
-        if let Some(stage) = funnel.stage(&found[i]) {
+        if let Some(stage) = by_id.get(found[i].as_str()) {
             for p in &stage.after {
-                if !found.contains(p) {
+                if seen.insert(p.clone()) {
                     found.push(p.clone());
                 }
             }

@@ -51,6 +51,8 @@ impl<T> Spanned<T> {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// The byte offset where each line starts, so that finding a line is a binary search.
+    line_starts: Arc<[usize]>,
 }
 
 /// A 1-based line and column; the column counts characters.
@@ -62,9 +64,21 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+        let text: Arc<str> = text.into();
+        // A byte-order mark is not a column of the first line.
+        let mut starts = vec![if text.starts_with('\u{feff}') { 3 } else { 0 }];
+        let bytes = text.as_bytes();
+        for (i, byte) in bytes.iter().enumerate() {
+            match byte {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+        }
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts: starts.into(),
         }
     }
 
@@ -76,27 +90,17 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = &self.text[..offset];
-        let bytes = before.as_bytes();
-        let mut line = 1;
-        let mut line_start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => {
-                    line += 1;
-                    line_start = i + 1;
-                }
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
-                    line += 1;
-                    line_start = i + 1;
-                }
-                _ => {}
-            }
-            i += 1;
+        let index = self
+            .line_starts
+            .partition_point(|start| *start <= offset)
+            .max(1)
+            - 1;
+        let start = self.line_starts[index].min(offset);
+        let column = self.text[start..offset].chars().count() + 1;
+        LineCol {
+            line: index + 1,
+            column,
         }
-        let column = before[line_start..].chars().count() + 1;
-        LineCol { line, column }
     }
 }
 
@@ -115,5 +119,14 @@ mod tests {
         // inside the two bytes of `£`: clamped to its start
         assert_eq!(file.line_col(4), LineCol { line: 2, column: 1 });
         assert_eq!(file.line_col(999).line, 3);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let file = SourceFile::new("t", "\u{feff}ab\ncd");
+        assert_eq!(file.line_col(3), LineCol { line: 1, column: 1 });
+        assert_eq!(file.line_col(4), LineCol { line: 1, column: 2 });
+        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(file.line_col(6), LineCol { line: 2, column: 1 });
     }
 }

@@ -41,7 +41,19 @@ impl Record {
 }
 
 /// Render one diagnostic as miette's graphical report, with or without colour.
+/// Beyond this column a source line is not drawn (miette cannot draw it, and nobody can read
+/// it): the report gives the position in words instead.
+const WIDEST_DRAWN_COLUMN: usize = 10_000;
+
 pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
+    let spans = std::iter::once(&diagnostic.primary).chain(&diagnostic.secondary);
+    let too_wide = spans.into_iter().any(|label| {
+        file.line_col(label.span.start).column > WIDEST_DRAWN_COLUMN
+            || file.line_col(label.span.end).column > WIDEST_DRAWN_COLUMN
+    });
+    if too_wide {
+        return render_without_source(file, diagnostic, color);
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -62,6 +74,18 @@ pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> 
         out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
     }
     out
+}
+
+/// The report without the source drawn: for a label on a line too long to show.
+fn render_without_source(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
+    let at = file.line_col(diagnostic.primary.span.start);
+    let mut bare = diagnostic.clone();
+    bare.message = format!(
+        "{} (at {}:{}:{}, a line too long to show: {})",
+        diagnostic.message, file.name, at.line, at.column, diagnostic.primary.text
+    );
+    let empty = SourceFile::new(file.name.clone(), "");
+    render_human(&empty, &bare, color)
 }
 
 struct Report<'a> {

@@ -199,16 +199,24 @@ pub fn duration(count: Decimal, count_span: Span, unit_text: &str) -> Result<Dur
             "write a length of time in whole units, such as `6 weeks` rather than `1.5 months`",
         ));
     }
-    let count = u32::try_from(count.trunc()).map_err(|_| {
-        Diagnostic::new(
+    // A hundred years is longer than any contract term; the limit keeps date arithmetic
+    // on windows far from any overflow.
+    let most = match unit {
+        TimeUnit::Day => 36_600,
+        TimeUnit::Week => 5_220,
+        TimeUnit::Month => 1_200,
+        TimeUnit::Year => 100,
+    };
+    match u32::try_from(count.trunc()) {
+        Ok(n) if n <= most => Ok(Duration { count: n, unit }),
+        _ => Err(Diagnostic::new(
             Code::E0103,
-            format!("`{count}` {} is too long", unit.name(2)),
+            format!("`{count} {}` is too long for a time window", unit.name(2)),
             count_span,
-            "too large",
+            format!("at most {most} {}", unit.name(2)),
         )
-        .help("a time window must fit within a contract term")
-    })?;
-    Ok(Duration { count, unit })
+        .help("a time window is counted from entry to the funnel and must fit within a contract term: at most 100 years")),
+    }
 }
 
 /// The text between `"` and `"`: `\"` and `\\` are the only escapes.

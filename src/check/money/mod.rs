@@ -129,7 +129,9 @@ pub fn check(
         if stages.is_empty() {
             continue;
         }
-        let rate_card = card.earn(&|s| stages.iter().any(|st| st.id == s));
+        let in_cohort: std::collections::BTreeSet<&str> =
+            stages.iter().map(|st| st.id.as_str()).collect();
+        let rate_card = card.earn(&|s| in_cohort.contains(s));
         let maximum = caps
             .per_participant
             .map_or(rate_card, |cap| rate_card.min(cap));
@@ -143,17 +145,10 @@ pub fn check(
             .filter_map(|f| f.stages.first())
             .map(|s| s.id.as_str())
             .collect();
-        let levels = plan::Levels::of(&stages);
-        let earned = |reached: &[String]| {
-            let fee = if reached.iter().any(|r| entries.contains(&r.as_str())) {
-                attachment_fee
-            } else {
-                0
-            };
-            fee + card.earn(&|s| reached.iter().any(|r| r == s))
-        };
-        plan_before += levels.total(&earned);
-        plan_capped += levels.total(&|reached| earned(reached).min(maximum));
+        let levels = plan::Levels::of(&stages, &card, &entries);
+        let fee_for = |entered: bool| if entered { attachment_fee } else { 0 };
+        plan_before += levels.total(&|earned, entered| earned + fee_for(entered));
+        plan_capped += levels.total(&|earned, entered| (earned + fee_for(entered)).min(maximum));
         let to_exhaust = caps.total.filter(|_| maximum > 0).map(|cap| {
             let room = (cap - fixed_total).max(0);
             ((room + maximum - 1) / maximum) as u64

@@ -38,7 +38,7 @@ impl RateCard<'_> {
     /// What a participant who reached `reached` earns on the rate card: every price, except
     /// that of each exclusive group only the richest alternative counts.
     pub fn earn(&self, reached: &dyn Fn(&str) -> bool) -> i128 {
-        let mut grouped: Vec<&str> = Vec::new();
+        let mut grouped: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         let mut total = 0;
         for group in self.exclusive {
             let best = group
@@ -59,7 +59,7 @@ impl RateCard<'_> {
             + self
                 .prices
                 .iter()
-                .filter(|(s, _)| !grouped.contains(&s.as_str()) && reached(s))
+                .filter(|(s, _)| !grouped.contains(s.as_str()) && reached(s))
                 .map(|(_, p)| p)
                 .sum::<i128>()
     }
@@ -70,38 +70,64 @@ impl RateCard<'_> {
 /// Within a cohort the people who reach a stage with fewer people expected are taken to be
 /// among those who reach every stage with more people expected (in a funnel without branches
 /// this is exactly the funnel). With the distinct expected counts c₁ > c₂ > … > cₘ, the
-/// people numbered (cⱼ₊₁, cⱼ] reach exactly the stages expecting cⱼ or more.
+/// people numbered (cⱼ₊₁, cⱼ] reach exactly the stages expecting cⱼ or more. Going down the
+/// levels adds stages one at a time, so what each level earns is kept up to date instead of
+/// recomputed: the whole is linear in the stages (after sorting them).
 pub struct Levels {
-    /// (people at this level, the stages they reach)
-    pub levels: Vec<(u64, Vec<String>)>,
+    /// (people at this level, what each earns on the rate card, whether they entered a
+    /// funnel)
+    levels: Vec<(u64, i128, bool)>,
 }
 
 impl Levels {
-    pub fn of(stages: &[&model::Stage]) -> Levels {
-        let mut counts: Vec<u64> = stages.iter().map(|s| s.expected).collect();
-        counts.sort_unstable_by(|a, b| b.cmp(a));
-        counts.dedup();
-        let levels = counts
+    pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Levels {
+        let mut sorted: Vec<&model::Stage> = stages.to_vec();
+        sorted.sort_by(|a, b| b.expected.cmp(&a.expected));
+        let mut in_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for (g, group) in card.exclusive.iter().enumerate() {
+            for (a, alternative) in group.alternatives.iter().enumerate() {
+                for stage in alternative {
+                    in_group.insert(stage.as_str(), (g, a));
+                }
+            }
+        }
+        let mut sums: Vec<Vec<i128>> = card
+            .exclusive
             .iter()
-            .enumerate()
-            .map(|(j, &level)| {
-                let below = counts.get(j + 1).copied().unwrap_or(0);
-                let reached = stages
-                    .iter()
-                    .filter(|s| s.expected >= level)
-                    .map(|s| s.id.clone())
-                    .collect();
-                (level - below, reached)
-            })
+            .map(|g| vec![0; g.alternatives.len()])
             .collect();
+        let mut best: Vec<i128> = vec![0; card.exclusive.len()];
+        let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, false);
+        let mut levels = Vec::new();
+        let mut i = 0;
+        while i < sorted.len() {
+            let level = sorted[i].expected;
+            while i < sorted.len() && sorted[i].expected == level {
+                let stage = sorted[i];
+                let price = card.prices.get(&stage.id).copied().unwrap_or(0);
+                match in_group.get(stage.id.as_str()) {
+                    Some(&(g, a)) => {
+                        sums[g][a] += price;
+                        let richest = sums[g].iter().copied().max().unwrap_or(0);
+                        grouped += richest - best[g];
+                        best[g] = richest;
+                    }
+                    None => ungrouped += price,
+                }
+                entered |= entries.contains(&stage.id.as_str());
+                i += 1;
+            }
+            let below = sorted.get(i).map_or(0, |s| s.expected);
+            levels.push((level - below, ungrouped + grouped, entered));
+        }
         Levels { levels }
     }
 
-    /// Σ over people of `pay(stages reached)`.
-    pub fn total(&self, pay: &dyn Fn(&[String]) -> i128) -> i128 {
+    /// Σ over people of `pay(what they earn on the rate card, whether they entered)`.
+    pub fn total(&self, pay: &dyn Fn(i128, bool) -> i128) -> i128 {
         self.levels
             .iter()
-            .map(|(people, reached)| *people as i128 * pay(reached))
+            .map(|(people, earned, entered)| *people as i128 * pay(*earned, *entered))
             .sum()
     }
 }
