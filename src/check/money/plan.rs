@@ -82,7 +82,7 @@ pub struct Levels {
 impl Levels {
     pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Levels {
         let mut sorted: Vec<&model::Stage> = stages.to_vec();
-        sorted.sort_by(|a, b| b.expected.cmp(&a.expected));
+        sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
         let mut in_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for (g, group) in card.exclusive.iter().enumerate() {
             for (a, alternative) in group.alternatives.iter().enumerate() {
