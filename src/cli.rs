@@ -49,6 +49,9 @@ any contract has errors (for fmt: does not parse, or with --check would change),
 tool could not run (bad arguments, a file that cannot be read or written).";
 
 /// The extension of contract files, looked for below a directory given to `check`.
+/// The most diagnostics drawn for one file in the human format.
+const HUMAN_PER_FILE: usize = 200;
+
 const EXTENSION: &str = "outcome";
 
 /// `outcome`: check and build outcome-based commissioning contracts.
@@ -444,13 +447,22 @@ impl Streams<'_> {
         self.note(&format!("error: {problem}\n"));
     }
 
+    /// Each diagnostic drawn with its source; past the first `HUMAN_PER_FILE` in one file,
+    /// a count of the rest (a machine format lists them all).
     fn human(&mut self, file: &SourceFile, diagnostics: &[Diagnostic]) {
-        for diagnostic in diagnostics {
+        for diagnostic in diagnostics.iter().take(HUMAN_PER_FILE) {
             let report = diagnostic::render_human(file, diagnostic, self.color);
             self.note(&report);
             if !report.ends_with('\n') {
                 self.note("\n");
             }
+        }
+        if diagnostics.len() > HUMAN_PER_FILE {
+            self.note(&format!(
+                "{}: {} more diagnostics not shown; `--format json` lists every one\n",
+                file.name,
+                diagnostics.len() - HUMAN_PER_FILE
+            ));
         }
     }
 

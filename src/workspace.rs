@@ -15,6 +15,9 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+/// The longest chain of files using one another that is followed.
+const MAX_USE_DEPTH: usize = 64;
+
 /// One file, read and compiled.
 #[derive(Debug)]
 pub struct Loaded {
@@ -193,6 +196,15 @@ impl Workspace {
         // A link may point out of the repository even when the path does not.
         if !canonical.starts_with(&self.root) {
             return Err(self.outside(written, span));
+        }
+        if self.loading.len() >= MAX_USE_DEPTH {
+            return Err(Diagnostic::new(
+                Code::E0211,
+                format!("`{written}` is used through a chain of more than {MAX_USE_DEPTH} files"),
+                span,
+                "too deep",
+            )
+            .help("use the framework files directly from the contract instead of through a long chain"));
         }
         if let Some(position) = self.loading.iter().position(|p| *p == canonical) {
             let mut circle: Vec<String> = self.loading[position..]

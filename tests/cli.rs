@@ -528,3 +528,24 @@ fn paths_in_messages_are_shown_as_given() {
             relative.display()
         )));
 }
+
+#[test]
+fn check_draws_at_most_two_hundred_diagnostics_per_file() {
+    let scratch = Scratch::new("many-diagnostics");
+    let mut text = String::new();
+    for i in 0..250 {
+        text.push_str(&format!("outcome o{i} \"O\" {{ why \"a\" why \"b\" }}\n"));
+    }
+    let path = scratch.file("many.outcome", text);
+    let output = outcome().args(["check"]).arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.matches("E0203").count(), 200);
+    assert!(stderr.contains("50 more diagnostics not shown"), "{stderr}");
+    let json = outcome()
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(json.stdout).unwrap().lines().count(), 250);
+}

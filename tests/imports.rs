@@ -316,3 +316,33 @@ fn the_command_line_checks_a_repository_with_paths_relative_to_where_it_runs() {
     assert_eq!(first["code"], "E0208");
     assert_eq!(first["line"], 1);
 }
+
+#[test]
+fn a_chain_of_files_longer_than_sixty_four_is_refused() {
+    let mut files: Vec<(String, String)> = (0..70)
+        .map(|i| {
+            (
+                format!("f{i}.outcome"),
+                format!("use \"f{}.outcome\"\noutcome o{i} \"O{i}\"\n", i + 1),
+            )
+        })
+        .collect();
+    files.push(("f70.outcome".into(), "outcome o70 \"O70\"\n".into()));
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let repo = Repo::new("deep", &borrowed);
+    let mut workspace = Workspace::for_path(&repo.0).unwrap();
+    workspace.load(&repo.0.join("f0.outcome")).unwrap();
+    let deepest = workspace.load(&repo.0.join("f63.outcome")).unwrap();
+    assert!(
+        deepest
+            .compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::E0211 && d.message.contains("chain of more than 64 files")),
+        "{:?}",
+        deepest.compiled.diagnostics
+    );
+}

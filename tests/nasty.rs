@@ -443,3 +443,20 @@ fn the_widest_term_the_grammar_can_write() {
     );
     run(text.as_bytes());
 }
+
+#[test]
+fn a_file_over_sixteen_megabytes_is_refused_unread() {
+    let mut text = String::from("# ");
+    text.push_str(&"x".repeat(outcome::syntax::MAX_FILE_BYTES));
+    let (_, compiled) = outcome::compile_bytes("huge.outcome", text.as_bytes());
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(codes, vec!["E0111"]);
+    assert_eq!(
+        compiled.diagnostics[0].message,
+        "this file is 17 MB, more than the 16 MB a contract file may be"
+    );
+}

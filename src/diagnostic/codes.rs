@@ -53,6 +53,7 @@ codes! {
     E0108 Error "unknown escape in text",
     E0109 Error "empty file",
     E0110 Error "text not closed",
+    E0111 Error "file too large",
 
     E0201 Error "name defined twice",
     E0202 Error "unknown name",

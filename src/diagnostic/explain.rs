@@ -20,6 +20,7 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0108 => E0108,
         Code::E0109 => E0109,
         Code::E0110 => E0110,
+        Code::E0111 => E0111,
 
         Code::E0201 => E0201,
         Code::E0202 => E0202,
@@ -1731,5 +1732,23 @@ file without a contract block, and use that from each; or fix the used file's er
 
 ```outcome
 use "../framework/outcomes.outcome"
+```
+"#;
+
+const E0111: &str = r#"A contract file is at most 16 MB: a larger file is not read.
+
+A real contract, however many funnels and measures it holds, is well under a megabyte; a file
+of many megabytes is almost always something else saved with the wrong name, or a generated
+file gone wrong. Refusing it keeps `outcome check` quick and its memory modest in CI.
+
+```outcome
+# contracts/everything.outcome — 40 MB of generated funnels
+```
+
+How to fix it: split the contract. Outcomes, cohorts and measures shared by several contracts
+belong in a framework file each contract uses:
+
+```outcome
+use "framework/outcomes.outcome"
 ```
 "#;

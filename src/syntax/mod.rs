@@ -28,7 +28,27 @@ const CALL_LIMIT: usize = 2_000_000_000;
 
 /// Read bytes as UTF-8 text. Invalid bytes are a diagnostic pointing at the first of them,
 /// against a lossy copy of the text so that it can still be shown.
+/// The largest contract file read: far more than any real contract (a large one is 100 KB),
+/// small enough that checking it stays quick and its memory modest.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
 pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, Box<(SourceFile, Diagnostic)>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        let diagnostic = Diagnostic::new(
+            Code::E0111,
+            format!(
+                "this file is {} MB, more than the {} MB a contract file may be",
+                bytes.len().div_ceil(1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            Span::new(0, 0),
+            "not read",
+        )
+        .help(
+            "split the contract: shared outcomes, cohorts and measures can live in files it `use`s",
+        );
+        return Err(Box::new((SourceFile::new(name, ""), diagnostic)));
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
         Err(error) => {
