@@ -126,12 +126,9 @@ pub fn check(
     outcomes.append(&mut imported.outcomes);
     cohorts.append(&mut imported.cohorts);
 
-    let cohort_size = |name: &str| {
-        cohorts
-            .iter()
-            .find(|c: &&model::Cohort| c.id == name)
-            .map(|c| c.size)
-    };
+    let sizes: BTreeMap<&str, Option<u64>> =
+        cohorts.iter().map(|c| (c.id.as_str(), c.size)).collect();
+    let cohort_size = |name: &str| sizes.get(name).copied();
     let mut funnels = Vec::new();
     for (index, funnel) in funnel_asts.iter().enumerate() {
         if let Some(checked) = funnel::check(funnel, index, &symbols, &cohort_size, &mut out) {

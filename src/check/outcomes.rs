@@ -82,12 +82,14 @@ pub fn report_unused(
     cohorts_used: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
+    let used: std::collections::BTreeSet<&str> = cohorts_used.iter().copied().collect();
+    let by_id: std::collections::BTreeMap<&str, &model::Outcome> =
+        outcomes.iter().map(|o| (o.id.as_str(), o)).collect();
     for declaration in &file.declarations {
         match declaration {
             ast::Declaration::Outcome(o) if !symbols.is_duplicated(&o.name.value) => {
-                let linked = outcomes
-                    .iter()
-                    .find(|m| m.id == o.name.value)
+                let linked = by_id
+                    .get(o.name.value.as_str())
                     .is_none_or(|m| !m.achieved_by.is_empty() || !m.tracked_by.is_empty());
                 if !linked {
                     out.push(
@@ -104,7 +106,7 @@ pub fn report_unused(
                     );
                 }
             }
-            ast::Declaration::Cohort(c) if !cohorts_used.contains(&c.name.value.as_str()) => {
+            ast::Declaration::Cohort(c) if !used.contains(c.name.value.as_str()) => {
                 out.push(
                     Diagnostic::new(
                         Code::W0603,

@@ -37,10 +37,7 @@ pub(crate) fn payments(
         .iter()
         .map(|pr| (pr.stage.clone(), pr.amount.minor))
         .collect();
-    let card = RateCard {
-        prices: &price_of,
-        exclusive: &p.exclusive,
-    };
+    let card = RateCard::new(&price_of, &p.exclusive);
     let label = |day: Date| {
         period_of(periods, day).map_or_else(|| day.to_string(), |i| periods[i].label.clone())
     };
@@ -62,7 +59,7 @@ pub(crate) fn payments(
         let mut entitled = 0_i128;
         for event in events {
             let info = &stages[event.stage];
-            let before_card = card.earn(&|s| reached.contains(&s));
+            let before_card = card.earn(reached.iter().copied());
             reached.push(&info.id);
             if info.index == 0 {
                 if let Some(attachment) = &p.attachment {
@@ -94,7 +91,7 @@ pub(crate) fn payments(
             let Some(price) = p.prices.iter().find(|pr| pr.stage == info.id) else {
                 continue;
             };
-            let after_card = card.earn(&|s| reached.contains(&s));
+            let after_card = card.earn(reached.iter().copied());
             let raised = after_card - before_card;
             let amount = raised.min(maximum - entitled).max(0);
             entitled += amount;

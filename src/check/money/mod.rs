@@ -26,6 +26,16 @@ use std::collections::BTreeMap;
 
 pub use plan::divide_rounded;
 
+/// Every stage by its name, with its funnel: one lookup instead of a search per price.
+fn stage_index(
+    funnels: &[model::Funnel],
+) -> std::collections::HashMap<&str, (&model::Funnel, &model::Stage)> {
+    funnels
+        .iter()
+        .flat_map(|f| f.stages.iter().map(move |s| (s.id.as_str(), (f, s))))
+        .collect()
+}
+
 /// Where a clause is written, for the model.
 pub fn clause_at(source: &SourceFile, span: Span) -> model::Clause {
     model::Clause {
@@ -101,10 +111,7 @@ pub fn check(
         .iter()
         .map(|p| (p.stage.clone(), p.amount.minor))
         .collect();
-    let card = plan::RateCard {
-        prices: &price_of,
-        exclusive: &exclusive,
-    };
+    let card = plan::RateCard::new(&price_of, &exclusive);
     let fixed_total: i128 = fixed_fees.iter().map(|f| f.total.minor).sum();
     let top_attachment = attachment.as_ref().and_then(|a| {
         a.shares
@@ -120,18 +127,25 @@ pub fn check(
     let mut plan_before = 0_i128;
     let mut plan_capped = 0_i128;
     let mut participant_cap_binds = false;
+    let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
+    for funnel in funnels.iter() {
+        funnels_of
+            .entry(funnel.cohort.as_str())
+            .or_default()
+            .push(funnel);
+    }
     for cohort in cx.cohorts {
-        let stages: Vec<&model::Stage> = funnels
+        let cohort_funnels = funnels_of
+            .get(cohort.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let stages: Vec<&model::Stage> = cohort_funnels
             .iter()
-            .filter(|f| f.cohort == cohort.id)
             .flat_map(|f| f.stages.iter())
             .collect();
         if stages.is_empty() {
             continue;
         }
-        let in_cohort: std::collections::BTreeSet<&str> =
-            stages.iter().map(|st| st.id.as_str()).collect();
-        let rate_card = card.earn(&|s| in_cohort.contains(s));
+        let rate_card = card.earn(stages.iter().map(|st| st.id.as_str()));
         let maximum = caps
             .per_participant
             .map_or(rate_card, |cap| rate_card.min(cap));
@@ -139,9 +153,8 @@ pub fn check(
             participant_cap_binds = true;
         }
         let attachment_fee = top_attachment.map_or(0, |share| plan::percent_of(maximum, share));
-        let entries: Vec<&str> = funnels
+        let entries: Vec<&str> = cohort_funnels
             .iter()
-            .filter(|f| f.cohort == cohort.id)
             .filter_map(|f| f.stages.first())
             .map(|s| s.id.as_str())
             .collect();
@@ -447,6 +460,18 @@ fn prices(
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<Price>, BTreeMap<String, Span>) {
+    // Where each stage is, found once rather than by a search per price.
+    let place: BTreeMap<String, (usize, usize)> = funnels
+        .iter()
+        .enumerate()
+        .flat_map(|(f, funnel)| {
+            funnel
+                .stages
+                .iter()
+                .enumerate()
+                .map(move |(i, s)| (s.id.clone(), (f, i)))
+        })
+        .collect();
     let mut prices = Vec::new();
     let mut priced_at: BTreeMap<String, Span> = BTreeMap::new();
     for clause in clauses {
@@ -481,12 +506,11 @@ fn prices(
             continue;
         }
         priced_at.insert(stage.value.clone(), *span);
-        let Some(funnel) = funnels.iter_mut().find(|f| f.stage(&stage.value).is_some()) else {
+        let Some(&(f, i)) = place.get(stage.value.as_str()) else {
             continue;
         };
-        if let Some(model_stage) = funnel.stages.iter_mut().find(|s| s.id == stage.value) {
-            model_stage.price = Some(amount.value);
-        }
+        let funnel = &mut funnels[f];
+        funnel.stages[i].price = Some(amount.value);
         prices.push(Price {
             funnel: funnel.id.clone(),
             stage: stage.value.clone(),
@@ -663,13 +687,14 @@ fn ladder_cut(
     pay_spans: &BTreeMap<String, Span>,
     out: &mut Vec<Diagnostic>,
 ) {
+    let index = stage_index(funnels);
     let Some(cap) = cap else { return };
     for target in stages.iter().filter(|s| s.kind == ast::StageKind::Target) {
-        let Some(funnel) = funnels.iter().find(|f| f.stage(&target.id).is_some()) else {
+        let Some(&(funnel, _)) = index.get(target.id.as_str()) else {
             continue;
         };
         let ladder = ancestors(funnel, &target.id);
-        let earned = card.earn(&|s| ladder.iter().any(|l| l == s));
+        let earned = card.earn(ladder.iter().map(String::as_str));
         if earned > cap {
             let span = pay_spans
                 .get(&target.id)
@@ -713,8 +738,9 @@ fn timing(
     pay_spans: &BTreeMap<String, Span>,
     out: &mut Vec<Diagnostic>,
 ) {
+    let index = stage_index(funnels);
     for price in prices {
-        let Some(stage) = funnels.iter().find_map(|f| f.stage(&price.stage)) else {
+        let Some(&(_, stage)) = index.get(price.stage.as_str()) else {
             continue;
         };
         let Some(latest) = latest_achievement(header, stage) else {
@@ -760,6 +786,7 @@ fn by_year(
     tiers_at_plan: i128,
     planned_total: i128,
 ) -> Vec<model::YearFigures> {
+    let index = stage_index(funnels);
     let currency = header.currency;
     let years = Period::Year.count_in(header.term.start, header.term.end) as u32;
     let spans: Vec<(Date, Date)> = (1..=years).map(|n| contract_year(header.term, n)).collect();
@@ -796,10 +823,7 @@ fn by_year(
     let samples = days.min(366);
     let mut weights = vec![0_i128; spans.len()];
     for price in prices {
-        let Some((funnel, stage)) = funnels
-            .iter()
-            .find_map(|f| f.stage(&price.stage).map(|s| (f, s)))
-        else {
+        let Some(&(funnel, stage)) = index.get(price.stage.as_str()) else {
             continue;
         };
         let window = effective_window(funnel, stage);

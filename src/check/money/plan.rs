@@ -32,35 +32,50 @@ pub fn percent_of(amount: i128, percent: crate::value::Percent) -> i128 {
 pub struct RateCard<'a> {
     pub prices: &'a BTreeMap<String, i128>,
     pub exclusive: &'a [model::ExclusiveGroup],
+    /// For each stage in an exclusive group: the group and the alternative.
+    in_group: BTreeMap<&'a str, (usize, usize)>,
 }
 
-impl RateCard<'_> {
-    /// What a participant who reached `reached` earns on the rate card: every price, except
-    /// that of each exclusive group only the richest alternative counts.
-    pub fn earn(&self, reached: &dyn Fn(&str) -> bool) -> i128 {
-        let mut grouped: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+impl<'a> RateCard<'a> {
+    pub fn new(
+        prices: &'a BTreeMap<String, i128>,
+        exclusive: &'a [model::ExclusiveGroup],
+    ) -> RateCard<'a> {
+        let mut in_group = BTreeMap::new();
+        for (g, group) in exclusive.iter().enumerate() {
+            for (a, alternative) in group.alternatives.iter().enumerate() {
+                for stage in alternative {
+                    in_group.insert(stage.as_str(), (g, a));
+                }
+            }
+        }
+        RateCard {
+            prices,
+            exclusive,
+            in_group,
+        }
+    }
+
+    /// What a participant who reached the stages `reached` (each once) earns on the rate
+    /// card: every price, except that of each exclusive group only the richest alternative
+    /// counts. Linear in the stages reached.
+    pub fn earn<'s>(&self, reached: impl IntoIterator<Item = &'s str>) -> i128 {
+        let mut sums: BTreeMap<usize, Vec<i128>> = BTreeMap::new();
         let mut total = 0;
-        for group in self.exclusive {
-            let best = group
-                .alternatives
-                .iter()
-                .map(|alt| {
-                    alt.iter()
-                        .filter(|s| reached(s))
-                        .map(|s| self.prices.get(s.as_str()).copied().unwrap_or(0))
-                        .sum::<i128>()
-                })
-                .max()
-                .unwrap_or(0);
-            total += best;
-            grouped.extend(group.alternatives.iter().flatten().map(String::as_str));
+        for stage in reached {
+            let price = self.prices.get(stage).copied().unwrap_or(0);
+            match self.in_group.get(stage) {
+                Some(&(g, a)) => {
+                    let alternatives = self.exclusive[g].alternatives.len();
+                    sums.entry(g).or_insert_with(|| vec![0; alternatives])[a] += price;
+                }
+                None => total += price,
+            }
         }
         total
-            + self
-                .prices
-                .iter()
-                .filter(|(s, _)| !grouped.contains(s.as_str()) && reached(s))
-                .map(|(_, p)| p)
+            + sums
+                .values()
+                .map(|alternatives| alternatives.iter().copied().max().unwrap_or(0))
                 .sum::<i128>()
     }
 }
