@@ -176,7 +176,7 @@ pub fn check(
         });
         ladder_cut(
             &stages,
-            funnels,
+            cohort_funnels,
             &card,
             caps.per_participant,
             &pay_spans,
@@ -681,13 +681,17 @@ fn caps(clauses: &[&PaymentClause], source: &SourceFile, out: &mut Vec<Diagnosti
 /// than the per-participant cap allows, so the last, hardest steps are not fully paid.
 fn ladder_cut(
     stages: &[&model::Stage],
-    funnels: &[model::Funnel],
+    cohort_funnels: &[&model::Funnel],
     card: &plan::RateCard,
     cap: Option<i128>,
     pay_spans: &BTreeMap<String, Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let index = stage_index(funnels);
+    // Only the cohort's own funnels: this runs once per cohort.
+    let index: std::collections::HashMap<&str, (&model::Funnel, &model::Stage)> = cohort_funnels
+        .iter()
+        .flat_map(|f| f.stages.iter().map(move |s| (s.id.as_str(), (*f, s))))
+        .collect();
     let Some(cap) = cap else { return };
     for target in stages.iter().filter(|s| s.kind == ast::StageKind::Target) {
         let Some(&(funnel, _)) = index.get(target.id.as_str()) else {
