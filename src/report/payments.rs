@@ -192,12 +192,16 @@ pub(crate) fn payments(
     let outcome_paid = net;
 
     // 4. Bonuses and penalties, and tiers, from the counts and the measured values.
-    let counts = |stage: &str| {
-        accepted
-            .iter()
-            .filter(|(_, e)| e.iter().any(|ev| stages[ev.stage].id == stage))
-            .count() as u64
-    };
+    // People at each stage, counted once (each participant has at most one event a stage).
+    let mut reached_by: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, events) in accepted {
+        for event in events {
+            *reached_by
+                .entry(stages[event.stage].id.as_str())
+                .or_default() += 1;
+        }
+    }
+    let counts = |stage: &str| reached_by.get(stage).copied().unwrap_or(0);
     for incentive in &p.incentives {
         for (assessed, ends) in assessments(contract, incentive, until) {
             let value = match incentive.subject_kind {
