@@ -310,8 +310,8 @@ mod tests {
         assert_eq!(location.uri, "file:///tmp/x.outcome");
         assert_eq!(location.uri_base_id, None);
         assert_eq!(
-            artifact_location("C:\\work\\x.outcome").uri,
-            "file:///C:/work/x.outcome"
+            artifact_location("C:\\contracts\\x.outcome").uri,
+            "file:///C:/contracts/x.outcome"
         );
     }
 

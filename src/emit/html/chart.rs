@@ -59,35 +59,62 @@ pub fn table_id(funnel: &Funnel) -> String {
     format!("funnel-{}-table", funnel.id)
 }
 
+/// What an accessible chart says about itself.
+pub(crate) struct Chart<'a> {
+    pub class: &'static str,
+    /// The funnel drawn, for the element ids.
+    pub id: &'a str,
+    /// The id of the table that states the same numbers.
+    pub table: &'a str,
+    pub width: f64,
+    pub height: f64,
+    pub title: &'a str,
+    /// Every number the chart shows, in words.
+    pub description: &'a str,
+}
+
+/// Open an inline SVG chart as an image with a title, a description, and the table that
+/// states the same numbers as its text alternative. The caller draws it and closes `svg`.
+pub(crate) fn open_chart(html: &mut Html, chart: &Chart) {
+    let title_id = format!("funnel-{}-title", chart.id);
+    let desc_id = format!("funnel-{}-desc", chart.id);
+    let described_by = format!("{desc_id} {}", chart.table);
+    let view_box = format!("0 0 {:.0} {:.0}", chart.width, chart.height);
+    html.open(
+        "svg",
+        &[
+            ("class", chart.class),
+            ("viewBox", &view_box),
+            ("role", "img"),
+            ("aria-labelledby", &title_id),
+            ("aria-describedby", &described_by),
+            ("data-funnel", chart.id),
+        ],
+    );
+    html.nl();
+    html.element("title", &[("id", &title_id)], chart.title);
+    html.nl();
+    html.element("desc", &[("id", &desc_id)], chart.description);
+    html.nl();
+}
+
 /// Write the funnel chart.
 pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
     let rows = layout(funnel);
     let legend_top = rows.last().map_or(TOP, |row| row.top + row.height + 26.0);
     let height = legend_top + 44.0;
-    let title_id = format!("funnel-{}-title", funnel.id);
-    let desc_id = format!("funnel-{}-desc", funnel.id);
-    let described_by = format!("{desc_id} {}", table_id(funnel));
-    let view_box = format!("0 0 {WIDTH:.0} {height:.0}");
-    html.open(
-        "svg",
-        &[
-            ("class", "funnel"),
-            ("viewBox", &view_box),
-            ("role", "img"),
-            ("aria-labelledby", &title_id),
-            ("aria-describedby", &described_by),
-            ("data-funnel", &funnel.id),
-        ],
+    open_chart(
+        html,
+        &Chart {
+            class: "funnel",
+            id: &funnel.id,
+            table: &table_id(funnel),
+            width: WIDTH,
+            height,
+            title: &format!("Customer funnel: {}", funnel.description),
+            description: &description(contract, funnel),
+        },
     );
-    html.nl();
-    html.element(
-        "title",
-        &[("id", &title_id)],
-        &format!("Customer funnel: {}", funnel.description),
-    );
-    html.nl();
-    html.element("desc", &[("id", &desc_id)], &description(contract, funnel));
-    html.nl();
     for (row, next) in rows.iter().zip(rows.iter().skip(1)) {
         connector(html, funnel, row, next);
     }

@@ -13,7 +13,7 @@
 //! The geometry is display arithmetic on `f64`, printed to one decimal place; every figure
 //! written was computed by the report engine.
 
-use crate::emit::html::chart::hatch_with;
+use crate::emit::html::chart::{hatch_with, open_chart, Chart};
 use crate::emit::html::writer::Html;
 use crate::report::{ActualFunnel, ActualStage, Exception, Report};
 use crate::value::group_thousands;
@@ -94,37 +94,21 @@ pub fn funnel(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
     let bottom = rows.last().map_or(TOP, |row| row.top + row.height);
     let legend_top = bottom + 24.0;
     let height = legend_top + 42.0;
-    let title_id = format!("funnel-{}-title", funnel.id);
-    let desc_id = format!("funnel-{}-desc", funnel.id);
-    let described_by = format!("{desc_id} {}", table_id(funnel));
-    let view_box = format!("0 0 {WIDTH:.0} {height:.0}");
-    html.open(
-        "svg",
-        &[
-            ("class", "funnel report-funnel"),
-            ("viewBox", &view_box),
-            ("role", "img"),
-            ("aria-labelledby", &title_id),
-            ("aria-describedby", &described_by),
-            ("data-funnel", &funnel.id),
-        ],
+    open_chart(
+        html,
+        &Chart {
+            class: "funnel report-funnel",
+            id: &funnel.id,
+            table: &table_id(funnel),
+            width: WIDTH,
+            height,
+            title: &format!(
+                "Funnel {}: people planned by {} and people who got there",
+                funnel.id, report.until
+            ),
+            description: &description(report, funnel, &rows),
+        },
     );
-    html.nl();
-    html.element(
-        "title",
-        &[("id", &title_id)],
-        &format!(
-            "Funnel {}: people planned by {} and people who got there",
-            funnel.id, report.until
-        ),
-    );
-    html.nl();
-    html.element(
-        "desc",
-        &[("id", &desc_id)],
-        &description(report, funnel, &rows),
-    );
-    html.nl();
     for row in rows.iter().filter(|row| row.exception.is_some()) {
         band(html, row);
     }
