@@ -6,11 +6,12 @@
 //! `serde-sarif` 0.8.0 crate on crates.io (`src/schema.json`, MIT licence), so that the log is
 //! validated without a network.
 
-use assert_cmd::Command;
+mod common;
+use common::{outcome, Scratch};
 use outcome::diagnostic::github::{escape_data, escape_property};
 use outcome::diagnostic::Code;
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const SPEC: &str = "specs/drug-service.outcome";
 
@@ -47,46 +48,6 @@ const SYNTAX_ERROR: &str = "contract \"x\" { term }\n";
 
 /// A file name with the characters a workflow command's properties must escape.
 const ODD_NAME: &str = "odd, name: 1.outcome";
-
-fn outcome() -> Command {
-    let mut command = Command::cargo_bin("outcome").unwrap();
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-/// A directory under the system's temporary directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("outcome-ci-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    /// `outcome` run inside this directory.
-    fn outcome(&self) -> Command {
-        let mut command = Command::cargo_bin("outcome").unwrap();
-        command.current_dir(&self.0);
-        command
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
@@ -208,7 +169,7 @@ fn escaping_follows_the_actions_toolkit() {
 #[test]
 fn files_are_named_relative_to_the_working_directory() {
     let scratch = Scratch::new("paths");
-    let absolute = scratch.file("sub/w.outcome", &warning_only());
+    let absolute = scratch.file("sub/w.outcome", warning_only());
     for given in [
         absolute.display().to_string(),
         "./sub/w.outcome".to_string(),
@@ -234,7 +195,7 @@ fn files_are_named_relative_to_the_working_directory() {
 #[test]
 fn files_outside_the_working_directory_keep_the_path_given() {
     let scratch = Scratch::new("outside");
-    let file = scratch.file("w.outcome", &warning_only());
+    let file = scratch.file("w.outcome", warning_only());
     let output = outcome()
         .args(["check", "--format", "github"])
         .arg(&file)
@@ -352,7 +313,7 @@ fn sarif_log_is_valid_and_points_at_each_diagnostic() {
 #[test]
 fn sarif_has_one_rule_per_code_in_registry_order() {
     let scratch = Scratch::new("sarif-rules");
-    scratch.file("warn.outcome", &warning_only());
+    scratch.file("warn.outcome", warning_only());
     let (_, log) = sarif_of(&scratch, &["warn.outcome"], 0);
     assert_valid_sarif(&log);
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -404,7 +365,7 @@ fn sarif_of_clean_contracts_has_no_results_and_is_deterministic() {
 fn the_schema_rejects_a_broken_log() {
     // The validator is not vacuous: a result with a zero line and no message is refused.
     let scratch = Scratch::new("sarif-broken");
-    scratch.file("warn.outcome", &warning_only());
+    scratch.file("warn.outcome", warning_only());
     let (_, mut log) = sarif_of(&scratch, &["warn.outcome"], 0);
     assert_valid_sarif(&log);
     log["runs"][0]["results"] = serde_json::json!([{
@@ -420,7 +381,7 @@ fn the_schema_rejects_a_broken_log() {
 #[test]
 fn deny_warnings_turns_warnings_into_failure() {
     let scratch = Scratch::new("deny");
-    scratch.file("warn.outcome", &warning_only());
+    scratch.file("warn.outcome", warning_only());
     scratch.file("both.outcome", ERROR_AND_WARNING);
     scratch
         .outcome()
@@ -464,7 +425,7 @@ fn deny_warnings_turns_warnings_into_failure() {
 #[test]
 fn the_human_summary_counts_and_times_the_run() {
     let scratch = Scratch::new("summary");
-    scratch.file("warn.outcome", &warning_only());
+    scratch.file("warn.outcome", warning_only());
     scratch
         .outcome()
         .args(["check", "warn.outcome"])
@@ -488,7 +449,7 @@ fn the_human_summary_counts_and_times_the_run() {
 #[test]
 fn machine_formats_carry_no_timing() {
     let scratch = Scratch::new("no-timing");
-    scratch.file("warn.outcome", &warning_only());
+    scratch.file("warn.outcome", warning_only());
     for format in ["json", "github", "sarif"] {
         scratch
             .outcome()

@@ -4,7 +4,8 @@
 //! The corpus tests run over every `.outcome` file in the repository that parses (`specs/` and
 //! `tests/`, recursively); a property test re-spaces the specs at random and formats them back.
 
-use assert_cmd::Command;
+mod common;
+use common::Scratch;
 use outcome::diagnostic::{Code, Diagnostic};
 use outcome::fmt::{comments, format, unified_diff, Refused};
 use outcome::source::SourceFile;
@@ -409,43 +410,6 @@ fn a_file_that_does_not_parse_is_refused() {
 
 const MESSY: &str = "outcome a \"A\"   {\n level service }\n";
 const TIDY: &str = "outcome a \"A\" {\n  level service\n}\n";
-
-/// A directory under the system's temporary directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("outcome-fmt-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.0.join(name)).unwrap()
-    }
-
-    fn outcome(&self) -> Command {
-        let mut command = Command::cargo_bin("outcome").unwrap();
-        command.current_dir(&self.0);
-        command
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[test]
 fn fmt_rewrites_files_in_place() {

@@ -4,47 +4,12 @@
 //! Exit codes: 0 the report was made, 1 the contract has errors, 2 the tool could not run (an
 //! unreadable return, bad arguments, a bad `--until`).
 
-use assert_cmd::Command;
+mod common;
+use common::{outcome, Scratch};
 use outcome::report::{input, Input};
-use std::path::PathBuf;
 
 const SPEC: &str = "specs/drug-service.outcome";
 const RETURN: &str = "specs/returns/drug-service-2009-10.csv";
-
-fn outcome() -> Command {
-    let mut command = Command::cargo_bin("outcome").unwrap();
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-/// A directory under the system's temporary directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("outcome-report-cli-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn report_json(args: &[&str]) -> serde_json::Value {
     let output = outcome()

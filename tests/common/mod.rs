@@ -1,5 +1,6 @@
-//! Helpers shared by the HTML tests (`tests/html.rs`, `tests/report_html.rs`): headless
-//! Chromium with name resolution disabled and a network log, and reading what it left behind.
+//! Helpers shared by the integration tests: the `outcome` binary, scratch directories, and
+//! for the HTML tests headless Chromium with name resolution disabled and a network log, and
+//! reading what it left behind.
 //!
 //! Each test file uses some of them.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -40,15 +41,52 @@ pub fn chromium_available(test: &str) -> bool {
     );
 }
 
+/// The `outcome` binary, run from the crate's folder (so `specs/...` paths work).
+pub fn outcome() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("outcome").unwrap();
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
 /// A scratch directory under the system's temporary directory, removed when dropped.
 pub struct Scratch(pub PathBuf);
 
 impl Scratch {
+    /// A fresh directory named for the test binary and the test, so tests run in parallel.
     pub fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("outcome-html-{}-{test}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "outcome-{}-{}-{test}",
+            env!("CARGO_CRATE_NAME"),
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
+    }
+
+    /// Write a file (and its folders) in the directory; its path.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.0.join(name)).unwrap()
+    }
+
+    /// `outcome` run inside this directory.
+    pub fn outcome(&self) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::cargo_bin("outcome").unwrap();
+        command.current_dir(&self.0);
+        command
     }
 }
 
