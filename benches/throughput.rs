@@ -42,6 +42,16 @@ fn main() {
         child_peak_memory(size.parse().unwrap_or(1_000));
         return;
     }
+    // `OUTCOME_BENCH_WRITE=10000000:big.outcome` writes the contract of that size and stops,
+    // for profiling one size under `perf` or `valgrind`.
+    if let Ok(spec) = std::env::var("OUTCOME_BENCH_WRITE") {
+        let (bytes, path) = spec
+            .split_once(':')
+            .expect("OUTCOME_BENCH_WRITE=BYTES:PATH");
+        let text = contract(bytes.parse().expect("a size in bytes"));
+        std::fs::write(path, text).expect("the contract is written");
+        return;
+    }
     let quick = std::env::var_os("OUTCOME_BENCH_QUICK").is_some();
     machine();
 

@@ -320,7 +320,7 @@ pub enum PaymentClause {
 }
 
 /// When a price falls due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(tag = "when", content = "period", rename_all = "snake_case")]
 pub enum Due {
     OnAchievement,

@@ -2,6 +2,7 @@
 //! target (the baseline year comes before the target year, E0404).
 
 use super::names::{once, Kind, Symbols};
+use super::outcomes::Outcomes;
 use crate::ast::{self, MeasureClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
@@ -10,7 +11,7 @@ use crate::source::{Span, Spanned};
 pub fn check(
     measure: &ast::Measure,
     symbols: &Symbols,
-    outcomes: &mut [model::Outcome],
+    outcomes: &mut Outcomes,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Measure> {
     let mut questions = Vec::new();
@@ -69,7 +70,7 @@ pub fn check(
     let mut tracked = Vec::new();
     for name in tracks {
         if symbols.resolve(name, &[Kind::Outcome], out).is_some() {
-            if let Some(o) = outcomes.iter_mut().find(|o| o.id == name.value) {
+            if let Some(o) = outcomes.get_mut(&name.value) {
                 if !o.tracked_by.contains(&measure.name.value) {
                     o.tracked_by.push(measure.name.value.clone());
                 }

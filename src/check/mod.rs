@@ -19,7 +19,7 @@ use crate::model;
 use crate::source::{Span, Spanned};
 use crate::value::Money;
 use names::{once, Symbols};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use money::divide_rounded;
 
@@ -49,7 +49,9 @@ pub fn check(
     let header = header::check(file, &mut out);
 
     // Used files first, so that their outcomes, cohorts and measures can be referred to.
+    // An item that two used files both offer (under one identifier) is taken once.
     let mut imported = model::Shared::default();
+    let mut seen = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for declaration in &file.declarations {
         let Declaration::Use(used) = declaration else {
             continue;
@@ -61,11 +63,7 @@ pub fn check(
                     Some(item_from.clone().unwrap_or_else(|| shared.file.clone()))
                 };
                 for o in &shared.outcomes {
-                    if !imported
-                        .outcomes
-                        .iter()
-                        .any(|x: &model::Outcome| x.id == o.id)
-                    {
+                    if seen.0.insert(o.id.clone()) {
                         imported.outcomes.push(model::Outcome {
                             from: from(&o.from),
                             achieved_by: Vec::new(),
@@ -74,11 +72,7 @@ pub fn check(
                     }
                 }
                 for c in &shared.cohorts {
-                    if !imported
-                        .cohorts
-                        .iter()
-                        .any(|x: &model::Cohort| x.id == c.id)
-                    {
+                    if seen.1.insert(c.id.clone()) {
                         imported.cohorts.push(model::Cohort {
                             from: from(&c.from),
                             ..c.clone()
@@ -86,11 +80,7 @@ pub fn check(
                     }
                 }
                 for m in &shared.measures {
-                    if !imported
-                        .measures
-                        .iter()
-                        .any(|x: &model::Measure| x.id == m.id)
-                    {
+                    if seen.2.insert(m.id.clone()) {
                         imported.measures.push(model::Measure {
                             from: from(&m.from),
                             ..m.clone()
@@ -137,11 +127,13 @@ pub fn check(
     }
     let funnels_complete = funnels.len() == funnel_asts.len();
 
+    let mut outcomes = outcomes::Outcomes::new(outcomes);
     outcomes::link_targets(&funnel_asts, &symbols, &mut outcomes, &mut out);
     let mut measures: Vec<model::Measure> = measure_asts
         .iter()
         .filter_map(|m| measures::check(m, &symbols, &mut outcomes, &mut out))
         .collect();
+    let outcomes = outcomes.list;
     measures.append(&mut imported.measures);
     let cohorts_used: Vec<&str> = funnel_asts
         .iter()

@@ -7,6 +7,7 @@ use super::names::{once, Kind, Symbols};
 use crate::ast::{self, Level, StageKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
+use std::collections::HashMap;
 
 pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outcome {
     let why = once(&outcome.why, |w| w.span, "`why`", out).map(|w| w.value.clone());
@@ -37,12 +38,35 @@ pub fn cohort(cohort: &ast::Cohort, out: &mut Vec<Diagnostic>) -> model::Cohort 
     }
 }
 
+/// The contract's outcomes (its own, then those it uses), found by identifier through an index
+/// built once, so that recording a link costs the same however many outcomes there are.
+pub struct Outcomes {
+    pub list: Vec<model::Outcome>,
+    index: HashMap<String, usize>,
+}
+
+impl Outcomes {
+    pub fn new(list: Vec<model::Outcome>) -> Outcomes {
+        let mut index = HashMap::with_capacity(list.len());
+        for (position, outcome) in list.iter().enumerate() {
+            // A duplicated identifier (reported by `names`) links to its first definition.
+            index.entry(outcome.id.clone()).or_insert(position);
+        }
+        Outcomes { list, index }
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut model::Outcome> {
+        let position = *self.index.get(id)?;
+        self.list.get_mut(position)
+    }
+}
+
 /// Resolve every target's `achieves`, require at least one, and record the links on the
 /// outcomes.
 pub fn link_targets(
     funnels: &[&ast::Funnel],
     symbols: &Symbols,
-    outcomes: &mut [model::Outcome],
+    outcomes: &mut Outcomes,
     out: &mut Vec<Diagnostic>,
 ) {
     for funnel in funnels {
@@ -63,7 +87,7 @@ pub fn link_targets(
             }
             for name in &stage.achieves {
                 if symbols.resolve(name, &[Kind::Outcome], out).is_some() {
-                    if let Some(o) = outcomes.iter_mut().find(|o| o.id == name.value) {
+                    if let Some(o) = outcomes.get_mut(&name.value) {
                         if !o.achieved_by.contains(&stage.name.value) {
                             o.achieved_by.push(stage.name.value.clone());
                         }

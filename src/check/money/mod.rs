@@ -21,8 +21,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, UnitCost};
 use crate::schedule::{add, ancestors, contract_year, due_date, effective_window};
 use crate::source::{SourceFile, Span};
-use crate::value::{group_thousands, Date, Money, Period};
-use std::collections::BTreeMap;
+use crate::value::{group_thousands, Date, Duration, Money, Period};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use plan::divide_rounded;
 
@@ -91,10 +91,11 @@ pub fn check(
     let deadweight = rules::deadweight(&clauses, source, out);
     let (payers, shares_add_up) = rules::payers(&clauses, out);
     let mut incentives = rules::incentives(&clauses, cx, funnels, years_in_term, out);
+    let funnel_cohorts: BTreeSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
     let cohorts_with_funnels = cx
         .cohorts
         .iter()
-        .filter(|c| funnels.iter().any(|f| f.cohort == c.id))
+        .filter(|c| funnel_cohorts.contains(c.id.as_str()))
         .count() as u64;
     let tiers = rules::tiers(&clauses, cx, cohorts_with_funnels, out);
     rules::evidence(funnels, &pay_spans, out);
@@ -825,18 +826,31 @@ fn by_year(
     let window_end = header.referrals.map_or(header.term.end, |r| r.until);
     let days = (window_end.day_number() - window_start.day_number() + 1).max(1);
     let samples = days.min(366);
+    // Where the sampled entries' payments fall depends only on the stage's window and the
+    // price's timing, which most prices share: count the samples per year once for each.
+    let mut samples_by_year: HashMap<(Option<Duration>, Due), Vec<i128>> = HashMap::new();
     let mut weights = vec![0_i128; spans.len()];
     for price in prices {
         let Some(&(funnel, stage)) = index.get(price.stage.as_str()) else {
             continue;
         };
         let window = effective_window(funnel, stage);
+        let counts = samples_by_year
+            .entry((window, price.due))
+            .or_insert_with(|| {
+                let mut counts = vec![0_i128; spans.len()];
+                for k in 0..samples {
+                    let entry =
+                        Date::from_day_number(window_start.day_number() + k * days / samples);
+                    let reached = window.map_or(entry, |w| add(entry, w));
+                    let due = due_date(reached, price.due, header.term.start);
+                    counts[year_of(due.min(header.term.end))] += 1;
+                }
+                counts
+            });
         let amount = price.amount.minor * stage.expected as i128;
-        for k in 0..samples {
-            let entry = Date::from_day_number(window_start.day_number() + k * days / samples);
-            let reached = window.map_or(entry, |w| add(entry, w));
-            let due = due_date(reached, price.due, header.term.start);
-            weights[year_of(due.min(header.term.end))] += amount;
+        for (weight, count) in weights.iter_mut().zip(counts.iter()) {
+            *weight += amount * count;
         }
     }
     let mut outcomes = plan::apportion(plan_outcomes, &weights);
