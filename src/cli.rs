@@ -508,14 +508,27 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         }
     }
 
+    // Each repository's files are read and checked together, on every core; the results are
+    // printed in the order of the paths.
+    let mut results = Vec::with_capacity(files.len());
+    for (index, workspace) in workspaces.iter_mut().enumerate() {
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .filter(|(w, _)| *w == index)
+            .map(|(_, path)| path.clone())
+            .collect();
+        let loaded = workspace.load_all(&paths);
+        results.extend(paths.into_iter().zip(loaded));
+    }
+
     let mut tally = Tally::default();
     // SARIF is one document for the whole run, written once every file is checked.
     let mut for_sarif = Vec::new();
-    for (workspace, path) in &files {
-        let loaded = match load(&mut workspaces[*workspace], path) {
+    for (path, loaded) in results {
+        let loaded = match loaded {
             Ok(loaded) => loaded,
-            Err(problem) => {
-                streams.problem(&problem);
+            Err(error) => {
+                streams.problem(&Problem::Read { path, error });
                 unreadable = true;
                 continue;
             }

@@ -10,13 +10,16 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Shared;
 use crate::source::{SourceFile, Span};
 use crate::{ast, compile_ast, syntax, Compiled};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The longest chain of files using one another that is followed.
 const MAX_USE_DEPTH: usize = 64;
+
+/// The stack of each thread that reads and checks files: as large as a main thread's.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// One file, read and compiled.
 #[derive(Debug)]
@@ -35,8 +38,33 @@ pub struct Workspace {
     /// Where paths are shown relative to (the current folder), canonical.
     shown_from: PathBuf,
     cache: BTreeMap<PathBuf, Arc<Loaded>>,
-    /// The files being loaded, outermost first: a `use` of one of them closes a circle.
-    loading: Vec<PathBuf>,
+}
+
+/// A file read and parsed, before it is checked: checking waits for the files it uses.
+#[derive(Debug)]
+struct Parsed {
+    file: SourceFile,
+    /// The syntax tree, or the diagnostics that stopped it (which end the file's story).
+    tree: Result<ast::File, Vec<Diagnostic>>,
+    /// Each `use`, by the span of its path, and where it leads.
+    uses: Vec<(Span, Destination)>,
+}
+
+/// Where a `use` leads, as far as the file system says.
+#[derive(Debug)]
+enum Destination {
+    /// A file inside the repository, canonical.
+    File(PathBuf),
+    /// Refused before anything was read: absolute, outside the repository, or missing.
+    Refused(Diagnostic),
+}
+
+/// What a `use` gives the file that has it, once the order of checking is known.
+#[derive(Debug)]
+enum Resolution {
+    /// The used file, checked before the file that uses it.
+    File(PathBuf),
+    Refused(Diagnostic),
 }
 
 impl Workspace {
@@ -62,7 +90,6 @@ impl Workspace {
             root,
             shown_from,
             cache: BTreeMap::new(),
-            loading: Vec::new(),
         })
     }
 
@@ -86,88 +113,167 @@ impl Workspace {
         }
     }
 
-    /// Read and compile a file, or return it from the cache.
+    /// Read and compile a file and the files it uses, or return it from the cache.
     pub fn load(&mut self, path: &Path) -> io::Result<Arc<Loaded>> {
-        let canonical = std::fs::canonicalize(path)?;
-        if let Some(loaded) = self.cache.get(&canonical) {
-            return Ok(Arc::clone(loaded));
-        }
-        let bytes = std::fs::read(&canonical)?;
-        let name = self.shown(&canonical);
-        let loaded = match syntax::decode(&name, &bytes) {
-            Err(failed) => {
-                let (file, diagnostic) = *failed;
-                Loaded {
-                    file,
-                    compiled: Compiled::failed(vec![diagnostic]),
-                    is_contract: false,
-                }
-            }
-            Ok(file) => match syntax::parse(&file) {
-                Err(diagnostics) => Loaded {
-                    file,
-                    compiled: Compiled::failed(diagnostics),
-                    is_contract: false,
-                },
-                Ok(parsed) => {
-                    self.loading.push(canonical.clone());
-                    let mut used = BTreeMap::new();
-                    for declaration in &parsed.declarations {
-                        if let ast::Declaration::Use(u) = declaration {
-                            let result = self.resolve(&canonical, &u.path.value, u.path.span);
-                            used.insert(u.path.span, result);
-                        }
-                    }
-                    self.loading.pop();
-                    let mut compiled =
-                        compile_ast(&file, &parsed, &mut |_, span| match used.remove(&span) {
-                            Some(result) => result,
-                            None => Err(Diagnostic::new(
-                                Code::E0208,
-                                "this file could not be used",
-                                span,
-                                "here",
-                            )),
-                        });
-                    let is_contract = parsed.declarations.iter().any(|d| {
-                        matches!(
-                            d,
-                            ast::Declaration::Contract(_)
-                                | ast::Declaration::Funnel(_)
-                                | ast::Declaration::Payments(_)
-                                | ast::Declaration::Monitoring(_)
-                        )
-                    });
-                    // Shared declarations name their file relative to the repository root,
-                    // so a contract's JSON does not depend on where it was built from.
-                    if let Some(shared) = &mut compiled.shared {
-                        let relative = canonical.strip_prefix(&self.root).unwrap_or(&canonical);
-                        shared.file = relative.to_string_lossy().replace('\\', "/");
-                    }
-                    Loaded {
-                        file,
-                        compiled,
-                        is_contract,
-                    }
-                }
-            },
-        };
-        let loaded = Arc::new(loaded);
-        self.cache.insert(canonical, Arc::clone(&loaded));
-        Ok(loaded)
+        let mut loaded = self.load_all(&[path.to_path_buf()]);
+        loaded
+            .pop()
+            .unwrap_or_else(|| Err(io::Error::other("nothing was loaded")))
     }
 
-    /// Find, load and check the file a `use` in `user` names.
-    fn resolve(
-        &mut self,
-        user: &Path,
-        written: &str,
-        span: Span,
-    ) -> Result<Arc<Shared>, Diagnostic> {
+    /// Read and compile files and the files they use, on every core, each file once. The
+    /// results are those of loading the files one after another in the order given: which
+    /// `use` closes a circle, and so which file reports it, does not depend on timing.
+    ///
+    /// Three steps: read and parse every file that can be reached (in parallel, a wave per
+    /// depth of `use`); decide the order of checking by walking the `use`s as a sequential
+    /// load would (cheap: the syntax trees are already built); then check in that order, in
+    /// parallel, a file as soon as the files it uses are checked.
+    pub fn load_all(&mut self, paths: &[PathBuf]) -> Vec<io::Result<Arc<Loaded>>> {
+        let canonical: Vec<io::Result<PathBuf>> = paths.iter().map(std::fs::canonicalize).collect();
+
+        // 1. Read and parse everything reachable that is not already loaded.
+        let mut parsed: BTreeMap<PathBuf, io::Result<Parsed>> = BTreeMap::new();
+        let mut wave: Vec<PathBuf> = canonical
+            .iter()
+            .flatten()
+            .filter(|p| !self.cache.contains_key(*p))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        while !wave.is_empty() {
+            let this = &*self;
+            let results = parallel_map(wave.clone(), |path| this.parse(&path));
+            let mut next = BTreeSet::new();
+            for (path, result) in wave.into_iter().zip(results) {
+                if let Ok(p) = &result {
+                    for (_, destination) in &p.uses {
+                        if let Destination::File(used) = destination {
+                            if !self.cache.contains_key(used) && !parsed.contains_key(used) {
+                                next.insert(used.clone());
+                            }
+                        }
+                    }
+                }
+                parsed.insert(path, result);
+            }
+            next.retain(|p| !parsed.contains_key(p));
+            wave = next.into_iter().collect();
+        }
+
+        // 2. The order of checking, and what each `use` resolves to.
+        let mut walk = Walk {
+            workspace: self,
+            parsed: &parsed,
+            stack: Vec::new(),
+            order: Vec::new(),
+            resolutions: BTreeMap::new(),
+            visited: BTreeSet::new(),
+        };
+        for path in canonical.iter().flatten() {
+            walk.visit(path);
+        }
+        let Walk {
+            order,
+            mut resolutions,
+            ..
+        } = walk;
+
+        // 3. Check, level by level: a file's level is one more than the deepest file it uses.
+        let mut level: BTreeMap<&PathBuf, usize> = BTreeMap::new();
+        for path in &order {
+            let depth = resolutions.get(path).map_or(0, |uses| {
+                uses.iter()
+                    .filter_map(|(_, r)| match r {
+                        Resolution::File(used) => level.get(used).map(|l| l + 1),
+                        Resolution::Refused(_) => None,
+                    })
+                    .max()
+                    .unwrap_or(0)
+            });
+            level.insert(path, depth);
+        }
+        let deepest = level.values().copied().max();
+        let mut parsed = parsed;
+        let mut read_errors: BTreeMap<PathBuf, io::Error> = BTreeMap::new();
+        for depth in 0..deepest.map_or(0, |d| d + 1) {
+            let mut jobs = Vec::new();
+            for path in order.iter().filter(|p| level.get(p) == Some(&depth)) {
+                match parsed.remove(path) {
+                    Some(Ok(p)) => {
+                        let uses = resolutions.remove(path).unwrap_or_default();
+                        jobs.push((path.clone(), p, uses));
+                    }
+                    Some(Err(error)) => {
+                        read_errors.insert(path.clone(), error);
+                    }
+                    None => {}
+                }
+            }
+            let this = &*self;
+            let compiled = parallel_map(jobs, |(path, p, uses)| {
+                let loaded = this.compile(&path, p, &uses);
+                (path, loaded)
+            });
+            for (path, loaded) in compiled {
+                self.cache.insert(path, Arc::new(loaded));
+            }
+        }
+
+        canonical
+            .into_iter()
+            .map(|path| {
+                let path = path?;
+                if let Some(loaded) = self.cache.get(&path) {
+                    return Ok(Arc::clone(loaded));
+                }
+                Err(match read_errors.get(&path) {
+                    Some(error) => io::Error::new(error.kind(), error.to_string()),
+                    None => io::Error::other("the file could not be loaded"),
+                })
+            })
+            .collect()
+    }
+
+    /// Read, decode and parse one file, and find where each of its `use`s leads.
+    fn parse(&self, canonical: &Path) -> io::Result<Parsed> {
+        let bytes = std::fs::read(canonical)?;
+        let name = self.shown(canonical);
+        let (file, tree) = match syntax::decode(&name, &bytes) {
+            Err(failed) => {
+                let (file, diagnostic) = *failed;
+                (file, Err(vec![diagnostic]))
+            }
+            Ok(file) => {
+                let tree = syntax::parse(&file);
+                (file, tree)
+            }
+        };
+        let uses = match &tree {
+            Ok(tree) => tree
+                .declarations
+                .iter()
+                .filter_map(|d| match d {
+                    ast::Declaration::Use(u) => Some((
+                        u.path.span,
+                        self.destination(canonical, &u.path.value, u.path.span),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(Parsed { file, tree, uses })
+    }
+
+    /// Where a `use` of `written` in the file `user` leads, refused if it leaves the
+    /// repository or names no file.
+    fn destination(&self, user: &Path, written: &str, span: Span) -> Destination {
         let folder = user.parent().unwrap_or(&self.root);
         let wanted = Path::new(written);
         if wanted.is_absolute() {
-            return Err(Diagnostic::new(
+            return Destination::Refused(Diagnostic::new(
                 Code::E0210,
                 format!("`{written}` is an absolute path"),
                 span,
@@ -176,15 +282,15 @@ impl Workspace {
             .help("name the file relative to this contract's folder, such as `framework/outcomes.outcome`"));
         }
         let Some(target) = normalise(&folder.join(wanted)) else {
-            return Err(self.outside(written, span));
+            return Destination::Refused(self.outside(written, span));
         };
         if !target.starts_with(&self.root) {
-            return Err(self.outside(written, span));
+            return Destination::Refused(self.outside(written, span));
         }
         let canonical = match std::fs::canonicalize(&target) {
             Ok(c) if c.is_file() => c,
             _ => {
-                return Err(Diagnostic::new(
+                return Destination::Refused(Diagnostic::new(
                     Code::E0208,
                     format!("there is no file `{written}` to use"),
                     span,
@@ -195,41 +301,88 @@ impl Workspace {
         };
         // A link may point out of the repository even when the path does not.
         if !canonical.starts_with(&self.root) {
-            return Err(self.outside(written, span));
+            return Destination::Refused(self.outside(written, span));
         }
-        if self.loading.len() >= MAX_USE_DEPTH {
-            return Err(Diagnostic::new(
-                Code::E0211,
-                format!("`{written}` is used through a chain of more than {MAX_USE_DEPTH} files"),
-                span,
-                "too deep",
+        Destination::File(canonical)
+    }
+
+    /// Check one parsed file against the files it uses, all already loaded.
+    fn compile(&self, canonical: &Path, parsed: Parsed, uses: &[(Span, Resolution)]) -> Loaded {
+        let Parsed { file, tree, .. } = parsed;
+        let tree = match tree {
+            Ok(tree) => tree,
+            Err(diagnostics) => {
+                return Loaded {
+                    file,
+                    compiled: Compiled::failed(diagnostics),
+                    is_contract: false,
+                }
+            }
+        };
+        let written: BTreeMap<Span, &str> = tree
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                ast::Declaration::Use(u) => Some((u.path.span, u.path.value.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut used: BTreeMap<Span, Result<Arc<Shared>, Diagnostic>> = uses
+            .iter()
+            .map(|(span, resolution)| {
+                let result = match resolution {
+                    Resolution::Refused(diagnostic) => Err(diagnostic.clone()),
+                    Resolution::File(path) => {
+                        self.shared_of(path, written.get(span).copied().unwrap_or(""), *span)
+                    }
+                };
+                (*span, result)
+            })
+            .collect();
+        let mut compiled = compile_ast(&file, &tree, &mut |_, span| {
+            used.remove(&span).unwrap_or_else(|| {
+                Err(Diagnostic::new(
+                    Code::E0208,
+                    "this file could not be used",
+                    span,
+                    "here",
+                ))
+            })
+        });
+        let is_contract = tree.declarations.iter().any(|d| {
+            matches!(
+                d,
+                ast::Declaration::Contract(_)
+                    | ast::Declaration::Funnel(_)
+                    | ast::Declaration::Payments(_)
+                    | ast::Declaration::Monitoring(_)
             )
-            .help("use the framework files directly from the contract instead of through a long chain"));
+        });
+        // Shared declarations name their file relative to the repository root, so a
+        // contract's JSON does not depend on where it was built from.
+        if let Some(shared) = &mut compiled.shared {
+            let relative = canonical.strip_prefix(&self.root).unwrap_or(canonical);
+            shared.file = relative.to_string_lossy().replace('\\', "/");
         }
-        if let Some(position) = self.loading.iter().position(|p| *p == canonical) {
-            let mut circle: Vec<String> = self.loading[position..]
-                .iter()
-                .map(|p| format!("`{}`", self.shown(p)))
-                .collect();
-            circle.push(format!("`{}`", self.shown(&canonical)));
+        Loaded {
+            file,
+            compiled,
+            is_contract,
+        }
+    }
+
+    /// What a loaded file offers the file that uses it, or why it cannot be used.
+    fn shared_of(&self, path: &Path, written: &str, span: Span) -> Result<Arc<Shared>, Diagnostic> {
+        let shown = self.shown(path);
+        let Some(loaded) = self.cache.get(path) else {
             return Err(Diagnostic::new(
-                Code::E0209,
-                format!("these files use each other in a circle: {}", circle.join(" → ")),
-                span,
-                "this `use` closes the circle",
-            )
-            .help("move the shared declarations into a file that uses none of the others, and use that file from each"));
-        }
-        let loaded = self.load(&canonical).map_err(|error| {
-            Diagnostic::new(
                 Code::E0208,
-                format!("`{written}` cannot be read: {error}"),
+                format!("`{written}` cannot be read"),
                 span,
                 "unreadable",
             )
-            .help("check the file's permissions")
-        })?;
-        let shown = self.shown(&canonical);
+            .help("check the file's permissions"));
+        };
         if loaded.is_contract {
             return Err(Diagnostic::new(
                 Code::E0211,
@@ -263,6 +416,147 @@ impl Workspace {
             self.shown(&self.root)
         ))
     }
+}
+
+/// The walk over `use`s that a sequential load makes, deciding the order of checking (each
+/// file after the files it uses) and which `use`s are refused for a circle or a chain too deep.
+struct Walk<'a> {
+    workspace: &'a Workspace,
+    parsed: &'a BTreeMap<PathBuf, io::Result<Parsed>>,
+    /// The files being walked, outermost first: a `use` of one of them closes a circle.
+    stack: Vec<PathBuf>,
+    /// Files in the order they finish: every file after the files it uses.
+    order: Vec<PathBuf>,
+    resolutions: BTreeMap<PathBuf, Vec<(Span, Resolution)>>,
+    visited: BTreeSet<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn visit(&mut self, path: &Path) {
+        if self.workspace.cache.contains_key(path) || !self.visited.insert(path.to_path_buf()) {
+            return;
+        }
+        let Some(Ok(parsed)) = self.parsed.get(path) else {
+            // Unreadable: reported to whoever asked for it.
+            return;
+        };
+        let written: BTreeMap<Span, &str> = match &parsed.tree {
+            Ok(tree) => tree
+                .declarations
+                .iter()
+                .filter_map(|d| match d {
+                    ast::Declaration::Use(u) => Some((u.path.span, u.path.value.as_str())),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => BTreeMap::new(),
+        };
+        self.stack.push(path.to_path_buf());
+        let mut resolutions = Vec::new();
+        for (span, destination) in &parsed.uses {
+            let written = written.get(span).copied().unwrap_or("");
+            let resolution = match destination {
+                Destination::Refused(diagnostic) => Resolution::Refused(diagnostic.clone()),
+                Destination::File(used) => self.resolve(used, written, *span),
+            };
+            resolutions.push((*span, resolution));
+        }
+        self.stack.pop();
+        self.resolutions.insert(path.to_path_buf(), resolutions);
+        self.order.push(path.to_path_buf());
+    }
+
+    fn resolve(&mut self, used: &Path, written: &str, span: Span) -> Resolution {
+        let shown = |p: &Path| format!("`{}`", self.workspace.shown(p));
+        if self.stack.len() >= MAX_USE_DEPTH {
+            return Resolution::Refused(Diagnostic::new(
+                Code::E0211,
+                format!("`{written}` is used through a chain of more than {MAX_USE_DEPTH} files"),
+                span,
+                "too deep",
+            )
+            .help("use the framework files directly from the contract instead of through a long chain"));
+        }
+        if let Some(position) = self.stack.iter().position(|p| p == used) {
+            let mut circle: Vec<String> = self.stack[position..].iter().map(|p| shown(p)).collect();
+            circle.push(shown(used));
+            return Resolution::Refused(Diagnostic::new(
+                Code::E0209,
+                format!("these files use each other in a circle: {}", circle.join(" → ")),
+                span,
+                "this `use` closes the circle",
+            )
+            .help("move the shared declarations into a file that uses none of the others, and use that file from each"));
+        }
+        if let Some(Err(error)) = self.parsed.get(used) {
+            return Resolution::Refused(
+                Diagnostic::new(
+                    Code::E0208,
+                    format!("`{written}` cannot be read: {error}"),
+                    span,
+                    "unreadable",
+                )
+                .help("check the file's permissions"),
+            );
+        }
+        self.visit(used);
+        Resolution::File(used.to_path_buf())
+    }
+}
+
+/// `work` applied to every item, on as many threads as there are cores (and items), in the
+/// items' order. Threads take the next item as they finish one, so a few large files do not
+/// leave a core idle.
+fn parallel_map<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.into_iter().map(work).collect();
+    }
+    let pending = Mutex::new(items.into_iter().enumerate());
+    let next = || {
+        pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next()
+    };
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        for _ in 0..threads {
+            // The main thread's stack, not a spawned thread's smaller default: the parser
+            // and the passes are deep on deeply nested input.
+            let worker = std::thread::Builder::new()
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(scope, || {
+                    let mut done = Vec::new();
+                    while let Some((i, item)) = next() {
+                        done.push((i, work(item)));
+                    }
+                    done
+                });
+            match worker {
+                Ok(worker) => workers.push(worker),
+                // No thread to be had: the threads already started (or this one, below)
+                // do the work.
+                Err(_) => break,
+            }
+        }
+        let mut done: Vec<(usize, R)> = Vec::new();
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => done.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        // Whatever no thread took (none could be started) is done here.
+        while let Some((i, item)) = next() {
+            done.push((i, work(item)));
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Resolve `.` and `..` without touching the disk; `None` if `..` climbs above the start.

@@ -346,3 +346,80 @@ fn a_chain_of_files_longer_than_sixty_four_is_refused() {
         deepest.compiled.diagnostics
     );
 }
+
+/// A repository with every kind of `use`: shared chains, a circle of three, a file used by
+/// many, a contract used as a framework, a missing file, a file with errors, one that does
+/// not parse. Loading all of it at once (on every core) gives each file exactly the
+/// diagnostics that loading the files one after another, in the same order, gives.
+#[test]
+fn loading_a_repository_at_once_matches_loading_file_by_file() {
+    let mut files: Vec<(String, String)> = vec![
+        ("outcomes.outcome".into(), FRAMEWORK.into()),
+        ("measures.outcome".into(), MEASURES.into()),
+        (
+            "c1.outcome".into(),
+            "use \"c2.outcome\"\noutcome c1 \"C1\"\n".into(),
+        ),
+        (
+            "c2.outcome".into(),
+            "use \"c3.outcome\"\noutcome c2 \"C2\"\n".into(),
+        ),
+        (
+            "c3.outcome".into(),
+            "use \"c1.outcome\"\noutcome c3 \"C3\"\n".into(),
+        ),
+        (
+            "broken.outcome".into(),
+            "outcome broken \"Broken\" {\n".into(),
+        ),
+        (
+            "errors.outcome".into(),
+            "outcome e \"E\" { level nowhere }\n".into(),
+        ),
+    ];
+    for n in 0..12 {
+        let uses = match n % 6 {
+            0 => "use \"measures.outcome\"",
+            1 => "use \"outcomes.outcome\"\nuse \"c2.outcome\"",
+            2 => "use \"missing.outcome\"",
+            3 => "use \"broken.outcome\"",
+            4 => "use \"errors.outcome\"",
+            _ => "use \"contract0.outcome\"",
+        };
+        files.push((format!("contract{n}.outcome"), contract(uses, "housed")));
+    }
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let repo = Repo::new("at-once", &borrowed);
+    // The order `check` uses: sorted paths. Circles are entered at different files.
+    let mut paths: Vec<PathBuf> = files.iter().map(|(p, _)| repo.0.join(p)).collect();
+    paths.sort();
+    let shown = |loaded: &outcome::workspace::Loaded| {
+        loaded
+            .compiled
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {:?} {}", d.code, d.primary.span, d.message))
+            .collect::<Vec<_>>()
+    };
+
+    let mut one_by_one = Workspace::for_path(&repo.0).unwrap();
+    let expected: Vec<_> = paths
+        .iter()
+        .map(|p| shown(&one_by_one.load(p).unwrap()))
+        .collect();
+    let mut at_once = Workspace::for_path(&repo.0).unwrap();
+    let found: Vec<_> = at_once
+        .load_all(&paths)
+        .into_iter()
+        .map(|loaded| shown(&loaded.unwrap()))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(at_once.files_read(), one_by_one.files_read());
+    assert!(
+        expected.iter().flatten().any(|d| d.starts_with("E0209")),
+        "the repository has a circle: {expected:?}"
+    );
+}

@@ -7,7 +7,7 @@
 use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::{Span, Spanned};
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -63,12 +63,12 @@ pub struct Symbol {
 /// Every name defined in a file.
 #[derive(Debug, Default)]
 pub struct Symbols {
-    names: BTreeMap<String, Symbol>,
+    names: HashMap<String, Symbol>,
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
-    duplicated: std::collections::BTreeSet<String>,
+    duplicated: HashSet<String>,
     /// For names brought in by `use`: the file each comes from.
-    origins: BTreeMap<String, String>,
+    origins: HashMap<String, String>,
 }
 
 impl Symbols {

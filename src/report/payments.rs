@@ -18,7 +18,7 @@ use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::{add, contract_year, due_date, effective_window};
 use crate::value::{Date, Decimal, Money, Period as FeePeriod};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub(crate) fn payments(
     contract: &Contract,
@@ -32,12 +32,14 @@ pub(crate) fn payments(
     let money = |minor: i128| Money::new(minor, currency);
     let p = &contract.payments;
     let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
-    let price_of: BTreeMap<String, i128> = p
+    let price_of: HashMap<String, i128> = p
         .prices
         .iter()
         .map(|pr| (pr.stage.clone(), pr.amount.minor))
         .collect();
     let card = RateCard::new(&price_of, &p.exclusive);
+    let price_clause: HashMap<&str, &model::Price> =
+        p.prices.iter().map(|pr| (pr.stage.as_str(), pr)).collect();
     let label = |day: Date| {
         period_of(periods, day).map_or_else(|| day.to_string(), |i| periods[i].label.clone())
     };
@@ -88,7 +90,7 @@ pub(crate) fn payments(
                     }
                 }
             }
-            let Some(price) = p.prices.iter().find(|pr| pr.stage == info.id) else {
+            let Some(price) = price_clause.get(info.id.as_str()) else {
                 continue;
             };
             let after_card = card.earn(reached.iter().copied());

@@ -108,7 +108,7 @@ pub fn check(
         return None;
     }
 
-    let price_of: BTreeMap<String, i128> = prices
+    let price_of: HashMap<String, i128> = prices
         .iter()
         .map(|p| (p.stage.clone(), p.amount.minor))
         .collect();
@@ -462,7 +462,7 @@ fn prices(
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<Price>, BTreeMap<String, Span>) {
     // Where each stage is, found once rather than by a search per price.
-    let place: BTreeMap<String, (usize, usize)> = funnels
+    let place: HashMap<String, (usize, usize)> = funnels
         .iter()
         .enumerate()
         .flat_map(|(f, funnel)| {

@@ -6,7 +6,7 @@
 //! between years) the parts are made to add up exactly to the whole.
 
 use crate::model;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `numerator ÷ denominator` to the nearest whole minor unit, halves away from zero.
 pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
@@ -30,18 +30,18 @@ pub fn percent_of(amount: i128, percent: crate::value::Percent) -> i128 {
 
 /// Prices and exclusive alternatives: what one participant earns for the stages reached.
 pub struct RateCard<'a> {
-    pub prices: &'a BTreeMap<String, i128>,
+    pub prices: &'a HashMap<String, i128>,
     pub exclusive: &'a [model::ExclusiveGroup],
     /// For each stage in an exclusive group: the group and the alternative.
-    in_group: BTreeMap<&'a str, (usize, usize)>,
+    in_group: HashMap<&'a str, (usize, usize)>,
 }
 
 impl<'a> RateCard<'a> {
     pub fn new(
-        prices: &'a BTreeMap<String, i128>,
+        prices: &'a HashMap<String, i128>,
         exclusive: &'a [model::ExclusiveGroup],
     ) -> RateCard<'a> {
-        let mut in_group = BTreeMap::new();
+        let mut in_group = HashMap::new();
         for (g, group) in exclusive.iter().enumerate() {
             for (a, alternative) in group.alternatives.iter().enumerate() {
                 for stage in alternative {
