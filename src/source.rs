@@ -82,6 +82,14 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset where each line starts, in order. The first line starts after a
+    /// byte-order mark, at 3, if there is one; every other start follows a lone CR, a LF or a
+    /// CRLF. Drawing a diagnostic uses it to find the few lines it shows without reading the
+    /// text before them.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     /// The line and column of a byte offset. Offsets inside a multi-byte character or past
     /// the end are clamped to the nearest character boundary at or before them. A lone CR,
     /// LF and CRLF each end one line.

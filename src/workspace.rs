@@ -195,7 +195,7 @@ impl Workspace {
             level.insert(path, depth);
         }
         let deepest = level.values().copied().max();
-        let mut parsed = parsed;
+
         let mut read_errors: BTreeMap<PathBuf, io::Error> = BTreeMap::new();
         for depth in 0..deepest.map_or(0, |d| d + 1) {
             let mut jobs = Vec::new();
