@@ -8,32 +8,17 @@ use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::source::{Span, Spanned};
 use crate::value::{Currency, Date, Decimal, Frequency, Money, Percent, Period};
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 
 type Node<'i> = Pair<'i, Rule>;
 
-/// Lowers one file, collecting token diagnostics as it goes.
+/// Lowers one file, a declaration at a time, collecting token diagnostics as it goes.
 #[derive(Default)]
-struct Lowerer {
+pub struct Lowerer {
     diagnostics: Vec<Diagnostic>,
-}
-
-fn span(pair: &Node) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
-}
-
-/// A clause's span from its first token to the end of its last: pest's span of a rule
-/// that ends in an optional part also covers the spaces and comments skipped while looking
-/// for that part.
-fn clause_span(pair: &Node) -> Span {
-    let whole = span(pair);
-    let end = pair
-        .clone()
-        .into_inner()
-        .last()
-        .map_or(whole.end, |last| last.as_span().end());
-    Span::new(whole.start, end)
+    /// Where the text the pairs were parsed from starts in the file: pest's positions are
+    /// within that text.
+    offset: usize,
 }
 
 /// Children that carry meaning: punctuation is dropped.
@@ -42,36 +27,57 @@ fn children<'i>(pair: Node<'i>) -> impl Iterator<Item = Node<'i>> {
         .filter(|p| !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace | Rule::comma))
 }
 
-/// file = { SOI ~ bom? ~ declaration* ~ EOI }
-pub fn file(mut pairs: Pairs<Rule>) -> Result<File, Vec<Diagnostic>> {
-    let mut lowerer = Lowerer::default();
-    let mut out = File::default();
-    if let Some(file_pair) = pairs.next() {
-        for pair in file_pair.into_inner() {
-            let declaration = match pair.as_rule() {
-                // use_decl = { kw_use ~ string }
-                Rule::use_decl => {
-                    let mut parts = children(pair);
-                    let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
-                    let path = lowerer.next_text(&mut parts);
-                    Declaration::Use(Use { keyword, path })
-                }
-                Rule::contract => Declaration::Contract(lowerer.contract(pair)),
-                Rule::outcome => Declaration::Outcome(lowerer.outcome(pair)),
-                Rule::cohort => Declaration::Cohort(lowerer.cohort(pair)),
-                Rule::funnel => Declaration::Funnel(lowerer.funnel(pair)),
-                Rule::measure => Declaration::Measure(lowerer.measure(pair)),
-                Rule::payments => Declaration::Payments(lowerer.payments(pair)),
-                Rule::monitoring => Declaration::Monitoring(lowerer.monitoring(pair)),
-                _ => continue,
-            };
-            out.declarations.push(declaration);
+impl Lowerer {
+    /// A declaration parsed from the file's text starting at `offset`; `None` for any other
+    /// pair (the end of the file).
+    /// declaration = _{ use_decl | contract | outcome | cohort | funnel | measure | payments | monitoring }
+    pub fn declaration(&mut self, pair: Node, offset: usize) -> Option<Declaration> {
+        self.offset = offset;
+        Some(match pair.as_rule() {
+            // use_decl = { kw_use ~ string }
+            Rule::use_decl => {
+                let mut parts = children(pair);
+                let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
+                let path = self.next_text(&mut parts);
+                Declaration::Use(Use { keyword, path })
+            }
+            Rule::contract => Declaration::Contract(self.contract(pair)),
+            Rule::outcome => Declaration::Outcome(self.outcome(pair)),
+            Rule::cohort => Declaration::Cohort(self.cohort(pair)),
+            Rule::funnel => Declaration::Funnel(self.funnel(pair)),
+            Rule::measure => Declaration::Measure(self.measure(pair)),
+            Rule::payments => Declaration::Payments(self.payments(pair)),
+            Rule::monitoring => Declaration::Monitoring(self.monitoring(pair)),
+            _ => return None,
+        })
+    }
+
+    /// The diagnostics of every badly written value met, if any.
+    pub fn finish(self) -> Result<(), Vec<Diagnostic>> {
+        if self.diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(self.diagnostics)
         }
     }
-    if lowerer.diagnostics.is_empty() {
-        Ok(out)
-    } else {
-        Err(lowerer.diagnostics)
+
+    /// Where a pair is in the file.
+    fn span(&self, pair: &Node) -> Span {
+        let s = pair.as_span();
+        Span::new(self.offset + s.start(), self.offset + s.end())
+    }
+
+    /// A clause's span from its first token to the end of its last: pest's span of a rule
+    /// that ends in an optional part also covers the spaces and comments skipped while
+    /// looking for that part.
+    fn clause_span(&self, pair: &Node) -> Span {
+        let whole = self.span(pair);
+        let end = pair
+            .clone()
+            .into_inner()
+            .last()
+            .map_or(whole.end, |last| self.offset + last.as_span().end());
+        Span::new(whole.start, end)
     }
 }
 
@@ -86,7 +92,7 @@ impl Lowerer {
     }
 
     fn ident(&self, pair: Node) -> Ident {
-        Spanned::new(pair.as_str().to_string(), span(&pair))
+        Spanned::new(pair.as_str().to_string(), self.span(&pair))
     }
 
     /// ident_list = { ident ~ (comma ~ ident)* }
@@ -96,7 +102,7 @@ impl Lowerer {
 
     /// string = ${ text_block | line_string }
     fn text(&mut self, pair: Node) -> Text {
-        let whole = span(&pair);
+        let whole = self.span(&pair);
         let Some(inner) = pair.into_inner().next() else {
             return Spanned::new(String::new(), whole);
         };
@@ -107,8 +113,9 @@ impl Lowerer {
             }
             _ => {
                 let body = inner.into_inner().next();
-                let (text, start) =
-                    body.map_or(("", whole.start + 1), |p| (p.as_str(), p.as_span().start()));
+                let (text, start) = body.map_or(("", whole.start + 1), |p| {
+                    (p.as_str(), self.offset + p.as_span().start())
+                });
                 let result = tokens::line_string(text, start);
                 self.keep(result, String::new())
             }
@@ -117,7 +124,7 @@ impl Lowerer {
     }
 
     fn number(&mut self, pair: Node) -> Spanned<Decimal> {
-        let at = span(&pair);
+        let at = self.span(&pair);
         let result = tokens::number(pair.as_str(), at);
         Spanned::new(
             self.keep(
@@ -133,7 +140,7 @@ impl Lowerer {
 
     /// money = ${ money_sign? ~ (currency_symbol ~ number | currency_code ~ " "+ ~ number) }
     fn money(&mut self, pair: Node) -> Spanned<Money> {
-        let at = span(&pair);
+        let at = self.span(&pair);
         let mut negative = false;
         let mut currency = None;
         let mut amount = None;
@@ -143,12 +150,12 @@ impl Lowerer {
                 Rule::currency_symbol | Rule::currency_code => {
                     let result = tokens::currency(
                         part.as_str(),
-                        span(&part),
+                        self.span(&part),
                         part.as_rule() == Rule::currency_symbol,
                     );
                     currency = self.keep(result.map(Some), None);
                 }
-                _ => amount = Some((part.as_str(), span(&part))),
+                _ => amount = Some((part.as_str(), self.span(&part))),
             }
         }
         let value = match (currency, amount) {
@@ -162,7 +169,7 @@ impl Lowerer {
     }
 
     fn date(&mut self, pair: Node) -> Spanned<Date> {
-        let at = span(&pair);
+        let at = self.span(&pair);
         let result = tokens::date(pair.as_str(), at);
         Spanned::new(
             self.keep(
@@ -184,13 +191,13 @@ impl Lowerer {
             "quarterly" => Frequency::Quarterly,
             _ => Frequency::Annually,
         };
-        Spanned::new(value, span(&pair))
+        Spanned::new(value, self.span(&pair))
     }
 
     /// contract = { kw_contract ~ string ~ lbrace ~ contract_clause* ~ rbrace }
     fn contract(&mut self, pair: Node) -> Contract {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let title = parts.next().map(|p| self.text(p)).unwrap_or_default_text();
         let clauses = parts.map(|clause| self.contract_clause(clause)).collect();
         Contract {
@@ -203,7 +210,7 @@ impl Lowerer {
     fn contract_clause(&mut self, pair: Node) -> ContractClause {
         let rule = pair.as_rule();
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         match rule {
             // commissioner_clause = { kw_commissioner ~ string }
             Rule::commissioner_clause => ContractClause::Commissioner(self.next_text(&mut parts)),
@@ -256,7 +263,7 @@ impl Lowerer {
             Rule::currency_clause => {
                 let code = parts
                     .next()
-                    .map(|p| Spanned::new(p.as_str().to_string(), span(&p)));
+                    .map(|p| Spanned::new(p.as_str().to_string(), self.span(&p)));
                 let code = code.unwrap_or_else(|| Spanned::new(String::new(), keyword));
                 let checked = tokens::currency(&code.value, code.span, false).map(|_| ());
                 self.keep(checked, ());
@@ -290,7 +297,7 @@ impl Lowerer {
     /// outcome = { kw_outcome ~ ident ~ string ~ (lbrace ~ outcome_clause* ~ rbrace)? }
     fn outcome(&mut self, pair: Node) -> Outcome {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let statement = self.next_text(&mut parts);
         let mut outcome = Outcome {
@@ -314,7 +321,7 @@ impl Lowerer {
                         } else {
                             Level::Service
                         };
-                        outcome.level.push(Spanned::new(value, span(&level)));
+                        outcome.level.push(Spanned::new(value, self.span(&level)));
                     }
                 }
             }
@@ -325,7 +332,7 @@ impl Lowerer {
     /// cohort = { kw_cohort ~ ident ~ string ~ (lbrace ~ cohort_clause* ~ rbrace)? }
     fn cohort(&mut self, pair: Node) -> Cohort {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
         let mut cohort = Cohort {
@@ -356,7 +363,7 @@ impl Lowerer {
     /// funnel = { kw_funnel ~ ident ~ string ~ kw_for ~ ident ~ lbrace ~ (milestone | target)* ~ rbrace }
     fn funnel(&mut self, pair: Node) -> Funnel {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
         let cohort = parts
@@ -382,7 +389,7 @@ impl Lowerer {
             StageKind::Milestone
         };
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
         let expected = match parts.next() {
@@ -423,13 +430,13 @@ impl Lowerer {
 
     fn stage_clause(&mut self, stage: &mut Stage, clause: Node) {
         let rule = clause.as_rule();
-        let clause_span = clause_span(&clause);
+        let clause_span = self.clause_span(&clause);
         let mut inner = children(clause).skip(1);
         match rule {
             // conversion_clause = { kw_conversion ~ percent }
             Rule::conversion_clause => {
                 if let Some(p) = inner.next() {
-                    let at = span(&p);
+                    let at = self.span(&p);
                     let result = tokens::percent(p.as_str(), at);
                     let value = self.keep(
                         result,
@@ -444,7 +451,7 @@ impl Lowerer {
             // within_clause = { kw_within ~ duration }, duration = { number ~ time_unit }
             Rule::within_clause => {
                 if let Some(d) = inner.next() {
-                    let at = span(&d);
+                    let at = self.span(&d);
                     let mut pieces = d.into_inner();
                     let (Some(count), Some(unit)) = (pieces.next(), pieces.next()) else {
                         return;
@@ -490,7 +497,7 @@ impl Lowerer {
 
     /// condition = { ident ~ comparison ~ (percent | number) }
     fn condition(&mut self, pair: Node) -> Condition {
-        let at = span(&pair);
+        let at = self.span(&pair);
         let mut parts = pair.into_inner();
         let subject = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let comparison = match parts.next() {
@@ -502,7 +509,7 @@ impl Lowerer {
                     "<" => Comparison::Below,
                     _ => Comparison::Equal,
                 };
-                Spanned::new(value, span(&op))
+                Spanned::new(value, self.span(&op))
             }
             None => Spanned::new(Comparison::Equal, at),
         };
@@ -525,7 +532,7 @@ impl Lowerer {
 
     /// A number or a percentage compared with.
     fn threshold(&mut self, pair: Node) -> Spanned<Threshold> {
-        let at = span(&pair);
+        let at = self.span(&pair);
         if pair.as_rule() == Rule::percent {
             let result = tokens::percent(pair.as_str(), at);
             let fallback = Percent(Decimal {
@@ -539,7 +546,7 @@ impl Lowerer {
     }
 
     fn percent(&mut self, pair: Node) -> Spanned<Percent> {
-        let at = span(&pair);
+        let at = self.span(&pair);
         let result = tokens::percent(pair.as_str(), at);
         Spanned::new(
             self.keep(
@@ -562,7 +569,7 @@ impl Lowerer {
     /// measure = { kw_measure ~ ident ~ string ~ lbrace ~ measure_clause* ~ rbrace }
     fn measure(&mut self, pair: Node) -> Measure {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let description = self.next_text(&mut parts);
         let clauses = parts
@@ -579,7 +586,7 @@ impl Lowerer {
     fn measure_clause(&mut self, clause: Node) -> Option<MeasureClause> {
         let rule = clause.as_rule();
         let mut inner = children(clause);
-        let keyword = inner.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = inner.next().map(|p| self.span(&p)).unwrap_or_default();
         Some(match rule {
             // question_clause = { kw_question ~ question }
             Rule::question_clause => {
@@ -589,7 +596,7 @@ impl Lowerer {
                     "how_well" => Question::HowWell,
                     _ => Question::BetterOff,
                 };
-                MeasureClause::Question(Spanned::new(value, span(&q)))
+                MeasureClause::Question(Spanned::new(value, self.span(&q)))
             }
             // unit_clause = { kw_unit ~ string }
             Rule::unit_clause => MeasureClause::Unit(self.next_text(&mut inner)),
@@ -612,7 +619,7 @@ impl Lowerer {
             Rule::baseline_clause | Rule::goal_clause => {
                 let value = self.measure_value(inner.next()?);
                 let year = inner.find(|p| p.as_rule() == Rule::year)?;
-                let year = Spanned::new(year.as_str().parse().unwrap_or(0), span(&year));
+                let year = Spanned::new(year.as_str().parse().unwrap_or(0), self.span(&year));
                 if rule == Rule::baseline_clause {
                     MeasureClause::Baseline {
                         keyword,
@@ -639,7 +646,7 @@ impl Lowerer {
 
     /// measure_value = _{ money | percent | number }
     fn measure_value(&mut self, pair: Node) -> Spanned<MeasureValue> {
-        let at = span(&pair);
+        let at = self.span(&pair);
         let value = match pair.as_rule() {
             Rule::money => MeasureValue::Money(self.money(pair).value),
             Rule::percent => {
@@ -660,7 +667,7 @@ impl Lowerer {
     /// payments = { kw_payments ~ lbrace ~ payment_clause* ~ rbrace }
     fn payments(&mut self, pair: Node) -> Payments {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let clauses = parts
             .filter_map(|clause| self.payment_clause(clause))
             .collect();
@@ -669,12 +676,12 @@ impl Lowerer {
 
     fn payment_clause(&mut self, clause: Node) -> Option<PaymentClause> {
         let rule = clause.as_rule();
-        let at = clause_span(&clause);
+        let at = self.clause_span(&clause);
         let keyword = clause
             .clone()
             .into_inner()
             .next()
-            .map(|k| (k.as_str().to_string(), span(&k)));
+            .map(|k| (k.as_str().to_string(), self.span(&k)));
         let mut inner = children(clause).skip(1);
         Some(match rule {
             // fixed_clause = { kw_fixed ~ (fee | attachment) }
@@ -695,7 +702,7 @@ impl Lowerer {
                     PaymentClause::Fixed {
                         span: at,
                         amount,
-                        period: Spanned::new(value, span(&period)),
+                        period: Spanned::new(value, self.span(&period)),
                         year,
                     }
                 } else {
@@ -732,7 +739,7 @@ impl Lowerer {
                 let stage = self.ident(stage);
                 // due = { kw_due ~ (on_achievement | in_arrears) }, in_arrears = { frequency ~ kw_in ~ kw_arrears }
                 let due = inner.next().and_then(|d| {
-                    let due_span = span(&d);
+                    let due_span = self.span(&d);
                     let kind = d.into_inner().nth(1)?;
                     let value = match kind.as_rule() {
                         Rule::in_arrears => {
@@ -762,7 +769,7 @@ impl Lowerer {
                 PaymentClause::Cap {
                     span: at,
                     amount,
-                    scope: Spanned::new(value, span(&scope)),
+                    scope: Spanned::new(value, self.span(&scope)),
                 }
             }
             // exclusive_clause = { kw_exclusive ~ alternative ~ (kw_or ~ alternative)+ }
@@ -771,7 +778,7 @@ impl Lowerer {
                 let alternatives = inner
                     .filter(|p| p.as_rule() == Rule::alternative)
                     .map(|alt| {
-                        let alt_span = span(&alt);
+                        let alt_span = self.span(&alt);
                         let mut names = Vec::new();
                         for part in children(alt) {
                             match part.as_rule() {
@@ -798,7 +805,7 @@ impl Lowerer {
                 };
                 let kind = Spanned::new(kind_value, keyword.as_ref().map_or(at, |k| k.1));
                 let amount_pair = inner.next()?;
-                let amount_span = span(&amount_pair);
+                let amount_span = self.span(&amount_pair);
                 let amount = match amount_pair.as_rule() {
                     // share_of_outcomes = { percent ~ kw_of ~ kw_outcome ~ kw_payments }
                     Rule::share_of_outcomes => {
@@ -837,7 +844,7 @@ impl Lowerer {
                 let share_pair = inner.find(|p| {
                     matches!(p.as_rule(), Rule::the_rest | Rule::percent | Rule::money)
                 })?;
-                let share_span = span(&share_pair);
+                let share_span = self.span(&share_pair);
                 let share = match share_pair.as_rule() {
                     Rule::the_rest => PayerShare::Rest,
                     Rule::percent => PayerShare::Percent(self.percent(share_pair).value),
@@ -869,12 +876,12 @@ impl Lowerer {
                             } else {
                                 TierScope::Pooled
                             };
-                            scope = Some(Spanned::new(value, span(&part)));
+                            scope = Some(Spanned::new(value, self.span(&part)));
                         }
                         // tier_below = { kw_below ~ (percent | number) ~ kw_pays ~ kw_nothing }
                         // tier_from  = { kw_from ~ (percent | number) ~ kw_pays ~ money }
                         Rule::tier_below | Rule::tier_from => {
-                            let line_span = span(&part);
+                            let line_span = self.span(&part);
                             let mut pieces = children(part).skip(1);
                             let threshold = self.threshold(pieces.next()?);
                             let pays = pieces
@@ -913,12 +920,12 @@ impl Lowerer {
     /// monitoring = { kw_monitoring ~ lbrace ~ monitoring_clause* ~ rbrace }
     fn monitoring(&mut self, pair: Node) -> Monitoring {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| span(&p)).unwrap_or_default();
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
         let mut clauses = Vec::new();
         for clause in parts {
             let rule = clause.as_rule();
             let mut inner = children(clause);
-            let keyword = inner.next().map(|p| span(&p)).unwrap_or_default();
+            let keyword = inner.next().map(|p| self.span(&p)).unwrap_or_default();
             // tolerance_clause = { kw_tolerance ~ percent }
             if rule == Rule::tolerance_clause {
                 if let Some(share) = inner.next() {

@@ -76,13 +76,54 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, Box<(SourceFile, D
     }
 }
 
+/// Parse and lower a file one declaration at a time (`first_declaration`, then
+/// `next_declaration` from where each ends), so that pest's pairs for one declaration are
+/// dropped before the next is read. `None` if some text is not a declaration: the caller
+/// parses the whole file to report it.
+fn by_declaration(text: &str) -> Option<Result<ast::File, Vec<Diagnostic>>> {
+    let mut lowerer = lower::Lowerer::default();
+    let mut parsed = ast::File::default();
+    let mut at = 0;
+    loop {
+        let rule = if at == 0 {
+            Rule::first_declaration
+        } else {
+            Rule::next_declaration
+        };
+        let pair = OutcomeParser::parse(rule, &text[at..]).ok()?.next()?;
+        let end = at + pair.as_span().end();
+        let declaration = pair
+            .into_inner()
+            .find_map(|inner| lowerer.declaration(inner, at));
+        match declaration {
+            Some(declaration) => parsed.declarations.push(declaration),
+            None => break,
+        }
+        at = end;
+    }
+    Some(lowerer.finish().map(|()| parsed))
+}
+
 /// Parse one file into its AST, or the diagnostics that stopped it.
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     let text: &str = &file.text;
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    let pairs =
-        OutcomeParser::parse(Rule::file, text).map_err(|e| vec![errors::from_pest(text, e)])?;
-    let parsed = lower::file(pairs)?;
+    let parsed = match by_declaration(text) {
+        Some(parsed) => parsed?,
+        // The whole-file rule reads the file again to say what is wrong where.
+        None => match OutcomeParser::parse(Rule::file, text) {
+            Err(error) => return Err(vec![errors::from_pest(text, error)]),
+            Ok(pairs) => {
+                let mut lowerer = lower::Lowerer::default();
+                let declarations = pairs
+                    .flat_map(|file| file.into_inner())
+                    .filter_map(|pair| lowerer.declaration(pair, 0))
+                    .collect();
+                lowerer.finish()?;
+                ast::File { declarations }
+            }
+        },
+    };
     if parsed.declarations.is_empty() {
         return Err(vec![Diagnostic::new(
             Code::E0109,

@@ -126,6 +126,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::payments => "a `payments` block",
         Rule::monitoring => "a `monitoring` block",
         Rule::file => "a contract file",
+        Rule::first_declaration | Rule::next_declaration => "a declaration",
         Rule::kw_use => "`use`",
         Rule::kw_tolerance => "`tolerance`",
         Rule::tolerance_clause => "`tolerance`",
