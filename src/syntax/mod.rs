@@ -135,3 +135,100 @@ pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     }
     Ok(parsed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The whole file lowered from the `file` rule, as parsing did before it went a
+    /// declaration at a time.
+    fn whole_file(text: &str) -> Result<String, String> {
+        let pairs = OutcomeParser::parse(Rule::file, text).map_err(|e| format!("{e:?}"))?;
+        let mut lowerer = lower::Lowerer::default();
+        let declarations = pairs
+            .flat_map(|file| file.into_inner())
+            .filter_map(|pair| lowerer.declaration(pair, 0))
+            .collect();
+        lowerer.finish().map_err(|d| format!("{d:?}"))?;
+        Ok(format!("{:?}", ast::File { declarations }))
+    }
+
+    fn a_declaration_at_a_time(text: &str) -> Option<Result<String, String>> {
+        by_declaration(text).map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
+    }
+
+    fn specs() -> Vec<String> {
+        let mut texts = Vec::new();
+        for dir in ["specs", "specs/borough", "specs/borough/framework"] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "outcome") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        texts
+    }
+
+    /// Reading a declaration at a time accepts exactly the files the `file` rule accepts,
+    /// and lowers them to the same tree with the same spans, for every spec and for specs
+    /// with a few characters changed (braces, quotes, comments, a byte-order mark, line ends
+    /// of each kind).
+    #[test]
+    fn a_declaration_at_a_time_reads_as_the_whole_file() {
+        let specs = specs();
+        for text in &specs {
+            let expected = whole_file(text);
+            assert!(expected.is_ok());
+            assert_eq!(a_declaration_at_a_time(text), Some(expected));
+            let with_bom = format!("\u{feff}{text}");
+            assert_eq!(
+                a_declaration_at_a_time(&with_bom),
+                Some(whole_file(&with_bom))
+            );
+        }
+        // Where the two could most easily part: what may come only at the very start.
+        for text in [
+            "outcome a \"A\"\n\u{feff}outcome b \"B\"\n",
+            " \u{feff}outcome a \"A\"",
+            "\u{feff}\u{feff}outcome a \"A\"",
+            "outcome a \"A\" # end\n\u{feff}",
+            "\u{feff}",
+            "",
+            "  \n# only a comment",
+        ] {
+            let whole = whole_file(text);
+            match a_declaration_at_a_time(text) {
+                None => assert!(whole.is_err(), "{text:?}"),
+                Some(found) => assert_eq!(found, whole, "{text:?}"),
+            }
+        }
+        let pieces = [
+            "{", "}", "\"", "#", "\n", "\r", "\r\n", " ", "\u{feff}", "x", "\"\"\"", "\\",
+        ];
+        proptest!(ProptestConfig::with_cases(2000), |(
+            spec in 0..specs.len(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
+        )| {
+            let mut text = specs[spec].clone();
+            for (at, piece, delete) in edits {
+                let mut i = at.index(text.len() + 1);
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                if delete && i < text.len() {
+                    text.remove(i);
+                } else {
+                    text.insert_str(i, pieces[piece]);
+                }
+            }
+            let whole = whole_file(&text);
+            match a_declaration_at_a_time(&text) {
+                // Refused: the caller reports the whole-file rule's error.
+                None => prop_assert!(whole.is_err() && !whole.as_ref().unwrap_err().contains("Diagnostic")),
+                Some(found) => prop_assert_eq!(found, whole),
+            }
+        });
+    }
+}
