@@ -30,6 +30,10 @@ use std::time::{Duration, Instant};
 
 const CHILD: &str = "OUTCOME_BENCH_CHILD";
 
+/// The allocator the `outcome` binary uses, so that the library is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZES: &[(&str, usize)] = &[
     ("1 KB", 1_000),
     ("100 KB", 100_000),

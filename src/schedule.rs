@@ -18,7 +18,7 @@ pub fn contract_year(term: Term, n: u32) -> (Date, Date) {
 pub fn ancestors(funnel: &model::Funnel, id: &str) -> Vec<String> {
     let mut found: Vec<String> = vec![id.to_string()];
     let mut seen: std::collections::BTreeSet<String> = found.iter().cloned().collect();
-    let by_id: std::collections::HashMap<&str, &model::Stage> =
+    let by_id: foldhash::HashMap<&str, &model::Stage> =
         funnel.stages.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut i = 0;
     while i < found.len() {

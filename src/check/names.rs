@@ -7,7 +7,7 @@
 use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::{Span, Spanned};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

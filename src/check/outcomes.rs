@@ -7,7 +7,7 @@ use super::names::{once, Kind, Symbols};
 use crate::ast::{self, Level, StageKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outcome {
     let why = once(&outcome.why, |w| w.span, "`why`", out).map(|w| w.value.clone());
@@ -47,7 +47,7 @@ pub struct Outcomes {
 
 impl Outcomes {
     pub fn new(list: Vec<model::Outcome>) -> Outcomes {
-        let mut index = HashMap::with_capacity(list.len());
+        let mut index = HashMap::with_capacity_and_hasher(list.len(), Default::default());
         for (position, outcome) in list.iter().enumerate() {
             // A duplicated identifier (reported by `names`) links to its first definition.
             index.entry(outcome.id.clone()).or_insert(position);

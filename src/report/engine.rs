@@ -18,7 +18,7 @@ use crate::ast::Threshold;
 use crate::model::{Condition, Contract};
 use crate::schedule::{add, effective_window};
 use crate::value::{Date, Decimal, Frequency, Percent};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// A stage of the contract, by its place among all stages.
 pub(crate) struct StageInfo {
@@ -80,7 +80,7 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
 
     let mut read = 0;
     let mut rejected = Rejections::new(options);
-    let mut people: HashMap<String, Participant> = HashMap::new();
+    let mut people: HashMap<String, Participant> = HashMap::default();
     let reject = |rejected: &mut Rejections,
                   row: u64,
                   reason: Rejection,

@@ -18,7 +18,8 @@ use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::{add, contract_year, due_date, effective_window};
 use crate::value::{Date, Decimal, Money, Period as FeePeriod};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 pub(crate) fn payments(
     contract: &Contract,

@@ -22,14 +22,13 @@ use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, Unit
 use crate::schedule::{add, ancestors, contract_year, due_date, effective_window};
 use crate::source::{SourceFile, Span};
 use crate::value::{group_thousands, Date, Duration, Money, Period};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use plan::divide_rounded;
 
 /// Every stage by its name, with its funnel: one lookup instead of a search per price.
-fn stage_index(
-    funnels: &[model::Funnel],
-) -> std::collections::HashMap<&str, (&model::Funnel, &model::Stage)> {
+fn stage_index(funnels: &[model::Funnel]) -> HashMap<&str, (&model::Funnel, &model::Stage)> {
     funnels
         .iter()
         .flat_map(|f| f.stages.iter().map(move |s| (s.id.as_str(), (f, s))))
@@ -689,7 +688,7 @@ fn ladder_cut(
     out: &mut Vec<Diagnostic>,
 ) {
     // Only the cohort's own funnels: this runs once per cohort.
-    let index: std::collections::HashMap<&str, (&model::Funnel, &model::Stage)> = cohort_funnels
+    let index: HashMap<&str, (&model::Funnel, &model::Stage)> = cohort_funnels
         .iter()
         .flat_map(|f| f.stages.iter().map(move |s| (s.id.as_str(), (*f, s))))
         .collect();
@@ -828,7 +827,7 @@ fn by_year(
     let samples = days.min(366);
     // Where the sampled entries' payments fall depends only on the stage's window and the
     // price's timing, which most prices share: count the samples per year once for each.
-    let mut samples_by_year: HashMap<(Option<Duration>, Due), Vec<i128>> = HashMap::new();
+    let mut samples_by_year: HashMap<(Option<Duration>, Due), Vec<i128>> = HashMap::default();
     let mut weights = vec![0_i128; spans.len()];
     for price in prices {
         let Some(&(funnel, stage)) = index.get(price.stage.as_str()) else {

@@ -6,7 +6,8 @@
 //! between years) the parts are made to add up exactly to the whole.
 
 use crate::model;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 /// `numerator ÷ denominator` to the nearest whole minor unit, halves away from zero.
 pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
@@ -41,7 +42,7 @@ impl<'a> RateCard<'a> {
         prices: &'a HashMap<String, i128>,
         exclusive: &'a [model::ExclusiveGroup],
     ) -> RateCard<'a> {
-        let mut in_group = HashMap::new();
+        let mut in_group = HashMap::default();
         for (g, group) in exclusive.iter().enumerate() {
             for (a, alternative) in group.alternatives.iter().enumerate() {
                 for stage in alternative {
