@@ -195,20 +195,24 @@ impl Workspace {
             level.insert(path, depth);
         }
         let deepest = level.values().copied().max();
+        // Files that could not be read: their errors go to whoever asked for them.
+        let (read, unread): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            parsed.into_iter().partition(|(_, result)| result.is_ok());
+        let mut parsed: BTreeMap<PathBuf, Parsed> = read
+            .into_iter()
+            .filter_map(|(path, r)| Some((path, r.ok()?)))
+            .collect();
+        let read_errors: BTreeMap<PathBuf, io::Error> = unread
+            .into_iter()
+            .filter_map(|(path, r)| Some((path, r.err()?)))
+            .collect();
 
-        let mut read_errors: BTreeMap<PathBuf, io::Error> = BTreeMap::new();
         for depth in 0..deepest.map_or(0, |d| d + 1) {
             let mut jobs = Vec::new();
             for path in order.iter().filter(|p| level.get(p) == Some(&depth)) {
-                match parsed.remove(path) {
-                    Some(Ok(p)) => {
-                        let uses = resolutions.remove(path).unwrap_or_default();
-                        jobs.push((path.clone(), p, uses));
-                    }
-                    Some(Err(error)) => {
-                        read_errors.insert(path.clone(), error);
-                    }
-                    None => {}
+                if let Some(p) = parsed.remove(path) {
+                    let uses = resolutions.remove(path).unwrap_or_default();
+                    jobs.push((path.clone(), p, uses));
                 }
             }
             let this = &*self;
