@@ -16,6 +16,22 @@ pub struct File {
     pub declarations: Vec<Declaration>,
 }
 
+impl File {
+    /// Whether the file holds a contract, funnels, payments or monitoring: such a file is a
+    /// contract, not a shared framework, and no other file can `use` it.
+    pub fn is_contract(&self) -> bool {
+        self.declarations.iter().any(|d| {
+            matches!(
+                d,
+                Declaration::Contract(_)
+                    | Declaration::Funnel(_)
+                    | Declaration::Payments(_)
+                    | Declaration::Monitoring(_)
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Declaration {
     Use(Use),

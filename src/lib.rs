@@ -41,7 +41,8 @@ use diagnostic::Diagnostic;
 use source::SourceFile;
 
 /// The result of compiling one file: the checked contract when there were no errors, what
-/// it offers to files that `use` it, and every diagnostic (warnings included) in source order.
+/// a framework file offers to files that `use` it, and every diagnostic (warnings included) in
+/// source order.
 #[derive(Debug)]
 pub struct Compiled {
     pub contract: Option<model::Contract>,

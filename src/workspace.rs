@@ -26,8 +26,7 @@ const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 pub struct Loaded {
     pub file: SourceFile,
     pub compiled: Compiled,
-    /// Whether the file holds a contract, funnels, payments or monitoring: such a file is a
-    /// contract, not a shared framework, and cannot be used by another.
+    /// Whether the file is a contract (`ast::File::is_contract`), which no file can use.
     pub is_contract: bool,
 }
 
@@ -353,15 +352,7 @@ impl Workspace {
                 ))
             })
         });
-        let is_contract = tree.declarations.iter().any(|d| {
-            matches!(
-                d,
-                ast::Declaration::Contract(_)
-                    | ast::Declaration::Funnel(_)
-                    | ast::Declaration::Payments(_)
-                    | ast::Declaration::Monitoring(_)
-            )
-        });
+        let is_contract = tree.is_contract();
         // Shared declarations name their file relative to the repository root, so a
         // contract's JSON does not depend on where it was built from.
         if let Some(shared) = &mut compiled.shared {

@@ -28,7 +28,8 @@ pub use money::divide_rounded;
 pub struct Checked {
     /// The contract, when the file has a `contract` block and no errors.
     pub contract: Option<model::Contract>,
-    /// What the file offers to files that `use` it, when it has no errors.
+    /// What the file offers to files that `use` it, when it has no errors and is not a
+    /// contract.
     pub shared: Option<model::Shared>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -148,12 +149,13 @@ pub fn check(
     if has_contract {
         outcomes::report_unused(file, &symbols, &outcomes, &cohorts_used, &mut out);
     }
-    let shared = model::Shared {
+    // Only a framework file is used by others: a contract's declarations are not copied.
+    let shared = (!file.is_contract()).then(|| model::Shared {
         file: name.to_string(),
         outcomes: outcomes.clone(),
         cohorts: cohorts.clone(),
         measures: measures.clone(),
-    };
+    });
     let monitoring = monitoring(&monitoring_blocks, &mut out);
 
     if let Some((currency, currency_span)) = header::currency(file) {
@@ -212,7 +214,7 @@ pub fn check(
     }
     Checked {
         contract,
-        shared: (!has_errors).then_some(shared),
+        shared: shared.filter(|_| !has_errors),
         diagnostics: out,
     }
 }
