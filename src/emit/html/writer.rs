@@ -90,6 +90,49 @@ impl Html {
         self.out
     }
 
+    /// The start of a printable document, up to and including `<main class="{main_class}">`:
+    /// the head (`title`, a policy under which nothing is fetched and no script runs, the
+    /// stylesheets in order) and a presentation table whose head, the running header (two
+    /// spans), repeats at the top of every printed page; on screen the table is laid out as
+    /// plain blocks and its head is hidden. `end_document` closes it.
+    pub fn begin_document(
+        &mut self,
+        title: &str,
+        stylesheets: &[&'static str],
+        running_header: [&str; 2],
+        main_class: &'static str,
+    ) {
+        self.raw("<!DOCTYPE html>\n");
+        self.open("html", &[("lang", "en-GB")]);
+        self.nl();
+        self.raw("<head>\n<meta charset=\"utf-8\">\n");
+        self.raw(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+             style-src 'unsafe-inline'\">\n",
+        );
+        self.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        self.raw("<meta name=\"generator\" content=\"outcome\">\n");
+        self.element("title", &[], title);
+        self.nl();
+        self.raw("<style>");
+        for css in stylesheets {
+            self.raw(css);
+        }
+        self.raw("</style>\n</head>\n<body>\n");
+        self.raw("<table class=\"print-frame\" role=\"presentation\">\n<thead aria-hidden=\"true\"><tr><td><div class=\"running-header\">");
+        for part in running_header {
+            self.element("span", &[], part);
+        }
+        self.raw("</div></td></tr></thead>\n<tbody><tr><td>\n");
+        self.open("main", &[("class", main_class)]);
+        self.nl();
+    }
+
+    /// The end of a document begun by `begin_document`.
+    pub fn end_document(&mut self) {
+        self.raw("</main>\n</td></tr></tbody>\n</table>\n</body>\n</html>\n");
+    }
+
     fn attributes(&mut self, attrs: Attrs) {
         for (name, value) in attrs {
             self.out.push(' ');

@@ -32,38 +32,15 @@ pub const MAX_PAYMENT_LINES: usize = 500;
 /// The monitoring report as one HTML document, ending with a newline.
 pub fn report(report: &Report) -> String {
     let mut html = Html::new();
-    html.raw("<!DOCTYPE html>\n");
-    html.open("html", &[("lang", "en-GB")]);
-    html.nl();
-    html.raw("<head>\n<meta charset=\"utf-8\">\n");
-    // Nothing may be fetched and no script may run, whatever the report holds.
-    html.raw(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         style-src 'unsafe-inline'\">\n",
-    );
-    html.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.raw("<meta name=\"generator\" content=\"outcome\">\n");
-    html.element(
-        "title",
-        &[],
+    html.begin_document(
         &format!("{}: monitoring report to {}", report.contract, report.until),
+        &[super::html::style::CSS, style::CSS],
+        [
+            &report.contract,
+            &format!("Monitoring report to {}", report.until),
+        ],
+        "page report",
     );
-    html.nl();
-    html.raw("<style>");
-    html.raw(super::html::style::CSS);
-    html.raw(style::CSS);
-    html.raw("</style>\n</head>\n<body>\n");
-    // As in the schedule: the presentation table repeats its head, the running header, at
-    // the top of every printed page; on screen its head is hidden.
-    html.raw("<table class=\"print-frame\" role=\"presentation\">\n<thead aria-hidden=\"true\"><tr><td><div class=\"running-header\">");
-    html.element("span", &[], &report.contract);
-    html.element(
-        "span",
-        &[],
-        &format!("Monitoring report to {}", report.until),
-    );
-    html.raw("</div></td></tr></thead>\n<tbody><tr><td>\n");
-    html.raw("<main class=\"page report\">\n");
 
     sections::cover(&mut html, report);
     for section in sections::SECTIONS {
@@ -89,6 +66,6 @@ pub fn report(report: &Report) -> String {
          not listed; conversion factors and shares are rounded to one decimal place.</p>\
          </footer>\n",
     );
-    html.raw("</main>\n</td></tr></tbody>\n</table>\n</body>\n</html>\n");
+    html.end_document();
     html.finish()
 }
