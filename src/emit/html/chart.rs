@@ -12,7 +12,7 @@
 //! contract is computed here.
 
 use super::words;
-use super::writer::Html;
+use super::writer::{Attrs, Html};
 use crate::ast::StageKind;
 use crate::model::{Contract, Funnel, Stage};
 use crate::value::group_thousands;
@@ -455,46 +455,16 @@ pub(crate) fn hatch_with(
 }
 
 fn legend(html: &mut Html, top: f64) {
-    let y = format!("{top:.1}");
-    let text_y = format!("{:.1}", top + 11.0);
-    let swatch = |html: &mut Html, x: f64, fill: &'static str| {
-        html.empty(
-            "rect",
-            &[
-                ("x", &format!("{x:.1}")),
-                ("y", &y),
-                ("width", "26"),
-                ("height", "14"),
-                ("rx", "2"),
-                ("fill", fill),
-            ],
-        );
-    };
-    let caption = |html: &mut Html, x: f64, text: &str| {
-        html.element(
-            "text",
-            &[
-                ("x", &format!("{x:.1}")),
-                ("y", &text_y),
-                ("font-size", "12"),
-                ("fill", INK),
-            ],
-            text,
-        );
-    };
-    html.open("g", &[("class", "funnel-legend")]);
-    swatch(html, LABEL_X, MILESTONE_FILL);
-    caption(html, LABEL_X + 34.0, "Milestone");
+    let row = Legend::open(html, top);
+    row.swatch(html, LABEL_X, &[("rx", "2"), ("fill", MILESTONE_FILL)]);
+    row.caption(html, LABEL_X + 34.0, "Milestone");
     let target_x = LABEL_X + 130.0;
-    swatch(html, target_x, TARGET_FILL);
+    row.swatch(html, target_x, &[("rx", "2"), ("fill", TARGET_FILL)]);
     hatch(html, target_x, top, 26.0, 14.0);
-    html.empty(
-        "rect",
+    row.swatch(
+        html,
+        target_x,
         &[
-            ("x", &format!("{target_x:.1}")),
-            ("y", &y),
-            ("width", "26"),
-            ("height", "14"),
             ("rx", "2"),
             ("fill", "none"),
             ("stroke", INK),
@@ -502,22 +472,78 @@ fn legend(html: &mut Html, top: f64) {
             ("stroke-dasharray", "5 3"),
         ],
     );
-    caption(html, target_x + 34.0, "Performance target");
+    row.caption(html, target_x + 34.0, "Performance target");
     let connector_x = target_x + 190.0;
-    swatch(html, connector_x, CONNECTOR_FILL);
-    caption(html, connector_x + 34.0, "Conversion to the next stage");
-    html.element(
-        "text",
-        &[
-            ("x", &format!("{LABEL_X:.1}")),
-            ("y", &format!("{:.1}", top + 33.0)),
-            ("font-size", "12"),
-            ("fill", MUTED),
-        ],
+    row.swatch(html, connector_x, &[("rx", "2"), ("fill", CONNECTOR_FILL)]);
+    row.caption(html, connector_x + 34.0, "Conversion to the next stage");
+    row.close(
+        html,
         "Bar widths are proportional to the people expected at each stage.",
     );
-    html.close("g");
-    html.nl();
+}
+
+/// A chart's legend: one row of swatches (26 × 14) with captions beside them, then a note
+/// in muted text underneath. The contract's funnel and the report's planned-against-actual
+/// chart both draw theirs with it.
+pub struct Legend {
+    top: f64,
+    y: String,
+    text_y: String,
+}
+
+impl Legend {
+    /// Open the legend's group, its row at `top`.
+    pub fn open(html: &mut Html, top: f64) -> Legend {
+        html.open("g", &[("class", "funnel-legend")]);
+        Legend {
+            top,
+            y: format!("{top:.1}"),
+            text_y: format!("{:.1}", top + 11.0),
+        }
+    }
+
+    /// A swatch at `x`: a 26 × 14 rectangle with `paint` (fill, stroke, corner radius).
+    pub fn swatch(&self, html: &mut Html, x: f64, paint: Attrs) {
+        let x = format!("{x:.1}");
+        let mut attrs = vec![
+            ("x", x.as_str()),
+            ("y", self.y.as_str()),
+            ("width", "26"),
+            ("height", "14"),
+        ];
+        attrs.extend_from_slice(paint);
+        html.empty("rect", &attrs);
+    }
+
+    /// A caption starting at `x`.
+    pub fn caption(&self, html: &mut Html, x: f64, text: &str) {
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{x:.1}")),
+                ("y", &self.text_y),
+                ("font-size", "12"),
+                ("fill", INK),
+            ],
+            text,
+        );
+    }
+
+    /// The note under the row, and the end of the legend.
+    pub fn close(self, html: &mut Html, note: &str) {
+        html.element(
+            "text",
+            &[
+                ("x", &format!("{LABEL_X:.1}")),
+                ("y", &format!("{:.1}", self.top + 33.0)),
+                ("font-size", "12"),
+                ("fill", MUTED),
+            ],
+            note,
+        );
+        html.close("g");
+        html.nl();
+    }
 }
 
 /// The chart's numbers in words, for `<desc>`.

@@ -13,7 +13,7 @@
 //! The geometry is display arithmetic on `f64`, printed to one decimal place; every figure
 //! written was computed by the report engine.
 
-use crate::emit::html::chart::{hatch_with, open_chart, Chart};
+use crate::emit::html::chart::{hatch_with, open_chart, Chart, Legend};
 use crate::emit::html::writer::Html;
 use crate::report::{ActualFunnel, ActualStage, Exception, Report};
 use crate::value::group_thousands;
@@ -420,74 +420,26 @@ fn bar(html: &mut Html, row: &Row, series: Series) {
 }
 
 fn legend(html: &mut Html, top: f64, tolerance: bool) {
-    let y = format!("{top:.1}");
-    let text_y = format!("{:.1}", top + 11.0);
-    let caption = |html: &mut Html, x: f64, text: &str| {
-        html.element(
-            "text",
-            &[
-                ("x", &format!("{x:.1}")),
-                ("y", &text_y),
-                ("font-size", "12"),
-                ("fill", INK),
-            ],
-            text,
-        );
-    };
-    html.open("g", &[("class", "funnel-legend")]);
+    let row = Legend::open(html, top);
     let planned_x = LABEL_X;
-    html.empty(
-        "rect",
-        &[
-            ("x", &format!("{planned_x:.1}")),
-            ("y", &y),
-            ("width", "26"),
-            ("height", "14"),
-            ("fill", PLANNED_FILL),
-        ],
-    );
+    row.swatch(html, planned_x, &[("fill", PLANNED_FILL)]);
     hatch_with(html, planned_x, top, 26.0, 14.0, MUTED, "0.55");
-    html.empty(
-        "rect",
-        &[
-            ("x", &format!("{planned_x:.1}")),
-            ("y", &y),
-            ("width", "26"),
-            ("height", "14"),
-            ("fill", "none"),
-            ("stroke", INK),
-            ("stroke-width", "1.5"),
-        ],
+    row.swatch(
+        html,
+        planned_x,
+        &[("fill", "none"), ("stroke", INK), ("stroke-width", "1.5")],
     );
-    caption(html, planned_x + 34.0, "Planned by the report date");
+    row.caption(html, planned_x + 34.0, "Planned by the report date");
     let actual_x = planned_x + 210.0;
-    html.empty(
-        "rect",
-        &[
-            ("x", &format!("{actual_x:.1}")),
-            ("y", &y),
-            ("width", "26"),
-            ("height", "14"),
-            ("fill", ACTUAL_FILL),
-        ],
-    );
-    caption(html, actual_x + 34.0, "Actual");
+    row.swatch(html, actual_x, &[("fill", ACTUAL_FILL)]);
+    row.caption(html, actual_x + 34.0, "Actual");
     let exception_x = actual_x + 100.0;
+    row.swatch(html, exception_x, &[("fill", EXCEPTION_WASH)]);
     html.empty(
         "rect",
         &[
             ("x", &format!("{exception_x:.1}")),
-            ("y", &y),
-            ("width", "26"),
-            ("height", "14"),
-            ("fill", EXCEPTION_WASH),
-        ],
-    );
-    html.empty(
-        "rect",
-        &[
-            ("x", &format!("{exception_x:.1}")),
-            ("y", &y),
+            ("y", &format!("{top:.1}")),
             ("width", "4"),
             ("height", "14"),
             ("fill", EXCEPTION_FILL),
@@ -503,7 +455,7 @@ fn legend(html: &mut Html, top: f64, tolerance: bool) {
             ("fill", EXCEPTION_FILL),
         ],
     );
-    caption(
+    row.caption(
         html,
         exception_x + 34.0,
         if tolerance {
@@ -512,18 +464,10 @@ fn legend(html: &mut Html, top: f64, tolerance: bool) {
             "Exception: behind plan"
         },
     );
-    html.element(
-        "text",
-        &[
-            ("x", &format!("{LABEL_X:.1}")),
-            ("y", &format!("{:.1}", top + 33.0)),
-            ("font-size", "12"),
-            ("fill", MUTED),
-        ],
+    row.close(
+        html,
         "Both bars of a stage share one scale: the longer the bar, the more people.",
     );
-    html.close("g");
-    html.nl();
 }
 
 /// The chart's numbers in words, for `<desc>`.
