@@ -21,7 +21,9 @@ mod common;
 
 use assert_cmd::Command;
 use common::{
-    charts, chromium, chromium_available, console_lines, page_requests, pdf_pages, Scratch,
+    assert_hostile_text_defused, assert_screenshot, charts, chromium, chromium_available,
+    page_requests, pdf_pages, render_in_chromium, spec_files, target_dir, Scratch, ESCAPED,
+    HOSTILE,
 };
 use outcome::emit::html::document;
 use outcome::model::Contract;
@@ -57,21 +59,8 @@ fn spec(path: &str) -> Contract {
 /// contract (shared frameworks) are left out.
 fn clean_specs() -> Vec<(String, Contract)> {
     let root = manifest_dir().join("specs");
-    let mut paths = Vec::new();
-    let mut pending = vec![root.clone()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "outcome") {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
     let mut specs = Vec::new();
-    for path in paths {
+    for path in spec_files() {
         let mut workspace = Workspace::for_path(&path).unwrap();
         let loaded = workspace.load(&path).unwrap();
         if let Some(contract) = &loaded.compiled.contract {
@@ -226,9 +215,6 @@ fn every_payment_rule_matches_its_snapshot() {
 // ---------------------------------------------------------------------------------------------
 // escaping
 
-const HOSTILE: &str =
-    r#"<script>alert(1)</script> "quoted" 'single' &amp; & </style> javascript:alert(1)"#;
-
 /// `EVERY_RULE`-like contract with the hostile text in every text field.
 fn hostile_contract() -> String {
     let t = format!("\"\"\"{HOSTILE}\"\"\"");
@@ -290,52 +276,13 @@ monitoring {{
 #[test]
 fn hostile_text_is_escaped_everywhere() {
     let html = document(&contract("hostile", &hostile_contract()));
-    let lower = html.to_lowercase();
-
-    assert!(!lower.contains("<script"), "a script element got through");
-    assert_eq!(lower.matches("<style").count(), 1, "one stylesheet only");
-    assert_eq!(
-        lower.matches("</style>").count(),
-        1,
-        "text closed the stylesheet"
-    );
-    assert!(
-        !html.contains("\"quoted\""),
-        "raw double quotes got through"
-    );
-    assert!(!html.contains("'single'"), "raw single quotes got through");
-    assert!(
-        !lower.contains("=\"javascript:"),
-        "a javascript: attribute got through"
-    );
-
-    // Every ampersand starts one of the five entities `escape` writes.
-    for (at, _) in html.match_indices('&') {
-        let rest = &html[at..];
-        assert!(
-            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
-                .iter()
-                .any(|entity| rest.starts_with(entity)),
-            "bare `&` at byte {at}: {}",
-            &rest[..rest.len().min(40)]
-        );
-    }
-    // Every link stays in the document.
-    for (at, _) in html.match_indices("href=\"") {
-        assert!(
-            html[at + 6..].starts_with('#'),
-            "a link leaves the document: {}",
-            &html[at..(at + 60).min(html.len())]
-        );
-    }
+    assert_hostile_text_defused(&html);
 
     // The text itself is there, escaped, from every field: title (twice in the head and the
     // running header, once in the h1), commissioner, provider, boundary, outcome statement
     // and why, cohort description and eligibility, funnel and stage descriptions, evidence,
     // measure fields, payer and monitoring sources.
-    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#39;single&#39; \
-                   &amp;amp; &amp; &lt;/style&gt; javascript:alert(1)";
-    let found = html.matches(escaped).count();
+    let found = html.matches(ESCAPED).count();
     assert!(found >= 20, "escaped text found {found} times");
 }
 
@@ -540,10 +487,7 @@ funnel path "Path" for people {
 
 /// Where the browser test leaves its screenshots: `target/html-screenshot/`.
 fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .join("html-screenshot");
+    let dir = target_dir().join("html-screenshot");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -559,52 +503,7 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
     std::fs::write(&page, document(&contract)).unwrap();
     let pdf = scratch.0.join("drug-service.pdf");
     let png = screenshot_dir().join("drug-service.png");
-    let _ = std::fs::remove_file(&png);
-    let net_log = scratch.0.join("net-log.json");
-
-    // Three independent runs, in parallel to keep the test to a couple of seconds.
-    let dir = scratch.0.clone();
-    let (print, shot, dom) = std::thread::scope(|s| {
-        let print = s.spawn(|| {
-            chromium(
-                &dir,
-                "print",
-                &page,
-                &[
-                    "--no-pdf-header-footer".to_string(),
-                    format!("--print-to-pdf={}", pdf.display()),
-                ],
-            )
-        });
-        let shot = s.spawn(|| {
-            chromium(
-                &dir,
-                "shot",
-                &page,
-                &[
-                    "--hide-scrollbars".to_string(),
-                    "--window-size=1200,2400".to_string(),
-                    format!("--screenshot={}", png.display()),
-                ],
-            )
-        });
-        let dom = s.spawn(|| {
-            chromium(
-                &dir,
-                "dom",
-                &page,
-                &[
-                    "--dump-dom".to_string(),
-                    format!("--log-net-log={}", net_log.display()),
-                ],
-            )
-        });
-        (
-            print.join().unwrap(),
-            shot.join().unwrap(),
-            dom.join().unwrap(),
-        )
-    });
+    let rendered = render_in_chromium(&scratch.0, &page, &pdf, &png, &["--window-size=1200,2400"]);
 
     // Printed to A4: the cover and contents, the outcomes and cohorts, the funnel, its table
     // and the targets, measures, payments and monitoring.
@@ -613,30 +512,11 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
         (4..=9).contains(&pages),
         "the drug-service schedule printed on {pages} pages"
     );
-
-    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
-    assert!(
-        size > 10_000,
-        "screenshot {} has {size} bytes",
-        png.display()
-    );
-    // A PNG, 1200 pixels wide.
-    let bytes = std::fs::read(&png).unwrap();
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
-
-    for run in [&print, &shot, &dom] {
-        let console = console_lines(&run.stderr);
-        assert!(console.is_empty(), "console messages: {console:#?}");
-    }
-    let requests = page_requests(&net_log);
-    assert!(requests.is_empty(), "the page made requests: {requests:#?}");
+    assert_screenshot(&png, 1200);
+    rendered.assert_quiet_and_offline();
 
     // The DOM after load still has every chart and bar.
-    let loaded = &dom.stdout;
-    assert!(loaded.contains("</html>"), "no DOM dumped");
-    assert!(!loaded.to_lowercase().contains("<script"));
-    let charts = charts(loaded);
+    let charts = charts(rendered.loaded_dom());
     assert_eq!(charts.len(), contract.funnels.len());
     for (chart, funnel) in charts.iter().zip(&contract.funnels) {
         assert_eq!(

@@ -17,7 +17,8 @@
 mod common;
 
 use common::{
-    charts, chromium, chromium_available, console_lines, page_requests, pdf_pages, Scratch,
+    assert_hostile_text_defused, assert_screenshot, charts, chromium_available, pdf_pages,
+    render_in_chromium, spec_files, target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
@@ -26,12 +27,6 @@ use outcome::report::{
     ReasonCount, Rejected, Rejection, Report, Residual, RowCounts, StillReachable,
 };
 use outcome::value::{Currency, Date, Money, Percent};
-use std::path::{Path, PathBuf};
-
-const HOSTILE: &str =
-    r#"<script>alert(1)</script> "quoted" 'single' &amp; & </style> javascript:alert(1)"#;
-const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#39;single&#39; \
-                       &amp;amp; &amp; &lt;/style&gt; javascript:alert(1)";
 
 fn date(text: &str) -> Date {
     let mut parts = text.split('-').map(|p| p.parse::<u32>().unwrap());
@@ -427,40 +422,7 @@ fn hostile_text_is_escaped_everywhere() {
         name: hostile,
         ..REALISTIC
     }));
-    let lower = html.to_lowercase();
-    assert!(!lower.contains("<script"), "a script element got through");
-    assert_eq!(lower.matches("<style").count(), 1, "one stylesheet only");
-    assert_eq!(
-        lower.matches("</style>").count(),
-        1,
-        "text closed the stylesheet"
-    );
-    assert!(
-        !html.contains("\"quoted\""),
-        "raw double quotes got through"
-    );
-    assert!(!html.contains("'single'"), "raw single quotes got through");
-    assert!(
-        !lower.contains("=\"javascript:"),
-        "a javascript: attribute got through"
-    );
-    for (at, _) in html.match_indices('&') {
-        let rest = &html[at..];
-        assert!(
-            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
-                .iter()
-                .any(|entity| rest.starts_with(entity)),
-            "bare `&` at byte {at}: {}",
-            &rest[..rest.len().min(40)]
-        );
-    }
-    for (at, _) in html.match_indices("href=\"") {
-        assert!(
-            html[at + 6..].starts_with('#'),
-            "a link leaves the document: {}",
-            &html[at..(at + 60).min(html.len())]
-        );
-    }
+    assert_hostile_text_defused(&html);
     // From each kind of field: the contract (title, running header, h1), participants,
     // stages, funnels, periods, payers, clause files, the rules that cut a line, and reasons.
     for (field, escaped) in [
@@ -723,22 +685,8 @@ fn an_empty_report_still_reads() {
 /// planned and an actual bar per stage, cut lists, and the same bytes twice.
 #[test]
 fn reports_of_generated_returns_for_every_spec_hold_together() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    let mut paths = Vec::new();
-    let mut pending = vec![root.clone()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "outcome") {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
     let mut reported = 0;
-    for path in paths {
+    for path in spec_files() {
         let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
         let loaded = workspace.load(&path).unwrap();
         let Some(contract) = &loaded.compiled.contract else {
@@ -805,14 +753,6 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
 // ---------------------------------------------------------------------------------------------
 // a real browser
 
-/// `target/`
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 #[test]
 fn chromium_prints_shows_and_loads_the_report_offline() {
     if !chromium_available("chromium_prints_shows_and_loads_the_report_offline") {
@@ -825,75 +765,23 @@ fn chromium_prints_shows_and_loads_the_report_offline() {
     std::fs::write(&page, report(&built)).unwrap();
     let pdf = target_dir().join("report.pdf");
     let png = target_dir().join("report-screenshot.png");
-    let _ = std::fs::remove_file(&png);
-    let _ = std::fs::remove_file(&pdf);
-    let net_log = scratch.0.join("net-log.json");
-
-    let dir = scratch.0.clone();
-    let (print, shot, dom) = std::thread::scope(|s| {
-        let print = s.spawn(|| {
-            chromium(
-                &dir,
-                "print",
-                &page,
-                &[
-                    "--no-pdf-header-footer".to_string(),
-                    format!("--print-to-pdf={}", pdf.display()),
-                ],
-            )
-        });
-        let shot = s.spawn(|| {
-            chromium(
-                &dir,
-                "shot",
-                &page,
-                &[
-                    "--hide-scrollbars".to_string(),
-                    "--force-device-scale-factor=1".to_string(),
-                    "--window-size=1200,2600".to_string(),
-                    format!("--screenshot={}", png.display()),
-                ],
-            )
-        });
-        let dom = s.spawn(|| {
-            chromium(
-                &dir,
-                "dom",
-                &page,
-                &[
-                    "--dump-dom".to_string(),
-                    format!("--log-net-log={}", net_log.display()),
-                ],
-            )
-        });
-        (
-            print.join().unwrap(),
-            shot.join().unwrap(),
-            dom.join().unwrap(),
-        )
-    });
+    let rendered = render_in_chromium(
+        &scratch.0,
+        &page,
+        &pdf,
+        &png,
+        &["--force-device-scale-factor=1", "--window-size=1200,2600"],
+    );
 
     let pages = pdf_pages(&std::fs::read(&pdf).unwrap());
     assert!(
         (3..=16).contains(&pages),
         "the report printed on {pages} pages"
     );
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.len() > 10_000, "screenshot has {} bytes", bytes.len());
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
+    assert_screenshot(&png, 1200);
+    rendered.assert_quiet_and_offline();
 
-    for run in [&print, &shot, &dom] {
-        let console = console_lines(&run.stderr);
-        assert!(console.is_empty(), "console messages: {console:#?}");
-    }
-    let requests = page_requests(&net_log);
-    assert!(requests.is_empty(), "the page made requests: {requests:#?}");
-
-    let loaded = &dom.stdout;
-    assert!(loaded.contains("</html>"), "no DOM dumped");
-    assert!(!loaded.to_lowercase().contains("<script"));
-    let charts = charts(loaded);
+    let charts = charts(rendered.loaded_dom());
     assert_eq!(charts.len(), built.funnels.len());
     for (chart, funnel) in charts.iter().zip(&built.funnels) {
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: the `outcome` binary, scratch directories, and
-//! for the HTML tests headless Chromium with name resolution disabled and a network log, and
-//! reading what it left behind.
+//! for the HTML tests the hostile text and what escaping it must achieve, and headless
+//! Chromium with name resolution disabled and a network log, and reading what it left behind.
 //!
 //! Each test file uses some of them.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -21,6 +21,80 @@ pub fn charts(html: &str) -> Vec<&str> {
             &html[start..end]
         })
         .collect()
+}
+
+/// Every `.outcome` file under `specs/` and its folders, sorted by path.
+pub fn spec_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let mut paths = Vec::new();
+    let mut pending = vec![root];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "outcome") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    paths
+}
+
+/// Text that would break out of an HTML document if it were not escaped: an element, both
+/// quotes, an entity, a bare ampersand, a closing tag for the stylesheet and a `javascript:`
+/// address.
+pub const HOSTILE: &str =
+    r#"<script>alert(1)</script> "quoted" 'single' &amp; & </style> javascript:alert(1)"#;
+
+/// [`HOSTILE`] as it must come out in a document, escaped.
+pub const ESCAPED: &str =
+    "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#39;single&#39; \
+     &amp;amp; &amp; &lt;/style&gt; javascript:alert(1)";
+
+/// Assert that a document written from [`HOSTILE`] text let none of it through as markup: no
+/// script element, one stylesheet that the text did not close, no raw quotes, no
+/// `javascript:` attribute, every `&` the start of an entity and every link within the
+/// document. Whether the escaped text is there, and from which fields, is for each test to say.
+pub fn assert_hostile_text_defused(html: &str) {
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"), "a script element got through");
+    assert_eq!(lower.matches("<style").count(), 1, "one stylesheet only");
+    assert_eq!(
+        lower.matches("</style>").count(),
+        1,
+        "text closed the stylesheet"
+    );
+    assert!(
+        !html.contains("\"quoted\""),
+        "raw double quotes got through"
+    );
+    assert!(!html.contains("'single'"), "raw single quotes got through");
+    assert!(
+        !lower.contains("=\"javascript:"),
+        "a javascript: attribute got through"
+    );
+
+    // Every ampersand starts one of the five entities `escape` writes.
+    for (at, _) in html.match_indices('&') {
+        let rest = &html[at..];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .iter()
+                .any(|entity| rest.starts_with(entity)),
+            "bare `&` at byte {at}: {}",
+            &rest[..rest.len().min(40)]
+        );
+    }
+    // Every link stays in the document.
+    for (at, _) in html.match_indices("href=\"") {
+        assert!(
+            html[at + 6..].starts_with('#'),
+            "a link leaves the document: {}",
+            &html[at..(at + 60).min(html.len())]
+        );
+    }
 }
 
 /// Whether Chromium is there; without it, fail unless the skip is asked for out loud.
@@ -164,6 +238,107 @@ pub fn chromium(scratch: &Path, profile: &str, page: &Path, extra: &[String]) ->
         run.stderr
     );
     run
+}
+
+/// The three runs of [`render_in_chromium`], and the network log of the last.
+pub struct Rendered {
+    /// Printed to PDF.
+    pub print: Run,
+    /// The screenshot.
+    pub shot: Run,
+    /// The DOM after load, on its stdout.
+    pub dom: Run,
+    /// Chromium's network log of the `dom` run.
+    pub net_log: PathBuf,
+}
+
+/// Print `page` to `pdf` (A4, no header or footer), take a screenshot of it to `png`, and dump
+/// its DOM after load with a network log: three independent Chromium runs in `scratch`, in
+/// parallel to keep a test to a couple of seconds. `shot` holds the screenshot's own flags (the
+/// window size, and any others), put between `--hide-scrollbars` and `--screenshot`.
+///
+/// A PDF or screenshot left by an earlier run is removed first, so that what a test reads is
+/// this run's.
+pub fn render_in_chromium(
+    scratch: &Path,
+    page: &Path,
+    pdf: &Path,
+    png: &Path,
+    shot: &[&str],
+) -> Rendered {
+    let _ = std::fs::remove_file(pdf);
+    let _ = std::fs::remove_file(png);
+    let net_log = scratch.join("net-log.json");
+    let print_args = [
+        "--no-pdf-header-footer".to_string(),
+        format!("--print-to-pdf={}", pdf.display()),
+    ];
+    let shot_args: Vec<String> = std::iter::once("--hide-scrollbars".to_string())
+        .chain(shot.iter().map(|flag| flag.to_string()))
+        .chain([format!("--screenshot={}", png.display())])
+        .collect();
+    let dom_args = [
+        "--dump-dom".to_string(),
+        format!("--log-net-log={}", net_log.display()),
+    ];
+    let (print, shot, dom) = std::thread::scope(|s| {
+        let print = s.spawn(|| chromium(scratch, "print", page, &print_args));
+        let shot = s.spawn(|| chromium(scratch, "shot", page, &shot_args));
+        let dom = s.spawn(|| chromium(scratch, "dom", page, &dom_args));
+        (
+            print.join().unwrap(),
+            shot.join().unwrap(),
+            dom.join().unwrap(),
+        )
+    });
+    Rendered {
+        print,
+        shot,
+        dom,
+        net_log,
+    }
+}
+
+impl Rendered {
+    /// Assert that no run printed a console message and that the page asked for nothing over
+    /// the network.
+    pub fn assert_quiet_and_offline(&self) {
+        for run in [&self.print, &self.shot, &self.dom] {
+            let console = console_lines(&run.stderr);
+            assert!(console.is_empty(), "console messages: {console:#?}");
+        }
+        let requests = page_requests(&self.net_log);
+        assert!(requests.is_empty(), "the page made requests: {requests:#?}");
+    }
+
+    /// The DOM after load, asserted to be a whole document with no script in it.
+    pub fn loaded_dom(&self) -> &str {
+        let loaded = &self.dom.stdout;
+        assert!(loaded.contains("</html>"), "no DOM dumped");
+        assert!(!loaded.to_lowercase().contains("<script"));
+        loaded
+    }
+}
+
+/// Assert that `png` is a PNG of more than 10,000 bytes, `width` pixels wide.
+pub fn assert_screenshot(png: &Path, width: u32) {
+    let size = std::fs::metadata(png).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 10_000,
+        "screenshot {} has {size} bytes",
+        png.display()
+    );
+    let bytes = std::fs::read(png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), width);
+}
+
+/// `target/`, where the browser tests leave what is worth looking at.
+pub fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Console messages the page caused (a refused load, a script error, a CSP violation).
