@@ -114,25 +114,10 @@ fn assert_keeps_everything(name: &str, text: &str, folder: Option<&Path>) {
     );
 }
 
-fn outcome_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            outcome_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "outcome") {
-            found.push(path);
-        }
-    }
-}
-
 /// Every `.outcome` file in the repository that parses, with its text and its folder.
 fn corpus() -> Vec<(String, String, PathBuf)> {
-    let mut paths = Vec::new();
-    outcome_files(&root().join("specs"), &mut paths);
-    outcome_files(&root().join("tests"), &mut paths);
+    let mut paths = common::outcome_files_below(&root().join("specs"));
+    paths.extend(common::outcome_files_below(&root().join("tests")));
     paths.sort();
     paths
         .iter()
@@ -180,10 +165,7 @@ fn every_contract_survives_crlf_line_endings() {
 }
 
 fn spec_paths() -> Vec<PathBuf> {
-    let mut specs = Vec::new();
-    outcome_files(&root().join("specs"), &mut specs);
-    specs.sort();
-    specs
+    common::spec_files()
 }
 
 #[test]

@@ -14,12 +14,14 @@
 //! Inputs the fuzzer (`fuzz/`) or these properties once broke are kept at the end as named
 //! regression tests.
 
+mod common;
+
 use outcome::diagnostic::{render_human, Diagnostic, Record};
 use outcome::source::SourceFile;
 use outcome::value::Percent;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 // ─────────────────────────────── the property ───────────────────────────────
@@ -109,10 +111,8 @@ fn seeds() -> &'static [Vec<u8>] {
     static SEEDS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SEEDS.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut paths = Vec::new();
-        for dir in ["specs", "tests"] {
-            contracts_below(&root.join(dir), &mut paths);
-        }
+        let mut paths = common::outcome_files_below(&root.join("specs"));
+        paths.extend(common::outcome_files_below(&root.join("tests")));
         paths.sort();
         let seeds: Vec<Vec<u8>> = paths
             .iter()
@@ -121,20 +121,6 @@ fn seeds() -> &'static [Vec<u8>] {
         assert!(seeds.len() >= 2, "no contracts found to mutate");
         seeds
     })
-}
-
-fn contracts_below(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            contracts_below(&path, found);
-        } else if path.extension().is_some_and(|e| e == "outcome") {
-            found.push(path);
-        }
-    }
 }
 
 /// Tokens of the language to drop into a contract: punctuation, literals in every shape the

@@ -1,24 +1,13 @@
 //! Every contract in `specs/` (and in its folders) checks clean, and each contract's JSON is
 //! snapshot-tested and valid against the published schema.
 
+mod common;
+
 use outcome::workspace::Workspace;
 use std::path::{Path, PathBuf};
 
-fn outcome_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            outcome_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "outcome") {
-            found.push(path);
-        }
-    }
-}
-
 fn specs() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    outcome_files(Path::new("specs"), &mut files);
-    files.sort();
+    let files = common::outcome_files_below(Path::new("specs"));
     assert!(files.len() >= 2, "specs/ holds the example contracts");
     files
 }

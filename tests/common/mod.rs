@@ -23,14 +23,17 @@ pub fn charts(html: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Every `.outcome` file under `specs/` and its folders, sorted by path.
-pub fn spec_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+/// Every `.outcome` file under `dir` and its folders, sorted by path; none if `dir` is not
+/// there.
+pub fn outcome_files_below(dir: &Path) -> Vec<PathBuf> {
     let mut paths = Vec::new();
-    let mut pending = vec![root];
+    let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "outcome") {
@@ -40,6 +43,11 @@ pub fn spec_files() -> Vec<PathBuf> {
     }
     paths.sort();
     paths
+}
+
+/// Every `.outcome` file under `specs/` and its folders, sorted by path.
+pub fn spec_files() -> Vec<PathBuf> {
+    outcome_files_below(&Path::new(env!("CARGO_MANIFEST_DIR")).join("specs"))
 }
 
 /// Text that would break out of an HTML document if it were not escaped: an element, both
