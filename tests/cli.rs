@@ -5,7 +5,7 @@
 //! temporary directory with names unique to the test and the process.
 
 mod common;
-use common::{outcome, Scratch};
+use common::{exits, outcome, RunAssert, Scratch};
 use outcome::diagnostic::Code;
 use predicates::prelude::*;
 use std::path::Path;
@@ -33,53 +33,40 @@ fn no_ansi_escapes() -> impl Predicate<str> {
 
 #[test]
 fn help_describes_every_command_with_examples() {
-    outcome()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("check"))
-        .stdout(predicate::str::contains("build"))
-        .stdout(predicate::str::contains("explain"))
-        .stdout(predicate::str::contains("schema"))
-        .stdout(predicate::str::contains("Examples:"))
-        .stdout(predicate::str::contains("outcome explain E0302"));
+    exits(&["--help"], 0).stdout_has(&[
+        "check",
+        "build",
+        "explain",
+        "schema",
+        "Examples:",
+        "outcome explain E0302",
+    ]);
 }
 
 #[test]
 fn version_is_printed() {
-    outcome()
-        .arg("--version")
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with("outcome "));
+    exits(&["--version"], 0).stdout(predicate::str::starts_with("outcome "));
 }
 
 #[test]
 fn no_command_is_a_usage_error() {
-    outcome().assert().code(2).stdout("");
+    exits(&[], 2).stdout("");
 }
 
 #[test]
 fn unknown_command_is_a_usage_error() {
-    outcome().arg("frobnicate").assert().code(2);
+    exits(&["frobnicate"], 2);
 }
 
 #[test]
 fn check_without_paths_is_a_usage_error() {
-    outcome().arg("check").assert().code(2);
+    exits(&["check"], 2);
 }
 
 #[test]
 fn unknown_format_is_a_usage_error() {
-    outcome()
-        .args(["check", "--format", "xml", SPEC])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("xml"));
-    outcome()
-        .args(["build", SPEC, "--format", "xml"])
-        .assert()
-        .code(2);
+    exits(&["check", "--format", "xml", SPEC], 2).stderr(predicate::str::contains("xml"));
+    exits(&["build", SPEC, "--format", "xml"], 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,28 +85,20 @@ fn check_clean_file_exits_0() {
 
 #[test]
 fn check_directory_of_clean_specs_exits_0() {
-    outcome()
-        .args(["check", "specs/"])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("0 errors"));
+    exits(&["check", "specs/"], 0).stderr(predicate::str::contains("0 errors"));
 }
 
 #[test]
 fn check_syntax_error_exits_1_with_a_report() {
     let scratch = Scratch::new("syntax");
     let file = scratch.file("bad.outcome", SYNTAX_ERROR);
-    outcome()
-        .arg("check")
-        .arg(&file)
-        .assert()
-        .code(1)
+    exits(&["check", file.to_str().unwrap()], 1)
         .stdout("")
-        .stderr(predicate::str::contains("E0101"))
-        .stderr(predicate::str::contains("bad.outcome:1:"))
-        .stderr(predicate::str::contains(
+        .stderr_has(&[
+            "E0101",
+            "bad.outcome:1:",
             "checked 1 file: 1 error, 0 warnings",
-        ))
+        ])
         .stderr(no_ansi_escapes());
 }
 
@@ -127,12 +106,7 @@ fn check_syntax_error_exits_1_with_a_report() {
 fn check_errors_in_one_file_fail_the_run() {
     let scratch = Scratch::new("mixed");
     let bad = scratch.file("bad.outcome", SYNTAX_ERROR);
-    outcome()
-        .arg("check")
-        .arg(SPEC)
-        .arg(&bad)
-        .assert()
-        .code(1)
+    exits(&["check", SPEC, bad.to_str().unwrap()], 1)
         .stderr(predicate::str::contains("checked 2 files: 1 error"));
 }
 
@@ -140,11 +114,7 @@ fn check_errors_in_one_file_fail_the_run() {
 fn check_json_prints_one_record_per_line_and_nothing_else() {
     let scratch = Scratch::new("json");
     let file = scratch.file("bad.outcome", SYNTAX_ERROR);
-    let output = outcome()
-        .args(["check", "--format", "json"])
-        .arg(&file)
-        .assert()
-        .code(1)
+    let output = exits(&["check", "--format", "json", file.to_str().unwrap()], 1)
         .get_output()
         .clone();
     let records = json_lines(&output);
@@ -184,10 +154,7 @@ fn check_json_prints_one_record_per_line_and_nothing_else() {
 
 #[test]
 fn check_json_of_a_clean_file_prints_nothing() {
-    outcome()
-        .args(["check", "--format", "json", SPEC])
-        .assert()
-        .success()
+    exits(&["check", "--format", "json", SPEC], 0)
         .stdout("")
         .stderr("");
 }
@@ -198,11 +165,8 @@ fn check_directory_finds_contracts_recursively_in_path_order() {
     scratch.file("b/deeper/two.outcome", SYNTAX_ERROR);
     scratch.file("a/one.outcome", SYNTAX_ERROR);
     scratch.file("a/notes.txt", SYNTAX_ERROR);
-    let output = outcome()
-        .args(["check", "--format", "json"])
-        .arg(&scratch.0)
-        .assert()
-        .code(1)
+    let dir = scratch.0.to_str().unwrap();
+    let output = exits(&["check", "--format", "json", dir], 1)
         .get_output()
         .clone();
     let files: Vec<String> = json_lines(&output)
@@ -223,31 +187,20 @@ fn check_directory_finds_contracts_recursively_in_path_order() {
 fn check_non_utf8_file_reports_e0102() {
     let scratch = Scratch::new("latin1");
     let file = scratch.file("latin1.outcome", b"contract \"Caf\xe9\" {}\n");
-    let output = outcome()
-        .args(["check", "--format", "json"])
-        .arg(&file)
-        .assert()
-        .code(1)
+    let file = file.to_str().unwrap();
+    let output = exits(&["check", "--format", "json", file], 1)
         .get_output()
         .clone();
     let records = json_lines(&output);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["code"], "E0102");
     assert_eq!(records[0]["column"], 14);
-    outcome()
-        .arg("check")
-        .arg(&file)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("E0102"));
+    exits(&["check", file], 1).stderr(predicate::str::contains("E0102"));
 }
 
 #[test]
 fn check_missing_file_exits_2_with_one_clear_line() {
-    outcome()
-        .args(["check", "no-such-file.outcome"])
-        .assert()
-        .code(2)
+    exits(&["check", "no-such-file.outcome"], 2)
         .stdout("")
         .stderr("error: cannot read `no-such-file.outcome`: No such file or directory\n");
 }
@@ -256,27 +209,15 @@ fn check_missing_file_exits_2_with_one_clear_line() {
 fn check_missing_file_wins_over_contract_errors() {
     let scratch = Scratch::new("missing-and-bad");
     let bad = scratch.file("bad.outcome", SYNTAX_ERROR);
-    outcome()
-        .arg("check")
-        .arg(&bad)
-        .arg("no-such-file.outcome")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("E0101"))
-        .stderr(predicate::str::contains(
-            "cannot read `no-such-file.outcome`",
-        ));
+    exits(&["check", bad.to_str().unwrap(), "no-such-file.outcome"], 2)
+        .stderr_has(&["E0101", "cannot read `no-such-file.outcome`"]);
 }
 
 #[test]
 fn check_directory_without_contracts_exits_2() {
     let scratch = Scratch::new("empty");
     scratch.file("readme.txt", "nothing here");
-    outcome()
-        .arg("check")
-        .arg(&scratch.0)
-        .assert()
-        .code(2)
+    exits(&["check", scratch.0.to_str().unwrap()], 2)
         .stderr(predicate::str::contains("no `.outcome` files in"));
 }
 
@@ -287,31 +228,18 @@ fn check_directory_without_contracts_exits_2() {
 fn build_with_errors_exits_1_and_writes_nothing() {
     let scratch = Scratch::new("build-bad");
     let file = scratch.file("bad.outcome", SYNTAX_ERROR);
+    let file = file.to_str().unwrap();
     let out = scratch.path("bad.json");
-    outcome()
-        .arg("build")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
+    exits(&["build", file, "-o", out.to_str().unwrap()], 1)
         .stdout("")
         .stderr(predicate::str::contains("E0101"));
     assert!(!out.exists());
-    outcome()
-        .arg("build")
-        .arg(&file)
-        .assert()
-        .code(1)
-        .stdout("");
+    exits(&["build", file], 1).stdout("");
 }
 
 #[test]
 fn build_missing_file_exits_2() {
-    outcome()
-        .args(["build", "no-such-file.outcome"])
-        .assert()
-        .code(2)
+    exits(&["build", "no-such-file.outcome"], 2)
         .stdout("")
         .stderr("error: cannot read `no-such-file.outcome`: No such file or directory\n");
 }
@@ -320,10 +248,7 @@ fn build_missing_file_exits_2() {
 
 #[test]
 fn build_writes_the_contract_as_pretty_json_to_stdout() {
-    let output = outcome()
-        .args(["build", SPEC, "--format", "json"])
-        .assert()
-        .success()
+    let output = exits(&["build", SPEC, "--format", "json"], 0)
         .get_output()
         .clone();
     let text = stdout_of(&output);
@@ -348,12 +273,8 @@ fn build_format_defaults_to_json() {
 fn build_writes_to_the_output_file() {
     let scratch = Scratch::new("build-out");
     let out = scratch.path("drug-service.json");
-    outcome()
-        .args(["build", SPEC, "--format", "json", "-o"])
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout("");
+    let written = out.to_str().unwrap();
+    exits(&["build", SPEC, "--format", "json", "-o", written], 0).stdout("");
     let text = std::fs::read_to_string(&out).unwrap();
     let from_stdout = outcome().args(["build", SPEC]).output().unwrap();
     assert_eq!(text.as_bytes(), from_stdout.stdout, "file and stdout agree");
@@ -371,12 +292,7 @@ fn build_output_is_deterministic() {
 fn build_output_matches_the_schema() {
     let schema = outcome().arg("schema").output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
-    let built = outcome()
-        .args(["build", SPEC])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let built = exits(&["build", SPEC], 0).get_output().clone();
     let contract: serde_json::Value = serde_json::from_slice(&built.stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
@@ -390,13 +306,7 @@ fn build_output_matches_the_schema() {
 fn build_to_an_unwritable_path_exits_2() {
     let scratch = Scratch::new("build-unwritable");
     let out = scratch.path("no/such/dir/out.json");
-    outcome()
-        .arg("build")
-        .arg(SPEC)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2)
+    exits(&["build", SPEC, "-o", out.to_str().unwrap()], 2)
         .stderr(predicate::str::starts_with("error: cannot write `"))
         .stderr(predicate::str::contains("No such file or directory"));
 }
@@ -406,46 +316,26 @@ fn build_to_an_unwritable_path_exits_2() {
 
 #[test]
 fn explain_prints_the_code_and_title() {
-    outcome()
-        .args(["explain", "E0101"])
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with("E0101: syntax error\n"));
-    outcome()
-        .args(["explain", "e0302"])
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with("E0302: funnel widens\n"));
+    exits(&["explain", "E0101"], 0).stdout(predicate::str::starts_with("E0101: syntax error\n"));
+    exits(&["explain", "e0302"], 0).stdout(predicate::str::starts_with("E0302: funnel widens\n"));
 }
 
 #[test]
 fn explain_unknown_code_exits_2() {
-    outcome()
-        .args(["explain", "E9999"])
-        .assert()
-        .code(2)
+    exits(&["explain", "E9999"], 2)
         .stdout("")
-        .stderr(predicate::str::contains("unknown code `E9999`"))
-        .stderr(predicate::str::contains("outcome explain --list"));
+        .stderr_has(&["unknown code `E9999`", "outcome explain --list"]);
 }
 
 #[test]
 fn explain_needs_a_code_or_list() {
-    outcome().arg("explain").assert().code(2);
-    outcome()
-        .args(["explain", "--list", "E0101"])
-        .assert()
-        .code(2);
+    exits(&["explain"], 2);
+    exits(&["explain", "--list", "E0101"], 2);
 }
 
 #[test]
 fn explain_list_shows_every_code_with_severity_and_title() {
-    let output = outcome()
-        .args(["explain", "--list"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let output = exits(&["explain", "--list"], 0).get_output().clone();
     let text = stdout_of(&output);
     assert_eq!(text.lines().count(), Code::ALL.len());
     for (line, code) in text.lines().zip(Code::ALL) {
@@ -462,12 +352,7 @@ fn explain_list_shows_every_code_with_severity_and_title() {
 
 #[test]
 fn schema_is_json_schema_2020_12_of_the_contract() {
-    let output = outcome()
-        .arg("schema")
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let output = exits(&["schema"], 0).get_output().clone();
     let text = stdout_of(&output);
     assert!(text.ends_with("}\n"));
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -482,15 +367,8 @@ fn schema_is_json_schema_2020_12_of_the_contract() {
 #[test]
 fn paths_in_messages_are_shown_as_given() {
     let relative = Path::new("specs").join("missing.outcome");
-    outcome()
-        .arg("check")
-        .arg(&relative)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(format!(
-            "`{}`",
-            relative.display()
-        )));
+    let as_given = format!("`{}`", relative.display());
+    exits(&["check", relative.to_str().unwrap()], 2).stderr(predicate::str::contains(as_given));
 }
 
 #[test]

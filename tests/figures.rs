@@ -15,47 +15,52 @@
 //! of a whole add up to it exactly.
 
 use outcome::ast::{CapScope, IncentiveKind, TierScope};
-use outcome::model::{Contract, Figures, Stage};
+use outcome::diagnostic::Diagnostic;
+use outcome::model::{Contract, Stage};
 use outcome::value::Money;
 use proptest::prelude::*;
 
 // ───────────────────────────── helpers ─────────────────────────────
 
+/// Compile `bytes` as the file `path`: the diagnostics that `shown` picks out, as a person
+/// reads them, and the contract, if there is one.
+fn compile(
+    path: &str,
+    bytes: &[u8],
+    shown: fn(&Diagnostic) -> bool,
+) -> (Vec<String>, Option<Contract>) {
+    let (file, compiled) = outcome::compile_bytes(path, bytes);
+    let rendered = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| shown(d))
+        .map(|d| outcome::diagnostic::render_human(&file, d, false))
+        .collect();
+    (rendered, compiled.contract)
+}
+
 /// Compile a file of `specs/`, which must check clean: no errors and no warnings.
 fn spec(name: &str) -> Contract {
     let path = format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let (file, compiled) = outcome::compile_bytes(&path, &bytes);
-    let shown: Vec<String> = compiled
-        .diagnostics
-        .iter()
-        .map(|d| outcome::diagnostic::render_human(&file, d, false))
-        .collect();
+    let (shown, contract) = compile(&path, &bytes, |_| true);
     assert!(
         shown.is_empty(),
         "{name} must check clean, but:\n{}",
         shown.join("\n")
     );
-    compiled
-        .contract
-        .unwrap_or_else(|| panic!("{name} has a contract"))
+    contract.unwrap_or_else(|| panic!("{name} has a contract"))
 }
 
 /// Compile contract text that must have no errors (warnings allowed).
 fn text(source: &str) -> Contract {
-    let (file, compiled) = outcome::compile_bytes("generated.outcome", source.as_bytes());
-    let errors: Vec<String> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| outcome::diagnostic::render_human(&file, d, false))
-        .collect();
+    let (errors, contract) = compile("generated.outcome", source.as_bytes(), Diagnostic::is_error);
     assert!(
         errors.is_empty(),
         "expected no errors in\n{source}\nbut:\n{}",
         errors.join("\n")
     );
-    compiled.contract.expect("a contract")
+    contract.expect("a contract")
 }
 
 fn minor(m: Money) -> i128 {
@@ -65,8 +70,9 @@ fn minor(m: Money) -> i128 {
 /// Per cohort: (cohort, rate card, maximum, unreachable, participants, to exhaust the total cap).
 type ParticipantRow<'a> = (&'a str, i128, i128, i128, Option<u64>, Option<u64>);
 
-fn assert_per_participant(f: &Figures, expected: &[ParticipantRow]) {
-    let got: Vec<ParticipantRow> = f
+fn assert_per_participant(contract: &Contract, expected: &[ParticipantRow]) {
+    let got: Vec<ParticipantRow> = contract
+        .figures
         .per_participant
         .iter()
         .map(|p| {
@@ -83,9 +89,14 @@ fn assert_per_participant(f: &Figures, expected: &[ParticipantRow]) {
     assert_eq!(got, expected, "per-participant figures");
 }
 
-/// (funnel, target, expected, unit cost)
-fn assert_unit_costs(f: &Figures, expected: &[(&str, &str, u64, i128)]) {
-    let got: Vec<(&str, &str, u64, i128)> = f
+/// Per target: (funnel, target, expected, unit cost); then the unit cost per participant.
+fn assert_unit_costs(
+    contract: &Contract,
+    expected: &[(&str, &str, u64, i128)],
+    per_participant: Option<i128>,
+) {
+    let got: Vec<(&str, &str, u64, i128)> = contract
+        .figures
         .unit_cost_per_target
         .iter()
         .map(|u| {
@@ -98,11 +109,17 @@ fn assert_unit_costs(f: &Figures, expected: &[(&str, &str, u64, i128)]) {
         })
         .collect();
     assert_eq!(got, expected, "unit cost per target");
+    assert_eq!(
+        contract.figures.unit_cost_per_participant.map(minor),
+        per_participant,
+        "unit cost per participant"
+    );
 }
 
 /// (payer, at plan, at maximum)
-fn assert_payers(f: &Figures, expected: &[(&str, i128, i128)]) {
-    let got: Vec<(&str, i128, i128)> = f
+fn assert_payers(contract: &Contract, expected: &[(&str, i128, i128)]) {
+    let got: Vec<(&str, i128, i128)> = contract
+        .figures
         .by_payer
         .iter()
         .map(|p| (p.name.as_str(), minor(p.at_plan), minor(p.at_maximum)))
@@ -111,8 +128,9 @@ fn assert_payers(f: &Figures, expected: &[(&str, i128, i128)]) {
 }
 
 /// (year, first day, last day, fixed fees, outcome payments, total)
-fn assert_years(f: &Figures, expected: &[(u32, &str, &str, i128, i128, i128)]) {
-    let got: Vec<(u32, String, String, i128, i128, i128)> = f
+fn assert_years(contract: &Contract, expected: &[(u32, &str, &str, i128, i128, i128)]) {
+    let got: Vec<(u32, String, String, i128, i128, i128)> = contract
+        .figures
         .by_year
         .iter()
         .map(|y| {
@@ -189,12 +207,46 @@ fn assert_incentives(contract: &Contract, expected: &[(IncentiveKind, u64, i128)
     assert_eq!(got, expected, "bonuses and penalties");
 }
 
+/// What a contract costs at plan and the most it can cost, in minor units, and the caps
+/// that limit it: each figure named as in `outcome::model::Figures`.
+#[derive(Debug, PartialEq)]
+struct Totals {
+    fixed_fees: i128,
+    outcome_payments_at_plan: i128,
+    outcome_payments_at_plan_capped: i128,
+    tier_payments_at_plan: i128,
+    planned_total_cost: i128,
+
+    bonuses_maximum: i128,
+    tiers_maximum: i128,
+    maximum_exposure: i128,
+    binding_caps: Vec<CapScope>,
+    headroom: i128,
+}
+
+fn assert_totals(contract: &Contract, expected: Totals) {
+    let f = &contract.figures;
+    let got = Totals {
+        fixed_fees: minor(f.fixed_fees),
+        outcome_payments_at_plan: minor(f.outcome_payments_at_plan),
+        outcome_payments_at_plan_capped: minor(f.outcome_payments_at_plan_capped),
+        tier_payments_at_plan: minor(f.tier_payments_at_plan),
+        planned_total_cost: minor(f.planned_total_cost),
+
+        bonuses_maximum: minor(f.bonuses_maximum),
+        tiers_maximum: minor(f.tiers_maximum),
+        maximum_exposure: minor(f.maximum_exposure),
+        binding_caps: f.binding_caps.clone(),
+        headroom: minor(f.headroom),
+    };
+    assert_eq!(got, expected, "totals");
+}
+
 // ───────────────────────────── drug service ─────────────────────────────
 
 #[test]
 fn drug_service() {
     let c = spec("drug-service.outcome");
-    let f = &c.figures;
 
     assert_conversions(
         &c,
@@ -211,19 +263,9 @@ fn drug_service() {
 
     // Term 2009-04-01 to 2010-03-31: four whole quarters.
     assert_fixed_fees(&c, &[(1_500_000, 4, None, 6_000_000)]); // 4 × £15,000
-    assert_eq!(minor(f.fixed_fees), 6_000_000); // £60,000
-
-    // 50 × £100 + 25 × £500 + 10 × £3,000 = £5,000 + £12,500 + £30,000
-    assert_eq!(minor(f.outcome_payments_at_plan), 4_750_000); // £47,500
-                                                              // No per-participant cap: nobody earns more than the £3,600 card; no deadweight, no
-                                                              // cap on outcome payments.
-    assert_eq!(minor(f.outcome_payments_at_plan_capped), 4_750_000); // £47,500
-    assert_eq!(minor(f.tier_payments_at_plan), 0);
-    // £60,000 + £47,500 = £107,500, below the £120,000 total cap
-    assert_eq!(minor(f.planned_total_cost), 10_750_000);
 
     assert_per_participant(
-        f,
+        &c,
         &[(
             "adults",
             360_000, // £100 + £500 + £3,000
@@ -242,21 +284,39 @@ fn drug_service() {
             (IncentiveKind::Penalty, 1, 3_600_000),
         ],
     );
-    assert_eq!(minor(f.bonuses_maximum), 500_000); // £5,000
-    assert_eq!(minor(f.tiers_maximum), 0);
 
-    // £60,000 + 100 × £3,600 + £5,000 = £425,000, limited by the total cap
-    assert_eq!(minor(f.maximum_exposure), 12_000_000); // £120,000
-    assert_eq!(f.binding_caps, vec![CapScope::Total]);
-    assert_eq!(minor(f.headroom), 0); // £120,000 − £120,000
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 6_000_000, // £60,000
+            // 50 × £100 + 25 × £500 + 10 × £3,000 = £5,000 + £12,500 + £30,000
+            outcome_payments_at_plan: 4_750_000, // £47,500
+            // No per-participant cap: nobody earns more than the £3,600 card; no deadweight,
+            // no cap on outcome payments.
+            outcome_payments_at_plan_capped: 4_750_000, // £47,500
+            tier_payments_at_plan: 0,
+            // £60,000 + £47,500 = £107,500, below the £120,000 total cap
+            planned_total_cost: 10_750_000,
 
-    assert_unit_costs(f, &[("day_programme", "abstinent", 10, 1_075_000)]); // £107,500 ÷ 10
-    assert_eq!(f.unit_cost_per_participant.map(minor), Some(107_500)); // £107,500 ÷ 100
+            bonuses_maximum: 500_000, // £5,000
+            tiers_maximum: 0,
+            // £60,000 + 100 × £3,600 + £5,000 = £425,000, limited by the total cap
+            maximum_exposure: 12_000_000, // £120,000
+            binding_caps: vec![CapScope::Total],
+            headroom: 0, // £120,000 − £120,000
+        },
+    );
 
-    assert_payers(f, &[]);
+    assert_unit_costs(
+        &c,
+        &[("day_programme", "abstinent", 10, 1_075_000)], // £107,500 ÷ 10
+        Some(107_500),                                    // £107,500 ÷ 100
+    );
+
+    assert_payers(&c, &[]);
     // One contract year: everything falls in it.
     assert_years(
-        f,
+        &c,
         &[(
             1,
             "2009-04-01",
@@ -273,7 +333,6 @@ fn drug_service() {
 #[test]
 fn young_people() {
     let c = spec("young-people.outcome");
-    let f = &c.figures;
 
     assert_conversions(
         &c,
@@ -289,18 +348,9 @@ fn young_people() {
 
     // 2026-09-01 to 2028-08-31: eight whole quarters.
     assert_fixed_fees(&c, &[(600_000, 8, None, 4_800_000)]); // 8 × £6,000
-    assert_eq!(minor(f.fixed_fees), 4_800_000); // £48,000
-
-    // 18 × £500 + 14 × £1,000 + 12 × £1,500 + 10 × £3,000
-    // = £9,000 + £14,000 + £18,000 + £30,000
-    assert_eq!(minor(f.outcome_payments_at_plan), 7_100_000); // £71,000
-                                                              // The 10 who reach the target earn £6,000, exactly the cap: nothing is cut.
-    assert_eq!(minor(f.outcome_payments_at_plan_capped), 7_100_000);
-    assert_eq!(minor(f.tier_payments_at_plan), 0);
-    assert_eq!(minor(f.planned_total_cost), 11_900_000); // £48,000 + £71,000
 
     assert_per_participant(
-        f,
+        &c,
         &[(
             "young_people",
             600_000, // £500 + £1,000 + £1,500 + £3,000
@@ -311,18 +361,35 @@ fn young_people() {
         )],
     );
     assert_incentives(&c, &[]);
-    assert_eq!(minor(f.bonuses_maximum), 0);
-    assert_eq!(minor(f.tiers_maximum), 0);
 
-    // £48,000 + 20 × £6,000 = £168,000, limited by the total cap
-    assert_eq!(minor(f.maximum_exposure), 16_000_000); // £160,000
-                                                       // A cap equal to the card does not bind.
-    assert_eq!(f.binding_caps, vec![CapScope::Total]);
-    assert_eq!(minor(f.headroom), 500_000); // £165,000 − £160,000
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 4_800_000, // £48,000
+            // 18 × £500 + 14 × £1,000 + 12 × £1,500 + 10 × £3,000
+            // = £9,000 + £14,000 + £18,000 + £30,000
+            outcome_payments_at_plan: 7_100_000, // £71,000
+            // The 10 who reach the target earn £6,000, exactly the cap: nothing is cut.
+            outcome_payments_at_plan_capped: 7_100_000,
+            tier_payments_at_plan: 0,
+            planned_total_cost: 11_900_000, // £48,000 + £71,000
 
-    assert_unit_costs(f, &[("inclusion", "full_time", 10, 1_190_000)]); // £119,000 ÷ 10
-    assert_eq!(f.unit_cost_per_participant.map(minor), Some(595_000)); // £119,000 ÷ 20
-    assert_payers(f, &[]);
+            bonuses_maximum: 0,
+            tiers_maximum: 0,
+            // £48,000 + 20 × £6,000 = £168,000, limited by the total cap
+            maximum_exposure: 16_000_000, // £160,000
+            // A cap equal to the card does not bind.
+            binding_caps: vec![CapScope::Total],
+            headroom: 500_000, // £165,000 − £160,000
+        },
+    );
+
+    assert_unit_costs(
+        &c,
+        &[("inclusion", "full_time", 10, 1_190_000)], // £119,000 ÷ 10
+        Some(595_000),                                // £119,000 ÷ 20
+    );
+    assert_payers(&c, &[]);
 
     // Referrals 2026-09-01 to 2027-05-31: 273 days, one entry a day. Year 1 ends 2027-08-31.
     //   engaged   (6 weeks):  all 273 entries in year 1                  weight £9,000 each
@@ -334,7 +401,7 @@ fn young_people() {
     // £71,000 × 6,629 ÷ 19,383 = 2,428,205.13p; × 12,754 ÷ 19,383 = 4,671,794.87p;
     // the penny left over goes to the larger remainder, year 2.
     assert_years(
-        f,
+        &c,
         &[
             (
                 1,
@@ -361,7 +428,6 @@ fn young_people() {
 #[test]
 fn rough_sleeping() {
     let c = spec("rough-sleeping.outcome");
-    let f = &c.figures;
 
     assert_conversions(
         &c,
@@ -388,13 +454,26 @@ fn rough_sleeping() {
             (1_500_000, 4, Some(2), 6_000_000),  // 4 × £15,000
         ],
     );
-    assert_eq!(minor(f.fixed_fees), 16_000_000); // £160,000
 
     // The card: the ladder £1,500 + £1,500 + £2,000 + £3,000 + £4,000 = £12,000 is the richer
     // exclusive alternative (reconnection £2,000 + £3,000 = £5,000), plus the health steps
     // £500 + £2,500 = £3,000: £15,000. The per-participant maximum is the £13,500 cap, and
     // the attachment fee is the highest share, 20% of £13,500 = £2,700.
-    //
+    assert_per_participant(
+        &c,
+        &[(
+            "entrenched",
+            1_500_000, // £12,000 + £3,000 (the £5,000 reconnection route is the poorer)
+            1_350_000, // the cap
+            150_000,   // £15,000 − £13,500
+            Some(120),
+            Some(78), // (£1,200,000 − £160,000) ÷ £13,500 = 77.04 → 78
+        )],
+    );
+
+    // 5% of the outcome maximum 120 × £13,500 = £1,620,000
+    assert_incentives(&c, &[(IncentiveKind::Bonus, 1, 8_100_000)]);
+
     // The plan, by level (people reaching a stage with fewer people expected are among
     // those reaching every stage with more):
     //   120−84 = 36 reach engaged only              £2,700                        = £97,200
@@ -408,52 +487,40 @@ fn rough_sleeping() {
     //    12−9  =  3 + reconnected (ladder richer)    £17,700                       = £53,100
     //        9 + reconnection_held (ladder richer)  £17,700                       = £159,300
     //                                                                      total = £988,000
-    assert_eq!(minor(f.outcome_payments_at_plan), 98_800_000); // £988,000
-                                                               // Capped at £13,500: the 6 at £13,700 lose £200 each, the 30 at £17,700 lose £4,200:
-                                                               // £988,000 − £1,200 − £126,000
-    assert_eq!(minor(f.outcome_payments_at_plan_capped), 86_080_000); // £860,800
-    assert_eq!(minor(f.tier_payments_at_plan), 0);
-    // £160,000 + £860,800, below the £1,200,000 total cap
-    assert_eq!(minor(f.planned_total_cost), 102_080_000); // £1,020,800
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 16_000_000,               // £160,000
+            outcome_payments_at_plan: 98_800_000, // £988,000: the plan by level above
+            // Capped at £13,500: the 6 at £13,700 lose £200 each, the 30 at £17,700 lose
+            // £4,200: £988,000 − £1,200 − £126,000
+            outcome_payments_at_plan_capped: 86_080_000, // £860,800
+            tier_payments_at_plan: 0,
+            // £160,000 + £860,800, below the £1,200,000 total cap
+            planned_total_cost: 102_080_000, // £1,020,800
 
-    assert_per_participant(
-        f,
-        &[(
-            "entrenched",
-            1_500_000, // £12,000 + £3,000 (the £5,000 reconnection route is the poorer)
-            1_350_000, // the cap
-            150_000,   // £15,000 − £13,500
-            Some(120),
-            Some(78), // (£1,200,000 − £160,000) ÷ £13,500 = 77.04 → 78
-        )],
+            bonuses_maximum: 8_100_000, // £81,000
+            tiers_maximum: 0,
+            // £160,000 + £1,620,000 + £81,000 = £1,861,000, limited by the total cap
+            maximum_exposure: 120_000_000, // £1,200,000
+            binding_caps: vec![CapScope::PerParticipant, CapScope::Total],
+            headroom: 5_000_000, // £1,250,000 − £1,200,000
+        },
     );
-
-    // 5% of the outcome maximum 120 × £13,500 = £1,620,000
-    assert_incentives(&c, &[(IncentiveKind::Bonus, 1, 8_100_000)]);
-    assert_eq!(minor(f.bonuses_maximum), 8_100_000); // £81,000
-    assert_eq!(minor(f.tiers_maximum), 0);
-
-    // £160,000 + £1,620,000 + £81,000 = £1,861,000, limited by the total cap
-    assert_eq!(minor(f.maximum_exposure), 120_000_000); // £1,200,000
-    assert_eq!(
-        f.binding_caps,
-        vec![CapScope::PerParticipant, CapScope::Total]
-    );
-    assert_eq!(minor(f.headroom), 5_000_000); // £1,250,000 − £1,200,000
 
     assert_unit_costs(
-        f,
+        &c,
         &[
             ("routes_home", "sustained_18m", 30, 3_402_667), // £1,020,800 ÷ 30 = £34,026.666…
             ("routes_home", "reconnection_held", 9, 11_342_222), // ÷ 9 = £113,422.222…
             ("routes_home", "in_treatment", 40, 2_552_000),  // ÷ 40 = £25,520
         ],
+        // £1,020,800 ÷ 120 = £8,506.666… → £8,506.67
+        Some(850_667),
     );
-    // £1,020,800 ÷ 120 = £8,506.666… → £8,506.67
-    assert_eq!(f.unit_cost_per_participant.map(minor), Some(850_667));
 
     assert_payers(
-        f,
+        &c,
         &[
             // 40% of £1,020,800 = £408,320 (below its cap); 40% of £1,200,000 = £480,000,
             // capped at £450,000
@@ -488,7 +555,7 @@ fn rough_sleeping() {
     // £860,800 shared: 20,340,260.92p | 46,661,287.48p | 19,078,451.60p; the two pence left
     // go to the largest remainders, years 1 and 3.
     assert_years(
-        f,
+        &c,
         &[
             (
                 1,
@@ -516,7 +583,6 @@ fn rough_sleeping() {
 #[test]
 fn employment_ladder() {
     let c = spec("employment-ladder.outcome");
-    let f = &c.figures;
 
     assert_conversions(
         &c,
@@ -533,19 +599,9 @@ fn employment_ladder() {
 
     // 2026-07-01 to 2028-06-30: 24 whole months.
     assert_fixed_fees(&c, &[(400_000, 24, None, 9_600_000)]); // 24 × £4,000
-    assert_eq!(minor(f.fixed_fees), 9_600_000); // £96,000
-
-    // 125 × £1,000 + 95 × £1,500 + 68 × £2,500 + 30 × £1,200
-    // = £125,000 + £142,500 + £170,000 + £36,000
-    assert_eq!(minor(f.outcome_payments_at_plan), 47_350_000); // £473,500
-                                                               // No per-participant cap; deadweight 1 in 6 at the total: 47,350,000 × 5 ÷ 6
-                                                               // = 39,458,333.33p → 39,458,333p; below the £450,000 cap on outcome payments.
-    assert_eq!(minor(f.outcome_payments_at_plan_capped), 39_458_333); // £394,583.33
-    assert_eq!(minor(f.tier_payments_at_plan), 0);
-    assert_eq!(minor(f.planned_total_cost), 49_058_333); // £96,000 + £394,583.33
 
     assert_per_participant(
-        f,
+        &c,
         &[(
             "young_people",
             620_000, // £1,000 + £1,500 + £2,500 + £1,200
@@ -566,26 +622,41 @@ fn employment_ladder() {
             (IncentiveKind::Penalty, 1, 2_250_000),
         ],
     );
-    assert_eq!(minor(f.bonuses_maximum), 2_000_000); // £20,000
-    assert_eq!(minor(f.tiers_maximum), 0);
 
-    // £96,000 + £450,000 + £20,000; no total cap
-    assert_eq!(minor(f.maximum_exposure), 56_600_000); // £566,000
-    assert_eq!(f.binding_caps, vec![CapScope::OutcomePayments]);
-    assert_eq!(minor(f.headroom), 1_400_000); // £580,000 − £566,000
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 9_600_000, // £96,000
+            // 125 × £1,000 + 95 × £1,500 + 68 × £2,500 + 30 × £1,200
+            // = £125,000 + £142,500 + £170,000 + £36,000
+            outcome_payments_at_plan: 47_350_000, // £473,500
+            // No per-participant cap; deadweight 1 in 6 at the total: 47,350,000 × 5 ÷ 6
+            // = 39,458,333.33p → 39,458,333p; below the £450,000 cap on outcome payments.
+            outcome_payments_at_plan_capped: 39_458_333, // £394,583.33
+            tier_payments_at_plan: 0,
+            planned_total_cost: 49_058_333, // £96,000 + £394,583.33
+
+            bonuses_maximum: 2_000_000, // £20,000
+            tiers_maximum: 0,
+            // £96,000 + £450,000 + £20,000; no total cap
+            maximum_exposure: 56_600_000, // £566,000
+            binding_caps: vec![CapScope::OutcomePayments],
+            headroom: 1_400_000, // £580,000 − £566,000
+        },
+    );
 
     assert_unit_costs(
-        f,
+        &c,
         &[
             ("pathways", "job_26_weeks", 68, 721_446), // 49,058,333p ÷ 68 = 721,446.07p
             ("pathways", "learning", 30, 1_635_278),   // ÷ 30 = 1,635,277.77p
         ],
+        // 49,058,333p ÷ 300 = 163,527.78p
+        Some(163_528),
     );
-    // 49,058,333p ÷ 300 = 163,527.78p
-    assert_eq!(f.unit_cost_per_participant.map(minor), Some(163_528));
 
     assert_payers(
-        f,
+        &c,
         &[
             // 70% of 49,058,333p = 34,340,833.1p → 34,340,833p; 70% of £566,000 = £396,200
             ("Westmarsh Combined Authority", 34_340_833, 39_620_000),
@@ -607,7 +678,7 @@ fn employment_ladder() {
     //   year 2: 157 × 125,000 + 234 × 178,500 + 312 × 170,000 = 114,434,000
     // 39,458,333p shared: 13,403,233.04p | 26,055,099.96p; the penny left goes to year 2.
     assert_years(
-        f,
+        &c,
         &[
             (
                 1,
@@ -634,7 +705,6 @@ fn employment_ladder() {
 #[test]
 fn reoffending() {
     let c = spec("reoffending.outcome");
-    let f = &c.figures;
 
     assert_conversions(
         &c,
@@ -659,12 +729,6 @@ fn reoffending() {
 
     // 2026-04-01 to 2030-03-31: four whole years.
     assert_fixed_fees(&c, &[(5_000_000, 4, None, 20_000_000)]); // 4 × £50,000
-    assert_eq!(minor(f.fixed_fees), 20_000_000); // £200,000
-
-    // first:  300 × £300 + 200 × £500 + 120 × £1,000 = £310,000
-    // second: 330 × £300 + 231 × £500 + 150 × £1,000 = £364,500
-    assert_eq!(minor(f.outcome_payments_at_plan), 67_450_000); // £674,500
-    assert_eq!(minor(f.outcome_payments_at_plan_capped), 67_450_000); // no cap applies
 
     // The measure's target is 10%: the per-cohort tier from 10% pays £250,000 for each of
     // the 2 cohorts; the pooled tier from 7.5% (below 15%) pays £100,000 once.
@@ -681,12 +745,9 @@ fn reoffending() {
             (TierScope::Pooled, 1, 10_000_000, 20_000_000),    // £100,000; £200,000
         ]
     );
-    assert_eq!(minor(f.tier_payments_at_plan), 60_000_000); // £500,000 + £100,000
-                                                            // £200,000 + £674,500 + £600,000, below the £1,800,000 total cap
-    assert_eq!(minor(f.planned_total_cost), 147_450_000); // £1,474,500
 
     assert_per_participant(
-        f,
+        &c,
         &[
             // £300 + £500 + £1,000; (£1,800,000 − £200,000) ÷ £1,800 = 888.9 → 889
             ("first_cohort", 180_000, 180_000, 0, Some(500), Some(889)),
@@ -694,26 +755,40 @@ fn reoffending() {
         ],
     );
 
-    assert_eq!(minor(f.bonuses_maximum), 2_500_000); // £25,000 once
-    assert_eq!(minor(f.tiers_maximum), 90_000_000); // £700,000 + £200,000
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 20_000_000, // £200,000
+            // first:  300 × £300 + 200 × £500 + 120 × £1,000 = £310,000
+            // second: 330 × £300 + 231 × £500 + 150 × £1,000 = £364,500
+            outcome_payments_at_plan: 67_450_000, // £674,500
+            outcome_payments_at_plan_capped: 67_450_000, // no cap applies
+            tier_payments_at_plan: 60_000_000,    // £500,000 + £100,000
+            // £200,000 + £674,500 + £600,000, below the £1,800,000 total cap
+            planned_total_cost: 147_450_000, // £1,474,500
 
-    // £200,000 + 1,000 × £1,800 + £25,000 + £900,000 = £2,925,000, limited by the total cap
-    assert_eq!(minor(f.maximum_exposure), 180_000_000); // £1,800,000
-    assert_eq!(f.binding_caps, vec![CapScope::Total]);
-    assert_eq!(minor(f.headroom), 5_000_000); // £1,850,000 − £1,800,000
+            bonuses_maximum: 2_500_000, // £25,000 once
+            tiers_maximum: 90_000_000,  // £700,000 + £200,000
+            // £200,000 + 1,000 × £1,800 + £25,000 + £900,000 = £2,925,000, limited by the
+            // total cap
+            maximum_exposure: 180_000_000, // £1,800,000
+            binding_caps: vec![CapScope::Total],
+            headroom: 5_000_000, // £1,850,000 − £1,800,000
+        },
+    );
 
     assert_unit_costs(
-        f,
+        &c,
         &[
             ("first_release", "first_desisting", 120, 1_228_750), // £1,474,500 ÷ 120
             ("second_release", "second_desisting", 150, 983_000), // £1,474,500 ÷ 150
         ],
+        // £1,474,500 ÷ (400 + 440) = £1,755.357… → £1,755.36
+        Some(175_536),
     );
-    // £1,474,500 ÷ (400 + 440) = £1,755.357… → £1,755.36
-    assert_eq!(f.unit_cost_per_participant.map(minor), Some(175_536));
 
     assert_payers(
-        f,
+        &c,
         &[
             // the fixed amount first
             ("Ministry of Justice", 50_000_000, 50_000_000),
@@ -746,7 +821,7 @@ fn reoffending() {
     // £674,500 shared: 15,917,622.95 | 26,953,005.46 | 17,866,256.83 | 6,713,114.75 (p);
     // the three pence left go to years 1, 3 and 4. The £600,000 of tiers fall in year 4.
     assert_years(
-        f,
+        &c,
         &[
             (
                 1,
@@ -844,7 +919,7 @@ payments {
     assert_eq!(minor(f.planned_total_cost), 1_500_000); // limited by the £15,000 cap
                                                         // `started` is paid on entry (April 2026, year 1); `finished` 12 months later (year 2).
     assert_years(
-        f,
+        &c,
         &[
             (1, "2026-04-01", "2027-03-31", 0, 1_000_000, 1_000_000),
             (2, "2027-04-01", "2028-03-31", 0, 500_000, 500_000),
@@ -1134,52 +1209,45 @@ fn payers_strategy() -> impl Strategy<Value = Payers> {
     ]
 }
 
-fn generated_strategy() -> impl Strategy<Value = Generated> {
-    (1u32..=3).prop_flat_map(|years| {
-        (
-            Just(years),
-            proptest::collection::vec(cohort_strategy(years), 1..=2),
-            proptest::option::of((
-                1u64..=500_000,
-                prop_oneof![Just("month"), Just("quarter"), Just("year")],
-            )),
-            proptest::option::weighted(0.3, 0u32..=100),
-            proptest::option::weighted(0.4, 1u64..=1_000_000),
-            proptest::option::weighted(0.3, 1u64..=5_000_000),
-            proptest::option::weighted(0.4, 0u64..=10_000_000),
-            proptest::option::weighted(0.3, (1u64..=9).prop_flat_map(|k| (Just(k), (k + 1)..=10))),
-            proptest::option::weighted(0.3, 1u64..=5_000_000),
-            proptest::option::weighted(0.3, (any::<bool>(), 1u64..=5_000_000, 0u64..=5_000_000)),
-            payers_strategy(),
-        )
-            .prop_map(
-                |(
-                    years,
-                    cohorts,
-                    fixed,
-                    attachment,
-                    per_participant_cap,
-                    outcome_cap,
-                    total_cap_extra,
-                    deadweight,
-                    bonus,
-                    tiers,
-                    payers,
-                )| Generated {
-                    years,
-                    cohorts,
-                    fixed,
-                    attachment,
-                    per_participant_cap,
-                    outcome_cap,
-                    total_cap_extra,
-                    deadweight,
-                    bonus,
-                    tiers,
-                    payers,
-                },
-            )
-    })
+prop_compose! {
+    /// A [`Generated`] contract of one to three years, each part named beside the strategy
+    /// that draws it.
+    fn generated_strategy()(years in 1u32..=3)(
+        years in Just(years),
+        cohorts in proptest::collection::vec(cohort_strategy(years), 1..=2),
+        fixed in proptest::option::of((
+            1u64..=500_000,
+            prop_oneof![Just("month"), Just("quarter"), Just("year")],
+        )),
+        attachment in proptest::option::weighted(0.3, 0u32..=100),
+        per_participant_cap in proptest::option::weighted(0.4, 1u64..=1_000_000),
+        outcome_cap in proptest::option::weighted(0.3, 1u64..=5_000_000),
+        total_cap_extra in proptest::option::weighted(0.4, 0u64..=10_000_000),
+        deadweight in proptest::option::weighted(
+            0.3,
+            (1u64..=9).prop_flat_map(|k| (Just(k), (k + 1)..=10)),
+        ),
+        bonus in proptest::option::weighted(0.3, 1u64..=5_000_000),
+        tiers in proptest::option::weighted(
+            0.3,
+            (any::<bool>(), 1u64..=5_000_000, 0u64..=5_000_000),
+        ),
+        payers in payers_strategy(),
+    ) -> Generated {
+        Generated {
+            years,
+            cohorts,
+            fixed,
+            attachment,
+            per_participant_cap,
+            outcome_cap,
+            total_cap_extra,
+            deadweight,
+            bonus,
+            tiers,
+            payers,
+        }
+    }
 }
 
 proptest! {
@@ -1190,15 +1258,10 @@ proptest! {
     #[test]
     fn shares_add_up_to_the_whole(generated in generated_strategy()) {
         let source = generated.source();
-        let (file, compiled) = outcome::compile_bytes("generated.outcome", source.as_bytes());
-        let errors: Vec<String> = compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| outcome::diagnostic::render_human(&file, d, false))
-            .collect();
+        let (errors, contract) =
+            compile("generated.outcome", source.as_bytes(), Diagnostic::is_error);
         prop_assert!(errors.is_empty(), "{}\n{}", source, errors.join("\n"));
-        let contract = compiled.contract.expect("a contract");
+        let contract = contract.expect("a contract");
         let f = &contract.figures;
         let planned = minor(f.planned_total_cost);
         let maximum = minor(f.maximum_exposure);

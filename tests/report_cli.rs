@@ -5,21 +5,31 @@
 //! unreadable return, bad arguments, a bad `--until`).
 
 mod common;
-use common::{outcome, Scratch};
+use common::{exits, Scratch};
 use outcome::report::{input, Input};
 
 const SPEC: &str = "specs/drug-service.outcome";
 const RETURN: &str = "specs/returns/drug-service-2009-10.csv";
 
+/// `outcome report` of the sample contract with `args` after it, asserted to exit with
+/// `code`: the run, for what else the test asserts of it.
+fn run_report(args: &[&str], code: i32) -> assert_cmd::assert::Assert {
+    exits(&[&["report", SPEC], args].concat(), code)
+}
+
+/// `outcome returns` for the sample contract with `args` after it, asserted to exit with
+/// `code`: the run, for what else the test asserts of it.
+fn run_returns(args: &[&str], code: i32) -> assert_cmd::assert::Assert {
+    exits(&[&["returns", SPEC], args].concat(), code)
+}
+
 fn report_json(args: &[&str]) -> serde_json::Value {
-    let output = outcome()
-        .args(["report", SPEC, "--format", "json"])
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    serde_json::from_slice(&output.stdout).unwrap()
+    let run = run_report(&[&["--format", "json"][..], args].concat(), 0);
+    serde_json::from_slice(&run.get_output().stdout).unwrap()
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 fn stderr(output: &std::process::Output) -> String {
@@ -38,33 +48,23 @@ fn line_of(text: &str) -> usize {
 
 #[test]
 fn a_report_is_made_with_exit_0() {
-    let output = outcome()
-        .args(["report", SPEC, "--returns", RETURN])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    let run = run_report(&["--returns", RETURN], 0);
+    let output = run.get_output();
+    let text = stdout(output);
     assert!(text.starts_with("Monitoring report: Structured Day Programme\n"));
     assert!(
         text.contains("read 38 = accepted 33 + rejected 5"),
         "{text}"
     );
-    assert!(stderr(&output).is_empty());
+    assert!(stderr(output).is_empty());
 }
 
 #[test]
 fn a_contract_with_errors_exits_1_and_reports_nothing() {
     let scratch = Scratch::new("contract-errors");
     let contract = scratch.file("broken.outcome", "contract \"x\" { term }");
-    let output = outcome()
-        .arg("report")
-        .arg(&contract)
-        .args(["--returns", RETURN])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+    let args = ["report", contract.to_str().unwrap(), "--returns", RETURN];
+    let output = exits(&args, 1).get_output().clone();
     assert!(output.stdout.is_empty());
     assert!(
         stderr(&output).contains("not reported"),
@@ -75,32 +75,17 @@ fn a_contract_with_errors_exits_1_and_reports_nothing() {
 
 #[test]
 fn an_unreadable_return_exits_2() {
-    let output = outcome()
-        .args([
-            "report",
-            SPEC,
-            "--returns",
-            "specs/returns/no-such-file.csv",
-        ])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(stderr(&output).contains("no-such-file.csv"));
+    let run = run_report(&["--returns", "specs/returns/no-such-file.csv"], 2);
+    assert!(stderr(run.get_output()).contains("no-such-file.csv"));
 }
 
 #[test]
 fn a_return_whose_kind_cannot_be_told_exits_2() {
     let scratch = Scratch::new("extension");
     let path = scratch.file("return.txt", "participant,stage,date\n");
-    let output = outcome()
-        .args(["report", SPEC, "--returns"])
-        .arg(&path)
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(stderr(&output).contains(".jsonl"), "{}", stderr(&output));
+    let run = run_report(&["--returns", path.to_str().unwrap()], 2);
+    let err = stderr(run.get_output());
+    assert!(err.contains(".jsonl"), "{err}");
 }
 
 #[test]
@@ -110,44 +95,28 @@ fn a_return_without_a_required_column_exits_2_naming_it() {
         "return.csv",
         "participant,stage,when\nP1,enrol,2009-04-02\n",
     );
-    let output = outcome()
-        .args(["report", SPEC, "--returns"])
-        .arg(&path)
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let err = stderr(&output);
+    let run = run_report(&["--returns", path.to_str().unwrap()], 2);
+    let err = stderr(run.get_output());
     assert!(err.contains("row 1") && err.contains("`date`"), "{err}");
-    assert!(output.stdout.is_empty());
+    assert!(run.get_output().stdout.is_empty());
 }
 
 #[test]
 fn a_bad_until_date_exits_2() {
     for until in ["2009-02-30", "30/09/2009", "2008-12-31"] {
-        outcome()
-            .args(["report", SPEC, "--returns", RETURN, "--until", until])
-            .assert()
-            .code(2);
+        run_report(&["--returns", RETURN, "--until", until], 2);
     }
 }
 
 #[test]
 fn a_bad_measured_value_exits_2() {
-    outcome()
-        .args(["report", SPEC, "--returns", RETURN, "--measure", "rate=7"])
-        .assert()
-        .code(2);
+    run_report(&["--returns", RETURN, "--measure", "rate=7"], 2);
     let scratch = Scratch::new("measures");
     let measures = scratch.file("measures.csv", "measure,year,treatment\nrate,1,lots\n");
-    let output = outcome()
-        .args(["report", SPEC, "--returns", RETURN, "--measures"])
-        .arg(&measures)
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(stderr(&output).contains("row 2"), "{}", stderr(&output));
+    let measures = measures.to_str().unwrap();
+    let run = run_report(&["--returns", RETURN, "--measures", measures], 2);
+    let err = stderr(run.get_output());
+    assert!(err.contains("row 2"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,12 +160,7 @@ fn the_sample_return_is_rejected_where_it_should_be() {
 
 #[test]
 fn the_json_report_matches_its_schema() {
-    let schema = outcome()
-        .args(["schema", "--report"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let schema = exits(&["schema", "--report"], 0).get_output().clone();
     let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     assert_eq!(schema["title"], "Report");
     let report = report_json(&["--returns", RETURN, "--until", "2009-09-30"]);
@@ -243,20 +207,8 @@ fn json_lines_give_the_same_report_as_csv() {
 fn the_report_can_be_written_to_a_file() {
     let scratch = Scratch::new("output");
     let out = scratch.path("report.json");
-    outcome()
-        .args([
-            "report",
-            SPEC,
-            "--returns",
-            RETURN,
-            "--format",
-            "json",
-            "-o",
-        ])
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout("");
+    let written = out.to_str().unwrap();
+    run_report(&["--returns", RETURN, "--format", "json", "-o", written], 0).stdout("");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(report["rows"]["read"], 38);
@@ -264,13 +216,7 @@ fn the_report_can_be_written_to_a_file() {
 
 #[test]
 fn the_html_report_is_a_page() {
-    let output = outcome()
-        .args(["report", SPEC, "--returns", RETURN, "--format", "html"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let page = String::from_utf8(output.stdout).unwrap();
+    let page = stdout(run_report(&["--returns", RETURN, "--format", "html"], 0).get_output());
     assert!(
         page.starts_with("<!DOCTYPE html>"),
         "{}",
@@ -280,13 +226,7 @@ fn the_html_report_is_a_page() {
 
 #[test]
 fn explain_traces_a_participant_to_the_clauses_that_pay() {
-    let output = outcome()
-        .args(["report", SPEC, "--returns", RETURN, "--explain", "DS-001"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = stdout(run_report(&["--returns", RETURN, "--explain", "DS-001"], 0).get_output());
     assert!(text.contains("Accepted rows: 6"), "{text}");
     for (stage, clause) in [
         ("attend", "pay £100 for attend"),
@@ -303,13 +243,7 @@ fn explain_traces_a_participant_to_the_clauses_that_pay() {
 
 #[test]
 fn explain_shows_a_participants_rejected_rows_with_reasons() {
-    let output = outcome()
-        .args(["report", SPEC, "--returns", RETURN, "--explain", "DS-008"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = stdout(run_report(&["--returns", RETURN, "--explain", "DS-008"], 0).get_output());
     assert!(text.contains("Rejected rows: 1"), "{text}");
     assert!(
         text.contains("row 24") && text.contains("duplicate"),
@@ -319,39 +253,25 @@ fn explain_shows_a_participants_rejected_rows_with_reasons() {
 
 #[test]
 fn explain_with_another_format_is_refused() {
-    outcome()
-        .args([
-            "report",
-            SPEC,
+    run_report(
+        &[
             "--returns",
             RETURN,
             "--explain",
             "DS-001",
             "--format",
             "json",
-        ])
-        .assert()
-        .code(2);
+        ],
+        2,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // generated returns
 
 fn generated(participants: &str, seed: &str) -> Vec<u8> {
-    outcome()
-        .args([
-            "returns",
-            SPEC,
-            "--participants",
-            participants,
-            "--seed",
-            seed,
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone()
+    let args = ["--participants", participants, "--seed", seed];
+    run_returns(&args, 0).get_output().stdout.clone()
 }
 
 #[test]
@@ -385,20 +305,8 @@ fn a_generated_return_reads_back_without_a_malformed_row() {
 fn a_generated_return_is_reported_with_every_row_accounted_for() {
     let scratch = Scratch::new("generated");
     let path = scratch.path("sample.csv");
-    outcome()
-        .args([
-            "returns",
-            SPEC,
-            "--participants",
-            "400",
-            "--seed",
-            "9",
-            "-o",
-        ])
-        .arg(&path)
-        .assert()
-        .success()
-        .stdout("");
+    let written = path.to_str().unwrap();
+    run_returns(&["--participants", "400", "--seed", "9", "-o", written], 0).stdout("");
     let report = report_json(&["--returns", path.to_str().unwrap()]);
     let rows = &report["rows"];
     assert_eq!(
@@ -424,15 +332,8 @@ fn a_generated_return_is_reported_with_every_row_accounted_for() {
 
 #[test]
 fn returns_defaults_to_the_planned_number_of_participants() {
-    let bytes = outcome()
-        .args(["returns", SPEC])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let enrolled = String::from_utf8(bytes)
-        .unwrap()
+    let run = run_returns(&[], 0);
+    let enrolled = stdout(run.get_output())
         .lines()
         .filter(|l| l.contains(",enrol,"))
         .count();
@@ -441,13 +342,7 @@ fn returns_defaults_to_the_planned_number_of_participants() {
 
 #[test]
 fn the_report_command_is_in_the_help() {
-    let output = outcome()
-        .arg("--help")
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let help = String::from_utf8(output.stdout).unwrap();
+    let help = stdout(exits(&["--help"], 0).get_output());
     assert!(
         help.contains("report") && help.contains("sample monitoring return"),
         "{help}"
@@ -470,13 +365,7 @@ fn the_readme_shows_the_report_the_sample_gives() {
         .nth(1)
         .and_then(|block| block.split("```").next())
         .expect("the section shows the report in a text block");
-    let output = outcome()
-        .args(["report", SPEC, "--returns", RETURN])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let actual = String::from_utf8(output.stdout).unwrap();
+    let actual = stdout(run_report(&["--returns", RETURN], 0).get_output());
     assert_eq!(
         shown.trim_end(),
         actual.trim_end(),

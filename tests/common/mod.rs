@@ -130,6 +130,39 @@ pub fn outcome() -> assert_cmd::Command {
     command
 }
 
+/// `outcome` run with `args` from the crate's folder, asserted to exit with `code`: the run,
+/// for whatever else the test asserts of what it printed.
+#[track_caller]
+pub fn exits(args: &[&str], code: i32) -> assert_cmd::assert::Assert {
+    outcome().args(args).assert().code(code)
+}
+
+/// Assertions on a finished run of `outcome` that take more than one `assert_cmd` call.
+pub trait RunAssert {
+    /// Assert that stdout contains each of `texts`.
+    fn stdout_has(self, texts: &[&str]) -> Self;
+    /// Assert that stderr contains each of `texts`.
+    fn stderr_has(self, texts: &[&str]) -> Self;
+}
+
+impl RunAssert for assert_cmd::assert::Assert {
+    #[track_caller]
+    fn stdout_has(mut self, texts: &[&str]) -> Self {
+        for text in texts {
+            self = self.stdout(predicates::str::contains(*text));
+        }
+        self
+    }
+
+    #[track_caller]
+    fn stderr_has(mut self, texts: &[&str]) -> Self {
+        for text in texts {
+            self = self.stderr(predicates::str::contains(*text));
+        }
+        self
+    }
+}
+
 /// A scratch directory under the system's temporary directory, removed when dropped.
 pub struct Scratch(pub PathBuf);
 
