@@ -997,6 +997,10 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
 }
 
 /// Write the JSON report through a buffer to the output file or stdout.
+/// The buffer a JSON report is written through: a report of many rows runs to hundreds of
+/// megabytes, written in pieces of a few bytes.
+const REPORT_BUFFER_BYTES: usize = 1 << 20;
+
 fn write_json_report(
     report: &report::Report,
     output: Option<&Path>,
@@ -1005,7 +1009,7 @@ fn write_json_report(
     let written = match output {
         Some(path) => fs::File::create(path)
             .and_then(|file| {
-                let mut writer = io::BufWriter::new(file);
+                let mut writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, file);
                 emit::json::write_report(report, &mut writer)?;
                 writer.flush()
             })
@@ -1014,7 +1018,7 @@ fn write_json_report(
                 error,
             }),
         None => {
-            let mut writer = io::BufWriter::new(&mut *streams.out);
+            let mut writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, &mut *streams.out);
             let result =
                 emit::json::write_report(report, &mut writer).and_then(|()| writer.flush());
             result.map_err(Problem::Stdout)

@@ -27,11 +27,13 @@ pub fn report(report: &crate::report::Report) -> String {
 
 /// The monitoring report as pretty JSON, written as it is serialised (a report of millions
 /// of rows is never held whole in memory), with a trailing newline.
-pub fn write_report(
+pub fn write_report<W: std::io::Write>(
     report: &crate::report::Report,
-    writer: &mut dyn std::io::Write,
+    mut writer: W,
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *writer, report).map_err(std::io::Error::other)?;
+    // Generic rather than `dyn Write`: the pretty printer writes a piece per token, and a
+    // report of a million rows has hundreds of millions of them.
+    serde_json::to_writer_pretty(&mut writer, report).map_err(std::io::Error::other)?;
     writer.write_all(b"\n")
 }
 
