@@ -17,11 +17,13 @@ use crate::ast::StageKind;
 use crate::model::{Contract, Funnel, Stage};
 use crate::value::group_thousands;
 
-const WIDTH: f64 = 760.0;
+// The width, label column, line heights and inks are shared with the report's chart, so
+// that both read as one family.
+pub(crate) const WIDTH: f64 = 760.0;
 /// Centre of the stage-number badge.
-const BADGE_X: f64 = 14.0;
+pub(crate) const BADGE_X: f64 = 14.0;
 /// Left edge of the stage description.
-const LABEL_X: f64 = 36.0;
+pub(crate) const LABEL_X: f64 = 36.0;
 /// The horizontal band the bars are centred in.
 const BAR_LEFT: f64 = 300.0;
 const BAR_SPAN: f64 = 450.0;
@@ -30,8 +32,8 @@ const BAR_HEIGHT: f64 = 30.0;
 /// The vertical space between two bars, filled by the connector.
 const CONNECTOR: f64 = 24.0;
 const TOP: f64 = 10.0;
-const LINE: f64 = 16.0;
-const SUB_LINE: f64 = 15.0;
+pub(crate) const LINE: f64 = 16.0;
+pub(crate) const SUB_LINE: f64 = 15.0;
 /// Characters per line of a description in the label column.
 const WRAP_DESCRIPTION: usize = 34;
 const WRAP_SUB: usize = 42;
@@ -39,8 +41,8 @@ const WRAP_SUB: usize = 42;
 pub const MILESTONE_FILL: &str = "#1f5a8a";
 pub const TARGET_FILL: &str = "#9a4a08";
 const CONNECTOR_FILL: &str = "#dde3ea";
-const INK: &str = "#1b1f24";
-const MUTED: &str = "#4a5561";
+pub(crate) const INK: &str = "#1b1f24";
+pub(crate) const MUTED: &str = "#4a5561";
 
 /// Where one stage's row sits.
 struct Row<'a> {
@@ -55,8 +57,8 @@ struct Row<'a> {
 }
 
 /// The id of the table that states the chart's numbers, for `aria-describedby`.
-pub fn table_id(funnel: &Funnel) -> String {
-    format!("funnel-{}-table", funnel.id)
+pub fn table_id(funnel_id: &str) -> String {
+    format!("funnel-{funnel_id}-table")
 }
 
 /// What an accessible chart says about itself.
@@ -108,7 +110,7 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
         &Chart {
             class: "funnel",
             id: &funnel.id,
-            table: &table_id(funnel),
+            table: &table_id(&funnel.id),
             width: WIDTH,
             height,
             title: &format!("Customer funnel: {}", funnel.description),
@@ -243,18 +245,88 @@ fn conversion(funnel: &Funnel, stage: &Stage, above: &Stage) -> Option<String> {
 }
 
 fn label(html: &mut Html, row: &Row) {
-    let text_height = row.lines.len() as f64 * LINE + row.sub.len() as f64 * SUB_LINE;
-    let first = row.top + (row.height - text_height) / 2.0;
-    let badge_y = format!("{:.1}", first + 7.0);
     let target = row.stage.kind == StageKind::Target;
+    let sub: Vec<SubLine> = row
+        .sub
+        .iter()
+        .enumerate()
+        .map(|(index, line)| SubLine {
+            text: line,
+            weight: if target && index == 0 { "700" } else { "400" },
+            fill: if target { TARGET_FILL } else { MUTED },
+        })
+        .collect();
+    stage_label(
+        html,
+        &StageLabel {
+            top: row.top,
+            height: row.height,
+            number: row.number,
+            badge: if target {
+                Badge {
+                    fill: TARGET_FILL,
+                    stroke: TARGET_FILL,
+                    ink: "#ffffff",
+                    font_size: "12",
+                }
+            } else {
+                Badge {
+                    fill: "#ffffff",
+                    stroke: INK,
+                    ink: INK,
+                    font_size: "12",
+                }
+            },
+            name: &row.lines,
+            name_attrs: &[],
+            sub: &sub,
+        },
+    );
+}
+
+/// How a stage's number badge is painted: the circle's fill and stroke, the number's colour
+/// and size.
+pub(crate) struct Badge {
+    pub fill: &'static str,
+    pub stroke: &'static str,
+    pub ink: &'static str,
+    pub font_size: &'static str,
+}
+
+/// A line under a stage's name, with its weight and colour.
+pub(crate) struct SubLine<'a> {
+    pub text: &'a str,
+    pub weight: &'static str,
+    pub fill: &'static str,
+}
+
+/// A stage's label in a chart's left column, centred on its row.
+pub(crate) struct StageLabel<'a> {
+    pub top: f64,
+    pub height: f64,
+    pub number: usize,
+    pub badge: Badge,
+    /// The name, a line each, in bold.
+    pub name: &'a [String],
+    /// Attributes written before the position of each line of the name (a class).
+    pub name_attrs: Attrs<'a>,
+    pub sub: &'a [SubLine<'a>],
+}
+
+/// Draw a stage's label: its number in a badge, its name, and the lines under it. The
+/// contract's funnel and the report's planned-against-actual chart both label stages so.
+pub(crate) fn stage_label(html: &mut Html, label: &StageLabel) {
+    let text_height = label.name.len() as f64 * LINE + label.sub.len() as f64 * SUB_LINE;
+    let first = label.top + (label.height - text_height) / 2.0;
+    let badge = &label.badge;
     html.empty(
         "circle",
         &[
             ("cx", &format!("{BADGE_X:.1}")),
-            ("cy", &badge_y),
+            ("cy", &format!("{:.1}", first + 7.0)),
             ("r", "11"),
-            ("fill", if target { TARGET_FILL } else { "#ffffff" }),
-            ("stroke", if target { TARGET_FILL } else { INK }),
+            ("fill", badge.fill),
+            ("stroke", badge.stroke),
             ("stroke-width", "1.5"),
         ],
     );
@@ -264,43 +336,40 @@ fn label(html: &mut Html, row: &Row) {
             ("x", &format!("{BADGE_X:.1}")),
             ("y", &format!("{:.1}", first + 11.5)),
             ("text-anchor", "middle"),
-            ("font-size", "12"),
+            ("font-size", badge.font_size),
             ("font-weight", "700"),
-            ("fill", if target { "#ffffff" } else { INK }),
+            ("fill", badge.ink),
         ],
-        &row.number.to_string(),
+        &label.number.to_string(),
     );
     html.nl();
     let mut y = first + 12.0;
-    for line in &row.lines {
-        html.element(
-            "text",
-            &[
-                ("x", &format!("{LABEL_X:.1}")),
-                ("y", &format!("{y:.1}")),
-                ("font-size", "13.5"),
-                ("font-weight", "600"),
-                ("fill", INK),
-            ],
-            line,
-        );
+    let x = format!("{LABEL_X:.1}");
+    for line in label.name {
+        let y_text = format!("{y:.1}");
+        let mut attrs = label.name_attrs.to_vec();
+        attrs.extend_from_slice(&[
+            ("x", x.as_str()),
+            ("y", y_text.as_str()),
+            ("font-size", "13.5"),
+            ("font-weight", "600"),
+            ("fill", INK),
+        ]);
+        html.element("text", &attrs, line);
         html.nl();
         y += LINE;
     }
-    for (index, line) in row.sub.iter().enumerate() {
+    for line in label.sub {
         html.element(
             "text",
             &[
-                ("x", &format!("{LABEL_X:.1}")),
+                ("x", &x),
                 ("y", &format!("{:.1}", y - 1.0)),
                 ("font-size", "12"),
-                (
-                    "font-weight",
-                    if target && index == 0 { "700" } else { "400" },
-                ),
-                ("fill", if target { TARGET_FILL } else { MUTED }),
+                ("font-weight", line.weight),
+                ("fill", line.fill),
             ],
-            line,
+            line.text,
         );
         html.nl();
         y += SUB_LINE;

@@ -388,7 +388,10 @@ fn funnel_section(html: &mut Html, contract: &Contract, funnel: &Funnel) {
 fn milestone_table(html: &mut Html, funnel: &Funnel) {
     html.open(
         "table",
-        &[("id", &chart::table_id(funnel)), ("class", "milestones")],
+        &[
+            ("id", &chart::table_id(&funnel.id)),
+            ("class", "milestones"),
+        ],
     );
     html.nl();
     html.raw("<caption>");

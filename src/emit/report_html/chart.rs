@@ -13,16 +13,14 @@
 //! The geometry is display arithmetic on `f64`, printed to one decimal place; every figure
 //! written was computed by the report engine.
 
-use crate::emit::html::chart::{hatch_with, open_chart, Chart, Legend};
+use crate::emit::html::chart::{
+    hatch_with, open_chart, stage_label, table_id, Badge, Chart, Legend, StageLabel, SubLine, INK,
+    LABEL_X, LINE, MUTED, SUB_LINE, WIDTH,
+};
 use crate::emit::html::writer::Html;
 use crate::report::{ActualFunnel, ActualStage, Exception, Report};
 use crate::value::group_thousands;
 
-const WIDTH: f64 = 760.0;
-/// Centre of the stage-number badge.
-const BADGE_X: f64 = 14.0;
-/// Left edge of the stage name.
-const LABEL_X: f64 = 36.0;
 /// The axis the bars grow from, and the room they have.
 const BAR_LEFT: f64 = 276.0;
 const BAR_SPAN: f64 = 330.0;
@@ -31,14 +29,10 @@ const BAR_GAP: f64 = 5.0;
 const PAIR: f64 = 2.0 * BAR_HEIGHT + BAR_GAP;
 const ROW_GAP: f64 = 18.0;
 const TOP: f64 = 8.0;
-const LINE: f64 = 16.0;
-const SUB_LINE: f64 = 15.0;
 /// Characters per line of a stage name, and of the lines under it.
 const WRAP_NAME: usize = 28;
 const WRAP_SUB: usize = 36;
 
-const INK: &str = "#1b1f24";
-const MUTED: &str = "#4a5561";
 const PLANNED_FILL: &str = "#e8eef4";
 const ACTUAL_FILL: &str = "#1f5a8a";
 const EXCEPTION_FILL: &str = "#842029";
@@ -64,11 +58,6 @@ struct Row<'a> {
     pair_top: f64,
     planned_width: f64,
     actual_width: f64,
-}
-
-/// The id of the table that states the chart's numbers, for `aria-describedby`.
-pub fn table_id(funnel: &ActualFunnel) -> String {
-    format!("funnel-{}-table", funnel.id)
 }
 
 /// The exception for a stage of a funnel, if the stage is in exception.
@@ -99,7 +88,7 @@ pub fn funnel(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
         &Chart {
             class: "funnel report-funnel",
             id: &funnel.id,
-            table: &table_id(funnel),
+            table: &table_id(&funnel.id),
             width: WIDTH,
             height,
             title: &format!(
@@ -252,69 +241,34 @@ fn band(html: &mut Html, row: &Row) {
 }
 
 fn label(html: &mut Html, row: &Row) {
-    let text_height = row.name.len() as f64 * LINE + row.sub.len() as f64 * SUB_LINE;
-    let first = row.top + (row.height - text_height) / 2.0;
-    let badge_y = format!("{:.1}", first + 7.0);
-    html.empty(
-        "circle",
-        &[
-            ("cx", &format!("{BADGE_X:.1}")),
-            ("cy", &badge_y),
-            ("r", "11"),
-            ("fill", "#ffffff"),
-            ("stroke", INK),
-            ("stroke-width", "1.5"),
-        ],
+    let sub: Vec<SubLine> = row
+        .sub
+        .iter()
+        .map(|(text, tone)| {
+            let (weight, fill) = match tone {
+                Tone::Plain => ("400", MUTED),
+                Tone::Exception => ("700", EXCEPTION_FILL),
+            };
+            SubLine { text, weight, fill }
+        })
+        .collect();
+    stage_label(
+        html,
+        &StageLabel {
+            top: row.top,
+            height: row.height,
+            number: row.number,
+            badge: Badge {
+                fill: "#ffffff",
+                stroke: INK,
+                ink: INK,
+                font_size: if row.number < 10 { "12" } else { "10.5" },
+            },
+            name: &row.name,
+            name_attrs: &[("class", "funnel-name")],
+            sub: &sub,
+        },
     );
-    html.element(
-        "text",
-        &[
-            ("x", &format!("{BADGE_X:.1}")),
-            ("y", &format!("{:.1}", first + 11.5)),
-            ("text-anchor", "middle"),
-            ("font-size", if row.number < 10 { "12" } else { "10.5" }),
-            ("font-weight", "700"),
-            ("fill", INK),
-        ],
-        &row.number.to_string(),
-    );
-    html.nl();
-    let mut y = first + 12.0;
-    for line in &row.name {
-        html.element(
-            "text",
-            &[
-                ("class", "funnel-name"),
-                ("x", &format!("{LABEL_X:.1}")),
-                ("y", &format!("{y:.1}")),
-                ("font-size", "13.5"),
-                ("font-weight", "600"),
-                ("fill", INK),
-            ],
-            line,
-        );
-        html.nl();
-        y += LINE;
-    }
-    for (line, tone) in &row.sub {
-        let (weight, fill) = match tone {
-            Tone::Plain => ("400", MUTED),
-            Tone::Exception => ("700", EXCEPTION_FILL),
-        };
-        html.element(
-            "text",
-            &[
-                ("x", &format!("{LABEL_X:.1}")),
-                ("y", &format!("{:.1}", y - 1.0)),
-                ("font-size", "12"),
-                ("font-weight", weight),
-                ("fill", fill),
-            ],
-            line,
-        );
-        html.nl();
-        y += SUB_LINE;
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -372,7 +372,10 @@ fn funnels(html: &mut Html, report: &Report) {
 fn stage_table(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
     html.open(
         "table",
-        &[("id", &chart::table_id(funnel)), ("class", "stages")],
+        &[
+            ("id", &crate::emit::html::chart::table_id(&funnel.id)),
+            ("class", "stages"),
+        ],
     );
     html.nl();
     html.raw("<caption>");
