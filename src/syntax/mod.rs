@@ -104,6 +104,20 @@ fn by_declaration(text: &str) -> Option<Result<ast::File, Vec<Diagnostic>>> {
     Some(lowerer.finish().map(|()| parsed))
 }
 
+/// The file read whole with the `file` rule: pest's error where it does not parse, else the
+/// tree, or the diagnostics of its badly written values.
+fn by_file(
+    text: &str,
+) -> Result<Result<ast::File, Vec<Diagnostic>>, Box<pest::error::Error<Rule>>> {
+    let pairs = OutcomeParser::parse(Rule::file, text).map_err(Box::new)?;
+    let mut lowerer = lower::Lowerer::default();
+    let declarations = pairs
+        .flat_map(|file| file.into_inner())
+        .filter_map(|pair| lowerer.declaration(pair, 0))
+        .collect();
+    Ok(lowerer.finish().map(|()| ast::File { declarations }))
+}
+
 /// Parse one file into its AST, or the diagnostics that stopped it.
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     let text: &str = &file.text;
@@ -111,17 +125,9 @@ pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     let parsed = match by_declaration(text) {
         Some(parsed) => parsed?,
         // The whole-file rule reads the file again to say what is wrong where.
-        None => match OutcomeParser::parse(Rule::file, text) {
-            Err(error) => return Err(vec![errors::from_pest(text, error)]),
-            Ok(pairs) => {
-                let mut lowerer = lower::Lowerer::default();
-                let declarations = pairs
-                    .flat_map(|file| file.into_inner())
-                    .filter_map(|pair| lowerer.declaration(pair, 0))
-                    .collect();
-                lowerer.finish()?;
-                ast::File { declarations }
-            }
+        None => match by_file(text) {
+            Err(error) => return Err(vec![errors::from_pest(text, *error)]),
+            Ok(parsed) => parsed?,
         },
     };
     if parsed.declarations.is_empty() {
@@ -144,14 +150,12 @@ mod tests {
     /// The whole file lowered from the `file` rule, as parsing did before it went a
     /// declaration at a time.
     fn whole_file(text: &str) -> Result<String, String> {
-        let pairs = OutcomeParser::parse(Rule::file, text).map_err(|e| format!("{e:?}"))?;
-        let mut lowerer = lower::Lowerer::default();
-        let declarations = pairs
-            .flat_map(|file| file.into_inner())
-            .filter_map(|pair| lowerer.declaration(pair, 0))
-            .collect();
-        lowerer.finish().map_err(|d| format!("{d:?}"))?;
-        Ok(format!("{:?}", ast::File { declarations }))
+        match by_file(text) {
+            Err(error) => Err(format!("{error:?}")),
+            Ok(parsed) => parsed
+                .map(|f| format!("{f:?}"))
+                .map_err(|d| format!("{d:?}")),
+        }
     }
 
     fn a_declaration_at_a_time(text: &str) -> Option<Result<String, String>> {
