@@ -45,8 +45,8 @@ struct Parsed {
     file: SourceFile,
     /// The syntax tree, or the diagnostics that stopped it (which end the file's story).
     tree: Result<ast::File, Vec<Diagnostic>>,
-    /// Each `use`, by the span of its path, and where it leads.
-    uses: Vec<(Span, Destination)>,
+    /// Each `use`: the span of its path, the path as written, and where it leads.
+    uses: Vec<(Span, String, Destination)>,
 }
 
 /// Where a `use` leads, as far as the file system says.
@@ -147,7 +147,7 @@ impl Workspace {
             let mut next = BTreeSet::new();
             for (path, result) in wave.into_iter().zip(results) {
                 if let Ok(p) = &result {
-                    for (_, destination) in &p.uses {
+                    for (_, _, destination) in &p.uses {
                         if let Destination::File(used) = destination {
                             if !self.cache.contains_key(used) && !parsed.contains_key(used) {
                                 next.insert(used.clone());
@@ -184,7 +184,7 @@ impl Workspace {
         for path in &order {
             let depth = resolutions.get(path).map_or(0, |uses| {
                 uses.iter()
-                    .filter_map(|(_, r)| match r {
+                    .filter_map(|(_, _, r)| match r {
                         Resolution::File(used) => level.get(used).map(|l| l + 1),
                         Resolution::Refused(_) => None,
                     })
@@ -260,6 +260,7 @@ impl Workspace {
                 .filter_map(|d| match d {
                     ast::Declaration::Use(u) => Some((
                         u.path.span,
+                        u.path.value.clone(),
                         self.destination(canonical, &u.path.value, u.path.span),
                     )),
                     _ => None,
@@ -310,7 +311,12 @@ impl Workspace {
     }
 
     /// Check one parsed file against the files it uses, all already loaded.
-    fn compile(&self, canonical: &Path, parsed: Parsed, uses: &[(Span, Resolution)]) -> Loaded {
+    fn compile(
+        &self,
+        canonical: &Path,
+        parsed: Parsed,
+        uses: &[(Span, String, Resolution)],
+    ) -> Loaded {
         let Parsed { file, tree, .. } = parsed;
         let tree = match tree {
             Ok(tree) => tree,
@@ -322,22 +328,12 @@ impl Workspace {
                 }
             }
         };
-        let written: BTreeMap<Span, &str> = tree
-            .declarations
-            .iter()
-            .filter_map(|d| match d {
-                ast::Declaration::Use(u) => Some((u.path.span, u.path.value.as_str())),
-                _ => None,
-            })
-            .collect();
         let mut used: BTreeMap<Span, Result<Arc<Shared>, Diagnostic>> = uses
             .iter()
-            .map(|(span, resolution)| {
+            .map(|(span, written, resolution)| {
                 let result = match resolution {
                     Resolution::Refused(diagnostic) => Err(diagnostic.clone()),
-                    Resolution::File(path) => {
-                        self.shared_of(path, written.get(span).copied().unwrap_or(""), *span)
-                    }
+                    Resolution::File(path) => self.shared_of(path, written, *span),
                 };
                 (*span, result)
             })
@@ -422,7 +418,7 @@ struct Walk<'a> {
     stack: Vec<PathBuf>,
     /// Files in the order they finish: every file after the files it uses.
     order: Vec<PathBuf>,
-    resolutions: BTreeMap<PathBuf, Vec<(Span, Resolution)>>,
+    resolutions: BTreeMap<PathBuf, Vec<(Span, String, Resolution)>>,
     visited: BTreeSet<PathBuf>,
 }
 
@@ -435,26 +431,14 @@ impl Walk<'_> {
             // Unreadable: reported to whoever asked for it.
             return;
         };
-        let written: BTreeMap<Span, &str> = match &parsed.tree {
-            Ok(tree) => tree
-                .declarations
-                .iter()
-                .filter_map(|d| match d {
-                    ast::Declaration::Use(u) => Some((u.path.span, u.path.value.as_str())),
-                    _ => None,
-                })
-                .collect(),
-            Err(_) => BTreeMap::new(),
-        };
         self.stack.push(path.to_path_buf());
         let mut resolutions = Vec::new();
-        for (span, destination) in &parsed.uses {
-            let written = written.get(span).copied().unwrap_or("");
+        for (span, written, destination) in &parsed.uses {
             let resolution = match destination {
                 Destination::Refused(diagnostic) => Resolution::Refused(diagnostic.clone()),
                 Destination::File(used) => self.resolve(used, written, *span),
             };
-            resolutions.push((*span, resolution));
+            resolutions.push((*span, written.clone(), resolution));
         }
         self.stack.pop();
         self.resolutions.insert(path.to_path_buf(), resolutions);
