@@ -89,6 +89,17 @@ impl Funnel {
     }
 }
 
+/// Every stage of `funnels` with where it is: the index of its funnel and its place in it.
+pub fn stage_places(funnels: &[Funnel]) -> impl Iterator<Item = (usize, usize, &Stage)> {
+    funnels.iter().enumerate().flat_map(|(f, funnel)| {
+        funnel
+            .stages
+            .iter()
+            .enumerate()
+            .map(move |(i, stage)| (f, i, stage))
+    })
+}
+
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Stage {
     pub id: String,

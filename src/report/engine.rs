@@ -15,7 +15,7 @@ use super::{
     Report, RowCounts,
 };
 use crate::ast::Threshold;
-use crate::model::{Condition, Contract};
+use crate::model::{self, Condition, Contract};
 use crate::schedule::{add, effective_window};
 use crate::value::{Date, Decimal, Frequency, Percent};
 use foldhash::HashMap;
@@ -48,21 +48,12 @@ pub(crate) struct Participant {
 /// Make the report for `contract` from the rows of a return.
 pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Options) -> Report {
     let until = options.until.unwrap_or(contract.term.end);
-    let stages: Vec<StageInfo> = contract
-        .funnels
-        .iter()
-        .enumerate()
-        .flat_map(|(f, funnel)| {
-            funnel
-                .stages
-                .iter()
-                .enumerate()
-                .map(move |(i, s)| StageInfo {
-                    funnel: f,
-                    index: i,
-                    id: s.id.clone(),
-                    requires_evidence: s.evidence.is_some(),
-                })
+    let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
+        .map(|(f, i, s)| StageInfo {
+            funnel: f,
+            index: i,
+            id: s.id.clone(),
+            requires_evidence: s.evidence.is_some(),
         })
         .collect();
     let by_id: HashMap<&str, usize> = stages

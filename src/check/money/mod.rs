@@ -461,16 +461,8 @@ fn prices(
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<Price>, BTreeMap<String, Span>) {
     // Where each stage is, found once rather than by a search per price.
-    let place: HashMap<String, (usize, usize)> = funnels
-        .iter()
-        .enumerate()
-        .flat_map(|(f, funnel)| {
-            funnel
-                .stages
-                .iter()
-                .enumerate()
-                .map(move |(i, s)| (s.id.clone(), (f, i)))
-        })
+    let place: HashMap<String, (usize, usize)> = model::stage_places(funnels)
+        .map(|(f, i, s)| (s.id.clone(), (f, i)))
         .collect();
     let mut prices = Vec::new();
     let mut priced_at: BTreeMap<String, Span> = BTreeMap::new();
