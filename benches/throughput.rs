@@ -22,6 +22,8 @@
 //! `OUTCOME_BENCH_QUICK=1` for one run of each (a smoke test). A size whose runs would take
 //! longer than `OUTCOME_BENCH_BUDGET` seconds (default 600) at the growth measured so far is
 //! skipped with its predicted time, so a quadratic spot is reported instead of waited for.
+//! `OUTCOME_BENCH_WRITE=BYTES:PATH` writes the contract of that size to `PATH` and stops, to
+//! profile one size under `perf` or `valgrind`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
