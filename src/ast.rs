@@ -74,6 +74,12 @@ pub enum ContractClause {
         from: Option<Spanned<Date>>,
         until: Spanned<Date>,
     },
+    /// `referrals per quarter 20%, 30%, 30%, 20%`
+    ReferralProfile {
+        keyword: Span,
+        period: Spanned<Period>,
+        shares: Vec<Spanned<Percent>>,
+    },
     Currency {
         keyword: Span,
         code: Spanned<String>,
@@ -138,13 +144,28 @@ pub struct Stage {
     pub description: Text,
     pub expected: Spanned<Decimal>,
     pub conversion: Vec<Spanned<Percent>>,
-    pub within: Vec<Spanned<Duration>>,
+    /// `within D [of stage]`: the latest time.
+    pub within: Vec<StageTime>,
+    /// `at least D after stage`: the earliest time.
+    pub earliest: Vec<StageTime>,
+    /// `expected D after stage`: the time the plan assumes.
+    pub expected_time: Vec<StageTime>,
     /// Each `after` clause with the names it lists.
     pub after: Vec<(Span, Vec<Ident>)>,
     pub achieves: Vec<Ident>,
     pub evidence: Vec<Text>,
     /// Each `eligible only if` clause with its conditions (all must hold).
     pub eligible: Vec<(Span, Vec<Condition>)>,
+}
+
+/// A time on a stage, measured from another stage: `6 months after housed`, `9 months of
+/// housed`, or, with no stage written, from entry to the funnel (`within 3 months`).
+#[derive(Debug, Clone)]
+pub struct StageTime {
+    /// The whole clause.
+    pub span: Span,
+    pub duration: Spanned<Duration>,
+    pub from: Option<Ident>,
 }
 
 /// `age_at_start <= 15`, `abstinent >= 12`, `reconviction_reduction >= 10%`.

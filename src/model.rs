@@ -19,6 +19,9 @@ pub struct Contract {
     pub providers: Vec<String>,
     pub term: Term,
     pub referrals: Option<ReferralWindow>,
+    /// How referrals are expected to spread over the referral window (or the term), a share
+    /// for each period of it; without one, evenly over every day.
+    pub referral_profile: Option<ReferralProfile>,
     /// ISO 4217 code of the one currency the contract uses.
     pub currency: String,
     pub funding_limit: Money,
@@ -43,6 +46,13 @@ pub struct Term {
 pub struct ReferralWindow {
     pub from: Date,
     pub until: Date,
+}
+
+/// `referrals per quarter 20%, 30%, 30%, 20%`: the shares add up to 100%, one per period.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReferralProfile {
+    pub period: Period,
+    pub shares: Vec<Percent>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -110,7 +120,8 @@ pub struct Stage {
     /// The stages a person must have reached before this one (all of them). Empty for the
     /// funnel's entry.
     pub after: Vec<String>,
-    pub within: Option<Duration>,
+    /// When the stage can be reached and when the plan expects it.
+    pub time: StageTimes,
     pub evidence: Option<String>,
     /// Outcomes a performance target achieves (empty for milestones).
     pub achieves: Vec<String>,
@@ -125,6 +136,34 @@ pub struct Stage {
     pub price: Option<Money>,
     /// Conditions a participant must meet for this stage to count (all of them).
     pub eligible: Vec<Condition>,
+}
+
+/// When a stage can be reached, each time measured from entry to the funnel or from a stage
+/// before it in its sequence.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct StageTimes {
+    /// It cannot be reached sooner: the sustainment period (`at least 6 months after housed`).
+    pub earliest: Option<TimeFrom>,
+    /// It must be reached by then (`within 21 months`, `within 9 months of housed`).
+    pub latest: Option<TimeFrom>,
+    /// When the plan expects it to be reached, where that is not the earliest.
+    pub expected: Option<TimeFrom>,
+}
+
+impl StageTimes {
+    pub fn is_empty(&self) -> bool {
+        self.earliest.is_none() && self.latest.is_none() && self.expected.is_none()
+    }
+}
+
+/// `6 months after housed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TimeFrom {
+    pub duration: Duration,
+    /// The stage it is measured from: the funnel's entry when the contract names none.
+    pub after: String,
+    /// Whether it is measured from entry to the funnel (no stage named).
+    pub from_entry: bool,
 }
 
 /// `age_at_start <= 15`.
@@ -371,6 +410,49 @@ pub struct Figures {
     pub by_payer: Vec<PayerFigures>,
     /// The planned total cost by contract year.
     pub by_year: Vec<YearFigures>,
+    /// When people are planned to reach each stage and when payments are planned to fall due.
+    pub timeline: Timeline,
+}
+
+/// The planned timeline: participants enter over the referral window (evenly, or by the stated
+/// profile) and reach each stage at its planned time; each payment falls due by its timing.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Timeline {
+    /// For each stage of each funnel, in the order written.
+    pub stages: Vec<StageTimeline>,
+    /// Planned payments by month of the term (months counted from its first day).
+    pub by_month: Vec<PeriodFigures>,
+    /// Planned payments by quarter of the term (quarters counted from its first day).
+    pub by_quarter: Vec<PeriodFigures>,
+}
+
+/// When the plan expects people to reach one stage.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StageTimeline {
+    pub funnel: String,
+    pub stage: String,
+    /// The planned date for a participant who enters on the first day of referrals.
+    pub first: Date,
+    /// The planned date for a participant who enters on the last day of referrals.
+    pub last: Date,
+    /// The expected people by the quarter of the term they are planned to reach the stage in
+    /// (adding up to the stage's expected count; people planned after the term are in
+    /// `after_term`).
+    pub by_quarter: Vec<u64>,
+    pub after_term: u64,
+}
+
+/// Planned payments in one period of the term.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PeriodFigures {
+    pub start: Date,
+    pub end: Date,
+    pub fixed_fees: Money,
+    /// Outcome, attachment and tier payments planned to fall due in the period.
+    pub outcome_payments: Money,
+    pub total: Money,
+    /// Everything planned up to the end of the period.
+    pub cumulative: Money,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

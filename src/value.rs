@@ -298,6 +298,14 @@ impl Date {
     }
 
     /// The same day `months` months later, clamped to the month's last day.
+    /// Whole calendar months from the month of `earlier` to the month of this date, ignoring
+    /// days (0 when this date is not later).
+    pub fn months_since(&self, earlier: Date) -> u32 {
+        let months = (self.year as i64 * 12 + self.month as i64)
+            - (earlier.year as i64 * 12 + earlier.month as i64);
+        months.clamp(0, i64::from(u32::MAX)) as u32
+    }
+
     pub fn add_months(&self, months: u32) -> Date {
         let index = self.year as i64 * 12 + (self.month as i64 - 1) + months as i64;
         let year = index.div_euclid(12) as i32;
@@ -408,6 +416,8 @@ pub enum Frequency {
     Weekly,
     Monthly,
     Quarterly,
+    /// Three terms a contract year, of four months each from the start of the contract year.
+    Termly,
     Annually,
 }
 
@@ -417,7 +427,19 @@ impl Frequency {
             Frequency::Weekly => "weekly",
             Frequency::Monthly => "monthly",
             Frequency::Quarterly => "quarterly",
+            Frequency::Termly => "termly",
             Frequency::Annually => "annually",
+        }
+    }
+
+    /// The period that something happening at this frequency happens once in.
+    pub fn period(self) -> Period {
+        match self {
+            Frequency::Weekly => Period::Week,
+            Frequency::Monthly => Period::Month,
+            Frequency::Quarterly => Period::Quarter,
+            Frequency::Termly => Period::Term,
+            Frequency::Annually => Period::Year,
         }
     }
 }
@@ -429,6 +451,8 @@ pub enum Period {
     Week,
     Month,
     Quarter,
+    /// A school term: four months, three to a contract year.
+    Term,
     Year,
 }
 
@@ -438,7 +462,45 @@ impl Period {
             Period::Week => "week",
             Period::Month => "month",
             Period::Quarter => "quarter",
+            Period::Term => "term",
             Period::Year => "year",
+        }
+    }
+
+    /// Calendar months in one period; `None` for a week.
+    pub fn months(self) -> Option<u32> {
+        match self {
+            Period::Week => None,
+            Period::Month => Some(1),
+            Period::Quarter => Some(3),
+            Period::Term => Some(4),
+            Period::Year => Some(12),
+        }
+    }
+
+    /// The number (from 0) of the period of a series that starts on `start` that `date`
+    /// falls in; 0 for a date before `start`.
+    pub fn index_of(self, start: Date, date: Date) -> u32 {
+        let mut n = match self.months() {
+            None => ((date.day_number() - start.day_number()).max(0) / 7) as u32,
+            Some(months) => date.months_since(start) / months,
+        };
+        // The estimate counts whole months; a later day of the month in `start` can put the
+        // date one period earlier, and a short month can shift a boundary by a period.
+        while n > 0 && self.start_of(start, n) > date {
+            n -= 1;
+        }
+        while self.start_of(start, n + 1) <= date {
+            n += 1;
+        }
+        n
+    }
+
+    /// The first day of period `n` (from 0) of a series that starts on `start`.
+    pub fn start_of(self, start: Date, n: u32) -> Date {
+        match self.months() {
+            None => Date::from_day_number(start.day_number() + 7 * i64::from(n)),
+            Some(months) => start.add_months(months * n),
         }
     }
 
@@ -452,17 +514,12 @@ impl Period {
                 let days = (after_end.day_number() - start.day_number()).max(0) as u64;
                 days.div_ceil(7)
             }
-            Period::Month | Period::Quarter | Period::Year => {
-                let months_per = match self {
-                    Period::Month => 1,
-                    Period::Quarter => 3,
-                    _ => 12,
-                };
+            _ => {
                 let mut count = 0;
                 let mut cursor = start;
                 while cursor < after_end {
                     count += 1;
-                    cursor = start.add_months(months_per * count as u32);
+                    cursor = self.start_of(start, count as u32);
                 }
                 count
             }
@@ -476,12 +533,7 @@ impl Period {
             Period::Week => (after_end.day_number() - start.day_number()) % 7 == 0,
             _ => {
                 let n = self.count_in(start, end) as u32;
-                let months_per = match self {
-                    Period::Month => 1,
-                    Period::Quarter => 3,
-                    _ => 12,
-                };
-                start.add_months(months_per * n) == after_end
+                self.start_of(start, n) == after_end
             }
         }
     }

@@ -536,24 +536,35 @@ fn rough_sleeping() {
 
     // Referrals 2026-04-01 to 2027-06-30: 456 days, so 366 entries on day ⌊k × 456 ÷ 366⌋.
     // An entry on day d or before is one of ⌈(d + 1) × 366 ÷ 456⌉ entries. Years end
-    // 2027-03-31 and 2028-03-31.
-    //   2 months  (gp_registered): entries to 2027-01-31 (day 305) → 246 in year 1, 120 in 2
-    //   3 months  (housed, reconnected): to 2026-12-31 (day 274) → 221 | 145
-    //   6 months  (sustained_3m): to 2026-09-30 (day 182) → 147 | 219
-    //   9 months  (sustained_6m, reconnection_held): to 2026-06-30 (day 90) → 74 | 292
-    //   12 months (in_treatment): none in year 1; to 2027-03-31 (day 364) → 293 | 73 in year 3
-    //   15 months (sustained_12m): to 2026-12-31 → 221 in year 2 | 145 in year 3
-    //   21 months (sustained_18m): to 2026-06-30 → 74 in year 2 | 292 in year 3
+    // 2027-03-31 and 2028-03-31. Each stage is planned at its time from the planned date of
+    // the stage it is measured from: housed 6 weeks (42 days) after entry (`expected`), each
+    // sustainment its period after that (`at least`), reconnected and gp_registered at the end
+    // of their windows (3 and 2 months after entry), reconnection_held and in_treatment
+    // 6 months after those. The last entry planned in year 1 (year 2), and the counts:
+    //   entry (attachment fee £2,700): day 364, 2027-03-31 → 293 | 73
+    //   housed        (entry + 42 days):           day 322, 2027-02-17 → 260 | 106
+    //   sustained_3m  (+ 42 days + 3 months):      day 232, 2026-11-19 → 188 | 178
+    //   sustained_6m  (+ 42 days + 6 months):      day 140, 2026-08-19 → 114 | 252
+    //   sustained_12m (+ 42 days + 12 months):     none in year 1; day 322 → 260 | 106 in year 3
+    //   sustained_18m (+ 42 days + 18 months):     none in year 1; day 140 → 114 | 252 in year 3
+    //   reconnected   (+ 3 months):                day 274, 2026-12-31 → 221 | 145
+    //   reconnection_held (+ 3 months + 6 months): day 90, 2026-06-30 → 74 | 292
+    //   gp_registered (+ 2 months):                day 305, 2027-01-31 → 246 | 120
+    //   in_treatment  (+ 2 months + 6 months):     day 121, 2026-07-31 → 98 | 268
+    // So the 18-month payments fall where 18 months after moving in falls: 114 of 366 entries'
+    // in year 2, 252 in year 3, none in year 1.
     // Weights (price × expected, £): housed 108,000; sustained_3m 90,000; sustained_6m
     // 96,000; sustained_12m 108,000; sustained_18m 120,000; reconnected 24,000;
-    // reconnection_held 27,000; gp_registered 42,000; in_treatment 100,000.
-    //   year 1: 221×108,000 + 147×90,000 + 74×96,000 + 221×24,000 + 74×27,000 + 246×42,000
-    //         = 61,836,000
-    //   year 2: 145×108,000 + 219×90,000 + 292×96,000 + 221×108,000 + 74×120,000
-    //           + 145×24,000 + 292×27,000 + 120×42,000 + 293×100,000 = 141,854,000
-    //   year 3: 145×108,000 + 292×120,000 + 73×100,000 = 58,000,000   (sum 366 × 715,000)
-    // £860,800 shared: 20,340,260.92p | 46,661,287.48p | 19,078,451.60p; the two pence left
-    // go to the largest remainders, years 1 and 3.
+    // reconnection_held 27,000; gp_registered 42,000; in_treatment 100,000; attachment fees
+    // 120 × £2,700 = 324,000.
+    //   year 1: 260×108,000 + 188×90,000 + 114×96,000 + 221×24,000 + 74×27,000 + 246×42,000
+    //           + 98×100,000 + 293×324,000 = 178,310,000
+    //   year 2: 106×108,000 + 178×90,000 + 252×96,000 + 260×108,000 + 114×120,000
+    //           + 145×24,000 + 292×27,000 + 120×42,000 + 268×100,000 + 73×324,000
+    //           = 160,276,000
+    //   year 3: 106×108,000 + 252×120,000 = 41,688,000
+    // £860,800 shared: 40,362,803.66p | 36,280,571.59p | 9,436,624.75p; the two pence left
+    // go to the largest remainders, years 3 and 1.
     assert_years(
         &c,
         &[
@@ -562,23 +573,77 @@ fn rough_sleeping() {
                 "2026-04-01",
                 "2027-03-31",
                 10_000_000,
-                20_340_261,
-                30_340_261,
+                40_362_804,
+                50_362_804,
             ),
             (
                 2,
                 "2027-04-01",
                 "2028-03-31",
                 6_000_000,
-                46_661_287,
-                52_661_287,
+                36_280_571,
+                42_280_571,
             ),
-            (3, "2028-04-01", "2029-03-31", 0, 19_078_452, 19_078_452),
+            (3, "2028-04-01", "2029-03-31", 0, 9_436_625, 9_436_625),
         ],
     );
 }
 
 // ───────────────────────────── employment ladder ─────────────────────────────
+
+/// The planned timeline of the rough-sleeping ladder: the 18-month result falls 42 days plus
+/// 18 months after each entry (see the by-year figures above for the entries).
+#[test]
+fn rough_sleeping_timeline() {
+    let c = spec("rough-sleeping.outcome");
+    let timeline = &c.figures.timeline;
+    let stage = |id: &str| {
+        timeline
+            .stages
+            .iter()
+            .find(|s| s.stage == id)
+            .unwrap_or_else(|| panic!("no timeline for {id}"))
+    };
+    let s18 = stage("sustained_18m");
+    // Entered 2026-04-01: housed 2026-05-13, sustained 18 months 2027-11-13. The last sampled
+    // entry is day ⌊365 × 456 ÷ 366⌋ = 454, 2027-06-29: housed 2027-08-10, sustained 18 months
+    // 2029-02-10.
+    assert_eq!(s18.first.to_string(), "2027-11-13");
+    assert_eq!(s18.last.to_string(), "2029-02-10");
+    // Entries by the quarter of the term (from 2026-04-01) their 18-month result falls in:
+    // quarters 7 to 12 hold 40, 74, 74, 72, 73 and 33 of the 366 entries; 30 people shared:
+    // 3.28, 6.07, 6.07, 5.90, 5.98, 2.70 → 3, 6, 6, 5, 5, 2 and the three people left go to
+    // the largest remainders (5.98, 5.90, 2.70) → 3, 6, 6, 6, 6, 3.
+    assert_eq!(s18.by_quarter, vec![0, 0, 0, 0, 0, 0, 3, 6, 6, 6, 6, 3]);
+    assert_eq!(s18.after_term, 0);
+    // Housed 6 weeks after entry: the first entry is housed 2026-05-13.
+    assert_eq!(stage("housed").first.to_string(), "2026-05-13");
+
+    // The months add up to the quarters, the quarters to the years, and all to the plan.
+    let sum = |periods: &[outcome::model::PeriodFigures]| -> i128 {
+        periods.iter().map(|p| minor(p.total)).sum()
+    };
+    assert_eq!(timeline.by_month.len(), 36);
+    assert_eq!(timeline.by_quarter.len(), 12);
+    assert_eq!(sum(&timeline.by_month), minor(c.figures.planned_total_cost));
+    assert_eq!(
+        sum(&timeline.by_quarter),
+        minor(c.figures.planned_total_cost)
+    );
+    for (y, year) in c.figures.by_year.iter().enumerate() {
+        let quarters: i128 = timeline.by_quarter[4 * y..4 * y + 4]
+            .iter()
+            .map(|q| minor(q.total))
+            .sum();
+        assert_eq!(quarters, minor(year.total), "year {}", year.year);
+    }
+    let last = timeline.by_quarter.last().map(|q| minor(q.cumulative));
+    assert_eq!(last, Some(minor(c.figures.planned_total_cost)));
+    // The service fees: £25,000 at the end of each quarter of year 1, £15,000 of year 2.
+    assert_eq!(minor(timeline.by_quarter[0].fixed_fees), 2_500_000);
+    assert_eq!(minor(timeline.by_quarter[4].fixed_fees), 1_500_000);
+    assert_eq!(minor(timeline.by_quarter[8].fixed_fees), 0);
+}
 
 #[test]
 fn employment_ladder() {
@@ -668,15 +733,19 @@ fn employment_ladder() {
 
     // Referrals 2026-07-01 to 2027-08-31: 427 days, 366 entries on day ⌊k × 427 ÷ 366⌋.
     // Year 1 ends 2027-06-30; monthly arrears fall due at the end of the calendar month, in
-    // the same contract year as the achievement.
-    //   4 months (job_start): entries to 2027-02-28 (day 242) → ⌈243 × 366 ÷ 427⌉ = 209 | 157
-    //   7 months (job_13_weeks, learning): to 2026-11-30 (day 152) → 132 | 234
-    //   10 months (job_26_weeks): to 2026-08-31 (day 61) → 54 | 312
-    // Weights (£): job_start 125,000; job_13_weeks 142,500 + learning 36,000 = 178,500;
-    // job_26_weeks 170,000.
-    //   year 1: 209 × 125,000 + 132 × 178,500 + 54 × 170,000 = 58,867,000
-    //   year 2: 157 × 125,000 + 234 × 178,500 + 312 × 170,000 = 114,434,000
-    // 39,458,333p shared: 13,403,233.04p | 26,055,099.96p; the penny left goes to year 2.
+    // the same contract year as the achievement. job_start has only a deadline and is planned
+    // at its end, 4 months after entry; the sustainment periods run from it: job_13_weeks
+    // 13 weeks (91 days) and job_26_weeks 26 weeks (182 days) after; learning 13 weeks after
+    // action_plan, planned at the end of its 1-month window.
+    //   job_start (+4 months): entries to 2027-02-28 (day 242) → ⌈243 × 366 ÷ 427⌉ = 209 | 157
+    //   job_13_weeks (+4 months + 91 days): to 2026-11-30 (day 152) → 132 | 234
+    //   job_26_weeks (+4 months + 182 days): to 2026-08-30 (day 60) → 53 | 313
+    //   learning (+1 month + 91 days): to 2027-02-28 (day 242) → 209 | 157
+    // Weights (£): job_start 125,000; job_13_weeks 142,500; job_26_weeks 170,000;
+    // learning 36,000.
+    //   year 1: 209 × 125,000 + 132 × 142,500 + 53 × 170,000 + 209 × 36,000 = 61,469,000
+    //   year 2: 157 × 125,000 + 234 × 142,500 + 313 × 170,000 + 157 × 36,000 = 111,832,000
+    // 39,458,333p shared: 13,995,673.83p | 25,462,659.17p; the penny left goes to year 1.
     assert_years(
         &c,
         &[
@@ -685,16 +754,16 @@ fn employment_ladder() {
                 "2026-07-01",
                 "2027-06-30",
                 4_800_000,
-                13_403_233,
-                18_203_233,
+                13_995_674,
+                18_795_674,
             ), // 12 × £4,000
             (
                 2,
                 "2027-07-01",
                 "2028-06-30",
                 4_800_000,
-                26_055_100,
-                30_855_100,
+                25_462_659,
+                30_262_659,
             ),
         ],
     );

@@ -56,12 +56,13 @@ contract "Housing" {{
   commissioner "Council"
   provider "Provider"
   term 2026-04-01 to 2027-03-31
+  referrals until 2026-09-30
   funding limit £100,000
 }}
 cohort people "People" {{ size 10 }}
 funnel route "Route" for people {{
   milestone start "Start" 10
-  target kept "Kept" 5 {{ achieves {achieves} evidence "Tenancy record" }}
+  target kept "Kept" 5 at least 6 months after start {{ achieves {achieves} evidence "Tenancy record" }}
 }}
 payments {{ pay £1,000 for kept }}
 "#

@@ -5,14 +5,14 @@
 //! it, a target follows the last milestone written before it. `after a, b` replaces that
 //! with explicit predecessors, all of which a participant must have reached. The sequence is
 //! a graph over the stages; once it is known to be acyclic every edge is checked: counts never
-//! grow along it, stated conversion factors match, and time windows never shrink.
+//! grow along it and stated conversion factors match; `check::times` checks the times.
 
 use super::names::{once, Kind, Symbols};
 use crate::ast::{self, StageKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
 use crate::source::Span;
-use crate::value::{Decimal, Duration, Percent};
+use crate::value::{Decimal, Percent};
 
 /// A funnel's sequence: for each stage, its predecessors and the span that makes each link.
 struct Sequence {
@@ -119,7 +119,6 @@ pub fn check(
 
     for stage in &funnel.stages {
         once(&stage.conversion, |c| c.span, "`conversion`", out);
-        once(&stage.within, |w| w.span, "`within`", out);
         once(&stage.after, |a| a.0, "`after`", out);
         once(&stage.evidence, |e| e.span, "`evidence`", out);
         if stage.kind == StageKind::Milestone {
@@ -144,9 +143,15 @@ pub fn check(
         report_unreachable(funnel, &sequence, out);
         report_dead_ends(funnel, &sequence, out);
     }
-    if acyclic {
-        check_windows(funnel, &sequence, out);
-    }
+    let times = if acyclic {
+        let before: Vec<Vec<usize>> = (0..funnel.stages.len())
+            .map(|i| sequence.after(i).collect())
+            .collect();
+        let order = topological(&sequence, funnel.stages.len());
+        super::times::check(funnel, index, &before, &order, symbols, out)
+    } else {
+        Vec::new()
+    };
     if counts.iter().all(Option::is_some) {
         let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
         check_counts(funnel, &sequence, &counts, out);
@@ -175,7 +180,7 @@ pub fn check(
         return None;
     }
     let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
-    Some(build(funnel, &sequence, &counts))
+    Some(build(funnel, &sequence, &counts, times))
 }
 
 /// Resolve each stage's predecessors, explicit or implied by the order written.
@@ -466,57 +471,6 @@ fn check_counts(
     }
 }
 
-/// Time windows, measured from entry to the funnel, never shrink along the sequence (E0403).
-fn check_windows(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
-    let n = funnel.stages.len();
-    let window = |i: usize| funnel.stages[i].within.first().map(|w| (w.value, w.span));
-    // For each stage, the windows of its nearest windowed ancestors, in topological order.
-    let mut nearest: Vec<Option<Vec<(usize, Duration)>>> = vec![None; n];
-    let order = topological(sequence, n);
-    for &i in &order {
-        let mut inherited: Vec<(usize, Duration)> = Vec::new();
-        for p in sequence.after(i) {
-            match window(p) {
-                Some((duration, _)) => inherited.push((p, duration)),
-                None => inherited.extend(nearest[p].clone().unwrap_or_default()),
-            }
-        }
-        // Two paths to one ancestor must not double its entry at every join: without this a
-        // ladder of joins grows the lists exponentially. The first occurrence is kept.
-        let mut seen = std::collections::BTreeSet::new();
-        inherited.retain(|(a, _)| seen.insert(*a));
-        if let Some((mine, span)) = window(i) {
-            let mut reported = false;
-            for (a, theirs) in &inherited {
-                if !reported && mine.certainly_shorter_than(theirs) {
-                    reported = true;
-                    let ancestor = &funnel.stages[*a];
-                    let ancestor_span = ancestor
-                        .within
-                        .first()
-                        .map_or(ancestor.name.span, |w| w.span);
-                    out.push(
-                        Diagnostic::new(
-                            Code::E0403,
-                            format!(
-                                "`{}` is due within {mine}, but it follows `{}`, which may take {theirs}",
-                                funnel.stages[i].name.value, ancestor.name.value
-                            ),
-                            span,
-                            "shorter than a window before it",
-                        )
-                        .also(ancestor_span, format!("`{}` may take {theirs}", ancestor.name.value))
-                        .help(format!(
-                            "windows are counted from entry to the funnel, so a later step's window is at least as long: write `within {theirs}` or more, or shorten the earlier window"
-                        )),
-                    );
-                }
-            }
-        }
-        nearest[i] = Some(inherited);
-    }
-}
-
 /// Stages ordered so that every predecessor comes first. Callers ensure the graph is acyclic.
 fn topological(sequence: &Sequence, n: usize) -> Vec<usize> {
     let mut remaining: Vec<usize> = (0..n).map(|i| sequence.before[i].len()).collect();
@@ -536,7 +490,13 @@ fn topological(sequence: &Sequence, n: usize) -> Vec<usize> {
 
 /// The model funnel, with computed conversion factors. Prices are filled in by the payments
 /// check.
-fn build(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64]) -> model::Funnel {
+fn build(
+    funnel: &ast::Funnel,
+    sequence: &Sequence,
+    counts: &[u64],
+    times: Vec<model::StageTimes>,
+) -> model::Funnel {
+    let mut times = times.into_iter();
     let entering = counts.first().copied().unwrap_or(0).max(1);
     let stages = funnel
         .stages
@@ -557,7 +517,7 @@ fn build(funnel: &ast::Funnel, sequence: &Sequence, counts: &[u64]) -> model::Fu
                     .iter()
                     .map(|p| funnel.stages[*p].name.value.clone())
                     .collect(),
-                within: stage.within.first().map(|w| w.value),
+                time: times.next().unwrap_or_default(),
                 evidence: stage.evidence.first().map(|e| e.value.clone()),
                 achieves: stage.achieves.iter().map(|a| a.value.clone()).collect(),
                 stated_conversion: stage.conversion.first().map(|c| c.value),

@@ -3,7 +3,7 @@
 use super::names::once;
 use crate::ast::{self, ContractClause, Declaration};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{ReferralWindow, Term};
+use crate::model::{ReferralProfile, ReferralWindow, Term};
 use crate::source::{Span, Spanned};
 use crate::value::{Currency, Money};
 
@@ -15,6 +15,10 @@ pub struct Header {
     pub providers: Vec<String>,
     pub term: Term,
     pub referrals: Option<ReferralWindow>,
+    pub referral_profile: Option<ReferralProfile>,
+    /// Whether a `referrals` clause was written but is wrong (E0402): dates that follow from
+    /// the referral window are then not checked, rather than checked against the term.
+    pub referrals_invalid: bool,
     pub currency: Currency,
     pub funding_limit: Money,
     pub funding_limit_span: Span,
@@ -43,6 +47,7 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
     let mut boundaries = Vec::new();
     let mut terms = Vec::new();
     let mut referrals = Vec::new();
+    let mut profiles = Vec::new();
     let mut currencies = Vec::new();
     let mut limits = Vec::new();
     for clause in &contract.clauses {
@@ -60,6 +65,11 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
                 from,
                 until,
             } => referrals.push((*keyword, from, until)),
+            ContractClause::ReferralProfile {
+                keyword,
+                period,
+                shares,
+            } => profiles.push((*keyword, period, shares)),
             ContractClause::Currency { keyword, code } => currencies.push((*keyword, code)),
             ContractClause::FundingLimit { keyword, amount } => limits.push((*keyword, amount)),
         }
@@ -96,6 +106,17 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
             term.and_then(|term| check_referrals(term, from.as_ref(), until, out))
         });
     let limit = once(&limits, |l| l.0, "`funding limit`", out).map(|(_, amount)| *amount);
+    let profile = once(&profiles, |p| p.0, "`referrals per`", out);
+    let referral_profile = match (profile, term) {
+        (Some((keyword, period, shares)), Some(term)) => {
+            let window = referral_window.unwrap_or(ReferralWindow {
+                from: term.start,
+                until: term.end,
+            });
+            check_profile(*keyword, period, shares, window, out)
+        }
+        _ => None,
+    };
 
     once(&currencies, |c| c.0, "`currency`", out);
     let (currency, _) = currency(file)?;
@@ -105,7 +126,9 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
         commissioners,
         providers,
         term: term?,
+        referrals_invalid: !referrals.is_empty() && referral_window.is_none(),
         referrals: referral_window,
+        referral_profile,
         currency,
         funding_limit: limit.value,
         funding_limit_span: limit.span,
@@ -216,6 +239,111 @@ fn check_referrals(
         from: from.map_or(term.start, |f| f.value),
         until: until.value,
     })
+}
+
+/// A referral profile has one share for each period of the referral window, none negative,
+/// adding up to 100% (E0524).
+fn check_profile(
+    keyword: Span,
+    period: &Spanned<crate::value::Period>,
+    shares: &[Spanned<crate::value::Percent>],
+    window: ReferralWindow,
+    out: &mut Vec<Diagnostic>,
+) -> Option<ReferralProfile> {
+    let before = out.len();
+    let periods = period.value.count_in(window.from, window.until);
+    let word = period.value.word();
+    let span = shares
+        .first()
+        .zip(shares.last())
+        .map_or(keyword, |(first, last)| first.span.to(last.span));
+    if shares.len() as u64 != periods {
+        let plural = if periods == 1 { "" } else { "s" };
+        out.push(
+            Diagnostic::new(
+                Code::E0524,
+                format!(
+                    "the referral profile gives {} shares, but referrals from {} until {} run over {periods} {word}{plural}",
+                    shares.len(),
+                    window.from,
+                    window.until
+                ),
+                span,
+                format!("{} shares", shares.len()),
+            )
+            .help(format!(
+                "give one share for each {word} of the referral window, counted from {}, such as `referrals per {word} {}`",
+                window.from,
+                example_shares(periods)
+            )),
+        );
+    }
+    for share in shares {
+        if share.value.0.mantissa < 0 {
+            out.push(
+                Diagnostic::new(
+                    Code::E0524,
+                    format!("a referral share of {} is below zero", share.value),
+                    share.span,
+                    "negative share",
+                )
+                .help("a period with no referrals has a share of `0%`"),
+            );
+        }
+    }
+    let micro = |p: &crate::value::Percent| {
+        let scale = p.0.scale.min(6);
+        p.0.mantissa.saturating_mul(10_i128.pow(6 - scale))
+    };
+    let total: i128 = shares
+        .iter()
+        .map(|s| micro(&s.value))
+        .fold(0, i128::saturating_add);
+    if total != 100_000_000 && shares.len() as u64 == periods {
+        let sum = crate::value::Percent(crate::value::Decimal {
+            mantissa: total,
+            scale: 6,
+        });
+        out.push(
+            Diagnostic::new(
+                Code::E0524,
+                format!("the referral shares add up to {}, not 100%", trimmed(sum)),
+                span,
+                "these shares",
+            )
+            .help("the shares say what part of all referrals each period brings: make them add up to 100%"),
+        );
+    }
+    (out.len() == before).then(|| ReferralProfile {
+        period: period.value,
+        shares: shares.iter().map(|s| s.value).collect(),
+    })
+}
+
+/// `33.330000%` → `33.33%`.
+fn trimmed(percent: crate::value::Percent) -> crate::value::Percent {
+    let mut d = percent.0;
+    while d.scale > 0 && d.mantissa % 10 == 0 {
+        d.mantissa /= 10;
+        d.scale -= 1;
+    }
+    crate::value::Percent(d)
+}
+
+/// Even shares for `n` periods, as an example to write: `25%, 25%, 25%, 25%`.
+fn example_shares(n: u64) -> String {
+    match n {
+        0 => "100%".to_string(),
+        1..=12 => {
+            let each = 100 / n;
+            let mut parts = vec![format!("{each}%"); n as usize];
+            if let Some(last) = parts.last_mut() {
+                *last = format!("{}%", 100 - each * (n - 1));
+            }
+            parts.join(", ")
+        }
+        _ => format!("… ({n} shares)"),
+    }
 }
 
 /// Every amount of money the contract pays or limits must be in its one currency (E0501)

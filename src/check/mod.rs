@@ -12,6 +12,7 @@ mod measures;
 pub(crate) mod money;
 mod names;
 mod outcomes;
+mod times;
 
 use crate::ast::{self, Declaration, MonitoringClause, PaymentClause};
 use crate::diagnostic::Diagnostic;
@@ -123,6 +124,9 @@ pub fn check(
     let mut funnels = Vec::new();
     for (index, funnel) in funnel_asts.iter().enumerate() {
         if let Some(checked) = funnel::check(funnel, index, &symbols, &cohort_size, &mut out) {
+            if let Some(header) = &header {
+                times::against_term(funnel, &checked, header.term, header.referrals, &mut out);
+            }
             funnels.push(checked);
         }
     }
@@ -180,6 +184,7 @@ pub fn check(
                 providers: header.providers,
                 term: header.term,
                 referrals: header.referrals,
+                referral_profile: header.referral_profile.clone(),
                 currency: header.currency.code.to_string(),
                 funding_limit: header.funding_limit,
                 boundaries: header.boundaries,

@@ -83,6 +83,9 @@ codes! {
     E0406 Error "milestone cannot be reached",
     E0407 Error "a step follows a performance target",
     W0408 Warning "milestone leads to no target",
+    E0409 Error "stage times contradict each other",
+    E0410 Error "stage cannot be reached within the term",
+    E0411 Error "time measured from a stage that does not come before",
 
     E0501 Error "more than one currency",
     E0502 Error "negative amount",
@@ -90,7 +93,7 @@ codes! {
     E0504 Error "exposure cannot be bounded",
     E0505 Error "step priced twice",
     W0506 Warning "fixed fee period does not divide the term",
-    E0507 Error "payment may fall due after the term ends",
+    E0507 Error "payment falls due after the term ends",
     W0508 Warning "paid step without evidence",
     E0509 Error "tier schedule out of order",
     W0510 Warning "higher tier pays less",
@@ -106,6 +109,8 @@ codes! {
     E0520 Error "year outside the term",
     E0521 Error "share or fraction out of range",
     E0522 Error "threshold of the wrong kind",
+    W0523 Warning "paid stage with no time",
+    E0524 Error "referral profile does not fit the referral window",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

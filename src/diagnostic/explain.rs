@@ -46,6 +46,9 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0406 => E0406,
         Code::E0407 => E0407,
         Code::W0408 => W0408,
+        Code::E0409 => E0409,
+        Code::E0410 => E0410,
+        Code::E0411 => E0411,
 
         Code::E0501 => E0501,
         Code::E0502 => E0502,
@@ -69,6 +72,8 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0520 => E0520,
         Code::E0521 => E0521,
         Code::E0522 => E0522,
+        Code::W0523 => W0523,
+        Code::E0524 => E0524,
 
         Code::E0601 => E0601,
         Code::W0602 => W0602,
@@ -794,13 +799,15 @@ contract "Structured Day Programme" {
 ```
 "#;
 
-const E0403: &str = r#"Time window shrinks along the sequence: later stages cannot have to be reached sooner than earlier ones, so that every window can actually be met.
+const E0403: &str = r#"Time shrinks along the sequence: a later stage cannot have to be reached sooner, or be reachable sooner, than an earlier one measured from the same point, so that every time can actually be met.
 
-Every `within` window is measured from the moment a person enters the funnel, not from the step
-before. A later stage comes after an earlier one, so its window cannot be shorter. To avoid
-false alarms, a month counts as anything from 28 to 31 days and a year as 365 or 366 days; only
-a window that is certainly shorter is flagged (`within 4 weeks` after `within 1 month` is
-accepted).
+A `within` window with no stage named is measured from the moment a person enters the funnel;
+`within 9 months of housed` from the day they were housed. A later stage comes after an earlier
+one, so its deadline, measured from the same point, cannot be shorter. In the same way, a
+sustainment ladder's `at least` times measured from the same stage grow along it: a person
+sustained 12 months after moving in has already been sustained 6 months. To avoid false
+alarms, a month counts as anything from 28 to 31 days and a year as 365 or 366 days; only a
+time that is certainly shorter is flagged (`within 4 weeks` after `within 1 month` is accepted).
 
 ```outcome
 funnel day_programme "Structured day programme" for adults {
@@ -810,10 +817,82 @@ funnel day_programme "Structured day programme" for adults {
 }
 ```
 
-How to fix it: give the later stage a window at least as long, counted from entry:
+```outcome
+  milestone sustained_6m  "Tenancy sustained 6 months"  48 at least 6 months after housed
+  milestone sustained_12m "Tenancy sustained 12 months" 36 at least 3 months after housed
+```
+
+How to fix it: give the later stage a time at least as long, measured from the same point:
 
 ```outcome
-  milestone skill     "Demonstrate new skill" 30 within 6 weeks
+  milestone skill         "Demonstrate new skill"       30 within 6 weeks
+  milestone sustained_12m "Tenancy sustained 12 months" 36 at least 12 months after housed
+```
+"#;
+
+const E0409: &str = r#"Stage times contradict each other: a stage cannot be due before it can be reached, and its expected time lies between the two, so that the contract describes something a participant can do.
+
+A stage's `at least` time (the sustainment period) says when it can first be reached; its
+`within` time says when it must be reached by; `expected` says when the plan assumes it is
+reached. The earliest also follows from the stages before it: a stage is never reached before
+them. The checker works in days from entry to the funnel, counting a month as 28 to 31 days, and
+reports only a contradiction that holds whatever the calendar.
+
+```outcome
+  milestone housed       "Moved into settled accommodation" 72 within 3 months
+  milestone sustained_6m "Accommodation sustained 6 months"  48 at least 6 months after housed within 5 months
+```
+
+Being housed for six months cannot happen within five months of referral.
+
+How to fix it: lengthen the deadline, or shorten the sustainment period; measure the deadline
+from the stage the period runs from if that is what the contract means:
+
+```outcome
+  milestone sustained_6m "Accommodation sustained 6 months"  48 at least 6 months after housed within 9 months of housed
+```
+"#;
+
+const E0410: &str = r#"Stage cannot be reached within the term: even the first participant referred cannot reach it before the contract ends, so nothing about it can be achieved or paid.
+
+The checker takes a participant referred on the first day of the referral window (the first day
+of the term without one) and works out the first day they can reach each stage: every `at least`
+time along the way, each measured from its own stage. If that day is after the term ends, the
+stage can never be reached within the contract. The message gives the dates.
+
+```outcome
+contract "Routes Off the Streets" {
+  term 2026-04-01 to 2027-03-31
+}
+  milestone sustained_18m "Accommodation sustained 18 months" 30 at least 18 months after housed
+```
+
+How to fix it: extend the term, or shorten the sustainment period to one the contract can see
+through:
+
+```outcome
+  term 2026-04-01 to 2028-09-30
+```
+"#;
+
+const E0411: &str = r#"Time measured from a stage that does not come before: a time is measured from entry or from a stage every participant has reached before this one, so that it has a day to start from.
+
+`at least 6 months after housed`, `expected 7 months after housed` and `within 9 months of
+housed` count from the day the participant reached `housed`. That day exists only if `housed`
+comes before the stage in its sequence: directly (the stage follows it) or through others. A
+stage on another branch, a later stage, or the stage itself has no such day.
+
+```outcome
+  milestone housed       "Moved into settled accommodation" 72
+  milestone reconnected  "Reconnected to family"             12 after engaged at least 6 months after housed
+```
+
+`reconnected` follows `engaged`, not `housed`: a reconnected person may never have been housed.
+
+How to fix it: measure the time from a stage the participant has reached, or from entry:
+
+```outcome
+  milestone reconnected  "Reconnected to family"             12 after engaged at least 4 weeks after engaged
 ```
 "#;
 
@@ -1129,13 +1208,19 @@ payments {
 ```
 "#;
 
-const E0507: &str = r#"Payment may fall due after the term ends: every payment must fall due while the contract runs, so that no result is earned when nobody is bound to pay for it.
+const E0507: &str = r#"Payment falls due after the term ends: every payment must fall due while the contract runs, so that no result is earned when nobody is bound to pay for it.
 
-The compiler works out the latest day each payment can fall due: a participant referred on the
-last day of the referral window (or of the term, if there is none) who takes the whole of the
-step's `within` window, with the payment's timing applied (`due monthly in arrears` waits for
-the end of the month). If that day is after the term ends, the provider could earn a payment
-that the contract no longer covers. The message gives the date.
+The compiler takes the last participant, referred on the last day of the referral window (or of
+the term, if there is none), and works out two days for each paid stage, with the payment's
+timing applied (`due monthly in arrears` waits for the end of the month):
+
+- the **soonest** the payment can fall due: the stage reached no sooner than its `at least` time
+  and those of the stages before it allow. If even that is after the term, people referred late
+  can never be paid for the stage: the referral window is too long for the sustainment period.
+- the **latest** it can fall due: the stage reached on the last day of its `within` window. If
+  that is after the term, the provider could earn a payment that the contract no longer covers.
+
+The message gives the dates.
 
 ```outcome
 contract "Structured Day Programme" {
@@ -1156,6 +1241,56 @@ contract "Structured Day Programme" {
   term 2026-04-01 to 2027-03-31
   referrals until 2026-12-31
 }
+```
+"#;
+
+const W0523: &str = r#"Paid stage with no time (warning): a paid stage should say when it can be reached, so that a claim can be checked against the date it could first be true and the payments can be planned.
+
+Without a time the contract lets the stage be claimed at any moment after the stage before it:
+a six-month sustainment the week after moving in, a job kept 26 weeks the day after it started.
+The monitoring report can only refuse a claim as too early or too late when the stage says when
+it can be reached, and the planned payments by month, quarter and year place a stage with no
+time at the moment the stages before it are reached. The contract can still be paid, so this is
+a warning, not an error. The entry to the funnel needs no time: it is the day a person joins.
+
+```outcome
+  milestone job_start   "Started work"           80 within 6 months
+  target    job_26_weeks "In work for 26 weeks"  50 { achieves in_work }
+payments {
+  pay £2,000 for job_26_weeks
+}
+```
+
+How to fix it: say when the stage can be reached: a sustainment period from the stage it runs
+from, a deadline, or both:
+
+```outcome
+  target    job_26_weeks "In work for 26 weeks"  50 at least 26 weeks after job_start within 12 months { achieves in_work }
+```
+"#;
+
+const E0524: &str = r#"Referral profile does not fit the referral window: a stated profile gives one share for each period of the referral window, and the shares add up to 100%, so that every planned participant is referred once.
+
+`referrals per quarter 20%, 30%, 30%, 20%` says what part of all referrals each quarter of the
+referral window brings, counted from the day referrals open (the first day of the term without
+a `referrals` clause). The plan uses it to say when people reach each stage and when payments
+fall due. Without a profile, referrals are spread evenly over every day of the window.
+
+```outcome
+contract "Routes Off the Streets" {
+  term 2026-04-01 to 2029-03-31
+  referrals from 2026-04-01 until 2027-06-30
+  referrals per quarter 10%, 30%, 30%, 20%
+}
+```
+
+The window runs over five quarters, and the four shares add up to 90%.
+
+How to fix it: give one share for each period, a period with no referrals `0%`, adding up to
+100%:
+
+```outcome
+  referrals per quarter 10%, 30%, 30%, 20%, 10%
 ```
 "#;
 

@@ -16,7 +16,8 @@ use super::{
 };
 use crate::ast::Threshold;
 use crate::model::{self, Condition, Contract};
-use crate::schedule::{add, effective_window};
+use crate::schedule::clock::Clock;
+use crate::schedule::plan::Entries;
 use crate::value::{Date, Decimal, Frequency, Percent};
 use foldhash::HashMap;
 
@@ -524,15 +525,8 @@ fn periods(contract: &Contract, until: Date) -> Vec<Period> {
     let mut periods = Vec::new();
     let mut n = 0u32;
     loop {
-        let (begins, next) = match frequency {
-            Frequency::Weekly => (
-                Date::from_day_number(start.day_number() + 7 * n as i64),
-                Date::from_day_number(start.day_number() + 7 * (n as i64 + 1)),
-            ),
-            Frequency::Monthly => (start.add_months(n), start.add_months(n + 1)),
-            Frequency::Quarterly => (start.add_months(3 * n), start.add_months(3 * (n + 1))),
-            Frequency::Annually => (start.add_months(12 * n), start.add_months(12 * (n + 1))),
-        };
+        let period = frequency.period();
+        let (begins, next) = (period.start_of(start, n), period.start_of(start, n + 1));
         if begins > until || begins > contract.term.end {
             break;
         }
@@ -541,6 +535,9 @@ fn periods(contract: &Contract, until: Date) -> Vec<Period> {
             Frequency::Weekly => format!("week of {begins}"),
             Frequency::Monthly => format!("{:04}-{:02}", begins.year, begins.month),
             Frequency::Quarterly => format!("quarter {} ({begins} to {ends})", n + 1),
+            Frequency::Termly => {
+                format!("year {} term {} ({begins} to {ends})", n / 3 + 1, n % 3 + 1)
+            }
             Frequency::Annually => format!("year {}", n + 1),
         };
         periods.push(Period {
@@ -558,27 +555,18 @@ pub(crate) fn period_of(periods: &[Period], day: Date) -> Option<usize> {
     periods.iter().position(|p| day >= p.start && day <= p.end)
 }
 
-/// Planned people at a stage by `until`: entries spread evenly over the referral window,
-/// each reaching the stage at the end of its window (the same profile as the plan by year).
-fn planned_to_date(contract: &Contract, funnel: usize, stage: usize, until: Date) -> u64 {
+/// Planned people at each stage of a funnel by `until`, on the planned timeline: entries
+/// over the referral window (evenly or by the referral profile), each reaching a stage at its
+/// planned time (the same timeline as the contract's planned payments).
+fn planned_to_date(contract: &Contract, entries: &Entries, funnel: usize, until: Date) -> Vec<u64> {
     let f = &contract.funnels[funnel];
-    let s = &f.stages[stage];
-    let (from, to) = contract
-        .referrals
-        .map_or((contract.term.start, contract.term.end), |r| {
-            (r.from, r.until)
-        });
-    let days = (to.day_number() - from.day_number() + 1).max(1);
-    let window = effective_window(f, s);
-    let mut reached = 0i64;
-    for k in 0..days {
-        let entry = Date::from_day_number(from.day_number() + k);
-        let at = window.map_or(entry, |w| add(entry, w));
-        if at <= until {
-            reached += 1;
-        }
-    }
-    crate::check::divide_rounded(s.expected as i128 * reached as i128, days as i128) as u64
+    let reached = entries.reached_by(&Clock::of(f), until);
+    let total = entries.total().max(1);
+    f.stages
+        .iter()
+        .zip(reached)
+        .map(|(s, r)| crate::check::divide_rounded(s.expected as i128 * r, total) as u64)
+        .collect()
 }
 
 fn actual_funnels(
@@ -598,17 +586,18 @@ fn actual_funnels(
             }
         }
     }
+    let entries = Entries::of_contract(contract);
+    let mut global_of: HashMap<(usize, usize), usize> = HashMap::default();
+    for (g, s) in stages.iter().enumerate() {
+        global_of.insert((s.funnel, s.index), g);
+    }
     contract
         .funnels
         .iter()
         .enumerate()
         .map(|(f, funnel)| {
-            let global = |i: usize| {
-                stages
-                    .iter()
-                    .position(|s| s.funnel == f && s.index == i)
-                    .unwrap_or(0)
-            };
+            let global = |i: usize| global_of.get(&(f, i)).copied().unwrap_or(0);
+            let planned = planned_to_date(contract, &entries, f, until);
             let stages_out = funnel
                 .stages
                 .iter()
@@ -626,7 +615,7 @@ fn actual_funnels(
                     ActualStage {
                         id: stage.id.clone(),
                         planned: stage.expected,
-                        planned_to_date: planned_to_date(contract, f, i, until),
+                        planned_to_date: planned[i],
                         actual: counts[g],
                         by_period: by_period[g].clone(),
                         actual_conversion,

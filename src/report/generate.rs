@@ -6,8 +6,9 @@
 //! through every funnel of its cohort stage by stage: a stage is reached with the planned
 //! conversion factor (its expected count ÷ that of the stage before; for a stage after
 //! several, all of them must be reached first, and the smallest of their counts is the base),
-//! after a random delay from entry within the stage's `within` window (a few weeks after the
-//! stage before when it has none), and never after the term ends. Stages whose contract asks
+//! after a random delay: no sooner than the day after the stages before it and than its
+//! `at least` time after the stage it is measured from, and by its `within` deadline (within a
+//! few weeks of becoming possible when it has none), and never after the term ends. Stages whose contract asks
 //! for evidence get an evidence reference (`EV-…`). A participant gets a value for each fact
 //! the eligibility conditions of their cohort's stages mention (`age_at_start`), mostly inside
 //! the range those conditions allow; a participant who does not meet a stage's conditions
@@ -256,9 +257,12 @@ impl Returns {
             scratch.deadlines.resize(funnel.stages.len(), None);
             for s in (0..funnel.stages.len()).rev() {
                 let stage = &funnel.stages[s];
+                // Deadlines from entry are known now; those from a later stage once it is
+                // reached (in `reach`).
                 let own = stage
-                    .within
-                    .map(|w| schedule::add(entry_date, w).day_number() - entry);
+                    .latest
+                    .filter(|(from, _)| *from == 0)
+                    .map(|(_, w)| schedule::add(entry_date, w).day_number() - entry);
                 let mut deadline = own;
                 for &next in &stage.next {
                     if let Some(d) = scratch.deadlines[next] {
@@ -276,6 +280,7 @@ impl Returns {
                     reach(
                         &mut rng,
                         stage,
+                        entry,
                         &scratch.delays,
                         scratch.deadlines[s],
                         &scratch.values,
@@ -336,10 +341,12 @@ impl Returns {
     }
 }
 
-/// Whether, and how many days after entry, a participant reaches a stage.
+/// Whether, and how many days after entry, a participant reaches a stage: no sooner than the
+/// day after the stages before it and its own `at least` time, no later than its deadlines.
 fn reach(
     rng: &mut Rng,
     stage: &StagePlan,
+    entry: i64,
     delays: &[Option<i64>],
     deadline: Option<i64>,
     values: &[Option<i128>],
@@ -359,8 +366,21 @@ fn reach(
     if rng.next() >> 32 >= chance {
         return None;
     }
-    let low = latest + 1;
-    let high = match (stage.within.is_some(), deadline) {
+    // Days after entry of `duration` after the day stage `from` was reached.
+    let after = |from: usize, duration: Duration| -> Option<i64> {
+        let reached = Date::from_day_number(entry + delays[from]?);
+        Some(schedule::add(reached, duration).day_number() - entry)
+    };
+    let mut low = latest + 1;
+    if let Some((from, duration)) = stage.earliest {
+        low = low.max(after(from, duration)?);
+    }
+    let mut deadline = deadline;
+    if let Some((from, duration)) = stage.latest.filter(|(from, _)| *from != 0) {
+        let own = after(from, duration)?;
+        deadline = Some(deadline.map_or(own, |d| d.min(own)));
+    }
+    let high = match (stage.latest.is_some(), deadline) {
         (true, Some(deadline)) => deadline,
         (_, Some(deadline)) => deadline.min(low + FEW_WEEKS - 1),
         (_, None) => low + FEW_WEEKS - 1,
@@ -472,7 +492,10 @@ struct StagePlan {
     before: Vec<usize>,
     /// Indices of the stages that follow this one.
     next: Vec<usize>,
-    within: Option<Duration>,
+    /// `at least D after` the stage at this index (in `FunnelPlan::stages`).
+    earliest: Option<(usize, Duration)>,
+    /// `within D` of the stage at this index (the entry, 0, when measured from entry).
+    latest: Option<(usize, Duration)>,
     evidence: bool,
     /// The chance of reaching the stage once every stage before it is reached, for an
     /// eligible participant, in 2^-32ths.
@@ -682,7 +705,19 @@ impl FunnelPlan {
                     id: stage.id.clone(),
                     before,
                     next: Vec::new(),
-                    within: stage.within,
+                    earliest: stage
+                        .time
+                        .earliest
+                        .as_ref()
+                        .map(|t| (position(&t.after).unwrap_or(0), t.duration)),
+                    latest: stage.time.latest.as_ref().map(|t| {
+                        let from = if t.from_entry {
+                            Some(0)
+                        } else {
+                            position(&t.after)
+                        };
+                        (from.unwrap_or(0), t.duration)
+                    }),
                     evidence: stage.evidence.is_some(),
                     chance: chance.min(1 << 32) as u64,
                     planned_chance: chance.min(1 << 32) as u64,
@@ -704,10 +739,14 @@ impl FunnelPlan {
                 .map(|&b| longest[b])
                 .max()
                 .unwrap_or(0);
-            longest[s] = match stages[s].within {
-                Some(window) => longest_days(window).max(latest + 1),
-                None => latest + FEW_WEEKS,
-            };
+            let mut most = latest + FEW_WEEKS;
+            if let Some((from, duration)) = stages[s].earliest {
+                most = most.max(longest[from] + longest_days(duration) + FEW_WEEKS);
+            }
+            if let Some((from, duration)) = stages[s].latest {
+                most = most.max(longest[from] + longest_days(duration));
+            }
+            longest[s] = most;
         }
         let max = longest.iter().copied().max().unwrap_or(0);
         (FunnelPlan { stages }, max)
@@ -849,8 +888,7 @@ mod tests {
                     .find(|r| r.stage == stage)
                     .map(|r| input::date(&r.date).unwrap().day_number())
             };
-            let entry = date("enrol").unwrap_or_else(|| panic!("{participant} never enrolled"));
-            assert!(date("enrol").unwrap() <= date("enrol").unwrap());
+            date("enrol").unwrap_or_else(|| panic!("{participant} never enrolled"));
             for stage in &funnel.stages[1..] {
                 let Some(day) = date(&stage.id) else { continue };
                 for before in &stage.after {
@@ -859,9 +897,15 @@ mod tests {
                     });
                     assert!(earlier < day);
                 }
-                if let Some(within) = stage.within {
-                    let latest = schedule::add(Date::from_day_number(entry), within);
+                if let Some(time) = &stage.time.latest {
+                    let from = date(&time.after).unwrap();
+                    let latest = schedule::add(Date::from_day_number(from), time.duration);
                     assert!(day <= latest.day_number(), "{participant} {}", stage.id);
+                }
+                if let Some(time) = &stage.time.earliest {
+                    let from = date(&time.after).unwrap();
+                    let earliest = schedule::add(Date::from_day_number(from), time.duration);
+                    assert!(day >= earliest.day_number(), "{participant} {}", stage.id);
                 }
             }
         }

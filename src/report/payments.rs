@@ -16,8 +16,9 @@ use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual,
 use crate::ast::{CapScope, IncentiveKind, Threshold, TierScope};
 use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
-use crate::schedule::{add, contract_year, due_date, effective_window};
-use crate::value::{Date, Decimal, Money, Period as FeePeriod};
+use crate::schedule::clock::Clock;
+use crate::schedule::{contract_year, due_date};
+use crate::value::{Date, Decimal, Money};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
 
@@ -135,12 +136,7 @@ pub(crate) fn payments(
             None => (contract.term.start, contract.term.end),
         };
         for i in 0..fee.periods {
-            let next = match fee.period {
-                FeePeriod::Week => Date::from_day_number(start.day_number() + 7 * (i as i64 + 1)),
-                FeePeriod::Month => start.add_months(i as u32 + 1),
-                FeePeriod::Quarter => start.add_months(3 * (i as u32 + 1)),
-                FeePeriod::Year => start.add_months(12 * (i as u32 + 1)),
-            };
+            let next = fee.period.start_of(start, i as u32 + 1);
             let ends = Date::from_day_number(next.day_number() - 1).min(end);
             other_lines.push(line(
                 LineKind::FixedFee,
@@ -485,29 +481,14 @@ fn assessments(
             Vec::new()
         };
     };
-    let months = match frequency {
-        crate::value::Frequency::Weekly => 0,
-        crate::value::Frequency::Monthly => 1,
-        crate::value::Frequency::Quarterly => 3,
-        crate::value::Frequency::Annually => 12,
-    };
+    let period = frequency.period();
     let first = incentive
         .from_year
         .map_or(term.start, |n| term.start.add_months(12 * (n - 1)));
     let mut out = Vec::new();
     let mut n = 0u32;
     loop {
-        let (begins, next) = if months == 0 {
-            (
-                Date::from_day_number(first.day_number() + 7 * n as i64),
-                Date::from_day_number(first.day_number() + 7 * (n as i64 + 1)),
-            )
-        } else {
-            (
-                first.add_months(months * n),
-                first.add_months(months * (n + 1)),
-            )
-        };
+        let (begins, next) = (period.start_of(first, n), period.start_of(first, n + 1));
         let ends = Date::from_day_number(next.day_number() - 1).min(term.end);
         if begins > term.end || ends > until {
             break;
@@ -559,42 +540,49 @@ fn value_of(m: &Measured) -> Decimal {
     }
 }
 
-/// For each paid stage: participants in the funnel who have not reached it and whose window
-/// for it has not closed, when the term has not ended.
+/// For each paid stage: participants in the funnel who have not reached it and can still
+/// reach it before the term ends, no sooner than its times allow and before its deadline
+/// (when the report date is before the end of the term).
 fn still_reachable(
     contract: &Contract,
     stages: &[StageInfo],
     accepted: &[(String, Vec<Event>)],
     until: Date,
 ) -> Vec<StillReachable> {
+    let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
+    let mut global_of: HashMap<(usize, usize), usize> = HashMap::default();
+    for (g, s) in stages.iter().enumerate() {
+        global_of.insert((s.funnel, s.index), g);
+    }
+    // For each participant and funnel they entered: which stages they can still reach.
+    let mut possible: Vec<(usize, Vec<bool>)> = Vec::new();
+    if until < contract.term.end {
+        for (_, events) in accepted {
+            for (f, clock) in clocks.iter().enumerate() {
+                let entered = events
+                    .iter()
+                    .any(|e| stages[e.stage].funnel == f && stages[e.stage].index == 0);
+                if !entered {
+                    continue;
+                }
+                let reached = |i: usize| {
+                    let g = global_of.get(&(f, i))?;
+                    events.iter().find(|e| e.stage == *g).map(|e| e.day)
+                };
+                possible.push((f, clock.still_possible(&reached, until, contract.term.end)));
+            }
+        }
+    }
     let mut out = Vec::new();
     for price in &contract.payments.prices {
         let Some(global) = stages.iter().position(|s| s.id == price.stage) else {
             continue;
         };
         let info = &stages[global];
-        let funnel = &contract.funnels[info.funnel];
-        let stage = &funnel.stages[info.index];
-        let window = effective_window(funnel, stage);
-        let participants = if until >= contract.term.end {
-            0
-        } else {
-            accepted
-                .iter()
-                .filter(|(_, events)| {
-                    let entry = events.iter().find(|e| {
-                        stages[e.stage].funnel == info.funnel && stages[e.stage].index == 0
-                    });
-                    let reached = events.iter().any(|e| e.stage == global);
-                    match entry {
-                        Some(entry) if !reached => {
-                            window.is_none_or(|w| add(entry.day, w) >= until)
-                        }
-                        _ => false,
-                    }
-                })
-                .count() as u64
-        };
+        let participants = possible
+            .iter()
+            .filter(|(f, can)| *f == info.funnel && can[info.index])
+            .count() as u64;
         out.push(StillReachable {
             stage: price.stage.clone(),
             participants,

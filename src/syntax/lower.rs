@@ -189,6 +189,7 @@ impl Lowerer {
             "weekly" => Frequency::Weekly,
             "monthly" => Frequency::Monthly,
             "quarterly" => Frequency::Quarterly,
+            "termly" => Frequency::Termly,
             _ => Frequency::Annually,
         };
         Spanned::new(value, self.span(&pair))
@@ -257,6 +258,36 @@ impl Lowerer {
                     keyword,
                     from,
                     until,
+                }
+            }
+            // referral_profile_clause = { kw_referrals ~ kw_per ~ period ~ percent ~ (comma ~ percent)* }
+            Rule::referral_profile_clause => {
+                let mut period = Spanned::new(Period::Quarter, keyword);
+                let mut shares = Vec::new();
+                for part in parts {
+                    match part.as_rule() {
+                        Rule::period => {
+                            period = Spanned::new(period_word(part.as_str()), self.span(&part))
+                        }
+                        Rule::percent => {
+                            let at = self.span(&part);
+                            let result = tokens::percent(part.as_str(), at);
+                            let value = self.keep(
+                                result,
+                                crate::value::Percent(Decimal {
+                                    mantissa: 0,
+                                    scale: 0,
+                                }),
+                            );
+                            shares.push(Spanned::new(value, at));
+                        }
+                        _ => {}
+                    }
+                }
+                ContractClause::ReferralProfile {
+                    keyword,
+                    period,
+                    shares,
                 }
             }
             // currency_clause = { kw_currency ~ currency_code }
@@ -410,6 +441,8 @@ impl Lowerer {
             expected,
             conversion: Vec::new(),
             within: Vec::new(),
+            earliest: Vec::new(),
+            expected_time: Vec::new(),
             after: Vec::new(),
             achieves: Vec::new(),
             evidence: Vec::new(),
@@ -448,22 +481,22 @@ impl Lowerer {
                     stage.conversion.push(Spanned::new(value, at));
                 }
             }
-            // within_clause = { kw_within ~ duration }, duration = { number ~ time_unit }
+            // within_clause = { kw_within ~ duration ~ (kw_of ~ ident)? }
             Rule::within_clause => {
-                if let Some(d) = inner.next() {
-                    let at = self.span(&d);
-                    let mut pieces = d.into_inner();
-                    let (Some(count), Some(unit)) = (pieces.next(), pieces.next()) else {
-                        return;
-                    };
-                    let count = self.number(count);
-                    let result = tokens::duration(count.value, count.span, unit.as_str());
-                    let fallback = crate::value::Duration {
-                        count: 1,
-                        unit: crate::value::TimeUnit::Day,
-                    };
-                    let value = self.keep(result, fallback);
-                    stage.within.push(Spanned::new(value, at));
+                if let Some(time) = self.stage_time(clause_span, inner) {
+                    stage.within.push(time);
+                }
+            }
+            // earliest_clause = { kw_at ~ kw_least ~ duration ~ kw_after ~ ident }
+            Rule::earliest_clause => {
+                if let Some(time) = self.stage_time(clause_span, inner) {
+                    stage.earliest.push(time);
+                }
+            }
+            // expected_clause = { kw_expected ~ duration ~ kw_after ~ ident }
+            Rule::expected_clause => {
+                if let Some(time) = self.stage_time(clause_span, inner) {
+                    stage.expected_time.push(time);
                 }
             }
             // after_clause = { kw_after ~ ident_list }
@@ -493,6 +526,42 @@ impl Lowerer {
             // evidence_clause = { kw_evidence ~ string }
             _ => stage.evidence.push(self.next_text(&mut inner)),
         }
+    }
+
+    /// The duration of a time clause and the stage it is measured from, if one is named:
+    /// duration = { number ~ time_unit }, then `of`, `after` or `least` keywords and an ident.
+    fn stage_time<'i>(
+        &mut self,
+        span: Span,
+        parts: impl Iterator<Item = Node<'i>>,
+    ) -> Option<StageTime> {
+        let mut duration = None;
+        let mut from = None;
+        for part in parts {
+            match part.as_rule() {
+                Rule::duration => {
+                    let at = self.span(&part);
+                    let mut pieces = part.into_inner();
+                    let (Some(count), Some(unit)) = (pieces.next(), pieces.next()) else {
+                        return None;
+                    };
+                    let count = self.number(count);
+                    let result = tokens::duration(count.value, count.span, unit.as_str());
+                    let fallback = crate::value::Duration {
+                        count: 1,
+                        unit: crate::value::TimeUnit::Day,
+                    };
+                    duration = Some(Spanned::new(self.keep(result, fallback), at));
+                }
+                Rule::ident => from = Some(self.ident(part)),
+                _ => {}
+            }
+        }
+        Some(StageTime {
+            span,
+            duration: duration?,
+            from,
+        })
     }
 
     /// condition = { ident ~ comparison ~ (percent | number) }
@@ -692,12 +761,7 @@ impl Lowerer {
                     let mut parts = children(body);
                     let amount = self.money(parts.next()?);
                     let period = parts.find(|p| p.as_rule() == Rule::period)?;
-                    let value = match period.as_str() {
-                        "week" => Period::Week,
-                        "month" => Period::Month,
-                        "quarter" => Period::Quarter,
-                        _ => Period::Year,
-                    };
+                    let value = period_word(period.as_str());
                     let year = parts.next().and_then(|y| self.year_number(y));
                     PaymentClause::Fixed {
                         span: at,
@@ -983,5 +1047,16 @@ trait OrEmpty {
 impl OrEmpty for Option<Spanned<String>> {
     fn unwrap_or_default_text(self) -> Spanned<String> {
         self.unwrap_or_else(|| Spanned::new(String::new(), Span::default()))
+    }
+}
+
+/// period = @{ ("week" | "month" | "quarter" | "term" | "year") ~ !ident_char }
+fn period_word(word: &str) -> Period {
+    match word {
+        "week" => Period::Week,
+        "month" => Period::Month,
+        "quarter" => Period::Quarter,
+        "term" => Period::Term,
+        _ => Period::Year,
     }
 }

@@ -13,27 +13,21 @@
 
 pub(crate) mod plan;
 mod rules;
+mod timeline;
 
 use super::header::Header;
 use super::names::{once, Kind, Symbols};
 use crate::ast::{self, CapScope, Due, PaymentClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, UnitCost};
-use crate::schedule::{add, ancestors, contract_year, due_date, effective_window};
+use crate::schedule::clock::Clock;
+use crate::schedule::{ancestors, due_date};
 use crate::source::{SourceFile, Span};
-use crate::value::{group_thousands, Date, Duration, Money, Period};
+use crate::value::{group_thousands, Date, Money, Period};
 use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use plan::divide_rounded;
-
-/// Every stage by its name, with its funnel: one lookup instead of a search per price.
-fn stage_index(funnels: &[model::Funnel]) -> HashMap<&str, (&model::Funnel, &model::Stage)> {
-    funnels
-        .iter()
-        .flat_map(|f| f.stages.iter().map(move |s| (s.id.as_str(), (f, s))))
-        .collect()
-}
 
 /// Where a clause is written, for the model.
 pub fn clause_at(source: &SourceFile, span: Span) -> model::Clause {
@@ -100,7 +94,9 @@ pub fn check(
     rules::evidence(funnels, &pay_spans, out);
     rules::ladders(funnels, &pay_spans, out);
     rules::early_weighting(funnels, &pay_spans, out);
-    timing(header, funnels, &prices, &pay_spans, out);
+    if !header.referrals_invalid {
+        timing(header, funnels, &prices, &pay_spans, out);
+    }
 
     if !cx.funnels_complete {
         // The figures need every funnel; their errors are already reported.
@@ -127,6 +123,7 @@ pub fn check(
     let mut plan_before = 0_i128;
     let mut plan_capped = 0_i128;
     let mut participant_cap_binds = false;
+    let mut attachment_fees: HashMap<String, i128> = HashMap::default();
     let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
     for funnel in funnels.iter() {
         funnels_of
@@ -153,6 +150,7 @@ pub fn check(
             participant_cap_binds = true;
         }
         let attachment_fee = top_attachment.map_or(0, |share| plan::percent_of(maximum, share));
+        attachment_fees.insert(cohort.id.clone(), attachment_fee);
         let entries: Vec<&str> = cohort_funnels
             .iter()
             .filter_map(|f| f.stages.first())
@@ -389,15 +387,16 @@ pub fn check(
         return None;
     }
 
-    let by_year = by_year(
+    let (timeline, by_year) = timeline::timeline(&timeline::Inputs {
         header,
         funnels,
-        &fixed_fees,
-        &prices,
+        fees: &fixed_fees,
+        prices: &prices,
+        attachment_fee: &attachment_fees,
         plan_outcomes,
         tiers_at_plan,
         planned_total,
-    );
+    });
     let targets: Vec<UnitCost> = funnels
         .iter()
         .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
@@ -440,6 +439,7 @@ pub fn check(
                 .then(|| money(divide_rounded(planned_total, entering as i128))),
             by_payer,
             by_year,
+            timeline,
         },
     })
 }
@@ -541,7 +541,7 @@ fn fixed_fees(
             None => None,
         };
         let (start, end) = match year {
-            Some(n) => contract_year(header.term, n),
+            Some(n) => crate::schedule::contract_year(header.term, n),
             None => (header.term.start, header.term.end),
         };
         let periods = period.value.count_in(start, end);
@@ -719,14 +719,12 @@ fn ladder_cut(
     }
 }
 
-/// The latest a participant can reach a stage: referred on the last day of the referral
-/// window (or of the term) and taking the whole of the stage's window.
-fn latest_achievement(header: &Header, stage: &model::Stage) -> Option<Date> {
-    let referred = header.referrals.map_or(header.term.end, |r| r.until);
-    stage.within.map(|w| add(referred, w))
-}
-
-/// E0507: a payment that can fall due after the term ends.
+/// E0507: a payment that falls due, or may fall due, after the term ends; W0523: a paid stage
+/// that says nothing about when it can be reached.
+///
+/// The checker takes the last participant, referred on the last day of the referral window
+/// (or of the term): if even the soonest they can reach a stage is paid after the term, the
+/// price can never be paid to them; if their deadline for it is, it may be.
 fn timing(
     header: &Header,
     funnels: &[model::Funnel],
@@ -734,140 +732,81 @@ fn timing(
     pay_spans: &BTreeMap<String, Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let index = stage_index(funnels);
+    let referred = header.referrals.map_or(header.term.end, |r| r.until);
+    let end = header.term.end;
+    let mut place: HashMap<&str, (usize, usize)> = HashMap::default();
+    for (f, i, stage) in model::stage_places(funnels) {
+        place.insert(stage.id.as_str(), (f, i));
+    }
+    // The last participant's dates, computed once per funnel that has a price.
+    let mut dates: BTreeMap<usize, (Vec<Date>, Vec<Option<Date>>)> = BTreeMap::new();
     for price in prices {
-        let Some(&(_, stage)) = index.get(price.stage.as_str()) else {
+        let Some(&(f, i)) = place.get(price.stage.as_str()) else {
             continue;
         };
-        let Some(latest) = latest_achievement(header, stage) else {
-            continue;
-        };
-        let due = due_date(latest, price.due, header.term.start);
-        if due > header.term.end {
-            let referred = header.referrals.map_or(header.term.end, |r| r.until);
-            let span = pay_spans.get(&price.stage).copied().unwrap_or_default();
+        let stage = &funnels[f].stages[i];
+        let span = pay_spans.get(&price.stage).copied().unwrap_or_default();
+        if i > 0 && stage.time.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Code::W0523,
+                    format!("`{}` is paid for, but nothing says when it can be reached", price.stage),
+                    span,
+                    "can be claimed at any moment",
+                )
+                .help(format!(
+                    "give `{}` a time: `within 3 months` (from entry), `at least 13 weeks after {}` (a sustainment period), or `expected 2 months after {}`",
+                    price.stage, funnels[f].stages[0].id, funnels[f].stages[0].id
+                )),
+            );
+        }
+        let (earliest, latest) = dates.entry(f).or_insert_with(|| {
+            let clock = Clock::of(&funnels[f]);
+            let (mut earliest, mut latest) = (Vec::new(), Vec::new());
+            clock.earliest(referred, &mut earliest);
+            clock.latest(referred, &mut latest);
+            (earliest, latest)
+        });
+        let soonest = earliest[i];
+        let due = due_date(soonest, price.due, header.term.start);
+        if due > end {
             out.push(
                 Diagnostic::new(
                     Code::E0507,
                     format!(
-                        "the payment for `{}` may fall due on {due}, after the term ends on {}",
-                        price.stage, header.term.end
+                        "the payment for `{}` falls due on {due} at the soonest for a participant referred on {referred}, after the term ends on {end}",
+                        price.stage
+                    ),
+                    span,
+                    "due after the term",
+                )
+                .help(format!(
+                    "a participant referred on {referred} cannot reach `{}` before {soonest}; close referrals earlier (`referrals until ...`), shorten the times before it, or extend the term",
+                    price.stage
+                )),
+            );
+            continue;
+        }
+        let Some(last) = latest[i] else {
+            continue;
+        };
+        let due = due_date(last, price.due, header.term.start);
+        if due > end {
+            out.push(
+                Diagnostic::new(
+                    Code::E0507,
+                    format!(
+                        "the payment for `{}` may fall due on {due}, after the term ends on {end}",
+                        price.stage
                     ),
                     span,
                     "may be due after the term",
                 )
                 .help(format!(
-                    "a participant referred on {referred} has until {latest} to reach `{}`; close referrals earlier (`referrals until ...`), shorten its window, or extend the term",
+                    "a participant referred on {referred} has until {last} to reach `{}`; close referrals earlier (`referrals until ...`), shorten its window, or extend the term",
                     price.stage
                 )),
             );
         }
     }
-}
-
-/// The planned total cost by contract year.
-///
-/// Fixed fees fall in the year each period starts in. Participants are taken to enter
-/// evenly over the referral window and to reach each stage at the end of its window (a stage
-/// without one at the end of the nearest window before it, or on entry); each price falls
-/// due by its timing. The outcome and tier payments at plan are shared out over the years in
-/// proportion to those dates (tiers in the last year), and if the total cap binds the years
-/// are cut from the last backwards.
-fn by_year(
-    header: &Header,
-    funnels: &[model::Funnel],
-    fees: &[FixedFee],
-    prices: &[Price],
-    plan_outcomes: i128,
-    tiers_at_plan: i128,
-    planned_total: i128,
-) -> Vec<model::YearFigures> {
-    let index = stage_index(funnels);
-    let currency = header.currency;
-    let years = Period::Year.count_in(header.term.start, header.term.end) as u32;
-    let spans: Vec<(Date, Date)> = (1..=years).map(|n| contract_year(header.term, n)).collect();
-    let year_of = |date: Date| {
-        spans
-            .iter()
-            .position(|(s, e)| date >= *s && date <= *e)
-            .unwrap_or(spans.len().saturating_sub(1))
-    };
-
-    let mut fixed = vec![0_i128; spans.len()];
-    for fee in fees {
-        let (start, end) = match fee.year {
-            Some(n) => contract_year(header.term, n),
-            None => (header.term.start, header.term.end),
-        };
-        for i in 0..fee.periods {
-            let begins = match fee.period {
-                Period::Week => Date::from_day_number(start.day_number() + 7 * i as i64),
-                Period::Month => start.add_months(i as u32),
-                Period::Quarter => start.add_months(3 * i as u32),
-                Period::Year => start.add_months(12 * i as u32),
-            };
-            if begins <= end {
-                fixed[year_of(begins)] += fee.amount.minor;
-            }
-        }
-    }
-
-    // Weights: for each paid stage, the planned payments by the year they fall due in.
-    let window_start = header.referrals.map_or(header.term.start, |r| r.from);
-    let window_end = header.referrals.map_or(header.term.end, |r| r.until);
-    let days = (window_end.day_number() - window_start.day_number() + 1).max(1);
-    let samples = days.min(366);
-    // Where the sampled entries' payments fall depends only on the stage's window and the
-    // price's timing, which most prices share: count the samples per year once for each.
-    let mut samples_by_year: HashMap<(Option<Duration>, Due), Vec<i128>> = HashMap::default();
-    let mut weights = vec![0_i128; spans.len()];
-    for price in prices {
-        let Some(&(funnel, stage)) = index.get(price.stage.as_str()) else {
-            continue;
-        };
-        let window = effective_window(funnel, stage);
-        let counts = samples_by_year
-            .entry((window, price.due))
-            .or_insert_with(|| {
-                let mut counts = vec![0_i128; spans.len()];
-                for k in 0..samples {
-                    let entry =
-                        Date::from_day_number(window_start.day_number() + k * days / samples);
-                    let reached = window.map_or(entry, |w| add(entry, w));
-                    let due = due_date(reached, price.due, header.term.start);
-                    counts[year_of(due.min(header.term.end))] += 1;
-                }
-                counts
-            });
-        let amount = price.amount.minor * stage.expected as i128;
-        for (weight, count) in weights.iter_mut().zip(counts.iter()) {
-            *weight += amount * count;
-        }
-    }
-    let mut outcomes = plan::apportion(plan_outcomes, &weights);
-    if let Some(last) = outcomes.last_mut() {
-        *last += tiers_at_plan;
-    }
-    // The total cap stops payments once it is reached: cut from the last year back, outcome
-    // payments first, then fixed fees (when the fees alone exceed the cap).
-    let mut excess = fixed.iter().sum::<i128>() + outcomes.iter().sum::<i128>() - planned_total;
-    for column in [&mut outcomes, &mut fixed] {
-        for i in (0..spans.len()).rev() {
-            let cut = excess.min(column[i]).max(0);
-            column[i] -= cut;
-            excess -= cut;
-        }
-    }
-    spans
-        .iter()
-        .enumerate()
-        .map(|(i, (start, end))| model::YearFigures {
-            year: i as u32 + 1,
-            start: *start,
-            end: *end,
-            fixed_fees: Money::new(fixed[i], currency),
-            outcome_payments: Money::new(outcomes[i], currency),
-            total: Money::new(fixed[i] + outcomes[i], currency),
-        })
-        .collect()
 }

@@ -394,12 +394,7 @@ pub fn incentives(
         let assessments = match assessed {
             None => 1,
             Some(f) => {
-                let period = match f.value {
-                    crate::value::Frequency::Weekly => crate::value::Period::Week,
-                    crate::value::Frequency::Monthly => crate::value::Period::Month,
-                    crate::value::Frequency::Quarterly => crate::value::Period::Quarter,
-                    crate::value::Frequency::Annually => crate::value::Period::Year,
-                };
+                let period = f.value.period();
                 // A grace period: assessments start with the first period of year N.
                 let first = from_year.map_or(cx.header.term.start, |n| {
                     cx.header.term.start.add_months(12 * (n - 1))

@@ -135,7 +135,7 @@ fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
     let mut rows = Vec::new();
     for (index, stage) in funnel.stages.iter().enumerate() {
         let lines = wrap(&stage.description, WRAP_DESCRIPTION);
-        let sub = wrap_pieces(&sub_pieces(stage), WRAP_SUB);
+        let sub = wrap_pieces(&sub_pieces(funnel, stage), WRAP_SUB);
         let label_height = lines.len() as f64 * LINE + sub.len() as f64 * SUB_LINE;
         let height = label_height.max(BAR_HEIGHT);
         let bar_width = if widest == 0 {
@@ -165,13 +165,13 @@ fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
 }
 
 /// The small line under a stage's description: its kind, time window and price.
-fn sub_pieces(stage: &Stage) -> Vec<String> {
+fn sub_pieces(funnel: &Funnel, stage: &Stage) -> Vec<String> {
     let mut pieces = vec![match stage.kind {
         StageKind::Milestone => "Milestone".to_string(),
         StageKind::Target => "Target".to_string(),
     }];
-    if let Some(within) = stage.within {
-        pieces.push(format!("within {within}"));
+    if let Some(time) = words::stage_time(funnel, stage) {
+        pieces.extend(time.split("; ").map(str::to_string));
     }
     if let Some(price) = stage.price {
         pieces.push(format!("pays {price}"));
@@ -653,8 +653,8 @@ fn description(contract: &Contract, funnel: &Funnel) -> String {
         if index > 0 {
             text.push_str(&format!(", {} of those entering", stage.overall_conversion));
         }
-        if let Some(within) = stage.within {
-            text.push_str(&format!(", within {within}"));
+        if let Some(time) = words::stage_time(funnel, stage) {
+            text.push_str(&format!(", {time}"));
         }
         text.push('.');
     }

@@ -99,10 +99,10 @@ fn shared_from(html: &mut Html, placement: Placement, from: Option<&str>) {
     }
 }
 
-/// The time window of a stage, kept on one line.
-fn window_cell(html: &mut Html, stage: &Stage) {
-    let window = stage.within.map_or("—".to_string(), |w| w.to_string());
-    html.element("td", &[("class", "nowrap")], &window);
+/// When a stage can be reached, in words.
+fn time_cell(html: &mut Html, funnel: &Funnel, stage: &Stage) {
+    let time = words::stage_time(funnel, stage).unwrap_or_else(|| "Any time".to_string());
+    html.element("td", &[], &time);
 }
 
 /// A link to the outcome with this name, by its statement.
@@ -407,7 +407,7 @@ fn milestone_table(html: &mut Html, funnel: &Funnel) {
          <th scope=\"col\" rowspan=\"2\">Stage</th>\
          <th scope=\"col\" rowspan=\"2\" class=\"num\">Expected</th>\
          <th scope=\"colgroup\" colspan=\"3\" class=\"group\">Conversion</th>\
-         <th scope=\"col\" rowspan=\"2\">Within</th>\
+         <th scope=\"col\" rowspan=\"2\">When</th>\
          <th scope=\"col\" rowspan=\"2\">Evidence</th>\
          <th scope=\"col\" rowspan=\"2\" class=\"num\">Price</th></tr>\n\
          <tr><th scope=\"col\" class=\"num\">Stated</th>\
@@ -481,7 +481,7 @@ fn milestone_row(html: &mut Html, funnel: &Funnel, index: usize, stage: &Stage) 
         &stage.conversion.map_or("—".to_string(), |p| p.to_string()),
     );
     num_cell(html, &stage.overall_conversion.to_string());
-    window_cell(html, stage);
+    time_cell(html, funnel, stage);
     cell(html, stage.evidence.as_deref());
     num_cell(
         html,
@@ -506,7 +506,7 @@ pub fn targets(html: &mut Html, contract: &Contract) {
             ("Target", Align::Text),
             ("Expected", Align::Number),
             ("Overall conversion", Align::Number),
-            ("Within", Align::Text),
+            ("When", Align::Text),
             ("Achieves", Align::Text),
             ("Evidence", Align::Text),
             ("Unit cost", Align::Number),
@@ -523,7 +523,7 @@ pub fn targets(html: &mut Html, contract: &Contract) {
             html.raw("</span></th>");
             num_cell(html, &people(stage.expected));
             num_cell(html, &stage.overall_conversion.to_string());
-            window_cell(html, stage);
+            time_cell(html, funnel, stage);
             html.raw("<td>");
             link_list(html, &stage.achieves, |html, id| {
                 outcome_link(html, contract, id);

@@ -6,7 +6,7 @@
 use crate::ast::{CapScope, Comparison, Due, IncentiveKind, Level, Question, StageKind, TierScope};
 use crate::model::{
     Condition, Contract, Funnel, IncentiveAmount, MeasurePoint, MeasureValue, PayerShare, Stage,
-    SubjectKind,
+    SubjectKind, TimeFrom,
 };
 use crate::value::{Frequency, Period};
 
@@ -49,6 +49,7 @@ pub fn frequency(frequency: Frequency) -> &'static str {
         Frequency::Weekly => "Weekly",
         Frequency::Monthly => "Monthly",
         Frequency::Quarterly => "Quarterly",
+        Frequency::Termly => "Termly",
         Frequency::Annually => "Annually",
     }
 }
@@ -59,6 +60,7 @@ pub fn period(period: Period) -> &'static str {
         Period::Week => "Week",
         Period::Month => "Month",
         Period::Quarter => "Quarter",
+        Period::Term => "Term",
         Period::Year => "Year",
     }
 }
@@ -255,6 +257,33 @@ pub fn plural(label: &'static str, labels: &'static str, count: usize) -> &'stat
     } else {
         labels
     }
+}
+
+/// A stage's times in words, as a schedule states them: `at least 6 months after “Moved into
+/// settled accommodation”; by 21 months after referral`. `None` when it has no time.
+pub fn stage_time(funnel: &Funnel, stage: &Stage) -> Option<String> {
+    let from = |time: &TimeFrom| {
+        let entry = funnel.stages.first().map(|s| s.id.as_str());
+        if time.from_entry || entry == Some(time.after.as_str()) {
+            "referral".to_string()
+        } else {
+            let description = funnel
+                .stage(&time.after)
+                .map_or(time.after.as_str(), |s| s.description.as_str());
+            format!("“{description}”")
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(t) = &stage.time.earliest {
+        parts.push(format!("at least {} after {}", t.duration, from(t)));
+    }
+    if let Some(t) = &stage.time.expected {
+        parts.push(format!("expected {} after {}", t.duration, from(t)));
+    }
+    if let Some(t) = &stage.time.latest {
+        parts.push(format!("by {} after {}", t.duration, from(t)));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 #[cfg(test)]

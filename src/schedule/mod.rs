@@ -1,4 +1,6 @@
 //! Dates of a contract: contract years, when a stage is reached, when a payment falls due.
+//! `clock` dates one participant's way through a funnel; `plan` spreads the planned
+//! participants over the referral window.
 //!
 //! Shared by the checker's planned figures and the monitoring report, so that the plan and
 //! the actual are dated the same way.
@@ -6,6 +8,9 @@
 use crate::ast::Due;
 use crate::model::{self, Term};
 use crate::value::{Date, Duration, TimeUnit};
+
+pub mod clock;
+pub mod plan;
 
 /// Contract year `n`: twelve months from the start of the term, the last cut at its end.
 pub fn contract_year(term: Term, n: u32) -> (Date, Date) {
@@ -51,40 +56,9 @@ pub fn due_date(date: Date, due: Due, term_start: Date) -> Date {
         Due::InArrears(frequency) => {
             // Periods are counted from the start of the term; the payment falls due at the
             // end of the period the achievement falls in.
-            let months = match frequency {
-                crate::value::Frequency::Weekly => {
-                    let days = date.day_number() - term_start.day_number();
-                    let end = term_start.day_number() + (days.div_euclid(7) + 1) * 7 - 1;
-                    return Date::from_day_number(end);
-                }
-                crate::value::Frequency::Monthly => 1,
-                crate::value::Frequency::Quarterly => 3,
-                crate::value::Frequency::Annually => 12,
-            };
-            let mut n = 1;
-            while term_start.add_months(months * n) <= date {
-                n += 1;
-            }
-            Date::from_day_number(term_start.add_months(months * n).day_number() - 1)
+            let period = frequency.period();
+            let n = period.index_of(term_start, date);
+            Date::from_day_number(period.start_of(term_start, n + 1).day_number() - 1)
         }
     }
-}
-
-/// A stage's own window, or the longest window of the stages before it.
-pub fn effective_window(funnel: &model::Funnel, stage: &model::Stage) -> Option<Duration> {
-    if stage.within.is_some() {
-        return stage.within;
-    }
-    ancestors(funnel, &stage.id)
-        .iter()
-        .filter_map(|id| funnel.stage(id).and_then(|s| s.within))
-        .max_by(|a, b| {
-            if a.certainly_shorter_than(b) {
-                std::cmp::Ordering::Less
-            } else if b.certainly_shorter_than(a) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
 }

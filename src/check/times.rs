@@ -1,0 +1,538 @@
+//! Time between stages: what each stage's `within`, `at least … after` and `expected … after`
+//! clauses are measured from, and whether they can all hold.
+//!
+//! Takes a funnel whose sequence is known to be acyclic (each stage's predecessors and an
+//! order in which every predecessor comes first) and hands on each stage's times with the
+//! stage they are measured from resolved. Checks: a time is measured from entry or from a
+//! stage before it in its sequence (E0411); a stage's times do not contradict each other or
+//! the times of the stages before it (E0409); along the sequence, times measured from the same
+//! stage never shrink (E0403). Checks that need the term's dates (E0410, E0507) are made with
+//! the payments, in `check::money`.
+
+use super::names::{once, Kind, Symbols};
+use crate::ast::{self, StageTime};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{StageTimes, TimeFrom};
+use crate::source::Span;
+use crate::value::Duration;
+
+/// Which of a stage's times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Earliest,
+    Latest,
+    Expected,
+}
+
+impl Which {
+    fn clause(self, time: &TimeFrom) -> String {
+        let from = &time.after;
+        match (self, time.from_entry) {
+            (Which::Latest, true) => format!("within {}", time.duration),
+            (Which::Latest, false) => format!("within {} of {from}", time.duration),
+            (Which::Earliest, _) => format!("at least {} after {from}", time.duration),
+            (Which::Expected, _) => format!("expected {} after {from}", time.duration),
+        }
+    }
+}
+
+/// One resolved time with where it is written.
+#[derive(Debug, Clone)]
+struct Resolved {
+    time: TimeFrom,
+    /// The stage it is measured from, by index; the entry (0) when from entry.
+    from: usize,
+    span: Span,
+}
+
+/// Shortest and longest a duration can be, in days.
+fn day_range(duration: Duration) -> (i64, i64) {
+    let count = i64::from(duration.count);
+    match duration.unit {
+        crate::value::TimeUnit::Day => (count, count),
+        crate::value::TimeUnit::Week => (7 * count, 7 * count),
+        crate::value::TimeUnit::Month => (28 * count, 31 * count),
+        crate::value::TimeUnit::Year => (365 * count, 366 * count),
+    }
+}
+
+/// "N days" or "1 day".
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// Whether `ancestor` comes before `stage` in the sequence.
+struct Ancestry<'a> {
+    before: &'a [Vec<usize>],
+    /// The position of each stage in an order where predecessors come first.
+    position: Vec<usize>,
+    /// Each stage's first predecessor (a spanning tree of the sequence) and the tree's
+    /// depth-first intervals: most sequences are trees, where the answer is then immediate.
+    enter: Vec<usize>,
+    leave: Vec<usize>,
+}
+
+impl<'a> Ancestry<'a> {
+    fn new(before: &'a [Vec<usize>], order: &[usize]) -> Ancestry<'a> {
+        let n = before.len();
+        let mut position = vec![0; n];
+        for (i, &s) in order.iter().enumerate() {
+            position[s] = i;
+        }
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        for (s, preds) in before.iter().enumerate() {
+            match preds.first() {
+                Some(&p) => children[p].push(s),
+                None => roots.push(s),
+            }
+        }
+        let (mut enter, mut leave) = (vec![0; n], vec![0; n]);
+        let mut clock = 0;
+        for root in roots {
+            let mut stack = vec![(root, 0usize)];
+            enter[root] = clock;
+            clock += 1;
+            while let Some((node, next)) = stack.last().copied() {
+                if let Some(&child) = children[node].get(next) {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    enter[child] = clock;
+                    clock += 1;
+                    stack.push((child, 0));
+                } else {
+                    leave[node] = clock;
+                    clock += 1;
+                    stack.pop();
+                }
+            }
+        }
+        Ancestry {
+            before,
+            position,
+            enter,
+            leave,
+        }
+    }
+
+    /// Whether `ancestor` is strictly before `stage`.
+    fn is_before(&self, ancestor: usize, stage: usize) -> bool {
+        if ancestor == stage || self.position[ancestor] >= self.position[stage] {
+            return false;
+        }
+        if self.enter[ancestor] < self.enter[stage] && self.leave[stage] < self.leave[ancestor] {
+            return true;
+        }
+        // Through a join: search back, never past the ancestor's place in the order.
+        let mut seen = foldhash::HashSet::default();
+        let mut stack = vec![stage];
+        while let Some(s) = stack.pop() {
+            for &p in &self.before[s] {
+                if p == ancestor {
+                    return true;
+                }
+                if self.position[p] > self.position[ancestor] && seen.insert(p) {
+                    stack.push(p);
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Resolve and check every stage's times. `before` holds each stage's predecessors and
+/// `order` the stages with predecessors first. Returns the times for the model.
+pub fn check(
+    funnel: &ast::Funnel,
+    index: usize,
+    before: &[Vec<usize>],
+    order: &[usize],
+    symbols: &Symbols,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<StageTimes> {
+    let n = funnel.stages.len();
+    let ancestry = Ancestry::new(before, order);
+    let mut position_of: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (i, stage) in funnel.stages.iter().enumerate() {
+        position_of.entry(stage.name.value.as_str()).or_insert(i);
+    }
+    let entry_name = funnel
+        .stages
+        .first()
+        .map_or(String::new(), |s| s.name.value.clone());
+
+    let resolve = |i: usize,
+                   time: &StageTime,
+                   which: Which,
+                   out: &mut Vec<Diagnostic>|
+     -> Option<Resolved> {
+        let stage = &funnel.stages[i];
+        let Some(from) = &time.from else {
+            return Some(Resolved {
+                time: TimeFrom {
+                    duration: time.duration.value,
+                    after: entry_name.clone(),
+                    from_entry: true,
+                },
+                from: 0,
+                span: time.span,
+            });
+        };
+        let Some(&p) = position_of.get(from.value.as_str()) else {
+            match symbols.get(&from.value) {
+                Some(symbol) if symbol.funnel.is_some() && symbol.funnel != Some(index) => out
+                    .push(
+                        Diagnostic::new(
+                            Code::E0202,
+                            format!(
+                                "there is no stage named `{}` in funnel `{}`",
+                                from.value, funnel.name.value
+                            ),
+                            from.span,
+                            "in another funnel",
+                        )
+                        .also(symbol.span, "defined in another funnel here")
+                        .help("a time is measured from entry or from a stage of its own funnel"),
+                    ),
+                _ => {
+                    symbols.resolve(from, &[Kind::Milestone], out);
+                }
+            }
+            return None;
+        };
+        if !ancestry.is_before(p, i) {
+            let why = if p == i {
+                "itself".to_string()
+            } else {
+                format!("`{}`, which does not come before it", from.value)
+            };
+            let label = match which {
+                Which::Latest => "measured from here",
+                _ => "counted from here",
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::E0411,
+                    format!("the time of `{}` is measured from {why}", stage.name.value),
+                    from.span,
+                    label,
+                )
+                .also(funnel.stages[p].name.span, format!("`{}` is defined here", from.value))
+                .help(format!(
+                    "measure it from a stage that every participant reaches before `{}` (one it follows, directly or through others), or from entry",
+                    stage.name.value
+                )),
+            );
+            return None;
+        }
+        Some(Resolved {
+            time: TimeFrom {
+                duration: time.duration.value,
+                after: from.value.clone(),
+                from_entry: false,
+            },
+            from: p,
+            span: time.span,
+        })
+    };
+
+    let mut earliest: Vec<Option<Resolved>> = vec![None; n];
+    let mut latest: Vec<Option<Resolved>> = vec![None; n];
+    let mut expected: Vec<Option<Resolved>> = vec![None; n];
+    let mut resolved_all = true;
+    for (i, stage) in funnel.stages.iter().enumerate() {
+        let span = |t: &StageTime| t.span;
+        if let Some(t) = once(&stage.within, span, "`within`", out) {
+            latest[i] = resolve(i, t, Which::Latest, out);
+            resolved_all &= latest[i].is_some();
+        }
+        if let Some(t) = once(&stage.earliest, span, "`at least`", out) {
+            earliest[i] = resolve(i, t, Which::Earliest, out);
+            resolved_all &= earliest[i].is_some();
+        }
+        if let Some(t) = once(&stage.expected_time, span, "`expected`", out) {
+            expected[i] = resolve(i, t, Which::Expected, out);
+            resolved_all &= expected[i].is_some();
+        }
+    }
+
+    if resolved_all {
+        contradictions(funnel, before, order, &earliest, &latest, &expected, out);
+        shrinking(funnel, before, order, &latest, Which::Latest, out);
+        shrinking(funnel, before, order, &earliest, Which::Earliest, out);
+    }
+
+    (0..n)
+        .map(|i| StageTimes {
+            earliest: earliest[i].as_ref().map(|r| r.time.clone()),
+            latest: latest[i].as_ref().map(|r| r.time.clone()),
+            expected: expected[i].as_ref().map(|r| r.time.clone()),
+        })
+        .collect()
+}
+
+/// E0409: no stage is due before it can be reached, and its expected time lies between.
+///
+/// In days from entry to the funnel, each stage has a least time before it can be reached
+/// (the longest of its own `at least` and those of the stages before it) and, when its
+/// `within` is measured from a stage with a deadline of its own (or from entry), a most. A
+/// month counts as 28 to 31 days, so only contradictions that hold whatever the calendar are
+/// reported.
+fn contradictions(
+    funnel: &ast::Funnel,
+    before: &[Vec<usize>],
+    order: &[usize],
+    earliest: &[Option<Resolved>],
+    latest: &[Option<Resolved>],
+    expected: &[Option<Resolved>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let n = funnel.stages.len();
+    // The least days from entry, and the stage whose `at least` sets it.
+    let mut least: Vec<(i64, Option<usize>)> = vec![(0, None); n];
+    // The most days from entry by which the stage is reached, when bounded.
+    let mut most: Vec<Option<i64>> = vec![None; n];
+    for &i in order {
+        let mut bound = (0, None);
+        for &p in &before[i] {
+            if least[p].0 > bound.0 {
+                bound = least[p];
+            }
+        }
+        if let Some(e) = &earliest[i] {
+            let own = least[e.from].0.saturating_add(day_range(e.time.duration).0);
+            if own > bound.0 || bound.1.is_none() {
+                bound = (own.max(bound.0), Some(i));
+            }
+        }
+        least[i] = bound;
+        most[i] = if i == 0 && latest[i].is_none() {
+            Some(0)
+        } else {
+            latest[i].as_ref().and_then(|l| {
+                let from = if l.time.from_entry {
+                    Some(0)
+                } else {
+                    most[l.from]
+                };
+                from.map(|f| f.saturating_add(day_range(l.time.duration).1))
+            })
+        };
+    }
+    for i in 0..n {
+        let name = &funnel.stages[i].name.value;
+        if let (Some(l), Some(most_days)) = (&latest[i], most[i]) {
+            let (least_days, source) = least[i];
+            if least_days > most_days {
+                let source_stage = source.unwrap_or(i);
+                let what = match &earliest[source_stage] {
+                    Some(e) if source_stage == i => {
+                        format!("`{}`", Which::Earliest.clause(&e.time))
+                    }
+                    Some(e) => format!(
+                        "`{}` on `{}`, which it follows",
+                        Which::Earliest.clause(&e.time),
+                        funnel.stages[source_stage].name.value
+                    ),
+                    None => "the stages before it".to_string(),
+                };
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0409,
+                    format!(
+                        "`{name}` must be reached `{}`, but {what} means no sooner than {} after entry",
+                        Which::Latest.clause(&l.time),
+                        days(least_days)
+                    ),
+                    l.span,
+                    format!("by {} after entry at the latest", days(most_days)),
+                );
+                if let Some(e) = &earliest[source_stage] {
+                    diagnostic = diagnostic
+                        .also(e.span, format!("at least {} after entry", days(least_days)));
+                }
+                out.push(diagnostic.help(
+                    "a deadline before the stage can be reached can never be met: lengthen the `within`, or shorten the `at least`",
+                ));
+                continue;
+            }
+        }
+        let Some(x) = &expected[i] else {
+            continue;
+        };
+        // The expected time against the earliest and latest measured from the same stage.
+        let too_soon = earliest[i].as_ref().filter(|e| {
+            e.from == x.from && x.time.duration.certainly_shorter_than(&e.time.duration)
+        });
+        let too_late = latest[i].as_ref().filter(|l| {
+            (l.from == x.from || (l.time.from_entry && x.from == 0))
+                && l.time.duration.certainly_shorter_than(&x.time.duration)
+        });
+        if let Some(e) = too_soon {
+            out.push(
+                Diagnostic::new(
+                    Code::E0409,
+                    format!(
+                        "`{name}` is `{}`, sooner than it can be reached: `{}`",
+                        Which::Expected.clause(&x.time),
+                        Which::Earliest.clause(&e.time)
+                    ),
+                    x.span,
+                    "sooner than the earliest",
+                )
+                .also(e.span, "the earliest time")
+                .help("the expected time lies between the earliest and the latest: lengthen it, or remove it to plan on the earliest"),
+            );
+        } else if let Some(l) = too_late {
+            out.push(
+                Diagnostic::new(
+                    Code::E0409,
+                    format!(
+                        "`{name}` is `{}`, after it is due: `{}`",
+                        Which::Expected.clause(&x.time),
+                        Which::Latest.clause(&l.time)
+                    ),
+                    x.span,
+                    "later than the deadline",
+                )
+                .also(l.span, "the deadline")
+                .help("the expected time lies between the earliest and the latest: shorten it, or lengthen the `within`"),
+            );
+        }
+    }
+}
+
+/// E0403: along the sequence, a time measured from the same stage as one before it is not
+/// shorter: a later step's deadline is not before an earlier step's, and a later step cannot
+/// be reached sooner than an earlier one.
+fn shrinking(
+    funnel: &ast::Funnel,
+    before: &[Vec<usize>],
+    order: &[usize],
+    times: &[Option<Resolved>],
+    which: Which,
+    out: &mut Vec<Diagnostic>,
+) {
+    let n = funnel.stages.len();
+    // For each stage, the nearest stages before it with a time of this kind.
+    let mut nearest: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &i in order {
+        let mut inherited: Vec<usize> = Vec::new();
+        for &p in &before[i] {
+            match times[p] {
+                Some(_) => inherited.push(p),
+                None => inherited.extend(nearest[p].iter().copied()),
+            }
+        }
+        // Two paths to one ancestor must not double it at every join: without this a ladder
+        // of joins grows the lists exponentially.
+        let mut seen = std::collections::BTreeSet::new();
+        inherited.retain(|a| seen.insert(*a));
+        if let Some(mine) = &times[i] {
+            let shorter = inherited.iter().find_map(|&a| {
+                let theirs = times[a].as_ref()?;
+                (theirs.from == mine.from
+                    && mine
+                        .time
+                        .duration
+                        .certainly_shorter_than(&theirs.time.duration))
+                .then_some((a, theirs))
+            });
+            if let Some((a, theirs)) = shorter {
+                let stage = &funnel.stages[i].name.value;
+                let ancestor = &funnel.stages[a].name.value;
+                let (message, help) = match which {
+                    Which::Latest => (
+                        format!(
+                            "`{stage}` is due `{}`, but it follows `{ancestor}`, which may take `{}`",
+                            Which::Latest.clause(&mine.time),
+                            Which::Latest.clause(&theirs.time)
+                        ),
+                        format!(
+                            "a later step's deadline is not before an earlier step's: write `within {}` or more, or shorten the earlier window",
+                            theirs.time.duration
+                        ),
+                    ),
+                    _ => (
+                        format!(
+                            "`{stage}` can be reached `{}`, but it follows `{ancestor}`, which takes `{}`",
+                            Which::Earliest.clause(&mine.time),
+                            Which::Earliest.clause(&theirs.time)
+                        ),
+                        format!(
+                            "a later step takes at least as long as the step before it: write `at least {}` or more, or shorten the earlier time",
+                            theirs.time.duration
+                        ),
+                    ),
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::E0403,
+                        message,
+                        mine.span,
+                        "shorter than a time before it",
+                    )
+                    .also(
+                        theirs.span,
+                        format!("`{ancestor}` takes {}", theirs.time.duration),
+                    )
+                    .help(help),
+                );
+            }
+        }
+        nearest[i] = inherited;
+    }
+}
+
+/// E0410: every stage can be reached within the term by someone referred on the first day of
+/// referrals (the first day of the term without a referral window).
+pub fn against_term(
+    funnel: &ast::Funnel,
+    model: &crate::model::Funnel,
+    term: crate::model::Term,
+    referrals: Option<crate::model::ReferralWindow>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let first = referrals.map_or(term.start, |r| r.from);
+    let mut dates = Vec::new();
+    crate::schedule::clock::Clock::of(model).earliest(first, &mut dates);
+    if dates.iter().all(|d| *d <= term.end) {
+        return;
+    }
+    let index: foldhash::HashMap<&str, usize> = model
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    for (i, (stage, date)) in funnel.stages.iter().zip(&dates).enumerate() {
+        if *date <= term.end {
+            continue;
+        }
+        // Only where the time is first out of reach: the stages after it follow from it.
+        let inherited = model.stages[i]
+            .after
+            .iter()
+            .any(|p| index.get(p.as_str()).is_some_and(|&q| dates[q] > term.end));
+        if inherited {
+            continue;
+        }
+        let span = stage.earliest.first().map_or(stage.name.span, |t| t.span);
+        out.push(
+            Diagnostic::new(
+                Code::E0410,
+                format!(
+                    "`{}` can be reached on {date} at the soonest, after the term ends on {}",
+                    stage.name.value, term.end
+                ),
+                span,
+                format!("no sooner than {date} for someone referred on {first}"),
+            )
+            .help("nobody can reach it within the contract: extend the term, or shorten the time it takes"),
+        );
+    }
+}
