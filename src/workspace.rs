@@ -3,10 +3,12 @@
 //! A `Workspace` reads and compiles each file once, however many files use it, and keeps the
 //! result. A `use` names a file relative to the file that uses it; it may not lead outside
 //! the repository root — the nearest folder above the checked paths that holds `.git`, else
-//! the folder given — and such a path is refused before anything is read. Files that use
+//! the folder given — and such a path is refused before anything is read (`files` decides
+//! which files named on the command line are read). Files that use
 //! each other in a circle are reported with the files in the circle.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::files::{self, Contents};
 use crate::model::Shared;
 use crate::source::{SourceFile, Span};
 use crate::{ast, compile_ast, syntax, Compiled};
@@ -78,18 +80,19 @@ impl Workspace {
                 .parent()
                 .map_or(canonical.clone(), Path::to_path_buf)
         };
-        let root = start
-            .ancestors()
-            .find(|a| a.join(".git").exists())
-            .map_or(start.clone(), Path::to_path_buf);
+        Ok(Workspace::at_root(files::repository_of(&start)))
+    }
+
+    /// A workspace for the repository `root` (canonical), such as `files::Found::root`.
+    pub fn at_root(root: PathBuf) -> Workspace {
         let shown_from = std::env::current_dir()
             .and_then(std::fs::canonicalize)
             .unwrap_or_else(|_| root.clone());
-        Ok(Workspace {
+        Workspace {
             root,
             shown_from,
             cache: BTreeMap::new(),
-        })
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -99,6 +102,11 @@ impl Workspace {
     /// How many files have been read and compiled: each file once, however often it is used.
     pub fn files_read(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Every file read and compiled, canonical: what a command must not write over.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.cache.keys().map(PathBuf::as_path)
     }
 
     /// How a path is shown: relative to the current folder when below it.
@@ -241,9 +249,12 @@ impl Workspace {
 
     /// Read, decode and parse one file, and find where each of its `use`s leads.
     fn parse(&self, canonical: &Path) -> io::Result<Parsed> {
-        let bytes = std::fs::read(canonical)?;
         let name = self.shown(canonical);
-        let (file, tree) = match syntax::decode(&name, &bytes) {
+        let decoded = match files::read_limited(canonical, syntax::MAX_FILE_BYTES)? {
+            Contents::Bytes(bytes) => syntax::decode(&name, &bytes),
+            Contents::TooLarge(size) => Err(syntax::too_large(&name, size)),
+        };
+        let (file, tree) = match decoded {
             Err(failed) => {
                 let (file, diagnostic) = *failed;
                 (file, Err(vec![diagnostic]))
