@@ -12,6 +12,7 @@
 
 use crate::diagnostic::{self, Code, Diagnostic, Record, Severity};
 use crate::emit;
+use crate::files::{self, Contents, Found};
 use crate::model::Contract;
 use crate::report::{self, input, Input, Measured, Row};
 use crate::source::SourceFile;
@@ -48,11 +49,8 @@ Exit status: 0 when every contract checks (warnings allowed, unless --deny-warni
 any contract has errors (for fmt: does not parse, or with --check would change), 2 when the
 tool could not run (bad arguments, a file that cannot be read or written).";
 
-/// The extension of contract files, looked for below a directory given to `check`.
 /// The most diagnostics drawn for one file in the human format.
 const HUMAN_PER_FILE: usize = 200;
-
-const EXTENSION: &str = "outcome";
 
 /// `outcome`: check and build outcome-based commissioning contracts.
 #[derive(Debug, Parser)]
@@ -373,6 +371,8 @@ enum Problem {
     },
     /// A request that cannot be met as asked.
     Refused(String),
+    /// A path that is not read: a link out of the repository, or not a regular file.
+    NotRead(files::Refused),
 }
 
 impl fmt::Display for Problem {
@@ -388,7 +388,7 @@ impl fmt::Display for Problem {
                 write!(f, "cannot write to standard output: {}", describe(error))
             }
             Problem::NoContracts { dir } => {
-                write!(f, "no `.{EXTENSION}` files in `{}`", dir.display())
+                write!(f, "no `.{}` files in `{}`", files::EXTENSION, dir.display())
             }
             Problem::UnknownCode(code) => write!(
                 f,
@@ -400,6 +400,7 @@ impl fmt::Display for Problem {
                 write!(f, "cannot read `{}`: {why}", path.display())
             }
             Problem::Refused(why) => write!(f, "{why}"),
+            Problem::NotRead(refused) => write!(f, "{refused}"),
             Problem::NoContract { path } => write!(
                 f,
                 "`{}` holds no `contract` block, so there is nothing to build: it shares outcomes, cohorts and measures with the contracts that `use` it",
@@ -488,22 +489,24 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     let mut unreadable = false;
     // Each path is checked within its repository; a file used by many is read once.
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
-    let mut workspaces = Vec::new();
+    let mut workspaces: Vec<Workspace> = Vec::new();
     let mut seen = BTreeSet::new();
     for path in &args.paths {
-        let found = contract_files(path).and_then(|found| Ok((workspace_for(path)?, found)));
-        match found {
-            Ok((workspace, found)) => {
-                workspaces.push(workspace);
-                for file in found {
-                    if seen.insert(file.clone()) {
-                        files.push((workspaces.len() - 1, file));
-                    }
-                }
+        let Some((found, any_refused)) = contract_files(path, streams) else {
+            unreadable = true;
+            continue;
+        };
+        unreadable |= any_refused;
+        let index = match workspaces.iter().position(|w| w.root() == found.root) {
+            Some(index) => index,
+            None => {
+                workspaces.push(Workspace::at_root(found.root));
+                workspaces.len() - 1
             }
-            Err(problem) => {
-                streams.problem(&problem);
-                unreadable = true;
+        };
+        for file in found.files {
+            if seen.insert(file.clone()) {
+                files.push((index, file));
             }
         }
     }
@@ -610,69 +613,83 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// The contract files a path names: the file itself, or every `*.outcome` file below a
-/// directory, sorted by path. A file named explicitly is checked whatever its extension.
-/// Symbolic links to files are followed; links to directories are not, so a link cycle cannot
-/// make the search run forever.
-fn contract_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
-    let metadata = fs::metadata(path).map_err(|error| Problem::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    if !metadata.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut found = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let read = |error| Problem::Read {
-            path: dir.clone(),
-            error,
-        };
-        for entry in fs::read_dir(&dir).map_err(read)? {
-            let entry = entry.map_err(read)?;
-            let entry_path = entry.path();
-            let kind = entry.file_type().map_err(|error| Problem::Read {
-                path: entry_path.clone(),
+/// The contract files a path names (`files::find`): each path refused, or the path itself when
+/// it cannot be read or a folder holds no contract files, is reported here; with the files,
+/// whether any path was refused. `None` when nothing could be found at all.
+fn contract_files(path: &Path, streams: &mut Streams) -> Option<(Found, bool)> {
+    let mut found = match files::find(path) {
+        Ok(found) => found,
+        Err(error) => {
+            streams.problem(&Problem::Read {
+                path: path.to_path_buf(),
                 error,
-            })?;
-            if kind.is_dir() {
-                pending.push(entry_path);
-            } else if is_contract(&entry_path) && (kind.is_file() || entry_path.is_file()) {
-                found.push(entry_path);
-            }
+            });
+            return None;
         }
+    };
+    let refused = std::mem::take(&mut found.refused);
+    let any_refused = !refused.is_empty();
+    for refused in refused {
+        streams.problem(&Problem::NotRead(refused));
     }
-    if found.is_empty() {
-        return Err(Problem::NoContracts {
+    if found.searched && found.files.is_empty() && !any_refused {
+        streams.problem(&Problem::NoContracts {
             dir: path.to_path_buf(),
         });
+        return None;
     }
-    found.sort();
-    Ok(found)
+    Some((found, any_refused))
 }
 
-fn is_contract(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|extension| extension == EXTENSION)
-}
-
-/// The repository a path belongs to, for finding the files its contracts `use`.
-fn workspace_for(path: &Path) -> Result<Workspace, Problem> {
-    Workspace::for_path(path).map_err(|error| Problem::Read {
+/// Read, decode and compile one contract file named on the command line (and the files it
+/// uses) within its repository, as `check` would find it: a link out of the repository, a
+/// folder, or anything but a regular file is refused. A file that is not UTF-8 gives its
+/// E0102 diagnostic against a lossy copy of the text, like any other diagnostic. With the
+/// file, every file read for it.
+fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
+    let read = |error| Problem::Read {
         path: path.to_path_buf(),
         error,
-    })
+    };
+    let mut found = files::find(path).map_err(read)?;
+    if let Some(refused) = found.refused.pop() {
+        return Err(Problem::NotRead(refused));
+    }
+    if found.searched {
+        return Err(Problem::Refused(format!(
+            "`{}` is a folder: name one contract file",
+            files::shown(path)
+        )));
+    }
+    let Some(file) = found.files.pop() else {
+        return Err(read(io::Error::from(io::ErrorKind::NotFound)));
+    };
+    let mut workspace = Workspace::at_root(found.root);
+    let loaded = workspace.load(&file).map_err(read)?;
+    let inputs = workspace.files().map(Path::to_path_buf).collect();
+    Ok((loaded, inputs))
 }
 
-/// Read, decode and compile one file (and the files it uses) within its repository. A file
-/// that is not UTF-8 gives its E0102 diagnostic against a lossy copy of the text, like any
-/// other diagnostic.
-fn load(workspace: &mut Workspace, path: &Path) -> Result<Arc<Loaded>, Problem> {
-    workspace.load(path).map_err(|error| Problem::Read {
-        path: path.to_path_buf(),
-        error,
-    })
+/// Refuse an output file (`-o`) that is one of the command's inputs, however named (through
+/// a link, `./`, or a hard link): writing it would destroy what was read.
+fn refuse_overwrite<'a>(
+    output: Option<&Path>,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), Problem> {
+    let Some(output) = output else {
+        return Ok(());
+    };
+    match inputs
+        .into_iter()
+        .find(|input| files::same_file(output, input))
+    {
+        Some(input) => Err(Problem::Refused(format!(
+            "`-o {}` names `{}`, which this command reads: writing there would overwrite it; give `-o` another file",
+            files::shown(output),
+            files::shown(input)
+        ))),
+        None => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,18 +704,22 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
     let mut files = Vec::new();
     let mut seen = BTreeSet::new();
     for path in &args.paths {
-        match contract_files(path) {
-            Ok(found) => files.extend(found.into_iter().filter(|f| seen.insert(f.clone()))),
-            Err(problem) => {
-                streams.problem(&problem);
-                unreadable = true;
-            }
-        }
+        let Some((found, any_refused)) = contract_files(path, streams) else {
+            unreadable = true;
+            continue;
+        };
+        unreadable |= any_refused;
+        files.extend(found.files.into_iter().filter(|f| seen.insert(f.clone())));
     }
     let mut tally = FormatTally::default();
+    // Each path is real (canonical) and inside its repository: writing it back writes the
+    // file that was read, never through a link.
     for path in &files {
-        let bytes = match fs::read(path) {
-            Ok(bytes) => bytes,
+        let name = shown_name(path);
+        let read = files::read_limited(path, crate::syntax::MAX_FILE_BYTES);
+        let decoded = match read {
+            Ok(Contents::Bytes(bytes)) => crate::syntax::decode(&name, &bytes).map(|f| (f, bytes)),
+            Ok(Contents::TooLarge(size)) => Err(crate::syntax::too_large(&name, size)),
             Err(error) => {
                 streams.problem(&Problem::Read {
                     path: path.clone(),
@@ -708,9 +729,8 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
                 continue;
             }
         };
-        let name = shown_name(path);
-        let file = match crate::syntax::decode(&name, &bytes) {
-            Ok(file) => file,
+        let (file, bytes) = match decoded {
+            Ok(decoded) => decoded,
             Err(failed) => {
                 let (file, diagnostic) = *failed;
                 streams.human(&file, &[diagnostic]);
@@ -819,7 +839,10 @@ impl FormatTally {
 // build
 
 fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
-    let loaded = load(&mut workspace_for(&args.file)?, &args.file)?;
+    let output = args.output.as_deref();
+    refuse_overwrite(output, [args.file.as_path()])?;
+    let (loaded, inputs) = load(&args.file)?;
+    refuse_overwrite(output, inputs.iter().map(PathBuf::as_path))?;
     let (file, compiled) = (&loaded.file, &loaded.compiled);
     streams.human(file, &compiled.diagnostics);
     if compiled.has_errors() {
@@ -851,15 +874,18 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
 // ---------------------------------------------------------------------------------------------
 // report and returns
 
-/// Load a contract that checks clean, as `build` does. A contract with errors gets its
+/// Load a contract that checks clean, as `build` does, refusing an `output` that is the
+/// contract or a file it uses. A contract with errors gets its
 /// diagnostics on stderr and the exit code to stop with; warnings are not shown, so that the
 /// report stands alone (`outcome check` shows them).
 fn checked_contract(
     path: &Path,
+    output: Option<&Path>,
     streams: &mut Streams,
     verb: &str,
 ) -> Result<Result<Contract, Exit>, Problem> {
-    let loaded = load(&mut workspace_for(path)?, path)?;
+    let (loaded, inputs) = load(path)?;
+    refuse_overwrite(output, inputs.iter().map(PathBuf::as_path))?;
     let (file, compiled) = (&loaded.file, &loaded.compiled);
     if compiled.has_errors() {
         streams.human(file, &compiled.diagnostics);
@@ -912,7 +938,14 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             "`--explain` prints a plain-text trace of one participant; leave out `--format`, or leave out `--explain` for the whole report as JSON or HTML".to_string(),
         ));
     }
-    let contract = match checked_contract(&args.contract, streams, "reported")? {
+    let output = args.output.as_deref();
+    let named = [
+        Some(&args.contract),
+        Some(&args.returns),
+        args.measures.as_ref(),
+    ];
+    refuse_overwrite(output, named.into_iter().flatten().map(PathBuf::as_path))?;
+    let contract = match checked_contract(&args.contract, output, streams, "reported")? {
         Ok(contract) => contract,
         Err(exit) => return Ok(exit),
     };
@@ -926,7 +959,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     }
     let mut measured = Vec::new();
     if let Some(path) = &args.measures {
-        let file = fs::File::open(path).map_err(|error| Problem::Read {
+        let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
             path: path.clone(),
             error,
         })?;
@@ -945,7 +978,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
 
     let path = &args.returns;
-    let file = fs::File::open(path).map_err(|error| Problem::Read {
+    let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
         path: path.clone(),
         error,
     })?;
@@ -1052,7 +1085,9 @@ fn copy_error(error: &io::Error) -> io::Error {
 
 /// `outcome returns`: a generated sample return, as CSV.
 fn generate_return(args: &ReturnsArgs, streams: &mut Streams) -> Result<Exit, Problem> {
-    let contract = match checked_contract(&args.contract, streams, "generated")? {
+    let output = args.output.as_deref();
+    refuse_overwrite(output, [args.contract.as_path()])?;
+    let contract = match checked_contract(&args.contract, output, streams, "generated")? {
         Ok(contract) => contract,
         Err(exit) => return Ok(exit),
     };

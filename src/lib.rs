@@ -28,6 +28,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
+pub mod files;
 pub mod fmt;
 pub mod model;
 pub mod report;

@@ -3,10 +3,14 @@
 //! A `Workspace` reads and compiles each file once, however many files use it, and keeps the
 //! result. A `use` names a file relative to the file that uses it; it may not lead outside
 //! the repository root — the nearest folder above the checked paths that holds `.git`, else
-//! the folder given — and such a path is refused before anything is read. Files that use
-//! each other in a circle are reported with the files in the circle.
+//! the folder given — and such a path is refused before anything is read (`files` decides
+//! which files named on the command line are read). Files that use each other in a circle are
+//! reported by each file in the circle, with the files in it. What a file's `use`s resolve to
+//! depends only on that file and the files it leads to, so a file gets the same diagnostics
+//! however it is asked for.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::files::{self, Contents};
 use crate::model::Shared;
 use crate::source::{SourceFile, Span};
 use crate::{ast, compile_ast, syntax, Compiled};
@@ -37,6 +41,9 @@ pub struct Workspace {
     /// Where paths are shown relative to (the current folder), canonical.
     shown_from: PathBuf,
     cache: BTreeMap<PathBuf, Arc<Loaded>>,
+    /// For each loaded file, the longest chain of files it starts through its `use`s (itself
+    /// included), which a file that uses it extends by one.
+    heights: BTreeMap<PathBuf, usize>,
 }
 
 /// A file read and parsed, before it is checked: checking waits for the files it uses.
@@ -58,6 +65,9 @@ enum Destination {
     Refused(Diagnostic),
 }
 
+/// Each file's `use`s: the span of the path, the path as written, and what it resolves to.
+type Resolutions = BTreeMap<PathBuf, Vec<(Span, String, Resolution)>>;
+
 /// What a `use` gives the file that has it, once the order of checking is known.
 #[derive(Debug)]
 enum Resolution {
@@ -78,18 +88,20 @@ impl Workspace {
                 .parent()
                 .map_or(canonical.clone(), Path::to_path_buf)
         };
-        let root = start
-            .ancestors()
-            .find(|a| a.join(".git").exists())
-            .map_or(start.clone(), Path::to_path_buf);
+        Ok(Workspace::at_root(files::repository_of(&start)))
+    }
+
+    /// A workspace for the repository `root` (canonical), such as `files::Found::root`.
+    pub fn at_root(root: PathBuf) -> Workspace {
         let shown_from = std::env::current_dir()
             .and_then(std::fs::canonicalize)
             .unwrap_or_else(|_| root.clone());
-        Ok(Workspace {
+        Workspace {
             root,
             shown_from,
             cache: BTreeMap::new(),
-        })
+            heights: BTreeMap::new(),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -99,6 +111,11 @@ impl Workspace {
     /// How many files have been read and compiled: each file once, however often it is used.
     pub fn files_read(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Every file read and compiled, canonical: what a command must not write over.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.cache.keys().map(PathBuf::as_path)
     }
 
     /// How a path is shown: relative to the current folder when below it.
@@ -120,13 +137,13 @@ impl Workspace {
             .unwrap_or_else(|| Err(io::Error::other("nothing was loaded")))
     }
 
-    /// Read and compile files and the files they use, on every core, each file once. The
-    /// results are those of loading the files one after another in the order given: which
-    /// `use` closes a circle, and so which file reports it, does not depend on timing.
+    /// Read and compile files and the files they use, on every core, each file once. Each
+    /// file's result depends only on it and the files it uses, not on which files are asked
+    /// for, in what order, or on timing.
     ///
     /// Three steps: read and parse every file that can be reached (in parallel, a wave per
-    /// depth of `use`); decide the order of checking by walking the `use`s as a sequential
-    /// load would (cheap: the syntax trees are already built); then check in that order, in
+    /// depth of `use`); resolve every `use` and decide the order of checking from the graph of
+    /// `use`s (cheap: the syntax trees are already built); then check in that order, in
     /// parallel, a file as soon as the files it uses are checked.
     pub fn load_all(&mut self, paths: &[PathBuf]) -> Vec<io::Result<Arc<Loaded>>> {
         let canonical: Vec<io::Result<PathBuf>> = paths.iter().map(std::fs::canonicalize).collect();
@@ -162,22 +179,7 @@ impl Workspace {
         }
 
         // 2. The order of checking, and what each `use` resolves to.
-        let mut walk = Walk {
-            workspace: self,
-            parsed: &parsed,
-            stack: Vec::new(),
-            order: Vec::new(),
-            resolutions: BTreeMap::new(),
-            visited: BTreeSet::new(),
-        };
-        for path in canonical.iter().flatten() {
-            walk.visit(path);
-        }
-        let Walk {
-            order,
-            mut resolutions,
-            ..
-        } = walk;
+        let (order, mut resolutions) = self.resolve(&parsed);
 
         // 3. Check, level by level: a file's level is one more than the deepest file it uses.
         let mut level: BTreeMap<&PathBuf, usize> = BTreeMap::new();
@@ -241,9 +243,12 @@ impl Workspace {
 
     /// Read, decode and parse one file, and find where each of its `use`s leads.
     fn parse(&self, canonical: &Path) -> io::Result<Parsed> {
-        let bytes = std::fs::read(canonical)?;
         let name = self.shown(canonical);
-        let (file, tree) = match syntax::decode(&name, &bytes) {
+        let decoded = match files::read_limited(canonical, syntax::MAX_FILE_BYTES)? {
+            Contents::Bytes(bytes) => syntax::decode(&name, &bytes),
+            Contents::TooLarge(size) => Err(syntax::too_large(&name, size)),
+        };
+        let (file, tree) = match decoded {
             Err(failed) => {
                 let (file, diagnostic) = *failed;
                 (file, Err(vec![diagnostic]))
@@ -409,65 +414,65 @@ impl Workspace {
     }
 }
 
-/// The walk over `use`s that a sequential load makes, deciding the order of checking (each
-/// file after the files it uses) and which `use`s are refused for a circle or a chain too deep.
-struct Walk<'a> {
-    workspace: &'a Workspace,
-    parsed: &'a BTreeMap<PathBuf, io::Result<Parsed>>,
-    /// The files being walked, outermost first: a `use` of one of them closes a circle.
-    stack: Vec<PathBuf>,
-    /// Files in the order they finish: every file after the files it uses.
-    order: Vec<PathBuf>,
-    resolutions: BTreeMap<PathBuf, Vec<(Span, String, Resolution)>>,
-    visited: BTreeSet<PathBuf>,
-}
-
-impl Walk<'_> {
-    fn visit(&mut self, path: &Path) {
-        if self.workspace.cache.contains_key(path) || !self.visited.insert(path.to_path_buf()) {
-            return;
+impl Workspace {
+    /// What each `use` of the newly parsed files resolves to, and an order of checking in which
+    /// every file comes after the files it uses.
+    ///
+    /// What a `use` resolves to depends only on the file that has it and the files it leads
+    /// to, never on which files were asked for or in what order, so a file gets the same
+    /// diagnostics checked alone, with others, or as part of a folder. The files that use one
+    /// another in a circle are the strongly connected components of the graph of `use`s: each
+    /// `use` from one file of a circle to another is refused (E0209), naming the circle it
+    /// closes. A `use` of a file that starts a chain of more than `MAX_USE_DEPTH` files is
+    /// refused (E0211).
+    fn resolve(
+        &mut self,
+        parsed: &BTreeMap<PathBuf, io::Result<Parsed>>,
+    ) -> (Vec<PathBuf>, Resolutions) {
+        let graph = Graph::new(parsed);
+        let mut order = Vec::new();
+        let mut resolutions = BTreeMap::new();
+        // Components come out with the components they lead to first.
+        for component in graph.components() {
+            let members: BTreeSet<usize> = component.iter().copied().collect();
+            for &node in &component {
+                let path = graph.paths[node];
+                let Some(Ok(file)) = parsed.get(path) else {
+                    continue;
+                };
+                let mut height = 1;
+                let mut uses = Vec::new();
+                for (span, written, destination) in &file.uses {
+                    let resolution = match destination {
+                        Destination::Refused(diagnostic) => Resolution::Refused(diagnostic.clone()),
+                        Destination::File(used) => match graph.index.get(used) {
+                            Some(&to) if members.contains(&to) => Resolution::Refused(
+                                self.circle(&graph.circle(node, to, &members), *span),
+                            ),
+                            _ => self.chain(parsed, used, written, *span, &mut height),
+                        },
+                    };
+                    uses.push((*span, written.clone(), resolution));
+                }
+                self.heights.insert(path.clone(), height);
+                resolutions.insert(path.clone(), uses);
+                order.push(path.clone());
+            }
         }
-        let Some(Ok(parsed)) = self.parsed.get(path) else {
-            // Unreadable: reported to whoever asked for it.
-            return;
-        };
-        self.stack.push(path.to_path_buf());
-        let mut resolutions = Vec::new();
-        for (span, written, destination) in &parsed.uses {
-            let resolution = match destination {
-                Destination::Refused(diagnostic) => Resolution::Refused(diagnostic.clone()),
-                Destination::File(used) => self.resolve(used, written, *span),
-            };
-            resolutions.push((*span, written.clone(), resolution));
-        }
-        self.stack.pop();
-        self.resolutions.insert(path.to_path_buf(), resolutions);
-        self.order.push(path.to_path_buf());
+        (order, resolutions)
     }
 
-    fn resolve(&mut self, used: &Path, written: &str, span: Span) -> Resolution {
-        let shown = |p: &Path| format!("`{}`", self.workspace.shown(p));
-        if self.stack.len() >= MAX_USE_DEPTH {
-            return Resolution::Refused(Diagnostic::new(
-                Code::E0211,
-                format!("`{written}` is used through a chain of more than {MAX_USE_DEPTH} files"),
-                span,
-                "too deep",
-            )
-            .help("use the framework files directly from the contract instead of through a long chain"));
-        }
-        if let Some(position) = self.stack.iter().position(|p| p == used) {
-            let mut circle: Vec<String> = self.stack[position..].iter().map(|p| shown(p)).collect();
-            circle.push(shown(used));
-            return Resolution::Refused(Diagnostic::new(
-                Code::E0209,
-                format!("these files use each other in a circle: {}", circle.join(" → ")),
-                span,
-                "this `use` closes the circle",
-            )
-            .help("move the shared declarations into a file that uses none of the others, and use that file from each"));
-        }
-        if let Some(Err(error)) = self.parsed.get(used) {
+    /// A `use` of a file outside the user's circle: refused if the file could not be read or
+    /// starts too long a chain; otherwise it raises the user's `height` to one more than its own.
+    fn chain(
+        &self,
+        parsed: &BTreeMap<PathBuf, io::Result<Parsed>>,
+        used: &Path,
+        written: &str,
+        span: Span,
+        height: &mut usize,
+    ) -> Resolution {
+        if let Some(Err(error)) = parsed.get(used) {
             return Resolution::Refused(
                 Diagnostic::new(
                     Code::E0208,
@@ -478,8 +483,176 @@ impl Walk<'_> {
                 .help("check the file's permissions"),
             );
         }
-        self.visit(used);
+        let below = self.heights.get(used).copied().unwrap_or(1);
+        if below > MAX_USE_DEPTH {
+            return Resolution::Refused(Diagnostic::new(
+                Code::E0211,
+                format!("`{written}` is used through a chain of more than {MAX_USE_DEPTH} files"),
+                span,
+                "too deep",
+            )
+            .help("use the framework files directly from the contract instead of through a long chain"));
+        }
+        *height = (*height).max(below + 1);
         Resolution::File(used.to_path_buf())
+    }
+
+    /// The diagnostic for a `use` that closes `circle` (its files, the user first and last).
+    fn circle(&self, circle: &[&PathBuf], span: Span) -> Diagnostic {
+        let mut names: Vec<String> = circle
+            .iter()
+            .take(CIRCLE_SHOWN)
+            .map(|p| format!("`{}`", self.shown(p)))
+            .collect();
+        if circle.len() > CIRCLE_SHOWN {
+            names.push(format!("… ({} files in all)", circle.len() - 1));
+            if let Some(last) = circle.last() {
+                names.push(format!("`{}`", self.shown(last)));
+            }
+        }
+        Diagnostic::new(
+            Code::E0209,
+            format!("these files use each other in a circle: {}", names.join(" → ")),
+            span,
+            "this `use` closes the circle",
+        )
+        .help("move the shared declarations into a file that uses none of the others, and use that file from each")
+    }
+}
+
+/// The most files of a circle named in its diagnostic.
+const CIRCLE_SHOWN: usize = 12;
+
+/// The `use`s between newly parsed files, as a graph over their indexes.
+struct Graph<'a> {
+    paths: Vec<&'a PathBuf>,
+    index: BTreeMap<&'a PathBuf, usize>,
+    /// Each file's `use`s of other new files, in the order written.
+    edges: Vec<Vec<usize>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(parsed: &'a BTreeMap<PathBuf, io::Result<Parsed>>) -> Graph<'a> {
+        let paths: Vec<&PathBuf> = parsed
+            .iter()
+            .filter(|(_, p)| p.is_ok())
+            .map(|(path, _)| path)
+            .collect();
+        let index: BTreeMap<&PathBuf, usize> =
+            paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+        let edges = paths
+            .iter()
+            .map(|path| match parsed.get(*path) {
+                Some(Ok(file)) => file
+                    .uses
+                    .iter()
+                    .filter_map(|(_, _, destination)| match destination {
+                        Destination::File(used) => index.get(used).copied(),
+                        Destination::Refused(_) => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        Graph {
+            paths,
+            index,
+            edges,
+        }
+    }
+
+    /// The strongly connected components (Tarjan's algorithm, without recursion so a long
+    /// chain of files cannot exhaust the stack), each component after every component it
+    /// leads to; members in path order.
+    fn components(&self) -> Vec<Vec<usize>> {
+        let n = self.paths.len();
+        let mut number: Vec<Option<usize>> = vec![None; n];
+        let mut low = vec![0; n];
+        let mut on_stack = vec![false; n];
+        let mut stack = Vec::new();
+        let mut next = 0;
+        let mut components = Vec::new();
+        for start in 0..n {
+            if number[start].is_some() {
+                continue;
+            }
+            let mut calls = vec![(start, 0)];
+            number[start] = Some(next);
+            low[start] = next;
+            next += 1;
+            stack.push(start);
+            on_stack[start] = true;
+            while let Some(&mut (node, ref mut edge)) = calls.last_mut() {
+                if let Some(&to) = self.edges[node].get(*edge) {
+                    *edge += 1;
+                    match number[to] {
+                        None => {
+                            number[to] = Some(next);
+                            low[to] = next;
+                            next += 1;
+                            stack.push(to);
+                            on_stack[to] = true;
+                            calls.push((to, 0));
+                        }
+                        Some(n) if on_stack[to] => low[node] = low[node].min(n),
+                        Some(_) => {}
+                    }
+                    continue;
+                }
+                calls.pop();
+                if let Some(&(caller, _)) = calls.last() {
+                    low[caller] = low[caller].min(low[node]);
+                }
+                if Some(low[node]) == number[node] {
+                    let mut component = Vec::new();
+                    while let Some(member) = stack.pop() {
+                        on_stack[member] = false;
+                        component.push(member);
+                        if member == node {
+                            break;
+                        }
+                    }
+                    component.sort_unstable();
+                    components.push(component);
+                }
+            }
+        }
+        components
+    }
+
+    /// The circle a `use` from `from` to `to` closes, both in one component: `from`, then the
+    /// shortest way from `to` back to `from` (the first `use` written wins a tie).
+    fn circle(&self, from: usize, to: usize, members: &BTreeSet<usize>) -> Vec<&'a PathBuf> {
+        let mut came_from: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([to]);
+        let mut seen = BTreeSet::from([to]);
+        while let Some(node) = queue.pop_front() {
+            if node == from {
+                break;
+            }
+            for &next in &self.edges[node] {
+                if members.contains(&next) && seen.insert(next) {
+                    came_from.insert(next, node);
+                    queue.push_back(next);
+                }
+            }
+        }
+        let mut way = vec![from];
+        let mut node = from;
+        while node != to {
+            match came_from.get(&node) {
+                Some(&previous) => {
+                    way.push(previous);
+                    node = previous;
+                }
+                None => break,
+            }
+        }
+        way.push(from);
+        // `way` runs from `from` backwards to `to`, then `from`: turn the middle round.
+        let last = way.len() - 1;
+        way[1..last].reverse();
+        way.into_iter().map(|i| self.paths[i]).collect()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use outcome::diagnostic::Code;
 use outcome::workspace::Workspace;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// A scratch repository (a folder with `.git`) holding the given files.
@@ -24,11 +25,17 @@ impl Repo {
     fn check(&self, file: &str) -> Vec<(Code, String)> {
         let mut workspace = Workspace::for_path(&self.0).unwrap();
         let loaded = workspace.load(&self.0.join(file)).unwrap();
+        self.messages(&loaded)
+    }
+
+    /// A loaded file's diagnostics, with the files they name relative to the repository.
+    fn messages(&self, loaded: &outcome::workspace::Loaded) -> Vec<(Code, String)> {
+        let prefix = format!("{}/", self.0.display());
         loaded
             .compiled
             .diagnostics
             .iter()
-            .map(|d| (d.code, d.message.clone()))
+            .map(|d| (d.code, d.message.replace(&prefix, "")))
             .collect()
     }
 }
@@ -190,11 +197,14 @@ fn files_that_use_each_other_are_a_circle() {
         ],
     );
     let found = repo.check("x.outcome");
-    assert!(
-        found
-            .iter()
-            .any(|(code, message)| *code == Code::E0211 && message.contains("y.outcome")),
-        "x cannot use y, which is in the circle: {found:?}"
+    assert_eq!(
+        found,
+        vec![(
+            Code::E0209,
+            "these files use each other in a circle: `x.outcome` → `y.outcome` → `x.outcome`"
+                .into()
+        )],
+        "x, checked alone, is in the circle itself"
     );
     let mut workspace = Workspace::for_path(&repo.0).unwrap();
     workspace.load(&repo.0.join("x.outcome")).unwrap();
@@ -318,33 +328,159 @@ fn the_command_line_checks_a_repository_with_paths_relative_to_where_it_runs() {
     assert_eq!(first["line"], 1);
 }
 
-#[test]
-fn a_chain_of_files_longer_than_sixty_four_is_refused() {
-    let mut files: Vec<(String, String)> = (0..70)
+/// A chain of `count` files, `f0.outcome` using `f1.outcome` and so on; the last uses none.
+fn chain(count: usize) -> Vec<(String, String)> {
+    (0..count)
         .map(|i| {
+            let uses = if i + 1 < count {
+                format!("use \"f{}.outcome\"\n", i + 1)
+            } else {
+                String::new()
+            };
             (
                 format!("f{i}.outcome"),
-                format!("use \"f{}.outcome\"\noutcome o{i} \"O{i}\"\n", i + 1),
+                format!("{uses}outcome o{i} \"O{i}\"\n"),
             )
         })
-        .collect();
-    files.push(("f70.outcome".into(), "outcome o70 \"O70\"\n".into()));
+        .collect()
+}
+
+/// The limit is on the chain a file's `use` leads into, whoever asks: in a chain of 70 files
+/// `f5` uses 64 files in a row and checks clean, `f4` would use 65 and is refused, and every
+/// file above `f4` uses a file with errors.
+#[test]
+fn a_chain_of_files_longer_than_sixty_four_is_refused() {
+    let files = chain(70);
     let borrowed: Vec<(&str, &str)> = files
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     let repo = Repo::new("deep", &borrowed);
-    let mut workspace = Workspace::for_path(&repo.0).unwrap();
-    workspace.load(&repo.0.join("f0.outcome")).unwrap();
-    let deepest = workspace.load(&repo.0.join("f63.outcome")).unwrap();
-    assert!(
-        deepest
-            .compiled
-            .diagnostics
+    for order in [&["f0", "f4", "f5"][..], &["f5", "f4", "f0"]] {
+        let mut workspace = Workspace::for_path(&repo.0).unwrap();
+        for name in order {
+            let loaded = workspace
+                .load(&repo.0.join(format!("{name}.outcome")))
+                .unwrap();
+            let found = repo.messages(&loaded);
+            let expected = match *name {
+                "f5" => vec![],
+                "f4" => vec![(
+                    Code::E0211,
+                    "`f5.outcome` is used through a chain of more than 64 files".to_string(),
+                )],
+                _ => vec![(
+                    Code::E0211,
+                    "`f1.outcome` has errors, so it cannot be used until they are fixed"
+                        .to_string(),
+                )],
+            };
+            assert_eq!(found, expected, "{name}, loaded in the order {order:?}");
+        }
+    }
+}
+
+/// Each file's diagnostics from `outcome check --format json` run in the repository with
+/// `args`, by file.
+fn diagnostics_by_file(repo: &Repo, args: &[String]) -> BTreeMap<String, Vec<String>> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_outcome"))
+        .args(["check", "--format", "json"])
+        .args(args)
+        .current_dir(&repo.0)
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(2), "{args:?}: {output:?}");
+    let mut by_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        by_file
+            .entry(record["file"].as_str().unwrap().to_string())
+            .or_default()
+            .push(format!(
+                "{}:{} {} {}",
+                record["line"], record["column"], record["code"], record["message"]
+            ));
+    }
+    by_file
+}
+
+/// Assert that every way of naming the files gives each file the same diagnostics: the
+/// folder, the files in order, in reverse order, and each file alone. The diagnostics of the
+/// folder, for the test to say more of.
+fn same_however_checked(repo: &Repo, names: &[String]) -> BTreeMap<String, Vec<String>> {
+    let folder = diagnostics_by_file(repo, &[".".to_string()]);
+    let in_order = diagnostics_by_file(repo, names);
+    let reversed: Vec<String> = names.iter().rev().cloned().collect();
+    let in_reverse = diagnostics_by_file(repo, &reversed);
+    assert_eq!(in_order, folder, "the files named in order");
+    assert_eq!(in_reverse, folder, "the files named in reverse order");
+    for name in names {
+        let alone = diagnostics_by_file(repo, std::slice::from_ref(name));
+        let expected: BTreeMap<String, Vec<String>> = folder
+            .get(name)
+            .map(|d| (name.clone(), d.clone()))
+            .into_iter()
+            .collect();
+        assert_eq!(alone, expected, "{name} alone");
+    }
+    folder
+}
+
+#[test]
+fn a_circle_is_named_by_each_of_its_files_however_they_are_checked() {
+    let repo = Repo::new(
+        "circle-every-way",
+        &[
+            ("c1.outcome", "use \"c2.outcome\"\noutcome c1 \"C1\"\n"),
+            ("c2.outcome", "use \"c3.outcome\"\noutcome c2 \"C2\"\n"),
+            ("c3.outcome", "use \"c1.outcome\"\noutcome c3 \"C3\"\n"),
+            ("user.outcome", "use \"c2.outcome\"\noutcome u \"U\"\n"),
+        ],
+    );
+    let names: Vec<String> = ["c1", "c2", "c3", "user"]
+        .iter()
+        .map(|n| format!("{n}.outcome"))
+        .collect();
+    let found = same_however_checked(&repo, &names);
+    let circle = |a: &str, b: &str, c: &str| {
+        vec![format!(
+            "1:5 \"E0209\" \"these files use each other in a circle: `{a}.outcome` → `{b}.outcome` → `{c}.outcome` → `{a}.outcome`\""
+        )]
+    };
+    assert_eq!(found["c1.outcome"], circle("c1", "c2", "c3"));
+    assert_eq!(found["c2.outcome"], circle("c2", "c3", "c1"));
+    assert_eq!(found["c3.outcome"], circle("c3", "c1", "c2"));
+    assert_eq!(
+        found["user.outcome"],
+        vec![
+            "1:5 \"E0211\" \"`c2.outcome` has errors, so it cannot be used until they are fixed\""
+        ]
+    );
+}
+
+#[test]
+fn a_long_chain_gives_the_same_diagnostics_however_it_is_checked() {
+    let files = chain(70);
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let repo = Repo::new("chain-every-way", &borrowed);
+    let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    let found = same_however_checked(&repo, &names);
+    // At the limit: f5 leads into 64 files in a row, f4 into 65.
+    assert!(!found.contains_key("f5.outcome"), "{found:?}");
+    assert_eq!(
+        found["f4.outcome"],
+        vec!["1:5 \"E0211\" \"`f5.outcome` is used through a chain of more than 64 files\""]
+    );
+    let with_errors: Vec<&String> = found.keys().collect();
+    assert_eq!(
+        with_errors,
+        ["f0", "f1", "f2", "f3", "f4"]
+            .map(|n| format!("{n}.outcome"))
             .iter()
-            .any(|d| d.code == Code::E0211 && d.message.contains("chain of more than 64 files")),
-        "{:?}",
-        deepest.compiled.diagnostics
+            .collect::<Vec<_>>()
     );
 }
 

@@ -1807,8 +1807,9 @@ use "../framework/outcomes.outcome"
 const E0209: &str = r#"Used files form no circle: two or more files use each other.
 
 If `a.outcome` uses `b.outcome` and `b.outcome` uses `a.outcome`, neither can be read first,
-so neither's names are known to the other. The message lists the files in the circle in the
-order they use each other.
+so neither's names are known to the other. Each file in the circle reports it, on its `use`
+that leads into the circle, whether it is checked alone or with the rest: the message lists
+the files in the circle in the order they use each other, from that file back to it.
 
 ```outcome
 # framework/outcomes.outcome
@@ -1856,6 +1857,10 @@ of file cannot be used: a contract (a file with a `contract` block, funnels, pay
 monitoring), because its funnels and money belong to it alone; and a file with errors, because
 what it offers is not yet known. The errors of a used file are reported when that file itself
 is checked (`outcome check` on the folder checks every file once).
+
+A `use` is also refused when the file it names starts a chain of more than 64 files (it uses
+another, which uses another, and so on): a file may lead into 64 files in a row, not 65. Files
+that use the refused one are told it has errors.
 
 ```outcome
 # contracts/employment.outcome uses another contract

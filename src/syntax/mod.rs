@@ -34,20 +34,7 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, Box<(SourceFile, Diagnostic)>> {
     if bytes.len() > MAX_FILE_BYTES {
-        let diagnostic = Diagnostic::new(
-            Code::E0111,
-            format!(
-                "this file is {} MB, more than the {} MB a contract file may be",
-                bytes.len().div_ceil(1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-            Span::new(0, 0),
-            "not read",
-        )
-        .help(
-            "split the contract: shared outcomes, cohorts and measures can live in files it `use`s",
-        );
-        return Err(Box::new((SourceFile::new(name, ""), diagnostic)));
+        return Err(too_large(name, u64::try_from(bytes.len()).ok()));
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
@@ -74,6 +61,24 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, Box<(SourceFile, D
             Err(Box::new((SourceFile::new(name, lossy), diagnostic)))
         }
     }
+}
+
+/// The diagnostic for a file of more than `MAX_FILE_BYTES`, with its size when it is known (a
+/// file read only up to the limit is known only to be larger).
+pub fn too_large(name: &str, size: Option<u64>) -> Box<(SourceFile, Diagnostic)> {
+    const MB: u64 = 1024 * 1024;
+    let limit = MAX_FILE_BYTES / (1024 * 1024);
+    let message = match size {
+        Some(size) => format!(
+            "this file is {} MB, more than the {limit} MB a contract file may be",
+            size.div_ceil(MB)
+        ),
+        None => format!("this file is more than the {limit} MB a contract file may be"),
+    };
+    let diagnostic = Diagnostic::new(Code::E0111, message, Span::new(0, 0), "not read").help(
+        "split the contract: shared outcomes, cohorts and measures can live in files it `use`s",
+    );
+    Box::new((SourceFile::new(name, ""), diagnostic))
 }
 
 /// Parse and lower a file one declaration at a time (`first_declaration`, then
