@@ -106,6 +106,7 @@ codes! {
     E0520 Error "year outside the term",
     E0521 Error "share or fraction out of range",
     E0522 Error "threshold of the wrong kind",
+    E0530 Error "figure too large to compute exactly",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

@@ -45,8 +45,13 @@ pub(crate) struct Participant {
     pub attributes: Vec<(String, String)>,
 }
 
-/// Make the report for `contract` from the rows of a return.
-pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Options) -> Report {
+/// Make the report for `contract` from the rows of a return. An error only when a payment
+/// figure cannot be computed exactly (every figure is exact or refused), with the reason.
+pub fn run(
+    contract: &Contract,
+    rows: impl Iterator<Item = Input>,
+    options: &Options,
+) -> Result<Report, String> {
     let until = options.until.unwrap_or(contract.term.end);
     let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
         .map(|(f, i, s)| StageInfo {
@@ -275,10 +280,10 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         &periods,
         until,
         &options.measured,
-    );
+    )?;
 
     let (listed, counted, not_listed) = rejected.finish();
-    Report {
+    Ok(Report {
         contract: contract.title.clone(),
         until,
         rows: RowCounts {
@@ -295,7 +300,7 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         exceptions,
         payments,
         residual,
-    }
+    })
 }
 
 /// Rejected rows: every one counted by reason, the first few listed.
@@ -578,7 +583,14 @@ fn planned_to_date(contract: &Contract, funnel: usize, stage: usize, until: Date
             reached += 1;
         }
     }
-    crate::check::divide_rounded(s.expected as i128 * reached as i128, days as i128) as u64
+    // Rounded half up. `reached <= days` and `days` is at least 1, so the result is at most
+    // `expected`; a count below 2^64 times a number of days below 2^63 fits in `u128`.
+    let (expected, reached, days) = (
+        u128::from(s.expected),
+        reached.unsigned_abs() as u128,
+        days.unsigned_abs() as u128,
+    );
+    ((2 * expected * reached + days) / (2 * days)) as u64
 }
 
 fn actual_funnels(
