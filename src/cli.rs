@@ -1009,6 +1009,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             error,
         });
     }
+    let report = report.map_err(Problem::Refused)?;
     if explain.is_none() && args.format == ReportFormat::Json {
         // A report of millions of rows is written as it is serialised, never held whole.
         return write_json_report(&report, args.output.as_deref(), streams);
@@ -1067,7 +1068,7 @@ fn run_report(
     options: &report::Options,
     explain: Option<&str>,
     trace: &mut Vec<Row>,
-) -> report::Report {
+) -> Result<report::Report, String> {
     let rows = rows.inspect(|input| {
         if let (Some(participant), Input::Row(row)) = (explain, input) {
             if row.participant == participant {

@@ -120,7 +120,26 @@ pub struct Money {
     pub currency: Currency,
 }
 
+/// The most any figure may be, in major units (pounds, euros, dollars, yen): 10^15, a
+/// thousand million million. Prices, caps and fees are written with at most twelve whole
+/// digits; the figures derived from them (a cohort's maximum, the planned total, the maximum
+/// exposure) are refused beyond this bound (E0530) rather than computed. It is far above any
+/// real budget, and it keeps every figure below 10^17 minor units, so that a figure times
+/// any number a contract can write (below 10^18 as an integer mantissa) stays far inside
+/// `i128` (below 1.7 × 10^38).
+pub const FIGURE_LIMIT_MAJOR: i128 = 1_000_000_000_000_000;
+
 impl Money {
+    /// The most a figure may be in `currency`, in minor units (see `FIGURE_LIMIT_MAJOR`).
+    pub fn limit(currency: Currency) -> Money {
+        Money::new(FIGURE_LIMIT_MAJOR * currency.minor_per_major(), currency)
+    }
+
+    /// Whether this amount is within the bound every figure must keep to.
+    pub fn within_limit(&self) -> bool {
+        self.minor.unsigned_abs() <= Money::limit(self.currency).minor.unsigned_abs()
+    }
+
     pub fn new(minor: i128, currency: Currency) -> Money {
         Money { minor, currency }
     }
@@ -188,21 +207,48 @@ pub struct Decimal {
 }
 
 impl Decimal {
+    /// The most decimal places a number in a contract may carry.
+    pub const MAX_SCALE: u32 = 6;
+
     pub fn is_whole(&self) -> bool {
-        self.scale == 0 || self.mantissa % 10_i128.pow(self.scale) == 0
+        // A scale beyond `i128` leaves every non-zero mantissa a fraction.
+        10_i128
+            .checked_pow(self.scale)
+            .map_or(self.mantissa == 0, |per| self.mantissa % per == 0)
     }
 
     /// The value rounded toward zero to a whole number.
     pub fn trunc(&self) -> i128 {
-        self.mantissa / 10_i128.pow(self.scale)
+        10_i128
+            .checked_pow(self.scale)
+            .map_or(0, |per| self.mantissa / per)
     }
 
-    /// Compare two decimals exactly.
+    /// Compare two decimals exactly, whatever their size and precision.
     pub fn cmp_value(&self, other: &Decimal) -> std::cmp::Ordering {
-        let scale = self.scale.max(other.scale);
-        let a = self.mantissa * 10_i128.pow(scale - self.scale);
-        let b = other.mantissa * 10_i128.pow(scale - other.scale);
-        a.cmp(&b)
+        use std::cmp::Ordering;
+        let sign = |m: i128| m.cmp(&0);
+        if sign(self.mantissa) != sign(other.mantissa) {
+            return sign(self.mantissa).cmp(&sign(other.mantissa));
+        }
+        // Same sign: compare magnitudes at the finer scale. When scaling one up overflows, it
+        // is larger in magnitude than anything an `i128` holds, so larger than the other.
+        let scaled = |m: i128, by: u32| {
+            10_u128
+                .checked_pow(by)
+                .and_then(|f| m.unsigned_abs().checked_mul(f))
+        };
+        let (a, b) = (self.mantissa.unsigned_abs(), other.mantissa.unsigned_abs());
+        let magnitude = if self.scale < other.scale {
+            scaled(self.mantissa, other.scale - self.scale).map_or(Ordering::Greater, |a| a.cmp(&b))
+        } else {
+            scaled(other.mantissa, self.scale - other.scale).map_or(Ordering::Less, |b| a.cmp(&b))
+        };
+        if self.mantissa < 0 {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
     }
 }
 
@@ -211,16 +257,16 @@ impl fmt::Display for Decimal {
         if self.scale == 0 {
             return write!(f, "{}", self.mantissa);
         }
-        let per = 10_i128.pow(self.scale);
+        // From the digits, so that any mantissa and scale print exactly.
         let sign = if self.mantissa < 0 { "-" } else { "" };
-        let abs = self.mantissa.abs();
-        write!(
-            f,
-            "{sign}{}.{:0width$}",
-            abs / per,
-            abs % per,
-            width = self.scale as usize
-        )
+        let scale = self.scale as usize;
+        let digits = format!(
+            "{:0>width$}",
+            self.mantissa.unsigned_abs(),
+            width = scale + 1
+        );
+        let (whole, fraction) = digits.split_at(digits.len() - scale);
+        write!(f, "{sign}{whole}.{fraction}")
     }
 }
 
@@ -229,13 +275,34 @@ impl fmt::Display for Decimal {
 pub struct Percent(pub Decimal);
 
 impl Percent {
-    /// `part / whole` as a percentage rounded half up to `scale` decimals.
-    /// Callers guarantee `whole > 0` and non-negative counts.
+    /// `part / whole` of two counts of people as a percentage rounded half up to `scale`
+    /// decimals (at most six, as a contract can write). Callers ask with `whole > 0`; a whole
+    /// of 0 gives 0%. Every step fits: a count is below 2^64 and `2 × 100 × 10^6` below 2^28,
+    /// so the numerator is below 2^92, far inside `u128`, and so is the quotient.
     pub fn of_ratio(part: u64, whole: u64, scale: u32) -> Percent {
-        let numerator = part as i128 * 100 * 10_i128.pow(scale);
-        let whole = whole as i128;
+        let scale = scale.min(Decimal::MAX_SCALE);
+        if whole == 0 {
+            return Percent(Decimal { mantissa: 0, scale });
+        }
+        let numerator = u128::from(part) * 100 * 10_u128.pow(scale);
+        let whole = u128::from(whole);
         let mantissa = (2 * numerator + whole) / (2 * whole);
-        Percent(Decimal { mantissa, scale })
+        Percent(Decimal {
+            mantissa: mantissa as i128,
+            scale,
+        })
+    }
+
+    /// `part / whole` of two amounts as a percentage rounded half up to `scale` decimals,
+    /// exactly at any size; `None` when `whole` is 0 or the percentage itself is too large to
+    /// hold (a share of at most 100% always fits).
+    pub fn of_amounts(part: u128, whole: u128, scale: u32) -> Option<Percent> {
+        let per_whole = 10_u128.checked_pow(scale)?.checked_mul(100)?;
+        let (quotient, remainder) = mul_div_unsigned(part, per_whole, whole)?;
+        // Half up: round up when the remainder is at least half of `whole`.
+        let up = u128::from(remainder >= whole - remainder);
+        let mantissa = i128::try_from(quotient.checked_add(up)?).ok()?;
+        Some(Percent(Decimal { mantissa, scale }))
     }
 
     /// The percentage as a float, for display only (never for money).
@@ -248,6 +315,82 @@ impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}%", self.0)
     }
+}
+
+// ─── exact arithmetic ───
+//
+// Money and people are multiplied and divided here and only here when a product could
+// outgrow `i128`: `a × b ÷ c` is formed in 256 bits, so a share of an amount (a percentage,
+// a deadweight fraction, a year's part of the plan) is exact whenever the result itself fits.
+// Sums and plain products elsewhere use `checked_add` and `checked_mul`.
+
+/// `a × b` as a 256-bit number: (high 128 bits, low 128 bits).
+fn widening_mul(a: u128, b: u128) -> (u128, u128) {
+    let mask = u128::from(u64::MAX);
+    let (a_hi, a_lo) = (a >> 64, a & mask);
+    let (b_hi, b_lo) = (b >> 64, b & mask);
+    // Each partial product of two 64-bit halves fits in 128 bits.
+    let low = a_lo * b_lo;
+    let cross_1 = a_lo * b_hi;
+    let cross_2 = a_hi * b_lo;
+    let high = a_hi * b_hi;
+    // Below 3 × 2^64: fits.
+    let middle = (low >> 64) + (cross_1 & mask) + (cross_2 & mask);
+    let lo = (low & mask) | ((middle & mask) << 64);
+    // The whole product is below 2^256, so the high half cannot overflow.
+    let hi = high + (cross_1 >> 64) + (cross_2 >> 64) + (middle >> 64);
+    (hi, lo)
+}
+
+/// `a × b ÷ c` rounded down, with the remainder; `None` when `c` is 0 or the quotient does
+/// not fit in 128 bits.
+pub fn mul_div_unsigned(a: u128, b: u128, c: u128) -> Option<(u128, u128)> {
+    if c == 0 {
+        return None;
+    }
+    if let Some(product) = a.checked_mul(b) {
+        return Some((product / c, product % c));
+    }
+    let (hi, lo) = widening_mul(a, b);
+    if hi >= c {
+        return None; // the quotient is at least 2^128
+    }
+    // Long division, a bit at a time. `remainder < c` holds at the top of each step; shifted
+    // it is below 2c, and `carry` is its 129th bit. When it is at least c, subtracting c
+    // leaves less than c, which fits, so the wrapping subtraction is exact.
+    let (mut quotient, mut remainder) = (0_u128, hi);
+    for bit in (0..128).rev() {
+        let carry = remainder >> 127 == 1;
+        remainder = (remainder << 1) | ((lo >> bit) & 1);
+        quotient <<= 1;
+        if carry || remainder >= c {
+            remainder = remainder.wrapping_sub(c);
+            quotient |= 1;
+        }
+    }
+    Some((quotient, remainder))
+}
+
+/// `a × b ÷ c` rounded to the nearest whole number, halves away from zero, exactly; `None`
+/// when `c` is 0 or the result is beyond `i128`.
+pub fn mul_div_rounded(a: i128, b: i128, c: i128) -> Option<i128> {
+    let (quotient, remainder) =
+        mul_div_unsigned(a.unsigned_abs(), b.unsigned_abs(), c.unsigned_abs())?;
+    let up = u128::from(remainder >= c.unsigned_abs() - remainder);
+    let magnitude = i128::try_from(quotient.checked_add(up)?).ok()?;
+    let negative = ((a < 0) ^ (b < 0) ^ (c < 0)) && magnitude != 0;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// `a × b ÷ c` rounded down, with the remainder, for amounts and weights that are not
+/// negative; `None` when `c` is 0, an operand is negative or the result is beyond `i128`.
+pub fn mul_div_floor(a: i128, b: i128, c: i128) -> Option<(i128, i128)> {
+    let unsigned = |n: i128| u128::try_from(n).ok();
+    let (quotient, remainder) = mul_div_unsigned(unsigned(a)?, unsigned(b)?, unsigned(c)?)?;
+    Some((
+        i128::try_from(quotient).ok()?,
+        i128::try_from(remainder).ok()?,
+    ))
 }
 
 /// A calendar date, validated when it was read.
@@ -722,6 +865,73 @@ mod tests {
             unit: TimeUnit::Month,
         };
         assert!(ten.certainly_shorter_than(&eleven));
+    }
+
+    #[test]
+    fn products_beyond_i128_divide_exactly() {
+        // Against u128 where the product fits, and against a product known in two halves.
+        for (a, b, c) in [
+            (7_u128, 9, 4),
+            (u64::MAX.into(), u64::MAX.into(), 3),
+            (0, 5, 7),
+        ] {
+            assert_eq!(mul_div_unsigned(a, b, c), Some((a * b / c, a * b % c)));
+        }
+        // (2^127) × 6 ÷ 4 = 3 × 2^127, beyond u128 in the product, within it in the quotient.
+        assert_eq!(mul_div_unsigned(1 << 127, 6, 4), Some((3 << 126, 0)));
+        assert_eq!(
+            mul_div_unsigned(u128::MAX, u128::MAX, u128::MAX),
+            Some((u128::MAX, 0))
+        );
+        assert_eq!(mul_div_unsigned(u128::MAX, 2, 1), None);
+        assert_eq!(mul_div_unsigned(1, 1, 0), None);
+        // 10^20 × 10^19 ÷ 7: the product is beyond u128, the quotient inside i128. Rounded
+        // down with remainder 6, so rounded half away from zero it goes up, in both signs.
+        let (e20, e19) = (10_i128.pow(20), 10_i128.pow(19));
+        let seventh = 142_857_142_857_142_857_142_857_142_857_142_857_142;
+        assert_eq!(mul_div_floor(e20, e19, 7), Some((seventh, 6)));
+        assert_eq!(mul_div_rounded(e20, e19, 7), Some(seventh + 1));
+        assert_eq!(mul_div_rounded(-e20, e19, 7), Some(-seventh - 1));
+        assert_eq!(mul_div_rounded(e20, e20, 3), None);
+        assert_eq!(mul_div_rounded(5, 1, -2), Some(-3));
+        assert_eq!(mul_div_rounded(i128::MAX, 2, 1), None);
+        assert_eq!(mul_div_floor(-1, 1, 1), None);
+    }
+
+    #[test]
+    fn decimals_compare_exactly_beyond_i128() {
+        use std::cmp::Ordering::*;
+        let d = |mantissa: i128, scale: u32| Decimal { mantissa, scale };
+        let huge = d(10_i128.pow(37), 0);
+        // 10^37 against 12.5 at one decimal: scaled it is 10^38, still inside; against 12.51
+        // it would be 10^39, beyond i128, and must still compare as larger.
+        assert_eq!(huge.cmp_value(&d(125, 1)), Greater);
+        assert_eq!(huge.cmp_value(&d(1251, 2)), Greater);
+        assert_eq!(d(1251, 2).cmp_value(&huge), Less);
+        assert_eq!(d(-1251, 2).cmp_value(&d(-huge.mantissa, 0)), Greater);
+        assert_eq!(d(5, 40).cmp_value(&d(0, 0)), Greater);
+        assert_eq!(d(1, 0).cmp_value(&d(10, 1)), Equal);
+        assert_eq!(d(-3, 0).cmp_value(&d(2, 5)), Less);
+        assert_eq!(d(5, 40).to_string(), format!("0.{}5", "0".repeat(39)));
+        assert_eq!(d(-1205, 2).to_string(), "-12.05");
+        assert!(!d(5, 40).is_whole() && d(0, 40).is_whole());
+        assert_eq!(d(5, 40).trunc(), 0);
+    }
+
+    #[test]
+    fn shares_of_amounts_are_exact_at_any_size() {
+        let p =
+            |part: u128, whole: u128| Percent::of_amounts(part, whole, 0).map(|p| p.to_string());
+        assert_eq!(p(1, 8), Some("13%".to_string()));
+        let big = i128::MAX as u128;
+        assert_eq!(p(big / 2 + 1, big), Some("50%".to_string()));
+        assert_eq!(p(big, big), Some("100%".to_string()));
+        assert_eq!(p(1, 0), None);
+        assert_eq!(Percent::of_ratio(1, 0, 1).to_string(), "0.0%");
+        assert_eq!(
+            Percent::of_ratio(u64::MAX, 1, 30).0.scale,
+            Decimal::MAX_SCALE
+        );
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn report(rows: Vec<Input>, until: &str) -> Report {
             ..Default::default()
         },
     )
+    .expect("the report's figures fit")
 }
 
 fn minor(m: outcome::value::Money) -> i128 {
@@ -353,7 +354,8 @@ mod properties {
 
     fn check_invariants(contract: &outcome::model::Contract, rows: Vec<Input>) {
         let read = rows.len() as u64;
-        let r = engine::run(contract, rows.into_iter(), &Options::default());
+        let r = engine::run(contract, rows.into_iter(), &Options::default())
+            .expect("the report's figures fit");
         assert_eq!(r.rows.read, read);
         assert_eq!(r.rows.accepted + r.rows.rejected, r.rows.read);
         assert_eq!(r.rejected.len() as u64, r.rows.rejected);
@@ -404,7 +406,7 @@ fn rejections_are_all_counted_but_only_the_first_are_listed() {
         explain: Some("Z5".into()),
         ..Default::default()
     };
-    let r = engine::run(&contract(), rows.into_iter(), &options);
+    let r = engine::run(&contract(), rows.into_iter(), &options).expect("the report's figures fit");
     assert_eq!((r.rows.read, r.rows.accepted, r.rows.rejected), (6, 0, 6));
     assert_eq!(r.rows.rejected_by_reason[0].rows, 6);
     let listed: Vec<u64> = r.rejected.iter().map(|x| x.row).collect();

@@ -702,7 +702,8 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
                 until,
                 ..Default::default()
             };
-            let built = outcome::report::engine::run(contract, rows, &options);
+            let built = outcome::report::engine::run(contract, rows, &options)
+                .expect("the report's figures fit");
             let html = report(&built);
             let name = format!("{} to {:?}", path.display(), until);
             assert_eq!(html, report(&built), "{name}: not deterministic");

@@ -111,6 +111,7 @@ codes! {
     E0522 Error "threshold of the wrong kind",
     W0523 Warning "paid stage with no time",
     E0524 Error "referral profile does not fit the referral window",
+    E0530 Error "figure too large to compute exactly",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

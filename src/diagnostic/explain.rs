@@ -74,6 +74,7 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0522 => E0522,
         Code::W0523 => W0523,
         Code::E0524 => E0524,
+        Code::E0530 => E0530,
 
         Code::E0601 => E0601,
         Code::W0602 => W0602,
@@ -1701,6 +1702,43 @@ its target is:
 payments {
   bonus £5,000 if abstinent >= 12
   bonus £5,000 if abstinence_rate >= 45%
+}
+```
+"#;
+
+const E0530: &str = r#"Figure too large to compute exactly: every figure the contract implies is exact or refused.
+
+The checker computes figures from the contract: what one participant can earn, each cohort's
+maximum (its size times what each participant can earn), the payments at plan, the planned
+total cost and the maximum exposure. Every one of them is computed exactly, in whole pence or
+cents, and must be at most 10^15 in the contract's currency (£1,000,000,000,000,000, a thousand
+million million pounds). A figure beyond that is refused rather than computed, so no report or
+JSON output ever shows a number that has silently wrapped round. Prices, counts and caps can
+each be written with twelve whole digits, so only their products and sums can go so far, and
+almost always because of a slip of the keyboard.
+
+```outcome
+cohort adults "Adults referred" {
+  size 999,999,999,999
+}
+
+payments {
+  pay £999,999,999,999 for abstinent
+}
+```
+
+The message names the figure (such as "the payment at plan for `abstinent`" or "the maximum
+exposure") and points at the clause that drives it.
+
+How to fix it: correct the count or amount that was mistyped:
+
+```outcome
+cohort adults "Adults referred" {
+  size 100
+}
+
+payments {
+  pay £3,000 for abstinent
 }
 ```
 "#;

@@ -18,7 +18,7 @@ use crate::ast::Threshold;
 use crate::model::{self, Condition, Contract};
 use crate::schedule::clock::Clock;
 use crate::schedule::plan::Entries;
-use crate::value::{Date, Decimal, Frequency, Percent};
+use crate::value::{mul_div_rounded, Date, Decimal, Frequency, Percent};
 use foldhash::HashMap;
 
 /// A stage of the contract, by its place among all stages.
@@ -46,8 +46,13 @@ pub(crate) struct Participant {
     pub attributes: Vec<(String, String)>,
 }
 
-/// Make the report for `contract` from the rows of a return.
-pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Options) -> Report {
+/// Make the report for `contract` from the rows of a return. An error only when a payment
+/// figure cannot be computed exactly (every figure is exact or refused), with the reason.
+pub fn run(
+    contract: &Contract,
+    rows: impl Iterator<Item = Input>,
+    options: &Options,
+) -> Result<Report, String> {
     let until = options.until.unwrap_or(contract.term.end);
     let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
         .map(|(f, i, s)| StageInfo {
@@ -276,10 +281,10 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         &periods,
         until,
         &options.measured,
-    );
+    )?;
 
     let (listed, counted, not_listed) = rejected.finish();
-    Report {
+    Ok(Report {
         contract: contract.title.clone(),
         until,
         rows: RowCounts {
@@ -296,7 +301,7 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         exceptions,
         payments,
         residual,
-    }
+    })
 }
 
 /// Rejected rows: every one counted by reason, the first few listed.
@@ -565,7 +570,8 @@ fn planned_to_date(contract: &Contract, entries: &Entries, funnel: usize, until:
     f.stages
         .iter()
         .zip(reached)
-        .map(|(s, r)| crate::check::divide_rounded(s.expected as i128 * r, total) as u64)
+        // `r` is at most `total`, so the share is at most the expected count.
+        .map(|(s, r)| mul_div_rounded(i128::from(s.expected), r, total).unwrap_or(0) as u64)
         .collect()
 }
 

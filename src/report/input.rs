@@ -660,7 +660,13 @@ fn contract_year(text: &str) -> Result<u32, String> {
     }
 }
 
-/// A plain decimal as written: `41.5`, `-3`, `7.25%` (the `%` is ignored).
+/// The most whole digits and decimal places a measured value may have: those of a number in
+/// a contract, so that every comparison with a threshold, and the improvement on a comparison
+/// group, is computed exactly.
+const MEASURED_WHOLE_DIGITS: usize = 12;
+
+/// A plain decimal as written: `41.5`, `-3`, `7.25%` (the `%` is ignored). At most twelve
+/// whole digits and six decimal places; a value beyond them is refused, never rounded.
 pub fn decimal(text: &str) -> Result<Decimal, String> {
     let trimmed = text.trim();
     let number = trimmed.strip_suffix('%').unwrap_or(trimmed).trim_end();
@@ -674,9 +680,19 @@ pub fn decimal(text: &str) -> Result<Decimal, String> {
         || !whole.bytes().all(|b| b.is_ascii_digit())
         || !fraction.bytes().all(|b| b.is_ascii_digit())
         || digits.ends_with('.')
-        || fraction.len() > 18
     {
         return Err(not());
+    }
+    if whole.trim_start_matches('0').len() > MEASURED_WHOLE_DIGITS {
+        return Err(format!(
+            "`{trimmed}` is too large to compare exactly: a measured value may have at most twelve digits before the decimal point, as a number in a contract may"
+        ));
+    }
+    if fraction.len() > Decimal::MAX_SCALE as usize {
+        return Err(format!(
+            "`{trimmed}` is too precise to compare exactly: a measured value may have at most {} decimal places, as a number in a contract may",
+            Decimal::MAX_SCALE
+        ));
     }
     let mut mantissa: i128 = 0;
     for b in whole.bytes().chain(fraction.bytes()) {

@@ -10,6 +10,11 @@
 //! stops them when reached; fixed fees, bonuses, penalties and tier payments are added; the
 //! total cap stops everything when reached. Lines falling due after the report date are left
 //! for a later report. Payers share the total as the contract says, exactly to the penny.
+//!
+//! Nothing here wraps. Each line is at most a figure of the checked contract (every figure is
+//! within `value::FIGURE_LIMIT_MAJOR`), shares of amounts are formed exactly in 256 bits, and
+//! every sum is checked: a total that could not be held exactly is refused with a message,
+//! never shown wrapped or saturated.
 
 use super::engine::{period_of, Event, StageInfo};
 use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual, StillReachable};
@@ -18,7 +23,7 @@ use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
 use crate::schedule::{contract_year, due_date};
-use crate::value::{Date, Decimal, Money};
+use crate::value::{mul_div_rounded, Date, Decimal, Money};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
 
@@ -29,9 +34,18 @@ pub(crate) fn payments(
     periods: &[Period],
     until: Date,
     measured: &[Measured],
-) -> (Payments, Residual) {
+) -> Result<(Payments, Residual), String> {
     let currency = contract.funding_limit.currency;
     let money = |minor: i128| Money::new(minor, currency);
+    let too_large = |what: &str| {
+        format!(
+            "{what} is too large to compute exactly: more than {}",
+            Money::limit(currency)
+        )
+    };
+    let add = |sum: i128, amount: i128, what: &str| {
+        sum.checked_add(amount).ok_or_else(|| too_large(what))
+    };
     let p = &contract.payments;
     let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
     let price_of: HashMap<String, i128> = p
@@ -63,7 +77,8 @@ pub(crate) fn payments(
         let mut entitled = 0_i128;
         for event in events {
             let info = &stages[event.stage];
-            let before_card = card.earn(reached.iter().copied());
+            let earns = || too_large(&format!("what `{id}` earns on the rate card"));
+            let before_card = card.earn(reached.iter().copied()).ok_or_else(earns)?;
             reached.push(&info.id);
             if info.index == 0 {
                 if let Some(attachment) = &p.attachment {
@@ -74,9 +89,10 @@ pub(crate) fn payments(
                         .find(|s| s.year == Some(year))
                         .or_else(|| attachment.shares.iter().find(|s| s.year.is_none()));
                     if let Some(share) = share {
-                        let rate = plan::percent_of(maximum, share.share);
+                        let rate = plan::percent_of(maximum, share.share)
+                            .ok_or_else(|| too_large("an attachment fee"))?;
                         let amount = rate.min(maximum - entitled).max(0);
-                        entitled += amount;
+                        entitled += amount; // at most `maximum`
                         outcome_lines.push(line(
                             LineKind::Attachment,
                             Some(id),
@@ -95,10 +111,10 @@ pub(crate) fn payments(
             let Some(price) = price_clause.get(info.id.as_str()) else {
                 continue;
             };
-            let after_card = card.earn(reached.iter().copied());
+            let after_card = card.earn(reached.iter().copied()).ok_or_else(earns)?;
             let raised = after_card - before_card;
             let amount = raised.min(maximum - entitled).max(0);
-            entitled += amount;
+            entitled += amount; // at most `maximum`
             let mut cut_by = Vec::new();
             if raised < price.amount.minor {
                 cut_by.push("paid once for the richest of exclusive alternatives".to_string());
@@ -161,9 +177,10 @@ pub(crate) fn payments(
     let outcome_cap = cap_of(CapScope::OutcomePayments);
     let (mut gross, mut net) = (0_i128, 0_i128);
     for l in &mut outcome_lines {
-        gross += l.amount.minor;
+        gross = add(gross, l.amount.minor, "the outcome payments")?;
         let after = match &p.deadweight {
-            Some(d) => plan::divide_rounded(gross * (d.of - d.discounted) as i128, d.of as i128),
+            Some(d) => mul_div_rounded(gross, i128::from(d.of - d.discounted), i128::from(d.of))
+                .ok_or_else(|| too_large("the outcome payments less deadweight"))?,
             None => gross,
         };
         let mut share = after - net;
@@ -185,7 +202,7 @@ pub(crate) fn payments(
                 ));
             }
         }
-        net += share;
+        net += share; // at most `after`, which is at most `gross`
         l.amount = money(share);
     }
     let outcome_paid = net;
@@ -213,7 +230,7 @@ pub(crate) fn payments(
                     &incentive.condition.subject,
                     None,
                     year_of(contract, ends),
-                ),
+                )?,
             };
             let Some(value) = value else { continue };
             let threshold = match incentive.condition.value {
@@ -226,16 +243,17 @@ pub(crate) fn payments(
             {
                 continue;
             }
-            let outcomes_in = outcome_lines
-                .iter()
-                .filter(|l| l.due >= assessed && l.due <= ends)
-                .map(|l| l.amount.minor)
-                .sum::<i128>();
+            let outcomes_in = plan::checked_sum(
+                outcome_lines
+                    .iter()
+                    .filter(|l| l.due >= assessed && l.due <= ends)
+                    .map(|l| l.amount.minor),
+            );
             let rate = match incentive.amount {
                 model::IncentiveAmount::Money(m) => m.minor,
-                model::IncentiveAmount::ShareOfOutcomePayments(share) => {
-                    plan::percent_of(outcomes_in, share)
-                }
+                model::IncentiveAmount::ShareOfOutcomePayments(share) => outcomes_in
+                    .and_then(|outcomes| plan::percent_of(outcomes, share))
+                    .ok_or_else(|| too_large("a share of the outcome payments"))?,
             };
             let (kind, signed) = match incentive.kind {
                 IncentiveKind::Bonus => (LineKind::Bonus, rate),
@@ -266,7 +284,7 @@ pub(crate) fn payments(
                 .collect(),
         };
         for cohort in cohorts {
-            let Some((year, value)) = latest_measured(measured, &schedule.measure, cohort) else {
+            let Some((year, value)) = latest_measured(measured, &schedule.measure, cohort)? else {
                 continue;
             };
             let tier = schedule.tiers.iter().rev().find(|t| {
@@ -315,49 +333,47 @@ pub(crate) fn payments(
                 ));
             }
         }
-        total += l.amount.minor;
+        total = add(total, l.amount.minor, "the total payments")?;
     }
 
     // Totals that add up to the penny.
-    let sum_by = |key: &dyn Fn(&PaymentLine) -> String| {
+    let sum_by = |key: &dyn Fn(&PaymentLine) -> String| -> Result<Vec<Amount>, String> {
         let mut sums: BTreeMap<String, i128> = BTreeMap::new();
         for l in &lines {
-            *sums.entry(key(l)).or_default() += l.amount.minor;
+            let sum = sums.entry(key(l)).or_default();
+            *sum = add(*sum, l.amount.minor, "a subtotal of the payments")?;
         }
-        sums.into_iter()
+        Ok(sums
+            .into_iter()
             .map(|(name, minor)| Amount {
                 name,
                 amount: money(minor),
             })
-            .collect::<Vec<_>>()
+            .collect())
     };
     let by_participant = sum_by(&|l| {
         l.participant
             .clone()
             .unwrap_or_else(|| "(contract)".to_string())
-    });
+    })?;
     let by_stage = sum_by(&|l| match (&l.stage, l.kind) {
         (Some(s), LineKind::Price) => s.clone(),
         (_, kind) => format!("({})", kind_word(kind)),
-    });
-    let mut by_period: Vec<Amount> = periods
-        .iter()
-        .map(|period| Amount {
+    })?;
+    let sum_where = |keep: &dyn Fn(&PaymentLine) -> bool| {
+        plan::checked_sum(lines.iter().filter(|l| keep(l)).map(|l| l.amount.minor))
+            .ok_or_else(|| too_large("a subtotal of the payments"))
+    };
+    let mut by_period: Vec<Amount> = Vec::with_capacity(periods.len() + 1);
+    for period in periods {
+        by_period.push(Amount {
             name: period.label.clone(),
-            amount: money(
-                lines
-                    .iter()
-                    .filter(|l| l.due >= period.start && l.due <= period.end)
-                    .map(|l| l.amount.minor)
-                    .sum(),
-            ),
-        })
-        .collect();
-    let outside: i128 = lines
-        .iter()
-        .filter(|l| period_of(periods, l.due).is_none())
-        .map(|l| l.amount.minor)
-        .sum();
+            amount: money(sum_where(&|l| {
+                l.due >= period.start && l.due <= period.end
+            })?),
+        });
+    }
+    let outside = sum_where(&|l| period_of(periods, l.due).is_none())?;
     if outside != 0 {
         by_period.push(Amount {
             name: "after the last period".to_string(),
@@ -367,7 +383,8 @@ pub(crate) fn payments(
     let by_payer = if p.payers.is_empty() {
         Vec::new()
     } else {
-        let (parts, unfunded) = plan::split_between_payers(total, &p.payers);
+        let (parts, unfunded) = plan::split_between_payers(total, &p.payers)
+            .ok_or_else(|| too_large("the payers' shares"))?;
         let mut out: Vec<Amount> = p
             .payers
             .iter()
@@ -389,23 +406,39 @@ pub(crate) fn payments(
     let fees_to_come: i128 = {
         let mut sum = 0;
         for fee in &p.fixed_fees {
-            let per_instance = fee.amount.minor;
             let paid = lines
                 .iter()
                 .filter(|l| l.kind == LineKind::FixedFee && l.clause == fee.clause)
-                .count() as i128;
-            sum += per_instance * (fee.periods as i128 - paid).max(0);
+                .count() as u64;
+            // At most the fee's total over the term, a checked figure of the contract.
+            let to_come = i128::from(fee.periods.saturating_sub(paid));
+            let amount = fee
+                .amount
+                .minor
+                .checked_mul(to_come)
+                .ok_or_else(|| too_large("the fixed fees still to come"))?;
+            sum = add(sum, amount, "the fixed fees still to come")?;
         }
         sum
     };
+    let under_total_cap = match total_cap {
+        Some(cap) => Some(money(
+            cap.amount
+                .minor
+                .checked_sub(total)
+                .and_then(|room| room.checked_sub(fees_to_come))
+                .ok_or_else(|| too_large("the room under the total cap"))?
+                .max(0),
+        )),
+        None => None,
+    };
     let residual = Residual {
-        under_total_cap: total_cap
-            .map(|cap| money((cap.amount.minor - total - fees_to_come).max(0))),
+        under_total_cap,
         under_outcome_cap: outcome_cap.map(|cap| money((cap.amount.minor - outcome_paid).max(0))),
         can_still_reach: still_reachable(contract, stages, accepted, until),
         referrals_open_until: contract.referrals.map(|r| r.until).filter(|u| *u > until),
     };
-    (
+    Ok((
         Payments {
             lines,
             total: money(total),
@@ -415,7 +448,7 @@ pub(crate) fn payments(
             by_stage,
         },
         residual,
-    )
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -507,36 +540,55 @@ fn measured_value(
     measure: &str,
     cohort: Option<&str>,
     year: u32,
-) -> Option<Decimal> {
-    let m = measured
+) -> Result<Option<Decimal>, String> {
+    measured
         .iter()
-        .find(|m| m.measure == measure && m.cohort.as_deref() == cohort && m.year == year)?;
-    Some(value_of(m))
+        .find(|m| m.measure == measure && m.cohort.as_deref() == cohort && m.year == year)
+        .map(value_of)
+        .transpose()
 }
 
 fn latest_measured(
     measured: &[Measured],
     measure: &str,
     cohort: Option<&str>,
-) -> Option<(u32, Decimal)> {
+) -> Result<Option<(u32, Decimal)>, String> {
     measured
         .iter()
         .filter(|m| m.measure == measure && m.cohort.as_deref() == cohort)
         .max_by_key(|m| m.year)
-        .map(|m| (m.year, value_of(m)))
+        .map(|m| Ok((m.year, value_of(m)?)))
+        .transpose()
 }
 
-fn value_of(m: &Measured) -> Decimal {
+/// The value compared with thresholds. Measured values are read with at most twelve whole
+/// digits and six decimals, so this fits; it is checked all the same, and a value that
+/// cannot be computed exactly is refused.
+fn value_of(m: &Measured) -> Result<Decimal, String> {
     match m.comparison {
         Some(comparison) if comparison.mantissa != 0 => {
             let scale = 6u32;
             let s = comparison.scale.max(m.treatment.scale);
-            let c = comparison.mantissa * 10_i128.pow(s - comparison.scale);
-            let t = m.treatment.mantissa * 10_i128.pow(s - m.treatment.scale);
-            let mantissa = plan::divide_rounded((c - t) * 100 * 10_i128.pow(scale), c);
-            Decimal { mantissa, scale }
+            let at = |d: Decimal| {
+                10_i128
+                    .checked_pow(s - d.scale)
+                    .and_then(|f| d.mantissa.checked_mul(f))
+            };
+            let mantissa = at(comparison)
+                .zip(at(m.treatment))
+                .and_then(|(c, t)| {
+                    let per_hundred = 10_i128.checked_pow(scale)?.checked_mul(100)?;
+                    mul_div_rounded(c.checked_sub(t)?, per_hundred, c)
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "the improvement of `{}` on its comparison group in year {} is too large to compute exactly",
+                        m.measure, m.year
+                    )
+                })?;
+            Ok(Decimal { mantissa, scale })
         }
-        _ => m.treatment,
+        _ => Ok(m.treatment),
     }
 }
 

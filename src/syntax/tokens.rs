@@ -12,7 +12,7 @@ use crate::value::{Currency, Date, Decimal, Duration, Money, Percent, TimeUnit};
 /// derives from such numbers fits exactly in 128-bit integers.
 const MAX_WHOLE_DIGITS: usize = 12;
 /// The most decimal places a number may carry.
-const MAX_DECIMALS: usize = 6;
+const MAX_DECIMALS: usize = Decimal::MAX_SCALE as usize;
 
 /// `1,200.50` → Decimal. Thousands separators must group whole digits in threes.
 pub fn number(text: &str, span: Span) -> Result<Decimal, Diagnostic> {

@@ -1,8 +1,9 @@
 //! Money: the rate card, fees, caps and incentive rules, and the figures they imply.
 //!
-//! All arithmetic is on integer minor units (`i128`; every input is below 10^12 major units,
-//! so no product or sum here can overflow). `plan.rs` holds the arithmetic and states where
-//! each division rounds; `rules.rs` checks each incentive rule.
+//! All arithmetic is on integer minor units (`i128`) and checked: every input is below 10^12
+//! major units, but their products and sums need not be, and every figure is exact or
+//! refused (E0530, `exact.rs`). `plan.rs` holds the arithmetic and states where each division
+//! rounds; `rules.rs` checks each incentive rule.
 //!
 //! The order in which limits apply, for the maximum and for the plan alike: each
 //! participant's earnings (attachment fee plus prices, the richest exclusive alternative
@@ -11,6 +12,7 @@
 //! the total cap limits the whole. Penalties only lower payments and so never raise the
 //! maximum.
 
+mod exact;
 pub(crate) mod plan;
 mod rules;
 mod timeline;
@@ -23,7 +25,7 @@ use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, Unit
 use crate::schedule::clock::Clock;
 use crate::schedule::{ancestors, due_date};
 use crate::source::{SourceFile, Span};
-use crate::value::{group_thousands, Date, Money, Period};
+use crate::value::{group_thousands, mul_div_rounded, Date, Money, Period};
 use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,24 +75,26 @@ pub fn check(
     let currency = header.currency;
     let money = |minor: i128| Money::new(minor, currency);
     let errors_before = out.iter().filter(|d| d.is_error()).count();
+    let first_new = out.len();
     let years_in_term = Period::Year.count_in(header.term.start, header.term.end);
 
     let source = cx.source;
     let (prices, pay_spans) = prices(&clauses, cx.symbols, source, funnels, out);
-    let fixed_fees = fixed_fees(&clauses, header, source, years_in_term, out);
+    let (fixed_fees, fee_spans) = fixed_fees(&clauses, header, source, years_in_term, out);
     let attachment = attachment(&clauses, source, years_in_term, out);
     let caps = caps(&clauses, source, out);
     let exclusive = rules::exclusive(&clauses, cx.symbols, out);
     let deadweight = rules::deadweight(&clauses, source, out);
     let (payers, shares_add_up) = rules::payers(&clauses, out);
-    let mut incentives = rules::incentives(&clauses, cx, funnels, years_in_term, out);
+    let (mut incentives, incentive_spans) =
+        rules::incentives(&clauses, cx, funnels, years_in_term, out);
     let funnel_cohorts: BTreeSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
     let cohorts_with_funnels = cx
         .cohorts
         .iter()
         .filter(|c| funnel_cohorts.contains(c.id.as_str()))
         .count() as u64;
-    let tiers = rules::tiers(&clauses, cx, cohorts_with_funnels, out);
+    let (tiers, tier_spans) = rules::tiers(&clauses, cx, cohorts_with_funnels, out);
     rules::evidence(funnels, &pay_spans, out);
     rules::ladders(funnels, &pay_spans, out);
     rules::early_weighting(funnels, &pay_spans, out);
@@ -102,26 +106,49 @@ pub fn check(
         // The figures need every funnel; their errors are already reported.
         return None;
     }
+    if out[first_new..].iter().any(|d| d.code == Code::E0530) {
+        // A fee, bonus or tier already too large: the figures stop there.
+        return None;
+    }
 
     let price_of: HashMap<String, i128> = prices
         .iter()
         .map(|p| (p.stage.clone(), p.amount.minor))
         .collect();
     let card = plan::RateCard::new(&price_of, &exclusive);
-    let fixed_total: i128 = fixed_fees.iter().map(|f| f.total.minor).sum();
+    let fixed = exact::total(
+        fixed_fees
+            .iter()
+            .zip(&fee_spans)
+            .map(|(f, span)| (f.total.minor, *span)),
+        currency,
+        || "the fixed fees over the term".to_string(),
+        out,
+    )?;
+    let fixed_total = fixed.minor;
     let top_attachment = attachment.as_ref().and_then(|a| {
         a.shares
             .iter()
             .map(|s| s.share)
             .max_by(|a, b| a.0.cmp_value(&b.0))
     });
+    let attachment_span = || {
+        clauses
+            .iter()
+            .find_map(|c| match c {
+                PaymentClause::Attachment { span, .. } => Some(*span),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
 
     // Per cohort: the rate card, the per-participant maximum, and the plan.
     let mut per_participant = Vec::new();
-    let mut outcome_maximum: Option<i128> = Some(0);
+    // Each cohort's part of the maximum and of the plan, with the clause that drives it.
+    let mut cohort_maximums: Vec<(i128, Span)> = Vec::new();
+    let mut cohort_plans: Vec<(i128, Span)> = Vec::new();
+    let mut cohort_plans_capped: Vec<(i128, Span)> = Vec::new();
     let mut unbounded: Vec<&model::Cohort> = Vec::new();
-    let mut plan_before = 0_i128;
-    let mut plan_capped = 0_i128;
     let mut participant_cap_binds = false;
     let mut attachment_fees: HashMap<String, i128> = HashMap::default();
     let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
@@ -142,28 +169,99 @@ pub fn check(
         if stages.is_empty() {
             continue;
         }
-        let rate_card = card.earn(stages.iter().map(|st| st.id.as_str()));
+        let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
+        // Each paid stage's payments at plan, then the cohort's figures, whose largest price
+        // is where a figure too large is best looked at.
+        let mut priciest: Option<(i128, Span)> = None;
+        for stage in &stages {
+            let (Some(price), Some(&span)) = (stage.price, pay_spans.get(&stage.id)) else {
+                continue;
+            };
+            exact::figure(
+                price.minor.checked_mul(i128::from(stage.expected)),
+                currency,
+                || {
+                    format!(
+                        "the payment at plan for `{}` ({} people × {price})",
+                        stage.id,
+                        group_thousands(u128::from(stage.expected))
+                    )
+                },
+                span,
+                out,
+            )?;
+            if priciest.is_none_or(|(most, _)| price.minor > most) {
+                priciest = Some((price.minor, span));
+            }
+        }
+        let prices_span = priciest.map_or(cohort_span, |(_, span)| span);
+        let earns = || {
+            format!(
+                "what one participant in `{}` can earn on the rate card",
+                cohort.id
+            )
+        };
+        let rate_card = exact::figure(
+            card.earn(stages.iter().map(|st| st.id.as_str())),
+            currency,
+            earns,
+            prices_span,
+            out,
+        )?;
         let maximum = caps
             .per_participant
             .map_or(rate_card, |cap| rate_card.min(cap));
         if maximum < rate_card {
             participant_cap_binds = true;
         }
-        let attachment_fee = top_attachment.map_or(0, |share| plan::percent_of(maximum, share));
+        let attachment_fee = match top_attachment {
+            Some(share) => exact::figure(
+                plan::percent_of(maximum, share),
+                currency,
+                || format!("the attachment fee in `{}`", cohort.id),
+                attachment_span(),
+                out,
+            )?,
+            None => 0,
+        };
         attachment_fees.insert(cohort.id.clone(), attachment_fee);
         let entries: Vec<&str> = cohort_funnels
             .iter()
             .filter_map(|f| f.stages.first())
             .map(|s| s.id.as_str())
             .collect();
-        let levels = plan::Levels::of(&stages, &card, &entries);
+        let Some(levels) = plan::Levels::of(&stages, &card, &entries) else {
+            out.push(exact::too_large(&earns(), currency, prices_span));
+            return None;
+        };
         let fee_for = |entered: bool| if entered { attachment_fee } else { 0 };
-        plan_before += levels.total(&|earned, entered| earned + fee_for(entered));
-        plan_capped += levels.total(&|earned, entered| (earned + fee_for(entered)).min(maximum));
-        let to_exhaust = caps.total.filter(|_| maximum > 0).map(|cap| {
-            let room = (cap - fixed_total).max(0);
-            ((room + maximum - 1) / maximum) as u64
-        });
+        let at_plan = || format!("the outcome payments at plan in `{}`", cohort.id);
+        let plan_before = exact::figure(
+            levels.total(&|earned, entered| earned.checked_add(fee_for(entered))),
+            currency,
+            at_plan,
+            prices_span,
+            out,
+        )?;
+        let plan_capped = exact::figure(
+            levels.total(&|earned, entered| {
+                earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+            }),
+            currency,
+            at_plan,
+            prices_span,
+            out,
+        )?;
+        cohort_plans.push((plan_before, prices_span));
+        cohort_plans_capped.push((plan_capped, prices_span));
+        let to_exhaust = match caps.total.filter(|_| maximum > 0) {
+            Some(cap) => {
+                // Both within the bound: the room and the rounding up fit.
+                let room = (cap - fixed_total).max(0);
+                Some(((room + maximum - 1) / maximum) as u64)
+            }
+            None => None,
+        };
         per_participant.push(ParticipantMaximum {
             cohort: cohort.id.clone(),
             rate_card: money(rate_card),
@@ -200,29 +298,83 @@ pub fn check(
                 }
             }
         }
-        match (cohort.size, outcome_maximum) {
-            (Some(size), Some(sum)) => outcome_maximum = Some(sum + size as i128 * maximum),
-            (None, _) if maximum > 0 => {
-                outcome_maximum = None;
-                unbounded.push(cohort);
+        match cohort.size {
+            Some(size) => {
+                let most = exact::figure(
+                    i128::from(size).checked_mul(maximum),
+                    currency,
+                    || {
+                        format!(
+                            "the maximum outcome payments in `{}` ({} participants × {})",
+                            cohort.id,
+                            group_thousands(u128::from(size)),
+                            money(maximum)
+                        )
+                    },
+                    cohort_span,
+                    out,
+                )?;
+                cohort_maximums.push((most, cohort_span));
             }
-            _ => {}
+            None if maximum > 0 => unbounded.push(cohort),
+            None => {}
         }
     }
+    let outcome_maximum = if unbounded.is_empty() {
+        Some(exact::total(
+            cohort_maximums.iter().copied(),
+            currency,
+            || "the maximum outcome payments".to_string(),
+            out,
+        )?)
+    } else {
+        None
+    };
+    let plan_before = exact::total(
+        cohort_plans,
+        currency,
+        || "the outcome payments at plan".to_string(),
+        out,
+    )?
+    .minor;
+    let plan_capped = exact::total(
+        cohort_plans_capped,
+        currency,
+        || "the outcome payments at plan".to_string(),
+        out,
+    )?;
 
-    let discount = |amount: i128| match &deadweight {
-        Some(d) => plan::divide_rounded(amount * (d.of - d.discounted) as i128, d.of as i128),
-        None => amount,
+    // The deadweight discount: a fraction below one of a figure, so never larger than it.
+    let deadweight_span = clauses
+        .iter()
+        .find_map(|c| match c {
+            PaymentClause::Deadweight { span, .. } => Some(*span),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let discount = |amount: i128, out: &mut Vec<Diagnostic>| match &deadweight {
+        Some(d) => exact::figure(
+            mul_div_rounded(amount, i128::from(d.of - d.discounted), i128::from(d.of)),
+            currency,
+            || "the outcome payments less deadweight".to_string(),
+            deadweight_span,
+            out,
+        ),
+        None => Some(amount),
     };
     let mut binding_caps = Vec::new();
     if participant_cap_binds {
         binding_caps.push(CapScope::PerParticipant);
     }
     let plan_outcomes = {
-        let discounted = discount(plan_capped);
+        let discounted = discount(plan_capped.minor, out)?;
         caps.outcome.map_or(discounted, |cap| discounted.min(cap))
     };
-    let outcome_exposure = match (outcome_maximum.map(discount), caps.outcome) {
+    let discounted_maximum = match outcome_maximum {
+        Some(max) => Some(discount(max.minor, out)?),
+        None => None,
+    };
+    let outcome_exposure = match (discounted_maximum, caps.outcome) {
         (Some(max), Some(cap)) => {
             if cap < max {
                 binding_caps.push(CapScope::OutcomePayments);
@@ -235,28 +387,86 @@ pub fn check(
         }
         (max, None) => max,
     };
+    // Where the outcome payments' figures are best looked at: the cap that limits them, or
+    // the cohort that adds most.
+    let outcome_span = match (caps.outcome_span, &outcome_maximum) {
+        (Some(span), _) if binding_caps.contains(&CapScope::OutcomePayments) => span,
+        (_, Some(max)) => max.driver,
+        _ => Span::default(),
+    };
 
     // Bonuses add to the maximum; a share of outcome payments is a share of their maximum.
-    for incentive in &mut incentives {
+    for (incentive, span) in incentives.iter_mut().zip(&incentive_spans) {
         let most = match incentive.amount {
-            model::IncentiveAmount::Money(m) => m.minor * incentive.assessments as i128,
+            model::IncentiveAmount::Money(m) => {
+                m.minor.checked_mul(i128::from(incentive.assessments))
+            }
             model::IncentiveAmount::ShareOfOutcomePayments(p) => {
                 plan::percent_of(outcome_exposure.unwrap_or(0), p)
             }
         };
-        incentive.maximum = money(most);
+        let word = match incentive.kind {
+            ast::IncentiveKind::Bonus => "bonus",
+            ast::IncentiveKind::Penalty => "penalty",
+        };
+        let what = || {
+            format!(
+                "the most the {word} on `{}` can come to",
+                incentive.condition.subject
+            )
+        };
+        incentive.maximum = money(exact::figure(most, currency, what, *span, out)?);
     }
-    let bonuses: i128 = incentives
-        .iter()
-        .filter(|i| i.kind == ast::IncentiveKind::Bonus)
-        .map(|i| i.maximum.minor)
-        .sum();
-    let tiers_maximum: i128 = tiers.iter().map(|t| t.maximum.minor).sum();
-    let tiers_at_plan: i128 = tiers.iter().map(|t| t.at_plan.minor).sum();
+    let bonuses = exact::total(
+        incentives
+            .iter()
+            .zip(&incentive_spans)
+            .filter(|(i, _)| i.kind == ast::IncentiveKind::Bonus)
+            .map(|(i, span)| (i.maximum.minor, *span)),
+        currency,
+        || "the bonuses".to_string(),
+        out,
+    )?;
+    let tiers_maximum = exact::total(
+        tiers
+            .iter()
+            .zip(&tier_spans)
+            .map(|(t, span)| (t.maximum.minor, *span)),
+        currency,
+        || "the tier payments at most".to_string(),
+        out,
+    )?;
+    let tiers_at_plan = exact::total(
+        tiers
+            .iter()
+            .zip(&tier_spans)
+            .map(|(t, span)| (t.at_plan.minor, *span)),
+        currency,
+        || "the tier payments at plan".to_string(),
+        out,
+    )?;
+    let (bonuses, tiers_maximum, tiers_at_plan) =
+        (bonuses.minor, tiers_maximum.minor, tiers_at_plan.minor);
+    let bonus_span = largest_span(&incentives, &incentive_spans, |i| i.maximum.minor);
+    let tier_span = largest_span(&tiers, &tier_spans, |t| t.maximum.minor);
 
+    let uncapped_exposure = |outcomes: i128, out: &mut Vec<Diagnostic>| {
+        exact::total(
+            [
+                (outcomes, outcome_span),
+                (fixed_total, fixed.driver),
+                (bonuses, bonus_span),
+                (tiers_maximum, tier_span),
+            ],
+            currency,
+            || "the maximum exposure".to_string(),
+            out,
+        )
+        .map(|sum| sum.minor)
+    };
     let exposure = match (outcome_exposure, caps.total) {
         (Some(outcomes), Some(cap)) => {
-            let uncapped = fixed_total + outcomes + bonuses + tiers_maximum;
+            let uncapped = uncapped_exposure(outcomes, out)?;
             if cap < uncapped {
                 binding_caps.push(CapScope::Total);
             }
@@ -266,10 +476,20 @@ pub fn check(
             binding_caps.push(CapScope::Total);
             Some(cap)
         }
-        (Some(outcomes), None) => Some(fixed_total + outcomes + bonuses + tiers_maximum),
+        (Some(outcomes), None) => Some(uncapped_exposure(outcomes, out)?),
         (None, None) => None,
     };
-    let planned_uncapped = fixed_total + plan_outcomes + tiers_at_plan;
+    let planned_uncapped = exact::total(
+        [
+            (plan_outcomes, plan_capped.driver),
+            (fixed_total, fixed.driver),
+            (tiers_at_plan, tier_span),
+        ],
+        currency,
+        || "the planned total cost".to_string(),
+        out,
+    )?
+    .minor;
     let planned_total = caps
         .total
         .map_or(planned_uncapped, |cap| planned_uncapped.min(cap));
@@ -295,8 +515,8 @@ pub fn check(
         if fixed_total > 0 {
             parts.push(format!("fixed fees {}", money(fixed_total)));
         }
-        match (outcome_maximum, caps.outcome) {
-            (Some(max), Some(cap)) if cap < discount(max) => {
+        match (discounted_maximum, caps.outcome) {
+            (Some(max), Some(cap)) if cap < max => {
                 parts.push(format!("outcome payments capped at {}", money(cap)))
             }
             (None, Some(cap)) => parts.push(format!("outcome payments capped at {}", money(cap))),
@@ -349,16 +569,23 @@ pub fn check(
     // Payers share the plan and the maximum; nothing may be left unfunded.
     let mut by_payer = Vec::new();
     if !payers.is_empty() {
-        let (at_plan, _) = plan::split_between_payers(planned_total, &payers);
-        let (at_max, unfunded) = plan::split_between_payers(exposure, &payers);
+        let span = clauses
+            .iter()
+            .find_map(|c| match c {
+                PaymentClause::Payer { span, .. } => Some(*span),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let split = |amount: i128, what: &str, out: &mut Vec<Diagnostic>| {
+            let split = plan::split_between_payers(amount, &payers);
+            if split.is_none() {
+                out.push(exact::too_large(what, currency, span));
+            }
+            split
+        };
+        let (at_plan, _) = split(planned_total, "the payers' shares of the plan", out)?;
+        let (at_max, unfunded) = split(exposure, "the payers' shares of the maximum", out)?;
         if unfunded > 0 && shares_add_up {
-            let span = clauses
-                .iter()
-                .find_map(|c| match c {
-                    PaymentClause::Payer { span, .. } => Some(*span),
-                    _ => None,
-                })
-                .unwrap_or_default();
             out.push(
                 Diagnostic::new(
                     Code::E0514,
@@ -387,7 +614,7 @@ pub fn check(
         return None;
     }
 
-    let (timeline, by_year) = timeline::timeline(&timeline::Inputs {
+    let Some((timeline, by_year)) = timeline::timeline(&timeline::Inputs {
         header,
         funnels,
         fees: &fixed_fees,
@@ -396,19 +623,44 @@ pub fn check(
         plan_outcomes,
         tiers_at_plan,
         planned_total,
-    });
-    let targets: Vec<UnitCost> = funnels
+    }) else {
+        let what = "the planned cost by contract year";
+        out.push(exact::too_large(what, currency, plan_capped.driver));
+        return None;
+    };
+    // A figure divided by a count of at least one: never larger than the figure.
+    let mut targets: Vec<UnitCost> = Vec::new();
+    for (f, s) in funnels
         .iter()
         .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
         .filter(|(_, s)| s.kind == ast::StageKind::Target)
-        .map(|(f, s)| UnitCost {
+    {
+        let unit_cost = exact::figure(
+            divide_rounded(planned_total, i128::from(s.expected.max(1))),
+            currency,
+            || format!("the unit cost of `{}`", s.id),
+            plan_capped.driver,
+            out,
+        )?;
+        targets.push(UnitCost {
             funnel: f.id.clone(),
             target: s.id.clone(),
             expected: s.expected,
-            unit_cost: money(divide_rounded(planned_total, s.expected as i128)),
-        })
-        .collect();
-    let entering: u64 = funnels.iter().map(model::Funnel::entering).sum();
+            unit_cost: money(unit_cost),
+        });
+    }
+    // Counts below 2^64 each, one per funnel: their sum cannot outgrow `i128`.
+    let entering: i128 = funnels.iter().map(|f| i128::from(f.entering())).sum();
+    let unit_cost_per_participant = match entering {
+        0 => None,
+        n => Some(money(exact::figure(
+            divide_rounded(planned_total, n),
+            currency,
+            || "the cost per participant".to_string(),
+            plan_capped.driver,
+            out,
+        )?)),
+    };
 
     Some(Checked {
         payments: model::Payments {
@@ -435,13 +687,21 @@ pub fn check(
             binding_caps,
             headroom: money(header.funding_limit.minor - exposure),
             unit_cost_per_target: targets,
-            unit_cost_per_participant: (entering > 0)
-                .then(|| money(divide_rounded(planned_total, entering as i128))),
+            unit_cost_per_participant,
             by_payer,
             by_year,
             timeline,
         },
     })
+}
+
+/// The clause of the largest of `items`, where a sum of them too large is best looked at.
+fn largest_span<T>(items: &[T], spans: &[Span], value: impl Fn(&T) -> i128) -> Span {
+    items
+        .iter()
+        .zip(spans)
+        .max_by_key(|(item, _)| value(item).unsigned_abs())
+        .map_or_else(Span::default, |(_, span)| *span)
 }
 
 fn cap_words(scope: CapScope) -> &'static str {
@@ -521,8 +781,9 @@ fn fixed_fees(
     source: &SourceFile,
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
-) -> Vec<FixedFee> {
+) -> (Vec<FixedFee>, Vec<Span>) {
     let mut fees = Vec::new();
+    let mut spans = Vec::new();
     for clause in clauses {
         let PaymentClause::Fixed {
             span,
@@ -559,16 +820,32 @@ fn fixed_fees(
                 )),
             );
         }
+        let Some(total) = exact::figure(
+            amount.value.minor.checked_mul(i128::from(periods)),
+            amount.value.currency,
+            || {
+                format!(
+                    "the fixed fee of {} a {} over {start} to {end}",
+                    amount.value,
+                    period.value.word()
+                )
+            },
+            *span,
+            out,
+        ) else {
+            continue;
+        };
         fees.push(FixedFee {
             amount: amount.value,
             period: period.value,
             year,
             periods,
-            total: Money::new(amount.value.minor * periods as i128, amount.value.currency),
+            total: Money::new(total, amount.value.currency),
             clause: clause_at(source, *span),
         });
+        spans.push(*span);
     }
-    fees
+    (fees, spans)
 }
 
 /// `fixed 80% of the per-participant maximum in year 1, ...`: shares of at most 100%.
@@ -629,6 +906,7 @@ struct Caps {
     per_participant: Option<i128>,
     per_participant_span: Option<Span>,
     outcome: Option<i128>,
+    outcome_span: Option<Span>,
     total: Option<i128>,
     list: Vec<Cap>,
 }
@@ -664,6 +942,7 @@ fn caps(clauses: &[&PaymentClause], source: &SourceFile, out: &mut Vec<Diagnosti
         per_participant: per_participant.map(|c| c.1.minor),
         per_participant_span: per_participant.map(|c| c.0),
         outcome: outcome.map(|c| c.1.minor),
+        outcome_span: outcome.map(|c| c.0),
         total: total.map(|c| c.1.minor),
         list,
     }
@@ -690,7 +969,10 @@ fn ladder_cut(
             continue;
         };
         let ladder = ancestors(funnel, &target.id);
-        let earned = card.earn(ladder.iter().map(String::as_str));
+        // A ladder is part of the cohort's rate card, which is a checked figure.
+        let Some(earned) = card.earn(ladder.iter().map(String::as_str)) else {
+            continue;
+        };
         if earned > cap {
             let span = pay_spans
                 .get(&target.id)

@@ -3,30 +3,30 @@
 //!
 //! Every amount is integer minor units. Divisions round once, to the nearest minor unit with
 //! halves away from zero (`divide_rounded`); where an amount is shared out (between payers,
-//! between years) the parts are made to add up exactly to the whole.
+//! between years) the parts are made to add up exactly to the whole. Nothing here wraps: sums
+//! are checked, shares are formed exactly in 256 bits (`value::mul_div_rounded`), and a result
+//! that does not fit is `None`, which the caller reports as the figure it was computing.
 
 use crate::model;
+use crate::value::{mul_div_floor, mul_div_rounded};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
 
-/// `numerator ÷ denominator` to the nearest whole minor unit, halves away from zero.
-pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
-    if denominator == 0 {
-        return 0;
-    }
-    let quotient = numerator / denominator;
-    let remainder = numerator % denominator;
-    if 2 * remainder.abs() >= denominator.abs() {
-        quotient + numerator.signum() * denominator.signum()
-    } else {
-        quotient
-    }
+/// `numerator ÷ denominator` to the nearest whole minor unit, halves away from zero; `None`
+/// when the denominator is 0 or the quotient is beyond `i128` (only `i128::MIN ÷ -1`).
+pub fn divide_rounded(numerator: i128, denominator: i128) -> Option<i128> {
+    mul_div_rounded(numerator, 1, denominator)
 }
 
-/// `amount × percent`, rounded once.
-pub fn percent_of(amount: i128, percent: crate::value::Percent) -> i128 {
-    let scale = 10_i128.pow(percent.0.scale);
-    divide_rounded(amount * percent.0.mantissa, 100 * scale)
+/// `amount × percent`, rounded once, exactly; `None` when the result is beyond `i128`.
+pub fn percent_of(amount: i128, percent: crate::value::Percent) -> Option<i128> {
+    let per_hundred = 10_i128.checked_pow(percent.0.scale)?.checked_mul(100)?;
+    mul_div_rounded(amount, percent.0.mantissa, per_hundred)
+}
+
+/// The sum of amounts, or `None` when it overflows.
+pub fn checked_sum(amounts: impl IntoIterator<Item = i128>) -> Option<i128> {
+    amounts.into_iter().try_fold(0_i128, i128::checked_add)
 }
 
 /// Prices and exclusive alternatives: what one participant earns for the stages reached.
@@ -60,24 +60,25 @@ impl<'a> RateCard<'a> {
     /// What a participant who reached the stages `reached` (each once) earns on the rate
     /// card: every price, except that of each exclusive group only the richest alternative
     /// counts. Linear in the stages reached.
-    pub fn earn<'s>(&self, reached: impl IntoIterator<Item = &'s str>) -> i128 {
+    /// `None` when the sum overflows.
+    pub fn earn<'s>(&self, reached: impl IntoIterator<Item = &'s str>) -> Option<i128> {
         let mut sums: BTreeMap<usize, Vec<i128>> = BTreeMap::new();
-        let mut total = 0;
+        let mut total = 0_i128;
         for stage in reached {
             let price = self.prices.get(stage).copied().unwrap_or(0);
             match self.in_group.get(stage) {
                 Some(&(g, a)) => {
                     let alternatives = self.exclusive[g].alternatives.len();
-                    sums.entry(g).or_insert_with(|| vec![0; alternatives])[a] += price;
+                    let sum = &mut sums.entry(g).or_insert_with(|| vec![0; alternatives])[a];
+                    *sum = sum.checked_add(price)?;
                 }
-                None => total += price,
+                None => total = total.checked_add(price)?,
             }
         }
-        total
-            + sums
-                .values()
-                .map(|alternatives| alternatives.iter().copied().max().unwrap_or(0))
-                .sum::<i128>()
+        let richest = sums
+            .values()
+            .map(|alternatives| alternatives.iter().copied().max().unwrap_or(0));
+        total.checked_add(checked_sum(richest)?)
     }
 }
 
@@ -96,7 +97,8 @@ pub struct Levels {
 }
 
 impl Levels {
-    pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Levels {
+    /// `None` when what a level earns overflows.
+    pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
         let mut sorted: Vec<&model::Stage> = stages.to_vec();
         sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
         let mut in_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -123,36 +125,40 @@ impl Levels {
                 let price = card.prices.get(&stage.id).copied().unwrap_or(0);
                 match in_group.get(stage.id.as_str()) {
                     Some(&(g, a)) => {
-                        sums[g][a] += price;
+                        sums[g][a] = sums[g][a].checked_add(price)?;
                         let richest = sums[g].iter().copied().max().unwrap_or(0);
-                        grouped += richest - best[g];
+                        grouped = grouped.checked_add(richest - best[g])?;
                         best[g] = richest;
                     }
-                    None => ungrouped += price,
+                    None => ungrouped = ungrouped.checked_add(price)?,
                 }
                 entered |= entries.contains(&stage.id.as_str());
                 i += 1;
             }
             let below = sorted.get(i).map_or(0, |s| s.expected);
-            levels.push((level - below, ungrouped + grouped, entered));
+            levels.push((level - below, ungrouped.checked_add(grouped)?, entered));
         }
-        Levels { levels }
+        Some(Levels { levels })
     }
 
-    /// Σ over people of `pay(what they earn on the rate card, whether they entered)`.
-    pub fn total(&self, pay: &dyn Fn(i128, bool) -> i128) -> i128 {
-        self.levels
-            .iter()
-            .map(|(people, earned, entered)| *people as i128 * pay(*earned, *entered))
-            .sum()
+    /// Σ over people of `pay(what they earn on the rate card, whether they entered)`; `None`
+    /// when `pay` or the sum overflows.
+    pub fn total(&self, pay: &dyn Fn(i128, bool) -> Option<i128>) -> Option<i128> {
+        let mut total = 0_i128;
+        for (people, earned, entered) in &self.levels {
+            let paid = i128::from(*people).checked_mul(pay(*earned, *entered)?)?;
+            total = total.checked_add(paid)?;
+        }
+        Some(total)
     }
 }
 
 /// Share `amount` between payers: fixed amounts first (in order), then percentages of what
 /// remains (each rounded once; the last percentage payer takes the rounding difference when
 /// there is no "rest" payer), then the "rest" payer. Each payer stops at its cap. Returns
-/// each payer's part and what no payer covers.
-pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> (Vec<i128>, i128) {
+/// each payer's part and what no payer covers; `None` when a share overflows (the payers'
+/// shares are checked to be at most 100%, so only for an amount beyond `i128`).
+pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> Option<(Vec<i128>, i128)> {
     let mut parts = vec![0; payers.len()];
     let capped = |i: usize, wanted: i128| -> i128 {
         payers[i]
@@ -165,7 +171,7 @@ pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> (Vec<i128>
         if let model::PayerShare::Amount(fixed) = payer.share {
             let part = capped(i, fixed.minor.min(remaining));
             parts[i] = part;
-            remaining -= part;
+            remaining = remaining.checked_sub(part)?;
         }
     }
     let base = remaining;
@@ -175,59 +181,67 @@ pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> (Vec<i128>
     let percent_payers: Vec<usize> = (0..payers.len())
         .filter(|i| matches!(payers[*i].share, model::PayerShare::Percent(_)))
         .collect();
-    let mut shared = 0;
+    // The percentages in millionths of a percent (six decimals at most).
+    let millionths = |p: crate::value::Percent| {
+        10_i128
+            .checked_pow(6_u32.checked_sub(p.0.scale)?)?
+            .checked_mul(p.0.mantissa)
+    };
+    let mut total_percent = 0_i128;
+    for &i in &percent_payers {
+        if let model::PayerShare::Percent(p) = payers[i].share {
+            total_percent = total_percent.checked_add(millionths(p)?)?;
+        }
+    }
+    let mut shared = 0_i128;
     for (n, &i) in percent_payers.iter().enumerate() {
         let model::PayerShare::Percent(percent) = payers[i].share else {
             continue;
         };
-        let mut wanted = percent_of(base, percent);
-        let total_percent: i128 = percent_payers
-            .iter()
-            .filter_map(|j| match payers[*j].share {
-                model::PayerShare::Percent(p) => {
-                    Some(p.0.mantissa * 10_i128.pow(6 - p.0.scale.min(6)))
-                }
-                _ => None,
-            })
-            .sum();
+        let mut wanted = percent_of(base, percent)?;
         let is_last = n + 1 == percent_payers.len();
         if is_last && !has_rest && total_percent == 100 * 1_000_000 {
-            wanted = base - shared;
+            wanted = base.checked_sub(shared)?;
         }
         let part = capped(i, wanted.min(remaining));
         parts[i] = part;
-        shared += wanted;
-        remaining -= part;
+        shared = shared.checked_add(wanted)?;
+        remaining = remaining.checked_sub(part)?;
     }
     for (i, payer) in payers.iter().enumerate() {
         if matches!(payer.share, model::PayerShare::Rest) {
             let part = capped(i, remaining);
             parts[i] = part;
-            remaining -= part;
+            remaining = remaining.checked_sub(part)?;
         }
     }
-    (parts, remaining)
+    Some((parts, remaining))
 }
 
-/// Share `amount` out in proportion to `weights`, in whole minor units that add up exactly:
-/// each part is rounded down and the remainders go, largest first, one unit at a time.
-pub fn apportion(amount: i128, weights: &[i128]) -> Vec<i128> {
-    let total: i128 = weights.iter().sum();
+/// Share `amount` (not negative) out in proportion to `weights` (not negative), in whole
+/// minor units that add up exactly: each part is rounded down and the remainders go, largest
+/// first, one unit at a time. Each part is formed exactly in 256 bits, so this holds at any
+/// scale; `None` only when the weights' sum overflows or an input is negative.
+pub fn apportion(amount: i128, weights: &[i128]) -> Option<Vec<i128>> {
+    let total = checked_sum(weights.iter().copied())?;
     if total <= 0 {
         let mut parts = vec![0; weights.len()];
         if let Some(last) = parts.last_mut() {
             *last = amount;
         }
-        return parts;
+        return Some(parts);
     }
-    let mut parts: Vec<i128> = weights.iter().map(|w| amount * w / total).collect();
-    let mut remainders: Vec<(i128, usize)> = weights
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (amount * w % total, i))
-        .collect();
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let (part, remainder) = mul_div_floor(amount, *w, total)?;
+        parts.push(part);
+        remainders.push((remainder, i));
+    }
     remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut left = amount - parts.iter().sum::<i128>();
+    // The parts are each at most their exact share, so together at most `amount`, and short
+    // of it by less than one unit per part.
+    let mut left = amount - checked_sum(parts.iter().copied())?;
     for (_, i) in remainders {
         if left <= 0 {
             break;
@@ -235,7 +249,7 @@ pub fn apportion(amount: i128, weights: &[i128]) -> Vec<i128> {
         parts[i] += 1;
         left -= 1;
     }
-    parts
+    Some(parts)
 }
 
 #[cfg(test)]
@@ -257,10 +271,10 @@ mod tests {
 
     #[test]
     fn division_rounds_half_away_from_zero() {
-        assert_eq!(divide_rounded(10, 4), 3);
-        assert_eq!(divide_rounded(9, 4), 2);
-        assert_eq!(divide_rounded(-10, 4), -3);
-        assert_eq!(divide_rounded(10_750_000, 10), 1_075_000);
+        assert_eq!(divide_rounded(10, 4), Some(3));
+        assert_eq!(divide_rounded(9, 4), Some(2));
+        assert_eq!(divide_rounded(-10, 4), Some(-3));
+        assert_eq!(divide_rounded(10_750_000, 10), Some(1_075_000));
     }
 
     #[test]
@@ -269,27 +283,56 @@ mod tests {
             payer(pct(45, 0), None),
             payer(model::PayerShare::Rest, None),
         ];
-        let (parts, left) = split_between_payers(10_001, &payers);
+        let (parts, left) = split_between_payers(10_001, &payers).unwrap();
         assert_eq!(parts, vec![4_500, 5_501]);
         assert_eq!(left, 0);
         let payers = [payer(pct(333, 1), None), payer(pct(667, 1), None)];
-        let (parts, left) = split_between_payers(1_001, &payers);
+        let (parts, left) = split_between_payers(1_001, &payers).unwrap();
         assert_eq!(parts.iter().sum::<i128>(), 1_001);
         assert_eq!(left, 0);
         let payers = [
             payer(pct(50, 0), Some(100)),
             payer(model::PayerShare::Rest, Some(300)),
         ];
-        let (parts, left) = split_between_payers(1_000, &payers);
+        let (parts, left) = split_between_payers(1_000, &payers).unwrap();
         assert_eq!(parts, vec![100, 300]);
         assert_eq!(left, 600);
     }
 
     #[test]
     fn apportioned_parts_add_up() {
-        assert_eq!(apportion(100, &[1, 1, 1]), vec![34, 33, 33]);
-        assert_eq!(apportion(7, &[0, 0]), vec![0, 7]);
-        let parts = apportion(1_000_003, &[3, 5, 7, 11]);
+        assert_eq!(apportion(100, &[1, 1, 1]), Some(vec![34, 33, 33]));
+        assert_eq!(apportion(7, &[0, 0]), Some(vec![0, 7]));
+        let parts = apportion(1_000_003, &[3, 5, 7, 11]).unwrap();
         assert_eq!(parts.iter().sum::<i128>(), 1_000_003);
+    }
+
+    #[test]
+    fn apportioned_parts_add_up_when_amount_times_weight_outgrows_i128() {
+        // The plan of a contract near the bound, weighted by payments near the bound times
+        // the days of a year: each product is beyond i128, each part is exact.
+        let amount = 99_999_999_999_999_999;
+        let weights = [366 * 99_999_999_999_999_999 * 7, 1, 366 * 3, 0];
+        let parts = apportion(amount, &weights).unwrap();
+        assert_eq!(parts.iter().sum::<i128>(), amount);
+        assert!(parts.iter().all(|p| *p >= 0));
+        assert_eq!(apportion(-1, &[1]), None);
+    }
+
+    #[test]
+    fn shares_of_large_amounts_are_exact() {
+        let percent = Percent(Decimal {
+            mantissa: 999_999_999_999_999_999,
+            scale: 6,
+        });
+        // 10^21 × 999,999,999,999,999,999 is beyond what i128 can hold as a product.
+        let amount = 10_i128.pow(21);
+        assert_eq!(
+            percent_of(amount, percent),
+            Some(999_999_999_999_999_999 * 10_i128.pow(13))
+        );
+        assert_eq!(percent_of(i128::MAX, percent), None);
+        assert_eq!(divide_rounded(i128::MIN, -1), None);
+        assert_eq!(divide_rounded(1, 0), None);
     }
 }

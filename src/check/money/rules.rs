@@ -219,16 +219,17 @@ enum Subject<'a> {
 
 /// Bonuses and penalties: the subject exists, the threshold is of its kind (E0522), a bonus
 /// is not paid at the target (E0511), a penalty does not apply at it (E0512), and
-/// assessment and grace periods make sense (E0207).
+/// assessment and grace periods make sense (E0207). Each with the span of its clause.
 pub fn incentives(
     clauses: &[&PaymentClause],
     cx: &Context,
     funnels: &[model::Funnel],
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
-) -> Vec<model::Incentive> {
+) -> (Vec<model::Incentive>, Vec<Span>) {
     let currency = cx.header.currency;
     let mut incentives = Vec::new();
+    let mut spans = Vec::new();
     for clause in clauses {
         let PaymentClause::Incentive {
             span,
@@ -442,8 +443,9 @@ pub fn incentives(
             maximum: Money::zero(currency),
             clause: super::clause_at(cx.source, *span),
         });
+        spans.push(*span);
     }
-    incentives
+    (incentives, spans)
 }
 
 fn same_kind(a: Threshold, b: Threshold) -> bool {
@@ -455,15 +457,17 @@ fn same_kind(a: Threshold, b: Threshold) -> bool {
 }
 
 /// Tier schedules: on a measure, thresholds strictly increasing (E0509) and of one kind
-/// (E0522), a higher tier not paying less (W0510).
+/// (E0522), a higher tier not paying less (W0510), and what it pays within the bound on
+/// figures (E0530). Each with the span of its clause.
 pub fn tiers(
     clauses: &[&PaymentClause],
     cx: &Context,
     cohorts_with_funnels: u64,
     out: &mut Vec<Diagnostic>,
-) -> Vec<model::TierSchedule> {
+) -> (Vec<model::TierSchedule>, Vec<Span>) {
     let currency = cx.header.currency;
     let mut schedules = Vec::new();
+    let mut spans = Vec::new();
     for clause in clauses {
         let PaymentClause::Tiers {
             span,
@@ -596,6 +600,22 @@ pub fn tiers(
             .map(|(_, pays)| pays.value.minor)
             .max()
             .unwrap_or(0);
+        let evaluated = |pays: i128, what: &str, out: &mut Vec<Diagnostic>| {
+            super::exact::figure(
+                pays.checked_mul(i128::from(evaluations)),
+                currency,
+                || format!("the tier payments on `{}` {what}", measure.value),
+                *span,
+                out,
+            )
+        };
+        let (Some(at_plan), Some(maximum)) = (
+            evaluated(at_target, "at plan", out),
+            evaluated(top, "at most", out),
+        ) else {
+            continue;
+        };
+        spans.push(*span);
         schedules.push(model::TierSchedule {
             measure: measure.value.clone(),
             scope,
@@ -608,12 +628,12 @@ pub fn tiers(
                     pays: pays.value,
                 })
                 .collect(),
-            at_plan: Money::new(at_target * evaluations as i128, currency),
-            maximum: Money::new(top * evaluations as i128, currency),
+            at_plan: Money::new(at_plan, currency),
+            maximum: Money::new(maximum, currency),
             clause: super::clause_at(cx.source, *span),
         });
     }
-    schedules
+    (schedules, spans)
 }
 
 /// W0508: a paid stage says what evidence proves it.
@@ -713,18 +733,41 @@ pub fn early_weighting(
     for funnel in funnels {
         let depth = depths(funnel);
         let deepest = depth.values().copied().max().unwrap_or(0);
-        let planned = |s: &model::Stage| s.price.map_or(0, |p| p.minor * s.expected as i128);
-        let total: i128 = funnel.stages.iter().map(planned).sum();
+        // Too large a payment at plan is an error (E0530) of the figures; the warning waits.
+        let planned = |s: &model::Stage| {
+            s.price
+                .map_or(Some(0), |p| p.minor.checked_mul(i128::from(s.expected)))
+        };
+        let sum = |stages: &[&model::Stage]| {
+            stages
+                .iter()
+                .try_fold(0_i128, |sum, s| sum.checked_add(planned(s)?))
+        };
+        let all: Vec<&model::Stage> = funnel.stages.iter().collect();
+        let Some(total) = sum(&all) else {
+            continue;
+        };
         let early: Vec<&model::Stage> = funnel
             .stages
             .iter()
             .filter(|s| s.kind == StageKind::Milestone && s.price.is_some())
             .filter(|s| 2 * depth.get(s.id.as_str()).copied().unwrap_or(0) <= deepest)
             .collect();
-        let early_total: i128 = early.iter().map(|s| planned(s)).sum();
-        if total > 0 && 2 * early_total > total {
+        let Some(early_total) = sum(&early) else {
+            continue;
+        };
+        // Both sums are of payments that are not negative, and the early part of the whole.
+        let (Ok(early_unsigned), Ok(total_unsigned)) =
+            (u128::try_from(early_total), u128::try_from(total))
+        else {
+            continue;
+        };
+        if total_unsigned > 0 && early_unsigned > total_unsigned - early_unsigned {
             let names: Vec<String> = early.iter().map(|s| format!("`{}`", s.id)).collect();
-            let share = crate::value::Percent::of_ratio(early_total as u64, total as u64, 0);
+            let Some(share) = crate::value::Percent::of_amounts(early_unsigned, total_unsigned, 0)
+            else {
+                continue;
+            };
             let span = early
                 .first()
                 .and_then(|s| pay_spans.get(&s.id))

@@ -34,11 +34,9 @@ pub struct Inputs<'a> {
     pub planned_total: i128,
 }
 
-/// Weights are scaled down to this before apportioning, so that no product can overflow.
-const MOST_WEIGHT: i128 = 1 << 40;
-
 /// The planned timeline and the planned total cost by contract year.
-pub fn timeline(inputs: &Inputs) -> (Timeline, Vec<YearFigures>) {
+/// `None` when a figure would overflow (the caller reports E0530).
+pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
     let header = inputs.header;
     let term = header.term;
     let currency = header.currency;
@@ -131,7 +129,7 @@ pub fn timeline(inputs: &Inputs) -> (Timeline, Vec<YearFigures>) {
                 quarter_weights[q] += w;
             }
             quarter_weights.push(after_term[s]);
-            let mut people = apportion(stage.expected as i128, &quarter_weights);
+            let mut people = apportion(stage.expected as i128, &quarter_weights)?;
             let after = people.pop().unwrap_or(0);
             stages.push(StageTimeline {
                 funnel: funnel.id.clone(),
@@ -157,20 +155,17 @@ pub fn timeline(inputs: &Inputs) -> (Timeline, Vec<YearFigures>) {
     for (m, w) in weights.iter().enumerate() {
         year_weights[year_of_month[m]] = year_weights[year_of_month[m]].saturating_add(*w);
     }
-    let by_year_outcomes = apportion(inputs.plan_outcomes, &scaled(&year_weights));
+    let by_year_outcomes = apportion(inputs.plan_outcomes, &year_weights)?;
     let mut outcomes = vec![0_i128; months];
     for (y, amount) in by_year_outcomes.iter().enumerate() {
         let in_year: Vec<usize> = (0..months).filter(|m| year_of_month[*m] == y).collect();
         let month_weights: Vec<i128> = in_year.iter().map(|m| weights[*m]).collect();
-        for (m, part) in in_year
-            .iter()
-            .zip(apportion(*amount, &scaled(&month_weights)))
-        {
+        for (m, part) in in_year.iter().zip(apportion(*amount, &month_weights)?) {
             outcomes[*m] = part;
         }
     }
     if let Some(last) = outcomes.last_mut() {
-        *last += inputs.tiers_at_plan;
+        *last = last.checked_add(inputs.tiers_at_plan)?;
     }
     // The total cap stops payments once it is reached: cut from the last month back, outcome
     // payments first, then fixed fees (when the fees alone exceed the cap).
@@ -223,14 +218,14 @@ pub fn timeline(inputs: &Inputs) -> (Timeline, Vec<YearFigures>) {
             total: p.total,
         })
         .collect();
-    (
+    Some((
         Timeline {
             stages,
             by_month,
             by_quarter,
         },
         by_year,
-    )
+    ))
 }
 
 /// Months added up into longer periods counted from the start of the term.
@@ -262,14 +257,4 @@ fn group(
         }
     }
     out
-}
-
-/// Weights scaled down, keeping their proportions, so that none exceeds `MOST_WEIGHT`.
-fn scaled(weights: &[i128]) -> Vec<i128> {
-    let most = weights.iter().copied().max().unwrap_or(0);
-    if most <= MOST_WEIGHT {
-        return weights.to_vec();
-    }
-    let divisor = most / MOST_WEIGHT + 1;
-    weights.iter().map(|w| w / divisor).collect()
 }
