@@ -324,10 +324,12 @@ fn a_generated_return_is_reported_with_every_row_accounted_for() {
             "{rejected}"
         );
     }
+    // The cohort holds 100: the 300 who entered after it was full are turned away.
     let entered = report["funnels"][0]["stages"][0]["actual"]
         .as_u64()
         .unwrap();
-    assert_eq!(entered, 400);
+    assert_eq!(entered, 100);
+    assert_eq!(report["cohorts"][0]["turned_away"], 300);
 }
 
 #[test]

@@ -262,6 +262,8 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
             accepted.push((id, kept));
         }
     }
+    let (accepted, cohorts) =
+        super::cohorts::hold_to_size(contract, &stages, accepted, &mut |r| rejected.add(r));
     let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
 
     let periods = periods(contract, until);
@@ -290,6 +292,7 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
         },
         rejected: listed,
         periods,
+        cohorts,
         funnels,
         tolerance,
         exceptions,

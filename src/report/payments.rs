@@ -307,6 +307,10 @@ pub(crate) fn payments(
         (a.due, a.kind, &a.participant, &a.stage).cmp(&(b.due, b.kind, &b.participant, &b.stage))
     });
     let total_cap = cap_of(CapScope::Total);
+    // What `check` certified the contract can ever pay, and the funding limit was checked
+    // against: the report never pays beyond it. Held to the cohort sizes, the rules above stay
+    // within it but for the rounding of shares assessed period by period.
+    let exposure = contract.figures.maximum_exposure;
     let mut total = 0_i128;
     for l in &mut lines {
         if let Some(cap) = total_cap {
@@ -318,6 +322,13 @@ pub(crate) fn payments(
                     cap.amount, cap.clause
                 ));
             }
+        }
+        let room = (exposure.minor - total).max(0);
+        if l.amount.minor > room {
+            l.amount = money(room);
+            l.cut_by.push(format!(
+                "the contract's maximum exposure of {exposure} reached"
+            ));
         }
         total += l.amount.minor;
     }

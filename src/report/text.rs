@@ -17,6 +17,7 @@ pub fn report(report: &Report) -> String {
     let _ = writeln!(out, "Monitoring report: {}", report.contract);
     let _ = writeln!(out, "Events up to and including {}", report.until);
     rows(&mut out, report);
+    cohorts(&mut out, report);
     funnels(&mut out, report);
     exceptions(&mut out, report);
     payments(&mut out, report);
@@ -140,6 +141,27 @@ fn rows(out: &mut String, report: &Report) {
             );
         }
     }
+}
+
+/// Each cohort's places, and the rule that fills them.
+fn cohorts(out: &mut String, report: &Report) {
+    if report.cohorts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nCohorts: each pays for at most its size, the first to enter (by date of entry, then reference)"
+    );
+    let mut table = Table::new(["cohort", "size", "entered", "turned away"]);
+    for cohort in &report.cohorts {
+        table.push([
+            cohort.cohort.clone(),
+            cohort.size.map_or("-".to_string(), group),
+            group(cohort.entered),
+            group(cohort.turned_away),
+        ]);
+    }
+    table.write(out);
 }
 
 fn funnels(out: &mut String, report: &Report) {
@@ -338,6 +360,7 @@ pub fn reason_words(reason: Rejection) -> &'static str {
         Rejection::MissingEvidence => "missing evidence",
         Rejection::Ineligible => "not eligible",
         Rejection::WrongCohort => "wrong cohort",
+        Rejection::BeyondCohortSize => "beyond the cohort size",
     }
 }
 
@@ -498,6 +521,7 @@ mod tests {
             Rejection::MissingEvidence,
             Rejection::Ineligible,
             Rejection::WrongCohort,
+            Rejection::BeyondCohortSize,
         ];
         let words: std::collections::BTreeSet<&str> =
             reasons.iter().map(|r| reason_words(*r)).collect();
