@@ -186,7 +186,7 @@ pub struct ReportArgs {
     /// A measured value, NAME[@COHORT]:YEAR=VALUE[/COMPARISON] (`reconviction_rate:1=41.5/46`);
     /// may be given more than once
     #[arg(long = "measure", value_name = "VALUE", value_parser = measured_value)]
-    pub measure: Vec<Measured>,
+    pub measure: Vec<MeasureArg>,
 
     /// Count events up to and including this date (YYYY-MM-DD); the term's end by default
     #[arg(long, value_name = "DATE", value_parser = until_date)]
@@ -244,9 +244,19 @@ pub struct SchemaArgs {
     pub report: bool,
 }
 
+/// One `--measure` as written, and the value it gives.
+#[derive(Debug, Clone)]
+pub struct MeasureArg {
+    pub text: String,
+    pub value: Measured,
+}
+
 /// `--measure` on the command line.
-fn measured_value(text: &str) -> Result<Measured, String> {
-    input::measured_arg(text)
+fn measured_value(text: &str) -> Result<MeasureArg, String> {
+    Ok(MeasureArg {
+        text: text.to_string(),
+        value: input::measured_arg(text)?,
+    })
 }
 
 /// `--until` on the command line.
@@ -924,22 +934,9 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             )));
         }
     }
-    let mut measured = Vec::new();
-    if let Some(path) = &args.measures {
-        let file = fs::File::open(path).map_err(|error| Problem::Read {
-            path: path.clone(),
-            error,
-        })?;
-        measured =
-            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
-                path: path.clone(),
-                why,
-            })?;
-    }
-    measured.extend(args.measure.iter().cloned());
     let options = report::Options {
         until: args.until,
-        measured,
+        measured: measured_values(args, &contract)?,
         listed_rejections: None,
         explain: args.explain.clone(),
     };
@@ -994,6 +991,31 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         None => streams.print(&document)?,
     }
     Ok(Exit::Success)
+}
+
+/// The measured values of `--measures` and `--measure`, each checked against the contract.
+fn measured_values(args: &ReportArgs, contract: &Contract) -> Result<Vec<Measured>, Problem> {
+    let mut given: Vec<(String, Measured)> = Vec::new();
+    if let Some(path) = &args.measures {
+        let file = fs::File::open(path).map_err(|error| Problem::Read {
+            path: path.clone(),
+            error,
+        })?;
+        let rows =
+            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
+                path: path.clone(),
+                why,
+            })?;
+        given.extend(
+            rows.into_iter()
+                .map(|(row, value)| (format!("row {row} of `{}`", path.display()), value)),
+        );
+    }
+    for arg in &args.measure {
+        given.push((format!("`--measure {}`", arg.text), arg.value.clone()));
+    }
+    input::check_measured(contract, &given).map_err(Problem::Refused)?;
+    Ok(given.into_iter().map(|(_, value)| value).collect())
 }
 
 /// Write the JSON report through a buffer to the output file or stdout.

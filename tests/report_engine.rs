@@ -608,3 +608,39 @@ fn capped_payers_fund_every_payment_of_a_contract_that_checked_clean() {
         vec![("Council", 21_250_000), ("Health", 21_250_000)]
     );
 }
+
+#[test]
+fn a_comparison_of_0_assesses_no_tier() {
+    let mut workspace =
+        outcome::workspace::Workspace::for_path(std::path::Path::new("specs")).unwrap();
+    let contract = workspace
+        .load(std::path::Path::new("specs/reoffending.outcome"))
+        .unwrap()
+        .compiled
+        .contract
+        .clone()
+        .unwrap();
+    let value = |text: &str| outcome::report::input::measured_arg(text).unwrap();
+    let tiers = |measured: Vec<outcome::report::Measured>| {
+        let options = Options {
+            measured,
+            ..Default::default()
+        };
+        let r = engine::run(&contract, std::iter::empty(), &options);
+        r.payments
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Tier)
+            .map(|l| l.amount.minor)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tiers(vec![value("reconviction_reduction@first_cohort:1=41.4/46")]),
+        vec![25_000_000]
+    );
+    // An improvement on 0 is undefined: not the treatment value read as an improvement.
+    assert_eq!(
+        tiers(vec![value("reconviction_reduction@first_cohort:1=41.4/0")]),
+        Vec::<i128>::new()
+    );
+}

@@ -24,7 +24,9 @@
 //! nothing else), and a failure of the underlying reader (`io_error`: the rows stop there).
 
 use super::{Input, Measured, Row};
+use crate::model::Contract;
 use crate::value::{Date, Decimal};
+use foldhash::HashMap;
 use std::io::{self, BufRead, Read};
 
 /// The columns a CSV return must have, as a person reads them.
@@ -545,9 +547,10 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 /// Read measured values from a small CSV file with the columns `measure`, `cohort` (empty:
 /// all cohorts pooled), `year` (the contract year, from 1), `treatment` and `comparison`
 /// (empty, or no such column, when the measure has no comparison group). Values are plain
-/// decimals (`41.5`); a `%` after one is allowed and ignored. The first problem found is the
-/// error, with its row number.
-pub fn measured_csv(reader: impl Read) -> Result<Vec<Measured>, String> {
+/// decimals (`41.5`); a `%` after one is allowed and ignored. Each value comes with its row
+/// number. The first problem found is the error, with its row number. Whether the values fit
+/// the contract is `check_measured`'s to say.
+pub fn measured_csv(reader: impl Read) -> Result<Vec<(u64, Measured)>, String> {
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -605,18 +608,111 @@ pub fn measured_csv(reader: impl Read) -> Result<Vec<Measured>, String> {
         let year = contract_year(year_text).map_err(|why| format!("row {row}: {why}"))?;
         let treatment_text =
             field(Some(treatment)).ok_or_else(|| format!("row {row}: no treatment value"))?;
-        values.push(Measured {
-            measure: name.to_string(),
-            cohort: field(cohort).map(str::to_string),
-            year,
-            treatment: decimal(treatment_text).map_err(|why| format!("row {row}: {why}"))?,
-            comparison: field(comparison)
-                .map(decimal)
-                .transpose()
-                .map_err(|why| format!("row {row}: {why}"))?,
-        });
+        values.push((
+            row,
+            Measured {
+                measure: name.to_string(),
+                cohort: field(cohort).map(str::to_string),
+                year,
+                treatment: decimal(treatment_text).map_err(|why| format!("row {row}: {why}"))?,
+                comparison: field(comparison)
+                    .map(decimal)
+                    .transpose()
+                    .map_err(|why| format!("row {row}: {why}"))?,
+            },
+        ));
     }
     Ok(values)
+}
+
+/// Check measured values against the contract, each with where it was given (`row 3 of
+/// \`measures.csv\``, `\`--measure rate:1=40\``), so that no value is silently ignored or
+/// misread: the measure and the cohort are the contract's, the year is within the term, a
+/// measure `compared with` a group has a comparison value (a non-zero one: an improvement on
+/// a comparison of 0 is undefined) and any other measure has none, and no measure, cohort and
+/// year is given twice. The first problem found is the error, starting with where it is.
+pub fn check_measured(contract: &Contract, values: &[(String, Measured)]) -> Result<(), String> {
+    let years = contract_years(contract);
+    let mut seen: HashMap<(&str, Option<&str>, u32), &str> = HashMap::default();
+    for (place, value) in values {
+        let fail = |why: String| Err(format!("{place}: {why}"));
+        let hint = |wanted: &str, known: Vec<&str>| {
+            crate::diagnostic::did_you_mean(wanted, known)
+                .map_or(String::new(), |h| format!("; {h}"))
+        };
+        let Some(measure) = contract.measures.iter().find(|m| m.id == value.measure) else {
+            let known: Vec<&str> = contract.measures.iter().map(|m| m.id.as_str()).collect();
+            return fail(format!(
+                "`{}` is not a measure of this contract{}",
+                value.measure,
+                hint(&value.measure, known)
+            ));
+        };
+        if let Some(cohort) = &value.cohort {
+            if !contract.cohorts.iter().any(|c| c.id == *cohort) {
+                let known: Vec<&str> = contract.cohorts.iter().map(|c| c.id.as_str()).collect();
+                return fail(format!(
+                    "`{cohort}` is not a cohort of this contract{}; leave the cohort out for \
+                     all cohorts pooled",
+                    hint(cohort, known)
+                ));
+            }
+        }
+        if value.year > years {
+            return fail(format!(
+                "year {} is after the term, which has {years} contract year{}",
+                value.year,
+                if years == 1 { "" } else { "s" }
+            ));
+        }
+        match (&measure.compared_with, value.comparison) {
+            (Some(group), None) => {
+                return fail(format!(
+                    "`{}` is compared with {group}: give the comparison group's value after the \
+                     treatment value, such as 41.5/46",
+                    measure.id
+                ))
+            }
+            (Some(_), Some(comparison)) if comparison.mantissa == 0 => {
+                return fail(format!(
+                    "the comparison value is 0: the improvement on a comparison of 0 is \
+                     undefined, so `{}` cannot be assessed against it",
+                    measure.id
+                ))
+            }
+            (None, Some(comparison)) => {
+                return fail(format!(
+                    "`{}` is not compared with a group, so it takes no comparison value (`{comparison}` given)",
+                    measure.id
+                ))
+            }
+            _ => {}
+        }
+        let key = (value.measure.as_str(), value.cohort.as_deref(), value.year);
+        if let Some(first) = seen.insert(key, place.as_str()) {
+            let whom = value
+                .cohort
+                .as_ref()
+                .map_or("all cohorts pooled".to_string(), |c| {
+                    format!("cohort `{c}`")
+                });
+            return fail(format!(
+                "`{}` for {whom} in year {} is given twice; {first} gave it first",
+                value.measure, value.year
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many contract years the term has: twelve-month periods from its start, the last
+/// perhaps shorter.
+fn contract_years(contract: &Contract) -> u32 {
+    let mut years = 1;
+    while contract.term.start.add_months(12 * years) <= contract.term.end {
+        years += 1;
+    }
+    years
 }
 
 /// A measured value from the command line: `NAME[@COHORT]:YEAR=VALUE[/COMPARISON]`, for
@@ -1018,6 +1114,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(values.len(), 2);
+        assert_eq!((values[0].0, values[1].0), (2, 3));
+        let values: Vec<Measured> = values.into_iter().map(|(_, v)| v).collect();
         assert_eq!(values[0].cohort, None);
         assert_eq!(
             values[0].treatment,

@@ -541,7 +541,7 @@ fn measured_value(
     let m = measured
         .iter()
         .find(|m| m.measure == measure && m.cohort.as_deref() == cohort && m.year == year)?;
-    Some(value_of(m))
+    value_of(m)
 }
 
 fn latest_measured(
@@ -553,20 +553,22 @@ fn latest_measured(
         .iter()
         .filter(|m| m.measure == measure && m.cohort.as_deref() == cohort)
         .max_by_key(|m| m.year)
-        .map(|m| (m.year, value_of(m)))
+        .and_then(|m| Some((m.year, value_of(m)?)))
 }
 
-fn value_of(m: &Measured) -> Decimal {
+/// None for a comparison of 0, against which an improvement is undefined.
+fn value_of(m: &Measured) -> Option<Decimal> {
     match m.comparison {
-        Some(comparison) if comparison.mantissa != 0 => {
+        Some(comparison) if comparison.mantissa == 0 => None,
+        Some(comparison) => {
             let scale = 6u32;
             let s = comparison.scale.max(m.treatment.scale);
             let c = comparison.mantissa * 10_i128.pow(s - comparison.scale);
             let t = m.treatment.mantissa * 10_i128.pow(s - m.treatment.scale);
             let mantissa = plan::divide_rounded((c - t) * 100 * 10_i128.pow(scale), c);
-            Decimal { mantissa, scale }
+            Some(Decimal { mantissa, scale })
         }
-        _ => m.treatment,
+        None => Some(m.treatment),
     }
 }
 
