@@ -2,9 +2,27 @@
 //! accounted for (`read = accepted + rejected`), and nothing from the return can forge a line
 //! of the report or reach the terminal as a control character.
 
-use outcome::report::{input, Input};
+mod common;
+use common::{exits, Scratch};
+use outcome::report::{engine, input, Input, Options};
 use std::sync::mpsc;
 use std::time::Duration;
+
+const SPEC: &str = "specs/drug-service.outcome";
+const RETURN: &str = "specs/returns/drug-service-2009-10.csv";
+
+fn contract() -> outcome::model::Contract {
+    let text = std::fs::read(SPEC).unwrap();
+    let (_, compiled) = outcome::compile_bytes(SPEC, &text);
+    compiled.contract.unwrap()
+}
+
+fn malformed(input: &Input) -> Option<(u64, &str)> {
+    match input {
+        Input::Malformed { number, reason } => Some((*number, reason.as_str())),
+        Input::Row(_) => None,
+    }
+}
 
 /// Run `work` on another thread and fail if it takes longer than `limit`: a bound far above
 /// what the work needs, so that only a change of complexity (or an endless loop) trips it,
@@ -49,4 +67,141 @@ fn a_header_of_200_000_columns_is_read_in_linear_time() {
             .map(str::to_string)
     });
     assert_eq!(problem.as_deref(), Some("the header has two `a7` columns"));
+}
+
+#[test]
+fn a_stray_quote_costs_its_own_row_only() {
+    // Row 5 opens a quote at the start of its stage field and never closes it: it once
+    // swallowed the 34 rows after it into one malformed row.
+    let sample = std::fs::read_to_string(RETURN).unwrap();
+    let text = sample.replacen("DS-002,attend,", "DS-002,\"attend,", 1);
+    assert_ne!(text, sample);
+    let rows: Vec<Input> = input::csv(text.as_bytes()).collect();
+    assert_eq!(rows.len(), 38);
+    let bad: Vec<(u64, &str)> = rows.iter().filter_map(malformed).collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].0, 5);
+    assert!(
+        bad[0]
+            .1
+            .starts_with("a stray `\"` at column 8 (field 2) opens a quoted value"),
+        "{}",
+        bad[0].1
+    );
+    let r = engine::run(&contract(), rows.into_iter(), &Options::default());
+    assert_eq!((r.rows.read, r.rows.accepted + r.rows.rejected), (38, 38));
+
+    // A quoted value over several lines that closes into a row of the header's width stays
+    // one row; one that closes into a row of another width is a stray quote after all.
+    let rows: Vec<Input> = input::csv(
+        "participant,stage,date,evidence\n\
+         P1,enrol,2009-04-02,\"letter\nsigned\"\n\
+         P2,\"enrol,2009-04-02,x\nP3,enrol,2009-04-03,\"y\"\n\
+         P4,enrol,2009-04-04,\n"
+            .as_bytes(),
+    )
+    .collect();
+    let numbers: Vec<(u64, bool)> = rows
+        .iter()
+        .map(|r| match r {
+            Input::Row(row) => (row.number, true),
+            Input::Malformed { number, .. } => (*number, false),
+        })
+        .collect();
+    // The record over two lines is one row of the spreadsheet, as a spreadsheet shows it.
+    assert_eq!(numbers, vec![(2, true), (3, false), (4, true), (5, true)]);
+}
+
+#[test]
+fn a_return_of_stray_quotes_is_read_in_linear_time() {
+    // Every line opens a quote: each is read ahead a bounded number of lines, never to the
+    // end of the file.
+    let mut text = String::from("participant,stage,date\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("P{i},\"enrol,2009-04-02\n"));
+    }
+    let rows = within(Duration::from_secs(20), move || {
+        input::csv(text.as_bytes()).collect::<Vec<Input>>()
+    });
+    assert_eq!(rows.len(), 20_000);
+    assert!(rows.iter().all(|r| malformed(r).is_some()));
+}
+
+#[test]
+fn json_numbers_are_participant_references_as_written() {
+    // Beyond 2^64 a number read as binary rounds: these two people once merged into one.
+    let text = "{\"participant\":18446744073709551616,\"stage\":\"enrol\",\"date\":\"2009-04-02\"}\n\
+                {\"participant\":18446744073709551617,\"stage\":\"enrol\",\"date\":\"2009-04-03\"}\n\
+                {\"participant\":1e3,\"stage\":\"enrol\",\"date\":\"2009-04-04\",\"age\":17.99999999999999999999}\n\
+                {\"participant\":1000,\"stage\":\"enrol\",\"date\":\"2009-04-05\"}\n";
+    let rows: Vec<Input> = input::json_lines(text.as_bytes()).collect();
+    let people: Vec<String> = rows
+        .iter()
+        .map(|r| match r {
+            Input::Row(row) => row.participant.clone(),
+            Input::Malformed { reason, .. } => panic!("{reason}"),
+        })
+        .collect();
+    assert_eq!(
+        people,
+        vec![
+            "18446744073709551616",
+            "18446744073709551617",
+            "1e3",
+            "1000"
+        ]
+    );
+    let Input::Row(row) = &rows[2] else {
+        unreachable!()
+    };
+    assert_eq!(
+        row.attributes,
+        vec![("age".to_string(), "17.99999999999999999999".to_string())]
+    );
+    let r = engine::run(&contract(), rows.into_iter(), &Options::default());
+    assert_eq!(r.cohorts[0].entered, 4);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_return_that_never_ends_a_line_stops_with_exit_2() {
+    // A symlink to /dev/zero: one endless line, which once filled memory until the process
+    // aborted.
+    let scratch = Scratch::new("dev-zero");
+    for name in ["zero.csv", "zero.jsonl"] {
+        let path = scratch.path(name);
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let run = within(Duration::from_secs(60), move || {
+            exits(&["report", SPEC, "--returns", &path], 2)
+                .get_output()
+                .clone()
+        });
+        let err = String::from_utf8_lossy(&run.stderr).to_string();
+        assert!(err.contains("line 1 is longer than 16 MB"), "{name}: {err}");
+    }
+    let measures = scratch.path("zero-measures.csv");
+    std::os::unix::fs::symlink("/dev/zero", &measures).unwrap();
+    let measures = measures.to_str().unwrap().to_string();
+    let run = within(Duration::from_secs(60), move || {
+        exits(
+            &["report", SPEC, "--returns", RETURN, "--measures", &measures],
+            2,
+        )
+        .get_output()
+        .clone()
+    });
+    assert!(String::from_utf8_lossy(&run.stderr).contains("longer than 16 MB"));
+}
+
+#[test]
+fn a_line_too_long_stops_reading_where_it_is() {
+    let mut text = b"participant,stage,date\nP1,enrol,2009-04-02\nP2,enrol,".to_vec();
+    text.resize(text.len() + input::MAX_LINE_BYTES + 1, b'9');
+    text.extend_from_slice(b"\nP3,enrol,2009-04-03\n");
+    let mut rows = input::csv(text.as_slice());
+    let read: Vec<Input> = rows.by_ref().collect();
+    assert_eq!(read.len(), 1);
+    let error = rows.io_error().unwrap().to_string();
+    assert!(error.starts_with("line 3 is longer than 16 MB"), "{error}");
 }
