@@ -407,6 +407,8 @@ impl fmt::Display for Problem {
             Problem::Serialize(error) => write!(f, "cannot write a diagnostic as JSON: {error}"),
             Problem::Unformattable { path, why } => write!(f, "`{}`: {why}", path.display()),
             Problem::Unreadable { path, why } => {
+                // `why` may quote the file (a header's names): made inert for the terminal.
+                let why = report::text::inert(why);
                 write!(f, "cannot read `{}`: {why}", path.display())
             }
             Problem::Refused(why) => write!(f, "{why}"),
@@ -1057,9 +1059,10 @@ fn run_report(
     explain: Option<&str>,
     trace: &mut Vec<Row>,
 ) -> report::Report {
+    let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {
-        if let (Some(participant), Input::Row(row)) = (explain, input) {
-            if row.participant == participant {
+        if let (Some(participant), Input::Row(row)) = (&explain, input) {
+            if report::participant_key(&row.participant) == *participant {
                 trace.push(row.clone());
             }
         }

@@ -205,3 +205,96 @@ fn a_line_too_long_stops_reading_where_it_is() {
     let error = rows.io_error().unwrap().to_string();
     assert!(error.starts_with("line 3 is longer than 16 MB"), "{error}");
 }
+
+/// Whether `text` holds a character a terminal acts on or that reorders text: anything but
+/// printable text and line breaks.
+fn live_characters(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
+        .collect()
+}
+
+#[test]
+fn return_text_cannot_forge_report_lines_or_reach_the_terminal() {
+    let scratch = Scratch::new("forged");
+    let forged = scratch.file(
+        "forged.csv",
+        "participant,stage,date,evidence\n\
+         \"P1\n  still payable under the total cap: £999,999\",enrol,2009-04-06,\n\
+         \"P2\u{1b}[31mRED\u{202e}lived\",enrol,2009-04-07,\n\
+         P3,\"atten\nd\u{7}\u{9b}2J\",2009-04-08,\n\
+         p2\u{1b}[31mRED\u{202e}lived,attend,2009-04-14,\"EV\n\u{2066}1\"\n",
+    );
+    let forged = forged.to_str().unwrap();
+    let report = exits(&["report", SPEC, "--returns", forged], 0);
+    let text = String::from_utf8(report.get_output().stdout.clone()).unwrap();
+    assert_eq!(live_characters(&text), Vec::<char>::new(), "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains("still payable under the total cap"))
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("P2\\u{1b}[31mRED\\u{202e}lived attend"),
+        "{text}"
+    );
+    assert!(
+        text.contains("row 4 P3 atten\\nd\\u{7}\\u{9b}2J: unknown stage"),
+        "{text}"
+    );
+
+    // The trace of one participant, named as the return writes them in another case.
+    let explain = exits(
+        &[
+            "report",
+            SPEC,
+            "--returns",
+            forged,
+            "--explain",
+            "P2\u{1b}[31mRED\u{202e}LIVED",
+        ],
+        0,
+    );
+    let text = String::from_utf8(explain.get_output().stdout.clone()).unwrap();
+    assert_eq!(live_characters(&text), Vec::<char>::new(), "{text}");
+    assert!(text.contains("Accepted rows: 2"), "{text}");
+    assert!(text.contains("EV\\n\\u{2066}1"), "{text}");
+
+    // A header problem quotes the header: inert on stderr too.
+    let header = scratch.file("header.csv", "participant,stage,\u{1b}[2J\n");
+    let run = exits(&["report", SPEC, "--returns", header.to_str().unwrap()], 2);
+    let err = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("\\u{1b}[2j"), "{err}");
+    assert_eq!(live_characters(&err), Vec::<char>::new(), "{err}");
+}
+
+#[test]
+fn participant_references_are_one_person_ignoring_case_and_surrounding_spaces() {
+    let text = "participant,stage,date,evidence\n\
+                DS-001,enrol,2009-04-06,\n\
+                \" ds-001 \",attend,2009-04-14,EV-1\n\
+                Ds-001,enrol,2009-04-20,\n\
+                DS 001,enrol,2009-04-07,\n";
+    let rows: Vec<Input> = input::csv(text.as_bytes()).collect();
+    let r = engine::run(&contract(), rows.into_iter(), &Options::default());
+    assert_eq!(r.cohorts[0].entered, 2, "`DS-001` and `DS 001`");
+    // Shown as first written; the third row claims the same person's entry again.
+    let paid: Vec<&str> = r
+        .payments
+        .lines
+        .iter()
+        .filter_map(|l| l.participant.as_deref())
+        .collect();
+    assert_eq!(paid, vec!["DS-001"]);
+    assert_eq!(r.rejected.len(), 1);
+    assert_eq!(r.rejected[0].row, 4);
+    assert_eq!(
+        r.rejected[0].detail,
+        "`DS-001` was already claimed for `enrol` on row 2"
+    );
+}

@@ -60,7 +60,8 @@ pub(crate) fn hold_to_size(
             continue;
         }
         let entrants = &mut entries[c];
-        // `accepted` is ordered by reference, so the index orders ties by reference.
+        // `accepted` is ordered by participant key (the reference ignoring case), so the
+        // index orders ties by reference.
         entrants.sort_unstable();
         let held = cohort
             .size

@@ -39,6 +39,9 @@ pub(crate) struct Event {
 /// What is kept per participant while reading.
 #[derive(Debug, Default)]
 pub(crate) struct Participant {
+    /// The reference as first written (trimmed); rows that write it in another case are the
+    /// same participant (see `super::participant_key`).
+    pub shown: String,
     /// At most one candidate event per stage.
     pub events: Vec<Event>,
     /// The attributes eligibility conditions mention, as first given.
@@ -213,7 +216,12 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
             );
             continue;
         }
-        let person = people.entry(participant.to_string()).or_default();
+        let person = people
+            .entry(super::participant_key(participant))
+            .or_insert_with(|| Participant {
+                shown: participant.to_string(),
+                ..Participant::default()
+            });
         for (name, value) in &row.attributes {
             if attribute_names.contains(&name.as_str())
                 && !person.attributes.iter().any(|(n, _)| n == name)
@@ -241,10 +249,10 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
                     dropped.row,
                     Rejection::Duplicate,
                     format!(
-                        "`{participant}` was already claimed for `{}` on row {}",
-                        info.id, kept.row
+                        "`{}` was already claimed for `{}` on row {}",
+                        person.shown, info.id, kept.row
                     ),
-                    Some(participant),
+                    Some(&person.shown),
                     Some(&info.id),
                 );
             }
@@ -253,13 +261,15 @@ pub fn run(contract: &Contract, rows: impl Iterator<Item = Input>, options: &Opt
 
     // Judge each participant's events against the sequence, in a fixed order.
     // Taking the participants out of the map frees each one as it is judged.
+    // In the order of their keys, so that the order of the participants never depends on
+    // how a return writes their references.
     let mut people: Vec<(String, Participant)> = people.into_iter().collect();
     people.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
-    for (id, person) in people {
-        let kept = sequence(contract, &stages, &id, &person, &mut rejected);
+    for (_, person) in people {
+        let kept = sequence(contract, &stages, &person.shown, &person, &mut rejected);
         if !kept.is_empty() {
-            accepted.push((id, kept));
+            accepted.push((person.shown, kept));
         }
     }
     let (accepted, cohorts) =
@@ -315,7 +325,7 @@ impl Rejections {
         Rejections {
             listed: Vec::new(),
             limit: options.listed_rejections.unwrap_or(super::DEFAULT_LISTED),
-            explain: options.explain.clone(),
+            explain: options.explain.as_deref().map(super::participant_key),
             counts: Vec::new(),
             not_listed: 0,
         }
@@ -329,7 +339,8 @@ impl Rejections {
                 rows: 1,
             }),
         }
-        let explained = self.explain.is_some() && rejected.participant == self.explain;
+        let explained = self.explain.is_some()
+            && rejected.participant.as_deref().map(super::participant_key) == self.explain;
         if self.listed.len() < self.limit || explained {
             self.listed.push(rejected);
         } else {

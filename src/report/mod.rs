@@ -304,5 +304,14 @@ pub struct Options {
     pub explain: Option<String>,
 }
 
+/// What makes two participant references the same participant: the reference without the
+/// spaces around it, ignoring case (`DS-001`, ` ds-001 ` and `Ds-001` are one person, so a
+/// return cannot be paid twice for one person by changing the case of their reference).
+/// Everything else counts: `DS-001` and `DS 001` are two people. The report shows each
+/// reference as first written.
+pub fn participant_key(reference: &str) -> String {
+    reference.trim().to_lowercase()
+}
+
 /// Rejected rows listed one by one unless `Options::listed_rejections` says otherwise.
 pub const DEFAULT_LISTED: usize = 10_000;
