@@ -54,6 +54,7 @@ pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
     let mut rows = CsvRows {
         lines: Lines::new(io::BufReader::new(SkipBom::new(reader)), true),
         parser: ::csv_core::Reader::new(),
+        line: Vec::new(),
         record: Record::default(),
         header: Err(String::new()),
         reported: false,
@@ -82,6 +83,8 @@ pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
 pub struct CsvRows<R: Read> {
     lines: Lines<io::BufReader<SkipBom<R>>>,
     parser: ::csv_core::Reader,
+    /// The first line of the record being read, kept to be read into again.
+    line: Vec<u8>,
     record: Record,
     header: Result<Columns, String>,
     /// Whether a header problem has been handed out as a `Malformed` row.
@@ -119,42 +122,61 @@ impl<R: Read> CsvRows<R> {
     /// quote is never closed, given as a row of its own (`width` is the number of fields a
     /// row must have, when known).
     fn read_record(&mut self, width: Option<usize>) -> io::Result<Option<Result<(), String>>> {
-        let first = loop {
-            let Some(line) = self.lines.next()? else {
-                return Ok(None);
-            };
+        // The line is read into a buffer kept from row to row: most rows are one line.
+        let mut first = std::mem::take(&mut self.line);
+        let read = self.read_first_line(&mut first);
+        let result = match read {
+            Ok(true) => self.read_rest(&first, width).map(Some),
+            Ok(false) => Ok(None),
+            Err(error) => Err(error),
+        };
+        self.line = first;
+        result
+    }
+
+    /// Read into `line` the next line that is not blank, counting the rows it passes.
+    fn read_first_line(&mut self, line: &mut Vec<u8>) -> io::Result<bool> {
+        loop {
+            if !self.lines.next_into(line)? {
+                return Ok(false);
+            }
             self.row += 1;
             // A spreadsheet shows a blank line as a row; the CSV reader skips it.
             if !line.is_empty() {
-                break line;
+                return Ok(true);
             }
-        };
+        }
+    }
+
+    /// Parse the record that starts with the line `first`, reading on if a quote is open.
+    fn read_rest(&mut self, first: &[u8], width: Option<usize>) -> io::Result<Result<(), String>> {
         self.parser.reset();
         self.record.clear();
-        if self.record.feed(&mut self.parser, &first) {
-            return Ok(Some(Ok(())));
+        if self.record.feed(&mut self.parser, first) {
+            return Ok(Ok(()));
         }
         // A quote is open at the end of the line: read on to close it, within bounds.
         let mut taken: Vec<Vec<u8>> = Vec::new();
         let mut bytes = first.len();
         while taken.len() + 1 < MAX_ROW_LINES && bytes <= MAX_LINE_BYTES {
-            let Some(line) = self.lines.next()? else {
+            let mut line = Vec::new();
+            if !self.lines.next_into(&mut line)? {
                 break;
-            };
+            }
             bytes += line.len() + 1;
             let closed = self.record.feed(&mut self.parser, &line);
             taken.push(line);
             if closed {
                 let fits = width.is_none_or(|w| self.record.len() == w);
-                if fits && quotes_close_cleanly(&first, &taken) {
-                    return Ok(Some(Ok(())));
+                if fits && quotes_close_cleanly(first, &taken) {
+                    return Ok(Ok(()));
                 }
                 break;
             }
         }
         // A stray quote: its line alone is the row; the lines read past it are read again.
         self.lines.give_back(taken);
-        Ok(Some(Err(stray_quote(&first, width))))
+        Ok(Err(stray_quote(first, width)))
     }
 }
 
@@ -379,29 +401,26 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// The next line, or `None` at the end of the file.
-    fn next(&mut self) -> io::Result<Option<Vec<u8>>> {
-        if let Some(line) = self.given_back.pop_front() {
-            return Ok(Some(line));
+    /// Read the next line into `line`; false at the end of the file.
+    fn next_into(&mut self, line: &mut Vec<u8>) -> io::Result<bool> {
+        if let Some(given_back) = self.given_back.pop_front() {
+            *line = given_back;
+            return Ok(true);
         }
-        let mut line = Vec::new();
+        line.clear();
         self.number += 1;
-        let read =
-            read_line(&mut self.reader, &mut line, self.lone_cr).map_err(|error| {
-                match error.kind() {
-                    io::ErrorKind::FileTooLarge => io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!(
-                            "line {} is longer than {} MB, the most one line of a return may be: \
+        read_line(&mut self.reader, line, self.lone_cr).map_err(|error| match error.kind() {
+            io::ErrorKind::FileTooLarge => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {} is longer than {} MB, the most one line of a return may be: \
                          is this a monitoring return?",
-                            self.number,
-                            MAX_LINE_BYTES >> 20
-                        ),
-                    ),
-                    _ => error,
-                }
-            })?;
-        Ok(read.then_some(line))
+                    self.number,
+                    MAX_LINE_BYTES >> 20
+                ),
+            ),
+            _ => error,
+        })
     }
 }
 
@@ -713,6 +732,7 @@ pub fn json_lines<R: BufRead>(reader: R) -> JsonLines<R> {
     JsonLines {
         lines: Lines::new(reader, false),
         line: 0,
+        buffer: Vec::new(),
         io_error: None,
     }
 }
@@ -721,6 +741,7 @@ pub fn json_lines<R: BufRead>(reader: R) -> JsonLines<R> {
 pub struct JsonLines<R> {
     lines: Lines<R>,
     line: u64,
+    buffer: Vec<u8>,
     io_error: Option<io::Error>,
 }
 
@@ -739,16 +760,16 @@ impl<R: BufRead> Iterator for JsonLines<R> {
             return None;
         }
         loop {
-            let line = match self.lines.next() {
-                Ok(Some(line)) => line,
-                Ok(None) => return None,
+            match self.lines.next_into(&mut self.buffer) {
+                Ok(true) => {}
+                Ok(false) => return None,
                 Err(error) => {
                     self.io_error = Some(error);
                     return None;
                 }
-            };
+            }
             self.line += 1;
-            let mut bytes = line.as_slice();
+            let mut bytes = self.buffer.as_slice();
             if self.line == 1 {
                 bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
             }
