@@ -20,7 +20,7 @@ use crate::value::Date;
 use foldhash::HashMap;
 
 /// Keep the events of the participants each cohort holds; hand every other event to
-/// `reject`. `accepted` is ordered by participant reference and stays so.
+/// `reject`. `accepted` is ordered by participant key (`super::participant_key`) and stays so.
 pub(crate) fn hold_to_size(
     contract: &Contract,
     stages: &[StageInfo],
