@@ -184,7 +184,7 @@ pub struct ReportArgs {
     /// A measured value, NAME[@COHORT]:YEAR=VALUE[/COMPARISON] (`reconviction_rate:1=41.5/46`);
     /// may be given more than once
     #[arg(long = "measure", value_name = "VALUE", value_parser = measured_value)]
-    pub measure: Vec<Measured>,
+    pub measure: Vec<MeasureArg>,
 
     /// Count events up to and including this date (YYYY-MM-DD); the term's end by default
     #[arg(long, value_name = "DATE", value_parser = until_date)]
@@ -242,9 +242,19 @@ pub struct SchemaArgs {
     pub report: bool,
 }
 
+/// One `--measure` as written, and the value it gives.
+#[derive(Debug, Clone)]
+pub struct MeasureArg {
+    pub text: String,
+    pub value: Measured,
+}
+
 /// `--measure` on the command line.
-fn measured_value(text: &str) -> Result<Measured, String> {
-    input::measured_arg(text)
+fn measured_value(text: &str) -> Result<MeasureArg, String> {
+    Ok(MeasureArg {
+        text: text.to_string(),
+        value: input::measured_arg(text)?,
+    })
 }
 
 /// `--until` on the command line.
@@ -397,6 +407,8 @@ impl fmt::Display for Problem {
             Problem::Serialize(error) => write!(f, "cannot write a diagnostic as JSON: {error}"),
             Problem::Unformattable { path, why } => write!(f, "`{}`: {why}", path.display()),
             Problem::Unreadable { path, why } => {
+                // `why` may quote the file (a header's names): made inert for the terminal.
+                let why = report::text::inert(why);
                 write!(f, "cannot read `{}`: {why}", path.display())
             }
             Problem::Refused(why) => write!(f, "{why}"),
@@ -957,22 +969,9 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             )));
         }
     }
-    let mut measured = Vec::new();
-    if let Some(path) = &args.measures {
-        let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
-            path: path.clone(),
-            error,
-        })?;
-        measured =
-            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
-                path: path.clone(),
-                why,
-            })?;
-    }
-    measured.extend(args.measure.iter().cloned());
     let options = report::Options {
         until: args.until,
-        measured,
+        measured: measured_values(args, &contract)?,
         listed_rejections: None,
         explain: args.explain.clone(),
     };
@@ -1030,6 +1029,31 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     Ok(Exit::Success)
 }
 
+/// The measured values of `--measures` and `--measure`, each checked against the contract.
+fn measured_values(args: &ReportArgs, contract: &Contract) -> Result<Vec<Measured>, Problem> {
+    let mut given: Vec<(String, Measured)> = Vec::new();
+    if let Some(path) = &args.measures {
+        let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
+            path: path.clone(),
+            error,
+        })?;
+        let rows =
+            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
+                path: path.clone(),
+                why,
+            })?;
+        given.extend(
+            rows.into_iter()
+                .map(|(row, value)| (format!("row {row} of `{}`", path.display()), value)),
+        );
+    }
+    for arg in &args.measure {
+        given.push((format!("`--measure {}`", arg.text), arg.value.clone()));
+    }
+    input::check_measured(contract, &given).map_err(Problem::Refused)?;
+    Ok(given.into_iter().map(|(_, value)| value).collect())
+}
+
 /// Write the JSON report through a buffer to the output file or stdout.
 /// The buffer a JSON report is written through: a report of many rows runs to hundreds of
 /// megabytes, written in pieces of a few bytes.
@@ -1069,9 +1093,10 @@ fn run_report(
     explain: Option<&str>,
     trace: &mut Vec<Row>,
 ) -> Result<report::Report, String> {
+    let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {
-        if let (Some(participant), Input::Row(row)) = (explain, input) {
-            if row.participant == participant {
+        if let (Some(participant), Input::Row(row)) = (&explain, input) {
+            if report::participant_key(&row.participant) == *participant {
                 trace.push(row.clone());
             }
         }

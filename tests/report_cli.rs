@@ -119,6 +119,115 @@ fn a_bad_measured_value_exits_2() {
     assert!(err.contains("row 2"), "{err}");
 }
 
+/// `outcome report` of the reoffending contract (a measure compared with a group, tiers per
+/// cohort) on an empty return, with `args` after it.
+fn report_reoffending(scratch: &Scratch, args: &[&str], code: i32) -> String {
+    let empty = scratch.file("empty.csv", "participant,stage,date\n");
+    let run = exits(
+        &[
+            &[
+                "report",
+                "specs/reoffending.outcome",
+                "--returns",
+                empty.to_str().unwrap(),
+                "--format",
+                "json",
+            ][..],
+            args,
+        ]
+        .concat(),
+        code,
+    );
+    if code == 0 {
+        stdout(run.get_output())
+    } else {
+        stderr(run.get_output())
+    }
+}
+
+#[test]
+fn measured_values_that_cannot_be_used_as_given_exit_2_naming_where() {
+    let scratch = Scratch::new("measures-refused");
+    for (measure, why) in [
+        // An improvement on a comparison of 0 is undefined: it once paid the treatment value.
+        (
+            "reconviction_reduction@first_cohort:1=41.5/0",
+            "the comparison value is 0",
+        ),
+        (
+            "reconviction_reducton:1=9/10",
+            "did you mean `reconviction_reduction`?",
+        ),
+        (
+            "reconviction_reduction@frist_cohort:1=9/10",
+            "`frist_cohort` is not a cohort",
+        ),
+        ("reconviction_reduction:5=9/10", "year 5 is after the term"),
+        (
+            "reconviction_reduction:1=9",
+            "give the comparison group's value",
+        ),
+        ("gate_meeting_rate:1=90/80", "takes no comparison value"),
+    ] {
+        let err = report_reoffending(&scratch, &["--measure", measure], 2);
+        assert!(
+            err.contains(&format!("`--measure {measure}`: ")) && err.contains(why),
+            "{measure}: {err}"
+        );
+    }
+    // The same measure, cohort and year twice: in the file, or in the file and an argument.
+    let twice = scratch.file(
+        "twice.csv",
+        "measure,cohort,year,treatment,comparison\n\
+         reconviction_reduction,first_cohort,1,40,50\n\
+         reconviction_reduction,second_cohort,1,40,50\n\
+         reconviction_reduction,first_cohort,1,45,50\n",
+    );
+    let err = report_reoffending(&scratch, &["--measures", twice.to_str().unwrap()], 2);
+    assert!(
+        err.contains("row 4 of `") && err.contains("given twice; row 2 of `"),
+        "{err}"
+    );
+    let once = scratch.file(
+        "once.csv",
+        "measure,cohort,year,treatment,comparison\nreconviction_reduction,,1,40,50\n",
+    );
+    let err = report_reoffending(
+        &scratch,
+        &[
+            "--measures",
+            once.to_str().unwrap(),
+            "--measure",
+            "reconviction_reduction:1=30/50",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("`--measure reconviction_reduction:1=30/50`: `reconviction_reduction` for all cohorts pooled in year 1 is given twice; row 2 of `"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_measured_improvement_on_a_comparison_group_pays_its_tier() {
+    let scratch = Scratch::new("measures-paid");
+    // (46 − 41.4) ÷ 46 = 10% fewer: the £250,000 tier for the first cohort.
+    let out = report_reoffending(
+        &scratch,
+        &["--measure", "reconviction_reduction@first_cohort:1=41.4/46"],
+        0,
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tiers: Vec<&serde_json::Value> = report["payments"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "tier")
+        .collect();
+    assert_eq!(tiers.len(), 1, "{tiers:?}");
+    assert_eq!(tiers[0]["amount"]["minor_units"], 25_000_000);
+}
+
 // ---------------------------------------------------------------------------------------------
 // the report
 
@@ -324,10 +433,12 @@ fn a_generated_return_is_reported_with_every_row_accounted_for() {
             "{rejected}"
         );
     }
+    // The cohort holds 100: the 300 who entered after it was full are turned away.
     let entered = report["funnels"][0]["stages"][0]["actual"]
         .as_u64()
         .unwrap();
-    assert_eq!(entered, 400);
+    assert_eq!(entered, 100);
+    assert_eq!(report["cohorts"][0]["turned_away"], 300);
 }
 
 #[test]

@@ -382,6 +382,64 @@ mod properties {
         );
     }
 
+    /// Every spec, and the drug service with no total cap to hide behind.
+    fn every_contract() -> Vec<outcome::model::Contract> {
+        let mut contracts: Vec<outcome::model::Contract> = [
+            "specs/drug-service.outcome",
+            "specs/employment-ladder.outcome",
+            "specs/reoffending.outcome",
+            "specs/rough-sleeping.outcome",
+            "specs/young-people.outcome",
+            "specs/borough/family-support.outcome",
+            "specs/borough/school-inclusion.outcome",
+        ]
+        .iter()
+        .map(|path| spec(path))
+        .collect();
+        contracts.push(super::uncapped_drug_service(true));
+        contracts
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Generated returns of up to four times the people the plan expects: whatever they
+        /// claim, the report pays no more than the maximum exposure `check` certified, every
+        /// payer's share is funded, and the contract's own rules keep it there (the report's
+        /// last-resort ceiling at the maximum exposure never has to cut).
+        #[test]
+        fn generated_returns_never_pay_beyond_the_maximum_exposure(
+            which in 0usize..8,
+            scale in 0u64..=400,
+            seed in any::<u64>(),
+        ) {
+            let contract = &every_contract()[which];
+            let planned = outcome::report::generate::planned_participants(contract);
+            let participants = planned * scale / 100;
+            let rows = outcome::report::generate::returns(contract, participants, seed)
+                .map(Input::Row);
+            let r = engine::run(contract, rows, &Options::default()).expect("the report's figures fit");
+            let exposure = contract.figures.maximum_exposure.minor;
+            prop_assert!(
+                r.payments.total.minor <= exposure,
+                "{}: {participants} participants paid {} above the maximum exposure {}",
+                contract.title, r.payments.total, contract.figures.maximum_exposure
+            );
+            prop_assert!(
+                r.payments.by_payer.iter().all(|a| !a.name.contains("not funded")),
+                "{}: {:?}", contract.title, r.payments.by_payer
+            );
+            for line in &r.payments.lines {
+                prop_assert!(
+                    line.cut_by.iter().all(|c| !c.contains("maximum exposure")),
+                    "{}: {line:?}", contract.title
+                );
+            }
+            for places in &r.cohorts {
+                prop_assert!(places.size.is_none_or(|size| places.entered <= size));
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
@@ -416,4 +474,178 @@ fn rejections_are_all_counted_but_only_the_first_are_listed() {
         "the first two, and the participant being explained"
     );
     assert_eq!(r.rows.rejected_not_listed, 3);
+}
+
+/// The drug service without its total cap and with its funding limit at the maximum exposure
+/// that leaves (£60,000 of fees + 100 × £3,600 + a £5,000 bonus = £425,000, headroom £0);
+/// with `payers`, two payers whose caps cover exactly that.
+fn uncapped_drug_service(payers: bool) -> outcome::model::Contract {
+    let spec = std::fs::read_to_string("specs/drug-service.outcome").unwrap();
+    let mut text = spec
+        .replace("  cap £120,000 total\n", "")
+        .replace("funding limit £120,000", "funding limit £425,000");
+    if payers {
+        text = text.replace(
+            "  penalty 10%",
+            "  payer \"Council\" pays 50% up to £212,500\n  payer \"Health\" pays the rest up to £212,500\n  penalty 10%",
+        );
+    }
+    assert_ne!(text, spec);
+    let (_, compiled) = outcome::compile_bytes("drug.outcome", text.as_bytes());
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let contract = compiled.contract.unwrap();
+    assert_eq!(contract.figures.maximum_exposure.minor, 42_500_000);
+    assert_eq!(contract.figures.headroom.minor, 0);
+    contract
+}
+
+/// Every stage of the drug service for `participant`, entering on `day` of May 2009, rows
+/// numbered from `number`.
+fn whole_funnel(participant: &str, day: u32, number: u64) -> Vec<Input> {
+    let stages = [
+        ("enrol", 0),
+        ("attend", 4),
+        ("drug_free", 19),
+        ("skill", 24),
+        ("complete", 31),
+        ("abstinent", 61),
+    ];
+    let entry = outcome::value::Date::new(2009, 5, day).unwrap();
+    stages
+        .iter()
+        .enumerate()
+        .map(|(i, (stage, after))| {
+            Input::Row(Row {
+                number: number + i as u64,
+                participant: participant.into(),
+                stage: (*stage).into(),
+                date: outcome::value::Date::from_day_number(entry.day_number() + after).to_string(),
+                evidence: Some("EV".into()),
+                cohort: None,
+                attributes: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_cohort_pays_for_no_more_than_its_size() {
+    let contract = uncapped_drug_service(false);
+    // 200 people reach every stage; the cohort holds 100. The ten numbered 191 to 200 entered
+    // first (1 May), so they take places before those numbered 91 to 100 (2 May).
+    let mut rows = Vec::new();
+    for i in 1..=200u64 {
+        let day = if i > 190 { 1 } else { 2 };
+        rows.extend(whole_funnel(&format!("P{i:03}"), day, 2 + 6 * (i - 1)));
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    assert_eq!(
+        (r.rows.read, r.rows.accepted, r.rows.rejected),
+        (1_200, 600, 600)
+    );
+    assert_eq!(
+        r.rows
+            .rejected_by_reason
+            .iter()
+            .map(|c| (c.reason, c.rows))
+            .collect::<Vec<_>>(),
+        vec![(Rejection::BeyondCohortSize, 600)]
+    );
+    let places = &r.cohorts[0];
+    assert_eq!(
+        (
+            places.cohort.as_str(),
+            places.size,
+            places.entered,
+            places.turned_away
+        ),
+        ("adults", Some(100), 100, 100)
+    );
+    let paid: std::collections::BTreeSet<&str> = r
+        .payments
+        .by_participant
+        .iter()
+        .map(|a| a.name.as_str())
+        .filter(|n| n.starts_with('P'))
+        .collect();
+    assert_eq!(paid.len(), 100);
+    assert!(paid.contains("P191") && paid.contains("P090"), "{paid:?}");
+    assert!(!paid.contains("P091") && !paid.contains("P190"), "{paid:?}");
+    let first = &r.rejected[0];
+    assert_eq!(
+        (first.participant.as_deref(), first.stage.as_deref()),
+        (Some("P091"), Some("enrol"))
+    );
+    assert_eq!(
+        first.detail,
+        "cohort `adults` holds 100 and was full on 2009-05-02; `P091` entered on 2009-05-02 \
+         (places go by date of entry, then participant reference)"
+    );
+    // Exactly the maximum exposure, reached by the rules themselves, not cut to it.
+    assert_eq!(r.payments.total, contract.figures.maximum_exposure);
+    assert!(r
+        .payments
+        .lines
+        .iter()
+        .all(|l| l.cut_by.iter().all(|c| !c.contains("maximum exposure"))));
+}
+
+#[test]
+fn capped_payers_fund_every_payment_of_a_contract_that_checked_clean() {
+    let contract = uncapped_drug_service(true);
+    let mut rows = Vec::new();
+    for i in 1..=200u64 {
+        rows.extend(whole_funnel(&format!("P{i:03}"), 1, 2 + 6 * (i - 1)));
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    assert_eq!(minor(r.payments.total), 42_500_000);
+    let payers: Vec<(&str, i128)> = r
+        .payments
+        .by_payer
+        .iter()
+        .map(|a| (a.name.as_str(), a.amount.minor))
+        .collect();
+    assert_eq!(
+        payers,
+        vec![("Council", 21_250_000), ("Health", 21_250_000)]
+    );
+}
+
+#[test]
+fn a_comparison_of_0_assesses_no_tier() {
+    let mut workspace =
+        outcome::workspace::Workspace::for_path(std::path::Path::new("specs")).unwrap();
+    let contract = workspace
+        .load(std::path::Path::new("specs/reoffending.outcome"))
+        .unwrap()
+        .compiled
+        .contract
+        .clone()
+        .unwrap();
+    let value = |text: &str| outcome::report::input::measured_arg(text).unwrap();
+    let tiers = |measured: Vec<outcome::report::Measured>| {
+        let options = Options {
+            measured,
+            ..Default::default()
+        };
+        let r =
+            engine::run(&contract, std::iter::empty(), &options).expect("the report's figures fit");
+        r.payments
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Tier)
+            .map(|l| l.amount.minor)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tiers(vec![value("reconviction_reduction@first_cohort:1=41.4/46")]),
+        vec![25_000_000]
+    );
+    // An improvement on 0 is undefined: not the treatment value read as an improvement.
+    assert_eq!(
+        tiers(vec![value("reconviction_reduction@first_cohort:1=41.4/0")]),
+        Vec::<i128>::new()
+    );
 }

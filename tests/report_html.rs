@@ -383,6 +383,7 @@ fn build(shape: &Shape) -> Report {
         },
         rejected,
         periods,
+        cohorts: Vec::new(),
         funnels,
         tolerance: Some(Percent::of_ratio(1, 10, 0)),
         exceptions,

@@ -40,6 +40,9 @@ pub(crate) struct Event {
 /// What is kept per participant while reading.
 #[derive(Debug, Default)]
 pub(crate) struct Participant {
+    /// The reference as first written (trimmed); rows that write it in another case are the
+    /// same participant (see `super::participant_key`).
+    pub shown: String,
     /// At most one candidate event per stage.
     pub events: Vec<Event>,
     /// The attributes eligibility conditions mention, as first given.
@@ -219,7 +222,12 @@ pub fn run(
             );
             continue;
         }
-        let person = people.entry(participant.to_string()).or_default();
+        let person = people
+            .entry(super::participant_key(participant))
+            .or_insert_with(|| Participant {
+                shown: participant.to_string(),
+                ..Participant::default()
+            });
         for (name, value) in &row.attributes {
             if attribute_names.contains(&name.as_str())
                 && !person.attributes.iter().any(|(n, _)| n == name)
@@ -247,10 +255,10 @@ pub fn run(
                     dropped.row,
                     Rejection::Duplicate,
                     format!(
-                        "`{participant}` was already claimed for `{}` on row {}",
-                        info.id, kept.row
+                        "`{}` was already claimed for `{}` on row {}",
+                        person.shown, info.id, kept.row
                     ),
-                    Some(participant),
+                    Some(&person.shown),
                     Some(&info.id),
                 );
             }
@@ -259,15 +267,19 @@ pub fn run(
 
     // Judge each participant's events against the sequence, in a fixed order.
     // Taking the participants out of the map frees each one as it is judged.
+    // In the order of their keys, so that the order of the participants never depends on
+    // how a return writes their references.
     let mut people: Vec<(String, Participant)> = people.into_iter().collect();
     people.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
-    for (id, person) in people {
-        let kept = sequence(contract, &stages, &id, &person, &mut rejected);
+    for (_, person) in people {
+        let kept = sequence(contract, &stages, &person.shown, &person, &mut rejected);
         if !kept.is_empty() {
-            accepted.push((id, kept));
+            accepted.push((person.shown, kept));
         }
     }
+    let (accepted, cohorts) =
+        super::cohorts::hold_to_size(contract, &stages, accepted, &mut |r| rejected.add(r));
     let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
 
     let periods = periods(contract, until);
@@ -296,6 +308,7 @@ pub fn run(
         },
         rejected: listed,
         periods,
+        cohorts,
         funnels,
         tolerance,
         exceptions,
@@ -318,7 +331,7 @@ impl Rejections {
         Rejections {
             listed: Vec::new(),
             limit: options.listed_rejections.unwrap_or(super::DEFAULT_LISTED),
-            explain: options.explain.clone(),
+            explain: options.explain.as_deref().map(super::participant_key),
             counts: Vec::new(),
             not_listed: 0,
         }
@@ -332,7 +345,8 @@ impl Rejections {
                 rows: 1,
             }),
         }
-        let explained = self.explain.is_some() && rejected.participant == self.explain;
+        let explained = self.explain.is_some()
+            && rejected.participant.as_deref().map(super::participant_key) == self.explain;
         if self.listed.len() < self.limit || explained {
             self.listed.push(rejected);
         } else {

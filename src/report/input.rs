@@ -24,7 +24,9 @@
 //! nothing else), and a failure of the underlying reader (`io_error`: the rows stop there).
 
 use super::{Input, Measured, Row};
+use crate::model::Contract;
 use crate::value::{Date, Decimal};
+use foldhash::HashMap;
 use std::io::{self, BufRead, Read};
 
 /// The columns a CSV return must have, as a person reads them.
@@ -35,50 +37,58 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 // ---------------------------------------------------------------------------------------------
 // CSV
 
+/// The longest line a return may have (16 MiB): a return's rows are short, and even a header
+/// of hundreds of thousands of attribute columns is shorter. A longer line (a binary file, or
+/// `/dev/zero`, one endless line) stops reading with an error rather than filling memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The most lines one row of a CSV return may run over, in a quoted value that holds line
+/// breaks. A quote that is not closed on its line is read on only as far as this, and only
+/// kept if it then closes a row of the header's width: otherwise it is a stray quote, its
+/// line alone is a malformed row, and reading goes on with the next line.
+pub const MAX_ROW_LINES: usize = 32;
+
 /// Stream the rows of a CSV return. The header is read now; every other row as the iterator
 /// is advanced. See `CsvRows::header_problem` for a header without the required columns.
 pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(SkipBom::new(reader));
-    let mut record = ::csv::ByteRecord::new();
-    let mut io_error = None;
-    let header = match reader.read_byte_record(&mut record) {
-        Ok(true) => Columns::from_header(&record),
-        Ok(false) => Err(
+    let mut rows = CsvRows {
+        lines: Lines::new(io::BufReader::new(SkipBom::new(reader)), true),
+        parser: ::csv_core::Reader::new(),
+        line: Vec::new(),
+        record: Record::default(),
+        header: Err(String::new()),
+        reported: false,
+        row: 0,
+        io_error: None,
+    };
+    rows.header = match rows.read_record(None) {
+        Ok(Some(Ok(()))) => Columns::from_header(&rows.record),
+        Ok(Some(Err(stray))) => Err(format!("the header cannot be read: {stray}")),
+        Ok(None) => Err(
             "the file is empty: a return starts with a header row naming its \
-                          columns (participant, stage, date, and optionally evidence, cohort \
-                          and participant attributes)"
+             columns (participant, stage, date, and optionally evidence, cohort \
+             and participant attributes)"
                 .to_string(),
         ),
         Err(error) => {
             let reason = format!("cannot read the header: {error}");
-            io_error = into_io_error(error);
+            rows.io_error = Some(error);
             Err(reason)
         }
     };
-    let lines_read = reader.position().line();
-    CsvRows {
-        reader,
-        record,
-        header,
-        reported: false,
-        lines_read,
-        row: 1,
-        io_error,
-    }
+    rows
 }
 
 /// The rows of a CSV return; see `csv`.
 pub struct CsvRows<R: Read> {
-    reader: ::csv::Reader<SkipBom<R>>,
-    record: ::csv::ByteRecord,
+    lines: Lines<io::BufReader<SkipBom<R>>>,
+    parser: ::csv_core::Reader,
+    /// The first line of the record being read, kept to be read into again.
+    line: Vec<u8>,
+    record: Record,
     header: Result<Columns, String>,
     /// Whether a header problem has been handed out as a `Malformed` row.
     reported: bool,
-    /// The reader's line count after the last record read (csv counts from 1).
-    lines_read: u64,
     /// The spreadsheet row number of the last record read.
     row: u64,
     io_error: Option<io::Error>,
@@ -105,14 +115,77 @@ impl<R: Read> CsvRows<R> {
             Err(_) => Vec::new(),
         }
     }
+
+    /// Read the next record into `self.record`, counting its spreadsheet row: one row for
+    /// each line, except that a record over several lines (a quoted value holding line
+    /// breaks) is one row. `None` at the end of the file; `Some(Err(why))` for a line whose
+    /// quote is never closed, given as a row of its own (`width` is the number of fields a
+    /// row must have, when known).
+    fn read_record(&mut self, width: Option<usize>) -> io::Result<Option<Result<(), String>>> {
+        // The line is read into a buffer kept from row to row: most rows are one line.
+        let mut first = std::mem::take(&mut self.line);
+        let read = self.read_first_line(&mut first);
+        let result = match read {
+            Ok(true) => self.read_rest(&first, width).map(Some),
+            Ok(false) => Ok(None),
+            Err(error) => Err(error),
+        };
+        self.line = first;
+        result
+    }
+
+    /// Read into `line` the next line that is not blank, counting the rows it passes.
+    fn read_first_line(&mut self, line: &mut Vec<u8>) -> io::Result<bool> {
+        loop {
+            if !self.lines.next_into(line)? {
+                return Ok(false);
+            }
+            self.row += 1;
+            // A spreadsheet shows a blank line as a row; the CSV reader skips it.
+            if !line.is_empty() {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Parse the record that starts with the line `first`, reading on if a quote is open.
+    fn read_rest(&mut self, first: &[u8], width: Option<usize>) -> io::Result<Result<(), String>> {
+        self.parser.reset();
+        self.record.clear();
+        if self.record.feed(&mut self.parser, first) {
+            return Ok(Ok(()));
+        }
+        // A quote is open at the end of the line: read on to close it, within bounds.
+        let mut taken: Vec<Vec<u8>> = Vec::new();
+        let mut bytes = first.len();
+        while taken.len() + 1 < MAX_ROW_LINES && bytes <= MAX_LINE_BYTES {
+            let mut line = Vec::new();
+            if !self.lines.next_into(&mut line)? {
+                break;
+            }
+            bytes += line.len() + 1;
+            let closed = self.record.feed(&mut self.parser, &line);
+            taken.push(line);
+            if closed {
+                let fits = width.is_none_or(|w| self.record.len() == w);
+                if fits && quotes_close_cleanly(first, &taken) {
+                    return Ok(Ok(()));
+                }
+                break;
+            }
+        }
+        // A stray quote: its line alone is the row; the lines read past it are read again.
+        self.lines.give_back(taken);
+        Ok(Err(stray_quote(first, width)))
+    }
 }
 
 impl<R: Read> Iterator for CsvRows<R> {
     type Item = Input;
 
     fn next(&mut self) -> Option<Input> {
-        let columns = match &self.header {
-            Ok(columns) => columns,
+        let width = match &self.header {
+            Ok(columns) => columns.width,
             Err(reason) => {
                 if self.reported {
                     return None;
@@ -127,30 +200,277 @@ impl<R: Read> Iterator for CsvRows<R> {
         if self.io_error.is_some() {
             return None;
         }
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(true) => {}
-            Ok(false) => return None,
+        match self.read_record(Some(width)) {
+            Ok(Some(Ok(()))) => {}
+            Ok(Some(Err(reason))) => {
+                return Some(Input::Malformed {
+                    number: self.row,
+                    reason,
+                })
+            }
+            Ok(None) => return None,
             Err(error) => {
-                self.io_error = into_io_error(error);
+                self.io_error = Some(error);
                 return None;
             }
         }
-        // A spreadsheet shows one row per record, and a row for each blank line the CSV
-        // reader skips; a quoted field may run over several lines of the file.
-        // The last record of a file may end without a line break: the reader has then met
-        // the end of the file, and the record's own lines hold no terminator.
-        let after = self.reader.position().line();
-        let terminated = u64::from(!self.reader.get_ref().at_end);
-        let own_lines = terminated
-            + self
-                .record
-                .iter()
-                .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
-                .sum::<u64>();
-        let blank = (after - self.lines_read).saturating_sub(own_lines);
-        self.lines_read = after;
-        self.row += 1 + blank;
-        Some(columns.row(self.row, &self.record))
+        match &self.header {
+            Ok(columns) => Some(columns.row(self.row, &self.record)),
+            Err(_) => None,
+        }
+    }
+}
+
+/// Whether the lines of a record, joined by line breaks, quote strictly: every quoted value
+/// opens at the start of its field and its closing quote ends the field. The CSV reader
+/// forgives text after a closing quote (`"ab"c` reads as `abc`); a record over several lines
+/// that needs that forgiveness is a stray quote that happened to meet another.
+fn quotes_close_cleanly(first: &[u8], rest: &[Vec<u8>]) -> bool {
+    let mut record = first.to_vec();
+    for line in rest {
+        record.push(b'\n');
+        record.extend_from_slice(line);
+    }
+    let (mut quoted, mut at_start, mut closed) = (false, true, false);
+    let mut i = 0;
+    while i < record.len() {
+        let b = record[i];
+        if quoted {
+            if b == b'"' {
+                if record.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                    closed = true;
+                }
+            }
+        } else if closed {
+            if b != b',' {
+                return false;
+            }
+            closed = false;
+            at_start = true;
+        } else if b == b',' {
+            at_start = true;
+        } else {
+            quoted = b == b'"' && at_start;
+            at_start = false;
+        }
+        i += 1;
+    }
+    !quoted
+}
+
+/// Why a line whose quote is never closed is not a row: where the quote is.
+fn stray_quote(line: &[u8], width: Option<usize>) -> String {
+    // The quote left open: the last that opens a quoted value (at the start of a field) and
+    // is not closed on the line, found the way the CSV reader reads the line.
+    let (mut field, mut opened, mut quoted, mut at_start) = (1, 0, false, true);
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if quoted {
+            if b == b'"' {
+                if line.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b',' {
+            field += 1;
+            at_start = true;
+            i += 1;
+            continue;
+        } else if b == b'"' && at_start {
+            quoted = true;
+            opened = i;
+        }
+        at_start = false;
+        i += 1;
+    }
+    let column = String::from_utf8_lossy(&line[..opened]).chars().count() + 1;
+    let closes = match width {
+        Some(w) => format!("into a row of {w} fields"),
+        None => "on this line".to_string(),
+    };
+    format!(
+        "a stray `\"` at column {column} (field {field}) opens a quoted value that never \
+         closes {closes}, so the line is read alone (a `\"` inside a value needs the whole \
+         value in double quotes, with the `\"` doubled)"
+    )
+}
+
+/// One record as the CSV reader parsed it: its fields' bytes, one after the other, and where
+/// each field ends.
+#[derive(Debug)]
+struct Record {
+    bytes: Vec<u8>,
+    used: usize,
+    ends: Vec<usize>,
+    fields: usize,
+}
+
+impl Default for Record {
+    fn default() -> Record {
+        Record {
+            bytes: vec![0; 1024],
+            used: 0,
+            ends: vec![0; 64],
+            fields: 0,
+        }
+    }
+}
+
+impl Record {
+    fn clear(&mut self) {
+        self.used = 0;
+        self.fields = 0;
+    }
+
+    fn len(&self) -> usize {
+        self.fields
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends[..self.fields].iter().map(move |&end| {
+            let field = &self.bytes[start..end];
+            start = end;
+            field
+        })
+    }
+
+    /// Feed one line of the file (without its line break) to the parser, and the line break
+    /// after it; whether that ends the record (or a quoted value is still open).
+    fn feed(&mut self, parser: &mut ::csv_core::Reader, line: &[u8]) -> bool {
+        self.feed_bytes(parser, line) || self.feed_bytes(parser, b"\n")
+    }
+
+    fn feed_bytes(&mut self, parser: &mut ::csv_core::Reader, mut input: &[u8]) -> bool {
+        use ::csv_core::ReadRecordResult;
+        loop {
+            let (result, read, written, ended) = parser.read_record(
+                input,
+                &mut self.bytes[self.used..],
+                &mut self.ends[self.fields..],
+            );
+            input = &input[read..];
+            self.used += written;
+            self.fields += ended;
+            match result {
+                ReadRecordResult::InputEmpty => return false,
+                ReadRecordResult::OutputFull => {
+                    let grown = self.bytes.len() * 2;
+                    self.bytes.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record | ReadRecordResult::End => return true,
+            }
+        }
+    }
+}
+
+/// The lines of a file, each at most `MAX_LINE_BYTES`, without their line breaks; lines
+/// given back are read again first.
+struct Lines<R> {
+    reader: R,
+    /// Whether a carriage return alone ends a line (as in CSV), besides `\n` and `\r\n`.
+    lone_cr: bool,
+    /// The line number of the last line read from `reader`.
+    number: u64,
+    given_back: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn new(reader: R, lone_cr: bool) -> Lines<R> {
+        Lines {
+            reader,
+            lone_cr,
+            number: 0,
+            given_back: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn give_back(&mut self, lines: Vec<Vec<u8>>) {
+        for line in lines.into_iter().rev() {
+            self.given_back.push_front(line);
+        }
+    }
+
+    /// Read the next line into `line`; false at the end of the file.
+    fn next_into(&mut self, line: &mut Vec<u8>) -> io::Result<bool> {
+        if let Some(given_back) = self.given_back.pop_front() {
+            *line = given_back;
+            return Ok(true);
+        }
+        line.clear();
+        self.number += 1;
+        read_line(&mut self.reader, line, self.lone_cr).map_err(|error| match error.kind() {
+            io::ErrorKind::FileTooLarge => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {} is longer than {} MB, the most one line of a return may be: \
+                         is this a monitoring return?",
+                    self.number,
+                    MAX_LINE_BYTES >> 20
+                ),
+            ),
+            _ => error,
+        })
+    }
+}
+
+/// Read one line into `line`, without its line break (`\n`, `\r\n`, or with `lone_cr` a
+/// `\r` alone); false at the end of the input. A line longer than `MAX_LINE_BYTES` is an
+/// error of kind `FileTooLarge`, met having read no more than that.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, lone_cr: bool) -> io::Result<bool> {
+    let mut any = false;
+    let mut after_cr = false;
+    loop {
+        let (used, done) = {
+            let available = match reader.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if available.is_empty() {
+                return Ok(any);
+            }
+            if after_cr {
+                // `\r\n` is one line break; a `\r` alone ended the line already.
+                let used = usize::from(available[0] == b'\n');
+                (used, true)
+            } else {
+                any = true;
+                let end = available
+                    .iter()
+                    .position(|&b| b == b'\n' || lone_cr && b == b'\r');
+                let content = end.unwrap_or(available.len());
+                if line.len() + content > MAX_LINE_BYTES {
+                    return Err(io::Error::from(io::ErrorKind::FileTooLarge));
+                }
+                line.extend_from_slice(&available[..content]);
+                match end {
+                    Some(i) if available[i] == b'\r' => {
+                        after_cr = true;
+                        (i + 1, false)
+                    }
+                    Some(i) => (i + 1, true),
+                    None => (content, false),
+                }
+            }
+        };
+        reader.consume(used);
+        if done {
+            if !lone_cr && line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(true);
+        }
     }
 }
 
@@ -169,7 +489,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn from_header(record: &::csv::ByteRecord) -> Result<Columns, String> {
+    fn from_header(record: &Record) -> Result<Columns, String> {
         let mut names = Vec::with_capacity(record.len());
         for (i, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
@@ -184,7 +504,8 @@ impl Columns {
         }
         let mut found: [Option<usize>; 5] = [None; 5];
         let mut attributes = Vec::new();
-        let mut seen: Vec<&str> = Vec::new();
+        // Looked up once per column: a set, so a header of many columns reads in linear time.
+        let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
         for (i, name) in names.iter().enumerate() {
             let slot = match name.as_str() {
                 "" => continue,
@@ -208,12 +529,11 @@ impl Columns {
                 }
                 found[slot] = Some(i);
             } else {
-                if seen.contains(&name.as_str()) {
+                if !seen.insert(name.as_str()) {
                     return Err(format!("the header has two `{name}` columns"));
                 }
                 attributes.push((i, name.clone()));
             }
-            seen.push(name);
         }
         let missing: Vec<String> = (0..3)
             .filter(|&slot| found[slot].is_none())
@@ -242,7 +562,7 @@ impl Columns {
     }
 
     /// One record as a row, or why it is not one.
-    fn row(&self, number: u64, record: &::csv::ByteRecord) -> Input {
+    fn row(&self, number: u64, record: &Record) -> Input {
         let malformed = |reason: String| Input::Malformed { number, reason };
         if record.iter().all(|field| field.trim_ascii().is_empty()) {
             return malformed("the row is empty".to_string());
@@ -323,10 +643,32 @@ fn join_and(items: &[String]) -> String {
     }
 }
 
-fn into_io_error(error: ::csv::Error) -> Option<io::Error> {
-    match error.into_kind() {
-        ::csv::ErrorKind::Io(error) => Some(error),
-        other => Some(io::Error::other(format!("{other:?}"))),
+/// A reader that stops with an error after `left` bytes: a file of measured values is a few
+/// lines, and one without end (`/dev/zero`) must not fill memory.
+struct Limited<R> {
+    inner: R,
+    left: usize,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the file is longer than {} MB: is it a file of measured values?",
+                        MAX_LINE_BYTES >> 20
+                    ),
+                )),
+            };
+        }
+        let wanted = buf.len().min(self.left);
+        let n = self.inner.read(&mut buf[..wanted])?;
+        self.left -= n;
+        Ok(n)
     }
 }
 
@@ -337,8 +679,6 @@ struct SkipBom<R> {
     /// Bytes read while looking for the mark that turned out not to be one.
     pending: Vec<u8>,
     checked: bool,
-    /// Whether the end of the input has been met.
-    at_end: bool,
 }
 
 impl<R: Read> SkipBom<R> {
@@ -347,7 +687,6 @@ impl<R: Read> SkipBom<R> {
             inner,
             pending: Vec::new(),
             checked: false,
-            at_end: false,
         }
     }
 }
@@ -359,10 +698,7 @@ impl<R: Read> Read for SkipBom<R> {
             let mut got = 0;
             while got < 3 {
                 match self.inner.read(&mut start[got..]) {
-                    Ok(0) => {
-                        self.at_end = true;
-                        break;
-                    }
+                    Ok(0) => break,
                     Ok(n) => got += n,
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                     Err(error) => return Err(error),
@@ -379,11 +715,7 @@ impl<R: Read> Read for SkipBom<R> {
             self.pending.drain(..n);
             return Ok(n);
         }
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            self.at_end = true;
-        }
-        Ok(n)
+        self.inner.read(buf)
     }
 }
 
@@ -392,10 +724,13 @@ impl<R: Read> Read for SkipBom<R> {
 
 /// Stream the rows of a JSON Lines return: one object per line, with the members a CSV
 /// return has as columns. Blank lines are skipped; a line that is not such an object is
-/// `Malformed` with its line number.
+/// `Malformed` with its line number. Values are taken as written: a number is its text
+/// (`17`, `1e3`, `18446744073709551616`), never a rounded binary value, so two references
+/// written differently stay two references. A line longer than `MAX_LINE_BYTES` stops the
+/// reading (`io_error`).
 pub fn json_lines<R: BufRead>(reader: R) -> JsonLines<R> {
     JsonLines {
-        reader,
+        lines: Lines::new(reader, false),
         line: 0,
         buffer: Vec::new(),
         io_error: None,
@@ -404,7 +739,7 @@ pub fn json_lines<R: BufRead>(reader: R) -> JsonLines<R> {
 
 /// The rows of a JSON Lines return; see `json_lines`.
 pub struct JsonLines<R> {
-    reader: R,
+    lines: Lines<R>,
     line: u64,
     buffer: Vec<u8>,
     io_error: Option<io::Error>,
@@ -425,10 +760,9 @@ impl<R: BufRead> Iterator for JsonLines<R> {
             return None;
         }
         loop {
-            self.buffer.clear();
-            match self.reader.read_until(b'\n', &mut self.buffer) {
-                Ok(0) => return None,
-                Ok(_) => {}
+            match self.lines.next_into(&mut self.buffer) {
+                Ok(true) => {}
+                Ok(false) => return None,
                 Err(error) => {
                     self.io_error = Some(error);
                     return None;
@@ -447,21 +781,62 @@ impl<R: BufRead> Iterator for JsonLines<R> {
     }
 }
 
+/// The kinds of JSON value, told by their first character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonKind {
+    Null,
+    Boolean,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonKind {
+    /// The kind of a JSON value as written (already known to be JSON).
+    fn of(raw: &serde_json::value::RawValue) -> JsonKind {
+        match raw.get().trim_start().as_bytes().first() {
+            Some(b'n') => JsonKind::Null,
+            Some(b't' | b'f') => JsonKind::Boolean,
+            Some(b'"') => JsonKind::String,
+            Some(b'[') => JsonKind::Array,
+            Some(b'{') => JsonKind::Object,
+            _ => JsonKind::Number,
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            JsonKind::Null => "null",
+            JsonKind::Boolean => "a boolean",
+            JsonKind::Number => "a number",
+            JsonKind::String => "a string",
+            JsonKind::Array => "an array",
+            JsonKind::Object => "an object",
+        }
+    }
+}
+
 fn json_row(number: u64, bytes: &[u8]) -> Input {
+    use serde_json::value::RawValue;
     let malformed = |reason: String| Input::Malformed { number, reason };
     let Ok(text) = std::str::from_utf8(bytes) else {
         return malformed("the line is not valid UTF-8; save the file as UTF-8".to_string());
     };
-    let value: serde_json::Value = match serde_json::from_str(text) {
+    let value: &RawValue = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(error) => return malformed(format!("the line is not JSON: {error}")),
     };
-    let serde_json::Value::Object(object) = value else {
-        return malformed(format!(
-            "the line is {}, not a JSON object",
-            json_kind(&value)
-        ));
-    };
+    let kind = JsonKind::of(value);
+    if kind != JsonKind::Object {
+        return malformed(format!("the line is {}, not a JSON object", kind.words()));
+    }
+    // Members in the order of their names, as a JSON object is read everywhere else.
+    let object: std::collections::BTreeMap<String, &RawValue> =
+        match serde_json::from_str(value.get()) {
+            Ok(object) => object,
+            Err(error) => return malformed(format!("the line is not JSON: {error}")),
+        };
     let mut row = Row {
         number,
         ..Row::default()
@@ -469,15 +844,18 @@ fn json_row(number: u64, bytes: &[u8]) -> Input {
     let mut stage_key: Option<String> = None;
     for (key, value) in &object {
         let name = key.trim().to_lowercase();
-        let text = match value {
-            serde_json::Value::String(s) => Some(s.trim().to_string()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            serde_json::Value::Bool(b) => Some(b.to_string()),
-            serde_json::Value::Null => None,
-            other => {
+        let kind = JsonKind::of(value);
+        let text = match kind {
+            JsonKind::String => serde_json::from_str::<String>(value.get())
+                .ok()
+                .map(|s| s.trim().to_string()),
+            // As written: the exact text, never a rounded binary number.
+            JsonKind::Number | JsonKind::Boolean => Some(value.get().trim().to_string()),
+            JsonKind::Null => None,
+            JsonKind::Array | JsonKind::Object => {
                 return malformed(format!(
                     "`{key}` is {}; a value must be a string or a number",
-                    json_kind(other)
+                    kind.words()
                 ))
             }
         };
@@ -492,13 +870,10 @@ fn json_row(number: u64, bytes: &[u8]) -> Input {
                 row.stage = text.unwrap_or_default();
             }
             "date" => {
-                if !matches!(
-                    value,
-                    serde_json::Value::String(_) | serde_json::Value::Null
-                ) {
+                if !matches!(kind, JsonKind::String | JsonKind::Null) {
                     return malformed(format!(
                         "`date` is {}; write it as a string, \"2009-05-14\"",
-                        json_kind(value)
+                        kind.words()
                     ));
                 }
                 row.date = text.unwrap_or_default();
@@ -528,30 +903,23 @@ fn json_row(number: u64, bytes: &[u8]) -> Input {
     Input::Row(row)
 }
 
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Measured values
 
 /// Read measured values from a small CSV file with the columns `measure`, `cohort` (empty:
 /// all cohorts pooled), `year` (the contract year, from 1), `treatment` and `comparison`
 /// (empty, or no such column, when the measure has no comparison group). Values are plain
-/// decimals (`41.5`); a `%` after one is allowed and ignored. The first problem found is the
-/// error, with its row number.
-pub fn measured_csv(reader: impl Read) -> Result<Vec<Measured>, String> {
+/// decimals (`41.5`); a `%` after one is allowed and ignored. Each value comes with its row
+/// number. The first problem found is the error, with its row number. Whether the values fit
+/// the contract is `check_measured`'s to say.
+pub fn measured_csv(reader: impl Read) -> Result<Vec<(u64, Measured)>, String> {
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(SkipBom::new(reader));
+        .from_reader(SkipBom::new(Limited {
+            inner: reader,
+            left: MAX_LINE_BYTES,
+        }));
     let mut records = reader.byte_records();
     let header = match records.next() {
         None => return Err("the file is empty: it needs a header row naming the columns measure, cohort, year, treatment and comparison".to_string()),
@@ -605,18 +973,111 @@ pub fn measured_csv(reader: impl Read) -> Result<Vec<Measured>, String> {
         let year = contract_year(year_text).map_err(|why| format!("row {row}: {why}"))?;
         let treatment_text =
             field(Some(treatment)).ok_or_else(|| format!("row {row}: no treatment value"))?;
-        values.push(Measured {
-            measure: name.to_string(),
-            cohort: field(cohort).map(str::to_string),
-            year,
-            treatment: decimal(treatment_text).map_err(|why| format!("row {row}: {why}"))?,
-            comparison: field(comparison)
-                .map(decimal)
-                .transpose()
-                .map_err(|why| format!("row {row}: {why}"))?,
-        });
+        values.push((
+            row,
+            Measured {
+                measure: name.to_string(),
+                cohort: field(cohort).map(str::to_string),
+                year,
+                treatment: decimal(treatment_text).map_err(|why| format!("row {row}: {why}"))?,
+                comparison: field(comparison)
+                    .map(decimal)
+                    .transpose()
+                    .map_err(|why| format!("row {row}: {why}"))?,
+            },
+        ));
     }
     Ok(values)
+}
+
+/// Check measured values against the contract, each with where it was given (`row 3 of
+/// \`measures.csv\``, `\`--measure rate:1=40\``), so that no value is silently ignored or
+/// misread: the measure and the cohort are the contract's, the year is within the term, a
+/// measure `compared with` a group has a comparison value (a non-zero one: an improvement on
+/// a comparison of 0 is undefined) and any other measure has none, and no measure, cohort and
+/// year is given twice. The first problem found is the error, starting with where it is.
+pub fn check_measured(contract: &Contract, values: &[(String, Measured)]) -> Result<(), String> {
+    let years = contract_years(contract);
+    let mut seen: HashMap<(&str, Option<&str>, u32), &str> = HashMap::default();
+    for (place, value) in values {
+        let fail = |why: String| Err(format!("{place}: {why}"));
+        let hint = |wanted: &str, known: Vec<&str>| {
+            crate::diagnostic::did_you_mean(wanted, known)
+                .map_or(String::new(), |h| format!("; {h}"))
+        };
+        let Some(measure) = contract.measures.iter().find(|m| m.id == value.measure) else {
+            let known: Vec<&str> = contract.measures.iter().map(|m| m.id.as_str()).collect();
+            return fail(format!(
+                "`{}` is not a measure of this contract{}",
+                value.measure,
+                hint(&value.measure, known)
+            ));
+        };
+        if let Some(cohort) = &value.cohort {
+            if !contract.cohorts.iter().any(|c| c.id == *cohort) {
+                let known: Vec<&str> = contract.cohorts.iter().map(|c| c.id.as_str()).collect();
+                return fail(format!(
+                    "`{cohort}` is not a cohort of this contract{}; leave the cohort out for \
+                     all cohorts pooled",
+                    hint(cohort, known)
+                ));
+            }
+        }
+        if value.year > years {
+            return fail(format!(
+                "year {} is after the term, which has {years} contract year{}",
+                value.year,
+                if years == 1 { "" } else { "s" }
+            ));
+        }
+        match (&measure.compared_with, value.comparison) {
+            (Some(group), None) => {
+                return fail(format!(
+                    "`{}` is compared with {group}: give the comparison group's value after the \
+                     treatment value, such as 41.5/46",
+                    measure.id
+                ))
+            }
+            (Some(_), Some(comparison)) if comparison.mantissa == 0 => {
+                return fail(format!(
+                    "the comparison value is 0: the improvement on a comparison of 0 is \
+                     undefined, so `{}` cannot be assessed against it",
+                    measure.id
+                ))
+            }
+            (None, Some(comparison)) => {
+                return fail(format!(
+                    "`{}` is not compared with a group, so it takes no comparison value (`{comparison}` given)",
+                    measure.id
+                ))
+            }
+            _ => {}
+        }
+        let key = (value.measure.as_str(), value.cohort.as_deref(), value.year);
+        if let Some(first) = seen.insert(key, place.as_str()) {
+            let whom = value
+                .cohort
+                .as_ref()
+                .map_or("all cohorts pooled".to_string(), |c| {
+                    format!("cohort `{c}`")
+                });
+            return fail(format!(
+                "`{}` for {whom} in year {} is given twice; {first} gave it first",
+                value.measure, value.year
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many contract years the term has: twelve-month periods from its start, the last
+/// perhaps shorter.
+fn contract_years(contract: &Contract) -> u32 {
+    let mut years = 1;
+    while contract.term.start.add_months(12 * years) <= contract.term.end {
+        years += 1;
+    }
+    years
 }
 
 /// A measured value from the command line: `NAME[@COHORT]:YEAR=VALUE[/COMPARISON]`, for
@@ -1034,6 +1495,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(values.len(), 2);
+        assert_eq!((values[0].0, values[1].0), (2, 3));
+        let values: Vec<Measured> = values.into_iter().map(|(_, v)| v).collect();
         assert_eq!(values[0].cohort, None);
         assert_eq!(
             values[0].treatment,

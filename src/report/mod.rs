@@ -14,6 +14,7 @@
 //! participants, not rows (a participant keeps at most one accepted event per stage); money is
 //! integer minor units, and every total is the exact sum of its lines.
 
+mod cohorts;
 pub mod engine;
 pub mod generate;
 pub mod input;
@@ -101,6 +102,9 @@ pub enum Rejection {
     Ineligible,
     /// The row names a cohort the participant's funnel is not for.
     WrongCohort,
+    /// The participant entered the stage's cohort after it was full: the cohort already held
+    /// `size` participants who entered earlier (see `Report::cohorts`).
+    BeyondCohortSize,
 }
 
 /// One rejected row.
@@ -127,6 +131,10 @@ pub struct Report {
     /// The periods the report counts by: months or quarters of the term, as the contract's
     /// monitoring returns are made, up to `until`.
     pub periods: Vec<Period>,
+    /// How each cohort with a funnel was filled: the report pays for at most `size`
+    /// participants of a cohort, the first to enter (by date of entry, then participant
+    /// reference); the rows of those after are rejected as beyond the cohort size.
+    pub cohorts: Vec<CohortPlaces>,
     pub funnels: Vec<ActualFunnel>,
     pub tolerance: Option<Percent>,
     pub exceptions: Vec<Exception>,
@@ -156,6 +164,19 @@ pub struct Period {
     pub label: String,
     pub start: Date,
     pub end: Date,
+}
+
+/// The places of one cohort.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CohortPlaces {
+    pub cohort: String,
+    /// The most participants the cohort holds; none when the contract gives no size.
+    pub size: Option<u64>,
+    /// Participants who entered and hold a place.
+    pub entered: u64,
+    /// Participants who entered after the cohort was full: their rows for the cohort's
+    /// stages are rejected.
+    pub turned_away: u64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -281,6 +302,15 @@ pub struct Options {
     pub listed_rejections: Option<usize>,
     /// A participant whose rejected rows are always listed (for `--explain`).
     pub explain: Option<String>,
+}
+
+/// What makes two participant references the same participant: the reference without the
+/// spaces around it, ignoring case (`DS-001`, ` ds-001 ` and `Ds-001` are one person, so a
+/// return cannot be paid twice for one person by changing the case of their reference).
+/// Everything else counts: `DS-001` and `DS 001` are two people. The report shows each
+/// reference as first written.
+pub fn participant_key(reference: &str) -> String {
+    reference.trim().to_lowercase()
 }
 
 /// Rejected rows listed one by one unless `Options::listed_rejections` says otherwise.

@@ -321,6 +321,10 @@ pub(crate) fn payments(
         (a.due, a.kind, &a.participant, &a.stage).cmp(&(b.due, b.kind, &b.participant, &b.stage))
     });
     let total_cap = cap_of(CapScope::Total);
+    // What `check` certified the contract can ever pay, and the funding limit was checked
+    // against: the report never pays beyond it. Held to the cohort sizes, the rules above stay
+    // within it but for the rounding of shares assessed period by period.
+    let exposure = contract.figures.maximum_exposure;
     let mut total = 0_i128;
     for l in &mut lines {
         if let Some(cap) = total_cap {
@@ -332,6 +336,13 @@ pub(crate) fn payments(
                     cap.amount, cap.clause
                 ));
             }
+        }
+        let room = (exposure.minor - total).max(0);
+        if l.amount.minor > room {
+            l.amount = money(room);
+            l.cut_by.push(format!(
+                "the contract's maximum exposure of {exposure} reached"
+            ));
         }
         total = add(total, l.amount.minor, "the total payments")?;
     }
@@ -541,11 +552,13 @@ fn measured_value(
     cohort: Option<&str>,
     year: u32,
 ) -> Result<Option<Decimal>, String> {
-    measured
+    match measured
         .iter()
         .find(|m| m.measure == measure && m.cohort.as_deref() == cohort && m.year == year)
-        .map(value_of)
-        .transpose()
+    {
+        Some(m) => value_of(m),
+        None => Ok(None),
+    }
 }
 
 fn latest_measured(
@@ -553,20 +566,24 @@ fn latest_measured(
     measure: &str,
     cohort: Option<&str>,
 ) -> Result<Option<(u32, Decimal)>, String> {
-    measured
+    let latest = measured
         .iter()
         .filter(|m| m.measure == measure && m.cohort.as_deref() == cohort)
-        .max_by_key(|m| m.year)
-        .map(|m| Ok((m.year, value_of(m)?)))
-        .transpose()
+        .max_by_key(|m| m.year);
+    match latest {
+        Some(m) => Ok(value_of(m)?.map(|v| (m.year, v))),
+        None => Ok(None),
+    }
 }
 
-/// The value compared with thresholds. Measured values are read with at most twelve whole
-/// digits and six decimals, so this fits; it is checked all the same, and a value that
-/// cannot be computed exactly is refused.
-fn value_of(m: &Measured) -> Result<Decimal, String> {
+/// The value compared with thresholds: `None` for a comparison of 0, against which an
+/// improvement is undefined. Measured values are read with at most twelve whole digits and
+/// six decimals, so this fits; it is checked all the same, and a value that cannot be
+/// computed exactly is refused.
+fn value_of(m: &Measured) -> Result<Option<Decimal>, String> {
     match m.comparison {
-        Some(comparison) if comparison.mantissa != 0 => {
+        Some(comparison) if comparison.mantissa == 0 => Ok(None),
+        Some(comparison) => {
             let scale = 6u32;
             let s = comparison.scale.max(m.treatment.scale);
             let at = |d: Decimal| {
@@ -586,9 +603,9 @@ fn value_of(m: &Measured) -> Result<Decimal, String> {
                         m.measure, m.year
                     )
                 })?;
-            Ok(Decimal { mantissa, scale })
+            Ok(Some(Decimal { mantissa, scale }))
         }
-        _ => Ok(m.treatment),
+        None => Ok(Some(m.treatment)),
     }
 }
 

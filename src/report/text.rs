@@ -4,8 +4,14 @@
 //! Like the emitters, this formats and computes nothing: every count and amount is the
 //! report's own. Long lists are cut to their first lines, saying how many were left out; the
 //! JSON report has them all.
+//!
+//! Output is inert: every piece of text that comes from a return (references, stages,
+//! dates, evidence, attributes, and the reasons that quote them) passes through `inert`, so a
+//! value can neither start a line of its own nor send the terminal an escape sequence, nor
+//! reorder the text around it.
 
-use super::{Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
+use super::{participant_key, Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// How many rejections and payment lines the text shows.
@@ -14,9 +20,10 @@ const FIRST: usize = 20;
 /// The whole report.
 pub fn report(report: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Monitoring report: {}", report.contract);
+    let _ = writeln!(out, "Monitoring report: {}", inert(&report.contract));
     let _ = writeln!(out, "Events up to and including {}", report.until);
     rows(&mut out, report);
+    cohorts(&mut out, report);
     funnels(&mut out, report);
     exceptions(&mut out, report);
     payments(&mut out, report);
@@ -29,22 +36,30 @@ pub fn report(report: &Report) -> String {
 /// rows as read, in file order; those not among the report's rejections were accepted.
 pub fn explain(report: &Report, participant: &str, rows: &[Row]) -> String {
     let mut out = String::new();
+    let key = participant_key(participant);
+    let theirs = |reference: &Option<String>| {
+        reference
+            .as_deref()
+            .is_some_and(|r| participant_key(r) == key)
+    };
+    let shown = inert(participant);
     let _ = writeln!(
         out,
-        "Participant {participant} in the monitoring report for {} (events up to {})",
-        report.contract, report.until
+        "Participant {shown} in the monitoring report for {} (events up to {})",
+        inert(&report.contract),
+        report.until
     );
     let rejected: Vec<&Rejected> = report
         .rejected
         .iter()
-        .filter(|r| r.participant.as_deref() == Some(participant))
+        .filter(|r| theirs(&r.participant))
         .collect();
     let accepted: Vec<&Row> = rows
         .iter()
         .filter(|row| !rejected.iter().any(|r| r.row == row.number))
         .collect();
     if rows.is_empty() && rejected.is_empty() {
-        let _ = writeln!(out, "\nNo row of the return names `{participant}`.");
+        let _ = writeln!(out, "\nNo row of the return names `{shown}`.");
     }
 
     let _ = writeln!(out, "\nAccepted rows: {}", accepted.len());
@@ -74,9 +89,9 @@ pub fn explain(report: &Report, participant: &str, rows: &[Row]) -> String {
             r.row,
             r.stage
                 .as_deref()
-                .map_or(String::new(), |s| format!(" ({s})")),
+                .map_or(String::new(), |s| format!(" ({})", inert(s))),
             reason_words(r.reason),
-            r.detail
+            inert(&r.detail)
         );
     }
 
@@ -84,7 +99,7 @@ pub fn explain(report: &Report, participant: &str, rows: &[Row]) -> String {
         .payments
         .lines
         .iter()
-        .filter(|l| l.participant.as_deref() == Some(participant))
+        .filter(|l| theirs(&l.participant))
         .collect();
     let _ = writeln!(out, "\nPayment lines: {}", lines.len());
     if !lines.is_empty() {
@@ -94,7 +109,7 @@ pub fn explain(report: &Report, participant: &str, rows: &[Row]) -> String {
         let minor: i128 = lines.iter().map(|l| l.amount.minor).sum();
         let _ = writeln!(
             out,
-            "  total due for {participant}: {}",
+            "  total due for {shown}: {}",
             crate::value::Money::new(minor, first.amount.currency)
         );
     }
@@ -127,8 +142,8 @@ fn rows(out: &mut String, report: &Report) {
         );
         for r in report.rejected.iter().take(FIRST) {
             let who = match (&r.participant, &r.stage) {
-                (Some(p), Some(s)) => format!(" {p} {s}"),
-                (Some(p), None) => format!(" {p}"),
+                (Some(p), Some(s)) => format!(" {} {}", inert(p), inert(s)),
+                (Some(p), None) => format!(" {}", inert(p)),
                 _ => String::new(),
             };
             let _ = writeln!(
@@ -136,10 +151,31 @@ fn rows(out: &mut String, report: &Report) {
                 "    row {}{who}: {} — {}",
                 r.row,
                 reason_words(r.reason),
-                r.detail
+                inert(&r.detail)
             );
         }
     }
+}
+
+/// Each cohort's places, and the rule that fills them.
+fn cohorts(out: &mut String, report: &Report) {
+    if report.cohorts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nCohorts: each pays for at most its size, the first to enter (by date of entry, then reference)"
+    );
+    let mut table = Table::new(["cohort", "size", "entered", "turned away"]);
+    for cohort in &report.cohorts {
+        table.push([
+            cohort.cohort.clone(),
+            cohort.size.map_or("-".to_string(), group),
+            group(cohort.entered),
+            group(cohort.turned_away),
+        ]);
+    }
+    table.write(out);
 }
 
 fn funnels(out: &mut String, report: &Report) {
@@ -280,7 +316,7 @@ fn payment_lines(out: &mut String, lines: &[&PaymentLine]) {
         table.notes.push(
             line.cut_by
                 .iter()
-                .map(|cut| format!("cut by {cut}"))
+                .map(|cut| format!("cut by {}", inert(cut)))
                 .collect(),
         );
     }
@@ -323,6 +359,49 @@ fn residual(out: &mut String, report: &Report) {
     }
 }
 
+/// Text from a return, made safe to print as one token on one line: every control
+/// character (C0, DEL, C1), every character that changes the direction of the text around
+/// it (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), every invisible
+/// formatting character (soft hyphen, zero-width spaces and joiners, U+2060 to U+2064,
+/// U+206A to U+206F, U+FEFF, U+FFF9 to U+FFFB) and the line and paragraph separators are
+/// written as escapes: `\n`, `\r`, `\t`, and `\u{1b}` for the others. So a reference
+/// holding a line break cannot forge a line of the report, an escape sequence cannot reach
+/// the terminal, and two references that look alike but differ show the difference.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
 /// A rejection reason in words.
 pub fn reason_words(reason: Rejection) -> &'static str {
     match reason {
@@ -338,6 +417,7 @@ pub fn reason_words(reason: Rejection) -> &'static str {
         Rejection::MissingEvidence => "missing evidence",
         Rejection::Ineligible => "not eligible",
         Rejection::WrongCohort => "wrong cohort",
+        Rejection::BeyondCohortSize => "beyond the cohort size",
     }
 }
 
@@ -400,8 +480,10 @@ impl Table {
         }
     }
 
+    /// Add a row; every cell is made inert, whatever it holds.
     fn push<const N: usize>(&mut self, row: [String; N]) {
-        self.rows.push(row.to_vec());
+        self.rows
+            .push(row.iter().map(|cell| inert(cell).into_owned()).collect());
     }
 
     fn write_if_any(&self, out: &mut String) {
@@ -474,6 +556,22 @@ mod tests {
     }
 
     #[test]
+    fn return_text_is_made_inert() {
+        assert!(matches!(inert("DS-001 Évaluation"), Cow::Borrowed(_)));
+        assert_eq!(inert("a\nb\r\tc"), "a\\nb\\r\\tc");
+        assert_eq!(inert("\u{1b}[2J\u{7f}\u{85}"), "\\u{1b}[2J\\u{7f}\\u{85}");
+        assert_eq!(
+            inert("\u{202e}x\u{2066}\u{200e}\u{200b}\u{feff}\u{2028}"),
+            "\\u{202e}x\\u{2066}\\u{200e}\\u{200b}\\u{feff}\\u{2028}"
+        );
+        let mut table = Table::new(["who", "n"]);
+        table.push(["P1\nforged: £1".to_string(), "1".to_string()]);
+        let mut out = String::new();
+        table.write(&mut out);
+        assert_eq!(out.lines().count(), 2, "{out}");
+    }
+
+    #[test]
     fn lists_say_how_much_is_shown() {
         assert_eq!(first_of(1, "line", "lines"), "the line");
         assert_eq!(first_of(3, "line", "lines"), "all 3 lines");
@@ -498,6 +596,7 @@ mod tests {
             Rejection::MissingEvidence,
             Rejection::Ineligible,
             Rejection::WrongCohort,
+            Rejection::BeyondCohortSize,
         ];
         let words: std::collections::BTreeSet<&str> =
             reasons.iter().map(|r| reason_words(*r)).collect();

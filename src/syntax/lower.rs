@@ -703,6 +703,10 @@ impl Lowerer {
                     }
                 }
             }
+            // comparison_group_clause = { kw_compared ~ kw_with ~ string }
+            Rule::comparison_group_clause => {
+                MeasureClause::ComparedWith(self.next_text(&mut inner))
+            }
             // tracks_clause = { kw_tracks ~ ident_list }
             _ => MeasureClause::Tracks(
                 inner

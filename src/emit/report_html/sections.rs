@@ -88,6 +88,7 @@ fn rejection(reason: Rejection) -> &'static str {
         Rejection::MissingEvidence => "Evidence required and none given",
         Rejection::Ineligible => "Participant not eligible for the stage",
         Rejection::WrongCohort => "Cohort is not the funnel's",
+        Rejection::BeyondCohortSize => "Cohort already full when the participant entered",
     }
 }
 
