@@ -53,7 +53,7 @@ fn a_report_is_made_with_exit_0() {
     let text = stdout(output);
     assert!(text.starts_with("Monitoring report: Structured Day Programme\n"));
     assert!(
-        text.contains("read 38 = accepted 33 + rejected 5"),
+        text.contains("read 39 = accepted 33 + rejected 6"),
         "{text}"
     );
     assert!(stderr(output).is_empty());
@@ -236,10 +236,12 @@ fn every_row_read_is_accepted_or_rejected() {
     let report = report_json(&["--returns", RETURN]);
     let rows = &report["rows"];
     let read = rows["read"].as_u64().unwrap();
-    assert_eq!(read, 38);
+    assert_eq!(read, 39);
     assert_eq!(
         read,
-        rows["accepted"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap()
+        rows["accepted"].as_u64().unwrap()
+            + rows["rejected"].as_u64().unwrap()
+            + rows["after_report_date"].as_u64().unwrap()
     );
     assert_eq!(
         report["rejected"].as_array().unwrap().len() as u64,
@@ -260,8 +262,9 @@ fn the_sample_return_is_rejected_where_it_should_be() {
         (16, "missing_evidence"),
         (22, "before_predecessor"),
         (24, "duplicate"),
+        (29, "too_early"),
         (30, "unknown_stage"),
-        (39, "outside_term"),
+        (40, "outside_term"),
     ] {
         assert!(reasons.contains(&expected), "{expected:?} in {reasons:?}");
     }
@@ -320,7 +323,7 @@ fn the_report_can_be_written_to_a_file() {
     run_report(&["--returns", RETURN, "--format", "json", "-o", written], 0).stdout("");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(report["rows"]["read"], 38);
+    assert_eq!(report["rows"]["read"], 39);
 }
 
 #[test]

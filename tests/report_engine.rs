@@ -508,7 +508,7 @@ fn whole_funnel(participant: &str, day: u32, number: u64) -> Vec<Input> {
         ("drug_free", 19),
         ("skill", 24),
         ("complete", 31),
-        ("abstinent", 61),
+        ("abstinent", 126),
     ];
     let entry = outcome::value::Date::new(2009, 5, day).unwrap();
     stages

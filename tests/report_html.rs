@@ -379,6 +379,7 @@ fn build(shape: &Shape) -> Report {
             accepted,
             rejected: rejected.len() as u64,
             rejected_by_reason,
+            after_report_date: 0,
             rejected_not_listed: 0,
         },
         rejected,
@@ -661,6 +662,7 @@ fn an_empty_report_still_reads() {
         accepted: 0,
         rejected: 0,
         rejected_by_reason: Vec::new(),
+        after_report_date: 0,
         rejected_not_listed: 0,
     };
     empty.payments = Payments {

@@ -79,6 +79,7 @@ pub fn run(
         .collect();
 
     let mut read = 0;
+    let mut after_report_date = 0;
     let mut rejected = Rejections::new(options);
     let mut people: HashMap<String, Participant> = HashMap::default();
     let reject = |rejected: &mut Rejections,
@@ -159,14 +160,8 @@ pub fn run(
             continue;
         }
         if day > until {
-            reject(
-                &mut rejected,
-                row.number,
-                Rejection::AfterReportDate,
-                format!("{day} is after the report date {until}"),
-                who,
-                what,
-            );
+            // Not a rejection: a later report counts it.
+            after_report_date += 1;
             continue;
         }
         let info = &stages[stage];
@@ -240,11 +235,17 @@ pub fn run(
             day,
             row: row.number,
         };
-        match person.events.iter_mut().find(|e| e.stage == stage) {
+        // Claims of one stage on different days are all kept until the sequence is judged: the
+        // earliest that holds is accepted (a claim made too early can be made again later).
+        // Of claims on the same day, the row read first stands.
+        match person
+            .events
+            .iter_mut()
+            .find(|e| e.stage == stage && e.day == day)
+        {
             None => person.events.push(event),
             Some(existing) => {
-                // The earlier claim stands; on the same day, the row read first.
-                let (kept, dropped) = if (day, row.number) < (existing.day, existing.row) {
+                let (kept, dropped) = if row.number < existing.row {
                     (event, *existing)
                 } else {
                     (*existing, event)
@@ -272,8 +273,16 @@ pub fn run(
     let mut people: Vec<(String, Participant)> = people.into_iter().collect();
     people.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
+    let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
     for (_, person) in people {
-        let kept = sequence(contract, &stages, &person.shown, &person, &mut rejected);
+        let kept = sequence(
+            contract,
+            &stages,
+            &clocks,
+            &person.shown,
+            &person,
+            &mut rejected,
+        );
         if !kept.is_empty() {
             accepted.push((person.shown, kept));
         }
@@ -303,6 +312,7 @@ pub fn run(
             read,
             accepted: accepted_rows,
             rejected: counted.iter().map(|c| c.rows).sum(),
+            after_report_date,
             rejected_by_reason: counted,
             rejected_not_listed: not_listed,
         },
@@ -377,6 +387,7 @@ fn parse_date(text: &str) -> Option<Date> {
 fn sequence(
     contract: &Contract,
     stages: &[StageInfo],
+    clocks: &[Clock],
     id: &str,
     person: &Participant,
     rejected: &mut Rejections,
@@ -398,6 +409,16 @@ fn sequence(
                 stage: Some(info.id.clone()),
             });
         };
+        if let Some(first) = kept.iter().find(|k| k.stage == event.stage) {
+            refuse(
+                Rejection::Duplicate,
+                format!(
+                    "`{id}` was already claimed for `{}` on row {}",
+                    info.id, first.row
+                ),
+            );
+            continue;
+        }
         if refused_funnels.contains(&info.funnel) {
             refuse(
                 Rejection::ReferredLate,
@@ -432,6 +453,18 @@ fn sequence(
                         funnel.id
                     ),
                 );
+                continue;
+            }
+            if let Some((reason, detail)) =
+                out_of_time(&clocks[info.funnel], funnel, info, event.day, &|i| {
+                    kept.iter()
+                        .find(|k| {
+                            stages[k.stage].funnel == info.funnel && stages[k.stage].index == i
+                        })
+                        .map(|k| k.day)
+                })
+            {
+                refuse(reason, detail);
                 continue;
             }
             let missing: Vec<&String> = stage
@@ -488,6 +521,58 @@ fn sequence(
         kept.push(event);
     }
     kept
+}
+
+/// Whether a claim of a stage on `day` is sooner than its `at least` time or later than its
+/// `within` time allow, each measured from the participant's own date for the stage it is
+/// measured from (`reached`).
+fn out_of_time(
+    clock: &Clock,
+    funnel: &model::Funnel,
+    info: &StageInfo,
+    day: Date,
+    reached: &dyn Fn(usize) -> Option<Date>,
+) -> Option<(Rejection, String)> {
+    let stage = &funnel.stages[info.index];
+    let from = |i: usize| {
+        let date = reached(i).map_or(String::new(), |d| d.to_string());
+        if i == 0 {
+            format!("entry to `{}` on {date}", funnel.id)
+        } else {
+            format!("`{}` on {date}", funnel.stages[i].id)
+        }
+    };
+    if let (Some(first), Some(time)) =
+        (clock.first_claim(info.index, reached), &stage.time.earliest)
+    {
+        if day < first {
+            let anchor = clock.earliest_from(info.index).unwrap_or(0);
+            return Some((
+                Rejection::TooEarly,
+                format!(
+                    "`{}` on {day} is too early: it can be claimed from {first}, {} after {}",
+                    info.id,
+                    time.duration,
+                    from(anchor)
+                ),
+            ));
+        }
+    }
+    if let (Some(last), Some(time)) = (clock.last_claim(info.index, reached), &stage.time.latest) {
+        if day > last {
+            let anchor = clock.latest_from(info.index).unwrap_or(0);
+            return Some((
+                Rejection::TooLate,
+                format!(
+                    "`{}` on {day} is too late: it was due by {last}, within {} of {}",
+                    info.id,
+                    time.duration,
+                    from(anchor)
+                ),
+            ));
+        }
+    }
+    None
 }
 
 /// Whether the attributes meet a condition; an absent or unreadable attribute does not.

@@ -86,14 +86,16 @@ pub enum Rejection {
     BadDate,
     /// The date is before the term starts or after it ends.
     OutsideTerm,
-    /// The date is after the date the report is made up to (`--until`).
-    AfterReportDate,
     /// The participant entered after the referral window closed.
     ReferredLate,
     /// The participant has no accepted entry to the funnel (the first stage).
     NotReferred,
     /// A stage reached before a stage that must come before it.
     BeforePredecessor,
+    /// A stage claimed sooner than its `at least` time after the stage it is measured from.
+    TooEarly,
+    /// A stage claimed later than its `within` time allows.
+    TooLate,
     /// The same participant and stage claimed again.
     Duplicate,
     /// The contract requires evidence for the stage and the row gives none.
@@ -147,6 +149,9 @@ pub struct RowCounts {
     pub read: u64,
     pub accepted: u64,
     pub rejected: u64,
+    /// Rows dated after the report date (`until`): neither accepted nor rejected, but left
+    /// for a later report. `read = accepted + rejected + after_report_date`.
+    pub after_report_date: u64,
     /// Rejected rows by reason, in the order of `Rejection`.
     pub rejected_by_reason: Vec<ReasonCount>,
     /// Rejected rows counted but not listed one by one.

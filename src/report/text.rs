@@ -119,9 +119,17 @@ pub fn explain(report: &Report, participant: &str, rows: &[Row]) -> String {
 fn rows(out: &mut String, report: &Report) {
     let counts = &report.rows;
     let _ = writeln!(out, "\nRows");
+    let later = if counts.after_report_date > 0 {
+        format!(
+            " + after the report date {} (not yet counted)",
+            group(counts.after_report_date)
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "  read {} = accepted {} + rejected {}",
+        "  read {} = accepted {} + rejected {}{later}",
         group(counts.read),
         group(counts.accepted),
         group(counts.rejected)
@@ -409,10 +417,11 @@ pub fn reason_words(reason: Rejection) -> &'static str {
         Rejection::UnknownStage => "unknown stage",
         Rejection::BadDate => "bad date",
         Rejection::OutsideTerm => "outside the term",
-        Rejection::AfterReportDate => "after the report date",
         Rejection::ReferredLate => "referred after referrals closed",
         Rejection::NotReferred => "not referred",
         Rejection::BeforePredecessor => "before a stage that comes first",
+        Rejection::TooEarly => "too early",
+        Rejection::TooLate => "too late",
         Rejection::Duplicate => "duplicate",
         Rejection::MissingEvidence => "missing evidence",
         Rejection::Ineligible => "not eligible",
@@ -588,10 +597,11 @@ mod tests {
             Rejection::UnknownStage,
             Rejection::BadDate,
             Rejection::OutsideTerm,
-            Rejection::AfterReportDate,
             Rejection::ReferredLate,
             Rejection::NotReferred,
             Rejection::BeforePredecessor,
+            Rejection::TooEarly,
+            Rejection::TooLate,
             Rejection::Duplicate,
             Rejection::MissingEvidence,
             Rejection::Ineligible,

@@ -2,7 +2,7 @@
 //!
 //! `report` writes what `report::Report` holds, in the order a commissioner reads it at a
 //! review meeting: the cover (contract, report date, figures at a glance), the rows received
-//! (read = accepted + rejected, and why rows were rejected), the exceptions, each funnel
+//! (read = accepted + rejected + after the report date, and why rows were rejected), the exceptions, each funnel
 //! against its plan (a chart and a table), the people reaching each stage by period, the
 //! payments due (by period, payer and stage), what remains, and two appendices: the payment
 //! lines, each with its clause (file:line) and what cut it, and the rejected rows.

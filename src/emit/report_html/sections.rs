@@ -80,10 +80,11 @@ fn rejection(reason: Rejection) -> &'static str {
         Rejection::UnknownStage => "Stage is not in the contract",
         Rejection::BadDate => "Date cannot be read or is no real day",
         Rejection::OutsideTerm => "Date outside the contract term",
-        Rejection::AfterReportDate => "Date after the report date",
         Rejection::ReferredLate => "Entered after the referral window closed",
         Rejection::NotReferred => "Participant has no accepted entry to the funnel",
         Rejection::BeforePredecessor => "Stage reached before one that must come first",
+        Rejection::TooEarly => "Claimed before its time had passed",
+        Rejection::TooLate => "Claimed after its deadline",
         Rejection::Duplicate => "Same participant and stage claimed again",
         Rejection::MissingEvidence => "Evidence required and none given",
         Rejection::Ineligible => "Participant not eligible for the stage",
@@ -280,8 +281,16 @@ fn rows(html: &mut Html, report: &Report) {
          with its reason; nothing is dropped silently.</p>\n",
     );
     html.raw("<p class=\"equation\" aria-label=\"");
+    let later = if rows.after_report_date > 0 {
+        format!(
+            " plus {} after the report date, not yet counted",
+            count(rows.after_report_date)
+        )
+    } else {
+        String::new()
+    };
     html.text(&format!(
-        "{} read equals {} accepted plus {} rejected",
+        "{} read equals {} accepted plus {} rejected{later}",
         rows_word(rows.read),
         count(rows.accepted),
         count(rows.rejected)
@@ -295,7 +304,14 @@ fn rows(html: &mut Html, report: &Report) {
     html.raw(" accepted</span><span class=\"op\" aria-hidden=\"true\">+</span>");
     html.raw("<span class=\"term rejected\" aria-hidden=\"true\">");
     html.element("b", &[], &count(rows.rejected));
-    html.raw(" rejected</span></p>\n");
+    html.raw(" rejected</span>");
+    if rows.after_report_date > 0 {
+        html.raw("<span class=\"op\" aria-hidden=\"true\">+</span>");
+        html.raw("<span class=\"term\" aria-hidden=\"true\">");
+        html.element("b", &[], &count(rows.after_report_date));
+        html.raw(" after the report date, not yet counted</span>");
+    }
+    html.raw("</p>\n");
 
     let reasons: Vec<_> = rows
         .rejected_by_reason
