@@ -330,6 +330,32 @@ fn drug_service() {
 
 // ───────────────────────────── young people ─────────────────────────────
 
+/// The drug service's target is three months after discharge: planned at the end of the
+/// 3-month window for `complete`, then 3 months more.
+#[test]
+fn drug_service_timeline() {
+    let c = spec("drug-service.outcome");
+    let abstinent = c
+        .figures
+        .timeline
+        .stages
+        .iter()
+        .find(|s| s.stage == "abstinent")
+        .unwrap();
+    // Entered 2009-04-01: complete planned 2009-07-01, drug free 3 months later 2009-10-01.
+    // Entered on the last day of referrals, 2009-12-31: complete 2010-03-31, abstinent
+    // 2010-06-30, after the term.
+    assert_eq!(abstinent.first.to_string(), "2009-10-01");
+    assert_eq!(abstinent.last.to_string(), "2010-06-30");
+    // Referrals 2009-04-01 to 2009-12-31: 275 days, one entry a day. Entries of April to June
+    // (91 days) reach the target in October to December 2009 (quarter 3), of July to September
+    // (92) in January to March 2010 (quarter 4), of October to December (92) after the term.
+    // 10 people shared 91 : 92 : 92 → 3.31, 3.35, 3.35 → 3, 3, 3 and the person left to the
+    // first of the two largest remainders, quarter 4.
+    assert_eq!(abstinent.by_quarter, vec![0, 0, 3, 4]);
+    assert_eq!(abstinent.after_term, 3);
+}
+
 #[test]
 fn young_people() {
     let c = spec("young-people.outcome");

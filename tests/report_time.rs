@@ -214,3 +214,31 @@ fn planned_to_date_follows_the_timeline() {
     let funnel = &r.funnels[0];
     assert!(funnel.stages.iter().all(|s| s.planned_to_date == s.planned));
 }
+
+/// `outcome returns` makes plausible dates: every generated claim respects its stage's times,
+/// so none is refused as too early or too late, for every spec.
+#[test]
+fn generated_returns_respect_every_stage_time() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
+    for name in [
+        "drug-service.outcome",
+        "employment-ladder.outcome",
+        "rough-sleeping.outcome",
+        "young-people.outcome",
+        "reoffending.outcome",
+    ] {
+        let bytes = std::fs::read(format!("{dir}/{name}")).unwrap();
+        let (_, compiled) = outcome::compile_bytes(name, &bytes);
+        let contract = compiled.contract.unwrap();
+        let planned = outcome::report::generate::planned_participants(&contract);
+        let rows = outcome::report::generate::returns(&contract, planned, 11).map(Input::Row);
+        let r = engine::run(&contract, rows, &Options::default()).expect("the figures fit");
+        let out_of_time: Vec<_> = r
+            .rejected
+            .iter()
+            .filter(|r| matches!(r.reason, Rejection::TooEarly | Rejection::TooLate))
+            .collect();
+        assert!(out_of_time.is_empty(), "{name}: {out_of_time:?}");
+        assert!(r.rows.accepted > 0, "{name}");
+    }
+}
