@@ -107,6 +107,12 @@ fn contextual_help(positives: &[Rule], rest: &str) -> Option<String> {
             "dates are written year-month-day with two-digit months and days: `2026-04-01`".into(),
         );
     }
+    if positives == [Rule::kw_after] {
+        return Some(
+            "`at least` and `expected` times count from a stage: write `at least 6 months after housed`; to count from entry, name the funnel's first stage"
+                .into(),
+        );
+    }
     if positives.contains(&Rule::rbrace) && rest.is_empty() {
         return Some("a block opened with `{` was not closed: add `}` at its end".into());
     }
