@@ -722,7 +722,8 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
     let rendered = render_in_chromium(&scratch.0, &page, &pdf, &png, &["--window-size=1200,2400"]);
 
     // Printed to A4: the cover and contents, the outcomes and cohorts, the funnel, its table
-    // and the targets, measures, payments and monitoring.
+    // and the targets, the planned timeline, measures, payments with the cash flow, and
+    // monitoring.
     let pages = pdf_pages(&std::fs::read(&pdf).unwrap());
     assert!(
         (4..=9).contains(&pages),
