@@ -439,6 +439,8 @@ pub struct StageTimeline {
     /// (adding up to the stage's expected count; people planned after the term are in
     /// `after_term`).
     pub by_quarter: Vec<u64>,
+    /// The same people by contract year: each year's quarters added up.
+    pub by_year: Vec<u64>,
     pub after_term: u64,
 }
 

@@ -669,6 +669,59 @@ fn rough_sleeping_timeline() {
     assert_eq!(minor(timeline.by_quarter[0].fixed_fees), 2_500_000);
     assert_eq!(minor(timeline.by_quarter[4].fixed_fees), 1_500_000);
     assert_eq!(minor(timeline.by_quarter[8].fixed_fees), 0);
+
+    // People by contract year are their quarters added up in fours: the 18-month result
+    // 0 + 0 + 0 + 0 in year 1, 0 + 0 + 3 + 6 in year 2, 6 + 6 + 6 + 3 in year 3; housed
+    // 8 + 15 + 15 + 14 and 14 + 6.
+    assert_eq!(s18.by_year, vec![0, 9, 21]);
+    assert_eq!(stage("housed").by_year, vec![52, 20, 0]);
+}
+
+/// Each stage's people by contract year are its quarters grouped by the year they fall in,
+/// with the part year at the end of a term that is not whole years, in every spec.
+#[test]
+fn people_by_year_add_up_the_quarters_of_each_year() {
+    for name in [
+        "drug-service.outcome",
+        "employment-ladder.outcome",
+        "reoffending.outcome",
+        "rough-sleeping.outcome",
+        "young-people.outcome",
+    ] {
+        let c = spec(name);
+        for stage in &c.figures.timeline.stages {
+            assert_eq!(stage.by_year.len(), c.figures.by_year.len(), "{name}");
+            let grouped: Vec<u64> = stage
+                .by_quarter
+                .chunks(4)
+                .map(|year| year.iter().sum())
+                .collect();
+            assert_eq!(stage.by_year, grouped, "{name}: {}", stage.stage);
+        }
+    }
+    // A term of 14 months: years of 12 and 2 months, quarters 1–4 in year 1 and 5 (two
+    // months) in year 2. Ten people enter on the first day and reach `done` 13 months on.
+    let c = text(
+        r#"
+contract "Part year" {
+  commissioner "A council"
+  provider "A provider"
+  term 2026-04-01 to 2027-05-31
+  referrals from 2026-04-01 until 2026-04-01
+  funding limit £100,000
+}
+outcome better "People are better off" { level service }
+cohort people "People" { size 10 }
+funnel path "Path" for people {
+  milestone start "Start" 10
+  target done "Done" 10 at least 13 months after start { achieves better }
+}
+payments { pay £100 for done }
+"#,
+    );
+    let done = &c.figures.timeline.stages[1];
+    assert_eq!(done.by_quarter, vec![0, 0, 0, 0, 10]);
+    assert_eq!(done.by_year, vec![0, 10]);
 }
 
 #[test]

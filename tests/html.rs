@@ -22,8 +22,8 @@ mod common;
 use assert_cmd::Command;
 use common::{
     assert_hostile_text_defused, assert_screenshot, charts, chromium, chromium_available,
-    page_requests, pdf_pages, render_in_chromium, spec_files, target_dir, Scratch, ESCAPED,
-    HOSTILE,
+    funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files, target_dir, Scratch,
+    ESCAPED, HOSTILE,
 };
 use outcome::emit::html::document;
 use outcome::model::Contract;
@@ -87,6 +87,7 @@ contract "Rough Sleeping Outcomes Partnership" {
   provider "Second Step Employment"
   term 2026-04-01 to 2029-03-31
   referrals from 2026-04-01 until 2028-01-31
+  referrals per quarter 5%, 10%, 15%, 15%, 15%, 15%, 15%, 10%
   funding limit £2,000,000
   boundary "People sleeping rough in the city for at least two weeks"
 }
@@ -326,12 +327,45 @@ fn assert_structure(name: &str, html: &str, contract: &Contract) {
     }
     assert_eq!(html.matches("<h1").count(), 1, "{name}: one h1");
 
-    let charts = charts(html);
+    let charts = funnel_charts(html);
     assert_eq!(
         charts.len(),
         contract.funnels.len(),
         "{name}: one chart per funnel"
     );
+    // And the planned cash flow, when the plan pays anything over more than one quarter.
+    let quarters = &contract.figures.timeline.by_quarter;
+    let cash_flow = quarters.len() > 1 && contract.figures.planned_total_cost.minor != 0;
+    let all = self::charts(html);
+    assert_eq!(
+        all.len(),
+        contract.funnels.len() + usize::from(cash_flow),
+        "{name}: the funnel charts and the cash flow"
+    );
+    if cash_flow {
+        let chart = all
+            .iter()
+            .find(|c| c.contains("data-chart=\"cash-flow\""))
+            .expect("a cash-flow chart");
+        assert!(chart.contains("role=\"img\""), "{name}");
+        assert!(chart.contains("<title id=\"cash-flow-title\""), "{name}");
+        assert!(chart.contains("<desc id=\"cash-flow-desc\""), "{name}");
+        assert!(
+            chart.contains("aria-describedby=\"cash-flow-desc cash-flow-table\""),
+            "{name}"
+        );
+        assert!(html.contains("id=\"cash-flow-table\""), "{name}");
+        assert_eq!(
+            chart.matches("class=\"cash-flow-quarter\"").count(),
+            quarters.len(),
+            "{name}: one bar per quarter"
+        );
+    }
+    // One timeline table per funnel.
+    for funnel in &contract.funnels {
+        let table = format!("id=\"timeline-{}\"", funnel.id);
+        assert!(html.contains(&table), "{name}: no table {table}");
+    }
     for (chart, funnel) in charts.iter().zip(&contract.funnels) {
         assert!(chart.contains("role=\"img\""), "{name}");
         assert!(chart.contains("<title id="), "{name}");
@@ -402,6 +436,8 @@ outcome better "People are better off" { level service }
         "id=\"monitoring\"",
         "id=\"payments-rate-card\"",
         "id=\"payments-caps\"",
+        "id=\"timeline\"",
+        "id=\"payments-by-quarter\"",
         "<svg",
         "href=\"#funnels\"",
     ] {
@@ -430,6 +466,186 @@ fn the_worked_example_uses_the_model_figures() {
     ] {
         assert!(html.contains(figure), "{figure} missing");
     }
+}
+
+/// The text of each cell of each body row of the table with this id, tags stripped.
+fn table_rows(html: &str, id: &str) -> Vec<Vec<String>> {
+    let start = html
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..table.find("</tbody>").unwrap()];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("</t")
+                .filter_map(|cell| cell.rfind("<t").map(|at| &cell[at..]))
+                .map(|cell| {
+                    let mut text = String::new();
+                    let mut in_tag = false;
+                    for ch in cell.chars() {
+                        match ch {
+                            '<' => in_tag = true,
+                            '>' => in_tag = false,
+                            _ if !in_tag => text.push(ch),
+                            _ => {}
+                        }
+                    }
+                    text.replace("&amp;", "&")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The chart's element of this class, from its opening tag to the end of its group.
+fn chart_group<'a>(html: &'a str, class: &str) -> &'a str {
+    let start = html
+        .find(&format!("<g class=\"{class}\""))
+        .unwrap_or_else(|| panic!("no {class}"));
+    &html[start..start + html[start..].find("</g>").unwrap()]
+}
+
+/// The cash-flow chart and its table show the model's planned payments by quarter, not
+/// figures of their own: every quarter's fixed fees, outcome payments, total and cumulative;
+/// the last cumulative is the planned total cost; the reference lines carry the funding limit
+/// and the total cap.
+#[test]
+fn the_cash_flow_shows_the_model_quarters_and_limits() {
+    let contract = spec("specs/rough-sleeping.outcome");
+    let html = document(&contract);
+    let quarters = &contract.figures.timeline.by_quarter;
+    assert_eq!(quarters.len(), 12);
+    let rows = table_rows(&html, "cash-flow-table");
+    assert_eq!(rows.len(), quarters.len());
+    for (index, (row, quarter)) in rows.iter().zip(quarters).enumerate() {
+        let expected = [
+            format!("Q{}", index + 1),
+            quarter.start.to_string(),
+            quarter.end.to_string(),
+            quarter.fixed_fees.to_string(),
+            quarter.outcome_payments.to_string(),
+            quarter.total.to_string(),
+            quarter.cumulative.to_string(),
+        ];
+        assert_eq!(row, &expected, "quarter {}", index + 1);
+    }
+    // Hand-checked against the spec: £25,000 service fee a quarter in year 1, £15,000 in
+    // year 2; everything planned adds up to the planned total cost, £1,020,800.
+    assert_eq!(rows[0][3], "£25,000");
+    assert_eq!(rows[4][3], "£15,000");
+    assert_eq!(rows[8][3], "£0");
+    assert_eq!(rows[11][6], "£1,020,800");
+    assert_eq!(
+        quarters.last().unwrap().cumulative,
+        contract.figures.planned_total_cost
+    );
+    let total = chart_group(&html, "cash-flow-cumulative");
+    assert!(total.contains(">£1,020,800</text>"), "{total}");
+    let limit = chart_group(&html, "cash-flow-limit");
+    assert!(limit.contains("data-amount=\"1250000.00\""), "{limit}");
+    assert!(
+        limit.contains(">Funding limit £1,250,000</text>"),
+        "{limit}"
+    );
+    let cap = chart_group(&html, "cash-flow-cap");
+    assert!(cap.contains("data-amount=\"1200000.00\""), "{cap}");
+    assert!(cap.contains(">Total cap £1,200,000</text>"), "{cap}");
+    // The bars stand in the quarter's order, the largest quarter (Q5) tallest.
+    let height = |quarter: usize| -> f64 {
+        let group = chart_group(
+            &html,
+            &format!("cash-flow-quarter\" data-quarter=\"{quarter}"),
+        );
+        group
+            .split("height=\"")
+            .skip(1)
+            .map(|h| h[..h.find('"').unwrap()].parse::<f64>().unwrap())
+            .sum()
+    };
+    let tallest = (1..=12).max_by(|a, b| height(*a).total_cmp(&height(*b)));
+    assert_eq!(tallest, Some(5));
+}
+
+/// Without a total cap there is no cap line; the funding limit line is always drawn.
+#[test]
+fn the_cash_flow_draws_a_cap_line_only_for_a_total_cap() {
+    let html = document(&spec("specs/employment-ladder.outcome"));
+    assert!(html.contains("class=\"cash-flow-limit\""));
+    assert!(!html.contains("class=\"cash-flow-cap\""));
+    assert!(!html.contains(">Total cap</text>"), "no cap in the legend");
+}
+
+/// The timeline table states each stage's times in words, its first and last planned dates
+/// and its people by contract year, all from the model.
+#[test]
+fn the_timeline_table_shows_the_model_dates_and_people_by_year() {
+    let contract = spec("specs/rough-sleeping.outcome");
+    let html = document(&contract);
+    let funnel = &contract.funnels[0];
+    let rows = table_rows(&html, &format!("timeline-{}", funnel.id));
+    assert_eq!(rows.len(), funnel.stages.len());
+    for ((row, stage), planned) in rows
+        .iter()
+        .zip(&funnel.stages)
+        .zip(&contract.figures.timeline.stages)
+    {
+        assert_eq!(planned.stage, stage.id);
+        let mut expected = vec![row[0].clone(), row[1].clone()];
+        expected.push(planned.first.to_string());
+        expected.push(planned.last.to_string());
+        expected.extend(planned.by_year.iter().map(|p| p.to_string()));
+        expected.push(stage.expected.to_string());
+        assert_eq!(row, &expected, "{}", stage.id);
+    }
+    let s18 = rows
+        .iter()
+        .find(|row| row[0] == "6. Accommodation sustained 18 months")
+        .unwrap();
+    assert_eq!(
+        s18,
+        &[
+            "6. Accommodation sustained 18 months",
+            "at least 18 months after “Moved into settled accommodation”; within 21 months \
+             of referral",
+            "2027-11-13",
+            "2029-02-10",
+            "0",
+            "9",
+            "21",
+            "30"
+        ]
+    );
+    assert_eq!(rows[0][1], "On referral");
+    assert!(html.contains("Referrals are planned evenly over the referral window."));
+    assert!(html.contains("<dt>Referrals planned</dt><dd>Evenly over the window</dd>"));
+}
+
+/// A stated referral profile is shown on the cover and in the timeline; people reached after
+/// the term get a column of their own.
+#[test]
+fn the_referral_profile_and_people_after_the_term_are_shown() {
+    let html = document(&contract("every-rule", EVERY_RULE));
+    assert!(html.contains(
+        "Referrals are planned per quarter of the referral window, counted from 2026-04-01: \
+         5%, 10%, 15%, 15%, 15%, 15%, 15% and 10%, each quarter’s share spread evenly over \
+         its days."
+    ));
+    assert!(html.contains(
+        "<dt>Referrals planned</dt><dd>Per quarter: 5%, 10%, 15%, 15%, 15%, 15%, 15% and \
+         10%</dd>"
+    ));
+    let drug = spec(DRUG_SERVICE);
+    let html = document(&drug);
+    assert!(html.contains("<th scope=\"col\" class=\"num\">After the term</th>"));
+    let rows = table_rows(&html, "timeline-day_programme");
+    let abstinent = rows.last().unwrap();
+    assert_eq!(abstinent[0], "6. Drug free and using skills at 3 months");
+    assert_eq!(abstinent[4..], ["7", "3", "10"]);
+    assert_eq!(
+        rows[3][1], "No time set",
+        "a stage without a time of its own"
+    );
 }
 
 #[test]
@@ -506,7 +722,8 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
     let rendered = render_in_chromium(&scratch.0, &page, &pdf, &png, &["--window-size=1200,2400"]);
 
     // Printed to A4: the cover and contents, the outcomes and cohorts, the funnel, its table
-    // and the targets, measures, payments and monitoring.
+    // and the targets, the planned timeline, measures, payments with the cash flow, and
+    // monitoring.
     let pages = pdf_pages(&std::fs::read(&pdf).unwrap());
     assert!(
         (4..=9).contains(&pages),
@@ -515,8 +732,15 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
     assert_screenshot(&png, 1200);
     rendered.assert_quiet_and_offline();
 
-    // The DOM after load still has every chart and bar.
-    let charts = charts(rendered.loaded_dom());
+    // The DOM after load still has every chart and bar, and the cash flow with a bar for each
+    // quarter.
+    let dom = rendered.loaded_dom();
+    assert_eq!(charts(dom).len(), contract.funnels.len() + 1);
+    assert_eq!(
+        dom.matches("class=\"cash-flow-quarter\"").count(),
+        contract.figures.timeline.by_quarter.len()
+    );
+    let charts = funnel_charts(dom);
     assert_eq!(charts.len(), contract.funnels.len());
     for (chart, funnel) in charts.iter().zip(&contract.funnels) {
         assert_eq!(

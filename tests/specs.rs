@@ -77,6 +77,80 @@ fn every_spec_json_is_valid_against_the_schema() {
     }
 }
 
+/// The schema with `additionalProperties: false` on every object it describes, so that a field
+/// the JSON has and the schema does not describe is an error.
+fn strict(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert(
+                    "additionalProperties".into(),
+                    serde_json::Value::Bool(false),
+                );
+            }
+            map.values_mut().for_each(strict);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strict),
+        _ => {}
+    }
+}
+
+/// A contract with the time clauses and a referral profile, which no spec has.
+const TIMED: &str = r#"
+contract "Timed" {
+  commissioner "A council"
+  provider "A provider"
+  term 2026-04-01 to 2028-03-31
+  referrals from 2026-04-01 until 2027-03-31
+  referrals per quarter 10%, 30%, 40%, 20%
+  funding limit £100,000
+}
+outcome better "People are better off" { level service }
+cohort people "People" { size 40 }
+funnel path "Path" for people {
+  milestone start "Start" 40
+  milestone housed "Housed" 30 expected 6 weeks after start within 3 months
+  target kept "Kept" 20 at least 6 months after housed within 12 months { achieves better }
+}
+payments {
+  fixed £1,000 per quarter
+  pay £500 for housed
+  pay £1,000 for kept
+}
+"#;
+
+/// Every field of the JSON is described by the schema, the planned timeline and the referral
+/// profile included: `outcome schema` is generated from the model, and this holds it to that.
+#[test]
+fn every_field_of_the_json_is_described_by_the_schema() {
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&outcome::emit::json::schema()).unwrap();
+    strict(&mut schema);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let file = outcome::syntax::decode("timed.outcome", TIMED.as_bytes()).unwrap();
+    let timed = outcome::compile(&file)
+        .contract
+        .expect("the timed contract checks");
+    assert!(timed.referral_profile.is_some());
+    let contracts = specs()
+        .into_iter()
+        .filter_map(|path| build(&path).map(|c| (path.display().to_string(), c)))
+        .chain([("timed".to_string(), timed)]);
+    for (name, contract) in contracts {
+        let json: serde_json::Value =
+            serde_json::from_str(&outcome::emit::json::contract(&contract)).unwrap();
+        for key in ["referral_profile", "figures"] {
+            assert!(json.get(key).is_some(), "{name}: no `{key}`");
+        }
+        assert!(json["figures"]["timeline"]["stages"][0]["by_year"].is_array());
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {}", errors.join("\n"));
+    }
+}
+
 #[test]
 fn json_output_is_deterministic() {
     for path in specs() {

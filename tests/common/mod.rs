@@ -23,6 +23,14 @@ pub fn charts(html: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The funnel charts of the document: each `<svg …>` that names its funnel.
+pub fn funnel_charts(html: &str) -> Vec<&str> {
+    charts(html)
+        .into_iter()
+        .filter(|chart| chart.contains("data-funnel="))
+        .collect()
+}
+
 /// Every `.outcome` file under `dir` and its folders, sorted by path; none if `dir` is not
 /// there.
 pub fn outcome_files_below(dir: &Path) -> Vec<PathBuf> {

@@ -1,5 +1,5 @@
-//! The planned timeline of a contract: when people are planned to reach each stage, and the
-//! planned payments by month, quarter and contract year.
+//! The planned timeline of a contract: when people are planned to reach each stage (by quarter
+//! and by contract year), and the planned payments by month, quarter and contract year.
 //!
 //! Participants enter over the referral window (`schedule::plan::Entries`) and reach each
 //! stage at its planned time (`schedule::clock::Clock::planned`). A price falls due by its
@@ -48,6 +48,11 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
     };
     let quarter_of =
         |date: Date| (Period::Quarter.index_of(term.start, date) as usize).min(quarters - 1);
+    let years = Period::Year.count_in(term.start, term.end) as usize;
+    let year_of = |start: Date| (Period::Year.index_of(term.start, start) as usize).min(years - 1);
+    let year_of_quarter: Vec<usize> = (0..quarters)
+        .map(|q| year_of(Period::Quarter.start_of(term.start, q as u32)))
+        .collect();
 
     // Fixed fees, at the end of each period they pay for.
     let mut fixed = vec![0_i128; months];
@@ -131,12 +136,19 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             quarter_weights.push(after_term[s]);
             let mut people = apportion(stage.expected as i128, &quarter_weights)?;
             let after = people.pop().unwrap_or(0);
+            // The quarters added up by contract year, so that every view counts a year alike.
+            let mut by_year = vec![0_u64; years];
+            for (q, p) in people.iter().enumerate() {
+                let year = &mut by_year[year_of_quarter[q]];
+                *year = year.checked_add(*p as u64)?;
+            }
             stages.push(StageTimeline {
                 funnel: funnel.id.clone(),
                 stage: stage.id.clone(),
                 first: first.get(s).copied().unwrap_or(term.start),
                 last: last.get(s).copied().unwrap_or(term.start),
                 by_quarter: people.iter().map(|p| *p as u64).collect(),
+                by_year,
                 after_term: after as u64,
             });
         }
@@ -144,12 +156,8 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
 
     // Shared out over the contract years first, then over the months of each year, so that
     // each year's figure is the plan's share by year, rounded once.
-    let years = Period::Year.count_in(term.start, term.end) as usize;
     let year_of_month: Vec<usize> = (0..months)
-        .map(|m| {
-            let start = Period::Month.start_of(term.start, m as u32);
-            (Period::Year.index_of(term.start, start) as usize).min(years - 1)
-        })
+        .map(|m| year_of(Period::Month.start_of(term.start, m as u32)))
         .collect();
     let mut year_weights = vec![0_i128; years];
     for (m, w) in weights.iter().enumerate() {

@@ -64,8 +64,10 @@ pub fn table_id(funnel_id: &str) -> String {
 /// What an accessible chart says about itself.
 pub(crate) struct Chart<'a> {
     pub class: &'static str,
-    /// The funnel drawn, for the element ids.
+    /// The start of the chart's element ids: `funnel-housing` gives `funnel-housing-title`.
     pub id: &'a str,
+    /// The attribute that names what is drawn: `("data-funnel", "housing")`.
+    pub names: (&'static str, &'a str),
     /// The id of the table that states the same numbers.
     pub table: &'a str,
     pub width: f64,
@@ -78,8 +80,8 @@ pub(crate) struct Chart<'a> {
 /// Open an inline SVG chart as an image with a title, a description, and the table that
 /// states the same numbers as its text alternative. The caller draws it and closes `svg`.
 pub(crate) fn open_chart(html: &mut Html, chart: &Chart) {
-    let title_id = format!("funnel-{}-title", chart.id);
-    let desc_id = format!("funnel-{}-desc", chart.id);
+    let title_id = format!("{}-title", chart.id);
+    let desc_id = format!("{}-desc", chart.id);
     let described_by = format!("{desc_id} {}", chart.table);
     let view_box = format!("0 0 {:.0} {:.0}", chart.width, chart.height);
     html.open(
@@ -90,7 +92,7 @@ pub(crate) fn open_chart(html: &mut Html, chart: &Chart) {
             ("role", "img"),
             ("aria-labelledby", &title_id),
             ("aria-describedby", &described_by),
-            ("data-funnel", chart.id),
+            chart.names,
         ],
     );
     html.nl();
@@ -109,7 +111,8 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
         html,
         &Chart {
             class: "funnel",
-            id: &funnel.id,
+            id: &format!("funnel-{}", funnel.id),
+            names: ("data-funnel", &funnel.id),
             table: &table_id(&funnel.id),
             width: WIDTH,
             height,

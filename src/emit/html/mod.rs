@@ -4,15 +4,18 @@
 //! inline, no script, and no reference to anything outside itself, so it opens offline and
 //! prints to A4 (see `style` for the print rules).
 //!
-//! Sections follow the order a commissioner reads: the cover (parties, term, money at a
-//! glance, boundaries), contents, outcomes, cohorts, customer funnels (a chart and a milestone
-//! table each), performance targets, measures, the payment schedule and monitoring. A section
+//! Sections follow the order a commissioner reads: the cover (parties, term, how referrals are
+//! planned, money at a glance, boundaries), contents, outcomes, cohorts, customer funnels (a
+//! chart and a milestone table each), performance targets, the planned timeline (when people
+//! reach each stage), measures, the payment schedule (with the planned cash flow by quarter)
+//! and monitoring. A section
 //! the contract has nothing for is left out, and so is its line in the contents.
 //!
 //! Every piece of the contract's text reaches the document through `writer::escape`; see
 //! `writer` for how the types keep it that way. Like every emitter this one formats and never
 //! computes: each figure printed was computed by `check`.
 
+mod cash_flow;
 pub(crate) mod chart;
 mod payments;
 pub(crate) mod sections;
@@ -67,6 +70,13 @@ const SECTIONS: &[Section] = &[
         title: "Performance targets",
         present: has_targets,
         write: sections::targets,
+        children: no_children,
+    },
+    Section {
+        id: "timeline",
+        title: "Planned timeline",
+        present: |c| !c.funnels.is_empty(),
+        write: sections::timeline,
         children: no_children,
     },
     Section {

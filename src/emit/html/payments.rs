@@ -4,6 +4,7 @@
 //! for it and each listed in the contents. A new kind of payment rule in the model becomes one
 //! more entry in `SUBSECTIONS` with its own function; nothing else changes.
 
+use super::cash_flow;
 use super::chart::people;
 use super::sections::{cell, head, num_cell, Align};
 use super::words;
@@ -87,6 +88,12 @@ const SUBSECTIONS: &[Subsection] = &[
         title: "Planned payments by contract year",
         present: |c| c.figures.by_year.len() > 1,
         write: by_year,
+    },
+    Subsection {
+        id: "by-quarter",
+        title: "Planned payments by quarter",
+        present: has_quarters,
+        write: by_quarter,
     },
     Subsection {
         id: "per-participant",
@@ -627,6 +634,68 @@ fn by_year(html: &mut Html, contract: &Contract) {
     html.raw("</tbody>\n<tfoot><tr><th scope=\"row\" colspan=\"5\">Planned total cost</th>");
     num_cell(html, &contract.figures.planned_total_cost.to_string());
     html.raw("</tr></tfoot>\n</table>\n");
+}
+
+/// Whether the schedule draws the planned cash flow: when the term has more than one quarter
+/// and the plan pays anything.
+pub fn has_quarters(contract: &Contract) -> bool {
+    contract.figures.timeline.by_quarter.len() > 1 && contract.figures.planned_total_cost.minor != 0
+}
+
+/// The planned cash flow: the chart, then the table of quarters that states its numbers.
+fn by_quarter(html: &mut Html, contract: &Contract) {
+    html.raw(
+        "<p>When the planned total cost falls due, quarter by quarter from the first day of the \
+         term: fixed fees at the end of each period they pay for, outcome payments when the \
+         plan expects people to reach a paid stage (by each price’s timing), attachment fees on \
+         entry and tier payments at the end of the term.",
+    );
+    if cash_flow::total_cap(contract).is_some() {
+        html.raw(" Payments stop once the total cap is reached.");
+    }
+    html.raw("</p>\n<figure class=\"chart\">\n");
+    cash_flow::chart(html, contract);
+    html.raw(
+        "<figcaption>Planned payments by quarter against the funding limit. The table below \
+         states the same numbers.</figcaption>\n</figure>\n",
+    );
+    html.open(
+        "table",
+        &[("id", cash_flow::TABLE_ID), ("class", "quarters")],
+    );
+    html.raw(
+        "\n<caption>The planned total cost by the quarter of the term payments fall due in\
+         <span class=\"caption-note\">Outcome payments include attachment fees and tier \
+         payments. Cumulative: everything planned up to the end of the quarter.</span>\
+         </caption>\n",
+    );
+    head(
+        html,
+        &[
+            ("Quarter", Align::Text),
+            ("From", Align::Text),
+            ("To", Align::Text),
+            ("Fixed fees", Align::Number),
+            ("Outcome payments", Align::Number),
+            ("Total", Align::Number),
+            ("Cumulative", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for (index, quarter) in contract.figures.timeline.by_quarter.iter().enumerate() {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], &format!("Q{}", index + 1));
+        html.element("td", &[], &quarter.start.to_string());
+        html.element("td", &[], &quarter.end.to_string());
+        num_cell(html, &quarter.fixed_fees.to_string());
+        num_cell(html, &quarter.outcome_payments.to_string());
+        num_cell(html, &quarter.total.to_string());
+        num_cell(html, &quarter.cumulative.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n<tfoot><tr><th scope=\"row\" colspan=\"5\">Planned total cost</th>");
+    num_cell(html, &contract.figures.planned_total_cost.to_string());
+    html.raw("<td></td></tr></tfoot>\n</table>\n");
 }
 
 fn per_participant(html: &mut Html, contract: &Contract) {

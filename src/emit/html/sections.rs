@@ -5,8 +5,8 @@ use super::chart::{self, people};
 use super::words;
 use super::writer::Html;
 use crate::ast::{Level, Question, StageKind};
-use crate::model::{Contract, Funnel, Measure, Stage};
-use crate::value::Date;
+use crate::model::{Contract, Funnel, Measure, Stage, StageTimeline};
+use crate::value::{group_thousands, Date};
 
 pub fn funnel_id(id: &str) -> String {
     format!("funnel-{id}")
@@ -101,8 +101,7 @@ fn shared_from(html: &mut Html, placement: Placement, from: Option<&str>) {
 
 /// When a stage can be reached, in words.
 fn time_cell(html: &mut Html, funnel: &Funnel, stage: &Stage) {
-    let time = words::stage_time(funnel, stage).unwrap_or_else(|| "Any time".to_string());
-    html.element("td", &[], &time);
+    html.element("td", &[], &words::stage_when(funnel, stage));
 }
 
 /// A link to the outcome with this name, by its statement.
@@ -162,6 +161,11 @@ pub fn cover(html: &mut Html, contract: &Contract) {
         date(html, referrals.from);
         html.raw(" to ");
         date(html, referrals.until);
+        html.raw("</dd></div>\n");
+    }
+    if !contract.funnels.is_empty() {
+        html.raw("<div><dt>Referrals planned</dt><dd>");
+        html.text(&words::referral_profile_short(contract));
         html.raw("</dd></div>\n");
     }
     html.raw("<div><dt>Funding limit</dt><dd>");
@@ -539,6 +543,129 @@ pub fn targets(html: &mut Html, contract: &Contract) {
             num_cell(html, &unit_cost);
             html.raw("</tr>\n");
         }
+    }
+    html.raw("</tbody>\n</table>\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// planned timeline
+
+pub fn timeline(html: &mut Html, contract: &Contract) {
+    html.raw(
+        "<p class=\"lede\">When the plan expects people to reach each stage, and how many in \
+         each contract year (years count from the first day of the term). ",
+    );
+    html.text(&words::referral_profile(contract));
+    html.raw(
+        " Each participant is planned to reach a stage at the time the contract expects, else \
+         at its earliest time, else at the end of its window, and never before the stages it \
+         follows.",
+    );
+    if super::payments::has_quarters(contract) {
+        html.raw(
+            " The payments this plan sets off are in \
+             <a href=\"#payments-by-quarter\">Planned payments by quarter</a>.",
+        );
+    }
+    html.raw("</p>\n");
+    let planned: foldhash::HashMap<(&str, &str), &StageTimeline> = contract
+        .figures
+        .timeline
+        .stages
+        .iter()
+        .map(|s| ((s.funnel.as_str(), s.stage.as_str()), s))
+        .collect();
+    let after_term = contract
+        .figures
+        .timeline
+        .stages
+        .iter()
+        .any(|s| s.after_term > 0);
+    for funnel in &contract.funnels {
+        timeline_table(html, contract, funnel, &planned, after_term);
+    }
+}
+
+fn timeline_table(
+    html: &mut Html,
+    contract: &Contract,
+    funnel: &Funnel,
+    planned: &foldhash::HashMap<(&str, &str), &StageTimeline>,
+    after_term: bool,
+) {
+    let years = &contract.figures.by_year;
+    html.open(
+        "table",
+        &[
+            ("id", &format!("timeline-{}", funnel.id)),
+            ("class", "timeline"),
+        ],
+    );
+    html.nl();
+    html.raw("<caption>");
+    html.text(&format!(
+        "When people reach each stage: {}",
+        funnel.description
+    ));
+    html.raw(
+        "<span class=\"caption-note\">First and last: the planned dates for someone referred on \
+         the first and on the last day of referrals. Then the people planned to reach the stage \
+         in each contract year.</span></caption>",
+    );
+    html.nl();
+    html.raw("<thead><tr><th scope=\"col\">Stage</th><th scope=\"col\">When</th>");
+    html.raw("<th scope=\"col\">First</th><th scope=\"col\">Last</th>");
+    for year in years {
+        html.open(
+            "th",
+            &[
+                ("scope", "col"),
+                ("class", "num"),
+                ("title", &format!("{} to {}", year.start, year.end)),
+            ],
+        );
+        html.text(&format!("Year {}", year.year));
+        html.close("th");
+    }
+    if after_term {
+        html.raw("<th scope=\"col\" class=\"num\">After the term</th>");
+    }
+    html.raw("<th scope=\"col\" class=\"num\">Expected</th></tr></thead>\n<tbody>\n");
+    for (index, stage) in funnel.stages.iter().enumerate() {
+        if stage.kind == StageKind::Target {
+            html.raw("<tr class=\"is-target\">");
+        } else {
+            html.raw("<tr>");
+        }
+        html.element(
+            "th",
+            &[("scope", "row")],
+            &format!("{}. {}", index + 1, stage.description),
+        );
+        time_cell(html, funnel, stage);
+        match planned.get(&(funnel.id.as_str(), stage.id.as_str())) {
+            Some(timeline) => {
+                html.raw("<td class=\"nowrap\">");
+                date(html, timeline.first);
+                html.raw("</td><td class=\"nowrap\">");
+                date(html, timeline.last);
+                html.raw("</td>");
+                for people in &timeline.by_year {
+                    num_cell(html, &group_thousands(u128::from(*people)));
+                }
+                if after_term {
+                    num_cell(html, &group_thousands(u128::from(timeline.after_term)));
+                }
+            }
+            None => {
+                let columns = 2 + years.len() + usize::from(after_term);
+                for _ in 0..columns {
+                    cell(html, None);
+                }
+            }
+        }
+        num_cell(html, &group_thousands(u128::from(stage.expected)));
+        html.raw("</tr>\n");
     }
     html.raw("</tbody>\n</table>\n");
 }

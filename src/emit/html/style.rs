@@ -186,6 +186,7 @@ nav.contents ol ol { columns: 1; padding-left: 18px; font-size: 0.92em; }
 .page table.milestones tbody th { min-width: 11em; }
 .page table.milestones td:nth-child(7) { min-width: 12em; }
 .page .num { text-align: right; white-space: nowrap; }
+.page table.timeline thead th.num { white-space: nowrap; }
 .page .nowrap { white-space: nowrap; }
 .page thead th.num { white-space: normal; }
 .page tbody th { min-width: 9em; }
@@ -212,7 +213,7 @@ figure.chart {
 }
 figure.chart figcaption { color: var(--muted); font-size: 0.9em; margin-top: 6px; }
 .caption-note { display: block; color: var(--muted); font-size: 0.88em; font-weight: 400; margin-top: 2px; }
-svg.funnel { display: block; width: 100%; height: auto; font-family: var(--sans); }
+svg.funnel, svg.cash-flow { display: block; width: 100%; height: auto; font-family: var(--sans); }
 .example {
   border: 1px solid var(--rule);
   border-left: 4px solid var(--target);
@@ -286,7 +287,7 @@ footer.colophon {
   p, li { orphans: 3; widows: 3; }
   .lede, .note, figcaption { break-inside: avoid; }
   .page table.milestones { break-inside: auto; }
-  svg.funnel { width: 90%; margin: 0 auto; }
+  svg.funnel, svg.cash-flow { width: 90%; margin: 0 auto; }
   footer.colophon { break-before: avoid; margin-top: 6mm; }
   figure.chart, .card, .badge, .page tr.is-target > *, .page thead th, svg {
     -webkit-print-color-adjust: exact;

@@ -5,8 +5,8 @@
 
 use crate::ast::{CapScope, Comparison, Due, IncentiveKind, Level, Question, StageKind, TierScope};
 use crate::model::{
-    Condition, Contract, Funnel, IncentiveAmount, MeasurePoint, MeasureValue, PayerShare, Stage,
-    SubjectKind, TimeFrom,
+    Condition, Contract, Funnel, IncentiveAmount, MeasurePoint, MeasureValue, PayerShare,
+    ReferralProfile, Stage, SubjectKind, TimeFrom,
 };
 use crate::value::{Frequency, Period};
 
@@ -260,7 +260,7 @@ pub fn plural(label: &'static str, labels: &'static str, count: usize) -> &'stat
 }
 
 /// A stage's times in words, as a schedule states them: `at least 6 months after “Moved into
-/// settled accommodation”; by 21 months after referral`. `None` when it has no time.
+/// settled accommodation”; within 21 months of referral`. `None` when it has no time.
 pub fn stage_time(funnel: &Funnel, stage: &Stage) -> Option<String> {
     let from = |time: &TimeFrom| {
         let entry = funnel.stages.first().map(|s| s.id.as_str());
@@ -281,9 +281,59 @@ pub fn stage_time(funnel: &Funnel, stage: &Stage) -> Option<String> {
         parts.push(format!("expected {} after {}", t.duration, from(t)));
     }
     if let Some(t) = &stage.time.latest {
-        parts.push(format!("by {} after {}", t.duration, from(t)));
+        parts.push(format!("within {} of {}", t.duration, from(t)));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// A stage's times in words, or what holds without them: the entry is reached on referral;
+/// any other stage without a time has none set (the plan takes it to be reached with the
+/// stages it follows).
+pub fn stage_when(funnel: &Funnel, stage: &Stage) -> String {
+    stage_time(funnel, stage).unwrap_or_else(|| {
+        if stage.after.is_empty() {
+            "On referral".to_string()
+        } else {
+            "No time set".to_string()
+        }
+    })
+}
+
+/// `10%, 30%, 40% and 20%`
+fn shares(profile: &ReferralProfile) -> String {
+    let shares: Vec<String> = profile.shares.iter().map(|s| s.to_string()).collect();
+    and_list(&shares)
+}
+
+/// How referrals are planned to spread, in a sentence: `Referrals are planned per quarter of
+/// the referral window, counted from 2026-04-01: 10%, 30%, 40% and 20%, each quarter's share
+/// spread evenly over its days.`
+pub fn referral_profile(contract: &Contract) -> String {
+    let (window, from) = match contract.referrals {
+        Some(referrals) => ("the referral window", referrals.from),
+        None => ("the term, when referrals are open", contract.term.start),
+    };
+    match &contract.referral_profile {
+        None => format!("Referrals are planned evenly over {window}."),
+        Some(profile) => {
+            let word = profile.period.word();
+            format!(
+                "Referrals are planned per {word} of {window}, counted from {from}: {}, each \
+                 {word}’s share spread evenly over its days.",
+                shares(profile)
+            )
+        }
+    }
+}
+
+/// The referral profile in a few words, for the cover: `Per quarter: 10%, 30%, 40% and 20%`,
+/// or `Evenly over the window`.
+pub fn referral_profile_short(contract: &Contract) -> String {
+    match &contract.referral_profile {
+        None if contract.referrals.is_some() => "Evenly over the window".to_string(),
+        None => "Evenly over the term".to_string(),
+        Some(profile) => format!("Per {}: {}", profile.period.word(), shares(profile)),
+    }
 }
 
 #[cfg(test)]

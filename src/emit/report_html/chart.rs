@@ -87,7 +87,8 @@ pub fn funnel(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
         html,
         &Chart {
             class: "funnel report-funnel",
-            id: &funnel.id,
+            id: &format!("funnel-{}", funnel.id),
+            names: ("data-funnel", &funnel.id),
             table: &table_id(&funnel.id),
             width: WIDTH,
             height,
