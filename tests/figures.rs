@@ -631,11 +631,11 @@ fn rough_sleeping_timeline() {
             .unwrap_or_else(|| panic!("no timeline for {id}"))
     };
     let s18 = stage("sustained_18m");
-    // Entered 2026-04-01: housed 2026-05-13, sustained 18 months 2027-11-13. The last sampled
-    // entry is day ⌊365 × 456 ÷ 366⌋ = 454, 2027-06-29: housed 2027-08-10, sustained 18 months
-    // 2029-02-10.
+    // Entered on the first day of referrals, 2026-04-01: housed 2026-05-13, sustained 18
+    // months 2027-11-13. Entered on the last, 2027-06-30: housed 2027-08-11, sustained 18
+    // months 2029-02-11.
     assert_eq!(s18.first.to_string(), "2027-11-13");
-    assert_eq!(s18.last.to_string(), "2029-02-10");
+    assert_eq!(s18.last.to_string(), "2029-02-11");
     // Entries by the quarter of the term (from 2026-04-01) their 18-month result falls in:
     // quarters 7 to 12 hold 40, 74, 74, 72, 73 and 33 of the 366 entries; 30 people shared:
     // 3.28, 6.07, 6.07, 5.90, 5.98, 2.70 → 3, 6, 6, 5, 5, 2 and the three people left go to

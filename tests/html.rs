@@ -609,7 +609,7 @@ fn the_timeline_table_shows_the_model_dates_and_people_by_year() {
             "at least 18 months after “Moved into settled accommodation”; within 21 months \
              of referral",
             "2027-11-13",
-            "2029-02-10",
+            "2029-02-11",
             "0",
             "9",
             "21",

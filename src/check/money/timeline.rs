@@ -100,13 +100,15 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
         // dates never go back as the entry day moves on, so each list grows at its end).
         let mut by_quarter: Vec<Vec<(usize, i128)>> = vec![Vec::new(); funnel.stages.len()];
         let mut after_term = vec![0_i128; funnel.stages.len()];
+        // The first and last days of referrals themselves, whichever days are sampled.
         let (mut first, mut last) = (Vec::new(), Vec::new());
+        let (opens, closes) = header
+            .referrals
+            .map_or((term.start, term.end), |r| (r.from, r.until));
+        clock.planned(opens, &mut first);
+        clock.planned(closes, &mut last);
         entries.each_planned(&clock, |k, dates| {
             let weight = entries.weights[k];
-            if k == 0 {
-                first = dates.to_vec();
-            }
-            last = dates.to_vec();
             for (s, &date) in dates.iter().enumerate() {
                 if date > term.end {
                     after_term[s] += weight;
