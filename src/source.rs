@@ -58,8 +58,11 @@ pub struct SourceFile {
     /// line's start, so that a column on a long line is counted from the nearest checkpoint
     /// rather than from the start of the line. Without it 100,000 diagnostics on one 2 MB
     /// line took 19 seconds to print.
-    checkpoints: Arc<OnceLock<Box<[(usize, usize)]>>>,
+    checkpoints: Arc<OnceLock<Checkpoints>>,
 }
+
+/// For each checkpoint, its byte offset and how many characters come before it.
+type Checkpoints = Box<[(usize, usize)]>;
 
 /// Bytes between two checkpoints.
 const CHECKPOINT: usize = 1024;
