@@ -29,6 +29,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
+pub mod inert;
 pub mod model;
 pub mod report;
 pub mod schedule;

@@ -22,17 +22,6 @@ cohort people \"People\" { size 999,999,999,999 }
 /// Compile bytes; check every label lies inside the text on character boundaries and that
 /// the first few diagnostics render for people.
 fn run(bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>, Option<String>) {
-    let ran = run_unrendered(bytes);
-    for d in ran.1.iter().take(3) {
-        let shown = render_human(&ran.0, d, false);
-        assert!(shown.contains(d.code.as_str()), "{shown}");
-    }
-    ran
-}
-
-/// `run` without rendering for people, for lines too long for miette (see
-/// `a_label_past_column_65535_renders`).
-fn run_unrendered(bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>, Option<String>) {
     let (file, compiled) = outcome::compile_bytes("nasty.outcome", bytes);
     let text = &file.text;
     for d in &compiled.diagnostics {
@@ -44,6 +33,10 @@ fn run_unrendered(bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>, Option<String>)
                 "{d:?}"
             );
         }
+    }
+    for d in compiled.diagnostics.iter().take(3) {
+        let shown = render_human(&file, d, false);
+        assert!(shown.contains(d.code.as_str()), "{shown}");
     }
     let json = compiled
         .contract
@@ -187,7 +180,7 @@ fn a_text_block_with_crlf_reads_as_lines() {
 fn one_megabyte_on_one_line() {
     let long = "x".repeat(1 << 20);
     let text = format!("contract \"{long}\" {{ commissioner 5 }}");
-    let (file, diagnostics, _) = run_unrendered(text.as_bytes());
+    let (file, diagnostics, _) = run(text.as_bytes());
     assert_eq!(codes(&diagnostics), ["E0101"]);
     assert_eq!(diagnostics[0].message, "expected text in quotes, found `5`");
     let r = Record::new(&file, &diagnostics[0]);
@@ -195,16 +188,50 @@ fn one_megabyte_on_one_line() {
     assert_eq!(r.column, text.find(" 5 ").unwrap_or(0) + 2);
 }
 
-/// miette formats a line's gutter with the column as a `{:width$}` argument, and Rust
-/// refuses widths past `u16::MAX`: `outcome check` panics ("Formatting argument out of
-/// range", miette-7.6.0 `handlers/graphical.rs:1159`) on any label past column 65,535.
-#[test]
+/// The line drawn under a report's header, and the column of the caret under it.
+fn drawn_with_caret(shown: &str) -> (&str, usize) {
+    let lines: Vec<&str> = shown.lines().collect();
+    let caret = lines.iter().position(|l| l.contains('┬')).unwrap();
+    let under = lines[caret].chars().position(|c| c == '┬').unwrap();
+    (lines[caret - 1], under)
+}
 
+/// miette formats a line's gutter with the column as a `{:width$}` argument, and Rust
+/// refuses widths past `u16::MAX`: `outcome check` panicked ("Formatting argument out of
+/// range", miette-7.6.0 `handlers/graphical.rs:1159`) on any label past column 65,535. The
+/// line is drawn cut around the label, and the header gives the column in the file.
+#[test]
 fn a_label_past_column_65535_renders() {
     let text = format!("contract \"{}\" {{ commissioner 5 }}", "x".repeat(70_000));
-    let (file, diagnostics, _) = run_unrendered(text.as_bytes());
+    let (file, diagnostics, _) = run(text.as_bytes());
     let shown = render_human(&file, &diagnostics[0], false);
-    assert!(shown.contains("E0101"));
+    let r = Record::new(&file, &diagnostics[0]);
+    assert_eq!((r.line, r.column), (1, 70_028));
+    assert!(shown.contains("[nasty.outcome:1:70028]"), "{shown}");
+    let (drawn, caret) = drawn_with_caret(&shown);
+    assert!(drawn.ends_with("xx\" { commissioner 5 }"), "{shown}");
+    assert!(drawn.contains('…'), "{shown}");
+    assert_eq!(drawn.chars().position(|c| c == '5'), Some(caret), "{shown}");
+}
+
+/// A lone CR ends a line for the checker but did not for miette's drawing, which drew the
+/// line before it with the label: an error just after a line of 65,535+ characters ended by
+/// a lone CR panicked as a label past column 65,535 did.
+#[test]
+fn an_error_after_a_long_line_ended_by_a_lone_cr_renders() {
+    let text = format!(
+        "contract \"C\" {{ commissioner \"{}\"\r provider 5 }}",
+        "x".repeat(70_000)
+    );
+    let (file, diagnostics, _) = run(text.as_bytes());
+    assert_eq!(codes(&diagnostics), ["E0101"]);
+    let shown = render_human(&file, &diagnostics[0], true);
+    assert!(shown.contains("nasty.outcome:2:11"), "{shown}");
+    let shown = render_human(&file, &diagnostics[0], false);
+    let (drawn, caret) = drawn_with_caret(&shown);
+    assert_eq!(drawn, " 2 │  provider 5 }", "{shown}");
+    assert_eq!(drawn.chars().position(|c| c == '5'), Some(caret), "{shown}");
+    assert!(shown.len() < 1_000, "{shown}");
 }
 
 #[test]
