@@ -98,6 +98,38 @@ fn nul_bytes_inside_text_and_comments_do_not_break_anything() {
     assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
 }
 
+/// A message quoting the contract (here the unknown escape `\` + U+202E), and the source
+/// lines drawn under it (here a comment holding an escape sequence that clears the screen),
+/// reach the terminal with their control and bidirectional characters as visible escapes,
+/// in every format `check` prints.
+#[test]
+fn control_and_bidi_characters_never_reach_the_terminal_raw() {
+    use outcome::diagnostic::{github, sarif};
+    let text = "# \x1b[2J\ncontract \"C\" { commissioner \"a\\\u{202e}1,075\" }\n";
+    let (d, r) = only(text.as_bytes(), "E0108");
+    assert_eq!(
+        d.message,
+        "`\\\\u{202e}` is not an escape this language knows"
+    );
+    let (file, diagnostics, _) = run(text.as_bytes());
+    let raw = |shown: &str| {
+        shown
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+    };
+    let shown = render_human(&file, &diagnostics[0], false);
+    assert!(!raw(&shown), "{shown:?}");
+    assert!(shown.contains("# \\u{1b}[2J"), "{shown}");
+    let coloured = render_human(&file, &diagnostics[0], true);
+    assert!(
+        !coloured.contains("\x1b[2J") && !coloured.contains('\u{202e}'),
+        "{coloured:?}"
+    );
+    assert!(!raw(&serde_json::to_string(&r).unwrap()));
+    assert!(!raw(&github::annotations(&file, &diagnostics)));
+    assert!(!raw(&sarif::log(&[(&file, &diagnostics)]).unwrap()));
+}
+
 #[test]
 fn invalid_utf8_is_e0102_at_the_first_bad_byte() {
     let (d, r) = only(b"# ok\ncontract \"\xff\" {}\n", "E0102");
