@@ -2,10 +2,11 @@
 //!
 //! A contract is hostile input. Text from it that reaches a terminal must not move the
 //! cursor, colour the screen, add lines or reorder what is printed around it; text that
-//! reaches HTML must not reorder the page around it. Control characters (but the tab) and the
-//! bidirectional formatting characters (the embeddings, overrides and isolates of Unicode's
-//! bidirectional algorithm, and the marks) are what can; they are written as escapes such as
-//! `\u{202e}`, which a reader can see and an editor can search for.
+//! reaches HTML must not reorder the page around it. Control characters (but the tab), the
+//! line and paragraph separators, and the bidirectional formatting characters (the
+//! embeddings, overrides and isolates of Unicode's bidirectional algorithm, and the marks)
+//! are what can; they are written as escapes such as `\u{202e}`, which a reader can see and
+//! an editor can search for. HTML also isolates right-to-left text (`emit::html::writer`).
 
 use std::fmt::Write;
 
@@ -19,10 +20,10 @@ pub fn is_bidi_control(ch: char) -> bool {
     )
 }
 
-/// A character that is written as an escape: a control character other than the tab, or a
-/// bidirectional formatting character.
+/// A character that is written as an escape: a control character other than the tab, the
+/// line and paragraph separators, or a bidirectional formatting character.
 pub fn needs_escape(ch: char) -> bool {
-    (ch.is_control() && ch != '\t') || is_bidi_control(ch)
+    (ch.is_control() && ch != '\t') || matches!(ch, '\u{2028}' | '\u{2029}') || is_bidi_control(ch)
 }
 
 /// `text` with each character that `needs_escape` written as `\u{…}` (lowercase hex).
@@ -55,6 +56,9 @@ mod tests {
             "a\\u{202e}b\\u{1b}[2Jc\\u{a}d\te\\u{2066}"
         );
         assert_eq!(escape("£1,075 é 😀"), "£1,075 é 😀");
-        assert_eq!(escape("\u{85}\u{7f}\r"), "\\u{85}\\u{7f}\\u{d}");
+        assert_eq!(
+            escape("\u{85}\u{7f}\r\u{2029}"),
+            "\\u{85}\\u{7f}\\u{d}\\u{2029}"
+        );
     }
 }
