@@ -89,7 +89,7 @@ mod tests {
         let file = SourceFile::new("dir,1/x:y.outcome", "contract \"x\" {\n  term\n}\n");
         let diagnostic = Diagnostic::new(Code::E0101, "expected 50%", Span::new(17, 21), "")
             .help("write `a, b`");
-        let text = annotations(&file, &[diagnostic.clone()]);
+        let text = annotations(&file, std::slice::from_ref(&diagnostic));
         assert_eq!(
             text,
             "::error file=dir%2C1/x%3Ay.outcome,line=2,col=3,endLine=2,endColumn=7,title=E0101\
