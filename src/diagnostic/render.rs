@@ -124,7 +124,7 @@ struct View<'a> {
     /// Each label's span in `text`, the primary first.
     labels: Vec<(usize, usize)>,
     /// Where each label starts in `text`, with its 0-based column in the file, for the
-    /// report's header.
+    /// report's header; the primary first, so that it answers for a place two labels share.
     columns: Vec<(usize, usize)>,
     /// The longest line of `text`, in bytes.
     widest: usize,
@@ -195,14 +195,14 @@ impl<'a> View<'a> {
                 end: view.text.len(),
             });
         }
+        view.columns = vec![(0, 0); spans.len()];
         for (end, at) in ends.iter().zip(placed) {
             let (start, finish) = &mut view.labels[end.label];
             if end.is_end {
                 *finish = at;
             } else {
                 *start = at;
-                view.columns
-                    .push((at, file.line_col(end.offset).column - 1));
+                view.columns[end.label] = (at, file.line_col(end.offset).column - 1);
             }
         }
         view

@@ -29,28 +29,29 @@
 /// unchanged.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_right_to_left(chars[i]) {
-            push_escaped(&mut out, chars[i]);
-            i += 1;
+    let mut chars = text.char_indices();
+    while let Some((at, ch)) = chars.next() {
+        if !is_right_to_left(ch) {
+            push_escaped(&mut out, ch);
             continue;
         }
-        let mut last = i;
-        let mut j = i + 1;
-        while j < chars.len() && !ends_a_right_to_left_run(chars[j]) {
-            if is_right_to_left(chars[j]) {
-                last = j;
+        // The run ends after its last right-to-left character before anything that ends it.
+        let mut end = at + ch.len_utf8();
+        let mut rest = chars.clone();
+        while let Some((next_at, next)) = rest.next() {
+            if ends_a_right_to_left_run(next) {
+                break;
             }
-            j += 1;
+            if is_right_to_left(next) {
+                end = next_at + next.len_utf8();
+                chars = rest.clone();
+            }
         }
         out.push(RIGHT_TO_LEFT_ISOLATE);
-        for &ch in &chars[i..=last] {
-            push_escaped(&mut out, ch);
-        }
+        text[at..end]
+            .chars()
+            .for_each(|ch| push_escaped(&mut out, ch));
         out.push(POP_DIRECTIONAL_ISOLATE);
-        i = last + 1;
     }
     out
 }
