@@ -30,6 +30,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod files;
 pub mod fmt;
+pub mod inert;
 pub mod model;
 pub mod report;
 pub mod schedule;

@@ -280,6 +280,30 @@ fn a_messy_funnel_is_aligned_in_columns() {
     );
 }
 
+/// Rust's `format!` refuses a width past 65,535: aligning a stage line on a longer name or
+/// description panicked.
+#[test]
+fn stage_columns_wider_than_65535_characters_are_aligned() {
+    let long = "d".repeat(70_000);
+    let input = format!(
+        "funnel f \"F\" for p {{\n  milestone a \"{long}\" 100\n  milestone bb \"B\" 5\n}}\n"
+    );
+    let padding = " ".repeat(long.len() + 2 - 3);
+    assert_formats(
+        &input,
+        &format!("funnel f \"F\" for p {{\n  milestone a  \"{long}\" 100\n  milestone bb \"B\"{padding}   5\n}}\n"),
+    );
+    let name = "n".repeat(70_000);
+    let input = format!(
+        "funnel f \"F\" for p {{\n  milestone {name} \"A\" 100\n  milestone b \"B\" 5\n}}\n"
+    );
+    let padding = " ".repeat(name.len() - 1);
+    assert_formats(
+        &input,
+        &format!("funnel f \"F\" for p {{\n  milestone {name} \"A\" 100\n  milestone b{padding} \"B\"   5\n}}\n"),
+    );
+}
+
 #[test]
 fn a_blank_line_starts_a_new_alignment_group() {
     assert_formats(

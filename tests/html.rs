@@ -287,6 +287,52 @@ fn hostile_text_is_escaped_everywhere() {
     assert!(found >= 20, "escaped text found {found} times");
 }
 
+/// Every right-to-left isolate the writer opens is closed, and no other bidirectional
+/// formatting character is in the document: user text cannot reorder anything outside itself.
+fn assert_bidi_isolated(html: &str) {
+    for control in [
+        '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2068}',
+    ] {
+        assert!(!html.contains(control), "a raw {control:?} got through");
+    }
+    let mut open = false;
+    for ch in html.chars() {
+        match ch {
+            '\u{2067}' => {
+                assert!(!open, "an isolate opened inside another");
+                open = true;
+            }
+            '\u{2069}' => {
+                assert!(open, "an isolate closed that was not opened");
+                open = false;
+            }
+            '<' | '>' => assert!(!open, "an isolate spans markup"),
+            _ => {}
+        }
+    }
+    assert!(!open, "an isolate left open");
+}
+
+/// A right-to-left override in a stage description showed the figures after it backwards
+/// (`£1,075` as `570,1£`); Hebrew text moved a figure after it to its left.
+#[test]
+fn bidi_overrides_in_user_text_cannot_reorder_the_schedule() {
+    let text = EVERY_RULE
+        .replace(
+            "\"People sleeping rough in the city for at least two weeks\"",
+            "\"Rough sleepers \u{202e} in the city\"",
+        )
+        .replace(
+            "\"A stable home is the foundation for health, work and safety\"",
+            "\"בית 2026 יציב\"",
+        );
+    let html = document(&contract("bidi", &text));
+    assert_bidi_isolated(&html);
+    assert!(html.contains("Rough sleepers \\u{202e} in the city"));
+    assert!(html.contains("\u{2067}בית 2026 יציב\u{2069}"));
+    assert_hostile_text_defused(&html);
+}
+
 // ---------------------------------------------------------------------------------------------
 // determinism
 

@@ -455,6 +455,32 @@ fn hostile_text_is_escaped_everywhere() {
     assert!(found >= 300, "escaped text found {found} times");
 }
 
+fn right_to_left(name: &str) -> String {
+    format!("{name} \u{202e}1 שלום")
+}
+
+/// A right-to-left override in a name showed the figures after it backwards; every name
+/// here ends in one and in Hebrew text: the override is shown as an escape, the Hebrew is
+/// isolated, and nothing else is touched.
+#[test]
+fn bidi_overrides_in_user_text_cannot_reorder_the_report() {
+    let html = report(&build(&Shape {
+        name: right_to_left,
+        ..REALISTIC
+    }));
+    assert!(!html.contains('\u{202e}'), "a raw override got through");
+    let escaped = html.matches("\\u{202e}1 \u{2067}שלום\u{2069}").count();
+    assert!(escaped >= 100, "escaped and isolated {escaped} times");
+    assert_eq!(
+        html.matches('\u{2067}').count(),
+        html.matches('\u{2069}').count()
+    );
+    assert_eq!(
+        html.matches('\u{2067}').count(),
+        html.matches("שלום").count()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // determinism
 

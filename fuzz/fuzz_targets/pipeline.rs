@@ -2,9 +2,11 @@
 //! contract results. Nothing may panic, and every diagnostic's labels must lie inside the
 //! text on character boundaries, where a renderer can show them.
 //!
-//! Run from the crate root: `cargo fuzz run pipeline` (nightly), or on a stable toolchain
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run pipeline`. Seeds are in `fuzz/corpus/pipeline/`; a
-//! crashing input found here belongs in `tests/robustness.rs` as a regression test.
+//! Run from the crate root: `fuzz/run` runs every target; this one alone is
+//! `cargo +nightly fuzz run pipeline fuzz/corpus/pipeline -- -dict=fuzz/pipeline.dict -max_len=200000`
+//! (or on a stable toolchain with `RUSTC_BOOTSTRAP=1`). Seeds are in `fuzz/corpus/pipeline/`;
+//! a crashing input found here belongs in `tests/robustness.rs` or `tests/nasty.rs` as a
+//! regression test, and in the corpus as a seed.
 
 #![no_main]
 

@@ -87,14 +87,19 @@ mod tests {
     #[test]
     fn a_diagnostic_becomes_one_command() {
         let file = SourceFile::new("dir,1/x:y.outcome", "contract \"x\" {\n  term\n}\n");
-        let diagnostic = Diagnostic::new(Code::E0101, "expected 50%\nthen", Span::new(17, 21), "")
+        let diagnostic = Diagnostic::new(Code::E0101, "expected 50%", Span::new(17, 21), "")
             .help("write `a, b`");
-        let text = annotations(&file, &[diagnostic]);
+        let text = annotations(&file, std::slice::from_ref(&diagnostic));
         assert_eq!(
             text,
             "::error file=dir%2C1/x%3Ay.outcome,line=2,col=3,endLine=2,endColumn=7,title=E0101\
-             ::expected 50%25%0Athen. help: write `a, b`\n"
+             ::expected 50%25. help: write `a, b`\n"
         );
+        // A diagnostic's message has its line breaks escaped already (`inert`); a record's
+        // text is escaped again for the command whatever it holds.
+        let mut record = Record::new(&file, &diagnostic);
+        record.message = "expected\nthen".into();
+        assert!(annotation(&record).ends_with("::expected%0Athen. help: write `a, b`"));
     }
 
     #[test]

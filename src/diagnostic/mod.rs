@@ -35,6 +35,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// Messages, labels and help quote the contract, so each is made inert once, here, for
+/// every output: control and bidirectional formatting characters are written as escapes
+/// (`inert::escape`), so a message cannot colour the terminal, add lines to a GitHub
+/// annotation or reorder the text printed around it.
 impl Diagnostic {
     /// A diagnostic with its code, message, and the primary label.
     pub fn new(
@@ -45,10 +49,10 @@ impl Diagnostic {
     ) -> Diagnostic {
         Diagnostic {
             code,
-            message: message.into(),
+            message: inert(message.into()),
             primary: Label {
                 span,
-                text: label.into(),
+                text: inert(label.into()),
             },
             secondary: Vec::new(),
             help: None,
@@ -59,13 +63,13 @@ impl Diagnostic {
     pub fn also(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
         self.secondary.push(Label {
             span,
-            text: text.into(),
+            text: inert(text.into()),
         });
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(inert(help.into()));
         self
     }
 
@@ -75,6 +79,16 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
+    }
+}
+
+/// `text` with its control and bidirectional formatting characters escaped; not copied when
+/// it has none, as almost every message has none.
+fn inert(text: String) -> String {
+    if text.chars().any(crate::inert::needs_escape) {
+        crate::inert::escape(&text)
+    } else {
+        text
     }
 }
 

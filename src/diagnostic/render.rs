@@ -44,17 +44,13 @@ impl Record {
 }
 
 /// Render one diagnostic as miette's graphical report, with or without colour.
-/// Beyond this column a source line is not drawn (miette cannot draw it, and nobody can read
-/// it): the report gives the position in words instead.
-const WIDEST_DRAWN_COLUMN: usize = 10_000;
-
+///
+/// miette draws the source it is given, so it is given a view of the file (`View`): the lines
+/// near the labels, each long line cut to the parts around its labels, every line end made a
+/// line feed and every control or bidirectional formatting character written as an escape.
 pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
-    let spans = std::iter::once(&diagnostic.primary).chain(&diagnostic.secondary);
-    let too_wide = spans.into_iter().any(|label| {
-        file.line_col(label.span.start).column > WIDEST_DRAWN_COLUMN
-            || file.line_col(label.span.end).column > WIDEST_DRAWN_COLUMN
-    });
-    if too_wide {
+    let view = View::new(file, diagnostic);
+    if view.widest > WIDEST_DRAWN_LINE {
         return render_without_source(file, diagnostic, color);
     }
     let theme = if color {
@@ -65,12 +61,7 @@ pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> 
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_wrap_lines(false);
-    let report = Report {
-        diagnostic,
-        source: FileSource { file },
-        text_len: file.text.len(),
-        text: &file.text,
-    };
+    let report = Report { diagnostic, view };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // Rendering into a String cannot fail in practice; fall back to the plain line.
@@ -79,138 +70,324 @@ pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> 
     out
 }
 
-/// The report without the source drawn: for a label on a line too long to show.
+/// A line longer than this many bytes is drawn cut: `…`, the characters around each label,
+/// `…`. Shorter lines are drawn whole.
+const LONGEST_WHOLE_LINE: usize = 200;
+
+/// How many characters are drawn on each side of a label's start and end on a cut line.
+const AROUND_A_LABEL: usize = 60;
+
+/// miette cannot draw a label past column 65,535 (Rust refuses a wider `format!` width, and
+/// miette panics), so a view line longer than this many bytes (a tab is at most four columns)
+/// is not drawn: the report gives the position in words instead. Only a diagnostic with a
+/// hundred labels on one line comes near it.
+const WIDEST_DRAWN_LINE: usize = 10_000;
+
+/// The report without the source drawn: for labels too many to draw on one line.
 fn render_without_source(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
     let at = file.line_col(diagnostic.primary.span.start);
     let mut bare = diagnostic.clone();
     bare.message = format!(
-        "{} (at {}:{}:{}, a line too long to show: {})",
+        "{} (at {}:{}:{}: {})",
         diagnostic.message, file.name, at.line, at.column, diagnostic.primary.text
     );
+    bare.secondary.clear();
     let empty = SourceFile::new(file.name.clone(), "");
     render_human(&empty, &bare, color)
 }
 
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: FileSource<'a>,
-    text: &'a str,
-    text_len: usize,
+    view: View<'a>,
 }
 
-/// The file as miette reads it to draw a report: borrowed, not copied, and read only near
-/// the span asked for.
+/// What miette draws for one diagnostic: the lines around its labels, as `Block`s of
+/// consecutive lines, and the labels moved onto that text.
 ///
-/// miette's own reading of a `str` counts lines by scanning from the first byte, so with a
-/// `NamedSource` every report cost time in proportion to the whole file, and a big file with
-/// hundreds of warnings took most of a second to print. Here the line index picks out a
-/// window of whole lines around the span, and miette's reading runs on that window alone.
-/// Running miette's own code, rather than a copy of its arithmetic, keeps the drawing exactly
-/// as it was: its quirks (a lone CR ends a line here but not when the lines are drawn, the
-/// line count runs from the top of the file, no context before means the text starts at the
-/// span rather than at its line) stay miette's.
-#[derive(Debug)]
-struct FileSource<'a> {
-    file: &'a SourceFile,
+/// miette reads the whole of the text it is given to find a line, and draws every line of a
+/// snippet whole; a report drawn from the file itself cost time in proportion to the file and
+/// to the longest line, and miette panics on a label past column 65,535. The view holds only
+/// the lines drawn, each line longer than `LONGEST_WHOLE_LINE` bytes cut to the characters
+/// around its labels with `…` for what is left out, so a report costs the same on a 16 MB
+/// line as on a short one. Line numbers and the column in the header stay those of the file:
+/// each block knows its first line, and each label its column.
+///
+/// In the view every line ends in a line feed (miette counts a lone CR as a line end when it
+/// finds a line but not when it draws one, and drew the rest of the file's line after it),
+/// a byte-order mark is left out, and control and bidirectional formatting characters are
+/// written as escapes (`inert::escape`), so the text drawn cannot move the cursor, colour the
+/// terminal or reorder the line around it.
+struct View<'a> {
+    name: &'a str,
+    text: String,
+    blocks: Vec<Block>,
+    /// Each label's span in `text`, the primary first.
+    labels: Vec<(usize, usize)>,
+    /// Where each label starts in `text`, with its 0-based column in the file, for the
+    /// report's header; the primary first, so that it answers for a place two labels share.
+    columns: Vec<(usize, usize)>,
+    /// The longest line of `text`, in bytes.
+    widest: usize,
 }
 
-impl FileSource<'_> {
-    /// Where 0-based line `index` starts, counting as miette does: a byte-order mark is part
-    /// of the first line, not before it. `index` must be a line of the file.
-    fn line_start(&self, index: usize) -> usize {
-        if index == 0 {
-            0
+/// Lines `line..` of the file, at `start..end` in the view's text.
+struct Block {
+    line: usize,
+    start: usize,
+    end: usize,
+}
+
+/// One end of a label, in the file (`offset`) and once placed, in the view.
+struct End {
+    label: usize,
+    is_end: bool,
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> View<'a> {
+    fn new(file: &'a SourceFile, diagnostic: &Diagnostic) -> View<'a> {
+        let mut view = View {
+            name: &file.name,
+            text: String::new(),
+            blocks: Vec::new(),
+            labels: Vec::new(),
+            columns: Vec::new(),
+            widest: 0,
+        };
+        if file.text.is_empty() {
+            return view;
+        }
+        let spans: Vec<(usize, usize)> = std::iter::once(&diagnostic.primary)
+            .chain(&diagnostic.secondary)
+            .map(|label| visible(&file.text, label.span))
+            .collect();
+        let mut ends: Vec<End> = spans
+            .iter()
+            .enumerate()
+            .flat_map(|(label, &(start, end))| {
+                [(false, start), (true, end)].map(|(is_end, offset)| End {
+                    label,
+                    is_end,
+                    offset,
+                    line: line_of(file, offset),
+                })
+            })
+            .collect();
+        ends.sort_by_key(|end| end.offset);
+        view.labels = vec![(0, 0); spans.len()];
+        let mut placed = vec![0; ends.len()];
+        let mut next_end = 0;
+        for (first, last) in line_ranges(file, &ends, spans.len()) {
+            let start = view.text.len();
+            for line in first..=last {
+                let on_line = ends[next_end..]
+                    .iter()
+                    .take_while(|end| end.line == line)
+                    .count();
+                let range = next_end..next_end + on_line;
+                view.push_line(file, line, &ends[range.clone()], &mut placed[range]);
+                next_end += on_line;
+            }
+            view.blocks.push(Block {
+                line: first,
+                start,
+                end: view.text.len(),
+            });
+        }
+        view.columns = vec![(0, 0); spans.len()];
+        for (end, at) in ends.iter().zip(placed) {
+            let (start, finish) = &mut view.labels[end.label];
+            if end.is_end {
+                *finish = at;
+            } else {
+                *start = at;
+                view.columns[end.label] = (at, file.line_col(end.offset).column - 1);
+            }
+        }
+        view
+    }
+
+    /// Draw line `line` of the file (0-based), cut around `ends` if it is long, and note in
+    /// `placed` where each of `ends` lands in the view.
+    fn push_line(&mut self, file: &SourceFile, line: usize, ends: &[End], placed: &mut [usize]) {
+        let text = &*file.text;
+        let starts = file.line_starts();
+        let from = starts[line];
+        let (to, ended) = match starts.get(line + 1) {
+            Some(&next) if text[..next].ends_with("\r\n") => (next - 2, true),
+            Some(&next) => (next - 1, true),
+            None => (text.len(), false),
+        };
+        let points: Vec<usize> = ends.iter().map(|end| end.offset.clamp(from, to)).collect();
+        let pieces = if to - from <= LONGEST_WHOLE_LINE {
+            vec![(from, to)]
         } else {
-            self.file.line_starts()[index]
+            pieces_around(text, from, to, &points)
+        };
+        let line_start = self.text.len();
+        let mut next_point = 0;
+        let mut previous = from;
+        for (start, end) in pieces {
+            if start > previous {
+                self.text.push('…');
+            }
+            let mut at = start;
+            while next_point < points.len() && points[next_point] <= end {
+                let point = points[next_point].max(start);
+                crate::inert::escape_into(&mut self.text, &text[at..point]);
+                placed[next_point] = self.text.len();
+                at = point;
+                next_point += 1;
+            }
+            crate::inert::escape_into(&mut self.text, &text[at..end]);
+            previous = end;
+        }
+        if previous < to {
+            self.text.push('…');
+        }
+        self.widest = self.widest.max(self.text.len() - line_start);
+        if ended {
+            self.text.push('\n');
         }
     }
-
-    /// The 0-based line holding byte `offset`: how many line ends come wholly before it. A
-    /// line end is a lone CR, a LF or a CRLF for both miette and `SourceFile`; past the end of
-    /// the text it is the last line.
-    fn line_of(&self, offset: usize) -> usize {
-        self.file.line_starts()[1..].partition_point(|start| *start <= offset)
-    }
 }
 
-impl SourceCode for FileSource<'_> {
-    /// The window starts one line further back than the context before the span, and ends
-    /// one line further on than the context after the span's last line. miette's scan carries
-    /// nothing across a line start but counts, so started at a line start with enough whole
-    /// lines before the span it finds the same text, column and context as a scan from the
-    /// top, with the line number and line count short by the lines skipped, which are added
-    /// back. The extra line before is for an empty span at the start of a line, which miette
-    /// reads from the byte before it; the extra line after is for a span that ends on a line
-    /// end, which miette does not count as a line of context. Past those the scan has stopped,
-    /// or the window runs to the end of the text as the scan does. The property test below
-    /// checks the answer against miette reading the whole text.
-    fn read_span<'a>(
-        &'a self,
+/// The 0-based line holding byte `offset`, as `SourceFile::line_col` counts lines: a
+/// byte-order mark is part of the first line.
+fn line_of(file: &SourceFile, offset: usize) -> usize {
+    file.line_starts()
+        .partition_point(|start| *start <= offset)
+        .max(1)
+        - 1
+}
+
+/// The runs of lines to draw: two lines either side of every label (miette draws one line of
+/// context, and reads one more to find it), runs that touch or overlap joined into one, in
+/// order. `ends` is sorted by offset.
+fn line_ranges(file: &SourceFile, ends: &[End], labels: usize) -> Vec<(usize, usize)> {
+    let last_line = file.line_starts().len() - 1;
+    let mut by_label = vec![(usize::MAX, 0); labels];
+    for end in ends {
+        let range = &mut by_label[end.label];
+        range.0 = range.0.min(end.line.saturating_sub(2));
+        range.1 = range.1.max((end.line + 2).min(last_line));
+    }
+    by_label.sort_unstable();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for (first, last) in by_label {
+        match ranges.last_mut() {
+            Some(previous) if first <= previous.1 + 1 => previous.1 = previous.1.max(last),
+            _ => ranges.push((first, last)),
+        }
+    }
+    ranges
+}
+
+/// The parts of a long line `from..to` to draw: `AROUND_A_LABEL` characters either side of
+/// each point (sorted), joined where they meet; the start of the line if there is no point.
+fn pieces_around(text: &str, from: usize, to: usize, points: &[usize]) -> Vec<(usize, usize)> {
+    if points.is_empty() {
+        return vec![(from, forward(text, from, to, 2 * AROUND_A_LABEL))];
+    }
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    for &point in points {
+        let piece = (
+            back(text, from, point, AROUND_A_LABEL),
+            forward(text, point, to, AROUND_A_LABEL),
+        );
+        match pieces.last_mut() {
+            Some(previous) if piece.0 <= previous.1 => previous.1 = previous.1.max(piece.1),
+            _ => pieces.push(piece),
+        }
+    }
+    pieces
+}
+
+/// The byte `count` characters before `at`, or `from` if that comes first.
+fn back(text: &str, from: usize, at: usize, count: usize) -> usize {
+    text[from..at]
+        .char_indices()
+        .rev()
+        .nth(count.saturating_sub(1))
+        .map_or(from, |(i, _)| from + i)
+}
+
+/// The byte `count` characters after `at`, or `to` if that comes first.
+fn forward(text: &str, at: usize, to: usize, count: usize) -> usize {
+    text[at..to]
+        .char_indices()
+        .nth(count)
+        .map_or(to, |(i, _)| at + i)
+}
+
+/// miette drops a label that starts exactly at the end of the text, so an error at end of
+/// input is moved onto the last character; an empty span elsewhere is widened to one
+/// character so the caret is visible.
+fn visible(text: &str, span: Span) -> (usize, usize) {
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    if start >= text.len() {
+        return text
+            .char_indices()
+            .next_back()
+            .map_or((0, 0), |(last, ch)| (last, last + ch.len_utf8()));
+    }
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    if end == start {
+        let width = text[start..].chars().next().map_or(0, char::len_utf8);
+        return (start, start + width);
+    }
+    (start, end)
+}
+
+impl SourceCode for View<'_> {
+    /// miette's own reading, run on the one block that holds the span, with the block's first
+    /// line added to the line numbers; a span across two blocks cannot be read, so miette
+    /// draws its labels as two snippets. Read with no lines of context, as for the header of
+    /// a report, a label's start answers with its column in the file.
+    fn read_span<'b>(
+        &'b self,
         span: &SourceSpan,
         context_lines_before: usize,
         context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.file.text.as_bytes();
-        let end = span.offset().saturating_add(span.len());
-        let first = self
-            .line_of(span.offset())
-            .saturating_sub(context_lines_before.saturating_add(1));
-        let last = self
-            .line_of(end)
-            .saturating_add(context_lines_after)
-            .saturating_add(2);
-        let from = self.line_start(first);
-        let to = if last < self.file.line_starts().len() {
-            self.line_start(last)
-        } else {
-            text.len()
-        };
-        let window = &text[from..to];
-        let within = SourceSpan::new((span.offset() - from).into(), span.len());
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let start = span.offset();
+        let end = start.saturating_add(span.len());
+        let index = self.blocks.partition_point(|block| block.end <= start);
+        let block = self
+            .blocks
+            .get(index)
+            .filter(|block| end <= block.end)
+            .ok_or(MietteError::OutOfBounds)?;
+        let window = &self.text.as_bytes()[block.start..block.end];
+        let within = SourceSpan::new((start - block.start).into(), span.len());
         let contents = <[u8] as SourceCode>::read_span(
             window,
             &within,
             context_lines_before,
             context_lines_after,
         )?;
+        let column = match self.columns.iter().find(|(at, _)| *at == start) {
+            Some((_, column)) if context_lines_before == 0 => *column,
+            _ => contents.column(),
+        };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.file.name.clone(),
+            self.name.to_string(),
             contents.data(),
             SourceSpan::new(
-                (contents.span().offset() + from).into(),
+                (contents.span().offset() + block.start).into(),
                 contents.span().len(),
             ),
-            contents.line() + first,
-            contents.column(),
-            contents.line_count() + first,
+            contents.line() + block.line,
+            column,
+            contents.line_count() + block.line,
         )))
-    }
-}
-
-impl Report<'_> {
-    /// miette drops a label that starts exactly at the end of the text, so an error at end of
-    /// input is moved onto the last character; an empty span elsewhere is widened to one
-    /// character so the caret is visible.
-    fn visible(&self, span: Span) -> (usize, usize) {
-        let mut start = span.start.min(self.text_len);
-        while !self.text.is_char_boundary(start) {
-            start -= 1;
-        }
-        if start >= self.text_len {
-            let Some((last, ch)) = self.text.char_indices().next_back() else {
-                return (0, 0);
-            };
-            return (last, ch.len_utf8());
-        }
-        let mut end = span.end.clamp(start, self.text_len);
-        while !self.text.is_char_boundary(end) {
-            end += 1;
-        }
-        if end == start {
-            let width = self.text[start..].chars().next().map_or(0, char::len_utf8);
-            return (start, width);
-        }
-        (start, end - start)
     }
 }
 
@@ -248,92 +425,254 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        Some(&self.view)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.text.is_empty() {
+        if self.view.text.is_empty() {
             return None;
         }
-        let primary = &self.diagnostic.primary;
-        let first = std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(primary.text.clone()),
-            self.visible(primary.span),
-        ));
-        let rest = self.diagnostic.secondary.iter().map(|label| {
-            LabeledSpan::new_with_span(Some(label.text.clone()), self.visible(label.span))
-        });
-        Some(Box::new(first.chain(rest)))
+        let texts = std::iter::once(&self.diagnostic.primary)
+            .chain(&self.diagnostic.secondary)
+            .map(|label| label.text.clone());
+        let spans = texts
+            .zip(&self.view.labels)
+            .enumerate()
+            .map(|(i, (text, &(start, end)))| {
+                let span = (start, end - start);
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(Some(text), span)
+                } else {
+                    LabeledSpan::new_with_span(Some(text), span)
+                }
+            });
+        Some(Box::new(spans))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
     use proptest::prelude::*;
 
-    /// Text made of the characters that move lines and columns: line ends of each kind, a
-    /// multi-byte character and an optional byte-order mark.
-    fn text() -> impl Strategy<Value = String> {
-        let piece = prop::sample::select(vec!["a", "bc", "£", "é", " ", "\n", "\r", "\r\n"]);
-        (any::<bool>(), prop::collection::vec(piece, 0..40)).prop_map(|(bom, pieces)| {
-            let body: String = pieces.concat();
-            if bom {
-                format!("\u{feff}{body}")
-            } else {
-                body
-            }
-        })
+    /// A diagnostic drawn by miette from the whole text, as it was before the view: for
+    /// comparison where the view should change nothing.
+    #[derive(Debug)]
+    struct Whole {
+        source: miette::NamedSource<String>,
+        labels: Vec<(usize, usize)>,
     }
 
-    /// What reading a span gives, without the name: the text, offset, length, line, column
-    /// and line count; an error as its message; `None` if it panics, as miette does for a span
-    /// that starts past the end of the text when no context before it is asked for.
-    #[allow(clippy::type_complexity)]
-    fn read(
-        source: &dyn SourceCode,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Option<Result<(Vec<u8>, usize, usize, usize, usize, usize), String>> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            source
-                .read_span(span, before, after)
-                .map(|contents| {
-                    (
-                        contents.data().to_vec(),
-                        contents.span().offset(),
-                        contents.span().len(),
-                        contents.line(),
-                        contents.column(),
-                        contents.line_count(),
-                    )
-                })
-                .map_err(|error| error.to_string())
-        }))
-        .ok()
+    impl fmt::Display for Whole {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("m")
+        }
+    }
+
+    impl std::error::Error for Whole {}
+
+    impl miette::Diagnostic for Whole {
+        fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+            Some(Box::new("E0101"))
+        }
+        fn source_code(&self) -> Option<&dyn SourceCode> {
+            Some(&self.source)
+        }
+        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+            let labels = self.labels.iter().enumerate().map(|(i, &(start, end))| {
+                let text = Some(format!("label {i}"));
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(text, (start, end - start))
+                } else {
+                    LabeledSpan::new_with_span(text, (start, end - start))
+                }
+            });
+            Some(Box::new(labels))
+        }
+    }
+
+    fn diagnostic(spans: &[(usize, usize)]) -> Diagnostic {
+        let mut d = Diagnostic::new(
+            Code::E0101,
+            "m",
+            Span::new(spans[0].0, spans[0].1),
+            "label 0",
+        );
+        for (i, &(start, end)) in spans.iter().enumerate().skip(1) {
+            d = d.also(Span::new(start, end), format!("label {i}"));
+        }
+        d
+    }
+
+    fn whole(text: &str, spans: &[(usize, usize)]) -> String {
+        let report = Whole {
+            source: miette::NamedSource::new("t.outcome", text.to_string()),
+            labels: spans
+                .iter()
+                .map(|&(start, end)| visible(text, Span::new(start, end)))
+                .collect(),
+        };
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_wrap_lines(false);
+        let mut out = String::new();
+        handler.render_report(&mut out, &report).unwrap();
+        out
+    }
+
+    /// Short lines of ASCII text ended by line feeds, where the view leaves every line whole.
+    fn short_lines() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec!["a", "bc", "d e", " ", "\n", "\t"]);
+        prop::collection::vec(piece, 1..60).prop_map(|pieces| pieces.concat())
     }
 
     proptest! {
-        /// Reading a window answers exactly what miette's scan of the whole text answers.
+        /// On short lines of plain text, drawing from the view is drawing from the whole
+        /// text: one label anywhere, and a second on the same line or up to three lines on.
         #[test]
-        fn reads_a_span_as_miette_reads_the_whole_text(
-            text in text(),
-            start in 0usize..50,
-            len in 0usize..50,
-            before in 0usize..4,
-            after in 0usize..4,
+        fn the_view_draws_short_lines_as_miette_draws_the_whole_text(
+            text in short_lines(),
+            start in 0usize..80,
+            len in 0usize..6,
+            second in prop::option::of((0usize..20, 0usize..3)),
         ) {
             let file = SourceFile::new("t.outcome", text.as_str());
-            let source = FileSource { file: &file };
-            let span = SourceSpan::new(start.into(), len);
-            let ours = read(&source, &span, before, after);
-            let theirs = read(&text.as_str(), &span, before, after);
-            prop_assert_eq!(ours, theirs);
-            if let Some(Ok(_)) = read(&source, &span, before, after) {
-                let named = source.read_span(&span, before, after).unwrap();
-                prop_assert_eq!(named.name(), Some("t.outcome"));
+            let mut spans = vec![(start, start + len)];
+            if let Some((shift, len)) = second {
+                let from = (start + shift).min(text.len());
+                let lines_between = text[start.min(text.len())..from].matches('\n').count();
+                if lines_between <= 3 {
+                    spans.push((from, from + len));
+                }
             }
+            prop_assert_eq!(render_human(&file, &diagnostic(&spans), false), whole(&text, &spans));
         }
+    }
+
+    /// The column of `marker` on the drawn line numbered `line`, and the column of the
+    /// caret or underline start on the line after it.
+    fn columns_drawn(shown: &str, line: usize) -> (usize, usize) {
+        let lines: Vec<&str> = shown.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(&format!("{line} │")))
+            .unwrap();
+        let drawn = lines[at];
+        let under = lines[at + 1];
+        let mark = drawn.chars().position(|c| c == '#').unwrap();
+        let caret = under.chars().position(|c| c == '┬' || c == '─').unwrap();
+        (mark, caret)
+    }
+
+    #[test]
+    fn a_label_far_along_a_long_line_is_drawn_in_a_window_of_it() {
+        let text = format!(
+            "first\n{}#{}\nlast\n",
+            "x".repeat(100_000),
+            "é".repeat(100_000)
+        );
+        let at = text.find('#').unwrap();
+        let file = SourceFile::new("t.outcome", text.as_str());
+        let shown = render_human(&file, &diagnostic(&[(at, at + 1)]), false);
+        assert!(shown.contains("[t.outcome:2:100001]"), "{shown}");
+        let (mark, caret) = columns_drawn(&shown, 2);
+        assert_eq!(mark, caret, "{shown}");
+        let drawn = shown.lines().find(|l| l.contains('#')).unwrap();
+        assert_eq!(
+            drawn.trim_start_matches([' ', '2', '│']),
+            format!(
+                "…{}#{}…",
+                "x".repeat(AROUND_A_LABEL),
+                "é".repeat(AROUND_A_LABEL)
+            )
+        );
+        assert!(shown.len() < 2_000, "{shown}");
+    }
+
+    #[test]
+    fn a_label_across_a_long_line_is_drawn_from_its_start_to_its_end() {
+        let text = format!(
+            "{}#{}#{}",
+            "a".repeat(500),
+            "b".repeat(5_000),
+            "c".repeat(500)
+        );
+        let start = text.find('#').unwrap();
+        let end = text.rfind('#').unwrap() + 1;
+        let file = SourceFile::new("t.outcome", text.as_str());
+        let shown = render_human(&file, &diagnostic(&[(start, end)]), false);
+        assert!(shown.contains("[t.outcome:1:501]"), "{shown}");
+        let (mark, caret) = columns_drawn(&shown, 1);
+        assert_eq!(mark, caret, "{shown}");
+        let underline = shown.lines().find(|l| l.contains('┬')).unwrap();
+        let drawn = shown.lines().find(|l| l.contains('#')).unwrap();
+        // The underline ends under the second `#`.
+        let last_mark = drawn.chars().count() - drawn.chars().rev().position(|c| c == '#').unwrap();
+        assert_eq!(underline.chars().count(), last_mark, "{shown}");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_the_line_drawn() {
+        let text = format!("{}\rx 5\n", "y".repeat(70_000));
+        let at = text.find('5').unwrap();
+        let file = SourceFile::new("t.outcome", text.as_str());
+        let shown = render_human(&file, &diagnostic(&[(at, at + 1)]), false);
+        assert!(shown.contains("[t.outcome:2:3]"), "{shown}");
+        assert!(shown.contains(" 2 │ x 5\n"), "{shown}");
+        assert!(!shown.contains('\r'), "{shown:?}");
+    }
+
+    #[test]
+    fn labels_far_apart_are_drawn_as_two_snippets() {
+        let text = (0..2_000)
+            .map(|i| format!("line {i}\n"))
+            .collect::<String>();
+        let first = text.find("line 10\n").unwrap();
+        let second = text.find("line 1900\n").unwrap();
+        let file = SourceFile::new("t.outcome", text.as_str());
+        let shown = render_human(
+            &file,
+            &diagnostic(&[(first, first + 4), (second, second + 4)]),
+            false,
+        );
+        assert_eq!(shown.matches("╭─[").count(), 2, "{shown}");
+        assert!(shown.lines().count() < 20, "{shown}");
+        assert!(
+            shown.contains("[t.outcome:11:1]") && shown.contains("[t.outcome:1901:1]"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn control_and_bidi_characters_in_the_source_are_drawn_as_escapes() {
+        let text = "a \"\u{202e}\x1b[2J\" 5\n";
+        let at = text.find('5').unwrap();
+        let file = SourceFile::new("t.outcome", text);
+        let shown = render_human(&file, &diagnostic(&[(at, at + 1)]), false);
+        assert!(shown.contains(r#"1 │ a "\u{202e}\u{1b}[2J" 5"#), "{shown}");
+        assert!(
+            !shown.contains('\u{202e}') && !shown.contains('\x1b'),
+            "{shown:?}"
+        );
+        let (mark, caret) = {
+            let line = shown.lines().find(|l| l.contains("[2J")).unwrap();
+            let under = shown.lines().find(|l| l.contains('┬')).unwrap();
+            (
+                line.chars().position(|c| c == '5').unwrap(),
+                under.chars().position(|c| c == '┬').unwrap(),
+            )
+        };
+        assert_eq!(mark, caret, "{shown}");
+    }
+
+    #[test]
+    fn a_hundred_labels_on_one_line_are_given_in_words() {
+        let text = "x ".repeat(50_000);
+        let spans: Vec<(usize, usize)> = (0..200).map(|i| (i * 500, i * 500 + 1)).collect();
+        let file = SourceFile::new("t.outcome", text.as_str());
+        let shown = render_human(&file, &diagnostic(&spans), false);
+        assert!(shown.contains("(at t.outcome:1:1: label 0)"), "{shown}");
+        assert!(shown.len() < 1_000, "{shown}");
     }
 }

@@ -525,10 +525,14 @@ fn align_stages(stages: &[(usize, &[Token<'_>])]) -> Vec<(usize, String)> {
     stages
         .iter()
         .map(|(i, tokens)| {
-            let mut line = format!(
-                "{:<keyword$} {:<name$} {:<description$} {:>count$}",
-                tokens[0].text, tokens[1].text, tokens[2].text, tokens[3].text
-            );
+            let mut line = String::new();
+            pad_after(&mut line, tokens[0].text, keyword);
+            line.push(' ');
+            pad_after(&mut line, tokens[1].text, name);
+            line.push(' ');
+            pad_after(&mut line, tokens[2].text, description);
+            line.push(' ');
+            pad_before(&mut line, tokens[3].text, count);
             for k in 4..tokens.len() {
                 line.push_str(separator(&tokens[k - 1], &tokens[k]));
                 push_token(&mut line, &tokens[k]);
@@ -536,6 +540,23 @@ fn align_stages(stages: &[(usize, &[Token<'_>])]) -> Vec<(usize, String)> {
             (*i, line)
         })
         .collect()
+}
+
+/// `text` then spaces up to `width` characters. Padding is written out rather than given to
+/// `format!` as a width, which Rust refuses past 65,535 (a panic on a long description).
+fn pad_after(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    pad(out, width.saturating_sub(text.chars().count()));
+}
+
+/// Spaces up to `width` characters, then `text`: a right-aligned column.
+fn pad_before(out: &mut String, text: &str, width: usize) {
+    pad(out, width.saturating_sub(text.chars().count()));
+    out.push_str(text);
+}
+
+fn pad(out: &mut String, spaces: usize) {
+    out.extend(std::iter::repeat_n(' ', spaces));
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@
 //! and monitoring. A section
 //! the contract has nothing for is left out, and so is its line in the contents.
 //!
-//! Every piece of the contract's text reaches the document through `writer::escape`; see
-//! `writer` for how the types keep it that way. Like every emitter this one formats and never
+//! Every piece of the contract's text reaches the document through `writer::escape`, which
+//! also isolates right-to-left text and shows bidirectional controls as escapes, so no text
+//! can reorder the figures beside it; see `writer` for how the types keep it that way. Like every emitter this one formats and never
 //! computes: each figure printed was computed by `check`.
 
 mod cash_flow;

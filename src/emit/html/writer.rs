@@ -6,24 +6,96 @@
 //! attribute value, in HTML or in SVG. The type of each method is what keeps user text out of
 //! markup: there is no method that takes a `String` and writes it unescaped.
 
-/// Escape text for an HTML or SVG element body or a double-quoted attribute value.
+/// Escape text for an HTML or SVG element body or a double-quoted attribute value, and
+/// isolate its right-to-left runs.
 ///
 /// The five characters that can end a text run, open a tag or an entity, or close an
-/// attribute value of either quoting style are replaced by entities; nothing else changes, so
-/// `</style>` in text becomes `&lt;/style&gt;` and can never close an element.
+/// attribute value of either quoting style are replaced by entities, so `</style>` in text
+/// becomes `&lt;/style&gt;` and can never close an element.
+///
+/// Text must not reorder the text around it either: a right-to-left override (U+202E) in a
+/// description would show the figures after it backwards (`£1,075` as `570,1£`), and even
+/// plain Hebrew or Arabic moves a number that follows it to its left. So the characters that
+/// open or close an embedding, override or isolate, other control characters (but tab and line
+/// breaks) and the line and paragraph separators are written as visible escapes (`\u{202e}`, as
+/// `inert::escape` does for the terminal), and each run of right-to-left text is wrapped in a
+/// right-to-left isolate (U+2067 … U+2069): to the text outside it the run is one neutral
+/// character, so nothing outside it moves, while inside it reads right to left as it should.
+/// A run starts and ends with a right-to-left character and holds whatever lies between them
+/// short of a left-to-right letter or a line break, so digits inside Hebrew or Arabic text stay
+/// with it and a figure after it stays where it is. Doing this here, where all text enters the
+/// document, covers element bodies and attribute values, HTML and SVG, and text composed of
+/// the contract's words and computed figures alike; text without right-to-left characters is
+/// unchanged.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
+    let mut chars = text.char_indices();
+    while let Some((at, ch)) = chars.next() {
+        if !is_right_to_left(ch) {
+            push_escaped(&mut out, ch);
+            continue;
         }
+        // The run ends after its last right-to-left character before anything that ends it.
+        let mut end = at + ch.len_utf8();
+        let mut rest = chars.clone();
+        while let Some((next_at, next)) = rest.next() {
+            if ends_a_right_to_left_run(next) {
+                break;
+            }
+            if is_right_to_left(next) {
+                end = next_at + next.len_utf8();
+                chars = rest.clone();
+            }
+        }
+        out.push(RIGHT_TO_LEFT_ISOLATE);
+        text[at..end]
+            .chars()
+            .for_each(|ch| push_escaped(&mut out, ch));
+        out.push(POP_DIRECTIONAL_ISOLATE);
     }
     out
+}
+
+const RIGHT_TO_LEFT_ISOLATE: char = '\u{2067}';
+const POP_DIRECTIONAL_ISOLATE: char = '\u{2069}';
+
+fn push_escaped(out: &mut String, ch: char) {
+    match ch {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        '\t' | '\n' | '\r' => out.push(ch),
+        _ if crate::inert::needs_escape(ch) => {
+            crate::inert::escape_into(out, ch.encode_utf8(&mut [0; 4]));
+        }
+        _ => out.push(ch),
+    }
+}
+
+/// A character of a right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko and the
+/// others Unicode places in these blocks, whose characters are right-to-left or Arabic
+/// numbers), or a right-to-left or Arabic letter mark. Bidirectional formatting characters
+/// are escaped before this is asked.
+fn is_right_to_left(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{0590}'..='\u{08ff}'
+            | '\u{200f}'
+            | '\u{fb1d}'..='\u{fdff}'
+            | '\u{fe70}'..='\u{fefe}'
+            | '\u{10800}'..='\u{10fff}'
+            | '\u{1e800}'..='\u{1efff}'
+    )
+}
+
+/// What a right-to-left run cannot reach across: a left-to-right letter, a line break, or a
+/// character that is escaped.
+fn ends_a_right_to_left_run(ch: char) -> bool {
+    (ch.is_alphabetic() && !is_right_to_left(ch))
+        || matches!(ch, '\n' | '\r')
+        || crate::inert::needs_escape(ch)
 }
 
 /// An HTML document being written, front to back.
@@ -155,6 +227,30 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(escape("£120,000 – ok"), "£120,000 – ok");
+    }
+
+    #[test]
+    fn bidi_controls_are_escaped_and_right_to_left_runs_isolated() {
+        // An override would show the figure after it backwards.
+        assert_eq!(escape("Rent \u{202e}x £1,075"), "Rent \\u{202e}x £1,075");
+        // A closing isolate in the text cannot close the isolate around it.
+        assert_eq!(
+            escape("\u{2069}\u{2066}שלום"),
+            "\\u{2069}\\u{2066}\u{2067}שלום\u{2069}"
+        );
+        // Hebrew with a number inside is one run; the figure after it stays outside.
+        assert_eq!(
+            escape("שלום 12 עולם: £1,075 paid"),
+            "\u{2067}שלום 12 עולם\u{2069}: £1,075 paid"
+        );
+        // Two runs with English between are two isolates.
+        assert_eq!(escape("א and ב"), "\u{2067}א\u{2069} and \u{2067}ב\u{2069}");
+        // Control characters are shown; line breaks and tabs are kept.
+        assert_eq!(
+            escape("a\x1b\u{85}\u{2029}\n\tb"),
+            "a\\u{1b}\\u{85}\\u{2029}\n\tb"
+        );
+        assert_eq!(escape("x=\"12.5\""), "x=&quot;12.5&quot;");
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! few rules for the report after it), its table helpers and its hatching. It has no script and
 //! no reference to anything outside itself, prints to A4, and is the same bytes for the same
 //! report. Every text from the contract or the return (names, participants, clauses, reasons)
-//! reaches it through `writer::escape`. Long lists are cut so that the document stays
+//! reaches it through `writer::escape` (escaped, and isolated so it cannot reorder the figures
+//! beside it). Long lists are cut so that the document stays
 //! readable: at most `MAX_REJECTED_ROWS` rejected rows and `MAX_PAYMENT_LINES` payment lines
 //! are listed, each time saying how many more there are; every total is always complete.
 //! Like every emitter it formats and never computes: each figure was computed by the engine.
