@@ -372,35 +372,38 @@ fn contradictions(
             (l.from == x.from || (l.time.from_entry && x.from == 0))
                 && l.time.duration.certainly_shorter_than(&x.time.duration)
         });
-        if let Some(e) = too_soon {
+        let outside = match (too_soon, too_late) {
+            (Some(e), _) => Some((
+                format!(
+                    "sooner than it can be reached: `{}`",
+                    Which::Earliest.clause(&e.time)
+                ),
+                "sooner than the earliest",
+                e.span,
+                "the earliest time",
+                "lengthen it, or remove it to plan on the earliest",
+            )),
+            (None, Some(l)) => Some((
+                format!("after it is due: `{}`", Which::Latest.clause(&l.time)),
+                "later than the deadline",
+                l.span,
+                "the deadline",
+                "shorten it, or lengthen the `within`",
+            )),
+            (None, None) => None,
+        };
+        if let Some((why, label, other, other_label, fix)) = outside {
             out.push(
                 Diagnostic::new(
                     Code::E0409,
-                    format!(
-                        "`{name}` is `{}`, sooner than it can be reached: `{}`",
-                        Which::Expected.clause(&x.time),
-                        Which::Earliest.clause(&e.time)
-                    ),
+                    format!("`{name}` is `{}`, {why}", Which::Expected.clause(&x.time)),
                     x.span,
-                    "sooner than the earliest",
+                    label,
                 )
-                .also(e.span, "the earliest time")
-                .help("the expected time lies between the earliest and the latest: lengthen it, or remove it to plan on the earliest"),
-            );
-        } else if let Some(l) = too_late {
-            out.push(
-                Diagnostic::new(
-                    Code::E0409,
-                    format!(
-                        "`{name}` is `{}`, after it is due: `{}`",
-                        Which::Expected.clause(&x.time),
-                        Which::Latest.clause(&l.time)
-                    ),
-                    x.span,
-                    "later than the deadline",
-                )
-                .also(l.span, "the deadline")
-                .help("the expected time lies between the earliest and the latest: shorten it, or lengthen the `within`"),
+                .also(other, other_label)
+                .help(format!(
+                    "the expected time lies between the earliest and the latest: {fix}"
+                )),
             );
         }
     }

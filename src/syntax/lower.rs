@@ -269,18 +269,7 @@ impl Lowerer {
                         Rule::period => {
                             period = Spanned::new(period_word(part.as_str()), self.span(&part))
                         }
-                        Rule::percent => {
-                            let at = self.span(&part);
-                            let result = tokens::percent(part.as_str(), at);
-                            let value = self.keep(
-                                result,
-                                crate::value::Percent(Decimal {
-                                    mantissa: 0,
-                                    scale: 0,
-                                }),
-                            );
-                            shares.push(Spanned::new(value, at));
-                        }
+                        Rule::percent => shares.push(self.percent(part)),
                         _ => {}
                     }
                 }
@@ -469,16 +458,8 @@ impl Lowerer {
             // conversion_clause = { kw_conversion ~ percent }
             Rule::conversion_clause => {
                 if let Some(p) = inner.next() {
-                    let at = self.span(&p);
-                    let result = tokens::percent(p.as_str(), at);
-                    let value = self.keep(
-                        result,
-                        crate::value::Percent(Decimal {
-                            mantissa: 0,
-                            scale: 0,
-                        }),
-                    );
-                    stage.conversion.push(Spanned::new(value, at));
+                    let percent = self.percent(p);
+                    stage.conversion.push(percent);
                 }
             }
             // within_clause = { kw_within ~ duration ~ (kw_of ~ ident)? }
@@ -603,12 +584,7 @@ impl Lowerer {
     fn threshold(&mut self, pair: Node) -> Spanned<Threshold> {
         let at = self.span(&pair);
         if pair.as_rule() == Rule::percent {
-            let result = tokens::percent(pair.as_str(), at);
-            let fallback = Percent(Decimal {
-                mantissa: 0,
-                scale: 0,
-            });
-            Spanned::new(Threshold::Percent(self.keep(result, fallback)), at)
+            Spanned::new(Threshold::Percent(self.percent(pair).value), at)
         } else {
             Spanned::new(Threshold::Number(self.number(pair).value), at)
         }
@@ -722,16 +698,7 @@ impl Lowerer {
         let at = self.span(&pair);
         let value = match pair.as_rule() {
             Rule::money => MeasureValue::Money(self.money(pair).value),
-            Rule::percent => {
-                let result = tokens::percent(pair.as_str(), at);
-                MeasureValue::Percent(self.keep(
-                    result,
-                    crate::value::Percent(Decimal {
-                        mantissa: 0,
-                        scale: 0,
-                    }),
-                ))
-            }
+            Rule::percent => MeasureValue::Percent(self.percent(pair).value),
             _ => MeasureValue::Number(self.number(pair).value),
         };
         Spanned::new(value, at)
