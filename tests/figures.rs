@@ -954,20 +954,23 @@ fn reoffending() {
 
     // Referrals 2026-04-01 to 2028-03-31: 731 days, 366 entries on day ⌊k × 731 ÷ 366⌋.
     // Quarterly arrears fall due at the end of a quarter counted from 2026-04-01, in the
-    // same contract year as the achievement. Years end on 31 March.
+    // same contract year as the achievement. Years end on 31 March. Housed has only its
+    // 1-month deadline and is planned at its end; mentored (`at least 3 months after` release)
+    // and desisting (`at least 18 months after` release, when the police check can show 12
+    // months without a proven reoffence) are planned at their earliest.
     //   1 month (housed): to 2027-02-28 (day 333) → 168 in year 1; to 2028-02-29 (day 699)
     //                      → 351, so 183 in year 2; 15 in year 3
-    //   4 months (mentored): to 2026-11-30 (day 243) → 123; to 2027-11-30 (day 608) → 305,
-    //                      so 182 in year 2; 61 in year 3
+    //   3 months (mentored): to 2026-12-31 (day 274) → ⌈275 × 366 ÷ 731⌉ = 138; to
+    //                      2027-12-31 (day 639) → 321, so 183 in year 2; 45 in year 3
     //   18 months (desisting): to 2026-09-30 (day 182) → 92 in year 2; to 2027-09-30
     //                      (day 547) → 275, so 183 in year 3; 91 in year 4
     // Weights (£, both cohorts): housed 189,000; mentored 215,500; desisting 270,000.
-    //   year 1: 168 × 189,000 + 123 × 215,500                  = 58,258,500
-    //   year 2: 183 × 189,000 + 182 × 215,500 + 92 × 270,000   = 98,648,000
-    //   year 3: 15 × 189,000 + 61 × 215,500 + 183 × 270,000   = 65,390,500
+    //   year 1: 168 × 189,000 + 138 × 215,500                  = 61,491,000
+    //   year 2: 183 × 189,000 + 183 × 215,500 + 92 × 270,000   = 98,863,500
+    //   year 3: 15 × 189,000 + 45 × 215,500 + 183 × 270,000    = 61,942,500
     //   year 4: 91 × 270,000                                   = 24,570,000
-    // £674,500 shared: 15,917,622.95 | 26,953,005.46 | 17,866,256.83 | 6,713,114.75 (p);
-    // the three pence left go to years 1, 3 and 4. The £600,000 of tiers fall in year 4.
+    // £674,500 shared: 16,800,819.67 | 27,011,885.25 | 16,924,180.33 | 6,713,114.75 (p); the
+    // two pence left go to years 4 and 1. The £600,000 of tiers fall in year 4.
     assert_years(
         &c,
         &[
@@ -976,24 +979,24 @@ fn reoffending() {
                 "2026-04-01",
                 "2027-03-31",
                 5_000_000,
-                15_917_623,
-                20_917_623,
+                16_800_820,
+                21_800_820,
             ),
             (
                 2,
                 "2027-04-01",
                 "2028-03-31",
                 5_000_000,
-                26_953_005,
-                31_953_005,
+                27_011_885,
+                32_011_885,
             ),
             (
                 3,
                 "2028-04-01",
                 "2029-03-31",
                 5_000_000,
-                17_866_257,
-                22_866_257,
+                16_924_180,
+                21_924_180,
             ),
             (
                 4,
