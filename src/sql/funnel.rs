@@ -140,7 +140,7 @@ FROM joined",
     script.view("outcome__periods", period_table);
     script.view(
         "outcome_funnel_by_period",
-        "SELECT f.funnel, f.stage, p.period_number, p.period,
+        "SELECT f.stage_number, f.funnel, f.stage, p.period_number, p.period,
   CAST(count(a.stage_number) AS BIGINT) AS actual
 FROM outcome_funnel f CROSS JOIN outcome__periods p
 LEFT JOIN outcome_accepted a ON a.stage_number = f.stage_number AND a.date BETWEEN p.starts AND p.ends
@@ -162,7 +162,7 @@ GROUP BY f.stage_number, f.funnel, f.stage, p.period_number, p.period",
     script.view(
         "outcome_exceptions",
         format!(
-            "SELECT funnel, stage, planned_to_date, actual, planned_to_date - actual AS shortfall,
+            "SELECT stage_number, funnel, stage, planned_to_date, actual, planned_to_date - actual AS shortfall,
   CAST({share} AS BIGINT) AS shortfall_share_tenths
 FROM outcome_funnel
 WHERE actual < planned_to_date AND {tolerance}",

@@ -120,7 +120,9 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The SQL as a list of views, written in order.
+/// The SQL as a list of tables, each computed from the ones before it, written in order.
+/// Tables rather than views: each step is computed once, where a view would be expanded
+/// again wherever a later step reads it.
 pub(crate) struct Script {
     views: Vec<(String, String)>,
 }
@@ -138,19 +140,20 @@ impl Script {
         let mut out = String::new();
         out.push_str(&format!(
             "-- The monitoring report of a contract, compiled to SQL for {dialect} by `outcome sql`.\n\
-             -- Events up to and including {until}. Reads one table of return rows; results are the views\n\
-             -- outcome_rows, outcome_rejected, outcome_rejected_by_reason, outcome_accepted,\n\
-             -- outcome_cohorts, outcome_funnel, outcome_funnel_by_period, outcome_exceptions,\n\
-             -- outcome_payments, outcome_payment_total and outcome_payers (money in minor units).\n\
-             -- Views named outcome__* are steps. Rerunning the script replaces every view.\n\n"
+             -- Events up to and including {until}. Reads one table of return rows and computes the\n\
+             -- report into the tables outcome_rows, outcome_rejected, outcome_rejected_by_reason,\n\
+             -- outcome_accepted, outcome_cohorts, outcome_funnel, outcome_funnel_by_period,\n\
+             -- outcome_exceptions, outcome_payments, outcome_payment_total and outcome_payers (money in\n\
+             -- minor units). Tables named outcome__* are steps. Run the script again when the rows\n\
+             -- change: it replaces every table.\n\n"
         ));
         let _ = contract;
         for (name, _) in self.views.iter().rev() {
-            out.push_str(&format!("DROP VIEW IF EXISTS {name};\n"));
+            out.push_str(&format!("DROP TABLE IF EXISTS {name};\n"));
         }
         out.push('\n');
         for (name, body) in &self.views {
-            out.push_str(&format!("CREATE VIEW {name} AS\n{body};\n\n"));
+            out.push_str(&format!("CREATE TABLE {name} AS\n{body};\n\n"));
         }
         out
     }

@@ -496,7 +496,7 @@ fn payers(cx: &Context, script: &mut Script) {
     if payers.is_empty() {
         script.view(
             "outcome_payers",
-            "SELECT CAST(NULL AS TEXT) AS payer, CAST(0 AS BIGINT) AS amount WHERE FALSE",
+            "SELECT 0 AS payer_number, CAST(NULL AS TEXT) AS payer, CAST(0 AS BIGINT) AS amount WHERE FALSE",
         );
         return;
     }
@@ -580,7 +580,7 @@ fn payers(cx: &Context, script: &mut Script) {
     script.view(
         "outcome_payers",
         format!(
-            "WITH {}\nSELECT payer, amount FROM (\n  {}\n) shares ORDER BY n",
+            "WITH {}\nSELECT n AS payer_number, payer, amount FROM (\n  {}\n) shares",
             steps.join(",\n"),
             rows.join("\n  UNION ALL\n  ")
         ),

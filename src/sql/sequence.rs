@@ -287,7 +287,7 @@ LEFT JOIN outcome__places pl ON pl.pkey = s.pkey AND pl.cohort = {cohort_of_stag
     if cohort_rows.is_empty() {
         script.view(
             "outcome_cohorts",
-            "SELECT CAST(NULL AS TEXT) AS cohort, CAST(NULL AS BIGINT) AS size, \
+            "SELECT 0 AS cohort_number, CAST(NULL AS TEXT) AS cohort, CAST(NULL AS BIGINT) AS size, \
              CAST(0 AS BIGINT) AS entered, CAST(0 AS BIGINT) AS turned_away WHERE FALSE",
         );
     } else {
@@ -297,12 +297,11 @@ LEFT JOIN outcome__places pl ON pl.pkey = s.pkey AND pl.cohort = {cohort_of_stag
                 "WITH c AS (
   {}
 )
-SELECT c.name AS cohort, c.size,
+SELECT c.cohort AS cohort_number, c.name AS cohort, c.size,
   CAST(count(pl.pkey) FILTER (WHERE pl.held) AS BIGINT) AS entered,
   CAST(count(pl.pkey) FILTER (WHERE NOT pl.held) AS BIGINT) AS turned_away
 FROM c LEFT JOIN outcome__places pl ON pl.cohort = c.cohort
-GROUP BY c.cohort, c.name, c.size
-ORDER BY c.cohort",
+GROUP BY c.cohort, c.name, c.size",
                 cohort_rows.join("\n  UNION ALL\n  ")
             ),
         );
