@@ -94,12 +94,12 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     let rate = cx.by_stage(
         "stage_number",
         &|s| price_of(&s.stage.id).map(|pr| money(pr.amount.minor)),
-        "NULL",
+        &format!("CAST(NULL AS {})", d.money()),
     );
     let clause = cx.by_stage(
         "stage_number",
         &|s| price_of(&s.stage.id).map(|pr| lit(&pr.clause.to_string())),
-        "NULL",
+        "CAST(NULL AS TEXT)",
     );
 
     // The cohort of a participant's first event sets their maximum and attachment fee.
@@ -130,7 +130,7 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
         .filter_map(|(c, cohort)| maximum_of(&cohort.id).map(|m| format!("WHEN {c} THEN {}", money(m))))
         .collect();
     let maximum = if maximum_arms.is_empty() {
-        "NULL".to_string()
+        format!("CAST(NULL AS {})", d.money())
     } else {
         format!("CASE cohort {} END", maximum_arms.join(" "))
     };
@@ -142,8 +142,9 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
             .collect();
         format!("CASE {} ELSE {} END", arms.join(" "), years.len() + 1)
     };
+    let null_money = format!("CAST(NULL AS {})", d.money());
     let attachment = match &p.attachment {
-        None => "NULL".to_string(),
+        None => null_money.clone(),
         Some(attachment) => {
             let mut arms = Vec::new();
             for (c, cohort) in contract.cohorts.iter().enumerate() {
@@ -169,7 +170,7 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
                 }
             }
             if arms.is_empty() {
-                "NULL".to_string()
+                null_money.clone()
             } else {
                 format!("CASE {} END", arms.join(" "))
             }
@@ -178,7 +179,7 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     let attachment_clause = p
         .attachment
         .as_ref()
-        .map_or("NULL".to_string(), |a| lit(&a.clause.to_string()));
+        .map_or("CAST(NULL AS TEXT)".to_string(), |a| lit(&a.clause.to_string()));
     let capped = |x: &str| format!("CASE WHEN maximum IS NULL THEN {x} ELSE least({x}, maximum) END");
     let due = cx.by_stage(
         "stage_number",
