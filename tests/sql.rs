@@ -121,7 +121,11 @@ impl Postgres {
             .args(["-c", &format!("CREATE DATABASE {database}")])
             .output()
             .unwrap();
-        assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
+        assert!(
+            admin.status.success(),
+            "{}",
+            String::from_utf8_lossy(&admin.stderr)
+        );
         let text = std::fs::read_to_string(csv).unwrap();
         let header: Vec<String> = text
             .lines()
@@ -228,12 +232,19 @@ fn shift(date: &str, days: i64) -> String {
 
 /// The generated return, damaged reproducibly.
 fn damage(csv: &str, seed: u64) -> String {
-    assert!(!csv.contains('"'), "the generated return has no quoted values");
+    assert!(
+        !csv.contains('"'),
+        "the generated return has no quoted values"
+    );
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
     let names: Vec<&str> = header.split(',').collect();
     let col = |name: &str| names.iter().position(|n| *n == name);
-    let (p, s, d) = (col("participant").unwrap(), col("stage").unwrap(), col("date").unwrap());
+    let (p, s, d) = (
+        col("participant").unwrap(),
+        col("stage").unwrap(),
+        col("date").unwrap(),
+    );
     let (e, c) = (col("evidence"), col("cohort"));
     let mut dice = Dice(seed);
     let mut out = vec![header.to_string()];
@@ -242,7 +253,11 @@ fn damage(csv: &str, seed: u64) -> String {
         match dice.roll(40) {
             0 => out.push(f.join(",")), // the same row again
             1 => f[p] = format!(" {} ", f[p].to_lowercase()),
-            2 => f[d] = ["2026-02-30", "not a date", "+026-05-01", "2026-13-01"][dice.roll(4) as usize].into(),
+            2 => {
+                f[d] = ["2026-02-30", "not a date", "+026-05-01", "2026-13-01"]
+                    [dice.roll(4) as usize]
+                    .into()
+            }
             3 => f[s] = format!("{}_x", f[s]),
             4 => {
                 if let Some(c) = c {
@@ -396,7 +411,10 @@ fn expected(report: &Value) -> Vec<Vec<String>> {
             rows["read"], rows["accepted"], rows["rejected"], rows["after_report_date"]
         )],
         by_reason,
-        rejected.into_iter().map(|(r, why)| format!("{r}\t{why}")).collect(),
+        rejected
+            .into_iter()
+            .map(|(r, why)| format!("{r}\t{why}"))
+            .collect(),
         cohorts,
         funnel,
         by_period,
@@ -424,10 +442,18 @@ fn sections(output: &str) -> Vec<Vec<String>> {
 }
 
 fn compare(case: &str, database: &str, want: &[Vec<String>], got: &[Vec<String>]) {
-    assert_eq!(got.len(), want.len(), "{case} on {database}: one answer per query");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{case} on {database}: one answer per query"
+    );
     for (n, (w, g)) in want.iter().zip(got).enumerate() {
         if w != g {
-            let first = w.iter().zip(g).position(|(a, b)| a != b).unwrap_or(w.len().min(g.len()));
+            let first = w
+                .iter()
+                .zip(g)
+                .position(|(a, b)| a != b)
+                .unwrap_or(w.len().min(g.len()));
             panic!(
                 "{case} on {database}: `{}` differs at row {first} ({} rows native, {} in SQL)\n native: {:?}\n    sql: {:?}",
                 QUERIES[n],
@@ -454,7 +480,11 @@ fn run_case(scratch: &Scratch, case: &Case, pg: Option<&Postgres>, duck: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut contract = std::fs::read_to_string(root.join("specs").join(case.spec)).unwrap();
     for (from, to) in case.edits {
-        assert!(contract.contains(from), "{}: `{from}` is in the spec", case.name);
+        assert!(
+            contract.contains(from),
+            "{}: `{from}` is in the spec",
+            case.name
+        );
         contract = contract.replace(from, to);
     }
     // Unedited specs are read where they are, with the files they use.
@@ -470,7 +500,11 @@ fn run_case(scratch: &Scratch, case: &Case, pg: Option<&Postgres>, duck: bool) {
         .args(["--seed", &case.seed.to_string()])
         .output()
         .unwrap();
-    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
     let csv = damage(&String::from_utf8(generated.stdout).unwrap(), case.seed);
     let csv_path: PathBuf = scratch.file(&format!("{}.csv", case.name), csv);
     let mut report = common::outcome();
@@ -484,7 +518,11 @@ fn run_case(scratch: &Scratch, case: &Case, pg: Option<&Postgres>, duck: bool) {
         report.args(["--until", until]);
     }
     let native = report.output().unwrap();
-    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    assert!(
+        native.status.success(),
+        "{}",
+        String::from_utf8_lossy(&native.stderr)
+    );
     let want = expected(&serde_json::from_slice(&native.stdout).unwrap());
     for (dialect, run) in [("duckdb", duck), ("postgres", pg.is_some())] {
         if !run {
@@ -500,7 +538,11 @@ fn run_case(scratch: &Scratch, case: &Case, pg: Option<&Postgres>, duck: bool) {
             sql.args(["--until", until]);
         }
         let compiled = sql.output().unwrap();
-        assert!(compiled.status.success(), "{}", String::from_utf8_lossy(&compiled.stderr));
+        assert!(
+            compiled.status.success(),
+            "{}",
+            String::from_utf8_lossy(&compiled.stderr)
+        );
         let output = match pg {
             Some(pg) if dialect == "postgres" => pg.run(case.name, &sql_path, &csv_path),
             _ => duckdb_run(&sql_path, &csv_path),
@@ -513,21 +555,73 @@ const MEASURE_PENALTY: &str =
     "penalty 5% of outcome payments if sustained_job_rate < 45% assessed annually from year 2";
 
 const CASES: &[Case] = &[
-    Case { name: "young_people_full", spec: "young-people.outcome", edits: &[], participants: 30, seed: 1, until: None },
-    Case { name: "young_people_part", spec: "young-people.outcome", edits: &[], participants: 14, seed: 2, until: Some("2027-06-30") },
-    Case { name: "drug_service", spec: "drug-service.outcome", edits: &[], participants: 70, seed: 3, until: None },
-    Case { name: "drug_service_part", spec: "drug-service.outcome", edits: &[], participants: 130, seed: 4, until: Some("2009-12-31") },
-    Case { name: "rough_sleeping", spec: "rough-sleeping.outcome", edits: &[], participants: 60, seed: 5, until: None },
+    Case {
+        name: "young_people_full",
+        spec: "young-people.outcome",
+        edits: &[],
+        participants: 30,
+        seed: 1,
+        until: None,
+    },
+    Case {
+        name: "young_people_part",
+        spec: "young-people.outcome",
+        edits: &[],
+        participants: 14,
+        seed: 2,
+        until: Some("2027-06-30"),
+    },
+    Case {
+        name: "drug_service",
+        spec: "drug-service.outcome",
+        edits: &[],
+        participants: 70,
+        seed: 3,
+        until: None,
+    },
+    Case {
+        name: "drug_service_part",
+        spec: "drug-service.outcome",
+        edits: &[],
+        participants: 130,
+        seed: 4,
+        until: Some("2009-12-31"),
+    },
+    Case {
+        name: "rough_sleeping",
+        spec: "rough-sleeping.outcome",
+        edits: &[],
+        participants: 60,
+        seed: 5,
+        until: None,
+    },
     Case {
         name: "rough_sleeping_hostile_payer",
         spec: "rough-sleeping.outcome",
-        edits: &[("Harbourside City Council", "O'Brien'); DROP TABLE return_rows; --")],
+        edits: &[(
+            "Harbourside City Council",
+            "O'Brien'); DROP TABLE return_rows; --",
+        )],
         participants: 140,
         seed: 6,
         until: Some("2027-09-30"),
     },
-    Case { name: "family_support", spec: "borough/family-support.outcome", edits: &[], participants: 35, seed: 7, until: None },
-    Case { name: "school_inclusion", spec: "borough/school-inclusion.outcome", edits: &[], participants: 25, seed: 8, until: None },
+    Case {
+        name: "family_support",
+        spec: "borough/family-support.outcome",
+        edits: &[],
+        participants: 35,
+        seed: 7,
+        until: None,
+    },
+    Case {
+        name: "school_inclusion",
+        spec: "borough/school-inclusion.outcome",
+        edits: &[],
+        participants: 25,
+        seed: 8,
+        until: None,
+    },
     Case {
         name: "employment_ladder",
         spec: "employment-ladder.outcome",
@@ -543,6 +637,20 @@ const CASES: &[Case] = &[
         participants: 340,
         seed: 10,
         until: Some("2027-10-31"),
+    },
+    Case {
+        name: "employment_ladder_outcome_cap",
+        spec: "employment-ladder.outcome",
+        edits: &[
+            (MEASURE_PENALTY, ""),
+            (
+                "cap £450,000 on outcome payments",
+                "cap £45,000 on outcome payments",
+            ),
+        ],
+        participants: 150,
+        seed: 11,
+        until: None,
     },
 ];
 
@@ -576,7 +684,10 @@ fn tiers_and_incentives_on_measures_are_refused_with_their_codes() {
         assert!(out.stdout.is_empty(), "{spec}: no SQL is written");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("error[{code}]")), "{spec}: {err}");
-        assert!(err.contains("--> specs/"), "{spec}: the clause is named: {err}");
+        assert!(
+            err.contains("--> specs/"),
+            "{spec}: the clause is named: {err}"
+        );
     }
 }
 
@@ -585,11 +696,33 @@ fn names_from_the_contract_stay_inside_their_literals() {
     let scratch = Scratch::new("sql_literals");
     let contract = std::fs::read_to_string("specs/rough-sleeping.outcome")
         .unwrap()
-        .replace("Harbourside City Council", "x'); DROP TABLE return_rows; --");
+        .replace(
+            "Harbourside City Council",
+            "x'); DROP TABLE return_rows; --",
+        );
     let path = scratch.file("hostile.outcome", contract);
     let out = common::outcome().arg("sql").arg(&path).output().unwrap();
     assert!(out.status.success());
     let sql = String::from_utf8(out.stdout).unwrap();
-    assert!(sql.contains("'x''); DROP TABLE return_rows; --'"), "the quote is doubled");
-    assert!(!sql.contains("DROP TABLE return_rows;\n"), "no statement escapes its literal");
+    assert!(
+        sql.contains("'x''); DROP TABLE return_rows; --'"),
+        "the quote is doubled"
+    );
+    assert!(
+        !sql.contains("DROP TABLE return_rows;\n"),
+        "no statement escapes its literal"
+    );
+}
+
+#[test]
+fn a_name_with_a_nul_character_is_refused_with_e0542() {
+    let scratch = Scratch::new("sql_nul");
+    let contract = std::fs::read_to_string("specs/rough-sleeping.outcome")
+        .unwrap()
+        .replace("Harbourside City Council", "Harbourside\0Council");
+    let path = scratch.file("nul.outcome", contract);
+    let out = common::outcome().arg("sql").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[E0542]"));
 }

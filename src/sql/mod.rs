@@ -106,7 +106,12 @@ impl<'a> Context<'a> {
 
     /// `CASE <g> WHEN 0 THEN … END` over the stages, from each stage's value (`None`: the
     /// `ELSE`).
-    pub fn by_stage(&self, g: &str, value: &dyn Fn(&Stage) -> Option<String>, other: &str) -> String {
+    pub fn by_stage(
+        &self,
+        g: &str,
+        value: &dyn Fn(&Stage) -> Option<String>,
+        other: &str,
+    ) -> String {
         let arms: Vec<String> = self
             .stages
             .iter()

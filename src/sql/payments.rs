@@ -127,7 +127,9 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
         .cohorts
         .iter()
         .enumerate()
-        .filter_map(|(c, cohort)| maximum_of(&cohort.id).map(|m| format!("WHEN {c} THEN {}", money(m))))
+        .filter_map(|(c, cohort)| {
+            maximum_of(&cohort.id).map(|m| format!("WHEN {c} THEN {}", money(m)))
+        })
         .collect();
     let maximum = if maximum_arms.is_empty() {
         format!("CAST(NULL AS {})", d.money())
@@ -166,7 +168,10 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
                             clause: Some(attachment.clause.clone()),
                             help: "give the cohort a size or the contract a per-participant cap, so that `check` computes what one participant can earn".to_string(),
                         })?;
-                    arms.push(format!("WHEN cohort = {c} AND contract_year_no = {year} THEN {}", money(fee)));
+                    arms.push(format!(
+                        "WHEN cohort = {c} AND contract_year_no = {year} THEN {}",
+                        money(fee)
+                    ));
                 }
             }
             if arms.is_empty() {
@@ -179,8 +184,11 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     let attachment_clause = p
         .attachment
         .as_ref()
-        .map_or("CAST(NULL AS TEXT)".to_string(), |a| lit(&a.clause.to_string()));
-    let capped = |x: &str| format!("CASE WHEN maximum IS NULL THEN {x} ELSE least({x}, maximum) END");
+        .map_or("CAST(NULL AS TEXT)".to_string(), |a| {
+            lit(&a.clause.to_string())
+        });
+    let capped =
+        |x: &str| format!("CASE WHEN maximum IS NULL THEN {x} ELSE least({x}, maximum) END");
     let due = cx.by_stage(
         "stage_number",
         &|s| {
@@ -502,7 +510,11 @@ fn payers(cx: &Context, script: &mut Script) {
         return;
     }
     let capped = |i: usize, wanted: &str| match payers[i].cap {
-        Some(cap) => format!("greatest(least({wanted}, {}), {})", money(cap.minor), money(0)),
+        Some(cap) => format!(
+            "greatest(least({wanted}, {}), {})",
+            money(cap.minor),
+            money(0)
+        ),
         None => format!("greatest({wanted}, {})", money(0)),
     };
     let mut steps = vec![format!(
@@ -511,7 +523,11 @@ fn payers(cx: &Context, script: &mut Script) {
         money(0)
     )];
     let mut k = 0usize;
-    let push = |steps: &mut Vec<String>, k: &mut usize, i: usize, part: String, wanted: Option<String>| {
+    let push = |steps: &mut Vec<String>,
+                k: &mut usize,
+                i: usize,
+                part: String,
+                wanted: Option<String>| {
         let next = *k + 1;
         let shared = match wanted {
             Some(w) => format!("shared{k} + ({w})"),

@@ -144,12 +144,7 @@ FROM outcome__valid",
             if s.stage.eligible.is_empty() {
                 return None;
             }
-            let all: Vec<String> = s
-                .stage
-                .eligible
-                .iter()
-                .map(|c| condition(cx, c))
-                .collect();
+            let all: Vec<String> = s.stage.eligible.iter().map(|c| condition(cx, c)).collect();
             Some(format!("({})", all.join(" AND ")))
         },
         "TRUE",

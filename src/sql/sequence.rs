@@ -115,7 +115,11 @@ fn later_stage(cx: &Context, f: usize, i: usize) -> String {
     for &p in &predecessors {
         join(p);
     }
-    let earliest = stage.time.earliest.as_ref().map(|t| (anchor(t), t.duration));
+    let earliest = stage
+        .time
+        .earliest
+        .as_ref()
+        .map(|t| (anchor(t), t.duration));
     let latest = stage.time.latest.as_ref().map(|t| (anchor(t), t.duration));
     for (a, _) in earliest.iter().chain(latest.iter()) {
         join(*a);

@@ -40,7 +40,10 @@ pub fn lit(text: &str) -> String {
 /// formatting characters that can move or hide text on a screen.
 fn needs_chr(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
         || ('\u{202A}'..='\u{202E}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
@@ -71,9 +74,8 @@ pub fn ymd(day: Date) -> i64 {
 
 /// The characters Rust's `str::trim` removes: Unicode `White_Space`.
 const WHITE_SPACE: [u32; 25] = [
-    0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
-    0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F,
-    0x3000,
+    0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+    0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
 ];
 
 impl Dialect {
@@ -139,18 +141,11 @@ impl Dialect {
     /// (`value::Date::add_months`).
     pub fn add_months(self, day: &str, months: u32) -> String {
         let part = |p: &str| format!("CAST(extract({p} FROM {day}) AS INTEGER)");
-        let index = format!(
-            "({} * 12 + {} - 1 + {months})",
-            part("year"),
-            part("month")
-        );
+        let index = format!("({} * 12 + {} - 1 + {months})", part("year"), part("month"));
         let year = self.int_div(&index, "12");
         let month = format!("({index} % 12 + 1)");
         let last = days_in_month(&year, &month);
-        format!(
-            "make_date({year}, {month}, least({}, {last}))",
-            part("day")
-        )
+        format!("make_date({year}, {month}, least({}, {last}))", part("day"))
     }
 }
 
