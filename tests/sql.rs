@@ -276,10 +276,9 @@ fn damage(csv: &str, seed: u64) -> String {
             10 | 11 => continue, // dropped
             12 => f[d] = shift(&f[d], 400),
             13 => {
-                for (i, name) in names.iter().enumerate() {
+                for (i, field) in f.iter_mut().enumerate() {
                     if ![p, s, d].contains(&i) && Some(i) != e && Some(i) != c {
-                        f[i] = ["", "17", "19.5%", "x", "25"][dice.roll(5) as usize].to_string();
-                        let _ = name;
+                        *field = ["", "17", "19.5%", "x", "25"][dice.roll(5) as usize].to_string();
                     }
                 }
             }

@@ -1796,6 +1796,14 @@ it), so a name that holds one is refused. An attachment fee is a share of the mo
 participant can earn; a cohort for which `check` computes no such maximum has no fee to write
 in, and the contract is refused rather than paid without it. `check` does not raise this code.
 
+```outcome
+payments {
+  payer "Harbourside\u{0}Council" pays the rest
+}
+```
+
+(the `\u{0}` stands for a NUL character in the file, which no editor shows.)
+
 How to fix it: take the NUL character out of the name, or give the cohort a size or the
 contract a per-participant cap so that the maximum is known.
 "#;

@@ -33,7 +33,7 @@ WHERE j.reason IS NULL"
         format!(
             "SELECT row_no AS row_number, verdict AS reason,
   CASE WHEN verdict = 'malformed' THEN NULL ELSE participant END AS participant,
-  CASE WHEN verdict = 'malformed' AND stage = '' THEN NULL ELSE stage END AS stage
+  CASE WHEN verdict = 'malformed' THEN NULL ELSE stage END AS stage
 FROM outcome__checked WHERE verdict IS NOT NULL AND verdict <> 'after_report_date'
 UNION ALL
 SELECT v.row_no, 'duplicate', p.shown, {stage_of_v}

@@ -137,7 +137,7 @@ impl Script {
         self.views.push((name.into(), body.into()));
     }
 
-    fn text(&self, contract: &Contract, options: &Options, until: Date) -> String {
+    fn text(&self, options: &Options, until: Date) -> String {
         let dialect = match options.dialect {
             Dialect::Duckdb => "DuckDB",
             Dialect::Postgres => "PostgreSQL",
@@ -152,7 +152,6 @@ impl Script {
              -- minor units). Tables named outcome__* are steps. Run the script again when the rows\n\
              -- change: it replaces every table.\n\n"
         ));
-        let _ = contract;
         for (name, _) in self.views.iter().rev() {
             out.push_str(&format!("DROP TABLE IF EXISTS {name};\n"));
         }
@@ -193,5 +192,5 @@ pub fn compile(contract: &Contract, options: &Options) -> Result<String, Refusal
     sequence::views(&cx, &mut script);
     funnel::views(&cx, &mut script);
     payments::views(&cx, &mut script)?;
-    Ok(script.text(contract, options, until))
+    Ok(script.text(options, until))
 }

@@ -209,6 +209,12 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     } else {
         format!(", {}", alternative_sums.join(", "))
     };
+    let attach_amount = format!("{} - {}", capped("(earlier + fee)"), capped("earlier"));
+    let price_amount = format!(
+        "{} - {}",
+        capped("(earlier + fee + raised)"),
+        capped("(earlier + fee)")
+    );
     script.view(
         "outcome__items",
         format!(
@@ -240,16 +246,8 @@ FROM steps",
             year = year_of("date"),
             zero = money(0),
             entries = entry_numbers(cx),
-            attach_amount = format!(
-                "{} - {}",
-                capped("(earlier + fee)"),
-                capped("earlier")
-            ),
-            price_amount = format!(
-                "{} - {}",
-                capped("(earlier + fee + raised)"),
-                capped("(earlier + fee)")
-            ),
+            attach_amount = attach_amount,
+            price_amount = price_amount,
         ),
     );
 
@@ -560,17 +558,14 @@ fn payers(cx: &Context, script: &mut Script) {
             _ => None,
         })
         .sum();
-    let base_step = k;
     for (n, &i) in percent_payers.iter().enumerate() {
         let model::PayerShare::Percent(percent) = payers[i].share else {
             continue;
         };
-        let base_column = format!("{base}");
-        let mut wanted = share_of(cx, &base_column, percent);
+        let mut wanted = share_of(cx, &base, percent);
         if n + 1 == percent_payers.len() && !has_rest && total_percent == 100 * 1_000_000 {
-            wanted = format!("({base_column} - shared{k})");
+            wanted = format!("({base} - shared{k})");
         }
-        let _ = base_step;
         let part = capped(i, &format!("least({wanted}, r{k})"));
         push(&mut steps, &mut k, i, part, Some(wanted));
     }
