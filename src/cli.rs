@@ -16,6 +16,7 @@ use crate::files::{self, Contents, Found};
 use crate::model::Contract;
 use crate::report::{self, input, Input, Measured, Row};
 use crate::source::SourceFile;
+use crate::sql as outcome_sql;
 use crate::value::Date;
 use crate::workspace::{Loaded, Workspace};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -80,6 +81,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Generate a sample monitoring return (made-up data, for demonstrations and benchmarks)
     Returns(ReturnsArgs),
+    /// Compile the monitoring report into SQL views over a table of return rows
+    Sql(SqlArgs),
     /// Explain a diagnostic code: what it means, an example, how to fix it
     Explain(ExplainArgs),
     /// Print the JSON Schema of the document `build --format json` writes
@@ -236,6 +239,35 @@ pub struct ReturnsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The contract to compile
+    #[arg(value_name = "CONTRACT")]
+    pub contract: PathBuf,
+
+    /// The database the SQL is for
+    #[arg(long, value_enum, default_value_t = SqlDialect::Duckdb)]
+    pub dialect: SqlDialect,
+
+    /// The table (or view) of return rows, `schema.table` allowed
+    #[arg(long, value_name = "NAME", default_value = outcome_sql::DEFAULT_TABLE)]
+    pub table: String,
+
+    /// Count events up to and including this date (YYYY-MM-DD); the term's end by default
+    #[arg(long, value_name = "DATE", value_parser = until_date)]
+    pub until: Option<Date>,
+
+    /// Write the SQL to this file instead of stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    Duckdb,
+    Postgres,
+}
+
+#[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the monitoring report (`report --format json`) instead
     #[arg(long)]
@@ -321,6 +353,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool)
         Command::Build(args) => build(&args, &mut streams),
         Command::Report(args) => report_return(&args, &mut streams),
         Command::Returns(args) => generate_return(&args, &mut streams),
+        Command::Sql(args) => compile_sql(&args, &mut streams),
         Command::Explain(args) => explain(&args, &mut streams),
         Command::Schema(args) => {
             let schema = if args.report {
@@ -1136,6 +1169,45 @@ fn generate_return(args: &ReturnsArgs, streams: &mut Streams) -> Result<Exit, Pr
             report::generate::write_csv(rows, &attributes, &mut *streams.out)
                 .map_err(Problem::Stdout)?;
         }
+    }
+    Ok(Exit::Success)
+}
+
+/// `outcome sql`: the report as SQL views, or a coded refusal for a rule it does not compile.
+fn compile_sql(args: &SqlArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let output = args.output.as_deref();
+    refuse_overwrite(output, [args.contract.as_path()])?;
+    let contract = match checked_contract(&args.contract, output, streams, "compiled")? {
+        Ok(contract) => contract,
+        Err(exit) => return Ok(exit),
+    };
+    if let Some(until) = args.until.filter(|u| *u < contract.term.start) {
+        return Err(Problem::Refused(format!(
+            "`--until {until}` is before the term starts on {}",
+            contract.term.start
+        )));
+    }
+    let options = outcome_sql::Options {
+        dialect: match args.dialect {
+            SqlDialect::Duckdb => outcome_sql::Dialect::Duckdb,
+            SqlDialect::Postgres => outcome_sql::Dialect::Postgres,
+        },
+        until: args.until,
+        table: args.table.clone(),
+    };
+    let sql = match outcome_sql::compile(&contract, &options) {
+        Ok(sql) => sql,
+        Err(refusal) => {
+            streams.note(&format!("{refusal}\n"));
+            return Ok(Exit::ContractErrors);
+        }
+    };
+    match output {
+        Some(out) => fs::write(out, sql).map_err(|error| Problem::Write {
+            path: out.to_path_buf(),
+            error,
+        })?,
+        None => streams.print(&sql)?,
     }
     Ok(Exit::Success)
 }

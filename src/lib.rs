@@ -35,6 +35,7 @@ pub mod model;
 pub mod report;
 pub mod schedule;
 pub mod source;
+pub mod sql;
 pub mod syntax;
 pub mod value;
 pub mod workspace;

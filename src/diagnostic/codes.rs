@@ -112,6 +112,9 @@ codes! {
     W0523 Warning "paid stage with no time",
     E0524 Error "referral profile does not fit the referral window",
     E0530 Error "figure too large to compute exactly",
+    E0540 Error "tier payments cannot be compiled to SQL",
+    E0541 Error "bonus or penalty on a measure cannot be compiled to SQL",
+    E0542 Error "contract text or figure the SQL cannot hold",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

@@ -75,6 +75,9 @@ pub fn explanation(code: Code) -> &'static str {
         Code::W0523 => W0523,
         Code::E0524 => E0524,
         Code::E0530 => E0530,
+        Code::E0540 => E0540,
+        Code::E0541 => E0541,
+        Code::E0542 => E0542,
 
         Code::E0601 => E0601,
         Code::W0602 => W0602,
@@ -1741,6 +1744,68 @@ payments {
   pay £3,000 for abstinent
 }
 ```
+"#;
+
+// ───────────────────────────── 054x: rules `outcome sql` does not compile ─────────────────────────────
+
+const E0540: &str = r#"Tier payments cannot be compiled to SQL: the SQL computes only what the rows of a return decide.
+
+`outcome sql` compiles a contract's monitoring report into SQL views over a table of return
+rows. Tier payments are paid on the measured value of a cohort-level measure (a reconviction
+reduction, say), which is not a row of a return: the native report reads it from
+`outcome report --measures FILE`. The SQL has no table to read it from, so rather than compute
+payments that leave the tiers out, `outcome sql` refuses the contract. `check` does not raise
+this code: the contract is sound.
+
+```outcome
+payments {
+  tiers on reconviction_reduction pooled {
+    below 7.5% pays nothing
+    from 7.5% pays £100,000
+  }
+}
+```
+
+How to fix it: report this contract with `outcome report CONTRACT --returns FILE --measures
+VALUES`. The refusal names the clause of the tier schedule.
+"#;
+
+const E0541: &str = r#"Bonus or penalty on a measure cannot be compiled to SQL: the SQL computes only what the rows of a return decide.
+
+A bonus or penalty whose condition is on a measure (`if sustained_job_rate < 45%`) is paid on
+measured values, which are not rows of a return. `outcome sql` has no table to read them from,
+so it refuses the contract rather than leave the bonus or penalty out. A bonus or penalty on
+the number of people reaching a stage (`if abstinent >= 12`) is computed from the rows and does
+compile. `check` does not raise this code: the contract is sound.
+
+```outcome
+payments {
+  penalty 5% of outcome payments if sustained_job_rate < 45% assessed annually from year 2
+}
+```
+
+How to fix it: report this contract with `outcome report CONTRACT --returns FILE --measures
+VALUES`. The refusal names the clause of the bonus or penalty.
+"#;
+
+const E0542: &str = r#"Contract text or figure the SQL cannot hold: a name with a NUL character, or a fee that has no maximum to be a share of.
+
+`outcome sql` writes the contract's names into the SQL as string literals, quoted so that no
+text can end them. A database cannot hold the NUL character in text at all (PostgreSQL refuses
+it), so a name that holds one is refused. An attachment fee is a share of the most one
+participant can earn; a cohort for which `check` computes no such maximum has no fee to write
+in, and the contract is refused rather than paid without it. `check` does not raise this code.
+
+```outcome
+payments {
+  payer "Harbourside\u{0}Council" pays the rest
+}
+```
+
+(the `\u{0}` stands for a NUL character in the file, which no editor shows.)
+
+How to fix it: take the NUL character out of the name, or give the cohort a size or the
+contract a per-participant cap so that the maximum is known.
 "#;
 
 // ───────────────────────────── 06: links between outcomes, targets, measures, cohorts ─────────────────────────────

@@ -619,7 +619,7 @@ pub(crate) fn read_decimal(text: &str) -> Option<Decimal> {
 
 /// The report's periods: months or quarters of the term (as returns are made), up to the
 /// period that holds `until`.
-fn periods(contract: &Contract, until: Date) -> Vec<Period> {
+pub(crate) fn periods(contract: &Contract, until: Date) -> Vec<Period> {
     let frequency = contract
         .monitoring
         .as_ref()
@@ -662,7 +662,12 @@ pub(crate) fn period_of(periods: &[Period], day: Date) -> Option<usize> {
 /// Planned people at each stage of a funnel by `until`, on the planned timeline: entries
 /// over the referral window (evenly or by the referral profile), each reaching a stage at its
 /// planned time (the same timeline as the contract's planned payments).
-fn planned_to_date(contract: &Contract, entries: &Entries, funnel: usize, until: Date) -> Vec<u64> {
+pub(crate) fn planned_to_date(
+    contract: &Contract,
+    entries: &Entries,
+    funnel: usize,
+    until: Date,
+) -> Vec<u64> {
     let f = &contract.funnels[funnel];
     let reached = entries.reached_by(&Clock::of(f), until);
     let total = entries.total().max(1);

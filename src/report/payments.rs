@@ -512,7 +512,7 @@ fn year_of(contract: &Contract, day: Date) -> u32 {
 
 /// The periods a bonus or penalty is assessed over that have ended by `until`: once at the
 /// end of the term, or each period of its frequency (from its first year, after any grace).
-fn assessments(
+pub(crate) fn assessments(
     contract: &Contract,
     incentive: &model::Incentive,
     until: Date,

@@ -70,6 +70,11 @@ impl Clock {
         }
     }
 
+    /// The stages with every predecessor first.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
     pub fn len(&self) -> usize {
         self.before.len()
     }

@@ -1,0 +1,196 @@
+//! The contract compiled to SQL: views that compute, from a table of return rows in a
+//! database, what `report` computes from a file (`report::engine`): the rows accepted and
+//! rejected with their reasons, the cohorts' places, the actual funnel, the exceptions and
+//! the payments due.
+//!
+//! ```text
+//! model::Contract ──refuse──▶ rules the SQL computes exactly? ──emit──▶ CREATE VIEW … (text)
+//!                   (refuse.rs: a coded refusal       (rows.rs, sequence.rs, funnel.rs,
+//!                    for any rule it cannot)           payments.rs; text.rs quotes)
+//! ```
+//!
+//! Every figure that depends only on the contract and the report date (the periods, the
+//! planned funnel to date, the fixed fees, the contract years, the attachment fee of each
+//! cohort and year) is computed here by the same code the native report uses and written into
+//! the SQL as constants; only what depends on the rows is computed by the database. Rules the
+//! SQL cannot compute exactly are refused, never approximated.
+//!
+//! The views read one table (`return_rows` unless told otherwise), with the columns
+//! `row_number`, `participant`, `stage`, `date`, `evidence`, `cohort` and one column per
+//! participant attribute the contract's eligibility conditions name. Views whose names begin
+//! `outcome__` are steps of the computation; the others are the results (see
+//! grammar/REFERENCE.md, "Compiled to SQL").
+
+mod funnel;
+mod payments;
+mod refuse;
+mod rows;
+mod sequence;
+pub mod text;
+
+use crate::diagnostic::Code;
+use crate::model::{self, Clause, Contract};
+use crate::value::Date;
+
+/// The database the SQL is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Duckdb,
+    Postgres,
+}
+
+/// How the SQL is made.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub dialect: Dialect,
+    /// Count events up to and including this date; the term's end when not given.
+    pub until: Option<Date>,
+    /// The table (or view) of return rows, `schema.table` allowed.
+    pub table: String,
+}
+
+/// The table read when none is named.
+pub const DEFAULT_TABLE: &str = "return_rows";
+
+/// Why a contract is not compiled: a rule the SQL would not compute exactly.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: Code,
+    pub message: String,
+    /// The clause that uses the rule, where the model records one.
+    pub clause: Option<Clause>,
+    pub help: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "error[{}]: {}", self.code, self.message)?;
+        if let Some(clause) = &self.clause {
+            write!(f, "\n  --> {clause}")?;
+        }
+        write!(f, "\n  = help: {}", self.help)
+    }
+}
+
+/// A stage of the contract by its place among all stages (as `report::engine` numbers them).
+pub(crate) struct Stage<'a> {
+    pub funnel: usize,
+    pub index: usize,
+    pub stage: &'a model::Stage,
+}
+
+/// What every part of the compilation reads.
+pub(crate) struct Context<'a> {
+    pub contract: &'a Contract,
+    pub dialect: Dialect,
+    pub until: Date,
+    pub stages: Vec<Stage<'a>>,
+    /// The attribute columns the eligibility conditions read, each once, in the order first
+    /// named.
+    pub attributes: Vec<&'a str>,
+}
+
+impl<'a> Context<'a> {
+    /// The global number of stage `index` of funnel `funnel`.
+    pub fn global(&self, funnel: usize, index: usize) -> usize {
+        self.stages
+            .iter()
+            .position(|s| s.funnel == funnel && s.index == index)
+            .unwrap_or(0)
+    }
+
+    /// The global number of the stage called `id`.
+    pub fn by_id(&self, id: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s.stage.id == id)
+    }
+
+    /// `CASE <g> WHEN 0 THEN … END` over the stages, from each stage's value (`None`: the
+    /// `ELSE`).
+    pub fn by_stage(
+        &self,
+        g: &str,
+        value: &dyn Fn(&Stage) -> Option<String>,
+        other: &str,
+    ) -> String {
+        let arms: Vec<String> = self
+            .stages
+            .iter()
+            .enumerate()
+            .filter_map(|(n, s)| value(s).map(|v| format!("WHEN {n} THEN {v}")))
+            .collect();
+        if arms.is_empty() {
+            return other.to_string();
+        }
+        format!("(CASE {g} {} ELSE {other} END)", arms.join(" "))
+    }
+}
+
+/// The SQL as a list of tables, each computed from the ones before it, written in order.
+/// Tables rather than views: each step is computed once, where a view would be expanded
+/// again wherever a later step reads it.
+pub(crate) struct Script {
+    views: Vec<(String, String)>,
+}
+
+impl Script {
+    pub fn view(&mut self, name: impl Into<String>, body: impl Into<String>) {
+        self.views.push((name.into(), body.into()));
+    }
+
+    fn text(&self, options: &Options, until: Date) -> String {
+        let dialect = match options.dialect {
+            Dialect::Duckdb => "DuckDB",
+            Dialect::Postgres => "PostgreSQL",
+        };
+        let mut out = String::new();
+        out.push_str(&format!(
+            "-- The monitoring report of a contract, compiled to SQL for {dialect} by `outcome sql`.\n\
+             -- Events up to and including {until}. Reads one table of return rows and computes the\n\
+             -- report into the tables outcome_rows, outcome_rejected, outcome_rejected_by_reason,\n\
+             -- outcome_accepted, outcome_cohorts, outcome_funnel, outcome_funnel_by_period,\n\
+             -- outcome_exceptions, outcome_payments, outcome_payment_total and outcome_payers (money in\n\
+             -- minor units). Tables named outcome__* are steps. Run the script again when the rows\n\
+             -- change: it replaces every table.\n\n"
+        ));
+        for (name, _) in self.views.iter().rev() {
+            out.push_str(&format!("DROP TABLE IF EXISTS {name};\n"));
+        }
+        out.push('\n');
+        for (name, body) in &self.views {
+            out.push_str(&format!("CREATE TABLE {name} AS\n{body};\n\n"));
+        }
+        out
+    }
+}
+
+/// The SQL for `contract`, or why it is not compiled.
+pub fn compile(contract: &Contract, options: &Options) -> Result<String, Refusal> {
+    refuse::unsupported(contract)?;
+    let until = options.until.unwrap_or(contract.term.end);
+    let stages: Vec<Stage> = model::stage_places(&contract.funnels)
+        .map(|(funnel, index, stage)| Stage {
+            funnel,
+            index,
+            stage,
+        })
+        .collect();
+    let mut attributes: Vec<&str> = Vec::new();
+    for condition in stages.iter().flat_map(|s| &s.stage.eligible) {
+        if !attributes.contains(&condition.subject.as_str()) {
+            attributes.push(&condition.subject);
+        }
+    }
+    let cx = Context {
+        contract,
+        dialect: options.dialect,
+        until,
+        stages,
+        attributes,
+    };
+    let mut script = Script { views: Vec::new() };
+    rows::views(&cx, &text::table_name(&options.table), &mut script);
+    sequence::views(&cx, &mut script);
+    funnel::views(&cx, &mut script);
+    payments::views(&cx, &mut script)?;
+    Ok(script.text(options, until))
+}

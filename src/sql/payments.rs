@@ -1,0 +1,600 @@
+//! Accepted events → the payments due, in the order and with the rules of
+//! `report::payments`.
+//!
+//! Each rule the native report applies as a running total over lines in order is written as
+//! a closed form over window sums, which is exact because every amount it caps is not
+//! negative:
+//!
+//! - per participant, what each line raises the entitlement by is cut at the per-participant
+//!   maximum `M`: entitled after k lines = min(Xₖ, M) with Xₖ the sum of what the first k
+//!   lines would pay uncut, so a line pays min(Xₖ, M) − min(Xₖ₋₁, M);
+//! - over outcome lines in order of falling due, deadweight applies to the running gross
+//!   total (rounded once, halves away from zero) and the cap on outcome payments to what
+//!   remains: net after k lines = min(after deadweight(grossₖ), cap);
+//! - over every line in order of falling due, the total cap `C` (and the contract's maximum
+//!   exposure) stops payments: with Sₖ the running sum of lines (a penalty is negative), the
+//!   total paid after k lines is Sₖ − max(0, max over j ≤ k of (Sⱼ − C)), which is the
+//!   recurrence tₖ = min(tₖ₋₁ + aₖ, C) solved.
+//!
+//! What depends only on the contract and the report date is computed by the native code and
+//! written in: the fixed fee lines, the attachment fee of each cohort and contract year, the
+//! periods payments fall due at the end of, the assessments of bonuses and penalties.
+
+use super::text::{date, lit};
+use super::{Context, Refusal, Script};
+use crate::ast::{CapScope, Due, IncentiveKind, Threshold};
+use crate::check::money::plan;
+use crate::diagnostic::Code;
+use crate::model::{self, IncentiveAmount, SubjectKind};
+use crate::report::payments::assessments;
+use crate::schedule::contract_year;
+use crate::value::{Date, Percent};
+
+pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
+    let contract = cx.contract;
+    let p = &contract.payments;
+    let d = cx.dialect;
+    let money = |minor: i128| format!("CAST({minor} AS {})", d.money());
+    let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
+
+    // Stage constants: price, exclusive alternatives.
+    let price_of = |id: &str| p.prices.iter().find(|pr| pr.stage == id);
+    let in_group = |id: &str| {
+        p.exclusive.iter().enumerate().find_map(|(g, group)| {
+            group
+                .alternatives
+                .iter()
+                .position(|alt| alt.iter().any(|s| s == id))
+                .map(|a| (g, a))
+        })
+    };
+    let ungrouped = cx.by_stage(
+        "stage_number",
+        &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {
+            (Some(pr), None) => Some(money(pr.amount.minor)),
+            _ => None,
+        },
+        &money(0),
+    );
+    let mut alternative_columns = Vec::new();
+    let mut alternative_sums = Vec::new();
+    let mut richest = Vec::new();
+    for (g, group) in p.exclusive.iter().enumerate() {
+        let mut sums = Vec::new();
+        for a in 0..group.alternatives.len() {
+            let column = cx.by_stage(
+                "stage_number",
+                &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {
+                    (Some(pr), Some(at)) if at == (g, a) => Some(money(pr.amount.minor)),
+                    _ => None,
+                },
+                &money(0),
+            );
+            alternative_columns.push(format!("{column} AS x{g}_{a}"));
+            alternative_sums.push(format!(
+                "sum(x{g}_{a}) OVER (PARTITION BY participant_key ORDER BY seq) AS s{g}_{a}"
+            ));
+            sums.push(format!("s{g}_{a}"));
+        }
+        richest.push(if sums.len() == 1 {
+            sums.remove(0)
+        } else {
+            format!("greatest({})", sums.join(", "))
+        });
+    }
+    let card = std::iter::once("u".to_string())
+        .chain(richest)
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let priced = cx.by_stage(
+        "stage_number",
+        &|s| price_of(&s.stage.id).map(|_| "TRUE".to_string()),
+        "FALSE",
+    );
+    let rate = cx.by_stage(
+        "stage_number",
+        &|s| price_of(&s.stage.id).map(|pr| money(pr.amount.minor)),
+        &format!("CAST(NULL AS {})", d.money()),
+    );
+    let clause = cx.by_stage(
+        "stage_number",
+        &|s| price_of(&s.stage.id).map(|pr| lit(&pr.clause.to_string())),
+        "CAST(NULL AS TEXT)",
+    );
+
+    // The cohort of a participant's first event sets their maximum and attachment fee.
+    let cohort_of_stage = cx.by_stage(
+        "first_stage",
+        &|s| {
+            let cohort = &contract.funnels[s.funnel].cohort;
+            contract
+                .cohorts
+                .iter()
+                .position(|c| c.id == *cohort)
+                .map(|c| c.to_string())
+        },
+        "-1",
+    );
+    let maximum_of = |cohort: &str| {
+        contract
+            .figures
+            .per_participant
+            .iter()
+            .find(|m| m.cohort == cohort)
+            .map(|m| m.maximum.minor)
+    };
+    let maximum_arms: Vec<String> = contract
+        .cohorts
+        .iter()
+        .enumerate()
+        .filter_map(|(c, cohort)| {
+            maximum_of(&cohort.id).map(|m| format!("WHEN {c} THEN {}", money(m)))
+        })
+        .collect();
+    let maximum = if maximum_arms.is_empty() {
+        format!("CAST(NULL AS {})", d.money())
+    } else {
+        format!("CASE cohort {} END", maximum_arms.join(" "))
+    };
+    let years = contract_years(cx);
+    let year_of = |day: &str| {
+        let arms: Vec<String> = years
+            .iter()
+            .map(|(n, _, end)| format!("WHEN {day} <= {} THEN {n}", date(*end)))
+            .collect();
+        format!("CASE {} ELSE {} END", arms.join(" "), years.len() + 1)
+    };
+    let null_money = format!("CAST(NULL AS {})", d.money());
+    let attachment = match &p.attachment {
+        None => null_money.clone(),
+        Some(attachment) => {
+            let mut arms = Vec::new();
+            for (c, cohort) in contract.cohorts.iter().enumerate() {
+                for (year, _, _) in &years {
+                    let share = attachment
+                        .shares
+                        .iter()
+                        .find(|s| s.year == Some(*year))
+                        .or_else(|| attachment.shares.iter().find(|s| s.year.is_none()));
+                    let Some(share) = share else { continue };
+                    let fee = maximum_of(&cohort.id)
+                        .and_then(|m| plan::percent_of(m, share.share))
+                        .ok_or_else(|| Refusal {
+                            code: Code::E0542,
+                            message: format!(
+                                "the attachment fee of cohort `{}` cannot be computed: the cohort has no per-participant maximum",
+                                cohort.id
+                            ),
+                            clause: Some(attachment.clause.clone()),
+                            help: "give the cohort a size or the contract a per-participant cap, so that `check` computes what one participant can earn".to_string(),
+                        })?;
+                    arms.push(format!(
+                        "WHEN cohort = {c} AND contract_year_no = {year} THEN {}",
+                        money(fee)
+                    ));
+                }
+            }
+            if arms.is_empty() {
+                null_money.clone()
+            } else {
+                format!("CASE {} END", arms.join(" "))
+            }
+        }
+    };
+    let attachment_clause = p
+        .attachment
+        .as_ref()
+        .map_or("CAST(NULL AS TEXT)".to_string(), |a| {
+            lit(&a.clause.to_string())
+        });
+    let capped =
+        |x: &str| format!("CASE WHEN maximum IS NULL THEN {x} ELSE least({x}, maximum) END");
+    let due = cx.by_stage(
+        "stage_number",
+        &|s| {
+            price_of(&s.stage.id).and_then(|pr| match pr.due {
+                Due::OnAchievement => None,
+                Due::InArrears(frequency) => Some(arrears(cx, frequency.period())),
+            })
+        },
+        "date",
+    );
+    let alternatives = if alternative_columns.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", alternative_columns.join(", "))
+    };
+    let sums = if alternative_sums.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", alternative_sums.join(", "))
+    };
+    let attach_amount = format!("{} - {}", capped("(earlier + fee)"), capped("earlier"));
+    let price_amount = format!(
+        "{} - {}",
+        capped("(earlier + fee + raised)"),
+        capped("(earlier + fee)")
+    );
+    script.view(
+        "outcome__items",
+        format!(
+            "WITH e AS (
+  SELECT a.*, first_value(stage_number) OVER (PARTITION BY participant_key ORDER BY seq) AS first_stage,
+    {ungrouped} AS x{alternatives}, {priced} AS priced
+  FROM outcome_accepted a
+), sums AS (
+  SELECT *, sum(x) OVER (PARTITION BY participant_key ORDER BY seq) AS u{sums},
+    {cohort_of_stage} AS cohort, {year} AS contract_year_no
+  FROM e
+), cards AS (
+  SELECT *, {card} AS card, {maximum} AS maximum, {attachment} AS attachment_fee FROM sums
+), gains AS (
+  SELECT *, card - coalesce(lag(card) OVER (PARTITION BY participant_key ORDER BY seq), {zero}) AS raised
+  FROM cards
+), steps AS (
+  SELECT *, CASE WHEN stage_number IN ({entries}) THEN coalesce(attachment_fee, {zero}) ELSE {zero} END AS fee,
+    coalesce(sum(CASE WHEN stage_number IN ({entries}) THEN coalesce(attachment_fee, {zero}) ELSE {zero} END + raised)
+      OVER (PARTITION BY participant_key ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), {zero}) AS earlier
+  FROM gains
+)
+SELECT participant, participant_key, stage, date, seq, priced, stage_number,
+  stage_number IN ({entries}) AND attachment_fee IS NOT NULL AS attached,
+  fee, {attach_amount} AS fee_amount,
+  raised, {price_amount} AS price_amount,
+  {rate} AS rate, {clause} AS clause, {due} AS due
+FROM steps",
+            year = year_of("date"),
+            zero = money(0),
+            entries = entry_numbers(cx),
+            attach_amount = attach_amount,
+            price_amount = price_amount,
+        ),
+    );
+
+    // Outcome lines in order of falling due, then deadweight and the cap on outcome payments.
+    let by = |column: &str| d.bytewise(column);
+    let after = match &p.deadweight {
+        Some(dw) => d.div(
+            &format!("2 * gross * {} + {}", dw.of - dw.discounted, dw.of),
+            &format!("{}", 2 * dw.of),
+        ),
+        None => "gross".to_string(),
+    };
+    let net = match cap_of(CapScope::OutcomePayments) {
+        Some(cap) => format!("least({after}, {})", money(cap.amount.minor)),
+        None => after,
+    };
+    script.view(
+        "outcome__outcome_lines",
+        format!(
+            "WITH lines AS (
+  SELECT 'attachment' AS kind, 1 AS kind_rank, participant, CAST(NULL AS TEXT) AS stage, date AS earned,
+    date AS due, fee AS rate, fee_amount AS amount, {attachment_clause} AS clause, seq, 0 AS item
+  FROM outcome__items WHERE attached
+  UNION ALL
+  SELECT 'price', 0, participant, stage, date, due, rate, price_amount, clause, seq, 1
+  FROM outcome__items WHERE priced
+), ordered AS (
+  SELECT *, row_number() OVER (ORDER BY due, {participant}, stage IS NOT NULL, {stage}, kind_rank, seq, item) AS ord
+  FROM lines WHERE due <= {until}
+), gross AS (
+  SELECT *, sum(amount) OVER (ORDER BY ord) AS gross FROM ordered
+), net AS (
+  SELECT *, {net} AS net FROM gross
+)
+SELECT kind, kind_rank, participant, stage, earned, due, rate,
+  net - coalesce(lag(net) OVER (ORDER BY ord), {zero}) AS amount, clause, ord
+FROM net",
+            participant = by("participant"),
+            stage = by("stage"),
+            until = date(cx.until),
+            zero = money(0),
+        ),
+    );
+
+    // Fixed fees, bonuses and penalties.
+    let mut other: Vec<String> = Vec::new();
+    for fee in &p.fixed_fees {
+        let (start, end) = match fee.year {
+            Some(n) => contract_year(contract.term, n),
+            None => (contract.term.start, contract.term.end),
+        };
+        for i in 0..fee.periods {
+            let next = fee.period.start_of(start, i as u32 + 1);
+            let ends = Date::from_day_number(next.day_number() - 1).min(end);
+            if ends > cx.until {
+                continue;
+            }
+            other.push(format!(
+                "SELECT 'fixed_fee' AS kind, 2 AS kind_rank, CAST(NULL AS TEXT) AS participant, \
+                 CAST(NULL AS TEXT) AS stage, {day} AS earned, {day} AS due, {amount} AS rate, \
+                 {amount} AS amount, {clause} AS clause, {n} AS ord",
+                day = date(ends),
+                amount = money(fee.amount.minor),
+                clause = lit(&fee.clause.to_string()),
+                n = other.len(),
+            ));
+        }
+    }
+    for incentive in &p.incentives {
+        if !matches!(incentive.subject_kind, SubjectKind::Stage) {
+            continue; // refused before compiling
+        }
+        let Some(g) = cx.by_id(&incentive.condition.subject) else {
+            continue;
+        };
+        let threshold = match incentive.condition.value {
+            Threshold::Number(t) | Threshold::Percent(Percent(t)) => t,
+        };
+        let op = comparison(incentive.condition.comparison);
+        for (assessed, ends) in assessments(contract, incentive, cx.until) {
+            let rate = match incentive.amount {
+                IncentiveAmount::Money(m) => money(m.minor),
+                IncentiveAmount::ShareOfOutcomePayments(share) => share_of(
+                    cx,
+                    &format!(
+                        "(SELECT coalesce(sum(amount), {}) FROM outcome__outcome_lines WHERE due BETWEEN {} AND {})",
+                        money(0),
+                        date(assessed),
+                        date(ends)
+                    ),
+                    share,
+                ),
+            };
+            let (kind, rank, signed) = match incentive.kind {
+                IncentiveKind::Bonus => ("bonus", 3, rate),
+                IncentiveKind::Penalty => ("penalty", 4, format!("(-{rate})")),
+            };
+            other.push(format!(
+                "SELECT '{kind}', {rank}, CAST(NULL AS TEXT), {stage}, {day}, {day}, {signed}, {signed}, {clause}, {n} \
+                 FROM (SELECT count(*) AS reached FROM outcome_accepted WHERE stage_number = {g}) c \
+                 WHERE CAST(c.reached AS DECIMAL(38, 6)) {op} CAST('{threshold}' AS DECIMAL(38, 6))",
+                stage = lit(&incentive.condition.subject),
+                day = date(ends),
+                clause = lit(&incentive.clause.to_string()),
+                n = other.len(),
+            ));
+        }
+    }
+    let other_lines = if other.is_empty() {
+        format!(
+            "SELECT CAST(NULL AS TEXT) AS kind, 0 AS kind_rank, CAST(NULL AS TEXT) AS participant, \
+             CAST(NULL AS TEXT) AS stage, CAST(NULL AS DATE) AS earned, CAST(NULL AS DATE) AS due, \
+             {z} AS rate, {z} AS amount, CAST(NULL AS TEXT) AS clause, 0 AS ord WHERE FALSE",
+            z = money(0)
+        )
+    } else {
+        other.join("\n  UNION ALL\n  ")
+    };
+
+    // Everything in order of falling due, within the total cap and the maximum exposure.
+    let exposure = contract.figures.maximum_exposure.minor;
+    let limit = cap_of(CapScope::Total).map_or(exposure, |c| c.amount.minor.min(exposure));
+    let period_label = {
+        let arms: Vec<String> = crate::report::engine::periods(contract, cx.until)
+            .iter()
+            .map(|pe| {
+                format!(
+                    "WHEN due BETWEEN {} AND {} THEN {}",
+                    date(pe.start),
+                    date(pe.end),
+                    lit(&pe.label)
+                )
+            })
+            .collect();
+        format!("CASE {} ELSE {} END", arms.join(" "), d.date_text("due"))
+    };
+    script.view(
+        "outcome_payments",
+        format!(
+            "WITH lines AS (
+  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 0 AS grp, ord
+  FROM outcome__outcome_lines
+  UNION ALL
+  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 1 AS grp, ord FROM (
+  {other_lines}
+  ) other
+), ordered AS (
+  SELECT *, row_number() OVER (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord) AS line
+  FROM lines
+), running AS (
+  SELECT *, sum(amount) OVER (ORDER BY line) AS s FROM ordered
+), over_limit AS (
+  SELECT *, max(s - {limit}) OVER (ORDER BY line) AS beyond FROM running
+), paid AS (
+  SELECT *, s - greatest({zero}, beyond) AS t FROM over_limit
+)
+SELECT line AS line_number, kind, participant, stage, earned, due, {period_label} AS period,
+  CAST(rate AS BIGINT) AS rate,
+  CAST(t - coalesce(lag(t) OVER (ORDER BY line), {zero}) AS BIGINT) AS amount,
+  clause
+FROM paid",
+            participant = by("participant"),
+            stage = by("stage"),
+            limit = money(limit),
+            zero = money(0),
+        ),
+    );
+    script.view(
+        "outcome_payment_total",
+        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) AS total FROM outcome_payments",
+    );
+    payers(cx, script);
+    Ok(())
+}
+
+/// The global numbers of the funnels' entries, as a list for `IN (…)`.
+fn entry_numbers(cx: &Context) -> String {
+    let entries: Vec<String> = (0..cx.contract.funnels.len())
+        .map(|f| cx.global(f, 0).to_string())
+        .collect();
+    if entries.is_empty() {
+        "-1".to_string()
+    } else {
+        entries.join(", ")
+    }
+}
+
+/// Contract years from the first to one past the term: (number, first day, last day).
+fn contract_years(cx: &Context) -> Vec<(u32, Date, Date)> {
+    let mut years = Vec::new();
+    let mut n = 1;
+    loop {
+        let (start, _) = contract_year(cx.contract.term, n);
+        if start > cx.contract.term.end {
+            break;
+        }
+        let next = cx.contract.term.start.add_months(12 * n);
+        years.push((n, start, Date::from_day_number(next.day_number() - 1)));
+        n += 1;
+    }
+    years
+}
+
+/// The last day of the period (counted from the start of the term) that `date` falls in:
+/// when a payment in arrears falls due (`schedule::due_date`).
+fn arrears(cx: &Context, period: crate::value::Period) -> String {
+    let start = cx.contract.term.start;
+    let mut arms = Vec::new();
+    let mut n = 0u32;
+    loop {
+        let begins = period.start_of(start, n);
+        if begins > cx.contract.term.end {
+            break;
+        }
+        let ends = Date::from_day_number(period.start_of(start, n + 1).day_number() - 1);
+        arms.push(format!("WHEN date <= {day} THEN {day}", day = date(ends)));
+        n += 1;
+    }
+    format!("(CASE {} END)", arms.join(" "))
+}
+
+fn comparison(c: crate::ast::Comparison) -> &'static str {
+    use crate::ast::Comparison;
+    match c {
+        Comparison::AtLeast => ">=",
+        Comparison::Above => ">",
+        Comparison::AtMost => "<=",
+        Comparison::Below => "<",
+        Comparison::Equal => "=",
+    }
+}
+
+/// `amount × share`, rounded once, halves away from zero (`plan::percent_of`).
+fn share_of(cx: &Context, amount: &str, share: Percent) -> String {
+    let per_hundred = 100 * 10_i128.pow(share.0.scale);
+    let d = cx.dialect;
+    format!(
+        "(sign({amount}) * {})",
+        d.div(
+            &format!("2 * abs({amount}) * {} + {per_hundred}", share.0.mantissa),
+            &format!("{}", 2 * per_hundred)
+        )
+    )
+}
+
+/// The total shared between the payers (`plan::split_between_payers`): fixed amounts first,
+/// then percentages of what remains (the last takes the rounding when they add up to 100%
+/// and no payer pays the rest), then the rest; each payer stops at its cap.
+fn payers(cx: &Context, script: &mut Script) {
+    let payers = &cx.contract.payments.payers;
+    let d = cx.dialect;
+    let money = |minor: i128| format!("CAST({minor} AS {})", d.money());
+    if payers.is_empty() {
+        script.view(
+            "outcome_payers",
+            "SELECT 0 AS payer_number, CAST(NULL AS TEXT) AS payer, CAST(0 AS BIGINT) AS amount WHERE FALSE",
+        );
+        return;
+    }
+    let capped = |i: usize, wanted: &str| match payers[i].cap {
+        Some(cap) => format!(
+            "greatest(least({wanted}, {}), {})",
+            money(cap.minor),
+            money(0)
+        ),
+        None => format!("greatest({wanted}, {})", money(0)),
+    };
+    let mut steps = vec![format!(
+        "s0 AS (SELECT CAST(total AS {}) AS r0, {} AS shared0 FROM outcome_payment_total)",
+        d.money(),
+        money(0)
+    )];
+    let mut k = 0usize;
+    let push = |steps: &mut Vec<String>,
+                k: &mut usize,
+                i: usize,
+                part: String,
+                wanted: Option<String>| {
+        let next = *k + 1;
+        let shared = match wanted {
+            Some(w) => format!("shared{k} + ({w})"),
+            None => format!("shared{k}"),
+        };
+        steps.push(format!(
+            "s{next} AS (SELECT s{k}.*, {part} AS part{i}, r{k} - ({part}) AS r{next}, {shared} AS shared{next} FROM s{k})"
+        ));
+        *k = next;
+    };
+    for (i, payer) in payers.iter().enumerate() {
+        if let model::PayerShare::Amount(fixed) = payer.share {
+            let part = capped(i, &format!("least({}, r{k})", money(fixed.minor)));
+            push(&mut steps, &mut k, i, part, None);
+        }
+    }
+    let base = format!("r{k}");
+    let has_rest = payers
+        .iter()
+        .any(|p| matches!(p.share, model::PayerShare::Rest));
+    let percent_payers: Vec<usize> = (0..payers.len())
+        .filter(|i| matches!(payers[*i].share, model::PayerShare::Percent(_)))
+        .collect();
+    let total_percent: i128 = percent_payers
+        .iter()
+        .filter_map(|&i| match payers[i].share {
+            model::PayerShare::Percent(p) => {
+                Some(p.0.mantissa * 10_i128.pow(6_u32.saturating_sub(p.0.scale)))
+            }
+            _ => None,
+        })
+        .sum();
+    for (n, &i) in percent_payers.iter().enumerate() {
+        let model::PayerShare::Percent(percent) = payers[i].share else {
+            continue;
+        };
+        let mut wanted = share_of(cx, &base, percent);
+        if n + 1 == percent_payers.len() && !has_rest && total_percent == 100 * 1_000_000 {
+            wanted = format!("({base} - shared{k})");
+        }
+        let part = capped(i, &format!("least({wanted}, r{k})"));
+        push(&mut steps, &mut k, i, part, Some(wanted));
+    }
+    for (i, payer) in payers.iter().enumerate() {
+        if matches!(payer.share, model::PayerShare::Rest) {
+            let part = capped(i, &format!("r{k}"));
+            push(&mut steps, &mut k, i, part, None);
+        }
+    }
+    let mut rows: Vec<String> = payers
+        .iter()
+        .enumerate()
+        .map(|(i, payer)| {
+            format!(
+                "SELECT {i} AS n, {} AS payer, CAST(part{i} AS BIGINT) AS amount FROM s{k}",
+                lit(&payer.name)
+            )
+        })
+        .collect();
+    rows.push(format!(
+        "SELECT {} AS n, '(not funded by any payer)', CAST(r{k} AS BIGINT) FROM s{k} WHERE r{k} <> 0",
+        payers.len()
+    ));
+    script.view(
+        "outcome_payers",
+        format!(
+            "WITH {}\nSELECT n AS payer_number, payer, amount FROM (\n  {}\n) shares",
+            steps.join(",\n"),
+            rows.join("\n  UNION ALL\n  ")
+        ),
+    );
+}

@@ -1,0 +1,205 @@
+//! Return rows → rows judged on their own, as `report::engine` judges them while streaming:
+//! the fields read (trimmed as the CSV reader trims them), the stage known, the date real and
+//! inside the term and the report period, the cohort right, the evidence given; then of two
+//! claims of one stage on one day by one participant the row read first stands.
+//!
+//! Views: `outcome__input` (fields trimmed), `outcome__checked` (each row's verdict),
+//! `outcome__valid` (rows that pass, with the participant key), `outcome__people` (each
+//! participant's reference as first written and attributes as first given) and
+//! `outcome__claims` (one claim per participant, stage and day, with its eligibility).
+
+use super::text::{days_in_month, ident, lit, ymd};
+use super::{Context, Script};
+use crate::ast::{Comparison, Threshold};
+use crate::model::Condition;
+
+/// A date as `report::engine::parse_date` reads one: four characters of year (a sign and
+/// three digits allowed, as Rust reads an `i32`), two of month and two of day (a `+` and one
+/// digit allowed, as Rust reads a `u32`).
+const DATE_FORM: &str = "([+-][0-9]{3}|[0-9]{4})-([+][0-9]|[0-9]{2})-([+][0-9]|[0-9]{2})";
+
+/// A value `report::engine::read_decimal` reads, once any `%` at its end is taken off.
+const DECIMAL_FORM: &str = "-?[0-9]{1,15}([.][0-9]{0,6})?";
+
+pub(super) fn views(cx: &Context, table: &str, script: &mut Script) {
+    let d = cx.dialect;
+    let field = |column: &str| d.trim(&format!("coalesce(CAST({} AS TEXT), '')", ident(column)));
+    let mut columns = vec![
+        format!("CAST({} AS BIGINT) AS row_no", ident("row_number")),
+        format!("{} AS participant", field("participant")),
+        format!("{} AS stage", field("stage")),
+        format!("{} AS date_text", field("date")),
+        format!("{} AS evidence", field("evidence")),
+        format!("{} AS cohort", field("cohort")),
+    ];
+    for (n, name) in cx.attributes.iter().enumerate() {
+        columns.push(format!("{} AS a{n}", field(name)));
+    }
+    script.view(
+        "outcome__input",
+        format!("SELECT {}\nFROM {table}", columns.join(",\n  ")),
+    );
+
+    let term = cx.contract.term;
+    let stage_number = {
+        let arms: Vec<String> = cx
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(n, s)| format!("WHEN {} THEN {n}", lit(&s.stage.id)))
+            .collect();
+        if arms.is_empty() {
+            "CAST(NULL AS INTEGER)".to_string()
+        } else {
+            format!("CASE stage {} END", arms.join(" "))
+        }
+    };
+    let cohort_of = cx.by_stage(
+        "g",
+        &|s| Some(lit(&cx.contract.funnels[s.funnel].cohort)),
+        "''",
+    );
+    let needs_evidence: Vec<String> = cx
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.stage.evidence.is_some())
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let missing_evidence = if needs_evidence.is_empty() {
+        "FALSE".to_string()
+    } else {
+        format!("(evidence = '' AND g IN ({}))", needs_evidence.join(", "))
+    };
+    let part = |from: usize, len: usize| {
+        format!("CASE WHEN date_form THEN CAST(substr(date_text, {from}, {len}) AS INTEGER) END")
+    };
+    script.view(
+        "outcome__checked",
+        format!(
+            "WITH parsed AS (
+  SELECT *, {date_form} AS date_form, {stage_number} AS g FROM outcome__input
+), parts AS (
+  SELECT *, {y} AS y, {m} AS m, {dd} AS dd FROM parsed
+), dated AS (
+  SELECT *, coalesce(date_form AND m BETWEEN 1 AND 12 AND dd BETWEEN 1 AND {dim}, FALSE) AS date_ok
+  FROM parts
+), numbered AS (
+  SELECT *, CASE WHEN date_ok THEN y * 10000 + m * 100 + dd END AS ymd FROM dated
+)
+SELECT row_no, participant, stage, g, a_columns.*,
+  CASE WHEN ymd BETWEEN {start} AND {end} THEN make_date(y, m, dd) END AS day,
+  CASE
+    WHEN participant = '' OR stage = '' OR date_text = '' THEN 'malformed'
+    WHEN g IS NULL THEN 'unknown_stage'
+    WHEN NOT date_ok THEN 'bad_date'
+    WHEN ymd < {start} OR ymd > {end} THEN 'outside_term'
+    WHEN ymd > {until} THEN 'after_report_date'
+    WHEN cohort <> '' AND cohort <> {cohort_of} THEN 'wrong_cohort'
+    WHEN {missing_evidence} THEN 'missing_evidence'
+  END AS verdict
+FROM numbered",
+            date_form = d.matches("date_text", DATE_FORM),
+            y = part(1, 4),
+            m = part(6, 2),
+            dd = part(9, 2),
+            dim = days_in_month("y", "m"),
+            start = ymd(term.start),
+            end = ymd(term.end),
+            until = ymd(cx.until),
+        )
+        .replace("a_columns.*", &attribute_list(cx, "")),
+    );
+
+    script.view(
+        "outcome__valid",
+        format!(
+            "SELECT row_no, lower(participant) AS pkey, participant, g, day{attrs},
+  row_number() OVER (PARTITION BY lower(participant), g, day ORDER BY row_no) AS nth
+FROM outcome__checked WHERE verdict IS NULL",
+            attrs = prefixed(&attribute_list(cx, ""))
+        ),
+    );
+
+    let firsts: Vec<String> = (0..cx.attributes.len())
+        .map(|n| {
+            format!(
+                "first_value(a{n}) OVER (PARTITION BY pkey ORDER BY CASE WHEN a{n} <> '' THEN 0 ELSE 1 END, row_no) AS a{n}"
+            )
+        })
+        .collect();
+    script.view(
+        "outcome__people",
+        format!(
+            "SELECT DISTINCT pkey,
+  first_value(participant) OVER (PARTITION BY pkey ORDER BY row_no) AS shown{}
+FROM outcome__valid",
+            prefixed(&firsts.join(",\n  "))
+        ),
+    );
+
+    let eligible = cx.by_stage(
+        "v.g",
+        &|s| {
+            if s.stage.eligible.is_empty() {
+                return None;
+            }
+            let all: Vec<String> = s.stage.eligible.iter().map(|c| condition(cx, c)).collect();
+            Some(format!("({})", all.join(" AND ")))
+        },
+        "TRUE",
+    );
+    script.view(
+        "outcome__claims",
+        format!(
+            "SELECT v.pkey, v.g, v.day, v.row_no, {eligible} AS eligible
+FROM outcome__valid v JOIN outcome__people p ON p.pkey = v.pkey
+WHERE v.nth = 1"
+        ),
+    );
+}
+
+/// `a0, a1, …` with a table prefix.
+fn attribute_list(cx: &Context, prefix: &str) -> String {
+    let names: Vec<String> = (0..cx.attributes.len())
+        .map(|n| format!("{prefix}a{n}"))
+        .collect();
+    if names.is_empty() {
+        "CAST(NULL AS TEXT) AS no_attributes".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn prefixed(list: &str) -> String {
+    if list.is_empty() || list.contains("no_attributes") {
+        String::new()
+    } else {
+        format!(", {list}")
+    }
+}
+
+/// Whether the participant's attribute meets a condition: an absent or unreadable value does
+/// not (`report::engine::meets`).
+fn condition(cx: &Context, c: &Condition) -> String {
+    let n = cx
+        .attributes
+        .iter()
+        .position(|a| *a == c.subject)
+        .unwrap_or(0);
+    let value = format!("rtrim(p.a{n}, '%')");
+    let threshold = match c.value {
+        Threshold::Number(t) | Threshold::Percent(crate::value::Percent(t)) => t,
+    };
+    let op = match c.comparison {
+        Comparison::AtLeast => ">=",
+        Comparison::Above => ">",
+        Comparison::AtMost => "<=",
+        Comparison::Below => "<",
+        Comparison::Equal => "=",
+    };
+    format!(
+        "(CASE WHEN {form} THEN CAST({value} AS DECIMAL(38, 6)) {op} CAST('{threshold}' AS DECIMAL(38, 6)) ELSE FALSE END)",
+        form = cx.dialect.matches(&value, DECIMAL_FORM),
+    )
+}

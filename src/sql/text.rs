@@ -1,0 +1,174 @@
+//! SQL text: string literals and identifiers quoted so that no contract text can end them, and
+//! the few expressions the two dialects write differently.
+//!
+//! Contract text is hostile input. A string literal is written between single quotes with
+//! every quote doubled, and every character that could change how the script reads (control
+//! characters, line and paragraph separators, bidirectional controls) is written as `chr(n)`
+//! outside the quotes instead, so the script stays one literal per value, on one line. Contract
+//! text never reaches an identifier except the attribute columns, which are double-quoted with
+//! every double quote doubled, and never reaches a comment.
+
+use super::Dialect;
+use crate::value::Date;
+
+/// `text` as a string literal.
+pub fn lit(text: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if needs_chr(c) {
+            if !run.is_empty() {
+                parts.push(format!("'{}'", run.replace('\'', "''")));
+                run.clear();
+            }
+            parts.push(format!("chr({})", u32::from(c)));
+        } else {
+            run.push(c);
+        }
+    }
+    if !run.is_empty() || parts.is_empty() {
+        parts.push(format!("'{}'", run.replace('\'', "''")));
+    }
+    if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        format!("({})", parts.join(" || "))
+    }
+}
+
+/// Characters written as `chr(n)`: every control character, and the separators and
+/// formatting characters that can move or hide text on a screen.
+fn needs_chr(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// Whether the databases can hold `text` at all: PostgreSQL refuses the NUL character in text.
+pub fn holdable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
+/// `name` as an identifier.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A possibly schema-qualified table name (`schema.table`), each part quoted.
+pub fn table_name(name: &str) -> String {
+    name.split('.').map(ident).collect::<Vec<_>>().join(".")
+}
+
+pub fn date(day: Date) -> String {
+    format!("DATE '{day}'")
+}
+
+/// `yyyymmdd` as a whole number, for comparing dates that are not yet known to be real.
+pub fn ymd(day: Date) -> i64 {
+    i64::from(day.year) * 10_000 + i64::from(day.month) * 100 + i64::from(day.day)
+}
+
+/// The characters Rust's `str::trim` removes: Unicode `White_Space`.
+const WHITE_SPACE: [u32; 25] = [
+    0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+    0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+];
+
+impl Dialect {
+    /// The type money is computed in: exact integers wide enough for every product formed.
+    pub fn money(self) -> &'static str {
+        match self {
+            Dialect::Duckdb => "HUGEINT",
+            Dialect::Postgres => "NUMERIC",
+        }
+    }
+
+    /// Integer division of whole numbers that are not negative.
+    pub fn div(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("(({a}) // ({b}))"),
+            Dialect::Postgres => format!("div(({a}), ({b}))"),
+        }
+    }
+
+    /// Integer division of `INTEGER` date parts (not negative).
+    pub fn int_div(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("(({a}) // ({b}))"),
+            Dialect::Postgres => format!("(({a}) / ({b}))"),
+        }
+    }
+
+    /// Whether all of `text` matches the regular expression `pattern` (no anchors needed).
+    pub fn matches(self, text: &str, pattern: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("regexp_full_match({text}, '{pattern}')"),
+            Dialect::Postgres => format!("({text} ~ '^(?:{pattern})$')"),
+        }
+    }
+
+    /// `text` without the white space around it, as Rust's `trim` removes it.
+    pub fn trim(self, text: &str) -> String {
+        let chars: Vec<String> = WHITE_SPACE.iter().map(|c| format!("chr({c})")).collect();
+        let set = chars.join(" || ");
+        match self {
+            Dialect::Duckdb => format!("trim({text}, {set})"),
+            Dialect::Postgres => format!("btrim({text}, {set})"),
+        }
+    }
+
+    /// Text compared byte by byte, as Rust compares strings.
+    pub fn bytewise(self, text: &str) -> String {
+        match self {
+            Dialect::Duckdb => text.to_string(),
+            Dialect::Postgres => format!("({text} COLLATE \"C\")"),
+        }
+    }
+
+    /// A date as `YYYY-MM-DD` text.
+    pub fn date_text(self, day: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("strftime({day}, '%Y-%m-%d')"),
+            Dialect::Postgres => format!("to_char({day}, 'YYYY-MM-DD')"),
+        }
+    }
+
+    /// `day` plus `months` calendar months, the day clamped to the month's last day
+    /// (`value::Date::add_months`).
+    pub fn add_months(self, day: &str, months: u32) -> String {
+        let part = |p: &str| format!("CAST(extract({p} FROM {day}) AS INTEGER)");
+        let index = format!("({} * 12 + {} - 1 + {months})", part("year"), part("month"));
+        let year = self.int_div(&index, "12");
+        let month = format!("({index} % 12 + 1)");
+        let last = days_in_month(&year, &month);
+        format!("make_date({year}, {month}, least({}, {last}))", part("day"))
+    }
+}
+
+/// The days in month `month` of year `year`, both `INTEGER` expressions.
+pub fn days_in_month(year: &str, month: &str) -> String {
+    format!(
+        "(CASE WHEN {month} IN (4, 6, 9, 11) THEN 30 WHEN {month} = 2 THEN \
+         CASE WHEN ({year} % 4 = 0 AND {year} % 100 <> 0) OR {year} % 400 = 0 THEN 29 ELSE 28 END \
+         ELSE 31 END)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_doubled_and_controls_leave_the_literal() {
+        assert_eq!(lit("it's"), "'it''s'");
+        assert_eq!(lit(""), "''");
+        assert_eq!(lit("a\nb"), "('a' || chr(10) || 'b')");
+        assert_eq!(lit("\u{202E}x"), "(chr(8238) || 'x')");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(table_name("s.t"), "\"s\".\"t\"");
+    }
+}
