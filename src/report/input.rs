@@ -1,4 +1,11 @@
 //! Reading returns: CSV and JSON Lines, streamed one row at a time, and measured values.
+//! (Workbooks are read in `sheet.rs`, into the same rows.)
+//!
+//! A CSV return may be separated by commas, semicolons or tabs (`CsvOptions::separator`, or
+//! the one its header line uses), and in UTF-8, UTF-16 with a byte order mark, or
+//! Windows-1252 when said (`CsvOptions::encoding`); its text reaches the CSV reader as UTF-8.
+//! Dates written with slashes are turned into ISO dates by `dates`, in the order a person
+//! said (`DateFormat`), never guessed.
 //!
 //! A return is read without loading the file: each reader is an iterator that reads one row,
 //! hands it on as an `Input`, and forgets it. A row that cannot be read (the wrong number of

@@ -32,7 +32,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     /// The row's number in the file: for CSV the line number as a spreadsheet shows it (the
-    /// header is row 1), for JSON Lines the line number.
+    /// header is row 1), for a workbook the sheet's row number, for JSON Lines the line
+    /// number.
     pub number: u64,
     /// The pseudonymous participant reference.
     pub participant: String,
