@@ -461,6 +461,22 @@ fn a_return_whose_every_row_is_rejected_exits_2_saying_so_first() {
     assert_eq!(nothing["rows"], 38);
     assert_eq!(nothing["one_reason"], false);
     assert_eq!(nothing["first_row"], 2);
+    let run = exits(
+        &[
+            "report",
+            SPEC,
+            "--returns",
+            path.to_str().unwrap(),
+            "--format",
+            "html",
+        ],
+        2,
+    );
+    let page = stdout(&run);
+    assert!(
+        page.contains("<strong>Nothing counted:</strong> every row (39) was rejected, 38 of them for one reason: date cannot be read"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -483,4 +499,43 @@ fn a_header_only_return_is_a_report_of_nothing_and_not_a_failure() {
     let scratch = Scratch::new("header-only");
     let path = scratch.file("return.csv", "participant,stage,date\n");
     assert_eq!(counts(&path, &[]), ((0, 0, 0), Vec::new()));
+}
+
+#[test]
+fn a_damaged_workbook_exits_2_or_reads_and_never_panics() {
+    let scratch = Scratch::new("xlsx-damaged");
+    let whole = scratch.path("whole.xlsx");
+    sample_workbook(&whole, false);
+    let bytes = std::fs::read(&whole).unwrap();
+    let mut damaged: Vec<Vec<u8>> = Vec::new();
+    for cut in [
+        0,
+        4,
+        100,
+        bytes.len() / 3,
+        bytes.len() / 2,
+        bytes.len() - 22,
+        bytes.len() - 1,
+    ] {
+        damaged.push(bytes[..cut].to_vec());
+    }
+    for step in 1..=24 {
+        let mut flipped = bytes.clone();
+        let at = bytes.len() * step / 25;
+        flipped[at] ^= 0x5A;
+        damaged.push(flipped);
+    }
+    for (i, bytes) in damaged.iter().enumerate() {
+        let path = scratch.file(&format!("damaged-{i}.xlsx"), bytes);
+        let output = common::outcome()
+            .args(["report", SPEC, "--returns", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            matches!(output.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            "damaged-{i}: {:?} {err}",
+            output.status
+        );
+    }
 }
