@@ -539,3 +539,113 @@ fn a_damaged_workbook_exits_2_or_reads_and_never_panics() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// the CSV reader with other separators and encodings, on damaged input
+
+fn numbers(rows: &[outcome::report::Input]) -> Vec<(u64, bool)> {
+    rows.iter()
+        .map(|r| match r {
+            outcome::report::Input::Row(row) => (row.number, true),
+            outcome::report::Input::Malformed { number, .. } => (*number, false),
+        })
+        .collect()
+}
+
+#[test]
+fn a_stray_quote_in_a_semicolon_return_costs_its_own_row_only() {
+    let text = "participant;stage;date;evidence\n\
+                P1;enrol;2009-04-02;\"letter\nsigned; by hand\"\n\
+                P2;\"enrol;2009-04-02;x\n\
+                P3;enrol;2009-04-03;\"y\"\n\
+                P4;enrol;2009-04-04;\n";
+    let rows: Vec<_> = input::csv(text.as_bytes()).collect();
+    // The record over two lines is one row of the spreadsheet.
+    assert_eq!(
+        numbers(&rows),
+        vec![(2, true), (3, false), (4, true), (5, true)]
+    );
+    match &rows[1] {
+        outcome::report::Input::Malformed { reason, .. } => {
+            assert!(reason.contains("at column 4 (field 2)"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    match &rows[0] {
+        outcome::report::Input::Row(row) => {
+            assert_eq!(row.evidence.as_deref(), Some("letter\nsigned; by hand"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_separator_is_the_one_the_header_uses_outside_quotes() {
+    let separator = |text: &str| input::csv(text.as_bytes()).separator();
+    assert_eq!(separator("participant,stage,date\n"), b',');
+    assert_eq!(separator("participant;stage;date\n"), b';');
+    assert_eq!(separator("participant\tstage\tdate\n"), b'\t');
+    // Semicolons in a quoted name do not count, and a tie goes to the comma.
+    assert_eq!(separator("\"a;b;c;d\",participant,stage,date\n"), b',');
+    assert_eq!(separator("participant;stage,date\n"), b',');
+    // A header of one column has no separator to find: a comma.
+    assert_eq!(separator("participant\n"), b',');
+    // Told, the reader uses the separator it is told.
+    let rows = input::csv_with(
+        "participant;stage;date\n".as_bytes(),
+        input::CsvOptions {
+            separator: Some(b','),
+            encoding: None,
+        },
+    );
+    let problem = rows.header_problem().unwrap_or_default();
+    assert!(problem.contains("read as comma-separated"), "{problem}");
+}
+
+#[test]
+fn damaged_utf16_loses_no_rows() {
+    // Half a surrogate pair in row 2, and an odd byte at the end: both read as U+FFFD.
+    let mut bytes = vec![0xFF, 0xFE];
+    let mut units: Vec<u16> = "participant\tstage\tdate\nP1\tenrol\t2009-04-02\n"
+        .encode_utf16()
+        .collect();
+    units.insert(units.len() - 20, 0xD800);
+    for unit in units {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    bytes.extend_from_slice(
+        "P2\tenrol\t2009-04-03"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+            .as_slice(),
+    );
+    bytes.push(b'x');
+    let rows: Vec<_> = input::csv(bytes.as_slice()).collect();
+    assert_eq!(numbers(&rows), vec![(2, true), (3, true)]);
+    match &rows[1] {
+        outcome::report::Input::Row(row) => assert_eq!(row.date, "2009-04-03\u{FFFD}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_utf16_line_without_end_stops_at_the_line_limit() {
+    // 9 million UTF-16 units of `9`: 18 MB of file, decoded to more than the 16 MB a line
+    // may be.
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(
+        "participant\tstage\tdate\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    bytes.resize(bytes.len() + 2 * (input::MAX_LINE_BYTES + 1), 0);
+    let n = bytes.len();
+    for i in (n - 2 * (input::MAX_LINE_BYTES + 1)..n).step_by(2) {
+        bytes[i] = b'9';
+    }
+    let mut rows = input::csv(bytes.as_slice());
+    assert!(rows.next().is_none());
+    let error = rows.io_error().map(ToString::to_string).unwrap_or_default();
+    assert!(error.contains("longer than 16 MB"), "{error}");
+}
