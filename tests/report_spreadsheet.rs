@@ -1,7 +1,8 @@
 //! Monitoring returns as spreadsheets save them: an `.xlsx` workbook (written by
 //! `rust_xlsxwriter`, with dates as real date cells), CSV with a byte order mark, CSV separated
 //! by semicolons in Windows-1252, Excel's "Unicode text" (UTF-16, tab-separated), and dates
-//! written day/month/year or month/day/year.
+//! written day/month/year or month/day/year; and the same workbook saved again by LibreOffice
+//! (headless) as `.ods`, `.xls`, semicolon Windows-1252 CSV, UTF-8 CSV and UTF-16 text.
 //!
 //! Each is the sample return (`specs/returns/drug-service-2009-10.csv`: 39 rows, 33 accepted,
 //! 6 rejected) saved another way, and must read to the same counts, every row accounted for:
@@ -648,4 +649,171 @@ fn a_utf16_line_without_end_stops_at_the_line_limit() {
     assert!(rows.next().is_none());
     let error = rows.io_error().map(ToString::to_string).unwrap_or_default();
     assert!(error.contains("longer than 16 MB"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// files saved by LibreOffice
+
+/// LibreOffice's `soffice`, if it is installed (`.ci/run` installs Debian's
+/// `libreoffice-calc-nogui`). Without it the tests that need it say they are skipped, except
+/// in CI, where they fail unless `OUTCOME_SKIP_LIBREOFFICE` says it could not be installed.
+fn soffice() -> Option<&'static str> {
+    const SOFFICE: &str = "/usr/bin/soffice";
+    if std::path::Path::new(SOFFICE).exists() {
+        return Some(SOFFICE);
+    }
+    if std::env::var_os("CI").is_some() && std::env::var_os("OUTCOME_SKIP_LIBREOFFICE").is_none() {
+        panic!("LibreOffice is not installed: install Debian's libreoffice-calc-nogui");
+    }
+    eprintln!("skipped: LibreOffice is not installed (Debian's libreoffice-calc-nogui)");
+    None
+}
+
+/// Save the workbook `from` with LibreOffice as `to` (`ods`, `xls`, or a CSV filter with its
+/// options), in `scratch`: the path of the file it wrote.
+fn convert(
+    soffice: &str,
+    scratch: &Scratch,
+    from: &std::path::Path,
+    to: &str,
+    name: &str,
+) -> std::path::PathBuf {
+    let profile = scratch.path(&format!("profile-{name}"));
+    let out = scratch.path(&format!("out-{name}"));
+    let status = std::process::Command::new(soffice)
+        .arg("--headless")
+        .arg("--norestore")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--convert-to", to, "--outdir"])
+        .arg(&out)
+        .arg(from)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "soffice --convert-to {to}: {status}");
+    let written = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let renamed = scratch.path(name);
+    std::fs::rename(&written, &renamed).unwrap();
+    renamed
+}
+
+/// The sample return as a workbook whose rows are numbered as the CSV's (header in row 1),
+/// dates as date cells shown dd/mm/yyyy, and `£` and `ç` in one evidence cell (row 4).
+fn workbook_with_pounds(scratch: &Scratch) -> std::path::PathBuf {
+    let path = scratch.path("return.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Return").unwrap();
+    let shown = Format::new().set_num_format("dd/mm/yyyy");
+    for (i, fields) in sample().iter().enumerate() {
+        let row = i as u32;
+        for (col, field) in fields.iter().enumerate() {
+            let col = col as u16;
+            if i > 0 && col == 2 {
+                let parts: Vec<u16> = field.split('-').map(|p| p.parse().unwrap()).collect();
+                let date =
+                    ExcelDateTime::from_ymd(parts[0], parts[1] as u8, parts[2] as u8).unwrap();
+                sheet
+                    .write_datetime_with_format(row, col, &date, &shown)
+                    .unwrap();
+            } else if field == "EV-ATT-0001" {
+                sheet.write_string(row, col, "EV-ATT-0001 reçu £5").unwrap();
+            } else if !field.is_empty() {
+                sheet.write_string(row, col, field).unwrap();
+            }
+        }
+    }
+    book.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn returns_saved_by_libreoffice_read_with_every_row_accounted_for() {
+    let Some(soffice) = soffice() else { return };
+    let scratch = Scratch::new("libreoffice");
+    let xlsx = workbook_with_pounds(&scratch);
+    assert_eq!(counts(&xlsx, &[]), ((39, 33, 6), REJECTED.to_vec()));
+
+    // The workbook saved again by LibreOffice, as OpenDocument and as Excel 97-2003.
+    for (to, name) in [
+        ("ods", "return.ods"),
+        ("xls", "return.xls"),
+        ("xlsx", "again.xlsx"),
+    ] {
+        let path = convert(soffice, &scratch, &xlsx, to, name);
+        assert_eq!(
+            counts(&path, &[]),
+            ((39, 33, 6), REJECTED.to_vec()),
+            "{name}"
+        );
+        let trace = explain(&path, "DS-001", &[]);
+        assert!(trace.contains("EV-ATT-0001 reçu £5"), "{name}: {trace}");
+        assert!(trace.contains("2009-04-06"), "{name}: {trace}");
+    }
+
+    // CSV as a French Excel saves it: semicolons, Windows-1252, the dates as shown (dd/mm/yyyy).
+    let csv = convert(
+        soffice,
+        &scratch,
+        &xlsx,
+        "csv:Text - txt - csv (StarCalc):59,34,1,1",
+        "semicolon-1252.csv",
+    );
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "not Windows-1252");
+    let flags = ["--encoding", "windows-1252", "--date-format", "dd/mm/yyyy"];
+    assert_eq!(counts(&csv, &flags), ((39, 33, 6), REJECTED.to_vec()));
+    let trace = explain(&csv, "DS-001", &flags);
+    assert!(trace.contains("EV-ATT-0001 reçu £5"), "{trace}");
+    // Without `--date-format` it is refused, naming the flag.
+    let run = exits(
+        &[
+            "report",
+            SPEC,
+            "--returns",
+            csv.to_str().unwrap(),
+            "--encoding",
+            "windows-1252",
+        ],
+        2,
+    );
+    assert!(
+        stderr(&run).contains("--date-format dd/mm/yyyy"),
+        "{}",
+        stderr(&run)
+    );
+
+    // CSV UTF-8, commas.
+    let csv = convert(
+        soffice,
+        &scratch,
+        &xlsx,
+        "csv:Text - txt - csv (StarCalc):44,34,76,1",
+        "utf8.csv",
+    );
+    let flags = ["--date-format", "dd/mm/yyyy"];
+    assert_eq!(counts(&csv, &flags), ((39, 33, 6), REJECTED.to_vec()));
+
+    // "Unicode text": UTF-16 with a byte order mark, separated by tabs.
+    let txt = convert(
+        soffice,
+        &scratch,
+        &xlsx,
+        "csv:Text - txt - csv (StarCalc):9,34,65535,1",
+        "unicode.txt",
+    );
+    let bytes = std::fs::read(&txt).unwrap();
+    assert!(bytes.starts_with(&[0xFF, 0xFE]), "{:?}", &bytes[..4]);
+    assert_eq!(counts(&txt, &flags), ((39, 33, 6), REJECTED.to_vec()));
+    let trace = explain(&txt, "DS-001", &flags);
+    assert!(trace.contains("EV-ATT-0001 reçu £5"), "{trace}");
 }
