@@ -1104,6 +1104,15 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
+            let not_utf8 = rows.rows_not_utf8();
+            if not_utf8 > 0 && args.encoding.is_none() {
+                streams.note(&format!(
+                    "note: {not_utf8} row{} of `{}` {} not UTF-8 and rejected: if it was saved as plain \"CSV\" by Excel on Windows, pass `--encoding windows-1252`\n",
+                    if not_utf8 == 1 { "" } else { "s" },
+                    path.display(),
+                    if not_utf8 == 1 { "is" } else { "are" }
+                ));
+            }
             (report, rows.io_error().map(copy_error))
         }
         ReturnFormat::JsonLines => {

@@ -318,6 +318,12 @@ fn a_windows_1252_row_read_as_utf8_is_rejected_naming_the_encoding_flag() {
         .unwrap();
     let detail = row4["detail"].as_str().unwrap();
     assert!(detail.contains("--encoding windows-1252"), "{detail}");
+    // And a note on stderr says so, once, with how many rows.
+    let err = stderr(&run);
+    assert!(
+        err.contains("note: 1 row of ") && err.contains("is not UTF-8 and rejected"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -816,4 +822,32 @@ fn returns_saved_by_libreoffice_read_with_every_row_accounted_for() {
     assert_eq!(counts(&txt, &flags), ((39, 33, 6), REJECTED.to_vec()));
     let trace = explain(&txt, "DS-001", &flags);
     assert!(trace.contains("EV-ATT-0001 reçu £5"), "{trace}");
+}
+
+#[test]
+fn options_for_another_kind_of_return_are_refused() {
+    let scratch = Scratch::new("options");
+    let xlsx = scratch.path("return.xlsx");
+    sample_workbook(&xlsx, false);
+    let run = exits(
+        &[
+            "report",
+            SPEC,
+            "--returns",
+            xlsx.to_str().unwrap(),
+            "--separator",
+            "tab",
+        ],
+        2,
+    );
+    assert!(
+        stderr(&run).contains("are for a CSV return"),
+        "{}",
+        stderr(&run)
+    );
+    let run = exits(
+        &["report", SPEC, "--returns", RETURN, "--sheet", "Return"],
+        2,
+    );
+    assert!(stderr(&run).contains("is not one"), "{}", stderr(&run));
 }

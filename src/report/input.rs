@@ -129,6 +129,7 @@ pub fn csv_with<R: Read>(reader: R, options: CsvOptions) -> CsvRows<R> {
         header: Err(String::new()),
         reported: false,
         row: 0,
+        not_utf8: 0,
         io_error: None,
     };
     let mut first = Vec::new();
@@ -178,6 +179,8 @@ pub struct CsvRows<R: Read> {
     reported: bool,
     /// The spreadsheet row number of the last record read.
     row: u64,
+    /// How many rows were malformed for text that is not UTF-8.
+    not_utf8: u64,
     io_error: Option<io::Error>,
 }
 
@@ -193,6 +196,12 @@ impl<R: Read> CsvRows<R> {
     /// rows after it were never read.
     pub fn io_error(&self) -> Option<&io::Error> {
         self.io_error.as_ref()
+    }
+
+    /// How many rows so far were malformed because their text is not UTF-8 (so the file is
+    /// most likely in another encoding).
+    pub fn rows_not_utf8(&self) -> u64 {
+        self.not_utf8
     }
 
     /// The separator between fields: given, or the one the header line uses.
@@ -307,7 +316,13 @@ impl<R: Read> Iterator for CsvRows<R> {
             }
         }
         match &self.header {
-            Ok(columns) => Some(columns.row(self.row, &self.record, self.separator)),
+            Ok(columns) => {
+                let input = columns.row(self.row, &self.record, self.separator);
+                if let Input::Malformed { reason, .. } = &input {
+                    self.not_utf8 += u64::from(reason.ends_with(NOT_UTF8));
+                }
+                Some(input)
+            }
             Err(_) => None,
         }
     }
