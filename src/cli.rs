@@ -170,8 +170,8 @@ pub struct ReportArgs {
     #[arg(value_name = "CONTRACT")]
     pub contract: PathBuf,
 
-    /// The monitoring return: CSV (`.csv`, `.txt`, `.tsv`), a workbook (`.xlsx`, `.xls`,
-    /// `.ods`) or JSON Lines (`.jsonl`, `.ndjson`), one row per event with the columns
+    /// The monitoring return: CSV (`.csv`, `.txt`, `.tsv`), a workbook (`.xlsx`, `.ods`) or
+    /// JSON Lines (`.jsonl`, `.ndjson`), one row per event with the columns
     /// participant, stage (or milestone), date, and optionally evidence, cohort and
     /// participant attributes
     #[arg(long, value_name = "FILE")]
@@ -1011,10 +1011,13 @@ impl ReturnFormat {
             Some("csv" | "txt" | "tsv" | "tab") => Ok(ReturnFormat::Csv),
             Some("jsonl" | "ndjson") => Ok(ReturnFormat::JsonLines),
             Some("xlsx" | "xlsm") => Ok(ReturnFormat::Workbook(report::sheet::Workbook::Xlsx)),
-            Some("xls") => Ok(ReturnFormat::Workbook(report::sheet::Workbook::Xls)),
+            Some("xls") => Err(Problem::Refused(format!(
+                "`{}` is an Excel 97-2003 workbook, which is not read: save it as an Excel workbook (`.xlsx`) or as CSV UTF-8",
+                path.display()
+            ))),
             Some("ods") => Ok(ReturnFormat::Workbook(report::sheet::Workbook::Ods)),
             _ => Err(Problem::Refused(format!(
-                "cannot tell what `{}` holds from its name: a monitoring return is CSV (`.csv`, or `.txt` and `.tsv` as Excel saves text), a workbook (`.xlsx`, `.xls`, `.ods`) or JSON Lines (`.jsonl`, `.ndjson`)",
+                "cannot tell what `{}` holds from its name: a monitoring return is CSV (`.csv`, or `.txt` and `.tsv` as Excel saves text), a workbook (`.xlsx`, `.ods`) or JSON Lines (`.jsonl`, `.ndjson`)",
                 path.display()
             ))),
         }
@@ -1059,7 +1062,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     let path = &args.returns;
     if args.sheet.is_some() && !matches!(format, ReturnFormat::Workbook(_)) {
         return Err(Problem::Refused(format!(
-            "`--sheet` names a sheet of a workbook, and `{}` is not one (`.xlsx`, `.xls`, `.ods`)",
+            "`--sheet` names a sheet of a workbook, and `{}` is not one (`.xlsx`, `.ods`)",
             path.display()
         )));
     }

@@ -2,7 +2,8 @@
 //! `rust_xlsxwriter`, with dates as real date cells), CSV with a byte order mark, CSV separated
 //! by semicolons in Windows-1252, Excel's "Unicode text" (UTF-16, tab-separated), and dates
 //! written day/month/year or month/day/year; and the same workbook saved again by LibreOffice
-//! (headless) as `.ods`, `.xls`, semicolon Windows-1252 CSV, UTF-8 CSV and UTF-16 text.
+//! (headless) as `.ods`, `.xlsx`, semicolon Windows-1252 CSV, UTF-8 CSV and UTF-16 text (and
+//! as `.xls`, which is refused).
 //!
 //! Each is the sample return (`specs/returns/drug-service-2009-10.csv`: 39 rows, 33 accepted,
 //! 6 rejected) saved another way, and must read to the same counts, every row accounted for:
@@ -749,12 +750,8 @@ fn returns_saved_by_libreoffice_read_with_every_row_accounted_for() {
     let xlsx = workbook_with_pounds(&scratch);
     assert_eq!(counts(&xlsx, &[]), ((39, 33, 6), REJECTED.to_vec()));
 
-    // The workbook saved again by LibreOffice, as OpenDocument and as Excel 97-2003.
-    for (to, name) in [
-        ("ods", "return.ods"),
-        ("xls", "return.xls"),
-        ("xlsx", "again.xlsx"),
-    ] {
+    // The workbook saved again by LibreOffice, as OpenDocument and as Excel.
+    for (to, name) in [("ods", "return.ods"), ("xlsx", "again.xlsx")] {
         let path = convert(soffice, &scratch, &xlsx, to, name);
         assert_eq!(
             counts(&path, &[]),
@@ -765,6 +762,15 @@ fn returns_saved_by_libreoffice_read_with_every_row_accounted_for() {
         assert!(trace.contains("EV-ATT-0001 reçu £5"), "{name}: {trace}");
         assert!(trace.contains("2009-04-06"), "{name}: {trace}");
     }
+
+    // Excel 97-2003 is refused, saying what to save it as.
+    let xls = convert(soffice, &scratch, &xlsx, "xls", "return.xls");
+    let run = exits(&["report", SPEC, "--returns", xls.to_str().unwrap()], 2);
+    assert!(
+        stderr(&run).contains("save it as an Excel workbook (`.xlsx`)"),
+        "{}",
+        stderr(&run)
+    );
 
     // CSV as a French Excel saves it: semicolons, Windows-1252, the dates as shown (dd/mm/yyyy).
     let csv = convert(
@@ -850,4 +856,45 @@ fn options_for_another_kind_of_return_are_refused() {
         2,
     );
     assert!(stderr(&run).contains("is not one"), "{}", stderr(&run));
+}
+
+#[test]
+fn a_workbook_with_a_cell_far_from_the_rest_reads_in_bounded_memory() {
+    // Two cells at opposite corners of the sheet: a dense grid of them would be 17 billion
+    // cells.
+    let scratch = Scratch::new("xlsx-corners");
+    let path = scratch.path("return.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, name) in ["participant", "stage", "date"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *name).unwrap();
+    }
+    sheet.write_string(1, 0, "P1").unwrap();
+    sheet.write_string(1, 1, "enrol").unwrap();
+    sheet.write_string(1, 2, "2009-04-06").unwrap();
+    sheet.write_string(1_048_575, 16_383, "far away").unwrap();
+    book.save(&path).unwrap();
+    let output = common::outcome()
+        .args([
+            "report",
+            SPEC,
+            "--format",
+            "json",
+            "--returns",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // The far cell is on a row of its own, wider than the header: a malformed row.
+    assert_eq!(report["rows"]["read"], 2);
+    assert_eq!(report["rows"]["accepted"], 1);
+    assert_eq!(report["rejected"][0]["row"], 1_048_576);
+    let detail = report["rejected"][0]["detail"].as_str().unwrap();
+    assert_eq!(
+        detail,
+        "the row has a value in column XFD, right of the header's last column (C)"
+    );
 }

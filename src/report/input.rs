@@ -698,6 +698,7 @@ impl Columns {
     }
 
     /// One record as a row, or why it is not one.
+    /// One record as a row; `separator` is the CSV separator, or 0 for a workbook's row.
     pub(super) fn row(&self, number: u64, record: &Record, separator: u8) -> Input {
         let malformed = |reason: String| Input::Malformed { number, reason };
         if record.iter().all(|field| field.trim_ascii().is_empty()) {
@@ -713,7 +714,8 @@ impl Columns {
                     match separator {
                         b',' => " (a comma in a value needs the value in double quotes)",
                         b';' => " (a semicolon in a value needs the value in double quotes)",
-                        _ => " (a tab in a value needs the value in double quotes)",
+                        b'\t' => " (a tab in a value needs the value in double quotes)",
+                        _ => "",
                     }
                 } else {
                     ""
