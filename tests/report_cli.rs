@@ -2,7 +2,8 @@
 //! the trace of one participant, and generated returns.
 //!
 //! Exit codes: 0 the report was made, 1 the contract has errors, 2 the tool could not run (an
-//! unreadable return, bad arguments, a bad `--until`).
+//! unreadable return, bad arguments, a bad `--until`) or nothing was counted (see
+//! `tests/report_spreadsheet.rs`).
 
 mod common;
 use common::{exits, Scratch};
