@@ -856,6 +856,10 @@ fn options_for_another_kind_of_return_are_refused() {
         2,
     );
     assert!(stderr(&run).contains("is not one"), "{}", stderr(&run));
+    // Excel 97-2003 is refused by its name, before it is opened.
+    let xls = scratch.file("return.xls", b"\xD0\xCF\x11\xE0");
+    let run = exits(&["report", SPEC, "--returns", xls.to_str().unwrap()], 2);
+    assert!(stderr(&run).contains("Excel 97-2003"), "{}", stderr(&run));
 }
 
 #[test]
