@@ -173,11 +173,31 @@ pub struct ReportArgs {
     #[arg(value_name = "CONTRACT")]
     pub contract: PathBuf,
 
-    /// The monitoring return: CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`), one row per
-    /// event with the columns participant, stage (or milestone), date, and optionally
-    /// evidence, cohort and participant attributes
+    /// The monitoring return: CSV (`.csv`, `.txt`, `.tsv`), a workbook (`.xlsx`, `.ods`) or
+    /// JSON Lines (`.jsonl`, `.ndjson`), one row per event with the columns
+    /// participant, stage (or milestone), date, and optionally evidence, cohort and
+    /// participant attributes
     #[arg(long, value_name = "FILE")]
     pub returns: PathBuf,
+
+    /// The sheet of a workbook return to read; the first sheet by default
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// The separator between the fields of a CSV return; by default the one its header
+    /// line uses (comma, semicolon or tab)
+    #[arg(long, value_enum, value_name = "SEPARATOR")]
+    pub separator: Option<Separator>,
+
+    /// The encoding of a CSV return without a byte order mark; UTF-8 by default (UTF-16
+    /// with a byte order mark is always recognised)
+    #[arg(long, value_enum, value_name = "ENCODING")]
+    pub encoding: Option<TextEncoding>,
+
+    /// How the return's dates are written, when not year-month-day: dates written with
+    /// slashes are read only in the order said here
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub date_format: Option<DateFormatArg>,
 
     /// Measured values of cohort-level measures, for tiers and for bonuses and penalties on
     /// measures: a CSV file with the columns measure, cohort, year, treatment, comparison
@@ -205,6 +225,62 @@ pub struct ReportArgs {
     /// each payment with the clause (file:line) that pays it and anything that cut it
     #[arg(long, value_name = "PARTICIPANT")]
     pub explain: Option<String>,
+}
+
+/// The separator between the fields of a CSV return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Separator {
+    /// `,`
+    Comma,
+    /// `;`, as Excel saves CSV where a comma is the decimal mark
+    Semicolon,
+    /// A tab, as Excel saves "Text (tab delimited)" and "Unicode text"
+    Tab,
+}
+
+impl Separator {
+    fn byte(self) -> u8 {
+        match self {
+            Separator::Comma => b',',
+            Separator::Semicolon => b';',
+            Separator::Tab => b'\t',
+        }
+    }
+}
+
+/// The encoding of a CSV return without a byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextEncoding {
+    /// UTF-8
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// Windows-1252, as Excel saves plain "CSV" on Windows in western Europe and America
+    #[value(name = "windows-1252", alias = "cp1252")]
+    Windows1252,
+}
+
+/// How a return's dates are written (`--date-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DateFormatArg {
+    /// `2009-05-14` (read always)
+    #[value(name = "yyyy-mm-dd")]
+    YearMonthDay,
+    /// `14/05/2009`
+    #[value(name = "dd/mm/yyyy")]
+    DayMonthYear,
+    /// `05/14/2009`
+    #[value(name = "mm/dd/yyyy")]
+    MonthDayYear,
+}
+
+impl DateFormatArg {
+    fn format(self) -> input::DateFormat {
+        match self {
+            DateFormatArg::YearMonthDay => input::DateFormat::YearMonthDay,
+            DateFormatArg::DayMonthYear => input::DateFormat::DayMonthYear,
+            DateFormatArg::MonthDayYear => input::DateFormat::MonthDayYear,
+        }
+    }
 }
 
 /// How `report` writes the report.
@@ -956,6 +1032,7 @@ fn checked_contract(
 enum ReturnFormat {
     Csv,
     JsonLines,
+    Workbook(report::sheet::Workbook),
 }
 
 impl ReturnFormat {
@@ -964,10 +1041,16 @@ impl ReturnFormat {
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match extension.as_deref() {
-            Some("csv") => Ok(ReturnFormat::Csv),
+            Some("csv" | "txt" | "tsv" | "tab") => Ok(ReturnFormat::Csv),
             Some("jsonl" | "ndjson") => Ok(ReturnFormat::JsonLines),
+            Some("xlsx" | "xlsm") => Ok(ReturnFormat::Workbook(report::sheet::Workbook::Xlsx)),
+            Some("xls") => Err(Problem::Refused(format!(
+                "`{}` is an Excel 97-2003 workbook, which is not read: save it as an Excel workbook (`.xlsx`) or as CSV UTF-8",
+                path.display()
+            ))),
+            Some("ods") => Ok(ReturnFormat::Workbook(report::sheet::Workbook::Ods)),
             _ => Err(Problem::Refused(format!(
-                "cannot tell what `{}` holds from its name: a monitoring return is CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`)",
+                "cannot tell what `{}` holds from its name: a monitoring return is CSV (`.csv`, or `.txt` and `.tsv` as Excel saves text), a workbook (`.xlsx`, `.ods`) or JSON Lines (`.jsonl`, `.ndjson`)",
                 path.display()
             ))),
         }
@@ -1010,29 +1093,86 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
 
     let path = &args.returns;
+    if args.sheet.is_some() && !matches!(format, ReturnFormat::Workbook(_)) {
+        return Err(Problem::Refused(format!(
+            "`--sheet` names a sheet of a workbook, and `{}` is not one (`.xlsx`, `.ods`)",
+            path.display()
+        )));
+    }
+    if (args.separator.is_some() || args.encoding.is_some()) && format != ReturnFormat::Csv {
+        return Err(Problem::Refused(format!(
+            "`--separator` and `--encoding` are for a CSV return, and `{}` is not one",
+            path.display()
+        )));
+    }
     let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
         path: path.clone(),
         error,
     })?;
-    let reader = io::BufReader::with_capacity(1 << 16, file);
+    let unreadable = |why: String| Problem::Unreadable {
+        path: path.clone(),
+        why,
+    };
+    let dates = args.date_format.map(DateFormatArg::format);
     let explain = args.explain.as_deref();
     let mut trace = Vec::new();
     let (report, failure) = match format {
         ReturnFormat::Csv => {
-            let mut rows = input::csv(reader);
+            let reader = io::BufReader::with_capacity(1 << 16, file);
+            let csv = input::CsvOptions {
+                separator: args.separator.map(Separator::byte),
+                encoding: match args.encoding {
+                    Some(TextEncoding::Windows1252) => Some(encoding_rs::WINDOWS_1252),
+                    Some(TextEncoding::Utf8) | None => None,
+                },
+            };
+            let mut rows = input::csv_with(reader, csv);
             if let Some(why) = rows.header_problem() {
-                return Err(Problem::Unreadable {
-                    path: path.clone(),
-                    why: format!("row 1: {why}"),
-                });
+                return Err(unreadable(format!("row 1: {why}")));
             }
-            let report = run_report(&contract, &mut rows, &options, explain, &mut trace);
+            if args.separator.is_none() && rows.separator() != b',' {
+                streams.note(&format!(
+                    "note: `{}` read as {}-separated, as its header line is (`--separator` to choose)\n",
+                    path.display(),
+                    input::separator_name(rows.separator())
+                ));
+            }
+            let mut dated = input::dates(&mut rows, dates);
+            refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
+            let not_utf8 = rows.rows_not_utf8();
+            if not_utf8 > 0 && args.encoding.is_none() {
+                streams.note(&format!(
+                    "note: {not_utf8} row{} of `{}` {} not UTF-8 and rejected: if it was saved as plain \"CSV\" by Excel on Windows, pass `--encoding windows-1252`\n",
+                    if not_utf8 == 1 { "" } else { "s" },
+                    path.display(),
+                    if not_utf8 == 1 { "is" } else { "are" }
+                ));
+            }
             (report, rows.io_error().map(copy_error))
         }
         ReturnFormat::JsonLines => {
+            let reader = io::BufReader::with_capacity(1 << 16, file);
             let mut rows = input::json_lines(reader);
-            let report = run_report(&contract, &mut rows, &options, explain, &mut trace);
+            let mut dated = input::dates(&mut rows, dates);
+            refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
             (report, rows.io_error().map(copy_error))
+        }
+        ReturnFormat::Workbook(kind) => {
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            if size > report::sheet::MAX_WORKBOOK_BYTES {
+                return Err(unreadable(format!(
+                    "the workbook is larger than {} MB, the most read: save the sheet as CSV UTF-8, which is read row by row",
+                    report::sheet::MAX_WORKBOOK_BYTES >> 20
+                )));
+            }
+            let rows = report::sheet::sheet(io::BufReader::new(file), kind, args.sheet.as_deref())
+                .map_err(unreadable)?;
+            let mut dated = input::dates(rows, dates);
+            refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
+            (report, None)
         }
     };
     if let Some(error) = failure {
@@ -1042,9 +1182,29 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         });
     }
     let report = report.map_err(Problem::Refused)?;
+    // Nothing counted because every row was rejected: the report is written,
+    // so that it shows why, but it is a failed report.
+    let exit = match &report.nothing_counted {
+        Some(nothing) => {
+            streams.note(&format!(
+                "error: nothing counted: every row of `{}` was rejected, {} as {}\n",
+                path.display(),
+                if nothing.one_reason { "all" } else { "most" },
+                report::text::reason_words(nothing.reason)
+            ));
+            Exit::CannotRun
+        }
+        None => Exit::Success,
+    };
     if explain.is_none() && args.format == ReportFormat::Json {
         // A report of millions of rows is written as it is serialised, never held whole.
-        return write_json_report(&report, args.output.as_deref(), streams);
+        return write_json_report(&report, args.output.as_deref(), streams).map(|written| {
+            if written == Exit::Success {
+                exit
+            } else {
+                written
+            }
+        });
     }
     let document = match (explain, args.format) {
         (Some(participant), _) => report::text::explain(&report, participant, &trace),
@@ -1059,7 +1219,29 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         })?,
         None => streams.print(&document)?,
     }
-    Ok(Exit::Success)
+    Ok(exit)
+}
+
+/// Refuse a return whose first row's date is written with slashes when `--date-format` does
+/// not say in which order: `04/05/2009` is a day in May or in April, and the report does not
+/// guess.
+fn refuse_slashed_dates<I: Iterator<Item = Input>>(
+    rows: &mut input::Dates<I>,
+    format: Option<input::DateFormat>,
+) -> Result<(), String> {
+    if format.is_some() {
+        return Ok(());
+    }
+    match rows.first_date() {
+        Some((row, date)) if input::is_slashed_date(&date) => Err(format!(
+            "row {row}: the date `{}` is written with slashes, day and month in an order the \
+             file does not say; pass `--date-format dd/mm/yyyy` (14/05/2009, as in the United \
+             Kingdom) or `--date-format mm/dd/yyyy` (05/14/2009, as in the United States), \
+             or save the dates as year-month-day (2009-05-14)",
+            date.trim()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The measured values of `--measures` and `--measure`, each checked against the contract.

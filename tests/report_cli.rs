@@ -2,7 +2,8 @@
 //! the trace of one participant, and generated returns.
 //!
 //! Exit codes: 0 the report was made, 1 the contract has errors, 2 the tool could not run (an
-//! unreadable return, bad arguments, a bad `--until`).
+//! unreadable return, bad arguments, a bad `--until`) or nothing was counted (see
+//! `tests/report_spreadsheet.rs`).
 
 mod common;
 use common::{exits, Scratch};
@@ -82,7 +83,7 @@ fn an_unreadable_return_exits_2() {
 #[test]
 fn a_return_whose_kind_cannot_be_told_exits_2() {
     let scratch = Scratch::new("extension");
-    let path = scratch.file("return.txt", "participant,stage,date\n");
+    let path = scratch.file("return.dat", "participant,stage,date\n");
     let run = run_report(&["--returns", path.to_str().unwrap()], 2);
     let err = stderr(run.get_output());
     assert!(err.contains(".jsonl"), "{err}");

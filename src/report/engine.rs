@@ -137,8 +137,15 @@ pub fn run(
                 row.number,
                 Rejection::BadDate,
                 format!(
-                    "`{}` is not a date: dates are written year-month-day, such as 2026-05-14",
-                    row.date
+                    "`{}` is not a date: dates are written year-month-day, such as 2026-05-14{}",
+                    row.date,
+                    if super::input::is_slashed_date(&row.date) {
+                        " (a date written day/month/year or month/day/year is read with \
+                         `--date-format dd/mm/yyyy` or `--date-format mm/dd/yyyy`, and must \
+                         then be a real day in that order)"
+                    } else {
+                        ""
+                    }
                 ),
                 who,
                 what,
@@ -305,9 +312,31 @@ pub fn run(
     )?;
 
     let (listed, counted, not_listed) = rejected.finish();
+    let commonest = counted
+        .iter()
+        .fold(None::<&ReasonCount>, |best, c| match best {
+            Some(b) if b.rows >= c.rows => Some(b),
+            _ => Some(c),
+        });
+    let nothing_counted = match commonest {
+        Some(most) if accepted_rows == 0 && most.rows > 0 => {
+            let first = listed.iter().find(|r| r.reason == most.reason);
+            Some(super::NothingCounted {
+                reason: most.reason,
+                rows: most.rows,
+                one_reason: counted
+                    .iter()
+                    .all(|c| c.reason == most.reason || c.rows == 0),
+                first_row: first.map(|r| r.row),
+                first_detail: first.map(|r| r.detail.clone()),
+            })
+        }
+        _ => None,
+    };
     Ok(Report {
         contract: contract.title.clone(),
         until,
+        nothing_counted,
         rows: RowCounts {
             read,
             accepted: accepted_rows,

@@ -1,4 +1,11 @@
 //! Reading returns: CSV and JSON Lines, streamed one row at a time, and measured values.
+//! (Workbooks are read in `sheet.rs`, into the same rows.)
+//!
+//! A CSV return may be separated by commas, semicolons or tabs (`CsvOptions::separator`, or
+//! the one its header line uses), and in UTF-8, UTF-16 with a byte order mark, or
+//! Windows-1252 when said (`CsvOptions::encoding`); its text reaches the CSV reader as UTF-8.
+//! Dates written with slashes are turned into ISO dates by `dates`, in the order a person
+//! said (`DateFormat`), never guessed.
 //!
 //! A return is read without loading the file: each reader is an iterator that reads one row,
 //! hands it on as an `Input`, and forgets it. A row that cannot be read (the wrong number of
@@ -34,6 +41,11 @@ const REQUIRED: [&str; 3] = ["participant", "stage", "date"];
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// What to do about text that is not UTF-8, said after where it is.
+const NOT_UTF8: &str = ": a file saved by Excel as plain \"CSV\" on Windows is in the \
+     Windows-1252 encoding; pass `--encoding windows-1252` to read it so, or save it as \
+     \"CSV UTF-8\"";
+
 // ---------------------------------------------------------------------------------------------
 // CSV
 
@@ -48,21 +60,95 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 /// line alone is a malformed row, and reading goes on with the next line.
 pub const MAX_ROW_LINES: usize = 32;
 
+/// How a CSV return is read, where the file does not say: the separator between fields and
+/// the encoding of its text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvOptions {
+    /// The separator: `None` to take the one the header line uses most (comma, semicolon or
+    /// tab; a comma when it uses none).
+    pub separator: Option<u8>,
+    /// The encoding of a file without a byte order mark: `None` for UTF-8. A byte order mark
+    /// (UTF-8, UTF-16 little- or big-endian) always wins.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+/// The separators a CSV return may use, in the order a tie is settled.
+pub const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
+
+/// A separator in words, as messages name it.
+pub fn separator_name(separator: u8) -> &'static str {
+    match separator {
+        b',' => "comma",
+        b';' => "semicolon",
+        b'\t' => "tab",
+        _ => "separator",
+    }
+}
+
+/// The separator a header line uses: the one of `SEPARATORS` it holds most often outside
+/// double quotes, the first of them on a tie, and a comma when it holds none.
+fn detect_separator(line: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = SEPARATORS.iter().position(|&s| s == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let mut best = 0;
+    for i in 1..SEPARATORS.len() {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    SEPARATORS[best]
+}
+
+/// Stream the rows of a CSV return, UTF-8 and separated by commas, semicolons or tabs (as
+/// the header uses). See `csv_with`.
+pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
+    csv_with(reader, CsvOptions::default())
+}
+
 /// Stream the rows of a CSV return. The header is read now; every other row as the iterator
 /// is advanced. See `CsvRows::header_problem` for a header without the required columns.
-pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
+pub fn csv_with<R: Read>(reader: R, options: CsvOptions) -> CsvRows<R> {
     let mut rows = CsvRows {
-        lines: Lines::new(io::BufReader::new(SkipBom::new(reader)), true),
+        lines: Lines::new(
+            io::BufReader::new(Decoded::new(reader, options.encoding)),
+            true,
+        ),
         parser: ::csv_core::Reader::new(),
+        separator: b',',
         line: Vec::new(),
         record: Record::default(),
         header: Err(String::new()),
         reported: false,
         row: 0,
+        not_utf8: 0,
         io_error: None,
     };
-    rows.header = match rows.read_record(None) {
-        Ok(Some(Ok(()))) => Columns::from_header(&rows.record),
+    let mut first = Vec::new();
+    let read = match rows.read_first_line(&mut first) {
+        Ok(true) => {
+            rows.separator = options
+                .separator
+                .unwrap_or_else(|| detect_separator(&first));
+            rows.parser = ::csv_core::ReaderBuilder::new()
+                .delimiter(rows.separator)
+                .build();
+            rows.read_rest(&first, None).map(Some)
+        }
+        Ok(false) => Ok(None),
+        Err(error) => Err(error),
+    };
+    rows.line = first;
+    rows.header = match read {
+        Ok(Some(Ok(()))) => Columns::from_header(&rows.record, Some(rows.separator)),
         Ok(Some(Err(stray))) => Err(format!("the header cannot be read: {stray}")),
         Ok(None) => Err(
             "the file is empty: a return starts with a header row naming its \
@@ -81,8 +167,10 @@ pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
 
 /// The rows of a CSV return; see `csv`.
 pub struct CsvRows<R: Read> {
-    lines: Lines<io::BufReader<SkipBom<R>>>,
+    lines: Lines<io::BufReader<Decoded<R>>>,
     parser: ::csv_core::Reader,
+    /// The separator between fields, as given or found in the header.
+    separator: u8,
     /// The first line of the record being read, kept to be read into again.
     line: Vec<u8>,
     record: Record,
@@ -91,6 +179,8 @@ pub struct CsvRows<R: Read> {
     reported: bool,
     /// The spreadsheet row number of the last record read.
     row: u64,
+    /// How many rows were malformed for text that is not UTF-8.
+    not_utf8: u64,
     io_error: Option<io::Error>,
 }
 
@@ -106,6 +196,17 @@ impl<R: Read> CsvRows<R> {
     /// rows after it were never read.
     pub fn io_error(&self) -> Option<&io::Error> {
         self.io_error.as_ref()
+    }
+
+    /// How many rows so far were malformed because their text is not UTF-8 (so the file is
+    /// most likely in another encoding).
+    pub fn rows_not_utf8(&self) -> u64 {
+        self.not_utf8
+    }
+
+    /// The separator between fields: given, or the one the header line uses.
+    pub fn separator(&self) -> u8 {
+        self.separator
     }
 
     /// The attribute columns, by name in lower case, in the order of the header.
@@ -168,7 +269,7 @@ impl<R: Read> CsvRows<R> {
             taken.push(line);
             if closed {
                 let fits = width.is_none_or(|w| self.record.len() == w);
-                if fits && quotes_close_cleanly(first, &taken) {
+                if fits && quotes_close_cleanly(first, &taken, self.separator) {
                     return Ok(Ok(()));
                 }
                 break;
@@ -176,7 +277,7 @@ impl<R: Read> CsvRows<R> {
         }
         // A stray quote: its line alone is the row; the lines read past it are read again.
         self.lines.give_back(taken);
-        Ok(Err(stray_quote(first, width)))
+        Ok(Err(stray_quote(first, width, self.separator)))
     }
 }
 
@@ -215,7 +316,13 @@ impl<R: Read> Iterator for CsvRows<R> {
             }
         }
         match &self.header {
-            Ok(columns) => Some(columns.row(self.row, &self.record)),
+            Ok(columns) => {
+                let input = columns.row(self.row, &self.record, self.separator);
+                if let Input::Malformed { reason, .. } = &input {
+                    self.not_utf8 += u64::from(reason.ends_with(NOT_UTF8));
+                }
+                Some(input)
+            }
             Err(_) => None,
         }
     }
@@ -225,7 +332,7 @@ impl<R: Read> Iterator for CsvRows<R> {
 /// opens at the start of its field and its closing quote ends the field. The CSV reader
 /// forgives text after a closing quote (`"ab"c` reads as `abc`); a record over several lines
 /// that needs that forgiveness is a stray quote that happened to meet another.
-fn quotes_close_cleanly(first: &[u8], rest: &[Vec<u8>]) -> bool {
+fn quotes_close_cleanly(first: &[u8], rest: &[Vec<u8>], separator: u8) -> bool {
     let mut record = first.to_vec();
     for line in rest {
         record.push(b'\n');
@@ -245,12 +352,12 @@ fn quotes_close_cleanly(first: &[u8], rest: &[Vec<u8>]) -> bool {
                 }
             }
         } else if closed {
-            if b != b',' {
+            if b != separator {
                 return false;
             }
             closed = false;
             at_start = true;
-        } else if b == b',' {
+        } else if b == separator {
             at_start = true;
         } else {
             quoted = b == b'"' && at_start;
@@ -262,7 +369,7 @@ fn quotes_close_cleanly(first: &[u8], rest: &[Vec<u8>]) -> bool {
 }
 
 /// Why a line whose quote is never closed is not a row: where the quote is.
-fn stray_quote(line: &[u8], width: Option<usize>) -> String {
+fn stray_quote(line: &[u8], width: Option<usize>, separator: u8) -> String {
     // The quote left open: the last that opens a quoted value (at the start of a field) and
     // is not closed on the line, found the way the CSV reader reads the line.
     let (mut field, mut opened, mut quoted, mut at_start) = (1, 0, false, true);
@@ -277,7 +384,7 @@ fn stray_quote(line: &[u8], width: Option<usize>) -> String {
                     quoted = false;
                 }
             }
-        } else if b == b',' {
+        } else if b == separator {
             field += 1;
             at_start = true;
             i += 1;
@@ -304,7 +411,7 @@ fn stray_quote(line: &[u8], width: Option<usize>) -> String {
 /// One record as the CSV reader parsed it: its fields' bytes, one after the other, and where
 /// each field ends.
 #[derive(Debug)]
-struct Record {
+pub(super) struct Record {
     bytes: Vec<u8>,
     used: usize,
     ends: Vec<usize>,
@@ -323,6 +430,23 @@ impl Default for Record {
 }
 
 impl Record {
+    /// A record of the given fields (a spreadsheet row's cells as text).
+    pub(super) fn from_fields<'a>(fields: impl Iterator<Item = &'a str>) -> Record {
+        let mut record = Record {
+            bytes: Vec::new(),
+            used: 0,
+            ends: Vec::new(),
+            fields: 0,
+        };
+        for field in fields {
+            record.bytes.extend_from_slice(field.as_bytes());
+            record.ends.push(record.bytes.len());
+            record.fields += 1;
+        }
+        record.used = record.bytes.len();
+        record
+    }
+
     fn clear(&mut self) {
         self.used = 0;
         self.fields = 0;
@@ -476,7 +600,7 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, lone_cr: bool) -> io
 
 /// Where each documented column is in the header.
 #[derive(Debug)]
-struct Columns {
+pub(super) struct Columns {
     participant: usize,
     stage: usize,
     date: usize,
@@ -489,14 +613,16 @@ struct Columns {
 }
 
 impl Columns {
-    fn from_header(record: &Record) -> Result<Columns, String> {
+    /// The columns a header names; `separator` is the CSV separator it was read with, if
+    /// it was read from CSV.
+    pub(super) fn from_header(record: &Record, separator: Option<u8>) -> Result<Columns, String> {
         let mut names = Vec::with_capacity(record.len());
         for (i, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
                 Ok(name) => names.push(name.trim().to_lowercase()),
                 Err(_) => {
                     return Err(format!(
-                        "the header is not valid UTF-8 (column {}); save the file as UTF-8",
+                        "the header is not valid UTF-8 (column {}){NOT_UTF8}",
                         i + 1
                     ))
                 }
@@ -541,13 +667,23 @@ impl Columns {
             .collect();
         let [Some(participant), Some(stage), Some(date), evidence, cohort] = found else {
             let shown: Vec<&str> = names.iter().map(String::as_str).collect();
+            let read_as = match separator {
+                Some(separator) => format!(
+                    "this one, read as {}-separated, reads `{}` (`--separator` chooses \
+                     comma, semicolon or tab)",
+                    separator_name(separator),
+                    shown
+                        .join(&char::from(separator).to_string())
+                        .escape_debug()
+                ),
+                None => format!("this one reads `{}`", shown.join("`, `")),
+            };
             return Err(format!(
                 "the header has no {} column{}: a return's first row names its columns, \
-                 at least {}; this one reads `{}`",
+                 at least {}; {read_as}",
                 join_and(&missing),
                 if missing.len() == 1 { "" } else { "s" },
                 REQUIRED.join(", "),
-                shown.join(",")
             ));
         };
         Ok(Columns {
@@ -562,7 +698,8 @@ impl Columns {
     }
 
     /// One record as a row, or why it is not one.
-    fn row(&self, number: u64, record: &Record) -> Input {
+    /// One record as a row; `separator` is the CSV separator, or 0 for a workbook's row.
+    pub(super) fn row(&self, number: u64, record: &Record, separator: u8) -> Input {
         let malformed = |reason: String| Input::Malformed { number, reason };
         if record.iter().all(|field| field.trim_ascii().is_empty()) {
             return malformed("the row is empty".to_string());
@@ -574,7 +711,12 @@ impl Columns {
                 if record.len() == 1 { "" } else { "s" },
                 self.width,
                 if record.len() > self.width {
-                    " (a comma in a value needs the value in double quotes)"
+                    match separator {
+                        b',' => " (a comma in a value needs the value in double quotes)",
+                        b';' => " (a semicolon in a value needs the value in double quotes)",
+                        b'\t' => " (a tab in a value needs the value in double quotes)",
+                        _ => "",
+                    }
                 } else {
                     ""
                 }
@@ -585,10 +727,7 @@ impl Columns {
             match std::str::from_utf8(field) {
                 Ok(text) => fields.push(text.trim()),
                 Err(_) => {
-                    return malformed(format!(
-                        "field {} is not valid UTF-8; save the file as UTF-8",
-                        i + 1
-                    ))
+                    return malformed(format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1))
                 }
             }
         }
@@ -672,6 +811,115 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
+/// A reader that hands on a return's text as UTF-8: a UTF-8 byte order mark at the very start
+/// is dropped; a UTF-16 one (little- or big-endian, as Excel's "Unicode text" is saved)
+/// turns on decoding from UTF-16; without a mark, text in `fallback` (Windows-1252) is
+/// decoded, and otherwise the bytes pass as they are (UTF-8 is checked field by field).
+struct Decoded<R> {
+    inner: R,
+    fallback: Option<&'static encoding_rs::Encoding>,
+    checked: bool,
+    /// Bytes read while looking for the mark, not yet handed on (or decoded).
+    pending: Vec<u8>,
+    decoder: Option<encoding_rs::Decoder>,
+    /// Decoded text not yet handed on, from `start`.
+    out: Vec<u8>,
+    start: usize,
+    done: bool,
+}
+
+impl<R: Read> Decoded<R> {
+    fn new(inner: R, fallback: Option<&'static encoding_rs::Encoding>) -> Decoded<R> {
+        Decoded {
+            inner,
+            fallback,
+            checked: false,
+            pending: Vec::new(),
+            decoder: None,
+            out: Vec::new(),
+            start: 0,
+            done: false,
+        }
+    }
+
+    /// Read the first bytes and choose how to decode by the byte order mark, if any.
+    fn sniff(&mut self) -> io::Result<()> {
+        let mut start = [0u8; 3];
+        let mut got = 0;
+        while got < 3 {
+            match self.inner.read(&mut start[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        self.checked = true;
+        let start = &start[..got];
+        let (encoding, skip) = match encoding_rs::Encoding::for_bom(start) {
+            Some((encoding, length)) => (Some(encoding), length),
+            None => (self.fallback, 0),
+        };
+        self.pending = start[skip..].to_vec();
+        self.decoder = encoding
+            .filter(|e| *e != encoding_rs::UTF_8)
+            .map(|e| e.new_decoder_without_bom_handling());
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.checked {
+            self.sniff()?;
+        }
+        let Some(decoder) = &mut self.decoder else {
+            if !self.pending.is_empty() {
+                let n = self.pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.pending[..n]);
+                self.pending.drain(..n);
+                return Ok(n);
+            }
+            return self.inner.read(buf);
+        };
+        loop {
+            if self.start < self.out.len() {
+                let n = (self.out.len() - self.start).min(buf.len());
+                buf[..n].copy_from_slice(&self.out[self.start..self.start + n]);
+                self.start += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            let mut raw = std::mem::take(&mut self.pending);
+            if raw.is_empty() {
+                raw.resize(1 << 15, 0);
+                let n = loop {
+                    match self.inner.read(&mut raw) {
+                        Ok(n) => break n,
+                        Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                        Err(error) => return Err(error),
+                    }
+                };
+                raw.truncate(n);
+            }
+            let last = raw.is_empty();
+            self.done = last;
+            // Room for all of it: every decoder here writes at most 3 bytes per byte read.
+            let room = decoder
+                .max_utf8_buffer_length(raw.len())
+                .unwrap_or(raw.len() * 3 + 16);
+            self.out.clear();
+            self.out.resize(room, 0);
+            self.start = 0;
+            // Malformed text (half a UTF-16 pair) becomes U+FFFD: the row is kept, and shows it.
+            let (_, _, written, _) = decoder.decode_to_utf8(&raw, &mut self.out, last);
+            self.out.truncate(written);
+        }
+    }
+}
+
 /// A reader that drops a UTF-8 byte order mark at the very start, so that the first header
 /// name (even a quoted one) reads as written.
 struct SkipBom<R> {
@@ -716,6 +964,118 @@ impl<R: Read> Read for SkipBom<R> {
             return Ok(n);
         }
         self.inner.read(buf)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+/// How the dates of a return are written, when a person says (`--date-format`). ISO dates
+/// (`2009-05-14`) are read whatever is said; a date with slashes only as said, since
+/// `04/05/2009` is the 4th of May in the United Kingdom and the 5th of April in the United
+/// States.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `2009-05-14` only.
+    YearMonthDay,
+    /// `14/05/2009`, as Excel writes dates in the United Kingdom.
+    DayMonthYear,
+    /// `05/14/2009`, as Excel writes dates in the United States.
+    MonthDayYear,
+}
+
+/// The day, month and year of a date written with slashes (`14/05/2009`, `4/5/2009`), if it
+/// is one: each number read as written, not yet known to be a day or a month.
+fn slashed(text: &str) -> Option<(u32, u32, &str)> {
+    let mut parts = text.split('/');
+    let (a, b, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |t: &str, most: usize| {
+        !t.is_empty() && t.len() <= most && t.bytes().all(|b| b.is_ascii_digit())
+    };
+    if parts.next().is_some() || !digits(a, 2) || !digits(b, 2) || !digits(year, 4) {
+        return None;
+    }
+    if year.len() != 4 {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?, year))
+}
+
+/// Whether a date is written with slashes, day and month in some order (`14/05/2009`).
+pub fn is_slashed_date(text: &str) -> bool {
+    slashed(text.trim()).is_some()
+}
+
+/// A date written with slashes in `format`, as an ISO date (`14/05/2009` → `2009-05-14`);
+/// `None` for any other text, or one whose month is not 1 to 12 or day not 1 to 31 (whether
+/// the day is in the month is the engine's to check).
+pub fn iso_date(text: &str, format: DateFormat) -> Option<String> {
+    let (a, b, year) = slashed(text.trim())?;
+    let (day, month) = match format {
+        DateFormat::YearMonthDay => return None,
+        DateFormat::DayMonthYear => (a, b),
+        DateFormat::MonthDayYear => (b, a),
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(format!("{year}-{month:02}-{day:02}"))
+}
+
+/// The rows of a return with their dates read as `format` says: a date with slashes that
+/// fits it becomes an ISO date; every other date is left as written, for the engine to
+/// accept or reject.
+pub struct Dates<I> {
+    rows: I,
+    format: Option<DateFormat>,
+    /// Inputs read ahead by `first_date`, handed on first.
+    ahead: std::collections::VecDeque<Input>,
+}
+
+/// Read the dates of `rows` as `format` says (see `Dates`).
+pub fn dates<I: Iterator<Item = Input>>(rows: I, format: Option<DateFormat>) -> Dates<I> {
+    Dates {
+        rows,
+        format,
+        ahead: std::collections::VecDeque::new(),
+    }
+}
+
+/// How far `Dates::first_date` looks for a row: past this many unreadable lines it gives up.
+const LOOK_AHEAD: usize = 1000;
+
+impl<I: Iterator<Item = Input>> Dates<I> {
+    /// The first row's number and date as written, reading ahead as far as the first row
+    /// (the inputs read stay to be handed on).
+    pub fn first_date(&mut self) -> Option<(u64, String)> {
+        while self.ahead.len() < LOOK_AHEAD {
+            if let Some(Input::Row(row)) = self.ahead.back() {
+                return Some((row.number, row.date.clone()));
+            }
+            self.ahead.push_back(self.rows.next()?);
+        }
+        None
+    }
+
+    fn read(&self, mut input: Input) -> Input {
+        if let (Input::Row(row), Some(format)) = (&mut input, self.format) {
+            if let Some(iso) = iso_date(&row.date, format) {
+                row.date = iso;
+            }
+        }
+        input
+    }
+}
+
+impl<I: Iterator<Item = Input>> Iterator for Dates<I> {
+    type Item = Input;
+
+    fn next(&mut self) -> Option<Input> {
+        let input = match self.ahead.pop_front() {
+            Some(input) => input,
+            None => self.rows.next()?,
+        };
+        Some(self.read(input))
     }
 }
 

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod generate;
 pub mod input;
 pub mod payments;
+pub mod sheet;
 pub mod text;
 
 use crate::model::Clause;
@@ -31,7 +32,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     /// The row's number in the file: for CSV the line number as a spreadsheet shows it (the
-    /// header is row 1), for JSON Lines the line number.
+    /// header is row 1), for a workbook the sheet's row number, for JSON Lines the line
+    /// number.
     pub number: u64,
     /// The pseudonymous participant reference.
     pub participant: String,
@@ -127,6 +129,10 @@ pub struct Report {
     /// The report covers events up to and including this date.
     pub until: Date,
     pub rows: RowCounts,
+    /// Set when no row was counted because every row read before the report date was
+    /// rejected (dates in a form not read, a separator or an encoding not recognised):
+    /// the report is then a failed one, and `outcome report` exits with 2.
+    pub nothing_counted: Option<NothingCounted>,
     /// Rejected rows one by one, in row order: all of them, or the first
     /// `Options::listed_rejections` (see `rows.rejected_not_listed`).
     pub rejected: Vec<Rejected>,
@@ -156,6 +162,20 @@ pub struct RowCounts {
     pub rejected_by_reason: Vec<ReasonCount>,
     /// Rejected rows counted but not listed one by one.
     pub rejected_not_listed: u64,
+}
+
+/// Every row rejected: see `Report::nothing_counted`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NothingCounted {
+    /// The reason most rows were rejected for (the first in the order of `Rejection` on a
+    /// tie), and how many rows it was.
+    pub reason: Rejection,
+    pub rows: u64,
+    /// Whether every rejected row was rejected for that one reason.
+    pub one_reason: bool,
+    /// The first row rejected for that reason, and its reason in words, as an example.
+    pub first_row: Option<u64>,
+    pub first_detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -22,6 +22,26 @@ pub fn report(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Monitoring report: {}", inert(&report.contract));
     let _ = writeln!(out, "Events up to and including {}", report.until);
+    if let Some(nothing) = &report.nothing_counted {
+        let rejected = report.rows.rejected;
+        let reasons = if nothing.one_reason {
+            format!("all as {}", reason_words(nothing.reason))
+        } else {
+            format!(
+                "{} of them as {}",
+                group(nothing.rows),
+                reason_words(nothing.reason)
+            )
+        };
+        let _ = writeln!(
+            out,
+            "\nNOTHING COUNTED: every row ({}) was rejected, {reasons}",
+            group(rejected)
+        );
+        if let (Some(row), Some(detail)) = (nothing.first_row, &nothing.first_detail) {
+            let _ = writeln!(out, "  row {row}: {}", inert(detail));
+        }
+    }
     rows(&mut out, report);
     cohorts(&mut out, report);
     funnels(&mut out, report);

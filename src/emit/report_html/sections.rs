@@ -276,6 +276,23 @@ pub fn cover(html: &mut Html, report: &Report) {
 
 fn rows(html: &mut Html, report: &Report) {
     let rows = &report.rows;
+    if let Some(nothing) = &report.nothing_counted {
+        html.raw("<p class=\"nothing-counted\" role=\"alert\"><strong>Nothing counted:</strong> ");
+        html.text(&format!(
+            "every row ({}) was rejected, {} for one reason: {}.",
+            count(rows.rejected),
+            if nothing.one_reason {
+                "all".to_string()
+            } else {
+                format!("{} of them", count(nothing.rows))
+            },
+            rejection(nothing.reason).to_lowercase()
+        ));
+        if let (Some(row), Some(detail)) = (nothing.first_row, &nothing.first_detail) {
+            html.text(&format!(" Row {row}: {detail}"));
+        }
+        html.raw("</p>\n");
+    }
     html.raw(
         "<p class=\"lede\">Every row of the return is either accepted as an event or rejected \
          with its reason; nothing is dropped silently.</p>\n",

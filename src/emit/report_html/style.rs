@@ -13,6 +13,7 @@ h3 code { font-size: 0.92em; background: var(--wash); padding: 1px 6px; border-r
 .equation .term { border: 1px solid var(--rule); border-radius: 3px; padding: 8px 14px; color: var(--muted); font-size: 14px; }
 .equation .term b { display: block; color: var(--ink); font-size: 24px; line-height: 1.2; }
 .equation .term.rejected { border-style: dashed; border-width: 2px; }
+.nothing-counted { border: 2px solid var(--ink); border-radius: 3px; padding: 10px 14px; overflow-wrap: anywhere; }
 .equation .op { font-size: 26px; font-weight: 700; color: var(--muted); }
 .page table.reasons { width: auto; min-width: 28em; }
 .page table.reasons td.num { min-width: 6em; }
