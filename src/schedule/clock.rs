@@ -74,6 +74,16 @@ impl Clock {
         self.before.len()
     }
 
+    /// The stages by index, every stage after the stages it follows.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// The stages stage `i` follows, by index.
+    pub fn before(&self, i: usize) -> &[usize] {
+        &self.before[i]
+    }
+
     pub fn is_empty(&self) -> bool {
         self.before.is_empty()
     }
