@@ -313,7 +313,7 @@ fn scaling(quick: bool, budget: f64) {
         {
             continue;
         }
-        let n = (large / 10 / shape.bytes_each).max(1);
+        let n = shape.n_for(large / 10);
         let small = (shape.contract)(n);
         let big = (shape.contract)(10 * n);
         let runs_small = runs(small.len(), quick);
@@ -373,15 +373,27 @@ fn scaling(quick: bool, budget: f64) {
 /// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json.
 fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f64, f64) {
     let (file, compiled) = outcome::compile_bytes("shape.outcome", text.as_bytes());
-    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.as_str()).collect();
-    let Some(contract) = compiled.contract.as_ref().filter(|_| codes == shapes::expected_codes(shape, n)) else {
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    let Some(contract) = compiled
+        .contract
+        .as_ref()
+        .filter(|_| codes == shapes::expected_codes(shape, n))
+    else {
         let first: Vec<String> = compiled
             .diagnostics
             .iter()
             .take(3)
             .map(|d| outcome::diagnostic::render_human(&file, d, false))
             .collect();
-        panic!("the `{}` contract does not check clean:\n{}", shape.name, first.join("\n"));
+        panic!(
+            "the `{}` contract does not check clean:\n{}",
+            shape.name,
+            first.join("\n")
+        );
     };
     let json = outcome::emit::json::contract(contract);
     let mut check = Vec::new();
@@ -396,10 +408,7 @@ fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f
         serde.push(start.elapsed());
         assert!(std::hint::black_box(value).is_ok());
     }
-    (
-        median(check).as_secs_f64(),
-        median(serde).as_secs_f64(),
-    )
+    (median(check).as_secs_f64(), median(serde).as_secs_f64())
 }
 
 // ─────────────────────────────── peak memory ───────────────────────────────

@@ -18,9 +18,14 @@ pub struct Shape {
     pub grows: &'static str,
     /// The contract with N of them.
     pub contract: fn(usize) -> String,
-    /// About how many bytes one more of them adds, so that a size in bytes can be turned into
-    /// an N.
-    pub bytes_each: usize,
+}
+
+impl Shape {
+    /// The N whose contract is about `bytes` long, from the bytes that one more adds.
+    pub fn n_for(&self, bytes: usize) -> usize {
+        let each = ((self.contract)(200).len() - (self.contract)(100).len()) / 100;
+        (bytes / each.max(1)).max(1)
+    }
 }
 
 /// Every shape.
@@ -29,115 +34,96 @@ pub const SHAPES: &[Shape] = &[
         name: "long funnel",
         grows: "milestones in one funnel, nothing priced",
         contract: long_funnel,
-        bytes_each: 33,
     },
     Shape {
         name: "priced target",
         grows: "milestones before one priced target",
         contract: priced_target,
-        bytes_each: 33,
     },
     Shape {
         name: "every stage priced",
         grows: "milestones in one funnel, each priced",
         contract: every_stage_priced,
-        bytes_each: 100,
     },
     Shape {
         name: "time ladder",
         grows: "milestones each at least a day after the one before",
         contract: time_ladder,
-        bytes_each: 60,
     },
     Shape {
         name: "priced time ladder",
         grows: "milestones each priced and a day after the one before",
         contract: priced_time_ladder,
-        bytes_each: 125,
     },
     Shape {
         name: "anchored on one stage",
         grows: "milestones each at least a week after the entry, each priced",
         contract: anchored,
-        bytes_each: 125,
     },
     Shape {
         name: "targets after one step",
         grows: "targets after the entry, each priced, achieving one outcome",
         contract: fan,
-        bytes_each: 130,
     },
     Shape {
         name: "funnels on one cohort",
         grows: "funnels of one cohort",
         contract: funnels_on_one_cohort,
-        bytes_each: 100,
     },
     Shape {
         name: "cohorts",
         grows: "funnels each on its own cohort, one outcome",
         contract: cohorts,
-        bytes_each: 135,
     },
     Shape {
         name: "outcomes",
         grows: "outcomes, each achieved by its own target",
         contract: outcomes,
-        bytes_each: 90,
     },
     Shape {
         name: "measures",
         grows: "measures tracking one outcome",
         contract: measures,
-        bytes_each: 60,
     },
     Shape {
         name: "payers",
         grows: "payers sharing the cost",
         contract: payers,
-        bytes_each: 30,
     },
     Shape {
         name: "tiers",
         grows: "tiers of one schedule on one measure",
         contract: tiers,
-        bytes_each: 25,
     },
     Shape {
         name: "tier schedules",
         grows: "tier schedules, each on its own measure",
         contract: tier_schedules,
-        bytes_each: 170,
     },
     Shape {
         name: "conditions",
         grows: "eligibility conditions on one priced stage",
         contract: conditions,
-        bytes_each: 22,
     },
     Shape {
         name: "bonuses",
         grows: "bonuses on one stage's count",
         contract: bonuses,
-        bytes_each: 25,
     },
     Shape {
         name: "exclusive rules",
         grows: "exclusive rules between pairs of priced targets",
         contract: exclusive,
-        bytes_each: 170,
     },
     Shape {
         name: "fixed fees",
         grows: "fixed fees",
         contract: fixed_fees,
-        bytes_each: 25,
     },
     Shape {
         name: "warnings",
         grows: "outcomes nothing achieves (a warning each)",
         contract: warnings,
-        bytes_each: 30,
     },
 ];
 
@@ -218,9 +204,11 @@ pub fn every_stage_priced(n: usize) -> String {
 }
 
 /// The header of a contract whose term is long enough for `days` days of stages after the
-/// last referral.
+/// last referral: 60 years, longer only for ladders of over 20,000 days, so that the term (and
+/// with it the planned timeline of every stage, by quarter) stays the same as the ladder
+/// grows.
 fn long_header(days: usize) -> String {
-    let years = days / 365 + 3;
+    let years = (days / 365 + 3).max(60);
     HEADER.replace(
         "term 2026-04-01 to 2028-03-31",
         &format!("term 2026-04-01 to {}-03-31", 2026 + years),

@@ -122,9 +122,9 @@ impl Levels {
                 let price = card.prices.get(&stage.id).copied().unwrap_or(0);
                 match card.in_group.get(stage.id.as_str()) {
                     Some(&(g, a)) => {
-                        let (sums, best) = groups.entry(g).or_insert_with(|| {
-                            (vec![0; card.exclusive[g].alternatives.len()], 0)
-                        });
+                        let (sums, best) = groups
+                            .entry(g)
+                            .or_insert_with(|| (vec![0; card.exclusive[g].alternatives.len()], 0));
                         sums[a] = sums[a].checked_add(price)?;
                         // A sum that grows can only raise the richest; one that shrinks (a
                         // negative price, already refused) needs them all looked at.

@@ -231,6 +231,16 @@ pub fn incentives(
     let currency = cx.header.currency;
     let mut incentives = Vec::new();
     let mut spans = Vec::new();
+    // Measures and stages by name, looked up rather than searched for each condition; the
+    // first of a name, as a search would find.
+    let mut measures: foldhash::HashMap<&str, &model::Measure> = Default::default();
+    for m in cx.measures {
+        measures.entry(m.id.as_str()).or_insert(m);
+    }
+    let mut stages: foldhash::HashMap<&str, &model::Stage> = Default::default();
+    for stage in funnels.iter().flat_map(|f| &f.stages) {
+        stages.entry(stage.id.as_str()).or_insert(stage);
+    }
     for clause in clauses {
         let PaymentClause::Incentive {
             span,
@@ -250,16 +260,11 @@ pub fn incentives(
         ) else {
             continue;
         };
+        let name = condition.subject.value.as_str();
         let subject = if symbol.kind == Kind::Measure {
-            cx.measures
-                .iter()
-                .find(|m| m.id == condition.subject.value)
-                .map(Subject::Measure)
+            measures.get(name).copied().map(Subject::Measure)
         } else {
-            funnels
-                .iter()
-                .find_map(|f| f.stage(&condition.subject.value))
-                .map(Subject::Stage)
+            stages.get(name).copied().map(Subject::Stage)
         };
         let Some(subject) = subject else { continue };
         let what = if kind.value == IncentiveKind::Bonus {
@@ -469,6 +474,11 @@ pub fn tiers(
     let currency = cx.header.currency;
     let mut schedules = Vec::new();
     let mut spans = Vec::new();
+    // Measures by name, looked up rather than searched for each schedule.
+    let mut measures: foldhash::HashMap<&str, &model::Measure> = Default::default();
+    for m in cx.measures {
+        measures.entry(m.id.as_str()).or_insert(m);
+    }
     for clause in clauses {
         let PaymentClause::Tiers {
             span,
@@ -482,7 +492,7 @@ pub fn tiers(
         if cx.symbols.resolve(measure, &[Kind::Measure], out).is_none() {
             continue;
         }
-        let Some(measure_model) = cx.measures.iter().find(|m| m.id == measure.value) else {
+        let Some(&measure_model) = measures.get(measure.value.as_str()) else {
             continue;
         };
         let errors_before = out.len();

@@ -284,7 +284,10 @@ impl Starts {
     fn search(&self, date: Date) -> usize {
         let day = date.day_number();
         let last = self.days.len().saturating_sub(2);
-        self.days.partition_point(|&d| d <= day).saturating_sub(1).min(last)
+        self.days
+            .partition_point(|&d| d <= day)
+            .saturating_sub(1)
+            .min(last)
     }
 
     /// The period `date` falls in, as `search` finds it, found by moving from `*near`, the period found last time, which is left at the
