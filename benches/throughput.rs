@@ -292,7 +292,7 @@ fn scaling(quick: bool, budget: f64) {
         large as f64 / 1e6
     );
     println!(
-        "{:>22} {:>7} {:>9} {:>9} {:>10} {:>10} {:>7} {:>9} {:>9}  {}",
+        "{:>22} {:>7} {:>9} {:>9} {:>10} {:>10} {:>7} {:>9} {:>9}  verdict",
         "shape",
         "N",
         "bytes 10N",
@@ -302,7 +302,6 @@ fn scaling(quick: bool, budget: f64) {
         "runs",
         "serde ms",
         "chk/serde",
-        "verdict"
     );
     let mut worst: (f64, &str) = (0.0, "");
     let mut worst_serde: (f64, &str) = (0.0, "");
@@ -503,21 +502,39 @@ fn whole_process(binary: &Path, dir: &Path, quick: bool) {
         }
     }
     let runs = if quick { 1 } else { 5 };
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        let status = Command::new(binary).arg("check").arg(&repo).output();
-        times.push(start.elapsed());
-        assert!(
-            status.as_ref().is_ok_and(|s| s.status.success()),
-            "outcome check failed on the repository: {status:?}"
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let repository = |threads: Option<usize>| {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let mut command = Command::new(binary);
+            command.arg("check").arg(&repo);
+            if let Some(n) = threads {
+                command.env("OUTCOME_THREADS", n.to_string());
+            }
+            let start = Instant::now();
+            let status = command.output();
+            times.push(start.elapsed());
+            assert!(
+                status.as_ref().is_ok_and(|s| s.status.success()),
+                "outcome check failed on the repository: {status:?}"
+            );
+        }
+        median(times).as_secs_f64()
+    };
+    let all = repository(None);
+    println!(
+        "whole process: `outcome check DIR` of 1,000 files ({:.1} MB), {runs} runs: median {all:.3} s",
+        total as f64 / 1e6,
+    );
+    if cores > 1 {
+        // Parallel efficiency: the speed-up over one thread, as a share of the cores.
+        let one = repository(Some(1));
+        println!(
+            "  on 1 thread: {one:.3} s; on {cores} cores {:.2}× as fast, a parallel efficiency of {:.0}%",
+            one / all,
+            100.0 * one / all / cores as f64
         );
     }
-    println!(
-        "whole process: `outcome check DIR` of 1,000 files ({:.1} MB), {runs} runs: median {:.3} s",
-        total as f64 / 1e6,
-        median(times).as_secs_f64()
-    );
 }
 
 // ─────────────────────────────── the contracts ───────────────────────────────

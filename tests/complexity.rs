@@ -24,10 +24,10 @@ const RATIO: f64 = 20.0;
 const RUNS: usize = 5;
 /// The size of the smaller contract of each shape, in bytes: 125 KB in a release build
 /// (`cargo test --release --test complexity`, which CI runs), where 1 MB at 8N makes quadratic
-/// work stand out; 30 KB in a debug build, where the slow linear work of a debug build hides
+/// work stand out; 10 KB in a debug build, where the slow linear work of a debug build hides
 /// it, and the test guards only against time running away (the watchdog).
 const SIZE: usize = if cfg!(debug_assertions) {
-    30_000
+    10_000
 } else {
     125_000
 };
