@@ -25,6 +25,9 @@
 //! `OUTCOME_BENCH_WRITE=BYTES:PATH` writes the contract of that size to `PATH` and stops, to
 //! profile one size under `perf` or `valgrind`.
 
+#[path = "../tests/shapes/mod.rs"]
+mod shapes;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,10 +53,17 @@ fn main() {
     }
     // `OUTCOME_BENCH_WRITE=10000000:big.outcome` writes the contract of that size and stops,
     // for profiling one size under `perf` or `valgrind`.
+    // `OUTCOME_BENCH_WRITE=SHAPE:N:PATH` writes the contract of one scaling shape with N of
+    // its items.
     if let Ok(spec) = std::env::var("OUTCOME_BENCH_WRITE") {
         let (bytes, path) = spec
             .split_once(':')
             .expect("OUTCOME_BENCH_WRITE=BYTES:PATH");
+        if let Some((n, path)) = path.split_once(':') {
+            let text = (shapes::shape(bytes).contract)(n.parse().expect("a count"));
+            std::fs::write(path, text).expect("the contract is written");
+            return;
+        }
         let text = contract(bytes.parse().expect("a size in bytes"));
         std::fs::write(path, text).expect("the contract is written");
         return;
@@ -121,6 +131,7 @@ fn main() {
         per_mb.push((*label, stats.check.as_secs_f64() / mb));
     }
     linearity(&per_mb);
+    scaling(quick, budget);
 
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_outcome"));
     let dir = std::env::temp_dir().join(format!("outcome-bench-{}", std::process::id()));
@@ -262,6 +273,143 @@ fn linearity(per_mb: &[(&str, f64)]) {
     }
 }
 
+// ─────────────────────────────── scaling ───────────────────────────────
+
+/// For each shape of `tests/shapes/mod.rs`, one dimension a contract can grow in: check at N
+/// and 10N, the growth per 10×, and the ratio to serde_json parsing the JSON of the contract
+/// at 10N. `OUTCOME_BENCH_SHAPES=a,b` runs only the shapes named; `OUTCOME_BENCH_SCALE=BYTES`
+/// sets the size of the larger contract (default 1 MB; 200 KB with `OUTCOME_BENCH_QUICK`).
+fn scaling(quick: bool, budget: f64) {
+    let only: Option<Vec<String>> = std::env::var("OUTCOME_BENCH_SHAPES")
+        .ok()
+        .map(|s| s.split(',').map(str::to_string).collect());
+    let large: usize = std::env::var("OUTCOME_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if quick { 200_000 } else { 1_000_000 });
+    println!(
+        "\nScaling: each shape at N and 10N (about {:.1} MB at 10N), median check ms\n",
+        large as f64 / 1e6
+    );
+    println!(
+        "{:>22} {:>7} {:>9} {:>9} {:>10} {:>10} {:>7} {:>9} {:>9}  verdict",
+        "shape",
+        "N",
+        "bytes 10N",
+        "ms at N",
+        "ms at 10N",
+        "per 10×",
+        "runs",
+        "serde ms",
+        "chk/serde",
+    );
+    let mut worst: (f64, &str) = (0.0, "");
+    let mut worst_serde: (f64, &str) = (0.0, "");
+    for shape in shapes::SHAPES {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|n| n == shape.name))
+        {
+            continue;
+        }
+        let n = shape.n_for(large / 10);
+        let small = (shape.contract)(n);
+        let big = (shape.contract)(10 * n);
+        let runs_small = runs(small.len(), quick);
+        let small_stats = measure_shape(shape, n, &small, runs_small);
+        // At the growth seen from N/10 to N, would 10N blow the budget?
+        let tenth = (shape.contract)((n / 10).max(1));
+        let t_tenth = measure_shape(shape, (n / 10).max(1), &tenth, runs_small).0;
+        let growth_before = (small_stats.0 / t_tenth).max(1.0);
+        let predicted = small_stats.0 * growth_before.max(10.0);
+        let runs_big = runs(big.len(), quick);
+        if predicted * (runs_big + 1) as f64 > budget {
+            println!(
+                "{:>22} {n:>7} {:>9} {:>9.2} skipped: 10N would take about {predicted:.0} s a check \
+                 (budget {budget:.0} s)",
+                shape.name,
+                big.len(),
+                small_stats.0 * 1e3
+            );
+            worst = (f64::INFINITY, shape.name);
+            continue;
+        }
+        let (t_big, serde) = measure_shape(shape, 10 * n, &big, runs_big);
+        let growth = t_big / small_stats.0;
+        let ratio = t_big / serde;
+        let verdict = match (growth <= 11.0, ratio <= 3.0) {
+            (true, true) => "linear, within 3× serde",
+            (true, false) => "linear",
+            (false, _) => "NOT linear",
+        };
+        println!(
+            "{:>22} {n:>7} {:>9} {:>9.2} {:>10.2} {:>9.1}× {:>7} {:>9.2} {:>9.2}  {verdict}",
+            shape.name,
+            big.len(),
+            small_stats.0 * 1e3,
+            t_big * 1e3,
+            growth,
+            runs_big,
+            serde * 1e3,
+            ratio
+        );
+        if growth > worst.0 {
+            worst = (growth, shape.name);
+        }
+        if ratio > worst_serde.0 {
+            worst_serde = (ratio, shape.name);
+        }
+    }
+    if !worst.1.is_empty() {
+        println!(
+            "\nscaling: the steepest growth per 10× is {:.1}× ({}; the bound is 11×); the \
+             highest ratio to serde_json is {:.2} ({})",
+            worst.0, worst.1, worst_serde.0, worst_serde.1
+        );
+    }
+}
+
+/// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json.
+fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f64, f64) {
+    let (file, compiled) = outcome::compile_bytes("shape.outcome", text.as_bytes());
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    let Some(contract) = compiled
+        .contract
+        .as_ref()
+        .filter(|_| codes == shapes::expected_codes(shape, n))
+    else {
+        let first: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .take(3)
+            .map(|d| outcome::diagnostic::render_human(&file, d, false))
+            .collect();
+        panic!(
+            "the `{}` contract does not check clean:\n{}",
+            shape.name,
+            first.join("\n")
+        );
+    };
+    let json = outcome::emit::json::contract(contract);
+    let mut check = Vec::new();
+    let mut serde = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let compiled = outcome::compile_bytes("shape.outcome", text.as_bytes());
+        check.push(start.elapsed());
+        drop(std::hint::black_box(compiled));
+        let start = Instant::now();
+        let value: Result<serde_json::Value, _> = serde_json::from_str(&json);
+        serde.push(start.elapsed());
+        assert!(std::hint::black_box(value).is_ok());
+    }
+    (median(check).as_secs_f64(), median(serde).as_secs_f64())
+}
+
 // ─────────────────────────────── peak memory ───────────────────────────────
 
 /// Run this benchmark again as a child that reports its peak memory for one size.
@@ -354,21 +502,39 @@ fn whole_process(binary: &Path, dir: &Path, quick: bool) {
         }
     }
     let runs = if quick { 1 } else { 5 };
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        let status = Command::new(binary).arg("check").arg(&repo).output();
-        times.push(start.elapsed());
-        assert!(
-            status.as_ref().is_ok_and(|s| s.status.success()),
-            "outcome check failed on the repository: {status:?}"
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let repository = |threads: Option<usize>| {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let mut command = Command::new(binary);
+            command.arg("check").arg(&repo);
+            if let Some(n) = threads {
+                command.env("OUTCOME_THREADS", n.to_string());
+            }
+            let start = Instant::now();
+            let status = command.output();
+            times.push(start.elapsed());
+            assert!(
+                status.as_ref().is_ok_and(|s| s.status.success()),
+                "outcome check failed on the repository: {status:?}"
+            );
+        }
+        median(times).as_secs_f64()
+    };
+    let all = repository(None);
+    println!(
+        "whole process: `outcome check DIR` of 1,000 files ({:.1} MB), {runs} runs: median {all:.3} s",
+        total as f64 / 1e6,
+    );
+    if cores > 1 {
+        // Parallel efficiency: the speed-up over one thread, as a share of the cores.
+        let one = repository(Some(1));
+        println!(
+            "  on 1 thread: {one:.3} s; on {cores} cores {:.2}× as fast, a parallel efficiency of {:.0}%",
+            one / all,
+            100.0 * one / all / cores as f64
         );
     }
-    println!(
-        "whole process: `outcome check DIR` of 1,000 files ({:.1} MB), {runs} runs: median {:.3} s",
-        total as f64 / 1e6,
-        median(times).as_secs_f64()
-    );
 }
 
 // ─────────────────────────────── the contracts ───────────────────────────────

@@ -659,9 +659,16 @@ impl<'a> Graph<'a> {
 /// `work` applied to every item, on as many threads as there are cores (and items), in the
 /// items' order. Threads take the next item as they finish one, so a few large files do not
 /// leave a core idle.
+///
+/// `OUTCOME_THREADS=N` (a whole number from 1) sets the number of threads instead, to measure
+/// how well the work shares out (the throughput benchmark compares 1 thread with all cores);
+/// the output is the same whatever the number.
 fn parallel_map<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+    let threads = std::env::var("OUTCOME_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .min(items.len());
     if threads <= 1 {
         return items.into_iter().map(work).collect();

@@ -537,10 +537,10 @@ fn build(
             }
         })
         .collect();
-    model::Funnel {
-        id: funnel.name.value.clone(),
-        description: funnel.description.value.clone(),
-        cohort: funnel.cohort.value.clone(),
+    model::Funnel::new(
+        funnel.name.value.clone(),
+        funnel.description.value.clone(),
+        funnel.cohort.value.clone(),
         stages,
-    }
+    )
 }

@@ -71,7 +71,9 @@ pub fn check(
     for name in tracks {
         if symbols.resolve(name, &[Kind::Outcome], out).is_some() {
             if let Some(o) = outcomes.get_mut(&name.value) {
-                if !o.tracked_by.contains(&measure.name.value) {
+                // This measure's links are pushed one after another: a name it repeats is
+                // the last one pushed (a search of the list would be quadratic).
+                if o.tracked_by.last() != Some(&measure.name.value) {
                     o.tracked_by.push(measure.name.value.clone());
                 }
             }

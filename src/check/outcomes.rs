@@ -88,7 +88,9 @@ pub fn link_targets(
             for name in &stage.achieves {
                 if symbols.resolve(name, &[Kind::Outcome], out).is_some() {
                     if let Some(o) = outcomes.get_mut(&name.value) {
-                        if !o.achieved_by.contains(&stage.name.value) {
+                        // This target's links are pushed one after another: a name it
+                        // repeats is the last one pushed.
+                        if o.achieved_by.last() != Some(&stage.name.value) {
                             o.achieved_by.push(stage.name.value.clone());
                         }
                     }

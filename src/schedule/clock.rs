@@ -70,13 +70,18 @@ impl Clock {
         }
     }
 
-    /// The stages with every predecessor first.
+    pub fn len(&self) -> usize {
+        self.before.len()
+    }
+
+    /// The stages by index, every stage after the stages it follows.
     pub fn order(&self) -> &[usize] {
         &self.order
     }
 
-    pub fn len(&self) -> usize {
-        self.before.len()
+    /// The stages stage `i` follows, by index.
+    pub fn before(&self, i: usize) -> &[usize] {
+        &self.before[i]
     }
 
     pub fn is_empty(&self) -> bool {

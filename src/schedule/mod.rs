@@ -19,24 +19,29 @@ pub fn contract_year(term: Term, n: u32) -> (Date, Date) {
     (start, end)
 }
 
-/// A stage and every stage before it on the sequence.
-pub fn ancestors(funnel: &model::Funnel, id: &str) -> Vec<String> {
-    let mut found: Vec<String> = vec![id.to_string()];
-    let mut seen: std::collections::BTreeSet<String> = found.iter().cloned().collect();
-    let by_id: foldhash::HashMap<&str, &model::Stage> =
-        funnel.stages.iter().map(|s| (s.id.as_str(), s)).collect();
+/// A stage and every stage before it on the sequence: the stage first, then the stages it
+/// follows, breadth first. In proportion to the stages returned, whatever the funnel's size.
+pub fn ancestors<'a>(funnel: &'a model::Funnel, id: &str) -> Vec<&'a str> {
+    let Some(start) = funnel.position(id) else {
+        return Vec::new();
+    };
+    let mut found = vec![start];
+    let mut seen: foldhash::HashSet<usize> = found.iter().copied().collect();
     let mut i = 0;
     while i < found.len() {
-        if let Some(stage) = by_id.get(found[i].as_str()) {
-            for p in &stage.after {
-                if seen.insert(p.clone()) {
-                    found.push(p.clone());
+        for p in &funnel.stages[found[i]].after {
+            if let Some(p) = funnel.position(p) {
+                if seen.insert(p) {
+                    found.push(p);
                 }
             }
         }
         i += 1;
     }
     found
+        .into_iter()
+        .map(|i| funnel.stages[i].id.as_str())
+        .collect()
 }
 
 /// `date + duration`, months and years by the calendar.

@@ -958,19 +958,28 @@ fn ladder_cut(
     pay_spans: &BTreeMap<String, Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // Only the cohort's own funnels: this runs once per cohort.
-    let index: HashMap<&str, (&model::Funnel, &model::Stage)> = cohort_funnels
-        .iter()
-        .flat_map(|f| f.stages.iter().map(move |s| (s.id.as_str(), (*f, s))))
-        .collect();
     let Some(cap) = cap else { return };
+    // Only the cohort's own funnels: this runs once per cohort.
+    let index: HashMap<&str, usize> = cohort_funnels
+        .iter()
+        .enumerate()
+        .flat_map(|(f, funnel)| funnel.stages.iter().map(move |s| (s.id.as_str(), f)))
+        .collect();
+    // What each stage's ladder earns, per funnel, where the ladders are paths: computed once
+    // for the whole funnel rather than walked from every target.
+    let mut paths: Vec<Option<Option<Vec<Option<i128>>>>> = vec![None; cohort_funnels.len()];
     for target in stages.iter().filter(|s| s.kind == ast::StageKind::Target) {
-        let Some(&(funnel, _)) = index.get(target.id.as_str()) else {
+        let Some(&f) = index.get(target.id.as_str()) else {
             continue;
         };
-        let ladder = ancestors(funnel, &target.id);
-        // A ladder is part of the cohort's rate card, which is a checked figure.
-        let Some(earned) = card.earn(ladder.iter().map(String::as_str)) else {
+        let funnel = cohort_funnels[f];
+        let path = paths[f].get_or_insert_with(|| path_earnings(funnel, card));
+        let earned = match (path, funnel.position(&target.id)) {
+            (Some(path), Some(i)) => path[i],
+            // A ladder is part of the cohort's rate card, which is a checked figure.
+            _ => card.earn(ancestors(funnel, &target.id)),
+        };
+        let Some(earned) = earned else {
             continue;
         };
         if earned > cap {
@@ -999,6 +1008,30 @@ fn ladder_cut(
             );
         }
     }
+}
+
+/// When every stage of `funnel` follows at most one other and none is an exclusive
+/// alternative, each stage's ladder is the path back to the entry, and what it earns on the
+/// rate card is what the ladder of the stage before earns plus the stage's price: for each
+/// stage, by position, that sum (`None` where it overflows). `None` for other funnels, whose
+/// ladders are walked one by one.
+fn path_earnings(funnel: &model::Funnel, card: &plan::RateCard) -> Option<Vec<Option<i128>>> {
+    let clock = Clock::of(funnel);
+    let simple = (0..funnel.stages.len()).all(|i| clock.before(i).len() <= 1)
+        && funnel.stages.iter().all(|s| !card.is_exclusive(&s.id));
+    if !simple || clock.order().len() != funnel.stages.len() {
+        return None;
+    }
+    let mut earned: Vec<Option<i128>> = vec![None; funnel.stages.len()];
+    for &i in clock.order() {
+        let price = card.prices.get(&funnel.stages[i].id).copied().unwrap_or(0);
+        let before = match clock.before(i) {
+            [p] => earned[*p],
+            _ => Some(0),
+        };
+        earned[i] = before.and_then(|b| b.checked_add(price));
+    }
+    Some(earned)
 }
 
 /// E0507: a payment that falls due, or may fall due, after the term ends; W0523: a paid stage

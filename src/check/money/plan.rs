@@ -57,6 +57,11 @@ impl<'a> RateCard<'a> {
         }
     }
 
+    /// Whether `stage` is an alternative of an exclusive rule.
+    pub fn is_exclusive(&self, stage: &str) -> bool {
+        self.in_group.contains_key(stage)
+    }
+
     /// What a participant who reached the stages `reached` (each once) earns on the rate
     /// card: every price, except that of each exclusive group only the richest alternative
     /// counts. Linear in the stages reached.
@@ -101,20 +106,12 @@ impl Levels {
     pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
         let mut sorted: Vec<&model::Stage> = stages.to_vec();
         sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
-        let mut in_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for (g, group) in card.exclusive.iter().enumerate() {
-            for (a, alternative) in group.alternatives.iter().enumerate() {
-                for stage in alternative {
-                    in_group.insert(stage.as_str(), (g, a));
-                }
-            }
-        }
-        let mut sums: Vec<Vec<i128>> = card
-            .exclusive
-            .iter()
-            .map(|g| vec![0; g.alternatives.len()])
-            .collect();
-        let mut best: Vec<i128> = vec![0; card.exclusive.len()];
+        // Only the exclusive rules this cohort's stages are in, so that the work is in
+        // proportion to the cohort, however many rules the contract has; likewise the entries
+        // are looked up, not searched.
+        let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
+        // For each rule: each alternative's sum, and the richest.
+        let mut groups: HashMap<usize, (Vec<i128>, i128)> = HashMap::default();
         let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, false);
         let mut levels = Vec::new();
         let mut i = 0;
@@ -123,16 +120,25 @@ impl Levels {
             while i < sorted.len() && sorted[i].expected == level {
                 let stage = sorted[i];
                 let price = card.prices.get(&stage.id).copied().unwrap_or(0);
-                match in_group.get(stage.id.as_str()) {
+                match card.in_group.get(stage.id.as_str()) {
                     Some(&(g, a)) => {
-                        sums[g][a] = sums[g][a].checked_add(price)?;
-                        let richest = sums[g].iter().copied().max().unwrap_or(0);
-                        grouped = grouped.checked_add(richest - best[g])?;
-                        best[g] = richest;
+                        let (sums, best) = groups
+                            .entry(g)
+                            .or_insert_with(|| (vec![0; card.exclusive[g].alternatives.len()], 0));
+                        sums[a] = sums[a].checked_add(price)?;
+                        // A sum that grows can only raise the richest; one that shrinks (a
+                        // negative price, already refused) needs them all looked at.
+                        let richest = if price >= 0 {
+                            (*best).max(sums[a])
+                        } else {
+                            sums.iter().copied().max().unwrap_or(0)
+                        };
+                        grouped = grouped.checked_add(richest - *best)?;
+                        *best = richest;
                     }
                     None => ungrouped = ungrouped.checked_add(price)?,
                 }
-                entered |= entries.contains(&stage.id.as_str());
+                entered |= entries.contains(stage.id.as_str());
                 i += 1;
             }
             let below = sorted.get(i).map_or(0, |s| s.expected);

@@ -6,6 +6,7 @@ use super::Context;
 use crate::ast::{self, Comparison, IncentiveKind, PaymentClause, StageKind, Threshold, TierScope};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, SubjectKind};
+use crate::schedule::clock::Clock;
 use crate::source::{Span, Spanned};
 use crate::value::{Decimal, Money};
 use std::collections::BTreeMap;
@@ -230,6 +231,16 @@ pub fn incentives(
     let currency = cx.header.currency;
     let mut incentives = Vec::new();
     let mut spans = Vec::new();
+    // Measures and stages by name, looked up rather than searched for each condition; the
+    // first of a name, as a search would find.
+    let mut measures: foldhash::HashMap<&str, &model::Measure> = Default::default();
+    for m in cx.measures {
+        measures.entry(m.id.as_str()).or_insert(m);
+    }
+    let mut stages: foldhash::HashMap<&str, &model::Stage> = Default::default();
+    for stage in funnels.iter().flat_map(|f| &f.stages) {
+        stages.entry(stage.id.as_str()).or_insert(stage);
+    }
     for clause in clauses {
         let PaymentClause::Incentive {
             span,
@@ -249,16 +260,11 @@ pub fn incentives(
         ) else {
             continue;
         };
+        let name = condition.subject.value.as_str();
         let subject = if symbol.kind == Kind::Measure {
-            cx.measures
-                .iter()
-                .find(|m| m.id == condition.subject.value)
-                .map(Subject::Measure)
+            measures.get(name).copied().map(Subject::Measure)
         } else {
-            funnels
-                .iter()
-                .find_map(|f| f.stage(&condition.subject.value))
-                .map(Subject::Stage)
+            stages.get(name).copied().map(Subject::Stage)
         };
         let Some(subject) = subject else { continue };
         let what = if kind.value == IncentiveKind::Bonus {
@@ -468,6 +474,11 @@ pub fn tiers(
     let currency = cx.header.currency;
     let mut schedules = Vec::new();
     let mut spans = Vec::new();
+    // Measures by name, looked up rather than searched for each schedule.
+    let mut measures: foldhash::HashMap<&str, &model::Measure> = Default::default();
+    for m in cx.measures {
+        measures.entry(m.id.as_str()).or_insert(m);
+    }
     for clause in clauses {
         let PaymentClause::Tiers {
             span,
@@ -481,7 +492,7 @@ pub fn tiers(
         if cx.symbols.resolve(measure, &[Kind::Measure], out).is_none() {
             continue;
         }
-        let Some(measure_model) = cx.measures.iter().find(|m| m.id == measure.value) else {
+        let Some(&measure_model) = measures.get(measure.value.as_str()) else {
             continue;
         };
         let errors_before = out.len();
@@ -663,64 +674,64 @@ pub fn evidence(
 
 /// W0518: along the sequence, a later, harder step pays less than the nearest paid step
 /// before it — the provider gains by stopping early (creaming).
+///
+/// The nearest paid steps before each stage are found once for the whole funnel, in the
+/// order of the sequence, rather than by walking back from every price: a stage's are its
+/// paid predecessors and the nearest paid steps before its unpaid ones. Of them the one that
+/// pays most is compared (and named), so the work is in proportion to the funnel.
 pub fn ladders(
     funnels: &[model::Funnel],
     pay_spans: &BTreeMap<String, Span>,
     out: &mut Vec<Diagnostic>,
 ) {
     for funnel in funnels {
-        for stage in &funnel.stages {
-            let Some(price) = stage.price else { continue };
-            for earlier in nearest_paid_before(funnel, stage) {
-                let Some(earlier_price) = earlier.price else {
-                    continue;
+        let clock = Clock::of(funnel);
+        // For each stage: the nearest paid stage before it that pays most, by position.
+        let mut richest_before: Vec<Option<usize>> = vec![None; funnel.stages.len()];
+        let pays = |i: usize| funnel.stages[i].price.map(|p| p.minor);
+        for &i in clock.order() {
+            let mut best: Option<usize> = None;
+            for &p in clock.before(i) {
+                let candidate = if pays(p).is_some() {
+                    Some(p)
+                } else {
+                    richest_before[p]
                 };
-                if price.minor < earlier_price.minor {
-                    let span = pay_spans.get(&stage.id).copied().unwrap_or_default();
-                    let mut diagnostic = Diagnostic::new(
-                        Code::W0518,
-                        format!(
-                            "`{}` pays {price}, less than the {earlier_price} for `{}` before it",
-                            stage.id, earlier.id
-                        ),
-                        span,
-                        "the later, harder step pays less",
-                    )
-                    .help("pay at least as much for a later step as for an earlier one on the same ladder, so the money follows the harder result");
-                    if let Some(earlier_span) = pay_spans.get(&earlier.id) {
-                        diagnostic = diagnostic.also(*earlier_span, "the earlier step pays more");
+                if let Some(c) = candidate {
+                    if best.is_none_or(|b| pays(c) > pays(b)) {
+                        best = Some(c);
                     }
-                    out.push(diagnostic);
-                    break;
                 }
+            }
+            richest_before[i] = best;
+        }
+        for (i, stage) in funnel.stages.iter().enumerate() {
+            let (Some(price), Some(e)) = (stage.price, richest_before[i]) else {
+                continue;
+            };
+            let earlier = &funnel.stages[e];
+            let Some(earlier_price) = earlier.price else {
+                continue;
+            };
+            if price.minor < earlier_price.minor {
+                let span = pay_spans.get(&stage.id).copied().unwrap_or_default();
+                let mut diagnostic = Diagnostic::new(
+                    Code::W0518,
+                    format!(
+                        "`{}` pays {price}, less than the {earlier_price} for `{}` before it",
+                        stage.id, earlier.id
+                    ),
+                    span,
+                    "the later, harder step pays less",
+                )
+                .help("pay at least as much for a later step as for an earlier one on the same ladder, so the money follows the harder result");
+                if let Some(earlier_span) = pay_spans.get(&earlier.id) {
+                    diagnostic = diagnostic.also(*earlier_span, "the earlier step pays more");
+                }
+                out.push(diagnostic);
             }
         }
     }
-}
-
-/// The paid stages nearest before `stage` on each path back to the entry.
-fn nearest_paid_before<'a>(
-    funnel: &'a model::Funnel,
-    stage: &model::Stage,
-) -> Vec<&'a model::Stage> {
-    let mut found = Vec::new();
-    let mut stack: Vec<&str> = stage.after.iter().map(String::as_str).collect();
-    let mut visited: Vec<&str> = Vec::new();
-    while let Some(name) = stack.pop() {
-        if visited.contains(&name) {
-            continue;
-        }
-        visited.push(name);
-        let Some(s) = funnel.stage(name) else {
-            continue;
-        };
-        if s.price.is_some() {
-            found.push(s);
-        } else {
-            stack.extend(s.after.iter().map(String::as_str));
-        }
-    }
-    found
 }
 
 /// W0519: more than half of the planned outcome payments go to early engagement milestones
@@ -790,28 +801,22 @@ pub fn early_weighting(
     }
 }
 
-/// How many steps each stage is from the funnel's entry (the longest way).
+/// How many steps each stage is from the funnel's entry (the longest way), worked out once
+/// in the order of the sequence.
 fn depths(funnel: &model::Funnel) -> BTreeMap<&str, u64> {
-    let mut depth: BTreeMap<&str, u64> = BTreeMap::new();
-    // Stages are checked acyclic; every predecessor is written before or resolved to a
-    // stage, so repeated relaxation over the written order converges.
-    for _ in 0..funnel.stages.len().min(64) {
-        let mut changed = false;
-        for stage in &funnel.stages {
-            let d = stage
-                .after
-                .iter()
-                .map(|p| depth.get(p.as_str()).copied().unwrap_or(0) + 1)
-                .max()
-                .unwrap_or(0);
-            if depth.get(stage.id.as_str()) != Some(&d) {
-                depth.insert(stage.id.as_str(), d);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
+    let clock = Clock::of(funnel);
+    let mut depth = vec![0_u64; funnel.stages.len()];
+    for &i in clock.order() {
+        depth[i] = clock
+            .before(i)
+            .iter()
+            .map(|&p| depth[p] + 1)
+            .max()
+            .unwrap_or(0);
     }
-    depth
+    let mut by_id = BTreeMap::new();
+    for (stage, d) in funnel.stages.iter().zip(depth) {
+        by_id.entry(stage.id.as_str()).or_insert(d);
+    }
+    by_id
 }

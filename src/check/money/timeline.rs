@@ -43,11 +43,9 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
     let money = |minor: i128| Money::new(minor, currency);
     let months = Period::Month.count_in(term.start, term.end) as usize;
     let quarters = Period::Quarter.count_in(term.start, term.end) as usize;
-    let month_of = |date: Date| {
-        (Period::Month.index_of(term.start, date.min(term.end)) as usize).min(months - 1)
-    };
-    let quarter_of =
-        |date: Date| (Period::Quarter.index_of(term.start, date) as usize).min(quarters - 1);
+    let month_starts = Starts::of(Period::Month, term.start, months);
+    let quarter_starts = Starts::of(Period::Quarter, term.start, quarters);
+    let month_of = |date: Date| month_starts.search(date.min(term.end));
     let years = Period::Year.count_in(term.start, term.end) as usize;
     let year_of = |start: Date| (Period::Year.index_of(term.start, start) as usize).min(years - 1);
     let year_of_quarter: Vec<usize> = (0..quarters)
@@ -107,13 +105,17 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             .map_or((term.start, term.end), |r| (r.from, r.until));
         clock.planned(opens, &mut first);
         clock.planned(closes, &mut last);
+        // Each stage's quarter and month of payment so far: its dates move on with the entry
+        // day, so each is found from the last rather than searched for.
+        let mut quarter_at = vec![0_usize; funnel.stages.len()];
+        let mut month_at = vec![0_usize; funnel.stages.len()];
         entries.each_planned(&clock, |k, dates| {
             let weight = entries.weights[k];
             for (s, &date) in dates.iter().enumerate() {
                 if date > term.end {
                     after_term[s] += weight;
                 } else {
-                    let q = quarter_of(date);
+                    let q = quarter_starts.find(date, &mut quarter_at[s]);
                     match by_quarter[s].last_mut() {
                         Some((at, w)) if *at == q => *w += weight,
                         _ => by_quarter[s].push((q, weight)),
@@ -121,7 +123,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                 }
                 if let Some((price, planned)) = paid[s] {
                     let due = due_date(date, price.due, term.start);
-                    let m = &mut weights[month_of(due)];
+                    let m = &mut weights[month_starts.find(due.min(term.end), &mut month_at[s])];
                     *m = m.saturating_add(planned.saturating_mul(weight));
                 }
             }
@@ -267,4 +269,47 @@ fn group(
         }
     }
     out
+}
+
+/// The first days of the periods of a term, to find the period a date falls in.
+struct Starts {
+    /// Day numbers of the first day of each period, then of the period after the last.
+    days: Vec<i64>,
+}
+
+impl Starts {
+    fn of(period: Period, start: Date, count: usize) -> Starts {
+        Starts {
+            days: (0..=count)
+                .map(|i| period.start_of(start, i as u32).day_number())
+                .collect(),
+        }
+    }
+
+    /// The period `date` falls in: the first for a date before the term, the last for one
+    /// after.
+    fn search(&self, date: Date) -> usize {
+        let day = date.day_number();
+        let last = self.days.len().saturating_sub(2);
+        self.days
+            .partition_point(|&d| d <= day)
+            .saturating_sub(1)
+            .min(last)
+    }
+
+    /// The period `date` falls in, as `search` finds it, found by moving from `*near`, the period found last time, which is left at the
+    /// answer: a few steps when the dates asked for move on little by little.
+    fn find(&self, date: Date, near: &mut usize) -> usize {
+        let day = date.day_number();
+        let last = self.days.len().saturating_sub(2);
+        let mut i = (*near).min(last);
+        while i > 0 && self.days[i] > day {
+            i -= 1;
+        }
+        while i < last && self.days[i + 1] <= day {
+            i += 1;
+        }
+        *near = i;
+        i
+    }
 }

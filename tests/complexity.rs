@@ -1,0 +1,156 @@
+//! Checking takes time in proportion to the contract, in every dimension it can grow in.
+//!
+//! For each shape of `tests/shapes/mod.rs` (stages, prices, times, funnels, cohorts,
+//! outcomes, measures, payers, tiers, conditions, bonuses, exclusive rules, fixed fees,
+//! warnings): the contract checks clean, and checking 8N of the thing takes at most
+//! `RATIO` times as long as N. Linear work takes 8×; quadratic work takes 64×, so the bound
+//! leaves room for a noisy machine while still failing on quadratic code (it failed, at 27× to
+//! 48×, on the quadratic walks this file was written against). A watchdog fails a
+//! test whose checks run past `WATCHDOG` instead of letting it hang the suite.
+//!
+//! These run in the debug build, so the sizes are modest: they guard against a return of
+//! quadratic behaviour, they do not measure speed (`cargo bench --bench throughput` does).
+
+mod shapes;
+
+use shapes::{expected_codes, Shape, SHAPES};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// 8× the contract may take at most this many times as long: linear work takes 8× (up to
+/// 16× measured on a busy machine), the quadratic walks this was written against 27× to 48×.
+const RATIO: f64 = 20.0;
+/// Runs of each size, the fastest counted.
+const RUNS: usize = 5;
+/// The size of the smaller contract of each shape, in bytes: 125 KB in a release build
+/// (`cargo test --release --test complexity`, which CI runs), where 1 MB at 8N makes quadratic
+/// work stand out; 10 KB in a debug build, where the slow linear work of a debug build hides
+/// it, and the test guards only against time running away (the watchdog).
+const SIZE: usize = if cfg!(debug_assertions) {
+    10_000
+} else {
+    125_000
+};
+/// The longest the shapes' checks may take, in all.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+/// The diagnostic codes of checking `text`, and whether a contract came out.
+fn check(text: &str) -> (Vec<String>, bool) {
+    let (_, compiled) = outcome::compile_bytes("shape.outcome", text.as_bytes());
+    let codes = compiled
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code.as_str(), d.message))
+        .collect();
+    (codes, compiled.contract.is_some())
+}
+
+/// Seconds to parse `text`, and to check the parsed file and write its JSON, each the best
+/// of `runs`. Timed apart, so that the parser (the slowest part of a debug build) does not hide
+/// the checker's growth.
+fn time(text: &str, runs: usize) -> (f64, f64) {
+    let Ok(file) = outcome::syntax::decode("shape.outcome", text.as_bytes()) else {
+        panic!("the shape is not text");
+    };
+    let (mut parse, mut check) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let Ok(ast) = outcome::syntax::parse(&file) else {
+            panic!("the shape does not parse");
+        };
+        parse = parse.min(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        let compiled = outcome::compile_ast(&file, &ast, &mut |_, span| {
+            Err(outcome::diagnostic::Diagnostic::new(
+                outcome::diagnostic::Code::E0208,
+                "no use".to_string(),
+                span,
+                "",
+            ))
+        });
+        let json = compiled
+            .contract
+            .as_ref()
+            .map(outcome::emit::json::contract);
+        check = check.min(start.elapsed().as_secs_f64());
+        std::hint::black_box((compiled, json, ast));
+    }
+    (parse, check)
+}
+
+/// What is wrong with the shape's contract of N, if anything: it must raise exactly the
+/// diagnostics expected (none, for all but one) and give a contract.
+fn unclean(shape: &Shape, n: usize) -> Option<String> {
+    let (codes, contract) = check(&(shape.contract)(n));
+    let expected = expected_codes(shape, n);
+    let got: Vec<&str> = codes.iter().map(|c| &c[..5]).collect();
+    (got != expected || !contract).then(|| {
+        format!(
+            "{}, N = {n}: contract {contract}, {:?}",
+            shape.name,
+            &codes[..codes.len().min(3)]
+        )
+    })
+}
+
+#[test]
+fn every_shape_checks_clean() {
+    let wrong: Vec<String> = SHAPES
+        .iter()
+        .flat_map(|shape| [1, 2, 5, 50].map(|n| unclean(shape, n)))
+        .flatten()
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Checking 8N takes at most `RATIO` times as long as N, for each shape, N chosen for a
+/// contract of about `SIZE` bytes (8× that at 8N). The times are each the best of `RUNS` runs, so a
+/// slow moment of a shared machine does not fail the test. All the shapes run in one test, one
+/// after another, so that they do not time each other's work.
+#[test]
+fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
+    let (sent, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut report = Vec::new();
+        for shape in SHAPES {
+            let n = shape.n_for(SIZE);
+            let small = (shape.contract)(n);
+            let large = (shape.contract)(8 * n);
+            // Once untimed: warm the allocator and the caches. Then the sizes in turn, so that
+            // a busy moment of the machine slows both rather than one.
+            time(&small, 1);
+            let (mut t1, mut t4) = (
+                (f64::INFINITY, f64::INFINITY),
+                (f64::INFINITY, f64::INFINITY),
+            );
+            for _ in 0..RUNS {
+                let (s, l) = (time(&small, 1), time(&large, 1));
+                t1 = (t1.0.min(s.0), t1.1.min(s.1));
+                t4 = (t4.0.min(l.0), t4.1.min(l.1));
+            }
+            report.push((shape.name, n, small.len(), large.len(), t1, t4));
+        }
+        let _ = sent.send(report);
+    });
+    let report = match received.recv_timeout(WATCHDOG) {
+        Ok(report) => report,
+        Err(_) => panic!("the shapes took over {WATCHDOG:?} to check: something is quadratic"),
+    };
+    let mut slow = Vec::new();
+    for (name, n, b1, b4, t1, t4) in report {
+        for (what, one, four) in [("parse", t1.0, t4.0), ("check", t1.1, t4.1)] {
+            let ratio = four / one;
+            println!(
+                "{name:>24} {what}: N = {n:>6} ({b1:>7} bytes) {:>8.1} ms, 8N ({b4:>7} bytes) {:>8.1} ms: {ratio:.1}×",
+                one * 1e3,
+                four * 1e3
+            );
+            if ratio > RATIO {
+                slow.push(format!(
+                    "{name} ({what}): 8N took {ratio:.1}× as long as N = {n}"
+                ));
+            }
+        }
+    }
+    assert!(slow.is_empty(), "not linear: {slow:#?}");
+}

@@ -1,0 +1,460 @@
+//! Contracts that grow in one dimension each, for the scaling series of the throughput
+//! benchmark (`benches/throughput.rs`) and the complexity tests (`tests/complexity.rs`).
+//!
+//! Each shape is a function from N to the text of a contract that checks clean (no
+//! diagnostic at all): N stages, funnels, measures, prices, … Everything else stays the size
+//! it is, so that the time to check it grows with N alone. A shape that some check walks
+//! quadratically, or that some figure computes per pair of its items, shows as a growth of
+//! about 100× per 10× instead of 10×.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+
+/// One dimension a contract can grow in.
+pub struct Shape {
+    /// A short name, for the benchmark's table and the tests' messages.
+    pub name: &'static str,
+    /// What grows, in words.
+    pub grows: &'static str,
+    /// The contract with N of them.
+    pub contract: fn(usize) -> String,
+}
+
+impl Shape {
+    /// The N whose contract is about `bytes` long, from the bytes that one more adds.
+    pub fn n_for(&self, bytes: usize) -> usize {
+        let each = ((self.contract)(200).len() - (self.contract)(100).len()) / 100;
+        (bytes / each.max(1)).max(1)
+    }
+}
+
+/// Every shape.
+pub const SHAPES: &[Shape] = &[
+    Shape {
+        name: "long funnel",
+        grows: "milestones in one funnel, nothing priced",
+        contract: long_funnel,
+    },
+    Shape {
+        name: "priced target",
+        grows: "milestones before one priced target",
+        contract: priced_target,
+    },
+    Shape {
+        name: "every stage priced",
+        grows: "milestones in one funnel, each priced",
+        contract: every_stage_priced,
+    },
+    Shape {
+        name: "time ladder",
+        grows: "milestones each at least a day after the one before",
+        contract: time_ladder,
+    },
+    Shape {
+        name: "priced time ladder",
+        grows: "milestones each priced and a day after the one before",
+        contract: priced_time_ladder,
+    },
+    Shape {
+        name: "anchored on one stage",
+        grows: "milestones each at least a week after the entry, each priced",
+        contract: anchored,
+    },
+    Shape {
+        name: "targets after one step",
+        grows: "targets after the entry, each priced, achieving one outcome",
+        contract: fan,
+    },
+    Shape {
+        name: "funnels on one cohort",
+        grows: "funnels of one cohort",
+        contract: funnels_on_one_cohort,
+    },
+    Shape {
+        name: "cohorts",
+        grows: "funnels each on its own cohort, one outcome",
+        contract: cohorts,
+    },
+    Shape {
+        name: "outcomes",
+        grows: "outcomes, each achieved by its own target",
+        contract: outcomes,
+    },
+    Shape {
+        name: "measures",
+        grows: "measures tracking one outcome",
+        contract: measures,
+    },
+    Shape {
+        name: "payers",
+        grows: "payers sharing the cost",
+        contract: payers,
+    },
+    Shape {
+        name: "tiers",
+        grows: "tiers of one schedule on one measure",
+        contract: tiers,
+    },
+    Shape {
+        name: "tier schedules",
+        grows: "tier schedules, each on its own measure",
+        contract: tier_schedules,
+    },
+    Shape {
+        name: "conditions",
+        grows: "eligibility conditions on one priced stage",
+        contract: conditions,
+    },
+    Shape {
+        name: "bonuses",
+        grows: "bonuses on one stage's count",
+        contract: bonuses,
+    },
+    Shape {
+        name: "exclusive rules",
+        grows: "exclusive rules between pairs of priced targets",
+        contract: exclusive,
+    },
+    Shape {
+        name: "fixed fees",
+        grows: "fixed fees",
+        contract: fixed_fees,
+    },
+    Shape {
+        name: "warnings",
+        grows: "outcomes nothing achieves (a warning each)",
+        contract: warnings,
+    },
+];
+
+/// The shape named `name`.
+pub fn shape(name: &str) -> &'static Shape {
+    SHAPES
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no shape `{name}`"))
+}
+
+/// The header and one outcome and cohort that every shape starts from. Referrals close a year
+/// before the term ends, so that a paid stage due within a month of entry is paid in the term.
+pub const HEADER: &str = "contract \"Shapes\" {
+  commissioner \"Council\"
+  provider \"Provider\"
+  term 2026-04-01 to 2028-03-31
+  referrals until 2027-03-31
+  funding limit £999,999,999,999
+}
+
+outcome better \"Better off\" { level service }
+cohort people \"People\" { size 1000 }
+";
+
+/// A funnel on `people` of `milestones` milestones `m0`, `m1`, … of 1,000 people each, then
+/// `done`; `each` is written after every milestone but the entry, `target` after the target's
+/// name and count.
+fn funnel(text: &mut String, milestones: usize, each: &dyn Fn(usize) -> String, target: &str) {
+    text.push_str("funnel long \"A long funnel\" for people {\n");
+    for i in 0..milestones {
+        let more = if i == 0 { String::new() } else { each(i) };
+        let _ = writeln!(text, "  milestone m{i} \"Step {i}\" 1000{more}");
+    }
+    let _ = writeln!(
+        text,
+        "  target done \"Done\" 1000{target} {{ achieves better evidence \"Seen\" }}\n}}"
+    );
+}
+
+/// The control: a long funnel of milestones and nothing priced.
+pub fn long_funnel(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    funnel(&mut text, n, &|_| String::new(), "");
+    text
+}
+
+/// A long funnel whose target is priced.
+pub fn priced_target(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    funnel(&mut text, n, &|_| String::new(), " within 1 month");
+    text.push_str("payments {\n  pay £1 for done\n}\n");
+    text
+}
+
+/// The prices of every milestone but the entry, and of `done`.
+fn price_all(text: &mut String, n: usize) {
+    text.push_str("payments {\n");
+    for i in 1..n {
+        let _ = writeln!(text, "  pay £1 for m{i}");
+    }
+    // Enough on the target that the milestones in the first half of the funnel are not
+    // most of the planned payments (W0519).
+    let _ = writeln!(text, "  pay £{n} for done\n}}");
+}
+
+/// A long funnel, every stage priced, each due within a month of entry.
+pub fn every_stage_priced(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    funnel(
+        &mut text,
+        n,
+        &|_| " within 1 month { evidence \"Seen\" }".to_string(),
+        " within 1 month",
+    );
+    price_all(&mut text, n);
+    text
+}
+
+/// The header of a contract whose term is long enough for `days` days of stages after the
+/// last referral: 60 years, longer only for ladders of over 20,000 days, so that the term (and
+/// with it the planned timeline of every stage, by quarter) stays the same as the ladder
+/// grows.
+fn long_header(days: usize) -> String {
+    let years = (days / 365 + 3).max(60);
+    HEADER.replace(
+        "term 2026-04-01 to 2028-03-31",
+        &format!("term 2026-04-01 to {}-03-31", 2026 + years),
+    )
+}
+
+/// A ladder: each milestone at least a day after the one before.
+pub fn time_ladder(n: usize) -> String {
+    let mut text = long_header(n);
+    funnel(
+        &mut text,
+        n,
+        &|i| format!(" at least 1 day after m{}", i - 1),
+        &format!(" at least 1 day after m{}", n - 1),
+    );
+    text
+}
+
+/// A ladder, every stage priced: each a day after the one before, due within a month of it.
+pub fn priced_time_ladder(n: usize) -> String {
+    let mut text = long_header(n);
+    funnel(
+        &mut text,
+        n,
+        &|i| format!(" at least 1 day after m{} {{ evidence \"Seen\" }}", i - 1),
+        &format!(" at least 1 day after m{}", n - 1),
+    );
+    price_all(&mut text, n);
+    text
+}
+
+/// Many stages measured from one: each at least a week after the entry, each priced.
+pub fn anchored(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    funnel(
+        &mut text,
+        n,
+        &|_| " at least 1 week after m0 { evidence \"Seen\" }".to_string(),
+        " at least 1 week after m0",
+    );
+    price_all(&mut text, n);
+    text
+}
+
+/// Many priced targets, each after the entry and achieving the one outcome.
+pub fn fan(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str("funnel fan \"A wide funnel\" for people {\n  milestone first \"First\" 1000\n");
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "  target t{i} \"T\" 10 within 1 month {{ achieves better evidence \"Seen\" }}"
+        );
+    }
+    text.push_str("}\npayments {\n");
+    for i in 0..n {
+        let _ = writeln!(text, "  pay £1 for t{i}");
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Many funnels on the one cohort.
+pub fn funnels_on_one_cohort(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "funnel f{i} \"F\" for people {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
+        );
+    }
+    text
+}
+
+/// Many funnels, each on a cohort of its own, every target achieving the one outcome.
+pub fn cohorts(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str("funnel f \"F\" for people { milestone m \"M\" 10  target t \"T\" 5 { achieves better } }\n");
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "cohort c{i} \"C\" {{ size 10 }}\nfunnel f{i} \"F\" for c{i} {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
+        );
+    }
+    text
+}
+
+/// Many outcomes, each achieved by a target of its own in one funnel.
+pub fn outcomes(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(
+        "funnel fan \"F\" for people {\n  milestone first \"First\" 1000\n  target t \"T\" 10 { achieves better }\n",
+    );
+    for i in 0..n {
+        let _ = writeln!(text, "  target t{i} \"T\" 10 {{ achieves o{i} }}");
+    }
+    text.push_str("}\n");
+    for i in 0..n {
+        let _ = writeln!(text, "outcome o{i} \"O\"");
+    }
+    text
+}
+
+/// One plain funnel on `people` achieving `better`, with `done` priced within a month.
+const SMALL_FUNNEL: &str = "funnel small \"F\" for people {
+  milestone start \"Start\" 1000
+  target done \"Done\" 100 within 1 month { achieves better evidence \"Seen\" }
+}
+";
+
+/// Many measures tracking the one outcome.
+pub fn measures(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "measure x{i} \"X\" {{ question how_much tracks better }}"
+        );
+    }
+    text
+}
+
+/// Many payers of an amount each, and a payer of the rest.
+pub fn payers(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    text.push_str("payments {\n  pay £100 for done\n");
+    for i in 0..n {
+        let _ = writeln!(text, "  payer \"P{i}\" pays £1");
+    }
+    text.push_str("  payer \"Council\" pays the rest\n}\n");
+    text
+}
+
+/// One tier schedule of many tiers.
+pub fn tiers(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    let _ = writeln!(
+        text,
+        "measure fall \"Fall\" {{ question better_off tracks better target {} by 2027 }}",
+        n / 2 + 1
+    );
+    text.push_str("payments {\n  tiers on fall {\n    below 1 pays nothing\n");
+    for i in 1..=n {
+        let _ = writeln!(text, "    from {i} pays £{i}");
+    }
+    text.push_str("  }\n}\n");
+    text
+}
+
+/// Many tier schedules, each on a measure of its own.
+pub fn tier_schedules(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "measure fall{i} \"Fall\" {{ question better_off tracks better target 10% by 2027 }}"
+        );
+    }
+    text.push_str("payments {\n");
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "  tiers on fall{i} {{ below 5% pays nothing from 5% pays £1 from 10% pays £2 }}"
+        );
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Many eligibility conditions on one priced stage.
+pub fn conditions(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str("funnel small \"F\" for people {\n  milestone start \"Start\" 1000\n");
+    text.push_str("  target done \"Done\" 100 within 1 month { achieves better evidence \"Seen\"\n    eligible only if a0 >= 0");
+    for i in 1..n {
+        let _ = write!(text, " and a{i} >= {i}");
+    }
+    text.push_str("\n  }\n}\npayments {\n  pay £100 for done\n}\n");
+    text
+}
+
+/// Many bonuses, each on the count of one stage.
+pub fn bonuses(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    text.push_str("payments {\n  pay £100 for done\n");
+    for i in 0..n {
+        let _ = writeln!(text, "  bonus £1 if done >= {}", 101 + i % 800);
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Many pairs of priced targets, each pair exclusive alternatives.
+pub fn exclusive(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str("funnel fan \"F\" for people {\n  milestone first \"First\" 1000\n");
+    for i in 0..n {
+        for side in ["a", "b"] {
+            let _ = writeln!(
+                text,
+                "  target {side}{i} \"T\" 10 within 1 month {{ achieves better evidence \"Seen\" }}"
+            );
+        }
+    }
+    text.push_str("}\npayments {\n");
+    for i in 0..n {
+        let _ = writeln!(text, "  pay £1 for a{i}\n  pay £2 for b{i}");
+        let _ = writeln!(text, "  exclusive a{i} or b{i}");
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Many fixed fees, each a pound a quarter (the term is whole quarters).
+pub fn fixed_fees(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    text.push_str("payments {\n  pay £100 for done\n");
+    for _ in 0..n {
+        text.push_str("  fixed £1 per quarter\n");
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Many outcomes that nothing achieves: W0602 on each, and nothing else.
+pub fn warnings(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    for i in 0..n {
+        let _ = writeln!(text, "outcome lonely{i} \"Lonely\"");
+    }
+    text
+}
+
+/// The diagnostics a shape's contract is expected to raise: none, but for `warnings`, one
+/// W0602 per outcome.
+pub fn expected_codes(shape: &Shape, n: usize) -> Vec<&'static str> {
+    if shape.name == "warnings" {
+        vec!["W0602"; n]
+    } else {
+        Vec::new()
+    }
+}
