@@ -146,7 +146,9 @@ impl Workspace {
     /// `use`s (cheap: the syntax trees are already built); then check in that order, in
     /// parallel, a file as soon as the files it uses are checked.
     pub fn load_all(&mut self, paths: &[PathBuf]) -> Vec<io::Result<Arc<Loaded>>> {
-        let canonical: Vec<io::Result<PathBuf>> = paths.iter().map(std::fs::canonicalize).collect();
+        // On every core too: a path's real form takes a system call per step of the path.
+        let canonical: Vec<io::Result<PathBuf>> =
+            parallel_map(paths.to_vec(), std::fs::canonicalize);
 
         // 1. Read and parse everything reachable that is not already loaded.
         let mut parsed: BTreeMap<PathBuf, io::Result<Parsed>> = BTreeMap::new();
