@@ -417,13 +417,31 @@ pub fn run(cli: Cli) -> Exit {
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    run_with(cli, &mut out, &mut err, color)
+    run_streams(cli, &mut out, &mut err, color, true)
 }
 
 /// Run a parsed command line, writing to the given streams; `color` says whether human
 /// diagnostics on `err` may use colour.
 pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
-    let mut streams = Streams { out, err, color };
+    run_streams(cli, out, err, color, false)
+}
+
+/// `run_with`; `process_ends` says the process exits as soon as the command returns (the real
+/// command line, not a caller in the same process), so what is left may be left to the
+/// operating system instead of freed.
+fn run_streams(
+    cli: Cli,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+    process_ends: bool,
+) -> Exit {
+    let mut streams = Streams {
+        out,
+        err,
+        color,
+        process_ends,
+    };
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut streams),
         Command::Build(args) => build(&args, &mut streams),
@@ -544,6 +562,8 @@ struct Streams<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     color: bool,
+    /// The process exits when the command returns: see `run_streams`.
+    process_ends: bool,
 }
 
 impl Streams<'_> {
@@ -685,6 +705,14 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
             streams.print(&diagnostic::sarif::log(&files).map_err(Problem::Serialize)?)?;
         }
         _ => {}
+    }
+    // Every file's syntax tree and model are freed when the last `Arc` goes, here, on this
+    // one thread once all the workers are done: for a repository of 1,000 files about a tenth
+    // of the run, with the other cores idle. When the process ends next, the operating system
+    // takes the memory back at once instead; a caller in the same process gets it freed.
+    if streams.process_ends {
+        std::mem::forget(workspaces);
+        std::mem::forget(for_sarif);
     }
     Ok(if unreadable {
         Exit::CannotRun
