@@ -845,15 +845,7 @@ impl<R: Read> Decoded<R> {
     /// Read the first bytes and choose how to decode by the byte order mark, if any.
     fn sniff(&mut self) -> io::Result<()> {
         let mut start = [0u8; 3];
-        let mut got = 0;
-        while got < 3 {
-            match self.inner.read(&mut start[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
+        let got = read_start(&mut self.inner, &mut start)?;
         self.checked = true;
         let start = &start[..got];
         let (encoding, skip) = match encoding_rs::Encoding::for_bom(start) {
@@ -939,19 +931,26 @@ impl<R: Read> SkipBom<R> {
     }
 }
 
+/// Fill `start` from `reader` as far as the input goes (a byte order mark may arrive in
+/// pieces); how many bytes were read.
+fn read_start(reader: &mut impl Read, start: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < start.len() {
+        match reader.read(&mut start[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(got)
+}
+
 impl<R: Read> Read for SkipBom<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if !self.checked {
             let mut start = [0u8; 3];
-            let mut got = 0;
-            while got < 3 {
-                match self.inner.read(&mut start[got..]) {
-                    Ok(0) => break,
-                    Ok(n) => got += n,
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                    Err(error) => return Err(error),
-                }
-            }
+            let got = read_start(&mut self.inner, &mut start)?;
             self.checked = true;
             if start[..got] != *BOM {
                 self.pending = start[..got].to_vec();

@@ -44,6 +44,20 @@ pub fn ancestors<'a>(funnel: &'a model::Funnel, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The days a fixed fee falls due: the last day of each period it pays for, counted from the
+/// start of its contract year (or of the term), the last cut at the end of that year (or term).
+/// The planned timeline, the monitoring report and the compiled SQL all date fees by this.
+pub fn fee_due_dates(term: Term, fee: &model::FixedFee) -> impl Iterator<Item = Date> + '_ {
+    let (start, end) = match fee.year {
+        Some(n) => contract_year(term, n),
+        None => (term.start, term.end),
+    };
+    (0..fee.periods).map(move |i| {
+        let next = fee.period.start_of(start, i as u32 + 1);
+        Date::from_day_number(next.day_number() - 1).min(end)
+    })
+}
+
 /// `date + duration`, months and years by the calendar.
 pub fn add(date: Date, duration: Duration) -> Date {
     match duration.unit {

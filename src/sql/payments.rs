@@ -27,7 +27,7 @@ use crate::check::money::plan;
 use crate::diagnostic::Code;
 use crate::model::{self, IncentiveAmount, SubjectKind};
 use crate::report::payments::assessments;
-use crate::schedule::contract_year;
+use crate::schedule::{contract_year, fee_due_dates};
 use crate::value::{Date, Percent};
 
 pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
@@ -295,13 +295,7 @@ FROM net",
     // Fixed fees, bonuses and penalties.
     let mut other: Vec<String> = Vec::new();
     for fee in &p.fixed_fees {
-        let (start, end) = match fee.year {
-            Some(n) => contract_year(contract.term, n),
-            None => (contract.term.start, contract.term.end),
-        };
-        for i in 0..fee.periods {
-            let next = fee.period.start_of(start, i as u32 + 1);
-            let ends = Date::from_day_number(next.day_number() - 1).min(end);
+        for ends in fee_due_dates(contract.term, fee) {
             if ends > cx.until {
                 continue;
             }

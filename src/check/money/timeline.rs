@@ -17,7 +17,7 @@ use crate::check::header::Header;
 use crate::model::{self, FixedFee, PeriodFigures, Price, StageTimeline, Timeline, YearFigures};
 use crate::schedule::clock::Clock;
 use crate::schedule::plan::Entries;
-use crate::schedule::{contract_year, due_date};
+use crate::schedule::{due_date, fee_due_dates};
 use crate::value::{Date, Money, Period};
 use foldhash::HashMap;
 
@@ -55,13 +55,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
     // Fixed fees, at the end of each period they pay for.
     let mut fixed = vec![0_i128; months];
     for fee in inputs.fees {
-        let (start, end) = match fee.year {
-            Some(n) => contract_year(term, n),
-            None => (term.start, term.end),
-        };
-        for i in 0..fee.periods {
-            let next = fee.period.start_of(start, i as u32 + 1);
-            let due = Date::from_day_number(next.day_number() - 1).min(end);
+        for due in fee_due_dates(term, fee) {
             fixed[month_of(due)] += fee.amount.minor;
         }
     }
