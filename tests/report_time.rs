@@ -242,3 +242,33 @@ fn generated_returns_respect_every_stage_time() {
         assert!(r.rows.accepted > 0, "{name}");
     }
 }
+
+/// Who can still reach a paid stage before the term ends is judged from each participant's
+/// own dates: by 2026-07-31, RS-1 (engaged 2026-04-10, housed 2026-05-01) can still be
+/// sustained 3 months (from 2026-08-01); RS-2 (engaged 2026-04-12, never housed) has passed the
+/// deadline for `housed` (2026-07-12), and so every rung of the ladder; both have passed their
+/// deadlines for `gp_registered` (2 months) and `reconnected` (3 months).
+#[test]
+fn who_can_still_reach_a_stage_follows_their_own_dates() {
+    let r = report(
+        vec![
+            row(2, "RS-1", "engaged", "2026-04-10"),
+            row(3, "RS-1", "housed", "2026-05-01"),
+            row(4, "RS-2", "engaged", "2026-04-12"),
+        ],
+        Some("2026-07-31"),
+    );
+    let can = |stage: &str| {
+        r.residual
+            .can_still_reach
+            .iter()
+            .find(|s| s.stage == stage)
+            .unwrap()
+            .participants
+    };
+    assert_eq!(can("housed"), 0);
+    assert_eq!(can("sustained_3m"), 1);
+    assert_eq!(can("sustained_18m"), 1);
+    assert_eq!(can("gp_registered"), 0);
+    assert_eq!(can("reconnected"), 0);
+}

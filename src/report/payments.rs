@@ -22,7 +22,7 @@ use crate::ast::{CapScope, IncentiveKind, Threshold, TierScope};
 use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
-use crate::schedule::{contract_year, due_date};
+use crate::schedule::{contract_year, due_date, fee_due_dates};
 use crate::value::{mul_div_rounded, Date, Decimal, Money};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
@@ -147,13 +147,7 @@ pub(crate) fn payments(
     // 2. Fixed fees, falling due on the last day of each period they pay for.
     let mut other_lines: Vec<PaymentLine> = Vec::new();
     for fee in &p.fixed_fees {
-        let (start, end) = match fee.year {
-            Some(n) => contract_year(contract.term, n),
-            None => (contract.term.start, contract.term.end),
-        };
-        for i in 0..fee.periods {
-            let next = fee.period.start_of(start, i as u32 + 1);
-            let ends = Date::from_day_number(next.day_number() - 1).min(end);
+        for ends in fee_due_dates(contract.term, fee) {
             other_lines.push(line(
                 LineKind::FixedFee,
                 None,
@@ -619,43 +613,56 @@ fn still_reachable(
     until: Date,
 ) -> Vec<StillReachable> {
     let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
-    let mut global_of: HashMap<(usize, usize), usize> = HashMap::default();
-    for (g, s) in stages.iter().enumerate() {
-        global_of.insert((s.funnel, s.index), g);
+    // Where each funnel's stages start among all stages (they are listed funnel by funnel).
+    let mut first_of: Vec<usize> = vec![0; contract.funnels.len()];
+    for (g, s) in stages.iter().enumerate().rev() {
+        first_of[s.funnel] = g;
     }
-    // For each participant and funnel they entered: which stages they can still reach.
-    let mut possible: Vec<(usize, Vec<bool>)> = Vec::new();
+    // For every stage, how many participants already in its funnel can still reach it:
+    // each participant is judged once per funnel they entered, from their own dates.
+    let mut can_reach = vec![0u64; stages.len()];
     if until < contract.term.end {
+        let mut dates: Vec<Option<Date>> = vec![None; stages.len()];
         for (_, events) in accepted {
-            for (f, clock) in clocks.iter().enumerate() {
-                let entered = events
-                    .iter()
-                    .any(|e| stages[e.stage].funnel == f && stages[e.stage].index == 0);
-                if !entered {
-                    continue;
+            for e in events {
+                dates[e.stage] = Some(e.day);
+            }
+            let mut entered: Vec<usize> = events
+                .iter()
+                .filter(|e| stages[e.stage].index == 0)
+                .map(|e| stages[e.stage].funnel)
+                .collect();
+            entered.sort_unstable();
+            entered.dedup();
+            for f in entered {
+                let reached = |i: usize| dates[first_of[f] + i];
+                let possible = clocks[f].still_possible(&reached, until, contract.term.end);
+                for (i, can) in possible.iter().enumerate() {
+                    if *can {
+                        can_reach[first_of[f] + i] += 1;
+                    }
                 }
-                let reached = |i: usize| {
-                    let g = global_of.get(&(f, i))?;
-                    events.iter().find(|e| e.stage == *g).map(|e| e.day)
-                };
-                possible.push((f, clock.still_possible(&reached, until, contract.term.end)));
+            }
+            for e in events {
+                dates[e.stage] = None;
             }
         }
     }
-    let mut out = Vec::new();
-    for price in &contract.payments.prices {
-        let Some(global) = stages.iter().position(|s| s.id == price.stage) else {
-            continue;
-        };
-        let info = &stages[global];
-        let participants = possible
-            .iter()
-            .filter(|(f, can)| *f == info.funnel && can[info.index])
-            .count() as u64;
-        out.push(StillReachable {
-            stage: price.stage.clone(),
-            participants,
-        });
-    }
-    out
+    let by_id: HashMap<&str, usize> = stages
+        .iter()
+        .enumerate()
+        .map(|(g, s)| (s.id.as_str(), g))
+        .collect();
+    contract
+        .payments
+        .prices
+        .iter()
+        .filter_map(|price| {
+            let g = by_id.get(price.stage.as_str())?;
+            Some(StillReachable {
+                stage: price.stage.clone(),
+                participants: can_reach[*g],
+            })
+        })
+        .collect()
 }
