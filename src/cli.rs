@@ -97,6 +97,12 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
+    /// Leave out of a folder search the paths matching GLOB (gitignore syntax, relative to the
+    /// folder searched; repeatable). `.gitignore`d files, hidden folders and nested
+    /// repositories are left out already
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
@@ -124,6 +130,12 @@ pub struct FmtArgs {
     /// Contract files, or directories to search for `*.outcome` files
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
+
+    /// Leave out of a folder search the paths matching GLOB (gitignore syntax, relative to the
+    /// folder searched; repeatable). `.gitignore`d files, hidden folders and nested
+    /// repositories are left out already
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Write nothing: list the files that would change, and exit 1 if any would
     #[arg(long)]
@@ -525,7 +537,12 @@ impl fmt::Display for Problem {
                 write!(f, "cannot write to standard output: {}", describe(error))
             }
             Problem::NoContracts { dir } => {
-                write!(f, "no `.{}` files in `{}`", files::EXTENSION, dir.display())
+                write!(
+                    f,
+                    "no `.{}` files in `{}` (a folder search leaves out what `.gitignore` ignores, hidden folders, nested repositories and `--exclude`; name a file to read it anyway)",
+                    files::EXTENSION,
+                    dir.display()
+                )
             }
             Problem::UnknownCode(code) => write!(
                 f,
@@ -627,13 +644,14 @@ impl Streams<'_> {
 
 fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     let started = Instant::now();
+    let exclude = files::Exclude::new(&args.exclude).map_err(Problem::Refused)?;
     let mut unreadable = false;
     // Each path is checked within its repository; a file used by many is read once.
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
     let mut workspaces: Vec<Workspace> = Vec::new();
     let mut seen = BTreeSet::new();
     for path in &args.paths {
-        let Some((found, any_refused)) = contract_files(path, streams) else {
+        let Some((found, any_refused)) = contract_files(path, &exclude, streams) else {
             unreadable = true;
             continue;
         };
@@ -668,6 +686,7 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     let mut tally = Tally::default();
     // SARIF is one document for the whole run, written once every file is checked.
     let mut for_sarif = Vec::new();
+    let mut for_github = Vec::new();
     for (path, loaded) in results {
         let loaded = match loaded {
             Ok(loaded) => loaded,
@@ -682,12 +701,14 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         match args.format {
             DiagnosticFormat::Human => streams.human(file, &compiled.diagnostics),
             DiagnosticFormat::Json => streams.json_lines(file, &compiled.diagnostics)?,
-            DiagnosticFormat::Github => {
-                let lines = diagnostic::github::annotations(file, &compiled.diagnostics);
-                if !lines.is_empty() {
-                    streams.print(&lines)?;
-                }
-            }
+            // Annotated once every file is checked: GitHub shows ten of each kind per run's
+            // step, and the tenth may have to count the rest.
+            DiagnosticFormat::Github => for_github.extend(
+                compiled
+                    .diagnostics
+                    .iter()
+                    .map(|diagnostic| Record::new(file, diagnostic)),
+            ),
             DiagnosticFormat::Sarif => for_sarif.push(Arc::clone(&loaded)),
         }
     }
@@ -703,6 +724,9 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
                 .map(|loaded| (&loaded.file, loaded.compiled.diagnostics.as_slice()))
                 .collect();
             streams.print(&diagnostic::sarif::log(&files).map_err(Problem::Serialize)?)?;
+        }
+        DiagnosticFormat::Github if !for_github.is_empty() => {
+            streams.print(&diagnostic::github::annotations(&for_github))?;
         }
         _ => {}
     }
@@ -765,8 +789,12 @@ fn count(n: usize, noun: &str) -> String {
 /// The contract files a path names (`files::find`): each path refused, or the path itself when
 /// it cannot be read or a folder holds no contract files, is reported here; with the files,
 /// whether any path was refused. `None` when nothing could be found at all.
-fn contract_files(path: &Path, streams: &mut Streams) -> Option<(Found, bool)> {
-    let mut found = match files::find(path) {
+fn contract_files(
+    path: &Path,
+    exclude: &files::Exclude,
+    streams: &mut Streams,
+) -> Option<(Found, bool)> {
+    let mut found = match files::find(path, exclude) {
         Ok(found) => found,
         Err(error) => {
             streams.problem(&Problem::Read {
@@ -800,7 +828,7 @@ fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
         path: path.to_path_buf(),
         error,
     };
-    let mut found = files::find(path).map_err(read)?;
+    let mut found = files::find(path, &files::Exclude::default()).map_err(read)?;
     if let Some(refused) = found.refused.pop() {
         return Err(Problem::NotRead(refused));
     }
@@ -849,11 +877,12 @@ fn refuse_overwrite<'a>(
 /// nothing is written: the files that would change are listed on stdout (as a diff with
 /// `--diff`).
 fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let exclude = files::Exclude::new(&args.exclude).map_err(Problem::Refused)?;
     let mut unreadable = false;
     let mut files = Vec::new();
     let mut seen = BTreeSet::new();
     for path in &args.paths {
-        let Some((found, any_refused)) = contract_files(path, streams) else {
+        let Some((found, any_refused)) = contract_files(path, &exclude, streams) else {
             unreadable = true;
             continue;
         };

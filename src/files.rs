@@ -5,9 +5,12 @@
 //! with the reason. The rule: every contract file read is inside its repository, the nearest
 //! folder at or above it that holds `.git`, else the folder named (for a file, its folder).
 //!
-//! - A search of a folder (`outcome check .`) follows a symbolic link to a file only when the
-//!   file it leads to is inside the repository; links to folders are not followed, so a link
-//!   cycle cannot make the search run forever.
+//! - A search of a folder (`outcome check .`) sees the folder as git does: what `.gitignore`
+//!   leaves out, hidden folders and nested repositories (a vendored compiler with its own test
+//!   files) are not searched, nor what `--exclude` names.
+//! - A search follows a symbolic link to a file only when the file it leads to is inside the
+//!   repository; links to folders are not followed, so a link cycle cannot make the search run
+//!   forever.
 //! - A path named on the command line is the user's choice and is read wherever it is, except
 //!   that a path which is itself a symbolic link must lead inside the repository holding the
 //!   link: a list of changed files (`git diff --name-only`) can name a committed link as
@@ -22,6 +25,9 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+use ignore::overrides::{Override, OverrideBuilder};
+use ignore::WalkBuilder;
 
 /// The extension of contract files, looked for below a folder.
 pub const EXTENSION: &str = "outcome";
@@ -121,9 +127,9 @@ pub fn repository_of(folder: &Path) -> PathBuf {
 }
 
 /// The contract files `path` stands for: the file itself (whatever its extension), or every
-/// `*.outcome` file below a folder. An error is a path that is not there or a folder that
+/// `*.outcome` file below a folder that git would not ignore (`search`). An error is a path that is not there or a folder that
 /// cannot be listed.
-pub fn find(path: &Path) -> io::Result<Found> {
+pub fn find(path: &Path, exclude: &Exclude) -> io::Result<Found> {
     let own = fs::symlink_metadata(path)?;
     let real = fs::canonicalize(path)?;
     if own.file_type().is_symlink() {
@@ -147,7 +153,7 @@ pub fn find(path: &Path) -> io::Result<Found> {
     let metadata = fs::metadata(&real)?;
     if metadata.is_dir() {
         let root = repository_of(&real);
-        let (mut files, mut refused) = search(path, &real, &root)?;
+        let (mut files, mut refused) = search(path, &real, &root, exclude)?;
         files.sort();
         files.dedup();
         refused.sort_by(|a, b| a.path.cmp(&b.path));
@@ -185,59 +191,129 @@ fn holding_folder(path: &Path) -> &Path {
     }
 }
 
+/// Paths a folder search leaves out (`--exclude GLOB`), as gitignore patterns relative to the
+/// folder searched: `tools/outcome`, `drafts/`, `*.draft.outcome`.
+#[derive(Debug, Clone, Default)]
+pub struct Exclude {
+    globs: Vec<String>,
+}
+
+impl Exclude {
+    /// The patterns, each checked: an error names the first that is not a valid pattern.
+    pub fn new(globs: &[String]) -> Result<Exclude, String> {
+        let exclude = Exclude {
+            globs: globs.to_vec(),
+        };
+        exclude.matcher(Path::new("."))?;
+        Ok(exclude)
+    }
+
+    /// The patterns as the walk's overrides below `folder`: each negated, so that a path it
+    /// matches is left out and everything else is searched.
+    fn matcher(&self, folder: &Path) -> Result<Override, String> {
+        let mut builder = OverrideBuilder::new(folder);
+        for glob in &self.globs {
+            let glob = glob.trim();
+            if glob.is_empty() || glob.starts_with('!') {
+                return Err(format!(
+                    "`--exclude {}` is not a pattern to leave out: write a path or a glob below the folder searched, such as `tools/outcome` or `*.draft.outcome`",
+                    shown(Path::new(glob))
+                ));
+            }
+            builder.add(&format!("!{glob}")).map_err(|error| {
+                format!(
+                    "`--exclude {}` is not a valid pattern ({error}); write a path or a glob below the folder searched, such as `tools/outcome` or `*.draft.outcome`",
+                    shown(Path::new(glob))
+                )
+            })?;
+        }
+        builder.build().map_err(|error| error.to_string())
+    }
+}
+
 /// Every `*.outcome` file below a folder (`given`, canonical `folder`) that may be read,
 /// canonical; and the ones that may not, named below `given`.
-fn search(given: &Path, folder: &Path, root: &Path) -> io::Result<(Vec<PathBuf>, Vec<Refused>)> {
+///
+/// The search is git's view of the folder: what `.gitignore` (and `.git/info/exclude`, and
+/// `.ignore`) leave out is not searched, nor hidden files and folders (`.git` among them), nor
+/// a folder holding its own `.git` (a nested repository or a submodule, such as a vendored
+/// copy of this compiler with its own test files), nor what `exclude` names. The user's
+/// global gitignore is not read, so the same files are searched on every machine.
+fn search(
+    given: &Path,
+    folder: &Path,
+    root: &Path,
+    exclude: &Exclude,
+) -> io::Result<(Vec<PathBuf>, Vec<Refused>)> {
+    let overrides = exclude
+        .matcher(folder)
+        .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+    let top = folder.to_path_buf();
+    let walk = WalkBuilder::new(folder)
+        .follow_links(false)
+        .git_global(false)
+        .overrides(overrides)
+        .filter_entry(move |entry| {
+            let nested_repository = entry.depth() > 0
+                && entry.file_type().is_some_and(|kind| kind.is_dir())
+                && entry.path() != top
+                && entry.path().join(".git").exists();
+            !nested_repository
+        })
+        .build();
     let mut files = Vec::new();
     let mut refused = Vec::new();
-    // Each folder as named below `given`, and its real path.
-    let mut pending = vec![(given.to_path_buf(), folder.to_path_buf())];
-    while let Some((named, dir)) = pending.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let kind = entry.file_type()?;
-            let named = match named.strip_prefix(".") {
-                Ok(below) => below.join(entry.file_name()),
-                Err(_) => named.join(entry.file_name()),
-            };
-            if kind.is_dir() {
-                pending.push((named, path));
-                continue;
-            }
-            if !is_contract(&path) {
-                continue;
-            }
-            // Below a canonical folder, only the last step can be a link.
-            let real = if kind.is_symlink() {
-                match fs::canonicalize(&path) {
-                    Ok(real) if real.starts_with(root) => real,
-                    Ok(target) => {
-                        refused.push(Refused {
-                            path: named,
-                            why: Why::LeadsOutside {
-                                target,
-                                root: root.to_path_buf(),
-                            },
-                        });
-                        continue;
-                    }
-                    Err(error) => {
-                        refused.push(Refused {
-                            path: named,
-                            why: Why::Broken(error),
-                        });
-                        continue;
-                    }
+    for entry in walk {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A folder that cannot be listed fails the search, as a folder named that cannot
+            // be read would; a malformed line in an ignore file is git's to report.
+            Err(error) => match error.into_io_error() {
+                Some(error) => return Err(error),
+                None => continue,
+            },
+        };
+        let path = entry.path();
+        let Some(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() || !is_contract(path) {
+            continue;
+        }
+        let below = path.strip_prefix(folder).unwrap_or(path);
+        let named = match given.strip_prefix(".") {
+            Ok(rest) => rest.join(below),
+            Err(_) => given.join(below),
+        };
+        // Below a canonical folder, only the last step can be a link.
+        let real = if kind.is_symlink() {
+            match fs::canonicalize(path) {
+                Ok(real) if real.starts_with(root) => real,
+                Ok(target) => {
+                    refused.push(Refused {
+                        path: named,
+                        why: Why::LeadsOutside {
+                            target,
+                            root: root.to_path_buf(),
+                        },
+                    });
+                    continue;
                 }
-            } else {
-                path.clone()
-            };
-            let metadata = fs::metadata(&real)?;
-            match not_readable(&real, &metadata) {
-                Some(why) => refused.push(Refused { path: named, why }),
-                None => files.push(real),
+                Err(error) => {
+                    refused.push(Refused {
+                        path: named,
+                        why: Why::Broken(error),
+                    });
+                    continue;
+                }
             }
+        } else {
+            path.to_path_buf()
+        };
+        let metadata = fs::metadata(&real)?;
+        match not_readable(&real, &metadata) {
+            Some(why) => refused.push(Refused { path: named, why }),
+            None => files.push(real),
         }
     }
     Ok((files, refused))
