@@ -866,6 +866,12 @@ fn worked_example(html: &mut Html, contract: &Contract) {
             )),
             None => text.push('.'),
         }
+        if let Some(paid) = maximum.paid_at_most {
+            text.push_str(&format!(
+                " Only the first {} of them to reach a payable result are paid for.",
+                count(paid)
+            ));
+        }
         if let (Some(n), Some(cap)) = (maximum.to_exhaust_total_cap, total_cap) {
             text.push_str(&format!(
                 " After fixed fees, {} earning {} each would exhaust the total cap of {}.",
