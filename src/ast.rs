@@ -354,6 +354,13 @@ pub enum PaymentClause {
         discounted: Spanned<Decimal>,
         of: Spanned<Decimal>,
     },
+    /// `pay for at most 5 in 6 families`, `pay for at most 500 families`
+    ParticipantLimit {
+        span: Span,
+        most: Spanned<Decimal>,
+        in_every: Option<Spanned<Decimal>>,
+        cohort: Ident,
+    },
 }
 
 /// When a price falls due.

@@ -254,6 +254,8 @@ pub struct Payments {
     pub tiers: Vec<TierSchedule>,
     pub payers: Vec<Payer>,
     pub deadweight: Option<Deadweight>,
+    /// `pay for at most 5 in 6 families`: per cohort, how many participants are paid for.
+    pub participant_limits: Vec<ParticipantLimit>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -397,6 +399,22 @@ pub struct Deadweight {
     pub clause: Clause,
 }
 
+/// `pay for at most 5 in 6 families`, `pay for at most 500 families`: only the first `paid`
+/// participants of the cohort to reach a payable result are paid for, in full; the rest are
+/// paid nothing.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ParticipantLimit {
+    pub cohort: String,
+    /// How many are paid for: of every `in_every`, or in all.
+    pub most: u64,
+    /// `6` in `5 in 6`: the limit is a share of the cohort's size.
+    pub in_every: Option<u64>,
+    /// The participants that can be paid for: `most`, or `size × most ÷ in_every` rounded
+    /// down.
+    pub paid: u64,
+    pub clause: Clause,
+}
+
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Monitoring {
     pub returns: Option<Frequency>,
@@ -415,8 +433,8 @@ pub struct Figures {
     /// Per-participant payments (prices and attachment fees) if every funnel runs exactly to
     /// plan, after exclusivity, before any cap or deadweight.
     pub outcome_payments_at_plan: Money,
-    /// The same after the per-participant cap, the deadweight discount and the cap on
-    /// outcome payments.
+    /// The same after the per-participant cap, the participant limits, the deadweight
+    /// discount and the cap on outcome payments.
     pub outcome_payments_at_plan_capped: Money,
     /// Tier payments at plan: each schedule at its measure's target value.
     pub tier_payments_at_plan: Money,
@@ -505,6 +523,12 @@ pub struct ParticipantMaximum {
     /// How many participants earning the maximum would exhaust the total cap (after fixed
     /// fees), if there is one.
     pub to_exhaust_total_cap: Option<u64>,
+    /// The participants that can be paid for, when a participant limit sets it.
+    pub paid_at_most: Option<u64>,
+    /// The participants the plan expects to earn something.
+    pub earning_at_plan: u64,
+    /// Of those, the participants the plan pays for: all of them, or the participant limit.
+    pub paid_at_plan: u64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

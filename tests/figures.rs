@@ -1113,6 +1113,107 @@ payments {
     );
 }
 
+// ───────────────────────────── troubled families ─────────────────────────────
+
+/// The participant limit of the Troubled Families framework (`pay for at most 5 in 6
+/// families`): 100 of the 120 families on the list can be paid for, each in full.
+#[test]
+fn troubled_families() {
+    let c = spec("troubled-families.outcome");
+
+    let limits: Vec<(&str, u64, Option<u64>, u64)> = c
+        .payments
+        .participant_limits
+        .iter()
+        .map(|l| (l.cohort.as_str(), l.most, l.in_every, l.paid))
+        .collect();
+    assert_eq!(limits, [("families", 5, Some(6), 100)]); // 120 × 5 ÷ 6
+
+    assert_per_participant(
+        &c,
+        &[(
+            "families",
+            80_000, // the richer of £700 + £100 and £800
+            80_000, // no per-participant cap
+            0,
+            Some(120),
+            None,
+        )],
+    );
+    let families = &c.figures.per_participant[0];
+    assert_eq!(families.paid_at_most, Some(100));
+    // The nested plan: 108 families reach `school_and_crime`, so 108 earn something (the 12
+    // only attached earn nothing); 100 of them are paid for.
+    assert_eq!(families.earning_at_plan, 108);
+    assert_eq!(families.paid_at_plan, 100);
+
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 0,
+            // 12 reach every stage: the richer of £700 + £100 and £800 = £800;
+            // 18 more reach `progress_to_work`: £700 + £100 = £800;
+            // 78 more reach `school_and_crime`: £700; 12 are only attached: £0.
+            // 12 × £800 + 18 × £800 + 78 × £700 = £9,600 + £14,400 + £54,600
+            outcome_payments_at_plan: 7_860_000, // £78,600
+            // 100 of the 108 earning families: £78,600 × 100 ÷ 108 = £72,777.777… → £72,777.78
+            outcome_payments_at_plan_capped: 7_277_778,
+            tier_payments_at_plan: 0,
+            planned_total_cost: 7_277_778,
+
+            bonuses_maximum: 0,
+            tiers_maximum: 0,
+            // Only 100 families can be paid: 100 × £800, not 120 × £800 = £96,000
+            maximum_exposure: 8_000_000, // £80,000
+            binding_caps: vec![],
+            headroom: 500_000, // £85,000 − £80,000
+        },
+    );
+
+    assert_unit_costs(
+        &c,
+        &[
+            ("family_support", "school_and_crime", 108, 67_387), // £72,777.78 ÷ 108 = £673.868…
+            ("family_support", "continuous_work", 12, 606_482),  // £72,777.78 ÷ 12 = £6,064.815
+        ],
+        Some(60_648), // £72,777.78 ÷ 120 = £606.481…
+    );
+
+    let years: i128 = c.figures.by_year.iter().map(|y| minor(y.total)).sum();
+    assert_eq!(years, 7_277_778, "the years add up to the plan");
+}
+
+/// The same contract with the limit swapped for `deadweight 1 in 6`: the same maximum, but
+/// every payment cut by a sixth at plan, where the limit cut only the 8 families beyond 100.
+#[test]
+fn troubled_families_deadweight_cuts_every_payment_where_the_limit_cuts_families() {
+    let path = format!(
+        "{}/specs/troubled-families.outcome",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let source = std::fs::read_to_string(&path).expect("the spec");
+    let swapped = source.replace("pay for at most 5 in 6 families", "deadweight 1 in 6");
+    assert_ne!(swapped, source);
+    let c = text(&swapped);
+    assert!(c.payments.participant_limits.is_empty());
+    // £78,600 × 5 ÷ 6 = £65,500, against £72,777.78 with the limit
+    assert_eq!(minor(c.figures.planned_total_cost), 6_550_000);
+    // 120 × £800 × 5 ÷ 6 = £80,000, as with the limit
+    assert_eq!(minor(c.figures.maximum_exposure), 8_000_000);
+
+    // A limit of 110 families is above the 108 planned to earn: the plan is not cut, but the
+    // maximum is 110 × £800 = £88,000, beyond the funding limit of £85,000.
+    let loose = source.replace(
+        "pay for at most 5 in 6 families",
+        "pay for at most 110 families",
+    );
+    let loose = loose.replace("funding limit £85,000", "funding limit £90,000");
+    let c = text(&loose);
+    assert_eq!(minor(c.figures.planned_total_cost), 7_860_000);
+    assert_eq!(minor(c.figures.maximum_exposure), 8_800_000);
+    assert_eq!(c.figures.per_participant[0].paid_at_plan, 108);
+}
+
 // ───────────────────────────── property ─────────────────────────────
 
 /// A generated contract: one or two cohorts, each with a funnel of two to four stages,
@@ -1127,6 +1228,9 @@ struct Generated {
     outcome_cap: Option<u64>,
     total_cap_extra: Option<u64>,
     deadweight: Option<(u64, u64)>,
+    /// A participant limit on the first cohort: `k in n`, written as a share of its size or
+    /// (`true`) as the count it comes to.
+    limit: Option<(u64, u64, bool)>,
     bonus: Option<u64>,
     tiers: Option<(bool, u64, u64)>,
     payers: Payers,
@@ -1265,6 +1369,14 @@ impl Generated {
         if let Some((k, n)) = self.deadweight {
             s.push_str(&format!("  deadweight {k} in {n}\n"));
         }
+        if let Some((k, n, as_count)) = self.limit {
+            let count = self.cohorts[0].size * k / n;
+            if as_count || count == 0 {
+                s.push_str(&format!("  pay for at most {} c0\n", count.max(1)));
+            } else {
+                s.push_str(&format!("  pay for at most {k} in {n} c0\n"));
+            }
+        }
         if let Some(amount) = self.bonus {
             let c = &self.cohorts[0];
             let last = c.counts.len() - 1;
@@ -1378,6 +1490,10 @@ prop_compose! {
             0.3,
             (1u64..=9).prop_flat_map(|k| (Just(k), (k + 1)..=10)),
         ),
+        limit in proptest::option::weighted(
+            0.3,
+            (1u64..=10).prop_flat_map(|n| (1..=n, Just(n), any::<bool>())),
+        ),
         bonus in proptest::option::weighted(0.3, 1u64..=5_000_000),
         tiers in proptest::option::weighted(
             0.3,
@@ -1394,6 +1510,7 @@ prop_compose! {
             outcome_cap,
             total_cap_extra,
             deadweight,
+            limit,
             bonus,
             tiers,
             payers,
@@ -1437,5 +1554,13 @@ proptest! {
         prop_assert_eq!(years, planned, "by year\n{}", source);
 
         prop_assert!(maximum >= planned, "maximum {} below plan {}\n{}", maximum, planned, source);
+
+        // A participant limit pays at most its count, at plan as at the maximum.
+        for p in &f.per_participant {
+            prop_assert!(p.paid_at_plan <= p.earning_at_plan, "{}", source);
+            if let Some(paid) = p.paid_at_most {
+                prop_assert!(p.paid_at_plan <= paid, "{}", source);
+            }
+        }
     }
 }

@@ -649,3 +649,90 @@ fn a_comparison_of_0_assesses_no_tier() {
         Vec::<i128>::new()
     );
 }
+
+/// The participant limit of `specs/troubled-families.outcome` (5 in 6 of 120 families: 100):
+/// families are paid for in order of the date they first reached a payable result, ties by
+/// reference; every line of a family beyond the 100th is paid nothing and says why.
+#[test]
+fn a_participant_limit_pays_the_first_families_to_reach_a_result_and_traces_the_rest() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/troubled-families.outcome"
+    );
+    let bytes = std::fs::read(path).expect("the spec");
+    let (_, compiled) = outcome::compile_bytes("troubled-families.outcome", &bytes);
+    let contract = compiled.contract.expect("the spec checks clean");
+    let mut rows = Vec::new();
+    let mut number = 1;
+    let mut add = |participant: &str, stage: &str, date: &str| {
+        number += 1;
+        rows.push(row(number, participant, stage, date, true));
+    };
+    // F102 reaches a result first; the other 101 all on one day, so their references decide.
+    add("F102", "attached", "2012-04-10");
+    add("F102", "school_and_crime", "2012-11-01");
+    for i in 1..=101 {
+        let reference = format!("F{i:03}");
+        add(&reference, "attached", "2012-05-01");
+        add(&reference, "school_and_crime", "2012-12-01");
+    }
+    // Attached but with no result yet: takes no place.
+    add("F103", "attached", "2012-05-01");
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    let line = |participant: &str| {
+        r.payments
+            .lines
+            .iter()
+            .find(|l| l.participant.as_deref() == Some(participant))
+            .unwrap_or_else(|| panic!("a line for {participant}"))
+    };
+    let first = line("F102");
+    assert_eq!(minor(first.amount), 70_000);
+    assert!(first.cut_by.is_empty());
+    assert_eq!(
+        first.limit.as_deref(),
+        Some(
+            "paid for: 1st to reach a payable result of at most 100 participants of `families` \
+             paid for, 5 in 6 (troubled-families.outcome:73)"
+        )
+    );
+    // Places 2 to 100: F001 to F099.
+    assert_eq!(minor(line("F099").amount), 70_000);
+    assert!(line("F099")
+        .limit
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("paid for: 100th"));
+    for beyond in ["F100", "F101"] {
+        let l = line(beyond);
+        assert_eq!(minor(l.rate), 70_000);
+        assert_eq!(minor(l.amount), 0, "{beyond}");
+        assert_eq!(
+            l.cut_by,
+            [
+                "beyond the limit of 100 participants of `families` paid for, 5 in 6 \
+              (troubled-families.outcome:73)"
+            ]
+        );
+    }
+    assert!(line("F101")
+        .limit
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("not paid for: 102nd"));
+    assert!(!r
+        .payments
+        .lines
+        .iter()
+        .any(|l| l.participant.as_deref() == Some("F103")));
+    // 100 families at £700, every one in full: not 102 at £583.33 as deadweight would pay.
+    assert_eq!(minor(r.payments.total), 7_000_000);
+    let by_participant: i128 = r
+        .payments
+        .by_participant
+        .iter()
+        .map(|a| minor(a.amount))
+        .sum();
+    assert_eq!(by_participant, 7_000_000);
+}

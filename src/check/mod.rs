@@ -258,7 +258,8 @@ fn paid_amounts(file: &ast::File) -> Vec<Spanned<Money>> {
                         }
                         PaymentClause::Attachment { .. }
                         | PaymentClause::Exclusive { .. }
-                        | PaymentClause::Deadweight { .. } => {}
+                        | PaymentClause::Deadweight { .. }
+                        | PaymentClause::ParticipantLimit { .. } => {}
                     }
                 }
             }

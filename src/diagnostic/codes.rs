@@ -112,7 +112,12 @@ codes! {
     W0523 Warning "paid stage with no time",
     E0524 Error "referral profile does not fit the referral window",
     E0530 Error "figure too large to compute exactly",
-    E0540 Error "tier payments cannot be compiled to SQL",
+    E0550 Error "participant limit pays for no whole number of participants",
+    E0551 Error "participant limit of more than every participant",
+    E0552 Error "participant limit above the cohort's size",
+    E0553 Error "participant limit as a share of a cohort with no size",
+    W0555 Warning "participant limit that never applies",
+    E0540 Error "rule that cannot be compiled to SQL",
     E0541 Error "bonus or penalty on a measure cannot be compiled to SQL",
     E0542 Error "contract text or figure the SQL cannot hold",
 

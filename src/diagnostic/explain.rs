@@ -75,6 +75,11 @@ pub fn explanation(code: Code) -> &'static str {
         Code::W0523 => W0523,
         Code::E0524 => E0524,
         Code::E0530 => E0530,
+        Code::E0550 => E0550,
+        Code::E0551 => E0551,
+        Code::E0552 => E0552,
+        Code::E0553 => E0553,
+        Code::W0555 => W0555,
         Code::E0540 => E0540,
         Code::E0541 => E0541,
         Code::E0542 => E0542,
@@ -1679,6 +1684,127 @@ payments {
 ```
 "#;
 
+const E0550: &str = r#"Participant limit pays for no whole number of participants: a limit says how many participants are paid for, so it is a whole number of at least one.
+
+`pay for at most N COHORT` pays for the first N participants of the cohort to reach a payable
+result, and `pay for at most K in N COHORT` for K of every N on the cohort's list (its `size`,
+rounded down to whole participants). A limit of 0, a fraction, or a share that rounds down to
+nobody pays for no one: the contract would pay nothing for the cohort.
+
+```outcome
+payments {
+  pay for at most 0 families
+  pay for at most 1 in 200 carers
+}
+```
+
+How to fix it: write how many participants are paid for, or a share that leaves at least one:
+
+```outcome
+payments {
+  pay for at most 500 families
+  pay for at most 5 in 6 carers
+}
+```
+"#;
+
+const E0551: &str = r#"Participant limit of more than every participant: `pay for at most K in N` pays for K of every N participants, so K is at most N.
+
+The first number is how many participants are paid for in every group of the second: the
+Troubled Families programme paid for at most 5 in every 6 families a council identified.
+`7 in 6` would pay for more participants than there are; it is most often the two numbers
+written the wrong way round.
+
+```outcome
+payments {
+  pay for at most 6 in 5 families
+}
+```
+
+How to fix it: put the smaller number first:
+
+```outcome
+payments {
+  pay for at most 5 in 6 families
+}
+```
+"#;
+
+const E0552: &str = r#"Participant limit above the cohort's size: a cohort of 600 cannot have 700 participants paid for, so the limit would limit nothing.
+
+A limit above the cohort's `size` never applies, and is usually the wrong cohort named or a
+size that has changed since the limit was written.
+
+```outcome
+cohort families "Families identified by the council" {
+  size 600
+}
+
+payments {
+  pay for at most 700 families
+}
+```
+
+How to fix it: lower the limit to the participants meant to be paid for, or correct the size:
+
+```outcome
+payments {
+  pay for at most 500 families
+}
+```
+"#;
+
+const E0553: &str = r#"Participant limit as a share of a cohort with no size: `5 in 6` of a cohort is worked out from its size, which is not given.
+
+A share limit pays for K of every N participants on the cohort's list; the list's length is the
+cohort's `size`. Without one, neither the limit nor the maximum the contract can pay is known.
+
+```outcome
+cohort families "Families identified by the council"
+
+payments {
+  pay for at most 5 in 6 families
+}
+```
+
+How to fix it: give the cohort its size, or write how many participants are paid for:
+
+```outcome
+cohort families "Families identified by the council" {
+  size 600
+}
+
+payments {
+  pay for at most 5 in 6 families
+}
+```
+"#;
+
+const W0555: &str = r#"Participant limit that never applies: the limit pays for every participant the cohort can hold.
+
+`pay for at most 600 families` on a cohort of 600, or `pay for at most 6 in 6`, limits nothing.
+It is a warning, not an error, because the figures are right; but the limit reads as if some
+participants were not paid for, which they all are.
+
+```outcome
+cohort families "Families identified by the council" {
+  size 600
+}
+
+payments {
+  pay for at most 600 families
+}
+```
+
+How to fix it: lower the limit to what is meant, or remove it:
+
+```outcome
+payments {
+  pay for at most 500 families
+}
+```
+"#;
+
 const E0522: &str = r#"Threshold of the wrong kind: a condition must compare like with like, so that it can be decided from the monitoring returns.
 
 A bonus or penalty on a step counts people, so its threshold is a whole number, like the number
@@ -1748,7 +1874,7 @@ payments {
 
 // ───────────────────────────── 054x: rules `outcome sql` does not compile ─────────────────────────────
 
-const E0540: &str = r#"Tier payments cannot be compiled to SQL: the SQL computes only what the rows of a return decide.
+const E0540: &str = r#"Rule that cannot be compiled to SQL: the SQL computes only what the rows of a return decide, each payment line on its own.
 
 `outcome sql` compiles a contract's monitoring report into SQL views over a table of return
 rows. Tier payments are paid on the measured value of a cohort-level measure (a reconviction
@@ -1768,6 +1894,11 @@ payments {
 
 How to fix it: report this contract with `outcome report CONTRACT --returns FILE --measures
 VALUES`. The refusal names the clause of the tier schedule.
+
+A participant limit (`pay for at most 5 in 6 families`) is refused with the same code: which
+participants are paid for depends on the order in which every participant of the cohort first
+reached a payable result, which the views do not compute. Report such a contract with
+`outcome report`, which applies the limit and traces it on each payment line.
 "#;
 
 const E0541: &str = r#"Bonus or penalty on a measure cannot be compiled to SQL: the SQL computes only what the rows of a return decide.

@@ -18,6 +18,7 @@ mod cohorts;
 pub mod engine;
 pub mod generate;
 pub mod input;
+mod limit;
 pub mod payments;
 pub mod sheet;
 pub mod text;
@@ -274,6 +275,9 @@ pub struct PaymentLine {
     pub clause: Clause,
     /// The rules that cut it, in words, each with its clause.
     pub cut_by: Vec<String>,
+    /// Under a participant limit: whether the participant is paid for, and their place in the
+    /// order of reaching a payable result.
+    pub limit: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

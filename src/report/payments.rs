@@ -4,8 +4,9 @@
 //! The rules apply in the contract's order (see `check::money`): for each participant, in
 //! date order, each paid stage adds what it raises their entitlement — the attachment fee
 //! plus the prices of the stages reached, the richest exclusive alternative only, never more
-//! than the per-participant maximum. Then, over all lines in order of the date they fall
-//! due: the deadweight discount applies to the running total of outcome payments (so it
+//! than the per-participant maximum. A participant limit then pays only the first
+//! participants of a cohort to reach a payable result (`limit.rs`). Then, over all lines in
+//! order of the date they fall due: the deadweight discount applies to the running total of outcome payments (so it
 //! rounds once, at that total, and each line carries its share); the cap on outcome payments
 //! stops them when reached; fixed fees, bonuses, penalties and tier payments are added; the
 //! total cap stops everything when reached. Lines falling due after the report date are left
@@ -62,11 +63,15 @@ pub(crate) fn payments(
 
     // 1. Per participant: what each event adds to their entitlement.
     let mut outcome_lines: Vec<PaymentLine> = Vec::new();
+    let mut cohort_of: BTreeMap<String, String> = BTreeMap::new();
     for (id, events) in accepted {
         let Some(first) = events.first() else {
             continue;
         };
         let cohort = &contract.funnels[stages[first.stage].funnel].cohort;
+        if !p.participant_limits.is_empty() {
+            cohort_of.insert(id.clone(), cohort.clone());
+        }
         let maximum = contract
             .figures
             .per_participant
@@ -143,6 +148,9 @@ pub(crate) fn payments(
             ));
         }
     }
+
+    // A participant limit: only the first participants of a cohort to reach a payable result.
+    super::limit::apply(contract, &cohort_of, &mut outcome_lines);
 
     // 2. Fixed fees, falling due on the last day of each period they pay for.
     let mut other_lines: Vec<PaymentLine> = Vec::new();
@@ -480,6 +488,7 @@ fn line(
         amount,
         clause,
         cut_by,
+        limit: None,
     }
 }
 

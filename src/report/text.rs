@@ -345,6 +345,7 @@ fn payment_lines(out: &mut String, lines: &[&PaymentLine]) {
             line.cut_by
                 .iter()
                 .map(|cut| format!("cut by {}", inert(cut)))
+                .chain(line.limit.iter().map(|limit| inert(limit).to_string()))
                 .collect(),
         );
     }

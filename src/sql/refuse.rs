@@ -2,7 +2,8 @@
 //! diagnostic, never compiled into SQL that would compute something else.
 //!
 //! Tiers and bonuses or penalties on a measure are paid on measured values that are not rows
-//! of a return (`report --measures`): the views have no table to read them from. Text the
+//! of a return (`report --measures`): the views have no table to read them from. A participant
+//! limit pays participants in the order they first reached a payable result, across the cohort. Text the
 //! databases cannot hold (the NUL character) cannot be written as a literal.
 
 use super::text::holdable;
@@ -22,6 +23,19 @@ pub(super) fn unsupported(contract: &Contract) -> Result<(), Refusal> {
             clause: Some(schedule.clause.clone()),
             help: "tiers are paid on measured values, which are not rows of a return; \
                    report this contract with `outcome report --measures FILE`"
+                .to_string(),
+        });
+    }
+    if let Some(limit) = p.participant_limits.first() {
+        return Err(Refusal {
+            code: Code::E0540,
+            message: format!(
+                "the limit on the participants of `{}` paid for cannot be compiled to SQL",
+                limit.cohort
+            ),
+            clause: Some(limit.clause.clone()),
+            help: "which participants are paid for depends on the order every participant \
+                   first reached a payable result; report this contract with `outcome report`"
                 .to_string(),
         });
     }

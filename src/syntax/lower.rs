@@ -938,6 +938,26 @@ impl Lowerer {
                     lines,
                 }
             }
+            // participant_limit_clause = { kw_pay ~ kw_for ~ kw_at_most ~ number ~ (kw_in ~ number)? ~ ident }
+            Rule::participant_limit_clause => {
+                let mut most = None;
+                let mut in_every = None;
+                let mut cohort = None;
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::number if most.is_none() => most = Some(self.number(part)),
+                        Rule::number => in_every = Some(self.number(part)),
+                        Rule::ident => cohort = Some(self.ident(part)),
+                        _ => {}
+                    }
+                }
+                PaymentClause::ParticipantLimit {
+                    span: at,
+                    most: most?,
+                    in_every,
+                    cohort: cohort?,
+                }
+            }
             // deadweight_clause = { kw_deadweight ~ number ~ kw_in ~ number }
             _ => {
                 let mut numbers = inner.filter(|p| p.as_rule() == Rule::number);

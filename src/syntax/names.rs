@@ -164,6 +164,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::kw_at => "`at least`",
         Rule::kw_least => "`least`",
         Rule::kw_expected => "`expected`",
+        Rule::kw_at_most => "`at most`",
         Rule::lparen => "`(`",
         Rule::rparen => "`)`",
         Rule::comparison => "a comparison such as `>=` or `<`",
@@ -193,6 +194,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::tier_from => "`from`",
         Rule::tiers_clause => "`tiers`",
         Rule::deadweight_clause => "`deadweight`",
+        Rule::participant_limit_clause => "`pay for at most`",
         // Silent rules never appear in errors, but they are named all the same.
         Rule::WHITESPACE => "a space or line break",
         Rule::COMMENT => "a comment",

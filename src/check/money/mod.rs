@@ -7,12 +7,14 @@
 //!
 //! The order in which limits apply, for the maximum and for the plan alike: each
 //! participant's earnings (attachment fee plus prices, the richest exclusive alternative
-//! only) are limited by the per-participant cap; the deadweight discount applies to the sum;
+//! only) are limited by the per-participant cap; a participant limit pays only so many of a
+//! cohort's participants (`limit.rs`); the deadweight discount applies to the sum;
 //! the cap on outcome payments limits that; fixed fees, bonuses and tier payments are added;
 //! the total cap limits the whole. Penalties only lower payments and so never raise the
 //! maximum.
 
 mod exact;
+mod limit;
 pub(crate) mod plan;
 mod rules;
 mod timeline;
@@ -85,6 +87,8 @@ pub fn check(
     let caps = caps(&clauses, source, out);
     let exclusive = rules::exclusive(&clauses, cx.symbols, out);
     let deadweight = rules::deadweight(&clauses, source, out);
+    let participant_limits =
+        limit::participant_limits(&clauses, cx.symbols, cx.cohorts, source, out);
     let (payers, shares_add_up) = rules::payers(&clauses, out);
     let (mut incentives, incentive_spans) =
         rules::incentives(&clauses, cx, funnels, years_in_term, out);
@@ -170,6 +174,8 @@ pub fn check(
             continue;
         }
         let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
+        let limited = participant_limits.iter().find(|l| l.0.cohort == cohort.id);
+        let paid_at_most = limited.map(|l| l.0.paid);
         // Each paid stage's payments at plan, then the cohort's figures, whose largest price
         // is where a figure too large is best looked at.
         let mut priciest: Option<(i128, Span)> = None;
@@ -243,15 +249,30 @@ pub fn check(
             prices_span,
             out,
         )?;
-        let plan_capped = exact::figure(
-            levels.total(&|earned, entered| {
-                earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
-            }),
-            currency,
-            at_plan,
-            prices_span,
-            out,
-        )?;
+        let capped = |earned: i128, entered: bool| {
+            earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+        };
+        let plan_capped =
+            exact::figure(levels.total(&capped), currency, at_plan, prices_span, out)?;
+        // A participant limit pays `paid` of the participants planned to earn something, a
+        // fair sample of them: that share of what they earn, rounded once.
+        let earning_at_plan = levels.earning(&capped).unwrap_or(u64::MAX);
+        let paid_at_plan = limit::paid_at_plan(paid_at_most, earning_at_plan);
+        let plan_capped = if paid_at_plan < earning_at_plan {
+            exact::figure(
+                mul_div_rounded(
+                    plan_capped,
+                    i128::from(paid_at_plan),
+                    i128::from(earning_at_plan),
+                ),
+                currency,
+                at_plan,
+                limited.map_or(prices_span, |l| l.1),
+                out,
+            )?
+        } else {
+            plan_capped
+        };
         cohort_plans.push((plan_before, prices_span));
         cohort_plans_capped.push((plan_capped, prices_span));
         let to_exhaust = match caps.total.filter(|_| maximum > 0) {
@@ -269,6 +290,9 @@ pub fn check(
             unreachable: money(rate_card - maximum),
             participants: cohort.size,
             to_exhaust_total_cap: to_exhaust,
+            paid_at_most,
+            earning_at_plan,
+            paid_at_plan,
         });
         ladder_cut(
             &stages,
@@ -298,7 +322,12 @@ pub fn check(
                 }
             }
         }
-        match cohort.size {
+        // Only the participants a limit pays for can earn.
+        let can_be_paid = match (cohort.size, paid_at_most) {
+            (Some(size), Some(paid)) => Some(size.min(paid)),
+            (size, paid) => size.or(paid),
+        };
+        match can_be_paid {
             Some(size) => {
                 let most = exact::figure(
                     i128::from(size).checked_mul(maximum),
@@ -311,7 +340,7 @@ pub fn check(
                             money(maximum)
                         )
                     },
-                    cohort_span,
+                    limited.map_or(cohort_span, |l| l.1),
                     out,
                 )?;
                 cohort_maximums.push((most, cohort_span));
@@ -522,7 +551,8 @@ pub fn check(
             (None, Some(cap)) => parts.push(format!("outcome payments capped at {}", money(cap))),
             _ => {
                 for p in &per_participant {
-                    if let (Some(size), true) = (p.participants, p.maximum.minor > 0) {
+                    let paid = p.paid_at_most.or(p.participants);
+                    if let (Some(size), true) = (paid, p.maximum.minor > 0) {
                         parts.push(format!(
                             "{} participants × {}",
                             group_thousands(size as u128),
@@ -673,6 +703,7 @@ pub fn check(
             tiers,
             payers,
             deadweight,
+            participant_limits: participant_limits.into_iter().map(|l| l.0).collect(),
         },
         figures: Figures {
             fixed_fees: money(fixed_total),

@@ -157,6 +157,17 @@ impl Levels {
         }
         Some(total)
     }
+
+    /// The people `pay` pays something: those a participant limit counts.
+    pub fn earning(&self, pay: &dyn Fn(i128, bool) -> Option<i128>) -> Option<u64> {
+        let mut people = 0_u64;
+        for (count, earned, entered) in &self.levels {
+            if pay(*earned, *entered)? > 0 {
+                people = people.checked_add(*count)?;
+            }
+        }
+        Some(people)
+    }
 }
 
 /// Share `amount` between payers: fixed amounts first (in order), then percentages of what

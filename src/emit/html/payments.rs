@@ -54,6 +54,12 @@ const SUBSECTIONS: &[Subsection] = &[
         write: deadweight,
     },
     Subsection {
+        id: "participant-limits",
+        title: "Participants paid for",
+        present: |c| !c.payments.participant_limits.is_empty(),
+        write: participant_limits,
+    },
+    Subsection {
         id: "incentives",
         title: "Bonuses and penalties",
         present: |c| !c.payments.incentives.is_empty(),
@@ -318,6 +324,45 @@ fn deadweight(html: &mut Html, contract: &Contract) {
         ),
     );
     html.nl();
+}
+
+/// Each participant limit in words, with its effect at the maximum and at plan (model figures).
+fn participant_limits(html: &mut Html, contract: &Contract) {
+    for limit in &contract.payments.participant_limits {
+        let name = words::cohort_name(contract, &limit.cohort);
+        let maximum = contract
+            .figures
+            .per_participant
+            .iter()
+            .find(|m| m.cohort == limit.cohort);
+        let share = match (limit.in_every, maximum.and_then(|m| m.participants)) {
+            (Some(every), Some(size)) => format!(
+                " ({} in every {every} of its {})",
+                count(limit.most),
+                count(size)
+            ),
+            _ => String::new(),
+        };
+        let mut text = format!(
+            "Results are paid for at most {} participants of {name}{share}: the first to reach \
+             a payable result, in order of that date (ties by participant reference), are paid \
+             in full; later participants are paid nothing. Unlike a deadweight discount, no \
+             payment is cut in part.",
+            count(limit.paid)
+        );
+        if let Some(m) = maximum {
+            text.push_str(&format!(
+                " The maximum counts {} participants at {} each. At plan {} participants are \
+                 expected to earn something and {} of them are paid for.",
+                count(limit.paid.min(m.participants.unwrap_or(limit.paid))),
+                m.maximum,
+                count(m.earning_at_plan),
+                count(m.paid_at_plan)
+            ));
+        }
+        html.element("p", &[], &text);
+        html.nl();
+    }
 }
 
 fn incentives(html: &mut Html, contract: &Contract) {
@@ -702,13 +747,16 @@ fn per_participant(html: &mut Html, contract: &Contract) {
     let maxima = &contract.figures.per_participant;
     let unreachable = maxima.iter().any(|m| m.unreachable.minor != 0);
     let exhaust = maxima.iter().any(|m| m.to_exhaust_total_cap.is_some());
+    let limited = maxima.iter().any(|m| m.paid_at_most.is_some());
     html.raw("<table>\n<caption>The most one participant can earn, per cohort</caption>\n");
-    let mut columns = vec![
-        ("Cohort", Align::Text),
-        ("Participants", Align::Number),
+    let mut columns = vec![("Cohort", Align::Text), ("Participants", Align::Number)];
+    if limited {
+        columns.push(("Paid for at most", Align::Number));
+    }
+    columns.extend([
         ("Whole rate card", Align::Number),
         ("After the per-participant cap", Align::Number),
-    ];
+    ]);
     if unreachable {
         columns.push(("Never paid", Align::Number));
     }
@@ -725,6 +773,9 @@ fn per_participant(html: &mut Html, contract: &Contract) {
             words::cohort_name(contract, &maximum.cohort),
         );
         num_cell(html, &maximum.participants.map_or("—".to_string(), people));
+        if limited {
+            num_cell(html, &maximum.paid_at_most.map_or("—".to_string(), people));
+        }
         num_cell(html, &maximum.rate_card.to_string());
         num_cell(html, &maximum.maximum.to_string());
         if unreachable {
@@ -814,6 +865,12 @@ fn worked_example(html: &mut Html, contract: &Contract) {
                 cap.amount
             )),
             None => text.push('.'),
+        }
+        if let Some(paid) = maximum.paid_at_most {
+            text.push_str(&format!(
+                " Only the first {} of them to reach a payable result are paid for.",
+                count(paid)
+            ));
         }
         if let (Some(n), Some(cap)) = (maximum.to_exhaust_total_cap, total_cap) {
             text.push_str(&format!(

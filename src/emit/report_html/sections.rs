@@ -771,11 +771,11 @@ fn payment_lines(html: &mut Html, report: &Report) {
         html.raw("<td class=\"clause\"><code>");
         breakable(html, &line.clause.to_string(), '/');
         html.raw("</code></td>");
-        if line.cut_by.is_empty() {
+        if line.cut_by.is_empty() && line.limit.is_none() {
             cell(html, None);
         } else {
             html.raw("<td class=\"cut\">");
-            for (index, cut) in line.cut_by.iter().enumerate() {
+            for (index, cut) in line.cut_by.iter().chain(&line.limit).enumerate() {
                 if index > 0 {
                     html.raw("<br>");
                 }
