@@ -1080,6 +1080,53 @@ payments {
 
 /// A total cap below the fixed fees: whatever the checker makes of it, the planned total
 /// cost it reports must be what the years add up to.
+/// A conversion factor written to two decimals is checked at that precision and the computed
+/// factor is given to the same precision in the model, the JSON and the HTML: 428 of 750 is
+/// 57.0666…%, 57.07% (57.1% at one decimal, which the contract does not say).
+#[test]
+fn a_conversion_factor_written_to_two_decimals_is_shown_as_written() {
+    let source = r#"
+contract "Two decimals" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2027-03-31
+  funding limit £100,000
+}
+outcome done_well "Done well"
+cohort people "People" { size 1000 }
+funnel steps "Steps" for people {
+  milestone engaged "Engaged" 750
+  milestone supported "Supported" 428 conversion 57.07%
+  target finished "Finished" 300 conversion 70.1% { achieves done_well evidence "Review" }
+}
+payments { pay £100 for finished }
+"#;
+    let c = text(source);
+    let stages = &c.funnels[0].stages;
+    let factor = |i: usize| stages[i].conversion.map(|p| p.0.to_string());
+    assert_eq!(factor(1).as_deref(), Some("57.07"), "428 ÷ 750 at two decimals");
+    // A factor written to one decimal is still given to one: 300 ÷ 428 = 70.09…% → 70.1%.
+    assert_eq!(factor(2).as_deref(), Some("70.1"));
+    let json: serde_json::Value =
+        serde_json::from_str(&outcome::emit::json::contract(&c)).expect("JSON");
+    let stage = &json["funnels"][0]["stages"][1];
+    assert_eq!(stage["stated_conversion"], "57.07");
+    assert_eq!(stage["conversion"], "57.07");
+    let html = outcome::emit::html::document(&c);
+    // Stated and computed columns of the funnel table, and the chart's connector; 57.1% is
+    // only the overall factor from entry, which the contract does not state.
+    assert!(html.matches("57.07%").count() >= 3, "the HTML shows 57.07% as computed");
+    // A stated factor is checked at two decimals: 57.06% and 57.08% are wrong.
+    for wrong in ["57.06%", "57.08%"] {
+        let (errors, _) = compile(
+            "wrong.outcome",
+            source.replace("57.07%", wrong).as_bytes(),
+            Diagnostic::is_error,
+        );
+        assert_eq!(errors.len(), 1, "{wrong}: {errors:?}");
+    }
+}
+
 #[test]
 fn a_total_cap_below_the_fixed_fees_still_adds_up_by_year() {
     let c = text(
