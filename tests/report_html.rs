@@ -238,6 +238,7 @@ fn build(shape: &Shape) -> Report {
                             } else {
                                 Vec::new()
                             },
+                            measured: None,
                         });
                     } else if funnel_id == "routes_home" {
                         lines.push(PaymentLine {
@@ -251,6 +252,7 @@ fn build(shape: &Shape) -> Report {
                             amount: pounds(2_700),
                             clause: clause(153),
                             cut_by: Vec::new(),
+                            measured: None,
                         });
                     }
                 }
@@ -274,6 +276,7 @@ fn build(shape: &Shape) -> Report {
             amount: pounds(25_000),
             clause: clause(157),
             cut_by: Vec::new(),
+            measured: None,
         });
     }
     for n in 0..shape.extra_lines {
@@ -288,6 +291,7 @@ fn build(shape: &Shape) -> Report {
             amount: pounds(500),
             clause: clause(168),
             cut_by: Vec::new(),
+            measured: None,
         });
     }
     lines.sort_by(|a, b| (a.due, &a.participant, &a.stage).cmp(&(b.due, &b.participant, &b.stage)));
