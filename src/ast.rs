@@ -347,6 +347,8 @@ pub enum PaymentClause {
         measure: Ident,
         scope: Option<Spanned<TierScope>>,
         lines: Vec<TierLine>,
+        /// The `or` of `or tiers ...`: an alternative to the schedule written just before.
+        alternative: Option<Span>,
     },
     /// `deadweight 1 in 6`: pay for five of every six.
     Deadweight {
@@ -406,6 +408,15 @@ pub struct TierLine {
     pub threshold: Spanned<Threshold>,
     /// `None` for a `below ... pays nothing` line.
     pub pays: Option<Spanned<Money>>,
+    /// `per unit [up to AMOUNT]`: `pays` is a price per unit of improvement.
+    pub per_unit: Option<PerUnit>,
+}
+
+/// `per unit up to £1,500,000`
+#[derive(Debug, Clone)]
+pub struct PerUnit {
+    pub span: Span,
+    pub up_to: Option<Spanned<Money>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]

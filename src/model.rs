@@ -161,8 +161,9 @@ pub struct Stage {
     pub achieves: Vec<String>,
     /// The conversion factor as the contract states it, if it does.
     pub stated_conversion: Option<Percent>,
-    /// `expected ÷ expected of the single stage before`, to one decimal place; absent for the
-    /// entry and for stages reached from more than one stage.
+    /// `expected ÷ expected of the single stage before`, to the precision of the stated
+    /// factor and at least one decimal place; absent for the entry and for stages reached from
+    /// more than one stage.
     pub conversion: Option<Percent>,
     /// `expected ÷ people entering the funnel`, to one decimal place.
     pub overall_conversion: Percent,
@@ -367,13 +368,24 @@ pub struct TierSchedule {
     pub at_plan: Money,
     pub maximum: Money,
     pub clause: Clause,
+    /// For the schedules of an either-or trigger (one schedule, then `or tiers ...`): the
+    /// index in `tiers` of the trigger's first schedule, the same on each of them. The
+    /// contract pays the larger of the alternatives, never both, so the trigger adds to the
+    /// plan and to the maximum only its largest schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub either_or: Option<usize>,
 }
 
-/// From `from` upwards (to the next tier), `pays` is paid per evaluation.
+/// From `from` upwards (to the next tier), `pays` is paid per evaluation, or per unit of
+/// improvement when the tier has `per_unit_up_to`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Tier {
     pub from: Threshold,
     pub pays: Money,
+    /// `per unit up to AMOUNT`: `pays` is a price for each unit of improvement against the
+    /// comparison group (its value less the cohort's), and one evaluation pays at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_unit_up_to: Option<Money>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -1033,6 +1033,94 @@ fn reoffending_penalty_with_grace_withholds_only_from_its_first_year() {
     );
 }
 
+/// Peterborough: an either-or trigger of two tiers paid per reconviction event avoided. Each
+/// alternative alone, and the trigger counted once, at the larger of the two.
+#[test]
+fn peterborough() {
+    let c = spec("peterborough.outcome");
+    let tiers: Vec<(TierScope, i128, i128, Option<usize>)> = c
+        .payments
+        .tiers
+        .iter()
+        .map(|t| (t.scope, minor(t.at_plan), minor(t.maximum), t.either_or))
+        .collect();
+    assert_eq!(
+        tiers,
+        vec![
+            // 10% of 1,200 = 120 events × £2,000 = £240,000 a cohort, × 2; at most 2 × £480,000
+            (TierScope::PerCohort, 48_000_000, 96_000_000, Some(0)),
+            // 10% of 2 × 1,200 = 240 events × £2,000 = £480,000; at most £1,000,000
+            (TierScope::Pooled, 48_000_000, 100_000_000, Some(0)),
+        ]
+    );
+    let f = &c.figures;
+    // The larger of the alternatives, never both: £480,000 at plan, not £960,000; at most
+    // £1,000,000, not £1,960,000.
+    assert_eq!(minor(f.tier_payments_at_plan), 48_000_000);
+    assert_eq!(minor(f.planned_total_cost), 48_000_000);
+    assert_eq!(minor(f.tiers_maximum), 100_000_000);
+    assert_eq!(minor(f.maximum_exposure), 100_000_000);
+    assert_eq!(minor(f.headroom), 10_000_000); // £1,100,000 − £1,000,000
+                                               // Conversion factors as written, to two decimals: 428 ÷ 750 = 57.07%, 300 ÷ 428 = 70.09%.
+    let factors: Vec<Option<String>> = c.funnels[0]
+        .stages
+        .iter()
+        .map(|s| s.conversion.map(|p| p.0.to_string()))
+        .collect();
+    assert_eq!(
+        factors,
+        vec![None, Some("57.07".into()), Some("70.09".into())]
+    );
+}
+
+/// What an either-or trigger adds, for generated alternatives: each schedule's share of the
+/// totals is never negative and the shares add up to the largest alternative, at plan and at
+/// most, so the trigger's alternatives reconcile to the trigger's figure.
+#[test]
+fn an_either_or_trigger_counts_the_largest_alternative_once() {
+    proptest!(|(per_cohort in 1u64..5_000, pooled in 1u64..5_000, cap_a in 1u64..900, cap_b in 1u64..900)| {
+        let source = format!(r#"
+contract "Either or" {{
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2030-03-31
+  funding limit £1,000,000,000
+}}
+outcome fewer "Fewer"
+cohort a "A" {{ size 10 }}
+cohort b "B" {{ size 10 }}
+funnel fa "A" for a {{ target ta "T" 5 {{ achieves fewer }} }}
+funnel fb "B" for b {{ target tb "T" 5 {{ achieves fewer }} }}
+measure events "Events" {{
+  question better_off
+  tracks fewer
+  compared with "Matched"
+  baseline 100 in 2025
+  target 20% by 2029
+}}
+payments {{
+  tiers on events per cohort {{
+    below 10% pays nothing
+    from 10% pays £{per_cohort} per unit up to £{a}
+  }}
+  or tiers on events pooled {{
+    below 5% pays nothing
+    from 5% pays £{pooled} per unit up to £{b}
+  }}
+}}
+"#, a = 1_000 * cap_a + 10 * per_cohort, b = 1_000 * cap_b + 10 * pooled);
+        let c = text(&source);
+        let [first, second] = &c.payments.tiers[..] else { panic!("two schedules") };
+        let plan = minor(first.at_plan).max(minor(second.at_plan));
+        let most = minor(first.maximum).max(minor(second.maximum));
+        prop_assert_eq!(minor(c.figures.tier_payments_at_plan), plan);
+        prop_assert_eq!(minor(c.figures.tiers_maximum), most);
+        // Per cohort at plan: 20 units each, both cohorts; pooled: 40 units.
+        prop_assert_eq!(minor(first.at_plan), 2 * (20 * 100 * i128::from(per_cohort)).min(100 * i128::from(1_000 * cap_a + 10 * per_cohort)));
+        prop_assert_eq!(minor(second.at_plan), (40 * 100 * i128::from(pooled)).min(100 * i128::from(1_000 * cap_b + 10 * pooled)));
+    });
+}
+
 // ───────────────────────────── rules on small contracts ─────────────────────────────
 
 /// Two people-steps over two years: £10,000 falls due in year 1 and £10,000 in year 2. The
@@ -1080,6 +1168,60 @@ payments {
 
 /// A total cap below the fixed fees: whatever the checker makes of it, the planned total
 /// cost it reports must be what the years add up to.
+/// A conversion factor written to two decimals is checked at that precision and the computed
+/// factor is given to the same precision in the model, the JSON and the HTML: 428 of 750 is
+/// 57.0666…%, 57.07% (57.1% at one decimal, which the contract does not say).
+#[test]
+fn a_conversion_factor_written_to_two_decimals_is_shown_as_written() {
+    let source = r#"
+contract "Two decimals" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2027-03-31
+  funding limit £100,000
+}
+outcome done_well "Done well"
+cohort people "People" { size 1000 }
+funnel steps "Steps" for people {
+  milestone engaged "Engaged" 750
+  milestone supported "Supported" 428 conversion 57.07%
+  target finished "Finished" 300 conversion 70.1% { achieves done_well evidence "Review" }
+}
+payments { pay £100 for finished }
+"#;
+    let c = text(source);
+    let stages = &c.funnels[0].stages;
+    let factor = |i: usize| stages[i].conversion.map(|p| p.0.to_string());
+    assert_eq!(
+        factor(1).as_deref(),
+        Some("57.07"),
+        "428 ÷ 750 at two decimals"
+    );
+    // A factor written to one decimal is still given to one: 300 ÷ 428 = 70.09…% → 70.1%.
+    assert_eq!(factor(2).as_deref(), Some("70.1"));
+    let json: serde_json::Value =
+        serde_json::from_str(&outcome::emit::json::contract(&c)).expect("JSON");
+    let stage = &json["funnels"][0]["stages"][1];
+    assert_eq!(stage["stated_conversion"], "57.07");
+    assert_eq!(stage["conversion"], "57.07");
+    let html = outcome::emit::html::document(&c);
+    // Stated and computed columns of the funnel table, and the chart's connector; 57.1% is
+    // only the overall factor from entry, which the contract does not state.
+    assert!(
+        html.matches("57.07%").count() >= 3,
+        "the HTML shows 57.07% as computed"
+    );
+    // A stated factor is checked at two decimals: 57.06% and 57.08% are wrong.
+    for wrong in ["57.06%", "57.08%"] {
+        let (errors, _) = compile(
+            "wrong.outcome",
+            source.replace("57.07%", wrong).as_bytes(),
+            Diagnostic::is_error,
+        );
+        assert_eq!(errors.len(), 1, "{wrong}: {errors:?}");
+    }
+}
+
 #[test]
 fn a_total_cap_below_the_fixed_fees_still_adds_up_by_year() {
     let c = text(

@@ -736,3 +736,175 @@ fn a_participant_limit_pays_the_first_families_to_reach_a_result_and_traces_the_
         .sum();
     assert_eq!(by_participant, 7_000_000);
 }
+
+// ───────────────────── payment per unit and either-or triggers ─────────────────────
+
+/// The Peterborough contract (`specs/peterborough.outcome`) reported on measured values only:
+/// the tier lines, each as (subject, what the clause earns, what is paid).
+fn peterborough_tiers(measured: &[&str]) -> (Report, Vec<(String, i128, i128)>) {
+    let mut workspace =
+        outcome::workspace::Workspace::for_path(std::path::Path::new("specs")).unwrap();
+    let contract = workspace
+        .load(std::path::Path::new("specs/peterborough.outcome"))
+        .unwrap()
+        .compiled
+        .contract
+        .clone()
+        .unwrap();
+    let options = Options {
+        measured: measured
+            .iter()
+            .map(|m| outcome::report::input::measured_arg(m).unwrap())
+            .collect(),
+        ..Default::default()
+    };
+    let r = engine::run(&contract, std::iter::empty(), &options).expect("the report's figures fit");
+    let lines = r
+        .payments
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Tier)
+        .map(|l| {
+            (
+                l.stage.clone().unwrap_or_default(),
+                l.rate.minor,
+                l.amount.minor,
+            )
+        })
+        .collect();
+    (r, lines)
+}
+
+/// The first cohort falls 15% on its own (1,020 events against 1,200): 180 events avoided at
+/// £2,000 = £360,000. The second falls 7.5%, short of its 10%: nothing. Pooled at the end,
+/// 2,130 against 2,400 is 11.25%, above 7.5%: 270 events at £2,000 = £540,000, of which the
+/// £360,000 already paid to the first cohort is deducted, so £180,000. In all £540,000, the
+/// larger of the alternatives, not £900,000.
+#[test]
+fn an_either_or_trigger_pays_the_larger_alternative_never_both() {
+    let (r, lines) = peterborough_tiers(&[
+        "reconviction_events@first_cohort:2=1020/1200",
+        "reconviction_events@second_cohort:3=1110/1200",
+        "reconviction_events:4=2130/2400",
+    ]);
+    assert_eq!(
+        lines,
+        vec![
+            (
+                "reconviction_events (first_cohort)".to_string(),
+                36_000_000,
+                36_000_000
+            ),
+            ("reconviction_events".to_string(), 54_000_000, 18_000_000),
+        ]
+    );
+    assert_eq!(r.payments.total.minor, 54_000_000);
+    let pooled = r
+        .payments
+        .lines
+        .iter()
+        .rfind(|l| l.kind == LineKind::Tier)
+        .unwrap();
+    assert_eq!(
+        pooled.cut_by.len(),
+        1,
+        "the trace says why only part is paid"
+    );
+    assert!(pooled.cut_by[0].contains("never both") && pooled.cut_by[0].contains("£360,000"));
+    let basis = pooled.measured.as_ref().unwrap();
+    assert_eq!(basis.result.to_string(), "11.25");
+    assert_eq!(basis.units.map(|u| u.to_string()).as_deref(), Some("270"));
+    assert_eq!(
+        basis.either_or_paid_before.map(|m| m.minor),
+        Some(36_000_000)
+    );
+    // The text report prints the measured values and the reduction, not only the tier.
+    let text = outcome::report::text::report(&r);
+    assert!(
+        text.contains("measured 1020 against 1200 for the comparison group in year 2, a reduction of 15%; tier from 10%; 180 units of improvement at £2,000 each"),
+        "{text}"
+    );
+}
+
+/// The pooled fall (4.17%) misses its 7.5%: only the first cohort's own £360,000 is paid; and
+/// a cohort on its own pays at most its cap, £480,000 (300 events would be £600,000).
+#[test]
+fn a_per_unit_tier_pays_each_unit_up_to_its_cap() {
+    let (_, lines) = peterborough_tiers(&[
+        "reconviction_events@first_cohort:2=1020/1200",
+        "reconviction_events:4=2300/2400",
+    ]);
+    assert_eq!(
+        lines,
+        vec![(
+            "reconviction_events (first_cohort)".to_string(),
+            36_000_000,
+            36_000_000
+        )]
+    );
+    let (_, lines) = peterborough_tiers(&["reconviction_events@second_cohort:2=900/1200"]);
+    assert_eq!(
+        lines,
+        vec![(
+            "reconviction_events (second_cohort)".to_string(),
+            48_000_000,
+            48_000_000
+        )]
+    );
+}
+
+/// Units of improvement are exact decimals and the payment rounds once, to the nearest penny,
+/// halves away from zero: 120.000003 events × £2,000 = 24,000,000.6p → 24,000,001p;
+/// 120.000002 events → 24,000,000.4p → 24,000,000p.
+#[test]
+fn a_payment_per_unit_rounds_fractions_of_a_penny_once() {
+    let (_, lines) = peterborough_tiers(&["reconviction_events@first_cohort:2=1079.999997/1200"]);
+    assert_eq!(lines[0].1, 24_000_001);
+    let (_, lines) = peterborough_tiers(&["reconviction_events@first_cohort:2=1079.999998/1200"]);
+    assert_eq!(lines[0].1, 24_000_000);
+}
+
+/// A step tier's line also carries the measured values and the reduction computed from them.
+#[test]
+fn a_step_tier_line_shows_the_measured_values_it_reached() {
+    let mut workspace =
+        outcome::workspace::Workspace::for_path(std::path::Path::new("specs")).unwrap();
+    let contract = workspace
+        .load(std::path::Path::new("specs/reoffending.outcome"))
+        .unwrap()
+        .compiled
+        .contract
+        .clone()
+        .unwrap();
+    let options = Options {
+        measured: vec![outcome::report::input::measured_arg(
+            "reconviction_reduction@first_cohort:1=41.4/46",
+        )
+        .unwrap()],
+        ..Default::default()
+    };
+    let r = engine::run(&contract, std::iter::empty(), &options).expect("the report's figures fit");
+    let line = r
+        .payments
+        .lines
+        .iter()
+        .find(|l| l.kind == LineKind::Tier)
+        .unwrap();
+    let basis = line.measured.as_ref().unwrap();
+    // (46 − 41.4) ÷ 46 = 10%: the £250,000 tier from 10%.
+    assert_eq!(
+        (
+            basis.treatment.to_string(),
+            basis.comparison.map(|c| c.to_string()),
+            basis.result.to_string(),
+            basis.tier_from.to_string()
+        ),
+        (
+            "41.4".to_string(),
+            Some("46".to_string()),
+            "10".to_string(),
+            "10%".to_string()
+        )
+    );
+    assert_eq!(basis.units, None);
+}

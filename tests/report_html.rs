@@ -239,6 +239,7 @@ fn build(shape: &Shape) -> Report {
                                 Vec::new()
                             },
                             limit: None,
+                            measured: None,
                         });
                     } else if funnel_id == "routes_home" {
                         lines.push(PaymentLine {
@@ -253,6 +254,7 @@ fn build(shape: &Shape) -> Report {
                             clause: clause(153),
                             cut_by: Vec::new(),
                             limit: None,
+                            measured: None,
                         });
                     }
                 }
@@ -277,6 +279,7 @@ fn build(shape: &Shape) -> Report {
             clause: clause(157),
             cut_by: Vec::new(),
             limit: None,
+            measured: None,
         });
     }
     for n in 0..shape.extra_lines {
@@ -292,6 +295,7 @@ fn build(shape: &Shape) -> Report {
             clause: clause(168),
             cut_by: Vec::new(),
             limit: None,
+            measured: None,
         });
     }
     lines.sort_by(|a, b| (a.due, &a.participant, &a.stage).cmp(&(b.due, &b.participant, &b.stage)));

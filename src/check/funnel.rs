@@ -504,8 +504,14 @@ fn build(
         .enumerate()
         .map(|(i, stage)| {
             let predecessors: Vec<usize> = sequence.after(i).collect();
+            // At the precision the contract writes (57.07% is shown as 57.07%, not 57.1%),
+            // and at least to one decimal place.
+            let precision = stage
+                .conversion
+                .first()
+                .map_or(1, |c| c.value.0.scale.max(1));
             let conversion = match predecessors[..] {
-                [p] => Some(Percent::of_ratio(counts[i], counts[p], 1)),
+                [p] => Some(Percent::of_ratio(counts[i], counts[p], precision)),
                 _ => None,
             };
             model::Stage {

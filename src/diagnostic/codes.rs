@@ -120,6 +120,12 @@ codes! {
     E0540 Error "rule that cannot be compiled to SQL",
     E0541 Error "bonus or penalty on a measure cannot be compiled to SQL",
     E0542 Error "contract text or figure the SQL cannot hold",
+    E0570 Error "payment per unit without a cap",
+    E0571 Error "cap reached at the threshold",
+    E0572 Error "improvement cannot be counted in units",
+    E0573 Error "either-or alternatives that pay for different results",
+    E0574 Error "either-or alternative with no schedule before it",
+    W0575 Warning "pooled alternative's threshold not below the per-cohort one",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

@@ -83,6 +83,12 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0540 => E0540,
         Code::E0541 => E0541,
         Code::E0542 => E0542,
+        Code::E0570 => E0570,
+        Code::E0571 => E0571,
+        Code::E0572 => E0572,
+        Code::E0573 => E0573,
+        Code::E0574 => E0574,
+        Code::W0575 => W0575,
 
         Code::E0601 => E0601,
         Code::W0602 => W0602,
@@ -2125,4 +2131,142 @@ belong in a framework file each contract uses:
 ```outcome
 use "framework/outcomes.outcome"
 ```
+"#;
+
+// ───────────────────────────── 057x: payment per unit and either-or triggers ─────────────────────────────
+
+const E0570: &str = r#"Payment per unit without a cap: a tier that pays per unit of improvement says the most it pays.
+
+A tier can pay a price for each unit of measured improvement against the comparison group (each
+reconviction event avoided). An improvement has no upper bound written in the contract, so
+without a cap neither has the payment, and the maximum exposure could not be bounded.
+
+```outcome
+tiers on reconviction_events per cohort {
+  below 10% pays nothing
+  from 10% pays £2,000 per unit
+}
+```
+
+How to fix it: add the most one evaluation (one cohort, or the pooled result) pays:
+
+```outcome
+  from 10% pays £2,000 per unit up to £400,000
+```
+"#;
+
+const E0571: &str = r#"Cap reached at the threshold: a tier paid per unit would pay its cap for every result in it.
+
+The units a tier's threshold stands for are the threshold's share of the comparison group's
+level, the measure's `baseline` (for one cohort; times the number of cohorts when pooled). When
+those units at the price already reach the cap, every result in the tier pays the cap: the
+price per unit does nothing, and the tier is a flat payment written as if it were not.
+
+```outcome
+measure reconviction_events "Reconviction events in the year after release" {
+  compared with "Matched men released from other prisons"
+  baseline 1,000 in 2025
+  target 10% by 2029
+}
+
+payments {
+  tiers on reconviction_events per cohort {
+    below 10% pays nothing
+    from 10% pays £2,000 per unit up to £150,000
+  }
+}
+```
+
+Here 10% of 1,000 is 100 units, at £2,000 each £200,000, above the £150,000 cap.
+
+How to fix it: raise the cap above what the threshold pays (`up to £400,000`), or write a step
+tier (`from 10% pays £150,000`) if a flat payment is meant.
+"#;
+
+const E0572: &str = r#"Improvement cannot be counted in units: a tier paid per unit needs a comparison group and a baseline level.
+
+A unit of improvement is the comparison group's value less the cohort's, in the measure's own
+unit (reconviction events). The measure must be `compared with` a group, or there is nothing to
+count against; and its `baseline` must be a plain number, the comparison group's level for one
+cohort, or the plan cannot count the units its target reduction stands for.
+
+```outcome
+measure reconviction_events "Reconviction events in the year after release" {
+  baseline 12% in 2025
+  target 10% by 2029
+}
+```
+
+How to fix it: set the measure against its comparison group and give the comparison level as a
+number:
+
+```outcome
+measure reconviction_events "Reconviction events in the year after release" {
+  compared with "Matched men released from other prisons"
+  baseline 1,000 in 2025
+  target 10% by 2029
+}
+```
+"#;
+
+const E0573: &str = r#"Either-or alternatives that pay for different results: the larger of two payments is fair only when both pay for one result.
+
+An either-or trigger (a tier schedule, then `or tiers ...`) pays the larger of its alternatives,
+never both: a cohort is paid on its own reduction, or all cohorts on the pooled reduction. That
+only makes sense when the alternatives measure the same thing, once per cohort and once pooled.
+Alternatives on measures that are not set against the same comparison group, or two
+alternatives with the same scope, are refused.
+
+```outcome
+tiers on reconviction_events per cohort {
+  below 10% pays nothing
+  from 10% pays £2,000 per unit up to £400,000
+}
+or tiers on reconviction_events per cohort {
+  below 7.5% pays nothing
+  from 7.5% pays £1,000 per unit up to £300,000
+}
+```
+
+How to fix it: make one alternative `per cohort` and the other `pooled`, on the same measure; or
+write two schedules without `or` if both are meant to pay.
+"#;
+
+const E0574: &str = r#"Either-or alternative with no schedule before it: `or tiers` is an alternative to the tier schedule written directly before it.
+
+```outcome
+payments {
+  pay £300 for housed
+  or tiers on reconviction_events pooled {
+    below 7.5% pays nothing
+    from 7.5% pays £2,000 per unit up to £1,200,000
+  }
+}
+```
+
+How to fix it: move the `or tiers ...` schedule to directly after the `tiers ...` schedule it is
+the alternative to, or remove the `or` if it is a schedule of its own.
+"#;
+
+const W0575: &str = r#"Pooled alternative's threshold not below the per-cohort one: the pooled result can then pay only where a cohort has already been paid.
+
+In an either-or trigger, the pooled result is an average of the cohorts' results, weighted by
+their comparison groups. When the pooled alternative's first threshold is at or above the
+per-cohort one, the pooled result reaches it only if some cohort reached its own threshold
+too, so the pooled alternative is never the second chance it is usually meant to be. The
+Peterborough bond set 10% for each cohort and 7.5% for all cohorts pooled.
+
+```outcome
+tiers on reconviction_events per cohort {
+  below 10% pays nothing
+  from 10% pays £2,000 per unit up to £400,000
+}
+or tiers on reconviction_events pooled {
+  below 10% pays nothing
+  from 10% pays £2,000 per unit up to £1,200,000
+}
+```
+
+How to fix it: set the pooled threshold below the per-cohort one (`below 7.5% pays nothing`,
+`from 7.5% pays ...`), or keep it if the pooled alternative is meant only to top up.
 "#;

@@ -22,6 +22,7 @@ mod limit;
 pub mod payments;
 pub mod sheet;
 pub mod text;
+pub mod tiers;
 
 use crate::model::Clause;
 use crate::value::{Date, Money, Percent};
@@ -278,6 +279,36 @@ pub struct PaymentLine {
     /// Under a participant limit: whether the participant is paid for, and their place in the
     /// order of reaching a payable result.
     pub limit: Option<String>,
+    /// For a tier payment: the measured values it was worked out from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<TierBasis>,
+}
+
+/// How a tier payment was worked out: the measured values, the result compared with the
+/// thresholds and the tier it reached.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TierBasis {
+    pub measure: String,
+    /// `None`: pooled across cohorts.
+    pub cohort: Option<String>,
+    /// The contract year measured (the latest given).
+    pub year: u32,
+    /// The cohort's measured value.
+    pub treatment: crate::value::Decimal,
+    /// The comparison group's, for a measure set against one.
+    pub comparison: Option<crate::value::Decimal>,
+    /// What the thresholds are compared with: the reduction against the comparison group in
+    /// percent, (comparison − treatment) ÷ comparison rounded to six decimals; or the measured
+    /// value itself without a comparison group.
+    pub result: crate::value::Decimal,
+    /// The threshold of the tier reached.
+    pub tier_from: crate::ast::Threshold,
+    /// For a tier paid per unit: the units of improvement, comparison − treatment.
+    pub units: Option<crate::value::Decimal>,
+    /// For a tier paid per unit: the price of one unit.
+    pub per_unit: Option<Money>,
+    /// For a schedule of an either-or trigger: what the trigger had paid before this line.
+    pub either_or_paid_before: Option<Money>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -19,11 +19,11 @@
 
 use super::engine::{period_of, Event, StageInfo};
 use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual, StillReachable};
-use crate::ast::{CapScope, IncentiveKind, Threshold, TierScope};
+use crate::ast::{CapScope, IncentiveKind, Threshold};
 use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
-use crate::schedule::{contract_year, due_date, fee_due_dates};
+use crate::schedule::{due_date, fee_due_dates};
 use crate::value::{mul_div_rounded, Date, Decimal, Money};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
@@ -275,46 +275,24 @@ pub(crate) fn payments(
             ));
         }
     }
-    for schedule in &p.tiers {
-        let cohorts: Vec<Option<&str>> = match schedule.scope {
-            TierScope::Pooled => vec![None],
-            TierScope::PerCohort => contract
-                .cohorts
-                .iter()
-                .filter(|c| contract.funnels.iter().any(|f| f.cohort == c.id))
-                .map(|c| Some(c.id.as_str()))
-                .collect(),
-        };
-        for cohort in cohorts {
-            let Some((year, value)) = latest_measured(measured, &schedule.measure, cohort)? else {
-                continue;
-            };
-            let tier = schedule.tiers.iter().rev().find(|t| {
-                let from = match t.from {
-                    Threshold::Number(n) | Threshold::Percent(crate::value::Percent(n)) => n,
-                };
-                value.cmp_value(&from) != std::cmp::Ordering::Less
-            });
-            let Some(tier) = tier else { continue };
-            let (_, ends) = contract_year(contract.term, year);
-            let subject = cohort.map_or_else(
-                || schedule.measure.clone(),
-                |c| format!("{} ({c})", schedule.measure),
-            );
-            other_lines.push(line(
+    other_lines.extend(super::tiers::tier_lines(
+        contract,
+        measured,
+        &|subject, ends, earned, schedule| {
+            line(
                 LineKind::Tier,
                 None,
-                Some(&subject),
+                Some(subject),
                 ends,
                 ends,
                 &label,
-                tier.pays,
-                tier.pays,
+                earned,
+                earned,
                 schedule.clause.clone(),
                 Vec::new(),
-            ));
-        }
-    }
+            )
+        },
+    )?);
 
     // 5. Everything in order of falling due, within the total cap.
     let mut lines: Vec<PaymentLine> = outcome_lines;
@@ -489,6 +467,7 @@ fn line(
         clause,
         cut_by,
         limit: None,
+        measured: None,
     }
 }
 
@@ -564,26 +543,11 @@ fn measured_value(
     }
 }
 
-fn latest_measured(
-    measured: &[Measured],
-    measure: &str,
-    cohort: Option<&str>,
-) -> Result<Option<(u32, Decimal)>, String> {
-    let latest = measured
-        .iter()
-        .filter(|m| m.measure == measure && m.cohort.as_deref() == cohort)
-        .max_by_key(|m| m.year);
-    match latest {
-        Some(m) => Ok(value_of(m)?.map(|v| (m.year, v))),
-        None => Ok(None),
-    }
-}
-
 /// The value compared with thresholds: `None` for a comparison of 0, against which an
 /// improvement is undefined. Measured values are read with at most twelve whole digits and
 /// six decimals, so this fits; it is checked all the same, and a value that cannot be
 /// computed exactly is refused.
-fn value_of(m: &Measured) -> Result<Option<Decimal>, String> {
+pub(crate) fn value_of(m: &Measured) -> Result<Option<Decimal>, String> {
     match m.comparison {
         Some(comparison) if comparison.mantissa == 0 => Ok(None),
         Some(comparison) => {

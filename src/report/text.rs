@@ -342,9 +342,14 @@ fn payment_lines(out: &mut String, lines: &[&PaymentLine]) {
             earned,
         ]);
         table.notes.push(
-            line.cut_by
+            line.measured
                 .iter()
-                .map(|cut| format!("cut by {}", inert(cut)))
+                .map(|basis| inert(&crate::report::tiers::describe(basis)).to_string())
+                .chain(
+                    line.cut_by
+                        .iter()
+                        .map(|cut| format!("cut by {}", inert(cut))),
+                )
                 .chain(line.limit.iter().map(|limit| inert(limit).to_string()))
                 .collect(),
         );

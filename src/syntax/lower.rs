@@ -139,6 +139,17 @@ impl Lowerer {
     }
 
     /// money = ${ money_sign? ~ (currency_symbol ~ number | currency_code ~ " "+ ~ number) }
+    /// `tier_per_unit = { kw_per ~ kw_unit ~ tier_cap? }`, `tier_cap = { kw_up ~ kw_to ~ money }`
+    fn per_unit(&mut self, pair: Node) -> PerUnit {
+        let span = self.clause_span(&pair);
+        let up_to = pair
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::tier_cap)
+            .and_then(|c| c.into_inner().find(|p| p.as_rule() == Rule::money))
+            .map(|m| self.money(m));
+        PerUnit { span, up_to }
+    }
+
     fn money(&mut self, pair: Node) -> Spanned<Money> {
         let at = self.span(&pair);
         let mut negative = false;
@@ -922,10 +933,16 @@ impl Lowerer {
                             let pays = pieces
                                 .find(|p| p.as_rule() == Rule::money)
                                 .map(|m| self.money(m));
+                            // tier_per_unit = { kw_per ~ kw_unit ~ tier_cap? }
+                            // tier_cap      = { kw_up ~ kw_to ~ money }
+                            let per_unit = pieces
+                                .find(|p| p.as_rule() == Rule::tier_per_unit)
+                                .map(|p| self.per_unit(p));
                             lines.push(TierLine {
                                 span: line_span,
                                 threshold,
                                 pays,
+                                per_unit,
                             });
                         }
                         _ => {}
@@ -936,6 +953,26 @@ impl Lowerer {
                     measure: measure?,
                     scope,
                     lines,
+                    alternative: None,
+                }
+            }
+            // or_tiers_clause = { kw_or ~ tiers_clause }
+            Rule::or_tiers_clause => {
+                let (_, or_span) = keyword?;
+                match self.payment_clause(inner.next()?)? {
+                    PaymentClause::Tiers {
+                        measure,
+                        scope,
+                        lines,
+                        ..
+                    } => PaymentClause::Tiers {
+                        span: at,
+                        measure,
+                        scope,
+                        lines,
+                        alternative: Some(or_span),
+                    },
+                    _ => return None,
                 }
             }
             // participant_limit_clause = { kw_pay ~ kw_for ~ kw_at_most ~ number ~ (kw_in ~ number)? ~ ident }

@@ -193,6 +193,9 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::tier_below => "`below`",
         Rule::tier_from => "`from`",
         Rule::tiers_clause => "`tiers`",
+        Rule::tier_per_unit => "`per unit`",
+        Rule::tier_cap => "`up to`",
+        Rule::or_tiers_clause => "`or tiers`",
         Rule::deadweight_clause => "`deadweight`",
         Rule::participant_limit_clause => "`pay for at most`",
         // Silent rules never appear in errors, but they are named all the same.

@@ -13,7 +13,9 @@
 //! the total cap limits the whole. Penalties only lower payments and so never raise the
 //! maximum.
 
+pub(crate) mod either_or;
 mod exact;
+pub(crate) mod improvement;
 mod limit;
 pub(crate) mod plan;
 mod rules;
@@ -456,20 +458,22 @@ pub fn check(
         || "the bonuses".to_string(),
         out,
     )?;
+    // An either-or trigger adds the larger of its alternatives, not their sum.
+    let tiers_counted = either_or::counted(&tiers);
     let tiers_maximum = exact::total(
-        tiers
+        tiers_counted
             .iter()
             .zip(&tier_spans)
-            .map(|(t, span)| (t.maximum.minor, *span)),
+            .map(|((_, most), span)| (*most, *span)),
         currency,
         || "the tier payments at most".to_string(),
         out,
     )?;
     let tiers_at_plan = exact::total(
-        tiers
+        tiers_counted
             .iter()
             .zip(&tier_spans)
-            .map(|(t, span)| (t.at_plan.minor, *span)),
+            .map(|((plan, _), span)| (*plan, *span)),
         currency,
         || "the tier payments at plan".to_string(),
         out,

@@ -3,6 +3,7 @@
 
 use super::super::names::{once, Kind, Symbols};
 use super::Context;
+use super::{either_or, improvement};
 use crate::ast::{self, Comparison, IncentiveKind, PaymentClause, StageKind, Threshold, TierScope};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, SubjectKind};
@@ -479,16 +480,35 @@ pub fn tiers(
     for m in cx.measures {
         measures.entry(m.id.as_str()).or_insert(m);
     }
+    // The trigger (the index of its first schedule, if it was checked) of the tier schedule
+    // in the clause just before; `None` when that clause is not a tier schedule.
+    let mut previous_schedule: Option<Option<usize>> = None;
+    let mut written: Vec<either_or::Written> = Vec::new();
     for clause in clauses {
         let PaymentClause::Tiers {
             span,
             measure,
             scope,
             lines,
+            alternative,
         } = clause
         else {
+            previous_schedule = None;
             continue;
         };
+        // An `or tiers` schedule joins the trigger of the schedule directly before it.
+        let follows = previous_schedule.take();
+        let trigger = match (alternative, follows) {
+            (None, _) => None,
+            (Some(_), Some(before)) => Some(before),
+            (Some(or), None) => {
+                out.push(either_or::alone(*or, *span));
+                None
+            }
+        };
+        // Until this schedule is checked, a schedule after it is an alternative to nothing
+        // that can be counted; the error that stops this one is the one to fix.
+        previous_schedule = Some(None);
         if cx.symbols.resolve(measure, &[Kind::Measure], out).is_none() {
             continue;
         }
@@ -497,7 +517,12 @@ pub fn tiers(
         };
         let errors_before = out.len();
         let mut nothing_below: Option<Threshold> = None;
-        let mut tiers: Vec<(Spanned<Threshold>, Spanned<Money>)> = Vec::new();
+        let mut tiers: Vec<(Spanned<Threshold>, Spanned<Money>, Option<Money>)> = Vec::new();
+        let scope_value = scope.map_or(TierScope::Pooled, |s| s.value);
+        let evaluated_cohorts = match scope_value {
+            TierScope::Pooled => cohorts_with_funnels.max(1),
+            TierScope::PerCohort => 1,
+        };
         for (i, line) in lines.iter().enumerate() {
             if let Some(first) = lines.first() {
                 if !same_kind(first.threshold.value, line.threshold.value) {
@@ -525,7 +550,20 @@ pub fn tiers(
                     nothing_below = Some(line.threshold.value);
                 }
                 Some(pays) => {
-                    if let Some((previous, previous_pays)) = tiers.last() {
+                    // `None` too when the per-unit line is in error: the schedule is then dropped
+                    // below, but its other lines are still checked.
+                    let per_unit = match line.per_unit {
+                        Some(_) => improvement::check_line(
+                            line,
+                            pays,
+                            measure_model,
+                            measure.span,
+                            evaluated_cohorts,
+                            out,
+                        ),
+                        None => None,
+                    };
+                    if let Some((previous, previous_pays, previous_per_unit)) = tiers.last() {
                         if previous
                             .value
                             .decimal()
@@ -542,7 +580,10 @@ pub fn tiers(
                                 .also(previous.span, "the tier before")
                                 .help("write the tiers from the lowest threshold to the highest, each strictly higher"),
                             );
-                        } else if pays.value.minor < previous_pays.value.minor {
+                        } else if per_unit.is_none()
+                            && previous_per_unit.is_none()
+                            && pays.value.minor < previous_pays.value.minor
+                        {
                             out.push(
                                 Diagnostic::new(
                                     Code::W0510,
@@ -558,11 +599,11 @@ pub fn tiers(
                             );
                         }
                     }
-                    tiers.push((line.threshold, pays));
+                    tiers.push((line.threshold, pays, per_unit));
                 }
             }
         }
-        if let (Some(below), Some((first, _))) = (nothing_below, tiers.first()) {
+        if let (Some(below), Some((first, _, _))) = (nothing_below, tiers.first()) {
             if below.decimal().cmp_value(&first.value.decimal()) != std::cmp::Ordering::Equal {
                 out.push(
                     Diagnostic::new(
@@ -589,8 +630,7 @@ pub fn tiers(
         if out.len() > errors_before && out[errors_before..].iter().any(Diagnostic::is_error) {
             continue;
         }
-        let scope = scope.map_or(TierScope::Pooled, |s| s.value);
-        let evaluations = match scope {
+        let evaluations = match scope_value {
             TierScope::Pooled => 1,
             TierScope::PerCohort => cohorts_with_funnels.max(1),
         };
@@ -599,16 +639,37 @@ pub fn tiers(
             model::MeasureValue::Percent(p) => Some(p.0),
             model::MeasureValue::Money(_) => None,
         });
-        let at_target = target
-            .and_then(|value| {
-                tiers.iter().rev().find(|(from, _)| {
-                    from.value.decimal().cmp_value(&value) != std::cmp::Ordering::Greater
-                })
+        let reached = target.and_then(|value| {
+            tiers.iter().rev().find(|(from, _, _)| {
+                from.value.decimal().cmp_value(&value) != std::cmp::Ordering::Greater
             })
-            .map_or(0, |(_, pays)| pays.value.minor);
+        });
+        let at_target = match reached {
+            None => 0,
+            Some((_, pays, None)) => pays.value.minor,
+            Some((_, pays, Some(up_to))) => {
+                let planned = improvement::at_plan(
+                    measure_model,
+                    pays.value.minor,
+                    up_to.minor,
+                    evaluated_cohorts,
+                );
+                let Some(planned) = super::exact::figure(
+                    planned,
+                    currency,
+                    || format!("the tier payments on `{}` at plan", measure.value),
+                    *span,
+                    out,
+                ) else {
+                    continue;
+                };
+                planned
+            }
+        };
+        // A tier paid per unit pays at most its cap.
         let top = tiers
             .iter()
-            .map(|(_, pays)| pays.value.minor)
+            .map(|(_, pays, up_to)| up_to.map_or(pays.value.minor, |cap| cap.minor))
             .max()
             .unwrap_or(0);
         let evaluated = |pays: i128, what: &str, out: &mut Vec<Diagnostic>| {
@@ -627,22 +688,52 @@ pub fn tiers(
             continue;
         };
         spans.push(*span);
+        let index = schedules.len();
+        previous_schedule = Some(Some(trigger.flatten().unwrap_or(index)));
+        let either_or = match (alternative, trigger.flatten()) {
+            (Some(_), Some(first)) => {
+                if let Some(first_schedule) = schedules.get_mut(first) {
+                    let first_schedule: &mut model::TierSchedule = first_schedule;
+                    first_schedule.either_or = Some(first);
+                }
+                Some(first)
+            }
+            _ => None,
+        };
+        written.push(either_or::Written {
+            measure: measure.span,
+            scope: scope.map_or(measure.span, |s| s.span),
+            first_threshold: tiers.first().map(|(t, _, _)| (t.value, t.span)),
+        });
         schedules.push(model::TierSchedule {
             measure: measure.value.clone(),
-            scope,
+            scope: scope_value,
             evaluations,
             nothing_below: nothing_below.unwrap_or(tiers[0].0.value),
             tiers: tiers
                 .iter()
-                .map(|(from, pays)| model::Tier {
+                .map(|(from, pays, per_unit_up_to)| model::Tier {
                     from: from.value,
                     pays: pays.value,
+                    per_unit_up_to: *per_unit_up_to,
                 })
                 .collect(),
             at_plan: Money::new(at_plan, currency),
             maximum: Money::new(maximum, currency),
             clause: super::clause_at(cx.source, *span),
+            either_or,
         });
+    }
+    // Each trigger, its schedules in the order written.
+    let mut triggers: BTreeMap<usize, Vec<(&model::TierSchedule, &either_or::Written)>> =
+        BTreeMap::new();
+    for (schedule, at) in schedules.iter().zip(&written) {
+        if let Some(first) = schedule.either_or {
+            triggers.entry(first).or_default().push((schedule, at));
+        }
+    }
+    for group in triggers.values() {
+        either_or::check(group, &measures, out);
     }
     (schedules, spans)
 }

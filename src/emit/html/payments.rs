@@ -420,12 +420,31 @@ fn incentives(html: &mut Html, contract: &Contract) {
 
 fn tiers(html: &mut Html, contract: &Contract) {
     html.raw(
-        "<p>Step-wise payments on a cohort-level measure: the higher the improvement, the more \
-         is paid.</p>\n",
+        "<p>Payments on a cohort-level measure, in steps or per unit of improvement: the \
+         higher the improvement, the more is paid.</p>\n",
     );
-    for schedule in &contract.payments.tiers {
+    for (index, schedule) in contract.payments.tiers.iter().enumerate() {
+        if let Some(first) = schedule.either_or.filter(|first| *first != index) {
+            either_or_note(html, contract, first);
+        }
         tier_table(html, contract, schedule);
     }
+}
+
+/// Above an alternative of an either-or trigger: the larger is paid, never both.
+fn either_or_note(html: &mut Html, contract: &Contract, first: usize) {
+    let Some(first) = contract.payments.tiers.get(first) else {
+        return;
+    };
+    html.raw("<p class=\"note\">");
+    html.text(&format!(
+        "Or, instead: the schedule below is an alternative to the one on “{}” {} above. \
+         The contract pays the larger of the alternatives, never both; the plan and the most \
+         the tiers can pay count only the larger.",
+        first.measure,
+        words::tier_scope(first.scope)
+    ));
+    html.raw("</p>\n");
 }
 
 fn tier_table(html: &mut Html, contract: &Contract, schedule: &TierSchedule) {
@@ -464,7 +483,13 @@ fn tier_table(html: &mut Html, contract: &Contract, schedule: &TierSchedule) {
     for tier in &schedule.tiers {
         html.raw("<tr>");
         html.element("th", &[("scope", "row")], &format!("From {}", tier.from));
-        num_cell(html, &tier.pays.to_string());
+        match tier.per_unit_up_to {
+            Some(up_to) => num_cell(
+                html,
+                &format!("{} per unit of improvement, up to {up_to}", tier.pays),
+            ),
+            None => num_cell(html, &tier.pays.to_string()),
+        }
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n<tfoot>\n<tr><th scope=\"row\">At plan");

@@ -764,7 +764,17 @@ fn payment_lines(html: &mut Html, report: &Report) {
             }
             None => cell(html, None),
         }
-        html.element("td", &[], line_kind(line.kind));
+        match &line.measured {
+            // A tier payment shows the measured values it was worked out from.
+            Some(basis) => {
+                html.raw("<td>");
+                html.text(line_kind(line.kind));
+                html.raw("<br><small>");
+                html.text(&crate::report::tiers::describe(basis));
+                html.raw("</small></td>");
+            }
+            None => html.element("td", &[], line_kind(line.kind)),
+        }
         date_cell(html, line.earned);
         num_cell(html, &line.rate.to_string());
         html.element("td", &[("class", "num strong")], &line.amount.to_string());
