@@ -18,6 +18,7 @@ mod cohorts;
 pub mod engine;
 pub mod generate;
 pub mod input;
+pub mod lines;
 pub mod payments;
 pub mod sheet;
 pub mod text;
