@@ -1213,7 +1213,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             _ => Ok(()),
         }
     };
-    let mut sink: Option<&mut dyn FnMut(&report::PaymentLine) -> Result<(), String>> =
+    let sink: Option<&mut report::engine::WriteLine<'_>> =
         args.lines.is_some().then_some(&mut write_line as _);
     let (report, failure) = match format {
         ReturnFormat::Csv => {
@@ -1238,14 +1238,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             }
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(
-                &contract,
-                &mut dated,
-                &options,
-                explain,
-                &mut trace,
-                sink.as_deref_mut(),
-            );
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             let not_utf8 = rows.rows_not_utf8();
             if not_utf8 > 0 && args.encoding.is_none() {
                 streams.note(&format!(
@@ -1262,14 +1255,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             let mut rows = input::json_lines(reader);
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(
-                &contract,
-                &mut dated,
-                &options,
-                explain,
-                &mut trace,
-                sink.as_deref_mut(),
-            );
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, rows.io_error().map(copy_error))
         }
         ReturnFormat::Workbook(kind) => {
@@ -1284,14 +1270,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 .map_err(unreadable)?;
             let mut dated = input::dates(rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(
-                &contract,
-                &mut dated,
-                &options,
-                explain,
-                &mut trace,
-                sink.as_deref_mut(),
-            );
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, None)
         }
     };
@@ -1463,7 +1442,7 @@ fn run_report(
     options: &report::Options,
     explain: Option<&str>,
     trace: &mut Vec<Row>,
-    lines: Option<&mut dyn FnMut(&report::PaymentLine) -> Result<(), String>>,
+    lines: Option<&mut report::engine::WriteLine<'_>>,
 ) -> Result<report::Report, String> {
     let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {

@@ -59,6 +59,9 @@ pub fn run(
     run_with(contract, rows, options, payments::Lines::Held)
 }
 
+/// What `run_streaming` hands each payment line to; an error stops the report.
+pub type WriteLine<'a> = dyn FnMut(&super::PaymentLine) -> Result<(), String> + 'a;
+
 /// `run`, handing each payment line to `write` in order instead of holding it in the report
 /// (`outcome report --lines FILE`): the report's `payments.lines` and
 /// `payments.by_participant` are then empty, and everything else is as `run` makes it. An
@@ -67,7 +70,7 @@ pub fn run_streaming(
     contract: &Contract,
     rows: impl Iterator<Item = Input>,
     options: &Options,
-    write: &mut dyn FnMut(&super::PaymentLine) -> Result<(), String>,
+    write: &mut WriteLine<'_>,
 ) -> Result<Report, String> {
     run_with(contract, rows, options, payments::Lines::Streamed(write))
 }
