@@ -42,6 +42,8 @@ const SEED: u64 = 7;
 /// Participants in the sample that estimates rows per participant.
 const SAMPLE: u64 = 20_000;
 const TIME: &str = "/usr/bin/time";
+/// The size of the contract's one cohort, as written in it.
+const COHORT_SIZE: u64 = 120;
 
 /// One return to report on.
 struct Size {
@@ -170,13 +172,22 @@ fn run() -> Result<(), String> {
         };
         let rows = count_rows(&file)?;
         let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+        // The contract's cohort of 120 would turn away all but the first 120 people: the
+        // report is run on the same contract with a cohort that holds everyone generated, so
+        // that every row is judged, paid and written as a real return's would be.
+        let scaled = scratch.0.join(format!("contract-{participants}.outcome"));
+        let text = String::from_utf8_lossy(&text).replace(
+            &format!("  size {COHORT_SIZE}\n"),
+            &format!("  size {}\n", participants.max(COHORT_SIZE)),
+        );
+        std::fs::write(&scaled, text).map_err(|e| format!("{}: {e}", scaled.display()))?;
 
         let out = scratch.0.join("report.json");
         let report = measure(
             &binary,
             &[
                 "report".as_ref(),
-                contract_path.as_os_str(),
+                scaled.as_os_str(),
                 "--returns".as_ref(),
                 file.as_os_str(),
                 "--format".as_ref(),
@@ -191,6 +202,33 @@ fn run() -> Result<(), String> {
         let report_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
         let engine = read_report(&out)?;
         let _ = std::fs::remove_file(&out);
+        // The same with the payment lines streamed to their own CSV file.
+        let lines = scratch.0.join("lines.csv");
+        let summary = measure(
+            &binary,
+            &[
+                "report".as_ref(),
+                scaled.as_os_str(),
+                "--returns".as_ref(),
+                file.as_os_str(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "-o".as_ref(),
+                out.as_os_str(),
+                "--lines".as_ref(),
+                lines.as_os_str(),
+            ],
+        )?;
+        if !summary.success {
+            return Err(format!(
+                "outcome report --lines failed on {}",
+                file.display()
+            ));
+        }
+        let summary_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
+        let lines_bytes = std::fs::metadata(&lines).map_or(0, |m| m.len());
+        let _ = std::fs::remove_file(&out);
+        let _ = std::fs::remove_file(&lines);
         if engine.rows.read != rows {
             return Err(format!(
                 "the report read {} rows of {}",
@@ -209,6 +247,9 @@ fn run() -> Result<(), String> {
             bytes,
             report,
             report_bytes,
+            summary,
+            summary_bytes,
+            lines_bytes,
             engine,
             duck,
         });
@@ -274,6 +315,28 @@ fn run() -> Result<(), String> {
         "\nratio: outcome's time ÷ DuckDB's (whole processes). funnel: stages whose actual count \
          equals DuckDB's distinct participants."
     );
+    println!("\nWith the payment lines streamed to a CSV file (`--lines FILE`)\n");
+    println!(
+        "{:<14} {:>9} {:>9} {:>10} {:>9} {:>7}",
+        "return", "outcome s", "peak MB", "summary MB", "lines MB", "ratio"
+    );
+    for result in &results {
+        let ratio = result.duck.as_ref().map_or("n/a".to_string(), |duck| {
+            format!(
+                "{:.1}",
+                result.summary.wall.as_secs_f64() / duck.process.wall.as_secs_f64()
+            )
+        });
+        println!(
+            "{:<14} {:>9.2} {:>9} {:>10.1} {:>9.1} {:>7}",
+            result.label,
+            result.summary.wall.as_secs_f64(),
+            mb(result.summary.peak_kb),
+            result.summary_bytes as f64 / 1e6,
+            result.lines_bytes as f64 / 1e6,
+            ratio
+        );
+    }
     memory_verdict(&results);
     Ok(())
 }
@@ -286,6 +349,10 @@ struct Figures {
     bytes: u64,
     report: Measured,
     report_bytes: u64,
+    /// `--lines FILE`: the run, the JSON summary's size and the lines file's.
+    summary: Measured,
+    summary_bytes: u64,
+    lines_bytes: u64,
     engine: EngineReport,
     duck: Option<Duck>,
 }
@@ -303,6 +370,14 @@ fn print_result(result: Option<&Figures>) {
         mb(result.report.peak_kb),
         group(result.engine.rows.accepted),
         group(result.engine.rows.rejected),
+    );
+    let _ = write!(
+        line,
+        "; with --lines {:.2} s, peak {} MB, summary {:.1} MB + lines {:.1} MB",
+        result.summary.wall.as_secs_f64(),
+        mb(result.summary.peak_kb),
+        result.summary_bytes as f64 / 1e6,
+        result.lines_bytes as f64 / 1e6,
     );
     if let Some(duck) = &result.duck {
         let _ = write!(

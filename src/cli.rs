@@ -237,6 +237,25 @@ pub struct ReportArgs {
     /// each payment with the clause (file:line) that pays it and anything that cut it
     #[arg(long, value_name = "PARTICIPANT")]
     pub explain: Option<String>,
+
+    /// Write the payment lines to this file, as they are decided, instead of into the report,
+    /// which then says where they are: CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`)
+    #[arg(long, value_name = "FILE")]
+    pub lines: Option<PathBuf>,
+
+    /// The form of the `--lines` file, when its name does not say
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "lines")]
+    pub lines_format: Option<LinesFormatArg>,
+}
+
+/// The form of the payment lines file (`--lines-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LinesFormatArg {
+    /// RFC 4180 CSV with a header row
+    Csv,
+    /// One JSON object a line
+    #[value(name = "jsonl", alias = "ndjson")]
+    JsonLines,
 }
 
 /// The separator between the fields of a CSV return.
@@ -853,6 +872,15 @@ fn refuse_overwrite<'a>(
     output: Option<&Path>,
     inputs: impl IntoIterator<Item = &'a Path>,
 ) -> Result<(), Problem> {
+    refuse_overwrite_as("-o", output, inputs)
+}
+
+/// `refuse_overwrite` for the output named by `flag` (`-o`, `--lines`).
+fn refuse_overwrite_as<'a>(
+    flag: &str,
+    output: Option<&Path>,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), Problem> {
     let Some(output) = output else {
         return Ok(());
     };
@@ -861,7 +889,7 @@ fn refuse_overwrite<'a>(
         .find(|input| files::same_file(output, input))
     {
         Some(input) => Err(Problem::Refused(format!(
-            "`-o {}` names `{}`, which this command reads: writing there would overwrite it; give `-o` another file",
+            "`{flag} {}` names `{}`, which this command reads: writing there would overwrite it; give `{flag}` another file",
             files::shown(output),
             files::shown(input)
         ))),
@@ -1130,6 +1158,22 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         args.measures.as_ref(),
     ];
     refuse_overwrite(output, named.into_iter().flatten().map(PathBuf::as_path))?;
+    let lines_format = lines_format(args)?;
+    if let Some(lines) = &args.lines {
+        refuse_overwrite_as(
+            "--lines",
+            Some(lines),
+            named.into_iter().flatten().map(PathBuf::as_path),
+        )?;
+        if output.is_some_and(|out| files::same_destination(out, lines)) {
+            return Err(Problem::Refused(format!(
+                "`-o` and `--lines` both name `{}`: the report and its payment lines go to two files; give each its own",
+                files::shown(lines)
+            )));
+        }
+        let (_, inputs) = load(&args.contract)?;
+        refuse_overwrite_as("--lines", Some(lines), inputs.iter().map(PathBuf::as_path))?;
+    }
     let contract = match checked_contract(&args.contract, output, streams, "reported")? {
         Ok(contract) => contract,
         Err(exit) => return Ok(exit),
@@ -1173,6 +1217,33 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     let dates = args.date_format.map(DateFormatArg::format);
     let explain = args.explain.as_deref();
     let mut trace = Vec::new();
+    // The payment lines file, created before the return is read so that a file that cannot
+    // be written stops the report at once.
+    let mut lines_out = match (&args.lines, lines_format) {
+        (Some(path), Some(format)) => {
+            let failed = |error| Problem::Write {
+                path: path.clone(),
+                error,
+            };
+            let file = fs::File::create(path).map_err(failed)?;
+            let writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, file);
+            Some(report::lines::LinesWriter::new(format, writer).map_err(failed)?)
+        }
+        _ => None,
+    };
+    let mut lines_error: Option<io::Error> = None;
+    let mut write_line = |line: &report::PaymentLine| -> Result<(), String> {
+        match lines_out.as_mut().map(|w| w.write(line)) {
+            Some(Err(error)) => {
+                let why = error.to_string();
+                lines_error = Some(error);
+                Err(why)
+            }
+            _ => Ok(()),
+        }
+    };
+    let sink: Option<&mut report::engine::WriteLine<'_>> =
+        args.lines.is_some().then_some(&mut write_line as _);
     let (report, failure) = match format {
         ReturnFormat::Csv => {
             let reader = io::BufReader::with_capacity(1 << 16, file);
@@ -1196,7 +1267,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             }
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             let not_utf8 = rows.rows_not_utf8();
             if not_utf8 > 0 && args.encoding.is_none() {
                 streams.note(&format!(
@@ -1213,7 +1284,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             let mut rows = input::json_lines(reader);
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, rows.io_error().map(copy_error))
         }
         ReturnFormat::Workbook(kind) => {
@@ -1228,7 +1299,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 .map_err(unreadable)?;
             let mut dated = input::dates(rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(&contract, &mut dated, &options, explain, &mut trace);
+            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, None)
         }
     };
@@ -1238,7 +1309,29 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             error,
         });
     }
+    if let (Some(error), Some(path)) = (lines_error, &args.lines) {
+        return Err(Problem::Write {
+            path: path.clone(),
+            error,
+        });
+    }
     let report = report.map_err(Problem::Refused)?;
+    let lines_file = match (lines_out, &args.lines) {
+        (Some(writer), Some(path)) => {
+            let failed = |error| Problem::Write {
+                path: path.clone(),
+                error,
+            };
+            let (file, buffered) = writer.finish(files::shown(path)).map_err(failed)?;
+            buffered
+                .into_inner()
+                .map_err(|e| failed(io::Error::new(e.error().kind(), e.error().to_string())))?
+                .sync_data()
+                .map_err(failed)?;
+            Some(file)
+        }
+        _ => None,
+    };
     // Nothing counted because every row was rejected: the report is written,
     // so that it shows why, but it is a failed report.
     let exit = match &report.nothing_counted {
@@ -1255,7 +1348,13 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
     if explain.is_none() && args.format == ReportFormat::Json {
         // A report of millions of rows is written as it is serialised, never held whole.
-        return write_json_report(&report, args.output.as_deref(), streams).map(|written| {
+        return write_json_report(
+            &report,
+            lines_file.as_ref(),
+            args.output.as_deref(),
+            streams,
+        )
+        .map(|written| {
             if written == Exit::Success {
                 exit
             } else {
@@ -1265,9 +1364,13 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     }
     let document = match (explain, args.format) {
         (Some(participant), _) => report::text::explain(&report, participant, &trace),
-        (None, ReportFormat::Human) => report::text::report(&report),
+        (None, ReportFormat::Human) => {
+            report::text::report_with_lines(&report, lines_file.as_ref())
+        }
         (None, ReportFormat::Json) => emit::json::report(&report),
-        (None, ReportFormat::Html) => emit::report_html::report(&report),
+        (None, ReportFormat::Html) => {
+            emit::report_html::report_with_lines(&report, lines_file.as_ref())
+        }
     };
     match &args.output {
         Some(out) => fs::write(out, document).map_err(|error| Problem::Write {
@@ -1333,14 +1436,19 @@ const REPORT_BUFFER_BYTES: usize = 1 << 20;
 
 fn write_json_report(
     report: &report::Report,
+    lines: Option<&report::lines::LinesFile>,
     output: Option<&Path>,
     streams: &mut Streams,
 ) -> Result<Exit, Problem> {
+    let write = |writer: &mut dyn io::Write| match lines {
+        Some(lines) => emit::json::write_report_summary(report, lines, writer),
+        None => emit::json::write_report(report, writer),
+    };
     let written = match output {
         Some(path) => fs::File::create(path)
             .and_then(|file| {
                 let mut writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, file);
-                emit::json::write_report(report, &mut writer)?;
+                write(&mut writer)?;
                 writer.flush()
             })
             .map_err(|error| Problem::Write {
@@ -1349,8 +1457,7 @@ fn write_json_report(
             }),
         None => {
             let mut writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, &mut *streams.out);
-            let result =
-                emit::json::write_report(report, &mut writer).and_then(|()| writer.flush());
+            let result = write(&mut writer).and_then(|()| writer.flush());
             result.map_err(Problem::Stdout)
         }
     };
@@ -1364,6 +1471,7 @@ fn run_report(
     options: &report::Options,
     explain: Option<&str>,
     trace: &mut Vec<Row>,
+    lines: Option<&mut report::engine::WriteLine<'_>>,
 ) -> Result<report::Report, String> {
     let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {
@@ -1373,7 +1481,38 @@ fn run_report(
             }
         }
     });
-    report::engine::run(contract, rows, options)
+    match lines {
+        Some(write) => report::engine::run_streaming(contract, rows, options, write),
+        None => report::engine::run(contract, rows, options),
+    }
+}
+
+/// The form of the `--lines` file: as `--lines-format` says, else as its name does.
+fn lines_format(args: &ReportArgs) -> Result<Option<report::lines::LinesFormat>, Problem> {
+    use report::lines::LinesFormat;
+    let Some(path) = &args.lines else {
+        return Ok(None);
+    };
+    if args.explain.is_some() {
+        return Err(Problem::Refused(
+            "`--explain` traces one participant and writes no payment lines file; leave out `--lines`, or leave out `--explain` for the whole report".to_string(),
+        ));
+    }
+    if let Some(format) = args.lines_format {
+        return Ok(Some(match format {
+            LinesFormatArg::Csv => LinesFormat::Csv,
+            LinesFormatArg::JsonLines => LinesFormat::JsonLines,
+        }));
+    }
+    path.extension()
+        .and_then(|e| LinesFormat::of_extension(&e.to_string_lossy()))
+        .map(Some)
+        .ok_or_else(|| {
+            Problem::Refused(format!(
+                "cannot tell from its name how to write the payment lines to `{}`: name it `.csv` or `.jsonl`, or pass `--lines-format csv` or `--lines-format jsonl`",
+                files::shown(path)
+            ))
+        })
 }
 
 /// An I/O error met while streaming, to report after the reader is done with.

@@ -428,6 +428,25 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Whether two paths to write name one file, whether or not it exists yet: the same file,
+/// or the same name in the same (real) folder.
+pub fn same_destination(a: &Path, b: &Path) -> bool {
+    if same_file(a, b) {
+        return true;
+    }
+    let place = |path: &Path| {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Some((
+            fs::canonicalize(folder).ok()?,
+            path.file_name()?.to_os_string(),
+        ))
+    };
+    matches!((place(a), place(b)), (Some(x), Some(y)) if x == y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

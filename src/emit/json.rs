@@ -37,6 +37,98 @@ pub fn write_report<W: std::io::Write>(
     writer.write_all(b"\n")
 }
 
+/// The monitoring report whose payment lines went to a file of their own
+/// (`outcome report --lines FILE --format json`): the report as `write_report` writes it,
+/// with `payments.lines_file` (where the lines are, how many, how many bytes) in place of
+/// `payments.lines`, and without `payments.by_participant` (one total per participant is as
+/// long as the lines; the lines file has each participant's lines). A summary a person or a
+/// program can open, however many participants the return has.
+pub fn write_report_summary<W: std::io::Write>(
+    report: &crate::report::Report,
+    lines: &crate::report::lines::LinesFile,
+    mut writer: W,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut writer, &summary::Summary::of(report, lines))
+        .map_err(std::io::Error::other)?;
+    writer.write_all(b"\n")
+}
+
+/// The report less its lines, field for field in the order of `report::Report`
+/// (`the_summary_is_the_report_less_its_lines` holds it to that).
+mod summary {
+    use crate::report::lines::LinesFile;
+    use crate::report::{
+        ActualFunnel, Amount, CohortPlaces, Exception, NothingCounted, Period, Rejected, Report,
+        Residual, RowCounts,
+    };
+    use crate::value::{Date, Money, Percent};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub struct Summary<'a> {
+        contract: &'a str,
+        until: Date,
+        rows: &'a RowCounts,
+        nothing_counted: &'a Option<NothingCounted>,
+        rejected: &'a [Rejected],
+        periods: &'a [Period],
+        cohorts: &'a [CohortPlaces],
+        funnels: &'a [ActualFunnel],
+        tolerance: &'a Option<Percent>,
+        exceptions: &'a [Exception],
+        payments: Payments<'a>,
+        residual: &'a Residual,
+    }
+
+    #[derive(Serialize)]
+    struct Payments<'a> {
+        lines_file: &'a LinesFile,
+        total: Money,
+        by_period: &'a [Amount],
+        by_payer: &'a [Amount],
+        by_stage: &'a [Amount],
+    }
+
+    impl<'a> Summary<'a> {
+        pub fn of(report: &'a Report, lines: &'a LinesFile) -> Summary<'a> {
+            let Report {
+                contract,
+                until,
+                rows,
+                nothing_counted,
+                rejected,
+                periods,
+                cohorts,
+                funnels,
+                tolerance,
+                exceptions,
+                payments,
+                residual,
+            } = report;
+            Summary {
+                contract,
+                until: *until,
+                rows,
+                nothing_counted,
+                rejected,
+                periods,
+                cohorts,
+                funnels,
+                tolerance,
+                exceptions,
+                payments: Payments {
+                    lines_file: lines,
+                    total: payments.total,
+                    by_period: &payments.by_period,
+                    by_payer: &payments.by_payer,
+                    by_stage: &payments.by_stage,
+                },
+                residual,
+            }
+        }
+    }
+}
+
 /// The JSON Schema (draft 2020-12) of the document `report` writes.
 pub fn report_schema() -> String {
     pretty(&schemars::schema_for!(crate::report::Report))

@@ -56,6 +56,31 @@ pub fn run(
     rows: impl Iterator<Item = Input>,
     options: &Options,
 ) -> Result<Report, String> {
+    run_with(contract, rows, options, payments::Lines::Held)
+}
+
+/// What `run_streaming` hands each payment line to; an error stops the report.
+pub type WriteLine<'a> = dyn FnMut(&super::PaymentLine) -> Result<(), String> + 'a;
+
+/// `run`, handing each payment line to `write` in order instead of holding it in the report
+/// (`outcome report --lines FILE`): the report's `payments.lines` and
+/// `payments.by_participant` are then empty, and everything else is as `run` makes it. An
+/// error from `write` stops the report with that error.
+pub fn run_streaming(
+    contract: &Contract,
+    rows: impl Iterator<Item = Input>,
+    options: &Options,
+    write: &mut WriteLine<'_>,
+) -> Result<Report, String> {
+    run_with(contract, rows, options, payments::Lines::Streamed(write))
+}
+
+fn run_with(
+    contract: &Contract,
+    rows: impl Iterator<Item = Input>,
+    options: &Options,
+    lines: payments::Lines<'_>,
+) -> Result<Report, String> {
     let until = options.until.unwrap_or(contract.term.end);
     let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
         .map(|(f, i, s)| StageInfo {
@@ -309,6 +334,7 @@ pub fn run(
         &periods,
         until,
         &options.measured,
+        lines,
     )?;
 
     let (listed, counted, not_listed) = rejected.finish();

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod generate;
 pub mod input;
 mod limit;
+pub mod lines;
 pub mod payments;
 pub mod sheet;
 pub mod text;

@@ -17,16 +17,116 @@
 //! every sum is checked: a total that could not be held exactly is refused with a message,
 //! never shown wrapped or saturated.
 
-use super::engine::{period_of, Event, StageInfo};
+use super::engine::{Event, StageInfo};
 use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual, StillReachable};
 use crate::ast::{CapScope, IncentiveKind, Threshold};
-use crate::check::money::plan::{self, RateCard};
+use crate::check::money::plan;
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
 use crate::schedule::{due_date, fee_due_dates};
 use crate::value::{mul_div_rounded, Date, Decimal, Money};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
+
+/// Where the payment lines go once decided.
+pub(crate) enum Lines<'a> {
+    /// Into `Payments::lines`, with the totals by participant.
+    Held,
+    /// Handed one at a time, in order, to a writer (`outcome report --lines FILE`), and not
+    /// kept: `Payments::lines` and `Payments::by_participant` stay empty, so that memory
+    /// holds each line's figures only while the lines are put in order, never its words.
+    Streamed(&'a mut dyn FnMut(&PaymentLine) -> Result<(), String>),
+}
+
+/// What cut a line, as flags in the order the rules apply (and their words are listed).
+mod cut {
+    pub const EXCLUSIVE: u8 = 1;
+    pub const PER_PARTICIPANT: u8 = 1 << 1;
+    pub const DEADWEIGHT: u8 = 1 << 2;
+    pub const OUTCOME_CAP: u8 = 1 << 3;
+    pub const TOTAL_CAP: u8 = 1 << 4;
+    pub const EXPOSURE: u8 = 1 << 5;
+    /// Beyond a participant limit; listed after the per-participant maximum.
+    pub const LIMIT: u8 = 1 << 6;
+}
+
+/// The place of a clause among those the lines cite, adding it when new (a contract has
+/// a few clauses that pay; each line holds the place, not the clause).
+fn clause_id<'c>(clauses: &mut Vec<&'c model::Clause>, clause: &'c model::Clause) -> u32 {
+    match clauses.iter().position(|c| *c == clause) {
+        Some(i) => i as u32,
+        None => {
+            clauses.push(clause);
+            (clauses.len() - 1) as u32
+        }
+    }
+}
+
+/// No participant, or no stage.
+const NONE: u32 = u32::MAX;
+
+/// A payment line as decided: figures and indexes, no text. The words (the participant's
+/// reference, the period's label, the clause, what cut it) are made only when the line is
+/// handed on (`Decide::line`), so a million lines cost their figures, not their text.
+#[derive(Debug, Clone, Copy)]
+struct Decided {
+    kind: LineKind,
+    /// The participant's place in `accepted`, or `NONE`.
+    participant: u32,
+    /// The stage or subject, interned in `Subjects`, or `NONE`.
+    subject: u32,
+    earned: Date,
+    due: Date,
+    rate: i128,
+    amount: i128,
+    /// The clause, by its place in `Decide::clauses`.
+    clause: u32,
+    /// What cut it (`cut::…`).
+    cuts: u8,
+    /// A line made whole by its rule (a tier payment, with the measured values behind it), by
+    /// its place in the lines made so, or `NONE`.
+    made: u32,
+}
+
+/// Names of stages and other subjects, each held once, with their order as text so that
+/// lines sort by index exactly as they would by name.
+#[derive(Default)]
+struct Subjects {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Subjects {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    /// For each subject, its rank among all by name, counted from 1 (0 is no subject).
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut rank = vec![0u32; self.names.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i as usize] = r as u32 + 1;
+        }
+        rank
+    }
+}
+
+/// The rank of an optional index: no value first, then by `ranks`.
+fn rank_of(ranks: &[u32], i: u32) -> u32 {
+    if i == NONE {
+        0
+    } else {
+        ranks[i as usize]
+    }
+}
 
 pub(crate) fn payments(
     contract: &Contract,
@@ -35,6 +135,7 @@ pub(crate) fn payments(
     periods: &[Period],
     until: Date,
     measured: &[Measured],
+    mut out: Lines<'_>,
 ) -> Result<(Payments, Residual), String> {
     let currency = contract.funding_limit.currency;
     let money = |minor: i128| Money::new(minor, currency);
@@ -49,42 +150,98 @@ pub(crate) fn payments(
     };
     let p = &contract.payments;
     let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
-    let price_of: HashMap<String, i128> = p
-        .prices
+    let mut subjects = Subjects::default();
+    let stage_subject: Vec<u32> = stages.iter().map(|s| subjects.intern(&s.id)).collect();
+    let by_id: HashMap<&str, usize> = stages
         .iter()
-        .map(|pr| (pr.stage.clone(), pr.amount.minor))
+        .enumerate()
+        .map(|(g, s)| (s.id.as_str(), g))
         .collect();
-    let card = RateCard::new(&price_of, &p.exclusive);
-    let price_clause: HashMap<&str, &model::Price> =
-        p.prices.iter().map(|pr| (pr.stage.as_str(), pr)).collect();
-    let label = |day: Date| {
-        period_of(periods, day).map_or_else(|| day.to_string(), |i| periods[i].label.clone())
+    // The rate card by stage index: each stage's price (the last `pay` for it, as a map of
+    // prices by name would hold) and its exclusive group and alternative.
+    let mut price_at: Vec<Option<&model::Price>> = vec![None; stages.len()];
+    for price in &p.prices {
+        if let Some(&g) = by_id.get(price.stage.as_str()) {
+            price_at[g] = Some(price);
+        }
+    }
+    let mut group_at: Vec<Option<(usize, usize)>> = vec![None; stages.len()];
+    for (g, group) in p.exclusive.iter().enumerate() {
+        for (a, alternative) in group.alternatives.iter().enumerate() {
+            for stage in alternative {
+                if let Some(&s) = by_id.get(stage.as_str()) {
+                    group_at[s] = Some((g, a));
+                }
+            }
+        }
+    }
+    // Where each group's alternatives start in one flat list of sums.
+    let mut group_start = Vec::with_capacity(p.exclusive.len() + 1);
+    let mut slots = 0;
+    for group in &p.exclusive {
+        group_start.push(slots);
+        slots += group.alternatives.len();
+    }
+    group_start.push(slots);
+    let maximum_of_funnel: Vec<i128> = contract
+        .funnels
+        .iter()
+        .map(|f| {
+            contract
+                .figures
+                .per_participant
+                .iter()
+                .find(|m| m.cohort == f.cohort)
+                .map_or(i128::MAX, |m| m.maximum.minor)
+        })
+        .collect();
+    let maximum_of = |participant: u32| {
+        accepted[participant as usize]
+            .1
+            .first()
+            .map_or(i128::MAX, |e| maximum_of_funnel[stages[e.stage].funnel])
     };
+    let mut clauses: Vec<&model::Clause> = Vec::new();
 
     // 1. Per participant: what each event adds to their entitlement.
-    let mut outcome_lines: Vec<PaymentLine> = Vec::new();
-    let mut cohort_of: BTreeMap<String, String> = BTreeMap::new();
-    for (id, events) in accepted {
+    let mut outcome_lines: Vec<Decided> = Vec::new();
+    let mut sums = vec![0_i128; slots];
+    for (who, (id, events)) in accepted.iter().enumerate() {
         let Some(first) = events.first() else {
             continue;
         };
-        let cohort = &contract.funnels[stages[first.stage].funnel].cohort;
-        if !p.participant_limits.is_empty() {
-            cohort_of.insert(id.clone(), cohort.clone());
-        }
-        let maximum = contract
-            .figures
-            .per_participant
-            .iter()
-            .find(|m| m.cohort == *cohort)
-            .map_or(i128::MAX, |m| m.maximum.minor);
-        let mut reached: Vec<&str> = Vec::new();
+        let who = who as u32;
+        let maximum = maximum_of_funnel[stages[first.stage].funnel];
+        sums.iter_mut().for_each(|s| *s = 0);
+        let mut plain = 0_i128;
         let mut entitled = 0_i128;
+        let earns = || too_large(&format!("what `{id}` earns on the rate card"));
+        // What the stages reached so far earn on the card: every price, but of each
+        // exclusive group only the richest alternative.
+        let card = |plain: i128, sums: &[i128]| -> Option<i128> {
+            let mut total = plain;
+            for g in 0..group_start.len() - 1 {
+                let richest = sums[group_start[g]..group_start[g + 1]]
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or(0);
+                total = total.checked_add(richest)?;
+            }
+            Some(total)
+        };
         for event in events {
-            let info = &stages[event.stage];
-            let earns = || too_large(&format!("what `{id}` earns on the rate card"));
-            let before_card = card.earn(reached.iter().copied()).ok_or_else(earns)?;
-            reached.push(&info.id);
+            let g = event.stage;
+            let info = &stages[g];
+            let before_card = card(plain, &sums).ok_or_else(earns)?;
+            let price_here = price_at[g].map_or(0, |pr| pr.amount.minor);
+            match group_at[g] {
+                Some((group, alternative)) => {
+                    let slot = &mut sums[group_start[group] + alternative];
+                    *slot = slot.checked_add(price_here).ok_or_else(earns)?;
+                }
+                None => plain = plain.checked_add(price_here).ok_or_else(earns)?,
+            }
             if info.index == 0 {
                 if let Some(attachment) = &p.attachment {
                     let year = year_of(contract, event.day);
@@ -98,128 +255,157 @@ pub(crate) fn payments(
                             .ok_or_else(|| too_large("an attachment fee"))?;
                         let amount = rate.min(maximum - entitled).max(0);
                         entitled += amount; // at most `maximum`
-                        outcome_lines.push(line(
-                            LineKind::Attachment,
-                            Some(id),
-                            None,
-                            event.day,
-                            event.day,
-                            &label,
-                            money(rate),
-                            money(amount),
-                            attachment.clause.clone(),
-                            Vec::new(),
-                        ));
+                        outcome_lines.push(Decided {
+                            kind: LineKind::Attachment,
+                            participant: who,
+                            subject: NONE,
+                            earned: event.day,
+                            due: event.day,
+                            rate,
+                            amount,
+                            clause: clause_id(&mut clauses, &attachment.clause),
+                            cuts: 0,
+                            made: NONE,
+                        });
                     }
                 }
             }
-            let Some(price) = price_clause.get(info.id.as_str()) else {
+            let Some(price) = price_at[g] else {
                 continue;
             };
-            let after_card = card.earn(reached.iter().copied()).ok_or_else(earns)?;
+            let after_card = card(plain, &sums).ok_or_else(earns)?;
             let raised = after_card - before_card;
             let amount = raised.min(maximum - entitled).max(0);
             entitled += amount; // at most `maximum`
-            let mut cut_by = Vec::new();
+            let mut cuts = 0;
             if raised < price.amount.minor {
-                cut_by.push("paid once for the richest of exclusive alternatives".to_string());
+                cuts |= cut::EXCLUSIVE;
             }
             if amount < raised {
-                match cap_of(CapScope::PerParticipant) {
-                    Some(cap) => cut_by.push(format!(
-                        "per-participant cap of {} ({})",
-                        cap.amount, cap.clause
-                    )),
-                    None => cut_by.push(format!("per-participant maximum of {}", money(maximum))),
-                }
+                cuts |= cut::PER_PARTICIPANT;
             }
-            let due = due_date(event.day, price.due, contract.term.start);
-            outcome_lines.push(line(
-                LineKind::Price,
-                Some(id),
-                Some(&info.id),
-                event.day,
-                due,
-                &label,
-                price.amount,
-                money(amount),
-                price.clause.clone(),
-                cut_by,
-            ));
+            outcome_lines.push(Decided {
+                kind: LineKind::Price,
+                participant: who,
+                subject: stage_subject[g],
+                earned: event.day,
+                due: due_date(event.day, price.due, contract.term.start),
+                rate: price.amount.minor,
+                amount,
+                clause: clause_id(&mut clauses, &price.clause),
+                cuts,
+                made: NONE,
+            });
         }
     }
 
-    // A participant limit: only the first participants of a cohort to reach a payable result.
-    super::limit::apply(contract, &cohort_of, &mut outcome_lines);
+    // A participant limit: only the first participants of a cohort to reach a payable result
+    // are paid for.
+    let places = if p.participant_limits.is_empty() {
+        Vec::new()
+    } else {
+        let mut first: Vec<Option<Date>> = vec![None; accepted.len()];
+        for l in outcome_lines.iter().filter(|l| l.amount > 0) {
+            let day = first[l.participant as usize].get_or_insert(l.earned);
+            *day = (*day).min(l.earned);
+        }
+        let cohort = |who: usize| {
+            accepted[who]
+                .1
+                .first()
+                .map(|e| contract.funnels[stages[e.stage].funnel].cohort.as_str())
+        };
+        let places =
+            super::limit::places(contract, &first, &|who| accepted[who].0.as_str(), &cohort);
+        for l in &mut outcome_lines {
+            let beyond = places[l.participant as usize].is_some_and(|place| !place.paid(contract));
+            if beyond && l.amount != 0 {
+                l.amount = 0;
+                l.cuts |= cut::LIMIT;
+            }
+        }
+        places
+    };
 
     // 2. Fixed fees, falling due on the last day of each period they pay for.
-    let mut other_lines: Vec<PaymentLine> = Vec::new();
+    let mut other_lines: Vec<Decided> = Vec::new();
     for fee in &p.fixed_fees {
+        let clause = clause_id(&mut clauses, &fee.clause);
         for ends in fee_due_dates(contract.term, fee) {
-            other_lines.push(line(
-                LineKind::FixedFee,
-                None,
-                None,
-                ends,
-                ends,
-                &label,
-                fee.amount,
-                fee.amount,
-                fee.clause.clone(),
-                Vec::new(),
-            ));
+            other_lines.push(Decided {
+                kind: LineKind::FixedFee,
+                participant: NONE,
+                subject: NONE,
+                earned: ends,
+                due: ends,
+                rate: fee.amount.minor,
+                amount: fee.amount.minor,
+                clause,
+                cuts: 0,
+                made: NONE,
+            });
         }
     }
+
+    // Participants in order of their references as shown, so that lines sort by index
+    // exactly as by reference.
+    let participant_rank: Vec<u32> = {
+        let mut order: Vec<u32> = (0..accepted.len() as u32).collect();
+        order.sort_unstable_by(|a, b| accepted[*a as usize].0.cmp(&accepted[*b as usize].0));
+        let mut rank = vec![0u32; accepted.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i as usize] = r as u32 + 1;
+        }
+        rank
+    };
 
     // 3. In order of falling due: deadweight and the cap on outcome payments.
     outcome_lines.retain(|l| l.due <= until);
-    outcome_lines.sort_by(|a, b| {
-        (a.due, &a.participant, &a.stage, a.kind).cmp(&(b.due, &b.participant, &b.stage, b.kind))
-    });
+    {
+        let ranks = subjects.ranks();
+        outcome_lines.sort_by_key(|l| {
+            (
+                l.due,
+                rank_of(&participant_rank, l.participant),
+                rank_of(&ranks, l.subject),
+                l.kind,
+            )
+        });
+    }
     let outcome_cap = cap_of(CapScope::OutcomePayments);
     let (mut gross, mut net) = (0_i128, 0_i128);
     for l in &mut outcome_lines {
-        gross = add(gross, l.amount.minor, "the outcome payments")?;
+        gross = add(gross, l.amount, "the outcome payments")?;
         let after = match &p.deadweight {
             Some(d) => mul_div_rounded(gross, i128::from(d.of - d.discounted), i128::from(d.of))
                 .ok_or_else(|| too_large("the outcome payments less deadweight"))?,
             None => gross,
         };
         let mut share = after - net;
-        if share < l.amount.minor {
-            if let Some(d) = &p.deadweight {
-                l.cut_by.push(format!(
-                    "deadweight {} in {} ({})",
-                    d.discounted, d.of, d.clause
-                ));
-            }
+        if share < l.amount && p.deadweight.is_some() {
+            l.cuts |= cut::DEADWEIGHT;
         }
         if let Some(cap) = outcome_cap {
             let room = (cap.amount.minor - net).max(0);
             if share > room {
                 share = room;
-                l.cut_by.push(format!(
-                    "cap on outcome payments of {} reached ({})",
-                    cap.amount, cap.clause
-                ));
+                l.cuts |= cut::OUTCOME_CAP;
             }
         }
         net += share; // at most `after`, which is at most `gross`
-        l.amount = money(share);
+        l.amount = share;
     }
     let outcome_paid = net;
 
     // 4. Bonuses and penalties, and tiers, from the counts and the measured values.
     // People at each stage, counted once (each participant has at most one event a stage).
-    let mut reached_by: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut reached_by = vec![0u64; stages.len()];
     for (_, events) in accepted {
         for event in events {
-            *reached_by
-                .entry(stages[event.stage].id.as_str())
-                .or_default() += 1;
+            reached_by[event.stage] += 1;
         }
     }
-    let counts = |stage: &str| reached_by.get(stage).copied().unwrap_or(0);
+    let counts = |stage: &str| by_id.get(stage).map_or(0, |g| reached_by[*g]);
     for incentive in &p.incentives {
         for (assessed, ends) in assessments(contract, incentive, until) {
             let value = match incentive.subject_kind {
@@ -245,12 +431,10 @@ pub(crate) fn payments(
             {
                 continue;
             }
-            let outcomes_in = plan::checked_sum(
-                outcome_lines
-                    .iter()
-                    .filter(|l| l.due >= assessed && l.due <= ends)
-                    .map(|l| l.amount.minor),
-            );
+            // The outcome lines are in order of falling due: those in the period are a run.
+            let from = outcome_lines.partition_point(|l| l.due < assessed);
+            let to = outcome_lines.partition_point(|l| l.due <= ends).max(from);
+            let outcomes_in = plan::checked_sum(outcome_lines[from..to].iter().map(|l| l.amount));
             let rate = match incentive.amount {
                 model::IncentiveAmount::Money(m) => m.minor,
                 model::IncentiveAmount::ShareOfOutcomePayments(share) => outcomes_in
@@ -261,45 +445,69 @@ pub(crate) fn payments(
                 IncentiveKind::Bonus => (LineKind::Bonus, rate),
                 IncentiveKind::Penalty => (LineKind::Penalty, -rate),
             };
-            other_lines.push(line(
+            other_lines.push(Decided {
                 kind,
-                None,
-                Some(&incentive.condition.subject),
-                ends,
-                ends,
-                &label,
-                money(signed),
-                money(signed),
-                incentive.clause.clone(),
-                Vec::new(),
-            ));
+                participant: NONE,
+                subject: subjects.intern(&incentive.condition.subject),
+                earned: ends,
+                due: ends,
+                rate: signed,
+                amount: signed,
+                clause: clause_id(&mut clauses, &incentive.clause),
+                cuts: 0,
+                made: NONE,
+            });
         }
     }
-    other_lines.extend(super::tiers::tier_lines(
-        contract,
-        measured,
-        &|subject, ends, earned, schedule| {
-            line(
-                LineKind::Tier,
-                None,
-                Some(subject),
-                ends,
-                ends,
-                &label,
-                earned,
-                earned,
-                schedule.clause.clone(),
-                Vec::new(),
-            )
-        },
-    )?);
+    // Tier lines are made whole with the measured values behind them (`tiers.rs`).
+    let made = super::tiers::tier_lines(contract, measured, &|subject, ends, earned, schedule| {
+        PaymentLine {
+            kind: LineKind::Tier,
+            participant: None,
+            stage: Some(subject.to_string()),
+            earned: ends,
+            due: ends,
+            period: String::new(),
+            rate: earned,
+            amount: earned,
+            clause: schedule.clause.clone(),
+            cut_by: Vec::new(),
+            limit: None,
+            measured: None,
+        }
+    })?;
+    for (i, line) in made.iter().enumerate() {
+        let Some(schedule) = p.tiers.iter().find(|t| t.clause == line.clause) else {
+            continue;
+        };
+        other_lines.push(Decided {
+            kind: LineKind::Tier,
+            participant: NONE,
+            subject: subjects.intern(line.stage.as_deref().unwrap_or_default()),
+            earned: line.earned,
+            due: line.due,
+            rate: line.rate.minor,
+            amount: line.amount.minor,
+            clause: clause_id(&mut clauses, &schedule.clause),
+            cuts: 0,
+            made: i as u32,
+        });
+    }
 
     // 5. Everything in order of falling due, within the total cap.
-    let mut lines: Vec<PaymentLine> = outcome_lines;
+    let mut lines: Vec<Decided> = outcome_lines;
     lines.extend(other_lines.into_iter().filter(|l| l.due <= until));
-    lines.sort_by(|a, b| {
-        (a.due, a.kind, &a.participant, &a.stage).cmp(&(b.due, b.kind, &b.participant, &b.stage))
-    });
+    {
+        let ranks = subjects.ranks();
+        lines.sort_by_key(|l| {
+            (
+                l.due,
+                l.kind,
+                rank_of(&participant_rank, l.participant),
+                rank_of(&ranks, l.subject),
+            )
+        });
+    }
     let total_cap = cap_of(CapScope::Total);
     // What `check` certified the contract can ever pay, and the funding limit was checked
     // against: the report never pays beyond it. Held to the cohort sizes, the rules above stay
@@ -309,62 +517,101 @@ pub(crate) fn payments(
     for l in &mut lines {
         if let Some(cap) = total_cap {
             let room = (cap.amount.minor - total).max(0);
-            if l.amount.minor > room {
-                l.amount = money(room);
-                l.cut_by.push(format!(
-                    "total cap of {} reached ({})",
-                    cap.amount, cap.clause
-                ));
+            if l.amount > room {
+                l.amount = room;
+                l.cuts |= cut::TOTAL_CAP;
             }
         }
         let room = (exposure.minor - total).max(0);
-        if l.amount.minor > room {
-            l.amount = money(room);
-            l.cut_by.push(format!(
-                "the contract's maximum exposure of {exposure} reached"
-            ));
+        if l.amount > room {
+            l.amount = room;
+            l.cuts |= cut::EXPOSURE;
         }
-        total = add(total, l.amount.minor, "the total payments")?;
+        total = add(total, l.amount, "the total payments")?;
     }
 
-    // Totals that add up to the penny.
-    let sum_by = |key: &dyn Fn(&PaymentLine) -> String| -> Result<Vec<Amount>, String> {
-        let mut sums: BTreeMap<String, i128> = BTreeMap::new();
-        for l in &lines {
-            let sum = sums.entry(key(l)).or_default();
-            *sum = add(*sum, l.amount.minor, "a subtotal of the payments")?;
+    // Totals that add up to the penny, each line counted once.
+    let subtotal = || too_large("a subtotal of the payments");
+    let held = matches!(out, Lines::Held);
+    let mut of_participant: Vec<Option<i128>> = if held {
+        vec![None; accepted.len()]
+    } else {
+        Vec::new()
+    };
+    let mut of_contract: Option<i128> = None;
+    let mut of_price_stage: Vec<Option<i128>> = vec![None; subjects.names.len()];
+    let mut of_kind: BTreeMap<LineKind, i128> = BTreeMap::new();
+    let mut of_period = vec![0_i128; periods.len()];
+    let mut outside = 0_i128;
+    let mut clause_lines = vec![0u64; clauses.len()];
+    for l in &lines {
+        if l.participant == NONE {
+            let sum = of_contract.get_or_insert(0);
+            *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
+        } else if held {
+            let sum = of_participant[l.participant as usize].get_or_insert(0);
+            *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
         }
-        Ok(sums
-            .into_iter()
+        let sum = match (l.kind, l.subject) {
+            (LineKind::Price, s) if s != NONE => of_price_stage[s as usize].get_or_insert(0),
+            (kind, _) => of_kind.entry(kind).or_insert(0),
+        };
+        *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
+        let sum = match period_index(periods, l.due) {
+            Some(i) => &mut of_period[i],
+            None => &mut outside,
+        };
+        *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
+        if l.kind == LineKind::FixedFee {
+            clause_lines[l.clause as usize] += 1;
+        }
+    }
+    let by_participant = if held {
+        let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
+        for (who, sum) in of_participant.iter().enumerate() {
+            if let Some(sum) = sum {
+                sums.insert(accepted[who].0.as_str(), *sum);
+            }
+        }
+        if let Some(sum) = of_contract {
+            let at = sums.entry("(contract)").or_insert(0);
+            *at = at.checked_add(sum).ok_or_else(subtotal)?;
+        }
+        sums.into_iter()
+            .map(|(name, minor)| Amount {
+                name: name.to_string(),
+                amount: money(minor),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let by_stage = {
+        let mut sums: BTreeMap<String, i128> = BTreeMap::new();
+        for (s, sum) in of_price_stage.iter().enumerate() {
+            if let Some(sum) = sum {
+                sums.insert(subjects.names[s].clone(), *sum);
+            }
+        }
+        for (kind, sum) in &of_kind {
+            let at = sums.entry(format!("({})", kind_word(*kind))).or_insert(0);
+            *at = at.checked_add(*sum).ok_or_else(subtotal)?;
+        }
+        sums.into_iter()
             .map(|(name, minor)| Amount {
                 name,
                 amount: money(minor),
             })
-            .collect())
+            .collect()
     };
-    let by_participant = sum_by(&|l| {
-        l.participant
-            .clone()
-            .unwrap_or_else(|| "(contract)".to_string())
-    })?;
-    let by_stage = sum_by(&|l| match (&l.stage, l.kind) {
-        (Some(s), LineKind::Price) => s.clone(),
-        (_, kind) => format!("({})", kind_word(kind)),
-    })?;
-    let sum_where = |keep: &dyn Fn(&PaymentLine) -> bool| {
-        plan::checked_sum(lines.iter().filter(|l| keep(l)).map(|l| l.amount.minor))
-            .ok_or_else(|| too_large("a subtotal of the payments"))
-    };
-    let mut by_period: Vec<Amount> = Vec::with_capacity(periods.len() + 1);
-    for period in periods {
-        by_period.push(Amount {
+    let mut by_period: Vec<Amount> = periods
+        .iter()
+        .zip(&of_period)
+        .map(|(period, sum)| Amount {
             name: period.label.clone(),
-            amount: money(sum_where(&|l| {
-                l.due >= period.start && l.due <= period.end
-            })?),
-        });
-    }
-    let outside = sum_where(&|l| period_of(periods, l.due).is_none())?;
+            amount: money(*sum),
+        })
+        .collect();
     if outside != 0 {
         by_period.push(Amount {
             name: "after the last period".to_string(),
@@ -397,10 +644,12 @@ pub(crate) fn payments(
     let fees_to_come: i128 = {
         let mut sum = 0;
         for fee in &p.fixed_fees {
-            let paid = lines
+            let paid: u64 = clauses
                 .iter()
-                .filter(|l| l.kind == LineKind::FixedFee && l.clause == fee.clause)
-                .count() as u64;
+                .zip(&clause_lines)
+                .filter(|(clause, _)| ***clause == fee.clause)
+                .map(|(_, n)| *n)
+                .sum();
             // At most the fee's total over the term, a checked figure of the contract.
             let to_come = i128::from(fee.periods.saturating_sub(paid));
             let amount = fee
@@ -429,9 +678,30 @@ pub(crate) fn payments(
         can_still_reach: still_reachable(contract, stages, accepted, until),
         referrals_open_until: contract.referrals.map(|r| r.until).filter(|u| *u > until),
     };
+
+    // The lines in words, in order: held, or handed on one at a time.
+    let words = Words {
+        contract,
+        accepted,
+        periods,
+        subjects: &subjects.names,
+        clauses: &clauses,
+        maximum_of: &maximum_of,
+        places: &places,
+        made: &made,
+    };
+    let held_lines = match &mut out {
+        Lines::Held => lines.iter().map(|l| words.line(l)).collect(),
+        Lines::Streamed(write) => {
+            for l in &lines {
+                write(&words.line(l))?;
+            }
+            Vec::new()
+        }
+    };
     Ok((
         Payments {
-            lines,
+            lines: held_lines,
             total: money(total),
             by_participant,
             by_period,
@@ -442,33 +712,118 @@ pub(crate) fn payments(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn line(
-    kind: LineKind,
-    participant: Option<&str>,
-    stage: Option<&str>,
-    earned: Date,
-    due: Date,
-    label: &dyn Fn(Date) -> String,
-    rate: Money,
-    amount: Money,
-    clause: model::Clause,
-    cut_by: Vec<String>,
-) -> PaymentLine {
-    PaymentLine {
-        kind,
-        participant: participant.map(str::to_string),
-        stage: stage.map(str::to_string),
-        earned,
-        due,
-        period: label(due),
-        rate,
-        amount,
-        clause,
-        cut_by,
-        limit: None,
-        measured: None,
+/// What turns a decided line into words.
+struct Words<'a> {
+    contract: &'a Contract,
+    accepted: &'a [(String, Vec<Event>)],
+    periods: &'a [Period],
+    subjects: &'a [String],
+    clauses: &'a [&'a model::Clause],
+    maximum_of: &'a dyn Fn(u32) -> i128,
+    /// Each participant's place under a participant limit (empty without one).
+    places: &'a [Option<super::limit::Place>],
+    /// The lines made whole by their rule (`Decided::made`).
+    made: &'a [PaymentLine],
+}
+
+impl Words<'_> {
+    fn line(&self, l: &Decided) -> PaymentLine {
+        let currency = self.contract.funding_limit.currency;
+        let money = |minor: i128| Money::new(minor, currency);
+        let p = &self.contract.payments;
+        let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
+        let mut cut_by = Vec::new();
+        if l.cuts & cut::EXCLUSIVE != 0 {
+            cut_by.push("paid once for the richest of exclusive alternatives".to_string());
+        }
+        if l.cuts & cut::PER_PARTICIPANT != 0 {
+            match cap_of(CapScope::PerParticipant) {
+                Some(cap) => cut_by.push(format!(
+                    "per-participant cap of {} ({})",
+                    cap.amount, cap.clause
+                )),
+                None => cut_by.push(format!(
+                    "per-participant maximum of {}",
+                    money((self.maximum_of)(l.participant))
+                )),
+            }
+        }
+        let place = self.places.get(l.participant as usize).copied().flatten();
+        let limit = place.map(|place| super::limit::words(self.contract, place));
+        if l.cuts & cut::LIMIT != 0 {
+            if let Some((_, Some(cut))) = &limit {
+                cut_by.push(cut.clone());
+            }
+        }
+        if l.cuts & cut::DEADWEIGHT != 0 {
+            if let Some(d) = &p.deadweight {
+                cut_by.push(format!(
+                    "deadweight {} in {} ({})",
+                    d.discounted, d.of, d.clause
+                ));
+            }
+        }
+        if l.cuts & cut::OUTCOME_CAP != 0 {
+            if let Some(cap) = cap_of(CapScope::OutcomePayments) {
+                cut_by.push(format!(
+                    "cap on outcome payments of {} reached ({})",
+                    cap.amount, cap.clause
+                ));
+            }
+        }
+        if l.cuts & cut::TOTAL_CAP != 0 {
+            if let Some(cap) = cap_of(CapScope::Total) {
+                cut_by.push(format!(
+                    "total cap of {} reached ({})",
+                    cap.amount, cap.clause
+                ));
+            }
+        }
+        if l.cuts & cut::EXPOSURE != 0 {
+            cut_by.push(format!(
+                "the contract's maximum exposure of {} reached",
+                self.contract.figures.maximum_exposure
+            ));
+        }
+        let period = period_index(self.periods, l.due)
+            .map_or_else(|| l.due.to_string(), |i| self.periods[i].label.clone());
+        if let Some(made) = self.made.get(l.made as usize) {
+            let mut line = made.clone();
+            line.period = period;
+            line.amount = money(l.amount);
+            line.cut_by.extend(cut_by);
+            return line;
+        }
+        PaymentLine {
+            kind: l.kind,
+            participant: (l.participant != NONE)
+                .then(|| self.accepted[l.participant as usize].0.clone()),
+            stage: self.subject(l.subject).map(str::to_string),
+            earned: l.earned,
+            due: l.due,
+            period,
+            rate: money(l.rate),
+            amount: money(l.amount),
+            clause: self.clauses[l.clause as usize].clone(),
+            cut_by,
+            limit: limit.map(|(words, _)| words),
+            measured: None,
+        }
     }
+
+    fn subject(&self, i: u32) -> Option<&str> {
+        (i != NONE).then(|| self.subjects[i as usize].as_str())
+    }
+}
+
+/// The period a date falls in, found by halving (the periods are in order and do not
+/// overlap).
+fn period_index(periods: &[Period], day: Date) -> Option<usize> {
+    let i = periods.partition_point(|p| p.end < day);
+    periods
+        .get(i)
+        .filter(|p| day >= p.start && day <= p.end)
+        .map(|_| i)
 }
 
 fn kind_word(kind: LineKind) -> &'static str {

@@ -10,6 +10,7 @@
 //! value can neither start a line of its own nor send the terminal an escape sequence, nor
 //! reorder the text around it.
 
+use super::lines::LinesFile;
 use super::{participant_key, Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -19,6 +20,12 @@ const FIRST: usize = 20;
 
 /// The whole report.
 pub fn report(report: &Report) -> String {
+    report_with_lines(report, None)
+}
+
+/// The whole report; when its payment lines went to a file of their own (`--lines`), the
+/// payments say where instead of listing the first of them.
+pub fn report_with_lines(report: &Report, lines: Option<&LinesFile>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Monitoring report: {}", inert(&report.contract));
     let _ = writeln!(out, "Events up to and including {}", report.until);
@@ -46,7 +53,7 @@ pub fn report(report: &Report) -> String {
     cohorts(&mut out, report);
     funnels(&mut out, report);
     exceptions(&mut out, report);
-    payments(&mut out, report);
+    payments(&mut out, report, lines);
     residual(&mut out, report);
     out
 }
@@ -273,17 +280,30 @@ fn exceptions(out: &mut String, report: &Report) {
     table.write(out);
 }
 
-fn payments(out: &mut String, report: &Report) {
+fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
     let payments = &report.payments;
+    let lines = file.map_or(payments.lines.len(), |f| {
+        usize::try_from(f.lines).unwrap_or(usize::MAX)
+    });
     let _ = writeln!(
         out,
         "\nPayments due: {} in {}",
         payments.total,
-        count(payments.lines.len(), "line", "lines")
+        count(lines, "line", "lines")
     );
     amounts(out, "by period", &payments.by_period);
     amounts(out, "by payer", &payments.by_payer);
     amounts(out, "by stage", &payments.by_stage);
+    if let Some(file) = file {
+        let _ = writeln!(
+            out,
+            "\n  {} written to {} ({} bytes)",
+            count(lines, "line", "lines"),
+            inert(&file.path),
+            group(file.bytes)
+        );
+        return;
+    }
     if !payments.lines.is_empty() {
         let _ = writeln!(
             out,

@@ -23,6 +23,7 @@ mod sections;
 mod style;
 
 use super::html::writer::Html;
+use crate::report::lines::LinesFile;
 use crate::report::Report;
 
 /// The most rejected rows the appendix lists.
@@ -32,6 +33,12 @@ pub const MAX_PAYMENT_LINES: usize = 500;
 
 /// The monitoring report as one HTML document, ending with a newline.
 pub fn report(report: &Report) -> String {
+    report_with_lines(report, None)
+}
+
+/// The monitoring report as one HTML document; when its payment lines went to a file of
+/// their own (`outcome report --lines FILE`), it says where and lists none.
+pub fn report_with_lines(report: &Report, lines: Option<&LinesFile>) -> String {
     let mut html = Html::new();
     html.begin_document(
         &format!("{}: monitoring report to {}", report.contract, report.until),
@@ -43,9 +50,9 @@ pub fn report(report: &Report) -> String {
         "page report",
     );
 
-    sections::cover(&mut html, report);
+    sections::cover(&mut html, report, lines);
     for section in sections::SECTIONS {
-        if !(section.present)(report) {
+        if !(section.present)(report) || (section.id == "payment-lines" && lines.is_some()) {
             continue;
         }
         let heading = format!("{}-heading", section.id);
@@ -56,7 +63,10 @@ pub fn report(report: &Report) -> String {
         html.nl();
         html.element("h2", &[("id", &heading)], section.title);
         html.nl();
-        (section.write)(&mut html, report);
+        match (section.id, lines) {
+            ("payments", Some(file)) => sections::payments_with(&mut html, report, Some(file)),
+            _ => (section.write)(&mut html, report),
+        }
         html.close("section");
         html.nl();
     }

@@ -5,6 +5,7 @@ use super::chart::{self, count, exception_for};
 use super::{MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use crate::emit::html::sections::{cell, head, num_cell, Align};
 use crate::emit::html::writer::Html;
+use crate::report::lines::LinesFile;
 use crate::report::{ActualFunnel, Amount, LineKind, Rejection, Report};
 use crate::value::Date;
 
@@ -178,7 +179,7 @@ fn beyond_tolerance(report: &Report) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // cover
 
-pub fn cover(html: &mut Html, report: &Report) {
+pub fn cover(html: &mut Html, report: &Report, file: Option<&LinesFile>) {
     html.raw("<header class=\"cover\" id=\"cover\">\n");
     html.raw("<p class=\"eyebrow\">Outcome-based contract · Monitoring report</p>\n");
     html.element("h1", &[], &report.contract);
@@ -237,7 +238,7 @@ pub fn cover(html: &mut Html, report: &Report) {
             beyond_tolerance(report)
         ),
     );
-    let lines = report.payments.lines.len() as u64;
+    let lines = file.map_or(report.payments.lines.len() as u64, |f| f.lines);
     card(
         html,
         "card",
@@ -595,6 +596,12 @@ fn exceptions(html: &mut Html, report: &Report) {
 // payments
 
 fn payments(html: &mut Html, report: &Report) {
+    payments_with(html, report, None);
+}
+
+/// The payments due; when the lines went to a file of their own (`--lines`), the note
+/// under the totals points there instead of to the appendix.
+pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>) {
     let payments = &report.payments;
     html.raw("<p class=\"lede\">What the contract pays for the results reported, each line traced to the clause that pays it. Total due: ");
     html.element("strong", &[], &payments.total.to_string());
@@ -613,7 +620,17 @@ fn payments(html: &mut Html, report: &Report) {
     totals(html, "By stage", "Stage", &payments.by_stage, None);
     html.raw("</div>\n</div>\n");
 
-    if payments.lines.is_empty() {
+    if let Some(file) = file {
+        html.raw("<p class=\"note\">");
+        html.text(&format!(
+            "Every payment line ({}), with the clause that pays it and any rule that cut it, \
+             is in the file {} ({} bytes), not in this document.",
+            count(file.lines),
+            file.path,
+            count(file.bytes)
+        ));
+        html.raw("</p>\n");
+    } else if payments.lines.is_empty() {
         html.raw("<p>Nothing is due for the results reported.</p>\n");
     } else {
         html.raw("<p class=\"note\">Every payment line, with the clause that pays it and any rule that cut it, is listed in <a href=\"#payment-lines\">the appendix</a>.</p>\n");
