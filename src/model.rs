@@ -379,6 +379,15 @@ pub struct Payer {
     pub name: String,
     pub share: PayerShare,
     pub cap: Option<Money>,
+    /// `of outcome payments`: the payer's share is of the outcome payments (prices,
+    /// attachment fees, tier payments) only; it pays none of the fixed fees and bonuses,
+    /// which the other payers share pro rata.
+    pub outcome_payments_only: bool,
+    /// `, excess pro rata`: what the cap cuts from the payer's percentage falls to the other
+    /// payers of a percentage or the rest in proportion to their shares, not all to the payer
+    /// of the rest.
+    pub excess_pro_rata: bool,
+    pub clause: Clause,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -520,6 +529,12 @@ pub struct PayerFigures {
     pub name: String,
     pub at_plan: Money,
     pub at_maximum: Money,
+    /// `at_plan` as a share of the planned total cost, to two decimals; the payers' shares
+    /// add up to exactly 100% (hundredths of a percent apportioned by largest remainder).
+    /// Absent when the planned total cost is zero.
+    pub share_of_plan: Option<Percent>,
+    /// `at_maximum` as a share of the maximum exposure, to two decimals, likewise.
+    pub share_of_maximum: Option<Percent>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -1012,6 +1012,60 @@ fn reoffending() {
 
 /// A penalty with a grace period cannot withhold anything before its first year: the most
 /// it can withhold is its amount for each assessment from then on.
+/// Staying Together (`specs/edge-of-care.outcome`), modelled on a Life Chances Fund project:
+/// the fund pays 45.26% of the outcome payments only, up to its £1,075,000 award, and what
+/// its cap cuts falls to the three councils pro rata to their 27.37%, 16.42% and 10.95%.
+#[test]
+fn edge_of_care_payers_share_pro_rata_beyond_the_funds_award() {
+    let c = spec("edge-of-care.outcome");
+    let f = &c.figures;
+    assert_eq!(minor(f.fixed_fees), 1_000_000); // 4 × £2,500
+    assert_eq!(minor(f.planned_total_cost), 121_000_000); // £10,000 + 150 × £2,000 + 90 × £10,000
+    assert_eq!(minor(f.maximum_exposure), 241_000_000); // £10,000 + 200 × £12,000
+                                                        // The fixed fees (1,000,000p) are the councils' alone. The fund's 45.26% of them
+                                                        // (452,600p) is shared 2,737 : 1,642 : 1,095 (sum 5,474): 226,300p; 743,169,200 ÷ 5,474 =
+                                                        // 135,763 r 2,738; 495,597,000 ÷ 5,474 = 90,536 r 2,936, so the one penny left over goes
+                                                        // to the third (largest remainder). With their own 273,700p, 164,200p and what the
+                                                        // percentages leave to the last (1,000,000 − 452,600 − 273,700 − 164,200 = 109,500p):
+                                                        // 500,000p, 299,963p and 200,037p.
+                                                        // At plan the outcome payments are 120,000,000p: the fund 45.26% = 54,312,000p (below
+                                                        // its cap), the councils 32,844,000p, 19,704,000p and the rest of 100%, 13,140,000p.
+                                                        // At the maximum they are 240,000,000p: the fund's 108,624,000p stops at 107,500,000p
+                                                        // and the 1,124,000p cut is shared: 562,000p; 1,845,608,000 ÷ 5,474 = 337,158 r 5,108;
+                                                        // 1,230,780,000 ÷ 5,474 = 224,841 r 366; the penny left over to the second. The
+                                                        // councils' own: 65,688,000p, 39,408,000p and 240,000,000 − 108,624,000 − 65,688,000 −
+                                                        // 39,408,000 = 26,280,000p.
+    assert_payers(
+        &c,
+        &[
+            ("Life Chances Fund", 54_312_000, 107_500_000),
+            ("Northfield Borough Council", 33_344_000, 66_750_000),
+            ("Eastmoor District Council", 20_003_963, 40_045_122),
+            ("Westvale County Council", 13_340_037, 26_704_878),
+        ],
+    );
+    // Shares in hundredths of a percent, 10,000 apportioned by the parts: at plan
+    // 54,312,000 ÷ 121,000,000 = 44.885…%, 27.557…%, 16.532…%, 11.024…%: floors 4,488,
+    // 2,755, 1,653, 1,102 (9,998), the two units left to the largest remainders (.70, .60).
+    let shares = |of_plan: bool| -> Vec<String> {
+        f.by_payer
+            .iter()
+            .map(|p| {
+                let s = if of_plan {
+                    p.share_of_plan
+                } else {
+                    p.share_of_maximum
+                };
+                s.map_or("none".to_string(), |s| s.to_string())
+            })
+            .collect()
+    };
+    assert_eq!(shares(true), ["44.89%", "27.56%", "16.53%", "11.02%"]);
+    // At the maximum: 44.605…%, 27.697…%, 16.616…%, 11.080…%; the units to .71 and .62.
+    assert_eq!(shares(false), ["44.60%", "27.70%", "16.62%", "11.08%"]);
+    assert!(c.payments.payers[0].outcome_payments_only && c.payments.payers[0].excess_pro_rata);
+}
+
 #[test]
 fn reoffending_penalty_with_grace_withholds_only_from_its_first_year() {
     let c = spec("reoffending.outcome");
@@ -1154,6 +1208,9 @@ enum Payers {
     AmountPercentRest(u64, u32, Option<u64>),
     /// Two percentages (tenths) adding up to 100%.
     TwoPercents(u32),
+    /// A fund paying a percentage (tenths), of outcome payments only or not, up to a cap with
+    /// `excess pro rata`, and two councils a percentage (tenths) and what is left of 100%.
+    FundAndCouncils(u32, bool, u64, u32),
 }
 
 fn money_text(pence: u64) -> String {
@@ -1299,6 +1356,19 @@ impl Generated {
                 s.push_str(&format!("  payer \"A\" pays {}\n", tenths_text(*p)));
                 s.push_str(&format!("  payer \"B\" pays {}\n", tenths_text(1000 - p)));
             }
+            Payers::FundAndCouncils(p, only, cap, q) => {
+                let of = if *only { " of outcome payments" } else { "" };
+                s.push_str(&format!(
+                    "  payer \"F\" pays {}{of} up to {}, excess pro rata\n",
+                    tenths_text(*p),
+                    money_text(*cap)
+                ));
+                s.push_str(&format!("  payer \"A\" pays {}\n", tenths_text(*q)));
+                s.push_str(&format!(
+                    "  payer \"B\" pays {}\n",
+                    tenths_text(1000 - p - q)
+                ));
+            }
         }
         s.push_str("}\n");
         s
@@ -1357,6 +1427,9 @@ fn payers_strategy() -> impl Strategy<Value = Payers> {
         )
             .prop_map(|(a, p, cap)| Payers::AmountPercentRest(a, p, cap)),
         (1u32..=999).prop_map(Payers::TwoPercents),
+        (1u32..=998, any::<bool>(), 1u64..=5_000_000)
+            .prop_flat_map(|(p, only, cap)| (Just(p), Just(only), Just(cap), 1..(1000 - p)))
+            .prop_map(|(p, only, cap, q)| Payers::FundAndCouncils(p, only, cap, q)),
     ]
 }
 
@@ -1404,7 +1477,9 @@ prop_compose! {
 proptest! {
     // 256 cases by default; set PROPTEST_CASES to run more.
 
-    /// The payer split at plan and at maximum adds up to the figure exactly, the years add
+    /// The payer split at plan and at maximum adds up to the figure exactly, and the payers'
+    /// shares of each to 100% (with a fund whose cap sends its excess pro rata to the
+    /// others, of outcome payments only or of everything), the years add
     /// up to the planned total cost, and the maximum exposure is at least the plan.
     #[test]
     fn shares_add_up_to_the_whole(generated in generated_strategy()) {
@@ -1424,6 +1499,19 @@ proptest! {
             prop_assert_eq!(at_max, maximum, "payers at maximum\n{}", source);
             for p in &f.by_payer {
                 prop_assert!(minor(p.at_plan) >= 0 && minor(p.at_maximum) >= 0, "{}", source);
+            }
+            // The shares are hundredths of a percent adding up to exactly 100%.
+            let hundredths = |share: fn(&outcome::model::PayerFigures) -> Option<outcome::value::Percent>| {
+                f.by_payer
+                    .iter()
+                    .map(|p| share(p).map_or(0, |s| s.0.mantissa * 10_i128.pow(2 - s.0.scale)))
+                    .sum::<i128>()
+            };
+            if planned > 0 {
+                prop_assert_eq!(hundredths(|p| p.share_of_plan), 10_000, "shares of plan\n{}", source);
+            }
+            if maximum > 0 {
+                prop_assert_eq!(hundredths(|p| p.share_of_maximum), 10_000, "shares of maximum\n{}", source);
             }
         }
 

@@ -649,3 +649,53 @@ fn a_comparison_of_0_assesses_no_tier() {
         Vec::<i128>::new()
     );
 }
+
+/// The drug service with an outcomes fund that pays 40% of the outcome payments only, up to
+/// £10,000, what its cap cuts falling to the two councils pro rata (the Life Chances Fund's
+/// terms; see `specs/edge-of-care.outcome`). Ten participants reach every stage: outcome
+/// payments 10 × (£100 + £500 + £3,000) = £36,000, fixed fees 4 × £15,000 = £60,000, no bonus
+/// or penalty (10 abstinent).
+#[test]
+fn the_report_shares_the_total_between_payers_pro_rata_and_by_pools() {
+    let spec = std::fs::read_to_string("specs/drug-service.outcome").unwrap();
+    let text = spec.replace(
+        "  penalty 10%",
+        "  payer \"Fund\" pays 40% of outcome payments up to £10,000, excess pro rata\n  payer \"Council A\" pays 35%\n  payer \"Council B\" pays 25%\n  penalty 10%",
+    );
+    assert_ne!(text, spec);
+    let (_, compiled) = outcome::compile_bytes("drug.outcome", text.as_bytes());
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let contract = compiled.contract.unwrap();
+    let mut rows = Vec::new();
+    for i in 1..=10u64 {
+        rows.extend(whole_funnel(&format!("P{i:03}"), 1, 2 + 6 * (i - 1)));
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    assert_eq!(minor(r.payments.total), 9_600_000);
+    // Fixed fees, 6,000,000p, the councils' alone: 35% = 2,100,000p and the last 1,500,000p,
+    // plus the fund's 40% (2,400,000p) 35 : 25 = 1,400,000p and 1,000,000p.
+    // Outcome payments, 3,600,000p: the fund's 40% = 1,440,000p stops at 1,000,000p; the
+    // 440,000p cut is 256,666.67p and 183,333.33p, the penny left to the first (largest
+    // remainder); with their own 1,260,000p and 900,000p.
+    let payers: Vec<(&str, i128, String)> = r
+        .payments
+        .by_payer
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.amount.minor,
+                a.share.map_or(String::new(), |s| s.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        payers,
+        vec![
+            ("Fund", 1_000_000, "10.42%".to_string()),
+            ("Council A", 5_016_667, "52.26%".to_string()),
+            ("Council B", 3_583_333, "37.32%".to_string()),
+        ]
+    );
+}

@@ -297,6 +297,7 @@ fn build(shape: &Shape) -> Report {
     let by_period = periods
         .iter()
         .map(|p| Amount {
+            share: None,
             name: p.label.clone(),
             amount: Money::new(
                 lines
@@ -313,10 +314,12 @@ fn build(shape: &Shape) -> Report {
         Amount {
             name: name("National Rough Sleeping Outcomes Fund"),
             amount: Money::new(fund, Currency::GBP),
+            share: None,
         },
         Amount {
             name: name("Harbourside City Council"),
             amount: Money::new(total_minor - fund, Currency::GBP),
+            share: None,
         },
     ];
     let mut by_stage: Vec<Amount> = Vec::new();
@@ -327,6 +330,7 @@ fn build(shape: &Shape) -> Report {
             None => by_stage.push(Amount {
                 name: stage.clone(),
                 amount: line.amount,
+                share: None,
             }),
         }
     }

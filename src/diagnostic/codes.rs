@@ -115,6 +115,11 @@ codes! {
     E0540 Error "tier payments cannot be compiled to SQL",
     E0541 Error "bonus or penalty on a measure cannot be compiled to SQL",
     E0542 Error "contract text or figure the SQL cannot hold",
+    E0560 Error "excess pro rata on a payer without a percentage",
+    E0561 Error "no payer to take a capped payer's excess",
+    E0562 Error "no payer for the fixed fees and bonuses",
+    E0563 Error "payer's cap below the amount it pays",
+    W0565 Warning "payer's cap never reached",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

@@ -292,6 +292,10 @@ pub struct Payments {
 pub struct Amount {
     pub name: String,
     pub amount: Money,
+    /// For a payer: its part as a share of the total, to two decimals; the payers' shares
+    /// add up to exactly 100%.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<Percent>,
 }
 
 /// What remains.

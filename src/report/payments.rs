@@ -19,6 +19,7 @@
 use super::engine::{period_of, Event, StageInfo};
 use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual, StillReachable};
 use crate::ast::{CapScope, IncentiveKind, Threshold, TierScope};
+use crate::check::money::payers;
 use crate::check::money::plan::{self, RateCard};
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
@@ -351,6 +352,7 @@ pub(crate) fn payments(
         Ok(sums
             .into_iter()
             .map(|(name, minor)| Amount {
+                share: None,
                 name,
                 amount: money(minor),
             })
@@ -372,6 +374,7 @@ pub(crate) fn payments(
     let mut by_period: Vec<Amount> = Vec::with_capacity(periods.len() + 1);
     for period in periods {
         by_period.push(Amount {
+            share: None,
             name: period.label.clone(),
             amount: money(sum_where(&|l| {
                 l.due >= period.start && l.due <= period.end
@@ -381,6 +384,7 @@ pub(crate) fn payments(
     let outside = sum_where(&|l| period_of(periods, l.due).is_none())?;
     if outside != 0 {
         by_period.push(Amount {
+            share: None,
             name: "after the last period".to_string(),
             amount: money(outside),
         });
@@ -388,21 +392,28 @@ pub(crate) fn payments(
     let by_payer = if p.payers.is_empty() {
         Vec::new()
     } else {
-        let (parts, unfunded) = plan::split_between_payers(total, &p.payers)
-            .ok_or_else(|| too_large("the payers' shares"))?;
+        // Payers of outcome payments only pay none of the fixed fees and bonuses.
+        let fixed_and_bonuses =
+            sum_where(&|l| matches!(l.kind, LineKind::FixedFee | LineKind::Bonus))?;
+        let (parts, unfunded) =
+            payers::split_by_pools(total, fixed_and_bonuses, &p.payers, money(0).currency)
+                .ok_or_else(|| too_large("the payers' shares"))?;
+        let shares = payers::shares(&parts, unfunded);
         let mut out: Vec<Amount> = p
             .payers
             .iter()
-            .zip(parts)
-            .map(|(payer, part)| Amount {
+            .zip(parts.iter().zip(shares))
+            .map(|(payer, (part, share))| Amount {
                 name: payer.name.clone(),
-                amount: money(part),
+                amount: money(*part),
+                share,
             })
             .collect();
         if unfunded != 0 {
             out.push(Amount {
                 name: "(not funded by any payer)".to_string(),
                 amount: money(unfunded),
+                share: None,
             });
         }
         out

@@ -303,7 +303,12 @@ fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {
     let mut table = Table::new(["", ""]);
     table.header = false;
     for amount in amounts {
-        table.push([amount.name.clone(), amount.amount.to_string()]);
+        // A payer's part is shown with its share of the total.
+        let figure = match amount.share {
+            Some(share) => format!("{} ({share})", amount.amount),
+            None => amount.amount.to_string(),
+        };
+        table.push([amount.name.clone(), figure]);
     }
     table.right = vec![false, true];
     table.indent = 4;

@@ -13,6 +13,7 @@
 //! maximum.
 
 mod exact;
+pub(crate) mod payers;
 pub(crate) mod plan;
 mod rules;
 mod timeline;
@@ -85,7 +86,7 @@ pub fn check(
     let caps = caps(&clauses, source, out);
     let exclusive = rules::exclusive(&clauses, cx.symbols, out);
     let deadweight = rules::deadweight(&clauses, source, out);
-    let (payers, shares_add_up) = rules::payers(&clauses, out);
+    let (payers, shares_add_up) = rules::payers(&clauses, source, out);
     let (mut incentives, incentive_spans) =
         rules::incentives(&clauses, cx, funnels, years_in_term, out);
     let funnel_cohorts: BTreeSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
@@ -576,16 +577,35 @@ pub fn check(
                 _ => None,
             })
             .unwrap_or_default();
-        let split = |amount: i128, what: &str, out: &mut Vec<Diagnostic>| {
-            let split = plan::split_between_payers(amount, &payers);
+        let split = |amount: i128, fixed: i128, what: &str, out: &mut Vec<Diagnostic>| {
+            let split = payers::split_by_pools(amount, fixed, &payers, currency);
             if split.is_none() {
                 out.push(exact::too_large(what, currency, span));
             }
             split
         };
-        let (at_plan, _) = split(planned_total, "the payers' shares of the plan", out)?;
-        let (at_max, unfunded) = split(exposure, "the payers' shares of the maximum", out)?;
-        if unfunded > 0 && shares_add_up {
+        // At plan no bonus is paid; at the maximum every bonus is.
+        let (at_plan, plan_unfunded) = split(
+            planned_total,
+            fixed_total,
+            "the payers' shares of the plan",
+            out,
+        )?;
+        let (at_max, unfunded) = split(
+            exposure,
+            fixed_total.saturating_add(bonuses),
+            "the payers' shares of the maximum",
+            out,
+        )?;
+        let no_fixed_payer = payers::check_fixed_payer(
+            &payers,
+            &clauses,
+            payers::fixed_and_bonuses_part(exposure, fixed_total.saturating_add(bonuses)),
+            currency,
+            out,
+        );
+        payers::check_caps_reached(&payers, &clauses, &at_max, out);
+        if unfunded > 0 && shares_add_up && !no_fixed_payer {
             out.push(
                 Diagnostic::new(
                     Code::E0514,
@@ -601,11 +621,15 @@ pub fn check(
                 .help("raise a payer's cap, let one payer pay `the rest` without a cap, or lower the contract's caps"),
             );
         }
+        let plan_shares = payers::shares(&at_plan, plan_unfunded);
+        let max_shares = payers::shares(&at_max, unfunded);
         for (i, payer) in payers.iter().enumerate() {
             by_payer.push(model::PayerFigures {
                 name: payer.name.clone(),
                 at_plan: money(at_plan[i]),
                 at_maximum: money(at_max[i]),
+                share_of_plan: plan_shares[i],
+                share_of_maximum: max_shares[i],
             });
         }
     }

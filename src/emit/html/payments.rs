@@ -471,9 +471,12 @@ fn payers(html: &mut Html, contract: &Contract) {
         &[
             ("Payer", Align::Text),
             ("Share", Align::Number),
+            ("Of", Align::Text),
             ("Up to", Align::Number),
             ("At plan", Align::Number),
+            ("Share of plan", Align::Number),
             ("At the maximum", Align::Number),
+            ("Share of the maximum", Align::Number),
         ],
     );
     html.raw("<tbody>\n");
@@ -486,15 +489,20 @@ fn payers(html: &mut Html, contract: &Contract) {
         html.raw("<tr>");
         html.element("th", &[("scope", "row")], &payer.name);
         num_cell(html, &words::payer_share(&payer.share));
-        num_cell(html, &payer.cap.map_or("—".to_string(), |c| c.to_string()));
+        html.element("td", &[], words::payer_covers(payer));
+        num_cell(html, &words::payer_cap(payer));
+        let share =
+            |s: Option<crate::value::Percent>| s.map_or("—".to_string(), |s| s.to_string());
         num_cell(
             html,
             &figures.map_or("—".to_string(), |f| f.at_plan.to_string()),
         );
+        num_cell(html, &share(figures.and_then(|f| f.share_of_plan)));
         num_cell(
             html,
             &figures.map_or("—".to_string(), |f| f.at_maximum.to_string()),
         );
+        num_cell(html, &share(figures.and_then(|f| f.share_of_maximum)));
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n</table>\n");

@@ -635,19 +635,41 @@ fn totals(
     html.raw("<table class=\"amounts\">\n");
     html.element("caption", &[], caption);
     html.nl();
-    head(html, &[(column, Align::Text), ("Amount", Align::Number)]);
+    // Payers' parts carry their share of the total.
+    let shares = amounts.iter().any(|a| a.share.is_some());
+    if shares {
+        head(
+            html,
+            &[
+                (column, Align::Text),
+                ("Amount", Align::Number),
+                ("Share", Align::Number),
+            ],
+        );
+    } else {
+        head(html, &[(column, Align::Text), ("Amount", Align::Number)]);
+    }
     html.raw("<tbody>\n");
     for amount in amounts {
         html.raw("<tr><th scope=\"row\">");
         identifier(html, &amount.name);
         html.raw("</th>");
         num_cell(html, &amount.amount.to_string());
+        if shares {
+            num_cell(
+                html,
+                &amount.share.map_or("—".to_string(), |s| s.to_string()),
+            );
+        }
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n");
     if let Some(report) = total_of {
         html.raw("<tfoot><tr><th scope=\"row\">Total</th>");
         num_cell(html, &report.payments.total.to_string());
+        if shares {
+            num_cell(html, "100%");
+        }
         html.raw("</tr></tfoot>\n");
     }
     html.raw("</table>\n");
