@@ -449,6 +449,9 @@ pub struct Figures {
     pub unit_cost_per_target: Vec<UnitCost>,
     /// Planned total cost per participant entering the funnels.
     pub unit_cost_per_participant: Option<Money>,
+    /// The maximum exposure per participant the cohorts with funnels can hold (the sum of
+    /// their sizes); absent when one of them has no size.
+    pub unit_cost_per_participant_at_maximum: Option<Money>,
     /// The planned total cost and the maximum exposure split between the payers.
     pub by_payer: Vec<PayerFigures>,
     /// The planned total cost by contract year.
@@ -522,6 +525,10 @@ pub struct UnitCost {
     pub target: String,
     pub expected: u64,
     pub unit_cost: Money,
+    /// The maximum exposure ÷ the participants the funnel's cohort holds (its size): what one
+    /// target costs when the contract pays its most with every participant reaching it.
+    /// Absent when the cohort has no size.
+    pub at_maximum: Option<Money>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

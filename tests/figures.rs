@@ -1066,6 +1066,43 @@ fn edge_of_care_payers_share_pro_rata_beyond_the_funds_award() {
     assert!(c.payments.payers[0].outcome_payments_only && c.payments.payers[0].excess_pro_rata);
 }
 
+/// The unit cost at the maximum: the maximum exposure ÷ the participants the target's cohort
+/// holds, each reaching it (and, per participant, ÷ all the cohorts' sizes).
+#[test]
+fn unit_costs_at_the_maximum_divide_the_maximum_by_the_cohort() {
+    let at_max = |c: &Contract| -> Vec<(String, Option<i128>)> {
+        c.figures
+            .unit_cost_per_target
+            .iter()
+            .map(|u| (u.target.clone(), u.at_maximum.map(minor)))
+            .collect()
+    };
+    // Drug service: £120,000 ÷ 100 = £1,200.
+    let c = spec("drug-service.outcome");
+    assert_eq!(at_max(&c), [("abstinent".to_string(), Some(120_000))]);
+    assert_eq!(
+        c.figures.unit_cost_per_participant_at_maximum.map(minor),
+        Some(120_000)
+    );
+    // Rough sleeping: £1,200,000 ÷ 120 = £10,000 for each of its three targets (beside
+    // £34,026.67, £113,422.22 and £25,520 at plan).
+    let c = spec("rough-sleeping.outcome");
+    assert!(at_max(&c).iter().all(|(_, cost)| *cost == Some(1_000_000)));
+    // Staying Together: £2,410,000 ÷ 200 = £12,050, beside £1,210,000 ÷ 90 = £13,444.44 at plan.
+    let c = spec("edge-of-care.outcome");
+    assert_eq!(at_max(&c), [("stayed".to_string(), Some(1_205_000))]);
+    assert_eq!(
+        minor(c.figures.unit_cost_per_target[0].unit_cost),
+        1_344_444
+    );
+    // A cohort without a size has no count at the maximum.
+    let c = text(
+        "contract \"T\" {\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to 2027-03-31\n  referrals until 2026-12-31\n  funding limit £10,000\n}\noutcome o \"O\"\ncohort a \"A\"\nfunnel f \"F\" for a {\n  milestone m \"M\" 10\n  target t \"T\" 5 within 3 months { achieves o evidence \"e\" }\n}\npayments {\n  pay £100 for t\n  cap £10,000 total\n}\n",
+    );
+    assert_eq!(at_max(&c), [("t".to_string(), None)]);
+    assert_eq!(c.figures.unit_cost_per_participant_at_maximum, None);
+}
+
 #[test]
 fn reoffending_penalty_with_grace_withholds_only_from_its_first_year() {
     let c = spec("reoffending.outcome");

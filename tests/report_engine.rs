@@ -699,3 +699,39 @@ fn the_report_shares_the_total_between_payers_pro_rata_and_by_pools() {
         ]
     );
 }
+
+/// The drug service (no cap on the total), ten participants through the whole funnel and
+/// five who only enrol and attend: £60,000 of fixed fees + 10 × £3,600 + 5 × £100 =
+/// £96,500 due, no bonus or penalty (10 abstinent). Per target reached: £96,500 ÷ 10 =
+/// £9,650; per participant entered: £96,500 ÷ 15 = £6,433.33.
+#[test]
+fn the_report_gives_the_cost_per_target_and_per_participant_achieved_to_date() {
+    let contract = uncapped_drug_service(false);
+    let mut rows = Vec::new();
+    for i in 1..=15u64 {
+        let funnel = whole_funnel(&format!("P{i:03}"), 1, 2 + 6 * (i - 1));
+        let reached = if i <= 10 { funnel.len() } else { 2 };
+        rows.extend(funnel.into_iter().take(reached));
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    assert_eq!(minor(r.payments.total), 9_650_000);
+    let costs = &r.unit_costs;
+    let per_target: Vec<(&str, u64, Option<i128>)> = costs
+        .per_target
+        .iter()
+        .map(|t| (t.target.as_str(), t.achieved, t.unit_cost.map(minor)))
+        .collect();
+    assert_eq!(per_target, vec![("abstinent", 10, Some(965_000))]);
+    assert_eq!(costs.participants, 15);
+    assert_eq!(costs.per_participant.map(minor), Some(643_333));
+    // Before anyone has reached the target, there is no cost per target yet.
+    let early = engine::run(
+        &contract,
+        whole_funnel("P001", 1, 2).into_iter().take(2),
+        &Options::default(),
+    )
+    .expect("the report's figures fit");
+    assert_eq!(early.unit_costs.per_target[0].achieved, 0);
+    assert_eq!(early.unit_costs.per_target[0].unit_cost, None);
+}

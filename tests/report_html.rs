@@ -401,6 +401,19 @@ fn build(shape: &Shape) -> Report {
             by_payer,
             by_stage,
         },
+        unit_costs: outcome::report::unit_costs::UnitCostsToDate {
+            per_target: vec![outcome::report::unit_costs::TargetCostToDate {
+                funnel: name("routes_home"),
+                target: name("sustained_18m"),
+                achieved: 0,
+                unit_cost: None,
+            }],
+            participants: accepted,
+            per_participant: Some(Money::new(
+                total_minor / i128::from(accepted.max(1)),
+                Currency::GBP,
+            )),
+        },
         residual: Residual {
             under_total_cap: Some(Money::new(
                 pounds(1_200_000).minor - total_minor,

@@ -311,6 +311,7 @@ pub fn run(
         &options.measured,
     )?;
 
+    let unit_costs = super::unit_costs::unit_costs(contract, &funnels, &payments);
     let (listed, counted, not_listed) = rejected.finish();
     let commonest = counted
         .iter()
@@ -352,6 +353,7 @@ pub fn run(
         tolerance,
         exceptions,
         payments,
+        unit_costs,
         residual,
     })
 }

@@ -21,6 +21,7 @@ pub mod input;
 pub mod payments;
 pub mod sheet;
 pub mod text;
+pub mod unit_costs;
 
 use crate::model::Clause;
 use crate::value::{Date, Money, Percent};
@@ -147,6 +148,8 @@ pub struct Report {
     pub tolerance: Option<Percent>,
     pub exceptions: Vec<Exception>,
     pub payments: Payments,
+    /// What the results achieved to date have cost: per target reached and per participant.
+    pub unit_costs: unit_costs::UnitCostsToDate,
     pub residual: Residual,
 }
 

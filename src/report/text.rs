@@ -284,6 +284,7 @@ fn payments(out: &mut String, report: &Report) {
     amounts(out, "by period", &payments.by_period);
     amounts(out, "by payer", &payments.by_payer);
     amounts(out, "by stage", &payments.by_stage);
+    unit_costs(out, report);
     if !payments.lines.is_empty() {
         let _ = writeln!(
             out,
@@ -293,6 +294,33 @@ fn payments(out: &mut String, report: &Report) {
         let lines: Vec<&PaymentLine> = payments.lines.iter().take(FIRST).collect();
         payment_lines(out, &lines);
     }
+}
+
+/// The total due to date per target reached and per participant entered.
+fn unit_costs(out: &mut String, report: &Report) {
+    let costs = &report.unit_costs;
+    let _ = writeln!(
+        out,
+        "\n  unit costs to date (the total due ÷ the people counted)"
+    );
+    let mut table = Table::new(["", "", ""]);
+    table.header = false;
+    let dash = |m: Option<crate::value::Money>| m.map_or("—".to_string(), |m| m.to_string());
+    for target in &costs.per_target {
+        table.push([
+            format!("per {} reached", inert(&target.target)),
+            group(target.achieved),
+            dash(target.unit_cost),
+        ]);
+    }
+    table.push([
+        "per participant entered".to_string(),
+        group(costs.participants),
+        dash(costs.per_participant),
+    ]);
+    table.right = vec![false, true, true];
+    table.indent = 4;
+    table.write(out);
 }
 
 fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {

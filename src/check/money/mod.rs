@@ -654,6 +654,13 @@ pub fn check(
     };
     // A figure divided by a count of at least one: never larger than the figure.
     let mut targets: Vec<UnitCost> = Vec::new();
+    // The size of each cohort that has a funnel, for the unit costs at the maximum.
+    let size_of: HashMap<&str, Option<u64>> = cx
+        .cohorts
+        .iter()
+        .filter(|c| funnels_of.contains_key(c.id.as_str()))
+        .map(|c| (c.id.as_str(), c.size))
+        .collect();
     for (f, s) in funnels
         .iter()
         .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
@@ -666,13 +673,42 @@ pub fn check(
             plan_capped.driver,
             out,
         )?;
+        let at_maximum = match size_of.get(f.cohort.as_str()).copied().flatten() {
+            Some(size) if size > 0 => Some(money(exact::figure(
+                divide_rounded(exposure, i128::from(size)),
+                currency,
+                || format!("the unit cost of `{}` at the maximum", s.id),
+                plan_capped.driver,
+                out,
+            )?)),
+            _ => None,
+        };
         targets.push(UnitCost {
             funnel: f.id.clone(),
             target: s.id.clone(),
             expected: s.expected,
             unit_cost: money(unit_cost),
+            at_maximum,
         });
     }
+    // Every participant the cohorts with funnels hold, if each has a size: sizes below 2^64,
+    // one per cohort, so the sum fits `i128`.
+    let held: Option<i128> = cx
+        .cohorts
+        .iter()
+        .filter(|c| size_of.contains_key(c.id.as_str()))
+        .map(|c| c.size.map(i128::from))
+        .sum();
+    let unit_cost_per_participant_at_maximum = match held {
+        Some(n) if n > 0 => Some(money(exact::figure(
+            divide_rounded(exposure, n),
+            currency,
+            || "the cost per participant at the maximum".to_string(),
+            plan_capped.driver,
+            out,
+        )?)),
+        _ => None,
+    };
     // Counts below 2^64 each, one per funnel: their sum cannot outgrow `i128`.
     let entering: i128 = funnels.iter().map(|f| i128::from(f.entering())).sum();
     let unit_cost_per_participant = match entering {
@@ -712,6 +748,7 @@ pub fn check(
             headroom: money(header.funding_limit.minor - exposure),
             unit_cost_per_target: targets,
             unit_cost_per_participant,
+            unit_cost_per_participant_at_maximum,
             by_payer,
             by_year,
             timeline,

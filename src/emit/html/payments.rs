@@ -751,15 +751,17 @@ fn per_participant(html: &mut Html, contract: &Contract) {
 
 fn unit_costs(html: &mut Html, contract: &Contract) {
     let figures = &contract.figures;
-    html.raw("<table>\n<caption>Planned total cost per result</caption>\n");
+    html.raw("<table>\n<caption>Cost per result, at plan and at the maximum</caption>\n");
     head(
         html,
         &[
             ("Per", Align::Text),
             ("Expected", Align::Number),
-            ("Unit cost", Align::Number),
+            ("Unit cost at plan", Align::Number),
+            ("At the maximum", Align::Number),
         ],
     );
+    let at_max = |m: Option<crate::value::Money>| m.map_or("—".to_string(), |m| m.to_string());
     html.raw("<tbody>\n");
     for unit in &figures.unit_cost_per_target {
         let description = words::find_stage(contract, &unit.target)
@@ -771,15 +773,18 @@ fn unit_costs(html: &mut Html, contract: &Contract) {
         html.raw("</th>");
         num_cell(html, &people(unit.expected));
         num_cell(html, &unit.unit_cost.to_string());
+        num_cell(html, &at_max(unit.at_maximum));
         html.raw("</tr>\n");
     }
     if let Some(cost) = figures.unit_cost_per_participant {
         html.raw("<tr><th scope=\"row\">Participant entering a funnel</th>");
         cell(html, None);
         num_cell(html, &cost.to_string());
+        num_cell(html, &at_max(figures.unit_cost_per_participant_at_maximum));
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n</table>\n");
+    html.raw("<p class=\"note\">At plan: the planned total cost ÷ the people expected. At the maximum: the maximum exposure ÷ the people the cohort can hold, each reaching the result.</p>\n");
 }
 
 /// The figures in words, for a reader who skips tables. Every amount is a model figure.

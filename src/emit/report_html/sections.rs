@@ -612,12 +612,43 @@ fn payments(html: &mut Html, report: &Report) {
     totals(html, "By payer", "Payer", &payments.by_payer, Some(report));
     totals(html, "By stage", "Stage", &payments.by_stage, None);
     html.raw("</div>\n</div>\n");
+    unit_costs(html, report);
 
     if payments.lines.is_empty() {
         html.raw("<p>Nothing is due for the results reported.</p>\n");
     } else {
         html.raw("<p class=\"note\">Every payment line, with the clause that pays it and any rule that cut it, is listed in <a href=\"#payment-lines\">the appendix</a>.</p>\n");
     }
+}
+
+/// What the results to date have cost: the total due ÷ the participants who reached each
+/// target, and ÷ those who entered, beside the plan's unit cost.
+fn unit_costs(html: &mut Html, report: &Report) {
+    let costs = &report.unit_costs;
+    let dash = |m: Option<crate::value::Money>| m.map_or("—".to_string(), |m| m.to_string());
+    html.raw("<table class=\"amounts\">\n<caption>Unit costs to date</caption>\n");
+    head(
+        html,
+        &[
+            ("Per", Align::Text),
+            ("Reached to date", Align::Number),
+            ("Cost to date", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for target in &costs.per_target {
+        html.raw("<tr><th scope=\"row\">");
+        identifier(html, &target.target);
+        html.raw("</th>");
+        num_cell(html, &target.achieved.to_string());
+        num_cell(html, &dash(target.unit_cost));
+        html.raw("</tr>\n");
+    }
+    html.raw("<tr><th scope=\"row\">Participant entered</th>");
+    num_cell(html, &costs.participants.to_string());
+    num_cell(html, &dash(costs.per_participant));
+    html.raw("</tr>\n</tbody>\n</table>\n");
+    html.raw("<p class=\"note\">Each is the total due to date divided by the participants counted, rounded to the nearest penny; the contract schedule gives the same figures at plan and at the maximum.</p>\n");
 }
 
 /// A table of totals, with the report's total under it when `total_of` is given (the lines
