@@ -454,6 +454,8 @@ pub struct Figures {
     pub unit_cost_per_participant_at_maximum: Option<Money>,
     /// The planned total cost and the maximum exposure split between the payers.
     pub by_payer: Vec<PayerFigures>,
+    /// The plan's assumption about who reaches which stages, and the other bound.
+    pub overlap: OverlapBounds,
     /// The planned total cost by contract year.
     pub by_year: Vec<YearFigures>,
     /// When people are planned to reach each stage and when payments are planned to fall due.
@@ -542,6 +544,47 @@ pub struct PayerFigures {
     pub share_of_plan: Option<Percent>,
     /// `at_maximum` as a share of the maximum exposure, to two decimals, likewise.
     pub share_of_maximum: Option<Percent>,
+}
+
+/// Who reaches which stages at plan: the expected counts say how many people reach each
+/// stage, not which. The plan takes them nested, which gives the lowest cost the counts
+/// allow when a per-participant cap binds; spread as far as the funnels allow, the cap cuts
+/// less and the cost is higher.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OverlapBounds {
+    /// The assumption the plan's figures (the planned total cost, the unit costs, the
+    /// payers' parts at plan and the timeline) are computed on: always `nested`.
+    pub headline: Overlap,
+    /// The people who reach a stage with fewer people expected are among those who reach
+    /// every stage with more.
+    pub nested: OverlapBound,
+    /// Each branch of a funnel on people its sibling branches do not reach, as far as there
+    /// are people for them.
+    pub least_overlap: OverlapBound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Overlap {
+    Nested,
+    LeastOverlap,
+}
+
+/// The plan's figures on one assumption of overlap.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OverlapBound {
+    /// Outcome payments at plan before the per-participant cap.
+    pub outcome_payments_before_cap: Money,
+    /// What the per-participant cap cuts from them.
+    pub cut_by_participant_cap: Money,
+    /// After the per-participant cap, the deadweight discount and the cap on outcome
+    /// payments.
+    pub outcome_payments: Money,
+    /// With fixed fees and tier payments at plan, after the total cap.
+    pub planned_total_cost: Money,
+    /// Cohorts counted nested on this bound too: a stage follows several stages whose people
+    /// spread too thin to have enough in common (least overlap only).
+    pub counted_nested: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

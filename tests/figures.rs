@@ -1103,6 +1103,95 @@ fn unit_costs_at_the_maximum_divide_the_maximum_by_the_cohort() {
     assert_eq!(c.figures.unit_cost_per_participant_at_maximum, None);
 }
 
+/// Rough sleeping on both overlap assumptions. Nested (the plan): £988,000 before the cap,
+/// £860,800 after it, £127,200 cut. Least overlap: the 120 people numbered 0–119; from
+/// `engaged` (all 120), `housed` takes 0–71, `reconnected` 72–83, `gp_registered` the next 84
+/// round the end: 84–119 and 0–47. The ladder nests in `housed` (`sustained_18m` 0–29, …),
+/// `reconnection_held` takes 72–80, `in_treatment` the first 40 of `gp_registered`: 84–119 and
+/// 0–3. Everyone entered, so earns the £2,700 attachment fee besides:
+///   0–3    ladder £12,000 + £500 + £2,500 + £2,700 = £17,700 → £13,500   4 people
+///   4–29   ladder £12,000 + £500 + £2,700         = £15,200 → £13,500  26
+///   30–35  £8,000 + £500 + £2,700 = £11,200; 36–47 £5,000 + £500 + £2,700 = £8,200
+///   48–59  £3,000 + £2,700 = £5,700; 60–71 £1,500 + £2,700 = £4,200
+///   72–80  £5,000 + £2,700 = £7,700; 81–83 £2,000 + £2,700 = £4,700
+///   84–119 £500 + £2,500 + £2,700 = £5,700                                36
+/// Before the cap £1,039,000 (the reconnection route is paid beside the ladder now, £51,000
+/// more); the cap cuts 4 × £4,200 + 26 × £1,700 = £61,000; £978,000 + £160,000 of fixed fees
+/// = £1,138,000, under the £1,200,000 total cap.
+#[test]
+fn rough_sleeping_on_both_overlap_assumptions() {
+    let c = spec("rough-sleeping.outcome");
+    let o = &c.figures.overlap;
+    assert_eq!(o.headline, outcome::model::Overlap::Nested);
+    let bound = |b: &outcome::model::OverlapBound| {
+        (
+            minor(b.outcome_payments_before_cap),
+            minor(b.cut_by_participant_cap),
+            minor(b.outcome_payments),
+            minor(b.planned_total_cost),
+        )
+    };
+    assert_eq!(
+        bound(&o.nested),
+        (98_800_000, 12_720_000, 86_080_000, 102_080_000)
+    );
+    assert_eq!(minor(c.figures.planned_total_cost), 102_080_000);
+    assert_eq!(
+        bound(&o.least_overlap),
+        (103_900_000, 6_100_000, 97_800_000, 113_800_000)
+    );
+    assert!(o.least_overlap.counted_nested.is_empty());
+    // A funnel without branches has one way to fall on people: both bounds agree.
+    let c = spec("drug-service.outcome");
+    assert_eq!(
+        bound(&c.figures.overlap.nested),
+        bound(&c.figures.overlap.least_overlap)
+    );
+}
+
+/// A stage after two branches that, spread apart, have too few people in common (60 and 60
+/// of 100 share 20, and `c` needs 30): the cohort is counted nested on both bounds, and says so.
+#[test]
+fn a_join_the_spread_cannot_feed_is_counted_nested_and_named() {
+    let c = text(JOIN);
+    let o = &c.figures.overlap;
+    assert_eq!(o.least_overlap.counted_nested, ["people"]);
+    // Nested: 30 people earn £1,200, capped at £1,050; 30 earn £200: £37,500.
+    assert_eq!(minor(o.nested.planned_total_cost), 3_750_000);
+    assert_eq!(minor(o.least_overlap.planned_total_cost), 3_750_000);
+    // With 15 reaching `c` the 20 in common are enough: 0–14 earn £1,200 → £1,050, 15–19
+    // £200, 20–59 (`a` only) and 60–99 (`b` only) £100: £24,750, as nested (15 × £1,050 +
+    // 45 × £200); `c` makes its people overlap either way.
+    let c = text(&JOIN.replace("target c \"C\" 30", "target c \"C\" 15"));
+    let o = &c.figures.overlap;
+    assert!(o.least_overlap.counted_nested.is_empty());
+    assert_eq!(minor(o.least_overlap.planned_total_cost), 2_475_000);
+    assert_eq!(minor(o.nested.planned_total_cost), 2_475_000);
+}
+
+const JOIN: &str = r#"contract "Join" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2028-03-31
+  referrals until 2026-12-31
+  funding limit £500,000
+}
+outcome o "O"
+cohort people "People" { size 100 }
+funnel f "F" for people {
+  milestone entry "Entered" 100
+  milestone a "A" 60 after entry within 3 months { evidence "e" }
+  milestone b "B" 60 after entry within 3 months { evidence "e" }
+  target c "C" 30 after a, b within 6 months { achieves o evidence "e" }
+}
+payments {
+  pay £100 for a
+  pay £100 for b
+  pay £1,000 for c
+  cap £1,050 per participant
+}
+"#;
+
 #[test]
 fn reoffending_penalty_with_grace_withholds_only_from_its_first_year() {
     let c = spec("reoffending.outcome");
@@ -1562,5 +1651,13 @@ proptest! {
         prop_assert_eq!(years, planned, "by year\n{}", source);
 
         prop_assert!(maximum >= planned, "maximum {} below plan {}\n{}", maximum, planned, source);
+        // Nested is the lowest cost the counts allow: the other bound is never below it.
+        let o = &f.overlap;
+        prop_assert_eq!(minor(o.nested.planned_total_cost), planned, "{}", source);
+        prop_assert!(
+            minor(o.least_overlap.planned_total_cost) >= minor(o.nested.planned_total_cost),
+            "least overlap below nested\n{}",
+            source
+        );
     }
 }

@@ -13,6 +13,7 @@
 //! maximum.
 
 mod exact;
+mod overlap;
 pub(crate) mod payers;
 pub(crate) mod plan;
 mod rules;
@@ -149,6 +150,9 @@ pub fn check(
     let mut cohort_maximums: Vec<(i128, Span)> = Vec::new();
     let mut cohort_plans: Vec<(i128, Span)> = Vec::new();
     let mut cohort_plans_capped: Vec<(i128, Span)> = Vec::new();
+    let mut least_plans: Vec<(i128, Span)> = Vec::new();
+    let mut least_plans_capped: Vec<(i128, Span)> = Vec::new();
+    let mut counted_nested: Vec<String> = Vec::new();
     let mut unbounded: Vec<&model::Cohort> = Vec::new();
     let mut participant_cap_binds = false;
     let mut attachment_fees: HashMap<String, i128> = HashMap::default();
@@ -255,6 +259,26 @@ pub fn check(
         )?;
         cohort_plans.push((plan_before, prices_span));
         cohort_plans_capped.push((plan_capped, prices_span));
+        // The other bound: the same counts spread over people as far as the funnels allow.
+        match overlap::spread(cohort_funnels, cohort.size) {
+            Some(spread) => {
+                let before = overlap::total(&spread, &card, &entries, &|earned, entered| {
+                    earned.checked_add(fee_for(entered))
+                });
+                let capped = overlap::total(&spread, &card, &entries, &|earned, entered| {
+                    earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+                });
+                let before = exact::figure(before, currency, at_plan, prices_span, out)?;
+                let capped = exact::figure(capped, currency, at_plan, prices_span, out)?;
+                least_plans.push((before, prices_span));
+                least_plans_capped.push((capped, prices_span));
+            }
+            None => {
+                counted_nested.push(cohort.id.clone());
+                least_plans.push((plan_before, prices_span));
+                least_plans_capped.push((plan_capped, prices_span));
+            }
+        }
         let to_exhaust = match caps.total.filter(|_| maximum > 0) {
             Some(cap) => {
                 // Both within the bound: the room and the rounding up fit.
@@ -494,6 +518,55 @@ pub fn check(
     let planned_total = caps
         .total
         .map_or(planned_uncapped, |cap| planned_uncapped.min(cap));
+
+    // The plan on the other overlap bound, through the same steps.
+    let least_before = exact::total(
+        least_plans,
+        currency,
+        || "the outcome payments at plan on least overlap".to_string(),
+        out,
+    )?
+    .minor;
+    let least_capped = exact::total(
+        least_plans_capped,
+        currency,
+        || "the outcome payments at plan on least overlap".to_string(),
+        out,
+    )?
+    .minor;
+    let least_outcomes = {
+        let discounted = discount(least_capped, out)?;
+        caps.outcome.map_or(discounted, |cap| discounted.min(cap))
+    };
+    let least_total = exact::total(
+        [
+            (least_outcomes, plan_capped.driver),
+            (fixed_total, fixed.driver),
+            (tiers_at_plan, tier_span),
+        ],
+        currency,
+        || "the planned total cost on least overlap".to_string(),
+        out,
+    )?
+    .minor;
+    let least_total = caps.total.map_or(least_total, |cap| least_total.min(cap));
+    let overlap = model::OverlapBounds {
+        headline: model::Overlap::Nested,
+        nested: model::OverlapBound {
+            outcome_payments_before_cap: money(plan_before),
+            cut_by_participant_cap: money(plan_before - plan_capped.minor),
+            outcome_payments: money(plan_outcomes),
+            planned_total_cost: money(planned_total),
+            counted_nested: Vec::new(),
+        },
+        least_overlap: model::OverlapBound {
+            outcome_payments_before_cap: money(least_before),
+            cut_by_participant_cap: money(least_before - least_capped),
+            outcome_payments: money(least_outcomes),
+            planned_total_cost: money(least_total),
+            counted_nested,
+        },
+    };
 
     let Some(exposure) = exposure else {
         for cohort in unbounded {
@@ -750,6 +823,7 @@ pub fn check(
             unit_cost_per_participant,
             unit_cost_per_participant_at_maximum,
             by_payer,
+            overlap,
             by_year,
             timeline,
         },

@@ -57,6 +57,11 @@ impl<'a> RateCard<'a> {
         }
     }
 
+    /// The exclusive rule and the alternative `stage` is in, if any.
+    pub fn group_of(&self, stage: &str) -> Option<(usize, usize)> {
+        self.in_group.get(stage).copied()
+    }
+
     /// Whether `stage` is an alternative of an exclusive rule.
     pub fn is_exclusive(&self, stage: &str) -> bool {
         self.in_group.contains_key(stage)

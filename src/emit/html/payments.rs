@@ -84,6 +84,12 @@ const SUBSECTIONS: &[Subsection] = &[
         write: figures,
     },
     Subsection {
+        id: "overlap",
+        title: "Who reaches what: the plan's assumption",
+        present: |c| !c.funnels.is_empty(),
+        write: overlap,
+    },
+    Subsection {
         id: "by-year",
         title: "Planned payments by contract year",
         present: |c| c.figures.by_year.len() > 1,
@@ -508,6 +514,89 @@ fn payers(html: &mut Html, contract: &Contract) {
     html.raw("</tbody>\n</table>\n");
 }
 
+/// The two bounds of the plan: the nested assumption the headline uses, and the same counts
+/// spread over as many people as the funnels allow, each with what the per-participant cap
+/// cuts.
+fn overlap(html: &mut Html, contract: &Contract) {
+    let o = &contract.figures.overlap;
+    let headline = match o.headline {
+        crate::model::Overlap::Nested => "nested",
+        crate::model::Overlap::LeastOverlap => "least overlap",
+    };
+    html.element(
+        "p",
+        &[],
+        &format!(
+            "The expected counts say how many people reach each stage, not which. The planned total cost above, the unit costs and the payers’ parts at plan take them {headline}: the people who reach a stage with fewer people expected are among those who reach every stage with more. That is the lowest cost the counts allow when a per-participant cap binds, as the fewest people earn the most. Spread as far as the funnels allow (each branch on people its sibling branches do not reach), the cap cuts less and the same counts cost more."
+        ),
+    );
+    html.nl();
+    html.raw("<table>\n<caption>The plan on both assumptions</caption>\n");
+    head(
+        html,
+        &[
+            ("Figure", Align::Text),
+            ("Nested (the headline)", Align::Number),
+            ("Least overlap", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    let rows: [(&str, crate::value::Money, crate::value::Money); 4] = [
+        (
+            "Outcome payments before the per-participant cap",
+            o.nested.outcome_payments_before_cap,
+            o.least_overlap.outcome_payments_before_cap,
+        ),
+        (
+            "Cut by the per-participant cap",
+            o.nested.cut_by_participant_cap,
+            o.least_overlap.cut_by_participant_cap,
+        ),
+        (
+            "Outcome payments after every cap",
+            o.nested.outcome_payments,
+            o.least_overlap.outcome_payments,
+        ),
+        (
+            "Planned total cost",
+            o.nested.planned_total_cost,
+            o.least_overlap.planned_total_cost,
+        ),
+    ];
+    for (label, nested, least) in rows {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], label);
+        num_cell(html, &nested.to_string());
+        num_cell(html, &least.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+    let note = if o.nested.planned_total_cost == o.least_overlap.planned_total_cost {
+        "Here the two agree: who reaches what does not change the cost.".to_string()
+    } else {
+        format!(
+            "If the results fall on people as spread out as the funnels allow, the plan costs {} more.",
+            crate::value::Money::new(
+                o.least_overlap.planned_total_cost.minor - o.nested.planned_total_cost.minor,
+                o.nested.planned_total_cost.currency,
+            )
+        )
+    };
+    html.element("p", &[("class", "note")], &note);
+    html.nl();
+    if !o.least_overlap.counted_nested.is_empty() {
+        html.element(
+            "p",
+            &[("class", "note")],
+            &format!(
+                "Counted nested on both: {} (a stage follows several stages whose people, spread, have too few in common).",
+                o.least_overlap.counted_nested.join(", ")
+            ),
+        );
+        html.nl();
+    }
+}
+
 fn figures(html: &mut Html, contract: &Contract) {
     let figures = &contract.figures;
     let payments = &contract.payments;
@@ -559,7 +648,7 @@ fn figures(html: &mut Html, contract: &Contract) {
         html,
         "Planned total cost",
         figures.planned_total_cost.to_string(),
-        "Fixed fees plus payments at plan, after every cap.",
+        "Fixed fees plus payments at plan, after every cap, with people reaching the stages nested (see “Who reaches what”).",
     );
     if payments
         .incentives
