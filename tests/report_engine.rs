@@ -392,6 +392,7 @@ mod properties {
             "specs/young-people.outcome",
             "specs/borough/family-support.outcome",
             "specs/borough/school-inclusion.outcome",
+            "specs/edge-of-care.outcome",
         ]
         .iter()
         .map(|path| spec(path))
@@ -408,7 +409,7 @@ mod properties {
         /// last-resort ceiling at the maximum exposure never has to cut).
         #[test]
         fn generated_returns_never_pay_beyond_the_maximum_exposure(
-            which in 0usize..8,
+            which in 0usize..9,
             scale in 0u64..=400,
             seed in any::<u64>(),
         ) {
@@ -428,6 +429,17 @@ mod properties {
                 r.payments.by_payer.iter().all(|a| !a.name.contains("not funded")),
                 "{}: {:?}", contract.title, r.payments.by_payer
             );
+            // The payers' shares of the total add up to exactly 100%.
+            if r.payments.total.minor > 0 && !r.payments.by_payer.is_empty() {
+                let hundredths: i128 = r
+                    .payments
+                    .by_payer
+                    .iter()
+                    .filter_map(|a| a.share)
+                    .map(|s| s.0.mantissa * 10_i128.pow(2 - s.0.scale))
+                    .sum();
+                prop_assert_eq!(hundredths, 10_000, "{}: {:?}", contract.title, r.payments.by_payer);
+            }
             for line in &r.payments.lines {
                 prop_assert!(
                     line.cut_by.iter().all(|c| !c.contains("maximum exposure")),
