@@ -710,6 +710,21 @@ fn the_report_shares_the_total_between_payers_pro_rata_and_by_pools() {
             ("Council B", 3_583_333, "37.32%".to_string()),
         ]
     );
+    // Each payer's part is traced to the clause it is shared by.
+    let lines: Vec<Option<usize>> = r
+        .payments
+        .by_payer
+        .iter()
+        .map(|a| a.clause.as_ref().map(|c| c.line))
+        .collect();
+    let first = text
+        .lines()
+        .position(|l| l.contains("payer \"Fund\""))
+        .map(|i| i + 1);
+    assert_eq!(
+        lines,
+        vec![first, first.map(|l| l + 1), first.map(|l| l + 2)]
+    );
 }
 
 /// The drug service (no cap on the total), ten participants through the whole funnel and

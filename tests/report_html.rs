@@ -298,6 +298,7 @@ fn build(shape: &Shape) -> Report {
         .iter()
         .map(|p| Amount {
             share: None,
+            clause: None,
             name: p.label.clone(),
             amount: Money::new(
                 lines
@@ -315,11 +316,13 @@ fn build(shape: &Shape) -> Report {
             name: name("National Rough Sleeping Outcomes Fund"),
             amount: Money::new(fund, Currency::GBP),
             share: None,
+            clause: None,
         },
         Amount {
             name: name("Harbourside City Council"),
             amount: Money::new(total_minor - fund, Currency::GBP),
             share: None,
+            clause: None,
         },
     ];
     let mut by_stage: Vec<Amount> = Vec::new();
@@ -331,6 +334,7 @@ fn build(shape: &Shape) -> Report {
                 name: stage.clone(),
                 amount: line.amount,
                 share: None,
+                clause: None,
             }),
         }
     }

@@ -299,6 +299,9 @@ pub struct Amount {
     /// add up to exactly 100%.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share: Option<Percent>,
+    /// For a payer: the `payer` clause its part is shared by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clause: Option<Clause>,
 }
 
 /// What remains.

@@ -353,6 +353,7 @@ pub(crate) fn payments(
             .into_iter()
             .map(|(name, minor)| Amount {
                 share: None,
+                clause: None,
                 name,
                 amount: money(minor),
             })
@@ -375,6 +376,7 @@ pub(crate) fn payments(
     for period in periods {
         by_period.push(Amount {
             share: None,
+            clause: None,
             name: period.label.clone(),
             amount: money(sum_where(&|l| {
                 l.due >= period.start && l.due <= period.end
@@ -385,6 +387,7 @@ pub(crate) fn payments(
     if outside != 0 {
         by_period.push(Amount {
             share: None,
+            clause: None,
             name: "after the last period".to_string(),
             amount: money(outside),
         });
@@ -407,6 +410,7 @@ pub(crate) fn payments(
                 name: payer.name.clone(),
                 amount: money(*part),
                 share,
+                clause: Some(payer.clause.clone()),
             })
             .collect();
         if unfunded != 0 {
@@ -414,6 +418,7 @@ pub(crate) fn payments(
                 name: "(not funded by any payer)".to_string(),
                 amount: money(unfunded),
                 share: None,
+                clause: None,
             });
         }
         out

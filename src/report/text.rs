@@ -328,17 +328,21 @@ fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {
         return;
     }
     let _ = writeln!(out, "\n  {title}");
-    let mut table = Table::new(["", ""]);
+    let mut table = Table::new(["", "", ""]);
     table.header = false;
     for amount in amounts {
-        // A payer's part is shown with its share of the total.
+        // A payer's part is shown with its share of the total and the clause it is shared by.
         let figure = match amount.share {
             Some(share) => format!("{} ({share})", amount.amount),
             None => amount.amount.to_string(),
         };
-        table.push([amount.name.clone(), figure]);
+        let clause = amount
+            .clause
+            .as_ref()
+            .map_or(String::new(), |c| c.to_string());
+        table.push([amount.name.clone(), figure, clause]);
     }
-    table.right = vec![false, true];
+    table.right = vec![false, true, false];
     table.indent = 4;
     table.write(out);
 }

@@ -675,6 +675,7 @@ fn totals(
                 (column, Align::Text),
                 ("Amount", Align::Number),
                 ("Share", Align::Number),
+                ("Clause", Align::Text),
             ],
         );
     } else {
@@ -691,6 +692,11 @@ fn totals(
                 html,
                 &amount.share.map_or("—".to_string(), |s| s.to_string()),
             );
+            let clause = amount
+                .clause
+                .as_ref()
+                .map_or(String::new(), |c| c.to_string());
+            html.element("td", &[], &clause);
         }
         html.raw("</tr>\n");
     }
@@ -700,6 +706,7 @@ fn totals(
         num_cell(html, &report.payments.total.to_string());
         if shares {
             num_cell(html, "100%");
+            html.raw("<td></td>");
         }
         html.raw("</tr></tfoot>\n");
     }
