@@ -334,12 +334,16 @@ pub enum PaymentClause {
         assessed: Option<Spanned<Frequency>>,
         from_year: Option<Spanned<Decimal>>,
     },
-    /// `payer "National fund" pays 45% up to £1,075,000`
+    /// `payer "National fund" pays 45% of outcome payments up to £1,075,000, excess pro rata`
     Payer {
         span: Span,
         name: Text,
         share: Spanned<PayerShare>,
         cap: Option<Spanned<Money>>,
+        /// `of outcome payments`: none of the fixed fees and bonuses.
+        outcome_payments_only: Option<Span>,
+        /// `, excess pro rata` after the cap: what the cap cuts falls to the others pro rata.
+        excess_pro_rata: Option<Span>,
     },
     /// `tiers on reconviction_reduction per cohort { from 7.5% pays £1,000,000 ... }`
     Tiers {

@@ -393,6 +393,15 @@ pub struct Payer {
     pub name: String,
     pub share: PayerShare,
     pub cap: Option<Money>,
+    /// `of outcome payments`: the payer's share is of the outcome payments (prices,
+    /// attachment fees, tier payments) only; it pays none of the fixed fees and bonuses,
+    /// which the other payers share pro rata.
+    pub outcome_payments_only: bool,
+    /// `, excess pro rata`: what the cap cuts from the payer's percentage falls to the other
+    /// payers of a percentage or the rest in proportion to their shares, not all to the payer
+    /// of the rest.
+    pub excess_pro_rata: bool,
+    pub clause: Clause,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -470,8 +479,13 @@ pub struct Figures {
     pub unit_cost_per_target: Vec<UnitCost>,
     /// Planned total cost per participant entering the funnels.
     pub unit_cost_per_participant: Option<Money>,
+    /// The maximum exposure per participant the cohorts with funnels can hold (the sum of
+    /// their sizes); absent when one of them has no size.
+    pub unit_cost_per_participant_at_maximum: Option<Money>,
     /// The planned total cost and the maximum exposure split between the payers.
     pub by_payer: Vec<PayerFigures>,
+    /// The plan's assumption about who reaches which stages, and the other bound.
+    pub overlap: OverlapBounds,
     /// The planned total cost by contract year.
     pub by_year: Vec<YearFigures>,
     /// When people are planned to reach each stage and when payments are planned to fall due.
@@ -549,6 +563,10 @@ pub struct UnitCost {
     pub target: String,
     pub expected: u64,
     pub unit_cost: Money,
+    /// The maximum exposure ÷ the participants the funnel's cohort holds (its size): what one
+    /// target costs when the contract pays its most with every participant reaching it.
+    /// Absent when the cohort has no size.
+    pub at_maximum: Option<Money>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -556,6 +574,53 @@ pub struct PayerFigures {
     pub name: String,
     pub at_plan: Money,
     pub at_maximum: Money,
+    /// `at_plan` as a share of the planned total cost, to two decimals; the payers' shares
+    /// add up to exactly 100% (hundredths of a percent apportioned by largest remainder).
+    /// Absent when the planned total cost is zero.
+    pub share_of_plan: Option<Percent>,
+    /// `at_maximum` as a share of the maximum exposure, to two decimals, likewise.
+    pub share_of_maximum: Option<Percent>,
+}
+
+/// Who reaches which stages at plan: the expected counts say how many people reach each
+/// stage, not which. The plan takes them nested, which gives the lowest cost the counts
+/// allow when a per-participant cap binds; spread as far as the funnels allow, the cap cuts
+/// less and the cost is higher.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OverlapBounds {
+    /// The assumption the plan's figures (the planned total cost, the unit costs, the
+    /// payers' parts at plan and the timeline) are computed on: always `nested`.
+    pub headline: Overlap,
+    /// The people who reach a stage with fewer people expected are among those who reach
+    /// every stage with more.
+    pub nested: OverlapBound,
+    /// Each branch of a funnel on people its sibling branches do not reach, as far as there
+    /// are people for them.
+    pub least_overlap: OverlapBound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Overlap {
+    Nested,
+    LeastOverlap,
+}
+
+/// The plan's figures on one assumption of overlap.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OverlapBound {
+    /// Outcome payments at plan before the per-participant cap.
+    pub outcome_payments_before_cap: Money,
+    /// What the per-participant cap cuts from them.
+    pub cut_by_participant_cap: Money,
+    /// After the per-participant cap, the deadweight discount and the cap on outcome
+    /// payments.
+    pub outcome_payments: Money,
+    /// With fixed fees and tier payments at plan, after the total cap.
+    pub planned_total_cost: Money,
+    /// Cohorts counted nested on this bound too: a stage follows several stages whose people
+    /// spread too thin to have enough in common (least overlap only).
+    pub counted_nested: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

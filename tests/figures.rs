@@ -1012,6 +1012,186 @@ fn reoffending() {
 
 /// A penalty with a grace period cannot withhold anything before its first year: the most
 /// it can withhold is its amount for each assessment from then on.
+/// Staying Together (`specs/edge-of-care.outcome`), modelled on a Life Chances Fund project:
+/// the fund pays 45.26% of the outcome payments only, up to its £1,075,000 award, and what
+/// its cap cuts falls to the three councils pro rata to their 27.37%, 16.42% and 10.95%.
+#[test]
+fn edge_of_care_payers_share_pro_rata_beyond_the_funds_award() {
+    let c = spec("edge-of-care.outcome");
+    let f = &c.figures;
+    assert_eq!(minor(f.fixed_fees), 1_000_000); // 4 × £2,500
+    assert_eq!(minor(f.planned_total_cost), 121_000_000); // £10,000 + 150 × £2,000 + 90 × £10,000
+    assert_eq!(minor(f.maximum_exposure), 241_000_000); // £10,000 + 200 × £12,000
+                                                        // The fixed fees (1,000,000p) are the councils' alone. The fund's 45.26% of them
+                                                        // (452,600p) is shared 2,737 : 1,642 : 1,095 (sum 5,474): 226,300p; 743,169,200 ÷ 5,474 =
+                                                        // 135,763 r 2,738; 495,597,000 ÷ 5,474 = 90,536 r 2,936, so the one penny left over goes
+                                                        // to the third (largest remainder). With their own 273,700p, 164,200p and what the
+                                                        // percentages leave to the last (1,000,000 − 452,600 − 273,700 − 164,200 = 109,500p):
+                                                        // 500,000p, 299,963p and 200,037p.
+                                                        // At plan the outcome payments are 120,000,000p: the fund 45.26% = 54,312,000p (below
+                                                        // its cap), the councils 32,844,000p, 19,704,000p and the rest of 100%, 13,140,000p.
+                                                        // At the maximum they are 240,000,000p: the fund's 108,624,000p stops at 107,500,000p
+                                                        // and the 1,124,000p cut is shared: 562,000p; 1,845,608,000 ÷ 5,474 = 337,158 r 5,108;
+                                                        // 1,230,780,000 ÷ 5,474 = 224,841 r 366; the penny left over to the second. The
+                                                        // councils' own: 65,688,000p, 39,408,000p and 240,000,000 − 108,624,000 − 65,688,000 −
+                                                        // 39,408,000 = 26,280,000p.
+    assert_payers(
+        &c,
+        &[
+            ("Life Chances Fund", 54_312_000, 107_500_000),
+            ("Northfield Borough Council", 33_344_000, 66_750_000),
+            ("Eastmoor District Council", 20_003_963, 40_045_122),
+            ("Westvale County Council", 13_340_037, 26_704_878),
+        ],
+    );
+    // Shares in hundredths of a percent, 10,000 apportioned by the parts: at plan
+    // 54,312,000 ÷ 121,000,000 = 44.885…%, 27.557…%, 16.532…%, 11.024…%: floors 4,488,
+    // 2,755, 1,653, 1,102 (9,998), the two units left to the largest remainders (.70, .60).
+    let shares = |of_plan: bool| -> Vec<String> {
+        f.by_payer
+            .iter()
+            .map(|p| {
+                let s = if of_plan {
+                    p.share_of_plan
+                } else {
+                    p.share_of_maximum
+                };
+                s.map_or("none".to_string(), |s| s.to_string())
+            })
+            .collect()
+    };
+    assert_eq!(shares(true), ["44.89%", "27.56%", "16.53%", "11.02%"]);
+    // At the maximum: 44.605…%, 27.697…%, 16.616…%, 11.080…%; the units to .71 and .62.
+    assert_eq!(shares(false), ["44.60%", "27.70%", "16.62%", "11.08%"]);
+    assert!(c.payments.payers[0].outcome_payments_only && c.payments.payers[0].excess_pro_rata);
+}
+
+/// The unit cost at the maximum: the maximum exposure ÷ the participants the target's cohort
+/// holds, each reaching it (and, per participant, ÷ all the cohorts' sizes).
+#[test]
+fn unit_costs_at_the_maximum_divide_the_maximum_by_the_cohort() {
+    let at_max = |c: &Contract| -> Vec<(String, Option<i128>)> {
+        c.figures
+            .unit_cost_per_target
+            .iter()
+            .map(|u| (u.target.clone(), u.at_maximum.map(minor)))
+            .collect()
+    };
+    // Drug service: £120,000 ÷ 100 = £1,200.
+    let c = spec("drug-service.outcome");
+    assert_eq!(at_max(&c), [("abstinent".to_string(), Some(120_000))]);
+    assert_eq!(
+        c.figures.unit_cost_per_participant_at_maximum.map(minor),
+        Some(120_000)
+    );
+    // Rough sleeping: £1,200,000 ÷ 120 = £10,000 for each of its three targets (beside
+    // £34,026.67, £113,422.22 and £25,520 at plan).
+    let c = spec("rough-sleeping.outcome");
+    assert!(at_max(&c).iter().all(|(_, cost)| *cost == Some(1_000_000)));
+    // Staying Together: £2,410,000 ÷ 200 = £12,050, beside £1,210,000 ÷ 90 = £13,444.44 at plan.
+    let c = spec("edge-of-care.outcome");
+    assert_eq!(at_max(&c), [("stayed".to_string(), Some(1_205_000))]);
+    assert_eq!(
+        minor(c.figures.unit_cost_per_target[0].unit_cost),
+        1_344_444
+    );
+    // A cohort without a size has no count at the maximum.
+    let c = text(
+        "contract \"T\" {\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to 2027-03-31\n  referrals until 2026-12-31\n  funding limit £10,000\n}\noutcome o \"O\"\ncohort a \"A\"\nfunnel f \"F\" for a {\n  milestone m \"M\" 10\n  target t \"T\" 5 within 3 months { achieves o evidence \"e\" }\n}\npayments {\n  pay £100 for t\n  cap £10,000 total\n}\n",
+    );
+    assert_eq!(at_max(&c), [("t".to_string(), None)]);
+    assert_eq!(c.figures.unit_cost_per_participant_at_maximum, None);
+}
+
+/// Rough sleeping on both overlap assumptions. Nested (the plan): £988,000 before the cap,
+/// £860,800 after it, £127,200 cut. Least overlap: the 120 people numbered 0–119; from
+/// `engaged` (all 120), `housed` takes 0–71, `reconnected` 72–83, `gp_registered` the next 84
+/// round the end: 84–119 and 0–47. The ladder nests in `housed` (`sustained_18m` 0–29, …),
+/// `reconnection_held` takes 72–80, `in_treatment` the first 40 of `gp_registered`: 84–119 and
+/// 0–3. Everyone entered, so earns the £2,700 attachment fee besides:
+///   0–3    ladder £12,000 + £500 + £2,500 + £2,700 = £17,700 → £13,500   4 people
+///   4–29   ladder £12,000 + £500 + £2,700         = £15,200 → £13,500  26
+///   30–35  £8,000 + £500 + £2,700 = £11,200; 36–47 £5,000 + £500 + £2,700 = £8,200
+///   48–59  £3,000 + £2,700 = £5,700; 60–71 £1,500 + £2,700 = £4,200
+///   72–80  £5,000 + £2,700 = £7,700; 81–83 £2,000 + £2,700 = £4,700
+///   84–119 £500 + £2,500 + £2,700 = £5,700                                36
+/// Before the cap £1,039,000 (the reconnection route is paid beside the ladder now, £51,000
+/// more); the cap cuts 4 × £4,200 + 26 × £1,700 = £61,000; £978,000 + £160,000 of fixed fees
+/// = £1,138,000, under the £1,200,000 total cap.
+#[test]
+fn rough_sleeping_on_both_overlap_assumptions() {
+    let c = spec("rough-sleeping.outcome");
+    let o = &c.figures.overlap;
+    assert_eq!(o.headline, outcome::model::Overlap::Nested);
+    let bound = |b: &outcome::model::OverlapBound| {
+        (
+            minor(b.outcome_payments_before_cap),
+            minor(b.cut_by_participant_cap),
+            minor(b.outcome_payments),
+            minor(b.planned_total_cost),
+        )
+    };
+    assert_eq!(
+        bound(&o.nested),
+        (98_800_000, 12_720_000, 86_080_000, 102_080_000)
+    );
+    assert_eq!(minor(c.figures.planned_total_cost), 102_080_000);
+    assert_eq!(
+        bound(&o.least_overlap),
+        (103_900_000, 6_100_000, 97_800_000, 113_800_000)
+    );
+    assert!(o.least_overlap.counted_nested.is_empty());
+    // A funnel without branches has one way to fall on people: both bounds agree.
+    let c = spec("drug-service.outcome");
+    assert_eq!(
+        bound(&c.figures.overlap.nested),
+        bound(&c.figures.overlap.least_overlap)
+    );
+}
+
+/// A stage after two branches that, spread apart, have too few people in common (60 and 60
+/// of 100 share 20, and `c` needs 30): the cohort is counted nested on both bounds, and says so.
+#[test]
+fn a_join_the_spread_cannot_feed_is_counted_nested_and_named() {
+    let c = text(JOIN);
+    let o = &c.figures.overlap;
+    assert_eq!(o.least_overlap.counted_nested, ["people"]);
+    // Nested: 30 people earn £1,200, capped at £1,050; 30 earn £200: £37,500.
+    assert_eq!(minor(o.nested.planned_total_cost), 3_750_000);
+    assert_eq!(minor(o.least_overlap.planned_total_cost), 3_750_000);
+    // With 15 reaching `c` the 20 in common are enough: 0–14 earn £1,200 → £1,050, 15–19
+    // £200, 20–59 (`a` only) and 60–99 (`b` only) £100: £24,750, as nested (15 × £1,050 +
+    // 45 × £200); `c` makes its people overlap either way.
+    let c = text(&JOIN.replace("target c \"C\" 30", "target c \"C\" 15"));
+    let o = &c.figures.overlap;
+    assert!(o.least_overlap.counted_nested.is_empty());
+    assert_eq!(minor(o.least_overlap.planned_total_cost), 2_475_000);
+    assert_eq!(minor(o.nested.planned_total_cost), 2_475_000);
+}
+
+const JOIN: &str = r#"contract "Join" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2028-03-31
+  referrals until 2026-12-31
+  funding limit £500,000
+}
+outcome o "O"
+cohort people "People" { size 100 }
+funnel f "F" for people {
+  milestone entry "Entered" 100
+  milestone a "A" 60 after entry within 3 months { evidence "e" }
+  milestone b "B" 60 after entry within 3 months { evidence "e" }
+  target c "C" 30 after a, b within 6 months { achieves o evidence "e" }
+}
+payments {
+  pay £100 for a
+  pay £100 for b
+  pay £1,000 for c
+  cap £1,050 per participant
+}
+"#;
+
 #[test]
 fn reoffending_penalty_with_grace_withholds_only_from_its_first_year() {
     let c = spec("reoffending.outcome");
@@ -1400,6 +1580,9 @@ enum Payers {
     AmountPercentRest(u64, u32, Option<u64>),
     /// Two percentages (tenths) adding up to 100%.
     TwoPercents(u32),
+    /// A fund paying a percentage (tenths), of outcome payments only or not, up to a cap with
+    /// `excess pro rata`, and two councils a percentage (tenths) and what is left of 100%.
+    FundAndCouncils(u32, bool, u64, u32),
 }
 
 fn money_text(pence: u64) -> String {
@@ -1553,6 +1736,19 @@ impl Generated {
                 s.push_str(&format!("  payer \"A\" pays {}\n", tenths_text(*p)));
                 s.push_str(&format!("  payer \"B\" pays {}\n", tenths_text(1000 - p)));
             }
+            Payers::FundAndCouncils(p, only, cap, q) => {
+                let of = if *only { " of outcome payments" } else { "" };
+                s.push_str(&format!(
+                    "  payer \"F\" pays {}{of} up to {}, excess pro rata\n",
+                    tenths_text(*p),
+                    money_text(*cap)
+                ));
+                s.push_str(&format!("  payer \"A\" pays {}\n", tenths_text(*q)));
+                s.push_str(&format!(
+                    "  payer \"B\" pays {}\n",
+                    tenths_text(1000 - p - q)
+                ));
+            }
         }
         s.push_str("}\n");
         s
@@ -1611,6 +1807,9 @@ fn payers_strategy() -> impl Strategy<Value = Payers> {
         )
             .prop_map(|(a, p, cap)| Payers::AmountPercentRest(a, p, cap)),
         (1u32..=999).prop_map(Payers::TwoPercents),
+        (1u32..=998, any::<bool>(), 1u64..=5_000_000)
+            .prop_flat_map(|(p, only, cap)| (Just(p), Just(only), Just(cap), 1..(1000 - p)))
+            .prop_map(|(p, only, cap, q)| Payers::FundAndCouncils(p, only, cap, q)),
     ]
 }
 
@@ -1663,7 +1862,9 @@ prop_compose! {
 proptest! {
     // 256 cases by default; set PROPTEST_CASES to run more.
 
-    /// The payer split at plan and at maximum adds up to the figure exactly, the years add
+    /// The payer split at plan and at maximum adds up to the figure exactly, and the payers'
+    /// shares of each to 100% (with a fund whose cap sends its excess pro rata to the
+    /// others, of outcome payments only or of everything), the years add
     /// up to the planned total cost, and the maximum exposure is at least the plan.
     #[test]
     fn shares_add_up_to_the_whole(generated in generated_strategy()) {
@@ -1683,6 +1884,19 @@ proptest! {
             prop_assert_eq!(at_max, maximum, "payers at maximum\n{}", source);
             for p in &f.by_payer {
                 prop_assert!(minor(p.at_plan) >= 0 && minor(p.at_maximum) >= 0, "{}", source);
+            }
+            // The shares are hundredths of a percent adding up to exactly 100%.
+            let hundredths = |share: fn(&outcome::model::PayerFigures) -> Option<outcome::value::Percent>| {
+                f.by_payer
+                    .iter()
+                    .map(|p| share(p).map_or(0, |s| s.0.mantissa * 10_i128.pow(2 - s.0.scale)))
+                    .sum::<i128>()
+            };
+            if planned > 0 {
+                prop_assert_eq!(hundredths(|p| p.share_of_plan), 10_000, "shares of plan\n{}", source);
+            }
+            if maximum > 0 {
+                prop_assert_eq!(hundredths(|p| p.share_of_maximum), 10_000, "shares of maximum\n{}", source);
             }
         }
 
@@ -1704,5 +1918,13 @@ proptest! {
                 prop_assert!(p.paid_at_plan <= paid, "{}", source);
             }
         }
+        // Nested is the lowest cost the counts allow: the other bound is never below it.
+        let o = &f.overlap;
+        prop_assert_eq!(minor(o.nested.planned_total_cost), planned, "{}", source);
+        prop_assert!(
+            minor(o.least_overlap.planned_total_cost) >= minor(o.nested.planned_total_cost),
+            "least overlap below nested\n{}",
+            source
+        );
     }
 }

@@ -392,6 +392,7 @@ mod properties {
             "specs/young-people.outcome",
             "specs/borough/family-support.outcome",
             "specs/borough/school-inclusion.outcome",
+            "specs/edge-of-care.outcome",
         ]
         .iter()
         .map(|path| spec(path))
@@ -408,7 +409,7 @@ mod properties {
         /// last-resort ceiling at the maximum exposure never has to cut).
         #[test]
         fn generated_returns_never_pay_beyond_the_maximum_exposure(
-            which in 0usize..8,
+            which in 0usize..9,
             scale in 0u64..=400,
             seed in any::<u64>(),
         ) {
@@ -428,6 +429,17 @@ mod properties {
                 r.payments.by_payer.iter().all(|a| !a.name.contains("not funded")),
                 "{}: {:?}", contract.title, r.payments.by_payer
             );
+            // The payers' shares of the total add up to exactly 100%.
+            if r.payments.total.minor > 0 && !r.payments.by_payer.is_empty() {
+                let hundredths: i128 = r
+                    .payments
+                    .by_payer
+                    .iter()
+                    .filter_map(|a| a.share)
+                    .map(|s| s.0.mantissa * 10_i128.pow(2 - s.0.scale))
+                    .sum();
+                prop_assert_eq!(hundredths, 10_000, "{}: {:?}", contract.title, r.payments.by_payer);
+            }
             for line in &r.payments.lines {
                 prop_assert!(
                     line.cut_by.iter().all(|c| !c.contains("maximum exposure")),
@@ -907,4 +919,105 @@ fn a_step_tier_line_shows_the_measured_values_it_reached() {
         )
     );
     assert_eq!(basis.units, None);
+}
+
+/// The drug service with an outcomes fund that pays 40% of the outcome payments only, up to
+/// £10,000, what its cap cuts falling to the two councils pro rata (the Life Chances Fund's
+/// terms; see `specs/edge-of-care.outcome`). Ten participants reach every stage: outcome
+/// payments 10 × (£100 + £500 + £3,000) = £36,000, fixed fees 4 × £15,000 = £60,000, no bonus
+/// or penalty (10 abstinent).
+#[test]
+fn the_report_shares_the_total_between_payers_pro_rata_and_by_pools() {
+    let spec = std::fs::read_to_string("specs/drug-service.outcome").unwrap();
+    let text = spec.replace(
+        "  penalty 10%",
+        "  payer \"Fund\" pays 40% of outcome payments up to £10,000, excess pro rata\n  payer \"Council A\" pays 35%\n  payer \"Council B\" pays 25%\n  penalty 10%",
+    );
+    assert_ne!(text, spec);
+    let (_, compiled) = outcome::compile_bytes("drug.outcome", text.as_bytes());
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let contract = compiled.contract.unwrap();
+    let mut rows = Vec::new();
+    for i in 1..=10u64 {
+        rows.extend(whole_funnel(&format!("P{i:03}"), 1, 2 + 6 * (i - 1)));
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    assert_eq!(minor(r.payments.total), 9_600_000);
+    // Fixed fees, 6,000,000p, the councils' alone: 35% = 2,100,000p and the last 1,500,000p,
+    // plus the fund's 40% (2,400,000p) 35 : 25 = 1,400,000p and 1,000,000p.
+    // Outcome payments, 3,600,000p: the fund's 40% = 1,440,000p stops at 1,000,000p; the
+    // 440,000p cut is 256,666.67p and 183,333.33p, the penny left to the first (largest
+    // remainder); with their own 1,260,000p and 900,000p.
+    let payers: Vec<(&str, i128, String)> = r
+        .payments
+        .by_payer
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.amount.minor,
+                a.share.map_or(String::new(), |s| s.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        payers,
+        vec![
+            ("Fund", 1_000_000, "10.42%".to_string()),
+            ("Council A", 5_016_667, "52.26%".to_string()),
+            ("Council B", 3_583_333, "37.32%".to_string()),
+        ]
+    );
+    // Each payer's part is traced to the clause it is shared by.
+    let lines: Vec<Option<usize>> = r
+        .payments
+        .by_payer
+        .iter()
+        .map(|a| a.clause.as_ref().map(|c| c.line))
+        .collect();
+    let first = text
+        .lines()
+        .position(|l| l.contains("payer \"Fund\""))
+        .map(|i| i + 1);
+    assert_eq!(
+        lines,
+        vec![first, first.map(|l| l + 1), first.map(|l| l + 2)]
+    );
+}
+
+/// The drug service (no cap on the total), ten participants through the whole funnel and
+/// five who only enrol and attend: £60,000 of fixed fees + 10 × £3,600 + 5 × £100 =
+/// £96,500 due, no bonus or penalty (10 abstinent). Per target reached: £96,500 ÷ 10 =
+/// £9,650; per participant entered: £96,500 ÷ 15 = £6,433.33.
+#[test]
+fn the_report_gives_the_cost_per_target_and_per_participant_achieved_to_date() {
+    let contract = uncapped_drug_service(false);
+    let mut rows = Vec::new();
+    for i in 1..=15u64 {
+        let funnel = whole_funnel(&format!("P{i:03}"), 1, 2 + 6 * (i - 1));
+        let reached = if i <= 10 { funnel.len() } else { 2 };
+        rows.extend(funnel.into_iter().take(reached));
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    assert_eq!(minor(r.payments.total), 9_650_000);
+    let costs = &r.unit_costs;
+    let per_target: Vec<(&str, u64, Option<i128>)> = costs
+        .per_target
+        .iter()
+        .map(|t| (t.target.as_str(), t.achieved, t.unit_cost.map(minor)))
+        .collect();
+    assert_eq!(per_target, vec![("abstinent", 10, Some(965_000))]);
+    assert_eq!(costs.participants, 15);
+    assert_eq!(costs.per_participant.map(minor), Some(643_333));
+    // Before anyone has reached the target, there is no cost per target yet.
+    let early = engine::run(
+        &contract,
+        whole_funnel("P001", 1, 2).into_iter().take(2),
+        &Options::default(),
+    )
+    .expect("the report's figures fit");
+    assert_eq!(early.unit_costs.per_target[0].achieved, 0);
+    assert_eq!(early.unit_costs.per_target[0].unit_cost, None);
 }

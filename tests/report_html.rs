@@ -305,6 +305,8 @@ fn build(shape: &Shape) -> Report {
     let by_period = periods
         .iter()
         .map(|p| Amount {
+            share: None,
+            clause: None,
             name: p.label.clone(),
             amount: Money::new(
                 lines
@@ -321,10 +323,14 @@ fn build(shape: &Shape) -> Report {
         Amount {
             name: name("National Rough Sleeping Outcomes Fund"),
             amount: Money::new(fund, Currency::GBP),
+            share: None,
+            clause: None,
         },
         Amount {
             name: name("Harbourside City Council"),
             amount: Money::new(total_minor - fund, Currency::GBP),
+            share: None,
+            clause: None,
         },
     ];
     let mut by_stage: Vec<Amount> = Vec::new();
@@ -335,6 +341,8 @@ fn build(shape: &Shape) -> Report {
             None => by_stage.push(Amount {
                 name: stage.clone(),
                 amount: line.amount,
+                share: None,
+                clause: None,
             }),
         }
     }
@@ -404,6 +412,19 @@ fn build(shape: &Shape) -> Report {
             by_period,
             by_payer,
             by_stage,
+        },
+        unit_costs: outcome::report::unit_costs::UnitCostsToDate {
+            per_target: vec![outcome::report::unit_costs::TargetCostToDate {
+                funnel: name("routes_home"),
+                target: name("sustained_18m"),
+                achieved: 0,
+                unit_cost: None,
+            }],
+            participants: accepted,
+            per_participant: Some(Money::new(
+                total_minor / i128::from(accepted.max(1)),
+                Currency::GBP,
+            )),
         },
         residual: Residual {
             under_total_cap: Some(Money::new(

@@ -673,12 +673,13 @@ fn the_compiled_sql_reports_what_the_native_report_does() {
 }
 
 #[test]
-fn tiers_and_incentives_on_measures_are_refused_with_their_codes() {
+fn tiers_incentives_on_measures_and_pro_rata_payers_are_refused_with_their_codes() {
     for (spec, code) in [
         ("specs/reoffending.outcome", "E0540"),
         ("specs/employment-ladder.outcome", "E0541"),
         // A participant limit: who is paid depends on the order across the whole cohort.
         ("specs/troubled-families.outcome", "E0540"),
+        ("specs/edge-of-care.outcome", "E0540"),
     ] {
         let out = common::outcome().args(["sql", spec]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{spec}");

@@ -126,6 +126,11 @@ codes! {
     E0573 Error "either-or alternatives that pay for different results",
     E0574 Error "either-or alternative with no schedule before it",
     W0575 Warning "pooled alternative's threshold not below the per-cohort one",
+    E0560 Error "excess pro rata on a payer without a percentage",
+    E0561 Error "no payer to take a capped payer's excess",
+    E0562 Error "no payer for the fixed fees and bonuses",
+    E0563 Error "payer's cap below the amount it pays",
+    W0565 Warning "payer's cap never reached",
 
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",

@@ -89,6 +89,11 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0573 => E0573,
         Code::E0574 => E0574,
         Code::W0575 => W0575,
+        Code::E0560 => E0560,
+        Code::E0561 => E0561,
+        Code::E0562 => E0562,
+        Code::E0563 => E0563,
+        Code::W0565 => W0565,
 
         Code::E0601 => E0601,
         Code::W0602 => W0602,
@@ -1943,6 +1948,111 @@ payments {
 
 How to fix it: take the NUL character out of the name, or give the cohort a size or the
 contract a per-participant cap so that the maximum is known.
+"#;
+
+const E0560: &str = r#"`excess pro rata` on a payer that does not pay a percentage: the cap can only send to the others what it cuts from a percentage.
+
+`payer "NAME" pays P% up to AMOUNT, excess pro rata` says that once the payer's percentage
+reaches its cap, what the cap cuts falls to the other payers in proportion to their shares.
+A payer of an amount or of the rest has no percentage to cut, so the clause means nothing.
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays £1,075,000 up to £1,075,000, excess pro rata
+  payer "Kirklees Council" pays the rest
+}
+```
+
+How to fix it: give the payer its percentage, which is what an outcomes fund usually grants:
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays 45.26% up to £1,075,000, excess pro rata
+  payer "Kirklees Council" pays the rest
+}
+```
+"#;
+
+const E0561: &str = r#"No payer to take a capped payer's excess: `excess pro rata` shares what the cap cuts between the other payers of a percentage or of the rest, and there is none.
+
+Payers of an amount pay that amount and no more, so they never take a share of the excess.
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays 45.26% up to £1,075,000, excess pro rata
+  payer "Kirklees Council" pays £1,300,000
+}
+```
+
+How to fix it: let the other payers pay a percentage or the rest:
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays 45.26% up to £1,075,000, excess pro rata
+  payer "Kirklees Council" pays the rest
+}
+```
+"#;
+
+const E0562: &str = r#"No payer for the fixed fees and bonuses: every payer pays `of outcome payments` only, and the contract has fixed fees or bonuses.
+
+`of outcome payments` after a payer's share says the share is of the outcome payments
+(prices, attachment fees and tier payments) only: a national outcomes fund often pays towards
+results but not towards a service fee. The fixed fees and bonuses are then shared between the
+other payers. When every payer is of outcome payments only, nobody pays them.
+
+```outcome
+payments {
+  fixed £5,000 per quarter
+  payer "Life Chances Fund" pays 45.26% of outcome payments
+  payer "Kirklees Council" pays the rest of outcome payments
+}
+```
+
+How to fix it: let the local commissioner pay its share of everything:
+
+```outcome
+payments {
+  fixed £5,000 per quarter
+  payer "Life Chances Fund" pays 45.26% of outcome payments
+  payer "Kirklees Council" pays the rest
+}
+```
+"#;
+
+const E0563: &str = r#"Payer's cap below the amount it pays: a payer of an amount `up to` less than that amount would never pay what the clause says.
+
+```outcome
+payments {
+  payer "Ministry of Justice" pays £500,000 up to £400,000
+  payer "Eastbridge Police and Crime Commissioner" pays the rest
+}
+```
+
+How to fix it: write the amount the payer really pays, or raise its cap:
+
+```outcome
+payments {
+  payer "Ministry of Justice" pays £400,000
+  payer "Eastbridge Police and Crime Commissioner" pays the rest
+}
+```
+"#;
+
+const W0565: &str = r#"Payer's cap never reached: a payer with `excess pro rata` whose percentage stays below its cap even at the maximum exposure, so nothing ever falls to the others.
+
+The clause is not wrong, but it never applies, and a reader may think the payer's grant is
+what limits it. Often the cap was copied from a grant letter for a larger programme.
+
+```outcome
+payments {
+  cap £1,000,000 total
+  payer "Life Chances Fund" pays 40% up to £1,075,000, excess pro rata
+  payer "Kirklees Council" pays the rest
+}
+```
+
+How to fix it: lower the cap to the grant for this contract, or remove `, excess pro rata`.
 "#;
 
 // ───────────────────────────── 06: links between outcomes, targets, measures, cohorts ─────────────────────────────

@@ -57,6 +57,7 @@ pub fn write_report_summary<W: std::io::Write>(
 /// (`the_summary_is_the_report_less_its_lines` holds it to that).
 mod summary {
     use crate::report::lines::LinesFile;
+    use crate::report::unit_costs::UnitCostsToDate;
     use crate::report::{
         ActualFunnel, Amount, CohortPlaces, Exception, NothingCounted, Period, Rejected, Report,
         Residual, RowCounts,
@@ -77,6 +78,7 @@ mod summary {
         tolerance: &'a Option<Percent>,
         exceptions: &'a [Exception],
         payments: Payments<'a>,
+        unit_costs: &'a UnitCostsToDate,
         residual: &'a Residual,
     }
 
@@ -103,6 +105,7 @@ mod summary {
                 tolerance,
                 exceptions,
                 payments,
+                unit_costs,
                 residual,
             } = report;
             Summary {
@@ -123,6 +126,7 @@ mod summary {
                     by_payer: &payments.by_payer,
                     by_stage: &payments.by_stage,
                 },
+                unit_costs,
                 residual,
             }
         }

@@ -337,6 +337,7 @@ fn run_with(
         lines,
     )?;
 
+    let unit_costs = super::unit_costs::unit_costs(contract, &funnels, &payments);
     let (listed, counted, not_listed) = rejected.finish();
     let commonest = counted
         .iter()
@@ -378,6 +379,7 @@ fn run_with(
         tolerance,
         exceptions,
         payments,
+        unit_costs,
         residual,
     })
 }

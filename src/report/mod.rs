@@ -24,6 +24,7 @@ pub mod payments;
 pub mod sheet;
 pub mod text;
 pub mod tiers;
+pub mod unit_costs;
 
 use crate::model::Clause;
 use crate::value::{Date, Money, Percent};
@@ -150,6 +151,8 @@ pub struct Report {
     pub tolerance: Option<Percent>,
     pub exceptions: Vec<Exception>,
     pub payments: Payments,
+    /// What the results achieved to date have cost: per target reached and per participant.
+    pub unit_costs: unit_costs::UnitCostsToDate,
     pub residual: Residual,
 }
 
@@ -328,6 +331,13 @@ pub struct Payments {
 pub struct Amount {
     pub name: String,
     pub amount: Money,
+    /// For a payer: its part as a share of the total, to two decimals; the payers' shares
+    /// add up to exactly 100%.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<Percent>,
+    /// For a payer: the `payer` clause its part is shared by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clause: Option<Clause>,
 }
 
 /// What remains.

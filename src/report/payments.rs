@@ -20,6 +20,7 @@
 use super::engine::{Event, StageInfo};
 use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual, StillReachable};
 use crate::ast::{CapScope, IncentiveKind, Threshold};
+use crate::check::money::payers;
 use crate::check::money::plan;
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
@@ -581,6 +582,8 @@ pub(crate) fn payments(
             .map(|(name, minor)| Amount {
                 name: name.to_string(),
                 amount: money(minor),
+                share: None,
+                clause: None,
             })
             .collect()
     } else {
@@ -599,6 +602,8 @@ pub(crate) fn payments(
         }
         sums.into_iter()
             .map(|(name, minor)| Amount {
+                share: None,
+                clause: None,
                 name,
                 amount: money(minor),
             })
@@ -608,12 +613,16 @@ pub(crate) fn payments(
         .iter()
         .zip(&of_period)
         .map(|(period, sum)| Amount {
+            share: None,
+            clause: None,
             name: period.label.clone(),
             amount: money(*sum),
         })
         .collect();
     if outside != 0 {
         by_period.push(Amount {
+            share: None,
+            clause: None,
             name: "after the last period".to_string(),
             amount: money(outside),
         });
@@ -621,21 +630,33 @@ pub(crate) fn payments(
     let by_payer = if p.payers.is_empty() {
         Vec::new()
     } else {
-        let (parts, unfunded) = plan::split_between_payers(total, &p.payers)
-            .ok_or_else(|| too_large("the payers' shares"))?;
+        // Payers of outcome payments only pay none of the fixed fees and bonuses.
+        let fixed_and_bonuses = [LineKind::FixedFee, LineKind::Bonus]
+            .iter()
+            .filter_map(|kind| of_kind.get(kind))
+            .try_fold(0_i128, |sum, amount| sum.checked_add(*amount))
+            .ok_or_else(subtotal)?;
+        let (parts, unfunded) =
+            payers::split_by_pools(total, fixed_and_bonuses, &p.payers, money(0).currency)
+                .ok_or_else(|| too_large("the payers' shares"))?;
+        let shares = payers::shares(&parts, unfunded);
         let mut out: Vec<Amount> = p
             .payers
             .iter()
-            .zip(parts)
-            .map(|(payer, part)| Amount {
+            .zip(parts.iter().zip(shares))
+            .map(|(payer, (part, share))| Amount {
                 name: payer.name.clone(),
-                amount: money(part),
+                amount: money(*part),
+                share,
+                clause: Some(payer.clause.clone()),
             })
             .collect();
         if unfunded != 0 {
             out.push(Amount {
                 name: "(not funded by any payer)".to_string(),
                 amount: money(unfunded),
+                share: None,
+                clause: None,
             });
         }
         out

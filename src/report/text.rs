@@ -294,6 +294,7 @@ fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
     amounts(out, "by period", &payments.by_period);
     amounts(out, "by payer", &payments.by_payer);
     amounts(out, "by stage", &payments.by_stage);
+    unit_costs(out, report);
     if let Some(file) = file {
         let _ = writeln!(
             out,
@@ -315,17 +316,53 @@ fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
     }
 }
 
+/// The total due to date per target reached and per participant entered.
+fn unit_costs(out: &mut String, report: &Report) {
+    let costs = &report.unit_costs;
+    let _ = writeln!(
+        out,
+        "\n  unit costs to date (the total due ÷ the people counted)"
+    );
+    let mut table = Table::new(["", "", ""]);
+    table.header = false;
+    let dash = |m: Option<crate::value::Money>| m.map_or("—".to_string(), |m| m.to_string());
+    for target in &costs.per_target {
+        table.push([
+            format!("per {} reached", inert(&target.target)),
+            group(target.achieved),
+            dash(target.unit_cost),
+        ]);
+    }
+    table.push([
+        "per participant entered".to_string(),
+        group(costs.participants),
+        dash(costs.per_participant),
+    ]);
+    table.right = vec![false, true, true];
+    table.indent = 4;
+    table.write(out);
+}
+
 fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {
     if amounts.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n  {title}");
-    let mut table = Table::new(["", ""]);
+    let mut table = Table::new(["", "", ""]);
     table.header = false;
     for amount in amounts {
-        table.push([amount.name.clone(), amount.amount.to_string()]);
+        // A payer's part is shown with its share of the total and the clause it is shared by.
+        let figure = match amount.share {
+            Some(share) => format!("{} ({share})", amount.amount),
+            None => amount.amount.to_string(),
+        };
+        let clause = amount
+            .clause
+            .as_ref()
+            .map_or(String::new(), |c| c.to_string());
+        table.push([amount.name.clone(), figure, clause]);
     }
-    table.right = vec![false, true];
+    table.right = vec![false, true, false];
     table.indent = 4;
     table.write(out);
 }

@@ -60,6 +60,27 @@ pub(super) fn unsupported(contract: &Contract) -> Result<(), Refusal> {
                 .to_string(),
         });
     }
+    if let Some(payer) = p
+        .payers
+        .iter()
+        .find(|payer| payer.excess_pro_rata || payer.outcome_payments_only)
+    {
+        let rule = if payer.excess_pro_rata {
+            "`excess pro rata`"
+        } else {
+            "`of outcome payments`"
+        };
+        return Err(Refusal {
+            code: Code::E0540,
+            message: format!(
+                "the payer rule {rule} of `{}` cannot be compiled to SQL",
+                payer.name
+            ),
+            clause: Some(payer.clause.clone()),
+            help: "the SQL shares the total between payers only by amounts, percentages and                    the rest; report this contract with `outcome report`, which applies it"
+                .to_string(),
+        });
+    }
     let texts = contract
         .funnels
         .iter()

@@ -884,7 +884,7 @@ impl Lowerer {
                     from_year,
                 }
             }
-            // payer_clause = { kw_payer ~ string ~ kw_pays ~ (the_rest | percent | money) ~ payer_cap? }
+            // payer_clause = { kw_payer ~ string ~ kw_pays ~ (the_rest | percent | money) ~ payer_scope? ~ payer_cap? }
             Rule::payer_clause => {
                 let name = self.next_text(&mut inner);
                 let share_pair = inner.find(|p| {
@@ -896,16 +896,31 @@ impl Lowerer {
                     Rule::percent => PayerShare::Percent(self.percent(share_pair).value),
                     _ => PayerShare::Amount(self.money(share_pair).value),
                 };
-                // payer_cap = { kw_up ~ kw_to ~ money }
-                let cap = inner
-                    .next()
-                    .and_then(|c| c.into_inner().find(|p| p.as_rule() == Rule::money))
-                    .map(|m| self.money(m));
+                // payer_scope = { kw_of ~ kw_outcome ~ kw_payments }
+                // payer_cap = { kw_up ~ kw_to ~ money ~ excess_pro_rata? }
+                let (mut cap, mut outcome_payments_only, mut excess_pro_rata) = (None, None, None);
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::payer_scope => outcome_payments_only = Some(self.span(&part)),
+                        Rule::payer_cap => {
+                            for p in part.into_inner() {
+                                match p.as_rule() {
+                                    Rule::money => cap = Some(self.money(p)),
+                                    Rule::excess_pro_rata => excess_pro_rata = Some(self.span(&p)),
+                                    _ => {}
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
                 PaymentClause::Payer {
                     span: at,
                     name,
                     share: Spanned::new(share, share_span),
                     cap,
+                    outcome_payments_only,
+                    excess_pro_rata,
                 }
             }
             // tiers_clause = { kw_tiers ~ kw_on ~ ident ~ tier_scope? ~ lbrace ~ (tier_below | tier_from)* ~ rbrace }

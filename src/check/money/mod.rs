@@ -17,6 +17,8 @@ pub(crate) mod either_or;
 mod exact;
 pub(crate) mod improvement;
 mod limit;
+mod overlap;
+pub(crate) mod payers;
 pub(crate) mod plan;
 mod rules;
 mod timeline;
@@ -91,7 +93,7 @@ pub fn check(
     let deadweight = rules::deadweight(&clauses, source, out);
     let participant_limits =
         limit::participant_limits(&clauses, cx.symbols, cx.cohorts, source, out);
-    let (payers, shares_add_up) = rules::payers(&clauses, out);
+    let (payers, shares_add_up) = rules::payers(&clauses, source, out);
     let (mut incentives, incentive_spans) =
         rules::incentives(&clauses, cx, funnels, years_in_term, out);
     let funnel_cohorts: BTreeSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
@@ -154,6 +156,9 @@ pub fn check(
     let mut cohort_maximums: Vec<(i128, Span)> = Vec::new();
     let mut cohort_plans: Vec<(i128, Span)> = Vec::new();
     let mut cohort_plans_capped: Vec<(i128, Span)> = Vec::new();
+    let mut least_plans: Vec<(i128, Span)> = Vec::new();
+    let mut least_plans_capped: Vec<(i128, Span)> = Vec::new();
+    let mut counted_nested: Vec<String> = Vec::new();
     let mut unbounded: Vec<&model::Cohort> = Vec::new();
     let mut participant_cap_binds = false;
     let mut attachment_fees: HashMap<String, i128> = HashMap::default();
@@ -277,6 +282,26 @@ pub fn check(
         };
         cohort_plans.push((plan_before, prices_span));
         cohort_plans_capped.push((plan_capped, prices_span));
+        // The other bound: the same counts spread over people as far as the funnels allow.
+        match overlap::spread(cohort_funnels, cohort.size) {
+            Some(spread) => {
+                let before = overlap::total(&spread, &card, &entries, &|earned, entered| {
+                    earned.checked_add(fee_for(entered))
+                });
+                let capped = overlap::total(&spread, &card, &entries, &|earned, entered| {
+                    earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+                });
+                let before = exact::figure(before, currency, at_plan, prices_span, out)?;
+                let capped = exact::figure(capped, currency, at_plan, prices_span, out)?;
+                least_plans.push((before, prices_span));
+                least_plans_capped.push((capped, prices_span));
+            }
+            None => {
+                counted_nested.push(cohort.id.clone());
+                least_plans.push((plan_before, prices_span));
+                least_plans_capped.push((plan_capped, prices_span));
+            }
+        }
         let to_exhaust = match caps.total.filter(|_| maximum > 0) {
             Some(cap) => {
                 // Both within the bound: the room and the rounding up fit.
@@ -527,6 +552,55 @@ pub fn check(
         .total
         .map_or(planned_uncapped, |cap| planned_uncapped.min(cap));
 
+    // The plan on the other overlap bound, through the same steps.
+    let least_before = exact::total(
+        least_plans,
+        currency,
+        || "the outcome payments at plan on least overlap".to_string(),
+        out,
+    )?
+    .minor;
+    let least_capped = exact::total(
+        least_plans_capped,
+        currency,
+        || "the outcome payments at plan on least overlap".to_string(),
+        out,
+    )?
+    .minor;
+    let least_outcomes = {
+        let discounted = discount(least_capped, out)?;
+        caps.outcome.map_or(discounted, |cap| discounted.min(cap))
+    };
+    let least_total = exact::total(
+        [
+            (least_outcomes, plan_capped.driver),
+            (fixed_total, fixed.driver),
+            (tiers_at_plan, tier_span),
+        ],
+        currency,
+        || "the planned total cost on least overlap".to_string(),
+        out,
+    )?
+    .minor;
+    let least_total = caps.total.map_or(least_total, |cap| least_total.min(cap));
+    let overlap = model::OverlapBounds {
+        headline: model::Overlap::Nested,
+        nested: model::OverlapBound {
+            outcome_payments_before_cap: money(plan_before),
+            cut_by_participant_cap: money(plan_before - plan_capped.minor),
+            outcome_payments: money(plan_outcomes),
+            planned_total_cost: money(planned_total),
+            counted_nested: Vec::new(),
+        },
+        least_overlap: model::OverlapBound {
+            outcome_payments_before_cap: money(least_before),
+            cut_by_participant_cap: money(least_before - least_capped),
+            outcome_payments: money(least_outcomes),
+            planned_total_cost: money(least_total),
+            counted_nested,
+        },
+    };
+
     let Some(exposure) = exposure else {
         for cohort in unbounded {
             let span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
@@ -610,16 +684,35 @@ pub fn check(
                 _ => None,
             })
             .unwrap_or_default();
-        let split = |amount: i128, what: &str, out: &mut Vec<Diagnostic>| {
-            let split = plan::split_between_payers(amount, &payers);
+        let split = |amount: i128, fixed: i128, what: &str, out: &mut Vec<Diagnostic>| {
+            let split = payers::split_by_pools(amount, fixed, &payers, currency);
             if split.is_none() {
                 out.push(exact::too_large(what, currency, span));
             }
             split
         };
-        let (at_plan, _) = split(planned_total, "the payers' shares of the plan", out)?;
-        let (at_max, unfunded) = split(exposure, "the payers' shares of the maximum", out)?;
-        if unfunded > 0 && shares_add_up {
+        // At plan no bonus is paid; at the maximum every bonus is.
+        let (at_plan, plan_unfunded) = split(
+            planned_total,
+            fixed_total,
+            "the payers' shares of the plan",
+            out,
+        )?;
+        let (at_max, unfunded) = split(
+            exposure,
+            fixed_total.saturating_add(bonuses),
+            "the payers' shares of the maximum",
+            out,
+        )?;
+        let no_fixed_payer = payers::check_fixed_payer(
+            &payers,
+            &clauses,
+            payers::fixed_and_bonuses_part(exposure, fixed_total.saturating_add(bonuses)),
+            currency,
+            out,
+        );
+        payers::check_caps_reached(&payers, &clauses, &at_max, out);
+        if unfunded > 0 && shares_add_up && !no_fixed_payer {
             out.push(
                 Diagnostic::new(
                     Code::E0514,
@@ -635,11 +728,15 @@ pub fn check(
                 .help("raise a payer's cap, let one payer pay `the rest` without a cap, or lower the contract's caps"),
             );
         }
+        let plan_shares = payers::shares(&at_plan, plan_unfunded);
+        let max_shares = payers::shares(&at_max, unfunded);
         for (i, payer) in payers.iter().enumerate() {
             by_payer.push(model::PayerFigures {
                 name: payer.name.clone(),
                 at_plan: money(at_plan[i]),
                 at_maximum: money(at_max[i]),
+                share_of_plan: plan_shares[i],
+                share_of_maximum: max_shares[i],
             });
         }
     }
@@ -664,6 +761,13 @@ pub fn check(
     };
     // A figure divided by a count of at least one: never larger than the figure.
     let mut targets: Vec<UnitCost> = Vec::new();
+    // The size of each cohort that has a funnel, for the unit costs at the maximum.
+    let size_of: HashMap<&str, Option<u64>> = cx
+        .cohorts
+        .iter()
+        .filter(|c| funnels_of.contains_key(c.id.as_str()))
+        .map(|c| (c.id.as_str(), c.size))
+        .collect();
     for (f, s) in funnels
         .iter()
         .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
@@ -676,13 +780,42 @@ pub fn check(
             plan_capped.driver,
             out,
         )?;
+        let at_maximum = match size_of.get(f.cohort.as_str()).copied().flatten() {
+            Some(size) if size > 0 => Some(money(exact::figure(
+                divide_rounded(exposure, i128::from(size)),
+                currency,
+                || format!("the unit cost of `{}` at the maximum", s.id),
+                plan_capped.driver,
+                out,
+            )?)),
+            _ => None,
+        };
         targets.push(UnitCost {
             funnel: f.id.clone(),
             target: s.id.clone(),
             expected: s.expected,
             unit_cost: money(unit_cost),
+            at_maximum,
         });
     }
+    // Every participant the cohorts with funnels hold, if each has a size: sizes below 2^64,
+    // one per cohort, so the sum fits `i128`.
+    let held: Option<i128> = cx
+        .cohorts
+        .iter()
+        .filter(|c| size_of.contains_key(c.id.as_str()))
+        .map(|c| c.size.map(i128::from))
+        .sum();
+    let unit_cost_per_participant_at_maximum = match held {
+        Some(n) if n > 0 => Some(money(exact::figure(
+            divide_rounded(exposure, n),
+            currency,
+            || "the cost per participant at the maximum".to_string(),
+            plan_capped.driver,
+            out,
+        )?)),
+        _ => None,
+    };
     // Counts below 2^64 each, one per funnel: their sum cannot outgrow `i128`.
     let entering: i128 = funnels.iter().map(|f| i128::from(f.entering())).sum();
     let unit_cost_per_participant = match entering {
@@ -723,7 +856,9 @@ pub fn check(
             headroom: money(header.funding_limit.minor - exposure),
             unit_cost_per_target: targets,
             unit_cost_per_participant,
+            unit_cost_per_participant_at_maximum,
             by_payer,
+            overlap,
             by_year,
             timeline,
         },

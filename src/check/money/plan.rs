@@ -57,6 +57,11 @@ impl<'a> RateCard<'a> {
         }
     }
 
+    /// The exclusive rule and the alternative `stage` is in, if any.
+    pub fn group_of(&self, stage: &str) -> Option<(usize, usize)> {
+        self.in_group.get(stage).copied()
+    }
+
     /// Whether `stage` is an alternative of an exclusive rule.
     pub fn is_exclusive(&self, stage: &str) -> bool {
         self.in_group.contains_key(stage)
@@ -172,7 +177,9 @@ impl Levels {
 
 /// Share `amount` between payers: fixed amounts first (in order), then percentages of what
 /// remains (each rounded once; the last percentage payer takes the rounding difference when
-/// there is no "rest" payer), then the "rest" payer. Each payer stops at its cap. Returns
+/// there is no "rest" payer), then what the caps of payers with `excess pro rata` cut from
+/// their percentages, pro rata to the others (`payers::excess_pro_rata`), then the "rest"
+/// payer. Each payer stops at its cap. Returns
 /// each payer's part and what no payer covers; `None` when a share overflows (the payers'
 /// shares are checked to be at most 100%, so only for an amount beyond `i128`).
 pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> Option<(Vec<i128>, i128)> {
@@ -211,6 +218,8 @@ pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> Option<(Ve
         }
     }
     let mut shared = 0_i128;
+    // What the caps of payers with `excess pro rata` cut from their percentages.
+    let mut excess = 0_i128;
     for (n, &i) in percent_payers.iter().enumerate() {
         let model::PayerShare::Percent(percent) = payers[i].share else {
             continue;
@@ -220,10 +229,18 @@ pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> Option<(Ve
         if is_last && !has_rest && total_percent == 100 * 1_000_000 {
             wanted = base.checked_sub(shared)?;
         }
-        let part = capped(i, wanted.min(remaining));
+        let offered = wanted.min(remaining);
+        let part = capped(i, offered);
+        if payers[i].excess_pro_rata {
+            excess = excess.checked_add(offered - part)?;
+        }
         parts[i] = part;
         shared = shared.checked_add(wanted)?;
         remaining = remaining.checked_sub(part)?;
+    }
+    if excess > 0 {
+        let taken = super::payers::excess_pro_rata(excess, &mut parts, payers, total_percent)?;
+        remaining = remaining.checked_sub(taken)?;
     }
     for (i, payer) in payers.iter().enumerate() {
         if matches!(payer.share, model::PayerShare::Rest) {
@@ -279,6 +296,12 @@ mod tests {
             name: "p".into(),
             share,
             cap: cap.map(|c| Money::new(c, Currency::GBP)),
+            outcome_payments_only: false,
+            excess_pro_rata: false,
+            clause: model::Clause {
+                file: "t".into(),
+                line: 1,
+            },
         }
     }
 

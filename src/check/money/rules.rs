@@ -123,9 +123,14 @@ pub fn deadweight(
 
 /// Payers: shares add up to 100% unless one payer pays the rest, and at most one does
 /// (E0513).
-pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> (Vec<model::Payer>, bool) {
+pub fn payers(
+    clauses: &[&PaymentClause],
+    source: &crate::source::SourceFile,
+    out: &mut Vec<Diagnostic>,
+) -> (Vec<model::Payer>, bool) {
     let before = out.len();
     let mut payers = Vec::new();
+    let mut pro_rata_spans: Vec<(Span, usize)> = Vec::new();
     let mut rest_at: Option<Span> = None;
     let mut percent_total = Decimal {
         mantissa: 0,
@@ -139,10 +144,13 @@ pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> (Vec<mod
             name,
             share,
             cap,
+            outcome_payments_only,
+            excess_pro_rata,
         } = clause
         else {
             continue;
         };
+        super::payers::check_clause(share, *cap, *excess_pro_rata, out);
         first_span.get_or_insert(*span);
         let share_model = match share.value {
             ast::PayerShare::Percent(p) => {
@@ -169,7 +177,11 @@ pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> (Vec<mod
             name: name.value.clone(),
             share: share_model,
             cap: cap.map(|c| c.value),
+            outcome_payments_only: outcome_payments_only.is_some(),
+            excess_pro_rata: excess_pro_rata.is_some(),
+            clause: super::clause_at(source, *span),
         });
+        pro_rata_spans.extend(excess_pro_rata.map(|s| (s, payers.len() - 1)));
     }
     let hundred = Decimal {
         mantissa: 100,
@@ -200,6 +212,7 @@ pub fn payers(clauses: &[&PaymentClause], out: &mut Vec<Diagnostic>) -> (Vec<mod
             );
         }
     }
+    super::payers::check_takers(&payers, &pro_rata_spans, out);
     let shares_add_up = out.len() == before;
     (payers, shares_add_up)
 }

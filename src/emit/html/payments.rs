@@ -90,6 +90,12 @@ const SUBSECTIONS: &[Subsection] = &[
         write: figures,
     },
     Subsection {
+        id: "overlap",
+        title: "Who reaches what: the plan's assumption",
+        present: |c| !c.funnels.is_empty(),
+        write: overlap,
+    },
+    Subsection {
         id: "by-year",
         title: "Planned payments by contract year",
         present: |c| c.figures.by_year.len() > 1,
@@ -541,9 +547,12 @@ fn payers(html: &mut Html, contract: &Contract) {
         &[
             ("Payer", Align::Text),
             ("Share", Align::Number),
+            ("Of", Align::Text),
             ("Up to", Align::Number),
             ("At plan", Align::Number),
+            ("Share of plan", Align::Number),
             ("At the maximum", Align::Number),
+            ("Share of the maximum", Align::Number),
         ],
     );
     html.raw("<tbody>\n");
@@ -556,18 +565,106 @@ fn payers(html: &mut Html, contract: &Contract) {
         html.raw("<tr>");
         html.element("th", &[("scope", "row")], &payer.name);
         num_cell(html, &words::payer_share(&payer.share));
-        num_cell(html, &payer.cap.map_or("—".to_string(), |c| c.to_string()));
+        html.element("td", &[], words::payer_covers(payer));
+        num_cell(html, &words::payer_cap(payer));
+        let share =
+            |s: Option<crate::value::Percent>| s.map_or("—".to_string(), |s| s.to_string());
         num_cell(
             html,
             &figures.map_or("—".to_string(), |f| f.at_plan.to_string()),
         );
+        num_cell(html, &share(figures.and_then(|f| f.share_of_plan)));
         num_cell(
             html,
             &figures.map_or("—".to_string(), |f| f.at_maximum.to_string()),
         );
+        num_cell(html, &share(figures.and_then(|f| f.share_of_maximum)));
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n</table>\n");
+}
+
+/// The two bounds of the plan: the nested assumption the headline uses, and the same counts
+/// spread over as many people as the funnels allow, each with what the per-participant cap
+/// cuts.
+fn overlap(html: &mut Html, contract: &Contract) {
+    let o = &contract.figures.overlap;
+    let headline = match o.headline {
+        crate::model::Overlap::Nested => "nested",
+        crate::model::Overlap::LeastOverlap => "least overlap",
+    };
+    html.element(
+        "p",
+        &[],
+        &format!(
+            "The expected counts say how many people reach each stage, not which. The planned total cost above, the unit costs and the payers’ parts at plan take them {headline}: the people who reach a stage with fewer people expected are among those who reach every stage with more. That is the lowest cost the counts allow when a per-participant cap binds, as the fewest people earn the most. Spread as far as the funnels allow (each branch on people its sibling branches do not reach), the cap cuts less and the same counts cost more."
+        ),
+    );
+    html.nl();
+    html.raw("<table>\n<caption>The plan on both assumptions</caption>\n");
+    head(
+        html,
+        &[
+            ("Figure", Align::Text),
+            ("Nested (the headline)", Align::Number),
+            ("Least overlap", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    let rows: [(&str, crate::value::Money, crate::value::Money); 4] = [
+        (
+            "Outcome payments before the per-participant cap",
+            o.nested.outcome_payments_before_cap,
+            o.least_overlap.outcome_payments_before_cap,
+        ),
+        (
+            "Cut by the per-participant cap",
+            o.nested.cut_by_participant_cap,
+            o.least_overlap.cut_by_participant_cap,
+        ),
+        (
+            "Outcome payments after every cap",
+            o.nested.outcome_payments,
+            o.least_overlap.outcome_payments,
+        ),
+        (
+            "Planned total cost",
+            o.nested.planned_total_cost,
+            o.least_overlap.planned_total_cost,
+        ),
+    ];
+    for (label, nested, least) in rows {
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], label);
+        num_cell(html, &nested.to_string());
+        num_cell(html, &least.to_string());
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n</table>\n");
+    let note = if o.nested.planned_total_cost == o.least_overlap.planned_total_cost {
+        "Here the two agree: who reaches what does not change the cost.".to_string()
+    } else {
+        format!(
+            "If the results fall on people as spread out as the funnels allow, the plan costs {} more.",
+            crate::value::Money::new(
+                o.least_overlap.planned_total_cost.minor - o.nested.planned_total_cost.minor,
+                o.nested.planned_total_cost.currency,
+            )
+        )
+    };
+    html.element("p", &[("class", "note")], &note);
+    html.nl();
+    if !o.least_overlap.counted_nested.is_empty() {
+        html.element(
+            "p",
+            &[("class", "note")],
+            &format!(
+                "Counted nested on both: {} (a stage follows several stages whose people, spread, have too few in common).",
+                o.least_overlap.counted_nested.join(", ")
+            ),
+        );
+        html.nl();
+    }
 }
 
 fn figures(html: &mut Html, contract: &Contract) {
@@ -621,7 +718,7 @@ fn figures(html: &mut Html, contract: &Contract) {
         html,
         "Planned total cost",
         figures.planned_total_cost.to_string(),
-        "Fixed fees plus payments at plan, after every cap.",
+        "Fixed fees plus payments at plan, after every cap, with people reaching the stages nested (see “Who reaches what”).",
     );
     if payments
         .incentives
@@ -819,15 +916,17 @@ fn per_participant(html: &mut Html, contract: &Contract) {
 
 fn unit_costs(html: &mut Html, contract: &Contract) {
     let figures = &contract.figures;
-    html.raw("<table>\n<caption>Planned total cost per result</caption>\n");
+    html.raw("<table>\n<caption>Cost per result, at plan and at the maximum</caption>\n");
     head(
         html,
         &[
             ("Per", Align::Text),
             ("Expected", Align::Number),
-            ("Unit cost", Align::Number),
+            ("Unit cost at plan", Align::Number),
+            ("At the maximum", Align::Number),
         ],
     );
+    let at_max = |m: Option<crate::value::Money>| m.map_or("—".to_string(), |m| m.to_string());
     html.raw("<tbody>\n");
     for unit in &figures.unit_cost_per_target {
         let description = words::find_stage(contract, &unit.target)
@@ -839,15 +938,18 @@ fn unit_costs(html: &mut Html, contract: &Contract) {
         html.raw("</th>");
         num_cell(html, &people(unit.expected));
         num_cell(html, &unit.unit_cost.to_string());
+        num_cell(html, &at_max(unit.at_maximum));
         html.raw("</tr>\n");
     }
     if let Some(cost) = figures.unit_cost_per_participant {
         html.raw("<tr><th scope=\"row\">Participant entering a funnel</th>");
         cell(html, None);
         num_cell(html, &cost.to_string());
+        num_cell(html, &at_max(figures.unit_cost_per_participant_at_maximum));
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n</table>\n");
+    html.raw("<p class=\"note\">At plan: the planned total cost ÷ the people expected. At the maximum: the maximum exposure ÷ the people the cohort can hold, each reaching the result.</p>\n");
 }
 
 /// The figures in words, for a reader who skips tables. Every amount is a model figure.

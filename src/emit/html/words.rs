@@ -123,6 +123,24 @@ pub fn tier_scope(scope: TierScope) -> &'static str {
 }
 
 /// `40%`, `£250,000`, `The rest`.
+/// What a payer's share is of: everything, or the outcome payments only.
+pub fn payer_covers(payer: &crate::model::Payer) -> &'static str {
+    if payer.outcome_payments_only {
+        "Outcome payments only"
+    } else {
+        "Fixed fees, bonuses and outcome payments"
+    }
+}
+
+/// A payer's cap, and where what it cuts goes.
+pub fn payer_cap(payer: &crate::model::Payer) -> String {
+    match (payer.cap, payer.excess_pro_rata) {
+        (None, _) => "—".to_string(),
+        (Some(cap), false) => cap.to_string(),
+        (Some(cap), true) => format!("{cap}, excess pro rata"),
+    }
+}
+
 pub fn payer_share(share: &PayerShare) -> String {
     match share {
         PayerShare::Percent(percent) => percent.to_string(),

@@ -619,6 +619,7 @@ pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>)
     totals(html, "By payer", "Payer", &payments.by_payer, Some(report));
     totals(html, "By stage", "Stage", &payments.by_stage, None);
     html.raw("</div>\n</div>\n");
+    unit_costs(html, report);
 
     if let Some(file) = file {
         html.raw("<p class=\"note\">");
@@ -637,6 +638,36 @@ pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>)
     }
 }
 
+/// What the results to date have cost: the total due ÷ the participants who reached each
+/// target, and ÷ those who entered, beside the plan's unit cost.
+fn unit_costs(html: &mut Html, report: &Report) {
+    let costs = &report.unit_costs;
+    let dash = |m: Option<crate::value::Money>| m.map_or("—".to_string(), |m| m.to_string());
+    html.raw("<table class=\"amounts\">\n<caption>Unit costs to date</caption>\n");
+    head(
+        html,
+        &[
+            ("Per", Align::Text),
+            ("Reached to date", Align::Number),
+            ("Cost to date", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for target in &costs.per_target {
+        html.raw("<tr><th scope=\"row\">");
+        identifier(html, &target.target);
+        html.raw("</th>");
+        num_cell(html, &target.achieved.to_string());
+        num_cell(html, &dash(target.unit_cost));
+        html.raw("</tr>\n");
+    }
+    html.raw("<tr><th scope=\"row\">Participant entered</th>");
+    num_cell(html, &costs.participants.to_string());
+    num_cell(html, &dash(costs.per_participant));
+    html.raw("</tr>\n</tbody>\n</table>\n");
+    html.raw("<p class=\"note\">Each is the total due to date divided by the participants counted, rounded to the nearest penny; the contract schedule gives the same figures at plan and at the maximum.</p>\n");
+}
+
 /// A table of totals, with the report's total under it when `total_of` is given (the lines
 /// split by period or by payer add up to it).
 fn totals(
@@ -652,19 +683,48 @@ fn totals(
     html.raw("<table class=\"amounts\">\n");
     html.element("caption", &[], caption);
     html.nl();
-    head(html, &[(column, Align::Text), ("Amount", Align::Number)]);
+    // Payers' parts carry their share of the total.
+    let shares = amounts.iter().any(|a| a.share.is_some());
+    if shares {
+        head(
+            html,
+            &[
+                (column, Align::Text),
+                ("Amount", Align::Number),
+                ("Share", Align::Number),
+                ("Clause", Align::Text),
+            ],
+        );
+    } else {
+        head(html, &[(column, Align::Text), ("Amount", Align::Number)]);
+    }
     html.raw("<tbody>\n");
     for amount in amounts {
         html.raw("<tr><th scope=\"row\">");
         identifier(html, &amount.name);
         html.raw("</th>");
         num_cell(html, &amount.amount.to_string());
+        if shares {
+            num_cell(
+                html,
+                &amount.share.map_or("—".to_string(), |s| s.to_string()),
+            );
+            let clause = amount
+                .clause
+                .as_ref()
+                .map_or(String::new(), |c| c.to_string());
+            html.element("td", &[], &clause);
+        }
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n");
     if let Some(report) = total_of {
         html.raw("<tfoot><tr><th scope=\"row\">Total</th>");
         num_cell(html, &report.payments.total.to_string());
+        if shares {
+            num_cell(html, "100%");
+            html.raw("<td></td>");
+        }
         html.raw("</tr></tfoot>\n");
     }
     html.raw("</table>\n");

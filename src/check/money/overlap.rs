@@ -1,0 +1,287 @@
+//! The plan's overlap assumption and the other bound.
+//!
+//! The plan (`plan::Levels`) takes the people who reach a stage with fewer people expected to
+//! be among those who reach every stage with more ("nested"): the fewest people earn the
+//! most, so a per-participant cap cuts the most, and the planned cost is the lowest the
+//! expected counts allow. Any other way the same counts could fall on people spreads the
+//! earnings more evenly, and the cap cuts less.
+//!
+//! The other bound here spreads them as far as the funnels allow ("least overlap"): the
+//! people of a cohort are numbered; each funnel's entry takes the next people of the cohort
+//! (its size, or all the funnels' entries side by side when it has none), and each stage
+//! takes the next people of the stage it follows, after its siblings, wrapping round, so that
+//! branches of a funnel fall on different people as far as there are people for them; a
+//! stage that follows several stages takes the first of the people they have in common. That
+//! is one way the plan's counts could fall on people, and where sibling branches take no more
+//! people than their stage has, no two of them share anyone. A stage that follows several
+//! stages whose people have too few in common for it leaves its cohort counted nested at both
+//! bounds.
+//!
+//! The people of each stage are kept as runs of consecutive numbers, and the cost is one
+//! sweep over the runs' ends: linear in the stages (after sorting), whatever the counts.
+
+use super::plan::RateCard;
+use crate::model;
+
+/// A set of people: runs `[start, end)` of their numbers, in the order they are taken from.
+type People = Vec<(u64, u64)>;
+
+/// The runs the spread may look at per stage, on average, before the cohort is counted
+/// nested instead: real funnels use a handful.
+const WORK_PER_STAGE: usize = 64;
+
+fn count(people: &People) -> u64 {
+    people.iter().map(|(a, b)| b - a).sum()
+}
+
+/// `n` people of `from`, starting `offset` people in and wrapping round to its start.
+/// Callers ask for at most all of `from`. Each run looked at is counted in `work`.
+fn take(from: &People, offset: u64, n: u64, work: &mut usize) -> People {
+    let mut out = Vec::new();
+    let mut skip = offset;
+    let mut left = n;
+    // Twice round at most: from the offset to the end, then from the start.
+    for (a, b) in from.iter().chain(from.iter()) {
+        if left == 0 {
+            break;
+        }
+        *work += 1;
+        let len = b - a;
+        if skip >= len {
+            skip -= len;
+            continue;
+        }
+        let start = a + skip;
+        skip = 0;
+        let end = start + (b - start).min(left);
+        left -= end - start;
+        out.push((start, end));
+    }
+    out
+}
+
+/// The people in every set of `sets`, in the order of the first. Each run looked at is
+/// counted in `work`.
+fn common(sets: &[&People], work: &mut usize) -> People {
+    let mut out: People = sets.first().map(|s| (*s).clone()).unwrap_or_default();
+    for other in sets.iter().skip(1) {
+        let mut sorted: Vec<(u64, u64)> = (*other).clone();
+        sorted.sort_unstable();
+        *work += sorted.len() + out.len();
+        let mut next = Vec::new();
+        for &(a, b) in &out {
+            // Runs of `other` that meet [a, b): found by binary search, then walked.
+            let first = sorted.partition_point(|&(_, e)| e <= a);
+            for &(c, d) in &sorted[first..] {
+                if c >= b {
+                    break;
+                }
+                *work += 1;
+                next.push((a.max(c), b.min(d)));
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// The stages of one cohort's funnels spread over its people, or `None` when a stage that
+/// follows several stages finds too few people in common (the cohort is then counted nested).
+pub fn spread<'a>(
+    funnels: &[&'a model::Funnel],
+    size: Option<u64>,
+) -> Option<Vec<(&'a model::Stage, People)>> {
+    let entering: u64 = funnels
+        .iter()
+        .map(|f| f.entering())
+        .fold(0_u64, u64::saturating_add);
+    let pool_size = size
+        .unwrap_or(entering)
+        .max(funnels.iter().map(|f| f.entering()).max().unwrap_or(0));
+    let pool: People = vec![(0, pool_size)];
+    let mut pool_cursor = 0_u64;
+    // Runs split as branches wrap round; a funnel built to split them at every level could
+    // make the runs grow with the square of the stages. Past this much work the cohort is
+    // counted nested, so the bound stays linear in the stages.
+    let stages: usize = funnels.iter().map(|f| f.stages.len()).sum();
+    let budget = stages.saturating_mul(WORK_PER_STAGE).saturating_add(1_000);
+    let mut work = 0_usize;
+    let mut out = Vec::new();
+    for funnel in funnels {
+        let n = funnel.stages.len();
+        let mut people: Vec<Option<People>> = vec![None; n];
+        let mut cursor = vec![0_u64; n];
+        // Each stage's predecessors by position; the stages in an order that puts each after
+        // them (Kahn's), so that `after` a stage written later is followed.
+        let predecessors: Vec<Vec<usize>> = funnel
+            .stages
+            .iter()
+            .map(|s| s.after.iter().filter_map(|a| funnel.position(a)).collect())
+            .collect();
+        let mut waiting: Vec<usize> = predecessors.iter().map(Vec::len).collect();
+        let mut followers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, ps) in predecessors.iter().enumerate() {
+            for &p in ps {
+                followers[p].push(i);
+            }
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+        ready.reverse();
+        let mut order = Vec::with_capacity(n);
+        while let Some(i) = ready.pop() {
+            order.push(i);
+            for &f in followers[i].iter().rev() {
+                waiting[f] -= 1;
+                if waiting[f] == 0 {
+                    ready.push(f);
+                }
+            }
+        }
+        if order.len() != n {
+            return None; // a cycle, already reported
+        }
+        for i in order {
+            let stage = &funnel.stages[i];
+            let wanted = stage.expected;
+            let taken = match predecessors[i].as_slice() {
+                [] => {
+                    if count(&pool) < wanted {
+                        return None;
+                    }
+                    let t = take(&pool, pool_cursor, wanted, &mut work);
+                    pool_cursor = (pool_cursor + wanted) % pool_size.max(1);
+                    t
+                }
+                [p] => {
+                    let from = people[*p].as_ref()?;
+                    let size = count(from);
+                    if size < wanted {
+                        return None;
+                    }
+                    let t = take(from, cursor[*p], wanted, &mut work);
+                    cursor[*p] = (cursor[*p] + wanted) % size.max(1);
+                    t
+                }
+                ps => {
+                    let sets: Vec<&People> = ps
+                        .iter()
+                        .map(|p| people[*p].as_ref())
+                        .collect::<Option<Vec<&People>>>()?;
+                    let both = common(&sets, &mut work);
+                    if count(&both) < wanted {
+                        return None;
+                    }
+                    take(&both, 0, wanted, &mut work)
+                }
+            };
+            if work > budget {
+                return None;
+            }
+            people[i] = Some(taken);
+        }
+        for (stage, p) in funnel.stages.iter().zip(people) {
+            out.push((stage, p?));
+        }
+    }
+    Some(out)
+}
+
+/// Σ over people of `pay(what they earn on the rate card, whether they entered a funnel)`
+/// for the stages spread over people by `spread`: one sweep over the ends of the runs.
+/// `None` when a sum overflows.
+pub fn total(
+    spread: &[(&model::Stage, People)],
+    card: &RateCard,
+    entries: &[&str],
+    pay: &dyn Fn(i128, bool) -> Option<i128>,
+) -> Option<i128> {
+    // (where, stage index, +1 at a run's start or −1 at its end)
+    let mut events: Vec<(u64, usize, i128)> = Vec::new();
+    for (s, (_, people)) in spread.iter().enumerate() {
+        for &(a, b) in people {
+            if a < b {
+                events.push((a, s, 1));
+                events.push((b, s, -1));
+            }
+        }
+    }
+    events.sort_unstable();
+    let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
+    let entry: Vec<bool> = spread
+        .iter()
+        .map(|(stage, _)| entries.contains(stage.id.as_str()))
+        .collect();
+    let price: Vec<i128> = spread
+        .iter()
+        .map(|(stage, _)| card.prices.get(&stage.id).copied().unwrap_or(0))
+        .collect();
+    let group: Vec<Option<(usize, usize)>> = spread
+        .iter()
+        .map(|(stage, _)| card.group_of(&stage.id))
+        .collect();
+    // For each exclusive rule: each alternative's sum, and how many alternatives have each
+    // sum, so that the richest is found in logarithmic time however many there are.
+    type Sums = (Vec<i128>, std::collections::BTreeMap<i128, usize>);
+    let mut sums: foldhash::HashMap<usize, Sums> = foldhash::HashMap::default();
+    let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, 0_i64);
+    let mut total = 0_i128;
+    let mut i = 0;
+    while i < events.len() {
+        let at = events[i].0;
+        while i < events.len() && events[i].0 == at {
+            let (_, s, sign) = events[i];
+            let delta = price[s].checked_mul(sign)?;
+            match group[s] {
+                Some((g, a)) => {
+                    let (sum, counts) = sums.entry(g).or_insert_with(|| {
+                        let alternatives = card.exclusive[g].alternatives.len();
+                        (
+                            vec![0; alternatives],
+                            [(0, alternatives)].into_iter().collect(),
+                        )
+                    });
+                    let richest = |c: &std::collections::BTreeMap<i128, usize>| {
+                        c.keys().next_back().copied().unwrap_or(0).max(0)
+                    };
+                    let before = richest(counts);
+                    if let Some(n) = counts.get_mut(&sum[a]) {
+                        *n -= 1;
+                        if *n == 0 {
+                            counts.remove(&sum[a]);
+                        }
+                    }
+                    sum[a] = sum[a].checked_add(delta)?;
+                    *counts.entry(sum[a]).or_insert(0) += 1;
+                    grouped = grouped.checked_add(richest(counts) - before)?;
+                }
+                None => ungrouped = ungrouped.checked_add(delta)?,
+            }
+            if entry[s] {
+                entered += if sign > 0 { 1 } else { -1 };
+            }
+            i += 1;
+        }
+        let Some(&(next, _, _)) = events.get(i) else {
+            break;
+        };
+        let people = i128::from(next - at);
+        let paid = pay(ungrouped.checked_add(grouped)?, entered > 0)?;
+        total = total.checked_add(people.checked_mul(paid)?)?;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taking_wraps_round_the_people_it_takes_from() {
+        let from = vec![(0, 10), (20, 30)];
+        let w = &mut 0;
+        assert_eq!(take(&from, 0, 5, w), vec![(0, 5)]);
+        assert_eq!(take(&from, 8, 5, w), vec![(8, 10), (20, 23)]);
+        assert_eq!(take(&from, 15, 10, w), vec![(25, 30), (0, 5)]);
+        assert_eq!(common(&[&vec![(0, 10)], &vec![(5, 20)]], w), vec![(5, 10)]);
+    }
+}
