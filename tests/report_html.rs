@@ -400,6 +400,7 @@ fn build(shape: &Shape) -> Report {
             by_period,
             by_payer,
             by_stage,
+            by_group: Vec::new(),
         },
         residual: Residual {
             under_total_cap: Some(Money::new(
@@ -703,6 +704,7 @@ fn an_empty_report_still_reads() {
         by_period: Vec::new(),
         by_payer: Vec::new(),
         by_stage: Vec::new(),
+        by_group: Vec::new(),
     };
     let html = report(&empty);
     assert!(html.contains("No row was rejected."));

@@ -177,6 +177,14 @@ pub(crate) fn payments(
         (a.due, &a.participant, &a.stage, a.kind).cmp(&(b.due, &b.participant, &b.stage, b.kind))
     });
     let outcome_cap = cap_of(CapScope::OutcomePayments);
+    // Each priced stage's group, and what each capped group has paid so far.
+    let group_of: BTreeMap<&str, usize> = p
+        .groups
+        .iter()
+        .enumerate()
+        .flat_map(|(i, g)| g.stages.iter().map(move |s| (s.as_str(), i)))
+        .collect();
+    let mut group_paid = vec![0_i128; p.groups.len()];
     let (mut gross, mut net) = (0_i128, 0_i128);
     for l in &mut outcome_lines {
         gross = add(gross, l.amount.minor, "the outcome payments")?;
@@ -194,6 +202,23 @@ pub(crate) fn payments(
                 ));
             }
         }
+        // A group's cap, after deadweight and before the cap on outcome payments.
+        let group = match (l.kind, &l.stage) {
+            (LineKind::Price, Some(stage)) => group_of.get(stage.as_str()).copied(),
+            _ => None,
+        };
+        if let Some(g) = group {
+            if let Some(cap) = p.groups[g].cap {
+                let room = (cap.minor - group_paid[g]).max(0);
+                if share > room {
+                    share = room;
+                    l.cut_by.push(format!(
+                        "cap on group `{}` of {} reached ({})",
+                        p.groups[g].id, cap, p.groups[g].clause
+                    ));
+                }
+            }
+        }
         if let Some(cap) = outcome_cap {
             let room = (cap.amount.minor - net).max(0);
             if share > room {
@@ -205,6 +230,9 @@ pub(crate) fn payments(
             }
         }
         net += share; // at most `after`, which is at most `gross`
+        if let Some(g) = group {
+            group_paid[g] += share; // at most what `net` holds
+        }
         l.amount = money(share);
     }
     let outcome_paid = net;
@@ -373,6 +401,35 @@ pub(crate) fn payments(
         (Some(s), LineKind::Price) => s.clone(),
         (_, kind) => format!("({})", kind_word(kind)),
     })?;
+    // By group: the priced stages of each group, then the stages in no group (with
+    // attachment fees), then what is not a stage's price; only when the contract has groups.
+    let by_group = if p.groups.is_empty() {
+        Vec::new()
+    } else {
+        let mut sums = vec![0_i128; p.groups.len() + 2];
+        for l in &lines {
+            let row = match (l.kind, &l.stage) {
+                (LineKind::Price, Some(stage)) => group_of
+                    .get(stage.as_str())
+                    .copied()
+                    .unwrap_or(p.groups.len()),
+                (LineKind::Price | LineKind::Attachment, _) => p.groups.len(),
+                _ => p.groups.len() + 1,
+            };
+            sums[row] = add(sums[row], l.amount.minor, "a subtotal of the payments")?;
+        }
+        let names = p.groups.iter().map(|g| g.id.clone()).chain([
+            "(not in a group)".to_string(),
+            "(not a stage's price)".to_string(),
+        ]);
+        names
+            .zip(sums)
+            .map(|(name, minor)| Amount {
+                name,
+                amount: money(minor),
+            })
+            .collect()
+    };
     let sum_where = |keep: &dyn Fn(&PaymentLine) -> bool| {
         plan::checked_sum(lines.iter().filter(|l| keep(l)).map(|l| l.amount.minor))
             .ok_or_else(|| too_large("a subtotal of the payments"))
@@ -459,6 +516,7 @@ pub(crate) fn payments(
             by_period,
             by_payer,
             by_stage,
+            by_group,
         },
         residual,
     ))

@@ -284,6 +284,7 @@ fn payments(out: &mut String, report: &Report) {
     amounts(out, "by period", &payments.by_period);
     amounts(out, "by payer", &payments.by_payer);
     amounts(out, "by stage", &payments.by_stage);
+    amounts(out, "by group", &payments.by_group);
     if !payments.lines.is_empty() {
         let _ = writeln!(
             out,

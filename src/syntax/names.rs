@@ -165,6 +165,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::kw_least => "`least`",
         Rule::kw_expected => "`expected`",
         Rule::kw_at_most => "`at most`",
+        Rule::kw_group => "`group`",
         Rule::lparen => "`(`",
         Rule::rparen => "`)`",
         Rule::comparison => "a comparison such as `>=` or `<`",
@@ -195,6 +196,8 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::tiers_clause => "`tiers`",
         Rule::deadweight_clause => "`deadweight`",
         Rule::participant_limit_clause => "`pay for at most`",
+        Rule::group_cap => "`cap`",
+        Rule::group_clause => "`group`",
         // Silent rules never appear in errors, but they are named all the same.
         Rule::WHITESPACE => "a space or line break",
         Rule::COMMENT => "a comment",
