@@ -679,6 +679,8 @@ fn tiers_and_incentives_on_measures_are_refused_with_their_codes() {
         ("specs/employment-ladder.outcome", "E0541"),
         // A participant limit: who is paid depends on the order across the whole cohort.
         ("specs/troubled-families.outcome", "E0540"),
+        // A group's cap: its stages are paid in the order they fall due until it is reached.
+        ("specs/fair-chance.outcome", "E0540"),
     ] {
         let out = common::outcome().args(["sql", spec]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{spec}");

@@ -366,8 +366,14 @@ pub fn check(
                     out,
                 )?;
                 cohort_maximums.push((most, cohort_span));
-                let by_row = group::share(most, &card_by_row)
-                    .and_then(|by_row| group::add_rows(&mut maximum_rows, &by_row));
+                // Attachment fees are paid on entry, apart from any group (as in the
+                // monitoring report); the prices by group make up the rest of the maximum.
+                let fees = i128::from(size).checked_mul(attachment_fee.min(maximum));
+                let by_row = fees.and_then(|fees| {
+                    let mut by_row = group::share(most - fees, &card_by_row)?;
+                    by_row[rows.ungrouped] = by_row[rows.ungrouped].checked_add(fees)?;
+                    group::add_rows(&mut maximum_rows, &by_row)
+                });
                 if by_row.is_none() {
                     let what = format!("the maximum outcome payments in `{}`", cohort.id);
                     out.push(exact::too_large(&what, currency, cohort_span));
