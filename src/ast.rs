@@ -367,6 +367,16 @@ pub enum PaymentClause {
         in_every: Option<Spanned<Decimal>>,
         cohort: Ident,
     },
+    /// `group accommodation "Accommodation" cap £250,000 { housed, sustained_6m }`
+    Group {
+        span: Span,
+        id: Ident,
+        title: Option<Text>,
+        /// Where `{ … }` is written, for an empty group.
+        braces: Span,
+        stages: Vec<Ident>,
+        cap: Option<Spanned<Money>>,
+    },
 }
 
 /// When a price falls due.

@@ -257,6 +257,9 @@ pub struct Payments {
     pub deadweight: Option<Deadweight>,
     /// `pay for at most 5 in 6 families`: per cohort, how many participants are paid for.
     pub participant_limits: Vec<ParticipantLimit>,
+    /// `group accommodation "Accommodation" cap £250,000 { housed, sustained_6m }`: the rate
+    /// card's domains, in the order written.
+    pub groups: Vec<Group>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -436,6 +439,20 @@ pub struct ParticipantLimit {
     pub clause: Clause,
 }
 
+/// A domain of the rate card: priced stages whose payments are added up (and may be capped)
+/// together. A priced stage is in at most one group.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Group {
+    pub id: String,
+    /// The heading as written, if any.
+    pub title: Option<String>,
+    /// The priced stages, in the order written.
+    pub stages: Vec<String>,
+    /// The most the group's stages pay together over the contract.
+    pub cap: Option<Money>,
+    pub clause: Clause,
+}
+
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Monitoring {
     pub returns: Option<Frequency>,
@@ -488,6 +505,10 @@ pub struct Figures {
     pub overlap: OverlapBounds,
     /// The planned total cost by contract year.
     pub by_year: Vec<YearFigures>,
+    /// The planned total cost and the maximum exposure by group, when the contract has
+    /// groups: each group, then the stages in no group, then what is not a stage's price;
+    /// the rows add up to the totals.
+    pub by_group: Vec<GroupFigures>,
     /// When people are planned to reach each stage and when payments are planned to fall due.
     pub timeline: Timeline,
 }
@@ -621,6 +642,33 @@ pub struct OverlapBound {
     /// Cohorts counted nested on this bound too: a stage follows several stages whose people
     /// spread too thin to have enough in common (least overlap only).
     pub counted_nested: Vec<String>,
+}
+
+/// Which part of the contract's payments a row of `by_group` is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(tag = "kind", content = "group", rename_all = "snake_case")]
+pub enum GroupRow {
+    /// The prices of a group's stages.
+    Group(String),
+    /// The prices of stages in no group, and attachment fees.
+    NotInAGroup,
+    /// Fixed fees, bonuses and tier payments: not a stage's price.
+    NotAPrice,
+}
+
+/// One row of the sub-totals by group.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GroupFigures {
+    pub row: GroupRow,
+    /// The group's part of the planned total cost, after every cap.
+    pub at_plan: Money,
+    /// The group's part of the maximum exposure, after every cap; none when the maximum is
+    /// set by a cap on a cohort with no size.
+    pub at_maximum: Option<Money>,
+    /// Whether the group's own cap cuts its payments at plan.
+    pub cap_binds_at_plan: bool,
+    /// Whether the group's own cap cuts its payments at the maximum.
+    pub cap_binds_at_maximum: bool,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -16,7 +16,7 @@
 
 use outcome::ast::{CapScope, IncentiveKind, TierScope};
 use outcome::diagnostic::Diagnostic;
-use outcome::model::{Contract, Stage};
+use outcome::model::{Contract, GroupRow, Stage};
 use outcome::value::Money;
 use proptest::prelude::*;
 
@@ -1536,6 +1536,135 @@ fn troubled_families_deadweight_cuts_every_payment_where_the_limit_cuts_families
     assert_eq!(c.figures.per_participant[0].paid_at_plan, 108);
 }
 
+// ───────────────────────────── fair chance ─────────────────────────────
+
+/// The rate card of `specs/fair-chance.outcome` in the Fair Chance Fund's domains: each
+/// group's sub-total at plan and at the maximum, the accommodation cap binding at both, and the
+/// rows adding up to the totals.
+#[test]
+fn fair_chance_groups() {
+    let c = spec("fair-chance.outcome");
+    let groups: Vec<(&str, Option<i128>)> = c
+        .payments
+        .groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.cap.map(minor)))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("accommodation", Some(15_000_000)),
+            ("education", None),
+            ("employment", None)
+        ]
+    );
+    let rows: Vec<(GroupRow, i128, Option<i128>, bool, bool)> = c
+        .figures
+        .by_group
+        .iter()
+        .map(|g| {
+            (
+                g.row.clone(),
+                minor(g.at_plan),
+                g.at_maximum.map(minor),
+                g.cap_binds_at_plan,
+                g.cap_binds_at_maximum,
+            )
+        })
+        .collect();
+    let group = |id: &str| GroupRow::Group(id.to_string());
+    assert_eq!(
+        rows,
+        [
+            // 80 × £500 + 60 × £1,000 + 50 × £1,500 = £175,000, capped at £150,000;
+            // 100 × £3,000 = £300,000 at the maximum, capped at £150,000
+            (
+                group("accommodation"),
+                15_000_000,
+                Some(15_000_000),
+                true,
+                true
+            ),
+            // 40 × £500 + 20 × £1,500 = £50,000; 100 × £2,000 = £200,000
+            (
+                group("education"),
+                5_000_000,
+                Some(20_000_000),
+                false,
+                false
+            ),
+            // 25 × £500 + 15 × £2,500 = £50,000; 100 × £3,000 = £300,000
+            (
+                group("employment"),
+                5_000_000,
+                Some(30_000_000),
+                false,
+                false
+            ),
+            // volunteering: 10 × £500 = £5,000; 100 × £500 = £50,000
+            (
+                GroupRow::NotInAGroup,
+                500_000,
+                Some(5_000_000),
+                false,
+                false
+            ),
+            // no fixed fees, bonuses or tiers
+            (GroupRow::NotAPrice, 0, Some(0), false, false),
+        ]
+    );
+    assert_totals(
+        &c,
+        Totals {
+            fixed_fees: 0,
+            outcome_payments_at_plan: 28_000_000, // £175,000 + £50,000 + £50,000 + £5,000
+            outcome_payments_at_plan_capped: 25_500_000, // £25,000 less, by the group's cap
+            tier_payments_at_plan: 0,
+            planned_total_cost: 25_500_000,
+            bonuses_maximum: 0,
+            tiers_maximum: 0,
+            // £150,000 + £200,000 + £300,000 + £50,000, not 100 × £8,500 = £850,000
+            maximum_exposure: 70_000_000,
+            binding_caps: vec![],
+            headroom: 5_000_000, // £750,000 − £700,000
+        },
+    );
+    let years: i128 = c.figures.by_year.iter().map(|y| minor(y.total)).sum();
+    assert_eq!(years, 25_500_000, "the years add up to the plan");
+}
+
+/// Deadweight and a cap on outcome payments are shared between the groups in proportion, so
+/// the rows still add up to the penny; a group's cap applies after deadweight.
+#[test]
+fn fair_chance_groups_share_deadweight_and_the_outcome_cap() {
+    let path = format!("{}/specs/fair-chance.outcome", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&path).expect("the spec");
+    let changed = source.replace(
+        "  pay £500 for volunteering\n",
+        "  pay £500 for volunteering\n  deadweight 1 in 3\n  cap £100,000 on outcome payments\n",
+    );
+    assert_ne!(changed, source);
+    let c = text(&changed);
+    let at_plan: Vec<i128> = c
+        .figures
+        .by_group
+        .iter()
+        .map(|g| minor(g.at_plan))
+        .collect();
+    // Before caps £175,000 / £50,000 / £50,000 / £5,000 (£280,000). Deadweight: two thirds
+    // of £280,000 is £186,666.67, shared by largest remainder as £116,666.67 / £33,333.34 /
+    // £33,333.33 / £3,333.33 (exact shares …66.875, …33.39, …33.39, …33.339 pence; the two
+    // pence left go to the largest remainders, the first written of equals first).
+    // Accommodation's £150,000 cap does not bind. The £100,000 cap on outcome payments is
+    // shared in proportion to those: £62,500 / £17,857.15 / £17,857.14 / £1,785.71.
+    assert_eq!(at_plan, [6_250_000, 1_785_715, 1_785_714, 178_571, 0]);
+    assert_eq!(
+        at_plan.iter().sum::<i128>(),
+        minor(c.figures.planned_total_cost)
+    );
+    assert_eq!(minor(c.figures.planned_total_cost), 10_000_000);
+}
+
 // ───────────────────────────── property ─────────────────────────────
 
 /// A generated contract: one or two cohorts, each with a funnel of two to four stages,
@@ -1553,6 +1682,9 @@ struct Generated {
     /// A participant limit on the first cohort: `k in n`, written as a share of its size or
     /// (`true`) as the count it comes to.
     limit: Option<(u64, u64, bool)>,
+    /// Groups: the priced stages dealt in turn into `k` groups and one slot of no group, the
+    /// first group capped at the amount if there is one.
+    groups: Option<(usize, Option<u64>)>,
     bonus: Option<u64>,
     tiers: Option<(bool, u64, u64)>,
     payers: Payers,
@@ -1693,6 +1825,29 @@ impl Generated {
         }
         if let Some((k, n)) = self.deadweight {
             s.push_str(&format!("  deadweight {k} in {n}\n"));
+        }
+        if let Some((k, cap)) = self.groups {
+            let mut members: Vec<Vec<String>> = vec![Vec::new(); k + 1];
+            let priced = self.cohorts.iter().enumerate().flat_map(|(i, c)| {
+                c.prices
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.is_some())
+                    .map(move |(j, _)| format!("c{i}_s{j}"))
+            });
+            for (n, stage) in priced.enumerate() {
+                members[n % (k + 1)].push(stage);
+            }
+            for (g, stages) in members.iter().take(k).enumerate() {
+                if stages.is_empty() {
+                    continue;
+                }
+                let cap = match cap {
+                    Some(amount) if g == 0 => format!(" cap {}", money_text(amount)),
+                    _ => String::new(),
+                };
+                s.push_str(&format!("  group g{g}{cap} {{ {} }}\n", stages.join(", ")));
+            }
         }
         if let Some((k, n, as_count)) = self.limit {
             let count = self.cohorts[0].size * k / n;
@@ -1835,6 +1990,10 @@ prop_compose! {
             0.3,
             (1u64..=10).prop_flat_map(|n| (1..=n, Just(n), any::<bool>())),
         ),
+        groups in proptest::option::weighted(
+            0.4,
+            (1usize..=3, proptest::option::of(1u64..=5_000_000)),
+        ),
         bonus in proptest::option::weighted(0.3, 1u64..=5_000_000),
         tiers in proptest::option::weighted(
             0.3,
@@ -1852,6 +2011,7 @@ prop_compose! {
             total_cap_extra,
             deadweight,
             limit,
+            groups,
             bonus,
             tiers,
             payers,
@@ -1910,6 +2070,23 @@ proptest! {
         prop_assert_eq!(years, planned, "by year\n{}", source);
 
         prop_assert!(maximum >= planned, "maximum {} below plan {}\n{}", maximum, planned, source);
+
+        // The sub-totals by group add up to the totals to the penny; a capped group stays
+        // within its cap.
+        prop_assert_eq!(f.by_group.is_empty(), contract.payments.groups.is_empty(), "{}", source);
+        if !f.by_group.is_empty() {
+            let at_plan: i128 = f.by_group.iter().map(|g| minor(g.at_plan)).sum();
+            prop_assert_eq!(at_plan, planned, "groups at plan\n{}", source);
+            let at_max: Option<i128> = f.by_group.iter().map(|g| g.at_maximum.map(minor)).sum();
+            prop_assert_eq!(at_max, Some(maximum), "groups at maximum\n{}", source);
+            for (row, group) in f.by_group.iter().zip(&contract.payments.groups) {
+                prop_assert!(minor(row.at_plan) >= 0, "{}", source);
+                if let Some(cap) = group.cap {
+                    prop_assert!(minor(row.at_plan) <= minor(cap), "{}", source);
+                    prop_assert!(row.at_maximum.is_some_and(|m| minor(m) <= minor(cap)), "{}", source);
+                }
+            }
+        }
 
         // A participant limit pays at most its count, at plan as at the maximum.
         for p in &f.per_participant {

@@ -1021,3 +1021,79 @@ fn the_report_gives_the_cost_per_target_and_per_participant_achieved_to_date() {
     assert_eq!(early.unit_costs.per_target[0].achieved, 0);
     assert_eq!(early.unit_costs.per_target[0].unit_cost, None);
 }
+
+/// The accommodation cap of `specs/fair-chance.outcome` (£150,000): lines of the group's
+/// stages are paid in the order they fall due until the group has paid its cap; the line that
+/// reaches it is cut and says so, later ones are paid nothing; other groups are not touched,
+/// and the sub-totals by group add up to the total.
+#[test]
+fn a_group_cap_stops_its_stages_payments_and_traces_the_cut() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/fair-chance.outcome");
+    let bytes = std::fs::read(path).expect("the spec");
+    let (_, compiled) = outcome::compile_bytes("fair-chance.outcome", &bytes);
+    let contract = compiled.contract.expect("the spec checks clean");
+    let mut rows = Vec::new();
+    let mut number = 1;
+    let mut add = |participant: &str, stage: &str, date: &str| {
+        number += 1;
+        rows.push(row(number, participant, stage, date, true));
+    };
+    // 70 young people housed (£500 each: £35,000) and sustained 3 months (£1,000 each:
+    // £70,000): £105,000; then sustained 6 months at £1,500 each: the 30th brings the group
+    // to £150,000 exactly, and the 31st (all on one day, so in order of reference) would
+    // take it beyond.
+    for i in 1..=70 {
+        let reference = format!("Y{i:03}");
+        add(&reference, "referred", "2015-02-02");
+        add(&reference, "housed", "2015-03-02");
+        add(&reference, "sustained_3m", "2015-06-03");
+    }
+    for i in 1..=31 {
+        add(&format!("Y{i:03}"), "sustained_6m", "2015-09-10");
+    }
+    add("Y001", "employed", "2015-05-01");
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    let lines = |stage: &str| -> Vec<&outcome::report::PaymentLine> {
+        r.payments
+            .lines
+            .iter()
+            .filter(|l| l.stage.as_deref() == Some(stage))
+            .collect()
+    };
+    let six_months = lines("sustained_6m");
+    assert_eq!(six_months.len(), 31);
+    let paid: i128 = six_months.iter().map(|l| minor(l.amount)).sum();
+    assert_eq!(
+        paid, 4_500_000,
+        "30 × £1,500: the group then holds £150,000"
+    );
+    let cut: Vec<_> = six_months.iter().filter(|l| minor(l.amount) == 0).collect();
+    assert_eq!(cut.len(), 1);
+    assert_eq!(
+        cut[0].cut_by,
+        ["cap on group `accommodation` of £150,000 reached (fair-chance.outcome:107)"]
+    );
+    // Employment is in another group: paid in full.
+    assert_eq!(minor(lines("employed")[0].amount), 50_000);
+    let by_group: Vec<(&str, i128)> = r
+        .payments
+        .by_group
+        .iter()
+        .map(|a| (a.name.as_str(), minor(a.amount)))
+        .collect();
+    assert_eq!(
+        by_group,
+        [
+            ("accommodation", 15_000_000),
+            ("education", 0),
+            ("employment", 50_000),
+            ("(not in a group)", 0),
+            ("(not a stage's price)", 0),
+        ]
+    );
+    assert_eq!(
+        by_group.iter().map(|(_, a)| a).sum::<i128>(),
+        minor(r.payments.total)
+    );
+}

@@ -412,6 +412,7 @@ fn build(shape: &Shape) -> Report {
             by_period,
             by_payer,
             by_stage,
+            by_group: Vec::new(),
         },
         unit_costs: outcome::report::unit_costs::UnitCostsToDate {
             per_target: vec![outcome::report::unit_costs::TargetCostToDate {
@@ -728,6 +729,7 @@ fn an_empty_report_still_reads() {
         by_period: Vec::new(),
         by_payer: Vec::new(),
         by_stage: Vec::new(),
+        by_group: Vec::new(),
     };
     let html = report(&empty);
     assert!(html.contains("No row was rejected."));

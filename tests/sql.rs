@@ -680,6 +680,8 @@ fn tiers_incentives_on_measures_and_pro_rata_payers_are_refused_with_their_codes
         // A participant limit: who is paid depends on the order across the whole cohort.
         ("specs/troubled-families.outcome", "E0540"),
         ("specs/edge-of-care.outcome", "E0540"),
+        // A group's cap: its stages are paid in the order they fall due until it is reached.
+        ("specs/fair-chance.outcome", "E0540"),
     ] {
         let out = common::outcome().args(["sql", spec]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{spec}");

@@ -256,6 +256,7 @@ fn paid_amounts(file: &ast::File) -> Vec<Spanned<Money>> {
                         PaymentClause::Tiers { lines, .. } => {
                             amounts.extend(lines.iter().filter_map(|l| l.pays))
                         }
+                        PaymentClause::Group { cap, .. } => amounts.extend(cap.iter().copied()),
                         PaymentClause::Attachment { .. }
                         | PaymentClause::Exclusive { .. }
                         | PaymentClause::Deadweight { .. }

@@ -117,6 +117,8 @@ codes! {
     E0552 Error "participant limit above the cohort's size",
     E0553 Error "participant limit as a share of a cohort with no size",
     W0555 Warning "participant limit that never applies",
+    E0554 Error "group cap of nothing",
+    W0556 Warning "group cap that never applies",
     E0540 Error "rule that cannot be compiled to SQL",
     E0541 Error "bonus or penalty on a measure cannot be compiled to SQL",
     E0542 Error "contract text or figure the SQL cannot hold",
@@ -135,6 +137,9 @@ codes! {
     E0601 Error "target achieves no outcome",
     W0602 Warning "outcome addressed by no target or measure",
     W0603 Warning "cohort used by no funnel",
+    E0610 Error "priced stage in two groups",
+    E0611 Error "group lists something that is not a priced stage",
+    E0612 Error "group with no stages",
 }
 
 impl Code {

@@ -80,6 +80,8 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0552 => E0552,
         Code::E0553 => E0553,
         Code::W0555 => W0555,
+        Code::E0554 => E0554,
+        Code::W0556 => W0556,
         Code::E0540 => E0540,
         Code::E0541 => E0541,
         Code::E0542 => E0542,
@@ -98,6 +100,9 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0601 => E0601,
         Code::W0602 => W0602,
         Code::W0603 => W0603,
+        Code::E0610 => E0610,
+        Code::E0611 => E0611,
+        Code::E0612 => E0612,
         Code::E0208 => E0208,
         Code::E0209 => E0209,
         Code::E0210 => E0210,
@@ -1816,6 +1821,58 @@ payments {
 ```
 "#;
 
+const E0554: &str = r#"Group cap of nothing: a group's cap is the most its stages pay together, so a cap of £0 would make every price in the group unpayable.
+
+A `group` groups priced stages into a domain of the rate card (accommodation, education,
+employment) and may cap what they pay together over the contract. A cap of nothing leaves the
+prices written but never paid, which is never what a rate card means.
+
+```outcome
+payments {
+  pay £500 for housed
+  pay £1,500 for sustained_6m
+  group accommodation "Accommodation" cap £0 { housed, sustained_6m }
+}
+```
+
+How to fix it: write the most the group pays, or remove the group's prices:
+
+```outcome
+payments {
+  pay £500 for housed
+  pay £1,500 for sustained_6m
+  group accommodation "Accommodation" cap £250,000 { housed, sustained_6m }
+}
+```
+"#;
+
+const W0556: &str = r#"Group cap that never applies: the group's stages cannot pay as much as its cap, even at the maximum.
+
+A group's cap limits what its stages pay together. At the maximum every participant who can be
+paid reaches every stage; if the group's part of the maximum (after the per-participant maximum,
+participant limits and deadweight) is no more than the cap, the cap never cuts anything. It is a
+warning, not an error, because the figures are right; but the cap reads as a limit that is not
+there. With 100 participants, £500 and £1,500 pay at most £200,000:
+
+```outcome
+payments {
+  pay £500 for housed
+  pay £1,500 for sustained_6m
+  group accommodation "Accommodation" cap £250,000 { housed, sustained_6m }
+}
+```
+
+How to fix it: lower the cap to what is meant to be limited, or remove it:
+
+```outcome
+payments {
+  pay £500 for housed
+  pay £1,500 for sustained_6m
+  group accommodation "Accommodation" cap £150,000 { housed, sustained_6m }
+}
+```
+"#;
+
 const E0522: &str = r#"Threshold of the wrong kind: a condition must compare like with like, so that it can be decided from the monitoring returns.
 
 A bonus or penalty on a step counts people, so its threshold is a whole number, like the number
@@ -2056,6 +2113,76 @@ How to fix it: lower the cap to the grant for this contract, or remove `, excess
 "#;
 
 // ───────────────────────────── 06: links between outcomes, targets, measures, cohorts ─────────────────────────────
+
+const E0610: &str = r#"Priced stage in two groups: each priced stage belongs to at most one group, so that the sub-totals by group add up to the total.
+
+Groups split the rate card into domains, and the figures are shown per group with a row for
+the stages in no group. A stage in two groups would be counted twice, and the rows would no
+longer add up to the contract's totals; a stage listed twice in one group says nothing more.
+
+```outcome
+payments {
+  group accommodation "Accommodation" { housed, sustained_6m }
+  group wellbeing "Wellbeing" { sustained_6m, volunteering }
+}
+```
+
+How to fix it: keep the stage in the one domain it is reported under:
+
+```outcome
+payments {
+  group accommodation "Accommodation" { housed, sustained_6m }
+  group wellbeing "Wellbeing" { volunteering }
+}
+```
+"#;
+
+const E0611: &str = r#"Group lists something that is not a priced stage: a group lists the results of the rate card, the stages the contract pays for.
+
+Rate cards group their results (the priced stages: most are milestones such as "entry into
+stable accommodation", some are targets) under domain headings. A group therefore lists stages
+priced with `pay £X for stage`: not an outcome, a cohort or a measure, and not a stage that has
+no price, whose payments would always be nothing.
+
+```outcome
+payments {
+  pay £500 for housed
+  group accommodation "Accommodation" { housed, stable_home }
+}
+```
+
+Here `stable_home` is an outcome. How to fix it: list the priced stages that pay for it, or
+price the stage:
+
+```outcome
+payments {
+  pay £500 for housed
+  pay £1,500 for sustained_6m
+  group accommodation "Accommodation" { housed, sustained_6m }
+}
+```
+"#;
+
+const E0612: &str = r#"Group with no stages: a group must list at least one priced stage.
+
+An empty group adds a row of nothing to every table of sub-totals, and a cap on it limits
+nothing.
+
+```outcome
+payments {
+  group volunteering "Volunteering" { }
+}
+```
+
+How to fix it: list the priced stages of the domain, or remove the group:
+
+```outcome
+payments {
+  pay £800 for volunteered_13w
+  group volunteering "Volunteering" { volunteered_13w }
+}
+```
+"#;
 
 const E0601: &str = r#"Target achieves no outcome: every performance target must be linked to an outcome, so that the contract says why the result is worth paying for.
 

@@ -89,6 +89,7 @@ mod summary {
         by_period: &'a [Amount],
         by_payer: &'a [Amount],
         by_stage: &'a [Amount],
+        by_group: &'a [Amount],
     }
 
     impl<'a> Summary<'a> {
@@ -125,6 +126,7 @@ mod summary {
                     by_period: &payments.by_period,
                     by_payer: &payments.by_payer,
                     by_stage: &payments.by_stage,
+                    by_group: &payments.by_group,
                 },
                 unit_costs,
                 residual,

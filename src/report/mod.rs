@@ -324,6 +324,9 @@ pub struct Payments {
     pub by_period: Vec<Amount>,
     pub by_payer: Vec<Amount>,
     pub by_stage: Vec<Amount>,
+    /// With groups: each group's priced stages, then `(not in a group)` (other stages and
+    /// attachment fees), then `(not a stage's price)`; adding up to the total.
+    pub by_group: Vec<Amount>,
 }
 
 /// A total for one participant, period, payer or stage.

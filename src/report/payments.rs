@@ -49,6 +49,8 @@ mod cut {
     pub const EXPOSURE: u8 = 1 << 5;
     /// Beyond a participant limit; listed after the per-participant maximum.
     pub const LIMIT: u8 = 1 << 6;
+    /// A group's cap; listed after deadweight, before the cap on outcome payments.
+    pub const GROUP_CAP: u8 = 1 << 7;
 }
 
 /// The place of a clause among those the lines cite, adding it when new (a contract has
@@ -374,6 +376,20 @@ pub(crate) fn payments(
         });
     }
     let outcome_cap = cap_of(CapScope::OutcomePayments);
+    // Each priced stage's group, and what each capped group has paid so far.
+    let group_of: HashMap<u32, usize> = p
+        .groups
+        .iter()
+        .enumerate()
+        .flat_map(|(i, g)| {
+            let stage_subject = &stage_subject;
+            g.stages
+                .iter()
+                .filter_map(|s| by_id.get(s.as_str()))
+                .map(move |&stage| (stage_subject[stage], i))
+        })
+        .collect();
+    let mut group_paid = vec![0_i128; p.groups.len()];
     let (mut gross, mut net) = (0_i128, 0_i128);
     for l in &mut outcome_lines {
         gross = add(gross, l.amount, "the outcome payments")?;
@@ -386,6 +402,20 @@ pub(crate) fn payments(
         if share < l.amount && p.deadweight.is_some() {
             l.cuts |= cut::DEADWEIGHT;
         }
+        // A group's cap, after deadweight and before the cap on outcome payments.
+        let group = match l.kind {
+            LineKind::Price => group_of.get(&l.subject).copied(),
+            _ => None,
+        };
+        if let Some(g) = group {
+            if let Some(cap) = p.groups[g].cap {
+                let room = (cap.minor - group_paid[g]).max(0);
+                if share > room {
+                    share = room;
+                    l.cuts |= cut::GROUP_CAP;
+                }
+            }
+        }
         if let Some(cap) = outcome_cap {
             let room = (cap.amount.minor - net).max(0);
             if share > room {
@@ -394,6 +424,9 @@ pub(crate) fn payments(
             }
         }
         net += share; // at most `after`, which is at most `gross`
+        if let Some(g) = group {
+            group_paid[g] += share; // at most what `net` holds
+        }
         l.amount = share;
     }
     let outcome_paid = net;
@@ -545,7 +578,26 @@ pub(crate) fn payments(
     let mut of_period = vec![0_i128; periods.len()];
     let mut outside = 0_i128;
     let mut clause_lines = vec![0u64; clauses.len()];
+    // By group (only when the contract has groups): each group's priced stages, then the
+    // stages in no group with the attachment fees, then what is not a stage's price.
+    let ungrouped = p.groups.len();
+    let mut of_group = vec![
+        0_i128;
+        if p.groups.is_empty() {
+            0
+        } else {
+            ungrouped + 2
+        }
+    ];
     for l in &lines {
+        if !of_group.is_empty() {
+            let row = match l.kind {
+                LineKind::Price => group_of.get(&l.subject).copied().unwrap_or(ungrouped),
+                LineKind::Attachment => ungrouped,
+                _ => ungrouped + 1,
+            };
+            of_group[row] = of_group[row].checked_add(l.amount).ok_or_else(subtotal)?;
+        }
         if l.participant == NONE {
             let sum = of_contract.get_or_insert(0);
             *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
@@ -627,6 +679,22 @@ pub(crate) fn payments(
             amount: money(outside),
         });
     }
+    let by_group: Vec<Amount> = p
+        .groups
+        .iter()
+        .map(|g| g.id.clone())
+        .chain([
+            "(not in a group)".to_string(),
+            "(not a stage's price)".to_string(),
+        ])
+        .zip(&of_group)
+        .map(|(name, minor)| Amount {
+            name,
+            amount: money(*minor),
+            share: None,
+            clause: None,
+        })
+        .collect();
     let by_payer = if p.payers.is_empty() {
         Vec::new()
     } else {
@@ -708,6 +776,7 @@ pub(crate) fn payments(
         subjects: &subjects.names,
         clauses: &clauses,
         maximum_of: &maximum_of,
+        group_of: &group_of,
         places: &places,
         made: &made,
     };
@@ -728,6 +797,7 @@ pub(crate) fn payments(
             by_period,
             by_payer,
             by_stage,
+            by_group,
         },
         residual,
     ))
@@ -741,6 +811,8 @@ struct Words<'a> {
     subjects: &'a [String],
     clauses: &'a [&'a model::Clause],
     maximum_of: &'a dyn Fn(u32) -> i128,
+    /// The group of each priced stage, by its subject.
+    group_of: &'a HashMap<u32, usize>,
     /// Each participant's place under a participant limit (empty without one).
     places: &'a [Option<super::limit::Place>],
     /// The lines made whole by their rule (`Decided::made`).
@@ -782,6 +854,16 @@ impl Words<'_> {
                     "deadweight {} in {} ({})",
                     d.discounted, d.of, d.clause
                 ));
+            }
+        }
+        if l.cuts & cut::GROUP_CAP != 0 {
+            if let Some(group) = self.group_of.get(&l.subject).map(|g| &p.groups[*g]) {
+                if let Some(cap) = group.cap {
+                    cut_by.push(format!(
+                        "cap on group `{}` of {cap} reached ({})",
+                        group.id, group.clause
+                    ));
+                }
             }
         }
         if l.cuts & cut::OUTCOME_CAP != 0 {

@@ -294,6 +294,7 @@ fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
     amounts(out, "by period", &payments.by_period);
     amounts(out, "by payer", &payments.by_payer);
     amounts(out, "by stage", &payments.by_stage);
+    amounts(out, "by group", &payments.by_group);
     unit_costs(out, report);
     if let Some(file) = file {
         let _ = writeln!(

@@ -3,7 +3,9 @@
 //!
 //! Tiers and bonuses or penalties on a measure are paid on measured values that are not rows
 //! of a return (`report --measures`): the views have no table to read them from. A participant
-//! limit pays participants in the order they first reached a payable result, across the cohort. Text the
+//! limit pays participants in the order they first reached a payable result, across the cohort;
+//! a group's cap stops its stages' payments in the order they fall due (a group without a cap
+//! changes no payment, and compiles). Text the
 //! databases cannot hold (the NUL character) cannot be written as a literal.
 
 use super::text::holdable;
@@ -36,6 +38,16 @@ pub(super) fn unsupported(contract: &Contract) -> Result<(), Refusal> {
             clause: Some(limit.clause.clone()),
             help: "which participants are paid for depends on the order every participant \
                    first reached a payable result; report this contract with `outcome report`"
+                .to_string(),
+        });
+    }
+    if let Some(group) = p.groups.iter().find(|g| g.cap.is_some()) {
+        return Err(Refusal {
+            code: Code::E0540,
+            message: format!("the cap on group `{}` cannot be compiled to SQL", group.id),
+            clause: Some(group.clause.clone()),
+            help: "a group's cap stops its stages' payments in the order they fall due, after \
+                   deadweight; report this contract with `outcome report`"
                 .to_string(),
         });
     }

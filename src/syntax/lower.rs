@@ -1010,6 +1010,39 @@ impl Lowerer {
                     cohort: cohort?,
                 }
             }
+            // group_clause = { kw_group ~ ident ~ string? ~ group_cap? ~ lbrace ~ ident_list? ~ rbrace }
+            // group_cap = { kw_cap ~ money }
+            Rule::group_clause => {
+                let mut id = None;
+                let mut title = None;
+                let mut stages = Vec::new();
+                let mut cap = None;
+                let (mut open, mut close) = (at, at);
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::ident => id = Some(self.ident(part)),
+                        Rule::string => title = Some(self.text(part)),
+                        Rule::lbrace => open = self.span(&part),
+                        Rule::ident_list => stages = self.ident_list(part),
+                        Rule::rbrace => close = self.span(&part),
+                        Rule::group_cap => {
+                            cap = part
+                                .into_inner()
+                                .find(|p| p.as_rule() == Rule::money)
+                                .map(|m| self.money(m));
+                        }
+                        _ => {}
+                    }
+                }
+                PaymentClause::Group {
+                    span: at,
+                    id: id?,
+                    title,
+                    braces: Span::new(open.start, close.end),
+                    stages,
+                    cap,
+                }
+            }
             // deadweight_clause = { kw_deadweight ~ number ~ kw_in ~ number }
             _ => {
                 let mut numbers = inner.filter(|p| p.as_rule() == Rule::number);

@@ -168,6 +168,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::kw_excess => "`excess`",
         Rule::kw_pro => "`pro rata`",
         Rule::kw_rata => "`rata`",
+        Rule::kw_group => "`group`",
         Rule::lparen => "`(`",
         Rule::rparen => "`)`",
         Rule::comparison => "a comparison such as `>=` or `<`",
@@ -203,6 +204,8 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::or_tiers_clause => "`or tiers`",
         Rule::deadweight_clause => "`deadweight`",
         Rule::participant_limit_clause => "`pay for at most`",
+        Rule::group_cap => "`cap`",
+        Rule::group_clause => "`group`",
         // Silent rules never appear in errors, but they are named all the same.
         Rule::WHITESPACE => "a space or line break",
         Rule::COMMENT => "a comment",

@@ -15,6 +15,7 @@
 
 pub(crate) mod either_or;
 mod exact;
+mod group;
 pub(crate) mod improvement;
 mod limit;
 mod overlap;
@@ -93,6 +94,7 @@ pub fn check(
     let deadweight = rules::deadweight(&clauses, source, out);
     let participant_limits =
         limit::participant_limits(&clauses, cx.symbols, cx.cohorts, source, out);
+    let groups = group::groups(&clauses, cx.symbols, &pay_spans, source, out);
     let (payers, shares_add_up) = rules::payers(&clauses, source, out);
     let (mut incentives, incentive_spans) =
         rules::incentives(&clauses, cx, funnels, years_in_term, out);
@@ -162,6 +164,10 @@ pub fn check(
     let mut unbounded: Vec<&model::Cohort> = Vec::new();
     let mut participant_cap_binds = false;
     let mut attachment_fees: HashMap<String, i128> = HashMap::default();
+    // Each figure split into rows: each group, then the stages in no group (`group.rs`).
+    let rows = group::Rows::new(&groups);
+    let mut plan_rows = vec![0_i128; rows.count];
+    let mut maximum_rows = vec![0_i128; rows.count];
     let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
     for funnel in funnels.iter() {
         funnels_of
@@ -302,6 +308,22 @@ pub fn check(
                 least_plans_capped.push((plan_capped, prices_span));
             }
         }
+        // The cohort's plan by row: its prices by group, attachment fees with the stages in
+        // no group, then the caps above shared in proportion.
+        let Some((mut by_row, card_by_row)) = group::cohort_rows(&stages, &card, &rows) else {
+            out.push(exact::too_large(&at_plan(), currency, prices_span));
+            return None;
+        };
+        let fees_at_plan = plan_before - by_row.iter().sum::<i128>();
+        by_row[rows.ungrouped] += fees_at_plan;
+        let Some(capped_by_row) = group::share(plan_capped, &by_row) else {
+            out.push(exact::too_large(&at_plan(), currency, prices_span));
+            return None;
+        };
+        if group::add_rows(&mut plan_rows, &capped_by_row).is_none() {
+            out.push(exact::too_large(&at_plan(), currency, prices_span));
+            return None;
+        }
         let to_exhaust = match caps.total.filter(|_| maximum > 0) {
             Some(cap) => {
                 // Both within the bound: the room and the rounding up fit.
@@ -371,6 +393,19 @@ pub fn check(
                     out,
                 )?;
                 cohort_maximums.push((most, cohort_span));
+                // Attachment fees are paid on entry, apart from any group (as in the
+                // monitoring report); the prices by group make up the rest of the maximum.
+                let fees = i128::from(size).checked_mul(attachment_fee.min(maximum));
+                let by_row = fees.and_then(|fees| {
+                    let mut by_row = group::share(most - fees, &card_by_row)?;
+                    by_row[rows.ungrouped] = by_row[rows.ungrouped].checked_add(fees)?;
+                    group::add_rows(&mut maximum_rows, &by_row)
+                });
+                if by_row.is_none() {
+                    let what = format!("the maximum outcome payments in `{}`", cohort.id);
+                    out.push(exact::too_large(&what, currency, cohort_span));
+                    return None;
+                }
             }
             None if maximum > 0 => unbounded.push(cohort),
             None => {}
@@ -422,20 +457,54 @@ pub fn check(
     if participant_cap_binds {
         binding_caps.push(CapScope::PerParticipant);
     }
-    let plan_outcomes = {
-        let discounted = discount(plan_capped.minor, out)?;
-        caps.outcome.map_or(discounted, |cap| discounted.min(cap))
+    // Deadweight shared between the rows, each group's cap on its row, then the cap on
+    // outcome payments shared between them (`group.rs`).
+    let by_rows = |total: i128, rows_before: &[i128], what: &str, out: &mut Vec<Diagnostic>| {
+        let Some(mut parts) = group::share(total, rows_before) else {
+            out.push(exact::too_large(what, currency, plan_capped.driver));
+            return None;
+        };
+        let before_caps = parts.clone();
+        let binds = group::apply_caps(&mut parts, &groups);
+        let after_groups: i128 = parts.iter().sum();
+        if let Some(cap) = caps.outcome.filter(|cap| *cap < after_groups) {
+            let Some(capped) = group::share(cap, &parts) else {
+                out.push(exact::too_large(what, currency, plan_capped.driver));
+                return None;
+            };
+            parts = capped;
+        }
+        Some(group::Split {
+            before_caps,
+            parts,
+            binds,
+            after_groups,
+        })
     };
+    let plan_split = by_rows(
+        discount(plan_capped.minor, out)?,
+        &plan_rows,
+        "the outcome payments at plan",
+        out,
+    )?;
+    let plan_outcomes: i128 = plan_split.parts.iter().sum();
     let discounted_maximum = match outcome_maximum {
         Some(max) => Some(discount(max.minor, out)?),
         None => None,
     };
+    let mut maximum_split = None;
     let outcome_exposure = match (discounted_maximum, caps.outcome) {
-        (Some(max), Some(cap)) => {
-            if cap < max {
+        (Some(max), cap) => {
+            let split = by_rows(max, &maximum_rows, "the maximum outcome payments", out)?;
+            for (g, most) in groups.iter().zip(&split.before_caps) {
+                group::never_binds(g, *most, out);
+            }
+            if cap.is_some_and(|cap| cap < split.after_groups) {
                 binding_caps.push(CapScope::OutcomePayments);
             }
-            Some(max.min(cap))
+            let exposure = split.parts.iter().sum();
+            maximum_split = Some(split);
+            Some(exposure)
         }
         (None, Some(cap)) => {
             binding_caps.push(CapScope::OutcomePayments);
@@ -674,6 +743,59 @@ pub fn check(
         );
     }
 
+    // The plan and the maximum by group, with what is not a stage's price as the last row,
+    // the total cap shared between them: the rows add up to the totals.
+    let by_group = if groups.is_empty() {
+        Vec::new()
+    } else {
+        let within_total = |mut parts: Vec<i128>, other: i128, total: i128| {
+            parts.push(other);
+            if parts.iter().sum::<i128>() > total {
+                group::share(total, &parts)
+            } else {
+                Some(parts)
+            }
+        };
+        let at_plan = within_total(
+            plan_split.parts.clone(),
+            fixed_total + tiers_at_plan,
+            planned_total,
+        );
+        let at_maximum = match &maximum_split {
+            Some(split) => {
+                let other = fixed_total + bonuses + tiers_maximum;
+                match within_total(split.parts.clone(), other, exposure) {
+                    Some(parts) => Some(parts),
+                    None => {
+                        out.push(exact::too_large(
+                            "the maximum by group",
+                            currency,
+                            outcome_span,
+                        ));
+                        return None;
+                    }
+                }
+            }
+            None => None,
+        };
+        let Some(at_plan) = at_plan else {
+            out.push(exact::too_large(
+                "the plan by group",
+                currency,
+                plan_capped.driver,
+            ));
+            return None;
+        };
+        group::figures(
+            &groups,
+            &at_plan,
+            at_maximum.as_deref(),
+            &plan_split.binds,
+            maximum_split.as_ref().map_or(&[][..], |s| &s.binds),
+            currency,
+        )
+    };
+
     // Payers share the plan and the maximum; nothing may be left unfunded.
     let mut by_payer = Vec::new();
     if !payers.is_empty() {
@@ -841,6 +963,7 @@ pub fn check(
             payers,
             deadweight,
             participant_limits: participant_limits.into_iter().map(|l| l.0).collect(),
+            groups: groups.into_iter().map(|g| g.group).collect(),
         },
         figures: Figures {
             fixed_fees: money(fixed_total),
@@ -860,6 +983,7 @@ pub fn check(
             by_payer,
             overlap,
             by_year,
+            by_group,
             timeline,
         },
     })

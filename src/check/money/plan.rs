@@ -67,6 +67,11 @@ impl<'a> RateCard<'a> {
         self.in_group.contains_key(stage)
     }
 
+    /// The exclusive rule and the alternative `stage` is in, if any.
+    pub fn alternative_of(&self, stage: &str) -> Option<(usize, usize)> {
+        self.in_group.get(stage).copied()
+    }
+
     /// What a participant who reached the stages `reached` (each once) earns on the rate
     /// card: every price, except that of each exclusive group only the richest alternative
     /// counts. Linear in the stages reached.

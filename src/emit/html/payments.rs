@@ -10,7 +10,7 @@ use super::sections::{cell, head, num_cell, Align};
 use super::words;
 use super::writer::Html;
 use crate::ast::{CapScope, IncentiveKind};
-use crate::model::{Contract, TierSchedule};
+use crate::model::{Contract, GroupRow, TierSchedule};
 
 struct Subsection {
     id: &'static str,
@@ -82,6 +82,12 @@ const SUBSECTIONS: &[Subsection] = &[
         title: "Who pays",
         present: |c| !c.payments.payers.is_empty(),
         write: payers,
+    },
+    Subsection {
+        id: "groups",
+        title: "Payments by group",
+        present: |c| !c.payments.groups.is_empty(),
+        write: groups,
     },
     Subsection {
         id: "figures",
@@ -665,6 +671,89 @@ fn overlap(html: &mut Html, contract: &Contract) {
         );
         html.nl();
     }
+}
+
+/// A table per group of the rate card (its stages, prices and cap), then the sub-totals at
+/// plan and at the maximum, adding up to the totals (model figures).
+fn groups(html: &mut Html, contract: &Contract) {
+    html.raw(
+        "<p>The rate card's results by domain. A group's cap limits what its stages pay \
+         together, after deadweight and before the cap on outcome payments; a cut that applies \
+         to the whole contract is shared between the groups in proportion to what they pay.</p>\n",
+    );
+    for group in &contract.payments.groups {
+        let title = group.title.as_deref().unwrap_or(&group.id);
+        html.raw("<table>\n<caption>");
+        html.text(title);
+        html.raw("</caption>\n");
+        head(
+            html,
+            &[
+                ("Paid when a participant reaches", Align::Text),
+                ("Price", Align::Number),
+            ],
+        );
+        html.raw("<tbody>\n");
+        for stage in &group.stages {
+            let price = contract.payments.prices.iter().find(|p| &p.stage == stage);
+            html.raw("<tr>");
+            html.element("th", &[("scope", "row")], &quoted_stage(contract, stage));
+            num_cell(
+                html,
+                &price.map_or("—".to_string(), |p| p.amount.to_string()),
+            );
+            html.raw("</tr>\n");
+        }
+        if let Some(cap) = group.cap {
+            html.raw("<tr>");
+            html.element("th", &[("scope", "row")], "Cap on the group's payments");
+            num_cell(html, &cap.to_string());
+            html.raw("</tr>\n");
+        }
+        html.raw("</tbody>\n</table>\n");
+    }
+    html.raw("<table>\n<caption>Sub-totals by group, adding up to the totals</caption>\n");
+    head(
+        html,
+        &[
+            ("Group", Align::Text),
+            ("At plan", Align::Number),
+            ("At the maximum", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for figures in &contract.figures.by_group {
+        let label = match &figures.row {
+            GroupRow::Group(id) => {
+                let group = contract.payments.groups.iter().find(|g| &g.id == id);
+                let title = group.and_then(|g| g.title.clone()).unwrap_or(id.clone());
+                let capped = match (figures.cap_binds_at_plan, figures.cap_binds_at_maximum) {
+                    (true, true) => " (capped at plan and at the maximum)",
+                    (true, false) => " (capped at plan)",
+                    (false, true) => " (capped at the maximum)",
+                    (false, false) => "",
+                };
+                format!("{title}{capped}")
+            }
+            GroupRow::NotInAGroup => "Not in a group (and attachment fees)".to_string(),
+            GroupRow::NotAPrice => "Fixed fees, bonuses and tier payments".to_string(),
+        };
+        html.raw("<tr>");
+        html.element("th", &[("scope", "row")], &label);
+        num_cell(html, &figures.at_plan.to_string());
+        num_cell(
+            html,
+            &figures
+                .at_maximum
+                .map_or("—".to_string(), |m| m.to_string()),
+        );
+        html.raw("</tr>\n");
+    }
+    html.raw("<tr>");
+    html.element("th", &[("scope", "row")], "Total");
+    num_cell(html, &contract.figures.planned_total_cost.to_string());
+    num_cell(html, &contract.figures.maximum_exposure.to_string());
+    html.raw("</tr>\n</tbody>\n</table>\n");
 }
 
 fn figures(html: &mut Html, contract: &Contract) {

@@ -618,6 +618,9 @@ pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>)
     html.raw("<div>\n");
     totals(html, "By payer", "Payer", &payments.by_payer, Some(report));
     totals(html, "By stage", "Stage", &payments.by_stage, None);
+    if !payments.by_group.is_empty() {
+        totals(html, "By group", "Group", &payments.by_group, None);
+    }
     html.raw("</div>\n</div>\n");
     unit_costs(html, report);
 
