@@ -1631,6 +1631,14 @@ fn fair_chance_groups() {
     );
     let years: i128 = c.figures.by_year.iter().map(|y| minor(y.total)).sum();
     assert_eq!(years, 25_500_000, "the years add up to the plan");
+    // No per-participant cap binds, so who reaches what changes nothing: both bounds pay the
+    // £280,000 of prices less the £25,000 the accommodation cap cuts.
+    let o = &c.figures.overlap;
+    for bound in [&o.nested, &o.least_overlap] {
+        assert_eq!(minor(bound.outcome_payments_before_cap), 28_000_000);
+        assert_eq!(minor(bound.outcome_payments), 25_500_000);
+        assert_eq!(minor(bound.planned_total_cost), 25_500_000);
+    }
 }
 
 /// Deadweight and a cap on outcome payments are shared between the groups in proportion, so

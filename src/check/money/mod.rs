@@ -167,6 +167,7 @@ pub fn check(
     // Each figure split into rows: each group, then the stages in no group (`group.rs`).
     let rows = group::Rows::new(&groups);
     let mut plan_rows = vec![0_i128; rows.count];
+    let mut least_rows = vec![0_i128; rows.count];
     let mut maximum_rows = vec![0_i128; rows.count];
     let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
     for funnel in funnels.iter() {
@@ -289,7 +290,7 @@ pub fn check(
         cohort_plans.push((plan_before, prices_span));
         cohort_plans_capped.push((plan_capped, prices_span));
         // The other bound: the same counts spread over people as far as the funnels allow.
-        match overlap::spread(cohort_funnels, cohort.size) {
+        let least_capped_here = match overlap::spread(cohort_funnels, cohort.size) {
             Some(spread) => {
                 let before = overlap::total(&spread, &card, &entries, &|earned, entered| {
                     earned.checked_add(fee_for(entered))
@@ -301,13 +302,15 @@ pub fn check(
                 let capped = exact::figure(capped, currency, at_plan, prices_span, out)?;
                 least_plans.push((before, prices_span));
                 least_plans_capped.push((capped, prices_span));
+                capped
             }
             None => {
                 counted_nested.push(cohort.id.clone());
                 least_plans.push((plan_before, prices_span));
                 least_plans_capped.push((plan_capped, prices_span));
+                plan_capped
             }
-        }
+        };
         // The cohort's plan by row: its prices by group, attachment fees with the stages in
         // no group, then the caps above shared in proportion.
         let Some((mut by_row, card_by_row)) = group::cohort_rows(&stages, &card, &rows) else {
@@ -321,6 +324,17 @@ pub fn check(
             return None;
         };
         if group::add_rows(&mut plan_rows, &capped_by_row).is_none() {
+            out.push(exact::too_large(&at_plan(), currency, prices_span));
+            return None;
+        }
+        // Before the per-participant cap each stage pays its price for each person reaching
+        // it, whoever they are: the rows are the same on both overlap bounds, and the other
+        // bound's capped plan is shared between them in the same proportions.
+        let least_by_row = group::share(least_capped_here, &by_row);
+        if least_by_row
+            .and_then(|least| group::add_rows(&mut least_rows, &least))
+            .is_none()
+        {
             out.push(exact::too_large(&at_plan(), currency, prices_span));
             return None;
         }
@@ -636,10 +650,16 @@ pub fn check(
         out,
     )?
     .minor;
-    let least_outcomes = {
-        let discounted = discount(least_capped, out)?;
-        caps.outcome.map_or(discounted, |cap| discounted.min(cap))
-    };
+    // Deadweight, the groups' caps and the cap on outcome payments, as on the headline.
+    let least_outcomes: i128 = by_rows(
+        discount(least_capped, out)?,
+        &least_rows,
+        "the outcome payments at plan on least overlap",
+        out,
+    )?
+    .parts
+    .iter()
+    .sum();
     let least_total = exact::total(
         [
             (least_outcomes, plan_capped.driver),
