@@ -632,7 +632,7 @@ pub enum Overlap {
 pub struct OverlapBound {
     /// Outcome payments at plan before the per-participant cap.
     pub outcome_payments_before_cap: Money,
-    /// What the per-participant cap cuts from them.
+    /// What the per-participant cap cuts from them, and a participant limit with it.
     pub cut_by_participant_cap: Money,
     /// After the per-participant cap, the deadweight discount and the cap on outcome
     /// payments.

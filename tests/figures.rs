@@ -1503,6 +1503,15 @@ fn troubled_families() {
 
     let years: i128 = c.figures.by_year.iter().map(|y| minor(y.total)).sum();
     assert_eq!(years, 7_277_778, "the years add up to the plan");
+
+    // Spread out: `school_and_crime` on families 1–108, `progress_to_work` on 109–120 and,
+    // wrapping round, 1–18, `continuous_work` on 109–120. Families 1–18 earn £700 + £100,
+    // 19–108 £700, 109–120 the richer £800: £87,000 for 120 families earning, of whom the
+    // limit pays for 100, a fair sample: £72,500. Below nested, and never above the maximum.
+    let least = &c.figures.overlap.least_overlap;
+    assert_eq!(minor(least.outcome_payments_before_cap), 8_700_000);
+    assert_eq!(minor(least.outcome_payments), 7_250_000);
+    assert_eq!(minor(least.planned_total_cost), 7_250_000);
 }
 
 /// The same contract with the limit swapped for `deadweight 1 in 6`: the same maximum, but
@@ -2103,11 +2112,22 @@ proptest! {
                 prop_assert!(p.paid_at_plan <= paid, "{}", source);
             }
         }
-        // Nested is the lowest cost the counts allow: the other bound is never below it.
+        // Nested is the lowest cost the counts allow: the other bound is never below it, but
+        // where a participant limit pays a fair sample of those earning (spread out, more earn
+        // something, each less). Neither bound is ever above the maximum exposure.
         let o = &f.overlap;
         prop_assert_eq!(minor(o.nested.planned_total_cost), planned, "{}", source);
+        for bound in [&o.nested, &o.least_overlap] {
+            prop_assert!(
+                minor(bound.planned_total_cost) <= minor(f.maximum_exposure),
+                "a bound above the maximum exposure\n{}",
+                source
+            );
+        }
+        let limited = f.per_participant.iter().any(|p| p.paid_at_most.is_some());
         prop_assert!(
-            minor(o.least_overlap.planned_total_cost) >= minor(o.nested.planned_total_cost),
+            limited
+                || minor(o.least_overlap.planned_total_cost) >= minor(o.nested.planned_total_cost),
             "least overlap below nested\n{}",
             source
         );

@@ -294,9 +294,19 @@ pub fn check(
             Some(spread) => {
                 let before = overlap::total(&spread, &card, &entries, &|earned, entered| {
                     earned.checked_add(fee_for(entered))
-                });
+                })
+                .map(|(total, _)| total);
                 let capped = overlap::total(&spread, &card, &entries, &|earned, entered| {
                     earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+                });
+                // A participant limit, as on the headline: a fair sample of those earning.
+                let capped = capped.and_then(|(capped, earning)| {
+                    let paid = limit::paid_at_plan(paid_at_most, earning);
+                    if paid < earning {
+                        mul_div_rounded(capped, i128::from(paid), i128::from(earning))
+                    } else {
+                        Some(capped)
+                    }
                 });
                 let before = exact::figure(before, currency, at_plan, prices_span, out)?;
                 let capped = exact::figure(capped, currency, at_plan, prices_span, out)?;

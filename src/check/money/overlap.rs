@@ -187,14 +187,14 @@ pub fn spread<'a>(
 }
 
 /// Σ over people of `pay(what they earn on the rate card, whether they entered a funnel)`
-/// for the stages spread over people by `spread`: one sweep over the ends of the runs.
-/// `None` when a sum overflows.
+/// for the stages spread over people by `spread`, and how many people `pay` gives something:
+/// one sweep over the ends of the runs. `None` when a sum overflows.
 pub fn total(
     spread: &[(&model::Stage, People)],
     card: &RateCard,
     entries: &[&str],
     pay: &dyn Fn(i128, bool) -> Option<i128>,
-) -> Option<i128> {
+) -> Option<(i128, u64)> {
     // (where, stage index, +1 at a run's start or −1 at its end)
     let mut events: Vec<(u64, usize, i128)> = Vec::new();
     for (s, (_, people)) in spread.iter().enumerate() {
@@ -225,6 +225,7 @@ pub fn total(
     let mut sums: foldhash::HashMap<usize, Sums> = foldhash::HashMap::default();
     let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, 0_i64);
     let mut total = 0_i128;
+    let mut earning = 0_u64;
     let mut i = 0;
     while i < events.len() {
         let at = events[i].0;
@@ -267,8 +268,11 @@ pub fn total(
         let people = i128::from(next - at);
         let paid = pay(ungrouped.checked_add(grouped)?, entered > 0)?;
         total = total.checked_add(people.checked_mul(paid)?)?;
+        if paid > 0 {
+            earning = earning.checked_add(next - at)?;
+        }
     }
-    Some(total)
+    Some((total, earning))
 }
 
 #[cfg(test)]

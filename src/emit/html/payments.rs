@@ -603,7 +603,7 @@ fn overlap(html: &mut Html, contract: &Contract) {
         "p",
         &[],
         &format!(
-            "The expected counts say how many people reach each stage, not which. The planned total cost above, the unit costs and the payers’ parts at plan take them {headline}: the people who reach a stage with fewer people expected are among those who reach every stage with more. That is the lowest cost the counts allow when a per-participant cap binds, as the fewest people earn the most. Spread as far as the funnels allow (each branch on people its sibling branches do not reach), the cap cuts less and the same counts cost more."
+            "The expected counts say how many people reach each stage, not which. The planned total cost above, the unit costs and the payers’ parts at plan take them {headline}: the people who reach a stage with fewer people expected are among those who reach every stage with more. Without a participant limit, that is the lowest cost the counts allow when a per-participant cap binds, as the fewest people earn the most. Spread as far as the funnels allow (each branch on people its sibling branches do not reach), the cap cuts less and the same counts cost more."
         ),
     );
     html.nl();
@@ -624,7 +624,11 @@ fn overlap(html: &mut Html, contract: &Contract) {
             o.least_overlap.outcome_payments_before_cap,
         ),
         (
-            "Cut by the per-participant cap",
+            if contract.payments.participant_limits.is_empty() {
+                "Cut by the per-participant cap"
+            } else {
+                "Cut by the per-participant cap and the participant limit"
+            },
             o.nested.cut_by_participant_cap,
             o.least_overlap.cut_by_participant_cap,
         ),
@@ -647,16 +651,25 @@ fn overlap(html: &mut Html, contract: &Contract) {
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n</table>\n");
-    let note = if o.nested.planned_total_cost == o.least_overlap.planned_total_cost {
-        "Here the two agree: who reaches what does not change the cost.".to_string()
-    } else {
-        format!(
+    let (nested, least) = (
+        o.nested.planned_total_cost,
+        o.least_overlap.planned_total_cost,
+    );
+    let difference = |minor: i128| crate::value::Money::new(minor, nested.currency);
+    let note = match least.minor.cmp(&nested.minor) {
+        std::cmp::Ordering::Equal => {
+            "Here the two agree: who reaches what does not change the cost.".to_string()
+        }
+        std::cmp::Ordering::Greater => format!(
             "If the results fall on people as spread out as the funnels allow, the plan costs {} more.",
-            crate::value::Money::new(
-                o.least_overlap.planned_total_cost.minor - o.nested.planned_total_cost.minor,
-                o.nested.planned_total_cost.currency,
-            )
-        )
+            difference(least.minor - nested.minor)
+        ),
+        // Only a participant limit can do this: spread out, more people earn something, and
+        // the limit pays for the same number of them.
+        std::cmp::Ordering::Less => format!(
+            "If the results fall on people as spread out as the funnels allow, the plan costs {} less: more people earn something, and the participant limit pays for the same number of them.",
+            difference(nested.minor - least.minor)
+        ),
     };
     html.element("p", &[("class", "note")], &note);
     html.nl();
