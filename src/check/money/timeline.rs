@@ -103,10 +103,6 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             .copied()
             .unwrap_or(0)
             .saturating_mul(funnel.entering() as i128);
-        // For each stage, the weight of entries by the quarter they reach it in (planned
-        // dates never go back as the entry day moves on, so each list grows at its end).
-        let mut by_quarter: Vec<Vec<(usize, i128)>> = vec![Vec::new(); funnel.stages.len()];
-        let mut after_term = vec![0_i128; funnel.stages.len()];
         // The first and last days of referrals themselves, whichever days are sampled.
         let (mut first, mut last) = (Vec::new(), Vec::new());
         let (opens, closes) = header
@@ -122,7 +118,12 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
         // prices and weights are never negative here (a negative price is refused before),
         // so adding a run's weights before multiplying by the price changes no figure.
         let offsets = clock.planned_offsets(&entry_days);
-        for (s, stage_offsets) in offsets.iter().enumerate() {
+        // The stage's weight of entries by the quarter they reach it in (planned dates never
+        // go back as the entry day moves on, so the list grows at its end), and after the term.
+        let mut by_quarter: Vec<(usize, i128)> = Vec::new();
+        for (s, (stage, stage_offsets)) in funnel.stages.iter().zip(&offsets).enumerate() {
+            by_quarter.clear();
+            let mut after_term = 0_i128;
             for (run, days) in stage_offsets.runs(entry_days.len()) {
                 let day = |k: usize| entry_days[k] + days;
                 let quarter = |day: i64| {
@@ -135,11 +136,11 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                 each_bucket(run.clone(), day, quarter, |q, entries| {
                     let weight = weight_before[entries.end] - weight_before[entries.start];
                     if q == quarters {
-                        after_term[s] += weight;
+                        after_term += weight;
                     } else {
-                        match by_quarter[s].last_mut() {
+                        match by_quarter.last_mut() {
                             Some((at, w)) if *at == q => *w += weight,
-                            _ => by_quarter[s].push((q, weight)),
+                            _ => by_quarter.push((q, weight)),
                         }
                     }
                 });
@@ -159,23 +160,15 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                     });
                 }
             }
-        }
-        if attachment > 0 {
-            for (k, &entry) in entries.days.iter().enumerate() {
-                let m = &mut weights[month_of(entry)];
-                *m = m.saturating_add(attachment.saturating_mul(entries.weights[k]));
-            }
-        }
-        for (s, stage) in funnel.stages.iter().enumerate() {
             // Shared out over the quarters reached and after the term (last, so that it takes
             // everyone when no entry is weighed): a quarter of no weight gets no one, so
             // leaving those out changes no share, and costs nothing for a long term.
-            let mut quarter_weights: Vec<i128> = by_quarter[s].iter().map(|&(_, w)| w).collect();
-            quarter_weights.push(after_term[s]);
+            let mut quarter_weights: Vec<i128> = by_quarter.iter().map(|&(_, w)| w).collect();
+            quarter_weights.push(after_term);
             let mut shares = apportion(stage.expected as i128, &quarter_weights)?;
             let after = shares.pop().unwrap_or(0);
             let mut people = vec![0_i128; quarters];
-            for (&(q, _), share) in by_quarter[s].iter().zip(shares) {
+            for (&(q, _), share) in by_quarter.iter().zip(shares) {
                 people[q] += share;
             }
             // The quarters added up by contract year, so that every view counts a year alike.
@@ -193,6 +186,12 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                 by_year,
                 after_term: after as u64,
             });
+        }
+        if attachment > 0 {
+            for (k, &entry) in entries.days.iter().enumerate() {
+                let m = &mut weights[month_of(entry)];
+                *m = m.saturating_add(attachment.saturating_mul(entries.weights[k]));
+            }
         }
     }
 
