@@ -84,7 +84,7 @@ fn unclean(shape: &Shape, n: usize) -> Option<String> {
     let (codes, contract) = check(&(shape.contract)(n));
     let expected = expected_codes(shape, n);
     let got: Vec<&str> = codes.iter().map(|c| &c[..5]).collect();
-    (got != expected || !contract).then(|| {
+    (got != expected || contract != shapes::has_contract(shape)).then(|| {
         format!(
             "{}, N = {n}: contract {contract}, {:?}",
             shape.name,

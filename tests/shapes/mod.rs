@@ -121,6 +121,16 @@ pub const SHAPES: &[Shape] = &[
         contract: fixed_fees,
     },
     Shape {
+        name: "joins",
+        grows: "milestones each after the two before, a day after the nearer",
+        contract: joins,
+    },
+    Shape {
+        name: "errors",
+        grows: "prices for stages that do not exist (an error each)",
+        contract: errors,
+    },
+    Shape {
         name: "warnings",
         grows: "outcomes nothing achieves (a warning each)",
         contract: warnings,
@@ -449,12 +459,54 @@ pub fn warnings(n: usize) -> String {
     text
 }
 
-/// The diagnostics a shape's contract is expected to raise: none, but for `warnings`, one
-/// W0602 per outcome.
-pub fn expected_codes(shape: &Shape, n: usize) -> Vec<&'static str> {
-    if shape.name == "warnings" {
-        vec!["W0602"; n]
-    } else {
-        Vec::new()
+/// A sequence of joins: each milestone after the two before it, at least a day after the
+/// nearer (not the one its first predecessor leads back to), so that every time is measured
+/// across a join; the priced target is due within 58 years of entry.
+pub fn joins(n: usize) -> String {
+    let mut text = long_header(n);
+    text.push_str("funnel long \"Joins\" for people {\n  milestone m0 \"Step 0\" 1000\n");
+    if n > 1 {
+        text.push_str("  milestone m1 \"Step 1\" 1000\n");
     }
+    for i in 2..n {
+        let _ = writeln!(
+            text,
+            "  milestone m{i} \"Step {i}\" 1000 after m{}, m{} at least 1 day after m{}",
+            i - 2,
+            i - 1,
+            i - 1
+        );
+    }
+    text.push_str(
+        "  target done \"Done\" 1000 within 58 years { achieves better evidence \"Seen\" }\n}\n\
+         payments {\n  pay £1 for done\n}\n",
+    );
+    text
+}
+
+/// Many prices for stages that do not exist: E0202 on each, and nothing else.
+pub fn errors(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    text.push_str("payments {\n  pay £100 for done\n");
+    for i in 0..n {
+        let _ = writeln!(text, "  pay £1 for missing{i}");
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// The diagnostics a shape's contract is expected to raise: none, but for `warnings`, one
+/// W0602 per outcome, and for `errors` one E0202 per price.
+pub fn expected_codes(shape: &Shape, n: usize) -> Vec<&'static str> {
+    match shape.name {
+        "warnings" => vec!["W0602"; n],
+        "errors" => vec!["E0202"; n],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the shape's contract comes out of checking (it raises no error).
+pub fn has_contract(shape: &Shape) -> bool {
+    shape.name != "errors"
 }
