@@ -213,25 +213,37 @@ pub fn every_stage_priced(n: usize) -> String {
     text
 }
 
-/// The header of a contract whose term is long enough for `days` days of stages after the
-/// last referral: 60 years, longer only for ladders of over 20,000 days, so that the term (and
-/// with it the planned timeline of every stage, by quarter) stays the same as the ladder
-/// grows.
-fn long_header(days: usize) -> String {
-    let years = (days / 365 + 3).max(60);
+/// The header of a contract with a term of 60 years, long enough for a ladder of 20,000 days
+/// after the last referral. The term stays the same as a ladder grows, and so does the
+/// planned timeline of every stage, by quarter (a term that grew with the ladder would make
+/// the timeline, a figure per quarter per stage, grow as the square of the ladder).
+fn long_header() -> String {
     HEADER.replace(
         "term 2026-04-01 to 2028-03-31",
-        &format!("term 2026-04-01 to {}-03-31", 2026 + years),
+        "term 2026-04-01 to 2086-03-31",
     )
+}
+
+/// Whether stage `i` of a ladder of `n` steps is a day after the one before: every stage for
+/// a ladder of up to 20,000 stages, every second one up to 40,000, and so on, so that the
+/// ladder never climbs past 20,000 days (and out of the term).
+fn climbs(i: usize, n: usize) -> bool {
+    i % n.div_ceil(20_000).max(1) == 0
 }
 
 /// A ladder: each milestone at least a day after the one before.
 pub fn time_ladder(n: usize) -> String {
-    let mut text = long_header(n);
+    let mut text = long_header();
     funnel(
         &mut text,
         n,
-        &|i| format!(" at least 1 day after m{}", i - 1),
+        &|i| {
+            if climbs(i, n) {
+                format!(" at least 1 day after m{}", i - 1)
+            } else {
+                String::new()
+            }
+        },
         &format!(" at least 1 day after m{}", n - 1),
     );
     text
@@ -239,11 +251,18 @@ pub fn time_ladder(n: usize) -> String {
 
 /// A ladder, every stage priced: each a day after the one before, due within a month of it.
 pub fn priced_time_ladder(n: usize) -> String {
-    let mut text = long_header(n);
+    let mut text = long_header();
     funnel(
         &mut text,
         n,
-        &|i| format!(" at least 1 day after m{} {{ evidence \"Seen\" }}", i - 1),
+        &|i| {
+            let climb = if climbs(i, n) {
+                format!(" at least 1 day after m{}", i - 1)
+            } else {
+                String::new()
+            };
+            format!("{climb} {{ evidence \"Seen\" }}")
+        },
         &format!(" at least 1 day after m{}", n - 1),
     );
     price_all(&mut text, n);
@@ -461,19 +480,24 @@ pub fn warnings(n: usize) -> String {
 
 /// A sequence of joins: each milestone after the two before it, at least a day after the
 /// nearer (not the one its first predecessor leads back to), so that every time is measured
-/// across a join; the priced target is due within 58 years of entry.
+/// across a join (as a ladder: a day after every stage, or every second, …); the priced
+/// target is due within 58 years of entry.
 pub fn joins(n: usize) -> String {
-    let mut text = long_header(n);
+    let mut text = long_header();
     text.push_str("funnel long \"Joins\" for people {\n  milestone m0 \"Step 0\" 1000\n");
     if n > 1 {
         text.push_str("  milestone m1 \"Step 1\" 1000\n");
     }
     for i in 2..n {
+        let climb = if climbs(i, n) {
+            format!(" at least 1 day after m{}", i - 1)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             text,
-            "  milestone m{i} \"Step {i}\" 1000 after m{}, m{} at least 1 day after m{}",
+            "  milestone m{i} \"Step {i}\" 1000 after m{}, m{}{climb}",
             i - 2,
-            i - 1,
             i - 1
         );
     }
