@@ -138,3 +138,41 @@ proptest! {
         }
     }
 }
+
+/// What makes the timeline cost follow the stages, not the stages times the entry days: a
+/// stage planned a fixed number of days after entry (no time, or times in days and weeks
+/// from stages that are) is one run, however many entry days there are; one a month after
+/// entry is a run for each length of month the entries meet.
+#[test]
+fn stages_a_fixed_time_after_entry_are_one_run_whatever_the_entry_days() {
+    let n = 2_000;
+    let stages: Vec<(Vec<usize>, [Time; 3])> = (0..n)
+        .map(|i: usize| {
+            let earliest = match i % 4 {
+                0 => None,
+                1 => Some((0, 1, Some(i - 1))),
+                2 => Some((1, 2, None)),
+                _ => Some((0, 3, Some(i - 2))),
+            };
+            (vec![i.saturating_sub(1)], [earliest, None, None])
+        })
+        .collect();
+    let mut with_month = stages.clone();
+    with_month[1].1[0] = Some((2, 1, None));
+    let from = Date::new(2026, 4, 1).unwrap();
+    let until = Date::new(2027, 3, 31).unwrap();
+    let term = Term {
+        start: from,
+        end: Date::new(2030, 3, 31).unwrap(),
+    };
+    let entries = Entries::of(term, Some(ReferralWindow { from, until }), None);
+    let days: Vec<i64> = entries.days.iter().map(Date::day_number).collect();
+    assert_eq!(days.len(), 365);
+    let offsets = Clock::of(&funnel(&stages)).planned_offsets(&days);
+    assert!(offsets.iter().all(|o| o.runs(days.len()).count() == 1));
+    // `at least 1 month` after entry on the second stage: the days a month adds change with the
+    // month of entry, and every stage after it follows.
+    let offsets = Clock::of(&funnel(&with_month)).planned_offsets(&days);
+    let runs = offsets[n - 1].runs(days.len()).count();
+    assert!((2..=40).contains(&runs), "{runs} runs");
+}
