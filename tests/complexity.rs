@@ -103,6 +103,19 @@ fn every_shape_checks_clean() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// Past 20,000 stages a ladder climbs a day only every second (third, …) stage, so that it
+/// stays in its term: it still checks clean there. Contracts of some MB: a release build only
+/// (`cargo test --release --test complexity`, as CI runs it); a debug build takes minutes.
+#[test]
+#[cfg_attr(debug_assertions, ignore = "minutes in a debug build; CI runs it in release")]
+fn ladders_check_clean_past_twenty_thousand_stages() {
+    let wrong: Vec<String> = ["time ladder", "priced time ladder", "joins"]
+        .iter()
+        .filter_map(|name| unclean(shapes::shape(name), 40_001))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// Checking 8N takes at most `RATIO` times as long as N, for each shape, N chosen for a
 /// contract of about `SIZE` bytes (8× that at 8N). The times are each the best of `RUNS` runs, so a
 /// slow moment of a shared machine does not fail the test. All the shapes run in one test, one

@@ -231,6 +231,12 @@ fn climbs(i: usize, n: usize) -> bool {
     i % n.div_ceil(20_000).max(1) == 0
 }
 
+/// The stage a stage that does not climb is timed from: a day after the stage before the
+/// last one that climbed, which puts it on the same day as that one.
+fn level_with(i: usize, n: usize) -> usize {
+    (i - i % n.div_ceil(20_000).max(1)).saturating_sub(1)
+}
+
 /// A ladder: each milestone at least a day after the one before.
 pub fn time_ladder(n: usize) -> String {
     let mut text = long_header();
@@ -256,12 +262,14 @@ pub fn priced_time_ladder(n: usize) -> String {
         &mut text,
         n,
         &|i| {
-            let climb = if climbs(i, n) {
-                format!(" at least 1 day after m{}", i - 1)
+            // A priced stage needs a time (W0523): one that does not climb is level with the
+            // last that did.
+            let from = if climbs(i, n) {
+                i - 1
             } else {
-                String::new()
+                level_with(i, n)
             };
-            format!("{climb} {{ evidence \"Seen\" }}")
+            format!(" at least 1 day after m{from} {{ evidence \"Seen\" }}")
         },
         &format!(" at least 1 day after m{}", n - 1),
     );
