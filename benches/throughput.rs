@@ -352,6 +352,15 @@ fn scaling(quick: bool, budget: f64) {
         let mut serdes = Vec::new();
         let mut growth_before = (t_small / t_tenth).max(10.0);
         for factor in [10, 100] {
+            if factor * n > shape.largest {
+                let _ = write!(
+                    row,
+                    " skipped {factor}N: past {} (quadratic there; see the README)",
+                    shape.largest
+                );
+                worst = (f64::INFINITY, shape.name);
+                break;
+            }
             let text = (shape.contract)(factor * n);
             let runs = runs(text.len(), quick);
             let last = times.last().copied().unwrap_or(t_small);

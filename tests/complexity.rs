@@ -107,9 +107,13 @@ fn every_shape_checks_clean() {
 /// stays in its term: it still checks clean there. Contracts of some MB: a release build only
 /// (`cargo test --release --test complexity`, as CI runs it); a debug build takes minutes.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "minutes in a debug build; CI runs it in release")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "minutes in a debug build; CI runs it in release"
+)]
 fn ladders_check_clean_past_twenty_thousand_stages() {
-    let wrong: Vec<String> = ["time ladder", "priced time ladder", "joins"]
+    // Not `joins`: quadratic there (see its `largest` in tests/shapes/mod.rs).
+    let wrong: Vec<String> = ["time ladder", "priced time ladder"]
         .iter()
         .filter_map(|name| unclean(shapes::shape(name), 40_001))
         .collect();
