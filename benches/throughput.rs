@@ -23,7 +23,9 @@
 //! longer than `OUTCOME_BENCH_BUDGET` seconds (default 600) at the growth measured so far is
 //! skipped with its predicted time, so a quadratic spot is reported instead of waited for.
 //! `OUTCOME_BENCH_WRITE=BYTES:PATH` writes the contract of that size to `PATH` and stops, to
-//! profile one size under `perf` or `valgrind`.
+//! profile one size under `perf` or `valgrind` (`OUTCOME_BENCH_WRITE=SHAPE:N:PATH` the contract
+//! of a scaling shape with N of its items). `OUTCOME_BENCH_ONLY=sizes`, `shapes` or
+//! `processes` runs one of the three parts.
 
 #[path = "../tests/shapes/mod.rs"]
 mod shapes;
@@ -70,6 +72,19 @@ fn main() {
     }
     let quick = std::env::var_os("OUTCOME_BENCH_QUICK").is_some();
     machine();
+    // `OUTCOME_BENCH_ONLY=shapes` (or `sizes`, or `processes`) runs one part.
+    let only = std::env::var("OUTCOME_BENCH_ONLY").ok();
+    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if !part("sizes") {
+        if part("shapes") {
+            let budget = budget();
+            scaling(quick, budget);
+        }
+        if part("processes") {
+            processes(quick);
+        }
+        return;
+    }
 
     println!("\nIn process (median of runs; MB = 10^6 bytes of contract text)\n");
     println!(
@@ -87,10 +102,7 @@ fn main() {
         "chk/serde",
         "peak RSS"
     );
-    let budget = std::env::var("OUTCOME_BENCH_BUDGET")
-        .ok()
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(600.0);
+    let budget = budget();
     let mut per_mb = Vec::new();
     let mut seen: Vec<(f64, f64)> = Vec::new(); // (bytes, seconds per check)
     for (label, target) in SIZES {
@@ -132,7 +144,19 @@ fn main() {
     }
     linearity(&per_mb);
     scaling(quick, budget);
+    processes(quick);
+}
 
+/// Seconds a size or shape may take before it is skipped (`OUTCOME_BENCH_BUDGET`).
+fn budget() -> f64 {
+    std::env::var("OUTCOME_BENCH_BUDGET")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(600.0)
+}
+
+/// Whole processes of the binary, in a temporary directory.
+fn processes(quick: bool) {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_outcome"));
     let dir = std::env::temp_dir().join(format!("outcome-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -275,10 +299,13 @@ fn linearity(per_mb: &[(&str, f64)]) {
 
 // ─────────────────────────────── scaling ───────────────────────────────
 
-/// For each shape of `tests/shapes/mod.rs`, one dimension a contract can grow in: check at N
-/// and 10N, the growth per 10×, and the ratio to serde_json parsing the JSON of the contract
-/// at 10N. `OUTCOME_BENCH_SHAPES=a,b` runs only the shapes named; `OUTCOME_BENCH_SCALE=BYTES`
-/// sets the size of the larger contract (default 1 MB; 200 KB with `OUTCOME_BENCH_QUICK`).
+/// For each shape of `tests/shapes/mod.rs`, one dimension a contract can grow in: check at N,
+/// 10N and 100N, the growth per 10× from N to 10N and from 10N to 100N, and the ratio to
+/// serde_json parsing the JSON of the contract at 10N and 100N. From N to 10N the contract
+/// grows out of the processor's caches, which costs some shapes more than 10× for linear work;
+/// from 10N to 100N the caches no longer change. `OUTCOME_BENCH_SHAPES=a,b` runs only the
+/// shapes named; `OUTCOME_BENCH_SCALE=BYTES` sets the size at 10N (default 1 MB, so 10 MB
+/// at 100N; 200 KB with `OUTCOME_BENCH_QUICK`).
 fn scaling(quick: bool, budget: f64) {
     let only: Option<Vec<String>> = std::env::var("OUTCOME_BENCH_SHAPES")
         .ok()
@@ -288,22 +315,23 @@ fn scaling(quick: bool, budget: f64) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(if quick { 200_000 } else { 1_000_000 });
     println!(
-        "\nScaling: each shape at N and 10N (about {:.1} MB at 10N), median check ms\n",
+        "\nScaling: each shape at N, 10N and 100N (about {:.1} MB at 10N), median check ms\n",
         large as f64 / 1e6
     );
     println!(
-        "{:>22} {:>7} {:>9} {:>9} {:>10} {:>10} {:>7} {:>9} {:>9}  verdict",
+        "{:>22} {:>6} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9}  verdict",
         "shape",
         "N",
-        "bytes 10N",
         "ms at N",
         "ms at 10N",
-        "per 10×",
-        "runs",
-        "serde ms",
+        "ms at 100N",
+        "N→10N",
+        "10N→100N",
         "chk/serde",
+        "at 100N",
     );
     let mut worst: (f64, &str) = (0.0, "");
+    let mut worst_large: (f64, &str) = (0.0, "");
     let mut worst_serde: (f64, &str) = (0.0, "");
     for shape in shapes::SHAPES {
         if only
@@ -314,74 +342,95 @@ fn scaling(quick: bool, budget: f64) {
         }
         let n = shape.n_for(large / 10);
         let small = (shape.contract)(n);
-        let big = (shape.contract)(10 * n);
         let runs_small = runs(small.len(), quick);
-        let small_stats = measure_shape(shape, n, &small, runs_small);
-        // At the growth seen from N/10 to N, would 10N blow the budget?
+        let (t_small, _) = measure_shape(shape, n, &small, runs_small);
+        // At the growth seen from N/10 to N, would the next size blow the budget?
         let tenth = (shape.contract)((n / 10).max(1));
-        let t_tenth = measure_shape(shape, (n / 10).max(1), &tenth, runs_small).0;
-        let growth_before = (small_stats.0 / t_tenth).max(1.0);
-        let predicted = small_stats.0 * growth_before.max(10.0);
-        let runs_big = runs(big.len(), quick);
-        if predicted * (runs_big + 1) as f64 > budget {
-            println!(
-                "{:>22} {n:>7} {:>9} {:>9.2} skipped: 10N would take about {predicted:.0} s a check \
-                 (budget {budget:.0} s)",
-                shape.name,
-                big.len(),
-                small_stats.0 * 1e3
+        let (t_tenth, _) = measure_shape(shape, (n / 10).max(1), &tenth, runs_small);
+        let mut row = format!("{:>22} {n:>6} {:>8.2}", shape.name, t_small * 1e3);
+        let mut times = vec![t_small];
+        let mut serdes = Vec::new();
+        let mut growth_before = (t_small / t_tenth).max(10.0);
+        for factor in [10, 100] {
+            if factor * n > shape.largest {
+                let _ = write!(
+                    row,
+                    " skipped {factor}N: past {} (quadratic there; see the README)",
+                    shape.largest
+                );
+                worst = (f64::INFINITY, shape.name);
+                break;
+            }
+            let text = (shape.contract)(factor * n);
+            let runs = runs(text.len(), quick);
+            let last = times.last().copied().unwrap_or(t_small);
+            let predicted = last * growth_before;
+            if predicted * (runs + 1) as f64 > budget {
+                let _ = write!(
+                    row,
+                    " skipped {factor}N: about {predicted:.0} s a check (budget {budget:.0} s)"
+                );
+                worst = (f64::INFINITY, shape.name);
+                break;
+            }
+            let (t, serde) = measure_shape(shape, factor * n, &text, runs);
+            growth_before = (t / last).max(10.0);
+            times.push(t);
+            serdes.push(serde);
+            let _ = write!(row, " {:>9.2}", t * 1e3);
+        }
+        if let [t1, t10, t100] = times[..] {
+            let (g1, g2) = (t10 / t1, t100 / t10);
+            let ratio = |s: Option<f64>, t: f64| s.map(|s| t / s);
+            let (r10, r100) = (ratio(serdes[0], t10), ratio(serdes[1], t100));
+            let shown = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}"));
+            let within = [r10, r100].iter().flatten().all(|r| *r <= 3.0);
+            let verdict = match (g1 <= 11.0 && g2 <= 11.0, within) {
+                (true, true) => "linear, within 3× serde",
+                (true, false) => "linear",
+                (false, _) => "NOT linear",
+            };
+            let _ = write!(
+                row,
+                " {g1:>7.1}× {g2:>8.1}× {:>9} {:>9}  {verdict}",
+                shown(r10),
+                shown(r100)
             );
-            worst = (f64::INFINITY, shape.name);
-            continue;
+            if g1 > worst.0 {
+                worst = (g1, shape.name);
+            }
+            if g2 > worst_large.0 {
+                worst_large = (g2, shape.name);
+            }
+            for r in [r10, r100].into_iter().flatten() {
+                if r > worst_serde.0 {
+                    worst_serde = (r, shape.name);
+                }
+            }
         }
-        let (t_big, serde) = measure_shape(shape, 10 * n, &big, runs_big);
-        let growth = t_big / small_stats.0;
-        let ratio = t_big / serde;
-        let verdict = match (growth <= 11.0, ratio <= 3.0) {
-            (true, true) => "linear, within 3× serde",
-            (true, false) => "linear",
-            (false, _) => "NOT linear",
-        };
-        println!(
-            "{:>22} {n:>7} {:>9} {:>9.2} {:>10.2} {:>9.1}× {:>7} {:>9.2} {:>9.2}  {verdict}",
-            shape.name,
-            big.len(),
-            small_stats.0 * 1e3,
-            t_big * 1e3,
-            growth,
-            runs_big,
-            serde * 1e3,
-            ratio
-        );
-        if growth > worst.0 {
-            worst = (growth, shape.name);
-        }
-        if ratio > worst_serde.0 {
-            worst_serde = (ratio, shape.name);
-        }
+        println!("{row}");
     }
     if !worst.1.is_empty() {
         println!(
-            "\nscaling: the steepest growth per 10× is {:.1}× ({}; the bound is 11×); the \
-             highest ratio to serde_json is {:.2} ({})",
-            worst.0, worst.1, worst_serde.0, worst_serde.1
+            "\nscaling: the steepest growth per 10× is {:.1}× from N to 10N ({}) and {:.1}× from \
+             10N to 100N ({}; the bound is 11×); the highest ratio to serde_json is {:.2} ({})",
+            worst.0, worst.1, worst_large.0, worst_large.1, worst_serde.0, worst_serde.1
         );
     }
 }
 
-/// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json.
-fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f64, f64) {
+/// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json
+/// (`None` for a shape whose contract has errors, so no JSON).
+fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f64, Option<f64>) {
     let (file, compiled) = outcome::compile_bytes("shape.outcome", text.as_bytes());
     let codes: Vec<&str> = compiled
         .diagnostics
         .iter()
         .map(|d| d.code.as_str())
         .collect();
-    let Some(contract) = compiled
-        .contract
-        .as_ref()
-        .filter(|_| codes == shapes::expected_codes(shape, n))
-    else {
+    if codes != shapes::expected_codes(shape, n)
+        || compiled.contract.is_some() != shapes::has_contract(shape)
+    {
         let first: Vec<String> = compiled
             .diagnostics
             .iter()
@@ -389,12 +438,15 @@ fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f
             .map(|d| outcome::diagnostic::render_human(&file, d, false))
             .collect();
         panic!(
-            "the `{}` contract does not check clean:\n{}",
+            "the `{}` contract does not check as expected:\n{}",
             shape.name,
             first.join("\n")
         );
-    };
-    let json = outcome::emit::json::contract(contract);
+    }
+    let json = compiled
+        .contract
+        .as_ref()
+        .map(outcome::emit::json::contract);
     let mut check = Vec::new();
     let mut serde = Vec::new();
     for _ in 0..runs {
@@ -402,12 +454,15 @@ fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f
         let compiled = outcome::compile_bytes("shape.outcome", text.as_bytes());
         check.push(start.elapsed());
         drop(std::hint::black_box(compiled));
-        let start = Instant::now();
-        let value: Result<serde_json::Value, _> = serde_json::from_str(&json);
-        serde.push(start.elapsed());
-        assert!(std::hint::black_box(value).is_ok());
+        if let Some(json) = &json {
+            let start = Instant::now();
+            let value: Result<serde_json::Value, _> = serde_json::from_str(json);
+            serde.push(start.elapsed());
+            assert!(std::hint::black_box(value).is_ok());
+        }
     }
-    (median(check).as_secs_f64(), median(serde).as_secs_f64())
+    let serde = (!serde.is_empty()).then(|| median(serde).as_secs_f64());
+    (median(check).as_secs_f64(), serde)
 }
 
 // ─────────────────────────────── peak memory ───────────────────────────────

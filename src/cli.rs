@@ -628,20 +628,7 @@ impl Streams<'_> {
     /// Each diagnostic drawn with its source; past the first `HUMAN_PER_FILE` in one file,
     /// a count of the rest (a machine format lists them all).
     fn human(&mut self, file: &SourceFile, diagnostics: &[Diagnostic]) {
-        for diagnostic in diagnostics.iter().take(HUMAN_PER_FILE) {
-            let report = diagnostic::render_human(file, diagnostic, self.color);
-            self.note(&report);
-            if !report.ends_with('\n') {
-                self.note("\n");
-            }
-        }
-        if diagnostics.len() > HUMAN_PER_FILE {
-            self.note(&format!(
-                "{}: {} more diagnostics not shown; `--format json` lists every one\n",
-                file.name,
-                diagnostics.len() - HUMAN_PER_FILE
-            ));
-        }
+        self.note(&human_text(file, diagnostics, self.color));
     }
 
     fn json_lines(&mut self, file: &SourceFile, diagnostics: &[Diagnostic]) -> Result<(), Problem> {
@@ -660,6 +647,27 @@ impl Streams<'_> {
 
 // ---------------------------------------------------------------------------------------------
 // check
+
+/// A file's diagnostics drawn with its source, as `Streams::human` prints them; past the first
+/// `HUMAN_PER_FILE`, a count of the rest (a machine format lists them all).
+fn human_text(file: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut text = String::new();
+    for diagnostic in diagnostics.iter().take(HUMAN_PER_FILE) {
+        let report = diagnostic::render_human(file, diagnostic, color);
+        text.push_str(&report);
+        if !report.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    if diagnostics.len() > HUMAN_PER_FILE {
+        text.push_str(&format!(
+            "{}: {} more diagnostics not shown; `--format json` lists every one\n",
+            file.name,
+            diagnostics.len() - HUMAN_PER_FILE
+        ));
+    }
+    text
+}
 
 fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     let started = Instant::now();
@@ -702,11 +710,29 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         results.extend(paths.into_iter().zip(loaded));
     }
 
+    // Drawing diagnostics for a terminal takes longer than checking a file that has many: on
+    // every core too, each file's in one piece, printed below in the order of the paths.
+    let drawn: Vec<Option<String>> = match args.format {
+        DiagnosticFormat::Human => {
+            let color = streams.color;
+            let files: Vec<Option<Arc<Loaded>>> = results
+                .iter()
+                .map(|(_, loaded)| loaded.as_ref().ok().cloned())
+                .collect();
+            crate::workspace::parallel_map(files, |loaded| {
+                loaded.map(|l| human_text(&l.file, &l.compiled.diagnostics, color))
+            })
+        }
+        _ => Vec::new(),
+    };
+    let mut drawn = drawn.into_iter();
+
     let mut tally = Tally::default();
     // SARIF is one document for the whole run, written once every file is checked.
     let mut for_sarif = Vec::new();
     let mut for_github = Vec::new();
     for (path, loaded) in results {
+        let text = drawn.next().flatten();
         let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -718,7 +744,10 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         let (file, compiled) = (&loaded.file, &loaded.compiled);
         tally.add(&compiled.diagnostics);
         match args.format {
-            DiagnosticFormat::Human => streams.human(file, &compiled.diagnostics),
+            DiagnosticFormat::Human => match text {
+                Some(text) => streams.note(&text),
+                None => streams.human(file, &compiled.diagnostics),
+            },
             DiagnosticFormat::Json => streams.json_lines(file, &compiled.diagnostics)?,
             // Annotated once every file is checked: GitHub shows ten of each kind per run's
             // step, and the tenth may have to count the rest.

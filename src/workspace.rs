@@ -665,7 +665,10 @@ impl<'a> Graph<'a> {
 /// `OUTCOME_THREADS=N` (a whole number from 1) sets the number of threads instead, to measure
 /// how well the work shares out (the throughput benchmark compares 1 thread with all cores);
 /// the output is the same whatever the number.
-fn parallel_map<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Send, R: Send>(
+    items: Vec<T>,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::env::var("OUTCOME_THREADS")
         .ok()
         .and_then(|n| n.parse::<usize>().ok())

@@ -183,6 +183,54 @@ fn check_directory_finds_contracts_recursively_in_path_order() {
     assert_eq!(files, expected);
 }
 
+/// Human diagnostics are drawn on every core, each file's apart: printed all the same, file
+/// after file in the order of the paths and whole, as on one thread.
+#[test]
+fn check_directory_prints_human_diagnostics_in_path_order_on_any_number_of_threads() {
+    let scratch = Scratch::new("drawn");
+    for i in 0..12 {
+        scratch.file(
+            &format!("d{}/c{i:02}.outcome", i % 3),
+            format!("contract \"C{i}\" {{ term }}\n"),
+        );
+    }
+    let dir = scratch.0.to_str().unwrap();
+    let run = |threads: Option<&str>| {
+        let mut command = outcome();
+        command.args(["check", dir]);
+        if let Some(n) = threads {
+            command.env("OUTCOME_THREADS", n);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        // The timing at the end differs from run to run.
+        stderr
+            .lines()
+            .filter(|l| !l.starts_with("checked "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let one = run(Some("1"));
+    assert_eq!(run(None), one);
+    assert_eq!(run(Some("4")), one);
+    let named: Vec<usize> = (0..12)
+        .map(|i| {
+            let name = format!("c{i:02}.outcome");
+            one.find(&name)
+                .unwrap_or_else(|| panic!("{name} is not named"))
+        })
+        .collect();
+    let mut in_path_order = named.clone();
+    in_path_order.sort_by_key(|at| *at);
+    // d0 holds c00, c03, …; d1 c01, c04, …: path order is by folder, then name.
+    let by_path: Vec<usize> = [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]
+        .iter()
+        .map(|&i| named[i])
+        .collect();
+    assert_eq!(by_path, in_path_order);
+}
+
 #[test]
 fn check_non_utf8_file_reports_e0102() {
     let scratch = Scratch::new("latin1");

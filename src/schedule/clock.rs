@@ -9,7 +9,8 @@
 
 use super::add;
 use crate::model::{self, TimeFrom};
-use crate::value::{Date, Duration};
+use crate::value::{Date, Duration, TimeUnit};
+use std::borrow::Cow;
 
 /// A funnel's stages by index: predecessors, times, and an order with predecessors first.
 #[derive(Debug, Clone)]
@@ -100,6 +101,46 @@ impl Clock {
             }
             dates[i] = at;
         }
+    }
+
+    /// When each stage is planned to be reached, for every entry day of `entries` (day
+    /// numbers, in order) at once: the dates `planned` gives, one entry day at a time, as days
+    /// after the entry in runs of entries. A stage with no time of its own shares the runs of
+    /// the stages it follows, and a time in days or weeks moves them all by as many days, so
+    /// a stage costs in proportion to its runs, not to the entry days; only a time in months
+    /// or years is dated entry by entry (once for each stage it is measured from).
+    pub fn planned_offsets(&self, entries: &[i64]) -> Vec<Offsets> {
+        let n = self.len();
+        let mut out = vec![Offsets::ZERO; n];
+        let mut dated = vec![false; n];
+        // Calendar times measured from the same stage by the same duration, dated once.
+        let mut calendar: foldhash::HashMap<(usize, Duration), Offsets> = Default::default();
+        for &i in &self.order {
+            let mut at = match self.before[i].as_slice() {
+                [] => Offsets::ZERO,
+                [first, rest @ ..] => rest
+                    .iter()
+                    .fold(out[*first].clone(), |at, p| at.max(&out[*p])),
+            };
+            let time = self.expected[i].or(self.earliest[i]).or(self.latest[i]);
+            if let Some((from, duration)) = time {
+                let moved = match fixed_days(duration) {
+                    Some(days) => out[from].shift(days),
+                    // Dated once only when `from` has its dates: a time measured from the
+                    // stage itself or from one after it (refused in a checked contract) is
+                    // measured from its dates so far, as `planned` does.
+                    None if dated[from] => calendar
+                        .entry((from, duration))
+                        .or_insert_with(|| out[from].add_calendar(entries, duration))
+                        .clone(),
+                    None => out[from].add_calendar(entries, duration),
+                };
+                at = at.max(&moved);
+            }
+            out[i] = at;
+            dated[i] = true;
+        }
+        out
     }
 
     /// The first day each stage can be reached by someone entering on `entry`.
@@ -225,4 +266,106 @@ fn order(before: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     order
+}
+
+/// The days a duration always lasts: days and weeks; `None` for months and years, whose days
+/// depend on the calendar.
+fn fixed_days(duration: Duration) -> Option<i64> {
+    match duration.unit {
+        TimeUnit::Day => Some(i64::from(duration.count)),
+        TimeUnit::Week => Some(7 * i64::from(duration.count)),
+        TimeUnit::Month | TimeUnit::Year => None,
+    }
+}
+
+/// One stage's planned date for each of a list of entry days, as the days after the entry:
+/// runs of entries `(first entry, days after entry)`, each lasting until the next run starts
+/// (the last until the end of the list). Adjacent runs differ, so a stage planned a fixed
+/// number of days after entry is one run, whatever the number of entry days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offsets {
+    runs: Cow<'static, [(usize, i64)]>,
+}
+
+impl Offsets {
+    /// Every entry planned on its day of entry.
+    pub const ZERO: Offsets = Offsets {
+        runs: Cow::Borrowed(&[(0, 0)]),
+    };
+
+    /// The runs: the entries `range` are each planned `days` after their day of entry, for
+    /// `entries` entry days in all.
+    pub fn runs(&self, entries: usize) -> impl Iterator<Item = (std::ops::Range<usize>, i64)> + '_ {
+        self.runs
+            .iter()
+            .enumerate()
+            .map(move |(r, &(start, days))| {
+                let end = self.runs.get(r + 1).map_or(entries, |next| next.0);
+                (start..end, days)
+            })
+    }
+
+    /// Every date `days` later.
+    fn shift(&self, days: i64) -> Offsets {
+        if days == 0 {
+            return self.clone();
+        }
+        Offsets {
+            runs: self.runs.iter().map(|&(k, d)| (k, d + days)).collect(),
+        }
+    }
+
+    /// Every date `duration` (months or years) later by the calendar: entry by entry, since
+    /// the days a month adds depend on the date.
+    fn add_calendar(&self, entries: &[i64], duration: Duration) -> Offsets {
+        let mut runs = Vec::new();
+        for (range, days) in self.runs(entries.len()) {
+            for k in range {
+                let date = Date::from_day_number(entries[k] + days);
+                push_run(&mut runs, k, add(date, duration).day_number() - entries[k]);
+            }
+        }
+        if runs.is_empty() {
+            runs.push((0, 0));
+        }
+        Offsets { runs: runs.into() }
+    }
+
+    /// The later of two dates, entry by entry.
+    fn max(&self, other: &Offsets) -> Offsets {
+        if self == other {
+            return self.clone();
+        }
+        let (a, b) = (&self.runs, &other.runs);
+        let mut runs = Vec::with_capacity(a.len().max(b.len()));
+        let (mut i, mut j) = (0, 0);
+        let mut at = 0;
+        loop {
+            push_run(&mut runs, at, a[i].1.max(b[j].1));
+            match (a.get(i + 1).map(|r| r.0), b.get(j + 1).map(|r| r.0)) {
+                (None, None) => break,
+                (Some(x), None) => {
+                    at = x;
+                    i += 1;
+                }
+                (None, Some(y)) => {
+                    at = y;
+                    j += 1;
+                }
+                (Some(x), Some(y)) => {
+                    at = x.min(y);
+                    i += usize::from(x == at);
+                    j += usize::from(y == at);
+                }
+            }
+        }
+        Offsets { runs: runs.into() }
+    }
+}
+
+/// Append the run starting at entry `k`, or let the last run go on when it has the same days.
+fn push_run(runs: &mut Vec<(usize, i64)>, k: usize, days: i64) {
+    if runs.last().is_none_or(|&(_, last)| last != days) {
+        runs.push((k, days));
+    }
 }

@@ -13,6 +13,7 @@
 //! after the term are counted apart.
 
 use super::plan::apportion;
+use crate::ast::Due;
 use crate::check::header::Header;
 use crate::model::{self, FixedFee, PeriodFigures, Price, StageTimeline, Timeline, YearFigures};
 use crate::schedule::clock::Clock;
@@ -61,6 +62,20 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
     }
 
     let entries = Entries::of(term, header.referrals, header.referral_profile.as_ref());
+    let entry_days: Vec<i64> = entries.days.iter().map(Date::day_number).collect();
+    // The weight of the entries before each: a run's weight is the difference of two.
+    let mut weight_before = Vec::with_capacity(entries.weights.len() + 1);
+    weight_before.push(0_i128);
+    for w in &entries.weights {
+        weight_before.push(
+            weight_before
+                .last()
+                .copied()
+                .unwrap_or(0)
+                .saturating_add(*w),
+        );
+    }
+    let term_end = term.end.day_number();
     let price_of: HashMap<&str, &Price> = inputs
         .prices
         .iter()
@@ -88,10 +103,6 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             .copied()
             .unwrap_or(0)
             .saturating_mul(funnel.entering() as i128);
-        // For each stage, the weight of entries by the quarter they reach it in (planned
-        // dates never go back as the entry day moves on, so each list grows at its end).
-        let mut by_quarter: Vec<Vec<(usize, i128)>> = vec![Vec::new(); funnel.stages.len()];
-        let mut after_term = vec![0_i128; funnel.stages.len()];
         // The first and last days of referrals themselves, whichever days are sampled.
         let (mut first, mut last) = (Vec::new(), Vec::new());
         let (opens, closes) = header
@@ -99,41 +110,67 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             .map_or((term.start, term.end), |r| (r.from, r.until));
         clock.planned(opens, &mut first);
         clock.planned(closes, &mut last);
-        // Each stage's quarter and month of payment so far: its dates move on with the entry
-        // day, so each is found from the last rather than searched for.
-        let mut quarter_at = vec![0_usize; funnel.stages.len()];
-        let mut month_at = vec![0_usize; funnel.stages.len()];
-        entries.each_planned(&clock, |k, dates| {
-            let weight = entries.weights[k];
-            for (s, &date) in dates.iter().enumerate() {
-                if date > term.end {
-                    after_term[s] += weight;
-                } else {
-                    let q = quarter_starts.find(date, &mut quarter_at[s]);
-                    match by_quarter[s].last_mut() {
-                        Some((at, w)) if *at == q => *w += weight,
-                        _ => by_quarter[s].push((q, weight)),
+        // Each stage's planned dates for all the entry days at once, in runs of entries
+        // planned the same days after entry; within a run the entries reaching a stage in one
+        // quarter, or paid for it in one month, are found by bisection, and their weights
+        // added up from the running totals. The weight of each quarter and month is the
+        // weights of its entries added up, as when the entries are taken one by one: the
+        // prices and weights are never negative here (a negative price is refused before),
+        // so adding a run's weights before multiplying by the price changes no figure.
+        let offsets = clock.planned_offsets(&entry_days);
+        // The stage's weight of entries by the quarter they reach it in (planned dates never
+        // go back as the entry day moves on, so the list grows at its end), and after the term.
+        let mut by_quarter: Vec<(usize, i128)> = Vec::new();
+        for (s, (stage, stage_offsets)) in funnel.stages.iter().zip(&offsets).enumerate() {
+            by_quarter.clear();
+            let mut after_term = 0_i128;
+            for (run, days) in stage_offsets.runs(entry_days.len()) {
+                let day = |k: usize| entry_days[k] + days;
+                let quarter = |day: i64| {
+                    if day > term_end {
+                        quarters
+                    } else {
+                        quarter_starts.search_day(day)
                     }
-                }
+                };
+                each_bucket(run.clone(), day, quarter, |q, entries| {
+                    let weight = weight_before[entries.end] - weight_before[entries.start];
+                    if q == quarters {
+                        after_term += weight;
+                    } else {
+                        match by_quarter.last_mut() {
+                            Some((at, w)) if *at == q => *w += weight,
+                            _ => by_quarter.push((q, weight)),
+                        }
+                    }
+                });
                 if let Some((price, planned)) = paid[s] {
-                    let due = due_date(date, price.due, term.start);
-                    let m = &mut weights[month_starts.find(due.min(term.end), &mut month_at[s])];
-                    *m = m.saturating_add(planned.saturating_mul(weight));
+                    let month = |day: i64| {
+                        let due = match price.due {
+                            Due::OnAchievement => day,
+                            due => {
+                                due_date(Date::from_day_number(day), due, term.start).day_number()
+                            }
+                        };
+                        month_starts.search_day(due.min(term_end))
+                    };
+                    each_bucket(run, day, month, |m, entries| {
+                        let weight = weight_before[entries.end] - weight_before[entries.start];
+                        weights[m] = weights[m].saturating_add(planned.saturating_mul(weight));
+                    });
                 }
             }
-            if attachment > 0 {
-                let m = &mut weights[month_of(entries.days[k])];
-                *m = m.saturating_add(attachment.saturating_mul(weight));
+            // Shared out over the quarters reached and after the term (last, so that it takes
+            // everyone when no entry is weighed): a quarter of no weight gets no one, so
+            // leaving those out changes no share, and costs nothing for a long term.
+            let mut quarter_weights: Vec<i128> = by_quarter.iter().map(|&(_, w)| w).collect();
+            quarter_weights.push(after_term);
+            let mut shares = apportion(stage.expected as i128, &quarter_weights)?;
+            let after = shares.pop().unwrap_or(0);
+            let mut people = vec![0_i128; quarters];
+            for (&(q, _), share) in by_quarter.iter().zip(shares) {
+                people[q] += share;
             }
-        });
-        for (s, stage) in funnel.stages.iter().enumerate() {
-            let mut quarter_weights = vec![0_i128; quarters];
-            for &(q, w) in &by_quarter[s] {
-                quarter_weights[q] += w;
-            }
-            quarter_weights.push(after_term[s]);
-            let mut people = apportion(stage.expected as i128, &quarter_weights)?;
-            let after = people.pop().unwrap_or(0);
             // The quarters added up by contract year, so that every view counts a year alike.
             let mut by_year = vec![0_u64; years];
             for (q, p) in people.iter().enumerate() {
@@ -149,6 +186,12 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                 by_year,
                 after_term: after as u64,
             });
+        }
+        if attachment > 0 {
+            for (k, &entry) in entries.days.iter().enumerate() {
+                let m = &mut weights[month_of(entry)];
+                *m = m.saturating_add(attachment.saturating_mul(entries.weights[k]));
+            }
         }
     }
 
@@ -283,27 +326,43 @@ impl Starts {
     /// The period `date` falls in: the first for a date before the term, the last for one
     /// after.
     fn search(&self, date: Date) -> usize {
-        let day = date.day_number();
+        self.search_day(date.day_number())
+    }
+
+    /// The period the day numbered `day` falls in, as `search` finds it.
+    fn search_day(&self, day: i64) -> usize {
         let last = self.days.len().saturating_sub(2);
         self.days
             .partition_point(|&d| d <= day)
             .saturating_sub(1)
             .min(last)
     }
+}
 
-    /// The period `date` falls in, as `search` finds it, found by moving from `*near`, the period found last time, which is left at the
-    /// answer: a few steps when the dates asked for move on little by little.
-    fn find(&self, date: Date, near: &mut usize) -> usize {
-        let day = date.day_number();
-        let last = self.days.len().saturating_sub(2);
-        let mut i = (*near).min(last);
-        while i > 0 && self.days[i] > day {
-            i -= 1;
+/// Split the entries `range`, whose planned days `day(k)` never go back as `k` grows, into
+/// runs of entries with the same `key` of their day (a key that never goes back as the day
+/// moves on), and visit each run with its key: the end of each run found by bisection, so
+/// the cost follows the runs, not the entries.
+fn each_bucket(
+    range: std::ops::Range<usize>,
+    day: impl Fn(usize) -> i64,
+    key: impl Fn(i64) -> usize,
+    mut visit: impl FnMut(usize, std::ops::Range<usize>),
+) {
+    let mut k = range.start;
+    while k < range.end {
+        let bucket = key(day(k));
+        // The first entry after `k` with another key.
+        let (mut lo, mut hi) = (k + 1, range.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if key(day(mid)) == bucket {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-        while i < last && self.days[i + 1] <= day {
-            i += 1;
-        }
-        *near = i;
-        i
+        visit(bucket, k..lo);
+        k = lo;
     }
 }
