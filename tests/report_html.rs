@@ -390,6 +390,36 @@ fn build(shape: &Shape) -> Report {
     Report {
         contract: name("Routes Off the Streets"),
         until: date("2026-09-30"),
+        outlook: outcome::report::outlook::Outlook {
+            over_enrolled: vec![outcome::report::outlook::OverEnrolment {
+                cohort: name("entrenched"),
+                size: 120,
+                entered: 130,
+                beyond: 10,
+            }],
+            ahead: vec![outcome::report::outlook::Ahead {
+                funnel: name("routes_home"),
+                stage: name("housed"),
+                planned_to_date: 20,
+                actual: 30,
+                excess: 10,
+                excess_share: Some(Percent::of_ratio(10, 20, 1)),
+            }],
+            periods_counted: 6,
+            period: "month".to_string(),
+            forecasts: vec![outcome::report::outlook::Forecast {
+                kind: outcome::report::outlook::LimitKind::Payer,
+                payer: Some(name("National Rough Sleeping Outcomes Fund")),
+                limit: pounds(450_000),
+                counted: Money::new(total_minor * 2 / 5, Currency::GBP),
+                per_period: Money::new(total_minor * 2 / 5 / 6, Currency::GBP),
+                reach: outcome::report::outlook::Reach::Forecast,
+                period: Some(name("2027-06")),
+                clause: None,
+            }],
+            drivers: Vec::new(),
+            assumption: "payments go on at the average monthly rate so far".to_string(),
+        },
         nothing_counted: None,
         rows: RowCounts {
             read: accepted + rejected.len() as u64,
