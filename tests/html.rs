@@ -21,9 +21,9 @@ mod common;
 
 use assert_cmd::Command;
 use common::{
-    assert_hostile_text_defused, assert_screenshot, charts, chromium, chromium_available,
-    funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files, target_dir, Scratch,
-    ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium, chromium_available,
+    drawn_under, funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files,
+    stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::html::document;
 use outcome::model::Contract;
@@ -447,6 +447,66 @@ fn assert_structure(name: &str, html: &str, contract: &Contract) {
             "{name}: link to missing #{id}"
         );
     }
+}
+
+/// In every funnel that branches, each stage's bar is drawn below the bar of the stage it
+/// follows and within its width, and the stages that leave one stage stand side by side in
+/// the order written, never overlapping: a route is never drawn as if it widened the one above.
+fn assert_branches_drawn_as_branches(name: &str, html: &str, contract: &Contract) -> usize {
+    let mut checked = 0;
+    for (funnel, chart) in contract.funnels.iter().zip(funnel_charts(html)) {
+        if !branches(funnel) {
+            continue;
+        }
+        checked += 1;
+        let bars = stage_bars(chart, None);
+        assert_eq!(bars.len(), funnel.stages.len(), "{name}: {}", funnel.id);
+        let under = drawn_under(funnel);
+        for (i, parent) in under.iter().enumerate() {
+            let Some(p) = *parent else { continue };
+            let (child, parent) = (&bars[i], &bars[p]);
+            let what = format!("{name}: `{}` under `{}`", child.0, parent.0);
+            assert!(child.2 >= parent.2 + parent.4, "{what}: not below");
+            if funnel.stages[i].expected > 0 && child.3 > 2.0 {
+                assert!(child.1 >= parent.1 - 0.11, "{what}: starts left of it");
+                assert!(
+                    child.1 + child.3 <= parent.1 + parent.3 + 0.21,
+                    "{what}: ends right of it"
+                );
+            }
+        }
+        for p in 0..funnel.stages.len() {
+            let siblings: Vec<usize> = (0..under.len())
+                .filter(|&c| under[c] == Some(p) && funnel.stages[c].expected > 0)
+                .collect();
+            for pair in siblings.windows(2) {
+                let (left, right) = (&bars[pair[0]], &bars[pair[1]]);
+                assert!(
+                    left.1 + left.3 <= right.1 + 0.11,
+                    "{name}: `{}` and `{}` overlap",
+                    left.0,
+                    right.0
+                );
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn branching_funnels_are_drawn_as_branches() {
+    let mut branching = Vec::new();
+    for (stem, contract) in clean_specs() {
+        if assert_branches_drawn_as_branches(&stem, &document(&contract), &contract) > 0 {
+            branching.push(stem);
+        }
+    }
+    let every_rule = contract("every-rule", EVERY_RULE);
+    assert_branches_drawn_as_branches("every-rule", &document(&every_rule), &every_rule);
+    assert!(
+        branching.iter().any(|s| s == "rough-sleeping"),
+        "the rough-sleeping funnel branches: {branching:?}"
+    );
 }
 
 #[test]

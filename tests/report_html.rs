@@ -17,8 +17,9 @@
 mod common;
 
 use common::{
-    assert_hostile_text_defused, assert_screenshot, charts, chromium_available, pdf_pages,
-    render_in_chromium, spec_files, target_dir, Scratch, ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium_available,
+    drawn_under, pdf_pages, render_in_chromium, spec_files, stage_bars, target_dir, Scratch,
+    ESCAPED, HOSTILE,
 };
 use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
@@ -195,6 +196,7 @@ fn build(shape: &Shape) -> Report {
             let before_planned = before.map(|b| plan.iter().find(|s| s.0 == b).unwrap().1);
             stages.push(ActualStage {
                 id: name(id),
+                follows: before.map(name),
                 planned: *planned,
                 planned_to_date: *to_date,
                 actual,
@@ -840,6 +842,61 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
         }
     }
     assert!(reported >= 8, "only {reported} reports made");
+}
+
+/// Every spec with a branching funnel, reported on a generated return: the stages that leave
+/// one stage start side by side, in the order written, each at or right of the stage it
+/// follows and on a row below it; a route does not start at the axis as if it were the next
+/// step of the one above it.
+#[test]
+fn branching_funnels_are_drawn_as_branches_in_the_report() {
+    let mut branching = 0;
+    for path in spec_files() {
+        let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
+        let loaded = workspace.load(&path).unwrap();
+        let Some(contract) = &loaded.compiled.contract else {
+            continue;
+        };
+        if !contract.funnels.iter().any(branches) {
+            continue;
+        }
+        let participants = outcome::report::generate::planned_participants(contract).max(20);
+        let rows = outcome::report::generate::returns(contract, participants, 11)
+            .map(outcome::report::Input::Row);
+        let built = outcome::report::engine::run(contract, rows, &Default::default()).unwrap();
+        let html = report(&built);
+        for (funnel, chart) in contract.funnels.iter().zip(charts(&html)) {
+            if !branches(funnel) {
+                continue;
+            }
+            branching += 1;
+            // A bar with no width is not drawn: look each up by its stage.
+            let bars = stage_bars(chart, Some("planned"));
+            let bar = |i: usize| bars.iter().find(|b| b.0 == funnel.stages[i].id);
+            let under = drawn_under(funnel);
+            let name = format!("{}: {}", path.display(), funnel.id);
+            for p in 0..under.len() {
+                let siblings: Vec<usize> = (0..under.len())
+                    .filter(|&c| under[c] == Some(p) && funnel.stages[c].expected > 0)
+                    .collect();
+                for &c in &siblings {
+                    if let (Some(child), Some(parent)) = (bar(c), bar(p)) {
+                        assert!(child.2 > parent.2, "{name}: `{}` not below", child.0);
+                        assert!(child.1 >= parent.1 - 0.11, "{name}: `{}` left", child.0);
+                    }
+                }
+                let starts: Vec<f64> = siblings
+                    .iter()
+                    .filter_map(|&c| bar(c))
+                    .map(|b| b.1)
+                    .collect();
+                for pair in starts.windows(2) {
+                    assert!(pair[0] < pair[1], "{name}: branches start at {starts:?}");
+                }
+            }
+        }
+    }
+    assert!(branching >= 1, "no spec has a branching funnel");
 }
 
 // ---------------------------------------------------------------------------------------------

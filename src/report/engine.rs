@@ -793,6 +793,7 @@ fn actual_funnels(
                     });
                     ActualStage {
                         id: stage.id.clone(),
+                        follows: stage.after.first().cloned(),
                         planned: stage.expected,
                         planned_to_date: planned[i],
                         actual: counts[g],

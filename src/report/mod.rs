@@ -223,6 +223,9 @@ pub struct ActualFunnel {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ActualStage {
     pub id: String,
+    /// The stage it follows (the first of its `after`), for drawing branches; none for the
+    /// funnel's entry.
+    pub follows: Option<String>,
     /// People expected over the whole contract.
     pub planned: u64,
     /// People expected by `until` on the planned profile.

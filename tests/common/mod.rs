@@ -436,3 +436,61 @@ pub fn pdf_pages(pdf: &[u8]) -> usize {
         .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
         .count()
 }
+
+/// A stage's bar in a funnel chart: the first `rect` of each `<g class="funnel-stage …">`
+/// whose `data-series` is `series` (any when `None`), as `(stage, x, y, width, height)`.
+pub fn stage_bars(chart: &str, series: Option<&str>) -> Vec<(String, f64, f64, f64, f64)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let end = tag[start..].find('"')? + start;
+        Some(tag[start..end].to_string())
+    };
+    let mut bars = Vec::new();
+    for (start, _) in chart.match_indices("<g class=\"funnel-stage") {
+        let rest = &chart[start..];
+        let Some(open_end) = rest.find('>') else {
+            continue;
+        };
+        let open = &rest[..open_end];
+        if series.is_some_and(|s| attr(open, "data-series").as_deref() != Some(s)) {
+            continue;
+        }
+        let Some(stage) = attr(open, "data-stage") else {
+            continue;
+        };
+        let group_end = rest.find("</g>").unwrap_or(rest.len());
+        let Some(rect_start) = rest[..group_end].find("<rect") else {
+            continue;
+        };
+        let rect = &rest[rect_start..];
+        let rect = &rect[..rect.find('>').unwrap_or(rect.len())];
+        let num = |n: &str| {
+            attr(rect, n)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        bars.push((stage, num("x"), num("y"), num("width"), num("height")));
+    }
+    bars
+}
+
+/// For each stage of a funnel, the index of the stage it is drawn under: the first of its
+/// `after`, written before it.
+pub fn drawn_under(funnel: &outcome::model::Funnel) -> Vec<Option<usize>> {
+    funnel
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let first = s.after.first()?;
+            funnel.stages[..i].iter().position(|p| &p.id == first)
+        })
+        .collect()
+}
+
+/// Whether a funnel branches: some stage is followed by more than one stage.
+pub fn branches(funnel: &outcome::model::Funnel) -> bool {
+    let under = drawn_under(funnel);
+    (0..under.len()).any(|p| under.iter().filter(|u| **u == Some(p)).count() > 1)
+}
