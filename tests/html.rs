@@ -195,6 +195,7 @@ monitoring {
   returns monthly from "CHAIN", "Open Door case records"
   exception_report monthly
   review quarterly
+  tolerance 10%
 }
 "#;
 
@@ -555,11 +556,55 @@ outcome better "People are better off" { level service }
     assert_structure("minimal", &html, &minimal);
 }
 
+/// The schedule speaks in the contract's own words and never contradicts itself: the worked
+/// example names the cohort by its description, an outcome with no measure or target says so
+/// in words (not "Tracked by —" under "tracked by performance measures"), a measure without a
+/// frequency says "Not stated", and the monitoring tolerance is stated.
+#[test]
+fn the_schedule_speaks_in_the_contracts_words() {
+    let rough = document(&spec("specs/rough-sleeping.outcome"));
+    assert!(rough.contains(
+        "If all 120 people of the cohort “People with a long history of rough sleeping in \
+         Harbourside” reached every paid milestone"
+    ));
+    assert!(!rough.contains("If all 120 entrenched"));
+    assert!(rough.contains(
+        "<dt>Tolerance</dt><dd>None set: a stage behind its planned profile by any amount is an \
+         exception in the monitoring report</dd>"
+    ));
+    let every_rule = document(&contract("every-rule", EVERY_RULE));
+    assert!(every_rule.contains(
+        "<dt>Tolerance</dt><dd>A stage more than 10% behind its planned profile is an exception \
+         in the monitoring report</dd>"
+    ));
+    let mut all = clean_specs();
+    all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));
+    let mut not_stated = 0;
+    for (stem, contract) in all {
+        let html = document(&contract);
+        for dash in ["<dt>Tracked by</dt><dd>—", "<dt>Achieved by</dt><dd>—"] {
+            assert!(!html.contains(dash), "{stem}: {dash}");
+        }
+        for measure in contract.measures.iter().filter(|m| m.frequency.is_none()) {
+            let row = &html[html
+                .find(&format!("<tr id=\"measure-{}\">", measure.id))
+                .unwrap()..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            assert!(row.contains("<td>Not stated</td>"), "{stem}: {row}");
+            not_stated += 1;
+        }
+    }
+    assert!(not_stated > 0, "no measure without a frequency was checked");
+}
+
 #[test]
 fn the_worked_example_uses_the_model_figures() {
     let html = document(&spec(DRUG_SERVICE));
     assert!(
-        html.contains("If all 100 adults reached every paid milestone, each would earn £3,600"),
+        html.contains(
+            "If all 100 people of the cohort “Adults referred for structured day treatment” \
+             reached every paid milestone, each would earn £3,600"
+        ),
         "worked example missing"
     );
     for figure in [
