@@ -901,6 +901,60 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
     }
 }
 
+/// A count written in white on a hatched target bar sits on a solid plate of the bar's colour,
+/// so that the hatching never runs through its letters.
+#[test]
+fn white_counts_on_hatched_targets_sit_on_a_solid_plate() {
+    let mut checked = 0;
+    for (stem, contract) in clean_specs() {
+        let html = document(&contract);
+        for (start, _) in html.match_indices("<g class=\"funnel-stage funnel-target\"") {
+            let group = &html[start..start + html[start..].find("</g>").unwrap()];
+            if group.contains("fill=\"#ffffff\" stroke=\"#9a4a08\"") {
+                assert!(
+                    group.contains("class=\"funnel-count-plate\""),
+                    "{stem}: {group}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// Every spec's schedule printed in Chromium: no date broken at a hyphen, no page ending with a
+/// table's caption, and the contents list on one page.
+#[test]
+fn printed_schedules_keep_dates_captions_and_contents_whole() {
+    if !chromium_available("printed_schedules_keep_dates_captions_and_contents_whole") {
+        return;
+    }
+    let scratch = Scratch::new("print-all");
+    for (stem, contract) in clean_specs() {
+        let html = document(&contract);
+        let page = scratch.0.join(format!("{stem}.html"));
+        std::fs::write(&page, &html).unwrap();
+        let Some(pages) = common::printed_pages(&scratch.0, &page, &stem) else {
+            return;
+        };
+        common::assert_printed_well(&stem, &html, &pages);
+        // The contents list is on one page: its first and last entries print together.
+        let with_contents: Vec<usize> = (0..pages.len())
+            .filter(|&n| pages[n].contains("Contents"))
+            .collect();
+        if let Some(&first) = with_contents.first() {
+            let last_entry = "Monitoring";
+            if html.contains("id=\"monitoring\"") {
+                assert!(
+                    pages[first].contains(last_entry),
+                    "{stem}: the contents list runs on past page {}",
+                    first + 1
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_network_check_sees_a_page_that_reaches_out() {
     if !chromium_available("the_network_check_sees_a_page_that_reaches_out") {

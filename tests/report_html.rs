@@ -902,6 +902,57 @@ fn branching_funnels_are_drawn_as_branches_in_the_report() {
 // ---------------------------------------------------------------------------------------------
 // a real browser
 
+/// The over-enrolled rough-sleeping report and the drug-service sample, printed in Chromium: no
+/// date broken at a hyphen and no page ending with a table's caption.
+#[test]
+fn printed_reports_keep_dates_and_captions_whole() {
+    if !chromium_available("printed_reports_keep_dates_and_captions_whole") {
+        return;
+    }
+    let scratch = Scratch::new("print-reports");
+    for (spec, returns, until) in [
+        (
+            "specs/rough-sleeping.outcome",
+            "specs/returns/rough-sleeping-2026-over-enrolled.csv",
+            "2026-12-31",
+        ),
+        (
+            "specs/drug-service.outcome",
+            "specs/returns/drug-service-2009-10.csv",
+            "2010-03-31",
+        ),
+    ] {
+        let name = std::path::Path::new(spec)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let page = scratch.0.join(format!("{name}.html"));
+        common::exits(
+            &[
+                "report",
+                spec,
+                "--returns",
+                returns,
+                "--until",
+                until,
+                "--format",
+                "html",
+                "-o",
+                page.to_str().unwrap(),
+            ],
+            0,
+        );
+        let html = std::fs::read_to_string(&page).unwrap();
+        let Some(pages) = common::printed_pages(&scratch.0, &page, &name) else {
+            return;
+        };
+        common::assert_printed_well(&name, &html, &pages);
+        // The warnings ahead are on the first page.
+        assert!(pages[0].contains("Looking ahead"), "{name}: {}", pages[0]);
+    }
+}
+
 #[test]
 fn chromium_prints_shows_and_loads_the_report_offline() {
     if !chromium_available("chromium_prints_shows_and_loads_the_report_offline") {

@@ -494,3 +494,96 @@ pub fn branches(funnel: &outcome::model::Funnel) -> bool {
     let under = drawn_under(funnel);
     (0..under.len()).any(|p| under.iter().filter(|u| **u == Some(p)).count() > 1)
 }
+
+/// Print `page` to PDF in headless Chromium and read back each page's text with `pdftotext
+/// -layout` (Debian: `poppler-utils`): one string per page. `None` when `pdftotext` is missing
+/// and `OUTCOME_SKIP_BROWSER=1` is set; without it, a missing `pdftotext` fails the test.
+pub fn printed_pages(scratch: &Path, page: &Path, name: &str) -> Option<Vec<String>> {
+    if !Path::new("/usr/bin/pdftotext").exists() {
+        if std::env::var("OUTCOME_SKIP_BROWSER").as_deref() == Ok("1") {
+            eprintln!("SKIPPED: /usr/bin/pdftotext is missing and OUTCOME_SKIP_BROWSER=1 is set");
+            return None;
+        }
+        panic!("printing needs /usr/bin/pdftotext (Debian: `apt-get install -y poppler-utils`)");
+    }
+    let pdf = scratch.join(format!("{name}.pdf"));
+    let _ = std::fs::remove_file(&pdf);
+    chromium(
+        scratch,
+        &format!("print-{name}"),
+        page,
+        &[
+            "--no-pdf-header-footer".to_string(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+    );
+    let out = std::process::Command::new("/usr/bin/pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    Some(pages)
+}
+
+/// What a printed document must not do, page by page: break a date (`2029-03-` at the end of
+/// a line), end a page with a table's caption, or leave the contents list split over pages.
+pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
+    assert!(!pages.is_empty(), "{name}: nothing printed");
+    let captions: Vec<String> = html
+        .match_indices("<caption>")
+        .filter_map(|(start, tag)| {
+            let rest = &html[start + tag.len()..];
+            let end = rest.find(['<', '\n'])?;
+            let text = rest[..end].trim();
+            (!text.is_empty()).then(|| text.to_string())
+        })
+        .collect();
+    for (n, page) in pages.iter().enumerate() {
+        for line in page.lines() {
+            let line = line.trim_end();
+            let bytes = line.as_bytes();
+            let broken_date = bytes.len() >= 8
+                && line.ends_with('-')
+                && bytes[bytes.len() - 8..bytes.len() - 1]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| {
+                        if i == 4 {
+                            *b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    });
+            assert!(
+                !broken_date,
+                "{name}: a date breaks on page {}: {line:?}",
+                n + 1
+            );
+        }
+        let last: Vec<&str> = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("Page "))
+            .collect();
+        if let Some(last) = last.last() {
+            for caption in &captions {
+                assert!(
+                    !last.starts_with(caption.as_str()),
+                    "{name}: page {} ends with the caption {caption:?}",
+                    n + 1
+                );
+            }
+        }
+    }
+}

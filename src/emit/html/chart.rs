@@ -570,6 +570,23 @@ fn bar(html: &mut Html, row: &Row) {
     let fits = row.bar_width >= count.chars().count() as f64 * 8.0 + 16.0;
     let y = format!("{:.1}", row.bar_top + BAR_HEIGHT / 2.0 + 5.0);
     if fits {
+        if target {
+            // A solid plate under the count, so that white on the hatching stays readable
+            // (the hatching's white lines would otherwise run through the letters).
+            let plate = count.chars().count() as f64 * 8.0 + 10.0;
+            html.empty(
+                "rect",
+                &[
+                    ("class", "funnel-count-plate"),
+                    ("x", &format!("{:.1}", row.centre - plate / 2.0)),
+                    ("y", &format!("{:.1}", row.bar_top + 5.0)),
+                    ("width", &format!("{plate:.1}")),
+                    ("height", &format!("{:.1}", BAR_HEIGHT - 10.0)),
+                    ("rx", "2"),
+                    ("fill", fill),
+                ],
+            );
+        }
         html.element(
             "text",
             &[

@@ -51,7 +51,7 @@ p.more { font-style: italic; }
   .report #payments { break-before: auto; }
   .equation .term b { font-size: 14pt; }
   .equation .op { font-size: 15pt; }
-  .page table.lines, .page table.rejected, .page table.by-period, .page table.stages { break-inside: auto; }
+  .page table.lines, .page table.rejected { break-inside: auto; }
   .page table.lines, .page table.rejected { font-size: 7.5pt; }
   .page table.lines td.participant, .page table.rejected td.participant, .page table.lines td.cut { font-size: 7pt; }
   .page table.lines td.clause { min-width: 11em; }
