@@ -21,9 +21,9 @@ mod common;
 
 use assert_cmd::Command;
 use common::{
-    assert_hostile_text_defused, assert_screenshot, charts, chromium, chromium_available,
-    funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files, target_dir, Scratch,
-    ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium, chromium_available,
+    drawn_under, funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files,
+    stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::html::document;
 use outcome::model::Contract;
@@ -195,6 +195,7 @@ monitoring {
   returns monthly from "CHAIN", "Open Door case records"
   exception_report monthly
   review quarterly
+  tolerance 10%
 }
 "#;
 
@@ -449,6 +450,66 @@ fn assert_structure(name: &str, html: &str, contract: &Contract) {
     }
 }
 
+/// In every funnel that branches, each stage's bar is drawn below the bar of the stage it
+/// follows and within its width, and the stages that leave one stage stand side by side in
+/// the order written, never overlapping: a route is never drawn as if it widened the one above.
+fn assert_branches_drawn_as_branches(name: &str, html: &str, contract: &Contract) -> usize {
+    let mut checked = 0;
+    for (funnel, chart) in contract.funnels.iter().zip(funnel_charts(html)) {
+        if !branches(funnel) {
+            continue;
+        }
+        checked += 1;
+        let bars = stage_bars(chart, None);
+        assert_eq!(bars.len(), funnel.stages.len(), "{name}: {}", funnel.id);
+        let under = drawn_under(funnel);
+        for (i, parent) in under.iter().enumerate() {
+            let Some(p) = *parent else { continue };
+            let (child, parent) = (&bars[i], &bars[p]);
+            let what = format!("{name}: `{}` under `{}`", child.0, parent.0);
+            assert!(child.2 >= parent.2 + parent.4, "{what}: not below");
+            if funnel.stages[i].expected > 0 && child.3 > 2.0 {
+                assert!(child.1 >= parent.1 - 0.11, "{what}: starts left of it");
+                assert!(
+                    child.1 + child.3 <= parent.1 + parent.3 + 0.21,
+                    "{what}: ends right of it"
+                );
+            }
+        }
+        for p in 0..funnel.stages.len() {
+            let siblings: Vec<usize> = (0..under.len())
+                .filter(|&c| under[c] == Some(p) && funnel.stages[c].expected > 0)
+                .collect();
+            for pair in siblings.windows(2) {
+                let (left, right) = (&bars[pair[0]], &bars[pair[1]]);
+                assert!(
+                    left.1 + left.3 <= right.1 + 0.11,
+                    "{name}: `{}` and `{}` overlap",
+                    left.0,
+                    right.0
+                );
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn branching_funnels_are_drawn_as_branches() {
+    let mut branching = Vec::new();
+    for (stem, contract) in clean_specs() {
+        if assert_branches_drawn_as_branches(&stem, &document(&contract), &contract) > 0 {
+            branching.push(stem);
+        }
+    }
+    let every_rule = contract("every-rule", EVERY_RULE);
+    assert_branches_drawn_as_branches("every-rule", &document(&every_rule), &every_rule);
+    assert!(
+        branching.iter().any(|s| s == "rough-sleeping"),
+        "the rough-sleeping funnel branches: {branching:?}"
+    );
+}
+
 #[test]
 fn documents_have_one_chart_per_funnel_and_one_bar_per_stage() {
     for (stem, contract) in clean_specs() {
@@ -495,11 +556,55 @@ outcome better "People are better off" { level service }
     assert_structure("minimal", &html, &minimal);
 }
 
+/// The schedule speaks in the contract's own words and never contradicts itself: the worked
+/// example names the cohort by its description, an outcome with no measure or target says so
+/// in words (not "Tracked by —" under "tracked by performance measures"), a measure without a
+/// frequency says "Not stated", and the monitoring tolerance is stated.
+#[test]
+fn the_schedule_speaks_in_the_contracts_words() {
+    let rough = document(&spec("specs/rough-sleeping.outcome"));
+    assert!(rough.contains(
+        "If all 120 people of the cohort “People with a long history of rough sleeping in \
+         Harbourside” reached every paid milestone"
+    ));
+    assert!(!rough.contains("If all 120 entrenched"));
+    assert!(rough.contains(
+        "<dt>Tolerance</dt><dd>None set: a stage behind its planned profile by any amount is an \
+         exception in the monitoring report</dd>"
+    ));
+    let every_rule = document(&contract("every-rule", EVERY_RULE));
+    assert!(every_rule.contains(
+        "<dt>Tolerance</dt><dd>A stage more than 10% behind its planned profile is an exception \
+         in the monitoring report</dd>"
+    ));
+    let mut all = clean_specs();
+    all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));
+    let mut not_stated = 0;
+    for (stem, contract) in all {
+        let html = document(&contract);
+        for dash in ["<dt>Tracked by</dt><dd>—", "<dt>Achieved by</dt><dd>—"] {
+            assert!(!html.contains(dash), "{stem}: {dash}");
+        }
+        for measure in contract.measures.iter().filter(|m| m.frequency.is_none()) {
+            let row = &html[html
+                .find(&format!("<tr id=\"measure-{}\">", measure.id))
+                .unwrap()..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            assert!(row.contains("<td>Not stated</td>"), "{stem}: {row}");
+            not_stated += 1;
+        }
+    }
+    assert!(not_stated > 0, "no measure without a frequency was checked");
+}
+
 #[test]
 fn the_worked_example_uses_the_model_figures() {
     let html = document(&spec(DRUG_SERVICE));
     assert!(
-        html.contains("If all 100 adults reached every paid milestone, each would earn £3,600"),
+        html.contains(
+            "If all 100 people of the cohort “Adults referred for structured day treatment” \
+             reached every paid milestone, each would earn £3,600"
+        ),
         "worked example missing"
     );
     for figure in [
@@ -793,6 +898,60 @@ fn chromium_prints_shows_and_loads_the_schedule_offline() {
             chart.matches("class=\"funnel-stage").count(),
             funnel.stages.len()
         );
+    }
+}
+
+/// A count written in white on a hatched target bar sits on a solid plate of the bar's colour,
+/// so that the hatching never runs through its letters.
+#[test]
+fn white_counts_on_hatched_targets_sit_on_a_solid_plate() {
+    let mut checked = 0;
+    for (stem, contract) in clean_specs() {
+        let html = document(&contract);
+        for (start, _) in html.match_indices("<g class=\"funnel-stage funnel-target\"") {
+            let group = &html[start..start + html[start..].find("</g>").unwrap()];
+            if group.contains("fill=\"#ffffff\" stroke=\"#9a4a08\"") {
+                assert!(
+                    group.contains("class=\"funnel-count-plate\""),
+                    "{stem}: {group}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// Every spec's schedule printed in Chromium: no date broken at a hyphen, no page ending with a
+/// table's caption, and the contents list on one page.
+#[test]
+fn printed_schedules_keep_dates_captions_and_contents_whole() {
+    if !chromium_available("printed_schedules_keep_dates_captions_and_contents_whole") {
+        return;
+    }
+    let scratch = Scratch::new("print-all");
+    for (stem, contract) in clean_specs() {
+        let html = document(&contract);
+        let page = scratch.0.join(format!("{stem}.html"));
+        std::fs::write(&page, &html).unwrap();
+        let Some(pages) = common::printed_pages(&scratch.0, &page, &stem) else {
+            return;
+        };
+        common::assert_printed_well(&stem, &html, &pages);
+        // The contents list is on one page: its first and last entries print together.
+        let with_contents: Vec<usize> = (0..pages.len())
+            .filter(|&n| pages[n].contains("Contents"))
+            .collect();
+        if let Some(&first) = with_contents.first() {
+            let last_entry = "Monitoring";
+            if html.contains("id=\"monitoring\"") {
+                assert!(
+                    pages[first].contains(last_entry),
+                    "{stem}: the contents list runs on past page {}",
+                    first + 1
+                );
+            }
+        }
     }
 }
 

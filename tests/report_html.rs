@@ -17,8 +17,9 @@
 mod common;
 
 use common::{
-    assert_hostile_text_defused, assert_screenshot, charts, chromium_available, pdf_pages,
-    render_in_chromium, spec_files, target_dir, Scratch, ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium_available,
+    drawn_under, pdf_pages, render_in_chromium, spec_files, stage_bars, target_dir, Scratch,
+    ESCAPED, HOSTILE,
 };
 use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
@@ -195,6 +196,7 @@ fn build(shape: &Shape) -> Report {
             let before_planned = before.map(|b| plan.iter().find(|s| s.0 == b).unwrap().1);
             stages.push(ActualStage {
                 id: name(id),
+                follows: before.map(name),
                 planned: *planned,
                 planned_to_date: *to_date,
                 actual,
@@ -390,6 +392,36 @@ fn build(shape: &Shape) -> Report {
     Report {
         contract: name("Routes Off the Streets"),
         until: date("2026-09-30"),
+        outlook: outcome::report::outlook::Outlook {
+            over_enrolled: vec![outcome::report::outlook::OverEnrolment {
+                cohort: name("entrenched"),
+                size: 120,
+                entered: 130,
+                beyond: 10,
+            }],
+            ahead: vec![outcome::report::outlook::Ahead {
+                funnel: name("routes_home"),
+                stage: name("housed"),
+                planned_to_date: 20,
+                actual: 30,
+                excess: 10,
+                excess_share: Some(Percent::of_ratio(10, 20, 1)),
+            }],
+            periods_counted: 6,
+            period: "month".to_string(),
+            forecasts: vec![outcome::report::outlook::Forecast {
+                kind: outcome::report::outlook::LimitKind::Payer,
+                payer: Some(name("National Rough Sleeping Outcomes Fund")),
+                limit: pounds(450_000),
+                counted: Money::new(total_minor * 2 / 5, Currency::GBP),
+                per_period: Money::new(total_minor * 2 / 5 / 6, Currency::GBP),
+                reach: outcome::report::outlook::Reach::Forecast,
+                period: Some(name("2027-06")),
+                clause: None,
+            }],
+            drivers: Vec::new(),
+            assumption: "payments go on at the average monthly rate so far".to_string(),
+        },
         nothing_counted: None,
         rows: RowCounts {
             read: accepted + rejected.len() as u64,
@@ -812,8 +844,114 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
     assert!(reported >= 8, "only {reported} reports made");
 }
 
+/// Every spec with a branching funnel, reported on a generated return: the stages that leave
+/// one stage start side by side, in the order written, each at or right of the stage it
+/// follows and on a row below it; a route does not start at the axis as if it were the next
+/// step of the one above it.
+#[test]
+fn branching_funnels_are_drawn_as_branches_in_the_report() {
+    let mut branching = 0;
+    for path in spec_files() {
+        let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
+        let loaded = workspace.load(&path).unwrap();
+        let Some(contract) = &loaded.compiled.contract else {
+            continue;
+        };
+        if !contract.funnels.iter().any(branches) {
+            continue;
+        }
+        let participants = outcome::report::generate::planned_participants(contract).max(20);
+        let rows = outcome::report::generate::returns(contract, participants, 11)
+            .map(outcome::report::Input::Row);
+        let built = outcome::report::engine::run(contract, rows, &Default::default()).unwrap();
+        let html = report(&built);
+        for (funnel, chart) in contract.funnels.iter().zip(charts(&html)) {
+            if !branches(funnel) {
+                continue;
+            }
+            branching += 1;
+            // A bar with no width is not drawn: look each up by its stage.
+            let bars = stage_bars(chart, Some("planned"));
+            let bar = |i: usize| bars.iter().find(|b| b.0 == funnel.stages[i].id);
+            let under = drawn_under(funnel);
+            let name = format!("{}: {}", path.display(), funnel.id);
+            for p in 0..under.len() {
+                let siblings: Vec<usize> = (0..under.len())
+                    .filter(|&c| under[c] == Some(p) && funnel.stages[c].expected > 0)
+                    .collect();
+                for &c in &siblings {
+                    if let (Some(child), Some(parent)) = (bar(c), bar(p)) {
+                        assert!(child.2 > parent.2, "{name}: `{}` not below", child.0);
+                        assert!(child.1 >= parent.1 - 0.11, "{name}: `{}` left", child.0);
+                    }
+                }
+                let starts: Vec<f64> = siblings
+                    .iter()
+                    .filter_map(|&c| bar(c))
+                    .map(|b| b.1)
+                    .collect();
+                for pair in starts.windows(2) {
+                    assert!(pair[0] < pair[1], "{name}: branches start at {starts:?}");
+                }
+            }
+        }
+    }
+    assert!(branching >= 1, "no spec has a branching funnel");
+}
+
 // ---------------------------------------------------------------------------------------------
 // a real browser
+
+/// The over-enrolled rough-sleeping report and the drug-service sample, printed in Chromium: no
+/// date broken at a hyphen and no page ending with a table's caption.
+#[test]
+fn printed_reports_keep_dates_and_captions_whole() {
+    if !chromium_available("printed_reports_keep_dates_and_captions_whole") {
+        return;
+    }
+    let scratch = Scratch::new("print-reports");
+    for (spec, returns, until) in [
+        (
+            "specs/rough-sleeping.outcome",
+            "specs/returns/rough-sleeping-2026-over-enrolled.csv",
+            "2026-12-31",
+        ),
+        (
+            "specs/drug-service.outcome",
+            "specs/returns/drug-service-2009-10.csv",
+            "2010-03-31",
+        ),
+    ] {
+        let name = std::path::Path::new(spec)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let page = scratch.0.join(format!("{name}.html"));
+        common::exits(
+            &[
+                "report",
+                spec,
+                "--returns",
+                returns,
+                "--until",
+                until,
+                "--format",
+                "html",
+                "-o",
+                page.to_str().unwrap(),
+            ],
+            0,
+        );
+        let html = std::fs::read_to_string(&page).unwrap();
+        let Some(pages) = common::printed_pages(&scratch.0, &page, &name) else {
+            return;
+        };
+        common::assert_printed_well(&name, &html, &pages);
+        // The warnings ahead are on the first page.
+        assert!(pages[0].contains("Looking ahead"), "{name}: {}", pages[0]);
+    }
+}
 
 #[test]
 fn chromium_prints_shows_and_loads_the_report_offline() {

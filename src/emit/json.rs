@@ -69,6 +69,7 @@ mod summary {
     pub struct Summary<'a> {
         contract: &'a str,
         until: Date,
+        outlook: &'a crate::report::outlook::Outlook,
         rows: &'a RowCounts,
         nothing_counted: &'a Option<NothingCounted>,
         rejected: &'a [Rejected],
@@ -97,6 +98,7 @@ mod summary {
             let Report {
                 contract,
                 until,
+                outlook,
                 rows,
                 nothing_counted,
                 rejected,
@@ -112,6 +114,7 @@ mod summary {
             Summary {
                 contract,
                 until: *until,
+                outlook,
                 rows,
                 nothing_counted,
                 rejected,

@@ -338,6 +338,17 @@ fn run_with(
     )?;
 
     let unit_costs = super::unit_costs::unit_costs(contract, &funnels, &payments);
+    let outlook = super::outlook::outlook(
+        contract,
+        &super::outlook::Made {
+            cohorts: &cohorts,
+            funnels: &funnels,
+            tolerance,
+            periods: &periods,
+            payments: &payments,
+            residual: &residual,
+        },
+    )?;
     let (listed, counted, not_listed) = rejected.finish();
     let commonest = counted
         .iter()
@@ -363,6 +374,7 @@ fn run_with(
     Ok(Report {
         contract: contract.title.clone(),
         until,
+        outlook,
         nothing_counted,
         rows: RowCounts {
             read,
@@ -781,6 +793,7 @@ fn actual_funnels(
                     });
                     ActualStage {
                         id: stage.id.clone(),
+                        follows: stage.after.first().cloned(),
                         planned: stage.expected,
                         planned_to_date: planned[i],
                         actual: counts[g],

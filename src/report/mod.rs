@@ -20,6 +20,7 @@ pub mod generate;
 pub mod input;
 mod limit;
 pub mod lines;
+pub mod outlook;
 pub mod payments;
 pub mod sheet;
 pub mod text;
@@ -132,6 +133,9 @@ pub struct Report {
     pub contract: String,
     /// The report covers events up to and including this date.
     pub until: Date,
+    /// What to look out for ahead, read first: cohorts entered beyond their size, stages
+    /// ahead of plan, and when each cap and limit is reached at the current rate.
+    pub outlook: outlook::Outlook,
     pub rows: RowCounts,
     /// Set when no row was counted because every row read before the report date was
     /// rejected (dates in a form not read, a separator or an encoding not recognised):
@@ -219,6 +223,9 @@ pub struct ActualFunnel {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ActualStage {
     pub id: String,
+    /// The stage it follows (the first of its `after`), for drawing branches; none for the
+    /// funnel's entry.
+    pub follows: Option<String>,
     /// People expected over the whole contract.
     pub planned: u64,
     /// People expected by `until` on the planned profile.

@@ -49,6 +49,7 @@ pub fn report_with_lines(report: &Report, lines: Option<&LinesFile>) -> String {
             let _ = writeln!(out, "  row {row}: {}", inert(detail));
         }
     }
+    outlook(&mut out, report);
     rows(&mut out, report);
     cohorts(&mut out, report);
     funnels(&mut out, report);
@@ -240,6 +241,121 @@ fn funnels(out: &mut String, report: &Report) {
         }
         table.write(out);
     }
+}
+
+/// What to look out for ahead, first: each warning one line.
+fn outlook(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\nLooking ahead");
+    for line in outlook_lines(report) {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
+/// The outlook in sentences, shared by the text and the HTML report: the warnings first,
+/// then each limit's forecast, the stages driving it and the assumption.
+pub fn outlook_lines(report: &Report) -> Vec<String> {
+    use super::outlook::{LimitKind, Reach};
+    let outlook = &report.outlook;
+    let mut lines = Vec::new();
+    for over in &outlook.over_enrolled {
+        lines.push(format!(
+            "WARNING: {} people entered cohort `{}`, {} more than its size of {}; those beyond \
+             it are not paid for",
+            group(over.entered),
+            inert(&over.cohort),
+            group(over.beyond),
+            group(over.size)
+        ));
+    }
+    let tolerance = report
+        .tolerance
+        .map_or("any amount (no tolerance is set)".to_string(), |t| {
+            format!("more than the tolerance of {t}")
+        });
+    if !outlook.ahead.is_empty() {
+        let stages: Vec<String> = outlook
+            .ahead
+            .iter()
+            .map(|a| {
+                let share = a
+                    .excess_share
+                    .map_or(String::new(), |s| format!(", {s} ahead"));
+                format!(
+                    "`{}` {} against {} planned{share}",
+                    inert(&a.stage),
+                    group(a.actual),
+                    group(a.planned_to_date)
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "WARNING: {} ahead of plan by {tolerance}: {}",
+            count(outlook.ahead.len(), "stage", "stages"),
+            stages.join("; ")
+        ));
+    }
+    let mut forecast_any = false;
+    for f in &outlook.forecasts {
+        let what = match f.kind {
+            LimitKind::TotalCap => format!("the total cap of {}", f.limit),
+            LimitKind::OutcomeCap => format!("the cap of {} on outcome payments", f.limit),
+            LimitKind::FundingLimit => format!("the funding limit of {}", f.limit),
+            LimitKind::Payer => format!(
+                "the limit of {} on what {} pays",
+                f.limit,
+                inert(f.payer.as_deref().unwrap_or("the payer"))
+            ),
+        };
+        let period = f.period.as_deref().unwrap_or("");
+        let sentence = match f.reach {
+            Reach::Reached if period.is_empty() => {
+                format!("WARNING: {what} is reached by {}", report.until)
+            }
+            Reach::Reached => format!("WARNING: {what} was reached in {period}"),
+            Reach::Forecast => {
+                forecast_any = true;
+                format!(
+                    "WARNING: {what} will be reached in {period} at the current rate ({} counted \
+                     so far, {} a {})",
+                    f.counted, f.per_period, outlook.period
+                )
+            }
+            Reach::NotInTerm => format!(
+                "{what} is not reached before the term ends at the current rate ({} counted so \
+                 far, {} a {})",
+                f.counted, f.per_period, outlook.period
+            ),
+            Reach::NoRate => format!("{what}: nothing counted against it yet"),
+            Reach::BelowCap => format!("{what} cannot be reached: the total cap is below it"),
+        };
+        lines.push(sentence);
+    }
+    if forecast_any && !outlook.drivers.is_empty() {
+        let drivers: Vec<String> = outlook
+            .drivers
+            .iter()
+            .map(|d| {
+                let share = d.share.map_or(String::new(), |s| format!(" ({s})"));
+                format!("{} {}{share}", inert(&d.name), d.amount)
+            })
+            .collect();
+        lines.push(format!(
+            "driven most by: {} of the {} due",
+            drivers.join(", "),
+            report.payments.total
+        ));
+    }
+    if forecast_any {
+        lines.push(format!("assumption: {}", outlook.assumption));
+    }
+    if lines.is_empty() {
+        lines.push(
+            "nothing to warn of: no cohort beyond its size, no stage ahead of plan, and no cap \
+             or limit"
+                .to_string(),
+        );
+    }
+    lines
 }
 
 fn exceptions(out: &mut String, report: &Report) {

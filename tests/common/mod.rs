@@ -436,3 +436,154 @@ pub fn pdf_pages(pdf: &[u8]) -> usize {
         .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
         .count()
 }
+
+/// A stage's bar in a funnel chart: the first `rect` of each `<g class="funnel-stage …">`
+/// whose `data-series` is `series` (any when `None`), as `(stage, x, y, width, height)`.
+pub fn stage_bars(chart: &str, series: Option<&str>) -> Vec<(String, f64, f64, f64, f64)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let end = tag[start..].find('"')? + start;
+        Some(tag[start..end].to_string())
+    };
+    let mut bars = Vec::new();
+    for (start, _) in chart.match_indices("<g class=\"funnel-stage") {
+        let rest = &chart[start..];
+        let Some(open_end) = rest.find('>') else {
+            continue;
+        };
+        let open = &rest[..open_end];
+        if series.is_some_and(|s| attr(open, "data-series").as_deref() != Some(s)) {
+            continue;
+        }
+        let Some(stage) = attr(open, "data-stage") else {
+            continue;
+        };
+        let group_end = rest.find("</g>").unwrap_or(rest.len());
+        let Some(rect_start) = rest[..group_end].find("<rect") else {
+            continue;
+        };
+        let rect = &rest[rect_start..];
+        let rect = &rect[..rect.find('>').unwrap_or(rect.len())];
+        let num = |n: &str| {
+            attr(rect, n)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        bars.push((stage, num("x"), num("y"), num("width"), num("height")));
+    }
+    bars
+}
+
+/// For each stage of a funnel, the index of the stage it is drawn under: the first of its
+/// `after`, written before it.
+pub fn drawn_under(funnel: &outcome::model::Funnel) -> Vec<Option<usize>> {
+    funnel
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let first = s.after.first()?;
+            funnel.stages[..i].iter().position(|p| &p.id == first)
+        })
+        .collect()
+}
+
+/// Whether a funnel branches: some stage is followed by more than one stage.
+pub fn branches(funnel: &outcome::model::Funnel) -> bool {
+    let under = drawn_under(funnel);
+    (0..under.len()).any(|p| under.iter().filter(|u| **u == Some(p)).count() > 1)
+}
+
+/// Print `page` to PDF in headless Chromium and read back each page's text with `pdftotext
+/// -layout` (Debian: `poppler-utils`): one string per page. `None` when `pdftotext` is missing
+/// and `OUTCOME_SKIP_BROWSER=1` is set; without it, a missing `pdftotext` fails the test.
+pub fn printed_pages(scratch: &Path, page: &Path, name: &str) -> Option<Vec<String>> {
+    if !Path::new("/usr/bin/pdftotext").exists() {
+        if std::env::var("OUTCOME_SKIP_BROWSER").as_deref() == Ok("1") {
+            eprintln!("SKIPPED: /usr/bin/pdftotext is missing and OUTCOME_SKIP_BROWSER=1 is set");
+            return None;
+        }
+        panic!("printing needs /usr/bin/pdftotext (Debian: `apt-get install -y poppler-utils`)");
+    }
+    let pdf = scratch.join(format!("{name}.pdf"));
+    let _ = std::fs::remove_file(&pdf);
+    chromium(
+        scratch,
+        &format!("print-{name}"),
+        page,
+        &[
+            "--no-pdf-header-footer".to_string(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+    );
+    let out = std::process::Command::new("/usr/bin/pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    Some(pages)
+}
+
+/// What a printed document must not do, page by page: break a date (`2029-03-` at the end of
+/// a line), end a page with a table's caption, or leave the contents list split over pages.
+pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
+    assert!(!pages.is_empty(), "{name}: nothing printed");
+    let captions: Vec<String> = html
+        .match_indices("<caption>")
+        .filter_map(|(start, tag)| {
+            let rest = &html[start + tag.len()..];
+            let end = rest.find(['<', '\n'])?;
+            let text = rest[..end].trim();
+            (!text.is_empty()).then(|| text.to_string())
+        })
+        .collect();
+    for (n, page) in pages.iter().enumerate() {
+        for line in page.lines() {
+            let line = line.trim_end();
+            let bytes = line.as_bytes();
+            let broken_date = bytes.len() >= 8
+                && line.ends_with('-')
+                && bytes[bytes.len() - 8..bytes.len() - 1]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| {
+                        if i == 4 {
+                            *b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    });
+            assert!(
+                !broken_date,
+                "{name}: a date breaks on page {}: {line:?}",
+                n + 1
+            );
+        }
+        let last: Vec<&str> = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("Page "))
+            .collect();
+        if let Some(last) = last.last() {
+            for caption in &captions {
+                assert!(
+                    !last.starts_with(caption.as_str()),
+                    "{name}: page {} ends with the caption {caption:?}",
+                    n + 1
+                );
+            }
+        }
+    }
+}

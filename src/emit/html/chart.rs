@@ -1,9 +1,11 @@
 //! A customer funnel as an inline SVG chart.
 //!
 //! One row per stage, in the order written: the stage's number and description on the left,
-//! and on the right a horizontal bar centred on one axis whose width is proportional to the
-//! people expected, with the count on it. Grey connectors join consecutive bars and carry the
-//! computed conversion factor. Performance targets differ from milestones in four ways, so
+//! and on the right a horizontal bar whose width is proportional to the people expected, with
+//! the count on it. A funnel in one column is centred on one axis; where routes branch, the
+//! stages that leave one stage are drawn side by side within its bar and below it (`lanes`),
+//! so a route is never drawn as if it widened the one above it. Grey connectors join each bar
+//! to the bar of the stage it follows and carry the computed conversion factor. Performance targets differ from milestones in four ways, so
 //! that the chart reads in black and white: a darker fill, diagonal hatching, a dashed black
 //! outline and the word "Target". Each bar's group has `class="funnel-stage"` and a
 //! `data-stage` attribute naming the stage.
@@ -27,7 +29,6 @@ pub(crate) const LABEL_X: f64 = 36.0;
 /// The horizontal band the bars are centred in.
 const BAR_LEFT: f64 = 300.0;
 const BAR_SPAN: f64 = 450.0;
-const BAR_AXIS: f64 = BAR_LEFT + BAR_SPAN / 2.0;
 const BAR_HEIGHT: f64 = 30.0;
 /// The vertical space between two bars, filled by the connector.
 const CONNECTOR: f64 = 24.0;
@@ -54,6 +55,11 @@ struct Row<'a> {
     height: f64,
     bar_top: f64,
     bar_width: f64,
+    /// Whether another stage follows the same stage as this one (it is drawn in a column).
+    branches: bool,
+    /// The centre of the bar: on the axis for a funnel in one column; under the stage it
+    /// follows, in that stage's column, for a branch.
+    centre: f64,
 }
 
 /// The id of the table that states the chart's numbers, for `aria-describedby`.
@@ -120,20 +126,105 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
             description: &description(contract, funnel),
         },
     );
-    for (row, next) in rows.iter().zip(rows.iter().skip(1)) {
-        connector(html, funnel, row, next);
+    for (index, row) in rows.iter().enumerate() {
+        if let Some(p) = parent_of(funnel, index) {
+            let share = share_of_parent(funnel, p, index);
+            connector(html, funnel, &rows[p], row, share);
+        }
     }
     for row in &rows {
         label(html, row);
         bar(html, row);
     }
-    legend(html, legend_top);
+    legend(html, legend_top, rows.iter().any(|r| r.branches));
     html.close("svg");
     html.nl();
 }
 
-fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
+/// Where each stage's bar goes across the band, as a tree: the stage a stage follows (the
+/// first of its `after`, written before it) is its parent, and the stages that follow one
+/// parent are drawn side by side, in the order written, within the parent's bar and centred
+/// under it. Each is `(centre, scale)`: the bar is `expected × scale` wide. A funnel in one
+/// column keeps one scale (the widest stage fills the band); where the stages that leave a
+/// parent expect more people together than the parent (routes people take both of), their
+/// scale shrinks so that they fit within the parent's bar, so widths compare only along the
+/// routes people flow. The report's chart places its bars by the same lanes.
+pub(crate) fn lanes(funnel: &Funnel, band_left: f64, band: f64) -> Vec<(f64, f64)> {
+    let nodes: Vec<(Option<usize>, u64)> = (0..funnel.stages.len())
+        .map(|i| (parent_of(funnel, i), funnel.stages[i].expected))
+        .collect();
     let widest = funnel.stages.iter().map(|s| s.expected).max().unwrap_or(0);
+    tree_lanes(&nodes, widest, band_left, band, true)
+        .into_iter()
+        .zip(&nodes)
+        .map(|((left, scale), (_, value))| (left + *value as f64 * scale / 2.0, scale))
+        .collect()
+}
+
+/// The lanes of any tree of stages, as `(left, scale)`: each node gives its parent (written
+/// before it) and the people it is sized by, so that its lane is `people × scale` wide from
+/// `left`; `widest` is the most people any bar on the root scale shows. The stages that leave
+/// one parent share its lane side by side, centred in it (`centred`) or from its left.
+pub(crate) fn tree_lanes(
+    nodes: &[(Option<usize>, u64)],
+    widest: u64,
+    band_left: f64,
+    band: f64,
+    centred: bool,
+) -> Vec<(f64, f64)> {
+    let root_scale = if widest == 0 {
+        0.0
+    } else {
+        band / widest as f64
+    };
+    let start = |left: f64, room: f64, used: f64| {
+        if centred {
+            left + (room - used) / 2.0
+        } else {
+            left
+        }
+    };
+    let mut lanes: Vec<(f64, f64)> = nodes
+        .iter()
+        .map(|(_, value)| {
+            (
+                start(band_left, band, *value as f64 * root_scale),
+                root_scale,
+            )
+        })
+        .collect();
+    for p in 0..nodes.len() {
+        let children: Vec<usize> = (0..nodes.len())
+            .filter(|&c| nodes[c].0 == Some(p))
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        let (left, scale) = lanes[p];
+        let width = nodes[p].1 as f64 * scale;
+        let together: u64 = children.iter().map(|&c| nodes[c].1).sum();
+        let child_scale = if together == 0 {
+            scale
+        } else {
+            scale.min(width / together as f64)
+        };
+        let mut x = start(left, width, together as f64 * child_scale);
+        for c in children {
+            lanes[c] = (x, child_scale);
+            x += nodes[c].1 as f64 * child_scale;
+        }
+    }
+    lanes
+}
+
+/// The parent a stage is drawn under (see `lanes`).
+fn parent_of(funnel: &Funnel, index: usize) -> Option<usize> {
+    let first = funnel.stages[index].after.first()?;
+    funnel.stages[..index].iter().position(|p| &p.id == first)
+}
+
+fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
+    let lanes = lanes(funnel, BAR_LEFT, BAR_SPAN);
     let mut top = TOP;
     let mut rows = Vec::new();
     for (index, stage) in funnel.stages.iter().enumerate() {
@@ -141,16 +232,13 @@ fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
         let sub = wrap_pieces(&sub_pieces(funnel, stage), WRAP_SUB);
         let label_height = lines.len() as f64 * LINE + sub.len() as f64 * SUB_LINE;
         let height = label_height.max(BAR_HEIGHT);
-        let bar_width = if widest == 0 {
-            0.0
+        let (centre, scale) = lanes[index];
+        let width = stage.expected as f64 * scale;
+        // A stage with anyone in it stays visible.
+        let bar_width = if stage.expected > 0 && scale > 0.0 {
+            width.max(2.0)
         } else {
-            let width = BAR_SPAN * stage.expected as f64 / widest as f64;
-            // A stage with anyone in it stays visible.
-            if stage.expected > 0 {
-                width.max(2.0)
-            } else {
-                0.0
-            }
+            0.0
         };
         rows.push(Row {
             stage,
@@ -161,6 +249,13 @@ fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
             height,
             bar_top: top + (height - BAR_HEIGHT) / 2.0,
             bar_width,
+            centre,
+            branches: parent_of(funnel, index).is_some_and(|p| {
+                (0..funnel.stages.len())
+                    .filter(|&c| c != index && parent_of(funnel, c) == Some(p))
+                    .count()
+                    > 0
+            }),
         });
         top += height + CONNECTOR;
     }
@@ -182,16 +277,42 @@ fn sub_pieces(funnel: &Funnel, stage: &Stage) -> Vec<String> {
     pieces
 }
 
-fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row) {
+/// The part of a parent's bar the stage at `index` leaves from, as `(from, to)` fractions of
+/// its width: the parent's bar is shared among the stages that follow it in proportion to the
+/// people each expects, in the order written; a single stage takes all of it.
+pub(crate) fn share_of_parent(funnel: &Funnel, parent: usize, index: usize) -> (f64, f64) {
+    let children: Vec<usize> = (0..funnel.stages.len())
+        .filter(|&c| parent_of(funnel, c) == Some(parent))
+        .collect();
+    let together: u64 = children.iter().map(|&c| funnel.stages[c].expected).sum();
+    if together == 0 || children.len() < 2 {
+        return (0.0, 1.0);
+    }
+    let before: u64 = children
+        .iter()
+        .take_while(|&&c| c != index)
+        .map(|&c| funnel.stages[c].expected)
+        .sum();
+    let own = funnel.stages[index].expected;
+    (
+        before as f64 / together as f64,
+        (before + own) as f64 / together as f64,
+    )
+}
+
+fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row, share: (f64, f64)) {
     let y1 = upper.bar_top + BAR_HEIGHT;
     let y2 = lower.bar_top;
-    let (a, b) = (upper.bar_width / 2.0, lower.bar_width / 2.0);
+    let left = upper.centre - upper.bar_width / 2.0;
+    let (a1, a2) = (
+        left + upper.bar_width * share.0,
+        left + upper.bar_width * share.1,
+    );
+    let b = lower.bar_width / 2.0;
     let points = format!(
-        "{:.1},{y1:.1} {:.1},{y1:.1} {:.1},{y2:.1} {:.1},{y2:.1}",
-        BAR_AXIS - a,
-        BAR_AXIS + a,
-        BAR_AXIS + b,
-        BAR_AXIS - b
+        "{a1:.1},{y1:.1} {a2:.1},{y1:.1} {:.1},{y2:.1} {:.1},{y2:.1}",
+        lower.centre + b,
+        lower.centre - b
     );
     html.empty(
         "polygon",
@@ -203,12 +324,19 @@ fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row) {
     );
     html.nl();
     if let Some(text) = conversion(funnel, lower.stage, upper.stage) {
-        let y = format!("{:.1}", (y1 + y2) / 2.0 + 4.5);
+        // Midway on a connector to the next row; just above the stage it leads to on a longer
+        // one, which passes other rows.
+        let y = if lower.number == upper.number + 1 {
+            (y1 + y2) / 2.0 + 4.5
+        } else {
+            y2 - CONNECTOR / 2.0 + 4.5
+        };
+        let y = format!("{y:.1}");
         html.element(
             "text",
             &[
                 ("class", "funnel-conversion"),
-                ("x", &format!("{BAR_AXIS:.1}")),
+                ("x", &format!("{:.1}", lower.centre)),
                 ("y", &y),
                 ("text-anchor", "middle"),
                 ("font-size", "13"),
@@ -401,7 +529,7 @@ fn bar(html: &mut Html, row: &Row) {
             ("data-expected", &expected),
         ],
     );
-    let x = BAR_AXIS - row.bar_width / 2.0;
+    let x = row.centre - row.bar_width / 2.0;
     let (x_text, y_text, w_text, h_text) = (
         format!("{x:.1}"),
         format!("{:.1}", row.bar_top),
@@ -442,11 +570,28 @@ fn bar(html: &mut Html, row: &Row) {
     let fits = row.bar_width >= count.chars().count() as f64 * 8.0 + 16.0;
     let y = format!("{:.1}", row.bar_top + BAR_HEIGHT / 2.0 + 5.0);
     if fits {
+        if target {
+            // A solid plate under the count, so that white on the hatching stays readable
+            // (the hatching's white lines would otherwise run through the letters).
+            let plate = count.chars().count() as f64 * 8.0 + 10.0;
+            html.empty(
+                "rect",
+                &[
+                    ("class", "funnel-count-plate"),
+                    ("x", &format!("{:.1}", row.centre - plate / 2.0)),
+                    ("y", &format!("{:.1}", row.bar_top + 5.0)),
+                    ("width", &format!("{plate:.1}")),
+                    ("height", &format!("{:.1}", BAR_HEIGHT - 10.0)),
+                    ("rx", "2"),
+                    ("fill", fill),
+                ],
+            );
+        }
         html.element(
             "text",
             &[
                 ("class", "funnel-count"),
-                ("x", &format!("{BAR_AXIS:.1}")),
+                ("x", &format!("{:.1}", row.centre)),
                 ("y", &y),
                 ("text-anchor", "middle"),
                 ("font-size", "14"),
@@ -464,7 +609,10 @@ fn bar(html: &mut Html, row: &Row) {
             "text",
             &[
                 ("class", "funnel-count"),
-                ("x", &format!("{:.1}", BAR_AXIS + row.bar_width / 2.0 + 8.0)),
+                (
+                    "x",
+                    &format!("{:.1}", row.centre + row.bar_width / 2.0 + 8.0),
+                ),
                 ("y", &y),
                 ("font-size", "14"),
                 ("font-weight", "700"),
@@ -526,7 +674,7 @@ pub(crate) fn hatch_with(
     }
 }
 
-fn legend(html: &mut Html, top: f64) {
+fn legend(html: &mut Html, top: f64, branches: bool) {
     let row = Legend::open(html, top);
     row.swatch(html, LABEL_X, &[("rx", "2"), ("fill", MILESTONE_FILL)]);
     row.caption(html, LABEL_X + 34.0, "Milestone");
@@ -550,7 +698,12 @@ fn legend(html: &mut Html, top: f64) {
     row.caption(html, connector_x + 34.0, "Conversion to the next stage");
     row.close(
         html,
-        "Bar widths are proportional to the people expected at each stage.",
+        if branches {
+            "Bar widths show the people expected; routes that branch stand side by side below \
+             the stage they leave."
+        } else {
+            "Bar widths are proportional to the people expected at each stage."
+        },
     );
 }
 

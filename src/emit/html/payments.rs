@@ -1069,17 +1069,25 @@ fn worked_example(html: &mut Html, contract: &Contract) {
         .find(|c| c.scope == CapScope::Total);
     html.raw("<div class=\"example\">\n");
     for maximum in &figures.per_participant {
-        let noun = words::cohort_noun(&maximum.cohort);
+        // The cohort in its own words: its description, not its identifier.
+        let cohort = contract
+            .cohorts
+            .iter()
+            .find(|c| c.id == maximum.cohort)
+            .map_or_else(
+                || words::cohort_noun(&maximum.cohort),
+                |c| format!("“{}”", c.description),
+            );
         let mut text = match maximum.participants {
             Some(n) => format!(
-                "If all {} {noun} reached every paid milestone, each would earn {} on the rate \
-                 card",
+                "If all {} people of the cohort {cohort} reached every paid milestone, each \
+                 would earn {} on the rate card",
                 count(n),
                 maximum.rate_card
             ),
             None => format!(
-                "If every one of the {noun} reached every paid milestone, each would earn {} on \
-                 the rate card",
+                "If everyone in the cohort {cohort} reached every paid milestone, each would \
+                 earn {} on the rate card",
                 maximum.rate_card
             ),
         };

@@ -115,9 +115,9 @@ fn outcome_link(html: &mut Html, contract: &Contract, id: &str) {
 }
 
 /// Links separated by line breaks, or an em dash when there are none.
-fn link_list(html: &mut Html, ids: &[String], mut link: impl FnMut(&mut Html, &str)) {
+fn link_list(html: &mut Html, ids: &[String], none: &str, mut link: impl FnMut(&mut Html, &str)) {
     if ids.is_empty() {
-        html.raw("—");
+        html.text(none);
         return;
     }
     for (index, id) in ids.iter().enumerate() {
@@ -294,28 +294,38 @@ pub fn outcomes(html: &mut Html, contract: &Contract) {
             html.raw("</p>\n");
         }
         html.raw("<dl class=\"links\">\n<dt>Achieved by</dt><dd>");
-        link_list(html, &outcome.achieved_by, |html, id| {
-            let description =
-                words::find_stage(contract, id).map_or(id, |(_, stage)| stage.description.as_str());
-            html.element(
-                "a",
-                &[("href", &format!("#{}", target_id(id)))],
-                description,
-            );
-        });
+        link_list(
+            html,
+            &outcome.achieved_by,
+            "No target of this contract",
+            |html, id| {
+                let description = words::find_stage(contract, id)
+                    .map_or(id, |(_, stage)| stage.description.as_str());
+                html.element(
+                    "a",
+                    &[("href", &format!("#{}", target_id(id)))],
+                    description,
+                );
+            },
+        );
         html.raw("</dd>\n<dt>Tracked by</dt><dd>");
-        link_list(html, &outcome.tracked_by, |html, id| {
-            let description = contract
-                .measures
-                .iter()
-                .find(|m| m.id == id)
-                .map_or(id, |m| m.description.as_str());
-            html.element(
-                "a",
-                &[("href", &format!("#{}", measure_id(id)))],
-                description,
-            );
-        });
+        link_list(
+            html,
+            &outcome.tracked_by,
+            "No measure of this contract",
+            |html, id| {
+                let description = contract
+                    .measures
+                    .iter()
+                    .find(|m| m.id == id)
+                    .map_or(id, |m| m.description.as_str());
+                html.element(
+                    "a",
+                    &[("href", &format!("#{}", measure_id(id)))],
+                    description,
+                );
+            },
+        );
         html.raw("</dd>\n</dl>\n</article>\n");
     }
 }
@@ -529,7 +539,7 @@ pub fn targets(html: &mut Html, contract: &Contract) {
             num_cell(html, &stage.overall_conversion.to_string());
             time_cell(html, funnel, stage);
             html.raw("<td>");
-            link_list(html, &stage.achieves, |html, id| {
+            link_list(html, &stage.achieves, "—", |html, id| {
                 outcome_link(html, contract, id);
             });
             html.raw("</td>");
@@ -743,7 +753,10 @@ fn measure_row(html: &mut Html, contract: &Contract, measure: &Measure) {
     cell(html, measure.unit.as_deref());
     cell(html, measure.collected_by.as_deref());
     cell(html, measure.method.as_deref());
-    cell(html, measure.frequency.map(words::frequency));
+    cell(
+        html,
+        Some(measure.frequency.map_or("Not stated", words::frequency)),
+    );
     num_cell(
         html,
         &measure
@@ -799,5 +812,16 @@ pub fn monitoring(html: &mut Html, contract: &Contract) {
         html.text(words::frequency(frequency));
         html.raw("</dd>\n");
     }
+    html.raw("<dt>Tolerance</dt><dd>");
+    html.text(&match monitoring.tolerance {
+        Some(tolerance) => format!(
+            "A stage more than {tolerance} behind its planned profile is an exception in the \
+             monitoring report"
+        ),
+        None => "None set: a stage behind its planned profile by any amount is an exception \
+                 in the monitoring report"
+            .to_string(),
+    });
+    html.raw("</dd>\n");
     html.raw("</dl>\n");
 }

@@ -188,6 +188,7 @@ nav.contents ol ol { columns: 1; padding-left: 18px; font-size: 0.92em; }
 .page .num { text-align: right; white-space: nowrap; }
 .page table.timeline thead th.num { white-space: nowrap; }
 .page .nowrap { white-space: nowrap; }
+time, .amount { white-space: nowrap; }
 .page thead th.num { white-space: normal; }
 .page tbody th { min-width: 9em; }
 .page thead th { vertical-align: bottom; }
@@ -282,11 +283,15 @@ footer.colophon {
   .parties { grid-template-columns: repeat(3, minmax(0, 1fr)); }
   .page table, figure, .card, .outcome, .example, .monitoring, .links, .page tr { break-inside: avoid; }
   .page thead { display: table-header-group; }
-  nav.contents { break-after: page; }
+  nav.contents { break-inside: avoid; }
+  nav.contents ol { columns: 2; }
+  .page table > caption { break-after: avoid; }
+  .page table > thead { break-after: avoid; }
+  .page table > tbody > tr:first-child, .page table > tbody > tr:nth-child(2) { break-before: avoid; }
+  section > h2 + *, section > h3 + * { break-before: avoid; }
   #payments { break-before: page; }
   p, li { orphans: 3; widows: 3; }
   .lede, .note, figcaption { break-inside: avoid; }
-  .page table.milestones { break-inside: auto; }
   svg.funnel, svg.cash-flow { width: 90%; margin: 0 auto; }
   footer.colophon { break-before: avoid; margin-top: 6mm; }
   figure.chart, .card, .badge, .page tr.is-target > *, .page thead th, svg {

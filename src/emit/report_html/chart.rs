@@ -8,14 +8,15 @@
 //! bar is a light outlined box with grey hatching, the actual bar solid and dark. A stage in
 //! exception sits on a tinted band with a dark red edge, and its label says "Exception" in
 //! words. Every bar's group has `class="funnel-stage"`, `data-series`, `data-stage` and
-//! `data-count`.
+//! `data-count`. Where routes branch, the stages that leave one stage start side by side, each
+//! in its own column within that stage's lane, as the schedule draws them (`lanes`).
 //!
 //! The geometry is display arithmetic on `f64`, printed to one decimal place; every figure
 //! written was computed by the report engine.
 
 use crate::emit::html::chart::{
-    hatch_with, open_chart, stage_label, table_id, Badge, Chart, Legend, StageLabel, SubLine, INK,
-    LABEL_X, LINE, MUTED, SUB_LINE, WIDTH,
+    hatch_with, open_chart, stage_label, table_id, tree_lanes, Badge, Chart, Legend, StageLabel,
+    SubLine, INK, LABEL_X, LINE, MUTED, SUB_LINE, WIDTH,
 };
 use crate::emit::html::writer::Html;
 use crate::report::{ActualFunnel, ActualStage, Exception, Report};
@@ -58,6 +59,9 @@ struct Row<'a> {
     pair_top: f64,
     planned_width: f64,
     actual_width: f64,
+    /// Where the bars start: the band's left edge, or for a stage of a branch, the left of its
+    /// column within the stage it follows (see `html::chart::lanes`).
+    left: f64,
 }
 
 /// The exception for a stage of a funnel, if the stage is in exception.
@@ -150,12 +154,31 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
         .map(|s| s.planned_to_date.max(s.actual))
         .max()
         .unwrap_or(0);
-    let width = |people: u64| {
-        if widest == 0 || people == 0 {
+    let widest = funnel
+        .stages
+        .iter()
+        .map(|s| s.planned.max(widest))
+        .max()
+        .unwrap_or(0);
+    let nodes: Vec<(Option<usize>, u64)> = funnel
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let parent = s
+                .follows
+                .as_ref()
+                .and_then(|f| funnel.stages[..i].iter().position(|p| &p.id == f));
+            (parent, s.planned)
+        })
+        .collect();
+    let lanes = tree_lanes(&nodes, widest, BAR_LEFT, BAR_SPAN, false);
+    let width = |people: u64, scale: f64| {
+        if scale <= 0.0 || people == 0 {
             0.0
         } else {
             // A stage with anyone in it stays visible.
-            (BAR_SPAN * people as f64 / widest as f64).max(2.0)
+            (people as f64 * scale).max(2.0)
         }
     };
     let mut top = TOP;
@@ -175,8 +198,9 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
             top,
             height,
             pair_top: top + (height - PAIR) / 2.0,
-            planned_width: width(stage.planned_to_date),
-            actual_width: width(stage.actual),
+            planned_width: width(stage.planned_to_date, lanes[index].1),
+            actual_width: width(stage.actual, lanes[index].1),
+            left: lanes[index].0,
         });
         top += height + ROW_GAP;
     }
@@ -306,7 +330,7 @@ fn bar(html: &mut Html, row: &Row, series: Series) {
         ],
     );
     let (x, y, w, h) = (
-        format!("{BAR_LEFT:.1}"),
+        format!("{:.1}", row.left),
         format!("{top:.1}"),
         format!("{width:.1}"),
         format!("{BAR_HEIGHT:.1}"),
@@ -324,7 +348,7 @@ fn bar(html: &mut Html, row: &Row, series: Series) {
                         ("fill", PLANNED_FILL),
                     ],
                 );
-                hatch_with(html, BAR_LEFT, top, width, BAR_HEIGHT, MUTED, "0.55");
+                hatch_with(html, row.left, top, width, BAR_HEIGHT, MUTED, "0.55");
                 html.empty(
                     "rect",
                     &[
@@ -361,7 +385,7 @@ fn bar(html: &mut Html, row: &Row, series: Series) {
         "text",
         &[
             ("class", "funnel-count"),
-            ("x", &format!("{:.1}", BAR_LEFT + width + 7.0)),
+            ("x", &format!("{:.1}", row.left + width + 7.0)),
             ("y", &format!("{:.1}", top + BAR_HEIGHT / 2.0 + 4.5)),
             ("font-size", "12.5"),
             ("fill", INK),
@@ -421,7 +445,8 @@ fn legend(html: &mut Html, top: f64, tolerance: bool) {
     );
     row.close(
         html,
-        "Both bars of a stage share one scale: the longer the bar, the more people.",
+        "Both bars of a stage share one scale: the longer the bar, the more people. Routes that \
+         branch start side by side, each in its own column within the stage they leave.",
     );
 }
 

@@ -204,6 +204,8 @@ pub fn cover(html: &mut Html, report: &Report, file: Option<&LinesFile>) {
     }
     html.raw(".</p>\n");
 
+    outlook(html, report);
+
     html.raw("<h2 id=\"glance-heading\">At a glance</h2>\n");
     html.raw("<ul class=\"cards\" aria-labelledby=\"glance-heading\">\n");
     let rows = &report.rows;
@@ -270,6 +272,29 @@ pub fn cover(html: &mut Html, report: &Report, file: Option<&LinesFile>) {
         );
     }
     html.raw("</ul>\n</header>\n");
+}
+
+/// What to look out for ahead, before anything else: the same sentences as the text report,
+/// each warning marked as one.
+fn outlook(html: &mut Html, report: &Report) {
+    html.raw(
+        "<section class=\"outlook\" id=\"outlook\" aria-labelledby=\"outlook-heading\">\n\
+         <h2 id=\"outlook-heading\">Looking ahead</h2>\n<ul>\n",
+    );
+    for line in crate::report::text::outlook_lines(report) {
+        match line.strip_prefix("WARNING: ") {
+            Some(warning) => {
+                html.raw("<li class=\"warning\"><span class=\"badge exception\">Warning</span> ");
+                html.text(warning);
+            }
+            None => {
+                html.raw("<li>");
+                html.text(&line);
+            }
+        }
+        html.raw("</li>\n");
+    }
+    html.raw("</ul>\n</section>\n");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ h3 code { font-size: 0.92em; background: var(--wash); padding: 1px 6px; border-r
 .badge.exception { color: #842029; background: #f8e1e3; border-style: double; border-width: 3px; }
 .badge.ok { color: #0f5132; background: #e6f4ea; }
 .all-clear { font-size: 16px; }
+.outlook ul { padding-left: 0; list-style: none; }
+.outlook li { margin: 4px 0; }
+.outlook li.warning { font-weight: 600; }
 .scroll { overflow-x: auto; }
 .page table.by-period th, .page table.by-period td { padding: 5px 7px; }
 .page table.by-period tbody th { min-width: 8em; }
@@ -48,7 +51,7 @@ p.more { font-style: italic; }
   .report #payments { break-before: auto; }
   .equation .term b { font-size: 14pt; }
   .equation .op { font-size: 15pt; }
-  .page table.lines, .page table.rejected, .page table.by-period, .page table.stages { break-inside: auto; }
+  .page table.lines, .page table.rejected { break-inside: auto; }
   .page table.lines, .page table.rejected { font-size: 7.5pt; }
   .page table.lines td.participant, .page table.rejected td.participant, .page table.lines td.cut { font-size: 7pt; }
   .page table.lines td.clause { min-width: 11em; }

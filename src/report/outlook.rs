@@ -1,0 +1,336 @@
+//! What the report warns of ahead: a cohort entered beyond its size, stages ahead of plan by
+//! more than the tolerance, and when each cap and limit will be reached at the current rate.
+//!
+//! The forecast's assumption, stated in every report that has one: payments go on at the
+//! average rate of the periods counted so far (the amount counted against a limit ÷ the
+//! periods from the term's start to the report date, the last counted whole), from the period
+//! after the report date. A limit is reached in the first period whose end brings the amount
+//! counted to at least the limit: `k = ⌈(limit − counted) × periods ÷ counted⌉` periods after
+//! the last one counted. All of it is integer arithmetic on minor units.
+
+use super::{ActualFunnel, Amount, CohortPlaces, Payments, Period, Residual};
+use crate::ast::CapScope;
+use crate::model::{Clause, Contract, PayerShare};
+use crate::value::{Money, Percent};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The warnings a commissioner reads first.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Outlook {
+    /// Cohorts more people entered than their size holds.
+    pub over_enrolled: Vec<OverEnrolment>,
+    /// Stages ahead of their planned profile by more than the tolerance (any amount when the
+    /// contract declares none).
+    pub ahead: Vec<Ahead>,
+    /// The periods the rate is worked out over: from the term's start to the report date.
+    pub periods_counted: u64,
+    /// What one period is: `month`, `quarter`, as the contract's returns are made.
+    pub period: String,
+    /// Each cap and limit, and when it is (or will be) reached at the current rate.
+    pub forecasts: Vec<Forecast>,
+    /// The stages that most of the payments to date are for, largest first (at most three),
+    /// each with its share of the total due.
+    pub drivers: Vec<Amount>,
+    /// The forecast's assumption, in words.
+    pub assumption: String,
+}
+
+/// A cohort that more people entered than its size.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OverEnrolment {
+    pub cohort: String,
+    pub size: u64,
+    /// People who entered: those holding a place and those turned away.
+    pub entered: u64,
+    /// How many more than the size: these are not paid for.
+    pub beyond: u64,
+}
+
+/// A stage ahead of its planned profile.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Ahead {
+    pub funnel: String,
+    pub stage: String,
+    pub planned_to_date: u64,
+    pub actual: u64,
+    pub excess: u64,
+    /// Excess ÷ planned to date, one decimal place; none when nothing was planned yet.
+    pub excess_share: Option<Percent>,
+}
+
+/// Which cap or limit a forecast is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    TotalCap,
+    OutcomeCap,
+    FundingLimit,
+    Payer,
+}
+
+/// When a limit is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// Already reached by the report date.
+    Reached,
+    /// Reached in `Forecast::period` at the current rate.
+    Forecast,
+    /// Not reached before the term ends at the current rate.
+    NotInTerm,
+    /// Nothing counted against it yet, so no rate to go on.
+    NoRate,
+    /// Cannot be reached: a total cap at or below it stops payments first.
+    BelowCap,
+}
+
+/// One cap or limit, looked at ahead.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Forecast {
+    pub kind: LimitKind,
+    /// For a payer's limit: the payer.
+    pub payer: Option<String>,
+    pub limit: Money,
+    /// What is counted against it to the report date.
+    pub counted: Money,
+    /// `counted` ÷ `Outlook::periods_counted`, rounded half up to the minor unit.
+    pub per_period: Money,
+    pub reach: Reach,
+    /// The label of the period it is reached in (already or forecast).
+    pub period: Option<String>,
+    /// The clause that sets the limit, when written in the payments.
+    pub clause: Option<Clause>,
+}
+
+/// A limit to forecast: its kind, payer, amount, what is counted against it, its clause.
+type Wanted = (LimitKind, Option<String>, Money, i128, Option<Clause>);
+
+/// Everything the outlook needs from the report made so far.
+pub(crate) struct Made<'a> {
+    pub cohorts: &'a [CohortPlaces],
+    pub funnels: &'a [ActualFunnel],
+    pub tolerance: Option<Percent>,
+    pub periods: &'a [Period],
+    pub payments: &'a Payments,
+    pub residual: &'a Residual,
+}
+
+/// The outlook of a report; an error only when a figure is too large to compute exactly.
+pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, String> {
+    let over_enrolled = made
+        .cohorts
+        .iter()
+        .filter_map(|c| {
+            let size = c.size?;
+            let entered = c.entered + c.turned_away;
+            (entered > size).then(|| OverEnrolment {
+                cohort: c.cohort.clone(),
+                size,
+                entered,
+                beyond: entered - size,
+            })
+        })
+        .collect();
+    let ahead = ahead(made.funnels, made.tolerance);
+
+    let currency = made.payments.total.currency;
+    let money = |minor: i128| Money::new(minor, currency);
+    let n = made.periods.len() as i128;
+    // Every period of the term, to name the period a limit is reached in.
+    let term = super::engine::periods(contract, contract.term.end);
+    let total = made.payments.total.minor;
+    let total_cap = contract
+        .payments
+        .caps
+        .iter()
+        .find(|c| c.scope == CapScope::Total);
+    let outcome_cap = contract
+        .payments
+        .caps
+        .iter()
+        .find(|c| c.scope == CapScope::OutcomePayments);
+
+    let mut wanted: Vec<Wanted> = Vec::new();
+    if let Some(cap) = total_cap {
+        wanted.push((
+            LimitKind::TotalCap,
+            None,
+            cap.amount,
+            total,
+            Some(cap.clause.clone()),
+        ));
+    }
+    if let Some(cap) = outcome_cap {
+        // What the cap has left says what is counted against it.
+        let left = made.residual.under_outcome_cap.map_or(0, |m| m.minor);
+        wanted.push((
+            LimitKind::OutcomeCap,
+            None,
+            cap.amount,
+            (cap.amount.minor - left).max(0),
+            Some(cap.clause.clone()),
+        ));
+    }
+    wanted.push((
+        LimitKind::FundingLimit,
+        None,
+        contract.funding_limit,
+        total,
+        None,
+    ));
+    for payer in &contract.payments.payers {
+        let limit = match (payer.cap, &payer.share) {
+            (Some(cap), _) => cap,
+            (None, PayerShare::Amount(amount)) => *amount,
+            _ => continue,
+        };
+        let counted = made
+            .payments
+            .by_payer
+            .iter()
+            .find(|a| a.name == payer.name)
+            .map_or(0, |a| a.amount.minor);
+        wanted.push((
+            LimitKind::Payer,
+            Some(payer.name.clone()),
+            limit,
+            counted,
+            Some(payer.clause.clone()),
+        ));
+    }
+
+    let too_large = || "a forecast figure is too large to compute exactly".to_string();
+    let mut forecasts = Vec::with_capacity(wanted.len());
+    for (kind, payer, limit, counted, clause) in wanted {
+        let per_period = if n > 0 {
+            money((2 * counted + n) / (2 * n))
+        } else {
+            money(0)
+        };
+        let (reach, period) = if kind == LimitKind::FundingLimit
+            && total_cap.is_some_and(|c| c.amount.minor <= limit.minor)
+        {
+            (Reach::BelowCap, None)
+        } else if counted >= limit.minor {
+            (Reach::Reached, reached_in(kind, limit, made))
+        } else if counted <= 0 || n == 0 {
+            (Reach::NoRate, None)
+        } else {
+            let need = (limit.minor - counted)
+                .checked_mul(n)
+                .ok_or_else(too_large)?;
+            let k = (need + counted - 1) / counted;
+            let index = usize::try_from(k)
+                .ok()
+                .and_then(|k| k.checked_add(made.periods.len() - 1));
+            match index.and_then(|i| term.get(i)) {
+                Some(p) => (Reach::Forecast, Some(p.label.clone())),
+                None => (Reach::NotInTerm, None),
+            }
+        };
+        forecasts.push(Forecast {
+            kind,
+            payer,
+            limit,
+            counted: money(counted),
+            per_period,
+            reach,
+            period,
+            clause,
+        });
+    }
+
+    let mut drivers: Vec<Amount> = made
+        .payments
+        .by_stage
+        .iter()
+        .filter(|a| a.amount.minor > 0)
+        .cloned()
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.amount
+            .minor
+            .cmp(&a.amount.minor)
+            .then(a.name.cmp(&b.name))
+    });
+    drivers.truncate(3);
+    for d in &mut drivers {
+        d.share = Percent::of_amounts(d.amount.minor as u128, total as u128, 1);
+        d.clause = None;
+    }
+
+    let frequency = contract
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.returns)
+        .unwrap_or(crate::value::Frequency::Monthly);
+    let assumption = format!(
+        "payments go on at the average {} rate so far (what is counted against each limit ÷ {} \
+         {}{} from {} to {}), from the {} after the report date",
+        frequency.word(),
+        n,
+        frequency.period().word(),
+        if n == 1 { "" } else { "s" },
+        contract.term.start,
+        made.periods.last().map_or(contract.term.start, |p| p.end),
+        frequency.period().word(),
+    );
+    Ok(Outlook {
+        over_enrolled,
+        ahead,
+        periods_counted: n as u64,
+        period: frequency.period().word().to_string(),
+        forecasts,
+        drivers,
+        assumption,
+    })
+}
+
+/// The period a limit already reached was reached in: for the total and the funding limit,
+/// the first period whose payments bring the total to the limit.
+fn reached_in(kind: LimitKind, limit: Money, made: &Made<'_>) -> Option<String> {
+    if !matches!(kind, LimitKind::TotalCap | LimitKind::FundingLimit) {
+        return None;
+    }
+    let mut sum = 0i128;
+    for amount in &made.payments.by_period {
+        sum = sum.saturating_add(amount.amount.minor);
+        if sum >= limit.minor {
+            return Some(amount.name.clone());
+        }
+    }
+    None
+}
+
+/// Stages ahead of their planned profile by more than the tolerance (any excess when the
+/// contract declares none, and any at all where nothing was planned yet).
+fn ahead(funnels: &[ActualFunnel], tolerance: Option<crate::value::Percent>) -> Vec<Ahead> {
+    let mut found = Vec::new();
+    for funnel in funnels {
+        for stage in &funnel.stages {
+            if stage.actual <= stage.planned_to_date {
+                continue;
+            }
+            let excess = stage.actual - stage.planned_to_date;
+            let planned = stage.planned_to_date;
+            let beyond = planned == 0
+                || tolerance.is_none_or(|t| {
+                    // excess / planned > t, exactly: excess × 100 × 10^s > t × planned
+                    let scale = 10_i128.pow(t.0.scale);
+                    excess as i128 * 100 * scale > t.0.mantissa * planned as i128
+                });
+            if beyond {
+                found.push(Ahead {
+                    funnel: funnel.id.clone(),
+                    stage: stage.id.clone(),
+                    planned_to_date: planned,
+                    actual: stage.actual,
+                    excess,
+                    excess_share: (planned > 0).then(|| Percent::of_ratio(excess, planned, 1)),
+                });
+            }
+        }
+    }
+    found
+}
