@@ -31,6 +31,7 @@ pub mod emit;
 pub mod files;
 pub mod fmt;
 pub mod inert;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod schedule;

@@ -1,0 +1,348 @@
+//! `outcome lsp` driven as an editor drives it: the real binary, Language Server Protocol
+//! messages over its standard input and output.
+
+mod common;
+
+use common::Scratch;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read as _, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How long any one answer may take before the test gives up (a debug build, a busy machine).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A running server and the messages it has sent that no one has asked for yet.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    waiting: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    /// Start `outcome lsp` in `dir` and complete the handshake.
+    fn start(dir: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_outcome"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, incoming) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            incoming,
+            waiting: Vec::new(),
+            next_id: 1,
+        };
+        let root = format!("file://{}", dir.display());
+        let answer = client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": root, "capabilities": {}}),
+        );
+        let capabilities = &answer["result"]["capabilities"];
+        for provider in [
+            "hoverProvider",
+            "definitionProvider",
+            "referencesProvider",
+            "documentSymbolProvider",
+            "documentFormattingProvider",
+            "renameProvider",
+            "completionProvider",
+            "codeActionProvider",
+        ] {
+            assert!(!capabilities[provider].is_null(), "no {provider}: {answer}");
+        }
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its answer (the whole response, `result` or `error`).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == json!(id) && m.get("method").is_none())
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let answer = self.request(method, params);
+        assert!(answer.get("error").is_none(), "{method} failed: {answer}");
+        answer["result"].clone()
+    }
+
+    /// The first message, already received or still to come, that `wanted` accepts.
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.waiting.iter().position(&wanted) {
+            return self.waiting.remove(i);
+        }
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.waiting.push(message),
+                Err(RecvTimeoutError::Timeout) => panic!("no answer; received {:?}", self.waiting),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the server stopped; received {:?}", self.waiting)
+                }
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`, dropping any published before.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        self.waiting.retain(|m| !is_diagnostics_for(m, uri));
+        let message = self.wait_for(|m| is_diagnostics_for(m, uri));
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "outcome", "version": 1, "text": text}}),
+        );
+    }
+
+    fn replace(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// `shutdown`, `exit`, and the server ends with status 0.
+    fn stop(mut self) {
+        let answer = self.request("shutdown", Value::Null);
+        assert_eq!(answer["result"], Value::Null, "{answer}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "the server ended with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_diagnostics_for(message: &Value, uri: &str) -> bool {
+    message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn uri_of(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+fn position(text: &str, needle: &str) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("no `{needle}`"));
+    let line = text[..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let column = text[start..at].encode_utf16().count();
+    json!({"line": line, "character": column})
+}
+
+fn at(uri: &str, text: &str, needle: &str) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": position(text, needle)})
+}
+
+/// The E0202 case with its expectation line taken out: one misspelt stage name.
+fn misspelt() -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics/E0202-misspelt-name.outcome"),
+    )
+    .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with("#!"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn diagnostics_match_check_then_clear_when_the_error_is_fixed() {
+    let scratch = Scratch::new("diagnostics_match_check");
+    let text = misspelt();
+    let path = scratch.file("day.outcome", &text);
+    let uri = uri_of(&path);
+
+    let check = scratch
+        .outcome()
+        .args(["check", "--format", "json", "day.outcome"])
+        .output()
+        .unwrap();
+    let records: Vec<Value> = String::from_utf8(check.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    let published = client.diagnostics(&uri);
+    assert_eq!(published.len(), records.len(), "{published:?}");
+    for (lsp, record) in published.iter().zip(&records) {
+        assert_eq!(lsp["code"], record["code"]);
+        assert_eq!(lsp["severity"], 1, "an error");
+        assert_eq!(record["severity"], "error");
+        let message = lsp["message"].as_str().unwrap();
+        assert_eq!(message.lines().next(), record["message"].as_str());
+        let help = format!("help: {}", record["help"].as_str().unwrap());
+        assert_eq!(message.lines().last(), Some(help.as_str()));
+        // check counts from 1, the protocol from 0 (and in UTF-16: this line is ASCII)
+        let range = &lsp["range"];
+        assert_eq!(
+            range["start"]["line"],
+            json!(record["line"].as_u64().unwrap() - 1)
+        );
+        assert_eq!(
+            range["start"]["character"],
+            json!(record["column"].as_u64().unwrap() - 1)
+        );
+        assert_eq!(
+            range["end"]["line"],
+            json!(record["end_line"].as_u64().unwrap() - 1)
+        );
+        assert_eq!(
+            range["end"]["character"],
+            json!(record["end_column"].as_u64().unwrap() - 1)
+        );
+        assert!(lsp["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("#diagnostic-codes"));
+        assert_eq!(lsp["source"], "outcome");
+    }
+
+    // The quick fix writes the name the help suggests.
+    let actions = client.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": published[0]["range"],
+               "context": {"diagnostics": published}}),
+    );
+    let edit = &actions[0]["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "attend", "{actions}");
+    assert_eq!(edit["range"], published[0]["range"]);
+
+    // Fixed in the buffer (not on disk): the error goes, and what is left is what check
+    // says of the fixed text (two warnings about the stage now paid for).
+    let fixed = text.replace("for atend", "for attend");
+    client.replace(&uri, 2, &fixed);
+    let codes = |diagnostics: &[Value]| -> Vec<String> {
+        diagnostics
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let after = client.diagnostics(&uri);
+    assert!(after.iter().all(|d| d["severity"] == 2), "{after:?}");
+    scratch.file("fixed.outcome", &fixed);
+    let check = scratch
+        .outcome()
+        .args(["check", "--format", "json", "fixed.outcome"])
+        .output()
+        .unwrap();
+    let expected: Vec<Value> = String::from_utf8(check.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(codes(&after), codes(&expected));
+    assert!(!after.is_empty());
+
+    // Taking the warnings' advice leaves nothing at all.
+    let clean = fixed.replace(
+        "milestone attend \"Attend 1st session\"       50  conversion 50%",
+        "milestone attend \"Attend 1st session\"       50  conversion 50% within 1 month { evidence \"Register\" }",
+    );
+    assert_ne!(clean, fixed);
+    client.replace(&uri, 3, &clean);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.stop();
+}
+
+#[test]
+fn ranges_count_utf16_units() {
+    let scratch = Scratch::new("ranges_count_utf16_units");
+    // `😀` is one character (check's columns) but two UTF-16 units (the protocol's).
+    let text = misspelt().replace(
+        "funnel day_programme \"Structured day programme\" for adults",
+        "funnel day_programme \"Structured 😀 day programme\" for adult",
+    );
+    let path = scratch.file("day.outcome", &text);
+    let uri = uri_of(&path);
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    let published = client.diagnostics(&uri);
+    let unknown = published
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("`adult`"))
+        .unwrap_or_else(|| panic!("{published:?}"));
+    let start = position(&text, "adult {");
+    assert_eq!(unknown["range"]["start"], start);
+    let chars = text.lines().find(|l| l.contains("for adult")).unwrap();
+    let chars = chars[..chars.find("adult {").unwrap()].chars().count();
+    assert_eq!(
+        start["character"],
+        json!(chars + 1),
+        "one more unit than characters"
+    );
+    client.stop();
+}
