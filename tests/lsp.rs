@@ -346,3 +346,234 @@ fn ranges_count_utf16_units() {
     );
     client.stop();
 }
+
+/// The borough's two contracts and their shared framework, in a repository of their own.
+fn borough(scratch: &Scratch) {
+    std::fs::create_dir_all(scratch.path(".git")).unwrap();
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/borough");
+    for name in [
+        "family-support.outcome",
+        "school-inclusion.outcome",
+        "framework/outcomes.outcome",
+    ] {
+        scratch.file(name, std::fs::read(specs.join(name)).unwrap());
+    }
+}
+
+fn ranges_in(locations: &Value, uri: &str) -> Vec<Value> {
+    locations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["uri"] == uri)
+        .map(|l| l["range"]["start"].clone())
+        .collect()
+}
+
+#[test]
+fn definition_references_and_hover_reach_across_used_files() {
+    let scratch = Scratch::new("navigation");
+    borough(&scratch);
+    let family_path = scratch.path("family-support.outcome");
+    let family = scratch.read("family-support.outcome");
+    let framework = scratch.read("framework/outcomes.outcome");
+    let family_uri = uri_of(&family_path);
+    let framework_uri = uri_of(&scratch.path("framework/outcomes.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&family_uri, &family);
+    assert_eq!(client.diagnostics(&family_uri), Vec::<Value>::new());
+
+    // An outcome declared in the used framework.
+    let definition = client.result(
+        "textDocument/definition",
+        at(&family_uri, &family, "safer_families\n"),
+    );
+    assert_eq!(definition["uri"], framework_uri, "{definition}");
+    assert_eq!(
+        definition["range"]["start"],
+        position(&framework, "safer_families \"")
+    );
+
+    // Its declaration, the measure that tracks it, and the target that achieves it.
+    let mut references = json!(at(&family_uri, &family, "safer_families\n"));
+    references["context"] = json!({"includeDeclaration": true});
+    let found = client.result("textDocument/references", references);
+    assert_eq!(
+        ranges_in(&found, &framework_uri),
+        vec![
+            position(&framework, "safer_families \""),
+            position(&framework, "safer_families\n  unit")
+        ],
+        "{found}"
+    );
+    assert_eq!(
+        ranges_in(&found, &family_uri),
+        vec![position(&family, "safer_families\n")]
+    );
+
+    // A stage's figures, from the checked contract.
+    let hover = client.result("textDocument/hover", at(&family_uri, &family, "together\n"));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    for expected in [
+        "**target `together`**",
+        "Child living safely at home 12 months after referral",
+        "- expected: 24 people (funnel `support`)",
+        "- conversion: stated 80%, computed 80",
+        "- price: £5,000 per participant",
+        "- latest: 12 months after entry",
+        "- achieves: `family_stable`, `safer_families`",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    // An outcome's targets and measures, the framework's included.
+    let hover = client.result(
+        "textDocument/hover",
+        at(&family_uri, &family, "safer_families\n"),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("- achieved by: `together`"), "{text}");
+    assert!(text.contains("- tracked by: `children_in_care`"), "{text}");
+
+    // An unsaved edit to the framework is what the contract is checked against.
+    client.open(
+        &framework_uri,
+        &framework.replace("outcome safer_families", "outcome safe_families"),
+    );
+    let published = client.diagnostics(&family_uri);
+    assert!(
+        published
+            .iter()
+            .any(|d| d["code"] == "E0202"
+                && d["message"].as_str().unwrap().contains("safer_families")),
+        "{published:?}"
+    );
+    client.stop();
+}
+
+#[test]
+fn outline_rename_completion_hints_and_formatting() {
+    let scratch = Scratch::new("editing");
+    borough(&scratch);
+    let family = scratch.read("family-support.outcome");
+    let uri = uri_of(&scratch.path("family-support.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    let symbols = client.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "use framework/outcomes.outcome",
+            "Intensive Family Support",
+            "family_stable",
+            "families",
+            "support",
+            "payments",
+            "monitoring"
+        ]
+    );
+    let funnel = &symbols[4];
+    let stages: Vec<&str> = funnel["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["engaged", "plan_met", "together"]);
+    assert_eq!(
+        funnel["selectionRange"]["start"],
+        position(&family, "support \"")
+    );
+    assert_eq!(
+        funnel["range"]["start"],
+        position(&family, "funnel support")
+    );
+    assert_eq!(funnel["range"]["end"], position(&family, "\n\npayments {"));
+
+    // A clash is refused, with the name's kind; a fresh name is written everywhere.
+    let mut rename = at(&uri, &family, "plan_met \"");
+    rename["newName"] = json!("engaged");
+    let refused = client.request("textDocument/rename", rename.clone());
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`engaged` is already the name of a milestone"),
+        "{refused}"
+    );
+    rename["newName"] = json!("safer_families");
+    let refused = client.request("textDocument/rename", rename.clone());
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("an outcome `safer_families` in `"),
+        "{refused}"
+    );
+    rename["newName"] = json!("goals_met");
+    let edit = client.result("textDocument/rename", rename);
+    let edits = edit["changes"][&uri].as_array().unwrap();
+    let starts: Vec<&Value> = edits.iter().map(|e| &e["range"]["start"]).collect();
+    assert_eq!(
+        starts,
+        [
+            &position(&family, "plan_met \""),
+            &position(&family, "plan_met\n")
+        ]
+    );
+    assert!(edits.iter().all(|e| e["newText"] == "goals_met"));
+
+    // Completion after `for`: declared names first, keywords too.
+    let completion = client.result("textDocument/completion", at(&uri, &family, "together\n"));
+    let items = completion.as_array().unwrap();
+    let item = |label: &str| items.iter().find(|i| i["label"] == label).cloned();
+    assert_eq!(item("together").unwrap()["sortText"], "0");
+    assert_eq!(item("milestone").unwrap()["sortText"], "1");
+    assert!(item("safer_families").is_some(), "names from the used file");
+
+    // Inlay hint: a stage that states no conversion is shown the computed one.
+    let unstated = family.replace("30 conversion 75% within", "30 within");
+    client.replace(&uri, 2, &unstated);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let hints = client.result(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}}}),
+    );
+    let hints = hints.as_array().unwrap();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0]["label"], "conversion 75.0%");
+    let end_of_count = position(&unstated, " within 6 months");
+    assert_eq!(hints[0]["position"], end_of_count);
+
+    // Formatting is `outcome fmt`'s layout.
+    let messy = family.replace(
+        "  pay £1,500 for plan_met",
+        "      pay   £1,500   for plan_met",
+    );
+    client.replace(&uri, 3, &messy);
+    scratch.file("messy.outcome", &messy);
+    scratch
+        .outcome()
+        .args(["fmt", "messy.outcome"])
+        .assert()
+        .success();
+    let formatted = client.result(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(formatted[0]["newText"], scratch.read("messy.outcome"));
+    assert_eq!(
+        formatted[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    client.stop();
+}

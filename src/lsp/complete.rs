@@ -2,6 +2,7 @@
 //! uses, names first where the word before the cursor expects one.
 
 use super::index::{self, Kind};
+use super::navigate::Graph;
 use super::{Failure, Server};
 use lsp_types::{CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse};
 use std::collections::BTreeMap;
@@ -143,13 +144,10 @@ pub(super) fn completion(
     let before = previous_word(&document.text, offset);
     let wants_name = BEFORE_A_NAME.contains(&before.as_str());
     let mut names: BTreeMap<String, (Kind, String)> = BTreeMap::new();
-    if let Some(indexed) = server.indexed(uri) {
-        for definition in &indexed.index.definitions {
-            names.insert(
-                definition.name.clone(),
-                (definition.kind, definition.description.clone()),
-            );
-        }
+    for definition in Graph::of(server).visible(uri.as_str()) {
+        names
+            .entry(definition.name)
+            .or_insert((definition.kind, definition.description));
     }
     let (name_rank, keyword_rank) = if wants_name { ("0", "1") } else { ("1", "0") };
     let mut items: Vec<CompletionItem> = names

@@ -25,14 +25,14 @@ use std::sync::Arc;
 const MAX_USE_DEPTH: usize = 64;
 
 /// The files navigation can see: each file's index and the files its `use`s lead to.
-struct Graph {
+pub(super) struct Graph {
     files: BTreeMap<String, (Uri, Arc<Indexed>)>,
     uses: BTreeMap<String, Vec<String>>,
 }
 
 impl Graph {
     /// The open documents and every file they reach through `use`.
-    fn of(server: &mut Server) -> Graph {
+    pub(super) fn of(server: &mut Server) -> Graph {
         let mut graph = Graph {
             files: BTreeMap::new(),
             uses: BTreeMap::new(),
@@ -99,6 +99,23 @@ impl Graph {
             queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
         }
         None
+    }
+
+    /// Every name the file `key` can refer to: its own, then those of the files it uses.
+    pub(super) fn visible(&self, key: &str) -> Vec<Definition> {
+        let mut queue = std::collections::VecDeque::from([key.to_string()]);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut found = Vec::new();
+        while let Some(file) = queue.pop_front() {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
+            if let Some((_, indexed)) = self.files.get(&file) {
+                found.extend(indexed.index.definitions.iter().cloned());
+            }
+            queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
+        }
+        found
     }
 
     fn location(&self, key: &str, span: Span) -> Option<Location> {
