@@ -577,3 +577,106 @@ fn outline_rename_completion_hints_and_formatting() {
     );
     client.stop();
 }
+
+#[test]
+fn half_written_and_garbage_documents_never_stop_the_server() {
+    let scratch = Scratch::new("garbage");
+    borough(&scratch);
+    let family = scratch.read("family-support.outcome");
+    let uri = uri_of(&scratch.path("family-support.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    // Half a string, half a block, bytes of every kind, nothing at all, and edits whose
+    // ranges run past the end of the text or cut a character in two.
+    let cut = family.find("milestone plan_met").unwrap();
+    let texts = [
+        family[..cut].to_string(),
+        family.replace("\"Family plan goals met\"", "\"Family plan goals met"),
+        "funnel { { { \"".to_string(),
+        "\u{0}\u{1b}[31m\u{202e}😀£\r\r\n\t".repeat(50),
+        String::new(),
+        "contract".repeat(10_000),
+    ];
+    for (version, text) in texts.iter().enumerate() {
+        client.replace(&uri, version as i64 + 2, text);
+        let published = client.diagnostics(&uri);
+        assert!(!published.is_empty(), "{text:?} gave no diagnostic");
+        // Every request still answers, at the start, the middle and far past the end.
+        for position in [
+            json!({"line": 0, "character": 0}),
+            json!({"line": 1, "character": 3}),
+            json!({"line": 99_999, "character": 99_999}),
+        ] {
+            let place = json!({"textDocument": {"uri": uri}, "position": position});
+            client.request("textDocument/hover", place.clone());
+            client.request("textDocument/definition", place.clone());
+            client.request("textDocument/completion", place.clone());
+            let mut references = place.clone();
+            references["context"] = json!({"includeDeclaration": true});
+            client.request("textDocument/references", references);
+        }
+        client.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        let formatting = client.request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        );
+        assert!(
+            formatting["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("does not parse")),
+            "{formatting}"
+        );
+    }
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 90},
+               "contentChanges": [
+                   {"range": {"start": {"line": 0, "character": 5}, "end": {"line": 0, "character": 1}}, "text": "x"},
+                   {"range": {"start": {"line": 40, "character": 0}, "end": {"line": 2, "character": 0}}, "text": "y"},
+                   {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "😀"},
+                   {"range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 1}}, "text": "z"}]}),
+    );
+    client.diagnostics(&uri);
+    // A document never opened, a request the server does not know, parameters of the wrong
+    // shape, and an unsaved buffer.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": "file:///nowhere.outcome", "version": 1}, "contentChanges": [{"text": "x"}]}),
+    );
+    let unknown = client.request("workspace/frobnicate", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let wrong = client.request("textDocument/hover", json!({"textDocument": 7}));
+    assert_eq!(wrong["error"]["code"], -32602, "{wrong}");
+    client.open("untitled:Untitled-1", "outcome x \"y\"\nfunnel");
+    assert!(!client.diagnostics("untitled:Untitled-1").is_empty());
+
+    // Back to the real text: figures again; then half a string: the last good figures stay.
+    client.replace(&uri, 100, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let half = &texts[1];
+    client.replace(&uri, 101, half);
+    assert_eq!(
+        client.diagnostics(&uri)[0]["code"],
+        "E0110",
+        "an unclosed string"
+    );
+    let hover = client.result("textDocument/hover", at(&uri, half, "together\n"));
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("expected: 24 people"));
+
+    client.replace(&uri, 100, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let hover = client.result("textDocument/hover", at(&uri, &family, "together\n"));
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("expected: 24 people"));
+    client.stop();
+}

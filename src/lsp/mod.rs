@@ -107,7 +107,8 @@ struct Document {
     /// The text's index, when it has been built for this text (`None` when the text changed
     /// since, or does not parse).
     index: Option<Arc<Indexed>>,
-    /// The newest index of a version of the text that parsed.
+    /// The newest version of the text that parsed, and its index once built.
+    good_text: Option<Arc<str>>,
     good_index: Option<Arc<Indexed>>,
     /// The newest check of a version that gave a contract: the figures hovers show.
     good: Option<Arc<Loaded>>,
@@ -149,13 +150,44 @@ impl Server<'_> {
             let mut next = Some(first);
             // Take every message already waiting before checking anything.
             while let Some(message) = next {
-                if self.handle(message)? {
+                if self.handle_guarded(message)? {
                     return Ok(());
                 }
                 next = self.connection.receiver.try_recv().ok();
             }
-            self.publish_stale()?;
+            self.guarded(|server| server.publish_stale())?;
         }
+    }
+
+    /// `handle`, and should the compiler ever panic on some text (a bug: it must not), an
+    /// error answer to the request, if it was one, and the server goes on.
+    fn handle_guarded(&mut self, message: Message) -> Result<bool, String> {
+        let id = match &message {
+            Message::Request(request) => Some(request.id.clone()),
+            _ => None,
+        };
+        let handled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(message)));
+        match handled {
+            Ok(result) => result,
+            Err(_) => {
+                if let Some(id) = id {
+                    self.send(Message::Response(Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        "`outcome` failed on this file; please report it with the file".to_string(),
+                    )))?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    fn guarded(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self))).unwrap_or(Ok(()))
     }
 
     /// Handle one message; `true` when the session is over.
@@ -237,6 +269,7 @@ impl Server<'_> {
                 text,
                 lines,
                 index: None,
+                good_text: None,
                 good_index: None,
                 good: None,
             },
@@ -321,6 +354,16 @@ impl Server<'_> {
         if loaded.compiled.contract.is_some() {
             document.good = Some(Arc::clone(&loaded));
         }
+        // Every code that stops parsing is a syntax code, `E01..`; without one the text has
+        // a syntax tree, and navigation falls back to it while later edits do not parse.
+        let parsed = !loaded
+            .compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str().starts_with("E01"));
+        if parsed {
+            document.good_text = Some(Arc::clone(&document.text));
+        }
         Some(publish(document.uri.clone(), diagnostics))
     }
 
@@ -332,6 +375,15 @@ impl Server<'_> {
                 let indexed = Arc::new(indexed);
                 document.index = Some(Arc::clone(&indexed));
                 document.good_index = Some(indexed);
+                document.good_text = Some(Arc::clone(&document.text));
+            } else if let Some(good) = &document.good_text {
+                let stale = document
+                    .good_index
+                    .as_ref()
+                    .is_none_or(|indexed| !Arc::ptr_eq(&indexed.text, good));
+                if stale {
+                    document.good_index = Indexed::of(Arc::clone(good)).map(Arc::new);
+                }
             }
         }
         document
