@@ -680,3 +680,158 @@ fn half_written_and_garbage_documents_never_stop_the_server() {
         .contains("expected: 24 people"));
     client.stop();
 }
+
+/// A contract of about `lines` lines: as many programmes (an outcome, a cohort, a six-stage
+/// funnel, a measure, three prices) as fit, as in the throughput benchmark.
+fn long_contract(lines: usize) -> String {
+    let mut text = String::from(
+        "contract \"Borough portfolio\" {\n  commissioner \"Northfield Borough Council\"\n  \
+         provider \"Community Partnership\"\n  term 2026-04-01 to 2028-03-31\n  \
+         referrals until 2027-03-31\n  funding limit £999,999,999,999\n}\n\n",
+    );
+    let mut payments = String::from("payments {\n  fixed £15,000 per quarter\n");
+    let mut n = 0;
+    while text.lines().count() + payments.lines().count() + 2 < lines {
+        text.push_str(&format!(
+            r#"outcome free_{n} "Drug and crime free, programme {n}" {{
+  why "Reduces harm to service users, their families and the community"
+  level service
+}}
+
+cohort adults_{n} "Adults referred to programme {n}" {{
+  size 100
+  eligibility "Aged 18+, dependent drug use, resident in the borough"
+}}
+
+funnel day_{n} "Structured day programme {n}" for adults_{n} {{
+  milestone enrol_{n}    "Enrol in project"        100
+  milestone attend_{n}   "Attend 1st session"       50  conversion 50% within 1 month {{
+    evidence "Attendance register signed by the participant"
+  }}
+  milestone clean_{n}    "Drug free (1 month)"      40  conversion 80%  within 2 months
+  milestone skill_{n}    "Demonstrate new skill"    30  conversion 75%
+  milestone complete_{n} "Complete as planned"      25  conversion 83% within 3 months {{
+    evidence "Discharge summary recording a planned completion"
+  }}
+  target abstinent_{n} "Drug free at 3 months" 10 conversion 40% within 6 months {{
+    achieves free_{n}
+    evidence "Negative drug screen and key worker review at 3 months"
+  }}
+}}
+
+measure rate_{n} "Completers drug free at 3 months, programme {n}" {{
+  question better_off
+  tracks free_{n}
+  unit "percent of completers"
+  collected_by provider
+  method "Drug screen recorded on the case-management system"
+  frequency monthly
+  baseline 32% in 2025
+  target 40% by 2027
+}}
+
+"#
+        ));
+        payments.push_str(&format!(
+            "  pay £100 for attend_{n}\n  pay £500 for complete_{n}\n  pay £3,000 for abstinent_{n}\n"
+        ));
+        n += 1;
+    }
+    payments.push_str("  cap £999,999,999,999 total\n}\n");
+    text + &payments
+}
+
+/// The time from a keystroke (`didChange`, one character) to its diagnostics being published,
+/// on a 5,000-line contract: printed, not asserted (the figure depends on the machine and the
+/// build; the README quotes a release build's).
+#[test]
+fn keystroke_to_diagnostics_on_a_5000_line_contract() {
+    let scratch = Scratch::new("latency");
+    let text = long_contract(5_000);
+    let lines = text.lines().count();
+    assert!((4_900..=5_100).contains(&lines), "{lines} lines");
+    let uri = uri_of(&scratch.file("portfolio.outcome", &text));
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    let first = client.diagnostics(&uri);
+    assert!(first.iter().all(|d| d["severity"] != 1), "{first:?}");
+
+    // Type into the first programme's description and take it out again, one character a
+    // change, as an editor sends it.
+    let at = position(&text, "programme 0\"");
+    let mut times = Vec::new();
+    for i in 0..21 {
+        let (range_end, inserted) = if i % 2 == 0 {
+            (at.clone(), "x")
+        } else {
+            let mut end = at.clone();
+            end["character"] = json!(end["character"].as_u64().unwrap() + 1);
+            (end, "")
+        };
+        let started = Instant::now();
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": i + 2},
+                   "contentChanges": [{"range": {"start": at, "end": range_end}, "text": inserted}]}),
+        );
+        let published = client.diagnostics(&uri);
+        times.push(started.elapsed());
+        assert!(
+            published.iter().all(|d| d["severity"] != 1),
+            "{published:?}"
+        );
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "keystroke to diagnostics, {lines}-line contract, {} build: median {:.1} ms (fastest {:.1} ms, slowest {:.1} ms)",
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        median.as_secs_f64() * 1000.0,
+        times[0].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0
+    );
+    client.stop();
+}
+
+/// The VS Code extension's grammar colours every keyword of the language, and its manifest
+/// names files that exist.
+#[test]
+fn the_vscode_extension_knows_every_keyword() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let extension = root.join("editors/vscode");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(extension.join("package.json")).unwrap())
+            .unwrap();
+    let language = &manifest["contributes"]["languages"][0];
+    assert_eq!(language["extensions"], json!([".outcome"]));
+    let configuration = extension.join(language["configuration"].as_str().unwrap());
+    let configuration: Value =
+        serde_json::from_str(&std::fs::read_to_string(configuration).unwrap()).unwrap();
+    assert_eq!(configuration["comments"]["lineComment"], "#");
+    let grammar = extension.join(
+        manifest["contributes"]["grammars"][0]["path"]
+            .as_str()
+            .unwrap(),
+    );
+    let grammar: Value = serde_json::from_str(&std::fs::read_to_string(grammar).unwrap()).unwrap();
+    let keywords = grammar["repository"]["keyword"]["match"].as_str().unwrap();
+    let alternatives: Vec<String> = keywords
+        .trim_start_matches("\\b(")
+        .trim_end_matches(")\\b")
+        .split('|')
+        .map(|k| k.replace("\\s+", " ").replace('\\', ""))
+        .collect();
+    let pest = std::fs::read_to_string(root.join("grammar/outcome.pest")).unwrap();
+    for word in pest.split('"').skip(1).step_by(2) {
+        let keyword = word.starts_with(|c: char| c.is_ascii_lowercase())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || "_- ".contains(c));
+        if keyword {
+            assert!(
+                alternatives.iter().any(|k| k == word),
+                "the TextMate grammar does not colour `{word}`"
+            );
+        }
+    }
+}

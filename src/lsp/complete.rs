@@ -192,3 +192,27 @@ fn previous_word(text: &str, offset: usize) -> String {
             .to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Completion offers every keyword of the grammar and nothing that is not one.
+    #[test]
+    fn keywords_are_the_grammars() {
+        let grammar = include_str!("../../grammar/outcome.pest");
+        let mut found: Vec<&str> = grammar
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_lowercase()))
+            .filter(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_lowercase() || "_- ".contains(c))
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        assert_eq!(KEYWORDS, found.as_slice());
+    }
+}
