@@ -89,6 +89,9 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Rewrite contracts in the canonical layout; comments and meaning are kept
     Fmt(FmtArgs),
+    /// Serve editors over standard input and output (the Language Server Protocol):
+    /// diagnostics as you type, hover figures, outline, navigation, formatting
+    Lsp,
 }
 
 #[derive(Debug, Args)]
@@ -444,6 +447,17 @@ impl From<Exit> for std::process::ExitCode {
 /// Run a parsed command line against the real standard streams.
 pub fn run(cli: Cli) -> Exit {
     let color = stderr_wants_color();
+    // The language server's writer thread needs standard output unlocked.
+    if let Command::Lsp = cli.command {
+        return match crate::lsp::serve_stdio() {
+            Ok(()) => Exit::Success,
+            Err(problem) => {
+                let mut err = io::stderr().lock();
+                let _ = writeln!(err, "error: {problem}");
+                Exit::CannotRun
+            }
+        };
+    }
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = stdout.lock();
@@ -489,6 +503,10 @@ fn run_streams(
             streams.print(&schema).map(|()| Exit::Success)
         }
         Command::Fmt(args) => format_files(&args, &mut streams),
+        // The protocol owns standard output: the server writes to it, from its own thread.
+        Command::Lsp => crate::lsp::serve_stdio()
+            .map(|()| Exit::Success)
+            .map_err(Problem::Refused),
     };
     match result {
         Ok(exit) => exit,

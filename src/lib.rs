@@ -11,7 +11,9 @@
 //! Beside the pipeline, `fmt` takes text to text (the canonical layout): it asks `syntax` only
 //! whether the text parses and where declarations and stages start, and keeps every token and
 //! comment. Diagnostics reach machines as JSON lines, GitHub annotations or SARIF
-//! (`diagnostic::github`, `diagnostic::sarif`).
+//! (`diagnostic::github`, `diagnostic::sarif`). `lsp` serves editors: its diagnostics are
+//! `workspace`'s, its hovers read the model and its formatting is `fmt`, so it computes no
+//! figure of its own.
 //!
 //! Architecture invariants:
 //! - only `syntax` uses pest;
@@ -31,6 +33,7 @@ pub mod emit;
 pub mod files;
 pub mod fmt;
 pub mod inert;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod schedule;

@@ -44,6 +44,9 @@ pub struct Workspace {
     /// For each loaded file, the longest chain of files it starts through its `use`s (itself
     /// included), which a file that uses it extends by one.
     heights: BTreeMap<PathBuf, usize>,
+    /// Texts read in place of the files at these canonical paths: an editor's open buffers,
+    /// which are newer than what is saved.
+    overlays: BTreeMap<PathBuf, Arc<str>>,
 }
 
 /// A file read and parsed, before it is checked: checking waits for the files it uses.
@@ -101,7 +104,14 @@ impl Workspace {
             shown_from,
             cache: BTreeMap::new(),
             heights: BTreeMap::new(),
+            overlays: BTreeMap::new(),
         }
+    }
+
+    /// Read `text` instead of the file at `path` (canonical) from now on, as if it were saved:
+    /// the language server's open buffers. A file already loaded is not read again.
+    pub fn overlay(&mut self, path: PathBuf, text: Arc<str>) {
+        self.overlays.insert(path, text);
     }
 
     pub fn root(&self) -> &Path {
@@ -246,7 +256,14 @@ impl Workspace {
     /// Read, decode and parse one file, and find where each of its `use`s leads.
     fn parse(&self, canonical: &Path) -> io::Result<Parsed> {
         let name = self.shown(canonical);
-        let decoded = match files::read_limited(canonical, syntax::MAX_FILE_BYTES)? {
+        let contents = match self.overlays.get(canonical) {
+            Some(text) if text.len() > syntax::MAX_FILE_BYTES => {
+                Contents::TooLarge(u64::try_from(text.len()).ok())
+            }
+            Some(text) => Contents::Bytes(text.as_bytes().to_vec()),
+            None => files::read_limited(canonical, syntax::MAX_FILE_BYTES)?,
+        };
+        let decoded = match contents {
             Contents::Bytes(bytes) => syntax::decode(&name, &bytes),
             Contents::TooLarge(size) => Err(syntax::too_large(&name, size)),
         };

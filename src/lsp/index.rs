@@ -1,0 +1,354 @@
+//! The names of one parsed file: where each is declared, where each is used, and the outline.
+//!
+//! Built from the syntax tree alone, so it exists for any file that parses, contract or
+//! framework, with or without errors of meaning. Navigation across files joins the indexes of
+//! a file and the files it `use`s (`super::navigate`).
+
+use crate::ast::{self, Declaration, MonitoringClause, PaymentClause, StageKind};
+use crate::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Outcome,
+    Cohort,
+    Funnel,
+    Milestone,
+    Target,
+    Measure,
+    Group,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Outcome => "outcome",
+            Kind::Cohort => "cohort",
+            Kind::Funnel => "funnel",
+            Kind::Milestone => "milestone",
+            Kind::Target => "target",
+            Kind::Measure => "measure",
+            Kind::Group => "payment group",
+        }
+    }
+}
+
+/// A declared name.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub name: String,
+    pub kind: Kind,
+    /// The name where it is declared.
+    pub span: Span,
+    /// What the declaration says in words (its description or statement).
+    pub description: String,
+}
+
+/// One entry of the outline: a declaration, its whole extent, and what it holds.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub name: String,
+    pub detail: String,
+    pub kind: ItemKind,
+    /// From the keyword to the end of the declaration.
+    pub range: Span,
+    /// What to select: the name, or the keyword when there is none.
+    pub selection: Span,
+    pub children: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Use,
+    Contract,
+    Name(Kind),
+    Payments,
+    Monitoring,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub definitions: Vec<Definition>,
+    /// Every name written where a declared name is expected, with where.
+    pub references: Vec<(String, Span)>,
+    /// Each `use`: the path as written and its span.
+    pub uses: Vec<(String, Span)>,
+    pub outline: Vec<Item>,
+    /// Each stage that states no conversion: its name and the end of its expected count,
+    /// where an inlay hint can show the computed one.
+    pub unstated: Vec<(String, usize)>,
+}
+
+impl Index {
+    pub fn definition(&self, name: &str) -> Option<&Definition> {
+        self.definitions.iter().find(|d| d.name == name)
+    }
+}
+
+/// The index of a parsed file whose text is `text`.
+pub fn build(text: &str, file: &ast::File) -> Index {
+    let mut index = Index::default();
+    // Each declaration runs until the next one starts, less the blank lines and comments
+    // between them, which belong to neither.
+    let starts: Vec<usize> = file.declarations.iter().map(start_of).collect();
+    for (i, declaration) in file.declarations.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let range = Span::new(starts[i], trimmed_end(text, starts[i], end));
+        let item = index.declaration(text, declaration, range);
+        index.outline.push(item);
+    }
+    index
+}
+
+fn start_of(declaration: &Declaration) -> usize {
+    match declaration {
+        Declaration::Use(u) => u.keyword.start,
+        Declaration::Contract(c) => c.keyword.start,
+        Declaration::Outcome(o) => o.keyword.start,
+        Declaration::Cohort(c) => c.keyword.start,
+        Declaration::Funnel(f) => f.keyword.start,
+        Declaration::Measure(m) => m.keyword.start,
+        Declaration::Payments(p) => p.keyword.start,
+        Declaration::Monitoring(m) => m.keyword.start,
+    }
+}
+
+/// The end of `text[start..end]` without trailing blank lines and whole-line comments.
+fn trimmed_end(text: &str, start: usize, end: usize) -> usize {
+    let mut end = end.min(text.len()).max(start);
+    loop {
+        let slice = text[start..end].trim_end();
+        let cut = start + slice.len();
+        // A last line that is only a comment belongs to what follows it.
+        match slice.rfind(['\n', '\r']) {
+            Some(newline) if slice[newline + 1..].trim_start().starts_with('#') => {
+                end = start + newline;
+            }
+            _ => return cut,
+        }
+    }
+}
+
+impl Index {
+    fn define(&mut self, name: &ast::Ident, kind: Kind, description: &str) {
+        self.definitions.push(Definition {
+            name: name.value.clone(),
+            kind,
+            span: name.span,
+            description: description.to_string(),
+        });
+    }
+
+    fn refer(&mut self, name: &ast::Ident) {
+        self.references.push((name.value.clone(), name.span));
+    }
+
+    fn declaration(&mut self, text: &str, declaration: &Declaration, range: Span) -> Item {
+        let item = |name: String, detail: String, kind, selection| Item {
+            name,
+            detail,
+            kind,
+            range,
+            selection,
+            children: Vec::new(),
+        };
+        match declaration {
+            Declaration::Use(u) => {
+                self.uses.push((u.path.value.clone(), u.path.span));
+                item(
+                    format!("use {}", u.path.value),
+                    String::new(),
+                    ItemKind::Use,
+                    u.path.span,
+                )
+            }
+            Declaration::Contract(c) => item(
+                c.title.value.clone(),
+                "contract".to_string(),
+                ItemKind::Contract,
+                c.title.span,
+            ),
+            Declaration::Outcome(o) => {
+                self.define(&o.name, Kind::Outcome, &o.statement.value);
+                item(
+                    o.name.value.clone(),
+                    o.statement.value.clone(),
+                    ItemKind::Name(Kind::Outcome),
+                    o.name.span,
+                )
+            }
+            Declaration::Cohort(c) => {
+                self.define(&c.name, Kind::Cohort, &c.description.value);
+                item(
+                    c.name.value.clone(),
+                    c.description.value.clone(),
+                    ItemKind::Name(Kind::Cohort),
+                    c.name.span,
+                )
+            }
+            Declaration::Measure(m) => {
+                self.define(&m.name, Kind::Measure, &m.description.value);
+                for clause in &m.clauses {
+                    if let ast::MeasureClause::Tracks(names) = clause {
+                        names.iter().for_each(|n| self.refer(n));
+                    }
+                }
+                item(
+                    m.name.value.clone(),
+                    m.description.value.clone(),
+                    ItemKind::Name(Kind::Measure),
+                    m.name.span,
+                )
+            }
+            Declaration::Funnel(f) => {
+                self.define(&f.name, Kind::Funnel, &f.description.value);
+                self.refer(&f.cohort);
+                let mut funnel = item(
+                    f.name.value.clone(),
+                    f.description.value.clone(),
+                    ItemKind::Name(Kind::Funnel),
+                    f.name.span,
+                );
+                for (i, stage) in f.stages.iter().enumerate() {
+                    let end = f
+                        .stages
+                        .get(i + 1)
+                        .map_or(range.end, |next| next.keyword.start);
+                    let end = trimmed_end(text, stage.keyword.start, end);
+                    funnel
+                        .children
+                        .push(self.stage(stage, Span::new(stage.keyword.start, end)));
+                }
+                funnel
+            }
+            Declaration::Payments(p) => {
+                let mut payments = item(
+                    "payments".to_string(),
+                    String::new(),
+                    ItemKind::Payments,
+                    p.keyword,
+                );
+                for clause in &p.clauses {
+                    if let Some(group) = self.payment(clause) {
+                        payments.children.push(group);
+                    }
+                }
+                payments
+            }
+            Declaration::Monitoring(m) => {
+                let detail = m
+                    .clauses
+                    .iter()
+                    .find_map(|c| match c {
+                        MonitoringClause::Returns { frequency, .. } => {
+                            Some(format!("returns {}", frequency.value.word()))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                item(
+                    "monitoring".to_string(),
+                    detail,
+                    ItemKind::Monitoring,
+                    m.keyword,
+                )
+            }
+        }
+    }
+
+    fn stage(&mut self, stage: &ast::Stage, range: Span) -> Item {
+        let kind = match stage.kind {
+            StageKind::Milestone => Kind::Milestone,
+            StageKind::Target => Kind::Target,
+        };
+        self.define(&stage.name, kind, &stage.description.value);
+        if stage.conversion.is_empty() {
+            self.unstated
+                .push((stage.name.value.clone(), stage.expected.span.end));
+        }
+        for time in stage
+            .within
+            .iter()
+            .chain(&stage.earliest)
+            .chain(&stage.expected_time)
+        {
+            if let Some(from) = &time.from {
+                self.refer(from);
+            }
+        }
+        for (_, names) in &stage.after {
+            names.iter().for_each(|n| self.refer(n));
+        }
+        stage.achieves.iter().for_each(|n| self.refer(n));
+        for (_, conditions) in &stage.eligible {
+            conditions.iter().for_each(|c| self.refer(&c.subject));
+        }
+        Item {
+            name: stage.name.value.clone(),
+            detail: stage.description.value.clone(),
+            kind: ItemKind::Name(kind),
+            range,
+            selection: stage.name.span,
+            children: Vec::new(),
+        }
+    }
+
+    /// Record the names a payment clause uses; a group is also an entry of the outline.
+    fn payment(&mut self, clause: &PaymentClause) -> Option<Item> {
+        match clause {
+            PaymentClause::Pay { stage, .. } => self.refer(stage),
+            PaymentClause::Exclusive { alternatives, .. } => {
+                for alternative in alternatives {
+                    alternative.value.iter().for_each(|n| self.refer(n));
+                }
+            }
+            PaymentClause::Incentive { condition, .. } => self.refer(&condition.subject),
+            PaymentClause::Tiers { measure, .. } => self.refer(measure),
+            PaymentClause::ParticipantLimit { cohort, .. } => self.refer(cohort),
+            PaymentClause::Group {
+                span,
+                id,
+                title,
+                stages,
+                ..
+            } => {
+                let title = title.as_ref().map(|t| t.value.clone()).unwrap_or_default();
+                self.define(id, Kind::Group, &title);
+                stages.iter().for_each(|n| self.refer(n));
+                return Some(Item {
+                    name: id.value.clone(),
+                    detail: title,
+                    kind: ItemKind::Name(Kind::Group),
+                    range: *span,
+                    selection: id.span,
+                    children: Vec::new(),
+                });
+            }
+            PaymentClause::Fixed { .. }
+            | PaymentClause::Attachment { .. }
+            | PaymentClause::Cap { .. }
+            | PaymentClause::Payer { .. }
+            | PaymentClause::Deadweight { .. } => {}
+        }
+        None
+    }
+}
+
+/// The identifier at or just before a byte offset, with its span: what the cursor is on.
+pub fn word_at(text: &str, offset: usize) -> Option<(String, Span)> {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut start = offset;
+    while start > 0 && is_word(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = offset;
+    while end < bytes.len() && is_word(bytes[end]) {
+        end += 1;
+    }
+    let word = text.get(start..end)?;
+    if word.is_empty() || !word.as_bytes()[0].is_ascii_alphabetic() {
+        return None;
+    }
+    Some((word.to_string(), Span::new(start, end)))
+}

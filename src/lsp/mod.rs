@@ -1,0 +1,473 @@
+//! `outcome lsp`: a language server over standard input and output.
+//!
+//! Takes the Language Server Protocol's messages and hands on diagnostics, hovers, the
+//! outline, navigation, completion and formatting, each computed by the compiler itself:
+//! diagnostics are `check`'s (through `workspace`, with the editor's open buffers read in
+//! place of the files on disk), hovers read the checked model, formatting is `fmt`.
+//!
+//! The server is synchronous (`lsp-server`): one message at a time, on one thread. Messages
+//! that arrive together are all taken before diagnostics are computed, so a burst of
+//! keystrokes is checked once (the debounce), and a request is always answered from the text
+//! as of every change before it.
+//!
+//! Architecture invariant: nothing a client sends ends the server but `exit`. A request that
+//! cannot be answered gets an error response; a file that does not parse keeps the last index
+//! and figures that were good.
+
+mod actions;
+mod complete;
+mod convert;
+mod diagnostics;
+mod hover;
+mod index;
+mod navigate;
+
+use crate::source::SourceFile;
+use crate::workspace::{Loaded, Workspace};
+use crate::{files, syntax};
+use convert::Lines;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{self as note, Notification as _};
+use lsp_types::request::{self as req, Request as _};
+use lsp_types::{
+    CompletionOptions, HoverProviderCapability, OneOf, PublishDiagnosticsParams, RenameOptions,
+    ServerCapabilities, ServerInfo, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Run the server on standard input and output until the client says `exit`.
+pub fn serve_stdio() -> Result<(), String> {
+    let (connection, threads) = Connection::stdio();
+    let served = serve(&connection);
+    // Dropping the connection lets the writer finish what is queued.
+    drop(connection);
+    let joined = threads
+        .join()
+        .map_err(|e| format!("the connection to the editor failed: {e}"));
+    served.and(joined)
+}
+
+/// Run the server on a connection: the handshake, then messages until `exit`.
+pub fn serve(connection: &Connection) -> Result<(), String> {
+    let capabilities = serde_json::to_value(capabilities())
+        .map_err(|e| format!("the server's capabilities could not be written: {e}"))?;
+    let initialize = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": ServerInfo {
+            name: "outcome".to_string(),
+            version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        },
+    });
+    let (id, _params) = connection
+        .initialize_start()
+        .map_err(|e| format!("the editor did not start the session: {e}"))?;
+    connection
+        .initialize_finish(id, initialize)
+        .map_err(|e| format!("the editor did not start the session: {e}"))?;
+    let mut server = Server {
+        connection,
+        documents: BTreeMap::new(),
+        stale: BTreeSet::new(),
+    };
+    server.run()
+}
+
+fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(
+            TextDocumentSyncKind::INCREMENTAL,
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        completion_provider: Some(CompletionOptions::default()),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// One open document.
+#[derive(Debug)]
+struct Document {
+    uri: Uri,
+    /// The file it is, canonical; `None` for a buffer never saved (`untitled:`).
+    path: Option<PathBuf>,
+    text: Arc<str>,
+    lines: Lines,
+    /// The text's index, when it has been built for this text (`None` when the text changed
+    /// since, or does not parse).
+    index: Option<Arc<Indexed>>,
+    /// The newest version of the text that parsed, and its index once built.
+    good_text: Option<Arc<str>>,
+    good_index: Option<Arc<Indexed>>,
+    /// The newest check of a version that gave a contract: the figures hovers show.
+    good: Option<Arc<Loaded>>,
+}
+
+/// A text that parsed, with its index.
+#[derive(Debug)]
+pub(crate) struct Indexed {
+    pub text: Arc<str>,
+    pub lines: Lines,
+    pub index: index::Index,
+}
+
+impl Indexed {
+    fn of(text: Arc<str>) -> Option<Indexed> {
+        let file = SourceFile::new("", Arc::clone(&text));
+        let tree = syntax::parse(&file).ok()?;
+        Some(Indexed {
+            lines: Lines::new(&text),
+            index: index::build(&text, &tree),
+            text,
+        })
+    }
+}
+
+struct Server<'a> {
+    connection: &'a Connection,
+    documents: BTreeMap<String, Document>,
+    /// Documents changed since their diagnostics were last published.
+    stale: BTreeSet<String>,
+}
+
+impl Server<'_> {
+    fn run(&mut self) -> Result<(), String> {
+        loop {
+            let Ok(first) = self.connection.receiver.recv() else {
+                return Ok(());
+            };
+            let mut next = Some(first);
+            // Take every message already waiting before checking anything.
+            while let Some(message) = next {
+                if self.handle_guarded(message)? {
+                    return Ok(());
+                }
+                next = self.connection.receiver.try_recv().ok();
+            }
+            self.guarded(|server| server.publish_stale())?;
+        }
+    }
+
+    /// `handle`, and should the compiler ever panic on some text (a bug: it must not), an
+    /// error answer to the request, if it was one, and the server goes on.
+    fn handle_guarded(&mut self, message: Message) -> Result<bool, String> {
+        let id = match &message {
+            Message::Request(request) => Some(request.id.clone()),
+            _ => None,
+        };
+        let handled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(message)));
+        match handled {
+            Ok(result) => result,
+            Err(_) => {
+                if let Some(id) = id {
+                    self.send(Message::Response(Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        "`outcome` failed on this file; please report it with the file".to_string(),
+                    )))?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    fn guarded(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self))).unwrap_or(Ok(()))
+    }
+
+    /// Handle one message; `true` when the session is over.
+    fn handle(&mut self, message: Message) -> Result<bool, String> {
+        match message {
+            Message::Request(request) => {
+                if self
+                    .connection
+                    .handle_shutdown(&request)
+                    .map_err(|e| format!("the editor broke off the session: {e}"))?
+                {
+                    return Ok(true);
+                }
+                // Requests answer from the text as changed so far; diagnostics first, so a
+                // client sees them before the answer.
+                self.publish_stale()?;
+                let response = self.respond(request);
+                self.send(Message::Response(response))?;
+            }
+            Message::Notification(notification) => self.notify(notification),
+            Message::Response(_) => {}
+        }
+        Ok(false)
+    }
+
+    fn send(&self, message: Message) -> Result<(), String> {
+        self.connection
+            .sender
+            .send(message)
+            .map_err(|_| "the connection to the editor closed".to_string())
+    }
+
+    fn notify(&mut self, notification: Notification) {
+        match notification.method.as_str() {
+            note::DidOpenTextDocument::METHOD => {
+                if let Ok(params) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(
+                    notification.params,
+                ) {
+                    let document = params.text_document;
+                    self.open(document.uri, document.text.into());
+                }
+            }
+            note::DidChangeTextDocument::METHOD => {
+                if let Ok(params) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(
+                    notification.params,
+                ) {
+                    self.change(&params.text_document.uri, params.content_changes);
+                }
+            }
+            note::DidCloseTextDocument::METHOD => {
+                if let Ok(params) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(
+                    notification.params,
+                ) {
+                    let key = params.text_document.uri.as_str().to_string();
+                    self.documents.remove(&key);
+                    self.stale.remove(&key);
+                    // A closed file's problems are no longer shown.
+                    let _ = self.send(publish(params.text_document.uri, Vec::new()));
+                    // The files that use it read it from disk again.
+                    self.stale.extend(self.documents.keys().cloned());
+                }
+            }
+            note::DidSaveTextDocument::METHOD => {
+                self.stale.extend(self.documents.keys().cloned());
+            }
+            _ => {}
+        }
+    }
+
+    fn open(&mut self, uri: Uri, text: Arc<str>) {
+        let path = convert::uri_to_path(&uri).and_then(|p| std::fs::canonicalize(p).ok());
+        let key = uri.as_str().to_string();
+        let lines = Lines::new(&text);
+        self.documents.insert(
+            key.clone(),
+            Document {
+                uri,
+                path,
+                text,
+                lines,
+                index: None,
+                good_text: None,
+                good_index: None,
+                good: None,
+            },
+        );
+        // A file others use changes what they find: recheck every open file.
+        self.stale.extend(self.documents.keys().cloned());
+    }
+
+    fn change(&mut self, uri: &Uri, changes: Vec<TextDocumentContentChangeEvent>) {
+        let Some(document) = self.documents.get_mut(uri.as_str()) else {
+            return;
+        };
+        let mut text = document.text.to_string();
+        let mut lines = document.lines.clone();
+        for change in changes {
+            match change.range {
+                Some(range) => {
+                    let start = lines.offset(&text, range.start);
+                    let end = lines.offset(&text, range.end).max(start);
+                    text.replace_range(start..end, &change.text);
+                }
+                None => text = change.text,
+            }
+            lines = Lines::new(&text);
+        }
+        document.text = text.into();
+        document.lines = lines;
+        document.index = None;
+        self.stale.extend(self.documents.keys().cloned());
+    }
+
+    /// Check every stale document and publish what was found.
+    fn publish_stale(&mut self) -> Result<(), String> {
+        let stale = std::mem::take(&mut self.stale);
+        for key in stale {
+            if let Some(message) = self.check(&key) {
+                self.send(message)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Check one open document as `check` would, the open buffers read in place of the files
+    /// on disk: the `publishDiagnostics` notification for it.
+    fn check(&mut self, key: &str) -> Option<Message> {
+        let overlays: Vec<(PathBuf, Arc<str>)> = self
+            .documents
+            .values()
+            .filter_map(|d| Some((d.path.clone()?, Arc::clone(&d.text))))
+            .collect();
+        let document = self.documents.get_mut(key)?;
+        let loaded = match &document.path {
+            Some(path) => {
+                let mut workspace = Workspace::at_root(files::repository_of(
+                    path.parent().unwrap_or(path.as_path()),
+                ));
+                for (path, text) in overlays {
+                    workspace.overlay(path, text);
+                }
+                workspace.load(path).ok()
+            }
+            None => None,
+        };
+        let loaded = match loaded {
+            Some(loaded) => loaded,
+            // Not a file on disk, or one that can no longer be read: checked alone.
+            None => {
+                let (file, compiled) = crate::compile_bytes("", document.text.as_bytes());
+                Arc::new(Loaded {
+                    file,
+                    compiled,
+                    is_contract: true,
+                })
+            }
+        };
+        let diagnostics = diagnostics::convert(
+            &document.uri,
+            &document.text,
+            &document.lines,
+            &loaded.compiled.diagnostics,
+        );
+        if loaded.compiled.contract.is_some() {
+            document.good = Some(Arc::clone(&loaded));
+        }
+        // Every code that stops parsing is a syntax code, `E01..`; without one the text has
+        // a syntax tree, and navigation falls back to it while later edits do not parse.
+        let parsed = !loaded
+            .compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str().starts_with("E01"));
+        if parsed {
+            document.good_text = Some(Arc::clone(&document.text));
+        }
+        Some(publish(document.uri.clone(), diagnostics))
+    }
+
+    /// The index of an open document's text, or of the newest version that parsed.
+    fn indexed(&mut self, uri: &Uri) -> Option<Arc<Indexed>> {
+        let document = self.documents.get_mut(uri.as_str())?;
+        if document.index.is_none() {
+            if let Some(indexed) = Indexed::of(Arc::clone(&document.text)) {
+                let indexed = Arc::new(indexed);
+                document.index = Some(Arc::clone(&indexed));
+                document.good_index = Some(indexed);
+                document.good_text = Some(Arc::clone(&document.text));
+            } else if let Some(good) = &document.good_text {
+                let stale = document
+                    .good_index
+                    .as_ref()
+                    .is_none_or(|indexed| !Arc::ptr_eq(&indexed.text, good));
+                if stale {
+                    document.good_index = Indexed::of(Arc::clone(good)).map(Arc::new);
+                }
+            }
+        }
+        document
+            .index
+            .clone()
+            .or_else(|| document.good_index.clone())
+    }
+
+    fn respond(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        let result = match request.method.as_str() {
+            req::HoverRequest::METHOD => self.answer(request, navigate::hover),
+            req::GotoDefinition::METHOD => self.answer(request, navigate::definition),
+            req::References::METHOD => self.answer(request, navigate::references),
+            req::DocumentSymbolRequest::METHOD => self.answer(request, navigate::symbols),
+            req::PrepareRenameRequest::METHOD => self.answer(request, navigate::prepare_rename),
+            req::Rename::METHOD => self.answer(request, navigate::rename),
+            req::Completion::METHOD => self.answer(request, complete::completion),
+            req::Formatting::METHOD => self.answer(request, actions::formatting),
+            req::CodeActionRequest::METHOD => self.answer(request, actions::code_actions),
+            req::InlayHintRequest::METHOD => self.answer(request, actions::inlay_hints),
+            method => Err(Failure::new(
+                ErrorCode::MethodNotFound,
+                format!("`outcome lsp` does not answer `{method}`"),
+            )),
+        };
+        match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err(failure) => Response::new_err(id, failure.code as i32, failure.message),
+        }
+    }
+
+    fn answer<P, R>(
+        &mut self,
+        request: Request,
+        handler: fn(&mut Server, P) -> Result<R, Failure>,
+    ) -> Result<serde_json::Value, Failure>
+    where
+        P: serde::de::DeserializeOwned,
+        R: serde::Serialize,
+    {
+        let params: P = serde_json::from_value(request.params).map_err(|e| {
+            Failure::new(
+                ErrorCode::InvalidParams,
+                format!(
+                    "the request's parameters do not fit `{}`: {e}",
+                    request.method
+                ),
+            )
+        })?;
+        let result = handler(self, params)?;
+        serde_json::to_value(result)
+            .map_err(|e| Failure::new(ErrorCode::InternalError, format!("{e}")))
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Failure {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A request the server understood but refuses, saying why.
+    fn refused(message: impl Into<String>) -> Failure {
+        Failure::new(ErrorCode::RequestFailed, message)
+    }
+}
+
+fn publish(uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) -> Message {
+    Message::Notification(Notification::new(
+        note::PublishDiagnostics::METHOD.to_string(),
+        PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version: None,
+        },
+    ))
+}

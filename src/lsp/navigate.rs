@@ -1,0 +1,358 @@
+//! Navigation: the outline, go to definition, find references, rename and hover.
+//!
+//! A name used in a file is declared in it or in a file it `use`s (and so on down the chain
+//! of `use`s). The files considered are the open documents and every file they lead to
+//! through `use`, read from the open buffer when there is one and from disk otherwise, never
+//! from outside the repository.
+
+use super::convert::{self, Lines};
+use super::hover;
+use super::index::{self, Definition, Item, ItemKind, Kind};
+use super::{Failure, Indexed, Server};
+use crate::files::{self, Contents};
+use crate::source::Span;
+use lsp_types::{
+    DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location, MarkupContent, MarkupKind,
+    PrepareRenameResponse, ReferenceParams, RenameParams, SymbolKind, TextDocumentPositionParams,
+    TextEdit, Uri, WorkspaceEdit,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The longest chain of `use`s followed, as in `workspace`.
+const MAX_USE_DEPTH: usize = 64;
+
+/// The files navigation can see: each file's index and the files its `use`s lead to.
+pub(super) struct Graph {
+    files: BTreeMap<String, (Uri, Arc<Indexed>)>,
+    uses: BTreeMap<String, Vec<String>>,
+}
+
+impl Graph {
+    /// The open documents and every file they reach through `use`.
+    pub(super) fn of(server: &mut Server) -> Graph {
+        let mut graph = Graph {
+            files: BTreeMap::new(),
+            uses: BTreeMap::new(),
+        };
+        let open: Vec<Uri> = server.documents.values().map(|d| d.uri.clone()).collect();
+        let mut wave: Vec<(Uri, Arc<Indexed>)> = open
+            .into_iter()
+            .filter_map(|uri| Some((uri.clone(), server.indexed(&uri)?)))
+            .collect();
+        for _ in 0..MAX_USE_DEPTH {
+            let mut next = Vec::new();
+            for (uri, indexed) in wave {
+                let key = uri.as_str().to_string();
+                if graph.files.contains_key(&key) {
+                    continue;
+                }
+                let mut used = Vec::new();
+                if let Some(path) = convert::uri_to_path(&uri) {
+                    for (written, _) in &indexed.index.uses {
+                        let Some(target) = destination(&path, written) else {
+                            continue;
+                        };
+                        let Some(target_uri) = convert::path_to_uri(&target) else {
+                            continue;
+                        };
+                        used.push(target_uri.as_str().to_string());
+                        if graph.files.contains_key(target_uri.as_str()) {
+                            continue;
+                        }
+                        let text = match server.indexed(&target_uri) {
+                            Some(open) => Some(open),
+                            None => read(&target).and_then(Indexed::of).map(Arc::new),
+                        };
+                        if let Some(indexed) = text {
+                            next.push((target_uri, indexed));
+                        }
+                    }
+                }
+                graph.uses.insert(key.clone(), used);
+                graph.files.insert(key, (uri, indexed));
+            }
+            if next.is_empty() {
+                break;
+            }
+            wave = next;
+        }
+        graph
+    }
+
+    /// Where `name` is declared as seen from the file `key`: in it, or the nearest file it
+    /// uses that declares it.
+    fn resolve(&self, key: &str, name: &str) -> Option<(String, Definition)> {
+        let mut queue = std::collections::VecDeque::from([key.to_string()]);
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(file) = queue.pop_front() {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
+            if let Some((_, indexed)) = self.files.get(&file) {
+                if let Some(definition) = indexed.index.definition(name) {
+                    return Some((file, definition.clone()));
+                }
+            }
+            queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
+        }
+        None
+    }
+
+    /// Every name the file `key` can refer to: its own, then those of the files it uses.
+    pub(super) fn visible(&self, key: &str) -> Vec<Definition> {
+        let mut queue = std::collections::VecDeque::from([key.to_string()]);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut found = Vec::new();
+        while let Some(file) = queue.pop_front() {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
+            if let Some((_, indexed)) = self.files.get(&file) {
+                found.extend(indexed.index.definitions.iter().cloned());
+            }
+            queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
+        }
+        found
+    }
+
+    fn location(&self, key: &str, span: Span) -> Option<Location> {
+        let (uri, indexed) = self.files.get(key)?;
+        Some(Location::new(
+            uri.clone(),
+            indexed.lines.range(&indexed.text, span),
+        ))
+    }
+
+    /// Every place the name declared at (`file`, `at`) is written: its declaration first, then
+    /// each use of it in any file that sees that declaration.
+    fn occurrences(&self, file: &str, definition: &Definition) -> Vec<(String, Span)> {
+        let mut found = vec![(file.to_string(), definition.span)];
+        for (key, (_, indexed)) in &self.files {
+            for (name, span) in &indexed.index.references {
+                if name != &definition.name {
+                    continue;
+                }
+                if let Some((at, d)) = self.resolve(key, name) {
+                    if at == file && d.span == definition.span {
+                        found.push((key.clone(), *span));
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Where a `use` of `written` in the file at `user` leads: a file inside the user's
+/// repository, or nothing.
+fn destination(user: &Path, written: &str) -> Option<PathBuf> {
+    let folder = user.parent()?;
+    if Path::new(written).is_absolute() {
+        return None;
+    }
+    let root = files::repository_of(&std::fs::canonicalize(folder).ok()?);
+    let target = std::fs::canonicalize(folder.join(written)).ok()?;
+    (target.starts_with(&root) && target.is_file()).then_some(target)
+}
+
+fn read(path: &Path) -> Option<Arc<str>> {
+    match files::read_limited(path, crate::syntax::MAX_FILE_BYTES).ok()? {
+        Contents::Bytes(bytes) => String::from_utf8(bytes).ok().map(Arc::from),
+        Contents::TooLarge(_) => None,
+    }
+}
+
+/// The name under the cursor and where it is declared.
+fn target(
+    server: &mut Server,
+    position: &TextDocumentPositionParams,
+) -> Option<(Graph, String, Definition, Span)> {
+    let uri = &position.text_document.uri;
+    let document = server.documents.get(uri.as_str())?;
+    let offset = document.lines.offset(&document.text, position.position);
+    let (name, span) = index::word_at(&document.text, offset)?;
+    let graph = Graph::of(server);
+    let (file, definition) = graph.resolve(uri.as_str(), &name)?;
+    Some((graph, file, definition, span))
+}
+
+pub(super) fn definition(
+    server: &mut Server,
+    params: GotoDefinitionParams,
+) -> Result<Option<GotoDefinitionResponse>, Failure> {
+    let Some((graph, file, definition, _)) = target(server, &params.text_document_position_params)
+    else {
+        return Ok(None);
+    };
+    Ok(graph
+        .location(&file, definition.span)
+        .map(GotoDefinitionResponse::Scalar))
+}
+
+pub(super) fn references(
+    server: &mut Server,
+    params: ReferenceParams,
+) -> Result<Option<Vec<Location>>, Failure> {
+    let Some((graph, file, definition, _)) = target(server, &params.text_document_position) else {
+        return Ok(None);
+    };
+    let include = params.context.include_declaration;
+    let locations = graph
+        .occurrences(&file, &definition)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| include || *i > 0)
+        .filter_map(|(_, (key, span))| graph.location(&key, span))
+        .collect();
+    Ok(Some(locations))
+}
+
+pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<Hover>, Failure> {
+    let position = &params.text_document_position_params;
+    let Some((_, _, definition, span)) = target(server, position) else {
+        return Ok(None);
+    };
+    let Some(document) = server.documents.get(position.text_document.uri.as_str()) else {
+        return Ok(None);
+    };
+    let contract = document
+        .good
+        .as_ref()
+        .and_then(|loaded| loaded.compiled.contract.as_ref());
+    Ok(Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: hover::text(&definition, contract),
+        }),
+        range: Some(document.lines.range(&document.text, span)),
+    }))
+}
+
+pub(super) fn symbols(
+    server: &mut Server,
+    params: DocumentSymbolParams,
+) -> Result<Option<DocumentSymbolResponse>, Failure> {
+    let Some(indexed) = server.indexed(&params.text_document.uri) else {
+        return Ok(None);
+    };
+    let outline = indexed
+        .index
+        .outline
+        .iter()
+        .map(|item| symbol(&indexed.text, &indexed.lines, item))
+        .collect();
+    Ok(Some(DocumentSymbolResponse::Nested(outline)))
+}
+
+#[allow(deprecated)] // `deprecated` must be written; the protocol has replaced it with tags
+fn symbol(text: &str, lines: &Lines, item: &Item) -> DocumentSymbol {
+    let kind = match item.kind {
+        ItemKind::Use => SymbolKind::FILE,
+        ItemKind::Contract => SymbolKind::MODULE,
+        ItemKind::Payments => SymbolKind::OBJECT,
+        ItemKind::Monitoring => SymbolKind::EVENT,
+        ItemKind::Name(kind) => match kind {
+            Kind::Outcome => SymbolKind::CONSTANT,
+            Kind::Cohort => SymbolKind::CLASS,
+            Kind::Funnel => SymbolKind::FUNCTION,
+            Kind::Milestone | Kind::Target => SymbolKind::FIELD,
+            Kind::Measure => SymbolKind::PROPERTY,
+            Kind::Group => SymbolKind::ENUM,
+        },
+    };
+    let children: Vec<DocumentSymbol> = item
+        .children
+        .iter()
+        .map(|child| symbol(text, lines, child))
+        .collect();
+    DocumentSymbol {
+        name: item.name.clone(),
+        detail: (!item.detail.is_empty()).then(|| item.detail.clone()),
+        kind,
+        tags: None,
+        deprecated: None,
+        range: lines.range(text, item.range),
+        selection_range: lines.range(text, item.selection),
+        children: (!children.is_empty()).then_some(children),
+    }
+}
+
+pub(super) fn prepare_rename(
+    server: &mut Server,
+    params: TextDocumentPositionParams,
+) -> Result<Option<PrepareRenameResponse>, Failure> {
+    let Some((_, _, _, span)) = target(server, &params) else {
+        return Err(Failure::refused(
+            "only a declared name (an outcome, cohort, funnel, stage, measure or group) can be renamed",
+        ));
+    };
+    let Some(document) = server.documents.get(params.text_document.uri.as_str()) else {
+        return Ok(None);
+    };
+    Ok(Some(PrepareRenameResponse::Range(
+        document.lines.range(&document.text, span),
+    )))
+}
+
+/// Rename a declared name everywhere it is written, refusing a name that is not a name, or
+/// one already declared where any of the places would see it.
+// `WorkspaceEdit` keys its changes by `Uri`, whose lazily parsed parts clippy takes for
+// interior mutability; its hash and equality are those of the URI's text.
+#[allow(clippy::mutable_key_type)]
+pub(super) fn rename(
+    server: &mut Server,
+    params: RenameParams,
+) -> Result<Option<WorkspaceEdit>, Failure> {
+    let new = params.new_name.trim();
+    let valid = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(Failure::refused(format!(
+            "`{new}` is not a name: a name starts with a letter and holds letters, digits and `_`"
+        )));
+    }
+    let Some((graph, file, definition, _)) = target(server, &params.text_document_position) else {
+        return Err(Failure::refused(
+            "only a declared name (an outcome, cohort, funnel, stage, measure or group) can be renamed",
+        ));
+    };
+    let occurrences = graph.occurrences(&file, &definition);
+    for (key, _) in &occurrences {
+        if let Some((at, clash)) = graph.resolve(key, new) {
+            if clash.name == definition.name {
+                continue;
+            }
+            let shown = graph
+                .files
+                .get(&at)
+                .and_then(|(uri, _)| convert::uri_to_path(uri))
+                .map_or(at.clone(), |p| files::shown(&p));
+            return Err(Failure::refused(format!(
+                "`{new}` is already the name of {} `{new}` in `{shown}`; choose another name",
+                article(clash.kind)
+            )));
+        }
+    }
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for (key, span) in occurrences {
+        if let Some(location) = graph.location(&key, span) {
+            changes
+                .entry(location.uri)
+                .or_default()
+                .push(TextEdit::new(location.range, new.to_string()));
+        }
+    }
+    Ok(Some(WorkspaceEdit::new(changes)))
+}
+
+fn article(kind: Kind) -> String {
+    let word = kind.word();
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
+    }
+}

@@ -1,0 +1,848 @@
+//! `outcome lsp` driven as an editor drives it: the real binary, Language Server Protocol
+//! messages over its standard input and output.
+
+mod common;
+
+use common::Scratch;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How long any one answer may take before the test gives up (a debug build, a busy machine).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A running server and the messages it has sent that no one has asked for yet.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    waiting: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    /// Start `outcome lsp` in `dir` and complete the handshake.
+    fn start(dir: &Path) -> Client {
+        Client::start_binary(Path::new(env!("CARGO_BIN_EXE_outcome")), dir)
+    }
+
+    fn start_binary(binary: &Path, dir: &Path) -> Client {
+        let mut child = Command::new(binary)
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, incoming) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            incoming,
+            waiting: Vec::new(),
+            next_id: 1,
+        };
+        let root = format!("file://{}", dir.display());
+        let answer = client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": root, "capabilities": {}}),
+        );
+        let capabilities = &answer["result"]["capabilities"];
+        for provider in [
+            "hoverProvider",
+            "definitionProvider",
+            "referencesProvider",
+            "documentSymbolProvider",
+            "documentFormattingProvider",
+            "renameProvider",
+            "completionProvider",
+            "codeActionProvider",
+        ] {
+            assert!(!capabilities[provider].is_null(), "no {provider}: {answer}");
+        }
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its answer (the whole response, `result` or `error`).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == json!(id) && m.get("method").is_none())
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let answer = self.request(method, params);
+        assert!(answer.get("error").is_none(), "{method} failed: {answer}");
+        answer["result"].clone()
+    }
+
+    /// The first message, already received or still to come, that `wanted` accepts.
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.waiting.iter().position(&wanted) {
+            return self.waiting.remove(i);
+        }
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.waiting.push(message),
+                Err(RecvTimeoutError::Timeout) => panic!("no answer; received {:?}", self.waiting),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the server stopped; received {:?}", self.waiting)
+                }
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`, dropping any published before.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        self.waiting.retain(|m| !is_diagnostics_for(m, uri));
+        let message = self.wait_for(|m| is_diagnostics_for(m, uri));
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "outcome", "version": 1, "text": text}}),
+        );
+    }
+
+    fn replace(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// `shutdown`, `exit`, and the server ends with status 0.
+    fn stop(mut self) {
+        let answer = self.request("shutdown", Value::Null);
+        assert_eq!(answer["result"], Value::Null, "{answer}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "the server ended with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_diagnostics_for(message: &Value, uri: &str) -> bool {
+    message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn uri_of(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+fn position(text: &str, needle: &str) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("no `{needle}`"));
+    let line = text[..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let column = text[start..at].encode_utf16().count();
+    json!({"line": line, "character": column})
+}
+
+fn at(uri: &str, text: &str, needle: &str) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": position(text, needle)})
+}
+
+/// The E0202 case with its expectation line taken out: one misspelt stage name.
+fn misspelt() -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics/E0202-misspelt-name.outcome"),
+    )
+    .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with("#!"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn diagnostics_match_check_then_clear_when_the_error_is_fixed() {
+    let scratch = Scratch::new("diagnostics_match_check");
+    let text = misspelt();
+    let path = scratch.file("day.outcome", &text);
+    let uri = uri_of(&path);
+
+    let check = scratch
+        .outcome()
+        .args(["check", "--format", "json", "day.outcome"])
+        .output()
+        .unwrap();
+    let records: Vec<Value> = String::from_utf8(check.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    let published = client.diagnostics(&uri);
+    assert_eq!(published.len(), records.len(), "{published:?}");
+    for (lsp, record) in published.iter().zip(&records) {
+        assert_eq!(lsp["code"], record["code"]);
+        assert_eq!(lsp["severity"], 1, "an error");
+        assert_eq!(record["severity"], "error");
+        let message = lsp["message"].as_str().unwrap();
+        assert_eq!(message.lines().next(), record["message"].as_str());
+        let help = format!("help: {}", record["help"].as_str().unwrap());
+        assert_eq!(message.lines().last(), Some(help.as_str()));
+        // check counts from 1, the protocol from 0 (and in UTF-16: this line is ASCII)
+        let range = &lsp["range"];
+        assert_eq!(
+            range["start"]["line"],
+            json!(record["line"].as_u64().unwrap() - 1)
+        );
+        assert_eq!(
+            range["start"]["character"],
+            json!(record["column"].as_u64().unwrap() - 1)
+        );
+        assert_eq!(
+            range["end"]["line"],
+            json!(record["end_line"].as_u64().unwrap() - 1)
+        );
+        assert_eq!(
+            range["end"]["character"],
+            json!(record["end_column"].as_u64().unwrap() - 1)
+        );
+        assert!(lsp["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("#diagnostic-codes"));
+        assert_eq!(lsp["source"], "outcome");
+    }
+
+    // The quick fix writes the name the help suggests.
+    let actions = client.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": published[0]["range"],
+               "context": {"diagnostics": published}}),
+    );
+    let edit = &actions[0]["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "attend", "{actions}");
+    assert_eq!(edit["range"], published[0]["range"]);
+
+    // Fixed in the buffer (not on disk): the error goes, and what is left is what check
+    // says of the fixed text (two warnings about the stage now paid for).
+    let fixed = text.replace("for atend", "for attend");
+    client.replace(&uri, 2, &fixed);
+    let codes = |diagnostics: &[Value]| -> Vec<String> {
+        diagnostics
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let after = client.diagnostics(&uri);
+    assert!(after.iter().all(|d| d["severity"] == 2), "{after:?}");
+    scratch.file("fixed.outcome", &fixed);
+    let check = scratch
+        .outcome()
+        .args(["check", "--format", "json", "fixed.outcome"])
+        .output()
+        .unwrap();
+    let expected: Vec<Value> = String::from_utf8(check.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(codes(&after), codes(&expected));
+    assert!(!after.is_empty());
+
+    // Taking the warnings' advice leaves nothing at all.
+    let clean = fixed.replace(
+        "milestone attend \"Attend 1st session\"       50  conversion 50%",
+        "milestone attend \"Attend 1st session\"       50  conversion 50% within 1 month { evidence \"Register\" }",
+    );
+    assert_ne!(clean, fixed);
+    client.replace(&uri, 3, &clean);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.stop();
+}
+
+#[test]
+fn ranges_count_utf16_units() {
+    let scratch = Scratch::new("ranges_count_utf16_units");
+    // `😀` is one character (check's columns) but two UTF-16 units (the protocol's).
+    let text = misspelt().replace(
+        "funnel day_programme \"Structured day programme\" for adults",
+        "funnel day_programme \"Structured 😀 day programme\" for adult",
+    );
+    let path = scratch.file("day.outcome", &text);
+    let uri = uri_of(&path);
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    let published = client.diagnostics(&uri);
+    let unknown = published
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("`adult`"))
+        .unwrap_or_else(|| panic!("{published:?}"));
+    let start = position(&text, "adult {");
+    assert_eq!(unknown["range"]["start"], start);
+    let chars = text.lines().find(|l| l.contains("for adult")).unwrap();
+    let chars = chars[..chars.find("adult {").unwrap()].chars().count();
+    assert_eq!(
+        start["character"],
+        json!(chars + 1),
+        "one more unit than characters"
+    );
+    client.stop();
+}
+
+/// The borough's two contracts and their shared framework, in a repository of their own.
+fn borough(scratch: &Scratch) {
+    std::fs::create_dir_all(scratch.path(".git")).unwrap();
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/borough");
+    for name in [
+        "family-support.outcome",
+        "school-inclusion.outcome",
+        "framework/outcomes.outcome",
+    ] {
+        scratch.file(name, std::fs::read(specs.join(name)).unwrap());
+    }
+}
+
+fn ranges_in(locations: &Value, uri: &str) -> Vec<Value> {
+    locations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["uri"] == uri)
+        .map(|l| l["range"]["start"].clone())
+        .collect()
+}
+
+#[test]
+fn definition_references_and_hover_reach_across_used_files() {
+    let scratch = Scratch::new("navigation");
+    borough(&scratch);
+    let family_path = scratch.path("family-support.outcome");
+    let family = scratch.read("family-support.outcome");
+    let framework = scratch.read("framework/outcomes.outcome");
+    let family_uri = uri_of(&family_path);
+    let framework_uri = uri_of(&scratch.path("framework/outcomes.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&family_uri, &family);
+    assert_eq!(client.diagnostics(&family_uri), Vec::<Value>::new());
+
+    // An outcome declared in the used framework.
+    let definition = client.result(
+        "textDocument/definition",
+        at(&family_uri, &family, "safer_families\n"),
+    );
+    assert_eq!(definition["uri"], framework_uri, "{definition}");
+    assert_eq!(
+        definition["range"]["start"],
+        position(&framework, "safer_families \"")
+    );
+
+    // Its declaration, the measure that tracks it, and the target that achieves it.
+    let mut references = json!(at(&family_uri, &family, "safer_families\n"));
+    references["context"] = json!({"includeDeclaration": true});
+    let found = client.result("textDocument/references", references);
+    assert_eq!(
+        ranges_in(&found, &framework_uri),
+        vec![
+            position(&framework, "safer_families \""),
+            position(&framework, "safer_families\n  unit")
+        ],
+        "{found}"
+    );
+    assert_eq!(
+        ranges_in(&found, &family_uri),
+        vec![position(&family, "safer_families\n")]
+    );
+
+    // A stage's figures, from the checked contract.
+    let hover = client.result("textDocument/hover", at(&family_uri, &family, "together\n"));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    for expected in [
+        "**target `together`**",
+        "Child living safely at home 12 months after referral",
+        "- expected: 24 people (funnel `support`)",
+        "- conversion: stated 80%, computed 80",
+        "- price: £5,000 per participant",
+        "- latest: 12 months after entry",
+        "- achieves: `family_stable`, `safer_families`",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    // An outcome's targets and measures, the framework's included.
+    let hover = client.result(
+        "textDocument/hover",
+        at(&family_uri, &family, "safer_families\n"),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("- achieved by: `together`"), "{text}");
+    assert!(text.contains("- tracked by: `children_in_care`"), "{text}");
+
+    // An unsaved edit to the framework is what the contract is checked against.
+    client.open(
+        &framework_uri,
+        &framework.replace("outcome safer_families", "outcome safe_families"),
+    );
+    let published = client.diagnostics(&family_uri);
+    assert!(
+        published
+            .iter()
+            .any(|d| d["code"] == "E0202"
+                && d["message"].as_str().unwrap().contains("safer_families")),
+        "{published:?}"
+    );
+    client.stop();
+}
+
+#[test]
+fn outline_rename_completion_hints_and_formatting() {
+    let scratch = Scratch::new("editing");
+    borough(&scratch);
+    let family = scratch.read("family-support.outcome");
+    let uri = uri_of(&scratch.path("family-support.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    let symbols = client.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "use framework/outcomes.outcome",
+            "Intensive Family Support",
+            "family_stable",
+            "families",
+            "support",
+            "payments",
+            "monitoring"
+        ]
+    );
+    let funnel = &symbols[4];
+    let stages: Vec<&str> = funnel["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["engaged", "plan_met", "together"]);
+    assert_eq!(
+        funnel["selectionRange"]["start"],
+        position(&family, "support \"")
+    );
+    assert_eq!(
+        funnel["range"]["start"],
+        position(&family, "funnel support")
+    );
+    assert_eq!(funnel["range"]["end"], position(&family, "\n\npayments {"));
+
+    // A clash is refused, with the name's kind; a fresh name is written everywhere.
+    let mut rename = at(&uri, &family, "plan_met \"");
+    rename["newName"] = json!("engaged");
+    let refused = client.request("textDocument/rename", rename.clone());
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`engaged` is already the name of a milestone"),
+        "{refused}"
+    );
+    rename["newName"] = json!("safer_families");
+    let refused = client.request("textDocument/rename", rename.clone());
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("an outcome `safer_families` in `"),
+        "{refused}"
+    );
+    rename["newName"] = json!("goals_met");
+    let edit = client.result("textDocument/rename", rename);
+    let edits = edit["changes"][&uri].as_array().unwrap();
+    let starts: Vec<&Value> = edits.iter().map(|e| &e["range"]["start"]).collect();
+    assert_eq!(
+        starts,
+        [
+            &position(&family, "plan_met \""),
+            &position(&family, "plan_met\n")
+        ]
+    );
+    assert!(edits.iter().all(|e| e["newText"] == "goals_met"));
+
+    // Completion after `for`: declared names first, keywords too.
+    let completion = client.result("textDocument/completion", at(&uri, &family, "together\n"));
+    let items = completion.as_array().unwrap();
+    let item = |label: &str| items.iter().find(|i| i["label"] == label).cloned();
+    assert_eq!(item("together").unwrap()["sortText"], "0");
+    assert_eq!(item("milestone").unwrap()["sortText"], "1");
+    assert!(item("safer_families").is_some(), "names from the used file");
+
+    // Inlay hint: a stage that states no conversion is shown the computed one.
+    let unstated = family.replace("30 conversion 75% within", "30 within");
+    client.replace(&uri, 2, &unstated);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let hints = client.result(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}}}),
+    );
+    let hints = hints.as_array().unwrap();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0]["label"], "conversion 75.0%");
+    let end_of_count = position(&unstated, " within 6 months");
+    assert_eq!(hints[0]["position"], end_of_count);
+
+    // Formatting is `outcome fmt`'s layout.
+    let messy = family.replace(
+        "  pay £1,500 for plan_met",
+        "      pay   £1,500   for plan_met",
+    );
+    client.replace(&uri, 3, &messy);
+    scratch.file("messy.outcome", &messy);
+    scratch
+        .outcome()
+        .args(["fmt", "messy.outcome"])
+        .assert()
+        .success();
+    let formatted = client.result(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(formatted[0]["newText"], scratch.read("messy.outcome"));
+    assert_eq!(
+        formatted[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    client.stop();
+}
+
+#[test]
+fn half_written_and_garbage_documents_never_stop_the_server() {
+    let scratch = Scratch::new("garbage");
+    borough(&scratch);
+    let family = scratch.read("family-support.outcome");
+    let uri = uri_of(&scratch.path("family-support.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    // Half a string, half a block, bytes of every kind, nothing at all, and edits whose
+    // ranges run past the end of the text or cut a character in two.
+    let cut = family.find("milestone plan_met").unwrap();
+    let texts = [
+        family[..cut].to_string(),
+        family.replace("\"Family plan goals met\"", "\"Family plan goals met"),
+        "funnel { { { \"".to_string(),
+        "\u{0}\u{1b}[31m\u{202e}😀£\r\r\n\t".repeat(50),
+        String::new(),
+        "contract".repeat(10_000),
+    ];
+    for (version, text) in texts.iter().enumerate() {
+        client.replace(&uri, version as i64 + 2, text);
+        let published = client.diagnostics(&uri);
+        assert!(!published.is_empty(), "{text:?} gave no diagnostic");
+        // Every request still answers, at the start, the middle and far past the end.
+        for position in [
+            json!({"line": 0, "character": 0}),
+            json!({"line": 1, "character": 3}),
+            json!({"line": 99_999, "character": 99_999}),
+        ] {
+            let place = json!({"textDocument": {"uri": uri}, "position": position});
+            client.request("textDocument/hover", place.clone());
+            client.request("textDocument/definition", place.clone());
+            client.request("textDocument/completion", place.clone());
+            let mut references = place.clone();
+            references["context"] = json!({"includeDeclaration": true});
+            client.request("textDocument/references", references);
+        }
+        client.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        let formatting = client.request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        );
+        assert!(
+            formatting["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("does not parse")),
+            "{formatting}"
+        );
+    }
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 90},
+               "contentChanges": [
+                   {"range": {"start": {"line": 0, "character": 5}, "end": {"line": 0, "character": 1}}, "text": "x"},
+                   {"range": {"start": {"line": 40, "character": 0}, "end": {"line": 2, "character": 0}}, "text": "y"},
+                   {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "😀"},
+                   {"range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 1}}, "text": "z"}]}),
+    );
+    client.diagnostics(&uri);
+    // A document never opened, a request the server does not know, parameters of the wrong
+    // shape, and an unsaved buffer.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": "file:///nowhere.outcome", "version": 1}, "contentChanges": [{"text": "x"}]}),
+    );
+    let unknown = client.request("workspace/frobnicate", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let wrong = client.request("textDocument/hover", json!({"textDocument": 7}));
+    assert_eq!(wrong["error"]["code"], -32602, "{wrong}");
+    client.open("untitled:Untitled-1", "outcome x \"y\"\nfunnel");
+    assert!(!client.diagnostics("untitled:Untitled-1").is_empty());
+
+    // Back to the real text: figures again; then half a string: the last good figures stay.
+    client.replace(&uri, 100, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let half = &texts[1];
+    client.replace(&uri, 101, half);
+    assert_eq!(
+        client.diagnostics(&uri)[0]["code"],
+        "E0110",
+        "an unclosed string"
+    );
+    let hover = client.result("textDocument/hover", at(&uri, half, "together\n"));
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("expected: 24 people"));
+
+    client.replace(&uri, 100, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let hover = client.result("textDocument/hover", at(&uri, &family, "together\n"));
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("expected: 24 people"));
+    client.stop();
+}
+
+/// A contract of about `lines` lines: as many programmes (an outcome, a cohort, a six-stage
+/// funnel, a measure, three prices) as fit, as in the throughput benchmark.
+fn long_contract(lines: usize) -> String {
+    let mut text = String::from(
+        "contract \"Borough portfolio\" {\n  commissioner \"Northfield Borough Council\"\n  \
+         provider \"Community Partnership\"\n  term 2026-04-01 to 2028-03-31\n  \
+         referrals until 2027-03-31\n  funding limit £999,999,999,999\n}\n\n",
+    );
+    let mut payments = String::from("payments {\n  fixed £15,000 per quarter\n");
+    let mut n = 0;
+    while text.lines().count() + payments.lines().count() + 2 < lines {
+        text.push_str(&format!(
+            r#"outcome free_{n} "Drug and crime free, programme {n}" {{
+  why "Reduces harm to service users, their families and the community"
+  level service
+}}
+
+cohort adults_{n} "Adults referred to programme {n}" {{
+  size 100
+  eligibility "Aged 18+, dependent drug use, resident in the borough"
+}}
+
+funnel day_{n} "Structured day programme {n}" for adults_{n} {{
+  milestone enrol_{n}    "Enrol in project"        100
+  milestone attend_{n}   "Attend 1st session"       50  conversion 50% within 1 month {{
+    evidence "Attendance register signed by the participant"
+  }}
+  milestone clean_{n}    "Drug free (1 month)"      40  conversion 80%  within 2 months
+  milestone skill_{n}    "Demonstrate new skill"    30  conversion 75%
+  milestone complete_{n} "Complete as planned"      25  conversion 83% within 3 months {{
+    evidence "Discharge summary recording a planned completion"
+  }}
+  target abstinent_{n} "Drug free at 3 months" 10 conversion 40% within 6 months {{
+    achieves free_{n}
+    evidence "Negative drug screen and key worker review at 3 months"
+  }}
+}}
+
+measure rate_{n} "Completers drug free at 3 months, programme {n}" {{
+  question better_off
+  tracks free_{n}
+  unit "percent of completers"
+  collected_by provider
+  method "Drug screen recorded on the case-management system"
+  frequency monthly
+  baseline 32% in 2025
+  target 40% by 2027
+}}
+
+"#
+        ));
+        payments.push_str(&format!(
+            "  pay £100 for attend_{n}\n  pay £500 for complete_{n}\n  pay £3,000 for abstinent_{n}\n"
+        ));
+        n += 1;
+    }
+    payments.push_str("  cap £999,999,999,999 total\n}\n");
+    text + &payments
+}
+
+/// The time from a keystroke (`didChange`, one character) to its diagnostics being published,
+/// on a 5,000-line contract: printed, not asserted (the figure depends on the machine and the
+/// build). The server measured is this build's, or the binary `OUTCOME_LSP_BINARY` names (a
+/// release build: `cargo build --release`, then
+/// `OUTCOME_LSP_BINARY=target/release/outcome cargo test --test lsp keystroke -- --nocapture`),
+/// which the README quotes.
+#[test]
+fn keystroke_to_diagnostics_on_a_5000_line_contract() {
+    let scratch = Scratch::new("latency");
+    let text = long_contract(5_000);
+    let lines = text.lines().count();
+    assert!((4_900..=5_100).contains(&lines), "{lines} lines");
+    let uri = uri_of(&scratch.file("portfolio.outcome", &text));
+    let binary = match std::env::var_os("OUTCOME_LSP_BINARY") {
+        Some(binary) => Path::new(env!("CARGO_MANIFEST_DIR")).join(binary),
+        None => Path::new(env!("CARGO_BIN_EXE_outcome")).to_path_buf(),
+    };
+    let mut client = Client::start_binary(&binary, &scratch.0);
+    client.open(&uri, &text);
+    let first = client.diagnostics(&uri);
+    assert!(first.iter().all(|d| d["severity"] != 1), "{first:?}");
+
+    // Type into the first programme's description and take it out again, one character a
+    // change, as an editor sends it.
+    let at = position(&text, "programme 0\"");
+    let mut times = Vec::new();
+    for i in 0..21 {
+        let (range_end, inserted) = if i % 2 == 0 {
+            (at.clone(), "x")
+        } else {
+            let mut end = at.clone();
+            end["character"] = json!(end["character"].as_u64().unwrap() + 1);
+            (end, "")
+        };
+        let started = Instant::now();
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": i + 2},
+                   "contentChanges": [{"range": {"start": at, "end": range_end}, "text": inserted}]}),
+        );
+        let published = client.diagnostics(&uri);
+        times.push(started.elapsed());
+        assert!(
+            published.iter().all(|d| d["severity"] != 1),
+            "{published:?}"
+        );
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "keystroke to diagnostics, {lines}-line contract, `{}`: median {:.1} ms (fastest {:.1} ms, slowest {:.1} ms)",
+        binary.display(),
+        median.as_secs_f64() * 1000.0,
+        times[0].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0
+    );
+    client.stop();
+}
+
+/// The VS Code extension's grammar colours every keyword of the language, and its manifest
+/// names files that exist.
+#[test]
+fn the_vscode_extension_knows_every_keyword() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let extension = root.join("editors/vscode");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(extension.join("package.json")).unwrap())
+            .unwrap();
+    let language = &manifest["contributes"]["languages"][0];
+    assert_eq!(language["extensions"], json!([".outcome"]));
+    let configuration = extension.join(language["configuration"].as_str().unwrap());
+    let configuration: Value =
+        serde_json::from_str(&std::fs::read_to_string(configuration).unwrap()).unwrap();
+    assert_eq!(configuration["comments"]["lineComment"], "#");
+    let grammar = extension.join(
+        manifest["contributes"]["grammars"][0]["path"]
+            .as_str()
+            .unwrap(),
+    );
+    let grammar: Value = serde_json::from_str(&std::fs::read_to_string(grammar).unwrap()).unwrap();
+    let keywords = grammar["repository"]["keyword"]["match"].as_str().unwrap();
+    let alternatives: Vec<String> = keywords
+        .trim_start_matches("\\b(")
+        .trim_end_matches(")\\b")
+        .split('|')
+        .map(|k| k.replace("\\s+", " ").replace('\\', ""))
+        .collect();
+    let pest = std::fs::read_to_string(root.join("grammar/outcome.pest")).unwrap();
+    for word in pest.split('"').skip(1).step_by(2) {
+        let keyword = word.starts_with(|c: char| c.is_ascii_lowercase())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || "_- ".contains(c));
+        if keyword {
+            assert!(
+                alternatives.iter().any(|k| k == word),
+                "the TextMate grammar does not colour `{word}`"
+            );
+        }
+    }
+}
