@@ -2133,3 +2133,45 @@ proptest! {
         );
     }
 }
+
+/// The maximum is what the rules can pay at most, so never below the plan, however the
+/// per-participant cap and a group's cap fall. Here 100 people each earn the £1,000 of
+/// `work`, in no group; 10 also reach `housed` (£1,000, in a group capped at £5,000), but the
+/// £1,000 per-participant cap holds them to £1,000. The plan shares the capped £100,000 by
+/// what the rows pay at plan (£100,000 : £10,000), and the group's cap holds housing to
+/// £5,000: £90,909.09 + £5,000 = £95,909.09. The maximum once shared the capped £100,000 by
+/// the rate card (£1,000 : £1,000, half each), so the group's cap left £55,000, below the
+/// plan. Each row on its own can pay £100,000 (work, everyone) and £5,000 (housing, its cap);
+/// together at most the £100,000 the per-participant cap allows.
+#[test]
+fn a_group_cap_never_brings_the_maximum_below_the_plan() {
+    let c = text(
+        r#"
+contract "Grouped" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2027-03-31
+  referrals from 2026-04-01 until 2026-09-30
+  currency GBP
+  funding limit £200,000
+}
+outcome settled "Settled" { level service }
+cohort people "People" { size 100 }
+funnel f "F" for people {
+  milestone joined "Joined" 100
+  milestone work "Work" 100 conversion 100% within 6 months
+  target housed "Housed" 10 conversion 10% after joined within 6 months { achieves settled }
+}
+payments {
+  pay £1,000 for work
+  pay £1,000 for housed
+  cap £1,000 per participant
+  group housing "Housing" cap £5,000 { housed }
+}
+"#,
+    );
+    let f = &c.figures;
+    assert_eq!(minor(f.planned_total_cost), 9_590_909);
+    assert_eq!(minor(f.maximum_exposure), 10_000_000);
+    assert!(f.maximum_exposure >= f.planned_total_cost);
+}

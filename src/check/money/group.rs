@@ -201,21 +201,16 @@ impl Rows {
         }
     }
 
-    fn row(&self, stage: &str) -> usize {
+    pub fn row(&self, stage: &str) -> usize {
         self.of.get(stage).copied().unwrap_or(self.ungrouped)
     }
 }
 
 /// One cohort's prices split into rows: what the nested plan pays each row (people × prices,
-/// the richest exclusive alternative only), and what one participant who reaches every stage
-/// earns in each row. Walks the stages once, in the levels of `plan::Levels`: a row's sum is
+/// the richest exclusive alternative only). Walks the stages once, in the levels of `plan::Levels`: a row's sum is
 /// settled only when its running price changes, so the work is in proportion to the stages
 /// (and to the stages of exclusive alternatives that overtake one another). `None` on overflow.
-pub fn cohort_rows(
-    stages: &[&model::Stage],
-    card: &RateCard,
-    rows: &Rows,
-) -> Option<(Vec<i128>, Vec<i128>)> {
+pub fn cohort_rows(stages: &[&model::Stage], card: &RateCard, rows: &Rows) -> Option<Vec<i128>> {
     let mut sorted: Vec<&model::Stage> = stages.to_vec();
     sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
     let mut running = vec![0_i128; rows.count];
@@ -279,7 +274,67 @@ pub fn cohort_rows(
     for row in 0..rows.count {
         bump(row, 0, 0, &mut running, &mut since, &mut total)?;
     }
-    Some((total, running))
+    Some(total)
+}
+
+/// The most one cohort's stages can pay each row, whatever the other rows pay: for each row,
+/// every price of its stages (exclusive alternatives all counted, since one participant may
+/// reach one alternative and another the other), with the attachment fee in the row of the
+/// stages in no group, at most the per-participant maximum, times the cohort's size. A sound
+/// bound for each row on its own; the rows together are bounded by the cohort's maximum.
+pub fn cohort_row_most(
+    stages: &[&model::Stage],
+    card: &RateCard,
+    rows: &Rows,
+    attachment_fee: i128,
+    maximum: i128,
+    size: u64,
+) -> Option<Vec<i128>> {
+    let mut card_of = vec![0_i128; rows.count];
+    card_of[rows.ungrouped] = attachment_fee;
+    for stage in stages {
+        let price = card.prices.get(&stage.id).copied().unwrap_or(0);
+        let row = rows.row(&stage.id);
+        card_of[row] = card_of[row].checked_add(price)?;
+    }
+    card_of
+        .into_iter()
+        .map(|each| i128::from(size).checked_mul(each.min(maximum)))
+        .collect()
+}
+
+/// The maximum outcome payments split into rows, through the caps: `max` is the most the
+/// cohorts pay together (after the per-participant maximum and deadweight), `row_most` the
+/// most each row can pay on its own (`cohort_row_most`, summed). Each group pays at most its
+/// cap and its own most; together at most `max`; then the cap on outcome payments. Never
+/// below anything the rules can pay, so never below the plan.
+pub fn maximum_split(
+    max: i128,
+    row_most: &[i128],
+    groups: &[Checked],
+    outcome_cap: Option<i128>,
+) -> Option<Split> {
+    let mut bound = row_most.to_vec();
+    let before_caps: Vec<i128> = bound.iter().map(|most| (*most).min(max)).collect();
+    let binds = apply_caps(&mut bound, groups);
+    let sum: i128 = bound.iter().try_fold(0_i128, |s, b| s.checked_add(*b))?;
+    let after_groups = sum.min(max);
+    // Rows adding to the total, each within its bound (a share of less than the sum never
+    // passes a row's bound, even rounded up).
+    let mut parts = if sum <= max {
+        bound
+    } else {
+        share(max, &bound)?
+    };
+    if let Some(cap) = outcome_cap.filter(|cap| *cap < after_groups) {
+        parts = share(cap, &parts)?;
+    }
+    Some(Split {
+        before_caps,
+        parts,
+        binds,
+        after_groups,
+    })
 }
 
 /// A figure of outcome payments split into rows, through the caps.

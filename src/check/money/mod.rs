@@ -168,7 +168,7 @@ pub fn check(
     let rows = group::Rows::new(&groups);
     let mut plan_rows = vec![0_i128; rows.count];
     let mut least_rows = vec![0_i128; rows.count];
-    let mut maximum_rows = vec![0_i128; rows.count];
+    let mut maximum_row_most = vec![0_i128; rows.count];
     let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
     for funnel in funnels.iter() {
         funnels_of
@@ -323,7 +323,7 @@ pub fn check(
         };
         // The cohort's plan by row: its prices by group, attachment fees with the stages in
         // no group, then the caps above shared in proportion.
-        let Some((mut by_row, card_by_row)) = group::cohort_rows(&stages, &card, &rows) else {
+        let Some(mut by_row) = group::cohort_rows(&stages, &card, &rows) else {
             out.push(exact::too_large(&at_plan(), currency, prices_span));
             return None;
         };
@@ -417,14 +417,11 @@ pub fn check(
                     out,
                 )?;
                 cohort_maximums.push((most, cohort_span));
-                // Attachment fees are paid on entry, apart from any group (as in the
-                // monitoring report); the prices by group make up the rest of the maximum.
-                let fees = i128::from(size).checked_mul(attachment_fee.min(maximum));
-                let by_row = fees.and_then(|fees| {
-                    let mut by_row = group::share(most - fees, &card_by_row)?;
-                    by_row[rows.ungrouped] = by_row[rows.ungrouped].checked_add(fees)?;
-                    group::add_rows(&mut maximum_rows, &by_row)
-                });
+                // What each row can pay on its own; attachment fees are paid on entry, apart
+                // from any group (as in the monitoring report).
+                let by_row =
+                    group::cohort_row_most(&stages, &card, &rows, attachment_fee, maximum, size)
+                        .and_then(|most| group::add_rows(&mut maximum_row_most, &most));
                 if by_row.is_none() {
                     let what = format!("the maximum outcome payments in `{}`", cohort.id);
                     out.push(exact::too_large(&what, currency, cohort_span));
@@ -519,7 +516,14 @@ pub fn check(
     let mut maximum_split = None;
     let outcome_exposure = match (discounted_maximum, caps.outcome) {
         (Some(max), cap) => {
-            let split = by_rows(max, &maximum_rows, "the maximum outcome payments", out)?;
+            let Some(split) = group::maximum_split(max, &maximum_row_most, &groups, cap) else {
+                out.push(exact::too_large(
+                    "the maximum outcome payments",
+                    currency,
+                    plan_capped.driver,
+                ));
+                return None;
+            };
             for (g, most) in groups.iter().zip(&split.before_caps) {
                 group::never_binds(g, *most, out);
             }
