@@ -1106,16 +1106,15 @@ fn compare_versions(args: &DiffArgs, streams: &mut Streams) -> Result<Exit, Prob
 }
 
 /// One side of `diff`, checked: a file as `build` reads it, or `REV:PATH` read through git
-/// (standing alone: a `use` in it is refused, there being no folder at that revision to
-/// find the used file in). A version with errors gets its diagnostics and `Err`.
+/// with the files it uses at the same revision. A version with errors gets its diagnostics
+/// and `Err`.
 fn version(arg: &str, streams: &mut Streams) -> Result<Result<Contract, Exit>, Problem> {
     if !crate::diff::revision::is_revision(arg) {
         return Ok(checked_contract(Path::new(arg), None, streams, "compared")?
             .map_err(|_| Exit::CannotRun));
     }
-    let revision = crate::diff::revision::read(arg, crate::syntax::MAX_FILE_BYTES)
+    let (file, compiled) = crate::diff::revision::compile(arg, crate::syntax::MAX_FILE_BYTES)
         .map_err(Problem::Refused)?;
-    let (file, compiled) = crate::compile_bytes(&revision.name, &revision.bytes);
     if compiled.has_errors() {
         streams.human(&file, &compiled.diagnostics);
         let mut tally = Tally::default();

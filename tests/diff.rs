@@ -471,6 +471,33 @@ fn a_side_can_be_a_file_at_a_git_revision() {
     )
     .code(2)
     .stderr_has(&["`git cat-file -t nosuchrev:contracts/c.outcome` failed"]);
+    // A file the contract uses is read from the same revision.
+    std::fs::write(
+        repo.join("contracts/framework.outcome"),
+        "outcome employed \"In work\" { why \"Income\" }\n",
+    )
+    .unwrap();
+    let using = LADDER.replace(
+        "outcome employed \"In work\" { why \"Income\" }\n",
+        "use \"framework.outcome\"\n",
+    );
+    std::fs::write(repo.join("contracts/c.outcome"), &using).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "v2"]);
+    diff(&repo, &["HEAD:contracts/c.outcome", "contracts/c.outcome"]).code(0);
+    std::fs::write(
+        repo.join("contracts/framework.outcome"),
+        "outcome employed \"In paid work\" { why \"Income\" }\n",
+    )
+    .unwrap();
+    diff(&repo, &["HEAD:contracts/c.outcome", "contracts/c.outcome"])
+        .code(1)
+        .stdout_has(&["outcome `employed`, statement: In work → In paid work"]);
+    diff(
+        &repo,
+        &["HEAD~1:contracts/c.outcome", "HEAD:contracts/c.outcome"],
+    )
+    .code(0);
     // Outside any repository there is nothing to read a revision from.
     diff(&scratch.0, &["HEAD:outside.outcome", "outside.outcome"])
         .code(2)
