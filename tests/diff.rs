@@ -493,11 +493,13 @@ fn a_side_can_be_a_file_at_a_git_revision() {
     diff(&repo, &["HEAD:contracts/c.outcome", "contracts/c.outcome"])
         .code(1)
         .stdout_has(&["outcome `employed`, statement: In work → In paid work"]);
+    // Moving a declaration into a shared file is shown as where it now comes from.
     diff(
         &repo,
         &["HEAD~1:contracts/c.outcome", "HEAD:contracts/c.outcome"],
     )
-    .code(0);
+    .code(1)
+    .stdout_has(&["outcome `employed`, from: none → contracts/framework.outcome"]);
     // Outside any repository there is nothing to read a revision from.
     diff(&scratch.0, &["HEAD:outside.outcome", "outside.outcome"])
         .code(2)
