@@ -533,9 +533,12 @@ impl Place {
     }
 }
 
+/// The key of a list's item.
+type KeyOf = fn(&Value) -> String;
+
 /// How a list's items are matched between the versions: the key of an item, and what an item
 /// with that key is called. Lists without one are compared whole.
-fn keyed(pattern: &str) -> Option<(fn(&Value) -> String, &'static str)> {
+fn keyed(pattern: &str) -> Option<(KeyOf, &'static str)> {
     fn id(v: &Value) -> String {
         text(v.get("id"))
     }
@@ -569,7 +572,8 @@ fn keyed(pattern: &str) -> Option<(fn(&Value) -> String, &'static str)> {
         )
     }
     fn tiers(v: &Value) -> String {
-        format!("`{}` {}", text(v.get("measure")), text(v.get("scope")))
+        let scope = text(v.get("scope")).replace('_', " ");
+        format!("`{}` {scope}", text(v.get("measure")))
     }
     fn year(v: &Value) -> String {
         text(v.get("year"))
@@ -618,12 +622,13 @@ fn text(value: Option<&Value>) -> String {
 /// `by_group`) are not quoted again.
 fn item_subject(label: &str, key: &str, pattern: &str) -> String {
     let quoted = match pattern {
+        // `per_participant`: a word of the language, not a name.
+        "payments.caps" => key.replace('_', "-"),
         "payments.fixed_fees"
         | "payments.incentives"
         | "payments.tiers"
         | "figures.by_year"
-        | "figures.by_group"
-        | "payments.caps" => key.replace('_', "-"),
+        | "figures.by_group" => key.to_string(),
         "payments.prices" | "figures.unit_cost_per_target" => {
             let (funnel, stage) = key.split_once('.').unwrap_or((key, ""));
             format!("for stage `{stage}` of funnel `{funnel}`")
@@ -633,7 +638,6 @@ fn item_subject(label: &str, key: &str, pattern: &str) -> String {
     match (label.is_empty(), pattern) {
         (true, _) => quoted,
         (false, "payments.caps") => format!("{quoted} {label}"),
-        (false, "payments.fixed_fees") => format!("{label} {quoted}"),
         _ => format!("{label} {quoted}"),
     }
 }
@@ -677,7 +681,7 @@ fn compare_keyed(
     place: &Place,
     old: &[Value],
     new: &[Value],
-    key: fn(&Value) -> String,
+    key: KeyOf,
     label: &str,
     changes: &mut Vec<Change>,
 ) {
@@ -711,7 +715,7 @@ fn compare_keyed(
 
 /// Each item's key, with ` (2)`, ` (3)` after a key already seen, so that every item has its
 /// own.
-fn occurrence_keys(items: &[Value], key: fn(&Value) -> String) -> Vec<String> {
+fn occurrence_keys(items: &[Value], key: KeyOf) -> Vec<String> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     items
         .iter()
@@ -771,6 +775,22 @@ fn whole(place: &Place, kind: ChangeKind, item: &Value) -> Change {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_in_subjects_are_kept_as_written() {
+        let bonus = serde_json::json!({"kind": "bonus", "condition": {"subject": "sustained_18m"}});
+        let (key, label) = keyed("payments.incentives").unwrap();
+        assert_eq!(
+            item_subject(label, &key(&bonus), "payments.incentives"),
+            "bonus on `sustained_18m`"
+        );
+        let cap = serde_json::json!({"scope": "per_participant"});
+        let (key, label) = keyed("payments.caps").unwrap();
+        assert_eq!(
+            item_subject(label, &key(&cap), "payments.caps"),
+            "per-participant cap"
+        );
+    }
 
     #[test]
     fn occurrence_keys_tell_repeated_keys_apart() {
