@@ -31,7 +31,7 @@ use crate::model::Contract;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The difference in meaning between two versions of a contract.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -243,15 +243,16 @@ fn renames(old: &Value, new: &Value, changes: &mut Vec<Change>) -> Renames {
         old.get("funnels").and_then(Value::as_array),
         new.get("funnels").and_then(Value::as_array),
     ) {
+        let new_by_id: BTreeMap<&str, &Value> = new_funnels
+            .iter()
+            .filter_map(|f| Some((f.get("id")?.as_str()?, f)))
+            .collect();
         for old_funnel in old_funnels {
             let Some(old_id) = old_funnel.get("id").and_then(Value::as_str) else {
                 continue;
             };
             let id = funnel_renames.get(old_id).map_or(old_id, String::as_str);
-            let Some(new_funnel) = new_funnels
-                .iter()
-                .find(|f| f.get("id").and_then(Value::as_str) == Some(id))
-            else {
+            let Some(new_funnel) = new_by_id.get(id) else {
                 continue;
             };
             let (Some(old_stages), Some(new_stages)) = (
@@ -322,57 +323,88 @@ fn renamed(section: Section, kind: &str, funnel: Option<&str>, from: &str, to: &
 
 /// Pairs (old name, new name) of items named only in one list that are the same item renamed:
 /// the same content but the name, or the same description (statement, title). Each item is in
-/// at most one pair; the first match in the order written wins.
+/// at most one pair; the first match in the order written wins. The new items are indexed by
+/// content and by description once, so that the pairs of a list of any length are found in
+/// time linear in it (times a logarithm).
 fn renamed_pairs(old: &[Value], new: &[Value], key: &str) -> Vec<(String, String)> {
-    let name = |v: &Value| v.get(key).and_then(Value::as_str).map(str::to_string);
-    let old_names: Vec<Option<String>> = old.iter().map(name).collect();
-    let new_names: Vec<Option<String>> = new.iter().map(name).collect();
-    let only_old: Vec<usize> = (0..old.len())
-        .filter(|&i| old_names[i].is_some() && !new_names.contains(&old_names[i]))
-        .collect();
-    let mut only_new: Vec<usize> = (0..new.len())
-        .filter(|&i| new_names[i].is_some() && !old_names.contains(&new_names[i]))
-        .collect();
-    let mut pairs = Vec::new();
-    for i in only_old {
-        let found = only_new
-            .iter()
-            .position(|&j| same_but_name(&old[i], &new[j], key))
-            .or_else(|| {
-                only_new
-                    .iter()
-                    .position(|&j| same_description(&old[i], &new[j]))
-            });
-        if let Some(at) = found {
-            let j = only_new.remove(at);
-            if let (Some(from), Some(to)) = (old_names[i].clone(), new_names[j].clone()) {
-                pairs.push((from, to));
+    fn named<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+        v.get(key).and_then(Value::as_str)
+    }
+    let name = |v| named(v, key);
+    let old_names: BTreeSet<&str> = old.iter().filter_map(name).collect();
+    let new_names: BTreeSet<&str> = new.iter().filter_map(name).collect();
+    let mut by_content: BTreeMap<String, VecDeque<usize>> = BTreeMap::new();
+    let mut by_description: BTreeMap<(&str, &str), VecDeque<usize>> = BTreeMap::new();
+    for (j, item) in new.iter().enumerate() {
+        if name(item).is_none_or(|n| old_names.contains(n)) {
+            continue;
+        }
+        by_content
+            .entry(content(item, key))
+            .or_default()
+            .push_back(j);
+        for (field, text) in descriptions(item) {
+            by_description
+                .entry((field, text))
+                .or_default()
+                .push_back(j);
+        }
+    }
+    let mut taken = vec![false; new.len()];
+    let mut first_free = |queue: Option<&mut VecDeque<usize>>| -> Option<usize> {
+        let queue = queue?;
+        while let Some(&j) = queue.front() {
+            if !taken[j] {
+                taken[j] = true;
+                return Some(j);
             }
+            queue.pop_front();
+        }
+        None
+    };
+    let mut pairs = Vec::new();
+    for item in old {
+        let Some(from) = name(item).filter(|n| !new_names.contains(n)) else {
+            continue;
+        };
+        let mut found = first_free(by_content.get_mut(&content(item, key)));
+        for description in descriptions(item) {
+            if found.is_some() {
+                break;
+            }
+            found = first_free(by_description.get_mut(&description));
+        }
+        if let Some(to) = found.and_then(|j| name(&new[j])) {
+            pairs.push((from.to_string(), to.to_string()));
         }
     }
     pairs
 }
 
-fn same_but_name(old: &Value, new: &Value, key: &str) -> bool {
-    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
-        return false;
-    };
-    old.len() == new.len()
-        && old
-            .iter()
-            .all(|(k, v)| k == key || new.get(k).is_some_and(|n| n == v))
+/// An item's content without its name, as text (the fields in one order).
+fn content(item: &Value, key: &str) -> String {
+    match item.as_object() {
+        Some(map) => {
+            let rest: Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| *k != key)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Value::Object(rest).to_string()
+        }
+        None => item.to_string(),
+    }
 }
 
-fn same_description(old: &Value, new: &Value) -> bool {
-    ["description", "statement", "title"].iter().any(|field| {
-        match (
-            old.get(field).and_then(Value::as_str),
-            new.get(field).and_then(Value::as_str),
-        ) {
-            (Some(a), Some(b)) => !a.trim().is_empty() && a == b,
-            _ => false,
-        }
-    })
+/// An item's description, statement and title, those it has that are not blank.
+fn descriptions(item: &Value) -> Vec<(&'static str, &str)> {
+    ["description", "statement", "title"]
+        .into_iter()
+        .filter_map(|field| {
+            let text = item.get(field)?.as_str()?;
+            (!text.trim().is_empty()).then_some((field, text))
+        })
+        .collect()
 }
 
 /// The fields that hold the name of a declaration, and the kinds of declaration they can name.
@@ -789,6 +821,37 @@ mod tests {
         assert_eq!(
             item_subject(label, &key(&cap), "payments.caps"),
             "per-participant cap"
+        );
+    }
+
+    #[test]
+    fn renames_in_a_long_list_are_found_by_index_in_order() {
+        // Quadratic pairing would compare 10^10 pairs here; the index finds each at once.
+        let n = 100_000;
+        let old: Vec<Value> = (0..n)
+            .map(|i| serde_json::json!({"id": format!("a{i}"), "description": format!("d{i}")}))
+            .collect();
+        let new: Vec<Value> = (0..n)
+            .map(|i| serde_json::json!({"id": format!("b{i}"), "description": format!("d{i}")}))
+            .collect();
+        let pairs = renamed_pairs(&old, &new, "id");
+        assert_eq!(pairs.len(), n);
+        assert_eq!(pairs[7], ("a7".to_string(), "b7".to_string()));
+        // Two identical items renamed: paired in the order written.
+        let old = vec![
+            serde_json::json!({"id": "x", "size": 1}),
+            serde_json::json!({"id": "y", "size": 1}),
+        ];
+        let new = vec![
+            serde_json::json!({"id": "p", "size": 1}),
+            serde_json::json!({"id": "q", "size": 1}),
+        ];
+        assert_eq!(
+            renamed_pairs(&old, &new, "id"),
+            [
+                ("x".to_string(), "p".to_string()),
+                ("y".to_string(), "q".to_string())
+            ]
         );
     }
 
