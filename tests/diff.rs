@@ -505,3 +505,51 @@ fn a_side_can_be_a_file_at_a_git_revision() {
         .code(2)
         .stderr_has(&["is in no git repository"]);
 }
+
+#[test]
+fn group_caps_and_tiers_are_compared_with_what_they_move() {
+    let spec = |name: &str| std::fs::read_to_string(format!("specs/{name}.outcome")).unwrap();
+    // fair-chance: the accommodation group's cap binds at plan and at the maximum, so
+    // lowering it by £10,000 lowers both by £10,000 (the spec's header works them out).
+    let (changes, code) = diff_json(
+        "group-cap",
+        &spec("fair-chance"),
+        &spec("fair-chance").replace("cap £150,000 {", "cap £140,000 {"),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        shown(change(&changes, "group `accommodation`", Some("cap"))),
+        ("£150,000", "£140,000", "-£10,000")
+    );
+    assert_eq!(
+        shown(change(&changes, "maximum exposure", None)),
+        ("£700,000", "£690,000", "-£10,000")
+    );
+    assert_eq!(
+        shown(change(&changes, "planned total cost", None)),
+        ("£255,000", "£245,000", "-£10,000")
+    );
+    // reoffending: the top tier of the per-cohort schedule, paid once per cohort (two).
+    let (changes, _) = diff_json(
+        "tiers",
+        &spec("reoffending"),
+        &spec("reoffending").replace("from 12.5% pays £350,000", "from 12.5% pays £400,000"),
+    );
+    let tiers = "tiers on `reconviction_reduction` per cohort";
+    assert_eq!(
+        shown(change(&changes, tiers, Some("tiers"))),
+        (
+            "from 7.5% pays £150,000, from 10% pays £250,000, from 12.5% pays £350,000",
+            "from 7.5% pays £150,000, from 10% pays £250,000, from 12.5% pays £400,000",
+            ""
+        )
+    );
+    assert_eq!(
+        shown(change(&changes, tiers, Some("maximum"))),
+        ("£700,000", "£800,000", "+£100,000")
+    );
+    assert_eq!(
+        shown(change(&changes, "tiers maximum", None)),
+        ("£900,000", "£1,000,000", "+£100,000")
+    );
+}

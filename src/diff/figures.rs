@@ -112,6 +112,18 @@ pub fn shown(value: &Value) -> String {
             )
         };
     }
+    if let (Some(from), Some(pays)) = (value.get("from"), value.get("pays")) {
+        // A tier: `from 10% pays £250,000`, `… per unit up to £480,000`.
+        return match value.get("per_unit_up_to").filter(|v| !v.is_null()) {
+            Some(most) => format!(
+                "from {} pays {} per unit up to {}",
+                shown(from),
+                shown(pays),
+                shown(most)
+            ),
+            None => format!("from {} pays {}", shown(from), shown(pays)),
+        };
+    }
     match value {
         Value::Null => "none".to_string(),
         Value::Bool(true) => "yes".to_string(),
