@@ -92,6 +92,37 @@ pub enum Command {
     /// Serve editors over standard input and output (the Language Server Protocol):
     /// diagnostics as you type, hover figures, outline, navigation, formatting
     Lsp,
+    /// Show the difference in meaning between two versions of a contract (exit 1 if any)
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old version: a contract file, or `REV:PATH` (the file at a git revision, such as
+    /// `origin/main:contract.outcome`)
+    #[arg(value_name = "OLD")]
+    pub old: String,
+
+    /// The new version: a contract file, or `REV:PATH`
+    #[arg(value_name = "NEW")]
+    pub new: String,
+
+    /// How to write the difference
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+}
+
+/// How `diff` writes the difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A heading per part of the contract and a line per change
+    Human,
+    /// One JSON document (see `outcome schema --diff`)
+    Json,
+    /// Tables ready to post as a pull-request comment
+    Markdown,
+    /// A printable variation schedule, in the style of the contract document
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -380,8 +411,12 @@ pub enum SqlDialect {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the monitoring report (`report --format json`) instead
-    #[arg(long)]
+    #[arg(long, conflicts_with = "diff")]
     pub report: bool,
+
+    /// The schema of the difference between two contracts (`diff --format json`) instead
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// One `--measure` as written, and the value it gives.
@@ -497,6 +532,8 @@ fn run_streams(
         Command::Schema(args) => {
             let schema = if args.report {
                 emit::json::report_schema()
+            } else if args.diff {
+                crate::diff::render::schema()
             } else {
                 emit::json::schema()
             };
@@ -507,6 +544,7 @@ fn run_streams(
         Command::Lsp => crate::lsp::serve_stdio()
             .map(|()| Exit::Success)
             .map_err(Problem::Refused),
+        Command::Diff(args) => compare_versions(&args, &mut streams),
     };
     match result {
         Ok(exit) => exit,
@@ -1085,6 +1123,61 @@ impl FormatTally {
             ));
         }
         line
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// diff
+
+/// `outcome diff OLD NEW`: exit 0 when the two versions mean the same, 1 when they differ,
+/// 2 when either cannot be read or does not check clean (its diagnostics on stderr).
+fn compare_versions(args: &DiffArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let old = version(&args.old, streams)?;
+    let new = version(&args.new, streams)?;
+    let (Ok(old), Ok(new)) = (old, new) else {
+        return Ok(Exit::CannotRun);
+    };
+    let diff = crate::diff::diff(&args.old, &args.new, &old, &new);
+    let text = match args.format {
+        DiffFormat::Human => crate::diff::render::human(&diff),
+        DiffFormat::Json => crate::diff::render::json(&diff),
+        DiffFormat::Markdown => crate::diff::render::markdown_comment(&diff),
+        DiffFormat::Html => crate::diff::render::html(&diff),
+    };
+    streams.print(&text)?;
+    Ok(if diff.is_empty() {
+        Exit::Success
+    } else {
+        Exit::ContractErrors
+    })
+}
+
+/// One side of `diff`, checked: a file as `build` reads it, or `REV:PATH` read through git
+/// with the files it uses at the same revision. A version with errors gets its diagnostics
+/// and `Err`.
+fn version(arg: &str, streams: &mut Streams) -> Result<Result<Contract, Exit>, Problem> {
+    if !crate::diff::revision::is_revision(arg) {
+        return Ok(checked_contract(Path::new(arg), None, streams, "compared")?
+            .map_err(|_| Exit::CannotRun));
+    }
+    let (file, compiled) = crate::diff::revision::compile(arg, crate::syntax::MAX_FILE_BYTES)
+        .map_err(Problem::Refused)?;
+    if compiled.has_errors() {
+        streams.human(&file, &compiled.diagnostics);
+        let mut tally = Tally::default();
+        tally.add(&compiled.diagnostics);
+        streams.note(&format!(
+            "not compared: `{}` has {}\n",
+            crate::inert::escape(arg),
+            count(tally.errors, "error")
+        ));
+        return Ok(Err(Exit::CannotRun));
+    }
+    match compiled.contract {
+        Some(contract) => Ok(Ok(contract)),
+        None => Err(Problem::NoContract {
+            path: PathBuf::from(arg),
+        }),
     }
 }
 

@@ -10,7 +10,8 @@
 //!
 //! Beside the pipeline, `fmt` takes text to text (the canonical layout): it asks `syntax` only
 //! whether the text parses and where declarations and stages start, and keeps every token and
-//! comment. Diagnostics reach machines as JSON lines, GitHub annotations or SARIF
+//! comment. `diff` compares two checked contracts, figures included, and says what changed in
+//! meaning. Diagnostics reach machines as JSON lines, GitHub annotations or SARIF
 //! (`diagnostic::github`, `diagnostic::sarif`). `lsp` serves editors: its diagnostics are
 //! `workspace`'s, its hovers read the model and its formatting is `fmt`, so it computes no
 //! figure of its own.
@@ -29,6 +30,7 @@ pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod files;
 pub mod fmt;

@@ -150,7 +150,7 @@ pub fn report_schema() -> String {
 /// plain struct fields). Should that ever change, the document carries the error as an
 /// `error` member instead of the process panicking, and `build_output_matches_the_schema`
 /// in `tests/cli.rs` fails.
-fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
     let mut text = match serde_json::to_string_pretty(value) {
         Ok(text) => text,
         Err(error) => {
