@@ -47,18 +47,15 @@ pub fn log(files: &[(&SourceFile, &[Diagnostic])]) -> Result<String, serde_json:
     Ok(text)
 }
 
-/// The rule's `name`: the title in PascalCase, letters and digits only ("funnel widens" →
-/// `FunnelWidens`).
+/// The rule's `name`: the title in UpperCamelCase, letters and digits only ("funnel widens"
+/// → `FunnelWidens`, "file is not UTF-8 text" → `FileIsNotUtf8Text`), as heck splits words.
 pub fn rule_name(title: &str) -> String {
-    let mut name = String::new();
-    for word in title.split_whitespace() {
-        let mut letters = word.chars().filter(char::is_ascii_alphanumeric);
-        if let Some(first) = letters.next() {
-            name.push(first.to_ascii_uppercase());
-            name.extend(letters);
-        }
-    }
-    name
+    use heck::ToUpperCamelCase;
+    title
+        .to_upper_camel_case()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
 }
 
 fn rule(code: Code) -> Rule {
@@ -294,7 +291,8 @@ mod tests {
     #[test]
     fn rule_names_are_pascal_case_titles() {
         assert_eq!(rule_name("funnel widens"), "FunnelWidens");
-        assert_eq!(rule_name("file is not UTF-8 text"), "FileIsNotUTF8Text");
+        assert_eq!(rule_name("file is not UTF-8 text"), "FileIsNotUtf8Text");
+        assert_eq!(rule_name("`use` path not found"), "UsePathNotFound");
         for code in Code::ALL {
             let name = rule_name(code.title());
             assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "{name}");
