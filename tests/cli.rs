@@ -300,6 +300,33 @@ fn build_output_matches_the_schema() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(contract["version"], 1);
+    assert!(built.stdout.starts_with(b"{\n  \"version\": 1,\n"));
+}
+
+/// The schema is closed: a member it does not describe, at the top or deeper, or a document
+/// of another version, is refused, so a strict client learns of it.
+#[test]
+fn the_contract_schema_refuses_unknown_members() {
+    let schema = outcome().arg("schema").output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert!(schema["$id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/schema/contract/v1.json"));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let built = exits(&["build", SPEC], 0).get_output().clone();
+    let contract: serde_json::Value = serde_json::from_slice(&built.stdout).unwrap();
+    assert!(validator.is_valid(&contract));
+    let mut top = contract.clone();
+    top["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&top));
+    let mut deep = contract.clone();
+    deep["figures"]["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&deep));
+    let mut other = contract;
+    other["version"] = serde_json::json!(2);
+    assert!(!validator.is_valid(&other));
 }
 
 #[test]
