@@ -69,6 +69,25 @@ const HUMAN_PER_FILE: usize = 200;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print no summary lines or notes on stderr; diagnostics and errors are still printed,
+    /// and the exit code is the same
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// When to colour diagnostics on stderr: `auto` colours them for a terminal unless
+    /// `NO_COLOR` is set (`CLICOLOR_FORCE` colours them anywhere)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// For a terminal, unless `NO_COLOR` is set; anywhere if `CLICOLOR_FORCE` is
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +108,17 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Rewrite contracts in the canonical layout; comments and meaning are kept
     Fmt(FmtArgs),
+    /// Print a completion script for a shell (source it from the shell's startup file)
+    Completions(CompletionsArgs),
+    /// Print the manual page, as roff (`outcome man > outcome.1`, or `outcome man | man -l -`)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -443,7 +473,12 @@ impl From<Exit> for std::process::ExitCode {
 
 /// Run a parsed command line against the real standard streams.
 pub fn run(cli: Cli) -> Exit {
-    let color = stderr_wants_color();
+    let color = wants_color(
+        cli.color,
+        non_empty("NO_COLOR"),
+        non_empty("CLICOLOR_FORCE") && std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0"),
+        io::stderr().is_terminal(),
+    );
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = stdout.lock();
@@ -452,8 +487,13 @@ pub fn run(cli: Cli) -> Exit {
 }
 
 /// Run a parsed command line, writing to the given streams; `color` says whether human
-/// diagnostics on `err` may use colour.
+/// diagnostics on `err` may use colour, unless `--color always` or `--color never` says.
 pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
+    let color = match cli.color {
+        ColorChoice::Auto => color,
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+    };
     run_streams(cli, out, err, color, false)
 }
 
@@ -471,6 +511,7 @@ fn run_streams(
         out,
         err,
         color,
+        quiet: cli.quiet,
         process_ends,
     };
     let result = match cli.command {
@@ -489,6 +530,8 @@ fn run_streams(
             streams.print(&schema).map(|()| Exit::Success)
         }
         Command::Fmt(args) => format_files(&args, &mut streams),
+        Command::Completions(args) => completions(args.shell, &mut streams),
+        Command::Man => manual(&mut streams),
     };
     match result {
         Ok(exit) => exit,
@@ -499,11 +542,21 @@ fn run_streams(
     }
 }
 
-/// Colour only for a person at a terminal who has not asked for none (<https://no-color.org>:
-/// a set, non-empty `NO_COLOR`).
-fn stderr_wants_color() -> bool {
-    let no_color = matches!(std::env::var_os("NO_COLOR"), Some(value) if !value.is_empty());
-    !no_color && io::stderr().is_terminal()
+/// Whether diagnostics on stderr are coloured. `--color always` and `--color never` decide;
+/// `auto` colours only for a person at a terminal who has not asked for none
+/// (<https://no-color.org>: a set, non-empty `NO_COLOR`), or anywhere when `CLICOLOR_FORCE` is
+/// set and not `0` (<https://bixense.com/clicolors/>), `NO_COLOR` winning over it.
+fn wants_color(choice: ColorChoice, no_color: bool, force: bool, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && (force || terminal),
+    }
+}
+
+/// An environment variable that is set and not empty.
+fn non_empty(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
 
 /// Something that stops the tool itself, as opposed to a diagnostic about a contract.
@@ -598,6 +651,8 @@ struct Streams<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     color: bool,
+    /// `--quiet`: no summary lines or notes (`remark`), diagnostics and errors still.
+    quiet: bool,
     /// The process exits when the command returns: see `run_streams`.
     process_ends: bool,
 }
@@ -615,6 +670,13 @@ impl Streams<'_> {
     fn note(&mut self, text: &str) {
         let _ = self.err.write_all(text.as_bytes());
         let _ = self.err.flush();
+    }
+
+    /// A summary line or a note on stderr: left out with `--quiet`.
+    fn remark(&mut self, text: &str) {
+        if !self.quiet {
+            self.note(text);
+        }
     }
 
     fn problem(&mut self, problem: &Problem) {
@@ -735,7 +797,7 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     match args.format {
         DiagnosticFormat::Human if tally.files > 0 => {
             let elapsed = started.elapsed().as_millis();
-            streams.note(&format!("{}\n", tally.summary(elapsed)));
+            streams.remark(&format!("{}\n", tally.summary(elapsed)));
         }
         DiagnosticFormat::Sarif => {
             let files: Vec<_> = for_sarif
@@ -982,7 +1044,7 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
         }
     }
     if tally.files() > 0 {
-        streams.note(&format!("{}\n", tally.summary(args.check)));
+        streams.remark(&format!("{}\n", tally.summary(args.check)));
     }
     Ok(if unreadable {
         Exit::CannotRun
@@ -1054,7 +1116,7 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     if compiled.has_errors() {
         let mut tally = Tally::default();
         tally.add(&compiled.diagnostics);
-        streams.note(&format!(
+        streams.remark(&format!(
             "not built: `{}` has {}; nothing written\n",
             args.file.display(),
             count(tally.errors, "error")
@@ -1097,7 +1159,7 @@ fn checked_contract(
         streams.human(file, &compiled.diagnostics);
         let mut tally = Tally::default();
         tally.add(&compiled.diagnostics);
-        streams.note(&format!(
+        streams.remark(&format!(
             "not {verb}: `{}` has {}\n",
             path.display(),
             count(tally.errors, "error")
@@ -1259,7 +1321,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 return Err(unreadable(format!("row 1: {why}")));
             }
             if args.separator.is_none() && rows.separator() != b',' {
-                streams.note(&format!(
+                streams.remark(&format!(
                     "note: `{}` read as {}-separated, as its header line is (`--separator` to choose)\n",
                     path.display(),
                     input::separator_name(rows.separator())
@@ -1270,7 +1332,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             let not_utf8 = rows.rows_not_utf8();
             if not_utf8 > 0 && args.encoding.is_none() {
-                streams.note(&format!(
+                streams.remark(&format!(
                     "note: {not_utf8} row{} of `{}` {} not UTF-8 and rejected: if it was saved as plain \"CSV\" by Excel on Windows, pass `--encoding windows-1252`\n",
                     if not_utf8 == 1 { "" } else { "s" },
                     path.display(),
@@ -1588,6 +1650,86 @@ fn compile_sql(args: &SqlArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         None => streams.print(&sql)?,
     }
     Ok(Exit::Success)
+}
+
+// ---------------------------------------------------------------------------------------------
+// completions and man
+
+/// `outcome completions SHELL`: the shell's completion script, generated from the one
+/// command-line definition, so it cannot fall behind it.
+fn completions(shell: clap_complete::Shell, streams: &mut Streams) -> Result<Exit, Problem> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "outcome", &mut script);
+    streams.print(&String::from_utf8_lossy(&script))?;
+    Ok(Exit::Success)
+}
+
+/// `outcome man`: the manual page as roff: the synopsis, the description and the global
+/// options as clap_mangen renders them, then a COMMANDS section with each subcommand, what it
+/// does and its options (clap_mangen would refer to a page per subcommand, which `outcome`
+/// does not install), then the examples and exit status, and the version.
+fn manual(streams: &mut Streams) -> Result<Exit, Problem> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let man = clap_mangen::Man::new(command.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)
+        .and_then(|()| man.render_name_section(&mut page))
+        .and_then(|()| man.render_synopsis_section(&mut page))
+        .and_then(|()| man.render_description_section(&mut page))
+        .and_then(|()| man.render_options_section(&mut page))
+        .map_err(Problem::Stdout)?;
+    let mut commands = String::from(".SH COMMANDS\n");
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        commands.push_str(&format!(".SS \"outcome {}\"\n", roff_text(sub.get_name())));
+        if let Some(about) = sub.get_about() {
+            commands.push_str(&format!("{}\n", roff_text(&about.to_string())));
+        }
+        let args = sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_global_set());
+        for arg in args {
+            let name = match (arg.get_long(), arg.get_short()) {
+                (Some(long), Some(short)) => format!("-{short}, --{long}"),
+                (Some(long), None) => format!("--{long}"),
+                (None, Some(short)) => format!("-{short}"),
+                (None, None) => match arg.get_value_names() {
+                    Some([value, ..]) => format!("<{value}>"),
+                    _ => format!("<{}>", arg.get_id()),
+                },
+            };
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            commands.push_str(&format!(
+                ".TP\n\\fB{}\\fR\n{}\n",
+                roff_text(&name),
+                roff_text(&help)
+            ));
+        }
+    }
+    page.extend_from_slice(commands.as_bytes());
+    man.render_extra_section(&mut page)
+        .and_then(|()| man.render_version_section(&mut page))
+        .map_err(Problem::Stdout)?;
+    streams.print(&String::from_utf8_lossy(&page))?;
+    Ok(Exit::Success)
+}
+
+/// Text as roff reads it literally: a backslash and a minus escaped, and no line starting
+/// with a control character (`.` or `'`).
+fn roff_text(text: &str) -> String {
+    text.replace('\\', "\\e")
+        .replace('-', "\\-")
+        .lines()
+        .map(|line| {
+            if line.starts_with(['.', '\'']) {
+                format!("\\&{line}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 // ---------------------------------------------------------------------------------------------
