@@ -18,12 +18,12 @@ use crate::report::{self, input, Input, Measured, Row};
 use crate::source::SourceFile;
 use crate::sql as outcome_sql;
 use crate::value::Date;
-use crate::workspace::{Loaded, Workspace};
+use crate::workspace::{Loaded, Workspace, STDIN_NAME};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -123,7 +123,8 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Contract files, or directories to search for `*.outcome` files
+    /// Contract files, directories to search for `*.outcome` files, or `-` for a contract on
+    /// standard input (named `<stdin>`, its `use`s read from the current folder)
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
@@ -157,7 +158,8 @@ pub enum DiagnosticFormat {
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Contract files, or directories to search for `*.outcome` files
+    /// Contract files, directories to search for `*.outcome` files, or `-` for a contract on
+    /// standard input (named `<stdin>`, its `use`s read from the current folder)
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
@@ -178,7 +180,7 @@ pub struct FmtArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The contract file to compile
+    /// The contract file to compile (`-`: standard input)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -211,14 +213,15 @@ impl OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The contract the return is for
+    /// The contract the return is for (`-`: standard input)
     #[arg(value_name = "CONTRACT")]
     pub contract: PathBuf,
 
     /// The monitoring return: CSV (`.csv`, `.txt`, `.tsv`), a workbook (`.xlsx`, `.ods`) or
     /// JSON Lines (`.jsonl`, `.ndjson`), one row per event with the columns
     /// participant, stage (or milestone), date, and optionally evidence, cohort and
-    /// participant attributes
+    /// participant attributes. `-` reads standard input: JSON Lines if it starts with `{`, else
+    /// CSV
     #[arg(long, value_name = "FILE")]
     pub returns: PathBuf,
 
@@ -647,6 +650,56 @@ fn describe(error: &io::Error) -> String {
     }
 }
 
+/// The path that names standard input: `outcome check -`, `report --returns -`.
+const STDIN: &str = "-";
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
+/// A path as messages name it: `<stdin>` for `-`.
+fn shown_as(path: &Path) -> String {
+    if is_stdin(path) {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// A contract on standard input, whole: at most one byte more than a contract file may hold,
+/// so that one too large is refused as a file would be.
+fn read_stdin_contract() -> Result<Vec<u8>, Problem> {
+    let limit = u64::try_from(crate::syntax::MAX_FILE_BYTES).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| Problem::Read {
+            path: PathBuf::from(STDIN_NAME),
+            error,
+        })?;
+    Ok(bytes)
+}
+
+/// The workspace of the current folder, which a contract on standard input stands in.
+fn current_workspace() -> Result<Workspace, Problem> {
+    Workspace::for_path(Path::new(".")).map_err(|error| Problem::Read {
+        path: PathBuf::from("."),
+        error,
+    })
+}
+
+/// Refuse standard input named more than once in one command: it can be read only once.
+fn refuse_stdin_twice<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<(), Problem> {
+    if paths.into_iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(Problem::Refused(
+            "`-` (standard input) is named more than once, and can be read only once; save all but one of them to a file".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 struct Streams<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
@@ -731,7 +784,21 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
     let mut workspaces: Vec<Workspace> = Vec::new();
     let mut seen = BTreeSet::new();
+    refuse_stdin_twice(args.paths.iter().map(PathBuf::as_path))?;
     for path in &args.paths {
+        if is_stdin(path) {
+            let bytes = read_stdin_contract()?;
+            let current = current_workspace()?;
+            let index = match workspaces.iter().position(|w| w.root() == current.root()) {
+                Some(index) => index,
+                None => {
+                    workspaces.push(current);
+                    workspaces.len() - 1
+                }
+            };
+            files.push((index, workspaces[index].give(bytes)));
+            continue;
+        }
         let Some((found, any_refused)) = contract_files(path, &exclude, streams) else {
             unreadable = true;
             continue;
@@ -905,6 +972,21 @@ fn contract_files(
 /// E0102 diagnostic against a lossy copy of the text, like any other diagnostic. With the
 /// file, every file read for it.
 fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
+    if is_stdin(path) {
+        let bytes = read_stdin_contract()?;
+        let mut workspace = current_workspace()?;
+        let given = workspace.give(bytes);
+        let loaded = workspace.load(&given).map_err(|error| Problem::Read {
+            path: PathBuf::from(STDIN_NAME),
+            error,
+        })?;
+        let inputs = workspace
+            .files()
+            .filter(|file| *file != given)
+            .map(Path::to_path_buf)
+            .collect();
+        return Ok((loaded, inputs));
+    }
     let read = |error| Problem::Read {
         path: path.to_path_buf(),
         error,
@@ -971,7 +1053,8 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
     let mut unreadable = false;
     let mut files = Vec::new();
     let mut seen = BTreeSet::new();
-    for path in &args.paths {
+    refuse_stdin_twice(args.paths.iter().map(PathBuf::as_path))?;
+    for path in args.paths.iter().filter(|p| !is_stdin(p)) {
         let Some((found, any_refused)) = contract_files(path, &exclude, streams) else {
             unreadable = true;
             continue;
@@ -1043,6 +1126,9 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
             streams.print(&format!("{name}\n"))?;
         }
     }
+    if args.paths.iter().any(|p| is_stdin(p)) {
+        format_stdin(args, streams, &mut tally)?;
+    }
     if tally.files() > 0 {
         streams.remark(&format!("{}\n", tally.summary(args.check)));
     }
@@ -1053,6 +1139,67 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
     } else {
         Exit::Success
     })
+}
+
+/// `outcome fmt -`: the contract on standard input, formatted, on stdout (whether or not it
+/// changed, so that an editor can pipe a buffer through); with `--check`, only `<stdin>` (or
+/// the diff) when it would change.
+fn format_stdin(
+    args: &FmtArgs,
+    streams: &mut Streams,
+    tally: &mut FormatTally,
+) -> Result<(), Problem> {
+    let bytes = read_stdin_contract()?;
+    let decoded = if bytes.len() > crate::syntax::MAX_FILE_BYTES {
+        Err(crate::syntax::too_large(
+            STDIN_NAME,
+            u64::try_from(bytes.len()).ok(),
+        ))
+    } else {
+        crate::syntax::decode(STDIN_NAME, &bytes)
+    };
+    let file = match decoded {
+        Ok(file) => file,
+        Err(failed) => {
+            let (file, diagnostic) = *failed;
+            streams.human(&file, &[diagnostic]);
+            tally.refused += 1;
+            return Ok(());
+        }
+    };
+    let formatted = match crate::fmt::format(&file) {
+        Ok(formatted) => formatted,
+        Err(crate::fmt::Refused::Syntax(diagnostics)) => {
+            streams.human(&file, &diagnostics);
+            tally.refused += 1;
+            return Ok(());
+        }
+        Err(refused @ crate::fmt::Refused::Unsafe(_)) => {
+            return Err(Problem::Unformattable {
+                path: PathBuf::from(STDIN_NAME),
+                why: refused.to_string(),
+            });
+        }
+    };
+    let changed = formatted.as_bytes() != bytes.as_slice();
+    if changed {
+        tally.changed += 1;
+    } else {
+        tally.unchanged += 1;
+    }
+    if !args.check {
+        streams.print(&formatted)?;
+    } else if changed && args.diff {
+        streams.print(&crate::fmt::unified_diff(
+            &file.text,
+            &formatted,
+            STDIN_NAME,
+            &format!("{STDIN_NAME} (formatted)"),
+        ))?;
+    } else if changed {
+        streams.print(&format!("{STDIN_NAME}\n"))?;
+    }
+    Ok(())
 }
 
 /// A file's name as `check` shows it (see `Workspace::shown`), so that both commands name a
@@ -1118,7 +1265,7 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         tally.add(&compiled.diagnostics);
         streams.remark(&format!(
             "not built: `{}` has {}; nothing written\n",
-            args.file.display(),
+            shown_as(&args.file),
             count(tally.errors, "error")
         ));
         return Ok(Exit::ContractErrors);
@@ -1153,6 +1300,18 @@ fn checked_contract(
     verb: &str,
 ) -> Result<Result<Contract, Exit>, Problem> {
     let (loaded, inputs) = load(path)?;
+    checked(path, &loaded, &inputs, output, streams, verb)
+}
+
+/// `checked_contract` for a contract already loaded, with the files read for it.
+fn checked(
+    path: &Path,
+    loaded: &Loaded,
+    inputs: &[PathBuf],
+    output: Option<&Path>,
+    streams: &mut Streams,
+    verb: &str,
+) -> Result<Result<Contract, Exit>, Problem> {
     refuse_overwrite(output, inputs.iter().map(PathBuf::as_path))?;
     let (file, compiled) = (&loaded.file, &loaded.compiled);
     if compiled.has_errors() {
@@ -1161,7 +1320,7 @@ fn checked_contract(
         tally.add(&compiled.diagnostics);
         streams.remark(&format!(
             "not {verb}: `{}` has {}\n",
-            path.display(),
+            shown_as(path),
             count(tally.errors, "error")
         ));
         return Ok(Err(Exit::ContractErrors));
@@ -1174,6 +1333,13 @@ fn checked_contract(
     }
 }
 
+/// Where a return's bytes come from: a stream (a file or standard input), or a workbook's
+/// file, which is read by position.
+enum ReturnSource {
+    Stream(Box<dyn BufRead>),
+    Workbook(fs::File),
+}
+
 /// What a monitoring return's file holds, by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReturnFormat {
@@ -1183,6 +1349,30 @@ enum ReturnFormat {
 }
 
 impl ReturnFormat {
+    fn noun(self) -> &'static str {
+        match self {
+            ReturnFormat::Csv => "CSV",
+            ReturnFormat::JsonLines => "JSON Lines",
+            ReturnFormat::Workbook(_) => "a workbook",
+        }
+    }
+
+    /// A return on standard input, which has no name to go by, by its first bytes: JSON
+    /// Lines when the first thing in it is `{` (no CSV header starts so), else CSV. A
+    /// workbook (a zip archive) is refused: it is read by position, which a stream is not.
+    fn sniff(start: &[u8]) -> Result<ReturnFormat, Problem> {
+        if start.starts_with(b"PK\x03\x04") {
+            return Err(Problem::Refused(
+                "the return on standard input is a workbook, which is read from a file: name the file with `--returns`, or pipe the sheet as CSV".to_string(),
+            ));
+        }
+        let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+        match start.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Ok(ReturnFormat::JsonLines),
+            _ => Ok(ReturnFormat::Csv),
+        }
+    }
+
     fn of(path: &Path) -> Result<ReturnFormat, Problem> {
         let extension = path
             .extension()
@@ -1207,7 +1397,22 @@ impl ReturnFormat {
 /// `outcome report`: read the return row by row into the engine, then write the report (or
 /// one participant's trace).
 fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Problem> {
-    let format = ReturnFormat::of(&args.returns)?;
+    // From standard input, what the return holds is told from its first bytes, once read.
+    let named_format = if is_stdin(&args.returns) {
+        None
+    } else {
+        Some(ReturnFormat::of(&args.returns)?)
+    };
+    refuse_stdin_twice(
+        [
+            Some(&args.contract),
+            Some(&args.returns),
+            args.measures.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path),
+    )?;
     if args.explain.is_some() && args.format != ReportFormat::Human {
         return Err(Problem::Refused(
             "`--explain` prints a plain-text trace of one participant; leave out `--format`, or leave out `--explain` for the whole report as JSON or HTML".to_string(),
@@ -1233,10 +1438,19 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 files::shown(lines)
             )));
         }
-        let (_, inputs) = load(&args.contract)?;
+    }
+    let (loaded, inputs) = load(&args.contract)?;
+    if let Some(lines) = &args.lines {
         refuse_overwrite_as("--lines", Some(lines), inputs.iter().map(PathBuf::as_path))?;
     }
-    let contract = match checked_contract(&args.contract, output, streams, "reported")? {
+    let contract = match checked(
+        &args.contract,
+        &loaded,
+        &inputs,
+        output,
+        streams,
+        "reported",
+    )? {
         Ok(contract) => contract,
         Err(exit) => return Ok(exit),
     };
@@ -1256,24 +1470,41 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
 
     let path = &args.returns;
+    let read_error = |error| Problem::Read {
+        path: PathBuf::from(shown_as(path)),
+        error,
+    };
+    // The return as a stream of bytes, or a workbook's file (read whole, by position).
+    let (format, source) = match named_format {
+        Some(format @ ReturnFormat::Workbook(_)) => {
+            let (file, _) = files::open_regular(path).map_err(read_error)?;
+            (format, ReturnSource::Workbook(file))
+        }
+        Some(format) => {
+            let (file, _) = files::open_regular(path).map_err(read_error)?;
+            let reader = io::BufReader::with_capacity(1 << 16, file);
+            (format, ReturnSource::Stream(Box::new(reader)))
+        }
+        None => {
+            let mut reader = io::BufReader::with_capacity(1 << 16, io::stdin().lock());
+            let format = ReturnFormat::sniff(reader.fill_buf().map_err(read_error)?)?;
+            (format, ReturnSource::Stream(Box::new(reader)))
+        }
+    };
     if args.sheet.is_some() && !matches!(format, ReturnFormat::Workbook(_)) {
         return Err(Problem::Refused(format!(
             "`--sheet` names a sheet of a workbook, and `{}` is not one (`.xlsx`, `.ods`)",
-            path.display()
+            shown_as(path)
         )));
     }
     if (args.separator.is_some() || args.encoding.is_some()) && format != ReturnFormat::Csv {
         return Err(Problem::Refused(format!(
             "`--separator` and `--encoding` are for a CSV return, and `{}` is not one",
-            path.display()
+            shown_as(path)
         )));
     }
-    let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
-        path: path.clone(),
-        error,
-    })?;
     let unreadable = |why: String| Problem::Unreadable {
-        path: path.clone(),
+        path: PathBuf::from(shown_as(path)),
         why,
     };
     let dates = args.date_format.map(DateFormatArg::format);
@@ -1306,9 +1537,8 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
     let sink: Option<&mut report::engine::WriteLine<'_>> =
         args.lines.is_some().then_some(&mut write_line as _);
-    let (report, failure) = match format {
-        ReturnFormat::Csv => {
-            let reader = io::BufReader::with_capacity(1 << 16, file);
+    let (report, failure) = match (format, source) {
+        (ReturnFormat::Csv, ReturnSource::Stream(reader)) => {
             let csv = input::CsvOptions {
                 separator: args.separator.map(Separator::byte),
                 encoding: match args.encoding {
@@ -1323,7 +1553,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             if args.separator.is_none() && rows.separator() != b',' {
                 streams.remark(&format!(
                     "note: `{}` read as {}-separated, as its header line is (`--separator` to choose)\n",
-                    path.display(),
+                    shown_as(path),
                     input::separator_name(rows.separator())
                 ));
             }
@@ -1335,21 +1565,20 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 streams.remark(&format!(
                     "note: {not_utf8} row{} of `{}` {} not UTF-8 and rejected: if it was saved as plain \"CSV\" by Excel on Windows, pass `--encoding windows-1252`\n",
                     if not_utf8 == 1 { "" } else { "s" },
-                    path.display(),
+                    shown_as(path),
                     if not_utf8 == 1 { "is" } else { "are" }
                 ));
             }
             (report, rows.io_error().map(copy_error))
         }
-        ReturnFormat::JsonLines => {
-            let reader = io::BufReader::with_capacity(1 << 16, file);
+        (ReturnFormat::JsonLines, ReturnSource::Stream(reader)) => {
             let mut rows = input::json_lines(reader);
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, rows.io_error().map(copy_error))
         }
-        ReturnFormat::Workbook(kind) => {
+        (ReturnFormat::Workbook(kind), ReturnSource::Workbook(file)) => {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             if size > report::sheet::MAX_WORKBOOK_BYTES {
                 return Err(unreadable(format!(
@@ -1363,6 +1592,13 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, None)
+        }
+        (_, _) => {
+            return Err(Problem::Refused(format!(
+                "`{}` cannot be read as {}",
+                shown_as(path),
+                format.noun()
+            )))
         }
     };
     if let Some(error) = failure {
@@ -1400,7 +1636,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         Some(nothing) => {
             streams.note(&format!(
                 "error: nothing counted: every row of `{}` was rejected, {} as {}\n",
-                path.display(),
+                shown_as(path),
                 if nothing.one_reason { "all" } else { "most" },
                 report::text::reason_words(nothing.reason)
             ));
@@ -1470,18 +1706,23 @@ fn refuse_slashed_dates<I: Iterator<Item = Input>>(
 fn measured_values(args: &ReportArgs, contract: &Contract) -> Result<Vec<Measured>, Problem> {
     let mut given: Vec<(String, Measured)> = Vec::new();
     if let Some(path) = &args.measures {
-        let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
-            path: path.clone(),
-            error,
-        })?;
-        let rows =
-            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
+        let reader: Box<dyn Read> = if is_stdin(path) {
+            Box::new(io::stdin().lock())
+        } else {
+            let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
                 path: path.clone(),
+                error,
+            })?;
+            Box::new(file)
+        };
+        let rows =
+            input::measured_csv(io::BufReader::new(reader)).map_err(|why| Problem::Unreadable {
+                path: PathBuf::from(shown_as(path)),
                 why,
             })?;
         given.extend(
             rows.into_iter()
-                .map(|(row, value)| (format!("row {row} of `{}`", path.display()), value)),
+                .map(|(row, value)| (format!("row {row} of `{}`", shown_as(path)), value)),
         );
     }
     for arg in &args.measure {

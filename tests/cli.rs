@@ -510,7 +510,7 @@ fn quiet_leaves_out_the_summary_but_not_diagnostics_or_the_exit_code() {
         .stderr(predicate::str::contains("error: cannot read"));
     scratch.file(
         "messy.outcome",
-        &std::fs::read_to_string(SPEC).unwrap().replace("  ", "    "),
+        std::fs::read_to_string(SPEC).unwrap().replace("  ", "    "),
     );
     scratch
         .outcome()

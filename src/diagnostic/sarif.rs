@@ -145,7 +145,7 @@ fn fingerprint(
         .filter(|word| !word.is_empty());
     for word in words {
         hasher.write(word);
-        hasher.write(&[b' ']);
+        hasher.write(b" ");
     }
     let hash = hasher.finish();
     let occurrence = seen.entry(hash).or_insert(0);
