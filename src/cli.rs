@@ -486,7 +486,8 @@ pub fn run(cli: Cli) -> Exit {
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    run_streams(cli, &mut out, &mut err, color, true)
+    let progress = !cli.quiet && io::stderr().is_terminal();
+    run_streams(cli, &mut out, &mut err, color, true, progress)
 }
 
 /// Run a parsed command line, writing to the given streams; `color` says whether human
@@ -497,18 +498,20 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool)
         ColorChoice::Always => true,
         ColorChoice::Never => false,
     };
-    run_streams(cli, out, err, color, false)
+    run_streams(cli, out, err, color, false, false)
 }
 
 /// `run_with`; `process_ends` says the process exits as soon as the command returns (the real
 /// command line, not a caller in the same process), so what is left may be left to the
-/// operating system instead of freed.
+/// operating system instead of freed; `progress` that a progress bar may be drawn on the
+/// process's stderr (a terminal, and not `--quiet`).
 fn run_streams(
     cli: Cli,
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
     process_ends: bool,
+    progress: bool,
 ) -> Exit {
     let mut streams = Streams {
         out,
@@ -516,6 +519,7 @@ fn run_streams(
         color,
         quiet: cli.quiet,
         process_ends,
+        progress,
     };
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut streams),
@@ -708,6 +712,8 @@ struct Streams<'a> {
     quiet: bool,
     /// The process exits when the command returns: see `run_streams`.
     process_ends: bool,
+    /// A progress bar may be drawn on the process's stderr: see `run_streams`.
+    progress: bool,
 }
 
 impl Streams<'_> {
@@ -1333,6 +1339,89 @@ fn checked(
     }
 }
 
+/// A progress bar on stderr for a return that takes more than `PROGRESS_AFTER` to read: the
+/// bytes read of the file's size (a spinner with the bytes read, for standard input). It is
+/// drawn only on a terminal (indicatif draws nothing on a stderr that is not one, and
+/// `run_streams` is told whether it is) and not with `--quiet`; a quick report never shows it.
+/// Cleared when the return has been read, before the report is written.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    enabled: bool,
+    started: Instant,
+}
+
+/// How long reading a return takes before the progress bar is drawn.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Progress {
+    fn new(enabled: bool) -> Progress {
+        Progress {
+            bar: indicatif::ProgressBar::hidden(),
+            enabled,
+            started: Instant::now(),
+        }
+    }
+
+    /// `reader`, counting the bytes read on the bar; `total` is its size when known.
+    fn counting<R: Read>(&self, reader: R, total: Option<u64>) -> Counted<R> {
+        if let Some(total) = total {
+            self.bar.set_length(total);
+        }
+        Counted {
+            reader,
+            bar: self.bar.clone(),
+            total,
+            enabled: self.enabled,
+            shown: false,
+            started: self.started,
+        }
+    }
+
+    fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    /// A report that stops early (a return it cannot read) leaves no bar behind its error.
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// A reader that moves the progress bar on by what it reads, and shows the bar once reading
+/// has taken `PROGRESS_AFTER`.
+struct Counted<R> {
+    reader: R,
+    bar: indicatif::ProgressBar,
+    total: Option<u64>,
+    enabled: bool,
+    shown: bool,
+    started: Instant,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.reader.read(buf)?;
+        self.bar.inc(n as u64);
+        if self.enabled && !self.shown && self.started.elapsed() >= PROGRESS_AFTER {
+            self.shown = true;
+            let template = match self.total {
+                Some(_) => {
+                    "{spinner} reading the return {bar:30} {bytes}/{total_bytes} ({eta} left)"
+                }
+                None => "{spinner} reading the return: {bytes}",
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                self.bar.set_style(style);
+            }
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        Ok(n)
+    }
+}
+
 /// Where a return's bytes come from: a stream (a file or standard input), or a workbook's
 /// file, which is read by position.
 enum ReturnSource {
@@ -1474,19 +1563,23 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         path: PathBuf::from(shown_as(path)),
         error,
     };
-    // The return as a stream of bytes, or a workbook's file (read whole, by position).
+    // The return as a stream of bytes, or a workbook's file (read whole, by position). A
+    // stream is counted as it is read, for the progress bar.
+    let bar = Progress::new(streams.progress);
     let (format, source) = match named_format {
         Some(format @ ReturnFormat::Workbook(_)) => {
             let (file, _) = files::open_regular(path).map_err(read_error)?;
             (format, ReturnSource::Workbook(file))
         }
         Some(format) => {
-            let (file, _) = files::open_regular(path).map_err(read_error)?;
-            let reader = io::BufReader::with_capacity(1 << 16, file);
+            let (file, metadata) = files::open_regular(path).map_err(read_error)?;
+            let counted = bar.counting(file, Some(metadata.len()));
+            let reader = io::BufReader::with_capacity(1 << 16, counted);
             (format, ReturnSource::Stream(Box::new(reader)))
         }
         None => {
-            let mut reader = io::BufReader::with_capacity(1 << 16, io::stdin().lock());
+            let counted = bar.counting(io::stdin().lock(), None);
+            let mut reader = io::BufReader::with_capacity(1 << 16, counted);
             let format = ReturnFormat::sniff(reader.fill_buf().map_err(read_error)?)?;
             (format, ReturnSource::Stream(Box::new(reader)))
         }
@@ -1601,6 +1694,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             )))
         }
     };
+    bar.clear();
     if let Some(error) = failure {
         return Err(Problem::Read {
             path: path.clone(),
