@@ -18,12 +18,12 @@ use crate::report::{self, input, Input, Measured, Row};
 use crate::source::SourceFile;
 use crate::sql as outcome_sql;
 use crate::value::Date;
-use crate::workspace::{Loaded, Workspace};
+use crate::workspace::{Loaded, Workspace, STDIN_NAME};
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,6 +69,25 @@ const HUMAN_PER_FILE: usize = 200;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print no summary lines or notes on stderr; diagnostics and errors are still printed,
+    /// and the exit code is the same
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// When to colour diagnostics on stderr: `auto` colours them for a terminal unless
+    /// `NO_COLOR` is set (`CLICOLOR_FORCE` colours them anywhere)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// For a terminal, unless `NO_COLOR` is set; anywhere if `CLICOLOR_FORCE` is
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +113,17 @@ pub enum Command {
     Lsp,
     /// Show the difference in meaning between two versions of a contract (exit 1 if any)
     Diff(DiffArgs),
+    /// Print a completion script for a shell (source it from the shell's startup file)
+    Completions(CompletionsArgs),
+    /// Print the manual page, as roff (`outcome man > outcome.1`, or `outcome man | man -l -`)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +157,8 @@ pub enum DiffFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Contract files, or directories to search for `*.outcome` files
+    /// Contract files, directories to search for `*.outcome` files, or `-` for a contract on
+    /// standard input (named `<stdin>`, its `use`s read from the current folder)
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
@@ -161,7 +192,8 @@ pub enum DiagnosticFormat {
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Contract files, or directories to search for `*.outcome` files
+    /// Contract files, directories to search for `*.outcome` files, or `-` for a contract on
+    /// standard input (named `<stdin>`, its `use`s read from the current folder)
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
@@ -182,7 +214,7 @@ pub struct FmtArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The contract file to compile
+    /// The contract file to compile (`-`: standard input)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -215,14 +247,15 @@ impl OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The contract the return is for
+    /// The contract the return is for (`-`: standard input)
     #[arg(value_name = "CONTRACT")]
     pub contract: PathBuf,
 
     /// The monitoring return: CSV (`.csv`, `.txt`, `.tsv`), a workbook (`.xlsx`, `.ods`) or
     /// JSON Lines (`.jsonl`, `.ndjson`), one row per event with the columns
     /// participant, stage (or milestone), date, and optionally evidence, cohort and
-    /// participant attributes
+    /// participant attributes. `-` reads standard input: JSON Lines if it starts with `{`, else
+    /// CSV
     #[arg(long, value_name = "FILE")]
     pub returns: PathBuf,
 
@@ -481,7 +514,12 @@ impl From<Exit> for std::process::ExitCode {
 
 /// Run a parsed command line against the real standard streams.
 pub fn run(cli: Cli) -> Exit {
-    let color = stderr_wants_color();
+    let color = wants_color(
+        cli.color,
+        non_empty("NO_COLOR"),
+        non_empty("CLICOLOR_FORCE") && std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0"),
+        io::stderr().is_terminal(),
+    );
     // The language server's writer thread needs standard output unlocked.
     if let Command::Lsp = cli.command {
         return match crate::lsp::serve_stdio() {
@@ -497,30 +535,40 @@ pub fn run(cli: Cli) -> Exit {
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    run_streams(cli, &mut out, &mut err, color, true)
+    let progress = !cli.quiet && io::stderr().is_terminal();
+    run_streams(cli, &mut out, &mut err, color, true, progress)
 }
 
 /// Run a parsed command line, writing to the given streams; `color` says whether human
-/// diagnostics on `err` may use colour.
+/// diagnostics on `err` may use colour, unless `--color always` or `--color never` says.
 pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
-    run_streams(cli, out, err, color, false)
+    let color = match cli.color {
+        ColorChoice::Auto => color,
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+    };
+    run_streams(cli, out, err, color, false, false)
 }
 
 /// `run_with`; `process_ends` says the process exits as soon as the command returns (the real
 /// command line, not a caller in the same process), so what is left may be left to the
-/// operating system instead of freed.
+/// operating system instead of freed; `progress` that a progress bar may be drawn on the
+/// process's stderr (a terminal, and not `--quiet`).
 fn run_streams(
     cli: Cli,
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
     process_ends: bool,
+    progress: bool,
 ) -> Exit {
     let mut streams = Streams {
         out,
         err,
         color,
+        quiet: cli.quiet,
         process_ends,
+        progress,
     };
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut streams),
@@ -545,6 +593,8 @@ fn run_streams(
             .map(|()| Exit::Success)
             .map_err(Problem::Refused),
         Command::Diff(args) => compare_versions(&args, &mut streams),
+        Command::Completions(args) => completions(args.shell, &mut streams),
+        Command::Man => manual(&mut streams),
     };
     match result {
         Ok(exit) => exit,
@@ -555,11 +605,21 @@ fn run_streams(
     }
 }
 
-/// Colour only for a person at a terminal who has not asked for none (<https://no-color.org>:
-/// a set, non-empty `NO_COLOR`).
-fn stderr_wants_color() -> bool {
-    let no_color = matches!(std::env::var_os("NO_COLOR"), Some(value) if !value.is_empty());
-    !no_color && io::stderr().is_terminal()
+/// Whether diagnostics on stderr are coloured. `--color always` and `--color never` decide;
+/// `auto` colours only for a person at a terminal who has not asked for none
+/// (<https://no-color.org>: a set, non-empty `NO_COLOR`), or anywhere when `CLICOLOR_FORCE` is
+/// set and not `0` (<https://bixense.com/clicolors/>), `NO_COLOR` winning over it.
+fn wants_color(choice: ColorChoice, no_color: bool, force: bool, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && (force || terminal),
+    }
+}
+
+/// An environment variable that is set and not empty.
+fn non_empty(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
 
 /// Something that stops the tool itself, as opposed to a diagnostic about a contract.
@@ -650,12 +710,66 @@ fn describe(error: &io::Error) -> String {
     }
 }
 
+/// The path that names standard input: `outcome check -`, `report --returns -`.
+const STDIN: &str = "-";
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
+/// A path as messages name it: `<stdin>` for `-`.
+fn shown_as(path: &Path) -> String {
+    if is_stdin(path) {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// A contract on standard input, whole: at most one byte more than a contract file may hold,
+/// so that one too large is refused as a file would be.
+fn read_stdin_contract() -> Result<Vec<u8>, Problem> {
+    let limit = u64::try_from(crate::syntax::MAX_FILE_BYTES).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| Problem::Read {
+            path: PathBuf::from(STDIN_NAME),
+            error,
+        })?;
+    Ok(bytes)
+}
+
+/// The workspace of the current folder, which a contract on standard input stands in.
+fn current_workspace() -> Result<Workspace, Problem> {
+    Workspace::for_path(Path::new(".")).map_err(|error| Problem::Read {
+        path: PathBuf::from("."),
+        error,
+    })
+}
+
+/// Refuse standard input named more than once in one command: it can be read only once.
+fn refuse_stdin_twice<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<(), Problem> {
+    if paths.into_iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(Problem::Refused(
+            "`-` (standard input) is named more than once, and can be read only once; save all but one of them to a file".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 struct Streams<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     color: bool,
+    /// `--quiet`: no summary lines or notes (`remark`), diagnostics and errors still.
+    quiet: bool,
     /// The process exits when the command returns: see `run_streams`.
     process_ends: bool,
+    /// A progress bar may be drawn on the process's stderr: see `run_streams`.
+    progress: bool,
 }
 
 impl Streams<'_> {
@@ -671,6 +785,13 @@ impl Streams<'_> {
     fn note(&mut self, text: &str) {
         let _ = self.err.write_all(text.as_bytes());
         let _ = self.err.flush();
+    }
+
+    /// A summary line or a note on stderr: left out with `--quiet`.
+    fn remark(&mut self, text: &str) {
+        if !self.quiet {
+            self.note(text);
+        }
     }
 
     fn problem(&mut self, problem: &Problem) {
@@ -733,7 +854,21 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
     let mut workspaces: Vec<Workspace> = Vec::new();
     let mut seen = BTreeSet::new();
+    refuse_stdin_twice(args.paths.iter().map(PathBuf::as_path))?;
     for path in &args.paths {
+        if is_stdin(path) {
+            let bytes = read_stdin_contract()?;
+            let current = current_workspace()?;
+            let index = match workspaces.iter().position(|w| w.root() == current.root()) {
+                Some(index) => index,
+                None => {
+                    workspaces.push(current);
+                    workspaces.len() - 1
+                }
+            };
+            files.push((index, workspaces[index].give(bytes)));
+            continue;
+        }
         let Some((found, any_refused)) = contract_files(path, &exclude, streams) else {
             unreadable = true;
             continue;
@@ -820,7 +955,7 @@ fn check(args: &CheckArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     match args.format {
         DiagnosticFormat::Human if tally.files > 0 => {
             let elapsed = started.elapsed().as_millis();
-            streams.note(&format!("{}\n", tally.summary(elapsed)));
+            streams.remark(&format!("{}\n", tally.summary(elapsed)));
         }
         DiagnosticFormat::Sarif => {
             let files: Vec<_> = for_sarif
@@ -928,6 +1063,21 @@ fn contract_files(
 /// E0102 diagnostic against a lossy copy of the text, like any other diagnostic. With the
 /// file, every file read for it.
 fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
+    if is_stdin(path) {
+        let bytes = read_stdin_contract()?;
+        let mut workspace = current_workspace()?;
+        let given = workspace.give(bytes);
+        let loaded = workspace.load(&given).map_err(|error| Problem::Read {
+            path: PathBuf::from(STDIN_NAME),
+            error,
+        })?;
+        let inputs = workspace
+            .files()
+            .filter(|file| *file != given)
+            .map(Path::to_path_buf)
+            .collect();
+        return Ok((loaded, inputs));
+    }
     let read = |error| Problem::Read {
         path: path.to_path_buf(),
         error,
@@ -994,7 +1144,8 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
     let mut unreadable = false;
     let mut files = Vec::new();
     let mut seen = BTreeSet::new();
-    for path in &args.paths {
+    refuse_stdin_twice(args.paths.iter().map(PathBuf::as_path))?;
+    for path in args.paths.iter().filter(|p| !is_stdin(p)) {
         let Some((found, any_refused)) = contract_files(path, &exclude, streams) else {
             unreadable = true;
             continue;
@@ -1066,8 +1217,11 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
             streams.print(&format!("{name}\n"))?;
         }
     }
+    if args.paths.iter().any(|p| is_stdin(p)) {
+        format_stdin(args, streams, &mut tally)?;
+    }
     if tally.files() > 0 {
-        streams.note(&format!("{}\n", tally.summary(args.check)));
+        streams.remark(&format!("{}\n", tally.summary(args.check)));
     }
     Ok(if unreadable {
         Exit::CannotRun
@@ -1076,6 +1230,67 @@ fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit, Problem> 
     } else {
         Exit::Success
     })
+}
+
+/// `outcome fmt -`: the contract on standard input, formatted, on stdout (whether or not it
+/// changed, so that an editor can pipe a buffer through); with `--check`, only `<stdin>` (or
+/// the diff) when it would change.
+fn format_stdin(
+    args: &FmtArgs,
+    streams: &mut Streams,
+    tally: &mut FormatTally,
+) -> Result<(), Problem> {
+    let bytes = read_stdin_contract()?;
+    let decoded = if bytes.len() > crate::syntax::MAX_FILE_BYTES {
+        Err(crate::syntax::too_large(
+            STDIN_NAME,
+            u64::try_from(bytes.len()).ok(),
+        ))
+    } else {
+        crate::syntax::decode(STDIN_NAME, &bytes)
+    };
+    let file = match decoded {
+        Ok(file) => file,
+        Err(failed) => {
+            let (file, diagnostic) = *failed;
+            streams.human(&file, &[diagnostic]);
+            tally.refused += 1;
+            return Ok(());
+        }
+    };
+    let formatted = match crate::fmt::format(&file) {
+        Ok(formatted) => formatted,
+        Err(crate::fmt::Refused::Syntax(diagnostics)) => {
+            streams.human(&file, &diagnostics);
+            tally.refused += 1;
+            return Ok(());
+        }
+        Err(refused @ crate::fmt::Refused::Unsafe(_)) => {
+            return Err(Problem::Unformattable {
+                path: PathBuf::from(STDIN_NAME),
+                why: refused.to_string(),
+            });
+        }
+    };
+    let changed = formatted.as_bytes() != bytes.as_slice();
+    if changed {
+        tally.changed += 1;
+    } else {
+        tally.unchanged += 1;
+    }
+    if !args.check {
+        streams.print(&formatted)?;
+    } else if changed && args.diff {
+        streams.print(&crate::fmt::unified_diff(
+            &file.text,
+            &formatted,
+            STDIN_NAME,
+            &format!("{STDIN_NAME} (formatted)"),
+        ))?;
+    } else if changed {
+        streams.print(&format!("{STDIN_NAME}\n"))?;
+    }
+    Ok(())
 }
 
 /// A file's name as `check` shows it (see `Workspace::shown`), so that both commands name a
@@ -1194,9 +1409,9 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
     if compiled.has_errors() {
         let mut tally = Tally::default();
         tally.add(&compiled.diagnostics);
-        streams.note(&format!(
+        streams.remark(&format!(
             "not built: `{}` has {}; nothing written\n",
-            args.file.display(),
+            shown_as(&args.file),
             count(tally.errors, "error")
         ));
         return Ok(Exit::ContractErrors);
@@ -1231,15 +1446,27 @@ fn checked_contract(
     verb: &str,
 ) -> Result<Result<Contract, Exit>, Problem> {
     let (loaded, inputs) = load(path)?;
+    checked(path, &loaded, &inputs, output, streams, verb)
+}
+
+/// `checked_contract` for a contract already loaded, with the files read for it.
+fn checked(
+    path: &Path,
+    loaded: &Loaded,
+    inputs: &[PathBuf],
+    output: Option<&Path>,
+    streams: &mut Streams,
+    verb: &str,
+) -> Result<Result<Contract, Exit>, Problem> {
     refuse_overwrite(output, inputs.iter().map(PathBuf::as_path))?;
     let (file, compiled) = (&loaded.file, &loaded.compiled);
     if compiled.has_errors() {
         streams.human(file, &compiled.diagnostics);
         let mut tally = Tally::default();
         tally.add(&compiled.diagnostics);
-        streams.note(&format!(
+        streams.remark(&format!(
             "not {verb}: `{}` has {}\n",
-            path.display(),
+            shown_as(path),
             count(tally.errors, "error")
         ));
         return Ok(Err(Exit::ContractErrors));
@@ -1252,6 +1479,96 @@ fn checked_contract(
     }
 }
 
+/// A progress bar on stderr for a return that takes more than `PROGRESS_AFTER` to read: the
+/// bytes read of the file's size (a spinner with the bytes read, for standard input). It is
+/// drawn only on a terminal (indicatif draws nothing on a stderr that is not one, and
+/// `run_streams` is told whether it is) and not with `--quiet`; a quick report never shows it.
+/// Cleared when the return has been read, before the report is written.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    enabled: bool,
+    started: Instant,
+}
+
+/// How long reading a return takes before the progress bar is drawn.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Progress {
+    fn new(enabled: bool) -> Progress {
+        Progress {
+            bar: indicatif::ProgressBar::hidden(),
+            enabled,
+            started: Instant::now(),
+        }
+    }
+
+    /// `reader`, counting the bytes read on the bar; `total` is its size when known.
+    fn counting<R: Read>(&self, reader: R, total: Option<u64>) -> Counted<R> {
+        if let Some(total) = total {
+            self.bar.set_length(total);
+        }
+        Counted {
+            reader,
+            bar: self.bar.clone(),
+            total,
+            enabled: self.enabled,
+            shown: false,
+            started: self.started,
+        }
+    }
+
+    fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    /// A report that stops early (a return it cannot read) leaves no bar behind its error.
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// A reader that moves the progress bar on by what it reads, and shows the bar once reading
+/// has taken `PROGRESS_AFTER`.
+struct Counted<R> {
+    reader: R,
+    bar: indicatif::ProgressBar,
+    total: Option<u64>,
+    enabled: bool,
+    shown: bool,
+    started: Instant,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.reader.read(buf)?;
+        self.bar.inc(n as u64);
+        if self.enabled && !self.shown && self.started.elapsed() >= PROGRESS_AFTER {
+            self.shown = true;
+            let template = match self.total {
+                Some(_) => {
+                    "{spinner} reading the return {bar:30} {bytes}/{total_bytes} ({eta} left)"
+                }
+                None => "{spinner} reading the return: {bytes}",
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                self.bar.set_style(style);
+            }
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        Ok(n)
+    }
+}
+
+/// Where a return's bytes come from: a stream (a file or standard input), or a workbook's
+/// file, which is read by position.
+enum ReturnSource {
+    Stream(Box<dyn BufRead>),
+    Workbook(fs::File),
+}
+
 /// What a monitoring return's file holds, by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReturnFormat {
@@ -1261,6 +1578,30 @@ enum ReturnFormat {
 }
 
 impl ReturnFormat {
+    fn noun(self) -> &'static str {
+        match self {
+            ReturnFormat::Csv => "CSV",
+            ReturnFormat::JsonLines => "JSON Lines",
+            ReturnFormat::Workbook(_) => "a workbook",
+        }
+    }
+
+    /// A return on standard input, which has no name to go by, by its first bytes: JSON
+    /// Lines when the first thing in it is `{` (no CSV header starts so), else CSV. A
+    /// workbook (a zip archive) is refused: it is read by position, which a stream is not.
+    fn sniff(start: &[u8]) -> Result<ReturnFormat, Problem> {
+        if start.starts_with(b"PK\x03\x04") {
+            return Err(Problem::Refused(
+                "the return on standard input is a workbook, which is read from a file: name the file with `--returns`, or pipe the sheet as CSV".to_string(),
+            ));
+        }
+        let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+        match start.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Ok(ReturnFormat::JsonLines),
+            _ => Ok(ReturnFormat::Csv),
+        }
+    }
+
     fn of(path: &Path) -> Result<ReturnFormat, Problem> {
         let extension = path
             .extension()
@@ -1285,7 +1626,22 @@ impl ReturnFormat {
 /// `outcome report`: read the return row by row into the engine, then write the report (or
 /// one participant's trace).
 fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Problem> {
-    let format = ReturnFormat::of(&args.returns)?;
+    // From standard input, what the return holds is told from its first bytes, once read.
+    let named_format = if is_stdin(&args.returns) {
+        None
+    } else {
+        Some(ReturnFormat::of(&args.returns)?)
+    };
+    refuse_stdin_twice(
+        [
+            Some(&args.contract),
+            Some(&args.returns),
+            args.measures.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path),
+    )?;
     if args.explain.is_some() && args.format != ReportFormat::Human {
         return Err(Problem::Refused(
             "`--explain` prints a plain-text trace of one participant; leave out `--format`, or leave out `--explain` for the whole report as JSON or HTML".to_string(),
@@ -1311,10 +1667,19 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 files::shown(lines)
             )));
         }
-        let (_, inputs) = load(&args.contract)?;
+    }
+    let (loaded, inputs) = load(&args.contract)?;
+    if let Some(lines) = &args.lines {
         refuse_overwrite_as("--lines", Some(lines), inputs.iter().map(PathBuf::as_path))?;
     }
-    let contract = match checked_contract(&args.contract, output, streams, "reported")? {
+    let contract = match checked(
+        &args.contract,
+        &loaded,
+        &inputs,
+        output,
+        streams,
+        "reported",
+    )? {
         Ok(contract) => contract,
         Err(exit) => return Ok(exit),
     };
@@ -1334,24 +1699,45 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
 
     let path = &args.returns;
+    let read_error = |error| Problem::Read {
+        path: PathBuf::from(shown_as(path)),
+        error,
+    };
+    // The return as a stream of bytes, or a workbook's file (read whole, by position). A
+    // stream is counted as it is read, for the progress bar.
+    let bar = Progress::new(streams.progress);
+    let (format, source) = match named_format {
+        Some(format @ ReturnFormat::Workbook(_)) => {
+            let (file, _) = files::open_regular(path).map_err(read_error)?;
+            (format, ReturnSource::Workbook(file))
+        }
+        Some(format) => {
+            let (file, metadata) = files::open_regular(path).map_err(read_error)?;
+            let counted = bar.counting(file, Some(metadata.len()));
+            let reader = io::BufReader::with_capacity(1 << 16, counted);
+            (format, ReturnSource::Stream(Box::new(reader)))
+        }
+        None => {
+            let counted = bar.counting(io::stdin().lock(), None);
+            let mut reader = io::BufReader::with_capacity(1 << 16, counted);
+            let format = ReturnFormat::sniff(reader.fill_buf().map_err(read_error)?)?;
+            (format, ReturnSource::Stream(Box::new(reader)))
+        }
+    };
     if args.sheet.is_some() && !matches!(format, ReturnFormat::Workbook(_)) {
         return Err(Problem::Refused(format!(
             "`--sheet` names a sheet of a workbook, and `{}` is not one (`.xlsx`, `.ods`)",
-            path.display()
+            shown_as(path)
         )));
     }
     if (args.separator.is_some() || args.encoding.is_some()) && format != ReturnFormat::Csv {
         return Err(Problem::Refused(format!(
             "`--separator` and `--encoding` are for a CSV return, and `{}` is not one",
-            path.display()
+            shown_as(path)
         )));
     }
-    let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
-        path: path.clone(),
-        error,
-    })?;
     let unreadable = |why: String| Problem::Unreadable {
-        path: path.clone(),
+        path: PathBuf::from(shown_as(path)),
         why,
     };
     let dates = args.date_format.map(DateFormatArg::format);
@@ -1384,9 +1770,8 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
     };
     let sink: Option<&mut report::engine::WriteLine<'_>> =
         args.lines.is_some().then_some(&mut write_line as _);
-    let (report, failure) = match format {
-        ReturnFormat::Csv => {
-            let reader = io::BufReader::with_capacity(1 << 16, file);
+    let (report, failure) = match (format, source) {
+        (ReturnFormat::Csv, ReturnSource::Stream(reader)) => {
             let csv = input::CsvOptions {
                 separator: args.separator.map(Separator::byte),
                 encoding: match args.encoding {
@@ -1399,9 +1784,9 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
                 return Err(unreadable(format!("row 1: {why}")));
             }
             if args.separator.is_none() && rows.separator() != b',' {
-                streams.note(&format!(
+                streams.remark(&format!(
                     "note: `{}` read as {}-separated, as its header line is (`--separator` to choose)\n",
-                    path.display(),
+                    shown_as(path),
                     input::separator_name(rows.separator())
                 ));
             }
@@ -1410,24 +1795,23 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             let not_utf8 = rows.rows_not_utf8();
             if not_utf8 > 0 && args.encoding.is_none() {
-                streams.note(&format!(
+                streams.remark(&format!(
                     "note: {not_utf8} row{} of `{}` {} not UTF-8 and rejected: if it was saved as plain \"CSV\" by Excel on Windows, pass `--encoding windows-1252`\n",
                     if not_utf8 == 1 { "" } else { "s" },
-                    path.display(),
+                    shown_as(path),
                     if not_utf8 == 1 { "is" } else { "are" }
                 ));
             }
             (report, rows.io_error().map(copy_error))
         }
-        ReturnFormat::JsonLines => {
-            let reader = io::BufReader::with_capacity(1 << 16, file);
+        (ReturnFormat::JsonLines, ReturnSource::Stream(reader)) => {
             let mut rows = input::json_lines(reader);
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, rows.io_error().map(copy_error))
         }
-        ReturnFormat::Workbook(kind) => {
+        (ReturnFormat::Workbook(kind), ReturnSource::Workbook(file)) => {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             if size > report::sheet::MAX_WORKBOOK_BYTES {
                 return Err(unreadable(format!(
@@ -1442,7 +1826,15 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
             let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
             (report, None)
         }
+        (_, _) => {
+            return Err(Problem::Refused(format!(
+                "`{}` cannot be read as {}",
+                shown_as(path),
+                format.noun()
+            )))
+        }
     };
+    bar.clear();
     if let Some(error) = failure {
         return Err(Problem::Read {
             path: path.clone(),
@@ -1478,7 +1870,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         Some(nothing) => {
             streams.note(&format!(
                 "error: nothing counted: every row of `{}` was rejected, {} as {}\n",
-                path.display(),
+                shown_as(path),
                 if nothing.one_reason { "all" } else { "most" },
                 report::text::reason_words(nothing.reason)
             ));
@@ -1548,18 +1940,23 @@ fn refuse_slashed_dates<I: Iterator<Item = Input>>(
 fn measured_values(args: &ReportArgs, contract: &Contract) -> Result<Vec<Measured>, Problem> {
     let mut given: Vec<(String, Measured)> = Vec::new();
     if let Some(path) = &args.measures {
-        let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
-            path: path.clone(),
-            error,
-        })?;
-        let rows =
-            input::measured_csv(io::BufReader::new(file)).map_err(|why| Problem::Unreadable {
+        let reader: Box<dyn Read> = if is_stdin(path) {
+            Box::new(io::stdin().lock())
+        } else {
+            let (file, _) = files::open_regular(path).map_err(|error| Problem::Read {
                 path: path.clone(),
+                error,
+            })?;
+            Box::new(file)
+        };
+        let rows =
+            input::measured_csv(io::BufReader::new(reader)).map_err(|why| Problem::Unreadable {
+                path: PathBuf::from(shown_as(path)),
                 why,
             })?;
         given.extend(
             rows.into_iter()
-                .map(|(row, value)| (format!("row {row} of `{}`", path.display()), value)),
+                .map(|(row, value)| (format!("row {row} of `{}`", shown_as(path)), value)),
         );
     }
     for arg in &args.measure {
@@ -1728,6 +2125,86 @@ fn compile_sql(args: &SqlArgs, streams: &mut Streams) -> Result<Exit, Problem> {
         None => streams.print(&sql)?,
     }
     Ok(Exit::Success)
+}
+
+// ---------------------------------------------------------------------------------------------
+// completions and man
+
+/// `outcome completions SHELL`: the shell's completion script, generated from the one
+/// command-line definition, so it cannot fall behind it.
+fn completions(shell: clap_complete::Shell, streams: &mut Streams) -> Result<Exit, Problem> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "outcome", &mut script);
+    streams.print(&String::from_utf8_lossy(&script))?;
+    Ok(Exit::Success)
+}
+
+/// `outcome man`: the manual page as roff: the synopsis, the description and the global
+/// options as clap_mangen renders them, then a COMMANDS section with each subcommand, what it
+/// does and its options (clap_mangen would refer to a page per subcommand, which `outcome`
+/// does not install), then the examples and exit status, and the version.
+fn manual(streams: &mut Streams) -> Result<Exit, Problem> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let man = clap_mangen::Man::new(command.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)
+        .and_then(|()| man.render_name_section(&mut page))
+        .and_then(|()| man.render_synopsis_section(&mut page))
+        .and_then(|()| man.render_description_section(&mut page))
+        .and_then(|()| man.render_options_section(&mut page))
+        .map_err(Problem::Stdout)?;
+    let mut commands = String::from(".SH COMMANDS\n");
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        commands.push_str(&format!(".SS \"outcome {}\"\n", roff_text(sub.get_name())));
+        if let Some(about) = sub.get_about() {
+            commands.push_str(&format!("{}\n", roff_text(&about.to_string())));
+        }
+        let args = sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_global_set());
+        for arg in args {
+            let name = match (arg.get_long(), arg.get_short()) {
+                (Some(long), Some(short)) => format!("-{short}, --{long}"),
+                (Some(long), None) => format!("--{long}"),
+                (None, Some(short)) => format!("-{short}"),
+                (None, None) => match arg.get_value_names() {
+                    Some([value, ..]) => format!("<{value}>"),
+                    _ => format!("<{}>", arg.get_id()),
+                },
+            };
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            commands.push_str(&format!(
+                ".TP\n\\fB{}\\fR\n{}\n",
+                roff_text(&name),
+                roff_text(&help)
+            ));
+        }
+    }
+    page.extend_from_slice(commands.as_bytes());
+    man.render_extra_section(&mut page)
+        .and_then(|()| man.render_version_section(&mut page))
+        .map_err(Problem::Stdout)?;
+    streams.print(&String::from_utf8_lossy(&page))?;
+    Ok(Exit::Success)
+}
+
+/// Text as roff reads it literally: a backslash and a minus escaped, and no line starting
+/// with a control character (`.` or `'`).
+fn roff_text(text: &str) -> String {
+    text.replace('\\', "\\e")
+        .replace('-', "\\-")
+        .lines()
+        .map(|line| {
+            if line.starts_with(['.', '\'']) {
+                format!("\\&{line}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 // ---------------------------------------------------------------------------------------------

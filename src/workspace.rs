@@ -44,10 +44,13 @@ pub struct Workspace {
     /// For each loaded file, the longest chain of files it starts through its `use`s (itself
     /// included), which a file that uses it extends by one.
     heights: BTreeMap<PathBuf, usize>,
-    /// Texts read in place of the files at these canonical paths: an editor's open buffers,
-    /// which are newer than what is saved.
-    overlays: BTreeMap<PathBuf, Arc<str>>,
+    /// Files given as bytes rather than read (a contract on standard input), by the path they
+    /// stand at; see `give`.
+    given: BTreeMap<PathBuf, Arc<[u8]>>,
 }
+
+/// The name a contract read from standard input is shown by.
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// A file read and parsed, before it is checked: checking waits for the files it uses.
 #[derive(Debug)]
@@ -104,14 +107,25 @@ impl Workspace {
             shown_from,
             cache: BTreeMap::new(),
             heights: BTreeMap::new(),
-            overlays: BTreeMap::new(),
+            given: BTreeMap::new(),
         }
     }
 
+    /// A contract given as bytes (read from standard input), standing as a file named
+    /// `<stdin>` in the current folder: its `use`s are resolved from there, within this
+    /// workspace's repository, and it is shown as `<stdin>`. The path to load it by.
+    pub fn give(&mut self, bytes: Vec<u8>) -> PathBuf {
+        let path = self.shown_from.join(STDIN_NAME);
+        self.cache.remove(&path);
+        self.given.insert(path.clone(), bytes.into());
+        path
+    }
+
     /// Read `text` instead of the file at `path` (canonical) from now on, as if it were saved:
-    /// the language server's open buffers. A file already loaded is not read again.
+    /// the language server's open buffers, given as a contract on standard input is (`give`).
     pub fn overlay(&mut self, path: PathBuf, text: Arc<str>) {
-        self.overlays.insert(path, text);
+        self.cache.remove(&path);
+        self.given.insert(path, Arc::from(text.as_bytes()));
     }
 
     pub fn root(&self) -> &Path {
@@ -157,8 +171,14 @@ impl Workspace {
     /// parallel, a file as soon as the files it uses are checked.
     pub fn load_all(&mut self, paths: &[PathBuf]) -> Vec<io::Result<Arc<Loaded>>> {
         // On every core too: a path's real form takes a system call per step of the path.
-        let canonical: Vec<io::Result<PathBuf>> =
-            parallel_map(paths.to_vec(), std::fs::canonicalize);
+        let given = &self.given;
+        let canonical: Vec<io::Result<PathBuf>> = parallel_map(paths.to_vec(), |path| {
+            if given.contains_key(&path) {
+                Ok(path)
+            } else {
+                std::fs::canonicalize(path)
+            }
+        });
 
         // 1. Read and parse everything reachable that is not already loaded.
         let mut parsed: BTreeMap<PathBuf, io::Result<Parsed>> = BTreeMap::new();
@@ -256,11 +276,11 @@ impl Workspace {
     /// Read, decode and parse one file, and find where each of its `use`s leads.
     fn parse(&self, canonical: &Path) -> io::Result<Parsed> {
         let name = self.shown(canonical);
-        let contents = match self.overlays.get(canonical) {
-            Some(text) if text.len() > syntax::MAX_FILE_BYTES => {
-                Contents::TooLarge(u64::try_from(text.len()).ok())
+        let contents = match self.given.get(canonical) {
+            Some(bytes) if bytes.len() > syntax::MAX_FILE_BYTES => {
+                Contents::TooLarge(u64::try_from(bytes.len()).ok())
             }
-            Some(text) => Contents::Bytes(text.as_bytes().to_vec()),
+            Some(bytes) => Contents::Bytes(bytes.to_vec()),
             None => files::read_limited(canonical, syntax::MAX_FILE_BYTES)?,
         };
         let decoded = match contents {

@@ -361,6 +361,80 @@ fn sarif_of_clean_contracts_has_no_results_and_is_deterministic() {
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
 }
 
+/// What GitHub code scanning and other strict clients look for besides the schema: where the
+/// tool lives, a help page per rule, the run's category, and fingerprints per result.
+#[test]
+fn sarif_names_the_tool_home_help_pages_category_and_fingerprints() {
+    let scratch = Scratch::new("sarif-strict");
+    scratch.file("warn.outcome", warning_only());
+    let (_, log) = sarif_of(&scratch, &["warn.outcome"], 0);
+    assert_valid_sarif(&log);
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["tool"]["driver"]["informationUri"],
+        env!("CARGO_PKG_REPOSITORY")
+    );
+    assert_eq!(run["automationDetails"]["id"], "outcome/check/");
+    let reference =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar/REFERENCE.md"))
+            .unwrap();
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for (rule, code) in rules.iter().zip(Code::ALL) {
+        let anchor = code.as_str().to_ascii_lowercase();
+        assert_eq!(
+            rule["helpUri"],
+            format!(
+                "{}/blob/main/grammar/REFERENCE.md#{anchor}",
+                env!("CARGO_PKG_REPOSITORY")
+            )
+        );
+        // The anchor the help page points at is there, on the code's row of the table.
+        assert!(
+            reference.contains(&format!("| <a id=\"{anchor}\"></a>{} |", code.as_str())),
+            "grammar/REFERENCE.md has no anchor `{anchor}` on the row of {code}"
+        );
+    }
+    let fingerprint = &run["results"][0]["partialFingerprints"]["outcome/v1"];
+    assert!(
+        fingerprint.as_str().is_some_and(|f| f.ends_with(":1")),
+        "{fingerprint}"
+    );
+}
+
+/// A fingerprint survives lines added above the finding and a change of indentation, and
+/// differs for another finding; two findings alike on identical lines stay apart.
+#[test]
+fn sarif_fingerprints_are_stable_across_line_shifts() {
+    let fingerprints = |text: &str| -> Vec<String> {
+        let scratch = Scratch::new("sarif-fingerprints");
+        scratch.file("warn.outcome", text);
+        let (_, log) = sarif_of(&scratch, &["warn.outcome"], 1);
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["outcome/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let before = fingerprints(ERROR_AND_WARNING);
+    assert_eq!(before.len(), 2);
+    assert_ne!(before[0], before[1]);
+    let shifted = format!(
+        "# a comment\n\n{}",
+        ERROR_AND_WARNING.replace("  fixed £100", "      fixed   £100")
+    );
+    assert_eq!(fingerprints(&shifted), before);
+    let changed = ERROR_AND_WARNING.replace("conversion 60%", "conversion 70%");
+    let after = fingerprints(&changed);
+    assert_ne!(after[0], before[0], "the line of the error changed");
+    assert_eq!(after[1], before[1]);
+}
+
 #[test]
 fn the_schema_rejects_a_broken_log() {
     // The validator is not vacuous: a result with a zero line and no message is refused.

@@ -348,6 +348,33 @@ fn build_output_matches_the_schema() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(contract["version"], 1);
+    assert!(built.stdout.starts_with(b"{\n  \"version\": 1,\n"));
+}
+
+/// The schema is closed: a member it does not describe, at the top or deeper, or a document
+/// of another version, is refused, so a strict client learns of it.
+#[test]
+fn the_contract_schema_refuses_unknown_members() {
+    let schema = outcome().arg("schema").output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert!(schema["$id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/schema/contract/v1.json"));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let built = exits(&["build", SPEC], 0).get_output().clone();
+    let contract: serde_json::Value = serde_json::from_slice(&built.stdout).unwrap();
+    assert!(validator.is_valid(&contract));
+    let mut top = contract.clone();
+    top["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&top));
+    let mut deep = contract.clone();
+    deep["figures"]["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&deep));
+    let mut other = contract;
+    other["version"] = serde_json::json!(2);
+    assert!(!validator.is_valid(&other));
 }
 
 #[test]
@@ -438,4 +465,149 @@ fn check_draws_at_most_two_hundred_diagnostics_per_file() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8(json.stdout).unwrap().lines().count(), 250);
+}
+
+// ---------------------------------------------------------------------------------------------
+// completions, man page, --quiet and --color
+
+/// Every subcommand a user can type, from the command-line definition itself.
+fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    outcome::cli::Cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect()
+}
+
+#[test]
+fn completions_generate_for_every_shell_and_know_every_subcommand() {
+    let names = subcommands();
+    assert!(names.len() >= 10, "{names:?}");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = exits(&["completions", shell], 0)
+            .stderr("")
+            .get_output()
+            .clone();
+        let script = stdout_of(&output);
+        assert!(script.len() > 500, "{shell}: {script}");
+        for name in &names {
+            assert!(
+                script.contains(name.as_str()),
+                "{shell} completion lacks `{name}`"
+            );
+        }
+        assert!(
+            script.contains("deny-warnings"),
+            "{shell}: no options of `check`"
+        );
+    }
+    exits(&["completions", "tcsh"], 2).stderr(predicate::str::contains("possible values"));
+}
+
+#[test]
+fn the_man_page_is_roff_and_describes_every_subcommand() {
+    let output = exits(&["man"], 0).stderr("").get_output().clone();
+    let page = stdout_of(&output);
+    assert!(page.starts_with(".ie"), "{}", &page[..80.min(page.len())]);
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS"] {
+        assert!(page.contains(section), "no `{section}`");
+    }
+    for name in subcommands() {
+        assert!(
+            page.contains(&format!(".SS \"outcome {}\"", name.replace('-', "\\-"))),
+            "the man page lacks `{name}`"
+        );
+    }
+    // Options of a subcommand are there, and no line starts a roff request by accident.
+    assert!(page.contains("\\-\\-deny\\-warnings"));
+    assert!(page.contains("\\-\\-quiet"));
+}
+
+#[test]
+fn quiet_leaves_out_the_summary_but_not_diagnostics_or_the_exit_code() {
+    let scratch = Scratch::new("quiet");
+    scratch.file("bad.outcome", SYNTAX_ERROR);
+    let loud = scratch
+        .outcome()
+        .args(["check", "bad.outcome"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("checked 1 file"));
+    let quiet = scratch
+        .outcome()
+        .args(["check", "--quiet", "bad.outcome"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&quiet.stderr);
+    assert!(err.contains("E0101"), "{err}");
+    assert!(!err.contains("checked 1 file"), "{err}");
+    // A clean file: nothing at all, exit 0; an error of the tool itself is still said.
+    outcome()
+        .args(["-q", "check", SPEC])
+        .assert()
+        .code(0)
+        .stderr("");
+    outcome()
+        .args(["check", "-q", "no-such-file.outcome"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("error: cannot read"));
+    scratch.file(
+        "messy.outcome",
+        std::fs::read_to_string(SPEC).unwrap().replace("  ", "    "),
+    );
+    scratch
+        .outcome()
+        .args(["fmt", "--check", "--quiet", "messy.outcome"])
+        .assert()
+        .code(1)
+        .stdout("messy.outcome\n")
+        .stderr("");
+}
+
+#[test]
+fn color_is_chosen_by_the_flag_then_no_color_then_clicolor_force() {
+    let scratch = Scratch::new("color");
+    scratch.file("bad.outcome", SYNTAX_ERROR);
+    let stderr_of = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = scratch.outcome();
+        command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = command.args(args).assert().code(1).get_output().clone();
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let ansi = |text: &str| text.contains("\u{1b}[");
+    // Not a terminal: no colour unless asked.
+    assert!(!ansi(&stderr_of(&["check", "bad.outcome"], &[])));
+    assert!(ansi(&stderr_of(
+        &["check", "--color", "always", "bad.outcome"],
+        &[]
+    )));
+    assert!(ansi(&stderr_of(
+        &["check", "bad.outcome"],
+        &[("CLICOLOR_FORCE", "1")]
+    )));
+    assert!(!ansi(&stderr_of(
+        &["check", "bad.outcome"],
+        &[("CLICOLOR_FORCE", "0")]
+    )));
+    assert!(!ansi(&stderr_of(
+        &["check", "bad.outcome"],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    )));
+    // The flag wins over the environment either way.
+    assert!(ansi(&stderr_of(
+        &["--color", "always", "check", "bad.outcome"],
+        &[("NO_COLOR", "1")]
+    )));
+    assert!(!ansi(&stderr_of(
+        &["check", "--color=never", "bad.outcome"],
+        &[("CLICOLOR_FORCE", "1")]
+    )));
 }

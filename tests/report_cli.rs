@@ -284,6 +284,18 @@ fn the_json_report_matches_its_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(report["until"], "2009-09-30");
+    assert_eq!(report["version"], 1);
+    assert!(schema["$id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/schema/report/v1.json"));
+    // Closed: a member the schema does not describe is refused, at the top or deeper.
+    let mut top = report.clone();
+    top["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&top));
+    let mut deep = report;
+    deep["payments"]["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&deep));
 }
 
 #[test]

@@ -121,7 +121,7 @@ pub fn did_you_mean<'a>(
 ) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
-        let distance = edit_distance(wanted, candidate);
+        let distance = strsim::levenshtein(wanted, candidate);
         let limit = (wanted.chars().count().max(candidate.chars().count()) / 3).max(1);
         let close = distance <= limit
             || candidate.contains(wanted) && wanted.len() >= 3
@@ -131,22 +131,6 @@ pub fn did_you_mean<'a>(
         }
     }
     best.map(|(_, name)| format!("did you mean `{name}`?"))
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

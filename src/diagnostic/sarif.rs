@@ -15,6 +15,28 @@ use serde::Serialize;
 /// Where the schema of this log lives; SARIF consumers expect exactly this `$schema`.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// The project's home page: the tool's `informationUri`.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The run's `automationDetails.id`: GitHub code scanning takes everything before the last
+/// `/` as the analysis category, so uploads of `outcome check` replace one another instead of
+/// piling up; nothing follows the slash, as the log does not depend on the run.
+pub const AUTOMATION_ID: &str = "outcome/check/";
+
+/// The name of the `partialFingerprints` entry; the `/v1` says how it is computed, and changes
+/// if the computation does.
+pub const FINGERPRINT: &str = "outcome/v1";
+
+/// Where a code's explanation lives on the web: its row in the language reference's table of
+/// diagnostic codes, which carries an anchor named for the code in lower case (`#e0302`);
+/// `outcome explain CODE` prints the same explanation.
+pub fn help_uri(code: Code) -> String {
+    format!(
+        "{INFORMATION_URI}/blob/main/grammar/REFERENCE.md#{}",
+        code.as_str().to_ascii_lowercase()
+    )
+}
+
 /// The base every relative artifact location is resolved against: the directory the
 /// command ran in, which in CI is the repository's root.
 pub const SOURCE_ROOT: &str = "%SRCROOT%";
@@ -24,7 +46,12 @@ pub const SOURCE_ROOT: &str = "%SRCROOT%";
 pub fn log(files: &[(&SourceFile, &[Diagnostic])]) -> Result<String, serde_json::Error> {
     let results = files
         .iter()
-        .flat_map(|(file, diagnostics)| diagnostics.iter().map(|d| result(file, d)))
+        .flat_map(|(file, diagnostics)| {
+            let mut seen = fnv::FnvHashMap::default();
+            diagnostics
+                .iter()
+                .map(move |d| result(file, d, fingerprint(file, d, &mut seen)))
+        })
         .collect();
     let log = Log {
         schema: SCHEMA,
@@ -35,9 +62,11 @@ pub fn log(files: &[(&SourceFile, &[Diagnostic])]) -> Result<String, serde_json:
                     name: "outcome",
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
                     rules: Code::ALL.iter().map(|code| rule(*code)).collect(),
                 },
             },
+            automation_details: AutomationDetails { id: AUTOMATION_ID },
             column_kind: "unicodeCodePoints",
             results,
         }],
@@ -47,18 +76,15 @@ pub fn log(files: &[(&SourceFile, &[Diagnostic])]) -> Result<String, serde_json:
     Ok(text)
 }
 
-/// The rule's `name`: the title in PascalCase, letters and digits only ("funnel widens" →
-/// `FunnelWidens`).
+/// The rule's `name`: the title in UpperCamelCase, letters and digits only ("funnel widens"
+/// → `FunnelWidens`, "file is not UTF-8 text" → `FileIsNotUtf8Text`), as heck splits words.
 pub fn rule_name(title: &str) -> String {
-    let mut name = String::new();
-    for word in title.split_whitespace() {
-        let mut letters = word.chars().filter(char::is_ascii_alphanumeric);
-        if let Some(first) = letters.next() {
-            name.push(first.to_ascii_uppercase());
-            name.extend(letters);
-        }
-    }
-    name
+    use heck::ToUpperCamelCase;
+    title
+        .to_upper_camel_case()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
 }
 
 fn rule(code: Code) -> Rule {
@@ -69,6 +95,7 @@ fn rule(code: Code) -> Rule {
         name: rule_name(code.title()),
         short_description: Message::text(code.title()),
         full_description: Message::text(summary),
+        help_uri: help_uri(code),
         help: Help {
             text: text.to_string(),
             markdown: text.to_string(),
@@ -86,7 +113,47 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn result(file: &SourceFile, diagnostic: &Diagnostic) -> Finding {
+/// A result's fingerprint, the same from run to run and when lines are added above it: a hash
+/// of the code, the file and the text of the line the diagnostic points at with its white
+/// space collapsed (so re-indenting keeps it too), then `:N` counting the results in the file
+/// with the same hash (as GitHub's `primaryLocationLineHash` does), so that two alike on
+/// identical lines stay apart. FNV-1a: a fixed function, unlike the standard library's
+/// hasher, whose output may change between Rust versions.
+fn fingerprint(
+    file: &SourceFile,
+    diagnostic: &Diagnostic,
+    seen: &mut fnv::FnvHashMap<u64, usize>,
+) -> String {
+    use std::hash::Hasher;
+    let text = file.text.as_bytes();
+    let start = diagnostic.primary.span.start.min(text.len());
+    let line_start = text[..start]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[start..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(text.len(), |i| start + i);
+    let mut hasher = fnv::FnvHasher::default();
+    for part in [diagnostic.code.as_str(), &file.name.replace('\\', "/")] {
+        hasher.write(part.as_bytes());
+        hasher.write(&[0]);
+    }
+    let words = text[line_start..line_end]
+        .split(u8::is_ascii_whitespace)
+        .filter(|word| !word.is_empty());
+    for word in words {
+        hasher.write(word);
+        hasher.write(b" ");
+    }
+    let hash = hasher.finish();
+    let occurrence = seen.entry(hash).or_insert(0);
+    *occurrence += 1;
+    format!("{hash:016x}:{occurrence}")
+}
+
+fn result(file: &SourceFile, diagnostic: &Diagnostic, fingerprint: String) -> Finding {
     let related_locations = diagnostic
         .secondary
         .iter()
@@ -114,6 +181,9 @@ fn result(file: &SourceFile, diagnostic: &Diagnostic) -> Finding {
             message: None,
         }],
         related_locations,
+        partial_fingerprints: Fingerprints {
+            outcome: fingerprint,
+        },
     }
 }
 
@@ -186,6 +256,7 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    automation_details: AutomationDetails,
     column_kind: &'static str,
     results: Vec<Finding>,
 }
@@ -201,7 +272,20 @@ struct Driver {
     name: &'static str,
     version: &'static str,
     semantic_version: &'static str,
+    information_uri: &'static str,
     rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: &'static str,
+}
+
+/// `partialFingerprints`, one entry named `FINGERPRINT`.
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "outcome/v1")]
+    outcome: String,
 }
 
 #[derive(Serialize)]
@@ -211,6 +295,7 @@ struct Rule {
     name: String,
     short_description: Message,
     full_description: Message,
+    help_uri: String,
     help: Help,
     default_configuration: Configuration,
 }
@@ -250,6 +335,7 @@ struct Finding {
     locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
+    partial_fingerprints: Fingerprints,
 }
 
 #[derive(Serialize)]
@@ -294,7 +380,8 @@ mod tests {
     #[test]
     fn rule_names_are_pascal_case_titles() {
         assert_eq!(rule_name("funnel widens"), "FunnelWidens");
-        assert_eq!(rule_name("file is not UTF-8 text"), "FileIsNotUTF8Text");
+        assert_eq!(rule_name("file is not UTF-8 text"), "FileIsNotUtf8Text");
+        assert_eq!(rule_name("`use` path not found"), "UsePathNotFound");
         for code in Code::ALL {
             let name = rule_name(code.title());
             assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "{name}");

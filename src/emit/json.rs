@@ -6,23 +6,101 @@
 //! pretty-printed with two-space indentation and end with a newline. Field order follows the
 //! model's declaration order and every collection keeps the order the contract was written
 //! in, so the bytes depend only on the contract.
+//!
+//! Each document opens with `"version": FORMAT_VERSION`, and each schema has an `$id` naming
+//! the document and that version. The schemas are closed: every object they describe refuses
+//! a member it does not list (`additionalProperties: false`), so a client validating against
+//! them learns of a field it does not know instead of passing it by. A change that removes or
+//! renames a field, or changes its meaning, raises `FORMAT_VERSION` (and so the `$id`s); a new
+//! field does not, and a client that validates strictly sees it first in the schema.
 
 use crate::model::Contract;
 use serde::Serialize;
 
+/// The version of the shape of the documents `build --format json` and `report --format json`
+/// write; each carries it as its `version` member.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The `$id` of the contract's schema: an identifier, not a page (`outcome schema` prints the
+/// schema).
+pub const CONTRACT_SCHEMA_ID: &str =
+    concat!(env!("CARGO_PKG_REPOSITORY"), "/schema/contract/v1.json");
+
+/// The `$id` of the monitoring report's schema (`outcome schema --report`).
+pub const REPORT_SCHEMA_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/schema/report/v1.json");
+
+/// A document as written: `version` first, then the document's own members.
+#[derive(Serialize)]
+struct Versioned<'a, T: ?Sized> {
+    version: u32,
+    #[serde(flatten)]
+    document: &'a T,
+}
+
+fn versioned<T: ?Sized>(document: &T) -> Versioned<'_, T> {
+    Versioned {
+        version: FORMAT_VERSION,
+        document,
+    }
+}
+
 /// The checked contract as a JSON document.
 pub fn contract(contract: &Contract) -> String {
-    pretty(contract)
+    pretty(&versioned(contract))
 }
 
 /// The JSON Schema (draft 2020-12) of the document `contract` writes.
 pub fn schema() -> String {
-    pretty(&schemars::schema_for!(Contract))
+    pretty(&closed(
+        schemars::schema_for!(Contract).to_value(),
+        CONTRACT_SCHEMA_ID,
+    ))
 }
 
 /// A monitoring report (`outcome report --format json`) as a JSON document.
 pub fn report(report: &crate::report::Report) -> String {
-    pretty(report)
+    pretty(&versioned(report))
+}
+
+/// A generated schema made the schema of a document as written: `$id` set, the `version`
+/// member described and required, and every object closed to members it does not list.
+fn closed(mut schema: serde_json::Value, id: &str) -> serde_json::Value {
+    use serde_json::{json, Value};
+    close(&mut schema);
+    if let Value::Object(root) = &mut schema {
+        root.insert("$id".to_string(), Value::String(id.to_string()));
+        if let Some(Value::Object(properties)) = root.get_mut("properties") {
+            properties.insert(
+                "version".to_string(),
+                json!({
+                    "description": "The version of the document's shape; a change that removes, renames or redefines a member raises it",
+                    "const": FORMAT_VERSION
+                }),
+            );
+        }
+        if let Some(Value::Array(required)) = root.get_mut("required") {
+            required.insert(0, Value::String("version".to_string()));
+        }
+    }
+    schema
+}
+
+/// `additionalProperties: false` on every object schema that lists its properties and says
+/// nothing of others. The model has no flattened or open-ended structs, so every member a
+/// document may hold is listed (`every_field_of_the_json_is_described_by_the_schema` in
+/// `tests/specs.rs` holds the specs to it).
+fn close(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    match schema {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".to_string(), Value::Bool(false));
+            }
+            map.values_mut().for_each(close);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close),
+        _ => {}
+    }
 }
 
 /// The monitoring report as pretty JSON, written as it is serialised (a report of millions
@@ -33,7 +111,7 @@ pub fn write_report<W: std::io::Write>(
 ) -> std::io::Result<()> {
     // Generic rather than `dyn Write`: the pretty printer writes a piece per token, and a
     // report of a million rows has hundreds of millions of them.
-    serde_json::to_writer_pretty(&mut writer, report).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut writer, &versioned(report)).map_err(std::io::Error::other)?;
     writer.write_all(b"\n")
 }
 
@@ -48,8 +126,11 @@ pub fn write_report_summary<W: std::io::Write>(
     lines: &crate::report::lines::LinesFile,
     mut writer: W,
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut writer, &summary::Summary::of(report, lines))
-        .map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(
+        &mut writer,
+        &versioned(&summary::Summary::of(report, lines)),
+    )
+    .map_err(std::io::Error::other)?;
     writer.write_all(b"\n")
 }
 
@@ -140,7 +221,10 @@ mod summary {
 
 /// The JSON Schema (draft 2020-12) of the document `report` writes.
 pub fn report_schema() -> String {
-    pretty(&schemars::schema_for!(crate::report::Report))
+    pretty(&closed(
+        schemars::schema_for!(crate::report::Report).to_value(),
+        REPORT_SCHEMA_ID,
+    ))
 }
 
 /// Pretty JSON with a trailing newline.
@@ -188,6 +272,21 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&report_schema()).unwrap();
         assert_eq!(value["title"], "Report");
         assert!(value["properties"]["payments"].is_object());
+    }
+
+    #[test]
+    fn schemas_are_closed_and_name_their_document_and_version() {
+        for (text, id) in [
+            (schema(), CONTRACT_SCHEMA_ID),
+            (report_schema(), REPORT_SCHEMA_ID),
+        ] {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value["$id"], id);
+            assert!(id.ends_with(&format!("/v{FORMAT_VERSION}.json")));
+            assert_eq!(value["additionalProperties"], false);
+            assert_eq!(value["properties"]["version"]["const"], FORMAT_VERSION);
+            assert_eq!(value["required"][0], "version");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::lines::LinesFile;
 use super::{participant_key, Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
 use std::borrow::Cow;
 use std::fmt::Write;
+use unicode_width::UnicodeWidthStr;
 
 /// How many rejections and payment lines the text shows.
 const FIRST: usize = 20;
@@ -665,7 +666,9 @@ fn group(n: u64) -> String {
     crate::value::group_thousands(u128::from(n))
 }
 
-/// A plain table: the first column left-aligned, numbers right-aligned.
+/// A plain table: the first column left-aligned, numbers right-aligned. Cells are measured in
+/// terminal columns (unicode-width), so a reference in CJK characters, two columns each, keeps
+/// the columns after it aligned.
 struct Table {
     titles: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -714,7 +717,7 @@ impl Table {
             .chain(&self.rows);
         for row in shown.clone() {
             for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(cell.chars().count());
+                widths[i] = widths[i].max(cell.width());
             }
         }
         let none: Vec<String> = Vec::new();
@@ -727,7 +730,7 @@ impl Table {
                 if line.len() > self.indent {
                     line.push_str("  ");
                 }
-                let pad = widths[i] - cell.chars().count();
+                let pad = widths[i].saturating_sub(cell.width());
                 if self.right.get(i).copied().unwrap_or(false) {
                     line.push_str(&" ".repeat(pad));
                     line.push_str(cell);
@@ -762,6 +765,18 @@ mod tests {
             out,
             "  stage      people\n  enrol         100\n  abstinent       9\n"
         );
+    }
+
+    #[test]
+    fn a_cjk_participant_reference_keeps_the_columns_aligned() {
+        let mut table = Table::new(["participant", "paid"]);
+        table.push(["参加者-001".to_string(), "£1,200.00".to_string()]);
+        table.push(["P-002".to_string(), "£90.00".to_string()]);
+        let mut out = String::new();
+        table.write(&mut out);
+        let widths: Vec<usize> = out.lines().map(UnicodeWidthStr::width).collect();
+        assert_eq!(widths.len(), 3, "{out}");
+        assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{out}");
     }
 
     #[test]

@@ -1,0 +1,196 @@
+//! `-` for standard input wherever a file is read: `check -`, `fmt -`, `build -`,
+//! `report - --returns FILE` and `report CONTRACT --returns -`. A contract on standard input is
+//! named `<stdin>` and stands in the current folder: its `use`s are resolved from there.
+
+mod common;
+use common::{exits, outcome, Scratch};
+use predicates::prelude::*;
+
+const SPEC: &str = "specs/drug-service.outcome";
+const RETURN: &str = "specs/returns/drug-service-2009-10.csv";
+const SYNTAX_ERROR: &str = "contract \"x\" { term }\n";
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+#[test]
+fn check_reads_a_contract_from_stdin_named_stdin() {
+    outcome()
+        .args(["check", "-"])
+        .write_stdin(read(SPEC))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("checked 1 file: 0 errors"));
+    let output = outcome()
+        .args(["check", "--format", "json", "-"])
+        .write_stdin(SYNTAX_ERROR)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let record: serde_json::Value = serde_json::from_str(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["file"], "<stdin>");
+    assert_eq!(record["code"], "E0101");
+    // With files as well: every one is checked, standard input among them.
+    outcome()
+        .args(["check", SPEC, "-"])
+        .write_stdin(SYNTAX_ERROR)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("<stdin>:1:"))
+        .stderr(predicate::str::contains("checked 2 files: 1 error"));
+}
+
+#[test]
+fn a_contract_on_stdin_uses_files_relative_to_the_current_folder() {
+    let scratch = Scratch::new("stdin-use");
+    scratch.file(".git/HEAD", "ref: refs/heads/main\n");
+    scratch.file(
+        "framework/outcomes.outcome",
+        read("specs/borough/framework/outcomes.outcome"),
+    );
+    let contract = read("specs/borough/family-support.outcome");
+    scratch
+        .outcome()
+        .args(["check", "-"])
+        .write_stdin(contract.clone())
+        .assert()
+        .code(0);
+    // From another folder the same `use` names no file.
+    scratch.file("elsewhere/.keep", "");
+    let mut command = assert_cmd::Command::cargo_bin("outcome").unwrap();
+    command
+        .current_dir(scratch.path("elsewhere"))
+        .args(["check", "-"])
+        .write_stdin(contract)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("E0208"));
+}
+
+#[test]
+fn fmt_of_stdin_writes_the_formatted_text_to_stdout() {
+    let messy = read(SPEC).replace("\n  ", "\n      ");
+    // What `fmt` writes back to a file of the same text.
+    let scratch = Scratch::new("stdin-fmt");
+    scratch.file("messy.outcome", &messy);
+    scratch
+        .outcome()
+        .args(["fmt", "messy.outcome"])
+        .assert()
+        .code(0);
+    let tidy = scratch.read("messy.outcome");
+    assert_ne!(messy, tidy);
+    outcome()
+        .args(["fmt", "-"])
+        .write_stdin(messy.clone())
+        .assert()
+        .code(0)
+        .stdout(tidy.clone());
+    // Unchanged text is written all the same: an editor pipes its buffer through.
+    outcome()
+        .args(["fmt", "-"])
+        .write_stdin(tidy.clone())
+        .assert()
+        .code(0)
+        .stdout(tidy.clone());
+    outcome()
+        .args(["fmt", "--check", "-"])
+        .write_stdin(messy)
+        .assert()
+        .code(1)
+        .stdout("<stdin>\n");
+    outcome()
+        .args(["fmt", "--check", "-"])
+        .write_stdin(tidy)
+        .assert()
+        .code(0)
+        .stdout("");
+    outcome()
+        .args(["fmt", "-"])
+        .write_stdin(SYNTAX_ERROR)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("E0101"));
+}
+
+#[test]
+fn build_and_report_read_the_contract_or_the_return_from_stdin() {
+    let from_file = exits(&["build", SPEC], 0).get_output().stdout.clone();
+    outcome()
+        .args(["build", "-"])
+        .write_stdin(read(SPEC))
+        .assert()
+        .code(0)
+        .stdout(
+            String::from_utf8(from_file)
+                .unwrap()
+                .replace("\"specs/drug-service.outcome\"", "\"<stdin>\""),
+        );
+
+    let report = |args: &[&str], stdin: Option<String>| {
+        let mut command = outcome();
+        command.args(["report", "--format", "json"]).args(args);
+        if let Some(stdin) = stdin {
+            command.write_stdin(stdin);
+        }
+        String::from_utf8(command.assert().code(0).get_output().stdout.clone()).unwrap()
+    };
+    let expected = report(&[SPEC, "--returns", RETURN], None);
+    assert!(expected.len() > 1000);
+    let returned = report(&[SPEC, "--returns", "-"], Some(read(RETURN)));
+    assert!(
+        returned == expected,
+        "the report of a return on stdin differs"
+    );
+    // The clauses that pay are named in the contract `<stdin>`.
+    let contracted = report(&["-", "--returns", RETURN], Some(read(SPEC)));
+    assert!(
+        contracted == expected.replace("\"specs/drug-service.outcome\"", "\"<stdin>\""),
+        "the report of a contract on stdin differs"
+    );
+}
+
+#[test]
+fn a_return_on_stdin_in_json_lines_is_told_by_its_first_byte() {
+    let mut lines = String::new();
+    for (i, row) in read(RETURN).lines().enumerate().skip(1) {
+        let fields: Vec<&str> = row.split(',').collect();
+        if i > 50 {
+            break;
+        }
+        let object = serde_json::json!({
+            "participant": fields[0], "stage": fields[1], "date": fields[2]
+        });
+        lines.push_str(&format!("{object}\n"));
+    }
+    outcome()
+        .args(["report", SPEC, "--format", "json", "--returns", "-"])
+        .write_stdin(lines)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"read\": 39,"));
+}
+
+#[test]
+fn stdin_named_twice_or_a_workbook_on_stdin_is_refused() {
+    exits(&["report", "-", "--returns", "-"], 2)
+        .stdout("")
+        .stderr(predicate::str::contains("more than once"));
+    exits(&["check", "-", "-"], 2).stderr(predicate::str::contains("more than once"));
+    outcome()
+        .args(["report", SPEC, "--returns", "-"])
+        .write_stdin(b"PK\x03\x04rest of a zip".to_vec())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("workbook"));
+}
