@@ -140,6 +140,28 @@ pub struct DiffArgs {
     /// How to write the difference
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
+
+    /// The paper the HTML document prints on (with `--format html`)
+    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
+    pub paper: PaperSize,
+}
+
+/// The paper an HTML document prints on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperSize {
+    /// 210 × 297 mm
+    A4,
+    /// US Letter, 8.5 × 11 inches
+    Letter,
+}
+
+impl From<PaperSize> for emit::html::Paper {
+    fn from(size: PaperSize) -> Self {
+        match size {
+            PaperSize::A4 => emit::html::Paper::A4,
+            PaperSize::Letter => emit::html::Paper::Letter,
+        }
+    }
 }
 
 /// How `diff` writes the difference.
@@ -222,6 +244,10 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
 
+    /// The paper the HTML document prints on (with `--format html`)
+    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
+    pub paper: PaperSize,
+
     /// Write the document to this file instead of stdout
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
@@ -232,15 +258,15 @@ pub struct BuildArgs {
 pub enum OutputFormat {
     /// The checked contract and its figures as JSON (see `outcome schema`)
     Json,
-    /// The contract schedule as one self-contained HTML page, printable to A4
+    /// The contract schedule as one self-contained HTML page, printable to A4 or US Letter
     Html,
 }
 
 impl OutputFormat {
-    fn emit(self, contract: &Contract) -> String {
+    fn emit(self, contract: &Contract, paper: PaperSize) -> String {
         match self {
             OutputFormat::Json => emit::json::contract(contract),
-            OutputFormat::Html => emit::html::document(contract),
+            OutputFormat::Html => emit::html::document(contract, paper.into()),
         }
     }
 }
@@ -295,6 +321,10 @@ pub struct ReportArgs {
     /// How to write the report
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
+
+    /// The paper the HTML document prints on (with `--format html`)
+    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
+    pub paper: PaperSize,
 
     /// Write the report to this file instead of stdout
     #[arg(short, long, value_name = "OUT")]
@@ -1357,7 +1387,7 @@ fn compare_versions(args: &DiffArgs, streams: &mut Streams) -> Result<Exit, Prob
         DiffFormat::Human => crate::diff::render::human(&diff),
         DiffFormat::Json => crate::diff::render::json(&diff),
         DiffFormat::Markdown => crate::diff::render::markdown_comment(&diff),
-        DiffFormat::Html => crate::diff::render::html(&diff),
+        DiffFormat::Html => crate::diff::render::html(&diff, args.paper.into()),
     };
     streams.print(&text)?;
     Ok(if diff.is_empty() {
@@ -1421,7 +1451,7 @@ fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Problem> {
             path: args.file.clone(),
         });
     };
-    let document = args.format.emit(contract);
+    let document = args.format.emit(contract, args.paper);
     match &args.output {
         Some(path) => fs::write(path, document).map_err(|error| Problem::Write {
             path: path.clone(),
@@ -1901,7 +1931,7 @@ fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<Exit, Probl
         }
         (None, ReportFormat::Json) => emit::json::report(&report),
         (None, ReportFormat::Html) => {
-            emit::report_html::report_with_lines(&report, lines_file.as_ref())
+            emit::report_html::report_with_lines(&report, lines_file.as_ref(), args.paper.into())
         }
     };
     match &args.output {

@@ -1384,7 +1384,7 @@ payments { pay £100 for finished }
     let stage = &json["funnels"][0]["stages"][1];
     assert_eq!(stage["stated_conversion"], "57.07");
     assert_eq!(stage["conversion"], "57.07");
-    let html = outcome::emit::html::document(&c);
+    let html = outcome::emit::html::document(&c, outcome::emit::html::Paper::A4);
     // Stated and computed columns of the funnel table, and the chart's connector; 57.1% is
     // only the overall factor from entry, which the contract does not state.
     assert!(

@@ -25,7 +25,7 @@ use common::{
     drawn_under, funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files,
     stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
 };
-use outcome::emit::html::document;
+use outcome::emit::html::Paper;
 use outcome::model::Contract;
 use outcome::workspace::Workspace;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,11 @@ const DRUG_SERVICE: &str = "specs/drug-service.outcome";
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The schedule on A4, the paper every test but the printing one uses.
+fn document(contract: &Contract) -> String {
+    outcome::emit::html::document(contract, Paper::A4)
 }
 
 /// Compile contract text that must check without errors.
@@ -922,8 +927,9 @@ fn white_counts_on_hatched_targets_sit_on_a_solid_plate() {
     assert!(checked > 0);
 }
 
-/// Every spec's schedule printed in Chromium: no date broken at a hyphen, no page ending with a
-/// table's caption, and the contents list on one page.
+/// Every spec's schedule printed in Chromium on A4 and on US Letter: the paper asked for, no
+/// date broken at a hyphen, no page ending with a table's caption, and the contents list on
+/// one page.
 #[test]
 fn printed_schedules_keep_dates_captions_and_contents_whole() {
     if !chromium_available("printed_schedules_keep_dates_captions_and_contents_whole") {
@@ -931,25 +937,33 @@ fn printed_schedules_keep_dates_captions_and_contents_whole() {
     }
     let scratch = Scratch::new("print-all");
     for (stem, contract) in clean_specs() {
-        let html = document(&contract);
-        let page = scratch.0.join(format!("{stem}.html"));
-        std::fs::write(&page, &html).unwrap();
-        let Some(pages) = common::printed_pages(&scratch.0, &page, &stem) else {
-            return;
-        };
-        common::assert_printed_well(&stem, &html, &pages);
-        // The contents list is on one page: its first and last entries print together.
-        let with_contents: Vec<usize> = (0..pages.len())
-            .filter(|&n| pages[n].contains("Contents"))
-            .collect();
-        if let Some(&first) = with_contents.first() {
-            let last_entry = "Monitoring";
-            if html.contains("id=\"monitoring\"") {
-                assert!(
-                    pages[first].contains(last_entry),
-                    "{stem}: the contents list runs on past page {}",
-                    first + 1
-                );
+        for (paper, size) in [(Paper::A4, "A4"), (Paper::Letter, "letter")] {
+            let html = outcome::emit::html::document(&contract, paper);
+            let name = format!("{stem}-{size}");
+            let page = scratch.0.join(format!("{name}.html"));
+            std::fs::write(&page, &html).unwrap();
+            let Some(pages) = common::printed_pages(&scratch.0, &page, &name) else {
+                return;
+            };
+            assert_eq!(
+                common::pdf_paper(&scratch.0.join(format!("{name}.pdf"))).as_deref(),
+                Some(size),
+                "{name}: printed on the wrong paper"
+            );
+            common::assert_printed_well(&name, &html, &pages);
+            // The contents list is on one page: its first and last entries print together.
+            let with_contents: Vec<usize> = (0..pages.len())
+                .filter(|&n| pages[n].contains("Contents"))
+                .collect();
+            if let Some(&first) = with_contents.first() {
+                let last_entry = "Monitoring";
+                if html.contains("id=\"monitoring\"") {
+                    assert!(
+                        pages[first].contains(last_entry),
+                        "{name}: the contents list runs on past page {}",
+                        first + 1
+                    );
+                }
             }
         }
     }

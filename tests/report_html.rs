@@ -902,8 +902,9 @@ fn branching_funnels_are_drawn_as_branches_in_the_report() {
 // ---------------------------------------------------------------------------------------------
 // a real browser
 
-/// The over-enrolled rough-sleeping report and the drug-service sample, printed in Chromium: no
-/// date broken at a hyphen and no page ending with a table's caption.
+/// The over-enrolled rough-sleeping report and the drug-service sample, printed in Chromium on
+/// A4 and on US Letter (`--paper`): the paper asked for, no date broken at a hyphen and no page
+/// ending with a table's caption.
 #[test]
 fn printed_reports_keep_dates_and_captions_whole() {
     if !chromium_available("printed_reports_keep_dates_and_captions_whole") {
@@ -927,29 +928,39 @@ fn printed_reports_keep_dates_and_captions_whole() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let page = scratch.0.join(format!("{name}.html"));
-        common::exits(
-            &[
-                "report",
-                spec,
-                "--returns",
-                returns,
-                "--until",
-                until,
-                "--format",
-                "html",
-                "-o",
-                page.to_str().unwrap(),
-            ],
-            0,
-        );
-        let html = std::fs::read_to_string(&page).unwrap();
-        let Some(pages) = common::printed_pages(&scratch.0, &page, &name) else {
-            return;
-        };
-        common::assert_printed_well(&name, &html, &pages);
-        // The warnings ahead are on the first page.
-        assert!(pages[0].contains("Looking ahead"), "{name}: {}", pages[0]);
+        for paper in ["A4", "letter"] {
+            let name = format!("{name}-{paper}");
+            let page = scratch.0.join(format!("{name}.html"));
+            common::exits(
+                &[
+                    "report",
+                    spec,
+                    "--returns",
+                    returns,
+                    "--until",
+                    until,
+                    "--format",
+                    "html",
+                    "--paper",
+                    &paper.to_lowercase(),
+                    "-o",
+                    page.to_str().unwrap(),
+                ],
+                0,
+            );
+            let html = std::fs::read_to_string(&page).unwrap();
+            let Some(pages) = common::printed_pages(&scratch.0, &page, &name) else {
+                return;
+            };
+            assert_eq!(
+                common::pdf_paper(&scratch.0.join(format!("{name}.pdf"))).as_deref(),
+                Some(paper),
+                "{name}: printed on the wrong paper"
+            );
+            common::assert_printed_well(&name, &html, &pages);
+            // The warnings ahead are on the first page.
+            assert!(pages[0].contains("Looking ahead"), "{name}: {}", pages[0]);
+        }
     }
 }
 

@@ -57,7 +57,7 @@ fn pipeline(bytes: &[u8]) -> Ran {
         let value: serde_json::Value =
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("JSON does not parse: {e}"));
         assert!(value.is_object());
-        let html = outcome::emit::html::document(contract);
+        let html = outcome::emit::html::document(contract, outcome::emit::html::Paper::A4);
         assert!(!html.is_empty());
         json
     });

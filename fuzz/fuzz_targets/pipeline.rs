@@ -49,6 +49,6 @@ fuzz_target!(|bytes: &[u8]| {
             parsed.is_ok_and(|v| v.is_object()),
             "the JSON document does not parse"
         );
-        let _ = outcome::emit::html::document(contract);
+        let _ = outcome::emit::html::document(contract, outcome::emit::html::Paper::A4);
     }
 });

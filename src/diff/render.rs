@@ -7,7 +7,7 @@
 //! punctuation escaped, HTML escaped by its writer.
 
 use super::{Change, ChangeKind, Diff, Section};
-use crate::emit::html::writer::Html;
+use crate::emit::html::writer::{Html, Paper};
 
 /// JSON, pretty-printed with a trailing newline.
 pub fn json(diff: &Diff) -> String {
@@ -168,12 +168,13 @@ fn capitalised(text: &str) -> String {
 }
 
 /// A printable variation schedule: the contract document's style, a table per section.
-pub fn html(diff: &Diff) -> String {
+pub fn html(diff: &Diff, paper: Paper) -> String {
     let title = format!("Variation schedule: {} → {}", diff.old, diff.new);
     let mut html = Html::new();
     html.begin_document(
         &title,
         &[crate::emit::html::style::CSS],
+        paper,
         [&title, "Variation schedule"],
         "page",
     );

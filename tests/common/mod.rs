@@ -536,6 +536,18 @@ pub fn printed_pages(scratch: &Path, page: &Path, name: &str) -> Option<Vec<Stri
     Some(pages)
 }
 
+/// The paper of a PDF's first page as `pdfinfo` (poppler-utils) names it: `A4`, `letter`.
+pub fn pdf_paper(pdf: &Path) -> Option<String> {
+    let out = std::process::Command::new("/usr/bin/pdfinfo")
+        .arg(pdf)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("Page size:"))?;
+    let name = line.rsplit_once('(')?.1.trim_end_matches(')');
+    Some(name.to_string())
+}
+
 /// What a printed document must not do, page by page: break a date (`2029-03-` at the end of
 /// a line), end a page with a table's caption, or leave the contents list split over pages.
 pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {

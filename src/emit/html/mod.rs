@@ -24,6 +24,8 @@ pub(crate) mod style;
 pub(crate) mod words;
 pub mod writer;
 
+pub use writer::Paper;
+
 use crate::ast::StageKind;
 use crate::model::Contract;
 use writer::Html;
@@ -111,12 +113,13 @@ fn has_targets(contract: &Contract) -> bool {
         .any(|s| s.kind == StageKind::Target)
 }
 
-/// The contract schedule as one HTML document, ending with a newline.
-pub fn document(contract: &Contract) -> String {
+/// The contract schedule as one HTML document, printing on `paper`, ending with a newline.
+pub fn document(contract: &Contract, paper: Paper) -> String {
     let mut html = Html::new();
     html.begin_document(
         &format!("{}: contract schedule", contract.title),
         &[style::CSS],
+        paper,
         [&contract.title, "Contract schedule"],
         "page",
     );

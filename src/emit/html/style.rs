@@ -5,7 +5,8 @@
 //! said by colour alone: targets also differ by pattern, outline and label, and cards and
 //! badges have borders.
 //!
-//! Print (Chromium's PDF printing is the reference): A4 with margins; the page number in the
+//! Print (Chromium's PDF printing is the reference): A4 or US Letter (`writer::Paper`, whose
+//! rule follows this stylesheet) with margins; the page number in the
 //! bottom margin box (`@bottom-right`, which Chromium supports from version 131); and the
 //! contract title as a running header in the `<thead>` of a presentation table that wraps the
 //! whole document, which Chromium repeats at the top of every printed page. Chromium supports
@@ -237,7 +238,6 @@ footer.colophon {
   nav.contents ol { columns: 1; }
 }
 @page {
-  size: A4;
   margin: 12mm 15mm 16mm;
   @bottom-right {
     content: "Page " counter(page) " of " counter(pages);

@@ -6,6 +6,27 @@
 //! attribute value, in HTML or in SVG. The type of each method is what keeps user text out of
 //! markup: there is no method that takes a `String` and writes it unescaped.
 
+/// The paper a document prints on. Everything else about print (margins, what stays together,
+/// the running header and page numbers) is the same on both; only the page's size differs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Paper {
+    /// 210 × 297 mm, the paper of UK and European contracts.
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 inches.
+    Letter,
+}
+
+impl Paper {
+    /// The rule that sets the printed page's size; written after every other stylesheet.
+    fn css(self) -> &'static str {
+        match self {
+            Paper::A4 => "\n@page { size: A4; }\n",
+            Paper::Letter => "\n@page { size: letter; }\n",
+        }
+    }
+}
+
 /// Escape text for an HTML or SVG element body or a double-quoted attribute value, and
 /// isolate its right-to-left runs.
 ///
@@ -171,6 +192,7 @@ impl Html {
         &mut self,
         title: &str,
         stylesheets: &[&'static str],
+        paper: Paper,
         running_header: [&str; 2],
         main_class: &'static str,
     ) {
@@ -190,6 +212,7 @@ impl Html {
         for css in stylesheets {
             self.raw(css);
         }
+        self.raw(paper.css());
         self.raw("</style>\n</head>\n<body>\n");
         self.raw("<table class=\"print-frame\" role=\"presentation\">\n<thead aria-hidden=\"true\"><tr><td><div class=\"running-header\">");
         for part in running_header {

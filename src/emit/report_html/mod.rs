@@ -10,7 +10,7 @@
 //! The document looks like the contract schedule (`emit::html`) because it is made from the
 //! same parts: its one escaping writer (`html::writer`), its stylesheet (`html::style`, with a
 //! few rules for the report after it), its table helpers and its hatching. It has no script and
-//! no reference to anything outside itself, prints to A4, and is the same bytes for the same
+//! no reference to anything outside itself, prints to A4 or US Letter, and is the same bytes for the same
 //! report. Every text from the contract or the return (names, participants, clauses, reasons)
 //! reaches it through `writer::escape` (escaped, and isolated so it cannot reorder the figures
 //! beside it). Long lists are cut so that the document stays
@@ -22,7 +22,7 @@ mod chart;
 mod sections;
 mod style;
 
-use super::html::writer::Html;
+use super::html::writer::{Html, Paper};
 use crate::report::lines::LinesFile;
 use crate::report::Report;
 
@@ -31,18 +31,19 @@ pub const MAX_REJECTED_ROWS: usize = 200;
 /// The most payment lines the payment section lists.
 pub const MAX_PAYMENT_LINES: usize = 500;
 
-/// The monitoring report as one HTML document, ending with a newline.
+/// The monitoring report as one HTML document on A4, ending with a newline.
 pub fn report(report: &Report) -> String {
-    report_with_lines(report, None)
+    report_with_lines(report, None, Paper::A4)
 }
 
-/// The monitoring report as one HTML document; when its payment lines went to a file of
-/// their own (`outcome report --lines FILE`), it says where and lists none.
-pub fn report_with_lines(report: &Report, lines: Option<&LinesFile>) -> String {
+/// The monitoring report as one HTML document printing on `paper`; when its payment lines
+/// went to a file of their own (`outcome report --lines FILE`), it says where and lists none.
+pub fn report_with_lines(report: &Report, lines: Option<&LinesFile>, paper: Paper) -> String {
     let mut html = Html::new();
     html.begin_document(
         &format!("{}: monitoring report to {}", report.contract, report.until),
         &[super::html::style::CSS, style::CSS],
+        paper,
         [
             &report.contract,
             &format!("Monitoring report to {}", report.until),
