@@ -379,6 +379,7 @@ fn markdown_and_html_show_the_changes_with_contract_text_made_inert() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<h1>Variation schedule: old.outcome → new.outcome</h1>"));
     assert!(html.contains("<td class=\"figure\">+£4,000</td>"));
+    assert!(html.contains("<td>stage <code>job</code>"), "{html}");
     assert_hostile_text_defused(&html);
 
     scratch

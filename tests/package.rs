@@ -71,7 +71,10 @@ fn the_package_holds_the_sources_grammar_and_licences_and_nothing_else() {
 fn the_stated_rust_version_is_at_least_every_dependency_s() {
     // Only the packages built on this machine: a fresh clone has downloaded no other
     // platform's (Windows-only crates), and offline cargo cannot read what it has not.
-    let rustc = Command::new("rustc").arg("-vV").output().expect("rustc runs");
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
     let rustc = String::from_utf8_lossy(&rustc.stdout).into_owned();
     let host = rustc
         .lines()

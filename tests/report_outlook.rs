@@ -119,6 +119,10 @@ fn the_html_report_warns_on_its_first_page() {
     assert!(outlook < html.find("id=\"glance-heading\"").unwrap());
     assert!(html[outlook..].contains("will be reached in 2027-07"));
     assert!(html[outlook..].contains("class=\"warning\""));
+    // Names are set as code, not left in the terminal's backticks.
+    assert!(html[outlook..].contains("cohort <code>entrenched</code>"));
+    let body = &html[html.find("<body>").unwrap()..];
+    assert!(!body.contains('`'), "a backtick is left in the report");
 }
 
 #[test]

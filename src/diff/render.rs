@@ -194,7 +194,7 @@ pub fn html(diff: &Diff, paper: Paper) -> String {
         html.raw("<table>\n<thead><tr><th>What</th><th>Old</th><th>New</th><th>Difference</th></tr></thead>\n<tbody>\n");
         for change in changes {
             html.raw("<tr>");
-            html.element("td", &[], &what(change));
+            html.prose_element("td", &[], &what(change));
             for cell in cells(change) {
                 html.element("td", &[("class", "figure")], &cell);
             }

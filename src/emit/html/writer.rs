@@ -144,6 +144,29 @@ impl Html {
         self.out.push_str(&escape(text));
     }
 
+    /// Text written for the terminal, where a name is set off in backticks (`` cohort
+    /// `entrenched` holds 120 ``): each name in a pair of backticks becomes `<code>`, and the
+    /// backticks go. Everything is escaped; a backtick left without its pair stays as it is.
+    pub fn prose(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(open) = rest.find('`') {
+            let Some(length) = rest[open + 1..].find('`') else {
+                break;
+            };
+            self.text(&rest[..open]);
+            self.element("code", &[], &rest[open + 1..open + 1 + length]);
+            rest = &rest[open + 1 + length + 1..];
+        }
+        self.text(rest);
+    }
+
+    /// `<tag>` holding `prose`.
+    pub fn prose_element(&mut self, tag: &'static str, attrs: Attrs, text: &str) {
+        self.open(tag, attrs);
+        self.prose(text);
+        self.close(tag);
+    }
+
     /// `<tag a="v">`, every value escaped.
     pub fn open(&mut self, tag: &'static str, attrs: Attrs) {
         self.out.push('<');
@@ -242,6 +265,16 @@ impl Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_sets_names_in_backticks_as_code_and_escapes_the_rest() {
+        let mut html = Html::new();
+        html.prose("cohort `entrenched` holds 120; `<P1>` & `x");
+        assert_eq!(
+            html.finish(),
+            "cohort <code>entrenched</code> holds 120; <code>&lt;P1&gt;</code> &amp; `x"
+        );
+    }
 
     #[test]
     fn escape_replaces_the_five_characters() {

@@ -285,11 +285,11 @@ fn outlook(html: &mut Html, report: &Report) {
         match line.strip_prefix("WARNING: ") {
             Some(warning) => {
                 html.raw("<li class=\"warning\"><span class=\"badge exception\">Warning</span> ");
-                html.text(warning);
+                html.prose(warning);
             }
             None => {
                 html.raw("<li>");
-                html.text(&line);
+                html.prose(&line);
             }
         }
         html.raw("</li>\n");
@@ -315,7 +315,7 @@ fn rows(html: &mut Html, report: &Report) {
             rejection(nothing.reason).to_lowercase()
         ));
         if let (Some(row), Some(detail)) = (nothing.first_row, &nothing.first_detail) {
-            html.text(&format!(" Row {row}: {detail}"));
+            html.prose(&format!(" Row {row}: {detail}"));
         }
         html.raw("</p>\n");
     }
@@ -967,7 +967,7 @@ fn rejected(html: &mut Html, report: &Report) {
             None => cell(html, None),
         }
         html.element("td", &[], rejection(row.reason));
-        html.element("td", &[("class", "detail")], &row.detail);
+        html.prose_element("td", &[("class", "detail")], &row.detail);
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n");
