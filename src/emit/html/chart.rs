@@ -36,8 +36,8 @@ const TOP: f64 = 10.0;
 pub(crate) const LINE: f64 = 16.0;
 pub(crate) const SUB_LINE: f64 = 15.0;
 /// Characters per line of a description in the label column.
-const WRAP_DESCRIPTION: usize = 34;
-const WRAP_SUB: usize = 42;
+const WRAP_DESCRIPTION: usize = 30;
+const WRAP_SUB: usize = 40;
 
 pub const MILESTONE_FILL: &str = "#1f5a8a";
 pub const TARGET_FILL: &str = "#9a4a08";
@@ -833,8 +833,19 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     join_lines(&words, " ", width)
 }
 
+/// Join pieces with ` · ` into lines of at most `width` characters; a piece too long for a
+/// line of its own (`at least 6 months after “…”`) is broken at its spaces.
 fn wrap_pieces(pieces: &[String], width: usize) -> Vec<String> {
     join_lines(pieces, " · ", width)
+        .into_iter()
+        .flat_map(|line| {
+            if line.chars().count() > width {
+                wrap(&line, width)
+            } else {
+                vec![line]
+            }
+        })
+        .collect()
 }
 
 fn join_lines(pieces: &[String], separator: &str, width: usize) -> Vec<String> {
@@ -869,6 +880,16 @@ mod tests {
             vec!["Drug free and using", "skills at 3 months"]
         );
         assert_eq!(wrap("", 20), vec![""]);
+        assert_eq!(
+            wrap_pieces(
+                &[
+                    "Target".into(),
+                    "at least 6 months after “Reconnected home”".into()
+                ],
+                24
+            ),
+            vec!["Target", "at least 6 months after", "“Reconnected home”"]
+        );
         assert_eq!(wrap("unbreakable-word-longer-than-width", 5).len(), 1);
     }
 
