@@ -574,12 +574,12 @@ fn the_schedule_speaks_in_the_contracts_words() {
     assert!(!rough.contains("If all 120 entrenched"));
     assert!(rough.contains(
         "<dt>Tolerance</dt><dd>None set: a stage behind its planned profile by any amount is an \
-         exception in the monitoring report</dd>"
+         exception in the monitoring report, and one ahead of it by any amount is warned of</dd>"
     ));
     let every_rule = document(&contract("every-rule", EVERY_RULE));
     assert!(every_rule.contains(
         "<dt>Tolerance</dt><dd>A stage more than 10% behind its planned profile is an exception \
-         in the monitoring report</dd>"
+         in the monitoring report, and one more than 10% ahead of it is warned of</dd>"
     ));
     let mut all = clean_specs();
     all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));

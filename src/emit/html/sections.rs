@@ -816,10 +816,10 @@ pub fn monitoring(html: &mut Html, contract: &Contract) {
     html.text(&match monitoring.tolerance {
         Some(tolerance) => format!(
             "A stage more than {tolerance} behind its planned profile is an exception in the \
-             monitoring report"
+             monitoring report, and one more than {tolerance} ahead of it is warned of"
         ),
         None => "None set: a stage behind its planned profile by any amount is an exception \
-                 in the monitoring report"
+                 in the monitoring report, and one ahead of it by any amount is warned of"
             .to_string(),
     });
     html.raw("</dd>\n");
