@@ -30,6 +30,7 @@ use std::time::Instant;
 
 const EXAMPLES: &str = "\
 Examples:
+  outcome new contract.outcome --shape ladder --title \"Homes That Last\"
   outcome check specs/
   outcome check --format json specs/drug-service.outcome
   outcome check --format sarif specs/ > outcome.sarif
@@ -92,6 +93,8 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a starter contract that checks clean, every section commented as a guide
+    New(NewArgs),
     /// Check contracts and report every problem found
     Check(CheckArgs),
     /// Compile one contract into a document (JSON); nothing is written if it has errors
@@ -117,6 +120,44 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page, as roff (`outcome man > outcome.1`, or `outcome man | man -l -`)
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The file to write, which must not exist yet (`outcome new` never writes over a file);
+    /// without it, or with `-`, the contract is printed on standard output
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// The shape of contract to start from
+    #[arg(long, value_enum, default_value_t = ShapeArg::Funnel)]
+    pub shape: ShapeArg,
+
+    /// The contract's title, in place of the example's
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+}
+
+/// The shapes `new` can start from: one per starter in `new`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    /// A single funnel of milestones leading to a performance target
+    Funnel,
+    /// A ladder of sustained outcomes (a tenancy kept 6, 12 and 18 months), each step paid
+    /// after the one before
+    Ladder,
+    /// Tiered payments on a reduction against a comparison group
+    Tiers,
+}
+
+impl ShapeArg {
+    fn shape(self) -> crate::new::Shape {
+        match self {
+            ShapeArg::Funnel => crate::new::Shape::Funnel,
+            ShapeArg::Ladder => crate::new::Shape::Ladder,
+            ShapeArg::Tiers => crate::new::Shape::Tiers,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -601,6 +642,7 @@ fn run_streams(
         progress,
     };
     let result = match cli.command {
+        Command::New(args) => starter(&args, &mut streams),
         Command::Check(args) => check(&args, &mut streams),
         Command::Build(args) => build(&args, &mut streams),
         Command::Report(args) => report_return(&args, &mut streams),
@@ -850,6 +892,66 @@ impl Streams<'_> {
         }
         self.print(&lines)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// new
+
+/// `outcome new`: the starter contract of the shape asked for, printed, or written to a file
+/// that does not exist yet. The file is created in one step that fails if anything (a file, a
+/// folder, a link) is already there, so nothing is ever written over; no folder is created.
+fn starter(args: &NewArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let shape = args.shape.shape();
+    let text = crate::new::starter(shape, args.title.as_deref())
+        .map_err(|why| Problem::Refused(format!("not written: {why}")))?;
+    let path = match &args.path {
+        Some(path) if !is_stdin(path) => path,
+        _ => return streams.print(&text).map(|()| Exit::Success),
+    };
+    let created = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    let mut file = match created {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(Problem::Refused(format!(
+                "`{}` already exists, and `outcome new` never writes over a file: name a new file, or move `{}` out of the way first",
+                files::shown(path),
+                files::shown(path)
+            )));
+        }
+        Err(error) => {
+            return Err(Problem::Write {
+                path: path.clone(),
+                error,
+            })
+        }
+    };
+    if let Err(error) = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+    {
+        // The file is this command's own, created above: a half-written starter is removed.
+        drop(file);
+        let _ = fs::remove_file(path);
+        return Err(Problem::Write {
+            path: path.clone(),
+            error,
+        });
+    }
+    let shown = files::shown(path);
+    streams.remark(&format!(
+        "wrote `{shown}`: {}; check it with `outcome check {shown}`\n",
+        shape.described()
+    ));
+    if path.extension().is_none_or(|e| e != files::EXTENSION) {
+        streams.remark(&format!(
+            "note: `{shown}` does not end in `.{}`, so a folder search (`outcome check .`) will not find it\n",
+            files::EXTENSION
+        ));
+    }
+    Ok(Exit::Success)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ pub mod fmt;
 pub mod inert;
 pub mod lsp;
 pub mod model;
+pub mod new;
 pub mod report;
 pub mod schedule;
 pub mod source;

@@ -554,3 +554,148 @@ fn group_caps_and_tiers_are_compared_with_what_they_move() {
         ("£900,000", "£1,000,000", "+£100,000")
     );
 }
+
+/// `outcome diff --format json` of two files under `specs/`: the changes and the exit code.
+fn spec_diff(old: &str, new: &str) -> (Vec<Value>, i32) {
+    let output = outcome()
+        .args(["diff", old, new, "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    (
+        doc["changes"].as_array().unwrap().clone(),
+        output.status.code().unwrap(),
+    )
+}
+
+/// The three payment plans of `specs/variations/`, planned at £2,375,151, £2,243,063 and
+/// £1,867,576 (a published Life Chances Fund project's three plans), checked by hand.
+#[test]
+fn the_three_payment_plans_differ_by_what_each_variation_changed() {
+    let plan = |n: u8| format!("specs/variations/moving-on-v{n}.outcome");
+
+    // Plan 1 → 2: volumes re-profiled, prices unchanged. Fewer at each paid stage:
+    // 34 × £450 + 14 × £1,000 + 12 × £1,500 + 9 × £2,124 + 16 × £750 + 12 × £1,250
+    // + 8 × £2,000 + 16 × £1,417 = £132,088.
+    let (changes, code) = spec_diff(&plan(1), &plan(2));
+    assert_eq!(code, 1);
+    assert_eq!(
+        shown(change(&changes, "planned total cost", None)),
+        ("£2,375,151", "£2,243,063", "-£132,088")
+    );
+    assert_eq!(
+        shown(change(&changes, "cohort `care_leavers`", Some("size"))),
+        ("600", "560", "-40")
+    );
+    for (stage, old, new, fewer) in [
+        ("engaged", "544", "510", "-34"),
+        ("housed", "314", "300", "-14"),
+        ("housed_6m", "252", "240", "-12"),
+        ("housed_12m", "183", "174", "-9"),
+        ("eet_start", "256", "240", "-16"),
+        ("eet_13w", "192", "180", "-12"),
+        ("eet_26w", "148", "140", "-8"),
+        ("wellbeing_up", "227", "211", "-16"),
+    ] {
+        let subject = format!("stage `{stage}` of funnel `moving_on`");
+        assert_eq!(
+            shown(change(&changes, &subject, Some("expected"))),
+            (old, new, fewer)
+        );
+    }
+    assert_eq!(
+        shown(change(&changes, "contract", Some("referrals until"))),
+        ("2021-09-30", "2022-03-31", "")
+    );
+    // The fund pays 30% of each plan: £712,545.30 held to its £712,545 award, then
+    // £672,918.90; the council the rest.
+    assert_eq!(
+        shown(change(
+            &changes,
+            "by payer `Life Chances Fund`",
+            Some("at plan")
+        )),
+        ("£712,545", "£672,918.90", "-£39,626.10")
+    );
+    assert_eq!(
+        shown(change(
+            &changes,
+            "by payer `Castlebrook County Council`",
+            Some("at plan")
+        )),
+        ("£1,662,606", "£1,570,144.10", "-£92,461.90")
+    );
+    // No price, no cap and no payer rule changed; the maximum stays at the £2,500,000 cap.
+    assert!(changes.iter().all(|c| c["field"] != "price"));
+    assert!(changes.iter().all(|c| c["section"] != "payments"));
+    assert!(!changes.iter().any(|c| c["subject"] == "maximum exposure"));
+
+    // Plan 2 → 3: the wellbeing target removed (211 × £1,417 = £298,987) and engagement
+    // cut by £150 for 510 young people (£76,500): £375,487.
+    let (changes, code) = spec_diff(&plan(2), &plan(3));
+    assert_eq!(code, 1);
+    assert_eq!(
+        shown(change(&changes, "planned total cost", None)),
+        ("£2,243,063", "£1,867,576", "-£375,487")
+    );
+    assert_eq!(
+        shown(change(
+            &changes,
+            "stage `engaged` of funnel `moving_on`",
+            Some("price")
+        )),
+        ("£450", "£300", "-£150")
+    );
+    let removed = change(&changes, "stage `wellbeing_up` of funnel `moving_on`", None);
+    assert_eq!(removed["kind"], "removed");
+    // The rate card loses £150 + £1,417 = £1,567.
+    assert_eq!(
+        shown(change(
+            &changes,
+            "per-participant maximum, cohort `care_leavers`",
+            Some("rate card")
+        )),
+        ("£10,491", "£8,924", "-£1,567")
+    );
+    assert_eq!(
+        shown(change(&changes, "payer `Life Chances Fund`", Some("cap"))),
+        ("£712,545", "£560,272", "-£152,273")
+    );
+    // 30% of £1,867,576 is £560,272.80, held to the new award: £672,918.90 − £560,272.
+    assert_eq!(
+        shown(change(
+            &changes,
+            "by payer `Life Chances Fund`",
+            Some("at plan")
+        )),
+        ("£672,918.90", "£560,272", "-£112,646.90")
+    );
+    // Unit cost per target: £2,243,063 ÷ 174 = £12,891.17, £1,867,576 ÷ 174 = £10,733.20.
+    assert_eq!(
+        shown(change(
+            &changes,
+            "unit cost per target for stage `housed_12m` of funnel `moving_on`",
+            Some("unit cost")
+        )),
+        ("£12,891.17", "£10,733.20", "-£2,157.97")
+    );
+    // The wellbeing outcome stays, tracked by its measure, but no target achieves it now.
+    assert_eq!(
+        shown(change(&changes, "outcome `wellbeing`", Some("achieved by"))),
+        ("wellbeing_up", "none", "")
+    );
+    // Nothing else about the stages changed: the volumes are plan 2's.
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["field"] == "expected"
+                && c["subject"].as_str().unwrap().starts_with("stage `"))
+    );
+
+    // Over both variations, −£132,088 − £375,487 = −£507,575.
+    let (changes, _) = spec_diff(&plan(1), &plan(3));
+    assert_eq!(
+        shown(change(&changes, "planned total cost", None)),
+        ("£2,375,151", "£1,867,576", "-£507,575")
+    );
+}

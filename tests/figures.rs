@@ -2175,3 +2175,44 @@ payments {
     assert_eq!(minor(f.maximum_exposure), 10_000_000);
     assert!(f.maximum_exposure >= f.planned_total_cost);
 }
+
+/// The three payment plans of `specs/variations/`, as each file's opening comment works them.
+#[test]
+fn moving_on_payment_plans() {
+    // (plan, planned total cost, rate card, cohort size, the fund at plan and at most,
+    // the council at plan and at most), in pence.
+    let plans = [
+        // 544 × £450 + 314 × £1,000 + 252 × £1,500 + 183 × £2,124 + 256 × £750 + 192 × £1,250
+        // + 148 × £2,000 + 227 × £1,417. The fund: 30% of it, £712,545.30, held to its
+        // £712,545 award; 30% of the £2,500,000 cap would be £750,000, held to it too.
+        (1, 237_515_100, 1_049_100, 600, 71_254_500, 71_254_500),
+        // 510 × £450 + 300 × £1,000 + 240 × £1,500 + 174 × £2,124 + 240 × £750 + 180 × £1,250
+        // + 140 × £2,000 + 211 × £1,417. The fund: 30%, £672,918.90, below its award.
+        (2, 224_306_300, 1_049_100, 560, 67_291_890, 71_254_500),
+        // Plan 2 without the wellbeing target's 211 × £1,417 and with engagement at £300:
+        // the rate card £10,491 − £1,417 − £150. The fund: 30%, £560,272.80, held to its
+        // new £560,272 award.
+        (3, 186_757_600, 892_400, 560, 56_027_200, 56_027_200),
+    ];
+    for (n, planned, card, size, fund_plan, fund_most) in plans {
+        let c = spec(&format!("variations/moving-on-v{n}.outcome"));
+        let f = &c.figures;
+        assert_eq!(minor(f.fixed_fees), 0, "plan {n}");
+        assert_eq!(minor(f.planned_total_cost), planned, "plan {n}");
+        // size × rate card is far above it: the cap on outcome payments binds.
+        assert_eq!(minor(f.maximum_exposure), 250_000_000, "plan {n}");
+        assert_eq!(minor(f.headroom), 0, "plan {n}");
+        assert_per_participant(&c, &[("care_leavers", card, card, 0, Some(size), None)]);
+        assert_payers(
+            &c,
+            &[
+                ("Life Chances Fund", fund_plan, fund_most),
+                (
+                    "Castlebrook County Council",
+                    planned - fund_plan,
+                    250_000_000 - fund_most,
+                ),
+            ],
+        );
+    }
+}

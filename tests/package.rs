@@ -45,6 +45,10 @@ fn the_package_holds_the_sources_grammar_and_licences_and_nothing_else() {
         "src/main.rs",
         "src/lib.rs",
         "src/cli.rs",
+        // `outcome new`'s starters, which the binary includes.
+        "src/new/funnel.outcome",
+        "src/new/ladder.outcome",
+        "src/new/tiers.outcome",
     ] {
         assert!(
             files.contains(needed),

@@ -77,3 +77,45 @@ fn files_the_readme_names_exist() {
         }
     }
 }
+
+/// A ```text block that opens as `outcome diff` does, "`OLD` → `NEW`: N differences in
+/// meaning", naming two files that exist, is exactly what `outcome diff OLD NEW` prints (the
+/// three payment plans in `specs/variations/`). A block naming a file that is not in the
+/// repository (an edited copy, shown in part) is not run.
+#[test]
+fn diff_examples_are_what_the_binary_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let mut checked = 0;
+    for (lang, body) in fenced_blocks(&readme) {
+        let first = body.lines().next().unwrap_or_default();
+        let Some((old, new)) = first
+            .split_once(" → ")
+            .and_then(|(old, rest)| Some((old, rest.split_once(": ")?.0)))
+            .map(|(old, new)| (old.trim_matches('`'), new.trim_matches('`')))
+        else {
+            continue;
+        };
+        let both_exist = [old, new]
+            .iter()
+            .all(|path| std::path::Path::new(path).is_file());
+        if lang != "text" || !first.ends_with("differences in meaning") || !both_exist {
+            continue;
+        }
+        let output = assert_cmd::Command::cargo_bin("outcome")
+            .unwrap()
+            .args(["diff", old, new])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{old} and {new} differ");
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap().trim_end(),
+            body.trim_end(),
+            "the README's `outcome diff {old} {new}` is not what the binary prints"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "the README shows the diffs of the three payment plans"
+    );
+}
