@@ -152,6 +152,16 @@ pub fn summary(item: &Value) -> String {
     if let Some(amount) = item.get("amount") {
         return shown(amount);
     }
+    // A price, whose amount is its stage's: when it falls due.
+    if let Some(due) = item.get("due") {
+        return match (
+            due.get("when").and_then(Value::as_str),
+            due.get("period").and_then(Value::as_str),
+        ) {
+            (Some("in_arrears"), Some(period)) => format!("due {period}, in arrears"),
+            _ => "due on achievement".to_string(),
+        };
+    }
     shown(item)
 }
 

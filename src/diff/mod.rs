@@ -532,7 +532,10 @@ impl Place {
                 "outcomes" | "cohorts" | "funnels" | "measures" | "payments" | "figures"
             );
         if !container && keyed(&place.pattern).is_none() {
-            place.field.push(key.replace('_', " "));
+            let words = field_words(&place.pattern).unwrap_or_else(|| key.replace('_', " "));
+            if !words.is_empty() {
+                place.field.push(words);
+            }
         }
         place
     }
@@ -563,6 +566,21 @@ impl Place {
         }
         (!self.field.is_empty()).then(|| self.field.join(" "))
     }
+}
+
+/// A field whose name, with its underscores as spaces, would not read as words; empty for a
+/// field that only holds others named well enough on their own.
+fn field_words(pattern: &str) -> Option<String> {
+    Some(
+        match pattern {
+            "figures.outcome_payments_at_plan_capped" => "outcome payments at plan after caps",
+            "figures.overlap" => "",
+            "figures.overlap.nested" => "if those reaching a stage reached every stage before it,",
+            "figures.overlap.least_overlap" => "if routes overlap as little as they can,",
+            _ => return None,
+        }
+        .to_string(),
+    )
 }
 
 /// The key of a list's item.
