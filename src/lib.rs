@@ -32,6 +32,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod evaluate;
 pub mod files;
 pub mod fmt;
 pub mod inert;
