@@ -1492,6 +1492,11 @@ fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Result<Exit, Pro
     })?;
     let mut entries = Vec::new();
     for ((bid, path), canonical) in loaded.iter().zip(&named).zip(&paths).skip(1) {
+        // `evaluate tender/spec.outcome tender/*.outcome` names the specification among
+        // the bids.
+        if fs::canonicalize(canonical).is_ok_and(|c| c == spec_path) {
+            continue;
+        }
         let tree = crate::syntax::parse(&bid.file).unwrap_or_default();
         let mut diagnostics = bid.compiled.diagnostics.clone();
         match tree.bid() {
