@@ -1114,6 +1114,20 @@ fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
             .collect();
         return Ok((loaded, inputs));
     }
+    let (file, root) = find_file(path)?;
+    let mut workspace = Workspace::at_root(root);
+    let loaded = workspace.load(&file).map_err(|error| Problem::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let inputs = workspace.files().map(Path::to_path_buf).collect();
+    Ok((loaded, inputs))
+}
+
+/// The one contract file a path on the command line names, as `check` would find it, and
+/// its repository: a link out of the repository, a folder, or anything but a regular file is
+/// refused.
+fn find_file(path: &Path) -> Result<(PathBuf, PathBuf), Problem> {
     let read = |error| Problem::Read {
         path: path.to_path_buf(),
         error,
@@ -1128,13 +1142,10 @@ fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
             files::shown(path)
         )));
     }
-    let Some(file) = found.files.pop() else {
-        return Err(read(io::Error::from(io::ErrorKind::NotFound)));
-    };
-    let mut workspace = Workspace::at_root(found.root);
-    let loaded = workspace.load(&file).map_err(read)?;
-    let inputs = workspace.files().map(Path::to_path_buf).collect();
-    Ok((loaded, inputs))
+    match found.files.pop() {
+        Some(file) => Ok((file, found.root)),
+        None => Err(read(io::Error::from(io::ErrorKind::NotFound))),
+    }
 }
 
 /// Refuse an output file (`-o`) that is one of the command's inputs, however named (through
@@ -1450,21 +1461,8 @@ fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Result<Exit, Pro
                 "`evaluate` reads a specification and bids from files, not standard input".into(),
             ));
         }
-        let read = |error| Problem::Read {
-            path: path.to_path_buf(),
-            error,
-        };
-        let mut found = files::find(path, &files::Exclude::default()).map_err(read)?;
-        if let Some(refused) = found.refused.pop() {
-            return Err(Problem::NotRead(refused));
-        }
-        let Some(file) = found.files.pop().filter(|_| !found.searched) else {
-            return Err(Problem::Refused(format!(
-                "`{}` is not a file: name a specification and its bids",
-                files::shown(path)
-            )));
-        };
-        root.get_or_insert(found.root);
+        let (file, found_root) = find_file(path)?;
+        root.get_or_insert(found_root);
         paths.push(file);
     }
     let mut workspace = Workspace::at_root(root.unwrap_or_default());

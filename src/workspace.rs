@@ -398,16 +398,7 @@ impl Workspace {
                 (*span, result)
             })
             .collect();
-        let mut compiled = compile_ast(&file, &tree, &mut |_, span| {
-            used.remove(&span).unwrap_or_else(|| {
-                Err(Diagnostic::new(
-                    Code::E0208,
-                    "this file could not be used",
-                    span,
-                    "here",
-                ))
-            })
-        });
+        let mut compiled = compile_ast(&file, &tree, &mut |_, span| take_used(&mut used, span));
         let is_contract = tree.is_contract();
         // Shared declarations name their file relative to the repository root, so a
         // contract's JSON does not depend on where it was built from.
@@ -472,16 +463,7 @@ impl Workspace {
                 (u.path.span, result)
             })
             .collect();
-        let mut resolve = |_: &str, span: Span| {
-            used.remove(&span).unwrap_or_else(|| {
-                Err(Diagnostic::new(
-                    Code::E0208,
-                    "this file could not be used",
-                    span,
-                    "here",
-                ))
-            })
-        };
+        let mut resolve = |_: &str, span: Span| take_used(&mut used, span);
         crate::evaluate::bid::compile(
             tree,
             Ok(crate::evaluate::bid::Specification {
@@ -644,6 +626,21 @@ impl Workspace {
         )
         .help("move the shared declarations into a file that uses none of the others, and use that file from each")
     }
+}
+
+/// What the `use` at `span` gives, resolved beforehand into `used`.
+fn take_used(
+    used: &mut BTreeMap<Span, Result<Arc<Shared>, Diagnostic>>,
+    span: Span,
+) -> Result<Arc<Shared>, Diagnostic> {
+    used.remove(&span).unwrap_or_else(|| {
+        Err(Diagnostic::new(
+            Code::E0208,
+            "this file could not be used",
+            span,
+            "here",
+        ))
+    })
 }
 
 /// The most files of a circle named in its diagnostic.

@@ -277,16 +277,11 @@ fn names<'b>(
             continue;
         }
         if let Some(PaymentClause::Pay { span: first, .. }) = prices.get(&stage.value) {
-            out.push(
-                Diagnostic::new(
-                    Code::E0505,
-                    format!("`{}` is priced twice", stage.value),
-                    *span,
-                    "priced again here",
-                )
-                .also(*first, "first priced here")
-                .help("a bid states one price per stage: keep one `pay` line for it"),
-            );
+            out.push(crate::check::money::priced_twice(
+                &stage.value,
+                *span,
+                *first,
+            ));
             continue;
         }
         prices.insert(stage.value.clone(), clause);
