@@ -492,3 +492,17 @@ fn the_html_comparison_prints_on_a4_with_bidder_text_escaped() {
         assert!(printed.contains(text), "`{text}` not printed:\n{printed}");
     }
 }
+
+/// The README's example is this run's output, byte for byte.
+#[test]
+fn the_readme_shows_what_evaluate_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme.find("$ outcome evaluate ").unwrap();
+    let block = &readme[start..];
+    let block = &block[..block.find("```").unwrap()];
+    let (command, shown) = block.split_once('\n').unwrap();
+    let args: Vec<&str> = command.split_whitespace().skip(2).collect();
+    let output = outcome().args(&args).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), shown);
+}
