@@ -1,4 +1,5 @@
-//! The command line: `check`, `build`, `report`, `returns`, `explain`, `schema` and `fmt`.
+//! The command line: `check`, `build`, `report`, `returns`, `explain`, `schema`, `fmt`, `diff`
+//! and `evaluate`.
 //!
 //! This is the only module that knows about terminals, standard streams and exit codes. It
 //! takes the parsed command line, reads files, runs the library's pipeline (`syntax::decode`,
@@ -35,6 +36,7 @@ Examples:
   outcome check --format sarif specs/ > outcome.sarif
   outcome check --format github --deny-warnings specs/
   outcome build specs/drug-service.outcome --format json -o drug-service.json
+  outcome evaluate specs/tender/specification.outcome specs/tender/phoenix-futures.outcome specs/tender/turning-point.outcome
   outcome report specs/drug-service.outcome --returns specs/returns/drug-service-2009-10.csv
   outcome report specs/drug-service.outcome --returns return.csv --until 2009-09-30 --format json
   outcome report specs/drug-service.outcome --returns return.csv --explain P004

@@ -105,24 +105,32 @@ pub fn check(
             }
         }
     }
-    let price_of = |stage: &str| {
-        contract.and_then(|c| {
-            c.payments
-                .prices
-                .iter()
-                .find(|p| p.stage == stage)
-                .map(|p| p.amount)
-        })
+    // Each stage's price and expected count, looked up once per rule rather than searched.
+    let prices: BTreeMap<&str, Money> = contract
+        .iter()
+        .flat_map(|c| &c.payments.prices)
+        .map(|p| (p.stage.as_str(), p.amount))
+        .collect();
+    let counts: BTreeMap<&str, u64> = contract
+        .iter()
+        .flat_map(|c| model::stage_places(&c.funnels))
+        .map(|(_, _, s)| (s.id.as_str(), s.expected))
+        .collect();
+    let priced = |stage: &str, span: Span, out: &mut Vec<Diagnostic>| {
+        contract.is_none() || prices.contains_key(stage) || {
+            out.push(unpriced(stage, span));
+            false
+        }
     };
     for (stage, written) in &ceilings {
         let what = format!("a ceiling on the price of `{stage}`");
         let Some(&(span, ceiling)) = once(written, |w| w.0, &what, out) else {
             continue;
         };
-        if contract.is_some() && !priced(contract, stage, span, out) {
+        if !priced(stage, span, out) {
             continue;
         }
-        if let Some(own) = price_of(stage) {
+        if let Some(&own) = prices.get(stage) {
             if own.currency == ceiling.currency && own.minor > ceiling.minor {
                 out.push(
                     Diagnostic::new(
@@ -150,14 +158,7 @@ pub fn check(
         let Some(&(span, floor)) = once(written, |w| w.0, &what, out) else {
             continue;
         };
-        let own = contract.and_then(|c| {
-            c.funnels
-                .iter()
-                .flat_map(|f| &f.stages)
-                .find(|s| s.id == *stage)
-                .map(|s| s.expected)
-        });
-        if let Some(own) = own.filter(|own| *own < floor) {
+        if let Some(&own) = counts.get(stage).filter(|own| **own < floor) {
             out.push(
                 Diagnostic::new(
                     Code::W0720,
@@ -183,7 +184,7 @@ pub fn check(
         let Some(&span) = once(written, |w| *w, &what, out) else {
             continue;
         };
-        if contract.is_some() && !priced(contract, stage, span, out) {
+        if !priced(stage, span, out) {
             continue;
         }
         rules.required.push(Rule {
@@ -199,17 +200,9 @@ pub fn check(
     rules
 }
 
-/// Whether the contract prices `stage`; E0708 if not.
-fn priced(
-    contract: Option<&model::Contract>,
-    stage: &str,
-    span: Span,
-    out: &mut Vec<Diagnostic>,
-) -> bool {
-    let priced = contract.is_some_and(|c| c.payments.prices.iter().any(|p| p.stage == stage));
-    if !priced {
-        out.push(
-            Diagnostic::new(
+/// E0708: a rule at `span` on `stage`, which the contract does not price.
+fn unpriced(stage: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
                 Code::E0708,
                 format!("`{stage}` has no price in the specification, so bids cannot price it"),
                 span,
@@ -217,10 +210,7 @@ fn priced(
             )
             .help(format!(
                 "add `pay AMOUNT for {stage}` to the `payments` block as the indicative price, or drop the rule"
-            )),
-        );
-    }
-    priced
+            ))
 }
 
 /// A bid stands alone in its file: any other declaration beside it is E0702, a second bid

@@ -73,9 +73,7 @@ pub fn compile(tree: &ast::File, specification: Result<Specification<'_>, Diagno
     };
     let prices = names(bid, contract, &mut out);
     required(&rules, &prices, &at, &mut out);
-    if out.iter().any(Diagnostic::is_error) {
-        return Compiled::failed(out);
-    }
+    // A price or count refused above is left out of the merge, so the rest is still checked.
 
     let mut moved = BTreeMap::new();
     let merged = merge(spec.tree, bid, &prices, &mut moved);
@@ -498,26 +496,23 @@ fn hold(
             )),
         );
     }
+    let counts: BTreeMap<&str, u64> = model::stage_places(&evaluated.funnels)
+        .map(|(_, _, s)| (s.id.as_str(), s.expected))
+        .collect();
+    let stated: BTreeMap<&str, Span> = bid
+        .expected
+        .iter()
+        .map(|e| (e.stage.value.as_str(), e.count.span))
+        .collect();
     for rule in &rules.floors {
-        let Some(expected) = evaluated
-            .funnels
-            .iter()
-            .flat_map(|f| &f.stages)
-            .find(|s| s.id == rule.stage)
-            .map(|s| s.expected)
-        else {
+        let Some(&expected) = counts.get(rule.stage.as_str()) else {
             continue;
         };
         if expected >= rule.value {
             continue;
         }
-        let stated = bid
-            .expected
-            .iter()
-            .find(|e| e.stage.value == rule.stage)
-            .map(|e| e.count.span);
-        let (span, label) = match stated {
-            Some(span) => (
+        let (span, label) = match stated.get(rule.stage.as_str()) {
+            Some(&span) => (
                 span,
                 format!("{} short of the floor", rule.value - expected),
             ),
