@@ -279,6 +279,10 @@ mod tests {
         for (text, id) in [
             (schema(), CONTRACT_SCHEMA_ID),
             (report_schema(), REPORT_SCHEMA_ID),
+            (
+                crate::evaluate::render::schema(),
+                crate::evaluate::render::EVALUATION_SCHEMA_ID,
+            ),
         ] {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(value["$id"], id);
