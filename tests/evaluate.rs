@@ -482,10 +482,12 @@ fn the_html_comparison_prints_on_a4_with_bidder_text_escaped() {
         return;
     };
     assert_eq!(pages.len(), 1, "{pages:#?}");
+    common::assert_printed_well("evaluation", &html, &pages);
     let printed = &pages[0];
     for text in [
         "Evaluation of bids: Structured Day Programme 2027",
-        "unit cost per `abstinent`",
+        "unit cost per abstinent",
+        "year 1 (2027-04-01 to 2028-03-31)",
         "lifeline.outcome",
         "E0704",
     ] {

@@ -10,6 +10,7 @@ use super::{BidFigures, Evaluation};
 use crate::diff::render::one_line;
 use crate::emit::html::writer::Html;
 use crate::emit::json::{closed, versioned};
+use crate::value::Date;
 use unicode_width::UnicodeWidthStr;
 
 /// The `$id` of the evaluation's schema (`outcome schema --evaluate`).
@@ -31,28 +32,68 @@ pub fn schema() -> String {
 
 /// One row of the comparison: what it shows, and a cell per bid in rank order.
 struct Row {
-    what: String,
+    what: Vec<Part>,
     cells: Vec<String>,
+}
+
+/// A piece of a row's heading: words, a name from the contract, or a date.
+enum Part {
+    Words(&'static str),
+    Number(u32),
+    Name(String),
+    Date(Date),
+}
+
+impl Row {
+    /// The heading for a terminal: names in backticks.
+    fn heading(&self) -> String {
+        self.what
+            .iter()
+            .map(|part| match part {
+                Part::Words(words) => words.to_string(),
+                Part::Number(n) => n.to_string(),
+                Part::Name(name) => format!("`{}`", one_line(name)),
+                Part::Date(date) => date.to_string(),
+            })
+            .collect()
+    }
+
+    /// The heading on the page: names as code, dates unbroken.
+    fn write_heading(&self, html: &mut Html) {
+        html.open("th", &[]);
+        for part in &self.what {
+            match part {
+                Part::Words(words) => html.text(words),
+                Part::Number(n) => html.text(&n.to_string()),
+                Part::Name(name) => html.element("code", &[], name),
+                Part::Date(date) => {
+                    let iso = date.to_string();
+                    html.element("time", &[("datetime", &iso)], &iso);
+                }
+            }
+        }
+        html.close("th");
+    }
 }
 
 /// The rows of the comparison, each figure as the checker computed it.
 fn rows(evaluation: &Evaluation) -> Vec<Row> {
     let bids = &evaluation.bids;
-    let row = |what: String, cell: &dyn Fn(&BidFigures) -> String| Row {
+    let row = |what: Vec<Part>, cell: &dyn Fn(&BidFigures) -> String| Row {
         what,
         cells: bids.iter().map(cell).collect(),
     };
     let mut rows = vec![
-        row("file".to_string(), &|b| b.file.clone()),
-        row("planned total cost".to_string(), &|b| {
+        row(vec![Part::Words("planned total cost")], &|b| {
             b.planned_total_cost.to_string()
         }),
-        row("maximum exposure".to_string(), &|b| {
+        row(vec![Part::Words("maximum exposure")], &|b| {
             b.maximum_exposure.to_string()
         }),
-        row("headroom under the funding limit".to_string(), &|b| {
-            b.headroom.to_string()
-        }),
+        row(
+            vec![Part::Words("headroom under the funding limit")],
+            &|b| b.headroom.to_string(),
+        ),
     ];
     // Every bid is the same specification, so the same targets, cohorts, stages and years,
     // in the same order: the first bid's list names the rows.
@@ -60,21 +101,28 @@ fn rows(evaluation: &Evaluation) -> Vec<Row> {
         return rows;
     };
     for (i, unit) in first.unit_cost_per_target.iter().enumerate() {
-        rows.push(row(format!("unit cost per `{}`", unit.target), &|b| {
+        let what = vec![
+            Part::Words("unit cost per "),
+            Part::Name(unit.target.clone()),
+        ];
+        rows.push(row(what, &|b| {
             b.unit_cost_per_target
                 .get(i)
                 .map(|u| u.unit_cost.to_string())
                 .unwrap_or_default()
         }));
     }
-    rows.push(row("cost per participant".to_string(), &|b| {
+    rows.push(row(vec![Part::Words("cost per participant")], &|b| {
         b.cost_per_participant
             .map(|m| m.to_string())
             .unwrap_or_else(|| "not computed".to_string())
     }));
     for (i, card) in first.rate_card_per_participant.iter().enumerate() {
         rows.push(row(
-            format!("rate card per participant, `{}`", card.cohort),
+            vec![
+                Part::Words("rate card per participant, "),
+                Part::Name(card.cohort.clone()),
+            ],
             &|b| {
                 b.rate_card_per_participant
                     .get(i)
@@ -91,7 +139,10 @@ fn rows(evaluation: &Evaluation) -> Vec<Row> {
     }
     for (i, conversion) in first.conversion_to_target.iter().enumerate() {
         rows.push(row(
-            format!("conversion from entry to `{}`", conversion.target),
+            vec![
+                Part::Words("conversion from entry to "),
+                Part::Name(conversion.target.clone()),
+            ],
             &|b| {
                 b.conversion_to_target
                     .get(i)
@@ -112,7 +163,8 @@ fn rows(evaluation: &Evaluation) -> Vec<Row> {
         seen
     };
     for stage in stages {
-        rows.push(row(format!("price for `{stage}`"), &|b| {
+        let what = vec![Part::Words("price for "), Part::Name(stage.to_string())];
+        rows.push(row(what, &|b| {
             b.prices
                 .iter()
                 .find(|p| p.stage == stage)
@@ -122,7 +174,15 @@ fn rows(evaluation: &Evaluation) -> Vec<Row> {
     }
     for (i, year) in first.by_year.iter().enumerate() {
         rows.push(row(
-            format!("year {} ({} to {})", year.year, year.start, year.end),
+            vec![
+                Part::Words("year "),
+                Part::Number(year.year),
+                Part::Words(" ("),
+                Part::Date(year.start),
+                Part::Words(" to "),
+                Part::Date(year.end),
+                Part::Words(")"),
+            ],
             &|b| {
                 b.by_year
                     .get(i)
@@ -156,35 +216,38 @@ pub fn human(evaluation: &Evaluation) -> String {
     );
     if !evaluation.bids.is_empty() {
         out.push_str(&format!("ranked by {}\n\n", evaluation.ranked_by));
-        let mut table = vec![Row {
-            what: "rank".to_string(),
-            cells: evaluation.bids.iter().map(|b| b.rank.to_string()).collect(),
-        }];
-        table.push(Row {
-            what: "bidder".to_string(),
-            cells: evaluation
-                .bids
-                .iter()
-                .map(|b| one_line(&b.bidder))
-                .collect(),
-        });
-        table.extend(rows(evaluation).into_iter().map(|r| Row {
-            what: one_line(&r.what),
-            cells: r.cells.iter().map(|c| one_line(c)).collect(),
+        let bids = &evaluation.bids;
+        let mut table: Vec<(String, Vec<String>)> = vec![
+            (
+                "rank".to_string(),
+                bids.iter().map(|b| b.rank.to_string()).collect(),
+            ),
+            (
+                "bidder".to_string(),
+                bids.iter().map(|b| one_line(&b.bidder)).collect(),
+            ),
+            (
+                "file".to_string(),
+                bids.iter().map(|b| one_line(&b.file)).collect(),
+            ),
+        ];
+        table.extend(rows(evaluation).into_iter().map(|r| {
+            let cells = r.cells.iter().map(|c| one_line(c)).collect();
+            (r.heading(), cells)
         }));
-        let label_width = table.iter().map(|r| r.what.width()).max().unwrap_or(0);
-        let widths: Vec<usize> = (0..evaluation.bids.len())
+        let label_width = table.iter().map(|r| r.0.width()).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..bids.len())
             .map(|i| {
                 table
                     .iter()
-                    .map(|r| r.cells.get(i).map_or(0, |c| c.width()))
+                    .map(|r| r.1.get(i).map_or(0, |c| c.width()))
                     .max()
                     .unwrap_or(0)
             })
             .collect();
-        for row in &table {
-            let mut line = pad(&row.what, label_width);
-            for (cell, width) in row.cells.iter().zip(&widths) {
+        for (what, cells) in &table {
+            let mut line = pad(what, label_width);
+            for (cell, width) in cells.iter().zip(&widths) {
                 line.push_str("  ");
                 line.push_str(&pad(cell, *width));
             }
@@ -217,6 +280,11 @@ fn pad(text: &str, width: usize) -> String {
     padded
 }
 
+/// What the comparison adds to the contract document's stylesheet: file names small, and
+/// broken anywhere rather than widening their column.
+const CSS: &str =
+    ".page td.file { font-size: 0.85em; overflow-wrap: anywhere; text-align: right; }\n";
+
 /// A printable comparison for an evaluation panel: the contract document's style, the bids
 /// side by side, best first, then the bids refused and why.
 pub fn html(evaluation: &Evaluation) -> String {
@@ -224,7 +292,7 @@ pub fn html(evaluation: &Evaluation) -> String {
     let mut html = Html::new();
     html.begin_document(
         &title,
-        &[crate::emit::html::style::CSS],
+        &[crate::emit::html::style::CSS, CSS],
         [&title, "Bid evaluation"],
         "page",
     );
@@ -256,10 +324,14 @@ pub fn html(evaluation: &Evaluation) -> String {
         for bid in &evaluation.bids {
             html.element("th", &[("class", "num")], &bid.bidder);
         }
-        html.raw("</tr></thead>\n<tbody>\n");
+        html.raw("</tr></thead>\n<tbody>\n<tr><th>file</th>");
+        for bid in &evaluation.bids {
+            html.element("td", &[("class", "file")], &bid.file);
+        }
+        html.raw("</tr>\n");
         for row in rows(evaluation) {
             html.raw("<tr>");
-            html.element("th", &[], &row.what);
+            row.write_heading(&mut html);
             for cell in &row.cells {
                 html.element("td", &[("class", "num")], cell);
             }
