@@ -52,19 +52,7 @@ pub fn compile(tree: &ast::File, specification: Result<Specification<'_>, Diagno
         }
     };
     let named = &bid.specification;
-    let Some(contract) = usable(&spec, named, &mut out) else {
-        return Compiled::failed(out);
-    };
-    let Some(rules) = rules_of(spec.tree, contract) else {
-        out.push(
-            Diagnostic::new(
-                Code::E0701,
-                format!("`{}` is not a specification: it has no `bidding` block", named.value),
-                named.span,
-                "not a specification",
-            )
-            .help("name the specification this bid answers, or add a `bidding` block to that contract"),
-        );
+    let Some((contract, rules)) = usable(&spec, named, &mut out) else {
         return Compiled::failed(out);
     };
     let at = Place {
@@ -96,32 +84,30 @@ pub fn compile(tree: &ast::File, specification: Result<Specification<'_>, Diagno
     }
 }
 
-/// The specification's contract, when it checked clean (E0703 otherwise).
+/// The specification's contract, when it checked clean (E0703 otherwise) and is a contract
+/// with a `bidding` block (E0701 otherwise), with its rules.
 fn usable<'a>(
     spec: &Specification<'a>,
     named: &ast::Text,
     out: &mut Vec<Diagnostic>,
-) -> Option<&'a model::Contract> {
-    let contract = spec.compiled.contract.as_ref();
-    if spec.compiled.has_errors() || contract.is_none() {
-        let errors = spec
-            .compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .count();
-        let problem = if errors == 0 {
-            "holds no contract".to_string()
-        } else if errors == 1 {
-            "has 1 error".to_string()
+) -> Option<(&'a model::Contract, Rules)> {
+    let errors = spec
+        .compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .count();
+    if errors > 0 {
+        let problem = if errors == 1 {
+            "1 error".to_string()
         } else {
-            format!("has {errors} errors")
+            format!("{errors} errors")
         };
         out.push(
             Diagnostic::new(
                 Code::E0703,
                 format!(
-                    "the specification `{}` {problem}, so no bid can be held against it",
+                    "the specification `{}` has {problem}, so no bid can be held against it",
                     named.value
                 ),
                 named.span,
@@ -134,7 +120,26 @@ fn usable<'a>(
         );
         return None;
     }
-    contract
+    let contract = spec.compiled.contract.as_ref();
+    let rules = contract.and_then(|contract| rules_of(spec.tree, contract));
+    let (Some(contract), Some(rules)) = (contract, rules) else {
+        let why = if contract.is_none() {
+            "it holds no contract"
+        } else {
+            "it has no `bidding` block"
+        };
+        out.push(
+            Diagnostic::new(
+                Code::E0701,
+                format!("`{}` is not a specification: {why}", named.value),
+                named.span,
+                "not a specification",
+            )
+            .help("name the specification this bid answers: a contract with a `bidding` block"),
+        );
+        return None;
+    };
+    Some((contract, rules))
 }
 
 /// Where the bid's diagnostics go: the specification's file, for saying where it states a
