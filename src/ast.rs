@@ -27,7 +27,18 @@ impl File {
                     | Declaration::Funnel(_)
                     | Declaration::Payments(_)
                     | Declaration::Monitoring(_)
+                    | Declaration::Bidding(_)
+                    | Declaration::Bid(_)
             )
+        })
+    }
+
+    /// The bid, when the file is one: a bid is held against its specification, not checked
+    /// alone.
+    pub fn bid(&self) -> Option<&Bid> {
+        self.declarations.iter().find_map(|d| match d {
+            Declaration::Bid(bid) => Some(bid),
+            _ => None,
         })
     }
 }
@@ -42,6 +53,8 @@ pub enum Declaration {
     Measure(Measure),
     Payments(Payments),
     Monitoring(Monitoring),
+    Bidding(Bidding),
+    Bid(Bid),
 }
 
 /// `use "framework/outcomes.outcome"`
@@ -468,6 +481,52 @@ pub enum MonitoringClause {
         keyword: Span,
         share: Spanned<Percent>,
     },
+}
+
+/// `bidding { ... }`: the rules a bid on this contract, a specification, must keep.
+#[derive(Debug, Clone)]
+pub struct Bidding {
+    pub keyword: Span,
+    pub clauses: Vec<BiddingClause>,
+}
+
+#[derive(Debug, Clone)]
+pub enum BiddingClause {
+    /// `price at most £3,500 for abstinent`
+    Ceiling {
+        span: Span,
+        amount: Spanned<Money>,
+        stage: Ident,
+    },
+    /// `expected at least 10 for abstinent`
+    Floor {
+        span: Span,
+        count: Spanned<Decimal>,
+        stage: Ident,
+    },
+    /// `require attend, abstinent`
+    Require { span: Span, stages: Vec<Ident> },
+}
+
+/// `bid "Bidder" on "specification.outcome" { pay ... expected ... }`
+#[derive(Debug, Clone)]
+pub struct Bid {
+    pub keyword: Span,
+    pub bidder: Text,
+    /// The specification's path as written, relative to this file.
+    pub specification: Text,
+    /// The `pay` clauses: the bid's whole rate card (the grammar allows nothing else here).
+    pub prices: Vec<PaymentClause>,
+    /// `expected 12 for abstinent`
+    pub expected: Vec<ExpectedCount>,
+}
+
+/// `expected 12 for abstinent`, in a bid.
+#[derive(Debug, Clone)]
+pub struct ExpectedCount {
+    pub span: Span,
+    pub count: Spanned<Decimal>,
+    pub stage: Ident,
 }
 
 impl serde::Serialize for Threshold {

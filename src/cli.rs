@@ -1,4 +1,5 @@
-//! The command line: `check`, `build`, `report`, `returns`, `explain`, `schema` and `fmt`.
+//! The command line: `check`, `build`, `report`, `returns`, `explain`, `schema`, `fmt`, `diff`
+//! and `evaluate`.
 //!
 //! This is the only module that knows about terminals, standard streams and exit codes. It
 //! takes the parsed command line, reads files, runs the library's pipeline (`syntax::decode`,
@@ -36,6 +37,7 @@ Examples:
   outcome check --format sarif specs/ > outcome.sarif
   outcome check --format github --deny-warnings specs/
   outcome build specs/drug-service.outcome --format json -o drug-service.json
+  outcome evaluate specs/tender/specification.outcome specs/tender/phoenix-futures.outcome specs/tender/turning-point.outcome
   outcome report specs/drug-service.outcome --returns specs/returns/drug-service-2009-10.csv
   outcome report specs/drug-service.outcome --returns return.csv --until 2009-09-30 --format json
   outcome report specs/drug-service.outcome --returns return.csv --explain P004
@@ -116,6 +118,9 @@ pub enum Command {
     Lsp,
     /// Show the difference in meaning between two versions of a contract (exit 1 if any)
     Diff(DiffArgs),
+    /// Evaluate bids against a specification: refuse those that break its rules, compare the
+    /// rest side by side, ranked (exit 1 if any bid is refused)
+    Evaluate(EvaluateArgs),
     /// Print a completion script for a shell (source it from the shell's startup file)
     Completions(CompletionsArgs),
     /// Print the manual page, as roff (`outcome man > outcome.1`, or `outcome man | man -l -`)
@@ -215,6 +220,32 @@ pub enum DiffFormat {
     /// Tables ready to post as a pull-request comment
     Markdown,
     /// A printable variation schedule, in the style of the contract document
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The specification: a contract with a `bidding` block
+    #[arg(value_name = "SPEC")]
+    pub specification: PathBuf,
+
+    /// The bids, each a file `bid "Bidder" on "SPEC" { ... }`
+    #[arg(value_name = "BID", required = true)]
+    pub bids: Vec<PathBuf>,
+
+    /// How to write the evaluation
+    #[arg(long, value_enum, default_value_t = EvaluateFormat::Human)]
+    pub format: EvaluateFormat,
+}
+
+/// How `evaluate` writes the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateFormat {
+    /// An aligned table, the bids side by side, best first
+    Human,
+    /// One JSON document (see `outcome schema --evaluate`)
+    Json,
+    /// A printable comparison for an evaluation panel, in the style of the contract document
     Html,
 }
 
@@ -515,12 +546,16 @@ pub enum SqlDialect {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the monitoring report (`report --format json`) instead
-    #[arg(long, conflicts_with = "diff")]
+    #[arg(long, conflicts_with_all = ["diff", "evaluate"])]
     pub report: bool,
 
     /// The schema of the difference between two contracts (`diff --format json`) instead
-    #[arg(long)]
+    #[arg(long, conflicts_with = "evaluate")]
     pub diff: bool,
+
+    /// The schema of the evaluation of bids (`evaluate --format json`) instead
+    #[arg(long)]
+    pub evaluate: bool,
 }
 
 /// One `--measure` as written, and the value it gives.
@@ -654,6 +689,8 @@ fn run_streams(
                 emit::json::report_schema()
             } else if args.diff {
                 crate::diff::render::schema()
+            } else if args.evaluate {
+                crate::evaluate::render::schema()
             } else {
                 emit::json::schema()
             };
@@ -665,6 +702,7 @@ fn run_streams(
             .map(|()| Exit::Success)
             .map_err(Problem::Refused),
         Command::Diff(args) => compare_versions(&args, &mut streams),
+        Command::Evaluate(args) => evaluate_bids(&args, &mut streams),
         Command::Completions(args) => completions(args.shell, &mut streams),
         Command::Man => manual(&mut streams),
     };
@@ -1210,6 +1248,20 @@ fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
             .collect();
         return Ok((loaded, inputs));
     }
+    let (file, root) = find_file(path)?;
+    let mut workspace = Workspace::at_root(root);
+    let loaded = workspace.load(&file).map_err(|error| Problem::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let inputs = workspace.files().map(Path::to_path_buf).collect();
+    Ok((loaded, inputs))
+}
+
+/// The one contract file a path on the command line names, as `check` would find it, and
+/// its repository: a link out of the repository, a folder, or anything but a regular file is
+/// refused.
+fn find_file(path: &Path) -> Result<(PathBuf, PathBuf), Problem> {
     let read = |error| Problem::Read {
         path: path.to_path_buf(),
         error,
@@ -1224,13 +1276,10 @@ fn load(path: &Path) -> Result<(Arc<Loaded>, Vec<PathBuf>), Problem> {
             files::shown(path)
         )));
     }
-    let Some(file) = found.files.pop() else {
-        return Err(read(io::Error::from(io::ErrorKind::NotFound)));
-    };
-    let mut workspace = Workspace::at_root(found.root);
-    let loaded = workspace.load(&file).map_err(read)?;
-    let inputs = workspace.files().map(Path::to_path_buf).collect();
-    Ok((loaded, inputs))
+    match found.files.pop() {
+        Some(file) => Ok((file, found.root)),
+        None => Err(read(io::Error::from(io::ErrorKind::NotFound))),
+    }
 }
 
 /// Refuse an output file (`-o`) that is one of the command's inputs, however named (through
@@ -1526,6 +1575,116 @@ fn version(arg: &str, streams: &mut Streams) -> Result<Result<Contract, Exit>, P
             path: PathBuf::from(arg),
         }),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// evaluate
+
+/// `outcome evaluate SPEC BID...`: exit 0 when every bid keeps the specification's rules, 1
+/// when any is refused (its diagnostics on stderr, and listed in the evaluation), 2 when the
+/// specification cannot be read, does not check or is not one, or a file named is no bid.
+fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Result<Exit, Problem> {
+    let named: Vec<&Path> = std::iter::once(args.specification.as_path())
+        .chain(args.bids.iter().map(PathBuf::as_path))
+        .collect();
+    let mut paths = Vec::new();
+    let mut root = None;
+    for path in &named {
+        if is_stdin(path) {
+            return Err(Problem::Refused(
+                "`evaluate` reads a specification and bids from files, not standard input".into(),
+            ));
+        }
+        let (file, found_root) = find_file(path)?;
+        root.get_or_insert(found_root);
+        paths.push(file);
+    }
+    let mut workspace = Workspace::at_root(root.unwrap_or_default());
+    let mut loaded = Vec::new();
+    for (result, path) in workspace.load_all(&paths).into_iter().zip(&named) {
+        loaded.push(result.map_err(|error| Problem::Read {
+            path: path.to_path_buf(),
+            error,
+        })?);
+    }
+    let spec = &loaded[0];
+    let Ok(spec_contract) = checked(named[0], spec, &[], None, streams, "evaluated")? else {
+        return Ok(Exit::CannotRun);
+    };
+    let spec_tree = crate::syntax::parse(&spec.file).unwrap_or_default();
+    if crate::check::bidding::blocks(&spec_tree).is_empty() {
+        return Err(Problem::Refused(format!(
+            "`{}` is not a specification: it has no `bidding` block",
+            shown_as(named[0])
+        )));
+    }
+    let spec_path = fs::canonicalize(&paths[0]).map_err(|error| Problem::Read {
+        path: named[0].to_path_buf(),
+        error,
+    })?;
+    let mut entries = Vec::new();
+    for ((bid, path), canonical) in loaded.iter().zip(&named).zip(&paths).skip(1) {
+        // `evaluate tender/spec.outcome tender/*.outcome` names the specification among
+        // the bids.
+        if fs::canonicalize(canonical).is_ok_and(|c| c == spec_path) {
+            continue;
+        }
+        let tree = crate::syntax::parse(&bid.file).unwrap_or_default();
+        let mut diagnostics = bid.compiled.diagnostics.clone();
+        match tree.bid() {
+            Some(written) => {
+                let folder = canonical.parent().unwrap_or(Path::new("."));
+                let names_spec = fs::canonicalize(folder.join(&written.specification.value))
+                    .is_ok_and(|named| named == spec_path);
+                if !names_spec && !bid.compiled.has_errors() {
+                    diagnostics.push(crate::evaluate::another_specification(
+                        written,
+                        &bid.file.name,
+                        &spec.file.name,
+                    ));
+                }
+            }
+            None if bid.compiled.has_errors() => {}
+            None => {
+                return Err(Problem::Refused(format!(
+                    "`{}` is not a bid: a bid is a file `bid \"Bidder\" on \"SPEC\" {{ ... }}`",
+                    shown_as(path)
+                )))
+            }
+        }
+        streams.human(&bid.file, &diagnostics);
+        entries.push(
+            match (
+                &bid.compiled.contract,
+                diagnostics.iter().any(Diagnostic::is_error),
+            ) {
+                (Some(contract), false) => crate::evaluate::Entry::Valid {
+                    file: bid.file.name.clone(),
+                    contract: Box::new(contract.clone()),
+                },
+                _ => crate::evaluate::Entry::Refused(crate::evaluate::RefusedBid {
+                    file: bid.file.name.clone(),
+                    diagnostics: diagnostics
+                        .iter()
+                        .filter(|d| d.is_error())
+                        .map(|d| Record::new(&bid.file, d))
+                        .collect(),
+                }),
+            },
+        );
+    }
+    let evaluation = crate::evaluate::evaluate(&spec.file.name, &spec_contract, entries);
+    let text = match args.format {
+        EvaluateFormat::Human => crate::evaluate::render::human(&evaluation),
+        EvaluateFormat::Json => crate::evaluate::render::json(&evaluation),
+        EvaluateFormat::Html => crate::evaluate::render::html(&evaluation),
+    };
+    streams.print(&text)?;
+    Ok(if evaluation.refused.is_empty() {
+        Exit::Success
+    } else {
+        Exit::ContractErrors
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

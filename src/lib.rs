@@ -11,7 +11,9 @@
 //! Beside the pipeline, `fmt` takes text to text (the canonical layout): it asks `syntax` only
 //! whether the text parses and where declarations and stages start, and keeps every token and
 //! comment. `diff` compares two checked contracts, figures included, and says what changed in
-//! meaning. Diagnostics reach machines as JSON lines, GitHub annotations or SARIF
+//! meaning. `evaluate` checks a bid as its specification with the bid's prices and counts in
+//! place, through `check`, holds it to the specification's bidding rules, and compares bids by
+//! their checked figures. Diagnostics reach machines as JSON lines, GitHub annotations or SARIF
 //! (`diagnostic::github`, `diagnostic::sarif`). `lsp` serves editors: its diagnostics are
 //! `workspace`'s, its hovers read the model and its formatting is `fmt`, so it computes no
 //! figure of its own.
@@ -32,6 +34,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod evaluate;
 pub mod files;
 pub mod fmt;
 pub mod inert;

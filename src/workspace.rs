@@ -297,15 +297,20 @@ impl Workspace {
                 (file, tree)
             }
         };
+        // A bid's specification is read, and checked first, like a used file.
         let uses = match &tree {
             Ok(tree) => tree
                 .declarations
                 .iter()
                 .filter_map(|d| match d {
-                    ast::Declaration::Use(u) => Some((
-                        u.path.span,
-                        u.path.value.clone(),
-                        self.destination(canonical, &u.path.value, u.path.span),
+                    ast::Declaration::Use(ast::Use { path, .. })
+                    | ast::Declaration::Bid(ast::Bid {
+                        specification: path,
+                        ..
+                    }) => Some((
+                        path.span,
+                        path.value.clone(),
+                        self.destination(canonical, &path.value, path.span),
                     )),
                     _ => None,
                 })
@@ -372,6 +377,17 @@ impl Workspace {
                 }
             }
         };
+        if let Some(bid) = tree.bid() {
+            let specification = uses
+                .iter()
+                .find(|(span, _, _)| *span == bid.specification.span)
+                .map(|(_, _, resolution)| resolution);
+            return Loaded {
+                compiled: self.compile_bid(&tree, bid, specification),
+                file,
+                is_contract: true,
+            };
+        }
         let mut used: BTreeMap<Span, Result<Arc<Shared>, Diagnostic>> = uses
             .iter()
             .map(|(span, written, resolution)| {
@@ -382,16 +398,7 @@ impl Workspace {
                 (*span, result)
             })
             .collect();
-        let mut compiled = compile_ast(&file, &tree, &mut |_, span| {
-            used.remove(&span).unwrap_or_else(|| {
-                Err(Diagnostic::new(
-                    Code::E0208,
-                    "this file could not be used",
-                    span,
-                    "here",
-                ))
-            })
-        });
+        let mut compiled = compile_ast(&file, &tree, &mut |_, span| take_used(&mut used, span));
         let is_contract = tree.is_contract();
         // Shared declarations name their file relative to the repository root, so a
         // contract's JSON does not depend on where it was built from.
@@ -404,6 +411,68 @@ impl Workspace {
             compiled,
             is_contract,
         }
+    }
+
+    /// A bid checked against its specification, loaded before it (`evaluate::bid`).
+    fn compile_bid(
+        &self,
+        tree: &ast::File,
+        bid: &ast::Bid,
+        specification: Option<&Resolution>,
+    ) -> Compiled {
+        let path = match specification {
+            Some(Resolution::File(path)) => path,
+            Some(Resolution::Refused(diagnostic)) => {
+                return crate::evaluate::bid::compile(tree, Err(diagnostic.clone()))
+            }
+            None => {
+                let unread = Diagnostic::new(
+                    Code::E0208,
+                    "this specification could not be read",
+                    bid.specification.span,
+                    "here",
+                );
+                return crate::evaluate::bid::compile(tree, Err(unread));
+            }
+        };
+        let Some(loaded) = self.cache.get(path) else {
+            let unread = Diagnostic::new(
+                Code::E0208,
+                format!("`{}` cannot be read", bid.specification.value),
+                bid.specification.span,
+                "unreadable",
+            )
+            .help("check the file's permissions");
+            return crate::evaluate::bid::compile(tree, Err(unread));
+        };
+        // The specification checked clean or the bid is refused, so its syntax tree and its
+        // `use`s are to be had again, each used file already loaded.
+        let spec_tree = syntax::parse(&loaded.file).unwrap_or_default();
+        let mut used: BTreeMap<Span, Result<Arc<Shared>, Diagnostic>> = spec_tree
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                ast::Declaration::Use(u) => Some(u),
+                _ => None,
+            })
+            .map(|u| {
+                let result = match self.destination(path, &u.path.value, u.path.span) {
+                    Destination::File(file) => self.shared_of(&file, &u.path.value, u.path.span),
+                    Destination::Refused(diagnostic) => Err(diagnostic),
+                };
+                (u.path.span, result)
+            })
+            .collect();
+        let mut resolve = |_: &str, span: Span| take_used(&mut used, span);
+        crate::evaluate::bid::compile(
+            tree,
+            Ok(crate::evaluate::bid::Specification {
+                file: &loaded.file,
+                tree: &spec_tree,
+                compiled: &loaded.compiled,
+                resolve: &mut resolve,
+            }),
+        )
     }
 
     /// What a loaded file offers the file that uses it, or why it cannot be used.
@@ -557,6 +626,21 @@ impl Workspace {
         )
         .help("move the shared declarations into a file that uses none of the others, and use that file from each")
     }
+}
+
+/// What the `use` at `span` gives, resolved beforehand into `used`.
+fn take_used(
+    used: &mut BTreeMap<Span, Result<Arc<Shared>, Diagnostic>>,
+    span: Span,
+) -> Result<Arc<Shared>, Diagnostic> {
+    used.remove(&span).unwrap_or_else(|| {
+        Err(Diagnostic::new(
+            Code::E0208,
+            "this file could not be used",
+            span,
+            "here",
+        ))
+    })
 }
 
 /// The most files of a circle named in its diagnostic.

@@ -46,8 +46,22 @@ fn meaning(text: &str) -> (String, Vec<(String, String)>) {
 /// The meaning of a file that sits in `folder`: the files it `use`s are read from there.
 fn meaning_in(text: &str, folder: Option<&Path>) -> (String, Vec<(String, String)>) {
     let file = SourceFile::new("test.outcome", text);
+    let is_bid = outcome::syntax::parse(&file).is_ok_and(|tree| tree.bid().is_some());
     let compiled = match folder {
         None => outcome::compile(&file),
+        // A bid is checked with its specification: as if the text were saved in `folder`.
+        Some(folder) if is_bid => {
+            let folder = std::fs::canonicalize(folder).unwrap();
+            let mut workspace = Workspace::for_path(&folder).unwrap();
+            let path = folder.join("formatted-bid.outcome");
+            workspace.overlay(path.clone(), text.into());
+            let loaded = workspace.load(&path).unwrap();
+            outcome::Compiled {
+                contract: loaded.compiled.contract.clone(),
+                shared: None,
+                diagnostics: loaded.compiled.diagnostics.clone(),
+            }
+        }
         Some(folder) => {
             let mut workspace = Workspace::for_path(folder).unwrap();
             outcome::compile_with(&file, &mut |written: &str, span| {

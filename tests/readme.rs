@@ -59,11 +59,14 @@ fn files_the_readme_names_exist() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     for word in readme.split(|c: char| c.is_whitespace() || "()[]`|".contains(c)) {
         let path = word.trim_end_matches([',', '.', ':']);
-        // A clause in a report is named `file:line`.
-        let path = match path.rsplit_once(':') {
-            Some((file, line)) if line.bytes().all(|b| b.is_ascii_digit()) => file,
-            _ => path,
-        };
+        // A clause in a report is named `file:line`, a diagnostic `file:line:column`.
+        let mut path = path;
+        while let Some((file, number)) = path.rsplit_once(':') {
+            if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+                break;
+            }
+            path = file;
+        }
         let named = [
             "specs/", "grammar/", "tests/", "src/", "benches/", "fuzz/", ".ci/",
         ]

@@ -143,6 +143,7 @@ fn require_header(file: &ast::File, out: &mut Vec<Diagnostic>) {
         Declaration::Funnel(f) => Some((f.keyword, "funnels")),
         Declaration::Payments(p) => Some((p.keyword, "payments")),
         Declaration::Monitoring(m) => Some((m.keyword, "monitoring")),
+        Declaration::Bidding(b) => Some((b.keyword, "bidding rules")),
         _ => None,
     });
     if let Some((span, what)) = needs_header {

@@ -6,6 +6,7 @@
 //! windows), `measures`, and `money` (rate card, fees, caps and the figures). A model
 //! `Contract` is built only when no pass found an error.
 
+pub(crate) mod bidding;
 mod funnel;
 mod header;
 mod measures;
@@ -19,10 +20,11 @@ use crate::diagnostic::Diagnostic;
 use crate::model;
 use crate::source::{Span, Spanned};
 use crate::value::Money;
-use names::{once, Symbols};
+use names::Symbols;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use money::divide_rounded;
+pub(crate) use names::once;
 
 /// What checking a file produced.
 #[derive(Debug)]
@@ -101,6 +103,7 @@ pub fn check(
     let mut measure_asts = Vec::new();
     let mut payment_blocks = Vec::new();
     let mut monitoring_blocks = Vec::new();
+    let mut bidding_blocks = Vec::new();
     for declaration in &file.declarations {
         match declaration {
             Declaration::Outcome(o) => outcomes.push(outcomes::outcome(o, &mut out)),
@@ -112,7 +115,8 @@ pub fn check(
             Declaration::Measure(m) => measure_asts.push(m),
             Declaration::Payments(p) => payment_blocks.push(p),
             Declaration::Monitoring(m) => monitoring_blocks.push(m),
-            Declaration::Use(_) | Declaration::Contract(_) => {}
+            Declaration::Bidding(b) => bidding_blocks.push(b),
+            Declaration::Use(_) | Declaration::Contract(_) | Declaration::Bid(_) => {}
         }
     }
     outcomes.append(&mut imported.outcomes);
@@ -213,6 +217,16 @@ pub fn check(
         }
     }
 
+    if !bidding_blocks.is_empty() {
+        let usable = contract
+            .as_ref()
+            .filter(|_| !out.iter().any(Diagnostic::is_error));
+        bidding::check(&bidding_blocks, &symbols, usable, &mut out);
+    }
+    // A bid is checked with its specification (`evaluate`), which a file on its own cannot
+    // reach.
+    bidding::bid_alone(file, &mut out);
+
     let has_errors = out.iter().any(Diagnostic::is_error);
     if has_errors {
         contract = None;
@@ -261,6 +275,13 @@ fn paid_amounts(file: &ast::File) -> Vec<Spanned<Money>> {
                         | PaymentClause::Exclusive { .. }
                         | PaymentClause::Deadweight { .. }
                         | PaymentClause::ParticipantLimit { .. } => {}
+                    }
+                }
+            }
+            Declaration::Bidding(b) => {
+                for clause in &b.clauses {
+                    if let ast::BiddingClause::Ceiling { amount, .. } = clause {
+                        amounts.push(*amount);
                     }
                 }
             }

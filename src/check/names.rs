@@ -91,7 +91,9 @@ impl Symbols {
                 Declaration::Use(_)
                 | Declaration::Contract(_)
                 | Declaration::Payments(_)
-                | Declaration::Monitoring(_) => {}
+                | Declaration::Monitoring(_)
+                | Declaration::Bidding(_)
+                | Declaration::Bid(_) => {}
             }
         }
         symbols

@@ -3,12 +3,14 @@
 //! Codes are stable: once released, a code keeps its meaning forever. They are grouped by the
 //! stage that raises them: `01` reading the text, `02` names and structure, `03` funnel sizes
 //! and conversion factors, `04` ordering and sequence, `05` money, `06` links between
-//! outcomes, targets, measures and cohorts. `E` codes are errors and fail `check`; `W` codes
+//! outcomes, targets, measures and cohorts, `07` bids and specifications. `E` codes are errors and fail `check`; `W` codes
 //! are warnings and do not.
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -140,6 +142,17 @@ codes! {
     E0610 Error "priced stage in two groups",
     E0611 Error "group lists something that is not a priced stage",
     E0612 Error "group with no stages",
+
+    E0701 Error "bid on a file that is not a specification",
+    E0702 Error "declaration beside a bid",
+    E0703 Error "bid on a specification with errors",
+    E0704 Error "price above its ceiling",
+    E0705 Error "expected count below its floor",
+    E0706 Error "required stage not priced",
+    E0707 Error "bid prices a stage the specification does not pay for",
+    E0708 Error "bidding rule on a stage the specification does not price",
+    E0709 Error "bid on another specification",
+    W0720 Warning "specification outside its own bidding rules",
 }
 
 impl Code {

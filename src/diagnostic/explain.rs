@@ -103,6 +103,17 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0610 => E0610,
         Code::E0611 => E0611,
         Code::E0612 => E0612,
+
+        Code::E0701 => E0701,
+        Code::E0702 => E0702,
+        Code::E0703 => E0703,
+        Code::E0704 => E0704,
+        Code::E0705 => E0705,
+        Code::E0706 => E0706,
+        Code::E0707 => E0707,
+        Code::E0708 => E0708,
+        Code::E0709 => E0709,
+        Code::W0720 => W0720,
         Code::E0208 => E0208,
         Code::E0209 => E0209,
         Code::E0210 => E0210,
@@ -2506,4 +2517,203 @@ or tiers on reconviction_events pooled {
 
 How to fix it: set the pooled threshold below the per-cohort one (`below 7.5% pays nothing`,
 `from 7.5% pays ...`), or keep it if the pooled alternative is meant only to top up.
+"#;
+
+// ───────────────────────────── 07: bids and specifications ─────────────────────────────
+
+const E0701: &str = r#"Bid on a file that is not a specification: a bid names the specification it answers, and that file must say how bids are held to it.
+
+A specification is an ordinary contract with a `bidding` block: the ceilings on prices, the
+floors on expected counts and the stages every bid must price. A bid's `on "..."` names it. A
+contract without a `bidding` block, a framework of shared outcomes, or another bid is not a
+specification.
+
+```outcome
+bid "Phoenix Futures" on "drug-service.outcome" {   # a contract with no `bidding` block
+  pay £3,200 for abstinent
+}
+```
+
+How to fix it: name the specification file, or add a `bidding` block to the contract the bid
+answers:
+
+```outcome
+bidding {
+  price at most £3,500 for abstinent
+}
+```
+"#;
+
+const E0702: &str = r#"Declaration beside a bid: a bid file holds one bid and nothing else.
+
+A bid states only what the bidder offers: its prices and its expected counts. Everything else
+(the outcomes, the cohorts, the funnels, the caps, the term) is the specification's, so that
+every bid is evaluated on the same contract. An outcome, a funnel, a `payments` block or a
+second `bid` in the same file is refused.
+
+```outcome
+bid "Phoenix Futures" on "specification.outcome" {
+  pay £3,200 for abstinent
+}
+
+payments {                      # the specification's, not the bid's
+  cap £120,000 total
+}
+```
+
+How to fix it: keep the bid alone in its file; ask for the change to the specification, or
+write a second bid in a file of its own.
+"#;
+
+const E0703: &str = r#"Bid on a specification with errors: a bid is held against the specification's checked contract, so the specification must check clean first.
+
+Evaluating a bid means checking the specification with the bid's prices and expected counts in
+place of its own. When the specification itself has errors, there is no contract to put the
+bid's figures into, and no figure of the bid could be trusted.
+
+```outcome
+bid "Phoenix Futures" on "specification.outcome" {   # specification.outcome has errors
+  pay £3,200 for abstinent
+}
+```
+
+How to fix it: run `outcome check` on the specification and fix its errors; then check the bid
+again.
+"#;
+
+const E0704: &str = r#"Price above its ceiling: a bid may not ask more for a stage than the specification's `price at most`.
+
+The specification sets the most it will pay for a stage in its `bidding` block. A bid that asks
+more is refused, whatever its other figures: the commissioner has said it cannot pay that
+price. The message names the ceiling and where the specification states it.
+
+```outcome
+# in the specification
+bidding {
+  price at most £3,500 for abstinent
+}
+
+# in the bid
+bid "Phoenix Futures" on "specification.outcome" {
+  pay £3,800 for abstinent          # above the ceiling of £3,500
+}
+```
+
+How to fix it: lower the price to the ceiling or below it (`pay £3,500 for abstinent`).
+"#;
+
+const E0705: &str = r#"Expected count below its floor: a bid must expect at least as many people at a stage as the specification's `expected at least`.
+
+A floor says the fewest results the commissioner will buy: a bid that expects fewer people to
+reach the stage is refused. A bid that states no count for the stage keeps the
+specification's, which is then held to the floor too.
+
+```outcome
+# in the specification
+bidding {
+  expected at least 10 for abstinent
+}
+
+# in the bid
+bid "Phoenix Futures" on "specification.outcome" {
+  expected 8 for abstinent          # below the floor of 10
+}
+```
+
+How to fix it: expect at least the floor (`expected 10 for abstinent`), with the service and the
+funnel to reach it.
+"#;
+
+const E0706: &str = r#"Required stage not priced: a bid must price every stage the specification's `require` lists.
+
+A bid's `pay` clauses are its whole rate card: a stage of the specification the bid does not
+price is not paid for. The specification's `require` names the stages every bid must keep, so
+that each bid pays for the results the commissioner is buying.
+
+```outcome
+# in the specification
+bidding {
+  require attend, abstinent
+}
+
+# in the bid: `attend` is not priced
+bid "Phoenix Futures" on "specification.outcome" {
+  pay £3,200 for abstinent
+}
+```
+
+How to fix it: add a price for the stage (`pay £100 for attend`).
+"#;
+
+const E0707: &str = r#"Bid prices a stage the specification does not pay for: a bid prices only the stages the specification prices.
+
+The specification's `payments` block says which stages are paid for, with an indicative price
+for each; a bid replaces those prices with its own. A stage the specification does not pay
+for cannot be priced by a bid: every bid must be evaluated on the same payment rules.
+
+```outcome
+# the specification prices `attend` and `abstinent` only
+bid "Phoenix Futures" on "specification.outcome" {
+  pay £50 for drug_free             # not a priced stage of the specification
+}
+```
+
+How to fix it: price only the stages the specification prices; ask the commissioner to add
+the stage to the specification if it should be paid for.
+"#;
+
+const E0708: &str = r#"Bidding rule on a stage the specification does not price: a ceiling or a requirement needs a price to apply to.
+
+`price at most` limits what a bid asks for a stage, and `require` says a bid must price it. Both
+only make sense for a stage the specification's `payments` block pays for, with an indicative
+price.
+
+```outcome
+payments {
+  pay £3,000 for abstinent
+}
+
+bidding {
+  price at most £150 for attend     # `attend` has no price
+}
+```
+
+How to fix it: add the indicative price (`pay £100 for attend`) or drop the rule.
+"#;
+
+const E0709: &str = r#"Bid on another specification: `outcome evaluate SPEC BID...` compares bids on one specification.
+
+Each bid names the specification it answers with `on "..."`. A bid that names another file than
+the one given to `outcome evaluate` answers another tender, and its figures cannot be compared
+with the others'.
+
+```outcome
+# outcome evaluate tender/specification.outcome other/bid.outcome
+bid "Phoenix Futures" on "other-specification.outcome" {
+  pay £3,200 for abstinent
+}
+```
+
+How to fix it: evaluate the bid with the specification it names, or correct the path in its
+`on "..."`.
+"#;
+
+const W0720: &str = r#"Specification outside its own bidding rules: the specification's indicative figures break the ceilings or floors it sets for bids.
+
+A specification is a contract with indicative prices and volumes, and a `bidding` block. When
+its own price for a stage is above the ceiling, or its own expected count below the floor, a
+bid that copied the specification's figures would be refused: the rules or the figures are
+probably mistaken.
+
+```outcome
+payments {
+  pay £4,000 for abstinent
+}
+
+bidding {
+  price at most £3,500 for abstinent   # below the specification's own price
+}
+```
+
+How to fix it: make the indicative figures keep the rules, or correct the rules.
 "#;

@@ -11,7 +11,7 @@ use std::fmt;
 
 /// One diagnostic as a flat record: `check --format json` prints one per line.
 /// Lines and columns are 1-based; columns count characters; the end is exclusive.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Record {
     pub code: String,
     pub severity: Severity,

@@ -20,7 +20,7 @@ pub fn schema() -> String {
 }
 
 /// Text on one line, with nothing in it that can act on a terminal or a page.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     crate::inert::escape(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 

@@ -31,13 +31,13 @@ pub const REPORT_SCHEMA_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/schem
 
 /// A document as written: `version` first, then the document's own members.
 #[derive(Serialize)]
-struct Versioned<'a, T: ?Sized> {
+pub(crate) struct Versioned<'a, T: ?Sized> {
     version: u32,
     #[serde(flatten)]
     document: &'a T,
 }
 
-fn versioned<T: ?Sized>(document: &T) -> Versioned<'_, T> {
+pub(crate) fn versioned<T: ?Sized>(document: &T) -> Versioned<'_, T> {
     Versioned {
         version: FORMAT_VERSION,
         document,
@@ -64,7 +64,7 @@ pub fn report(report: &crate::report::Report) -> String {
 
 /// A generated schema made the schema of a document as written: `$id` set, the `version`
 /// member described and required, and every object closed to members it does not list.
-fn closed(mut schema: serde_json::Value, id: &str) -> serde_json::Value {
+pub(crate) fn closed(mut schema: serde_json::Value, id: &str) -> serde_json::Value {
     use serde_json::{json, Value};
     close(&mut schema);
     if let Value::Object(root) = &mut schema {
@@ -279,6 +279,10 @@ mod tests {
         for (text, id) in [
             (schema(), CONTRACT_SCHEMA_ID),
             (report_schema(), REPORT_SCHEMA_ID),
+            (
+                crate::evaluate::render::schema(),
+                crate::evaluate::render::EVALUATION_SCHEMA_ID,
+            ),
         ] {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(value["$id"], id);

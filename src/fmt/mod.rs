@@ -90,6 +90,8 @@ impl Anchors {
                 ast::Declaration::Measure(measure) => measure.keyword,
                 ast::Declaration::Payments(payments) => payments.keyword,
                 ast::Declaration::Monitoring(monitoring) => monitoring.keyword,
+                ast::Declaration::Bidding(bidding) => bidding.keyword,
+                ast::Declaration::Bid(bid) => bid.keyword,
             };
             anchors.declarations.insert(keyword.start);
         }

@@ -109,6 +109,8 @@ fn start_of(declaration: &Declaration) -> usize {
         Declaration::Measure(m) => m.keyword.start,
         Declaration::Payments(p) => p.keyword.start,
         Declaration::Monitoring(m) => m.keyword.start,
+        Declaration::Bidding(b) => b.keyword.start,
+        Declaration::Bid(b) => b.keyword.start,
     }
 }
 
@@ -251,6 +253,34 @@ impl Index {
                     ItemKind::Monitoring,
                     m.keyword,
                 )
+            }
+            Declaration::Bidding(b) => {
+                self.refer_bidding(b);
+                item(
+                    "bidding".to_string(),
+                    String::new(),
+                    ItemKind::Payments,
+                    b.keyword,
+                )
+            }
+            Declaration::Bid(b) => item(
+                "bid".to_string(),
+                b.bidder.value.clone(),
+                ItemKind::Payments,
+                b.keyword,
+            ),
+        }
+    }
+
+    /// The stages a `bidding` block names are references, so rename and references see them.
+    fn refer_bidding(&mut self, bidding: &ast::Bidding) {
+        for clause in &bidding.clauses {
+            match clause {
+                ast::BiddingClause::Ceiling { stage, .. }
+                | ast::BiddingClause::Floor { stage, .. } => self.refer(stage),
+                ast::BiddingClause::Require { stages, .. } => {
+                    stages.iter().for_each(|stage| self.refer(stage))
+                }
             }
         }
     }

@@ -30,7 +30,7 @@ fn children<'i>(pair: Node<'i>) -> impl Iterator<Item = Node<'i>> {
 impl Lowerer {
     /// A declaration parsed from the file's text starting at `offset`; `None` for any other
     /// pair (the end of the file).
-    /// declaration = _{ use_decl | contract | outcome | cohort | funnel | measure | payments | monitoring }
+    /// declaration = _{ use_decl | contract | outcome | cohort | funnel | measure | payments | monitoring | bidding | bid }
     pub fn declaration(&mut self, pair: Node, offset: usize) -> Option<Declaration> {
         self.offset = offset;
         Some(match pair.as_rule() {
@@ -48,6 +48,8 @@ impl Lowerer {
             Rule::measure => Declaration::Measure(self.measure(pair)),
             Rule::payments => Declaration::Payments(self.payments(pair)),
             Rule::monitoring => Declaration::Monitoring(self.monitoring(pair)),
+            Rule::bidding => Declaration::Bidding(self.bidding(pair)),
+            Rule::bid => Declaration::Bid(self.bid(pair)),
             _ => return None,
         })
     }
@@ -1058,6 +1060,85 @@ impl Lowerer {
     }
 
     /// monitoring = { kw_monitoring ~ lbrace ~ monitoring_clause* ~ rbrace }
+    /// bidding = { kw_bidding ~ lbrace ~ bidding_clause* ~ rbrace }
+    fn bidding(&mut self, pair: Node) -> Bidding {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
+        let clauses = parts
+            .filter_map(|clause| self.bidding_clause(clause))
+            .collect();
+        Bidding { keyword, clauses }
+    }
+
+    fn bidding_clause(&mut self, clause: Node) -> Option<BiddingClause> {
+        let rule = clause.as_rule();
+        let span = self.clause_span(&clause);
+        let parts: Vec<Node> = children(clause).collect();
+        let stage = || parts.iter().rev().find(|p| p.as_rule() == Rule::ident);
+        Some(match rule {
+            // ceiling_clause = { kw_price ~ kw_at_most ~ money ~ kw_for ~ ident }
+            Rule::ceiling_clause => {
+                let money = parts.iter().find(|p| p.as_rule() == Rule::money)?;
+                BiddingClause::Ceiling {
+                    span,
+                    amount: self.money(money.clone()),
+                    stage: self.ident(stage()?.clone()),
+                }
+            }
+            // floor_clause = { kw_expected ~ kw_at ~ kw_least ~ number ~ kw_for ~ ident }
+            Rule::floor_clause => {
+                let number = parts.iter().find(|p| p.as_rule() == Rule::number)?;
+                BiddingClause::Floor {
+                    span,
+                    count: self.number(number.clone()),
+                    stage: self.ident(stage()?.clone()),
+                }
+            }
+            // require_clause = { kw_require ~ ident_list }
+            _ => {
+                let list = parts.iter().find(|p| p.as_rule() == Rule::ident_list)?;
+                BiddingClause::Require {
+                    span,
+                    stages: self.ident_list(list.clone()),
+                }
+            }
+        })
+    }
+
+    /// bid = { kw_bid ~ string ~ kw_on ~ string ~ lbrace ~ bid_clause* ~ rbrace }
+    fn bid(&mut self, pair: Node) -> Bid {
+        let mut parts = children(pair);
+        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
+        let bidder = self.next_text(&mut parts);
+        let specification = self.next_text(&mut parts);
+        let mut bid = Bid {
+            keyword,
+            bidder,
+            specification,
+            prices: Vec::new(),
+            expected: Vec::new(),
+        };
+        for clause in parts {
+            if clause.as_rule() == Rule::pay_clause {
+                bid.prices.extend(self.payment_clause(clause));
+                continue;
+            }
+            // expected_count_clause = { kw_expected ~ number ~ kw_for ~ ident }
+            let span = self.clause_span(&clause);
+            let inner: Vec<Node> = children(clause).collect();
+            let number = inner.iter().find(|p| p.as_rule() == Rule::number);
+            let stage = inner.iter().find(|p| p.as_rule() == Rule::ident);
+            if let (Some(number), Some(stage)) = (number, stage) {
+                bid.expected.push(ExpectedCount {
+                    span,
+                    count: self.number(number.clone()),
+                    stage: self.ident(stage.clone()),
+                });
+            }
+        }
+        bid
+    }
+
     fn monitoring(&mut self, pair: Node) -> Monitoring {
         let mut parts = children(pair);
         let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();

@@ -151,6 +151,12 @@ pub const SHAPES: &[Shape] = &[
         largest: 20_000,
     },
     Shape {
+        name: "bidding rules",
+        grows: "milestones each priced, with a ceiling, a floor and a requirement each",
+        contract: bidding_rules,
+        largest: usize::MAX,
+    },
+    Shape {
         name: "errors",
         grows: "prices for stages that do not exist (an error each)",
         contract: errors,
@@ -237,6 +243,22 @@ pub fn every_stage_priced(n: usize) -> String {
         " within 1 month",
     );
     price_all(&mut text, n);
+    text
+}
+
+/// A specification: every stage priced, and a rule of each kind on every priced stage.
+pub fn bidding_rules(n: usize) -> String {
+    let mut text = every_stage_priced(n);
+    text.push_str("bidding {\n");
+    for i in 1..n {
+        let _ = writeln!(text, "  price at most £1 for m{i}");
+        let _ = writeln!(text, "  expected at least 1000 for m{i}");
+    }
+    text.push_str("  require done");
+    for i in 1..n {
+        let _ = write!(text, ", m{i}");
+    }
+    text.push_str("\n}\n");
     text
 }
 

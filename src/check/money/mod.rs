@@ -1040,6 +1040,18 @@ fn cap_words(scope: CapScope) -> &'static str {
     }
 }
 
+/// E0505: `stage` priced again at `again`, first at `first`.
+pub fn priced_twice(stage: &str, again: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0505,
+        format!("`{stage}` is priced twice"),
+        again,
+        "priced again here",
+    )
+    .also(first, "first priced here")
+    .help("a step is paid once per participant at one price: keep one `pay` line for it")
+}
+
 /// The rate card: one price per stage (E0505 for a second), written on the model stages.
 fn prices(
     clauses: &[&PaymentClause],
@@ -1071,18 +1083,7 @@ fn prices(
             continue;
         }
         if let Some(first) = priced_at.get(&stage.value) {
-            out.push(
-                Diagnostic::new(
-                    Code::E0505,
-                    format!("`{}` is priced twice", stage.value),
-                    *span,
-                    "priced again here",
-                )
-                .also(*first, "first priced here")
-                .help(
-                    "a step is paid once per participant at one price: keep one `pay` line for it",
-                ),
-            );
+            out.push(priced_twice(&stage.value, *span, *first));
             continue;
         }
         priced_at.insert(stage.value.clone(), *span);
