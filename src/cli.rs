@@ -236,6 +236,10 @@ pub struct EvaluateArgs {
     /// How to write the evaluation
     #[arg(long, value_enum, default_value_t = EvaluateFormat::Human)]
     pub format: EvaluateFormat,
+
+    /// The paper the HTML document prints on (with `--format html`)
+    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
+    pub paper: PaperSize,
 }
 
 /// How `evaluate` writes the evaluation.
@@ -1677,7 +1681,7 @@ fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Result<Exit, Pro
     let text = match args.format {
         EvaluateFormat::Human => crate::evaluate::render::human(&evaluation),
         EvaluateFormat::Json => crate::evaluate::render::json(&evaluation),
-        EvaluateFormat::Html => crate::evaluate::render::html(&evaluation),
+        EvaluateFormat::Html => crate::evaluate::render::html(&evaluation, args.paper.into()),
     };
     streams.print(&text)?;
     Ok(if evaluation.refused.is_empty() {

@@ -8,7 +8,7 @@
 
 use super::{BidFigures, Evaluation};
 use crate::diff::render::one_line;
-use crate::emit::html::writer::Html;
+use crate::emit::html::writer::{Html, Paper};
 use crate::emit::json::{closed, versioned};
 use crate::value::Date;
 use unicode_width::UnicodeWidthStr;
@@ -287,12 +287,13 @@ const CSS: &str =
 
 /// A printable comparison for an evaluation panel: the contract document's style, the bids
 /// side by side, best first, then the bids refused and why.
-pub fn html(evaluation: &Evaluation) -> String {
+pub fn html(evaluation: &Evaluation, paper: Paper) -> String {
     let title = format!("Evaluation of bids: {}", evaluation.title);
     let mut html = Html::new();
     html.begin_document(
         &title,
         &[crate::emit::html::style::CSS, CSS],
+        paper,
         [&title, "Bid evaluation"],
         "page",
     );
