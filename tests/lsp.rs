@@ -454,6 +454,397 @@ fn definition_references_and_hover_reach_across_used_files() {
     client.stop();
 }
 
+/// The figures `outcome build --format json` writes for a spec: the same model the hovers read.
+fn built_figures(scratch: &Scratch, name: &str) -> Value {
+    let built = scratch
+        .outcome()
+        .args(["build", name, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    let json: Value = serde_json::from_slice(&built.stdout).unwrap();
+    json["figures"].clone()
+}
+
+fn hover_text(client: &mut Client, uri: &str, text: &str, needle: &str) -> String {
+    let hover = client.result("textDocument/hover", at(uri, text, needle));
+    hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn assert_has(text: &str, expected: &[String]) {
+    for expected in expected {
+        assert!(
+            text.contains(expected.as_str()),
+            "no {expected:?} in {text}"
+        );
+    }
+}
+
+#[test]
+fn hovers_on_caps_payers_and_stages_show_the_built_figures() {
+    let scratch = Scratch::new("hover_figures");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/rough-sleeping.outcome");
+    let text = std::fs::read_to_string(spec).unwrap();
+    let path = scratch.file("rough-sleeping.outcome", &text);
+    let uri = uri_of(&path);
+    let figures = built_figures(&scratch, "rough-sleeping.outcome");
+    let amount = |value: &Value| value["text"].as_str().unwrap().to_string();
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    // The per-participant cap binds at plan and at the maximum (the spec's own key figures:
+    // £988,000 before it, £860,800 after; a card of £15,000 paid at most £13,500).
+    let nested = &figures["overlap"]["nested"];
+    let cohort = &figures["per_participant"][0];
+    let per_participant = hover_text(&mut client, &uri, &text, "13,500 per participant");
+    assert_has(
+        &per_participant,
+        &[
+            "**cap**: the per-participant cap".to_string(),
+            format!(
+                "- at plan: **binds**, cutting {} from the outcome payments of {}",
+                amount(&nested["cut_by_participant_cap"]),
+                amount(&nested["outcome_payments_before_cap"])
+            ),
+            format!(
+                "- at the maximum, `entrenched`: **binds**, a rate card of {} is paid at most {}; {} is never paid",
+                amount(&cohort["rate_card"]),
+                amount(&cohort["maximum"]),
+                amount(&cohort["unreachable"])
+            ),
+        ],
+    );
+    assert!(per_participant.contains("£988,000"), "{per_participant}");
+    assert!(
+        per_participant.contains("£1,500 is never paid"),
+        "{per_participant}"
+    );
+
+    // The total cap: not reached at plan, binding at the maximum (£1,861,000 → £1,200,000).
+    let cut = figures["cap_cuts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scope"] == "total")
+        .unwrap()
+        .clone();
+    let total = hover_text(&mut client, &uri, &text, "cap £1,200,000 total");
+    assert_has(
+        &total,
+        &[
+            "**cap**: the total cap".to_string(),
+            format!(
+                "- at plan: does not bind ({} is below it)",
+                amount(&cut["at_plan"]["before"])
+            ),
+            format!(
+                "- at the maximum: **binds**, cutting {} from {} to {}",
+                amount(&cut["at_maximum"]["cut"]),
+                amount(&cut["at_maximum"]["before"]),
+                amount(&cut["at_maximum"]["after"])
+            ),
+        ],
+    );
+    assert!(
+        total.contains("cutting £661,000 from £1,861,000 to £1,200,000"),
+        "{total}"
+    );
+
+    // Each payer's part at plan and at the maximum, amounts and percentages.
+    for (needle, name) in [
+        ("pays 40%", "National Rough Sleeping Outcomes Fund"),
+        ("pays the rest", "Harbourside City Council"),
+    ] {
+        let payer = figures["by_payer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone();
+        let hover = hover_text(&mut client, &uri, &text, needle);
+        assert_has(
+            &hover,
+            &[
+                format!("**payer** {name}"),
+                format!(
+                    "- at plan: {} ({}%) of {}",
+                    amount(&payer["at_plan"]),
+                    payer["share_of_plan"].as_str().unwrap(),
+                    amount(&figures["planned_total_cost"])
+                ),
+                format!(
+                    "- at the maximum: {} ({}%) of {}",
+                    amount(&payer["at_maximum"]),
+                    payer["share_of_maximum"].as_str().unwrap(),
+                    amount(&figures["maximum_exposure"])
+                ),
+            ],
+        );
+    }
+    let fund = hover_text(&mut client, &uri, &text, "pays 40%");
+    assert!(fund.contains("- pays: 40%"), "{fund}");
+    assert!(fund.contains("- up to: £450,000"), "{fund}");
+
+    // What a participant has earned on the rate card by a stage: the whole ladder by the
+    // 18-month result (£1,500 + £1,500 + £2,000 + £3,000 + £4,000), the first step by housed.
+    let ladder = hover_text(&mut client, &uri, &text, "sustained_18m ");
+    assert!(
+        ladder.contains("- earned on the rate card by then: £12,000 per participant"),
+        "{ladder}"
+    );
+    let housed = hover_text(&mut client, &uri, &text, "housed ");
+    assert!(
+        housed.contains("- earned on the rate card by then: £1,500 per participant"),
+        "{housed}"
+    );
+
+    // A keyword outside any cap or payer clause has no hover.
+    let nothing = client.result("textDocument/hover", at(&uri, &text, "monitoring {"));
+    assert_eq!(nothing, Value::Null);
+
+    // A group's cap: whether it binds at plan and at the maximum, as the built figures say.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/fair-chance.outcome");
+    let text = std::fs::read_to_string(spec).unwrap();
+    let path = scratch.file("fair-chance.outcome", &text);
+    let uri = uri_of(&path);
+    let figures = built_figures(&scratch, "fair-chance.outcome");
+    let row = figures["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["row"]["group"] == "accommodation")
+        .unwrap()
+        .clone();
+    assert_eq!(row["cap_binds_at_plan"], true, "{row}");
+    client.open(&uri, &text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let group = hover_text(&mut client, &uri, &text, "cap £150,000");
+    assert_has(
+        &group,
+        &[
+            "**payment group `accommodation`**".to_string(),
+            "- cap: £150,000".to_string(),
+            format!("- at plan: {}, its cap **binds**", amount(&row["at_plan"])),
+            format!(
+                "- at the maximum: {}, its cap **binds**",
+                amount(&row["at_maximum"])
+            ),
+        ],
+    );
+    client.stop();
+}
+
+/// A diagnostic case of `tests/diagnostics` with its expectation lines taken out.
+fn case(name: &str) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/diagnostics/{name}.outcome")),
+    )
+    .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with("#!"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The byte offset of a protocol position (a line and UTF-16 units) in `text`.
+fn offset_of(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap() as usize;
+    let column = position["character"].as_u64().unwrap() as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (at, c) in text[start..].char_indices() {
+        if units >= column || c == '\n' {
+            return start + at;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// `text` with `edits` (of one document) made, the last first so that each range holds.
+fn apply(text: &str, edits: &Value) -> String {
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                offset_of(text, &e["range"]["start"]),
+                offset_of(text, &e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut text = text.to_string();
+    for (start, end, new) in edits {
+        text.replace_range(start..end, &new);
+    }
+    text
+}
+
+/// The codes `outcome check` reports for a file.
+fn checked_codes(scratch: &Scratch, name: &str, text: &str) -> Vec<String> {
+    scratch.file(name, text);
+    let output = scratch
+        .outcome()
+        .args(["check", "--format", "json", name])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A case with a second outcome, `crime_free`, declared before its cohort (and a first,
+/// `drug_free`, where it has none).
+fn with_outcomes(text: String) -> String {
+    let outcomes = if text.contains("outcome drug_free") {
+        "outcome crime_free \"No new offence\"\n\ncohort"
+    } else {
+        "outcome crime_free \"No new offence\"\noutcome drug_free \"Drug free\"\n\ncohort"
+    };
+    text.replacen("cohort", outcomes, 1)
+}
+
+/// Open `text`, and ask for the actions on its one diagnostic with `code`.
+fn quick_fixes(client: &mut Client, uri: &str, text: &str, code: &str) -> Value {
+    client.open(uri, text);
+    let found: Vec<Value> = client
+        .diagnostics(uri)
+        .into_iter()
+        .filter(|d| d["code"] == code)
+        .collect();
+    assert_eq!(found.len(), 1, "{code}: {found:?}");
+    client.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": found[0]["range"],
+               "context": {"diagnostics": found}}),
+    )
+}
+
+#[test]
+fn quick_fixes_are_exact_edits_after_which_the_diagnostic_is_gone() {
+    let scratch = Scratch::new("quick_fixes");
+    let mut client = Client::start(&scratch.0);
+    // Each case, its code, and a line of the file as the fix leaves it.
+    for (name, code, fixed_line) in [
+        (
+            "E0305-conversion-does-not-match",
+            "E0305",
+            "  target abstinent \"Drug free at 3 months\"    10  conversion 20% {",
+        ),
+        (
+            "E0307-conversion-after-two-steps",
+            "E0307",
+            "  target abstinent \"Drug free at 3 months\"    10  after attend, assess {",
+        ),
+        (
+            "W0508-paid-step-without-evidence",
+            "W0508",
+            "  milestone attend \"Attend 1st session\"       50 within 3 months  conversion 50% { evidence \"...\" }",
+        ),
+        (
+            "E0601-target-achieves-nothing",
+            "E0601",
+            "  target abstinent \"Drug free at 3 months\"    10 within 3 months  conversion 20% { achieves crime_free evidence \"Negative drug screen at 3 months\" }",
+        ),
+        (
+            "E0560-pro-rata-on-an-amount",
+            "E0560",
+            "  payer \"Life Chances Fund\" pays £20,000 up to £30,000",
+        ),
+        (
+            "E0561-pro-rata-to-no-one",
+            "E0561",
+            "  payer \"Life Chances Fund\" pays 50% up to £5,000",
+        ),
+        (
+            "W0565-pro-rata-cap-never-reached",
+            "W0565",
+            "  payer \"Life Chances Fund\" pays 10% up to £50,000",
+        ),
+        (
+            "E0307-conversion-on-first-step",
+            "E0307",
+            "  milestone enrol  \"Enrol in project\"        100",
+        ),
+        ("E0502-negative-amount", "E0502", "  pay £100 for attend"),
+        ("E0202-misspelt-name", "E0202", "  pay £100 for attend"),
+    ] {
+        let text = with_outcomes(case(name));
+        let path = scratch.file(&format!("{name}.outcome"), &text);
+        let uri = uri_of(&path);
+        let actions = quick_fixes(&mut client, &uri, &text, code);
+        let action = &actions[0];
+        assert_eq!(action["kind"], "quickfix", "{name}: {actions}");
+        assert_eq!(action["diagnostics"][0]["code"], code, "{name}: {actions}");
+        let fixed = apply(&text, &action["edit"]["changes"][&uri]);
+        assert!(
+            fixed.lines().any(|l| l == fixed_line),
+            "{name}: no line {fixed_line:?} in\n{fixed}"
+        );
+        let codes = checked_codes(&scratch, &format!("fixed-{name}.outcome"), &fixed);
+        assert!(!codes.iter().any(|c| c == code), "{name}: {codes:?}\n{fixed}");
+    }
+
+    // A target may achieve any outcome it sees: one fix for each.
+    let text = with_outcomes(case("E0601-target-achieves-nothing"));
+    let path = scratch.file("two-outcomes.outcome", &text);
+    let uri = uri_of(&path);
+    let actions = quick_fixes(&mut client, &uri, &text, "E0601");
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "add `achieves crime_free` to `abstinent`",
+            "add `achieves drug_free` to `abstinent`"
+        ]
+    );
+
+    // A stage that states no conversion: write the one the counts give, and the file checks
+    // as it did, with no new diagnostic.
+    let text = case("E0305-conversion-does-not-match").replace("10  conversion 25%", "10");
+    let path = scratch.file("unstated.outcome", &text);
+    let uri = uri_of(&path);
+    client.open(&uri, &text);
+    let before = checked_codes(&scratch, "unstated.outcome", &text);
+    assert!(!before.iter().any(|c| c.starts_with('E')), "{before:?}");
+    let mut request = at(&uri, &text, "abstinent \"");
+    request["range"] = json!({"start": request["position"], "end": request["position"]});
+    request["context"] = json!({"diagnostics": []});
+    let actions = client.result("textDocument/codeAction", request);
+    assert_eq!(
+        actions[0]["title"], "write `conversion 20.0%` on `abstinent`",
+        "{actions}"
+    );
+    assert_eq!(actions[0]["kind"], "refactor.rewrite");
+    let fixed = apply(&text, &actions[0]["edit"]["changes"][&uri]);
+    assert!(
+        fixed.contains("\"Drug free at 3 months\"    10 conversion 20.0% {"),
+        "{fixed}"
+    );
+    assert_eq!(checked_codes(&scratch, "stated.outcome", &fixed), before);
+    client.stop();
+}
+
 #[test]
 fn outline_rename_completion_hints_and_formatting() {
     let scratch = Scratch::new("editing");

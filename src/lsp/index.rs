@@ -4,7 +4,7 @@
 //! framework, with or without errors of meaning. Navigation across files joins the indexes of
 //! a file and the files it `use`s (`super::navigate`).
 
-use crate::ast::{self, Declaration, MonitoringClause, PaymentClause, StageKind};
+use crate::ast::{self, CapScope, Declaration, MonitoringClause, PaymentClause, StageKind};
 use crate::source::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +76,46 @@ pub struct Index {
     /// Each stage that states no conversion: its name and the end of its expected count,
     /// where an inlay hint can show the computed one.
     pub unstated: Vec<(String, usize)>,
+    /// Each stage, with where the line that declares it ends: a quick fix adds to its block.
+    pub stages: Vec<StageSite>,
+    /// Each cap, payer and group clause and its extent: a hover anywhere on one shows its
+    /// figures.
+    pub clauses: Vec<(Clause, Span)>,
+}
+
+/// A stage and the end of what is written before its block: its expected count and any
+/// conversion, times and `after` on the same line.
+#[derive(Debug, Clone)]
+pub struct StageSite {
+    pub name: String,
+    pub header_end: usize,
+}
+
+/// A payment clause with figures of its own but no declared name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clause {
+    Cap(CapScope),
+    /// The payer's name as written.
+    Payer(String),
+    /// A group, whose cap is written in it.
+    Group(String),
 }
 
 impl Index {
     pub fn definition(&self, name: &str) -> Option<&Definition> {
         self.definitions.iter().find(|d| d.name == name)
+    }
+
+    pub fn stage_site(&self, name: &str) -> Option<&StageSite> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// The cap, payer or group clause around a byte offset, and its extent.
+    pub fn clause_at(&self, offset: usize) -> Option<(&Clause, Span)> {
+        self.clauses
+            .iter()
+            .find(|(_, span)| span.start <= offset && offset <= span.end)
+            .map(|(clause, span)| (clause, *span))
     }
 }
 
@@ -265,6 +300,23 @@ impl Index {
             self.unstated
                 .push((stage.name.value.clone(), stage.expected.span.end));
         }
+        let header_end = std::iter::once(stage.expected.span.end)
+            .chain(stage.conversion.iter().map(|c| c.span.end))
+            .chain(
+                stage
+                    .within
+                    .iter()
+                    .chain(&stage.earliest)
+                    .chain(&stage.expected_time)
+                    .map(|t| t.span.end),
+            )
+            .chain(stage.after.iter().map(|(span, _)| span.end))
+            .max()
+            .unwrap_or(stage.expected.span.end);
+        self.stages.push(StageSite {
+            name: stage.name.value.clone(),
+            header_end,
+        });
         for time in stage
             .within
             .iter()
@@ -313,6 +365,7 @@ impl Index {
             } => {
                 let title = title.as_ref().map(|t| t.value.clone()).unwrap_or_default();
                 self.define(id, Kind::Group, &title);
+                self.clauses.push((Clause::Group(id.value.clone()), *span));
                 stages.iter().for_each(|n| self.refer(n));
                 return Some(Item {
                     name: id.value.clone(),
@@ -323,10 +376,15 @@ impl Index {
                     children: Vec::new(),
                 });
             }
+            PaymentClause::Cap { span, scope, .. } => {
+                self.clauses.push((Clause::Cap(scope.value), *span));
+            }
+            PaymentClause::Payer { span, name, .. } => {
+                self.clauses
+                    .push((Clause::Payer(name.value.clone()), *span));
+            }
             PaymentClause::Fixed { .. }
             | PaymentClause::Attachment { .. }
-            | PaymentClause::Cap { .. }
-            | PaymentClause::Payer { .. }
             | PaymentClause::Deadweight { .. } => {}
         }
         None

@@ -210,25 +210,57 @@ pub(super) fn references(
     Ok(Some(locations))
 }
 
+/// A declared name's hover, or a cap's or payer's anywhere on its clause.
 pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<Hover>, Failure> {
     let position = &params.text_document_position_params;
-    let Some((_, _, definition, span)) = target(server, position) else {
-        return Ok(None);
+    let uri = &position.text_document.uri;
+    let (value, span) = match target(server, position) {
+        Some((_, _, definition, span)) => (Either::Name(definition), span),
+        None => {
+            let Some(indexed) = server.indexed(uri) else {
+                return Ok(None);
+            };
+            let Some(document) = server.documents.get(uri.as_str()) else {
+                return Ok(None);
+            };
+            // The clause as of the text that last parsed: while the text does not parse it
+            // is only shown when the cursor's line still holds it.
+            let offset = indexed.lines.offset(&indexed.text, position.position);
+            let Some((clause, span)) = indexed.index.clause_at(offset) else {
+                return Ok(None);
+            };
+            if !Arc::ptr_eq(&indexed.text, &document.text)
+                && indexed.text[span.start..span.end]
+                    != *document.text.get(span.start..span.end).unwrap_or_default()
+            {
+                return Ok(None);
+            }
+            (Either::Clause(clause.clone()), span)
+        }
     };
-    let Some(document) = server.documents.get(position.text_document.uri.as_str()) else {
+    let Some(document) = server.documents.get(uri.as_str()) else {
         return Ok(None);
     };
     let contract = document
         .good
         .as_ref()
         .and_then(|loaded| loaded.compiled.contract.as_ref());
+    let value = match value {
+        Either::Name(definition) => hover::text(&definition, contract),
+        Either::Clause(clause) => hover::clause(&clause, contract),
+    };
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: hover::text(&definition, contract),
+            value,
         }),
         range: Some(document.lines.range(&document.text, span)),
     }))
+}
+
+enum Either {
+    Name(Definition),
+    Clause(index::Clause),
 }
 
 pub(super) fn symbols(
