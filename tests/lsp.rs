@@ -845,15 +845,22 @@ fn quick_fixes_are_exact_edits_after_which_the_diagnostic_is_gone() {
     client.stop();
 }
 
-#[test]
-fn outline_rename_completion_hints_and_formatting() {
-    let scratch = Scratch::new("editing");
+/// The borough's contracts in a scratch folder, the family-support contract open in a server,
+/// checked clean.
+fn open_family(name: &str) -> (Scratch, String, String, Client) {
+    let scratch = Scratch::new(name);
     borough(&scratch);
     let family = scratch.read("family-support.outcome");
     let uri = uri_of(&scratch.path("family-support.outcome"));
     let mut client = Client::start(&scratch.0);
     client.open(&uri, &family);
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    (scratch, family, uri, client)
+}
+
+#[test]
+fn outline_rename_completion_hints_and_formatting() {
+    let (scratch, family, uri, mut client) = open_family("editing");
 
     let symbols = client.result(
         "textDocument/documentSymbol",
@@ -926,13 +933,16 @@ fn outline_rename_completion_hints_and_formatting() {
     );
     assert!(edits.iter().all(|e| e["newText"] == "goals_met"));
 
-    // Completion after `for`: declared names first, keywords too.
+    // Completion after `pay ... for`: the stages, and nothing else.
     let completion = client.result("textDocument/completion", at(&uri, &family, "together\n"));
-    let items = completion.as_array().unwrap();
-    let item = |label: &str| items.iter().find(|i| i["label"] == label).cloned();
-    assert_eq!(item("together").unwrap()["sortText"], "0");
-    assert_eq!(item("milestone").unwrap()["sortText"], "1");
-    assert!(item("safer_families").is_some(), "names from the used file");
+    let mut labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    labels.sort_unstable();
+    assert_eq!(labels, ["engaged", "plan_met", "together"]);
 
     // Inlay hint: a stage that states no conversion is shown the computed one.
     let unstated = family.replace("30 conversion 75% within", "30 within");
@@ -969,6 +979,146 @@ fn outline_rename_completion_hints_and_formatting() {
     assert_eq!(
         formatted[0]["range"]["start"],
         json!({"line": 0, "character": 0})
+    );
+    client.stop();
+}
+
+/// The labels completion offers where `marked` has `‸`, sorted, after the text (without the
+/// mark) replaces the document's.
+fn completions(client: &mut Client, uri: &str, version: i64, marked: &str) -> Vec<String> {
+    let at_mark = marked.find('‸').unwrap();
+    let text = marked.replace('‸', "");
+    client.replace(uri, version, &text);
+    let line = text[..at_mark].matches('\n').count();
+    let start = text[..at_mark].rfind('\n').map_or(0, |n| n + 1);
+    let character = text[start..at_mark].encode_utf16().count();
+    let items = client.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+    );
+    let mut labels: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    labels.sort_unstable();
+    labels
+}
+
+#[test]
+fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
+    let (_scratch, family, uri, mut client) = open_family("completion");
+    let words = |list: &[&str]| {
+        let mut list: Vec<String> = list.iter().map(|w| w.to_string()).collect();
+        list.sort_unstable();
+        list
+    };
+    // Each place, marked `‸` in an edit of the contract, and what is offered there.
+    let cases: &[(&str, &str, &[&str])] = &[
+        // Keywords: a declaration at the top level, a clause of the block the cursor is in.
+        (
+            "\nfunnel support",
+            "\n‸\nfunnel support",
+            &[
+                "cohort",
+                "contract",
+                "funnel",
+                "measure",
+                "monitoring",
+                "outcome",
+                "payments",
+                "use",
+            ],
+        ),
+        (
+            "  milestone plan_met",
+            "  ‸\n  milestone plan_met",
+            &["milestone", "target"],
+        ),
+        (
+            "    evidence \"Review",
+            "    ‸\n    evidence \"Review",
+            &["achieves", "eligible", "evidence"],
+        ),
+        ("  size 40", "  ‸\n  size 40", &["eligibility", "size"]),
+        (
+            "  review quarterly",
+            "  ‸\n  review quarterly",
+            &["exception_report", "returns", "review", "tolerance"],
+        ),
+        (
+            "  cap £250,000 total",
+            "  ‸\n  cap £250,000 total",
+            &[
+                "bonus",
+                "cap",
+                "deadweight",
+                "exclusive",
+                "fixed",
+                "group",
+                "or",
+                "pay",
+                "payer",
+                "penalty",
+                "tiers",
+            ],
+        ),
+        // On a stage's line after its count: its inline clauses.
+        (
+            "30 conversion 75% within",
+            "30 ‸conversion 75% within",
+            &["after", "at", "conversion", "expected", "within"],
+        ),
+        // Names of the right kind: a cohort after a funnel's `for`, outcomes (the used file's
+        // too) after `achieves`, the other stages of the same funnel after `after`.
+        ("for families {", "for ‸families {", &["families"]),
+        (
+            "achieves family_stable, safer_families",
+            "achieves family_stable, ‸",
+            &["family_stable", "in_education", "safer_families"],
+        ),
+        (
+            "24 conversion 80% within 12 months {",
+            "24 conversion 80% within 12 months after ‸ {",
+            &["engaged", "plan_met"],
+        ),
+        (
+            "    achieves family_stable",
+            "    achieves ‸",
+            &["family_stable", "in_education", "safer_families"],
+        ),
+        // A new name being declared, or a number: nothing to offer.
+        ("  milestone plan_met \"", "  milestone pl‸an_met \"", &[]),
+        // A comment or a string is passed over: the brace in it opens no block.
+        (
+            "\nfunnel support",
+            "\n# a { in a comment\nmeasure m \"a } in a string\" {\n  ‸\n}\nfunnel support",
+            &[
+                "baseline",
+                "collected_by",
+                "compared",
+                "frequency",
+                "method",
+                "question",
+                "target",
+                "tracks",
+                "unit",
+            ],
+        ),
+    ];
+    for (version, (find, marked, expected)) in cases.iter().enumerate() {
+        assert!(family.contains(find), "no {find:?}");
+        let text = family.replacen(find, marked, 1);
+        let found = completions(&mut client, &uri, version as i64 + 2, &text);
+        assert_eq!(found, words(expected), "at {marked:?}");
+    }
+    // A measure's `tracks` names the outcomes, the framework's included.
+    let text = format!("{family}\nmeasure m \"M\" {{\n  tracks ‸\n}}\n");
+    let found = completions(&mut client, &uri, 99, &text);
+    assert_eq!(
+        found,
+        words(&["family_stable", "in_education", "safer_families"])
     );
     client.stop();
 }
