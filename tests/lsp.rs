@@ -374,6 +374,17 @@ fn ranges_in(locations: &Value, uri: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The contract's diagnostics say the framework no longer declares `safer_families`.
+fn assert_misses_safer_families(published: &[Value]) {
+    assert!(
+        published
+            .iter()
+            .any(|d| d["code"] == "E0202"
+                && d["message"].as_str().unwrap().contains("safer_families")),
+        "{published:?}"
+    );
+}
+
 #[test]
 fn definition_references_and_hover_reach_across_used_files() {
     let scratch = Scratch::new("navigation");
@@ -443,14 +454,7 @@ fn definition_references_and_hover_reach_across_used_files() {
         &framework_uri,
         &framework.replace("outcome safer_families", "outcome safe_families"),
     );
-    let published = client.diagnostics(&family_uri);
-    assert!(
-        published
-            .iter()
-            .any(|d| d["code"] == "E0202"
-                && d["message"].as_str().unwrap().contains("safer_families")),
-        "{published:?}"
-    );
+    assert_misses_safer_families(&client.diagnostics(&family_uri));
     client.stop();
 }
 
@@ -856,6 +860,29 @@ fn open_family(name: &str) -> (Scratch, String, String, Client) {
     client.open(&uri, &family);
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
     (scratch, family, uri, client)
+}
+
+/// Between keystrokes in a contract the files it uses are kept, not read and checked again;
+/// but a used file changed on disk (not open in the editor) is read again at the next one.
+#[test]
+fn used_files_are_kept_between_keystrokes_until_they_change_on_disk() {
+    let (scratch, family, uri, mut client) = open_family("kept");
+    let framework = scratch.read("framework/outcomes.outcome");
+    client.replace(&uri, 2, &format!("{family}# one\n"));
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    // The framework renames the outcome the contract achieves, on disk.
+    let renamed = framework.replace("outcome safer_families", "outcome safe_families");
+    scratch.file("framework/outcomes.outcome", &renamed);
+    client.replace(&uri, 3, &format!("{family}# two\n"));
+    assert_misses_safer_families(&client.diagnostics(&uri));
+    // Typing on keeps seeing it; put back, it is gone at the next keystroke.
+    client.replace(&uri, 4, &format!("{family}# three\n"));
+    assert!(!client.diagnostics(&uri).is_empty());
+    scratch.file("framework/outcomes.outcome", format!("{framework}\n"));
+    client.replace(&uri, 5, &format!("{family}# four\n"));
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.stop();
 }
 
 #[test]

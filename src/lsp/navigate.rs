@@ -64,7 +64,7 @@ impl Graph {
                         }
                         let text = match server.indexed(&target_uri) {
                             Some(open) => Some(open),
-                            None => read(&target).and_then(Indexed::of).map(Arc::new),
+                            None => used_index(server, &target),
                         };
                         if let Some(indexed) = text {
                             next.push((target_uri, indexed));
@@ -156,6 +156,24 @@ fn destination(user: &Path, written: &str) -> Option<PathBuf> {
     let root = files::repository_of(&std::fs::canonicalize(folder).ok()?);
     let target = std::fs::canonicalize(folder.join(written)).ok()?;
     (target.starts_with(&root) && target.is_file()).then_some(target)
+}
+
+/// The index of a file that is not open, built again only when its size or time changes.
+fn used_index(server: &mut Server, path: &Path) -> Option<Arc<Indexed>> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let unchanged = |seen: &std::fs::Metadata| {
+        seen.len() == metadata.len() && seen.modified().ok() == metadata.modified().ok()
+    };
+    if let Some((seen, indexed)) = server.used.get(path) {
+        if unchanged(seen) {
+            return Some(Arc::clone(indexed));
+        }
+    }
+    let indexed = Arc::new(read(path).and_then(Indexed::of)?);
+    server
+        .used
+        .insert(path.to_path_buf(), (metadata, Arc::clone(&indexed)));
+    Some(indexed)
 }
 
 fn read(path: &Path) -> Option<Arc<str>> {
