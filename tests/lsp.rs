@@ -885,6 +885,31 @@ fn used_files_are_kept_between_keystrokes_until_they_change_on_disk() {
     client.stop();
 }
 
+/// A contract is kept in the workspaces while it is edited (nothing can use one); should an
+/// edit make it a file others can use, every file that uses it is checked again.
+#[test]
+fn a_contract_that_becomes_a_framework_is_seen_by_the_files_using_it() {
+    let (scratch, _family, uri, mut client) = open_family("contract-to-framework");
+    let framework = scratch.read("framework/outcomes.outcome");
+    let framework_uri = uri_of(&scratch.path("framework/outcomes.outcome"));
+    let header = "contract \"Not a framework\" {\n  commissioner \"Borough\"\n}\n\n";
+    client.open(&framework_uri, &format!("{header}{framework}"));
+    let published = client.diagnostics(&uri);
+    assert!(
+        published
+            .iter()
+            .any(|d| d["code"] == "E0211"
+                && d["message"].as_str().unwrap().contains("is a contract")),
+        "{published:?}"
+    );
+    // Typing in it while it stays a contract changes nothing for the file that uses it.
+    client.replace(&framework_uri, 2, &format!("{header}{framework}# typed\n"));
+    client.diagnostics(&framework_uri);
+    client.replace(&framework_uri, 3, &framework);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.stop();
+}
+
 #[test]
 fn outline_rename_completion_hints_and_formatting() {
     let (scratch, family, uri, mut client) = open_family("editing");
