@@ -5,8 +5,11 @@
 //! a file and the files it `use`s (`super::navigate`).
 
 use crate::ast::{self, CapScope, Declaration, MonitoringClause, PaymentClause, StageKind};
+use crate::check::names;
 use crate::source::Span;
 
+/// What a name is: a kind of the checker's one namespace (`check::names::Kind`), or a payment
+/// group, whose names are apart from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Outcome,
@@ -16,6 +19,19 @@ pub enum Kind {
     Target,
     Measure,
     Group,
+}
+
+impl From<names::Kind> for Kind {
+    fn from(kind: names::Kind) -> Kind {
+        match kind {
+            names::Kind::Outcome => Kind::Outcome,
+            names::Kind::Cohort => Kind::Cohort,
+            names::Kind::Funnel => Kind::Funnel,
+            names::Kind::Milestone => Kind::Milestone,
+            names::Kind::Target => Kind::Target,
+            names::Kind::Measure => Kind::Measure,
+        }
+    }
 }
 
 impl Kind {
@@ -121,7 +137,21 @@ impl Index {
 
 /// The index of a parsed file whose text is `text`.
 pub fn build(text: &str, file: &ast::File) -> Index {
-    let mut index = Index::default();
+    // The names the checker collects, collected the checker's way; groups are added with the
+    // payments.
+    let definitions = names::declared(file)
+        .into_iter()
+        .map(|declared| Definition {
+            name: declared.name.value.clone(),
+            kind: declared.kind.into(),
+            span: declared.name.span,
+            description: declared.description.to_string(),
+        })
+        .collect();
+    let mut index = Index {
+        definitions,
+        ..Index::default()
+    };
     // Each declaration runs until the next one starts, less the blank lines and comments
     // between them, which belong to neither.
     let starts: Vec<usize> = file.declarations.iter().map(start_of).collect();
@@ -202,26 +232,19 @@ impl Index {
                 ItemKind::Contract,
                 c.title.span,
             ),
-            Declaration::Outcome(o) => {
-                self.define(&o.name, Kind::Outcome, &o.statement.value);
-                item(
-                    o.name.value.clone(),
-                    o.statement.value.clone(),
-                    ItemKind::Name(Kind::Outcome),
-                    o.name.span,
-                )
-            }
-            Declaration::Cohort(c) => {
-                self.define(&c.name, Kind::Cohort, &c.description.value);
-                item(
-                    c.name.value.clone(),
-                    c.description.value.clone(),
-                    ItemKind::Name(Kind::Cohort),
-                    c.name.span,
-                )
-            }
+            Declaration::Outcome(o) => item(
+                o.name.value.clone(),
+                o.statement.value.clone(),
+                ItemKind::Name(Kind::Outcome),
+                o.name.span,
+            ),
+            Declaration::Cohort(c) => item(
+                c.name.value.clone(),
+                c.description.value.clone(),
+                ItemKind::Name(Kind::Cohort),
+                c.name.span,
+            ),
             Declaration::Measure(m) => {
-                self.define(&m.name, Kind::Measure, &m.description.value);
                 for clause in &m.clauses {
                     if let ast::MeasureClause::Tracks(names) = clause {
                         names.iter().for_each(|n| self.refer(n));
@@ -235,7 +258,6 @@ impl Index {
                 )
             }
             Declaration::Funnel(f) => {
-                self.define(&f.name, Kind::Funnel, &f.description.value);
                 self.refer(&f.cohort);
                 let mut funnel = item(
                     f.name.value.clone(),
@@ -295,7 +317,6 @@ impl Index {
             StageKind::Milestone => Kind::Milestone,
             StageKind::Target => Kind::Target,
         };
-        self.define(&stage.name, kind, &stage.description.value);
         if stage.conversion.is_empty() {
             self.unstated
                 .push((stage.name.value.clone(), stage.expected.span.end));
