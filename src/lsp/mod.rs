@@ -8,7 +8,8 @@
 //! The server is synchronous (`lsp-server`): one message at a time, on one thread. Messages
 //! that arrive together are all taken before diagnostics are computed, so a burst of
 //! keystrokes is checked once (the debounce), and a request is always answered from the text
-//! as of every change before it.
+//! as of every change before it. Each repository's workspace is kept between checks, so a
+//! keystroke in a contract checks the contract again, not the files it uses.
 //!
 //! Architecture invariant: nothing a client sends ends the server but `exit`. A request that
 //! cannot be answered gets an error response; a file that does not parse keeps the last index

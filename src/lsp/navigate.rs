@@ -228,12 +228,12 @@ pub(super) fn references(
     Ok(Some(locations))
 }
 
-/// A declared name's hover, or a cap's or payer's anywhere on its clause.
+/// A declared name's hover, or a cap's, payer's or group's anywhere on its clause.
 pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<Hover>, Failure> {
     let position = &params.text_document_position_params;
     let uri = &position.text_document.uri;
     let (value, span) = match target(server, position) {
-        Some((_, _, definition, span)) => (Either::Name(definition), span),
+        Some((_, _, definition, span)) => (Subject::Name(definition), span),
         None => {
             let Some(indexed) = server.indexed(uri) else {
                 return Ok(None);
@@ -241,8 +241,8 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
             let Some(document) = server.documents.get(uri.as_str()) else {
                 return Ok(None);
             };
-            // The clause as of the text that last parsed: while the text does not parse it
-            // is only shown when the cursor's line still holds it.
+            // The clause as of the text that last parsed; while the text does not parse, only
+            // if the same clause still stands at the same place.
             let offset = indexed.lines.offset(&indexed.text, position.position);
             let Some((clause, span)) = indexed.index.clause_at(offset) else {
                 return Ok(None);
@@ -253,7 +253,7 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
             {
                 return Ok(None);
             }
-            (Either::Clause(clause.clone()), span)
+            (Subject::Clause(clause.clone()), span)
         }
     };
     let Some(document) = server.documents.get(uri.as_str()) else {
@@ -264,8 +264,8 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
         .as_ref()
         .and_then(|loaded| loaded.compiled.contract.as_ref());
     let value = match value {
-        Either::Name(definition) => hover::text(&definition, contract),
-        Either::Clause(clause) => hover::clause(&clause, contract),
+        Subject::Name(definition) => hover::text(&definition, contract),
+        Subject::Clause(clause) => hover::clause(&clause, contract),
     };
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -276,7 +276,8 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
     }))
 }
 
-enum Either {
+/// What a hover is about.
+enum Subject {
     Name(Definition),
     Clause(index::Clause),
 }
