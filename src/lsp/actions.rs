@@ -53,12 +53,23 @@ pub(super) fn code_actions(
 ) -> Result<Option<Vec<CodeActionOrCommand>>, Failure> {
     let uri = &params.text_document.uri;
     let current = server.indexed(uri);
-    let outcomes: Vec<String> = Graph::of(server)
-        .visible(uri.as_str())
-        .into_iter()
-        .filter(|d| d.kind == Kind::Outcome)
-        .map(|d| d.name)
-        .collect();
+    // The outcomes a target could achieve, looked up only for a target that achieves none:
+    // an editor asks for actions whenever the cursor moves.
+    let wants_outcomes = params
+        .context
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Some(NumberOrString::String("E0601".to_string())));
+    let outcomes: Vec<String> = if wants_outcomes {
+        Graph::of(server)
+            .visible(uri.as_str())
+            .into_iter()
+            .filter(|d| d.kind == Kind::Outcome)
+            .map(|d| d.name)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let Some(document) = server.documents.get(uri.as_str()) else {
         return Ok(None);
     };
