@@ -542,7 +542,7 @@ fn hovers_on_caps_payers_and_stages_show_the_built_figures() {
         &[
             "**cap**: the total cap".to_string(),
             format!(
-                "- at plan: does not bind ({} is below it)",
+                "- at plan: does not bind ({} is within it)",
                 amount(&cut["at_plan"]["before"])
             ),
             format!(

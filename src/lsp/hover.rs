@@ -217,7 +217,7 @@ fn limited(limited: &Limited) -> String {
             limited.cut, limited.before, limited.after
         )
     } else {
-        format!("does not bind ({} is below it)", limited.before)
+        format!("does not bind ({} is within it)", limited.before)
     }
 }
 
