@@ -490,6 +490,11 @@ pub struct Figures {
     /// below a cohort's rate card, the outcome-payments cap when it is below the outcome
     /// maximum, the total cap when it is below everything else added up.
     pub binding_caps: Vec<CapScope>,
+    /// What the cap on outcome payments and the total cap each limit, before and after they
+    /// apply, at plan and at the maximum, in the order the caps are listed in `payments`. The
+    /// per-participant cap's cut is in `per_participant` (at the maximum) and `overlap` (at
+    /// plan).
+    pub cap_cuts: Vec<CapCut>,
     /// Funding limit minus maximum exposure.
     pub headroom: Money,
     /// Planned total cost per target achieved, for each performance target.
@@ -554,6 +559,32 @@ pub struct PeriodFigures {
     pub total: Money,
     /// Everything planned up to the end of the period.
     pub cumulative: Money,
+}
+
+/// One cap's effect: what it limits before it applies and after, at plan and at the maximum.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CapCut {
+    pub scope: CapScope,
+    pub at_plan: Limited,
+    /// Absent when the cap itself sets the maximum (a cohort with no size leaves the maximum
+    /// without it unbounded).
+    pub at_maximum: Option<Limited>,
+}
+
+/// An amount before a cap applies and after; the cap binds when it cuts more than nothing.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub struct Limited {
+    pub before: Money,
+    pub after: Money,
+    /// `before - after`.
+    pub cut: Money,
+}
+
+impl Limited {
+    /// Whether the cap cuts anything.
+    pub fn binds(&self) -> bool {
+        self.cut.minor > 0
+    }
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -374,6 +374,17 @@ fn ranges_in(locations: &Value, uri: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The contract's diagnostics say the framework no longer declares `safer_families`.
+fn assert_misses_safer_families(published: &[Value]) {
+    assert!(
+        published
+            .iter()
+            .any(|d| d["code"] == "E0202"
+                && d["message"].as_str().unwrap().contains("safer_families")),
+        "{published:?}"
+    );
+}
+
 #[test]
 fn definition_references_and_hover_reach_across_used_files() {
     let scratch = Scratch::new("navigation");
@@ -443,26 +454,465 @@ fn definition_references_and_hover_reach_across_used_files() {
         &framework_uri,
         &framework.replace("outcome safer_families", "outcome safe_families"),
     );
-    let published = client.diagnostics(&family_uri);
+    assert_misses_safer_families(&client.diagnostics(&family_uri));
+    client.stop();
+}
+
+/// The figures `outcome build --format json` writes for a spec: the same model the hovers read.
+fn built_figures(scratch: &Scratch, name: &str) -> Value {
+    let built = scratch
+        .outcome()
+        .args(["build", name, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    let json: Value = serde_json::from_slice(&built.stdout).unwrap();
+    json["figures"].clone()
+}
+
+fn hover_text(client: &mut Client, uri: &str, text: &str, needle: &str) -> String {
+    let hover = client.result("textDocument/hover", at(uri, text, needle));
+    hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn assert_has(text: &str, expected: &[String]) {
+    for expected in expected {
+        assert!(
+            text.contains(expected.as_str()),
+            "no {expected:?} in {text}"
+        );
+    }
+}
+
+#[test]
+fn hovers_on_caps_payers_and_stages_show_the_built_figures() {
+    let scratch = Scratch::new("hover_figures");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/rough-sleeping.outcome");
+    let text = std::fs::read_to_string(spec).unwrap();
+    let path = scratch.file("rough-sleeping.outcome", &text);
+    let uri = uri_of(&path);
+    let figures = built_figures(&scratch, "rough-sleeping.outcome");
+    let amount = |value: &Value| value["text"].as_str().unwrap().to_string();
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    // The per-participant cap binds at plan and at the maximum (the spec's own key figures:
+    // £988,000 before it, £860,800 after; a card of £15,000 paid at most £13,500).
+    let nested = &figures["overlap"]["nested"];
+    let cohort = &figures["per_participant"][0];
+    let per_participant = hover_text(&mut client, &uri, &text, "13,500 per participant");
+    assert_has(
+        &per_participant,
+        &[
+            "**cap**: the per-participant cap".to_string(),
+            format!(
+                "- at plan: **binds**, cutting {} from the outcome payments of {}",
+                amount(&nested["cut_by_participant_cap"]),
+                amount(&nested["outcome_payments_before_cap"])
+            ),
+            format!(
+                "- at the maximum, `entrenched`: **binds**, a rate card of {} is paid at most {}; {} is never paid",
+                amount(&cohort["rate_card"]),
+                amount(&cohort["maximum"]),
+                amount(&cohort["unreachable"])
+            ),
+        ],
+    );
+    assert!(per_participant.contains("£988,000"), "{per_participant}");
     assert!(
-        published
+        per_participant.contains("£1,500 is never paid"),
+        "{per_participant}"
+    );
+
+    // The total cap: not reached at plan, binding at the maximum (£1,861,000 → £1,200,000).
+    let cut = figures["cap_cuts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scope"] == "total")
+        .unwrap()
+        .clone();
+    let total = hover_text(&mut client, &uri, &text, "cap £1,200,000 total");
+    assert_has(
+        &total,
+        &[
+            "**cap**: the total cap".to_string(),
+            format!(
+                "- at plan: does not bind ({} is within it)",
+                amount(&cut["at_plan"]["before"])
+            ),
+            format!(
+                "- at the maximum: **binds**, cutting {} from {} to {}",
+                amount(&cut["at_maximum"]["cut"]),
+                amount(&cut["at_maximum"]["before"]),
+                amount(&cut["at_maximum"]["after"])
+            ),
+        ],
+    );
+    assert!(
+        total.contains("cutting £661,000 from £1,861,000 to £1,200,000"),
+        "{total}"
+    );
+
+    // Each payer's part at plan and at the maximum, amounts and percentages.
+    for (needle, name) in [
+        ("pays 40%", "National Rough Sleeping Outcomes Fund"),
+        ("pays the rest", "Harbourside City Council"),
+    ] {
+        let payer = figures["by_payer"]
+            .as_array()
+            .unwrap()
             .iter()
-            .any(|d| d["code"] == "E0202"
-                && d["message"].as_str().unwrap().contains("safer_families")),
-        "{published:?}"
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone();
+        let hover = hover_text(&mut client, &uri, &text, needle);
+        assert_has(
+            &hover,
+            &[
+                format!("**payer** {name}"),
+                format!(
+                    "- at plan: {} ({}%) of {}",
+                    amount(&payer["at_plan"]),
+                    payer["share_of_plan"].as_str().unwrap(),
+                    amount(&figures["planned_total_cost"])
+                ),
+                format!(
+                    "- at the maximum: {} ({}%) of {}",
+                    amount(&payer["at_maximum"]),
+                    payer["share_of_maximum"].as_str().unwrap(),
+                    amount(&figures["maximum_exposure"])
+                ),
+            ],
+        );
+    }
+    let fund = hover_text(&mut client, &uri, &text, "pays 40%");
+    assert!(fund.contains("- pays: 40%"), "{fund}");
+    assert!(fund.contains("- up to: £450,000"), "{fund}");
+
+    // What a participant has earned on the rate card by a stage: the whole ladder by the
+    // 18-month result (£1,500 + £1,500 + £2,000 + £3,000 + £4,000), the first step by housed.
+    let ladder = hover_text(&mut client, &uri, &text, "sustained_18m ");
+    assert!(
+        ladder.contains("- earned on the rate card by then: £12,000 per participant"),
+        "{ladder}"
+    );
+    let housed = hover_text(&mut client, &uri, &text, "housed ");
+    assert!(
+        housed.contains("- earned on the rate card by then: £1,500 per participant"),
+        "{housed}"
+    );
+
+    // A keyword outside any cap or payer clause has no hover.
+    let nothing = client.result("textDocument/hover", at(&uri, &text, "monitoring {"));
+    assert_eq!(nothing, Value::Null);
+
+    // A group's cap: whether it binds at plan and at the maximum, as the built figures say.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/fair-chance.outcome");
+    let text = std::fs::read_to_string(spec).unwrap();
+    let path = scratch.file("fair-chance.outcome", &text);
+    let uri = uri_of(&path);
+    let figures = built_figures(&scratch, "fair-chance.outcome");
+    let row = figures["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["row"]["group"] == "accommodation")
+        .unwrap()
+        .clone();
+    assert_eq!(row["cap_binds_at_plan"], true, "{row}");
+    client.open(&uri, &text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let group = hover_text(&mut client, &uri, &text, "cap £150,000");
+    assert_has(
+        &group,
+        &[
+            "**payment group `accommodation`**".to_string(),
+            "- cap: £150,000".to_string(),
+            format!("- at plan: {}, its cap **binds**", amount(&row["at_plan"])),
+            format!(
+                "- at the maximum: {}, its cap **binds**",
+                amount(&row["at_maximum"])
+            ),
+        ],
     );
     client.stop();
 }
 
+/// A diagnostic case of `tests/diagnostics` with its expectation lines taken out.
+fn case(name: &str) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/diagnostics/{name}.outcome")),
+    )
+    .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with("#!"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The byte offset of a protocol position (a line and UTF-16 units) in `text`.
+fn offset_of(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap() as usize;
+    let column = position["character"].as_u64().unwrap() as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (at, c) in text[start..].char_indices() {
+        if units >= column || c == '\n' {
+            return start + at;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// `text` with `edits` (of one document) made, the last first so that each range holds.
+fn apply(text: &str, edits: &Value) -> String {
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                offset_of(text, &e["range"]["start"]),
+                offset_of(text, &e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut text = text.to_string();
+    for (start, end, new) in edits {
+        text.replace_range(start..end, &new);
+    }
+    text
+}
+
+/// The codes `outcome check` reports for a file.
+fn checked_codes(scratch: &Scratch, name: &str, text: &str) -> Vec<String> {
+    scratch.file(name, text);
+    let output = scratch
+        .outcome()
+        .args(["check", "--format", "json", name])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A case with a second outcome, `crime_free`, declared before its cohort (and a first,
+/// `drug_free`, where it has none).
+fn with_outcomes(text: String) -> String {
+    let outcomes = if text.contains("outcome drug_free") {
+        "outcome crime_free \"No new offence\"\n\ncohort"
+    } else {
+        "outcome crime_free \"No new offence\"\noutcome drug_free \"Drug free\"\n\ncohort"
+    };
+    text.replacen("cohort", outcomes, 1)
+}
+
+/// Open `text`, and ask for the actions on its one diagnostic with `code`.
+fn quick_fixes(client: &mut Client, uri: &str, text: &str, code: &str) -> Value {
+    client.open(uri, text);
+    let found: Vec<Value> = client
+        .diagnostics(uri)
+        .into_iter()
+        .filter(|d| d["code"] == code)
+        .collect();
+    assert_eq!(found.len(), 1, "{code}: {found:?}");
+    client.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": found[0]["range"],
+               "context": {"diagnostics": found}}),
+    )
+}
+
 #[test]
-fn outline_rename_completion_hints_and_formatting() {
-    let scratch = Scratch::new("editing");
+fn quick_fixes_are_exact_edits_after_which_the_diagnostic_is_gone() {
+    let scratch = Scratch::new("quick_fixes");
+    let mut client = Client::start(&scratch.0);
+    // Each case, its code, and a line of the file as the fix leaves it.
+    for (name, code, fixed_line) in [
+        (
+            "E0305-conversion-does-not-match",
+            "E0305",
+            "  target abstinent \"Drug free at 3 months\"    10  conversion 20% {",
+        ),
+        (
+            "E0307-conversion-after-two-steps",
+            "E0307",
+            "  target abstinent \"Drug free at 3 months\"    10  after attend, assess {",
+        ),
+        (
+            "W0508-paid-step-without-evidence",
+            "W0508",
+            "  milestone attend \"Attend 1st session\"       50 within 3 months  conversion 50% { evidence \"...\" }",
+        ),
+        (
+            "E0601-target-achieves-nothing",
+            "E0601",
+            "  target abstinent \"Drug free at 3 months\"    10 within 3 months  conversion 20% { achieves crime_free evidence \"Negative drug screen at 3 months\" }",
+        ),
+        (
+            "E0560-pro-rata-on-an-amount",
+            "E0560",
+            "  payer \"Life Chances Fund\" pays £20,000 up to £30,000",
+        ),
+        (
+            "E0561-pro-rata-to-no-one",
+            "E0561",
+            "  payer \"Life Chances Fund\" pays 50% up to £5,000",
+        ),
+        (
+            "W0565-pro-rata-cap-never-reached",
+            "W0565",
+            "  payer \"Life Chances Fund\" pays 10% up to £50,000",
+        ),
+        (
+            "E0307-conversion-on-first-step",
+            "E0307",
+            "  milestone enrol  \"Enrol in project\"        100",
+        ),
+        ("E0502-negative-amount", "E0502", "  pay £100 for attend"),
+        ("E0202-misspelt-name", "E0202", "  pay £100 for attend"),
+    ] {
+        let text = with_outcomes(case(name));
+        let path = scratch.file(&format!("{name}.outcome"), &text);
+        let uri = uri_of(&path);
+        let actions = quick_fixes(&mut client, &uri, &text, code);
+        let action = &actions[0];
+        assert_eq!(action["kind"], "quickfix", "{name}: {actions}");
+        assert_eq!(action["diagnostics"][0]["code"], code, "{name}: {actions}");
+        let fixed = apply(&text, &action["edit"]["changes"][&uri]);
+        assert!(
+            fixed.lines().any(|l| l == fixed_line),
+            "{name}: no line {fixed_line:?} in\n{fixed}"
+        );
+        let codes = checked_codes(&scratch, &format!("fixed-{name}.outcome"), &fixed);
+        assert!(!codes.iter().any(|c| c == code), "{name}: {codes:?}\n{fixed}");
+    }
+
+    // A target may achieve any outcome it sees: one fix for each.
+    let text = with_outcomes(case("E0601-target-achieves-nothing"));
+    let path = scratch.file("two-outcomes.outcome", &text);
+    let uri = uri_of(&path);
+    let actions = quick_fixes(&mut client, &uri, &text, "E0601");
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "add `achieves crime_free` to `abstinent`",
+            "add `achieves drug_free` to `abstinent`"
+        ]
+    );
+
+    // A stage that states no conversion: write the one the counts give, and the file checks
+    // as it did, with no new diagnostic.
+    let text = case("E0305-conversion-does-not-match").replace("10  conversion 25%", "10");
+    let path = scratch.file("unstated.outcome", &text);
+    let uri = uri_of(&path);
+    client.open(&uri, &text);
+    let before = checked_codes(&scratch, "unstated.outcome", &text);
+    assert!(!before.iter().any(|c| c.starts_with('E')), "{before:?}");
+    let mut request = at(&uri, &text, "abstinent \"");
+    request["range"] = json!({"start": request["position"], "end": request["position"]});
+    request["context"] = json!({"diagnostics": []});
+    let actions = client.result("textDocument/codeAction", request);
+    assert_eq!(
+        actions[0]["title"], "write `conversion 20.0%` on `abstinent`",
+        "{actions}"
+    );
+    assert_eq!(actions[0]["kind"], "refactor.rewrite");
+    let fixed = apply(&text, &actions[0]["edit"]["changes"][&uri]);
+    assert!(
+        fixed.contains("\"Drug free at 3 months\"    10 conversion 20.0% {"),
+        "{fixed}"
+    );
+    assert_eq!(checked_codes(&scratch, "stated.outcome", &fixed), before);
+    client.stop();
+}
+
+/// The borough's contracts in a scratch folder, the family-support contract open in a server,
+/// checked clean.
+fn open_family(name: &str) -> (Scratch, String, String, Client) {
+    let scratch = Scratch::new(name);
     borough(&scratch);
     let family = scratch.read("family-support.outcome");
     let uri = uri_of(&scratch.path("family-support.outcome"));
     let mut client = Client::start(&scratch.0);
     client.open(&uri, &family);
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    (scratch, family, uri, client)
+}
+
+/// Between keystrokes in a contract the files it uses are kept, not read and checked again;
+/// but a used file changed on disk (not open in the editor) is read again at the next one.
+#[test]
+fn used_files_are_kept_between_keystrokes_until_they_change_on_disk() {
+    let (scratch, family, uri, mut client) = open_family("kept");
+    let framework = scratch.read("framework/outcomes.outcome");
+    client.replace(&uri, 2, &format!("{family}# one\n"));
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
+    // The framework renames the outcome the contract achieves, on disk.
+    let renamed = framework.replace("outcome safer_families", "outcome safe_families");
+    scratch.file("framework/outcomes.outcome", &renamed);
+    client.replace(&uri, 3, &format!("{family}# two\n"));
+    assert_misses_safer_families(&client.diagnostics(&uri));
+    // Typing on keeps seeing it; put back, it is gone at the next keystroke.
+    client.replace(&uri, 4, &format!("{family}# three\n"));
+    assert!(!client.diagnostics(&uri).is_empty());
+    scratch.file("framework/outcomes.outcome", format!("{framework}\n"));
+    client.replace(&uri, 5, &format!("{family}# four\n"));
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.stop();
+}
+
+/// A contract is kept in the workspaces while it is edited (nothing can use one); should an
+/// edit make it a file others can use, every file that uses it is checked again.
+#[test]
+fn a_contract_that_becomes_a_framework_is_seen_by_the_files_using_it() {
+    let (scratch, _family, uri, mut client) = open_family("contract-to-framework");
+    let framework = scratch.read("framework/outcomes.outcome");
+    let framework_uri = uri_of(&scratch.path("framework/outcomes.outcome"));
+    let header = "contract \"Not a framework\" {\n  commissioner \"Borough\"\n}\n\n";
+    client.open(&framework_uri, &format!("{header}{framework}"));
+    let published = client.diagnostics(&uri);
+    assert!(
+        published
+            .iter()
+            .any(|d| d["code"] == "E0211"
+                && d["message"].as_str().unwrap().contains("is a contract")),
+        "{published:?}"
+    );
+    // Typing in it while it stays a contract changes nothing for the file that uses it.
+    client.replace(&framework_uri, 2, &format!("{header}{framework}# typed\n"));
+    client.diagnostics(&framework_uri);
+    client.replace(&framework_uri, 3, &framework);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.stop();
+}
+
+#[test]
+fn outline_rename_completion_hints_and_formatting() {
+    let (scratch, family, uri, mut client) = open_family("editing");
 
     let symbols = client.result(
         "textDocument/documentSymbol",
@@ -535,13 +985,16 @@ fn outline_rename_completion_hints_and_formatting() {
     );
     assert!(edits.iter().all(|e| e["newText"] == "goals_met"));
 
-    // Completion after `for`: declared names first, keywords too.
+    // Completion after `pay ... for`: the stages, and nothing else.
     let completion = client.result("textDocument/completion", at(&uri, &family, "together\n"));
-    let items = completion.as_array().unwrap();
-    let item = |label: &str| items.iter().find(|i| i["label"] == label).cloned();
-    assert_eq!(item("together").unwrap()["sortText"], "0");
-    assert_eq!(item("milestone").unwrap()["sortText"], "1");
-    assert!(item("safer_families").is_some(), "names from the used file");
+    let mut labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    labels.sort_unstable();
+    assert_eq!(labels, ["engaged", "plan_met", "together"]);
 
     // Inlay hint: a stage that states no conversion is shown the computed one.
     let unstated = family.replace("30 conversion 75% within", "30 within");
@@ -578,6 +1031,155 @@ fn outline_rename_completion_hints_and_formatting() {
     assert_eq!(
         formatted[0]["range"]["start"],
         json!({"line": 0, "character": 0})
+    );
+    client.stop();
+}
+
+/// The labels completion offers where `marked` has `‸`, sorted, after the text (without the
+/// mark) replaces the document's.
+fn completions(client: &mut Client, uri: &str, version: i64, marked: &str) -> Vec<String> {
+    let at_mark = marked.find('‸').unwrap();
+    let text = marked.replace('‸', "");
+    client.replace(uri, version, &text);
+    let line = text[..at_mark].matches('\n').count();
+    let start = text[..at_mark].rfind('\n').map_or(0, |n| n + 1);
+    let character = text[start..at_mark].encode_utf16().count();
+    let items = client.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+    );
+    let mut labels: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    labels.sort_unstable();
+    labels
+}
+
+#[test]
+fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
+    let (_scratch, family, uri, mut client) = open_family("completion");
+    let words = |list: &[&str]| {
+        let mut list: Vec<String> = list.iter().map(|w| w.to_string()).collect();
+        list.sort_unstable();
+        list
+    };
+    // Each place, marked `‸` in an edit of the contract, and what is offered there.
+    let cases: &[(&str, &str, &[&str])] = &[
+        // Keywords: a declaration at the top level, a clause of the block the cursor is in.
+        (
+            "\nfunnel support",
+            "\n‸\nfunnel support",
+            &[
+                "bid",
+                "bidding",
+                "cohort",
+                "contract",
+                "funnel",
+                "measure",
+                "monitoring",
+                "outcome",
+                "payments",
+                "use",
+            ],
+        ),
+        (
+            "  milestone plan_met",
+            "  ‸\n  milestone plan_met",
+            &["milestone", "target"],
+        ),
+        (
+            "    evidence \"Review",
+            "    ‸\n    evidence \"Review",
+            &["achieves", "eligible", "evidence"],
+        ),
+        ("  size 40", "  ‸\n  size 40", &["eligibility", "size"]),
+        (
+            "  review quarterly",
+            "  ‸\n  review quarterly",
+            &["exception_report", "returns", "review", "tolerance"],
+        ),
+        (
+            "  cap £250,000 total",
+            "  ‸\n  cap £250,000 total",
+            &[
+                "bonus",
+                "cap",
+                "deadweight",
+                "exclusive",
+                "fixed",
+                "group",
+                "or",
+                "pay",
+                "payer",
+                "penalty",
+                "tiers",
+            ],
+        ),
+        // On a stage's line after its count: its inline clauses.
+        (
+            "30 conversion 75% within",
+            "30 ‸conversion 75% within",
+            &["after", "at", "conversion", "expected", "within"],
+        ),
+        // Names of the right kind: a cohort after a funnel's `for`, outcomes (the used file's
+        // too) after `achieves`, the other stages of the same funnel after `after`.
+        ("for families {", "for ‸families {", &["families"]),
+        (
+            "achieves family_stable, safer_families",
+            "achieves family_stable, ‸",
+            &["family_stable", "in_education", "safer_families"],
+        ),
+        (
+            "24 conversion 80% within 12 months {",
+            "24 conversion 80% within 12 months after ‸ {",
+            &["engaged", "plan_met"],
+        ),
+        (
+            "    achieves family_stable",
+            "    achieves ‸",
+            &["family_stable", "in_education", "safer_families"],
+        ),
+        // A new name being declared, or a number: nothing to offer.
+        ("  milestone plan_met \"", "  milestone pl‸an_met \"", &[]),
+        // A comment or a string is passed over: the brace in it opens no block.
+        (
+            "\nfunnel support",
+            "\n# a { in a comment\nmeasure m \"a } in a string\" {\n  ‸\n}\nfunnel support",
+            &[
+                "baseline",
+                "collected_by",
+                "compared",
+                "frequency",
+                "method",
+                "question",
+                "target",
+                "tracks",
+                "unit",
+            ],
+        ),
+    ];
+    for (version, (find, marked, expected)) in cases.iter().enumerate() {
+        assert!(family.contains(find), "no {find:?}");
+        let text = family.replacen(find, marked, 1);
+        let found = completions(&mut client, &uri, version as i64 + 2, &text);
+        assert_eq!(found, words(expected), "at {marked:?}");
+    }
+    // A specification's bidding rules: its clauses, then `at most` or `at least`.
+    let text = format!("{family}\nbidding {{\n  ‸\n}}\n");
+    let found = completions(&mut client, &uri, 97, &text);
+    assert_eq!(found, words(&["expected", "price", "require"]));
+    let text = format!("{family}\nbidding {{\n  price at ‸\n}}\n");
+    let found = completions(&mut client, &uri, 98, &text);
+    assert_eq!(found, words(&["least", "most"]));
+    // A measure's `tracks` names the outcomes, the framework's included.
+    let text = format!("{family}\nmeasure m \"M\" {{\n  tracks ‸\n}}\n");
+    let found = completions(&mut client, &uri, 99, &text);
+    assert_eq!(
+        found,
+        words(&["family_stable", "in_education", "safer_families"])
     );
     client.stop();
 }

@@ -11,7 +11,7 @@ mod funnel;
 mod header;
 mod measures;
 pub(crate) mod money;
-mod names;
+pub(crate) mod names;
 mod outcomes;
 mod times;
 

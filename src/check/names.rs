@@ -51,6 +51,62 @@ impl From<StageKind> for Kind {
     }
 }
 
+/// A name a file declares in its one namespace.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared<'a> {
+    pub name: &'a Spanned<String>,
+    pub kind: Kind,
+    /// For a milestone or target: the index of its funnel among the file's funnels.
+    pub funnel: Option<usize>,
+    /// What the declaration says in words: its statement or description.
+    pub description: &'a str,
+}
+
+/// Every name `file` declares, in the order written: what `Symbols::collect` defines, and
+/// what an editor's index of the file lists.
+pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
+    let mut found = Vec::new();
+    let mut funnel_index = 0;
+    fn plain<'a>(
+        name: &'a Spanned<String>,
+        kind: Kind,
+        description: &'a Spanned<String>,
+    ) -> Declared<'a> {
+        Declared {
+            name,
+            kind,
+            funnel: None,
+            description: &description.value,
+        }
+    }
+    for declaration in &file.declarations {
+        match declaration {
+            Declaration::Outcome(o) => found.push(plain(&o.name, Kind::Outcome, &o.statement)),
+            Declaration::Cohort(c) => found.push(plain(&c.name, Kind::Cohort, &c.description)),
+            Declaration::Measure(m) => found.push(plain(&m.name, Kind::Measure, &m.description)),
+            Declaration::Funnel(f) => {
+                found.push(plain(&f.name, Kind::Funnel, &f.description));
+                for stage in &f.stages {
+                    found.push(Declared {
+                        name: &stage.name,
+                        kind: stage.kind.into(),
+                        funnel: Some(funnel_index),
+                        description: &stage.description.value,
+                    });
+                }
+                funnel_index += 1;
+            }
+            Declaration::Use(_)
+            | Declaration::Contract(_)
+            | Declaration::Payments(_)
+            | Declaration::Monitoring(_)
+            | Declaration::Bidding(_)
+            | Declaration::Bid(_) => {}
+        }
+    }
+    found
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Symbol {
     pub kind: Kind,
@@ -75,26 +131,8 @@ impl Symbols {
     /// Collect every definition, reporting a name defined twice (E0201).
     pub fn collect(file: &ast::File, out: &mut Vec<Diagnostic>) -> Symbols {
         let mut symbols = Symbols::default();
-        let mut funnel_index = 0;
-        for declaration in &file.declarations {
-            match declaration {
-                Declaration::Outcome(o) => symbols.define(&o.name, Kind::Outcome, None, out),
-                Declaration::Cohort(c) => symbols.define(&c.name, Kind::Cohort, None, out),
-                Declaration::Measure(m) => symbols.define(&m.name, Kind::Measure, None, out),
-                Declaration::Funnel(f) => {
-                    symbols.define(&f.name, Kind::Funnel, None, out);
-                    for stage in &f.stages {
-                        symbols.define(&stage.name, stage.kind.into(), Some(funnel_index), out);
-                    }
-                    funnel_index += 1;
-                }
-                Declaration::Use(_)
-                | Declaration::Contract(_)
-                | Declaration::Payments(_)
-                | Declaration::Monitoring(_)
-                | Declaration::Bidding(_)
-                | Declaration::Bid(_) => {}
-            }
+        for declared in declared(file) {
+            symbols.define(declared.name, declared.kind, declared.funnel, out);
         }
         symbols
     }

@@ -656,6 +656,7 @@ fn keyed(pattern: &str) -> Option<(KeyOf, &'static str)> {
         "figures.by_payer" => (name, "by payer"),
         "figures.by_year" => (year, "by contract year, year"),
         "figures.by_group" => (row, "by group,"),
+        "figures.cap_cuts" => (scope, "cap's cut"),
         _ => return None,
     })
 }
@@ -673,7 +674,7 @@ fn text(value: Option<&Value>) -> String {
 fn item_subject(label: &str, key: &str, pattern: &str) -> String {
     let quoted = match pattern {
         // `per_participant`: a word of the language, not a name.
-        "payments.caps" => key.replace('_', "-"),
+        "payments.caps" | "figures.cap_cuts" => key.replace('_', "-"),
         "payments.fixed_fees"
         | "payments.incentives"
         | "payments.tiers"
@@ -687,7 +688,7 @@ fn item_subject(label: &str, key: &str, pattern: &str) -> String {
     };
     match (label.is_empty(), pattern) {
         (true, _) => quoted,
-        (false, "payments.caps") => format!("{quoted} {label}"),
+        (false, "payments.caps" | "figures.cap_cuts") => format!("{quoted} {label}"),
         _ => format!("{label} {quoted}"),
     }
 }

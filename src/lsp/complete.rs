@@ -1,11 +1,18 @@
-//! Completion: the language's keywords, and the names declared in the file and the files it
-//! uses, names first where the word before the cursor expects one.
+//! Completion that knows where the cursor is: the keywords the grammar allows there (a
+//! declaration at the top level, a clause of the block the cursor is in, what follows on a
+//! stage's line), or where a name is expected, the declared names of the right kind (a cohort
+//! after a funnel's `for`, an outcome after `achieves` and `tracks`, a stage of the same funnel
+//! after `after`, a priced stage in `pay ... for`, a measure after `tiers on`).
+//!
+//! The place is read from the text itself, strings and comments passed over, so it works on a
+//! file being written that does not parse.
 
-use super::index::{self, Kind};
+use super::index::{self, ItemKind, Kind};
 use super::navigate::Graph;
 use super::{Failure, Server};
 use lsp_types::{CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Every keyword of the grammar (`grammar/outcome.pest`).
 const KEYWORDS: &[&str] = &[
@@ -120,20 +127,81 @@ const KEYWORDS: &[&str] = &[
     "years",
 ];
 
-/// Words after which a declared name is written.
-const BEFORE_A_NAME: &[&str] = &[
-    "for",
-    "after",
-    "achieves",
-    "tracks",
-    "of",
-    "on",
-    "exclusive",
-    "or",
-    "if",
-    ",",
-    "{",
+/// The words that start a declaration, at the top level of a file.
+const TOP: &[&str] = &[
+    "use",
+    "contract",
+    "outcome",
+    "cohort",
+    "funnel",
+    "measure",
+    "payments",
+    "monitoring",
+    "bidding",
+    "bid",
 ];
+const CONTRACT: &[&str] = &[
+    "commissioner",
+    "provider",
+    "term",
+    "referrals",
+    "currency",
+    "funding",
+    "boundary",
+];
+const OUTCOME: &[&str] = &["why", "level"];
+const COHORT: &[&str] = &["size", "eligibility"];
+const FUNNEL: &[&str] = &["milestone", "target"];
+/// On a stage's line, after its expected count.
+const STAGE_LINE: &[&str] = &["conversion", "within", "at", "expected", "after"];
+/// In a stage's block.
+const STAGE: &[&str] = &["achieves", "evidence", "eligible"];
+const MEASURE: &[&str] = &[
+    "question",
+    "unit",
+    "collected_by",
+    "method",
+    "frequency",
+    "baseline",
+    "target",
+    "tracks",
+    "compared",
+];
+const PAYMENTS: &[&str] = &[
+    "fixed",
+    "pay",
+    "cap",
+    "exclusive",
+    "bonus",
+    "penalty",
+    "payer",
+    "tiers",
+    "or",
+    "deadweight",
+    "group",
+];
+const MONITORING: &[&str] = &["returns", "exception_report", "review", "tolerance"];
+/// A specification's rules for bids.
+const BIDDING: &[&str] = &["price", "expected", "require"];
+/// A bid's prices and counts.
+const BID: &[&str] = &["pay", "expected"];
+const TIERS: &[&str] = &["below", "from"];
+const FREQUENCIES: &[&str] = &["weekly", "monthly", "quarterly", "termly", "annually"];
+
+/// What the grammar allows at the cursor.
+#[derive(Debug, PartialEq, Eq)]
+enum Expected {
+    /// These keywords.
+    Words(&'static [&'static str]),
+    /// A declared name of one of these kinds.
+    Names(&'static [Kind]),
+    /// A stage of the funnel the cursor is in.
+    StageOfFunnel,
+    /// Nothing the server can offer: a new name, a number, free text.
+    Nothing,
+}
+
+const STAGES: &[Kind] = &[Kind::Milestone, Kind::Target];
 
 pub(super) fn completion(
     server: &mut Server,
@@ -144,56 +212,246 @@ pub(super) fn completion(
     let Some(document) = server.documents.get(uri.as_str()) else {
         return Ok(None);
     };
-    let offset = document.lines.offset(&document.text, position.position);
-    let before = previous_word(&document.text, offset);
-    let wants_name = BEFORE_A_NAME.contains(&before.as_str());
-    let mut names: BTreeMap<String, (Kind, String)> = BTreeMap::new();
-    for definition in Graph::of(server).visible(uri.as_str()) {
-        names
-            .entry(definition.name)
-            .or_insert((definition.kind, definition.description));
-    }
-    let (name_rank, keyword_rank) = if wants_name { ("0", "1") } else { ("1", "0") };
-    let mut items: Vec<CompletionItem> = names
+    let text = Arc::clone(&document.text);
+    let offset = document.lines.offset(&text, position.position);
+    let place = Place::of(&text, offset);
+    let items: Vec<CompletionItem> = match place.expected() {
+        Expected::Words(words) => words.iter().map(|w| keyword(w)).collect(),
+        Expected::Names(kinds) => Graph::of(server)
+            .visible(uri.as_str())
+            .into_iter()
+            .filter(|d| kinds.contains(&d.kind))
+            .map(|d| name(&d.name, d.kind, &d.description))
+            .collect(),
+        Expected::StageOfFunnel => {
+            let funnel = place.funnel.as_deref().unwrap_or_default();
+            let declaring = place.declaring();
+            server
+                .indexed(uri)
+                .map(|indexed| {
+                    indexed
+                        .index
+                        .outline
+                        .iter()
+                        .filter(|item| item.kind == ItemKind::Name(Kind::Funnel))
+                        .filter(|item| item.name == funnel)
+                        .flat_map(|item| &item.children)
+                        .filter(|stage| Some(stage.name.as_str()) != declaring)
+                        .filter_map(|stage| match stage.kind {
+                            ItemKind::Name(kind) => Some(name(&stage.name, kind, &stage.detail)),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        Expected::Nothing => Vec::new(),
+    };
+    // Names are unique within what a file sees; a name declared twice (an error) is offered once.
+    let mut seen = BTreeSet::new();
+    let items = items
         .into_iter()
-        .map(|(name, (kind, description))| CompletionItem {
-            label: name,
-            kind: Some(match kind {
-                Kind::Outcome => CompletionItemKind::CONSTANT,
-                Kind::Cohort => CompletionItemKind::CLASS,
-                Kind::Funnel => CompletionItemKind::FUNCTION,
-                Kind::Milestone | Kind::Target => CompletionItemKind::FIELD,
-                Kind::Measure => CompletionItemKind::PROPERTY,
-                Kind::Group => CompletionItemKind::ENUM,
-            }),
-            detail: Some(format!("{}: {description}", kind.word())),
-            sort_text: Some(name_rank.to_string()),
-            ..CompletionItem::default()
-        })
+        .filter(|item| seen.insert(item.label.clone()))
         .collect();
-    items.extend(KEYWORDS.iter().map(|keyword| CompletionItem {
-        label: (*keyword).to_string(),
-        kind: Some(CompletionItemKind::KEYWORD),
-        sort_text: Some(keyword_rank.to_string()),
-        ..CompletionItem::default()
-    }));
     Ok(Some(CompletionResponse::Array(items)))
 }
 
-/// The word or punctuation before the one the cursor is in.
-fn previous_word(text: &str, offset: usize) -> String {
-    let start = index::word_at(text, offset).map_or(offset.min(text.len()), |(_, span)| span.start);
-    let Some(head) = text.get(..start) else {
-        return String::new();
-    };
-    let head = head.trim_end();
-    match head.chars().last() {
-        Some(c @ (',' | '{')) => c.to_string(),
-        _ => head
-            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+fn keyword(word: &str) -> CompletionItem {
+    CompletionItem {
+        label: word.to_string(),
+        kind: Some(CompletionItemKind::KEYWORD),
+        ..CompletionItem::default()
+    }
+}
+
+fn name(name: &str, kind: Kind, description: &str) -> CompletionItem {
+    CompletionItem {
+        label: name.to_string(),
+        kind: Some(match kind {
+            Kind::Outcome => CompletionItemKind::CONSTANT,
+            Kind::Cohort => CompletionItemKind::CLASS,
+            Kind::Funnel => CompletionItemKind::FUNCTION,
+            Kind::Milestone | Kind::Target => CompletionItemKind::FIELD,
+            Kind::Measure => CompletionItemKind::PROPERTY,
+            Kind::Group => CompletionItemKind::ENUM,
+        }),
+        detail: Some(format!("{}: {description}", kind.word())),
+        ..CompletionItem::default()
+    }
+}
+
+/// Where the cursor is: the block it is in, and the clause written so far before it.
+#[derive(Debug, Default)]
+struct Place {
+    /// The first word of the line that opened each block around the cursor, outermost first.
+    blocks: Vec<String>,
+    /// The funnel the cursor is in, by name.
+    funnel: Option<String>,
+    /// The words and punctuation of the clause before the word the cursor is in: from the
+    /// start of its line, or the last brace on it.
+    clause: Vec<String>,
+}
+
+impl Place {
+    /// Read `text` up to `offset`, passing over strings and comments.
+    fn of(text: &str, offset: usize) -> Place {
+        let mut place = Place::default();
+        let offset = index::word_at(text, offset)
+            .map_or(offset.min(text.len()), |(_, span)| span.start.min(offset));
+        let head = &text[..offset];
+        // The words of the line so far; a line's clause starts afresh after a brace.
+        let mut line: Vec<String> = Vec::new();
+        // The first words of the last line that held any, for a brace alone on its line.
+        let mut previous: Vec<String> = Vec::new();
+        let mut chars = head.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '#' => {
+                    while chars.peek().is_some_and(|(_, c)| *c != '\n') {
+                        chars.next();
+                    }
+                }
+                '"' => {
+                    let block = head[at..].starts_with("\"\"\"");
+                    if block {
+                        chars.next();
+                        chars.next();
+                    }
+                    loop {
+                        match chars.next() {
+                            None => break,
+                            Some((i, '"')) if !block || head[i..].starts_with("\"\"\"") => {
+                                if block {
+                                    chars.next();
+                                    chars.next();
+                                }
+                                break;
+                            }
+                            Some((_, '\\')) if !block => {
+                                chars.next();
+                            }
+                            Some((_, '\n')) if !block => break,
+                            _ => {}
+                        }
+                    }
+                    line.push("\"".to_string());
+                }
+                '\n' => {
+                    if !line.is_empty() {
+                        previous = std::mem::take(&mut line);
+                    }
+                }
+                '{' => {
+                    let opener = if line.is_empty() { &previous } else { &line };
+                    let first = opener.first().cloned().unwrap_or_default();
+                    if first == "funnel" {
+                        place.funnel = opener.get(1).cloned();
+                    }
+                    place.blocks.push(first);
+                    previous = std::mem::take(&mut line);
+                }
+                '}' => {
+                    if place.blocks.pop().as_deref() == Some("funnel") {
+                        place.funnel = None;
+                    }
+                    line.clear();
+                }
+                ',' | '(' | ')' => line.push(c.to_string()),
+                c if c.is_whitespace() => {}
+                _ => {
+                    let end = head[at..]
+                        .find(|c: char| c.is_whitespace() || "#\"{},()".contains(c))
+                        .map_or(head.len(), |n| at + n);
+                    line.push(head[at..end].to_string());
+                    while chars.peek().is_some_and(|(i, _)| *i < end) {
+                        chars.next();
+                    }
+                }
+            }
+        }
+        place.clause = line;
+        place
+    }
+
+    /// The name a stage's line declares, when the cursor is on one.
+    fn declaring(&self) -> Option<&str> {
+        match self.clause.first().map(String::as_str) {
+            Some("milestone" | "target") => self.clause.get(1).map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// What the grammar allows next.
+    fn expected(&self) -> Expected {
+        let block = self.blocks.last().map(String::as_str);
+        let clause: Vec<&str> = self.clause.iter().map(String::as_str).collect();
+        let Some(&last) = clause.last() else {
+            return Expected::Words(match block {
+                None => TOP,
+                Some("contract") => CONTRACT,
+                Some("outcome") => OUTCOME,
+                Some("cohort") => COHORT,
+                Some("funnel") => FUNNEL,
+                Some("milestone" | "target") => STAGE,
+                Some("measure") => MEASURE,
+                Some("payments") => PAYMENTS,
+                Some("monitoring") => MONITORING,
+                Some("bidding") => BIDDING,
+                Some("bid") => BID,
+                Some("tiers" | "or") => TIERS,
+                Some("group") => return Expected::Names(STAGES),
+                Some(_) => return Expected::Nothing,
+            });
+        };
+        // In a list of names, the keyword that started it says what they name.
+        let governing = if matches!(last, "," | "(") {
+            clause
+                .iter()
+                .rev()
+                .find(|w| !matches!(**w, "," | "(" | ")") && KEYWORDS.contains(w))
+                .copied()
+                .unwrap_or_default()
+        } else {
+            last
+        };
+        let first = clause[0];
+        match (block, first, governing) {
+            (_, _, "achieves" | "tracks") => Expected::Names(&[Kind::Outcome]),
+            (None, "funnel", "for") => Expected::Names(&[Kind::Cohort]),
+            (Some("funnel"), "milestone" | "target", "after" | "of") => Expected::StageOfFunnel,
+            (Some("funnel"), "milestone" | "target", _) if clause.len() >= 4 => {
+                Expected::Words(STAGE_LINE)
+            }
+            (Some("funnel"), "milestone" | "target", _) => Expected::Nothing,
+            (Some("payments"), "pay", "for") if clause.len() == 2 => Expected::Words(&["at"]),
+            (Some("payments"), "pay", "for") => Expected::Names(STAGES),
+            (Some("payments"), "pay", _) if clause.len() >= 4 && clause[2] == "for" => {
+                Expected::Words(&["due"])
+            }
+            (Some("payments"), "exclusive", "exclusive" | "or") => Expected::Names(STAGES),
+            (Some("payments"), "or", "or") => Expected::Words(&["tiers"]),
+            (Some("payments"), "bonus" | "penalty", "if") => {
+                Expected::Names(&[Kind::Milestone, Kind::Target, Kind::Measure])
+            }
+            (Some("payments"), "tiers" | "or", "on") => Expected::Names(&[Kind::Measure]),
+            (Some("group"), _, ",") => Expected::Names(STAGES),
+            (Some("bidding"), "price", "price") => Expected::Words(&["at"]),
+            (Some("bidding"), "price" | "expected", "at") if clause.len() == 2 => {
+                Expected::Words(&["most", "least"])
+            }
+            (Some("bidding"), "price" | "expected", "for")
+            | (Some("bidding"), "require", "require" | ",")
+            | (Some("bid"), "pay" | "expected", "for") => Expected::Names(STAGES),
+            (_, _, "frequency" | "returns" | "assessed" | "exception_report" | "review") => {
+                Expected::Words(FREQUENCIES)
+            }
+            (_, _, "due") => {
+                Expected::Words(&["on", "weekly", "monthly", "quarterly", "termly", "annually"])
+            }
+            (_, _, "question") => Expected::Words(&["how_much", "how_well", "better_off"]),
+            (_, _, "level") => Expected::Words(&["population", "service"]),
+            _ => Expected::Nothing,
+        }
     }
 }
 
@@ -201,7 +459,32 @@ fn previous_word(text: &str, offset: usize) -> String {
 mod tests {
     use super::*;
 
-    /// Completion offers every keyword of the grammar and nothing that is not one.
+    /// Every word offered in a context is a keyword of the grammar.
+    #[test]
+    fn context_words_are_keywords() {
+        for list in [
+            TOP,
+            CONTRACT,
+            OUTCOME,
+            COHORT,
+            FUNNEL,
+            STAGE_LINE,
+            STAGE,
+            MEASURE,
+            PAYMENTS,
+            MONITORING,
+            BIDDING,
+            BID,
+            TIERS,
+            FREQUENCIES,
+        ] {
+            for word in list {
+                assert!(KEYWORDS.contains(word), "`{word}` is not a keyword");
+            }
+        }
+    }
+
+    /// The keyword list is the grammar's: every keyword and nothing that is not one.
     #[test]
     fn keywords_are_the_grammars() {
         let grammar = include_str!("../../grammar/outcome.pest");

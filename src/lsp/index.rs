@@ -4,9 +4,12 @@
 //! framework, with or without errors of meaning. Navigation across files joins the indexes of
 //! a file and the files it `use`s (`super::navigate`).
 
-use crate::ast::{self, Declaration, MonitoringClause, PaymentClause, StageKind};
+use crate::ast::{self, CapScope, Declaration, MonitoringClause, PaymentClause, StageKind};
+use crate::check::names;
 use crate::source::Span;
 
+/// What a name is: a kind of the checker's one namespace (`check::names::Kind`), or a payment
+/// group, whose names are apart from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Outcome,
@@ -16,6 +19,19 @@ pub enum Kind {
     Target,
     Measure,
     Group,
+}
+
+impl From<names::Kind> for Kind {
+    fn from(kind: names::Kind) -> Kind {
+        match kind {
+            names::Kind::Outcome => Kind::Outcome,
+            names::Kind::Cohort => Kind::Cohort,
+            names::Kind::Funnel => Kind::Funnel,
+            names::Kind::Milestone => Kind::Milestone,
+            names::Kind::Target => Kind::Target,
+            names::Kind::Measure => Kind::Measure,
+        }
+    }
 }
 
 impl Kind {
@@ -76,17 +92,66 @@ pub struct Index {
     /// Each stage that states no conversion: its name and the end of its expected count,
     /// where an inlay hint can show the computed one.
     pub unstated: Vec<(String, usize)>,
+    /// Each stage, with where the line that declares it ends: a quick fix adds to its block.
+    pub stages: Vec<StageSite>,
+    /// Each cap, payer and group clause and its extent: a hover anywhere on one shows its
+    /// figures.
+    pub clauses: Vec<(Clause, Span)>,
+}
+
+/// A stage and the end of what is written before its block: its expected count and any
+/// conversion, times and `after` on the same line.
+#[derive(Debug, Clone)]
+pub struct StageSite {
+    pub name: String,
+    pub header_end: usize,
+}
+
+/// A payment clause with figures of its own but no declared name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clause {
+    Cap(CapScope),
+    /// The payer's name as written.
+    Payer(String),
+    /// A group, whose cap is written in it.
+    Group(String),
 }
 
 impl Index {
     pub fn definition(&self, name: &str) -> Option<&Definition> {
         self.definitions.iter().find(|d| d.name == name)
     }
+
+    pub fn stage_site(&self, name: &str) -> Option<&StageSite> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// The cap, payer or group clause around a byte offset, and its extent.
+    pub fn clause_at(&self, offset: usize) -> Option<(&Clause, Span)> {
+        self.clauses
+            .iter()
+            .find(|(_, span)| span.start <= offset && offset <= span.end)
+            .map(|(clause, span)| (clause, *span))
+    }
 }
 
 /// The index of a parsed file whose text is `text`.
 pub fn build(text: &str, file: &ast::File) -> Index {
-    let mut index = Index::default();
+    // The names the checker collects, collected the checker's way; groups are added with the
+    // payments.
+    let definitions = names::declared(file)
+        .into_iter()
+        .map(|declared| Definition {
+            name: declared.name.value.clone(),
+            kind: declared.kind.into(),
+            span: declared.name.span,
+            description: declared.description.to_string(),
+        })
+        .collect();
+    let mut index = Index {
+        definitions,
+        ..Index::default()
+    };
     // Each declaration runs until the next one starts, less the blank lines and comments
     // between them, which belong to neither.
     let starts: Vec<usize> = file.declarations.iter().map(start_of).collect();
@@ -169,26 +234,19 @@ impl Index {
                 ItemKind::Contract,
                 c.title.span,
             ),
-            Declaration::Outcome(o) => {
-                self.define(&o.name, Kind::Outcome, &o.statement.value);
-                item(
-                    o.name.value.clone(),
-                    o.statement.value.clone(),
-                    ItemKind::Name(Kind::Outcome),
-                    o.name.span,
-                )
-            }
-            Declaration::Cohort(c) => {
-                self.define(&c.name, Kind::Cohort, &c.description.value);
-                item(
-                    c.name.value.clone(),
-                    c.description.value.clone(),
-                    ItemKind::Name(Kind::Cohort),
-                    c.name.span,
-                )
-            }
+            Declaration::Outcome(o) => item(
+                o.name.value.clone(),
+                o.statement.value.clone(),
+                ItemKind::Name(Kind::Outcome),
+                o.name.span,
+            ),
+            Declaration::Cohort(c) => item(
+                c.name.value.clone(),
+                c.description.value.clone(),
+                ItemKind::Name(Kind::Cohort),
+                c.name.span,
+            ),
             Declaration::Measure(m) => {
-                self.define(&m.name, Kind::Measure, &m.description.value);
                 for clause in &m.clauses {
                     if let ast::MeasureClause::Tracks(names) = clause {
                         names.iter().for_each(|n| self.refer(n));
@@ -202,7 +260,6 @@ impl Index {
                 )
             }
             Declaration::Funnel(f) => {
-                self.define(&f.name, Kind::Funnel, &f.description.value);
                 self.refer(&f.cohort);
                 let mut funnel = item(
                     f.name.value.clone(),
@@ -290,11 +347,27 @@ impl Index {
             StageKind::Milestone => Kind::Milestone,
             StageKind::Target => Kind::Target,
         };
-        self.define(&stage.name, kind, &stage.description.value);
         if stage.conversion.is_empty() {
             self.unstated
                 .push((stage.name.value.clone(), stage.expected.span.end));
         }
+        let header_end = std::iter::once(stage.expected.span.end)
+            .chain(stage.conversion.iter().map(|c| c.span.end))
+            .chain(
+                stage
+                    .within
+                    .iter()
+                    .chain(&stage.earliest)
+                    .chain(&stage.expected_time)
+                    .map(|t| t.span.end),
+            )
+            .chain(stage.after.iter().map(|(span, _)| span.end))
+            .max()
+            .unwrap_or(stage.expected.span.end);
+        self.stages.push(StageSite {
+            name: stage.name.value.clone(),
+            header_end,
+        });
         for time in stage
             .within
             .iter()
@@ -343,6 +416,7 @@ impl Index {
             } => {
                 let title = title.as_ref().map(|t| t.value.clone()).unwrap_or_default();
                 self.define(id, Kind::Group, &title);
+                self.clauses.push((Clause::Group(id.value.clone()), *span));
                 stages.iter().for_each(|n| self.refer(n));
                 return Some(Item {
                     name: id.value.clone(),
@@ -353,10 +427,15 @@ impl Index {
                     children: Vec::new(),
                 });
             }
+            PaymentClause::Cap { span, scope, .. } => {
+                self.clauses.push((Clause::Cap(scope.value), *span));
+            }
+            PaymentClause::Payer { span, name, .. } => {
+                self.clauses
+                    .push((Clause::Payer(name.value.clone()), *span));
+            }
             PaymentClause::Fixed { .. }
             | PaymentClause::Attachment { .. }
-            | PaymentClause::Cap { .. }
-            | PaymentClause::Payer { .. }
             | PaymentClause::Deadweight { .. } => {}
         }
         None

@@ -8,7 +8,8 @@
 //! The server is synchronous (`lsp-server`): one message at a time, on one thread. Messages
 //! that arrive together are all taken before diagnostics are computed, so a burst of
 //! keystrokes is checked once (the debounce), and a request is always answered from the text
-//! as of every change before it.
+//! as of every change before it. Each repository's workspace is kept between checks, so a
+//! keystroke in a contract checks the contract again, not the files it uses.
 //!
 //! Architecture invariant: nothing a client sends ends the server but `exit`. A request that
 //! cannot be answered gets an error response; a file that does not parse keeps the last index
@@ -35,7 +36,7 @@ use lsp_types::{
     TextDocumentSyncKind, Uri,
 };
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Run the server on standard input and output until the client says `exit`.
@@ -71,6 +72,8 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         connection,
         documents: BTreeMap::new(),
         stale: BTreeSet::new(),
+        workspaces: BTreeMap::new(),
+        used: BTreeMap::new(),
     };
     server.run()
 }
@@ -102,6 +105,11 @@ struct Document {
     uri: Uri,
     /// The file it is, canonical; `None` for a buffer never saved (`untitled:`).
     path: Option<PathBuf>,
+    /// The repository it is checked in (the nearest folder above it with `.git`).
+    root: Option<PathBuf>,
+    /// Whether its last check found a contract, which no file can use: an edit to it then
+    /// changes no other file's check.
+    is_contract: bool,
     text: Arc<str>,
     lines: Lines,
     /// The text's index, when it has been built for this text (`None` when the text changed
@@ -139,6 +147,50 @@ struct Server<'a> {
     documents: BTreeMap<String, Document>,
     /// Documents changed since their diagnostics were last published.
     stale: BTreeSet<String>,
+    /// A workspace for each repository with open documents, kept from one check to the next
+    /// so that the files a contract uses are read and checked once, not at every keystroke.
+    /// Each holds every open document in place of its file. An edit to a contract replaces
+    /// the contract alone in them (nothing uses a contract); any other edit, and opening,
+    /// saving or closing a file, starts them afresh.
+    workspaces: BTreeMap<PathBuf, Kept>,
+    /// The indexes of files reached through `use` that are not open, with the size and time
+    /// of the file they were built from: read again only when the file changes.
+    used: BTreeMap<PathBuf, (std::fs::Metadata, Arc<Indexed>)>,
+}
+
+/// A kept workspace, and the size and time of each file it read from disk: should one of
+/// them change (a `git checkout`, another program), the workspace is started afresh.
+struct Kept {
+    workspace: Workspace,
+    read: BTreeMap<PathBuf, Stamp>,
+}
+
+type Stamp = Option<(u64, std::time::SystemTime)>;
+
+fn stamp(path: &Path) -> Stamp {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
+}
+
+impl Kept {
+    /// Whether every file read from disk is as it was.
+    fn current(&self) -> bool {
+        self.read.iter().all(|(path, seen)| stamp(path) == *seen)
+    }
+
+    /// Remember the files read since last asked, all but the open documents.
+    fn note_reads(&mut self, open: &BTreeSet<&Path>) {
+        let new: Vec<PathBuf> = self
+            .workspace
+            .files()
+            .filter(|p| !open.contains(p) && !self.read.contains_key(*p))
+            .map(Path::to_path_buf)
+            .collect();
+        for path in new {
+            let seen = stamp(&path);
+            self.read.insert(path, seen);
+        }
+    }
 }
 
 impl Server<'_> {
@@ -247,10 +299,13 @@ impl Server<'_> {
                     // A closed file's problems are no longer shown.
                     let _ = self.send(publish(params.text_document.uri, Vec::new()));
                     // The files that use it read it from disk again.
+                    self.workspaces.clear();
                     self.stale.extend(self.documents.keys().cloned());
                 }
             }
             note::DidSaveTextDocument::METHOD => {
+                // Saving may have changed other files on disk too (a save-all, a formatter).
+                self.workspaces.clear();
                 self.stale.extend(self.documents.keys().cloned());
             }
             _ => {}
@@ -259,6 +314,9 @@ impl Server<'_> {
 
     fn open(&mut self, uri: Uri, text: Arc<str>) {
         let path = convert::uri_to_path(&uri).and_then(|p| std::fs::canonicalize(p).ok());
+        let root = path
+            .as_deref()
+            .map(|p| files::repository_of(p.parent().unwrap_or(p)));
         let key = uri.as_str().to_string();
         let lines = Lines::new(&text);
         self.documents.insert(
@@ -266,6 +324,8 @@ impl Server<'_> {
             Document {
                 uri,
                 path,
+                root,
+                is_contract: false,
                 text,
                 lines,
                 index: None,
@@ -275,6 +335,7 @@ impl Server<'_> {
             },
         );
         // A file others use changes what they find: recheck every open file.
+        self.workspaces.clear();
         self.stale.extend(self.documents.keys().cloned());
     }
 
@@ -298,41 +359,82 @@ impl Server<'_> {
         document.text = text.into();
         document.lines = lines;
         document.index = None;
-        self.stale.extend(self.documents.keys().cloned());
+        if document.is_contract {
+            // Nothing uses a contract: it alone is checked again, the rest kept.
+            if let Some(path) = &document.path {
+                for kept in self.workspaces.values_mut() {
+                    kept.workspace
+                        .overlay(path.clone(), Arc::clone(&document.text));
+                }
+            }
+            self.stale.insert(uri.as_str().to_string());
+        } else {
+            self.workspaces.clear();
+            self.stale.extend(self.documents.keys().cloned());
+        }
     }
 
-    /// Check every stale document and publish what was found.
+    /// Check every stale document and publish what was found; again should a check find
+    /// that a contract has become a file others could use, which makes every file stale.
     fn publish_stale(&mut self) -> Result<(), String> {
-        let stale = std::mem::take(&mut self.stale);
-        for key in stale {
-            if let Some(message) = self.check(&key) {
-                self.send(message)?;
+        while !self.stale.is_empty() {
+            let stale = std::mem::take(&mut self.stale);
+            for key in stale {
+                if let Some(message) = self.check(&key) {
+                    self.send(message)?;
+                }
             }
         }
         Ok(())
     }
 
+    /// Load `path` in the kept workspace of `root` (made with every open document in place
+    /// of its file, and made again when a file it read from disk has changed there).
+    fn load(&mut self, root: &Path, path: &Path) -> Option<Arc<Loaded>> {
+        if self
+            .workspaces
+            .get(root)
+            .is_some_and(|kept| !kept.current())
+        {
+            self.workspaces.remove(root);
+        }
+        let documents = &self.documents;
+        let kept = self
+            .workspaces
+            .entry(root.to_path_buf())
+            .or_insert_with(|| {
+                let mut workspace = Workspace::at_root(root.to_path_buf());
+                for document in documents.values() {
+                    if let Some(path) = &document.path {
+                        workspace.overlay(path.clone(), Arc::clone(&document.text));
+                    }
+                }
+                Kept {
+                    workspace,
+                    read: BTreeMap::new(),
+                }
+            });
+        let loaded = kept.workspace.load(path).ok();
+        let open: BTreeSet<&Path> = documents
+            .values()
+            .filter_map(|d| d.path.as_deref())
+            .collect();
+        kept.note_reads(&open);
+        loaded
+    }
+
     /// Check one open document as `check` would, the open buffers read in place of the files
     /// on disk: the `publishDiagnostics` notification for it.
     fn check(&mut self, key: &str) -> Option<Message> {
-        let overlays: Vec<(PathBuf, Arc<str>)> = self
-            .documents
-            .values()
-            .filter_map(|d| Some((d.path.clone()?, Arc::clone(&d.text))))
-            .collect();
-        let document = self.documents.get_mut(key)?;
-        let loaded = match &document.path {
-            Some(path) => {
-                let mut workspace = Workspace::at_root(files::repository_of(
-                    path.parent().unwrap_or(path.as_path()),
-                ));
-                for (path, text) in overlays {
-                    workspace.overlay(path, text);
-                }
-                workspace.load(path).ok()
-            }
-            None => None,
+        let (path, root) = {
+            let document = self.documents.get(key)?;
+            (document.path.clone(), document.root.clone())
         };
+        let loaded = match (path, root) {
+            (Some(path), Some(root)) => self.load(&root, &path),
+            _ => None,
+        };
+        let document = self.documents.get_mut(key)?;
         let loaded = match loaded {
             Some(loaded) => loaded,
             // Not a file on disk, or one that can no longer be read: checked alone.
@@ -354,6 +456,14 @@ impl Server<'_> {
         if loaded.compiled.contract.is_some() {
             document.good = Some(Arc::clone(&loaded));
         }
+        let was_contract = std::mem::replace(&mut document.is_contract, loaded.is_contract);
+        if was_contract && !loaded.is_contract {
+            // No longer a contract: files that use it may find it now.
+            self.workspaces.clear();
+            self.stale
+                .extend(self.documents.keys().filter(|k| k.as_str() != key).cloned());
+        }
+        let document = self.documents.get_mut(key)?;
         // Every code that stops parsing is a syntax code, `E01..`; without one the text has
         // a syntax tree, and navigation falls back to it while later edits do not parse.
         let parsed = !loaded

@@ -64,7 +64,7 @@ impl Graph {
                         }
                         let text = match server.indexed(&target_uri) {
                             Some(open) => Some(open),
-                            None => read(&target).and_then(Indexed::of).map(Arc::new),
+                            None => used_index(server, &target),
                         };
                         if let Some(indexed) = text {
                             next.push((target_uri, indexed));
@@ -158,6 +158,24 @@ fn destination(user: &Path, written: &str) -> Option<PathBuf> {
     (target.starts_with(&root) && target.is_file()).then_some(target)
 }
 
+/// The index of a file that is not open, built again only when its size or time changes.
+fn used_index(server: &mut Server, path: &Path) -> Option<Arc<Indexed>> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let unchanged = |seen: &std::fs::Metadata| {
+        seen.len() == metadata.len() && seen.modified().ok() == metadata.modified().ok()
+    };
+    if let Some((seen, indexed)) = server.used.get(path) {
+        if unchanged(seen) {
+            return Some(Arc::clone(indexed));
+        }
+    }
+    let indexed = Arc::new(read(path).and_then(Indexed::of)?);
+    server
+        .used
+        .insert(path.to_path_buf(), (metadata, Arc::clone(&indexed)));
+    Some(indexed)
+}
+
 fn read(path: &Path) -> Option<Arc<str>> {
     match files::read_limited(path, crate::syntax::MAX_FILE_BYTES).ok()? {
         Contents::Bytes(bytes) => String::from_utf8(bytes).ok().map(Arc::from),
@@ -210,25 +228,58 @@ pub(super) fn references(
     Ok(Some(locations))
 }
 
+/// A declared name's hover, or a cap's, payer's or group's anywhere on its clause.
 pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<Hover>, Failure> {
     let position = &params.text_document_position_params;
-    let Some((_, _, definition, span)) = target(server, position) else {
-        return Ok(None);
+    let uri = &position.text_document.uri;
+    let (value, span) = match target(server, position) {
+        Some((_, _, definition, span)) => (Subject::Name(definition), span),
+        None => {
+            let Some(indexed) = server.indexed(uri) else {
+                return Ok(None);
+            };
+            let Some(document) = server.documents.get(uri.as_str()) else {
+                return Ok(None);
+            };
+            // The clause as of the text that last parsed; while the text does not parse, only
+            // if the same clause still stands at the same place.
+            let offset = indexed.lines.offset(&indexed.text, position.position);
+            let Some((clause, span)) = indexed.index.clause_at(offset) else {
+                return Ok(None);
+            };
+            if !Arc::ptr_eq(&indexed.text, &document.text)
+                && indexed.text[span.start..span.end]
+                    != *document.text.get(span.start..span.end).unwrap_or_default()
+            {
+                return Ok(None);
+            }
+            (Subject::Clause(clause.clone()), span)
+        }
     };
-    let Some(document) = server.documents.get(position.text_document.uri.as_str()) else {
+    let Some(document) = server.documents.get(uri.as_str()) else {
         return Ok(None);
     };
     let contract = document
         .good
         .as_ref()
         .and_then(|loaded| loaded.compiled.contract.as_ref());
+    let value = match value {
+        Subject::Name(definition) => hover::text(&definition, contract),
+        Subject::Clause(clause) => hover::clause(&clause, contract),
+    };
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: hover::text(&definition, contract),
+            value,
         }),
         range: Some(document.lines.range(&document.text, span)),
     }))
+}
+
+/// What a hover is about.
+enum Subject {
+    Name(Definition),
+    Clause(index::Clause),
 }
 
 pub(super) fn symbols(

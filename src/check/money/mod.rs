@@ -619,12 +619,14 @@ pub fn check(
         )
         .map(|sum| sum.minor)
     };
+    let mut exposure_before_total_cap = None;
     let exposure = match (outcome_exposure, caps.total) {
         (Some(outcomes), Some(cap)) => {
             let uncapped = uncapped_exposure(outcomes, out)?;
             if cap < uncapped {
                 binding_caps.push(CapScope::Total);
             }
+            exposure_before_total_cap = Some(uncapped);
             Some(uncapped.min(cap))
         }
         (None, Some(cap)) => {
@@ -648,6 +650,35 @@ pub fn check(
     let planned_total = caps
         .total
         .map_or(planned_uncapped, |cap| planned_uncapped.min(cap));
+    // What the two caps on sums each cut, from the figures above as each cap meets them.
+    // Each `after` is the smaller of `before` and the cap, so the cut cannot overflow.
+    let limited = |before: i128, after: i128| model::Limited {
+        before: money(before),
+        after: money(after),
+        cut: money(before - after),
+    };
+    let cap_cuts: Vec<model::CapCut> = caps
+        .list
+        .iter()
+        .filter_map(|cap| match cap.scope {
+            CapScope::PerParticipant => None,
+            CapScope::OutcomePayments => Some(model::CapCut {
+                scope: cap.scope,
+                at_plan: limited(plan_split.after_groups, plan_outcomes),
+                at_maximum: maximum_split
+                    .as_ref()
+                    .zip(outcome_exposure)
+                    .map(|(split, after)| limited(split.after_groups, after)),
+            }),
+            CapScope::Total => Some(model::CapCut {
+                scope: cap.scope,
+                at_plan: limited(planned_uncapped, planned_total),
+                at_maximum: exposure_before_total_cap
+                    .zip(exposure)
+                    .map(|(before, after)| limited(before, after)),
+            }),
+        })
+        .collect();
 
     // The plan on the other overlap bound, through the same steps.
     let least_before = exact::total(
@@ -1010,6 +1041,7 @@ pub fn check(
             tiers_maximum: money(tiers_maximum),
             maximum_exposure: money(exposure),
             binding_caps,
+            cap_cuts,
             headroom: money(header.funding_limit.minor - exposure),
             unit_cost_per_target: targets,
             unit_cost_per_participant,

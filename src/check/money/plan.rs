@@ -291,6 +291,32 @@ pub fn apportion(amount: i128, weights: &[i128]) -> Option<Vec<i128>> {
     Some(parts)
 }
 
+/// What one participant who reaches `stage` of `funnel` has earned on the rate card by then:
+/// its price and the price of every stage it follows, each exclusive rule counting its richest
+/// alternative only, before the per-participant cap (as `ladder_cut` adds a target's ladder).
+/// `None` for a stage the funnel does not have, or a currency or sum the contract cannot hold.
+///
+/// Asked for one stage at a time (an editor's hover) rather than kept for every stage: the
+/// stages a stage follows are walked once, where the figure for every stage of a funnel whose
+/// stages join would grow with the square of its length.
+pub fn earned_by(
+    contract: &model::Contract,
+    funnel: &model::Funnel,
+    stage: &str,
+) -> Option<crate::value::Money> {
+    funnel.position(stage)?;
+    let currency = crate::value::Currency::from_code(&contract.currency)?;
+    let prices: HashMap<String, i128> = contract
+        .payments
+        .prices
+        .iter()
+        .map(|p| (p.stage.clone(), p.amount.minor))
+        .collect();
+    let card = RateCard::new(&prices, &contract.payments.exclusive);
+    let earned = card.earn(crate::schedule::ancestors(funnel, stage))?;
+    Some(crate::value::Money::new(earned, currency))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
