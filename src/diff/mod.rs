@@ -577,6 +577,17 @@ fn field_words(pattern: &str) -> Option<String> {
             "figures.overlap" => "",
             "figures.overlap.nested" => "if those reaching a stage reached every stage before it,",
             "figures.overlap.least_overlap" => "if routes overlap as little as they can,",
+            "figures.cap_cuts.*.at_plan" => "at plan,",
+            "figures.cap_cuts.*.at_maximum" => "at the maximum,",
+            "figures.cap_cuts.*.at_plan.before" | "figures.cap_cuts.*.at_maximum.before" => {
+                "before it"
+            }
+            "figures.cap_cuts.*.at_plan.after" | "figures.cap_cuts.*.at_maximum.after" => {
+                "after it"
+            }
+            "figures.cap_cuts.*.at_plan.cut" | "figures.cap_cuts.*.at_maximum.cut" => {
+                "what it cuts"
+            }
             _ => return None,
         }
         .to_string(),
@@ -656,7 +667,7 @@ fn keyed(pattern: &str) -> Option<(KeyOf, &'static str)> {
         "figures.by_payer" => (name, "by payer"),
         "figures.by_year" => (year, "by contract year, year"),
         "figures.by_group" => (row, "by group,"),
-        "figures.cap_cuts" => (scope, "cap's cut"),
+        "figures.cap_cuts" => (scope, "cap"),
         _ => return None,
     })
 }
