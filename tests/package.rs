@@ -44,7 +44,7 @@ fn the_package_holds_the_sources_grammar_and_licences_and_nothing_else() {
         "grammar/REFERENCE.md",
         "src/main.rs",
         "src/lib.rs",
-        "src/cli.rs",
+        "src/cli/mod.rs",
         // `outcome new`'s starters, which the binary includes.
         "src/new/funnel.outcome",
         "src/new/ladder.outcome",
