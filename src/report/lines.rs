@@ -285,13 +285,26 @@ fn push_integer(out: &mut String, n: i128) {
 }
 
 /// The decimal digits of `n`, at least `width` of them (zeros in front).
-fn push_digits(out: &mut String, mut n: u128, width: usize) {
+fn push_digits(out: &mut String, n: u128, width: usize) {
     let mut digits = [0u8; 40];
     let mut at = digits.len();
-    while n > 0 || digits.len() - at < width.max(1) {
+    // Every amount fits in 64 bits, whose division is a single instruction (128-bit division
+    // is a call).
+    let (mut high, mut low) = match u64::try_from(n) {
+        Ok(low) => (0, low),
+        Err(_) => (n / 10_u128.pow(19), (n % 10_u128.pow(19)) as u64),
+    };
+    let mut low_digits = 0;
+    while low > 0 || (high > 0 && low_digits < 19) || digits.len() - at < width.max(1) {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
+        digits[at] = b'0' + (low % 10) as u8;
+        low /= 10;
+        low_digits += 1;
+    }
+    while high > 0 {
+        at -= 1;
+        digits[at] = b'0' + (high % 10) as u8;
+        high /= 10;
     }
     out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
@@ -305,10 +318,14 @@ fn decimal(amount: crate::value::Money, scratch: &mut String) -> &str {
     if amount.minor < 0 {
         scratch.push('-');
     }
-    push_digits(scratch, abs / per, 0);
+    let (major, minor) = match (u64::try_from(abs), u64::try_from(per)) {
+        (Ok(abs), Ok(per)) => (u128::from(abs / per), u128::from(abs % per)),
+        _ => (abs / per, abs % per),
+    };
+    push_digits(scratch, major, 0);
     if places > 0 {
         scratch.push('.');
-        push_digits(scratch, abs % per, places as usize);
+        push_digits(scratch, minor, places as usize);
     }
     scratch
 }
