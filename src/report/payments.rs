@@ -134,14 +134,19 @@ fn day_key(day: Date) -> u64 {
 /// the cycles of the order: a million lines need neither a second copy of themselves nor a
 /// comparison of more than two integers each.
 fn sort_by_packed_key(lines: &mut [Decided], key: impl Fn(&Decided) -> u128) {
+    // `from[k]`: the place of the line that goes to place `k`; `DONE` once it is there.
+    const DONE: u32 = u32::MAX;
+    if lines.len() >= DONE as usize {
+        // More lines than places a `u32` can name: sorted as they are.
+        lines.sort_by_key(key);
+        return;
+    }
     let mut keys: Vec<(u128, u32)> = lines
         .iter()
         .enumerate()
         .map(|(i, l)| (key(l), i as u32))
         .collect();
     keys.sort_unstable();
-    // `from[k]`: the place of the line that goes to place `k`; `DONE` once it is there.
-    const DONE: u32 = u32::MAX;
     let mut from: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
     for start in 0..from.len() {
         if from[start] == DONE || from[start] as usize == start {
