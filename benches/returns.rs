@@ -7,9 +7,11 @@
 //!   `report::generate::returns` and `generate::write_csv` into a temporary directory (the
 //!   number of participants is chosen to give about the number of rows wanted);
 //! - runs `outcome report CONTRACT --returns FILE --format json -o OUT` once as a child
-//!   process: the wall-clock time, rows per second, and the peak resident set
-//!   (`/usr/bin/time -v`, Debian package `time`; without it, the child's `VmHWM` polled from
-//!   `/proc` while it runs, a close lower bound);
+//!   process: the wall-clock time, rows per second, the processor time (user + system) and
+//!   the peak resident set (`/usr/bin/time -v`, Debian package `time`; without it, no
+//!   processor time and the child's `VmHWM` polled from `/proc` while it runs, a close lower
+//!   bound); and again with the payment lines streamed to a CSV file (`--lines`), whose
+//!   processor time it prints as a ratio to DuckDB's;
 //! - runs DuckDB (PyPI `duckdb`, through `python3`) on the same CSV: `read_csv_auto` and a
 //!   `GROUP BY stage` counting distinct participants among rows whose stage is in the contract,
 //!   the actual funnel at its simplest, also as a whole process with its peak memory, and its
@@ -317,26 +319,47 @@ fn run() -> Result<(), String> {
     );
     println!("\nWith the payment lines streamed to a CSV file (`--lines FILE`)\n");
     println!(
-        "{:<14} {:>9} {:>9} {:>10} {:>9} {:>7}",
-        "return", "outcome s", "peak MB", "summary MB", "lines MB", "ratio"
+        "{:<14} {:>9} {:>9} {:>10} {:>9} {:>7} {:>9} {:>9} {:>9}",
+        "return",
+        "outcome s",
+        "peak MB",
+        "summary MB",
+        "lines MB",
+        "ratio",
+        "cpu s",
+        "duck cpu",
+        "cpu ratio"
     );
     for result in &results {
         let ratio = result.duck.as_ref().map_or("n/a".to_string(), |duck| {
             format!(
-                "{:.1}",
+                "{:.2}",
                 result.summary.wall.as_secs_f64() / duck.process.wall.as_secs_f64()
             )
         });
+        let duck_cpu = result.duck.as_ref().and_then(|duck| duck.process.cpu);
+        let cpu_ratio = match (result.summary.cpu, duck_cpu) {
+            (Some(ours), Some(theirs)) if theirs > 0.0 => format!("{:.2}", ours / theirs),
+            _ => "n/a".to_string(),
+        };
+        let seconds = |cpu: Option<f64>| cpu.map_or("n/a".to_string(), |s| format!("{s:.2}"));
         println!(
-            "{:<14} {:>9.2} {:>9} {:>10.1} {:>9.1} {:>7}",
+            "{:<14} {:>9.2} {:>9} {:>10.1} {:>9.1} {:>7} {:>9} {:>9} {:>9}",
             result.label,
             result.summary.wall.as_secs_f64(),
             mb(result.summary.peak_kb),
             result.summary_bytes as f64 / 1e6,
             result.lines_bytes as f64 / 1e6,
-            ratio
+            ratio,
+            seconds(result.summary.cpu),
+            seconds(duck_cpu),
+            cpu_ratio
         );
     }
+    println!(
+        "\nratio: wall-clock time ÷ DuckDB's; cpu: processor time (user + system) of the whole \
+         process, and its ratio to DuckDB's, which says more on a machine shared with other work."
+    );
     memory_verdict(&results);
     Ok(())
 }
@@ -500,9 +523,12 @@ fn count_rows(path: &Path) -> Result<u64, String> {
     Ok(lines.saturating_sub(1))
 }
 
-/// A child process's wall-clock time and peak resident set.
+/// A child process's wall-clock time, processor time and peak resident set.
 struct Measured {
     wall: Duration,
+    /// User + system seconds (`/usr/bin/time -v`; none without it). On a machine shared with
+    /// other work this says more than the wall-clock time.
+    cpu: Option<f64>,
     peak_kb: Option<u64>,
     success: bool,
     stdout: String,
@@ -526,11 +552,21 @@ fn measure(program: &Path, args: &[&std::ffi::OsStr]) -> Result<Measured, String
             .lines()
             .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
             .and_then(|v| v.trim().parse().ok());
+        let seconds = |label: &str| -> Option<f64> {
+            stderr
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(label))
+                .and_then(|v| v.trim().parse().ok())
+        };
+        let cpu = seconds("User time (seconds):")
+            .zip(seconds("System time (seconds):"))
+            .map(|(user, system)| user + system);
         if !output.status.success() {
             eprintln!("{stderr}");
         }
         return Ok(Measured {
             wall,
+            cpu,
             peak_kb,
             success: output.status.success(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -570,6 +606,7 @@ fn measure(program: &Path, args: &[&std::ffi::OsStr]) -> Result<Measured, String
     let wall = start.elapsed();
     Ok(Measured {
         wall,
+        cpu: None,
         peak_kb,
         success: status.success(),
         stdout: reader.join().unwrap_or_default(),

@@ -276,3 +276,61 @@ fn a_failed_write_of_a_line_stops_the_report() {
     });
     assert_eq!(failed.err().as_deref(), Some("disk full"));
 }
+
+/// `outcome schema --lines` describes each record of a JSON Lines file of payment lines, for
+/// the lines of every spec, and is closed: a member it does not describe is refused.
+#[test]
+fn every_json_line_matches_the_lines_schema() {
+    let schema = exits(&["schema", "--lines"], 0).get_output().stdout.clone();
+    let schema: serde_json::Value = serde_json::from_slice(&schema).unwrap();
+    assert_eq!(schema["title"], "PaymentLine");
+    assert!(schema["$id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/schema/lines/v1.json"));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+
+    let scratch = Scratch::new("schema");
+    let lines_path = scratch.0.join("lines.jsonl");
+    run_report(&["--lines", lines_path.to_str().unwrap()], 0);
+    let mut records: Vec<serde_json::Value> = std::fs::read_to_string(&lines_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 18);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "outcome") {
+            continue;
+        }
+        let (_, compiled) =
+            outcome::compile_bytes(&path.display().to_string(), &std::fs::read(&path).unwrap());
+        let contract = compiled.contract.unwrap();
+        let participants = generate::planned_participants(&contract) * 2;
+        let rows = generate::returns(&contract, participants, 5).map(Input::Row);
+        engine::run_streaming(&contract, rows, &Options::default(), &mut |line| {
+            records.push(serde_json::to_value(line).unwrap());
+            Ok(())
+        })
+        .unwrap();
+    }
+    assert!(records.len() > 1000, "{}", records.len());
+    assert!(records
+        .iter()
+        .any(|r| !r["cut_by"].as_array().unwrap().is_empty()));
+    for record in &records {
+        let errors: Vec<String> = validator
+            .iter_errors(record)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}\n{record}");
+    }
+    let mut opened = records[0].clone();
+    opened["version"] = serde_json::json!(1);
+    assert!(
+        !validator.is_valid(&opened),
+        "a member not described is refused"
+    );
+}

@@ -573,8 +573,12 @@ pub enum SqlDialect {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the monitoring report (`report --format json`) instead
-    #[arg(long, conflicts_with_all = ["diff", "evaluate"])]
+    #[arg(long, conflicts_with_all = ["lines", "diff", "evaluate"])]
     pub report: bool,
+
+    /// The schema of one record of a payment lines file (`report --lines FILE.jsonl`) instead
+    #[arg(long, conflicts_with_all = ["diff", "evaluate"])]
+    pub lines: bool,
 
     /// The schema of the difference between two contracts (`diff --format json`) instead
     #[arg(long, conflicts_with = "evaluate")]
@@ -714,6 +718,8 @@ fn run_streams(
         Command::Schema(args) => {
             let schema = if args.report {
                 emit::json::report_schema()
+            } else if args.lines {
+                emit::json::lines_schema()
             } else if args.diff {
                 crate::diff::render::schema()
             } else if args.evaluate {

@@ -29,6 +29,10 @@ pub const CONTRACT_SCHEMA_ID: &str =
 /// The `$id` of the monitoring report's schema (`outcome schema --report`).
 pub const REPORT_SCHEMA_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/schema/report/v1.json");
 
+/// The `$id` of the schema of one record of a `--lines` JSON Lines file
+/// (`outcome schema --lines`).
+pub const LINES_SCHEMA_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/schema/lines/v1.json");
+
 /// A document as written: `version` first, then the document's own members.
 #[derive(Serialize)]
 pub(crate) struct Versioned<'a, T: ?Sized> {
@@ -225,6 +229,22 @@ pub fn report_schema() -> String {
         schemars::schema_for!(crate::report::Report).to_value(),
         REPORT_SCHEMA_ID,
     ))
+}
+
+/// The JSON Schema (draft 2020-12) of one record of `report --lines FILE.jsonl`: a payment
+/// line exactly as the report's `payments.lines` holds it, closed like the others. A record
+/// has no `version` member (it would make the line differ from the report's); the `$id`
+/// names the version of the shape.
+pub fn lines_schema() -> String {
+    let mut schema = schemars::schema_for!(crate::report::PaymentLine).to_value();
+    close(&mut schema);
+    if let serde_json::Value::Object(root) = &mut schema {
+        root.insert(
+            "$id".to_string(),
+            serde_json::Value::String(LINES_SCHEMA_ID.to_string()),
+        );
+    }
+    pretty(&schema)
 }
 
 /// Pretty JSON with a trailing newline.

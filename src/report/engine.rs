@@ -106,7 +106,11 @@ fn run_with(
     let mut read = 0;
     let mut after_report_date = 0;
     let mut rejected = Rejections::new(options);
-    let mut people: HashMap<String, Participant> = HashMap::default();
+    // Participants by key (`super::participant_key`), each a place in `people`: a row looks its
+    // participant up without making a key, unless its reference has capitals.
+    let mut index_of = Keys::default();
+    let mut people: Vec<Participant> = Vec::new();
+    let mut lowered = String::new();
     let reject = |rejected: &mut Rejections,
                   row: u64,
                   reason: Rejection,
@@ -249,12 +253,14 @@ fn run_with(
             );
             continue;
         }
-        let person = people
-            .entry(super::participant_key(participant))
-            .or_insert_with(|| Participant {
+        let place = index_of.place(key_of(participant, &mut lowered), people.len());
+        if place == people.len() {
+            people.push(Participant {
                 shown: participant.to_string(),
                 ..Participant::default()
             });
+        }
+        let person = &mut people[place];
         for (name, value) in &row.attributes {
             if attribute_names.contains(&name.as_str())
                 && !person.attributes.iter().any(|(n, _)| n == name)
@@ -299,14 +305,14 @@ fn run_with(
     }
 
     // Judge each participant's events against the sequence, in a fixed order.
-    // Taking the participants out of the map frees each one as it is judged.
+    // Taking the participants out of `people` frees each one as it is judged.
     // In the order of their keys, so that the order of the participants never depends on
     // how a return writes their references.
-    let mut people: Vec<(String, Participant)> = people.into_iter().collect();
-    people.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let order = index_of.in_order();
     let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
     let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
-    for (_, person) in people {
+    for place in order {
+        let person = std::mem::take(&mut people[place]);
         let kept = sequence(
             contract,
             &stages,
@@ -394,6 +400,85 @@ fn run_with(
         unit_costs,
         residual,
     })
+}
+
+/// Participants' keys, each with its place. A short key (most are) is held in the table
+/// itself, so that finding a row's participant reads the table and nothing else: for a return
+/// of many participants, the time a row takes is mostly waiting for memory.
+#[derive(Default)]
+struct Keys {
+    short: HashMap<ShortKey, usize>,
+    long: HashMap<String, usize>,
+}
+
+/// A key of at most `ShortKey::MOST` bytes, and its length.
+#[derive(PartialEq, Eq, Hash)]
+struct ShortKey {
+    bytes: [u8; ShortKey::MOST],
+    length: u8,
+}
+
+impl ShortKey {
+    /// With the length, 24 bytes: with its place, an entry of the table fills 32 bytes.
+    const MOST: usize = 23;
+
+    fn of(key: &str) -> Option<ShortKey> {
+        let mut bytes = [0; ShortKey::MOST];
+        bytes.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
+        Some(ShortKey {
+            bytes,
+            length: key.len() as u8,
+        })
+    }
+
+    fn text(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.length)]
+    }
+}
+
+impl Keys {
+    /// The place of `key`, given `next` (the next place) if it is new.
+    fn place(&mut self, key: &str, next: usize) -> usize {
+        match ShortKey::of(key) {
+            Some(short) => *self.short.entry(short).or_insert(next),
+            None => match self.long.get(key) {
+                Some(&place) => place,
+                None => *self.long.entry(key.to_string()).or_insert(next),
+            },
+        }
+    }
+
+    /// The places in the order of their keys.
+    fn in_order(self) -> Vec<usize> {
+        let mut keyed: Vec<(&[u8], usize)> = self
+            .short
+            .iter()
+            .map(|(k, &p)| (k.text(), p))
+            .chain(self.long.iter().map(|(k, &p)| (k.as_bytes(), p)))
+            .collect();
+        // Keys are UTF-8: ordered as bytes, they are ordered as text.
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+/// A trimmed participant reference's key (`super::participant_key`): the reference itself when
+/// it has no capitals, else made in `lowered`.
+fn key_of<'a>(reference: &'a str, lowered: &'a mut String) -> &'a str {
+    if !reference
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        return reference;
+    }
+    if reference.is_ascii() {
+        lowered.clear();
+        lowered.push_str(reference);
+        lowered.make_ascii_lowercase();
+    } else {
+        *lowered = super::participant_key(reference);
+    }
+    lowered
 }
 
 /// Rejected rows: every one counted by reason, the first few listed.

@@ -722,10 +722,19 @@ impl Columns {
                 }
             ));
         }
-        let mut fields = Vec::with_capacity(record.len());
+        // A row's fields are looked at in place: a row of a few columns needs no allocation.
+        let mut few = [""; 8];
+        let mut many = Vec::new();
+        let fields: &mut [&str] = match few.get_mut(..record.len()) {
+            Some(few) => few,
+            None => {
+                many.resize(record.len(), "");
+                &mut many
+            }
+        };
         for (i, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
-                Ok(text) => fields.push(text.trim()),
+                Ok(text) => fields[i] = text.trim(),
                 Err(_) => {
                     return malformed(format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1))
                 }

@@ -77,6 +77,8 @@ pub struct LinesWriter<W: Write> {
     csv: Option<csv::Writer<Counted<W>>>,
     json: Option<Counted<W>>,
     lines: u64,
+    /// Text of one cell at a time, kept from line to line (a million lines, no allocation).
+    scratch: String,
 }
 
 impl<W: Write> LinesWriter<W> {
@@ -91,6 +93,7 @@ impl<W: Write> LinesWriter<W> {
             csv: None,
             json: None,
             lines: 0,
+            scratch: String::new(),
         };
         match format {
             LinesFormat::Csv => {
@@ -108,28 +111,7 @@ impl<W: Write> LinesWriter<W> {
     /// Write one payment line.
     pub fn write(&mut self, line: &PaymentLine) -> io::Result<()> {
         if let Some(csv) = &mut self.csv {
-            let cut_by: Vec<String> = line.cut_by.iter().map(|c| cell(c)).collect();
-            csv.write_record([
-                kind_name(line.kind),
-                &line.participant.as_deref().map_or(String::new(), cell),
-                &line.stage.as_deref().map_or(String::new(), cell),
-                &line.earned.to_string(),
-                &line.due.to_string(),
-                &cell(&line.period),
-                line.amount.currency.code,
-                &line.rate.minor.to_string(),
-                &line.rate.decimal(),
-                &line.amount.minor.to_string(),
-                &line.amount.decimal(),
-                &cell(&line.clause.to_string()),
-                &cut_by.join("; "),
-                &line.limit.as_deref().map_or(String::new(), cell),
-                &line
-                    .measured
-                    .as_ref()
-                    .map_or(String::new(), |basis| cell(&super::tiers::describe(basis))),
-            ])
-            .map_err(io::Error::from)?;
+            write_csv_record(csv, &mut self.scratch, line)?;
         }
         if let Some(json) = &mut self.json {
             serde_json::to_writer(&mut *json, line).map_err(io::Error::other)?;
@@ -175,14 +157,177 @@ pub fn kind_name(kind: LineKind) -> &'static str {
     }
 }
 
-/// Text for a CSV cell: inert, and never read as a formula by a spreadsheet.
-fn cell(text: &str) -> String {
-    let inert = crate::inert::escape(text);
-    if inert.starts_with(['=', '+', '-', '@']) {
-        format!("'{inert}")
-    } else {
-        inert
+/// One payment line as a CSV record, each field written as it is made: numbers and dates
+/// formatted in place, text cells borrowed when they need no escape (most do not).
+fn write_csv_record<W: Write>(
+    csv: &mut csv::Writer<W>,
+    scratch: &mut String,
+    line: &PaymentLine,
+) -> io::Result<()> {
+    let mut field = |bytes: &[u8]| csv.write_field(bytes).map_err(io::Error::from);
+    field(kind_name(line.kind).as_bytes())?;
+    field(cell(line.participant.as_deref().unwrap_or_default(), scratch).as_bytes())?;
+    field(cell(line.stage.as_deref().unwrap_or_default(), scratch).as_bytes())?;
+    field(date(line.earned, scratch).as_bytes())?;
+    field(date(line.due, scratch).as_bytes())?;
+    field(cell(&line.period, scratch).as_bytes())?;
+    field(line.amount.currency.code.as_bytes())?;
+    field(integer(line.rate.minor, scratch).as_bytes())?;
+    field(decimal(line.rate, scratch).as_bytes())?;
+    field(integer(line.amount.minor, scratch).as_bytes())?;
+    field(decimal(line.amount, scratch).as_bytes())?;
+    scratch.clear();
+    push_inert(scratch, &line.clause.file);
+    scratch.push(':');
+    push_integer(scratch, line.clause.line as i128);
+    field(guarded(scratch).as_bytes())?;
+    scratch.clear();
+    for (i, cut) in line.cut_by.iter().enumerate() {
+        if i > 0 {
+            scratch.push_str("; ");
+        }
+        let start = scratch.len();
+        push_inert(scratch, cut);
+        if scratch[start..].starts_with(FORMULA) {
+            scratch.insert(start, '\'');
+        }
     }
+    field(scratch.as_bytes())?;
+    field(cell(line.limit.as_deref().unwrap_or_default(), scratch).as_bytes())?;
+    match &line.measured {
+        Some(basis) => field(cell(&super::tiers::describe(basis), scratch).as_bytes())?,
+        None => field(b"")?,
+    }
+    csv.write_record(None::<&[u8]>).map_err(io::Error::from)
+}
+
+/// What a spreadsheet reads as the start of a formula.
+const FORMULA: [char; 4] = ['=', '+', '-', '@'];
+
+/// Text for a CSV cell: inert, and never read as a formula by a spreadsheet. The text itself
+/// when it is so already; else made so in `scratch`.
+fn cell<'a>(text: &'a str, scratch: &'a mut String) -> &'a str {
+    if plain(text) && !text.starts_with(FORMULA) {
+        return text;
+    }
+    scratch.clear();
+    push_inert(scratch, text);
+    guarded(scratch)
+}
+
+/// `text` made inert (`inert::escape`), appended to `out`.
+fn push_inert(out: &mut String, text: &str) {
+    if plain(text) {
+        out.push_str(text);
+    } else {
+        crate::inert::escape_into(out, text);
+    }
+}
+
+/// Whether `inert::escape` would leave text as it is, told from its bytes: no ASCII control
+/// but the tab, no C1 control (`C2 80` to `C2 9F`), and no character starting `D8` or `E2`
+/// (where the separators and bidirectional controls are; such text is left to `escape`).
+fn plain(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\t' | b' '..=b'~' => true,
+        0xC2 => !bytes
+            .get(i + 1)
+            .is_some_and(|next| (0x80..=0x9F).contains(next)),
+        0xD8 | 0xE2 => false,
+        0x80..=0xFF => true,
+        _ => false,
+    })
+}
+
+/// `text`, with a leading `'` if a spreadsheet would read it as a formula.
+fn guarded(text: &mut String) -> &str {
+    if text.starts_with(FORMULA) {
+        text.insert(0, '\'');
+    }
+    text
+}
+
+/// A date as `Date` displays it (`2026-05-14`).
+fn date(day: crate::value::Date, scratch: &mut String) -> &str {
+    scratch.clear();
+    if (0..=9999).contains(&day.year) && day.month < 100 && day.day < 100 {
+        let digits = |n: u32, width: u32, out: &mut String| {
+            for place in (0..width).rev() {
+                out.push(char::from(b'0' + (n / 10_u32.pow(place) % 10) as u8));
+            }
+        };
+        digits(day.year as u32, 4, scratch);
+        scratch.push('-');
+        digits(day.month, 2, scratch);
+        scratch.push('-');
+        digits(day.day, 2, scratch);
+    } else {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = write!(scratch, "{day}");
+    }
+    scratch
+}
+
+/// An integer as `to_string` writes it.
+fn integer(n: i128, scratch: &mut String) -> &str {
+    scratch.clear();
+    push_integer(scratch, n);
+    scratch
+}
+
+fn push_integer(out: &mut String, n: i128) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_digits(out, n.unsigned_abs(), 0);
+}
+
+/// The decimal digits of `n`, at least `width` of them (zeros in front).
+fn push_digits(out: &mut String, n: u128, width: usize) {
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    // Every amount fits in 64 bits, whose division is a single instruction (128-bit division
+    // is a call).
+    let (mut high, mut low) = match u64::try_from(n) {
+        Ok(low) => (0, low),
+        Err(_) => (n / 10_u128.pow(19), (n % 10_u128.pow(19)) as u64),
+    };
+    let mut low_digits = 0;
+    while low > 0 || (high > 0 && low_digits < 19) || digits.len() - at < width.max(1) {
+        at -= 1;
+        digits[at] = b'0' + (low % 10) as u8;
+        low /= 10;
+        low_digits += 1;
+    }
+    while high > 0 {
+        at -= 1;
+        digits[at] = b'0' + (high % 10) as u8;
+        high /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+/// An amount in major units as `Money::decimal` writes it (`1500.00`, `-3.50`, `5000`).
+fn decimal(amount: crate::value::Money, scratch: &mut String) -> &str {
+    scratch.clear();
+    let places = amount.currency.minor_digits;
+    let per = 10_u128.pow(places);
+    let abs = amount.minor.unsigned_abs();
+    if amount.minor < 0 {
+        scratch.push('-');
+    }
+    let (major, minor) = match (u64::try_from(abs), u64::try_from(per)) {
+        (Ok(abs), Ok(per)) => (u128::from(abs / per), u128::from(abs % per)),
+        _ => (abs / per, abs % per),
+    };
+    push_digits(scratch, major, 0);
+    if places > 0 {
+        scratch.push('.');
+        push_digits(scratch, minor, places as usize);
+    }
+    scratch
 }
 
 /// A writer that counts the bytes written through it.
@@ -274,5 +419,82 @@ mod tests {
         let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(first, serde_json::to_value(line("P1")).unwrap());
         assert_eq!(text.lines().count(), 2);
+    }
+
+    #[test]
+    fn fields_are_formatted_as_display_and_money_write_them() {
+        let mut scratch = String::new();
+        for code in ["GBP", "JPY", "USD", "EUR"] {
+            let currency = Currency::from_code(code).unwrap();
+            for minor in [
+                0_i128,
+                1,
+                -1,
+                9,
+                10,
+                99,
+                100,
+                101,
+                -1_050,
+                123_456_789,
+                -987_654_321_012,
+                1_000_000_000_000_000_000,
+                i128::MAX,
+                i128::MIN + 1,
+            ] {
+                let money = Money::new(minor, currency);
+                assert_eq!(
+                    decimal(money, &mut scratch),
+                    money.decimal(),
+                    "{code} {minor}"
+                );
+                assert_eq!(integer(minor, &mut scratch), minor.to_string());
+            }
+        }
+        for (y, m, d) in [(2026, 5, 1), (1, 1, 1), (999, 12, 31), (9999, 12, 31)] {
+            let day = Date::new(y, m, d).unwrap();
+            assert_eq!(date(day, &mut scratch), day.to_string());
+        }
+    }
+
+    #[test]
+    fn text_told_plain_from_its_bytes_is_what_escape_leaves_alone() {
+        let samples = [
+            "P000001",
+            "£13,500 (a.outcome:9)",
+            "tab\there",
+            "é ü 😀 ∑ 東京",
+            "\u{85}",
+            "\u{9f}x",
+            "\u{a0}",
+            "\u{7f}",
+            "a\u{202e}b",
+            "\u{2066}",
+            "\u{2028}",
+            "\u{061c}",
+            "\u{200f}",
+            "\u{2014} dash",
+            "\u{0600}",
+            "\r\n",
+            "\u{1b}[2J",
+        ];
+        for text in samples {
+            if plain(text) {
+                assert_eq!(crate::inert::escape(text), text, "{text:?}");
+            }
+            let mut scratch = String::new();
+            let expected = crate::inert::escape(text);
+            let guarded_expected = if expected.starts_with(FORMULA) {
+                format!("'{expected}")
+            } else {
+                expected.clone()
+            };
+            assert_eq!(cell(text, &mut scratch), guarded_expected, "{text:?}");
+            let mut pushed = String::new();
+            push_inert(&mut pushed, text);
+            assert_eq!(pushed, expected, "{text:?}");
+        }
+        assert!(plain("£1,075 é"));
+        assert!(!plain("\u{85}") && !plain("\t\u{202e}") && !plain("\n"));
     }
 }

@@ -122,6 +122,52 @@ impl Subjects {
     }
 }
 
+/// A day as a number in the order of days: 41 bits.
+fn day_key(day: Date) -> u64 {
+    ((i64::from(day.year) - i64::from(i32::MIN)) as u64) << 9
+        | u64::from(day.month.min(15)) << 5
+        | u64::from(day.day.min(31))
+}
+
+/// Sort lines as a stable sort by `key` would (lines of equal keys stay in the order they
+/// are), by sorting the keys with each line's place and then moving each line once, along
+/// the cycles of the order: a million lines need neither a second copy of themselves nor a
+/// comparison of more than two integers each.
+fn sort_by_packed_key(lines: &mut [Decided], key: impl Fn(&Decided) -> u128) {
+    // `from[k]`: the place of the line that goes to place `k`; `DONE` once it is there.
+    const DONE: u32 = u32::MAX;
+    if lines.len() >= DONE as usize {
+        // More lines than places a `u32` can name: sorted as they are.
+        lines.sort_by_key(key);
+        return;
+    }
+    let mut keys: Vec<(u128, u32)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (key(l), i as u32))
+        .collect();
+    keys.sort_unstable();
+    let mut from: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
+    for start in 0..from.len() {
+        if from[start] == DONE || from[start] as usize == start {
+            from[start] = DONE;
+            continue;
+        }
+        let held = lines[start];
+        let mut k = start;
+        loop {
+            let source = from[k] as usize;
+            from[k] = DONE;
+            if source == start {
+                lines[k] = held;
+                break;
+            }
+            lines[k] = lines[source];
+            k = source;
+        }
+    }
+}
+
 /// The rank of an optional index: no value first, then by `ranks`.
 fn rank_of(ranks: &[u32], i: u32) -> u32 {
     if i == NONE {
@@ -207,7 +253,17 @@ pub(crate) fn payments(
     let mut clauses: Vec<&model::Clause> = Vec::new();
 
     // 1. Per participant: what each event adds to their entitlement.
-    let mut outcome_lines: Vec<Decided> = Vec::new();
+    // A price for each event and an attachment fee for each participant, and room for the
+    // contract's own lines (fees, bonuses, tiers) that join them in step 5: a million lines
+    // are not copied to grow.
+    let events = accepted.iter().map(|(_, e)| e.len()).sum::<usize>();
+    let fee_lines = p
+        .fixed_fees
+        .iter()
+        .map(|f| f.periods as usize)
+        .sum::<usize>();
+    let room = (p.incentives.len() + p.tiers.len() + 1) * (periods.len() + 4) + fee_lines;
+    let mut outcome_lines: Vec<Decided> = Vec::with_capacity(events + accepted.len() + room);
     let mut sums = vec![0_i128; slots];
     for (who, (id, events)) in accepted.iter().enumerate() {
         let Some(first) = events.first() else {
@@ -366,13 +422,11 @@ pub(crate) fn payments(
     outcome_lines.retain(|l| l.due <= until);
     {
         let ranks = subjects.ranks();
-        outcome_lines.sort_by_key(|l| {
-            (
-                l.due,
-                rank_of(&participant_rank, l.participant),
-                rank_of(&ranks, l.subject),
-                l.kind,
-            )
+        sort_by_packed_key(&mut outcome_lines, |l| {
+            (u128::from(day_key(l.due)) << 67)
+                | (u128::from(rank_of(&participant_rank, l.participant)) << 35)
+                | (u128::from(rank_of(&ranks, l.subject)) << 3)
+                | l.kind as u128
         });
     }
     let outcome_cap = cap_of(CapScope::OutcomePayments);
@@ -533,13 +587,11 @@ pub(crate) fn payments(
     lines.extend(other_lines.into_iter().filter(|l| l.due <= until));
     {
         let ranks = subjects.ranks();
-        lines.sort_by_key(|l| {
-            (
-                l.due,
-                l.kind,
-                rank_of(&participant_rank, l.participant),
-                rank_of(&ranks, l.subject),
-            )
+        sort_by_packed_key(&mut lines, |l| {
+            (u128::from(day_key(l.due)) << 67)
+                | ((l.kind as u128) << 64)
+                | (u128::from(rank_of(&participant_rank, l.participant)) << 32)
+                | u128::from(rank_of(&ranks, l.subject))
         });
     }
     let total_cap = cap_of(CapScope::Total);
@@ -779,12 +831,21 @@ pub(crate) fn payments(
         group_of: &group_of,
         places: &places,
         made: &made,
+        cuts: CutWords::of(contract),
     };
     let held_lines = match &mut out {
         Lines::Held => lines.iter().map(|l| words.line(l)).collect(),
         Lines::Streamed(write) => {
+            let mut line: Option<PaymentLine> = None;
             for l in &lines {
-                write(&words.line(l))?;
+                let line = match &mut line {
+                    Some(line) => {
+                        words.fill(l, line);
+                        line
+                    }
+                    None => line.insert(words.line(l)),
+                };
+                write(line)?;
             }
             Vec::new()
         }
@@ -817,25 +878,109 @@ struct Words<'a> {
     places: &'a [Option<super::limit::Place>],
     /// The lines made whole by their rule (`Decided::made`).
     made: &'a [PaymentLine],
+    /// The words of each rule that cuts a line the same way whoever it pays for.
+    cuts: CutWords,
+}
+
+/// The words of the rules that cut lines, made once for all lines.
+struct CutWords {
+    per_participant_cap: Option<String>,
+    deadweight: Option<String>,
+    /// By group, for a group with a cap.
+    group_cap: Vec<Option<String>>,
+    outcome_cap: Option<String>,
+    total_cap: Option<String>,
+    exposure: String,
+}
+
+impl CutWords {
+    fn of(contract: &Contract) -> CutWords {
+        let p = &contract.payments;
+        let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
+        CutWords {
+            per_participant_cap: cap_of(CapScope::PerParticipant)
+                .map(|cap| format!("per-participant cap of {} ({})", cap.amount, cap.clause)),
+            deadweight: p
+                .deadweight
+                .as_ref()
+                .map(|d| format!("deadweight {} in {} ({})", d.discounted, d.of, d.clause)),
+            group_cap: p
+                .groups
+                .iter()
+                .map(|group| {
+                    group.cap.map(|cap| {
+                        format!(
+                            "cap on group `{}` of {cap} reached ({})",
+                            group.id, group.clause
+                        )
+                    })
+                })
+                .collect(),
+            outcome_cap: cap_of(CapScope::OutcomePayments).map(|cap| {
+                format!(
+                    "cap on outcome payments of {} reached ({})",
+                    cap.amount, cap.clause
+                )
+            }),
+            total_cap: cap_of(CapScope::Total)
+                .map(|cap| format!("total cap of {} reached ({})", cap.amount, cap.clause)),
+            exposure: format!(
+                "the contract's maximum exposure of {} reached",
+                contract.figures.maximum_exposure
+            ),
+        }
+    }
 }
 
 impl Words<'_> {
+    /// A decided line in words, as a line of its own.
     fn line(&self, l: &Decided) -> PaymentLine {
         let currency = self.contract.funding_limit.currency;
+        let mut line = PaymentLine {
+            kind: l.kind,
+            participant: None,
+            stage: None,
+            earned: l.earned,
+            due: l.due,
+            period: String::new(),
+            rate: Money::new(0, currency),
+            amount: Money::new(0, currency),
+            clause: model::Clause {
+                file: String::new(),
+                line: 0,
+            },
+            cut_by: Vec::new(),
+            limit: None,
+            measured: None,
+        };
+        self.fill(l, &mut line);
+        line
+    }
+
+    /// A decided line in words, written over `line` (whose text is reused, so that a million
+    /// lines handed on one at a time cost no allocation each).
+    fn fill(&self, l: &Decided, line: &mut PaymentLine) {
+        let currency = self.contract.funding_limit.currency;
         let money = |minor: i128| Money::new(minor, currency);
-        let p = &self.contract.payments;
-        let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
-        let mut cut_by = Vec::new();
+        let mut cut_by = std::mem::take(&mut line.cut_by);
+        let mut cuts = 0;
+        let mut cut = |text: &str| {
+            match cut_by.get_mut(cuts) {
+                Some(words) => {
+                    words.clear();
+                    words.push_str(text);
+                }
+                None => cut_by.push(text.to_string()),
+            }
+            cuts += 1;
+        };
         if l.cuts & cut::EXCLUSIVE != 0 {
-            cut_by.push("paid once for the richest of exclusive alternatives".to_string());
+            cut("paid once for the richest of exclusive alternatives");
         }
         if l.cuts & cut::PER_PARTICIPANT != 0 {
-            match cap_of(CapScope::PerParticipant) {
-                Some(cap) => cut_by.push(format!(
-                    "per-participant cap of {} ({})",
-                    cap.amount, cap.clause
-                )),
-                None => cut_by.push(format!(
+            match &self.cuts.per_participant_cap {
+                Some(words) => cut(words),
+                None => cut(&format!(
                     "per-participant maximum of {}",
                     money((self.maximum_of)(l.participant))
                 )),
@@ -844,78 +989,84 @@ impl Words<'_> {
         let place = self.places.get(l.participant as usize).copied().flatten();
         let limit = place.map(|place| super::limit::words(self.contract, place));
         if l.cuts & cut::LIMIT != 0 {
-            if let Some((_, Some(cut))) = &limit {
-                cut_by.push(cut.clone());
+            if let Some((_, Some(words))) = &limit {
+                cut(words);
             }
         }
         if l.cuts & cut::DEADWEIGHT != 0 {
-            if let Some(d) = &p.deadweight {
-                cut_by.push(format!(
-                    "deadweight {} in {} ({})",
-                    d.discounted, d.of, d.clause
-                ));
+            if let Some(words) = &self.cuts.deadweight {
+                cut(words);
             }
         }
         if l.cuts & cut::GROUP_CAP != 0 {
-            if let Some(group) = self.group_of.get(&l.subject).map(|g| &p.groups[*g]) {
-                if let Some(cap) = group.cap {
-                    cut_by.push(format!(
-                        "cap on group `{}` of {cap} reached ({})",
-                        group.id, group.clause
-                    ));
-                }
+            let group = self.group_of.get(&l.subject);
+            if let Some(words) = group.and_then(|g| self.cuts.group_cap[*g].as_ref()) {
+                cut(words);
             }
         }
         if l.cuts & cut::OUTCOME_CAP != 0 {
-            if let Some(cap) = cap_of(CapScope::OutcomePayments) {
-                cut_by.push(format!(
-                    "cap on outcome payments of {} reached ({})",
-                    cap.amount, cap.clause
-                ));
+            if let Some(words) = &self.cuts.outcome_cap {
+                cut(words);
             }
         }
         if l.cuts & cut::TOTAL_CAP != 0 {
-            if let Some(cap) = cap_of(CapScope::Total) {
-                cut_by.push(format!(
-                    "total cap of {} reached ({})",
-                    cap.amount, cap.clause
-                ));
+            if let Some(words) = &self.cuts.total_cap {
+                cut(words);
             }
         }
         if l.cuts & cut::EXPOSURE != 0 {
-            cut_by.push(format!(
-                "the contract's maximum exposure of {} reached",
-                self.contract.figures.maximum_exposure
-            ));
+            cut(&self.cuts.exposure);
         }
-        let period = period_index(self.periods, l.due)
-            .map_or_else(|| l.due.to_string(), |i| self.periods[i].label.clone());
+        cut_by.truncate(cuts);
+        let period = period_index(self.periods, l.due);
         if let Some(made) = self.made.get(l.made as usize) {
-            let mut line = made.clone();
-            line.period = period;
+            line.clone_from(made);
+            line.period =
+                period.map_or_else(|| l.due.to_string(), |i| self.periods[i].label.clone());
             line.amount = money(l.amount);
             line.cut_by.extend(cut_by);
-            return line;
+            return;
         }
-        PaymentLine {
-            kind: l.kind,
-            participant: (l.participant != NONE)
-                .then(|| self.accepted[l.participant as usize].0.clone()),
-            stage: self.subject(l.subject).map(str::to_string),
-            earned: l.earned,
-            due: l.due,
-            period,
-            rate: money(l.rate),
-            amount: money(l.amount),
-            clause: self.clauses[l.clause as usize].clone(),
-            cut_by,
-            limit: limit.map(|(words, _)| words),
-            measured: None,
+        line.period.clear();
+        match period {
+            Some(i) => line.period.push_str(&self.periods[i].label),
+            None => {
+                use std::fmt::Write as _;
+                // Writing to a String cannot fail.
+                let _ = write!(line.period, "{}", l.due);
+            }
         }
+        line.kind = l.kind;
+        let participant =
+            (l.participant != NONE).then(|| self.accepted[l.participant as usize].0.as_str());
+        set_text(&mut line.participant, participant);
+        set_text(&mut line.stage, self.subject(l.subject));
+        line.earned = l.earned;
+        line.due = l.due;
+        line.rate = money(l.rate);
+        line.amount = money(l.amount);
+        let clause = self.clauses[l.clause as usize];
+        line.clause.file.clear();
+        line.clause.file.push_str(&clause.file);
+        line.clause.line = clause.line;
+        line.cut_by = cut_by;
+        line.limit = limit.map(|(words, _)| words);
+        line.measured = None;
     }
 
     fn subject(&self, i: u32) -> Option<&str> {
         (i != NONE).then(|| self.subjects[i as usize].as_str())
+    }
+}
+
+/// Set optional text, reusing the text already held.
+fn set_text(held: &mut Option<String>, text: Option<&str>) {
+    match (held.as_mut(), text) {
+        (Some(held), Some(text)) => {
+            held.clear();
+            held.push_str(text);
+        }
+        (_, text) => *held = text.map(str::to_string),
     }
 }
 
@@ -1096,4 +1247,71 @@ fn still_reachable(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines sorted by a packed key come out as a stable sort by the same key puts them,
+    /// equal keys in the order they were.
+    #[test]
+    fn sorting_by_a_packed_key_is_a_stable_sort() {
+        let mut seed = 7_u64;
+        let mut next = move |below: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % below
+        };
+        for n in [0, 1, 2, 3, 17, 1000] {
+            let lines: Vec<Decided> = (0..n)
+                .map(|i| Decided {
+                    kind: [LineKind::Price, LineKind::Attachment, LineKind::FixedFee]
+                        [next(3) as usize],
+                    participant: if next(5) == 0 { NONE } else { next(20) as u32 },
+                    subject: next(4) as u32,
+                    earned: Date::new(2026, 1, 1).unwrap(),
+                    due: Date::new(
+                        2026 + next(2) as i32,
+                        1 + next(12) as u32,
+                        1 + next(28) as u32,
+                    )
+                    .unwrap(),
+                    rate: i128::from(i),
+                    amount: 0,
+                    clause: 0,
+                    cuts: 0,
+                    made: NONE,
+                })
+                .collect();
+            let ranks: Vec<u32> = (0..20).rev().collect();
+            let key = |l: &Decided| (l.due, l.kind, rank_of(&ranks, l.participant), l.subject);
+            let mut expected = lines.clone();
+            expected.sort_by_key(key);
+            let mut sorted = lines;
+            sort_by_packed_key(&mut sorted, |l| {
+                (u128::from(day_key(l.due)) << 67)
+                    | ((l.kind as u128) << 64)
+                    | (u128::from(rank_of(&ranks, l.participant)) << 32)
+                    | u128::from(l.subject)
+            });
+            let order = |lines: &[Decided]| lines.iter().map(|l| l.rate).collect::<Vec<_>>();
+            assert_eq!(order(&sorted), order(&expected), "{n} lines");
+        }
+    }
+
+    #[test]
+    fn days_are_keyed_in_their_order() {
+        let days = [
+            (1, 1, 1),
+            (2025, 12, 31),
+            (2026, 1, 1),
+            (2026, 2, 28),
+            (9999, 12, 31),
+        ];
+        let keys: Vec<u64> = days
+            .iter()
+            .map(|&(y, m, d)| day_key(Date::new(y, m, d).unwrap()))
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
 }
