@@ -217,7 +217,7 @@ fn the_file_is_written_where_asked_and_nothing_else_is_made() {
         .args(["new", "missing/c.outcome"])
         .assert()
         .code(2)
-        .stderr_has(&["cannot write `missing/c.outcome`"]);
+        .stderr_has(&["cannot write `missing/c.outcome`: the folder `missing` does not exist"]);
     assert!(!scratch.path("missing").exists());
 
     // A name that a folder search would not find is written, with a note saying so.

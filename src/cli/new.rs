@@ -26,6 +26,13 @@ pub(super) fn starter(args: &NewArgs, streams: &mut Streams) -> Result<Exit, Pro
                 files::shown(path)
             )));
         }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let folder = path.parent().map(files::shown).unwrap_or_default();
+            return Err(Problem::Refused(format!(
+                "cannot write `{}`: the folder `{folder}` does not exist, and `outcome new` creates no folder: create it first, or name a file in a folder that exists",
+                files::shown(path)
+            )));
+        }
         Err(error) => {
             return Err(Problem::Write {
                 path: path.clone(),
