@@ -9,12 +9,15 @@
 //! stage never shrink (E0403). Checks that need the term's dates (E0410, E0507) are made with
 //! the payments, in `check::money`.
 
+mod shrinking;
+
 use super::names::{once, Kind, Symbols};
 use crate::ast::{self, StageTime};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{StageTimes, TimeFrom};
 use crate::source::Span;
 use crate::value::Duration;
+use shrinking::shrinking;
 
 /// Which of a stage's times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,88 +409,6 @@ fn contradictions(
                 )),
             );
         }
-    }
-}
-
-/// E0403: along the sequence, a time measured from the same stage as one before it is not
-/// shorter: a later step's deadline is not before an earlier step's, and a later step cannot
-/// be reached sooner than an earlier one.
-fn shrinking(
-    funnel: &ast::Funnel,
-    before: &[Vec<usize>],
-    order: &[usize],
-    times: &[Option<Resolved>],
-    which: Which,
-    out: &mut Vec<Diagnostic>,
-) {
-    let n = funnel.stages.len();
-    // For each stage, the nearest stages before it with a time of this kind.
-    let mut nearest: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &i in order {
-        let mut inherited: Vec<usize> = Vec::new();
-        for &p in &before[i] {
-            match times[p] {
-                Some(_) => inherited.push(p),
-                None => inherited.extend(nearest[p].iter().copied()),
-            }
-        }
-        // Two paths to one ancestor must not double it at every join: without this a ladder
-        // of joins grows the lists exponentially.
-        let mut seen = std::collections::BTreeSet::new();
-        inherited.retain(|a| seen.insert(*a));
-        if let Some(mine) = &times[i] {
-            let shorter = inherited.iter().find_map(|&a| {
-                let theirs = times[a].as_ref()?;
-                (theirs.from == mine.from
-                    && mine
-                        .time
-                        .duration
-                        .certainly_shorter_than(&theirs.time.duration))
-                .then_some((a, theirs))
-            });
-            if let Some((a, theirs)) = shorter {
-                let stage = &funnel.stages[i].name.value;
-                let ancestor = &funnel.stages[a].name.value;
-                let (message, help) = match which {
-                    Which::Latest => (
-                        format!(
-                            "`{stage}` is due `{}`, but it follows `{ancestor}`, which may take `{}`",
-                            Which::Latest.clause(&mine.time),
-                            Which::Latest.clause(&theirs.time)
-                        ),
-                        format!(
-                            "a later step's deadline is not before an earlier step's: write `within {}` or more, or shorten the earlier window",
-                            theirs.time.duration
-                        ),
-                    ),
-                    _ => (
-                        format!(
-                            "`{stage}` can be reached `{}`, but it follows `{ancestor}`, which takes `{}`",
-                            Which::Earliest.clause(&mine.time),
-                            Which::Earliest.clause(&theirs.time)
-                        ),
-                        format!(
-                            "a later step takes at least as long as the step before it: write `at least {}` or more, or shorten the earlier time",
-                            theirs.time.duration
-                        ),
-                    ),
-                };
-                out.push(
-                    Diagnostic::new(
-                        Code::E0403,
-                        message,
-                        mine.span,
-                        "shorter than a time before it",
-                    )
-                    .also(
-                        theirs.span,
-                        format!("`{ancestor}` takes {}", theirs.time.duration),
-                    )
-                    .help(help),
-                );
-            }
-        }
-        nearest[i] = inherited;
     }
 }
 
