@@ -31,14 +31,15 @@ impl Kind {
         }
     }
 
-    fn with_article(self) -> String {
-        let word = self.word();
-        let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            "an"
-        } else {
-            "a"
-        };
-        format!("{article} {word}")
+    fn with_article(self) -> &'static str {
+        match self {
+            Kind::Outcome => "an outcome",
+            Kind::Cohort => "a cohort",
+            Kind::Funnel => "a funnel",
+            Kind::Milestone => "a milestone",
+            Kind::Target => "a performance target",
+            Kind::Measure => "a measure",
+        }
     }
 }
 
@@ -243,13 +244,13 @@ impl Symbols {
         kinds: &[Kind],
         out: &mut Vec<Diagnostic>,
     ) -> Option<Symbol> {
-        let wanted = describe_kinds(kinds);
         if self.duplicated.contains(&name.value) {
             return None;
         }
         match self.names.get(&name.value) {
             Some(symbol) if kinds.contains(&symbol.kind) => Some(*symbol),
             Some(symbol) => {
+                let wanted = describe_kinds(kinds);
                 out.push(
                     Diagnostic::new(
                         Code::E0206,
@@ -284,7 +285,8 @@ impl Symbols {
                 diagnostic = match self.suggest(&name.value, kinds) {
                     Some(suggestion) => diagnostic.help(suggestion),
                     None => diagnostic.help(format!(
-                        "define {wanted} named `{}`, or correct the name",
+                        "define {} named `{}`, or correct the name",
+                        describe_kinds(kinds),
                         name.value
                     )),
                 };

@@ -108,8 +108,9 @@ pub fn report_unused(
     cohorts_used: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
-    let used: std::collections::BTreeSet<&str> = cohorts_used.iter().copied().collect();
-    let by_id: std::collections::BTreeMap<&str, &model::Outcome> =
+    // Looked up once per declaration, never walked: no order to keep.
+    let used: foldhash::HashSet<&str> = cohorts_used.iter().copied().collect();
+    let by_id: HashMap<&str, &model::Outcome> =
         outcomes.iter().map(|o| (o.id.as_str(), o)).collect();
     for declaration in &file.declarations {
         match declaration {

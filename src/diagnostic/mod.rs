@@ -85,10 +85,10 @@ impl Diagnostic {
 /// `text` with its control and bidirectional formatting characters escaped; not copied when
 /// it has none, as almost every message has none.
 fn inert(text: String) -> String {
-    if text.chars().any(crate::inert::needs_escape) {
-        crate::inert::escape(&text)
-    } else {
+    if crate::inert::is_inert(&text) {
         text
+    } else {
+        crate::inert::escape(&text)
     }
 }
 
@@ -120,12 +120,20 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
+    let wanted_chars = wanted.chars().count();
     for candidate in candidates {
-        let distance = strsim::levenshtein(wanted, candidate);
-        let limit = (wanted.chars().count().max(candidate.chars().count()) / 3).max(1);
-        let close = distance <= limit
-            || candidate.contains(wanted) && wanted.len() >= 3
+        let candidate_chars = candidate.chars().count();
+        let limit = (wanted_chars.max(candidate_chars) / 3).max(1);
+        let contained = candidate.contains(wanted) && wanted.len() >= 3
             || wanted.contains(candidate) && candidate.len() >= 3;
+        // The distance is at least the difference in length: skip what cannot be close, or
+        // cannot be closer than the best so far.
+        let least = wanted_chars.abs_diff(candidate_chars);
+        if least > limit && !contained || best.is_some_and(|(d, _)| least > d) {
+            continue;
+        }
+        let distance = strsim::levenshtein(wanted, candidate);
+        let close = distance <= limit || contained;
         if close && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
             best = Some((distance, candidate));
         }
@@ -149,6 +157,30 @@ mod tests {
             Some("did you mean `drug_free`?")
         );
         assert_eq!(did_you_mean("xyz", names), None);
+    }
+
+    proptest::proptest! {
+        /// Skipping names too long or too short to be close suggests what measuring the
+        /// distance to every name suggests.
+        #[test]
+        fn suggestions_skip_only_what_cannot_be_suggested(
+            wanted in "[a-dé_]{0,9}",
+            names in proptest::collection::vec("[a-dé_]{0,12}", 0..12),
+        ) {
+            let every = names
+                .iter()
+                .filter_map(|c| {
+                    let d = strsim::levenshtein(&wanted, c);
+                    let limit = (wanted.chars().count().max(c.chars().count()) / 3).max(1);
+                    let close = d <= limit
+                        || c.contains(wanted.as_str()) && wanted.len() >= 3
+                        || wanted.contains(c.as_str()) && c.len() >= 3;
+                    close.then_some((d, c.as_str()))
+                })
+                .min()
+                .map(|(_, name)| format!("did you mean `{name}`?"));
+            proptest::prop_assert_eq!(did_you_mean(&wanted, names.iter().map(String::as_str)), every);
+        }
     }
 
     #[test]
