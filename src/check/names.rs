@@ -126,12 +126,25 @@ pub struct Symbols {
     duplicated: HashSet<String>,
     /// For names brought in by `use`: the file each comes from.
     origins: HashMap<String, String>,
+    /// How many more unknown names may get a "did you mean" (`SUGGESTIONS`).
+    suggestions_left: std::cell::Cell<usize>,
 }
+
+/// The most unknown names in one file that get a "did you mean" suggestion; the rest get the
+/// plain help. Each suggestion compares the name with every name of the kinds wanted, so a
+/// file of thousands of unknown names among thousands of declared ones would otherwise cost
+/// their product (16,000 of each: 95 s); with this limit the cost grows with the file. It is
+/// the number of diagnostics the human format draws for a file, and which names get one is
+/// decided by the order they are checked in, the same on every run.
+const SUGGESTIONS: usize = 200;
 
 impl Symbols {
     /// Collect every definition, reporting a name defined twice (E0201).
     pub fn collect(file: &ast::File, out: &mut Vec<Diagnostic>) -> Symbols {
-        let mut symbols = Symbols::default();
+        let mut symbols = Symbols {
+            suggestions_left: std::cell::Cell::new(SUGGESTIONS),
+            ..Symbols::default()
+        };
         for declared in declared(file) {
             symbols.define(declared.name, declared.kind, declared.funnel, out);
         }
@@ -298,6 +311,11 @@ impl Symbols {
 
     /// "did you mean `x`?" among the names of the given kinds.
     fn suggest(&self, wanted: &str, kinds: &[Kind]) -> Option<String> {
+        let left = self.suggestions_left.get();
+        if left == 0 {
+            return None;
+        }
+        self.suggestions_left.set(left - 1);
         let candidates = self
             .names
             .iter()

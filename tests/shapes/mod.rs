@@ -166,6 +166,12 @@ pub const SHAPES: &[Shape] = &[
         largest: usize::MAX,
     },
     Shape {
+        name: "misspelt",
+        grows: "milestones, and prices for names one letter off theirs (an error each)",
+        contract: misspelt,
+        largest: usize::MAX,
+    },
+    Shape {
         name: "warnings",
         grows: "outcomes nothing achieves (a warning each)",
         contract: warnings,
@@ -594,17 +600,31 @@ pub fn errors(n: usize) -> String {
     text
 }
 
+/// A long funnel, and a price for each of its milestones misspelt: E0202 on each, and each
+/// unknown name looked for among every milestone for a suggestion, until the file's budget
+/// of suggestions (`check::names`) is spent.
+pub fn misspelt(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    funnel(&mut text, n, &|_| String::new(), "");
+    text.push_str("payments {\n");
+    for i in 0..n {
+        let _ = writeln!(text, "  pay £1 for n{i}");
+    }
+    text.push_str("}\n");
+    text
+}
+
 /// The diagnostics a shape's contract is expected to raise: none, but for `warnings`, one
 /// W0602 per outcome, and for `errors` one E0202 per price.
 pub fn expected_codes(shape: &Shape, n: usize) -> Vec<&'static str> {
     match shape.name {
         "warnings" => vec!["W0602"; n],
-        "errors" => vec!["E0202"; n],
+        "errors" | "misspelt" => vec!["E0202"; n],
         _ => Vec::new(),
     }
 }
 
 /// Whether the shape's contract comes out of checking (it raises no error).
 pub fn has_contract(shape: &Shape) -> bool {
-    shape.name != "errors"
+    !matches!(shape.name, "errors" | "misspelt")
 }
