@@ -186,6 +186,15 @@ impl fmt::Display for Money {
     }
 }
 
+/// `1 bid`, `1,200 bids`: a count and the noun that goes with it.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", group_thousands(n as u128))
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn group_thousands(n: u128) -> String {
     let digits = n.to_string();

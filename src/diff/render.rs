@@ -37,11 +37,7 @@ fn by_section(diff: &Diff) -> Vec<(Section, Vec<&Change>)> {
 }
 
 fn count(n: usize) -> String {
-    if n == 1 {
-        "1 difference in meaning".to_string()
-    } else {
-        format!("{n} differences in meaning")
-    }
+    crate::value::counted(n, "difference", "differences") + " in meaning"
 }
 
 /// What a change is about: `stage `housed` of funnel `main`, price`.

@@ -196,11 +196,7 @@ fn rows(evaluation: &Evaluation) -> Vec<Row> {
 
 /// "2 bids", "1 bid".
 fn bids(n: usize) -> String {
-    if n == 1 {
-        "1 bid".to_string()
-    } else {
-        format!("{n} bids")
-    }
+    crate::value::counted(n, "bid", "bids")
 }
 
 /// The evaluation for a terminal: a heading, the table with the bids as columns in rank

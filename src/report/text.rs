@@ -12,6 +12,7 @@
 
 use super::lines::LinesFile;
 use super::{participant_key, Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
+use crate::value::counted as count;
 use std::borrow::Cow;
 use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
@@ -651,14 +652,6 @@ fn first_of(n: usize, one: &str, many: &str) -> String {
         format!("the {one}")
     } else {
         format!("all {n} {many}")
-    }
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{} {many}", group(n as u64))
     }
 }
 
