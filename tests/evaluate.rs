@@ -371,6 +371,15 @@ fn what_cannot_be_evaluated_exits_2() {
     // No bid named.
     let output = outcome().args(["evaluate", SPEC]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
+    // The same bid named twice, however its path is written: it would rank against itself.
+    let twice = format!("./{PHOENIX}");
+    let output = outcome()
+        .args(["evaluate", SPEC, PHOENIX, &twice])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is named twice"));
+    assert!(output.stdout.is_empty());
 }
 
 #[test]

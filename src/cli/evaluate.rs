@@ -36,7 +36,7 @@ pub(super) fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Resul
     let spec_tree = crate::syntax::parse(&spec.file).unwrap_or_default();
     if crate::check::bidding::blocks(&spec_tree).is_empty() {
         return Err(Problem::Refused(format!(
-            "`{}` is not a specification: it has no `bidding` block",
+            "`{}` is not a specification: it has no `bidding` block (add one saying what a bid may offer, such as `bidding {{ price at most £500 for STAGE }}`; see `outcome explain E0701`)",
             shown_as(named[0])
         )));
     }
@@ -45,11 +45,22 @@ pub(super) fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Resul
         error,
     })?;
     let mut entries = Vec::new();
+    let mut seen = BTreeSet::new();
     for ((bid, path), canonical) in loaded.iter().zip(&named).zip(&paths).skip(1) {
+        let real = fs::canonicalize(canonical).ok();
         // `evaluate tender/spec.outcome tender/*.outcome` names the specification among
         // the bids.
-        if fs::canonicalize(canonical).is_ok_and(|c| c == spec_path) {
+        if real.as_ref().is_some_and(|c| *c == spec_path) {
             continue;
+        }
+        // The same bid twice would rank against itself.
+        if let Some(real) = real {
+            if !seen.insert(real) {
+                return Err(Problem::Refused(format!(
+                    "`{}` is named twice: each bid is evaluated once, so name it once",
+                    shown_as(path)
+                )));
+            }
         }
         let tree = crate::syntax::parse(&bid.file).unwrap_or_default();
         let mut diagnostics = bid.compiled.diagnostics.clone();
