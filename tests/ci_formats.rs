@@ -534,3 +534,123 @@ fn machine_formats_carry_no_timing() {
             .stdout(predicate::str::contains(" ms").not());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// a label in another file: a bid's diagnostic points at its specification
+
+/// A scratch repository (`.git` at its root) with the tender specification and a bid asking £3,800 for
+/// `abstinent`, above the specification's ceiling of £3,500 (its line 64).
+fn bid_above_its_ceiling(test: &str) -> Scratch {
+    let scratch = Scratch::new(test);
+    // The repository's root, so that the bid may name a file in the folder above its own.
+    std::fs::create_dir_all(scratch.path(".git")).unwrap();
+    let spec = std::fs::read_to_string("specs/tender/specification.outcome").unwrap();
+    scratch.file("tender/specification.outcome", spec);
+    scratch.file(
+        "tender/bids/lifeline.outcome",
+        "bid \"Lifeline\" on \"../specification.outcome\" {\n  pay £150 for attend\n  pay £3,800 for abstinent\n}\n",
+    );
+    scratch
+}
+
+const BID: &str = "tender/bids/lifeline.outcome";
+
+#[test]
+fn json_records_name_the_file_of_each_related_label() {
+    let scratch = bid_above_its_ceiling("json-related");
+    let records = json_records(&scratch, BID);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record = &records[0];
+    assert_eq!(record["code"], "E0704");
+    assert_eq!(
+        (record["line"].as_u64(), record["column"].as_u64()),
+        (Some(3), Some(7))
+    );
+    assert_eq!(
+        record["related"],
+        serde_json::json!([{
+            "file": "tender/specification.outcome",
+            "line": 64, "column": 3, "end_line": 64, "end_column": 37,
+            "message": "the ceiling of £3,500",
+        }])
+    );
+    // A diagnostic with no second label has no `related` member.
+    let scratch = Scratch::new("no-related");
+    scratch.file("x.outcome", SYNTAX_ERROR);
+    assert!(json_records(&scratch, "x.outcome")[0]
+        .get("related")
+        .is_none());
+}
+
+#[test]
+fn sarif_relates_a_bid_result_to_its_specification_and_stays_valid() {
+    let scratch = bid_above_its_ceiling("sarif-related");
+    let (_, log) = sarif_of(&scratch, &[BID], 1);
+    assert_valid_sarif(&log);
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "E0704");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        BID
+    );
+    let related = &result["relatedLocations"][0];
+    assert_eq!(related["id"], 0);
+    assert_eq!(related["message"]["text"], "the ceiling of £3,500");
+    let location = &related["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"],
+        serde_json::json!({"uri": "tender/specification.outcome", "uriBaseId": "%SRCROOT%"})
+    );
+    assert_eq!(
+        location["region"],
+        serde_json::json!({"startLine": 64, "startColumn": 3, "endLine": 64, "endColumn": 37})
+    );
+}
+
+/// An annotation is one place: GitHub draws it on the bid's line, and the message (with its
+/// help) names the specification's line.
+#[test]
+fn github_annotates_the_bid_and_names_the_specification_line() {
+    let scratch = bid_above_its_ceiling("github-related");
+    let output = scratch
+        .outcome()
+        .args(["check", "--format", "github", BID])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with(&format!("::error file={BID},line=3,col=7,")),
+        "{text}"
+    );
+    assert!(
+        text.contains("the specification sets the ceiling at `tender/specification.outcome:64`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn people_see_the_specification_line_drawn_under_the_bid() {
+    let scratch = bid_above_its_ceiling("human-related");
+    let output = scratch
+        .outcome()
+        .args(["check", "--color", "never", BID])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stderr).unwrap();
+    let bid = text
+        .find(&format!("[{BID}:3:7]"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let spec = text
+        .find("[tender/specification.outcome:64:3]")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(bid < spec, "{text}");
+    assert!(
+        text.contains("in `tender/specification.outcome`: the ceiling of £3,500"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 64 │   price at most £3,500 for abstinent"),
+        "{text}"
+    );
+}

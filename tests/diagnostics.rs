@@ -9,10 +9,19 @@
 //! ```
 //!
 //! It applies to the next line of the file that is not itself an expectation line, so several
-//! may stack above one line. Expectations after the last other line apply to the line where the
+//! may stack above one line. A label the diagnostic puts in another file (a bid's diagnostic
+//! pointing at the line of its specification) is written under it as `#!> FILE:LINE label`,
+//! the file named from the crate's root:
+//!
+//! ```text
+//! #! E0704 the bid asks £3,800 for `abstinent`, above the specification's ceiling of £3,500
+//! #!> specs/tender/specification.outcome:64 the ceiling of £3,500
+//! ```
+//! Expectations after the last other line apply to the line where the
 //! file ends (after a final line break, the empty line that follows it), which is where errors
 //! about the end of the file point. The runner compares the exact multiset of (line, code,
-//! message) of every diagnostic, errors and warnings alike; help texts are not compared.
+//! message, labels in other files) of every diagnostic, errors and warnings alike; help texts
+//! are not compared.
 
 use outcome::diagnostic::{Code, Diagnostic};
 use outcome::source::{SourceFile, Span};
@@ -29,7 +38,12 @@ struct Expected {
     line: usize,
     code: String,
     message: String,
+    /// Each label in another file: `FILE:LINE label`.
+    elsewhere: Vec<String>,
 }
+
+/// What marks a label in another file, under its expectation.
+const ELSEWHERE: &str = "#!>";
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -97,15 +111,20 @@ fn expectations(text: &str) -> Result<Vec<Expected>, Vec<String>> {
     let lines = lines(text);
     let mut expected = Vec::new();
     let mut problems = Vec::new();
-    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut pending: Vec<Expected> = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let number = index + 1;
+        if let Some(label) = line.trim_start().strip_prefix(ELSEWHERE) {
+            match pending.last_mut() {
+                Some(last) => last.elsewhere.push(label.trim().to_string()),
+                None => problems.push(format!(
+                    "{number}: `{ELSEWHERE}` follows no expectation (write it under one)"
+                )),
+            }
+            continue;
+        }
         let Some(rest) = line.trim_start().strip_prefix(MARK) else {
-            expected.extend(pending.drain(..).map(|(code, message)| Expected {
-                line: number,
-                code,
-                message,
-            }));
+            expected.extend(pending.drain(..).map(|e| Expected { line: number, ..e }));
             continue;
         };
         let rest = rest.trim();
@@ -120,16 +139,17 @@ fn expectations(text: &str) -> Result<Vec<Expected>, Vec<String>> {
                 "{number}: the expectation for {code} has no message"
             ));
         } else {
-            pending.push((code.to_string(), message.to_string()));
+            pending.push(Expected {
+                line: 0,
+                code: code.to_string(),
+                message: message.to_string(),
+                elsewhere: Vec::new(),
+            });
         }
     }
     // Expectations after the last other line apply to the line where the file ends.
     let last = lines.len();
-    expected.extend(pending.drain(..).map(|(code, message)| Expected {
-        line: last,
-        code,
-        message,
-    }));
+    expected.extend(pending.drain(..).map(|e| Expected { line: last, ..e }));
     if problems.is_empty() {
         expected.sort();
         Ok(expected)
@@ -150,6 +170,14 @@ fn diagnose(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
     let loaded = workspace.load(&path).unwrap();
     let file = SourceFile::new(name, loaded.file.text.clone());
     (file, loaded.compiled.diagnostics.clone())
+}
+
+/// The labels in other files, as the corpus writes them, one per line.
+fn shown_elsewhere(elsewhere: &[String]) -> String {
+    elsewhere
+        .iter()
+        .map(|label| format!("\n      {ELSEWHERE} {label}"))
+        .collect()
 }
 
 /// A span must lie within the text and start and end on character boundaries.
@@ -211,6 +239,15 @@ fn check_case(name: &str, path: &Path) -> Option<String> {
                 .iter()
                 .map(|label| ("secondary", label)),
         );
+        for related in diagnostic.related() {
+            if let Some(problem) = span_problem(&related.file.text, related.label.span) {
+                let _ = writeln!(
+                    report,
+                    "  {name}: {} ({}) has a bad span in `{}`: {problem}",
+                    diagnostic.code, diagnostic.message, related.file.name
+                );
+            }
+        }
         for (which, label) in labels {
             if let Some(problem) = span_problem(&file.text, label.span) {
                 let _ = writeln!(
@@ -228,6 +265,14 @@ fn check_case(name: &str, path: &Path) -> Option<String> {
             line: file.line_col(d.primary.span.start).line,
             code: d.code.as_str().to_string(),
             message: d.message.clone(),
+            elsewhere: d
+                .related()
+                .iter()
+                .map(|r| {
+                    let line = r.file.line_col(r.label.span.start).line;
+                    format!("{}:{line} {}", r.file.name, r.label.text)
+                })
+                .collect(),
         })
         .collect();
     actual.sort();
@@ -235,15 +280,21 @@ fn check_case(name: &str, path: &Path) -> Option<String> {
     for e in difference(&expected, &actual) {
         let _ = writeln!(
             report,
-            "  {name}:{}: missing     {} {}",
-            e.line, e.code, e.message
+            "  {name}:{}: missing     {} {}{}",
+            e.line,
+            e.code,
+            e.message,
+            shown_elsewhere(&e.elsewhere)
         );
     }
     for a in difference(&actual, &expected) {
         let _ = writeln!(
             report,
-            "  {name}:{}: unexpected  {} {}",
-            a.line, a.code, a.message
+            "  {name}:{}: unexpected  {} {}{}",
+            a.line,
+            a.code,
+            a.message,
+            shown_elsewhere(&a.elsewhere)
         );
     }
 

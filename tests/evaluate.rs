@@ -154,6 +154,17 @@ fn a_bid_above_a_ceiling_is_refused_with_its_code() {
         "the bid asks £3,800 for `abstinent`, above the specification's ceiling of £3,500"
     );
     assert_eq!(diagnostic["line"], 6);
+    // It points at the clause of the specification that sets the ceiling, in that file.
+    assert_eq!(
+        diagnostic["related"],
+        serde_json::json!([{
+            "file": SPEC, "line": 64, "column": 3, "end_line": 64, "end_column": 37,
+            "message": "the ceiling of £3,500",
+        }])
+    );
+    // Refused bids in the closed schema carry the same member.
+    let errors = validate_evaluation(&doc);
+    assert!(errors.is_empty(), "{errors:#?}");
 
     // People see the diagnostic on stderr, with where the specification states the ceiling.
     let output = outcome()
@@ -262,12 +273,17 @@ fn a_bid_whose_exposure_is_above_the_funding_limit_is_refused() {
         diagnostic["message"],
         "the contract could pay up to £160,000, more than its funding limit of £150,000"
     );
-    // Placed on the bidder's name, with where the specification sets the limit.
+    // Placed on the bidder's name, with where the specification sets the limit: in the
+    // help, and as a label in the specification's file.
     assert_eq!(diagnostic["line"], 1);
     assert!(diagnostic["help"]
         .as_str()
         .unwrap()
         .contains("specification.outcome:10"));
+    let related = &diagnostic["related"][0];
+    assert_eq!(related["file"], "specification.outcome");
+    assert_eq!(related["line"], 10);
+    assert_eq!(related["message"], "£10,000 over the limit");
 }
 
 /// A count the bid writes that breaks the checker's funnel rules is reported on the bid's line.
@@ -380,6 +396,14 @@ fn what_cannot_be_evaluated_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is named twice"));
     assert!(output.stdout.is_empty());
+}
+
+/// What is wrong with `doc` by the published schema of the evaluation.
+fn validate_evaluation(doc: &Value) -> Vec<String> {
+    let schema = outcome().args(["schema", "--evaluate"]).output().unwrap();
+    let schema: Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator.iter_errors(doc).map(|e| e.to_string()).collect()
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! Every stage reports through `Diagnostic`. A diagnostic carries a code from the one
 //! registry (`codes.rs`), a one-line lowercase message with user input in backticks, a label
-//! on the exact span, optional labels on the other side of a conflict, and help. Rendering for
+//! on the exact span, optional labels on the other side of a conflict (in the same file, or
+//! `related`, in another: the specification a bid answers), and help. Rendering for
 //! people goes through miette; rendering for machines through `Record` (JSON lines), `github`
 //! (GitHub Actions annotations) and `sarif` (a SARIF 2.1.0 log for code-scanning services).
 
@@ -14,9 +15,9 @@ pub mod sarif;
 
 pub use codes::{Code, Severity};
 pub use explain::explanation;
-pub use render::{render_human, Record};
+pub use render::{render_human, Record, RelatedRecord};
 
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 
 /// A label: a span and what to say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,43 @@ pub struct Label {
     pub text: String,
 }
 
+/// A second label in another file than the diagnostic's own: a bid's price above its
+/// ceiling points at the line of the specification that sets the ceiling. The file is held
+/// whole (its text is shared, not copied), so that every output can give the place in lines
+/// and columns and draw it.
+#[derive(Clone)]
+pub struct Related {
+    pub file: SourceFile,
+    pub label: Label,
+}
+
+/// Two related labels are the same when they say the same of the same place of the same
+/// file; the file's text is compared only when it is not the very same text.
+impl PartialEq for Related {
+    fn eq(&self, other: &Related) -> bool {
+        self.label == other.label
+            && self.file.name == other.file.name
+            && (std::sync::Arc::ptr_eq(&self.file.text, &other.file.text)
+                || self.file.text == other.file.text)
+    }
+}
+
+impl Eq for Related {}
+
+impl std::fmt::Debug for Related {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Related")
+            .field("file", &self.file.name)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+/// The labels of a diagnostic in other files: a thin pointer in the diagnostic, as few have
+/// any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Others(Vec<Related>);
+
 /// One finding about one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -32,7 +70,12 @@ pub struct Diagnostic {
     pub message: String,
     pub primary: Label,
     pub secondary: Vec<Label>,
-    pub help: Option<String>,
+    /// Second labels in other files, in the order added (`related`). Few diagnostics have
+    /// one, and a diagnostic is often returned as the error of a `Result`, so they are boxed
+    /// and the help held as a boxed `str`: a diagnostic stays under the 128 bytes at which
+    /// clippy's `result_large_err` asks for the error to be boxed.
+    others: Option<Box<Others>>,
+    pub help: Option<Box<str>>,
 }
 
 /// Messages, labels and help quote the contract, so each is made inert once, here, for
@@ -55,6 +98,7 @@ impl Diagnostic {
                 text: inert(label.into()),
             },
             secondary: Vec::new(),
+            others: None,
             help: None,
         }
     }
@@ -68,8 +112,33 @@ impl Diagnostic {
         self
     }
 
+    /// Add a label on a span of another file, such as the line of a specification that sets
+    /// the rule a bid breaks.
+    pub fn elsewhere(self, file: &SourceFile, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.related_to(vec![Related {
+            file: file.clone(),
+            label: Label {
+                span,
+                text: inert(text.into()),
+            },
+        }])
+    }
+
+    /// Add labels in other files, their texts already inert.
+    pub fn related_to(mut self, related: Vec<Related>) -> Diagnostic {
+        if !related.is_empty() {
+            self.others.get_or_insert_default().0.extend(related);
+        }
+        self
+    }
+
+    /// The labels in other files, in the order added.
+    pub fn related(&self) -> &[Related] {
+        self.others.as_deref().map_or(&[], |others| &others.0)
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(inert(help.into()));
+        self.help = Some(inert(help.into()).into_boxed_str());
         self
     }
 

@@ -1,6 +1,6 @@
 //! Printing diagnostics: miette's graphical report for people, `Record` for machines.
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Label, Severity};
 use crate::source::{SourceFile, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -22,6 +22,37 @@ pub struct Record {
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
+    /// The diagnostic's second labels, each with its file: the other side of a conflict in
+    /// the same file, or a place in another (the line of the specification that sets the
+    /// rule a bid breaks). Left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedRecord>,
+}
+
+/// A second label of a diagnostic: its file, place and what it says.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+pub struct RelatedRecord {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+}
+
+impl RelatedRecord {
+    fn new(file: &SourceFile, label: &Label) -> RelatedRecord {
+        let start = file.line_col(label.span.start);
+        let end = file.line_col(label.span.end);
+        RelatedRecord {
+            file: file.name.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            message: label.text.clone(),
+        }
+    }
 }
 
 impl Record {
@@ -33,12 +64,23 @@ impl Record {
             code: diagnostic.code.as_str().to_string(),
             severity: diagnostic.severity(),
             message: diagnostic.message.clone(),
-            help: diagnostic.help.clone(),
+            help: diagnostic.help.as_deref().map(str::to_string),
             file: file.name.clone(),
             line: start.line,
             column: start.column,
             end_line: end.line,
             end_column: end.column,
+            related: diagnostic
+                .secondary
+                .iter()
+                .map(|label| RelatedRecord::new(file, label))
+                .chain(
+                    diagnostic
+                        .related()
+                        .iter()
+                        .map(|r| RelatedRecord::new(&r.file, &r.label)),
+                )
+                .collect(),
         }
     }
 }
@@ -49,7 +91,11 @@ impl Record {
 /// near the labels, each long line cut to the parts around its labels, every line end made a
 /// line feed and every control or bidirectional formatting character written as an escape.
 pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
-    let view = View::new(file, diagnostic);
+    let labels: Vec<Label> = std::iter::once(&diagnostic.primary)
+        .chain(&diagnostic.secondary)
+        .cloned()
+        .collect();
+    let view = View::new(file, &labels);
     if view.widest > WIDEST_DRAWN_LINE {
         return render_without_source(file, diagnostic, color);
     }
@@ -60,8 +106,21 @@ pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> 
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
-        .with_wrap_lines(false);
-    let report = Report { diagnostic, view };
+        .with_wrap_lines(false)
+        .with_show_related_as_nested(true);
+    let related = diagnostic
+        .related()
+        .iter()
+        .map(|r| Elsewhere {
+            label: &r.label,
+            view: View::new(&r.file, std::slice::from_ref(&r.label)),
+        })
+        .collect();
+    let report = Report {
+        diagnostic,
+        view,
+        related,
+    };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // Rendering into a String cannot fail in practice; fall back to the plain line.
@@ -98,6 +157,16 @@ fn render_without_source(file: &SourceFile, diagnostic: &Diagnostic, color: bool
 
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
+    view: View<'a>,
+    /// The labels in other files, each drawn after the report as a note with its own
+    /// snippet of its own file.
+    related: Vec<Elsewhere<'a>>,
+}
+
+/// A label in another file, as miette draws a related diagnostic: an advice whose message is
+/// the label's text, with the lines around it.
+struct Elsewhere<'a> {
+    label: &'a Label,
     view: View<'a>,
 }
 
@@ -146,7 +215,8 @@ struct End {
 }
 
 impl<'a> View<'a> {
-    fn new(file: &'a SourceFile, diagnostic: &Diagnostic) -> View<'a> {
+    /// The view of `file` for `labels`, the primary first.
+    fn new(file: &'a SourceFile, labels: &[Label]) -> View<'a> {
         let mut view = View {
             name: &file.name,
             text: String::new(),
@@ -158,8 +228,8 @@ impl<'a> View<'a> {
         if file.text.is_empty() {
             return view;
         }
-        let spans: Vec<(usize, usize)> = std::iter::once(&diagnostic.primary)
-            .chain(&diagnostic.secondary)
+        let spans: Vec<(usize, usize)> = labels
+            .iter()
             .map(|label| visible(&file.text, label.span))
             .collect();
         let mut ends: Vec<End> = spans
@@ -421,7 +491,7 @@ impl miette::Diagnostic for Report<'_> {
         self.diagnostic
             .help
             .as_ref()
-            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(&**h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -447,6 +517,50 @@ impl miette::Diagnostic for Report<'_> {
                 }
             });
         Some(Box::new(spans))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+impl fmt::Debug for Elsewhere<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.label, f)
+    }
+}
+
+impl fmt::Display for Elsewhere<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "in `{}`: {}", self.view.name, self.label.text)
+    }
+}
+
+impl std::error::Error for Elsewhere<'_> {}
+
+impl miette::Diagnostic for Elsewhere<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    /// The lines around the label, unless they are too wide to draw (see
+    /// `WIDEST_DRAWN_LINE`): then the message alone, which names the file.
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        (!self.view.text.is_empty() && self.view.widest <= WIDEST_DRAWN_LINE)
+            .then_some(&self.view as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source_code()?;
+        let (start, end) = *self.view.labels.first()?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(self.label.text.clone()), (start, end - start)),
+        )))
     }
 }
 

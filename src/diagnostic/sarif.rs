@@ -5,6 +5,8 @@
 //! the code's title and its `explain` text; each diagnostic is a result pointing at its rule by
 //! id and index. Locations are relative to `%SRCROOT%`, the directory `check` ran in, with
 //! 1-based lines and columns that count Unicode code points (`columnKind`), as `Record` does.
+//! A diagnostic's second labels are its `relatedLocations`, each with its own artifact: a
+//! bid's price above its ceiling relates to the line of the specification that sets it.
 //! Nothing in the log depends on the time or the machine, so the same files always give the
 //! same bytes.
 
@@ -164,11 +166,14 @@ fn fingerprint(file: &SourceFile, diagnostic: &Diagnostic, seen: &mut Seen) -> S
 }
 
 fn result(file: &SourceFile, diagnostic: &Diagnostic, fingerprint: String) -> Finding {
+    // Second labels in the same file, then those in other files, each with its own file.
     let related_locations = diagnostic
         .secondary
         .iter()
+        .map(|label| (file, label))
+        .chain(diagnostic.related().iter().map(|r| (&r.file, &r.label)))
         .enumerate()
-        .map(|(id, label)| Location {
+        .map(|(id, (file, label))| Location {
             id: Some(id),
             physical_location: physical_location(file, label),
             message: (!label.text.is_empty()).then(|| Message::text(&label.text)),
@@ -431,5 +436,30 @@ mod tests {
         assert_eq!(region["startColumn"], 8);
         assert_eq!(region["endColumn"], 9);
         assert_eq!(result["relatedLocations"][0]["message"]["text"], "keyword");
+    }
+
+    #[test]
+    fn a_label_in_another_file_is_a_related_location_in_that_file() {
+        let bid = SourceFile::new("bids/b.outcome", "bid \"B\" on \"../s.outcome\" {}\n");
+        let spec = SourceFile::new("s.outcome", "contract \"S\" {\n  funding limit £1\n}\n");
+        let diagnostic = Diagnostic::new(Code::E0704, "above", Span::new(4, 7), "here")
+            .also(Span::new(0, 3), "the bid")
+            .elsewhere(&spec, Span::new(17, 34), "the limit");
+        let files = [(&bid, std::slice::from_ref(&diagnostic))];
+        let log: serde_json::Value = serde_json::from_str(&log(&files).unwrap()).unwrap();
+        let related = &log["runs"][0]["results"][0]["relatedLocations"];
+        assert_eq!(related[0]["id"], 0);
+        assert_eq!(
+            related[0]["physicalLocation"]["artifactLocation"]["uri"],
+            "bids/b.outcome"
+        );
+        assert_eq!(related[1]["id"], 1);
+        assert_eq!(related[1]["message"]["text"], "the limit");
+        let location = &related[1]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "s.outcome");
+        assert_eq!(location["artifactLocation"]["uriBaseId"], SOURCE_ROOT);
+        assert_eq!(location["region"]["startLine"], 2);
+        assert_eq!(location["region"]["startColumn"], 3);
+        assert_eq!(location["region"]["endColumn"], 19);
     }
 }

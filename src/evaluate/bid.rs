@@ -15,12 +15,15 @@
 //! The merged contract is the specification's text with some values changed, so every span
 //! the checker gives is a span of the specification. A diagnostic about a value the bid wrote
 //! is moved onto the bid's text; any other (a funnel that widens further on, a maximum above
-//! the funding limit) is placed on the bidder's name, with where the specification says it.
+//! the funding limit) is placed on the bidder's name. Every label left in the specification
+//! stays there as a label in that file (`Diagnostic::related`), and its line is named in the
+//! help too, for the outputs that show one place per diagnostic; so does each rule a bid
+//! breaks point at the clause of the specification that states it.
 
 use crate::ast::{self, ContractClause, Declaration, PaymentClause};
 use crate::check::bidding::{lone_bid, rules_of, Rules};
 use crate::check::Resolve;
-use crate::diagnostic::{self, did_you_mean, Code, Diagnostic, Label};
+use crate::diagnostic::{self, did_you_mean, Code, Diagnostic, Label, Related};
 use crate::model;
 use crate::source::{SourceFile, Span, Spanned};
 use crate::value::Money;
@@ -159,13 +162,26 @@ impl Place<'_> {
         )
     }
 
+    /// A label on the specification's text at `span`.
+    fn rule(&self, span: Span, text: impl Into<String>) -> Related {
+        Related {
+            file: self.spec.clone(),
+            label: Label {
+                span,
+                text: text.into(),
+            },
+        }
+    }
+
     /// A diagnostic of the merged contract, moved into the bid: labels on what the bid wrote
-    /// go to the bid's text; the rest are told in the help, with their place in the
-    /// specification.
+    /// go to the bid's text; the rest stay on the specification's, and are told in the help
+    /// with their place.
     fn relocate(&self, diagnostic: &Diagnostic, moved: &BTreeMap<Span, Span>) -> Diagnostic {
         let mut told = Vec::new();
+        let mut related = Vec::new();
         let mut tell = |label: &Label| {
             told.push(format!("{} ({})", label.text, self.line(label.span)));
+            related.push(self.rule(label.span, label.text.clone()));
         };
         let primary = match moved.get(&diagnostic.primary.span) {
             Some(span) => Label {
@@ -190,7 +206,7 @@ impl Place<'_> {
                 None => tell(label),
             }
         }
-        let mut help = diagnostic.help.clone().unwrap_or_default();
+        let mut help = diagnostic.help.as_deref().unwrap_or_default().to_string();
         if !told.is_empty() {
             if !help.is_empty() {
                 help.push_str("; ");
@@ -198,13 +214,19 @@ impl Place<'_> {
             help.push_str("in the specification: ");
             help.push_str(&told.join(", "));
         }
-        Diagnostic {
-            code: diagnostic.code,
-            message: diagnostic.message.clone(),
-            primary,
-            secondary,
-            help: (!help.is_empty()).then_some(help),
+        related.extend(diagnostic.related().iter().cloned());
+        let mut relocated = Diagnostic::new(
+            diagnostic.code,
+            &*diagnostic.message,
+            primary.span,
+            primary.text,
+        )
+        .related_to(related);
+        relocated.secondary = secondary;
+        if !help.is_empty() {
+            relocated = relocated.help(help);
         }
+        relocated
     }
 }
 
@@ -326,6 +348,7 @@ fn required(
                 at.bidder,
                 "no price for a required stage",
             )
+            .elsewhere(at.spec, rule.span, "required here")
             .help(format!(
                 "add `pay AMOUNT for {}`; the specification requires it at {}",
                 rule.stage,
@@ -494,6 +517,7 @@ fn hold(
                     Money::new(amount.value.minor - ceiling.minor, ceiling.currency)
                 ),
             )
+            .elsewhere(at.spec, rule.span, format!("the ceiling of {ceiling}"))
             .help(format!(
                 "ask at most {ceiling} for `{}`; the specification sets the ceiling at {}",
                 rule.stage,
@@ -533,6 +557,7 @@ fn hold(
                 span,
                 label,
             )
+            .elsewhere(at.spec, rule.span, format!("the floor of {}", rule.value))
             .help(format!(
                 "expect at least {} at `{}` (`expected {} for {}`); the specification sets the floor at {}",
                 rule.value,

@@ -1,6 +1,7 @@
 //! The compiler's diagnostics as the protocol's: the same code, severity and message as
 //! `outcome check`, the range in lines and UTF-16 columns, each second label as related
-//! information, the help on a line of its own, and a link to the list of codes.
+//! information (one in another file, such as the specification a bid answers, with that
+//! file's URI), the help on a line of its own, and a link to the list of codes.
 
 use super::convert::Lines;
 use crate::diagnostic::{self, Severity};
@@ -8,6 +9,7 @@ use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
     NumberOrString, Uri,
 };
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// Where a code is listed with its title; `outcome explain CODE` prints the whole text.
@@ -28,17 +30,37 @@ pub fn convert(
     diagnostics: &[diagnostic::Diagnostic],
 ) -> Vec<Diagnostic> {
     let href = Uri::from_str(CODES_URL).ok();
+    // Each other file's URI and lines, found once however many labels point into it.
+    let mut others: BTreeMap<String, Option<(Uri, Lines)>> = BTreeMap::new();
     diagnostics
         .iter()
         .map(|d| {
-            let related: Vec<DiagnosticRelatedInformation> = d
+            let here = d
                 .secondary
                 .iter()
                 .map(|label| DiagnosticRelatedInformation {
                     location: Location::new(uri.clone(), lines.range(text, label.span)),
                     message: label.text.clone(),
+                });
+            let elsewhere: Vec<DiagnosticRelatedInformation> = d
+                .related()
+                .iter()
+                .filter_map(|related| {
+                    let file = &related.file;
+                    let (uri, lines) = others
+                        .entry(file.name.clone())
+                        .or_insert_with(|| Some((uri_of(&file.name)?, Lines::new(&file.text))))
+                        .as_ref()?;
+                    Some(DiagnosticRelatedInformation {
+                        location: Location::new(
+                            uri.clone(),
+                            lines.range(&file.text, related.label.span),
+                        ),
+                        message: related.label.text.clone(),
+                    })
                 })
                 .collect();
+            let related: Vec<DiagnosticRelatedInformation> = here.chain(elsewhere).collect();
             Diagnostic {
                 range: lines.range(text, d.primary.span),
                 severity: Some(match d.severity() {
@@ -52,12 +74,23 @@ pub fn convert(
                 related_information: (!related.is_empty()).then_some(related),
                 tags: None,
                 data: serde_json::to_value(Data {
-                    help: d.help.clone(),
+                    help: d.help.as_deref().map(str::to_string),
                 })
                 .ok(),
             }
         })
         .collect()
+}
+
+/// The `file:` URI of a file named as `check` names it: relative to the folder the server
+/// runs in, or whole.
+fn uri_of(name: &str) -> Option<Uri> {
+    let named = std::path::Path::new(name);
+    let path = match std::env::current_dir() {
+        Ok(folder) if named.is_relative() => folder.join(named),
+        _ => named.to_path_buf(),
+    };
+    super::convert::path_to_uri(&std::fs::canonicalize(path).ok()?)
 }
 
 /// The message as `check` prints it, then the label on the span and the help on lines of
