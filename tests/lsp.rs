@@ -1448,3 +1448,192 @@ fn the_vscode_extension_knows_every_keyword() {
         }
     }
 }
+
+/// The tender of `specs/tender` in a scratch repository.
+fn tender(scratch: &Scratch) {
+    std::fs::create_dir_all(scratch.path(".git")).unwrap();
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/tender");
+    for name in [
+        "specification.outcome",
+        "phoenix-futures.outcome",
+        "turning-point.outcome",
+    ] {
+        scratch.file(name, std::fs::read(specs.join(name)).unwrap());
+    }
+}
+
+/// The outline's entries as `name` lines, children indented under their parent.
+fn outline(symbols: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    for symbol in symbols.as_array().unwrap() {
+        lines.push(symbol["name"].as_str().unwrap().to_string());
+        for child in symbol["children"].as_array().into_iter().flatten() {
+            lines.push(format!("  {}", child["name"].as_str().unwrap()));
+        }
+    }
+    lines
+}
+
+/// In a bid, the stages it prices and counts are the specification's: definition, hover (the
+/// figures as the bid makes them, and the specification's rules), references and rename
+/// reach the specification and every bid on it, open or on disk; completion offers its
+/// stages; the outline lists the bid's figures; a rule broken points at the specification.
+#[test]
+fn a_bid_navigates_to_its_specification_and_back() {
+    let scratch = Scratch::new("bids");
+    tender(&scratch);
+    let spec = scratch.read("specification.outcome");
+    let bid = scratch.read("phoenix-futures.outcome");
+    let other = scratch.read("turning-point.outcome");
+    let spec_uri = uri_of(&scratch.path("specification.outcome"));
+    let bid_uri = uri_of(&scratch.path("phoenix-futures.outcome"));
+    let other_uri = uri_of(&scratch.path("turning-point.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&bid_uri, &bid);
+    assert_eq!(client.diagnostics(&bid_uri), Vec::<Value>::new());
+
+    // A stage the bid prices is declared in the specification.
+    let definition = client.result(
+        "textDocument/definition",
+        at(&bid_uri, &bid, "attend\n  pay £450"),
+    );
+    assert_eq!(definition["uri"], spec_uri, "{definition}");
+    assert_eq!(
+        definition["range"]["start"],
+        position(&spec, "attend    \"Attend")
+    );
+
+    // Its figures with the bid's prices and counts: 60 attend of 100 entering, paid £120;
+    // 12 of 30 complete reach `abstinent`, paid £3,200; and the specification's rules.
+    let text = hover_text(&mut client, &bid_uri, &bid, "abstinent\n  expected");
+    assert_has(
+        &text,
+        &[
+            "**target `abstinent`**".to_string(),
+            "As this bid makes it:".to_string(),
+            "- expected: 12 people (funnel `day_programme`)".to_string(),
+            "- conversion: 40.0% (computed; not stated)".to_string(),
+            "- price: £3,200 per participant".to_string(),
+            "The specification's rules for bids:\n- price at most £3,500\n- expected at least 10\n- required"
+                .to_string(),
+        ],
+    );
+    let text = hover_text(&mut client, &bid_uri, &bid, "attend\n  pay £450");
+    assert_has(
+        &text,
+        &[
+            "- expected: 60 people".to_string(),
+            "- price: £120 per participant".to_string(),
+            "- price at most £150\n- required".to_string(),
+        ],
+    );
+
+    // The references of the specification's stage: its declaration, its price and rules,
+    // the open bid's price and count, and the bid on disk that is not open.
+    client.open(&spec_uri, &spec);
+    let mut references = at(&spec_uri, &spec, "abstinent \"Drug");
+    references["context"] = json!({"includeDeclaration": true});
+    let found = client.result("textDocument/references", references);
+    assert_eq!(
+        ranges_in(&found, &bid_uri),
+        vec![
+            position(&bid, "abstinent\n  expected 60"),
+            position(&bid, "abstinent\n}")
+        ],
+        "{found}"
+    );
+    assert_eq!(
+        ranges_in(&found, &other_uri),
+        vec![
+            position(&other, "abstinent\n  expected"),
+            position(&other, "abstinent\n}")
+        ],
+        "{found}"
+    );
+    assert_eq!(ranges_in(&found, &spec_uri).len(), 5, "{found}");
+
+    // Renamed from the bid: everywhere, in the bid on disk too.
+    let mut rename = at(&bid_uri, &bid, "attend\n  pay £450");
+    rename["newName"] = json!("attended");
+    let edit = client.result("textDocument/rename", rename);
+    let changes = &edit["changes"];
+    let renamed_spec = apply(&spec, &changes[&spec_uri]);
+    assert!(!renamed_spec.contains("attend "), "{renamed_spec}");
+    assert!(renamed_spec.contains("price at most £150 for attended\n"));
+    assert!(renamed_spec.contains("require attended, abstinent\n"));
+    let renamed_bid = apply(&bid, &changes[&bid_uri]);
+    assert_eq!(renamed_bid, bid.replace("for attend\n", "for attended\n"));
+    let renamed_other = apply(&other, &changes[&other_uri]);
+    assert_eq!(
+        renamed_other,
+        other.replace("for attend\n", "for attended\n")
+    );
+    // A name the specification already has is refused, as in a contract.
+    let mut clash = at(&bid_uri, &bid, "attend\n  pay £450");
+    clash["newName"] = json!("complete");
+    let refused = client.request("textDocument/rename", clash);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`complete` is already the name of a milestone"),
+        "{refused}"
+    );
+
+    // The outline: the bid, with its prices and counts in the order written.
+    let symbols = client.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": bid_uri}}),
+    );
+    assert_eq!(
+        outline(&symbols),
+        [
+            "bid",
+            "  pay £120 for attend",
+            "  pay £450 for complete",
+            "  pay £3,200 for abstinent",
+            "  expected 60 for attend",
+            "  expected 30 for complete",
+            "  expected 12 for abstinent",
+        ],
+        "{symbols}"
+    );
+    assert_eq!(symbols[0]["detail"], "Phoenix Futures");
+
+    // Completion: `pay ... for` offers the stages the specification pays for (not `enrol`);
+    // `expected ... for` every stage.
+    let head = "bid \"Phoenix Futures\" on \"specification.outcome\" {\n";
+    assert_eq!(
+        completions(
+            &mut client,
+            &bid_uri,
+            2,
+            &format!("{head}  pay £120 for ‸\n}}\n")
+        ),
+        ["abstinent", "attend", "complete"]
+    );
+    assert_eq!(
+        completions(
+            &mut client,
+            &bid_uri,
+            3,
+            &format!("{head}  expected 60 for ‸\n}}\n")
+        ),
+        ["abstinent", "attend", "complete", "enrol"]
+    );
+
+    // A price above its ceiling: the diagnostic relates to the specification's line.
+    let above = bid.replace("pay £3,200 for abstinent", "pay £3,800 for abstinent");
+    client.replace(&bid_uri, 4, &above);
+    let published = client.diagnostics(&bid_uri);
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["code"], "E0704");
+    let related = &published[0]["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], spec_uri, "{related}");
+    assert_eq!(
+        related["location"]["range"]["start"],
+        position(&spec, "price at most £3,500")
+    );
+    assert_eq!(related["message"], "the ceiling of £3,500");
+    client.stop();
+}

@@ -2,7 +2,8 @@
 //! declaration at the top level, a clause of the block the cursor is in, what follows on a
 //! stage's line), or where a name is expected, the declared names of the right kind (a cohort
 //! after a funnel's `for`, an outcome after `achieves` and `tracks`, a stage of the same funnel
-//! after `after`, a priced stage in `pay ... for`, a measure after `tiers on`).
+//! after `after`, a priced stage in `pay ... for`, a measure after `tiers on`). In a bid, the
+//! names are its specification's, and `pay ... for` offers only the stages it pays for.
 //!
 //! The place is read from the text itself, strings and comments passed over, so it works on a
 //! file being written that does not parse.
@@ -197,6 +198,8 @@ enum Expected {
     Names(&'static [Kind]),
     /// A stage of the funnel the cursor is in.
     StageOfFunnel,
+    /// A stage the file's specification prices (in a bid's `pay ... for`).
+    PricedStage,
     /// Nothing the server can offer: a new name, a number, free text.
     Nothing,
 }
@@ -223,6 +226,16 @@ pub(super) fn completion(
             .filter(|d| kinds.contains(&d.kind))
             .map(|d| name(&d.name, d.kind, &d.description))
             .collect(),
+        Expected::PricedStage => {
+            let graph = Graph::of(server);
+            let priced = graph.priced(uri.as_str());
+            graph
+                .visible(uri.as_str())
+                .into_iter()
+                .filter(|d| STAGES.contains(&d.kind) && priced.contains(&d.name))
+                .map(|d| name(&d.name, d.kind, &d.description))
+                .collect()
+        }
         Expected::StageOfFunnel => {
             let funnel = place.funnel.as_deref().unwrap_or_default();
             let declaring = place.declaring();
@@ -441,7 +454,8 @@ impl Place {
             }
             (Some("bidding"), "price" | "expected", "for")
             | (Some("bidding"), "require", "require" | ",")
-            | (Some("bid"), "pay" | "expected", "for") => Expected::Names(STAGES),
+            | (Some("bid"), "expected", "for") => Expected::Names(STAGES),
+            (Some("bid"), "pay", "for") => Expected::PricedStage,
             (_, _, "frequency" | "returns" | "assessed" | "exception_report" | "review") => {
                 Expected::Words(FREQUENCIES)
             }

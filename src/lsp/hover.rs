@@ -9,12 +9,20 @@ use crate::ast::CapScope;
 use crate::emit::html::words;
 use crate::model::{Contract, GroupRow, Limited, Stage, TimeFrom};
 
-/// The hover text (Markdown) for a declared name, with the figures `contract` holds for it.
-pub fn text(definition: &Definition, contract: Option<&Contract>) -> String {
+/// The hover text (Markdown) for a declared name, with the figures `contract` holds for it
+/// and the `rules` a specification's `bidding` block sets on it. In a bid (`bid`), the
+/// contract is the specification with the bid's prices and counts in place, and says so.
+pub fn text(
+    definition: &Definition,
+    contract: Option<&Contract>,
+    rules: &[String],
+    bid: bool,
+) -> String {
     let mut out = format!("**{} `{}`**", definition.kind.word(), definition.name);
     if !definition.description.is_empty() {
         out.push_str(&format!("\n\n{}", definition.description));
     }
+
     let figures = contract.and_then(|contract| match definition.kind {
         Kind::Milestone | Kind::Target => stage(contract, &definition.name),
         Kind::Group => group(contract, &definition.name),
@@ -38,8 +46,17 @@ pub fn text(definition: &Definition, contract: Option<&Contract>) -> String {
             .map(|f| format!("- for `{}`, {} stages", f.cohort, f.stages.len())),
     });
     if let Some(figures) = figures {
-        out.push_str("\n\n");
+        out.push_str(if bid {
+            "\n\nAs this bid makes it:\n"
+        } else {
+            "\n\n"
+        });
         out.push_str(&figures);
+    }
+    if !rules.is_empty() {
+        out.push_str("\n\nThe specification's rules for bids:\n");
+        let rules: Vec<String> = rules.iter().map(|rule| format!("- {rule}")).collect();
+        out.push_str(&rules.join("\n"));
     }
     out
 }

@@ -2,7 +2,8 @@
 //!
 //! Built from the syntax tree alone, so it exists for any file that parses, contract or
 //! framework, with or without errors of meaning. Navigation across files joins the indexes of
-//! a file and the files it `use`s (`super::navigate`).
+//! a file and the files it `use`s (`super::navigate`). A bid is seen as a file that uses its
+//! specification: the stages it prices and counts are references to the specification's.
 
 use crate::ast::{self, CapScope, Declaration, MonitoringClause, PaymentClause, StageKind};
 use crate::check::names;
@@ -79,6 +80,8 @@ pub enum ItemKind {
     Name(Kind),
     Payments,
     Monitoring,
+    /// A bid's price or expected count for a stage.
+    Figure,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -97,6 +100,15 @@ pub struct Index {
     /// Each cap, payer and group clause and its extent: a hover anywhere on one shows its
     /// figures.
     pub clauses: Vec<(Clause, Span)>,
+    /// The stages the file's `payments` price, in the order written: what a bid may price.
+    pub priced: Vec<String>,
+    /// The rules of a `bidding` block, each with the stage it is on, as written (`price at
+    /// most £3,500`, `expected at least 10`, `required`).
+    pub rules: Vec<(String, String)>,
+    /// For a bid, the specification as written after `on`.
+    pub bid_on: Option<String>,
+    /// Whether the file has a `bidding` block: a specification, which bids name.
+    pub is_specification: bool,
 }
 
 /// A stage and the end of what is written before its block: its expected count and any
@@ -120,6 +132,15 @@ pub enum Clause {
 impl Index {
     pub fn definition(&self, name: &str) -> Option<&Definition> {
         self.definitions.iter().find(|d| d.name == name)
+    }
+
+    /// The rules a `bidding` block states on `stage`, as written.
+    pub fn rules_on(&self, stage: &str) -> Vec<&str> {
+        self.rules
+            .iter()
+            .filter(|(on, _)| on == stage)
+            .map(|(_, rule)| rule.as_str())
+            .collect()
     }
 
     pub fn stage_site(&self, name: &str) -> Option<&StageSite> {
@@ -312,6 +333,7 @@ impl Index {
                 )
             }
             Declaration::Bidding(b) => {
+                self.is_specification = true;
                 self.refer_bidding(b);
                 item(
                     "bidding".to_string(),
@@ -320,23 +342,72 @@ impl Index {
                     b.keyword,
                 )
             }
-            Declaration::Bid(b) => item(
-                "bid".to_string(),
-                b.bidder.value.clone(),
-                ItemKind::Payments,
-                b.keyword,
-            ),
+            Declaration::Bid(b) => {
+                // The specification is to a bid what a used file is to a contract.
+                self.bid_on = Some(b.specification.value.clone());
+                self.uses
+                    .push((b.specification.value.clone(), b.specification.span));
+                let mut bid = item(
+                    "bid".to_string(),
+                    b.bidder.value.clone(),
+                    ItemKind::Payments,
+                    b.keyword,
+                );
+                let prices = b.prices.iter().filter_map(|clause| match clause {
+                    PaymentClause::Pay {
+                        span,
+                        amount,
+                        stage,
+                        ..
+                    } => Some((*span, stage, format!("pay {}", amount.value))),
+                    _ => None,
+                });
+                let counts = b
+                    .expected
+                    .iter()
+                    .map(|e| (e.span, &e.stage, format!("expected {}", e.count.value)));
+                for (span, stage, figure) in prices.chain(counts) {
+                    self.refer(stage);
+                    bid.children.push(Item {
+                        name: format!("{figure} for {}", stage.value),
+                        detail: String::new(),
+                        kind: ItemKind::Figure,
+                        range: span,
+                        selection: stage.span,
+                        children: Vec::new(),
+                    });
+                }
+                bid.children.sort_by_key(|child| child.range);
+                bid
+            }
         }
     }
 
-    /// The stages a `bidding` block names are references, so rename and references see them.
+    /// The stages a `bidding` block names are references, so rename and references see them;
+    /// each rule is kept as written for the hover on its stage.
     fn refer_bidding(&mut self, bidding: &ast::Bidding) {
         for clause in &bidding.clauses {
             match clause {
-                ast::BiddingClause::Ceiling { stage, .. }
-                | ast::BiddingClause::Floor { stage, .. } => self.refer(stage),
+                ast::BiddingClause::Ceiling { stage, amount, .. } => {
+                    self.refer(stage);
+                    self.rules.push((
+                        stage.value.clone(),
+                        format!("price at most {}", amount.value),
+                    ));
+                }
+                ast::BiddingClause::Floor { stage, count, .. } => {
+                    self.refer(stage);
+                    self.rules.push((
+                        stage.value.clone(),
+                        format!("expected at least {}", count.value),
+                    ));
+                }
                 ast::BiddingClause::Require { stages, .. } => {
-                    stages.iter().for_each(|stage| self.refer(stage))
+                    for stage in stages {
+                        self.refer(stage);
+                        self.rules
+                            .push((stage.value.clone(), "required".to_string()));
+                    }
                 }
             }
         }
@@ -398,7 +469,10 @@ impl Index {
     /// Record the names a payment clause uses; a group is also an entry of the outline.
     fn payment(&mut self, clause: &PaymentClause) -> Option<Item> {
         match clause {
-            PaymentClause::Pay { stage, .. } => self.refer(stage),
+            PaymentClause::Pay { stage, .. } => {
+                self.refer(stage);
+                self.priced.push(stage.value.clone());
+            }
             PaymentClause::Exclusive { alternatives, .. } => {
                 for alternative in alternatives {
                     alternative.value.iter().for_each(|n| self.refer(n));

@@ -3,7 +3,9 @@
 //! A name used in a file is declared in it or in a file it `use`s (and so on down the chain
 //! of `use`s). The files considered are the open documents and every file they lead to
 //! through `use`, read from the open buffer when there is one and from disk otherwise, never
-//! from outside the repository.
+//! from outside the repository. A bid reaches its specification as a file reaches one it
+//! uses; finding the references of a specification's stage, or renaming it, also reads the
+//! bids in its repository that name it, open or not.
 
 use super::convert::{self, Lines};
 use super::hover;
@@ -101,8 +103,9 @@ impl Graph {
         None
     }
 
-    /// Every name the file `key` can refer to: its own, then those of the files it uses.
-    pub(super) fn visible(&self, key: &str) -> Vec<Definition> {
+    /// The file `key` and every file it reaches through its `use`s (a bid, its
+    /// specification), nearest first.
+    fn reached(&self, key: &str) -> Vec<&Indexed> {
         let mut queue = std::collections::VecDeque::from([key.to_string()]);
         let mut seen = std::collections::BTreeSet::new();
         let mut found = Vec::new();
@@ -111,11 +114,69 @@ impl Graph {
                 continue;
             }
             if let Some((_, indexed)) = self.files.get(&file) {
-                found.extend(indexed.index.definitions.iter().cloned());
+                found.push(&**indexed);
             }
             queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
         }
         found
+    }
+
+    /// Every name the file `key` can refer to: its own, then those of the files it uses.
+    pub(super) fn visible(&self, key: &str) -> Vec<Definition> {
+        self.reached(key)
+            .into_iter()
+            .flat_map(|indexed| indexed.index.definitions.iter().cloned())
+            .collect()
+    }
+
+    /// The stages the files `key` reaches price: for a bid, those its specification pays for.
+    pub(super) fn priced(&self, key: &str) -> std::collections::BTreeSet<String> {
+        self.reached(key)
+            .into_iter()
+            .flat_map(|indexed| indexed.index.priced.iter().cloned())
+            .collect()
+    }
+
+    /// When the file `key` is a specification, add the bids in its repository that name it,
+    /// open or not, so that its stages' references and renames reach every bid. Bids on disk
+    /// are read once and read again only when they change (`used_index`).
+    fn add_bids_on(&mut self, server: &mut Server, key: &str) {
+        let Some((uri, indexed)) = self.files.get(key) else {
+            return;
+        };
+        if !indexed.index.is_specification {
+            return;
+        }
+        let Some(spec) = convert::uri_to_path(uri).and_then(|p| std::fs::canonicalize(p).ok())
+        else {
+            return;
+        };
+        let root = files::repository_of(spec.parent().unwrap_or(&spec));
+        let Ok(found) = files::find(&root, &files::Exclude::default()) else {
+            return;
+        };
+        for path in found.files {
+            let Some(bid_uri) = convert::path_to_uri(&path) else {
+                continue;
+            };
+            if self.files.contains_key(bid_uri.as_str()) {
+                continue;
+            }
+            let Some(bid) = used_index(server, &path) else {
+                continue;
+            };
+            let names_spec = bid
+                .index
+                .bid_on
+                .as_deref()
+                .and_then(|written| destination(&path, written))
+                .is_some_and(|target| target == spec);
+            if names_spec {
+                let bid_key = bid_uri.as_str().to_string();
+                self.uses.insert(bid_key.clone(), vec![key.to_string()]);
+                self.files.insert(bid_key, (bid_uri, bid));
+            }
+        }
     }
 
     fn location(&self, key: &str, span: Span) -> Option<Location> {
@@ -214,9 +275,11 @@ pub(super) fn references(
     server: &mut Server,
     params: ReferenceParams,
 ) -> Result<Option<Vec<Location>>, Failure> {
-    let Some((graph, file, definition, _)) = target(server, &params.text_document_position) else {
+    let Some((mut graph, file, definition, _)) = target(server, &params.text_document_position)
+    else {
         return Ok(None);
     };
+    graph.add_bids_on(server, &file);
     let include = params.context.include_declaration;
     let locations = graph
         .occurrences(&file, &definition)
@@ -233,7 +296,33 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
     let position = &params.text_document_position_params;
     let uri = &position.text_document.uri;
     let (value, span) = match target(server, position) {
-        Some((_, _, definition, span)) => (Subject::Name(definition), span),
+        Some((graph, file, definition, span)) => {
+            // The rules the specification sets on a stage, from the file that declares it.
+            let rules = graph
+                .files
+                .get(&file)
+                .map(|(_, indexed)| {
+                    indexed
+                        .index
+                        .rules_on(&definition.name)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let bid = graph
+                .files
+                .get(uri.as_str())
+                .is_some_and(|(_, indexed)| indexed.index.bid_on.is_some());
+            (
+                Subject::Name {
+                    definition,
+                    rules,
+                    bid,
+                },
+                span,
+            )
+        }
         None => {
             let Some(indexed) = server.indexed(uri) else {
                 return Ok(None);
@@ -264,7 +353,11 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
         .as_ref()
         .and_then(|loaded| loaded.compiled.contract.as_ref());
     let value = match value {
-        Subject::Name(definition) => hover::text(&definition, contract),
+        Subject::Name {
+            definition,
+            rules,
+            bid,
+        } => hover::text(&definition, contract, &rules, bid),
         Subject::Clause(clause) => hover::clause(&clause, contract),
     };
     Ok(Some(Hover {
@@ -278,7 +371,14 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
 
 /// What a hover is about.
 enum Subject {
-    Name(Definition),
+    /// A declared name, with the rules a specification's `bidding` block sets on it, and
+    /// whether the hover is in a bid (whose figures are the specification's with the bid's
+    /// in place).
+    Name {
+        definition: Definition,
+        rules: Vec<String>,
+        bid: bool,
+    },
     Clause(index::Clause),
 }
 
@@ -305,6 +405,7 @@ fn symbol(text: &str, lines: &Lines, item: &Item) -> DocumentSymbol {
         ItemKind::Contract => SymbolKind::MODULE,
         ItemKind::Payments => SymbolKind::OBJECT,
         ItemKind::Monitoring => SymbolKind::EVENT,
+        ItemKind::Figure => SymbolKind::NUMBER,
         ItemKind::Name(kind) => match kind {
             Kind::Outcome => SymbolKind::CONSTANT,
             Kind::Cohort => SymbolKind::CLASS,
@@ -365,11 +466,14 @@ pub(super) fn rename(
             "`{new}` is not a name: a name starts with a letter and holds letters, digits and `_`"
         )));
     }
-    let Some((graph, file, definition, _)) = target(server, &params.text_document_position) else {
+    let Some((mut graph, file, definition, _)) = target(server, &params.text_document_position)
+    else {
         return Err(Failure::refused(
             "only a declared name (an outcome, cohort, funnel, stage, measure or group) can be renamed",
         ));
     };
+    // A specification's stage is renamed in the bids on it too.
+    graph.add_bids_on(server, &file);
     let occurrences = graph.occurrences(&file, &definition);
     for (key, _) in &occurrences {
         if let Some((at, clash)) = graph.resolve(key, new) {
