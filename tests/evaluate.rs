@@ -541,3 +541,28 @@ fn the_readme_shows_what_evaluate_prints() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(String::from_utf8(output.stdout).unwrap(), shown);
 }
+
+/// The README's drawing of a refused bid is `check`'s, byte for byte: the bid's price, then
+/// the specification's line that sets the ceiling.
+#[test]
+fn the_readme_shows_the_specification_line_under_a_refused_bid() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("$ outcome check --quiet tests/evaluate/")
+        .unwrap();
+    let block = &readme[start..];
+    let block = &block[..block.find("```").unwrap()];
+    let (command, shown) = block.split_once('\n').unwrap();
+    let args: Vec<&str> = command.split_whitespace().skip(2).collect();
+    let output = outcome()
+        .args(&args)
+        .args(["--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), shown);
+    assert!(
+        shown.contains("[specs/tender/specification.outcome:64:3]"),
+        "{shown}"
+    );
+}

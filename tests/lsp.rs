@@ -786,6 +786,11 @@ fn quick_fixes_are_exact_edits_after_which_the_diagnostic_is_gone() {
             "  milestone enrol  \"Enrol in project\"        100",
         ),
         ("E0502-negative-amount", "E0502", "  pay £100 for attend"),
+        (
+            "E0551-limit-more-than-all",
+            "E0551",
+            "  pay for at most 5 in 6 families",
+        ),
         ("E0202-misspelt-name", "E0202", "  pay £100 for attend"),
     ] {
         let text = with_outcomes(case(name));

@@ -1,6 +1,7 @@
 //! Edits the server offers: formatting through `outcome fmt`, quick fixes for diagnostics
-//! whose help names the fix (and writing a conversion the counts give), and inlay hints with
-//! the computed conversions.
+//! whose help names the fix (and writing a conversion the counts give, swapping the two
+//! numbers of a participant limit written the wrong way round), and inlay hints with the
+//! computed conversions.
 
 use super::convert::Lines;
 use super::diagnostics::Data;
@@ -217,6 +218,20 @@ impl Source<'_> {
                     ));
                 }
             }
+            // `pay for at most 7 in 6`: the two numbers written the wrong way round.
+            "E0551" => {
+                if let Some((most, every)) = limit_numbers(written) {
+                    let (a, b) = (&written[most.0..most.1], &written[every.0..every.1]);
+                    let between = &written[most.1..every.0];
+                    fixes.push((
+                        format!("write `{b} in {a}`"),
+                        replace(
+                            Span::new(start + most.0, start + every.1),
+                            format!("{b}{between}{a}"),
+                        ),
+                    ));
+                }
+            }
             // `excess pro rata` where it means nothing: remove it with its comma.
             "E0560" | "E0561" | "W0565" if written.starts_with(", excess") => {
                 let from = self.text[..start].trim_end_matches([' ', '\t']).len();
@@ -262,6 +277,27 @@ impl Source<'_> {
 fn quoted_after<'a>(help: &'a str, marker: &str) -> Option<&'a str> {
     let rest = &help[help.find(marker)? + marker.len()..];
     Some(&rest[..rest.find('`')?])
+}
+
+/// Where the two numbers of `pay for at most K in N ...` are in `clause`: K's and N's byte
+/// ranges; `None` unless they are written so, with nothing but white space between the words.
+fn limit_numbers(clause: &str) -> Option<((usize, usize), (usize, usize))> {
+    let mut words = clause
+        .split_whitespace()
+        .map(|word| {
+            let at = word.as_ptr() as usize - clause.as_ptr() as usize;
+            (word, (at, at + word.len()))
+        })
+        .skip_while(|(word, _)| *word != "most")
+        .skip(1);
+    let (most, most_at) = words.next()?;
+    let (word, _) = words.next()?;
+    let (every, every_at) = words.next()?;
+    let number = |w: &str| {
+        w.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    };
+    (number(most) && word == "in" && number(every)).then_some((most_at, every_at))
 }
 
 /// Whether `text` is a name as the language writes one.
@@ -340,4 +376,19 @@ pub(super) fn inlay_hints(
         });
     }
     Ok(Some(hints))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_numbers_of_a_participant_limit_are_found_however_spaced() {
+        let clause = "pay for at most  1,200 in\t1,000 families";
+        let (most, every) = limit_numbers(clause).unwrap();
+        assert_eq!(&clause[most.0..most.1], "1,200");
+        assert_eq!(&clause[every.0..every.1], "1,000");
+        assert_eq!(limit_numbers("pay for at most 6 families"), None);
+        assert_eq!(limit_numbers("pay for at most 6 of 5 families"), None);
+    }
 }
