@@ -1627,9 +1627,24 @@ fn a_bid_navigates_to_its_specification_and_back() {
         ["abstinent", "attend", "complete", "enrol"]
     );
 
+    // The specification's ceiling lowered in the editor, unsaved: the open bid is checked
+    // again against it, and its price is now above it.
+    client.replace(&bid_uri, 4, &bid);
+    assert_eq!(client.diagnostics(&bid_uri), Vec::<Value>::new());
+    let lowered = spec.replace("price at most £3,500", "price at most £3,000");
+    client.replace(&spec_uri, 2, &lowered);
+    let published = client.diagnostics(&bid_uri);
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(
+        published[0]["message"].as_str().unwrap().lines().next(),
+        Some("the bid asks £3,200 for `abstinent`, above the specification's ceiling of £3,000")
+    );
+    client.replace(&spec_uri, 3, &spec);
+    assert_eq!(client.diagnostics(&bid_uri), Vec::<Value>::new());
+
     // A price above its ceiling: the diagnostic relates to the specification's line.
     let above = bid.replace("pay £3,200 for abstinent", "pay £3,800 for abstinent");
-    client.replace(&bid_uri, 4, &above);
+    client.replace(&bid_uri, 5, &above);
     let published = client.diagnostics(&bid_uri);
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0]["code"], "E0704");

@@ -107,8 +107,9 @@ struct Document {
     path: Option<PathBuf>,
     /// The repository it is checked in (the nearest folder above it with `.git`).
     root: Option<PathBuf>,
-    /// Whether its last check found a contract, which no file can use: an edit to it then
-    /// changes no other file's check.
+    /// Whether its last check found a contract that no file can use (`use` cannot name a
+    /// contract, and it is no specification a bid could name): an edit to it then changes no
+    /// other file's check.
     is_contract: bool,
     text: Arc<str>,
     lines: Lines,
@@ -150,7 +151,7 @@ struct Server<'a> {
     /// A workspace for each repository with open documents, kept from one check to the next
     /// so that the files a contract uses are read and checked once, not at every keystroke.
     /// Each holds every open document in place of its file. An edit to a contract replaces
-    /// the contract alone in them (nothing uses a contract); any other edit, and opening,
+    /// the contract alone in them (nothing uses a contract, unless it is a specification, which bids name); any other edit, and opening,
     /// saving or closing a file, starts them afresh.
     workspaces: BTreeMap<PathBuf, Kept>,
     /// The indexes of files reached through `use` that are not open, with the size and time
@@ -360,7 +361,7 @@ impl Server<'_> {
         document.lines = lines;
         document.index = None;
         if document.is_contract {
-            // Nothing uses a contract: it alone is checked again, the rest kept.
+            // Nothing uses this contract: it alone is checked again, the rest kept.
             if let Some(path) = &document.path {
                 for kept in self.workspaces.values_mut() {
                     kept.workspace
@@ -456,8 +457,12 @@ impl Server<'_> {
         if loaded.compiled.contract.is_some() {
             document.good = Some(Arc::clone(&loaded));
         }
-        let was_contract = std::mem::replace(&mut document.is_contract, loaded.is_contract);
-        if was_contract && !loaded.is_contract {
+        // A specification is a contract that bids name: editing it changes their checks. A
+        // text that merely mentions `bidding` is taken for one too, which costs only a check
+        // of the other open files, where parsing it again to know would cost every keystroke.
+        let leaf = loaded.is_contract && !document.text.contains("bidding");
+        let was_contract = std::mem::replace(&mut document.is_contract, leaf);
+        if was_contract && !leaf {
             // No longer a contract: files that use it may find it now.
             self.workspaces.clear();
             self.stale
