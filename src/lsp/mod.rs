@@ -151,8 +151,9 @@ struct Server<'a> {
     /// A workspace for each repository with open documents, kept from one check to the next
     /// so that the files a contract uses are read and checked once, not at every keystroke.
     /// Each holds every open document in place of its file. An edit to a contract replaces
-    /// the contract alone in them (nothing uses a contract, unless it is a specification, which bids name); any other edit, and opening,
-    /// saving or closing a file, starts them afresh.
+    /// the contract alone in them (nothing uses a contract, unless it is a specification,
+    /// which bids name); any other edit, and opening, saving or closing a file, starts them
+    /// afresh.
     workspaces: BTreeMap<PathBuf, Kept>,
     /// The indexes of files reached through `use` that are not open, with the size and time
     /// of the file they were built from: read again only when the file changes.
