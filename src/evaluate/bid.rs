@@ -94,13 +94,9 @@ fn usable<'a>(
     named: &ast::Text,
     out: &mut Vec<Diagnostic>,
 ) -> Option<(&'a model::Contract, Rules)> {
-    let errors = spec
-        .compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .count();
-    if errors > 0 {
+    let mut errors = spec.compiled.diagnostics.iter().filter(|d| d.is_error());
+    if let Some(first) = errors.next() {
+        let errors = 1 + errors.count();
         let problem = if errors == 1 {
             "1 error".to_string()
         } else {
@@ -115,6 +111,11 @@ fn usable<'a>(
                 ),
                 named.span,
                 "this specification does not check",
+            )
+            .elsewhere(
+                spec.file,
+                first.primary.span,
+                format!("its first error, {}: {}", first.code, first.message),
             )
             .help(format!(
                 "run `outcome check {}` and fix the specification first",
