@@ -781,6 +781,45 @@ mod tests {
     }
 
     #[test]
+    fn a_label_in_another_file_is_drawn_from_that_file_after_the_report() {
+        let bid = SourceFile::new(
+            "bid.outcome",
+            "bid \"B\" on \"s.outcome\" {\n  pay £9 for a\n}\n",
+        );
+        let spec = SourceFile::new("s.outcome", "one\nbidding {\n  price at most £5 for a\n}\n");
+        let at = bid.text.find("£9").unwrap();
+        let rule = spec.text.find("price").unwrap();
+        let d = Diagnostic::new(Code::E0704, "above", Span::new(at, at + 3), "£4 over").elsewhere(
+            &spec,
+            Span::new(rule, rule + 22),
+            "the ceiling of £5",
+        );
+        let shown = render_human(&bid, &d, false);
+        let own = shown.find("[bid.outcome:2:7]").unwrap();
+        let other = shown.find("[s.outcome:3:3]").unwrap();
+        assert!(own < other, "{shown}");
+        assert!(
+            shown.contains("in `s.outcome`: the ceiling of £5"),
+            "{shown}"
+        );
+        assert!(shown.contains(" 3 │   price at most £5 for a"), "{shown}");
+        // A long line of the other file is drawn as its own are: a window around the label.
+        let wide = SourceFile::new("s.outcome", format!("{}\n", "x ".repeat(10_000)));
+        let d = Diagnostic::new(Code::E0704, "above", Span::new(at, at + 3), "£4 over").elsewhere(
+            &wide,
+            Span::new(19_000, 19_001),
+            "here",
+        );
+        let shown = render_human(&bid, &d, false);
+        assert!(shown.contains("in `s.outcome`: here"), "{shown}");
+        assert!(
+            shown.contains("[s.outcome:1:19001]") && shown.contains('…'),
+            "{shown}"
+        );
+        assert!(shown.len() < 2_000, "{shown}");
+    }
+
+    #[test]
     fn a_hundred_labels_on_one_line_are_given_in_words() {
         let text = "x ".repeat(50_000);
         let spans: Vec<(usize, usize)> = (0..200).map(|i| (i * 500, i * 500 + 1)).collect();
