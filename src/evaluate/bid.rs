@@ -62,7 +62,7 @@ pub fn compile(tree: &ast::File, specification: Result<Specification<'_>, Diagno
         spec: spec.file,
         bidder: bid.bidder.span,
     };
-    let prices = names(bid, contract, &mut out);
+    let prices = names(bid, contract, &at, spec.tree, &mut out);
     required(&rules, &prices, &at, &mut out);
     // A price or count refused above is left out of the merge, so the rest is still checked.
 
@@ -232,11 +232,14 @@ impl Place<'_> {
 }
 
 /// The bid's prices by stage, each checked against the specification's stages (E0202), its
-/// priced stages (E0707) and the bid's other prices (E0505); the bid's expected counts name
-/// stages of the specification (E0202) once each (E0203).
+/// priced stages (E0707, pointing at the stage in the specification `tree`) and the bid's
+/// other prices (E0505); the bid's expected counts name stages of the specification (E0202)
+/// once each (E0203).
 fn names<'b>(
     bid: &'b ast::Bid,
     contract: &model::Contract,
+    at: &Place,
+    tree: &ast::File,
     out: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, &'b PaymentClause> {
     let stages: BTreeSet<&str> = contract
@@ -272,6 +275,18 @@ fn names<'b>(
         );
         false
     };
+    // Where the specification declares each stage, looked up once per stage rather than
+    // searched for each price.
+    let declared: BTreeMap<&str, Span> = tree
+        .declarations
+        .iter()
+        .filter_map(|d| match d {
+            Declaration::Funnel(f) => Some(f),
+            _ => None,
+        })
+        .flat_map(|f| &f.stages)
+        .map(|s| (s.name.value.as_str(), s.name.span))
+        .collect();
     let mut prices: BTreeMap<String, &PaymentClause> = BTreeMap::new();
     for clause in &bid.prices {
         let PaymentClause::Pay { span, stage, .. } = clause else {
@@ -281,6 +296,9 @@ fn names<'b>(
             continue;
         }
         if !priced.contains_key(stage.value.as_str()) {
+            let declared = declared
+                .get(stage.value.as_str())
+                .map(|span| at.rule(*span, "declared here, with no price"));
             out.push(
                 Diagnostic::new(
                     Code::E0707,
@@ -291,6 +309,7 @@ fn names<'b>(
                     *span,
                     "not a priced stage",
                 )
+                .related_to(declared.into_iter().collect())
                 .help(format!(
                     "price only the stages the specification pays for: {}",
                     priced
