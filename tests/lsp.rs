@@ -1573,6 +1573,20 @@ fn a_bid_navigates_to_its_specification_and_back() {
         renamed_other,
         other.replace("for attend\n", "for attended\n")
     );
+    // Renamed from the specification: the bids too, the one on disk included.
+    let mut rename = at(&spec_uri, &spec, "complete  \"Complete");
+    rename["newName"] = json!("completed");
+    let edit = client.result("textDocument/rename", rename);
+    let renamed_other = apply(&other, &edit["changes"][&other_uri]);
+    assert_eq!(
+        renamed_other,
+        other.replace("for complete\n", "for completed\n")
+    );
+    let renamed_bid = apply(&bid, &edit["changes"][&bid_uri]);
+    assert_eq!(
+        renamed_bid,
+        bid.replace("for complete\n", "for completed\n")
+    );
     // A name the specification already has is refused, as in a contract.
     let mut clash = at(&bid_uri, &bid, "attend\n  pay £450");
     clash["newName"] = json!("complete");
