@@ -16,9 +16,9 @@
 //! the checker gives is a span of the specification. A diagnostic about a value the bid wrote
 //! is moved onto the bid's text; any other (a funnel that widens further on, a maximum above
 //! the funding limit) is placed on the bidder's name. Every label left in the specification
-//! stays there as a label in that file (`Diagnostic::related`), and its line is named in the
-//! help too, for the outputs that show one place per diagnostic; so does each rule a bid
-//! breaks point at the clause of the specification that states it.
+//! stays there, as a label in that file (`Diagnostic::related`), and its line is named in the
+//! help too, for the outputs that show one place per diagnostic. Likewise each rule a bid
+//! breaks points at the clause of the specification that states it.
 
 use crate::ast::{self, ContractClause, Declaration, PaymentClause};
 use crate::check::bidding::{lone_bid, rules_of, Rules};
