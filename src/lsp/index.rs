@@ -89,7 +89,7 @@ pub struct Index {
     pub definitions: Vec<Definition>,
     /// Every name written where a declared name is expected, with where.
     pub references: Vec<(String, Span)>,
-    /// Each `use`: the path as written and its span.
+    /// Each `use`, and a bid's `on`: the path as written and its span.
     pub uses: Vec<(String, Span)>,
     pub outline: Vec<Item>,
     /// Each stage that states no conversion: its name and the end of its expected count,
