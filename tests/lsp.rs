@@ -1508,6 +1508,17 @@ fn a_bid_navigates_to_its_specification_and_back() {
         position(&spec, "attend    \"Attend")
     );
 
+    // The specification's path leads to its file.
+    let definition = client.result(
+        "textDocument/definition",
+        at(&bid_uri, &bid, "specification.outcome\""),
+    );
+    assert_eq!(definition["uri"], spec_uri, "{definition}");
+    assert_eq!(
+        definition["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+
     // Its figures with the bid's prices and counts: 60 attend of 100 entering, paid £120;
     // 12 of 30 complete reach `abstinent`, paid £3,200; and the specification's rules.
     let text = hover_text(&mut client, &bid_uri, &bid, "abstinent\n  expected");

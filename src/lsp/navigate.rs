@@ -262,13 +262,36 @@ pub(super) fn definition(
     server: &mut Server,
     params: GotoDefinitionParams,
 ) -> Result<Option<GotoDefinitionResponse>, Failure> {
-    let Some((graph, file, definition, _)) = target(server, &params.text_document_position_params)
-    else {
-        return Ok(None);
+    let position = &params.text_document_position_params;
+    let Some((graph, file, definition, _)) = target(server, position) else {
+        return Ok(path_at(server, position).map(GotoDefinitionResponse::Scalar));
     };
     Ok(graph
         .location(&file, definition.span)
         .map(GotoDefinitionResponse::Scalar))
+}
+
+/// On the path of a `use` or of a bid's `on`: the start of the file it names, when that is a
+/// file of the repository.
+fn path_at(server: &mut Server, position: &TextDocumentPositionParams) -> Option<Location> {
+    let uri = &position.text_document.uri;
+    let indexed = server.indexed(uri)?;
+    let document = server.documents.get(uri.as_str())?;
+    if !Arc::ptr_eq(&indexed.text, &document.text) {
+        return None;
+    }
+    let offset = document.lines.offset(&document.text, position.position);
+    let (written, _) = indexed
+        .index
+        .uses
+        .iter()
+        .find(|(_, span)| span.start <= offset && offset <= span.end)?;
+    let target = destination(&convert::uri_to_path(uri)?, written)?;
+    let start = lsp_types::Position::new(0, 0);
+    Some(Location::new(
+        convert::path_to_uri(&target)?,
+        lsp_types::Range::new(start, start),
+    ))
 }
 
 pub(super) fn references(
