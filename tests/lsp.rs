@@ -1544,6 +1544,20 @@ fn a_bid_navigates_to_its_specification_and_back() {
         ],
     );
 
+    // On the bid's opening line, the figures `outcome evaluate` compares (worked out by hand
+    // in tests/evaluate.rs).
+    let text = hover_text(&mut client, &bid_uri, &bid, "Phoenix Futures");
+    assert_has(
+        &text,
+        &[
+            "**bid** by Phoenix Futures".to_string(),
+            "- planned total cost: £99,100".to_string(),
+            "- maximum exposure: £150,000 (funding limit £150,000, headroom £0)".to_string(),
+            "- unit cost per `abstinent`: £8,258.33 (12 expected)".to_string(),
+            "- cost per participant: £991".to_string(),
+        ],
+    );
+
     // The references of the specification's stage: its declaration, its price and rules,
     // the open bid's price and count, and the bid on disk that is not open.
     client.open(&spec_uri, &spec);

@@ -167,11 +167,35 @@ pub fn clause(clause: &Clause, contract: Option<&Contract>) -> String {
             format!("**payer** {name}"),
             contract.and_then(|c| payer(c, name)),
         ),
+        Clause::Bid(bidder) => (format!("**bid** by {bidder}"), contract.map(bid)),
     };
     match figures {
         Some(figures) => format!("{title}\n\n{figures}"),
         None => title,
     }
+}
+
+/// A bid's figures, as `outcome evaluate` lays them side by side: the specification with the
+/// bid's prices and counts in place.
+fn bid(contract: &Contract) -> String {
+    let figures = &contract.figures;
+    let mut lines = vec![
+        format!("- planned total cost: {}", figures.planned_total_cost),
+        format!(
+            "- maximum exposure: {} (funding limit {}, headroom {})",
+            figures.maximum_exposure, contract.funding_limit, figures.headroom
+        ),
+    ];
+    for unit in &figures.unit_cost_per_target {
+        lines.push(format!(
+            "- unit cost per `{}`: {} ({} expected)",
+            unit.target, unit.unit_cost, unit.expected
+        ));
+    }
+    if let Some(cost) = figures.unit_cost_per_participant {
+        lines.push(format!("- cost per participant: {cost}"));
+    }
+    lines.join("\n")
 }
 
 /// Whether a cap binds at plan and at the maximum, and by how much.

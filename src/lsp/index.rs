@@ -127,6 +127,8 @@ pub enum Clause {
     Payer(String),
     /// A group, whose cap is written in it.
     Group(String),
+    /// A bid's opening line, with the bidder's name as written.
+    Bid(String),
 }
 
 impl Index {
@@ -345,6 +347,10 @@ impl Index {
             Declaration::Bid(b) => {
                 // The specification is to a bid what a used file is to a contract.
                 self.bid_on = Some(b.specification.value.clone());
+                self.clauses.push((
+                    Clause::Bid(b.bidder.value.clone()),
+                    b.keyword.to(b.specification.span),
+                ));
                 self.uses
                     .push((b.specification.value.clone(), b.specification.span));
                 let mut bid = item(
