@@ -184,6 +184,24 @@ fn a_bid_above_a_ceiling_is_refused_with_its_code() {
         stdout.contains(&format!("{LIFELINE}:6:7: E0704")),
         "{stdout}"
     );
+    // Under it, the line of the specification that sets the ceiling.
+    assert!(
+        stdout.contains(&format!(
+            "E0704 the bid asks £3,800 for `abstinent`, above the specification's ceiling of £3,500\n    {SPEC}:64:3: the ceiling of £3,500\n"
+        )),
+        "{stdout}"
+    );
+    let html = outcome()
+        .args(["evaluate", SPEC, LIFELINE, "--format", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(
+        html.contains(&format!(
+            "<p class=\"note\">{SPEC} line 64: the ceiling of £3,500</p>"
+        )),
+        "{html}"
+    );
 
     // `check` refuses the bid the same way.
     let check = outcome().args(["check", LIFELINE]).output().unwrap();

@@ -6,7 +6,8 @@
 //! is made inert for where it goes: control and bidirectional characters escaped and line
 //! breaks folded for the terminal, HTML escaped by its writer.
 
-use super::{BidFigures, Evaluation};
+use super::{BidFigures, Evaluation, RefusedBid};
+use crate::diagnostic::{Record, RelatedRecord};
 use crate::diff::render::one_line;
 use crate::emit::html::writer::{Html, Paper};
 use crate::emit::json::{closed, versioned};
@@ -263,10 +264,31 @@ pub fn human(evaluation: &Evaluation) -> String {
                     d.code,
                     one_line(&d.message)
                 ));
+                for place in elsewhere(refused, d) {
+                    out.push_str(&format!(
+                        "    {}:{}:{}: {}\n",
+                        one_line(&place.file),
+                        place.line,
+                        place.column,
+                        one_line(&place.message)
+                    ));
+                }
             }
         }
     }
     out
+}
+
+/// The places a refused bid's diagnostic points at in other files than the bid: the line of
+/// the specification that sets the rule the bid breaks.
+fn elsewhere<'a>(
+    refused: &'a RefusedBid,
+    record: &'a Record,
+) -> impl Iterator<Item = &'a RelatedRecord> + 'a {
+    record
+        .related
+        .iter()
+        .filter(move |place| place.file != refused.file)
 }
 
 /// `text` padded with spaces to `width` columns.
@@ -349,7 +371,16 @@ pub fn html(evaluation: &Evaluation, paper: Paper) -> String {
                 html.element("td", &[], &refused.file);
                 html.element("td", &[("class", "num")], &d.line.to_string());
                 html.element("td", &[], &d.code);
-                html.element("td", &[], &d.message);
+                html.open("td", &[]);
+                html.text(&d.message);
+                for place in elsewhere(refused, d) {
+                    html.element(
+                        "p",
+                        &[("class", "note")],
+                        &format!("{} line {}: {}", place.file, place.line, place.message),
+                    );
+                }
+                html.close("td");
                 html.raw("</tr>\n");
             }
         }
