@@ -143,6 +143,7 @@ fn settings() -> Value {
         "extensions.autoUpdate": false,
         "git.enabled": false,
         "editor.minimap.enabled": false,
+        "editor.cursorBlinking": "solid",
     })
 }
 
@@ -268,7 +269,8 @@ fn use_vscode(test: &str) -> Session {
             .arg(&server.url)
             .arg(&scenario_file)
             .arg(&pictures)
-            .env("NODE_PATH", installed().join("node_modules")),
+            .env("NODE_PATH", installed().join("node_modules"))
+            .env("CHROMIUM", common::CHROMIUM),
         "VS Code driven through drive.js",
         PATIENCE,
     );
@@ -376,14 +378,19 @@ fn declared_names(built: &Value) -> Vec<String> {
 }
 
 /// What the pictures were taken from: what the window showed, the contract, and what colours
-/// it (the grammar) and frames it (the scenario).
+/// it (the grammar) and frames it (the scenario and VS Code's settings).
 fn sources(session: &Session) -> String {
     let grammar = std::fs::read_to_string(
         repository().join("editors/vscode/syntaxes/outcome.tmLanguage.json"),
     )
     .unwrap();
     let scenario = std::fs::read_to_string(repository().join("tests/vscode/drive.js")).unwrap();
-    let made_of = format!("{}\n{}\n{grammar}\n{scenario}", session.shown, session.text);
+    let made_of = format!(
+        "{}\n{}\n{grammar}\n{scenario}\n{}",
+        session.shown,
+        session.text,
+        settings()
+    );
     let print = fingerprint(&made_of);
     PICTURES
         .iter()

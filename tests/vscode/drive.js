@@ -3,7 +3,7 @@
 // the quick fixes offered for it. tests/vscode.rs starts code-server, gives the scenario and
 // checks what is written against the `outcome` binary.
 //
-//   node drive.js URL SCENARIO.json OUT_DIR
+//   CHROMIUM=/usr/bin/chromium node drive.js URL SCENARIO.json OUT_DIR
 //
 // The scenario names the file to open, where to hover, where to misspell (a position and the
 // character typed over the one before it) and the text of the quick fix to apply. Into OUT_DIR
@@ -74,7 +74,7 @@ async function toggle(page, header, expanded) {
 
 async function main() {
   const browser = await puppeteer.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: process.env.CHROMIUM,
     headless: true,
     args: ["--no-sandbox", `--window-size=${WINDOW.width},${WINDOW.height}`],
     defaultViewport: WINDOW,
