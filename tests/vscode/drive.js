@@ -95,10 +95,14 @@ async function main() {
     await until(page, "the outline", () => document.querySelectorAll(".outline-pane .monaco-list-row").length > 3);
     shown.opened = await problemCount(page);
 
-    // Hover over a stage (Ctrl+K Ctrl+I: the hover at the cursor).
+    // Hover over a stage: the cursor put in its name, the mouse moved onto the cursor.
     await goTo(page, scenario.hover);
-    await keys(page, "k", "Control");
-    await keys(page, "i", "Control");
+    const cursor = await page.$eval(".monaco-editor.focused .cursor", (e) => {
+      const box = e.getBoundingClientRect();
+      return { x: box.left, y: box.top + box.height / 2 };
+    });
+    await page.mouse.move(cursor.x - 20, cursor.y);
+    await page.mouse.move(cursor.x, cursor.y, { steps: 5 });
     const hover = ".monaco-hover:not(.hidden) .hover-contents";
     await until(page, "the hover", (s) => (document.querySelector(s)?.innerText || "").includes("\n"), hover);
     await sleep(500);
@@ -107,6 +111,8 @@ async function main() {
       [...document.querySelectorAll(".outline-pane .monaco-list-row")].map((r) => r.getAttribute("aria-label"))
     );
     await page.screenshot({ path: path.join(out, "hover.png") });
+    // The mouse onto the empty end of the tab bar, where it raises no hover of its own.
+    await page.mouse.move(WINDOW.width - 200, 52);
     await page.keyboard.press("Escape");
 
     // Misspell a name by typing over its last letter.
