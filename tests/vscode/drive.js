@@ -37,12 +37,22 @@ async function keys(page, key, ...modifiers) {
   for (const modifier of modifiers.reverse()) await page.keyboard.up(modifier);
 }
 
-/// The status bar's count of errors and warnings, as read aloud ("Errors: 1, Warnings: 1").
-function problemCount(page) {
-  return page.evaluate(() => {
-    const item = document.querySelector("#status\\.problems [aria-label]");
-    return item ? item.getAttribute("aria-label") : "";
-  });
+/// The status bar's count of errors and warnings, as read aloud ("Errors: 1, Warnings: 1"),
+/// once it has stayed the same for a second.
+async function problemCount(page) {
+  const read = () =>
+    page.evaluate(() => {
+      const item = document.querySelector("#status\\.problems [aria-label]");
+      return item ? item.getAttribute("aria-label") : "";
+    });
+  let count = await read();
+  for (let same = 0; same < 10; ) {
+    await sleep(100);
+    const now = await read();
+    same = now === count ? same + 1 : 0;
+    count = now;
+  }
+  return count;
 }
 
 function texts(page, selector) {
