@@ -2,9 +2,9 @@
 //! headless Chromium, used through `tests/vscode/drive.js` (puppeteer-core) as a commissioner
 //! would. The extension is packaged by `vsce` and installed by code-server's
 //! `--install-extension`, as its README says; `specs/rough-sleeping.outcome` is opened from the
-//! Explorer; the outline, a stage's hover, a misspelt name's error and its quick fix are read
-//! from the window and checked against what `outcome build` and `outcome check` say; the fixed
-//! file is saved and must check clean.
+//! Explorer; the colours of a stage's line, the outline, the stage's hover, a misspelt name's
+//! error and its quick fix are read from the window and checked against what `outcome build`
+//! and `outcome check` say; the fixed file is saved and must check clean.
 //!
 //! The two screenshots in the README (`tests/screenshots/vscode-*.png`) are taken in the same
 //! session by `cargo test --test vscode -- --ignored render_the_editor_screenshots`, and
@@ -218,7 +218,7 @@ fn scenario(text: &str) -> Value {
     let (fix_line, fix_column) = line_and_column(text, MISSPELT_LINE, before_name);
     json!({
         "file": "rough-sleeping.outcome",
-        "hover": {"line": line, "column": column + 2},
+        "hover": {"line": line, "column": column + 2, "text": format!("milestone {HOVERED} ")},
         "misspell": {"line": fix_line, "column": fix_column + name.len(), "typed": "n"},
         "fix": {"line": fix_line, "column": fix_column, "title": format!("`{name}`")},
     })
@@ -439,6 +439,33 @@ fn vscode_shows_the_outline_hover_error_and_quick_fix() {
             stage["price"]["text"].as_str().unwrap().to_string(),
         ],
     );
+
+    // The stage's line in the grammar's colours: the keyword, the name, the description and
+    // the figures each coloured, and by kind.
+    let colours = &shown["colours"];
+    let foreground = colours["foreground"].as_str().unwrap();
+    let tokens = colours["tokens"].as_array().unwrap();
+    let colour_of = |text: &str| {
+        tokens
+            .iter()
+            .find(|t| t[0] == text)
+            .and_then(|t| t[1].as_str())
+            .unwrap_or_else(|| panic!("`{text}` is not a token of its own: {tokens:?}"))
+    };
+    let keyword = colour_of("milestone");
+    let name = colour_of(HOVERED);
+    let description = colour_of(&format!("\"{}\"", stage["description"].as_str().unwrap()));
+    let people = colour_of(&stage["expected"].to_string());
+    let conversion = colour_of(&format!(
+        "{}%",
+        stage["stated_conversion"].as_str().unwrap()
+    ));
+    for colour in [keyword, name, description, people] {
+        assert_ne!(colour, foreground, "{tokens:?}");
+    }
+    let kinds = std::collections::BTreeSet::from([keyword, name, description, people]);
+    assert_eq!(kinds.len(), 4, "two kinds share a colour: {tokens:?}");
+    assert_eq!(people, conversion, "figures differ in colour: {tokens:?}");
 
     // The misspelt contract: the count, the rows of the Problems panel and the quick fix are
     // those of `outcome check` on the same text.

@@ -120,6 +120,18 @@ async function main() {
     shown.outline = await page.evaluate(() =>
       [...document.querySelectorAll(".outline-pane .monaco-list-row")].map((r) => r.getAttribute("aria-label"))
     );
+    // The colours of the hovered stage's line: each token's text and colour, and the editor's
+    // own colour for text the grammar leaves alone.
+    shown.colours = await page.evaluate((stage) => {
+      const plain = (e) => e.textContent.replace(/\u00a0/g, " ");
+      const line = [...document.querySelectorAll(".monaco-editor .view-line")].find((l) =>
+        plain(l).includes(stage)
+      );
+      return {
+        foreground: getComputedStyle(document.querySelector(".monaco-editor .view-lines")).color,
+        tokens: [...line.querySelectorAll("span > span")].map((t) => [plain(t), getComputedStyle(t).color]),
+      };
+    }, scenario.hover.text);
     await page.screenshot({ path: path.join(out, "hover.png") });
     // The mouse onto the empty end of the tab bar, where it raises no hover of its own.
     await page.mouse.move(WINDOW.width - 200, 52);
