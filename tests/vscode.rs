@@ -17,8 +17,8 @@
 mod common;
 
 use common::{
-    assert_screenshot, available, exits, fingerprint, record_sources, recorded_sources, run_within,
-    screenshots, target_dir, Scratch,
+    assert_screenshot, available, chromium_available, exits, fingerprint, record_sources,
+    recorded_sources, run_within, screenshots, target_dir, Scratch,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -56,11 +56,7 @@ fn tools_available(test: &str) -> bool {
         test,
         &installed().join("installed"),
         "code-server, vsce and puppeteer-core from npm: `.ci/install-vscode`",
-    ) && available(
-        test,
-        Path::new(common::CHROMIUM),
-        "Debian: `apt-get install -y chromium`",
-    )
+    ) && chromium_available(test)
 }
 
 fn node_tool(name: &str) -> PathBuf {
