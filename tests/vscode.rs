@@ -124,11 +124,11 @@ fn code_server(scratch: &Scratch) -> Command {
     command
 }
 
-/// VS Code as it is set up for the pictures: the light theme, no welcome page, the extension's
-/// one setting pointing at the binary under test.
-fn settings() -> Value {
+/// VS Code as it is set up for the pictures: the light theme, no welcome page, no minimap, a
+/// cursor that does not blink. (The extension's one setting, the binary, is added where they are
+/// written: its path differs from one checkout to another, the pictures do not.)
+fn look() -> Value {
     json!({
-        "outcome.path": env!("CARGO_BIN_EXE_outcome"),
         "workbench.colorTheme": "Default Light Modern",
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": false,
@@ -161,7 +161,7 @@ impl Server {
                 .arg("--disable-workspace-trust")
                 .stdin(Stdio::null())
                 .stdout(std::fs::File::create(&log).unwrap())
-                .stderr(Stdio::inherit())
+                .stderr(std::fs::File::create(scratch.path("code-server.err")).unwrap())
                 .process_group(0)
                 .spawn()
                 .unwrap()
@@ -247,9 +247,11 @@ fn use_vscode(test: &str) -> Session {
         "code-server did not install the extension: {said}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let mut settings = look();
+    settings["outcome.path"] = json!(env!("CARGO_BIN_EXE_outcome"));
     scratch.file(
         "data/User/settings.json",
-        serde_json::to_string_pretty(&settings()).unwrap(),
+        serde_json::to_string_pretty(&settings).unwrap(),
     );
     let text = std::fs::read_to_string(repository().join(SPEC)).unwrap();
     let workspace = scratch.path("contracts");
@@ -385,7 +387,7 @@ fn sources(session: &Session) -> String {
         "{}\n{}\n{grammar}\n{scenario}\n{}",
         session.shown,
         session.text,
-        settings()
+        look()
     );
     let print = fingerprint(&made_of);
     PICTURES
