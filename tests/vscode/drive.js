@@ -1,6 +1,6 @@
 // Uses VS Code (code-server, in headless Chromium) as a commissioner would, and writes down
-// what the window showed: the outline, a stage's hover, the diagnostics of a misspelt name and
-// the quick fixes offered for it. tests/vscode.rs starts code-server, gives the scenario and
+// what the window showed: the outline, a stage's line in colour and its hover, the diagnostics
+// of a misspelt name and the quick fixes offered for it. tests/vscode.rs starts code-server, gives the scenario and
 // checks what is written against the `outcome` binary.
 //
 //   CHROMIUM=/usr/bin/chromium node drive.js URL SCENARIO.json OUT_DIR
@@ -37,8 +37,8 @@ async function keys(page, key, ...modifiers) {
   for (const modifier of modifiers.reverse()) await page.keyboard.up(modifier);
 }
 
-/// The status bar's count of errors and warnings, as read aloud ("Errors: 1, Warnings: 1"),
-/// once it has stayed the same for a second.
+// The status bar's count of errors and warnings, as read aloud ("Errors: 1, Warnings: 1"),
+// once it has stayed the same for a second.
 async function problemCount(page) {
   const read = () =>
     page.evaluate(() => {
@@ -59,7 +59,7 @@ function texts(page, selector) {
   return page.evaluate((s) => [...document.querySelectorAll(s)].map((e) => e.innerText), selector);
 }
 
-/// Ctrl+G, `line:column`, Enter: the cursor there, the line in view.
+// Ctrl+G, `line:column`, Enter: the cursor there, the line in view.
 async function goTo(page, { line, column }) {
   await keys(page, "g", "Control");
   await until(page, "the go-to-line box", () => document.querySelector(".quick-input-widget input:focus"));
@@ -69,7 +69,7 @@ async function goTo(page, { line, column }) {
   await sleep(300);
 }
 
-/// Click a section's header until it is open (`expanded` "true") or folded ("false").
+// Click a section's header until it is open (`expanded` "true") or folded ("false").
 async function toggle(page, header, expanded) {
   const deadline = Date.now() + PATIENCE;
   while (Date.now() < deadline) {
