@@ -8,53 +8,18 @@
 
 mod common;
 
-use common::Scratch;
+use common::{available, run_within, Scratch};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// How long an editor may take to start, attach and show a diagnostic on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(120);
 
-/// Whether a tool is there; without it a test is skipped outside CI and fails under it.
-fn available(test: &str, tool: &Path, install: &str) -> bool {
-    if tool.is_file() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test} needs {} ({install}); `.ci/run` installs it",
-        tool.display()
-    );
-    eprintln!(
-        "SKIPPED {test}: {} is missing ({install}); CI installs it",
-        tool.display()
-    );
-    false
-}
-
 /// Run `command` until it ends or `PATIENCE` runs out (then it is killed and the test fails).
 fn run(command: &mut Command, what: &str) -> std::process::Output {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().unwrap();
-            panic!(
-                "{what} did not finish: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+    run_within(command, what, PATIENCE)
 }
 
 /// Neovim's client, started from a script as a user's configuration would: attach to the

@@ -10,9 +10,10 @@
 
 mod common;
 
-use common::{assert_screenshot, chromium, chromium_available, exits, Scratch};
-use std::hash::Hasher;
-use std::path::{Path, PathBuf};
+use common::{
+    assert_screenshot, chromium, chromium_available, exits, fingerprint, record_sources,
+    recorded_sources, screenshots, Scratch,
+};
 
 /// One picture: its file, the document it shows, how much of it, and what it is for a reader.
 struct Shot {
@@ -60,28 +61,19 @@ const SHOTS: &[Shot] = &[
     },
 ];
 
-fn screenshots() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots")
-}
-
 fn document(shot: &Shot) -> String {
     let run = exits(shot.args, 0);
     String::from_utf8(run.get_output().stdout.clone()).unwrap()
 }
 
-fn fingerprint(html: &str) -> String {
-    let mut hasher = fnv::FnvHasher::default();
-    hasher.write(html.as_bytes());
-    format!("{:016x}", hasher.finish())
+fn pngs() -> Vec<&'static str> {
+    SHOTS.iter().map(|shot| shot.png).collect()
 }
 
-/// `SOURCES` as it should read for the documents as they are now.
+/// The lines of `SOURCES` about these pictures as they should read for the documents as they
+/// are now.
 fn sources() -> String {
-    let mut text = String::from(
-        "# What each screenshot was rendered from: the FNV-1a fingerprint of the HTML and the\n\
-         # command that wrote it. Written by `cargo test --test gallery -- --ignored \
-         render_the_screenshots`.\n",
-    );
+    let mut text = String::new();
     for shot in SHOTS {
         text.push_str(&format!(
             "{} {} outcome {}\n",
@@ -95,7 +87,7 @@ fn sources() -> String {
 
 #[test]
 fn the_screenshots_show_the_documents_as_they_are_now() {
-    let recorded = std::fs::read_to_string(screenshots().join("SOURCES")).unwrap_or_default();
+    let recorded = recorded_sources(&pngs());
     let now = sources();
     assert!(
         recorded == now,
@@ -139,5 +131,5 @@ fn render_the_screenshots() {
         );
         assert_screenshot(&png, shot.window.0);
     }
-    std::fs::write(screenshots().join("SOURCES"), sources()).unwrap();
+    record_sources(&pngs(), &sources());
 }

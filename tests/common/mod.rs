@@ -113,6 +113,50 @@ pub fn assert_hostile_text_defused(html: &str) {
     }
 }
 
+/// Whether a tool is there; without it a test is skipped outside CI and fails under it.
+pub fn available(test: &str, tool: &Path, install: &str) -> bool {
+    if tool.exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} needs {} ({install}); `.ci/run` installs it",
+        tool.display()
+    );
+    eprintln!(
+        "SKIPPED {test}: {} is missing ({install}); CI installs it",
+        tool.display()
+    );
+    false
+}
+
+/// Run `command` until it ends or `patience` runs out (then it is killed and the test fails).
+pub fn run_within(
+    command: &mut std::process::Command,
+    what: &str,
+    patience: Duration,
+) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + patience;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "{what} did not finish: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Whether Chromium is there; without it, fail unless the skip is asked for out loud.
 pub fn chromium_available(test: &str) -> bool {
     if Path::new(CHROMIUM).exists() {
@@ -367,6 +411,43 @@ impl Rendered {
         assert!(!loaded.to_lowercase().contains("<script"));
         loaded
     }
+}
+
+/// `tests/screenshots/`: the README's pictures, and in `SOURCES` what each was rendered from.
+pub fn screenshots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots")
+}
+
+/// A fingerprint of what a picture was rendered from: FNV-1a, 64 bits, in hexadecimal.
+pub fn fingerprint(text: &str) -> String {
+    use std::hash::Hasher;
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(text.as_bytes());
+    format!("{:016x}", hasher.finish())
+}
+
+/// The lines of `SOURCES` about the pictures `pngs` (each line starts with its picture's name).
+pub fn recorded_sources(pngs: &[&str]) -> String {
+    let recorded = std::fs::read_to_string(screenshots().join("SOURCES")).unwrap_or_default();
+    recorded
+        .lines()
+        .filter(|line| pngs.contains(&line.split(' ').next().unwrap_or_default()))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Write `lines` (about the pictures `pngs`) into `SOURCES` in place of those recorded for them,
+/// keeping every other line: each test that renders pictures owns only its own lines.
+pub fn record_sources(pngs: &[&str], lines: &str) {
+    let path = screenshots().join("SOURCES");
+    let recorded = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut text: String = recorded
+        .lines()
+        .filter(|line| !pngs.contains(&line.split(' ').next().unwrap_or_default()))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    text.push_str(lines);
+    std::fs::write(path, text).unwrap();
 }
 
 /// Assert that `png` is a PNG of more than 10,000 bytes, `width` pixels wide.
