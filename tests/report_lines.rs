@@ -280,6 +280,14 @@ fn csv_lines_have_a_column_per_payer_adding_up_to_its_total() {
         "{text}"
     );
     assert_eq!((&rows[0][15], &rows[0][16]), ("1080.00", "1620.00"));
+    // So does `--explain` for one participant's lines.
+    let explained = String::from_utf8(report(&["--explain", "P000001"])).unwrap();
+    assert!(
+        explained.contains(
+            "paid by National Rough Sleeping Outcomes Fund £1,080, Harbourside City Council £1,620"
+        ),
+        "{explained}"
+    );
     let plain = String::from_utf8(run_report(&[], 0).stdout).unwrap();
     assert!(!plain.contains("paid by"), "{plain}");
 }

@@ -67,26 +67,35 @@ impl<'a> PayerParts<'a> {
                 Money::limit(self.currency)
             )
         };
-        self.total = self.total.checked_add(amount).ok_or_else(too_large)?;
-        if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
-            self.fixed_and_bonuses = self
-                .fixed_and_bonuses
-                .checked_add(amount)
-                .ok_or_else(too_large)?;
-        }
-        let (split, unfunded) = payers::split_by_pools(
-            self.total,
-            self.fixed_and_bonuses,
-            self.payers,
-            self.currency,
-        )
-        .ok_or_else(too_large)?;
+        // A line of nothing (cut to nothing by a cap) leaves the running totals, and so their
+        // split, as they were: every part is nothing, and no split is needed.
+        let split = if amount == 0 {
+            None
+        } else {
+            self.total = self.total.checked_add(amount).ok_or_else(too_large)?;
+            if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
+                self.fixed_and_bonuses = self
+                    .fixed_and_bonuses
+                    .checked_add(amount)
+                    .ok_or_else(too_large)?;
+            }
+            Some(
+                payers::split_by_pools(
+                    self.total,
+                    self.fixed_and_bonuses,
+                    self.payers,
+                    self.currency,
+                )
+                .ok_or_else(too_large)?,
+            )
+        };
         // Each part is the difference of two splits of totals that were held exactly.
-        let unfunded_part = unfunded - self.unfunded;
+        let unfunded_part = split.as_ref().map_or(0, |(_, now)| now - self.unfunded);
         let wanted = self.payers.len() + usize::from(unfunded_part != 0);
         parts.truncate(wanted);
-        for (i, (payer, now)) in self.payers.iter().zip(&split).enumerate() {
-            let part = Money::new(now - self.paid[i], self.currency);
+        for (i, payer) in self.payers.iter().enumerate() {
+            let part = split.as_ref().map_or(0, |(now, _)| now[i] - self.paid[i]);
+            let part = Money::new(part, self.currency);
             match parts.get_mut(i) {
                 Some(held) if held.name == payer.name => held.amount = part,
                 _ => {
@@ -115,8 +124,10 @@ impl<'a> PayerParts<'a> {
                 }),
             }
         }
-        self.paid = split;
-        self.unfunded = unfunded;
+        if let Some((paid, unfunded)) = split {
+            self.paid = paid;
+            self.unfunded = unfunded;
+        }
         Ok(())
     }
 
@@ -237,6 +248,27 @@ mod tests {
         let (split, _) = payers::split_by_pools(4, 0, &payers, Currency::GBP).unwrap();
         assert_eq!(totals, split);
         assert!(!can_leave_unfunded(&payers));
+    }
+
+    #[test]
+    fn a_line_of_nothing_is_nothing_for_every_payer() {
+        let payers = [
+            payer("fund", pct(40), Some(50), false),
+            payer("council", pct(60), None, false),
+        ];
+        let got = run(
+            &payers,
+            &[
+                (LineKind::Price, 100),
+                (LineKind::Price, 100),
+                (LineKind::Price, 0),
+                (LineKind::Price, 100),
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![vec![40, 60], vec![10, 60, 30], vec![0, 0], vec![0, 60, 40]]
+        );
     }
 
     #[test]
