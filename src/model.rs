@@ -711,6 +711,18 @@ pub struct YearFigures {
     /// Outcome and tier payments planned to fall due in the year.
     pub outcome_payments: Money,
     pub total: Money,
+    /// With groups: the year's total by the rows of `Figures::by_group`, in its order. The
+    /// rows add up to `total`, and each row over the years to its `at_plan`, to the penny.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_group: Vec<YearGroup>,
+}
+
+/// One row of `by_group` in one contract year.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct YearGroup {
+    pub row: GroupRow,
+    /// The row's part of the year's planned total cost.
+    pub at_plan: Money,
 }
 
 /// What a file offers to the files that `use` it: its outcomes, cohorts and measures, and

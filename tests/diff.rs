@@ -122,6 +122,48 @@ fn raising_one_price_shows_the_exact_change_in_exposure_and_planned_cost() {
     );
 }
 
+/// With groups, a year's figures are compared group by group, each named with its year: a
+/// dearer qualification (Fair Chance, planned in years 2 and 3) moves only education's years.
+#[test]
+fn a_year_by_group_is_compared_group_by_group() {
+    let old = std::fs::read_to_string("specs/fair-chance.outcome").unwrap();
+    let new = old.replace(
+        "pay £1,500 for qualification",
+        "pay £2,000 for qualification",
+    );
+    assert_ne!(old, new);
+    let (changes, code) = diff_json("year-groups", &old, &new);
+    assert_eq!(code, 1);
+    // 20 × £500 more at plan: £10,000, shared as education's £30,000 of qualifications was.
+    let year_2 = change(
+        &changes,
+        "by contract year, year 2, group `education`",
+        Some("at plan"),
+    );
+    let year_3 = change(
+        &changes,
+        "by contract year, year 3, group `education`",
+        Some("at plan"),
+    );
+    let plus = |c: &Value| -> i128 {
+        c["difference"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("+£")
+            .replace([',', '.'], "")
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(plus(year_2) + plus(year_3), 1_000_000);
+    assert!(
+        !changes.iter().any(|c| c["subject"]
+            .as_str()
+            .unwrap()
+            .contains("group `employment`")),
+        "{changes:#?}"
+    );
+}
+
 #[test]
 fn a_renamed_stage_is_one_change_and_its_references_follow_it() {
     let renamed = LADDER

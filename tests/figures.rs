@@ -63,6 +63,26 @@ fn text(source: &str) -> Contract {
     contract.expect("a contract")
 }
 
+/// A spec under `specs/` with `from` replaced by `to` (which must be in it): the text, and
+/// the contract it compiles to.
+fn spec_changed(name: &str, from: &str, to: &str) -> (String, Contract) {
+    let path = format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&path).expect("the spec");
+    let changed = source.replace(from, to);
+    assert_ne!(changed, source, "`{from}` is not in {name}");
+    let contract = text(&changed);
+    (changed, contract)
+}
+
+/// Each row of the sub-totals by group at plan, in minor units.
+fn group_at_plan(c: &Contract) -> Vec<i128> {
+    c.figures
+        .by_group
+        .iter()
+        .map(|g| minor(g.at_plan))
+        .collect()
+}
+
 fn minor(m: Money) -> i128 {
     m.minor
 }
@@ -1654,20 +1674,12 @@ fn fair_chance_groups() {
 /// the rows still add up to the penny; a group's cap applies after deadweight.
 #[test]
 fn fair_chance_groups_share_deadweight_and_the_outcome_cap() {
-    let path = format!("{}/specs/fair-chance.outcome", env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(&path).expect("the spec");
-    let changed = source.replace(
+    let (_, c) = spec_changed(
+        "fair-chance.outcome",
         "  pay £500 for volunteering\n",
         "  pay £500 for volunteering\n  deadweight 1 in 3\n  cap £100,000 on outcome payments\n",
     );
-    assert_ne!(changed, source);
-    let c = text(&changed);
-    let at_plan: Vec<i128> = c
-        .figures
-        .by_group
-        .iter()
-        .map(|g| minor(g.at_plan))
-        .collect();
+    let at_plan = group_at_plan(&c);
     // Before caps £175,000 / £50,000 / £50,000 / £5,000 (£280,000). Deadweight: two thirds
     // of £280,000 is £186,666.67, shared by largest remainder as £116,666.67 / £33,333.34 /
     // £33,333.33 / £3,333.33 (exact shares …66.875, …33.39, …33.39, …33.339 pence; the two
@@ -1680,6 +1692,88 @@ fn fair_chance_groups_share_deadweight_and_the_outcome_cap() {
         minor(c.figures.planned_total_cost)
     );
     assert_eq!(minor(c.figures.planned_total_cost), 10_000_000);
+}
+
+/// The plan by group and by contract year, the Fair Chance Fund's domains with every young
+/// person referred on the first day (so that each stage falls due on one day): each group's
+/// sub-total shared over the years by when its own stages fall due, the rows adding up to each
+/// year's total and each row over the years to the group's part of the plan.
+#[test]
+fn fair_chance_groups_by_year() {
+    let (one_day, c) = spec_changed(
+        "fair-chance.outcome",
+        "referrals from 2015-01-01 until 2015-12-31",
+        "referrals from 2015-01-01 until 2015-01-01",
+    );
+    let years = |c: &Contract| -> Vec<(i128, Vec<i128>)> {
+        c.figures
+            .by_year
+            .iter()
+            .map(|y| {
+                (
+                    minor(y.total),
+                    y.by_group.iter().map(|g| minor(g.at_plan)).collect(),
+                )
+            })
+            .collect()
+    };
+    let rows: Vec<GroupRow> = c.figures.by_year[0]
+        .by_group
+        .iter()
+        .map(|g| g.row.clone())
+        .collect();
+    let by_group: Vec<GroupRow> = c.figures.by_group.iter().map(|g| g.row.clone()).collect();
+    assert_eq!(rows, by_group, "the rows of by_group, in its order");
+    // Planned from 2015-01-01: housed 2015-04-01, sustained_3m 2015-07-01, sustained_6m and
+    // training 2015-10-01 (year 1); employed and volunteering 2016-01-01, qualification and
+    // employed_13w 2016-04-01 (year 2, their `within` counted from referral); nothing in
+    // year 3. Accommodation: 80 × £500 + 60 × £1,000 + 50 × £1,500 = £175,000, all in year 1,
+    // capped at £150,000. Education: 40 × £500 = £20,000 in year 1 and 20 × £1,500 = £30,000
+    // in year 2. Employment 25 × £500 + 15 × £2,500 = £50,000 and volunteering (in no group)
+    // 10 × £500 = £5,000, both in year 2.
+    assert_eq!(
+        years(&c),
+        [
+            (17_000_000, vec![15_000_000, 2_000_000, 0, 0, 0]),
+            (8_500_000, vec![0, 3_000_000, 5_000_000, 500_000, 0]),
+            (0, vec![0, 0, 0, 0, 0]),
+        ]
+    );
+
+    // With a total cap of £200,000: by group, the cap is shared in proportion (£150,000 /
+    // £50,000 / £50,000 / £5,000 of £255,000, largest remainder: £117,647.06 / £39,215.69 /
+    // £39,215.68 / £3,921.57); by year, payments stop from the last month back (year 2 keeps
+    // £30,000 of its £85,000). Year 1's £170,000 is shared by when each group's payments fall
+    // due (accommodation £150,000, education £20,000), no group given more than its part:
+    // accommodation's £32,352.94 beyond its £117,647.06 goes to the others in proportion to
+    // what they have left (education £19,215.69, employment £39,215.68, not in a group
+    // £3,921.57 of £62,352.94): £9,970.40, £20,347.76 and £2,034.78, the pennies to the
+    // largest remainders. Year 2 takes what each group has left.
+    let capped = one_day.replace(
+        "  group accommodation",
+        "  cap £200,000 total\n  group accommodation",
+    );
+    let c = text(&capped);
+    let at_plan = group_at_plan(&c);
+    assert_eq!(at_plan, [11_764_706, 3_921_569, 3_921_568, 392_157, 0]);
+    assert_eq!(
+        years(&c),
+        [
+            (
+                17_000_000,
+                vec![11_764_706, 2_997_040, 2_034_776, 203_478, 0]
+            ),
+            (3_000_000, vec![0, 924_529, 1_886_792, 188_679, 0]),
+            (0, vec![0, 0, 0, 0, 0]),
+        ]
+    );
+
+    // Without groups, no year names any.
+    assert!(spec("drug-service.outcome")
+        .figures
+        .by_year
+        .iter()
+        .all(|y| y.by_group.is_empty()));
 }
 
 // ───────────────────────────── property ─────────────────────────────
@@ -2080,6 +2174,7 @@ proptest! {
         prop_assert_eq!(f.by_year.len() as u32, generated.years, "{}", source);
         let mut years = 0;
         for y in &f.by_year {
+            prop_assert_eq!(y.by_group.is_empty(), f.by_group.is_empty(), "{}", source);
             prop_assert_eq!(minor(y.fixed_fees) + minor(y.outcome_payments), minor(y.total), "{}", source);
             prop_assert!(minor(y.outcome_payments) >= 0, "{}", source);
             years += minor(y.total);
@@ -2096,6 +2191,21 @@ proptest! {
             prop_assert_eq!(at_plan, planned, "groups at plan\n{}", source);
             let at_max: Option<i128> = f.by_group.iter().map(|g| g.at_maximum.map(minor)).sum();
             prop_assert_eq!(at_max, Some(maximum), "groups at maximum\n{}", source);
+            // Each year by group: the rows add up to the year's total, and each row over the
+            // years to its part of the plan, never below nothing.
+            for y in &f.by_year {
+                prop_assert_eq!(y.by_group.len(), f.by_group.len(), "{}", source);
+                let rows: i128 = y.by_group.iter().map(|g| minor(g.at_plan)).sum();
+                prop_assert_eq!(rows, minor(y.total), "year {} by group\n{}", y.year, source);
+                for (part, row) in y.by_group.iter().zip(&f.by_group) {
+                    prop_assert_eq!(&part.row, &row.row, "{}", source);
+                    prop_assert!(minor(part.at_plan) >= 0, "{}", source);
+                }
+            }
+            for (i, row) in f.by_group.iter().enumerate() {
+                let over_years: i128 = f.by_year.iter().map(|y| minor(y.by_group[i].at_plan)).sum();
+                prop_assert_eq!(over_years, minor(row.at_plan), "{:?} over the years\n{}", row.row, source);
+            }
             for (row, group) in f.by_group.iter().zip(&contract.payments.groups) {
                 prop_assert!(minor(row.at_plan) >= 0, "{}", source);
                 if let Some(cap) = group.cap {

@@ -376,10 +376,39 @@ mod properties {
         if !r.payments.by_payer.is_empty() {
             assert_eq!(sum(&r.payments.by_payer), total);
         }
+        payer_parts_reconcile(&r);
         assert!(
             total <= contract.figures.maximum_exposure.minor,
             "paid {total} above the maximum exposure"
         );
+    }
+
+    /// With payers, every line names each payer's part, the parts add up to the line to the
+    /// penny, and each payer's parts over all lines to its total in `by_payer`; without
+    /// payers, no line names any.
+    fn payer_parts_reconcile(r: &outcome::report::Report) {
+        let payers = &r.payments.by_payer;
+        let mut of_payer = vec![0_i128; payers.len()];
+        for line in &r.payments.lines {
+            if payers.is_empty() {
+                assert!(line.payers.is_empty(), "{line:?}");
+                continue;
+            }
+            let parts: i128 = line.payers.iter().map(|p| p.amount.minor).sum();
+            assert_eq!(parts, line.amount.minor, "{line:?}");
+            for part in &line.payers {
+                let at = payers
+                    .iter()
+                    .position(|p| p.name == part.name)
+                    .unwrap_or_else(|| panic!("{} is in no total: {payers:?}", part.name));
+                assert_eq!(part.clause, payers[at].clause, "{line:?}");
+                of_payer[at] += part.amount.minor;
+            }
+        }
+        if !r.payments.lines.is_empty() {
+            let totals: Vec<i128> = payers.iter().map(|p| p.amount.minor).collect();
+            assert_eq!(of_payer, totals, "{payers:?}");
+        }
     }
 
     /// Every spec, and the drug service with no total cap to hide behind.
@@ -440,6 +469,7 @@ mod properties {
                     .sum();
                 prop_assert_eq!(hundredths, 10_000, "{}: {:?}", contract.title, r.payments.by_payer);
             }
+            payer_parts_reconcile(&r);
             for line in &r.payments.lines {
                 prop_assert!(
                     line.cut_by.iter().all(|c| !c.contains("maximum exposure")),
@@ -984,6 +1014,41 @@ fn the_report_shares_the_total_between_payers_pro_rata_and_by_pools() {
         lines,
         vec![first, first.map(|l| l + 1), first.map(|l| l + 2)]
     );
+    // Line by line: the fund pays none of a fixed fee and 40% of each outcome payment, in
+    // order of falling due, until its £10,000 is reached; its parts add up to that.
+    let part = |line: &outcome::report::PaymentLine, payer: &str| {
+        line.payers
+            .iter()
+            .find(|p| p.name == payer)
+            .map(|p| p.amount.minor)
+            .unwrap()
+    };
+    let mut fund = 0;
+    for line in &r.payments.lines {
+        let parts: i128 = line.payers.iter().map(|p| p.amount.minor).sum();
+        assert_eq!(parts, line.amount.minor, "{line:?}");
+        if line.kind == outcome::report::LineKind::FixedFee {
+            assert_eq!(part(line, "Fund"), 0, "{line:?}");
+        } else if fund + line.amount.minor * 40 / 100 <= 1_000_000 {
+            assert_eq!(part(line, "Fund"), line.amount.minor * 40 / 100, "{line:?}");
+        }
+        fund += part(line, "Fund");
+    }
+    assert_eq!(fund, 1_000_000);
+    // The first outcome payment: enrolment, £100, of which the fund 40%, the councils the
+    // rest 35 : 25 of the 60%.
+    let enrol = r
+        .payments
+        .lines
+        .iter()
+        .find(|l| l.kind == outcome::report::LineKind::Price)
+        .unwrap();
+    assert_eq!(enrol.amount.minor, 10_000);
+    let parts: Vec<i128> = ["Fund", "Council A", "Council B"]
+        .iter()
+        .map(|p| part(enrol, p))
+        .collect();
+    assert_eq!(parts, vec![4_000, 3_500, 2_500]);
 }
 
 /// The drug service (no cap on the total), ten participants through the whole funnel and

@@ -242,6 +242,7 @@ fn build(shape: &Shape) -> Report {
                             },
                             limit: None,
                             measured: None,
+                            payers: Vec::new(),
                         });
                     } else if funnel_id == "routes_home" {
                         lines.push(PaymentLine {
@@ -257,6 +258,7 @@ fn build(shape: &Shape) -> Report {
                             cut_by: Vec::new(),
                             limit: None,
                             measured: None,
+                            payers: Vec::new(),
                         });
                     }
                 }
@@ -282,6 +284,13 @@ fn build(shape: &Shape) -> Report {
             cut_by: Vec::new(),
             limit: None,
             measured: None,
+            // Who pays it, named in the payment's cell.
+            payers: vec![Amount {
+                name: name("Harbourside City Council"),
+                amount: pounds(25_000),
+                share: None,
+                clause: Some(clause(195)),
+            }],
         });
     }
     for n in 0..shape.extra_lines {
@@ -298,6 +307,7 @@ fn build(shape: &Shape) -> Report {
             cut_by: Vec::new(),
             limit: None,
             measured: None,
+            payers: Vec::new(),
         });
     }
     lines.sort_by(|a, b| (a.due, &a.participant, &a.stage).cmp(&(b.due, &b.participant, &b.stage)));
@@ -836,6 +846,17 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
             assert_eq!(
                 listed,
                 built.payments.lines.len().min(MAX_PAYMENT_LINES),
+                "{name}"
+            );
+            // With payers, each line listed that is not nothing says who pays it.
+            let paid = built.payments.lines[..listed]
+                .iter()
+                .filter(|l| l.payers.iter().any(|p| p.amount.minor != 0))
+                .count();
+            assert_eq!(html.matches("<small>paid by ").count(), paid, "{name}");
+            assert_eq!(
+                paid > 0,
+                !built.payments.by_payer.is_empty() && built.payments.total.minor > 0,
                 "{name}"
             );
             reported += 1;

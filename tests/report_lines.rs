@@ -216,6 +216,82 @@ fn the_form_of_the_lines_is_told_by_the_name_or_the_flag() {
 
 /// For generated returns of every spec, the lines handed on one at a time are the lines the
 /// report holds, in the same order, and everything else in the report is the same.
+/// With payers, the CSV has a column per payer after the fixed ones: each row's parts add up
+/// to its amount, each payer's column to its total by payer, and the text report says who
+/// pays each line (rough sleeping: a fund paying 40% up to £450,000, the council the rest).
+#[test]
+fn csv_lines_have_a_column_per_payer_adding_up_to_its_total() {
+    const PAYERS: &str = "specs/rough-sleeping.outcome";
+    const OVER: &str = "specs/returns/rough-sleeping-2026-over-enrolled.csv";
+    let scratch = Scratch::new("payers");
+    let lines_path = scratch.0.join("lines.csv");
+    let report = |args: &[&str]| {
+        exits(&[&["report", PAYERS, "--returns", OVER], args].concat(), 0)
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let full = json(&report(&["--format", "json"]));
+    report(&["--lines", lines_path.to_str().unwrap()]);
+    let written = std::fs::read_to_string(&lines_path).unwrap();
+    let mut reader = csv::Reader::from_reader(written.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header[15..],
+        [
+            "paid by National Rough Sleeping Outcomes Fund",
+            "paid by Harbourside City Council"
+        ],
+        "a payer of the rest without a cap leaves nothing unfunded: no column for it"
+    );
+    let cents = |text: &str| -> i128 { text.replace('.', "").parse().unwrap() };
+    let mut of_payer = [0_i128; 2];
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.len() > 10, "{}", rows.len());
+    for row in &rows {
+        let parts = [cents(&row[15]), cents(&row[16])];
+        assert_eq!(parts[0] + parts[1], cents(&row[10]), "{row:?}");
+        of_payer[0] += parts[0];
+        of_payer[1] += parts[1];
+    }
+    let by_payer: Vec<i128> = full["payments"]["by_payer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["amount"]["minor_units"].as_i64().unwrap().into())
+        .collect();
+    assert_eq!(of_payer.to_vec(), by_payer);
+    // The JSON lines name the same parts, with the clause that shares each.
+    let first = &full["payments"]["lines"][0];
+    assert_eq!(
+        first["payers"][0]["name"],
+        "National Rough Sleeping Outcomes Fund"
+    );
+    assert_eq!(first["payers"][0]["amount"]["amount"], rows[0][15]);
+    assert_eq!(first["payers"][1]["clause"]["line"], 195);
+    // The text report says who pays each line: of the first, an attachment fee of £2,700,
+    // the fund 40% (£1,080) and the council the rest. The drug service (no payers) does not.
+    let text = String::from_utf8(report(&[])).unwrap();
+    assert!(
+        text.contains(
+            "P000001 attachment fee  £2,700  specs/rough-sleeping.outcome:161\n      \
+             paid by National Rough Sleeping Outcomes Fund £1,080, Harbourside City Council £1,620\n"
+        ),
+        "{text}"
+    );
+    assert_eq!((&rows[0][15], &rows[0][16]), ("1080.00", "1620.00"));
+    // So does `--explain` for one participant's lines.
+    let explained = String::from_utf8(report(&["--explain", "P000001"])).unwrap();
+    assert!(
+        explained.contains(
+            "paid by National Rough Sleeping Outcomes Fund £1,080, Harbourside City Council £1,620"
+        ),
+        "{explained}"
+    );
+    let plain = String::from_utf8(run_report(&[], 0).stdout).unwrap();
+    assert!(!plain.contains("paid by"), "{plain}");
+}
+
 #[test]
 fn streamed_lines_are_the_held_lines_for_every_spec() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
@@ -320,6 +396,7 @@ fn every_json_line_matches_the_lines_schema() {
     assert!(records
         .iter()
         .any(|r| !r["cut_by"].as_array().unwrap().is_empty()));
+    assert!(records.iter().any(|r| r["payers"].is_array()));
     for record in &records {
         let errors: Vec<String> = validator
             .iter_errors(record)

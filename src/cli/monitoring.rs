@@ -320,7 +320,8 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             };
             let file = fs::File::create(path).map_err(failed)?;
             let writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, file);
-            Some(report::lines::LinesWriter::new(format, writer).map_err(failed)?)
+            let payers = report::lines::payer_columns(&contract);
+            Some(report::lines::LinesWriter::new(format, writer, &payers).map_err(failed)?)
         }
         _ => None,
     };

@@ -546,6 +546,10 @@ impl Place {
         place.subject = Some(match &self.subject {
             // A stage is named with its funnel.
             Some(outer) if self.pattern.ends_with(".stages") => format!("{subject} of {outer}"),
+            // A group's part of a year is named with its year.
+            Some(outer) if self.pattern == "figures.by_year.*.by_group" => {
+                format!("{outer}, {subject}")
+            }
             _ => subject,
         });
         place.field = Vec::new();
@@ -667,6 +671,7 @@ fn keyed(pattern: &str) -> Option<(KeyOf, &'static str)> {
         "figures.by_payer" => (name, "by payer"),
         "figures.by_year" => (year, "by contract year, year"),
         "figures.by_group" => (row, "by group,"),
+        "figures.by_year.*.by_group" => (row, ""),
         "figures.cap_cuts" => (scope, "cap"),
         _ => return None,
     })
@@ -690,7 +695,8 @@ fn item_subject(label: &str, key: &str, pattern: &str) -> String {
         | "payments.incentives"
         | "payments.tiers"
         | "figures.by_year"
-        | "figures.by_group" => key.to_string(),
+        | "figures.by_group"
+        | "figures.by_year.*.by_group" => key.to_string(),
         "payments.prices" | "figures.unit_cost_per_target" => {
             let (funnel, stage) = key.split_once('.').unwrap_or((key, ""));
             format!("for stage `{stage}` of funnel `{funnel}`")

@@ -9,7 +9,9 @@
 //! JSON Lines: each line is the payment line exactly as the JSON report writes it in
 //! `payments.lines` (the same fields and names), on one line. CSV (RFC 4180: a header row,
 //! fields quoted where they hold a comma, a quote or a line break, lines ended by CRLF) has
-//! the columns of `CSV_HEADER`. Text from the contract or the return is inert, as everywhere:
+//! the columns of `CSV_HEADER`, then, for a contract with payers, a column per payer with its
+//! part of the line (`payer_columns`), so that a spreadsheet sums a payer's column to its
+//! total. Text from the contract or the return is inert, as everywhere:
 //! control and bidirectional formatting characters are written as escapes (`\u{202e}`), and a
 //! text cell that a spreadsheet would read as a formula (starting `=`, `+`, `-` or `@`) gets
 //! a leading `'`, so that opening the file cannot run anything.
@@ -71,9 +73,27 @@ pub const CSV_HEADER: [&str; 15] = [
     "measured",
 ];
 
+/// The columns of the CSV form after `CSV_HEADER`, for a contract with payers: each payer's
+/// part of the line (`paid by NAME`, in the contract's order), then, when some of a line can
+/// be left to no payer, what no payer covers (`not funded by any payer`). Amounts in major
+/// units, as the `amount` column.
+pub fn payer_columns(contract: &crate::model::Contract) -> Vec<String> {
+    let payers = &contract.payments.payers;
+    let mut columns: Vec<String> = payers
+        .iter()
+        .map(|payer| format!("paid by {}", payer.name))
+        .collect();
+    if super::payer_parts::can_leave_unfunded(payers) {
+        columns.push("not funded by any payer".to_string());
+    }
+    columns
+}
+
 /// Writes payment lines one at a time, counting them and the bytes written.
 pub struct LinesWriter<W: Write> {
     format: LinesFormat,
+    /// The CSV columns of the payers' parts (`payer_columns`).
+    payer_columns: usize,
     csv: Option<csv::Writer<Counted<W>>>,
     json: Option<Counted<W>>,
     lines: u64,
@@ -82,14 +102,20 @@ pub struct LinesWriter<W: Write> {
 }
 
 impl<W: Write> LinesWriter<W> {
-    /// A writer of `format` into `out`; the CSV header row is written at once.
-    pub fn new(format: LinesFormat, out: W) -> io::Result<LinesWriter<W>> {
+    /// A writer of `format` into `out`, with the CSV columns of the payers' parts
+    /// (`payer_columns`, empty without payers); the CSV header row is written at once.
+    pub fn new(
+        format: LinesFormat,
+        out: W,
+        payer_columns: &[String],
+    ) -> io::Result<LinesWriter<W>> {
         let counted = Counted {
             inner: out,
             bytes: 0,
         };
         let mut writer = LinesWriter {
             format,
+            payer_columns: payer_columns.len(),
             csv: None,
             json: None,
             lines: 0,
@@ -100,7 +126,15 @@ impl<W: Write> LinesWriter<W> {
                 let mut csv = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(counted);
-                csv.write_record(CSV_HEADER).map_err(io::Error::from)?;
+                for title in CSV_HEADER {
+                    csv.write_field(title).map_err(io::Error::from)?;
+                }
+                for title in payer_columns {
+                    let mut scratch = String::new();
+                    csv.write_field(cell(title, &mut scratch))
+                        .map_err(io::Error::from)?;
+                }
+                csv.write_record(None::<&[u8]>).map_err(io::Error::from)?;
                 writer.csv = Some(csv);
             }
             LinesFormat::JsonLines => writer.json = Some(counted),
@@ -111,7 +145,7 @@ impl<W: Write> LinesWriter<W> {
     /// Write one payment line.
     pub fn write(&mut self, line: &PaymentLine) -> io::Result<()> {
         if let Some(csv) = &mut self.csv {
-            write_csv_record(csv, &mut self.scratch, line)?;
+            write_csv_record(csv, &mut self.scratch, line, self.payer_columns)?;
         }
         if let Some(json) = &mut self.json {
             serde_json::to_writer(&mut *json, line).map_err(io::Error::other)?;
@@ -158,11 +192,14 @@ pub fn kind_name(kind: LineKind) -> &'static str {
 }
 
 /// One payment line as a CSV record, each field written as it is made: numbers and dates
-/// formatted in place, text cells borrowed when they need no escape (most do not).
+/// formatted in place, text cells borrowed when they need no escape (most do not). The
+/// payers' parts fill `payer_columns` cells by position (a line's part not funded by any
+/// payer is listed only when not nothing: its cell is then 0).
 fn write_csv_record<W: Write>(
     csv: &mut csv::Writer<W>,
     scratch: &mut String,
     line: &PaymentLine,
+    payer_columns: usize,
 ) -> io::Result<()> {
     let mut field = |bytes: &[u8]| csv.write_field(bytes).map_err(io::Error::from);
     field(kind_name(line.kind).as_bytes())?;
@@ -197,6 +234,15 @@ fn write_csv_record<W: Write>(
     match &line.measured {
         Some(basis) => field(cell(&super::tiers::describe(basis), scratch).as_bytes())?,
         None => field(b"")?,
+    }
+    for i in 0..payer_columns {
+        let part = line
+            .payers
+            .get(i)
+            .map_or(crate::value::Money::new(0, line.amount.currency), |part| {
+                part.amount
+            });
+        field(decimal(part, scratch).as_bytes())?;
     }
     csv.write_record(None::<&[u8]>).map_err(io::Error::from)
 }
@@ -375,12 +421,13 @@ mod tests {
             ],
             limit: None,
             measured: None,
+            payers: Vec::new(),
         }
     }
 
     #[test]
     fn csv_lines_have_the_header_crlf_and_every_field() {
-        let mut writer = LinesWriter::new(LinesFormat::Csv, Vec::new()).unwrap();
+        let mut writer = LinesWriter::new(LinesFormat::Csv, Vec::new(), &[]).unwrap();
         writer.write(&line("P1")).unwrap();
         let (file, bytes) = writer.finish("l.csv".into()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
@@ -396,7 +443,7 @@ mod tests {
 
     #[test]
     fn csv_cells_are_inert_and_never_formulas() {
-        let mut writer = LinesWriter::new(LinesFormat::Csv, Vec::new()).unwrap();
+        let mut writer = LinesWriter::new(LinesFormat::Csv, Vec::new(), &[]).unwrap();
         writer.write(&line("=HYPERLINK(\"x\")\u{202e}\n")).unwrap();
         let (_, bytes) = writer.finish("l.csv".into()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
@@ -410,7 +457,7 @@ mod tests {
 
     #[test]
     fn json_lines_are_the_report_s_lines_one_a_line() {
-        let mut writer = LinesWriter::new(LinesFormat::JsonLines, Vec::new()).unwrap();
+        let mut writer = LinesWriter::new(LinesFormat::JsonLines, Vec::new(), &[]).unwrap();
         writer.write(&line("P1")).unwrap();
         writer.write(&line("P2")).unwrap();
         let (file, bytes) = writer.finish("l.jsonl".into()).unwrap();

@@ -21,6 +21,7 @@ pub mod input;
 mod limit;
 pub mod lines;
 pub mod outlook;
+pub mod payer_parts;
 pub mod payments;
 pub mod sheet;
 pub mod text;
@@ -293,6 +294,15 @@ pub struct PaymentLine {
     /// For a tier payment: the measured values it was worked out from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured: Option<TierBasis>,
+    /// When the contract has payers: who pays the line, each payer in the contract's order
+    /// with its part and the `payer` clause that shares it, then what no payer covers of the
+    /// line if not nothing. The parts add up to `amount` exactly, and each payer's parts over
+    /// all lines to its amount in `Payments::by_payer`: each line's parts are the payers'
+    /// split of the running total of the lines up to it, less their split of the running
+    /// total before it (so a payer of an amount pays the first lines, and a capped payer its
+    /// share of each line until its cap is reached).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payers: Vec<Amount>,
 }
 
 /// How a tier payment was worked out: the measured values, the result compared with the
@@ -329,6 +339,7 @@ pub struct Payments {
     pub total: Money,
     pub by_participant: Vec<Amount>,
     pub by_period: Vec<Amount>,
+    /// Each payer's part of the total, the sum of its parts of the lines (`PaymentLine::payers`).
     pub by_payer: Vec<Amount>,
     pub by_stage: Vec<Amount>,
     /// With groups: each group's priced stages, then `(not in a group)` (other stages and
@@ -336,7 +347,7 @@ pub struct Payments {
     pub by_group: Vec<Amount>,
 }
 
-/// A total for one participant, period, payer or stage.
+/// A total for one participant, period, payer or stage, or a payer's part of one line.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Amount {
     pub name: String,

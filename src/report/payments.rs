@@ -562,6 +562,7 @@ pub(crate) fn payments(
             cut_by: Vec::new(),
             limit: None,
             measured: None,
+            payers: Vec::new(),
         }
     })?;
     for (i, line) in made.iter().enumerate() {
@@ -747,41 +748,6 @@ pub(crate) fn payments(
             clause: None,
         })
         .collect();
-    let by_payer = if p.payers.is_empty() {
-        Vec::new()
-    } else {
-        // Payers of outcome payments only pay none of the fixed fees and bonuses.
-        let fixed_and_bonuses = [LineKind::FixedFee, LineKind::Bonus]
-            .iter()
-            .filter_map(|kind| of_kind.get(kind))
-            .try_fold(0_i128, |sum, amount| sum.checked_add(*amount))
-            .ok_or_else(subtotal)?;
-        let (parts, unfunded) =
-            payers::split_by_pools(total, fixed_and_bonuses, &p.payers, money(0).currency)
-                .ok_or_else(|| too_large("the payers' shares"))?;
-        let shares = payers::shares(&parts, unfunded);
-        let mut out: Vec<Amount> = p
-            .payers
-            .iter()
-            .zip(parts.iter().zip(shares))
-            .map(|(payer, (part, share))| Amount {
-                name: payer.name.clone(),
-                amount: money(*part),
-                share,
-                clause: Some(payer.clause.clone()),
-            })
-            .collect();
-        if unfunded != 0 {
-            out.push(Amount {
-                name: "(not funded by any payer)".to_string(),
-                amount: money(unfunded),
-                share: None,
-                clause: None,
-            });
-        }
-        out
-    };
-
     let fees_to_come: i128 = {
         let mut sum = 0;
         for fee in &p.fixed_fees {
@@ -833,8 +799,22 @@ pub(crate) fn payments(
         made: &made,
         cuts: CutWords::of(contract),
     };
+    // Who pays each line: the running split of the lines in order (`payer_parts.rs`).
+    let mut payer_parts = super::payer_parts::PayerParts::new(&p.payers, currency);
+    let mut pay = |l: &Decided, line: &mut PaymentLine| match &mut payer_parts {
+        Some(parts) => parts.next(l.kind, l.amount, &mut line.payers),
+        None => Ok(()),
+    };
     let held_lines = match &mut out {
-        Lines::Held => lines.iter().map(|l| words.line(l)).collect(),
+        Lines::Held => {
+            let mut held = Vec::with_capacity(lines.len());
+            for l in &lines {
+                let mut line = words.line(l);
+                pay(l, &mut line)?;
+                held.push(line);
+            }
+            held
+        }
         Lines::Streamed(write) => {
             let mut line: Option<PaymentLine> = None;
             for l in &lines {
@@ -845,9 +825,38 @@ pub(crate) fn payments(
                     }
                     None => line.insert(words.line(l)),
                 };
+                pay(l, line)?;
                 write(line)?;
             }
             Vec::new()
+        }
+    };
+    // Each payer's total is the sum of its parts of the lines.
+    let by_payer = match &payer_parts {
+        None => Vec::new(),
+        Some(trace) => {
+            let (parts, unfunded) = trace.paid();
+            let shares = payers::shares(parts, unfunded);
+            let mut out: Vec<Amount> = p
+                .payers
+                .iter()
+                .zip(parts.iter().zip(shares))
+                .map(|(payer, (part, share))| Amount {
+                    name: payer.name.clone(),
+                    amount: money(*part),
+                    share,
+                    clause: Some(payer.clause.clone()),
+                })
+                .collect();
+            if unfunded != 0 {
+                out.push(Amount {
+                    name: super::payer_parts::UNFUNDED.to_string(),
+                    amount: money(unfunded),
+                    share: None,
+                    clause: None,
+                });
+            }
+            out
         }
     };
     Ok((
@@ -952,6 +961,7 @@ impl Words<'_> {
             cut_by: Vec::new(),
             limit: None,
             measured: None,
+            payers: Vec::new(),
         };
         self.fill(l, &mut line);
         line

@@ -527,6 +527,10 @@ fn payment_lines(out: &mut String, lines: &[&PaymentLine]) {
                         .map(|cut| format!("cut by {}", inert(cut))),
                 )
                 .chain(line.limit.iter().map(|limit| inert(limit).to_string()))
+                .chain(
+                    crate::report::payer_parts::paid_by(&line.payers)
+                        .map(|words| inert(&words).to_string()),
+                )
                 .collect(),
         );
     }

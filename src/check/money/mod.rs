@@ -932,20 +932,33 @@ pub fn check(
         return None;
     }
 
-    let Some((timeline, by_year)) = timeline::timeline(&timeline::Inputs {
+    let group_at_plan: Vec<i128> = by_group.iter().map(|g| g.at_plan.minor).collect();
+    let Some((timeline, mut by_year, by_year_and_group)) = timeline::timeline(&timeline::Inputs {
         header,
         funnels,
         fees: &fixed_fees,
         prices: &prices,
         attachment_fee: &attachment_fees,
-        plan_outcomes,
         tiers_at_plan,
         planned_total,
+        rows: &rows,
+        plan_rows: &plan_split.parts,
+        group_at_plan: (!by_group.is_empty()).then_some(&group_at_plan[..]),
     }) else {
         let what = "the planned cost by contract year";
         out.push(exact::too_large(what, currency, plan_capped.driver));
         return None;
     };
+    for (year, parts) in by_year.iter_mut().zip(by_year_and_group) {
+        year.by_group = by_group
+            .iter()
+            .zip(parts)
+            .map(|(g, part)| model::YearGroup {
+                row: g.row.clone(),
+                at_plan: Money::new(part, currency),
+            })
+            .collect();
+    }
     // A figure divided by a count of at least one: never larger than the figure.
     let mut targets: Vec<UnitCost> = Vec::new();
     // The size of each cohort that has a funnel, for the unit costs at the maximum.

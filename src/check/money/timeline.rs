@@ -5,9 +5,11 @@
 //! stage at its planned time (`schedule::clock::Clock::planned`). A price falls due by its
 //! timing after the planned date; an attachment fee on entry; a fixed fee at the end of each
 //! period it pays for; tier payments at the end of the term. The outcome payments at plan
-//! (after caps and deadweight) are shared out over the contract years, then over the months of
-//! each year, in proportion to when the planned prices and fees fall due, so the months add up
-//! exactly to the years and the years to the plan. If the total
+//! (after caps and deadweight) are shared out over the contract years, row by row of the
+//! sub-totals by group (one row without groups), then over the months of each year, in
+//! proportion to when the planned prices and fees fall due, so the months add up exactly to
+//! the years and the years to the plan. With groups, each year is also split by group
+//! (`split_years_by_row`). If the total
 //! cap binds, payments are cut from the last month backwards, outcome payments first. A
 //! payment planned after the term falls in its last month; people planned to reach a stage
 //! after the term are counted apart.
@@ -30,14 +32,22 @@ pub struct Inputs<'a> {
     pub prices: &'a [Price],
     /// For each cohort, the attachment fee one participant is paid on entry at plan.
     pub attachment_fee: &'a HashMap<String, i128>,
-    pub plan_outcomes: i128,
     pub tiers_at_plan: i128,
     pub planned_total: i128,
+    /// Each priced stage's row: a group's, or the stages in no group with the attachment
+    /// fees (the one row without groups).
+    pub rows: &'a super::group::Rows,
+    /// The outcome payments at plan (after every cap but the total cap) by row.
+    pub plan_rows: &'a [i128],
+    /// With groups: each row of `by_group`'s part of the planned total cost (`at_plan`: the
+    /// rows above, then what is not a stage's price), to split each year by.
+    pub group_at_plan: Option<&'a [i128]>,
 }
 
-/// The planned timeline and the planned total cost by contract year.
+/// The planned timeline, the planned total cost by contract year, and with groups each
+/// year's total by group (`[year][row]`, the rows of `by_group`).
 /// `None` when a figure would overflow (the caller reports E0530).
-pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
+pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<i128>>)> {
     let header = inputs.header;
     let term = header.term;
     let currency = header.currency;
@@ -60,6 +70,9 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             fixed[month_of(due)] += fee.amount.minor;
         }
     }
+    // The weights of each row's outcome payments by month, as `weights` below holds them for
+    // all rows together.
+    let mut row_weights: Vec<Vec<i128>> = vec![vec![0_i128; months]; inputs.rows.count];
 
     let entries = Entries::of(term, header.referrals, header.referral_profile.as_ref());
     let entry_days: Vec<i64> = entries.days.iter().map(Date::day_number).collect();
@@ -144,6 +157,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                         }
                     }
                 });
+                let row = inputs.rows.row(&stage.id);
                 if let Some((price, planned)) = paid[s] {
                     let month = |day: i64| {
                         let due = match price.due {
@@ -156,7 +170,9 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
                     };
                     each_bucket(run, day, month, |m, entries| {
                         let weight = weight_before[entries.end] - weight_before[entries.start];
-                        weights[m] = weights[m].saturating_add(planned.saturating_mul(weight));
+                        let add = planned.saturating_mul(weight);
+                        weights[m] = weights[m].saturating_add(add);
+                        row_weights[row][m] = row_weights[row][m].saturating_add(add);
                     });
                 }
             }
@@ -188,23 +204,41 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             });
         }
         if attachment > 0 {
+            let row = inputs.rows.ungrouped;
             for (k, &entry) in entries.days.iter().enumerate() {
-                let m = &mut weights[month_of(entry)];
-                *m = m.saturating_add(attachment.saturating_mul(entries.weights[k]));
+                let add = attachment.saturating_mul(entries.weights[k]);
+                let m = month_of(entry);
+                weights[m] = weights[m].saturating_add(add);
+                row_weights[row][m] = row_weights[row][m].saturating_add(add);
             }
         }
     }
 
     // Shared out over the contract years first, then over the months of each year, so that
-    // each year's figure is the plan's share by year, rounded once.
+    // each year's figure is the plan's share by year, rounded once. Each row's outcome
+    // payments (a group's after its own cap) by when its own payments fall due, the years
+    // adding the rows: without groups, one row.
     let year_of_month: Vec<usize> = (0..months)
         .map(|m| year_of(Period::Month.start_of(term.start, m as u32)))
         .collect();
-    let mut year_weights = vec![0_i128; years];
-    for (m, w) in weights.iter().enumerate() {
-        year_weights[year_of_month[m]] = year_weights[year_of_month[m]].saturating_add(*w);
+    let by_years = |by_month: &[i128]| {
+        let mut by_year = vec![0_i128; years];
+        for (m, w) in by_month.iter().enumerate() {
+            by_year[year_of_month[m]] = by_year[year_of_month[m]].saturating_add(*w);
+        }
+        by_year
+    };
+    let mut seeds: Vec<Vec<i128>> = row_weights
+        .iter()
+        .zip(inputs.plan_rows)
+        .map(|(by_month, amount)| apportion(*amount, &by_years(by_month)))
+        .collect::<Option<_>>()?;
+    let mut by_year_outcomes = vec![0_i128; years];
+    for seed in &seeds {
+        for (year, part) in by_year_outcomes.iter_mut().zip(seed) {
+            *year = year.checked_add(*part)?;
+        }
     }
-    let by_year_outcomes = apportion(inputs.plan_outcomes, &year_weights)?;
     let mut outcomes = vec![0_i128; months];
     for (y, amount) in by_year_outcomes.iter().enumerate() {
         let in_year: Vec<usize> = (0..months).filter(|m| year_of_month[*m] == y).collect();
@@ -216,6 +250,12 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
     if let Some(last) = outcomes.last_mut() {
         *last = last.checked_add(inputs.tiers_at_plan)?;
     }
+    // What is not a stage's price falls due as the fixed fees and tier payments do.
+    let mut other = by_years(&fixed);
+    if let Some(last) = other.last_mut() {
+        *last = last.checked_add(inputs.tiers_at_plan)?;
+    }
+    seeds.push(other);
     // The total cap stops payments once it is reached: cut from the last month back, outcome
     // payments first, then fixed fees (when the fees alone exceed the cap).
     let mut excess =
@@ -255,7 +295,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
         })
         .collect();
     let by_quarter = group(&by_month, Period::Quarter, term.start, currency);
-    let by_year = group(&by_month, Period::Year, term.start, currency)
+    let by_year: Vec<YearFigures> = group(&by_month, Period::Year, term.start, currency)
         .into_iter()
         .zip(1..=years as u32)
         .map(|(p, n)| YearFigures {
@@ -265,8 +305,16 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             fixed_fees: p.fixed_fees,
             outcome_payments: p.outcome_payments,
             total: p.total,
+            by_group: Vec::new(),
         })
         .collect();
+    let by_year_and_group = match inputs.group_at_plan {
+        Some(at_plan) => {
+            let year_totals: Vec<i128> = by_year.iter().map(|y| y.total.minor).collect();
+            split_years_by_row(at_plan, &year_totals, &seeds)?
+        }
+        None => Vec::new(),
+    };
     Some((
         Timeline {
             stages,
@@ -274,7 +322,59 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>)> {
             by_quarter,
         },
         by_year,
+        by_year_and_group,
     ))
+}
+
+/// Each year's total split between the rows of `by_group`: `[year][row]`, adding up to the
+/// year's total across and to each row's total down, to the penny. `seeds[row][year]` is
+/// each row's total shared out over the years by when its own payments fall due; a cut of
+/// the total cap, which stops payments from the last month back, does not fall on the rows
+/// as `by_group` shares it (in proportion), so the seeds are fitted to the years' totals:
+/// year by year, each year's total shared between the rows in proportion to their seeds for
+/// it, no row given more than it has left (what a row cannot take shared between the others
+/// in proportion to what they have left), the last year taking what each row has left.
+/// `None` when the rows and the years do not add up to the same total, or a figure is
+/// negative.
+pub fn split_years_by_row(
+    rows: &[i128],
+    years: &[i128],
+    seeds: &[Vec<i128>],
+) -> Option<Vec<Vec<i128>>> {
+    let sum = |v: &[i128]| v.iter().try_fold(0_i128, |s, x| s.checked_add(*x));
+    if sum(rows)? != sum(years)? || rows.iter().chain(years).any(|x| *x < 0) {
+        return None;
+    }
+    let mut left = rows.to_vec();
+    let mut out = Vec::with_capacity(years.len());
+    for (y, total) in years.iter().enumerate() {
+        if y + 1 == years.len() {
+            out.push(std::mem::take(&mut left));
+            break;
+        }
+        let weights: Vec<i128> = seeds.iter().map(|s| s[y]).collect();
+        let mut parts = apportion(*total, &weights)?;
+        let mut over = 0_i128;
+        for (part, room) in parts.iter_mut().zip(&left) {
+            if *part > *room {
+                over += *part - *room;
+                *part = *room;
+            }
+        }
+        if over > 0 {
+            // The years still to come add up to what the rows have left, so the rows have
+            // room for this year's total; shared by room, no row is given more than its room.
+            let room: Vec<i128> = left.iter().zip(&parts).map(|(l, p)| l - p).collect();
+            for (part, more) in parts.iter_mut().zip(apportion(over, &room)?) {
+                *part += more;
+            }
+        }
+        for (room, part) in left.iter_mut().zip(&parts) {
+            *room -= part;
+        }
+        out.push(parts);
+    }
+    Some(out)
 }
 
 /// Months added up into longer periods counted from the start of the term.
@@ -364,5 +464,33 @@ fn each_bucket(
         }
         visit(bucket, k..lo);
         k = lo;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_years_by_row;
+
+    #[test]
+    fn a_row_never_gets_more_than_it_has_left() {
+        // Row 0 would take all of year 1 by its seeds but holds only 60: the 40 it cannot take
+        // goes to row 1, which has room; year 2 takes what is left.
+        let split = split_years_by_row(&[60, 90], &[100, 50], &[vec![100, 0], vec![0, 90]]);
+        assert_eq!(split, Some(vec![vec![60, 40], vec![0, 50]]));
+        // Seeds that already add up to both are kept as they are.
+        let split = split_years_by_row(&[70, 80], &[100, 50], &[vec![60, 10], vec![40, 40]]);
+        assert_eq!(split, Some(vec![vec![60, 40], vec![10, 40]]));
+    }
+
+    #[test]
+    fn rows_and_years_that_do_not_add_up_alike_are_refused() {
+        assert_eq!(
+            split_years_by_row(&[60, 90], &[100, 49], &[vec![1, 1], vec![1, 1]]),
+            None
+        );
+        assert_eq!(
+            split_years_by_row(&[-1, 1], &[0], &[vec![1], vec![1]]),
+            None
+        );
     }
 }

@@ -736,21 +736,13 @@ fn groups(html: &mut Html, contract: &Contract) {
     );
     html.raw("<tbody>\n");
     for figures in &contract.figures.by_group {
-        let label = match &figures.row {
-            GroupRow::Group(id) => {
-                let group = contract.payments.groups.iter().find(|g| &g.id == id);
-                let title = group.and_then(|g| g.title.clone()).unwrap_or(id.clone());
-                let capped = match (figures.cap_binds_at_plan, figures.cap_binds_at_maximum) {
-                    (true, true) => " (capped at plan and at the maximum)",
-                    (true, false) => " (capped at plan)",
-                    (false, true) => " (capped at the maximum)",
-                    (false, false) => "",
-                };
-                format!("{title}{capped}")
-            }
-            GroupRow::NotInAGroup => "Not in a group (and attachment fees)".to_string(),
-            GroupRow::NotAPrice => "Fixed fees, bonuses and tier payments".to_string(),
+        let capped = match (figures.cap_binds_at_plan, figures.cap_binds_at_maximum) {
+            (true, true) => " (capped at plan and at the maximum)",
+            (true, false) => " (capped at plan)",
+            (false, true) => " (capped at the maximum)",
+            (false, false) => "",
         };
+        let label = format!("{}{capped}", group_row_name(contract, &figures.row));
         html.raw("<tr>");
         html.element("th", &[("scope", "row")], &label);
         num_cell(html, &figures.at_plan.to_string());
@@ -767,6 +759,18 @@ fn groups(html: &mut Html, contract: &Contract) {
     num_cell(html, &contract.figures.planned_total_cost.to_string());
     num_cell(html, &contract.figures.maximum_exposure.to_string());
     html.raw("</tr>\n</tbody>\n</table>\n");
+}
+
+/// A row of the sub-totals by group in words: the group's title, or what the row holds.
+fn group_row_name(contract: &Contract, row: &GroupRow) -> String {
+    match row {
+        GroupRow::Group(id) => {
+            let group = contract.payments.groups.iter().find(|g| &g.id == id);
+            group.and_then(|g| g.title.clone()).unwrap_or(id.clone())
+        }
+        GroupRow::NotInAGroup => "Not in a group (and attachment fees)".to_string(),
+        GroupRow::NotAPrice => "Fixed fees, bonuses and tier payments".to_string(),
+    }
 }
 
 fn figures(html: &mut Html, contract: &Contract) {
@@ -877,7 +881,25 @@ fn figures(html: &mut Html, contract: &Contract) {
 }
 
 fn by_year(html: &mut Html, contract: &Contract) {
-    html.raw("<table>\n<caption>The planned total cost by the contract year payments fall due in</caption>\n");
+    let years = &contract.figures.by_year;
+    // With groups, each year's total by group in rows under it: the rows that hold anything
+    // in some year.
+    let shown: Vec<usize> = (0..contract.figures.by_group.len())
+        .filter(|&i| {
+            years
+                .iter()
+                .any(|y| y.by_group.get(i).is_some_and(|g| g.at_plan.minor != 0))
+        })
+        .collect();
+    html.raw("<table>\n<caption>The planned total cost by the contract year payments fall due in");
+    if !shown.is_empty() {
+        html.raw(
+            "<span class=\"caption-note\">Under each year, its total by group: each group's \
+             part of the plan shared over the years by when its own stages are planned to be \
+             paid, adding up to the year's total.</span>",
+        );
+    }
+    html.raw("</caption>\n");
     head(
         html,
         &[
@@ -890,7 +912,7 @@ fn by_year(html: &mut Html, contract: &Contract) {
         ],
     );
     html.raw("<tbody>\n");
-    for year in &contract.figures.by_year {
+    for year in years {
         html.raw("<tr>");
         html.element("th", &[("scope", "row")], &format!("Year {}", year.year));
         html.element("td", &[], &year.start.to_string());
@@ -899,6 +921,18 @@ fn by_year(html: &mut Html, contract: &Contract) {
         num_cell(html, &year.outcome_payments.to_string());
         num_cell(html, &year.total.to_string());
         html.raw("</tr>\n");
+        for group in shown.iter().filter_map(|&i| year.by_group.get(i)) {
+            // A plain cell, not a row header: the year is the row's heading, the group what
+            // part of it the row is.
+            html.raw("<tr>");
+            html.element(
+                "td",
+                &[("colspan", "5")],
+                &format!("of which {}", group_row_name(contract, &group.row)),
+            );
+            num_cell(html, &group.at_plan.to_string());
+            html.raw("</tr>\n");
+        }
     }
     html.raw("</tbody>\n<tfoot><tr><th scope=\"row\" colspan=\"5\">Planned total cost</th>");
     num_cell(html, &contract.figures.planned_total_cost.to_string());

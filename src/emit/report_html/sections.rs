@@ -869,16 +869,25 @@ fn payment_lines(html: &mut Html, report: &Report) {
             }
             None => cell(html, None),
         }
-        match &line.measured {
-            // A tier payment shows the measured values it was worked out from.
-            Some(basis) => {
-                html.raw("<td>");
-                html.text(line_kind(line.kind));
+        // A tier payment shows the measured values it was worked out from; with payers, every
+        // line says who pays it.
+        let notes: Vec<String> = line
+            .measured
+            .iter()
+            .map(crate::report::tiers::describe)
+            .chain(crate::report::payer_parts::paid_by(&line.payers))
+            .collect();
+        if notes.is_empty() {
+            html.element("td", &[], line_kind(line.kind));
+        } else {
+            html.raw("<td>");
+            html.text(line_kind(line.kind));
+            for note in &notes {
                 html.raw("<br><small>");
-                html.text(&crate::report::tiers::describe(basis));
-                html.raw("</small></td>");
+                html.text(note);
+                html.raw("</small>");
             }
-            None => html.element("td", &[], line_kind(line.kind)),
+            html.raw("</td>");
         }
         date_cell(html, line.earned);
         num_cell(html, &line.rate.to_string());

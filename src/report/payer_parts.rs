@@ -1,0 +1,286 @@
+//! Who pays each payment line: the payers' parts of every line, in the order the lines fall
+//! due, adding up to the line and, over all lines, to each payer's total (`by_payer`).
+//!
+//! The contract's payer rules are not proportional: a payer of an amount is paid first, a
+//! payer's cap stops its share once reached (what it cuts falling to the others with
+//! `excess pro rata`, or unfunded), and payers of outcome payments only share a pool of their
+//! own. So a line's parts are not a fixed percentage of the line. They are found as a running
+//! split: after each line, the payers' split of the running total (`payers::split_by_pools`,
+//! the one split the contract's figures use) less their split of the running total before the
+//! line. What a payer has paid after any line is therefore exactly its share of everything
+//! due so far, rounded as the totals round it; a payer of an amount pays the first lines
+//! until its amount is reached, and a capped payer pays its share of each line until its cap
+//! is reached.
+//!
+//! Pennies: each line's parts add up to the line exactly (what no payer covers is a part of
+//! its own, `(not funded by any payer)`, when not nothing), and each payer's parts add up over
+//! all lines to its split of the total, which is its `by_payer` amount (the sums telescope).
+//! The rounding of the running split decides which payer a line's odd penny goes to, so a
+//! line's part can differ from the payer's exact share of that line by a penny or so; on a
+//! line of a few pence the split can move a penny from one payer to another, below nothing.
+
+use super::{Amount, LineKind};
+use crate::check::money::payers;
+use crate::model;
+use crate::value::{Currency, Money};
+
+/// What `by_payer` and a line's parts call what no payer covers.
+pub const UNFUNDED: &str = "(not funded by any payer)";
+
+/// The running split of the lines so far.
+pub(crate) struct PayerParts<'a> {
+    payers: &'a [model::Payer],
+    currency: Currency,
+    /// The total of the lines so far, and of the fixed fees and bonuses among them.
+    total: i128,
+    fixed_and_bonuses: i128,
+    /// Each payer's split of `total`, and what no payer covers of it.
+    paid: Vec<i128>,
+    unfunded: i128,
+}
+
+impl<'a> PayerParts<'a> {
+    /// Before the first line: nothing paid. `None` for a contract without payers.
+    pub fn new(payers: &'a [model::Payer], currency: Currency) -> Option<PayerParts<'a>> {
+        (!payers.is_empty()).then(|| PayerParts {
+            payers,
+            currency,
+            total: 0,
+            fixed_and_bonuses: 0,
+            paid: vec![0; payers.len()],
+            unfunded: 0,
+        })
+    }
+
+    /// The parts of the next line, written over `parts` (whose text is reused, so that a
+    /// million lines cost no allocation each): every payer in the contract's order, then what
+    /// no payer covers of the line if not nothing.
+    pub fn next(
+        &mut self,
+        kind: LineKind,
+        amount: i128,
+        parts: &mut Vec<Amount>,
+    ) -> Result<(), String> {
+        let too_large = || {
+            format!(
+                "the payers' parts of the payments are too large to compute exactly: more than {}",
+                Money::limit(self.currency)
+            )
+        };
+        // A line of nothing (cut to nothing by a cap) leaves the running totals, and so their
+        // split, as they were: every part is nothing, and no split is needed.
+        let split = if amount == 0 {
+            None
+        } else {
+            self.total = self.total.checked_add(amount).ok_or_else(too_large)?;
+            if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
+                self.fixed_and_bonuses = self
+                    .fixed_and_bonuses
+                    .checked_add(amount)
+                    .ok_or_else(too_large)?;
+            }
+            Some(
+                payers::split_by_pools(
+                    self.total,
+                    self.fixed_and_bonuses,
+                    self.payers,
+                    self.currency,
+                )
+                .ok_or_else(too_large)?,
+            )
+        };
+        // Each part is the difference of two splits of totals that were held exactly.
+        let unfunded_part = split.as_ref().map_or(0, |(_, now)| now - self.unfunded);
+        let wanted = self.payers.len() + usize::from(unfunded_part != 0);
+        parts.truncate(wanted);
+        for (i, payer) in self.payers.iter().enumerate() {
+            let part = split.as_ref().map_or(0, |(now, _)| now[i] - self.paid[i]);
+            let part = Money::new(part, self.currency);
+            match parts.get_mut(i) {
+                Some(held) if held.name == payer.name => held.amount = part,
+                _ => {
+                    let fresh = Amount {
+                        name: payer.name.clone(),
+                        amount: part,
+                        share: None,
+                        clause: Some(payer.clause.clone()),
+                    };
+                    match parts.get_mut(i) {
+                        Some(held) => *held = fresh,
+                        None => parts.push(fresh),
+                    }
+                }
+            }
+        }
+        if unfunded_part != 0 {
+            let part = Money::new(unfunded_part, self.currency);
+            match parts.get_mut(self.payers.len()) {
+                Some(held) => held.amount = part,
+                None => parts.push(Amount {
+                    name: UNFUNDED.to_string(),
+                    amount: part,
+                    share: None,
+                    clause: None,
+                }),
+            }
+        }
+        if let Some((paid, unfunded)) = split {
+            self.paid = paid;
+            self.unfunded = unfunded;
+        }
+        Ok(())
+    }
+
+    /// Each payer's total over the lines so far, and what no payer covers.
+    pub fn paid(&self) -> (&[i128], i128) {
+        (&self.paid, self.unfunded)
+    }
+}
+
+/// A line's parts in words, for the text and HTML reports: `paid by Fund £40.00, Council
+/// £60.00`, the parts that are not nothing, in the contract's order. `None` without payers, or
+/// when every part is nothing.
+pub fn paid_by(parts: &[Amount]) -> Option<String> {
+    let named: Vec<String> = parts
+        .iter()
+        .filter(|part| part.amount.minor != 0)
+        .map(|part| format!("{} {}", part.name, part.amount))
+        .collect();
+    (!named.is_empty()).then(|| format!("paid by {}", named.join(", ")))
+}
+
+/// Whether some of a line can be left to no payer: unless a payer of the rest, without a cap,
+/// pays its share of everything (it takes whatever the others leave).
+pub fn can_leave_unfunded(payers: &[model::Payer]) -> bool {
+    !payers.is_empty()
+        && !payers.iter().any(|p| {
+            matches!(p.share, model::PayerShare::Rest)
+                && p.cap.is_none()
+                && !p.outcome_payments_only
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Decimal, Percent};
+
+    fn payer(name: &str, share: model::PayerShare, cap: Option<i128>, only: bool) -> model::Payer {
+        model::Payer {
+            name: name.into(),
+            share,
+            cap: cap.map(|c| Money::new(c, Currency::GBP)),
+            outcome_payments_only: only,
+            excess_pro_rata: false,
+            clause: model::Clause {
+                file: "t".into(),
+                line: 1,
+            },
+        }
+    }
+
+    fn pct(m: i128) -> model::PayerShare {
+        model::PayerShare::Percent(Percent(Decimal {
+            mantissa: m,
+            scale: 0,
+        }))
+    }
+
+    fn run(payers: &[model::Payer], lines: &[(LineKind, i128)]) -> Vec<Vec<i128>> {
+        let mut trace = PayerParts::new(payers, Currency::GBP).unwrap();
+        let mut parts = Vec::new();
+        lines
+            .iter()
+            .map(|&(kind, amount)| {
+                trace.next(kind, amount, &mut parts).unwrap();
+                parts.iter().map(|p| p.amount.minor).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_payer_of_an_amount_pays_the_first_lines() {
+        let payers = [
+            payer(
+                "fund",
+                model::PayerShare::Amount(Money::new(150, Currency::GBP)),
+                None,
+                false,
+            ),
+            payer("council", model::PayerShare::Rest, None, false),
+        ];
+        let got = run(&payers, &[(LineKind::Price, 100); 3]);
+        assert_eq!(got, vec![vec![100, 0], vec![50, 50], vec![0, 100]]);
+    }
+
+    #[test]
+    fn a_capped_payer_stops_at_its_cap_and_the_rest_is_unfunded() {
+        // 40% up to 50: 40 of the first line, 10 of the second, then none; 60% of each line.
+        let payers = [
+            payer("fund", pct(40), Some(50), false),
+            payer("council", pct(60), None, false),
+        ];
+        let got = run(&payers, &[(LineKind::Price, 100); 3]);
+        assert_eq!(got, vec![vec![40, 60], vec![10, 60, 30], vec![0, 60, 40]]);
+        let mut trace = PayerParts::new(&payers, Currency::GBP).unwrap();
+        let mut parts = Vec::new();
+        for _ in 0..3 {
+            trace.next(LineKind::Price, 100, &mut parts).unwrap();
+        }
+        let (paid, unfunded) = trace.paid();
+        assert_eq!((paid, unfunded), (&[50, 180][..], 70));
+        assert!(can_leave_unfunded(&payers));
+    }
+
+    #[test]
+    fn odd_pennies_follow_the_running_total() {
+        // Thirds of 1p lines: each payer's running part is a third of the running total.
+        let payers = [
+            payer("a", pct(33), None, false),
+            payer("b", pct(33), None, false),
+            payer("c", model::PayerShare::Rest, None, false),
+        ];
+        let got = run(&payers, &[(LineKind::Price, 1); 4]);
+        for line in &got {
+            assert_eq!(line.iter().sum::<i128>(), 1, "{got:?}");
+        }
+        let totals: Vec<i128> = (0..3).map(|i| got.iter().map(|l| l[i]).sum()).collect();
+        let (split, _) = payers::split_by_pools(4, 0, &payers, Currency::GBP).unwrap();
+        assert_eq!(totals, split);
+        assert!(!can_leave_unfunded(&payers));
+    }
+
+    #[test]
+    fn a_line_of_nothing_is_nothing_for_every_payer() {
+        let payers = [
+            payer("fund", pct(40), Some(50), false),
+            payer("council", pct(60), None, false),
+        ];
+        let got = run(
+            &payers,
+            &[
+                (LineKind::Price, 100),
+                (LineKind::Price, 100),
+                (LineKind::Price, 0),
+                (LineKind::Price, 100),
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![vec![40, 60], vec![10, 60, 30], vec![0, 0], vec![0, 60, 40]]
+        );
+    }
+
+    #[test]
+    fn payers_of_outcome_payments_only_pay_no_fixed_fee() {
+        let payers = [
+            payer("fund", pct(40), None, true),
+            payer("council", model::PayerShare::Rest, None, false),
+        ];
+        let got = run(
+            &payers,
+            &[(LineKind::FixedFee, 500), (LineKind::Price, 1_000)],
+        );
+        assert_eq!(got, vec![vec![0, 500], vec![400, 600]]);
+    }
+}
