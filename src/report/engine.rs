@@ -119,6 +119,9 @@ fn run_with(
     // participant up without making a key, unless its reference has capitals.
     let mut index_of = Keys::default();
     let mut people: Vec<Participant> = Vec::new();
+    // Each participant's claims, by place: apart from `people`, so that a row reads only
+    // its participant's place in the table and its claims.
+    let mut claims: Vec<Claims> = Vec::new();
     let mut lowered = String::new();
     let reject = |rejected: &mut Rejections,
                   row: u64,
@@ -262,15 +265,16 @@ fn run_with(
             );
             continue;
         }
-        let slot = index_of.slot(key_of(participant, &mut lowered), people.len());
-        if slot.place == people.len() {
+        let place = index_of.place(key_of(participant, &mut lowered), people.len());
+        if place == people.len() {
             people.push(Participant {
                 shown: participant.to_string(),
                 ..Participant::default()
             });
+            claims.push(Claims::default());
         }
         if !row.attributes.is_empty() {
-            let person = &mut people[slot.place];
+            let person = &mut people[place];
             for (name, value) in &row.attributes {
                 if attribute_names.contains(&name.as_str())
                     && !person.attributes.iter().any(|(n, _)| n == name)
@@ -288,13 +292,13 @@ fn run_with(
         // Claims of one stage on different days are all kept until the sequence is judged: the
         // earliest that holds is accepted (a claim made too early can be made again later).
         // Of claims on the same day, the row read first stands.
-        match slot
-            .claims
+        let held = &mut claims[place];
+        match held
             .as_mut_slice()
             .iter_mut()
             .find(|c| c.stage == claim.stage && c.day == claim.day)
         {
-            None => slot.claims.push(claim),
+            None => held.push(claim),
             Some(existing) => {
                 let (kept, dropped) = if claim.row < existing.row {
                     (claim, *existing)
@@ -302,7 +306,7 @@ fn run_with(
                     (*existing, claim)
                 };
                 *existing = kept;
-                let shown = &people[slot.place].shown;
+                let shown = &people[place].shown;
                 reject(
                     &mut rejected,
                     dropped.row,
@@ -324,9 +328,9 @@ fn run_with(
     // how a return writes their references.
     let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
     let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
-    for slot in index_of.in_order() {
-        let person = std::mem::take(&mut people[slot.place]);
-        let events: Vec<Event> = std::mem::take(&mut slot.claims)
+    for place in index_of.in_order() {
+        let person = std::mem::take(&mut people[place]);
+        let events: Vec<Event> = std::mem::take(&mut claims[place])
             .as_mut_slice()
             .iter()
             .map(|c| Event {
@@ -348,9 +352,9 @@ fn run_with(
             accepted.push((person.shown, kept));
         }
     }
-    // The table of keys and the emptied records are done with: freed before the payments.
-    drop(index_of);
+    // The emptied records are done with: freed before the payments.
     drop(people);
+    drop(claims);
     let (accepted, cohorts) =
         super::cohorts::hold_to_size(contract, &stages, accepted, &mut |r| rejected.add(r));
     let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
@@ -428,26 +432,17 @@ fn run_with(
     })
 }
 
-/// Participants' keys, each with its place and its claims. A short key (most are) is held in
-/// the table itself, beside the participant's first claims, so that a row finds its
-/// participant and the claims to compare with in one place in memory: for a return of many
-/// participants, the time a row takes is mostly waiting for memory.
+/// Participants' keys, each with its place. A short key (most are) is held in the table
+/// itself, so that finding a row's participant reads the table and nothing else: for a return
+/// of many participants, the time a row takes is mostly waiting for memory.
 #[derive(Default)]
 struct Keys {
-    short: HashMap<ShortKey, Slot>,
-    /// Longer keys, each the number of its slot in `long_slots`.
+    short: HashMap<ShortKey, usize>,
     long: HashMap<String, usize>,
-    long_slots: Vec<Slot>,
 }
 
-/// A participant's place in `people` and its claims so far.
-struct Slot {
-    place: usize,
-    claims: Claims,
-}
-
-/// A candidate event as `Keys` holds it, in 16 bytes: the stage by its number, the day by its
-/// distance from the start of the term.
+/// A candidate event as a participant's claims hold it, in 16 bytes: the stage by its
+/// number, the day by its distance from the start of the term.
 #[derive(Debug, Clone, Copy, Default)]
 struct Claim {
     row: u64,
@@ -528,47 +523,28 @@ impl ShortKey {
 }
 
 impl Keys {
-    /// The slot of `key`, made with the place `next` (the next place) if it is new.
-    fn slot(&mut self, key: &str, next: usize) -> &mut Slot {
-        let new = || Slot {
-            place: next,
-            claims: Claims::default(),
-        };
+    /// The place of `key`, given `next` (the next place) if it is new.
+    fn place(&mut self, key: &str, next: usize) -> usize {
         match ShortKey::of(key) {
-            Some(short) => self.short.entry(short).or_insert_with(new),
-            None => {
-                let number = match self.long.get(key) {
-                    Some(&number) => number,
-                    None => {
-                        self.long.insert(key.to_string(), self.long_slots.len());
-                        self.long_slots.push(new());
-                        self.long_slots.len() - 1
-                    }
-                };
-                &mut self.long_slots[number]
-            }
+            Some(short) => *self.short.entry(short).or_insert(next),
+            None => match self.long.get(key) {
+                Some(&place) => place,
+                None => *self.long.entry(key.to_string()).or_insert(next),
+            },
         }
     }
 
-    /// The slots in the order of their keys.
-    fn in_order(&mut self) -> Vec<&mut Slot> {
-        let long_slots = &mut self.long_slots;
-        let mut long: Vec<(&[u8], usize)> =
-            self.long.iter().map(|(k, &n)| (k.as_bytes(), n)).collect();
-        long.sort_unstable_by_key(|&(_, n)| n);
-        let mut keyed: Vec<(&[u8], &mut Slot)> = self
+    /// The places in the order of their keys.
+    fn in_order(self) -> Vec<usize> {
+        let mut keyed: Vec<(&[u8], usize)> = self
             .short
-            .iter_mut()
-            .map(|(k, slot)| (k.text(), slot))
-            .chain(
-                long.into_iter()
-                    .zip(long_slots.iter_mut())
-                    .map(|((k, _), slot)| (k, slot)),
-            )
+            .iter()
+            .map(|(k, &p)| (k.text(), p))
+            .chain(self.long.iter().map(|(k, &p)| (k.as_bytes(), p)))
             .collect();
-        // Keys are UTF-8: ordered as bytes, they are ordered as text. No two are equal.
-        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        keyed.into_iter().map(|(_, slot)| slot).collect()
+        // Keys are UTF-8: ordered as bytes, they are ordered as text.
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, p)| p).collect()
     }
 }
 
