@@ -39,7 +39,7 @@
 //! line and every rejected row), so they are opt-in: `OUTCOME_BENCH_10M=1`.
 //! `OUTCOME_BENCH_SIZES=1M,10M` runs only the sizes of those labels (as printed), and
 //! `OUTCOME_BENCH_FULL_JSON=0` leaves out the run that writes every line into the JSON report
-//! (at ten million rows a 7 GB document and a peak of about 12 GB), its columns then `n/a`. DuckDB is
+//! (at ten million rows an 8 GB document and a peak of about 12 GB), its columns then `n/a`. DuckDB is
 //! installed with `python3 -m pip install duckdb` if `python3` cannot import it; when that
 //! fails too, the DuckDB columns say `n/a`.
 
