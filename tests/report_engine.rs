@@ -1098,9 +1098,9 @@ fn a_group_cap_stops_its_stages_payments_and_traces_the_cut() {
     );
 }
 
-/// A participant's claims are held beside its key, the first few in place and the rest
-/// elsewhere, and a reference longer than 23 bytes is held apart from the shorter ones: none
-/// of that may change a figure. The same return, with many claims for each participant
+/// A participant's first few claims are held in place and the rest elsewhere, and a
+/// reference longer than 23 bytes is looked up apart from the shorter ones: none of that may
+/// change a figure. The same return, with many claims for each participant
 /// (claims of a stage on several days, the same day claimed twice, rows out of order), is
 /// judged the same with short references and with long ones written in capitals.
 #[test]

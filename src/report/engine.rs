@@ -37,8 +37,8 @@ pub(crate) struct Event {
     pub row: u64,
 }
 
-/// What is kept per participant while reading, besides its claims (which are held with its
-/// key, in `Keys`).
+/// What is kept per participant while reading, besides its claims (`Claims`, held by place
+/// in a vector of their own: a row reads them and not this).
 #[derive(Debug, Default)]
 pub(crate) struct Participant {
     /// The reference as first written (trimmed); rows that write it in another case are the
