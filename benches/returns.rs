@@ -27,7 +27,7 @@
 //!   of the file), then the script, which computes everything the report does (rejections
 //!   with reasons, cohorts, funnel, exceptions, every payment line). It asserts that the
 //!   rows accepted and rejected, the actual funnel, the payment total and each payer's share
-//!   equal the native report's (`--lines` run), and fails the benchmark if not. Both sides are
+//!   equal the native report's, and fails the benchmark if not. Both sides are
 //!   printed: processor time, wall-clock and peak memory of the native report with `--lines`,
 //!   of the compiled SQL on DuckDB, and of DuckDB counting the funnel.
 //!
@@ -39,9 +39,9 @@
 //! line and every rejected row), so they are opt-in: `OUTCOME_BENCH_10M=1`.
 //! `OUTCOME_BENCH_SIZES=1M,10M` runs only the sizes of those labels (as printed), and
 //! `OUTCOME_BENCH_FULL_JSON=0` leaves out the run that writes every line into the JSON report
-//! (at ten million rows an 8 GB document and a peak of about 12 GB), its columns then `n/a`. DuckDB is
-//! installed with `python3 -m pip install duckdb` if `python3` cannot import it; when that
-//! fails too, the DuckDB columns say `n/a`.
+//! (at ten million rows an 8 GB document and a peak of about 12 GB), its columns then `n/a`.
+//! DuckDB is installed with `python3 -m pip install duckdb` if `python3` cannot import it;
+//! when that fails too, the DuckDB columns say `n/a`.
 
 use outcome::report::generate;
 use serde::Deserialize;
