@@ -19,16 +19,29 @@
 //! - checks the engine's actual funnel (from the JSON report) against DuckDB's counts. They
 //!   agree when every row of a known stage is accepted; a count differs by the rows the
 //!   engine rejects for a reason DuckDB does not look at (a date after the report date,
-//!   missing evidence, a stage before its predecessor, an ineligible participant).
+//!   missing evidence, a stage before its predecessor, an ineligible participant);
+//! - compiles the same contract to SQL (`outcome sql --dialect duckdb`) and runs it on DuckDB
+//!   on the same CSV, as a whole process: the CSV loaded into the table `return_rows` (every
+//!   value as text, `row_number` the line number, as tests/sql.rs loads a return, but with
+//!   DuckDB's own CSV reader: `read_csv(…, all_varchar = true)`, rows numbered in the order
+//!   of the file), then the script, which computes everything the report does (rejections
+//!   with reasons, cohorts, funnel, exceptions, every payment line). It asserts that the
+//!   rows accepted and rejected, the actual funnel, the payment total and each payer's share
+//!   equal the native report's, and fails the benchmark if not. Both sides are
+//!   printed: processor time, wall-clock and peak memory of the native report with `--lines`,
+//!   of the compiled SQL on DuckDB, and of DuckDB counting the funnel.
 //!
 //! Memory should grow with participants, not rows. Two sizes repeat a smaller return ten times
 //! (the same participants; every row after the first copy is a duplicate, which the report
 //! rejects), to compare with a return of the same number of rows and ten times the people.
 //!
 //! The 10-million-row sizes take minutes and gigabytes (the JSON report lists every payment
-//! line and every rejected row), so they are opt-in: `OUTCOME_BENCH_10M=1`. DuckDB is
-//! installed with `python3 -m pip install duckdb` if `python3` cannot import it; when that
-//! fails too, the DuckDB columns say `n/a`.
+//! line and every rejected row), so they are opt-in: `OUTCOME_BENCH_10M=1`.
+//! `OUTCOME_BENCH_SIZES=1M,10M` runs only the sizes of those labels (as printed), and
+//! `OUTCOME_BENCH_FULL_JSON=0` leaves out the run that writes every line into the JSON report
+//! (at ten million rows an 8 GB document and a peak of about 12 GB), its columns then `n/a`.
+//! DuckDB is installed with `python3 -m pip install duckdb` if `python3` cannot import it;
+//! when that fails too, the DuckDB columns say `n/a`.
 
 use outcome::report::generate;
 use serde::Deserialize;
@@ -119,6 +132,10 @@ fn run() -> Result<(), String> {
         .collect();
     let attributes = generate::attributes(&contract);
     let big = std::env::var("OUTCOME_BENCH_10M").as_deref() == Ok("1");
+    let full_json = std::env::var("OUTCOME_BENCH_FULL_JSON").as_deref() != Ok("0");
+    let chosen: Option<Vec<String>> = std::env::var("OUTCOME_BENCH_SIZES")
+        .ok()
+        .map(|labels| labels.split(',').map(|l| l.trim().to_string()).collect());
 
     machine();
     let rows_per_participant =
@@ -138,14 +155,18 @@ fn run() -> Result<(), String> {
         Ok(version) => println!("DuckDB {version} through python3 (default threads)"),
         Err(why) => println!("DuckDB: n/a ({why})"),
     }
-    if !big {
+    if !big && chosen.is_none() {
         println!("the 10M-row sizes are skipped; set OUTCOME_BENCH_10M=1 to run them");
     }
 
     let scratch = Scratch::new()?;
     let mut generated: Vec<(u64, PathBuf)> = Vec::new();
     let mut results = Vec::new();
-    for size in SIZES.iter().filter(|s| big || !s.opt_in) {
+    let wanted = |size: &Size| match &chosen {
+        Some(labels) => labels.iter().any(|l| l == size.label),
+        None => big || !size.opt_in,
+    };
+    for size in SIZES.iter().filter(|s| wanted(s)) {
         let participants = ((size.rows / size.copies) as f64 / rows_per_participant).round() as u64;
         let base = match generated.iter().find(|(p, _)| *p == participants) {
             Some((_, path)) => path.clone(),
@@ -185,42 +206,36 @@ fn run() -> Result<(), String> {
         std::fs::write(&scaled, text).map_err(|e| format!("{}: {e}", scaled.display()))?;
 
         let out = scratch.0.join("report.json");
-        let report = measure(
-            &binary,
-            &[
-                "report".as_ref(),
-                scaled.as_os_str(),
-                "--returns".as_ref(),
-                file.as_os_str(),
-                "--format".as_ref(),
-                "json".as_ref(),
-                "-o".as_ref(),
-                out.as_os_str(),
-            ],
-        )?;
-        if !report.success {
-            return Err(format!("outcome report failed on {}", file.display()));
-        }
-        let report_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
-        let engine = read_report(&out)?;
-        let _ = std::fs::remove_file(&out);
-        // The same with the payment lines streamed to their own CSV file.
         let lines = scratch.0.join("lines.csv");
-        let summary = measure(
-            &binary,
-            &[
-                "report".as_ref(),
-                scaled.as_os_str(),
-                "--returns".as_ref(),
-                file.as_os_str(),
-                "--format".as_ref(),
-                "json".as_ref(),
-                "-o".as_ref(),
-                out.as_os_str(),
-                "--lines".as_ref(),
-                lines.as_os_str(),
-            ],
-        )?;
+        let report_args: [&std::ffi::OsStr; 8] = [
+            "report".as_ref(),
+            scaled.as_os_str(),
+            "--returns".as_ref(),
+            file.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ];
+        let full = if full_json {
+            let report = measure(&binary, &report_args)?;
+            if !report.success {
+                return Err(format!("outcome report failed on {}", file.display()));
+            }
+            let report_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
+            let engine = read_report(&out)?;
+            let _ = std::fs::remove_file(&out);
+            Some((report, report_bytes, engine))
+        } else {
+            None
+        };
+        // The same with the payment lines streamed to their own CSV file.
+        let with_lines: Vec<&std::ffi::OsStr> = report_args
+            .iter()
+            .copied()
+            .chain(["--lines".as_ref(), lines.as_os_str()])
+            .collect();
+        let summary = measure(&binary, &with_lines)?;
         if !summary.success {
             return Err(format!(
                 "outcome report --lines failed on {}",
@@ -229,18 +244,38 @@ fn run() -> Result<(), String> {
         }
         let summary_bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
         let lines_bytes = std::fs::metadata(&lines).map_or(0, |m| m.len());
+        let streamed = read_report(&out)?;
         let _ = std::fs::remove_file(&out);
         let _ = std::fs::remove_file(&lines);
-        if engine.rows.read != rows {
+        if streamed.rows.read != rows {
             return Err(format!(
                 "the report read {} rows of {}",
-                engine.rows.read, rows
+                streamed.rows.read, rows
             ));
         }
+        let (report, report_bytes, engine) = match full {
+            Some((report, report_bytes, engine)) => {
+                if streamed.payments.total.minor_units != engine.payments.total.minor_units {
+                    return Err(format!(
+                        "with --lines the payment total is {}, without {}",
+                        streamed.payments.total.minor_units, engine.payments.total.minor_units
+                    ));
+                }
+                (Some(report), Some(report_bytes), engine)
+            }
+            None => (None, None, streamed),
+        };
 
-        let duck = match &duckdb {
-            Ok(_) => Some(duckdb_counts(&file, &stages)?),
-            Err(_) => None,
+        let (duck, compiled) = match &duckdb {
+            Ok(_) => {
+                let sql = scratch.0.join("report.sql");
+                compile_sql(&binary, &scaled, &sql)?;
+                let compiled = duckdb_compiled(&sql, &file, &scratch.0.join("duckdb-spill"))?;
+                let _ = std::fs::remove_file(&sql);
+                same_figures(size.label, &engine, &compiled)?;
+                (Some(duckdb_counts(&file, &stages)?), Some(compiled))
+            }
+            Err(_) => (None, None),
         };
         results.push(Figures {
             label: size.label,
@@ -254,6 +289,7 @@ fn run() -> Result<(), String> {
             lines_bytes,
             engine,
             duck,
+            compiled,
         });
         print_result(results.last());
     }
@@ -276,16 +312,15 @@ fn run() -> Result<(), String> {
         "funnel"
     );
     for result in &results {
-        let rate = result.rows as f64 / result.report.wall.as_secs_f64();
+        let wall = result.report.as_ref().map(|r| r.wall.as_secs_f64());
         let (duck_s, query_s, duck_peak, ratio, funnel) = match &result.duck {
             Some(duck) => (
                 format!("{:.2}", duck.process.wall.as_secs_f64()),
                 format!("{:.2}", duck.query),
                 mb(duck.process.peak_kb),
-                format!(
-                    "{:.1}",
-                    result.report.wall.as_secs_f64() / duck.process.wall.as_secs_f64()
-                ),
+                wall.map_or("n/a".to_string(), |w| {
+                    format!("{:.1}", w / duck.process.wall.as_secs_f64())
+                }),
                 agreement(&result.engine, &duck.counts),
             ),
             None => (
@@ -297,15 +332,19 @@ fn run() -> Result<(), String> {
             ),
         };
         println!(
-            "{:<14} {:>11} {:>10} {:>8.1} {:>9.2} {:>11} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>7} {:>8}",
+            "{:<14} {:>11} {:>10} {:>8.1} {:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>8}",
             result.label,
             group(result.rows),
             group(result.participants),
             result.bytes as f64 / 1e6,
-            result.report.wall.as_secs_f64(),
-            group(rate as u64),
-            mb(result.report.peak_kb),
-            result.report_bytes as f64 / 1e6,
+            wall.map_or("n/a".to_string(), |w| format!("{w:.2}")),
+            wall.map_or("n/a".to_string(), |w| group(
+                (result.rows as f64 / w) as u64
+            )),
+            mb(result.report.as_ref().and_then(|r| r.peak_kb)),
+            result
+                .report_bytes
+                .map_or("n/a".to_string(), |b| format!("{:.1}", b as f64 / 1e6)),
             duck_s,
             query_s,
             duck_peak,
@@ -360,8 +399,65 @@ fn run() -> Result<(), String> {
         "\nratio: wall-clock time ÷ DuckDB's; cpu: processor time (user + system) of the whole \
          process, and its ratio to DuckDB's, which says more on a machine shared with other work."
     );
+    three_ways(&results);
     memory_verdict(&results);
     Ok(())
+}
+
+/// The native report, the compiled SQL on DuckDB and DuckDB's funnel count side by side.
+fn three_ways(results: &[Figures]) {
+    println!(
+        "\nThe same return three ways: the native report (`--lines`), the contract compiled to \
+         SQL on DuckDB (the same rows accepted and rejected, funnel, payment total and payers' \
+         shares, asserted), DuckDB counting the funnel\n"
+    );
+    println!(
+        "{:<14} {:<22} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9}",
+        "return", "run", "cpu s", "wall s", "peak MB", "cpu ratio", "load s", "query s"
+    );
+    for result in results {
+        let duck_cpu = result.duck.as_ref().and_then(|duck| duck.process.cpu);
+        let seconds = |s: Option<f64>| s.map_or("n/a".to_string(), |s| format!("{s:.2}"));
+        let ratio = |cpu: Option<f64>| match (cpu, duck_cpu) {
+            (Some(ours), Some(theirs)) if theirs > 0.0 => format!("{:.2}", ours / theirs),
+            _ => "n/a".to_string(),
+        };
+        let mut runs = vec![(
+            "native report --lines",
+            &result.summary,
+            None::<f64>,
+            None::<f64>,
+        )];
+        if let Some(compiled) = &result.compiled {
+            runs.push((
+                "compiled SQL on DuckDB",
+                &compiled.process,
+                Some(compiled.load),
+                Some(compiled.script),
+            ));
+        }
+        if let Some(duck) = &result.duck {
+            runs.push(("DuckDB funnel count", &duck.process, None, Some(duck.query)));
+        }
+        for (name, run, load, query) in runs {
+            println!(
+                "{:<14} {:<22} {:>9} {:>9.2} {:>9} {:>10} {:>9} {:>9}",
+                result.label,
+                name,
+                seconds(run.cpu),
+                run.wall.as_secs_f64(),
+                mb(run.peak_kb),
+                ratio(run.cpu),
+                seconds(load),
+                seconds(query)
+            );
+        }
+    }
+    println!(
+        "\ncpu: processor time (user + system) of the whole process; cpu ratio: to DuckDB \
+         counting the funnel. The native report runs on one thread, DuckDB on every core. load \
+         s: reading the CSV into a table; query s: the compiled script, or the funnel's query."
+    );
 }
 
 /// What one return gave.
@@ -370,14 +466,17 @@ struct Figures {
     rows: u64,
     participants: u64,
     bytes: u64,
-    report: Measured,
-    report_bytes: u64,
+    /// The run without `--lines` (every line in the JSON report), unless left out.
+    report: Option<Measured>,
+    report_bytes: Option<u64>,
     /// `--lines FILE`: the run, the JSON summary's size and the lines file's.
     summary: Measured,
     summary_bytes: u64,
     lines_bytes: u64,
     engine: EngineReport,
     duck: Option<Duck>,
+    /// The contract's compiled SQL run on DuckDB.
+    compiled: Option<Compiled>,
 }
 
 fn print_result(result: Option<&Figures>) {
@@ -385,12 +484,18 @@ fn print_result(result: Option<&Figures>) {
         return;
     };
     let mut line = format!(
-        "{:<14} {} rows, {} participants: outcome {:.2} s, peak {} MB; accepted {}, rejected {}",
+        "{:<14} {} rows, {} participants: outcome {} s, peak {} MB; accepted {}, rejected {}",
         result.label,
         group(result.rows),
         group(result.participants),
-        result.report.wall.as_secs_f64(),
-        mb(result.report.peak_kb),
+        result
+            .report
+            .as_ref()
+            .map_or("n/a".to_string(), |r| format!(
+                "{:.2}",
+                r.wall.as_secs_f64()
+            )),
+        mb(result.report.as_ref().and_then(|r| r.peak_kb)),
         group(result.engine.rows.accepted),
         group(result.engine.rows.rejected),
     );
@@ -428,12 +533,12 @@ fn memory_verdict(results: &[Figures]) {
             "memory: {} rows of {} people {} MB; {} rows of the same people {} MB; {} rows of {} people {} MB",
             group(base.rows),
             group(base.participants),
-            mb(base.report.peak_kb),
+            mb(base.report.as_ref().and_then(|r| r.peak_kb)),
             group(same.rows),
-            mb(same.report.peak_kb),
+            mb(same.report.as_ref().and_then(|r| r.peak_kb)),
             group(more.rows),
             group(more.participants),
-            mb(more.report.peak_kb),
+            mb(more.report.as_ref().and_then(|r| r.peak_kb)),
         );
     }
 }
@@ -626,6 +731,24 @@ fn vm_kb(status: &str, field: &str) -> Option<u64> {
 struct EngineReport {
     rows: Rows,
     funnels: Vec<Funnel>,
+    payments: Payments,
+}
+
+#[derive(Deserialize)]
+struct Payments {
+    total: Money,
+    by_payer: Vec<Amount>,
+}
+
+#[derive(Deserialize)]
+struct Amount {
+    name: String,
+    amount: Money,
+}
+
+#[derive(Deserialize)]
+struct Money {
+    minor_units: i128,
 }
 
 #[derive(Deserialize)]
@@ -712,6 +835,232 @@ fn duckdb_counts(file: &Path, stages: &[String]) -> Result<Duck, String> {
         query,
         counts,
     })
+}
+
+/// The contract compiled to SQL and run on DuckDB.
+struct Compiled {
+    process: Measured,
+    /// Seconds inside the process reading the CSV into `return_rows`, and running the script.
+    load: f64,
+    script: f64,
+    read: u64,
+    accepted: u64,
+    rejected: u64,
+    total: i128,
+    payers: Vec<(String, i128)>,
+    funnel: Vec<(String, u64)>,
+}
+
+/// `outcome sql CONTRACT --dialect duckdb -o SQL`.
+fn compile_sql(binary: &Path, contract: &Path, sql: &Path) -> Result<(), String> {
+    let out = Command::new(binary)
+        .arg("sql")
+        .arg(contract)
+        .args(["--dialect", "duckdb", "-o"])
+        .arg(sql)
+        .output()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "outcome sql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// The compiled SQL on DuckDB: the return read into `return_rows` as tests/sql.rs loads it
+/// (every value text, `row_number` the spreadsheet row: the header is row 1), with DuckDB's
+/// CSV reader instead of Python's, which would take minutes for a million rows. A table made
+/// from a file keeps the file's order (`preserve_insertion_order`, on by default), so `rowid`
+/// numbers the rows as the file does; the first and last rows are checked against the file.
+/// Prints `time`, `rows`, `total`, `payer` and `funnel` lines, tab-separated.
+const DUCKDB_SQL_SCRIPT: &str = r#"
+import sys, time
+import duckdb
+sql_path, csv_path = sys.argv[1], sys.argv[2]
+first, last = sys.argv[3], sys.argv[4]
+quote = lambda s: "'" + s.replace("'", "''") + "'"
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+# Past this DuckDB writes to disk rather than take the memory of a shared machine.
+con.execute("SET temp_directory = " + quote(sys.argv[5]))
+con.execute("SET memory_limit = '8GB'")
+start = time.perf_counter()
+con.execute(
+    "CREATE TABLE outcome_bench_csv AS SELECT * FROM read_csv("
+    + quote(csv_path) + ", header = true, all_varchar = true)"
+)
+con.execute("CREATE TABLE return_rows AS SELECT rowid + 2 AS row_number, * FROM outcome_bench_csv")
+con.execute("DROP TABLE outcome_bench_csv")
+loaded = time.perf_counter()
+with open(sql_path, encoding="utf-8") as f:
+    con.execute(f.read())
+done = time.perf_counter()
+print(f"time\t{loaded - start}\t{done - loaded}")
+edges = con.execute(
+    "SELECT participant || ',' || stage || ',' || date FROM return_rows "
+    + "WHERE row_number IN (2, (SELECT max(row_number) FROM return_rows)) ORDER BY row_number"
+).fetchall()
+print(f"edges\t{edges[0][0] == first and edges[-1][0] == last}")
+read, accepted, rejected = con.execute("SELECT read, accepted, rejected FROM outcome_rows").fetchone()
+print(f"rows\t{read}\t{accepted}\t{rejected}")
+print(f"total\t{con.execute('SELECT total FROM outcome_payment_total').fetchone()[0]}")
+for name, amount in con.execute("SELECT payer, amount FROM outcome_payers ORDER BY payer_number").fetchall():
+    print(f"payer\t{amount}\t{name}")
+for stage, actual in con.execute("SELECT stage, actual FROM outcome_funnel ORDER BY stage_number").fetchall():
+    print(f"funnel\t{stage}\t{actual}")
+"#;
+
+fn duckdb_compiled(sql: &Path, file: &Path, spill: &Path) -> Result<Compiled, String> {
+    let (first, last) = edge_rows(file)?;
+    let process = measure(
+        Path::new("python3"),
+        &[
+            "-c".as_ref(),
+            DUCKDB_SQL_SCRIPT.as_ref(),
+            sql.as_os_str(),
+            file.as_os_str(),
+            first.as_ref(),
+            last.as_ref(),
+            spill.as_os_str(),
+        ],
+    )?;
+    if !process.success {
+        return Err("the compiled SQL failed on DuckDB".to_string());
+    }
+    let fields = |key: &str| -> Vec<Vec<String>> {
+        process
+            .stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(key)?.strip_prefix('\t'))
+            .map(|rest| rest.split('\t').map(str::to_string).collect())
+            .collect()
+    };
+    let unread = |what: &str| format!("DuckDB printed no {what}: {}", process.stdout);
+    let number = |text: &str| -> Result<i128, String> {
+        text.trim()
+            .parse()
+            .map_err(|_| format!("`{text}` from DuckDB is not a whole number"))
+    };
+    let seconds = |text: &str| -> Result<f64, String> {
+        text.trim()
+            .parse()
+            .map_err(|_| format!("`{text}` from DuckDB is not a time"))
+    };
+    let times = fields("time").pop().ok_or_else(|| unread("time"))?;
+    if fields("edges").pop().as_deref() != Some(&["True".to_string()][..]) {
+        return Err(format!(
+            "DuckDB's first and last rows are not the file's: {}",
+            process.stdout
+        ));
+    }
+    let rows = fields("rows").pop().ok_or_else(|| unread("rows"))?;
+    let total = fields("total").pop().ok_or_else(|| unread("total"))?;
+    let count = |i: usize| -> Result<u64, String> {
+        let text = rows.get(i).ok_or_else(|| unread("rows"))?;
+        u64::try_from(number(text)?).map_err(|_| unread("rows"))
+    };
+    let payers = fields("payer")
+        .into_iter()
+        .map(|f| Ok((f.get(1).cloned().unwrap_or_default(), number(&f[0])?)))
+        .collect::<Result<_, String>>()?;
+    let funnel = fields("funnel")
+        .into_iter()
+        .map(|f| {
+            let actual = u64::try_from(number(f.get(1).map_or("", String::as_str))?)
+                .map_err(|_| unread("funnel"))?;
+            Ok((f[0].clone(), actual))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Compiled {
+        load: seconds(times.first().map_or("", String::as_str))?,
+        script: seconds(times.get(1).map_or("", String::as_str))?,
+        read: count(0)?,
+        accepted: count(1)?,
+        rejected: count(2)?,
+        total: number(total.first().map_or("", String::as_str))?,
+        payers,
+        funnel,
+        process,
+    })
+}
+
+/// The first row under the header and the last row of a CSV file, as written.
+fn edge_rows(path: &Path) -> Result<(String, String), String> {
+    let failed = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut input = BufReader::with_capacity(1 << 20, File::open(path).map_err(failed)?);
+    let (mut header, mut first) = (String::new(), String::new());
+    input.read_line(&mut header).map_err(failed)?;
+    input.read_line(&mut first).map_err(failed)?;
+    let length = std::fs::metadata(path).map_err(failed)?.len();
+    let mut tail = File::open(path).map_err(failed)?;
+    std::io::Seek::seek(
+        &mut tail,
+        std::io::SeekFrom::Start(length.saturating_sub(4096)),
+    )
+    .map_err(failed)?;
+    let mut end = String::new();
+    std::io::Read::read_to_string(&mut tail, &mut end).map_err(failed)?;
+    let last = end.trim_end().rsplit('\n').next().unwrap_or_default();
+    // participant, stage and date, the first three columns of a generated return.
+    let three = |line: &str| {
+        line.trim_end()
+            .splitn(4, ',')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if !header.starts_with("participant,stage,date") {
+        return Err(format!(
+            "{}: the header is `{}`",
+            path.display(),
+            header.trim_end()
+        ));
+    }
+    Ok((three(&first), three(last)))
+}
+
+/// The compiled SQL's figures are the native report's, or the benchmark fails.
+fn same_figures(label: &str, native: &EngineReport, sql: &Compiled) -> Result<(), String> {
+    fn agree<T: PartialEq + std::fmt::Debug>(
+        label: &str,
+        what: &str,
+        native: T,
+        sql: T,
+    ) -> Result<(), String> {
+        if native == sql {
+            return Ok(());
+        }
+        Err(format!(
+            "{label}: the compiled SQL on DuckDB gives {what} {sql:?}, the native report {native:?}"
+        ))
+    }
+    agree(
+        label,
+        "rows read, accepted, rejected",
+        (native.rows.read, native.rows.accepted, native.rows.rejected),
+        (sql.read, sql.accepted, sql.rejected),
+    )?;
+    agree(
+        label,
+        "the payment total",
+        native.payments.total.minor_units,
+        sql.total,
+    )?;
+    let payers: Vec<(String, i128)> = native
+        .payments
+        .by_payer
+        .iter()
+        .map(|p| (p.name.clone(), p.amount.minor_units))
+        .collect();
+    agree(label, "the payers' shares", &payers, &sql.payers)?;
+    let funnel: Vec<(String, u64)> = native
+        .funnels
+        .iter()
+        .flat_map(|f| f.stages.iter().map(|s| (s.id.clone(), s.actual)))
+        .collect();
+    agree(label, "the actual funnel", &funnel, &sql.funnel)
 }
 
 /// Whether `python3` can import DuckDB, installing it with pip once if not: its version.

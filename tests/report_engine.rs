@@ -1162,3 +1162,86 @@ fn a_group_cap_stops_its_stages_payments_and_traces_the_cut() {
         minor(r.payments.total)
     );
 }
+
+/// A participant's first few claims are held in place and the rest elsewhere, and a
+/// reference longer than 23 bytes is looked up apart from the shorter ones: none of that may
+/// change a figure. The same return, with many claims for each participant
+/// (claims of a stage on several days, the same day claimed twice, rows out of order), is
+/// judged the same with short references and with long ones written in capitals.
+#[test]
+fn many_claims_and_long_references_are_judged_as_few_and_short_ones() {
+    let days = [
+        "2026-04-10",
+        "2026-04-03",
+        "2026-05-20",
+        "2026-05-02",
+        "2026-06-11",
+        "2026-05-20",
+        "2026-07-01",
+        "2026-04-10",
+    ];
+    let mut plan: Vec<(String, &str, &str, bool)> = Vec::new();
+    for p in 0..5 {
+        let who = format!("P{p}");
+        for (i, day) in days.iter().enumerate().skip(p % 3) {
+            let stage = match (i + p) % 4 {
+                0 => "enrol",
+                1 | 2 => "job",
+                _ => "sustained",
+            };
+            plan.push((who.clone(), stage, day, (i + p) % 7 != 3));
+        }
+        plan.push((who, "college", "2026-09-15", true));
+    }
+    // Interleaved as a monthly return would be: participants' rows far apart.
+    plan.sort_by_key(|(who, _, day, _)| (*day, who.clone()));
+    let long = |who: &str| format!("  A-Reference-Longer-Than-Twenty-Three-Bytes-{who}  ");
+    let rows = |named: &dyn Fn(&str) -> String| -> Vec<Input> {
+        plan.iter()
+            .enumerate()
+            .map(|(i, (who, stage, day, evidence))| {
+                row(i as u64 + 2, &named(who), stage, day, *evidence)
+            })
+            .collect()
+    };
+    let short = report(rows(&|who| who.to_string()), "2027-03-31");
+    let long_report = report(rows(&long), "2027-03-31");
+    assert!(short.rows.rejected > 0 && short.rows.accepted > 0);
+    let seen = |r: &Report, named: &dyn Fn(&str) -> String| {
+        let unname = |p: &Option<String>| {
+            p.as_deref().map(|p| {
+                (0..5)
+                    .map(|n| format!("P{n}"))
+                    .find(|short| named(short).trim() == p.trim())
+                    .unwrap_or_else(|| panic!("`{p}` is one of the participants"))
+            })
+        };
+        let rejected: Vec<(u64, Rejection, Option<String>)> = r
+            .rejected
+            .iter()
+            .map(|x| (x.row, x.reason, unname(&x.participant)))
+            .collect();
+        let lines: Vec<(Option<String>, Option<String>, i128)> = r
+            .payments
+            .lines
+            .iter()
+            .map(|l| (unname(&l.participant), l.stage.clone(), minor(l.amount)))
+            .collect();
+        (
+            (r.rows.read, r.rows.accepted, r.rows.rejected),
+            rejected,
+            lines,
+        )
+    };
+    assert_eq!(
+        seen(&short, &|who| who.to_string()),
+        seen(&long_report, &long)
+    );
+    assert!(
+        short
+            .rejected
+            .iter()
+            .any(|x| x.reason == Rejection::Duplicate),
+        "the same day claimed twice"
+    );
+}
