@@ -287,6 +287,10 @@ fn damage(csv: &str, seed: u64) -> String {
                 out.push(f.join(","));
                 f[d] = shift(&f[d], dice.roll(30) as i64 + 1);
             }
+            // White space beyond ASCII around a value, trimmed as Rust trims it.
+            15 => f[p] = format!("\u{a0}{}\u{3000}", f[p]),
+            16 => f[s] = format!("{}\t\u{2029}", f[s]),
+            17 => f[p] = format!("\u{2003}{}", f[p]),
             _ => {}
         }
         out.push(f.join(","));

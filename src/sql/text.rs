@@ -112,13 +112,25 @@ impl Dialect {
     }
 
     /// `text` without the white space around it, as Rust's `trim` removes it.
+    ///
+    /// Trimming a set of 25 characters costs about fifteen times a plain `trim` on DuckDB
+    /// (0.42 s a million values), and almost no value of a return has white space around it:
+    /// so the set is trimmed only when the first or last character is in it, which is exactly
+    /// when trimming changes anything. The code of an empty text (DuckDB's -1, PostgreSQL's 0)
+    /// is in no set.
     pub fn trim(self, text: &str) -> String {
         let chars: Vec<String> = WHITE_SPACE.iter().map(|c| format!("chr({c})")).collect();
         let set = chars.join(" || ");
-        match self {
-            Dialect::Duckdb => format!("trim({text}, {set})"),
-            Dialect::Postgres => format!("btrim({text}, {set})"),
-        }
+        let codes: Vec<String> = WHITE_SPACE.iter().map(u32::to_string).collect();
+        let codes = codes.join(", ");
+        let (code, trim) = match self {
+            Dialect::Duckdb => ("unicode", "trim"),
+            Dialect::Postgres => ("ascii", "btrim"),
+        };
+        format!(
+            "(CASE WHEN {code}({text}) IN ({codes}) OR {code}(right({text}, 1)) IN ({codes}) \
+             THEN {trim}({text}, {set}) ELSE {text} END)"
+        )
     }
 
     /// Text compared byte by byte, as Rust compares strings.
