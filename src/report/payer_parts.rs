@@ -90,11 +90,17 @@ impl<'a> PayerParts<'a> {
             )
         };
         // Each part is the difference of two splits of totals that were held exactly.
-        let unfunded_part = split.as_ref().map_or(0, |(_, now)| now - self.unfunded);
+        let unfunded_part = match &split {
+            Some((_, now)) => now.checked_sub(self.unfunded).ok_or_else(too_large)?,
+            None => 0,
+        };
         let wanted = self.payers.len() + usize::from(unfunded_part != 0);
         parts.truncate(wanted);
         for (i, payer) in self.payers.iter().enumerate() {
-            let part = split.as_ref().map_or(0, |(now, _)| now[i] - self.paid[i]);
+            let part = match &split {
+                Some((now, _)) => now[i].checked_sub(self.paid[i]).ok_or_else(too_large)?,
+                None => 0,
+            };
             let part = Money::new(part, self.currency);
             match parts.get_mut(i) {
                 Some(held) if held.name == payer.name => held.amount = part,

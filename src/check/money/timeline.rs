@@ -357,20 +357,24 @@ pub fn split_years_by_row(
         let mut over = 0_i128;
         for (part, room) in parts.iter_mut().zip(&left) {
             if *part > *room {
-                over += *part - *room;
+                over = over.checked_add(part.checked_sub(*room)?)?;
                 *part = *room;
             }
         }
         if over > 0 {
             // The years still to come add up to what the rows have left, so the rows have
             // room for this year's total; shared by room, no row is given more than its room.
-            let room: Vec<i128> = left.iter().zip(&parts).map(|(l, p)| l - p).collect();
+            let room: Vec<i128> = left
+                .iter()
+                .zip(&parts)
+                .map(|(l, p)| l.checked_sub(*p))
+                .collect::<Option<_>>()?;
             for (part, more) in parts.iter_mut().zip(apportion(over, &room)?) {
-                *part += more;
+                *part = part.checked_add(more)?;
             }
         }
         for (room, part) in left.iter_mut().zip(&parts) {
-            *room -= part;
+            *room = room.checked_sub(*part)?;
         }
         out.push(parts);
     }
