@@ -25,7 +25,7 @@ use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
 use outcome::report::{
     ActualFunnel, ActualStage, Amount, Exception, LineKind, PaymentLine, Payments, Period,
-    ReasonCount, Rejected, Rejection, Report, Residual, RowCounts, StillReachable,
+    PeriodAmount, ReasonCount, Rejected, Rejection, Report, Residual, RowCounts, StillReachable,
 };
 use outcome::value::{Currency, Date, Money, Percent};
 
@@ -316,9 +316,7 @@ fn build(shape: &Shape) -> Report {
     let total = Money::new(total_minor, Currency::GBP);
     let by_period = periods
         .iter()
-        .map(|p| Amount {
-            share: None,
-            clause: None,
+        .map(|p| PeriodAmount {
             name: p.label.clone(),
             amount: Money::new(
                 lines
@@ -328,6 +326,7 @@ fn build(shape: &Shape) -> Report {
                     .sum(),
                 Currency::GBP,
             ),
+            by_group: Vec::new(),
         })
         .collect();
     let fund = total_minor * 40 / 100;
