@@ -360,6 +360,46 @@ fn a_report_with_groups_matches_its_schema_and_splits_each_period() {
     );
 }
 
+/// The README's example of a report with groups is what the binary prints: the periods
+/// split by group and the groups beside their plan, maximum and cap.
+#[test]
+fn the_readme_example_of_groups_is_what_the_report_prints() {
+    let scratch = Scratch::new("groups-readme");
+    let spec = "specs/fair-chance.outcome";
+    let sample = scratch.path("sample.csv");
+    let sample = sample.to_str().unwrap();
+    exits(
+        &[
+            "returns",
+            spec,
+            "--participants",
+            "120",
+            "--seed",
+            "7",
+            "-o",
+            sample,
+        ],
+        0,
+    );
+    let run = exits(
+        &["report", spec, "--returns", sample, "--until", "2015-12-31"],
+        0,
+    );
+    let text = stdout(run.get_output());
+    let shown = |from: &str, to: &str| -> String {
+        let start = text.find(from).unwrap();
+        let end = start + text[start..].find(to).unwrap();
+        text[start..end].trim_end().to_string()
+    };
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for part in [
+        shown("  by period\n", "\n\n"),
+        shown("  by group\n", "\n\n"),
+    ] {
+        assert!(readme.contains(&part), "the README shows:\n{part}");
+    }
+}
+
 #[test]
 fn json_lines_give_the_same_report_as_csv() {
     let scratch = Scratch::new("jsonl");
