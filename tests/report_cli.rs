@@ -304,27 +304,38 @@ fn the_json_report_matches_its_schema() {
     assert!(!validator.is_valid(&deep));
 }
 
+/// The contract with groups.
+const FAIR_CHANCE: &str = "specs/fair-chance.outcome";
+
+/// A sample return of `participants` for the contract with groups (seed 7), in `scratch`:
+/// its path.
+fn fair_chance_sample(scratch: &Scratch, participants: u64) -> String {
+    let sample = scratch.path("sample.csv");
+    let sample = sample.to_str().unwrap().to_string();
+    let participants = participants.to_string();
+    exits(
+        &[
+            "returns",
+            FAIR_CHANCE,
+            "--participants",
+            &participants,
+            "--seed",
+            "7",
+            "-o",
+            &sample,
+        ],
+        0,
+    );
+    sample
+}
+
 /// A contract with groups: the report's periods split by group and its groups set beside
 /// their plan and cap are in the JSON as its schema describes them, and in the text report.
 #[test]
 fn a_report_with_groups_matches_its_schema_and_splits_each_period() {
     let scratch = Scratch::new("groups");
-    let spec = "specs/fair-chance.outcome";
-    let sample = scratch.path("sample.csv");
-    let sample = sample.to_str().unwrap();
-    exits(
-        &[
-            "returns",
-            spec,
-            "--participants",
-            "300",
-            "--seed",
-            "7",
-            "-o",
-            sample,
-        ],
-        0,
-    );
+    let (spec, sample) = (FAIR_CHANCE, fair_chance_sample(&scratch, 300));
+    let sample = sample.as_str();
     let schema = exits(&["schema", "--report"], 0).get_output().clone();
     let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     let run = exits(
@@ -365,22 +376,8 @@ fn a_report_with_groups_matches_its_schema_and_splits_each_period() {
 #[test]
 fn the_readme_example_of_groups_is_what_the_report_prints() {
     let scratch = Scratch::new("groups-readme");
-    let spec = "specs/fair-chance.outcome";
-    let sample = scratch.path("sample.csv");
-    let sample = sample.to_str().unwrap();
-    exits(
-        &[
-            "returns",
-            spec,
-            "--participants",
-            "120",
-            "--seed",
-            "7",
-            "-o",
-            sample,
-        ],
-        0,
-    );
+    let (spec, sample) = (FAIR_CHANCE, fair_chance_sample(&scratch, 120));
+    let sample = sample.as_str();
     let run = exits(
         &["report", spec, "--returns", sample, "--until", "2015-12-31"],
         0,
