@@ -121,6 +121,26 @@ fn date_cell(html: &mut Html, value: Date) {
     html.raw("</td>");
 }
 
+/// A period's label: a month (`2009-04`) may break after its year in a narrow column; a
+/// longer label (`quarter 1 (2015-01-01 to 2015-03-31)`) breaks between its words, each word
+/// with a date in it kept whole.
+fn period_label(html: &mut Html, label: &str) {
+    if !label.contains(' ') {
+        breakable(html, label, '-');
+        return;
+    }
+    for (n, word) in label.split(' ').enumerate() {
+        if n > 0 {
+            html.raw(" ");
+        }
+        if word.contains('-') {
+            html.element("span", &[("class", "nowrap")], word);
+        } else {
+            html.text(word);
+        }
+    }
+}
+
 /// An identifier that may break after each underscore: `sustained_<wbr>12m`.
 fn identifier(html: &mut Html, id: &str) {
     breakable(html, id, '_');
@@ -535,7 +555,7 @@ fn by_period(html: &mut Html, report: &Report) {
                     "th",
                     &[("scope", "col"), ("class", "num"), ("title", &title)],
                 );
-                breakable(html, &period.label, '-');
+                period_label(html, &period.label);
                 html.close("th");
             }
             if last {
@@ -763,8 +783,9 @@ fn periods_by_group(html: &mut Html, report: &Report) {
     }
     html.raw("</tr></thead>\n<tbody>\n");
     for period in &payments.by_period {
-        html.raw("<tr>");
-        html.element("th", &[("scope", "row")], &period.name);
+        html.raw("<tr><th scope=\"row\">");
+        period_label(html, &period.name);
+        html.raw("</th>");
         html.element("td", &[("class", "num strong")], &period.amount.to_string());
         for &i in &shown {
             match period.by_group.get(i) {
