@@ -648,6 +648,7 @@ pub(crate) fn payments(
     // `of_group` down.
     let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
     for l in &lines {
+        let period = period_index(periods, l.due);
         if rows != 0 {
             let row = match l.kind {
                 LineKind::Price => group_of.get(&l.subject).copied().unwrap_or(ungrouped),
@@ -655,8 +656,7 @@ pub(crate) fn payments(
                 _ => ungrouped + 1,
             };
             of_group[row] = of_group[row].checked_add(l.amount).ok_or_else(subtotal)?;
-            let period = period_index(periods, l.due).unwrap_or(periods.len());
-            let sum = &mut of_period_group[period][row];
+            let sum = &mut of_period_group[period.unwrap_or(periods.len())][row];
             *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
         }
         if l.participant == NONE {
@@ -671,7 +671,7 @@ pub(crate) fn payments(
             (kind, _) => of_kind.entry(kind).or_insert(0),
         };
         *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
-        let sum = match period_index(periods, l.due) {
+        let sum = match period {
             Some(i) => &mut of_period[i],
             None => &mut outside,
         };
