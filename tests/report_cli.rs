@@ -271,18 +271,24 @@ fn the_sample_return_is_rejected_where_it_should_be() {
     }
 }
 
+/// The report's schema as a validator, having checked that `report` matches it.
+fn valid_against(schema: &serde_json::Value, report: &serde_json::Value) -> jsonschema::Validator {
+    let validator = jsonschema::validator_for(schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    validator
+}
+
 #[test]
 fn the_json_report_matches_its_schema() {
     let schema = exits(&["schema", "--report"], 0).get_output().clone();
     let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     assert_eq!(schema["title"], "Report");
     let report = report_json(&["--returns", RETURN, "--until", "2009-09-30"]);
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    let validator = valid_against(&schema, &report);
     assert_eq!(report["until"], "2009-09-30");
     assert_eq!(report["version"], 1);
     assert!(schema["$id"]
@@ -296,6 +302,99 @@ fn the_json_report_matches_its_schema() {
     let mut deep = report;
     deep["payments"]["surprise"] = serde_json::json!(true);
     assert!(!validator.is_valid(&deep));
+}
+
+/// The contract with groups.
+const FAIR_CHANCE: &str = "specs/fair-chance.outcome";
+
+/// A sample return of `participants` for the contract with groups (seed 7), in `scratch`:
+/// its path.
+fn fair_chance_sample(scratch: &Scratch, participants: u64) -> String {
+    let sample = scratch.path("sample.csv");
+    let sample = sample.to_str().unwrap().to_string();
+    let participants = participants.to_string();
+    exits(
+        &[
+            "returns",
+            FAIR_CHANCE,
+            "--participants",
+            &participants,
+            "--seed",
+            "7",
+            "-o",
+            &sample,
+        ],
+        0,
+    );
+    sample
+}
+
+/// A contract with groups: the report's periods split by group and its groups set beside
+/// their plan and cap are in the JSON as its schema describes them, and in the text report.
+#[test]
+fn a_report_with_groups_matches_its_schema_and_splits_each_period() {
+    let scratch = Scratch::new("groups");
+    let (spec, sample) = (FAIR_CHANCE, fair_chance_sample(&scratch, 300));
+    let sample = sample.as_str();
+    let schema = exits(&["schema", "--report"], 0).get_output().clone();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let run = exits(
+        &["report", spec, "--returns", sample, "--format", "json"],
+        0,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+    let validator = valid_against(&schema, &report);
+    let periods = report["payments"]["by_period"].as_array().unwrap();
+    assert!(periods
+        .iter()
+        .all(|p| p["by_group"].as_array().unwrap().len() == 5));
+    let groups = report["payments"]["by_group"].as_array().unwrap();
+    assert_eq!(groups[0]["name"], "accommodation");
+    assert_eq!(groups[0]["cap"]["minor_units"], 15_000_000);
+    assert_eq!(
+        groups[0]["cap_reached"], true,
+        "300 young people pay beyond it"
+    );
+    assert_eq!(groups[0]["at_plan"]["minor_units"], 15_000_000);
+    assert!(groups[1].get("cap").is_none(), "education has no cap");
+    // Closed: a member the schema does not describe in a period's split is refused.
+    let mut deep = report.clone();
+    deep["payments"]["by_period"][0]["by_group"][0]["surprise"] = serde_json::json!(true);
+    assert!(!validator.is_valid(&deep));
+
+    let text = exits(&["report", spec, "--returns", sample], 0);
+    let text = stdout(text.get_output());
+    assert!(text.contains("accommodation"), "{text}");
+    assert!(
+        text.contains("£150,000 reached"),
+        "the accommodation cap reached: {text}"
+    );
+}
+
+/// The README's example of a report with groups is what the binary prints: the periods
+/// split by group and the groups beside their plan, maximum and cap.
+#[test]
+fn the_readme_example_of_groups_is_what_the_report_prints() {
+    let scratch = Scratch::new("groups-readme");
+    let (spec, sample) = (FAIR_CHANCE, fair_chance_sample(&scratch, 120));
+    let sample = sample.as_str();
+    let run = exits(
+        &["report", spec, "--returns", sample, "--until", "2015-12-31"],
+        0,
+    );
+    let text = stdout(run.get_output());
+    let shown = |from: &str, to: &str| -> String {
+        let start = text.find(from).unwrap();
+        let end = start + text[start..].find(to).unwrap();
+        text[start..end].trim_end().to_string()
+    };
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for part in [
+        shown("  by period\n", "\n\n"),
+        shown("  by group\n", "\n\n"),
+    ] {
+        assert!(readme.contains(&part), "the README shows:\n{part}");
+    }
 }
 
 #[test]

@@ -192,7 +192,14 @@ fn every_row_is_accounted_for_and_every_figure_adds_up() {
     let sum =
         |items: &[outcome::report::Amount]| items.iter().map(|a| minor(a.amount)).sum::<i128>();
     assert_eq!(sum(&r.payments.by_participant), 820_000);
-    assert_eq!(sum(&r.payments.by_period), 820_000);
+    assert_eq!(
+        r.payments
+            .by_period
+            .iter()
+            .map(|p| minor(p.amount))
+            .sum::<i128>(),
+        820_000
+    );
     assert_eq!(sum(&r.payments.by_stage), 820_000);
     assert_eq!(lines.iter().map(|l| minor(l.amount)).sum::<i128>(), 820_000);
 }
@@ -371,16 +378,112 @@ mod properties {
             total
         );
         assert_eq!(sum(&r.payments.by_participant), total);
-        assert_eq!(sum(&r.payments.by_period), total);
+        assert_eq!(
+            r.payments
+                .by_period
+                .iter()
+                .map(|p| p.amount.minor)
+                .sum::<i128>(),
+            total
+        );
         assert_eq!(sum(&r.payments.by_stage), total);
         if !r.payments.by_payer.is_empty() {
             assert_eq!(sum(&r.payments.by_payer), total);
         }
         payer_parts_reconcile(&r);
+        groups_reconcile(contract, &r);
         assert!(
             total <= contract.figures.maximum_exposure.minor,
             "paid {total} above the maximum exposure"
         );
+    }
+
+    /// With groups, each period's split by group is worked out again from the lines (each
+    /// line's row by its kind and its stage's group in the contract, its period by its due
+    /// date): the rows add up to the period to the penny, each row over the periods to its
+    /// `by_group` amount, and each group's cap is reached exactly when its stages have been
+    /// paid it. Without groups, no period is split.
+    fn groups_reconcile(contract: &outcome::model::Contract, r: &outcome::report::Report) {
+        let groups = &contract.payments.groups;
+        let by_group = &r.payments.by_group;
+        if groups.is_empty() {
+            assert!(by_group.is_empty());
+            assert!(r.payments.by_period.iter().all(|p| p.by_group.is_empty()));
+            return;
+        }
+        let rows = groups.len() + 2;
+        assert_eq!(by_group.len(), rows);
+        let mut expected = vec![vec![0_i128; rows]; r.periods.len() + 1];
+        let mut group_gross = vec![0_i128; groups.len()];
+        for line in &r.payments.lines {
+            let group = match (line.kind, &line.stage) {
+                (LineKind::Price, Some(stage)) => {
+                    groups.iter().position(|g| g.stages.contains(stage))
+                }
+                _ => None,
+            };
+            let row = match (group, line.kind) {
+                (Some(g), _) => g,
+                (None, LineKind::Price | LineKind::Attachment) => groups.len(),
+                _ => groups.len() + 1,
+            };
+            if let Some(g) = group {
+                group_gross[g] += line.amount.minor;
+            }
+            let period = r
+                .periods
+                .iter()
+                .position(|p| p.start <= line.due && line.due <= p.end)
+                .unwrap_or(r.periods.len());
+            expected[period][row] += line.amount.minor;
+        }
+        let mut down = vec![0_i128; rows];
+        for (i, period) in r.payments.by_period.iter().enumerate() {
+            let names: Vec<&str> = period.by_group.iter().map(|g| g.name.as_str()).collect();
+            let group_names: Vec<&str> = by_group.iter().map(|g| g.name.as_str()).collect();
+            assert_eq!(names, group_names, "{}", period.name);
+            let split: Vec<i128> = period.by_group.iter().map(|g| g.amount.minor).collect();
+            let at = if i < r.periods.len() {
+                assert_eq!(period.name, r.periods[i].label);
+                i
+            } else {
+                r.periods.len()
+            };
+            assert_eq!(split, expected[at], "{}", period.name);
+            assert_eq!(
+                split.iter().sum::<i128>(),
+                period.amount.minor,
+                "{}",
+                period.name
+            );
+            for (sum, part) in down.iter_mut().zip(&split) {
+                *sum += part;
+            }
+        }
+        let paid: Vec<i128> = by_group.iter().map(|g| g.amount.minor).collect();
+        assert_eq!(down, paid, "each row over the periods");
+        let cut_after_group_caps = r.payments.lines.iter().any(|l| {
+            l.cut_by
+                .iter()
+                .any(|c| c.starts_with("total cap") || c.contains("maximum exposure"))
+        });
+        for (g, group) in groups.iter().enumerate() {
+            let row = &by_group[g];
+            assert_eq!(row.name, group.id);
+            assert_eq!(row.cap, group.cap);
+            assert_eq!(row.at_plan, contract.figures.by_group[g].at_plan);
+            // Unless the total cap or the maximum exposure cut a line after the group's cap
+            // (then its lines hold less than it was paid under its cap), a capped group has
+            // reached its cap when its lines hold it.
+            match group.cap {
+                Some(cap) if !cut_after_group_caps => {
+                    assert!(group_gross[g] <= cap.minor, "{}", group.id);
+                    assert_eq!(row.cap_reached, group_gross[g] == cap.minor, "{}", group.id);
+                }
+                Some(_) => {}
+                None => assert!(!row.cap_reached),
+            }
+        }
     }
 
     /// With payers, every line names each payer's part, the parts add up to the line to the
@@ -422,6 +525,8 @@ mod properties {
             "specs/borough/family-support.outcome",
             "specs/borough/school-inclusion.outcome",
             "specs/edge-of-care.outcome",
+            "specs/fair-chance.outcome",
+            "specs/peterborough.outcome",
         ]
         .iter()
         .map(|path| spec(path))
@@ -435,10 +540,12 @@ mod properties {
         /// Generated returns of up to four times the people the plan expects: whatever they
         /// claim, the report pays no more than the maximum exposure `check` certified, every
         /// payer's share is funded, and the contract's own rules keep it there (the report's
-        /// last-resort ceiling at the maximum exposure never has to cut).
+        /// last-resort ceiling at the maximum exposure never has to cut); with groups, every
+        /// period's split by group adds up to the period and every group over the periods to
+        /// its paid to date.
         #[test]
         fn generated_returns_never_pay_beyond_the_maximum_exposure(
-            which in 0usize..9,
+            which in 0usize..11,
             scale in 0u64..=400,
             seed in any::<u64>(),
         ) {
@@ -470,6 +577,7 @@ mod properties {
                 prop_assert_eq!(hundredths, 10_000, "{}: {:?}", contract.title, r.payments.by_payer);
             }
             payer_parts_reconcile(&r);
+            groups_reconcile(contract, &r);
             for line in &r.payments.lines {
                 prop_assert!(
                     line.cut_by.iter().all(|c| !c.contains("maximum exposure")),
@@ -492,6 +600,11 @@ mod properties {
         #[test]
         fn employment_rows_are_all_accounted_for_and_totals_reconcile(rows in rows_for(&spec("specs/employment-ladder.outcome"))) {
             check_invariants(&spec("specs/employment-ladder.outcome"), rows);
+        }
+
+        #[test]
+        fn fair_chance_rows_are_all_accounted_for_and_totals_reconcile_by_group(rows in rows_for(&spec("specs/fair-chance.outcome"))) {
+            check_invariants(&spec("specs/fair-chance.outcome"), rows);
         }
     }
 }
@@ -1093,32 +1206,7 @@ fn the_report_gives_the_cost_per_target_and_per_participant_achieved_to_date() {
 /// and the sub-totals by group add up to the total.
 #[test]
 fn a_group_cap_stops_its_stages_payments_and_traces_the_cut() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/fair-chance.outcome");
-    let bytes = std::fs::read(path).expect("the spec");
-    let (_, compiled) = outcome::compile_bytes("fair-chance.outcome", &bytes);
-    let contract = compiled.contract.expect("the spec checks clean");
-    let mut rows = Vec::new();
-    let mut number = 1;
-    let mut add = |participant: &str, stage: &str, date: &str| {
-        number += 1;
-        rows.push(row(number, participant, stage, date, true));
-    };
-    // 70 young people housed (£500 each: £35,000) and sustained 3 months (£1,000 each:
-    // £70,000): £105,000; then sustained 6 months at £1,500 each: the 30th brings the group
-    // to £150,000 exactly, and the 31st (all on one day, so in order of reference) would
-    // take it beyond.
-    for i in 1..=70 {
-        let reference = format!("Y{i:03}");
-        add(&reference, "referred", "2015-02-02");
-        add(&reference, "housed", "2015-03-02");
-        add(&reference, "sustained_3m", "2015-06-03");
-    }
-    for i in 1..=31 {
-        add(&format!("Y{i:03}"), "sustained_6m", "2015-09-10");
-    }
-    add("Y001", "employed", "2015-05-01");
-    let r = engine::run(&contract, rows.into_iter(), &Options::default())
-        .expect("the report's figures fit");
+    let r = fair_chance_beyond_the_accommodation_cap();
     let lines = |stage: &str| -> Vec<&outcome::report::PaymentLine> {
         r.payments
             .lines
@@ -1161,6 +1249,168 @@ fn a_group_cap_stops_its_stages_payments_and_traces_the_cut() {
         by_group.iter().map(|(_, a)| a).sum::<i128>(),
         minor(r.payments.total)
     );
+}
+
+/// `specs/fair-chance.outcome` with a return that takes the accommodation group beyond its
+/// cap: 70 young people housed (£500 each: £35,000) in quarter 1 and sustained 3 months (£1,000
+/// each: £70,000) in quarter 2: £105,000; then sustained 6 months at £1,500 each in quarter 3:
+/// the 30th brings the group to £150,000 exactly, and the 31st (all on one day, so in order
+/// of reference) would take it beyond. One of them also enters work (£500, employment) in
+/// quarter 2.
+fn fair_chance_beyond_the_accommodation_cap() -> Report {
+    let mut rows = Vec::new();
+    let mut number = 1;
+    let mut add = |participant: &str, stage: &str, date: &str| {
+        number += 1;
+        rows.push(row(number, participant, stage, date, true));
+    };
+    for i in 1..=70 {
+        let reference = format!("Y{i:03}");
+        add(&reference, "referred", "2015-02-02");
+        add(&reference, "housed", "2015-03-02");
+        add(&reference, "sustained_3m", "2015-06-03");
+    }
+    for i in 1..=31 {
+        add(&format!("Y{i:03}"), "sustained_6m", "2015-09-10");
+    }
+    add("Y001", "employed", "2015-05-01");
+    engine::run(&fair_chance(), rows.into_iter(), &Options::default())
+        .expect("the report's figures fit")
+}
+
+fn fair_chance() -> outcome::model::Contract {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/fair-chance.outcome");
+    let bytes = std::fs::read(path).expect("the spec");
+    let (_, compiled) = outcome::compile_bytes("fair-chance.outcome", &bytes);
+    compiled.contract.expect("the spec checks clean")
+}
+
+/// The same return period by period and group by group, worked out by hand: each quarter's
+/// payments split by group add up to the quarter, each group over the quarters to its paid to
+/// date; each group's paid to date beside its part of the plan and of the maximum (the
+/// figures the spec's header works out), and the accommodation cap reached.
+#[test]
+fn each_period_is_split_by_group_and_each_group_set_beside_its_plan_and_cap() {
+    let r = fair_chance_beyond_the_accommodation_cap();
+    let rows = [
+        "accommodation",
+        "education",
+        "employment",
+        "(not in a group)",
+        "(not a stage's price)",
+    ];
+    let periods: Vec<(&str, i128, Vec<i128>)> = r
+        .payments
+        .by_period
+        .iter()
+        .map(|p| {
+            let names: Vec<&str> = p.by_group.iter().map(|g| g.name.as_str()).collect();
+            assert_eq!(names, rows, "{}", p.name);
+            let split = p.by_group.iter().map(|g| minor(g.amount)).collect();
+            (p.name.as_str(), minor(p.amount), split)
+        })
+        .collect();
+    // Housed in quarter 1; sustained 3 months and the one job in quarter 2; 30 of the 31
+    // sustained 6 months in quarter 3 (the 31st cut to nothing by the cap); nothing after.
+    assert_eq!(periods.len(), 12, "the quarters of the term");
+    assert_eq!(
+        periods[..3],
+        [
+            (
+                "quarter 1 (2015-01-01 to 2015-03-31)",
+                3_500_000,
+                vec![3_500_000, 0, 0, 0, 0]
+            ),
+            (
+                "quarter 2 (2015-04-01 to 2015-06-30)",
+                7_050_000,
+                vec![7_000_000, 0, 50_000, 0, 0]
+            ),
+            (
+                "quarter 3 (2015-07-01 to 2015-09-30)",
+                4_500_000,
+                vec![4_500_000, 0, 0, 0, 0]
+            ),
+        ]
+    );
+    assert!(periods[3..]
+        .iter()
+        .all(|(_, total, split)| *total == 0 && split.iter().all(|a| *a == 0)));
+    /// A row of `by_group`: name, paid to date, at plan, at most, cap, cap reached.
+    type Row<'a> = (&'a str, i128, i128, Option<i128>, Option<i128>, bool);
+    let groups: Vec<Row> = r
+        .payments
+        .by_group
+        .iter()
+        .map(|g| {
+            (
+                g.name.as_str(),
+                minor(g.amount),
+                minor(g.at_plan),
+                g.at_maximum.map(minor),
+                g.cap.map(minor),
+                g.cap_reached,
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (
+                "accommodation",
+                15_000_000,
+                15_000_000,
+                Some(15_000_000),
+                Some(15_000_000),
+                true
+            ),
+            ("education", 0, 5_000_000, Some(20_000_000), None, false),
+            (
+                "employment",
+                50_000,
+                5_000_000,
+                Some(30_000_000),
+                None,
+                false
+            ),
+            ("(not in a group)", 0, 500_000, Some(5_000_000), None, false),
+            ("(not a stage's price)", 0, 0, Some(0), None, false),
+        ]
+    );
+    let accommodation = &r.payments.by_group[0];
+    assert_eq!(accommodation.title.as_deref(), Some("Accommodation"));
+    assert_eq!(
+        accommodation.clause.as_ref().map(|c| c.line),
+        Some(107),
+        "the group clause"
+    );
+}
+
+/// Below its cap a group's cap is not reached: the same return reported before the claims of
+/// six months, with the accommodation group at £105,000 of its £150,000.
+#[test]
+fn a_group_below_its_cap_has_not_reached_it() {
+    let contract = fair_chance();
+    let mut rows = Vec::new();
+    let mut number = 1;
+    for i in 1..=70 {
+        let reference = format!("Y{i:03}");
+        for (stage, date) in [
+            ("referred", "2015-02-02"),
+            ("housed", "2015-03-02"),
+            ("sustained_3m", "2015-06-03"),
+        ] {
+            number += 1;
+            rows.push(row(number, &reference, stage, date, true));
+        }
+    }
+    let r = engine::run(&contract, rows.into_iter(), &Options::default())
+        .expect("the report's figures fit");
+    let accommodation = &r.payments.by_group[0];
+    assert_eq!(minor(accommodation.amount), 10_500_000);
+    assert_eq!(accommodation.cap.map(minor), Some(15_000_000));
+    assert!(!accommodation.cap_reached);
+    assert!(r.payments.lines.iter().all(|l| l.cut_by.is_empty()));
 }
 
 /// A participant's first few claims are held in place and the rest elsewhere, and a

@@ -25,7 +25,7 @@ use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
 use outcome::report::{
     ActualFunnel, ActualStage, Amount, Exception, LineKind, PaymentLine, Payments, Period,
-    ReasonCount, Rejected, Rejection, Report, Residual, RowCounts, StillReachable,
+    PeriodAmount, ReasonCount, Rejected, Rejection, Report, Residual, RowCounts, StillReachable,
 };
 use outcome::value::{Currency, Date, Money, Percent};
 
@@ -316,9 +316,7 @@ fn build(shape: &Shape) -> Report {
     let total = Money::new(total_minor, Currency::GBP);
     let by_period = periods
         .iter()
-        .map(|p| Amount {
-            share: None,
-            clause: None,
+        .map(|p| PeriodAmount {
             name: p.label.clone(),
             amount: Money::new(
                 lines
@@ -328,6 +326,7 @@ fn build(shape: &Shape) -> Report {
                     .sum(),
                 Currency::GBP,
             ),
+            by_group: Vec::new(),
         })
         .collect();
     let fund = total_minor * 40 / 100;
@@ -859,6 +858,28 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
                 !built.payments.by_payer.is_empty() && built.payments.total.minor > 0,
                 "{name}"
             );
+            // With groups, the groups beside their plan, and every period split by group
+            // with each group's total under it.
+            let groups = !built.payments.by_group.is_empty();
+            assert_eq!(
+                html.contains("class=\"amounts by-group\""),
+                groups,
+                "{name}"
+            );
+            if groups {
+                let table = &html[html.find("class=\"amounts period-groups\"").unwrap()..];
+                let table = &table[..table.find("</table>").unwrap()];
+                assert_eq!(
+                    table.matches("<tr><th scope=\"row\">").count(),
+                    built.payments.by_period.len() + 1,
+                    "{name}: a row per period and the total"
+                );
+                for row in &built.payments.by_group {
+                    if row.amount.minor != 0 {
+                        assert!(table.contains(&row.amount.to_string()), "{name}: {row:?}");
+                    }
+                }
+            }
             reported += 1;
         }
     }
@@ -932,6 +953,22 @@ fn printed_reports_keep_dates_and_captions_whole() {
         return;
     }
     let scratch = Scratch::new("print-reports");
+    // A contract with groups, on a sample return: its periods split by group in columns.
+    let sample = scratch.0.join("fair-chance.csv");
+    let sample = sample.to_str().unwrap();
+    common::exits(
+        &[
+            "returns",
+            "specs/fair-chance.outcome",
+            "--participants",
+            "120",
+            "--seed",
+            "7",
+            "-o",
+            sample,
+        ],
+        0,
+    );
     for (spec, returns, until) in [
         (
             "specs/rough-sleeping.outcome",
@@ -943,6 +980,7 @@ fn printed_reports_keep_dates_and_captions_whole() {
             "specs/returns/drug-service-2009-10.csv",
             "2010-03-31",
         ),
+        ("specs/fair-chance.outcome", sample, "2016-06-30"),
     ] {
         let name = std::path::Path::new(spec)
             .file_stem()

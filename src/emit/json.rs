@@ -144,8 +144,8 @@ mod summary {
     use crate::report::lines::LinesFile;
     use crate::report::unit_costs::UnitCostsToDate;
     use crate::report::{
-        ActualFunnel, Amount, CohortPlaces, Exception, NothingCounted, Period, Rejected, Report,
-        Residual, RowCounts,
+        ActualFunnel, Amount, CohortPlaces, Exception, GroupPaid, NothingCounted, Period,
+        PeriodAmount, Rejected, Report, Residual, RowCounts,
     };
     use crate::value::{Date, Money, Percent};
     use serde::Serialize;
@@ -172,10 +172,10 @@ mod summary {
     struct Payments<'a> {
         lines_file: &'a LinesFile,
         total: Money,
-        by_period: &'a [Amount],
+        by_period: &'a [PeriodAmount],
         by_payer: &'a [Amount],
         by_stage: &'a [Amount],
-        by_group: &'a [Amount],
+        by_group: &'a [GroupPaid],
     }
 
     impl<'a> Summary<'a> {

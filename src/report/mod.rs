@@ -338,13 +338,57 @@ pub struct Payments {
     pub lines: Vec<PaymentLine>,
     pub total: Money,
     pub by_participant: Vec<Amount>,
-    pub by_period: Vec<Amount>,
+    /// Each period's total, then what falls due after the last period if anything; with
+    /// groups, each split by the rows of `by_group`.
+    pub by_period: Vec<PeriodAmount>,
     /// Each payer's part of the total, the sum of its parts of the lines (`PaymentLine::payers`).
     pub by_payer: Vec<Amount>,
     pub by_stage: Vec<Amount>,
     /// With groups: each group's priced stages, then `(not in a group)` (other stages and
-    /// attachment fees), then `(not a stage's price)`; adding up to the total.
+    /// attachment fees), then `(not a stage's price)`; adding up to the total. Each row's
+    /// paid to date is set beside its part of the plan, of the maximum, and its cap.
+    pub by_group: Vec<GroupPaid>,
+}
+
+/// The payments due in one period.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PeriodAmount {
+    pub name: String,
+    pub amount: Money,
+    /// With groups: the period's payments by the rows of `Payments::by_group`, in its order
+    /// and with its names. The rows add up to `amount`, and each row over the periods to its
+    /// amount in `Payments::by_group`, to the penny: each line is counted in its period and
+    /// its row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by_group: Vec<Amount>,
+}
+
+/// One row of the payments by group: paid to date, beside the contract's figures for it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GroupPaid {
+    /// The group's identifier, `(not in a group)` or `(not a stage's price)`.
+    pub name: String,
+    /// The group's heading as written, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Paid to date: the sum of the row's lines.
+    pub amount: Money,
+    /// The row's part of the planned total cost over the whole contract, after every cap
+    /// (`figures.by_group[].at_plan`). The plan splits it by contract year, not by month, so
+    /// the report sets paid to date beside the whole contract's plan.
+    pub at_plan: Money,
+    /// The row's part of the maximum exposure (`figures.by_group[].at_maximum`); none when
+    /// the maximum is set by a cap on a cohort with no size.
+    pub at_maximum: Option<Money>,
+    /// The group's own cap, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Money>,
+    /// Whether the group's stages have been paid their cap (before any cut of the total cap
+    /// or the maximum exposure), so that nothing more is paid for them: false without a cap.
+    pub cap_reached: bool,
+    /// The `group` clause, for a group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<Clause>,
 }
 
 /// A total for one participant, period, payer or stage, or a payer's part of one line.

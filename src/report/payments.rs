@@ -18,7 +18,10 @@
 //! never shown wrapped or saturated.
 
 use super::engine::{Event, StageInfo};
-use super::{Amount, LineKind, Measured, PaymentLine, Payments, Period, Residual, StillReachable};
+use super::{
+    Amount, GroupPaid, LineKind, Measured, PaymentLine, Payments, Period, PeriodAmount, Residual,
+    StillReachable,
+};
 use crate::ast::{CapScope, IncentiveKind, Threshold};
 use crate::check::money::payers;
 use crate::check::money::plan;
@@ -634,22 +637,27 @@ pub(crate) fn payments(
     // By group (only when the contract has groups): each group's priced stages, then the
     // stages in no group with the attachment fees, then what is not a stage's price.
     let ungrouped = p.groups.len();
-    let mut of_group = vec![
-        0_i128;
-        if p.groups.is_empty() {
-            0
-        } else {
-            ungrouped + 2
-        }
-    ];
+    let rows = if p.groups.is_empty() {
+        0
+    } else {
+        ungrouped + 2
+    };
+    let mut of_group = vec![0_i128; rows];
+    // And each period's (then after the last period's) split by those rows: each line
+    // counted in its period and its row, so the rows add up to the periods across and to
+    // `of_group` down.
+    let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
     for l in &lines {
-        if !of_group.is_empty() {
+        let period = period_index(periods, l.due);
+        if rows != 0 {
             let row = match l.kind {
                 LineKind::Price => group_of.get(&l.subject).copied().unwrap_or(ungrouped),
                 LineKind::Attachment => ungrouped,
                 _ => ungrouped + 1,
             };
             of_group[row] = of_group[row].checked_add(l.amount).ok_or_else(subtotal)?;
+            let sum = &mut of_period_group[period.unwrap_or(periods.len())][row];
+            *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
         }
         if l.participant == NONE {
             let sum = of_contract.get_or_insert(0);
@@ -663,7 +671,7 @@ pub(crate) fn payments(
             (kind, _) => of_kind.entry(kind).or_insert(0),
         };
         *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
-        let sum = match period_index(periods, l.due) {
+        let sum = match period {
             Some(i) => &mut of_period[i],
             None => &mut outside,
         };
@@ -714,38 +722,61 @@ pub(crate) fn payments(
             })
             .collect()
     };
-    let mut by_period: Vec<Amount> = periods
-        .iter()
-        .zip(&of_period)
-        .map(|(period, sum)| Amount {
-            share: None,
-            clause: None,
-            name: period.label.clone(),
-            amount: money(*sum),
-        })
-        .collect();
-    if outside != 0 {
-        by_period.push(Amount {
-            share: None,
-            clause: None,
-            name: "after the last period".to_string(),
-            amount: money(outside),
-        });
-    }
-    let by_group: Vec<Amount> = p
+    let row_names: Vec<String> = p
         .groups
         .iter()
         .map(|g| g.id.clone())
-        .chain([
-            "(not in a group)".to_string(),
-            "(not a stage's price)".to_string(),
-        ])
+        .chain([NOT_IN_A_GROUP.to_string(), NOT_A_PRICE.to_string()])
+        .take(rows)
+        .collect();
+    let split = |by_row: &[i128]| -> Vec<Amount> {
+        row_names
+            .iter()
+            .zip(by_row)
+            .map(|(name, minor)| Amount {
+                name: name.clone(),
+                amount: money(*minor),
+                share: None,
+                clause: None,
+            })
+            .collect()
+    };
+    let mut by_period: Vec<PeriodAmount> = periods
+        .iter()
+        .zip(&of_period)
+        .zip(&of_period_group)
+        .map(|((period, sum), by_row)| PeriodAmount {
+            name: period.label.clone(),
+            amount: money(*sum),
+            by_group: split(by_row),
+        })
+        .collect();
+    if outside != 0 {
+        by_period.push(PeriodAmount {
+            name: "after the last period".to_string(),
+            amount: money(outside),
+            by_group: split(&of_period_group[periods.len()]),
+        });
+    }
+    // Each row beside the contract's figures for it (the same rows, in the same order).
+    let figures = &contract.figures.by_group;
+    let by_group: Vec<GroupPaid> = row_names
+        .into_iter()
         .zip(&of_group)
-        .map(|(name, minor)| Amount {
-            name,
-            amount: money(*minor),
-            share: None,
-            clause: None,
+        .enumerate()
+        .map(|(i, (name, minor))| {
+            let group = p.groups.get(i);
+            let cap = group.and_then(|g| g.cap);
+            GroupPaid {
+                name,
+                title: group.and_then(|g| g.title.clone()),
+                amount: money(*minor),
+                at_plan: figures.get(i).map_or(money(0), |f| f.at_plan),
+                at_maximum: figures.get(i).and_then(|f| f.at_maximum),
+                cap,
+                cap_reached: cap.is_some_and(|cap| group_paid[i] >= cap.minor),
+                clause: group.map(|g| g.clause.clone()),
+            }
         })
         .collect();
     let fees_to_come: i128 = {
@@ -872,6 +903,11 @@ pub(crate) fn payments(
         residual,
     ))
 }
+
+/// The row of `Payments::by_group` for the prices of stages in no group and attachment fees.
+pub const NOT_IN_A_GROUP: &str = "(not in a group)";
+/// The row of `Payments::by_group` for fixed fees, bonuses, penalties and tier payments.
+pub const NOT_A_PRICE: &str = "(not a stage's price)";
 
 /// What turns a decided line into words.
 struct Words<'a> {

@@ -11,7 +11,10 @@
 //! reorder the text around it.
 
 use super::lines::LinesFile;
-use super::{participant_key, Amount, LineKind, PaymentLine, Rejected, Rejection, Report, Row};
+use super::{
+    participant_key, Amount, GroupPaid, LineKind, PaymentLine, PeriodAmount, Rejected, Rejection,
+    Report, Row,
+};
 use crate::value::counted as count;
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -409,10 +412,10 @@ fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
         payments.total,
         count(lines, "line", "lines")
     );
-    amounts(out, "by period", &payments.by_period);
+    by_period(out, &payments.by_period);
     amounts(out, "by payer", &payments.by_payer);
     amounts(out, "by stage", &payments.by_stage);
-    amounts(out, "by group", &payments.by_group);
+    by_group(out, &payments.by_group);
     unit_costs(out, report);
     if let Some(file) = file {
         let _ = writeln!(
@@ -483,6 +486,68 @@ fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {
     }
     table.right = vec![false, true, false];
     table.indent = 4;
+    table.write(out);
+}
+
+/// The payments by period; with groups, each period's split by group in columns after its
+/// total (the rows paid anything in some period; the others hold nothing).
+fn by_period(out: &mut String, periods: &[PeriodAmount]) {
+    let Some(first) = periods.first() else {
+        return;
+    };
+    let shown: Vec<usize> = (0..first.by_group.len())
+        .filter(|&i| {
+            periods
+                .iter()
+                .any(|p| p.by_group.get(i).is_some_and(|g| g.amount.minor != 0))
+        })
+        .collect();
+    let _ = writeln!(out, "\n  by period");
+    let mut table = Table::new(
+        ["", "total"]
+            .into_iter()
+            .chain(shown.iter().map(|&i| first.by_group[i].name.as_str())),
+    );
+    table.header = !shown.is_empty();
+    table.indent = 4;
+    for period in periods {
+        table.push(
+            [period.name.clone(), period.amount.to_string()]
+                .into_iter()
+                .chain(shown.iter().map(|&i| {
+                    period
+                        .by_group
+                        .get(i)
+                        .map_or(String::new(), |g| g.amount.to_string())
+                })),
+        );
+    }
+    table.write(out);
+}
+
+/// The payments by group: paid to date beside each row's part of the plan and of the
+/// maximum over the whole contract, and a group's cap with whether it has been reached.
+fn by_group(out: &mut String, rows: &[GroupPaid]) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n  by group");
+    let mut table = Table::new(["", "paid to date", "at plan", "at most", "cap"]);
+    table.indent = 4;
+    for row in rows {
+        let cap = match row.cap {
+            Some(cap) if row.cap_reached => format!("{cap} reached"),
+            Some(cap) => cap.to_string(),
+            None => String::new(),
+        };
+        table.push([
+            row.name.clone(),
+            row.amount.to_string(),
+            row.at_plan.to_string(),
+            row.at_maximum.map_or("—".to_string(), |m| m.to_string()),
+            cap,
+        ]);
+    }
     table.write(out);
 }
 
@@ -678,21 +743,25 @@ struct Table {
 }
 
 impl Table {
-    fn new<const N: usize>(titles: [&str; N]) -> Table {
+    fn new<'t>(titles: impl IntoIterator<Item = &'t str>) -> Table {
+        let titles: Vec<String> = titles.into_iter().map(str::to_string).collect();
         Table {
-            titles: titles.iter().map(|t| t.to_string()).collect(),
+            right: (0..titles.len()).map(|i| i > 0).collect(),
+            titles,
             rows: Vec::new(),
             header: true,
-            right: (0..N).map(|i| i > 0).collect(),
             indent: 2,
             notes: Vec::new(),
         }
     }
 
     /// Add a row; every cell is made inert, whatever it holds.
-    fn push<const N: usize>(&mut self, row: [String; N]) {
-        self.rows
-            .push(row.iter().map(|cell| inert(cell).into_owned()).collect());
+    fn push(&mut self, row: impl IntoIterator<Item = String>) {
+        self.rows.push(
+            row.into_iter()
+                .map(|cell| inert(&cell).into_owned())
+                .collect(),
+        );
     }
 
     fn write_if_any(&self, out: &mut String) {

@@ -6,7 +6,8 @@ use super::{MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use crate::emit::html::sections::{cell, head, num_cell, Align};
 use crate::emit::html::writer::Html;
 use crate::report::lines::LinesFile;
-use crate::report::{ActualFunnel, Amount, LineKind, Rejection, Report};
+use crate::report::payments::{NOT_A_PRICE, NOT_IN_A_GROUP};
+use crate::report::{ActualFunnel, Amount, GroupPaid, LineKind, Rejection, Report};
 use crate::value::Date;
 
 /// The most periods one table of people by period has as columns; a longer return is shown
@@ -118,6 +119,26 @@ fn date_cell(html: &mut Html, value: Date) {
     html.raw("<td class=\"nowrap\">");
     date(html, value);
     html.raw("</td>");
+}
+
+/// A period's label: a month (`2009-04`) may break after its year in a narrow column; a
+/// longer label (`quarter 1 (2015-01-01 to 2015-03-31)`) breaks between its words, each word
+/// with a date in it kept whole.
+fn period_label(html: &mut Html, label: &str) {
+    if !label.contains(' ') {
+        breakable(html, label, '-');
+        return;
+    }
+    for (n, word) in label.split(' ').enumerate() {
+        if n > 0 {
+            html.raw(" ");
+        }
+        if word.contains('-') {
+            html.element("span", &[("class", "nowrap")], word);
+        } else {
+            html.text(word);
+        }
+    }
 }
 
 /// An identifier that may break after each underscore: `sustained_<wbr>12m`.
@@ -534,7 +555,7 @@ fn by_period(html: &mut Html, report: &Report) {
                     "th",
                     &[("scope", "col"), ("class", "num"), ("title", &title)],
                 );
-                breakable(html, &period.label, '-');
+                period_label(html, &period.label);
                 html.close("th");
             }
             if last {
@@ -632,21 +653,30 @@ pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>)
     html.element("strong", &[], &payments.total.to_string());
     html.raw(".</p>\n");
 
+    // With groups, the periods are split by group in a table of their own, full width.
+    let groups = !payments.by_group.is_empty();
     html.raw("<div class=\"totals\">\n");
-    totals(
-        html,
-        "By period due",
-        "Period",
-        &payments.by_period,
-        Some(report),
-    );
+    if !groups {
+        let periods: Vec<Amount> = payments
+            .by_period
+            .iter()
+            .map(|p| Amount {
+                name: p.name.clone(),
+                amount: p.amount,
+                share: None,
+                clause: None,
+            })
+            .collect();
+        totals(html, "By period due", "Period", &periods, Some(report));
+    }
     html.raw("<div>\n");
     totals(html, "By payer", "Payer", &payments.by_payer, Some(report));
     totals(html, "By stage", "Stage", &payments.by_stage, None);
-    if !payments.by_group.is_empty() {
-        totals(html, "By group", "Group", &payments.by_group, None);
-    }
     html.raw("</div>\n</div>\n");
+    if groups {
+        by_group(html, report);
+        periods_by_group(html, report);
+    }
     unit_costs(html, report);
 
     if let Some(file) = file {
@@ -664,6 +694,116 @@ pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>)
     } else {
         html.raw("<p class=\"note\">Every payment line, with the clause that pays it and any rule that cut it, is listed in <a href=\"#payment-lines\">the appendix</a>.</p>\n");
     }
+}
+
+/// A row of the payments by group in words: the group's heading (or identifier), or what the
+/// other two rows hold, as the contract schedule names them.
+fn group_name(row: &GroupPaid) -> String {
+    match row.name.as_str() {
+        NOT_IN_A_GROUP => "Not in a group (and attachment fees)".to_string(),
+        NOT_A_PRICE => "Fixed fees, bonuses and tier payments".to_string(),
+        _ => row.title.clone().unwrap_or_else(|| row.name.clone()),
+    }
+}
+
+/// Paid to date by group, beside each row's part of the plan and of the maximum over the
+/// whole contract, and a group's cap with whether it has been reached.
+fn by_group(html: &mut Html, report: &Report) {
+    let rows = &report.payments.by_group;
+    html.raw(
+        "<table class=\"amounts by-group\">\n<caption>By group<span class=\"caption-note\">\
+         Paid to date beside the group’s part of the planned total cost and of the maximum \
+         exposure over the whole contract (the plan is split by group by contract year, not \
+         by month), and its cap.</span></caption>\n",
+    );
+    head(
+        html,
+        &[
+            ("Group", Align::Text),
+            ("Paid to date", Align::Number),
+            ("At plan", Align::Number),
+            ("At the maximum", Align::Number),
+            ("Cap", Align::Number),
+        ],
+    );
+    html.raw("<tbody>\n");
+    for row in rows {
+        html.raw("<tr><th scope=\"row\">");
+        html.text(&group_name(row));
+        html.raw("</th>");
+        num_cell(html, &row.amount.to_string());
+        num_cell(html, &row.at_plan.to_string());
+        num_cell(
+            html,
+            &row.at_maximum.map_or("—".to_string(), |m| m.to_string()),
+        );
+        match row.cap {
+            Some(cap) => {
+                html.raw("<td class=\"num\">");
+                html.text(&cap.to_string());
+                if row.cap_reached {
+                    html.raw(" <span class=\"badge exception\">Reached</span>");
+                }
+                html.raw("</td>");
+            }
+            None => html.raw("<td class=\"num\"></td>"),
+        }
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n<tfoot><tr><th scope=\"row\">Total</th>");
+    num_cell(html, &report.payments.total.to_string());
+    html.raw("<td></td><td></td><td></td></tr></tfoot>\n</table>\n");
+}
+
+/// The payments by period due, each split by group in columns after its total: the rows
+/// paid anything in some period (the others hold nothing), with each row's total under it.
+fn periods_by_group(html: &mut Html, report: &Report) {
+    let payments = &report.payments;
+    let shown: Vec<usize> = (0..payments.by_group.len())
+        .filter(|&i| {
+            payments
+                .by_period
+                .iter()
+                .any(|p| p.by_group.get(i).is_some_and(|g| g.amount.minor != 0))
+        })
+        .collect();
+    html.raw(
+        "<div class=\"scroll\">\n<table class=\"amounts period-groups\">\n<caption>By period \
+         due<span class=\"caption-note\">Each period’s payments by group: the lines due in \
+         the period, each in its group’s column, adding up to the period’s total.</span>\
+         </caption>\n<thead><tr><th scope=\"col\">Period</th><th scope=\"col\" class=\"num\">\
+         Total</th>",
+    );
+    for &i in &shown {
+        html.element(
+            "th",
+            &[("scope", "col"), ("class", "num")],
+            &group_name(&payments.by_group[i]),
+        );
+    }
+    html.raw("</tr></thead>\n<tbody>\n");
+    for period in &payments.by_period {
+        html.raw("<tr><th scope=\"row\">");
+        period_label(html, &period.name);
+        html.raw("</th>");
+        html.element("td", &[("class", "num strong")], &period.amount.to_string());
+        for &i in &shown {
+            match period.by_group.get(i) {
+                Some(g) if g.amount.minor == 0 => {
+                    html.element("td", &[("class", "num zero")], &g.amount.to_string())
+                }
+                Some(g) => num_cell(html, &g.amount.to_string()),
+                None => num_cell(html, "—"),
+            }
+        }
+        html.raw("</tr>\n");
+    }
+    html.raw("</tbody>\n<tfoot><tr><th scope=\"row\">Total</th>");
+    num_cell(html, &payments.total.to_string());
+    for &i in &shown {
+        num_cell(html, &payments.by_group[i].amount.to_string());
+    }
+    html.raw("</tr></tfoot>\n</table>\n</div>\n");
 }
 
 /// What the results to date have cost: the total due ÷ the participants who reached each
