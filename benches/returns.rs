@@ -40,6 +40,8 @@
 //! `OUTCOME_BENCH_SIZES=1M,10M` runs only the sizes of those labels (as printed), and
 //! `OUTCOME_BENCH_FULL_JSON=0` leaves out the run that writes every line into the JSON report
 //! (at ten million rows an 8 GB document and a peak of about 12 GB), its columns then `n/a`.
+//! `OUTCOME_BENCH_KEEP=DIR` writes the returns and the contract copies into `DIR` and leaves
+//! them there, to run the binary on them by hand (a profiler, two binaries compared).
 //! DuckDB is installed with `python3 -m pip install duckdb` if `python3` cannot import it;
 //! when that fails too, the DuckDB columns say `n/a`.
 
@@ -1112,20 +1114,31 @@ fn group(n: u64) -> String {
 }
 
 /// The temporary directory for the returns, removed when dropped.
-struct Scratch(PathBuf);
+/// The folder the returns are written to, and whether it is removed at the end: a
+/// temporary one, or the folder `OUTCOME_BENCH_KEEP` names, kept with the returns and the
+/// contract copies in it (to run the binary on them by hand, under a profiler).
+struct Scratch(PathBuf, bool);
 
 impl Scratch {
     fn new() -> Result<Scratch, String> {
-        let dir =
-            std::env::temp_dir().join(format!("outcome-bench-returns-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let (dir, keep) = match std::env::var_os("OUTCOME_BENCH_KEEP") {
+            Some(dir) => (PathBuf::from(dir), true),
+            None => {
+                let dir = std::env::temp_dir()
+                    .join(format!("outcome-bench-returns-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                (dir, false)
+            }
+        };
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        Ok(Scratch(dir))
+        Ok(Scratch(dir, keep))
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if !self.1 {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }

@@ -99,6 +99,9 @@ pub struct LinesWriter<W: Write> {
     lines: u64,
     /// Text of one cell at a time, kept from line to line (a million lines, no allocation).
     scratch: String,
+    /// The rules that cut the line before, and their cell: most lines in a row are cut by
+    /// the same rules (every line after a total cap is reached), whose cell is made once.
+    cuts: (Vec<String>, String),
 }
 
 impl<W: Write> LinesWriter<W> {
@@ -120,6 +123,7 @@ impl<W: Write> LinesWriter<W> {
             json: None,
             lines: 0,
             scratch: String::new(),
+            cuts: (Vec::new(), String::new()),
         };
         match format {
             LinesFormat::Csv => {
@@ -145,7 +149,13 @@ impl<W: Write> LinesWriter<W> {
     /// Write one payment line.
     pub fn write(&mut self, line: &PaymentLine) -> io::Result<()> {
         if let Some(csv) = &mut self.csv {
-            write_csv_record(csv, &mut self.scratch, line, self.payer_columns)?;
+            write_csv_record(
+                csv,
+                &mut self.scratch,
+                &mut self.cuts,
+                line,
+                self.payer_columns,
+            )?;
         }
         if let Some(json) = &mut self.json {
             serde_json::to_writer(&mut *json, line).map_err(io::Error::other)?;
@@ -192,12 +202,14 @@ pub fn kind_name(kind: LineKind) -> &'static str {
 }
 
 /// One payment line as a CSV record, each field written as it is made: numbers and dates
-/// formatted in place, text cells borrowed when they need no escape (most do not). The
-/// payers' parts fill `payer_columns` cells by position (a line's part not funded by any
-/// payer is listed only when not nothing: its cell is then 0).
+/// formatted in place, text cells borrowed when they need no escape (most do not), the cell
+/// of the rules that cut the line made again only when they are not those of the line
+/// before (`cuts`). The payers' parts fill `payer_columns` cells by position (a line's part
+/// not funded by any payer is listed only when not nothing: its cell is then 0).
 fn write_csv_record<W: Write>(
     csv: &mut csv::Writer<W>,
     scratch: &mut String,
+    cuts: &mut (Vec<String>, String),
     line: &PaymentLine,
     payer_columns: usize,
 ) -> io::Result<()> {
@@ -218,18 +230,22 @@ fn write_csv_record<W: Write>(
     scratch.push(':');
     push_integer(scratch, line.clause.line as i128);
     field(guarded(scratch).as_bytes())?;
-    scratch.clear();
-    for (i, cut) in line.cut_by.iter().enumerate() {
-        if i > 0 {
-            scratch.push_str("; ");
+    if cuts.0 != line.cut_by {
+        let cell = &mut cuts.1;
+        cell.clear();
+        for (i, cut) in line.cut_by.iter().enumerate() {
+            if i > 0 {
+                cell.push_str("; ");
+            }
+            let start = cell.len();
+            push_inert(cell, cut);
+            if cell[start..].starts_with(FORMULA) {
+                cell.insert(start, '\'');
+            }
         }
-        let start = scratch.len();
-        push_inert(scratch, cut);
-        if scratch[start..].starts_with(FORMULA) {
-            scratch.insert(start, '\'');
-        }
+        cuts.0.clone_from(&line.cut_by);
     }
-    field(scratch.as_bytes())?;
+    field(cuts.1.as_bytes())?;
     field(cell(line.limit.as_deref().unwrap_or_default(), scratch).as_bytes())?;
     match &line.measured {
         Some(basis) => field(cell(&super::tiers::describe(basis), scratch).as_bytes())?,
@@ -275,15 +291,21 @@ fn push_inert(out: &mut String, text: &str) {
 /// (where the separators and bidirectional controls are; such text is left to `escape`).
 fn plain(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().all(|(i, &b)| match b {
-        b'\t' | b' '..=b'~' => true,
-        0xC2 => !bytes
-            .get(i + 1)
-            .is_some_and(|next| (0x80..=0x9F).contains(next)),
-        0xD8 | 0xE2 => false,
-        0x80..=0xFF => true,
-        _ => false,
-    })
+    // Most text is printable ASCII, which is plain: told in one pass without a branch a byte
+    // (which the compiler does many bytes at a time), before the byte-by-byte look.
+    let printable = bytes.iter().fold(true, |all, &b| {
+        all & ((b' '..=b'~').contains(&b) | (b == b'\t'))
+    });
+    printable
+        || bytes.iter().enumerate().all(|(i, &b)| match b {
+            b'\t' | b' '..=b'~' => true,
+            0xC2 => !bytes
+                .get(i + 1)
+                .is_some_and(|next| (0x80..=0x9F).contains(next)),
+            0xD8 | 0xE2 => false,
+            0x80..=0xFF => true,
+            _ => false,
+        })
 }
 
 /// `text`, with a leading `'` if a spreadsheet would read it as a formula.
@@ -352,7 +374,8 @@ fn push_digits(out: &mut String, n: u128, width: usize) {
         digits[at] = b'0' + (high % 10) as u8;
         high /= 10;
     }
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    // ASCII digits, one byte each: pushed as they are, with nothing to check.
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// An amount in major units as `Money::decimal` writes it (`1500.00`, `-3.50`, `5000`).

@@ -30,6 +30,8 @@ pub const UNFUNDED: &str = "(not funded by any payer)";
 /// The running split of the lines so far.
 pub(crate) struct PayerParts<'a> {
     payers: &'a [model::Payer],
+    /// The split, made ready once for every line.
+    pools: payers::Pools<'a>,
     currency: Currency,
     /// The total of the lines so far, and of the fixed fees and bonuses among them.
     total: i128,
@@ -37,6 +39,8 @@ pub(crate) struct PayerParts<'a> {
     /// Each payer's split of `total`, and what no payer covers of it.
     paid: Vec<i128>,
     unfunded: i128,
+    /// Each payer's split of the running total after the line: room kept from line to line.
+    now: Vec<i128>,
 }
 
 impl<'a> PayerParts<'a> {
@@ -44,11 +48,13 @@ impl<'a> PayerParts<'a> {
     pub fn new(payers: &'a [model::Payer], currency: Currency) -> Option<PayerParts<'a>> {
         (!payers.is_empty()).then(|| PayerParts {
             payers,
+            pools: payers::Pools::new(payers, currency),
             currency,
             total: 0,
             fixed_and_bonuses: 0,
             paid: vec![0; payers.len()],
             unfunded: 0,
+            now: vec![0; payers.len()],
         })
     }
 
@@ -69,9 +75,9 @@ impl<'a> PayerParts<'a> {
         };
         // A line of nothing (cut to nothing by a cap) leaves the running totals, and so their
         // split, as they were: every part is nothing, and no split is needed.
-        let split = if amount == 0 {
-            None
-        } else {
+        let split = amount != 0;
+        let mut unfunded_part = 0;
+        if split {
             self.total = self.total.checked_add(amount).ok_or_else(too_large)?;
             if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
                 self.fixed_and_bonuses = self
@@ -79,27 +85,23 @@ impl<'a> PayerParts<'a> {
                     .checked_add(amount)
                     .ok_or_else(too_large)?;
             }
-            Some(
-                payers::split_by_pools(
-                    self.total,
-                    self.fixed_and_bonuses,
-                    self.payers,
-                    self.currency,
-                )
-                .ok_or_else(too_large)?,
-            )
-        };
-        // Each part is the difference of two splits of totals that were held exactly.
-        let unfunded_part = match &split {
-            Some((_, now)) => now.checked_sub(self.unfunded).ok_or_else(too_large)?,
-            None => 0,
-        };
+            let unfunded = self
+                .pools
+                .split_into(self.total, self.fixed_and_bonuses, &mut self.now)
+                .ok_or_else(too_large)?;
+            // Each part is the difference of two splits of totals that were held exactly.
+            unfunded_part = unfunded.checked_sub(self.unfunded).ok_or_else(too_large)?;
+            self.unfunded = unfunded;
+        }
         let wanted = self.payers.len() + usize::from(unfunded_part != 0);
         parts.truncate(wanted);
         for (i, payer) in self.payers.iter().enumerate() {
-            let part = match &split {
-                Some((now, _)) => now[i].checked_sub(self.paid[i]).ok_or_else(too_large)?,
-                None => 0,
+            let part = if split {
+                self.now[i]
+                    .checked_sub(self.paid[i])
+                    .ok_or_else(too_large)?
+            } else {
+                0
             };
             let part = Money::new(part, self.currency);
             match parts.get_mut(i) {
@@ -130,9 +132,8 @@ impl<'a> PayerParts<'a> {
                 }),
             }
         }
-        if let Some((paid, unfunded)) = split {
-            self.paid = paid;
-            self.unfunded = unfunded;
+        if split {
+            std::mem::swap(&mut self.paid, &mut self.now);
         }
         Ok(())
     }
@@ -288,5 +289,94 @@ mod tests {
             &[(LineKind::FixedFee, 500), (LineKind::Price, 1_000)],
         );
         assert_eq!(got, vec![vec![0, 500], vec![400, 600]]);
+    }
+
+    /// Random payers of every kind of share, some capped, some of outcome payments only,
+    /// some with `excess pro rata`; named by their place.
+    fn random_payers() -> impl proptest::strategy::Strategy<Value = Vec<model::Payer>> {
+        use proptest::prelude::*;
+        let one = (
+            0..3_u8,
+            0..=10_000_i128,
+            0..=2_u32,
+            0..=4_000_i128,
+            proptest::option::of(0..=4_000_i128),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(kind, mantissa, scale, amount, cap, only, pro_rata)| {
+                let share = match kind {
+                    0 => model::PayerShare::Percent(Percent(Decimal { mantissa, scale })),
+                    1 => model::PayerShare::Amount(Money::new(amount, Currency::GBP)),
+                    _ => model::PayerShare::Rest,
+                };
+                let mut p = payer("", share, cap, only);
+                p.excess_pro_rata = pro_rata && kind == 0;
+                p
+            });
+        proptest::collection::vec(one, 1..=4).prop_map(|mut payers| {
+            for (i, p) in payers.iter_mut().enumerate() {
+                p.name = format!("payer {i}");
+            }
+            payers
+        })
+    }
+
+    /// Random lines: every kind, some of nothing, some negative (a penalty).
+    fn random_lines() -> impl proptest::strategy::Strategy<Value = Vec<(LineKind, i128)>> {
+        use proptest::prelude::*;
+        let kinds = [
+            LineKind::Price,
+            LineKind::FixedFee,
+            LineKind::Bonus,
+            LineKind::Penalty,
+        ];
+        let one = (0..4_usize, -300..=2_500_i128, 0..4_u8)
+            .prop_map(move |(k, amount, zero)| (kinds[k], if zero == 0 { 0 } else { amount }));
+        proptest::collection::vec(one, 0..40)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3_000))]
+
+        /// The parts of each line, split into buffers made once, are exactly the plain
+        /// running split: `split_by_pools` of the running total after the line, made afresh,
+        /// less that of the running total before it; and they add up to the line.
+        #[test]
+        fn parts_are_the_plain_running_split(payers in random_payers(), lines in random_lines()) {
+            let mut trace = PayerParts::new(&payers, Currency::GBP).unwrap();
+            let mut reused = Vec::new();
+            let (mut total, mut fixed) = (0_i128, 0_i128);
+            let mut before = (vec![0_i128; payers.len()], 0_i128);
+            for &(kind, amount) in &lines {
+                trace.next(kind, amount, &mut reused).unwrap();
+                let mut wanted = vec![0_i128; payers.len()];
+                if amount != 0 {
+                    total += amount;
+                    if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
+                        fixed += amount;
+                    }
+                    let after = payers::split_by_pools(total, fixed, &payers, Currency::GBP).unwrap();
+                    for (i, want) in wanted.iter_mut().enumerate() {
+                        *want = after.0[i] - before.0[i];
+                    }
+                    if after.1 != before.1 {
+                        wanted.push(after.1 - before.1);
+                    }
+                    before = after;
+                }
+                let got: Vec<i128> = reused.iter().map(|p| p.amount.minor).collect();
+                proptest::prop_assert_eq!(&got, &wanted);
+                proptest::prop_assert_eq!(got.iter().sum::<i128>(), amount);
+                for (part, payer) in reused.iter().zip(&payers) {
+                    proptest::prop_assert_eq!(&part.name, &payer.name);
+                }
+                if got.len() > payers.len() {
+                    proptest::prop_assert_eq!(reused[payers.len()].name.as_str(), UNFUNDED);
+                }
+            }
+            let (paid, unfunded) = trace.paid();
+            proptest::prop_assert_eq!((paid, unfunded), (&before.0[..], before.1));
+        }
     }
 }

@@ -487,7 +487,7 @@ fn share_of(cx: &Context, amount: &str, share: Percent) -> String {
     )
 }
 
-/// The total shared between the payers (`plan::split_between_payers`): fixed amounts first,
+/// The total shared between the payers (`plan::PayerSplit`): fixed amounts first,
 /// then percentages of what remains (the last takes the rounding when they add up to 100%
 /// and no payer pays the rest), then the rest; each payer stops at its cap.
 fn payers(cx: &Context, script: &mut Script) {

@@ -1,4 +1,4 @@
-//! The payer rules beyond the one split of `plan::split_between_payers`: what a capped payer
+//! The payer rules beyond the one split of `plan::PayerSplit`: what a capped payer
 //! with `excess pro rata` does not pay, shared between the others in proportion to their
 //! percentages; payers of the outcome payments only, who pay none of the fixed fees and
 //! bonuses; and each payer's part as a percentage of the whole.
@@ -7,7 +7,7 @@
 //! `plan::apportion` (each part rounded down, the units left over one at a time to the largest
 //! remainders, the payer written first on a tie).
 
-use super::plan::{apportion, checked_sum, split_between_payers};
+use super::plan::{apportion, apportion_into, checked_sum, PayerSplit};
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
@@ -15,55 +15,73 @@ use crate::source::{Span, Spanned};
 use crate::value::{Decimal, Money, Percent};
 
 /// A payer's percentage in millionths of a percent (a contract writes at most six decimals).
-fn millionths(percent: Percent) -> Option<i128> {
+pub(super) fn millionths(percent: Percent) -> Option<i128> {
     10_i128
         .checked_pow(6_u32.checked_sub(percent.0.scale)?)?
         .checked_mul(percent.0.mantissa)
 }
 
-/// Share `excess` (what the caps of payers with `excess pro rata` cut from their
-/// percentages) between the payers who can still take more: each payer of a percentage below
-/// its cap, weighted by its percentage, and the payer of the rest, weighted by what the
-/// percentages leave of 100%. Each percentage payer's portion is added to its part, up to its
-/// cap; the payer of the rest's portion, and whatever a cap stops, stays with what is left
-/// (for the payer of the rest, or unfunded). Returns what was added to the parts; `None` on
-/// overflow.
-pub fn excess_pro_rata(
-    excess: i128,
-    parts: &mut [i128],
-    payers: &[model::Payer],
-    total_percent_millionths: i128,
-) -> Option<i128> {
-    let headroom = |i: usize, part: i128| payers[i].cap.map(|cap| cap.minor - part);
-    let mut takers = Vec::new();
-    let mut weights = Vec::new();
-    for (i, payer) in payers.iter().enumerate() {
-        match payer.share {
-            model::PayerShare::Percent(p) if headroom(i, parts[i]).is_none_or(|h| h > 0) => {
-                takers.push(Some(i));
-                weights.push(millionths(p)?);
-            }
-            model::PayerShare::Rest => {
-                let left = (100 * 1_000_000 - total_percent_millionths).max(0);
-                if left > 0 && headroom(i, 0).is_none_or(|h| h > 0) {
-                    takers.push(None);
-                    weights.push(left);
+/// Room for sharing an excess (`Excess::share`), kept from one split to the next.
+#[derive(Default)]
+pub struct Excess {
+    /// The payers who take a portion (`None` for the payer of the rest), and their weights.
+    takers: Vec<Option<usize>>,
+    weights: Vec<i128>,
+    portions: Vec<i128>,
+    remainders: Vec<(i128, usize)>,
+}
+
+impl Excess {
+    /// Share `excess` (what the caps of payers with `excess pro rata` cut from their
+    /// percentages) between the payers who can still take more: each payer of a percentage
+    /// below its cap, weighted by its percentage, and the payer of the rest, weighted by what
+    /// the percentages leave of 100%. Each percentage payer's portion is added to its part, up
+    /// to its cap; the payer of the rest's portion, and whatever a cap stops, stays with what
+    /// is left (for the payer of the rest, or unfunded). Returns what was added to the parts;
+    /// `None` on overflow.
+    pub fn share(
+        &mut self,
+        excess: i128,
+        parts: &mut [i128],
+        payers: &[model::Payer],
+        total_percent_millionths: i128,
+    ) -> Option<i128> {
+        let headroom = |i: usize, part: i128| payers[i].cap.map(|cap| cap.minor - part);
+        self.takers.clear();
+        self.weights.clear();
+        for (i, payer) in payers.iter().enumerate() {
+            match payer.share {
+                model::PayerShare::Percent(p) if headroom(i, parts[i]).is_none_or(|h| h > 0) => {
+                    self.takers.push(Some(i));
+                    self.weights.push(millionths(p)?);
                 }
+                model::PayerShare::Rest => {
+                    let left = (100 * 1_000_000 - total_percent_millionths).max(0);
+                    if left > 0 && headroom(i, 0).is_none_or(|h| h > 0) {
+                        self.takers.push(None);
+                        self.weights.push(left);
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
+        apportion_into(
+            excess,
+            &self.weights,
+            &mut self.portions,
+            &mut self.remainders,
+        )?;
+        // With no weight at all `apportion` puts everything in the last part; with no taker
+        // at all nothing is added and the excess stays unfunded.
+        let mut added = 0_i128;
+        for (taker, &portion) in self.takers.iter().zip(&self.portions) {
+            let Some(i) = *taker else { continue };
+            let take = headroom(i, parts[i]).map_or(portion, |h| portion.min(h));
+            parts[i] = parts[i].checked_add(take)?;
+            added = added.checked_add(take)?;
+        }
+        Some(added)
     }
-    let portions = apportion(excess, &weights)?;
-    // With no weight at all `apportion` puts everything in the last part; with no taker at
-    // all nothing is added and the excess stays unfunded.
-    let mut added = 0_i128;
-    for (taker, portion) in takers.into_iter().zip(portions) {
-        let Some(i) = taker else { continue };
-        let take = headroom(i, parts[i]).map_or(portion, |h| portion.min(h));
-        parts[i] = parts[i].checked_add(take)?;
-        added = added.checked_add(take)?;
-    }
-    Some(added)
 }
 
 /// The part of `total` that is fixed fees and bonuses, the rest being outcome payments: the
@@ -75,7 +93,7 @@ pub fn fixed_and_bonuses_part(total: i128, fixed_and_bonuses: i128) -> i128 {
 
 /// Share `total` between the payers, of which `fixed_and_bonuses` (at most `total`) is fixed
 /// fees and bonuses. When no payer pays outcome payments only, one split of the whole
-/// (`split_between_payers`). Otherwise two: first the fixed fees and bonuses, between the
+/// (`PayerSplit`). Otherwise two: first the fixed fees and bonuses, between the
 /// payers of everything (those of outcome payments only taking no part, their percentages
 /// falling pro rata to the others, as with `excess pro rata`); then the outcome payments,
 /// between all the payers, each payer's amount and cap lowered by what it paid of the first.
@@ -86,44 +104,101 @@ pub fn split_by_pools(
     payers: &[model::Payer],
     currency: crate::value::Currency,
 ) -> Option<(Vec<i128>, i128)> {
-    if !payers.iter().any(|p| p.outcome_payments_only) {
-        return split_between_payers(total, payers);
+    let mut parts = vec![0; payers.len()];
+    let unfunded = Pools::new(payers, currency).split_into(total, fixed_and_bonuses, &mut parts)?;
+    Some((parts, unfunded))
+}
+
+/// `split_by_pools` made ready once for many totals (the running total after each payment
+/// line): the payers of each pool copied once, and every figure written over the last, so
+/// that a split allocates nothing.
+pub struct Pools<'a> {
+    payers: &'a [model::Payer],
+    split: PayerSplit,
+    /// With a payer of outcome payments only, the two pools.
+    pools: Option<TwoPools>,
+}
+
+/// The payers of the fixed fees and bonuses, and of the outcome payments (whose caps and
+/// amounts each split lowers), with each pool's parts.
+struct TwoPools {
+    first: Vec<model::Payer>,
+    second: Vec<model::Payer>,
+    fixed_parts: Vec<i128>,
+    outcome_parts: Vec<i128>,
+}
+
+impl<'a> Pools<'a> {
+    pub fn new(payers: &'a [model::Payer], currency: crate::value::Currency) -> Pools<'a> {
+        let pools = payers.iter().any(|p| p.outcome_payments_only).then(|| {
+            let first: Vec<model::Payer> = payers
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    if p.outcome_payments_only {
+                        p.cap = Some(Money::new(0, currency));
+                        p.excess_pro_rata = true;
+                    }
+                    p
+                })
+                .collect();
+            let n = payers.len();
+            TwoPools {
+                first,
+                second: payers.to_vec(),
+                fixed_parts: vec![0; n],
+                outcome_parts: vec![0; n],
+            }
+        });
+        Pools {
+            payers,
+            // The pools change caps, amounts and `excess pro rata`, never a share's kind or
+            // percentage: one split serves both.
+            split: PayerSplit::new(payers),
+            pools,
+        }
     }
-    let fixed = fixed_and_bonuses_part(total, fixed_and_bonuses);
-    let outcomes = total.checked_sub(fixed)?;
-    let first: Vec<model::Payer> = payers
-        .iter()
-        .map(|p| {
-            let mut p = p.clone();
-            if p.outcome_payments_only {
-                p.cap = Some(Money::new(0, currency));
-                p.excess_pro_rata = true;
+
+    /// `split_by_pools(total, fixed_and_bonuses, …)`, each payer's part written over `parts`;
+    /// returns what no payer covers.
+    pub fn split_into(
+        &mut self,
+        total: i128,
+        fixed_and_bonuses: i128,
+        parts: &mut [i128],
+    ) -> Option<i128> {
+        let Some(TwoPools {
+            first,
+            second,
+            fixed_parts,
+            outcome_parts,
+        }) = &mut self.pools
+        else {
+            return self.split.split_into(total, self.payers, parts);
+        };
+        let fixed = fixed_and_bonuses_part(total, fixed_and_bonuses);
+        let outcomes = total.checked_sub(fixed)?;
+        let fixed_unfunded = self.split.split_into(fixed, first, fixed_parts)?;
+        for ((lowered, p), paid) in second.iter_mut().zip(self.payers).zip(fixed_parts.iter()) {
+            if let (Some(cap), Some(from)) = (&mut lowered.cap, p.cap) {
+                cap.minor = from.minor.checked_sub(*paid)?.max(0);
             }
-            p
-        })
-        .collect();
-    let (fixed_parts, fixed_unfunded) = split_between_payers(fixed, &first)?;
-    let second: Vec<model::Payer> = payers
-        .iter()
-        .zip(&fixed_parts)
-        .map(|(p, paid)| {
-            let mut p = p.clone();
-            if let Some(cap) = &mut p.cap {
-                cap.minor = (cap.minor - paid).max(0);
+            if let (model::PayerShare::Amount(amount), model::PayerShare::Amount(from)) =
+                (&mut lowered.share, &p.share)
+            {
+                amount.minor = from.minor.checked_sub(*paid)?.max(0);
             }
-            if let model::PayerShare::Amount(amount) = &mut p.share {
-                amount.minor = (amount.minor - paid).max(0);
-            }
-            p
-        })
-        .collect();
-    let (outcome_parts, outcome_unfunded) = split_between_payers(outcomes, &second)?;
-    let parts = fixed_parts
-        .iter()
-        .zip(&outcome_parts)
-        .map(|(a, b)| a.checked_add(*b))
-        .collect::<Option<Vec<i128>>>()?;
-    Some((parts, fixed_unfunded.checked_add(outcome_unfunded)?))
+        }
+        let outcome_unfunded = self.split.split_into(outcomes, second, outcome_parts)?;
+        for ((part, a), b) in parts
+            .iter_mut()
+            .zip(fixed_parts.iter())
+            .zip(outcome_parts.iter())
+        {
+            *part = a.checked_add(*b)?;
+        }
+        fixed_unfunded.checked_add(outcome_unfunded)
+    }
 }
 
 /// Each part as a percentage of the whole (`parts` and `unfunded` together), to two
@@ -316,6 +391,7 @@ pub fn check_caps_reached(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::money::plan::split_between_payers;
     use crate::value::{Currency, Money};
 
     fn payer(

@@ -180,81 +180,124 @@ impl Levels {
     }
 }
 
-/// Share `amount` between payers: fixed amounts first (in order), then percentages of what
-/// remains (each rounded once; the last percentage payer takes the rounding difference when
-/// there is no "rest" payer), then what the caps of payers with `excess pro rata` cut from
-/// their percentages, pro rata to the others (`payers::excess_pro_rata`), then the "rest"
-/// payer. Each payer stops at its cap. Returns
-/// each payer's part and what no payer covers; `None` when a share overflows (the payers'
-/// shares are checked to be at most 100%, so only for an amount beyond `i128`).
+/// `PayerSplit::split_into` of one amount, with the parts in a vector of their own.
+#[cfg(test)]
 pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> Option<(Vec<i128>, i128)> {
     let mut parts = vec![0; payers.len()];
-    let capped = |i: usize, wanted: i128| -> i128 {
-        payers[i]
-            .cap
-            .map_or(wanted, |cap| wanted.min(cap.minor))
-            .max(0)
-    };
-    let mut remaining = amount;
-    for (i, payer) in payers.iter().enumerate() {
-        if let model::PayerShare::Amount(fixed) = payer.share {
-            let part = capped(i, fixed.minor.min(remaining));
-            parts[i] = part;
-            remaining = remaining.checked_sub(part)?;
+    let left = PayerSplit::new(payers).split_into(amount, payers, &mut parts)?;
+    Some((parts, left))
+}
+
+/// The one split of amounts between payers, made ready once for many amounts: what it reads
+/// of the payers' shares, and room for its working, so that splitting a million amounts (the
+/// running total after each payment line) allocates nothing each. It depends on the kind of
+/// each payer's share and on the percentages only: the payers it splits between may have
+/// other caps and amounts (`payers::Pools` lowers them for its second pool).
+pub struct PayerSplit {
+    /// The payers of a percentage, in order, each with its percentage's denominator
+    /// (`percent_of`); `None` when a denominator or the percentages' total overflows, which
+    /// makes every split `None`, as it would be at its first percentage.
+    percent_payers: Option<Vec<(usize, crate::value::Percent, i128)>>,
+    has_rest: bool,
+    /// The percentages' total in millionths of a percent.
+    total_percent: i128,
+    excess: super::payers::Excess,
+}
+
+impl PayerSplit {
+    pub fn new(payers: &[model::Payer]) -> PayerSplit {
+        let has_rest = payers
+            .iter()
+            .any(|p| matches!(p.share, model::PayerShare::Rest));
+        let mut total_percent = Some(0_i128);
+        let mut percent_payers = Some(Vec::new());
+        for (i, payer) in payers.iter().enumerate() {
+            if let model::PayerShare::Percent(p) = payer.share {
+                total_percent = total_percent
+                    .zip(super::payers::millionths(p))
+                    .and_then(|(total, m)| total.checked_add(m));
+                let per_hundred = 10_i128
+                    .checked_pow(p.0.scale)
+                    .and_then(|d| d.checked_mul(100));
+                percent_payers = percent_payers.zip(per_hundred).map(|(mut list, d)| {
+                    list.push((i, p, d));
+                    list
+                });
+            }
+        }
+        let percent_payers = percent_payers.filter(|_| total_percent.is_some());
+        PayerSplit {
+            percent_payers,
+            has_rest,
+            total_percent: total_percent.unwrap_or(0),
+            excess: super::payers::Excess::default(),
         }
     }
-    let base = remaining;
-    let has_rest = payers
-        .iter()
-        .any(|p| matches!(p.share, model::PayerShare::Rest));
-    let percent_payers: Vec<usize> = (0..payers.len())
-        .filter(|i| matches!(payers[*i].share, model::PayerShare::Percent(_)))
-        .collect();
-    // The percentages in millionths of a percent (six decimals at most).
-    let millionths = |p: crate::value::Percent| {
-        10_i128
-            .checked_pow(6_u32.checked_sub(p.0.scale)?)?
-            .checked_mul(p.0.mantissa)
-    };
-    let mut total_percent = 0_i128;
-    for &i in &percent_payers {
-        if let model::PayerShare::Percent(p) = payers[i].share {
-            total_percent = total_percent.checked_add(millionths(p)?)?;
-        }
-    }
-    let mut shared = 0_i128;
-    // What the caps of payers with `excess pro rata` cut from their percentages.
-    let mut excess = 0_i128;
-    for (n, &i) in percent_payers.iter().enumerate() {
-        let model::PayerShare::Percent(percent) = payers[i].share else {
-            continue;
+
+    /// Share `amount` between `payers` (those this was made for, or a copy of them with
+    /// other caps and amounts), each part written over `parts` (one a payer): fixed amounts
+    /// first (in order), then percentages of what remains (each rounded once; the last
+    /// percentage payer takes the rounding difference when there is no "rest" payer), then
+    /// what the caps of payers with `excess pro rata` cut from their percentages, pro rata to
+    /// the others (`payers::Excess::share`), then the "rest" payer. Each payer stops at its
+    /// cap. Returns what no payer covers; `None` when a share overflows (the payers' shares
+    /// are checked to be at most 100%, so only for an amount beyond `i128`).
+    pub fn split_into(
+        &mut self,
+        amount: i128,
+        payers: &[model::Payer],
+        parts: &mut [i128],
+    ) -> Option<i128> {
+        parts.fill(0);
+        let capped = |i: usize, wanted: i128| -> i128 {
+            payers[i]
+                .cap
+                .map_or(wanted, |cap| wanted.min(cap.minor))
+                .max(0)
         };
-        let mut wanted = percent_of(base, percent)?;
-        let is_last = n + 1 == percent_payers.len();
-        if is_last && !has_rest && total_percent == 100 * 1_000_000 {
-            wanted = base.checked_sub(shared)?;
+        let mut remaining = amount;
+        for (i, payer) in payers.iter().enumerate() {
+            if let model::PayerShare::Amount(fixed) = payer.share {
+                let part = capped(i, fixed.minor.min(remaining));
+                parts[i] = part;
+                remaining = remaining.checked_sub(part)?;
+            }
         }
-        let offered = wanted.min(remaining);
-        let part = capped(i, offered);
-        if payers[i].excess_pro_rata {
-            excess = excess.checked_add(offered - part)?;
-        }
-        parts[i] = part;
-        shared = shared.checked_add(wanted)?;
-        remaining = remaining.checked_sub(part)?;
-    }
-    if excess > 0 {
-        let taken = super::payers::excess_pro_rata(excess, &mut parts, payers, total_percent)?;
-        remaining = remaining.checked_sub(taken)?;
-    }
-    for (i, payer) in payers.iter().enumerate() {
-        if matches!(payer.share, model::PayerShare::Rest) {
-            let part = capped(i, remaining);
+        let base = remaining;
+        let percent_payers = self.percent_payers.as_deref()?;
+        let total_percent = self.total_percent;
+        let mut shared = 0_i128;
+        // What the caps of payers with `excess pro rata` cut from their percentages.
+        let mut excess = 0_i128;
+        for (n, &(i, percent, per_hundred)) in percent_payers.iter().enumerate() {
+            // `percent_of`, its denominator made once.
+            let mut wanted = mul_div_rounded(base, percent.0.mantissa, per_hundred)?;
+            let is_last = n + 1 == percent_payers.len();
+            if is_last && !self.has_rest && total_percent == 100 * 1_000_000 {
+                wanted = base.checked_sub(shared)?;
+            }
+            let offered = wanted.min(remaining);
+            let part = capped(i, offered);
+            if payers[i].excess_pro_rata {
+                excess = excess.checked_add(offered.checked_sub(part)?)?;
+            }
             parts[i] = part;
+            shared = shared.checked_add(wanted)?;
             remaining = remaining.checked_sub(part)?;
         }
+        if excess > 0 {
+            let taken = self.excess.share(excess, parts, payers, total_percent)?;
+            remaining = remaining.checked_sub(taken)?;
+        }
+        for (i, payer) in payers.iter().enumerate() {
+            if matches!(payer.share, model::PayerShare::Rest) {
+                let part = capped(i, remaining);
+                parts[i] = part;
+                remaining = remaining.checked_sub(part)?;
+            }
+        }
+        Some(remaining)
     }
-    Some((parts, remaining))
 }
 
 /// Share `amount` (not negative) out in proportion to `weights` (not negative), in whole
@@ -262,16 +305,30 @@ pub fn split_between_payers(amount: i128, payers: &[model::Payer]) -> Option<(Ve
 /// first, one unit at a time. Each part is formed exactly in 256 bits, so this holds at any
 /// scale; `None` only when the weights' sum overflows or an input is negative.
 pub fn apportion(amount: i128, weights: &[i128]) -> Option<Vec<i128>> {
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    apportion_into(amount, weights, &mut parts, &mut remainders)?;
+    Some(parts)
+}
+
+/// `apportion`, the parts written over `parts` and `remainders` its room for working: the
+/// same parts, for a caller that apportions again and again (`payers::Excess`).
+pub fn apportion_into(
+    amount: i128,
+    weights: &[i128],
+    parts: &mut Vec<i128>,
+    remainders: &mut Vec<(i128, usize)>,
+) -> Option<()> {
+    parts.clear();
+    remainders.clear();
     let total = checked_sum(weights.iter().copied())?;
     if total <= 0 {
-        let mut parts = vec![0; weights.len()];
+        parts.resize(weights.len(), 0);
         if let Some(last) = parts.last_mut() {
             *last = amount;
         }
-        return Some(parts);
+        return Some(());
     }
-    let mut parts = Vec::with_capacity(weights.len());
-    let mut remainders = Vec::with_capacity(weights.len());
     for (i, w) in weights.iter().enumerate() {
         let (part, remainder) = mul_div_floor(amount, *w, total)?;
         parts.push(part);
@@ -281,14 +338,14 @@ pub fn apportion(amount: i128, weights: &[i128]) -> Option<Vec<i128>> {
     // The parts are each at most their exact share, so together at most `amount`, and short
     // of it by less than one unit per part.
     let mut left = amount - checked_sum(parts.iter().copied())?;
-    for (_, i) in remainders {
+    for &(_, i) in remainders.iter() {
         if left <= 0 {
             break;
         }
         parts[i] += 1;
         left -= 1;
     }
-    Some(parts)
+    Some(())
 }
 
 /// What one participant who reaches `stage` of `funnel` has earned on the rate card by then:
