@@ -38,8 +38,8 @@ pub fn year(
 
 /// `exclusive a or (b, c)`: alternatives name stages, none twice, and no stage is in two
 /// groups (E0515).
-pub fn exclusive<'a>(
-    clauses: &[&'a PaymentClause],
+pub fn exclusive(
+    clauses: &[&PaymentClause],
     symbols: &Symbols,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<model::ExclusiveGroup> {
