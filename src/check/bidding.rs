@@ -105,13 +105,14 @@ pub fn check(
             }
         }
     }
-    // Each stage's price and expected count, looked up once per rule rather than searched.
-    let prices: BTreeMap<&str, Money> = contract
+    // Each stage's price and expected count, looked up once per rule rather than searched,
+    // in hash maps: never walked, and an ordered map's lookups grow with the log of the stages.
+    let prices: foldhash::HashMap<&str, Money> = contract
         .iter()
         .flat_map(|c| &c.payments.prices)
         .map(|p| (p.stage.as_str(), p.amount))
         .collect();
-    let counts: BTreeMap<&str, u64> = contract
+    let counts: foldhash::HashMap<&str, u64> = contract
         .iter()
         .flat_map(|c| model::stage_places(&c.funnels))
         .map(|(_, _, s)| (s.id.as_str(), s.expected))

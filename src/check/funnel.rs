@@ -192,9 +192,14 @@ fn sequence(
 ) -> Sequence {
     let stages = &funnel.stages;
     // The first stage of each name, found once: a search per `after` name is quadratic.
-    let mut first_of: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for (i, stage) in stages.iter().enumerate() {
-        first_of.entry(stage.name.value.as_str()).or_insert(i);
+    // Looked up, never walked, so a hash map (an ordered map's lookups grow with the log of
+    // the funnel); and only for a funnel that names a stage in an `after`.
+    let mut first_of: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    if stages.iter().any(|s| !s.after.is_empty()) {
+        first_of.reserve(stages.len());
+        for (i, stage) in stages.iter().enumerate() {
+            first_of.entry(stage.name.value.as_str()).or_insert(i);
+        }
     }
     let position = |name: &str| first_of.get(name).copied();
     let mut before = Vec::with_capacity(stages.len());

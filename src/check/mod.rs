@@ -21,7 +21,7 @@ use crate::model;
 use crate::source::{Span, Spanned};
 use crate::value::Money;
 use names::Symbols;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub use money::divide_rounded;
 pub(crate) use names::once;
@@ -98,7 +98,8 @@ pub fn check(
 
     let mut outcomes = Vec::new();
     let mut cohorts = Vec::new();
-    let mut cohort_spans = BTreeMap::new();
+    // Cohorts by name, looked up and never walked: hash maps.
+    let mut cohort_spans = foldhash::HashMap::default();
     let mut funnel_asts = Vec::new();
     let mut measure_asts = Vec::new();
     let mut payment_blocks = Vec::new();
@@ -122,7 +123,7 @@ pub fn check(
     outcomes.append(&mut imported.outcomes);
     cohorts.append(&mut imported.cohorts);
 
-    let sizes: BTreeMap<&str, Option<u64>> =
+    let sizes: foldhash::HashMap<&str, Option<u64>> =
         cohorts.iter().map(|c| (c.id.as_str(), c.size)).collect();
     let cohort_size = |name: &str| sizes.get(name).copied();
     let mut funnels = Vec::new();

@@ -36,7 +36,7 @@ pub struct Checked {
 pub fn groups(
     clauses: &[&PaymentClause],
     symbols: &Symbols,
-    priced: &BTreeMap<String, Span>,
+    priced: &super::PaySpans,
     source: &SourceFile,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<Checked> {
@@ -147,7 +147,7 @@ fn not_priced(
     group: &str,
     stage: &crate::ast::Ident,
     symbols: &Symbols,
-    priced: &BTreeMap<String, Span>,
+    priced: &super::PaySpans,
     out: &mut Vec<Diagnostic>,
 ) {
     let name = &stage.value;
@@ -162,7 +162,7 @@ fn not_priced(
         ),
         None => (
             format!("`{name}` in group `{group}` is not a priced stage"),
-            did_you_mean(name, priced.keys().map(String::as_str)).unwrap_or_else(|| {
+            did_you_mean(name, priced.keys()).unwrap_or_else(|| {
                 "a group lists the stages priced with `pay £X for stage`".to_string()
             }),
         ),

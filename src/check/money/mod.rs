@@ -33,8 +33,8 @@ use crate::schedule::clock::Clock;
 use crate::schedule::{ancestors, due_date};
 use crate::source::{SourceFile, Span};
 use crate::value::{group_thousands, mul_div_rounded, Date, Money, Period};
-use foldhash::HashMap;
-use std::collections::{BTreeMap, BTreeSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 pub use plan::divide_rounded;
 
@@ -52,7 +52,7 @@ pub struct Context<'a> {
     pub symbols: &'a Symbols,
     pub cohorts: &'a [model::Cohort],
     /// Where each cohort's name is defined.
-    pub cohort_spans: &'a BTreeMap<String, Span>,
+    pub cohort_spans: &'a HashMap<String, Span>,
     pub measures: &'a [model::Measure],
     /// The file, for the line of each clause in the model.
     pub source: &'a crate::source::SourceFile,
@@ -98,7 +98,7 @@ pub fn check(
     let (payers, shares_add_up) = rules::payers(&clauses, source, out);
     let (mut incentives, incentive_spans) =
         rules::incentives(&clauses, cx, funnels, years_in_term, out);
-    let funnel_cohorts: BTreeSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
+    let funnel_cohorts: HashSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
     let cohorts_with_funnels = cx
         .cohorts
         .iter()
@@ -169,7 +169,7 @@ pub fn check(
     let mut plan_rows = vec![0_i128; rows.count];
     let mut least_rows = vec![0_i128; rows.count];
     let mut maximum_row_most = vec![0_i128; rows.count];
-    let mut funnels_of: BTreeMap<&str, Vec<&model::Funnel>> = BTreeMap::new();
+    let mut funnels_of: HashMap<&str, Vec<&model::Funnel>> = HashMap::default();
     for funnel in funnels.iter() {
         funnels_of
             .entry(funnel.cohort.as_str())
@@ -1097,20 +1097,59 @@ pub fn priced_twice(stage: &str, again: Span, first: Span) -> Diagnostic {
     .help("a step is paid once per participant at one price: keep one `pay` line for it")
 }
 
+/// Where each stage is priced (its `pay` clause), by the stage's name as written there.
+///
+/// Looked up once or more per stage, so a hash map borrowing the names of the clauses: an
+/// ordered map's lookups grow with the log of the prices, and a key cloned per price is an
+/// allocation each. The one question that needs the order of the names (the price whose
+/// stage's name comes first, `first_by_name`) is answered as the prices are recorded.
+#[derive(Default)]
+pub struct PaySpans<'a> {
+    by_stage: HashMap<&'a str, Span>,
+    first_by_name: Option<(&'a str, Span)>,
+}
+
+impl<'a> PaySpans<'a> {
+    fn insert(&mut self, stage: &'a str, span: Span) {
+        self.by_stage.insert(stage, span);
+        if self.first_by_name.is_none_or(|(first, _)| stage < first) {
+            self.first_by_name = Some((stage, span));
+        }
+    }
+
+    pub fn get(&self, stage: &str) -> Option<&Span> {
+        self.by_stage.get(stage)
+    }
+
+    pub fn contains_key(&self, stage: &str) -> bool {
+        self.by_stage.contains_key(stage)
+    }
+
+    /// The names of the stages priced, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.by_stage.keys().copied()
+    }
+
+    /// Where the stage whose name comes first (in the order of the bytes) is priced.
+    fn first_by_name(&self) -> Option<Span> {
+        self.first_by_name.map(|(_, span)| span)
+    }
+}
+
 /// The rate card: one price per stage (E0505 for a second), written on the model stages.
-fn prices(
-    clauses: &[&PaymentClause],
+fn prices<'a>(
+    clauses: &[&'a PaymentClause],
     symbols: &Symbols,
     source: &SourceFile,
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
-) -> (Vec<Price>, BTreeMap<String, Span>) {
+) -> (Vec<Price>, PaySpans<'a>) {
     // Where each stage is, found once rather than by a search per price.
     let place: HashMap<String, (usize, usize)> = model::stage_places(funnels)
         .map(|(f, i, s)| (s.id.clone(), (f, i)))
         .collect();
     let mut prices = Vec::new();
-    let mut priced_at: BTreeMap<String, Span> = BTreeMap::new();
+    let mut priced_at = PaySpans::default();
     for clause in clauses {
         let PaymentClause::Pay {
             span,
@@ -1131,7 +1170,7 @@ fn prices(
             out.push(priced_twice(&stage.value, *span, *first));
             continue;
         }
-        priced_at.insert(stage.value.clone(), *span);
+        priced_at.insert(&stage.value, *span);
         let Some(&(f, i)) = place.get(stage.value.as_str()) else {
             continue;
         };
@@ -1329,7 +1368,7 @@ fn ladder_cut(
     cohort_funnels: &[&model::Funnel],
     card: &plan::RateCard,
     cap: Option<i128>,
-    pay_spans: &BTreeMap<String, Span>,
+    pay_spans: &PaySpans,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(cap) = cap else { return };
@@ -1360,7 +1399,7 @@ fn ladder_cut(
             let span = pay_spans
                 .get(&target.id)
                 .copied()
-                .or_else(|| pay_spans.values().next().copied())
+                .or_else(|| pay_spans.first_by_name())
                 .unwrap_or_default();
             let currency = target
                 .price
@@ -1418,7 +1457,7 @@ fn timing(
     header: &Header,
     funnels: &[model::Funnel],
     prices: &[Price],
-    pay_spans: &BTreeMap<String, Span>,
+    pay_spans: &PaySpans,
     out: &mut Vec<Diagnostic>,
 ) {
     let referred = header.referrals.map_or(header.term.end, |r| r.until);

@@ -10,7 +10,6 @@
 use crate::model;
 use crate::value::{mul_div_floor, mul_div_rounded};
 use foldhash::HashMap;
-use std::collections::BTreeMap;
 
 /// `numerator ÷ denominator` to the nearest whole minor unit, halves away from zero; `None`
 /// when the denominator is 0 or the quotient is beyond `i128` (only `i128::MIN ÷ -1`).
@@ -77,23 +76,57 @@ impl<'a> RateCard<'a> {
     /// counts. Linear in the stages reached.
     /// `None` when the sum overflows.
     pub fn earn<'s>(&self, reached: impl IntoIterator<Item = &'s str>) -> Option<i128> {
-        let mut sums: BTreeMap<usize, Vec<i128>> = BTreeMap::new();
+        let mut sums = AlternativeSums::default();
         let mut total = 0_i128;
         for stage in reached {
             let price = self.prices.get(stage).copied().unwrap_or(0);
             match self.in_group.get(stage) {
                 Some(&(g, a)) => {
-                    let alternatives = self.exclusive[g].alternatives.len();
-                    let sum = &mut sums.entry(g).or_insert_with(|| vec![0; alternatives])[a];
+                    let sum = &mut sums.of(g, self.exclusive[g].alternatives.len())[a];
                     *sum = sum.checked_add(price)?;
                 }
                 None => total = total.checked_add(price)?,
             }
         }
+        // The richest alternative of each rule, added in the order of the rules.
         let richest = sums
-            .values()
+            .in_order()
+            .into_iter()
             .map(|alternatives| alternatives.iter().copied().max().unwrap_or(0));
         total.checked_add(checked_sum(richest)?)
+    }
+}
+
+/// Sums kept for each exclusive rule reached, a run of them per rule in one vector: a rule
+/// costs no allocation of its own, and is found in a hash map, whose lookups do not grow
+/// with the rules as an ordered map's do.
+#[derive(Default)]
+struct AlternativeSums {
+    /// Each rule reached (by index): where its run starts, and how long it is.
+    runs: HashMap<usize, (usize, usize)>,
+    sums: Vec<i128>,
+}
+
+impl AlternativeSums {
+    /// The run of `len` sums of rule `group`, zeros when the rule is first reached.
+    fn of(&mut self, group: usize, len: usize) -> &mut [i128] {
+        let sums = &mut self.sums;
+        let (start, len) = *self.runs.entry(group).or_insert_with(|| {
+            let start = sums.len();
+            sums.resize(start + len, 0);
+            (start, len)
+        });
+        &mut self.sums[start..start + len]
+    }
+
+    /// The runs, in the order of the rules (the order an ordered map would walk them in).
+    fn in_order(&self) -> Vec<&[i128]> {
+        let mut runs: Vec<(usize, (usize, usize))> =
+            self.runs.iter().map(|(g, r)| (*g, *r)).collect();
+        runs.sort_unstable_by_key(|(g, _)| *g);
+        runs.iter()
+            .map(|&(_, (start, len))| &self.sums[start..start + len])
+            .collect()
     }
 }
 
@@ -120,8 +153,8 @@ impl Levels {
         // proportion to the cohort, however many rules the contract has; likewise the entries
         // are looked up, not searched.
         let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
-        // For each rule: each alternative's sum, and the richest.
-        let mut groups: HashMap<usize, (Vec<i128>, i128)> = HashMap::default();
+        // For each rule: each alternative's sum, then the richest.
+        let mut groups = AlternativeSums::default();
         let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, false);
         let mut levels = Vec::new();
         let mut i = 0;
@@ -132,19 +165,20 @@ impl Levels {
                 let price = card.prices.get(&stage.id).copied().unwrap_or(0);
                 match card.in_group.get(stage.id.as_str()) {
                     Some(&(g, a)) => {
-                        let (sums, best) = groups
-                            .entry(g)
-                            .or_insert_with(|| (vec![0; card.exclusive[g].alternatives.len()], 0));
-                        sums[a] = sums[a].checked_add(price)?;
-                        // A sum that grows can only raise the richest; one that shrinks (a
-                        // negative price, already refused) needs them all looked at.
-                        let richest = if price >= 0 {
-                            (*best).max(sums[a])
-                        } else {
-                            sums.iter().copied().max().unwrap_or(0)
-                        };
-                        grouped = grouped.checked_add(richest - *best)?;
-                        *best = richest;
+                        // The alternatives' sums, then the richest (never an empty run).
+                        let run = groups.of(g, card.exclusive[g].alternatives.len() + 1);
+                        if let Some((best, sums)) = run.split_last_mut() {
+                            sums[a] = sums[a].checked_add(price)?;
+                            // A sum that grows can only raise the richest; one that shrinks
+                            // (a negative price, already refused) needs them all looked at.
+                            let richest = if price >= 0 {
+                                (*best).max(sums[a])
+                            } else {
+                                sums.iter().copied().max().unwrap_or(0)
+                            };
+                            grouped = grouped.checked_add(richest - *best)?;
+                            *best = richest;
+                        }
                     }
                     None => ungrouped = ungrouped.checked_add(price)?,
                 }
@@ -334,16 +368,23 @@ pub fn apportion_into(
         parts.push(part);
         remainders.push((remainder, i));
     }
-    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     // The parts are each at most their exact share, so together at most `amount`, and short
     // of it by less than one unit per part.
-    let mut left = amount - checked_sum(parts.iter().copied())?;
-    for &(_, i) in remainders.iter() {
-        if left <= 0 {
-            break;
+    let left = amount - checked_sum(parts.iter().copied())?;
+    let Ok(left) = usize::try_from(left) else {
+        return Some(()); // nothing left over
+    };
+    let left = left.min(remainders.len());
+    if left > 0 {
+        // The `left` largest remainders, the part written first on a tie: a strict order (no
+        // two parts share an index), so selecting them, in time linear in the parts, takes
+        // the same ones as sorting them all would.
+        let largest_first =
+            |a: &(i128, usize), b: &(i128, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        remainders.select_nth_unstable_by(left - 1, largest_first);
+        for &(_, i) in &remainders[..left] {
+            parts[i] += 1;
         }
-        parts[i] += 1;
-        left -= 1;
     }
     Some(())
 }
@@ -433,6 +474,56 @@ mod tests {
         assert_eq!(apportion(7, &[0, 0]), Some(vec![0, 7]));
         let parts = apportion(1_000_003, &[3, 5, 7, 11]).unwrap();
         assert_eq!(parts.iter().sum::<i128>(), 1_000_003);
+    }
+
+    /// `apportion` as it was written first: every remainder sorted, the units left over
+    /// handed out down the sorted list.
+    fn apportion_by_sorting(amount: i128, weights: &[i128]) -> Option<Vec<i128>> {
+        let total: i128 = weights.iter().sum();
+        if total <= 0 {
+            return apportion(amount, weights);
+        }
+        let mut parts = Vec::new();
+        let mut remainders = Vec::new();
+        for (i, w) in weights.iter().enumerate() {
+            let (part, remainder) = mul_div_floor(amount, *w, total)?;
+            parts.push(part);
+            remainders.push((remainder, i));
+        }
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut left = amount - parts.iter().sum::<i128>();
+        for (_, i) in remainders {
+            if left <= 0 {
+                break;
+            }
+            parts[i] += 1;
+            left -= 1;
+        }
+        Some(parts)
+    }
+
+    #[test]
+    fn selecting_the_largest_remainders_gives_the_parts_sorting_them_did() {
+        // Weights with many equal remainders (small weights, repeated), where which part
+        // takes a unit is decided by the tie rule, and with none.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        for round in 0..2_000 {
+            let len = 1 + next(40) as usize;
+            let spread = if round % 2 == 0 { 4 } else { 1_000_000 };
+            let weights: Vec<i128> = (0..len).map(|_| next(spread) as i128).collect();
+            let amount = next(10_000) as i128 - if round % 7 == 0 { 5_000 } else { 0 };
+            assert_eq!(
+                apportion(amount, &weights),
+                apportion_by_sorting(amount, &weights),
+                "{amount} over {weights:?}"
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::model::{self, SubjectKind};
 use crate::schedule::clock::Clock;
 use crate::source::{Span, Spanned};
 use crate::value::{Decimal, Money};
+use foldhash::HashMap;
 use std::collections::BTreeMap;
 
 /// A contract-year number: a whole number from 1 to the years in the term (E0520).
@@ -42,7 +43,8 @@ pub fn exclusive(
     symbols: &Symbols,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<model::ExclusiveGroup> {
-    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    // Looked up, never walked: the first place each stage is named.
+    let mut seen: HashMap<&str, Span> = HashMap::default();
     let mut groups = Vec::new();
     for clause in clauses {
         let PaymentClause::Exclusive { alternatives, .. } = clause else {
@@ -58,7 +60,7 @@ pub fn exclusive(
                 {
                     continue;
                 }
-                if let Some(first) = seen.get(&name.value) {
+                if let Some(first) = seen.get(name.value.as_str()) {
                     out.push(
                         Diagnostic::new(
                             Code::E0515,
@@ -71,7 +73,7 @@ pub fn exclusive(
                     );
                     continue;
                 }
-                seen.insert(name.value.clone(), name.span);
+                seen.insert(&name.value, name.span);
                 names.push(name.value.clone());
             }
             group.push(names);
@@ -752,11 +754,7 @@ pub fn tiers(
 }
 
 /// W0508: a paid stage says what evidence proves it.
-pub fn evidence(
-    funnels: &[model::Funnel],
-    pay_spans: &BTreeMap<String, Span>,
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn evidence(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mut Vec<Diagnostic>) {
     for stage in funnels.iter().flat_map(|f| &f.stages) {
         if stage.price.is_some() && stage.evidence.is_none() {
             let span = pay_spans.get(&stage.id).copied().unwrap_or_default();
@@ -783,11 +781,7 @@ pub fn evidence(
 /// order of the sequence, rather than by walking back from every price: a stage's are its
 /// paid predecessors and the nearest paid steps before its unpaid ones. Of them the one that
 /// pays most is compared (and named), so the work is in proportion to the funnel.
-pub fn ladders(
-    funnels: &[model::Funnel],
-    pay_spans: &BTreeMap<String, Span>,
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn ladders(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mut Vec<Diagnostic>) {
     for funnel in funnels {
         let clock = Clock::of(funnel);
         // For each stage: the nearest paid stage before it that pays most, by position.
@@ -842,7 +836,7 @@ pub fn ladders(
 /// (the first half of a funnel's sequence, targets excluded).
 pub fn early_weighting(
     funnels: &[model::Funnel],
-    pay_spans: &BTreeMap<String, Span>,
+    pay_spans: &super::PaySpans,
     out: &mut Vec<Diagnostic>,
 ) {
     for funnel in funnels {
@@ -907,7 +901,7 @@ pub fn early_weighting(
 
 /// How many steps each stage is from the funnel's entry (the longest way), worked out once
 /// in the order of the sequence.
-fn depths(funnel: &model::Funnel) -> BTreeMap<&str, u64> {
+fn depths(funnel: &model::Funnel) -> HashMap<&str, u64> {
     let clock = Clock::of(funnel);
     let mut depth = vec![0_u64; funnel.stages.len()];
     for &i in clock.order() {
@@ -918,7 +912,8 @@ fn depths(funnel: &model::Funnel) -> BTreeMap<&str, u64> {
             .max()
             .unwrap_or(0);
     }
-    let mut by_id = BTreeMap::new();
+    // Looked up by name, never walked.
+    let mut by_id = HashMap::with_capacity_and_hasher(funnel.stages.len(), Default::default());
     for (stage, d) in funnel.stages.iter().zip(depth) {
         by_id.entry(stage.id.as_str()).or_insert(d);
     }
