@@ -239,6 +239,24 @@ mod tests {
         texts
     }
 
+    /// `text` with each edit made in turn: the character at a place taken out, or a piece put
+    /// in there.
+    fn edited(text: &str, edits: &[(prop::sample::Index, usize, bool)], pieces: &[&str]) -> String {
+        let mut text = text.to_string();
+        for (at, piece, delete) in edits {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            if *delete && i < text.len() {
+                text.remove(i);
+            } else {
+                text.insert_str(i, pieces[*piece]);
+            }
+        }
+        text
+    }
+
     /// Reading a declaration at a time accepts exactly the files the `file` rule accepts,
     /// and lowers them to the same tree with the same spans, for every spec and for specs
     /// with a few characters changed (braces, quotes, comments, a byte-order mark, line ends
@@ -279,18 +297,7 @@ mod tests {
             spec in 0..specs.len(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
         )| {
-            let mut text = specs[spec].clone();
-            for (at, piece, delete) in edits {
-                let mut i = at.index(text.len() + 1);
-                while !text.is_char_boundary(i) {
-                    i -= 1;
-                }
-                if delete && i < text.len() {
-                    text.remove(i);
-                } else {
-                    text.insert_str(i, pieces[piece]);
-                }
-            }
+            let text = edited(&specs[spec], &edits, &pieces);
             let whole = whole_file(&text);
             match a_declaration_at_a_time(&text) {
                 // Refused: the caller reports the whole-file rule's error.
@@ -457,18 +464,7 @@ mod tests {
             pick in 0..corpus.len(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
         )| {
-            let mut text = corpus[pick].clone();
-            for (at, piece, delete) in edits {
-                let mut i = at.index(text.len() + 1);
-                while !text.is_char_boundary(i) {
-                    i -= 1;
-                }
-                if delete && i < text.len() {
-                    text.remove(i);
-                } else {
-                    text.insert_str(i, pieces[piece]);
-                }
-            }
+            let text = edited(&corpus[pick], &edits, &pieces);
             prop_assert_eq!(parts_differ(&text), None);
         });
     }
