@@ -54,6 +54,68 @@ impl Lowerer {
         })
     }
 
+    /// The head of a block read a part at a time (`funnel_head`, `payments_head`,
+    /// `bidding_head`, `bid_head`) parsed from the file's text starting at `offset`: its
+    /// declaration with no parts yet, and the mark to `rewind` to if the block is to be read
+    /// again whole; `None` for any other pair.
+    /// block_head = _{ funnel_head | payments_head | bidding_head | bid_head }
+    pub fn block_head(&mut self, pair: Node, offset: usize) -> Option<(Declaration, usize)> {
+        let mark = self.diagnostics.len();
+        self.offset = offset;
+        let rule = pair.as_rule();
+        let mut parts = children(pair);
+        let head = match rule {
+            Rule::funnel_head => Declaration::Funnel(self.funnel_head(&mut parts)),
+            Rule::payments_head => Declaration::Payments(Payments {
+                keyword: self.keyword(&mut parts),
+                clauses: Vec::new(),
+            }),
+            Rule::bidding_head => Declaration::Bidding(Bidding {
+                keyword: self.keyword(&mut parts),
+                clauses: Vec::new(),
+            }),
+            Rule::bid_head => Declaration::Bid(self.bid_head(&mut parts)),
+            _ => return None,
+        };
+        Some((head, mark))
+    }
+
+    /// A run of parts of a block read a part at a time (`funnel_parts`, `payments_parts`,
+    /// `bidding_parts` or `bid_parts`, parsed from the file's text starting at `offset`) added
+    /// to the declaration its head began, as lowering the whole block adds them; `false` at the
+    /// block's closing `}`.
+    pub fn block_parts(
+        &mut self,
+        declaration: &mut Declaration,
+        pair: Node,
+        offset: usize,
+    ) -> bool {
+        self.offset = offset;
+        let mut more = false;
+        for part in pair.into_inner() {
+            more = part.as_rule() != Rule::rbrace;
+            if !more {
+                break;
+            }
+            match declaration {
+                Declaration::Funnel(funnel) => funnel.stages.push(self.stage(part)),
+                Declaration::Payments(payments) => {
+                    payments.clauses.extend(self.payment_clause(part));
+                }
+                Declaration::Bidding(bidding) => bidding.clauses.extend(self.bidding_clause(part)),
+                Declaration::Bid(bid) => self.bid_clause(bid, part),
+                _ => return false,
+            }
+        }
+        more
+    }
+
+    /// Forget the diagnostics met since `mark` (from `block_head`): what was lowered since is
+    /// read again.
+    pub fn rewind(&mut self, mark: usize) {
+        self.diagnostics.truncate(mark);
+    }
+
     /// The diagnostics of every badly written value met, if any.
     pub fn finish(self) -> Result<(), Vec<Diagnostic>> {
         if self.diagnostics.is_empty() {
@@ -393,23 +455,35 @@ impl Lowerer {
         cohort
     }
 
+    /// The span of a block's keyword, its first part.
+    fn keyword<'i>(&self, parts: &mut impl Iterator<Item = Node<'i>>) -> Span {
+        parts.next().map(|p| self.span(&p)).unwrap_or_default()
+    }
+
     /// funnel = { kw_funnel ~ ident ~ string ~ kw_for ~ ident ~ lbrace ~ (milestone | target)* ~ rbrace }
     fn funnel(&mut self, pair: Node) -> Funnel {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
+        let mut funnel = self.funnel_head(&mut parts);
+        funnel.stages = parts.map(|stage| self.stage(stage)).collect();
+        funnel
+    }
+
+    /// A funnel with no stages, from the parts of `funnel` or `funnel_head` up to its `{`.
+    /// funnel_head = { kw_funnel ~ ident ~ string ~ kw_for ~ ident ~ lbrace }
+    fn funnel_head<'i>(&mut self, parts: &mut impl Iterator<Item = Node<'i>>) -> Funnel {
+        let keyword = self.keyword(parts);
         let name = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
-        let description = self.next_text(&mut parts);
+        let description = self.next_text(parts);
         let cohort = parts
             .find(|p| p.as_rule() == Rule::ident)
             .map(|p| self.ident(p))
             .unwrap_or_default_text();
-        let stages = parts.map(|stage| self.stage(stage)).collect();
         Funnel {
             keyword,
             name,
             description,
             cohort,
-            stages,
+            stages: Vec::new(),
         }
     }
 
@@ -720,7 +794,7 @@ impl Lowerer {
     /// payments = { kw_payments ~ lbrace ~ payment_clause* ~ rbrace }
     fn payments(&mut self, pair: Node) -> Payments {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
+        let keyword = self.keyword(&mut parts);
         let clauses = parts
             .filter_map(|clause| self.payment_clause(clause))
             .collect();
@@ -1063,7 +1137,7 @@ impl Lowerer {
     /// bidding = { kw_bidding ~ lbrace ~ bidding_clause* ~ rbrace }
     fn bidding(&mut self, pair: Node) -> Bidding {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
+        let keyword = self.keyword(&mut parts);
         let clauses = parts
             .filter_map(|clause| self.bidding_clause(clause))
             .collect();
@@ -1108,35 +1182,46 @@ impl Lowerer {
     /// bid = { kw_bid ~ string ~ kw_on ~ string ~ lbrace ~ bid_clause* ~ rbrace }
     fn bid(&mut self, pair: Node) -> Bid {
         let mut parts = children(pair);
-        let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
-        let bidder = self.next_text(&mut parts);
-        let specification = self.next_text(&mut parts);
-        let mut bid = Bid {
+        let mut bid = self.bid_head(&mut parts);
+        for clause in parts {
+            self.bid_clause(&mut bid, clause);
+        }
+        bid
+    }
+
+    /// A bid with no clauses, from the parts of `bid` or `bid_head` up to its `{`.
+    /// bid_head = { kw_bid ~ string ~ kw_on ~ string ~ lbrace }
+    fn bid_head<'i>(&mut self, parts: &mut impl Iterator<Item = Node<'i>>) -> Bid {
+        let keyword = self.keyword(parts);
+        let bidder = self.next_text(parts);
+        let specification = self.next_text(parts);
+        Bid {
             keyword,
             bidder,
             specification,
             prices: Vec::new(),
             expected: Vec::new(),
-        };
-        for clause in parts {
-            if clause.as_rule() == Rule::pay_clause {
-                bid.prices.extend(self.payment_clause(clause));
-                continue;
-            }
-            // expected_count_clause = { kw_expected ~ number ~ kw_for ~ ident }
-            let span = self.clause_span(&clause);
-            let inner: Vec<Node> = children(clause).collect();
-            let number = inner.iter().find(|p| p.as_rule() == Rule::number);
-            let stage = inner.iter().find(|p| p.as_rule() == Rule::ident);
-            if let (Some(number), Some(stage)) = (number, stage) {
-                bid.expected.push(ExpectedCount {
-                    span,
-                    count: self.number(number.clone()),
-                    stage: self.ident(stage.clone()),
-                });
-            }
         }
-        bid
+    }
+
+    /// bid_clause = _{ pay_clause | expected_count_clause }
+    fn bid_clause(&mut self, bid: &mut Bid, clause: Node) {
+        if clause.as_rule() == Rule::pay_clause {
+            bid.prices.extend(self.payment_clause(clause));
+            return;
+        }
+        // expected_count_clause = { kw_expected ~ number ~ kw_for ~ ident }
+        let span = self.clause_span(&clause);
+        let inner: Vec<Node> = children(clause).collect();
+        let number = inner.iter().find(|p| p.as_rule() == Rule::number);
+        let stage = inner.iter().find(|p| p.as_rule() == Rule::ident);
+        if let (Some(number), Some(stage)) = (number, stage) {
+            bid.expected.push(ExpectedCount {
+                span,
+                count: self.number(number.clone()),
+                stage: self.ident(stage.clone()),
+            });
+        }
     }
 
     fn monitoring(&mut self, pair: Node) -> Monitoring {

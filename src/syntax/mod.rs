@@ -81,32 +81,90 @@ pub fn too_large(name: &str, size: Option<u64>) -> Box<(SourceFile, Diagnostic)>
     Box::new((SourceFile::new(name, ""), diagnostic))
 }
 
-/// Parse and lower a file one declaration at a time (`first_declaration`, then
-/// `next_declaration` from where each ends), so that pest's pairs for one declaration are
-/// dropped before the next is read. `None` if some text is not a declaration: the caller
-/// parses the whole file to report it.
-fn by_declaration(text: &str) -> Option<Result<ast::File, Vec<Diagnostic>>> {
+/// Parse and lower a file one declaration at a time (`first_head_or_declaration`, then
+/// `next_head_or_declaration` from where each ends), so that pest's pairs for one declaration
+/// are dropped before the next is read, and a long block's for one part (`by_part`). A block
+/// that does not read a part at a time is read again whole when `again` (always, but in the
+/// tests that check that it never needs to be). `None` if some text is not a declaration: the
+/// caller parses the whole file to report it.
+fn by_declaration(text: &str, again: bool) -> Option<Result<ast::File, Vec<Diagnostic>>> {
     let mut lowerer = lower::Lowerer::default();
     let mut parsed = ast::File::default();
     let mut at = 0;
     loop {
         let rule = if at == 0 {
-            Rule::first_declaration
+            Rule::first_head_or_declaration
         } else {
-            Rule::next_declaration
+            Rule::next_head_or_declaration
         };
         let pair = OutcomeParser::parse(rule, &text[at..]).ok()?.next()?;
         let end = at + pair.as_span().end();
-        let declaration = pair
-            .into_inner()
-            .find_map(|inner| lowerer.declaration(inner, at));
-        match declaration {
-            Some(declaration) => parsed.declarations.push(declaration),
-            None => break,
-        }
-        at = end;
+        let inner = pair.into_inner().next()?;
+        let read = match lowerer.block_head(inner.clone(), at) {
+            Some(head) => by_part(text, head, end, &mut lowerer)
+                .or_else(|| again.then(|| whole_declaration(text, at, &mut lowerer))?)?,
+            None => match lowerer.declaration(inner, at) {
+                Some(declaration) => (declaration, end),
+                None => break,
+            },
+        };
+        parsed.declarations.push(read.0);
+        at = read.1;
     }
     Some(lowerer.finish().map(|()| parsed))
+}
+
+/// The rest of a block whose head (`head`, lowered) ends at `at`: its stages or clauses a few
+/// at a time, then the closing `}`, each run read with its own grammar call from where the
+/// last ended and lowered as it is read, so that pest's pairs are those of a few parts. The declaration and where it
+/// ends, as the whole-declaration rule reads them. `None` when the block does not read this
+/// way, with the diagnostics of what was lowered of it forgotten: the caller reads it whole.
+fn by_part(
+    text: &str,
+    (mut declaration, mark): (ast::Declaration, usize),
+    mut at: usize,
+    lowerer: &mut lower::Lowerer,
+) -> Option<(ast::Declaration, usize)> {
+    let part = match declaration {
+        ast::Declaration::Funnel(_) => Rule::funnel_parts,
+        ast::Declaration::Payments(_) => Rule::payments_parts,
+        ast::Declaration::Bidding(_) => Rule::bidding_parts,
+        _ => Rule::bid_parts,
+    };
+    loop {
+        let Some(pair) = OutcomeParser::parse(part, &text[at..])
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+        else {
+            lowerer.rewind(mark);
+            return None;
+        };
+        let start = at;
+        at += pair.as_span().end();
+        if !lowerer.block_parts(&mut declaration, pair, start) {
+            return Some((declaration, at));
+        }
+    }
+}
+
+/// The declaration at `at` read whole (`first_declaration` or `next_declaration`) and lowered,
+/// with where it ends; `None` where there is none.
+fn whole_declaration(
+    text: &str,
+    at: usize,
+    lowerer: &mut lower::Lowerer,
+) -> Option<(ast::Declaration, usize)> {
+    let rule = if at == 0 {
+        Rule::first_declaration
+    } else {
+        Rule::next_declaration
+    };
+    let pair = OutcomeParser::parse(rule, &text[at..]).ok()?.next()?;
+    let end = at + pair.as_span().end();
+    let declaration = pair
+        .into_inner()
+        .find_map(|inner| lowerer.declaration(inner, at))?;
+    Some((declaration, end))
 }
 
 /// The file read whole with the `file` rule: pest's error where it does not parse, else the
@@ -127,7 +185,7 @@ fn by_file(
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     let text: &str = &file.text;
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    let parsed = match by_declaration(text) {
+    let parsed = match by_declaration(text, true) {
         Some(parsed) => parsed?,
         // The whole-file rule reads the file again to say what is wrong where.
         None => match by_file(text) {
@@ -164,7 +222,8 @@ mod tests {
     }
 
     fn a_declaration_at_a_time(text: &str) -> Option<Result<String, String>> {
-        by_declaration(text).map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
+        by_declaration(text, true)
+            .map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
     }
 
     fn specs() -> Vec<String> {
@@ -178,6 +237,24 @@ mod tests {
             }
         }
         texts
+    }
+
+    /// `text` with each edit made in turn: the character at a place taken out, or a piece put
+    /// in there.
+    fn edited(text: &str, edits: &[(prop::sample::Index, usize, bool)], pieces: &[&str]) -> String {
+        let mut text = text.to_string();
+        for (at, piece, delete) in edits {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            if *delete && i < text.len() {
+                text.remove(i);
+            } else {
+                text.insert_str(i, pieces[*piece]);
+            }
+        }
+        text
     }
 
     /// Reading a declaration at a time accepts exactly the files the `file` rule accepts,
@@ -220,24 +297,175 @@ mod tests {
             spec in 0..specs.len(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
         )| {
-            let mut text = specs[spec].clone();
-            for (at, piece, delete) in edits {
-                let mut i = at.index(text.len() + 1);
-                while !text.is_char_boundary(i) {
-                    i -= 1;
-                }
-                if delete && i < text.len() {
-                    text.remove(i);
-                } else {
-                    text.insert_str(i, pieces[piece]);
-                }
-            }
+            let text = edited(&specs[spec], &edits, &pieces);
             let whole = whole_file(&text);
             match a_declaration_at_a_time(&text) {
                 // Refused: the caller reports the whole-file rule's error.
                 None => prop_assert!(whole.is_err() && !whole.as_ref().unwrap_err().contains("Diagnostic")),
                 Some(found) => prop_assert_eq!(found, whole),
             }
+        });
+    }
+
+    /// Blocks read a part at a time and never again whole, so that the result is the parts'.
+    fn a_part_at_a_time(text: &str) -> Option<Result<String, String>> {
+        by_declaration(text, false)
+            .map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
+    }
+
+    /// Whether reading blocks a part at a time parts from the `file` rule on `text`: where the
+    /// rule reads the file, the parts must read it to the same tree and the same diagnostics
+    /// of badly written values; where it does not, they must refuse it too (and the caller then
+    /// reports the rule's error, which is why syntax errors cannot differ).
+    fn parts_differ(text: &str) -> Option<String> {
+        let parts = a_part_at_a_time(text);
+        let agree = match by_file(text) {
+            Err(_) => parts.is_none(),
+            Ok(whole) => {
+                parts
+                    == Some(
+                        whole
+                            .map(|f| format!("{f:?}"))
+                            .map_err(|d| format!("{d:?}")),
+                    )
+            }
+        };
+        (!agree).then(|| format!("{text:?}: {parts:?}"))
+    }
+
+    /// Every `.outcome` file under `dir`, however deep.
+    fn outcome_files(dir: &std::path::Path, texts: &mut Vec<String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                outcome_files(&path, texts);
+            } else if path.extension().is_some_and(|e| e == "outcome") {
+                // All but the cases of bytes that are not UTF-8, which are never parsed.
+                texts.extend(std::fs::read_to_string(path).ok());
+            }
+        }
+    }
+
+    /// Every spec (with the tender, its bids and the variations) and every file of
+    /// `tests/diagnostics`, which hold a syntax error or a badly written value each.
+    fn corpus() -> Vec<String> {
+        let mut texts = Vec::new();
+        outcome_files(std::path::Path::new("specs"), &mut texts);
+        outcome_files(std::path::Path::new("tests/diagnostics"), &mut texts);
+        texts
+    }
+
+    /// Whether `text` holds a block that is read a part at a time.
+    fn has_block(text: &str) -> bool {
+        ["funnel", "payments", "bidding", "bid"]
+            .iter()
+            .any(|keyword| text.contains(keyword))
+    }
+
+    /// Funnels, `payments`, `bidding` and bids read a stage or clause at a time read every
+    /// file of the corpus as the `file` rule does, without ever being read again whole: the
+    /// valid ones to the same tree with the same spans, those with badly written values to
+    /// the same diagnostics, those with syntax errors refused.
+    #[test]
+    fn a_block_a_part_at_a_time_reads_as_the_whole_file() {
+        let corpus = corpus();
+        assert!(corpus.len() > 100);
+        let mut parted = 0;
+        for text in &corpus {
+            assert_eq!(parts_differ(text), None);
+            let with_bom = format!("\u{feff}{text}");
+            assert_eq!(parts_differ(&with_bom), None);
+            if has_block(text) && matches!(by_file(text), Ok(Ok(_))) {
+                parted += 1;
+            }
+        }
+        // Most of the corpus is valid blocks, read a part at a time.
+        assert!(parted > 20, "{parted}");
+        for text in [
+            "funnel f \"F\" for c {}",
+            "funnel f \"F\" for c {",
+            "funnel f \"F\" for c { milestone a \"A\" 1",
+            "funnel f \"F\" for c { milestone a \"A\" 1 }}",
+            "funnel f \"F\" for c { milestone a \"A\" 1 { } } funnel",
+            "funnel f \"F\" for c {# }\n}",
+            "\u{feff}funnel f \"F\" for c { target t \"T\" 1 within 1 month } payments {}",
+            "payments { pay £1 for a pay £1,00 for b } bidding { require a } bid \"B\" on \"s.o\" { }",
+            "payments { pay £1 for a }}",
+            "bidding { require }",
+            "bid \"B\" on \"s.o\" { expected 1 for a pay £1 for a",
+            "funnelx f \"F\" for c {}",
+            "funnel f \"F\" for c { milestone a \"A\" 1 } \u{feff}",
+        ] {
+            assert_eq!(parts_differ(text), None);
+        }
+    }
+
+    /// Files cut short anywhere in a block: each a syntax error the parts refuse, or a file
+    /// they read as the `file` rule does (cut between declarations).
+    #[test]
+    fn a_block_cut_short_reads_as_the_whole_file() {
+        for text in corpus().iter().filter(|text| has_block(text)) {
+            // In a short file the end and the start of every line and every tenth character
+            // near its end; in a long one (a spec) the same of every twentieth line, which is
+            // enough to cut every kind of stage and clause.
+            let short = text.len() < 2_000;
+            let cuts: Vec<usize> = text
+                .match_indices('\n')
+                .enumerate()
+                .filter(|(line, _)| short || line % 20 == 0)
+                .flat_map(|(_, (at, _))| {
+                    (at.saturating_sub(40)..at).step_by(10).chain([at, at + 1])
+                })
+                .chain([text.len()])
+                .collect();
+            for cut in cuts {
+                if text.is_char_boundary(cut) {
+                    assert_eq!(parts_differ(&text[..cut]), None);
+                }
+            }
+        }
+    }
+
+    /// Blocks with stages, clauses, braces, quotes and comments put in or taken out anywhere
+    /// read as the `file` rule reads them.
+    #[test]
+    fn a_changed_block_reads_as_the_whole_file() {
+        let corpus: Vec<String> = corpus()
+            .into_iter()
+            .filter(|text| has_block(text))
+            .collect();
+        let pieces = [
+            "{",
+            "}",
+            "\"",
+            "#",
+            "\n",
+            "\r",
+            " ",
+            "\u{feff}",
+            "milestone m \"M\" 10 ",
+            "target t \"T\" 1,0 within 1 month { evidence \"E\" } ",
+            "pay £1 for m ",
+            "pay £1,00 for m ",
+            "expected 1 for m ",
+            "price at most £1 for m ",
+            "within 13 weeks of m ",
+            "funnel f \"F\" for c {",
+            "payments {",
+            "bidding {",
+            "bid \"B\" on \"s.o\" {",
+            "2026-02-30",
+        ];
+        proptest!(ProptestConfig::with_cases(1000), |(
+            pick in 0..corpus.len(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
+        )| {
+            let text = edited(&corpus[pick], &edits, &pieces);
+            prop_assert_eq!(parts_differ(&text), None);
         });
     }
 }

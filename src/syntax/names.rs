@@ -130,6 +130,17 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::monitoring => "a `monitoring` block",
         Rule::file => "a contract file",
         Rule::first_declaration | Rule::next_declaration => "a declaration",
+        Rule::first_head_or_declaration
+        | Rule::next_head_or_declaration
+        | Rule::block_head => "a declaration",
+        Rule::funnel_head => "a `funnel`",
+        Rule::payments_head => "a `payments` block",
+        Rule::bidding_head => "a `bidding` block",
+        Rule::bid_head => "a `bid`",
+        Rule::funnel_parts => "a `milestone`, a `target` or `}`",
+        Rule::payments_parts => "a payment rule or `}`",
+        Rule::bidding_parts => "a bidding rule or `}`",
+        Rule::bid_parts => "a price, an expected count or `}`",
         Rule::kw_use => "`use`",
         Rule::kw_tolerance => "`tolerance`",
         Rule::tolerance_clause => "`tolerance`",
