@@ -58,7 +58,6 @@ impl Lowerer {
     /// `bidding_head`, `bid_head`) parsed from the file's text starting at `offset`: its
     /// declaration with no parts yet, and the mark to `rewind` to if the block is to be read
     /// again whole; `None` for any other pair.
-    /// block_head = _{ funnel_head | payments_head | bidding_head | bid_head }
     pub fn block_head(&mut self, pair: Node, offset: usize) -> Option<(Declaration, usize)> {
         let mark = self.diagnostics.len();
         self.offset = offset;

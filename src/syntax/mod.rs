@@ -81,37 +81,80 @@ pub fn too_large(name: &str, size: Option<u64>) -> Box<(SourceFile, Diagnostic)>
     Box::new((SourceFile::new(name, ""), diagnostic))
 }
 
-/// Parse and lower a file one declaration at a time (`first_head_or_declaration`, then
-/// `next_head_or_declaration` from where each ends), so that pest's pairs for one declaration
-/// are dropped before the next is read, and a long block's for one part (`by_part`). A block
-/// that does not read a part at a time is read again whole when `again` (always, but in the
-/// tests that check that it never needs to be). `None` if some text is not a declaration: the
-/// caller parses the whole file to report it.
+/// Parse and lower a file one declaration at a time (each with the rule its keyword names,
+/// from where the last ended), so that pest's pairs for one declaration are dropped before the
+/// next is read, and a long block's for one part (`by_part`). A block that does not read a
+/// part at a time is read again whole when `again` (always, but in the tests that check that
+/// it never needs to be). `None` if some text is not a declaration: the caller parses the
+/// whole file to report it.
 fn by_declaration(text: &str, again: bool) -> Option<Result<ast::File, Vec<Diagnostic>>> {
     let mut lowerer = lower::Lowerer::default();
     let mut parsed = ast::File::default();
-    let mut at = 0;
-    loop {
-        let rule = if at == 0 {
-            Rule::first_head_or_declaration
-        } else {
-            Rule::next_head_or_declaration
-        };
-        let pair = OutcomeParser::parse(rule, &text[at..]).ok()?.next()?;
-        let end = at + pair.as_span().end();
-        let inner = pair.into_inner().next()?;
-        let read = match lowerer.block_head(inner.clone(), at) {
-            Some(head) => by_part(text, head, end, &mut lowerer)
-                .or_else(|| again.then(|| whole_declaration(text, at, &mut lowerer))?)?,
-            None => match lowerer.declaration(inner, at) {
-                Some(declaration) => (declaration, end),
-                None => break,
-            },
+    // file = { SOI ~ bom? ~ declaration* ~ EOI }
+    let mut at = past_trivia(text, 0);
+    if text[at..].starts_with('\u{feff}') {
+        at = past_trivia(text, at + '\u{feff}'.len_utf8());
+    }
+    while at < text.len() {
+        let (rule, head) = declaration_rules(&text[at..])?;
+        let read = match head {
+            Some(head) => {
+                let pair = OutcomeParser::parse(head, &text[at..]).ok()?.next()?;
+                let end = at + pair.as_span().end();
+                let head = lowerer.block_head(pair, at)?;
+                by_part(text, head, end, &mut lowerer)
+                    .or_else(|| again.then(|| whole_declaration(text, at, rule, &mut lowerer))?)?
+            }
+            None => whole_declaration(text, at, rule, &mut lowerer)?,
         };
         parsed.declarations.push(read.0);
-        at = read.1;
+        at = past_trivia(text, read.1);
     }
     Some(lowerer.finish().map(|()| parsed))
+}
+
+/// Where the next token at or after `at` starts: past the spaces, tabs, line breaks and
+/// comments the grammar skips between tokens.
+/// WHITESPACE = _{ ' '..' ' | '\t'..'\n' | '\r'..'\r' }
+/// COMMENT = _{ "#" ~ (any character but CR and LF)* }
+fn past_trivia(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => at += 1,
+            b'#' => {
+                at += bytes[at..]
+                    .iter()
+                    .position(|&b| b == b'\n' || b == b'\r')
+                    .unwrap_or(bytes.len() - at);
+            }
+            _ => break,
+        }
+    }
+    at
+}
+
+/// The rule of `declaration` that reads the declaration at the start of `text`, and for a
+/// block read a part at a time the rule of its head: the one whose keyword is the word there,
+/// the only one of the ordered choice that can match. `None` where no declaration starts.
+fn declaration_rules(text: &str) -> Option<(Rule, Option<Rule>)> {
+    let word = text
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .map_or(text, |end| &text[..end]);
+    Some(match word {
+        "use" => (Rule::use_decl, None),
+        "contract" => (Rule::contract, None),
+        "outcome" => (Rule::outcome, None),
+        "cohort" => (Rule::cohort, None),
+        "funnel" => (Rule::funnel, Some(Rule::funnel_head)),
+        "measure" => (Rule::measure, None),
+        "payments" => (Rule::payments, Some(Rule::payments_head)),
+        "monitoring" => (Rule::monitoring, None),
+        "bidding" => (Rule::bidding, Some(Rule::bidding_head)),
+        "bid" => (Rule::bid, Some(Rule::bid_head)),
+        _ => return None,
+    })
 }
 
 /// The rest of a block whose head (`head`, lowered) ends at `at`: its stages or clauses a few
@@ -147,24 +190,17 @@ fn by_part(
     }
 }
 
-/// The declaration at `at` read whole (`first_declaration` or `next_declaration`) and lowered,
-/// with where it ends; `None` where there is none.
+/// The declaration at `at` read whole with `rule` and lowered, with where it ends; `None` where
+/// it does not read.
 fn whole_declaration(
     text: &str,
     at: usize,
+    rule: Rule,
     lowerer: &mut lower::Lowerer,
 ) -> Option<(ast::Declaration, usize)> {
-    let rule = if at == 0 {
-        Rule::first_declaration
-    } else {
-        Rule::next_declaration
-    };
     let pair = OutcomeParser::parse(rule, &text[at..]).ok()?.next()?;
     let end = at + pair.as_span().end();
-    let declaration = pair
-        .into_inner()
-        .find_map(|inner| lowerer.declaration(inner, at))?;
-    Some((declaration, end))
+    Some((lowerer.declaration(pair, at)?, end))
 }
 
 /// The file read whole with the `file` rule: pest's error where it does not parse, else the
@@ -257,6 +293,109 @@ mod tests {
         text
     }
 
+    /// The rules of `grammar` and the rules each refers to: every definition
+    /// `name = { ... }` (or `_{`, `@{`, `${`, `!{`), with strings, characters and comments
+    /// left out of its body.
+    fn references(grammar: &str) -> Vec<(String, Vec<String>)> {
+        let mut rules: Vec<(String, String)> = Vec::new();
+        for line in grammar.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            let head = code.split_once('=').filter(|(name, body)| {
+                !name.trim().is_empty()
+                    && name
+                        .trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && body
+                        .trim_start()
+                        .trim_start_matches(['_', '@', '$', '!'])
+                        .starts_with('{')
+            });
+            match head {
+                Some((name, body)) => rules.push((name.trim().to_string(), body.to_string())),
+                None => {
+                    if let Some((_, body)) = rules.last_mut() {
+                        body.push_str(code);
+                    }
+                }
+            }
+        }
+        let names: Vec<String> = rules.iter().map(|(name, _)| name.clone()).collect();
+        rules
+            .into_iter()
+            .map(|(name, body)| {
+                // Quoted strings and characters, escapes included, are not references.
+                let mut words = String::new();
+                let mut quote = None;
+                let mut chars = body.chars();
+                while let Some(c) = chars.next() {
+                    match (quote, c) {
+                        (Some(_), '\\') => {
+                            chars.next();
+                        }
+                        (Some(q), c) if c == q => quote = None,
+                        (Some(_), _) => {}
+                        (None, '"' | '\'') => quote = Some(c),
+                        (None, c) if c.is_ascii_alphanumeric() || c == '_' => words.push(c),
+                        (None, _) => words.push(' '),
+                    }
+                }
+                let refers = words
+                    .split(' ')
+                    .filter(|word| names.iter().any(|n| n == word))
+                    .map(str::to_string)
+                    .collect();
+                (name, refers)
+            })
+            .collect()
+    }
+
+    /// The rules of `grammar` that refer to themselves, directly or through others.
+    fn recursive_rules(grammar: &str) -> Vec<String> {
+        let rules = references(grammar);
+        let refers = |name: &str| {
+            rules
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(&[][..], |(_, r)| &r[..])
+        };
+        let mut recursive = Vec::new();
+        for (name, _) in &rules {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut next: Vec<&str> = refers(name).iter().map(String::as_str).collect();
+            while let Some(rule) = next.pop() {
+                if rule == name {
+                    recursive.push(name.clone());
+                    break;
+                }
+                if !seen.contains(&rule) {
+                    seen.push(rule);
+                    next.extend(refers(rule).iter().map(String::as_str));
+                }
+            }
+        }
+        recursive
+    }
+
+    /// pest is built without its guard on the stack left (Cargo.toml): that is safe while no
+    /// rule refers to itself, so that how deep the parser goes is the grammar's, whatever the
+    /// input.
+    #[test]
+    fn the_grammar_has_no_recursive_rule() {
+        let grammar = include_str!("../../grammar/outcome.pest");
+        let rules = references(grammar);
+        // Every rule is found, with what it refers to.
+        assert!(rules.len() > 150, "{}", rules.len());
+        let funnel = rules.iter().find(|(n, _)| n == "funnel").unwrap();
+        assert!(funnel.1.iter().any(|r| r == "milestone"), "{funnel:?}");
+        assert_eq!(recursive_rules(grammar), Vec::<String>::new());
+        // A rule that would break it is found.
+        let nested = format!("{grammar}\nalternative_list = {{ alternative ~ (lparen ~ alternative_list ~ rparen)? }}\n");
+        assert_eq!(recursive_rules(&nested), ["alternative_list"]);
+        let mutual = format!("{grammar}\nping = {{ \"a\" ~ pong? }}\npong = {{ \"}}\" ~ ping }}\n");
+        assert_eq!(recursive_rules(&mutual), ["ping", "pong"]);
+    }
+
     /// Reading a declaration at a time accepts exactly the files the `file` rule accepts,
     /// and lowers them to the same tree with the same spans, for every spec and for specs
     /// with a few characters changed (braces, quotes, comments, a byte-order mark, line ends
@@ -291,7 +430,25 @@ mod tests {
             }
         }
         let pieces = [
-            "{", "}", "\"", "#", "\n", "\r", "\r\n", " ", "\u{feff}", "x", "\"\"\"", "\\",
+            "{",
+            "}",
+            "\"",
+            "#",
+            "\n",
+            "\r",
+            "\r\n",
+            " ",
+            "\u{feff}",
+            "x",
+            "\"\"\"",
+            "\\",
+            "\t",
+            "\u{b}",
+            "\u{c}",
+            "_",
+            "# c\n",
+            "bid",
+            "use \"u\" ",
         ];
         proptest!(ProptestConfig::with_cases(2000), |(
             spec in 0..specs.len(),

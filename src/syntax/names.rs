@@ -129,10 +129,6 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::payments => "a `payments` block",
         Rule::monitoring => "a `monitoring` block",
         Rule::file => "a contract file",
-        Rule::first_declaration | Rule::next_declaration => "a declaration",
-        Rule::first_head_or_declaration
-        | Rule::next_head_or_declaration
-        | Rule::block_head => "a declaration",
         Rule::funnel_head => "a `funnel`",
         Rule::payments_head => "a `payments` block",
         Rule::bidding_head => "a `bidding` block",
