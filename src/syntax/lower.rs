@@ -803,11 +803,7 @@ impl Lowerer {
     fn payment_clause(&mut self, clause: Node) -> Option<PaymentClause> {
         let rule = clause.as_rule();
         let at = self.clause_span(&clause);
-        let keyword = clause
-            .clone()
-            .into_inner()
-            .next()
-            .map(|k| (k.as_str().to_string(), self.span(&k)));
+        let keyword = clause.clone().into_inner().next().map(|k| self.span(&k));
         let mut inner = children(clause).skip(1);
         Some(match rule {
             // fixed_clause = { kw_fixed ~ (fee | attachment) }
@@ -924,7 +920,7 @@ impl Lowerer {
                 } else {
                     IncentiveKind::Penalty
                 };
-                let kind = Spanned::new(kind_value, keyword.as_ref().map_or(at, |k| k.1));
+                let kind = Spanned::new(kind_value, keyword.unwrap_or(at));
                 let amount_pair = inner.next()?;
                 let amount_span = self.span(&amount_pair);
                 let amount = match amount_pair.as_rule() {
@@ -1048,7 +1044,7 @@ impl Lowerer {
             }
             // or_tiers_clause = { kw_or ~ tiers_clause }
             Rule::or_tiers_clause => {
-                let (_, or_span) = keyword?;
+                let or_span = keyword?;
                 match self.payment_clause(inner.next()?)? {
                     PaymentClause::Tiers {
                         measure,

@@ -396,6 +396,32 @@ mod tests {
         assert_eq!(recursive_rules(&mutual), ["ping", "pong"]);
     }
 
+    /// Text in quotes as the grammar first read it, a character at a time.
+    mod plain {
+        #[derive(pest_derive::Parser)]
+        #[grammar_inline = r#"
+line_chars = @{ (line_char | "\\" ~ (!("\r" | "\n") ~ ANY))* }
+line_char = _{
+    ']'..'\u{10FFFF}' | ' '..'!' | '#'..'[' | '\u{00}'..'\u{09}' | '\u{0B}'..'\u{0C}' | '\u{0E}'..'\u{1F}'
+}
+"#]
+        pub struct Plain;
+    }
+
+    proptest! {
+        /// Text in quotes read a run between escapes at a time ends where it ended when it
+        /// was read a character at a time, for text of quotes, backslashes, line ends of
+        /// each kind, control characters and letters of every width.
+        #[test]
+        fn text_in_quotes_reads_as_a_character_at_a_time(
+            text in "[a \"\\\\\r\n\u{0}\u{b}\u{1f}\\]\\[#é€😀]{0,40}"
+        ) {
+            let runs = OutcomeParser::parse(Rule::line_chars, &text).map(|p| p.as_str());
+            let plain = plain::Plain::parse(plain::Rule::line_chars, &text).map(|p| p.as_str());
+            prop_assert_eq!(runs.ok(), plain.ok());
+        }
+    }
+
     /// Reading a declaration at a time accepts exactly the files the `file` rule accepts,
     /// and lowers them to the same tree with the same spans, for every spec and for specs
     /// with a few characters changed (braces, quotes, comments, a byte-order mark, line ends

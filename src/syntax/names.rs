@@ -23,7 +23,6 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::string => "text in quotes",
         Rule::line_string => "text in quotes",
         Rule::line_chars => "text",
-        Rule::line_char => "text",
         Rule::text_block => "text in `\"\"\"` quotes",
         Rule::block_chars => "text",
         Rule::kw_contract => "`contract`",
