@@ -24,8 +24,10 @@
 //! skipped with its predicted time, so a quadratic spot is reported instead of waited for.
 //! `OUTCOME_BENCH_WRITE=BYTES:PATH` writes the contract of that size to `PATH` and stops, to
 //! profile one size under `perf` or `valgrind` (`OUTCOME_BENCH_WRITE=SHAPE:N:PATH` the contract
-//! of a scaling shape with N of its items). `OUTCOME_BENCH_ONLY=sizes`, `shapes` or
-//! `processes` runs one of the three parts.
+//! of a scaling shape with N of its items). `OUTCOME_BENCH_SERDE=PATH` parses the JSON document
+//! at `PATH` once with serde_json (`serde_value`) and stops, so that the baseline can be counted
+//! under callgrind as `outcome check` is (`--toggle-collect='throughput::serde_value'`).
+//! `OUTCOME_BENCH_ONLY=sizes`, `shapes` or `processes` runs one of the three parts.
 
 #[path = "../tests/shapes/mod.rs"]
 mod shapes;
@@ -57,6 +59,11 @@ fn main() {
     // for profiling one size under `perf` or `valgrind`.
     // `OUTCOME_BENCH_WRITE=SHAPE:N:PATH` writes the contract of one scaling shape with N of
     // its items.
+    if let Ok(path) = std::env::var("OUTCOME_BENCH_SERDE") {
+        let json = std::fs::read_to_string(path).expect("the JSON document is read");
+        assert!(std::hint::black_box(serde_value(&json)).is_ok());
+        return;
+    }
     if let Ok(spec) = std::env::var("OUTCOME_BENCH_WRITE") {
         let (bytes, path) = spec
             .split_once(':')
@@ -254,7 +261,7 @@ fn measure(text: &str, runs: usize) -> Stats {
         drop(std::hint::black_box((compiled, document)));
 
         let start = Instant::now();
-        let value: Result<serde_json::Value, _> = serde_json::from_str(&json);
+        let value = serde_value(&json);
         serde.push(start.elapsed());
         assert!(std::hint::black_box(value).is_ok());
     }
@@ -456,13 +463,20 @@ fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f
         drop(std::hint::black_box(compiled));
         if let Some(json) = &json {
             let start = Instant::now();
-            let value: Result<serde_json::Value, _> = serde_json::from_str(json);
+            let value = serde_value(json);
             serde.push(start.elapsed());
             assert!(std::hint::black_box(value).is_ok());
         }
     }
     let serde = (!serde.is_empty()).then(|| median(serde).as_secs_f64());
     (median(check).as_secs_f64(), serde)
+}
+
+/// The baseline: serde_json parsing a JSON document into a `serde_json::Value`. Not inlined,
+/// so that callgrind can count it alone.
+#[inline(never)]
+fn serde_value(json: &str) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::from_str(json)
 }
 
 // ─────────────────────────────── peak memory ───────────────────────────────

@@ -132,13 +132,14 @@ impl Lowerer {
 
     /// A clause's span from its first token to the end of its last: pest's span of a rule
     /// that ends in an optional part also covers the spaces and comments skipped while
-    /// looking for that part.
+    /// looking for that part. The last token is taken from the end, not reached by walking
+    /// every token before it (a clause may hold thousands of conditions).
     fn clause_span(&self, pair: &Node) -> Span {
         let whole = self.span(pair);
         let end = pair
             .clone()
             .into_inner()
-            .last()
+            .next_back()
             .map_or(whole.end, |last| self.offset + last.as_span().end());
         Span::new(whole.start, end)
     }
