@@ -91,7 +91,13 @@ pub struct Funnel {
     /// five. The stages of a checked funnel are not added to or renamed once looked up.
     #[serde(skip)]
     #[schemars(skip)]
-    pub(crate) index: std::sync::OnceLock<foldhash::HashMap<String, usize>>,
+    index: std::sync::OnceLock<StageIndex>,
+    /// Its stages' predecessors, times and order by index, built on first use: every pass
+    /// over the funnel (the checks against the term, the ladders, the timeline, the report)
+    /// reads the one clock rather than build its own from the stage names.
+    #[serde(skip)]
+    #[schemars(skip)]
+    clock: std::sync::OnceLock<crate::schedule::clock::Clock>,
 }
 
 /// Funnels of at most this many stages are searched rather than indexed.
@@ -105,7 +111,16 @@ impl Funnel {
             cohort,
             stages,
             index: std::sync::OnceLock::new(),
+            clock: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The stages by index, with what each follows and when it can be reached
+    /// (`schedule::clock`); built once, like the index of `position`, and on the same
+    /// understanding that a checked funnel's stages are not changed once it is read.
+    pub fn clock(&self) -> &crate::schedule::clock::Clock {
+        self.clock
+            .get_or_init(|| crate::schedule::clock::Clock::of(self))
     }
 
     pub fn stage(&self, id: &str) -> Option<&Stage> {
@@ -117,19 +132,75 @@ impl Funnel {
         if self.stages.len() <= SEARCHED {
             return self.stages.iter().position(|s| s.id == id);
         }
-        let index = self.index.get_or_init(|| {
-            let mut index = foldhash::HashMap::default();
-            for (i, stage) in self.stages.iter().enumerate() {
-                index.entry(stage.id.clone()).or_insert(i);
-            }
-            index
-        });
-        index.get(id).copied()
+        self.index
+            .get_or_init(|| StageIndex::of(&self.stages))
+            .get(&self.stages, id)
     }
 
     /// The people entering the funnel: the first stage's expected count.
     pub fn entering(&self) -> u64 {
         self.stages.first().map_or(0, |s| s.expected)
+    }
+}
+
+/// A funnel's stages by identifier, without a copy of the identifiers: an open-addressing
+/// table of positions, found by the hash of a name and checked against the stage's own `id`.
+/// A map from copied names cost a string and an entry per stage, a tenth of the memory that
+/// checking a long funnel holds.
+#[derive(Debug, Clone)]
+struct StageIndex {
+    /// Positions, or `EMPTY`; twice the stages or more, a power of two.
+    slots: Box<[u32]>,
+    hasher: foldhash::fast::RandomState,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl StageIndex {
+    fn of(stages: &[Stage]) -> StageIndex {
+        let size = stages.len().saturating_mul(2).next_power_of_two().max(2);
+        let mut index = StageIndex {
+            slots: vec![EMPTY; size].into_boxed_slice(),
+            hasher: Default::default(),
+        };
+        // Positions past `EMPTY` are left out and found by search (`get`).
+        for (i, stage) in stages.iter().enumerate().take(EMPTY as usize) {
+            let mut slot = index.first_slot(&stage.id);
+            loop {
+                match index.slots[slot] {
+                    EMPTY => {
+                        index.slots[slot] = i as u32;
+                        break;
+                    }
+                    // The first of two stages that share a name is the one found.
+                    taken if stages[taken as usize].id == stage.id => break,
+                    _ => slot = (slot + 1) & (index.slots.len() - 1),
+                }
+            }
+        }
+        index
+    }
+
+    fn first_slot(&self, id: &str) -> usize {
+        use std::hash::BuildHasher;
+        (self.hasher.hash_one(id) as usize) & (self.slots.len() - 1)
+    }
+
+    fn get(&self, stages: &[Stage], id: &str) -> Option<usize> {
+        let mut slot = self.first_slot(id);
+        loop {
+            match self.slots[slot] {
+                EMPTY => break,
+                taken if stages[taken as usize].id == id => return Some(taken as usize),
+                _ => slot = (slot + 1) & (self.slots.len() - 1),
+            }
+        }
+        // Only a funnel of more than 4 billion stages has stages left out of the table.
+        stages
+            .iter()
+            .skip(EMPTY as usize)
+            .position(|s| s.id == id)
+            .map(|i| i + EMPTY as usize)
     }
 }
 
@@ -275,8 +346,19 @@ pub struct Price {
 /// Where a clause is written: the file (as checked) and its 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Clause {
-    pub file: String,
+    /// Shared by every clause of the file.
+    #[serde(serialize_with = "shared_str")]
+    #[schemars(with = "String")]
+    pub file: std::sync::Arc<str>,
     pub line: usize,
+}
+
+/// A shared string, written as the string itself.
+fn shared_str<S: serde::Serializer>(
+    s: &std::sync::Arc<str>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(s)
 }
 
 impl std::fmt::Display for Clause {
@@ -533,7 +615,10 @@ pub struct Timeline {
 /// When the plan expects people to reach one stage.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StageTimeline {
-    pub funnel: String,
+    /// Shared by every stage of the funnel.
+    #[serde(serialize_with = "shared_str")]
+    #[schemars(with = "String")]
+    pub funnel: std::sync::Arc<str>,
     pub stage: String,
     /// The planned date for a participant who enters on the first day of referrals.
     pub first: Date,
@@ -734,4 +819,46 @@ pub struct Shared {
     pub outcomes: Vec<Outcome>,
     pub cohorts: Vec<Cohort>,
     pub measures: Vec<Measure>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn stage(id: String) -> Stage {
+        Stage {
+            id,
+            kind: crate::ast::StageKind::Milestone,
+            description: String::new(),
+            expected: 0,
+            after: Vec::new(),
+            time: StageTimes::default(),
+            evidence: None,
+            achieves: Vec::new(),
+            stated_conversion: None,
+            conversion: None,
+            overall_conversion: Percent::of_ratio(0, 1, 1),
+            price: None,
+            eligible: Vec::new(),
+        }
+    }
+
+    proptest! {
+        /// The index finds what searching the stages in order finds: the first stage of a
+        /// name, and nothing for a name no stage has.
+        #[test]
+        fn the_index_finds_what_a_search_finds(
+            names in proptest::collection::vec(0_u32..60, 0..120),
+            asked in proptest::collection::vec(0_u32..70, 1..40),
+        ) {
+            let stages: Vec<Stage> = names.iter().map(|n| stage(format!("s{n}"))).collect();
+            let funnel = Funnel::new(String::new(), String::new(), String::new(), stages);
+            for n in asked {
+                let id = format!("s{n}");
+                let searched = funnel.stages.iter().position(|s| s.id == id);
+                prop_assert_eq!(funnel.position(&id), searched);
+            }
+        }
+    }
 }

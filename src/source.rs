@@ -111,16 +111,27 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let index = self
-            .line_starts
-            .partition_point(|start| *start <= offset)
-            .max(1)
-            - 1;
+        let index = self.line_index(offset);
         let start = self.line_starts[index].min(offset);
         LineCol {
             line: index + 1,
             column: self.chars_between(start, offset) + 1,
         }
+    }
+
+    /// The 1-based line of a byte offset, as `line_col` gives it, without counting the
+    /// column's characters.
+    pub fn line(&self, offset: usize) -> usize {
+        // Lines start at character boundaries, so an offset inside a character is on the
+        // line of the boundary before it.
+        self.line_index(offset.min(self.text.len())) + 1
+    }
+
+    fn line_index(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|start| *start <= offset)
+            .max(1)
+            - 1
     }
 
     /// How many characters lie between two character boundaries, `from <= to`: counted
@@ -192,6 +203,24 @@ mod tests {
             let start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
             let expected = text[start..offset].chars().count() + 1;
             assert_eq!(file.line_col(offset).column, expected, "at {offset}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The line alone (for the clauses in the model) is the line `line_col` gives, at
+        /// every offset: character boundaries or not, past the end, whatever ends the lines.
+        #[test]
+        fn the_line_alone_is_the_line_of_line_col(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "£", "😀", "\n", "\r", "\r\n", " "]),
+                0..40,
+            ),
+        ) {
+            let text: String = parts.concat();
+            let file = SourceFile::new("t", text.as_str());
+            for offset in 0..=text.len() + 2 {
+                proptest::prop_assert_eq!(file.line(offset), file.line_col(offset).line);
+            }
         }
     }
 

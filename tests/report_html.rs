@@ -173,7 +173,7 @@ fn build(shape: &Shape) -> Report {
         })
         .collect();
     let clause = |line: usize| Clause {
-        file: name("specs/rough-sleeping.outcome"),
+        file: name("specs/rough-sleeping.outcome").into(),
         line,
     };
 

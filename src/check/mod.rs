@@ -178,7 +178,7 @@ pub fn check(
             cohorts: &cohorts,
             cohort_spans: &cohort_spans,
             measures: &measures,
-            source,
+            clauses: money::ClauseAt::new(source),
             funnels_complete,
         };
         let checked = money::check(&payment_blocks, &cx, &mut funnels, &mut out);

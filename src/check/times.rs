@@ -467,7 +467,7 @@ pub fn against_term(
 ) {
     let first = referrals.map_or(term.start, |r| r.from);
     let mut dates = Vec::new();
-    crate::schedule::clock::Clock::of(model).earliest(first, &mut dates);
+    model.clock().earliest(first, &mut dates);
     if dates.iter().all(|d| *d <= term.end) {
         return;
     }

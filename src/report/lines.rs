@@ -435,7 +435,7 @@ mod tests {
             rate: Money::new(150_000, gbp),
             amount: Money::new(120_000, gbp),
             clause: Clause {
-                file: "a.outcome".to_string(),
+                file: "a.outcome".into(),
                 line: 3,
             },
             cut_by: vec![

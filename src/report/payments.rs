@@ -991,7 +991,7 @@ impl Words<'_> {
             rate: Money::new(0, currency),
             amount: Money::new(0, currency),
             clause: model::Clause {
-                file: String::new(),
+                file: "".into(),
                 line: 0,
             },
             cut_by: Vec::new(),
@@ -1092,8 +1092,9 @@ impl Words<'_> {
         line.rate = money(l.rate);
         line.amount = money(l.amount);
         let clause = self.clauses[l.clause as usize];
-        line.clause.file.clear();
-        line.clause.file.push_str(&clause.file);
+        if line.clause.file != clause.file {
+            line.clause.file = clause.file.clone();
+        }
         line.clause.line = clause.line;
         line.cut_by = cut_by;
         line.limit = limit.map(|(words, _)| words);

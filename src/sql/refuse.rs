@@ -97,13 +97,13 @@ pub(super) fn unsupported(contract: &Contract) -> Result<(), Refusal> {
         .funnels
         .iter()
         .flat_map(|f| {
-            std::iter::once(&f.id)
-                .chain(std::iter::once(&f.cohort))
-                .chain(f.stages.iter().map(|s| &s.id))
+            std::iter::once(f.id.as_str())
+                .chain(std::iter::once(f.cohort.as_str()))
+                .chain(f.stages.iter().map(|s| s.id.as_str()))
         })
-        .chain(contract.cohorts.iter().map(|c| &c.id))
-        .chain(p.payers.iter().map(|payer| &payer.name))
-        .chain(p.prices.iter().map(|pr| &pr.clause.file));
+        .chain(contract.cohorts.iter().map(|c| c.id.as_str()))
+        .chain(p.payers.iter().map(|payer| payer.name.as_str()))
+        .chain(p.prices.iter().map(|pr| &*pr.clause.file));
     if let Some(text) = texts.into_iter().find(|t| !holdable(t)) {
         return Err(Refusal {
             code: Code::E0542,

@@ -14,13 +14,13 @@
 //! before the cap on outcome payments, and cuts only its row. Attachment fees are an advance
 //! on prices in general, not on any one stage's, so they are in the row of stages in no group.
 
-use super::clause_at;
 use super::plan::{apportion, RateCard};
+use super::ClauseAt;
 use crate::ast::PaymentClause;
 use crate::check::names::Symbols;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::model;
-use crate::source::{SourceFile, Span};
+use crate::source::Span;
 use crate::value::Money;
 use foldhash::HashMap;
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ pub fn groups(
     clauses: &[&PaymentClause],
     symbols: &Symbols,
     priced: &super::PaySpans,
-    source: &SourceFile,
+    source: &ClauseAt,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<Checked> {
     let mut checked = Vec::new();
@@ -133,7 +133,7 @@ pub fn groups(
                     title: title.as_ref().map(|t| t.value.clone()),
                     stages: stages.iter().map(|s| s.value.clone()).collect(),
                     cap: cap.map(|c| c.value),
-                    clause: clause_at(source, *span),
+                    clause: source.at(*span),
                 },
                 cap_span: cap.map(|c| c.span),
             });

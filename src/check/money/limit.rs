@@ -9,12 +9,12 @@
 //! reached). So the maximum counts only the participants that can be paid, and the plan pays
 //! the limited number out of those planned to earn something, each a fair sample of them.
 
-use super::clause_at;
+use super::ClauseAt;
 use crate::ast::PaymentClause;
 use crate::check::names::{once, Kind, Symbols};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
-use crate::source::{SourceFile, Span, Spanned};
+use crate::source::{Span, Spanned};
 use crate::value::Decimal;
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ pub fn participant_limits(
     clauses: &[&PaymentClause],
     symbols: &Symbols,
     cohorts: &[model::Cohort],
-    source: &SourceFile,
+    source: &ClauseAt,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<(model::ParticipantLimit, Span)> {
     // The clauses by the cohort they limit, so that a second one for a cohort is E0203.
@@ -68,7 +68,7 @@ pub fn participant_limits(
                     most: limit.most,
                     in_every: limit.in_every,
                     paid: limit.paid,
-                    clause: clause_at(source, span),
+                    clause: source.at(span),
                 },
                 span,
             ));

@@ -29,7 +29,6 @@ use super::names::{once, Kind, Symbols};
 use crate::ast::{self, CapScope, Due, PaymentClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, UnitCost};
-use crate::schedule::clock::Clock;
 use crate::schedule::{ancestors, due_date};
 use crate::source::{SourceFile, Span};
 use crate::value::{group_thousands, mul_div_rounded, Date, Money, Period};
@@ -38,11 +37,27 @@ use std::collections::BTreeMap;
 
 pub use plan::divide_rounded;
 
-/// Where a clause is written, for the model.
-pub fn clause_at(source: &SourceFile, span: Span) -> model::Clause {
-    model::Clause {
-        file: source.name.clone(),
-        line: source.line_col(span.start).line,
+/// Where the clauses of one file are written, for the model: the file's name is shared by
+/// every clause rather than copied into each.
+pub struct ClauseAt<'a> {
+    source: &'a SourceFile,
+    file: std::sync::Arc<str>,
+}
+
+impl<'a> ClauseAt<'a> {
+    pub fn new(source: &'a SourceFile) -> ClauseAt<'a> {
+        ClauseAt {
+            source,
+            file: source.name.as_str().into(),
+        }
+    }
+
+    /// The clause at `span`.
+    pub fn at(&self, span: Span) -> model::Clause {
+        model::Clause {
+            file: self.file.clone(),
+            line: self.source.line(span.start),
+        }
     }
 }
 
@@ -54,8 +69,8 @@ pub struct Context<'a> {
     /// Where each cohort's name is defined.
     pub cohort_spans: &'a HashMap<String, Span>,
     pub measures: &'a [model::Measure],
-    /// The file, for the line of each clause in the model.
-    pub source: &'a crate::source::SourceFile,
+    /// The file, for where each clause is in the model.
+    pub clauses: ClauseAt<'a>,
     /// Whether every funnel checked clean: the figures need them all.
     pub funnels_complete: bool,
 }
@@ -85,7 +100,7 @@ pub fn check(
     let first_new = out.len();
     let years_in_term = Period::Year.count_in(header.term.start, header.term.end);
 
-    let source = cx.source;
+    let source = &cx.clauses;
     let (prices, pay_spans) = prices(&clauses, cx.symbols, source, funnels, out);
     let (fixed_fees, fee_spans) = fixed_fees(&clauses, header, source, years_in_term, out);
     let attachment = attachment(&clauses, source, years_in_term, out);
@@ -292,12 +307,15 @@ pub fn check(
         // The other bound: the same counts spread over people as far as the funnels allow.
         let least_capped_here = match overlap::spread(cohort_funnels, cohort.size) {
             Some(spread) => {
-                let before = overlap::total(&spread, &card, &entries, &|earned, entered| {
-                    earned.checked_add(fee_for(entered))
-                })
-                .map(|(total, _)| total);
-                let capped = overlap::total(&spread, &card, &entries, &|earned, entered| {
-                    earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+                let sweep = overlap::Sweep::new(&spread, &card, &entries);
+                let before = sweep
+                    .as_ref()
+                    .and_then(|s| s.total(&|earned, entered| earned.checked_add(fee_for(entered))))
+                    .map(|(total, _)| total);
+                let capped = sweep.as_ref().and_then(|s| {
+                    s.total(&|earned, entered| {
+                        earned.checked_add(fee_for(entered)).map(|e| e.min(maximum))
+                    })
                 });
                 // A participant limit, as on the headline: a fair sample of those earning.
                 let capped = capped.and_then(|(capped, earning)| {
@@ -1140,7 +1158,7 @@ impl<'a> PaySpans<'a> {
 fn prices<'a>(
     clauses: &[&'a PaymentClause],
     symbols: &Symbols,
-    source: &SourceFile,
+    source: &ClauseAt,
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<Price>, PaySpans<'a>) {
@@ -1181,7 +1199,7 @@ fn prices<'a>(
             stage: stage.value.clone(),
             amount: amount.value,
             due: due.map_or(Due::OnAchievement, |d| d.value),
-            clause: clause_at(source, *span),
+            clause: source.at(*span),
         });
     }
     (prices, priced_at)
@@ -1191,7 +1209,7 @@ fn prices<'a>(
 fn fixed_fees(
     clauses: &[&PaymentClause],
     header: &Header,
-    source: &SourceFile,
+    source: &ClauseAt,
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<FixedFee>, Vec<Span>) {
@@ -1254,7 +1272,7 @@ fn fixed_fees(
             year,
             periods,
             total: Money::new(total, amount.value.currency),
-            clause: clause_at(source, *span),
+            clause: source.at(*span),
         });
         spans.push(*span);
     }
@@ -1264,7 +1282,7 @@ fn fixed_fees(
 /// `fixed 80% of the per-participant maximum in year 1, ...`: shares of at most 100%.
 fn attachment(
     clauses: &[&PaymentClause],
-    source: &SourceFile,
+    source: &ClauseAt,
     years_in_term: u64,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Attachment> {
@@ -1310,7 +1328,7 @@ fn attachment(
     }
     Some(model::Attachment {
         shares: model_shares,
-        clause: clause_at(source, span),
+        clause: source.at(span),
     })
 }
 
@@ -1324,7 +1342,7 @@ struct Caps {
     list: Vec<Cap>,
 }
 
-fn caps(clauses: &[&PaymentClause], source: &SourceFile, out: &mut Vec<Diagnostic>) -> Caps {
+fn caps(clauses: &[&PaymentClause], source: &ClauseAt, out: &mut Vec<Diagnostic>) -> Caps {
     let mut list = Vec::new();
     let mut cap_of = |scope: CapScope, what: &str, out: &mut Vec<Diagnostic>| {
         let matching: Vec<_> = clauses
@@ -1343,7 +1361,7 @@ fn caps(clauses: &[&PaymentClause], source: &SourceFile, out: &mut Vec<Diagnosti
             list.push(Cap {
                 scope,
                 amount,
-                clause: clause_at(source, span),
+                clause: source.at(span),
             });
         }
         found
@@ -1429,7 +1447,7 @@ fn ladder_cut(
 /// stage, by position, that sum (`None` where it overflows). `None` for other funnels, whose
 /// ladders are walked one by one.
 fn path_earnings(funnel: &model::Funnel, card: &plan::RateCard) -> Option<Vec<Option<i128>>> {
-    let clock = Clock::of(funnel);
+    let clock = funnel.clock();
     let simple = (0..funnel.stages.len()).all(|i| clock.before(i).len() <= 1)
         && funnel.stages.iter().all(|s| !card.is_exclusive(&s.id));
     if !simple || clock.order().len() != funnel.stages.len() {
@@ -1489,7 +1507,7 @@ fn timing(
             );
         }
         let (earliest, latest) = dates.entry(f).or_insert_with(|| {
-            let clock = Clock::of(&funnels[f]);
+            let clock = funnels[f].clock();
             let (mut earliest, mut latest) = (Vec::new(), Vec::new());
             clock.earliest(referred, &mut earliest);
             clock.latest(referred, &mut latest);

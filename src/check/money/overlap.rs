@@ -186,98 +186,217 @@ pub fn spread<'a>(
     Some(out)
 }
 
-/// Σ over people of `pay(what they earn on the rate card, whether they entered a funnel)`
-/// for the stages spread over people by `spread`, and how many people `pay` gives something:
-/// one sweep over the ends of the runs. `None` when a sum overflows.
-pub fn total(
-    spread: &[(&model::Stage, People)],
-    card: &RateCard,
-    entries: &[&str],
-    pay: &dyn Fn(i128, bool) -> Option<i128>,
-) -> Option<(i128, u64)> {
-    // (where, stage index, +1 at a run's start or −1 at its end)
-    let mut events: Vec<(u64, usize, i128)> = Vec::new();
-    for (s, (_, people)) in spread.iter().enumerate() {
-        for &(a, b) in people {
-            if a < b {
-                events.push((a, s, 1));
-                events.push((b, s, -1));
-            }
-        }
-    }
-    events.sort_unstable();
-    let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
-    let entry: Vec<bool> = spread
-        .iter()
-        .map(|(stage, _)| entries.contains(stage.id.as_str()))
-        .collect();
-    let price: Vec<i128> = spread
-        .iter()
-        .map(|(stage, _)| card.prices.get(&stage.id).copied().unwrap_or(0))
-        .collect();
-    let group: Vec<Option<(usize, usize)>> = spread
-        .iter()
-        .map(|(stage, _)| card.group_of(&stage.id))
-        .collect();
-    // For each exclusive rule: each alternative's sum, and how many alternatives have each
-    // sum, so that the richest is found in logarithmic time however many there are.
-    type Sums = (Vec<i128>, std::collections::BTreeMap<i128, usize>);
-    let mut sums: foldhash::HashMap<usize, Sums> = foldhash::HashMap::default();
-    let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, 0_i64);
-    let mut total = 0_i128;
-    let mut earning = 0_u64;
-    let mut i = 0;
-    while i < events.len() {
-        let at = events[i].0;
-        while i < events.len() && events[i].0 == at {
-            let (_, s, sign) = events[i];
-            let delta = price[s].checked_mul(sign)?;
-            match group[s] {
-                Some((g, a)) => {
-                    let (sum, counts) = sums.entry(g).or_insert_with(|| {
-                        let alternatives = card.exclusive[g].alternatives.len();
-                        (
-                            vec![0; alternatives],
-                            [(0, alternatives)].into_iter().collect(),
-                        )
-                    });
-                    let richest = |c: &std::collections::BTreeMap<i128, usize>| {
-                        c.keys().next_back().copied().unwrap_or(0).max(0)
-                    };
-                    let before = richest(counts);
-                    if let Some(n) = counts.get_mut(&sum[a]) {
-                        *n -= 1;
-                        if *n == 0 {
-                            counts.remove(&sum[a]);
-                        }
-                    }
-                    sum[a] = sum[a].checked_add(delta)?;
-                    *counts.entry(sum[a]).or_insert(0) += 1;
-                    grouped = grouped.checked_add(richest(counts) - before)?;
+/// The ends of the runs of stages spread over people by `spread`, in the order of the sweep,
+/// with each stage's price, exclusive rule and whether it is a funnel's entry: sorted once
+/// for every sum `total` takes over them (the plan before and after the per-participant cap).
+pub struct Sweep<'c> {
+    /// (where, stage index, +1 at a run's start or −1 at its end)
+    events: Vec<(u64, u32, i8)>,
+    entry: Vec<bool>,
+    price: Vec<i128>,
+    group: Vec<Option<(usize, usize)>>,
+    card: &'c RateCard<'c>,
+}
+
+impl<'c> Sweep<'c> {
+    pub fn new(
+        spread: &[(&model::Stage, People)],
+        card: &'c RateCard<'c>,
+        entries: &[&str],
+    ) -> Option<Sweep<'c>> {
+        let runs: usize = spread.iter().map(|(_, people)| people.len()).sum();
+        let mut events: Vec<(u64, u32, i8)> = Vec::with_capacity(2 * runs);
+        for (s, (_, people)) in spread.iter().enumerate() {
+            let s = u32::try_from(s).ok()?;
+            for &(a, b) in people {
+                if a < b {
+                    events.push((a, s, 1));
+                    events.push((b, s, -1));
                 }
-                None => ungrouped = ungrouped.checked_add(delta)?,
             }
-            if entry[s] {
-                entered += if sign > 0 { 1 } else { -1 };
-            }
-            i += 1;
         }
-        let Some(&(next, _, _)) = events.get(i) else {
-            break;
-        };
-        let people = i128::from(next - at);
-        let paid = pay(ungrouped.checked_add(grouped)?, entered > 0)?;
-        total = total.checked_add(people.checked_mul(paid)?)?;
-        if paid > 0 {
-            earning = earning.checked_add(next - at)?;
-        }
+        // By where alone: the sweep takes every end at one place before it pays anyone, and
+        // the sums it keeps do not depend on the order it takes them in.
+        events.sort_unstable_by_key(|&(at, _, _)| at);
+        let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
+        let entry: Vec<bool> = spread
+            .iter()
+            .map(|(stage, _)| entries.contains(stage.id.as_str()))
+            .collect();
+        let price: Vec<i128> = spread
+            .iter()
+            .map(|(stage, _)| card.prices.get(&stage.id).copied().unwrap_or(0))
+            .collect();
+        let group: Vec<Option<(usize, usize)>> = spread
+            .iter()
+            .map(|(stage, _)| card.group_of(&stage.id))
+            .collect();
+        Some(Sweep {
+            events,
+            entry,
+            price,
+            group,
+            card,
+        })
     }
-    Some((total, earning))
+
+    /// Σ over people of `pay(what they earn on the rate card, whether they entered a
+    /// funnel)`, and how many people `pay` gives something: one sweep over the ends of the
+    /// runs. `None` when a sum overflows.
+    pub fn total(&self, pay: &dyn Fn(i128, bool) -> Option<i128>) -> Option<(i128, u64)> {
+        let Sweep {
+            events,
+            entry,
+            price,
+            group,
+            card,
+        } = self;
+        // For each exclusive rule: each alternative's sum, and how many alternatives have each
+        // sum, so that the richest is found in logarithmic time however many there are.
+        type Sums = (Vec<i128>, std::collections::BTreeMap<i128, usize>);
+        let mut sums: foldhash::HashMap<usize, Sums> = foldhash::HashMap::default();
+        let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, 0_i64);
+        let mut total = 0_i128;
+        let mut earning = 0_u64;
+        let mut i = 0;
+        while i < events.len() {
+            let at = events[i].0;
+            while i < events.len() && events[i].0 == at {
+                let (_, s, sign) = events[i];
+                let s = s as usize;
+                let delta = price[s].checked_mul(i128::from(sign))?;
+                match group[s] {
+                    Some((g, a)) => {
+                        let (sum, counts) = sums.entry(g).or_insert_with(|| {
+                            let alternatives = card.exclusive[g].alternatives.len();
+                            (
+                                vec![0; alternatives],
+                                [(0, alternatives)].into_iter().collect(),
+                            )
+                        });
+                        let richest = |c: &std::collections::BTreeMap<i128, usize>| {
+                            c.keys().next_back().copied().unwrap_or(0).max(0)
+                        };
+                        let before = richest(counts);
+                        if let Some(n) = counts.get_mut(&sum[a]) {
+                            *n -= 1;
+                            if *n == 0 {
+                                counts.remove(&sum[a]);
+                            }
+                        }
+                        sum[a] = sum[a].checked_add(delta)?;
+                        *counts.entry(sum[a]).or_insert(0) += 1;
+                        grouped = grouped.checked_add(richest(counts) - before)?;
+                    }
+                    None => ungrouped = ungrouped.checked_add(delta)?,
+                }
+                if entry[s] {
+                    entered += if sign > 0 { 1 } else { -1 };
+                }
+                i += 1;
+            }
+            let Some(&(next, _, _)) = events.get(i) else {
+                break;
+            };
+            let people = i128::from(next - at);
+            let paid = pay(ungrouped.checked_add(grouped)?, entered > 0)?;
+            total = total.checked_add(people.checked_mul(paid)?)?;
+            if paid > 0 {
+                earning = earning.checked_add(next - at)?;
+            }
+        }
+        Some((total, earning))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use foldhash::HashMap;
+    use proptest::prelude::*;
+
+    fn stage(id: String) -> model::Stage {
+        model::Stage {
+            id,
+            kind: crate::ast::StageKind::Milestone,
+            description: String::new(),
+            expected: 0,
+            after: Vec::new(),
+            time: model::StageTimes::default(),
+            evidence: None,
+            achieves: Vec::new(),
+            stated_conversion: None,
+            conversion: None,
+            overall_conversion: crate::value::Percent::of_ratio(0, 1, 1),
+            price: None,
+            eligible: Vec::new(),
+        }
+    }
+
+    proptest! {
+        /// The sweep, its ends sorted by where alone and sorted once for every sum, pays what
+        /// paying each person for the stages they reach (`RateCard::earn`) does.
+        #[test]
+        fn the_sweep_pays_what_each_person_earns(
+            stages in proptest::collection::vec(
+                (0_i128..5, proptest::collection::vec((0_u64..12, 0_u64..5), 0..3)),
+                1..7,
+            ),
+            exclusive in proptest::collection::vec(0_usize..3, 0..7),
+            fee in 0_i128..4,
+            cap in 0_i128..12,
+        ) {
+            let built: Vec<model::Stage> =
+                (0..stages.len()).map(|i| stage(format!("s{i}"))).collect();
+            let prices: HashMap<String, i128> = stages
+                .iter()
+                .enumerate()
+                .map(|(i, (price, _))| (format!("s{i}"), *price))
+                .collect();
+            // Stages put in one of two alternatives of one exclusive rule (2 for none).
+            let mut alternatives = vec![Vec::new(), Vec::new()];
+            for (i, a) in exclusive.iter().enumerate().take(stages.len()) {
+                if *a < 2 {
+                    alternatives[*a].push(format!("s{i}"));
+                }
+            }
+            let groups = vec![model::ExclusiveGroup { alternatives }];
+            let card = RateCard::new(&prices, &groups);
+            let spread: Vec<(&model::Stage, People)> = built
+                .iter()
+                .zip(&stages)
+                .map(|(s, (_, runs))| (s, runs.iter().map(|&(a, len)| (a, a + len)).collect()))
+                .collect();
+            let entries = ["s0"];
+            let pay = |earned: i128, entered: bool| {
+                Some((earned + if entered { fee } else { 0 }).min(cap))
+            };
+            let swept = Sweep::new(&spread, &card, &entries)
+                .and_then(|s| s.total(&pay));
+            let (mut total, mut earning) = (0_i128, 0_u64);
+            for person in 0..20_u64 {
+                // A person in two runs of one stage reaches it twice, as the sweep counts it.
+                let reached: Vec<&str> = spread
+                    .iter()
+                    .flat_map(|(s, runs)| {
+                        runs.iter()
+                            .filter(move |&&(a, b)| a <= person && person < b)
+                            .map(move |_| s.id.as_str())
+                    })
+                    .collect();
+                if reached.is_empty() {
+                    continue;
+                }
+                let entered = reached.contains(&"s0");
+                let paid = pay(card.earn(reached.iter().copied()).unwrap(), entered).unwrap();
+                total += paid;
+                if paid > 0 {
+                    earning += 1;
+                }
+            }
+            prop_assert_eq!(swept, Some((total, earning)));
+        }
+    }
 
     #[test]
     fn taking_wraps_round_the_people_it_takes_from() {

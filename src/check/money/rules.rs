@@ -7,7 +7,6 @@ use super::{either_or, improvement};
 use crate::ast::{self, Comparison, IncentiveKind, PaymentClause, StageKind, Threshold, TierScope};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, SubjectKind};
-use crate::schedule::clock::Clock;
 use crate::source::{Span, Spanned};
 use crate::value::{Decimal, Money};
 use foldhash::HashMap;
@@ -88,7 +87,7 @@ pub fn exclusive(
 /// `deadweight 1 in 6`: a fraction strictly between nothing and everything (E0521).
 pub fn deadweight(
     clauses: &[&PaymentClause],
-    source: &crate::source::SourceFile,
+    source: &super::ClauseAt,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Deadweight> {
     let all: Vec<_> = clauses
@@ -119,7 +118,7 @@ pub fn deadweight(
     Some(model::Deadweight {
         discounted: discounted.value.trunc() as u64,
         of: of.value.trunc() as u64,
-        clause: super::clause_at(source, span),
+        clause: source.at(span),
     })
 }
 
@@ -127,7 +126,7 @@ pub fn deadweight(
 /// (E0513).
 pub fn payers(
     clauses: &[&PaymentClause],
-    source: &crate::source::SourceFile,
+    source: &super::ClauseAt,
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<model::Payer>, bool) {
     let before = out.len();
@@ -181,7 +180,7 @@ pub fn payers(
             cap: cap.map(|c| c.value),
             outcome_payments_only: outcome_payments_only.is_some(),
             excess_pro_rata: excess_pro_rata.is_some(),
-            clause: super::clause_at(source, *span),
+            clause: source.at(*span),
         });
         pro_rata_spans.extend(excess_pro_rata.map(|s| (s, payers.len() - 1)));
     }
@@ -463,7 +462,7 @@ pub fn incentives(
             from_year,
             assessments,
             maximum: Money::zero(currency),
-            clause: super::clause_at(cx.source, *span),
+            clause: cx.clauses.at(*span),
         });
         spans.push(*span);
     }
@@ -735,7 +734,7 @@ pub fn tiers(
                 .collect(),
             at_plan: Money::new(at_plan, currency),
             maximum: Money::new(maximum, currency),
-            clause: super::clause_at(cx.source, *span),
+            clause: cx.clauses.at(*span),
             either_or,
         });
     }
@@ -783,7 +782,7 @@ pub fn evidence(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mu
 /// pays most is compared (and named), so the work is in proportion to the funnel.
 pub fn ladders(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mut Vec<Diagnostic>) {
     for funnel in funnels {
-        let clock = Clock::of(funnel);
+        let clock = funnel.clock();
         // For each stage: the nearest paid stage before it that pays most, by position.
         let mut richest_before: Vec<Option<usize>> = vec![None; funnel.stages.len()];
         let pays = |i: usize| funnel.stages[i].price.map(|p| p.minor);
@@ -902,7 +901,7 @@ pub fn early_weighting(
 /// How many steps each stage is from the funnel's entry (the longest way), worked out once
 /// in the order of the sequence.
 fn depths(funnel: &model::Funnel) -> HashMap<&str, u64> {
-    let clock = Clock::of(funnel);
+    let clock = funnel.clock();
     let mut depth = vec![0_u64; funnel.stages.len()];
     for &i in clock.order() {
         depth[i] = clock

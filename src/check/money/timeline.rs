@@ -18,7 +18,6 @@ use super::plan::apportion;
 use crate::ast::Due;
 use crate::check::header::Header;
 use crate::model::{self, FixedFee, PeriodFigures, Price, StageTimeline, Timeline, YearFigures};
-use crate::schedule::clock::Clock;
 use crate::schedule::plan::Entries;
 use crate::schedule::{due_date, fee_due_dates};
 use crate::value::{Date, Money, Period};
@@ -98,9 +97,14 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
     // Weights of the outcome payments by month: amount planned × the weight of the entries
     // whose payment falls due in the month.
     let mut weights = vec![0_i128; months];
-    let mut stages = Vec::new();
+    let stage_count: usize = inputs.funnels.iter().map(|f| f.stages.len()).sum();
+    let mut stages = Vec::with_capacity(stage_count);
+    // Reused from stage to stage.
+    let mut quarter_weights: Vec<i128> = Vec::new();
+    let mut people = vec![0_i128; quarters];
     for funnel in inputs.funnels {
-        let clock = Clock::of(funnel);
+        let clock = funnel.clock();
+        let funnel_id: std::sync::Arc<str> = funnel.id.as_str().into();
         let paid: Vec<Option<(&Price, i128)>> = funnel
             .stages
             .iter()
@@ -157,8 +161,8 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
                         }
                     }
                 });
-                let row = inputs.rows.row(&stage.id);
                 if let Some((price, planned)) = paid[s] {
+                    let row = inputs.rows.row(&stage.id);
                     let month = |day: i64| {
                         let due = match price.due {
                             Due::OnAchievement => day,
@@ -179,11 +183,12 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
             // Shared out over the quarters reached and after the term (last, so that it takes
             // everyone when no entry is weighed): a quarter of no weight gets no one, so
             // leaving those out changes no share, and costs nothing for a long term.
-            let mut quarter_weights: Vec<i128> = by_quarter.iter().map(|&(_, w)| w).collect();
+            quarter_weights.clear();
+            quarter_weights.extend(by_quarter.iter().map(|&(_, w)| w));
             quarter_weights.push(after_term);
             let mut shares = apportion(stage.expected as i128, &quarter_weights)?;
             let after = shares.pop().unwrap_or(0);
-            let mut people = vec![0_i128; quarters];
+            people.fill(0);
             for (&(q, _), share) in by_quarter.iter().zip(shares) {
                 people[q] += share;
             }
@@ -194,7 +199,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
                 *year = year.checked_add(*p as u64)?;
             }
             stages.push(StageTimeline {
-                funnel: funnel.id.clone(),
+                funnel: funnel_id.clone(),
                 stage: stage.id.clone(),
                 first: first.get(s).copied().unwrap_or(term.start),
                 last: last.get(s).copied().unwrap_or(term.start),

@@ -583,7 +583,7 @@ pub fn timeline(html: &mut Html, contract: &Contract) {
         .timeline
         .stages
         .iter()
-        .map(|s| ((s.funnel.as_str(), s.stage.as_str()), s))
+        .map(|s| ((&*s.funnel, s.stage.as_str()), s))
         .collect();
     let after_term = contract
         .figures
