@@ -246,6 +246,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// What every edit of a contract may put in or take out: braces, quotes, comments, line
+    /// breaks, spaces and a byte-order mark.
+    const STRUCTURE: [&str; 8] = ["{", "}", "\"", "#", "\n", "\r", " ", "\u{feff}"];
+
     /// The whole file lowered from the `file` rule, as parsing did before it went a
     /// declaration at a time.
     fn whole_file(text: &str) -> Result<String, String> {
@@ -456,26 +460,22 @@ line_char = _{
             }
         }
         let pieces = [
-            "{",
-            "}",
-            "\"",
-            "#",
-            "\n",
-            "\r",
-            "\r\n",
-            " ",
-            "\u{feff}",
-            "x",
-            "\"\"\"",
-            "\\",
-            "\t",
-            "\u{b}",
-            "\u{c}",
-            "_",
-            "# c\n",
-            "bid",
-            "use \"u\" ",
-        ];
+            STRUCTURE.as_slice(),
+            &[
+                "\r\n",
+                "x",
+                "\"\"\"",
+                "\\",
+                "\t",
+                "\u{b}",
+                "\u{c}",
+                "_",
+                "# c\n",
+                "bid",
+                "use \"u\" ",
+            ],
+        ]
+        .concat();
         proptest!(ProptestConfig::with_cases(2000), |(
             spec in 0..specs.len(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
@@ -622,27 +622,23 @@ line_char = _{
             .filter(|text| has_block(text))
             .collect();
         let pieces = [
-            "{",
-            "}",
-            "\"",
-            "#",
-            "\n",
-            "\r",
-            " ",
-            "\u{feff}",
-            "milestone m \"M\" 10 ",
-            "target t \"T\" 1,0 within 1 month { evidence \"E\" } ",
-            "pay £1 for m ",
-            "pay £1,00 for m ",
-            "expected 1 for m ",
-            "price at most £1 for m ",
-            "within 13 weeks of m ",
-            "funnel f \"F\" for c {",
-            "payments {",
-            "bidding {",
-            "bid \"B\" on \"s.o\" {",
-            "2026-02-30",
-        ];
+            STRUCTURE.as_slice(),
+            &[
+                "milestone m \"M\" 10 ",
+                "target t \"T\" 1,0 within 1 month { evidence \"E\" } ",
+                "pay £1 for m ",
+                "pay £1,00 for m ",
+                "expected 1 for m ",
+                "price at most £1 for m ",
+                "within 13 weeks of m ",
+                "funnel f \"F\" for c {",
+                "payments {",
+                "bidding {",
+                "bid \"B\" on \"s.o\" {",
+                "2026-02-30",
+            ],
+        ]
+        .concat();
         proptest!(ProptestConfig::with_cases(1000), |(
             pick in 0..corpus.len(),
             edits in prop::collection::vec((any::<prop::sample::Index>(), 0..pieces.len(), any::<bool>()), 1..4)
