@@ -1833,7 +1833,7 @@ fn money_text(pence: u64) -> String {
 }
 
 fn tenths_text(tenths: u32) -> String {
-    if tenths.is_multiple_of(10) {
+    if tenths % 10 == 0 {
         format!("{}%", tenths / 10)
     } else {
         format!("{}.{}%", tenths / 10, tenths % 10)

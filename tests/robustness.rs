@@ -296,7 +296,7 @@ fn apply(bytes: &mut Vec<u8>, mutation: &Mutation) {
             let start = position(bytes, at);
             let token = which.get(tokens());
             // Usually a token stands apart, as a person would type it; sometimes it is glued on.
-            let spaced = if start.is_multiple_of(3) {
+            let spaced = if start % 3 == 0 {
                 token.clone()
             } else {
                 format!(" {token} ")
@@ -586,7 +586,7 @@ fn resolve(name: &Name, names: &[String], fresh: &mut usize) -> String {
 
 fn money(amount: u64) -> String {
     // Mostly with thousands separators, as people write money.
-    if amount.is_multiple_of(2) {
+    if amount % 2 == 0 {
         format!("£{}", outcome::value::group_thousands(u128::from(amount)))
     } else {
         format!("GBP {amount}")
