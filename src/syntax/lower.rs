@@ -9,6 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{Span, Spanned};
 use crate::value::{Currency, Date, Decimal, Frequency, Money, Percent, Period};
 use pest::iterators::Pair;
+use thin_vec::ThinVec;
 
 type Node<'i> = Pair<'i, Rule>;
 
@@ -515,14 +516,14 @@ impl Lowerer {
             name,
             description,
             expected,
-            conversion: Vec::new(),
-            within: Vec::new(),
-            earliest: Vec::new(),
-            expected_time: Vec::new(),
-            after: Vec::new(),
-            achieves: Vec::new(),
-            evidence: Vec::new(),
-            eligible: Vec::new(),
+            conversion: ThinVec::new(),
+            within: ThinVec::new(),
+            earliest: ThinVec::new(),
+            expected_time: ThinVec::new(),
+            after: ThinVec::new(),
+            achieves: ThinVec::new(),
+            evidence: ThinVec::new(),
+            eligible: ThinVec::new(),
         };
         for clause in parts {
             match clause.as_rule() {
