@@ -7,73 +7,99 @@
 use serde::Serialize;
 use std::fmt;
 
-/// A currency the language knows, with the number of minor-unit digits it uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Currency {
+/// A currency the language knows: one word, a reference to its entry in the table of
+/// currencies (`CurrencyInfo`), whose fields it reads as its own. An amount of money is then
+/// 32 bytes where it was 64, and there are hundreds of thousands of amounts in a long funnel's
+/// prices or a large return's payment lines.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency(&'static CurrencyInfo);
+
+/// What a currency is: its ISO 4217 code, its symbol if the language accepts one, and the
+/// number of minor-unit digits it uses.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CurrencyInfo {
     pub code: &'static str,
     pub symbol: Option<&'static str>,
     pub minor_digits: u32,
 }
 
+impl std::ops::Deref for Currency {
+    type Target = CurrencyInfo;
+
+    fn deref(&self) -> &CurrencyInfo {
+        self.0
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Currency")
+            .field("code", &self.code)
+            .field("symbol", &self.symbol)
+            .field("minor_digits", &self.minor_digits)
+            .finish()
+    }
+}
+
 /// The currencies the language accepts, by ISO 4217 code. `£`, `€` and `$` are the only
 /// symbols: `$` alone means US dollars, other dollars are written with their code.
-const CURRENCIES: &[Currency] = &[
-    Currency {
+static CURRENCIES: [CurrencyInfo; 12] = [
+    CurrencyInfo {
         code: "GBP",
         symbol: Some("£"),
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "EUR",
         symbol: Some("€"),
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "USD",
         symbol: Some("$"),
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "AUD",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "CAD",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "CHF",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "DKK",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "JPY",
         symbol: None,
         minor_digits: 0,
     },
-    Currency {
+    CurrencyInfo {
         code: "NOK",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "NZD",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "SEK",
         symbol: None,
         minor_digits: 2,
     },
-    Currency {
+    CurrencyInfo {
         code: "ZAR",
         symbol: None,
         minor_digits: 2,
@@ -82,21 +108,17 @@ const CURRENCIES: &[Currency] = &[
 
 impl Currency {
     /// Pound sterling, the stand-in where a value could not be read.
-    pub const GBP: Currency = Currency {
-        code: "GBP",
-        symbol: Some("£"),
-        minor_digits: 2,
-    };
+    pub const GBP: Currency = Currency(&CURRENCIES[0]);
 
     pub fn from_code(code: &str) -> Option<Currency> {
-        CURRENCIES.iter().copied().find(|c| c.code == code)
+        CURRENCIES.iter().find(|c| c.code == code).map(Currency)
     }
 
     pub fn from_symbol(symbol: &str) -> Option<Currency> {
         CURRENCIES
             .iter()
-            .copied()
             .find(|c| c.symbol == Some(symbol))
+            .map(Currency)
     }
 
     /// Every accepted code, for help texts.
@@ -941,6 +963,16 @@ mod tests {
             Percent::of_ratio(u64::MAX, 1, 30).0.scale,
             Decimal::MAX_SCALE
         );
+    }
+
+    #[test]
+    fn a_currency_is_one_word_and_money_two() {
+        assert_eq!(std::mem::size_of::<Currency>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Money>>(), 32);
+        assert_eq!(Currency::from_code("GBP"), Some(Currency::GBP));
+        assert_eq!(Currency::from_symbol("£"), Some(Currency::GBP));
+        assert_eq!(Currency::GBP.code, "GBP");
+        assert_eq!(Currency::from_code("JPY").map(|c| c.minor_digits), Some(0));
     }
 
     #[test]
