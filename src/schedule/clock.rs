@@ -16,7 +16,7 @@ use std::borrow::Cow;
 #[derive(Debug, Clone)]
 pub struct Clock {
     order: Vec<usize>,
-    before: Vec<Vec<usize>>,
+    before: Links,
     earliest: Vec<Option<(usize, Duration)>>,
     latest: Vec<Option<(usize, Duration)>>,
     expected: Vec<Option<(usize, Duration)>>,
@@ -24,28 +24,18 @@ pub struct Clock {
 
 impl Clock {
     pub fn of(funnel: &model::Funnel) -> Clock {
-        let index: foldhash::HashMap<&str, usize> = funnel
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
-        let before: Vec<Vec<usize>> = funnel
-            .stages
-            .iter()
-            .map(|s| {
-                s.after
-                    .iter()
-                    .filter_map(|p| index.get(p.as_str()).copied())
-                    .collect()
-            })
-            .collect();
+        let before = Links::new(
+            funnel
+                .stages
+                .iter()
+                .map(|s| s.after.iter().filter_map(|p| funnel.position(p))),
+        );
         let resolve = |time: &Option<TimeFrom>| {
             time.as_ref().map(|t| {
                 let from = if t.from_entry {
                     0
                 } else {
-                    index.get(t.after.as_str()).copied().unwrap_or(0)
+                    funnel.position(&t.after).unwrap_or(0)
                 };
                 (from, t.duration)
             })
@@ -82,7 +72,12 @@ impl Clock {
 
     /// The stages stage `i` follows, by index.
     pub fn before(&self, i: usize) -> &[usize] {
-        &self.before[i]
+        self.before.of(i)
+    }
+
+    /// Every stage's predecessors.
+    pub fn links(&self) -> &Links {
+        &self.before
     }
 
     pub fn is_empty(&self) -> bool {
@@ -116,7 +111,7 @@ impl Clock {
         // Calendar times measured from the same stage by the same duration, dated once.
         let mut calendar: foldhash::HashMap<(usize, Duration), Offsets> = Default::default();
         for &i in &self.order {
-            let mut at = match self.before[i].as_slice() {
+            let mut at = match self.before.of(i) {
                 [] => Offsets::ZERO,
                 [first, rest @ ..] => rest
                     .iter()
@@ -205,7 +200,7 @@ impl Clock {
             }
             // Not reached yet: tomorrow at the soonest, after every stage before it.
             let mut at = Some(today.next_day());
-            for &p in &self.before[i] {
+            for &p in self.before.of(i) {
                 at = at.zip(first[p]).map(|(a, b)| a.max(b));
             }
             if let Some((from, duration)) = self.earliest[i] {
@@ -231,7 +226,8 @@ impl Clock {
     }
 
     fn after_predecessors(&self, i: usize, dates: &[Date], entry: Date) -> Date {
-        self.before[i]
+        self.before
+            .of(i)
             .iter()
             .map(|&p| dates[p])
             .max()
@@ -241,16 +237,10 @@ impl Clock {
 
 /// The stages in an order where every predecessor comes first (the sequence is acyclic in a
 /// checked contract); ties keep the order written.
-fn order(before: &[Vec<usize>]) -> Vec<usize> {
+fn order(before: &Links) -> Vec<usize> {
     let n = before.len();
-    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut remaining: Vec<usize> = vec![0; n];
-    for (i, preds) in before.iter().enumerate() {
-        remaining[i] = preds.len();
-        for &p in preds {
-            next[p].push(i);
-        }
-    }
+    let next = before.reversed();
+    let mut remaining: Vec<usize> = (0..n).map(|i| before.of(i).len()).collect();
     let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..n)
         .filter(|i| remaining[*i] == 0)
         .map(std::cmp::Reverse)
@@ -258,7 +248,7 @@ fn order(before: &[Vec<usize>]) -> Vec<usize> {
     let mut order = Vec::with_capacity(n);
     while let Some(std::cmp::Reverse(i)) = ready.pop() {
         order.push(i);
-        for &s in &next[i] {
+        for &s in next.of(i) {
             remaining[s] -= 1;
             if remaining[s] == 0 {
                 ready.push(std::cmp::Reverse(s));
@@ -266,6 +256,65 @@ fn order(before: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     order
+}
+
+/// Each stage's links to other stages by index (the stages it follows, or those that follow
+/// it), laid one list after another in one vector: two allocations for a funnel where a list
+/// per stage took one a stage, each apart from the next in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// Where each stage's list starts in `to`, and where the last ends.
+    starts: Vec<usize>,
+    to: Vec<usize>,
+}
+
+impl Links {
+    /// The lists, one a stage in order.
+    pub fn new<L: IntoIterator<Item = usize>>(lists: impl ExactSizeIterator<Item = L>) -> Links {
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        let mut to = Vec::with_capacity(lists.len());
+        starts.push(0);
+        for list in lists {
+            to.extend(list);
+            starts.push(to.len());
+        }
+        Links { starts, to }
+    }
+
+    /// The number of stages.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Stage `i`'s list.
+    pub fn of(&self, i: usize) -> &[usize] {
+        &self.to[self.starts[i]..self.starts[i + 1]]
+    }
+
+    /// The links turned round: for each stage, the stages whose lists hold it, in order.
+    pub fn reversed(&self) -> Links {
+        let n = self.len();
+        let mut starts = vec![0; n + 1];
+        for &j in &self.to {
+            starts[j + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut fill = starts.clone();
+        let mut to = vec![0; self.to.len()];
+        for i in 0..n {
+            for &j in self.of(i) {
+                to[fill[j]] = i;
+                fill[j] += 1;
+            }
+        }
+        Links { starts, to }
+    }
 }
 
 /// The days a duration always lasts: days and weeks; `None` for months and years, whose days

@@ -111,26 +111,18 @@ pub fn spread<'a>(
         let n = funnel.stages.len();
         let mut people: Vec<Option<People>> = vec![None; n];
         let mut cursor = vec![0_u64; n];
-        // Each stage's predecessors by position; the stages in an order that puts each after
-        // them (Kahn's), so that `after` a stage written later is followed.
-        let predecessors: Vec<Vec<usize>> = funnel
-            .stages
-            .iter()
-            .map(|s| s.after.iter().filter_map(|a| funnel.position(a)).collect())
-            .collect();
-        let mut waiting: Vec<usize> = predecessors.iter().map(Vec::len).collect();
-        let mut followers: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, ps) in predecessors.iter().enumerate() {
-            for &p in ps {
-                followers[p].push(i);
-            }
-        }
+        // Each stage's predecessors by position (the funnel's clock holds them); the stages
+        // in an order that puts each after them (Kahn's), so that `after` a stage written
+        // later is followed.
+        let clock = funnel.clock();
+        let mut waiting: Vec<usize> = (0..n).map(|i| clock.before(i).len()).collect();
+        let followers = clock.links().reversed();
         let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
         ready.reverse();
         let mut order = Vec::with_capacity(n);
         while let Some(i) = ready.pop() {
             order.push(i);
-            for &f in followers[i].iter().rev() {
+            for &f in followers.of(i).iter().rev() {
                 waiting[f] -= 1;
                 if waiting[f] == 0 {
                     ready.push(f);
@@ -143,7 +135,7 @@ pub fn spread<'a>(
         for i in order {
             let stage = &funnel.stages[i];
             let wanted = stage.expected;
-            let taken = match predecessors[i].as_slice() {
+            let taken = match clock.before(i) {
                 [] => {
                     if count(&pool) < wanted {
                         return None;

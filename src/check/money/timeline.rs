@@ -14,7 +14,7 @@
 //! payment planned after the term falls in its last month; people planned to reach a stage
 //! after the term are counted apart.
 
-use super::plan::apportion;
+use super::plan::{apportion, apportion_into};
 use crate::ast::Due;
 use crate::check::header::Header;
 use crate::model::{self, FixedFee, PeriodFigures, Price, StageTimeline, Timeline, YearFigures};
@@ -101,6 +101,8 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
     let mut stages = Vec::with_capacity(stage_count);
     // Reused from stage to stage.
     let mut quarter_weights: Vec<i128> = Vec::new();
+    // Room for apportioning each stage's people, kept from stage to stage.
+    let (mut shares, mut remainders) = (Vec::new(), Vec::new());
     let mut people = vec![0_i128; quarters];
     for funnel in inputs.funnels {
         let clock = funnel.clock();
@@ -186,10 +188,15 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
             quarter_weights.clear();
             quarter_weights.extend(by_quarter.iter().map(|&(_, w)| w));
             quarter_weights.push(after_term);
-            let mut shares = apportion(stage.expected as i128, &quarter_weights)?;
+            apportion_into(
+                stage.expected as i128,
+                &quarter_weights,
+                &mut shares,
+                &mut remainders,
+            )?;
             let after = shares.pop().unwrap_or(0);
             people.fill(0);
-            for (&(q, _), share) in by_quarter.iter().zip(shares) {
+            for (&(q, _), &share) in by_quarter.iter().zip(&shares) {
                 people[q] += share;
             }
             // The quarters added up by contract year, so that every view counts a year alike.
