@@ -38,6 +38,7 @@ pub mod evaluate;
 pub mod files;
 pub mod fmt;
 pub mod inert;
+pub mod links;
 pub mod lsp;
 pub mod model;
 pub mod new;

@@ -10,30 +10,24 @@
 use super::names::{once, Kind, Symbols};
 use crate::ast::{self, StageKind};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::links::Links;
 use crate::model;
 use crate::source::Span;
 use crate::value::{Decimal, Percent};
 
 /// A funnel's sequence: for each stage, its predecessors and the span that makes each link.
 struct Sequence {
-    before: Vec<Vec<(usize, Span)>>,
-    next: Vec<Vec<usize>>,
+    before: Links<(usize, Span)>,
+    next: Links,
     /// Whether every `after` named a milestone of this funnel. When one did not, questions
     /// of reachability would only repeat that error.
     resolved: bool,
 }
 
 impl Sequence {
-    fn new(before: Vec<Vec<(usize, Span)>>, resolved: bool) -> Sequence {
-        let mut next = vec![Vec::new(); before.len()];
-        for (stage, links) in before.iter().enumerate() {
-            for (p, _) in links {
-                // Each stage's links are added together, so a repeat is always the last entry.
-                if next[*p].last() != Some(&stage) {
-                    next[*p].push(stage);
-                }
-            }
-        }
+    fn new(before: Links<(usize, Span)>, resolved: bool) -> Sequence {
+        // Each stage's links name a stage once, so the reversal holds no repeats.
+        let next = before.map(|(p, _)| *p).reversed();
         Sequence {
             before,
             next,
@@ -144,9 +138,7 @@ pub fn check(
         report_dead_ends(funnel, &sequence, out);
     }
     let times = if acyclic {
-        let before: Vec<Vec<usize>> = (0..funnel.stages.len())
-            .map(|i| sequence.after(i).collect())
-            .collect();
+        let before = sequence.before.map(|(p, _)| *p);
         let order = topological(&sequence, funnel.stages.len());
         super::times::check(funnel, index, &before, &order, symbols, out)
     } else {
@@ -202,11 +194,10 @@ fn sequence(
         }
     }
     let position = |name: &str| first_of.get(name).copied();
-    let mut before = Vec::with_capacity(stages.len());
+    let mut before = Links::with_capacity(stages.len(), stages.len());
     let mut last_milestone: Option<usize> = None;
     let errors_before = out.len();
     for (i, stage) in stages.iter().enumerate() {
-        let mut links = Vec::new();
         if let Some((_, names)) = stage.after.first() {
             for name in names {
                 match position(&name.value) {
@@ -221,8 +212,8 @@ fn sequence(
                         .help("nothing follows a performance target; name the milestone before it, or make it a milestone"),
                     ),
                     Some(p) => {
-                        if !links.iter().any(|(q, _)| *q == p) {
-                            links.push((p, name.span));
+                        if !before.open().iter().any(|(q, _)| *q == p) {
+                            before.push((p, name.span));
                         }
                     }
                     None => match symbols.get(&name.value) {
@@ -250,13 +241,13 @@ fn sequence(
             // A milestone written after a target still follows the last milestone: targets
             // end their paths.
             if let Some(p) = implied.filter(|p| stages[*p].kind == StageKind::Milestone) {
-                links.push((p, stage.keyword));
+                before.push((p, stage.keyword));
             }
         }
         if stage.kind == StageKind::Milestone {
             last_milestone = Some(i);
         }
-        before.push(links);
+        before.close();
     }
     Sequence::new(before, out.len() == errors_before)
 }
@@ -508,15 +499,15 @@ fn build(
         .iter()
         .enumerate()
         .map(|(i, stage)| {
-            let predecessors: Vec<usize> = sequence.after(i).collect();
+            let predecessors = &sequence.before[i];
             // At the precision the contract writes (57.07% is shown as 57.07%, not 57.1%),
             // and at least to one decimal place.
             let precision = stage
                 .conversion
                 .first()
                 .map_or(1, |c| c.value.0.scale.max(1));
-            let conversion = match predecessors[..] {
-                [p] => Some(Percent::of_ratio(counts[i], counts[p], precision)),
+            let conversion = match predecessors {
+                [(p, _)] => Some(Percent::of_ratio(counts[i], counts[*p], precision)),
                 _ => None,
             };
             model::Stage {
@@ -526,7 +517,7 @@ fn build(
                 expected: counts[i],
                 after: predecessors
                     .iter()
-                    .map(|p| funnel.stages[*p].name.value.clone())
+                    .map(|(p, _)| funnel.stages[*p].name.value.clone())
                     .collect(),
                 time: times.next().unwrap_or_default(),
                 evidence: stage.evidence.first().map(|e| e.value.clone()),

@@ -14,6 +14,7 @@ mod shrinking;
 use super::names::{once, Kind, Symbols};
 use crate::ast::{self, StageTime};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::links::Links;
 use crate::model::{StageTimes, TimeFrom};
 use crate::source::Span;
 use crate::value::Duration;
@@ -70,7 +71,7 @@ fn days(n: i64) -> String {
 
 /// Whether `ancestor` comes before `stage` in the sequence.
 struct Ancestry<'a> {
-    before: &'a [Vec<usize>],
+    before: &'a Links,
     order: &'a [usize],
     /// The position of each stage in an order where predecessors come first.
     position: Vec<usize>,
@@ -84,7 +85,7 @@ struct Ancestry<'a> {
 }
 
 impl<'a> Ancestry<'a> {
-    fn new(before: &'a [Vec<usize>], order: &'a [usize]) -> Ancestry<'a> {
+    fn new(before: &'a Links, order: &'a [usize]) -> Ancestry<'a> {
         let n = before.len();
         let mut position = vec![0; n];
         for (i, &s) in order.iter().enumerate() {
@@ -189,7 +190,7 @@ impl<'a> Ancestry<'a> {
 pub fn check(
     funnel: &ast::Funnel,
     index: usize,
-    before: &[Vec<usize>],
+    before: &Links,
     order: &[usize],
     symbols: &Symbols,
     out: &mut Vec<Diagnostic>,
@@ -332,7 +333,7 @@ pub fn check(
 /// reported.
 fn contradictions(
     funnel: &ast::Funnel,
-    before: &[Vec<usize>],
+    before: &Links,
     order: &[usize],
     earliest: &[Option<Resolved>],
     latest: &[Option<Resolved>],
@@ -511,9 +512,9 @@ mod tests {
     use proptest::prelude::*;
 
     /// Whether `ancestor` is strictly before `stage`, by walking back from the stage.
-    fn walking_back(before: &[Vec<usize>], ancestor: usize, stage: usize) -> bool {
+    fn walking_back(before: &Links, ancestor: usize, stage: usize) -> bool {
         let mut seen = vec![false; before.len()];
-        let mut stack = before[stage].clone();
+        let mut stack = before[stage].to_vec();
         while let Some(s) = stack.pop() {
             if s == ancestor {
                 return true;
@@ -543,6 +544,7 @@ mod tests {
                     before[order[k]].push(order[link.index(k)]);
                 }
             }
+            let before = Links::from(before);
             let pairs: Vec<(usize, usize)> =
                 asked.iter().map(|(a, s)| (a.index(n), s.index(n))).collect();
             let mut ancestry = Ancestry::new(&before, &order);

@@ -8,6 +8,7 @@
 //! planned for when the stages before it are reached).
 
 use super::add;
+use crate::links::Links;
 use crate::model::{self, TimeFrom};
 use crate::value::{Date, Duration, TimeUnit};
 use std::borrow::Cow;
@@ -72,7 +73,7 @@ impl Clock {
 
     /// The stages stage `i` follows, by index.
     pub fn before(&self, i: usize) -> &[usize] {
-        self.before.of(i)
+        &self.before[i]
     }
 
     /// Every stage's predecessors.
@@ -111,7 +112,7 @@ impl Clock {
         // Calendar times measured from the same stage by the same duration, dated once.
         let mut calendar: foldhash::HashMap<(usize, Duration), Offsets> = Default::default();
         for &i in &self.order {
-            let mut at = match self.before.of(i) {
+            let mut at = match &self.before[i] {
                 [] => Offsets::ZERO,
                 [first, rest @ ..] => rest
                     .iter()
@@ -200,7 +201,7 @@ impl Clock {
             }
             // Not reached yet: tomorrow at the soonest, after every stage before it.
             let mut at = Some(today.next_day());
-            for &p in self.before.of(i) {
+            for &p in &self.before[i] {
                 at = at.zip(first[p]).map(|(a, b)| a.max(b));
             }
             if let Some((from, duration)) = self.earliest[i] {
@@ -226,8 +227,7 @@ impl Clock {
     }
 
     fn after_predecessors(&self, i: usize, dates: &[Date], entry: Date) -> Date {
-        self.before
-            .of(i)
+        self.before[i]
             .iter()
             .map(|&p| dates[p])
             .max()
@@ -240,7 +240,7 @@ impl Clock {
 fn order(before: &Links) -> Vec<usize> {
     let n = before.len();
     let next = before.reversed();
-    let mut remaining: Vec<usize> = (0..n).map(|i| before.of(i).len()).collect();
+    let mut remaining: Vec<usize> = (0..n).map(|i| before[i].len()).collect();
     let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..n)
         .filter(|i| remaining[*i] == 0)
         .map(std::cmp::Reverse)
@@ -248,7 +248,7 @@ fn order(before: &Links) -> Vec<usize> {
     let mut order = Vec::with_capacity(n);
     while let Some(std::cmp::Reverse(i)) = ready.pop() {
         order.push(i);
-        for &s in next.of(i) {
+        for &s in &next[i] {
             remaining[s] -= 1;
             if remaining[s] == 0 {
                 ready.push(std::cmp::Reverse(s));
@@ -256,65 +256,6 @@ fn order(before: &Links) -> Vec<usize> {
         }
     }
     order
-}
-
-/// Each stage's links to other stages by index (the stages it follows, or those that follow
-/// it), laid one list after another in one vector: two allocations for a funnel where a list
-/// per stage took one a stage, each apart from the next in memory.
-#[derive(Debug, Clone, Default)]
-pub struct Links {
-    /// Where each stage's list starts in `to`, and where the last ends.
-    starts: Vec<usize>,
-    to: Vec<usize>,
-}
-
-impl Links {
-    /// The lists, one a stage in order.
-    pub fn new<L: IntoIterator<Item = usize>>(lists: impl ExactSizeIterator<Item = L>) -> Links {
-        let mut starts = Vec::with_capacity(lists.len() + 1);
-        let mut to = Vec::with_capacity(lists.len());
-        starts.push(0);
-        for list in lists {
-            to.extend(list);
-            starts.push(to.len());
-        }
-        Links { starts, to }
-    }
-
-    /// The number of stages.
-    pub fn len(&self) -> usize {
-        self.starts.len().saturating_sub(1)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Stage `i`'s list.
-    pub fn of(&self, i: usize) -> &[usize] {
-        &self.to[self.starts[i]..self.starts[i + 1]]
-    }
-
-    /// The links turned round: for each stage, the stages whose lists hold it, in order.
-    pub fn reversed(&self) -> Links {
-        let n = self.len();
-        let mut starts = vec![0; n + 1];
-        for &j in &self.to {
-            starts[j + 1] += 1;
-        }
-        for i in 0..n {
-            starts[i + 1] += starts[i];
-        }
-        let mut fill = starts.clone();
-        let mut to = vec![0; self.to.len()];
-        for i in 0..n {
-            for &j in self.of(i) {
-                to[fill[j]] = i;
-                fill[j] += 1;
-            }
-        }
-        Links { starts, to }
-    }
 }
 
 /// The days a duration always lasts: days and weeks; `None` for months and years, whose days

@@ -122,7 +122,7 @@ pub fn spread<'a>(
         let mut order = Vec::with_capacity(n);
         while let Some(i) = ready.pop() {
             order.push(i);
-            for &f in followers.of(i).iter().rev() {
+            for &f in followers[i].iter().rev() {
                 waiting[f] -= 1;
                 if waiting[f] == 0 {
                     ready.push(f);

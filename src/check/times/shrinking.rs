@@ -28,13 +28,14 @@
 use super::{Resolved, Which};
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::links::Links;
 use crate::value::{Duration, TimeUnit};
 use std::rc::Rc;
 
 /// Report each stage whose time is certainly shorter than a nearest one before it.
 pub(super) fn shrinking(
     funnel: &ast::Funnel,
-    before: &[Vec<usize>],
+    before: &Links,
     order: &[usize],
     times: &[Option<Resolved>],
     which: Which,
@@ -92,7 +93,7 @@ pub(super) fn shrinking(
 /// For each timed stage, in `order`, that has one: the first of its nearest timed stages
 /// before it, measured from the same stage, that its own time is certainly shorter than.
 fn first_shorter(
-    before: &[Vec<usize>],
+    before: &Links,
     order: &[usize],
     times: &[Option<Resolved>],
 ) -> Vec<(usize, usize)> {
@@ -321,7 +322,7 @@ mod tests {
 
     /// The check as first written, listing every nearest timed stage: the reference.
     fn listing_every_one(
-        before: &[Vec<usize>],
+        before: &Links,
         order: &[usize],
         times: &[Option<Resolved>],
     ) -> Vec<(usize, usize)> {
@@ -367,7 +368,7 @@ mod tests {
     /// A sequence of `n` stages: each after some of those before it (their places in the
     /// order drawn from `links`), stored under the names `rename` gives them, with `timed`
     /// times.
-    type Sequence = (Vec<Vec<usize>>, Vec<usize>, Vec<Option<Resolved>>);
+    type Sequence = (Links, Vec<usize>, Vec<Option<Resolved>>);
 
     fn sequence(
         links: &[Vec<prop::sample::Index>],
@@ -392,7 +393,7 @@ mod tests {
             times[s] = timed[k % timed.len()]
                 .map(|(from, count, unit)| time(order[from.min(k)], count, unit));
         }
-        (before, order, times)
+        (Links::from(before), order, times)
     }
 
     proptest! {
@@ -419,13 +420,14 @@ mod tests {
     fn a_ladder_of_joins_names_the_nearer_stage() {
         let n = 2_001;
         let order: Vec<usize> = (0..n).collect();
-        let before: Vec<Vec<usize>> = (0..n)
+        let before: Links = (0..n)
             .map(|i| match i {
                 0 => vec![],
                 1 => vec![0],
                 _ => vec![i - 2, i - 1],
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         let mut times: Vec<Option<Resolved>> = (0..n)
             .map(|i| (i % 2 == 1).then(|| time(0, (n - i) as u32, 0)))
             .collect();
