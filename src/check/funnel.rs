@@ -262,12 +262,15 @@ fn report_cycles(
     let mut in_cycle = vec![false; n];
     // 0 = unvisited, 1 = on the current path, 2 = done
     let mut state = vec![0u8; n];
+    // Iterative depth-first search over predecessors, so deep funnels cannot overflow; the
+    // path's room is kept from one root to the next.
+    let mut path: Vec<(usize, usize)> = Vec::new();
     for root in 0..n {
         if state[root] != 0 {
             continue;
         }
-        // Iterative depth-first search over predecessors, so deep funnels cannot overflow.
-        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        path.clear();
+        path.push((root, 0));
         state[root] = 1;
         while let Some((node, next)) = path.last().copied() {
             let preds = &sequence.before[node];
