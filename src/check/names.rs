@@ -8,6 +8,7 @@ use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::{Span, Spanned};
 use foldhash::{HashMap, HashSet};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -117,13 +118,15 @@ pub struct Symbol {
     pub funnel: Option<usize>,
 }
 
-/// Every name defined in a file.
+/// Every name defined in a file: the file's own names borrowed from its syntax tree (a long
+/// funnel names hundreds of thousands of stages, and a copy of each cost an allocation), the
+/// names of used files copied.
 #[derive(Debug, Default)]
-pub struct Symbols {
-    names: HashMap<String, Symbol>,
+pub struct Symbols<'a> {
+    names: HashMap<Cow<'a, str>, Symbol>,
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
-    duplicated: HashSet<String>,
+    duplicated: HashSet<Cow<'a, str>>,
     /// For names brought in by `use`: the file each comes from.
     origins: HashMap<String, String>,
     /// How many more unknown names may get a "did you mean" (`SUGGESTIONS`).
@@ -138,9 +141,9 @@ pub struct Symbols {
 /// decided by the order they are checked in, the same on every run.
 const SUGGESTIONS: usize = 200;
 
-impl Symbols {
+impl<'a> Symbols<'a> {
     /// Collect every definition, reporting a name defined twice (E0201).
-    pub fn collect(file: &ast::File, out: &mut Vec<Diagnostic>) -> Symbols {
+    pub fn collect(file: &'a ast::File, out: &mut Vec<Diagnostic>) -> Symbols<'a> {
         let mut symbols = Symbols {
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
@@ -153,13 +156,13 @@ impl Symbols {
 
     fn define(
         &mut self,
-        name: &Spanned<String>,
+        name: &'a Spanned<String>,
         kind: Kind,
         funnel: Option<usize>,
         out: &mut Vec<Diagnostic>,
     ) {
-        if let Some(first) = self.names.get(&name.value) {
-            self.duplicated.insert(name.value.clone());
+        if let Some(first) = self.names.get(name.value.as_str()) {
+            self.duplicated.insert(Cow::Borrowed(&name.value));
             out.push(
                 Diagnostic::new(
                     Code::E0201,
@@ -173,7 +176,7 @@ impl Symbols {
             return;
         }
         self.names.insert(
-            name.value.clone(),
+            Cow::Borrowed(&name.value),
             Symbol {
                 kind,
                 span: name.span,
@@ -203,8 +206,8 @@ impl Symbols {
             );
         for (name, kind, from) in names {
             let from = from.clone().unwrap_or_else(|| shared.file.clone());
-            if let Some(first) = self.names.get(name) {
-                self.duplicated.insert(name.clone());
+            if let Some(first) = self.names.get(name.as_str()) {
+                self.duplicated.insert(Cow::Owned(name.clone()));
                 let (message, other) = match self.origins.get(name) {
                     Some(first_file) if *first_file == from => continue, // the same file, used twice
                     Some(first_file) => (
@@ -230,7 +233,7 @@ impl Symbols {
             }
             self.origins.insert(name.clone(), from);
             self.names.insert(
-                name.clone(),
+                Cow::Owned(name.clone()),
                 Symbol {
                     kind,
                     span: at,
@@ -257,10 +260,10 @@ impl Symbols {
         kinds: &[Kind],
         out: &mut Vec<Diagnostic>,
     ) -> Option<Symbol> {
-        if self.duplicated.contains(&name.value) {
+        if self.duplicated.contains(name.value.as_str()) {
             return None;
         }
-        match self.names.get(&name.value) {
+        match self.names.get(name.value.as_str()) {
             Some(symbol) if kinds.contains(&symbol.kind) => Some(*symbol),
             Some(symbol) => {
                 let wanted = describe_kinds(kinds);
@@ -320,7 +323,7 @@ impl Symbols {
             .names
             .iter()
             .filter(|(_, s)| kinds.contains(&s.kind))
-            .map(|(n, _)| n.as_str());
+            .map(|(n, _)| n.as_ref());
         did_you_mean(wanted, candidates)
     }
 }

@@ -64,7 +64,7 @@ impl<'a> ClauseAt<'a> {
 /// What the payments are checked against.
 pub struct Context<'a> {
     pub header: &'a Header,
-    pub symbols: &'a Symbols,
+    pub symbols: &'a Symbols<'a>,
     pub cohorts: &'a [model::Cohort],
     /// Where each cohort's name is defined.
     pub cohort_spans: &'a HashMap<String, Span>,
