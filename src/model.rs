@@ -226,7 +226,8 @@ pub struct Stage {
     /// funnel's entry.
     pub after: Vec<String>,
     /// When the stage can be reached and when the plan expects it.
-    pub time: StageTimes,
+    #[schemars(with = "StageTimes")]
+    pub time: Times,
     pub evidence: Option<String>,
     /// Outcomes a performance target achieves (empty for milestones).
     pub achieves: Vec<String>,
@@ -259,6 +260,38 @@ pub struct StageTimes {
 impl StageTimes {
     pub fn is_empty(&self) -> bool {
         self.earliest.is_none() && self.latest.is_none() && self.expected.is_none()
+    }
+}
+
+/// A stage's times, held apart from the stage only when it has one: most stages of a long
+/// funnel have none, and three times inline were 120 of every stage's bytes. Read (and
+/// written to JSON) as the `StageTimes` it holds, all absent when it holds none.
+#[derive(Debug, Clone, Default)]
+pub struct Times(Option<Box<StageTimes>>);
+
+static NO_TIMES: StageTimes = StageTimes {
+    earliest: None,
+    latest: None,
+    expected: None,
+};
+
+impl From<StageTimes> for Times {
+    fn from(times: StageTimes) -> Times {
+        Times((!times.is_empty()).then(|| Box::new(times)))
+    }
+}
+
+impl std::ops::Deref for Times {
+    type Target = StageTimes;
+
+    fn deref(&self) -> &StageTimes {
+        self.0.as_deref().unwrap_or(&NO_TIMES)
+    }
+}
+
+impl Serialize for Times {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StageTimes::serialize(self, serializer)
     }
 }
 
@@ -833,7 +866,7 @@ mod tests {
             description: String::new(),
             expected: 0,
             after: Vec::new(),
-            time: StageTimes::default(),
+            time: Times::default(),
             evidence: None,
             achieves: Vec::new(),
             stated_conversion: None,

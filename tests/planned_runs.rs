@@ -49,7 +49,8 @@ fn funnel(stages: &[(Vec<usize>, [Time; 3])]) -> Funnel {
                 earliest: time(earliest, "s0"),
                 latest: time(latest, "s0"),
                 expected: time(expected, "s0"),
-            },
+            }
+            .into(),
             evidence: None,
             achieves: Vec::new(),
             stated_conversion: None,

@@ -522,7 +522,7 @@ fn build(
                     .iter()
                     .map(|(p, _)| funnel.stages[*p].name.value.clone())
                     .collect(),
-                time: times.next().unwrap_or_default(),
+                time: times.next().unwrap_or_default().into(),
                 evidence: stage.evidence.first().map(|e| e.value.clone()),
                 achieves: stage.achieves.iter().map(|a| a.value.clone()).collect(),
                 stated_conversion: stage.conversion.first().map(|c| c.value),

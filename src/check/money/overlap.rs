@@ -314,7 +314,7 @@ mod tests {
             description: String::new(),
             expected: 0,
             after: Vec::new(),
-            time: model::StageTimes::default(),
+            time: model::Times::default(),
             evidence: None,
             achieves: Vec::new(),
             stated_conversion: None,
