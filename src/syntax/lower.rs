@@ -22,6 +22,17 @@ pub struct Lowerer {
     offset: usize,
 }
 
+/// comparison = @{ ">=" | "<=" | ">" | "<" | "=" }
+fn comparison(text: &str) -> Comparison {
+    match text {
+        ">=" => Comparison::AtLeast,
+        ">" => Comparison::Above,
+        "<=" => Comparison::AtMost,
+        "<" => Comparison::Below,
+        _ => Comparison::Equal,
+    }
+}
+
 /// Children that carry meaning: punctuation is dropped.
 fn children<'i>(pair: Node<'i>) -> impl Iterator<Item = Node<'i>> {
     pair.into_inner()
@@ -189,8 +200,11 @@ impl Lowerer {
     }
 
     fn number(&mut self, pair: Node) -> Spanned<Decimal> {
-        let at = self.span(&pair);
-        let result = tokens::number(pair.as_str(), at);
+        self.number_at(pair.as_str(), self.span(&pair))
+    }
+
+    fn number_at(&mut self, text: &str, at: Span) -> Spanned<Decimal> {
+        let result = tokens::number(text, at);
         Spanned::new(
             self.keep(
                 result,
@@ -584,12 +598,16 @@ impl Lowerer {
                     .unwrap_or_default();
                 stage.achieves.extend(names);
             }
-            // eligible_clause = { kw_eligible ~ kw_only ~ kw_if ~ condition ~ (kw_and ~ condition)* }
+            // eligible_clause = { kw_eligible ~ kw_only ~ kw_if ~ (condition_run | condition) ~ (kw_and ~ condition)* }
             Rule::eligible_clause => {
-                let conditions = inner
-                    .filter(|p| p.as_rule() == Rule::condition)
-                    .map(|c| self.condition(c))
-                    .collect();
+                let mut conditions = Vec::new();
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::condition => conditions.push(self.condition(part)),
+                        Rule::condition_run => self.condition_run(part, &mut conditions),
+                        _ => {}
+                    }
+                }
                 stage.eligible.push((clause_span, conditions));
             }
             // evidence_clause = { kw_evidence ~ string }
@@ -639,16 +657,7 @@ impl Lowerer {
         let mut parts = pair.into_inner();
         let subject = parts.next().map(|p| self.ident(p)).unwrap_or_default_text();
         let comparison = match parts.next() {
-            Some(op) => {
-                let value = match op.as_str() {
-                    ">=" => Comparison::AtLeast,
-                    ">" => Comparison::Above,
-                    "<=" => Comparison::AtMost,
-                    "<" => Comparison::Below,
-                    _ => Comparison::Equal,
-                };
-                Spanned::new(value, self.span(&op))
-            }
+            Some(op) => Spanned::new(comparison(op.as_str()), self.span(&op)),
             None => Spanned::new(Comparison::Equal, at),
         };
         let value = match parts.next() {
@@ -668,19 +677,75 @@ impl Lowerer {
         }
     }
 
+    /// condition_run = @{ condition_text ~ (trivia ~ "and" ~ !ident_char ~ trivia ~ condition_text)* }
+    /// condition_text = _{ ident ~ trivia ~ comparison ~ trivia ~ number ~ "%"? }
+    /// The grammar has read the run, so each token is found where it ends by the rule that
+    /// reads it, and lowered as `condition` lowers it.
+    fn condition_run(&mut self, pair: Node, conditions: &mut Vec<Condition>) {
+        let text = pair.as_str();
+        let start = self.offset + pair.as_span().start();
+        let bytes = text.as_bytes();
+        let span = |from: usize, to: usize| Span::new(start + from, start + to);
+        let mut at = 0;
+        while at < text.len() {
+            // ident = @{ ASCII_ALPHA ~ ident_char* }
+            let end = at
+                + bytes[at..]
+                    .iter()
+                    .skip(1)
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                    .map_or(text.len() - at, |n| n + 1);
+            let subject = Spanned::new(text[at..end].to_string(), span(at, end));
+            // comparison = @{ ">=" | "<=" | ">" | "<" | "=" }
+            at = super::past_trivia(text, end);
+            let rest = &text[at..];
+            let len = if rest.starts_with(">=") || rest.starts_with("<=") {
+                2
+            } else {
+                1
+            };
+            let op = &text[at..(at + len).min(text.len())];
+            let comparison = Spanned::new(comparison(op), span(at, at + op.len()));
+            // number ~ "%"?
+            at = super::past_trivia(text, at + op.len());
+            let mut end = tokens::number_end(&bytes[at..]) + at;
+            let percent = bytes.get(end) == Some(&b'%');
+            end += usize::from(percent);
+            let value = self.threshold_of(&text[at..end], span(at, end), percent);
+            conditions.push(Condition {
+                subject,
+                comparison,
+                value,
+            });
+            // trivia ~ "and" ~ trivia, or the end of the run
+            at = super::past_trivia(text, end);
+            if at < text.len() {
+                at = super::past_trivia(text, at + "and".len());
+            }
+        }
+    }
+
     /// A number or a percentage compared with.
     fn threshold(&mut self, pair: Node) -> Spanned<Threshold> {
-        let at = self.span(&pair);
-        if pair.as_rule() == Rule::percent {
-            Spanned::new(Threshold::Percent(self.percent(pair).value), at)
+        let percent = pair.as_rule() == Rule::percent;
+        self.threshold_of(pair.as_str(), self.span(&pair), percent)
+    }
+
+    /// The number or percentage (`percent`) written `text` at `at`, compared with.
+    fn threshold_of(&mut self, text: &str, at: Span, percent: bool) -> Spanned<Threshold> {
+        if percent {
+            Spanned::new(Threshold::Percent(self.percent_at(text, at).value), at)
         } else {
-            Spanned::new(Threshold::Number(self.number(pair).value), at)
+            Spanned::new(Threshold::Number(self.number_at(text, at).value), at)
         }
     }
 
     fn percent(&mut self, pair: Node) -> Spanned<Percent> {
-        let at = self.span(&pair);
-        let result = tokens::percent(pair.as_str(), at);
+        self.percent_at(pair.as_str(), self.span(&pair))
+    }
+
+    fn percent_at(&mut self, text: &str, at: Span) -> Spanned<Percent> {
+        let result = tokens::percent(text, at);
         Spanned::new(
             self.keep(
                 result,
@@ -1297,5 +1362,114 @@ fn period_word(word: &str) -> Period {
         "quarter" => Period::Quarter,
         "term" => Period::Term,
         _ => Period::Year,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{past_trivia, OutcomeParser};
+    use pest::Parser;
+    use proptest::prelude::*;
+
+    /// What may come between two tokens of a condition: nothing, spaces, tabs, line ends of
+    /// each kind and comments (after `and`, something).
+    const TRIVIA: [&str; 8] = ["", " ", "  ", "\t", "\n", "\r\n", "# c\n", " # and >= 1\r "];
+
+    /// What the conditions follow in the tests.
+    const CLAUSE: &str = "eligible only if ";
+
+    /// The conditions at the start of `text` (after `CLAUSE`) read token by token with the rules `condition`
+    /// and `kw_and`, as `condition ~ (kw_and ~ condition)*` reads them, lowered one at a time
+    /// with `condition`: the conditions, the diagnostics, and where they end.
+    fn token_by_token(text: &str) -> (String, String, usize) {
+        let mut lowerer = Lowerer::default();
+        let mut conditions = Vec::new();
+        let mut at = 0;
+        let mut end = 0;
+        while let Ok(mut pairs) = OutcomeParser::parse(Rule::condition, &text[at..]) {
+            let pair = pairs.next().unwrap();
+            lowerer.offset = CLAUSE.len() + at;
+            end = at + pair.as_span().end();
+            conditions.push(lowerer.condition(pair));
+            let and = past_trivia(text, end);
+            let Ok(mut pairs) = OutcomeParser::parse(Rule::kw_and, &text[and..]) else {
+                break;
+            };
+            at = past_trivia(text, and + pairs.next().unwrap().as_span().end());
+        }
+        let diagnostics = format!("{:?}", lowerer.diagnostics);
+        (format!("{conditions:?}"), diagnostics, end)
+    }
+
+    /// The same conditions read by `eligible_clause`, where a whole run of them is one
+    /// `condition_run` token lowered from its text.
+    fn as_a_run(text: &str) -> (String, String, usize) {
+        let clause = format!("{CLAUSE}{text}");
+        let pair = OutcomeParser::parse(Rule::eligible_clause, &clause)
+            .unwrap()
+            .next()
+            .unwrap();
+        let mut lowerer = Lowerer::default();
+        let mut conditions = Vec::new();
+        let mut runs = 0;
+        let mut end = 0;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::condition_run => {
+                    runs += 1;
+                    end = part.as_span().end();
+                    lowerer.condition_run(part, &mut conditions);
+                }
+                Rule::condition => {
+                    end = part.as_span().end();
+                    conditions.push(lowerer.condition(part));
+                }
+                _ => {}
+            }
+        }
+        // The run reads every condition: none is left to the rules after it.
+        assert_eq!(runs, 1, "{text:?}");
+        let diagnostics = format!("{:?}", lowerer.diagnostics);
+        (format!("{conditions:?}"), diagnostics, end - CLAUSE.len())
+    }
+
+    proptest! {
+        /// A run of conditions, with numbers and percentages written well or badly, anything
+        /// the grammar skips between their tokens and anything after them, reads to the same
+        /// conditions (spans and values), the same diagnostics and the same end as the
+        /// conditions read token by token.
+        #[test]
+        fn a_run_of_conditions_reads_as_condition_by_condition(
+            conditions in prop::collection::vec((
+                "[a-zA-Z][a-zA-Z0-9_]{0,5}",
+                0..TRIVIA.len(),
+                prop::sample::select(vec![">=", "<=", ">", "<", "="]),
+                0..TRIVIA.len(),
+                "-?[0-9]{1,4}(,[0-9]{1,4}){0,2}(\\.[0-9]{0,3})?%?",
+                0..TRIVIA.len(),
+                1..TRIVIA.len(),
+            ), 1..6),
+            after in prop::sample::select(vec![
+                "", " ", " }", " and", " and x", " and x >", "and 1", "andy", " evidence \"E\"",
+                ",", ",5", ".", ".5", "%", " %", "# c", "\n and\n y = 1",
+            ]),
+        ) {
+            let mut text = String::new();
+            for (i, (subject, t1, op, t2, value, t3, t4)) in conditions.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(TRIVIA[*t3]);
+                    text.push_str("and");
+                    text.push_str(TRIVIA[*t4]);
+                }
+                text.push_str(subject);
+                text.push_str(TRIVIA[*t1]);
+                text.push_str(op);
+                text.push_str(TRIVIA[*t2]);
+                text.push_str(value);
+            }
+            text.push_str(after);
+            prop_assert_eq!(as_a_run(&text), token_by_token(&text));
+        }
     }
 }

@@ -191,6 +191,11 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::rparen => "`)`",
         Rule::comparison => "a comparison such as `>=` or `<`",
         Rule::condition => "a condition such as `age_at_start <= 15`",
+        // Reported only where the first condition starts, where `ident` is reported too: the
+        // same name keeps the message that of the conditions read token by token.
+        Rule::condition_run => "a name such as `drug_free`",
+        Rule::condition_text => "a condition such as `age_at_start <= 15`",
+        Rule::trivia => "a space, line break or comment",
         Rule::eligible_clause => "`eligible only if`",
         Rule::comparison_group_clause => "`compared with`",
         Rule::in_year => "`in year`",

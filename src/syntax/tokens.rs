@@ -73,6 +73,30 @@ pub fn number(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     })
 }
 
+/// How many bytes at the start of `bytes` the `number` rule reads:
+/// number = @{ "-"? ~ ASCII_DIGIT+ ~ ("," ~ ASCII_DIGIT+)* ~ ("." ~ ASCII_DIGIT+)? }
+/// (0 where it reads none).
+pub fn number_end(bytes: &[u8]) -> usize {
+    let digits = |at: usize| {
+        bytes.get(at..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    let mut at = usize::from(bytes.first() == Some(&b'-'));
+    let whole = digits(at);
+    if whole == 0 {
+        return 0;
+    }
+    at += whole;
+    while bytes.get(at) == Some(&b',') && digits(at + 1) > 0 {
+        at += 1 + digits(at + 1);
+    }
+    if bytes.get(at) == Some(&b'.') && digits(at + 1) > 0 {
+        at += 1 + digits(at + 1);
+    }
+    at
+}
+
 /// `83%` → Percent.
 pub fn percent(text: &str, span: Span) -> Result<Percent, Diagnostic> {
     let digits = text.trim_end_matches('%');
