@@ -33,6 +33,80 @@ pub struct Contract {
     pub payments: Payments,
     pub monitoring: Option<Monitoring>,
     pub figures: Figures,
+    /// Where each name is, built on first use (`stage`, `funnel`, `outcome`, `measure`,
+    /// `cohort`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) places: std::sync::OnceLock<Places>,
+}
+
+/// Where each name of a contract is: the first of a name in the order written, as a search
+/// would find it (names are unique across a checked contract). Found in tables built once: a
+/// search for each name is quadratic in a contract of many funnels, outcomes or measures.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Places {
+    /// (funnel, place in it)
+    stages: foldhash::HashMap<Box<str>, (usize, usize)>,
+    funnels: foldhash::HashMap<Box<str>, usize>,
+    outcomes: foldhash::HashMap<Box<str>, usize>,
+    measures: foldhash::HashMap<Box<str>, usize>,
+    cohorts: foldhash::HashMap<Box<str>, usize>,
+}
+
+/// Each item's place by its name, the first of a name kept.
+fn places_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> foldhash::HashMap<Box<str>, usize> {
+    let mut places = foldhash::HashMap::default();
+    for (i, item) in items.iter().enumerate() {
+        places.entry(id(item).into()).or_insert(i);
+    }
+    places
+}
+
+impl Contract {
+    fn places(&self) -> &Places {
+        self.places.get_or_init(|| {
+            let mut stages = foldhash::HashMap::default();
+            for (f, funnel) in self.funnels.iter().enumerate() {
+                for (i, stage) in funnel.stages.iter().enumerate() {
+                    stages.entry(stage.id.as_str().into()).or_insert((f, i));
+                }
+            }
+            Places {
+                stages,
+                funnels: places_of(&self.funnels, |f| &f.id),
+                outcomes: places_of(&self.outcomes, |o| &o.id),
+                measures: places_of(&self.measures, |m| &m.id),
+                cohorts: places_of(&self.cohorts, |c| &c.id),
+            }
+        })
+    }
+
+    /// The funnel and stage a stage name refers to.
+    pub fn stage(&self, id: &str) -> Option<(&Funnel, &Stage)> {
+        let &(f, i) = self.places().stages.get(id)?;
+        let funnel = &self.funnels[f];
+        Some((funnel, &funnel.stages[i]))
+    }
+
+    /// The funnel of this name.
+    pub fn funnel(&self, id: &str) -> Option<&Funnel> {
+        self.places().funnels.get(id).map(|&i| &self.funnels[i])
+    }
+
+    /// The outcome of this name.
+    pub fn outcome(&self, id: &str) -> Option<&Outcome> {
+        self.places().outcomes.get(id).map(|&i| &self.outcomes[i])
+    }
+
+    /// The measure of this name.
+    pub fn measure(&self, id: &str) -> Option<&Measure> {
+        self.places().measures.get(id).map(|&i| &self.measures[i])
+    }
+
+    /// The cohort of this name.
+    pub fn cohort(&self, id: &str) -> Option<&Cohort> {
+        self.places().cohorts.get(id).map(|&i| &self.cohorts[i])
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]

@@ -198,6 +198,7 @@ pub fn check(
                 funnels,
                 measures,
                 payments: checked.payments,
+                places: Default::default(),
                 monitoring,
                 figures: checked.figures,
             });

@@ -1373,7 +1373,7 @@ pub fn check_measured(contract: &Contract, values: &[(String, Measured)]) -> Res
             crate::diagnostic::did_you_mean(wanted, known)
                 .map_or(String::new(), |h| format!("; {h}"))
         };
-        let Some(measure) = contract.measures.iter().find(|m| m.id == value.measure) else {
+        let Some(measure) = contract.measure(&value.measure) else {
             let known: Vec<&str> = contract.measures.iter().map(|m| m.id.as_str()).collect();
             return fail(format!(
                 "`{}` is not a measure of this contract{}",

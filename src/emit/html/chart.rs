@@ -16,6 +16,7 @@
 use super::words;
 use super::writer::{Attrs, Html};
 use crate::ast::StageKind;
+use crate::links::Links;
 use crate::model::{Contract, Funnel, Stage};
 use crate::value::group_thousands;
 
@@ -110,7 +111,10 @@ pub(crate) fn open_chart(html: &mut Html, chart: &Chart) {
 
 /// Write the funnel chart.
 pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
-    let rows = layout(funnel);
+    let parents = parents(funnel);
+    let children = children(&parents);
+    let shares = shares(funnel, &children);
+    let rows = layout(funnel, &parents, &children);
     let legend_top = rows.last().map_or(TOP, |row| row.top + row.height + 26.0);
     let height = legend_top + 44.0;
     open_chart(
@@ -127,9 +131,8 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
         },
     );
     for (index, row) in rows.iter().enumerate() {
-        if let Some(p) = parent_of(funnel, index) {
-            let share = share_of_parent(funnel, p, index);
-            connector(html, funnel, &rows[p], row, share);
+        if let Some(p) = parents[index] {
+            connector(html, funnel, &rows[p], row, shares[index]);
         }
     }
     for row in &rows {
@@ -149,9 +152,11 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
 /// parent expect more people together than the parent (routes people take both of), their
 /// scale shrinks so that they fit within the parent's bar, so widths compare only along the
 /// routes people flow. The report's chart places its bars by the same lanes.
-pub(crate) fn lanes(funnel: &Funnel, band_left: f64, band: f64) -> Vec<(f64, f64)> {
-    let nodes: Vec<(Option<usize>, u64)> = (0..funnel.stages.len())
-        .map(|i| (parent_of(funnel, i), funnel.stages[i].expected))
+fn lanes(funnel: &Funnel, parents: &[Option<usize>], band_left: f64, band: f64) -> Vec<(f64, f64)> {
+    let nodes: Vec<(Option<usize>, u64)> = parents
+        .iter()
+        .zip(&funnel.stages)
+        .map(|(parent, stage)| (*parent, stage.expected))
         .collect();
     let widest = funnel.stages.iter().map(|s| s.expected).max().unwrap_or(0);
     tree_lanes(&nodes, widest, band_left, band, true)
@@ -193,10 +198,11 @@ pub(crate) fn tree_lanes(
             )
         })
         .collect();
+    // Each node's children, found once: a search of every node for each parent is
+    // quadratic in a long funnel.
+    let children = Links::new(nodes.iter().map(|(parent, _)| *parent)).reversed();
     for p in 0..nodes.len() {
-        let children: Vec<usize> = (0..nodes.len())
-            .filter(|&c| nodes[c].0 == Some(p))
-            .collect();
+        let children = &children[p];
         if children.is_empty() {
             continue;
         }
@@ -209,7 +215,7 @@ pub(crate) fn tree_lanes(
             scale.min(width / together as f64)
         };
         let mut x = start(left, width, together as f64 * child_scale);
-        for c in children {
+        for &c in children {
             lanes[c] = (x, child_scale);
             x += nodes[c].1 as f64 * child_scale;
         }
@@ -217,14 +223,27 @@ pub(crate) fn tree_lanes(
     lanes
 }
 
-/// The parent a stage is drawn under (see `lanes`).
-fn parent_of(funnel: &Funnel, index: usize) -> Option<usize> {
-    let first = funnel.stages[index].after.first()?;
-    funnel.stages[..index].iter().position(|p| &p.id == first)
+/// The parent each stage is drawn under (see `lanes`): the first stage of its `after`,
+/// written before it.
+fn parents(funnel: &Funnel) -> Vec<Option<usize>> {
+    funnel
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let first = stage.after.first()?;
+            funnel.position(first).filter(|&p| p < i)
+        })
+        .collect()
 }
 
-fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
-    let lanes = lanes(funnel, BAR_LEFT, BAR_SPAN);
+/// The stages drawn under each stage, in the order written.
+fn children(parents: &[Option<usize>]) -> Links {
+    Links::new(parents.iter().copied()).reversed()
+}
+
+fn layout<'a>(funnel: &'a Funnel, parents: &[Option<usize>], children: &Links) -> Vec<Row<'a>> {
+    let lanes = lanes(funnel, parents, BAR_LEFT, BAR_SPAN);
     let mut top = TOP;
     let mut rows = Vec::new();
     for (index, stage) in funnel.stages.iter().enumerate() {
@@ -250,12 +269,7 @@ fn layout(funnel: &Funnel) -> Vec<Row<'_>> {
             bar_top: top + (height - BAR_HEIGHT) / 2.0,
             bar_width,
             centre,
-            branches: parent_of(funnel, index).is_some_and(|p| {
-                (0..funnel.stages.len())
-                    .filter(|&c| c != index && parent_of(funnel, c) == Some(p))
-                    .count()
-                    > 0
-            }),
+            branches: parents[index].is_some_and(|p| children[p].len() > 1),
         });
         top += height + CONNECTOR;
     }
@@ -277,27 +291,28 @@ fn sub_pieces(funnel: &Funnel, stage: &Stage) -> Vec<String> {
     pieces
 }
 
-/// The part of a parent's bar the stage at `index` leaves from, as `(from, to)` fractions of
-/// its width: the parent's bar is shared among the stages that follow it in proportion to the
+/// The part of its parent's bar each stage leaves from, as `(from, to)` fractions of its
+/// width: the parent's bar is shared among the stages that follow it in proportion to the
 /// people each expects, in the order written; a single stage takes all of it.
-pub(crate) fn share_of_parent(funnel: &Funnel, parent: usize, index: usize) -> (f64, f64) {
-    let children: Vec<usize> = (0..funnel.stages.len())
-        .filter(|&c| parent_of(funnel, c) == Some(parent))
-        .collect();
-    let together: u64 = children.iter().map(|&c| funnel.stages[c].expected).sum();
-    if together == 0 || children.len() < 2 {
-        return (0.0, 1.0);
+fn shares(funnel: &Funnel, children: &Links) -> Vec<(f64, f64)> {
+    let mut shares = vec![(0.0, 1.0); funnel.stages.len()];
+    for p in 0..children.len() {
+        let children = &children[p];
+        let together: u64 = children.iter().map(|&c| funnel.stages[c].expected).sum();
+        if together == 0 || children.len() < 2 {
+            continue;
+        }
+        let mut before = 0;
+        for &c in children {
+            let own = funnel.stages[c].expected;
+            shares[c] = (
+                before as f64 / together as f64,
+                (before + own) as f64 / together as f64,
+            );
+            before += own;
+        }
     }
-    let before: u64 = children
-        .iter()
-        .take_while(|&&c| c != index)
-        .map(|&c| funnel.stages[c].expected)
-        .sum();
-    let own = funnel.stages[index].expected;
-    (
-        before as f64 / together as f64,
-        (before + own) as f64 / together as f64,
-    )
+    shares
 }
 
 fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row, share: (f64, f64)) {
@@ -351,7 +366,7 @@ fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row, share: 
 
 /// The number of a stage in its funnel, counting from 1.
 fn number_of(funnel: &Funnel, id: &str) -> Option<usize> {
-    funnel.stages.iter().position(|s| s.id == id).map(|i| i + 1)
+    funnel.position(id).map(|i| i + 1)
 }
 
 /// How a stage is reached, for the connector above it: the conversion factor when it comes

@@ -192,9 +192,7 @@ fn rate_card(html: &mut Html, contract: &Contract) {
     html.raw("<tbody>\n");
     for price in &contract.payments.prices {
         let found = contract
-            .funnels
-            .iter()
-            .find(|f| f.id == price.funnel)
+            .funnel(&price.funnel)
             .and_then(|f| f.stage(&price.stage).map(|s| (f, s)));
         html.raw("<tr>");
         match found {
@@ -460,7 +458,7 @@ fn either_or_note(html: &mut Html, contract: &Contract, first: usize) {
 }
 
 fn tier_table(html: &mut Html, contract: &Contract, schedule: &TierSchedule) {
-    let measure = contract.measures.iter().find(|m| m.id == schedule.measure);
+    let measure = contract.measure(&schedule.measure);
     let name = measure.map_or(schedule.measure.as_str(), |m| m.description.as_str());
     let times = if schedule.evaluations == 1 {
         "once".to_string()
@@ -562,12 +560,13 @@ fn payers(html: &mut Html, contract: &Contract) {
         ],
     );
     html.raw("<tbody>\n");
+    // Each payer's figures by name, found once (the first of a name, as a search would).
+    let mut by_name: foldhash::HashMap<&str, _> = foldhash::HashMap::default();
+    for figures in &contract.figures.by_payer {
+        by_name.entry(figures.name.as_str()).or_insert(figures);
+    }
     for payer in &contract.payments.payers {
-        let figures = contract
-            .figures
-            .by_payer
-            .iter()
-            .find(|p| p.name == payer.name);
+        let figures = by_name.get(payer.name.as_str()).copied();
         html.raw("<tr>");
         html.element("th", &[("scope", "row")], &payer.name);
         num_cell(html, &words::payer_share(&payer.share));
@@ -1104,14 +1103,10 @@ fn worked_example(html: &mut Html, contract: &Contract) {
     html.raw("<div class=\"example\">\n");
     for maximum in &figures.per_participant {
         // The cohort in its own words: its description, not its identifier.
-        let cohort = contract
-            .cohorts
-            .iter()
-            .find(|c| c.id == maximum.cohort)
-            .map_or_else(
-                || words::cohort_noun(&maximum.cohort),
-                |c| format!("“{}”", c.description),
-            );
+        let cohort = contract.cohort(&maximum.cohort).map_or_else(
+            || words::cohort_noun(&maximum.cohort),
+            |c| format!("“{}”", c.description),
+        );
         let mut text = match maximum.participants {
             Some(n) => format!(
                 "If all {} people of the cohort {cohort} reached every paid milestone, each \

@@ -106,11 +106,7 @@ fn time_cell(html: &mut Html, funnel: &Funnel, stage: &Stage) {
 
 /// A link to the outcome with this name, by its statement.
 fn outcome_link(html: &mut Html, contract: &Contract, id: &str) {
-    let statement = contract
-        .outcomes
-        .iter()
-        .find(|o| o.id == id)
-        .map_or(id, |o| o.statement.as_str());
+    let statement = contract.outcome(id).map_or(id, |o| o.statement.as_str());
     html.element("a", &[("href", &format!("#{}", outcome_id(id)))], statement);
 }
 
@@ -314,11 +310,7 @@ pub fn outcomes(html: &mut Html, contract: &Contract) {
             &outcome.tracked_by,
             "No measure of this contract",
             |html, id| {
-                let description = contract
-                    .measures
-                    .iter()
-                    .find(|m| m.id == id)
-                    .map_or(id, |m| m.description.as_str());
+                let description = contract.measure(id).map_or(id, |m| m.description.as_str());
                 html.element(
                     "a",
                     &[("href", &format!("#{}", measure_id(id)))],
@@ -445,7 +437,7 @@ fn follows(funnel: &Funnel, index: usize) -> Option<String> {
         (after, _) => {
             let numbers: Vec<String> = after
                 .iter()
-                .filter_map(|id| funnel.stages.iter().position(|s| s.id == *id))
+                .filter_map(|id| funnel.position(id))
                 .map(|i| (i + 1).to_string())
                 .collect();
             let label = if numbers.len() == 1 {
@@ -527,6 +519,13 @@ pub fn targets(html: &mut Html, contract: &Contract) {
         ],
     );
     html.raw("<tbody>\n");
+    // Each target's unit cost by funnel and target, found once (the first, as a search would).
+    let mut unit_costs: foldhash::HashMap<(&str, &str), _> = foldhash::HashMap::default();
+    for u in &contract.figures.unit_cost_per_target {
+        unit_costs
+            .entry((u.funnel.as_str(), u.target.as_str()))
+            .or_insert(u);
+    }
     for funnel in &contract.funnels {
         for stage in funnel.stages.iter().filter(|s| s.kind == StageKind::Target) {
             html.open("tr", &[("id", &target_id(&stage.id))]);
@@ -544,11 +543,8 @@ pub fn targets(html: &mut Html, contract: &Contract) {
             });
             html.raw("</td>");
             cell(html, stage.evidence.as_deref());
-            let unit_cost = contract
-                .figures
-                .unit_cost_per_target
-                .iter()
-                .find(|u| u.funnel == funnel.id && u.target == stage.id)
+            let unit_cost = unit_costs
+                .get(&(funnel.id.as_str(), stage.id.as_str()))
                 .map_or("—".to_string(), |u| u.unit_cost.to_string());
             num_cell(html, &unit_cost);
             html.raw("</tr>\n");

@@ -190,9 +190,7 @@ pub fn incentive_condition(
         }
         SubjectKind::Measure => {
             let name = contract
-                .measures
-                .iter()
-                .find(|m| m.id == condition.subject)
+                .measure(&condition.subject)
                 .map_or(condition.subject.as_str(), |m| m.description.as_str());
             format!(
                 "“{name}” {} {}",
@@ -239,11 +237,7 @@ pub fn measure_point(point: &MeasurePoint, preposition: &str) -> String {
 
 /// A cohort's description, or its name if the model has no such cohort.
 pub fn cohort_name<'a>(contract: &'a Contract, id: &'a str) -> &'a str {
-    contract
-        .cohorts
-        .iter()
-        .find(|c| c.id == id)
-        .map_or(id, |c| c.description.as_str())
+    contract.cohort(id).map_or(id, |c| c.description.as_str())
 }
 
 /// A cohort's name read as a plural noun: `young_people` → `young people`.
@@ -253,10 +247,7 @@ pub fn cohort_noun(id: &str) -> String {
 
 /// The funnel and stage a stage name refers to (names are unique across the contract).
 pub fn find_stage<'a>(contract: &'a Contract, id: &str) -> Option<(&'a Funnel, &'a Stage)> {
-    contract
-        .funnels
-        .iter()
-        .find_map(|f| f.stage(id).map(|s| (f, s)))
+    contract.stage(id)
 }
 
 /// `A`, `A and B`, `A, B and C`.

@@ -160,6 +160,12 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
         .map(|s| s.planned.max(widest))
         .max()
         .unwrap_or(0);
+    // The first stage of each name, found once (a search of the stages before each is
+    // quadratic in a long funnel); a stage's parent is the one it follows, written before it.
+    let mut first: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    for (i, s) in funnel.stages.iter().enumerate() {
+        first.entry(s.id.as_str()).or_insert(i);
+    }
     let nodes: Vec<(Option<usize>, u64)> = funnel
         .stages
         .iter()
@@ -168,7 +174,8 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
             let parent = s
                 .follows
                 .as_ref()
-                .and_then(|f| funnel.stages[..i].iter().position(|p| &p.id == f));
+                .and_then(|f| first.get(f.as_str()).copied())
+                .filter(|&p| p < i);
             (parent, s.planned)
         })
         .collect();
