@@ -105,7 +105,12 @@ impl Contract {
 
     /// The cohort of this name.
     pub fn cohort(&self, id: &str) -> Option<&Cohort> {
-        self.places().cohorts.get(id).map(|&i| &self.cohorts[i])
+        self.cohort_place(id).map(|i| &self.cohorts[i])
+    }
+
+    /// The place among `cohorts` of the cohort of this name.
+    pub fn cohort_place(&self, id: &str) -> Option<usize> {
+        self.places().cohorts.get(id).copied()
     }
 }
 

@@ -88,20 +88,36 @@ pub(crate) struct Context<'a> {
     /// The attribute columns the eligibility conditions read, each once, in the order first
     /// named.
     pub attributes: Vec<&'a str>,
+    /// Where each name is, found once (a search for each is quadratic in a long funnel or in
+    /// many conditions): each attribute's column, each funnel's first global number, and each
+    /// stage's global number by name (the first of a name).
+    attribute_columns: foldhash::HashMap<&'a str, usize>,
+    funnel_starts: Vec<usize>,
+    stage_numbers: foldhash::HashMap<&'a str, usize>,
 }
 
 impl<'a> Context<'a> {
     /// The global number of stage `index` of funnel `funnel`.
     pub fn global(&self, funnel: usize, index: usize) -> usize {
-        self.stages
-            .iter()
-            .position(|s| s.funnel == funnel && s.index == index)
+        self.funnel_starts
+            .get(funnel)
+            .map(|start| start + index)
+            .filter(|&g| {
+                self.stages
+                    .get(g)
+                    .is_some_and(|s| s.funnel == funnel && s.index == index)
+            })
             .unwrap_or(0)
     }
 
     /// The global number of the stage called `id`.
     pub fn by_id(&self, id: &str) -> Option<usize> {
-        self.stages.iter().position(|s| s.stage.id == id)
+        self.stage_numbers.get(id).copied()
+    }
+
+    /// The column of attribute `name` (`a0`, `a1`, …), by its place in `attributes`.
+    pub fn attribute_column(&self, name: &str) -> Option<usize> {
+        self.attribute_columns.get(name).copied()
     }
 
     /// `CASE <g> WHEN 0 THEN … END` over the stages, from each stage's value (`None`: the
@@ -175,10 +191,21 @@ pub fn compile(contract: &Contract, options: &Options) -> Result<String, Refusal
         })
         .collect();
     let mut attributes: Vec<&str> = Vec::new();
+    let mut attribute_columns = foldhash::HashMap::default();
     for condition in stages.iter().flat_map(|s| &s.stage.eligible) {
-        if !attributes.contains(&condition.subject.as_str()) {
-            attributes.push(&condition.subject);
+        let name = condition.subject.as_str();
+        attribute_columns.entry(name).or_insert_with(|| {
+            attributes.push(name);
+            attributes.len() - 1
+        });
+    }
+    let mut funnel_starts = vec![0; contract.funnels.len()];
+    let mut stage_numbers = foldhash::HashMap::default();
+    for (g, s) in stages.iter().enumerate() {
+        if s.index == 0 {
+            funnel_starts[s.funnel] = g;
         }
+        stage_numbers.entry(s.stage.id.as_str()).or_insert(g);
     }
     let cx = Context {
         contract,
@@ -186,6 +213,9 @@ pub fn compile(contract: &Contract, options: &Options) -> Result<String, Refusal
         until,
         stages,
         attributes,
+        attribute_columns,
+        funnel_starts,
+        stage_numbers,
     };
     let mut script = Script { views: Vec::new() };
     rows::views(&cx, &text::table_name(&options.table), &mut script);

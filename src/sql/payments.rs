@@ -38,16 +38,22 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     let cap_of = |scope: CapScope| p.caps.iter().find(|c| c.scope == scope);
 
     // Stage constants: price, exclusive alternatives.
-    let price_of = |id: &str| p.prices.iter().find(|pr| pr.stage == id);
-    let in_group = |id: &str| {
-        p.exclusive.iter().enumerate().find_map(|(g, group)| {
-            group
-                .alternatives
-                .iter()
-                .position(|alt| alt.iter().any(|s| s == id))
-                .map(|a| (g, a))
-        })
-    };
+    // Each stage's price and exclusive alternative by name, found once (the first, as a
+    // search would): a search for each stage is quadratic in a long funnel.
+    let mut prices: foldhash::HashMap<&str, &crate::model::Price> = Default::default();
+    for pr in &p.prices {
+        prices.entry(pr.stage.as_str()).or_insert(pr);
+    }
+    let mut groups: foldhash::HashMap<&str, (usize, usize)> = Default::default();
+    for (g, group) in p.exclusive.iter().enumerate() {
+        for (a, alternative) in group.alternatives.iter().enumerate() {
+            for s in alternative {
+                groups.entry(s.as_str()).or_insert((g, a));
+            }
+        }
+    }
+    let price_of = |id: &str| prices.get(id).copied();
+    let in_group = |id: &str| groups.get(id).copied();
     let ungrouped = cx.by_stage(
         "stage_number",
         &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {

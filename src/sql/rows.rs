@@ -182,11 +182,7 @@ fn prefixed(list: &str) -> String {
 /// Whether the participant's attribute meets a condition: an absent or unreadable value does
 /// not (`report::engine::meets`).
 fn condition(cx: &Context, c: &Condition) -> String {
-    let n = cx
-        .attributes
-        .iter()
-        .position(|a| *a == c.subject)
-        .unwrap_or(0);
+    let n = cx.attribute_column(&c.subject).unwrap_or(0);
     let value = format!("rtrim(p.a{n}, '%')");
     let threshold = match c.value {
         Threshold::Number(t) | Threshold::Percent(crate::value::Percent(t)) => t,

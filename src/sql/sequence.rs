@@ -96,7 +96,7 @@ fn later_stage(cx: &Context, f: usize, i: usize) -> String {
     let funnel = &cx.contract.funnels[f];
     let stage = &funnel.stages[i];
     let g = cx.global(f, i);
-    let index_of = |id: &str| funnel.stages.iter().position(|s| s.id == id);
+    let index_of = |id: &str| funnel.position(id);
     // Dependencies other than the entry, each joined once.
     let mut joined: Vec<usize> = Vec::new();
     let mut join = |j: usize| {
@@ -213,7 +213,7 @@ fn cohorts(cx: &Context, script: &mut Script) {
     let cohort_of_funnel: Vec<Option<usize>> = contract
         .funnels
         .iter()
-        .map(|f| contract.cohorts.iter().position(|c| c.id == f.cohort))
+        .map(|f| contract.cohort_place(&f.cohort))
         .collect();
     let entries: Vec<String> = contract
         .funnels
