@@ -43,6 +43,15 @@ const CHILD: &str = "OUTCOME_BENCH_CHILD";
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Set as the binary sets it (`keep_freed_memory` in src/main.rs): mimalloc never hands freed
+/// memory back to the system, which it otherwise does a second after it is freed.
+#[allow(unsafe_code)]
+fn keep_freed_memory() {
+    // SAFETY: sets one integer of mimalloc's options (15: `mi_option_purge_delay`), before
+    // any thread is started.
+    unsafe { libmimalloc_sys::mi_option_set(15, -1) }
+}
+
 const SIZES: &[(&str, usize)] = &[
     ("1 KB", 1_000),
     ("100 KB", 100_000),
@@ -51,6 +60,7 @@ const SIZES: &[(&str, usize)] = &[
 ];
 
 fn main() {
+    keep_freed_memory();
     if let Ok(size) = std::env::var(CHILD) {
         child_peak_memory(size.parse().unwrap_or(1_000));
         return;

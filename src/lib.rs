@@ -27,6 +27,7 @@
 
 // `unwrap` and `expect` are for tests only: the compiler itself never panics on any input.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![forbid(unsafe_code)]
 
 pub mod ast;
 pub mod check;

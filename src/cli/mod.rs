@@ -107,6 +107,14 @@ pub struct Cli {
     pub color: ColorChoice,
 }
 
+impl Cli {
+    /// Whether the command is a server that runs for as long as an editor is open, rather
+    /// than one that reads, writes and ends.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Command::Lsp)
+    }
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
