@@ -103,11 +103,22 @@ fn by_declaration(text: &str, again: bool) -> Option<Result<ast::File, Vec<Diagn
                 let end = at + pair.as_span().end();
                 let head = lowerer.block_head(pair, at)?;
                 by_part(text, head, end, &mut lowerer)
-                    .or_else(|| again.then(|| whole_declaration(text, at, rule, &mut lowerer))?)?
+                    .or_else(|| again.then(|| whole_declaration(text, at, rule, &mut lowerer))?)
+                    .map(one)?
             }
-            None => whole_declaration(text, at, rule, &mut lowerer)?,
+            None if matches!(
+                rule,
+                Rule::outcome | Rule::cohort | Rule::measure | Rule::use_decl
+            ) =>
+            {
+                match short_declarations(text, at, &mut lowerer, &mut parsed.declarations)? {
+                    Some(end) => (None, end),
+                    None => whole_declaration(text, at, rule, &mut lowerer).map(one)?,
+                }
+            }
+            None => whole_declaration(text, at, rule, &mut lowerer).map(one)?,
         };
-        parsed.declarations.push(read.0);
+        parsed.declarations.extend(read.0);
         at = past_trivia(text, read.1);
     }
     Some(lowerer.finish().map(|()| parsed))
@@ -188,6 +199,33 @@ fn by_part(
             return Some((declaration, at));
         }
     }
+}
+
+/// A declaration read, and where it ends, as `by_declaration` adds it to the file.
+fn one((declaration, end): (ast::Declaration, usize)) -> (Option<ast::Declaration>, usize) {
+    (Some(declaration), end)
+}
+
+/// The run of short declarations at `at` (`short_declarations`), lowered onto `declarations`,
+/// with where the run ends: `Some(None)` where it does not read (the first is read alone), and
+/// `None` where a value in it is badly written, as `whole_declaration` says of one.
+fn short_declarations(
+    text: &str,
+    at: usize,
+    lowerer: &mut lower::Lowerer,
+    declarations: &mut Vec<ast::Declaration>,
+) -> Option<Option<usize>> {
+    let Some(run) = OutcomeParser::parse(Rule::short_declarations, &text[at..])
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+    else {
+        return Some(None);
+    };
+    let end = at + run.as_span().end();
+    for pair in run.into_inner() {
+        declarations.push(lowerer.declaration(pair, at)?);
+    }
+    Some(Some(end))
 }
 
 /// The declaration at `at` read whole with `rule` and lowered, with where it ends; `None` where
@@ -584,6 +622,51 @@ line_char = _{
             "funnel f \"F\" for c { milestone a \"A\" 1 } \u{feff}",
         ] {
             assert_eq!(parts_differ(text), None);
+        }
+    }
+
+    /// Outcomes, cohorts, measures and `use` read up to 16 at a time read as the `file` rule
+    /// reads them: runs longer than one call, broken anywhere, cut anywhere, with a badly
+    /// written value anywhere, and ended by every other kind of declaration.
+    #[test]
+    fn short_declarations_in_runs_read_as_the_whole_file() {
+        let short = [
+            "outcome o{i} \"O\"",
+            "outcome o{i} \"O\" { level service }",
+            "cohort c{i} \"C\" { size 10 }",
+            "measure m{i} \"M\" { question how_much tracks o0 }",
+            "use \"u{i}.outcome\"",
+            "# a comment {i}\noutcome p{i} \"P\"",
+        ];
+        let damage = [
+            "",
+            "cohort bad \"C\" { size 1,0 }",
+            "outcome broken \"O\" {",
+            "outcome",
+            "funnel f \"F\" for c0 { target t \"T\" 1 }",
+            "payments { pay £1 for t }",
+            "contract \"C\" { }",
+            "\u{feff}",
+        ];
+        for n in [1, 15, 16, 17, 33] {
+            for (k, kind) in short.iter().enumerate() {
+                let lines: Vec<String> = (0..n)
+                    .map(|i| short[(k + i) % short.len()].replace("{i}", &i.to_string()))
+                    .collect();
+                for bad in damage {
+                    for at in [0, n / 2, n.saturating_sub(1), n] {
+                        let mut text = lines.clone();
+                        text.insert(at, bad.to_string());
+                        let text = text.join("\n");
+                        assert_eq!(parts_differ(&text), None, "{kind}");
+                        for cut in (0..text.len()).step_by(7) {
+                            if text.is_char_boundary(cut) {
+                                assert_eq!(parts_differ(&text[..cut]), None);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -128,6 +128,13 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::payments => "a `payments` block",
         Rule::monitoring => "a `monitoring` block",
         Rule::file => "a contract file",
+        Rule::short_declarations
+        | Rule::short_declarations_4
+        | Rule::short_declaration => "an `outcome`, a `cohort`, a `measure` or `use`",
+        Rule::stage | Rule::stages_4 => "a `milestone` or a `target`",
+        Rule::payment_clauses_4 => "a payment rule",
+        Rule::bidding_clauses_4 => "a bidding rule",
+        Rule::bid_clauses_4 => "a price or an expected count",
         Rule::funnel_head => "a `funnel`",
         Rule::payments_head => "a `payments` block",
         Rule::bidding_head => "a `bidding` block",
