@@ -557,6 +557,26 @@ fn run_case(scratch: &Scratch, case: &Case, pg: Option<&Postgres>, duck: bool) {
 const MEASURE_PENALTY: &str =
     "penalty 5% of outcome payments if sustained_job_rate < 45% assessed annually from year 2";
 
+/// A second cohort, with a funnel of its own, for the rough-sleeping contract: each cohort has
+/// its own attachment fee (a share of its own per-participant maximum), so the fees a
+/// participant was paid before a line depend on the cohort of their first event.
+const SECOND_COHORT: &str = r#"cohort newcomers "People new to the streets" {
+  size 40
+  eligibility "Found sleeping rough for the first time"
+}
+
+funnel first_night "Off the streets on the first night" for newcomers {
+  milestone met "Met by outreach" 40 {
+    evidence "Outreach record"
+  }
+  target    rehoused "Rehoused within a month" 30 conversion 75% after met within 1 months {
+    achieves off_the_streets
+    evidence "Tenancy agreement"
+  }
+}
+
+monitoring {"#;
+
 const CASES: &[Case] = &[
     Case {
         name: "young_people_full",
@@ -608,6 +628,20 @@ const CASES: &[Case] = &[
         participants: 140,
         seed: 6,
         until: Some("2027-09-30"),
+    },
+    Case {
+        name: "rough_sleeping_two_cohorts",
+        spec: "rough-sleeping.outcome",
+        edits: &[
+            ("monitoring {", SECOND_COHORT),
+            (
+                "  pay £2,500 for in_treatment\n",
+                "  pay £2,500 for in_treatment\n  pay £1,000 for rehoused\n",
+            ),
+        ],
+        participants: 90,
+        seed: 12,
+        until: None,
     },
     Case {
         name: "family_support",

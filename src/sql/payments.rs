@@ -78,20 +78,30 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
             );
             alternative_columns.push(format!("{column} AS x{g}_{a}"));
             alternative_sums.push(format!(
-                "sum(x{g}_{a}) OVER (PARTITION BY participant_key ORDER BY seq) AS s{g}_{a}"
+                "sum(x{g}_{a}) OVER upto_line AS s{g}_{a}, sum(x{g}_{a}) OVER upto_line - x{g}_{a} AS b{g}_{a}"
             ));
-            sums.push(format!("s{g}_{a}"));
+            sums.push(format!("{g}_{a}"));
         }
-        richest.push(if sums.len() == 1 {
-            sums.remove(0)
-        } else {
-            format!("greatest({})", sums.join(", "))
-        });
+        richest.push(sums);
     }
-    let card = std::iter::once("u".to_string())
-        .chain(richest)
-        .collect::<Vec<_>>()
-        .join(" + ");
+    // A participant's card after a line (`u`, `s…`: running sums up to it) and before it
+    // (`u_before`, `b…`: the same less the line's own), from one sort of their lines.
+    let card_of = |u: &str, s: &str| {
+        let group = |sums: &Vec<String>| {
+            let columns: Vec<String> = sums.iter().map(|g_a| format!("{s}{g_a}")).collect();
+            if columns.len() == 1 {
+                columns.join("")
+            } else {
+                format!("greatest({})", columns.join(", "))
+            }
+        };
+        std::iter::once(u.to_string())
+            .chain(richest.iter().map(group))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let card = card_of("u", "s");
+    let card_before = card_of("u_before", "b");
     let priced = cx.by_stage(
         "stage_number",
         &|s| price_of(&s.stage.id).map(|_| "TRUE".to_string()),
@@ -151,11 +161,14 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
         format!("CASE {} ELSE {} END", arms.join(" "), years.len() + 1)
     };
     let null_money = format!("CAST(NULL AS {})", d.money());
+    // The attachment fee of each cohort (by number) in each contract year it has one.
+    let mut fees_of_cohort: Vec<(usize, Vec<(u32, i128)>)> = Vec::new();
     let attachment = match &p.attachment {
         None => null_money.clone(),
         Some(attachment) => {
             let mut arms = Vec::new();
             for (c, cohort) in contract.cohorts.iter().enumerate() {
+                let mut fees = Vec::new();
                 for (year, _, _) in &years {
                     let share = attachment
                         .shares
@@ -178,6 +191,10 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
                         "WHEN cohort = {c} AND contract_year_no = {year} THEN {}",
                         money(fee)
                     ));
+                    fees.push((*year, fee));
+                }
+                if !fees.is_empty() {
+                    fees_of_cohort.push((c, fees));
                 }
             }
             if arms.is_empty() {
@@ -221,27 +238,62 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
         capped("(earlier + fee + raised)"),
         capped("(earlier + fee)")
     );
+    // What the lines before each one earned: the attachment fees before it, plus the card
+    // before it (what each line raises the card by adds up to the card). A participant's
+    // cohort is that of their first line, so the fees before a line are the running sum of
+    // the fees their cohort would be paid: one running sum for each cohort with a fee, all
+    // over the one sort of the participant's lines, each less the line's own. No running
+    // sum here looks only at the lines before (its frame would cost DuckDB a tree of sums).
+    let entries = entry_numbers(cx);
+    let zero = money(0);
+    let cohort_fees: String = fees_of_cohort
+        .iter()
+        .map(|(c, fees)| {
+            let arms: Vec<String> = fees
+                .iter()
+                .map(|(year, fee)| format!("WHEN {year} THEN {}", money(*fee)))
+                .collect();
+            format!(
+                ", CASE WHEN stage_number IN ({entries}) THEN (CASE contract_year_no {} ELSE {zero} END) ELSE {zero} END AS f{c}",
+                arms.join(" ")
+            )
+        })
+        .collect();
+    let cohort_fee_sums: String = fees_of_cohort
+        .iter()
+        .map(|(c, _)| format!(", sum(f{c}) OVER upto_line - f{c} AS fb{c}"))
+        .collect();
+    let fees_before = if fees_of_cohort.is_empty() {
+        String::new()
+    } else {
+        let arms: Vec<String> = fees_of_cohort
+            .iter()
+            .map(|(c, _)| format!("WHEN {c} THEN fb{c}"))
+            .collect();
+        format!("(CASE cohort {} ELSE {zero} END) + ", arms.join(" "))
+    };
     script.view(
         "outcome__items",
         format!(
-            "WITH e AS (
-  SELECT a.*, first_value(stage_number) OVER (PARTITION BY participant_key ORDER BY seq) AS first_stage,
-    {ungrouped} AS x{alternatives}, {priced} AS priced
-  FROM outcome_accepted a
+            "WITH dated AS (
+  SELECT a.*, {year} AS contract_year_no FROM outcome_accepted a
+), e AS (
+  SELECT *, {ungrouped} AS x{alternatives}, {priced} AS priced{cohort_fees}
+  FROM dated
 ), sums AS (
-  SELECT *, sum(x) OVER (PARTITION BY participant_key ORDER BY seq) AS u{sums},
-    {cohort_of_stage} AS cohort, {year} AS contract_year_no
+  SELECT *, first_value(stage_number) OVER upto_line AS first_stage,
+    sum(x) OVER upto_line AS u, sum(x) OVER upto_line - x AS u_before{sums}{cohort_fee_sums}
   FROM e
+  WINDOW upto_line AS (PARTITION BY participant_key ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), cohorts AS (
+  SELECT *, {cohort_of_stage} AS cohort, {card} AS card, {card_before} AS card_before FROM sums
 ), cards AS (
-  SELECT *, {card} AS card, {maximum} AS maximum, {attachment} AS attachment_fee FROM sums
-), gains AS (
-  SELECT *, card - coalesce(lag(card) OVER (PARTITION BY participant_key ORDER BY seq), {zero}) AS raised
-  FROM cards
+  SELECT *, {maximum} AS maximum, {attachment} AS attachment_fee FROM cohorts
 ), steps AS (
-  SELECT *, CASE WHEN stage_number IN ({entries}) THEN coalesce(attachment_fee, {zero}) ELSE {zero} END AS fee,
-    coalesce(sum(CASE WHEN stage_number IN ({entries}) THEN coalesce(attachment_fee, {zero}) ELSE {zero} END + raised)
-      OVER (PARTITION BY participant_key ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), {zero}) AS earlier
-  FROM gains
+  SELECT *, card - card_before AS raised,
+    CASE WHEN stage_number IN ({entries}) THEN coalesce(attachment_fee, {zero}) ELSE {zero} END AS fee,
+    {fees_before}card_before AS earlier
+  FROM cards
 )
 SELECT participant, participant_key, stage, date, seq, priced, stage_number,
   stage_number IN ({entries}) AND attachment_fee IS NOT NULL AS attached,
@@ -250,8 +302,6 @@ SELECT participant, participant_key, stage, date, seq, priced, stage_number,
   {rate} AS rate, {clause} AS clause, {due} AS due
 FROM steps",
             year = year_of("date"),
-            zero = money(0),
-            entries = entry_numbers(cx),
             attach_amount = attach_amount,
             price_amount = price_amount,
         ),
@@ -259,17 +309,22 @@ FROM steps",
 
     // Outcome lines in order of falling due, then deadweight and the cap on outcome payments.
     let by = |column: &str| d.bytewise(column);
-    let after = match &p.deadweight {
-        Some(dw) => d.div(
-            &format!("2 * gross * {} + {}", dw.of - dw.discounted, dw.of),
-            &format!("{}", 2 * dw.of),
-        ),
-        None => "gross".to_string(),
+    let net_of = |gross: &str| {
+        let after = match &p.deadweight {
+            Some(dw) => d.div(
+                &format!("2 * {gross} * {} + {}", dw.of - dw.discounted, dw.of),
+                &format!("{}", 2 * dw.of),
+            ),
+            None => gross.to_string(),
+        };
+        match cap_of(CapScope::OutcomePayments) {
+            Some(cap) => format!("least({after}, {})", money(cap.amount.minor)),
+            None => after,
+        }
     };
-    let net = match cap_of(CapScope::OutcomePayments) {
-        Some(cap) => format!("least({after}, {})", money(cap.amount.minor)),
-        None => after,
-    };
+    // A line pays the net after it less the net before it: the gross before a line is the
+    // gross after it less its amount, so one sort gives both (no second sort for `lag`).
+    let (net, net_before) = (net_of("gross"), net_of("(gross - amount)"));
     script.view(
         "outcome__outcome_lines",
         format!(
@@ -281,16 +336,14 @@ FROM steps",
   SELECT 'price', 0, participant, stage, date, due, rate, price_amount, clause, seq, 1
   FROM outcome__items WHERE priced
 ), ordered AS (
-  SELECT *, row_number() OVER (ORDER BY due, {participant}, stage IS NOT NULL, {stage}, kind_rank, seq, item) AS ord
+  SELECT *, row_number() OVER in_order AS ord, sum(amount) OVER in_order AS gross
   FROM lines WHERE due <= {until}
-), gross AS (
-  SELECT *, sum(amount) OVER (ORDER BY ord) AS gross FROM ordered
-), net AS (
-  SELECT *, {net} AS net FROM gross
+  WINDOW in_order AS (ORDER BY due, {participant}, stage IS NOT NULL, {stage}, kind_rank, seq, item
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
 SELECT kind, kind_rank, participant, stage, earned, due, rate,
-  net - coalesce(lag(net) OVER (ORDER BY ord), {zero}) AS amount, clause, ord
-FROM net",
+  {net} - CASE WHEN ord = 1 THEN {zero} ELSE {net_before} END AS amount, clause, ord
+FROM ordered",
             participant = by("participant"),
             stage = by("stage"),
             until = date(cx.until),
@@ -395,18 +448,23 @@ FROM net",
   {other_lines}
   ) other
 ), ordered AS (
-  SELECT *, row_number() OVER (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord) AS line
+  SELECT *, row_number() OVER in_order AS line, sum(amount) OVER in_order AS s
   FROM lines
-), running AS (
-  SELECT *, sum(amount) OVER (ORDER BY line) AS s FROM ordered
+  WINDOW in_order AS (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), over_limit AS (
-  SELECT *, max(s - {limit}) OVER (ORDER BY line) AS beyond FROM running
+  SELECT *, max(s - {limit}) OVER by_line AS beyond, max(s - {limit}) OVER before_line AS beyond_before
+  FROM ordered
+  WINDOW by_line AS (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    before_line AS (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), paid AS (
-  SELECT *, s - greatest({zero}, beyond) AS t FROM over_limit
+  SELECT *, s - greatest({zero}, beyond) AS t,
+    CASE WHEN line = 1 THEN {zero} ELSE s - amount - greatest({zero}, beyond_before) END AS t_before
+  FROM over_limit
 )
 SELECT line AS line_number, kind, participant, stage, earned, due, {period_label} AS period,
   CAST(rate AS BIGINT) AS rate,
-  CAST(t - coalesce(lag(t) OVER (ORDER BY line), {zero}) AS BIGINT) AS amount,
+  CAST(t - t_before AS BIGINT) AS amount,
   clause
 FROM paid",
             participant = by("participant"),
