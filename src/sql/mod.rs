@@ -31,6 +31,7 @@ pub mod text;
 use crate::diagnostic::Code;
 use crate::model::{self, Clause, Contract};
 use crate::value::Date;
+use std::fmt::Write as _;
 
 /// The database the SQL is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,16 +129,42 @@ impl<'a> Context<'a> {
         value: &dyn Fn(&Stage) -> Option<String>,
         other: &str,
     ) -> String {
-        let arms: Vec<String> = self
-            .stages
-            .iter()
-            .enumerate()
-            .filter_map(|(n, s)| value(s).map(|v| format!("WHEN {n} THEN {v}")))
-            .collect();
-        if arms.is_empty() {
-            return other.to_string();
+        let mut cases = self.by_stage_in_parts(g, 1, &|s| value(s).map(|v| (0, v)), other);
+        cases.pop().unwrap_or_else(|| other.to_string())
+    }
+
+    /// `parts` columns of `by_stage` at once: each stage's value goes to the `CASE` of the
+    /// part it names, and each `CASE` lists only its own stages, in the order of the stages.
+    /// One walk of the stages for all of them, where a `by_stage` per part walks every stage
+    /// once per part (quadratic in the exclusive rules, a part per alternative).
+    pub fn by_stage_in_parts(
+        &self,
+        g: &str,
+        parts: usize,
+        value: &dyn Fn(&Stage) -> Option<(usize, String)>,
+        other: &str,
+    ) -> Vec<String> {
+        let mut arms = vec![String::new(); parts];
+        for (n, s) in self.stages.iter().enumerate() {
+            let Some((part, v)) = value(s) else { continue };
+            let Some(arm) = arms.get_mut(part) else {
+                continue;
+            };
+            if !arm.is_empty() {
+                arm.push(' ');
+            }
+            // Writing to a `String` cannot fail.
+            let _ = write!(arm, "WHEN {n} THEN {v}");
         }
-        format!("(CASE {g} {} ELSE {other} END)", arms.join(" "))
+        arms.into_iter()
+            .map(|arms| {
+                if arms.is_empty() {
+                    other.to_string()
+                } else {
+                    format!("(CASE {g} {arms} ELSE {other} END)")
+                }
+            })
+            .collect()
     }
 }
 

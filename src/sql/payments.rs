@@ -62,20 +62,34 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
         },
         &money(0),
     );
+    // Each alternative's column: the price of each stage in it. All built in one walk of
+    // the stages (`by_stage_in_parts`), the alternatives numbered in order across groups.
+    let mut first_alternative = Vec::with_capacity(p.exclusive.len());
+    let mut alternatives_in_all = 0;
+    for group in &p.exclusive {
+        first_alternative.push(alternatives_in_all);
+        alternatives_in_all += group.alternatives.len();
+    }
+    let mut columns = cx
+        .by_stage_in_parts(
+            "stage_number",
+            alternatives_in_all,
+            &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {
+                (Some(pr), Some((g, a))) => {
+                    Some((first_alternative[g] + a, money(pr.amount.minor)))
+                }
+                _ => None,
+            },
+            &money(0),
+        )
+        .into_iter();
     let mut alternative_columns = Vec::new();
     let mut alternative_sums = Vec::new();
     let mut richest = Vec::new();
     for (g, group) in p.exclusive.iter().enumerate() {
         let mut sums = Vec::new();
         for a in 0..group.alternatives.len() {
-            let column = cx.by_stage(
-                "stage_number",
-                &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {
-                    (Some(pr), Some(at)) if at == (g, a) => Some(money(pr.amount.minor)),
-                    _ => None,
-                },
-                &money(0),
-            );
+            let column = columns.next().unwrap_or_else(|| money(0));
             alternative_columns.push(format!("{column} AS x{g}_{a}"));
             alternative_sums.push(format!(
                 "sum(x{g}_{a}) OVER (PARTITION BY participant_key ORDER BY seq) AS s{g}_{a}"
@@ -109,26 +123,22 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     );
 
     // The cohort of a participant's first event sets their maximum and attachment fee.
+    // Each cohort's place and per-participant maximum found through maps (the first of a
+    // name, as a search would), not a search per stage or cohort: quadratic in many cohorts.
     let cohort_of_stage = cx.by_stage(
         "first_stage",
         &|s| {
-            let cohort = &contract.funnels[s.funnel].cohort;
             contract
-                .cohorts
-                .iter()
-                .position(|c| c.id == *cohort)
+                .cohort_place(&contract.funnels[s.funnel].cohort)
                 .map(|c| c.to_string())
         },
         "-1",
     );
-    let maximum_of = |cohort: &str| {
-        contract
-            .figures
-            .per_participant
-            .iter()
-            .find(|m| m.cohort == cohort)
-            .map(|m| m.maximum.minor)
-    };
+    let mut maximums: foldhash::HashMap<&str, i128> = Default::default();
+    for m in &contract.figures.per_participant {
+        maximums.entry(m.cohort.as_str()).or_insert(m.maximum.minor);
+    }
+    let maximum_of = |cohort: &str| maximums.get(cohort).copied();
     let maximum_arms: Vec<String> = contract
         .cohorts
         .iter()
