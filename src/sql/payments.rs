@@ -29,6 +29,7 @@ use crate::model::{self, IncentiveAmount, SubjectKind};
 use crate::report::payments::assessments;
 use crate::schedule::{contract_year, fee_due_dates};
 use crate::value::{Date, Percent};
+use std::fmt::Write as _;
 
 pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     let contract = cx.contract;
@@ -308,21 +309,88 @@ FROM net",
         ),
     );
 
-    // Fixed fees, bonuses and penalties.
-    let mut other: Vec<String> = Vec::new();
+    // Everything in order of falling due, within the total cap and the maximum exposure.
+    let exposure = contract.figures.maximum_exposure.minor;
+    let limit = cap_of(CapScope::Total).map_or(exposure, |c| c.amount.minor.min(exposure));
+    let period_label = {
+        let arms: Vec<String> = crate::report::engine::periods(contract, cx.until)
+            .iter()
+            .map(|pe| {
+                format!(
+                    "WHEN due BETWEEN {} AND {} THEN {}",
+                    date(pe.start),
+                    date(pe.end),
+                    lit(&pe.label)
+                )
+            })
+            .collect();
+        format!("CASE {} ELSE {} END", arms.join(" "), d.date_text("due"))
+    };
+    script.write_view("outcome_payments", |out| {
+        out.push_str(
+            "WITH lines AS (
+  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 0 AS grp, ord
+  FROM outcome__outcome_lines
+  UNION ALL
+  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 1 AS grp, ord FROM (
+  ",
+        );
+        other_lines(cx, out);
+        // Writing to a `String` cannot fail.
+        let _ = write!(
+            out,
+            "
+  ) other
+), ordered AS (
+  SELECT *, row_number() OVER (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord) AS line
+  FROM lines
+), running AS (
+  SELECT *, sum(amount) OVER (ORDER BY line) AS s FROM ordered
+), over_limit AS (
+  SELECT *, max(s - {limit}) OVER (ORDER BY line) AS beyond FROM running
+), paid AS (
+  SELECT *, s - greatest({zero}, beyond) AS t FROM over_limit
+)
+SELECT line AS line_number, kind, participant, stage, earned, due, {period_label} AS period,
+  CAST(rate AS BIGINT) AS rate,
+  CAST(t - coalesce(lag(t) OVER (ORDER BY line), {zero}) AS BIGINT) AS amount,
+  clause
+FROM paid",
+            participant = by("participant"),
+            stage = by("stage"),
+            limit = money(limit),
+            zero = money(0),
+        );
+    });
+    script.view(
+        "outcome_payment_total",
+        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) AS total FROM outcome_payments",
+    );
+    payers(cx, script);
+    Ok(())
+}
+
+/// The fixed fees, bonuses and penalties, a line each (or none), `UNION ALL`ed: written
+/// straight into the script, where a list of them, joined, then written into the table held
+/// them three times over (98 MB for 1 MB of fixed fees).
+fn other_lines(cx: &Context, out: &mut String) {
+    let contract = cx.contract;
+    let p = &contract.payments;
+    let money = |minor: i128| format!("CAST({minor} AS {})", cx.dialect.money());
+    let mut other = OtherLines { out, count: 0 };
     for fee in &p.fixed_fees {
         for ends in fee_due_dates(contract.term, fee) {
             if ends > cx.until {
                 continue;
             }
-            other.push(format!(
+            let n = other.count;
+            other.push(format_args!(
                 "SELECT 'fixed_fee' AS kind, 2 AS kind_rank, CAST(NULL AS TEXT) AS participant, \
                  CAST(NULL AS TEXT) AS stage, {day} AS earned, {day} AS due, {amount} AS rate, \
                  {amount} AS amount, {clause} AS clause, {n} AS ord",
                 day = date(ends),
                 amount = money(fee.amount.minor),
                 clause = lit(&fee.clause.to_string()),
-                n = other.len(),
             ));
         }
     }
@@ -355,82 +423,43 @@ FROM net",
                 IncentiveKind::Bonus => ("bonus", 3, rate),
                 IncentiveKind::Penalty => ("penalty", 4, format!("(-{rate})")),
             };
-            other.push(format!(
+            let n = other.count;
+            other.push(format_args!(
                 "SELECT '{kind}', {rank}, CAST(NULL AS TEXT), {stage}, {day}, {day}, {signed}, {signed}, {clause}, {n} \
                  FROM (SELECT count(*) AS reached FROM outcome_accepted WHERE stage_number = {g}) c \
                  WHERE CAST(c.reached AS DECIMAL(38, 6)) {op} CAST('{threshold}' AS DECIMAL(38, 6))",
                 stage = lit(&incentive.condition.subject),
                 day = date(ends),
                 clause = lit(&incentive.clause.to_string()),
-                n = other.len(),
             ));
         }
     }
-    let other_lines = if other.is_empty() {
-        format!(
+    if other.count == 0 {
+        let _ = write!(
+            other.out,
             "SELECT CAST(NULL AS TEXT) AS kind, 0 AS kind_rank, CAST(NULL AS TEXT) AS participant, \
              CAST(NULL AS TEXT) AS stage, CAST(NULL AS DATE) AS earned, CAST(NULL AS DATE) AS due, \
              {z} AS rate, {z} AS amount, CAST(NULL AS TEXT) AS clause, 0 AS ord WHERE FALSE",
             z = money(0)
-        )
-    } else {
-        other.join("\n  UNION ALL\n  ")
-    };
+        );
+    }
+}
 
-    // Everything in order of falling due, within the total cap and the maximum exposure.
-    let exposure = contract.figures.maximum_exposure.minor;
-    let limit = cap_of(CapScope::Total).map_or(exposure, |c| c.amount.minor.min(exposure));
-    let period_label = {
-        let arms: Vec<String> = crate::report::engine::periods(contract, cx.until)
-            .iter()
-            .map(|pe| {
-                format!(
-                    "WHEN due BETWEEN {} AND {} THEN {}",
-                    date(pe.start),
-                    date(pe.end),
-                    lit(&pe.label)
-                )
-            })
-            .collect();
-        format!("CASE {} ELSE {} END", arms.join(" "), d.date_text("due"))
-    };
-    script.view(
-        "outcome_payments",
-        format!(
-            "WITH lines AS (
-  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 0 AS grp, ord
-  FROM outcome__outcome_lines
-  UNION ALL
-  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 1 AS grp, ord FROM (
-  {other_lines}
-  ) other
-), ordered AS (
-  SELECT *, row_number() OVER (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord) AS line
-  FROM lines
-), running AS (
-  SELECT *, sum(amount) OVER (ORDER BY line) AS s FROM ordered
-), over_limit AS (
-  SELECT *, max(s - {limit}) OVER (ORDER BY line) AS beyond FROM running
-), paid AS (
-  SELECT *, s - greatest({zero}, beyond) AS t FROM over_limit
-)
-SELECT line AS line_number, kind, participant, stage, earned, due, {period_label} AS period,
-  CAST(rate AS BIGINT) AS rate,
-  CAST(t - coalesce(lag(t) OVER (ORDER BY line), {zero}) AS BIGINT) AS amount,
-  clause
-FROM paid",
-            participant = by("participant"),
-            stage = by("stage"),
-            limit = money(limit),
-            zero = money(0),
-        ),
-    );
-    script.view(
-        "outcome_payment_total",
-        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) AS total FROM outcome_payments",
-    );
-    payers(cx, script);
-    Ok(())
+/// Lines of a `UNION ALL`, written one after another, and how many.
+struct OtherLines<'a> {
+    out: &'a mut String,
+    count: usize,
+}
+
+impl OtherLines<'_> {
+    fn push(&mut self, line: std::fmt::Arguments<'_>) {
+        if self.count > 0 {
+            self.out.push_str("\n  UNION ALL\n  ");
+        }
+        // Writing to a `String` cannot fail.
+        let _ = self.out.write_fmt(line);
+        self.count += 1;
+    }
 }
 
 /// The global numbers of the funnels' entries, as a list for `IN (…)`.
