@@ -4,7 +4,9 @@
 //! outcomes, measures, payers, tiers, conditions, bonuses, exclusive rules, fixed fees,
 //! warnings): the contract checks clean, and checking 8N of the thing takes at most
 //! `RATIO` times as long as N, and so does writing its HTML document (where a search of every
-//! stage, funnel or cohort for each once made 4,000 stages take 71 s). Linear work takes 8×; quadratic work takes 64×, so the bound
+//! stage, funnel or cohort for each once made 4,000 stages take 71 s), compiling its SQL
+//! (`outcome sql`, where a walk of every stage for each exclusive alternative took 66× per
+//! 10×) and formatting it (`outcome fmt`). Linear work takes 8×; quadratic work takes 64×, so the bound
 //! leaves room for a noisy machine while still failing on quadratic code (it failed, at 27× to
 //! 48×, on the quadratic walks this file was written against). A watchdog fails a
 //! test whose checks run past `WATCHDOG` instead of letting it hang the suite.
@@ -21,6 +23,13 @@ use std::time::{Duration, Instant};
 /// 8× the contract may take at most this many times as long: linear work takes 8× (up to
 /// 16× measured on a busy machine), the quadratic walks this was written against 27× to 48×.
 const RATIO: f64 = 20.0;
+/// The bound of the SQL and the formatting, whose output is larger or made twice: the script
+/// is 12 to 60 times the size of the contract (1.5 MB for 125 KB of bonuses, 56 MB for 1 MB of
+/// conditions), so at N it stays in the caches and at 8N it does not. Their linear work took
+/// 13× unloaded and up to 24× (SQL) and 21× (formatting) on a busy machine, a load average of
+/// 4 to 6 on 2 cores; the walk of every stage per exclusive alternative took 66× per 10× in
+/// instructions.
+const OUTPUT_RATIO: f64 = 30.0;
 /// Runs of each size, the fastest counted.
 const RUNS: usize = 5;
 /// The size of the smaller contract of each shape, in bytes: 125 KB in a release build
@@ -32,8 +41,9 @@ const SIZE: usize = if cfg!(debug_assertions) {
 } else {
     125_000
 };
-/// The longest the shapes' checks may take, in all.
-const WATCHDOG: Duration = Duration::from_secs(120);
+/// The longest the shapes' checks, documents, SQL and formatting may take, in all (82 s of
+/// processor time in a release build, 4 minutes on a busy machine).
+const WATCHDOG: Duration = Duration::from_secs(300);
 
 /// The diagnostic codes of checking `text`, and whether a contract came out.
 fn check(text: &str) -> (Vec<String>, bool) {
@@ -46,14 +56,21 @@ fn check(text: &str) -> (Vec<String>, bool) {
     (codes, compiled.contract.is_some())
 }
 
-/// Seconds to parse `text`, to check the parsed file and write its JSON, and to write its
-/// HTML document, each the best of `runs`. Timed apart, so that the parser (the slowest part
-/// of a debug build) does not hide the checker's growth, nor the checker the document's.
-fn time(text: &str, runs: usize) -> (f64, f64, f64) {
+/// Seconds to parse `text`, to check the parsed file and write its JSON, to write its HTML
+/// document, to compile its SQL (`outcome sql`) and to format it (`outcome fmt`), each the
+/// best of `runs` (the SQL and the formatting only when `all`, else 0). Timed apart, so that
+/// the parser (the slowest part of a debug build) does not hide the checker's growth, nor the
+/// checker the document's or the SQL's.
+fn time(text: &str, runs: usize, all: bool) -> [f64; 5] {
     let Ok(file) = outcome::syntax::decode("shape.outcome", text.as_bytes()) else {
         panic!("the shape is not text");
     };
-    let (mut parse, mut check, mut document) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    let options = outcome::sql::Options {
+        dialect: outcome::sql::Dialect::Duckdb,
+        until: None,
+        table: outcome::sql::DEFAULT_TABLE.to_string(),
+    };
+    let [mut parse, mut check, mut document, mut sql, mut format] = [f64::INFINITY; 5];
     for _ in 0..runs {
         let start = Instant::now();
         let Ok(ast) = outcome::syntax::parse(&file) else {
@@ -84,9 +101,26 @@ fn time(text: &str, runs: usize) -> (f64, f64, f64) {
             Some(_) => document.min(start.elapsed().as_secs_f64()),
             None => 0.0,
         };
-        std::hint::black_box((compiled, json, html, ast));
+        let start = Instant::now();
+        let script = compiled
+            .contract
+            .as_ref()
+            .filter(|_| all)
+            .map(|c| outcome::sql::compile(c, &options));
+        // Nor SQL, and a rule the SQL does not compute is refused at once: nothing timed.
+        sql = match script {
+            Some(Ok(_)) => sql.min(start.elapsed().as_secs_f64()),
+            _ => 0.0,
+        };
+        let start = Instant::now();
+        let formatted = all.then(|| outcome::fmt::format(&file));
+        format = match formatted {
+            Some(_) => format.min(start.elapsed().as_secs_f64()),
+            None => 0.0,
+        };
+        std::hint::black_box((compiled, json, html, ast, script, formatted));
     }
-    (parse, check, document)
+    [parse, check, document, sql, format]
 }
 
 /// What is wrong with the shape's contract of N, if anything: it must raise exactly the
@@ -142,11 +176,11 @@ fn ladders_check_clean_past_twenty_thousand_stages() {
 fn joins_past_twenty_thousand_stages_take_linear_time() {
     let shape = shapes::shape("joins");
     let (small, large) = ((shape.contract)(20_001), (shape.contract)(160_008));
-    time(&small, 1);
+    time(&small, 1, false);
     let (mut t1, mut t8) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..3 {
-        t1 = t1.min(time(&small, 1).1);
-        t8 = t8.min(time(&large, 1).1);
+        t1 = t1.min(time(&small, 1, false)[1]);
+        t8 = t8.min(time(&large, 1, false)[1]);
     }
     assert!(
         t8 <= RATIO * t1,
@@ -172,14 +206,14 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
             let large = (shape.contract)(8 * n);
             // Once untimed: warm the allocator and the caches. Then the sizes in turn, so that
             // a busy moment of the machine slows both rather than one.
-            time(&small, 1);
-            let (mut t1, mut t4) = ([f64::INFINITY; 3], [f64::INFINITY; 3]);
+            time(&small, 1, true);
+            let (mut t1, mut t4) = ([f64::INFINITY; 5], [f64::INFINITY; 5]);
             for _ in 0..RUNS {
-                let (s, l) = (time(&small, 1), time(&large, 1));
+                let (s, l) = (time(&small, 1, true), time(&large, 1, true));
                 for (best, now) in [(&mut t1, s), (&mut t4, l)] {
-                    best[0] = best[0].min(now.0);
-                    best[1] = best[1].min(now.1);
-                    best[2] = best[2].min(now.2);
+                    for (best, now) in best.iter_mut().zip(now) {
+                        *best = best.min(now);
+                    }
                 }
             }
             report.push((shape.name, n, small.len(), large.len(), t1, t4));
@@ -192,13 +226,9 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
     };
     let mut slow = Vec::new();
     for (name, n, b1, b4, t1, t4) in report {
-        let parts = [
-            ("parse", t1[0], t4[0]),
-            ("check", t1[1], t4[1]),
-            ("document", t1[2], t4[2]),
-        ];
-        for (what, one, four) in parts {
-            // A shape with no contract writes no document: nothing to time.
+        let parts = ["parse", "check", "document", "sql", "fmt"];
+        for (what, (one, four)) in parts.into_iter().zip(t1.into_iter().zip(t4)) {
+            // A shape with no contract writes no document and no SQL: nothing to time.
             if one == 0.0 && four == 0.0 {
                 continue;
             }
@@ -208,7 +238,12 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
                 one * 1e3,
                 four * 1e3
             );
-            if ratio > RATIO {
+            let bound = if matches!(what, "sql" | "fmt") {
+                OUTPUT_RATIO
+            } else {
+                RATIO
+            };
+            if ratio > bound {
                 slow.push(format!(
                     "{name} ({what}): 8N took {ratio:.1}× as long as N = {n}"
                 ));

@@ -29,6 +29,7 @@ use crate::model::{self, IncentiveAmount, SubjectKind};
 use crate::report::payments::assessments;
 use crate::schedule::{contract_year, fee_due_dates};
 use crate::value::{Date, Percent};
+use std::fmt::Write as _;
 
 pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     let contract = cx.contract;
@@ -62,20 +63,34 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
         },
         &money(0),
     );
+    // Each alternative's column: the price of each stage in it. All built in one walk of
+    // the stages (`by_stage_in_parts`), the alternatives numbered in order across groups.
+    let mut first_alternative = Vec::with_capacity(p.exclusive.len());
+    let mut alternatives_in_all = 0;
+    for group in &p.exclusive {
+        first_alternative.push(alternatives_in_all);
+        alternatives_in_all += group.alternatives.len();
+    }
+    let mut columns = cx
+        .by_stage_in_parts(
+            "stage_number",
+            alternatives_in_all,
+            &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {
+                (Some(pr), Some((g, a))) => {
+                    Some((first_alternative[g] + a, money(pr.amount.minor)))
+                }
+                _ => None,
+            },
+            &money(0),
+        )
+        .into_iter();
     let mut alternative_columns = Vec::new();
     let mut alternative_sums = Vec::new();
     let mut richest = Vec::new();
     for (g, group) in p.exclusive.iter().enumerate() {
         let mut sums = Vec::new();
         for a in 0..group.alternatives.len() {
-            let column = cx.by_stage(
-                "stage_number",
-                &|s| match (price_of(&s.stage.id), in_group(&s.stage.id)) {
-                    (Some(pr), Some(at)) if at == (g, a) => Some(money(pr.amount.minor)),
-                    _ => None,
-                },
-                &money(0),
-            );
+            let column = columns.next().unwrap_or_else(|| money(0));
             alternative_columns.push(format!("{column} AS x{g}_{a}"));
             alternative_sums.push(format!(
                 "sum(x{g}_{a}) OVER upto_line AS s{g}_{a}, sum(x{g}_{a}) OVER upto_line - x{g}_{a} AS b{g}_{a}"
@@ -119,26 +134,22 @@ pub(super) fn views(cx: &Context, script: &mut Script) -> Result<(), Refusal> {
     );
 
     // The cohort of a participant's first event sets their maximum and attachment fee.
+    // Each cohort's place and per-participant maximum found through maps (the first of a
+    // name, as a search would), not a search per stage or cohort: quadratic in many cohorts.
     let cohort_of_stage = cx.by_stage(
         "first_stage",
         &|s| {
-            let cohort = &contract.funnels[s.funnel].cohort;
             contract
-                .cohorts
-                .iter()
-                .position(|c| c.id == *cohort)
+                .cohort_place(&contract.funnels[s.funnel].cohort)
                 .map(|c| c.to_string())
         },
         "-1",
     );
-    let maximum_of = |cohort: &str| {
-        contract
-            .figures
-            .per_participant
-            .iter()
-            .find(|m| m.cohort == cohort)
-            .map(|m| m.maximum.minor)
-    };
+    let mut maximums: foldhash::HashMap<&str, i128> = Default::default();
+    for m in &contract.figures.per_participant {
+        maximums.entry(m.cohort.as_str()).or_insert(m.maximum.minor);
+    }
+    let maximum_of = |cohort: &str| maximums.get(cohort).copied();
     let maximum_arms: Vec<String> = contract
         .cohorts
         .iter()
@@ -351,21 +362,93 @@ FROM ordered",
         ),
     );
 
-    // Fixed fees, bonuses and penalties.
-    let mut other: Vec<String> = Vec::new();
+    // Everything in order of falling due, within the total cap and the maximum exposure.
+    let exposure = contract.figures.maximum_exposure.minor;
+    let limit = cap_of(CapScope::Total).map_or(exposure, |c| c.amount.minor.min(exposure));
+    let period_label = {
+        let arms: Vec<String> = crate::report::engine::periods(contract, cx.until)
+            .iter()
+            .map(|pe| {
+                format!(
+                    "WHEN due BETWEEN {} AND {} THEN {}",
+                    date(pe.start),
+                    date(pe.end),
+                    lit(&pe.label)
+                )
+            })
+            .collect();
+        format!("CASE {} ELSE {} END", arms.join(" "), d.date_text("due"))
+    };
+    script.write_view("outcome_payments", |out| {
+        out.push_str(
+            "WITH lines AS (
+  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 0 AS grp, ord
+  FROM outcome__outcome_lines
+  UNION ALL
+  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 1 AS grp, ord FROM (
+  ",
+        );
+        other_lines(cx, out);
+        // Writing to a `String` cannot fail.
+        let _ = write!(
+            out,
+            "
+  ) other
+), ordered AS (
+  SELECT *, row_number() OVER in_order AS line, sum(amount) OVER in_order AS s
+  FROM lines
+  WINDOW in_order AS (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), over_limit AS (
+  SELECT *, max(s - {limit}) OVER by_line AS beyond, max(s - {limit}) OVER before_line AS beyond_before
+  FROM ordered
+  WINDOW by_line AS (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    before_line AS (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), paid AS (
+  SELECT *, s - greatest({zero}, beyond) AS t,
+    CASE WHEN line = 1 THEN {zero} ELSE s - amount - greatest({zero}, beyond_before) END AS t_before
+  FROM over_limit
+)
+SELECT line AS line_number, kind, participant, stage, earned, due, {period_label} AS period,
+  CAST(rate AS BIGINT) AS rate,
+  CAST(t - t_before AS BIGINT) AS amount,
+  clause
+FROM paid",
+            participant = by("participant"),
+            stage = by("stage"),
+            limit = money(limit),
+            zero = money(0),
+        );
+    });
+    script.view(
+        "outcome_payment_total",
+        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) AS total FROM outcome_payments",
+    );
+    payers(cx, script);
+    Ok(())
+}
+
+/// The fixed fees, bonuses and penalties, a line each (or none), `UNION ALL`ed: written
+/// straight into the script, where a list of them, joined, then written into the table held
+/// them three times over (98 MB for 1 MB of fixed fees).
+fn other_lines(cx: &Context, out: &mut String) {
+    let contract = cx.contract;
+    let p = &contract.payments;
+    let money = |minor: i128| format!("CAST({minor} AS {})", cx.dialect.money());
+    let mut other = OtherLines { out, count: 0 };
     for fee in &p.fixed_fees {
         for ends in fee_due_dates(contract.term, fee) {
             if ends > cx.until {
                 continue;
             }
-            other.push(format!(
+            let n = other.count;
+            other.push(format_args!(
                 "SELECT 'fixed_fee' AS kind, 2 AS kind_rank, CAST(NULL AS TEXT) AS participant, \
                  CAST(NULL AS TEXT) AS stage, {day} AS earned, {day} AS due, {amount} AS rate, \
                  {amount} AS amount, {clause} AS clause, {n} AS ord",
                 day = date(ends),
                 amount = money(fee.amount.minor),
                 clause = lit(&fee.clause.to_string()),
-                n = other.len(),
             ));
         }
     }
@@ -398,87 +481,43 @@ FROM ordered",
                 IncentiveKind::Bonus => ("bonus", 3, rate),
                 IncentiveKind::Penalty => ("penalty", 4, format!("(-{rate})")),
             };
-            other.push(format!(
+            let n = other.count;
+            other.push(format_args!(
                 "SELECT '{kind}', {rank}, CAST(NULL AS TEXT), {stage}, {day}, {day}, {signed}, {signed}, {clause}, {n} \
                  FROM (SELECT count(*) AS reached FROM outcome_accepted WHERE stage_number = {g}) c \
                  WHERE CAST(c.reached AS DECIMAL(38, 6)) {op} CAST('{threshold}' AS DECIMAL(38, 6))",
                 stage = lit(&incentive.condition.subject),
                 day = date(ends),
                 clause = lit(&incentive.clause.to_string()),
-                n = other.len(),
             ));
         }
     }
-    let other_lines = if other.is_empty() {
-        format!(
+    if other.count == 0 {
+        let _ = write!(
+            other.out,
             "SELECT CAST(NULL AS TEXT) AS kind, 0 AS kind_rank, CAST(NULL AS TEXT) AS participant, \
              CAST(NULL AS TEXT) AS stage, CAST(NULL AS DATE) AS earned, CAST(NULL AS DATE) AS due, \
              {z} AS rate, {z} AS amount, CAST(NULL AS TEXT) AS clause, 0 AS ord WHERE FALSE",
             z = money(0)
-        )
-    } else {
-        other.join("\n  UNION ALL\n  ")
-    };
+        );
+    }
+}
 
-    // Everything in order of falling due, within the total cap and the maximum exposure.
-    let exposure = contract.figures.maximum_exposure.minor;
-    let limit = cap_of(CapScope::Total).map_or(exposure, |c| c.amount.minor.min(exposure));
-    let period_label = {
-        let arms: Vec<String> = crate::report::engine::periods(contract, cx.until)
-            .iter()
-            .map(|pe| {
-                format!(
-                    "WHEN due BETWEEN {} AND {} THEN {}",
-                    date(pe.start),
-                    date(pe.end),
-                    lit(&pe.label)
-                )
-            })
-            .collect();
-        format!("CASE {} ELSE {} END", arms.join(" "), d.date_text("due"))
-    };
-    script.view(
-        "outcome_payments",
-        format!(
-            "WITH lines AS (
-  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 0 AS grp, ord
-  FROM outcome__outcome_lines
-  UNION ALL
-  SELECT kind, kind_rank, participant, stage, earned, due, rate, amount, clause, 1 AS grp, ord FROM (
-  {other_lines}
-  ) other
-), ordered AS (
-  SELECT *, row_number() OVER in_order AS line, sum(amount) OVER in_order AS s
-  FROM lines
-  WINDOW in_order AS (ORDER BY due, kind_rank, {participant} NULLS FIRST, {stage} NULLS FIRST, grp, ord
-    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-), over_limit AS (
-  SELECT *, max(s - {limit}) OVER by_line AS beyond, max(s - {limit}) OVER before_line AS beyond_before
-  FROM ordered
-  WINDOW by_line AS (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-    before_line AS (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-), paid AS (
-  SELECT *, s - greatest({zero}, beyond) AS t,
-    CASE WHEN line = 1 THEN {zero} ELSE s - amount - greatest({zero}, beyond_before) END AS t_before
-  FROM over_limit
-)
-SELECT line AS line_number, kind, participant, stage, earned, due, {period_label} AS period,
-  CAST(rate AS BIGINT) AS rate,
-  CAST(t - t_before AS BIGINT) AS amount,
-  clause
-FROM paid",
-            participant = by("participant"),
-            stage = by("stage"),
-            limit = money(limit),
-            zero = money(0),
-        ),
-    );
-    script.view(
-        "outcome_payment_total",
-        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) AS total FROM outcome_payments",
-    );
-    payers(cx, script);
-    Ok(())
+/// Lines of a `UNION ALL`, written one after another, and how many.
+struct OtherLines<'a> {
+    out: &'a mut String,
+    count: usize,
+}
+
+impl OtherLines<'_> {
+    fn push(&mut self, line: std::fmt::Arguments<'_>) {
+        if self.count > 0 {
+            self.out.push_str("\n  UNION ALL\n  ");
+        }
+        // Writing to a `String` cannot fail.
+        let _ = self.out.write_fmt(line);
+        self.count += 1;
+    }
 }
 
 /// The global numbers of the funnels' entries, as a list for `IN (…)`.

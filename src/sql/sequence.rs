@@ -275,11 +275,17 @@ FROM outcome__sequenced s
 LEFT JOIN outcome__places pl ON pl.pkey = s.pkey AND pl.cohort = {cohort_of_stage}"
         ),
     );
+    // The cohorts some funnel is on, marked once: a search of the funnels for each cohort is
+    // quadratic in many cohorts.
+    let mut has_funnel = vec![false; contract.cohorts.len()];
+    for c in cohort_of_funnel.iter().flatten() {
+        has_funnel[*c] = true;
+    }
     let cohort_rows: Vec<String> = contract
         .cohorts
         .iter()
         .enumerate()
-        .filter(|(_, c)| contract.funnels.iter().any(|f| f.cohort == c.id))
+        .filter(|(n, _)| has_funnel[*n])
         .map(|(n, c)| {
             format!(
                 "SELECT {n} AS cohort, {} AS name, CAST({} AS BIGINT) AS size",
