@@ -87,14 +87,14 @@ pub(super) fn views(cx: &Context, table: &str, script: &mut Script) {
         "outcome__checked",
         format!(
             "WITH parsed AS (
-  SELECT *, {date_form} AS date_form, {stage_number} AS g FROM outcome__input
+  SELECT *, {date_form} AS date_form, {stage_number} AS g FROM outcome__input{fence}
 ), parts AS (
-  SELECT *, {y} AS y, {m} AS m, {dd} AS dd FROM parsed
+  SELECT *, {y} AS y, {m} AS m, {dd} AS dd FROM parsed{fence}
 ), dated AS (
   SELECT *, coalesce(date_form AND m BETWEEN 1 AND 12 AND dd BETWEEN 1 AND {dim}, FALSE) AS date_ok
-  FROM parts
+  FROM parts{fence}
 ), numbered AS (
-  SELECT *, CASE WHEN date_ok THEN y * 10000 + m * 100 + dd END AS ymd FROM dated
+  SELECT *, CASE WHEN date_ok THEN y * 10000 + m * 100 + dd END AS ymd FROM dated{fence}
 )
 SELECT row_no, participant, stage, g, a_columns.*,
   CASE WHEN ymd BETWEEN {start} AND {end} THEN make_date(y, m, dd) END AS day,
@@ -116,6 +116,7 @@ FROM numbered",
             start = ymd(term.start),
             end = ymd(term.end),
             until = ymd(cx.until),
+            fence = d.fence(),
         )
         .replace("a_columns.*", &attribute_list(cx, "")),
     );
