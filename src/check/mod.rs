@@ -96,7 +96,13 @@ pub fn check(
         }
     }
 
-    let mut outcomes = Vec::new();
+    // The outcomes' list at its full size at once, not copied each time it outgrows its room.
+    let declared_outcomes = file
+        .declarations
+        .iter()
+        .filter(|d| matches!(d, Declaration::Outcome(_)))
+        .count();
+    let mut outcomes = Vec::with_capacity(declared_outcomes + imported.outcomes.len());
     let mut cohorts = Vec::new();
     // Cohorts by name, looked up and never walked: hash maps.
     let mut cohort_spans = foldhash::HashMap::default();

@@ -9,6 +9,7 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::{Span, Spanned};
 use foldhash::{HashMap, HashSet};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -144,11 +145,14 @@ const SUGGESTIONS: usize = 200;
 impl<'a> Symbols<'a> {
     /// Collect every definition, reporting a name defined twice (E0201).
     pub fn collect(file: &'a ast::File, out: &mut Vec<Diagnostic>) -> Symbols<'a> {
+        let declared = declared(file);
+        // Room for every name at once: a table grown as it fills is built again at each size.
         let mut symbols = Symbols {
+            names: HashMap::with_capacity_and_hasher(declared.len(), Default::default()),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };
-        for declared in declared(file) {
+        for declared in declared {
             symbols.define(declared.name, declared.kind, declared.funnel, out);
         }
         symbols
@@ -161,27 +165,28 @@ impl<'a> Symbols<'a> {
         funnel: Option<usize>,
         out: &mut Vec<Diagnostic>,
     ) {
-        if let Some(first) = self.names.get(name.value.as_str()) {
-            self.duplicated.insert(Cow::Borrowed(&name.value));
-            out.push(
-                Diagnostic::new(
-                    Code::E0201,
-                    format!("`{}` is defined twice", name.value),
-                    name.span,
-                    format!("{} named `{}` again", kind.with_article(), name.value),
-                )
-                .also(first.span, format!("first defined here as {}", first.kind.with_article()))
-                .help("every outcome, cohort, funnel, milestone, target and measure needs its own name; rename one of them"),
-            );
-            return;
-        }
-        self.names.insert(
-            Cow::Borrowed(&name.value),
-            Symbol {
-                kind,
-                span: name.span,
-                funnel,
-            },
+        // One look in the table, whether the name is new or not.
+        let first = match self.names.entry(Cow::Borrowed(&name.value)) {
+            Entry::Occupied(first) => *first.get(),
+            Entry::Vacant(slot) => {
+                slot.insert(Symbol {
+                    kind,
+                    span: name.span,
+                    funnel,
+                });
+                return;
+            }
+        };
+        self.duplicated.insert(Cow::Borrowed(&name.value));
+        out.push(
+            Diagnostic::new(
+                Code::E0201,
+                format!("`{}` is defined twice", name.value),
+                name.span,
+                format!("{} named `{}` again", kind.with_article(), name.value),
+            )
+            .also(first.span, format!("first defined here as {}", first.kind.with_article()))
+            .help("every outcome, cohort, funnel, milestone, target and measure needs its own name; rename one of them"),
         );
     }
 

@@ -100,7 +100,9 @@ pub fn link_targets(
     }
 }
 
-/// W0602 and W0603: declarations nothing uses.
+/// W0602 and W0603: declarations nothing uses. `outcomes` starts with the file's own, in the
+/// order they are declared (`check` lists them so), so each outcome declared is found beside
+/// its declaration rather than looked up by name.
 pub fn report_unused(
     file: &ast::File,
     symbols: &Symbols,
@@ -110,27 +112,18 @@ pub fn report_unused(
 ) {
     // Looked up once per declaration, never walked: no order to keep.
     let used: foldhash::HashSet<&str> = cohorts_used.iter().copied().collect();
-    let by_id: HashMap<&str, &model::Outcome> =
-        outcomes.iter().map(|o| (o.id.as_str(), o)).collect();
+    // A file of many outcomes nothing addresses has as many warnings: room for them at once,
+    // rather than the list copied each time it outgrows its room.
+    let unaddressed = |o: &&model::Outcome| o.achieved_by.is_empty() && o.tracked_by.is_empty();
+    out.reserve(outcomes.iter().filter(unaddressed).count());
+    let mut own = outcomes.iter();
     for declaration in &file.declarations {
         match declaration {
-            ast::Declaration::Outcome(o) if !symbols.is_duplicated(&o.name.value) => {
-                let linked = by_id
-                    .get(o.name.value.as_str())
-                    .is_none_or(|m| !m.achieved_by.is_empty() || !m.tracked_by.is_empty());
-                if !linked {
-                    out.push(
-                        Diagnostic::new(
-                            Code::W0602,
-                            format!("outcome `{}` is addressed by no target or measure", o.name.value),
-                            o.name.span,
-                            "nothing achieves or tracks this outcome",
-                        )
-                        .help(format!(
-                            "link it from a performance target (`achieves {0}`) or a measure (`tracks {0}`), or remove it",
-                            o.name.value
-                        )),
-                    );
+            ast::Declaration::Outcome(o) => {
+                let model = own.next();
+                debug_assert!(model.is_some_and(|m| m.id == o.name.value));
+                if model.is_some_and(|m| unaddressed(&m)) && !symbols.is_duplicated(&o.name.value) {
+                    out.push(unaddressed_outcome(&o.name));
                 }
             }
             ast::Declaration::Cohort(c) if !used.contains(c.name.value.as_str()) => {
@@ -150,4 +143,26 @@ pub fn report_unused(
             _ => {}
         }
     }
+}
+
+/// W0602 for the outcome named `ident`. A file can hold hundreds of thousands, so its texts
+/// are each put together in one allocation of the size they need.
+fn unaddressed_outcome(ident: &ast::Ident) -> Diagnostic {
+    let name = ident.value.as_str();
+    Diagnostic::new(
+        Code::W0602,
+        ["outcome `", name, "` is addressed by no target or measure"].concat(),
+        ident.span,
+        "nothing achieves or tracks this outcome",
+    )
+    .help(
+        [
+            "link it from a performance target (`achieves ",
+            name,
+            "`) or a measure (`tracks ",
+            name,
+            "`), or remove it",
+        ]
+        .concat(),
+    )
 }

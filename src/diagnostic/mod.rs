@@ -18,12 +18,15 @@ pub use explain::explanation;
 pub use render::{render_human, Record, RelatedRecord};
 
 use crate::source::{SourceFile, Span};
+use std::borrow::Cow;
 
-/// A label: a span and what to say about it.
+/// A label: a span and what to say about it. Most labels say the same whatever the contract
+/// (`nothing achieves or tracks this outcome`), and are held as the text in the program
+/// rather than a copy of it each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub span: Span,
-    pub text: String,
+    pub text: Cow<'static, str>,
 }
 
 /// A second label in another file than the diagnostic's own: a bid's price above its
@@ -88,14 +91,14 @@ impl Diagnostic {
         code: Code,
         message: impl Into<String>,
         span: Span,
-        label: impl Into<String>,
+        label: impl Into<Cow<'static, str>>,
     ) -> Diagnostic {
         Diagnostic {
             code,
             message: inert(message.into()),
             primary: Label {
                 span,
-                text: inert(label.into()),
+                text: inert_label(label.into()),
             },
             secondary: Vec::new(),
             others: None,
@@ -104,22 +107,27 @@ impl Diagnostic {
     }
 
     /// Add a label on another span, such as "first defined here".
-    pub fn also(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+    pub fn also(mut self, span: Span, text: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.secondary.push(Label {
             span,
-            text: inert(text.into()),
+            text: inert_label(text.into()),
         });
         self
     }
 
     /// Add a label on a span of another file, such as the line of a specification that sets
     /// the rule a bid breaks.
-    pub fn elsewhere(self, file: &SourceFile, span: Span, text: impl Into<String>) -> Diagnostic {
+    pub fn elsewhere(
+        self,
+        file: &SourceFile,
+        span: Span,
+        text: impl Into<Cow<'static, str>>,
+    ) -> Diagnostic {
         self.related_to(vec![Related {
             file: file.clone(),
             label: Label {
                 span,
-                text: inert(text.into()),
+                text: inert_label(text.into()),
             },
         }])
     }
@@ -158,6 +166,18 @@ fn inert(text: String) -> String {
         text
     } else {
         crate::inert::escape(&text)
+    }
+}
+
+/// A label's text made inert (`inert`). Text written in the program is not the contract's:
+/// it is held as it is, and only a copy is looked at.
+fn inert_label(text: Cow<'static, str>) -> Cow<'static, str> {
+    match text {
+        Cow::Borrowed(text) => {
+            debug_assert!(crate::inert::is_inert(text), "{text:?}");
+            Cow::Borrowed(text)
+        }
+        Cow::Owned(text) => Cow::Owned(inert(text)),
     }
 }
 

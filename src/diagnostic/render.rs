@@ -50,7 +50,7 @@ impl RelatedRecord {
             column: start.column,
             end_line: end.line,
             end_column: end.column,
-            message: label.text.clone(),
+            message: label.text.to_string(),
         }
     }
 }
@@ -504,7 +504,7 @@ impl miette::Diagnostic for Report<'_> {
         }
         let texts = std::iter::once(&self.diagnostic.primary)
             .chain(&self.diagnostic.secondary)
-            .map(|label| label.text.clone());
+            .map(|label| label.text.to_string());
         let spans = texts
             .zip(&self.view.labels)
             .enumerate()
@@ -559,7 +559,10 @@ impl miette::Diagnostic for Elsewhere<'_> {
         self.source_code()?;
         let (start, end) = *self.view.labels.first()?;
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some(self.label.text.clone()), (start, end - start)),
+            LabeledSpan::new_primary_with_span(
+                Some(self.label.text.to_string()),
+                (start, end - start),
+            ),
         )))
     }
 }

@@ -164,7 +164,7 @@ impl Place<'_> {
     }
 
     /// A label on the specification's text at `span`.
-    fn rule(&self, span: Span, text: impl Into<String>) -> Related {
+    fn rule(&self, span: Span, text: impl Into<std::borrow::Cow<'static, str>>) -> Related {
         Related {
             file: self.spec.clone(),
             label: Label {
@@ -193,7 +193,7 @@ impl Place<'_> {
                 tell(&diagnostic.primary);
                 Label {
                     span: self.bidder,
-                    text: "with this bid's figures".to_string(),
+                    text: "with this bid's figures".into(),
                 }
             }
         };

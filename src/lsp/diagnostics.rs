@@ -40,7 +40,7 @@ pub fn convert(
                 .iter()
                 .map(|label| DiagnosticRelatedInformation {
                     location: Location::new(uri.clone(), lines.range(text, label.span)),
-                    message: label.text.clone(),
+                    message: label.text.to_string(),
                 });
             let elsewhere: Vec<DiagnosticRelatedInformation> = d
                 .related()
@@ -56,7 +56,7 @@ pub fn convert(
                             uri.clone(),
                             lines.range(&file.text, related.label.span),
                         ),
-                        message: related.label.text.clone(),
+                        message: related.label.text.to_string(),
                     })
                 })
                 .collect();

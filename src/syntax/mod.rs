@@ -13,7 +13,7 @@ mod tokens;
 
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, Spanned};
 use pest::Parser;
 
 #[derive(pest_derive::Parser)]
@@ -97,6 +97,14 @@ fn by_declaration(text: &str, again: bool) -> Option<Result<ast::File, Vec<Diagn
     }
     while at < text.len() {
         let (rule, head) = declaration_rules(&text[at..])?;
+        if let Some((outcome, end)) = (rule == Rule::outcome)
+            .then(|| plain_outcome(text, at))
+            .flatten()
+        {
+            parsed.declarations.push(outcome);
+            at = past_trivia(text, end);
+            continue;
+        }
         let read = match head {
             Some(head) => {
                 let pair = OutcomeParser::parse(head, &text[at..]).ok()?.next()?;
@@ -143,6 +151,63 @@ fn past_trivia(text: &str, mut at: usize) -> usize {
         }
     }
     at
+}
+
+/// The commonest declaration, an outcome with its name and statement and nothing more
+/// (`outcome better "Better off"`), read at `at`, where the word `outcome` starts, without
+/// the grammar, with where it ends: as `outcome` reads and lowers it, and `None` for any other
+/// form (a block after it, an escape or `"""` in its statement, or what does not read), which
+/// the grammar then reads. Reading the line with pest (a call for a run of them, a rule
+/// entered and unwound for the keyword, the name, the text and the block it looks for, and
+/// the spaces between each) took ten times the instructions.
+/// outcome = { kw_outcome ~ ident ~ string ~ (lbrace ~ outcome_clause* ~ rbrace)? }
+fn plain_outcome(text: &str, at: usize) -> Option<(ast::Declaration, usize)> {
+    let bytes = text.as_bytes();
+    // kw_outcome = @{ "outcome" ~ !ident_char }: the word found there is `outcome`, so no
+    // name character follows it.
+    let keyword = Span::new(at, at + "outcome".len());
+    // ident = @{ ASCII_ALPHA ~ ident_char* }
+    let name_start = past_trivia(text, keyword.end);
+    if !bytes.get(name_start)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_end = bytes[name_start..]
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .map_or(text.len(), |length| name_start + length);
+    // line_string = ${ !"\"\"\"" ~ "\"" ~ line_chars ~ "\"" }, with no escape in it (the
+    // first `"`, `\`, CR or LF after the opening quote is the closing quote). Those four are
+    // ASCII, so a byte equal to one of them is that character.
+    let quote = past_trivia(text, name_end);
+    if bytes.get(quote) != Some(&b'"') || text[quote..].starts_with("\"\"\"") {
+        return None;
+    }
+    let close = quote
+        + 1
+        + bytes[quote + 1..]
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n'))?;
+    if bytes[close] != b'"' {
+        return None;
+    }
+    let end = close + 1;
+    // (lbrace ~ outcome_clause* ~ rbrace)?: a block is the grammar's to read.
+    if bytes.get(past_trivia(text, end)) == Some(&b'{') {
+        return None;
+    }
+    Some((
+        ast::Declaration::Outcome(ast::Outcome {
+            keyword,
+            name: Spanned::new(
+                text[name_start..name_end].to_string(),
+                Span::new(name_start, name_end),
+            ),
+            statement: Spanned::new(text[quote + 1..close].to_string(), Span::new(quote, end)),
+            why: Vec::new(),
+            level: Vec::new(),
+        }),
+        end,
+    ))
 }
 
 /// The rule of `declaration` that reads the declaration at the start of `text`, and for a
@@ -666,6 +731,42 @@ line_char = _{
                         }
                     }
                 }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// An outcome read without the grammar is read as the `outcome` rule reads and lowers
+        /// it, to the same end; and it is read so wherever it is a name and a statement in
+        /// quotes with no escape, `\"\"\"` or block, whatever spaces, line ends and comments
+        /// come between.
+        #[test]
+        fn a_plain_outcome_reads_as_the_outcome_rule(
+            pieces in prop::collection::vec(prop::sample::select(vec![
+                "outcome", " ", "\t", "\n", "\r", "\r\n", "\u{b}", "# c\n", "#", "a", "Z9", "_",
+                "9", "é", "\"", "\"\"\"", "\\", "\\\"", "x y", "£1", "\u{202e}", "{", "}",
+                "{ level service }", "{ why \"w\" }", "outcome o \"O\"",
+            ]), 0..12),
+        ) {
+            let text = format!("outcome{}", pieces.concat());
+            // Read only where the word at the start is `outcome`, as `by_declaration` does.
+            if declaration_rules(&text) != Some((Rule::outcome, None)) {
+                return Ok(());
+            }
+            let mut lowerer = lower::Lowerer::default();
+            let by_rule = whole_declaration(&text, 0, Rule::outcome, &mut lowerer)
+                .map(|(d, end)| (format!("{d:?}"), end));
+            if let Some((outcome, end)) = plain_outcome(&text, 0) {
+                prop_assert_eq!(Some((format!("{outcome:?}"), end)), by_rule);
+                prop_assert!(lowerer.finish().is_ok());
+            } else if let Some((_, end)) = by_rule {
+                // Refused only what is not plain: a block, an escape or `"""`.
+                let read = &text[..end];
+                prop_assert!(
+                    read.contains('{') || read.contains('\\') || read.contains("\"\"\""),
+                    "{:?} refused", read
+                );
             }
         }
     }
