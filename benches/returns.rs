@@ -418,7 +418,7 @@ fn three_ways(results: &[Figures]) {
          shares, asserted), DuckDB counting the funnel\n"
     );
     println!(
-        "{:<14} {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<14} {:<22} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}",
         "return",
         "run",
         "cpu s",
@@ -470,7 +470,7 @@ fn three_ways(results: &[Figures]) {
                 (String::new(), String::new())
             };
             println!(
-                "{:<14} {:<22} {:>9} {:>9.2} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "{:<14} {:<22} {:>9} {:>9.2} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}",
                 result.label,
                 name,
                 seconds(run.cpu),
