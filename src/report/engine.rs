@@ -155,9 +155,9 @@ fn run_with(
             Input::Row(row) => row,
         };
         let (who, what) = (Some(row.participant.as_str()), Some(row.stage.as_str()));
-        let Some(&stage) = by_id.get(row.stage.trim()) else {
+        let Some(&stage) = by_id.get(super::trimmed(&row.stage)) else {
             let known: Vec<&str> = stages.iter().map(|s| s.id.as_str()).collect();
-            let hint = crate::diagnostic::did_you_mean(row.stage.trim(), known)
+            let hint = crate::diagnostic::did_you_mean(super::trimmed(&row.stage), known)
                 .map_or(String::new(), |h| format!("; {h}"));
             reject(
                 &mut rejected,
@@ -172,7 +172,7 @@ fn run_with(
             );
             continue;
         };
-        let Some(day) = parse_date(row.date.trim()) else {
+        let Some(day) = parse_date(super::trimmed(&row.date)) else {
             reject(
                 &mut rejected,
                 row.number,
@@ -217,7 +217,7 @@ fn run_with(
         if let Some(given) = row
             .cohort
             .as_deref()
-            .map(str::trim)
+            .map(super::trimmed)
             .filter(|c| !c.is_empty())
         {
             if given != cohort {
@@ -238,7 +238,7 @@ fn run_with(
         let has_evidence = row
             .evidence
             .as_deref()
-            .is_some_and(|e| !e.trim().is_empty());
+            .is_some_and(|e| !super::trimmed(e).is_empty());
         if info.requires_evidence && !has_evidence {
             reject(
                 &mut rejected,
@@ -253,7 +253,7 @@ fn run_with(
             );
             continue;
         }
-        let participant = row.participant.trim();
+        let participant = super::trimmed(&row.participant);
         if participant.is_empty() {
             reject(
                 &mut rejected,

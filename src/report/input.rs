@@ -734,7 +734,7 @@ impl Columns {
         };
         for (i, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
-                Ok(text) => fields[i] = text.trim(),
+                Ok(text) => fields[i] = super::trimmed(text),
                 Err(_) => {
                     return malformed(format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1))
                 }

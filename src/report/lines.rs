@@ -94,7 +94,7 @@ pub struct LinesWriter<W: Write> {
     format: LinesFormat,
     /// The CSV columns of the payers' parts (`payer_columns`).
     payer_columns: usize,
-    csv: Option<csv::Writer<Counted<W>>>,
+    csv: Option<CsvOut<W>>,
     json: Option<Counted<W>>,
     lines: u64,
     /// Text of one cell at a time, kept from line to line (a million lines, no allocation).
@@ -127,18 +127,18 @@ impl<W: Write> LinesWriter<W> {
         };
         match format {
             LinesFormat::Csv => {
-                let mut csv = csv::WriterBuilder::new()
-                    .terminator(csv::Terminator::CRLF)
-                    .from_writer(counted);
+                let mut csv = CsvOut {
+                    out: counted,
+                    record: Vec::new(),
+                };
                 for title in CSV_HEADER {
-                    csv.write_field(title).map_err(io::Error::from)?;
+                    csv.field(title.as_bytes());
                 }
                 for title in payer_columns {
                     let mut scratch = String::new();
-                    csv.write_field(cell(title, &mut scratch))
-                        .map_err(io::Error::from)?;
+                    csv.field(cell(title, &mut scratch).as_bytes());
                 }
-                csv.write_record(None::<&[u8]>).map_err(io::Error::from)?;
+                csv.end_record()?;
                 writer.csv = Some(csv);
             }
             LinesFormat::JsonLines => writer.json = Some(counted),
@@ -168,9 +168,7 @@ impl<W: Write> LinesWriter<W> {
     /// Flush what is left, and say what was written to `path`.
     pub fn finish(self, path: String) -> io::Result<(LinesFile, W)> {
         let counted = match (self.csv, self.json) {
-            (Some(csv), _) => csv
-                .into_inner()
-                .map_err(|e| io::Error::other(e.error().to_string()))?,
+            (Some(csv), _) => csv.out,
             (None, Some(json)) => json,
             (None, None) => return Err(io::Error::other("no lines writer")),
         };
@@ -207,29 +205,31 @@ pub fn kind_name(kind: LineKind) -> &'static str {
 /// before (`cuts`). The payers' parts fill `payer_columns` cells by position (a line's part
 /// not funded by any payer is listed only when not nothing: its cell is then 0).
 fn write_csv_record<W: Write>(
-    csv: &mut csv::Writer<W>,
+    csv: &mut CsvOut<W>,
     scratch: &mut String,
     cuts: &mut (Vec<String>, String),
     line: &PaymentLine,
     payer_columns: usize,
 ) -> io::Result<()> {
-    let mut field = |bytes: &[u8]| csv.write_field(bytes).map_err(io::Error::from);
-    field(kind_name(line.kind).as_bytes())?;
-    field(cell(line.participant.as_deref().unwrap_or_default(), scratch).as_bytes())?;
-    field(cell(line.stage.as_deref().unwrap_or_default(), scratch).as_bytes())?;
-    field(date(line.earned, scratch).as_bytes())?;
-    field(date(line.due, scratch).as_bytes())?;
-    field(cell(&line.period, scratch).as_bytes())?;
-    field(line.amount.currency.code.as_bytes())?;
-    field(integer(line.rate.minor, scratch).as_bytes())?;
-    field(decimal(line.rate, scratch).as_bytes())?;
-    field(integer(line.amount.minor, scratch).as_bytes())?;
-    field(decimal(line.amount, scratch).as_bytes())?;
+    csv.field(kind_name(line.kind).as_bytes());
+    csv.field(cell(line.participant.as_deref().unwrap_or_default(), scratch).as_bytes());
+    csv.field(cell(line.stage.as_deref().unwrap_or_default(), scratch).as_bytes());
+    push_date(csv.number(), line.earned);
+    push_date(csv.number(), line.due);
+    csv.field(cell(&line.period, scratch).as_bytes());
+    csv.field(line.amount.currency.code.as_bytes());
+    push_integer(csv.number(), line.rate.minor);
+    push_decimal(csv.number(), line.rate);
+    push_integer(csv.number(), line.amount.minor);
+    push_decimal(csv.number(), line.amount);
     scratch.clear();
     push_inert(scratch, &line.clause.file);
-    scratch.push(':');
-    push_integer(scratch, line.clause.line as i128);
-    field(guarded(scratch).as_bytes())?;
+    {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = write!(scratch, ":{}", line.clause.line);
+    }
+    csv.field(guarded(scratch).as_bytes());
     if cuts.0 != line.cut_by {
         let cell = &mut cuts.1;
         cell.clear();
@@ -245,11 +245,11 @@ fn write_csv_record<W: Write>(
         }
         cuts.0.clone_from(&line.cut_by);
     }
-    field(cuts.1.as_bytes())?;
-    field(cell(line.limit.as_deref().unwrap_or_default(), scratch).as_bytes())?;
+    csv.field(cuts.1.as_bytes());
+    csv.field(cell(line.limit.as_deref().unwrap_or_default(), scratch).as_bytes());
     match &line.measured {
-        Some(basis) => field(cell(&super::tiers::describe(basis), scratch).as_bytes())?,
-        None => field(b"")?,
+        Some(basis) => csv.field(cell(&super::tiers::describe(basis), scratch).as_bytes()),
+        None => csv.field(b""),
     }
     for i in 0..payer_columns {
         let part = line
@@ -258,9 +258,75 @@ fn write_csv_record<W: Write>(
             .map_or(crate::value::Money::new(0, line.amount.currency), |part| {
                 part.amount
             });
-        field(decimal(part, scratch).as_bytes())?;
+        push_decimal(csv.number(), part);
     }
-    csv.write_record(None::<&[u8]>).map_err(io::Error::from)
+    csv.end_record()
+}
+
+/// CSV records made one at a time and written whole, as the `csv` crate writes them with a
+/// comma between fields and CRLF after each record, quoting only where needed: a field is
+/// quoted, with each `"` doubled, when it holds a comma, a quote, a CR or a LF. Every record
+/// has the header's number of fields, the first never empty.
+struct CsvOut<W: Write> {
+    out: Counted<W>,
+    /// The record being made, kept from record to record.
+    record: Vec<u8>,
+}
+
+impl<W: Write> CsvOut<W> {
+    fn field(&mut self, bytes: &[u8]) {
+        if !self.record.is_empty() {
+            self.record.push(b',');
+        }
+        if !needs_quotes(bytes) {
+            self.record.extend_from_slice(bytes);
+            return;
+        }
+        self.record.push(b'"');
+        for piece in bytes.split_inclusive(|&b| b == b'"') {
+            self.record.extend_from_slice(piece);
+            if piece.last() == Some(&b'"') {
+                self.record.push(b'"');
+            }
+        }
+        self.record.push(b'"');
+    }
+
+    /// The record, to append a field that never needs quotes (a number, a date) to.
+    fn number(&mut self) -> &mut Vec<u8> {
+        if !self.record.is_empty() {
+            self.record.push(b',');
+        }
+        &mut self.record
+    }
+
+    /// End the record and write it. An error of the writer is handed on as the `csv` crate
+    /// hands it on (its words, its kind `Other`), so that a report's message is the same.
+    fn end_record(&mut self) -> io::Result<()> {
+        self.record.extend_from_slice(b"\r\n");
+        let written = self.out.write_all(&self.record);
+        self.record.clear();
+        written.map_err(|error| io::Error::other(error.to_string()))
+    }
+}
+
+/// Whether a CSV field needs quotes: it holds a comma, a quote, a CR or a LF. Told sixteen
+/// bytes at a time without a branch a byte (which the compiler does in one vector step).
+fn needs_quotes(bytes: &[u8]) -> bool {
+    let special = |found: u8, &b: &u8| {
+        found
+            | u8::from(b == b',')
+            | u8::from(b == b'"')
+            | u8::from(b == b'\r')
+            | u8::from(b == b'\n')
+    };
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(0, special) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().fold(0, special) != 0
 }
 
 /// What a spreadsheet reads as the start of a formula.
@@ -316,87 +382,90 @@ fn guarded(text: &mut String) -> &str {
     text
 }
 
-/// A date as `Date` displays it (`2026-05-14`).
-fn date(day: crate::value::Date, scratch: &mut String) -> &str {
-    scratch.clear();
+/// A date as `Date` displays it (`2026-05-14`), appended to `out`.
+fn push_date(out: &mut Vec<u8>, day: crate::value::Date) {
     if (0..=9999).contains(&day.year) && day.month < 100 && day.day < 100 {
-        let digits = |n: u32, width: u32, out: &mut String| {
-            for place in (0..width).rev() {
-                out.push(char::from(b'0' + (n / 10_u32.pow(place) % 10) as u8));
-            }
-        };
-        digits(day.year as u32, 4, scratch);
-        scratch.push('-');
-        digits(day.month, 2, scratch);
-        scratch.push('-');
-        digits(day.day, 2, scratch);
+        push_digits(out, day.year as u128, 4);
+        out.push(b'-');
+        push_digits(out, u128::from(day.month), 2);
+        out.push(b'-');
+        push_digits(out, u128::from(day.day), 2);
     } else {
-        use std::fmt::Write as _;
-        // Writing to a String cannot fail.
-        let _ = write!(scratch, "{day}");
+        // Writing to a vector cannot fail.
+        let _ = write!(out, "{day}");
     }
-    scratch
 }
 
-/// An integer as `to_string` writes it.
-fn integer(n: i128, scratch: &mut String) -> &str {
-    scratch.clear();
-    push_integer(scratch, n);
-    scratch
-}
-
-fn push_integer(out: &mut String, n: i128) {
+/// An integer as `to_string` writes it, appended to `out`.
+fn push_integer(out: &mut Vec<u8>, n: i128) {
     if n < 0 {
-        out.push('-');
+        out.push(b'-');
     }
     push_digits(out, n.unsigned_abs(), 0);
 }
 
-/// The decimal digits of `n`, at least `width` of them (zeros in front).
-fn push_digits(out: &mut String, n: u128, width: usize) {
-    let mut digits = [0u8; 40];
-    let mut at = digits.len();
+/// The decimal digits of `n`, at least `width` of them (zeros in front), appended to `out`.
+fn push_digits(out: &mut Vec<u8>, n: u128, width: usize) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+                                2021222324252627282930313233343536373839\
+                                4041424344454647484950515253545556575859\
+                                6061626364656667686970717273747576777879\
+                                8081828384858687888990919293949596979899";
+    let mut digits = [b'0'; 40];
+    let end = digits.len();
     // Every amount fits in 64 bits, whose division is a single instruction (128-bit division
-    // is a call).
+    // is a call); two digits at a time.
     let (mut high, mut low) = match u64::try_from(n) {
         Ok(low) => (0, low),
         Err(_) => (n / 10_u128.pow(19), (n % 10_u128.pow(19)) as u64),
     };
-    let mut low_digits = 0;
-    while low > 0 || (high > 0 && low_digits < 19) || digits.len() - at < width.max(1) {
+    let mut at = end;
+    while low >= 100 {
+        let pair = (low % 100) as usize * 2;
+        low /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if low >= 10 {
+        let pair = low as usize * 2;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        digits[at] = b'0' + (low % 10) as u8;
-        low /= 10;
-        low_digits += 1;
+        digits[at] = b'0' + low as u8;
+    }
+    // Zeros in front (`digits` starts as zeros): the low 19 digits in full below high ones,
+    // and at least `width` digits in all.
+    if high > 0 {
+        at = at.min(end - 19);
     }
     while high > 0 {
         at -= 1;
         digits[at] = b'0' + (high % 10) as u8;
         high /= 10;
     }
-    // ASCII digits, one byte each: pushed as they are, with nothing to check.
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    at = at.min(end - width.max(1));
+    out.extend_from_slice(&digits[at..]);
 }
 
-/// An amount in major units as `Money::decimal` writes it (`1500.00`, `-3.50`, `5000`).
-fn decimal(amount: crate::value::Money, scratch: &mut String) -> &str {
-    scratch.clear();
+/// An amount in major units as `Money::decimal` writes it (`1500.00`, `-3.50`, `5000`),
+/// appended to `out`.
+fn push_decimal(out: &mut Vec<u8>, amount: crate::value::Money) {
     let places = amount.currency.minor_digits;
     let per = 10_u128.pow(places);
     let abs = amount.minor.unsigned_abs();
     if amount.minor < 0 {
-        scratch.push('-');
+        out.push(b'-');
     }
     let (major, minor) = match (u64::try_from(abs), u64::try_from(per)) {
         (Ok(abs), Ok(per)) => (u128::from(abs / per), u128::from(abs % per)),
         _ => (abs / per, abs % per),
     };
-    push_digits(scratch, major, 0);
+    push_digits(out, major, 0);
     if places > 0 {
-        scratch.push('.');
-        push_digits(scratch, minor, places as usize);
+        out.push(b'.');
+        push_digits(out, minor, places as usize);
     }
-    scratch
 }
 
 /// A writer that counts the bytes written through it.
@@ -491,9 +560,99 @@ mod tests {
         assert_eq!(text.lines().count(), 2);
     }
 
+    /// Digits made two at a time are `format!`'s, zeros in front to the width, over numbers
+    /// of every length (below and beyond 64 bits).
+    #[test]
+    fn digits_are_format_s_at_every_length_and_width() {
+        let mut seed = 3_u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            seed
+        };
+        let mut out = Vec::new();
+        for _ in 0..20_000 {
+            let bits = (next() % 128) as u32;
+            let n = (u128::from(next()) << 64 | u128::from(next())) >> bits;
+            let width = (next() % 25) as usize;
+            out.clear();
+            out.push(b'x');
+            push_digits(&mut out, n, width);
+            assert_eq!(
+                out,
+                format!("x{n:0width$}").into_bytes(),
+                "{n} at width {width}"
+            );
+        }
+        for n in [
+            0,
+            9,
+            10,
+            99,
+            100,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) + 1,
+            u128::MAX,
+        ] {
+            out.clear();
+            push_digits(&mut out, n, 0);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
+
+    /// Records made by `CsvOut` are the bytes the `csv` crate writes for the same fields (a
+    /// comma between, CRLF after, quotes where a field holds a comma, quote, CR or LF).
+    #[test]
+    fn csv_records_are_the_csv_crate_s_bytes() {
+        let mut seed = 5_u64;
+        let mut next = move |below: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % below
+        };
+        let pieces = [
+            "a", ",", "\"", "\r", "\n", "\r\n", " ", "£", "\u{202e}", "''", ";", "\t",
+        ];
+        let mut ours = CsvOut {
+            out: Counted {
+                inner: Vec::new(),
+                bytes: 0,
+            },
+            record: Vec::new(),
+        };
+        // Flexible: records of several widths, each written as any other.
+        let mut theirs = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .flexible(true)
+            .from_writer(Vec::new());
+        for _ in 0..2_000 {
+            let width = 1 + next(6);
+            for f in 0..width {
+                let mut field: String = (0..next(5))
+                    .map(|_| pieces[next(pieces.len() as u64) as usize])
+                    .collect();
+                if f == 0 && field.is_empty() {
+                    field.push('k');
+                }
+                ours.field(field.as_bytes());
+                theirs.write_field(&field).unwrap();
+            }
+            ours.end_record().unwrap();
+            theirs.write_record(None::<&[u8]>).unwrap();
+        }
+        let theirs = theirs.into_inner().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours.out.inner),
+            String::from_utf8_lossy(&theirs)
+        );
+        assert_eq!(ours.out.bytes, theirs.len() as u64);
+    }
+
     #[test]
     fn fields_are_formatted_as_display_and_money_write_them() {
-        let mut scratch = String::new();
+        let made = |push: &dyn Fn(&mut Vec<u8>)| {
+            let mut out = Vec::new();
+            push(&mut out);
+            String::from_utf8(out).unwrap()
+        };
         for code in ["GBP", "JPY", "USD", "EUR"] {
             let currency = Currency::from_code(code).unwrap();
             for minor in [
@@ -514,16 +673,16 @@ mod tests {
             ] {
                 let money = Money::new(minor, currency);
                 assert_eq!(
-                    decimal(money, &mut scratch),
+                    made(&|out| push_decimal(out, money)),
                     money.decimal(),
                     "{code} {minor}"
                 );
-                assert_eq!(integer(minor, &mut scratch), minor.to_string());
+                assert_eq!(made(&|out| push_integer(out, minor)), minor.to_string());
             }
         }
         for (y, m, d) in [(2026, 5, 1), (1, 1, 1), (999, 12, 31), (9999, 12, 31)] {
             let day = Date::new(y, m, d).unwrap();
-            assert_eq!(date(day, &mut scratch), day.to_string());
+            assert_eq!(made(&|out| push_date(out, day)), day.to_string());
         }
     }
 

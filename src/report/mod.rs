@@ -449,5 +449,36 @@ pub fn participant_key(reference: &str) -> String {
     reference.trim().to_lowercase()
 }
 
+/// `text.trim()`, told at once when both ends are printable ASCII other than the space
+/// (which no trim removes): a return's fields nearly always are, and `trim` looks at each
+/// end as a character of Unicode.
+pub(crate) fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// Rejected rows listed one by one unless `Options::listed_rejections` says otherwise.
 pub const DEFAULT_LISTED: usize = 10_000;
+
+#[cfg(test)]
+mod tests {
+    /// `trimmed` is `trim` on any text: printable ASCII, spaces and controls at either end,
+    /// Unicode spaces, other characters of several bytes, and nothing.
+    #[test]
+    fn trimmed_is_trim() {
+        let pieces = [
+            "", "a", "~", "!", " ", "\t", "\r\n", "\u{0}", "\u{1c}", "\u{7f}", "\u{85}", "\u{a0}",
+            "\u{2003}", "\u{3000}", "é", "€",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(super::trimmed(&text), text.trim(), "{text:?}");
+                }
+            }
+        }
+    }
+}
