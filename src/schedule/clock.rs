@@ -62,6 +62,25 @@ impl Clock {
         }
     }
 
+    /// The clock of a funnel whose links and times are already known by position: each
+    /// stage's predecessors, and its earliest, latest and expected time as the stage it is
+    /// measured from (0, the entry, when from entry) and how long. `of` finds the same by
+    /// the stages' names.
+    pub fn from_positions(
+        before: Links,
+        earliest: Vec<Option<(usize, Duration)>>,
+        latest: Vec<Option<(usize, Duration)>>,
+        expected: Vec<Option<(usize, Duration)>>,
+    ) -> Clock {
+        Clock {
+            order: order(&before),
+            before,
+            earliest,
+            latest,
+            expected,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.before.len()
     }
