@@ -14,7 +14,7 @@ use crate::value::{Date, Duration, TimeUnit};
 use std::borrow::Cow;
 
 /// A funnel's stages by index: predecessors, times, and an order with predecessors first.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
     order: Vec<usize>,
     before: Links,
