@@ -195,13 +195,16 @@ pub fn check(
         let cohort_funnels = funnels_of
             .get(cohort.id.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let stages: Vec<&model::Stage> = cohort_funnels
-            .iter()
-            .flat_map(|f| f.stages.iter())
-            .collect();
+        let mut stages: Vec<&model::Stage> =
+            Vec::with_capacity(cohort_funnels.iter().map(|f| f.stages.len()).sum());
+        stages.extend(cohort_funnels.iter().flat_map(|f| f.stages.iter()));
         if stages.is_empty() {
             continue;
         }
+        // The stages by expected count, most first, in a stable order: the levels of the plan
+        // (`plan::Levels`, `group::cohort_rows`), sorted once for both.
+        let mut by_level = stages.clone();
+        by_level.sort_by_key(|s| std::cmp::Reverse(s.expected));
         let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
         let limited = participant_limits.iter().find(|l| l.0.cohort == cohort.id);
         let paid_at_most = limited.map(|l| l.0.paid);
@@ -265,7 +268,7 @@ pub fn check(
             .filter_map(|f| f.stages.first())
             .map(|s| s.id.as_str())
             .collect();
-        let Some(levels) = plan::Levels::of(&stages, &card, &entries) else {
+        let Some(levels) = plan::Levels::of(&by_level, &card, &entries) else {
             out.push(exact::too_large(&earns(), currency, prices_span));
             return None;
         };
@@ -341,7 +344,7 @@ pub fn check(
         };
         // The cohort's plan by row: its prices by group, attachment fees with the stages in
         // no group, then the caps above shared in proportion.
-        let Some(mut by_row) = group::cohort_rows(&stages, &card, &rows) else {
+        let Some(mut by_row) = group::cohort_rows(&by_level, &card, &rows) else {
             out.push(exact::too_large(&at_plan(), currency, prices_span));
             return None;
         };

@@ -145,10 +145,9 @@ pub struct Levels {
 }
 
 impl Levels {
-    /// `None` when what a level earns overflows.
-    pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
-        let mut sorted: Vec<&model::Stage> = stages.to_vec();
-        sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
+    /// The levels of `sorted`, the cohort's stages by expected count, most first. `None`
+    /// when what a level earns overflows.
+    pub fn of(sorted: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
         // Only the exclusive rules this cohort's stages are in, so that the work is in
         // proportion to the cohort, however many rules the contract has; likewise the entries
         // are looked up, not searched.
