@@ -239,7 +239,7 @@ pub fn cohort_rows(sorted: &[&model::Stage], card: &RateCard, rows: &Rows) -> Op
     let mut rules: HashMap<usize, Rule> = HashMap::default();
     for stage in sorted {
         let at = stage.expected;
-        let price = card.prices.get(&stage.id).copied().unwrap_or(0);
+        let price = card.price(&stage.id);
         let row = rows.row(&stage.id);
         match card.alternative_of(&stage.id) {
             None => bump(row, price, at, &mut running, &mut since, &mut total)?,
@@ -292,7 +292,7 @@ pub fn cohort_row_most(
     let mut card_of = vec![0_i128; rows.count];
     card_of[rows.ungrouped] = attachment_fee;
     for stage in stages {
-        let price = card.prices.get(&stage.id).copied().unwrap_or(0);
+        let price = card.price(&stage.id);
         let row = rows.row(&stage.id);
         card_of[row] = card_of[row].checked_add(price)?;
     }

@@ -1491,7 +1491,7 @@ fn path_earnings(funnel: &model::Funnel, card: &plan::RateCard) -> Option<Vec<Op
     }
     let mut earned: Vec<Option<i128>> = vec![None; funnel.stages.len()];
     for &i in clock.order() {
-        let price = card.prices.get(&funnel.stages[i].id).copied().unwrap_or(0);
+        let price = card.price(&funnel.stages[i].id);
         let before = match clock.before(i) {
             [p] => earned[*p],
             _ => Some(0),

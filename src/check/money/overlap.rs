@@ -218,7 +218,7 @@ impl<'c> Sweep<'c> {
         let mut group = Vec::with_capacity(spread.len());
         for (stage, _) in spread {
             entry.push(entries.contains(stage.id.as_str()));
-            price.push(card.prices.get(&stage.id).copied().unwrap_or(0));
+            price.push(card.price(&stage.id));
             group.push(card.group_of(&stage.id));
         }
         Some(Sweep {
