@@ -341,9 +341,6 @@ pub fn check(
 
     if resolved_all {
         if latest_count + earliest_count + expected_count > 0 {
-            room(&mut earliest);
-            room(&mut latest);
-            room(&mut expected);
             contradictions(funnel, before, order, &earliest, &latest, &expected, out);
         }
         if latest_count > 1 {
@@ -401,7 +398,7 @@ pub struct Times {
 /// (the longest of its own `at least` and those of the stages before it) and, when its
 /// `within` is measured from a stage with a deadline of its own (or from entry), a most. A
 /// month counts as 28 to 31 days, so only contradictions that hold whatever the calendar are
-/// reported.
+/// reported. Each kind's times are by stage, or none at all when no stage has that kind.
 fn contradictions(
     funnel: &ast::Funnel,
     before: &Links,
@@ -412,6 +409,10 @@ fn contradictions(
     out: &mut Vec<Diagnostic>,
 ) {
     let n = funnel.stages.len();
+    // A kind of time no stage has is an empty list.
+    let earliest = |i: usize| earliest.get(i).and_then(Option::as_ref);
+    let latest = |i: usize| latest.get(i).and_then(Option::as_ref);
+    let expected = |i: usize| expected.get(i).and_then(Option::as_ref);
     // The least days from entry, and the stage whose `at least` sets it.
     let mut least: Vec<(i64, Option<usize>)> = vec![(0, None); n];
     // The most days from entry by which the stage is reached, when bounded.
@@ -423,17 +424,17 @@ fn contradictions(
                 bound = least[p];
             }
         }
-        if let Some(e) = &earliest[i] {
+        if let Some(e) = earliest(i) {
             let own = least[e.from].0.saturating_add(day_range(e.time.duration).0);
             if own > bound.0 || bound.1.is_none() {
                 bound = (own.max(bound.0), Some(i));
             }
         }
         least[i] = bound;
-        most[i] = if i == 0 && latest[i].is_none() {
+        most[i] = if i == 0 && latest(i).is_none() {
             Some(0)
         } else {
-            latest[i].as_ref().and_then(|l| {
+            latest(i).and_then(|l| {
                 let from = if l.time.from_entry {
                     Some(0)
                 } else {
@@ -445,11 +446,11 @@ fn contradictions(
     }
     for i in 0..n {
         let name = &funnel.stages[i].name.value;
-        if let (Some(l), Some(most_days)) = (&latest[i], most[i]) {
+        if let (Some(l), Some(most_days)) = (latest(i), most[i]) {
             let (least_days, source) = least[i];
             if least_days > most_days {
                 let source_stage = source.unwrap_or(i);
-                let what = match &earliest[source_stage] {
+                let what = match earliest(source_stage) {
                     Some(e) if source_stage == i => {
                         format!("`{}`", Which::Earliest.clause(&e.time))
                     }
@@ -470,7 +471,7 @@ fn contradictions(
                     l.span,
                     format!("by {} after entry at the latest", days(most_days)),
                 );
-                if let Some(e) = &earliest[source_stage] {
+                if let Some(e) = earliest(source_stage) {
                     diagnostic = diagnostic
                         .also(e.span, format!("at least {} after entry", days(least_days)));
                 }
@@ -480,14 +481,14 @@ fn contradictions(
                 continue;
             }
         }
-        let Some(x) = &expected[i] else {
+        let Some(x) = expected(i) else {
             continue;
         };
         // The expected time against the earliest and latest measured from the same stage.
-        let too_soon = earliest[i].as_ref().filter(|e| {
+        let too_soon = earliest(i).filter(|e| {
             e.from == x.from && x.time.duration.certainly_shorter_than(&e.time.duration)
         });
-        let too_late = latest[i].as_ref().filter(|l| {
+        let too_late = latest(i).filter(|l| {
             (l.from == x.from || (l.time.from_entry && x.from == 0))
                 && l.time.duration.certainly_shorter_than(&x.time.duration)
         });
