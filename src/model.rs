@@ -211,9 +211,29 @@ impl Funnel {
         if self.stages.len() <= SEARCHED {
             return self.stages.iter().position(|s| s.id == id);
         }
-        self.index
-            .get_or_init(|| StageIndex::of(&self.stages))
-            .get(&self.stages, id)
+        self.index().get(&self.stages, id)
+    }
+
+    /// The position of the stage `id` in `stages`; the last, should two share it (as a map
+    /// filled in the order of the stages keeps it).
+    pub fn last_position(&self, id: &str) -> Option<usize> {
+        if self.stages.len() > SEARCHED && !self.index().repeats {
+            return self.index().get(&self.stages, id);
+        }
+        self.stages.iter().rposition(|s| s.id == id)
+    }
+
+    fn index(&self) -> &StageIndex {
+        self.index.get_or_init(|| StageIndex::of(&self.stages))
+    }
+
+    /// The funnel with its clock made already, by whoever resolved its stages' links and times
+    /// by position (the check, which has them): the clock `clock()` would build from the stage
+    /// names, without looking each name up. Only for a funnel whose stages' names are all
+    /// different, where a name's first stage is its only one.
+    pub fn with_clock(self, clock: crate::schedule::clock::Clock) -> Funnel {
+        let _ = self.clock.set(clock);
+        self
     }
 
     /// The people entering the funnel: the first stage's expected count.
@@ -231,6 +251,8 @@ struct StageIndex {
     /// Positions, or `EMPTY`; twice the stages or more, a power of two.
     slots: Box<[u32]>,
     hasher: foldhash::fast::RandomState,
+    /// Whether two stages share a name.
+    repeats: bool,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -241,6 +263,7 @@ impl StageIndex {
         let mut index = StageIndex {
             slots: vec![EMPTY; size].into_boxed_slice(),
             hasher: Default::default(),
+            repeats: false,
         };
         // Positions past `EMPTY` are left out and found by search (`get`).
         for (i, stage) in stages.iter().enumerate().take(EMPTY as usize) {
@@ -252,7 +275,10 @@ impl StageIndex {
                         break;
                     }
                     // The first of two stages that share a name is the one found.
-                    taken if stages[taken as usize].id == stage.id => break,
+                    taken if stages[taken as usize].id == stage.id => {
+                        index.repeats = true;
+                        break;
+                    }
                     _ => slot = (slot + 1) & (index.slots.len() - 1),
                 }
             }
@@ -970,6 +996,8 @@ mod tests {
                 let id = format!("s{n}");
                 let searched = funnel.stages.iter().position(|s| s.id == id);
                 prop_assert_eq!(funnel.position(&id), searched);
+                let searched_back = funnel.stages.iter().rposition(|s| s.id == id);
+                prop_assert_eq!(funnel.last_position(&id), searched_back);
             }
         }
     }

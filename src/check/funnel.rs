@@ -85,12 +85,19 @@ pub fn check(
     index: usize,
     symbols: &Symbols,
     cohort_sizes: &dyn Fn(&str) -> Option<Option<u64>>,
+    unique_names: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Funnel> {
     let errors_before = error_count(out);
     let cohort = symbols.resolve(&funnel.cohort, &[Kind::Cohort], out);
 
-    if !funnel.stages.iter().any(|s| s.kind == StageKind::Target) {
+    // Looked for from the end, where a funnel's targets usually are.
+    let has_target = funnel
+        .stages
+        .iter()
+        .rev()
+        .any(|s| s.kind == StageKind::Target);
+    if !has_target {
         out.push(
             Diagnostic::new(
                 Code::E0306,
@@ -135,15 +142,14 @@ pub fn check(
     let acyclic = !in_cycle.iter().any(|c| *c);
     if acyclic && sequence.resolved {
         report_unreachable(funnel, &sequence, out);
-        report_dead_ends(funnel, &sequence, out);
+        report_dead_ends(funnel, has_target, &sequence, out);
     }
-    let times = if acyclic {
+    let times = acyclic.then(|| {
         let before = sequence.before.map(|(p, _)| *p);
         let order = topological(&sequence, funnel.stages.len());
-        super::times::check(funnel, index, &before, &order, symbols, out)
-    } else {
-        Vec::new()
-    };
+        let times = super::times::check(funnel, index, &before, &order, symbols, out);
+        (before, times)
+    });
     if counts.iter().all(Option::is_some) {
         let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
         check_counts(funnel, &sequence, &counts, out);
@@ -172,7 +178,22 @@ pub fn check(
         return None;
     }
     let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
-    Some(build(funnel, &sequence, &counts, times))
+    let Some((before, times)) = times else {
+        return Some(build(funnel, &sequence, &counts, Vec::new()));
+    };
+    let model = build(funnel, &sequence, &counts, times.stages);
+    if !unique_names {
+        return Some(model);
+    }
+    // The links and times by position are those the clock would find by name: each name is
+    // one stage's.
+    let clock = crate::schedule::clock::Clock::from_positions(
+        before,
+        times.earliest,
+        times.latest,
+        times.expected,
+    );
+    Some(model.with_clock(clock))
 }
 
 /// Resolve each stage's predecessors, explicit or implied by the order written.
@@ -371,8 +392,13 @@ fn report_unreachable(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<D
 }
 
 /// W0408: a milestone from which no performance target can be reached.
-fn report_dead_ends(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<Diagnostic>) {
-    if !funnel.stages.iter().any(|s| s.kind == StageKind::Target) {
+fn report_dead_ends(
+    funnel: &ast::Funnel,
+    has_target: bool,
+    sequence: &Sequence,
+    out: &mut Vec<Diagnostic>,
+) {
+    if !has_target {
         return; // E0306 already says the funnel has no target
     }
     for (i, stage) in funnel.stages.iter().enumerate() {
@@ -493,7 +519,7 @@ fn build(
     funnel: &ast::Funnel,
     sequence: &Sequence,
     counts: &[u64],
-    times: Vec<model::StageTimes>,
+    times: Vec<model::Times>,
 ) -> model::Funnel {
     let mut times = times.into_iter();
     let entering = counts.first().copied().unwrap_or(0).max(1);
@@ -522,7 +548,7 @@ fn build(
                     .iter()
                     .map(|(p, _)| funnel.stages[*p].name.value.clone())
                     .collect(),
-                time: times.next().unwrap_or_default().into(),
+                time: times.next().unwrap_or_default(),
                 evidence: stage.evidence.first().map(|e| e.value.clone()),
                 achieves: stage.achieves.iter().map(|a| a.value.clone()).collect(),
                 stated_conversion: stage.conversion.first().map(|c| c.value),

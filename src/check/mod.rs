@@ -50,6 +50,9 @@ pub fn check(
     let name = source.name.as_str();
     let mut out = Vec::new();
     let mut symbols = Symbols::collect(file, &mut out);
+    // Whether every name is declared once (E0201 otherwise): then a funnel's stages are found
+    // by position as well as by name.
+    let unique_names = !out.iter().any(|d| d.code == crate::diagnostic::Code::E0201);
     let header = header::check(file, &mut out);
 
     // Used files first, so that their outcomes, cohorts and measures can be referred to.
@@ -134,7 +137,14 @@ pub fn check(
     let cohort_size = |name: &str| sizes.get(name).copied();
     let mut funnels = Vec::new();
     for (index, funnel) in funnel_asts.iter().enumerate() {
-        if let Some(checked) = funnel::check(funnel, index, &symbols, &cohort_size, &mut out) {
+        if let Some(checked) = funnel::check(
+            funnel,
+            index,
+            &symbols,
+            &cohort_size,
+            unique_names,
+            &mut out,
+        ) {
             if let Some(header) = &header {
                 times::against_term(funnel, &checked, header.term, header.referrals, &mut out);
             }

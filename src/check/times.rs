@@ -194,21 +194,36 @@ pub fn check(
     order: &[usize],
     symbols: &Symbols,
     out: &mut Vec<Diagnostic>,
-) -> Vec<StageTimes> {
+) -> Times {
     let n = funnel.stages.len();
-    let mut position_of: foldhash::HashMap<&str, usize> = Default::default();
-    for (i, stage) in funnel.stages.iter().enumerate() {
-        position_of.entry(stage.name.value.as_str()).or_insert(i);
-    }
-    let mut ancestry = Ancestry::new(before, order);
-    ancestry.sweep(funnel.stages.iter().enumerate().flat_map(|(i, stage)| {
+    fn froms(stage: &ast::Stage) -> impl Iterator<Item = &ast::Ident> {
         [&stage.within, &stage.earliest, &stage.expected_time]
             .into_iter()
             .filter_map(|times| times.first()?.from.as_ref())
-            .filter_map(|from| position_of.get(from.value.as_str()))
-            .map(move |&p| (p, i))
-            .collect::<Vec<_>>()
-    }));
+    }
+    // The first stage of each name and whether one stage comes before another, only for a
+    // funnel with a time measured from a stage: most funnels measure every time from entry,
+    // and a table of their names, read once per stage, is what outgrew the caches.
+    let mut position_of: foldhash::HashMap<&str, usize> = Default::default();
+    let mut pairs = Vec::new();
+    if funnel.stages.iter().any(|s| froms(s).next().is_some()) {
+        position_of.reserve(n);
+        for (i, stage) in funnel.stages.iter().enumerate() {
+            position_of.entry(stage.name.value.as_str()).or_insert(i);
+        }
+        for (i, stage) in funnel.stages.iter().enumerate() {
+            pairs.extend(
+                froms(stage)
+                    .filter_map(|from| position_of.get(from.value.as_str()))
+                    .map(|&p| (p, i)),
+            );
+        }
+    }
+    let ancestry = (!pairs.is_empty()).then(|| {
+        let mut ancestry = Ancestry::new(before, order);
+        ancestry.sweep(pairs.drain(..));
+        ancestry
+    });
     let entry_name = funnel
         .stages
         .first()
@@ -253,7 +268,8 @@ pub fn check(
             }
             return None;
         };
-        if !ancestry.is_before(p, i) {
+        // A stage found by name is one of the pairs swept.
+        if !ancestry.as_ref().is_some_and(|a| a.is_before(p, i)) {
             let why = if p == i {
                 "itself".to_string()
             } else {
@@ -289,39 +305,91 @@ pub fn check(
         })
     };
 
-    let mut earliest: Vec<Option<Resolved>> = vec![None; n];
-    let mut latest: Vec<Option<Resolved>> = vec![None; n];
-    let mut expected: Vec<Option<Resolved>> = vec![None; n];
+    // Each kind's times by stage, made only for a kind some stage has.
+    let (mut earliest, mut latest, mut expected): (Vec<Option<Resolved>>, _, _) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let room = |times: &mut Vec<Option<Resolved>>| {
+        if times.is_empty() {
+            times.resize(n, None);
+        }
+    };
     let mut resolved_all = true;
+    // How many stages have a time of each kind: a funnel without times has nothing to
+    // contradict, and a time can only be shorter than another of its kind.
+    let (mut latest_count, mut earliest_count, mut expected_count) = (0, 0, 0);
     for (i, stage) in funnel.stages.iter().enumerate() {
         let span = |t: &StageTime| t.span;
         if let Some(t) = once(&stage.within, span, "`within`", out) {
+            room(&mut latest);
             latest[i] = resolve(i, t, Which::Latest, out);
             resolved_all &= latest[i].is_some();
+            latest_count += 1;
         }
         if let Some(t) = once(&stage.earliest, span, "`at least`", out) {
+            room(&mut earliest);
             earliest[i] = resolve(i, t, Which::Earliest, out);
             resolved_all &= earliest[i].is_some();
+            earliest_count += 1;
         }
         if let Some(t) = once(&stage.expected_time, span, "`expected`", out) {
+            room(&mut expected);
             expected[i] = resolve(i, t, Which::Expected, out);
             resolved_all &= expected[i].is_some();
+            expected_count += 1;
         }
     }
 
     if resolved_all {
-        contradictions(funnel, before, order, &earliest, &latest, &expected, out);
-        shrinking(funnel, before, order, &latest, Which::Latest, out);
-        shrinking(funnel, before, order, &earliest, Which::Earliest, out);
+        if latest_count + earliest_count + expected_count > 0 {
+            contradictions(funnel, before, order, &earliest, &latest, &expected, out);
+        }
+        if latest_count > 1 {
+            shrinking(funnel, before, order, &latest, Which::Latest, out);
+        }
+        if earliest_count > 1 {
+            shrinking(funnel, before, order, &earliest, Which::Earliest, out);
+        }
     }
 
-    (0..n)
-        .map(|i| StageTimes {
-            earliest: earliest[i].as_ref().map(|r| r.time.clone()),
-            latest: latest[i].as_ref().map(|r| r.time.clone()),
-            expected: expected[i].as_ref().map(|r| r.time.clone()),
-        })
-        .collect()
+    let mut times = Times {
+        stages: Vec::with_capacity(n),
+        earliest: Vec::with_capacity(n),
+        latest: Vec::with_capacity(n),
+        expected: Vec::with_capacity(n),
+    };
+    let by_position = |r: &Option<Resolved>| r.as_ref().map(|r| (r.from, r.time.duration));
+    // A kind no stage has is no times at all.
+    let each = |times: Vec<Option<Resolved>>| {
+        let mut times = times.into_iter();
+        move || times.next().flatten()
+    };
+    let (mut earliest, mut latest, mut expected) = (each(earliest), each(latest), each(expected));
+    for _ in 0..n {
+        let (e, l, x) = (earliest(), latest(), expected());
+        times.earliest.push(by_position(&e));
+        times.latest.push(by_position(&l));
+        times.expected.push(by_position(&x));
+        times.stages.push(
+            StageTimes {
+                earliest: e.map(|r| r.time),
+                latest: l.map(|r| r.time),
+                expected: x.map(|r| r.time),
+            }
+            .into(),
+        );
+    }
+    times
+}
+
+/// A funnel's times, for the model (a stage without times holds no room for them) and by
+/// position: each stage's earliest, latest and expected time as the stage it is measured from
+/// (the entry, 0, when from entry) and how long, which is what the funnel's clock
+/// (`schedule::clock`) reads.
+pub struct Times {
+    pub stages: Vec<crate::model::Times>,
+    pub earliest: Vec<Option<(usize, Duration)>>,
+    pub latest: Vec<Option<(usize, Duration)>>,
+    pub expected: Vec<Option<(usize, Duration)>>,
 }
 
 /// E0409: no stage is due before it can be reached, and its expected time lies between.
@@ -330,7 +398,7 @@ pub fn check(
 /// (the longest of its own `at least` and those of the stages before it) and, when its
 /// `within` is measured from a stage with a deadline of its own (or from entry), a most. A
 /// month counts as 28 to 31 days, so only contradictions that hold whatever the calendar are
-/// reported.
+/// reported. Each kind's times are by stage, or none at all when no stage has that kind.
 fn contradictions(
     funnel: &ast::Funnel,
     before: &Links,
@@ -341,6 +409,10 @@ fn contradictions(
     out: &mut Vec<Diagnostic>,
 ) {
     let n = funnel.stages.len();
+    // A kind of time no stage has is an empty list.
+    let earliest = |i: usize| earliest.get(i).and_then(Option::as_ref);
+    let latest = |i: usize| latest.get(i).and_then(Option::as_ref);
+    let expected = |i: usize| expected.get(i).and_then(Option::as_ref);
     // The least days from entry, and the stage whose `at least` sets it.
     let mut least: Vec<(i64, Option<usize>)> = vec![(0, None); n];
     // The most days from entry by which the stage is reached, when bounded.
@@ -352,17 +424,17 @@ fn contradictions(
                 bound = least[p];
             }
         }
-        if let Some(e) = &earliest[i] {
+        if let Some(e) = earliest(i) {
             let own = least[e.from].0.saturating_add(day_range(e.time.duration).0);
             if own > bound.0 || bound.1.is_none() {
                 bound = (own.max(bound.0), Some(i));
             }
         }
         least[i] = bound;
-        most[i] = if i == 0 && latest[i].is_none() {
+        most[i] = if i == 0 && latest(i).is_none() {
             Some(0)
         } else {
-            latest[i].as_ref().and_then(|l| {
+            latest(i).and_then(|l| {
                 let from = if l.time.from_entry {
                     Some(0)
                 } else {
@@ -374,11 +446,11 @@ fn contradictions(
     }
     for i in 0..n {
         let name = &funnel.stages[i].name.value;
-        if let (Some(l), Some(most_days)) = (&latest[i], most[i]) {
+        if let (Some(l), Some(most_days)) = (latest(i), most[i]) {
             let (least_days, source) = least[i];
             if least_days > most_days {
                 let source_stage = source.unwrap_or(i);
-                let what = match &earliest[source_stage] {
+                let what = match earliest(source_stage) {
                     Some(e) if source_stage == i => {
                         format!("`{}`", Which::Earliest.clause(&e.time))
                     }
@@ -399,7 +471,7 @@ fn contradictions(
                     l.span,
                     format!("by {} after entry at the latest", days(most_days)),
                 );
-                if let Some(e) = &earliest[source_stage] {
+                if let Some(e) = earliest(source_stage) {
                     diagnostic = diagnostic
                         .also(e.span, format!("at least {} after entry", days(least_days)));
                 }
@@ -409,14 +481,14 @@ fn contradictions(
                 continue;
             }
         }
-        let Some(x) = &expected[i] else {
+        let Some(x) = expected(i) else {
             continue;
         };
         // The expected time against the earliest and latest measured from the same stage.
-        let too_soon = earliest[i].as_ref().filter(|e| {
+        let too_soon = earliest(i).filter(|e| {
             e.from == x.from && x.time.duration.certainly_shorter_than(&e.time.duration)
         });
-        let too_late = latest[i].as_ref().filter(|l| {
+        let too_late = latest(i).filter(|l| {
             (l.from == x.from || (l.time.from_entry && x.from == 0))
                 && l.time.duration.certainly_shorter_than(&x.time.duration)
         });

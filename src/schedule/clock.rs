@@ -14,7 +14,7 @@ use crate::value::{Date, Duration, TimeUnit};
 use std::borrow::Cow;
 
 /// A funnel's stages by index: predecessors, times, and an order with predecessors first.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
     order: Vec<usize>,
     before: Links,
@@ -59,6 +59,25 @@ impl Clock {
                 .map(|s| resolve(&s.time.expected))
                 .collect(),
             before,
+        }
+    }
+
+    /// The clock of a funnel whose links and times are already known by position: each
+    /// stage's predecessors, and its earliest, latest and expected time as the stage it is
+    /// measured from (0, the entry, when from entry) and how long. `of` finds the same by
+    /// the stages' names.
+    pub fn from_positions(
+        before: Links,
+        earliest: Vec<Option<(usize, Duration)>>,
+        latest: Vec<Option<(usize, Duration)>>,
+        expected: Vec<Option<(usize, Duration)>>,
+    ) -> Clock {
+        Clock {
+            order: order(&before),
+            before,
+            earliest,
+            latest,
+            expected,
         }
     }
 

@@ -210,9 +210,8 @@ impl Rows {
 /// the richest exclusive alternative only). Walks the stages once, in the levels of `plan::Levels`: a row's sum is
 /// settled only when its running price changes, so the work is in proportion to the stages
 /// (and to the stages of exclusive alternatives that overtake one another). `None` on overflow.
-pub fn cohort_rows(stages: &[&model::Stage], card: &RateCard, rows: &Rows) -> Option<Vec<i128>> {
-    let mut sorted: Vec<&model::Stage> = stages.to_vec();
-    sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
+/// `sorted` holds the cohort's stages by expected count, most first.
+pub fn cohort_rows(sorted: &[&model::Stage], card: &RateCard, rows: &Rows) -> Option<Vec<i128>> {
     let mut running = vec![0_i128; rows.count];
     let mut since = vec![0_u64; rows.count];
     let mut total = vec![0_i128; rows.count];
@@ -238,9 +237,9 @@ pub fn cohort_rows(stages: &[&model::Stage], card: &RateCard, rows: &Rows) -> Op
         best: Option<usize>,
     }
     let mut rules: HashMap<usize, Rule> = HashMap::default();
-    for stage in &sorted {
+    for stage in sorted {
         let at = stage.expected;
-        let price = card.prices.get(&stage.id).copied().unwrap_or(0);
+        let price = card.price(&stage.id);
         let row = rows.row(&stage.id);
         match card.alternative_of(&stage.id) {
             None => bump(row, price, at, &mut running, &mut since, &mut total)?,
@@ -293,7 +292,7 @@ pub fn cohort_row_most(
     let mut card_of = vec![0_i128; rows.count];
     card_of[rows.ungrouped] = attachment_fee;
     for stage in stages {
-        let price = card.prices.get(&stage.id).copied().unwrap_or(0);
+        let price = card.price(&stage.id);
         let row = rows.row(&stage.id);
         card_of[row] = card_of[row].checked_add(price)?;
     }

@@ -195,13 +195,16 @@ pub fn check(
         let cohort_funnels = funnels_of
             .get(cohort.id.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let stages: Vec<&model::Stage> = cohort_funnels
-            .iter()
-            .flat_map(|f| f.stages.iter())
-            .collect();
+        let mut stages: Vec<&model::Stage> =
+            Vec::with_capacity(cohort_funnels.iter().map(|f| f.stages.len()).sum());
+        stages.extend(cohort_funnels.iter().flat_map(|f| f.stages.iter()));
         if stages.is_empty() {
             continue;
         }
+        // The stages by expected count, most first, in a stable order: the levels of the plan
+        // (`plan::Levels`, `group::cohort_rows`), sorted once for both.
+        let mut by_level = stages.clone();
+        by_level.sort_by_key(|s| std::cmp::Reverse(s.expected));
         let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
         let limited = participant_limits.iter().find(|l| l.0.cohort == cohort.id);
         let paid_at_most = limited.map(|l| l.0.paid);
@@ -265,7 +268,7 @@ pub fn check(
             .filter_map(|f| f.stages.first())
             .map(|s| s.id.as_str())
             .collect();
-        let Some(levels) = plan::Levels::of(&stages, &card, &entries) else {
+        let Some(levels) = plan::Levels::of(&by_level, &card, &entries) else {
             out.push(exact::too_large(&earns(), currency, prices_span));
             return None;
         };
@@ -341,7 +344,7 @@ pub fn check(
         };
         // The cohort's plan by row: its prices by group, attachment fees with the stages in
         // no group, then the caps above shared in proportion.
-        let Some(mut by_row) = group::cohort_rows(&stages, &card, &rows) else {
+        let Some(mut by_row) = group::cohort_rows(&by_level, &card, &rows) else {
             out.push(exact::too_large(&at_plan(), currency, prices_span));
             return None;
         };
@@ -1162,11 +1165,10 @@ fn prices<'a>(
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<Price>, PaySpans<'a>) {
-    // Where each stage is, found once rather than by a search per price.
-    let place: HashMap<String, (usize, usize)> = model::stage_places(funnels)
-        .map(|(f, i, s)| (s.id.clone(), (f, i)))
-        .collect();
+    let place = Places::of(funnels);
     let mut prices = Vec::new();
+    // The stages priced, written on the funnels once every price is found.
+    let mut priced = Vec::new();
     let mut priced_at = PaySpans::default();
     for clause in clauses {
         let PaymentClause::Pay {
@@ -1189,20 +1191,54 @@ fn prices<'a>(
             continue;
         }
         priced_at.insert(&stage.value, *span);
-        let Some(&(f, i)) = place.get(stage.value.as_str()) else {
+        let Some((f, i)) = place.get(funnels, &stage.value) else {
             continue;
         };
-        let funnel = &mut funnels[f];
-        funnel.stages[i].price = Some(amount.value);
+        priced.push((f, i, amount.value));
         prices.push(Price {
-            funnel: funnel.id.clone(),
+            funnel: funnels[f].id.clone(),
             stage: stage.value.clone(),
             amount: amount.value,
             due: due.map_or(Due::OnAchievement, |d| d.value),
             clause: source.at(*span),
         });
     }
+    drop(place);
+    for (f, i, amount) in priced {
+        funnels[f].stages[i].price = Some(amount);
+    }
     (prices, priced_at)
+}
+
+/// Where the stage of each name is among the funnels: the index of its funnel and its place
+/// in it, the last stage of a name (as a map filled in the order of the stages keeps it).
+/// One funnel is looked up in its own index (`model::Funnel::last_position`), with no copy
+/// of its names; several, in a map borrowing the names, sized once.
+enum Places<'f> {
+    One,
+    Many(HashMap<&'f str, (usize, usize)>),
+}
+
+impl<'f> Places<'f> {
+    fn of(funnels: &'f [model::Funnel]) -> Places<'f> {
+        if funnels.len() <= 1 {
+            return Places::One;
+        }
+        let stages = funnels.iter().map(|f| f.stages.len()).sum();
+        let mut map = HashMap::with_capacity_and_hasher(stages, Default::default());
+        for (f, i, stage) in model::stage_places(funnels) {
+            map.insert(stage.id.as_str(), (f, i));
+        }
+        Places::Many(map)
+    }
+
+    /// The place of the stage `name` among `funnels`, the funnels this was made `of`.
+    fn get(&self, funnels: &[model::Funnel], name: &str) -> Option<(usize, usize)> {
+        match self {
+            Places::One => funnels.first()?.last_position(name).map(|i| (0, i)),
+            Places::Many(map) => map.get(name).copied(),
+        }
+    }
 }
 
 /// Fixed fees over the term, or over one contract year of it.
@@ -1455,7 +1491,7 @@ fn path_earnings(funnel: &model::Funnel, card: &plan::RateCard) -> Option<Vec<Op
     }
     let mut earned: Vec<Option<i128>> = vec![None; funnel.stages.len()];
     for &i in clock.order() {
-        let price = card.prices.get(&funnel.stages[i].id).copied().unwrap_or(0);
+        let price = card.price(&funnel.stages[i].id);
         let before = match clock.before(i) {
             [p] => earned[*p],
             _ => Some(0),
@@ -1480,14 +1516,14 @@ fn timing(
 ) {
     let referred = header.referrals.map_or(header.term.end, |r| r.until);
     let end = header.term.end;
-    let mut place: HashMap<&str, (usize, usize)> = HashMap::default();
-    for (f, i, stage) in model::stage_places(funnels) {
-        place.insert(stage.id.as_str(), (f, i));
+    if prices.is_empty() {
+        return;
     }
+    let place = Places::of(funnels);
     // The last participant's dates, computed once per funnel that has a price.
     let mut dates: BTreeMap<usize, (Vec<Date>, Vec<Option<Date>>)> = BTreeMap::new();
     for price in prices {
-        let Some(&(f, i)) = place.get(price.stage.as_str()) else {
+        let Some((f, i)) = place.get(funnels, &price.stage) else {
             continue;
         };
         let stage = &funnels[f].stages[i];

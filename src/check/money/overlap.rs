@@ -106,7 +106,7 @@ pub fn spread<'a>(
     let stages: usize = funnels.iter().map(|f| f.stages.len()).sum();
     let budget = stages.saturating_mul(WORK_PER_STAGE).saturating_add(1_000);
     let mut work = 0_usize;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(stages);
     for funnel in funnels {
         let n = funnel.stages.len();
         let mut people: Vec<Option<People>> = vec![None; n];
@@ -211,18 +211,16 @@ impl<'c> Sweep<'c> {
         // the sums it keeps do not depend on the order it takes them in.
         events.sort_unstable_by_key(|&(at, _, _)| at);
         let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
-        let entry: Vec<bool> = spread
-            .iter()
-            .map(|(stage, _)| entries.contains(stage.id.as_str()))
-            .collect();
-        let price: Vec<i128> = spread
-            .iter()
-            .map(|(stage, _)| card.prices.get(&stage.id).copied().unwrap_or(0))
-            .collect();
-        let group: Vec<Option<(usize, usize)>> = spread
-            .iter()
-            .map(|(stage, _)| card.group_of(&stage.id))
-            .collect();
+        // Each stage read once for the three: a pass over the stages each was a pass over
+        // memory that a long funnel's stages no longer fit in the caches for.
+        let mut entry = Vec::with_capacity(spread.len());
+        let mut price = Vec::with_capacity(spread.len());
+        let mut group = Vec::with_capacity(spread.len());
+        for (stage, _) in spread {
+            entry.push(entries.contains(stage.id.as_str()));
+            price.push(card.price(&stage.id));
+            group.push(card.group_of(&stage.id));
+        }
         Some(Sweep {
             events,
             entry,

@@ -34,6 +34,15 @@ pub struct RateCard<'a> {
     pub exclusive: &'a [model::ExclusiveGroup],
     /// For each stage in an exclusive group: the group and the alternative.
     in_group: HashMap<&'a str, (usize, usize)>,
+    /// The lengths of the names priced or in an exclusive group, a bit each (`length_bit`):
+    /// a stage whose name has none of them is neither, known without reading its name, which
+    /// a long funnel's passes over its stages would read from memory past the caches.
+    lengths: u64,
+}
+
+/// One bit for each length of a name below 63, one for every longer name.
+fn length_bit(name: &str) -> u64 {
+    1 << name.len().min(63)
 }
 
 impl<'a> RateCard<'a> {
@@ -49,26 +58,49 @@ impl<'a> RateCard<'a> {
                 }
             }
         }
+        let lengths = prices
+            .keys()
+            .map(String::as_str)
+            .chain(in_group.keys().copied())
+            .fold(0, |lengths, name| lengths | length_bit(name));
         RateCard {
             prices,
             exclusive,
             in_group,
+            lengths,
         }
+    }
+
+    /// Whether `stage` may be priced or in an exclusive group: its name has the length of one
+    /// that is.
+    fn may_have(&self, stage: &str) -> bool {
+        self.lengths & length_bit(stage) != 0
+    }
+
+    /// The price of `stage`, 0 when it has none.
+    pub fn price(&self, stage: &str) -> i128 {
+        if !self.may_have(stage) {
+            return 0;
+        }
+        self.prices.get(stage).copied().unwrap_or(0)
     }
 
     /// The exclusive rule and the alternative `stage` is in, if any.
     pub fn group_of(&self, stage: &str) -> Option<(usize, usize)> {
+        if !self.may_have(stage) {
+            return None;
+        }
         self.in_group.get(stage).copied()
     }
 
     /// Whether `stage` is an alternative of an exclusive rule.
     pub fn is_exclusive(&self, stage: &str) -> bool {
-        self.in_group.contains_key(stage)
+        self.group_of(stage).is_some()
     }
 
     /// The exclusive rule and the alternative `stage` is in, if any.
     pub fn alternative_of(&self, stage: &str) -> Option<(usize, usize)> {
-        self.in_group.get(stage).copied()
+        self.group_of(stage)
     }
 
     /// What a participant who reached the stages `reached` (each once) earns on the rate
@@ -79,9 +111,9 @@ impl<'a> RateCard<'a> {
         let mut sums = AlternativeSums::default();
         let mut total = 0_i128;
         for stage in reached {
-            let price = self.prices.get(stage).copied().unwrap_or(0);
-            match self.in_group.get(stage) {
-                Some(&(g, a)) => {
+            let price = self.price(stage);
+            match self.group_of(stage) {
+                Some((g, a)) => {
                     let sum = &mut sums.of(g, self.exclusive[g].alternatives.len())[a];
                     *sum = sum.checked_add(price)?;
                 }
@@ -145,10 +177,9 @@ pub struct Levels {
 }
 
 impl Levels {
-    /// `None` when what a level earns overflows.
-    pub fn of(stages: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
-        let mut sorted: Vec<&model::Stage> = stages.to_vec();
-        sorted.sort_by_key(|s| std::cmp::Reverse(s.expected));
+    /// The levels of `sorted`, the cohort's stages by expected count, most first. `None`
+    /// when what a level earns overflows.
+    pub fn of(sorted: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
         // Only the exclusive rules this cohort's stages are in, so that the work is in
         // proportion to the cohort, however many rules the contract has; likewise the entries
         // are looked up, not searched.
@@ -162,9 +193,9 @@ impl Levels {
             let level = sorted[i].expected;
             while i < sorted.len() && sorted[i].expected == level {
                 let stage = sorted[i];
-                let price = card.prices.get(&stage.id).copied().unwrap_or(0);
-                match card.in_group.get(stage.id.as_str()) {
-                    Some(&(g, a)) => {
+                let price = card.price(&stage.id);
+                match card.group_of(&stage.id) {
+                    Some((g, a)) => {
                         // The alternatives' sums, then the richest (never an empty run).
                         let run = groups.of(g, card.exclusive[g].alternatives.len() + 1);
                         if let Some((best, sums)) = run.split_last_mut() {
@@ -436,6 +467,33 @@ mod tests {
 
     fn pct(m: i128, scale: u32) -> model::PayerShare {
         model::PayerShare::Percent(Percent(Decimal { mantissa: m, scale }))
+    }
+
+    proptest::proptest! {
+        /// The rate card's prices and exclusive rules, read through the lengths of the names
+        /// it holds, are the maps' own: for names of every length, long ones included.
+        #[test]
+        fn the_card_finds_what_its_maps_hold(
+            priced in proptest::collection::vec((0_usize..70, 0_u8..3, -5_i128..5), 0..12),
+            grouped in proptest::collection::vec((0_usize..70, 0_u8..3), 0..6),
+            asked in proptest::collection::vec((0_usize..70, 0_u8..3), 1..30),
+        ) {
+            let name = |len: usize, letter: u8| "x".repeat(len) + &"abc"[letter as usize..][..1];
+            let prices: HashMap<String, i128> =
+                priced.iter().map(|&(len, l, p)| (name(len, l), p)).collect();
+            let groups = [model::ExclusiveGroup {
+                alternatives: grouped.iter().map(|&(len, l)| vec![name(len, l)]).collect(),
+            }];
+            let card = RateCard::new(&prices, &groups);
+            for (len, l) in asked {
+                let stage = name(len, l);
+                proptest::prop_assert_eq!(
+                    card.price(&stage),
+                    prices.get(&stage).copied().unwrap_or(0)
+                );
+                proptest::prop_assert_eq!(card.group_of(&stage), card.in_group.get(stage.as_str()).copied());
+            }
+        }
     }
 
     #[test]
