@@ -231,7 +231,15 @@ pub fn group_thousands(n: u128) -> String {
 }
 
 /// An exact decimal number as written: `mantissa × 10^-scale`. `7.5` is (75, 1).
+///
+/// Laid out on 8-byte boundaries rather than the 16 of an `i128`: 24 bytes instead of 32,
+/// and a `Option<Percent>` 32 instead of 48. Every stage of a funnel holds three
+/// percentages and its syntax tree a count, so a stage of the model is 288 bytes instead of
+/// 336 and one of the syntax tree 208 instead of 224 (a long funnel holds hundreds of
+/// thousands of each). The fields are read by value (`{ d.mantissa }` where a reference
+/// would be taken): a reference to a field of a packed struct is not allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(C, packed(8))]
 pub struct Decimal {
     pub mantissa: i128,
     pub scale: u32,
@@ -286,7 +294,7 @@ impl Decimal {
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.scale == 0 {
-            return write!(f, "{}", self.mantissa);
+            return write!(f, "{}", { self.mantissa });
         }
         // From the digits, so that any mantissa and scale print exactly.
         let sign = if self.mantissa < 0 { "-" } else { "" };
@@ -825,6 +833,23 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> Date {
         Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_decimal_and_what_holds_one_are_laid_out_on_eight_bytes() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Decimal>(), 24);
+        assert_eq!(size_of::<Option<Percent>>(), 32);
+        assert_eq!(size_of::<crate::model::Stage>(), 288);
+        assert_eq!(size_of::<crate::ast::Stage>(), 208);
+        // Read by value, a packed decimal compares, hashes and prints as before.
+        let d = Decimal {
+            mantissa: -1_234_567_890_123_456_789_012,
+            scale: 3,
+        };
+        assert_eq!({ d.mantissa }, -1_234_567_890_123_456_789_012);
+        assert_eq!(d, d.clone());
+        assert_eq!(d.to_string(), "-1234567890123456789.012");
     }
 
     #[test]

@@ -156,7 +156,7 @@ GROUP BY f.stage_number, f.funnel, f.stage, p.period_number, p.period",
             format!(
                 "(planned_to_date - actual) * 100 * {} > {} * planned_to_date",
                 10_i128.pow(t.0.scale),
-                t.0.mantissa
+                { t.0.mantissa }
             )
         });
     script.view(

@@ -584,7 +584,9 @@ fn share_of(cx: &Context, amount: &str, share: Percent) -> String {
     format!(
         "(sign({amount}) * {})",
         d.div(
-            &format!("2 * abs({amount}) * {} + {per_hundred}", share.0.mantissa),
+            &format!("2 * abs({amount}) * {} + {per_hundred}", {
+                share.0.mantissa
+            }),
             &format!("{}", 2 * per_hundred)
         )
     )
