@@ -135,7 +135,7 @@ pub fn check(
     let sizes: foldhash::HashMap<&str, Option<u64>> =
         cohorts.iter().map(|c| (c.id.as_str(), c.size)).collect();
     let cohort_size = |name: &str| sizes.get(name).copied();
-    let mut funnels = Vec::new();
+    let mut funnels = Vec::with_capacity(funnel_asts.len());
     for (index, funnel) in funnel_asts.iter().enumerate() {
         if let Some(checked) = funnel::check(
             funnel,

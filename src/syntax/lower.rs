@@ -102,8 +102,20 @@ impl Lowerer {
         offset: usize,
     ) -> bool {
         self.offset = offset;
+        let parts = pair.into_inner();
+        if let Declaration::Funnel(funnel) = declaration {
+            // The first run at its size: a funnel of a few stages (most are) is not given
+            // room for twice as many; a longer one grows as a vector does.
+            let stages = parts
+                .clone()
+                .next()
+                .is_some_and(|p| p.as_rule() != Rule::rbrace);
+            if funnel.stages.is_empty() && stages {
+                funnel.stages.reserve_exact(parts.len());
+            }
+        }
         let mut more = false;
-        for part in pair.into_inner() {
+        for part in parts {
             more = part.as_rule() != Rule::rbrace;
             if !more {
                 break;

@@ -369,6 +369,30 @@ mod tests {
             .map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
     }
 
+    /// A funnel read a few stages at a time is given room for its first run of stages and
+    /// no more: most funnels have a few stages, and room for twice as many was most of their
+    /// syntax tree.
+    #[test]
+    fn a_short_funnel_has_room_for_its_stages_only() {
+        let stages = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("  milestone m{i} \"M\" 10\n"))
+                .collect()
+        };
+        for n in [1, 2, 3, 5, 16, 17, 40] {
+            let text = format!("funnel f \"F\" for c {{\n{}}}\n", stages(n));
+            let file = by_declaration(&text, true).unwrap().unwrap();
+            let [ast::Declaration::Funnel(funnel)] = &file.declarations[..] else {
+                panic!("one funnel");
+            };
+            assert_eq!(funnel.stages.len(), n);
+            if n <= 16 {
+                assert_eq!(funnel.stages.capacity(), n);
+            }
+            assert_eq!(Ok(format!("{file:?}")), whole_file(&text));
+        }
+    }
+
     fn specs() -> Vec<String> {
         let mut texts = Vec::new();
         for dir in ["specs", "specs/borough", "specs/borough/framework"] {

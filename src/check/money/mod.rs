@@ -167,8 +167,6 @@ pub fn check(
             .unwrap_or_default()
     };
 
-    // Per cohort: the rate card, the per-participant maximum, and the plan.
-    let mut per_participant = Vec::new();
     // Each cohort's part of the maximum and of the plan, with the clause that drives it.
     let mut cohort_maximums: Vec<(i128, Span)> = Vec::new();
     let mut cohort_plans: Vec<(i128, Span)> = Vec::new();
@@ -191,6 +189,8 @@ pub fn check(
             .or_default()
             .push(funnel);
     }
+    // Per cohort with a funnel: the rate card, the per-participant maximum, and the plan.
+    let mut per_participant = Vec::with_capacity(funnels_of.len());
     for cohort in cx.cohorts {
         let cohort_funnels = funnels_of
             .get(cohort.id.as_str())
@@ -981,7 +981,13 @@ pub fn check(
             .collect();
     }
     // A figure divided by a count of at least one: never larger than the figure.
-    let mut targets: Vec<UnitCost> = Vec::new();
+    let mut targets: Vec<UnitCost> = Vec::with_capacity(
+        funnels
+            .iter()
+            .flat_map(|f| &f.stages)
+            .filter(|s| s.kind == ast::StageKind::Target)
+            .count(),
+    );
     // The size of each cohort that has a funnel, for the unit costs at the maximum.
     let size_of: HashMap<&str, Option<u64>> = cx
         .cohorts
