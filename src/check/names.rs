@@ -119,12 +119,50 @@ pub struct Symbol {
     pub funnel: Option<usize>,
 }
 
+/// A `Symbol` as the table holds it: 16 bytes where a `Symbol` is 40, so that an entry of
+/// the table, its name with it, is 40 bytes instead of 64 (a long funnel's table holds
+/// hundreds of thousands, and is looked up all over). A file is at most
+/// `syntax::MAX_FILE_BYTES`, so its offsets fit in 32 bits, and so does the index of any of
+/// its funnels.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    start: u32,
+    end: u32,
+    /// The funnel's index, or `NO_FUNNEL`.
+    funnel: u32,
+    kind: Kind,
+}
+
+const NO_FUNNEL: u32 = u32::MAX;
+
+const _: () = assert!(crate::syntax::MAX_FILE_BYTES < NO_FUNNEL as usize);
+
+impl Stored {
+    fn new(kind: Kind, span: Span, funnel: Option<usize>) -> Stored {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(NO_FUNNEL - 1);
+        Stored {
+            start: narrow(span.start),
+            end: narrow(span.end),
+            funnel: funnel.map_or(NO_FUNNEL, narrow),
+            kind,
+        }
+    }
+
+    fn symbol(self) -> Symbol {
+        Symbol {
+            kind: self.kind,
+            span: Span::new(self.start as usize, self.end as usize),
+            funnel: (self.funnel != NO_FUNNEL).then_some(self.funnel as usize),
+        }
+    }
+}
+
 /// Every name defined in a file: the file's own names borrowed from its syntax tree (a long
 /// funnel names hundreds of thousands of stages, and a copy of each cost an allocation), the
 /// names of used files copied.
 #[derive(Debug, Default)]
 pub struct Symbols<'a> {
-    names: HashMap<Cow<'a, str>, Symbol>,
+    names: HashMap<Cow<'a, str>, Stored>,
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
     duplicated: HashSet<Cow<'a, str>>,
@@ -167,13 +205,9 @@ impl<'a> Symbols<'a> {
     ) {
         // One look in the table, whether the name is new or not.
         let first = match self.names.entry(Cow::Borrowed(&name.value)) {
-            Entry::Occupied(first) => *first.get(),
+            Entry::Occupied(first) => first.get().symbol(),
             Entry::Vacant(slot) => {
-                slot.insert(Symbol {
-                    kind,
-                    span: name.span,
-                    funnel,
-                });
+                slot.insert(Stored::new(kind, name.span, funnel));
                 return;
             }
         };
@@ -211,7 +245,7 @@ impl<'a> Symbols<'a> {
             );
         for (name, kind, from) in names {
             let from = from.clone().unwrap_or_else(|| shared.file.clone());
-            if let Some(first) = self.names.get(name.as_str()) {
+            if let Some(first) = self.get(name) {
                 self.duplicated.insert(Cow::Owned(name.clone()));
                 let (message, other) = match self.origins.get(name) {
                     Some(first_file) if *first_file == from => continue, // the same file, used twice
@@ -237,14 +271,8 @@ impl<'a> Symbols<'a> {
                 continue;
             }
             self.origins.insert(name.clone(), from);
-            self.names.insert(
-                Cow::Owned(name.clone()),
-                Symbol {
-                    kind,
-                    span: at,
-                    funnel: None,
-                },
-            );
+            self.names
+                .insert(Cow::Owned(name.clone()), Stored::new(kind, at, None));
         }
     }
 
@@ -253,8 +281,8 @@ impl<'a> Symbols<'a> {
         self.duplicated.contains(name)
     }
 
-    pub fn get(&self, name: &str) -> Option<&Symbol> {
-        self.names.get(name)
+    pub fn get(&self, name: &str) -> Option<Symbol> {
+        self.names.get(name).map(|stored| stored.symbol())
     }
 
     /// Resolve a reference that must name one of `kinds`: E0202 when nothing has that name
@@ -268,8 +296,8 @@ impl<'a> Symbols<'a> {
         if self.duplicated.contains(name.value.as_str()) {
             return None;
         }
-        match self.names.get(name.value.as_str()) {
-            Some(symbol) if kinds.contains(&symbol.kind) => Some(*symbol),
+        match self.get(&name.value) {
+            Some(symbol) if kinds.contains(&symbol.kind) => Some(symbol),
             Some(symbol) => {
                 let wanted = describe_kinds(kinds);
                 out.push(
@@ -363,4 +391,35 @@ pub fn once<'a, T>(
         );
     }
     Some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_entry_of_the_table_is_forty_bytes() {
+        assert_eq!(std::mem::size_of::<(Cow<str>, Stored)>(), 40);
+    }
+
+    proptest! {
+        /// The table gives back the kind, span and funnel it was given, for any span in a
+        /// file of the largest size and any funnel.
+        #[test]
+        fn a_stored_symbol_is_the_symbol_it_stores(
+            kind in 0_usize..6,
+            start in 0..=crate::syntax::MAX_FILE_BYTES,
+            length in 0..=crate::syntax::MAX_FILE_BYTES,
+            funnel in proptest::option::of(prop_oneof![0_usize..100, Just(NO_FUNNEL as usize - 1)]),
+        ) {
+            let kinds = [Kind::Outcome, Kind::Cohort, Kind::Funnel, Kind::Milestone, Kind::Target, Kind::Measure];
+            let end = (start + length).min(crate::syntax::MAX_FILE_BYTES);
+            let span = Span::new(start, end);
+            let symbol = Stored::new(kinds[kind], span, funnel).symbol();
+            prop_assert_eq!(symbol.kind, kinds[kind]);
+            prop_assert_eq!(symbol.span, span);
+            prop_assert_eq!(symbol.funnel, funnel);
+        }
+    }
 }
