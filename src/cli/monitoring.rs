@@ -275,8 +275,8 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
     // The return as a stream of bytes, or a workbook's file (read whole, by position). A
     // stream is counted as it is read, for the progress bar.
     let bar = Progress::new(streams.progress);
-    // A CSV file in UTF-8 is read whole and on several threads, when there are several and
-    // no one participant's rows are traced (`report::split`).
+    // A CSV file in UTF-8 of up to `WHOLE_MOST` is read whole and on several threads, when
+    // there are several and no one participant's rows are traced (`report::split`).
     let threads = crate::workspace::threads();
     let whole = threads > 1
         && args.explain.is_none()
@@ -289,7 +289,7 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         Some(format) => {
             let (file, metadata) = files::open_regular(path).map_err(read_error)?;
             let mut counted = bar.counting(file, Some(metadata.len()));
-            if format == ReturnFormat::Csv && whole {
+            if format == ReturnFormat::Csv && whole && metadata.len() <= report::split::WHOLE_MOST {
                 let mut bytes = Vec::with_capacity(metadata.len() as usize);
                 counted.read_to_end(&mut bytes).map_err(read_error)?;
                 (format, ReturnSource::Whole(bytes))

@@ -8,6 +8,11 @@
 //! order and checked against the sequence (entry within the referral window, every stage
 //! before it reached first) and the stage's eligibility conditions. Memory is therefore
 //! bounded by participants × stages, whatever the number of rows.
+//!
+//! Both steps are pieces shared with `split.rs`, which reads a CSV file held whole on several
+//! threads: `Rules::row` judges a row on its own, a `Table` holds participants and their
+//! claims and judges them in the order of their keys, and `finish` makes the report from
+//! what they leave.
 
 use super::payments;
 use super::{

@@ -27,6 +27,10 @@ use crate::model::Contract;
 use std::hash::BuildHasher;
 use std::io::Read;
 
+/// The largest CSV file read whole (1 GiB): a larger one is read row by row, so that the
+/// memory a report takes stays bounded by its participants rather than its file.
+pub const WHOLE_MOST: u64 = 1 << 30;
+
 /// The columns of a return and its separator, as its header says.
 pub struct Layout {
     columns: Columns,
@@ -321,7 +325,9 @@ impl Reading<'_, '_> {
             after: 0,
             not_utf8: 0,
             rejected: Listed::new(self.limit),
-            claims: vec![Vec::new(); self.shards],
+            claims: (0..self.shards)
+                .map(|_| Vec::with_capacity(self.rows_about(&range) / self.shards))
+                .collect(),
             owned: Vec::new(),
             attributes: Vec::new(),
         };
@@ -466,6 +472,17 @@ impl Reading<'_, '_> {
             }
         }
         Some(part)
+    }
+
+    /// About how many rows `range` holds, a little more rather than less, from the length of
+    /// its first lines: the claims are then held without growing (and copying) their vectors.
+    fn rows_about(&self, range: &std::ops::Range<usize>) -> usize {
+        let sample = &self.bytes[range.start..range.end.min(range.start + (1 << 16))];
+        let lines = sample.iter().filter(|&&b| b == b'\n').count();
+        if lines == 0 {
+            return 0;
+        }
+        (range.len() / sample.len() * lines + lines) * 21 / 20
     }
 
     /// Take the claims of shard `shard` from every part, in the order of the file, and judge
