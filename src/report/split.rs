@@ -512,17 +512,12 @@ impl Reading<'_, '_> {
                 table.claim(self.rules, participant, attributes, claim, &mut duplicates);
             }
         }
-        let mut judged = Shard {
-            duplicates,
-            sequence: Listed::new(self.limit),
-            keys: Vec::new(),
-            participants: Vec::new(),
-        };
         let mut sequence = Listed::new(self.limit);
-        let (keys, participants) = (&mut judged.keys, &mut judged.participants);
+        let mut keys = Vec::new();
+        let mut participants: Vec<Judging> = Vec::new();
         table.judge(self.rules, &mut sequence, |key, shown, kept, listed| {
             let rejected = listed.listed.len();
-            let before = participants.last().map_or(0, |p: &Judging| p.rejected);
+            let before = participants.last().map_or(0, |p| p.rejected);
             if !kept.is_empty() || rejected > before {
                 keys.extend_from_slice(key);
                 participants.push(Judging {
@@ -533,8 +528,12 @@ impl Reading<'_, '_> {
                 });
             }
         });
-        judged.sequence = sequence;
-        judged
+        Shard {
+            duplicates,
+            sequence,
+            keys,
+            participants,
+        }
     }
 }
 
