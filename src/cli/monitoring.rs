@@ -275,15 +275,10 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
     // The return as a stream of bytes, or a workbook's file (read whole, by position). A
     // stream is counted as it is read, for the progress bar.
     let bar = Progress::new(streams.progress);
-    // A CSV file in UTF-8 of up to `WHOLE_MOST` is read whole and on several threads when
-    // `OUTCOME_THREADS` asks for several and no one participant's rows are traced
-    // (`report::split`). Without it the report reads on one thread: on two cores shared with
-    // other work, two threads measured no quicker (see the README's "Speed, limits and
-    // hostile input").
-    let threads = match std::env::var_os("OUTCOME_THREADS") {
-        Some(_) => crate::workspace::threads(),
-        None => 1,
-    };
+    // A CSV file in UTF-8 of up to `WHOLE_MOST` is read whole and on several threads, when
+    // there are several (`OUTCOME_THREADS`, as `workspace` counts them) and no one
+    // participant's rows are traced (`report::split`).
+    let threads = crate::workspace::threads();
     let whole = threads > 1
         && args.explain.is_none()
         && !matches!(args.encoding, Some(TextEncoding::Windows1252));
