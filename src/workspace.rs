@@ -779,6 +779,16 @@ impl<'a> Graph<'a> {
     }
 }
 
+/// How many threads work shared out runs on: as many as there are cores, or as
+/// `OUTCOME_THREADS=N` says (a whole number from 1; see `parallel_map`).
+pub(crate) fn threads() -> usize {
+    std::env::var("OUTCOME_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `work` applied to every item, on as many threads as there are cores (and items), in the
 /// items' order. Threads take the next item as they finish one, so a few large files do not
 /// leave a core idle.
@@ -790,12 +800,7 @@ pub(crate) fn parallel_map<T: Send, R: Send>(
     items: Vec<T>,
     work: impl Fn(T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::env::var("OUTCOME_THREADS")
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n >= 1)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .min(items.len());
+    let threads = threads().min(items.len());
     if threads <= 1 {
         return items.into_iter().map(work).collect();
     }

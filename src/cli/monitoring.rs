@@ -134,6 +134,8 @@ impl<R: Read> Read for Counted<R> {
 pub(super) enum ReturnSource {
     Stream(Box<dyn BufRead>),
     Workbook(fs::File),
+    /// A CSV file's bytes, read whole to be read on several threads (`report::split`).
+    Whole(Vec<u8>),
 }
 
 /// What a monitoring return's file holds, by its extension.
@@ -273,6 +275,13 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
     // The return as a stream of bytes, or a workbook's file (read whole, by position). A
     // stream is counted as it is read, for the progress bar.
     let bar = Progress::new(streams.progress);
+    // A CSV file in UTF-8 of up to `WHOLE_MOST` is read whole and on several threads, when
+    // there are several (`OUTCOME_THREADS`, as `workspace` counts them) and no one
+    // participant's rows are traced (`report::split`).
+    let threads = crate::workspace::threads();
+    let whole = threads > 1
+        && args.explain.is_none()
+        && !matches!(args.encoding, Some(TextEncoding::Windows1252));
     let (format, source) = match named_format {
         Some(format @ ReturnFormat::Workbook(_)) => {
             let (file, _) = files::open_regular(path).map_err(read_error)?;
@@ -280,9 +289,15 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         }
         Some(format) => {
             let (file, metadata) = files::open_regular(path).map_err(read_error)?;
-            let counted = bar.counting(file, Some(metadata.len()));
-            let reader = io::BufReader::with_capacity(1 << 16, counted);
-            (format, ReturnSource::Stream(Box::new(reader)))
+            let mut counted = bar.counting(file, Some(metadata.len()));
+            if format == ReturnFormat::Csv && whole && metadata.len() <= report::split::WHOLE_MOST {
+                let mut bytes = Vec::with_capacity(metadata.len() as usize);
+                counted.read_to_end(&mut bytes).map_err(read_error)?;
+                (format, ReturnSource::Whole(bytes))
+            } else {
+                let reader = io::BufReader::with_capacity(1 << 16, counted);
+                (format, ReturnSource::Stream(Box::new(reader)))
+            }
         }
         None => {
             let counted = bar.counting(io::stdin().lock(), None);
@@ -339,7 +354,17 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
     let sink: Option<&mut report::engine::WriteLine<'_>> =
         args.lines.is_some().then_some(&mut write_line as _);
     let (report, failure) = match (format, source) {
-        (ReturnFormat::Csv, ReturnSource::Stream(reader)) => {
+        (ReturnFormat::Csv, source @ (ReturnSource::Stream(_) | ReturnSource::Whole(_))) => {
+            let (stream, whole) = match source {
+                ReturnSource::Stream(reader) => (Some(reader), None),
+                ReturnSource::Whole(bytes) => (None, Some(bytes)),
+                ReturnSource::Workbook(_) => (None, None),
+            };
+            let reader: Box<dyn BufRead + '_> = match (stream, &whole) {
+                (Some(reader), _) => reader,
+                (None, Some(bytes)) => Box::new(&bytes[..]),
+                (None, None) => Box::new(io::empty()),
+            };
             let csv = input::CsvOptions {
                 separator: args.separator.map(Separator::byte),
                 encoding: match args.encoding {
@@ -358,10 +383,31 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
                     input::separator_name(rows.separator())
                 ));
             }
+            let layout = report::split::Layout::of(&rows);
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let report = run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
-            let not_utf8 = rows.rows_not_utf8();
+            let split = match (&whole, &layout) {
+                (Some(bytes), Some(layout)) => {
+                    report::split::read(&contract, &options, bytes, layout, dates, threads)
+                }
+                _ => None,
+            };
+            let (report, not_utf8, failure) = match split {
+                Some(read) => {
+                    // The file is done with before the payments are made.
+                    drop(dated);
+                    drop(rows);
+                    drop(whole);
+                    let not_utf8 = read.rows_not_utf8();
+                    (read.report(&options, sink), not_utf8, None)
+                }
+                None => {
+                    let report =
+                        run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
+                    let failure = rows.io_error().map(copy_error);
+                    (report, rows.rows_not_utf8(), failure)
+                }
+            };
             if not_utf8 > 0 && args.encoding.is_none() {
                 streams.remark(&format!(
                     "note: {not_utf8} row{} of `{}` {} not UTF-8 and rejected: if it was saved as plain \"CSV\" by Excel on Windows, pass `--encoding windows-1252`\n",
@@ -370,7 +416,7 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
                     if not_utf8 == 1 { "is" } else { "are" }
                 ));
             }
-            (report, rows.io_error().map(copy_error))
+            (report, failure)
         }
         (ReturnFormat::JsonLines, ReturnSource::Stream(reader)) => {
             let mut rows = input::json_lines(reader);

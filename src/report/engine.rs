@@ -8,6 +8,11 @@
 //! order and checked against the sequence (entry within the referral window, every stage
 //! before it reached first) and the stage's eligibility conditions. Memory is therefore
 //! bounded by participants × stages, whatever the number of rows.
+//!
+//! Both steps are pieces shared with `split.rs`, which reads a CSV file held whole on several
+//! threads: `Rules::row` judges a row on its own, a `Table` holds participants and their
+//! claims and judges them in the order of their keys, and `finish` makes the report from
+//! what they leave.
 
 use super::payments;
 use super::{
@@ -80,107 +85,185 @@ fn run_with(
     options: &Options,
     lines: payments::Lines<'_>,
 ) -> Result<Report, String> {
-    let until = options.until.unwrap_or(contract.term.end);
-    let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
-        .map(|(f, i, s)| StageInfo {
-            funnel: f,
-            index: i,
-            id: s.id.clone(),
-            requires_evidence: s.evidence.is_some(),
-        })
-        .collect();
-    let by_id: HashMap<&str, usize> = stages
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    // Claims are held in 32-bit fields (`Claim`): a stage by its number, a day by its distance
-    // from the start of the term, which every counted row falls within.
-    let term_days = contract.term.end.day_number() - contract.term.start.day_number();
-    if u32::try_from(stages.len()).is_err() || u32::try_from(term_days).is_err() {
-        return Err(format!(
-            "a contract of {} stages over a term of {term_days} days is beyond what a report reads",
-            stages.len()
-        ));
-    }
-    let term_start = contract.term.start.day_number();
-    let attribute_names: Vec<&str> = contract
-        .funnels
-        .iter()
-        .flat_map(|f| &f.stages)
-        .flat_map(|s| &s.eligible)
-        .map(|c| c.subject.as_str())
-        .collect();
-
+    let rules = Rules::of(contract, options)?;
     let mut read = 0;
     let mut after_report_date = 0;
     let mut rejected = Rejections::new(options);
-    // Participants by key (`super::participant_key`), each a place in `people`: a row looks its
-    // participant up without making a key, unless its reference has capitals.
-    let mut index_of = Keys::default();
-    let mut people: Vec<Participant> = Vec::new();
-    // Each participant's claims, by place: apart from `people`, so that a row reads only
-    // its participant's place in the table and its claims.
-    let mut claims: Vec<Claims> = Vec::new();
-    let mut lowered = String::new();
-    let reject = |rejected: &mut Rejections,
-                  row: u64,
-                  reason: Rejection,
-                  detail: String,
-                  participant: Option<&str>,
-                  stage: Option<&str>| {
-        rejected.add(Rejected {
-            row,
-            reason,
-            detail,
-            participant: participant.map(str::to_string),
-            stage: stage.map(str::to_string),
-        });
-    };
-
+    let mut table = Table::default();
     for input in rows {
         read += 1;
         let row = match input {
             Input::Malformed { number, reason } => {
-                reject(
-                    &mut rejected,
-                    number,
-                    Rejection::Malformed,
-                    reason,
-                    None,
-                    None,
-                );
+                rejected.add(Rejected {
+                    row: number,
+                    reason: Rejection::Malformed,
+                    detail: reason,
+                    participant: None,
+                    stage: None,
+                });
                 continue;
             }
             Input::Row(row) => row,
         };
-        let (who, what) = (Some(row.participant.as_str()), Some(row.stage.as_str()));
-        let Some(&stage) = by_id.get(super::trimmed(&row.stage)) else {
-            let known: Vec<&str> = stages.iter().map(|s| s.id.as_str()).collect();
-            let hint = crate::diagnostic::did_you_mean(super::trimmed(&row.stage), known)
-                .map_or(String::new(), |h| format!("; {h}"));
-            reject(
+        let fields = Fields {
+            participant: &row.participant,
+            stage: &row.stage,
+            date: &row.date,
+            cohort: row.cohort.as_deref(),
+            evidence: row.evidence.as_deref(),
+        };
+        match rules.row(&fields) {
+            Verdict::Rejected(reason, detail, shown) => {
+                rejected.add(fields.rejected(row.number, reason, detail, shown));
+            }
+            Verdict::Later => after_report_date += 1,
+            Verdict::Claim(claim) => table.claim(
+                &rules,
+                super::trimmed(&row.participant),
+                row.attributes.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+                Claim {
+                    row: row.number,
+                    ..claim
+                },
                 &mut rejected,
-                row.number,
+            ),
+        }
+    }
+    let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(table.people.len());
+    table.judge(&rules, &mut rejected, |_, shown, kept, _| {
+        if !kept.is_empty() {
+            accepted.push((shown, kept));
+        }
+    });
+    finish(
+        &rules,
+        Judged {
+            read,
+            after_report_date,
+            rejected,
+            accepted,
+        },
+        options,
+        lines,
+    )
+}
+
+/// What a contract's rules need to judge rows: its stages, by place and by name, and the
+/// term and report date rows must fall within.
+pub(crate) struct Rules<'c> {
+    pub contract: &'c Contract,
+    pub until: Date,
+    pub stages: Vec<StageInfo>,
+    by_id: HashMap<&'c str, usize>,
+    term_start: i64,
+    /// The attributes eligibility conditions mention.
+    pub attribute_names: Vec<&'c str>,
+    clocks: Vec<Clock>,
+}
+
+/// The fields of a row the rules read, trimmed or not as the row holds them.
+pub(crate) struct Fields<'a> {
+    pub participant: &'a str,
+    pub stage: &'a str,
+    pub date: &'a str,
+    pub cohort: Option<&'a str>,
+    pub evidence: Option<&'a str>,
+}
+
+impl Fields<'_> {
+    /// The row rejected for `reason`, naming its participant when `shown`, and its stage.
+    pub(crate) fn rejected(
+        &self,
+        row: u64,
+        reason: Rejection,
+        detail: String,
+        shown: bool,
+    ) -> Rejected {
+        Rejected {
+            row,
+            reason,
+            detail,
+            participant: shown.then(|| self.participant.to_string()),
+            stage: Some(self.stage.to_string()),
+        }
+    }
+}
+
+/// What a row says on its own: rejected (the reason, its words, and whether the rejection
+/// names the participant), after the report date, or a claim (its row not yet set).
+pub(crate) enum Verdict {
+    Rejected(Rejection, String, bool),
+    Later,
+    Claim(Claim),
+}
+
+impl<'c> Rules<'c> {
+    pub(crate) fn of(contract: &'c Contract, options: &Options) -> Result<Rules<'c>, String> {
+        let until = options.until.unwrap_or(contract.term.end);
+        let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
+            .map(|(f, i, s)| StageInfo {
+                funnel: f,
+                index: i,
+                id: s.id.clone(),
+                requires_evidence: s.evidence.is_some(),
+            })
+            .collect();
+        let by_id: HashMap<&str, usize> = model::stage_places(&contract.funnels)
+            .enumerate()
+            .map(|(i, (_, _, s))| (s.id.as_str(), i))
+            .collect();
+        // Claims are held in 32-bit fields (`Claim`): a stage by its number, a day by its
+        // distance from the start of the term, which every counted row falls within.
+        let term_days = contract.term.end.day_number() - contract.term.start.day_number();
+        if u32::try_from(stages.len()).is_err() || u32::try_from(term_days).is_err() {
+            return Err(format!(
+                "a contract of {} stages over a term of {term_days} days is beyond what a report reads",
+                stages.len()
+            ));
+        }
+        let attribute_names: Vec<&str> = contract
+            .funnels
+            .iter()
+            .flat_map(|f| &f.stages)
+            .flat_map(|s| &s.eligible)
+            .map(|c| c.subject.as_str())
+            .collect();
+        Ok(Rules {
+            contract,
+            until,
+            stages,
+            by_id,
+            term_start: contract.term.start.day_number(),
+            attribute_names,
+            clocks: contract.funnels.iter().map(Clock::of).collect(),
+        })
+    }
+
+    /// What a row says on its own: it names a stage, has a real date inside the term and the
+    /// report period, the cohort matches, evidence is given where the contract requires it,
+    /// and it names a participant.
+    pub(crate) fn row(&self, row: &Fields<'_>) -> Verdict {
+        let contract = self.contract;
+        let Some(&stage) = self.by_id.get(super::trimmed(row.stage)) else {
+            let known: Vec<&str> = self.stages.iter().map(|s| s.id.as_str()).collect();
+            let hint = crate::diagnostic::did_you_mean(super::trimmed(row.stage), known)
+                .map_or(String::new(), |h| format!("; {h}"));
+            return Verdict::Rejected(
                 Rejection::UnknownStage,
                 format!(
                     "`{}` is not a milestone or target of this contract{hint}",
                     row.stage
                 ),
-                who,
-                what,
+                true,
             );
-            continue;
         };
-        let Some(day) = parse_date(super::trimmed(&row.date)) else {
-            reject(
-                &mut rejected,
-                row.number,
+        let Some(day) = parse_date(super::trimmed(row.date)) else {
+            return Verdict::Rejected(
                 Rejection::BadDate,
                 format!(
                     "`{}` is not a date: dates are written year-month-day, such as 2026-05-14{}",
                     row.date,
-                    if super::input::is_slashed_date(&row.date) {
+                    if super::input::is_slashed_date(row.date) {
                         " (a date written day/month/year or month/day/year is read with \
                          `--date-format dd/mm/yyyy` or `--date-format mm/dd/yyyy`, and must \
                          then be a real day in that order)"
@@ -188,111 +271,121 @@ fn run_with(
                         ""
                     }
                 ),
-                who,
-                what,
+                true,
             );
-            continue;
         };
         if day < contract.term.start || day > contract.term.end {
-            reject(
-                &mut rejected,
-                row.number,
+            return Verdict::Rejected(
                 Rejection::OutsideTerm,
                 format!(
                     "{day} is outside the term {} to {}",
                     contract.term.start, contract.term.end
                 ),
-                who,
-                what,
+                true,
             );
-            continue;
         }
-        if day > until {
+        if day > self.until {
             // Not a rejection: a later report counts it.
-            after_report_date += 1;
-            continue;
+            return Verdict::Later;
         }
-        let info = &stages[stage];
+        let info = &self.stages[stage];
         let cohort = &contract.funnels[info.funnel].cohort;
-        if let Some(given) = row
-            .cohort
-            .as_deref()
-            .map(super::trimmed)
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(given) = row.cohort.map(super::trimmed).filter(|c| !c.is_empty()) {
             if given != cohort {
-                reject(
-                    &mut rejected,
-                    row.number,
+                return Verdict::Rejected(
                     Rejection::WrongCohort,
                     format!(
                         "`{}` is a stage for cohort `{cohort}`, not `{given}`",
                         info.id
                     ),
-                    who,
-                    what,
+                    true,
                 );
-                continue;
             }
         }
-        let has_evidence = row
-            .evidence
-            .as_deref()
-            .is_some_and(|e| !super::trimmed(e).is_empty());
+        let has_evidence = row.evidence.is_some_and(|e| !super::trimmed(e).is_empty());
         if info.requires_evidence && !has_evidence {
-            reject(
-                &mut rejected,
-                row.number,
+            return Verdict::Rejected(
                 Rejection::MissingEvidence,
                 format!(
                     "the contract requires evidence for `{}` and the row gives none",
                     info.id
                 ),
-                who,
-                what,
+                true,
             );
-            continue;
         }
-        let participant = super::trimmed(&row.participant);
-        if participant.is_empty() {
-            reject(
-                &mut rejected,
-                row.number,
+        if super::trimmed(row.participant).is_empty() {
+            return Verdict::Rejected(
                 Rejection::Malformed,
                 "the participant reference is empty".to_string(),
-                None,
-                what,
+                false,
             );
-            continue;
         }
-        let place = index_of.place(key_of(participant, &mut lowered), people.len());
+        // Within the term, checked above: the distance fits (`Rules::of`).
+        Verdict::Claim(Claim {
+            row: 0,
+            day: (day.day_number() - self.term_start) as u32,
+            stage: stage as u32,
+        })
+    }
+}
+
+/// Where rejected rows go: the report's `Rejections`, or a part of them made apart.
+pub(crate) trait Reject {
+    fn add(&mut self, rejected: Rejected);
+}
+
+/// The participants of a return as its rows are read, each with its claims.
+#[derive(Default)]
+pub(crate) struct Table {
+    /// Participants by key (`super::participant_key`), each a place in `people`: a row looks
+    /// its participant up without making a key, unless its reference has capitals.
+    index_of: Keys,
+    people: Vec<Participant>,
+    /// Each participant's claims, by place: apart from `people`, so that a row reads only
+    /// its participant's place in the table and its claims.
+    claims: Vec<Claims>,
+    lowered: String,
+}
+
+impl Table {
+    /// Take a row's claim for its participant (the reference trimmed, not empty), with the
+    /// row's attributes: of two claims of a stage on one day, the row read first stands and
+    /// the other is a duplicate.
+    pub(crate) fn claim<'a>(
+        &mut self,
+        rules: &Rules<'_>,
+        participant: &str,
+        mut attributes: impl Iterator<Item = (&'a str, &'a str)>,
+        claim: Claim,
+        rejected: &mut impl Reject,
+    ) {
+        let people = &mut self.people;
+        let place = self
+            .index_of
+            .place(key_of(participant, &mut self.lowered), people.len());
         if place == people.len() {
             people.push(Participant {
                 shown: participant.to_string(),
                 ..Participant::default()
             });
-            claims.push(Claims::default());
+            self.claims.push(Claims::default());
         }
-        if !row.attributes.is_empty() {
+        if let Some(first) = attributes.next() {
             let person = &mut people[place];
-            for (name, value) in &row.attributes {
-                if attribute_names.contains(&name.as_str())
+            for (name, value) in std::iter::once(first).chain(attributes) {
+                if rules.attribute_names.contains(&name)
                     && !person.attributes.iter().any(|(n, _)| n == name)
                 {
-                    person.attributes.push((name.clone(), value.clone()));
+                    person
+                        .attributes
+                        .push((name.to_string(), value.to_string()));
                 }
             }
         }
-        // Within the term, checked above: the distance fits (`term_days`).
-        let claim = Claim {
-            row: row.number,
-            day: (day.day_number() - term_start) as u32,
-            stage: stage as u32,
-        };
         // Claims of one stage on different days are all kept until the sequence is judged: the
         // earliest that holds is accepted (a claim made too early can be made again later).
         // Of claims on the same day, the row read first stands.
-        let held = &mut claims[place];
+        let held = &mut self.claims[place];
         match held
             .as_mut_slice()
             .iter_mut()
@@ -307,65 +400,98 @@ fn run_with(
                 };
                 *existing = kept;
                 let shown = &people[place].shown;
-                reject(
-                    &mut rejected,
-                    dropped.row,
-                    Rejection::Duplicate,
-                    format!(
+                let info = &rules.stages[claim.stage as usize];
+                rejected.add(Rejected {
+                    row: dropped.row,
+                    reason: Rejection::Duplicate,
+                    detail: format!(
                         "`{shown}` was already claimed for `{}` on row {}",
                         info.id, kept.row
                     ),
-                    Some(shown),
-                    Some(&info.id),
-                );
+                    participant: Some(shown.clone()),
+                    stage: Some(info.id.clone()),
+                });
             }
         }
     }
 
-    // Judge each participant's events against the sequence, in a fixed order.
-    // Taking the participants out of `people` frees each one as it is judged.
-    // In the order of their keys, so that the order of the participants never depends on
-    // how a return writes their references.
-    let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(people.len());
-    let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
-    for place in index_of.in_order() {
-        let person = std::mem::take(&mut people[place]);
-        let events: Vec<Event> = std::mem::take(&mut claims[place])
-            .as_mut_slice()
-            .iter()
-            .map(|c| Event {
-                stage: c.stage as usize,
-                day: Date::from_day_number(term_start + i64::from(c.day)),
-                row: c.row,
-            })
-            .collect();
-        let kept = sequence(
-            contract,
-            &stages,
-            &clocks,
-            &person.shown,
-            events,
-            &person.attributes,
-            &mut rejected,
-        );
-        if !kept.is_empty() {
-            accepted.push((person.shown, kept));
+    /// Judge each participant's events against the sequence, in the order of their keys (so
+    /// that the order of the participants never depends on how a return writes their
+    /// references), handing `each` the key, the reference as first written and the events
+    /// kept (perhaps none), with `rejected`.
+    pub(crate) fn judge<R: Reject>(
+        self,
+        rules: &Rules<'_>,
+        rejected: &mut R,
+        mut each: impl FnMut(&[u8], String, Vec<Event>, &mut R),
+    ) {
+        let Table {
+            index_of,
+            mut people,
+            mut claims,
+            ..
+        } = self;
+        // Taking the participants out of `people` frees each one as it is judged.
+        for (key, place) in index_of.in_order() {
+            let person = std::mem::take(&mut people[place]);
+            let events: Vec<Event> = std::mem::take(&mut claims[place])
+                .as_mut_slice()
+                .iter()
+                .map(|c| Event {
+                    stage: c.stage as usize,
+                    day: Date::from_day_number(rules.term_start + i64::from(c.day)),
+                    row: c.row,
+                })
+                .collect();
+            let kept = sequence(
+                rules.contract,
+                &rules.stages,
+                &rules.clocks,
+                &person.shown,
+                events,
+                &person.attributes,
+                rejected,
+            );
+            each(key, person.shown, kept, rejected);
         }
     }
-    // The emptied records are done with: freed before the payments.
-    drop(people);
-    drop(claims);
+}
+
+/// What reading and judging the rows of a return makes, before the cohorts and payments.
+pub(crate) struct Judged {
+    pub read: u64,
+    pub after_report_date: u64,
+    pub rejected: Rejections,
+    /// The participants with events kept, in the order of their keys.
+    pub accepted: Vec<(String, Vec<Event>)>,
+}
+
+/// The report from the rows judged: the cohorts held to their size, the funnels, payments
+/// and the rest.
+pub(crate) fn finish(
+    rules: &Rules<'_>,
+    judged: Judged,
+    options: &Options,
+    lines: payments::Lines<'_>,
+) -> Result<Report, String> {
+    let Judged {
+        read,
+        after_report_date,
+        mut rejected,
+        accepted,
+    } = judged;
+    let (contract, stages, until) = (rules.contract, &rules.stages[..], rules.until);
     let (accepted, cohorts) =
-        super::cohorts::hold_to_size(contract, &stages, accepted, &mut |r| rejected.add(r));
+        super::cohorts::hold_to_size(contract, stages, accepted, &mut |r| rejected.add(r));
     let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
 
     let periods = periods(contract, until);
-    let funnels = actual_funnels(contract, &stages, &accepted, &periods, until);
+    let funnels = actual_funnels(contract, stages, &accepted, &periods, until);
     let tolerance = contract.monitoring.as_ref().and_then(|m| m.tolerance);
     let exceptions = exceptions(&funnels, tolerance);
     let (payments, residual) = payments::payments(
         contract,
-        &stages,
+        stages,
         &accepted,
         &periods,
         until,
@@ -444,10 +570,10 @@ struct Keys {
 /// A candidate event as a participant's claims hold it, in 16 bytes: the stage by its
 /// number, the day by its distance from the start of the term.
 #[derive(Debug, Clone, Copy, Default)]
-struct Claim {
-    row: u64,
-    day: u32,
-    stage: u32,
+pub(crate) struct Claim {
+    pub row: u64,
+    pub day: u32,
+    pub stage: u32,
 }
 
 /// A participant's claims: the first `Claims::INLINE` held in place, more on the heap.
@@ -534,8 +660,8 @@ impl Keys {
         }
     }
 
-    /// The places in the order of their keys.
-    fn in_order(self) -> Vec<usize> {
+    /// The keys with their places, in the order of the keys.
+    fn in_order(&self) -> Vec<(&[u8], usize)> {
         let mut keyed: Vec<(&[u8], usize)> = self
             .short
             .iter()
@@ -544,13 +670,13 @@ impl Keys {
             .collect();
         // Keys are UTF-8: ordered as bytes, they are ordered as text.
         keyed.sort_unstable();
-        keyed.into_iter().map(|(_, p)| p).collect()
+        keyed
     }
 }
 
 /// A trimmed participant reference's key (`super::participant_key`): the reference itself when
 /// it has no capitals, else made in `lowered`.
-fn key_of<'a>(reference: &'a str, lowered: &'a mut String) -> &'a str {
+pub(crate) fn key_of<'a>(reference: &'a str, lowered: &'a mut String) -> &'a str {
     if !reference
         .bytes()
         .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
@@ -568,7 +694,7 @@ fn key_of<'a>(reference: &'a str, lowered: &'a mut String) -> &'a str {
 }
 
 /// Rejected rows: every one counted by reason, the first few listed.
-struct Rejections {
+pub(crate) struct Rejections {
     listed: Vec<Rejected>,
     limit: usize,
     explain: Option<String>,
@@ -577,7 +703,7 @@ struct Rejections {
 }
 
 impl Rejections {
-    fn new(options: &Options) -> Rejections {
+    pub(crate) fn new(options: &Options) -> Rejections {
         Rejections {
             listed: Vec::new(),
             limit: options.listed_rejections.unwrap_or(super::DEFAULT_LISTED),
@@ -587,7 +713,16 @@ impl Rejections {
         }
     }
 
-    fn add(&mut self, rejected: Rejected) {
+    /// Rows rejected for `reason` that come after every one listed: counted, not listed.
+    pub(crate) fn add_unlisted(&mut self, reason: Rejection, rows: u64) {
+        match self.counts.iter_mut().find(|c| c.reason == reason) {
+            Some(count) => count.rows += rows,
+            None => self.counts.push(ReasonCount { reason, rows }),
+        }
+        self.not_listed += rows;
+    }
+
+    pub(crate) fn add(&mut self, rejected: Rejected) {
         match self.counts.iter_mut().find(|c| c.reason == rejected.reason) {
             Some(count) => count.rows += 1,
             None => self.counts.push(ReasonCount {
@@ -611,6 +746,12 @@ impl Rejections {
     }
 }
 
+impl Reject for Rejections {
+    fn add(&mut self, rejected: Rejected) {
+        Rejections::add(self, rejected);
+    }
+}
+
 /// `2026-05-14` → a real date.
 fn parse_date(text: &str) -> Option<Date> {
     let bytes = text.as_bytes();
@@ -631,7 +772,7 @@ fn sequence(
     id: &str,
     mut events: Vec<Event>,
     attributes: &[(String, String)],
-    rejected: &mut Rejections,
+    rejected: &mut impl Reject,
 ) -> Vec<Event> {
     events.sort_by_key(|e| (e.day, stages[e.stage].funnel, stages[e.stage].index, e.row));
     let mut kept: Vec<Event> = Vec::new();

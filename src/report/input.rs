@@ -8,7 +8,8 @@
 //! said (`DateFormat`), never guessed.
 //!
 //! A return is read without loading the file: each reader is an iterator that reads one row,
-//! hands it on as an `Input`, and forgets it. A row that cannot be read (the wrong number of
+//! hands it on as an `Input`, and forgets it. (On several cores, `outcome report` reads a
+//! CSV file of up to `split::WHOLE_MOST` whole instead, and in parts at once: `split.rs`.) A row that cannot be read (the wrong number of
 //! fields, invalid UTF-8, not JSON, a required field empty) is an `Input::Malformed` with its
 //! row number and the reason; reading goes on with the next row.
 //!
@@ -42,7 +43,7 @@ const REQUIRED: [&str; 3] = ["participant", "stage", "date"];
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// What to do about text that is not UTF-8, said after where it is.
-const NOT_UTF8: &str = ": a file saved by Excel as plain \"CSV\" on Windows is in the \
+pub(super) const NOT_UTF8: &str = ": a file saved by Excel as plain \"CSV\" on Windows is in the \
      Windows-1252 encoding; pass `--encoding windows-1252` to read it so, or save it as \
      \"CSV UTF-8\"";
 
@@ -207,6 +208,11 @@ impl<R: Read> CsvRows<R> {
     /// The separator between fields: given, or the one the header line uses.
     pub fn separator(&self) -> u8 {
         self.separator
+    }
+
+    /// Where each column is, when the header names the columns a return needs.
+    pub(super) fn columns(&self) -> Option<&Columns> {
+        self.header.as_ref().ok()
     }
 
     /// The attribute columns, by name in lower case, in the order of the header.
@@ -447,7 +453,7 @@ impl Record {
         record
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.used = 0;
         self.fields = 0;
     }
@@ -467,7 +473,7 @@ impl Record {
 
     /// Feed one line of the file (without its line break) to the parser, and the line break
     /// after it; whether that ends the record (or a quoted value is still open).
-    fn feed(&mut self, parser: &mut ::csv_core::Reader, line: &[u8]) -> bool {
+    pub(super) fn feed(&mut self, parser: &mut ::csv_core::Reader, line: &[u8]) -> bool {
         self.feed_bytes(parser, line) || self.feed_bytes(parser, b"\n")
     }
 
@@ -599,17 +605,17 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, lone_cr: bool) -> io
 }
 
 /// Where each documented column is in the header.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Columns {
-    participant: usize,
-    stage: usize,
-    date: usize,
-    evidence: Option<usize>,
-    cohort: Option<usize>,
+    pub(super) participant: usize,
+    pub(super) stage: usize,
+    pub(super) date: usize,
+    pub(super) evidence: Option<usize>,
+    pub(super) cohort: Option<usize>,
     /// Every other named column: its index and its name in lower case.
-    attributes: Vec<(usize, String)>,
+    pub(super) attributes: Vec<(usize, String)>,
     /// The number of fields every row must have.
-    width: usize,
+    pub(super) width: usize,
 }
 
 impl Columns {
@@ -697,31 +703,9 @@ impl Columns {
         })
     }
 
-    /// One record as a row, or why it is not one.
-    /// One record as a row; `separator` is the CSV separator, or 0 for a workbook's row.
+    /// One record as a row, or why it is not one; `separator` is the CSV separator, or 0
+    /// for a workbook's row.
     pub(super) fn row(&self, number: u64, record: &Record, separator: u8) -> Input {
-        let malformed = |reason: String| Input::Malformed { number, reason };
-        if record.iter().all(|field| field.trim_ascii().is_empty()) {
-            return malformed("the row is empty".to_string());
-        }
-        if record.len() != self.width {
-            return malformed(format!(
-                "the row has {} field{}, the header has {}{}",
-                record.len(),
-                if record.len() == 1 { "" } else { "s" },
-                self.width,
-                if record.len() > self.width {
-                    match separator {
-                        b',' => " (a comma in a value needs the value in double quotes)",
-                        b';' => " (a semicolon in a value needs the value in double quotes)",
-                        b'\t' => " (a tab in a value needs the value in double quotes)",
-                        _ => "",
-                    }
-                } else {
-                    ""
-                }
-            ));
-        }
         // A row's fields are looked at in place: a row of a few columns needs no allocation.
         let mut few = [""; 8];
         let mut many = Vec::new();
@@ -732,29 +716,8 @@ impl Columns {
                 &mut many
             }
         };
-        for (i, field) in record.iter().enumerate() {
-            match std::str::from_utf8(field) {
-                Ok(text) => fields[i] = super::trimmed(text),
-                Err(_) => {
-                    return malformed(format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1))
-                }
-            }
-        }
-        let empty: Vec<String> = [
-            (self.participant, "participant"),
-            (self.stage, "stage"),
-            (self.date, "date"),
-        ]
-        .iter()
-        .filter(|(i, _)| fields[*i].is_empty())
-        .map(|(_, name)| format!("`{name}`"))
-        .collect();
-        if !empty.is_empty() {
-            return malformed(format!(
-                "the {} field{} empty",
-                join_and(&empty),
-                if empty.len() == 1 { " is" } else { "s are" }
-            ));
+        if let Err(reason) = self.read(|| record.iter(), record.len(), separator, fields) {
+            return Input::Malformed { number, reason };
         }
         let optional = |i: Option<usize>| {
             i.map(|i| fields[i])
@@ -775,6 +738,61 @@ impl Columns {
                 .map(|(i, name)| (name.clone(), fields[*i].to_string()))
                 .collect(),
         })
+    }
+
+    /// The `count` fields `raw` gives (a record's, as read), each as text trimmed into
+    /// `fields` (as long as `raw`), or why they are not a row.
+    pub(super) fn read<'a, I: Iterator<Item = &'a [u8]>>(
+        &self,
+        raw: impl Fn() -> I,
+        count: usize,
+        separator: u8,
+        fields: &mut [&'a str],
+    ) -> Result<(), String> {
+        if raw().all(|field| field.trim_ascii().is_empty()) {
+            return Err("the row is empty".to_string());
+        }
+        if count != self.width {
+            return Err(format!(
+                "the row has {} field{}, the header has {}{}",
+                count,
+                if count == 1 { "" } else { "s" },
+                self.width,
+                if count > self.width {
+                    match separator {
+                        b',' => " (a comma in a value needs the value in double quotes)",
+                        b';' => " (a semicolon in a value needs the value in double quotes)",
+                        b'\t' => " (a tab in a value needs the value in double quotes)",
+                        _ => "",
+                    }
+                } else {
+                    ""
+                }
+            ));
+        }
+        for (i, field) in raw().enumerate() {
+            match std::str::from_utf8(field) {
+                Ok(text) => fields[i] = super::trimmed(text),
+                Err(_) => return Err(format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1)),
+            }
+        }
+        let empty: Vec<String> = [
+            (self.participant, "participant"),
+            (self.stage, "stage"),
+            (self.date, "date"),
+        ]
+        .iter()
+        .filter(|(i, _)| fields[*i].is_empty())
+        .map(|(_, name)| format!("`{name}`"))
+        .collect();
+        if !empty.is_empty() {
+            return Err(format!(
+                "the {} field{} empty",
+                join_and(&empty),
+                if empty.len() == 1 { " is" } else { "s are" }
+            ));
+        }
+        Ok(())
     }
 }
 

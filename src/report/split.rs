@@ -1,0 +1,628 @@
+//! A CSV return held whole, read and judged on several threads, with the report the same
+//! bytes as reading it row by row (`engine::run`) makes.
+//!
+//! The file's rows after the header are split at line breaks into as many parts as threads,
+//! and each thread reads its part in place: what a row says on its own is judged there
+//! (`engine::Rules::row`), and each claim is kept as a few numbers (where the reference is
+//! in the file, the stage, the day, the row within the part), sent to the shard of its
+//! participant, by a hash of the key. Each shard then takes its claims in the order of the
+//! file (the parts in order, each part's rows in order), with a table of participants of its
+//! own, and judges its participants against the sequence. What depends on the order of all
+//! rows or all participants is put together on one thread: the rows' numbers (a part's
+//! first row is known once the parts before it are counted), the rejections listed (the
+//! first ones in the order of rows, then of participants' keys), and the participants merged
+//! in the order of their keys; the cohorts and payments are then made from them as ever.
+//!
+//! A row counts one line here. A quoted value that holds a line break makes a row of several
+//! lines, and where rows begin then depends on every line before: a return with one (or
+//! with a line longer than `input::MAX_LINE_BYTES`, or a quote in its header) is not read
+//! here (`read` gives `None`), and the caller reads it row by row.
+
+use super::engine::{
+    self, key_of, Claim, Event, Fields, Judged, Reject, Rejections, Rules, Table, Verdict,
+};
+use super::input::{self, Columns, CsvRows, DateFormat, Record, MAX_LINE_BYTES, NOT_UTF8};
+use super::{Input, Options, ReasonCount, Rejected, Rejection, Report, Row};
+use crate::model::Contract;
+use std::hash::BuildHasher;
+use std::io::Read;
+
+/// The largest CSV file read whole (1 GiB): a larger one is read row by row, so that the
+/// memory a report takes stays bounded by its participants rather than its file.
+pub const WHOLE_MOST: u64 = 1 << 30;
+
+/// The columns of a return and its separator, as its header says.
+pub struct Layout {
+    columns: Columns,
+    separator: u8,
+}
+
+impl Layout {
+    /// The layout `rows` read from the header; `None` for a header without the columns.
+    pub fn of<R: Read>(rows: &CsvRows<R>) -> Option<Layout> {
+        Some(Layout {
+            columns: rows.columns()?.clone(),
+            separator: rows.separator(),
+        })
+    }
+}
+
+/// A return read and judged; `report` makes the report.
+pub struct Whole<'c> {
+    rules: Rules<'c>,
+    judged: Judged,
+    not_utf8: u64,
+}
+
+impl Whole<'_> {
+    /// How many rows were malformed because their text is not UTF-8.
+    pub fn rows_not_utf8(&self) -> u64 {
+        self.not_utf8
+    }
+
+    /// The report, as `engine::run` (or with `lines`, `engine::run_streaming`) makes it.
+    pub fn report(
+        self,
+        options: &Options,
+        lines: Option<&mut engine::WriteLine<'_>>,
+    ) -> Result<Report, String> {
+        let lines = match lines {
+            Some(write) => super::payments::Lines::Streamed(write),
+            None => super::payments::Lines::Held,
+        };
+        engine::finish(&self.rules, self.judged, options, lines)
+    }
+}
+
+/// Read and judge the rows of `bytes`, a CSV return's whole file in UTF-8 (a UTF-8 byte
+/// order mark at its start or none) with the header `layout` describes, on `threads`
+/// threads; `dates` as `input::dates` reads them. `None` when the return is not one to read
+/// so (see the module's notes), or the contract's rules cannot be read: read it row by row.
+pub fn read<'c>(
+    contract: &'c Contract,
+    options: &Options,
+    bytes: &[u8],
+    layout: &Layout,
+    dates: Option<DateFormat>,
+    threads: usize,
+) -> Option<Whole<'c>> {
+    let rules = Rules::of(contract, options).ok()?;
+    let (body, header_rows) = header_end(bytes)?;
+    let limit = options.listed_rejections.unwrap_or(super::DEFAULT_LISTED);
+    let reading = Reading {
+        bytes,
+        rules: &rules,
+        layout,
+        dates,
+        shards: threads.max(1),
+        limit,
+    };
+    let ranges = split(bytes, body, threads.max(1));
+    let parts: Vec<Part> = on_threads(ranges, |range| reading.part(range))
+        .into_iter()
+        .collect::<Option<_>>()?;
+    // Each part's first row follows the rows of the parts before it.
+    let mut bases = Vec::with_capacity(parts.len());
+    let mut next = header_rows;
+    for part in &parts {
+        bases.push(next);
+        next += part.rows;
+    }
+    let shards = on_threads((0..reading.shards).collect(), |shard| {
+        reading.shard(shard, &parts, &bases)
+    });
+
+    let mut rejected = Rejections::new(options);
+    // Rows rejected as they are read, in the order of rows: at most one a row.
+    let mut by_row: Vec<Rejected> = Vec::new();
+    for (part, base) in parts.iter().zip(&bases) {
+        by_row.extend(part.rejected.listed.iter().cloned().map(|mut r| {
+            r.row += base;
+            r
+        }));
+    }
+    for shard in &shards {
+        by_row.extend(shard.duplicates.listed.iter().cloned());
+    }
+    by_row.sort_by_key(|r| r.row);
+    for r in by_row {
+        rejected.add(r);
+    }
+    for counted in parts
+        .iter()
+        .map(|p| &p.rejected.counted)
+        .chain(shards.iter().map(|s| &s.duplicates.counted))
+    {
+        for c in counted {
+            rejected.add_unlisted(c.reason, c.rows);
+        }
+    }
+    let judged = Judged {
+        read: parts.iter().map(|p| p.read).sum(),
+        after_report_date: parts.iter().map(|p| p.after).sum(),
+        accepted: merge(shards, &mut rejected),
+        rejected,
+    };
+    Some(Whole {
+        rules,
+        judged,
+        not_utf8: parts.iter().map(|p| p.not_utf8).sum(),
+    })
+}
+
+/// Where the rows begin (past a UTF-8 byte order mark, the blank lines before the header and
+/// the header's line) and how many rows that is; `None` for a header that holds a quote (it
+/// may run over several lines) or a line too long, or text with a UTF-16 byte order mark.
+fn header_end(bytes: &[u8]) -> Option<(usize, u64)> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return None;
+    }
+    let mut at = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut rows = 0;
+    while at < bytes.len() {
+        let (line, next) = line_at(bytes, at, bytes.len());
+        rows += 1;
+        at = next;
+        if line.len() > MAX_LINE_BYTES || line.contains(&b'"') {
+            return None;
+        }
+        if !line.is_empty() {
+            return Some((at, rows));
+        }
+    }
+    None
+}
+
+/// The line that starts at `at` (before `end`), without its line break (`\n`, `\r\n` or a
+/// `\r` alone, as a CSV return is read), and where the next starts.
+fn line_at(bytes: &[u8], at: usize, end: usize) -> (&[u8], usize) {
+    let rest = &bytes[at..end];
+    match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+        Some(i) => {
+            let crlf = rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n');
+            (&rest[..i], at + i + 1 + usize::from(crlf))
+        }
+        None => (rest, end),
+    }
+}
+
+/// The rows from `body` split into `parts` ranges, each ending just after a `\n` (or at the
+/// end), so that no line break is split.
+fn split(bytes: &[u8], body: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let length = bytes.len() - body;
+    let mut ranges = Vec::with_capacity(parts);
+    let mut start = body;
+    for i in 1..=parts {
+        let end = if i == parts {
+            bytes.len()
+        } else {
+            let aim = (body + length * i / parts).max(start);
+            bytes[aim..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| aim + n + 1)
+        };
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
+}
+
+/// `work` on each item, each on a thread of its own (the first on this one), in order.
+fn on_threads<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let mut items = items.into_iter();
+    let Some(first) = items.next() else {
+        return Vec::new();
+    };
+    std::thread::scope(|scope| {
+        let work = &work;
+        let others: Vec<_> = items.map(|item| scope.spawn(move || work(item))).collect();
+        let mut done = vec![work(first)];
+        for other in others {
+            match other.join() {
+                Ok(result) => done.push(result),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        done
+    })
+}
+
+/// Rejected rows as a part of the return or a shard makes them, in its order: the first
+/// `limit` listed (no more can be among the report's first `limit`), the rest counted.
+struct Listed {
+    listed: Vec<Rejected>,
+    limit: usize,
+    counted: Vec<ReasonCount>,
+}
+
+impl Listed {
+    fn new(limit: usize) -> Listed {
+        Listed {
+            listed: Vec::new(),
+            limit,
+            counted: Vec::new(),
+        }
+    }
+}
+
+impl Reject for Listed {
+    fn add(&mut self, rejected: Rejected) {
+        if self.listed.len() < self.limit {
+            self.listed.push(rejected);
+            return;
+        }
+        match self
+            .counted
+            .iter_mut()
+            .find(|c| c.reason == rejected.reason)
+        {
+            Some(count) => count.rows += 1,
+            None => self.counted.push(ReasonCount {
+                reason: rejected.reason,
+                rows: 1,
+            }),
+        }
+    }
+}
+
+/// A claim as a part holds it for its shard: where the participant's reference is (in the
+/// file, or among the part's `owned` references when `length` is `OWNED`), its attributes
+/// (a place in the part's `attributes`, or `NONE`), and the claim with its row counted
+/// from the part's first.
+#[derive(Clone, Copy)]
+struct Flat {
+    at: usize,
+    length: u32,
+    attributes: u32,
+    claim: Claim,
+}
+
+const OWNED: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
+
+/// What a thread reads from its part of the return.
+struct Part {
+    /// The rows counted (lines, blank or not).
+    rows: u64,
+    /// The rows read (lines not blank).
+    read: u64,
+    /// Rows dated after the report date.
+    after: u64,
+    not_utf8: u64,
+    /// Rows rejected on their own, numbered from the part's first row.
+    rejected: Listed,
+    /// The claims for each shard, in the order of rows.
+    claims: Vec<Vec<Flat>>,
+    /// References not written plainly in the file (a quoted value, its quotes undone).
+    owned: Vec<String>,
+    attributes: Vec<Vec<(String, String)>>,
+}
+
+/// What every thread reads with.
+struct Reading<'a, 'c> {
+    bytes: &'a [u8],
+    rules: &'a Rules<'c>,
+    layout: &'a Layout,
+    dates: Option<DateFormat>,
+    shards: usize,
+    limit: usize,
+}
+
+impl Reading<'_, '_> {
+    /// Read the lines of `range`; `None` if a row runs over several lines or a line is
+    /// longer than a return's lines may be.
+    fn part(&self, range: std::ops::Range<usize>) -> Option<Part> {
+        let columns = &self.layout.columns;
+        let separator = self.layout.separator;
+        let mut part = Part {
+            rows: 0,
+            read: 0,
+            after: 0,
+            not_utf8: 0,
+            rejected: Listed::new(self.limit),
+            claims: (0..self.shards)
+                .map(|_| Vec::with_capacity(self.rows_about(&range) / self.shards))
+                .collect(),
+            owned: Vec::new(),
+            attributes: Vec::new(),
+        };
+        // Attribute columns an eligibility condition mentions: the others are never read.
+        let named: Vec<(usize, &str)> = columns
+            .attributes
+            .iter()
+            .filter(|(_, n)| self.rules.attribute_names.contains(&n.as_str()))
+            .map(|(i, n)| (*i, n.as_str()))
+            .collect();
+        let mut parser = ::csv_core::ReaderBuilder::new()
+            .delimiter(separator)
+            .build();
+        let mut record = Record::default();
+        let mut raw: Vec<&[u8]> = Vec::with_capacity(columns.width);
+        let mut fields: Vec<&str> = Vec::with_capacity(columns.width);
+        let mut lowered = String::new();
+        let mut at = range.start;
+        while at < range.end {
+            let (line, next) = line_at(self.bytes, at, range.end);
+            at = next;
+            part.rows += 1;
+            if line.len() > MAX_LINE_BYTES {
+                return None;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            part.read += 1;
+            let row = part.rows;
+            // A line without quotes is split in place; one with quotes is read by the CSV
+            // reader, as reading row by row does.
+            let made: Option<Row>;
+            let read = if split_fields(line, separator, &mut raw) {
+                made = None;
+                fields.clear();
+                fields.resize(raw.len(), "");
+                columns.read(|| raw.iter().copied(), raw.len(), separator, &mut fields)
+            } else {
+                parser.reset();
+                record.clear();
+                if !record.feed(&mut parser, line) {
+                    return None;
+                }
+                match columns.row(row, &record, separator) {
+                    Input::Row(r) => {
+                        made = Some(r);
+                        Ok(())
+                    }
+                    Input::Malformed { reason, .. } => {
+                        made = None;
+                        Err(reason)
+                    }
+                }
+            };
+            if let Err(reason) = read {
+                part.not_utf8 += u64::from(reason.ends_with(NOT_UTF8));
+                part.rejected.add(Rejected {
+                    row,
+                    reason: Rejection::Malformed,
+                    detail: reason,
+                    participant: None,
+                    stage: None,
+                });
+                continue;
+            }
+            let given = match &made {
+                None => {
+                    let optional =
+                        |i: Option<usize>| i.map(|i| fields[i]).filter(|text| !text.is_empty());
+                    Fields {
+                        participant: fields[columns.participant],
+                        stage: fields[columns.stage],
+                        date: fields[columns.date],
+                        cohort: optional(columns.cohort),
+                        evidence: optional(columns.evidence),
+                    }
+                }
+                Some(r) => Fields {
+                    participant: &r.participant,
+                    stage: &r.stage,
+                    date: &r.date,
+                    cohort: r.cohort.as_deref(),
+                    evidence: r.evidence.as_deref(),
+                },
+            };
+            let iso = self
+                .dates
+                .and_then(|format| input::iso_date(given.date, format));
+            let given = Fields {
+                date: iso.as_deref().unwrap_or(given.date),
+                ..given
+            };
+            match self.rules.row(&given) {
+                Verdict::Rejected(reason, detail, shown) => {
+                    part.rejected
+                        .add(given.rejected(row, reason, detail, shown));
+                }
+                Verdict::Later => part.after += 1,
+                Verdict::Claim(claim) => {
+                    let participant = super::trimmed(given.participant);
+                    let key = key_of(participant, &mut lowered);
+                    let hash = foldhash::fast::FixedState::with_seed(0).hash_one(key.as_bytes());
+                    let shard = ((u128::from(hash) * self.shards as u128) >> 64) as usize;
+                    let attributes: Vec<(String, String)> = match &made {
+                        None => named
+                            .iter()
+                            .map(|&(i, n)| (n, fields[i]))
+                            .filter(|(_, v)| !v.is_empty())
+                            .map(|(n, v)| (n.to_string(), v.to_string()))
+                            .collect(),
+                        Some(r) => r
+                            .attributes
+                            .iter()
+                            .filter(|(n, _)| self.rules.attribute_names.contains(&n.as_str()))
+                            .cloned()
+                            .collect(),
+                    };
+                    let attributes = if attributes.is_empty() {
+                        NONE
+                    } else {
+                        part.attributes.push(attributes);
+                        (part.attributes.len() - 1) as u32
+                    };
+                    let (at, length) = match (&made, u32::try_from(participant.len())) {
+                        (None, Ok(length)) if length != OWNED => {
+                            let at = participant.as_ptr() as usize - self.bytes.as_ptr() as usize;
+                            (at, length)
+                        }
+                        _ => {
+                            part.owned.push(participant.to_string());
+                            (part.owned.len() - 1, OWNED)
+                        }
+                    };
+                    part.claims[shard].push(Flat {
+                        at,
+                        length,
+                        attributes,
+                        claim: Claim { row, ..claim },
+                    });
+                }
+            }
+        }
+        Some(part)
+    }
+
+    /// About how many rows `range` holds, a little more rather than less, from the length of
+    /// its first lines: the claims are then held without growing (and copying) their vectors.
+    fn rows_about(&self, range: &std::ops::Range<usize>) -> usize {
+        let sample = &self.bytes[range.start..range.end.min(range.start + (1 << 16))];
+        let lines = sample.iter().filter(|&&b| b == b'\n').count();
+        if lines == 0 {
+            return 0;
+        }
+        (range.len() / sample.len() * lines + lines) * 21 / 20
+    }
+
+    /// Take the claims of shard `shard` from every part, in the order of the file, and judge
+    /// its participants.
+    fn shard(&self, shard: usize, parts: &[Part], bases: &[u64]) -> Shard {
+        let mut table = Table::default();
+        let mut duplicates = Listed::new(self.limit);
+        for (part, base) in parts.iter().zip(bases) {
+            for flat in &part.claims[shard] {
+                let participant = if flat.length == OWNED {
+                    part.owned[flat.at].as_str()
+                } else {
+                    // Read as UTF-8 when the row was: it is.
+                    std::str::from_utf8(&self.bytes[flat.at..flat.at + flat.length as usize])
+                        .unwrap_or_default()
+                };
+                let attributes = part
+                    .attributes
+                    .get(flat.attributes as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()));
+                let claim = Claim {
+                    row: base + flat.claim.row,
+                    ..flat.claim
+                };
+                table.claim(self.rules, participant, attributes, claim, &mut duplicates);
+            }
+        }
+        let mut sequence = Listed::new(self.limit);
+        let mut keys = Vec::new();
+        let mut participants: Vec<Judging> = Vec::new();
+        table.judge(self.rules, &mut sequence, |key, shown, kept, listed| {
+            let rejected = listed.listed.len();
+            let before = participants.last().map_or(0, |p| p.rejected);
+            if !kept.is_empty() || rejected > before {
+                keys.extend_from_slice(key);
+                participants.push(Judging {
+                    key_end: keys.len(),
+                    shown,
+                    kept,
+                    rejected,
+                });
+            }
+        });
+        Shard {
+            duplicates,
+            sequence,
+            keys,
+            participants,
+        }
+    }
+}
+
+/// Split a line with no quote at `separator` into `raw`; false (and `raw` unfinished) if it
+/// holds a quote, so that the CSV reader reads it.
+fn split_fields<'a>(line: &'a [u8], separator: u8, raw: &mut Vec<&'a [u8]>) -> bool {
+    raw.clear();
+    let mut start = 0;
+    for (i, &b) in line.iter().enumerate() {
+        if b == separator {
+            raw.push(&line[start..i]);
+            start = i + 1;
+        } else if b == b'"' {
+            return false;
+        }
+    }
+    raw.push(&line[start..]);
+    true
+}
+
+/// A shard's participants judged, in the order of their keys.
+struct Shard {
+    /// Claims of a stage on a day already claimed, in the order of rows.
+    duplicates: Listed,
+    /// Claims refused by the sequence, in the order of participants.
+    sequence: Listed,
+    /// The participants' keys, one after the other.
+    keys: Vec<u8>,
+    /// The participants with events kept or rejections listed.
+    participants: Vec<Judging>,
+}
+
+/// A participant judged: where its key ends in `Shard::keys`, its reference as first written,
+/// its events kept, and where its rejections end in `Shard::sequence`.
+struct Judging {
+    key_end: usize,
+    shown: String,
+    kept: Vec<Event>,
+    rejected: usize,
+}
+
+/// The shards' participants in the order of their keys, with their rejections added to
+/// `rejected` in that order: as one table judging them all would make them.
+fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Vec<(String, Vec<Event>)> {
+    let total = shards.iter().map(|s| s.participants.len()).sum();
+    let mut accepted = Vec::with_capacity(total);
+    let mut heads: Vec<(usize, usize)> = vec![(0, 0); shards.len()];
+    let mut shards: Vec<(Shard, std::vec::IntoIter<Judging>)> = shards
+        .into_iter()
+        .map(|mut s| {
+            let participants = std::mem::take(&mut s.participants).into_iter();
+            (s, participants)
+        })
+        .collect();
+    let mut next: Vec<Option<Judging>> = shards.iter_mut().map(|(_, p)| p.next()).collect();
+    loop {
+        // The shard whose next participant's key is least.
+        let mut least: Option<usize> = None;
+        for (s, candidate) in next.iter().enumerate() {
+            let Some(candidate) = candidate else { continue };
+            let key = &shards[s].0.keys[heads[s].0..candidate.key_end];
+            let better = match least {
+                None => true,
+                Some(l) => {
+                    let other = next[l].as_ref().map_or(0, |p| p.key_end);
+                    key < &shards[l].0.keys[heads[l].0..other]
+                }
+            };
+            if better {
+                least = Some(s);
+            }
+        }
+        let Some(s) = least else { break };
+        let Some(judging) = next[s].take() else { break };
+        let (key_start, listed_start) = &mut heads[s];
+        *key_start = judging.key_end;
+        for r in &shards[s].0.sequence.listed[*listed_start..judging.rejected] {
+            rejected.add(r.clone());
+        }
+        *listed_start = judging.rejected;
+        if !judging.kept.is_empty() {
+            accepted.push((judging.shown, judging.kept));
+        }
+        next[s] = shards[s].1.next();
+    }
+    for (shard, _) in &shards {
+        for c in &shard.sequence.counted {
+            rejected.add_unlisted(c.reason, c.rows);
+        }
+    }
+    accepted
+}

@@ -1,0 +1,262 @@
+//! A CSV return read on several threads (`report::split`) gives the report reading it row by
+//! row gives, byte for byte: on 1, 2 and 4 threads, every form of the report and of the
+//! payment lines, for generated returns damaged with every kind of row a report rejects.
+
+mod common;
+use common::{outcome, Scratch};
+use outcome::model::Contract;
+use outcome::report::{self, engine, generate, input, split, Options};
+use std::path::Path;
+
+fn contract(path: &str) -> Contract {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
+    let loaded = workspace.load(&path).unwrap();
+    loaded.compiled.contract.clone().unwrap()
+}
+
+/// A generated return of `participants` (more than the cohort holds), damaged: a byte order
+/// mark; CRLF line breaks when `crlf` (and one row ended by a `\r` alone); blank lines;
+/// quoted fields, spaces around fields, references in other case; duplicates of rows of the
+/// first half in the second; rows of every kind a report rejects on their own, in both
+/// halves; participants with no entry; references beyond 23 bytes and beyond ASCII.
+fn damaged(contract: &Contract, participants: u64, seed: u64, crlf: bool) -> Vec<u8> {
+    let rows = generate::returns(contract, participants, seed);
+    let attributes = rows.attributes();
+    let mut csv = Vec::new();
+    generate::write_csv(rows, &attributes, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header = lines.remove(0);
+    let width = header.split(',').count();
+    let fields = |line: &str| -> Vec<String> { line.split(',').map(str::to_string).collect() };
+    let with = |line: &str, i: usize, value: &str| {
+        let mut f = fields(line);
+        f[i] = value.to_string();
+        f.join(",")
+    };
+    let half = lines.len() / 2;
+    let mut out: Vec<Vec<u8>> = vec![[b"\xEF\xBB\xBF".as_slice(), header.as_bytes()].concat()];
+    let mut evidenced = lines.iter().filter(|l| !fields(l)[3].is_empty());
+    let (first_evidenced, second_evidenced) = (
+        evidenced.next().cloned().unwrap_or_default(),
+        evidenced.nth(half / 4).cloned().unwrap_or_default(),
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let f = fields(line);
+        let damaged = match i % 97 {
+            5 => format!("\"{}\",{}", f[0], f[1..].join(",")),
+            11 => f
+                .iter()
+                .map(|v| format!(" {v} "))
+                .collect::<Vec<_>>()
+                .join(","),
+            17 => with(line, 0, &f[0].to_lowercase()),
+            23 => with(line, 1, &format!("{}x", f[1])),
+            29 => with(line, 2, "2009-13-45"),
+            31 => with(line, 2, "01/02/2010"),
+            37 => with(line, 2, "1999-01-01"),
+            41 => with(line, 4, "nobody"),
+            43 => with(line, 0, ""),
+            47 => f[..width - 1].join(","),
+            53 => format!("{line},extra"),
+            59 => ",".repeat(width - 1).replace(',', " , "),
+            61 => format!("{}x\"y,{}", f[0], f[1..].join(",")),
+            67 => with(line, 3, "\"register, signed\""),
+            71 => with(line, 0, &format!("Z-NEW-{i}")),
+            73 => with(
+                line,
+                0,
+                &format!("A-reference-longer-than-the-table-holds-{}", f[0]),
+            ),
+            79 => with(line, 0, &format!("Ünïcode-{}", f[0])),
+            83 => with(line, 0, &format!("ünÏcode-{}", f[0])),
+            _ => line.clone(),
+        };
+        out.push(damaged.into_bytes());
+        if i % 89 == 7 {
+            out.push(Vec::new());
+        }
+        if i % 101 == 3 {
+            out.push(with(line, 0, &format!("P\u{0}{}", f[0])).into_bytes());
+            out.push([f[0].as_bytes(), b"\xFF,", f[1..].join(",").as_bytes()].concat());
+        }
+        if i == half {
+            for line in [&first_evidenced, &second_evidenced] {
+                if !line.is_empty() {
+                    out.push(with(line, 3, "").into_bytes());
+                }
+            }
+        }
+        // Rows of the first half again in the second: duplicates, their first row far away.
+        if i > half && i % 13 == 0 {
+            out.push(lines[i - half].clone().into_bytes());
+        }
+        if i % 19 == 0 {
+            out.push(line.clone().into_bytes());
+        }
+    }
+    let mut bytes = Vec::new();
+    for (i, line) in out.iter().enumerate() {
+        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(match (crlf, i % 211 == 100) {
+            (_, true) => b"\r",
+            (true, false) => b"\r\n",
+            (false, false) => b"\n",
+        });
+    }
+    bytes
+}
+
+/// Contracts of one cohort held to its size, of eligibility conditions (with an attribute
+/// column), and of several funnels and payers.
+const CONTRACTS: [&str; 3] = [
+    "specs/drug-service.outcome",
+    "specs/employment-ladder.outcome",
+    "specs/rough-sleeping.outcome",
+];
+
+/// The report made from a whole return on `threads` threads is the report made row by row,
+/// for every way of making it; and the return is one read so (not handed back).
+#[test]
+fn a_return_read_on_threads_gives_the_report_read_row_by_row() {
+    for path in CONTRACTS {
+        let contract = contract(path);
+        for crlf in [false, true] {
+            let bytes = damaged(&contract, 400, 3, crlf);
+            let mid = contract.term.start.day_number() / 2 + contract.term.end.day_number() / 2;
+            for options in [
+                Options::default(),
+                Options {
+                    listed_rejections: Some(7),
+                    ..Options::default()
+                },
+                Options {
+                    until: Some(outcome::value::Date::from_day_number(mid)),
+                    listed_rejections: Some(0),
+                    ..Options::default()
+                },
+            ] {
+                let rows = input::dates(input::csv(bytes.as_slice()), None);
+                let expected = engine::run(&contract, rows, &options).unwrap();
+                let expected = serde_json::to_string(&expected).unwrap();
+                let read = input::csv(bytes.as_slice());
+                let layout = split::Layout::of(&read).unwrap();
+                for threads in [2, 3, 4, 7] {
+                    let whole = split::read(&contract, &options, &bytes, &layout, None, threads)
+                        .unwrap_or_else(|| panic!("{path}: not read on threads"));
+                    let report = whole.report(&options, None).unwrap();
+                    assert_eq!(
+                        serde_json::to_string(&report).unwrap(),
+                        expected,
+                        "{path}, {threads} threads, crlf {crlf}, {options:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The damage rejects rows for every reason a row is rejected on its own, as duplicates,
+/// without an entry, and beyond the cohort size.
+#[test]
+fn the_damaged_return_is_rejected_for_every_kind_of_reason() {
+    let contract = contract(CONTRACTS[0]);
+    let bytes = damaged(&contract, 400, 3, true);
+    let rows = input::dates(input::csv(bytes.as_slice()), None);
+    let report = engine::run(&contract, rows, &Options::default()).unwrap();
+    let reasons: Vec<report::Rejection> = report
+        .rows
+        .rejected_by_reason
+        .iter()
+        .filter(|c| c.rows > 0)
+        .map(|c| c.reason)
+        .collect();
+    use report::Rejection::*;
+    for reason in [
+        Malformed,
+        UnknownStage,
+        BadDate,
+        OutsideTerm,
+        NotReferred,
+        Duplicate,
+        MissingEvidence,
+        WrongCohort,
+        BeyondCohortSize,
+    ] {
+        assert!(reasons.contains(&reason), "{reason:?} in {reasons:?}");
+    }
+}
+
+/// A quoted value that holds a line break makes a row of two lines: such a return is read row
+/// by row (`split::read` hands it back), and its report is still the same on every thread.
+#[test]
+fn a_row_over_two_lines_is_read_row_by_row() {
+    let contract = contract(CONTRACTS[0]);
+    let mut bytes = damaged(&contract, 100, 4, false);
+    bytes.extend_from_slice(b"P000001,attend,2009-05-01,\"register\nline two\",adults\n");
+    let read = input::csv(bytes.as_slice());
+    let layout = split::Layout::of(&read).unwrap();
+    assert!(split::read(&contract, &Options::default(), &bytes, &layout, None, 2).is_none());
+}
+
+/// Every form of the report, and of the payment lines, is the same bytes on 1, 2 and 4
+/// threads, with the same messages and exit code.
+#[test]
+fn every_output_is_the_same_bytes_on_one_two_and_four_threads() {
+    let scratch = Scratch::new("threads");
+    for (c, path) in CONTRACTS.iter().enumerate() {
+        let contract = contract(path);
+        for (crlf, quote) in [(false, false), (true, false), (false, true)] {
+            let mut bytes = damaged(&contract, 300, 5, crlf);
+            if quote {
+                bytes.extend_from_slice(b"P000001,attend,2009-05-01,\"two\nlines\",adults\n");
+            }
+            let returns = scratch.file(&format!("return-{c}-{crlf}-{quote}.csv"), &bytes);
+            let returns = returns.to_str().unwrap();
+            let lines_csv = scratch.path("lines.csv");
+            let lines_jsonl = scratch.path("lines.jsonl");
+            let runs: [(&str, Option<&Path>); 6] = [
+                ("json", None),
+                ("human", None),
+                ("html", None),
+                ("json", Some(&lines_csv)),
+                ("json", Some(&lines_jsonl)),
+                ("human", Some(&lines_csv)),
+            ];
+            for (format, lines) in runs {
+                let mut outputs = Vec::new();
+                for threads in ["1", "2", "4"] {
+                    let mut command = outcome();
+                    command.env("OUTCOME_THREADS", threads).args([
+                        "report",
+                        path,
+                        "--returns",
+                        returns,
+                        "--format",
+                        format,
+                    ]);
+                    if let Some(lines) = lines {
+                        command.arg("--lines").arg(lines);
+                    }
+                    let output = command.output().unwrap();
+                    let written = lines.map(|l| std::fs::read(l).unwrap());
+                    outputs.push((threads, output, written));
+                }
+                let (_, first, first_lines) = &outputs[0];
+                assert!(
+                    first.status.code() == Some(0),
+                    "{path}: {}",
+                    String::from_utf8_lossy(&first.stderr)
+                );
+                for (threads, output, written) in &outputs[1..] {
+                    let what = format!("{path} --format {format} {lines:?}, {threads} threads");
+                    assert_eq!(output.status.code(), first.status.code(), "{what}");
+                    assert!(output.stdout == first.stdout, "{what}: stdout differs");
+                    assert!(output.stderr == first.stderr, "{what}: stderr differs");
+                    assert!(written == first_lines, "{what}: lines differ");
+                }
+            }
+        }
+    }
+}
