@@ -112,47 +112,32 @@ pub fn check(
         );
     }
 
-    let counts: Vec<Option<u64>> = funnel
-        .stages
-        .iter()
-        .map(|s| people(&s.expected, "the expected number of people", out))
-        .collect();
-
-    for stage in &funnel.stages {
-        once(&stage.conversion, |c| c.span, "`conversion`", out);
-        once(&stage.after, |a| a.0, "`after`", out);
-        once(&stage.evidence, |e| e.span, "`evidence`", out);
-        if stage.kind == StageKind::Milestone {
-            if let Some(first) = stage.achieves.first() {
-                out.push(
-                    Diagnostic::new(
-                        Code::E0207,
-                        format!("milestone `{}` cannot achieve an outcome", stage.name.value),
-                        first.span,
-                        "`achieves` on a milestone",
-                    )
-                    .help("outcomes are achieved by performance targets: make this step a `target`, or move `achieves` to the target it leads to"),
-                );
-            }
-        }
-    }
-
-    let sequence = sequence(funnel, index, symbols, out);
+    // One pass over the stages for all that the checks below read of each (its count, its
+    // kind, whether it states a conversion or a time) and the sequence the order written
+    // implies, so that they walk these small arrays and not the stages: a long funnel's
+    // stages are far more than the caches hold, and each walk over them read them all again.
+    let walked = walk(funnel, out);
+    let counts = walked.counts;
+    let sequence = match walked.implied {
+        Some(before) => Sequence::new(before, true),
+        None => sequence(funnel, index, symbols, out),
+    };
     let in_cycle = report_cycles(funnel, &sequence, out);
     let acyclic = !in_cycle.iter().any(|c| *c);
     if acyclic && sequence.resolved {
         report_unreachable(funnel, &sequence, out);
-        report_dead_ends(funnel, has_target, &sequence, out);
+        report_dead_ends(funnel, has_target, &walked.steps, &sequence, out);
     }
     let times = acyclic.then(|| {
         let before = sequence.before.map(|(p, _)| *p);
         let order = topological(&sequence, funnel.stages.len());
-        let times = super::times::check(funnel, index, &before, &order, symbols, out);
+        let times =
+            super::times::check(funnel, index, &before, &order, &walked.timed, symbols, out);
         (before, times)
     });
     if counts.iter().all(Option::is_some) {
         let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();
-        check_counts(funnel, &sequence, &counts, out);
+        check_counts(funnel, &walked.steps, &sequence, &counts, out);
         if let (Some(first), Some(cohort)) = (funnel.stages.first(), cohort) {
             if let Some(Some(size)) = cohort_sizes(&funnel.cohort.value) {
                 if counts[0] > size {
@@ -194,6 +179,91 @@ pub fn check(
         times.expected,
     );
     Some(model.with_clock(clock))
+}
+
+/// What the checks of a funnel read of each stage, gathered in one pass over them (`walk`).
+struct Walked {
+    /// Each stage's expected people, when a whole number of at least one.
+    counts: Vec<Option<u64>>,
+    steps: Vec<Step>,
+    /// The stages with a `within`, `at least` or `expected` time, in order.
+    timed: Vec<usize>,
+    /// The predecessors the order written implies, when no stage names its own (`after`):
+    /// then they are the whole sequence.
+    implied: Option<Links<(usize, Span)>>,
+}
+
+/// A stage as the checks of counts and paths see it: two bytes, where the stage is hundreds.
+#[derive(Clone, Copy)]
+struct Step {
+    milestone: bool,
+    /// Whether it states a conversion factor.
+    converts: bool,
+}
+
+/// One pass over the stages: each count read (E0301), each clause written twice (E0203), an
+/// outcome achieved by a milestone (E0207), and what `Walked` keeps of each. The sequence the
+/// order written implies is built as it goes, since a stage's implied predecessor is one
+/// before it; the first `after` (which may name a stage further on) leaves it to `sequence`.
+fn walk(funnel: &ast::Funnel, out: &mut Vec<Diagnostic>) -> Walked {
+    let n = funnel.stages.len();
+    let mut counts = Vec::with_capacity(n);
+    let mut steps = Vec::with_capacity(n);
+    let mut timed = Vec::new();
+    let mut implied = Some(Links::with_capacity(n, n));
+    let mut last_milestone: Option<usize> = None;
+    for (i, stage) in funnel.stages.iter().enumerate() {
+        counts.push(people(
+            &stage.expected,
+            "the expected number of people",
+            out,
+        ));
+        once(&stage.conversion, |c| c.span, "`conversion`", out);
+        once(&stage.after, |a| a.0, "`after`", out);
+        once(&stage.evidence, |e| e.span, "`evidence`", out);
+        let milestone = stage.kind == StageKind::Milestone;
+        if milestone {
+            if let Some(first) = stage.achieves.first() {
+                out.push(
+                    Diagnostic::new(
+                        Code::E0207,
+                        format!("milestone `{}` cannot achieve an outcome", stage.name.value),
+                        first.span,
+                        "`achieves` on a milestone",
+                    )
+                    .help("outcomes are achieved by performance targets: make this step a `target`, or move `achieves` to the target it leads to"),
+                );
+            }
+        }
+        steps.push(Step {
+            milestone,
+            converts: !stage.conversion.is_empty(),
+        });
+        if !(stage.within.is_empty() && stage.earliest.is_empty() && stage.expected_time.is_empty())
+        {
+            timed.push(i);
+        }
+        if !stage.after.is_empty() {
+            implied = None;
+        }
+        if let Some(before) = &mut implied {
+            // As `sequence` links a stage with no `after`: to the last milestone before it, a
+            // milestone written after a target still following the last milestone.
+            if let Some(p) = last_milestone {
+                before.push((p, stage.keyword));
+            }
+            before.close();
+        }
+        if milestone {
+            last_milestone = Some(i);
+        }
+    }
+    Walked {
+        counts,
+        steps,
+        timed,
+        implied,
+    }
 }
 
 /// Resolve each stage's predecessors, explicit or implied by the order written.
@@ -395,14 +465,16 @@ fn report_unreachable(funnel: &ast::Funnel, sequence: &Sequence, out: &mut Vec<D
 fn report_dead_ends(
     funnel: &ast::Funnel,
     has_target: bool,
+    steps: &[Step],
     sequence: &Sequence,
     out: &mut Vec<Diagnostic>,
 ) {
     if !has_target {
         return; // E0306 already says the funnel has no target
     }
-    for (i, stage) in funnel.stages.iter().enumerate() {
-        if stage.kind == StageKind::Milestone && sequence.successors(i).next().is_none() {
+    for (i, step) in steps.iter().enumerate() {
+        if step.milestone && sequence.successors(i).next().is_none() {
+            let stage = &funnel.stages[i];
             out.push(
                 Diagnostic::new(
                     Code::W0408,
@@ -420,14 +492,16 @@ fn report_dead_ends(
 /// the counts (E0305) and have one step to be compared with (E0307).
 fn check_counts(
     funnel: &ast::Funnel,
+    steps: &[Step],
     sequence: &Sequence,
     counts: &[u64],
     out: &mut Vec<Diagnostic>,
 ) {
-    for (i, stage) in funnel.stages.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate() {
         for p in sequence.after(i) {
-            let previous = &funnel.stages[p];
             if counts[i] > counts[p] {
+                let stage = &funnel.stages[i];
+                let previous = &funnel.stages[p];
                 let (code, what) = match stage.kind {
                     StageKind::Milestone => (Code::E0302, "milestone"),
                     StageKind::Target => (Code::E0304, "target"),
@@ -447,6 +521,10 @@ fn check_counts(
                 );
             }
         }
+        if !step.converts {
+            continue;
+        }
+        let stage = &funnel.stages[i];
         let Some(stated) = stage.conversion.first() else {
             continue;
         };
@@ -574,4 +652,75 @@ fn build(
         funnel.cohort.value.clone(),
         stages,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A funnel of `stages` (whether a milestone, and which clauses: `conversion`, a time from
+    /// entry, a time from the stage before, `after` the first stage), parsed.
+    fn funnel_of(stages: &[(bool, u8)]) -> ast::File {
+        let mut text = String::from("cohort c \"C\" { size 100 }\nfunnel f \"F\" for c {\n");
+        for (i, &(milestone, clauses)) in stages.iter().enumerate() {
+            let kind = if milestone { "milestone" } else { "target" };
+            text.push_str(&format!("  {kind} s{i} \"S\" 10"));
+            if clauses & 1 != 0 {
+                text.push_str(" conversion 100%");
+            }
+            if clauses & 2 != 0 {
+                text.push_str(" within 3 months");
+            }
+            if clauses & 4 != 0 && i > 0 {
+                text.push_str(&format!(" at least 1 month after s{}", i - 1));
+            }
+            if clauses & 8 != 0 && i > 0 {
+                text.push_str(" after s0");
+            }
+            text.push('\n');
+        }
+        text.push_str("}\n");
+        let file = crate::source::SourceFile::new("f.outcome", text.as_str());
+        crate::syntax::parse(&file).expect("the funnel parses")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// The one walk over the stages finds the sequence the order written implies exactly
+        /// as `sequence` does, when no stage names its own predecessors (and leaves it to
+        /// `sequence` when one does), and the stages with a time are those that have one.
+        #[test]
+        fn one_walk_finds_what_the_passes_over_the_stages_find(
+            stages in prop::collection::vec((any::<bool>(), 0_u8..16), 1..40),
+        ) {
+            let file = funnel_of(&stages);
+            let Some(ast::Declaration::Funnel(funnel)) = file.declarations.get(1) else {
+                panic!("a funnel");
+            };
+            let mut out = Vec::new();
+            let symbols = Symbols::collect(&file, &mut out);
+            let walked = walk(funnel, &mut out);
+            let sequence = sequence(funnel, 0, &symbols, &mut out);
+            let named = funnel.stages.iter().any(|s| !s.after.is_empty());
+            match &walked.implied {
+                Some(implied) => {
+                    prop_assert!(!named);
+                    prop_assert_eq!(implied, &sequence.before);
+                }
+                None => prop_assert!(named),
+            }
+            let timed: Vec<usize> = (0..funnel.stages.len())
+                .filter(|&i| {
+                    let s = &funnel.stages[i];
+                    !(s.within.is_empty() && s.earliest.is_empty() && s.expected_time.is_empty())
+                })
+                .collect();
+            prop_assert_eq!(&walked.timed, &timed);
+            for (step, stage) in walked.steps.iter().zip(&funnel.stages) {
+                prop_assert_eq!(step.milestone, stage.kind == StageKind::Milestone);
+                prop_assert_eq!(step.converts, !stage.conversion.is_empty());
+            }
+        }
+    }
 }

@@ -185,13 +185,15 @@ impl<'a> Ancestry<'a> {
     }
 }
 
-/// Resolve and check every stage's times. `before` holds each stage's predecessors and
-/// `order` the stages with predecessors first. Returns the times for the model.
+/// Resolve and check every stage's times. `before` holds each stage's predecessors, `order`
+/// the stages with predecessors first and `timed` the stages with a time, in order (the others
+/// are not read again). Returns the times for the model.
 pub fn check(
     funnel: &ast::Funnel,
     index: usize,
     before: &Links,
     order: &[usize],
+    timed: &[usize],
     symbols: &Symbols,
     out: &mut Vec<Diagnostic>,
 ) -> Times {
@@ -206,14 +208,17 @@ pub fn check(
     // and a table of their names, read once per stage, is what outgrew the caches.
     let mut position_of: foldhash::HashMap<&str, usize> = Default::default();
     let mut pairs = Vec::new();
-    if funnel.stages.iter().any(|s| froms(s).next().is_some()) {
+    if timed
+        .iter()
+        .any(|&i| froms(&funnel.stages[i]).next().is_some())
+    {
         position_of.reserve(n);
         for (i, stage) in funnel.stages.iter().enumerate() {
             position_of.entry(stage.name.value.as_str()).or_insert(i);
         }
-        for (i, stage) in funnel.stages.iter().enumerate() {
+        for &i in timed {
             pairs.extend(
-                froms(stage)
+                froms(&funnel.stages[i])
                     .filter_map(|from| position_of.get(from.value.as_str()))
                     .map(|&p| (p, i)),
             );
@@ -317,7 +322,8 @@ pub fn check(
     // How many stages have a time of each kind: a funnel without times has nothing to
     // contradict, and a time can only be shorter than another of its kind.
     let (mut latest_count, mut earliest_count, mut expected_count) = (0, 0, 0);
-    for (i, stage) in funnel.stages.iter().enumerate() {
+    for &i in timed {
+        let stage = &funnel.stages[i];
         let span = |t: &StageTime| t.span;
         if let Some(t) = once(&stage.within, span, "`within`", out) {
             room(&mut latest);
