@@ -68,7 +68,17 @@ pub struct Declared<'a> {
 /// Every name `file` declares, in the order written: what `Symbols::collect` defines, and
 /// what an editor's index of the file lists.
 pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
-    let mut found = Vec::new();
+    // Room for every name at once (a funnel's stages are counted without being read): a list
+    // grown as it fills is copied at each size.
+    let names: usize = file
+        .declarations
+        .iter()
+        .map(|d| match d {
+            Declaration::Funnel(f) => 1 + f.stages.len(),
+            _ => 1,
+        })
+        .sum();
+    let mut found = Vec::with_capacity(names);
     let mut funnel_index = 0;
     fn plain<'a>(
         name: &'a Spanned<String>,

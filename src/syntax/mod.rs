@@ -250,6 +250,7 @@ fn by_part(
         ast::Declaration::Bidding(_) => Rule::bidding_parts,
         _ => Rule::bid_parts,
     };
+    let parts_start = at;
     loop {
         let Some(pair) = OutcomeParser::parse(part, &text[at..])
             .ok()
@@ -260,10 +261,38 @@ fn by_part(
         };
         let start = at;
         at += pair.as_span().end();
+        if let ast::Declaration::Funnel(funnel) = &mut declaration {
+            // Only for a run of stages: a funnel's last run is its `}`.
+            let stages = pair
+                .clone()
+                .into_inner()
+                .next()
+                .is_some_and(|p| p.as_rule() != Rule::rbrace);
+            if stages {
+                room_for_the_rest(&mut funnel.stages, start - parts_start, text.len() - start);
+            }
+        }
         if !lowerer.block_parts(&mut declaration, pair, start) {
             return Some((declaration, at));
         }
     }
+}
+
+/// When a funnel's stages fill their room (`read` bytes of text so far) and another run of
+/// stages follows, room for as many more as the `rest` of the file would hold at the length
+/// they have had so far: a long
+/// funnel then grows once or twice, where growing by doubling copied all its stages (hundreds
+/// of bytes each) at each size, most of them from beyond the caches. Room the rest does not
+/// fill is never written, so it takes no memory; room that cannot be had is left to growing as
+/// before.
+fn room_for_the_rest<T>(stages: &mut Vec<T>, read: usize, rest: usize) {
+    if stages.len() < stages.capacity() || stages.is_empty() {
+        return;
+    }
+    // Rounded down: a run read takes in the spaces after it, and room a little too large is
+    // better than a copy of them all.
+    let each = (read / stages.len()).max(1);
+    let _ = stages.try_reserve(rest / each);
 }
 
 /// A declaration read, and where it ends, as `by_declaration` adds it to the file.
@@ -390,6 +419,39 @@ mod tests {
                 assert_eq!(funnel.stages.capacity(), n);
             }
             assert_eq!(Ok(format!("{file:?}")), whole_file(&text));
+        }
+    }
+
+    /// A long funnel read a few stages at a time is given room for the rest of its stages
+    /// when its first run fills its room, from the length of those read: where the stages are
+    /// all one length, exactly its stages, where growing by doubling gave it room for 1,024 and
+    /// copied them all at each size.
+    #[test]
+    fn a_long_funnel_has_room_for_its_stages_at_once() {
+        let n = 1000;
+        let stages: String = (0..n)
+            .map(|i| format!("  milestone m{i:04} \"M\" 10\n"))
+            .collect();
+        let text = format!("funnel f \"F\" for c {{\n{stages}}}\n");
+        let file = by_declaration(&text, true).unwrap().unwrap();
+        let [ast::Declaration::Funnel(funnel)] = &file.declarations[..] else {
+            panic!("one funnel");
+        };
+        assert_eq!(funnel.stages.len(), n);
+        assert_eq!(funnel.stages.capacity(), n);
+        assert_eq!(Ok(format!("{file:?}")), whole_file(&text));
+        // A funnel of one run is given no more room, whatever follows it.
+        let outcomes: String = (0..n).map(|i| format!("outcome o{i} \"O\"\n")).collect();
+        for short in [1, 15, 16] {
+            let stages: String = (0..short)
+                .map(|i| format!("  milestone m{i:04} \"M\" 10\n"))
+                .collect();
+            let text = format!("funnel f \"F\" for c {{\n{stages}}}\n{outcomes}");
+            let file = by_declaration(&text, true).unwrap().unwrap();
+            let Some(ast::Declaration::Funnel(funnel)) = file.declarations.first() else {
+                panic!("a funnel first");
+            };
+            assert_eq!(funnel.stages.capacity(), short);
         }
     }
 
