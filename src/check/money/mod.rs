@@ -101,7 +101,8 @@ pub fn check(
     let years_in_term = Period::Year.count_in(header.term.start, header.term.end);
 
     let source = &cx.clauses;
-    let (prices, pay_spans) = prices(&clauses, cx.symbols, source, funnels, out);
+    // Which funnels have a priced stage: the checks of prices walk only those.
+    let (prices, pay_spans, priced_in) = prices(&clauses, cx.symbols, source, funnels, out);
     let (fixed_fees, fee_spans) = fixed_fees(&clauses, header, source, years_in_term, out);
     let attachment = attachment(&clauses, source, years_in_term, out);
     let caps = caps(&clauses, source, out);
@@ -120,9 +121,9 @@ pub fn check(
         .filter(|c| funnel_cohorts.contains(c.id.as_str()))
         .count() as u64;
     let (tiers, tier_spans) = rules::tiers(&clauses, cx, cohorts_with_funnels, out);
-    rules::evidence(funnels, &pay_spans, out);
-    rules::ladders(funnels, &pay_spans, out);
-    rules::early_weighting(funnels, &pay_spans, out);
+    rules::evidence(funnels, &priced_in, &pay_spans, out);
+    rules::ladders(funnels, &priced_in, &pay_spans, out);
+    rules::early_weighting(funnels, &priced_in, &pay_spans, out);
     if !header.referrals_invalid {
         timing(header, funnels, &prices, &pay_spans, out);
     }
@@ -212,7 +213,11 @@ pub fn check(
         // is where a figure too large is best looked at.
         let mut priciest: Option<(i128, Span)> = None;
         for stage in &stages {
-            let (Some(price), Some(&span)) = (stage.price, pay_spans.get(&stage.id)) else {
+            // The price first: an unpriced stage's name is not looked up (nor read).
+            let Some(price) = stage.price else {
+                continue;
+            };
+            let Some(&span) = pay_spans.get(&stage.id) else {
                 continue;
             };
             exact::figure(
@@ -981,13 +986,14 @@ pub fn check(
             .collect();
     }
     // A figure divided by a count of at least one: never larger than the figure.
-    let mut targets: Vec<UnitCost> = Vec::with_capacity(
-        funnels
-            .iter()
-            .flat_map(|f| &f.stages)
-            .filter(|s| s.kind == ast::StageKind::Target)
-            .count(),
-    );
+    // The targets found in one pass over the stages, then their unit costs made at their
+    // number: counting them first was a pass of its own over every stage.
+    let target_stages: Vec<(&model::Funnel, &model::Stage)> = funnels
+        .iter()
+        .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
+        .filter(|(_, s)| s.kind == ast::StageKind::Target)
+        .collect();
+    let mut targets: Vec<UnitCost> = Vec::with_capacity(target_stages.len());
     // The size of each cohort that has a funnel, for the unit costs at the maximum.
     let size_of: HashMap<&str, Option<u64>> = cx
         .cohorts
@@ -995,11 +1001,7 @@ pub fn check(
         .filter(|c| funnels_of.contains_key(c.id.as_str()))
         .map(|c| (c.id.as_str(), c.size))
         .collect();
-    for (f, s) in funnels
-        .iter()
-        .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
-        .filter(|(_, s)| s.kind == ast::StageKind::Target)
-    {
+    for (f, s) in target_stages {
         let unit_cost = exact::figure(
             divide_rounded(planned_total, i128::from(s.expected.max(1))),
             currency,
@@ -1170,7 +1172,7 @@ fn prices<'a>(
     source: &ClauseAt,
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
-) -> (Vec<Price>, PaySpans<'a>) {
+) -> (Vec<Price>, PaySpans<'a>, Vec<bool>) {
     let place = Places::of(funnels);
     let mut prices = Vec::new();
     // The stages priced, written on the funnels once every price is found.
@@ -1210,10 +1212,12 @@ fn prices<'a>(
         });
     }
     drop(place);
+    let mut priced_in = vec![false; funnels.len()];
     for (f, i, amount) in priced {
         funnels[f].stages[i].price = Some(amount);
+        priced_in[f] = true;
     }
-    (prices, priced_at)
+    (prices, priced_at, priced_in)
 }
 
 /// Where the stage of each name is among the funnels: the index of its funnel and its place

@@ -211,13 +211,19 @@ impl<'c> Sweep<'c> {
         // the sums it keeps do not depend on the order it takes them in.
         events.sort_unstable_by_key(|&(at, _, _)| at);
         let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
+        // The lengths of the entries' names, a bit each: a stage whose name has none of them is
+        // not an entry, known without reading its name from beyond the caches.
+        let lengths = entries
+            .iter()
+            .fold(0, |lengths, name| lengths | super::plan::length_bit(name));
         // Each stage read once for the three: a pass over the stages each was a pass over
         // memory that a long funnel's stages no longer fit in the caches for.
         let mut entry = Vec::with_capacity(spread.len());
         let mut price = Vec::with_capacity(spread.len());
         let mut group = Vec::with_capacity(spread.len());
         for (stage, _) in spread {
-            entry.push(entries.contains(stage.id.as_str()));
+            let id = stage.id.as_str();
+            entry.push(lengths & super::plan::length_bit(id) != 0 && entries.contains(id));
             price.push(card.price(&stage.id));
             group.push(card.group_of(&stage.id));
         }

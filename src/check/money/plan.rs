@@ -41,7 +41,7 @@ pub struct RateCard<'a> {
 }
 
 /// One bit for each length of a name below 63, one for every longer name.
-fn length_bit(name: &str) -> u64 {
+pub fn length_bit(name: &str) -> u64 {
     1 << name.len().min(63)
 }
 
@@ -213,7 +213,8 @@ impl Levels {
                     }
                     None => ungrouped = ungrouped.checked_add(price)?,
                 }
-                entered |= entries.contains(stage.id.as_str());
+                // Once entered, always: the names of the rest need not be looked up.
+                entered = entered || entries.contains(stage.id.as_str());
                 i += 1;
             }
             let below = sorted.get(i).map_or(0, |s| s.expected);

@@ -753,8 +753,15 @@ pub fn tiers(
 }
 
 /// W0508: a paid stage says what evidence proves it.
-pub fn evidence(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mut Vec<Diagnostic>) {
-    for stage in funnels.iter().flat_map(|f| &f.stages) {
+/// `priced_in` says which funnels have a priced stage: only those are walked.
+pub fn evidence(
+    funnels: &[model::Funnel],
+    priced_in: &[bool],
+    pay_spans: &super::PaySpans,
+    out: &mut Vec<Diagnostic>,
+) {
+    let priced = funnels.iter().zip(priced_in).filter(|(_, p)| **p);
+    for stage in priced.flat_map(|(f, _)| &f.stages) {
         if stage.price.is_some() && stage.evidence.is_none() {
             let span = pay_spans.get(&stage.id).copied().unwrap_or_default();
             out.push(
@@ -780,8 +787,14 @@ pub fn evidence(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mu
 /// order of the sequence, rather than by walking back from every price: a stage's are its
 /// paid predecessors and the nearest paid steps before its unpaid ones. Of them the one that
 /// pays most is compared (and named), so the work is in proportion to the funnel.
-pub fn ladders(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mut Vec<Diagnostic>) {
-    for funnel in funnels {
+/// `priced_in` says which funnels have a priced stage: only those can have a ladder.
+pub fn ladders(
+    funnels: &[model::Funnel],
+    priced_in: &[bool],
+    pay_spans: &super::PaySpans,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (funnel, _) in funnels.iter().zip(priced_in).filter(|(_, p)| **p) {
         let clock = funnel.clock();
         // For each stage: the nearest paid stage before it that pays most, by position.
         let mut richest_before: Vec<Option<usize>> = vec![None; funnel.stages.len()];
@@ -833,14 +846,14 @@ pub fn ladders(funnels: &[model::Funnel], pay_spans: &super::PaySpans, out: &mut
 
 /// W0519: more than half of the planned outcome payments go to early engagement milestones
 /// (the first half of a funnel's sequence, targets excluded).
+/// `priced_in` says which funnels have a priced stage: only those pay anything.
 pub fn early_weighting(
     funnels: &[model::Funnel],
+    priced_in: &[bool],
     pay_spans: &super::PaySpans,
     out: &mut Vec<Diagnostic>,
 ) {
-    for funnel in funnels {
-        let depth = depths(funnel);
-        let deepest = depth.values().copied().max().unwrap_or(0);
+    for (funnel, _) in funnels.iter().zip(priced_in).filter(|(_, p)| **p) {
         // Too large a payment at plan is an error (E0530) of the figures; the warning waits.
         let planned = |s: &model::Stage| {
             s.price
@@ -855,6 +868,11 @@ pub fn early_weighting(
         let Some(total) = sum(&all) else {
             continue;
         };
+        if total <= 0 {
+            continue; // nothing paid at plan: no part of it is early
+        }
+        let depth = depths(funnel);
+        let deepest = depth.values().copied().max().unwrap_or(0);
         let early: Vec<&model::Stage> = funnel
             .stages
             .iter()
