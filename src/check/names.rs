@@ -68,17 +68,34 @@ pub struct Declared<'a> {
 /// Every name `file` declares, in the order written: what `Symbols::collect` defines, and
 /// what an editor's index of the file lists.
 pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
-    // Room for every name at once (a funnel's stages are counted without being read): a list
-    // grown as it fills is copied at each size.
-    let names: usize = file
-        .declarations
+    // Room for every name at once: a list grown as it fills is copied at each size.
+    let mut found = Vec::with_capacity(name_count(file));
+    each_declared(file, |declared| found.push(declared));
+    found
+}
+
+/// How many names `file` declares (`declared`), a funnel's stages counted without reading
+/// them.
+fn name_count(file: &ast::File) -> usize {
+    file.declarations
         .iter()
         .map(|d| match d {
             Declaration::Funnel(f) => 1 + f.stages.len(),
-            _ => 1,
+            Declaration::Outcome(_) | Declaration::Cohort(_) | Declaration::Measure(_) => 1,
+            Declaration::Use(_)
+            | Declaration::Contract(_)
+            | Declaration::Payments(_)
+            | Declaration::Monitoring(_)
+            | Declaration::Bidding(_)
+            | Declaration::Bid(_) => 0,
         })
-        .sum();
-    let mut found = Vec::with_capacity(names);
+        .sum()
+}
+
+/// Each name `file` declares, in the order written, handed to `each` as it is found: the
+/// symbol table defines them as they come, rather than from a list of them all written to
+/// memory and read back (tens of megabytes for a long funnel).
+fn each_declared<'a>(file: &'a ast::File, mut each: impl FnMut(Declared<'a>)) {
     let mut funnel_index = 0;
     fn plain<'a>(
         name: &'a Spanned<String>,
@@ -94,13 +111,13 @@ pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
     }
     for declaration in &file.declarations {
         match declaration {
-            Declaration::Outcome(o) => found.push(plain(&o.name, Kind::Outcome, &o.statement)),
-            Declaration::Cohort(c) => found.push(plain(&c.name, Kind::Cohort, &c.description)),
-            Declaration::Measure(m) => found.push(plain(&m.name, Kind::Measure, &m.description)),
+            Declaration::Outcome(o) => each(plain(&o.name, Kind::Outcome, &o.statement)),
+            Declaration::Cohort(c) => each(plain(&c.name, Kind::Cohort, &c.description)),
+            Declaration::Measure(m) => each(plain(&m.name, Kind::Measure, &m.description)),
             Declaration::Funnel(f) => {
-                found.push(plain(&f.name, Kind::Funnel, &f.description));
+                each(plain(&f.name, Kind::Funnel, &f.description));
                 for stage in &f.stages {
-                    found.push(Declared {
+                    each(Declared {
                         name: &stage.name,
                         kind: stage.kind.into(),
                         funnel: Some(funnel_index),
@@ -117,7 +134,6 @@ pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
             | Declaration::Bid(_) => {}
         }
     }
-    found
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -193,16 +209,15 @@ const SUGGESTIONS: usize = 200;
 impl<'a> Symbols<'a> {
     /// Collect every definition, reporting a name defined twice (E0201).
     pub fn collect(file: &'a ast::File, out: &mut Vec<Diagnostic>) -> Symbols<'a> {
-        let declared = declared(file);
         // Room for every name at once: a table grown as it fills is built again at each size.
         let mut symbols = Symbols {
-            names: HashMap::with_capacity_and_hasher(declared.len(), Default::default()),
+            names: HashMap::with_capacity_and_hasher(name_count(file), Default::default()),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };
-        for declared in declared {
-            symbols.define(declared.name, declared.kind, declared.funnel, out);
-        }
+        each_declared(file, |declared| {
+            symbols.define(declared.name, declared.kind, declared.funnel, out)
+        });
         symbols
     }
 
