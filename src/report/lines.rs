@@ -89,19 +89,70 @@ pub fn payer_columns(contract: &crate::model::Contract) -> Vec<String> {
     columns
 }
 
-/// Writes payment lines one at a time, counting them and the bytes written.
-pub struct LinesWriter<W: Write> {
+/// How a payment line is put into bytes: the form, and the CSV columns of the payers' parts.
+/// Shared by the threads that put runs of lines into bytes, each with a `LineScratch` of its
+/// own (`payments` writes the runs in order through `LinesOut`).
+#[derive(Debug, Clone, Copy)]
+pub struct LineFormat {
     format: LinesFormat,
-    /// The CSV columns of the payers' parts (`payer_columns`).
     payer_columns: usize,
-    csv: Option<CsvOut<W>>,
-    json: Option<Counted<W>>,
-    lines: u64,
-    /// Text of one cell at a time, kept from line to line (a million lines, no allocation).
-    scratch: String,
+}
+
+/// What putting lines into bytes keeps from line to line on one thread.
+#[derive(Debug, Default)]
+pub struct LineScratch {
+    /// Text of one cell at a time (a million lines, no allocation).
+    cell: String,
     /// The rules that cut the line before, and their cell: most lines in a row are cut by
     /// the same rules (every line after a total cap is reached), whose cell is made once.
     cuts: (Vec<String>, String),
+}
+
+impl LineFormat {
+    /// `line` as a record of the file (a CSV record or a JSON line, its line break
+    /// included), appended to `out`. An error only if the line cannot be serialised as JSON.
+    pub fn append(
+        &self,
+        line: &PaymentLine,
+        scratch: &mut LineScratch,
+        out: &mut Vec<u8>,
+    ) -> Result<(), serde_json::Error> {
+        match self.format {
+            LinesFormat::Csv => write_csv_record(
+                &mut CsvRecord::new(out),
+                &mut scratch.cell,
+                &mut scratch.cuts,
+                line,
+                self.payer_columns,
+            ),
+            LinesFormat::JsonLines => {
+                serde_json::to_writer(&mut *out, line)?;
+                out.push(b'\n');
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where `outcome report --lines` puts the payment lines: each run of lines in bytes as
+/// `format` makes them, handed to `write` in the report's order with the number of lines it
+/// holds. An error from `write` stops the report with that error.
+pub struct LinesOut<'a> {
+    pub format: LineFormat,
+    pub write: &'a mut WriteRun<'a>,
+}
+
+/// What `LinesOut` hands each run of lines in bytes to, with its number of lines.
+pub type WriteRun<'a> = dyn FnMut(&[u8], u64) -> Result<(), String> + Send + 'a;
+
+/// Writes payment lines, counting them and the bytes written.
+pub struct LinesWriter<W: Write> {
+    format: LineFormat,
+    out: Counted<W>,
+    lines: u64,
+    /// For `write`: the scratch, and the record made, kept from line to line.
+    scratch: LineScratch,
+    record: Vec<u8>,
 }
 
 impl<W: Write> LinesWriter<W> {
@@ -112,72 +163,76 @@ impl<W: Write> LinesWriter<W> {
         out: W,
         payer_columns: &[String],
     ) -> io::Result<LinesWriter<W>> {
-        let counted = Counted {
-            inner: out,
-            bytes: 0,
-        };
         let mut writer = LinesWriter {
-            format,
-            payer_columns: payer_columns.len(),
-            csv: None,
-            json: None,
+            format: LineFormat {
+                format,
+                payer_columns: payer_columns.len(),
+            },
+            out: Counted {
+                inner: out,
+                bytes: 0,
+            },
             lines: 0,
-            scratch: String::new(),
-            cuts: (Vec::new(), String::new()),
+            scratch: LineScratch::default(),
+            record: Vec::new(),
         };
-        match format {
-            LinesFormat::Csv => {
-                let mut csv = CsvOut {
-                    out: counted,
-                    record: Vec::new(),
-                };
-                for title in CSV_HEADER {
-                    csv.field(title.as_bytes());
-                }
-                for title in payer_columns {
-                    let mut scratch = String::new();
-                    csv.field(cell(title, &mut scratch).as_bytes());
-                }
-                csv.end_record()?;
-                writer.csv = Some(csv);
+        if format == LinesFormat::Csv {
+            let mut header = Vec::new();
+            let mut csv = CsvRecord::new(&mut header);
+            for title in CSV_HEADER {
+                csv.field(title.as_bytes());
             }
-            LinesFormat::JsonLines => writer.json = Some(counted),
+            for title in payer_columns {
+                let mut scratch = String::new();
+                csv.field(cell(title, &mut scratch).as_bytes());
+            }
+            csv.end_record();
+            writer.put(&header)?;
         }
         Ok(writer)
     }
 
+    /// How this writer puts a line into bytes, for lines made on other threads
+    /// (`write_formatted`).
+    pub fn format(&self) -> LineFormat {
+        self.format
+    }
+
     /// Write one payment line.
     pub fn write(&mut self, line: &PaymentLine) -> io::Result<()> {
-        if let Some(csv) = &mut self.csv {
-            write_csv_record(
-                csv,
-                &mut self.scratch,
-                &mut self.cuts,
-                line,
-                self.payer_columns,
-            )?;
-        }
-        if let Some(json) = &mut self.json {
-            serde_json::to_writer(&mut *json, line).map_err(io::Error::other)?;
-            json.write_all(b"\n")?;
-        }
-        self.lines += 1;
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        let written = match self.format.append(line, &mut self.scratch, &mut record) {
+            Ok(()) => self.write_formatted(&record, 1),
+            Err(error) => Err(io::Error::other(error)),
+        };
+        self.record = record;
+        written
+    }
+
+    /// Write `lines` payment lines already in bytes (`format().append`).
+    pub fn write_formatted(&mut self, bytes: &[u8], lines: u64) -> io::Result<()> {
+        self.put(bytes)?;
+        self.lines += lines;
         Ok(())
+    }
+
+    /// An error of the writer is handed on as the `csv` crate (and `serde_json`) hand it on:
+    /// its words, its kind `Other`; so that a report's message is the same.
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|error| io::Error::other(error.to_string()))
     }
 
     /// Flush what is left, and say what was written to `path`.
     pub fn finish(self, path: String) -> io::Result<(LinesFile, W)> {
-        let counted = match (self.csv, self.json) {
-            (Some(csv), _) => csv.out,
-            (None, Some(json)) => json,
-            (None, None) => return Err(io::Error::other("no lines writer")),
-        };
-        let mut counted = counted;
+        let mut counted = self.out;
         counted.flush()?;
         Ok((
             LinesFile {
                 path,
-                format: self.format,
+                format: self.format.format,
                 lines: self.lines,
                 bytes: counted.bytes,
             },
@@ -204,13 +259,13 @@ pub fn kind_name(kind: LineKind) -> &'static str {
 /// of the rules that cut the line made again only when they are not those of the line
 /// before (`cuts`). The payers' parts fill `payer_columns` cells by position (a line's part
 /// not funded by any payer is listed only when not nothing: its cell is then 0).
-fn write_csv_record<W: Write>(
-    csv: &mut CsvOut<W>,
+fn write_csv_record(
+    csv: &mut CsvRecord<'_>,
     scratch: &mut String,
     cuts: &mut (Vec<String>, String),
     line: &PaymentLine,
     payer_columns: usize,
-) -> io::Result<()> {
+) {
     csv.field(kind_name(line.kind).as_bytes());
     csv.field(cell(line.participant.as_deref().unwrap_or_default(), scratch).as_bytes());
     csv.field(cell(line.stage.as_deref().unwrap_or_default(), scratch).as_bytes());
@@ -260,53 +315,55 @@ fn write_csv_record<W: Write>(
             });
         push_decimal(csv.number(), part);
     }
-    csv.end_record()
+    csv.end_record();
 }
 
-/// CSV records made one at a time and written whole, as the `csv` crate writes them with a
-/// comma between fields and CRLF after each record, quoting only where needed: a field is
-/// quoted, with each `"` doubled, when it holds a comma, a quote, a CR or a LF. Every record
-/// has the header's number of fields, the first never empty.
-struct CsvOut<W: Write> {
-    out: Counted<W>,
-    /// The record being made, kept from record to record.
-    record: Vec<u8>,
+/// A CSV record appended to bytes, as the `csv` crate writes one with a comma between fields
+/// and CRLF after, quoting only where needed: a field is quoted, with each `"` doubled, when
+/// it holds a comma, a quote, a CR or a LF. Every record has the header's number of fields,
+/// the first never empty.
+struct CsvRecord<'a> {
+    out: &'a mut Vec<u8>,
+    /// Where the record starts in `out`.
+    start: usize,
 }
 
-impl<W: Write> CsvOut<W> {
+impl CsvRecord<'_> {
+    fn new(out: &mut Vec<u8>) -> CsvRecord<'_> {
+        let start = out.len();
+        CsvRecord { out, start }
+    }
+
     fn field(&mut self, bytes: &[u8]) {
-        if !self.record.is_empty() {
-            self.record.push(b',');
+        if self.out.len() > self.start {
+            self.out.push(b',');
         }
         if !needs_quotes(bytes) {
-            self.record.extend_from_slice(bytes);
+            self.out.extend_from_slice(bytes);
             return;
         }
-        self.record.push(b'"');
+        self.out.push(b'"');
         for piece in bytes.split_inclusive(|&b| b == b'"') {
-            self.record.extend_from_slice(piece);
+            self.out.extend_from_slice(piece);
             if piece.last() == Some(&b'"') {
-                self.record.push(b'"');
+                self.out.push(b'"');
             }
         }
-        self.record.push(b'"');
+        self.out.push(b'"');
     }
 
     /// The record, to append a field that never needs quotes (a number, a date) to.
     fn number(&mut self) -> &mut Vec<u8> {
-        if !self.record.is_empty() {
-            self.record.push(b',');
+        if self.out.len() > self.start {
+            self.out.push(b',');
         }
-        &mut self.record
+        self.out
     }
 
-    /// End the record and write it. An error of the writer is handed on as the `csv` crate
-    /// hands it on (its words, its kind `Other`), so that a report's message is the same.
-    fn end_record(&mut self) -> io::Result<()> {
-        self.record.extend_from_slice(b"\r\n");
-        let written = self.out.write_all(&self.record);
-        self.record.clear();
-        written.map_err(|error| io::Error::other(error.to_string()))
+    /// End the record: the next field starts another.
+    fn end_record(&mut self) {
+        self.out.extend_from_slice(b"\r\n");
+        self.start = self.out.len();
     }
 }
 
@@ -611,13 +668,8 @@ mod tests {
         let pieces = [
             "a", ",", "\"", "\r", "\n", "\r\n", " ", "£", "\u{202e}", "''", ";", "\t",
         ];
-        let mut ours = CsvOut {
-            out: Counted {
-                inner: Vec::new(),
-                bytes: 0,
-            },
-            record: Vec::new(),
-        };
+        let mut bytes = Vec::new();
+        let mut ours = CsvRecord::new(&mut bytes);
         // Flexible: records of several widths, each written as any other.
         let mut theirs = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
@@ -635,15 +687,14 @@ mod tests {
                 ours.field(field.as_bytes());
                 theirs.write_field(&field).unwrap();
             }
-            ours.end_record().unwrap();
+            ours.end_record();
             theirs.write_record(None::<&[u8]>).unwrap();
         }
         let theirs = theirs.into_inner().unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&ours.out.inner),
+            String::from_utf8_lossy(&bytes),
             String::from_utf8_lossy(&theirs)
         );
-        assert_eq!(ours.out.bytes, theirs.len() as u64);
     }
 
     #[test]
