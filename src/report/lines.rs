@@ -105,7 +105,11 @@ pub struct LineScratch {
     cell: String,
     /// The rules that cut the line before, and their cell: most lines in a row are cut by
     /// the same rules (every line after a total cap is reached), whose cell is made once.
-    cuts: (Vec<String>, String),
+    /// (Both cells are kept as the field's bytes, quoted where needed.)
+    cuts: (Vec<String>, Vec<u8>),
+    /// The clause of the line before, and its cell: a contract has a few clauses that pay,
+    /// and a run of lines is mostly of one.
+    clause: Option<(crate::model::Clause, Vec<u8>)>,
 }
 
 impl LineFormat {
@@ -118,13 +122,9 @@ impl LineFormat {
         out: &mut Vec<u8>,
     ) -> Result<(), serde_json::Error> {
         match self.format {
-            LinesFormat::Csv => write_csv_record(
-                &mut CsvRecord::new(out),
-                &mut scratch.cell,
-                &mut scratch.cuts,
-                line,
-                self.payer_columns,
-            ),
+            LinesFormat::Csv => {
+                write_csv_record(&mut CsvRecord::new(out), scratch, line, self.payer_columns)
+            }
             LinesFormat::JsonLines => {
                 serde_json::to_writer(&mut *out, line)?;
                 out.push(b'\n');
@@ -261,11 +261,15 @@ pub fn kind_name(kind: LineKind) -> &'static str {
 /// not funded by any payer is listed only when not nothing: its cell is then 0).
 fn write_csv_record(
     csv: &mut CsvRecord<'_>,
-    scratch: &mut String,
-    cuts: &mut (Vec<String>, String),
+    held: &mut LineScratch,
     line: &PaymentLine,
     payer_columns: usize,
 ) {
+    let LineScratch {
+        cell: scratch,
+        cuts,
+        clause,
+    } = held;
     csv.field(kind_name(line.kind).as_bytes());
     csv.field(cell(line.participant.as_deref().unwrap_or_default(), scratch).as_bytes());
     csv.field(cell(line.stage.as_deref().unwrap_or_default(), scratch).as_bytes());
@@ -277,30 +281,40 @@ fn write_csv_record(
     push_decimal(csv.number(), line.rate);
     push_integer(csv.number(), line.amount.minor);
     push_decimal(csv.number(), line.amount);
-    scratch.clear();
-    push_inert(scratch, &line.clause.file);
-    {
-        use std::fmt::Write as _;
-        // Writing to a String cannot fail.
-        let _ = write!(scratch, ":{}", line.clause.line);
-    }
-    csv.field(guarded(scratch).as_bytes());
+    let clause = match clause {
+        Some((held, field)) if *held == line.clause => field,
+        _ => {
+            let mut text = String::new();
+            push_inert(&mut text, &line.clause.file);
+            {
+                use std::fmt::Write as _;
+                // Writing to a String cannot fail.
+                let _ = write!(text, ":{}", line.clause.line);
+            }
+            let mut field = Vec::new();
+            push_field(&mut field, guarded(&mut text).as_bytes());
+            &mut clause.insert((line.clause.clone(), field)).1
+        }
+    };
+    csv.raw(clause);
     if cuts.0 != line.cut_by {
-        let cell = &mut cuts.1;
-        cell.clear();
+        let text = &mut *scratch;
+        text.clear();
         for (i, cut) in line.cut_by.iter().enumerate() {
             if i > 0 {
-                cell.push_str("; ");
+                text.push_str("; ");
             }
-            let start = cell.len();
-            push_inert(cell, cut);
-            if cell[start..].starts_with(FORMULA) {
-                cell.insert(start, '\'');
+            let start = text.len();
+            push_inert(text, cut);
+            if text[start..].starts_with(FORMULA) {
+                text.insert(start, '\'');
             }
         }
         cuts.0.clone_from(&line.cut_by);
+        cuts.1.clear();
+        push_field(&mut cuts.1, text.as_bytes());
     }
-    csv.field(cuts.1.as_bytes());
+    csv.raw(&cuts.1);
     csv.field(cell(line.limit.as_deref().unwrap_or_default(), scratch).as_bytes());
     match &line.measured {
         Some(basis) => csv.field(cell(&super::tiers::describe(basis), scratch).as_bytes()),
@@ -338,18 +352,15 @@ impl CsvRecord<'_> {
         if self.out.len() > self.start {
             self.out.push(b',');
         }
-        if !needs_quotes(bytes) {
-            self.out.extend_from_slice(bytes);
-            return;
+        push_field(self.out, bytes);
+    }
+
+    /// A field already as `push_field` writes it.
+    fn raw(&mut self, field: &[u8]) {
+        if self.out.len() > self.start {
+            self.out.push(b',');
         }
-        self.out.push(b'"');
-        for piece in bytes.split_inclusive(|&b| b == b'"') {
-            self.out.extend_from_slice(piece);
-            if piece.last() == Some(&b'"') {
-                self.out.push(b'"');
-            }
-        }
-        self.out.push(b'"');
+        self.out.extend_from_slice(field);
     }
 
     /// The record, to append a field that never needs quotes (a number, a date) to.
@@ -365,6 +376,22 @@ impl CsvRecord<'_> {
         self.out.extend_from_slice(b"\r\n");
         self.start = self.out.len();
     }
+}
+
+/// A CSV field's bytes, quoted where needed, appended to `out`.
+fn push_field(out: &mut Vec<u8>, bytes: &[u8]) {
+    if !needs_quotes(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    for piece in bytes.split_inclusive(|&b| b == b'"') {
+        out.extend_from_slice(piece);
+        if piece.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
 }
 
 /// Whether a CSV field needs quotes: it holds a comma, a quote, a CR or a LF. Told sixteen
@@ -439,14 +466,16 @@ fn guarded(text: &mut String) -> &str {
     text
 }
 
-/// A date as `Date` displays it (`2026-05-14`), appended to `out`.
+/// A date as `Date` displays it (`2026-05-14`), appended to `out`: in the years 0 to 9999,
+/// its ten bytes made at once, two digits at a time.
 fn push_date(out: &mut Vec<u8>, day: crate::value::Date) {
     if (0..=9999).contains(&day.year) && day.month < 100 && day.day < 100 {
-        push_digits(out, day.year as u128, 4);
-        out.push(b'-');
-        push_digits(out, u128::from(day.month), 2);
-        out.push(b'-');
-        push_digits(out, u128::from(day.day), 2);
+        let pair = |n: usize| [PAIRS[2 * n], PAIRS[2 * n + 1]];
+        let year = day.year as usize;
+        let ([c0, c1], [y0, y1]) = (pair(year / 100), pair(year % 100));
+        let [m0, m1] = pair(day.month as usize);
+        let [d0, d1] = pair(day.day as usize);
+        out.extend_from_slice(&[c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1]);
     } else {
         // Writing to a vector cannot fail.
         let _ = write!(out, "{day}");
@@ -461,13 +490,15 @@ fn push_integer(out: &mut Vec<u8>, n: i128) {
     push_digits(out, n.unsigned_abs(), 0);
 }
 
+/// The numbers 00 to 99, two digits each.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+                            2021222324252627282930313233343536373839\
+                            4041424344454647484950515253545556575859\
+                            6061626364656667686970717273747576777879\
+                            8081828384858687888990919293949596979899";
+
 /// The decimal digits of `n`, at least `width` of them (zeros in front), appended to `out`.
 fn push_digits(out: &mut Vec<u8>, n: u128, width: usize) {
-    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-                                2021222324252627282930313233343536373839\
-                                4041424344454647484950515253545556575859\
-                                6061626364656667686970717273747576777879\
-                                8081828384858687888990919293949596979899";
     let mut digits = [b'0'; 40];
     let end = digits.len();
     // Every amount fits in 64 bits, whose division is a single instruction (128-bit division
@@ -588,6 +619,54 @@ mod tests {
              a.outcome:3,total cap of £1 reached (a.outcome:9); x,,\r\n"
         );
         assert_eq!((file.lines, file.bytes), (1, text.len() as u64));
+    }
+
+    /// The cells of the clause and of the rules that cut the line, each made once for a run
+    /// of lines that share it, are each line's own, quoted where they need to be.
+    #[test]
+    fn each_line_s_clause_and_cuts_cells_are_its_own() {
+        let mut writer = LinesWriter::new(LinesFormat::Csv, Vec::new(), &[]).unwrap();
+        let lines = [
+            ("a.outcome", 3, vec![]),
+            ("a.outcome", 3, vec![]),
+            ("a.outcome", 30, vec!["cap, \"reached\""]),
+            ("b,c.outcome", 30, vec!["cap, \"reached\""]),
+            ("=b\u{202e}.outcome", 30, vec!["x", "-y"]),
+            ("=b\u{202e}.outcome", 30, vec!["x", "-y"]),
+            ("a.outcome", 3, vec![]),
+        ];
+        for (file, at, cuts) in &lines {
+            let mut l = line("P1");
+            l.clause = Clause {
+                file: (*file).into(),
+                line: *at,
+            };
+            l.cut_by = cuts.iter().map(|c| c.to_string()).collect();
+            writer.write(&l).unwrap();
+        }
+        let (_, bytes) = writer.finish("l.csv".into()).unwrap();
+        let mut read = csv::Reader::from_reader(bytes.as_slice());
+        let cells: Vec<(String, String)> = read
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[11].to_string(), r[12].to_string())
+            })
+            .collect();
+        let expected = [
+            ("a.outcome:3", ""),
+            ("a.outcome:3", ""),
+            ("a.outcome:30", "cap, \"reached\""),
+            ("b,c.outcome:30", "cap, \"reached\""),
+            ("'=b\\u{202e}.outcome:30", "x; '-y"),
+            ("'=b\\u{202e}.outcome:30", "x; '-y"),
+            ("a.outcome:3", ""),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(cells, expected);
     }
 
     #[test]
@@ -731,7 +810,17 @@ mod tests {
                 assert_eq!(made(&|out| push_integer(out, minor)), minor.to_string());
             }
         }
-        for (y, m, d) in [(2026, 5, 1), (1, 1, 1), (999, 12, 31), (9999, 12, 31)] {
+        for (y, m, d) in [
+            (2026, 5, 1),
+            (1, 1, 1),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (2000, 10, 10),
+            (1905, 1, 29),
+            (0, 2, 29),
+            (10_000, 1, 1),
+            (-1, 1, 1),
+        ] {
             let day = Date::new(y, m, d).unwrap();
             assert_eq!(made(&|out| push_date(out, day)), day.to_string());
         }
