@@ -414,3 +414,34 @@ fn paying_contracts_give_the_same_bytes_on_one_two_and_four_threads() {
         }
     }
 }
+
+/// A panic on the thread whose turn it is to write a run of lines is handed on when the
+/// threads are joined: the threads waiting for their turn stop, rather than wait for ever.
+#[test]
+fn a_panic_while_writing_the_lines_is_handed_on_not_waited_for() {
+    let contract = contract(PAYING[0]);
+    let rows = generate::returns(&contract, 1_500, 3);
+    let attributes = rows.attributes();
+    let mut bytes = Vec::new();
+    generate::write_csv(rows, &attributes, &mut bytes).unwrap();
+    let payers = report::lines::payer_columns(&contract);
+    let writer =
+        report::lines::LinesWriter::new(report::lines::LinesFormat::Csv, Vec::new(), &payers)
+            .unwrap();
+    let format = writer.format();
+    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut runs = 0;
+        let mut write = |_: &[u8], _: u64| -> Result<(), String> {
+            runs += 1;
+            assert!(runs < 2, "the second run is not written");
+            Ok(())
+        };
+        let rows = input::dates(input::csv(bytes.as_slice()), None);
+        let out = report::lines::LinesOut {
+            format,
+            write: &mut write,
+        };
+        engine::run_written(&contract, rows, &Options::default(), out)
+    }));
+    assert!(made.is_err());
+}

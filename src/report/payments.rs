@@ -978,11 +978,29 @@ fn write_runs(
         /// The run to be written next.
         next: usize,
         failed: Option<String>,
+        /// A thread stopped by a panic: no turn will come, and the others stop too (the panic
+        /// is handed on when the threads are joined).
+        abandoned: bool,
         write: &'w mut super::lines::WriteRun<'w>,
+    }
+    struct Abandon<'a, 'w> {
+        turn: &'a Mutex<Turn<'w>>,
+        turned: &'a Condvar,
+    }
+    impl Drop for Abandon<'_, '_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                let mut turn = self.turn.lock().unwrap_or_else(PoisonError::into_inner);
+                turn.abandoned = true;
+                drop(turn);
+                self.turned.notify_all();
+            }
+        }
     }
     let turn = Mutex::new(Turn {
         next: 0,
         failed: None,
+        abandoned: false,
         write: &mut *out.write,
     });
     let turned = Condvar::new();
@@ -990,6 +1008,10 @@ fn write_runs(
     let failed = AtomicBool::new(false);
     let payers = payer_parts.as_deref().map(|p| p.payers());
     let work = || {
+        let _abandon = Abandon {
+            turn: &turn,
+            turned: &turned,
+        };
         let mut bytes: Vec<u8> = Vec::new();
         let mut scratch = super::lines::LineScratch::default();
         let mut line: Option<PaymentLine> = None;
@@ -1032,8 +1054,11 @@ fn write_runs(
             }
             // Every run taken is handed on in its turn, so that none waits for ever.
             let mut turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
-            while turn.next != run {
+            while turn.next != run && !turn.abandoned {
                 turn = turned.wait(turn).unwrap_or_else(PoisonError::into_inner);
+            }
+            if turn.abandoned {
+                break;
             }
             if turn.failed.is_none() {
                 // The lines made before an error are written, as one at a time they would be.
