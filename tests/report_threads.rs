@@ -260,3 +260,188 @@ fn every_output_is_the_same_bytes_on_one_two_and_four_threads() {
         }
     }
 }
+
+/// Contracts whose payments go through every rule the payment lines are put into words by:
+/// attachment fees, exclusive alternatives, per-participant maxima and participant limits,
+/// deadweight, caps of groups, of outcome payments and of the total, and payers.
+const PAYING: [&str; 6] = [
+    "specs/rough-sleeping.outcome",
+    "specs/employment-ladder.outcome",
+    "specs/troubled-families.outcome",
+    "specs/reoffending.outcome",
+    "specs/peterborough.outcome",
+    "specs/variations/moving-on-v1.outcome",
+];
+
+/// The payment lines written one at a time (`LinesWriter::write`, from `run_streaming`):
+/// the bytes the lines put into bytes in runs on threads must be.
+fn lines_one_at_a_time(
+    contract: &Contract,
+    bytes: &[u8],
+    options: &Options,
+    format: report::lines::LinesFormat,
+) -> (String, Vec<u8>) {
+    let payers = report::lines::payer_columns(contract);
+    let mut writer = report::lines::LinesWriter::new(format, Vec::new(), &payers).unwrap();
+    let rows = input::dates(input::csv(bytes), None);
+    let report = engine::run_streaming(contract, rows, options, &mut |line| {
+        writer.write(line).map_err(|e| e.to_string())
+    })
+    .unwrap();
+    let (file, written) = writer.finish("lines".into()).unwrap();
+    assert_eq!(file.bytes, written.len() as u64);
+    (serde_json::to_string(&report).unwrap(), written)
+}
+
+/// Payment lines put into bytes in runs, on as many threads as `OUTCOME_THREADS` or the
+/// cores say, and written in order (`run_written`), are the bytes of the lines written one
+/// at a time, with the same report: for every spec contract, over the whole term and to a
+/// date within it.
+#[test]
+fn lines_put_into_bytes_in_runs_are_the_lines_written_one_at_a_time() {
+    use report::lines::{LinesFormat, LinesOut, LinesWriter};
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let mut tried = 0;
+    for path in common::outcome_files_below(&specs) {
+        let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        // A specification (an invitation to tender) is no contract to report on.
+        let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
+        let Some(contract) = workspace.load(&path).unwrap().compiled.contract.clone() else {
+            continue;
+        };
+        if contract.funnels.is_empty() {
+            continue;
+        }
+        tried += 1;
+        let rows = generate::returns(&contract, 1_500, 11);
+        let attributes = rows.attributes();
+        let mut bytes = Vec::new();
+        generate::write_csv(rows, &attributes, &mut bytes).unwrap();
+        let mid = contract.term.start.day_number() / 2 + contract.term.end.day_number() / 2;
+        for until in [None, Some(outcome::value::Date::from_day_number(mid))] {
+            let options = Options {
+                until,
+                ..Options::default()
+            };
+            for format in [LinesFormat::Csv, LinesFormat::JsonLines] {
+                let (expected, expected_lines) =
+                    lines_one_at_a_time(&contract, &bytes, &options, format);
+                let payers = report::lines::payer_columns(&contract);
+                let mut writer = LinesWriter::new(format, Vec::new(), &payers).unwrap();
+                let line_format = writer.format();
+                let mut write = |bytes: &[u8], lines: u64| {
+                    writer
+                        .write_formatted(bytes, lines)
+                        .map_err(|e| e.to_string())
+                };
+                let rows = input::dates(input::csv(bytes.as_slice()), None);
+                let out = LinesOut {
+                    format: line_format,
+                    write: &mut write,
+                };
+                let report = engine::run_written(&contract, rows, &options, out).unwrap();
+                let (file, written) = writer.finish("lines".into()).unwrap();
+                let what = format!("{}, {format:?}, until {until:?}", relative.display());
+                assert_eq!(serde_json::to_string(&report).unwrap(), expected, "{what}");
+                assert!(written == expected_lines, "{what}: the lines differ");
+                assert_eq!(
+                    file.lines as usize,
+                    String::from_utf8_lossy(&written).lines().count()
+                        - usize::from(format == LinesFormat::Csv),
+                    "{what}"
+                );
+            }
+        }
+    }
+    assert!(tried >= 12, "{tried} contracts");
+}
+
+/// The reports and payment lines of contracts that pay by every rule are the same bytes on
+/// 1, 2 and 4 threads, and the lines those of the lines written one at a time.
+#[test]
+fn paying_contracts_give_the_same_bytes_on_one_two_and_four_threads() {
+    use report::lines::LinesFormat;
+    let scratch = Scratch::new("threads-paying");
+    for (c, path) in PAYING.iter().enumerate() {
+        let contract = contract(path);
+        let rows = generate::returns(&contract, 2_000, 7);
+        let attributes = rows.attributes();
+        let mut bytes = Vec::new();
+        generate::write_csv(rows, &attributes, &mut bytes).unwrap();
+        let returns = scratch.file(&format!("return-{c}.csv"), &bytes);
+        for (lines, format) in [
+            (None, None),
+            (Some("lines.csv"), Some(LinesFormat::Csv)),
+            (Some("lines.jsonl"), Some(LinesFormat::JsonLines)),
+        ] {
+            let lines = lines.map(|name| scratch.path(name));
+            let mut outputs = Vec::new();
+            for threads in ["1", "2", "4"] {
+                let mut command = outcome();
+                command
+                    .env("OUTCOME_THREADS", threads)
+                    .args(["report", path]);
+                command
+                    .arg("--returns")
+                    .arg(&returns)
+                    .args(["--format", "json"]);
+                if let Some(lines) = &lines {
+                    command.arg("--lines").arg(lines);
+                }
+                let output = command.output().unwrap();
+                assert_eq!(output.status.code(), Some(0), "{path}, {threads} threads");
+                let written = lines.as_ref().map(|l| std::fs::read(l).unwrap());
+                outputs.push((threads, output.stdout, written));
+            }
+            if let (Some(format), Some((_, _, Some(written)))) = (format, outputs.first()) {
+                let (_, expected) =
+                    lines_one_at_a_time(&contract, &bytes, &Options::default(), format);
+                assert!(
+                    *written == expected,
+                    "{path}, {format:?}: not the lines one at a time"
+                );
+            }
+            for (threads, stdout, written) in &outputs[1..] {
+                assert!(
+                    *stdout == outputs[0].1,
+                    "{path} {lines:?}, {threads} threads: report"
+                );
+                assert!(
+                    *written == outputs[0].2,
+                    "{path} {lines:?}, {threads} threads: lines"
+                );
+            }
+        }
+    }
+}
+
+/// A panic on the thread whose turn it is to write a run of lines is handed on when the
+/// threads are joined: the threads waiting for their turn stop, rather than wait for ever.
+#[test]
+fn a_panic_while_writing_the_lines_is_handed_on_not_waited_for() {
+    let contract = contract(PAYING[0]);
+    let rows = generate::returns(&contract, 1_500, 3);
+    let attributes = rows.attributes();
+    let mut bytes = Vec::new();
+    generate::write_csv(rows, &attributes, &mut bytes).unwrap();
+    let payers = report::lines::payer_columns(&contract);
+    let writer =
+        report::lines::LinesWriter::new(report::lines::LinesFormat::Csv, Vec::new(), &payers)
+            .unwrap();
+    let format = writer.format();
+    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut runs = 0;
+        let mut write = |_: &[u8], _: u64| -> Result<(), String> {
+            runs += 1;
+            assert!(runs < 2, "the second run is not written");
+            Ok(())
+        };
+        let rows = input::dates(input::csv(bytes.as_slice()), None);
+        let out = report::lines::LinesOut {
+            format,
+            write: &mut write,
+        };
+        engine::run_written(&contract, rows, &Options::default(), out)
+    }));
+    assert!(made.is_err());
+}

@@ -341,8 +341,9 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         _ => None,
     };
     let mut lines_error: Option<io::Error> = None;
-    let mut write_line = |line: &report::PaymentLine| -> Result<(), String> {
-        match lines_out.as_mut().map(|w| w.write(line)) {
+    let line_format = lines_out.as_ref().map(report::lines::LinesWriter::format);
+    let mut write_lines = |bytes: &[u8], lines: u64| -> Result<(), String> {
+        match lines_out.as_mut().map(|w| w.write_formatted(bytes, lines)) {
             Some(Err(error)) => {
                 let why = error.to_string();
                 lines_error = Some(error);
@@ -351,8 +352,10 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             _ => Ok(()),
         }
     };
-    let sink: Option<&mut report::engine::WriteLine<'_>> =
-        args.lines.is_some().then_some(&mut write_line as _);
+    let mut sink = line_format.map(|format| report::lines::LinesOut {
+        format,
+        write: &mut write_lines,
+    });
     let (report, failure) = match (format, source) {
         (ReturnFormat::Csv, source @ (ReturnSource::Stream(_) | ReturnSource::Whole(_))) => {
             let (stream, whole) = match source {
@@ -399,11 +402,17 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
                     drop(rows);
                     drop(whole);
                     let not_utf8 = read.rows_not_utf8();
-                    (read.report(&options, sink), not_utf8, None)
+                    (read.report(&options, sink.take()), not_utf8, None)
                 }
                 None => {
-                    let report =
-                        run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
+                    let report = run_report(
+                        &contract,
+                        &mut dated,
+                        &options,
+                        explain,
+                        &mut trace,
+                        sink.take(),
+                    );
                     let failure = rows.io_error().map(copy_error);
                     (report, rows.rows_not_utf8(), failure)
                 }
@@ -625,7 +634,7 @@ pub(super) fn run_report(
     options: &report::Options,
     explain: Option<&str>,
     trace: &mut Vec<Row>,
-    lines: Option<&mut report::engine::WriteLine<'_>>,
+    lines: Option<report::lines::LinesOut<'_>>,
 ) -> Result<report::Report, String> {
     let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {
@@ -636,7 +645,7 @@ pub(super) fn run_report(
         }
     });
     match lines {
-        Some(write) => report::engine::run_streaming(contract, rows, options, write),
+        Some(out) => report::engine::run_written(contract, rows, options, out),
         None => report::engine::run(contract, rows, options),
     }
 }

@@ -79,6 +79,17 @@ pub fn run_streaming(
     run_with(contract, rows, options, payments::Lines::Streamed(write))
 }
 
+/// `run_streaming`, with the payment lines put into bytes on several threads and written in
+/// order as `out` says (`outcome report --lines FILE`).
+pub fn run_written(
+    contract: &Contract,
+    rows: impl Iterator<Item = Input>,
+    options: &Options,
+    out: super::lines::LinesOut<'_>,
+) -> Result<Report, String> {
+    run_with(contract, rows, options, payments::Lines::Written(out))
+}
+
 fn run_with(
     contract: &Contract,
     rows: impl Iterator<Item = Input>,

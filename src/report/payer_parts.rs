@@ -27,6 +27,15 @@ use crate::value::{Currency, Money};
 /// What `by_payer` and a line's parts call what no payer covers.
 pub const UNFUNDED: &str = "(not funded by any payer)";
 
+/// Where the running split stands after some lines (`PayerParts::at`).
+#[derive(Debug, Clone)]
+pub(crate) struct PartsAt {
+    total: i128,
+    fixed_and_bonuses: i128,
+    paid: Vec<i128>,
+    unfunded: i128,
+}
+
 /// The running split of the lines so far.
 pub(crate) struct PayerParts<'a> {
     payers: &'a [model::Payer],
@@ -136,6 +145,31 @@ impl<'a> PayerParts<'a> {
             std::mem::swap(&mut self.paid, &mut self.now);
         }
         Ok(())
+    }
+
+    /// The payers split between, and the currency: to make a split of one's own.
+    pub fn payers(&self) -> (&'a [model::Payer], Currency) {
+        (self.payers, self.currency)
+    }
+
+    /// Where the split stands after the lines so far, to go on from on another thread
+    /// (`resume`).
+    pub fn at(&self) -> PartsAt {
+        PartsAt {
+            total: self.total,
+            fixed_and_bonuses: self.fixed_and_bonuses,
+            paid: self.paid.clone(),
+            unfunded: self.unfunded,
+        }
+    }
+
+    /// The split of the lines so far as `at` holds it: the next line's parts are those the
+    /// split that made `at` would give (a split depends on nothing but the running totals).
+    pub fn resume(&mut self, at: &PartsAt) {
+        self.total = at.total;
+        self.fixed_and_bonuses = at.fixed_and_bonuses;
+        self.paid.clone_from(&at.paid);
+        self.unfunded = at.unfunded;
     }
 
     /// Each payer's total over the lines so far, and what no payer covers.

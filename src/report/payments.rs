@@ -40,6 +40,9 @@ pub(crate) enum Lines<'a> {
     /// kept: `Payments::lines` and `Payments::by_participant` stay empty, so that memory
     /// holds each line's figures only while the lines are put in order, never its words.
     Streamed(&'a mut dyn FnMut(&PaymentLine) -> Result<(), String>),
+    /// As `Streamed`, but put into bytes on several threads, a run of lines at a time, and
+    /// written in order (`write_runs`).
+    Written(super::lines::LinesOut<'a>),
 }
 
 /// What cut a line, as flags in the order the rules apply (and their words are listed).
@@ -865,6 +868,10 @@ pub(crate) fn payments(
             }
             held
         }
+        Lines::Written(out) => {
+            write_runs(&lines, &words, payer_parts.as_mut(), out)?;
+            Vec::new()
+        }
         Lines::Streamed(write) => {
             let mut line: Option<PaymentLine> = None;
             for l in &lines {
@@ -923,6 +930,162 @@ pub(crate) fn payments(
     ))
 }
 
+/// Most lines to a run, when they are put into bytes on several threads (`write_runs`): a
+/// run's bytes (some 1.5 MB of CSV) are held while the runs before it are written. Fewer
+/// lines are shared out in runs of at least `RUN_LEAST`, eight a thread where they make so
+/// many.
+const RUN: usize = 8192;
+const RUN_LEAST: usize = 64;
+
+/// The lines in words and then in bytes, written in order: runs of `RUN` lines put into
+/// bytes on `workspace::threads()` threads, each run written in its turn by the thread that
+/// made it, while the others make the next ones. Who pays each line is the running split of
+/// the lines before it (`payer_parts`): it is run through once here first, to know where it
+/// stands at the start of each run, and each run goes on from there, so that every line's
+/// parts are those of the split in order. The bytes are those that writing the lines one at
+/// a time makes, and an error stops the lines where it would have: the lines before it are
+/// written, in order, and none after.
+fn write_runs(
+    lines: &[Decided],
+    words: &Words<'_>,
+    mut payer_parts: Option<&mut super::payer_parts::PayerParts<'_>>,
+    out: &mut super::lines::LinesOut<'_>,
+) -> Result<(), String> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex, PoisonError};
+    let threads = crate::workspace::threads();
+    let run_lines = (lines.len() / threads.saturating_mul(8)).clamp(RUN_LEAST, RUN);
+    // Where the split stands at the start of each run, and the line (if any) whose parts
+    // cannot be computed: the lines stop there.
+    let mut starts = Vec::new();
+    let mut stop = (lines.len(), None);
+    if let Some(parts) = &mut payer_parts {
+        let mut scratch = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            if i % run_lines == 0 {
+                starts.push(parts.at());
+            }
+            if let Err(error) = parts.next(l.kind, l.amount, &mut scratch) {
+                stop = (i, Some(error));
+                break;
+            }
+        }
+    }
+    let (stop, unpaid) = stop;
+    let runs = stop.div_ceil(run_lines);
+    let format = out.format;
+    struct Turn<'w> {
+        /// The run to be written next.
+        next: usize,
+        failed: Option<String>,
+        /// A thread stopped by a panic: no turn will come, and the others stop too (the panic
+        /// is handed on when the threads are joined).
+        abandoned: bool,
+        write: &'w mut super::lines::WriteRun<'w>,
+    }
+    struct Abandon<'a, 'w> {
+        turn: &'a Mutex<Turn<'w>>,
+        turned: &'a Condvar,
+    }
+    impl Drop for Abandon<'_, '_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                let mut turn = self.turn.lock().unwrap_or_else(PoisonError::into_inner);
+                turn.abandoned = true;
+                drop(turn);
+                self.turned.notify_all();
+            }
+        }
+    }
+    let turn = Mutex::new(Turn {
+        next: 0,
+        failed: None,
+        abandoned: false,
+        write: &mut *out.write,
+    });
+    let turned = Condvar::new();
+    let taken = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let payers = payer_parts.as_deref().map(|p| p.payers());
+    let work = || {
+        let _abandon = Abandon {
+            turn: &turn,
+            turned: &turned,
+        };
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut scratch = super::lines::LineScratch::default();
+        let mut line: Option<PaymentLine> = None;
+        let mut parts = payers
+            .and_then(|(payers, currency)| super::payer_parts::PayerParts::new(payers, currency));
+        loop {
+            let run = taken.fetch_add(1, Ordering::Relaxed);
+            if run >= runs {
+                break;
+            }
+            bytes.clear();
+            let range = run * run_lines..((run + 1) * run_lines).min(stop);
+            let mut made = Ok(());
+            let mut done = 0;
+            if !failed.load(Ordering::Relaxed) {
+                if let Some(parts) = &mut parts {
+                    parts.resume(&starts[run]);
+                }
+                for l in &lines[range.clone()] {
+                    let line = match &mut line {
+                        Some(line) => {
+                            words.fill(l, line);
+                            line
+                        }
+                        None => line.insert(words.line(l)),
+                    };
+                    if let Some(parts) = &mut parts {
+                        made = parts.next(l.kind, l.amount, &mut line.payers);
+                    }
+                    if made.is_ok() {
+                        made = format
+                            .append(line, &mut scratch, &mut bytes)
+                            .map_err(|e| e.to_string());
+                    }
+                    if made.is_err() {
+                        break;
+                    }
+                    done += 1;
+                }
+            }
+            // Every run taken is handed on in its turn, so that none waits for ever.
+            let mut turn = turn.lock().unwrap_or_else(PoisonError::into_inner);
+            while turn.next != run && !turn.abandoned {
+                turn = turned.wait(turn).unwrap_or_else(PoisonError::into_inner);
+            }
+            if turn.abandoned {
+                break;
+            }
+            if turn.failed.is_none() {
+                // The lines made before an error are written, as one at a time they would be.
+                let written = (turn.write)(&bytes, done).and(made);
+                if let Err(error) = written {
+                    turn.failed = Some(error);
+                    failed.store(true, Ordering::Relaxed);
+                }
+            }
+            turn.next += 1;
+            drop(turn);
+            turned.notify_all();
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads.min(runs) {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let turn = turn.into_inner().unwrap_or_else(PoisonError::into_inner);
+    match (turn.failed, unpaid) {
+        (Some(error), _) | (None, Some(error)) => Err(error),
+        (None, None) => Ok(()),
+    }
+}
+
 /// The row of `Payments::by_group` for the prices of stages in no group and attachment fees.
 pub const NOT_IN_A_GROUP: &str = "(not in a group)";
 /// The row of `Payments::by_group` for fixed fees, bonuses, penalties and tier payments.
@@ -936,7 +1099,7 @@ struct Words<'a> {
     periods: &'a [Period],
     subjects: &'a [String],
     clauses: &'a [&'a model::Clause],
-    maximum_of: &'a dyn Fn(u32) -> i128,
+    maximum_of: &'a (dyn Fn(u32) -> i128 + Sync),
     /// The group of each priced stage, by its subject.
     group_of: &'a HashMap<u32, usize>,
     /// Each participant's place under a participant limit (empty without one).

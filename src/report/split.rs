@@ -60,14 +60,14 @@ impl Whole<'_> {
         self.not_utf8
     }
 
-    /// The report, as `engine::run` (or with `lines`, `engine::run_streaming`) makes it.
+    /// The report, as `engine::run` (or with `lines`, `engine::run_written`) makes it.
     pub fn report(
         self,
         options: &Options,
-        lines: Option<&mut engine::WriteLine<'_>>,
+        lines: Option<super::lines::LinesOut<'_>>,
     ) -> Result<Report, String> {
         let lines = match lines {
-            Some(write) => super::payments::Lines::Streamed(write),
+            Some(out) => super::payments::Lines::Written(out),
             None => super::payments::Lines::Held,
         };
         engine::finish(&self.rules, self.judged, options, lines)
