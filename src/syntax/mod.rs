@@ -191,8 +191,10 @@ fn plain_outcome(text: &str, at: usize) -> Option<(ast::Declaration, usize)> {
         return None;
     }
     let end = close + 1;
-    // (lbrace ~ outcome_clause* ~ rbrace)?: a block is the grammar's to read.
-    if bytes.get(past_trivia(text, end)) == Some(&b'{') {
+    // (lbrace ~ outcome_clause* ~ rbrace)?: a block is the grammar's to read. Where there is
+    // none, the rule still ends past the spaces and comments it skipped looking for one.
+    let after = past_trivia(text, end);
+    if bytes.get(after) == Some(&b'{') {
         return None;
     }
     Some((
@@ -206,7 +208,7 @@ fn plain_outcome(text: &str, at: usize) -> Option<(ast::Declaration, usize)> {
             why: Vec::new(),
             level: Vec::new(),
         }),
-        end,
+        after,
     ))
 }
 
