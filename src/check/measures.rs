@@ -69,8 +69,8 @@ pub fn check(
     }
     let mut tracked = Vec::new();
     for name in tracks {
-        if symbols.resolve(name, &[Kind::Outcome], out).is_some() {
-            if let Some(o) = outcomes.get_mut(&name.value) {
+        if let Some(symbol) = symbols.resolve(name, &[Kind::Outcome], out) {
+            if let Some(o) = outcomes.get_mut(symbol, &name.value) {
                 // This measure's links are pushed one after another: a name it repeats is
                 // the last one pushed (a search of the list would be quadratic).
                 if o.tracked_by.last() != Some(&measure.name.value) {

@@ -106,6 +106,7 @@ pub fn check(
         .filter(|d| matches!(d, Declaration::Outcome(_)))
         .count();
     let mut outcomes = Vec::with_capacity(declared_outcomes + imported.outcomes.len());
+    let mut own_starts = Vec::with_capacity(declared_outcomes);
     let mut cohorts = Vec::new();
     // Cohorts by name, looked up and never walked: hash maps.
     let mut cohort_spans = foldhash::HashMap::default();
@@ -116,7 +117,10 @@ pub fn check(
     let mut bidding_blocks = Vec::new();
     for declaration in &file.declarations {
         match declaration {
-            Declaration::Outcome(o) => outcomes.push(outcomes::outcome(o, &mut out)),
+            Declaration::Outcome(o) => {
+                own_starts.push(o.name.span.start);
+                outcomes.push(outcomes::outcome(o, &mut out));
+            }
             Declaration::Cohort(c) => {
                 cohort_spans.insert(c.name.value.clone(), c.name.span);
                 cohorts.push(outcomes::cohort(c, &mut out));
@@ -153,7 +157,7 @@ pub fn check(
     }
     let funnels_complete = funnels.len() == funnel_asts.len();
 
-    let mut outcomes = outcomes::Outcomes::new(outcomes);
+    let mut outcomes = outcomes::Outcomes::new(outcomes, own_starts);
     outcomes::link_targets(&funnel_asts, &symbols, &mut outcomes, &mut out);
     let mut measures: Vec<model::Measure> = measure_asts
         .iter()
