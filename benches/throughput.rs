@@ -52,6 +52,19 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(15, -1) }
 }
 
+/// Set as the binary sets it (`no_huge_pages` in src/main.rs): no transparent huge pages.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn no_huge_pages() {
+    // SAFETY: sets a flag of this process, reading integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_huge_pages() {}
+
 const SIZES: &[(&str, usize)] = &[
     ("1 KB", 1_000),
     ("100 KB", 100_000),
@@ -61,6 +74,7 @@ const SIZES: &[(&str, usize)] = &[
 
 fn main() {
     keep_freed_memory();
+    no_huge_pages();
     if let Ok(size) = std::env::var(CHILD) {
         child_peak_memory(size.parse().unwrap_or(1_000));
         return;

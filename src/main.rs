@@ -13,6 +13,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = outcome::cli::Cli::parse();
     if !cli.serves() {
         keep_freed_memory();
@@ -36,6 +37,28 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MIMALLOC_PURGE_DELAY, -1) }
 }
 
+/// No transparent huge pages (2 MB pages) for this process. mimalloc asks the kernel for
+/// them for its memory, and where the kernel makes them on demand for memory that asks
+/// (`defrag` set to `madvise`, a common default) the first touch of each such page can wait
+/// while the kernel compacts memory to find 2 MB free in one piece: on the machine the
+/// benchmarks run on, a check of a 10 MB long funnel took 0.05 to 0.49 s of system time
+/// with them and 0.11 to 0.17 s without (median wall-clock 0.84 times; the million-row
+/// report 0.98 times, its spread a third). The processor time huge pages save, fewer misses
+/// of the address cache, was 2 to 6%. mimalloc's own option for this is read once, when it
+/// starts, which is before `main`; the kernel's switch for the process holds from here on.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn no_huge_pages() {
+    // SAFETY: `prctl` with `PR_SET_THP_DISABLE` reads its integer arguments only and sets a
+    // flag of this process; its result is ignored, as the program runs the same either way.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_huge_pages() {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +67,16 @@ mod tests {
     fn purge_delay() -> std::os::raw::c_long {
         // SAFETY: reads one integer of mimalloc's options.
         unsafe { libmimalloc_sys::mi_option_get(MIMALLOC_PURGE_DELAY) }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    #[allow(unsafe_code)]
+    fn huge_pages_are_turned_off() {
+        // SAFETY: `prctl` with `PR_GET_THP_DISABLE` reads a flag of this process.
+        let disabled = || unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        no_huge_pages();
+        assert_eq!(disabled(), 1);
     }
 
     #[test]
