@@ -168,6 +168,38 @@ fn sort_by_packed_key(lines: &mut [Decided], key: impl Fn(&Decided) -> u128) {
     }
 }
 
+/// Put each run of lines due on one day in order of their kind, keeping the order they
+/// have within a kind. The runs are short (a day's lines), so each is sorted where it is.
+fn kinds_in_order_within_days(lines: &mut [Decided]) {
+    for day in lines.chunk_by_mut(|a, b| a.due == b.due) {
+        if !day.is_sorted_by_key(|l| l.kind) {
+            day.sort_by_key(|l| l.kind);
+        }
+    }
+}
+
+/// Merge `others` into `lines`, both in order of `key`, where a stable sort of `lines`
+/// followed by `others` would put them: of equal keys, the line of `lines` first. In place,
+/// from the end: each line moves once, in order, however many there are.
+fn merge_after(lines: &mut Vec<Decided>, others: &[Decided], key: impl Fn(&Decided) -> u128) {
+    let Some(&last_other) = others.last() else {
+        return;
+    };
+    let mut kept = lines.len();
+    lines.resize(kept + others.len(), last_other);
+    let mut write = lines.len();
+    for other in others.iter().rev() {
+        let other_key = key(other);
+        while kept > 0 && key(&lines[kept - 1]) > other_key {
+            kept -= 1;
+            write -= 1;
+            lines[write] = lines[kept];
+        }
+        write -= 1;
+        lines[write] = *other;
+    }
+}
+
 /// The places of `keys` (fewer than `u32::MAX`) in the order a stable sort by key puts them.
 /// Where the keys span fewer than 96 bits, as a report's do (a term's days, the kinds, the
 /// participants' and subjects' ranks), each key less the least is packed with its place into
@@ -608,17 +640,26 @@ pub(crate) fn payments(
         });
     }
 
-    // 5. Everything in order of falling due, within the total cap.
+    // 5. Everything in order of falling due, within the total cap: by day, kind, participant
+    // and subject, as a stable sort of the outcome lines followed by the others would put
+    // them. The outcome lines are already in order of day, participant, subject and kind
+    // (step 3; the subjects interned since keep their order among the others), so each day's
+    // lines are put in order of kind, and the other lines, a few, sorted and merged in: no
+    // million lines sorted again.
     let mut lines: Vec<Decided> = outcome_lines;
-    lines.extend(other_lines.into_iter().filter(|l| l.due <= until));
     {
         let ranks = subjects.ranks();
-        sort_by_packed_key(&mut lines, |l| {
+        let key = |l: &Decided| {
             (u128::from(day_key(l.due)) << 67)
                 | ((l.kind as u128) << 64)
                 | (u128::from(rank_of(&participant_rank, l.participant)) << 32)
                 | u128::from(rank_of(&ranks, l.subject))
-        });
+        };
+        kinds_in_order_within_days(&mut lines);
+        debug_assert!(lines.is_sorted_by_key(key));
+        let mut others: Vec<Decided> = other_lines.into_iter().filter(|l| l.due <= until).collect();
+        sort_by_packed_key(&mut others, key);
+        merge_after(&mut lines, &others, key);
     }
     let total_cap = cap_of(CapScope::Total);
     // What `check` certified the contract can ever pay, and the funding limit was checked
@@ -1513,34 +1554,49 @@ mod tests {
 
     /// Lines sorted by a packed key come out as a stable sort by the same key puts them,
     /// equal keys in the order they were.
-    #[test]
-    fn sorting_by_a_packed_key_is_a_stable_sort() {
-        let mut seed = 7_u64;
-        let mut next = move |below: u64| {
+    /// `n` lines of the given kinds on random days, participants and subjects, each line's
+    /// `rate` its place, to see where it goes.
+    fn random_lines(n: u64, kinds: &[LineKind], next: &mut impl FnMut(u64) -> u64) -> Vec<Decided> {
+        (0..n)
+            .map(|i| Decided {
+                kind: kinds[next(kinds.len() as u64) as usize],
+                participant: if next(5) == 0 { NONE } else { next(20) as u32 },
+                subject: next(4) as u32,
+                earned: Date::new(2026, 1, 1).unwrap(),
+                due: Date::new(
+                    2026 + next(2) as i32,
+                    1 + next(12) as u32,
+                    1 + next(28) as u32,
+                )
+                .unwrap(),
+                rate: i128::from(i),
+                amount: 0,
+                clause: 0,
+                cuts: 0,
+                made: NONE,
+            })
+            .collect()
+    }
+
+    fn seeded(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |below: u64| {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             (seed >> 33) % below
-        };
+        }
+    }
+
+    fn places(lines: &[Decided]) -> Vec<i128> {
+        lines.iter().map(|l| l.rate).collect()
+    }
+
+    /// Lines sorted by a packed key come out as a stable sort by the same key puts them,
+    /// equal keys in the order they were.
+    #[test]
+    fn sorting_by_a_packed_key_is_a_stable_sort() {
+        let mut next = seeded(7);
+        let kinds = [LineKind::Price, LineKind::Attachment, LineKind::FixedFee];
         for n in [0, 1, 2, 3, 17, 1000] {
-            let lines: Vec<Decided> = (0..n)
-                .map(|i| Decided {
-                    kind: [LineKind::Price, LineKind::Attachment, LineKind::FixedFee]
-                        [next(3) as usize],
-                    participant: if next(5) == 0 { NONE } else { next(20) as u32 },
-                    subject: next(4) as u32,
-                    earned: Date::new(2026, 1, 1).unwrap(),
-                    due: Date::new(
-                        2026 + next(2) as i32,
-                        1 + next(12) as u32,
-                        1 + next(28) as u32,
-                    )
-                    .unwrap(),
-                    rate: i128::from(i),
-                    amount: 0,
-                    clause: 0,
-                    cuts: 0,
-                    made: NONE,
-                })
-                .collect();
+            let lines = random_lines(n, &kinds, &mut next);
             let ranks: Vec<u32> = (0..20).rev().collect();
             let key = |l: &Decided| (l.due, l.kind, rank_of(&ranks, l.participant), l.subject);
             let mut expected = lines.clone();
@@ -1552,8 +1608,58 @@ mod tests {
                     | (u128::from(rank_of(&ranks, l.participant)) << 32)
                     | u128::from(l.subject)
             });
-            let order = |lines: &[Decided]| lines.iter().map(|l| l.rate).collect::<Vec<_>>();
-            assert_eq!(order(&sorted), order(&expected), "{n} lines");
+            assert_eq!(places(&sorted), places(&expected), "{n} lines");
+        }
+    }
+
+    /// The lines of step 5 (outcome lines in the order of step 3, then the others) come out
+    /// of putting each day's kinds in order and merging the others in as a stable sort of
+    /// them all by the order of step 5 puts them.
+    #[test]
+    fn the_outcome_lines_in_order_of_kind_and_the_others_merged_are_a_stable_sort() {
+        let mut next = seeded(13);
+        let ranks: Vec<u32> = (0..20).rev().collect();
+        let outcome_kinds = [LineKind::Price, LineKind::Attachment];
+        let other_kinds = [
+            LineKind::FixedFee,
+            LineKind::Bonus,
+            LineKind::Price,
+            LineKind::Tier,
+        ];
+        for (n, k) in [
+            (0, 0),
+            (0, 3),
+            (5, 0),
+            (1, 1),
+            (40, 7),
+            (1000, 60),
+            (3000, 2),
+        ] {
+            let mut outcome = random_lines(n, &outcome_kinds, &mut next);
+            outcome.sort_by_key(|l| (l.due, rank_of(&ranks, l.participant), l.subject, l.kind));
+            let mut others = random_lines(k, &other_kinds, &mut next);
+            for (i, l) in others.iter_mut().enumerate() {
+                l.rate = i128::from(n + i as u64);
+                // Every second one with the key of an outcome line: ties to break.
+                if i % 2 == 0 && n > 0 {
+                    let twin = outcome[next(n) as usize];
+                    (l.due, l.kind, l.participant, l.subject) =
+                        (twin.due, twin.kind, twin.participant, twin.subject);
+                }
+            }
+            let key = |l: &Decided| {
+                (u128::from(day_key(l.due)) << 67)
+                    | ((l.kind as u128) << 64)
+                    | (u128::from(rank_of(&ranks, l.participant)) << 32)
+                    | u128::from(l.subject)
+            };
+            let mut expected: Vec<Decided> = outcome.iter().chain(&others).copied().collect();
+            expected.sort_by_key(key);
+            let mut lines = outcome;
+            kinds_in_order_within_days(&mut lines);
+            sort_by_packed_key(&mut others, key);
+            merge_after(&mut lines, &others, key);
+            assert_eq!(places(&lines), places(&expected), "{n} and {k} lines");
         }
     }
 
