@@ -45,7 +45,8 @@ fn keep_freed_memory() {
 /// with them and 0.11 to 0.17 s without (median wall-clock 0.84 times; the million-row
 /// report 0.98 times, its spread a third). The processor time huge pages save, fewer misses
 /// of the address cache, was 2 to 6%. mimalloc's own option for this is read once, when it
-/// starts, which is before `main`; the kernel's switch for the process holds from here on.
+/// starts, which is before `main`; the kernel's switch for the process holds from here on
+/// (and for what the process starts, such as `git` for `outcome diff`, which is harmless).
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 fn no_huge_pages() {
