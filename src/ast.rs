@@ -44,6 +44,61 @@ impl File {
     }
 }
 
+/// A file's declarations by kind, each list in the order written. Found in one walk over the
+/// file, so that a check wanting one kind reads that kind only: a file of hundreds of
+/// thousands of outcomes is tens of megabytes of declarations, and each walk over them all
+/// read those megabytes from memory again.
+#[derive(Debug, Default)]
+pub struct ByKind<'a> {
+    pub uses: Vec<&'a Use>,
+    pub contracts: Vec<&'a Contract>,
+    pub outcomes: Vec<&'a Outcome>,
+    pub cohorts: Vec<&'a Cohort>,
+    pub funnels: Vec<&'a Funnel>,
+    pub measures: Vec<&'a Measure>,
+    pub payments: Vec<&'a Payments>,
+    pub monitoring: Vec<&'a Monitoring>,
+    pub bidding: Vec<&'a Bidding>,
+    pub bids: Vec<&'a Bid>,
+}
+
+impl File {
+    /// The declarations by kind.
+    pub fn by_kind(&self) -> ByKind<'_> {
+        let mut parts = ByKind::default();
+        for declaration in &self.declarations {
+            match declaration {
+                Declaration::Use(d) => parts.uses.push(d),
+                Declaration::Contract(d) => parts.contracts.push(d),
+                Declaration::Outcome(d) => parts.outcomes.push(d),
+                Declaration::Cohort(d) => parts.cohorts.push(d),
+                Declaration::Funnel(d) => parts.funnels.push(d),
+                Declaration::Measure(d) => parts.measures.push(d),
+                Declaration::Payments(d) => parts.payments.push(d),
+                Declaration::Monitoring(d) => parts.monitoring.push(d),
+                Declaration::Bidding(d) => parts.bidding.push(d),
+                Declaration::Bid(d) => parts.bids.push(d),
+            }
+        }
+        parts
+    }
+}
+
+impl ByKind<'_> {
+    /// How many names the file declares in its one namespace: outcomes, cohorts, measures,
+    /// funnels and their stages.
+    pub fn name_count(&self) -> usize {
+        self.outcomes.len()
+            + self.cohorts.len()
+            + self.measures.len()
+            + self
+                .funnels
+                .iter()
+                .map(|f| 1 + f.stages.len())
+                .sum::<usize>()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Declaration {
     Use(Use),

@@ -41,23 +41,17 @@ pub struct Rule<T> {
 /// specification). For a specification that checked clean: its diagnostics are not repeated.
 pub fn rules_of(file: &ast::File, contract: &model::Contract) -> Option<Rules> {
     let mut ignored = Vec::new();
-    let symbols = Symbols::collect(file, &mut ignored);
-    let blocks = blocks(file);
-    if blocks.is_empty() {
+    let parts = file.by_kind();
+    if parts.bidding.is_empty() {
         return None;
     }
-    Some(check(&blocks, &symbols, Some(contract), &mut ignored))
-}
-
-/// The `bidding` blocks of a file, in the order written.
-pub fn blocks(file: &ast::File) -> Vec<&ast::Bidding> {
-    file.declarations
-        .iter()
-        .filter_map(|d| match d {
-            Declaration::Bidding(b) => Some(b),
-            _ => None,
-        })
-        .collect()
+    let symbols = Symbols::collect(file, &parts, &mut ignored);
+    Some(check(
+        &parts.bidding,
+        &symbols,
+        Some(contract),
+        &mut ignored,
+    ))
 }
 
 /// Check the `bidding` block (at most one, E0203) against the names of the file and, when it
@@ -259,8 +253,8 @@ pub fn lone_bid(file: &ast::File, out: &mut Vec<Diagnostic>) {
 
 /// A bid checked on its own, with no folder to find its specification in: the bid's
 /// structure is checked, and its specification cannot be read (E0208).
-pub fn bid_alone(file: &ast::File, out: &mut Vec<Diagnostic>) {
-    let Some(bid) = file.bid() else {
+pub fn bid_alone(file: &ast::File, bids: &[&ast::Bid], out: &mut Vec<Diagnostic>) {
+    let Some(bid) = bids.first() else {
         return;
     };
     lone_bid(file, out);

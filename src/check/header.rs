@@ -1,7 +1,7 @@
 //! The contract header: parties, term, referral window, currency and funding limit.
 
 use super::names::once;
-use crate::ast::{self, ContractClause, Declaration};
+use crate::ast::{self, ContractClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{ReferralProfile, ReferralWindow, Term};
 use crate::source::{Span, Spanned};
@@ -27,17 +27,9 @@ pub struct Header {
 
 /// Check the one `contract` block. `None` when there is none, or when a required part is
 /// missing (each reported).
-pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
-    let contracts: Vec<&ast::Contract> = file
-        .declarations
-        .iter()
-        .filter_map(|d| match d {
-            Declaration::Contract(c) => Some(c),
-            _ => None,
-        })
-        .collect();
-    let Some(contract) = once(&contracts, |c| c.keyword, "the `contract` block", out) else {
-        require_header(file, out);
+pub fn check(parts: &ast::ByKind, out: &mut Vec<Diagnostic>) -> Option<Header> {
+    let Some(contract) = once(&parts.contracts, |c| c.keyword, "the `contract` block", out) else {
+        require_header(parts, out);
         return None;
     };
     let heading = contract.keyword.to(contract.title.span);
@@ -119,7 +111,7 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
     };
 
     once(&currencies, |c| c.0, "`currency`", out);
-    let (currency, _) = currency(file)?;
+    let (currency, _) = currency(parts)?;
     let limit = limit?;
     Some(Header {
         title: contract.title.value.clone(),
@@ -138,14 +130,17 @@ pub fn check(file: &ast::File, out: &mut Vec<Diagnostic>) -> Option<Header> {
 
 /// A file without a `contract` block may hold shared outcomes, cohorts and measures, but
 /// funnels, payments and monitoring belong to a contract.
-fn require_header(file: &ast::File, out: &mut Vec<Diagnostic>) {
-    let needs_header = file.declarations.iter().find_map(|d| match d {
-        Declaration::Funnel(f) => Some((f.keyword, "funnels")),
-        Declaration::Payments(p) => Some((p.keyword, "payments")),
-        Declaration::Monitoring(m) => Some((m.keyword, "monitoring")),
-        Declaration::Bidding(b) => Some((b.keyword, "bidding rules")),
-        _ => None,
-    });
+fn require_header(parts: &ast::ByKind, out: &mut Vec<Diagnostic>) {
+    // The first of them in the file.
+    let needs_header = [
+        parts.funnels.first().map(|f| (f.keyword, "funnels")),
+        parts.payments.first().map(|p| (p.keyword, "payments")),
+        parts.monitoring.first().map(|m| (m.keyword, "monitoring")),
+        parts.bidding.first().map(|b| (b.keyword, "bidding rules")),
+    ]
+    .into_iter()
+    .flatten()
+    .min_by_key(|(span, _)| span.start);
     if let Some((span, what)) = needs_header {
         out.push(
             Diagnostic::new(
@@ -394,11 +389,8 @@ pub fn check_amounts(
 /// The contract's one currency and where it is set: the first `currency` clause if there is
 /// one, else the first funding limit. Known even when other parts of the header are wrong,
 /// so that amounts are always checked.
-pub fn currency(file: &ast::File) -> Option<(Currency, Span)> {
-    let contract = file.declarations.iter().find_map(|d| match d {
-        Declaration::Contract(c) => Some(c),
-        _ => None,
-    })?;
+pub fn currency(parts: &ast::ByKind) -> Option<(Currency, Span)> {
+    let contract = parts.contracts.first()?;
     let declared = contract.clauses.iter().find_map(|c| match c {
         ContractClause::Currency { code, .. } => {
             Some((Currency::from_code(&code.value)?, code.span))

@@ -15,7 +15,7 @@ pub(crate) mod names;
 mod outcomes;
 mod times;
 
-use crate::ast::{self, Declaration, MonitoringClause, PaymentClause};
+use crate::ast::{self, MonitoringClause, PaymentClause};
 use crate::diagnostic::Diagnostic;
 use crate::model;
 use crate::source::{Span, Spanned};
@@ -49,20 +49,18 @@ pub fn check(
 ) -> Checked {
     let name = source.name.as_str();
     let mut out = Vec::new();
-    let mut symbols = Symbols::collect(file, &mut out);
+    let parts = file.by_kind();
+    let mut symbols = Symbols::collect(file, &parts, &mut out);
     // Whether every name is declared once (E0201 otherwise): then a funnel's stages are found
     // by position as well as by name.
     let unique_names = !out.iter().any(|d| d.code == crate::diagnostic::Code::E0201);
-    let header = header::check(file, &mut out);
+    let header = header::check(&parts, &mut out);
 
     // Used files first, so that their outcomes, cohorts and measures can be referred to.
     // An item that two used files both offer (under one identifier) is taken once.
     let mut imported = model::Shared::default();
     let mut seen = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    for declaration in &file.declarations {
-        let Declaration::Use(used) = declaration else {
-            continue;
-        };
+    for used in &parts.uses {
         match resolve(&used.path.value, used.path.span) {
             Ok(shared) => {
                 symbols.import(&shared, used.path.span, &mut out);
@@ -100,39 +98,23 @@ pub fn check(
     }
 
     // The outcomes' list at its full size at once, not copied each time it outgrows its room.
-    let declared_outcomes = file
-        .declarations
-        .iter()
-        .filter(|d| matches!(d, Declaration::Outcome(_)))
-        .count();
-    let mut outcomes = Vec::with_capacity(declared_outcomes + imported.outcomes.len());
-    let mut own_starts = Vec::with_capacity(declared_outcomes);
-    let mut cohorts = Vec::new();
+    let mut outcomes = Vec::with_capacity(parts.outcomes.len() + imported.outcomes.len());
+    let mut own_starts = Vec::with_capacity(parts.outcomes.len());
+    for o in &parts.outcomes {
+        own_starts.push(o.name.span.start);
+        outcomes.push(outcomes::outcome(o, &mut out));
+    }
+    let mut cohorts = Vec::with_capacity(parts.cohorts.len() + imported.cohorts.len());
     // Cohorts by name, looked up and never walked: hash maps.
     let mut cohort_spans = foldhash::HashMap::default();
-    let mut funnel_asts = Vec::new();
-    let mut measure_asts = Vec::new();
-    let mut payment_blocks = Vec::new();
-    let mut monitoring_blocks = Vec::new();
-    let mut bidding_blocks = Vec::new();
-    for declaration in &file.declarations {
-        match declaration {
-            Declaration::Outcome(o) => {
-                own_starts.push(o.name.span.start);
-                outcomes.push(outcomes::outcome(o, &mut out));
-            }
-            Declaration::Cohort(c) => {
-                cohort_spans.insert(c.name.value.clone(), c.name.span);
-                cohorts.push(outcomes::cohort(c, &mut out));
-            }
-            Declaration::Funnel(f) => funnel_asts.push(f),
-            Declaration::Measure(m) => measure_asts.push(m),
-            Declaration::Payments(p) => payment_blocks.push(p),
-            Declaration::Monitoring(m) => monitoring_blocks.push(m),
-            Declaration::Bidding(b) => bidding_blocks.push(b),
-            Declaration::Use(_) | Declaration::Contract(_) | Declaration::Bid(_) => {}
-        }
+    for c in &parts.cohorts {
+        cohort_spans.insert(c.name.value.clone(), c.name.span);
+        cohorts.push(outcomes::cohort(c, &mut out));
     }
+    let funnel_asts = &parts.funnels;
+    let measure_asts = &parts.measures;
+    let payment_blocks = &parts.payments;
+    let bidding_blocks = &parts.bidding;
     outcomes.append(&mut imported.outcomes);
     cohorts.append(&mut imported.cohorts);
 
@@ -158,7 +140,7 @@ pub fn check(
     let funnels_complete = funnels.len() == funnel_asts.len();
 
     let mut outcomes = outcomes::Outcomes::new(outcomes, own_starts);
-    outcomes::link_targets(&funnel_asts, &symbols, &mut outcomes, &mut out);
+    outcomes::link_targets(funnel_asts, &symbols, &mut outcomes, &mut out);
     let mut measures: Vec<model::Measure> = measure_asts
         .iter()
         .filter_map(|m| measures::check(m, &symbols, &mut outcomes, &mut out))
@@ -171,12 +153,8 @@ pub fn check(
         .collect();
     // A file without a contract shares its outcomes and cohorts with contracts that use it;
     // whether they are addressed is a question for those contracts.
-    let has_contract = file
-        .declarations
-        .iter()
-        .any(|d| matches!(d, Declaration::Contract(_)));
-    if has_contract {
-        outcomes::report_unused(file, &symbols, &outcomes, &cohorts_used, &mut out);
+    if !parts.contracts.is_empty() {
+        outcomes::report_unused(&parts, &symbols, &outcomes, &cohorts_used, &mut out);
     }
     // Only a framework file is used by others: a contract's declarations are not copied.
     let shared = (!file.is_contract()).then(|| model::Shared {
@@ -185,10 +163,10 @@ pub fn check(
         cohorts: cohorts.clone(),
         measures: measures.clone(),
     });
-    let monitoring = monitoring(&monitoring_blocks, &mut out);
+    let monitoring = monitoring(&parts.monitoring, &mut out);
 
-    if let Some((currency, currency_span)) = header::currency(file) {
-        header::check_amounts(&paid_amounts(file), currency, currency_span, &mut out);
+    if let Some((currency, currency_span)) = header::currency(&parts) {
+        header::check_amounts(&paid_amounts(&parts), currency, currency_span, &mut out);
     }
     let mut contract = None;
     if let Some(header) = header {
@@ -201,7 +179,7 @@ pub fn check(
             clauses: money::ClauseAt::new(source),
             funnels_complete,
         };
-        let checked = money::check(&payment_blocks, &cx, &mut funnels, &mut out);
+        let checked = money::check(payment_blocks, &cx, &mut funnels, &mut out);
         if let Some(checked) = checked {
             contract = Some(model::Contract {
                 title: header.title,
@@ -226,7 +204,7 @@ pub fn check(
     } else {
         // Without a header there is no currency or term to check payments against, but the
         // names they use are still checked.
-        for block in &payment_blocks {
+        for block in payment_blocks {
             for clause in &block.clauses {
                 if let PaymentClause::Pay { stage, .. } = clause {
                     symbols.resolve(
@@ -243,11 +221,11 @@ pub fn check(
         let usable = contract
             .as_ref()
             .filter(|_| !out.iter().any(Diagnostic::is_error));
-        bidding::check(&bidding_blocks, &symbols, usable, &mut out);
+        bidding::check(bidding_blocks, &symbols, usable, &mut out);
     }
     // A bid is checked with its specification (`evaluate`), which a file on its own cannot
     // reach.
-    bidding::bid_alone(file, &mut out);
+    bidding::bid_alone(file, &parts.bids, &mut out);
 
     let has_errors = out.iter().any(Diagnostic::is_error);
     if has_errors {
@@ -261,55 +239,52 @@ pub fn check(
 }
 
 /// Every amount the contract pays, limits or measures, for the currency and sign checks.
-fn paid_amounts(file: &ast::File) -> Vec<Spanned<Money>> {
+fn paid_amounts(parts: &ast::ByKind) -> Vec<Spanned<Money>> {
     let mut amounts = Vec::new();
-    for declaration in &file.declarations {
-        match declaration {
-            Declaration::Contract(c) => {
-                for clause in &c.clauses {
-                    if let ast::ContractClause::FundingLimit { amount, .. } = clause {
-                        amounts.push(*amount);
-                    }
-                }
+    for c in &parts.contracts {
+        for clause in &c.clauses {
+            if let ast::ContractClause::FundingLimit { amount, .. } = clause {
+                amounts.push(*amount);
             }
-            Declaration::Payments(p) => {
-                for clause in &p.clauses {
-                    match clause {
-                        PaymentClause::Fixed { amount, .. }
-                        | PaymentClause::Pay { amount, .. }
-                        | PaymentClause::Cap { amount, .. } => amounts.push(*amount),
-                        PaymentClause::Incentive { amount, .. } => {
-                            if let ast::IncentiveAmount::Money(m) = amount.value {
-                                amounts.push(Spanned::new(m, amount.span));
-                            }
-                        }
-                        PaymentClause::Payer { share, cap, .. } => {
-                            if let ast::PayerShare::Amount(m) = share.value {
-                                amounts.push(Spanned::new(m, share.span));
-                            }
-                            amounts.extend(cap.iter().copied());
-                        }
-                        PaymentClause::Tiers { lines, .. } => {
-                            amounts.extend(lines.iter().filter_map(|l| l.pays))
-                        }
-                        PaymentClause::Group { cap, .. } => amounts.extend(cap.iter().copied()),
-                        PaymentClause::Attachment { .. }
-                        | PaymentClause::Exclusive { .. }
-                        | PaymentClause::Deadweight { .. }
-                        | PaymentClause::ParticipantLimit { .. } => {}
-                    }
-                }
-            }
-            Declaration::Bidding(b) => {
-                for clause in &b.clauses {
-                    if let ast::BiddingClause::Ceiling { amount, .. } = clause {
-                        amounts.push(*amount);
-                    }
-                }
-            }
-            _ => {}
         }
     }
+    for p in &parts.payments {
+        for clause in &p.clauses {
+            match clause {
+                PaymentClause::Fixed { amount, .. }
+                | PaymentClause::Pay { amount, .. }
+                | PaymentClause::Cap { amount, .. } => amounts.push(*amount),
+                PaymentClause::Incentive { amount, .. } => {
+                    if let ast::IncentiveAmount::Money(m) = amount.value {
+                        amounts.push(Spanned::new(m, amount.span));
+                    }
+                }
+                PaymentClause::Payer { share, cap, .. } => {
+                    if let ast::PayerShare::Amount(m) = share.value {
+                        amounts.push(Spanned::new(m, share.span));
+                    }
+                    amounts.extend(cap.iter().copied());
+                }
+                PaymentClause::Tiers { lines, .. } => {
+                    amounts.extend(lines.iter().filter_map(|l| l.pays))
+                }
+                PaymentClause::Group { cap, .. } => amounts.extend(cap.iter().copied()),
+                PaymentClause::Attachment { .. }
+                | PaymentClause::Exclusive { .. }
+                | PaymentClause::Deadweight { .. }
+                | PaymentClause::ParticipantLimit { .. } => {}
+            }
+        }
+    }
+    for b in &parts.bidding {
+        for clause in &b.clauses {
+            if let ast::BiddingClause::Ceiling { amount, .. } = clause {
+                amounts.push(*amount);
+            }
+        }
+    }
+    // In the order written, as they are checked.
+    amounts.sort_by_key(|a| a.span.start);
     amounts
 }
 

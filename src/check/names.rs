@@ -70,27 +70,9 @@ pub struct Declared<'a> {
 /// what an editor's index of the file lists.
 pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
     // Room for every name at once: a list grown as it fills is copied at each size.
-    let mut found = Vec::with_capacity(name_count(file));
+    let mut found = Vec::with_capacity(file.by_kind().name_count());
     each_declared(file, |declared| found.push(declared));
     found
-}
-
-/// How many names `file` declares (`declared`), a funnel's stages counted without reading
-/// them.
-fn name_count(file: &ast::File) -> usize {
-    file.declarations
-        .iter()
-        .map(|d| match d {
-            Declaration::Funnel(f) => 1 + f.stages.len(),
-            Declaration::Outcome(_) | Declaration::Cohort(_) | Declaration::Measure(_) => 1,
-            Declaration::Use(_)
-            | Declaration::Contract(_)
-            | Declaration::Payments(_)
-            | Declaration::Monitoring(_)
-            | Declaration::Bidding(_)
-            | Declaration::Bid(_) => 0,
-        })
-        .sum()
 }
 
 /// Each name `file` declares, in the order written, handed to `each` as it is found: the
@@ -218,12 +200,18 @@ pub struct Symbols<'a> {
 const SUGGESTIONS: usize = 200;
 
 impl<'a> Symbols<'a> {
-    /// Collect every definition, reporting a name defined twice (E0201).
-    pub fn collect(file: &'a ast::File, out: &mut Vec<Diagnostic>) -> Symbols<'a> {
+    /// Collect every definition, reporting a name defined twice (E0201). `parts` is `file`'s
+    /// declarations by kind.
+    pub fn collect(
+        file: &'a ast::File,
+        parts: &ast::ByKind,
+        out: &mut Vec<Diagnostic>,
+    ) -> Symbols<'a> {
         // Room for every name at once: a table grown as it fills is built again at each size.
+        let names = parts.name_count();
         let mut symbols = Symbols {
-            entries: Vec::with_capacity(name_count(file)),
-            table: HashTable::with_capacity(name_count(file)),
+            entries: Vec::with_capacity(names),
+            table: HashTable::with_capacity(names),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };

@@ -123,44 +123,50 @@ pub fn link_targets(
 /// order they are declared (`check` lists them so), so each outcome declared is found beside
 /// its declaration rather than looked up by name.
 pub fn report_unused(
-    file: &ast::File,
+    parts: &ast::ByKind,
     symbols: &Symbols,
     outcomes: &[model::Outcome],
     cohorts_used: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
+    // The file's own outcomes nothing addresses, found in one walk over them; a file of many
+    // has as many warnings, given room at once rather than the list copied each time it
+    // outgrows its room.
+    let unaddressed: Vec<&ast::Outcome> = parts
+        .outcomes
+        .iter()
+        .zip(outcomes)
+        .filter(|(o, m)| {
+            debug_assert_eq!(m.id, o.name.value);
+            m.achieved_by.is_empty() && m.tracked_by.is_empty()
+        })
+        .map(|(o, _)| *o)
+        .collect();
+    out.reserve(unaddressed.len());
+    for o in unaddressed {
+        if !symbols.is_duplicated(&o.name.value) {
+            out.push(unaddressed_outcome(&o.name));
+        }
+    }
     // Looked up once per declaration, never walked: no order to keep.
     let used: foldhash::HashSet<&str> = cohorts_used.iter().copied().collect();
-    // A file of many outcomes nothing addresses has as many warnings: room for them at once,
-    // rather than the list copied each time it outgrows its room.
-    let unaddressed = |o: &&model::Outcome| o.achieved_by.is_empty() && o.tracked_by.is_empty();
-    out.reserve(outcomes.iter().filter(unaddressed).count());
-    let mut own = outcomes.iter();
-    for declaration in &file.declarations {
-        match declaration {
-            ast::Declaration::Outcome(o) => {
-                let model = own.next();
-                debug_assert!(model.is_some_and(|m| m.id == o.name.value));
-                if model.is_some_and(|m| unaddressed(&m)) && !symbols.is_duplicated(&o.name.value) {
-                    out.push(unaddressed_outcome(&o.name));
-                }
-            }
-            ast::Declaration::Cohort(c) if !used.contains(c.name.value.as_str()) => {
-                out.push(
-                    Diagnostic::new(
-                        Code::W0603,
-                        format!("cohort `{}` is used by no funnel", c.name.value),
-                        c.name.span,
-                        "no funnel is `for` this cohort",
-                    )
-                    .help(format!(
-                        "add a `funnel ... for {}`, or remove the cohort",
-                        c.name.value
-                    )),
-                );
-            }
-            _ => {}
-        }
+    for c in parts
+        .cohorts
+        .iter()
+        .filter(|c| !used.contains(c.name.value.as_str()))
+    {
+        out.push(
+            Diagnostic::new(
+                Code::W0603,
+                format!("cohort `{}` is used by no funnel", c.name.value),
+                c.name.span,
+                "no funnel is `for` this cohort",
+            )
+            .help(format!(
+                "add a `funnel ... for {}`, or remove the cohort",
+                c.name.value
+            )),
+        );
     }
 }
 
@@ -238,7 +244,7 @@ measure m "M" { question how_much  tracks second }
         let mut lowerer_out = Vec::new();
         let file =
             crate::syntax::parse(&SourceFile::new("c.outcome", twice.as_str())).expect("it parses");
-        let symbols = super::Symbols::collect(&file, &mut lowerer_out);
+        let symbols = super::Symbols::collect(&file, &file.by_kind(), &mut lowerer_out);
         let first = symbols.get("first").expect("declared");
         assert_eq!(first.span.start, twice.find("first").unwrap());
         let starts: Vec<usize> = ["first \"First", "second", "third \"Third", "first \"Again"]

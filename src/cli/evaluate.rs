@@ -34,7 +34,7 @@ pub(super) fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Resul
         return Ok(Exit::CannotRun);
     };
     let spec_tree = crate::syntax::parse(&spec.file).unwrap_or_default();
-    if crate::check::bidding::blocks(&spec_tree).is_empty() {
+    if spec_tree.by_kind().bidding.is_empty() {
         return Err(Problem::Refused(format!(
             "`{}` is not a specification: it has no `bidding` block (add one saying what a bid may offer, such as `bidding {{ price at most £500 for STAGE }}`; see `outcome explain E0701`)",
             shown_as(named[0])
