@@ -194,3 +194,33 @@ fn stdin_named_twice_or_a_workbook_on_stdin_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("workbook"));
 }
+
+#[test]
+fn dash_after_o_writes_to_stdout_and_leaves_no_file_named_dash() {
+    let scratch = Scratch::new("stdout-dash");
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SPEC);
+    let spec = spec.to_str().unwrap();
+    let returns = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(RETURN);
+    let returns = returns.to_str().unwrap();
+    let written = |args: &[&str]| {
+        let output = scratch
+            .outcome()
+            .args(args)
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let plain = written(&["build", spec]);
+    assert!(plain.starts_with('{'));
+    assert_eq!(written(&["build", spec, "-o", "-"]), plain);
+    let report = written(&["report", spec, "--returns", returns]);
+    assert_eq!(
+        written(&["report", spec, "--returns", returns, "-o", "-"]),
+        report
+    );
+    assert!(written(&["sql", spec, "-o", "-"]).contains("SELECT"));
+    assert!(written(&["returns", spec, "-o", "-"]).starts_with("participant"));
+    assert!(!scratch.path("-").exists(), "`-o -` wrote a file named `-`");
+}

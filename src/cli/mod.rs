@@ -107,6 +107,19 @@ pub struct Cli {
     pub color: ColorChoice,
 }
 
+impl Command {
+    /// The `-o` of a command that writes one document.
+    fn output_mut(&mut self) -> Option<&mut Option<PathBuf>> {
+        match self {
+            Command::Build(args) => Some(&mut args.output),
+            Command::Report(args) => Some(&mut args.output),
+            Command::Returns(args) => Some(&mut args.output),
+            Command::Sql(args) => Some(&mut args.output),
+            _ => None,
+        }
+    }
+}
+
 impl Cli {
     /// Whether the command is a server that runs for as long as an editor is open, rather
     /// than one that reads, writes and ends.
@@ -355,7 +368,7 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = PaperSize::A4)]
     pub paper: PaperSize,
 
-    /// Write the document to this file instead of stdout
+    /// Write the document to this file instead of stdout (`-`: stdout)
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -433,7 +446,7 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = PaperSize::A4)]
     pub paper: PaperSize,
 
-    /// Write the report to this file instead of stdout
+    /// Write the report to this file instead of stdout (`-`: stdout)
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 
@@ -544,7 +557,7 @@ pub struct ReturnsArgs {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 
-    /// Write the CSV to this file instead of stdout
+    /// Write the CSV to this file instead of stdout (`-`: stdout)
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -567,7 +580,7 @@ pub struct SqlArgs {
     #[arg(long, value_name = "DATE", value_parser = until_date)]
     pub until: Option<Date>,
 
-    /// Write the SQL to this file instead of stdout
+    /// Write the SQL to this file instead of stdout (`-`: stdout)
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -715,7 +728,14 @@ fn run_streams(
         process_ends,
         progress,
     };
-    let result = match cli.command {
+    let mut command = cli.command;
+    // `-o -` names standard output, as `-` names standard input.
+    if let Some(output) = command.output_mut() {
+        if output.as_deref().is_some_and(is_stdin) {
+            *output = None;
+        }
+    }
+    let result = match command {
         Command::New(args) => starter(&args, &mut streams),
         Command::Check(args) => check(&args, &mut streams),
         Command::Build(args) => build(&args, &mut streams),
@@ -861,7 +881,8 @@ fn describe(error: &io::Error) -> String {
     }
 }
 
-/// The path that names standard input: `outcome check -`, `report --returns -`.
+/// The path that names standard input (`outcome check -`, `report --returns -`) and, after
+/// `-o`, standard output.
 const STDIN: &str = "-";
 
 fn is_stdin(path: &Path) -> bool {
