@@ -96,9 +96,15 @@ pub fn render_human(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> 
         .cloned()
         .collect();
     let view = View::new(file, &labels);
-    if view.widest > WIDEST_DRAWN_LINE {
+    // An empty file has no line for miette to draw, and then it would not name the file.
+    if view.widest > WIDEST_DRAWN_LINE || file.text.is_empty() {
         return render_without_source(file, diagnostic, color);
     }
+    draw(diagnostic, view, color)
+}
+
+/// The report as miette draws it, with the lines of `view`.
+fn draw(diagnostic: &Diagnostic, view: View, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -142,7 +148,8 @@ const AROUND_A_LABEL: usize = 60;
 /// hundred labels on one line comes near it.
 const WIDEST_DRAWN_LINE: usize = 10_000;
 
-/// The report without the source drawn: for labels too many to draw on one line.
+/// The report without the source drawn, the position given in words: for labels too many to
+/// draw on one line, and for an empty file.
 fn render_without_source(file: &SourceFile, diagnostic: &Diagnostic, color: bool) -> String {
     let at = file.line_col(diagnostic.primary.span.start);
     let mut bare = diagnostic.clone();
@@ -152,7 +159,8 @@ fn render_without_source(file: &SourceFile, diagnostic: &Diagnostic, color: bool
     );
     bare.secondary.clear();
     let empty = SourceFile::new(file.name.clone(), "");
-    render_human(&empty, &bare, color)
+    let labels = [bare.primary.clone()];
+    draw(&bare, View::new(&empty, &labels), color)
 }
 
 struct Report<'a> {
@@ -738,6 +746,13 @@ mod tests {
         assert!(shown.contains("[t.outcome:2:3]"), "{shown}");
         assert!(shown.contains(" 2 │ x 5\n"), "{shown}");
         assert!(!shown.contains('\r'), "{shown:?}");
+    }
+
+    #[test]
+    fn a_diagnostic_on_an_empty_file_names_the_file() {
+        let file = SourceFile::new("empty.outcome", "");
+        let shown = render_human(&file, &diagnostic(&[(0, 0)]), false);
+        assert!(shown.contains("empty.outcome:1:1"), "{shown}");
     }
 
     #[test]
