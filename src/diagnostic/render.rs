@@ -283,6 +283,12 @@ impl<'a> View<'a> {
                 view.columns[end.label] = (at, file.line_col(end.offset).column - 1);
             }
         }
+        // Only a label at the end of the file is empty: it covers the space drawn for it.
+        for (start, finish) in &mut view.labels {
+            if start == finish {
+                *finish += 1;
+            }
+        }
         view
     }
 
@@ -327,6 +333,10 @@ impl<'a> View<'a> {
         self.widest = self.widest.max(self.text.len() - line_start);
         if ended {
             self.text.push('\n');
+        } else if ends.iter().any(|end| !end.is_end && end.offset >= to) {
+            // A label at the end of the file (`visible`): miette draws no label past the end
+            // of its text, nor an empty last line, so a space is drawn there for it.
+            self.text.push(' ');
         }
     }
 }
@@ -399,19 +409,17 @@ fn forward(text: &str, at: usize, to: usize, count: usize) -> usize {
         .map_or(to, |(i, _)| at + i)
 }
 
-/// miette drops a label that starts exactly at the end of the text, so an error at end of
-/// input is moved onto the last character; an empty span elsewhere is widened to one
-/// character so the caret is visible.
+/// A label's span as drawn: an empty span is widened to one character so the caret is
+/// visible, but at the end of the text, where there is none, it stays empty: the view draws a
+/// space there for it (`View::push_line`), after the last character or on the empty line
+/// after the last line break, where the JSON's position is.
 fn visible(text: &str, span: Span) -> (usize, usize) {
     let mut start = span.start.min(text.len());
     while !text.is_char_boundary(start) {
         start -= 1;
     }
     if start >= text.len() {
-        return text
-            .char_indices()
-            .next_back()
-            .map_or((0, 0), |(last, ch)| (last, last + ch.len_utf8()));
+        return (text.len(), text.len());
     }
     let mut end = span.end.clamp(start, text.len());
     while !text.is_char_boundary(end) {
@@ -662,12 +670,15 @@ mod tests {
             len in 0usize..6,
             second in prop::option::of((0usize..20, 0usize..3)),
         ) {
+            // A label at the end of the text, which miette does not draw, is drawn on a
+            // space of the view's own (`a_label_at_the_end_of_the_file_is_where_the_json_says`).
+            prop_assume!(start < text.len());
             let file = SourceFile::new("t.outcome", text.as_str());
             let mut spans = vec![(start, start + len)];
             if let Some((shift, len)) = second {
-                let from = (start + shift).min(text.len());
-                let lines_between = text[start.min(text.len())..from].matches('\n').count();
-                if lines_between <= 3 {
+                let from = start + shift;
+                let lines_between = text[start..from.min(text.len())].matches('\n').count();
+                if from < text.len() && lines_between <= 3 {
                     spans.push((from, from + len));
                 }
             }
@@ -746,6 +757,40 @@ mod tests {
         assert!(shown.contains("[t.outcome:2:3]"), "{shown}");
         assert!(shown.contains(" 2 │ x 5\n"), "{shown}");
         assert!(!shown.contains('\r'), "{shown:?}");
+    }
+
+    #[test]
+    fn a_label_at_the_end_of_the_file_is_where_the_json_says() {
+        for (text, at) in [
+            ("contract \"x\" {", "[t.outcome:1:15]"),
+            ("contract \"x\" {\n", "[t.outcome:2:1]"),
+            ("contract \"x\" {\r\n", "[t.outcome:2:1]"),
+            ("\n\n", "[t.outcome:3:1]"),
+        ] {
+            let file = SourceFile::new("t.outcome", text);
+            let end = text.len();
+            let position = file.line_col(end);
+            assert!(
+                at.ends_with(&format!(":{}:{}]", position.line, position.column)),
+                "{text:?}"
+            );
+            for span in [(end, end), (end + 3, end + 5)] {
+                let shown = render_human(&file, &diagnostic(&[span]), false);
+                assert!(shown.contains(at), "{text:?}: {shown}");
+                // The caret sits under the space drawn after the text.
+                let line = at.trim_end_matches(']').rsplit(':').nth(1).unwrap();
+                let drawn = shown
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(&format!("{line} │")))
+                    .unwrap();
+                let caret = shown.lines().skip_while(|l| *l != drawn).nth(1).unwrap();
+                assert_eq!(
+                    caret.chars().position(|c| c == '┬'),
+                    Some(drawn.chars().count() - 1),
+                    "{text:?}: {shown}"
+                );
+            }
+        }
     }
 
     #[test]
