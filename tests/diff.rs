@@ -406,6 +406,12 @@ fn markdown_and_html_show_the_changes_with_contract_text_made_inert() {
         assert_eq!(row.replace("\\|", "").matches('|').count(), 5, "{row}");
     }
     assert!(markdown.contains("\\[x\\]\\(y\\)"));
+    // Names are code spans, as in the HTML's `<code>`; contract text is escaped around them.
+    assert!(
+        markdown.contains("| stage `job` of funnel `jobs`, price | £500 | £700 |"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("\\`"), "{markdown}");
     // Every `<` is escaped, so no HTML reaches the comment.
     assert!(!markdown.replace("\\<", "").contains('<'));
 

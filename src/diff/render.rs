@@ -101,8 +101,13 @@ fn cells(change: &Change) -> [String; 3] {
 /// Markdown punctuation escaped, so contract text cannot make a link, an image, a heading,
 /// markup or a new table cell.
 fn markdown(text: &str) -> String {
+    markdown_escaped(&one_line(text))
+}
+
+/// `text`, already on one line, with Markdown's punctuation escaped (`markdown`).
+fn markdown_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in one_line(text).chars() {
+    for ch in text.chars() {
         if matches!(
             ch,
             '\\' | '`'
@@ -129,6 +134,24 @@ fn markdown(text: &str) -> String {
     out
 }
 
+/// `markdown`, but each name between backticks, as `what` quotes them, is a code span, as
+/// the HTML's `prose` draws it: a code span shows its text as written, so only the `|` that
+/// would end the table's cell is escaped in it.
+fn markdown_prose(text: &str) -> String {
+    let text = one_line(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for (piece, is_code) in crate::emit::prose_pieces(&text) {
+        if is_code {
+            out.push('`');
+            out.push_str(&piece.replace('|', "\\|"));
+            out.push('`');
+        } else {
+            out.push_str(&markdown_escaped(piece));
+        }
+    }
+    out
+}
+
 /// For a pull-request comment: a heading, then a table per section.
 pub fn markdown_comment(diff: &Diff) -> String {
     let (old, new) = (markdown(&diff.old), markdown(&diff.new));
@@ -145,7 +168,7 @@ pub fn markdown_comment(diff: &Diff) -> String {
             let [old, new, difference] = cells(change);
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
-                markdown(&what(change)),
+                markdown_prose(&what(change)),
                 markdown(&old),
                 markdown(&new),
                 markdown(&difference)

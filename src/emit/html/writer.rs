@@ -148,16 +148,13 @@ impl Html {
     /// `entrenched` holds 120 ``): each name in a pair of backticks becomes `<code>`, and the
     /// backticks go. Everything is escaped; a backtick left without its pair stays as it is.
     pub fn prose(&mut self, text: &str) {
-        let mut rest = text;
-        while let Some(open) = rest.find('`') {
-            let Some(length) = rest[open + 1..].find('`') else {
-                break;
-            };
-            self.text(&rest[..open]);
-            self.element("code", &[], &rest[open + 1..open + 1 + length]);
-            rest = &rest[open + 1 + length + 1..];
+        for (piece, is_code) in crate::emit::prose_pieces(text) {
+            if is_code {
+                self.element("code", &[], piece);
+            } else {
+                self.text(piece);
+            }
         }
-        self.text(rest);
     }
 
     /// `<tag>` holding `prose`.
