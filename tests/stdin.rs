@@ -224,3 +224,26 @@ fn dash_after_o_writes_to_stdout_and_leaves_no_file_named_dash() {
     assert!(written(&["returns", spec, "-o", "-"]).starts_with("participant"));
     assert!(!scratch.path("-").exists(), "`-o -` wrote a file named `-`");
 }
+
+#[test]
+fn lines_to_dash_is_refused_rather_than_written_to_a_file_named_dash() {
+    let scratch = Scratch::new("lines-dash");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = root.join(SPEC);
+    let returns = root.join(RETURN);
+    scratch
+        .outcome()
+        .args([
+            "report",
+            spec.to_str().unwrap(),
+            "--returns",
+            returns.to_str().unwrap(),
+            "--lines",
+            "-",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`--lines -`"))
+        .stderr(predicate::str::contains("--lines lines.csv"));
+    assert!(!scratch.path("-").exists());
+}

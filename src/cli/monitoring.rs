@@ -223,6 +223,11 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         args.measures.as_ref(),
     ];
     refuse_overwrite(output, named.into_iter().flatten().map(PathBuf::as_path))?;
+    if args.lines.as_deref().is_some_and(is_stdin) {
+        return Err(Problem::Refused(
+            "`--lines -`: the payment lines are written to a file of their own, apart from the report; name one, such as `--lines lines.csv`".to_string(),
+        ));
+    }
     let lines_format = lines_format(args)?;
     if let Some(lines) = &args.lines {
         refuse_overwrite_as(
