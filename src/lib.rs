@@ -119,13 +119,15 @@ pub fn compile_with(file: &SourceFile, resolve: &mut check::Resolve) -> Compiled
 
 /// Check a parsed file.
 pub fn compile_ast(file: &SourceFile, ast: &ast::File, resolve: &mut check::Resolve) -> Compiled {
+    // `check` leaves out the contract and what the file shares when it has errors: no
+    // second pass over the diagnostics to find them (hundreds of thousands of warnings are
+    // tens of megabytes).
     let checked = check::check(ast, file, resolve);
     let mut diagnostics = checked.diagnostics;
     diagnostic::sort(&mut diagnostics);
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Compiled {
-        contract: if has_errors { None } else { checked.contract },
-        shared: if has_errors { None } else { checked.shared },
+        contract: checked.contract,
+        shared: checked.shared,
         diagnostics,
     }
 }

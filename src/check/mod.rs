@@ -29,7 +29,8 @@ pub(crate) use names::once;
 /// What checking a file produced.
 #[derive(Debug)]
 pub struct Checked {
-    /// The contract, when the file has a `contract` block and no errors.
+    /// The contract, when the file has a `contract` block and no errors (the diagnostics
+    /// hold no error whenever this or `shared` is there).
     pub contract: Option<model::Contract>,
     /// What the file offers to files that `use` it, when it has no errors and is not a
     /// contract.
