@@ -61,15 +61,31 @@ pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
             return diagnostic;
         }
     }
-    if let Some(help) = contextual_help(&positives, rest) {
+    let line_before = text[..position.min(text.len())]
+        .rsplit(['\n', '\r'])
+        .next()
+        .unwrap_or("");
+    if let Some(help) = contextual_help(&positives, line_before, rest) {
         diagnostic = diagnostic.help(help);
     }
     diagnostic
 }
 
-/// Help for the common slips that the expected list alone does not explain.
-fn contextual_help(positives: &[Rule], rest: &str) -> Option<String> {
+/// Help for the common slips that the expected list alone does not explain. `line_before` is
+/// the text of the line before the error.
+fn contextual_help(positives: &[Rule], line_before: &str, rest: &str) -> Option<String> {
     let first = rest.chars().next();
+    // `cohort adults "Adults" 100`, written as a milestone's count is.
+    if positives.contains(&Rule::lbrace)
+        && line_before.trim_start().starts_with("cohort ")
+        && first.is_some_and(|c| c.is_ascii_digit())
+    {
+        let size: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return Some(format!(
+            "a cohort's size goes in its block: `{} {{ size {size} }}`",
+            line_before.trim()
+        ));
+    }
     if positives.contains(&Rule::string)
         && first.is_some_and(|c| c == '\u{201c}' || c == '\u{201d}')
     {
@@ -188,5 +204,30 @@ fn join_or(items: &[&str]) -> String {
         [] => String::new(),
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::SourceFile;
+
+    /// The help of the one syntax error in `text`.
+    fn help_for(text: &str) -> String {
+        let file = SourceFile::new("t.outcome", text);
+        let errors = crate::syntax::parse(&file).expect_err("a syntax error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors[0].help.as_deref().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn common_slips_get_help_that_names_the_fix() {
+        assert_eq!(
+            help_for("outcome better \"Better\"\ncohort people \"People\" 10\n"),
+            "a cohort's size goes in its block: `cohort people \"People\" { size 10 }`"
+        );
+        assert!(help_for("outcome better \u{201c}Better\u{201d}\n").contains("straight quotes"));
+        assert!(help_for("contract \"x\" {\n").contains("was not closed"));
+        // Inside the block the slip is another one: the help is not the size's.
+        assert!(!help_for("cohort people \"People\" {\n  size ten\n}\n").contains("cohort's size"));
     }
 }
