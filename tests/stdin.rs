@@ -114,13 +114,29 @@ fn fmt_of_stdin_writes_the_formatted_text_to_stdout() {
         .assert()
         .code(0)
         .stdout("");
+    // Text that cannot be formatted is written back as it came (an editor may replace its
+    // buffer with whatever the filter prints), with the diagnostics and the exit code.
     outcome()
         .args(["fmt", "-"])
         .write_stdin(SYNTAX_ERROR)
         .assert()
         .code(1)
-        .stdout("")
+        .stdout(SYNTAX_ERROR)
         .stderr(predicate::str::contains("E0101"));
+    let not_utf8: &[u8] = b"contract \"caf\xe9\" {\n";
+    outcome()
+        .args(["fmt", "-"])
+        .write_stdin(not_utf8)
+        .assert()
+        .code(1)
+        .stdout(not_utf8)
+        .stderr(predicate::str::contains("E0102"));
+    outcome()
+        .args(["fmt", "--check", "-"])
+        .write_stdin(SYNTAX_ERROR)
+        .assert()
+        .code(1)
+        .stdout("");
 }
 
 #[test]

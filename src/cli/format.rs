@@ -101,20 +101,38 @@ pub(super) fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit
 
 /// `outcome fmt -`: the contract on standard input, formatted, on stdout (whether or not it
 /// changed, so that an editor can pipe a buffer through); with `--check`, only `<stdin>` (or
-/// the diff) when it would change.
+/// the diff) when it would change. A contract that cannot be formatted is written back as it
+/// came, its diagnostics on stderr and the exit 1 or 2 saying so: an editor that replaces
+/// its buffer with what a filter prints, whatever its exit code (Vim's `:%!`), keeps the text.
 pub(super) fn format_stdin(
     args: &FmtArgs,
     streams: &mut Streams,
     tally: &mut FormatTally,
 ) -> Result<(), Problem> {
     let bytes = read_stdin_contract()?;
+    let result = format_stdin_bytes(&bytes, args, streams, tally);
+    let formatted = matches!(result, Ok(true));
+    if !args.check && !formatted {
+        streams.print_bytes(&bytes)?;
+    }
+    result.map(|_| ())
+}
+
+/// `format_stdin` once the bytes are read: whether the contract was formatted (and written,
+/// unless `--check`).
+fn format_stdin_bytes(
+    bytes: &[u8],
+    args: &FmtArgs,
+    streams: &mut Streams,
+    tally: &mut FormatTally,
+) -> Result<bool, Problem> {
     let decoded = if bytes.len() > crate::syntax::MAX_FILE_BYTES {
         Err(crate::syntax::too_large(
             STDIN_NAME,
             u64::try_from(bytes.len()).ok(),
         ))
     } else {
-        crate::syntax::decode(STDIN_NAME, &bytes)
+        crate::syntax::decode(STDIN_NAME, bytes)
     };
     let file = match decoded {
         Ok(file) => file,
@@ -122,7 +140,7 @@ pub(super) fn format_stdin(
             let (file, diagnostic) = *failed;
             streams.human(&file, &[diagnostic]);
             tally.refused += 1;
-            return Ok(());
+            return Ok(false);
         }
     };
     let formatted = match crate::fmt::format(&file) {
@@ -130,7 +148,7 @@ pub(super) fn format_stdin(
         Err(crate::fmt::Refused::Syntax(diagnostics)) => {
             streams.human(&file, &diagnostics);
             tally.refused += 1;
-            return Ok(());
+            return Ok(false);
         }
         Err(refused @ crate::fmt::Refused::Unsafe(_)) => {
             return Err(Problem::Unformattable {
@@ -139,7 +157,7 @@ pub(super) fn format_stdin(
             });
         }
     };
-    let changed = formatted.as_bytes() != bytes.as_slice();
+    let changed = formatted.as_bytes() != bytes;
     if changed {
         tally.changed += 1;
     } else {
@@ -157,7 +175,7 @@ pub(super) fn format_stdin(
     } else if changed {
         streams.print(&format!("{STDIN_NAME}\n"))?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A file's name as `check` shows it (see `Workspace::shown`), so that both commands name a

@@ -946,8 +946,13 @@ struct Streams<'a> {
 
 impl Streams<'_> {
     fn print(&mut self, text: &str) -> Result<(), Problem> {
+        self.print_bytes(text.as_bytes())
+    }
+
+    /// `print`, for bytes that may not be UTF-8 (standard input given back as it came).
+    fn print_bytes(&mut self, bytes: &[u8]) -> Result<(), Problem> {
         self.out
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .and_then(|()| self.out.flush())
             .map_err(Problem::Stdout)
     }
