@@ -111,8 +111,9 @@ pub(super) fn format_stdin(
 ) -> Result<(), Problem> {
     let bytes = read_stdin_contract()?;
     let result = format_stdin_bytes(&bytes, args, streams, tally);
-    let formatted = matches!(result, Ok(true));
-    if !args.check && !formatted {
+    // Not formatted, rather than a failure to write what was.
+    let refused = matches!(result, Ok(false) | Err(Problem::Unformattable { .. }));
+    if refused && !args.check {
         streams.print_bytes(&bytes)?;
     }
     result.map(|_| ())
