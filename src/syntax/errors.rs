@@ -71,6 +71,9 @@ pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
     diagnostic
 }
 
+/// The longest line a help repeats with its fix.
+const LONGEST_LINE_REPEATED: usize = 120;
+
 /// Help for the common slips that the expected list alone does not explain. `line_before` is
 /// the text of the line before the error.
 fn contextual_help(positives: &[Rule], line_before: &str, rest: &str) -> Option<String> {
@@ -81,10 +84,13 @@ fn contextual_help(positives: &[Rule], line_before: &str, rest: &str) -> Option<
         && first.is_some_and(|c| c.is_ascii_digit())
     {
         let size: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        return Some(format!(
-            "a cohort's size goes in its block: `{} {{ size {size} }}`",
-            line_before.trim()
-        ));
+        // The line as it should be, unless it is too long to repeat in a help.
+        let head = line_before.trim();
+        return Some(if head.len() <= LONGEST_LINE_REPEATED {
+            format!("a cohort's size goes in its block: `{head} {{ size {size} }}`")
+        } else {
+            format!("a cohort's size goes in its block, after the description: `{{ size {size} }}`")
+        });
     }
     if positives.contains(&Rule::string)
         && first.is_some_and(|c| c == '\u{201c}' || c == '\u{201d}')
@@ -227,6 +233,11 @@ mod tests {
         );
         assert!(help_for("outcome better \u{201c}Better\u{201d}\n").contains("straight quotes"));
         assert!(help_for("contract \"x\" {\n").contains("was not closed"));
+        let long = format!("cohort people \"{}\" 10\n", "p".repeat(200));
+        assert_eq!(
+            help_for(&long),
+            "a cohort's size goes in its block, after the description: `{ size 10 }`"
+        );
         // Inside the block the slip is another one: the help is not the size's.
         assert!(!help_for("cohort people \"People\" {\n  size ten\n}\n").contains("cohort's size"));
     }
