@@ -15,7 +15,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
 use crate::source::Span;
 use crate::value::Money;
-use std::collections::BTreeMap;
+use foldhash::HashMap;
 
 /// The rules of a specification, each with the span of the clause that states it.
 #[derive(Debug, Clone, Default)]
@@ -67,9 +67,13 @@ pub fn check(
         return rules;
     };
     let stage_kinds = [Kind::Milestone, Kind::Target];
-    let mut ceilings: BTreeMap<&str, Vec<(Span, Money)>> = BTreeMap::new();
-    let mut floors: BTreeMap<&str, Vec<(Span, u64)>> = BTreeMap::new();
-    let mut required: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
+    // The rules by stage, in hash maps: an ordered map compares names at every level of its
+    // tree, each a read of memory far from the last once the rules outgrow the caches. The
+    // order the maps are walked in does not show: the rules are put in the order written
+    // below, and the diagnostics by where they are (`diagnostic::sort`).
+    let mut ceilings: HashMap<&str, Vec<(Span, Money)>> = HashMap::default();
+    let mut floors: HashMap<&str, Vec<(Span, u64)>> = HashMap::default();
+    let mut required: HashMap<&str, Vec<Span>> = HashMap::default();
     for clause in &block.clauses {
         match clause {
             BiddingClause::Ceiling {
@@ -101,12 +105,12 @@ pub fn check(
     }
     // Each stage's price and expected count, looked up once per rule rather than searched,
     // in hash maps: never walked, and an ordered map's lookups grow with the log of the stages.
-    let prices: foldhash::HashMap<&str, Money> = contract
+    let prices: HashMap<&str, Money> = contract
         .iter()
         .flat_map(|c| &c.payments.prices)
         .map(|p| (p.stage.as_str(), p.amount))
         .collect();
-    let counts: foldhash::HashMap<&str, u64> = contract
+    let counts: HashMap<&str, u64> = contract
         .iter()
         .flat_map(|c| model::stage_places(&c.funnels))
         .map(|(_, _, s)| (s.id.as_str(), s.expected))

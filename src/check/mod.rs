@@ -179,6 +179,7 @@ pub fn check(
             measures: &measures,
             clauses: money::ClauseAt::new(source),
             funnels_complete,
+            unique_names,
         };
         let checked = money::check(payment_blocks, &cx, &mut funnels, &mut out);
         if let Some(checked) = checked {

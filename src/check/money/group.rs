@@ -14,7 +14,7 @@
 //! before the cap on outcome payments, and cuts only its row. Attachment fees are an advance
 //! on prices in general, not on any one stage's, so they are in the row of stages in no group.
 
-use super::plan::{apportion, RateCard};
+use super::plan::{apportion, Line, RateCard};
 use super::ClauseAt;
 use crate::ast::PaymentClause;
 use crate::check::names::Symbols;
@@ -202,6 +202,10 @@ impl Rows {
     }
 
     pub fn row(&self, stage: &str) -> usize {
+        if self.of.is_empty() {
+            // Without groups: not even the name's hash is needed.
+            return self.ungrouped;
+        }
         self.of.get(stage).copied().unwrap_or(self.ungrouped)
     }
 }
@@ -211,7 +215,7 @@ impl Rows {
 /// settled only when its running price changes, so the work is in proportion to the stages
 /// (and to the stages of exclusive alternatives that overtake one another). `None` on overflow.
 /// `sorted` holds the cohort's stages by expected count, most first.
-pub fn cohort_rows(sorted: &[&model::Stage], card: &RateCard, rows: &Rows) -> Option<Vec<i128>> {
+pub fn cohort_rows(sorted: &[Line], card: &RateCard, rows: &Rows) -> Option<Vec<i128>> {
     let mut running = vec![0_i128; rows.count];
     let mut since = vec![0_u64; rows.count];
     let mut total = vec![0_i128; rows.count];
@@ -237,11 +241,9 @@ pub fn cohort_rows(sorted: &[&model::Stage], card: &RateCard, rows: &Rows) -> Op
         best: Option<usize>,
     }
     let mut rules: HashMap<usize, Rule> = HashMap::default();
-    for stage in sorted {
-        let at = stage.expected;
-        let price = card.price(&stage.id);
-        let row = rows.row(&stage.id);
-        match card.alternative_of(&stage.id) {
+    for line in sorted {
+        let (at, price, row) = (line.expected, line.price, line.row);
+        match line.group {
             None => bump(row, price, at, &mut running, &mut since, &mut total)?,
             Some((g, a)) => {
                 let alternatives = card.exclusive[g].alternatives.len();
@@ -282,8 +284,7 @@ pub fn cohort_rows(sorted: &[&model::Stage], card: &RateCard, rows: &Rows) -> Op
 /// stages in no group, at most the per-participant maximum, times the cohort's size. A sound
 /// bound for each row on its own; the rows together are bounded by the cohort's maximum.
 pub fn cohort_row_most(
-    stages: &[&model::Stage],
-    card: &RateCard,
+    stages: &[Line],
     rows: &Rows,
     attachment_fee: i128,
     maximum: i128,
@@ -291,10 +292,8 @@ pub fn cohort_row_most(
 ) -> Option<Vec<i128>> {
     let mut card_of = vec![0_i128; rows.count];
     card_of[rows.ungrouped] = attachment_fee;
-    for stage in stages {
-        let price = card.price(&stage.id);
-        let row = rows.row(&stage.id);
-        card_of[row] = card_of[row].checked_add(price)?;
+    for line in stages {
+        card_of[line.row] = card_of[line.row].checked_add(line.price)?;
     }
     card_of
         .into_iter()

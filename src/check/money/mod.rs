@@ -73,6 +73,9 @@ pub struct Context<'a> {
     pub clauses: ClauseAt<'a>,
     /// Whether every funnel checked clean: the figures need them all.
     pub funnels_complete: bool,
+    /// Whether every name is declared once (no E0201): then a stage's price is the one
+    /// written on it, and only a funnel's first stage has its name.
+    pub unique_names: bool,
 }
 
 /// The checked `payments` block: the model and the figures.
@@ -102,7 +105,12 @@ pub fn check(
 
     let source = &cx.clauses;
     // Which funnels have a priced stage: the checks of prices walk only those.
-    let (prices, pay_spans, priced_in) = prices(&clauses, cx.symbols, source, funnels, out);
+    let Priced {
+        prices,
+        places,
+        spans: pay_spans,
+        in_funnel: priced_in,
+    } = prices(&clauses, cx.symbols, source, funnels, out);
     let (fixed_fees, fee_spans) = fixed_fees(&clauses, header, source, years_in_term, out);
     let attachment = attachment(&clauses, source, years_in_term, out);
     let caps = caps(&clauses, source, out);
@@ -125,7 +133,7 @@ pub fn check(
     rules::ladders(funnels, &priced_in, &pay_spans, out);
     rules::early_weighting(funnels, &priced_in, &pay_spans, out);
     if !header.referrals_invalid {
-        timing(header, funnels, &prices, &pay_spans, out);
+        timing(header, funnels, &prices, &places, out);
     }
 
     if !cx.funnels_complete {
@@ -137,11 +145,10 @@ pub fn check(
         return None;
     }
 
-    let price_of: HashMap<String, i128> = prices
-        .iter()
-        .map(|p| (p.stage.clone(), p.amount.minor))
-        .collect();
-    let card = plan::RateCard::new(&price_of, &exclusive);
+    let card = plan::RateCard::new(
+        prices.iter().map(|p| (p.stage.as_str(), p.amount.minor)),
+        &exclusive,
+    );
     let fixed = exact::total(
         fixed_fees
             .iter()
@@ -196,48 +203,52 @@ pub fn check(
         let cohort_funnels = funnels_of
             .get(cohort.id.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let mut stages: Vec<&model::Stage> =
-            Vec::with_capacity(cohort_funnels.iter().map(|f| f.stages.len()).sum());
-        stages.extend(cohort_funnels.iter().flat_map(|f| f.stages.iter()));
+        let stages = cohort_lines(cohort_funnels, &card, &rows, cx.unique_names);
         if stages.is_empty() {
             continue;
         }
         // The stages by expected count, most first, in a stable order: the levels of the plan
         // (`plan::Levels`, `group::cohort_rows`), sorted once for both.
         let mut by_level = stages.clone();
-        by_level.sort_by_key(|s| std::cmp::Reverse(s.expected));
+        by_level.sort_by_key(|line| std::cmp::Reverse(line.expected));
         let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
         let limited = participant_limits.iter().find(|l| l.0.cohort == cohort.id);
         let paid_at_most = limited.map(|l| l.0.paid);
         // Each paid stage's payments at plan, then the cohort's figures, whose largest price
         // is where a figure too large is best looked at.
-        let mut priciest: Option<(i128, Span)> = None;
-        for stage in &stages {
-            // The price first: an unpriced stage's name is not looked up (nor read).
+        // A priced stage's `pay` clause is looked up by name only to report on it: for the
+        // priciest stage, and for a payment too large.
+        let pay_span = |stage: &model::Stage| pay_spans.get(&stage.id).copied();
+        let mut priciest: Option<(i128, &model::Stage)> = None;
+        for line in &stages {
+            let stage = line.stage;
+            // Only the stages `prices` placed a price on, every one of them in `pay_spans`.
             let Some(price) = stage.price else {
                 continue;
             };
-            let Some(&span) = pay_spans.get(&stage.id) else {
-                continue;
-            };
-            exact::figure(
-                price.minor.checked_mul(i128::from(stage.expected)),
-                currency,
-                || {
-                    format!(
-                        "the payment at plan for `{}` ({} people × {price})",
-                        stage.id,
-                        group_thousands(u128::from(stage.expected))
-                    )
-                },
-                span,
-                out,
-            )?;
+            let at_plan = price.minor.checked_mul(i128::from(stage.expected));
+            if at_plan.is_none_or(|minor| !money(minor).within_limit()) {
+                exact::figure(
+                    at_plan,
+                    currency,
+                    || {
+                        format!(
+                            "the payment at plan for `{}` ({} people × {price})",
+                            stage.id,
+                            group_thousands(u128::from(stage.expected))
+                        )
+                    },
+                    pay_span(stage).unwrap_or(cohort_span),
+                    out,
+                )?;
+            }
             if priciest.is_none_or(|(most, _)| price.minor > most) {
-                priciest = Some((price.minor, span));
+                priciest = Some((price.minor, stage));
             }
         }
-        let prices_span = priciest.map_or(cohort_span, |(_, span)| span);
+        let prices_span = priciest
+            .and_then(|(_, stage)| pay_span(stage))
+            .unwrap_or(cohort_span);
         let earns = || {
             format!(
                 "what one participant in `{}` can earn on the rate card",
@@ -245,7 +256,7 @@ pub fn check(
             )
         };
         let rate_card = exact::figure(
-            card.earn(stages.iter().map(|st| st.id.as_str())),
+            card.earn_priced(stages.iter().map(|line| (line.price, line.group))),
             currency,
             earns,
             prices_span,
@@ -268,12 +279,7 @@ pub fn check(
             None => 0,
         };
         attachment_fees.insert(cohort.id.clone(), attachment_fee);
-        let entries: Vec<&str> = cohort_funnels
-            .iter()
-            .filter_map(|f| f.stages.first())
-            .map(|s| s.id.as_str())
-            .collect();
-        let Some(levels) = plan::Levels::of(&by_level, &card, &entries) else {
+        let Some(levels) = plan::Levels::of(&by_level, &card) else {
             out.push(exact::too_large(&earns(), currency, prices_span));
             return None;
         };
@@ -315,7 +321,7 @@ pub fn check(
         // The other bound: the same counts spread over people as far as the funnels allow.
         let least_capped_here = match overlap::spread(cohort_funnels, cohort.size) {
             Some(spread) => {
-                let sweep = overlap::Sweep::new(&spread, &card, &entries);
+                let sweep = overlap::Sweep::new(&spread, &stages, &card);
                 let before = sweep
                     .as_ref()
                     .and_then(|s| s.total(&|earned, entered| earned.checked_add(fee_for(entered))))
@@ -445,9 +451,8 @@ pub fn check(
                 cohort_maximums.push((most, cohort_span));
                 // What each row can pay on its own; attachment fees are paid on entry, apart
                 // from any group (as in the monitoring report).
-                let by_row =
-                    group::cohort_row_most(&stages, &card, &rows, attachment_fee, maximum, size)
-                        .and_then(|most| group::add_rows(&mut maximum_row_most, &most));
+                let by_row = group::cohort_row_most(&stages, &rows, attachment_fee, maximum, size)
+                    .and_then(|most| group::add_rows(&mut maximum_row_most, &most));
                 if by_row.is_none() {
                     let what = format!("the maximum outcome payments in `{}`", cohort.id);
                     out.push(exact::too_large(&what, currency, cohort_span));
@@ -1126,6 +1131,47 @@ pub fn priced_twice(stage: &str, again: Span, first: Span) -> Diagnostic {
     .help("a step is paid once per participant at one price: keep one `pay` line for it")
 }
 
+/// The lines of one cohort's stages (`plan::Line`): its funnels' stages in order, as
+/// `overlap::spread` gives them. The rate card is written by name; with every name declared
+/// once, a stage's price is the one `prices` wrote on it and the funnels' entries are their
+/// first stages, so only the exclusive rules and the rows are looked up (and those only when
+/// there are any); otherwise each is looked up by name.
+fn cohort_lines<'s>(
+    funnels: &[&'s model::Funnel],
+    card: &plan::RateCard,
+    rows: &group::Rows,
+    unique_names: bool,
+) -> Vec<plan::Line<'s>> {
+    let mut lines = Vec::with_capacity(funnels.iter().map(|f| f.stages.len()).sum());
+    let entries: HashSet<&str> = if unique_names {
+        HashSet::default()
+    } else {
+        funnels
+            .iter()
+            .filter_map(|f| f.stages.first())
+            .map(|s| s.id.as_str())
+            .collect()
+    };
+    for funnel in funnels {
+        for (i, stage) in funnel.stages.iter().enumerate() {
+            let (price, entry) = if unique_names {
+                (stage.price.map_or(0, |p| p.minor), i == 0)
+            } else {
+                (card.price(&stage.id), entries.contains(stage.id.as_str()))
+            };
+            lines.push(plan::Line {
+                stage,
+                expected: stage.expected,
+                price,
+                group: card.group_of(&stage.id),
+                row: rows.row(&stage.id),
+                entry,
+            });
+        }
+    }
+    lines
+}
+
 /// Where each stage is priced (its `pay` clause), by the stage's name as written there.
 ///
 /// Looked up once or more per stage, so a hash map borrowing the names of the clauses: an
@@ -1139,11 +1185,16 @@ pub struct PaySpans<'a> {
 }
 
 impl<'a> PaySpans<'a> {
-    fn insert(&mut self, stage: &'a str, span: Span) {
-        self.by_stage.insert(stage, span);
+    /// Records that `stage` is priced at `span`, unless it already is: then where it is.
+    fn insert_first(&mut self, stage: &'a str, span: Span) -> Option<Span> {
+        match self.by_stage.entry(stage) {
+            std::collections::hash_map::Entry::Occupied(first) => return Some(*first.get()),
+            std::collections::hash_map::Entry::Vacant(room) => room.insert(span),
+        };
         if self.first_by_name.is_none_or(|(first, _)| stage < first) {
             self.first_by_name = Some((stage, span));
         }
+        None
     }
 
     pub fn get(&self, stage: &str) -> Option<&Span> {
@@ -1172,11 +1223,11 @@ fn prices<'a>(
     source: &ClauseAt,
     funnels: &mut [model::Funnel],
     out: &mut Vec<Diagnostic>,
-) -> (Vec<Price>, PaySpans<'a>, Vec<bool>) {
+) -> Priced<'a> {
     let place = Places::of(funnels);
     let mut prices = Vec::new();
     // The stages priced, written on the funnels once every price is found.
-    let mut priced = Vec::new();
+    let mut places = Vec::new();
     let mut priced_at = PaySpans::default();
     for clause in clauses {
         let PaymentClause::Pay {
@@ -1194,15 +1245,14 @@ fn prices<'a>(
         {
             continue;
         }
-        if let Some(first) = priced_at.get(&stage.value) {
-            out.push(priced_twice(&stage.value, *span, *first));
+        if let Some(first) = priced_at.insert_first(&stage.value, *span) {
+            out.push(priced_twice(&stage.value, *span, first));
             continue;
         }
-        priced_at.insert(&stage.value, *span);
         let Some((f, i)) = place.get(funnels, &stage.value) else {
             continue;
         };
-        priced.push((f, i, amount.value));
+        places.push((f, i, *span));
         prices.push(Price {
             funnel: funnels[f].id.clone(),
             stage: stage.value.clone(),
@@ -1212,12 +1262,29 @@ fn prices<'a>(
         });
     }
     drop(place);
-    let mut priced_in = vec![false; funnels.len()];
-    for (f, i, amount) in priced {
-        funnels[f].stages[i].price = Some(amount);
-        priced_in[f] = true;
+    let mut in_funnel = vec![false; funnels.len()];
+    for (&(f, i, _), price) in places.iter().zip(&prices) {
+        funnels[f].stages[i].price = Some(price.amount);
+        in_funnel[f] = true;
     }
-    (prices, priced_at, priced_in)
+    Priced {
+        prices,
+        places,
+        spans: priced_at,
+        in_funnel,
+    }
+}
+
+/// The prices as written, each placed on its stage.
+struct Priced<'a> {
+    prices: Vec<Price>,
+    /// Each price's stage (its funnel and place in it) and its `pay` clause, in the order of
+    /// `prices`.
+    places: Vec<(usize, usize, Span)>,
+    /// Where each stage is priced.
+    spans: PaySpans<'a>,
+    /// Which funnels have a priced stage: the checks of prices walk only those.
+    in_funnel: Vec<bool>,
 }
 
 /// Where the stage of each name is among the funnels: the index of its funnel and its place
@@ -1428,7 +1495,7 @@ fn caps(clauses: &[&PaymentClause], source: &ClauseAt, out: &mut Vec<Diagnostic>
 /// W0517: a participant who climbs a whole ladder to a target earns more on the rate card
 /// than the per-participant cap allows, so the last, hardest steps are not fully paid.
 fn ladder_cut(
-    stages: &[&model::Stage],
+    stages: &[plan::Line],
     cohort_funnels: &[&model::Funnel],
     card: &plan::RateCard,
     cap: Option<i128>,
@@ -1445,7 +1512,11 @@ fn ladder_cut(
     // What each stage's ladder earns, per funnel, where the ladders are paths: computed once
     // for the whole funnel rather than walked from every target.
     let mut paths: Vec<Option<Option<Vec<Option<i128>>>>> = vec![None; cohort_funnels.len()];
-    for target in stages.iter().filter(|s| s.kind == ast::StageKind::Target) {
+    for target in stages
+        .iter()
+        .map(|line| line.stage)
+        .filter(|s| s.kind == ast::StageKind::Target)
+    {
         let Some(&f) = index.get(target.id.as_str()) else {
             continue;
         };
@@ -1521,7 +1592,7 @@ fn timing(
     header: &Header,
     funnels: &[model::Funnel],
     prices: &[Price],
-    pay_spans: &PaySpans,
+    places: &[(usize, usize, Span)],
     out: &mut Vec<Diagnostic>,
 ) {
     let referred = header.referrals.map_or(header.term.end, |r| r.until);
@@ -1529,15 +1600,10 @@ fn timing(
     if prices.is_empty() {
         return;
     }
-    let place = Places::of(funnels);
     // The last participant's dates, computed once per funnel that has a price.
     let mut dates: BTreeMap<usize, (Vec<Date>, Vec<Option<Date>>)> = BTreeMap::new();
-    for price in prices {
-        let Some((f, i)) = place.get(funnels, &price.stage) else {
-            continue;
-        };
+    for (price, &(f, i, span)) in prices.iter().zip(places) {
         let stage = &funnels[f].stages[i];
-        let span = pay_spans.get(&price.stage).copied().unwrap_or_default();
         if i > 0 && stage.time.is_empty() {
             out.push(
                 Diagnostic::new(

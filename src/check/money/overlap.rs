@@ -20,7 +20,7 @@
 //! The people of each stage are kept as runs of consecutive numbers, and the cost is one
 //! sweep over the runs' ends: linear in the stages (after sorting), whatever the counts.
 
-use super::plan::RateCard;
+use super::plan::{Line, RateCard};
 use crate::model;
 
 /// A set of people: runs `[start, end)` of their numbers, in the order they are taken from.
@@ -191,11 +191,14 @@ pub struct Sweep<'c> {
 }
 
 impl<'c> Sweep<'c> {
+    /// The sweep of `spread`, whose stages are those of `lines` in the same order (the
+    /// cohort's funnels' stages in order, as `spread` gives them).
     pub fn new(
         spread: &[(&model::Stage, People)],
+        lines: &[Line],
         card: &'c RateCard<'c>,
-        entries: &[&str],
     ) -> Option<Sweep<'c>> {
+        debug_assert_eq!(spread.len(), lines.len());
         let runs: usize = spread.iter().map(|(_, people)| people.len()).sum();
         let mut events: Vec<(u64, u32, i8)> = Vec::with_capacity(2 * runs);
         for (s, (_, people)) in spread.iter().enumerate() {
@@ -210,23 +213,9 @@ impl<'c> Sweep<'c> {
         // By where alone: the sweep takes every end at one place before it pays anyone, and
         // the sums it keeps do not depend on the order it takes them in.
         events.sort_unstable_by_key(|&(at, _, _)| at);
-        let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
-        // The lengths of the entries' names, a bit each: a stage whose name has none of them is
-        // not an entry, known without reading its name from beyond the caches.
-        let lengths = entries
-            .iter()
-            .fold(0, |lengths, name| lengths | super::plan::length_bit(name));
-        // Each stage read once for the three: a pass over the stages each was a pass over
-        // memory that a long funnel's stages no longer fit in the caches for.
-        let mut entry = Vec::with_capacity(spread.len());
-        let mut price = Vec::with_capacity(spread.len());
-        let mut group = Vec::with_capacity(spread.len());
-        for (stage, _) in spread {
-            let id = stage.id.as_str();
-            entry.push(lengths & super::plan::length_bit(id) != 0 && entries.contains(id));
-            price.push(card.price(&stage.id));
-            group.push(card.group_of(&stage.id));
-        }
+        let entry = lines.iter().map(|line| line.entry).collect();
+        let price = lines.iter().map(|line| line.price).collect();
+        let group = lines.iter().map(|line| line.group).collect();
         Some(Sweep {
             events,
             entry,
@@ -357,17 +346,27 @@ mod tests {
                 }
             }
             let groups = vec![model::ExclusiveGroup { alternatives }];
-            let card = RateCard::new(&prices, &groups);
+            let card = RateCard::new(prices.iter().map(|(k, v)| (k.as_str(), *v)), &groups);
             let spread: Vec<(&model::Stage, People)> = built
                 .iter()
                 .zip(&stages)
                 .map(|(s, (_, runs))| (s, runs.iter().map(|&(a, len)| (a, a + len)).collect()))
                 .collect();
-            let entries = ["s0"];
+            let lines: Vec<Line> = built
+                .iter()
+                .map(|s| Line {
+                    stage: s,
+                    expected: s.expected,
+                    price: card.price(&s.id),
+                    group: card.group_of(&s.id),
+                    row: 0,
+                    entry: s.id == "s0",
+                })
+                .collect();
             let pay = |earned: i128, entered: bool| {
                 Some((earned + if entered { fee } else { 0 }).min(cap))
             };
-            let swept = Sweep::new(&spread, &card, &entries)
+            let swept = Sweep::new(&spread, &lines, &card)
                 .and_then(|s| s.total(&pay));
             let (mut total, mut earning) = (0_i128, 0_u64);
             for person in 0..20_u64 {

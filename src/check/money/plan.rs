@@ -30,7 +30,7 @@ pub fn checked_sum(amounts: impl IntoIterator<Item = i128>) -> Option<i128> {
 
 /// Prices and exclusive alternatives: what one participant earns for the stages reached.
 pub struct RateCard<'a> {
-    pub prices: &'a HashMap<String, i128>,
+    prices: HashMap<&'a str, i128>,
     pub exclusive: &'a [model::ExclusiveGroup],
     /// For each stage in an exclusive group: the group and the alternative.
     in_group: HashMap<&'a str, (usize, usize)>,
@@ -46,10 +46,13 @@ pub fn length_bit(name: &str) -> u64 {
 }
 
 impl<'a> RateCard<'a> {
+    /// The card of the `prices` (stage name, price), the later of two for one name, and the
+    /// `exclusive` rules.
     pub fn new(
-        prices: &'a HashMap<String, i128>,
+        prices: impl IntoIterator<Item = (&'a str, i128)>,
         exclusive: &'a [model::ExclusiveGroup],
     ) -> RateCard<'a> {
+        let prices: HashMap<&'a str, i128> = prices.into_iter().collect();
         let mut in_group = HashMap::default();
         for (g, group) in exclusive.iter().enumerate() {
             for (a, alternative) in group.alternatives.iter().enumerate() {
@@ -60,8 +63,7 @@ impl<'a> RateCard<'a> {
         }
         let lengths = prices
             .keys()
-            .map(String::as_str)
-            .chain(in_group.keys().copied())
+            .chain(in_group.keys())
             .fold(0, |lengths, name| lengths | length_bit(name));
         RateCard {
             prices,
@@ -98,21 +100,27 @@ impl<'a> RateCard<'a> {
         self.group_of(stage).is_some()
     }
 
-    /// The exclusive rule and the alternative `stage` is in, if any.
-    pub fn alternative_of(&self, stage: &str) -> Option<(usize, usize)> {
-        self.group_of(stage)
-    }
-
     /// What a participant who reached the stages `reached` (each once) earns on the rate
     /// card: every price, except that of each exclusive group only the richest alternative
     /// counts. Linear in the stages reached.
     /// `None` when the sum overflows.
     pub fn earn<'s>(&self, reached: impl IntoIterator<Item = &'s str>) -> Option<i128> {
+        self.earn_priced(
+            reached
+                .into_iter()
+                .map(|stage| (self.price(stage), self.group_of(stage))),
+        )
+    }
+
+    /// `earn` of stages whose prices and exclusive rules are already looked up (`Line`).
+    pub fn earn_priced(
+        &self,
+        reached: impl IntoIterator<Item = (i128, Option<(usize, usize)>)>,
+    ) -> Option<i128> {
         let mut sums = AlternativeSums::default();
         let mut total = 0_i128;
-        for stage in reached {
-            let price = self.price(stage);
-            match self.group_of(stage) {
+        for (price, group) in reached {
+            match group {
                 Some((g, a)) => {
                     let sum = &mut sums.of(g, self.exclusive[g].alternatives.len())[a];
                     *sum = sum.checked_add(price)?;
@@ -127,6 +135,26 @@ impl<'a> RateCard<'a> {
             .map(|alternatives| alternatives.iter().copied().max().unwrap_or(0));
         total.checked_add(checked_sum(richest)?)
     }
+}
+
+/// One stage of a cohort as the figures read it: what the rate card and the rows by group
+/// say of it, looked up by its name once (`money::check`) and then read in place by every
+/// pass over the cohort (what a participant can earn, the plan's levels, the sweep of the
+/// spread, the rows). Each pass used to look every name up again, in tables that a long
+/// funnel's stages take past the processor's caches.
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'s> {
+    pub stage: &'s model::Stage,
+    /// The stage's expected count, kept here for the passes that sort and walk by it.
+    pub expected: u64,
+    /// Its price, 0 when it has none.
+    pub price: i128,
+    /// The exclusive rule and the alternative it is in, if any.
+    pub group: Option<(usize, usize)>,
+    /// Its row of the sub-totals by group (`group::Rows`).
+    pub row: usize,
+    /// Whether it is where participants enter the cohort's funnels.
+    pub entry: bool,
 }
 
 /// Sums kept for each exclusive rule reached, a run of them per rule in one vector: a rule
@@ -179,11 +207,7 @@ pub struct Levels {
 impl Levels {
     /// The levels of `sorted`, the cohort's stages by expected count, most first. `None`
     /// when what a level earns overflows.
-    pub fn of(sorted: &[&model::Stage], card: &RateCard, entries: &[&str]) -> Option<Levels> {
-        // Only the exclusive rules this cohort's stages are in, so that the work is in
-        // proportion to the cohort, however many rules the contract has; likewise the entries
-        // are looked up, not searched.
-        let entries: foldhash::HashSet<&str> = entries.iter().copied().collect();
+    pub fn of(sorted: &[Line], card: &RateCard) -> Option<Levels> {
         // For each rule: each alternative's sum, then the richest.
         let mut groups = AlternativeSums::default();
         let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, false);
@@ -192,9 +216,9 @@ impl Levels {
         while i < sorted.len() {
             let level = sorted[i].expected;
             while i < sorted.len() && sorted[i].expected == level {
-                let stage = sorted[i];
-                let price = card.price(&stage.id);
-                match card.group_of(&stage.id) {
+                let line = &sorted[i];
+                let price = line.price;
+                match line.group {
                     Some((g, a)) => {
                         // The alternatives' sums, then the richest (never an empty run).
                         let run = groups.of(g, card.exclusive[g].alternatives.len() + 1);
@@ -213,11 +237,10 @@ impl Levels {
                     }
                     None => ungrouped = ungrouped.checked_add(price)?,
                 }
-                // Once entered, always: the names of the rest need not be looked up.
-                entered = entered || entries.contains(stage.id.as_str());
+                entered = entered || line.entry;
                 i += 1;
             }
-            let below = sorted.get(i).map_or(0, |s| s.expected);
+            let below = sorted.get(i).map_or(0, |line| line.expected);
             levels.push((level - below, ungrouped.checked_add(grouped)?, entered));
         }
         Some(Levels { levels })
@@ -436,13 +459,14 @@ pub fn earned_by(
 ) -> Option<crate::value::Money> {
     funnel.position(stage)?;
     let currency = crate::value::Currency::from_code(&contract.currency)?;
-    let prices: HashMap<String, i128> = contract
-        .payments
-        .prices
-        .iter()
-        .map(|p| (p.stage.clone(), p.amount.minor))
-        .collect();
-    let card = RateCard::new(&prices, &contract.payments.exclusive);
+    let card = RateCard::new(
+        contract
+            .payments
+            .prices
+            .iter()
+            .map(|p| (p.stage.as_str(), p.amount.minor)),
+        &contract.payments.exclusive,
+    );
     let earned = card.earn(crate::schedule::ancestors(funnel, stage))?;
     Some(crate::value::Money::new(earned, currency))
 }
@@ -485,7 +509,7 @@ mod tests {
             let groups = [model::ExclusiveGroup {
                 alternatives: grouped.iter().map(|&(len, l)| vec![name(len, l)]).collect(),
             }];
-            let card = RateCard::new(&prices, &groups);
+            let card = RateCard::new(prices.iter().map(|(k, v)| (k.as_str(), *v)), &groups);
             for (len, l) in asked {
                 let stage = name(len, l);
                 proptest::prop_assert_eq!(
