@@ -9,13 +9,14 @@
 //! warning (W0720), as no bid copying it could be accepted.
 
 use super::funnel::people;
-use super::names::{once, Kind, Symbols};
+use super::names::{given_twice, once, Kind, Symbols};
 use crate::ast::{self, BiddingClause, Declaration};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
 use crate::source::Span;
 use crate::value::Money;
 use foldhash::HashMap;
+use std::collections::hash_map::Entry;
 
 /// The rules of a specification, each with the span of the clause that states it.
 #[derive(Debug, Clone, Default)]
@@ -67,13 +68,17 @@ pub fn check(
         return rules;
     };
     let stage_kinds = [Kind::Milestone, Kind::Target];
-    // The rules by stage, in hash maps: an ordered map compares names at every level of its
-    // tree, each a read of memory far from the last once the rules outgrow the caches. The
-    // order the maps are walked in does not show: the rules are put in the order written
-    // below, and the diagnostics by where they are (`diagnostic::sort`).
-    let mut ceilings: HashMap<&str, Vec<(Span, Money)>> = HashMap::default();
-    let mut floors: HashMap<&str, Vec<(Span, u64)>> = HashMap::default();
-    let mut required: HashMap<&str, Vec<Span>> = HashMap::default();
+    let (mut ceiling_count, mut floor_count, mut required_count) = (0, 0, 0);
+    for clause in &block.clauses {
+        match clause {
+            BiddingClause::Ceiling { .. } => ceiling_count += 1,
+            BiddingClause::Floor { .. } => floor_count += 1,
+            BiddingClause::Require { stages, .. } => required_count += stages.len(),
+        }
+    }
+    let mut ceilings = Firsts::with_capacity(ceiling_count);
+    let mut floors = Firsts::with_capacity(floor_count);
+    let mut required = Firsts::with_capacity(required_count);
     for clause in &block.clauses {
         match clause {
             BiddingClause::Ceiling {
@@ -82,22 +87,22 @@ pub fn check(
                 stage,
             } => {
                 if symbols.resolve(stage, &stage_kinds, out).is_some() {
-                    ceilings
-                        .entry(&stage.value)
-                        .or_default()
-                        .push((*span, amount.value));
+                    let what = || format!("a ceiling on the price of `{}`", stage.value);
+                    ceilings.add(&stage.value, *span, amount.value, what, out);
                 }
             }
             BiddingClause::Floor { span, count, stage } => {
                 let count = people(count, "a floor on the people expected", out);
                 if let (Some(_), Some(count)) = (symbols.resolve(stage, &stage_kinds, out), count) {
-                    floors.entry(&stage.value).or_default().push((*span, count));
+                    let what = || format!("a floor on the people expected at `{}`", stage.value);
+                    floors.add(&stage.value, *span, count, what, out);
                 }
             }
             BiddingClause::Require { stages, .. } => {
                 for stage in stages {
                     if symbols.resolve(stage, &stage_kinds, out).is_some() {
-                        required.entry(&stage.value).or_default().push(stage.span);
+                        let what = || format!("the requirement to price `{}`", stage.value);
+                        required.add(&stage.value, stage.span, (), what, out);
                     }
                 }
             }
@@ -115,21 +120,20 @@ pub fn check(
         .flat_map(|c| model::stage_places(&c.funnels))
         .map(|(_, _, s)| (s.id.as_str(), s.expected))
         .collect();
-    let priced = |stage: &str, span: Span, out: &mut Vec<Diagnostic>| {
-        contract.is_none() || prices.contains_key(stage) || {
+    // A ceiling or a required stage needs a price to hold a bid's against (E0708).
+    let unpriced_in = |stage: &str, span: Span, own: Option<&Money>, out: &mut Vec<Diagnostic>| {
+        let missing = contract.is_some() && own.is_none();
+        if missing {
             out.push(unpriced(stage, span));
-            false
         }
+        missing
     };
-    for (stage, written) in &ceilings {
-        let what = format!("a ceiling on the price of `{stage}`");
-        let Some(&(span, ceiling)) = once(written, |w| w.0, &what, out) else {
-            continue;
-        };
-        if !priced(stage, span, out) {
+    for (stage, span, ceiling) in ceilings.rules {
+        let own = prices.get(stage);
+        if unpriced_in(stage, span, own, out) {
             continue;
         }
-        if let Some(&own) = prices.get(stage) {
+        if let Some(&own) = own {
             if own.currency == ceiling.currency && own.minor > ceiling.minor {
                 out.push(
                     Diagnostic::new(
@@ -152,11 +156,7 @@ pub fn check(
             span,
         });
     }
-    for (stage, written) in &floors {
-        let what = format!("a floor on the people expected at `{stage}`");
-        let Some(&(span, floor)) = once(written, |w| w.0, &what, out) else {
-            continue;
-        };
+    for (stage, span, floor) in floors.rules {
         if let Some(&own) = counts.get(stage).filter(|own| **own < floor) {
             out.push(
                 Diagnostic::new(
@@ -178,12 +178,8 @@ pub fn check(
             span,
         });
     }
-    for (stage, written) in &required {
-        let what = format!("the requirement to price `{stage}`");
-        let Some(&span) = once(written, |w| *w, &what, out) else {
-            continue;
-        };
-        if !priced(stage, span, out) {
+    for (stage, span, ()) in required.rules {
+        if unpriced_in(stage, span, prices.get(stage), out) {
             continue;
         }
         rules.required.push(Rule {
@@ -197,6 +193,41 @@ pub fn check(
     rules.floors.sort_by_key(|r| r.span);
     rules.required.sort_by_key(|r| r.span);
     rules
+}
+
+/// The first rule of one kind on each stage, in the order written; each further one on the
+/// same stage is E0203. Found in a hash map of the stages: an ordered map compares names at
+/// every level of its tree, each a read of memory far from the last once the rules outgrow
+/// the caches.
+struct Firsts<'c, T> {
+    seen: HashMap<&'c str, Span>,
+    rules: Vec<(&'c str, Span, T)>,
+}
+
+impl<'c, T> Firsts<'c, T> {
+    fn with_capacity(rules: usize) -> Self {
+        Firsts {
+            seen: HashMap::with_capacity_and_hasher(rules, Default::default()),
+            rules: Vec::with_capacity(rules),
+        }
+    }
+
+    fn add(
+        &mut self,
+        stage: &'c str,
+        span: Span,
+        value: T,
+        what: impl FnOnce() -> String,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        match self.seen.entry(stage) {
+            Entry::Occupied(first) => out.push(given_twice(&what(), span, *first.get())),
+            Entry::Vacant(room) => {
+                room.insert(span);
+                self.rules.push((stage, span, value));
+            }
+        }
+    }
 }
 
 /// E0708: a rule at `span` on `stage`, which the contract does not price.

@@ -425,18 +425,21 @@ pub fn once<'a, T>(
 ) -> Option<&'a T> {
     let first = items.first()?;
     for again in &items[1..] {
-        out.push(
-            Diagnostic::new(
-                Code::E0203,
-                format!("{what} is given twice"),
-                span_of(again),
-                "given again here",
-            )
-            .also(span_of(first), "first given here")
-            .help(format!("keep one {what} and delete the other")),
-        );
+        out.push(given_twice(what, span_of(again), span_of(first)));
     }
     Some(first)
+}
+
+/// E0203: `what`, which may be given once, given again at `again`.
+pub fn given_twice(what: &str, again: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0203,
+        format!("{what} is given twice"),
+        again,
+        "given again here",
+    )
+    .also(first, "first given here")
+    .help(format!("keep one {what} and delete the other"))
 }
 
 #[cfg(test)]

@@ -181,23 +181,73 @@ pub fn spread<'a>(
 /// The ends of the runs of stages spread over people by `spread`, in the order of the sweep,
 /// with each stage's price, exclusive rule and whether it is a funnel's entry: sorted once
 /// for every sum `total` takes over them (the plan before and after the per-participant cap).
-pub struct Sweep<'c> {
+pub struct Sweep {
     /// (where, stage index, +1 at a run's start or −1 at its end)
     events: Vec<(u64, u32, i8)>,
     entry: Vec<bool>,
     price: Vec<i128>,
+    /// Each stage's exclusive rule, numbered among the rules this sweep meets (so that its
+    /// sums are found by index, not looked up per end), and its alternative.
     group: Vec<Option<(usize, usize)>>,
-    card: &'c RateCard<'c>,
+    /// The number of alternatives of each rule met, by that number.
+    alternatives: Vec<usize>,
 }
 
-impl<'c> Sweep<'c> {
+/// Rules of at most this many alternatives find their richest by looking at each.
+const FEW_ALTERNATIVES: usize = 16;
+
+/// One exclusive rule's sums in the sweep: each alternative's, and for a rule of many
+/// alternatives how many have each sum, so that the richest is found in logarithmic time.
+struct RuleSums {
+    sums: Vec<i128>,
+    counts: Option<std::collections::BTreeMap<i128, usize>>,
+}
+
+impl RuleSums {
+    fn new(alternatives: usize) -> RuleSums {
+        RuleSums {
+            sums: vec![0; alternatives],
+            counts: (alternatives > FEW_ALTERNATIVES)
+                .then(|| [(0, alternatives)].into_iter().collect()),
+        }
+    }
+
+    /// The richest alternative's sum, and 0 when every sum is below.
+    fn richest(&self) -> i128 {
+        let most = match &self.counts {
+            Some(counts) => counts.keys().next_back().copied(),
+            None => self.sums.iter().copied().max(),
+        };
+        most.unwrap_or(0).max(0)
+    }
+
+    /// Adds `delta` to alternative `a`'s sum; `None` on overflow.
+    fn add(&mut self, a: usize, delta: i128) -> Option<()> {
+        let sum = &mut self.sums[a];
+        if let Some(counts) = &mut self.counts {
+            if let Some(n) = counts.get_mut(sum) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(sum);
+                }
+            }
+        }
+        *sum = sum.checked_add(delta)?;
+        if let Some(counts) = &mut self.counts {
+            *counts.entry(*sum).or_insert(0) += 1;
+        }
+        Some(())
+    }
+}
+
+impl Sweep {
     /// The sweep of `spread`, whose stages are those of `lines` in the same order (the
     /// cohort's funnels' stages in order, as `spread` gives them).
     pub fn new(
         spread: &[(&model::Stage, People)],
         lines: &[Line],
-        card: &'c RateCard<'c>,
-    ) -> Option<Sweep<'c>> {
+        card: &RateCard,
+    ) -> Option<Sweep> {
         debug_assert_eq!(spread.len(), lines.len());
         let runs: usize = spread.iter().map(|(_, people)| people.len()).sum();
         let mut events: Vec<(u64, u32, i8)> = Vec::with_capacity(2 * runs);
@@ -215,13 +265,27 @@ impl<'c> Sweep<'c> {
         events.sort_unstable_by_key(|&(at, _, _)| at);
         let entry = lines.iter().map(|line| line.entry).collect();
         let price = lines.iter().map(|line| line.price).collect();
-        let group = lines.iter().map(|line| line.group).collect();
+        // The rules met, numbered in the order met: the work is in proportion to the cohort
+        // however many rules the contract has.
+        let mut numbered: foldhash::HashMap<usize, usize> = foldhash::HashMap::default();
+        let mut alternatives = Vec::new();
+        let group = lines
+            .iter()
+            .map(|line| {
+                let (g, a) = line.group?;
+                let local = *numbered.entry(g).or_insert_with(|| {
+                    alternatives.push(card.exclusive[g].alternatives.len());
+                    alternatives.len() - 1
+                });
+                Some((local, a))
+            })
+            .collect();
         Some(Sweep {
             events,
             entry,
             price,
             group,
-            card,
+            alternatives,
         })
     }
 
@@ -234,12 +298,11 @@ impl<'c> Sweep<'c> {
             entry,
             price,
             group,
-            card,
+            alternatives,
         } = self;
-        // For each exclusive rule: each alternative's sum, and how many alternatives have each
-        // sum, so that the richest is found in logarithmic time however many there are.
-        type Sums = (Vec<i128>, std::collections::BTreeMap<i128, usize>);
-        let mut sums: foldhash::HashMap<usize, Sums> = foldhash::HashMap::default();
+        // For each exclusive rule met, each alternative's sum, made when the rule is first met.
+        let mut sums: Vec<Option<RuleSums>> = Vec::new();
+        sums.resize_with(alternatives.len(), || None);
         let (mut ungrouped, mut grouped, mut entered) = (0_i128, 0_i128, 0_i64);
         let mut total = 0_i128;
         let mut earning = 0_u64;
@@ -252,26 +315,10 @@ impl<'c> Sweep<'c> {
                 let delta = price[s].checked_mul(i128::from(sign))?;
                 match group[s] {
                     Some((g, a)) => {
-                        let (sum, counts) = sums.entry(g).or_insert_with(|| {
-                            let alternatives = card.exclusive[g].alternatives.len();
-                            (
-                                vec![0; alternatives],
-                                [(0, alternatives)].into_iter().collect(),
-                            )
-                        });
-                        let richest = |c: &std::collections::BTreeMap<i128, usize>| {
-                            c.keys().next_back().copied().unwrap_or(0).max(0)
-                        };
-                        let before = richest(counts);
-                        if let Some(n) = counts.get_mut(&sum[a]) {
-                            *n -= 1;
-                            if *n == 0 {
-                                counts.remove(&sum[a]);
-                            }
-                        }
-                        sum[a] = sum[a].checked_add(delta)?;
-                        *counts.entry(sum[a]).or_insert(0) += 1;
-                        grouped = grouped.checked_add(richest(counts) - before)?;
+                        let rule = sums[g].get_or_insert_with(|| RuleSums::new(alternatives[g]));
+                        let before = rule.richest();
+                        rule.add(a, delta)?;
+                        grouped = grouped.checked_add(rule.richest() - before)?;
                     }
                     None => ungrouped = ungrouped.checked_add(delta)?,
                 }
@@ -327,7 +374,8 @@ mod tests {
                 (0_i128..5, proptest::collection::vec((0_u64..12, 0_u64..5), 0..3)),
                 1..7,
             ),
-            exclusive in proptest::collection::vec(0_usize..3, 0..7),
+            exclusive in proptest::collection::vec(0_usize..24, 0..7),
+            more_alternatives in 0_usize..20,
             fee in 0_i128..4,
             cap in 0_i128..12,
         ) {
@@ -338,11 +386,12 @@ mod tests {
                 .enumerate()
                 .map(|(i, (price, _))| (format!("s{i}"), *price))
                 .collect();
-            // Stages put in one of two alternatives of one exclusive rule (2 for none).
-            let mut alternatives = vec![Vec::new(), Vec::new()];
+            // Stages put in one of the alternatives of one exclusive rule (or none): a rule of
+            // 2 to 21 alternatives, so that rules of few and of many are both swept.
+            let mut alternatives = vec![Vec::new(); 2 + more_alternatives];
             for (i, a) in exclusive.iter().enumerate().take(stages.len()) {
-                if *a < 2 {
-                    alternatives[*a].push(format!("s{i}"));
+                if let Some(alternative) = alternatives.get_mut(*a) {
+                    alternative.push(format!("s{i}"));
                 }
             }
             let groups = vec![model::ExclusiveGroup { alternatives }];
