@@ -88,6 +88,12 @@ pub const SHAPES: &[Shape] = &[
         largest: usize::MAX,
     },
     Shape {
+        name: "participant limits",
+        grows: "cohorts, each with a priced funnel and a limit on the participants paid for",
+        contract: participant_limits,
+        largest: usize::MAX,
+    },
+    Shape {
         name: "outcomes",
         grows: "outcomes, each achieved by its own target",
         contract: outcomes,
@@ -388,6 +394,24 @@ pub fn cohorts(n: usize) -> String {
             "cohort c{i} \"C\" {{ size 10 }}\nfunnel f{i} \"F\" for c{i} {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
         );
     }
+    text
+}
+
+/// Many cohorts, each with a funnel whose target is priced and a limit on the participants
+/// paid for: the limits are found by cohort, not searched for each.
+pub fn participant_limits(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str(SMALL_FUNNEL);
+    let mut payments = String::from("payments {\n");
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "cohort c{i} \"C\" {{ size 10 }}\nfunnel f{i} \"F\" for c{i} {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 within 1 month {{ achieves better evidence \"Seen\" }} }}"
+        );
+        let _ = writeln!(payments, "  pay £1 for t{i}\n  pay for at most 8 c{i}");
+    }
+    text.push_str(&payments);
+    text.push_str("}\n");
     text
 }
 

@@ -52,6 +52,12 @@ pub fn participant_limits(
         entry.push((*span, most, in_every.as_ref()));
     }
     let mut limits = Vec::new();
+    // The cohorts' sizes by name, looked up once per limit rather than searched.
+    let sizes: foldhash::HashMap<&str, Option<u64>> = if order.is_empty() {
+        foldhash::HashMap::default()
+    } else {
+        cohorts.iter().map(|c| (c.id.as_str(), c.size)).collect()
+    };
     for name in order {
         let Some(written) = by_cohort.get(name) else {
             continue;
@@ -60,7 +66,7 @@ pub fn participant_limits(
         let Some(&(span, most, in_every)) = once(written, |w| w.0, &what, out) else {
             continue;
         };
-        let size = cohorts.iter().find(|c| c.id == name).and_then(|c| c.size);
+        let size = sizes.get(name).copied().flatten();
         if let Some(limit) = one(name, span, most, in_every, size, out) {
             limits.push((
                 model::ParticipantLimit {

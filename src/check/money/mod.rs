@@ -197,6 +197,11 @@ pub fn check(
             .or_default()
             .push(funnel);
     }
+    // Each cohort's participant limit (one at most, E0203), looked up rather than searched.
+    let limit_of: HashMap<&str, &(model::ParticipantLimit, Span)> = participant_limits
+        .iter()
+        .map(|l| (l.0.cohort.as_str(), l))
+        .collect();
     // Per cohort with a funnel: the rate card, the per-participant maximum, and the plan.
     let mut per_participant = Vec::with_capacity(funnels_of.len());
     for cohort in cx.cohorts {
@@ -212,7 +217,7 @@ pub fn check(
         let mut by_level = stages.clone();
         by_level.sort_by_key(|line| std::cmp::Reverse(line.expected));
         let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
-        let limited = participant_limits.iter().find(|l| l.0.cohort == cohort.id);
+        let limited = limit_of.get(cohort.id.as_str()).copied();
         let paid_at_most = limited.map(|l| l.0.paid);
         // Each paid stage's payments at plan, then the cohort's figures, whose largest price
         // is where a figure too large is best looked at.
