@@ -482,7 +482,7 @@ pub struct Price {
 }
 
 /// Where a clause is written: the file (as checked) and its 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub struct Clause {
     /// Shared by every clause of the file.
     #[serde(serialize_with = "shared_str")]

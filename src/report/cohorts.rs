@@ -27,10 +27,15 @@ pub(crate) fn hold_to_size(
     accepted: Vec<(String, Vec<Event>)>,
     reject: &mut dyn FnMut(Rejected),
 ) -> (Vec<(String, Vec<Event>)>, Vec<CohortPlaces>) {
+    // The first cohort of each name, found by name rather than searched for each funnel.
+    let mut cohort_index: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    for (c, cohort) in contract.cohorts.iter().enumerate() {
+        cohort_index.entry(cohort.id.as_str()).or_insert(c);
+    }
     let cohort_of_funnel: Vec<Option<usize>> = contract
         .funnels
         .iter()
-        .map(|f| contract.cohorts.iter().position(|c| c.id == f.cohort))
+        .map(|f| cohort_index.get(f.cohort.as_str()).copied())
         .collect();
     let cohort_of = |event: &Event| cohort_of_funnel[stages[event.stage].funnel];
 

@@ -1102,7 +1102,7 @@ fn actual_funnels(
                 .map(|(i, stage)| {
                     let g = global(i);
                     let single = match stage.after.as_slice() {
-                        [p] => funnel.stages.iter().position(|s| s.id == *p),
+                        [p] => funnel.position(p),
                         _ => None,
                     };
                     let actual_conversion = single.and_then(|p| {

@@ -59,15 +59,22 @@ mod cut {
     pub const GROUP_CAP: u8 = 1 << 7;
 }
 
-/// The place of a clause among those the lines cite, adding it when new (a contract has
-/// a few clauses that pay; each line holds the place, not the clause).
-fn clause_id<'c>(clauses: &mut Vec<&'c model::Clause>, clause: &'c model::Clause) -> u32 {
-    match clauses.iter().position(|c| *c == clause) {
-        Some(i) => i as u32,
-        None => {
-            clauses.push(clause);
-            (clauses.len() - 1) as u32
-        }
+/// The clauses the lines cite, each line holding its clause's place in `list` rather than
+/// the clause. A contract may price thousands of stages, each its own clause: a clause is
+/// found by its place in a hash map, not searched for among those cited so far.
+#[derive(Default)]
+struct ClauseIds<'c> {
+    list: Vec<&'c model::Clause>,
+    ids: foldhash::HashMap<&'c model::Clause, u32>,
+}
+
+impl<'c> ClauseIds<'c> {
+    /// The place of `clause`, adding it when new.
+    fn id(&mut self, clause: &'c model::Clause) -> u32 {
+        *self.ids.entry(clause).or_insert_with(|| {
+            self.list.push(clause);
+            (self.list.len() - 1) as u32
+        })
     }
 }
 
@@ -307,7 +314,7 @@ pub(crate) fn payments(
             .first()
             .map_or(i128::MAX, |e| maximum_of_funnel[stages[e.stage].funnel])
     };
-    let mut clauses: Vec<&model::Clause> = Vec::new();
+    let mut clauses = ClauseIds::default();
 
     // 1. Per participant: what each event adds to their entitlement.
     // A price for each event and an attachment fee for each participant, and room for the
@@ -321,40 +328,49 @@ pub(crate) fn payments(
         .sum::<usize>();
     let room = (p.incentives.len() + p.tiers.len() + 1) * (periods.len() + 4) + fee_lines;
     let mut outcome_lines: Vec<Decided> = Vec::with_capacity(events + accepted.len() + room);
+    // What the stages a participant has reached so far earn on the card: every price, but of
+    // each exclusive group only the richest alternative. Kept up to date as each event adds
+    // its price, with each group's richest alternative (`richest`), and set back to nothing
+    // for the next participant in the groups this one reached only: a walk over every group
+    // per event, or per participant, grew with the groups times the events.
     let mut sums = vec![0_i128; slots];
+    let mut richest = vec![0_i128; p.exclusive.len()];
+    let mut reached = vec![false; p.exclusive.len()];
+    let mut reached_groups: Vec<usize> = Vec::new();
     for (who, (id, events)) in accepted.iter().enumerate() {
         let Some(first) = events.first() else {
             continue;
         };
         let who = who as u32;
         let maximum = maximum_of_funnel[stages[first.stage].funnel];
-        sums.iter_mut().for_each(|s| *s = 0);
+        for group in reached_groups.drain(..) {
+            sums[group_start[group]..group_start[group + 1]].fill(0);
+            richest[group] = 0;
+            reached[group] = false;
+        }
         let mut plain = 0_i128;
+        let mut grouped = 0_i128;
         let mut entitled = 0_i128;
         let earns = || too_large(&format!("what `{id}` earns on the rate card"));
-        // What the stages reached so far earn on the card: every price, but of each
-        // exclusive group only the richest alternative.
-        let card = |plain: i128, sums: &[i128]| -> Option<i128> {
-            let mut total = plain;
-            for g in 0..group_start.len() - 1 {
-                let richest = sums[group_start[g]..group_start[g + 1]]
-                    .iter()
-                    .copied()
-                    .max()
-                    .unwrap_or(0);
-                total = total.checked_add(richest)?;
-            }
-            Some(total)
-        };
         for event in events {
             let g = event.stage;
             let info = &stages[g];
-            let before_card = card(plain, &sums).ok_or_else(earns)?;
+            let before_card = plain.checked_add(grouped).ok_or_else(earns)?;
             let price_here = price_at[g].map_or(0, |pr| pr.amount.minor);
             match group_at[g] {
                 Some((group, alternative)) => {
-                    let slot = &mut sums[group_start[group] + alternative];
+                    let run = group_start[group]..group_start[group + 1];
+                    if !reached[group] {
+                        reached[group] = true;
+                        reached_groups.push(group);
+                    }
+                    let slot = &mut sums[run.start + alternative];
                     *slot = slot.checked_add(price_here).ok_or_else(earns)?;
+                    let most = sums[run].iter().copied().max().unwrap_or(0);
+                    grouped = (grouped - richest[group])
+                        .checked_add(most)
+                        .ok_or_else(earns)?;
+                    richest[group] = most;
                 }
                 None => plain = plain.checked_add(price_here).ok_or_else(earns)?,
             }
@@ -379,7 +395,7 @@ pub(crate) fn payments(
                             due: event.day,
                             rate,
                             amount,
-                            clause: clause_id(&mut clauses, &attachment.clause),
+                            clause: clauses.id(&attachment.clause),
                             cuts: 0,
                             made: NONE,
                         });
@@ -389,7 +405,7 @@ pub(crate) fn payments(
             let Some(price) = price_at[g] else {
                 continue;
             };
-            let after_card = card(plain, &sums).ok_or_else(earns)?;
+            let after_card = plain.checked_add(grouped).ok_or_else(earns)?;
             let raised = after_card - before_card;
             let amount = raised.min(maximum - entitled).max(0);
             entitled += amount; // at most `maximum`
@@ -408,7 +424,7 @@ pub(crate) fn payments(
                 due: due_date(event.day, price.due, contract.term.start),
                 rate: price.amount.minor,
                 amount,
-                clause: clause_id(&mut clauses, &price.clause),
+                clause: clauses.id(&price.clause),
                 cuts,
                 made: NONE,
             });
@@ -446,7 +462,7 @@ pub(crate) fn payments(
     // 2. Fixed fees, falling due on the last day of each period they pay for.
     let mut other_lines: Vec<Decided> = Vec::new();
     for fee in &p.fixed_fees {
-        let clause = clause_id(&mut clauses, &fee.clause);
+        let clause = clauses.id(&fee.clause);
         for ends in fee_due_dates(contract.term, fee) {
             other_lines.push(Decided {
                 kind: LineKind::FixedFee,
@@ -598,7 +614,7 @@ pub(crate) fn payments(
                 due: ends,
                 rate: signed,
                 amount: signed,
-                clause: clause_id(&mut clauses, &incentive.clause),
+                clause: clauses.id(&incentive.clause),
                 cuts: 0,
                 made: NONE,
             });
@@ -622,8 +638,15 @@ pub(crate) fn payments(
             payers: Vec::new(),
         }
     })?;
+    // Each line's schedule by its clause (the first schedule of a clause, as a search found),
+    // looked up rather than searched for each line.
+    let mut schedule_of: foldhash::HashMap<&model::Clause, &model::TierSchedule> =
+        foldhash::HashMap::default();
+    for schedule in &p.tiers {
+        schedule_of.entry(&schedule.clause).or_insert(schedule);
+    }
     for (i, line) in made.iter().enumerate() {
-        let Some(schedule) = p.tiers.iter().find(|t| t.clause == line.clause) else {
+        let Some(&schedule) = schedule_of.get(&line.clause) else {
             continue;
         };
         other_lines.push(Decided {
@@ -634,7 +657,7 @@ pub(crate) fn payments(
             due: line.due,
             rate: line.rate.minor,
             amount: line.amount.minor,
-            clause: clause_id(&mut clauses, &schedule.clause),
+            clause: clauses.id(&schedule.clause),
             cuts: 0,
             made: i as u32,
         });
@@ -696,7 +719,7 @@ pub(crate) fn payments(
     let mut of_kind: BTreeMap<LineKind, i128> = BTreeMap::new();
     let mut of_period = vec![0_i128; periods.len()];
     let mut outside = 0_i128;
-    let mut clause_lines = vec![0u64; clauses.len()];
+    let mut clause_lines = vec![0u64; clauses.list.len()];
     // By group (only when the contract has groups): each group's priced stages, then the
     // stages in no group with the attachment fees, then what is not a stage's price.
     let ungrouped = p.groups.len();
@@ -846,11 +869,9 @@ pub(crate) fn payments(
         let mut sum = 0;
         for fee in &p.fixed_fees {
             let paid: u64 = clauses
-                .iter()
-                .zip(&clause_lines)
-                .filter(|(clause, _)| ***clause == fee.clause)
-                .map(|(_, n)| *n)
-                .sum();
+                .ids
+                .get(&fee.clause)
+                .map_or(0, |&id| clause_lines[id as usize]);
             // At most the fee's total over the term, a checked figure of the contract.
             let to_come = i128::from(fee.periods.saturating_sub(paid));
             let amount = fee
@@ -886,7 +907,7 @@ pub(crate) fn payments(
         names: Names::of(accepted),
         periods,
         subjects: &subjects.names,
-        clauses: &clauses,
+        clauses: &clauses.list,
         maximum_of: &maximum_of,
         group_of: &group_of,
         places: &places,
