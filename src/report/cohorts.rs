@@ -38,6 +38,10 @@ pub(crate) fn hold_to_size(
         .map(|f| cohort_index.get(f.cohort.as_str()).copied())
         .collect();
     let cohort_of = |event: &Event| cohort_of_funnel[stages[event.stage].funnel];
+    let mut has_funnel = vec![false; contract.cohorts.len()];
+    for c in cohort_of_funnel.iter().flatten() {
+        has_funnel[*c] = true;
+    }
 
     // Each participant's first accepted entry into each cohort.
     let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); contract.cohorts.len()];
@@ -61,7 +65,7 @@ pub(crate) fn hold_to_size(
     // The day each full cohort took its last participant.
     let mut filled_on: Vec<Option<Date>> = vec![None; contract.cohorts.len()];
     for (c, cohort) in contract.cohorts.iter().enumerate() {
-        if !contract.funnels.iter().any(|f| f.cohort == cohort.id) {
+        if !has_funnel[c] {
             continue;
         }
         let entrants = &mut entries[c];

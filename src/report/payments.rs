@@ -296,16 +296,21 @@ pub(crate) fn payments(
         slots += group.alternatives.len();
     }
     group_start.push(slots);
+    // Each cohort's per-participant maximum (the first given for it), found by name.
+    let mut maximum_of_cohort: foldhash::HashMap<&str, i128> = foldhash::HashMap::default();
+    for m in &contract.figures.per_participant {
+        maximum_of_cohort
+            .entry(m.cohort.as_str())
+            .or_insert(m.maximum.minor);
+    }
     let maximum_of_funnel: Vec<i128> = contract
         .funnels
         .iter()
         .map(|f| {
-            contract
-                .figures
-                .per_participant
-                .iter()
-                .find(|m| m.cohort == f.cohort)
-                .map_or(i128::MAX, |m| m.maximum.minor)
+            maximum_of_cohort
+                .get(f.cohort.as_str())
+                .copied()
+                .unwrap_or(i128::MAX)
         })
         .collect();
     let maximum_of = |participant: u32| {
