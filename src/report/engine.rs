@@ -397,11 +397,7 @@ impl Table {
         // earliest that holds is accepted (a claim made too early can be made again later).
         // Of claims on the same day, the row read first stands.
         let held = &mut self.claims[place];
-        match held
-            .as_mut_slice()
-            .iter_mut()
-            .find(|c| c.stage == claim.stage && c.day == claim.day)
-        {
+        match held.same(claim.stage, claim.day) {
             None => held.push(claim),
             Some(existing) => {
                 let (kept, dropped) = if claim.row < existing.row {
@@ -458,6 +454,7 @@ impl Table {
                 rules.contract,
                 &rules.stages,
                 &rules.clocks,
+                &rules.by_id,
                 &person.shown,
                 events,
                 &person.attributes,
@@ -587,13 +584,14 @@ pub(crate) struct Claim {
     pub stage: u32,
 }
 
-/// A participant's claims: the first `Claims::INLINE` held in place, more on the heap.
+/// A participant's claims: the first `Claims::INLINE` held in place, more on the heap, and
+/// past `Claims::SEARCHED` found by stage and day in an index rather than searched.
 enum Claims {
     Inline {
         len: u8,
         claims: [Claim; Claims::INLINE],
     },
-    Heap(Vec<Claim>),
+    Heap(Vec<Claim>, Option<Box<HashMap<(u32, u32), u32>>>),
 }
 
 impl Default for Claims {
@@ -610,10 +608,31 @@ impl Claims {
     /// 4.3 on average, 57% at most four).
     const INLINE: usize = 4;
 
+    /// Claims of more stages than this are found through an index: a participant claiming
+    /// thousands of stages would otherwise search them all for each claim.
+    const SEARCHED: usize = 64;
+
     fn as_mut_slice(&mut self) -> &mut [Claim] {
         match self {
             Claims::Inline { len, claims } => &mut claims[..usize::from(*len)],
-            Claims::Heap(claims) => claims,
+            Claims::Heap(claims, _) => claims,
+        }
+    }
+
+    /// The claim of `stage` on `day` already held, if any (one at most: a second is
+    /// reconciled with it in place).
+    fn same(&mut self, stage: u32, day: u32) -> Option<&mut Claim> {
+        match self {
+            Claims::Heap(claims, Some(index)) => {
+                let i = *index.get(&(stage, day))?;
+                Some(&mut claims[i as usize])
+            }
+            Claims::Heap(claims, None) => {
+                claims.iter_mut().find(|c| c.stage == stage && c.day == day)
+            }
+            Claims::Inline { len, claims } => claims[..usize::from(*len)]
+                .iter_mut()
+                .find(|c| c.stage == stage && c.day == day),
         }
     }
 
@@ -627,9 +646,27 @@ impl Claims {
                 let mut heap = Vec::with_capacity(2 * Claims::INLINE);
                 heap.extend_from_slice(claims);
                 heap.push(claim);
-                *self = Claims::Heap(heap);
+                *self = Claims::Heap(heap, None);
             }
-            Claims::Heap(claims) => claims.push(claim),
+            Claims::Heap(claims, index) => {
+                claims.push(claim);
+                let place = (claims.len() - 1) as u32;
+                match index {
+                    Some(index) => {
+                        index.insert((claim.stage, claim.day), place);
+                    }
+                    None if claims.len() > Claims::SEARCHED => {
+                        *index = Some(Box::new(
+                            claims
+                                .iter()
+                                .enumerate()
+                                .map(|(i, c)| ((c.stage, c.day), i as u32))
+                                .collect(),
+                        ));
+                    }
+                    None => {}
+                }
+            }
         }
     }
 }
@@ -776,10 +813,12 @@ fn parse_date(text: &str) -> Option<Date> {
 }
 
 /// Take one participant's events in date order and keep those that follow the sequence.
+#[allow(clippy::too_many_arguments)]
 fn sequence(
     contract: &Contract,
     stages: &[StageInfo],
     clocks: &[Clock],
+    by_id: &HashMap<&str, usize>,
     id: &str,
     mut events: Vec<Event>,
     attributes: &[(String, String)],
@@ -787,6 +826,12 @@ fn sequence(
 ) -> Vec<Event> {
     events.sort_by_key(|e| (e.day, stages[e.stage].funnel, stages[e.stage].index, e.row));
     let mut kept: Vec<Event> = Vec::new();
+    // Each kept event's place in `kept` by its stage's number (a stage is kept once: another
+    // claim of it is a duplicate), and the funnels entered: looked up, not searched among
+    // what is kept, so that a participant who reaches thousands of stages costs no more per
+    // claim than one who reaches five.
+    let mut kept_at: HashMap<usize, usize> = HashMap::default();
+    let mut entered_funnels: foldhash::HashSet<usize> = foldhash::HashSet::default();
     let mut refused_funnels: Vec<usize> = Vec::new();
     for event in events {
         let info = &stages[event.stage];
@@ -801,7 +846,7 @@ fn sequence(
                 stage: Some(info.id.clone()),
             });
         };
-        if let Some(first) = kept.iter().find(|k| k.stage == event.stage) {
+        if let Some(first) = kept_at.get(&event.stage).map(|&k| &kept[k]) {
             refuse(
                 Rejection::Duplicate,
                 format!(
@@ -834,10 +879,7 @@ fn sequence(
             }
         } else {
             let entry = &funnel.stages[0].id;
-            let entered = kept
-                .iter()
-                .any(|k| stages[k.stage].funnel == info.funnel && stages[k.stage].index == 0);
-            if !entered {
+            if !entered_funnels.contains(&info.funnel) {
                 refuse(
                     Rejection::NotReferred,
                     format!(
@@ -848,13 +890,12 @@ fn sequence(
                 continue;
             }
             if let Some((reason, detail)) =
+                // A funnel's stages are numbered one after another.
                 out_of_time(&clocks[info.funnel], funnel, info, event.day, &|i| {
-                    kept.iter()
-                        .find(|k| {
-                            stages[k.stage].funnel == info.funnel && stages[k.stage].index == i
-                        })
-                        .map(|k| k.day)
-                })
+                        kept_at
+                            .get(&(event.stage - info.index + i))
+                            .map(|&k| kept[k].day)
+                    })
             {
                 refuse(reason, detail);
                 continue;
@@ -863,9 +904,10 @@ fn sequence(
                 .after
                 .iter()
                 .filter(|p| {
-                    !kept
-                        .iter()
-                        .any(|k| stages[k.stage].id == **p && k.day <= event.day)
+                    !by_id
+                        .get(p.as_str())
+                        .and_then(|stage| kept_at.get(stage))
+                        .is_some_and(|&k| kept[k].day <= event.day)
                 })
                 .collect();
             if let Some(first) = missing.first() {
@@ -904,6 +946,10 @@ fn sequence(
             };
             refuse(Rejection::Ineligible, detail);
             continue;
+        }
+        kept_at.insert(event.stage, kept.len());
+        if info.index == 0 {
+            entered_funnels.insert(info.funnel);
         }
         kept.push(event);
     }
