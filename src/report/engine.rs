@@ -904,10 +904,10 @@ fn sequence(
                 .after
                 .iter()
                 .filter(|p| {
-                    !by_id
+                    by_id
                         .get(p.as_str())
                         .and_then(|stage| kept_at.get(stage))
-                        .is_some_and(|&k| kept[k].day <= event.day)
+                        .is_none_or(|&k| kept[k].day > event.day)
                 })
                 .collect();
             if let Some(first) = missing.first() {
