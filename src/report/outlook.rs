@@ -179,18 +179,19 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
         total,
         None,
     ));
+    // What each payer has paid (the first figure of a name), found by name for each payer
+    // rather than searched: a contract may have thousands of payers.
+    let mut paid_by: foldhash::HashMap<&str, i128> = foldhash::HashMap::default();
+    for a in &made.payments.by_payer {
+        paid_by.entry(a.name.as_str()).or_insert(a.amount.minor);
+    }
     for payer in &contract.payments.payers {
         let limit = match (payer.cap, &payer.share) {
             (Some(cap), _) => cap,
             (None, PayerShare::Amount(amount)) => *amount,
             _ => continue,
         };
-        let counted = made
-            .payments
-            .by_payer
-            .iter()
-            .find(|a| a.name == payer.name)
-            .map_or(0, |a| a.amount.minor);
+        let counted = paid_by.get(payer.name.as_str()).copied().unwrap_or(0);
         wanted.push((
             LimitKind::Payer,
             Some(payer.name.clone()),
