@@ -41,9 +41,10 @@ const SIZE: usize = if cfg!(debug_assertions) {
 } else {
     125_000
 };
-/// The longest the shapes' checks, documents, SQL and formatting may take, in all (82 s of
-/// processor time in a release build, 4 minutes on a busy machine).
-const WATCHDOG: Duration = Duration::from_secs(300);
+/// The longest the shapes' checks, documents, SQL, formatting and reports may take, in all
+/// (127 s in a release build with both cores free, 82 s of it before the reports were timed;
+/// a busy machine took about 3 times as long).
+const WATCHDOG: Duration = Duration::from_secs(480);
 
 /// The diagnostic codes of checking `text`, and whether a contract came out.
 fn check(text: &str) -> (Vec<String>, bool) {
@@ -56,12 +57,22 @@ fn check(text: &str) -> (Vec<String>, bool) {
     (codes, compiled.contract.is_some())
 }
 
+/// The participants of the return each shape's monitoring report is timed on: the same for
+/// the contract of N and of 8N, so that the report's work grows with the contract alone.
+const PARTICIPANTS: u64 = 50;
+
+/// Shapes whose report is not timed: a return with one column per condition, thousands of
+/// them, where each participant's attributes are still searched by name (a known quadratic
+/// the README states).
+const REPORT_NOT_TIMED: &[&str] = &["conditions"];
+
 /// Seconds to parse `text`, to check the parsed file and write its JSON, to write its HTML
-/// document, to compile its SQL (`outcome sql`) and to format it (`outcome fmt`), each the
-/// best of `runs` (the SQL and the formatting only when `all`, else 0). Timed apart, so that
-/// the parser (the slowest part of a debug build) does not hide the checker's growth, nor the
+/// document, to compile its SQL (`outcome sql`), to format it (`outcome fmt`) and to make the
+/// monitoring report of a generated return of `PARTICIPANTS` people, each the best of `runs`
+/// (the SQL, the formatting and the report only when `all`, else 0). Timed apart, so that the
+/// parser (the slowest part of a debug build) does not hide the checker's growth, nor the
 /// checker the document's or the SQL's.
-fn time(text: &str, runs: usize, all: bool) -> [f64; 5] {
+fn time(text: &str, runs: usize, all: bool, report_timed: bool) -> [f64; 6] {
     let Ok(file) = outcome::syntax::decode("shape.outcome", text.as_bytes()) else {
         panic!("the shape is not text");
     };
@@ -70,7 +81,7 @@ fn time(text: &str, runs: usize, all: bool) -> [f64; 5] {
         until: None,
         table: outcome::sql::DEFAULT_TABLE.to_string(),
     };
-    let [mut parse, mut check, mut document, mut sql, mut format] = [f64::INFINITY; 5];
+    let [mut parse, mut check, mut document, mut sql, mut format, mut report] = [f64::INFINITY; 6];
     for _ in 0..runs {
         let start = Instant::now();
         let Ok(ast) = outcome::syntax::parse(&file) else {
@@ -118,9 +129,28 @@ fn time(text: &str, runs: usize, all: bool) -> [f64; 5] {
             Some(_) => format.min(start.elapsed().as_secs_f64()),
             None => 0.0,
         };
-        std::hint::black_box((compiled, json, html, ast, script, formatted));
+        // The return is made untimed; the report is timed from its rows.
+        let rows: Option<Vec<outcome::report::Input>> = compiled
+            .contract
+            .as_ref()
+            .filter(|_| all && report_timed)
+            .map(|c| {
+                outcome::report::generate::returns(c, PARTICIPANTS, 1)
+                    .map(outcome::report::Input::Row)
+                    .collect()
+            });
+        let start = Instant::now();
+        let made = compiled.contract.as_ref().zip(rows).map(|(c, rows)| {
+            outcome::report::engine::run(c, rows.into_iter(), &Default::default())
+                .expect("the report's figures fit")
+        });
+        report = match made {
+            Some(_) => report.min(start.elapsed().as_secs_f64()),
+            None => 0.0,
+        };
+        std::hint::black_box((compiled, json, html, ast, script, formatted, made));
     }
-    [parse, check, document, sql, format]
+    [parse, check, document, sql, format, report]
 }
 
 /// What is wrong with the shape's contract of N, if anything: it must raise exactly the
@@ -176,11 +206,11 @@ fn ladders_check_clean_past_twenty_thousand_stages() {
 fn joins_past_twenty_thousand_stages_take_linear_time() {
     let shape = shapes::shape("joins");
     let (small, large) = ((shape.contract)(20_001), (shape.contract)(160_008));
-    time(&small, 1, false);
+    time(&small, 1, false, false);
     let (mut t1, mut t8) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..3 {
-        t1 = t1.min(time(&small, 1, false)[1]);
-        t8 = t8.min(time(&large, 1, false)[1]);
+        t1 = t1.min(time(&small, 1, false, false)[1]);
+        t8 = t8.min(time(&large, 1, false, false)[1]);
     }
     assert!(
         t8 <= RATIO * t1,
@@ -191,7 +221,8 @@ fn joins_past_twenty_thousand_stages_take_linear_time() {
     );
 }
 
-/// Checking 8N takes at most `RATIO` times as long as N, for each shape, N chosen for a
+/// Checking 8N takes at most `RATIO` times as long as N (the SQL, the formatting and the
+/// monitoring report of a return of `PARTICIPANTS` people `OUTPUT_RATIO`), for each shape, N chosen for a
 /// contract of about `SIZE` bytes (8× that at 8N). The times are each the best of `RUNS` runs, so a
 /// slow moment of a shared machine does not fail the test. All the shapes run in one test, one
 /// after another, so that they do not time each other's work.
@@ -206,10 +237,11 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
             let large = (shape.contract)(8 * n);
             // Once untimed: warm the allocator and the caches. Then the sizes in turn, so that
             // a busy moment of the machine slows both rather than one.
-            time(&small, 1, true);
-            let (mut t1, mut t4) = ([f64::INFINITY; 5], [f64::INFINITY; 5]);
+            let timed = !REPORT_NOT_TIMED.contains(&shape.name);
+            time(&small, 1, true, timed);
+            let (mut t1, mut t4) = ([f64::INFINITY; 6], [f64::INFINITY; 6]);
             for _ in 0..RUNS {
-                let (s, l) = (time(&small, 1, true), time(&large, 1, true));
+                let (s, l) = (time(&small, 1, true, timed), time(&large, 1, true, timed));
                 for (best, now) in [(&mut t1, s), (&mut t4, l)] {
                     for (best, now) in best.iter_mut().zip(now) {
                         *best = best.min(now);
@@ -226,7 +258,7 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
     };
     let mut slow = Vec::new();
     for (name, n, b1, b4, t1, t4) in report {
-        let parts = ["parse", "check", "document", "sql", "fmt"];
+        let parts = ["parse", "check", "document", "sql", "fmt", "report"];
         for (what, (one, four)) in parts.into_iter().zip(t1.into_iter().zip(t4)) {
             // A shape with no contract writes no document and no SQL: nothing to time.
             if one == 0.0 && four == 0.0 {
@@ -238,7 +270,7 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
                 one * 1e3,
                 four * 1e3
             );
-            let bound = if matches!(what, "sql" | "fmt") {
+            let bound = if matches!(what, "sql" | "fmt" | "report") {
                 OUTPUT_RATIO
             } else {
                 RATIO
