@@ -51,6 +51,23 @@ pub(crate) struct Participant {
     pub shown: String,
     /// The attributes eligibility conditions mention, as first given.
     pub attributes: Vec<(String, String)>,
+    /// Which of the rules' attributes are in `attributes`, a bit each by its number
+    /// (`Rules::attribute`): a return of thousands of attribute columns is not searched for
+    /// each one a row gives.
+    given: Vec<u64>,
+}
+
+impl Participant {
+    /// Records attribute number `i` as given; whether it was new.
+    fn first_given(&mut self, i: u32) -> bool {
+        let (word, bit) = (i as usize / 64, 1_u64 << (i % 64));
+        if self.given.len() <= word {
+            self.given.resize(word + 1, 0);
+        }
+        let new = self.given[word] & bit == 0;
+        self.given[word] |= bit;
+        new
+    }
 }
 
 /// Make the report for `contract` from the rows of a return. An error only when a payment
@@ -167,8 +184,8 @@ pub(crate) struct Rules<'c> {
     pub stages: Vec<StageInfo>,
     by_id: HashMap<&'c str, usize>,
     term_start: i64,
-    /// The attributes eligibility conditions mention.
-    pub attribute_names: Vec<&'c str>,
+    /// The attributes eligibility conditions mention, each numbered by its first mention.
+    attribute_index: HashMap<&'c str, u32>,
     clocks: Vec<Clock>,
 }
 
@@ -209,6 +226,11 @@ pub(crate) enum Verdict {
 }
 
 impl<'c> Rules<'c> {
+    /// The number of the attribute `name`, if an eligibility condition mentions it.
+    pub(crate) fn attribute(&self, name: &str) -> Option<u32> {
+        self.attribute_index.get(name).copied()
+    }
+
     pub(crate) fn of(contract: &'c Contract, options: &Options) -> Result<Rules<'c>, String> {
         let until = options.until.unwrap_or(contract.term.end);
         let stages: Vec<StageInfo> = model::stage_places(&contract.funnels)
@@ -232,20 +254,25 @@ impl<'c> Rules<'c> {
                 stages.len()
             ));
         }
-        let attribute_names: Vec<&str> = contract
+        let mut attribute_index: HashMap<&str, u32> = HashMap::default();
+        for condition in contract
             .funnels
             .iter()
             .flat_map(|f| &f.stages)
             .flat_map(|s| &s.eligible)
-            .map(|c| c.subject.as_str())
-            .collect();
+        {
+            let next = attribute_index.len() as u32;
+            attribute_index
+                .entry(condition.subject.as_str())
+                .or_insert(next);
+        }
         Ok(Rules {
             contract,
             until,
             stages,
             by_id,
             term_start: contract.term.start.day_number(),
-            attribute_names,
+            attribute_index,
             clocks: contract.funnels.iter().map(Clock::of).collect(),
         })
     }
@@ -384,9 +411,7 @@ impl Table {
         if let Some(first) = attributes.next() {
             let person = &mut people[place];
             for (name, value) in std::iter::once(first).chain(attributes) {
-                if rules.attribute_names.contains(&name)
-                    && !person.attributes.iter().any(|(n, _)| n == name)
-                {
+                if rules.attribute(name).is_some_and(|i| person.first_given(i)) {
                     person
                         .attributes
                         .push((name.to_string(), value.to_string()));
@@ -833,6 +858,7 @@ fn sequence(
     let mut kept_at: HashMap<usize, usize> = HashMap::default();
     let mut entered_funnels: foldhash::HashSet<usize> = foldhash::HashSet::default();
     let mut refused_funnels: Vec<usize> = Vec::new();
+    let given = Given::of(attributes);
     for event in events {
         let info = &stages[event.stage];
         let funnel = &contract.funnels[info.funnel];
@@ -921,11 +947,8 @@ fn sequence(
                 continue;
             }
         }
-        if let Some(failed) = stage.eligible.iter().find(|c| !meets(c, attributes)) {
-            let given = attributes
-                .iter()
-                .find(|(n, _)| *n == failed.subject)
-                .map(|(_, v)| v.as_str());
+        if let Some(failed) = stage.eligible.iter().find(|c| !meets(c, &given)) {
+            let given = given.get(&failed.subject);
             let detail = match given {
                 Some(value) => format!(
                     "`{id}` has {} {value}, but `{}` requires {} {} {}",
@@ -1009,8 +1032,43 @@ fn out_of_time(
 }
 
 /// Whether the attributes meet a condition; an absent or unreadable attribute does not.
-fn meets(condition: &Condition, attributes: &[(String, String)]) -> bool {
-    let Some((_, value)) = attributes.iter().find(|(n, _)| *n == condition.subject) else {
+/// A participant's attributes by name: searched when they are few, found in a map when
+/// there are many (a return of thousands of attribute columns, each a condition's subject).
+struct Given<'p> {
+    list: &'p [(String, String)],
+    by_name: Option<HashMap<&'p str, &'p str>>,
+}
+
+impl<'p> Given<'p> {
+    /// Past this many attributes, a map.
+    const SEARCHED: usize = 16;
+
+    fn of(list: &'p [(String, String)]) -> Given<'p> {
+        let by_name = (list.len() > Given::SEARCHED).then(|| {
+            let mut map = HashMap::default();
+            for (name, value) in list {
+                map.entry(name.as_str()).or_insert(value.as_str());
+            }
+            map
+        });
+        Given { list, by_name }
+    }
+
+    /// The value first given for `name`.
+    fn get(&self, name: &str) -> Option<&'p str> {
+        match &self.by_name {
+            Some(map) => map.get(name).copied(),
+            None => self
+                .list
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str()),
+        }
+    }
+}
+
+fn meets(condition: &Condition, attributes: &Given) -> bool {
+    let Some(value) = attributes.get(&condition.subject) else {
         return false;
     };
     let Some(value) = read_decimal(value) else {

@@ -335,7 +335,7 @@ impl Reading<'_, '_> {
         let named: Vec<(usize, &str)> = columns
             .attributes
             .iter()
-            .filter(|(_, n)| self.rules.attribute_names.contains(&n.as_str()))
+            .filter(|(_, n)| self.rules.attribute(n).is_some())
             .map(|(i, n)| (*i, n.as_str()))
             .collect();
         let mut parser = ::csv_core::ReaderBuilder::new()
@@ -442,7 +442,7 @@ impl Reading<'_, '_> {
                         Some(r) => r
                             .attributes
                             .iter()
-                            .filter(|(n, _)| self.rules.attribute_names.contains(&n.as_str()))
+                            .filter(|(n, _)| self.rules.attribute(n).is_some())
                             .cloned()
                             .collect(),
                     };
