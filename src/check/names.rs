@@ -439,7 +439,7 @@ pub fn given_twice(what: &str, again: Span, first: Span) -> Diagnostic {
         "given again here",
     )
     .also(first, "first given here")
-    .help(format!("keep one {what} and delete the other"))
+    .help("keep one of the two and delete the other")
 }
 
 #[cfg(test)]
