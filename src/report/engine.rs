@@ -52,20 +52,28 @@ pub(crate) struct Participant {
     /// The attributes eligibility conditions mention, as first given.
     pub attributes: Vec<(String, String)>,
     /// Which of the rules' attributes are in `attributes`, a bit each by its number
-    /// (`Rules::attribute`): a return of thousands of attribute columns is not searched for
-    /// each one a row gives.
-    given: Vec<u64>,
+    /// (`Rules::attribute`): the first 64 here, the rest in `given_more`, so that a return
+    /// of thousands of attribute columns is not searched for each one a row gives, and one
+    /// of a few allocates nothing for it.
+    given: u64,
+    given_more: Vec<u64>,
 }
 
 impl Participant {
     /// Records attribute number `i` as given; whether it was new.
     fn first_given(&mut self, i: u32) -> bool {
-        let (word, bit) = (i as usize / 64, 1_u64 << (i % 64));
-        if self.given.len() <= word {
-            self.given.resize(word + 1, 0);
-        }
-        let new = self.given[word] & bit == 0;
-        self.given[word] |= bit;
+        let bit = 1_u64 << (i % 64);
+        let word = match (i / 64) as usize {
+            0 => &mut self.given,
+            more => {
+                if self.given_more.len() < more {
+                    self.given_more.resize(more, 0);
+                }
+                &mut self.given_more[more - 1]
+            }
+        };
+        let new = *word & bit == 0;
+        *word |= bit;
         new
     }
 }
@@ -857,7 +865,7 @@ fn sequence(
     // claim than one who reaches five.
     let mut kept_at: HashMap<usize, usize> = HashMap::default();
     let mut entered_funnels: foldhash::HashSet<usize> = foldhash::HashSet::default();
-    let mut refused_funnels: Vec<usize> = Vec::new();
+    let mut refused_funnels: foldhash::HashSet<usize> = foldhash::HashSet::default();
     let given = Given::of(attributes);
     for event in events {
         let info = &stages[event.stage];
@@ -892,7 +900,7 @@ fn sequence(
         if info.index == 0 {
             if let Some(window) = contract.referrals {
                 if event.day > window.until || event.day < window.from {
-                    refused_funnels.push(info.funnel);
+                    refused_funnels.insert(info.funnel);
                     refuse(
                         Rejection::ReferredLate,
                         format!(
@@ -948,8 +956,7 @@ fn sequence(
             }
         }
         if let Some(failed) = stage.eligible.iter().find(|c| !meets(c, &given)) {
-            let given = given.get(&failed.subject);
-            let detail = match given {
+            let detail = match given.get(&failed.subject) {
                 Some(value) => format!(
                     "`{id}` has {} {value}, but `{}` requires {} {} {}",
                     failed.subject,
@@ -1031,7 +1038,6 @@ fn out_of_time(
     None
 }
 
-/// Whether the attributes meet a condition; an absent or unreadable attribute does not.
 /// A participant's attributes by name: searched when they are few, found in a map when
 /// there are many (a return of thousands of attribute columns, each a condition's subject).
 struct Given<'p> {
@@ -1067,6 +1073,7 @@ impl<'p> Given<'p> {
     }
 }
 
+/// Whether the attributes meet a condition; an absent or unreadable attribute does not.
 fn meets(condition: &Condition, attributes: &Given) -> bool {
     let Some(value) = attributes.get(&condition.subject) else {
         return false;

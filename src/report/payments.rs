@@ -371,7 +371,13 @@ pub(crate) fn payments(
                     }
                     let slot = &mut sums[run.start + alternative];
                     *slot = slot.checked_add(price_here).ok_or_else(earns)?;
-                    let most = sums[run].iter().copied().max().unwrap_or(0);
+                    // A sum that grows can only raise the richest; one that shrinks (a
+                    // negative price, refused by the check) needs every alternative looked at.
+                    let most = if price_here >= 0 {
+                        richest[group].max(*slot)
+                    } else {
+                        sums[run].iter().copied().max().unwrap_or(0)
+                    };
                     grouped = (grouped - richest[group])
                         .checked_add(most)
                         .ok_or_else(earns)?;
