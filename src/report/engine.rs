@@ -25,6 +25,7 @@ use crate::schedule::clock::Clock;
 use crate::schedule::plan::Entries;
 use crate::value::{mul_div_rounded, Date, Decimal, Frequency, Percent};
 use foldhash::HashMap;
+use thin_vec::ThinVec;
 
 /// A stage of the contract, by its place among all stages.
 pub(crate) struct StageInfo {
@@ -50,14 +51,18 @@ pub(crate) struct Participant {
     /// same participant (see `super::participant_key`).
     pub shown: String,
     /// The attributes eligibility conditions mention, as first given.
-    pub attributes: Vec<(String, String)>,
+    pub attributes: ThinVec<(String, String)>,
     /// Which of the rules' attributes are in `attributes`, a bit each by its number
     /// (`Rules::attribute`): the first 64 here, the rest in `given_more`, so that a return
     /// of thousands of attribute columns is not searched for each one a row gives, and one
     /// of a few allocates nothing for it.
     given: u64,
-    given_more: Vec<u64>,
+    given_more: ThinVec<u64>,
 }
+
+// A participant is read for every row that names them: as small as a reference and two
+// pointers, most returns mentioning no attribute at all.
+const _: () = assert!(std::mem::size_of::<Participant>() <= 48);
 
 impl Participant {
     /// Records attribute number `i` as given; whether it was new.
@@ -471,6 +476,7 @@ impl Table {
             mut claims,
             ..
         } = self;
+        let mut seen = Seen::new(rules.stages.len(), rules.contract.funnels.len());
         // Taking the participants out of `people` frees each one as it is judged.
         for (key, place) in index_of.in_order() {
             let person = std::mem::take(&mut people[place]);
@@ -491,6 +497,7 @@ impl Table {
                 &person.shown,
                 events,
                 &person.attributes,
+                &mut seen,
                 rejected,
             );
             each(key, person.shown, kept, rejected);
@@ -855,17 +862,11 @@ fn sequence(
     id: &str,
     mut events: Vec<Event>,
     attributes: &[(String, String)],
+    seen: &mut Seen,
     rejected: &mut impl Reject,
 ) -> Vec<Event> {
     events.sort_by_key(|e| (e.day, stages[e.stage].funnel, stages[e.stage].index, e.row));
     let mut kept: Vec<Event> = Vec::new();
-    // Each kept event's place in `kept` by its stage's number (a stage is kept once: another
-    // claim of it is a duplicate), and the funnels entered: looked up, not searched among
-    // what is kept, so that a participant who reaches thousands of stages costs no more per
-    // claim than one who reaches five.
-    let mut kept_at: HashMap<usize, usize> = HashMap::default();
-    let mut entered_funnels: foldhash::HashSet<usize> = foldhash::HashSet::default();
-    let mut refused_funnels: foldhash::HashSet<usize> = foldhash::HashSet::default();
     let given = Given::of(attributes);
     for event in events {
         let info = &stages[event.stage];
@@ -880,7 +881,7 @@ fn sequence(
                 stage: Some(info.id.clone()),
             });
         };
-        if let Some(first) = kept_at.get(&event.stage).map(|&k| &kept[k]) {
+        if let Some(first) = seen.kept_at(event.stage).map(|k| &kept[k]) {
             refuse(
                 Rejection::Duplicate,
                 format!(
@@ -890,7 +891,7 @@ fn sequence(
             );
             continue;
         }
-        if refused_funnels.contains(&info.funnel) {
+        if seen.funnel(info.funnel) & Seen::REFUSED != 0 {
             refuse(
                 Rejection::ReferredLate,
                 format!("`{id}` entered `{}` after referrals closed", funnel.id),
@@ -900,7 +901,7 @@ fn sequence(
         if info.index == 0 {
             if let Some(window) = contract.referrals {
                 if event.day > window.until || event.day < window.from {
-                    refused_funnels.insert(info.funnel);
+                    seen.mark(info.funnel, Seen::REFUSED);
                     refuse(
                         Rejection::ReferredLate,
                         format!(
@@ -913,7 +914,7 @@ fn sequence(
             }
         } else {
             let entry = &funnel.stages[0].id;
-            if !entered_funnels.contains(&info.funnel) {
+            if seen.funnel(info.funnel) & Seen::ENTERED == 0 {
                 refuse(
                     Rejection::NotReferred,
                     format!(
@@ -926,9 +927,8 @@ fn sequence(
             if let Some((reason, detail)) =
                 // A funnel's stages are numbered one after another.
                 out_of_time(&clocks[info.funnel], funnel, info, event.day, &|i| {
-                        kept_at
-                            .get(&(event.stage - info.index + i))
-                            .map(|&k| kept[k].day)
+                        seen.kept_at(event.stage - info.index + i)
+                            .map(|k| kept[k].day)
                     })
             {
                 refuse(reason, detail);
@@ -940,8 +940,8 @@ fn sequence(
                 .filter(|p| {
                     by_id
                         .get(p.as_str())
-                        .and_then(|stage| kept_at.get(stage))
-                        .is_none_or(|&k| kept[k].day > event.day)
+                        .and_then(|&stage| seen.kept_at(stage))
+                        .is_none_or(|k| kept[k].day > event.day)
                 })
                 .collect();
             if let Some(first) = missing.first() {
@@ -977,13 +977,77 @@ fn sequence(
             refuse(Rejection::Ineligible, detail);
             continue;
         }
-        kept_at.insert(event.stage, kept.len());
+        seen.keep(event.stage, kept.len());
         if info.index == 0 {
-            entered_funnels.insert(info.funnel);
+            seen.mark(info.funnel, Seen::ENTERED);
         }
         kept.push(event);
     }
+    seen.forget(&kept);
     kept
+}
+
+/// What `sequence` has kept of one participant, by stage and by funnel, so that a claim is
+/// checked against what came before it by looking, not searching: a participant who reaches
+/// thousands of stages costs no more per claim than one who reaches five. The lists are as
+/// long as the contract's stages and funnels, made once for a return and cleared after each
+/// participant of only what was set for them, so a participant allocates nothing here.
+struct Seen {
+    /// Each stage's kept event, as its place in the participant's kept events, or `NONE`
+    /// (a stage is kept once: another claim of it is a duplicate).
+    kept_at: Vec<u32>,
+    /// Each funnel's `ENTERED` and `REFUSED` bits.
+    funnels: Vec<u8>,
+    /// The funnels whose bits are set, to clear.
+    marked: Vec<u32>,
+}
+
+impl Seen {
+    const NONE: u32 = u32::MAX;
+    /// The participant's entry to the funnel is kept.
+    const ENTERED: u8 = 1;
+    /// The participant's entry to the funnel was refused as after referrals closed, and so
+    /// is every later claim in it.
+    const REFUSED: u8 = 2;
+
+    fn new(stages: usize, funnels: usize) -> Seen {
+        Seen {
+            kept_at: vec![Seen::NONE; stages],
+            funnels: vec![0; funnels],
+            marked: Vec::new(),
+        }
+    }
+
+    fn kept_at(&self, stage: usize) -> Option<usize> {
+        let at = self.kept_at[stage];
+        (at != Seen::NONE).then_some(at as usize)
+    }
+
+    fn keep(&mut self, stage: usize, at: usize) {
+        // A stage is kept once, so there are fewer kept events than stages.
+        self.kept_at[stage] = u32::try_from(at).unwrap_or(Seen::NONE - 1);
+    }
+
+    fn funnel(&self, funnel: usize) -> u8 {
+        self.funnels[funnel]
+    }
+
+    fn mark(&mut self, funnel: usize, bit: u8) {
+        if self.funnels[funnel] == 0 {
+            self.marked.push(funnel as u32);
+        }
+        self.funnels[funnel] |= bit;
+    }
+
+    /// Clear what was set for the participant whose events are `kept`.
+    fn forget(&mut self, kept: &[Event]) {
+        for event in kept {
+            self.kept_at[event.stage] = Seen::NONE;
+        }
+        for funnel in self.marked.drain(..) {
+            self.funnels[funnel as usize] = 0;
+        }
+    }
 }
 
 /// Whether a claim of a stage on `day` is sooner than its `at least` time or later than its
