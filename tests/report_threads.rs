@@ -120,6 +120,7 @@ const CONTRACTS: [&str; 3] = [
 /// for every way of making it; and the return is one read so (not handed back).
 #[test]
 fn a_return_read_on_threads_gives_the_report_read_row_by_row() {
+    let on_threads: Vec<(usize, Option<usize>)> = [2, 3, 4, 7].map(|t| (t, None)).to_vec();
     for path in CONTRACTS {
         let contract = contract(path);
         for crlf in [false, true] {
@@ -137,24 +138,107 @@ fn a_return_read_on_threads_gives_the_report_read_row_by_row() {
                     ..Options::default()
                 },
             ] {
-                let rows = input::dates(input::csv(bytes.as_slice()), None);
-                let expected = engine::run(&contract, rows, &options).unwrap();
-                let expected = serde_json::to_string(&expected).unwrap();
-                let read = input::csv(bytes.as_slice());
-                let layout = split::Layout::of(&read).unwrap();
-                for threads in [2, 3, 4, 7] {
-                    let whole = split::read(&contract, &options, &bytes, &layout, None, threads)
-                        .unwrap_or_else(|| panic!("{path}: not read on threads"));
-                    let report = whole.report(&options, None).unwrap();
-                    assert_eq!(
-                        serde_json::to_string(&report).unwrap(),
-                        expected,
-                        "{path}, {threads} threads, crlf {crlf}, {options:?}"
-                    );
-                }
+                read_as_row_by_row(path, &contract, &bytes, &options, &on_threads);
             }
         }
     }
+}
+
+/// However many shards the participants are sent to (more than threads, as for a large
+/// return, or fewer), the report is the one made row by row.
+#[test]
+fn a_return_read_in_many_shards_gives_the_report_read_row_by_row() {
+    let mut runs = Vec::new();
+    for threads in [1, 2, 3] {
+        for shards in [1, 2, 5, 16, 64] {
+            runs.push((threads, Some(shards)));
+        }
+    }
+    for path in CONTRACTS {
+        let contract = contract(path);
+        for bytes in [
+            damaged(&contract, 400, 5, false),
+            crowded(&contract, 400, 5),
+        ] {
+            for options in [
+                Options::default(),
+                Options {
+                    listed_rejections: Some(3),
+                    ..Options::default()
+                },
+            ] {
+                read_as_row_by_row(path, &contract, &bytes, &options, &runs);
+            }
+        }
+    }
+}
+
+/// Assert that the return `bytes` read whole on each of `runs` (threads, and shards or the
+/// default) gives the report read row by row.
+fn read_as_row_by_row(
+    path: &str,
+    contract: &Contract,
+    bytes: &[u8],
+    options: &Options,
+    runs: &[(usize, Option<usize>)],
+) {
+    let rows = input::dates(input::csv(bytes), None);
+    let expected = engine::run(contract, rows, options).unwrap();
+    let expected = serde_json::to_string(&expected).unwrap();
+    let read = input::csv(bytes);
+    let layout = split::Layout::of(&read).unwrap();
+    for &(threads, shards) in runs {
+        let whole = split::read_in_shards(contract, options, bytes, &layout, None, threads, shards)
+            .unwrap_or_else(|| panic!("{path}: not read on threads"));
+        let report = whole.report(options, None).unwrap();
+        assert_eq!(
+            serde_json::to_string(&report).unwrap(),
+            expected,
+            "{path}, {threads} threads, {shards:?} shards, {options:?}"
+        );
+    }
+}
+
+/// A return whose participants all enter on the same day, their references in upper and
+/// lower case: a cohort is filled by the first of them in the order of their references
+/// (ignoring case), so the report depends on the participants being put in that order
+/// whichever shard each is judged in.
+fn crowded(contract: &Contract, participants: u64, seed: u64) -> Vec<u8> {
+    let rows = generate::returns(contract, participants, seed);
+    let attributes = rows.attributes();
+    let mut csv = Vec::new();
+    generate::write_csv(rows, &attributes, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let entries: Vec<&str> = contract
+        .funnels
+        .iter()
+        .map(|f| f.stages[0].id.as_str())
+        .collect();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<Vec<String>> = lines
+        .map(|line| line.split(',').map(str::to_string).collect())
+        .collect();
+    let first_entry = rows
+        .iter()
+        .filter(|f| entries.contains(&f[1].as_str()))
+        .map(|f| f[2].clone())
+        .min()
+        .unwrap();
+    let mut out = format!("{header}\n");
+    for (i, mut f) in rows.into_iter().enumerate() {
+        if entries.contains(&f[1].as_str()) {
+            f[2] = first_entry.clone();
+        }
+        f[0] = match i % 3 {
+            0 => f[0].to_uppercase(),
+            1 => f[0].to_lowercase(),
+            _ => f[0].clone(),
+        };
+        out.push_str(&f.join(","));
+        out.push('\n');
+    }
+    out.into_bytes()
 }
 
 /// The damage rejects rows for every reason a row is rejected on its own, as duplicates,

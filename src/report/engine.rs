@@ -406,17 +406,46 @@ impl Table {
         &mut self,
         rules: &Rules<'_>,
         participant: &str,
+        attributes: impl Iterator<Item = (&'a str, &'a str)>,
+        claim: Claim,
+        rejected: &mut impl Reject,
+    ) {
+        let place = self
+            .index_of
+            .place(key_of(participant, &mut self.lowered), self.people.len());
+        self.claim_at(place, || participant, rules, attributes, claim, rejected);
+    }
+
+    /// As `claim`, for a participant whose key (`key_of`) is `key`: `shown` gives the
+    /// reference, read only for a participant not seen before. A thread reading a part of a
+    /// return copies each short key with its claim, so that taking the claim reads the
+    /// copy, not the reference where it is in the file.
+    pub(crate) fn claim_short<'a, 's>(
+        &mut self,
+        rules: &Rules<'_>,
+        key: ShortKey,
+        shown: impl FnOnce() -> &'s str,
+        attributes: impl Iterator<Item = (&'a str, &'a str)>,
+        claim: Claim,
+        rejected: &mut impl Reject,
+    ) {
+        let place = *self.index_of.short.entry(key).or_insert(self.people.len());
+        self.claim_at(place, shown, rules, attributes, claim, rejected);
+    }
+
+    fn claim_at<'a, 's>(
+        &mut self,
+        place: usize,
+        shown: impl FnOnce() -> &'s str,
+        rules: &Rules<'_>,
         mut attributes: impl Iterator<Item = (&'a str, &'a str)>,
         claim: Claim,
         rejected: &mut impl Reject,
     ) {
         let people = &mut self.people;
-        let place = self
-            .index_of
-            .place(key_of(participant, &mut self.lowered), people.len());
         if place == people.len() {
             people.push(Participant {
-                shown: participant.to_string(),
+                shown: shown().to_string(),
                 ..Participant::default()
             });
             self.claims.push(Claims::default());
@@ -712,8 +741,8 @@ impl Claims {
 }
 
 /// A key of at most `ShortKey::MOST` bytes, and its length.
-#[derive(PartialEq, Eq, Hash)]
-struct ShortKey {
+#[derive(PartialEq, Eq, Hash, Clone, Copy)]
+pub(crate) struct ShortKey {
     bytes: [u8; ShortKey::MOST],
     length: u8,
 }
@@ -722,7 +751,7 @@ impl ShortKey {
     /// With the length, 24 bytes: with its place, an entry of the table fills 32 bytes.
     const MOST: usize = 23;
 
-    fn of(key: &str) -> Option<ShortKey> {
+    pub(crate) fn of(key: &str) -> Option<ShortKey> {
         let mut bytes = [0; ShortKey::MOST];
         bytes.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
         Some(ShortKey {
@@ -733,6 +762,11 @@ impl ShortKey {
 
     fn text(&self) -> &[u8] {
         &self.bytes[..usize::from(self.length)]
+    }
+
+    /// The key as text (made from a `str`, so always whole UTF-8).
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.text()).unwrap_or_default()
     }
 }
 
