@@ -1183,32 +1183,58 @@ struct Words<'a> {
     cuts: CutWords,
 }
 
-/// Participants' references, one after another in one text, with where each ends. Lines in
-/// order of falling due take their participants in no order: a line finds its participant's
-/// reference here in a table of 8 bytes a participant and a text of a few MB, where a
-/// reference held in `accepted` is two reads far apart in memory (the participant's entry,
-/// then the text it points to), each a wait for memory.
+/// Participants' references by number, for the lines. Lines in order of falling due take
+/// their participants in no order, so each line's look here is a read from memory far from
+/// the one before: a reference of up to `Names::INLINE` bytes (most) is held in its
+/// participant's slot of 16 bytes, found in one read, and a longer one is in `long`, the slot
+/// saying where. A reference held in `accepted` is two reads far apart (the participant's
+/// entry, then the text it points to), and one text with a table of where each ends was two
+/// as well.
 struct Names {
-    text: String,
-    ends: Vec<usize>,
+    slots: Vec<[u8; 16]>,
+    long: String,
 }
 
 impl Names {
+    /// The most bytes of a reference held in its slot, whose last byte is its length.
+    const INLINE: usize = 15;
+    /// The last byte of the slot of a reference held in `long`: the slot's first 8 bytes are
+    /// where it starts there, the next 7 its length.
+    const LONG: u8 = u8::MAX;
+
     fn of(accepted: &[(String, Vec<Event>)]) -> Names {
         let mut names = Names {
-            text: String::with_capacity(accepted.iter().map(|(id, _)| id.len()).sum()),
-            ends: Vec::with_capacity(accepted.len()),
+            slots: Vec::with_capacity(accepted.len()),
+            long: String::new(),
         };
         for (id, _) in accepted {
-            names.text.push_str(id);
-            names.ends.push(names.text.len());
+            let mut slot = [0_u8; 16];
+            if id.len() <= Names::INLINE {
+                slot[..id.len()].copy_from_slice(id.as_bytes());
+                slot[15] = id.len() as u8;
+            } else {
+                slot[..8].copy_from_slice(&(names.long.len() as u64).to_le_bytes());
+                slot[8..15].copy_from_slice(&(id.len() as u64).to_le_bytes()[..7]);
+                slot[15] = Names::LONG;
+                names.long.push_str(id);
+            }
+            names.slots.push(slot);
         }
         names
     }
 
     fn get(&self, i: usize) -> &str {
-        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.text[start..self.ends[i]]
+        let slot = &self.slots[i];
+        if slot[15] != Names::LONG {
+            return std::str::from_utf8(&slot[..usize::from(slot[15])]).unwrap_or_default();
+        }
+        let mut start = [0; 8];
+        start.copy_from_slice(&slot[..8]);
+        let mut length = [0; 8];
+        length[..7].copy_from_slice(&slot[8..15]);
+        let start = u64::from_le_bytes(start) as usize;
+        let length = u64::from_le_bytes(length) as usize;
+        self.long.get(start..start + length).unwrap_or_default()
     }
 }
 
@@ -1583,6 +1609,29 @@ fn still_reachable(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every reference comes back as it went in: short ones held in their slots, long ones
+    /// (past 15 bytes, or with characters of several bytes) in the text beside them.
+    #[test]
+    fn names_give_back_each_reference() {
+        let references = [
+            "",
+            "P1",
+            "exactly-15-byte",
+            "sixteen-bytes-16",
+            "Ünïcode-ünÏcode",
+            "a-reference-far-longer-than-a-slot-holds",
+            "é",
+        ];
+        let accepted: Vec<(String, Vec<Event>)> = references
+            .iter()
+            .map(|r| (r.to_string(), Vec::new()))
+            .collect();
+        let names = Names::of(&accepted);
+        for (i, reference) in references.iter().enumerate() {
+            assert_eq!(names.get(i), *reference);
+        }
+    }
 
     /// Lines sorted by a packed key come out as a stable sort by the same key puts them,
     /// equal keys in the order they were.
