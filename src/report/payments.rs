@@ -1402,7 +1402,7 @@ impl Words<'_> {
         line.rate = money(l.rate);
         line.amount = money(l.amount);
         let clause = self.clauses[l.clause as usize];
-        if line.clause.file != clause.file {
+        if !std::sync::Arc::ptr_eq(&line.clause.file, &clause.file) {
             line.clause.file = clause.file.clone();
         }
         line.clause.line = clause.line;
