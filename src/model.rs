@@ -482,7 +482,7 @@ pub struct Price {
 }
 
 /// Where a clause is written: the file (as checked) and its 1-based line.
-#[derive(Debug, Clone, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Eq, Serialize, JsonSchema)]
 pub struct Clause {
     /// Shared by every clause of the file.
     #[serde(serialize_with = "shared_str")]
@@ -498,6 +498,14 @@ impl PartialEq for Clause {
     fn eq(&self, other: &Clause) -> bool {
         self.line == other.line
             && (std::sync::Arc::ptr_eq(&self.file, &other.file) || self.file == other.file)
+    }
+}
+
+/// Hashed by what `eq` compares: the text of the file's name and the line.
+impl std::hash::Hash for Clause {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.file.hash(state);
+        self.line.hash(state);
     }
 }
 
