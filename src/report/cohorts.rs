@@ -13,7 +13,7 @@
 //! take a place; it depends on nothing but the entries, so a place taken in one report is
 //! kept in every later report of the same returns.
 
-use super::engine::{Event, StageInfo};
+use super::engine::{Accepted, Event, StageInfo};
 use super::{CohortPlaces, Rejected, Rejection};
 use crate::model::Contract;
 use crate::value::Date;
@@ -24,9 +24,9 @@ use foldhash::HashMap;
 pub(crate) fn hold_to_size(
     contract: &Contract,
     stages: &[StageInfo],
-    accepted: Vec<(String, Vec<Event>)>,
+    accepted: Accepted,
     reject: &mut dyn FnMut(Rejected),
-) -> (Vec<(String, Vec<Event>)>, Vec<CohortPlaces>) {
+) -> (Accepted, Vec<CohortPlaces>) {
     // The first cohort of each name, found by name rather than searched for each funnel.
     let mut cohort_index: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     for (c, cohort) in contract.cohorts.iter().enumerate() {
@@ -92,10 +92,11 @@ pub(crate) fn hold_to_size(
         return (accepted, places);
     }
 
-    let mut kept_all = Vec::with_capacity(accepted.len());
-    for (p, (id, events)) in accepted.into_iter().enumerate() {
-        let mut kept = Vec::with_capacity(events.len());
-        for event in events {
+    let mut kept_all = Accepted::with_capacity(accepted.len(), accepted.event_count());
+    let mut kept = Vec::new();
+    for (p, (id, events)) in accepted.iter().enumerate() {
+        kept.clear();
+        for &event in events {
             let away = cohort_of(&event)
                 .and_then(|c| turned_away.get(&(p, c)).map(|entered| (c, *entered)));
             let Some((c, entered)) = away else {
@@ -114,12 +115,12 @@ pub(crate) fn hold_to_size(
                      entered on {entered} (places go by date of entry, then participant reference)",
                     cohort.id
                 ),
-                participant: Some(id.clone()),
+                participant: Some(id.to_string()),
                 stage: Some(stages[event.stage].id.clone()),
             });
         }
         if !kept.is_empty() {
-            kept_all.push((id, kept));
+            kept_all.push(id, &kept);
         }
     }
     (kept_all, places)

@@ -43,6 +43,70 @@ pub(crate) struct Event {
     pub row: u64,
 }
 
+/// The participants with events kept, in the order of their keys: each one's reference as
+/// first written and the events kept. Held in three lists, not an allocation or two a
+/// participant, so that each pass over them (the cohorts, the funnels, the payments) reads
+/// memory in order: a million-row return's 235,000 participants each held apart were a read
+/// from far in memory per participant per pass.
+#[derive(Debug, Default)]
+pub(crate) struct Accepted {
+    names: String,
+    events: Vec<Event>,
+    /// Where each participant's reference ends in `names` and its events in `events`.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Accepted {
+    /// Room for `participants` and their `events` (their names grow as they come).
+    pub(crate) fn with_capacity(participants: usize, events: usize) -> Accepted {
+        Accepted {
+            names: String::new(),
+            events: Vec::with_capacity(events),
+            ends: Vec::with_capacity(participants),
+        }
+    }
+
+    /// Add a participant after the others.
+    pub(crate) fn push(&mut self, name: &str, events: &[Event]) {
+        self.names.push_str(name);
+        self.events.extend_from_slice(events);
+        self.ends.push((self.names.len(), self.events.len()));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The events of every participant.
+    pub(crate) fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Participant `i`'s reference and events.
+    pub(crate) fn get(&self, i: usize) -> (&str, &[Event]) {
+        let (name_start, events_start) =
+            i.checked_sub(1).map_or((0, 0), |before| self.ends[before]);
+        let (name_end, events_end) = self.ends[i];
+        (
+            &self.names[name_start..name_end],
+            &self.events[events_start..events_end],
+        )
+    }
+
+    pub(crate) fn name(&self, i: usize) -> &str {
+        self.get(i).0
+    }
+
+    pub(crate) fn events(&self, i: usize) -> &[Event] {
+        self.get(i).1
+    }
+
+    /// Each participant's reference and events, in order.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &[Event])> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
 /// What is kept per participant while reading, besides its claims (`Claims`, held by place
 /// in a vector of their own: a row reads them and not this).
 #[derive(Debug, Default)]
@@ -170,10 +234,10 @@ fn run_with(
             ),
         }
     }
-    let mut accepted: Vec<(String, Vec<Event>)> = Vec::with_capacity(table.people.len());
+    let mut accepted = Accepted::with_capacity(table.people.len(), 0);
     table.judge(&rules, &mut rejected, |_, shown, kept, _| {
         if !kept.is_empty() {
-            accepted.push((shown, kept));
+            accepted.push(&shown, &kept);
         }
     });
     finish(
@@ -540,7 +604,7 @@ pub(crate) struct Judged {
     pub after_report_date: u64,
     pub rejected: Rejections,
     /// The participants with events kept, in the order of their keys.
-    pub accepted: Vec<(String, Vec<Event>)>,
+    pub accepted: Accepted,
 }
 
 /// The report from the rows judged: the cohorts held to their size, the funnels, payments
@@ -1278,13 +1342,13 @@ pub(crate) fn planned_to_date(
 fn actual_funnels(
     contract: &Contract,
     stages: &[StageInfo],
-    accepted: &[(String, Vec<Event>)],
+    accepted: &Accepted,
     periods: &[Period],
     until: Date,
 ) -> Vec<ActualFunnel> {
     let mut counts = vec![0u64; stages.len()];
     let mut by_period = vec![vec![0u64; periods.len()]; stages.len()];
-    for (_, events) in accepted {
+    for (_, events) in accepted.iter() {
         for e in events {
             counts[e.stage] += 1;
             if let Some(p) = period_of(periods, e.day) {

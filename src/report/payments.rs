@@ -17,7 +17,7 @@
 //! every sum is checked: a total that could not be held exactly is refused with a message,
 //! never shown wrapped or saturated.
 
-use super::engine::{Event, StageInfo};
+use super::engine::{Accepted, StageInfo};
 use super::{
     Amount, GroupPaid, LineKind, Measured, PaymentLine, Payments, Period, PeriodAmount, Residual,
     StillReachable,
@@ -244,7 +244,7 @@ fn rank_of(ranks: &[u32], i: u32) -> u32 {
 pub(crate) fn payments(
     contract: &Contract,
     stages: &[StageInfo],
-    accepted: &[(String, Vec<Event>)],
+    accepted: &Accepted,
     periods: &[Period],
     until: Date,
     measured: &[Measured],
@@ -314,8 +314,8 @@ pub(crate) fn payments(
         })
         .collect();
     let maximum_of = |participant: u32| {
-        accepted[participant as usize]
-            .1
+        accepted
+            .events(participant as usize)
             .first()
             .map_or(i128::MAX, |e| maximum_of_funnel[stages[e.stage].funnel])
     };
@@ -325,7 +325,7 @@ pub(crate) fn payments(
     // A price for each event and an attachment fee for each participant, and room for the
     // contract's own lines (fees, bonuses, tiers) that join them in step 5: a million lines
     // are not copied to grow.
-    let events = accepted.iter().map(|(_, e)| e.len()).sum::<usize>();
+    let events = accepted.event_count();
     let fee_lines = p
         .fixed_fees
         .iter()
@@ -453,13 +453,12 @@ pub(crate) fn payments(
             *day = (*day).min(l.earned);
         }
         let cohort = |who: usize| {
-            accepted[who]
-                .1
+            accepted
+                .events(who)
                 .first()
                 .map(|e| contract.funnels[stages[e.stage].funnel].cohort.as_str())
         };
-        let places =
-            super::limit::places(contract, &first, &|who| accepted[who].0.as_str(), &cohort);
+        let places = super::limit::places(contract, &first, &|who| accepted.name(who), &cohort);
         for l in &mut outcome_lines {
             let beyond = places[l.participant as usize].is_some_and(|place| !place.paid(contract));
             if beyond && l.amount != 0 {
@@ -494,7 +493,7 @@ pub(crate) fn payments(
     // exactly as by reference.
     let participant_rank: Vec<u32> = {
         let mut order: Vec<u32> = (0..accepted.len() as u32).collect();
-        order.sort_unstable_by(|a, b| accepted[*a as usize].0.cmp(&accepted[*b as usize].0));
+        order.sort_unstable_by(|a, b| accepted.name(*a as usize).cmp(accepted.name(*b as usize)));
         let mut rank = vec![0u32; accepted.len()];
         for (r, i) in order.into_iter().enumerate() {
             rank[i as usize] = r as u32 + 1;
@@ -572,7 +571,7 @@ pub(crate) fn payments(
     // 4. Bonuses and penalties, and tiers, from the counts and the measured values.
     // People at each stage, counted once (each participant has at most one event a stage).
     let mut reached_by = vec![0u64; stages.len()];
-    for (_, events) in accepted {
+    for (_, events) in accepted.iter() {
         for event in events {
             reached_by[event.stage] += 1;
         }
@@ -781,7 +780,7 @@ pub(crate) fn payments(
         let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
         for (who, sum) in of_participant.iter().enumerate() {
             if let Some(sum) = sum {
-                sums.insert(accepted[who].0.as_str(), *sum);
+                sums.insert(accepted.name(who), *sum);
             }
         }
         if let Some(sum) = of_contract {
@@ -1202,12 +1201,12 @@ impl Names {
     /// where it starts there, the next 7 its length.
     const LONG: u8 = u8::MAX;
 
-    fn of(accepted: &[(String, Vec<Event>)]) -> Names {
+    fn of(accepted: &Accepted) -> Names {
         let mut names = Names {
             slots: Vec::with_capacity(accepted.len()),
             long: String::new(),
         };
-        for (id, _) in accepted {
+        for (id, _) in accepted.iter() {
             let mut slot = [0_u8; 16];
             if id.len() <= Names::INLINE {
                 slot[..id.len()].copy_from_slice(id.as_bytes());
@@ -1548,7 +1547,7 @@ pub(crate) fn value_of(m: &Measured) -> Result<Option<Decimal>, String> {
 fn still_reachable(
     contract: &Contract,
     stages: &[StageInfo],
-    accepted: &[(String, Vec<Event>)],
+    accepted: &Accepted,
     until: Date,
 ) -> Vec<StillReachable> {
     let clocks: Vec<Clock> = contract.funnels.iter().map(Clock::of).collect();
@@ -1562,7 +1561,7 @@ fn still_reachable(
     let mut can_reach = vec![0u64; stages.len()];
     if until < contract.term.end {
         let mut dates: Vec<Option<Date>> = vec![None; stages.len()];
-        for (_, events) in accepted {
+        for (_, events) in accepted.iter() {
             for e in events {
                 dates[e.stage] = Some(e.day);
             }
@@ -1623,10 +1622,10 @@ mod tests {
             "a-reference-far-longer-than-a-slot-holds",
             "é",
         ];
-        let accepted: Vec<(String, Vec<Event>)> = references
-            .iter()
-            .map(|r| (r.to_string(), Vec::new()))
-            .collect();
+        let mut accepted = Accepted::default();
+        for reference in references {
+            accepted.push(reference, &[]);
+        }
         let names = Names::of(&accepted);
         for (i, reference) in references.iter().enumerate() {
             assert_eq!(names.get(i), *reference);

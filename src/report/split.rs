@@ -22,7 +22,8 @@
 //! here (`read` gives `None`), and the caller reads it row by row.
 
 use super::engine::{
-    self, key_of, Claim, Event, Fields, Judged, Reject, Rejections, Rules, ShortKey, Table, Verdict,
+    self, key_of, Accepted, Claim, Event, Fields, Judged, Reject, Rejections, Rules, ShortKey,
+    Table, Verdict,
 };
 use super::input::{self, Columns, CsvRows, DateFormat, Record, MAX_LINE_BYTES, NOT_UTF8};
 use super::{Input, Options, ReasonCount, Rejected, Rejection, Report, Row};
@@ -676,9 +677,14 @@ struct Judging {
 
 /// The shards' participants in the order of their keys, with their rejections added to
 /// `rejected` in that order: as one table judging them all would make them.
-fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Vec<(String, Vec<Event>)> {
+fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
     let total = shards.iter().map(|s| s.participants.len()).sum();
-    let mut accepted = Vec::with_capacity(total);
+    let events = shards
+        .iter()
+        .flat_map(|s| &s.participants)
+        .map(|p| p.kept.len())
+        .sum();
+    let mut accepted = Accepted::with_capacity(total, events);
     // Each shard's participants are taken one at a time; its keys and rejections stay put.
     let (mut taken, shards): (Vec<_>, Vec<_>) = shards
         .into_iter()
@@ -705,7 +711,7 @@ fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Vec<(String, Vec<Even
         }
         *listed_start = judging.rejected;
         if !judging.kept.is_empty() {
-            accepted.push((judging.shown, judging.kept));
+            accepted.push(&judging.shown, &judging.kept);
         }
         next[s] = taken[s].next();
         if let Some(j) = &next[s] {
