@@ -749,7 +749,34 @@ impl Columns {
         separator: u8,
         fields: &mut [&'a str],
     ) -> Result<(), String> {
-        if raw().all(|field| field.trim_ascii().is_empty()) {
+        self.read_fields(raw, count, separator, fields, |i, field| {
+            std::str::from_utf8(field)
+                .map_err(|_| format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1))
+        })
+    }
+
+    /// As `read`, for fields of a row already read as UTF-8 (a line of a return read whole,
+    /// checked once rather than field by field).
+    pub(super) fn read_text<'a, I: Iterator<Item = &'a str>>(
+        &self,
+        raw: impl Fn() -> I,
+        count: usize,
+        separator: u8,
+        fields: &mut [&'a str],
+    ) -> Result<(), String> {
+        self.read_fields(raw, count, separator, fields, |_, field| Ok(field))
+    }
+
+    /// `read` and `read_text`, with `text` making each field text.
+    fn read_fields<'a, T: AsRef<[u8]>, I: Iterator<Item = T>>(
+        &self,
+        raw: impl Fn() -> I,
+        count: usize,
+        separator: u8,
+        fields: &mut [&'a str],
+        text: impl Fn(usize, T) -> Result<&'a str, String>,
+    ) -> Result<(), String> {
+        if raw().all(|field| field.as_ref().trim_ascii().is_empty()) {
             return Err("the row is empty".to_string());
         }
         if count != self.width {
@@ -771,10 +798,7 @@ impl Columns {
             ));
         }
         for (i, field) in raw().enumerate() {
-            match std::str::from_utf8(field) {
-                Ok(text) => fields[i] = super::trimmed(text),
-                Err(_) => return Err(format!("field {} is not valid UTF-8{NOT_UTF8}", i + 1)),
-            }
+            fields[i] = super::trimmed(text(i, field)?);
         }
         let empty: Vec<String> = [
             (self.participant, "participant"),

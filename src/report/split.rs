@@ -414,7 +414,7 @@ impl Reading<'_, '_> {
             .delimiter(separator)
             .build();
         let mut record = Record::default();
-        let mut raw: Vec<&[u8]> = Vec::with_capacity(columns.width);
+        let mut raw: Vec<&str> = Vec::with_capacity(columns.width);
         let mut fields: Vec<&str> = Vec::with_capacity(columns.width);
         let mut lowered = String::new();
         let mut at = range.start;
@@ -437,7 +437,7 @@ impl Reading<'_, '_> {
                 made = None;
                 fields.clear();
                 fields.resize(raw.len(), "");
-                columns.read(|| raw.iter().copied(), raw.len(), separator, &mut fields)
+                columns.read_text(|| raw.iter().copied(), raw.len(), separator, &mut fields)
             } else {
                 parser.reset();
                 record.clear();
@@ -637,20 +637,19 @@ impl Reading<'_, '_> {
     }
 }
 
-/// Split a line with no quote at `separator` into `raw`; false (and `raw` unfinished) if it
-/// holds a quote, so that the CSV reader reads it.
-fn split_fields<'a>(line: &'a [u8], separator: u8, raw: &mut Vec<&'a [u8]>) -> bool {
+/// Split a line of UTF-8 with no quote at `separator` into `raw`; false (and `raw`
+/// unfinished) if the line is not UTF-8 or has a quote, for the CSV reader to read as it
+/// reads a return row by row. The line is checked as UTF-8 once: a field between separators
+/// (ASCII) of a line of UTF-8 is UTF-8.
+fn split_fields<'a>(line: &'a [u8], separator: u8, raw: &mut Vec<&'a str>) -> bool {
     raw.clear();
-    let mut start = 0;
-    for (i, &b) in line.iter().enumerate() {
-        if b == separator {
-            raw.push(&line[start..i]);
-            start = i + 1;
-        } else if b == b'"' {
-            return false;
-        }
+    let Ok(text) = std::str::from_utf8(line) else {
+        return false;
+    };
+    if line.contains(&b'"') {
+        return false;
     }
-    raw.push(&line[start..]);
+    raw.extend(text.split(char::from(separator)));
     true
 }
 
