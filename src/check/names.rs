@@ -171,16 +171,16 @@ impl Stored {
 /// names of used files copied.
 ///
 /// The names are kept in the order defined, and the table that finds them holds only each
-/// one's place in that list: 8 bytes a name where a map of names to symbols held 40 (the
+/// one's place in that list: 4 bytes a name where a map of names to symbols held 40 (the
 /// name's 24 and the symbol's 16). The table is looked up at a place its hash picks, so for a
 /// file of hundreds of thousands of names each look was a read from memory outside the
-/// processor's caches; a table a fifth of the size stays in them for five times the names.
+/// processor's caches; a table a tenth of the size stays in them for ten times the names.
 /// The list is written in order, as the names are read.
 #[derive(Debug, Default)]
 pub struct Symbols<'a> {
     entries: Vec<(Cow<'a, str>, Stored)>,
     /// The place in `entries` of each name, found by the name's hash.
-    table: HashTable<usize>,
+    table: HashTable<u32>,
     hasher: foldhash::fast::FixedState,
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
@@ -306,8 +306,8 @@ impl<'a> Symbols<'a> {
         let hash = self.hasher.hash_one(name);
         let entries = &self.entries;
         self.table
-            .find(hash, |&i| entries[i].0 == name)
-            .map(|&i| entries[i].1.symbol())
+            .find(hash, |&i| entries[i as usize].0 == name)
+            .map(|&i| entries[i as usize].1.symbol())
     }
 
     /// The symbol already defined as `name`; or, when the name is new, `None`, the name
@@ -320,11 +320,14 @@ impl<'a> Symbols<'a> {
             ..
         } = self;
         let hash = hasher.hash_one(name.as_ref());
-        let rehash = |&i: &usize| hasher.hash_one(entries[i].0.as_ref());
-        match table.entry(hash, |&i| entries[i].0 == name, rehash) {
-            hashbrown::hash_table::Entry::Occupied(found) => Some(entries[*found.get()].1.symbol()),
+        let rehash = |&i: &u32| hasher.hash_one(entries[i as usize].0.as_ref());
+        match table.entry(hash, |&i| entries[i as usize].0 == name, rehash) {
+            hashbrown::hash_table::Entry::Occupied(found) => {
+                Some(entries[*found.get() as usize].1.symbol())
+            }
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                slot.insert(entries.len());
+                // Four billion names would not fit in memory before their places overflowed.
+                slot.insert(entries.len() as u32);
                 entries.push((name, stored));
                 None
             }
