@@ -586,18 +586,16 @@ impl Reading<'_, '_> {
                     ..flat.claim
                 };
                 match &flat.key {
-                    Some(key) if flat.shown_is_key => table.claim_short(
-                        self.rules,
-                        *key,
-                        || key.as_str(),
-                        attributes,
-                        claim,
-                        &mut duplicates,
-                    ),
                     Some(key) => table.claim_short(
                         self.rules,
                         *key,
-                        participant,
+                        || {
+                            if flat.shown_is_key {
+                                key.as_str()
+                            } else {
+                                participant()
+                            }
+                        },
                         attributes,
                         claim,
                         &mut duplicates,
