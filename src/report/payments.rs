@@ -1186,9 +1186,8 @@ struct Words<'a> {
 /// their participants in no order, so each line's look here is a read from memory far from
 /// the one before: a reference of up to `Names::INLINE` bytes (most) is held in its
 /// participant's slot of 16 bytes, found in one read, and a longer one is in `long`, the slot
-/// saying where. A reference held in `accepted` is two reads far apart (the participant's
-/// entry, then the text it points to), and one text with a table of where each ends was two
-/// as well.
+/// saying where. `Accepted` holds the references in one text with a list of where each
+/// ends: two reads far apart for each line, where a slot is one.
 struct Names {
     slots: Vec<[u8; 16]>,
     long: String,
