@@ -849,10 +849,14 @@ line_char = _{
                 prop_assert_eq!(Some((format!("{outcome:?}"), end)), by_rule);
                 prop_assert!(lowerer.finish().is_ok());
             } else if let Some((_, end)) = by_rule {
-                // Refused only what is not plain: a block, an escape or `"""`.
+                // Refused only what is not plain: a block, an escape or `"""`, or a `{` after
+                // the statement that the grammar, not this reader, decides is a block or not.
                 let read = &text[..end];
                 prop_assert!(
-                    read.contains('{') || read.contains('\\') || read.contains("\"\"\""),
+                    read.contains('{')
+                        || read.contains('\\')
+                        || read.contains("\"\"\"")
+                        || text[past_trivia(&text, end)..].starts_with('{'),
                     "{:?} refused", read
                 );
             }
