@@ -448,6 +448,7 @@ fn build(shape: &Shape) -> Report {
         exceptions,
         payments: Payments {
             lines,
+            lines_not_held: 0,
             total,
             by_participant: Vec::new(),
             by_period,
@@ -700,6 +701,21 @@ fn long_lists_are_cut_and_say_how_many_more() {
     assert_eq!(listed, MAX_REJECTED_ROWS);
     assert!(rejected.contains("… and 61 more rejected rows, not listed."));
 
+    // Held only as far as each lists them and the others counted, as `outcome report` holds
+    // them for HTML and for the terminal, the lines make the same documents.
+    let text = outcome::report::text::report_with_lines(&built, None);
+    for listed in [MAX_PAYMENT_LINES, outcome::report::text::FIRST] {
+        let mut first = built.clone();
+        first.payments.lines.truncate(listed);
+        first.payments.lines_not_held = (lines - listed) as u64;
+        assert_eq!(first.payments.line_count(), lines as u64);
+        if listed == MAX_PAYMENT_LINES {
+            assert_eq!(report(&first), html);
+        } else {
+            assert_eq!(outcome::report::text::report_with_lines(&first, None), text);
+        }
+    }
+
     // Short lists are complete, with no such note.
     let short = report(&build(&REALISTIC));
     assert!(!short.contains("more lines, not listed"));
@@ -765,6 +781,7 @@ fn an_empty_report_still_reads() {
     };
     empty.payments = Payments {
         lines: Vec::new(),
+        lines_not_held: 0,
         total: Money::zero(Currency::GBP),
         by_participant: Vec::new(),
         by_period: Vec::new(),

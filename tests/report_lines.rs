@@ -293,7 +293,7 @@ fn csv_lines_have_a_column_per_payer_adding_up_to_its_total() {
 }
 
 #[test]
-fn streamed_lines_are_the_held_lines_for_every_spec() {
+fn streamed_and_first_lines_are_the_held_lines_for_every_spec() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
     let mut specs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -336,6 +336,26 @@ fn streamed_lines_are_the_held_lines_for_every_spec() {
             payments.remove("by_participant");
         }
         assert_eq!(held_rest, streamed_rest, "{name}");
+        assert_eq!(streamed.payments.line_count(), held.payments.line_count());
+        // The first few held, the others counted: the held report's first lines, and every
+        // other figure (the payers' parts run through every line) as it has them.
+        for first in [0, 1, 7, usize::MAX] {
+            let report =
+                engine::run_with(&contract, rows(), &options, engine::Lines::First(first)).unwrap();
+            let all = held.payments.lines.len();
+            assert_eq!(
+                serde_json::to_value(&report.payments.lines).unwrap(),
+                serde_json::to_value(&held.payments.lines[..first.min(all)]).unwrap(),
+                "{name}, first {first}"
+            );
+            assert_eq!(report.payments.line_count(), all as u64, "{name}");
+            assert!(report.payments.by_participant.is_empty());
+            let mut first_rest = serde_json::to_value(&report).unwrap();
+            let payments = first_rest["payments"].as_object_mut().unwrap();
+            payments.remove("lines");
+            payments.remove("by_participant");
+            assert_eq!(held_rest, first_rest, "{name}, first {first}");
+        }
     }
     assert!(with_lines + 1 >= specs_read, "{with_lines} of {specs_read}");
 }

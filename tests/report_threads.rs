@@ -190,7 +190,7 @@ fn read_as_row_by_row(
     for &(threads, shards) in runs {
         let whole = split::read_in_shards(contract, options, bytes, &layout, None, threads, shards)
             .unwrap_or_else(|| panic!("{path}: not read on threads"));
-        let report = whole.report(options, None).unwrap();
+        let report = whole.report(options, engine::Lines::Held).unwrap();
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
             expected,

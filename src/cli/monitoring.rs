@@ -357,9 +357,21 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             _ => Ok(()),
         }
     };
-    let mut sink = line_format.map(|format| report::lines::LinesOut {
-        format,
-        write: &mut write_lines,
+    // The lines: to their file; all held, for the JSON report and a participant explained;
+    // only the first few held, the others counted, for the human and HTML reports, which list
+    // no more.
+    let mut sink = Some(match line_format {
+        Some(format) => report::engine::Lines::Written(report::lines::LinesOut {
+            format,
+            write: &mut write_lines,
+        }),
+        None => match (explain, args.format) {
+            (None, ReportFormat::Human) => report::engine::Lines::First(report::text::FIRST),
+            (None, ReportFormat::Html) => {
+                report::engine::Lines::First(emit::report_html::MAX_PAYMENT_LINES)
+            }
+            _ => report::engine::Lines::Held,
+        },
     });
     let (report, failure) = match (format, source) {
         (ReturnFormat::Csv, source @ (ReturnSource::Stream(_) | ReturnSource::Whole(_))) => {
@@ -407,7 +419,8 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
                     drop(rows);
                     drop(whole);
                     let not_utf8 = read.rows_not_utf8();
-                    (read.report(&options, sink.take()), not_utf8, None)
+                    let lines = sink.take().unwrap_or(report::engine::Lines::Held);
+                    (read.report(&options, lines), not_utf8, None)
                 }
                 None => {
                     let report = run_report(
@@ -639,7 +652,7 @@ pub(super) fn run_report(
     options: &report::Options,
     explain: Option<&str>,
     trace: &mut Vec<Row>,
-    lines: Option<report::lines::LinesOut<'_>>,
+    lines: Option<report::engine::Lines<'_>>,
 ) -> Result<report::Report, String> {
     let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {
@@ -649,10 +662,8 @@ pub(super) fn run_report(
             }
         }
     });
-    match lines {
-        Some(out) => report::engine::run_written(contract, rows, options, out),
-        None => report::engine::run(contract, rows, options),
-    }
+    let lines = lines.unwrap_or(report::engine::Lines::Held);
+    report::engine::run_with(contract, rows, options, lines)
 }
 
 /// The form of the `--lines` file: as `--lines-format` says, else as its name does.

@@ -184,11 +184,18 @@ pub fn run_written(
     run_with(contract, rows, options, payments::Lines::Written(out))
 }
 
-fn run_with(
+/// What the report does with its payment lines: holds them all (`run`), holds the first
+/// few and counts the others, hands them to a writer (`run_streaming`) or writes them on
+/// several threads (`run_written`).
+pub use super::payments::Lines;
+
+/// The report for `contract` from the rows of a return, doing with its payment lines as
+/// `lines` says; otherwise as `run`.
+pub fn run_with(
     contract: &Contract,
     rows: impl Iterator<Item = Input>,
     options: &Options,
-    lines: payments::Lines<'_>,
+    lines: Lines<'_>,
 ) -> Result<Report, String> {
     let rules = Rules::of(contract, options)?;
     let mut read = 0;

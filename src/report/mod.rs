@@ -335,8 +335,13 @@ pub struct TierBasis {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Payments {
-    /// Every line, ordered by due date, then participant, then stage.
+    /// Every line, ordered by due date, then participant, then stage; or, for a report that
+    /// lists only the first lines (`engine::Lines::First`) or writes them to a file, those
+    /// it holds.
     pub lines: Vec<PaymentLine>,
+    /// The lines counted but not held in `lines`: `line_count` is how many there are.
+    #[serde(skip)]
+    pub lines_not_held: u64,
     pub total: Money,
     pub by_participant: Vec<Amount>,
     /// Each period's total, then what falls due after the last period if anything; with
@@ -349,6 +354,13 @@ pub struct Payments {
     /// attachment fees), then `(not a stage's price)`; adding up to the total. Each row's
     /// paid to date is set beside its part of the plan, of the maximum, and its cap.
     pub by_group: Vec<GroupPaid>,
+}
+
+impl Payments {
+    /// How many payment lines there are, held in `lines` or not.
+    pub fn line_count(&self) -> u64 {
+        self.lines.len() as u64 + self.lines_not_held
+    }
 }
 
 /// The payments due in one period.

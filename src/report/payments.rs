@@ -33,9 +33,14 @@ use foldhash::HashMap;
 use std::collections::BTreeMap;
 
 /// Where the payment lines go once decided.
-pub(crate) enum Lines<'a> {
+pub enum Lines<'a> {
     /// Into `Payments::lines`, with the totals by participant.
     Held,
+    /// The first `n` into `Payments::lines`, the others counted only
+    /// (`Payments::line_count`), and no totals by participant: all that a report listing the
+    /// first lines needs (the human and HTML reports), without a million lines put into
+    /// words and held.
+    First(usize),
     /// Handed one at a time, in order, to a writer (`outcome report --lines FILE`), and not
     /// kept: `Payments::lines` and `Payments::by_participant` stay empty, so that memory
     /// holds each line's figures only while the lines are put in order, never its words.
@@ -926,16 +931,30 @@ pub(crate) fn payments(
     };
     // Who pays each line: the running split of the lines in order (`payer_parts.rs`).
     let mut payer_parts = super::payer_parts::PayerParts::new(&p.payers, currency);
-    let mut pay = |l: &Decided, line: &mut PaymentLine| match &mut payer_parts {
-        Some(parts) => parts.next(l.kind, l.amount, &mut line.payers),
+    let mut pay = |l: &Decided, parts: &mut Vec<Amount>| match &mut payer_parts {
+        Some(trace) => trace.next(l.kind, l.amount, parts),
         None => Ok(()),
     };
     let held_lines = match &mut out {
+        Lines::First(n) => {
+            let mut held = Vec::with_capacity(lines.len().min(*n));
+            let mut parts = Vec::new();
+            for l in &lines {
+                if held.len() < *n {
+                    let mut line = words.line(l);
+                    pay(l, &mut line.payers)?;
+                    held.push(line);
+                } else {
+                    pay(l, &mut parts)?;
+                }
+            }
+            held
+        }
         Lines::Held => {
             let mut held = Vec::with_capacity(lines.len());
             for l in &lines {
                 let mut line = words.line(l);
-                pay(l, &mut line)?;
+                pay(l, &mut line.payers)?;
                 held.push(line);
             }
             held
@@ -954,7 +973,7 @@ pub(crate) fn payments(
                     }
                     None => line.insert(words.line(l)),
                 };
-                pay(l, line)?;
+                pay(l, &mut line.payers)?;
                 write(line)?;
             }
             Vec::new()
@@ -990,6 +1009,7 @@ pub(crate) fn payments(
     };
     Ok((
         Payments {
+            lines_not_held: (lines.len() - held_lines.len()) as u64,
             lines: held_lines,
             total: money(total),
             by_participant,

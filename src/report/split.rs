@@ -66,16 +66,8 @@ impl Whole<'_> {
         self.not_utf8
     }
 
-    /// The report, as `engine::run` (or with `lines`, `engine::run_written`) makes it.
-    pub fn report(
-        self,
-        options: &Options,
-        lines: Option<super::lines::LinesOut<'_>>,
-    ) -> Result<Report, String> {
-        let lines = match lines {
-            Some(out) => super::payments::Lines::Written(out),
-            None => super::payments::Lines::Held,
-        };
+    /// The report, as `engine::run_with` makes it with `lines`.
+    pub fn report(self, options: &Options, lines: engine::Lines<'_>) -> Result<Report, String> {
         engine::finish(&self.rules, self.judged, options, lines)
     }
 }

@@ -21,7 +21,7 @@ use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
 
 /// How many rejections and payment lines the text shows.
-const FIRST: usize = 20;
+pub const FIRST: usize = 20;
 
 /// The whole report.
 pub fn report(report: &Report) -> String {
@@ -179,7 +179,7 @@ fn rows(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "\n  {}:",
-            first_of(report.rows.rejected as usize, "rejection", "rejections")
+            first_of(report.rows.rejected, "rejection", "rejections")
         );
         for r in report.rejected.iter().take(FIRST) {
             let who = match (&r.participant, &r.stage) {
@@ -403,9 +403,8 @@ fn exceptions(out: &mut String, report: &Report) {
 
 fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
     let payments = &report.payments;
-    let lines = file.map_or(payments.lines.len(), |f| {
-        usize::try_from(f.lines).unwrap_or(usize::MAX)
-    });
+    let lines =
+        usize::try_from(file.map_or(payments.line_count(), |f| f.lines)).unwrap_or(usize::MAX);
     let _ = writeln!(
         out,
         "\nPayments due: {} in {}",
@@ -431,7 +430,7 @@ fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
         let _ = writeln!(
             out,
             "\n  {}:",
-            first_of(payments.lines.len(), "line", "lines")
+            first_of(payments.line_count(), "line", "lines")
         );
         let lines: Vec<&PaymentLine> = payments.lines.iter().take(FIRST).collect();
         payment_lines(out, &lines);
@@ -714,9 +713,9 @@ fn kind_words(kind: LineKind) -> &'static str {
 }
 
 /// `the first 20 of 31 rejections`, or `all 3 rejections`.
-fn first_of(n: usize, one: &str, many: &str) -> String {
-    if n > FIRST {
-        format!("the first {FIRST} of {} {many}", group(n as u64))
+fn first_of(n: u64, one: &str, many: &str) -> String {
+    if n > FIRST as u64 {
+        format!("the first {FIRST} of {} {many}", group(n))
     } else if n == 1 {
         format!("the {one}")
     } else {

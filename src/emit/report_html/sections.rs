@@ -261,7 +261,7 @@ pub fn cover(html: &mut Html, report: &Report, file: Option<&LinesFile>) {
             beyond_tolerance(report)
         ),
     );
-    let lines = file.map_or(report.payments.lines.len() as u64, |f| f.lines);
+    let lines = file.map_or(report.payments.line_count(), |f| f.lines);
     card(
         html,
         "card",
@@ -962,19 +962,20 @@ fn payment_lines(html: &mut Html, report: &Report) {
     let payments = &report.payments;
     let lines = &payments.lines;
     let shown = lines.len().min(MAX_PAYMENT_LINES);
+    let all = payments.line_count();
     html.raw("<p class=\"lede\">");
     html.text(&format!(
         "Every payment due to {}, in order of the date due: the rate the clause sets, the \
          amount after every rule, and the rules that cut it.",
         report.until
     ));
-    if shown < lines.len() {
+    if (shown as u64) < all {
         html.text(&format!(
             " The first {} of {} lines are listed; {} more are not. The totals in “Payments \
              due” include every line.",
             count(shown as u64),
-            count(lines.len() as u64),
-            count((lines.len() - shown) as u64)
+            count(all),
+            count(all - shown as u64)
         ));
     }
     html.raw("</p>\n");
@@ -1050,12 +1051,12 @@ fn payment_lines(html: &mut Html, report: &Report) {
         html.raw("</tr>\n");
     }
     html.raw("</tbody>\n");
-    if shown < lines.len() {
+    if (shown as u64) < all {
         html.raw("<tfoot><tr><td colspan=\"9\" class=\"more\">");
         html.text(&format!(
             "… and {} more lines, not listed. Total of all {} lines: {}.",
-            count((lines.len() - shown) as u64),
-            count(lines.len() as u64),
+            count(all - shown as u64),
+            count(all),
             payments.total
         ));
         html.raw("</td></tr></tfoot>\n");
