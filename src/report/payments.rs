@@ -96,8 +96,8 @@ struct Decided {
     participant: u32,
     /// The stage or subject, interned in `Subjects`, or `NONE`.
     subject: u32,
-    earned: Date,
-    due: Date,
+    earned: Day,
+    due: Day,
     rate: i128,
     amount: i128,
     /// The clause, by its place in `Decide::clauses`.
@@ -107,6 +107,9 @@ struct Decided {
     /// A line made whole by its rule (a tier payment, with the measured values behind it), by
     /// its place in the lines made so, or `NONE`.
     made: u32,
+    /// Its place before `sort_by_day_then` sorted it, which keeps lines of equal keys in the
+    /// order they were made (in the room the 16-byte alignment of the amounts leaves).
+    place: u32,
 }
 
 /// Names of stages and other subjects, each held once, with their order as text so that
@@ -140,42 +143,94 @@ impl Subjects {
     }
 }
 
-/// A day as a number in the order of days: 41 bits.
-fn day_key(day: Date) -> u64 {
-    ((i64::from(day.year) - i64::from(i32::MIN)) as u64) << 9
-        | u64::from(day.month.min(15)) << 5
-        | u64::from(day.day.min(31))
+/// A date in four bytes: its year, month and day packed in the order of days (the year from
+/// bit 9, the month from bit 5), so that a line is 64 bytes, a cache line, and its dates
+/// compare as integers. A line's dates are a return's (years of four digits) or the term's; a
+/// year beyond the ±4 million that 23 bits hold can only be that of a price falling due long
+/// after the report's last day, and is held as the last (or first) day there is room for,
+/// which the report leaves out as it would the date itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Day(i32);
+
+impl Day {
+    const YEARS: i32 = 1 << 22;
+
+    fn of(date: Date) -> Day {
+        if date.year >= Day::YEARS {
+            Day(i32::MAX)
+        } else if date.year < -Day::YEARS {
+            Day(i32::MIN)
+        } else {
+            Day(date.year << 9 | (date.month as i32) << 5 | date.day as i32)
+        }
+    }
+
+    fn date(self) -> Date {
+        Date {
+            year: self.0 >> 9,
+            month: (self.0 >> 5 & 15) as u32,
+            day: (self.0 & 31) as u32,
+        }
+    }
+
+    /// The day as a number in the order of days: 32 bits.
+    fn key(self) -> u64 {
+        (i64::from(self.0) - i64::from(i32::MIN)) as u64
+    }
 }
 
-/// Sort lines as a stable sort by `key` would (lines of equal keys stay in the order they
-/// are), by sorting the keys with each line's place and then moving each line once, along
-/// the cycles of the order: a million lines need neither a second copy of themselves nor a
-/// comparison of more than two integers each.
-fn sort_by_packed_key(lines: &mut [Decided], key: impl Fn(&Decided) -> u128) {
-    // `from[k]`: the place of the line that goes to place `k`; `DONE` once it is there.
-    const DONE: u32 = u32::MAX;
-    if lines.len() >= DONE as usize {
+/// Sort lines as a stable sort by the day each falls due and then by `rest` (less than
+/// 2^96) would. The lines are first dealt, in place, to the days they fall due on, each line
+/// going straight to the next free place of its day (an American flag sort): a term has a few
+/// thousand days, few enough places to write to for the processor's caches to hold them, where
+/// moving a million lines to their places in one permutation reads each from far away in
+/// memory. Then each day's lines are sorted where they are by `rest` and the place each line
+/// had, which keeps lines of equal keys in the order they were.
+fn sort_by_day_then(lines: &mut [Decided], rest: impl Fn(&Decided) -> u128) {
+    if lines.len() >= NONE as usize {
         // More lines than places a `u32` can name: sorted as they are.
-        lines.sort_by_key(key);
+        lines.sort_by_key(|l| (l.due.key(), rest(l)));
         return;
     }
-    let mut from = stable_order(lines.iter().map(key).collect());
-    for start in 0..from.len() {
-        if from[start] == DONE || from[start] as usize == start {
-            from[start] = DONE;
-            continue;
-        }
-        let held = lines[start];
-        let mut k = start;
-        loop {
-            let source = from[k] as usize;
-            from[k] = DONE;
-            if source == start {
-                lines[k] = held;
-                break;
+    for (i, line) in lines.iter_mut().enumerate() {
+        line.place = i as u32;
+    }
+    let within_day = |l: &Decided| (rest(l) << 32) | u128::from(l.place);
+    let least = lines.iter().map(|l| l.due.key()).min().unwrap_or(0);
+    let most = lines.iter().map(|l| l.due.key()).max().unwrap_or(0);
+    // The days of a term, with the gaps `Day::key` leaves at the ends of months; lines due
+    // over thousands of years (impossible in a term, so never) are sorted as one run.
+    let days = (most - least) as usize + 1;
+    if days > lines.len() + (1 << 16) {
+        lines.sort_unstable_by_key(|l| (l.due.key(), within_day(l)));
+        return;
+    }
+    let day_of = |l: &Decided| (l.due.key() - least) as usize;
+    // `starts[d]..starts[d + 1]`: where the lines due on day `d` go.
+    let mut starts = vec![0_usize; days + 1];
+    for line in lines.iter() {
+        starts[day_of(line) + 1] += 1;
+    }
+    for d in 0..days {
+        starts[d + 1] += starts[d];
+    }
+    let mut next = starts[..days].to_vec();
+    for d in 0..days {
+        while next[d] < starts[d + 1] {
+            let at = next[d];
+            let to = day_of(&lines[at]);
+            if to == d {
+                next[d] += 1;
+            } else {
+                lines.swap(at, next[to]);
+                next[to] += 1;
             }
-            lines[k] = lines[source];
-            k = source;
+        }
+    }
+    for d in 0..days {
+        let day = &mut lines[starts[d]..starts[d + 1]];
+        if day.len() > 1 {
+            day.sort_by_cached_key(within_day);
         }
     }
 }
@@ -210,31 +265,6 @@ fn merge_after(lines: &mut Vec<Decided>, others: &[Decided], key: impl Fn(&Decid
         write -= 1;
         lines[write] = *other;
     }
-}
-
-/// The places of `keys` (fewer than `u32::MAX`) in the order a stable sort by key puts them.
-/// Where the keys span fewer than 96 bits, as a report's do (a term's days, the kinds, the
-/// participants' and subjects' ranks), each key less the least is packed with its place into
-/// one integer of 16 bytes, which sorts faster than a pair and in half the memory (a million
-/// lines' keys are fresh pages the system must clear); otherwise as pairs.
-fn stable_order(mut keys: Vec<u128>) -> Vec<u32> {
-    let least = keys.iter().copied().min().unwrap_or(0);
-    let most = keys.iter().copied().max().unwrap_or(0);
-    if (most - least) >> 96 == 0 {
-        for (i, key) in keys.iter_mut().enumerate() {
-            *key = ((*key - least) << 32) | i as u128;
-        }
-        // Every packed key is distinct (its place), so an unstable sort is a stable one.
-        keys.sort_unstable();
-        return keys.into_iter().map(|key| key as u32).collect();
-    }
-    let mut pairs: Vec<(u128, u32)> = keys
-        .into_iter()
-        .enumerate()
-        .map(|(i, key)| (key, i as u32))
-        .collect();
-    pairs.sort_unstable();
-    pairs.into_iter().map(|(_, i)| i).collect()
 }
 
 /// The rank of an optional index: no value first, then by `ranks`.
@@ -407,13 +437,14 @@ pub(crate) fn payments(
                             kind: LineKind::Attachment,
                             participant: who,
                             subject: NONE,
-                            earned: event.day,
-                            due: event.day,
+                            earned: Day::of(event.day),
+                            due: Day::of(event.day),
                             rate,
                             amount,
                             clause: clauses.id(&attachment.clause),
                             cuts: 0,
                             made: NONE,
+                            place: 0,
                         });
                     }
                 }
@@ -436,13 +467,14 @@ pub(crate) fn payments(
                 kind: LineKind::Price,
                 participant: who,
                 subject: stage_subject[g],
-                earned: event.day,
-                due: due_date(event.day, price.due, contract.term.start),
+                earned: Day::of(event.day),
+                due: Day::of(due_date(event.day, price.due, contract.term.start)),
                 rate: price.amount.minor,
                 amount,
                 clause: clauses.id(&price.clause),
                 cuts,
                 made: NONE,
+                place: 0,
             });
         }
     }
@@ -454,8 +486,8 @@ pub(crate) fn payments(
     } else {
         let mut first: Vec<Option<Date>> = vec![None; accepted.len()];
         for l in outcome_lines.iter().filter(|l| l.amount > 0) {
-            let day = first[l.participant as usize].get_or_insert(l.earned);
-            *day = (*day).min(l.earned);
+            let day = first[l.participant as usize].get_or_insert(l.earned.date());
+            *day = (*day).min(l.earned.date());
         }
         let cohort = |who: usize| {
             accepted
@@ -483,13 +515,14 @@ pub(crate) fn payments(
                 kind: LineKind::FixedFee,
                 participant: NONE,
                 subject: NONE,
-                earned: ends,
-                due: ends,
+                earned: Day::of(ends),
+                due: Day::of(ends),
                 rate: fee.amount.minor,
                 amount: fee.amount.minor,
                 clause,
                 cuts: 0,
                 made: NONE,
+                place: 0,
             });
         }
     }
@@ -507,12 +540,12 @@ pub(crate) fn payments(
     };
 
     // 3. In order of falling due: deadweight and the cap on outcome payments.
-    outcome_lines.retain(|l| l.due <= until);
+    let last_day = Day::of(until);
+    outcome_lines.retain(|l| l.due <= last_day);
     {
         let ranks = subjects.ranks();
-        sort_by_packed_key(&mut outcome_lines, |l| {
-            (u128::from(day_key(l.due)) << 67)
-                | (u128::from(rank_of(&participant_rank, l.participant)) << 35)
+        sort_by_day_then(&mut outcome_lines, |l| {
+            (u128::from(rank_of(&participant_rank, l.participant)) << 35)
                 | (u128::from(rank_of(&ranks, l.subject)) << 3)
                 | l.kind as u128
         });
@@ -608,8 +641,11 @@ pub(crate) fn payments(
                 continue;
             }
             // The outcome lines are in order of falling due: those in the period are a run.
+            let (assessed, ends_day) = (Day::of(assessed), Day::of(ends));
             let from = outcome_lines.partition_point(|l| l.due < assessed);
-            let to = outcome_lines.partition_point(|l| l.due <= ends).max(from);
+            let to = outcome_lines
+                .partition_point(|l| l.due <= ends_day)
+                .max(from);
             let outcomes_in = plan::checked_sum(outcome_lines[from..to].iter().map(|l| l.amount));
             let rate = match incentive.amount {
                 model::IncentiveAmount::Money(m) => m.minor,
@@ -625,13 +661,14 @@ pub(crate) fn payments(
                 kind,
                 participant: NONE,
                 subject: subjects.intern(&incentive.condition.subject),
-                earned: ends,
-                due: ends,
+                earned: Day::of(ends),
+                due: Day::of(ends),
                 rate: signed,
                 amount: signed,
                 clause: clauses.id(&incentive.clause),
                 cuts: 0,
                 made: NONE,
+                place: 0,
             });
         }
     }
@@ -668,13 +705,14 @@ pub(crate) fn payments(
             kind: LineKind::Tier,
             participant: NONE,
             subject: subjects.intern(line.stage.as_deref().unwrap_or_default()),
-            earned: line.earned,
-            due: line.due,
+            earned: Day::of(line.earned),
+            due: Day::of(line.due),
             rate: line.rate.minor,
             amount: line.amount.minor,
             clause: clauses.id(&schedule.clause),
             cuts: 0,
             made: i as u32,
+            place: 0,
         });
     }
 
@@ -688,15 +726,18 @@ pub(crate) fn payments(
     {
         let ranks = subjects.ranks();
         let key = |l: &Decided| {
-            (u128::from(day_key(l.due)) << 67)
+            (u128::from(l.due.key()) << 67)
                 | ((l.kind as u128) << 64)
                 | (u128::from(rank_of(&participant_rank, l.participant)) << 32)
                 | u128::from(rank_of(&ranks, l.subject))
         };
         kinds_in_order_within_days(&mut lines);
         debug_assert!(lines.is_sorted_by_key(key));
-        let mut others: Vec<Decided> = other_lines.into_iter().filter(|l| l.due <= until).collect();
-        sort_by_packed_key(&mut others, key);
+        let mut others: Vec<Decided> = other_lines
+            .into_iter()
+            .filter(|l| l.due <= last_day)
+            .collect();
+        others.sort_by_key(key);
         merge_after(&mut lines, &others, key);
     }
     let total_cap = cap_of(CapScope::Total);
@@ -749,7 +790,7 @@ pub(crate) fn payments(
     // `of_group` down.
     let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
     for l in &lines {
-        let period = period_index(periods, l.due);
+        let period = period_index(periods, l.due.date());
         if rows != 0 {
             let row = match l.kind {
                 LineKind::Price => group_of.get(&l.subject).copied().unwrap_or(ungrouped),
@@ -1314,8 +1355,8 @@ impl Words<'_> {
             kind: l.kind,
             participant: None,
             stage: None,
-            earned: l.earned,
-            due: l.due,
+            earned: l.earned.date(),
+            due: l.due.date(),
             period: String::new(),
             rate: Money::new(0, currency),
             amount: Money::new(0, currency),
@@ -1393,11 +1434,11 @@ impl Words<'_> {
             cut(&self.cuts.exposure);
         }
         cut_by.truncate(cuts);
-        let period = period_index(self.periods, l.due);
+        let due = l.due.date();
+        let period = period_index(self.periods, due);
         if let Some(made) = self.made.get(l.made as usize) {
             line.clone_from(made);
-            line.period =
-                period.map_or_else(|| l.due.to_string(), |i| self.periods[i].label.clone());
+            line.period = period.map_or_else(|| due.to_string(), |i| self.periods[i].label.clone());
             line.amount = money(l.amount);
             line.cut_by.extend(cut_by);
             return;
@@ -1408,15 +1449,15 @@ impl Words<'_> {
             None => {
                 use std::fmt::Write as _;
                 // Writing to a String cannot fail.
-                let _ = write!(line.period, "{}", l.due);
+                let _ = write!(line.period, "{due}");
             }
         }
         line.kind = l.kind;
         let participant = (l.participant != NONE).then(|| self.names.get(l.participant as usize));
         set_text(&mut line.participant, participant);
         set_text(&mut line.stage, self.subject(l.subject));
-        line.earned = l.earned;
-        line.due = l.due;
+        line.earned = l.earned.date();
+        line.due = due;
         line.rate = money(l.rate);
         line.amount = money(l.amount);
         let clause = self.clauses[l.clause as usize];
@@ -1661,18 +1702,21 @@ mod tests {
                 kind: kinds[next(kinds.len() as u64) as usize],
                 participant: if next(5) == 0 { NONE } else { next(20) as u32 },
                 subject: next(4) as u32,
-                earned: Date::new(2026, 1, 1).unwrap(),
-                due: Date::new(
-                    2026 + next(2) as i32,
-                    1 + next(12) as u32,
-                    1 + next(28) as u32,
-                )
-                .unwrap(),
+                earned: Day::of(Date::new(2026, 1, 1).unwrap()),
+                due: Day::of(
+                    Date::new(
+                        2026 + next(2) as i32,
+                        1 + next(12) as u32,
+                        1 + next(28) as u32,
+                    )
+                    .unwrap(),
+                ),
                 rate: i128::from(i),
                 amount: 0,
                 clause: 0,
                 cuts: 0,
                 made: NONE,
+                place: 0,
             })
             .collect()
     }
@@ -1688,26 +1732,31 @@ mod tests {
         lines.iter().map(|l| l.rate).collect()
     }
 
-    /// Lines sorted by a packed key come out as a stable sort by the same key puts them,
-    /// equal keys in the order they were.
+    /// Lines sorted by day and then by a packed key come out as a stable sort by the day and
+    /// the key puts them, equal keys in the order they were: with many lines a day, with few,
+    /// and with days too far apart to be dealt to (a line in the year 1 among them).
     #[test]
-    fn sorting_by_a_packed_key_is_a_stable_sort() {
+    fn sorting_by_day_then_a_packed_key_is_a_stable_sort() {
         let mut next = seeded(7);
         let kinds = [LineKind::Price, LineKind::Attachment, LineKind::FixedFee];
-        for n in [0, 1, 2, 3, 17, 1000] {
-            let lines = random_lines(n, &kinds, &mut next);
-            let ranks: Vec<u32> = (0..20).rev().collect();
-            let key = |l: &Decided| (l.due, l.kind, rank_of(&ranks, l.participant), l.subject);
-            let mut expected = lines.clone();
-            expected.sort_by_key(key);
-            let mut sorted = lines;
-            sort_by_packed_key(&mut sorted, |l| {
-                (u128::from(day_key(l.due)) << 67)
-                    | ((l.kind as u128) << 64)
-                    | (u128::from(rank_of(&ranks, l.participant)) << 32)
-                    | u128::from(l.subject)
-            });
-            assert_eq!(places(&sorted), places(&expected), "{n} lines");
+        for n in [0, 1, 2, 3, 17, 1000, 5000] {
+            for far in [false, true] {
+                let mut lines = random_lines(n, &kinds, &mut next);
+                if far && n > 0 {
+                    lines[next(n) as usize].due = Day::of(Date::new(1, 1, 1).unwrap());
+                }
+                let ranks: Vec<u32> = (0..20).rev().collect();
+                let rest = |l: &Decided| {
+                    (u128::from(rank_of(&ranks, l.participant)) << 35)
+                        | (u128::from(l.subject) << 3)
+                        | l.kind as u128
+                };
+                let mut expected = lines.clone();
+                expected.sort_by_key(|l| (l.due, rest(l)));
+                let mut sorted = lines;
+                sort_by_day_then(&mut sorted, rest);
+                assert_eq!(places(&sorted), places(&expected), "{n} lines, far {far}");
+            }
         }
     }
 
@@ -1747,7 +1796,7 @@ mod tests {
                 }
             }
             let key = |l: &Decided| {
-                (u128::from(day_key(l.due)) << 67)
+                (u128::from(l.due.key()) << 67)
                     | ((l.kind as u128) << 64)
                     | (u128::from(rank_of(&ranks, l.participant)) << 32)
                     | u128::from(l.subject)
@@ -1756,35 +1805,16 @@ mod tests {
             expected.sort_by_key(key);
             let mut lines = outcome;
             kinds_in_order_within_days(&mut lines);
-            sort_by_packed_key(&mut others, key);
+            others.sort_by_key(key);
             merge_after(&mut lines, &others, key);
             assert_eq!(places(&lines), places(&expected), "{n} and {k} lines");
         }
     }
 
-    /// Keys packed with their places, and keys too wide to be, come out in the order of a
-    /// stable sort: equal keys in the order they were.
+    /// A line is a cache line at most, so that moving one into its order reads and writes one.
     #[test]
-    fn stable_order_is_a_stable_sort_whatever_the_span_of_the_keys() {
-        let mut seed = 11_u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            seed >> 33
-        };
-        for shift in [0, 40, 95, 96, 100, 127] {
-            for n in [0, 1, 2, 5, 300] {
-                let keys: Vec<u128> = (0..n)
-                    .map(|_| match next() % 4 {
-                        0 => u128::MAX >> (127 - shift),
-                        1 => 7 << shift.min(124),
-                        _ => u128::from(next() % 8) << shift,
-                    })
-                    .collect();
-                let mut expected: Vec<u32> = (0..n as u32).collect();
-                expected.sort_by_key(|&i| keys[i as usize]);
-                assert_eq!(stable_order(keys), expected, "{n} keys by {shift} bits");
-            }
-        }
+    fn a_decided_line_is_at_most_64_bytes() {
+        assert!(std::mem::size_of::<Decided>() <= 64);
     }
 
     #[test]
@@ -1798,8 +1828,26 @@ mod tests {
         ];
         let keys: Vec<u64> = days
             .iter()
-            .map(|&(y, m, d)| day_key(Date::new(y, m, d).unwrap()))
+            .map(|&(y, m, d)| Day::of(Date::new(y, m, d).unwrap()).key())
             .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        for &(y, m, d) in &days {
+            let date = Date::new(y, m, d).unwrap();
+            assert_eq!(Day::of(date).date(), date);
+        }
+        // Years beyond what a `Day` holds keep their order against every day it does hold.
+        let far = |year| {
+            Day::of(Date {
+                year,
+                month: 1,
+                day: 1,
+            })
+        };
+        let latest = far(Day::YEARS - 1);
+        assert_eq!(latest.date().year, Day::YEARS - 1);
+        assert!(far(Day::YEARS) > latest && far(i32::MAX) > latest);
+        let earliest = far(-Day::YEARS);
+        assert_eq!(earliest.date().year, -Day::YEARS);
+        assert!(far(-Day::YEARS - 1) < earliest && far(i32::MIN) < earliest);
     }
 }
