@@ -491,11 +491,11 @@ impl Table {
     /// reference, read only for a participant not seen before. A thread reading a part of a
     /// return copies each short key with its claim, so that taking the claim reads the
     /// copy, not the reference where it is in the file.
-    pub(crate) fn claim_short<'a, 's>(
+    pub(crate) fn claim_short<'a>(
         &mut self,
         rules: &Rules<'_>,
         key: ShortKey,
-        shown: impl FnOnce() -> &'s str,
+        shown: impl FnOnce() -> String,
         attributes: impl Iterator<Item = (&'a str, &'a str)>,
         claim: Claim,
         rejected: &mut impl Reject,
@@ -504,10 +504,10 @@ impl Table {
         self.claim_at(place, shown, rules, attributes, claim, rejected);
     }
 
-    fn claim_at<'a, 's>(
+    fn claim_at<'a, S: Into<String>>(
         &mut self,
         place: usize,
-        shown: impl FnOnce() -> &'s str,
+        shown: impl FnOnce() -> S,
         rules: &Rules<'_>,
         mut attributes: impl Iterator<Item = (&'a str, &'a str)>,
         claim: Claim,
@@ -516,7 +516,7 @@ impl Table {
         let people = &mut self.people;
         if place == people.len() {
             people.push(Participant {
-                shown: shown().to_string(),
+                shown: shown().into(),
                 ..Participant::default()
             });
             self.claims.push(Claims::default());

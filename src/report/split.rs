@@ -341,9 +341,47 @@ struct Flat {
     claim: Claim,
     /// The participant's key (`engine::key_of`), when it is short.
     key: Option<ShortKey>,
-    /// Whether the reference is its key (it has no capitals), so that a participant's
-    /// reference is read from the key when it is new, not from where it is in the file.
-    shown_is_key: bool,
+    /// How the reference differs from its key, so that a participant's reference is made
+    /// from the key when it is new, not read from where it is in the file, far away in
+    /// memory: a bit for each byte that is a capital in the reference (`capitals_of`), `0`
+    /// for none; `IN_FILE` when it differs otherwise.
+    capitals: u32,
+}
+
+/// `Flat::capitals` for a reference whose key it is not made from.
+const IN_FILE: u32 = u32::MAX;
+
+/// Which bytes of `reference` are capitals of ASCII that its key (`engine::key_of`) has small:
+/// a bit for each, counted from the first byte; `IN_FILE` when the two differ otherwise (in
+/// length, a capital beyond ASCII, spaces trimmed) or are longer than a key held in a
+/// `ShortKey`.
+fn capitals_of(key: &str, reference: &str) -> u32 {
+    if key.len() != reference.len() || key.len() >= 32 {
+        return IN_FILE;
+    }
+    let mut capitals = 0;
+    for (i, (small, written)) in key.bytes().zip(reference.bytes()).enumerate() {
+        if small != written {
+            if written.is_ascii_uppercase() && written.to_ascii_lowercase() == small {
+                capitals |= 1 << i;
+            } else {
+                return IN_FILE;
+            }
+        }
+    }
+    capitals
+}
+
+/// The reference `capitals_of` described: the key with those bytes made capitals.
+fn with_capitals(key: &str, capitals: u32) -> String {
+    let mut bytes = key.as_bytes().to_vec();
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        if capitals & (1 << i) != 0 {
+            byte.make_ascii_uppercase();
+        }
+    }
+    // Only ASCII letters changed, each to another ASCII letter: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 const OWNED: u32 = u32::MAX;
@@ -532,7 +570,7 @@ impl Reading<'_, '_> {
                         attributes,
                         claim: Claim { row, ..claim },
                         key: ShortKey::of(key),
-                        shown_is_key: key == participant,
+                        capitals: capitals_of(key, participant),
                     });
                 }
             }
@@ -581,12 +619,10 @@ impl Reading<'_, '_> {
                     Some(key) => table.claim_short(
                         self.rules,
                         *key,
-                        || {
-                            if flat.shown_is_key {
-                                key.as_str()
-                            } else {
-                                participant()
-                            }
+                        || match flat.capitals {
+                            0 => key.as_str().to_string(),
+                            IN_FILE => participant().to_string(),
+                            capitals => with_capitals(key.as_str(), capitals),
                         },
                         attributes,
                         claim,
@@ -718,6 +754,34 @@ fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reference made from its key and its capitals is the reference, whatever its
+    /// letters; one that differs from its key otherwise is read from the file.
+    #[test]
+    fn a_reference_is_its_key_with_its_capitals() {
+        let mut lowered = String::new();
+        for reference in [
+            "p000001",
+            "P000001",
+            "AbC-dEf_9",
+            "ZZZZZZZZZZZZZZZZZZZZZZZ",
+            "a",
+            "",
+        ] {
+            let key = engine::key_of(reference, &mut lowered).to_string();
+            let capitals = capitals_of(&key, reference);
+            assert_ne!(capitals, IN_FILE, "{reference}");
+            assert_eq!(with_capitals(&key, capitals), reference);
+        }
+        assert_eq!(capitals_of("p1", "p1"), 0);
+        assert_eq!(capitals_of("ab", "aB"), 0b10);
+        for reference in ["Émile", "\u{212a}elvin", "ÀB", "x\u{130}"] {
+            let key = engine::key_of(reference, &mut lowered).to_string();
+            assert_eq!(capitals_of(&key, reference), IN_FILE, "{reference}");
+        }
+        assert_eq!(capitals_of("p1", " P1"), IN_FILE);
+        assert_eq!(capitals_of(&"a".repeat(32), &"A".repeat(32)), IN_FILE);
+    }
 
     /// A shard is made for about `SHARD_PARTICIPANTS` participants, each thread takes as many
     /// shards, and there are never fewer shards than threads nor more than 1,024 (or one a
