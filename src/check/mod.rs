@@ -107,7 +107,8 @@ pub fn check(
     }
     let mut cohorts = Vec::with_capacity(parts.cohorts.len() + imported.cohorts.len());
     // Cohorts by name, looked up and never walked: hash maps.
-    let mut cohort_spans = foldhash::HashMap::default();
+    let mut cohort_spans =
+        foldhash::HashMap::with_capacity_and_hasher(parts.cohorts.len(), Default::default());
     for c in &parts.cohorts {
         cohort_spans.insert(c.name.value.clone(), c.name.span);
         cohorts.push(outcomes::cohort(c, &mut out));

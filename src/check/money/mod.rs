@@ -190,7 +190,8 @@ pub fn check(
     let mut plan_rows = vec![0_i128; rows.count];
     let mut least_rows = vec![0_i128; rows.count];
     let mut maximum_row_most = vec![0_i128; rows.count];
-    let mut funnels_of: HashMap<&str, Vec<&model::Funnel>> = HashMap::default();
+    let mut funnels_of: HashMap<&str, Vec<&model::Funnel>> =
+        HashMap::with_capacity_and_hasher(cx.cohorts.len(), Default::default());
     for funnel in funnels.iter() {
         funnels_of
             .entry(funnel.cohort.as_str())

@@ -246,13 +246,23 @@ pub fn incentives(
     let currency = cx.header.currency;
     let mut incentives = Vec::new();
     let mut spans = Vec::new();
+    if !clauses
+        .iter()
+        .any(|c| matches!(c, PaymentClause::Incentive { .. }))
+    {
+        // No condition to look a name up for: no tables of every stage and measure.
+        return (incentives, spans);
+    }
     // Measures and stages by name, looked up rather than searched for each condition; the
     // first of a name, as a search would find.
-    let mut measures: foldhash::HashMap<&str, &model::Measure> = Default::default();
+    let mut measures: foldhash::HashMap<&str, &model::Measure> =
+        foldhash::HashMap::with_capacity_and_hasher(cx.measures.len(), Default::default());
     for m in cx.measures {
         measures.entry(m.id.as_str()).or_insert(m);
     }
-    let mut stages: foldhash::HashMap<&str, &model::Stage> = Default::default();
+    let stage_count = funnels.iter().map(|f| f.stages.len()).sum();
+    let mut stages: foldhash::HashMap<&str, &model::Stage> =
+        foldhash::HashMap::with_capacity_and_hasher(stage_count, Default::default());
     for stage in funnels.iter().flat_map(|f| &f.stages) {
         stages.entry(stage.id.as_str()).or_insert(stage);
     }
@@ -490,7 +500,8 @@ pub fn tiers(
     let mut schedules = Vec::new();
     let mut spans = Vec::new();
     // Measures by name, looked up rather than searched for each schedule.
-    let mut measures: foldhash::HashMap<&str, &model::Measure> = Default::default();
+    let mut measures: foldhash::HashMap<&str, &model::Measure> =
+        foldhash::HashMap::with_capacity_and_hasher(cx.measures.len(), Default::default());
     for m in cx.measures {
         measures.entry(m.id.as_str()).or_insert(m);
     }
