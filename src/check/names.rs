@@ -450,6 +450,79 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Each name is found as its first definition, each later one is an E0201 in the order
+    /// defined pointing at the first, and the names are listed in the order defined, each
+    /// once: with no name twice, and with names defined twice and three times, of the same
+    /// kind and of others, in files of a few names and of thousands.
+    #[test]
+    fn names_are_found_as_first_defined_and_listed_in_the_order_defined() {
+        for (n, every) in [
+            (3, 2),
+            (7, 0),
+            (40, 3),
+            (6_000, 0),
+            (6_000, 997),
+            (9_000, 5),
+        ] {
+            let mut text = String::new();
+            let mut expected: Vec<String> = Vec::new();
+            for i in 0..n {
+                // Every `every`th declaration names an earlier one again, as another kind.
+                let again = every != 0 && i % every == every - 1;
+                let name = if again {
+                    format!("o{}", i / 2)
+                } else {
+                    format!("o{i}")
+                };
+                if i % 3 == 0 {
+                    text.push_str(&format!("cohort {name} \"C\" {{ size 1 }}\n"));
+                } else if i % 3 == 1 {
+                    text.push_str(&format!("outcome {name} \"O\"\n"));
+                } else {
+                    text.push_str(&format!(
+                        "funnel f{i} \"F\" for c {{ milestone {name} \"M\" 1 }}\n"
+                    ));
+                }
+                expected.push(name);
+            }
+            let source = crate::source::SourceFile::new("names.outcome", text);
+            let file = crate::syntax::parse(&source).expect("a file that reads");
+            let declared = declared(&file);
+            let mut out = Vec::new();
+            let symbols = Symbols::collect(&file, &file.by_kind(), &mut out);
+            // What the order defined finds.
+            let mut first: std::collections::HashMap<&str, &Declared> = Default::default();
+            let mut twice = Vec::new();
+            let mut listed = Vec::new();
+            for d in &declared {
+                match first.get(d.name.value.as_str()) {
+                    Some(earlier) => twice.push((d.name.span, earlier.name.span)),
+                    None => {
+                        first.insert(&d.name.value, d);
+                        listed.push(d.name.value.as_str());
+                    }
+                }
+            }
+            assert_eq!(out.len(), twice.len(), "{n}, every {every}");
+            for (diagnostic, (span, earlier)) in out.iter().zip(&twice) {
+                assert_eq!(diagnostic.code, Code::E0201);
+                assert_eq!(diagnostic.primary.span, *span);
+                assert_eq!(diagnostic.secondary[0].span, *earlier);
+            }
+            for (name, d) in &first {
+                let symbol = symbols.get(name).expect("every name found");
+                assert_eq!((symbol.span, symbol.kind), (d.name.span, d.kind), "{name}");
+            }
+            let names: Vec<&str> = symbols
+                .entries
+                .iter()
+                .map(|(name, _)| name.as_ref())
+                .collect();
+            assert_eq!(names, listed, "{n}, every {every}");
+            assert!(symbols.get("nowhere").is_none());
+        }
+    }
+
     #[test]
     fn an_entry_of_the_table_is_forty_bytes() {
         assert_eq!(std::mem::size_of::<(Cow<str>, Stored)>(), 40);
