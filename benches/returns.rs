@@ -10,8 +10,10 @@
 //!   process: the wall-clock time, rows per second, the processor time (user + system) and
 //!   the peak resident set (`/usr/bin/time -v`, Debian package `time`; without it, no
 //!   processor time and the child's `VmHWM` polled from `/proc` while it runs, a close lower
-//!   bound); and again with the payment lines streamed to a CSV file (`--lines`), whose
-//!   processor time it prints as a ratio to DuckDB's;
+//!   bound); again with the payment lines streamed to a CSV file (`--lines`), whose
+//!   processor time it prints as a ratio to DuckDB's; and as the text report `outcome report`
+//!   writes by default (the first lines listed, the others counted), which must say it read
+//!   every row;
 //! - runs DuckDB (PyPI `duckdb`, through `python3`) on the same CSV: `read_csv_auto` and a
 //!   `GROUP BY stage` counting distinct participants among rows whose stage is in the contract,
 //!   the actual funnel at its simplest, also as a whole process with its peak memory, and its
@@ -28,8 +30,8 @@
 //!   with reasons, cohorts, funnel, exceptions, every payment line). It asserts that the
 //!   rows accepted and rejected, the actual funnel, the payment total and each payer's share
 //!   equal the native report's, and fails the benchmark if not. Both sides are
-//!   printed: processor time, wall-clock and peak memory of the native report with `--lines`,
-//!   of the compiled SQL on DuckDB, and of DuckDB counting the funnel; each run's processor
+//!   printed: processor time, wall-clock and peak memory of the native report with `--lines`
+//!   and as text, of the compiled SQL on DuckDB, and of DuckDB counting the funnel; each run's processor
 //!   and wall-clock time as a ratio to DuckDB counting the funnel, and the native report's as
 //!   a ratio to the compiled SQL, which computes the same funnel and payments.
 //!
@@ -257,6 +259,26 @@ fn run() -> Result<(), String> {
                 streamed.rows.read, rows
             ));
         }
+        // The text report, as `outcome report` writes it by default: the figures and the first
+        // lines, the others counted.
+        let text_out = scratch.0.join("report.txt");
+        let text_args: [&std::ffi::OsStr; 6] = [
+            "report".as_ref(),
+            scaled.as_os_str(),
+            "--returns".as_ref(),
+            file.as_os_str(),
+            "-o".as_ref(),
+            text_out.as_os_str(),
+        ];
+        let text_run = measure(&binary, &text_args)?;
+        let said = std::fs::read_to_string(&text_out).unwrap_or_default();
+        let _ = std::fs::remove_file(&text_out);
+        if !text_run.success || !said.contains(&format!("read {}", group(rows))) {
+            return Err(format!(
+                "the text report of {} does not say it read {rows} rows",
+                file.display()
+            ));
+        }
         let (report, report_bytes, engine) = match full {
             Some((report, report_bytes, engine)) => {
                 if streamed.payments.total.minor_units != engine.payments.total.minor_units {
@@ -291,6 +313,7 @@ fn run() -> Result<(), String> {
             summary,
             summary_bytes,
             lines_bytes,
+            text: text_run,
             engine,
             duck,
             compiled,
@@ -413,7 +436,8 @@ fn run() -> Result<(), String> {
 /// report's as a ratio to the compiled SQL, which computes the same funnel and payments.
 fn three_ways(results: &[Figures]) {
     println!(
-        "\nThe same return three ways: the native report (`--lines`), the contract compiled to \
+        "\nThe same return three ways: the native report (`--lines`, and the text report that \
+         lists the first lines), the contract compiled to \
          SQL on DuckDB (the same rows accepted and rejected, funnel, payment total and payers' \
          shares, asserted), DuckDB counting the funnel\n"
     );
@@ -439,12 +463,15 @@ fn three_ways(results: &[Figures]) {
         };
         let count = result.duck.as_ref().map(|duck| &duck.process);
         let sql = result.compiled.as_ref().map(|compiled| &compiled.process);
-        let mut runs = vec![(
-            "native report --lines",
-            &result.summary,
-            None::<f64>,
-            None::<f64>,
-        )];
+        let mut runs = vec![
+            (
+                "native report --lines",
+                &result.summary,
+                None::<f64>,
+                None::<f64>,
+            ),
+            ("native report, text", &result.text, None, None),
+        ];
         if let Some(compiled) = &result.compiled {
             runs.push((
                 "compiled SQL on DuckDB",
@@ -457,8 +484,8 @@ fn three_ways(results: &[Figures]) {
             runs.push(("DuckDB funnel count", &duck.process, None, Some(duck.query)));
         }
         for (i, (name, run, load, query)) in runs.into_iter().enumerate() {
-            // Only the native report is compared with the compiled SQL.
-            let (cpu_sql, wall_sql) = if i == 0 {
+            // Only the native reports are compared with the compiled SQL.
+            let (cpu_sql, wall_sql) = if i < 2 {
                 (
                     ratio(run.cpu, sql.and_then(|s| s.cpu)),
                     ratio(
@@ -512,6 +539,8 @@ struct Figures {
     summary: Measured,
     summary_bytes: u64,
     lines_bytes: u64,
+    /// The text report (the default format), which lists the first lines and counts the rest.
+    text: Measured,
     engine: EngineReport,
     duck: Option<Duck>,
     /// The contract's compiled SQL run on DuckDB.
