@@ -15,6 +15,10 @@
 //! what they leave.
 
 use super::payments;
+/// What the report does with its payment lines: holds them all (`run`), holds the first
+/// few and counts the others, hands them to a writer (`run_streaming`) or writes them on
+/// several threads (`run_written`).
+pub use super::payments::Lines;
 use super::{
     ActualFunnel, ActualStage, Exception, Input, Options, Period, ReasonCount, Rejected, Rejection,
     Report, RowCounts,
@@ -183,11 +187,6 @@ pub fn run_written(
 ) -> Result<Report, String> {
     run_with(contract, rows, options, payments::Lines::Written(out))
 }
-
-/// What the report does with its payment lines: holds them all (`run`), holds the first
-/// few and counts the others, hands them to a writer (`run_streaming`) or writes them on
-/// several threads (`run_written`).
-pub use super::payments::Lines;
 
 /// The report for `contract` from the rows of a return, doing with its payment lines as
 /// `lines` says; otherwise as `run`.
