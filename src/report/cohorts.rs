@@ -37,7 +37,7 @@ pub(crate) fn hold_to_size(
         .iter()
         .map(|f| cohort_index.get(f.cohort.as_str()).copied())
         .collect();
-    let cohort_of = |event: &Event| cohort_of_funnel[stages[event.stage].funnel];
+    let cohort_of = |event: &Event| cohort_of_funnel[stages[event.stage as usize].funnel];
     let mut has_funnel = vec![false; contract.cohorts.len()];
     for c in cohort_of_funnel.iter().flatten() {
         has_funnel[*c] = true;
@@ -47,7 +47,10 @@ pub(crate) fn hold_to_size(
     let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); contract.cohorts.len()];
     for (p, (_, events)) in accepted.iter().enumerate() {
         let mut first: Vec<(usize, Date)> = Vec::new();
-        for event in events.iter().filter(|e| stages[e.stage].index == 0) {
+        for event in events
+            .iter()
+            .filter(|e| stages[e.stage as usize].index == 0)
+        {
             let Some(c) = cohort_of(event) else { continue };
             match first.iter_mut().find(|(k, _)| *k == c) {
                 Some((_, day)) => *day = (*day).min(event.day),
@@ -116,7 +119,7 @@ pub(crate) fn hold_to_size(
                     cohort.id
                 ),
                 participant: Some(id.to_string()),
-                stage: Some(stages[event.stage].id.clone()),
+                stage: Some(stages[event.stage as usize].id.clone()),
             });
         }
         if !kept.is_empty() {

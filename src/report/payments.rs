@@ -352,7 +352,9 @@ pub(crate) fn payments(
         accepted
             .events(participant as usize)
             .first()
-            .map_or(i128::MAX, |e| maximum_of_funnel[stages[e.stage].funnel])
+            .map_or(i128::MAX, |e| {
+                maximum_of_funnel[stages[e.stage as usize].funnel]
+            })
     };
     let mut clauses = ClauseIds::default();
 
@@ -382,7 +384,7 @@ pub(crate) fn payments(
             continue;
         };
         let who = who as u32;
-        let maximum = maximum_of_funnel[stages[first.stage].funnel];
+        let maximum = maximum_of_funnel[stages[first.stage as usize].funnel];
         for group in reached_groups.drain(..) {
             sums[group_start[group]..group_start[group + 1]].fill(0);
             richest[group] = 0;
@@ -393,7 +395,7 @@ pub(crate) fn payments(
         let mut entitled = 0_i128;
         let earns = || too_large(&format!("what `{id}` earns on the rate card"));
         for event in events {
-            let g = event.stage;
+            let g = event.stage as usize;
             let info = &stages[g];
             let before_card = plain.checked_add(grouped).ok_or_else(earns)?;
             let price_here = price_at[g].map_or(0, |pr| pr.amount.minor);
@@ -490,10 +492,11 @@ pub(crate) fn payments(
             *day = (*day).min(l.earned.date());
         }
         let cohort = |who: usize| {
-            accepted
-                .events(who)
-                .first()
-                .map(|e| contract.funnels[stages[e.stage].funnel].cohort.as_str())
+            accepted.events(who).first().map(|e| {
+                contract.funnels[stages[e.stage as usize].funnel]
+                    .cohort
+                    .as_str()
+            })
         };
         let places = super::limit::places(contract, &first, &|who| accepted.name(who), &cohort);
         for l in &mut outcome_lines {
@@ -611,7 +614,7 @@ pub(crate) fn payments(
     let mut reached_by = vec![0u64; stages.len()];
     for (_, events) in accepted.iter() {
         for event in events {
-            reached_by[event.stage] += 1;
+            reached_by[event.stage as usize] += 1;
         }
     }
     let counts = |stage: &str| by_id.get(stage).map_or(0, |g| reached_by[*g]);
@@ -1623,12 +1626,12 @@ fn still_reachable(
         let mut dates: Vec<Option<Date>> = vec![None; stages.len()];
         for (_, events) in accepted.iter() {
             for e in events {
-                dates[e.stage] = Some(e.day);
+                dates[e.stage as usize] = Some(e.day);
             }
             let mut entered: Vec<usize> = events
                 .iter()
-                .filter(|e| stages[e.stage].index == 0)
-                .map(|e| stages[e.stage].funnel)
+                .filter(|e| stages[e.stage as usize].index == 0)
+                .map(|e| stages[e.stage as usize].funnel)
                 .collect();
             entered.sort_unstable();
             entered.dedup();
@@ -1642,7 +1645,7 @@ fn still_reachable(
                 }
             }
             for e in events {
-                dates[e.stage] = None;
+                dates[e.stage as usize] = None;
             }
         }
     }
