@@ -360,7 +360,7 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
     // The lines: to their file; all held, for the JSON report and a participant explained;
     // only the first few held, the others counted, for the human and HTML reports, which list
     // no more.
-    let mut sink = Some(match line_format {
+    let sink = match line_format {
         Some(format) => report::engine::Lines::Written(report::lines::LinesOut {
             format,
             write: &mut write_lines,
@@ -372,7 +372,7 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             }
             _ => report::engine::Lines::Held,
         },
-    });
+    };
     let (report, failure) = match (format, source) {
         (ReturnFormat::Csv, source @ (ReturnSource::Stream(_) | ReturnSource::Whole(_))) => {
             let (stream, whole) = match source {
@@ -419,18 +419,11 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
                     drop(rows);
                     drop(whole);
                     let not_utf8 = read.rows_not_utf8();
-                    let lines = sink.take().unwrap_or(report::engine::Lines::Held);
-                    (read.report(&options, lines), not_utf8, None)
+                    (read.report(&options, sink), not_utf8, None)
                 }
                 None => {
-                    let report = run_report(
-                        &contract,
-                        &mut dated,
-                        &options,
-                        explain,
-                        &mut trace,
-                        sink.take(),
-                    );
+                    let report =
+                        run_report(&contract, &mut dated, &options, explain, &mut trace, sink);
                     let failure = rows.io_error().map(copy_error);
                     (report, rows.rows_not_utf8(), failure)
                 }
@@ -652,7 +645,7 @@ pub(super) fn run_report(
     options: &report::Options,
     explain: Option<&str>,
     trace: &mut Vec<Row>,
-    lines: Option<report::engine::Lines<'_>>,
+    lines: report::engine::Lines<'_>,
 ) -> Result<report::Report, String> {
     let explain = explain.map(report::participant_key);
     let rows = rows.inspect(|input| {
@@ -662,7 +655,6 @@ pub(super) fn run_report(
             }
         }
     });
-    let lines = lines.unwrap_or(report::engine::Lines::Held);
     report::engine::run_with(contract, rows, options, lines)
 }
 

@@ -199,7 +199,8 @@ fn sort_by_day_then(lines: &mut [Decided], rest: impl Fn(&Decided) -> u128) {
     let least = lines.iter().map(|l| l.due.key()).min().unwrap_or(0);
     let most = lines.iter().map(|l| l.due.key()).max().unwrap_or(0);
     // The days of a term, with the gaps `Day::key` leaves at the ends of months; lines due
-    // over thousands of years (impossible in a term, so never) are sorted as one run.
+    // over more days than there are lines, by far (dates far outside any real term, as a
+    // hostile contract can write), are sorted as one run instead.
     let days = (most - least) as usize + 1;
     if days > lines.len() + (1 << 16) {
         lines.sort_unstable_by_key(|l| (l.due.key(), within_day(l)));
