@@ -82,6 +82,15 @@ impl Accepted {
         self.ends.push((self.names.len(), self.events.len()));
     }
 
+    /// Add `other`'s participants after these.
+    pub(crate) fn append(&mut self, other: &Accepted) {
+        let (names, events) = (self.names.len(), self.events.len());
+        self.names.push_str(&other.names);
+        self.events.extend_from_slice(&other.events);
+        self.ends
+            .extend(other.ends.iter().map(|&(n, e)| (names + n, events + e)));
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
@@ -245,12 +254,7 @@ pub fn run_with(
             ),
         }
     }
-    let mut accepted = Accepted::with_capacity(table.people.len(), 0);
-    table.judge(&rules, &mut rejected, |_, shown, kept, _| {
-        if !kept.is_empty() {
-            accepted.push(&shown, &kept);
-        }
-    });
+    let accepted = table.judge(&rules, &mut rejected);
     finish(
         &rules,
         Judged {
@@ -566,14 +570,8 @@ impl Table {
 
     /// Judge each participant's events against the sequence, in the order of their keys (so
     /// that the order of the participants never depends on how a return writes their
-    /// references), handing `each` the key, the reference as first written and the events
-    /// kept (perhaps none), with `rejected`.
-    pub(crate) fn judge<R: Reject>(
-        self,
-        rules: &Rules<'_>,
-        rejected: &mut R,
-        mut each: impl FnMut(&[u8], String, Vec<Event>, &mut R),
-    ) {
+    /// references): those with events kept, each with its reference as first written.
+    pub(crate) fn judge<R: Reject>(self, rules: &Rules<'_>, rejected: &mut R) -> Accepted {
         let Table {
             index_of,
             mut people,
@@ -581,8 +579,9 @@ impl Table {
             ..
         } = self;
         let mut seen = Seen::new(rules.stages.len(), rules.contract.funnels.len());
+        let mut accepted = Accepted::with_capacity(people.len(), 0);
         // Taking the participants out of `people` frees each one as it is judged.
-        for (key, place) in index_of.in_order() {
+        for (_, place) in index_of.in_order() {
             let person = std::mem::take(&mut people[place]);
             let events: Vec<Event> = std::mem::take(&mut claims[place])
                 .as_mut_slice()
@@ -604,8 +603,11 @@ impl Table {
                 &mut seen,
                 rejected,
             );
-            each(key, person.shown, kept, rejected);
+            if !kept.is_empty() {
+                accepted.push(&person.shown, &kept);
+            }
         }
+        accepted
     }
 }
 

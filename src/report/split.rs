@@ -5,16 +5,19 @@
 //! and each thread reads its part in place: what a row says on its own is judged there
 //! (`engine::Rules::row`), and each claim is kept as a few numbers (where the reference is
 //! in the file, the stage, the day, the row within the part, and the participant's key when
-//! it is short), sent to the shard of its participant, by a hash of the key. There are as
-//! many shards as keep each one's table of participants in the processor's caches (about
-//! 4,096 participants a shard, `shards_for`), the threads taking them in turns. Each shard
-//! then takes its claims in the order of the file (the parts in order, each part's rows in
-//! order), with a table of participants of its own, and judges its participants against the
-//! sequence. What depends on the order of all
-//! rows or all participants is put together on one thread: the rows' numbers (a part's
-//! first row is known once the parts before it are counted), the rejections listed (the
-//! first ones in the order of rows, then of participants' keys), and the participants merged
-//! in the order of their keys; the cohorts and payments are then made from them as ever.
+//! it is short), sent to the shard of its participant. Each shard holds a range of keys,
+//! its bounds taken from the keys of rows sampled across the file (`Bounds`) so that the
+//! shards hold about as many participants each. There are as many shards as keep each one's
+//! table of participants in the processor's caches (about 4,096 participants a shard,
+//! `shards_for`), the threads taking them in turns. Each shard then takes its claims in the
+//! order of the file (the parts in order, each part's rows in order), with a table of
+//! participants of its own, judges its participants against the sequence, and lists those
+//! accepted in the order of their keys. What depends on the order of all rows or all
+//! participants is put together on one thread: the rows' numbers (a part's first row is
+//! known once the parts before it are counted), the rejections listed (the first ones in the
+//! order of rows, then of participants' keys), and the participants, the shards' lists one
+//! after the other, their ranges being in the order of keys; the cohorts and payments are
+//! then made from them as ever.
 //!
 //! A row counts one line here. A quoted value that holds a line break makes a row of several
 //! lines, and where rows begin then depends on every line before: a return with one (or
@@ -22,15 +25,12 @@
 //! here (`read` gives `None`), and the caller reads it row by row.
 
 use super::engine::{
-    self, key_of, Accepted, Claim, Event, Fields, Judged, Reject, Rejections, Rules, ShortKey,
-    Table, Verdict,
+    self, key_of, Accepted, Claim, Fields, Judged, Reject, Rejections, Rules, ShortKey, Table,
+    Verdict,
 };
 use super::input::{self, Columns, CsvRows, DateFormat, Record, MAX_LINE_BYTES, NOT_UTF8};
 use super::{Input, Options, ReasonCount, Rejected, Rejection, Report, Row};
 use crate::model::Contract;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::hash::BuildHasher;
 use std::io::Read;
 
 /// The largest CSV file read whole (1 GiB): a larger one is read row by row, so that the
@@ -108,12 +108,13 @@ pub fn read_in_shards<'c>(
         rules: &rules,
         layout,
         dates,
-        shards: threads,
+        bounds: Bounds::default(),
         limit,
     };
-    reading.shards = shards
+    let shards = shards
         .unwrap_or_else(|| shards_for(reading.rows_about(&(body..bytes.len())), threads))
         .max(1);
+    reading.bounds = Bounds::sampled(bytes, layout, body, shards);
     let ranges = split(bytes, body, threads);
     let parts: Vec<Part> = on_threads(ranges, |range| reading.part(range))
         .into_iter()
@@ -125,7 +126,7 @@ pub fn read_in_shards<'c>(
         bases.push(next);
         next += part.rows;
     }
-    let shards = in_turns((0..reading.shards).collect(), threads, |shard| {
+    let shards = in_turns((0..reading.bounds.shards()).collect(), threads, |shard| {
         reading.shard(shard, &parts, &bases)
     });
 
@@ -411,7 +412,7 @@ struct Reading<'a, 'c> {
     rules: &'a Rules<'c>,
     layout: &'a Layout,
     dates: Option<DateFormat>,
-    shards: usize,
+    bounds: Bounds,
     limit: usize,
 }
 
@@ -427,8 +428,8 @@ impl Reading<'_, '_> {
             after: 0,
             not_utf8: 0,
             rejected: Listed::new(self.limit),
-            claims: (0..self.shards)
-                .map(|_| Vec::with_capacity(self.rows_about(&range) / self.shards))
+            claims: (0..self.bounds.shards())
+                .map(|_| Vec::with_capacity(self.rows_about(&range) / self.bounds.shards()))
                 .collect(),
             owned: Vec::new(),
             attributes: Vec::new(),
@@ -532,8 +533,7 @@ impl Reading<'_, '_> {
                 Verdict::Claim(claim) => {
                     let participant = super::trimmed(given.participant);
                     let key = key_of(participant, &mut lowered);
-                    let hash = foldhash::fast::FixedState::with_seed(0).hash_one(key.as_bytes());
-                    let shard = ((u128::from(hash) * self.shards as u128) >> 64) as usize;
+                    let shard = self.bounds.shard_of(key);
                     let attributes: Vec<(String, String)> = match &made {
                         None => named
                             .iter()
@@ -639,26 +639,11 @@ impl Reading<'_, '_> {
             }
         }
         let mut sequence = Listed::new(self.limit);
-        let mut keys = Vec::new();
-        let mut participants: Vec<Judging> = Vec::new();
-        table.judge(self.rules, &mut sequence, |key, shown, kept, listed| {
-            let rejected = listed.listed.len();
-            let before = participants.last().map_or(0, |p| p.rejected);
-            if !kept.is_empty() || rejected > before {
-                keys.extend_from_slice(key);
-                participants.push(Judging {
-                    key_end: keys.len(),
-                    shown,
-                    kept,
-                    rejected,
-                });
-            }
-        });
+        let accepted = table.judge(self.rules, &mut sequence);
         Shard {
             duplicates,
             sequence,
-            keys,
-            participants,
+            accepted,
         }
     }
 }
@@ -685,63 +670,22 @@ struct Shard {
     duplicates: Listed,
     /// Claims refused by the sequence, in the order of participants.
     sequence: Listed,
-    /// The participants' keys, one after the other.
-    keys: Vec<u8>,
-    /// The participants with events kept or rejections listed.
-    participants: Vec<Judging>,
-}
-
-/// A participant judged: where its key ends in `Shard::keys`, its reference as first written,
-/// its events kept, and where its rejections end in `Shard::sequence`.
-struct Judging {
-    key_end: usize,
-    shown: String,
-    kept: Vec<Event>,
-    rejected: usize,
+    /// The participants with events kept.
+    accepted: Accepted,
 }
 
 /// The shards' participants in the order of their keys, with their rejections added to
-/// `rejected` in that order: as one table judging them all would make them.
+/// `rejected` in that order, as one table judging them all would make them: each shard's
+/// keys come before the next shard's (`Bounds`).
 fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
-    let total = shards.iter().map(|s| s.participants.len()).sum();
-    let events = shards
-        .iter()
-        .flat_map(|s| &s.participants)
-        .map(|p| p.kept.len())
-        .sum();
-    let mut accepted = Accepted::with_capacity(total, events);
-    // Each shard's participants are taken one at a time; its keys and rejections stay put.
-    let (mut taken, shards): (Vec<_>, Vec<_>) = shards
-        .into_iter()
-        .map(|mut s| (std::mem::take(&mut s.participants).into_iter(), s))
-        .unzip();
-    // Where each shard's next key and next rejection begin.
-    let mut heads: Vec<(usize, usize)> = vec![(0, 0); shards.len()];
-    let mut next: Vec<Option<Judging>> = taken.iter_mut().map(Iterator::next).collect();
-    // The shards by their next participant's key, least first (a key is in one shard only).
-    let key = |s: usize, judging: &Judging, start: usize| &shards[s].keys[start..judging.key_end];
-    let mut order: BinaryHeap<Reverse<(&[u8], usize)>> = next
-        .iter()
-        .enumerate()
-        .filter_map(|(s, j)| j.as_ref().map(|j| Reverse((key(s, j, 0), s))))
-        .collect();
-    while let Some(Reverse((_, s))) = order.pop() {
-        let Some(judging) = next[s].take() else {
-            continue;
-        };
-        let (key_start, listed_start) = &mut heads[s];
-        *key_start = judging.key_end;
-        for r in &shards[s].sequence.listed[*listed_start..judging.rejected] {
+    let participants = shards.iter().map(|s| s.accepted.len()).sum();
+    let events = shards.iter().map(|s| s.accepted.event_count()).sum();
+    let mut accepted = Accepted::with_capacity(participants, events);
+    for shard in &shards {
+        for r in &shard.sequence.listed {
             rejected.add(r.clone());
         }
-        *listed_start = judging.rejected;
-        if !judging.kept.is_empty() {
-            accepted.push(&judging.shown, &judging.kept);
-        }
-        next[s] = taken[s].next();
-        if let Some(j) = &next[s] {
-            order.push(Reverse((key(s, j, heads[s].0), s)));
-        }
+        accepted.append(&shard.accepted);
     }
     for shard in &shards {
         for c in &shard.sequence.counted {
@@ -749,6 +693,100 @@ fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
         }
     }
     accepted
+}
+
+/// The keys at which each shard's range of participants' keys begins (after the first
+/// shard's, which begins with the least), chosen from the keys of rows sampled evenly across
+/// the file so that each shard holds about as many participants. Any bounds give the same
+/// report: only how evenly the work is shared depends on them.
+#[derive(Default)]
+struct Bounds {
+    keys: Vec<Box<[u8]>>,
+    /// Each bound's first eight bytes as a number (`Bounds::prefix`).
+    prefixes: Vec<u64>,
+}
+
+impl Bounds {
+    /// Rows sampled for each shard: enough that a shard's range holds within a few tens of
+    /// percent of its share of participants.
+    const SAMPLES_PER_SHARD: usize = 16;
+
+    /// Bounds for about `shards` shards, from rows sampled in the rows from `body`.
+    fn sampled(bytes: &[u8], layout: &Layout, body: usize, shards: usize) -> Bounds {
+        if shards < 2 || body >= bytes.len() {
+            return Bounds::default();
+        }
+        let columns = &layout.columns;
+        let mut parser = ::csv_core::ReaderBuilder::new()
+            .delimiter(layout.separator)
+            .build();
+        let mut record = Record::default();
+        let mut lowered = String::new();
+        let samples = shards * Bounds::SAMPLES_PER_SHARD;
+        let length = bytes.len() - body;
+        let mut keys: Vec<Box<[u8]>> = Vec::with_capacity(samples);
+        for i in 0..samples {
+            // The line that begins after the `i`th point, or the first line for the first.
+            let aim = body + (length as u128 * i as u128 / samples as u128) as usize;
+            let start = if i == 0 {
+                body
+            } else {
+                match bytes[aim..].iter().position(|&b| b == b'\n') {
+                    Some(n) => aim + n + 1,
+                    None => break,
+                }
+            };
+            let (line, _) = line_at(bytes, start, bytes.len());
+            if line.is_empty() || line.len() > MAX_LINE_BYTES {
+                continue;
+            }
+            parser.reset();
+            record.clear();
+            if !record.feed(&mut parser, line) {
+                continue;
+            }
+            if let Input::Row(row) = columns.row(0, &record, layout.separator) {
+                let participant = super::trimmed(&row.participant);
+                keys.push(key_of(participant, &mut lowered).as_bytes().into());
+            }
+        }
+        keys.sort_unstable();
+        let mut bounds: Vec<Box<[u8]>> = (1..shards)
+            .map(|s| keys.get(s * keys.len() / shards).cloned())
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        bounds.dedup();
+        Bounds {
+            prefixes: bounds.iter().map(|key| Bounds::prefix(key)).collect(),
+            keys: bounds,
+        }
+    }
+
+    /// The first eight bytes of `key` (as many as it has, then zeros) as a number that
+    /// orders keys as their bytes do, where it differs: a claim's shard is then found by
+    /// comparing numbers, the keys themselves only when their first bytes are the same.
+    fn prefix(key: &[u8]) -> u64 {
+        let mut first = [0; 8];
+        let n = key.len().min(8);
+        first[..n].copy_from_slice(&key[..n]);
+        u64::from_be_bytes(first)
+    }
+
+    fn shards(&self) -> usize {
+        self.keys.len() + 1
+    }
+
+    /// The shard whose range holds `key`.
+    fn shard_of(&self, key: &str) -> usize {
+        let (prefix, key) = (Bounds::prefix(key.as_bytes()), key.as_bytes());
+        // The bounds whose first bytes are less, then those whose first bytes are the same
+        // and that are no greater.
+        let mut shard = self.prefixes.partition_point(|&first| first < prefix);
+        while self.prefixes.get(shard) == Some(&prefix) && *self.keys[shard] <= *key {
+            shard += 1;
+        }
+        shard
+    }
 }
 
 #[cfg(test)]
@@ -781,6 +819,88 @@ mod tests {
         }
         assert_eq!(capitals_of("p1", " P1"), IN_FILE);
         assert_eq!(capitals_of(&"a".repeat(32), &"A".repeat(32)), IN_FILE);
+    }
+
+    /// The bounds sampled from a return share its participants about evenly between the
+    /// shards, in the order of their keys, whatever order the rows are in, however long the
+    /// beginning the references share, and whether or not every value is quoted.
+    #[test]
+    fn bounds_share_the_participants_evenly_in_the_order_of_their_keys() {
+        let people = 12_000;
+        let shards = 8;
+        for quoted in [false, true] {
+            for shuffled in [false, true] {
+                let mut order: Vec<u64> = (0..people).collect();
+                if shuffled {
+                    order.sort_by_key(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17));
+                }
+                let q = if quoted { "\"" } else { "" };
+                let mut csv = String::from("participant,stage,date\n");
+                for i in &order {
+                    for stage in ["referred", "engaged", "housed"] {
+                        csv.push_str(&format!(
+                            "{q}Participant-Number-{i:06}{q},{q}{stage}{q},{q}2027-01-01{q}\n"
+                        ));
+                    }
+                }
+                let bytes = csv.as_bytes();
+                let layout = Layout::of(&input::csv(bytes)).unwrap();
+                let (body, _) = header_end(bytes).unwrap();
+                let bounds = Bounds::sampled(bytes, &layout, body, shards);
+                assert_eq!(
+                    bounds.shards(),
+                    shards,
+                    "quoted {quoted}, shuffled {shuffled}"
+                );
+                let mut held = vec![0_u64; shards];
+                let mut last = 0;
+                for i in 0..people {
+                    let shard = bounds.shard_of(&format!("participant-number-{i:06}"));
+                    assert!(shard >= last, "keys in order, shards in order");
+                    last = shard;
+                    held[shard] += 1;
+                }
+                let share = people / shards as u64;
+                for (shard, &n) in held.iter().enumerate() {
+                    assert!(
+                        n > share / 2 && n < share * 3 / 2,
+                        "shard {shard} holds {n} of {people} (quoted {quoted}, shuffled {shuffled})"
+                    );
+                }
+            }
+        }
+        // One shard, or a return of no rows: no bounds, every key in the one shard.
+        let bytes = b"participant,stage,date\n";
+        let layout = Layout::of(&input::csv(&bytes[..])).unwrap();
+        assert_eq!(Bounds::sampled(bytes, &layout, bytes.len(), 8).shards(), 1);
+        assert_eq!(Bounds::default().shard_of("anyone"), 0);
+    }
+
+    /// Keys whose first eight bytes are the same are put in order by the rest.
+    #[test]
+    fn a_bound_orders_keys_past_their_first_eight_bytes() {
+        let keys: Vec<Box<[u8]>> = ["abcdefgh-2", "abcdefgh-5", "abd"]
+            .iter()
+            .map(|k| k.as_bytes().into())
+            .collect();
+        let bounds = Bounds {
+            prefixes: keys.iter().map(|k| Bounds::prefix(k)).collect(),
+            keys,
+        };
+        for (key, shard) in [
+            ("", 0),
+            ("abcdefgh", 0),
+            ("abcdefgh-1", 0),
+            ("abcdefgh-2", 1),
+            ("abcdefgh-3", 1),
+            ("abcdefgh-5", 2),
+            ("abcdefgh-9", 2),
+            ("abcdefgi", 2),
+            ("abd", 3),
+            ("\u{e9}", 3),
+        ] {
+            assert_eq!(bounds.shard_of(key), shard, "{key}");
+        }
     }
 
     /// A shard is made for about `SHARD_PARTICIPANTS` participants, each thread takes as many
