@@ -186,7 +186,7 @@ impl Day {
 /// moving a million lines to their places in one permutation reads each from far away in
 /// memory. Then each day's lines are sorted where they are by `rest` and the place each line
 /// had, which keeps lines of equal keys in the order they were.
-fn sort_by_day_then(lines: &mut [Decided], rest: impl Fn(&Decided) -> u128) {
+fn sort_by_day_then(lines: &mut [Decided], rest: impl Fn(&Decided) -> u128 + Sync) {
     if lines.len() >= NONE as usize {
         // More lines than places a `u32` can name: sorted as they are.
         lines.sort_by_key(|l| (l.due.key(), rest(l)));
@@ -228,13 +228,34 @@ fn sort_by_day_then(lines: &mut [Decided], rest: impl Fn(&Decided) -> u128) {
             }
         }
     }
+    // Each day's lines sorted on their own, the days shared out in runs of about as many
+    // lines each (more runs than threads, so that one thread does not finish alone).
+    let mut runs: Vec<(&mut [Decided], &[usize])> = Vec::new();
+    let mut rest_of = lines;
+    let (mut first, mut taken) = (0, 0);
+    let aim = rest_of.len().div_ceil(DAY_RUNS).max(1);
     for d in 0..days {
-        let day = &mut lines[starts[d]..starts[d + 1]];
-        if day.len() > 1 {
-            day.sort_by_cached_key(within_day);
+        if starts[d + 1] - starts[first] >= aim || d + 1 == days {
+            let (run, after) = std::mem::take(&mut rest_of).split_at_mut(starts[d + 1] - taken);
+            runs.push((run, &starts[first..=d + 1]));
+            rest_of = after;
+            taken = starts[d + 1];
+            first = d + 1;
         }
     }
+    crate::workspace::parallel_map(runs, |(run, starts)| {
+        let base = starts[0];
+        for day in starts.windows(2) {
+            let day = &mut run[day[0] - base..day[1] - base];
+            if day.len() > 1 {
+                day.sort_by_cached_key(within_day);
+            }
+        }
+    });
 }
+
+/// How many runs of days the days' lines are sorted in, shared between the threads.
+const DAY_RUNS: usize = 16;
 
 /// Put each run of lines due on one day in order of their kind, keeping the order they
 /// have within a kind. The runs are short (a day's lines), so each is sorted where it is.
