@@ -797,7 +797,9 @@ pub(crate) fn payments(
     };
     let mut of_contract: Option<i128> = None;
     let mut of_price_stage: Vec<Option<i128>> = vec![None; subjects.names.len()];
-    let mut of_kind: BTreeMap<LineKind, i128> = BTreeMap::new();
+    // By kind, in the order of kinds (`LineKind`'s order, as a map by kind holds them).
+    let mut of_kind: [Option<(LineKind, i128)>; LineKind::Deadweight as usize + 1] =
+        Default::default();
     let mut of_period = vec![0_i128; periods.len()];
     let mut outside = 0_i128;
     let mut clause_lines = vec![0u64; clauses.list.len()];
@@ -814,8 +816,9 @@ pub(crate) fn payments(
     // counted in its period and its row, so the rows add up to the periods across and to
     // `of_group` down.
     let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
+    let period_of = PeriodOf::new(periods);
     for l in &lines {
-        let period = period_index(periods, l.due.date());
+        let period = period_of.find(l.due);
         if rows != 0 {
             let row = match l.kind {
                 LineKind::Price => group_of.get(&l.subject).copied().unwrap_or(ungrouped),
@@ -835,7 +838,7 @@ pub(crate) fn payments(
         }
         let sum = match (l.kind, l.subject) {
             (LineKind::Price, s) if s != NONE => of_price_stage[s as usize].get_or_insert(0),
-            (kind, _) => of_kind.entry(kind).or_insert(0),
+            (kind, _) => &mut of_kind[kind as usize].get_or_insert((kind, 0)).1,
         };
         *sum = sum.checked_add(l.amount).ok_or_else(subtotal)?;
         let sum = match period {
@@ -876,7 +879,7 @@ pub(crate) fn payments(
                 sums.insert(subjects.names[s].clone(), *sum);
             }
         }
-        for (kind, sum) in &of_kind {
+        for (kind, sum) in of_kind.iter().flatten() {
             let at = sums.entry(format!("({})", kind_word(*kind))).or_insert(0);
             *at = at.checked_add(*sum).ok_or_else(subtotal)?;
         }
@@ -987,6 +990,7 @@ pub(crate) fn payments(
         contract,
         names: Names::of(accepted),
         periods,
+        period_of,
         subjects: &subjects.names,
         clauses: &clauses.list,
         maximum_of: &maximum_of,
@@ -1255,6 +1259,7 @@ struct Words<'a> {
     /// The references of the participants in `accepted`, by place.
     names: Names,
     periods: &'a [Period],
+    period_of: PeriodOf,
     subjects: &'a [String],
     clauses: &'a [&'a model::Clause],
     maximum_of: &'a (dyn Fn(u32) -> i128 + Sync),
@@ -1460,7 +1465,7 @@ impl Words<'_> {
         }
         cut_by.truncate(cuts);
         let due = l.due.date();
-        let period = period_index(self.periods, due);
+        let period = self.period_of.find(l.due);
         if let Some(made) = self.made.get(l.made as usize) {
             line.clone_from(made);
             line.period = period.map_or_else(|| due.to_string(), |i| self.periods[i].label.clone());
@@ -1513,12 +1518,30 @@ fn set_text(held: &mut Option<String>, text: Option<&str>) {
 
 /// The period a date falls in, found by halving (the periods are in order and do not
 /// overlap).
-fn period_index(periods: &[Period], day: Date) -> Option<usize> {
-    let i = periods.partition_point(|p| p.end < day);
-    periods
-        .get(i)
-        .filter(|p| day >= p.start && day <= p.end)
-        .map(|_| i)
+/// The periods by their first and last days, for finding the period a line falls due in by
+/// comparing days as numbers rather than as dates.
+struct PeriodOf {
+    days: Vec<(Day, Day)>,
+}
+
+impl PeriodOf {
+    fn new(periods: &[Period]) -> PeriodOf {
+        PeriodOf {
+            days: periods
+                .iter()
+                .map(|p| (Day::of(p.start), Day::of(p.end)))
+                .collect(),
+        }
+    }
+
+    /// The period `day` falls in, if any.
+    fn find(&self, day: Day) -> Option<usize> {
+        let i = self.days.partition_point(|&(_, end)| end < day);
+        self.days
+            .get(i)
+            .filter(|&&(start, _)| day >= start)
+            .map(|_| i)
+    }
 }
 
 fn kind_word(kind: LineKind) -> &'static str {
@@ -1760,6 +1783,33 @@ mod tests {
     /// Lines sorted by day and then by a packed key come out as a stable sort by the day and
     /// the key puts them, equal keys in the order they were: with many lines a day, with few,
     /// and with days too far apart to be dealt to (a line in the year 1 among them).
+    /// A day's period found by comparing days as numbers is the period whose dates hold it:
+    /// before the first, on each first and last day, in a gap between two, after the last.
+    #[test]
+    fn a_day_is_found_in_the_period_whose_dates_hold_it() {
+        let date = |y, m, d| Date::new(y, m, d).unwrap();
+        let periods: Vec<Period> = [
+            (date(2027, 1, 1), date(2027, 1, 31)),
+            (date(2027, 2, 1), date(2027, 2, 28)),
+            (date(2027, 4, 1), date(2027, 6, 30)),
+        ]
+        .into_iter()
+        .map(|(start, end)| Period {
+            label: String::new(),
+            start,
+            end,
+        })
+        .collect();
+        let of = PeriodOf::new(&periods);
+        let mut day = date(2026, 12, 1);
+        while day <= date(2027, 8, 1) {
+            let expected = periods.iter().position(|p| day >= p.start && day <= p.end);
+            assert_eq!(of.find(Day::of(day)), expected, "{day}");
+            day = day.next_day();
+        }
+        assert_eq!(PeriodOf::new(&[]).find(Day::of(day)), None);
+    }
+
     #[test]
     fn sorting_by_day_then_a_packed_key_is_a_stable_sort() {
         let mut next = seeded(7);
