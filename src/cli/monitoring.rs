@@ -133,23 +133,35 @@ impl<R: Read> Read for Counted<R> {
 /// by position: the copying of a large return into memory, and the pages it is copied to,
 /// are shared between the cores as the reading of its rows is (on a million rows, 32 ms on
 /// one thread). A file that has grown since its length was taken is read to its end; one
-/// that has shrunk is read again from its start, on this thread.
+/// that has shrunk is read again from its start, on this thread. Only this thread moves the
+/// progress bar (by what every thread has read): the bar draws on stderr, which this thread
+/// holds for the whole command.
 #[cfg(unix)]
 fn read_whole(bar: &Progress, file: fs::File, length: u64, threads: usize) -> io::Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
     use std::os::unix::fs::FileExt;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
-    /// The bytes of `file` from `at` to `end`, read by position.
+    /// The bytes of `file` from `at` to `end`, read by position a piece at a time. What the
+    /// other threads read is added up in `others`, and `bar` (this thread's) moved on by it.
     struct Part<'f> {
         file: &'f fs::File,
         at: u64,
         end: u64,
+        others: &'f AtomicU64,
+        bar: Option<&'f indicatif::ProgressBar>,
     }
     impl Read for Part<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let most = buf.len().min((self.end - self.at) as usize);
+            let most = buf.len().min((self.end - self.at) as usize).min(1 << 20);
             let n = self.file.read_at(&mut buf[..most], self.at)?;
             self.at += n as u64;
+            match self.bar {
+                Some(bar) => bar.inc(self.others.swap(0, Ordering::Relaxed)),
+                None => {
+                    self.others.fetch_add(n as u64, Ordering::Relaxed);
+                }
+            }
             Ok(n)
         }
     }
@@ -162,22 +174,24 @@ fn read_whole(bar: &Progress, file: fs::File, length: u64, threads: usize) -> io
         .enumerate()
         .map(|(i, chunk)| ((i * each) as u64, chunk))
         .collect();
+    let others = AtomicU64::new(0);
     let read: io::Result<()> = std::thread::scope(|scope| {
-        let read_part = |(at, chunk): (u64, &mut [u8])| {
-            let end = at + chunk.len() as u64;
-            let part = Part {
-                file: &file,
-                at,
-                end,
-            };
-            bar.counting(part, Some(length)).read_exact(chunk)
+        let part = |at: u64, chunk: &[u8], bar| Part {
+            file: &file,
+            at,
+            end: at + chunk.len() as u64,
+            others: &others,
+            bar,
         };
         let mut parts = parts.into_iter();
         let first = parts.next();
         let others: Vec<_> = parts
-            .map(|part| scope.spawn(move || read_part(part)))
+            .map(|(at, chunk)| scope.spawn(move || part(at, chunk, None).read_exact(chunk)))
             .collect();
-        let mut read = first.map_or(Ok(()), read_part);
+        let mut read = first.map_or(Ok(()), |(at, chunk)| {
+            bar.counting(part(at, chunk, Some(&bar.bar)), Some(length))
+                .read_exact(chunk)
+        });
         for other in others {
             let done = other
                 .join()
@@ -186,6 +200,7 @@ fn read_whole(bar: &Progress, file: fs::File, length: u64, threads: usize) -> io
         }
         read
     });
+    bar.bar.inc(others.swap(0, Ordering::Relaxed));
     let mut file = file;
     match read {
         Ok(()) => {
