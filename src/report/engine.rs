@@ -275,6 +275,9 @@ pub(crate) struct Rules<'c> {
     pub until: Date,
     pub stages: Vec<StageInfo>,
     by_id: HashMap<&'c str, usize>,
+    /// Each stage's `after` stages by number, in the order it names them (`None` for a name
+    /// that is no stage): a participant's sequence is judged without looking names up.
+    after: Vec<Box<[Option<usize>]>>,
     term_start: i64,
     /// The attributes eligibility conditions mention, each numbered by its first mention.
     attribute_index: HashMap<&'c str, u32>,
@@ -358,11 +361,20 @@ impl<'c> Rules<'c> {
                 .entry(condition.subject.as_str())
                 .or_insert(next);
         }
+        let after = model::stage_places(&contract.funnels)
+            .map(|(_, _, s)| {
+                s.after
+                    .iter()
+                    .map(|p| by_id.get(p.as_str()).copied())
+                    .collect()
+            })
+            .collect();
         Ok(Rules {
             contract,
             until,
             stages,
             by_id,
+            after,
             term_start: contract.term.start.day_number(),
             attribute_index,
             clocks: contract.funnels.iter().map(Clock::of).collect(),
@@ -596,7 +608,7 @@ impl Table {
                 rules.contract,
                 &rules.stages,
                 &rules.clocks,
-                &rules.by_id,
+                &rules.after[..],
                 &person.shown,
                 events,
                 &person.attributes,
@@ -969,7 +981,7 @@ fn sequence(
     contract: &Contract,
     stages: &[StageInfo],
     clocks: &[Clock],
-    by_id: &HashMap<&str, usize>,
+    after: &[Box<[Option<usize>]>],
     id: &str,
     mut events: Vec<Event>,
     attributes: &[(String, String)],
@@ -1052,17 +1064,11 @@ fn sequence(
                 refuse(reason, detail);
                 continue;
             }
-            let missing: Vec<&String> = stage
-                .after
-                .iter()
-                .filter(|p| {
-                    by_id
-                        .get(p.as_str())
-                        .and_then(|&stage| seen.kept_at(stage))
-                        .is_none_or(|k| kept[k].day > event.day)
-                })
-                .collect();
-            if let Some(first) = missing.first() {
+            let missing = after[event.stage as usize].iter().position(|p| {
+                p.and_then(|stage| seen.kept_at(stage))
+                    .is_none_or(|k| kept[k].day > event.day)
+            });
+            if let Some(first) = missing.map(|i| &stage.after[i]) {
                 refuse(
                     Rejection::BeforePredecessor,
                     format!(

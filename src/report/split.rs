@@ -657,10 +657,16 @@ fn split_fields<'a>(line: &'a [u8], separator: u8, raw: &mut Vec<&'a str>) -> bo
     let Ok(text) = std::str::from_utf8(line) else {
         return false;
     };
-    if line.contains(&b'"') {
-        return false;
+    let mut start = 0;
+    for (at, &byte) in line.iter().enumerate() {
+        if byte == separator {
+            raw.push(&text[start..at]);
+            start = at + 1;
+        } else if byte == b'"' {
+            return false;
+        }
     }
-    raw.extend(text.split(char::from(separator)));
+    raw.push(&text[start..]);
     true
 }
 
