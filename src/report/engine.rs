@@ -1340,11 +1340,6 @@ pub(crate) fn periods(contract: &Contract, until: Date) -> Vec<Period> {
     periods
 }
 
-/// The period a date falls in.
-pub(crate) fn period_of(periods: &[Period], day: Date) -> Option<usize> {
-    periods.iter().position(|p| day >= p.start && day <= p.end)
-}
-
 /// Planned people at each stage of a funnel by `until`, on the planned timeline: entries
 /// over the referral window (evenly or by the referral profile), each reaching a stage at its
 /// planned time (the same timeline as the contract's planned payments).
@@ -1374,10 +1369,11 @@ fn actual_funnels(
 ) -> Vec<ActualFunnel> {
     let mut counts = vec![0u64; stages.len()];
     let mut by_period = vec![vec![0u64; periods.len()]; stages.len()];
+    let period_of = super::payments::PeriodOf::new(periods);
     for (_, events) in accepted.iter() {
         for e in events {
             counts[e.stage as usize] += 1;
-            if let Some(p) = period_of(periods, e.day) {
+            if let Some(p) = period_of.of_date(e.day) {
                 by_period[e.stage as usize][p] += 1;
             }
         }

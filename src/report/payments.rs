@@ -1516,16 +1516,15 @@ fn set_text(held: &mut Option<String>, text: Option<&str>) {
     }
 }
 
-/// The period a date falls in, found by halving (the periods are in order and do not
-/// overlap).
-/// The periods by their first and last days, for finding the period a line falls due in by
-/// comparing days as numbers rather than as dates.
-struct PeriodOf {
+/// The periods by their first and last days, for finding the period a day falls in by
+/// halving (the periods are in order and do not overlap), comparing days as numbers rather
+/// than as dates.
+pub(crate) struct PeriodOf {
     days: Vec<(Day, Day)>,
 }
 
 impl PeriodOf {
-    fn new(periods: &[Period]) -> PeriodOf {
+    pub(crate) fn new(periods: &[Period]) -> PeriodOf {
         PeriodOf {
             days: periods
                 .iter()
@@ -1541,6 +1540,11 @@ impl PeriodOf {
             .get(i)
             .filter(|&&(start, _)| day >= start)
             .map(|_| i)
+    }
+
+    /// The period `date` falls in, if any.
+    pub(crate) fn of_date(&self, date: Date) -> Option<usize> {
+        self.find(Day::of(date))
     }
 }
 
