@@ -707,8 +707,10 @@ fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
 /// report: only how evenly the work is shared depends on them.
 #[derive(Default)]
 struct Bounds {
+    /// The bytes every bound begins with (references such as `LCF-2027-000123` share many).
+    common: Box<[u8]>,
     keys: Vec<Box<[u8]>>,
-    /// Each bound's first eight bytes as a number (`Bounds::prefix`).
+    /// Each bound's first eight bytes after `common` as a number (`Bounds::prefix`).
     prefixes: Vec<u64>,
 }
 
@@ -762,15 +764,35 @@ impl Bounds {
             .collect::<Option<_>>()
             .unwrap_or_default();
         bounds.dedup();
+        Bounds::of(bounds)
+    }
+
+    /// The bounds `keys`, in order.
+    fn of(keys: Vec<Box<[u8]>>) -> Bounds {
+        let common = match (keys.first(), keys.last()) {
+            (Some(first), Some(last)) => {
+                let n = first
+                    .iter()
+                    .zip(last.iter())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                first[..n].into()
+            }
+            _ => Box::<[u8]>::default(),
+        };
         Bounds {
-            prefixes: bounds.iter().map(|key| Bounds::prefix(key)).collect(),
-            keys: bounds,
+            prefixes: keys
+                .iter()
+                .map(|key| Bounds::prefix(&key[common.len()..]))
+                .collect(),
+            common,
+            keys,
         }
     }
 
     /// The first eight bytes of `key` (as many as it has, then zeros) as a number that
     /// orders keys as their bytes do, where it differs: a claim's shard is then found by
-    /// comparing numbers, the keys themselves only when their first bytes are the same.
+    /// comparing numbers, the keys themselves only when those bytes are the same.
     fn prefix(key: &[u8]) -> u64 {
         let mut first = [0; 8];
         let n = key.len().min(8);
@@ -784,14 +806,20 @@ impl Bounds {
 
     /// The shard whose range holds `key`.
     fn shard_of(&self, key: &str) -> usize {
-        let (prefix, key) = (Bounds::prefix(key.as_bytes()), key.as_bytes());
-        // The bounds whose first bytes are less, then those whose first bytes are the same
-        // and that are no greater.
-        let mut shard = self.prefixes.partition_point(|&first| first < prefix);
-        while self.prefixes.get(shard) == Some(&prefix) && *self.keys[shard] <= *key {
-            shard += 1;
+        let key = key.as_bytes();
+        // A key that does not begin as every bound does is before or after them all.
+        let begins = &key[..key.len().min(self.common.len())];
+        match begins.cmp(&self.common) {
+            std::cmp::Ordering::Less => return 0,
+            std::cmp::Ordering::Greater => return self.keys.len(),
+            std::cmp::Ordering::Equal => {}
         }
-        shard
+        let prefix = Bounds::prefix(&key[begins.len()..]);
+        // The bounds whose next bytes are less, then, of those whose next bytes are the
+        // same, the ones no greater.
+        let less = self.prefixes.partition_point(|&first| first < prefix);
+        let same = self.prefixes[less..].partition_point(|&first| first == prefix);
+        less + self.keys[less..less + same].partition_point(|bound| **bound <= *key)
     }
 }
 
@@ -889,10 +917,7 @@ mod tests {
             .iter()
             .map(|k| k.as_bytes().into())
             .collect();
-        let bounds = Bounds {
-            prefixes: keys.iter().map(|k| Bounds::prefix(k)).collect(),
-            keys,
-        };
+        let bounds = Bounds::of(keys);
         for (key, shard) in [
             ("", 0),
             ("abcdefgh", 0),
@@ -906,6 +931,42 @@ mod tests {
             ("\u{e9}", 3),
         ] {
             assert_eq!(bounds.shard_of(key), shard, "{key}");
+        }
+        // Bounds that all begin the same way, and bounds among others whose first eight
+        // bytes are the same: each key in the shard a search of the keys themselves gives.
+        for keys in [
+            vec!["lcf-2027-000200", "lcf-2027-000400", "lcf-2027-000600"],
+            vec!["b", "cdefghij1", "cdefghij2", "cdefghij3", "cdefghij4", "y"],
+        ] {
+            let keys: Vec<Box<[u8]>> = keys.iter().map(|k| k.as_bytes().into()).collect();
+            let bounds = Bounds::of(keys.clone());
+            for key in [
+                "",
+                "a",
+                "b",
+                "c",
+                "cdefghij",
+                "cdefghij0",
+                "cdefghij1",
+                "cdefghij15",
+                "cdefghij3",
+                "cdefghij9",
+                "cdefghik",
+                "lcf",
+                "lcf-2027-000100",
+                "lcf-2027-000200",
+                "lcf-2027-000201",
+                "lcf-2027-0005",
+                "lcf-2027-000600",
+                "lcf-2027-000601",
+                "lcf-2028",
+                "lcg",
+                "y",
+                "z",
+            ] {
+                let searched = keys.partition_point(|k| **k <= *key.as_bytes());
+                assert_eq!(bounds.shard_of(key), searched, "{key} among {keys:?}");
+            }
         }
     }
 
