@@ -1784,9 +1784,6 @@ mod tests {
         lines.iter().map(|l| l.rate).collect()
     }
 
-    /// Lines sorted by day and then by a packed key come out as a stable sort by the day and
-    /// the key puts them, equal keys in the order they were: with many lines a day, with few,
-    /// and with days too far apart to be dealt to (a line in the year 1 among them).
     /// A day's period found by comparing days as numbers is the period whose dates hold it:
     /// before the first, on each first and last day, in a gap between two, after the last.
     #[test]
@@ -1814,6 +1811,9 @@ mod tests {
         assert_eq!(PeriodOf::new(&[]).find(Day::of(day)), None);
     }
 
+    /// Lines sorted by day and then by a packed key come out as a stable sort by the day and
+    /// the key puts them, equal keys in the order they were: with many lines a day, with few,
+    /// and with days too far apart to be dealt to (a line in the year 1 among them).
     #[test]
     fn sorting_by_day_then_a_packed_key_is_a_stable_sort() {
         let mut next = seeded(7);
