@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! model::Contract + rows of a return ──accept──▶ events per participant ──pay──▶ Report
-//!                   (input.rs)          (engine.rs: every row accepted     (payments.rs)
+//!                   (input.rs)          (engine.rs: every row accepted     (payments/)
 //!                                        or rejected with its reason)
 //! ```
 //!

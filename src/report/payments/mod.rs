@@ -17,6 +17,9 @@
 //! every sum is checked: a total that could not be held exactly is refused with a message,
 //! never shown wrapped or saturated.
 
+mod by_day;
+mod card;
+
 use super::engine::{Accepted, StageInfo};
 use super::{
     Amount, GroupPaid, LineKind, Measured, PaymentLine, Payments, Period, PeriodAmount, Residual,
@@ -27,7 +30,7 @@ use crate::check::money::payers;
 use crate::check::money::plan;
 use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
-use crate::schedule::{due_date, fee_due_dates};
+use crate::schedule::fee_due_dates;
 use crate::value::{mul_div_rounded, Date, Decimal, Money};
 use foldhash::HashMap;
 use std::collections::BTreeMap;
@@ -107,9 +110,22 @@ struct Decided {
     /// A line made whole by its rule (a tier payment, with the measured values behind it), by
     /// its place in the lines made so, or `NONE`.
     made: u32,
-    /// Its place before `sort_by_day_then` sorted it, which keeps lines of equal keys in the
-    /// order they were made (in the room the 16-byte alignment of the amounts leaves).
-    place: u32,
+}
+
+impl Decided {
+    /// A line of nothing, for a place about to be written.
+    const EMPTY: Decided = Decided {
+        kind: LineKind::Price,
+        participant: NONE,
+        subject: NONE,
+        earned: Day(0),
+        due: Day(0),
+        rate: 0,
+        amount: 0,
+        clause: 0,
+        cuts: 0,
+        made: NONE,
+    };
 }
 
 /// Names of stages and other subjects, each held once, with their order as text so that
@@ -179,84 +195,6 @@ impl Day {
     }
 }
 
-/// Sort lines as a stable sort by the day each falls due and then by `rest` (less than
-/// 2^96) would. The lines are first dealt, in place, to the days they fall due on, each line
-/// going straight to the next free place of its day (an American flag sort): a term has a few
-/// thousand days, few enough places to write to for the processor's caches to hold them, where
-/// moving a million lines to their places in one permutation reads each from far away in
-/// memory. Then each day's lines are sorted where they are by `rest` and the place each line
-/// had, which keeps lines of equal keys in the order they were.
-fn sort_by_day_then(lines: &mut [Decided], rest: impl Fn(&Decided) -> u128 + Sync) {
-    if lines.len() >= NONE as usize {
-        // More lines than places a `u32` can name: sorted as they are.
-        lines.sort_by_key(|l| (l.due.key(), rest(l)));
-        return;
-    }
-    for (i, line) in lines.iter_mut().enumerate() {
-        line.place = i as u32;
-    }
-    let within_day = |l: &Decided| (rest(l) << 32) | u128::from(l.place);
-    let least = lines.iter().map(|l| l.due.key()).min().unwrap_or(0);
-    let most = lines.iter().map(|l| l.due.key()).max().unwrap_or(0);
-    // The days of a term, with the gaps `Day::key` leaves at the ends of months; lines due
-    // over more days than there are lines, by far (dates far outside any real term, as a
-    // hostile contract can write), are sorted as one run instead.
-    let days = (most - least) as usize + 1;
-    if days > lines.len() + (1 << 16) {
-        lines.sort_unstable_by_key(|l| (l.due.key(), within_day(l)));
-        return;
-    }
-    let day_of = |l: &Decided| (l.due.key() - least) as usize;
-    // `starts[d]..starts[d + 1]`: where the lines due on day `d` go.
-    let mut starts = vec![0_usize; days + 1];
-    for line in lines.iter() {
-        starts[day_of(line) + 1] += 1;
-    }
-    for d in 0..days {
-        starts[d + 1] += starts[d];
-    }
-    let mut next = starts[..days].to_vec();
-    for d in 0..days {
-        while next[d] < starts[d + 1] {
-            let at = next[d];
-            let to = day_of(&lines[at]);
-            if to == d {
-                next[d] += 1;
-            } else {
-                lines.swap(at, next[to]);
-                next[to] += 1;
-            }
-        }
-    }
-    // Each day's lines sorted on their own, the days shared out in runs of about as many
-    // lines each (more runs than threads, so that one thread does not finish alone).
-    let mut runs: Vec<(&mut [Decided], &[usize])> = Vec::new();
-    let mut rest_of = lines;
-    let (mut first, mut taken) = (0, 0);
-    let aim = rest_of.len().div_ceil(DAY_RUNS).max(1);
-    for d in 0..days {
-        if starts[d + 1] - starts[first] >= aim || d + 1 == days {
-            let (run, after) = std::mem::take(&mut rest_of).split_at_mut(starts[d + 1] - taken);
-            runs.push((run, &starts[first..=d + 1]));
-            rest_of = after;
-            taken = starts[d + 1];
-            first = d + 1;
-        }
-    }
-    crate::workspace::parallel_map(runs, |(run, starts)| {
-        let base = starts[0];
-        for day in starts.windows(2) {
-            let day = &mut run[day[0] - base..day[1] - base];
-            if day.len() > 1 {
-                day.sort_by_cached_key(within_day);
-            }
-        }
-    });
-}
-
-/// How many runs of days the days' lines are sorted in, shared between the threads.
-const DAY_RUNS: usize = 16;
-
 /// Put each run of lines due on one day in order of their kind, keeping the order they
 /// have within a kind. The runs are short (a day's lines), so each is sorted where it is.
 fn kinds_in_order_within_days(lines: &mut [Decided]) {
@@ -309,12 +247,7 @@ pub(crate) fn payments(
 ) -> Result<(Payments, Residual), String> {
     let currency = contract.funding_limit.currency;
     let money = |minor: i128| Money::new(minor, currency);
-    let too_large = |what: &str| {
-        format!(
-            "{what} is too large to compute exactly: more than {}",
-            Money::limit(currency)
-        )
-    };
+    let too_large = |what: &str| too_large(what, currency);
     let add = |sum: i128, amount: i128, what: &str| {
         sum.checked_add(amount).ok_or_else(|| too_large(what))
     };
@@ -327,32 +260,6 @@ pub(crate) fn payments(
         .enumerate()
         .map(|(g, s)| (s.id.as_str(), g))
         .collect();
-    // The rate card by stage index: each stage's price (the last `pay` for it, as a map of
-    // prices by name would hold) and its exclusive group and alternative.
-    let mut price_at: Vec<Option<&model::Price>> = vec![None; stages.len()];
-    for price in &p.prices {
-        if let Some(&g) = by_id.get(price.stage.as_str()) {
-            price_at[g] = Some(price);
-        }
-    }
-    let mut group_at: Vec<Option<(usize, usize)>> = vec![None; stages.len()];
-    for (g, group) in p.exclusive.iter().enumerate() {
-        for (a, alternative) in group.alternatives.iter().enumerate() {
-            for stage in alternative {
-                if let Some(&s) = by_id.get(stage.as_str()) {
-                    group_at[s] = Some((g, a));
-                }
-            }
-        }
-    }
-    // Where each group's alternatives start in one flat list of sums.
-    let mut group_start = Vec::with_capacity(p.exclusive.len() + 1);
-    let mut slots = 0;
-    for group in &p.exclusive {
-        group_start.push(slots);
-        slots += group.alternatives.len();
-    }
-    group_start.push(slots);
     // Each cohort's per-participant maximum (the first given for it), found by name.
     let mut maximum_of_cohort: foldhash::HashMap<&str, i128> = foldhash::HashMap::default();
     for m in &contract.figures.per_participant {
@@ -379,129 +286,52 @@ pub(crate) fn payments(
             })
     };
     let mut clauses = ClauseIds::default();
+    let card = card::Card::of(
+        contract,
+        stages,
+        accepted,
+        &by_id,
+        (&maximum_of_funnel, &stage_subject),
+        &mut clauses,
+    );
+    // Participants in order of their references as shown, so that lines sort by index
+    // exactly as by reference.
+    let participant_rank: Vec<u32> = {
+        let mut order: Vec<u32> = (0..accepted.len() as u32).collect();
+        order.sort_unstable_by(|a, b| accepted.name(*a as usize).cmp(accepted.name(*b as usize)));
+        let mut rank = vec![0u32; accepted.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i as usize] = r as u32 + 1;
+        }
+        rank
+    };
 
-    // 1. Per participant: what each event adds to their entitlement.
-    // A price for each event and an attachment fee for each participant, and room for the
+    // 1. Per participant: what each event adds to their entitlement, made straight into the
+    // order step 3 reads them in: by the day each falls due, then by participant, subject
+    // and kind (`by_day`), those due after the report date last. With room for the
     // contract's own lines (fees, bonuses, tiers) that join them in step 5: a million lines
     // are not copied to grow.
-    let events = accepted.event_count();
+    let last_day = Day::of(until);
     let fee_lines = p
         .fixed_fees
         .iter()
         .map(|f| f.periods as usize)
         .sum::<usize>();
     let room = (p.incentives.len() + p.tiers.len() + 1) * (periods.len() + 4) + fee_lines;
-    let mut outcome_lines: Vec<Decided> = Vec::with_capacity(events + accepted.len() + room);
-    // What the stages a participant has reached so far earn on the card: every price, but of
-    // each exclusive group only the richest alternative. Kept up to date as each event adds
-    // its price, with each group's richest alternative (`richest`), and set back to nothing
-    // for the next participant in the groups this one reached only: a walk over every group
-    // per event, or per participant, grew with the groups times the events.
-    let mut sums = vec![0_i128; slots];
-    let mut richest = vec![0_i128; p.exclusive.len()];
-    let mut reached = vec![false; p.exclusive.len()];
-    let mut reached_groups: Vec<usize> = Vec::new();
-    for (who, (id, events)) in accepted.iter().enumerate() {
-        let Some(first) = events.first() else {
-            continue;
-        };
-        let who = who as u32;
-        let maximum = maximum_of_funnel[stages[first.stage as usize].funnel];
-        for group in reached_groups.drain(..) {
-            sums[group_start[group]..group_start[group + 1]].fill(0);
-            richest[group] = 0;
-            reached[group] = false;
-        }
-        let mut plain = 0_i128;
-        let mut grouped = 0_i128;
-        let mut entitled = 0_i128;
-        let earns = || too_large(&format!("what `{id}` earns on the rate card"));
-        for event in events {
-            let g = event.stage as usize;
-            let info = &stages[g];
-            let before_card = plain.checked_add(grouped).ok_or_else(earns)?;
-            let price_here = price_at[g].map_or(0, |pr| pr.amount.minor);
-            match group_at[g] {
-                Some((group, alternative)) => {
-                    let run = group_start[group]..group_start[group + 1];
-                    if !reached[group] {
-                        reached[group] = true;
-                        reached_groups.push(group);
-                    }
-                    let slot = &mut sums[run.start + alternative];
-                    *slot = slot.checked_add(price_here).ok_or_else(earns)?;
-                    // A sum that grows can only raise the richest; one that shrinks (a
-                    // negative price, refused by the check) needs every alternative looked at.
-                    let most = if price_here >= 0 {
-                        richest[group].max(*slot)
-                    } else {
-                        sums[run].iter().copied().max().unwrap_or(0)
-                    };
-                    grouped = (grouped - richest[group])
-                        .checked_add(most)
-                        .ok_or_else(earns)?;
-                    richest[group] = most;
-                }
-                None => plain = plain.checked_add(price_here).ok_or_else(earns)?,
-            }
-            if info.index == 0 {
-                if let Some(attachment) = &p.attachment {
-                    let year = year_of(contract, event.day);
-                    let share = attachment
-                        .shares
-                        .iter()
-                        .find(|s| s.year == Some(year))
-                        .or_else(|| attachment.shares.iter().find(|s| s.year.is_none()));
-                    if let Some(share) = share {
-                        let rate = plan::percent_of(maximum, share.share)
-                            .ok_or_else(|| too_large("an attachment fee"))?;
-                        let amount = rate.min(maximum - entitled).max(0);
-                        entitled += amount; // at most `maximum`
-                        outcome_lines.push(Decided {
-                            kind: LineKind::Attachment,
-                            participant: who,
-                            subject: NONE,
-                            earned: Day::of(event.day),
-                            due: Day::of(event.day),
-                            rate,
-                            amount,
-                            clause: clauses.id(&attachment.clause),
-                            cuts: 0,
-                            made: NONE,
-                            place: 0,
-                        });
-                    }
-                }
-            }
-            let Some(price) = price_at[g] else {
-                continue;
-            };
-            let after_card = plain.checked_add(grouped).ok_or_else(earns)?;
-            let raised = after_card - before_card;
-            let amount = raised.min(maximum - entitled).max(0);
-            entitled += amount; // at most `maximum`
-            let mut cuts = 0;
-            if raised < price.amount.minor {
-                cuts |= cut::EXCLUSIVE;
-            }
-            if amount < raised {
-                cuts |= cut::PER_PARTICIPANT;
-            }
-            outcome_lines.push(Decided {
-                kind: LineKind::Price,
-                participant: who,
-                subject: stage_subject[g],
-                earned: Day::of(event.day),
-                due: Day::of(due_date(event.day, price.due, contract.term.start)),
-                rate: price.amount.minor,
-                amount,
-                clause: clauses.id(&price.clause),
-                cuts,
-                made: NONE,
-                place: 0,
-            });
-        }
-    }
+    let (mut outcome_lines, due_by) = {
+        let ranks = subjects.ranks();
+        by_day::lines_by_day(
+            accepted.len(),
+            (Day::of(contract.term.start), last_day),
+            &card,
+            room,
+            &|l: &Decided| {
+                (u128::from(rank_of(&participant_rank, l.participant)) << 35)
+                    | (u128::from(rank_of(&ranks, l.subject)) << 3)
+                    | l.kind as u128
+            },
+        )?
+    };
 
     // A participant limit: only the first participants of a cohort to reach a payable result
     // are paid for.
@@ -547,34 +377,13 @@ pub(crate) fn payments(
                 clause,
                 cuts: 0,
                 made: NONE,
-                place: 0,
             });
         }
     }
 
-    // Participants in order of their references as shown, so that lines sort by index
-    // exactly as by reference.
-    let participant_rank: Vec<u32> = {
-        let mut order: Vec<u32> = (0..accepted.len() as u32).collect();
-        order.sort_unstable_by(|a, b| accepted.name(*a as usize).cmp(accepted.name(*b as usize)));
-        let mut rank = vec![0u32; accepted.len()];
-        for (r, i) in order.into_iter().enumerate() {
-            rank[i as usize] = r as u32 + 1;
-        }
-        rank
-    };
-
-    // 3. In order of falling due: deadweight and the cap on outcome payments.
-    let last_day = Day::of(until);
-    outcome_lines.retain(|l| l.due <= last_day);
-    {
-        let ranks = subjects.ranks();
-        sort_by_day_then(&mut outcome_lines, |l| {
-            (u128::from(rank_of(&participant_rank, l.participant)) << 35)
-                | (u128::from(rank_of(&ranks, l.subject)) << 3)
-                | l.kind as u128
-        });
-    }
+    // 3. In order of falling due: deadweight and the cap on outcome payments. The lines
+    // due after the report date are left for a later report.
+    outcome_lines.truncate(due_by);
     let outcome_cap = cap_of(CapScope::OutcomePayments);
     // Each priced stage's group, and what each capped group has paid so far.
     let group_of: HashMap<u32, usize> = p
@@ -693,7 +502,6 @@ pub(crate) fn payments(
                 clause: clauses.id(&incentive.clause),
                 cuts: 0,
                 made: NONE,
-                place: 0,
             });
         }
     }
@@ -737,7 +545,6 @@ pub(crate) fn payments(
             clause: clauses.id(&schedule.clause),
             cuts: 0,
             made: i as u32,
-            place: 0,
         });
     }
 
@@ -1560,6 +1367,14 @@ fn kind_word(kind: LineKind) -> &'static str {
     }
 }
 
+/// Why a figure is refused: `what` cannot be held exactly in `currency`.
+fn too_large(what: &str, currency: crate::value::Currency) -> String {
+    format!(
+        "{what} is too large to compute exactly: more than {}",
+        Money::limit(currency)
+    )
+}
+
 /// The contract year a date falls in (1 = the first twelve months).
 fn year_of(contract: &Contract, day: Date) -> u32 {
     let mut year = 1;
@@ -1744,8 +1559,6 @@ mod tests {
         }
     }
 
-    /// Lines sorted by a packed key come out as a stable sort by the same key puts them,
-    /// equal keys in the order they were.
     /// `n` lines of the given kinds on random days, participants and subjects, each line's
     /// `rate` its place, to see where it goes.
     fn random_lines(n: u64, kinds: &[LineKind], next: &mut impl FnMut(u64) -> u64) -> Vec<Decided> {
@@ -1768,7 +1581,6 @@ mod tests {
                 clause: 0,
                 cuts: 0,
                 made: NONE,
-                place: 0,
             })
             .collect()
     }
@@ -1809,34 +1621,6 @@ mod tests {
             day = day.next_day();
         }
         assert_eq!(PeriodOf::new(&[]).find(Day::of(day)), None);
-    }
-
-    /// Lines sorted by day and then by a packed key come out as a stable sort by the day and
-    /// the key puts them, equal keys in the order they were: with many lines a day, with few,
-    /// and with days too far apart to be dealt to (a line in the year 1 among them).
-    #[test]
-    fn sorting_by_day_then_a_packed_key_is_a_stable_sort() {
-        let mut next = seeded(7);
-        let kinds = [LineKind::Price, LineKind::Attachment, LineKind::FixedFee];
-        for n in [0, 1, 2, 3, 17, 1000, 5000] {
-            for far in [false, true] {
-                let mut lines = random_lines(n, &kinds, &mut next);
-                if far && n > 0 {
-                    lines[next(n) as usize].due = Day::of(Date::new(1, 1, 1).unwrap());
-                }
-                let ranks: Vec<u32> = (0..20).rev().collect();
-                let rest = |l: &Decided| {
-                    (u128::from(rank_of(&ranks, l.participant)) << 35)
-                        | (u128::from(l.subject) << 3)
-                        | l.kind as u128
-                };
-                let mut expected = lines.clone();
-                expected.sort_by_key(|l| (l.due, rest(l)));
-                let mut sorted = lines;
-                sort_by_day_then(&mut sorted, rest);
-                assert_eq!(places(&sorted), places(&expected), "{n} lines, far {far}");
-            }
-        }
     }
 
     /// The lines of step 5 (outcome lines in the order of step 3, then the others) come out
