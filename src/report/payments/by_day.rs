@@ -32,15 +32,26 @@ const DAY_RUNS: usize = 16;
 /// day they fall due and then of `rest`, and of equal keys in the order made; then those due
 /// after `last`, in the order made. With the number of lines due by `last`, and room for
 /// `room` lines more.
+///
+/// `into` is an empty list to write them into, made before any thread is started: made
+/// after, the allocator has given the new threads pieces of the memory just freed (a return
+/// read whole), and a million lines need as much again fresh from the system (50 MB more at
+/// the peak for a million rows on two threads).
 pub(super) fn lines_by_day(
     participants: usize,
     (first, last): (Day, Day),
     make: &impl MakeLines,
-    room: usize,
+    (into, room): (Vec<Decided>, usize),
     rest: &(impl Fn(&Decided) -> u128 + Sync),
 ) -> Result<(Vec<Decided>, usize), String> {
     let runs = (participants / RUN_PARTICIPANTS).clamp(1, 4 * workspace::threads());
-    lines_in_runs((participants, runs), (first, last), make, room, rest)
+    lines_in_runs(
+        (participants, runs),
+        (first, last),
+        make,
+        (into, room),
+        rest,
+    )
 }
 
 /// `lines_by_day`, the participants shared out in `runs` runs.
@@ -48,7 +59,7 @@ fn lines_in_runs(
     (participants, runs): (usize, usize),
     (first, last): (Day, Day),
     make: &impl MakeLines,
-    room: usize,
+    (into, room): (Vec<Decided>, usize),
     rest: &(impl Fn(&Decided) -> u128 + Sync),
 ) -> Result<(Vec<Decided>, usize), String> {
     // Days are counted from `first` to `last` with the gaps `Day::key` leaves at the ends of
@@ -61,7 +72,7 @@ fn lines_in_runs(
         (last.key() - first.key()) as usize + 1
     };
     if days > participants.saturating_mul(4) + (1 << 16) {
-        return sorted(participants, last, make, room, rest);
+        return sorted(participants, last, make, (into, room), rest);
     }
     let place = |l: &Decided| -> Option<usize> {
         if l.due > last {
@@ -88,13 +99,15 @@ fn lines_in_runs(
     for run in counted {
         match run? {
             Some(count) => counts.push(count),
-            None => return sorted(participants, last, make, room, rest),
+            None => return sorted(participants, last, make, (into, room), rest),
         }
     }
     // Each day's places, the runs' in their order; each run writes to its own.
     let total: usize = counts.iter().flatten().sum();
     // Filled below: every place is written by the run that counted it.
-    let mut lines = Vec::with_capacity(total + room);
+    let mut lines = into;
+    lines.clear();
+    lines.reserve(total + room);
     lines.resize(total, Decided::EMPTY);
     let mut places_of_run: Vec<Vec<&mut [Decided]>> =
         (0..runs).map(|_| Vec::with_capacity(days + 1)).collect();
@@ -135,7 +148,7 @@ fn lines_in_runs(
         if !run? {
             // Made differently the second time: never so, but then sorted as one run
             // rather than trusted.
-            return sorted(participants, last, make, room, rest);
+            return sorted(participants, last, make, (lines, room), rest);
         }
     }
     let due_by = starts[days];
@@ -183,10 +196,11 @@ fn sorted(
     participants: usize,
     last: Day,
     make: &impl MakeLines,
-    room: usize,
+    (into, room): (Vec<Decided>, usize),
     rest: &(impl Fn(&Decided) -> u128 + Sync),
 ) -> Result<(Vec<Decided>, usize), String> {
-    let mut lines = Vec::new();
+    let mut lines = into;
+    lines.clear();
     make.make(0..participants, &mut |l| lines.push(l))?;
     // Stable: equal keys keep the order made, and the lines due after `last` theirs.
     lines.sort_by_key(|l| {
@@ -307,9 +321,14 @@ mod tests {
                     for runs in [1, 2, 3, 8] {
                         for (from, to) in [(first, last), (day(2026, 1, 1), day(9999, 1, 1))] {
                             let long = to != last;
-                            let (lines, due_by) =
-                                lines_in_runs((participants, runs), (from, last), &make, 3, &rest)
-                                    .unwrap();
+                            let (lines, due_by) = lines_in_runs(
+                                (participants, runs),
+                                (from, last),
+                                &make,
+                                (Vec::new(), 3),
+                                &rest,
+                            )
+                            .unwrap();
                             let _ = long;
                             assert_eq!(due_by, due, "{participants} participants, {runs} runs");
                             assert_eq!(
@@ -334,7 +353,8 @@ mod tests {
         let rest = |l: &Decided| u128::from(l.participant);
         let mut expected: Vec<Decided> = make.lines.iter().flatten().copied().collect();
         expected.sort_by_key(|l| (l.due, rest(l)));
-        let (lines, due_by) = lines_by_day(50, (day(1, 1, 1), last), &make, 0, &rest).unwrap();
+        let (lines, due_by) =
+            lines_by_day(50, (day(1, 1, 1), last), &make, (Vec::new(), 0), &rest).unwrap();
         assert_eq!(due_by, expected.len());
         assert_eq!(places(&lines), places(&expected));
     }
@@ -349,7 +369,7 @@ mod tests {
         for failing in [&[73][..], &[0], &[99], &[40, 90], &[12, 13]] {
             make.failing = failing;
             for runs in [1, 3, 10] {
-                let failed = lines_in_runs((100, runs), bounds, &make, 0, &rest);
+                let failed = lines_in_runs((100, runs), bounds, &make, (Vec::new(), 0), &rest);
                 let first = format!("participant {}", failing[0]);
                 assert_eq!(failed.unwrap_err(), first, "{runs} runs");
             }

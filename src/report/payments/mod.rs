@@ -318,13 +318,15 @@ pub(crate) fn payments(
         .map(|f| f.periods as usize)
         .sum::<usize>();
     let room = (p.incentives.len() + p.tiers.len() + 1) * (periods.len() + 4) + fee_lines;
+    // A price for each event and an attachment fee for each participant, for most contracts.
+    let into = Vec::with_capacity(accepted.event_count() + accepted.len() + room);
     let (mut outcome_lines, due_by) = {
         let ranks = subjects.ranks();
         by_day::lines_by_day(
             accepted.len(),
             (Day::of(contract.term.start), last_day),
             &card,
-            room,
+            (into, room),
             &|l: &Decided| {
                 (u128::from(rank_of(&participant_rank, l.participant)) << 35)
                     | (u128::from(rank_of(&ranks, l.subject)) << 3)
