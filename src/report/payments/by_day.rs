@@ -7,8 +7,9 @@
 //! the participants are shared out in runs, one after the other; each run's lines are made
 //! twice, once to count how many fall due on each day and once to write each into its place:
 //! the places of a day are the runs' in their order, so a day holds its lines in the order of
-//! the participants, as they were made, and only a day whose participants or subjects are
-//! not in the order of their references needs sorting. Both passes run on every thread.
+//! the participants, as they were made, and only the lines of a participant whose stages
+//! reached on one day are not in the order of their names (or of participants whose places
+//! are not in the order of their references) need moving. Both passes run on every thread.
 
 use super::{Day, Decided};
 use crate::workspace;
@@ -63,15 +64,16 @@ fn lines_in_runs(
     rest: &(impl Fn(&Decided) -> u128 + Sync),
 ) -> Result<(Vec<Decided>, usize), String> {
     // Days are counted from `first` to `last` with the gaps `Day::key` leaves at the ends of
-    // months; a line due later goes to one more place after them. A term so long that its
-    // days outnumber the participants by far (as a hostile contract can write) is sorted as
-    // one run instead.
+    // months; a line due later goes to one more place after them. Each run counts every day:
+    // a term so long that its days times the runs outnumber the participants by far (as a
+    // hostile contract can write) is sorted as one run instead, in memory that grows with the
+    // lines.
     let days = if last < first {
         0
     } else {
         (last.key() - first.key()) as usize + 1
     };
-    if days > participants.saturating_mul(4) + (1 << 16) {
+    if days.saturating_mul(runs) > participants + (1 << 16) {
         return sorted(participants, last, make, (into, room), rest);
     }
     let place = |l: &Decided| -> Option<usize> {
