@@ -503,17 +503,24 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
             let split = match (&whole, &layout) {
-                (Some(bytes), Some(layout)) => {
-                    report::split::read(&contract, &options, bytes, layout, dates, threads)
-                }
+                (Some(bytes), Some(layout)) => report::split::read_parts(
+                    &contract,
+                    &options,
+                    bytes,
+                    layout,
+                    dates,
+                    (threads, None),
+                ),
                 _ => None,
             };
             let (report, not_utf8, failure) = match split {
-                Some(read) => {
-                    // The file is done with before the payments are made.
+                Some(parted) => {
+                    // The file is done with once its rows are read, before the shards are
+                    // judged: what they make takes the memory it held.
                     drop(dated);
                     drop(rows);
                     drop(whole);
+                    let read = parted.judge(&options);
                     let not_utf8 = read.rows_not_utf8();
                     (read.report(&options, sink), not_utf8, None)
                 }

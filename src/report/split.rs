@@ -3,9 +3,11 @@
 //!
 //! The file's rows after the header are split at line breaks into as many parts as threads,
 //! and each thread reads its part in place: what a row says on its own is judged there
-//! (`engine::Rules::row`), and each claim is kept as a few numbers (where the reference is
-//! in the file, the stage, the day, the row within the part, and the participant's key when
-//! it is short), sent to the shard of its participant. Each shard holds a range of keys,
+//! (`engine::Rules::row`), and each claim is kept as a few numbers (the stage, the day, the
+//! row within the part, and the participant's key when it is short, with which of its
+//! letters are capitals in the reference; the reference itself copied only when it cannot
+//! be made so), sent to the shard of its participant. The file is then done with: the
+//! caller frees it (`Parted`) before the shards are judged. Each shard holds a range of keys,
 //! its bounds taken from the keys of rows sampled across the file (`Bounds`) so that the
 //! shards hold about as many participants each. There are as many shards as keep each one's
 //! table of participants in the processor's caches (about 4,096 participants a shard,
@@ -99,6 +101,34 @@ pub fn read_in_shards<'c>(
     threads: usize,
     shards: Option<usize>,
 ) -> Option<Whole<'c>> {
+    let parted = read_parts(contract, options, bytes, layout, dates, (threads, shards))?;
+    Some(parted.judge(options))
+}
+
+/// The rows of a return read, each claim sent to its shard, and not yet judged: nothing in
+/// it refers to the file's bytes (references that cannot be made from their keys are
+/// copied), so that the caller can free the file, as large as everything the shards then
+/// make, before they are judged (`judge`).
+pub struct Parted<'c> {
+    rules: Rules<'c>,
+    parts: Vec<Part>,
+    /// Each part's first row.
+    bases: Vec<u64>,
+    shards: usize,
+    threads: usize,
+    limit: usize,
+}
+
+/// The first half of `read_in_shards`: the rows of `bytes` read in parts, on `threads`
+/// threads, each claim sent to one of `shards` shards (by default `shards_for`).
+pub fn read_parts<'c>(
+    contract: &'c Contract,
+    options: &Options,
+    bytes: &[u8],
+    layout: &Layout,
+    dates: Option<DateFormat>,
+    (threads, shards): (usize, Option<usize>),
+) -> Option<Parted<'c>> {
     let rules = Rules::of(contract, options).ok()?;
     let (body, header_rows) = header_end(bytes)?;
     let limit = options.listed_rejections.unwrap_or(super::DEFAULT_LISTED);
@@ -126,14 +156,49 @@ pub fn read_in_shards<'c>(
         bases.push(next);
         next += part.rows;
     }
-    let shards = in_turns((0..reading.bounds.shards()).collect(), threads, |shard| {
-        reading.shard(shard, &parts, &bases)
-    });
+    let shards = reading.bounds.shards();
+    drop(reading);
+    Some(Parted {
+        rules,
+        parts,
+        bases,
+        shards,
+        threads,
+        limit,
+    })
+}
 
+impl<'c> Parted<'c> {
+    /// Judge the shards on the threads, and put together what depends on the order of all
+    /// rows or all participants.
+    pub fn judge(self, options: &Options) -> Whole<'c> {
+        let Parted {
+            rules,
+            parts,
+            bases,
+            shards,
+            threads,
+            limit,
+        } = self;
+        let shards = in_turns((0..shards).collect(), threads, |shard| {
+            judge_shard((&rules, limit), shard, &parts, &bases)
+        });
+        whole(rules, options, &parts, &bases, shards)
+    }
+}
+
+/// The rows read and the shards judged, put together.
+fn whole<'c>(
+    rules: Rules<'c>,
+    options: &Options,
+    parts: &[Part],
+    bases: &[u64],
+    shards: Vec<Shard>,
+) -> Whole<'c> {
     let mut rejected = Rejections::new(options);
     // Rows rejected as they are read, in the order of rows: at most one a row.
     let mut by_row: Vec<Rejected> = Vec::new();
-    for (part, base) in parts.iter().zip(&bases) {
+    for (part, base) in parts.iter().zip(bases) {
         by_row.extend(part.rejected.listed.iter().cloned().map(|mut r| {
             r.row += base;
             r
@@ -161,11 +226,11 @@ pub fn read_in_shards<'c>(
         accepted: merge(shards, &mut rejected),
         rejected,
     };
-    Some(Whole {
+    Whole {
         rules,
         judged,
         not_utf8: parts.iter().map(|p| p.not_utf8).sum(),
-    })
+    }
 }
 
 /// Where the rows begin (past a UTF-8 byte order mark, the blank lines before the header and
@@ -330,10 +395,10 @@ impl Reject for Listed {
     }
 }
 
-/// A claim as a part holds it for its shard: where the participant's reference is (in the
-/// file, or among the part's `owned` references when `length` is `OWNED`), its attributes
-/// (a place in the part's `attributes`, or `NONE`), and the claim with its row counted
-/// from the part's first.
+/// A claim as a part holds it for its shard: where the participant's reference is in the
+/// part's `text` (when it cannot be made from its key: `at` and `length` are 0 otherwise),
+/// its attributes (a place in the part's `attributes`, or `NONE`), and the claim with its
+/// row counted from the part's first.
 #[derive(Clone, Copy)]
 struct Flat {
     at: usize,
@@ -343,22 +408,22 @@ struct Flat {
     /// The participant's key (`engine::key_of`), when it is short.
     key: Option<ShortKey>,
     /// How the reference differs from its key, so that a participant's reference is made
-    /// from the key when it is new, not read from where it is in the file, far away in
-    /// memory: a bit for each byte that is a capital in the reference (`capitals_of`), `0`
-    /// for none; `IN_FILE` when it differs otherwise.
+    /// from the key when it is new, neither kept with every claim nor read from the file:
+    /// a bit for each byte that is a capital in the reference (`capitals_of`), `0` for none;
+    /// `COPIED` when it differs otherwise (the reference is then in the part's `text`).
     capitals: u32,
 }
 
-/// `Flat::capitals` for a reference whose key it is not made from.
-const IN_FILE: u32 = u32::MAX;
+/// `Flat::capitals` for a reference whose key it is not made from: it is copied.
+const COPIED: u32 = u32::MAX;
 
 /// Which bytes of `reference` are capitals of ASCII that its key (`engine::key_of`) has small:
-/// a bit for each, counted from the first byte; `IN_FILE` when the two differ otherwise (in
+/// a bit for each, counted from the first byte; `COPIED` when the two differ otherwise (in
 /// length, a capital beyond ASCII, spaces trimmed) or are longer than a key held in a
 /// `ShortKey`.
 fn capitals_of(key: &str, reference: &str) -> u32 {
     if key.len() != reference.len() || key.len() >= 32 {
-        return IN_FILE;
+        return COPIED;
     }
     let mut capitals = 0;
     for (i, (small, written)) in key.bytes().zip(reference.bytes()).enumerate() {
@@ -366,7 +431,7 @@ fn capitals_of(key: &str, reference: &str) -> u32 {
             if written.is_ascii_uppercase() && written.to_ascii_lowercase() == small {
                 capitals |= 1 << i;
             } else {
-                return IN_FILE;
+                return COPIED;
             }
         }
     }
@@ -385,7 +450,6 @@ fn with_capitals(key: &str, capitals: u32) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-const OWNED: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
 
 /// What a thread reads from its part of the return.
@@ -401,8 +465,10 @@ struct Part {
     rejected: Listed,
     /// The claims for each shard, in the order of rows.
     claims: Vec<Vec<Flat>>,
-    /// References not written plainly in the file (a quoted value, its quotes undone).
-    owned: Vec<String>,
+    /// The references of its claims that cannot be made from their keys (long ones, those
+    /// that differ from their keys otherwise than in capitals of ASCII, quoted values with
+    /// their quotes undone), one after the other.
+    text: String,
     attributes: Vec<Vec<(String, String)>>,
 }
 
@@ -431,7 +497,7 @@ impl Reading<'_, '_> {
             claims: (0..self.bounds.shards())
                 .map(|_| Vec::with_capacity(self.rows_about(&range) / self.bounds.shards()))
                 .collect(),
-            owned: Vec::new(),
+            text: String::new(),
             attributes: Vec::new(),
         };
         // Attribute columns an eligibility condition mentions: the others are never read.
@@ -554,23 +620,25 @@ impl Reading<'_, '_> {
                         part.attributes.push(attributes);
                         (part.attributes.len() - 1) as u32
                     };
-                    let (at, length) = match (&made, u32::try_from(participant.len())) {
-                        (None, Ok(length)) if length != OWNED => {
-                            let at = participant.as_ptr() as usize - self.bytes.as_ptr() as usize;
-                            (at, length)
-                        }
-                        _ => {
-                            part.owned.push(participant.to_string());
-                            (part.owned.len() - 1, OWNED)
-                        }
+                    let key_only = ShortKey::of(key);
+                    let capitals = capitals_of(key, participant);
+                    // A reference is copied unless its key makes it: the file is not kept
+                    // for the shards (`Parted`). A part is less than `WHOLE_MOST`, so its
+                    // copies are fewer bytes than 4 GiB.
+                    let (at, length) = if key_only.is_some() && capitals != COPIED {
+                        (0, 0)
+                    } else {
+                        let at = part.text.len();
+                        part.text.push_str(participant);
+                        (at, participant.len() as u32)
                     };
                     part.claims[shard].push(Flat {
                         at,
                         length,
                         attributes,
                         claim: Claim { row, ..claim },
-                        key: ShortKey::of(key),
-                        capitals: capitals_of(key, participant),
+                        key: key_only,
+                        capitals,
                     });
                 }
             }
@@ -588,63 +656,54 @@ impl Reading<'_, '_> {
         }
         (range.len() / sample.len() * lines + lines) * 21 / 20
     }
+}
 
-    /// Take the claims of shard `shard` from every part, in the order of the file, and judge
-    /// its participants.
-    fn shard(&self, shard: usize, parts: &[Part], bases: &[u64]) -> Shard {
-        let mut table = Table::default();
-        let mut duplicates = Listed::new(self.limit);
-        for (part, base) in parts.iter().zip(bases) {
-            for flat in &part.claims[shard] {
-                let participant = || {
-                    if flat.length == OWNED {
-                        part.owned[flat.at].as_str()
-                    } else {
-                        // Read as UTF-8 when the row was: it is.
-                        std::str::from_utf8(&self.bytes[flat.at..flat.at + flat.length as usize])
-                            .unwrap_or_default()
-                    }
-                };
-                let attributes = part
-                    .attributes
-                    .get(flat.attributes as usize)
-                    .map_or(&[][..], Vec::as_slice)
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str()));
-                let claim = Claim {
-                    row: base + flat.claim.row,
-                    ..flat.claim
-                };
-                match &flat.key {
-                    Some(key) => table.claim_short(
-                        self.rules,
-                        *key,
-                        || match flat.capitals {
-                            0 => key.as_str().to_string(),
-                            IN_FILE => participant().to_string(),
-                            capitals => with_capitals(key.as_str(), capitals),
-                        },
-                        attributes,
-                        claim,
-                        &mut duplicates,
-                    ),
-                    None => table.claim(
-                        self.rules,
-                        participant(),
-                        attributes,
-                        claim,
-                        &mut duplicates,
-                    ),
-                }
+/// Take the claims of shard `shard` from every part, in the order of the file, and judge
+/// its participants.
+fn judge_shard(
+    (rules, limit): (&Rules<'_>, usize),
+    shard: usize,
+    parts: &[Part],
+    bases: &[u64],
+) -> Shard {
+    let mut table = Table::default();
+    let mut duplicates = Listed::new(limit);
+    for (part, base) in parts.iter().zip(bases) {
+        for flat in &part.claims[shard] {
+            let participant = || &part.text[flat.at..flat.at + flat.length as usize];
+            let attributes = part
+                .attributes
+                .get(flat.attributes as usize)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()));
+            let claim = Claim {
+                row: base + flat.claim.row,
+                ..flat.claim
+            };
+            match &flat.key {
+                Some(key) => table.claim_short(
+                    rules,
+                    *key,
+                    || match flat.capitals {
+                        0 => key.as_str().to_string(),
+                        COPIED => participant().to_string(),
+                        capitals => with_capitals(key.as_str(), capitals),
+                    },
+                    attributes,
+                    claim,
+                    &mut duplicates,
+                ),
+                None => table.claim(rules, participant(), attributes, claim, &mut duplicates),
             }
         }
-        let mut sequence = Listed::new(self.limit);
-        let accepted = table.judge(self.rules, &mut sequence);
-        Shard {
-            duplicates,
-            sequence,
-            accepted,
-        }
+    }
+    let mut sequence = Listed::new(limit);
+    let accepted = table.judge(rules, &mut sequence);
+    Shard {
+        duplicates,
+        sequence,
+        accepted,
     }
 }
 
@@ -842,17 +901,17 @@ mod tests {
         ] {
             let key = engine::key_of(reference, &mut lowered).to_string();
             let capitals = capitals_of(&key, reference);
-            assert_ne!(capitals, IN_FILE, "{reference}");
+            assert_ne!(capitals, COPIED, "{reference}");
             assert_eq!(with_capitals(&key, capitals), reference);
         }
         assert_eq!(capitals_of("p1", "p1"), 0);
         assert_eq!(capitals_of("ab", "aB"), 0b10);
         for reference in ["Émile", "\u{212a}elvin", "ÀB", "x\u{130}"] {
             let key = engine::key_of(reference, &mut lowered).to_string();
-            assert_eq!(capitals_of(&key, reference), IN_FILE, "{reference}");
+            assert_eq!(capitals_of(&key, reference), COPIED, "{reference}");
         }
-        assert_eq!(capitals_of("p1", " P1"), IN_FILE);
-        assert_eq!(capitals_of(&"a".repeat(32), &"A".repeat(32)), IN_FILE);
+        assert_eq!(capitals_of("p1", " P1"), COPIED);
+        assert_eq!(capitals_of(&"a".repeat(32), &"A".repeat(32)), COPIED);
     }
 
     /// The bounds sampled from a return share its participants about evenly between the
