@@ -156,13 +156,11 @@ pub fn read_parts<'c>(
         bases.push(next);
         next += part.rows;
     }
-    let shards = reading.bounds.shards();
-    drop(reading);
     Some(Parted {
+        shards: reading.bounds.shards(),
         rules,
         parts,
         bases,
-        shards,
         threads,
         limit,
     })
@@ -172,18 +170,10 @@ impl<'c> Parted<'c> {
     /// Judge the shards on the threads, and put together what depends on the order of all
     /// rows or all participants.
     pub fn judge(self, options: &Options) -> Whole<'c> {
-        let Parted {
-            rules,
-            parts,
-            bases,
-            shards,
-            threads,
-            limit,
-        } = self;
-        let shards = in_turns((0..shards).collect(), threads, |shard| {
-            judge_shard((&rules, limit), shard, &parts, &bases)
+        let shards = in_turns((0..self.shards).collect(), self.threads, |shard| {
+            judge_shard((&self.rules, self.limit), shard, &self.parts, &self.bases)
         });
-        whole(rules, options, &parts, &bases, shards)
+        whole(self.rules, options, &self.parts, &self.bases, shards)
     }
 }
 
