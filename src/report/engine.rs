@@ -849,7 +849,33 @@ impl ShortKey {
         })
     }
 
-    fn text(&self) -> &[u8] {
+    /// The key of `reference` (as `key_of` makes it) when the reference is ASCII and short,
+    /// with a bit for each of its bytes that is a capital, counted from the first: made in
+    /// one pass, as a return's rows are read.
+    pub(crate) fn lowered(reference: &str) -> Option<(ShortKey, u32)> {
+        let mut bytes = [0; ShortKey::MOST];
+        let mut capitals = 0;
+        let mut ascii = true;
+        for (i, (to, &from)) in bytes
+            .get_mut(..reference.len())?
+            .iter_mut()
+            .zip(reference.as_bytes())
+            .enumerate()
+        {
+            ascii &= from.is_ascii();
+            capitals |= u32::from(from.is_ascii_uppercase()) << i;
+            *to = from.to_ascii_lowercase();
+        }
+        ascii.then_some((
+            ShortKey {
+                bytes,
+                length: reference.len() as u8,
+            },
+            capitals,
+        ))
+    }
+
+    pub(crate) fn text(&self) -> &[u8] {
         &self.bytes[..usize::from(self.length)]
     }
 

@@ -588,8 +588,19 @@ impl Reading<'_, '_> {
                 Verdict::Later => part.after += 1,
                 Verdict::Claim(claim) => {
                     let participant = super::trimmed(given.participant);
-                    let key = key_of(participant, &mut lowered);
-                    let shard = self.bounds.shard_of(key);
+                    let (key_only, capitals, shard) = match ShortKey::lowered(participant) {
+                        Some((key, capitals)) => {
+                            (Some(key), capitals, self.bounds.shard_of(key.text()))
+                        }
+                        None => {
+                            let key = key_of(participant, &mut lowered);
+                            (
+                                ShortKey::of(key),
+                                capitals_of(key, participant),
+                                self.bounds.shard_of(key.as_bytes()),
+                            )
+                        }
+                    };
                     let attributes: Vec<(String, String)> = match &made {
                         None => named
                             .iter()
@@ -610,8 +621,6 @@ impl Reading<'_, '_> {
                         part.attributes.push(attributes);
                         (part.attributes.len() - 1) as u32
                     };
-                    let key_only = ShortKey::of(key);
-                    let capitals = capitals_of(key, participant);
                     // A reference is copied unless its key makes it: the file is not kept
                     // for the shards (`Parted`). A part is less than `WHOLE_MOST`, so its
                     // copies are fewer bytes than 4 GiB.
@@ -761,6 +770,11 @@ struct Bounds {
     keys: Vec<Box<[u8]>>,
     /// Each bound's first eight bytes after `common` as a number (`Bounds::prefix`).
     prefixes: Vec<u64>,
+    /// The prefixes in levels above them, each holding the last of every `Bounds::FAN` of
+    /// the level below, the top level no more than `FAN`: a key's place among the prefixes
+    /// is then found by counting in a few short runs that do not wait on each other, not by
+    /// a binary search's chain of a dozen comparisons (one for every row of a return).
+    levels: Vec<Vec<u64>>,
 }
 
 impl Bounds {
@@ -829,14 +843,37 @@ impl Bounds {
             }
             _ => Box::<[u8]>::default(),
         };
+        let prefixes: Vec<u64> = keys
+            .iter()
+            .map(|key| Bounds::prefix(&key[common.len()..]))
+            .collect();
+        let mut levels: Vec<Vec<u64>> = Vec::new();
+        while levels.last().unwrap_or(&prefixes).len() > Bounds::FAN {
+            let below = levels.last().unwrap_or(&prefixes);
+            let level = below.chunks(Bounds::FAN).filter_map(<[u64]>::last).copied();
+            levels.push(level.collect());
+        }
         Bounds {
-            prefixes: keys
-                .iter()
-                .map(|key| Bounds::prefix(&key[common.len()..]))
-                .collect(),
+            prefixes,
+            levels,
             common,
             keys,
         }
+    }
+
+    /// How many prefixes a level of `Bounds::levels` holds for each one of the level above.
+    const FAN: usize = 16;
+
+    /// How many of the bounds' prefixes are less than `prefix`: from the top level down, the
+    /// run of `FAN` below the one found above, every run before it wholly less.
+    fn prefixes_less_than(&self, prefix: u64) -> usize {
+        let mut less = 0;
+        for level in self.levels.iter().rev().chain([&self.prefixes]) {
+            let start = (less * Bounds::FAN).min(level.len());
+            let run = &level[start..(start + Bounds::FAN).min(level.len())];
+            less = start + run.iter().filter(|&&first| first < prefix).count();
+        }
+        less
     }
 
     /// The first eight bytes of `key` (as many as it has, then zeros) as a number that
@@ -854,20 +891,23 @@ impl Bounds {
     }
 
     /// The shard whose range holds `key`.
-    fn shard_of(&self, key: &str) -> usize {
-        let key = key.as_bytes();
-        // A key that does not begin as every bound does is before or after them all.
+    fn shard_of(&self, key: &[u8]) -> usize {
+        // A key that does not begin as every bound does is before or after them all (the
+        // few bytes compared in place, not by a call for every row).
         let begins = &key[..key.len().min(self.common.len())];
-        match begins.cmp(&self.common) {
+        match begins.iter().cmp(self.common.iter()) {
             std::cmp::Ordering::Less => return 0,
             std::cmp::Ordering::Greater => return self.keys.len(),
             std::cmp::Ordering::Equal => {}
         }
         let prefix = Bounds::prefix(&key[begins.len()..]);
-        // The bounds whose next bytes are less, then, of those whose next bytes are the
-        // same, the ones no greater.
-        let less = self.prefixes.partition_point(|&first| first < prefix);
-        let same = self.prefixes[less..].partition_point(|&first| first == prefix);
+        // The bounds whose next bytes are less, then, of the few whose next bytes are the
+        // same (rarely any), the ones no greater.
+        let less = self.prefixes_less_than(prefix);
+        let same = self.prefixes[less..]
+            .iter()
+            .take_while(|&&first| first == prefix)
+            .count();
         less + self.keys[less..less + same].partition_point(|bound| **bound <= *key)
     }
 }
@@ -938,7 +978,7 @@ mod tests {
                 let mut held = vec![0_u64; shards];
                 let mut last = 0;
                 for i in 0..people {
-                    let shard = bounds.shard_of(&format!("participant-number-{i:06}"));
+                    let shard = bounds.shard_of(format!("participant-number-{i:06}").as_bytes());
                     assert!(shard >= last, "keys in order, shards in order");
                     last = shard;
                     held[shard] += 1;
@@ -956,7 +996,7 @@ mod tests {
         let bytes = b"participant,stage,date\n";
         let layout = Layout::of(&input::csv(&bytes[..])).unwrap();
         assert_eq!(Bounds::sampled(bytes, &layout, bytes.len(), 8).shards(), 1);
-        assert_eq!(Bounds::default().shard_of("anyone"), 0);
+        assert_eq!(Bounds::default().shard_of(b"anyone"), 0);
     }
 
     /// Keys whose first eight bytes are the same are put in order by the rest.
@@ -979,7 +1019,7 @@ mod tests {
             ("abd", 3),
             ("\u{e9}", 3),
         ] {
-            assert_eq!(bounds.shard_of(key), shard, "{key}");
+            assert_eq!(bounds.shard_of(key.as_bytes()), shard, "{key}");
         }
         // Bounds that all begin the same way, and bounds among others whose first eight
         // bytes are the same: each key in the shard a search of the keys themselves gives.
@@ -1014,8 +1054,41 @@ mod tests {
                 "z",
             ] {
                 let searched = keys.partition_point(|k| **k <= *key.as_bytes());
-                assert_eq!(bounds.shard_of(key), searched, "{key} among {keys:?}");
+                assert_eq!(
+                    bounds.shard_of(key.as_bytes()),
+                    searched,
+                    "{key} among {keys:?}"
+                );
             }
+        }
+    }
+
+    /// With bounds enough for levels above their prefixes (one, two and three), each key is
+    /// in the shard a search of the keys themselves gives: keys before, between, on and
+    /// after the bounds, and keys whose first eight bytes are a bound's.
+    #[test]
+    fn many_bounds_are_searched_as_the_keys_themselves() {
+        for count in [1, 15, 16, 17, 255, 256, 257, 1000, 5000] {
+            let keys: Vec<Box<[u8]>> = (0..count)
+                .map(|i| format!("ref-{:07}", i * 7 + 3).into_bytes().into())
+                .collect();
+            let bounds = Bounds::of(keys.clone());
+            for probe in (0..count * 7 + 12).step_by(3) {
+                for key in [
+                    format!("ref-{probe:07}"),
+                    format!("ref-{probe:07}-b"),
+                    format!("ref-{probe:06}"),
+                ] {
+                    let searched = keys.partition_point(|k| **k <= *key.as_bytes());
+                    assert_eq!(
+                        bounds.shard_of(key.as_bytes()),
+                        searched,
+                        "{key} of {count}"
+                    );
+                }
+            }
+            assert_eq!(bounds.shard_of(b"a"), 0);
+            assert_eq!(bounds.shard_of(b"z"), count);
         }
     }
 
