@@ -502,12 +502,18 @@ impl Reading<'_, '_> {
             .build();
         let mut record = Record::default();
         let mut raw: Vec<&str> = Vec::with_capacity(columns.width);
+        let mut cuts: Vec<usize> = Vec::with_capacity(columns.width);
         let mut fields: Vec<&str> = Vec::with_capacity(columns.width);
         let mut lowered = String::new();
+        // The part checked as UTF-8 once, not line by line: a line (between line breaks,
+        // ASCII) of a part that is UTF-8 is UTF-8, and so is a field between separators.
+        let text = std::str::from_utf8(&self.bytes[range.clone()]).ok();
         let mut at = range.start;
         while at < range.end {
-            let (line, next) = line_at(self.bytes, at, range.end);
-            at = next;
+            let start = at;
+            let scanned = scan_line(self.bytes, at, range.end, separator, &mut cuts);
+            let line = &self.bytes[start..scanned.end];
+            at = scanned.next;
             part.rows += 1;
             if line.len() > MAX_LINE_BYTES {
                 return None;
@@ -520,7 +526,19 @@ impl Reading<'_, '_> {
             // A line without quotes is split in place; one with quotes is read by the CSV
             // reader, as reading row by row does.
             let made: Option<Row>;
-            let read = if split_fields(line, separator, &mut raw) {
+            let plain = match (scanned.quoted, text) {
+                (true, _) => None,
+                (false, Some(text)) => text.get(start - range.start..scanned.end - range.start),
+                (false, None) => std::str::from_utf8(line).ok(),
+            };
+            let read = if let Some(plain) = plain {
+                raw.clear();
+                let mut from = start;
+                for &cut in &cuts {
+                    raw.push(&plain[from - start..cut - start]);
+                    from = cut + 1;
+                }
+                raw.push(&plain[from - start..]);
                 made = None;
                 fields.clear();
                 fields.resize(raw.len(), "");
@@ -706,26 +724,68 @@ fn judge_shard(
     }
 }
 
-/// Split a line of UTF-8 with no quote at `separator` into `raw`; false (and `raw`
-/// unfinished) if the line is not UTF-8 or has a quote, for the CSV reader to read as it
-/// reads a return row by row. The line is checked as UTF-8 once: a field between separators
-/// (ASCII) of a line of UTF-8 is UTF-8.
-fn split_fields<'a>(line: &'a [u8], separator: u8, raw: &mut Vec<&'a str>) -> bool {
-    raw.clear();
-    let Ok(text) = std::str::from_utf8(line) else {
-        return false;
+/// A line as `scan_line` finds it: where it ends (before its line break) and the next
+/// begins, and whether it holds a quote.
+struct Scanned {
+    end: usize,
+    next: usize,
+    quoted: bool,
+}
+
+/// The line that starts at `at` (before `end`), as `line_at` finds it, with the place of
+/// each `separator` in it pushed to `cuts` (none after a quote: such a line is for the CSV
+/// reader). One pass, eight bytes at a time: a row's few separators and its line break are
+/// found among its bytes without a step for each byte.
+fn scan_line(bytes: &[u8], at: usize, end: usize, separator: u8, cuts: &mut Vec<usize>) -> Scanned {
+    /// The bytes of `word` equal to `byte`, each marked by its top bit (exactly: no byte
+    /// is marked that is not equal).
+    fn equal(word: u64, byte: u8) -> u64 {
+        const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        let x = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+        !(((x & LOW) + LOW) | x | LOW)
+    }
+    cuts.clear();
+    let mut quoted = false;
+    let mut found = |i: usize, byte: u8, quoted: &mut bool| -> Option<Scanned> {
+        if byte == b'\n' || byte == b'\r' {
+            let crlf = byte == b'\r' && i + 1 < end && bytes[i + 1] == b'\n';
+            return Some(Scanned {
+                end: i,
+                next: i + 1 + usize::from(crlf),
+                quoted: *quoted,
+            });
+        }
+        if byte == b'"' {
+            *quoted = true;
+        } else if byte == separator && !*quoted {
+            cuts.push(i);
+        }
+        None
     };
-    let mut start = 0;
-    for (at, &byte) in line.iter().enumerate() {
-        if byte == separator {
-            raw.push(&text[start..at]);
-            start = at + 1;
-        } else if byte == b'"' {
-            return false;
+    let mut i = at;
+    while i + 8 <= end {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
+        let mut marks =
+            equal(word, separator) | equal(word, b'"') | equal(word, b'\n') | equal(word, b'\r');
+        while marks != 0 {
+            let k = i + (marks.trailing_zeros() / 8) as usize;
+            if let Some(line) = found(k, bytes[k], &mut quoted) {
+                return line;
+            }
+            marks &= marks - 1;
+        }
+        i += 8;
+    }
+    for (k, &byte) in bytes.iter().enumerate().take(end).skip(i) {
+        if let Some(line) = found(k, byte, &mut quoted) {
+            return line;
         }
     }
-    raw.push(&text[start..]);
-    true
+    Scanned {
+        end,
+        next: end,
+        quoted,
+    }
 }
 
 /// A shard's participants judged, in the order of their keys.
@@ -1059,6 +1119,53 @@ mod tests {
                     searched,
                     "{key} among {keys:?}"
                 );
+            }
+        }
+    }
+
+    /// A line scanned eight bytes at a time ends where `line_at` ends it, and its cuts are
+    /// the separators before its first quote, whatever the bytes around them and wherever
+    /// the line falls against the eight-byte steps.
+    #[test]
+    fn a_scanned_line_ends_and_is_cut_as_read_byte_by_byte() {
+        let alphabet = [
+            b'a',
+            b',',
+            b';',
+            b'"',
+            b'\n',
+            b'\r',
+            0x80,
+            0xFF,
+            0x2C ^ 0x80,
+            0x0A ^ 0x80,
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut cuts = Vec::new();
+        for length in 0..40 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..length)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        alphabet[(state % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for at in 0..bytes.len().min(9) {
+                    for separator in [b',', b';', b'\t'] {
+                        let (line, next) = line_at(&bytes, at, bytes.len());
+                        let scanned = scan_line(&bytes, at, bytes.len(), separator, &mut cuts);
+                        assert_eq!(scanned.end, at + line.len(), "{bytes:?} from {at}");
+                        assert_eq!(scanned.next, next, "{bytes:?} from {at}");
+                        let quote = line.iter().position(|&b| b == b'"');
+                        assert_eq!(scanned.quoted, quote.is_some(), "{bytes:?}");
+                        let expected: Vec<usize> = (at..at + quote.unwrap_or(line.len()))
+                            .filter(|&i| bytes[i] == separator)
+                            .collect();
+                        assert_eq!(cuts, expected, "{bytes:?} from {at}");
+                    }
+                }
             }
         }
     }
