@@ -830,10 +830,30 @@ impl Claims {
 }
 
 /// A key of at most `ShortKey::MOST` bytes, and its length.
-#[derive(PartialEq, Eq, Hash, Clone, Copy)]
+#[derive(PartialEq, Eq, Clone, Copy)]
 pub(crate) struct ShortKey {
     bytes: [u8; ShortKey::MOST],
     length: u8,
+}
+
+/// Hashed as the few numbers its bytes make (the bytes past its length are zeros, so equal
+/// keys give equal numbers), not byte by byte as a slice: a key is hashed for every claim.
+impl std::hash::Hash for ShortKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let word = |at: usize| {
+            let mut eight = [0; 8];
+            let end = (at + 8).min(ShortKey::MOST);
+            eight[..end - at].copy_from_slice(&self.bytes[at..end]);
+            u64::from_le_bytes(eight)
+        };
+        state.write_u64(word(0) ^ u64::from(self.length));
+        if self.length > 8 {
+            state.write_u64(word(8));
+        }
+        if self.length > 16 {
+            state.write_u64(word(16));
+        }
+    }
 }
 
 impl ShortKey {

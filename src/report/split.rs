@@ -940,10 +940,14 @@ impl Bounds {
     /// orders keys as their bytes do, where it differs: a claim's shard is then found by
     /// comparing numbers, the keys themselves only when those bytes are the same.
     fn prefix(key: &[u8]) -> u64 {
-        let mut first = [0; 8];
-        let n = key.len().min(8);
-        first[..n].copy_from_slice(&key[..n]);
-        u64::from_be_bytes(first)
+        // Made in a register (eight bytes read at once when there are eight): bytes copied
+        // into an array and read back as a number wait for the copy (for every row).
+        match key.get(..8) {
+            Some(first) => u64::from_be_bytes(first.try_into().unwrap_or_default()),
+            None => (0..8).fold(0, |number, i| {
+                number << 8 | u64::from(key.get(i).copied().unwrap_or(0))
+            }),
+        }
     }
 
     fn shards(&self) -> usize {
