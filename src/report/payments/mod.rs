@@ -986,6 +986,7 @@ fn write_runs(
         let mut bytes: Vec<u8> = Vec::new();
         let mut scratch = super::lines::LineScratch::default();
         let mut line: Option<PaymentLine> = None;
+        let mut slots: Vec<Option<[u8; 16]>> = Vec::with_capacity(GATHERED);
         let mut parts = payers
             .and_then(|(payers, currency)| super::payer_parts::PayerParts::new(payers, currency));
         loop {
@@ -1001,26 +1002,35 @@ fn write_runs(
                 if let Some(parts) = &mut parts {
                     parts.resume(&starts[run]);
                 }
-                for l in &lines[range.clone()] {
-                    let line = match &mut line {
-                        Some(line) => {
-                            words.fill(l, line);
-                            line
+                'lines: for chunk in lines[range.clone()].chunks(GATHERED) {
+                    // The participants' references looked up together, ahead of their
+                    // lines: lines in order of days name participants all over a table
+                    // larger than the caches, and lookups that do not wait on each other
+                    // wait for memory together, not one after another.
+                    slots.clear();
+                    slots.extend(chunk.iter().map(|l| words.slot(l)));
+                    for (l, slot) in chunk.iter().zip(&slots) {
+                        let name = slot.as_ref().map(|slot| words.names.text(slot));
+                        let line = match &mut line {
+                            Some(line) => {
+                                words.fill_named(l, name, line);
+                                line
+                            }
+                            None => line.insert(words.line(l)),
+                        };
+                        if let Some(parts) = &mut parts {
+                            made = parts.next(l.kind, l.amount, &mut line.payers);
                         }
-                        None => line.insert(words.line(l)),
-                    };
-                    if let Some(parts) = &mut parts {
-                        made = parts.next(l.kind, l.amount, &mut line.payers);
+                        if made.is_ok() {
+                            made = format
+                                .append(line, &mut scratch, &mut bytes)
+                                .map_err(|e| e.to_string());
+                        }
+                        if made.is_err() {
+                            break 'lines;
+                        }
+                        done += 1;
                     }
-                    if made.is_ok() {
-                        made = format
-                            .append(line, &mut scratch, &mut bytes)
-                            .map_err(|e| e.to_string());
-                    }
-                    if made.is_err() {
-                        break;
-                    }
-                    done += 1;
                 }
             }
             // Every run taken is handed on in its turn, so that none waits for ever.
@@ -1056,6 +1066,9 @@ fn write_runs(
         (None, None) => Ok(()),
     }
 }
+
+/// How many lines' participants `write_runs` looks up at once.
+const GATHERED: usize = 32;
 
 /// The row of `Payments::by_group` for the prices of stages in no group and attachment fees.
 pub const NOT_IN_A_GROUP: &str = "(not in a group)";
@@ -1122,7 +1135,11 @@ impl Names {
     }
 
     fn get(&self, i: usize) -> &str {
-        let slot = &self.slots[i];
+        self.text(&self.slots[i])
+    }
+
+    /// The reference a slot of `slots` holds (or places in `long`).
+    fn text<'a>(&'a self, slot: &'a [u8; 16]) -> &'a str {
         if slot[15] != Names::LONG {
             return std::str::from_utf8(&slot[..usize::from(slot[15])]).unwrap_or_default();
         }
@@ -1215,6 +1232,27 @@ impl Words<'_> {
     /// A decided line in words, written over `line` (whose text is reused, so that a million
     /// lines handed on one at a time cost no allocation each).
     fn fill(&self, l: &Decided, line: &mut PaymentLine) {
+        self.fill_named(l, self.participant(l), line);
+    }
+
+    /// The reference of the participant a line pays for, if any.
+    fn participant(&self, l: &Decided) -> Option<&str> {
+        (l.participant != NONE).then(|| self.names.get(l.participant as usize))
+    }
+
+    /// The slot of `Names` that holds the reference of the participant a line pays for, if
+    /// any, copied: a few instructions that need nothing but memory, so that many such
+    /// copies wait for it at once.
+    fn slot(&self, l: &Decided) -> Option<[u8; 16]> {
+        if l.participant == NONE {
+            return None;
+        }
+        self.names.slots.get(l.participant as usize).copied()
+    }
+
+    /// As `fill`, for a line whose participant's reference (`Words::participant`) is
+    /// `participant`.
+    fn fill_named(&self, l: &Decided, participant: Option<&str>, line: &mut PaymentLine) {
         let currency = self.contract.funding_limit.currency;
         let money = |minor: i128| Money::new(minor, currency);
         let mut cut_by = std::mem::take(&mut line.cut_by);
@@ -1292,7 +1330,6 @@ impl Words<'_> {
             }
         }
         line.kind = l.kind;
-        let participant = (l.participant != NONE).then(|| self.names.get(l.participant as usize));
         set_text(&mut line.participant, participant);
         set_text(&mut line.stage, self.subject(l.subject));
         line.earned = l.earned.date();
