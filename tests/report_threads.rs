@@ -173,6 +173,61 @@ fn a_return_read_in_many_shards_gives_the_report_read_row_by_row() {
     }
 }
 
+/// A return read from its file by position, each thread its part a piece at a time, gives
+/// the report read row by row: with pieces from one byte (a line break, a `\r\n`, split
+/// between two) to more than the file; and when the file has grown since its length was
+/// taken (the last part reads on to its end) or shrunk (not read so, or read whole).
+#[test]
+fn a_return_read_from_its_file_a_piece_at_a_time_gives_the_report_read_row_by_row() {
+    let scratch = Scratch::new("pieces");
+    let path = CONTRACTS[0];
+    let contract = contract(path);
+    let options = Options::default();
+    for crlf in [false, true] {
+        let bytes = damaged(&contract, 200, 7, crlf);
+        let file_path = scratch.file(&format!("return-{crlf}.csv"), &bytes);
+        let file = std::fs::File::open(&file_path).unwrap();
+        let rows = input::dates(input::csv(bytes.as_slice()), None);
+        let expected = engine::run(&contract, rows, &options).unwrap();
+        let expected = serde_json::to_string(&expected).unwrap();
+        let layout = split::Layout::of(&input::csv(bytes.as_slice())).unwrap();
+        let read_bytes = std::sync::atomic::AtomicU64::new(0);
+        let count = |n: u64| {
+            read_bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        };
+        let length = bytes.len() as u64;
+        for taken in [length, length - 300, length / 2, length + 5000] {
+            for piece in [1, 2, 7, 100, 4096, 1 << 20] {
+                for threads in [1, 2, 3] {
+                    read_bytes.store(0, std::sync::atomic::Ordering::Relaxed);
+                    let source = split::Source::File {
+                        file: &file,
+                        length: taken,
+                        piece,
+                        read: &count,
+                    };
+                    let whole = split::read_in_shards(
+                        &contract, &options, source, &layout, None, threads, None,
+                    );
+                    let run = format!("crlf {crlf}, length taken {taken} of {length}, piece {piece}, {threads} threads");
+                    let Some(whole) = whole else {
+                        assert!(taken > length, "not read in parts: {run}");
+                        continue;
+                    };
+                    let report = whole.report(&options, engine::Lines::Held).unwrap();
+                    assert_eq!(serde_json::to_string(&report).unwrap(), expected, "{run}");
+                    let read = read_bytes.load(std::sync::atomic::Ordering::Relaxed);
+                    // Every byte after the header's line, once.
+                    assert!(
+                        read <= length && length - read < 200,
+                        "{read} bytes read: {run}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Assert that the return `bytes` read whole on each of `runs` (threads, and shards or the
 /// default) gives the report read row by row.
 fn read_as_row_by_row(
@@ -188,8 +243,16 @@ fn read_as_row_by_row(
     let read = input::csv(bytes);
     let layout = split::Layout::of(&read).unwrap();
     for &(threads, shards) in runs {
-        let whole = split::read_in_shards(contract, options, bytes, &layout, None, threads, shards)
-            .unwrap_or_else(|| panic!("{path}: not read on threads"));
+        let whole = split::read_in_shards(
+            contract,
+            options,
+            split::Source::Held(bytes),
+            &layout,
+            None,
+            threads,
+            shards,
+        )
+        .unwrap_or_else(|| panic!("{path}: not read on threads"));
         let report = whole.report(options, engine::Lines::Held).unwrap();
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
@@ -281,7 +344,15 @@ fn a_row_over_two_lines_is_read_row_by_row() {
     bytes.extend_from_slice(b"P000001,attend,2009-05-01,\"register\nline two\",adults\n");
     let read = input::csv(bytes.as_slice());
     let layout = split::Layout::of(&read).unwrap();
-    assert!(split::read(&contract, &Options::default(), &bytes, &layout, None, 2).is_none());
+    assert!(split::read(
+        &contract,
+        &Options::default(),
+        split::Source::Held(&bytes),
+        &layout,
+        None,
+        2
+    )
+    .is_none());
 }
 
 /// Every form of the report, and of the payment lines, is the same bytes on 1, 2 and 4

@@ -55,6 +55,8 @@ pub(super) struct Progress {
     bar: indicatif::ProgressBar,
     enabled: bool,
     started: Instant,
+    /// Whether the bar is drawn yet (by this or by a reader it counts with).
+    shown: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How long reading a return takes before the progress bar is drawn.
@@ -66,7 +68,14 @@ impl Progress {
             bar: indicatif::ProgressBar::hidden(),
             enabled,
             started: Instant::now(),
+            shown: Default::default(),
         }
+    }
+
+    /// Move the bar on by `n` bytes read (on this thread: see `Progress`'s users).
+    fn moved(&self, n: u64) {
+        self.bar.inc(n);
+        show_when_late(&self.bar, self.enabled, self.started, &self.shown);
     }
 
     /// `reader`, counting the bytes read on the bar; `total` is its size when known.
@@ -77,9 +86,8 @@ impl Progress {
         Counted {
             reader,
             bar: self.bar.clone(),
-            total,
             enabled: self.enabled,
-            shown: false,
+            shown: self.shown.clone(),
             started: self.started,
         }
     }
@@ -101,9 +109,8 @@ impl Drop for Progress {
 pub(super) struct Counted<R> {
     reader: R,
     bar: indicatif::ProgressBar,
-    total: Option<u64>,
     enabled: bool,
-    shown: bool,
+    shown: std::sync::Arc<std::sync::atomic::AtomicBool>,
     started: Instant,
 }
 
@@ -111,119 +118,32 @@ impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.reader.read(buf)?;
         self.bar.inc(n as u64);
-        if self.enabled && !self.shown && self.started.elapsed() >= PROGRESS_AFTER {
-            self.shown = true;
-            let template = match self.total {
-                Some(_) => {
-                    "{spinner} reading the return {bar:30} {bytes}/{total_bytes} ({eta} left)"
-                }
-                None => "{spinner} reading the return: {bytes}",
-            };
-            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-                self.bar.set_style(style);
-            }
-            self.bar
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
+        show_when_late(&self.bar, self.enabled, self.started, &self.shown);
         Ok(n)
     }
 }
 
-/// A file of `length` bytes read whole, its parts read at once on `threads` threads, each
-/// by position: the copying of a large return into memory, and the pages it is copied to,
-/// are shared between the cores as the reading of its rows is (on a million rows, 32 ms on
-/// one thread). A file that has grown since its length was taken is read to its end; one
-/// that has shrunk is read again from its start, on this thread. Only this thread moves the
-/// progress bar (by what every thread has read): the bar draws on stderr, which this thread
-/// holds for the whole command.
-#[cfg(unix)]
-fn read_whole(bar: &Progress, file: fs::File, length: u64, threads: usize) -> io::Result<Vec<u8>> {
-    use std::io::{Seek, SeekFrom};
-    use std::os::unix::fs::FileExt;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    /// The bytes of `file` from `at` to `end`, read by position a piece at a time. What the
-    /// other threads read is added up in `others`, and `bar` (this thread's) moved on by it.
-    struct Part<'f> {
-        file: &'f fs::File,
-        at: u64,
-        end: u64,
-        others: &'f AtomicU64,
-        bar: Option<&'f indicatif::ProgressBar>,
+/// Draw `bar` on stderr once reading has taken `PROGRESS_AFTER`, if it is `enabled` and not
+/// `shown` yet; with the bytes to go when its length is known.
+fn show_when_late(
+    bar: &indicatif::ProgressBar,
+    enabled: bool,
+    started: Instant,
+    shown: &std::sync::atomic::AtomicBool,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if !enabled || shown.load(Relaxed) || started.elapsed() < PROGRESS_AFTER {
+        return;
     }
-    impl Read for Part<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let most = buf.len().min((self.end - self.at) as usize).min(1 << 20);
-            let n = self.file.read_at(&mut buf[..most], self.at)?;
-            self.at += n as u64;
-            match self.bar {
-                Some(bar) => bar.inc(self.others.swap(0, Ordering::Relaxed)),
-                None => {
-                    self.others.fetch_add(n as u64, Ordering::Relaxed);
-                }
-            }
-            Ok(n)
-        }
+    shown.store(true, Relaxed);
+    let template = match bar.length() {
+        Some(_) => "{spinner} reading the return {bar:30} {bytes}/{total_bytes} ({eta} left)",
+        None => "{spinner} reading the return: {bytes}",
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
     }
-
-    let size = usize::try_from(length).map_err(|_| io::Error::other("too large to hold"))?;
-    let mut bytes = vec![0_u8; size];
-    let each = size.div_ceil(threads.max(1)).max(1);
-    let parts: Vec<(u64, &mut [u8])> = bytes
-        .chunks_mut(each)
-        .enumerate()
-        .map(|(i, chunk)| ((i * each) as u64, chunk))
-        .collect();
-    let others = AtomicU64::new(0);
-    let read: io::Result<()> = std::thread::scope(|scope| {
-        let part = |at: u64, chunk: &[u8], bar| Part {
-            file: &file,
-            at,
-            end: at + chunk.len() as u64,
-            others: &others,
-            bar,
-        };
-        let mut parts = parts.into_iter();
-        let first = parts.next();
-        let others: Vec<_> = parts
-            .map(|(at, chunk)| scope.spawn(move || part(at, chunk, None).read_exact(chunk)))
-            .collect();
-        let mut read = first.map_or(Ok(()), |(at, chunk)| {
-            bar.counting(part(at, chunk, Some(&bar.bar)), Some(length))
-                .read_exact(chunk)
-        });
-        for other in others {
-            let done = other
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read = read.and(done);
-        }
-        read
-    });
-    bar.bar.inc(others.swap(0, Ordering::Relaxed));
-    let mut file = file;
-    match read {
-        Ok(()) => {
-            file.seek(SeekFrom::Start(length))?;
-            bar.counting(file, Some(length)).read_to_end(&mut bytes)?;
-        }
-        Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => {
-            bytes.clear();
-            bar.bar.set_position(0);
-            file.seek(SeekFrom::Start(0))?;
-            bar.counting(file, None).read_to_end(&mut bytes)?;
-        }
-        Err(error) => return Err(error),
-    }
-    Ok(bytes)
-}
-
-/// A file read whole, on this thread (reading by position is Unix's).
-#[cfg(not(unix))]
-fn read_whole(bar: &Progress, file: fs::File, length: u64, _threads: usize) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-    bar.counting(file, Some(length)).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
 }
 
 /// Where a return's bytes come from: a stream (a file or standard input), or a workbook's
@@ -231,8 +151,12 @@ fn read_whole(bar: &Progress, file: fs::File, length: u64, _threads: usize) -> i
 pub(super) enum ReturnSource {
     Stream(Box<dyn BufRead>),
     Workbook(fs::File),
-    /// A CSV file's bytes, read whole to be read on several threads (`report::split`).
-    Whole(Vec<u8>),
+    /// A CSV file of `length` bytes, to be read on several threads by position, each its
+    /// own part a piece at a time (`report::split`).
+    Parts {
+        file: fs::File,
+        length: u64,
+    },
 }
 
 /// What a monitoring return's file holds, by its extension.
@@ -392,8 +316,8 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         Some(format) => {
             let (file, metadata) = files::open_regular(path).map_err(read_error)?;
             if format == ReturnFormat::Csv && whole && metadata.len() <= report::split::WHOLE_MOST {
-                let bytes = read_whole(&bar, file, metadata.len(), threads).map_err(read_error)?;
-                (format, ReturnSource::Whole(bytes))
+                let length = metadata.len();
+                (format, ReturnSource::Parts { file, length })
             } else {
                 let counted = bar.counting(file, Some(metadata.len()));
                 let reader = io::BufReader::with_capacity(1 << 16, counted);
@@ -470,16 +394,19 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         },
     };
     let (report, failure) = match (format, source) {
-        (ReturnFormat::Csv, source @ (ReturnSource::Stream(_) | ReturnSource::Whole(_))) => {
-            let (stream, whole) = match source {
-                ReturnSource::Stream(reader) => (Some(reader), None),
-                ReturnSource::Whole(bytes) => (None, Some(bytes)),
-                ReturnSource::Workbook(_) => (None, None),
-            };
-            let reader: Box<dyn BufRead + '_> = match (stream, &whole) {
-                (Some(reader), _) => reader,
-                (None, Some(bytes)) => Box::new(&bytes[..]),
-                (None, None) => Box::new(io::empty()),
+        (ReturnFormat::Csv, source @ (ReturnSource::Stream(_) | ReturnSource::Parts { .. })) => {
+            // A file read in parts is also a stream: its header and first rows are read so,
+            // and the rest too if it is not one to read in parts (`report::split`). Reading
+            // by position leaves the stream where it is.
+            let (reader, parts): (Box<dyn BufRead>, _) = match source {
+                ReturnSource::Stream(reader) => (reader, None),
+                ReturnSource::Parts { file, length } => {
+                    let stream = file.try_clone().map_err(read_error)?;
+                    let counted = bar.counting(stream, Some(length));
+                    let reader = io::BufReader::with_capacity(1 << 16, counted);
+                    (Box::new(reader), Some((file, length)))
+                }
+                ReturnSource::Workbook(_) => (Box::new(io::empty()), None),
             };
             let csv = input::CsvOptions {
                 separator: args.separator.map(Separator::byte),
@@ -502,24 +429,48 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             let layout = report::split::Layout::of(&rows);
             let mut dated = input::dates(&mut rows, dates);
             refuse_slashed_dates(&mut dated, dates).map_err(unreadable)?;
-            let split = match (&whole, &layout) {
-                (Some(bytes), Some(layout)) => report::split::read_parts(
-                    &contract,
-                    &options,
-                    bytes,
-                    layout,
-                    dates,
-                    (threads, None),
-                ),
+            let split = match (&parts, &layout) {
+                (Some((file, length)), Some(layout)) => {
+                    // Only this thread moves the bar (it draws on stderr, which this thread
+                    // holds): the others add up what they read for it to take on.
+                    let this = std::thread::current().id();
+                    let others = std::sync::atomic::AtomicU64::new(0);
+                    let read = |n: u64| {
+                        use std::sync::atomic::Ordering::Relaxed;
+                        if std::thread::current().id() == this {
+                            bar.moved(n + others.swap(0, Relaxed));
+                        } else {
+                            others.fetch_add(n, Relaxed);
+                        }
+                    };
+                    let source = report::split::Source::File {
+                        file,
+                        length: *length,
+                        piece: PIECE_BYTES,
+                        read: &read,
+                    };
+                    let streamed = bar.bar.position();
+                    bar.bar.set_position(0);
+                    let parted = report::split::read_parts(
+                        &contract,
+                        &options,
+                        source,
+                        layout,
+                        dates,
+                        (threads, None),
+                    );
+                    if parted.is_none() {
+                        // Read row by row from where the stream is, the bar with it.
+                        bar.bar.set_position(streamed);
+                    }
+                    parted
+                }
                 _ => None,
             };
             let (report, not_utf8, failure) = match split {
                 Some(parted) => {
-                    // The file is done with once its rows are read, before the shards are
-                    // judged: what they make takes the memory it held.
                     drop(dated);
                     drop(rows);
-                    drop(whole);
                     let read = parted.judge(&options);
                     let not_utf8 = read.rows_not_utf8();
                     (read.report(&options, sink), not_utf8, None)
@@ -711,6 +662,10 @@ pub(super) fn measured_values(
 /// megabytes, written in pieces of a few bytes.
 pub(super) const REPORT_BUFFER_BYTES: usize = 1 << 20;
 
+/// The most bytes of a return each thread reads at once when it reads its part by position
+/// (`report::split::Source::File`): a megabyte, held once a thread, not the whole file.
+const PIECE_BYTES: usize = 1 << 20;
+
 pub(super) fn write_json_report(
     report: &report::Report,
     lines: Option<&report::lines::LinesFile>,
@@ -864,29 +819,4 @@ pub(super) fn compile_sql(args: &SqlArgs, streams: &mut Streams) -> Result<Exit,
         None => streams.print(&sql)?,
     }
     Ok(Exit::Success)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A file read whole on any number of threads is its bytes, also when it has grown or
-    /// shrunk since its length was taken.
-    #[test]
-    fn a_file_read_whole_is_its_bytes_whatever_its_length_was_taken_as() {
-        let dir = std::env::temp_dir().join(format!("outcome-read-whole-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("return.csv");
-        let text: Vec<u8> = (0..100_003_u32).map(|i| (i % 251) as u8).collect();
-        fs::write(&path, &text).unwrap();
-        let bar = Progress::new(false);
-        for threads in [1, 2, 3, 7] {
-            for taken in [0, 1, 99_999, 100_003, 100_004, 250_000] {
-                let file = fs::File::open(&path).unwrap();
-                let read = read_whole(&bar, file, taken, threads).unwrap();
-                assert!(read == text, "{threads} threads, length taken as {taken}");
-            }
-        }
-        fs::remove_dir_all(&dir).unwrap();
-    }
 }

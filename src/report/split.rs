@@ -1,13 +1,15 @@
-//! A CSV return held whole, read and judged on several threads, with the report the same
-//! bytes as reading it row by row (`engine::run`) makes.
+//! A CSV return read and judged on several threads, with the report the same bytes as
+//! reading it row by row (`engine::run`) makes.
 //!
 //! The file's rows after the header are split at line breaks into as many parts as threads,
-//! and each thread reads its part in place: what a row says on its own is judged there
+//! and each thread reads its part, from the file by position a piece at a time (or in place,
+//! when the bytes are held: `Source`): what a row says on its own is judged there
 //! (`engine::Rules::row`), and each claim is kept as a few numbers (the stage, the day, the
 //! row within the part, and the participant's key when it is short, with which of its
 //! letters are capitals in the reference; the reference itself copied only when it cannot
-//! be made so), sent to the shard of its participant. The file is then done with: the
-//! caller frees it (`Parted`) before the shards are judged. Each shard holds a range of keys,
+//! be made so), sent to the shard of its participant. The file is then done with (the file is
+//! never held whole, and held bytes can be freed: `Parted`) before the shards are judged.
+//! Each shard holds a range of keys,
 //! its bounds taken from the keys of rows sampled across the file (`Bounds`) so that the
 //! shards hold about as many participants each. There are as many shards as keep each one's
 //! table of participants in the processor's caches (about 4,096 participants a shard,
@@ -35,8 +37,9 @@ use super::{Input, Options, ReasonCount, Rejected, Rejection, Report, Row};
 use crate::model::Contract;
 use std::io::Read;
 
-/// The largest CSV file read whole (1 GiB): a larger one is read row by row, so that the
-/// memory a report takes stays bounded by its participants rather than its file.
+/// The largest CSV file read in parts on several threads (1 GiB): a larger one is read row
+/// by row, so that the memory a report takes stays bounded by its participants rather than
+/// its rows (each row read in parts keeps its claim, 64 bytes, until the shards judge it).
 pub const WHOLE_MOST: u64 = 1 << 30;
 
 /// The columns of a return and its separator, as its header says.
@@ -74,19 +77,107 @@ impl Whole<'_> {
     }
 }
 
-/// Read and judge the rows of `bytes`, a CSV return's whole file in UTF-8 (a UTF-8 byte
-/// order mark at its start or none) with the header `layout` describes, on `threads`
-/// threads; `dates` as `input::dates` reads them. `None` when the return is not one to read
-/// so (see the module's notes), or the contract's rules cannot be read: read it row by row.
+/// Where a return's bytes are read from: held in memory, or a file read by position, each
+/// thread its own part a piece at a time, so that the file is never held whole.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Held(&'a [u8]),
+    File {
+        file: &'a std::fs::File,
+        /// The file's length when it was opened: the parts are split by it, and the last
+        /// reads on to the end if the file has grown since (one that has shrunk is not read
+        /// here).
+        length: u64,
+        /// The most bytes read at once (a megabyte, say).
+        piece: usize,
+        /// Told of the bytes each read takes, on the thread that read them.
+        read: &'a (dyn Fn(u64) + Sync),
+    },
+}
+
+impl<'a> Source<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Held(bytes) => bytes.len(),
+            Source::File { length, .. } => usize::try_from(*length).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// At most `most` bytes from `at` (fewer at the end); `None` if the file cannot be read.
+    fn window(&self, at: usize, most: usize) -> Option<std::borrow::Cow<'a, [u8]>> {
+        match *self {
+            Source::Held(bytes) => {
+                let start = at.min(bytes.len());
+                Some(bytes[start..start.saturating_add(most).min(bytes.len())].into())
+            }
+            Source::File { file, .. } => {
+                let mut buffer = vec![0; most.min(self.len().saturating_sub(at))];
+                let n = read_fully(file, &mut buffer, at as u64)?;
+                buffer.truncate(n);
+                Some(buffer.into())
+            }
+        }
+    }
+
+    /// Where the line after the first `\n` from `at` begins (the end if there is none).
+    fn after_line_break(&self, at: usize) -> Option<usize> {
+        let mut from = at;
+        let mut step = 1 << 12;
+        while from < self.len() {
+            let window = self.window(from, step)?;
+            if window.is_empty() {
+                break;
+            }
+            if let Some(n) = window.iter().position(|&b| b == b'\n') {
+                return Some(from + n + 1);
+            }
+            from += window.len();
+            step = (step * 2).min(1 << 20);
+        }
+        Some(self.len())
+    }
+}
+
+/// Fill `buffer` from `file` at `at`, as far as the file goes: how many bytes were read;
+/// `None` if it cannot be read.
+fn read_fully(file: &std::fs::File, buffer: &mut [u8], at: u64) -> Option<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match read_at(file, &mut buffer[filled..], at + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(filled)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buffer: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, at)
+}
+
+/// Reading by position without moving the file's cursor is Unix's: elsewhere a file is not
+/// read here (the caller reads it row by row).
+#[cfg(not(unix))]
+fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<usize> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Read and judge the rows of `source`, a CSV return in UTF-8 (a UTF-8 byte order mark at
+/// its start or none) with the header `layout` describes, on `threads` threads; `dates` as
+/// `input::dates` reads them. `None` when the return is not one to read so (see the
+/// module's notes), or the contract's rules cannot be read: read it row by row.
 pub fn read<'c>(
     contract: &'c Contract,
     options: &Options,
-    bytes: &[u8],
+    source: Source<'_>,
     layout: &Layout,
     dates: Option<DateFormat>,
     threads: usize,
 ) -> Option<Whole<'c>> {
-    read_in_shards(contract, options, bytes, layout, dates, threads, None)
+    read_in_shards(contract, options, source, layout, dates, threads, None)
 }
 
 /// As `read`, with the participants sent to `shards` shards (by default as many as keep
@@ -95,13 +186,13 @@ pub fn read<'c>(
 pub fn read_in_shards<'c>(
     contract: &'c Contract,
     options: &Options,
-    bytes: &[u8],
+    source: Source<'_>,
     layout: &Layout,
     dates: Option<DateFormat>,
     threads: usize,
     shards: Option<usize>,
 ) -> Option<Whole<'c>> {
-    let parted = read_parts(contract, options, bytes, layout, dates, (threads, shards))?;
+    let parted = read_parts(contract, options, source, layout, dates, (threads, shards))?;
     Some(parted.judge(options))
 }
 
@@ -124,17 +215,24 @@ pub struct Parted<'c> {
 pub fn read_parts<'c>(
     contract: &'c Contract,
     options: &Options,
-    bytes: &[u8],
+    source: Source<'_>,
     layout: &Layout,
     dates: Option<DateFormat>,
     (threads, shards): (usize, Option<usize>),
 ) -> Option<Parted<'c>> {
     let rules = Rules::of(contract, options).ok()?;
-    let (body, header_rows) = header_end(bytes)?;
+    // The header is among the first lines: in a window as long as the longest line, and
+    // taken only if its line ends there (or the file does).
+    let head = source.window(0, MAX_LINE_BYTES + (1 << 16))?;
+    let (body, header_rows) = header_end(&head)?;
+    if body >= head.len() && head.len() < source.len() {
+        return None;
+    }
+    drop(head);
     let limit = options.listed_rejections.unwrap_or(super::DEFAULT_LISTED);
     let threads = threads.max(1);
     let mut reading = Reading {
-        bytes,
+        source,
         rules: &rules,
         layout,
         dates,
@@ -142,10 +240,10 @@ pub fn read_parts<'c>(
         limit,
     };
     let shards = shards
-        .unwrap_or_else(|| shards_for(reading.rows_about(&(body..bytes.len())), threads))
+        .unwrap_or_else(|| shards_for(reading.rows_about(&(body..source.len())), threads))
         .max(1);
-    reading.bounds = Bounds::sampled(bytes, layout, body, shards);
-    let ranges = split(bytes, body, threads);
+    reading.bounds = Bounds::sampled(source, layout, body, shards);
+    let ranges = split(source, body, threads)?;
     let parts: Vec<Part> = on_threads(ranges, |range| reading.part(range))
         .into_iter()
         .collect::<Option<_>>()?;
@@ -263,26 +361,36 @@ fn line_at(bytes: &[u8], at: usize, end: usize) -> (&[u8], usize) {
     }
 }
 
+/// How many of the bytes of `buffer` are whole lines: up to its last line break, but for a
+/// `\r` as its last byte, which may be the first of a `\r\n` that the next bytes end.
+fn complete_lines(buffer: &[u8]) -> usize {
+    let breaks = |bytes: &[u8]| bytes.iter().rposition(|&b| b == b'\n' || b == b'\r');
+    match breaks(buffer) {
+        Some(last) if buffer[last] == b'\r' && last + 1 == buffer.len() => {
+            breaks(&buffer[..last]).map_or(0, |before| before + 1)
+        }
+        Some(last) => last + 1,
+        None => 0,
+    }
+}
+
 /// The rows from `body` split into `parts` ranges, each ending just after a `\n` (or at the
 /// end), so that no line break is split.
-fn split(bytes: &[u8], body: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
-    let length = bytes.len() - body;
+fn split(source: Source<'_>, body: usize, parts: usize) -> Option<Vec<std::ops::Range<usize>>> {
+    let length = source.len().saturating_sub(body);
     let mut ranges = Vec::with_capacity(parts);
     let mut start = body;
     for i in 1..=parts {
         let end = if i == parts {
-            bytes.len()
+            source.len()
         } else {
-            let aim = (body + length * i / parts).max(start);
-            bytes[aim..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |n| aim + n + 1)
+            let aim = (body + (length as u128 * i as u128 / parts as u128) as usize).max(start);
+            source.after_line_break(aim)?
         };
         ranges.push(start..end);
         start = end;
     }
-    ranges
+    Some(ranges)
 }
 
 /// About how many participants a shard's table is made for: its participants, their claims
@@ -464,7 +572,7 @@ struct Part {
 
 /// What every thread reads with.
 struct Reading<'a, 'c> {
-    bytes: &'a [u8],
+    source: Source<'a>,
     rules: &'a Rules<'c>,
     layout: &'a Layout,
     dates: Option<DateFormat>,
@@ -474,10 +582,8 @@ struct Reading<'a, 'c> {
 
 impl Reading<'_, '_> {
     /// Read the lines of `range`; `None` if a row runs over several lines or a line is
-    /// longer than a return's lines may be.
+    /// longer than a return's lines may be, or the file cannot be read as it was.
     fn part(&self, range: std::ops::Range<usize>) -> Option<Part> {
-        let columns = &self.layout.columns;
-        let separator = self.layout.separator;
         let mut part = Part {
             rows: 0,
             read: 0,
@@ -490,6 +596,62 @@ impl Reading<'_, '_> {
             text: String::new(),
             attributes: Vec::new(),
         };
+        let (file, piece, read) = match self.source {
+            Source::Held(bytes) => {
+                self.read_lines(&bytes[range], &mut part)?;
+                return Some(part);
+            }
+            Source::File {
+                file, piece, read, ..
+            } => (file, piece.max(1), read),
+        };
+        // The part a piece at a time: the lines a piece ends are read, what follows its last
+        // line break kept for the next piece. The last part reads on to the end of the file
+        // (grown since it was opened); another that ends early (the file shrunk) is not read.
+        let last = range.end >= self.source.len();
+        let mut buffer: Vec<u8> = Vec::with_capacity(piece);
+        let mut at = range.start as u64;
+        loop {
+            let kept = buffer.len();
+            let wanted = if last {
+                piece
+            } else {
+                piece.min((range.end as u64 - at) as usize)
+            };
+            buffer.resize(kept + wanted, 0);
+            let n = read_fully(file, &mut buffer[kept..], at)?;
+            buffer.truncate(kept + n);
+            at += n as u64;
+            read(n as u64);
+            let done = if last {
+                n < wanted
+            } else {
+                at >= range.end as u64
+            };
+            if !done && n == 0 {
+                return None;
+            }
+            let lines = if done {
+                buffer.len()
+            } else {
+                complete_lines(&buffer)
+            };
+            self.read_lines(&buffer[..lines], &mut part)?;
+            buffer.drain(..lines);
+            if done {
+                return Some(part);
+            }
+            if buffer.len() > MAX_LINE_BYTES {
+                return None;
+            }
+        }
+    }
+
+    /// Read `bytes`, whole lines of the return (the last may end without a line break), into
+    /// `part`, its rows numbered on from those it holds; `None` as for `part`.
+    fn read_lines(&self, bytes: &[u8], part: &mut Part) -> Option<()> {
+        let columns = &self.layout.columns;
+        let separator = self.layout.separator;
         // Attribute columns an eligibility condition mentions: the others are never read.
         let named: Vec<(usize, &str)> = columns
             .attributes
@@ -507,12 +669,12 @@ impl Reading<'_, '_> {
         let mut lowered = String::new();
         // The part checked as UTF-8 once, not line by line: a line (between line breaks,
         // ASCII) of a part that is UTF-8 is UTF-8, and so is a field between separators.
-        let text = std::str::from_utf8(&self.bytes[range.clone()]).ok();
-        let mut at = range.start;
-        while at < range.end {
+        let text = std::str::from_utf8(bytes).ok();
+        let mut at = 0;
+        while at < bytes.len() {
             let start = at;
-            let scanned = scan_line(self.bytes, at, range.end, separator, &mut cuts);
-            let line = &self.bytes[start..scanned.end];
+            let scanned = scan_line(bytes, at, bytes.len(), separator, &mut cuts);
+            let line = &bytes[start..scanned.end];
             at = scanned.next;
             part.rows += 1;
             if line.len() > MAX_LINE_BYTES {
@@ -528,7 +690,7 @@ impl Reading<'_, '_> {
             let made: Option<Row>;
             let plain = match (scanned.quoted, text) {
                 (true, _) => None,
-                (false, Some(text)) => text.get(start - range.start..scanned.end - range.start),
+                (false, Some(text)) => text.get(start..scanned.end),
                 (false, None) => std::str::from_utf8(line).ok(),
             };
             let read = if let Some(plain) = plain {
@@ -660,13 +822,16 @@ impl Reading<'_, '_> {
                 }
             }
         }
-        Some(part)
+        Some(())
     }
 
     /// About how many rows `range` holds, a little more rather than less, from the length of
     /// its first lines: the claims are then held without growing (and copying) their vectors.
     fn rows_about(&self, range: &std::ops::Range<usize>) -> usize {
-        let sample = &self.bytes[range.start..range.end.min(range.start + (1 << 16))];
+        let most = range.len().min(1 << 16);
+        let Some(sample) = self.source.window(range.start, most) else {
+            return 0;
+        };
         let lines = sample.iter().filter(|&&b| b == b'\n').count();
         if lines == 0 {
             return 0;
@@ -842,9 +1007,12 @@ impl Bounds {
     /// percent of its share of participants.
     const SAMPLES_PER_SHARD: usize = 16;
 
+    /// The bytes read at each point sampled.
+    const SAMPLE_BYTES: usize = 4096;
+
     /// Bounds for about `shards` shards, from rows sampled in the rows from `body`.
-    fn sampled(bytes: &[u8], layout: &Layout, body: usize, shards: usize) -> Bounds {
-        if shards < 2 || body >= bytes.len() {
+    fn sampled(source: Source<'_>, layout: &Layout, body: usize, shards: usize) -> Bounds {
+        if shards < 2 || body >= source.len() {
             return Bounds::default();
         }
         let columns = &layout.columns;
@@ -854,21 +1022,26 @@ impl Bounds {
         let mut record = Record::default();
         let mut lowered = String::new();
         let samples = shards * Bounds::SAMPLES_PER_SHARD;
-        let length = bytes.len() - body;
+        let length = source.len() - body;
         let mut keys: Vec<Box<[u8]>> = Vec::with_capacity(samples);
         for i in 0..samples {
-            // The line that begins after the `i`th point, or the first line for the first.
+            // The line that begins after the `i`th point, or the first line for the first,
+            // from a few kilobytes read there: a line not whole in them is not sampled.
             let aim = body + (length as u128 * i as u128 / samples as u128) as usize;
+            let Some(window) = source.window(aim, Bounds::SAMPLE_BYTES) else {
+                break;
+            };
+            let at_end = aim + window.len() >= source.len();
             let start = if i == 0 {
-                body
+                0
             } else {
-                match bytes[aim..].iter().position(|&b| b == b'\n') {
-                    Some(n) => aim + n + 1,
-                    None => break,
+                match window.iter().position(|&b| b == b'\n') {
+                    Some(n) => n + 1,
+                    None => continue,
                 }
             };
-            let (line, _) = line_at(bytes, start, bytes.len());
-            if line.is_empty() || line.len() > MAX_LINE_BYTES {
+            let (line, next) = line_at(&window, start, window.len());
+            if line.is_empty() || (next == window.len() && !at_end) {
                 continue;
             }
             parser.reset();
@@ -1033,7 +1206,7 @@ mod tests {
                 let bytes = csv.as_bytes();
                 let layout = Layout::of(&input::csv(bytes)).unwrap();
                 let (body, _) = header_end(bytes).unwrap();
-                let bounds = Bounds::sampled(bytes, &layout, body, shards);
+                let bounds = Bounds::sampled(Source::Held(bytes), &layout, body, shards);
                 assert_eq!(
                     bounds.shards(),
                     shards,
@@ -1059,7 +1232,8 @@ mod tests {
         // One shard, or a return of no rows: no bounds, every key in the one shard.
         let bytes = b"participant,stage,date\n";
         let layout = Layout::of(&input::csv(&bytes[..])).unwrap();
-        assert_eq!(Bounds::sampled(bytes, &layout, bytes.len(), 8).shards(), 1);
+        let held = Source::Held(bytes);
+        assert_eq!(Bounds::sampled(held, &layout, bytes.len(), 8).shards(), 1);
         assert_eq!(Bounds::default().shard_of(b"anyone"), 0);
     }
 
