@@ -591,7 +591,15 @@ impl Table {
             ..
         } = self;
         let mut seen = Seen::new(rules.stages.len(), rules.contract.funnels.len());
-        let mut accepted = Accepted::with_capacity(people.len(), 0);
+        // Room for every claim and reference, the most that can be kept: the lists are not
+        // copied as they grow.
+        let mut accepted = Accepted::with_capacity(
+            people.len(),
+            claims.iter_mut().map(|c| c.as_mut_slice().len()).sum(),
+        );
+        accepted
+            .names
+            .reserve(people.iter().map(|p| p.shown.len()).sum());
         // Taking the participants out of `people` frees each one as it is judged.
         for (_, place) in index_of.in_order() {
             let person = std::mem::take(&mut people[place]);
@@ -829,12 +837,18 @@ impl Claims {
     }
 }
 
-/// A key of at most `ShortKey::MOST` bytes, and its length.
+/// A key of at most `ShortKey::MOST` bytes, and its length plus one (never zero, so that
+/// an absent key takes no more room than a key: `Option<ShortKey>`). Aligned as a number of
+/// eight bytes is, so that a key is moved as three such numbers: moved as bytes, in pieces
+/// that overlap, each copy waited for the one before (a key is moved for every row read).
 #[derive(PartialEq, Eq, Clone, Copy)]
+#[repr(C, align(8))]
 pub(crate) struct ShortKey {
     bytes: [u8; ShortKey::MOST],
-    length: u8,
+    length: std::num::NonZeroU8,
 }
+
+const _: () = assert!(std::mem::size_of::<Option<ShortKey>>() == 24);
 
 /// Hashed as the few numbers its bytes make (the bytes past its length are zeros, so equal
 /// keys give equal numbers), not byte by byte as a slice: a key is hashed for every claim.
@@ -846,11 +860,12 @@ impl std::hash::Hash for ShortKey {
             eight[..end - at].copy_from_slice(&self.bytes[at..end]);
             u64::from_le_bytes(eight)
         };
-        state.write_u64(word(0) ^ u64::from(self.length));
-        if self.length > 8 {
+        let length = self.len();
+        state.write_u64(word(0) ^ length as u64);
+        if length > 8 {
             state.write_u64(word(8));
         }
-        if self.length > 16 {
+        if length > 16 {
             state.write_u64(word(16));
         }
     }
@@ -865,7 +880,7 @@ impl ShortKey {
         bytes.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
         Some(ShortKey {
             bytes,
-            length: key.len() as u8,
+            length: ShortKey::length(key.len()),
         })
     }
 
@@ -889,14 +904,23 @@ impl ShortKey {
         ascii.then_some((
             ShortKey {
                 bytes,
-                length: reference.len() as u8,
+                length: ShortKey::length(reference.len()),
             },
             capitals,
         ))
     }
 
+    /// The length held for a key of `bytes` bytes (at most `MOST`).
+    fn length(bytes: usize) -> std::num::NonZeroU8 {
+        std::num::NonZeroU8::MIN.saturating_add(bytes as u8)
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.length.get() - 1)
+    }
+
     pub(crate) fn text(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.length)]
+        &self.bytes[..self.len()]
     }
 
     /// The key as text (made from a `str`, so always whole UTF-8).

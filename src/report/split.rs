@@ -584,6 +584,11 @@ impl Reading<'_, '_> {
     /// Read the lines of `range`; `None` if a row runs over several lines or a line is
     /// longer than a return's lines may be, or the file cannot be read as it was.
     fn part(&self, range: std::ops::Range<usize>) -> Option<Part> {
+        // Room for the claims of a shard of more participants than the average by three
+        // times the spread the sampled bounds leave (a quarter, `Bounds::SAMPLES_PER_SHARD`):
+        // a vector that outgrows its room is copied whole into one twice the size, and room
+        // never written takes no memory.
+        let room = self.rows_about(&range) / self.bounds.shards() * 7 / 4;
         let mut part = Part {
             rows: 0,
             read: 0,
@@ -591,7 +596,7 @@ impl Reading<'_, '_> {
             not_utf8: 0,
             rejected: Listed::new(self.limit),
             claims: (0..self.bounds.shards())
-                .map(|_| Vec::with_capacity(self.rows_about(&range) / self.bounds.shards()))
+                .map(|_| Vec::with_capacity(room))
                 .collect(),
             text: String::new(),
             attributes: Vec::new(),
