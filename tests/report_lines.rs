@@ -122,6 +122,30 @@ fn csv_lines_are_rfc_4180_and_match_the_full_report_line_for_line() {
     }
 }
 
+/// Lines written where nothing can be made durable (a pipe, a terminal, `/dev/null`) are
+/// written, not refused: there is nothing to wait for the disk to hold.
+#[cfg(unix)]
+#[test]
+fn lines_can_go_where_nothing_is_kept_on_a_disk() {
+    let output = run_report(&["--lines", "/dev/null", "--lines-format", "csv"], 0);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("18 lines written to /dev/null"), "{text}");
+    let output = run_report(
+        &[
+            "--lines",
+            "/dev/stdout",
+            "--lines-format",
+            "csv",
+            "-o",
+            "/dev/null",
+        ],
+        0,
+    );
+    let lines = String::from_utf8(output.stdout).unwrap();
+    assert!(lines.starts_with("kind,participant,stage,"), "{lines}");
+    assert_eq!(lines.lines().count(), 19, "{lines}");
+}
+
 #[test]
 fn html_says_where_the_lines_are_and_lists_none() {
     let scratch = Scratch::new("html");

@@ -38,6 +38,7 @@ mod build;
 mod check;
 mod compare;
 mod docs;
+mod durable;
 mod evaluate;
 mod format;
 mod monitoring;

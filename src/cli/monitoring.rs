@@ -359,6 +359,7 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
                 error,
             };
             let file = fs::File::create(path).map_err(failed)?;
+            let file = durable::SyncingFile::new(file);
             let writer = io::BufWriter::with_capacity(REPORT_BUFFER_BYTES, file);
             let payers = report::lines::payer_columns(&contract);
             Some(report::lines::LinesWriter::new(format, writer, &payers).map_err(failed)?)
@@ -546,7 +547,7 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             buffered
                 .into_inner()
                 .map_err(|e| failed(io::Error::new(e.error().kind(), e.error().to_string())))?
-                .sync_data()
+                .finish()
                 .map_err(failed)?;
             Some(file)
         }
