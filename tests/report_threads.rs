@@ -228,6 +228,48 @@ fn a_return_read_from_its_file_a_piece_at_a_time_gives_the_report_read_row_by_ro
     }
 }
 
+/// A header longer than the first window read for it (64 KB of column names) is found in
+/// a longer one, and the rows under it read in parts as row by row.
+#[test]
+fn a_header_of_many_columns_is_found_past_the_first_window() {
+    let scratch = Scratch::new("long-header");
+    let contract = contract(CONTRACTS[0]);
+    let options = Options::default();
+    let rows = generate::returns(&contract, 40, 3);
+    let attributes = rows.attributes();
+    let mut generated = Vec::new();
+    generate::write_csv(rows, &attributes, &mut generated).unwrap();
+    let text = String::from_utf8(generated).unwrap();
+    let extra = 9000;
+    let mut lines = text.lines();
+    let mut csv = lines.next().unwrap().to_string();
+    for i in 0..extra {
+        csv.push_str(&format!(",note_{i}"));
+    }
+    csv.push('\n');
+    for line in lines {
+        csv.push_str(line);
+        csv.push_str(&",".repeat(extra));
+        csv.push('\n');
+    }
+    assert!(csv.find('\n').unwrap() > 1 << 16);
+    let bytes = csv.into_bytes();
+    let path = scratch.file("return.csv", &bytes);
+    let file = std::fs::File::open(&path).unwrap();
+    let rows = input::dates(input::csv(bytes.as_slice()), None);
+    let expected = serde_json::to_string(&engine::run(&contract, rows, &options).unwrap()).unwrap();
+    let layout = split::Layout::of(&input::csv(bytes.as_slice())).unwrap();
+    let source = split::Source::File {
+        file: &file,
+        length: bytes.len() as u64,
+        piece: 1 << 16,
+        read: &|_| {},
+    };
+    let whole = split::read(&contract, &options, source, &layout, None, 2).unwrap();
+    let report = whole.report(&options, engine::Lines::Held).unwrap();
+    assert_eq!(serde_json::to_string(&report).unwrap(), expected);
+}
+
 /// Assert that the return `bytes` read whole on each of `runs` (threads, and shards or the
 /// default) gives the report read row by row.
 fn read_as_row_by_row(

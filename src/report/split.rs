@@ -221,14 +221,14 @@ pub fn read_parts<'c>(
     (threads, shards): (usize, Option<usize>),
 ) -> Option<Parted<'c>> {
     let rules = Rules::of(contract, options).ok()?;
-    // The header is among the first lines: in a window as long as the longest line, and
-    // taken only if its line ends there (or the file does).
-    let head = source.window(0, MAX_LINE_BYTES + (1 << 16))?;
-    let (body, header_rows) = header_end(&head)?;
-    if body >= head.len() && head.len() < source.len() {
-        return None;
-    }
-    drop(head);
+    // The header is among the first lines: found in the first 64 KB, or else in a window as
+    // long as the longest line, and taken only if its line ends there (or the file does).
+    let header = |most: usize| {
+        let head = source.window(0, most)?;
+        let (body, rows) = header_end(&head)?;
+        (body < head.len() || head.len() >= source.len()).then_some((body, rows))
+    };
+    let (body, header_rows) = header(1 << 16).or_else(|| header(MAX_LINE_BYTES + (1 << 16)))?;
     let limit = options.listed_rejections.unwrap_or(super::DEFAULT_LISTED);
     let threads = threads.max(1);
     let mut reading = Reading {
