@@ -301,11 +301,11 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
     // The return as a stream of bytes, or a workbook's file (read whole, by position). A
     // stream is counted as it is read, for the progress bar.
     let bar = Progress::new(streams.progress);
-    // A CSV file in UTF-8 of up to `WHOLE_MOST` is read whole and on several threads, when
+    // A CSV file in UTF-8 of up to `PARTS_MOST` is read in parts on several threads, when
     // there are several (`OUTCOME_THREADS`, as `workspace` counts them) and no one
     // participant's rows are traced (`report::split`).
     let threads = crate::workspace::threads();
-    let whole = threads > 1
+    let in_parts = threads > 1
         && args.explain.is_none()
         && !matches!(args.encoding, Some(TextEncoding::Windows1252));
     let (format, source) = match named_format {
@@ -315,7 +315,10 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
         }
         Some(format) => {
             let (file, metadata) = files::open_regular(path).map_err(read_error)?;
-            if format == ReturnFormat::Csv && whole && metadata.len() <= report::split::WHOLE_MOST {
+            if format == ReturnFormat::Csv
+                && in_parts
+                && metadata.len() <= report::split::PARTS_MOST
+            {
                 let length = metadata.len();
                 (format, ReturnSource::Parts { file, length })
             } else {

@@ -9,7 +9,7 @@
 //!
 //! A return is read without loading the file: each reader is an iterator that reads one row,
 //! hands it on as an `Input`, and forgets it. (On several cores, `outcome report` reads a
-//! CSV file of up to `split::WHOLE_MOST` in parts at once instead: `split.rs`.) A row that
+//! CSV file of up to `split::PARTS_MOST` in parts at once instead: `split.rs`.) A row that
 //! cannot be read (the wrong number of
 //! fields, invalid UTF-8, not JSON, a required field empty) is an `Input::Malformed` with its
 //! row number and the reason; reading goes on with the next row.

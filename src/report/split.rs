@@ -40,7 +40,7 @@ use std::io::Read;
 /// The largest CSV file read in parts on several threads (1 GiB): a larger one is read row
 /// by row, so that the memory a report takes stays bounded by its participants rather than
 /// its rows (each row read in parts keeps its claim, 64 bytes, until the shards judge it).
-pub const WHOLE_MOST: u64 = 1 << 30;
+pub const PARTS_MOST: u64 = 1 << 30;
 
 /// The columns of a return and its separator, as its header says.
 pub struct Layout {
@@ -807,7 +807,7 @@ impl Reading<'_, '_> {
                         (part.attributes.len() - 1) as u32
                     };
                     // A reference is copied unless its key makes it: the file is not kept
-                    // for the shards (`Parted`). A part is less than `WHOLE_MOST`, so its
+                    // for the shards (`Parted`). A part is less than `PARTS_MOST`, so its
                     // copies are fewer bytes than 4 GiB.
                     let (at, length) = if key_only.is_some() && capitals != COPIED {
                         (0, 0)
