@@ -807,8 +807,8 @@ impl Reading<'_, '_> {
                         (part.attributes.len() - 1) as u32
                     };
                     // A reference is copied unless its key makes it: the file is not kept
-                    // for the shards (`Parted`). A part is less than `PARTS_MOST`, so its
-                    // copies are fewer bytes than 4 GiB.
+                    // for the shards (`Parted`). A reference is one field of a line, so its
+                    // length, at most `MAX_LINE_BYTES`, fits `Flat::length`.
                     let (at, length) = if key_only.is_some() && capitals != COPIED {
                         (0, 0)
                     } else {
