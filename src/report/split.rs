@@ -15,8 +15,8 @@
 //! table of participants in the processor's caches (about 4,096 participants a shard,
 //! `shards_for`), the threads taking them in turns. Each shard then takes its claims in the
 //! order of the file (the parts in order, each part's rows in order), with a table of
-//! participants of its own, judges its participants against the sequence, and lists those
-//! accepted in the order of their keys. What depends on the order of all rows or all
+//! participants of its own, judges its participants against the sequence, lists those
+//! accepted in the order of their keys, and frees its claims. What depends on the order of all rows or all
 //! participants is put together on one thread: the rows' numbers (a part's first row is
 //! known once the parts before it are counted), the rejections listed (the first ones in the
 //! order of rows, then of participants' keys), and the participants, the shards' lists one
@@ -267,9 +267,21 @@ pub fn read_parts<'c>(
 impl<'c> Parted<'c> {
     /// Judge the shards on the threads, and put together what depends on the order of all
     /// rows or all participants.
-    pub fn judge(self, options: &Options) -> Whole<'c> {
-        let shards = in_turns((0..self.shards).collect(), self.threads, |shard| {
-            judge_shard((&self.rules, self.limit), shard, &self.parts, &self.bases)
+    ///
+    /// Each shard is handed its claims from every part and frees them once judged, so that
+    /// what the shards make takes the place of the claims rather than adding to them: ten
+    /// million rows' claims are 640 MB.
+    pub fn judge(mut self, options: &Options) -> Whole<'c> {
+        let mut by_shard: Vec<Vec<Vec<Flat>>> = (0..self.shards)
+            .map(|_| Vec::with_capacity(self.parts.len()))
+            .collect();
+        for part in &mut self.parts {
+            for (shard, claims) in std::mem::take(&mut part.claims).into_iter().enumerate() {
+                by_shard[shard].push(claims);
+            }
+        }
+        let shards = in_turns(by_shard, self.threads, |claims| {
+            judge_shard((&self.rules, self.limit), claims, &self.parts, &self.bases)
         });
         whole(self.rules, options, &self.parts, &self.bases, shards)
     }
@@ -845,18 +857,18 @@ impl Reading<'_, '_> {
     }
 }
 
-/// Take the claims of shard `shard` from every part, in the order of the file, and judge
-/// its participants.
+/// Take a shard's claims from every part (`claims`, a list for each of `parts`), in the
+/// order of the file, and judge its participants; each part's list is freed once taken.
 fn judge_shard(
     (rules, limit): (&Rules<'_>, usize),
-    shard: usize,
+    claims: Vec<Vec<Flat>>,
     parts: &[Part],
     bases: &[u64],
 ) -> Shard {
     let mut table = Table::default();
     let mut duplicates = Listed::new(limit);
-    for (part, base) in parts.iter().zip(bases) {
-        for flat in &part.claims[shard] {
+    for ((part, base), claims) in parts.iter().zip(bases).zip(claims) {
+        for flat in &claims {
             let participant = || &part.text[flat.at..flat.at + flat.length as usize];
             let attributes = part
                 .attributes
