@@ -45,8 +45,10 @@ pub(crate) fn hold_to_size(
 
     // Each participant's first accepted entry into each cohort.
     let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); contract.cohorts.len()];
+    // One list for every participant's entries, not one made for each.
+    let mut first: Vec<(usize, Date)> = Vec::new();
     for (p, (_, events)) in accepted.iter().enumerate() {
-        let mut first: Vec<(usize, Date)> = Vec::new();
+        first.clear();
         for event in events
             .iter()
             .filter(|e| stages[e.stage as usize].index == 0)
@@ -57,7 +59,7 @@ pub(crate) fn hold_to_size(
                 None => first.push((c, event.day)),
             }
         }
-        for (c, day) in first {
+        for &(c, day) in &first {
             entries[c].push((day, p));
         }
     }
@@ -95,7 +97,7 @@ pub(crate) fn hold_to_size(
         return (accepted, places);
     }
 
-    let mut kept_all = Accepted::with_capacity(accepted.len(), accepted.event_count());
+    let mut kept_all = Accepted::with_capacity(accepted.len(), accepted.event_count(), 0);
     let mut kept = Vec::new();
     for (p, (id, events)) in accepted.iter().enumerate() {
         kept.clear();

@@ -984,19 +984,17 @@ struct Shard {
 /// `rejected` in that order, as one table judging them all would make them: each shard's
 /// keys come before the next shard's (`Bounds`).
 fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
-    let participants = shards.iter().map(|s| s.accepted.len()).sum();
-    let events = shards.iter().map(|s| s.accepted.event_count()).sum();
-    let mut accepted = Accepted::with_capacity(participants, events);
-    for shard in &shards {
-        for r in &shard.sequence.listed {
-            rejected.add(r.clone());
+    let mut accepted = Accepted::default();
+    let mut counted = Vec::new();
+    for shard in shards {
+        for r in shard.sequence.listed {
+            rejected.add(r);
         }
-        accepted.append(&shard.accepted);
+        counted.push(shard.sequence.counted);
+        accepted.append(shard.accepted);
     }
-    for shard in &shards {
-        for c in &shard.sequence.counted {
-            rejected.add_unlisted(c.reason, c.rows);
-        }
+    for c in counted.iter().flatten() {
+        rejected.add_unlisted(c.reason, c.rows);
     }
     accepted
 }
