@@ -726,12 +726,13 @@ pub(crate) fn finish(
     let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
 
     let periods = periods(contract, until);
-    let funnels = actual_funnels(contract, stages, &accepted, &periods, until);
+    let reached = Reached::of(stages.len(), &accepted, &periods);
+    let funnels = actual_funnels(contract, stages, &reached, until);
     let tolerance = contract.monitoring.as_ref().and_then(|m| m.tolerance);
     let exceptions = exceptions(&funnels, tolerance);
     let (payments, residual) = payments::payments(
         contract,
-        stages,
+        (stages, &reached.by_stage),
         &accepted,
         &periods,
         until,
@@ -1496,24 +1497,40 @@ pub(crate) fn planned_to_date(
         .collect()
 }
 
+/// How many participants reached each stage (each has at most one event a stage), in all
+/// and in each period: counted once, for the funnels and the payments.
+struct Reached {
+    by_stage: Vec<u64>,
+    by_period: Vec<Vec<u64>>,
+}
+
+impl Reached {
+    fn of(stages: usize, accepted: &Accepted, periods: &[Period]) -> Reached {
+        let mut by_stage = vec![0u64; stages];
+        let mut by_period = vec![vec![0u64; periods.len()]; stages];
+        let period_of = super::payments::PeriodOf::new(periods);
+        for (_, events) in accepted.iter() {
+            for e in events {
+                by_stage[e.stage as usize] += 1;
+                if let Some(p) = period_of.of_date(e.day) {
+                    by_period[e.stage as usize][p] += 1;
+                }
+            }
+        }
+        Reached {
+            by_stage,
+            by_period,
+        }
+    }
+}
+
 fn actual_funnels(
     contract: &Contract,
     stages: &[StageInfo],
-    accepted: &Accepted,
-    periods: &[Period],
+    reached: &Reached,
     until: Date,
 ) -> Vec<ActualFunnel> {
-    let mut counts = vec![0u64; stages.len()];
-    let mut by_period = vec![vec![0u64; periods.len()]; stages.len()];
-    let period_of = super::payments::PeriodOf::new(periods);
-    for (_, events) in accepted.iter() {
-        for e in events {
-            counts[e.stage as usize] += 1;
-            if let Some(p) = period_of.of_date(e.day) {
-                by_period[e.stage as usize][p] += 1;
-            }
-        }
-    }
+    let (counts, by_period) = (&reached.by_stage, &reached.by_period);
     let entries = Entries::of_contract(contract);
     let mut global_of: HashMap<(usize, usize), usize> = HashMap::default();
     for (g, s) in stages.iter().enumerate() {

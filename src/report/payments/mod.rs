@@ -238,7 +238,7 @@ fn rank_of(ranks: &[u32], i: u32) -> u32 {
 
 pub(crate) fn payments(
     contract: &Contract,
-    stages: &[StageInfo],
+    (stages, reached_by): (&[StageInfo], &[u64]),
     accepted: &Accepted,
     periods: &[Period],
     until: Date,
@@ -443,13 +443,7 @@ pub(crate) fn payments(
     let outcome_paid = net;
 
     // 4. Bonuses and penalties, and tiers, from the counts and the measured values.
-    // People at each stage, counted once (each participant has at most one event a stage).
-    let mut reached_by = vec![0u64; stages.len()];
-    for (_, events) in accepted.iter() {
-        for event in events {
-            reached_by[event.stage as usize] += 1;
-        }
-    }
+    // People at each stage (`reached_by`, by the stage's place).
     let counts = |stage: &str| by_id.get(stage).map_or(0, |g| reached_by[*g]);
     for incentive in &p.incentives {
         for (assessed, ends) in assessments(contract, incentive, until) {
