@@ -27,6 +27,14 @@ use crate::value::{Currency, Money};
 /// What `by_payer` and a line's parts call what no payer covers.
 pub const UNFUNDED: &str = "(not funded by any payer)";
 
+/// Why a running split cannot be made exactly.
+fn too_large(currency: Currency) -> String {
+    format!(
+        "the payers' parts of the payments are too large to compute exactly: more than {}",
+        Money::limit(currency)
+    )
+}
+
 /// Where the running split stands after some lines (`PayerParts::at`).
 #[derive(Debug, Clone)]
 pub(crate) struct PartsAt {
@@ -50,6 +58,8 @@ pub(crate) struct PayerParts<'a> {
     unfunded: i128,
     /// Each payer's split of the running total after the line: room kept from line to line.
     now: Vec<i128>,
+    /// Lines passed (`pass`) since the running total was last split.
+    unsplit: bool,
 }
 
 impl<'a> PayerParts<'a> {
@@ -64,7 +74,44 @@ impl<'a> PayerParts<'a> {
             paid: vec![0; payers.len()],
             unfunded: 0,
             now: vec![0; payers.len()],
+            unsplit: false,
         })
+    }
+
+    /// Add a line whose parts are not wanted (a report that lists only its first lines):
+    /// it joins the running totals, which are split once, when the parts of a later line or
+    /// the payers' totals are asked for (`settle`), rather than for every line. A split
+    /// depends on nothing but the running totals, so the payers' totals are the same.
+    pub fn pass(&mut self, kind: LineKind, amount: i128) -> Result<(), String> {
+        self.add(kind, amount)?;
+        self.unsplit |= amount != 0;
+        Ok(())
+    }
+
+    /// Add `amount` to the running totals.
+    fn add(&mut self, kind: LineKind, amount: i128) -> Result<(), String> {
+        self.total = self
+            .total
+            .checked_add(amount)
+            .ok_or_else(|| too_large(self.currency))?;
+        if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
+            self.fixed_and_bonuses = self
+                .fixed_and_bonuses
+                .checked_add(amount)
+                .ok_or_else(|| too_large(self.currency))?;
+        }
+        Ok(())
+    }
+
+    /// The split of the running totals, made now for the lines passed since the last.
+    fn settle(&mut self) -> Result<(), String> {
+        if std::mem::take(&mut self.unsplit) {
+            self.unfunded = self
+                .pools
+                .split_into(self.total, self.fixed_and_bonuses, &mut self.paid)
+                .ok_or_else(|| too_large(self.currency))?;
+        }
+        Ok(())
     }
 
     /// The parts of the next line, written over `parts` (whose text is reused, so that a
@@ -76,24 +123,15 @@ impl<'a> PayerParts<'a> {
         amount: i128,
         parts: &mut Vec<Amount>,
     ) -> Result<(), String> {
-        let too_large = || {
-            format!(
-                "the payers' parts of the payments are too large to compute exactly: more than {}",
-                Money::limit(self.currency)
-            )
-        };
+        self.settle()?;
+        let currency = self.currency;
+        let too_large = || too_large(currency);
         // A line of nothing (cut to nothing by a cap) leaves the running totals, and so their
         // split, as they were: every part is nothing, and no split is needed.
         let split = amount != 0;
         let mut unfunded_part = 0;
         if split {
-            self.total = self.total.checked_add(amount).ok_or_else(too_large)?;
-            if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
-                self.fixed_and_bonuses = self
-                    .fixed_and_bonuses
-                    .checked_add(amount)
-                    .ok_or_else(too_large)?;
-            }
+            self.add(kind, amount)?;
             let unfunded = self
                 .pools
                 .split_into(self.total, self.fixed_and_bonuses, &mut self.now)
@@ -154,13 +192,14 @@ impl<'a> PayerParts<'a> {
 
     /// Where the split stands after the lines so far, to go on from on another thread
     /// (`resume`).
-    pub fn at(&self) -> PartsAt {
-        PartsAt {
+    pub fn at(&mut self) -> Result<PartsAt, String> {
+        self.settle()?;
+        Ok(PartsAt {
             total: self.total,
             fixed_and_bonuses: self.fixed_and_bonuses,
             paid: self.paid.clone(),
             unfunded: self.unfunded,
-        }
+        })
     }
 
     /// The split of the lines so far as `at` holds it: the next line's parts are those the
@@ -170,11 +209,13 @@ impl<'a> PayerParts<'a> {
         self.fixed_and_bonuses = at.fixed_and_bonuses;
         self.paid.clone_from(&at.paid);
         self.unfunded = at.unfunded;
+        self.unsplit = false;
     }
 
     /// Each payer's total over the lines so far, and what no payer covers.
-    pub fn paid(&self) -> (&[i128], i128) {
-        (&self.paid, self.unfunded)
+    pub fn paid(&mut self) -> Result<(&[i128], i128), String> {
+        self.settle()?;
+        Ok((&self.paid, self.unfunded))
     }
 }
 
@@ -268,7 +309,7 @@ mod tests {
         for _ in 0..3 {
             trace.next(LineKind::Price, 100, &mut parts).unwrap();
         }
-        let (paid, unfunded) = trace.paid();
+        let (paid, unfunded) = trace.paid().unwrap();
         assert_eq!((paid, unfunded), (&[50, 180][..], 70));
         assert!(can_leave_unfunded(&payers));
     }
@@ -289,6 +330,56 @@ mod tests {
         let (split, _) = payers::split_by_pools(4, 0, &payers, Currency::GBP).unwrap();
         assert_eq!(totals, split);
         assert!(!can_leave_unfunded(&payers));
+    }
+
+    /// Lines passed without their parts leave the payers' totals, and the parts of the lines
+    /// after them, as splitting every line does.
+    #[test]
+    fn lines_passed_are_split_once_as_every_line_would_be() {
+        let payers = [
+            payer(
+                "fund",
+                model::PayerShare::Amount(Money::new(250, Currency::GBP)),
+                None,
+                false,
+            ),
+            payer("trust", pct(30), Some(400), true),
+            payer("council", pct(40), None, false),
+        ];
+        let lines: Vec<(LineKind, i128)> = (0..40)
+            .map(|i| match i % 5 {
+                0 => (LineKind::FixedFee, 120),
+                1 => (LineKind::Bonus, 33),
+                2 => (LineKind::Price, 0),
+                3 => (LineKind::Penalty, -17),
+                _ => (LineKind::Price, 97 + i),
+            })
+            .collect();
+        let every = run(&payers, &lines);
+        let mut one_by_one = PayerParts::new(&payers, Currency::GBP).unwrap();
+        let mut parts = Vec::new();
+        for &(kind, amount) in &lines {
+            one_by_one.next(kind, amount, &mut parts).unwrap();
+        }
+        let (paid, unfunded) = one_by_one.paid().unwrap();
+        let whole = (paid.to_vec(), unfunded);
+        for passed in [0, 1, 7, 20, 39, 40] {
+            let mut trace = PayerParts::new(&payers, Currency::GBP).unwrap();
+            for &(kind, amount) in &lines[..passed] {
+                trace.pass(kind, amount).unwrap();
+            }
+            // The line after those passed has the parts splitting every line gives it.
+            if let Some(&(kind, amount)) = lines.get(passed) {
+                trace.next(kind, amount, &mut parts).unwrap();
+                let got: Vec<i128> = parts.iter().map(|p| p.amount.minor).collect();
+                assert_eq!(got, every[passed], "the line after {passed} passed");
+                for &(kind, amount) in &lines[passed + 1..] {
+                    trace.pass(kind, amount).unwrap();
+                }
+            }
+            let (paid, unfunded) = trace.paid().unwrap();
+            assert_eq!((paid.to_vec(), unfunded), whole, "{passed} passed");
+        }
     }
 
     #[test]
@@ -409,7 +500,7 @@ mod tests {
                     proptest::prop_assert_eq!(reused[payers.len()].name.as_str(), UNFUNDED);
                 }
             }
-            let (paid, unfunded) = trace.paid();
+            let (paid, unfunded) = trace.paid().unwrap();
             proptest::prop_assert_eq!((paid, unfunded), (&before.0[..], before.1));
         }
     }

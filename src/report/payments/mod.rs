@@ -804,21 +804,22 @@ pub(crate) fn payments(
     };
     // Who pays each line: the running split of the lines in order (`payer_parts.rs`).
     let mut payer_parts = super::payer_parts::PayerParts::new(&p.payers, currency);
-    let mut pay = |l: &Decided, parts: &mut Vec<Amount>| match &mut payer_parts {
+    let pay = |payer_parts: &mut Option<super::payer_parts::PayerParts>,
+               l: &Decided,
+               parts: &mut Vec<Amount>| match payer_parts {
         Some(trace) => trace.next(l.kind, l.amount, parts),
         None => Ok(()),
     };
     let held_lines = match &mut out {
         Lines::First(n) => {
             let mut held = Vec::with_capacity(lines.len().min(*n));
-            let mut parts = Vec::new();
             for l in &lines {
                 if held.len() < *n {
                     let mut line = words.line(l);
-                    pay(l, &mut line.payers)?;
+                    pay(&mut payer_parts, l, &mut line.payers)?;
                     held.push(line);
-                } else {
-                    pay(l, &mut parts)?;
+                } else if let Some(trace) = &mut payer_parts {
+                    trace.pass(l.kind, l.amount)?;
                 }
             }
             held
@@ -827,7 +828,7 @@ pub(crate) fn payments(
             let mut held = Vec::with_capacity(lines.len());
             for l in &lines {
                 let mut line = words.line(l);
-                pay(l, &mut line.payers)?;
+                pay(&mut payer_parts, l, &mut line.payers)?;
                 held.push(line);
             }
             held
@@ -846,17 +847,17 @@ pub(crate) fn payments(
                     }
                     None => line.insert(words.line(l)),
                 };
-                pay(l, &mut line.payers)?;
+                pay(&mut payer_parts, l, &mut line.payers)?;
                 write(line)?;
             }
             Vec::new()
         }
     };
     // Each payer's total is the sum of its parts of the lines.
-    let by_payer = match &payer_parts {
+    let by_payer = match &mut payer_parts {
         None => Vec::new(),
         Some(trace) => {
-            let (parts, unfunded) = trace.paid();
+            let (parts, unfunded) = trace.paid()?;
             let shares = payers::shares(parts, unfunded);
             let mut out: Vec<Amount> = p
                 .payers
@@ -928,7 +929,7 @@ fn write_runs(
         let mut scratch = Vec::new();
         for (i, l) in lines.iter().enumerate() {
             if i % run_lines == 0 {
-                starts.push(parts.at());
+                starts.push(parts.at()?);
             }
             if let Err(error) = parts.next(l.kind, l.amount, &mut scratch) {
                 stop = (i, Some(error));
