@@ -347,6 +347,10 @@ pub(crate) struct Rules<'c> {
     /// that is no stage): a participant's sequence is judged without looking names up.
     after: Vec<Box<[Option<usize>]>>,
     term_start: i64,
+    /// The dates of the term's first days (to the report date, at most `Rules::DATES`), by
+    /// their distance from its start: a claim's day made a date again by looking it up, not
+    /// by the calendar's arithmetic, for every claim judged.
+    dates: Vec<Date>,
     /// The attributes eligibility conditions mention, each numbered by its first mention.
     attribute_index: HashMap<&'c str, u32>,
     clocks: Vec<Clock>,
@@ -437,16 +441,33 @@ impl<'c> Rules<'c> {
                     .collect()
             })
             .collect();
+        let term_start = contract.term.start.day_number();
+        let days = (until.day_number().min(contract.term.end.day_number()) - term_start + 1)
+            .clamp(0, Rules::DATES);
         Ok(Rules {
             contract,
             until,
             stages,
             by_id,
             after,
-            term_start: contract.term.start.day_number(),
+            term_start,
+            dates: (0..days)
+                .map(|d| Date::from_day_number(term_start + d))
+                .collect(),
             attribute_index,
             clocks: contract.funnels.iter().map(Clock::of).collect(),
         })
+    }
+
+    /// The most days `dates` holds (about 180 years).
+    const DATES: i64 = 1 << 16;
+
+    /// The date of a claim's day (its distance from the start of the term).
+    fn date(&self, day: u32) -> Date {
+        match self.dates.get(day as usize) {
+            Some(&date) => date,
+            None => Date::from_day_number(self.term_start + i64::from(day)),
+        }
     }
 
     /// What a row says on its own: it names a stage, has a real date inside the term and the
@@ -674,7 +695,7 @@ impl Table {
                 .iter()
                 .map(|c| Event {
                     stage: c.stage,
-                    day: Date::from_day_number(rules.term_start + i64::from(c.day)),
+                    day: rules.date(c.day),
                     row: c.row,
                 })
                 .collect();
@@ -1610,8 +1631,42 @@ fn exceptions(funnels: &[ActualFunnel], tolerance: Option<Percent>) -> Vec<Excep
 
 #[cfg(test)]
 mod tests {
-    use super::{Accepted, Event};
+    use super::{Accepted, Event, Rules};
+    use crate::report::Options;
     use crate::value::Date;
+
+    /// A claim's day is the date the calendar gives it, in the days looked up and past them.
+    #[test]
+    fn a_claims_day_is_its_date_looked_up_or_computed() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/drug-service.outcome");
+        let mut workspace = crate::workspace::Workspace::for_path(&path).unwrap();
+        let mut contract = workspace
+            .load(&path)
+            .unwrap()
+            .compiled
+            .contract
+            .clone()
+            .unwrap();
+        let start = contract.term.start.day_number();
+        for (end, until) in [(400, None), (100_000, None), (100_000, Some(-5))] {
+            contract.term.end = Date::from_day_number(start + end);
+            let options = Options {
+                until: until.map(|d| Date::from_day_number(start + d)),
+                ..Options::default()
+            };
+            let rules = Rules::of(&contract, &options).unwrap();
+            for day in [
+                0, 1, 58, 59, 365, 399, 400, 401, 65_535, 65_536, 70_000, 99_999,
+            ] {
+                assert_eq!(
+                    rules.date(day),
+                    Date::from_day_number(start + i64::from(day)),
+                    "day {day} of a term of {end} days"
+                );
+            }
+        }
+    }
 
     fn event(row: u64) -> Event {
         Event {
