@@ -574,23 +574,9 @@ pub(crate) fn payments(
     // within it but for the rounding of shares assessed period by period.
     let exposure = contract.figures.maximum_exposure;
     let mut total = 0_i128;
-    for l in &mut lines {
-        if let Some(cap) = total_cap {
-            let room = (cap.amount.minor - total).max(0);
-            if l.amount > room {
-                l.amount = room;
-                l.cuts |= cut::TOTAL_CAP;
-            }
-        }
-        let room = (exposure.minor - total).max(0);
-        if l.amount > room {
-            l.amount = room;
-            l.cuts |= cut::EXPOSURE;
-        }
-        total = add(total, l.amount, "the total payments")?;
-    }
 
-    // Totals that add up to the penny, each line counted once.
+    // Totals that add up to the penny, each line counted once, as the total cap and the
+    // maximum exposure leave it (in the same pass, in order of falling due).
     let subtotal = || too_large("a subtotal of the payments");
     let held = matches!(out, Lines::Held);
     let mut of_participant: Vec<Option<i128>> = if held {
@@ -620,7 +606,21 @@ pub(crate) fn payments(
     // `of_group` down.
     let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
     let period_of = PeriodOf::new(periods);
-    for l in &lines {
+    for l in &mut lines {
+        if let Some(cap) = total_cap {
+            let room = (cap.amount.minor - total).max(0);
+            if l.amount > room {
+                l.amount = room;
+                l.cuts |= cut::TOTAL_CAP;
+            }
+        }
+        let room = (exposure.minor - total).max(0);
+        if l.amount > room {
+            l.amount = room;
+            l.cuts |= cut::EXPOSURE;
+        }
+        total = add(total, l.amount, "the total payments")?;
+        let l = &*l;
         let period = period_of.find(l.due);
         if rows != 0 {
             let row = match l.kind {
