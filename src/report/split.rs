@@ -39,7 +39,7 @@ use std::io::Read;
 
 /// The largest CSV file read in parts on several threads (1 GiB): a larger one is read row
 /// by row, so that the memory a report takes stays bounded by its participants rather than
-/// its rows (each row read in parts keeps its claim, 64 bytes, until the shards judge it).
+/// its rows (each row read in parts keeps its claim, 40 bytes, until its shard is judged).
 pub const PARTS_MOST: u64 = 1 << 30;
 
 /// The columns of a return and its separator, as its header says.
@@ -505,22 +505,47 @@ impl Reject for Listed {
     }
 }
 
-/// A claim as a part holds it for its shard: where the participant's reference is in the
-/// part's `text` (when it cannot be made from its key: `at` and `length` are 0 otherwise),
-/// its attributes (a place in the part's `attributes`, or `NONE`), and the claim with its
-/// row counted from the part's first.
+/// A claim as a part holds it for its shard, in 40 bytes (ten million rows' claims are held
+/// at once): the participant's key when it is short, the claim's row (counted from the
+/// part's first: a part of at most `PARTS_MOST` bytes has fewer rows than 2^32), day and
+/// stage, and `more`: how the reference differs from its key (`Flat::capitals`) when that is
+/// all there is to know, or else the place in the part's `more` of what else there is.
 #[derive(Clone, Copy)]
 struct Flat {
+    /// The participant's key (`engine::key_of`), when it is short.
+    key: Option<ShortKey>,
+    row: u32,
+    day: u32,
+    stage: u32,
+    more: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Flat>() == 40);
+
+impl Flat {
+    /// `Flat::more` for a claim with `More` at this place in the part's `more`.
+    const MORE: u32 = 1 << 31;
+
+    /// How the reference differs from its key, when that is all there is to know (no
+    /// attributes, the reference not copied): a bit for each byte that is a capital in the
+    /// reference (`capitals_of`: fewer than `ShortKey::MOST` bits, below `Flat::MORE`).
+    fn capitals(self) -> Option<u32> {
+        (self.more & Flat::MORE == 0).then_some(self.more)
+    }
+}
+
+/// What a claim has besides its key, when more than its capitals: where the participant's
+/// reference is in the part's `text` (when it cannot be made from its key: `at` and
+/// `length` are 0 otherwise), its attributes (a place in the part's `attributes`, or
+/// `NONE`), and how the reference differs from its key, so that a participant's reference
+/// is made from the key when it is new, neither kept with every claim nor read from the
+/// file: a bit for each byte that is a capital in the reference (`capitals_of`), `0` for
+/// none; `COPIED` when it differs otherwise (the reference is then in the part's `text`).
+#[derive(Clone, Copy)]
+struct More {
     at: usize,
     length: u32,
     attributes: u32,
-    claim: Claim,
-    /// The participant's key (`engine::key_of`), when it is short.
-    key: Option<ShortKey>,
-    /// How the reference differs from its key, so that a participant's reference is made
-    /// from the key when it is new, neither kept with every claim nor read from the file:
-    /// a bit for each byte that is a capital in the reference (`capitals_of`), `0` for none;
-    /// `COPIED` when it differs otherwise (the reference is then in the part's `text`).
     capitals: u32,
 }
 
@@ -575,6 +600,8 @@ struct Part {
     rejected: Listed,
     /// The claims for each shard, in the order of rows.
     claims: Vec<Vec<Flat>>,
+    /// What claims have besides their keys, for those that have more than capitals.
+    more: Vec<More>,
     /// The references of its claims that cannot be made from their keys (long ones, those
     /// that differ from their keys otherwise than in capitals of ASCII, quoted values with
     /// their quotes undone), one after the other.
@@ -610,6 +637,7 @@ impl Reading<'_, '_> {
             claims: (0..self.bounds.shards())
                 .map(|_| Vec::with_capacity(room))
                 .collect(),
+            more: Vec::new(),
             text: String::new(),
             attributes: Vec::new(),
         };
@@ -828,13 +856,23 @@ impl Reading<'_, '_> {
                         part.text.push_str(participant);
                         (at, participant.len() as u32)
                     };
+                    let more = if at == 0 && length == 0 && attributes == NONE {
+                        capitals
+                    } else {
+                        part.more.push(More {
+                            at,
+                            length,
+                            attributes,
+                            capitals,
+                        });
+                        Flat::MORE | u32::try_from(part.more.len() - 1).ok()?
+                    };
                     part.claims[shard].push(Flat {
-                        at,
-                        length,
-                        attributes,
-                        claim: Claim { row, ..claim },
                         key: key_only,
-                        capitals,
+                        row: u32::try_from(row).ok()?,
+                        day: claim.day,
+                        stage: claim.stage,
+                        more,
                     });
                 }
             }
@@ -869,22 +907,32 @@ fn judge_shard(
     let mut duplicates = Listed::new(limit);
     for ((part, base), claims) in parts.iter().zip(bases).zip(claims) {
         for flat in &claims {
-            let participant = || &part.text[flat.at..flat.at + flat.length as usize];
+            let more = match flat.capitals() {
+                Some(capitals) => More {
+                    at: 0,
+                    length: 0,
+                    attributes: NONE,
+                    capitals,
+                },
+                None => part.more[(flat.more & !Flat::MORE) as usize],
+            };
+            let participant = || &part.text[more.at..more.at + more.length as usize];
             let attributes = part
                 .attributes
-                .get(flat.attributes as usize)
+                .get(more.attributes as usize)
                 .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()));
             let claim = Claim {
-                row: base + flat.claim.row,
-                ..flat.claim
+                row: base + u64::from(flat.row),
+                day: flat.day,
+                stage: flat.stage,
             };
             match &flat.key {
                 Some(key) => table.claim_short(
                     rules,
                     *key,
-                    || match flat.capitals {
+                    || match more.capitals {
                         0 => key.as_str().to_string(),
                         COPIED => participant().to_string(),
                         capitals => with_capitals(key.as_str(), capitals),
