@@ -744,7 +744,7 @@ pub(crate) fn finish(
     let (contract, stages, until) = (rules.contract, &rules.stages[..], rules.until);
     let (accepted, cohorts) =
         super::cohorts::hold_to_size(contract, stages, accepted, &mut |r| rejected.add(r));
-    let accepted_rows: u64 = accepted.iter().map(|(_, e)| e.len() as u64).sum();
+    let accepted_rows = accepted.event_count() as u64;
 
     let periods = periods(contract, until);
     let reached = Reached::of(stages.len(), &accepted, &periods);
