@@ -74,14 +74,16 @@ pub(crate) fn hold_to_size(
             continue;
         }
         let entrants = &mut entries[c];
-        // `accepted` is ordered by participant key (the reference ignoring case), so the
-        // index orders ties by reference.
-        entrants.sort_unstable();
         let held = cohort
             .size
             .map_or(entrants.len(), |size| entrants.len().min(size as usize));
         if held < entrants.len() {
-            filled_on[c] = held.checked_sub(1).map(|last| entrants[last].0);
+            // The first `held` by day of entry and then by index, which orders ties by
+            // reference (`accepted` is ordered by participant key, the reference ignoring
+            // case), put before the others: no two are equal, so which are held does not
+            // depend on how, and only a cohort that turns someone away needs it done.
+            entrants.select_nth_unstable(held);
+            filled_on[c] = entrants[..held].iter().max().map(|&(day, _)| day);
         }
         for &(day, p) in &entrants[held..] {
             turned_away.insert((p, c), day);
