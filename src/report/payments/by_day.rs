@@ -315,7 +315,7 @@ mod tests {
         }
     }
 
-    fn places(lines: &[Decided]) -> Vec<i128> {
+    fn places(lines: &[Decided]) -> Vec<i64> {
         lines.iter().map(|l| l.rate).collect()
     }
 
@@ -392,7 +392,7 @@ mod tests {
     /// of many ties.
     #[test]
     fn lines_put_nearly_in_order_are_as_a_stable_sort_puts_them() {
-        let line = |key: u32, place: i128| Decided {
+        let line = |key: u32, place: i64| Decided {
             participant: key,
             rate: place,
             ..Decided::EMPTY
@@ -411,7 +411,7 @@ mod tests {
             let lines: Vec<Decided> = keys
                 .iter()
                 .enumerate()
-                .map(|(i, &k)| line(k, i as i128))
+                .map(|(i, &k)| line(k, i as i64))
                 .collect();
             let mut expected = lines.clone();
             expected.sort_by_key(key);

@@ -4,7 +4,7 @@
 //! several threads.
 
 use super::by_day::MakeLines;
-use super::{cut, too_large, year_of, ClauseIds, Day, Decided, NONE};
+use super::{cut, to_line, too_large, year_of, ClauseIds, Day, Decided, NONE};
 use crate::check::money::plan;
 use crate::model::{self, Contract};
 use crate::report::engine::{Accepted, StageInfo};
@@ -179,8 +179,8 @@ impl<'a> Card<'a> {
                             subject: NONE,
                             earned: Day::of(event.day),
                             due: Day::of(event.day),
-                            rate,
-                            amount,
+                            rate: to_line(rate, "an attachment fee", currency)?,
+                            amount: to_line(amount, "an attachment fee", currency)?,
                             clause,
                             cuts: 0,
                             made: NONE,
@@ -208,8 +208,8 @@ impl<'a> Card<'a> {
                 subject: self.stage_subject[g],
                 earned: Day::of(event.day),
                 due: Day::of(due_date(event.day, price.due, contract.term.start)),
-                rate: price.amount.minor,
-                amount,
+                rate: to_line(price.amount.minor, "a price", currency)?,
+                amount: to_line(amount, "a price", currency)?,
                 clause,
                 cuts,
                 made: NONE,
