@@ -76,6 +76,7 @@ pub(crate) struct Accepted {
 struct Run {
     names: String,
     events: Vec<Event>,
+    /// Where each participant's reference ends in `names` and its events in `events`.
     ends: Vec<(usize, usize)>,
 }
 

@@ -16,12 +16,12 @@
 //! `shards_for`), the threads taking them in turns. Each shard then takes its claims in the
 //! order of the file (the parts in order, each part's rows in order), with a table of
 //! participants of its own, judges its participants against the sequence, lists those
-//! accepted in the order of their keys, and frees its claims. What depends on the order of all rows or all
-//! participants is put together on one thread: the rows' numbers (a part's first row is
-//! known once the parts before it are counted), the rejections listed (the first ones in the
-//! order of rows, then of participants' keys), and the participants, the shards' lists one
-//! after the other, their ranges being in the order of keys; the cohorts and payments are
-//! then made from them as ever.
+//! accepted in the order of their keys, and frees its claims. What depends on the order of
+//! all rows or all participants is put together on one thread: the rows' numbers (a part's
+//! first row is known once the parts before it are counted), the rejections listed (the
+//! first ones in the order of rows, then of participants' keys), and the participants, the
+//! shards' lists one after the other, their ranges being in the order of keys; the cohorts
+//! and payments are then made from them as ever.
 //!
 //! A row counts one line here. A quoted value that holds a line break makes a row of several
 //! lines, and where rows begin then depends on every line before: a return with one (or
@@ -270,7 +270,7 @@ impl<'c> Parted<'c> {
     ///
     /// Each shard is handed its claims from every part and frees them once judged, so that
     /// what the shards make takes the place of the claims rather than adding to them: ten
-    /// million rows' claims are 640 MB.
+    /// million rows' claims are 400 MB.
     pub fn judge(mut self, options: &Options) -> Whole<'c> {
         let mut by_shard: Vec<Vec<Vec<Flat>>> = (0..self.shards)
             .map(|_| Vec::with_capacity(self.parts.len()))
