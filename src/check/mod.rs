@@ -7,6 +7,7 @@
 //! `Contract` is built only when no pass found an error.
 
 pub(crate) mod bidding;
+mod cohort_names;
 mod funnel;
 mod header;
 mod measures;
@@ -20,6 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model;
 use crate::source::{Span, Spanned};
 use crate::value::Money;
+use cohort_names::CohortNames;
 use names::Symbols;
 use std::collections::BTreeSet;
 
@@ -106,11 +108,7 @@ pub fn check(
         outcomes.push(outcomes::outcome(o, &mut out));
     }
     let mut cohorts = Vec::with_capacity(parts.cohorts.len() + imported.cohorts.len());
-    // Cohorts by name, looked up and never walked: hash maps.
-    let mut cohort_spans =
-        foldhash::HashMap::with_capacity_and_hasher(parts.cohorts.len(), Default::default());
     for c in &parts.cohorts {
-        cohort_spans.insert(c.name.value.clone(), c.name.span);
         cohorts.push(outcomes::cohort(c, &mut out));
     }
     let funnel_asts = &parts.funnels;
@@ -120,9 +118,13 @@ pub fn check(
     outcomes.append(&mut imported.outcomes);
     cohorts.append(&mut imported.cohorts);
 
-    let sizes: foldhash::HashMap<&str, Option<u64>> =
-        cohorts.iter().map(|c| (c.id.as_str(), c.size)).collect();
-    let cohort_size = |name: &str| sizes.get(name).copied();
+    // Cohorts by name, each name looked up once (`cohort_names`): their sizes, and where the
+    // file's own are defined (a used file's cohort is defined elsewhere).
+    let cohort_names = CohortNames::new(cohorts.iter().map(|c| c.id.as_str()));
+    let sizes = cohort_names.by_place(cohorts.iter().map(|c| c.size), None);
+    let cohort_spans =
+        cohort_names.by_place(parts.cohorts.iter().map(|c| c.name.span), Span::default());
+    let cohort_size = |name: &str| cohort_names.of(name).map(|place| sizes[place]);
     let mut funnels = Vec::with_capacity(funnel_asts.len());
     for (index, funnel) in funnel_asts.iter().enumerate() {
         if let Some(checked) = funnel::check(
@@ -176,6 +178,7 @@ pub fn check(
             header: &header,
             symbols: &symbols,
             cohorts: &cohorts,
+            cohort_names: &cohort_names,
             cohort_spans: &cohort_spans,
             measures: &measures,
             clauses: money::ClauseAt::new(source),

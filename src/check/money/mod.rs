@@ -24,6 +24,7 @@ pub(crate) mod plan;
 mod rules;
 mod timeline;
 
+use super::cohort_names::CohortNames;
 use super::header::Header;
 use super::names::{once, Kind, Symbols};
 use crate::ast::{self, CapScope, Due, PaymentClause};
@@ -66,8 +67,11 @@ pub struct Context<'a> {
     pub header: &'a Header,
     pub symbols: &'a Symbols<'a>,
     pub cohorts: &'a [model::Cohort],
-    /// Where each cohort's name is defined.
-    pub cohort_spans: &'a HashMap<String, Span>,
+    /// Each cohort's place, found by its name once.
+    pub cohort_names: &'a CohortNames<'a>,
+    /// Where each cohort's name is defined, by place: nowhere in this file (the default
+    /// span) for a cohort of a used file.
+    pub cohort_spans: &'a [Span],
     pub measures: &'a [model::Measure],
     /// The file, for where each clause is in the model.
     pub clauses: ClauseAt<'a>,
@@ -122,12 +126,17 @@ pub fn check(
     let (payers, shares_add_up) = rules::payers(&clauses, source, out);
     let (mut incentives, incentive_spans) =
         rules::incentives(&clauses, cx, funnels, years_in_term, out);
-    let funnel_cohorts: HashSet<&str> = funnels.iter().map(|f| f.cohort.as_str()).collect();
-    let cohorts_with_funnels = cx
-        .cohorts
+    // Each funnel's cohort by place, and the funnels of each place, found once.
+    let cohort_of: Vec<Option<usize>> = funnels
         .iter()
-        .filter(|c| funnel_cohorts.contains(c.id.as_str()))
-        .count() as u64;
+        .map(|f| cx.cohort_names.of(&f.cohort))
+        .collect();
+    let mut has_funnel = vec![false; cx.cohort_names.places()];
+    for &place in cohort_of.iter().flatten() {
+        has_funnel[place] = true;
+    }
+    let with_funnel = |index: usize| has_funnel[cx.cohort_names.place(index)];
+    let cohorts_with_funnels = (0..cx.cohorts.len()).filter(|&i| with_funnel(i)).count() as u64;
     let (tiers, tier_spans) = rules::tiers(&clauses, cx, cohorts_with_funnels, out);
     rules::evidence(funnels, &priced_in, &pay_spans, out);
     rules::ladders(funnels, &priced_in, &pay_spans, out);
@@ -182,33 +191,44 @@ pub fn check(
     let mut least_plans: Vec<(i128, Span)> = Vec::new();
     let mut least_plans_capped: Vec<(i128, Span)> = Vec::new();
     let mut counted_nested: Vec<String> = Vec::new();
-    let mut unbounded: Vec<&model::Cohort> = Vec::new();
+    let mut unbounded: Vec<(&model::Cohort, Span)> = Vec::new();
     let mut participant_cap_binds = false;
-    let mut attachment_fees: HashMap<String, i128> = HashMap::default();
+    // By place: the last cohort of a name with a funnel sets it.
+    let mut attachment_fees = vec![0_i128; cx.cohort_names.places()];
     // Each figure split into rows: each group, then the stages in no group (`group.rs`).
     let rows = group::Rows::new(&groups);
     let mut plan_rows = vec![0_i128; rows.count];
     let mut least_rows = vec![0_i128; rows.count];
     let mut maximum_row_most = vec![0_i128; rows.count];
-    let mut funnels_of: HashMap<&str, Vec<&model::Funnel>> =
-        HashMap::with_capacity_and_hasher(cx.cohorts.len(), Default::default());
-    for funnel in funnels.iter() {
-        funnels_of
-            .entry(funnel.cohort.as_str())
-            .or_default()
-            .push(funnel);
-    }
-    // Each cohort's participant limit (one at most, E0203), looked up rather than searched.
-    let limit_of: HashMap<&str, &(model::ParticipantLimit, Span)> = participant_limits
-        .iter()
-        .map(|l| (l.0.cohort.as_str(), l))
+    // The funnels in order of their cohorts' places, each place's a run from `run_starts`
+    // (a stable sort, so in the order written within a cohort; already in order, as funnels
+    // usually follow their cohorts, it is one pass).
+    let mut in_order: Vec<usize> = (0..funnels.len())
+        .filter(|&f| cohort_of[f].is_some())
         .collect();
+    in_order.sort_by_key(|&f| cohort_of[f]);
+    let mut run_starts = vec![0_usize; cx.cohort_names.places() + 1];
+    for &place in cohort_of.iter().flatten() {
+        run_starts[place + 1] += 1;
+    }
+    for place in 0..cx.cohort_names.places() {
+        run_starts[place + 1] += run_starts[place];
+    }
+    let funnels_in_order: Vec<&model::Funnel> = in_order.iter().map(|&f| &funnels[f]).collect();
+    let funnels_of = |place: usize| &funnels_in_order[run_starts[place]..run_starts[place + 1]];
+    // Each cohort's participant limit (one at most, E0203), by place.
+    let mut limit_of: Vec<Option<&(model::ParticipantLimit, Span)>> =
+        vec![None; cx.cohort_names.places()];
+    for limit in &participant_limits {
+        if let Some(place) = cx.cohort_names.of(&limit.0.cohort) {
+            limit_of[place] = Some(limit);
+        }
+    }
     // Per cohort with a funnel: the rate card, the per-participant maximum, and the plan.
-    let mut per_participant = Vec::with_capacity(funnels_of.len());
-    for cohort in cx.cohorts {
-        let cohort_funnels = funnels_of
-            .get(cohort.id.as_str())
-            .map_or(&[][..], Vec::as_slice);
+    let mut per_participant = Vec::with_capacity(cohorts_with_funnels as usize);
+    for (index, cohort) in cx.cohorts.iter().enumerate() {
+        let place = cx.cohort_names.place(index);
+        let cohort_funnels = funnels_of(place);
         let stages = cohort_lines(cohort_funnels, &card, &rows, cx.unique_names);
         if stages.is_empty() {
             continue;
@@ -217,8 +237,8 @@ pub fn check(
         // (`plan::Levels`, `group::cohort_rows`), sorted once for both.
         let mut by_level = stages.clone();
         by_level.sort_by_key(|line| std::cmp::Reverse(line.expected));
-        let cohort_span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
-        let limited = limit_of.get(cohort.id.as_str()).copied();
+        let cohort_span = cx.cohort_spans[place];
+        let limited = limit_of[place];
         let paid_at_most = limited.map(|l| l.0.paid);
         // Each paid stage's payments at plan, then the cohort's figures, whose largest price
         // is where a figure too large is best looked at.
@@ -284,7 +304,7 @@ pub fn check(
             )?,
             None => 0,
         };
-        attachment_fees.insert(cohort.id.clone(), attachment_fee);
+        attachment_fees[place] = attachment_fee;
         let Some(levels) = plan::Levels::of(&by_level, &card) else {
             out.push(exact::too_large(&earns(), currency, prices_span));
             return None;
@@ -465,7 +485,7 @@ pub fn check(
                     return None;
                 }
             }
-            None if maximum > 0 => unbounded.push(cohort),
+            None if maximum > 0 => unbounded.push((cohort, cohort_span)),
             None => {}
         }
     }
@@ -773,8 +793,7 @@ pub fn check(
     };
 
     let Some(exposure) = exposure else {
-        for cohort in unbounded {
-            let span = cx.cohort_spans.get(&cohort.id).copied().unwrap_or_default();
+        for (cohort, span) in unbounded {
             out.push(
                 Diagnostic::new(
                     Code::E0504,
@@ -975,7 +994,10 @@ pub fn check(
         funnels,
         fees: &fixed_fees,
         prices: &prices,
-        attachment_fee: &attachment_fees,
+        attachment_fees: &cohort_of
+            .iter()
+            .map(|place| place.map_or(0, |p| attachment_fees[p]))
+            .collect::<Vec<_>>(),
         tiers_at_plan,
         planned_total,
         rows: &rows,
@@ -999,19 +1021,17 @@ pub fn check(
     // A figure divided by a count of at least one: never larger than the figure.
     // The targets found in one pass over the stages, then their unit costs made at their
     // number: counting them first was a pass of its own over every stage.
-    let target_stages: Vec<(&model::Funnel, &model::Stage)> = funnels
+    let target_stages: Vec<(usize, &model::Stage)> = funnels
         .iter()
-        .flat_map(|f| f.stages.iter().map(move |s| (f, s)))
+        .enumerate()
+        .flat_map(|(f, funnel)| funnel.stages.iter().map(move |s| (f, s)))
         .filter(|(_, s)| s.kind == ast::StageKind::Target)
         .collect();
     let mut targets: Vec<UnitCost> = Vec::with_capacity(target_stages.len());
-    // The size of each cohort that has a funnel, for the unit costs at the maximum.
-    let size_of: HashMap<&str, Option<u64>> = cx
-        .cohorts
-        .iter()
-        .filter(|c| funnels_of.contains_key(c.id.as_str()))
-        .map(|c| (c.id.as_str(), c.size))
-        .collect();
+    // The size of each cohort by place, for the unit costs at the maximum.
+    let size_of = cx
+        .cohort_names
+        .by_place(cx.cohorts.iter().map(|c| c.size), None);
     for (f, s) in target_stages {
         let unit_cost = exact::figure(
             divide_rounded(planned_total, i128::from(s.expected.max(1))),
@@ -1020,7 +1040,7 @@ pub fn check(
             plan_capped.driver,
             out,
         )?;
-        let at_maximum = match size_of.get(f.cohort.as_str()).copied().flatten() {
+        let at_maximum = match cohort_of[f].and_then(|place| size_of[place]) {
             Some(size) if size > 0 => Some(money(exact::figure(
                 divide_rounded(exposure, i128::from(size)),
                 currency,
@@ -1031,7 +1051,7 @@ pub fn check(
             _ => None,
         };
         targets.push(UnitCost {
-            funnel: f.id.clone(),
+            funnel: funnels[f].id.clone(),
             target: s.id.clone(),
             expected: s.expected,
             unit_cost: money(unit_cost),
@@ -1043,8 +1063,9 @@ pub fn check(
     let held: Option<i128> = cx
         .cohorts
         .iter()
-        .filter(|c| size_of.contains_key(c.id.as_str()))
-        .map(|c| c.size.map(i128::from))
+        .enumerate()
+        .filter(|&(i, _)| with_funnel(i))
+        .map(|(_, c)| c.size.map(i128::from))
         .sum();
     let unit_cost_per_participant_at_maximum = match held {
         Some(n) if n > 0 => Some(money(exact::figure(

@@ -29,8 +29,9 @@ pub struct Inputs<'a> {
     pub funnels: &'a [model::Funnel],
     pub fees: &'a [FixedFee],
     pub prices: &'a [Price],
-    /// For each cohort, the attachment fee one participant is paid on entry at plan.
-    pub attachment_fee: &'a HashMap<String, i128>,
+    /// For each funnel, the attachment fee one participant of its cohort is paid on entry
+    /// at plan.
+    pub attachment_fees: &'a [i128],
     pub tiers_at_plan: i128,
     pub planned_total: i128,
     /// Each priced stage's row: a group's, or the stages in no group with the attachment
@@ -104,7 +105,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
     // Room for apportioning each stage's people, kept from stage to stage.
     let (mut shares, mut remainders) = (Vec::new(), Vec::new());
     let mut people = vec![0_i128; quarters];
-    for funnel in inputs.funnels {
+    for (f, funnel) in inputs.funnels.iter().enumerate() {
         let clock = funnel.clock();
         let funnel_id: std::sync::Arc<str> = funnel.id.as_str().into();
         let paid: Vec<Option<(&Price, i128)>> = funnel
@@ -116,12 +117,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
                     .map(|p| (*p, p.amount.minor.saturating_mul(s.expected as i128)))
             })
             .collect();
-        let attachment = inputs
-            .attachment_fee
-            .get(&funnel.cohort)
-            .copied()
-            .unwrap_or(0)
-            .saturating_mul(funnel.entering() as i128);
+        let attachment = inputs.attachment_fees[f].saturating_mul(funnel.entering() as i128);
         // The first and last days of referrals themselves, whichever days are sampled.
         let (mut first, mut last) = (Vec::new(), Vec::new());
         let (opens, closes) = header
