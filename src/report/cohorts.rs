@@ -17,6 +17,7 @@ use super::engine::{Accepted, Event, StageInfo};
 use super::{CohortPlaces, Rejected, Rejection};
 use crate::model::Contract;
 use crate::value::Date;
+use crate::workspace;
 use foldhash::HashMap;
 
 /// Keep the events of the participants each cohort holds; hand every other event to
@@ -43,24 +44,55 @@ pub(crate) fn hold_to_size(
         has_funnel[*c] = true;
     }
 
-    // Each participant's first accepted entry into each cohort.
-    let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); contract.cohorts.len()];
-    // One list for every participant's entries, not one made for each.
-    let mut first: Vec<(usize, Date)> = Vec::new();
-    for (p, (_, events)) in accepted.iter().enumerate() {
-        first.clear();
-        for event in events
-            .iter()
-            .filter(|e| stages[e.stage as usize].index == 0)
-        {
-            let Some(c) = cohort_of(event) else { continue };
-            match first.iter_mut().find(|(k, _)| *k == c) {
-                Some((_, day)) => *day = (*day).min(event.day),
-                None => first.push((c, event.day)),
+    // Only a cohort smaller than the participants can turn anyone away: its entrants are
+    // listed with the days they entered, to find who is held; the others' are counted (a
+    // list of every entrant was 37 MB and a tenth of a second for ten million rows).
+    let cohorts = contract.cohorts.len();
+    let listed: Vec<bool> = contract
+        .cohorts
+        .iter()
+        .map(|c| c.size.is_some_and(|size| size < accepted.len() as u64))
+        .collect();
+    // Each participant's first accepted entry into each cohort, found on every thread for a
+    // share of the participants and put together in their order.
+    let shares = workspace::parallel_map(accepted.shares(cohorts), |who| {
+        let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); cohorts];
+        let mut counts = vec![0_usize; cohorts];
+        // One list for every participant's entries, not one made for each.
+        let mut first: Vec<(usize, Date)> = Vec::new();
+        for (p, (_, events)) in who.clone().zip(accepted.range(who)) {
+            first.clear();
+            for event in events
+                .iter()
+                .filter(|e| stages[e.stage as usize].index == 0)
+            {
+                let Some(c) = cohort_of(event) else { continue };
+                match first.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, day)) => *day = (*day).min(event.day),
+                    None => first.push((c, event.day)),
+                }
+            }
+            for &(c, day) in &first {
+                counts[c] += 1;
+                if listed[c] {
+                    entries[c].push((day, p));
+                }
             }
         }
-        for &(c, day) in &first {
-            entries[c].push((day, p));
+        (entries, counts)
+    });
+    let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); cohorts];
+    let mut counts = vec![0_usize; cohorts];
+    for (more_entries, more_counts) in shares {
+        for (all, more) in entries.iter_mut().zip(more_entries) {
+            if all.is_empty() {
+                *all = more;
+            } else {
+                all.extend(more);
+            }
+        }
+        for (all, more) in counts.iter_mut().zip(more_counts) {
+            *all += more;
         }
     }
 
@@ -68,31 +100,33 @@ pub(crate) fn hold_to_size(
     // (participant, cohort) turned away → the day they entered.
     let mut turned_away: HashMap<(usize, usize), Date> = HashMap::default();
     // The day each full cohort took its last participant.
-    let mut filled_on: Vec<Option<Date>> = vec![None; contract.cohorts.len()];
+    let mut filled_on: Vec<Option<Date>> = vec![None; cohorts];
     for (c, cohort) in contract.cohorts.iter().enumerate() {
         if !has_funnel[c] {
             continue;
         }
-        let entrants = &mut entries[c];
+        let entered = counts[c];
         let held = cohort
             .size
-            .map_or(entrants.len(), |size| entrants.len().min(size as usize));
-        if held < entrants.len() {
-            // The first `held` by day of entry and then by index, which orders ties by
-            // reference (`accepted` is ordered by participant key, the reference ignoring
-            // case), put before the others: no two are equal, so which are held does not
-            // depend on how, and only a cohort that turns someone away needs it done.
+            .map_or(entered, |size| entered.min(size as usize));
+        if held < entered {
+            // Only a listed cohort: the first `held` by day of entry and then by index,
+            // which orders ties by reference (`accepted` is ordered by participant key, the
+            // reference ignoring case), put before the others: no two are equal, so which
+            // are held does not depend on how, and only a cohort that turns someone away
+            // needs it done.
+            let entrants = &mut entries[c];
             entrants.select_nth_unstable(held);
             filled_on[c] = entrants[..held].iter().max().map(|&(day, _)| day);
-        }
-        for &(day, p) in &entrants[held..] {
-            turned_away.insert((p, c), day);
+            for &(day, p) in &entrants[held..] {
+                turned_away.insert((p, c), day);
+            }
         }
         places.push(CohortPlaces {
             cohort: cohort.id.clone(),
             size: cohort.size,
             entered: held as u64,
-            turned_away: (entrants.len() - held) as u64,
+            turned_away: (entered - held) as u64,
         });
     }
     if turned_away.is_empty() {
@@ -131,4 +165,79 @@ pub(crate) fn hold_to_size(
         }
     }
     (kept_all, places)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::engine::Rules;
+    use crate::report::Options;
+
+    /// Participants enough for the pass to be shared out, forty times the cohort: those held
+    /// are the first by day of entry and then by place, as one sorted list of every entrant
+    /// gives them, and every row of the others is turned away.
+    #[test]
+    fn a_cohort_shared_out_between_threads_holds_the_first_to_enter() {
+        let contract = crate::report::compiled("specs/drug-service.outcome");
+        let rules = Rules::of(&contract, &Options::default()).unwrap();
+        let stage = |index: usize| {
+            rules
+                .stages
+                .iter()
+                .position(|s| s.funnel == 0 && s.index == index)
+                .unwrap() as u32
+        };
+        let (entry, next) = (stage(0), stage(1));
+        let size = contract.cohorts[0].size.unwrap() as usize;
+        let participants = 40 * size.max(1_000);
+        let start = contract.term.start.day_number();
+        let mut accepted = Accepted::default();
+        let mut entered = Vec::new();
+        for p in 0..participants {
+            let day = Date::from_day_number(start + (p as i64 * 7_919) % 200);
+            let mut events = vec![Event {
+                stage: entry,
+                day,
+                row: 2 * p as u64,
+            }];
+            if p % 3 == 0 {
+                events.push(Event {
+                    stage: next,
+                    day,
+                    row: 2 * p as u64 + 1,
+                });
+            }
+            accepted.push(&format!("p{p:06}"), &events);
+            entered.push((day, p));
+        }
+        assert!(accepted.shares(contract.cohorts.len()).len() > 1);
+        entered.sort();
+        let held: std::collections::BTreeSet<usize> =
+            entered[..size].iter().map(|&(_, p)| p).collect();
+
+        let mut rejected = Vec::new();
+        let (kept, places) = hold_to_size(&contract, &rules.stages, accepted, &mut |r| {
+            rejected.push(r.row)
+        });
+        assert_eq!(
+            (places[0].entered, places[0].turned_away),
+            (size as u64, (participants - size) as u64)
+        );
+        let kept_names: Vec<String> = kept.iter().map(|(n, _)| n.to_string()).collect();
+        let held_names: Vec<String> = held.iter().map(|p| format!("p{p:06}")).collect();
+        assert_eq!(kept_names, held_names);
+        rejected.sort_unstable();
+        let turned_away: Vec<u64> = (0..participants)
+            .filter(|p| !held.contains(p))
+            .flat_map(|p| {
+                let p = p as u64;
+                if p % 3 == 0 {
+                    vec![2 * p, 2 * p + 1]
+                } else {
+                    vec![2 * p]
+                }
+            })
+            .collect();
+        assert_eq!(rejected, turned_away);
+    }
 }

@@ -28,7 +28,9 @@ use crate::model::{self, Condition, Contract};
 use crate::schedule::clock::Clock;
 use crate::schedule::plan::Entries;
 use crate::value::{mul_div_rounded, Date, Decimal, Frequency, Percent};
+use crate::workspace;
 use foldhash::HashMap;
+use std::ops::Range;
 use thin_vec::ThinVec;
 
 /// A stage of the contract, by its place among all stages.
@@ -171,11 +173,17 @@ impl Accepted {
 
     /// Participant `i`'s reference and events.
     pub(crate) fn get(&self, i: usize) -> (&str, &[Event]) {
+        let run = self.run_of(i);
+        self.runs[run].get(i - self.starts[run])
+    }
+
+    /// The run that holds participant `i` (one of those held).
+    fn run_of(&self, i: usize) -> usize {
         let mut run = self.blocks[i / Accepted::BLOCK] as usize;
         while self.starts[run + 1] <= i {
             run += 1;
         }
-        self.runs[run].get(i - self.starts[run])
+        run
     }
 
     pub(crate) fn name(&self, i: usize) -> &str {
@@ -191,6 +199,43 @@ impl Accepted {
         self.runs
             .iter()
             .flat_map(|run| (0..run.len()).map(move |i| run.get(i)))
+    }
+
+    /// The references and events of the participants at `who` (places of those held), in
+    /// order.
+    pub(crate) fn range(&self, who: Range<usize>) -> impl Iterator<Item = (&str, &[Event])> + '_ {
+        let first = if who.is_empty() {
+            self.runs.len()
+        } else {
+            self.run_of(who.start)
+        };
+        self.runs[first..]
+            .iter()
+            .zip(&self.starts[first..])
+            .take_while(move |&(_, &start)| start < who.end)
+            .flat_map(move |(run, &start)| {
+                let to = (who.end - start).min(run.len());
+                (who.start.saturating_sub(start)..to).map(move |i| run.get(i))
+            })
+    }
+
+    /// The participants in ranges, in order, for a pass over them shared out between the
+    /// threads, each range keeping a table of `kept` counts of its own to be added up after:
+    /// one range when there are too few participants to share, or when the tables would
+    /// outweigh the events they count (a contract of many stages and a small return).
+    pub(crate) fn shares(&self, kept: usize) -> Vec<Range<usize>> {
+        /// The fewest participants worth a range of their own.
+        const LEAST: usize = 16_384;
+        let len = self.len();
+        let shares = (len / LEAST).clamp(1, 2 * workspace::threads());
+        let shares = if kept.saturating_mul(shares) > self.event_count() {
+            1
+        } else {
+            shares
+        };
+        (0..shares)
+            .map(|s| len * s / shares..len * (s + 1) / shares)
+            .collect()
     }
 }
 
@@ -1527,21 +1572,33 @@ struct Reached {
 }
 
 impl Reached {
+    /// Counted on every thread, each a share of the participants, and added up.
     fn of(stages: usize, accepted: &Accepted, periods: &[Period]) -> Reached {
-        let mut by_stage = vec![0u64; stages];
-        let mut by_period = vec![vec![0u64; periods.len()]; stages];
         let period_of = super::payments::PeriodOf::new(periods);
-        for (_, events) in accepted.iter() {
-            for e in events {
-                by_stage[e.stage as usize] += 1;
-                if let Some(p) = period_of.of_date(e.day) {
-                    by_period[e.stage as usize][p] += 1;
+        let width = periods.len() + 1;
+        // Each stage's count, then its count in each period, in one table a share.
+        let counted = workspace::parallel_map(accepted.shares(stages * width), |who| {
+            let mut counts = vec![0u64; stages * width];
+            for (_, events) in accepted.range(who) {
+                for e in events {
+                    let row = e.stage as usize * width;
+                    counts[row] += 1;
+                    if let Some(p) = period_of.of_date(e.day) {
+                        counts[row + 1 + p] += 1;
+                    }
                 }
+            }
+            counts
+        });
+        let mut counts = vec![0u64; stages * width];
+        for share in counted {
+            for (sum, count) in counts.iter_mut().zip(share) {
+                *sum += count;
             }
         }
         Reached {
-            by_stage,
-            by_period,
+            by_stage: counts.iter().step_by(width).copied().collect(),
+            by_period: counts.chunks(width).map(|row| row[1..].to_vec()).collect(),
         }
     }
 }
@@ -1639,16 +1696,7 @@ mod tests {
     /// A claim's day is the date the calendar gives it, in the days looked up and past them.
     #[test]
     fn a_claims_day_is_its_date_looked_up_or_computed() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/drug-service.outcome");
-        let mut workspace = crate::workspace::Workspace::for_path(&path).unwrap();
-        let mut contract = workspace
-            .load(&path)
-            .unwrap()
-            .compiled
-            .contract
-            .clone()
-            .unwrap();
+        let mut contract = crate::report::compiled("specs/drug-service.outcome");
         let start = contract.term.start.day_number();
         for (end, until) in [(400, None), (100_000, None), (100_000, Some(-5))] {
             contract.term.end = Date::from_day_number(start + end);
@@ -1675,6 +1723,28 @@ mod tests {
             day: Date::from_day_number(row as i64),
             row,
         }
+    }
+
+    /// The shares of a pass are ranges one after the other from the first participant to the
+    /// last; one range when the participants are few or the tables kept would outweigh them.
+    #[test]
+    fn a_pass_is_shared_in_ranges_that_cover_every_participant_in_order() {
+        let mut accepted = Accepted::default();
+        for p in 0..100_000_u64 {
+            accepted.push(&format!("p{p}"), &[event(p)]);
+        }
+        let shares = accepted.shares(10);
+        assert!(shares.len() > 1, "{shares:?}");
+        assert_eq!(shares.first().map(|s| s.start), Some(0));
+        assert_eq!(shares.last().map(|s| s.end), Some(accepted.len()));
+        assert!(shares.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(accepted.shares(60_000), vec![0..accepted.len()]);
+        let mut few = Accepted::default();
+        for p in 0..1_000_u64 {
+            few.push(&format!("p{p}"), &[event(p)]);
+        }
+        assert_eq!(few.shares(1), vec![0..1_000]);
+        assert_eq!(Accepted::default().shares(1), vec![0..0]);
     }
 
     /// Runs of every size, empty ones among them, put together: each participant is found
@@ -1721,5 +1791,22 @@ mod tests {
             .collect();
         let listed: Vec<_> = expected.iter().map(|(n, e)| (n.clone(), rows(e))).collect();
         assert_eq!(iterated, listed);
+        // Any range of places, across the runs' ends and past the last, is those places.
+        let mut ends: Vec<usize> = vec![0, whole.len()];
+        let mut at = 0;
+        for &size in &sizes {
+            at += size;
+            ends.extend([at.saturating_sub(1), at, at + 1]);
+        }
+        ends.retain(|&end| end <= whole.len());
+        for &from in &ends {
+            for &to in ends.iter().filter(|&&to| to >= from) {
+                let ranged: Vec<_> = whole
+                    .range(from..to)
+                    .map(|(n, e)| (n.to_string(), rows(e)))
+                    .collect();
+                assert_eq!(ranged, listed[from..to], "participants {from}..{to}");
+            }
+        }
     }
 }

@@ -822,14 +822,7 @@ fn choice(weight: u64, lo: Option<i128>, hi: Option<i128>, scale: u32) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{input, Input};
-
-    fn contract(path: &str) -> Contract {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-        let mut workspace = crate::workspace::Workspace::for_path(&path).unwrap();
-        let loaded = workspace.load(&path).unwrap();
-        loaded.compiled.contract.clone().unwrap()
-    }
+    use crate::report::{compiled as contract, input, Input};
 
     #[test]
     fn the_same_seed_gives_the_same_rows_and_another_seed_others() {

@@ -34,6 +34,16 @@ use crate::value::{Date, Money, Percent};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// The contract a file of this repository compiles to (a path such as
+/// `specs/drug-service.outcome`), for the tests of the report's parts.
+#[cfg(test)]
+pub(crate) fn compiled(path: &str) -> crate::model::Contract {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let mut workspace = crate::workspace::Workspace::for_path(&path).unwrap();
+    let loaded = workspace.load(&path).unwrap();
+    loaded.compiled.contract.clone().unwrap()
+}
+
 /// One event of a monitoring return, as read: a participant reached a stage on a date.
 /// Values are kept as written; the engine decides whether each reads correctly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
