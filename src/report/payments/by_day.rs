@@ -19,6 +19,13 @@ use std::ops::Range;
 /// `out`; the same lines each time it is asked.
 pub(super) trait MakeLines: Sync {
     fn make(&self, who: Range<usize>, out: &mut impl FnMut(Decided)) -> Result<(), String>;
+
+    /// The day each line `make` makes for `who` falls due, in any order: all the lines are
+    /// counted by is their days. A maker can give them for less than the lines; should it
+    /// give other days, the lines are sorted as one run instead, so the report is the same.
+    fn due_days(&self, who: Range<usize>, out: &mut impl FnMut(Day)) -> Result<(), String> {
+        self.make(who, &mut |l| out(l.due))
+    }
 }
 
 /// How many participants a run holds at least: fewer are made in one run on this thread.
@@ -76,11 +83,11 @@ fn lines_in_runs(
     if days.saturating_mul(runs) > participants + (1 << 16) {
         return sorted(participants, last, make, (into, room), rest);
     }
-    let place = |l: &Decided| -> Option<usize> {
-        if l.due > last {
+    let place = |due: Day| -> Option<usize> {
+        if due > last {
             Some(days)
         } else {
-            l.due.key().checked_sub(first.key()).map(|d| d as usize)
+            due.key().checked_sub(first.key()).map(|d| d as usize)
         }
     };
     let ranges: Vec<Range<usize>> = (0..runs)
@@ -91,7 +98,7 @@ fn lines_in_runs(
     let counted = workspace::parallel_map(ranges.clone(), |who| {
         let mut count = vec![0_usize; days + 1];
         let mut early = false;
-        make.make(who, &mut |l| match place(&l) {
+        make.due_days(who, &mut |due| match place(due) {
             Some(d) => count[d] += 1,
             None => early = true,
         })?;
@@ -131,7 +138,7 @@ fn lines_in_runs(
         |(who, mut places)| {
             let mut whole = true;
             make.make(who, &mut |l| {
-                let Some(d) = place(&l) else {
+                let Some(d) = place(l.due) else {
                     whole = false;
                     return;
                 };
@@ -147,9 +154,11 @@ fn lines_in_runs(
         },
     );
     for run in written {
-        if !run? {
-            // Made differently the second time: never so, but then sorted as one run
-            // rather than trusted.
+        let whole = run?;
+        // Made on other days than counted (`due_days`): never so, but then sorted as one
+        // run rather than trusted.
+        debug_assert!(whole, "lines made on other days than counted");
+        if !whole {
             return sorted(participants, last, make, (lines, room), rest);
         }
     }
