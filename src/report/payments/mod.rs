@@ -1371,20 +1371,48 @@ fn set_text(held: &mut Option<String>, text: Option<&str>) {
 /// than as dates.
 pub(crate) struct PeriodOf {
     days: Vec<(Day, Day)>,
+    /// The first period's first day, and for each day's number from it (`Day`, with the
+    /// numbers it leaves unused at the ends of months) the period it falls in, or `NONE`:
+    /// looked up, not searched for, for every event and every line. Empty for periods that
+    /// span more than `PeriodOf::TABLE` such numbers, which are searched.
+    first: Day,
+    table: Vec<u32>,
 }
 
 impl PeriodOf {
+    /// The most day numbers looked up: a term of two thousand years.
+    const TABLE: usize = 1 << 20;
+
     pub(crate) fn new(periods: &[Period]) -> PeriodOf {
-        PeriodOf {
-            days: periods
-                .iter()
-                .map(|p| (Day::of(p.start), Day::of(p.end)))
-                .collect(),
+        let days: Vec<(Day, Day)> = periods
+            .iter()
+            .map(|p| (Day::of(p.start), Day::of(p.end)))
+            .collect();
+        let first = days.first().map_or(Day(0), |&(start, _)| start);
+        let span = days
+            .last()
+            .map_or(0, |&(_, end)| end.key().saturating_sub(first.key()) + 1);
+        let mut table = Vec::new();
+        if span as usize <= PeriodOf::TABLE {
+            table = vec![NONE; span as usize];
+            for (p, &(start, end)) in days.iter().enumerate() {
+                let from = start.key().saturating_sub(first.key()) as usize;
+                let to = (end.key().saturating_sub(first.key()) as usize + 1).min(table.len());
+                table[from.min(to)..to].fill(p as u32);
+            }
         }
+        PeriodOf { days, first, table }
     }
 
     /// The period `day` falls in, if any.
     fn find(&self, day: Day) -> Option<usize> {
+        if !self.table.is_empty() {
+            let at = day.key().checked_sub(self.first.key())?;
+            return match self.table.get(at as usize) {
+                Some(&p) if p != NONE => Some(p as usize),
+                _ => None,
+            };
+        }
         let i = self.days.partition_point(|&(_, end)| end < day);
         self.days
             .get(i)
@@ -1672,6 +1700,32 @@ mod tests {
             day = day.next_day();
         }
         assert_eq!(PeriodOf::new(&[]).find(Day::of(day)), None);
+        // Periods of thousands of years are searched rather than looked up: the same.
+        let long: Vec<Period> = [
+            (date(1000, 1, 1), date(1000, 12, 31)),
+            (date(1001, 3, 1), date(3100, 12, 31)),
+        ]
+        .into_iter()
+        .map(|(start, end)| Period {
+            label: String::new(),
+            start,
+            end,
+        })
+        .collect();
+        let of = PeriodOf::new(&long);
+        assert!(of.table.is_empty());
+        for (day, expected) in [
+            (date(999, 12, 31), None),
+            (date(1000, 1, 1), Some(0)),
+            (date(1000, 12, 31), Some(0)),
+            (date(1001, 2, 28), None),
+            (date(1001, 3, 1), Some(1)),
+            (date(2027, 6, 15), Some(1)),
+            (date(3100, 12, 31), Some(1)),
+            (date(3101, 1, 1), None),
+        ] {
+            assert_eq!(of.find(Day::of(day)), expected, "{day}");
+        }
     }
 
     /// The lines of step 5 (outcome lines in the order of step 3, then the others) come out
