@@ -60,7 +60,7 @@ pub(crate) fn hold_to_size(
         let mut counts = vec![0_usize; cohorts];
         // One list for every participant's entries, not one made for each.
         let mut first: Vec<(usize, Date)> = Vec::new();
-        for (p, (_, events)) in who.clone().zip(accepted.range(who)) {
+        accepted.each_in(who, |p, _, events| {
             first.clear();
             for event in events
                 .iter()
@@ -78,7 +78,7 @@ pub(crate) fn hold_to_size(
                     entries[c].push((day, p));
                 }
             }
-        }
+        });
         (entries, counts)
     });
     let mut entries: Vec<Vec<(Date, usize)>> = vec![Vec::new(); cohorts];

@@ -222,10 +222,9 @@ impl<'a> Card<'a> {
 impl MakeLines for Card<'_> {
     fn make(&self, who: Range<usize>, out: &mut impl FnMut(Decided)) -> Result<(), String> {
         let mut groups = self.groups();
-        for (i, participant) in who.clone().zip(self.accepted.range(who)) {
-            self.participant(i as u32, participant, &mut groups, out)?;
-        }
-        Ok(())
+        self.accepted.try_each_in(who, |i, name, events| {
+            self.participant(i as u32, (name, events), &mut groups, out)
+        })
     }
 
     /// The days alone, as `participant` makes its lines: an attachment fee on entry where
@@ -233,7 +232,7 @@ impl MakeLines for Card<'_> {
     /// out (counting the lines made them whole: a sixth of the ten-million-row report).
     fn due_days(&self, who: Range<usize>, out: &mut impl FnMut(Day)) -> Result<(), String> {
         let (contract, stages) = (self.contract, self.stages);
-        for (_, events) in self.accepted.range(who) {
+        self.accepted.each_in(who, |_, _, events| {
             for event in events {
                 let g = event.stage as usize;
                 if stages[g].index == 0 {
@@ -252,7 +251,7 @@ impl MakeLines for Card<'_> {
                     out(Day::of(due_date(event.day, price.due, contract.term.start)));
                 }
             }
-        }
+        });
         Ok(())
     }
 }
