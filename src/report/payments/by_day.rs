@@ -13,6 +13,7 @@
 
 use super::{Day, Decided};
 use crate::workspace;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 /// Makes the lines of a run of participants (by their places), in order, each handed to
@@ -117,6 +118,7 @@ fn lines_in_runs(
     let mut lines = into;
     lines.clear();
     lines.reserve(total + room);
+    touch(&mut lines.spare_capacity_mut()[..total]);
     lines.resize(total, Decided::EMPTY);
     let mut places_of_run: Vec<Vec<&mut [Decided]>> =
         (0..runs).map(|_| Vec::with_capacity(days + 1)).collect();
@@ -165,6 +167,24 @@ fn lines_in_runs(
     let due_by = starts[days];
     in_order_within_days(&mut lines[..due_by], &starts[..=days], rest);
     Ok((lines, due_by))
+}
+
+/// Write to each page of `room` on every thread, a share each, before it is filled on one.
+/// Memory the process has not used before is given to it by the system a page at a time,
+/// as each is first written, and that is most of the cost of filling it: ten million rows'
+/// lines are 117,000 pages, filled in 0.15 s on one thread while the other waited; touched
+/// on both first, 0.08 s, then filled in 0.02 s.
+fn touch(room: &mut [MaybeUninit<Decided>]) {
+    const PAGE: usize = 4096;
+    let share = room.len().div_ceil(workspace::threads()).max(1);
+    workspace::parallel_map(room.chunks_mut(share).collect(), |share| {
+        for slot in share
+            .iter_mut()
+            .step_by((PAGE / size_of::<Decided>()).max(1))
+        {
+            slot.write(Decided::EMPTY);
+        }
+    });
 }
 
 /// Put each day's lines (`starts[d]..starts[d + 1]`) in order of `rest`, keeping the order
