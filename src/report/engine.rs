@@ -1585,7 +1585,9 @@ pub(crate) fn planned_to_date(
 /// and in each period: counted once, for the funnels and the payments.
 struct Reached {
     by_stage: Vec<u64>,
-    by_period: Vec<Vec<u64>>,
+    /// For each stage, its count in each period: a row of `periods` a stage.
+    by_period: Vec<u64>,
+    periods: usize,
 }
 
 impl Reached {
@@ -1607,16 +1609,30 @@ impl Reached {
             });
             counts
         });
-        let mut counts = vec![0u64; stages * width];
-        for share in counted {
+        let mut shares = counted.into_iter();
+        let mut counts = shares.next().unwrap_or_else(|| vec![0u64; stages * width]);
+        for share in shares {
             for (sum, count) in counts.iter_mut().zip(share) {
                 *sum += count;
             }
         }
+        let by_stage = counts.iter().step_by(width).copied().collect();
+        // Each stage's count taken out of its row, the rows' counts by period closed up.
+        let mut at = 0;
+        counts.retain(|_| {
+            at += 1;
+            (at - 1) % width != 0
+        });
         Reached {
-            by_stage: counts.iter().step_by(width).copied().collect(),
-            by_period: counts.chunks(width).map(|row| row[1..].to_vec()).collect(),
+            by_stage,
+            by_period: counts,
+            periods: periods.len(),
         }
+    }
+
+    /// How many reached stage `g` in each period.
+    fn in_periods(&self, g: usize) -> &[u64] {
+        &self.by_period[g * self.periods..(g + 1) * self.periods]
     }
 }
 
@@ -1626,7 +1642,7 @@ fn actual_funnels(
     reached: &Reached,
     until: Date,
 ) -> Vec<ActualFunnel> {
-    let (counts, by_period) = (&reached.by_stage, &reached.by_period);
+    let counts = &reached.by_stage;
     let entries = Entries::of_contract(contract);
     let mut global_of: HashMap<(usize, usize), usize> = HashMap::default();
     for (g, s) in stages.iter().enumerate() {
@@ -1659,7 +1675,7 @@ fn actual_funnels(
                         planned: stage.expected,
                         planned_to_date: planned[i],
                         actual: counts[g],
-                        by_period: by_period[g].clone(),
+                        by_period: reached.in_periods(g).to_vec(),
                         actual_conversion,
                         planned_conversion: stage.conversion,
                     }
