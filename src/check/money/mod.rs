@@ -200,19 +200,23 @@ pub fn check(
     let mut plan_rows = vec![0_i128; rows.count];
     let mut least_rows = vec![0_i128; rows.count];
     let mut maximum_row_most = vec![0_i128; rows.count];
-    // The funnels in order of their cohorts' places, each place's a run from `run_starts`
-    // (a stable sort, so in the order written within a cohort; already in order, as funnels
-    // usually follow their cohorts, it is one pass).
-    let mut in_order: Vec<usize> = (0..funnels.len())
-        .filter(|&f| cohort_of[f].is_some())
-        .collect();
-    in_order.sort_by_key(|&f| cohort_of[f]);
+    // The funnels in order of their cohorts' places, each place's a run from `run_starts`,
+    // in the order written within a cohort: counted by place, then each put at the next
+    // free slot of its place's run (one pass, in whatever order the funnels come).
     let mut run_starts = vec![0_usize; cx.cohort_names.places() + 1];
     for &place in cohort_of.iter().flatten() {
         run_starts[place + 1] += 1;
     }
     for place in 0..cx.cohort_names.places() {
         run_starts[place + 1] += run_starts[place];
+    }
+    let mut next_slot = run_starts.clone();
+    let mut in_order = vec![0_usize; run_starts[cx.cohort_names.places()]];
+    for (f, place) in cohort_of.iter().enumerate() {
+        if let Some(place) = *place {
+            in_order[next_slot[place]] = f;
+            next_slot[place] += 1;
+        }
     }
     let funnels_in_order: Vec<&model::Funnel> = in_order.iter().map(|&f| &funnels[f]).collect();
     let funnels_of = |place: usize| &funnels_in_order[run_starts[place]..run_starts[place + 1]];

@@ -1686,18 +1686,21 @@ mod tests {
     #[test]
     fn a_day_is_found_in_the_period_whose_dates_hold_it() {
         let date = |y, m, d| Date::new(y, m, d).unwrap();
-        let periods: Vec<Period> = [
+        let unlabelled = |dates: &[(Date, Date)]| -> Vec<Period> {
+            dates
+                .iter()
+                .map(|&(start, end)| Period {
+                    label: String::new(),
+                    start,
+                    end,
+                })
+                .collect()
+        };
+        let periods = unlabelled(&[
             (date(2027, 1, 1), date(2027, 1, 31)),
             (date(2027, 2, 1), date(2027, 2, 28)),
             (date(2027, 4, 1), date(2027, 6, 30)),
-        ]
-        .into_iter()
-        .map(|(start, end)| Period {
-            label: String::new(),
-            start,
-            end,
-        })
-        .collect();
+        ]);
         let of = PeriodOf::new(&periods);
         let mut day = date(2026, 12, 1);
         while day <= date(2027, 8, 1) {
@@ -1707,17 +1710,10 @@ mod tests {
         }
         assert_eq!(PeriodOf::new(&[]).find(Day::of(day)), None);
         // Periods of thousands of years are searched rather than looked up: the same.
-        let long: Vec<Period> = [
+        let long = unlabelled(&[
             (date(1000, 1, 1), date(1000, 12, 31)),
             (date(1001, 3, 1), date(3100, 12, 31)),
-        ]
-        .into_iter()
-        .map(|(start, end)| Period {
-            label: String::new(),
-            start,
-            end,
-        })
-        .collect();
+        ]);
         let of = PeriodOf::new(&long);
         assert!(of.table.is_empty());
         for (day, expected) in [
