@@ -134,6 +134,7 @@ codes! {
     E0561 Error "no payer to take a capped payer's excess",
     E0562 Error "no payer for the fixed fees and bonuses",
     E0563 Error "payer's cap below the amount it pays",
+    E0564 Error "payer named twice",
     W0565 Warning "payer's cap never reached",
 
     E0601 Error "target achieves no outcome",

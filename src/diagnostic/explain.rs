@@ -95,6 +95,7 @@ pub fn explanation(code: Code) -> &'static str {
         Code::E0561 => E0561,
         Code::E0562 => E0562,
         Code::E0563 => E0563,
+        Code::E0564 => E0564,
         Code::W0565 => W0565,
 
         Code::E0601 => E0601,
@@ -2103,6 +2104,30 @@ How to fix it: write the amount the payer really pays, or raise its cap:
 payments {
   payer "Ministry of Justice" pays £400,000
   payer "Eastbridge Police and Crime Commissioner" pays the rest
+}
+```
+"#;
+
+const E0564: &str = r#"Payer named twice: two payer clauses name the same payer (ignoring capitals and the
+spaces around the name). Each payer's part is shown on its own line of the contract's figures
+and of every monitoring report, so the same body would appear twice, each with part of its
+share, and a reader adding up what it pays would have to find both.
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays 40%
+  payer "Bolton Council" pays 30%
+  payer "life chances fund" pays the rest
+}
+```
+
+How to fix it: give the payer one clause with its whole share, or name the second payer
+correctly:
+
+```outcome
+payments {
+  payer "Life Chances Fund" pays 70%
+  payer "Bolton Council" pays the rest
 }
 ```
 "#;

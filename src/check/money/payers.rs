@@ -267,6 +267,34 @@ pub fn check_clause(
     }
 }
 
+/// The payers' names so far, each once (E0564): the same body in two clauses would be two
+/// lines of every figure by payer, each with part of its share.
+#[derive(Default)]
+pub struct Named(foldhash::HashMap<String, Span>);
+
+impl Named {
+    /// `name`, reported if a payer before it has the same name, ignoring capitals and the
+    /// spaces around it.
+    pub fn check(&mut self, name: &ast::Text, out: &mut Vec<Diagnostic>) {
+        let key = name.value.trim().to_lowercase();
+        match self.0.entry(key) {
+            std::collections::hash_map::Entry::Vacant(place) => {
+                place.insert(name.span);
+            }
+            std::collections::hash_map::Entry::Occupied(first) => out.push(
+                Diagnostic::new(
+                    Code::E0564,
+                    format!("the payer \"{}\" is named twice", name.value.trim()),
+                    name.span,
+                    "named again here",
+                )
+                .also(*first.get(), "first named here")
+                .help("give the payer one clause with its whole share, or correct the name of the second payer"),
+            ),
+        }
+    }
+}
+
 /// The payers together: each `excess pro rata` has another payer of a percentage or of the
 /// rest to take what its cap cuts (E0561).
 pub fn check_takers(

@@ -139,6 +139,7 @@ pub fn payers(
     };
     let mut first_span = None;
     let mut any_amount = false;
+    let mut named = super::payers::Named::default();
     for clause in clauses {
         let PaymentClause::Payer {
             span,
@@ -152,6 +153,7 @@ pub fn payers(
             continue;
         };
         super::payers::check_clause(share, *cap, *excess_pro_rata, out);
+        named.check(name, out);
         first_span.get_or_insert(*span);
         let share_model = match share.value {
             ast::PayerShare::Percent(p) => {
