@@ -107,6 +107,75 @@ fn each_starter_s_stated_figures_are_what_build_computes() {
     }
 }
 
+/// Each sum a starter's comment works out on one line (`700 × £60 + 420 × £150 = £105,000`)
+/// comes to what it says: a reader checks the figures by them.
+#[test]
+fn each_sum_a_starter_works_out_is_right() {
+    for shape in ["funnel", "ladder", "tiers"] {
+        let text = printed(shape);
+        let mut sums = 0;
+        for line in text.lines().filter(|l| l.starts_with('#')) {
+            for (left, right) in sums_on(line) {
+                assert_eq!(left, right, "{shape}: {line}");
+                sums += 1;
+            }
+        }
+        assert!(sums >= 2, "{shape}: only {sums} sums found");
+    }
+}
+
+/// The sums `line` works out, `figures × figures + … = figure`, as (what the left comes to,
+/// what the right says), in pence; the left is read back from the `=` for as long as it is
+/// figures and operators.
+fn sums_on(line: &str) -> Vec<(i128, i128)> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let figure = |w: &str| -> Option<i128> {
+        let w = w.trim_start_matches('£').trim_end_matches([',', ':', ';']);
+        let (whole, pence) = w.split_once('.').unwrap_or((w, "00"));
+        let digits: String = whole.chars().filter(|c| *c != ',').collect();
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || pence.len() != 2 {
+            return None;
+        }
+        Some(digits.parse::<i128>().ok()? * 100 + pence.parse::<i128>().ok()?)
+    };
+    let mut found = Vec::new();
+    for (at, _) in words.iter().enumerate().filter(|(_, w)| **w == "=") {
+        let Some(right) = words.get(at + 1).and_then(|w| figure(w)) else {
+            continue;
+        };
+        // Back from the `=`: figure (operator figure)*.
+        let mut start = at;
+        while start >= 1 && figure(words[start - 1]).is_some() {
+            start -= 1;
+            if start >= 2 && ["+", "×", "−"].contains(&words[start - 1]) {
+                start -= 1;
+            } else {
+                break;
+            }
+        }
+        let terms = &words[start..at];
+        // A sum begun on the line before (`+ 30 × £1,500 = …`) is not this line's to check.
+        if terms.len() < 3 || figure(terms[0]).is_none() {
+            continue;
+        }
+        // Products first, then sums and differences, left to right.
+        let (mut total, mut product, mut sign) = (0, figure(terms[0]).unwrap(), 1);
+        for pair in terms[1..].chunks(2) {
+            let value = figure(pair[1]).unwrap();
+            match pair[0] {
+                "×" => product = product * value / 100,
+                op => {
+                    total += sign * product;
+                    sign = if op == "−" { -1 } else { 1 };
+                    product = value;
+                }
+            }
+        }
+        found.push((total + sign * product, right));
+    }
+    found
+}
+
 /// The constructs each shape is for, used as the language writes them; and in every shape
 /// the clauses every contract needs.
 #[test]
