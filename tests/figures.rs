@@ -2326,3 +2326,51 @@ fn moving_on_payment_plans() {
         );
     }
 }
+
+/// A clause the checker refuses is not worked into figures of a contract other than the one
+/// written: a negative price among groups is E0502 alone (not also "too large", from sharing
+/// the plan between the groups by a negative amount), and a participant limit of no whole
+/// number of families is E0550 alone (not also over the funding limit, as the contract
+/// would be without the limit).
+#[test]
+fn a_refused_amount_or_limit_is_the_only_error_said() {
+    let codes = |name: &str, from: &str, to: &str| {
+        let path = format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let source = std::fs::read_to_string(&path).expect("the spec");
+        let changed = source.replace(from, to);
+        assert_ne!(changed, source, "`{from}` is not in {name}");
+        let (_, compiled) = outcome::compile_bytes("changed.outcome", changed.as_bytes());
+        let mut codes: Vec<&str> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code.as_str())
+            .collect();
+        codes.dedup();
+        codes
+    };
+    assert_eq!(
+        codes(
+            "fair-chance.outcome",
+            "pay £500 for housed",
+            "pay -£500 for housed"
+        ),
+        ["E0502"]
+    );
+    assert_eq!(
+        codes(
+            "fair-chance.outcome",
+            "group accommodation \"Accommodation\" cap £150,000",
+            "group accommodation \"Accommodation\" cap -£5"
+        ),
+        ["E0502"]
+    );
+    assert_eq!(
+        codes(
+            "troubled-families.outcome",
+            "pay for at most 5 in 6 families",
+            "pay for at most 5 in 6.5 families"
+        ),
+        ["E0550"]
+    );
+}

@@ -153,6 +153,19 @@ pub fn check(
         // A fee, bonus or tier already too large: the figures stop there.
         return None;
     }
+    // An amount in another currency or below zero (E0501, E0502, reported with the header's
+    // amounts), or a participant limit that pays for no whole number of the people it
+    // limits (E0550 to E0553, dropped), would make figures of a contract other than the one
+    // written: the maximum exposure without the limit, apportioning by negative amounts. The
+    // error said is the one to fix; the figures stop there.
+    if out.iter().any(|d| {
+        matches!(
+            d.code,
+            Code::E0501 | Code::E0502 | Code::E0550 | Code::E0551 | Code::E0552 | Code::E0553
+        )
+    }) {
+        return None;
+    }
 
     let card = plan::RateCard::new(
         prices.iter().map(|p| (p.stage.as_str(), p.amount.minor)),
