@@ -452,6 +452,35 @@ fn contradictions(
     }
     for i in 0..n {
         let name = &funnel.stages[i].name.value;
+        // Both measured from the same stage: a deadline shorter than the wait can never be
+        // met, whenever that stage is reached (which need have no deadline of its own).
+        if let (Some(l), Some(e)) = (latest(i), earliest(i)) {
+            if !l.time.from_entry
+                && !e.time.from_entry
+                && l.from == e.from
+                && l.time.duration.certainly_shorter_than(&e.time.duration)
+            {
+                out.push(
+                    Diagnostic::new(
+                        Code::E0409,
+                        format!(
+                            "`{name}` must be reached `{}`, but `{}` means no sooner than {} after `{}`",
+                            Which::Latest.clause(&l.time),
+                            Which::Earliest.clause(&e.time),
+                            e.time.duration,
+                            e.time.after
+                        ),
+                        l.span,
+                        format!("by {} after `{}` at the latest", l.time.duration, l.time.after),
+                    )
+                    .also(e.span, format!("at least {} after `{}`", e.time.duration, e.time.after))
+                    .help(
+                        "a deadline before the stage can be reached can never be met: lengthen the `within`, or shorten the `at least`",
+                    ),
+                );
+                continue;
+            }
+        }
         if let (Some(l), Some(most_days)) = (latest(i), most[i]) {
             let (least_days, source) = least[i];
             if least_days > most_days {
