@@ -550,6 +550,28 @@ pub fn tiers(
             TierScope::Pooled => cohorts_with_funnels.max(1),
             TierScope::PerCohort => 1,
         };
+        // What a tier (its amount, and its cap when it pays per unit) pays for a result of
+        // `at`: the amount of a step; a per-unit tier's units there at its rate, up to its
+        // cap. The tier below pays as much for a result just short of `at` (a step's amount
+        // is the same; units are continuous). `None` when units cannot be counted there.
+        let level = improvement::comparison_level(measure_model, evaluated_cohorts);
+        let paid_at = |at: Threshold,
+                       (pays, per_unit): (Money, Option<Money>),
+                       (below, below_per_unit): (Money, Option<Money>)|
+         -> Option<(i128, i128)> {
+            let one = |rate: Money, cap: Option<Money>| match cap {
+                None => Some(rate.minor),
+                Some(cap) => match at {
+                    Threshold::Percent(share) => improvement::pays_for_units(
+                        rate.minor,
+                        improvement::units_at(level?, share.0)?,
+                        cap.minor,
+                    ),
+                    Threshold::Number(_) => None,
+                },
+            };
+            Some((one(pays, per_unit)?, one(below, below_per_unit)?))
+        };
         for (i, line) in lines.iter().enumerate() {
             if let Some(first) = lines.first() {
                 if !same_kind(first.threshold.value, line.threshold.value) {
@@ -607,22 +629,31 @@ pub fn tiers(
                                 .also(previous.span, "the tier before")
                                 .help("write the tiers from the lowest threshold to the highest, each strictly higher"),
                             );
-                        } else if per_unit.is_none()
-                            && previous_per_unit.is_none()
-                            && pays.value.minor < previous_pays.value.minor
+                        } else if let Some((here, below)) = paid_at(
+                            line.threshold.value,
+                            (pays.value, per_unit),
+                            (previous_pays.value, *previous_per_unit),
+                        )
+                        .filter(|(here, below)| here < below)
                         {
-                            out.push(
-                                Diagnostic::new(
-                                    Code::W0510,
-                                    format!(
-                                        "the tier from {} pays {}, less than the {} of the tier below it",
-                                        line.threshold.value, pays.value, previous_pays.value
-                                    ),
-                                    pays.span,
-                                    "pays less for a better result",
+                            let currency = pays.value.currency;
+                            let message = if per_unit.is_none() && previous_per_unit.is_none() {
+                                format!(
+                                    "the tier from {} pays {}, less than the {} of the tier below it",
+                                    line.threshold.value, pays.value, previous_pays.value
                                 )
-                                .also(previous_pays.span, "the lower tier pays more")
-                                .help("a higher improvement should pay at least as much, or the provider gains by doing less well"),
+                            } else {
+                                format!(
+                                    "the tier from {0} pays {1} for a result of {0}, less than the {2} the tier below it pays just short of {0}",
+                                    line.threshold.value,
+                                    Money::new(here, currency),
+                                    Money::new(below, currency)
+                                )
+                            };
+                            out.push(
+                                Diagnostic::new(Code::W0510, message, pays.span, "pays less for a better result")
+                                    .also(previous_pays.span, "the lower tier pays more")
+                                    .help("a higher improvement should pay at least as much, or the provider gains by doing less well"),
                             );
                         }
                     }
