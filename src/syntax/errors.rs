@@ -5,15 +5,23 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-/// The keywords a misspelt word may have meant, taken from what the grammar expected.
-fn keyword_of(rule: Rule) -> Option<&'static str> {
+/// The keywords a misspelt word may have meant, taken from what the grammar expected: each
+/// word quoted in a rule's name that is a list of them (`week`, `month`, `quarter`, `term` or
+/// `year`), not an example in a description (a name such as `drug_free`).
+fn keywords_of(rule: Rule) -> impl Iterator<Item = &'static str> {
     let name = rule_name(rule);
-    let inner = name.strip_prefix('`')?.strip_suffix('`')?;
-    (!inner.contains('`')
-        && inner
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c == '_' || c == ' '))
-    .then_some(inner)
+    let a_list = name
+        .split('`')
+        .step_by(2)
+        .flat_map(|between| between.split([',', ' ']))
+        .all(|word| matches!(word, "" | "or" | "a" | "an"));
+    name.split('`').skip(1).step_by(2).filter(move |inner| {
+        a_list
+            && !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == ' ')
+    })
 }
 
 pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
@@ -54,7 +62,7 @@ pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword_of(*r)).collect();
+    let keywords: Vec<&str> = positives.iter().flat_map(|r| keywords_of(*r)).collect();
     if !word.is_empty() {
         if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
             diagnostic = diagnostic.help(suggestion);
@@ -65,7 +73,18 @@ pub fn from_pest(text: &str, error: Error<Rule>) -> Diagnostic {
         .rsplit(['\n', '\r'])
         .next()
         .unwrap_or("");
-    if let Some(help) = contextual_help(&positives, line_before, rest) {
+    let help = contextual_help(&positives, line_before, rest).or_else(|| {
+        // A word where only the grammar's own words can go, none of them near it.
+        let only_keywords =
+            !keywords.is_empty() && positives.iter().all(|r| keywords_of(*r).next().is_some());
+        (!word.is_empty() && only_keywords).then(|| {
+            format!(
+                "`{word}` is not a word the language knows here: write {}",
+                join_or(&expected)
+            )
+        })
+    });
+    if let Some(help) = help {
         diagnostic = diagnostic.help(help);
     }
     diagnostic
@@ -133,6 +152,24 @@ fn contextual_help(positives: &[Rule], line_before: &str, rest: &str) -> Option<
         return Some(
             "`at least` and `expected` times count from a stage: write `at least 6 months after housed`; to count from entry, name the funnel's first stage"
                 .into(),
+        );
+    }
+    if positives.contains(&Rule::ident)
+        && rest
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, '\n' | '\r' | '}' | '#'))
+    {
+        return Some(
+            "the line ends where a name is needed: finish it with the name it refers to, as declared in the contract".into(),
+        );
+    }
+    if (positives.contains(&Rule::period) || positives.contains(&Rule::frequency))
+        && rest.starts_with("fortnight")
+    {
+        return Some(
+            "there is no fortnightly period: write `weekly` or `monthly` (`per week` or `per month`) instead, with half a fortnight's amount for a week".into(),
         );
     }
     if positives.contains(&Rule::rbrace) && rest.is_empty() {
@@ -240,5 +277,33 @@ mod tests {
         );
         // Inside the block the slip is another one: the help is not the size's.
         assert!(!help_for("cohort people \"People\" {\n  size ten\n}\n").contains("cohort's size"));
+    }
+
+    /// A misspelt word among a list of the grammar's words gets the nearest; a word near none
+    /// of them is told which to write; a line that stops before its name is told to finish
+    /// it. Every syntax error has help.
+    #[test]
+    fn a_wrong_word_where_the_grammar_lists_its_words_gets_help() {
+        assert_eq!(
+            help_for("outcome better \"Better\" { level servce }\n"),
+            "did you mean `service`?"
+        );
+        assert_eq!(
+            help_for("measure m \"M\" { question beter_off tracks x }\n"),
+            "did you mean `better_off`?"
+        );
+        assert_eq!(
+            help_for("funnel f \"F\" for c {\n  milestone a \"A\" 10 within 3 moons\n}\n"),
+            "`moons` is not a word the language knows here: write `days`, `weeks`, `months` or `years`"
+        );
+        assert!(help_for("payments {\n  fixed £100 per fortnight\n}\n")
+            .contains("no fortnightly period"));
+        assert!(help_for("payments {\n  fixed £100 per trem\n}\n").contains("`term`"));
+        assert_eq!(
+            help_for("payments {\n  pay £120 for\n}\n"),
+            "the line ends where a name is needed: finish it with the name it refers to, as declared in the contract"
+        );
+        // An example in a description is not a word to suggest.
+        assert!(!help_for("payments {\n  pay £120 for \"drug_fre\"\n}\n").contains("did you mean"));
     }
 }

@@ -80,7 +80,7 @@ pub fn rule_name(rule: Rule) -> &'static str {
         Rule::level => "`population` or `service`",
         Rule::question => "`how_much`, `how_well` or `better_off`",
         Rule::frequency => "`weekly`, `monthly`, `quarterly`, `termly` or `annually`",
-        Rule::period => "`week`, `month`, `quarter` or `year`",
+        Rule::period => "`week`, `month`, `quarter`, `term` or `year`",
         Rule::ident_list => "a list of names",
         Rule::string_list => "a list of texts in quotes",
         Rule::commissioner_clause => "`commissioner`",
