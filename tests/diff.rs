@@ -294,7 +294,46 @@ fn stage_fields_caps_payers_and_bonuses_are_compared() {
     );
     assert_eq!(
         change(&changes, "binding caps", None)["new"],
-        "per_participant"
+        "per participant"
+    );
+    // A payer's share moves in points, as other percentages do.
+    let (changes, _) = diff_json(
+        "payer-share",
+        &varied,
+        &varied.replace("payer \"Fund\" pays 40%", "payer \"Fund\" pays 45%"),
+    );
+    assert_eq!(
+        shown(change(&changes, "payer `Fund`", Some("share"))),
+        ("40%", "45%", "+5 points")
+    );
+}
+
+/// Exclusive alternatives are shown one by one, and the order they are written in is no
+/// difference.
+#[test]
+fn exclusive_alternatives_are_compared_as_routes() {
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/rough-sleeping.outcome"
+    ))
+    .unwrap();
+    let routes = "exclusive (housed, sustained_3m, sustained_6m, sustained_12m, sustained_18m)\n  or (reconnected, reconnection_held)";
+    assert!(spec.contains(routes));
+    let swapped = spec.replace(
+        routes,
+        "exclusive (reconnected, reconnection_held) or (housed, sustained_3m, sustained_6m, sustained_12m, sustained_18m)",
+    );
+    let (changes, code) = diff_json("exclusive-swapped", &spec, &swapped);
+    assert_eq!((changes.len(), code), (0, 0), "{changes:#?}");
+    let moved = spec.replace(
+        routes,
+        "exclusive (housed, sustained_3m, sustained_6m, sustained_12m) or (sustained_18m, reconnected, reconnection_held)",
+    );
+    let (changes, code) = diff_json("exclusive-moved", &spec, &moved);
+    assert_eq!(code, 1);
+    assert_eq!(
+        shown(change(&changes, "exclusive", None)).1,
+        "alternatives (housed, sustained_3m, sustained_6m, sustained_12m) or (sustained_18m, reconnected, reconnection_held)"
     );
 }
 
@@ -370,6 +409,8 @@ fn the_json_matches_the_published_schema_and_is_deterministic() {
     let (first, second) = (run(), run());
     assert_eq!(first.stdout, second.stdout);
     let doc: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(schema["additionalProperties"], false);
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");

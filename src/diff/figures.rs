@@ -60,12 +60,32 @@ pub fn is_percent_field(field: &str) -> bool {
         .any(|word| field.contains(word))
 }
 
-/// `shown`, with `%` after a bare number when the field is a percentage.
-pub fn shown_as(value: &Value, percent: bool) -> String {
+/// `shown`, with `%` after a bare number when the field is a percentage, and the caps that
+/// bind (the subject `binding caps`) named as the contract writes them (`per participant`,
+/// `on outcome payments`).
+pub fn shown_as(value: &Value, percent: bool, subject: Option<&str>) -> String {
+    if subject == Some("binding caps") {
+        if let Value::Array(caps) = value {
+            let words: Vec<&str> = caps
+                .iter()
+                .map(|cap| match cap.as_str() {
+                    Some("per_participant") => "per participant",
+                    Some("outcome_payments") => "on outcome payments",
+                    Some(other) => other,
+                    None => "?",
+                })
+                .collect();
+            return if words.is_empty() {
+                "none".to_string()
+            } else {
+                words.join(", ")
+            };
+        }
+    }
     match value {
         Value::String(s) if percent && decimal(s).is_some() => format!("{s}%"),
         Value::Array(items) if percent => {
-            let items: Vec<String> = items.iter().map(|v| shown_as(v, true)).collect();
+            let items: Vec<String> = items.iter().map(|v| shown_as(v, true, None)).collect();
             if items.is_empty() {
                 "none".to_string()
             } else {
@@ -131,6 +151,12 @@ pub fn shown(value: &Value) -> String {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
         Value::Array(items) if items.is_empty() => "none".to_string(),
+        // Lists of lists (exclusive alternatives): each in brackets, one or the other.
+        Value::Array(items) if items.iter().all(Value::is_array) => items
+            .iter()
+            .map(|item| format!("({})", shown(item)))
+            .collect::<Vec<_>>()
+            .join(" or "),
         Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
         Value::Object(map) => map
             .iter()
@@ -168,6 +194,12 @@ pub fn summary(item: &Value) -> String {
 /// New less old: for money of one currency (`+£84,000`), whole numbers (`-5`) and
 /// percentages (`+2.5 points`). `None` for anything else, or when they are the same.
 pub fn difference(old: &Value, new: &Value, percent: bool) -> Option<String> {
+    // Two values of one kind (`{"kind": "percent", "value": "40"}`): their values.
+    if let (Some((a_kind, Some(a))), Some((b_kind, Some(b)))) = (tagged(old), tagged(new)) {
+        return (a_kind == b_kind)
+            .then(|| difference(a, b, percent || a_kind == "percent"))
+            .flatten();
+    }
     if let (Some((a_cur, a)), Some((b_cur, b))) = (money(old), money(new)) {
         if a_cur.code != b_cur.code {
             return None;

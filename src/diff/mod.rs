@@ -181,6 +181,15 @@ fn meaning(contract: &Contract) -> Value {
     if let Some(figures) = doc.get_mut("figures").and_then(Value::as_object_mut) {
         figures.remove("timeline");
     }
+    // Exclusive alternatives are one of several routes, whichever is written first: in one
+    // order, so that writing them the other way round is no difference.
+    if let Some(groups) = at_path_mut(&mut doc, "payments.exclusive") {
+        for group in groups.iter_mut() {
+            if let Some(Value::Array(alternatives)) = group.get_mut("alternatives") {
+                alternatives.sort_by_key(|a| a.to_string());
+            }
+        }
+    }
     // A price is shown once, as its stage's `price`; the `pay` clause adds when it is due.
     if let Some(prices) = at_path_mut(&mut doc, "payments.prices") {
         for price in prices.iter_mut().filter_map(Value::as_object_mut) {
@@ -803,14 +812,15 @@ fn occurrence_keys(items: &[Value], key: KeyOf) -> Vec<String> {
 fn changed(place: &Place, old: &Value, new: &Value) -> Change {
     let field = place.field();
     let percent = field.as_deref().is_some_and(figures::is_percent_field);
+    let subject = place.subject();
     let (old_shown, new_shown) = (
-        figures::shown_as(old, percent),
-        figures::shown_as(new, percent),
+        figures::shown_as(old, percent, Some(&subject)),
+        figures::shown_as(new, percent, Some(&subject)),
     );
     Change {
         section: place.section,
         kind: ChangeKind::Changed,
-        subject: place.subject(),
+        subject,
         field,
         old: Some(old_shown),
         new: Some(new_shown),

@@ -9,14 +9,21 @@
 use super::{Change, ChangeKind, Diff, Section};
 use crate::emit::html::writer::{Html, Paper};
 
-/// JSON, pretty-printed with a trailing newline.
+/// The `$id` of the schema of `outcome diff --format json` (`outcome schema --diff`).
+pub const DIFF_SCHEMA_ID: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/schema/diff/v1.json");
+
+/// JSON, pretty-printed with a trailing newline, opening with its `version` as the other
+/// documents do.
 pub fn json(diff: &Diff) -> String {
-    crate::emit::json::pretty(diff)
+    crate::emit::json::pretty(&crate::emit::json::versioned(diff))
 }
 
-/// The JSON Schema (draft 2020-12) of what `json` writes.
+/// The JSON Schema (draft 2020-12) of what `json` writes: closed, with its `$id`.
 pub fn schema() -> String {
-    crate::emit::json::pretty(&schemars::schema_for!(Diff))
+    crate::emit::json::pretty(&crate::emit::json::closed(
+        schemars::schema_for!(Diff).to_value(),
+        DIFF_SCHEMA_ID,
+    ))
 }
 
 /// Text on one line, with nothing in it that can act on a terminal or a page.

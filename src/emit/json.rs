@@ -303,6 +303,10 @@ mod tests {
                 crate::evaluate::render::schema(),
                 crate::evaluate::render::EVALUATION_SCHEMA_ID,
             ),
+            (
+                crate::diff::render::schema(),
+                crate::diff::render::DIFF_SCHEMA_ID,
+            ),
         ] {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(value["$id"], id);
