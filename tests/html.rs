@@ -20,9 +20,9 @@ mod common;
 
 use assert_cmd::Command;
 use common::{
-    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium, chromium_available,
-    drawn_under, funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files,
-    stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, assert_text_within_view_box, branches, charts,
+    chromium, chromium_available, drawn_under, funnel_charts, page_requests, pdf_pages,
+    render_in_chromium, spec_files, stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::html::Paper;
 use outcome::model::Contract;
@@ -512,6 +512,20 @@ fn branching_funnels_are_drawn_as_branches() {
         branching.iter().any(|s| s == "rough-sleeping"),
         "the rough-sleeping funnel branches: {branching:?}"
     );
+}
+
+/// No chart text is clipped: every label, count and legend line of every chart of every spec's
+/// schedule lies within the chart's `viewBox` (its width estimated as in
+/// `common::assert_text_within_view_box`). Narrow bars at the right edge once had their counts
+/// cut off ("25 p"), and a legend's note ran far past the right edge.
+#[test]
+fn every_chart_text_lies_within_its_view_box() {
+    let mut all = clean_specs();
+    all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));
+    for (stem, contract) in all {
+        let html = document(&contract);
+        assert!(assert_text_within_view_box(&stem, &html) > 0, "{stem}");
+    }
 }
 
 #[test]

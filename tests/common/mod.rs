@@ -680,3 +680,72 @@ pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
         }
     }
 }
+
+/// The share of its font size a character of chart text is taken to be wide. The system
+/// sans-serif fonts the documents use average about half an em a character (bold digits a
+/// little more); 0.6 leaves room for capitals and wide letters, so that text estimated to lie
+/// within a chart does.
+pub const CHARACTER_WIDTH: f64 = 0.6;
+
+/// Every `<text>` of every chart of a document lies within the chart's `viewBox`, so that
+/// nothing is clipped on screen or in print: its extent is estimated as its characters ×
+/// its `font-size` × `CHARACTER_WIDTH`, placed by its `x` and `text-anchor`. Returns how many
+/// texts were checked.
+pub fn assert_text_within_view_box(name: &str, html: &str) -> usize {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let end = tag[start..].find('"')? + start;
+        Some(tag[start..end].to_string())
+    };
+    let mut checked = 0;
+    for chart in charts(html) {
+        let open = &chart[..chart.find('>').unwrap()];
+        let view_box: Vec<f64> = attr(open, "viewBox")
+            .unwrap_or_else(|| panic!("{name}: a chart without a viewBox"))
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (left, right) = (view_box[0], view_box[0] + view_box[2]);
+        for (start, _) in chart.match_indices("<text") {
+            let rest = &chart[start..];
+            let tag = &rest[..rest.find('>').unwrap()];
+            let body = &rest[tag.len() + 1..rest.find("</text>").unwrap()];
+            // The characters shown: tags (`tspan`) dropped, an entity one character.
+            let mut text = String::new();
+            let mut in_tag = false;
+            let mut in_entity = false;
+            for ch in body.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    '&' if !in_tag => {
+                        in_entity = true;
+                        text.push('x');
+                    }
+                    ';' if in_entity => in_entity = false,
+                    _ if in_tag || in_entity => {}
+                    _ => text.push(ch),
+                }
+            }
+            let x: f64 = attr(tag, "x").unwrap().parse().unwrap();
+            let size: f64 = attr(tag, "font-size")
+                .unwrap_or_else(|| panic!("{name}: text without a font size: {tag}"))
+                .parse()
+                .unwrap();
+            let width = text.chars().count() as f64 * size * CHARACTER_WIDTH;
+            let from = match attr(tag, "text-anchor").as_deref() {
+                Some("middle") => x - width / 2.0,
+                Some("end") => x - width,
+                _ => x,
+            };
+            assert!(
+                from >= left - 0.05 && from + width <= right + 0.05,
+                "{name}: {text:?} runs from {from:.1} to {:.1}, outside the chart's {left}–{right}",
+                from + width
+            );
+            checked += 1;
+        }
+    }
+    checked
+}
