@@ -629,10 +629,77 @@ pub fn pdf_paper(pdf: &Path) -> Option<String> {
     Some(name.to_string())
 }
 
+/// The text of an element's body: tags dropped, the common entities read, whitespace
+/// collapsed.
+fn plain_text(body: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(ch),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Each figure of a document as `(heading, caption)`: the text of the nearest `h2` or `h3`
+/// before it and of its `figcaption`.
+fn figures_under_headings(html: &str) -> Vec<(String, String)> {
+    html.match_indices("<figure")
+        .filter_map(|(start, _)| {
+            let before = &html[..start];
+            let heading = [before.rfind("<h2"), before.rfind("<h3")]
+                .into_iter()
+                .flatten()
+                .max()?;
+            let heading = &html[heading..start];
+            let heading = &heading[heading.find('>')? + 1..heading.find("</h")?];
+            let figure = &html[start..];
+            let figure = &figure[..figure.find("</figure>")?];
+            let caption = &figure[figure.find("<figcaption>")? + "<figcaption>".len()..];
+            let caption = &caption[..caption.find("</figcaption>")?];
+            Some((plain_text(heading), plain_text(caption)))
+        })
+        .collect()
+}
+
 /// What a printed document must not do, page by page: break a date (`2029-03-` at the end of
-/// a line), end a page with a table's caption, or leave the contents list split over pages.
+/// a line), end a page with a table's caption, leave the contents list split over
+/// pages, leave a page blank, or part a figure from its caption or from the heading above it
+/// (a page holding only a heading, the next the figure, the next its caption).
 pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
     assert!(!pages.is_empty(), "{name}: nothing printed");
+    let collapsed: Vec<String> = pages
+        .iter()
+        .map(|page| page.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for (heading, caption) in figures_under_headings(html) {
+        let page = collapsed
+            .iter()
+            .position(|page| page.contains(&caption))
+            .unwrap_or_else(|| panic!("{name}: the caption {caption:?} is not printed"));
+        // The heading's first line, on a line of its own (a caption may begin with its
+        // heading's words, and the contents list names it on another page).
+        assert!(
+            pages[page].lines().any(|line| {
+                let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+                line.chars().count() >= heading.chars().count().min(12)
+                    && heading.starts_with(&line)
+            }),
+            "{name}: the figure captioned {caption:?} is printed on page {} away from its \
+             heading {heading:?}",
+            page + 1
+        );
+    }
     let captions: Vec<String> = html
         .match_indices("<caption>")
         .filter_map(|(start, tag)| {
@@ -664,6 +731,12 @@ pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
                 n + 1
             );
         }
+        // More than the running header and the page number.
+        assert!(
+            page.lines().filter(|l| !l.trim().is_empty()).count() > 2,
+            "{name}: page {} is blank",
+            n + 1
+        );
         let last: Vec<&str> = page
             .lines()
             .map(str::trim)
