@@ -598,10 +598,19 @@ fn the_schedule_speaks_in_the_contracts_words() {
     let mut all = clean_specs();
     all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));
     let mut not_stated = 0;
+    let mut untracked = 0;
     for (stem, contract) in all {
         let html = document(&contract);
         for dash in ["<dt>Tracked by</dt><dd>—", "<dt>Achieved by</dt><dd>—"] {
             assert!(!html.contains(dash), "{stem}: {dash}");
+        }
+        // An outcome says it is tracked (by performance measures, or indicators) only when a
+        // measure of the contract tracks it.
+        for article in html.split("<article class=\"outcome\"").skip(1) {
+            let article = &article[..article.find("</article>").unwrap()];
+            let tracked = !article.contains("<dt>Tracked by</dt><dd>No measure of this contract");
+            assert_eq!(article.contains("tracked by"), tracked, "{stem}: {article}");
+            untracked += usize::from(!tracked);
         }
         for measure in contract.measures.iter().filter(|m| m.frequency.is_none()) {
             let row = &html[html
@@ -613,6 +622,18 @@ fn the_schedule_speaks_in_the_contracts_words() {
         }
     }
     assert!(not_stated > 0, "no measure without a frequency was checked");
+    assert!(untracked > 0, "no outcome without a measure was checked");
+    // A measure is named by its description, and a description inside a sentence starts
+    // with a small letter unless it is a name ("GP practices").
+    let peterborough = document(&spec("specs/peterborough.outcome"));
+    assert!(peterborough.contains(
+        "an alternative to the one on “Reconviction events in the 12 months after release”"
+    ));
+    assert!(!peterborough.contains("“reconviction_events”"));
+    assert!(rough.contains(
+        "For <a href=\"#cohort-entrenched\">people with a long history of rough sleeping"
+    ));
+    assert!(!rough.contains("For <a href=\"#cohort-entrenched\">People"));
 }
 
 #[test]

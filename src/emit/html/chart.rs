@@ -827,7 +827,7 @@ fn description(contract: &Contract, funnel: &Funnel) -> String {
     let mut text = format!(
         "{} for {}.",
         funnel.description,
-        words::cohort_name(contract, &funnel.cohort)
+        words::mid_sentence(words::cohort_name(contract, &funnel.cohort))
     );
     for (index, stage) in funnel.stages.iter().enumerate() {
         let kind = match stage.kind {
