@@ -20,9 +20,9 @@ mod common;
 
 use assert_cmd::Command;
 use common::{
-    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium, chromium_available,
-    drawn_under, funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files,
-    stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, assert_text_within_view_box, branches, charts,
+    chromium, chromium_available, drawn_under, funnel_charts, page_requests, pdf_pages,
+    render_in_chromium, spec_files, stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::html::Paper;
 use outcome::model::Contract;
@@ -514,6 +514,20 @@ fn branching_funnels_are_drawn_as_branches() {
     );
 }
 
+/// No chart text is clipped: every label, count and legend line of every chart of every spec's
+/// schedule lies within the chart's `viewBox` (its width estimated as in
+/// `common::assert_text_within_view_box`). Narrow bars at the right edge once had their counts
+/// cut off ("25 p"), and a legend's note ran far past the right edge.
+#[test]
+fn every_chart_text_lies_within_its_view_box() {
+    let mut all = clean_specs();
+    all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));
+    for (stem, contract) in all {
+        let html = document(&contract);
+        assert!(assert_text_within_view_box(&stem, &html) > 0, "{stem}");
+    }
+}
+
 #[test]
 fn documents_have_one_chart_per_funnel_and_one_bar_per_stage() {
     for (stem, contract) in clean_specs() {
@@ -584,10 +598,19 @@ fn the_schedule_speaks_in_the_contracts_words() {
     let mut all = clean_specs();
     all.push(("every-rule".to_string(), contract("every-rule", EVERY_RULE)));
     let mut not_stated = 0;
+    let mut untracked = 0;
     for (stem, contract) in all {
         let html = document(&contract);
         for dash in ["<dt>Tracked by</dt><dd>—", "<dt>Achieved by</dt><dd>—"] {
             assert!(!html.contains(dash), "{stem}: {dash}");
+        }
+        // An outcome says it is tracked (by performance measures, or indicators) only when a
+        // measure of the contract tracks it.
+        for article in html.split("<article class=\"outcome\"").skip(1) {
+            let article = &article[..article.find("</article>").unwrap()];
+            let tracked = !article.contains("<dt>Tracked by</dt><dd>No measure of this contract");
+            assert_eq!(article.contains("tracked by"), tracked, "{stem}: {article}");
+            untracked += usize::from(!tracked);
         }
         for measure in contract.measures.iter().filter(|m| m.frequency.is_none()) {
             let row = &html[html
@@ -599,6 +622,18 @@ fn the_schedule_speaks_in_the_contracts_words() {
         }
     }
     assert!(not_stated > 0, "no measure without a frequency was checked");
+    assert!(untracked > 0, "no outcome without a measure was checked");
+    // A measure is named by its description, and a description inside a sentence starts
+    // with a small letter unless it is a name ("GP practices").
+    let peterborough = document(&spec("specs/peterborough.outcome"));
+    assert!(peterborough.contains(
+        "an alternative to the one on “Reconviction events in the 12 months after release”"
+    ));
+    assert!(!peterborough.contains("“reconviction_events”"));
+    assert!(rough.contains(
+        "For <a href=\"#cohort-entrenched\">people with a long history of rough sleeping"
+    ));
+    assert!(!rough.contains("For <a href=\"#cohort-entrenched\">People"));
 }
 
 #[test]

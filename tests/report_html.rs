@@ -17,9 +17,9 @@
 mod common;
 
 use common::{
-    assert_hostile_text_defused, assert_screenshot, branches, charts, chromium_available,
-    drawn_under, pdf_pages, render_in_chromium, spec_files, stage_bars, target_dir, Scratch,
-    ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_screenshot, assert_text_within_view_box, branches, charts,
+    chromium_available, drawn_under, pdf_pages, render_in_chromium, spec_files, stage_bars,
+    target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
@@ -956,6 +956,54 @@ fn branching_funnels_are_drawn_as_branches_in_the_report() {
         }
     }
     assert!(branching >= 1, "no spec has a branching funnel");
+}
+
+/// No chart text is clipped: every count and legend line of every funnel chart lies within
+/// the chart's `viewBox` (its width estimated as in `common::assert_text_within_view_box`), in
+/// the report of each return under `specs/returns/` and of a generated return three times the
+/// plan for every spec. The legend's note was once one line half again as wide as the chart.
+#[test]
+fn every_report_chart_text_lies_within_its_view_box() {
+    let returns = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/returns");
+    let mut stored = 0;
+    for entry in std::fs::read_dir(&returns).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // `rough-sleeping-2026-over-enrolled.csv` is a return of `rough-sleeping.outcome`.
+        let Some(spec) = spec_files().into_iter().find(|spec| {
+            let stem = spec.file_stem().unwrap().to_string_lossy();
+            name.starts_with(&format!("{stem}-"))
+        }) else {
+            continue;
+        };
+        let run = common::exits(
+            &[
+                "report",
+                spec.to_str().unwrap(),
+                "--returns",
+                path.to_str().unwrap(),
+                "--format",
+                "html",
+            ],
+            0,
+        );
+        let html = String::from_utf8(run.get_output().stdout.clone()).unwrap();
+        assert!(assert_text_within_view_box(&name, &html) > 0, "{name}");
+        stored += 1;
+    }
+    assert!(stored >= 2, "only {stored} stored returns reported");
+    for path in spec_files() {
+        let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
+        let loaded = workspace.load(&path).unwrap();
+        let Some(contract) = &loaded.compiled.contract else {
+            continue;
+        };
+        let participants = outcome::report::generate::planned_participants(contract).max(20);
+        let rows = outcome::report::generate::returns(contract, participants * 3, 11)
+            .map(outcome::report::Input::Row);
+        let built = outcome::report::engine::run(contract, rows, &Default::default()).unwrap();
+        assert_text_within_view_box(&path.display().to_string(), &report(&built));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

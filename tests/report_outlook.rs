@@ -117,7 +117,8 @@ fn the_html_report_warns_on_its_first_page() {
     let html = report("html");
     let outlook = html.find("id=\"outlook\"").unwrap();
     assert!(outlook < html.find("id=\"glance-heading\"").unwrap());
-    assert!(html[outlook..].contains("will be reached in 2027-07"));
+    // A month is kept on one line.
+    assert!(html[outlook..].contains("will be reached in <span class=\"nowrap\">2027-07</span>"));
     assert!(html[outlook..].contains("class=\"warning\""));
     // Names are set as code, not left in the terminal's backticks.
     assert!(html[outlook..].contains("cohort <code>entrenched</code>"));

@@ -629,10 +629,77 @@ pub fn pdf_paper(pdf: &Path) -> Option<String> {
     Some(name.to_string())
 }
 
-/// What a printed document must not do, page by page: break a date (`2029-03-` at the end of
-/// a line), end a page with a table's caption, or leave the contents list split over pages.
+/// The text of an element's body: tags dropped, the common entities read, whitespace
+/// collapsed.
+fn plain_text(body: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(ch),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Each figure of a document as `(heading, caption)`: the text of the nearest `h2` or `h3`
+/// before it and of its `figcaption`.
+fn figures_under_headings(html: &str) -> Vec<(String, String)> {
+    html.match_indices("<figure")
+        .filter_map(|(start, _)| {
+            let before = &html[..start];
+            let heading = [before.rfind("<h2"), before.rfind("<h3")]
+                .into_iter()
+                .flatten()
+                .max()?;
+            let heading = &html[heading..start];
+            let heading = &heading[heading.find('>')? + 1..heading.find("</h")?];
+            let figure = &html[start..];
+            let figure = &figure[..figure.find("</figure>")?];
+            let caption = &figure[figure.find("<figcaption>")? + "<figcaption>".len()..];
+            let caption = &caption[..caption.find("</figcaption>")?];
+            Some((plain_text(heading), plain_text(caption)))
+        })
+        .collect()
+}
+
+/// What a printed document must not do, page by page: break a date (`2029-03-` or `2026-` at
+/// the end of a line), end a page with a table's caption, leave the contents list split over
+/// pages, leave a page blank, or part a figure from its caption or from the heading above it
+/// (a page holding only a heading, the next the figure, the next its caption).
 pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
     assert!(!pages.is_empty(), "{name}: nothing printed");
+    let collapsed: Vec<String> = pages
+        .iter()
+        .map(|page| page.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for (heading, caption) in figures_under_headings(html) {
+        let page = collapsed
+            .iter()
+            .position(|page| page.contains(&caption))
+            .unwrap_or_else(|| panic!("{name}: the caption {caption:?} is not printed"));
+        // The heading's first line, on a line of its own (a caption may begin with its
+        // heading's words, and the contents list names it on another page).
+        assert!(
+            pages[page].lines().any(|line| {
+                let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+                line.chars().count() >= heading.chars().count().min(12)
+                    && heading.starts_with(&line)
+            }),
+            "{name}: the figure captioned {caption:?} is printed on page {} away from its \
+             heading {heading:?}",
+            page + 1
+        );
+    }
     let captions: Vec<String> = html
         .match_indices("<caption>")
         .filter_map(|(start, tag)| {
@@ -658,12 +725,25 @@ pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
                             b.is_ascii_digit()
                         }
                     });
+            // A month or a date broken after its year: `2026-` ends the line.
+            let broken_month = bytes.len() >= 5
+                && line.ends_with('-')
+                && bytes[bytes.len() - 5..bytes.len() - 1]
+                    .iter()
+                    .all(u8::is_ascii_digit)
+                && (bytes.len() == 5 || !bytes[bytes.len() - 6].is_ascii_alphanumeric());
             assert!(
-                !broken_date,
+                !broken_date && !broken_month,
                 "{name}: a date breaks on page {}: {line:?}",
                 n + 1
             );
         }
+        // More than the running header and the page number.
+        assert!(
+            page.lines().filter(|l| !l.trim().is_empty()).count() > 2,
+            "{name}: page {} is blank",
+            n + 1
+        );
         let last: Vec<&str> = page
             .lines()
             .map(str::trim)
@@ -679,4 +759,73 @@ pub fn assert_printed_well(name: &str, html: &str, pages: &[String]) {
             }
         }
     }
+}
+
+/// The share of its font size a character of chart text is taken to be wide. The system
+/// sans-serif fonts the documents use average about half an em a character (bold digits a
+/// little more); 0.6 leaves room for capitals and wide letters, so that text estimated to lie
+/// within a chart does.
+pub const CHARACTER_WIDTH: f64 = 0.6;
+
+/// Every `<text>` of every chart of a document lies within the chart's `viewBox`, so that
+/// nothing is clipped on screen or in print: its extent is estimated as its characters ×
+/// its `font-size` × `CHARACTER_WIDTH`, placed by its `x` and `text-anchor`. Returns how many
+/// texts were checked.
+pub fn assert_text_within_view_box(name: &str, html: &str) -> usize {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let end = tag[start..].find('"')? + start;
+        Some(tag[start..end].to_string())
+    };
+    let mut checked = 0;
+    for chart in charts(html) {
+        let open = &chart[..chart.find('>').unwrap()];
+        let view_box: Vec<f64> = attr(open, "viewBox")
+            .unwrap_or_else(|| panic!("{name}: a chart without a viewBox"))
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (left, right) = (view_box[0], view_box[0] + view_box[2]);
+        for (start, _) in chart.match_indices("<text") {
+            let rest = &chart[start..];
+            let tag = &rest[..rest.find('>').unwrap()];
+            let body = &rest[tag.len() + 1..rest.find("</text>").unwrap()];
+            // The characters shown: tags (`tspan`) dropped, an entity one character.
+            let mut text = String::new();
+            let mut in_tag = false;
+            let mut in_entity = false;
+            for ch in body.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    '&' if !in_tag => {
+                        in_entity = true;
+                        text.push('x');
+                    }
+                    ';' if in_entity => in_entity = false,
+                    _ if in_tag || in_entity => {}
+                    _ => text.push(ch),
+                }
+            }
+            let x: f64 = attr(tag, "x").unwrap().parse().unwrap();
+            let size: f64 = attr(tag, "font-size")
+                .unwrap_or_else(|| panic!("{name}: text without a font size: {tag}"))
+                .parse()
+                .unwrap();
+            let width = text.chars().count() as f64 * size * CHARACTER_WIDTH;
+            let from = match attr(tag, "text-anchor").as_deref() {
+                Some("middle") => x - width / 2.0,
+                Some("end") => x - width,
+                _ => x,
+            };
+            assert!(
+                from >= left - 0.05 && from + width <= right + 0.05,
+                "{name}: {text:?} runs from {from:.1} to {:.1}, outside the chart's {left}–{right}",
+                from + width
+            );
+            checked += 1;
+        }
+    }
+    checked
 }

@@ -195,7 +195,7 @@ pub fn chart(html: &mut Html, contract: &Contract) {
             names: ("data-chart", "cash-flow"),
             table: TABLE_ID,
             width: WIDTH,
-            height: legend_top + 44.0,
+            height: legend_top + Legend::height(LEGEND_NOTE),
             title: "Planned payments: the cumulative total against the funding limit and the \
                     total cap, and the payments in each quarter",
             description: &description(contract, &references),
@@ -575,12 +575,12 @@ fn legend(html: &mut Html, top: f64, cap: bool) {
         legend_line(html, x, top, TARGET_FILL, "1.75", Some("2 3"));
         row.caption(html, x + 34.0, "Total cap");
     }
-    row.close(
-        html,
-        "Above: everything planned by the end of each quarter. Below: what is planned in the \
-         quarter, on a scale of its own.",
-    );
+    row.close(html, LEGEND_NOTE);
 }
+
+/// The note under the legend.
+const LEGEND_NOTE: &str = "Above: everything planned by the end of each quarter. Below: what is \
+                           planned in the quarter, on a scale of its own.";
 
 /// A legend entry drawn as a short line where the others have a swatch.
 fn legend_line(

@@ -36,6 +36,8 @@ const CONNECTOR: f64 = 24.0;
 const TOP: f64 = 10.0;
 pub(crate) const LINE: f64 = 16.0;
 pub(crate) const SUB_LINE: f64 = 15.0;
+/// The width of a character of chart text, as a share of its font size (see `text_width`).
+pub(crate) const CHARACTER_WIDTH: f64 = 0.6;
 /// Characters per line of a description in the label column.
 const WRAP_DESCRIPTION: usize = 30;
 const WRAP_SUB: usize = 40;
@@ -115,8 +117,10 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
     let children = children(&parents);
     let shares = shares(funnel, &children);
     let rows = layout(funnel, &parents, &children);
+    let branches = rows.iter().any(|r| r.branches);
+    let note = legend_note(branches);
     let legend_top = rows.last().map_or(TOP, |row| row.top + row.height + 26.0);
-    let height = legend_top + 44.0;
+    let height = legend_top + Legend::height(note);
     open_chart(
         html,
         &Chart {
@@ -139,7 +143,7 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
         label(html, row);
         bar(html, row);
     }
-    legend(html, legend_top, rows.iter().any(|r| r.branches));
+    legend(html, legend_top, note);
     html.close("svg");
     html.nl();
 }
@@ -581,14 +585,14 @@ fn bar(html: &mut Html, row: &Row) {
         );
     }
     let count = people(stage.expected);
-    // Bold 14px digits and letters are about 8px wide.
-    let fits = row.bar_width >= count.chars().count() as f64 * 8.0 + 16.0;
+    let count_width = text_width(&count, 14.0);
+    let fits = row.bar_width >= count_width + 16.0;
     let y = format!("{:.1}", row.bar_top + BAR_HEIGHT / 2.0 + 5.0);
     if fits {
         if target {
             // A solid plate under the count, so that white on the hatching stays readable
             // (the hatching's white lines would otherwise run through the letters).
-            let plate = count.chars().count() as f64 * 8.0 + 10.0;
+            let plate = count_width + 10.0;
             html.empty(
                 "rect",
                 &[
@@ -620,15 +624,21 @@ fn bar(html: &mut Html, row: &Row) {
             &count,
         );
     } else {
+        // Beside the bar, on its right; on its left where a narrow bar near the edge leaves
+        // no room on the right (each row holds one bar, so nothing else is beside it).
+        let right = row.centre + row.bar_width / 2.0 + 8.0;
+        let (x, anchor) = if right + count_width <= WIDTH {
+            (right, "start")
+        } else {
+            (row.centre - row.bar_width / 2.0 - 8.0, "end")
+        };
         html.element(
             "text",
             &[
                 ("class", "funnel-count"),
-                (
-                    "x",
-                    &format!("{:.1}", row.centre + row.bar_width / 2.0 + 8.0),
-                ),
+                ("x", &format!("{x:.1}")),
                 ("y", &y),
+                ("text-anchor", anchor),
                 ("font-size", "14"),
                 ("font-weight", "700"),
                 ("fill", INK),
@@ -689,7 +699,17 @@ pub(crate) fn hatch_with(
     }
 }
 
-fn legend(html: &mut Html, top: f64, branches: bool) {
+/// The note under the legend.
+fn legend_note(branches: bool) -> &'static str {
+    if branches {
+        "Bar widths show the people expected; routes that branch stand side by side below the \
+         stage they leave."
+    } else {
+        "Bar widths are proportional to the people expected at each stage."
+    }
+}
+
+fn legend(html: &mut Html, top: f64, note: &str) {
     let row = Legend::open(html, top);
     row.swatch(html, LABEL_X, &[("rx", "2"), ("fill", MILESTONE_FILL)]);
     row.caption(html, LABEL_X + 34.0, "Milestone");
@@ -711,20 +731,12 @@ fn legend(html: &mut Html, top: f64, branches: bool) {
     let connector_x = target_x + 190.0;
     row.swatch(html, connector_x, &[("rx", "2"), ("fill", CONNECTOR_FILL)]);
     row.caption(html, connector_x + 34.0, "Conversion to the next stage");
-    row.close(
-        html,
-        if branches {
-            "Bar widths show the people expected; routes that branch stand side by side below \
-             the stage they leave."
-        } else {
-            "Bar widths are proportional to the people expected at each stage."
-        },
-    );
+    row.close(html, note);
 }
 
 /// A chart's legend: one row of swatches (26 × 14) with captions beside them, then a note
-/// in muted text underneath. The contract's funnel and the report's planned-against-actual
-/// chart both draw theirs with it.
+/// in muted text underneath, wrapped into lines that fit the chart's width. The contract's
+/// funnel and cash flow and the report's planned-against-actual chart draw theirs with it.
 pub struct Legend {
     top: f64,
     y: String,
@@ -732,6 +744,11 @@ pub struct Legend {
 }
 
 impl Legend {
+    /// The height a legend with this note takes, from the top of its row.
+    pub fn height(note: &str) -> f64 {
+        44.0 + (note_lines(note).len() - 1) as f64 * SUB_LINE
+    }
+
     /// Open the legend's group, its row at `top`.
     pub fn open(html: &mut Html, top: f64) -> Legend {
         html.open("g", &[("class", "funnel-legend")]);
@@ -771,19 +788,38 @@ impl Legend {
 
     /// The note under the row, and the end of the legend.
     pub fn close(self, html: &mut Html, note: &str) {
-        html.element(
-            "text",
-            &[
-                ("x", &format!("{LABEL_X:.1}")),
-                ("y", &format!("{:.1}", self.top + 33.0)),
-                ("font-size", "12"),
-                ("fill", MUTED),
-            ],
-            note,
-        );
+        let mut y = self.top + 33.0;
+        for line in note_lines(note) {
+            html.element(
+                "text",
+                &[
+                    ("x", &format!("{LABEL_X:.1}")),
+                    ("y", &format!("{y:.1}")),
+                    ("font-size", "12"),
+                    ("fill", MUTED),
+                ],
+                &line,
+            );
+            y += SUB_LINE;
+        }
         html.close("g");
         html.nl();
     }
+}
+
+/// A legend's note in lines of 12px text that fit between the label column and the chart's
+/// right edge.
+fn note_lines(note: &str) -> Vec<String> {
+    let width = ((WIDTH - LABEL_X) / (12.0 * CHARACTER_WIDTH)) as usize;
+    wrap(note, width)
+}
+
+/// The width a line of chart text is taken to need: its characters × its font size ×
+/// `CHARACTER_WIDTH`. The system sans-serif fonts the documents use average about half an em
+/// a character; 0.6 leaves room for capitals, bold and wide letters, so that text estimated
+/// to fit does. Labels are placed by it, and the tests hold every chart's text to it.
+pub(crate) fn text_width(text: &str, font_size: f64) -> f64 {
+    text.chars().count() as f64 * font_size * CHARACTER_WIDTH
 }
 
 /// The chart's numbers in words, for `<desc>`.
@@ -791,7 +827,7 @@ fn description(contract: &Contract, funnel: &Funnel) -> String {
     let mut text = format!(
         "{} for {}.",
         funnel.description,
-        words::cohort_name(contract, &funnel.cohort)
+        words::mid_sentence(words::cohort_name(contract, &funnel.cohort))
     );
     for (index, stage) in funnel.stages.iter().enumerate() {
         let kind = match stage.kind {

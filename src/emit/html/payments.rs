@@ -451,7 +451,7 @@ fn either_or_note(html: &mut Html, contract: &Contract, first: usize) {
         "Or, instead: the schedule below is an alternative to the one on “{}” {} above. \
          The contract pays the larger of the alternatives, never both; the plan and the most \
          the tiers can pay count only the larger.",
-        first.measure,
+        words::measure_name(contract, &first.measure),
         words::tier_scope(first.scope)
     ));
     html.raw("</p>\n");
@@ -459,7 +459,7 @@ fn either_or_note(html: &mut Html, contract: &Contract, first: usize) {
 
 fn tier_table(html: &mut Html, contract: &Contract, schedule: &TierSchedule) {
     let measure = contract.measure(&schedule.measure);
-    let name = measure.map_or(schedule.measure.as_str(), |m| m.description.as_str());
+    let name = words::measure_name(contract, &schedule.measure);
     let times = if schedule.evaluations == 1 {
         "once".to_string()
     } else {

@@ -281,7 +281,10 @@ pub fn outcomes(html: &mut Html, contract: &Contract) {
         html.raw("<p>");
         html.element("span", &[("class", class)], words::level(outcome.level));
         html.raw(" <span class=\"note\">");
-        html.text(words::level_note(outcome.level));
+        html.text(words::level_note(
+            outcome.level,
+            !outcome.tracked_by.is_empty(),
+        ));
         html.raw("</span></p>\n");
         shared_from(html, Placement::Paragraph, outcome.from.as_deref());
         if let Some(why) = &outcome.why {
@@ -310,7 +313,7 @@ pub fn outcomes(html: &mut Html, contract: &Contract) {
             &outcome.tracked_by,
             "No measure of this contract",
             |html, id| {
-                let description = contract.measure(id).map_or(id, |m| m.description.as_str());
+                let description = words::measure_name(contract, id);
                 html.element(
                     "a",
                     &[("href", &format!("#{}", measure_id(id)))],
@@ -374,7 +377,7 @@ fn funnel_section(html: &mut Html, contract: &Contract, funnel: &Funnel) {
     html.element(
         "a",
         &[("href", &format!("#{}", cohort_id(&funnel.cohort)))],
-        words::cohort_name(contract, &funnel.cohort),
+        &words::mid_sentence(words::cohort_name(contract, &funnel.cohort)),
     );
     html.raw(": ");
     html.text(&people(funnel.entering()));

@@ -292,7 +292,15 @@ footer.colophon {
   #payments { break-before: page; }
   p, li { orphans: 3; widows: 3; }
   .lede, .note, figcaption { break-inside: avoid; }
+  /* A paragraph that leads into a figure stays whole and with it, so that the heading above
+     (kept with the paragraph) is never left on a page without the figure. */
+  p:has(+ figure) { break-inside: avoid; break-after: avoid; }
   svg.funnel, svg.cash-flow { width: 90%; margin: 0 auto; }
+  /* A chart taller than what a page holds beside its heading and caption is scaled down to
+     fit (the height of US Letter, the shorter paper, less the margins, the running header, a
+     section's heading and lede, the funnel's heading and note, and the caption), so that the
+     figure is never split, nor pushed away from its heading onto a page of its own. */
+  svg.funnel, svg.cash-flow { max-height: 165mm; }
   footer.colophon { break-before: avoid; margin-top: 6mm; }
   figure.chart, .card, .badge, .page tr.is-target > *, .page thead th, svg {
     -webkit-print-color-adjust: exact;

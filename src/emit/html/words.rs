@@ -25,14 +25,17 @@ pub fn level(level: Level) -> &'static str {
     }
 }
 
-pub fn level_note(level: Level) -> &'static str {
-    match level {
-        Level::Population => {
+/// Who an outcome is for, and how it is tracked when a measure of the contract tracks it.
+pub fn level_note(level: Level, tracked: bool) -> &'static str {
+    match (level, tracked) {
+        (Level::Population, true) => {
             "For everyone in the area: no single service owns it; tracked by indicators."
         }
-        Level::Service => {
+        (Level::Population, false) => "For everyone in the area: no single service owns it.",
+        (Level::Service, true) => {
             "For the people this service works with; tracked by performance measures."
         }
+        (Level::Service, false) => "For the people this service works with.",
     }
 }
 
@@ -189,9 +192,7 @@ pub fn incentive_condition(
             )
         }
         SubjectKind::Measure => {
-            let name = contract
-                .measure(&condition.subject)
-                .map_or(condition.subject.as_str(), |m| m.description.as_str());
+            let name = measure_name(contract, &condition.subject);
             format!(
                 "“{name}” {} {}",
                 comparison_of_value(condition.comparison),
@@ -238,6 +239,28 @@ pub fn measure_point(point: &MeasurePoint, preposition: &str) -> String {
 /// A cohort's description, or its name if the model has no such cohort.
 pub fn cohort_name<'a>(contract: &'a Contract, id: &'a str) -> &'a str {
     contract.cohort(id).map_or(id, |c| c.description.as_str())
+}
+
+/// A measure's description, or its name if the model has no such measure.
+pub fn measure_name<'a>(contract: &'a Contract, id: &'a str) -> &'a str {
+    contract.measure(id).map_or(id, |m| m.description.as_str())
+}
+
+/// A description as it reads inside a sentence: its first letter lower-cased (`People with a
+/// long history…` → `people with a long history…`), unless it looks like a name or an
+/// acronym, its second letter a capital too (`GP practices`).
+pub fn mid_sentence(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), second)
+            if first.is_uppercase() && !second.is_some_and(char::is_uppercase) =>
+        {
+            let mut lower: String = first.to_lowercase().collect();
+            lower.push_str(&text[first.len_utf8()..]);
+            std::borrow::Cow::Owned(lower)
+        }
+        _ => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 /// A cohort's name read as a plural noun: `young_people` → `young people`.
@@ -348,6 +371,19 @@ pub fn referral_profile_short(contract: &Contract) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_inside_a_sentence_starts_small_unless_a_name() {
+        assert_eq!(
+            mid_sentence("People with a long history"),
+            "people with a long history"
+        );
+        assert_eq!(mid_sentence("GP practices"), "GP practices");
+        assert_eq!(mid_sentence("Élan"), "élan");
+        assert_eq!(mid_sentence("already small"), "already small");
+        assert_eq!(mid_sentence("A"), "a");
+        assert_eq!(mid_sentence(""), "");
+    }
 
     #[test]
     fn lists_read_as_english() {

@@ -27,6 +27,33 @@ impl Paper {
     }
 }
 
+/// Where the first date in `text` is, as byte offsets: four digits, a hyphen and two digits
+/// (a month), and a hyphen and two more (a day) if they follow, not inside a longer run of
+/// digits or letters.
+fn next_date(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let digits = |from: usize, n: usize| {
+        bytes
+            .get(from..from + n)
+            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+    };
+    let hyphen = |at: usize| bytes.get(at) == Some(&b'-');
+    let word = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_alphanumeric);
+    (0..bytes.len()).find_map(|start| {
+        if (start > 0 && word(start - 1)) || !digits(start, 4) || !hyphen(start + 4) {
+            return None;
+        }
+        if !digits(start + 5, 2) {
+            return None;
+        }
+        let mut end = start + 7;
+        if hyphen(end) && digits(end + 1, 2) {
+            end += 3;
+        }
+        (!word(end)).then_some((start, end))
+    })
+}
+
 /// Escape text for an HTML or SVG element body or a double-quoted attribute value, and
 /// isolate its right-to-left runs.
 ///
@@ -152,9 +179,23 @@ impl Html {
             if is_code {
                 self.element("code", &[], piece);
             } else {
-                self.text(piece);
+                self.text_keeping_dates(piece);
             }
         }
+    }
+
+    /// Text, escaped, with each date in it (`2026-08-14`, or a month, `2026-08`) in a
+    /// `nowrap` span, so that a line never breaks at a date's hyphen.
+    pub fn text_keeping_dates(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some((start, end)) = next_date(rest) {
+            self.text(&rest[..start]);
+            self.raw("<span class=\"nowrap\">");
+            self.text(&rest[start..end]);
+            self.raw("</span>");
+            rest = &rest[end..];
+        }
+        self.text(rest);
     }
 
     /// `<tag>` holding `prose`.
@@ -271,6 +312,22 @@ mod tests {
             html.finish(),
             "cohort <code>entrenched</code> holds 120; <code>&lt;P1&gt;</code> &amp; `x"
         );
+    }
+
+    #[test]
+    fn prose_keeps_each_date_on_one_line() {
+        let mut html = Html::new();
+        html.prose("full on 2026-08-14; P000121 entered on 2026-09-01, reached in 2027-07.");
+        assert_eq!(
+            html.finish(),
+            "full on <span class=\"nowrap\">2026-08-14</span>; P000121 entered on <span \
+             class=\"nowrap\">2026-09-01</span>, reached in <span class=\"nowrap\">2027-07</span>."
+        );
+        // Not a date: inside a longer run of digits or letters, or without its month.
+        for text in ["12026-08", "P2026-08", "2026-081", "2026-8", "2026-08x"] {
+            assert_eq!(next_date(text), None, "{text}");
+        }
+        assert_eq!(next_date("to 2026-08-1"), Some((3, 10)));
     }
 
     #[test]

@@ -15,16 +15,20 @@
 //! written was computed by the report engine.
 
 use crate::emit::html::chart::{
-    hatch_with, open_chart, stage_label, table_id, tree_lanes, Badge, Chart, Legend, StageLabel,
-    SubLine, INK, LABEL_X, LINE, MUTED, SUB_LINE, WIDTH,
+    hatch_with, open_chart, stage_label, table_id, text_width, tree_lanes, Badge, Chart, Legend,
+    StageLabel, SubLine, INK, LABEL_X, LINE, MUTED, SUB_LINE, WIDTH,
 };
 use crate::emit::html::writer::Html;
 use crate::report::{ActualFunnel, ActualStage, Exception, Report};
 use crate::value::group_thousands;
 
-/// The axis the bars grow from, and the room they have.
+/// The axis the bars grow from, and the most room they have: less when the counts written
+/// after the bars need more than what is left of the chart's width.
 const BAR_LEFT: f64 = 276.0;
 const BAR_SPAN: f64 = 330.0;
+/// The gap between a bar's end and its count, and the counts' font size.
+const COUNT_GAP: f64 = 7.0;
+const COUNT_SIZE: f64 = 12.5;
 const BAR_HEIGHT: f64 = 17.0;
 const BAR_GAP: f64 = 5.0;
 const PAIR: f64 = 2.0 * BAR_HEIGHT + BAR_GAP;
@@ -86,7 +90,7 @@ pub fn funnel(html: &mut Html, report: &Report, funnel: &ActualFunnel) {
     let rows = layout(report, funnel);
     let bottom = rows.last().map_or(TOP, |row| row.top + row.height);
     let legend_top = bottom + 24.0;
-    let height = legend_top + 42.0;
+    let height = legend_top + Legend::height(LEGEND_NOTE);
     open_chart(
         html,
         &Chart {
@@ -179,7 +183,19 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
             (parent, s.planned)
         })
         .collect();
-    let lanes = tree_lanes(&nodes, widest, BAR_LEFT, BAR_SPAN, false);
+    // Room on the right for the longest count, so that every count ends inside the chart.
+    let longest = funnel
+        .stages
+        .iter()
+        .flat_map(|s| {
+            [
+                count_width(s.planned_to_date, Series::Planned),
+                count_width(s.actual, Series::Actual),
+            ]
+        })
+        .fold(0.0, f64::max);
+    let span = BAR_SPAN.min(WIDTH - BAR_LEFT - COUNT_GAP - longest);
+    let lanes = tree_lanes(&nodes, widest, BAR_LEFT, span, false);
     let width = |people: u64, scale: f64| {
         if scale <= 0.0 || people == 0 {
             0.0
@@ -309,21 +325,35 @@ enum Series {
     Actual,
 }
 
+impl Series {
+    /// The words after a bar's count.
+    fn words(self) -> &'static str {
+        match self {
+            Series::Planned => " planned to date",
+            Series::Actual => " actual",
+        }
+    }
+}
+
+/// The width of a bar's count and the words after it (see `text_width`).
+fn count_width(people: u64, series: Series) -> f64 {
+    text_width(&format!("{}{}", count(people), series.words()), COUNT_SIZE)
+}
+
 fn bar(html: &mut Html, row: &Row, series: Series) {
-    let (name, people, width, top, words) = match series {
+    let words = series.words();
+    let (name, people, width, top) = match series {
         Series::Planned => (
             "planned",
             row.stage.planned_to_date,
             row.planned_width,
             row.pair_top,
-            " planned to date",
         ),
         Series::Actual => (
             "actual",
             row.stage.actual,
             row.actual_width,
             row.pair_top + BAR_HEIGHT + BAR_GAP,
-            " actual",
         ),
     };
     let people_text = people.to_string();
@@ -392,9 +422,9 @@ fn bar(html: &mut Html, row: &Row, series: Series) {
         "text",
         &[
             ("class", "funnel-count"),
-            ("x", &format!("{:.1}", row.left + width + 7.0)),
+            ("x", &format!("{:.1}", row.left + width + COUNT_GAP)),
             ("y", &format!("{:.1}", top + BAR_HEIGHT / 2.0 + 4.5)),
-            ("font-size", "12.5"),
+            ("font-size", &format!("{COUNT_SIZE}")),
             ("fill", INK),
         ],
     );
@@ -404,6 +434,11 @@ fn bar(html: &mut Html, row: &Row, series: Series) {
     html.close("g");
     html.nl();
 }
+
+/// The note under the legend.
+const LEGEND_NOTE: &str = "Both bars of a stage share one scale: the longer the bar, the more \
+                           people. Routes that branch start side by side, each in its own \
+                           column within the stage they leave.";
 
 fn legend(html: &mut Html, top: f64, tolerance: bool) {
     let row = Legend::open(html, top);
@@ -450,11 +485,7 @@ fn legend(html: &mut Html, top: f64, tolerance: bool) {
             "Exception: behind plan"
         },
     );
-    row.close(
-        html,
-        "Both bars of a stage share one scale: the longer the bar, the more people. Routes that \
-         branch start side by side, each in its own column within the stage they leave.",
-    );
+    row.close(html, LEGEND_NOTE);
 }
 
 /// The chart's numbers in words, for `<desc>`.

@@ -121,14 +121,10 @@ fn date_cell(html: &mut Html, value: Date) {
     html.raw("</td>");
 }
 
-/// A period's label: a month (`2009-04`) may break after its year in a narrow column; a
-/// longer label (`quarter 1 (2015-01-01 to 2015-03-31)`) breaks between its words, each word
-/// with a date in it kept whole.
+/// A period's label, each word with a date in it kept whole: a month (`2009-04`) is never
+/// broken at its hyphen, and a longer label (`quarter 1 (2015-01-01 to 2015-03-31)`) breaks
+/// only between its words.
 fn period_label(html: &mut Html, label: &str) {
-    if !label.contains(' ') {
-        breakable(html, label, '-');
-        return;
-    }
     for (n, word) in label.split(' ').enumerate() {
         if n > 0 {
             html.raw(" ");
