@@ -404,6 +404,93 @@ fn dates_read_day_month_year_or_month_day_year_as_the_flag_says() {
     assert_eq!(counts(&path, &flag), ((39, 33, 6), REJECTED.to_vec()));
 }
 
+/// The counts of `path` read with `args`, the same on one thread and on four (row by row
+/// and in parts).
+fn counts_on_threads(path: &std::path::Path, args: &[&str]) -> ((u64, u64, u64), Vec<u64>) {
+    let mut seen = Vec::new();
+    for threads in ["1", "4"] {
+        let run = common::outcome()
+            .env("OUTCOME_THREADS", threads)
+            .args(
+                [
+                    &["report", SPEC, "--format", "json", "--returns"][..],
+                    &[path.to_str().unwrap()],
+                    args,
+                ]
+                .concat(),
+            )
+            .assert()
+            .code(0);
+        seen.push(run.get_output().stdout.clone());
+    }
+    assert!(
+        seen[0] == seen[1],
+        "the report differs on one thread and four"
+    );
+    counts(path, args)
+}
+
+#[test]
+fn dates_with_a_time_of_day_read_as_their_day() {
+    let scratch = Scratch::new("date-times");
+    // As LibreOffice and Excel save a date-time cell in CSV, and ISO 8601 with a `T`.
+    type Write = fn(&str, &str, &str) -> String;
+    let writes: [(&str, Write, &[&str]); 5] = [
+        ("lo.csv", |y, m, d| format!("{y}-{m}-{d} 0:00:00"), &[]),
+        ("hm.csv", |y, m, d| format!("{y}-{m}-{d} 00:00"), &[]),
+        ("iso.csv", |y, m, d| format!("{y}-{m}-{d}T10:00:00"), &[]),
+        (
+            "uk.csv",
+            |y, m, d| format!("{d}/{m}/{y} 10:15"),
+            &["--date-format", "dd/mm/yyyy"],
+        ),
+        (
+            "de.csv",
+            |y, m, d| format!("{d}.{m}.{y} 10:15:30"),
+            &["--date-format", "dd.mm.yyyy"],
+        ),
+    ];
+    for (name, write, flags) in writes {
+        let path = with_dates(&scratch, name, write);
+        assert_eq!(
+            counts_on_threads(&path, flags),
+            ((39, 33, 6), REJECTED.to_vec()),
+            "{name}"
+        );
+    }
+    // Day.month.year without a time, as German Excel writes a date.
+    let path = with_dates(&scratch, "de-day.csv", |y, m, d| format!("{d}.{m}.{y}"));
+    let flag = ["--date-format", "dd.mm.yyyy"];
+    assert_eq!(
+        counts_on_threads(&path, &flag),
+        ((39, 33, 6), REJECTED.to_vec())
+    );
+}
+
+#[test]
+fn a_time_that_is_not_one_and_an_excel_serial_are_rejected_saying_why() {
+    let scratch = Scratch::new("date-times-bad");
+    let path = scratch.file(
+        "return.csv",
+        "participant,stage,date\nP1,enrol,2009-04-06 10:00\nP2,enrol,2009-04-06 25:00\nP3,enrol,39911\n",
+    );
+    let ((read, accepted, rejected), rows) = counts_on_threads(&path, &[]);
+    assert_eq!((read, accepted, rejected, rows), (3, 1, 2, vec![3, 4]));
+    let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 0);
+    let text = stdout(&run);
+    assert!(
+        text.contains(
+            "`2009-04-06 25:00` is not a date: `25:00` after the date is not a time of day"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("`39911` is not a date: it looks like an Excel date serial number")
+            && text.contains("format the column as a date in the spreadsheet"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_slashed_date_is_read_only_in_the_order_said() {
     assert_eq!(
