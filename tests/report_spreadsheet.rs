@@ -229,6 +229,33 @@ fn a_csv_utf8_return_with_a_byte_order_mark_reads_as_without() {
     assert_eq!(counts(&path, &[]), ((39, 33, 6), REJECTED.to_vec()));
 }
 
+/// A spreadsheet saves a blank row inside the sheet's used range as separators alone
+/// (`,,,`): such rows, above the header or among the rows, are skipped as blank lines are
+/// (and as a workbook's blank rows are), on one thread and on several, and the rows keep the
+/// spreadsheet's numbers.
+#[test]
+fn a_csv_row_of_separators_alone_is_a_blank_row_and_skipped() {
+    let scratch = Scratch::new("csv-blank-rows");
+    let text = std::fs::read_to_string(RETURN).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut blank = vec![",,,"];
+    blank.extend_from_slice(&lines[..12]);
+    blank.extend([",,,", " , , , ", ","]);
+    blank.extend_from_slice(&lines[12..]);
+    blank.push(",,,");
+    let path = scratch.file("return.csv", blank.join("\r\n"));
+    // One row above the header, three after the 11th row of the return.
+    let rejected: Vec<u64> = REJECTED
+        .iter()
+        .map(|&row| row + 1 + if row > 12 { 3 } else { 0 })
+        .collect();
+    assert_eq!(counts_on_threads(&path, &[]), ((39, 33, 6), rejected));
+    let semicolons = blank.join("\n").replace(',', ";");
+    let path = scratch.file("semicolon.csv", semicolons);
+    let ((read, accepted, _), _) = counts_on_threads(&path, &[]);
+    assert_eq!((read, accepted), (39, 33));
+}
+
 /// The sample return separated by semicolons, with `£` and `é` in one evidence field, in
 /// Windows-1252 with Windows line ends, as Excel saves "CSV" in France.
 fn semicolon_1252(scratch: &Scratch) -> std::path::PathBuf {

@@ -17,7 +17,7 @@ fn contract(path: &str) -> Contract {
 
 /// A generated return of `participants` (more than the cohort holds), damaged: a byte order
 /// mark; CRLF line breaks when `crlf` (and one row ended by a `\r` alone); blank lines;
-/// quoted fields, spaces around fields, references in other case; dates with a time of day
+/// rows of separators alone; quoted fields, spaces around fields, references in other case; dates with a time of day
 /// (and one that is not a time), and an Excel date serial number; duplicates of rows of the
 /// first half in the second; rows of every kind a report rejects on their own, in both
 /// halves; participants with no entry; references beyond 23 bytes and beyond ASCII.
@@ -81,6 +81,11 @@ fn damaged(contract: &Contract, participants: u64, seed: u64, crlf: bool) -> Vec
         out.push(damaged.into_bytes());
         if i % 89 == 7 {
             out.push(Vec::new());
+        }
+        // Blank rows as a spreadsheet saves them: separators alone, or empty quoted values.
+        if i % 83 == 11 {
+            out.push(",".repeat(width - 1).into_bytes());
+            out.push(vec!["\"\""; width].join(",").into_bytes());
         }
         if i % 101 == 3 {
             out.push(with(line, 0, &format!("P\u{0}{}", f[0])).into_bytes());
@@ -429,6 +434,36 @@ fn dates_with_a_time_of_day_read_on_threads_as_row_by_row() {
             Some(format),
             &runs,
         );
+    }
+}
+
+/// Rows of separators alone above the header and among the rows, as a spreadsheet saves its
+/// blank rows, are skipped on threads as row by row: the report is the same, and such rows
+/// are not read nor rejected.
+#[test]
+fn rows_of_separators_alone_are_skipped_on_threads_as_row_by_row() {
+    let runs = [(2, None), (4, None)];
+    for path in CONTRACTS {
+        let contract = contract(path);
+        let damaged = damaged(&contract, 200, 7, true);
+        let body = damaged.strip_prefix(b"\xEF\xBB\xBF").unwrap();
+        let bytes = [b",,,,\r\n\r\n , ,\r\n".as_slice(), body].concat();
+        read_as_row_by_row(path, &contract, &bytes, &Options::default(), None, &runs);
+        let rows = input::dates(input::csv(bytes.as_slice()), None);
+        let report = engine::run(&contract, rows, &Options::default()).unwrap();
+        assert!(
+            report
+                .rejected
+                .iter()
+                .all(|r| r.detail != "the row is empty"),
+            "{path}"
+        );
+        // The header is found on its row, below the blank rows: the first row is row 5.
+        assert!(report.rejected.iter().all(|r| r.row >= 5), "{path}");
+        let with_blank_rows = report.rows.read;
+        let rows = input::dates(input::csv(damaged.as_slice()), None);
+        let report = engine::run(&contract, rows, &Options::default()).unwrap();
+        assert_eq!(with_blank_rows, report.rows.read, "{path}");
     }
 }
 

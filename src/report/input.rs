@@ -26,8 +26,10 @@
 //! | `cohort` | optional | the cohort the participant is in; empty means not said |
 //! | anything else | optional | a participant attribute (`age_at_start`), named in lower case |
 //!
-//! A column with an empty header is ignored; an empty attribute value is no value. JSON Lines
-//! use the same names as an object's members, one object per line; blank lines are skipped.
+//! A column with an empty header is ignored; an empty attribute value is no value. A blank
+//! line, and a row of empty fields (`,,,`, a spreadsheet's blank row: `blank_row`), is no
+//! row. JSON Lines use the same names as an object's members, one object per line; blank
+//! lines are skipped.
 //!
 //! Two things are not rows and so are not `Input`s: a CSV header that lacks a required column
 //! (`CsvRows::header_problem`; left unchecked, it comes out as one `Malformed` for row 1 and
@@ -111,6 +113,24 @@ fn detect_separator(line: &[u8]) -> u8 {
     SEPARATORS[best]
 }
 
+/// Whether a line of a CSV return is a blank row above its header: separators (any of
+/// `SEPARATORS`) and spaces alone, as a spreadsheet saves a blank row (`,,,`).
+pub(super) fn is_blank_line(line: &[u8]) -> bool {
+    line.iter()
+        .all(|b| SEPARATORS.contains(b) || b.is_ascii_whitespace())
+}
+
+/// Whether every field of a row is empty but for spaces (as `str::trim` sees them): a blank
+/// row of a spreadsheet saved as CSV (`,,,` or `;;;`). Such a row is skipped as a blank line
+/// is, and as a workbook's blank row is, rather than read as a row.
+pub(super) fn blank_row<T: AsRef<[u8]>>(mut fields: impl Iterator<Item = T>) -> bool {
+    fields.all(|field| {
+        let field = field.as_ref();
+        field.trim_ascii().is_empty()
+            || std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty())
+    })
+}
+
 /// Stream the rows of a CSV return, UTF-8 and separated by commas, semicolons or tabs (as
 /// the header uses). See `csv_with`.
 pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
@@ -136,7 +156,14 @@ pub fn csv_with<R: Read>(reader: R, options: CsvOptions) -> CsvRows<R> {
         io_error: None,
     };
     let mut first = Vec::new();
-    let read = match rows.read_first_line(&mut first) {
+    // Blank rows above the header, as a spreadsheet saves them (`,,,`), are skipped as blank
+    // lines are: the separator is not known yet, but a line of separators and spaces alone
+    // names no columns.
+    let mut read = rows.read_first_line(&mut first);
+    while matches!(read, Ok(true)) && is_blank_line(&first) {
+        read = rows.read_first_line(&mut first);
+    }
+    let read = match read {
         Ok(true) => {
             rows.separator = options
                 .separator
@@ -309,18 +336,22 @@ impl<R: Read> Iterator for CsvRows<R> {
         if self.io_error.is_some() {
             return None;
         }
-        match self.read_record(Some(width)) {
-            Ok(Some(Ok(()))) => {}
-            Ok(Some(Err(reason))) => {
-                return Some(Input::Malformed {
-                    number: self.row,
-                    reason,
-                })
-            }
-            Ok(None) => return None,
-            Err(error) => {
-                self.io_error = Some(error);
-                return None;
+        loop {
+            match self.read_record(Some(width)) {
+                // A row of separators alone is a blank row, skipped as a blank line is.
+                Ok(Some(Ok(()))) if blank_row(self.record.iter()) => {}
+                Ok(Some(Ok(()))) => break,
+                Ok(Some(Err(reason))) => {
+                    return Some(Input::Malformed {
+                        number: self.row,
+                        reason,
+                    })
+                }
+                Ok(None) => return None,
+                Err(error) => {
+                    self.io_error = Some(error);
+                    return None;
+                }
             }
         }
         match &self.header {
@@ -464,7 +495,7 @@ impl Record {
         self.fields
     }
 
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
         self.ends[..self.fields].iter().map(move |&end| {
             let field = &self.bytes[start..end];
@@ -778,9 +809,6 @@ impl Columns {
         fields: &mut [&'a str],
         text: impl Fn(usize, T) -> Result<&'a str, String>,
     ) -> Result<(), String> {
-        if raw().all(|field| field.as_ref().trim_ascii().is_empty()) {
-            return Err("the row is empty".to_string());
-        }
         if count != self.width {
             return Err(format!(
                 "the row has {} field{}, the header has {}{}",
@@ -1849,11 +1877,10 @@ mod tests {
 
     #[test]
     fn an_empty_required_field_is_malformed() {
-        let rows = read("participant,stage,date\nP1,,\n,,\n");
+        let rows = read("participant,stage,date\nP1,,\n");
         let (number, reason) = malformed(&rows[0]);
         assert_eq!(number, 2);
         assert_eq!(reason, "the `stage` and `date` fields are empty");
-        assert_eq!(malformed(&rows[1]), (3, "the row is empty"));
     }
 
     #[test]
@@ -1910,6 +1937,30 @@ mod tests {
             let second = if text.contains("-\n") { 5 } else { 6 };
             assert_eq!(row(&rows[1]).number, second, "{text:?}");
         }
+    }
+
+    #[test]
+    fn rows_of_separators_alone_are_blank_rows_and_skipped() {
+        for text in [
+            "participant,stage,date\n,,\nP1,enrol,2009-04-02\n , ,\u{a0}\n\n\"\",\"\",\nP2,enrol,2009-04-03\n,,\n",
+            ",,\nparticipant,stage,date\nP1,enrol,2009-04-02\n,,\n,,\n\nP2,enrol,2009-04-03\n",
+            "participant;stage;date\r\n;;\r\nP1;enrol;2009-04-02\r\n;;\r\n\r\n;;\r\nP2;enrol;2009-04-03\r\n;;",
+            "participant\tstage\tdate\n\t\t\nP1\tenrol\t2009-04-02\n\t \t\n\n\t\t\nP2\tenrol\t2009-04-03\n",
+        ] {
+            let rows = csv(text.as_bytes());
+            assert_eq!(rows.header_problem(), None, "{text:?}");
+            let rows: Vec<Input> = rows.collect();
+            assert_eq!(rows.len(), 2, "{text:?}: {rows:?}");
+            // Row numbers are still the spreadsheet's: the blank rows are counted.
+            assert_eq!(row(&rows[0]).number, 3, "{text:?}");
+            assert_eq!(row(&rows[1]).number, 7, "{text:?}");
+        }
+        // A row with fewer separators than the header's is still blank.
+        let rows = read("participant,stage,date\n,\nP1,enrol,2009-04-02\n");
+        assert_eq!(rows.len(), 1);
+        // A row with one value is a row, malformed.
+        let rows = read("participant,stage,date\n,x,\n");
+        assert_eq!(malformed(&rows[0]).0, 2);
     }
 
     #[test]
