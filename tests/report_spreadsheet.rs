@@ -209,13 +209,93 @@ fn numbers_in_a_workbook_read_as_written_and_not_as_floating_point() {
 #[test]
 fn a_file_named_xlsx_that_is_not_a_workbook_exits_2() {
     let scratch = Scratch::new("xlsx-not");
-    let path = scratch.file("return.xlsx", "participant,stage,date\n");
+    let text = std::fs::read(RETURN).unwrap();
+    // CSV renamed `.xlsx` (in UTF-8, or in Windows-1252 with a `£`), and JSON Lines: told it is
+    // text and what to name it, not that it is a damaged zip archive.
+    let latin =
+        [b"participant;stage;date;evidence\r\nP1;enrol;2009-04-06;\xA35\r\n".as_slice()].concat();
+    for (name, bytes, seems) in [
+        (
+            "return.xlsx",
+            text.clone(),
+            "it seems to be CSV; name it `.csv`",
+        ),
+        ("latin.xlsx", latin, "it seems to be CSV; name it `.csv`"),
+        (
+            "return.ods",
+            text.clone(),
+            "it seems to be CSV; name it `.csv`",
+        ),
+        (
+            "lines.xlsx",
+            b"{\"participant\":\"P1\"}\n".to_vec(),
+            "it seems to be JSON Lines; name it `.jsonl`",
+        ),
+    ] {
+        let path = scratch.file(name, bytes);
+        let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 2);
+        let err = stderr(&run);
+        assert!(
+            err.contains("the file is text, not an") && err.contains(seems),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("Zip error"), "{name}: {err}");
+    }
+    let path = scratch.file("empty.xlsx", "");
     let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 2);
     assert!(
-        stderr(&run).contains("cannot be read as an Excel workbook"),
+        stderr(&run).contains("the file is empty"),
         "{}",
         stderr(&run)
     );
+    // A workbook cut short starts as one: it is said to be damaged.
+    let whole = scratch.path("whole.xlsx");
+    sample_workbook(&whole, false);
+    let bytes = std::fs::read(&whole).unwrap();
+    let path = scratch.file("cut.xlsx", &bytes[..bytes.len() / 2]);
+    let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 2);
+    assert!(
+        stderr(&run).contains("damaged or cut short"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+/// A workbook renamed `.csv` is refused (exit 2) saying it is a workbook and to name it so,
+/// on one thread and on several (read in parts or as a stream), never that it needs another
+/// encoding.
+#[test]
+fn a_workbook_named_csv_is_told_it_is_a_workbook() {
+    let scratch = Scratch::new("csv-workbook");
+    let xlsx = scratch.path("return.xlsx");
+    sample_workbook(&xlsx, false);
+    let zip = std::fs::read(&xlsx).unwrap();
+    let ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0\0\0\0\0".repeat(64);
+    for (name, bytes, says) in [
+        (
+            "xlsx.csv",
+            zip.clone(),
+            "the file is an Excel workbook (`.xlsx`",
+        ),
+        ("xlsx.txt", zip.clone(), "name it `.xlsx`"),
+        ("xlsx.jsonl", zip, "name it `.xlsx`"),
+        ("xls.csv", ole, "Excel 97-2003 workbook (`.xls`)"),
+    ] {
+        let path = scratch.file(name, bytes);
+        for threads in ["1", "4"] {
+            let run = common::outcome()
+                .env("OUTCOME_THREADS", threads)
+                .args(["report", SPEC, "--returns", path.to_str().unwrap()])
+                .assert()
+                .code(2);
+            let err = stderr(&run);
+            assert!(err.contains(says), "{name}: {err}");
+            assert!(!err.contains("--encoding"), "{name}: {err}");
+            assert!(run.get_output().stdout.is_empty());
+        }
+    }
+    // The same workbook named `.xlsx` is read.
+    assert_eq!(counts(&xlsx, &[]).0, (39, 33, 6));
 }
 
 // ---------------------------------------------------------------------------------------------
