@@ -209,13 +209,93 @@ fn numbers_in_a_workbook_read_as_written_and_not_as_floating_point() {
 #[test]
 fn a_file_named_xlsx_that_is_not_a_workbook_exits_2() {
     let scratch = Scratch::new("xlsx-not");
-    let path = scratch.file("return.xlsx", "participant,stage,date\n");
+    let text = std::fs::read(RETURN).unwrap();
+    // CSV renamed `.xlsx` (in UTF-8, or in Windows-1252 with a `£`), and JSON Lines: told it is
+    // text and what to name it, not that it is a damaged zip archive.
+    let latin =
+        [b"participant;stage;date;evidence\r\nP1;enrol;2009-04-06;\xA35\r\n".as_slice()].concat();
+    for (name, bytes, seems) in [
+        (
+            "return.xlsx",
+            text.clone(),
+            "it seems to be CSV; name it `.csv`",
+        ),
+        ("latin.xlsx", latin, "it seems to be CSV; name it `.csv`"),
+        (
+            "return.ods",
+            text.clone(),
+            "it seems to be CSV; name it `.csv`",
+        ),
+        (
+            "lines.xlsx",
+            b"{\"participant\":\"P1\"}\n".to_vec(),
+            "it seems to be JSON Lines; name it `.jsonl`",
+        ),
+    ] {
+        let path = scratch.file(name, bytes);
+        let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 2);
+        let err = stderr(&run);
+        assert!(
+            err.contains("the file is text, not an") && err.contains(seems),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("Zip error"), "{name}: {err}");
+    }
+    let path = scratch.file("empty.xlsx", "");
     let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 2);
     assert!(
-        stderr(&run).contains("cannot be read as an Excel workbook"),
+        stderr(&run).contains("the file is empty"),
         "{}",
         stderr(&run)
     );
+    // A workbook cut short starts as one: it is said to be damaged.
+    let whole = scratch.path("whole.xlsx");
+    sample_workbook(&whole, false);
+    let bytes = std::fs::read(&whole).unwrap();
+    let path = scratch.file("cut.xlsx", &bytes[..bytes.len() / 2]);
+    let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 2);
+    assert!(
+        stderr(&run).contains("damaged or cut short"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+/// A workbook renamed `.csv` is refused (exit 2) saying it is a workbook and to name it so,
+/// on one thread and on several (read in parts or as a stream), never that it needs another
+/// encoding.
+#[test]
+fn a_workbook_named_csv_is_told_it_is_a_workbook() {
+    let scratch = Scratch::new("csv-workbook");
+    let xlsx = scratch.path("return.xlsx");
+    sample_workbook(&xlsx, false);
+    let zip = std::fs::read(&xlsx).unwrap();
+    let ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0\0\0\0\0".repeat(64);
+    for (name, bytes, says) in [
+        (
+            "xlsx.csv",
+            zip.clone(),
+            "the file is an Excel workbook (`.xlsx`",
+        ),
+        ("xlsx.txt", zip.clone(), "name it `.xlsx`"),
+        ("xlsx.jsonl", zip, "name it `.xlsx`"),
+        ("xls.csv", ole, "Excel 97-2003 workbook (`.xls`)"),
+    ] {
+        let path = scratch.file(name, bytes);
+        for threads in ["1", "4"] {
+            let run = common::outcome()
+                .env("OUTCOME_THREADS", threads)
+                .args(["report", SPEC, "--returns", path.to_str().unwrap()])
+                .assert()
+                .code(2);
+            let err = stderr(&run);
+            assert!(err.contains(says), "{name}: {err}");
+            assert!(!err.contains("--encoding"), "{name}: {err}");
+            assert!(run.get_output().stdout.is_empty());
+        }
+    }
+    // The same workbook named `.xlsx` is read.
+    assert_eq!(counts(&xlsx, &[]).0, (39, 33, 6));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +307,33 @@ fn a_csv_utf8_return_with_a_byte_order_mark_reads_as_without() {
     let text = std::fs::read(RETURN).unwrap();
     let path = scratch.file("return.csv", [b"\xEF\xBB\xBF".as_slice(), &text].concat());
     assert_eq!(counts(&path, &[]), ((39, 33, 6), REJECTED.to_vec()));
+}
+
+/// A spreadsheet saves a blank row inside the sheet's used range as separators alone
+/// (`,,,`): such rows, above the header or among the rows, are skipped as blank lines are
+/// (and as a workbook's blank rows are), on one thread and on several, and the rows keep the
+/// spreadsheet's numbers.
+#[test]
+fn a_csv_row_of_separators_alone_is_a_blank_row_and_skipped() {
+    let scratch = Scratch::new("csv-blank-rows");
+    let text = std::fs::read_to_string(RETURN).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut blank = vec![",,,"];
+    blank.extend_from_slice(&lines[..12]);
+    blank.extend([",,,", " , , , ", ","]);
+    blank.extend_from_slice(&lines[12..]);
+    blank.push(",,,");
+    let path = scratch.file("return.csv", blank.join("\r\n"));
+    // One row above the header, three after the 11th row of the return.
+    let rejected: Vec<u64> = REJECTED
+        .iter()
+        .map(|&row| row + 1 + if row > 12 { 3 } else { 0 })
+        .collect();
+    assert_eq!(counts_on_threads(&path, &[]), ((39, 33, 6), rejected));
+    let semicolons = blank.join("\n").replace(',', ";");
+    let path = scratch.file("semicolon.csv", semicolons);
+    let ((read, accepted, _), _) = counts_on_threads(&path, &[]);
+    assert_eq!((read, accepted), (39, 33));
 }
 
 /// The sample return separated by semicolons, with `£` and `é` in one evidence field, in
@@ -402,6 +509,93 @@ fn dates_read_day_month_year_or_month_day_year_as_the_flag_says() {
         )
     });
     assert_eq!(counts(&path, &flag), ((39, 33, 6), REJECTED.to_vec()));
+}
+
+/// The counts of `path` read with `args`, the same on one thread and on four (row by row
+/// and in parts).
+fn counts_on_threads(path: &std::path::Path, args: &[&str]) -> ((u64, u64, u64), Vec<u64>) {
+    let mut seen = Vec::new();
+    for threads in ["1", "4"] {
+        let run = common::outcome()
+            .env("OUTCOME_THREADS", threads)
+            .args(
+                [
+                    &["report", SPEC, "--format", "json", "--returns"][..],
+                    &[path.to_str().unwrap()],
+                    args,
+                ]
+                .concat(),
+            )
+            .assert()
+            .code(0);
+        seen.push(run.get_output().stdout.clone());
+    }
+    assert!(
+        seen[0] == seen[1],
+        "the report differs on one thread and four"
+    );
+    counts(path, args)
+}
+
+#[test]
+fn dates_with_a_time_of_day_read_as_their_day() {
+    let scratch = Scratch::new("date-times");
+    // As LibreOffice and Excel save a date-time cell in CSV, and ISO 8601 with a `T`.
+    type Write = fn(&str, &str, &str) -> String;
+    let writes: [(&str, Write, &[&str]); 5] = [
+        ("lo.csv", |y, m, d| format!("{y}-{m}-{d} 0:00:00"), &[]),
+        ("hm.csv", |y, m, d| format!("{y}-{m}-{d} 00:00"), &[]),
+        ("iso.csv", |y, m, d| format!("{y}-{m}-{d}T10:00:00"), &[]),
+        (
+            "uk.csv",
+            |y, m, d| format!("{d}/{m}/{y} 10:15"),
+            &["--date-format", "dd/mm/yyyy"],
+        ),
+        (
+            "de.csv",
+            |y, m, d| format!("{d}.{m}.{y} 10:15:30"),
+            &["--date-format", "dd.mm.yyyy"],
+        ),
+    ];
+    for (name, write, flags) in writes {
+        let path = with_dates(&scratch, name, write);
+        assert_eq!(
+            counts_on_threads(&path, flags),
+            ((39, 33, 6), REJECTED.to_vec()),
+            "{name}"
+        );
+    }
+    // Day.month.year without a time, as German Excel writes a date.
+    let path = with_dates(&scratch, "de-day.csv", |y, m, d| format!("{d}.{m}.{y}"));
+    let flag = ["--date-format", "dd.mm.yyyy"];
+    assert_eq!(
+        counts_on_threads(&path, &flag),
+        ((39, 33, 6), REJECTED.to_vec())
+    );
+}
+
+#[test]
+fn a_time_that_is_not_one_and_an_excel_serial_are_rejected_saying_why() {
+    let scratch = Scratch::new("date-times-bad");
+    let path = scratch.file(
+        "return.csv",
+        "participant,stage,date\nP1,enrol,2009-04-06 10:00\nP2,enrol,2009-04-06 25:00\nP3,enrol,39911\n",
+    );
+    let ((read, accepted, rejected), rows) = counts_on_threads(&path, &[]);
+    assert_eq!((read, accepted, rejected, rows), (3, 1, 2, vec![3, 4]));
+    let run = exits(&["report", SPEC, "--returns", path.to_str().unwrap()], 0);
+    let text = stdout(&run);
+    assert!(
+        text.contains(
+            "`2009-04-06 25:00` is not a date: `25:00` after the date is not a time of day"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("`39911` is not a date: it looks like an Excel date serial number")
+            && text.contains("format the column as a date in the spreadsheet"),
+        "{text}"
+    );
 }
 
 #[test]

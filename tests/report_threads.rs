@@ -17,7 +17,8 @@ fn contract(path: &str) -> Contract {
 
 /// A generated return of `participants` (more than the cohort holds), damaged: a byte order
 /// mark; CRLF line breaks when `crlf` (and one row ended by a `\r` alone); blank lines;
-/// quoted fields, spaces around fields, references in other case; duplicates of rows of the
+/// rows of separators alone; quoted fields, spaces around fields, references in other case; dates with a time of day
+/// (and one that is not a time), and an Excel date serial number; duplicates of rows of the
 /// first half in the second; rows of every kind a report rejects on their own, in both
 /// halves; participants with no entry; references beyond 23 bytes and beyond ASCII.
 fn damaged(contract: &Contract, participants: u64, seed: u64, crlf: bool) -> Vec<u8> {
@@ -53,6 +54,9 @@ fn damaged(contract: &Contract, participants: u64, seed: u64, crlf: bool) -> Vec
                 .join(","),
             17 => with(line, 0, &f[0].to_lowercase()),
             23 => with(line, 1, &format!("{}x", f[1])),
+            3 => with(line, 2, &format!("{} 0:00:00", f[2])),
+            7 => with(line, 2, &format!("{}T10:15:30.250", f[2])),
+            13 => with(line, 2, &format!("{} 25:00", f[2])),
             29 => with(line, 2, "2009-13-45"),
             31 => with(line, 2, "01/02/2010"),
             37 => with(line, 2, "1999-01-01"),
@@ -61,6 +65,7 @@ fn damaged(contract: &Contract, participants: u64, seed: u64, crlf: bool) -> Vec
             47 => f[..width - 1].join(","),
             53 => format!("{line},extra"),
             59 => ",".repeat(width - 1).replace(',', " , "),
+            89 => with(line, 2, "39911"),
             61 => format!("{}x\"y,{}", f[0], f[1..].join(",")),
             67 => with(line, 3, "\"register, signed\""),
             71 => with(line, 0, &format!("Z-NEW-{i}")),
@@ -76,6 +81,11 @@ fn damaged(contract: &Contract, participants: u64, seed: u64, crlf: bool) -> Vec
         out.push(damaged.into_bytes());
         if i % 89 == 7 {
             out.push(Vec::new());
+        }
+        // Blank rows as a spreadsheet saves them: separators alone, or empty quoted values.
+        if i % 83 == 11 {
+            out.push(",".repeat(width - 1).into_bytes());
+            out.push(vec!["\"\""; width].join(",").into_bytes());
         }
         if i % 101 == 3 {
             out.push(with(line, 0, &format!("P\u{0}{}", f[0])).into_bytes());
@@ -138,7 +148,7 @@ fn a_return_read_on_threads_gives_the_report_read_row_by_row() {
                     ..Options::default()
                 },
             ] {
-                read_as_row_by_row(path, &contract, &bytes, &options, &on_threads);
+                read_as_row_by_row(path, &contract, &bytes, &options, None, &on_threads);
             }
         }
     }
@@ -167,7 +177,7 @@ fn a_return_read_in_many_shards_gives_the_report_read_row_by_row() {
                     ..Options::default()
                 },
             ] {
-                read_as_row_by_row(path, &contract, &bytes, &options, &runs);
+                read_as_row_by_row(path, &contract, &bytes, &options, None, &runs);
             }
         }
     }
@@ -271,15 +281,16 @@ fn a_header_of_many_columns_is_found_past_the_first_window() {
 }
 
 /// Assert that the return `bytes` read whole on each of `runs` (threads, and shards or the
-/// default) gives the report read row by row.
+/// default) gives the report read row by row, its dates read as `dates` says.
 fn read_as_row_by_row(
     path: &str,
     contract: &Contract,
     bytes: &[u8],
     options: &Options,
+    dates: Option<input::DateFormat>,
     runs: &[(usize, Option<usize>)],
 ) {
-    let rows = input::dates(input::csv(bytes), None);
+    let rows = input::dates(input::csv(bytes), dates);
     let expected = engine::run(contract, rows, options).unwrap();
     let expected = serde_json::to_string(&expected).unwrap();
     let read = input::csv(bytes);
@@ -290,7 +301,7 @@ fn read_as_row_by_row(
             options,
             split::Source::Held(bytes),
             &layout,
-            None,
+            dates,
             threads,
             shards,
         )
@@ -374,6 +385,85 @@ fn the_damaged_return_is_rejected_for_every_kind_of_reason() {
         BeyondCohortSize,
     ] {
         assert!(reasons.contains(&reason), "{reason:?} in {reasons:?}");
+    }
+}
+
+/// Dates written day/month/year or day.month.year with a time of day, as a spreadsheet saves
+/// date-time cells, read as `--date-format` says: the report on threads is the one made row
+/// by row, and the dates with a time are accepted (a time that is not one rejected).
+#[test]
+fn dates_with_a_time_of_day_read_on_threads_as_row_by_row() {
+    let path = CONTRACTS[0];
+    let contract = contract(path);
+    let damaged = damaged(&contract, 200, 6, false);
+    let runs = [(2, None), (4, None)];
+    for (format, mark) in [
+        (input::DateFormat::DayMonthYear, "/"),
+        (input::DateFormat::DayMonthYearDots, "."),
+    ] {
+        let mut out: Vec<u8> = Vec::new();
+        for (i, line) in damaged.split_inclusive(|&b| b == b'\n').enumerate() {
+            let mut fields: Vec<Vec<u8>> = line.split(|&b| b == b',').map(<[u8]>::to_vec).collect();
+            let date = fields
+                .get(2)
+                .and_then(|d| String::from_utf8(d.clone()).ok())
+                .unwrap_or_default();
+            let (day, time) = date.split_once(' ').unwrap_or((&date, ""));
+            let parts: Vec<&str> = day.split('-').collect();
+            if i > 0 && parts.len() == 3 && parts[0].len() == 4 {
+                let time = match (time, i % 3) {
+                    ("", 0) => " 10:15".to_string(),
+                    ("", 1) => " 0:00:00".to_string(),
+                    ("", _) => String::new(),
+                    (time, _) => format!(" {time}"),
+                };
+                fields[2] =
+                    format!("{}{mark}{}{mark}{}{time}", parts[2], parts[1], parts[0]).into_bytes();
+            }
+            out.extend_from_slice(&fields.join(&b","[..]));
+        }
+        let bytes = out;
+        let rows = input::dates(input::csv(bytes.as_slice()), Some(format));
+        let report = engine::run(&contract, rows, &Options::default()).unwrap();
+        assert!(report.rows.accepted > 0, "{format:?}");
+        read_as_row_by_row(
+            path,
+            &contract,
+            &bytes,
+            &Options::default(),
+            Some(format),
+            &runs,
+        );
+    }
+}
+
+/// Rows of separators alone above the header and among the rows, as a spreadsheet saves its
+/// blank rows, are skipped on threads as row by row: the report is the same, and such rows
+/// are not read nor rejected.
+#[test]
+fn rows_of_separators_alone_are_skipped_on_threads_as_row_by_row() {
+    let runs = [(2, None), (4, None)];
+    for path in CONTRACTS {
+        let contract = contract(path);
+        let damaged = damaged(&contract, 200, 7, true);
+        let body = damaged.strip_prefix(b"\xEF\xBB\xBF").unwrap();
+        let bytes = [b",,,,\r\n\r\n , ,\r\n".as_slice(), body].concat();
+        read_as_row_by_row(path, &contract, &bytes, &Options::default(), None, &runs);
+        let rows = input::dates(input::csv(bytes.as_slice()), None);
+        let report = engine::run(&contract, rows, &Options::default()).unwrap();
+        assert!(
+            report
+                .rejected
+                .iter()
+                .all(|r| r.detail != "the row is empty"),
+            "{path}"
+        );
+        // The header is found on its row, below the blank rows: the first row is row 5.
+        assert!(report.rejected.iter().all(|r| r.row >= 5), "{path}");
+        let with_blank_rows = report.rows.read;
+        let rows = input::dates(input::csv(damaged.as_slice()), None);
+        let report = engine::run(&contract, rows, &Options::default()).unwrap();
+        assert_eq!(with_blank_rows, report.rows.read, "{path}");
     }
 }
 

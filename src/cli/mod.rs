@@ -421,7 +421,8 @@ pub struct ReportArgs {
     pub encoding: Option<TextEncoding>,
 
     /// How the return's dates are written, when not year-month-day: dates written with
-    /// slashes are read only in the order said here
+    /// slashes or dots are read only in the order said here (a time of day after a date is
+    /// left out)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub date_format: Option<DateFormatArg>,
 
@@ -520,6 +521,9 @@ pub enum DateFormatArg {
     /// `05/14/2009`
     #[value(name = "mm/dd/yyyy")]
     MonthDayYear,
+    /// `14.05.2009`
+    #[value(name = "dd.mm.yyyy")]
+    DayMonthYearDots,
 }
 
 impl DateFormatArg {
@@ -528,6 +532,7 @@ impl DateFormatArg {
             DateFormatArg::YearMonthDay => input::DateFormat::YearMonthDay,
             DateFormatArg::DayMonthYear => input::DateFormat::DayMonthYear,
             DateFormatArg::MonthDayYear => input::DateFormat::MonthDayYear,
+            DateFormatArg::DayMonthYearDots => input::DateFormat::DayMonthYearDots,
         }
     }
 }

@@ -180,7 +180,7 @@ impl ReturnFormat {
     /// Lines when the first thing in it is `{` (no CSV header starts so), else CSV. A
     /// workbook (a zip archive) is refused: it is read by position, which a stream is not.
     fn sniff(start: &[u8]) -> Result<ReturnFormat, Problem> {
-        if start.starts_with(b"PK\x03\x04") {
+        if report::sheet::signature(start).is_some() {
             return Err(Problem::Refused(
                 "the return on standard input is a workbook, which is read from a file: name the file with `--returns`, or pipe the sheet as CSV".to_string(),
             ));
@@ -314,7 +314,21 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             (format, ReturnSource::Workbook(file))
         }
         Some(format) => {
-            let (file, metadata) = files::open_regular(path).map_err(read_error)?;
+            let (mut file, metadata) = files::open_regular(path).map_err(read_error)?;
+            // A workbook named `.csv` would be read as text in an unknown encoding: it is
+            // told so by its first bytes instead.
+            let mut start = Vec::with_capacity(report::sheet::START_BYTES);
+            (&mut file)
+                .take(report::sheet::START_BYTES as u64)
+                .read_to_end(&mut start)
+                .and_then(|_| io::Seek::rewind(&mut file))
+                .map_err(read_error)?;
+            if let Some(why) = report::sheet::workbook_named_as_text(&start) {
+                return Err(Problem::Unreadable {
+                    path: PathBuf::from(shown_as(path)),
+                    why,
+                });
+            }
             if format == ReturnFormat::Csv
                 && in_parts
                 && metadata.len() <= report::split::PARTS_MOST

@@ -551,22 +551,9 @@ impl<'c> Rules<'c> {
                 true,
             );
         };
-        let Some(day) = parse_date(super::trimmed(row.date)) else {
-            return Verdict::Rejected(
-                Rejection::BadDate,
-                format!(
-                    "`{}` is not a date: dates are written year-month-day, such as 2026-05-14{}",
-                    row.date,
-                    if super::input::is_slashed_date(row.date) {
-                        " (a date written day/month/year or month/day/year is read with \
-                         `--date-format dd/mm/yyyy` or `--date-format mm/dd/yyyy`, and must \
-                         then be a real day in that order)"
-                    } else {
-                        ""
-                    }
-                ),
-                true,
-            );
+        let date = super::trimmed(row.date);
+        let Some(day) = super::input::day_of(date) else {
+            return Verdict::Rejected(Rejection::BadDate, super::input::not_a_date(date), true);
         };
         if day < contract.term.start || day > contract.term.end {
             return Verdict::Rejected(
@@ -1182,18 +1169,6 @@ impl Reject for Rejections {
     fn add(&mut self, rejected: Rejected) {
         Rejections::add(self, rejected);
     }
-}
-
-/// `2026-05-14` → a real date.
-fn parse_date(text: &str) -> Option<Date> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let year = text[0..4].parse().ok()?;
-    let month = text[5..7].parse().ok()?;
-    let day = text[8..10].parse().ok()?;
-    Date::new(year, month, day)
 }
 
 /// Take one participant's events in date order and keep those that follow the sequence.

@@ -4,8 +4,9 @@
 //! A CSV return may be separated by commas, semicolons or tabs (`CsvOptions::separator`, or
 //! the one its header line uses), and in UTF-8, UTF-16 with a byte order mark, or
 //! Windows-1252 when said (`CsvOptions::encoding`); its text reaches the CSV reader as UTF-8.
-//! Dates written with slashes are turned into ISO dates by `dates`, in the order a person
-//! said (`DateFormat`), never guessed.
+//! Dates written with slashes or dots are turned into ISO dates by `dates`, in the order a
+//! person said (`DateFormat`), never guessed; a time of day after a date is left out by
+//! `day_of`, and `not_a_date` says why a date is not one.
 //!
 //! A return is read without loading the file: each reader is an iterator that reads one row,
 //! hands it on as an `Input`, and forgets it. (On several cores, `outcome report` reads a
@@ -25,8 +26,10 @@
 //! | `cohort` | optional | the cohort the participant is in; empty means not said |
 //! | anything else | optional | a participant attribute (`age_at_start`), named in lower case |
 //!
-//! A column with an empty header is ignored; an empty attribute value is no value. JSON Lines
-//! use the same names as an object's members, one object per line; blank lines are skipped.
+//! A column with an empty header is ignored; an empty attribute value is no value. A blank
+//! line, and a row of empty fields (`,,,`, a spreadsheet's blank row: `blank_row`), is no
+//! row. JSON Lines use the same names as an object's members, one object per line; blank
+//! lines are skipped.
 //!
 //! Two things are not rows and so are not `Input`s: a CSV header that lacks a required column
 //! (`CsvRows::header_problem`; left unchecked, it comes out as one `Malformed` for row 1 and
@@ -110,6 +113,24 @@ fn detect_separator(line: &[u8]) -> u8 {
     SEPARATORS[best]
 }
 
+/// Whether a line of a CSV return is a blank row above its header: separators (any of
+/// `SEPARATORS`) and spaces alone, as a spreadsheet saves a blank row (`,,,`).
+pub(super) fn is_blank_line(line: &[u8]) -> bool {
+    line.iter()
+        .all(|b| SEPARATORS.contains(b) || b.is_ascii_whitespace())
+}
+
+/// Whether every field of a row is empty but for spaces (as `str::trim` sees them): a blank
+/// row of a spreadsheet saved as CSV (`,,,` or `;;;`). Such a row is skipped as a blank line
+/// is, and as a workbook's blank row is, rather than read as a row.
+pub(super) fn blank_row<T: AsRef<[u8]>>(mut fields: impl Iterator<Item = T>) -> bool {
+    fields.all(|field| {
+        let field = field.as_ref();
+        field.trim_ascii().is_empty()
+            || std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty())
+    })
+}
+
 /// Stream the rows of a CSV return, UTF-8 and separated by commas, semicolons or tabs (as
 /// the header uses). See `csv_with`.
 pub fn csv<R: Read>(reader: R) -> CsvRows<R> {
@@ -135,7 +156,14 @@ pub fn csv_with<R: Read>(reader: R, options: CsvOptions) -> CsvRows<R> {
         io_error: None,
     };
     let mut first = Vec::new();
-    let read = match rows.read_first_line(&mut first) {
+    // Blank rows above the header, as a spreadsheet saves them (`,,,`), are skipped as blank
+    // lines are: the separator is not known yet, but a line of separators and spaces alone
+    // names no columns.
+    let mut read = rows.read_first_line(&mut first);
+    while matches!(read, Ok(true)) && is_blank_line(&first) {
+        read = rows.read_first_line(&mut first);
+    }
+    let read = match read {
         Ok(true) => {
             rows.separator = options
                 .separator
@@ -308,18 +336,22 @@ impl<R: Read> Iterator for CsvRows<R> {
         if self.io_error.is_some() {
             return None;
         }
-        match self.read_record(Some(width)) {
-            Ok(Some(Ok(()))) => {}
-            Ok(Some(Err(reason))) => {
-                return Some(Input::Malformed {
-                    number: self.row,
-                    reason,
-                })
-            }
-            Ok(None) => return None,
-            Err(error) => {
-                self.io_error = Some(error);
-                return None;
+        loop {
+            match self.read_record(Some(width)) {
+                // A row of separators alone is a blank row, skipped as a blank line is.
+                Ok(Some(Ok(()))) if blank_row(self.record.iter()) => {}
+                Ok(Some(Ok(()))) => break,
+                Ok(Some(Err(reason))) => {
+                    return Some(Input::Malformed {
+                        number: self.row,
+                        reason,
+                    })
+                }
+                Ok(None) => return None,
+                Err(error) => {
+                    self.io_error = Some(error);
+                    return None;
+                }
             }
         }
         match &self.header {
@@ -463,7 +495,7 @@ impl Record {
         self.fields
     }
 
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
         self.ends[..self.fields].iter().map(move |&end| {
             let field = &self.bytes[start..end];
@@ -777,9 +809,6 @@ impl Columns {
         fields: &mut [&'a str],
         text: impl Fn(usize, T) -> Result<&'a str, String>,
     ) -> Result<(), String> {
-        if raw().all(|field| field.as_ref().trim_ascii().is_empty()) {
-            return Err("the row is empty".to_string());
-        }
         if count != self.width {
             return Err(format!(
                 "the row has {} field{}, the header has {}{}",
@@ -1022,7 +1051,7 @@ impl<R: Read> Read for SkipBom<R> {
 // Dates
 
 /// How the dates of a return are written, when a person says (`--date-format`). ISO dates
-/// (`2009-05-14`) are read whatever is said; a date with slashes only as said, since
+/// (`2009-05-14`) are read whatever is said; a date with slashes or dots only as said, since
 /// `04/05/2009` is the 4th of May in the United Kingdom and the 5th of April in the United
 /// States.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1033,12 +1062,52 @@ pub enum DateFormat {
     DayMonthYear,
     /// `05/14/2009`, as Excel writes dates in the United States.
     MonthDayYear,
+    /// `14.05.2009`, as Excel writes dates in Germany.
+    DayMonthYearDots,
 }
 
-/// The day, month and year of a date written with slashes (`14/05/2009`, `4/5/2009`), if it
-/// is one: each number read as written, not yet known to be a day or a month.
-fn slashed(text: &str) -> Option<(u32, u32, &str)> {
-    let mut parts = text.split('/');
+/// A date and the time of day written after it, if any: the text up to the first space or
+/// `T`, and what follows that (`2009-04-06 0:00:00`, as a spreadsheet saves a date-time cell
+/// in CSV, is `2009-04-06` and `0:00:00`). The time is not yet known to be one.
+pub fn date_and_time(text: &str) -> (&str, Option<&str>) {
+    match text.find([' ', 'T']) {
+        Some(i) => (&text[..i], Some(text[i + 1..].trim_start())),
+        None => (text, None),
+    }
+}
+
+/// Whether `text` is a time of day: `H:MM` or `HH:MM`, then perhaps `:SS` and then perhaps a
+/// fraction of a second (`.250`), the hour 0 to 23 and the minutes and seconds 0 to 59.
+pub fn is_time_of_day(text: &str) -> bool {
+    let number = |t: &str, least: usize, most: u32| {
+        (least..=2).contains(&t.len())
+            && t.bytes().all(|b| b.is_ascii_digit())
+            && t.parse::<u32>().is_ok_and(|n| n <= most)
+    };
+    let (clock, fraction) = match text.split_once('.') {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (text, None),
+    };
+    let mut parts = clock.split(':');
+    let (Some(hours), Some(minutes)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let seconds = parts.next();
+    parts.next().is_none()
+        && number(hours, 1, 23)
+        && minutes.len() == 2
+        && number(minutes, 2, 59)
+        && seconds.is_none_or(|s| number(s, 2, 59))
+        && fraction.is_none_or(|f| {
+            seconds.is_some() && !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// The day, month and year of a date written with `mark` between them (`14/05/2009`,
+/// `4/5/2009`, `14.05.2009`), if it is one: each number read as written, not yet known to be
+/// a day or a month.
+fn day_month_year(text: &str, mark: char) -> Option<(u32, u32, &str)> {
+    let mut parts = text.split(mark);
     let (a, b, year) = (parts.next()?, parts.next()?, parts.next()?);
     let digits = |t: &str, most: usize| {
         !t.is_empty() && t.len() <= most && t.bytes().all(|b| b.is_ascii_digit())
@@ -1052,29 +1121,118 @@ fn slashed(text: &str) -> Option<(u32, u32, &str)> {
     Some((a.parse().ok()?, b.parse().ok()?, year))
 }
 
-/// Whether a date is written with slashes, day and month in some order (`14/05/2009`).
+/// Whether a date is written with slashes, day and month in some order (`14/05/2009`), with
+/// or without a time of day after it.
 pub fn is_slashed_date(text: &str) -> bool {
-    slashed(text.trim()).is_some()
+    day_month_year(date_and_time(text.trim()).0, '/').is_some()
 }
 
-/// A date written with slashes in `format`, as an ISO date (`14/05/2009` → `2009-05-14`);
-/// `None` for any other text, or one whose month is not 1 to 12 or day not 1 to 31 (whether
-/// the day is in the month is the engine's to check).
+/// Whether a date is written with dots, day first (`14.05.2009`), with or without a time of
+/// day after it.
+pub fn is_dotted_date(text: &str) -> bool {
+    day_month_year(date_and_time(text.trim()).0, '.').is_some()
+}
+
+/// A date written with slashes or dots in `format`, as an ISO date (`14/05/2009` →
+/// `2009-05-14`), any time of day after it kept as written (`14/05/2009 10:15` →
+/// `2009-05-14 10:15`, for the engine to check); `None` for any other text, or one whose
+/// month is not 1 to 12 or day not 1 to 31 (whether the day is in the month is the engine's
+/// to check).
 pub fn iso_date(text: &str, format: DateFormat) -> Option<String> {
-    let (a, b, year) = slashed(text.trim())?;
-    let (day, month) = match format {
+    let text = text.trim();
+    let (date, _) = date_and_time(text);
+    let mark = match format {
         DateFormat::YearMonthDay => return None,
-        DateFormat::DayMonthYear => (a, b),
+        DateFormat::DayMonthYear | DateFormat::MonthDayYear => '/',
+        DateFormat::DayMonthYearDots => '.',
+    };
+    let (a, b, year) = day_month_year(date, mark)?;
+    let (day, month) = match format {
         DateFormat::MonthDayYear => (b, a),
+        _ => (a, b),
     };
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
-    Some(format!("{year}-{month:02}-{day:02}"))
+    Some(format!("{year}-{month:02}-{day:02}{}", &text[date.len()..]))
 }
 
-/// The rows of a return with their dates read as `format` says: a date with slashes that
-/// fits it becomes an ISO date; every other date is left as written, for the engine to
+/// The day a date written `YYYY-MM-DD` is, perhaps with a time of day after it (a space or
+/// `T`, then `H:MM` or `HH:MM[:SS[.fff]]`, which is left out); `None` for anything else.
+pub fn day_of(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    if bytes.len() > 10 {
+        if !matches!(bytes[10], b' ' | b'T') || !is_time_of_day(text[11..].trim_start()) {
+            return None;
+        }
+        return day_of(&text[..10]);
+    }
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = text[0..4].parse().ok()?;
+    let month = text[5..7].parse().ok()?;
+    let day = text[8..10].parse().ok()?;
+    Date::new(year, month, day)
+}
+
+/// The day an Excel date serial number is (in the 1900 date system, as Excel on Windows
+/// counts), if `text` looks like one: five digits (1927 to 2173), perhaps with a fraction of
+/// a day (a time). A date column left in the General or Number format is saved in CSV so.
+fn excel_serial(text: &str) -> Option<Date> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    if whole.len() != 5
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || fraction.is_empty()
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    // Day 1 is 1900-01-01, counting a 29 February 1900 that never was: from day 61 on, the
+    // day is this many days after 1899-12-30.
+    let serial: i64 = whole.parse().ok()?;
+    Some(Date::from_day_number(
+        Date::new(1899, 12, 30)?.day_number() + serial,
+    ))
+}
+
+/// Why the text of a date column (trimmed) is not a date (`day_of` refused it), with what to
+/// do about it when that can be told: a time of day that is not one, an Excel date serial
+/// number, a date with slashes or dots read only with `--date-format`.
+pub fn not_a_date(text: &str) -> String {
+    const SHAPE: &str = "dates are written year-month-day, such as 2026-05-14";
+    let (date, time) = date_and_time(text);
+    if let Some(time) = time.filter(|time| !is_time_of_day(time)) {
+        if day_of(date).is_some() || is_slashed_date(date) || is_dotted_date(date) {
+            return format!(
+                "`{text}` is not a date: `{time}` after the date is not a time of day (the \
+                 hour 0 to 23, minutes and seconds 0 to 59, such as 14:30 or 14:30:00)"
+            );
+        }
+    }
+    if let Some(day) = excel_serial(text) {
+        return format!(
+            "`{text}` is not a date: it looks like an Excel date serial number (Excel's day \
+             number for {day}), as a date column in the General or Number format is saved; \
+             format the column as a date in the spreadsheet (Format Cells, Date) and save \
+             it again"
+        );
+    }
+    let hint = if is_slashed_date(text) {
+        " (a date written day/month/year or month/day/year is read with \
+         `--date-format dd/mm/yyyy` or `--date-format mm/dd/yyyy`, and must then be a real \
+         day in that order)"
+    } else if is_dotted_date(text) {
+        " (a date written day.month.year is read with `--date-format dd.mm.yyyy`, and must \
+         then be a real day)"
+    } else {
+        ""
+    };
+    format!("`{text}` is not a date: {SHAPE}{hint}")
+}
+
+/// The rows of a return with their dates read as `format` says: a date with slashes or dots
+/// that fits it becomes an ISO date; every other date is left as written, for the engine to
 /// accept or reject.
 pub struct Dates<I> {
     rows: I,
@@ -1719,11 +1877,10 @@ mod tests {
 
     #[test]
     fn an_empty_required_field_is_malformed() {
-        let rows = read("participant,stage,date\nP1,,\n,,\n");
+        let rows = read("participant,stage,date\nP1,,\n");
         let (number, reason) = malformed(&rows[0]);
         assert_eq!(number, 2);
         assert_eq!(reason, "the `stage` and `date` fields are empty");
-        assert_eq!(malformed(&rows[1]), (3, "the row is empty"));
     }
 
     #[test]
@@ -1780,6 +1937,30 @@ mod tests {
             let second = if text.contains("-\n") { 5 } else { 6 };
             assert_eq!(row(&rows[1]).number, second, "{text:?}");
         }
+    }
+
+    #[test]
+    fn rows_of_separators_alone_are_blank_rows_and_skipped() {
+        for text in [
+            "participant,stage,date\n,,\nP1,enrol,2009-04-02\n , ,\u{a0}\n\n\"\",\"\",\nP2,enrol,2009-04-03\n,,\n",
+            ",,\nparticipant,stage,date\nP1,enrol,2009-04-02\n,,\n,,\n\nP2,enrol,2009-04-03\n",
+            "participant;stage;date\r\n;;\r\nP1;enrol;2009-04-02\r\n;;\r\n\r\n;;\r\nP2;enrol;2009-04-03\r\n;;",
+            "participant\tstage\tdate\n\t\t\nP1\tenrol\t2009-04-02\n\t \t\n\n\t\t\nP2\tenrol\t2009-04-03\n",
+        ] {
+            let rows = csv(text.as_bytes());
+            assert_eq!(rows.header_problem(), None, "{text:?}");
+            let rows: Vec<Input> = rows.collect();
+            assert_eq!(rows.len(), 2, "{text:?}: {rows:?}");
+            // Row numbers are still the spreadsheet's: the blank rows are counted.
+            assert_eq!(row(&rows[0]).number, 3, "{text:?}");
+            assert_eq!(row(&rows[1]).number, 7, "{text:?}");
+        }
+        // A row with fewer separators than the header's is still blank.
+        let rows = read("participant,stage,date\n,\nP1,enrol,2009-04-02\n");
+        assert_eq!(rows.len(), 1);
+        // A row with one value is a row, malformed.
+        let rows = read("participant,stage,date\n,x,\n");
+        assert_eq!(malformed(&rows[0]).0, 2);
     }
 
     #[test]
@@ -1965,6 +2146,94 @@ mod tests {
         assert!(measured_arg("rate:1").unwrap_err().contains("="));
         assert!(measured_arg("@x:1=2").is_err());
         assert!(measured_arg("rate:1=seven").is_err());
+    }
+
+    #[test]
+    fn a_date_with_a_time_of_day_is_its_day() {
+        for text in [
+            "2009-04-06",
+            "2009-04-06 0:00:00",
+            "2009-04-06 00:00",
+            "2009-04-06T10:00:00",
+            "2009-04-06T10:00",
+            "2009-04-06 23:59:59.999",
+            "2009-04-06  9:05",
+        ] {
+            assert_eq!(
+                day_of(text).map(|d| d.to_string()).as_deref(),
+                Some("2009-04-06"),
+                "{text}"
+            );
+        }
+        for text in [
+            "2009-04-06 25:00",
+            "2009-04-06 24:00",
+            "2009-04-06 10:60",
+            "2009-04-06 10:00:60",
+            "2009-04-06 10:5",
+            "2009-04-06 100:00",
+            "2009-04-06 10:00.5",
+            "2009-04-06 10:00:00.",
+            "2009-04-06 10:00:00Z",
+            "2009-04-06 10",
+            "2009-04-06 ",
+            "2009-04-06x10:00",
+            "2009-02-30 10:00",
+        ] {
+            assert_eq!(day_of(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn dates_with_slashes_or_dots_keep_their_time_for_the_engine() {
+        let dmy = DateFormat::DayMonthYear;
+        assert_eq!(
+            iso_date("06/04/2009 10:15", dmy).as_deref(),
+            Some("2009-04-06 10:15")
+        );
+        assert_eq!(
+            iso_date("4/6/2009 0:00:00", DateFormat::MonthDayYear).as_deref(),
+            Some("2009-04-06 0:00:00")
+        );
+        let dots = DateFormat::DayMonthYearDots;
+        assert_eq!(iso_date("06.04.2009", dots).as_deref(), Some("2009-04-06"));
+        assert_eq!(
+            iso_date("6.4.2009 10:15", dots).as_deref(),
+            Some("2009-04-06 10:15")
+        );
+        assert_eq!(iso_date("06/04/2009", dots), None);
+        assert_eq!(iso_date("06.04.2009", dmy), None);
+        assert!(is_slashed_date("06/04/2009 10:15"));
+        assert!(is_dotted_date("06.04.2009"));
+        assert!(!is_dotted_date("2009.04.06"));
+    }
+
+    #[test]
+    fn a_date_that_is_not_one_says_why_and_what_to_do() {
+        let reason = not_a_date("2009-04-06 25:00");
+        assert!(
+            reason.contains("`25:00` after the date is not a time of day"),
+            "{reason}"
+        );
+        let reason = not_a_date("06/04/2009 25:00");
+        assert!(reason.contains("not a time of day"), "{reason}");
+        for serial in ["39911", "39911.4375"] {
+            let reason = not_a_date(serial);
+            assert!(
+                reason.contains("Excel date serial number")
+                    && reason.contains("2009-04-08")
+                    && reason.contains("format the column as a date"),
+                "{reason}"
+            );
+        }
+        // A short number is not taken for a serial.
+        assert!(!not_a_date("17").contains("Excel"));
+        assert!(not_a_date("06.04.2009").contains("--date-format dd.mm.yyyy"));
+        assert!(not_a_date("06/04/2009 10:15").contains("--date-format dd/mm/yyyy"));
+        assert_eq!(
+            not_a_date("soon"),
+            "`soon` is not a date: dates are written year-month-day, such as 2026-05-14"
+        );
     }
 
     #[test]

@@ -15,6 +15,11 @@
 //! any other number as the shortest decimal that is the same number (`0.1`), a truth value as
 //! `TRUE` or `FALSE`, and an error cell as its code (`#N/A`).
 //!
+//! What a file is is told by its first bytes before it is opened (`signature`): a file named
+//! as a workbook that is not one (CSV named `.xlsx`) is refused saying what it seems to be
+//! (`not_this_workbook`), and a workbook named as text (`.csv`) is refused by the command
+//! before it is read as text (`workbook_named_as_text`).
+//!
 //! Unlike CSV, a sheet is held in memory before its rows are read: a workbook larger than
 //! `MAX_WORKBOOK_BYTES` is refused before it is opened, and a sheet of more than `MAX_CELLS`
 //! cells that hold something as it is read.
@@ -49,6 +54,137 @@ pub enum Workbook {
     Ods,
 }
 
+/// How many bytes at the start of a file are looked at to tell what it holds.
+pub const START_BYTES: usize = 512;
+
+/// What the first bytes of a file show it to be, when they show a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    /// A zip archive: an `.xlsx` (or any zip that is not an `.ods`).
+    Xlsx,
+    /// A zip archive that starts with the `mimetype` of an OpenDocument spreadsheet.
+    Ods,
+    /// An OLE compound file: an Excel 97-2003 `.xls`, or an `.xlsx` saved with a password,
+    /// which Excel keeps in the same container.
+    Ole,
+}
+
+/// The workbook the first bytes of a file (`START_BYTES` or as many as it has) are the
+/// start of, if they are one's.
+pub fn signature(start: &[u8]) -> Option<Signature> {
+    if start.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Some(Signature::Ole);
+    }
+    if !start.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    // An `.ods` keeps its `mimetype` first, stored as it is, so that it can be told so.
+    let ods = start.get(30..38) == Some(b"mimetype".as_slice())
+        && start.windows(24).any(|w| w == b"opendocument.spreadsheet");
+    Some(if ods { Signature::Ods } else { Signature::Xlsx })
+}
+
+impl Signature {
+    /// The workbook in words, for a message.
+    pub fn words(self) -> &'static str {
+        match self {
+            Signature::Xlsx => "an Excel workbook (`.xlsx`, a zip archive)",
+            Signature::Ods => "an OpenDocument spreadsheet (`.ods`)",
+            Signature::Ole => {
+                "an Excel 97-2003 workbook (`.xls`), or a workbook saved with a password"
+            }
+        }
+    }
+}
+
+/// Why a file named as a text return (`.csv`) whose first bytes are `start` cannot be read
+/// as one, when it is a workbook: which, and what to do.
+pub fn workbook_named_as_text(start: &[u8]) -> Option<String> {
+    let signature = signature(start)?;
+    let todo = match signature {
+        Signature::Xlsx => {
+            "name it `.xlsx` to read it as a workbook, or save its sheet as CSV UTF-8"
+        }
+        Signature::Ods => "name it `.ods` to read it as a workbook, or save its sheet as CSV UTF-8",
+        Signature::Ole => {
+            "open it in the spreadsheet and save it as an Excel workbook (`.xlsx`) without a \
+             password, or save its sheet as CSV UTF-8"
+        }
+    };
+    Some(format!(
+        "the file is {}, not text, whatever its name says: {todo}",
+        signature.words()
+    ))
+}
+
+/// Why a file named as a workbook of `kind`, whose first bytes are `start`, cannot be read as
+/// one, when its first bytes already tell: it is empty, text (CSV or JSON Lines named
+/// `.xlsx`), another kind of workbook, or not a zip archive at all.
+pub fn not_this_workbook(start: &[u8], kind: Workbook) -> Option<String> {
+    let named = match kind {
+        Workbook::Xlsx => "an Excel workbook (`.xlsx`)",
+        Workbook::Ods => "an OpenDocument spreadsheet (`.ods`)",
+    };
+    let found = signature(start);
+    match (found, kind) {
+        (Some(Signature::Xlsx), Workbook::Xlsx) | (Some(Signature::Ods), Workbook::Ods) => None,
+        (Some(Signature::Ods), Workbook::Xlsx) => Some(format!(
+            "the file is {}, not {named}, whatever its name says: name it `.ods`",
+            Signature::Ods.words()
+        )),
+        // An `.ods` whose `mimetype` is not first is still read as one, and fails if not.
+        (Some(Signature::Xlsx), Workbook::Ods) => None,
+        (Some(Signature::Ole), _) => Some(format!(
+            "the file is {}, not {named}: open it in the spreadsheet and save it as an Excel \
+             workbook (`.xlsx`) without a password, or save its sheet as CSV UTF-8",
+            Signature::Ole.words()
+        )),
+        (None, _) if start.is_empty() => Some(format!(
+            "the file is empty, so it is not {named} (a workbook is a zip archive)"
+        )),
+        (None, _) => Some(match text_kind(start) {
+            Some(kind) => format!(
+                "the file is text, not {named}, whatever its name says: it seems to be \
+                 {kind}; name it `.{}` to read it so",
+                if kind == "JSON Lines" { "jsonl" } else { "csv" }
+            ),
+            None => format!(
+                "the file is not {named}: a workbook is a zip archive, and this file does not \
+                 start as one"
+            ),
+        }),
+    }
+}
+
+/// What text the first bytes of a file seem to be, if they are text: `CSV` or `JSON Lines`
+/// (text in UTF-8, Windows-1252 or UTF-16 with a byte order mark, without control
+/// characters but tabs and line breaks).
+fn text_kind(start: &[u8]) -> Option<&'static str> {
+    let text: std::borrow::Cow<'_, str> = match encoding_rs::Encoding::for_bom(start) {
+        Some((encoding, length)) => encoding.decode_without_bom_handling(&start[length..]).0,
+        None => {
+            if start
+                .iter()
+                .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || b == 0x7F)
+            {
+                return None;
+            }
+            String::from_utf8_lossy(start)
+        }
+    };
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return None;
+    }
+    if text.trim_start().starts_with('{') {
+        Some("JSON Lines")
+    } else {
+        Some("CSV")
+    }
+}
+
 /// The most cells that are not empty a sheet may hold (20 million): a return of a million
 /// rows of ten columns holds half that. Past it the sheet is refused rather than fill memory.
 pub const MAX_CELLS: usize = 20_000_000;
@@ -60,10 +196,21 @@ type SheetRow = (u64, Vec<(u32, String)>);
 /// The rows of one sheet of a workbook, or why it cannot be read: the file is not a
 /// workbook of its kind, the sheet named is not in it, or its header lacks a required column.
 pub fn sheet<RS: Read + Seek>(
-    reader: RS,
+    mut reader: RS,
     kind: Workbook,
     name: Option<&str>,
 ) -> Result<SheetRows, String> {
+    // A file that is not a workbook of its kind (CSV named `.xlsx`) is told so by its first
+    // bytes, rather than by the zip reader's complaint.
+    let mut start = Vec::with_capacity(START_BYTES);
+    (&mut reader)
+        .take(START_BYTES as u64)
+        .read_to_end(&mut start)
+        .and_then(|_| reader.rewind())
+        .map_err(|error| format!("the file cannot be read: {error}"))?;
+    if let Some(why) = not_this_workbook(&start, kind) {
+        return Err(why);
+    }
     let (rows, chosen) = match kind {
         Workbook::Xlsx => xlsx_cells(reader, name)?,
         Workbook::Ods => {
@@ -110,8 +257,16 @@ fn xlsx_cells<RS: Read + Seek>(
     reader: RS,
     name: Option<&str>,
 ) -> Result<(Vec<SheetRow>, String), String> {
-    let mut book: calamine::Xlsx<RS> = calamine::Xlsx::new(reader)
-        .map_err(|error| format!("the file cannot be read as an Excel workbook: {error}"))?;
+    let mut book: calamine::Xlsx<RS> = calamine::Xlsx::new(reader).map_err(|error| {
+        // It starts as a zip archive (`not_this_workbook`), so one that is not is damaged.
+        let damaged = if matches!(error, calamine::XlsxError::Zip(_)) {
+            " (it starts as a workbook but is damaged or cut short: save it again, or copy \
+             it again whole)"
+        } else {
+            ""
+        };
+        format!("the file cannot be read as an Excel workbook{damaged}: {error}")
+    })?;
     let chosen = choose(&book.sheet_names(), name)?;
     let unreadable =
         |error: calamine::XlsxError| format!("sheet `{chosen}` cannot be read: {error}");
@@ -294,4 +449,55 @@ fn column_letters(col: u32) -> String {
     }
     letters.reverse();
     String::from_utf8_lossy(&letters).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zip_starting_with(name: &[u8], content: &[u8]) -> Vec<u8> {
+        let mut bytes = b"PK\x03\x04".to_vec();
+        bytes.resize(26, 0);
+        bytes.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(content);
+        bytes
+    }
+
+    #[test]
+    fn a_workbook_is_told_by_its_first_bytes() {
+        let ods = zip_starting_with(
+            b"mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        );
+        let xlsx = zip_starting_with(b"[Content_Types].xml", b"<?xml");
+        assert_eq!(signature(&ods), Some(Signature::Ods));
+        assert_eq!(signature(&xlsx), Some(Signature::Xlsx));
+        assert_eq!(
+            signature(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"),
+            Some(Signature::Ole)
+        );
+        assert_eq!(signature(b"participant,stage,date\n"), None);
+        assert_eq!(signature(b""), None);
+        assert!(workbook_named_as_text(&xlsx)
+            .unwrap()
+            .contains("name it `.xlsx`"));
+        assert!(workbook_named_as_text(&ods)
+            .unwrap()
+            .contains("name it `.ods`"));
+        assert!(workbook_named_as_text(b"participant,stage,date").is_none());
+
+        assert_eq!(not_this_workbook(&xlsx, Workbook::Xlsx), None);
+        assert_eq!(not_this_workbook(&ods, Workbook::Ods), None);
+        assert!(not_this_workbook(&ods, Workbook::Xlsx)
+            .unwrap()
+            .contains("name it `.ods`"));
+        let why = not_this_workbook(b"participant,stage,date\r\n", Workbook::Xlsx).unwrap();
+        assert!(why.contains("seems to be CSV; name it `.csv`"), "{why}");
+        let why = not_this_workbook(b"\xFF\xFEp\0a\0r\0", Workbook::Ods).unwrap();
+        assert!(why.contains("seems to be CSV"), "{why}");
+        let why = not_this_workbook(b"\x7FELF\x02\x01", Workbook::Xlsx).unwrap();
+        assert!(why.contains("does not start as one"), "{why}");
+    }
 }

@@ -333,8 +333,8 @@ fn whole<'c>(
     }
 }
 
-/// Where the rows begin (past a UTF-8 byte order mark, the blank lines before the header and
-/// the header's line) and how many rows that is; `None` for a header that holds a quote (it
+/// Where the rows begin (past a UTF-8 byte order mark, the blank lines and rows of separators
+/// alone before the header, and the header's line) and how many rows that is; `None` for a header that holds a quote (it
 /// may run over several lines) or a line too long, or text with a UTF-16 byte order mark.
 fn header_end(bytes: &[u8]) -> Option<(usize, u64)> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
@@ -353,7 +353,8 @@ fn header_end(bytes: &[u8]) -> Option<(usize, u64)> {
         if line.len() > MAX_LINE_BYTES || line.contains(&b'"') {
             return None;
         }
-        if !line.is_empty() {
+        // Blank rows above the header (`,,,`) are skipped as reading row by row skips them.
+        if !line.is_empty() && !input::is_blank_line(line) {
             return Some((at, rows));
         }
     }
@@ -728,7 +729,6 @@ impl Reading<'_, '_> {
             if line.is_empty() {
                 continue;
             }
-            part.read += 1;
             let row = part.rows;
             // A line without quotes is split in place; one with quotes is read by the CSV
             // reader, as reading row by row does.
@@ -746,6 +746,11 @@ impl Reading<'_, '_> {
                     from = cut + 1;
                 }
                 raw.push(&plain[from - start..]);
+                // A row of separators alone is a blank row of a spreadsheet: skipped as a
+                // blank line is (`input::blank_row`).
+                if input::blank_row(raw.iter()) {
+                    continue;
+                }
                 made = None;
                 fields.clear();
                 fields.resize(raw.len(), "");
@@ -755,6 +760,9 @@ impl Reading<'_, '_> {
                 record.clear();
                 if !record.feed(&mut parser, line) {
                     return None;
+                }
+                if input::blank_row(record.iter()) {
+                    continue;
                 }
                 match columns.row(row, &record, separator) {
                     Input::Row(r) => {
@@ -767,6 +775,7 @@ impl Reading<'_, '_> {
                     }
                 }
             };
+            part.read += 1;
             if let Err(reason) = read {
                 part.not_utf8 += u64::from(reason.ends_with(NOT_UTF8));
                 part.rejected.add(Rejected {
