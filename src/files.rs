@@ -220,10 +220,16 @@ impl Exclude {
                     shown(Path::new(glob))
                 ));
             }
+            // `./drafts` is `drafts` at the top of the folder searched, as a shell completes
+            // it; in a gitignore pattern that is `/drafts` (`./` would match nothing).
+            let glob = match glob.strip_prefix("./") {
+                Some(rest) => format!("/{}", rest.trim_start_matches("./")),
+                None => glob.to_string(),
+            };
             builder.add(&format!("!{glob}")).map_err(|error| {
                 format!(
                     "`--exclude {}` is not a valid pattern ({error}); write a path or a glob below the folder searched, such as `tools/outcome` or `*.draft.outcome`",
-                    shown(Path::new(glob))
+                    shown(Path::new(&glob))
                 )
             })?;
         }

@@ -230,6 +230,10 @@ fn a_folder_search_leaves_out_ignored_hidden_and_nested_repositories_and_exclusi
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("checked 3 files: 0 errors"), "{stderr}");
+    // A path as a shell completes it, `./old`, is the same folder.
+    let output = check(&["--exclude", "./old", "--exclude", "'*.old.outcome'", "."]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("checked 3 files: 0 errors"), "{stderr}");
     // `fmt` searches the same way.
     let output = shell(
         &repo,
