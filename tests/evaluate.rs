@@ -315,6 +315,15 @@ fn a_bid_that_widens_the_funnel_is_refused_on_its_own_line() {
     assert_eq!(code, 1);
     assert_eq!(codes, ["E0302"]);
     assert_eq!(doc["refused"][0]["diagnostics"][0]["line"], 4);
+    // Breaking the checker's rules does not hide the specification's: every reason the bid
+    // is refused is said (the price above its ceiling, and the count below its floor as the
+    // bid writes it).
+    let (codes, code, _) = refused_codes(
+        &scratch,
+        "bid \"Phoenix Futures\" on \"specification.outcome\" {\n  pay £200 for attend\n  pay £3,000 for abstinent\n  expected 60 for complete\n  expected 8 for abstinent\n}\n",
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes, ["E0704", "E0302", "E0705"]);
 }
 
 #[test]

@@ -75,9 +75,25 @@ pub fn compile(tree: &ast::File, specification: Result<Specification<'_>, Diagno
             out.push(at.relocate(diagnostic, &moved));
         }
     }
-    if let Some(evaluated) = &checked.contract {
-        hold(&rules, bid, &prices, evaluated, &at, &mut out);
-    }
+    // The rules are held whether or not the bid also breaks the checker's: the panel and the
+    // bidder see every reason a bid is refused. Without a contract the bid makes, its counts
+    // are the specification's with the bid's own in place.
+    let counts = match &checked.contract {
+        Some(evaluated) => counts_of(evaluated),
+        None => {
+            let mut counts = counts_of(contract);
+            for e in &bid.expected {
+                let whole = (e.count.value.scale == 0)
+                    .then(|| u64::try_from(e.count.value.mantissa).ok())
+                    .flatten();
+                if let (Some(count), Some(n)) = (counts.get_mut(e.stage.value.as_str()), whole) {
+                    *count = n;
+                }
+            }
+            counts
+        }
+    };
+    hold(&rules, bid, &prices, &counts, &at, &mut out);
     diagnostic::sort(&mut out);
     let has_errors = out.iter().any(Diagnostic::is_error);
     Compiled {
@@ -508,11 +524,18 @@ fn priced(
 }
 
 /// The evaluated contract against the ceilings (E0704) and floors (E0705).
+/// Each stage's expected count in `contract`, by its name.
+fn counts_of(contract: &model::Contract) -> BTreeMap<&str, u64> {
+    model::stage_places(&contract.funnels)
+        .map(|(_, _, s)| (s.id.as_str(), s.expected))
+        .collect()
+}
+
 fn hold(
     rules: &Rules,
     bid: &ast::Bid,
     prices: &BTreeMap<String, &PaymentClause>,
-    evaluated: &model::Contract,
+    counts: &BTreeMap<&str, u64>,
     at: &Place,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -545,9 +568,6 @@ fn hold(
             )),
         );
     }
-    let counts: BTreeMap<&str, u64> = model::stage_places(&evaluated.funnels)
-        .map(|(_, _, s)| (s.id.as_str(), s.expected))
-        .collect();
     let stated: BTreeMap<&str, Span> = bid
         .expected
         .iter()
