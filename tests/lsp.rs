@@ -1292,6 +1292,73 @@ fn half_written_and_garbage_documents_never_stop_the_server() {
     client.stop();
 }
 
+#[test]
+fn malformed_frames_get_an_error_answer_and_the_server_goes_on() {
+    let scratch = Scratch::new("frames");
+    borough(&scratch);
+    let family = scratch.read("family-support.outcome");
+    let uri = uri_of(&scratch.path("family-support.outcome"));
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &family);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    // Each frame, the JSON-RPC error it gets (`null` when there is no answer), and then a
+    // request that must still be answered.
+    let frames: [(&[u8], Value); 9] = [
+        (b"Content-Length: 5\r\n\r\n{abc}", json!(-32700)),
+        (b"Content-Length: 2\r\n\r\n[]", json!(-32600)),
+        (b"Content-Length: 1\r\n\r\n5", json!(-32600)),
+        (
+            b"Content-Length: 17\r\n\r\n{\"jsonrpc\":\"2.0\"}",
+            json!(-32600),
+        ),
+        (b"Content-Length: 2\r\n\r\n\xff\xfe", json!(-32700)),
+        (b"Content-Type: x\r\n\r\n", json!(-32700)),
+        (b"Content-Length: abc\r\n\r\n{\"id\":1}", json!(-32700)),
+        // A response to no request is let be.
+        (
+            b"Content-Length: 37\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":999,\"result\":1}",
+            Value::Null,
+        ),
+        // A body one byte longer than its length: the error, and the rest is dropped.
+        (
+            b"Content-Length: 36\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":999,\"result\":1}",
+            json!(-32700),
+        ),
+    ];
+    for (frame, code) in frames {
+        client.stdin.write_all(frame).unwrap();
+        client.stdin.flush().unwrap();
+        let hover = client.result("textDocument/hover", at(&uri, &family, "together\n"));
+        assert!(
+            hover["contents"]["value"]
+                .as_str()
+                .is_some_and(|v| v.contains("expected: 24 people")),
+            "after {:?}: {hover}",
+            String::from_utf8_lossy(frame)
+        );
+        let errors: Vec<Value> = std::mem::take(&mut client.waiting)
+            .into_iter()
+            .filter(|m| m["id"].is_null() && m.get("error").is_some())
+            .collect();
+        let codes: Vec<&Value> = errors.iter().map(|e| &e["error"]["code"]).collect();
+        let expected: Vec<&Value> = [&code].into_iter().filter(|c| !c.is_null()).collect();
+        assert_eq!(
+            codes,
+            expected,
+            "after {:?}",
+            String::from_utf8_lossy(frame)
+        );
+    }
+    // An invalid message with an id is answered with that id.
+    let invalid = br#"{"jsonrpc":"2.0","id":"odd","method":7}"#;
+    write!(client.stdin, "Content-Length: {}\r\n\r\n", invalid.len()).unwrap();
+    client.stdin.write_all(invalid).unwrap();
+    client.stdin.flush().unwrap();
+    let answer = client.wait_for(|m| m["id"] == "odd");
+    assert_eq!(answer["error"]["code"], -32600, "{answer}");
+    client.stop();
+}
+
 /// A contract of about `lines` lines: as many programmes (an outcome, a cohort, a six-stage
 /// funnel, a measure, three prices) as fit, as in the throughput benchmark.
 fn long_contract(lines: usize) -> String {

@@ -22,6 +22,7 @@ mod diagnostics;
 mod hover;
 mod index;
 mod navigate;
+mod transport;
 
 use crate::source::SourceFile;
 use crate::workspace::{Loaded, Workspace};
@@ -41,14 +42,17 @@ use std::sync::Arc;
 
 /// Run the server on standard input and output until the client says `exit`.
 pub fn serve_stdio() -> Result<(), String> {
-    let (connection, threads) = Connection::stdio();
+    let (connection, writer) = transport::stdio()?;
     let served = serve(&connection);
-    // Dropping the connection lets the writer finish what is queued.
+    // Dropping the connection lets the writer finish what is queued. The reader is not
+    // waited for: it has stopped at `exit` or at the end of the input, or else the session
+    // is over all the same.
     drop(connection);
-    let joined = threads
-        .join()
-        .map_err(|e| format!("the connection to the editor failed: {e}"));
-    served.and(joined)
+    let written = match writer.join() {
+        Ok(written) => written.map_err(|e| format!("the connection to the editor failed: {e}")),
+        Err(_) => Err("the connection to the editor failed".to_string()),
+    };
+    served.and(written)
 }
 
 /// Run the server on a connection: the handshake, then messages until `exit`.
