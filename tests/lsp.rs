@@ -30,6 +30,12 @@ impl Client {
     }
 
     fn start_binary(binary: &Path, dir: &Path) -> Client {
+        Client::start_with(binary, dir, json!({}))
+    }
+
+    /// Start with `more` added to the `initialize` parameters (`initializationOptions`, the
+    /// client's `capabilities`).
+    fn start_with(binary: &Path, dir: &Path, more: Value) -> Client {
         let mut child = Command::new(binary)
             .arg("lsp")
             .current_dir(dir)
@@ -57,10 +63,11 @@ impl Client {
             next_id: 1,
         };
         let root = format!("file://{}", dir.display());
-        let answer = client.request(
-            "initialize",
-            json!({"processId": null, "rootUri": root, "capabilities": {}}),
-        );
+        let mut params = json!({"processId": null, "rootUri": root, "capabilities": {}});
+        for (key, value) in more.as_object().unwrap() {
+            params[key] = value.clone();
+        }
+        let answer = client.request("initialize", params);
         let capabilities = &answer["result"]["capabilities"];
         for provider in [
             "hoverProvider",
@@ -1010,7 +1017,12 @@ fn outline_rename_completion_hints_and_formatting() {
         json!({"textDocument": {"uri": uri},
                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}}}),
     );
-    let hints = hints.as_array().unwrap();
+    let hints: Vec<&Value> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["label"].as_str().unwrap().starts_with("conversion"))
+        .collect();
     assert_eq!(hints.len(), 1, "{hints:?}");
     assert_eq!(hints[0]["label"], "conversion 75.0%");
     let end_of_count = position(&unstated, " within 6 months");
@@ -1357,6 +1369,166 @@ fn malformed_frames_get_an_error_answer_and_the_server_goes_on() {
     let answer = client.wait_for(|m| m["id"] == "odd");
     assert_eq!(answer["error"]["code"], -32600, "{answer}");
     client.stop();
+}
+
+fn inlay_hints(client: &mut Client, uri: &str) -> Vec<(String, Value)> {
+    let hints = client.result(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9999, "character": 0}}}),
+    );
+    hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["label"].as_str().unwrap().to_string(),
+                h["position"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn rough_sleeping(scratch: &Scratch) -> (String, String) {
+    std::fs::create_dir_all(scratch.path(".git")).unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/rough-sleeping.outcome");
+    let text = std::fs::read_to_string(spec).unwrap();
+    scratch.file("rough-sleeping.outcome", &text);
+    (uri_of(&scratch.path("rough-sleeping.outcome")), text)
+}
+
+#[test]
+fn inlay_hints_show_conversions_and_the_running_rate_card_and_switch_off() {
+    let scratch = Scratch::new("hints");
+    let (uri, text) = rough_sleeping(&scratch);
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &text);
+    client.diagnostics(&uri);
+
+    // Every stage states its conversion; only `sustained_18m`'s (83%) differs from the
+    // computed one (30 of 36), shown after it. Each priced stage shows what a participant has
+    // earned on the rate card by then: the hover's figure, at the end of the stage's line.
+    let hints = inlay_hints(&mut client, &uri);
+    let after = |needle: &str| {
+        let mut at = position(&text, needle);
+        at["character"] = json!(at["character"].as_u64().unwrap() + needle.len() as u64);
+        at
+    };
+    let conversions: Vec<&(String, Value)> = hints
+        .iter()
+        .filter(|(l, _)| !l.starts_with("earned"))
+        .collect();
+    assert_eq!(
+        conversions,
+        [&("computed 83.3%".to_string(), after("30 conversion 83%"))]
+    );
+    let priced = [
+        "housed",
+        "sustained_3m",
+        "sustained_6m",
+        "sustained_12m",
+        "sustained_18m",
+        "reconnected",
+        "reconnection_held",
+        "gp_registered",
+        "in_treatment",
+    ];
+    let earned: Vec<&(String, Value)> = hints
+        .iter()
+        .filter(|(l, _)| l.starts_with("earned"))
+        .collect();
+    assert_eq!(earned.len(), priced.len(), "{hints:?}");
+    for (stage, (label, at)) in priced.iter().zip(earned) {
+        let line = text
+            .lines()
+            .position(|l| l.split_whitespace().nth(1) == Some(*stage))
+            .unwrap();
+        let header = text.lines().nth(line).unwrap().trim_end_matches(" {");
+        assert_eq!(
+            *at,
+            json!({"line": line, "character": header.len()}),
+            "{stage}"
+        );
+        let column = text.lines().nth(line).unwrap().find(stage).unwrap();
+        let place = json!({"textDocument": {"uri": uri},
+                           "position": {"line": line, "character": column + 1}});
+        let hover = client.result("textDocument/hover", place);
+        let hover = hover["contents"]["value"].as_str().unwrap();
+        let figure = label.strip_prefix("earned ").unwrap();
+        assert!(
+            hover.contains(&format!(
+                "earned on the rate card by then: {figure} per participant"
+            )),
+            "{stage}: {label} against {hover}"
+        );
+    }
+    // The route through every sustainment is the richest: its stages' prices add up.
+    assert_eq!(earned_label(&hints, 4), "earned £12,000");
+
+    // Switched off one at a time, by the settings the editor sends.
+    let switch = |client: &mut Client, hints: Value| {
+        client.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"outcome": {"inlayHints": hints}}}),
+        );
+    };
+    switch(&mut client, json!({"rateCard": false}));
+    let hints = inlay_hints(&mut client, &uri);
+    assert_eq!(
+        hints.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(),
+        ["computed 83.3%"]
+    );
+    switch(&mut client, json!({"conversion": false}));
+    assert_eq!(inlay_hints(&mut client, &uri), []);
+    switch(&mut client, json!({"conversion": true, "rateCard": true}));
+    assert_eq!(inlay_hints(&mut client, &uri).len(), 10);
+    client.stop();
+
+    // Off from the start, by `initializationOptions`.
+    let binary = Path::new(env!("CARGO_BIN_EXE_outcome"));
+    let options =
+        json!({"initializationOptions": {"outcome": {"inlayHints": {"conversion": false}}}});
+    let mut client = Client::start_with(binary, &scratch.0, options);
+    client.open(&uri, &text);
+    client.diagnostics(&uri);
+    let hints = inlay_hints(&mut client, &uri);
+    assert_eq!(hints.len(), 9, "{hints:?}");
+    assert!(hints.iter().all(|(l, _)| l.starts_with("earned")));
+    client.stop();
+
+    // A client that is asked for its settings (`workspace/configuration`), and asked to show
+    // the hints again when they change (`workspace/inlayHint/refresh`).
+    let capabilities = json!({"capabilities": {"workspace": {
+        "configuration": true, "inlayHint": {"refreshSupport": true}}}});
+    let mut client = Client::start_with(binary, &scratch.0, capabilities);
+    let asked = client.wait_for(|m| m["method"] == "workspace/configuration");
+    assert_eq!(asked["params"]["items"][0]["section"], "outcome", "{asked}");
+    client.send(json!({"jsonrpc": "2.0", "id": asked["id"],
+                       "result": [{"inlayHints": {"conversion": false, "rateCard": false}}]}));
+    client.wait_for(|m| m["method"] == "workspace/inlayHint/refresh");
+    client.open(&uri, &text);
+    client.diagnostics(&uri);
+    assert_eq!(inlay_hints(&mut client, &uri), []);
+    // Settings that come without their values are asked for.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    );
+    let asked = client.wait_for(|m| m["method"] == "workspace/configuration");
+    client.send(json!({"jsonrpc": "2.0", "id": asked["id"],
+                       "result": [{"inlayHints": {"rateCard": true}}]}));
+    assert_eq!(inlay_hints(&mut client, &uri).len(), 9);
+    client.stop();
+}
+
+fn earned_label(hints: &[(String, Value)], nth: usize) -> &str {
+    hints
+        .iter()
+        .filter(|(l, _)| l.starts_with("earned"))
+        .nth(nth)
+        .map(|(l, _)| l.as_str())
+        .unwrap()
 }
 
 /// A contract of about `lines` lines: as many programmes (an outcome, a cohort, a six-stage
