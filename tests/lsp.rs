@@ -618,6 +618,34 @@ fn hovers_on_caps_payers_and_stages_show_the_built_figures() {
     let nothing = client.result("textDocument/hover", at(&uri, &text, "monitoring {"));
     assert_eq!(nothing, Value::Null);
 
+    // While the file does not parse, caps and payers keep the last good figures, as stages
+    // do: with a string left open above them (every clause a byte earlier), and with the
+    // total cap's own line broken (its hover then reaches as far as it is written as it was).
+    let unclosed = text.replace(
+        "\"Moved into settled accommodation\"",
+        "\"Moved into settled accommodation",
+    );
+    let broken = text.replace("cap £1,200,000 total", "cap £1,200,000 totl");
+    for (version, edited) in [(2, &unclosed), (3, &broken)] {
+        client.replace(&uri, version, edited);
+        assert!(!client.diagnostics(&uri).is_empty());
+        let per_participant = hover_text(&mut client, &uri, edited, "13,500 per participant");
+        assert!(per_participant.contains("£988,000"), "{per_participant}");
+        let total = hover_text(&mut client, &uri, edited, "cap £1,200,000");
+        assert!(
+            total.contains("cutting £661,000 from £1,861,000 to £1,200,000"),
+            "{total}"
+        );
+        let fund = hover_text(&mut client, &uri, edited, "pays 40%");
+        assert!(fund.contains("- up to: £450,000"), "{fund}");
+        let housed = hover_text(&mut client, &uri, edited, "housed ");
+        assert!(housed.contains("£1,500 per participant"), "{housed}");
+    }
+    let past = client.result("textDocument/hover", at(&uri, &broken, "l  # fixed fees"));
+    assert_eq!(past, Value::Null);
+    client.replace(&uri, 4, &text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+
     // A group's cap: whether it binds at plan and at the maximum, as the built figures say.
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/fair-chance.outcome");
     let text = std::fs::read_to_string(spec).unwrap();

@@ -353,19 +353,21 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
             let Some(document) = server.documents.get(uri.as_str()) else {
                 return Ok(None);
             };
-            // The clause as of the text that last parsed; while the text does not parse, only
-            // if the same clause still stands at the same place.
-            let offset = indexed.lines.offset(&indexed.text, position.position);
-            let Some((clause, span)) = indexed.index.clause_at(offset) else {
+            // The clause as of the text that last parsed; while the text does not parse, the
+            // same clause found where it now stands, as names are.
+            let offset = document.lines.offset(&document.text, position.position);
+            let found = if Arc::ptr_eq(&indexed.text, &document.text) {
+                indexed
+                    .index
+                    .clause_at(offset)
+                    .map(|(clause, span)| (clause.clone(), span))
+            } else {
+                clause_in_edit(&indexed, &document.text, offset)
+            };
+            let Some((clause, span)) = found else {
                 return Ok(None);
             };
-            if !Arc::ptr_eq(&indexed.text, &document.text)
-                && indexed.text[span.start..span.end]
-                    != *document.text.get(span.start..span.end).unwrap_or_default()
-            {
-                return Ok(None);
-            }
-            (Subject::Clause(clause.clone()), span)
+            (Subject::Clause(clause), span)
         }
     };
     let Some(document) = server.documents.get(uri.as_str()) else {
@@ -390,6 +392,59 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
         }),
         range: Some(document.lines.range(&document.text, span)),
     }))
+}
+
+/// The clause of the text that last parsed (`good`) that stands around `offset` in the text
+/// as edited since (`now`), and where: one written just as it was, wherever the edits have
+/// moved it; or else, for the clause being edited, the one whose first line the cursor's line
+/// still begins with, up to the cursor and at least to the end of its first two words (`cap
+/// £1,200,000` of `cap £1,200,000 totl`).
+fn clause_in_edit(good: &Indexed, now: &str, offset: usize) -> Option<(index::Clause, Span)> {
+    let clauses = &good.index.clauses;
+    for (clause, span) in clauses {
+        let written = &good.text[span.start..span.end];
+        let first = offset.saturating_sub(written.len());
+        let start = (first..=offset).find(|&start| {
+            now.get(start..start + written.len())
+                .is_some_and(|there| there == written)
+        });
+        if let Some(start) = start {
+            return Some((clause.clone(), Span::new(start, start + written.len())));
+        }
+    }
+    let line_start = now[..offset.min(now.len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    let line = now[line_start..].lines().next().unwrap_or_default();
+    let indent = line.len() - line.trim_start().len();
+    let line = &line[indent..];
+    let at = offset.checked_sub(line_start + indent)?;
+    clauses
+        .iter()
+        .filter_map(|(clause, span)| {
+            let was = good.text[span.start..span.end].lines().next()?;
+            let same = was
+                .char_indices()
+                .zip(line.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(was.len().min(line.len()), |((i, _), _)| i);
+            (same >= end_of_two_words(was)? && at < same).then_some((same, clause))
+        })
+        .max_by_key(|(same, _)| *same)
+        .map(|(same, clause)| {
+            let start = line_start + indent;
+            (clause.clone(), Span::new(start, start + same))
+        })
+}
+
+/// Where the second word of `text` ends; `None` when it has fewer than two.
+fn end_of_two_words(text: &str) -> Option<usize> {
+    let mut ends = text
+        .char_indices()
+        .zip(text.chars().skip(1).map(Some).chain([None]))
+        .filter(|((_, c), next)| !c.is_whitespace() && next.is_none_or(char::is_whitespace))
+        .map(|((i, c), _)| i + c.len_utf8());
+    ends.nth(1)
 }
 
 /// What a hover is about.
@@ -532,5 +587,18 @@ fn article(kind: Kind) -> String {
         format!("an {word}")
     } else {
         format!("a {word}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_end_of_two_words() {
+        assert_eq!(end_of_two_words("cap £1,200,000 total"), Some(15));
+        assert_eq!(end_of_two_words("  payer \"Fund\" pays"), Some(14));
+        assert_eq!(end_of_two_words("cap £5"), Some(7));
+        assert_eq!(end_of_two_words("cap"), None);
     }
 }
