@@ -1135,9 +1135,15 @@ fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
             "  ‸\n  milestone plan_met",
             &["milestone", "target"],
         ),
+        // A milestone's block: no `achieves` (E0207), which a target's block has.
         (
             "    evidence \"Review",
             "    ‸\n    evidence \"Review",
+            &["eligible", "evidence"],
+        ),
+        (
+            "    evidence \"Social care",
+            "    ‸\n    evidence \"Social care",
             &["achieves", "eligible", "evidence"],
         ),
         ("  size 40", "  ‸\n  size 40", &["eligibility", "size"]),
@@ -1168,6 +1174,34 @@ fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
             "30 conversion 75% within",
             "30 ‸conversion 75% within",
             &["after", "at", "conversion", "expected", "within"],
+        ),
+        // A number after `within`, `conversion`, `at least` and `expected`: nothing; after the
+        // number of a time, its units; after the time, `after` where one must follow, `of`
+        // where one may.
+        ("within 6 months {", "within ‸ {", &[]),
+        ("75% within 6", "‸75% within 6", &[]),
+        ("within 6 months {", "at least ‸ {", &[]),
+        ("within 6 months {", "expected ‸ {", &[]),
+        ("within 6 months {", "at ‸ {", &["least"]),
+        (
+            "within 6 months {",
+            "within 6 ‸ {",
+            &[
+                "day", "days", "month", "months", "week", "weeks", "year", "years",
+            ],
+        ),
+        (
+            "within 6 months {",
+            "at least 6 ‸ {",
+            &[
+                "day", "days", "month", "months", "week", "weeks", "year", "years",
+            ],
+        ),
+        ("within 6 months {", "expected 3 weeks ‸ {", &["after"]),
+        (
+            "within 6 months {",
+            "within 6 months ‸ {",
+            &["after", "at", "conversion", "expected", "of", "within"],
         ),
         // Names of the right kind: a cohort after a funnel's `for`, outcomes (the used file's
         // too) after `achieves`, the other stages of the same funnel after `after`.
@@ -1212,6 +1246,24 @@ fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
         let found = completions(&mut client, &uri, version as i64 + 2, &text);
         assert_eq!(found, words(expected), "at {marked:?}");
     }
+    // The units that agree with the number come first.
+    let text = family.replacen("within 6 months {", "within 1 mo {", 1);
+    client.replace(&uri, 96, &text);
+    let items = client.result("textDocument/completion", at(&uri, &text, "mo {"));
+    let mut items: Vec<(String, String)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["sortText"].as_str().unwrap().to_string(),
+                i["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    items.sort_unstable();
+    let labels: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(labels[..4], ["day", "month", "week", "year"]);
     // A specification's bidding rules: its clauses, then `at most` or `at least`.
     let text = format!("{family}\nbidding {{\n  ‸\n}}\n");
     let found = completions(&mut client, &uri, 97, &text);
