@@ -1611,6 +1611,46 @@ fn earned_label(hints: &[(String, Value)], nth: usize) -> &str {
         .unwrap()
 }
 
+#[test]
+fn references_and_rename_from_a_framework_reach_the_files_that_use_it_unopened() {
+    let scratch = Scratch::new("framework_users");
+    borough(&scratch);
+    let framework = scratch.read("framework/outcomes.outcome");
+    let uri = uri_of(&scratch.path("framework/outcomes.outcome"));
+    let school = uri_of(&scratch.path("school-inclusion.outcome"));
+    // Only the framework is open: the contracts that use it are on disk.
+    let mut client = Client::start(&scratch.0);
+    client.open(&uri, &framework);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let mut place = at(&uri, &framework, "in_education \"");
+    place["context"] = json!({"includeDeclaration": true});
+    let references = client.result("textDocument/references", place.clone());
+    let school_text = scratch.read("school-inclusion.outcome");
+    assert_eq!(
+        ranges_in(&references, &school),
+        [position(&school_text, "in_education")],
+        "{references}"
+    );
+    assert_eq!(ranges_in(&references, &uri).len(), 2, "{references}");
+
+    // Renamed, every file still checks: the framework's declaration and measure, and the
+    // contract's `achieves`.
+    place["newName"] = json!("in_school");
+    let edit = client.result("textDocument/rename", place);
+    let changes = edit["changes"].as_object().unwrap();
+    assert_eq!(changes.len(), 2, "{edit}");
+    for (name, file_uri) in [
+        ("framework/outcomes.outcome", &uri),
+        ("school-inclusion.outcome", &school),
+    ] {
+        let renamed = apply(&scratch.read(name), &changes[file_uri.as_str()]);
+        assert!(!renamed.contains("in_education"), "{renamed}");
+        scratch.file(name, renamed);
+    }
+    scratch.outcome().args(["check", "."]).assert().success();
+    client.stop();
+}
+
 /// A contract of about `lines` lines: as many programmes (an outcome, a cohort, a six-stage
 /// funnel, a measure, three prices) as fit, as in the throughput benchmark.
 fn long_contract(lines: usize) -> String {

@@ -4,8 +4,9 @@
 //! of `use`s). The files considered are the open documents and every file they lead to
 //! through `use`, read from the open buffer when there is one and from disk otherwise, never
 //! from outside the repository. A bid reaches its specification as a file reaches one it
-//! uses; finding the references of a specification's stage, or renaming it, also reads the
-//! bids in its repository that name it, open or not.
+//! uses; finding the references of a name, or renaming it, also reads the files in the
+//! repository of the file that declares it which reach that file, open or not: the contracts
+//! that use a framework, the bids that name a specification.
 
 use super::convert::{self, Lines};
 use super::hover;
@@ -137,46 +138,93 @@ impl Graph {
             .collect()
     }
 
-    /// When the file `key` is a specification, add the bids in its repository that name it,
-    /// open or not, so that its stages' references and renames reach every bid. Bids on disk
-    /// are read once and read again only when they change (`used_index`).
-    fn add_bids_on(&mut self, server: &mut Server, key: &str) {
+    /// Add the files in the repository of the file `key` that reach it, open or not: those
+    /// that `use` it, directly or through other files (a framework), and the bids that name it
+    /// (a specification), found as `check DIR` finds them, so that the references and renames
+    /// of its names reach every file that sees them. Files on disk are read once and read
+    /// again only when they change (`used_index`). A contract that is no specification is
+    /// used by no file, and its repository is not read.
+    fn add_users_of(&mut self, server: &mut Server, key: &str) {
         let Some((uri, indexed)) = self.files.get(key) else {
             return;
         };
-        if !indexed.index.is_specification {
+        let is_contract = indexed
+            .index
+            .outline
+            .iter()
+            .any(|item| item.kind == ItemKind::Contract);
+        if is_contract && !indexed.index.is_specification {
             return;
         }
-        let Some(spec) = convert::uri_to_path(uri).and_then(|p| std::fs::canonicalize(p).ok())
+        let Some(declaring) = convert::uri_to_path(uri).and_then(|p| std::fs::canonicalize(p).ok())
         else {
             return;
         };
-        let root = files::repository_of(spec.parent().unwrap_or(&spec));
+        let root = files::repository_of(declaring.parent().unwrap_or(&declaring));
         let Ok(found) = files::find(&root, &files::Exclude::default()) else {
             return;
         };
+        // Every file of the repository not yet seen, with the files its `use`s lead to.
+        let mut unseen = Vec::new();
         for path in found.files {
-            let Some(bid_uri) = convert::path_to_uri(&path) else {
+            let Some(file_uri) = convert::path_to_uri(&path) else {
                 continue;
             };
-            if self.files.contains_key(bid_uri.as_str()) {
+            if self.files.contains_key(file_uri.as_str()) {
                 continue;
             }
-            let Some(bid) = used_index(server, &path) else {
+            let Some(indexed) = used_index(server, &path) else {
                 continue;
             };
-            let names_spec = bid
+            let uses: Vec<String> = indexed
                 .index
-                .bid_on
-                .as_deref()
-                .and_then(|written| destination(&path, written))
-                .is_some_and(|target| target == spec);
-            if names_spec {
-                let bid_key = bid_uri.as_str().to_string();
-                self.uses.insert(bid_key.clone(), vec![key.to_string()]);
-                self.files.insert(bid_key, (bid_uri, bid));
+                .uses
+                .iter()
+                .filter_map(|(written, _)| destination(&path, written))
+                .filter_map(|target| convert::path_to_uri(&target))
+                .map(|target| target.as_str().to_string())
+                .collect();
+            if !uses.is_empty() {
+                unseen.push((file_uri, indexed, uses));
             }
         }
+        // The files that reach `key`: those seen already, then each that uses one of them.
+        let mut reaching: std::collections::BTreeSet<String> = self
+            .files
+            .keys()
+            .filter(|file| self.reaches(file, key))
+            .cloned()
+            .collect();
+        loop {
+            let (users, rest): (Vec<_>, Vec<_>) = unseen
+                .into_iter()
+                .partition(|(_, _, uses)| uses.iter().any(|used| reaching.contains(used)));
+            unseen = rest;
+            if users.is_empty() {
+                break;
+            }
+            for (file_uri, indexed, uses) in users {
+                let file_key = file_uri.as_str().to_string();
+                reaching.insert(file_key.clone());
+                self.uses.insert(file_key.clone(), uses);
+                self.files.insert(file_key, (file_uri, indexed));
+            }
+        }
+    }
+
+    /// Whether the file `from` is the file `key` or reaches it through its `use`s.
+    fn reaches(&self, from: &str, key: &str) -> bool {
+        let mut queue = std::collections::VecDeque::from([from.to_string()]);
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(file) = queue.pop_front() {
+            if file == key {
+                return true;
+            }
+            if seen.insert(file.clone()) {
+                queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
+            }
+        }
+        false
     }
 
     fn location(&self, key: &str, span: Span) -> Option<Location> {
@@ -302,7 +350,7 @@ pub(super) fn references(
     else {
         return Ok(None);
     };
-    graph.add_bids_on(server, &file);
+    graph.add_users_of(server, &file);
     let include = params.context.include_declaration;
     let locations = graph
         .occurrences(&file, &definition)
@@ -551,7 +599,7 @@ pub(super) fn rename(
         ));
     };
     // A specification's stage is renamed in the bids on it too.
-    graph.add_bids_on(server, &file);
+    graph.add_users_of(server, &file);
     let occurrences = graph.occurrences(&file, &definition);
     for (key, _) in &occurrences {
         if let Some((at, clash)) = graph.resolve(key, new) {
