@@ -1,7 +1,7 @@
 //! Edits the server offers: formatting through `outcome fmt`, quick fixes for diagnostics
 //! whose help names the fix (and writing a conversion the counts give, swapping the two
 //! numbers of a participant limit written the wrong way round), and inlay hints with the
-//! computed conversions.
+//! computed conversions and the running rate card.
 
 use super::convert::Lines;
 use super::diagnostics::Data;
@@ -328,11 +328,18 @@ fn after_space_and_comments(text: &str, mut offset: usize) -> usize {
     }
 }
 
-/// After each stage that states no conversion, the conversion the checked contract computes.
+/// The inlay hints after each stage, each switchable (`Settings`): the conversion the checked
+/// contract computes (after the count of a stage that states none, as the clause it would
+/// write; after the stated one, marked `computed`, only where the two differ), and on a priced
+/// stage what a participant has earned on the rate card by then (the hover's figure).
 pub(super) fn inlay_hints(
     server: &mut Server,
     params: InlayHintParams,
 ) -> Result<Option<Vec<InlayHint>>, Failure> {
+    let settings = server.settings.inlay_hints;
+    if !settings.conversion && !settings.rate_card {
+        return Ok(Some(Vec::new()));
+    }
     let uri = &params.text_document.uri;
     let Some(indexed) = server.indexed(uri) else {
         return Ok(None);
@@ -348,32 +355,61 @@ pub(super) fn inlay_hints(
         return Ok(Some(Vec::new()));
     };
     let mut hints = Vec::new();
-    for (name, end) in &indexed.index.unstated {
-        let Some(stage) = contract
-            .funnels
-            .iter()
-            .flat_map(|f| &f.stages)
-            .find(|s| &s.id == name)
-        else {
-            continue;
-        };
-        let Some(conversion) = stage.conversion else {
-            continue;
-        };
-        let position = indexed.lines.position(&indexed.text, *end);
+    let mut hint = |end: usize, label: String, tooltip: &str| {
+        let position = indexed.lines.position(&indexed.text, end);
         if position.line < params.range.start.line || position.line > params.range.end.line {
-            continue;
+            return;
         }
         hints.push(InlayHint {
             position,
-            label: InlayHintLabel::String(format!("conversion {conversion}")),
+            label: InlayHintLabel::String(label),
             kind: Some(InlayHintKind::PARAMETER),
             text_edits: None,
-            tooltip: None,
+            tooltip: Some(lsp_types::InlayHintTooltip::String(tooltip.to_string())),
             padding_left: Some(true),
             padding_right: None,
             data: None,
         });
+    };
+    for site in &indexed.index.stages {
+        let Some((funnel, stage)) = contract.stage(&site.name) else {
+            continue;
+        };
+        if settings.conversion {
+            match (
+                stage.stated_conversion,
+                stage.conversion,
+                site.conversion_end,
+            ) {
+                (None, Some(computed), _) => hint(
+                    site.count_end,
+                    format!("conversion {computed}"),
+                    "computed: the people expected here over those at the stage before",
+                ),
+                (Some(stated), Some(computed), Some(end))
+                    if stated.0.cmp_value(&computed.0) != std::cmp::Ordering::Equal =>
+                {
+                    hint(
+                        end,
+                        format!("computed {computed}"),
+                        "the conversion the counts give: the people expected here over those \
+                         at the stage before",
+                    )
+                }
+                _ => {}
+            }
+        }
+        if settings.rate_card && stage.price.is_some() {
+            if let Some(earned) = crate::check::money::plan::earned_by(contract, funnel, &site.name)
+            {
+                hint(
+                    site.header_end,
+                    format!("earned {earned}"),
+                    "what a participant has earned on the rate card by this stage: its price \
+                     and those of every stage it follows (the richer of exclusive routes)",
+                );
+            }
+        }
     }
     Ok(Some(hints))
 }

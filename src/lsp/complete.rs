@@ -155,8 +155,14 @@ const COHORT: &[&str] = &["size", "eligibility"];
 const FUNNEL: &[&str] = &["milestone", "target"];
 /// On a stage's line, after its expected count.
 const STAGE_LINE: &[&str] = &["conversion", "within", "at", "expected", "after"];
-/// In a stage's block.
-const STAGE: &[&str] = &["achieves", "evidence", "eligible"];
+/// In a stage's block: a target's; a milestone achieves no outcome (E0207).
+const TARGET: &[&str] = &["achieves", "evidence", "eligible"];
+const MILESTONE: &[&str] = &["evidence", "eligible"];
+/// After the number of a duration on a stage's line (`within 2 ‸`), as the grammar spells
+/// them (`time_unit`): the ones that agree with the number first.
+const UNITS: &[&str] = &[
+    "day", "days", "week", "weeks", "month", "months", "year", "years",
+];
 const MEASURE: &[&str] = &[
     "question",
     "unit",
@@ -200,6 +206,8 @@ enum Expected {
     StageOfFunnel,
     /// A stage the file's specification prices (in a bid's `pay ... for`).
     PricedStage,
+    /// The units of a duration, these (the ones that agree with its number) first.
+    Units(&'static [&'static str]),
     /// Nothing the server can offer: a new name, a number, free text.
     Nothing,
 }
@@ -220,6 +228,13 @@ pub(super) fn completion(
     let place = Place::of(&text, offset);
     let items: Vec<CompletionItem> = match place.expected() {
         Expected::Words(words) => words.iter().map(|w| keyword(w)).collect(),
+        Expected::Units(first) => UNITS
+            .iter()
+            .map(|unit| CompletionItem {
+                sort_text: Some(format!("{}{unit}", u8::from(!first.contains(unit)))),
+                ..keyword(unit)
+            })
+            .collect(),
         Expected::Names(kinds) => Graph::of(server)
             .visible(uri.as_str())
             .into_iter()
@@ -292,6 +307,36 @@ fn name(name: &str, kind: Kind, description: &str) -> CompletionItem {
         ..CompletionItem::default()
     }
 }
+
+/// What follows on a stage's line, given what is written after its count: a number after
+/// `within`, `conversion`, `at least` and `expected` (nothing to offer), a unit after that
+/// number, `after` to end the sustainment period and the expected time, `of` after the time of
+/// `within`, and otherwise the next clause.
+fn stage_line(after_count: &[&str]) -> Expected {
+    let is_number = |w: &str| w.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    let is_unit = |w: &str| UNITS.contains(&w);
+    match after_count {
+        [.., "within" | "conversion" | "least" | "expected"] => Expected::Nothing,
+        [.., "at"] => Expected::Words(&["least"]),
+        [.., "within" | "least" | "expected", number] if is_number(number) => {
+            if *number == "1" {
+                Expected::Units(&["day", "week", "month", "year"])
+            } else {
+                Expected::Units(&["days", "weeks", "months", "years"])
+            }
+        }
+        [.., "least" | "expected", number, unit] if is_number(number) && is_unit(unit) => {
+            Expected::Words(&["after"])
+        }
+        [.., "within", number, unit] if is_number(number) && is_unit(unit) => {
+            Expected::Words(STAGE_LINE_AFTER_WITHIN)
+        }
+        _ => Expected::Words(STAGE_LINE),
+    }
+}
+
+/// On a stage's line after `within` and its time: what is measured from, or the next clause.
+const STAGE_LINE_AFTER_WITHIN: &[&str] = &["of", "conversion", "within", "at", "expected", "after"];
 
 /// Where the cursor is: the block it is in, and the clause written so far before it.
 #[derive(Debug, Default)]
@@ -405,7 +450,8 @@ impl Place {
                 Some("outcome") => OUTCOME,
                 Some("cohort") => COHORT,
                 Some("funnel") => FUNNEL,
-                Some("milestone" | "target") => STAGE,
+                Some("milestone") => MILESTONE,
+                Some("target") => TARGET,
                 Some("measure") => MEASURE,
                 Some("payments") => PAYMENTS,
                 Some("monitoring") => MONITORING,
@@ -433,7 +479,7 @@ impl Place {
             (None, "funnel", "for") => Expected::Names(&[Kind::Cohort]),
             (Some("funnel"), "milestone" | "target", "after" | "of") => Expected::StageOfFunnel,
             (Some("funnel"), "milestone" | "target", _) if clause.len() >= 4 => {
-                Expected::Words(STAGE_LINE)
+                stage_line(&clause[4..])
             }
             (Some("funnel"), "milestone" | "target", _) => Expected::Nothing,
             (Some("payments"), "pay", "for") if clause.len() == 2 => Expected::Words(&["at"]),
@@ -483,7 +529,10 @@ mod tests {
             COHORT,
             FUNNEL,
             STAGE_LINE,
-            STAGE,
+            STAGE_LINE_AFTER_WITHIN,
+            TARGET,
+            MILESTONE,
+            UNITS,
             MEASURE,
             PAYMENTS,
             MONITORING,

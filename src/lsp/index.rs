@@ -117,6 +117,9 @@ pub struct Index {
 pub struct StageSite {
     pub name: String,
     pub header_end: usize,
+    /// The end of its expected count, and of the conversion it states, if it states one.
+    pub count_end: usize,
+    pub conversion_end: Option<usize>,
 }
 
 /// A payment clause with figures of its own but no declared name.
@@ -444,6 +447,8 @@ impl Index {
         self.stages.push(StageSite {
             name: stage.name.value.clone(),
             header_end,
+            count_end: stage.expected.span.end,
+            conversion_end: stage.conversion.last().map(|c| c.span.end),
         });
         for time in stage
             .within

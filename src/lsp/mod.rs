@@ -22,6 +22,7 @@ mod diagnostics;
 mod hover;
 mod index;
 mod navigate;
+mod transport;
 
 use crate::source::SourceFile;
 use crate::workspace::{Loaded, Workspace};
@@ -41,14 +42,17 @@ use std::sync::Arc;
 
 /// Run the server on standard input and output until the client says `exit`.
 pub fn serve_stdio() -> Result<(), String> {
-    let (connection, threads) = Connection::stdio();
+    let (connection, writer) = transport::stdio()?;
     let served = serve(&connection);
-    // Dropping the connection lets the writer finish what is queued.
+    // Dropping the connection lets the writer finish what is queued. The reader is not
+    // waited for: it has stopped at `exit` or at the end of the input, or else the session
+    // is over all the same.
     drop(connection);
-    let joined = threads
-        .join()
-        .map_err(|e| format!("the connection to the editor failed: {e}"));
-    served.and(joined)
+    let written = match writer.join() {
+        Ok(written) => written.map_err(|e| format!("the connection to the editor failed: {e}")),
+        Err(_) => Err("the connection to the editor failed".to_string()),
+    };
+    served.and(written)
 }
 
 /// Run the server on a connection: the handshake, then messages until `exit`.
@@ -62,20 +66,70 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         },
     });
-    let (id, _params) = connection
+    let (id, params) = connection
         .initialize_start()
         .map_err(|e| format!("the editor did not start the session: {e}"))?;
     connection
         .initialize_finish(id, initialize)
         .map_err(|e| format!("the editor did not start the session: {e}"))?;
+    let mut settings = Settings::default();
+    settings.apply(&params["initializationOptions"]);
+    let workspace = &params["capabilities"]["workspace"];
     let mut server = Server {
         connection,
         documents: BTreeMap::new(),
         stale: BTreeSet::new(),
         workspaces: BTreeMap::new(),
         used: BTreeMap::new(),
+        settings,
+        pulls_configuration: workspace["configuration"] == true,
+        refreshes_hints: workspace["inlayHint"]["refreshSupport"] == true,
+        asked: 0,
     };
+    // `initialize_finish` has taken `initialized`: the settings can be asked for now.
+    server.pull_configuration();
     server.run()
+}
+
+/// What the editor can switch, read from `initializationOptions` and from the settings of
+/// `workspace/didChangeConfiguration` or `workspace/configuration`, in the section `outcome`:
+/// `{"outcome": {"inlayHints": {"conversion": true, "rateCard": true}}}`. A setting not given
+/// keeps its value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    pub inlay_hints: InlayHints,
+}
+
+/// Which inlay hints are shown: the computed conversions, the running rate card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InlayHints {
+    pub conversion: bool,
+    pub rate_card: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            inlay_hints: InlayHints {
+                conversion: true,
+                rate_card: true,
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Take the settings in `value`: the section `outcome`, or an object holding it.
+    fn apply(&mut self, value: &serde_json::Value) {
+        let section = value.get("outcome").unwrap_or(value);
+        let hints = &section["inlayHints"];
+        if let Some(on) = hints["conversion"].as_bool() {
+            self.inlay_hints.conversion = on;
+        }
+        if let Some(on) = hints["rateCard"].as_bool() {
+            self.inlay_hints.rate_card = on;
+        }
+    }
 }
 
 fn capabilities() -> ServerCapabilities {
@@ -158,6 +212,13 @@ struct Server<'a> {
     /// The indexes of files reached through `use` that are not open, with the size and time
     /// of the file they were built from: read again only when the file changes.
     used: BTreeMap<PathBuf, (std::fs::Metadata, Arc<Indexed>)>,
+    settings: Settings,
+    /// Whether the editor answers `workspace/configuration`, and asks for inlay hints again
+    /// on `workspace/inlayHint/refresh`.
+    pulls_configuration: bool,
+    refreshes_hints: bool,
+    /// How many requests the server has sent the editor: the next one's id.
+    asked: u64,
 }
 
 /// A kept workspace, and the size and time of each file it read from disk: should one of
@@ -262,9 +323,51 @@ impl Server<'_> {
                 self.send(Message::Response(response))?;
             }
             Message::Notification(notification) => self.notify(notification),
-            Message::Response(_) => {}
+            Message::Response(response) => {
+                // The answer to `workspace/configuration`: one value, the section `outcome`.
+                let configuration = response.id.to_string().contains(CONFIGURATION_ID);
+                if let (true, Some(result)) = (configuration, response.result) {
+                    self.configure(&result[0]);
+                }
+            }
         }
         Ok(false)
+    }
+
+    /// Take new settings; have the editor ask for the inlay hints again if they changed.
+    fn configure(&mut self, settings: &serde_json::Value) {
+        let before = self.settings.inlay_hints;
+        self.settings.apply(settings);
+        if self.settings.inlay_hints != before && self.refreshes_hints {
+            self.ask(
+                req::InlayHintRefreshRequest::METHOD,
+                serde_json::Value::Null,
+            );
+        }
+    }
+
+    /// Ask the editor for the section `outcome` of its settings, if it answers such requests.
+    fn pull_configuration(&mut self) {
+        if self.pulls_configuration {
+            let items = serde_json::json!({"items": [{"section": "outcome"}]});
+            self.ask(req::WorkspaceConfiguration::METHOD, items);
+        }
+    }
+
+    /// Send the editor a request; its answer comes back as a message like any other.
+    fn ask(&mut self, method: &str, params: serde_json::Value) {
+        self.asked += 1;
+        let kind = if method == req::WorkspaceConfiguration::METHOD {
+            CONFIGURATION_ID
+        } else {
+            "outcome"
+        };
+        let id = lsp_server::RequestId::from(format!("{kind}-{}", self.asked));
+        let _ = self.send(Message::Request(Request::new(
+            id,
+            method.to_string(),
+            params,
+        )));
     }
 
     fn send(&self, message: Message) -> Result<(), String> {
@@ -303,6 +406,15 @@ impl Server<'_> {
                     // The files that use it read it from disk again.
                     self.workspaces.clear();
                     self.stale.extend(self.documents.keys().cloned());
+                }
+            }
+            note::DidChangeConfiguration::METHOD => {
+                // The settings themselves, or (a client that is asked for them) nothing.
+                let settings = &notification.params["settings"];
+                if settings.is_object() && !settings.as_object().is_some_and(|s| s.is_empty()) {
+                    self.configure(settings);
+                } else {
+                    self.pull_configuration();
                 }
             }
             note::DidSaveTextDocument::METHOD => {
@@ -555,6 +667,9 @@ impl Server<'_> {
             .map_err(|e| Failure::new(ErrorCode::InternalError, format!("{e}")))
     }
 }
+
+/// The start of the id of the server's `workspace/configuration` requests.
+const CONFIGURATION_ID: &str = "outcome-configuration";
 
 /// Why a request got no answer.
 #[derive(Debug)]

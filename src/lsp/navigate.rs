@@ -4,8 +4,9 @@
 //! of `use`s). The files considered are the open documents and every file they lead to
 //! through `use`, read from the open buffer when there is one and from disk otherwise, never
 //! from outside the repository. A bid reaches its specification as a file reaches one it
-//! uses; finding the references of a specification's stage, or renaming it, also reads the
-//! bids in its repository that name it, open or not.
+//! uses; finding the references of a name, or renaming it, also reads the files in the
+//! repository of the file that declares it which reach that file, open or not: the contracts
+//! that use a framework, the bids that name a specification.
 
 use super::convert::{self, Lines};
 use super::hover;
@@ -137,46 +138,93 @@ impl Graph {
             .collect()
     }
 
-    /// When the file `key` is a specification, add the bids in its repository that name it,
-    /// open or not, so that its stages' references and renames reach every bid. Bids on disk
-    /// are read once and read again only when they change (`used_index`).
-    fn add_bids_on(&mut self, server: &mut Server, key: &str) {
+    /// Add the files in the repository of the file `key` that reach it, open or not: those
+    /// that `use` it, directly or through other files (a framework), and the bids that name it
+    /// (a specification), found as `check DIR` finds them, so that the references and renames
+    /// of its names reach every file that sees them. Files on disk are read once and read
+    /// again only when they change (`used_index`). A contract that is no specification is
+    /// used by no file, and its repository is not read.
+    fn add_users_of(&mut self, server: &mut Server, key: &str) {
         let Some((uri, indexed)) = self.files.get(key) else {
             return;
         };
-        if !indexed.index.is_specification {
+        let is_contract = indexed
+            .index
+            .outline
+            .iter()
+            .any(|item| item.kind == ItemKind::Contract);
+        if is_contract && !indexed.index.is_specification {
             return;
         }
-        let Some(spec) = convert::uri_to_path(uri).and_then(|p| std::fs::canonicalize(p).ok())
+        let Some(declaring) = convert::uri_to_path(uri).and_then(|p| std::fs::canonicalize(p).ok())
         else {
             return;
         };
-        let root = files::repository_of(spec.parent().unwrap_or(&spec));
+        let root = files::repository_of(declaring.parent().unwrap_or(&declaring));
         let Ok(found) = files::find(&root, &files::Exclude::default()) else {
             return;
         };
+        // Every file of the repository not yet seen, with the files its `use`s lead to.
+        let mut unseen = Vec::new();
         for path in found.files {
-            let Some(bid_uri) = convert::path_to_uri(&path) else {
+            let Some(file_uri) = convert::path_to_uri(&path) else {
                 continue;
             };
-            if self.files.contains_key(bid_uri.as_str()) {
+            if self.files.contains_key(file_uri.as_str()) {
                 continue;
             }
-            let Some(bid) = used_index(server, &path) else {
+            let Some(indexed) = used_index(server, &path) else {
                 continue;
             };
-            let names_spec = bid
+            let uses: Vec<String> = indexed
                 .index
-                .bid_on
-                .as_deref()
-                .and_then(|written| destination(&path, written))
-                .is_some_and(|target| target == spec);
-            if names_spec {
-                let bid_key = bid_uri.as_str().to_string();
-                self.uses.insert(bid_key.clone(), vec![key.to_string()]);
-                self.files.insert(bid_key, (bid_uri, bid));
+                .uses
+                .iter()
+                .filter_map(|(written, _)| destination(&path, written))
+                .filter_map(|target| convert::path_to_uri(&target))
+                .map(|target| target.as_str().to_string())
+                .collect();
+            if !uses.is_empty() {
+                unseen.push((file_uri, indexed, uses));
             }
         }
+        // The files that reach `key`: those seen already, then each that uses one of them.
+        let mut reaching: std::collections::BTreeSet<String> = self
+            .files
+            .keys()
+            .filter(|file| self.reaches(file, key))
+            .cloned()
+            .collect();
+        loop {
+            let (users, rest): (Vec<_>, Vec<_>) = unseen
+                .into_iter()
+                .partition(|(_, _, uses)| uses.iter().any(|used| reaching.contains(used)));
+            unseen = rest;
+            if users.is_empty() {
+                break;
+            }
+            for (file_uri, indexed, uses) in users {
+                let file_key = file_uri.as_str().to_string();
+                reaching.insert(file_key.clone());
+                self.uses.insert(file_key.clone(), uses);
+                self.files.insert(file_key, (file_uri, indexed));
+            }
+        }
+    }
+
+    /// Whether the file `from` is the file `key` or reaches it through its `use`s.
+    fn reaches(&self, from: &str, key: &str) -> bool {
+        let mut queue = std::collections::VecDeque::from([from.to_string()]);
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(file) = queue.pop_front() {
+            if file == key {
+                return true;
+            }
+            if seen.insert(file.clone()) {
+                queue.extend(self.uses.get(&file).into_iter().flatten().cloned());
+            }
+        }
+        false
     }
 
     fn location(&self, key: &str, span: Span) -> Option<Location> {
@@ -302,7 +350,7 @@ pub(super) fn references(
     else {
         return Ok(None);
     };
-    graph.add_bids_on(server, &file);
+    graph.add_users_of(server, &file);
     let include = params.context.include_declaration;
     let locations = graph
         .occurrences(&file, &definition)
@@ -353,19 +401,21 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
             let Some(document) = server.documents.get(uri.as_str()) else {
                 return Ok(None);
             };
-            // The clause as of the text that last parsed; while the text does not parse, only
-            // if the same clause still stands at the same place.
-            let offset = indexed.lines.offset(&indexed.text, position.position);
-            let Some((clause, span)) = indexed.index.clause_at(offset) else {
+            // The clause as of the text that last parsed; while the text does not parse, the
+            // same clause found where it now stands, as names are.
+            let offset = document.lines.offset(&document.text, position.position);
+            let found = if Arc::ptr_eq(&indexed.text, &document.text) {
+                indexed
+                    .index
+                    .clause_at(offset)
+                    .map(|(clause, span)| (clause.clone(), span))
+            } else {
+                clause_in_edit(&indexed, &document.text, offset)
+            };
+            let Some((clause, span)) = found else {
                 return Ok(None);
             };
-            if !Arc::ptr_eq(&indexed.text, &document.text)
-                && indexed.text[span.start..span.end]
-                    != *document.text.get(span.start..span.end).unwrap_or_default()
-            {
-                return Ok(None);
-            }
-            (Subject::Clause(clause.clone()), span)
+            (Subject::Clause(clause), span)
         }
     };
     let Some(document) = server.documents.get(uri.as_str()) else {
@@ -390,6 +440,59 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
         }),
         range: Some(document.lines.range(&document.text, span)),
     }))
+}
+
+/// The clause of the text that last parsed (`good`) that stands around `offset` in the text
+/// as edited since (`now`), and where: one written just as it was, wherever the edits have
+/// moved it; or else, for the clause being edited, the one whose first line the cursor's line
+/// still begins with, up to the cursor and at least to the end of its first two words (`cap
+/// £1,200,000` of `cap £1,200,000 totl`).
+fn clause_in_edit(good: &Indexed, now: &str, offset: usize) -> Option<(index::Clause, Span)> {
+    let clauses = &good.index.clauses;
+    for (clause, span) in clauses {
+        let written = &good.text[span.start..span.end];
+        let first = offset.saturating_sub(written.len());
+        let start = (first..=offset).find(|&start| {
+            now.get(start..start + written.len())
+                .is_some_and(|there| there == written)
+        });
+        if let Some(start) = start {
+            return Some((clause.clone(), Span::new(start, start + written.len())));
+        }
+    }
+    let line_start = now[..offset.min(now.len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    let line = now[line_start..].lines().next().unwrap_or_default();
+    let indent = line.len() - line.trim_start().len();
+    let line = &line[indent..];
+    let at = offset.checked_sub(line_start + indent)?;
+    clauses
+        .iter()
+        .filter_map(|(clause, span)| {
+            let was = good.text[span.start..span.end].lines().next()?;
+            let same = was
+                .char_indices()
+                .zip(line.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(was.len().min(line.len()), |((i, _), _)| i);
+            (same >= end_of_two_words(was)? && at < same).then_some((same, clause))
+        })
+        .max_by_key(|(same, _)| *same)
+        .map(|(same, clause)| {
+            let start = line_start + indent;
+            (clause.clone(), Span::new(start, start + same))
+        })
+}
+
+/// Where the second word of `text` ends; `None` when it has fewer than two.
+fn end_of_two_words(text: &str) -> Option<usize> {
+    let mut ends = text
+        .char_indices()
+        .zip(text.chars().skip(1).map(Some).chain([None]))
+        .filter(|((_, c), next)| !c.is_whitespace() && next.is_none_or(char::is_whitespace))
+        .map(|((i, c), _)| i + c.len_utf8());
+    ends.nth(1)
 }
 
 /// What a hover is about.
@@ -496,7 +599,7 @@ pub(super) fn rename(
         ));
     };
     // A specification's stage is renamed in the bids on it too.
-    graph.add_bids_on(server, &file);
+    graph.add_users_of(server, &file);
     let occurrences = graph.occurrences(&file, &definition);
     for (key, _) in &occurrences {
         if let Some((at, clash)) = graph.resolve(key, new) {
@@ -532,5 +635,18 @@ fn article(kind: Kind) -> String {
         format!("an {word}")
     } else {
         format!("a {word}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_end_of_two_words() {
+        assert_eq!(end_of_two_words("cap £1,200,000 total"), Some(15));
+        assert_eq!(end_of_two_words("  payer \"Fund\" pays"), Some(14));
+        assert_eq!(end_of_two_words("cap £5"), Some(7));
+        assert_eq!(end_of_two_words("cap"), None);
     }
 }
