@@ -572,6 +572,36 @@ pub fn tiers(
             };
             Some((one(pays, per_unit)?, one(below, below_per_unit)?))
         };
+        // The thresholds read the result as the measure's target does: a percentage, or a
+        // plain number (the first tier's is checked; the others are held to the first).
+        let target = measure_model.target.as_ref().and_then(|t| match t.value {
+            model::MeasureValue::Number(n) => Some(Threshold::Number(n)),
+            model::MeasureValue::Percent(p) => Some(Threshold::Percent(p)),
+            model::MeasureValue::Money(_) => None,
+        });
+        if let (Some(target), Some(first)) = (target, lines.first()) {
+            if !same_kind(target, first.threshold.value) {
+                let expected = match target {
+                    Threshold::Percent(_) => "a percentage",
+                    Threshold::Number(_) => "a plain number",
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::E0522,
+                        format!(
+                            "the tiers on `{}` start at {}, but its target is {target}",
+                            measure.value, first.threshold.value
+                        ),
+                        first.threshold.span,
+                        format!("expected {expected}, like the target"),
+                    )
+                    .help(format!(
+                        "write every threshold as {expected}, as `{}` is measured: the target of {target} is read the same way",
+                        measure.value
+                    )),
+                );
+            }
+        }
         for (i, line) in lines.iter().enumerate() {
             if let Some(first) = lines.first() {
                 if !same_kind(first.threshold.value, line.threshold.value) {
