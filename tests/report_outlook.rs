@@ -1,6 +1,6 @@
 //! The report looks forward: a cohort entered beyond its size, stages ahead of plan, and the
-//! month each cap and limit is reached at the current rate, first in the text, the JSON and the
-//! HTML.
+//! month each cap and limit (a group's cap among them) is reached at the current rate, first in
+//! the text, the JSON and the HTML.
 //!
 //! The return (`specs/returns/rough-sleeping-2026-over-enrolled.csv`) was generated for 400
 //! people (`outcome returns specs/rough-sleeping.outcome --participants 400 --seed 7`, rows to
@@ -144,5 +144,110 @@ fn a_report_on_plan_warns_of_nothing_ahead_it_should_not() {
     assert!(
         ahead.contains("is not reached before the term ends at the current rate"),
         "{ahead}"
+    );
+}
+
+/// A group's cap is forecast like the other limits, against the group's paid to date.
+///
+/// The return (`specs/returns/fair-chance-2015-over-enrolled.csv`) was generated for 600
+/// people (`outcome returns specs/fair-chance.outcome --participants 600 --seed 5`, rows to
+/// 2015-12-31 kept). Worked by hand from the accommodation group's payments by quarter:
+///
+/// ```text
+/// quarters 1..3  £27,000 + £38,000 + £54,500                   = £119,500 in 3 quarters
+/// group cap      £150,000 − £119,500 = £30,500; × 3 ÷ £119,500 = 0.77 → 1 quarter after
+///                quarter 3                                     → reached in quarter 4
+/// quarter 4      £119,500 + £30,500                            = £150,000: reached in quarter 4
+/// ```
+fn fair_chance(until: &str, format: &str) -> String {
+    let run = exits(
+        &[
+            "report",
+            "specs/fair-chance.outcome",
+            "--returns",
+            "specs/returns/fair-chance-2015-over-enrolled.csv",
+            "--until",
+            until,
+            "--format",
+            format,
+        ],
+        0,
+    );
+    String::from_utf8(run.get_output().stdout.clone()).unwrap()
+}
+
+const QUARTER_4: &str = "quarter 4 (2015-10-01 to 2015-12-31)";
+
+fn group_cap(until: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(&fair_chance(until, "json")).unwrap();
+    let forecasts = json["outlook"]["forecasts"].as_array().unwrap();
+    let caps: Vec<_> = forecasts
+        .iter()
+        .filter(|f| f["kind"] == "group_cap")
+        .collect();
+    assert_eq!(caps.len(), 1, "{forecasts:?}");
+    let cap = caps[0].clone();
+    // What is counted is the group's paid to date, as the payments by group show it.
+    let row = json["payments"]["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "accommodation")
+        .unwrap();
+    assert_eq!(cap["counted"], row["amount"]);
+    cap
+}
+
+#[test]
+fn a_group_cap_is_forecast_from_the_group_paid_to_date() {
+    let cap = group_cap("2015-09-30");
+    assert_eq!(cap["group"], "accommodation");
+    assert_eq!(cap["group_title"], "Accommodation");
+    assert_eq!(cap["limit"]["minor_units"], 15_000_000);
+    assert_eq!(cap["counted"]["minor_units"], 11_950_000);
+    // £119,500 ÷ 3 = £39,833.33
+    assert_eq!(cap["per_period"]["minor_units"], 3_983_333);
+    assert_eq!(cap["reach"], "forecast");
+    assert_eq!(cap["period"], QUARTER_4);
+    assert_eq!(cap["clause"]["file"], "specs/fair-chance.outcome");
+
+    let text = fair_chance("2015-09-30", "human");
+    let ahead = &text[text.find("Looking ahead").unwrap()..text.find("\nRows").unwrap()];
+    assert!(
+        ahead.contains(&format!(
+            "WARNING: the cap of £150,000 on the group “Accommodation” will be reached in \
+             {QUARTER_4} at the current rate (£119,500 counted so far, £39,833.33 a quarter)"
+        )),
+        "{ahead}"
+    );
+    // A forecast brings the stages driving it and the assumption.
+    assert!(ahead.contains("driven most by:"), "{ahead}");
+    assert!(ahead.contains("assumption:"), "{ahead}");
+}
+
+#[test]
+fn a_group_cap_reached_says_in_which_period() {
+    let cap = group_cap("2015-12-31");
+    assert_eq!(cap["counted"]["minor_units"], 15_000_000);
+    assert_eq!(cap["reach"], "reached");
+    assert_eq!(cap["period"], QUARTER_4);
+
+    let text = fair_chance("2015-12-31", "human");
+    let ahead = &text[text.find("Looking ahead").unwrap()..text.find("\nRows").unwrap()];
+    assert!(
+        ahead.contains(&format!(
+            "WARNING: the cap of £150,000 on the group “Accommodation” was reached in {QUARTER_4}"
+        )),
+        "{ahead}"
+    );
+    // The payments table says the same.
+    assert!(text.contains("£150,000 reached"), "{text}");
+
+    let html = fair_chance("2015-12-31", "html");
+    let outlook = &html[html.find("id=\"outlook\"").unwrap()..];
+    let outlook = &outlook[..outlook.find("</section>").unwrap()];
+    assert!(
+        outlook.contains("on the group “Accommodation” was reached in"),
+        "{outlook}"
     );
 }

@@ -67,6 +67,8 @@ pub enum LimitKind {
     OutcomeCap,
     FundingLimit,
     Payer,
+    /// A group's own cap on what its priced stages pay together.
+    GroupCap,
 }
 
 /// When a limit is reached.
@@ -91,8 +93,15 @@ pub struct Forecast {
     pub kind: LimitKind,
     /// For a payer's limit: the payer.
     pub payer: Option<String>,
+    /// For a group's cap: the group's identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// For a group's cap: the group's heading as written, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_title: Option<String>,
     pub limit: Money,
-    /// What is counted against it to the report date.
+    /// What is counted against it to the report date: for a group's cap, the group's paid to
+    /// date (`Payments::by_group`), after any deadweight.
     pub counted: Money,
     /// `counted` ÷ `Outlook::periods_counted`, rounded half up to the minor unit.
     pub per_period: Money,
@@ -103,8 +112,40 @@ pub struct Forecast {
     pub clause: Option<Clause>,
 }
 
-/// A limit to forecast: its kind, payer, amount, what is counted against it, its clause.
-type Wanted = (LimitKind, Option<String>, Money, i128, Option<Clause>);
+/// A limit to forecast.
+struct Wanted {
+    kind: LimitKind,
+    payer: Option<String>,
+    /// For a group's cap: the group's identifier and heading.
+    group: Option<(String, Option<String>)>,
+    limit: Money,
+    /// What is counted against it to the report date.
+    counted: i128,
+    /// Reached whatever `counted` says: a group whose stages were paid their cap before a cut
+    /// of the total cap.
+    reached: bool,
+    clause: Option<Clause>,
+}
+
+impl Wanted {
+    fn new(
+        kind: LimitKind,
+        payer: Option<String>,
+        limit: Money,
+        counted: i128,
+        clause: Option<Clause>,
+    ) -> Self {
+        Wanted {
+            kind,
+            payer,
+            group: None,
+            limit,
+            counted,
+            reached: false,
+            clause,
+        }
+    }
+}
 
 /// Everything the outlook needs from the report made so far.
 pub(crate) struct Made<'a> {
@@ -153,7 +194,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
 
     let mut wanted: Vec<Wanted> = Vec::new();
     if let Some(cap) = total_cap {
-        wanted.push((
+        wanted.push(Wanted::new(
             LimitKind::TotalCap,
             None,
             cap.amount,
@@ -164,7 +205,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
     if let Some(cap) = outcome_cap {
         // What the cap has left says what is counted against it.
         let left = made.residual.under_outcome_cap.map_or(0, |m| m.minor);
-        wanted.push((
+        wanted.push(Wanted::new(
             LimitKind::OutcomeCap,
             None,
             cap.amount,
@@ -172,7 +213,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
             Some(cap.clause.clone()),
         ));
     }
-    wanted.push((
+    wanted.push(Wanted::new(
         LimitKind::FundingLimit,
         None,
         contract.funding_limit,
@@ -192,7 +233,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
             _ => continue,
         };
         let counted = paid_by.get(payer.name.as_str()).copied().unwrap_or(0);
-        wanted.push((
+        wanted.push(Wanted::new(
             LimitKind::Payer,
             Some(payer.name.clone()),
             limit,
@@ -200,10 +241,40 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
             Some(payer.clause.clone()),
         ));
     }
+    // Each group's cap, against the group's paid to date as the payments by group show it
+    // (after deadweight), found by the group's identifier.
+    let group_paid: foldhash::HashMap<&str, &super::GroupPaid> = made
+        .payments
+        .by_group
+        .iter()
+        .map(|g| (g.name.as_str(), g))
+        .collect();
+    for group in &contract.payments.groups {
+        let Some(cap) = group.cap else { continue };
+        let paid = group_paid.get(group.id.as_str());
+        wanted.push(Wanted {
+            kind: LimitKind::GroupCap,
+            payer: None,
+            group: Some((group.id.clone(), group.title.clone())),
+            limit: cap,
+            counted: paid.map_or(0, |g| g.amount.minor),
+            reached: paid.is_some_and(|g| g.cap_reached),
+            clause: Some(group.clause.clone()),
+        });
+    }
 
     let too_large = || "a forecast figure is too large to compute exactly".to_string();
     let mut forecasts = Vec::with_capacity(wanted.len());
-    for (kind, payer, limit, counted, clause) in wanted {
+    for Wanted {
+        kind,
+        payer,
+        group,
+        limit,
+        counted,
+        reached,
+        clause,
+    } in wanted
+    {
         let per_period = if n > 0 {
             money((2 * counted + n) / (2 * n))
         } else {
@@ -213,8 +284,9 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
             && total_cap.is_some_and(|c| c.amount.minor <= limit.minor)
         {
             (Reach::BelowCap, None)
-        } else if counted >= limit.minor {
-            (Reach::Reached, reached_in(kind, limit, made))
+        } else if reached || counted >= limit.minor {
+            let id = group.as_ref().map(|(id, _)| id.as_str());
+            (Reach::Reached, reached_in(kind, id, limit, made))
         } else if counted <= 0 || n == 0 {
             (Reach::NoRate, None)
         } else {
@@ -230,9 +302,12 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
                 None => (Reach::NotInTerm, None),
             }
         };
+        let (group, group_title) = group.map_or((None, None), |(id, title)| (Some(id), title));
         forecasts.push(Forecast {
             kind,
             payer,
+            group,
+            group_title,
             limit,
             counted: money(counted),
             per_period,
@@ -289,14 +364,32 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
 }
 
 /// The period a limit already reached was reached in: for the total and the funding limit,
-/// the first period whose payments bring the total to the limit.
-fn reached_in(kind: LimitKind, limit: Money, made: &Made<'_>) -> Option<String> {
-    if !matches!(kind, LimitKind::TotalCap | LimitKind::FundingLimit) {
+/// the first period whose payments bring the total to the limit; for a group's cap, the first
+/// whose payments to the group (its row of the period's `by_group`) bring them to the cap.
+fn reached_in(
+    kind: LimitKind,
+    group: Option<&str>,
+    limit: Money,
+    made: &Made<'_>,
+) -> Option<String> {
+    if !matches!(
+        kind,
+        LimitKind::TotalCap | LimitKind::FundingLimit | LimitKind::GroupCap
+    ) {
         return None;
     }
     let mut sum = 0i128;
     for amount in &made.payments.by_period {
-        sum = sum.saturating_add(amount.amount.minor);
+        let paid = match (kind, group) {
+            (LimitKind::GroupCap, Some(id)) => amount
+                .by_group
+                .iter()
+                .find(|g| g.name == id)
+                .map_or(0, |g| g.amount.minor),
+            (LimitKind::GroupCap, None) => return None,
+            _ => amount.amount.minor,
+        };
+        sum = sum.saturating_add(paid);
         if sum >= limit.minor {
             return Some(amount.name.clone());
         }

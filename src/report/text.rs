@@ -310,6 +310,16 @@ pub fn outlook_lines(report: &Report) -> Vec<String> {
                 f.limit,
                 inert(f.payer.as_deref().unwrap_or("the payer"))
             ),
+            LimitKind::GroupCap => match (&f.group_title, &f.group) {
+                (Some(title), _) => {
+                    format!("the cap of {} on the group “{}”", f.limit, inert(title))
+                }
+                (None, id) => format!(
+                    "the cap of {} on the group `{}`",
+                    f.limit,
+                    inert(id.as_deref().unwrap_or("?"))
+                ),
+            },
         };
         let period = f.period.as_deref().unwrap_or("");
         let sentence = match f.reach {
