@@ -1283,13 +1283,7 @@ fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
 
 #[test]
 fn half_written_and_garbage_documents_never_stop_the_server() {
-    let scratch = Scratch::new("garbage");
-    borough(&scratch);
-    let family = scratch.read("family-support.outcome");
-    let uri = uri_of(&scratch.path("family-support.outcome"));
-    let mut client = Client::start(&scratch.0);
-    client.open(&uri, &family);
-    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let (_scratch, family, uri, mut client) = open_family("garbage");
 
     // Half a string, half a block, bytes of every kind, nothing at all, and edits whose
     // ranges run past the end of the text or cut a character in two.
@@ -1386,13 +1380,7 @@ fn half_written_and_garbage_documents_never_stop_the_server() {
 
 #[test]
 fn malformed_frames_get_an_error_answer_and_the_server_goes_on() {
-    let scratch = Scratch::new("frames");
-    borough(&scratch);
-    let family = scratch.read("family-support.outcome");
-    let uri = uri_of(&scratch.path("family-support.outcome"));
-    let mut client = Client::start(&scratch.0);
-    client.open(&uri, &family);
-    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let (_scratch, family, uri, mut client) = open_family("frames");
     // Each frame, the JSON-RPC error it gets (`null` when there is no answer), and then a
     // request that must still be answered.
     let frames: [(&[u8], Value); 9] = [

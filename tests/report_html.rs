@@ -816,6 +816,28 @@ fn an_empty_report_still_reads() {
 // ---------------------------------------------------------------------------------------------
 // from the engine
 
+/// The contract of the spec at `path`, when it compiles.
+fn spec_contract(path: &std::path::Path) -> Option<outcome::model::Contract> {
+    let mut workspace = outcome::workspace::Workspace::for_path(path).unwrap();
+    workspace.load(path).unwrap().compiled.contract.clone()
+}
+
+/// The report to `until` (the term's end if `None`) on a return generated for `contract`,
+/// three times as many participants as it plans for (at least 60), always the same.
+fn generated_report(
+    contract: &outcome::model::Contract,
+    until: Option<Date>,
+) -> outcome::report::Report {
+    let participants = outcome::report::generate::planned_participants(contract).max(20);
+    let rows = outcome::report::generate::returns(contract, participants * 3, 11)
+        .map(outcome::report::Input::Row);
+    let options = outcome::report::Options {
+        until,
+        ..Default::default()
+    };
+    outcome::report::engine::run(contract, rows, &options).expect("the report's figures fit")
+}
+
 /// Every spec under `specs/` that compiles, with a generated return run through the engine
 /// half-way through its term and again at its end: the report has a chart per funnel and a
 /// planned and an actual bar per stage, cut lists, and the same bytes twice.
@@ -823,23 +845,13 @@ fn an_empty_report_still_reads() {
 fn reports_of_generated_returns_for_every_spec_hold_together() {
     let mut reported = 0;
     for path in spec_files() {
-        let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
-        let loaded = workspace.load(&path).unwrap();
-        let Some(contract) = &loaded.compiled.contract else {
+        let Some(contract) = spec_contract(&path) else {
             continue;
         };
-        let participants = outcome::report::generate::planned_participants(contract).max(20);
         let term = contract.term;
         let middle = Date::from_day_number((term.start.day_number() + term.end.day_number()) / 2);
         for until in [Some(middle), None] {
-            let rows = outcome::report::generate::returns(contract, participants * 3, 11)
-                .map(outcome::report::Input::Row);
-            let options = outcome::report::Options {
-                until,
-                ..Default::default()
-            };
-            let built = outcome::report::engine::run(contract, rows, &options)
-                .expect("the report's figures fit");
+            let built = generated_report(&contract, until);
             let html = report(&built);
             let name = format!("{} to {:?}", path.display(), until);
             assert_eq!(html, report(&built), "{name}: not deterministic");
@@ -1010,15 +1022,10 @@ fn every_report_chart_text_lies_within_its_view_box() {
     }
     assert!(stored >= 2, "only {stored} stored returns reported");
     for path in spec_files() {
-        let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
-        let loaded = workspace.load(&path).unwrap();
-        let Some(contract) = &loaded.compiled.contract else {
+        let Some(contract) = spec_contract(&path) else {
             continue;
         };
-        let participants = outcome::report::generate::planned_participants(contract).max(20);
-        let rows = outcome::report::generate::returns(contract, participants * 3, 11)
-            .map(outcome::report::Input::Row);
-        let built = outcome::report::engine::run(contract, rows, &Default::default()).unwrap();
+        let built = generated_report(&contract, None);
         assert_text_within_view_box(&path.display().to_string(), &report(&built));
     }
 }
