@@ -13,6 +13,9 @@ use thin_vec::ThinVec;
 
 type Node<'i> = Pair<'i, Rule>;
 
+/// What a tier schedule's head names: its measure and its scope.
+type TiersHead = (Option<Ident>, Option<Spanned<TierScope>>);
+
 /// Lowers one file, a declaration at a time, collecting token diagnostics as it goes.
 #[derive(Default)]
 pub struct Lowerer {
@@ -879,6 +882,98 @@ impl Lowerer {
         Payments { keyword, clauses }
     }
 
+    /// A part of a tier schedule's head (`kw_on ~ ident ~ tier_scope?`) noted in `head`, the
+    /// measure's name and the scope; `false` for any other part.
+    fn tiers_head_part(&mut self, part: &Node, head: &mut TiersHead) -> bool {
+        match part.as_rule() {
+            Rule::kw_on => {}
+            Rule::ident => head.0 = Some(self.ident(part.clone())),
+            Rule::tier_scope => {
+                let value = if part.as_str().starts_with("per") {
+                    TierScope::PerCohort
+                } else {
+                    TierScope::Pooled
+                };
+                head.1 = Some(Spanned::new(value, self.span(part)));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// tier_below = { kw_below ~ (percent | number) ~ kw_pays ~ kw_nothing }
+    /// tier_from  = { kw_from ~ (percent | number) ~ kw_pays ~ money ~ tier_per_unit? }
+    fn tier_line(&mut self, part: Node) -> Option<TierLine> {
+        let line_span = self.span(&part);
+        let mut pieces = children(part).skip(1);
+        let threshold = self.threshold(pieces.next()?);
+        let pays = pieces
+            .find(|p| p.as_rule() == Rule::money)
+            .map(|m| self.money(m));
+        // tier_per_unit = { kw_per ~ kw_unit ~ tier_cap? }
+        // tier_cap      = { kw_up ~ kw_to ~ money }
+        let per_unit = pieces
+            .find(|p| p.as_rule() == Rule::tier_per_unit)
+            .map(|p| self.per_unit(p));
+        Some(TierLine {
+            span: line_span,
+            threshold,
+            pays,
+            per_unit,
+        })
+    }
+
+    /// The head of a tier schedule read a part at a time (`tiers_head` or `or_tiers_head`,
+    /// parsed from the file's text starting at `offset`): the schedule with no lines yet,
+    /// spanning its head; `None` where it does not lower.
+    pub fn tiers_head(&mut self, pair: Node, offset: usize) -> Option<PaymentClause> {
+        self.offset = offset;
+        let whole = self.span(&pair);
+        let (or, head) = if pair.as_rule() == Rule::or_tiers_head {
+            let mut inner = pair.into_inner();
+            let or = inner.next().map(|k| self.span(&k));
+            (or, inner.next()?)
+        } else {
+            (None, pair)
+        };
+        // tiers_head = { kw_tiers ~ kw_on ~ ident ~ tier_scope? ~ lbrace }
+        let mut noted = TiersHead::default();
+        for part in children(head).skip(1) {
+            self.tiers_head_part(&part, &mut noted);
+        }
+        Some(PaymentClause::Tiers {
+            span: whole,
+            measure: noted.0?,
+            scope: noted.1,
+            lines: Vec::new(),
+            alternative: or,
+        })
+    }
+
+    /// A run of a tier schedule's lines (`tiers_parts`, parsed from the file's text starting
+    /// at `offset`) added to `schedule`, as lowering the whole clause adds them: `Some(false)`
+    /// at the schedule's closing `}`, whose end its span is then taken to; `None` where a line
+    /// does not lower.
+    pub fn tiers_parts(
+        &mut self,
+        schedule: &mut PaymentClause,
+        pair: Node,
+        offset: usize,
+    ) -> Option<bool> {
+        self.offset = offset;
+        let PaymentClause::Tiers { span, lines, .. } = schedule else {
+            return None;
+        };
+        for part in pair.into_inner() {
+            if part.as_rule() == Rule::rbrace {
+                span.end = self.span(&part).end;
+                return Some(false);
+            }
+            lines.push(self.tier_line(part)?);
+        }
+        Some(true)
+    }
+
     fn payment_clause(&mut self, clause: Node) -> Option<PaymentClause> {
         let rule = clause.as_rule();
         let at = self.clause_span(&clause);
@@ -1075,48 +1170,19 @@ impl Lowerer {
             }
             // tiers_clause = { kw_tiers ~ kw_on ~ ident ~ tier_scope? ~ lbrace ~ (tier_below | tier_from)* ~ rbrace }
             Rule::tiers_clause => {
-                let mut measure = None;
-                let mut scope = None;
+                let mut head = TiersHead::default();
                 let mut lines = Vec::new();
                 for part in inner {
-                    match part.as_rule() {
-                        Rule::ident => measure = Some(self.ident(part)),
-                        Rule::tier_scope => {
-                            let value = if part.as_str().starts_with("per") {
-                                TierScope::PerCohort
-                            } else {
-                                TierScope::Pooled
-                            };
-                            scope = Some(Spanned::new(value, self.span(&part)));
-                        }
-                        // tier_below = { kw_below ~ (percent | number) ~ kw_pays ~ kw_nothing }
-                        // tier_from  = { kw_from ~ (percent | number) ~ kw_pays ~ money }
-                        Rule::tier_below | Rule::tier_from => {
-                            let line_span = self.span(&part);
-                            let mut pieces = children(part).skip(1);
-                            let threshold = self.threshold(pieces.next()?);
-                            let pays = pieces
-                                .find(|p| p.as_rule() == Rule::money)
-                                .map(|m| self.money(m));
-                            // tier_per_unit = { kw_per ~ kw_unit ~ tier_cap? }
-                            // tier_cap      = { kw_up ~ kw_to ~ money }
-                            let per_unit = pieces
-                                .find(|p| p.as_rule() == Rule::tier_per_unit)
-                                .map(|p| self.per_unit(p));
-                            lines.push(TierLine {
-                                span: line_span,
-                                threshold,
-                                pays,
-                                per_unit,
-                            });
-                        }
-                        _ => {}
+                    if !self.tiers_head_part(&part, &mut head)
+                        && matches!(part.as_rule(), Rule::tier_below | Rule::tier_from)
+                    {
+                        lines.push(self.tier_line(part)?);
                     }
                 }
                 PaymentClause::Tiers {
                     span: at,
-                    measure: measure?,
-                    scope,
+                    measure: head.0?,
+                    scope: head.1,
                     lines,
                     alternative: None,
                 }

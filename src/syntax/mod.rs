@@ -254,6 +254,20 @@ fn by_part(
     };
     let parts_start = at;
     loop {
+        if let ast::Declaration::Payments(payments) = &mut declaration {
+            match tier_schedule(text, at, lowerer) {
+                Schedule::Not => {}
+                Schedule::Read(schedule, end) => {
+                    payments.clauses.push(schedule);
+                    at = end;
+                    continue;
+                }
+                Schedule::Unread => {
+                    lowerer.rewind(mark);
+                    return None;
+                }
+            }
+        }
         let Some(pair) = OutcomeParser::parse(part, &text[at..])
             .ok()
             .and_then(|mut pairs| pairs.next())
@@ -277,6 +291,57 @@ fn by_part(
         if !lowerer.block_parts(&mut declaration, pair, start) {
             return Some((declaration, at));
         }
+    }
+}
+
+/// What `tier_schedule` found.
+enum Schedule {
+    /// No tier schedule starts there.
+    Not,
+    /// The schedule, lowered, and where it ends.
+    Read(ast::PaymentClause, usize),
+    /// A tier schedule starts there but does not read this way.
+    Unread,
+}
+
+/// The tier schedule (`tiers on ...` or `or tiers on ...`) that starts at or after `at` in a
+/// `payments` block read a part at a time, read a part at a time itself: its head, then its
+/// lines a few at a time, then its `}`, so that pest's pairs are those of a few lines where a
+/// schedule of thousands of lines read as one part held the pairs of them all (hundreds of
+/// bytes a line).
+fn tier_schedule(text: &str, at: usize, lowerer: &mut lower::Lowerer) -> Schedule {
+    let start = past_trivia(text, at);
+    let rest = &text[start..];
+    let word = |w: &str| {
+        rest.strip_prefix(w).is_some_and(|after| {
+            !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let head = if word("tiers") {
+        Rule::tiers_head
+    } else if word("or") {
+        Rule::or_tiers_head
+    } else {
+        return Schedule::Not;
+    };
+    let mut read = || -> Option<(ast::PaymentClause, usize)> {
+        let pair = OutcomeParser::parse(head, rest).ok()?.next()?;
+        let mut at = start + pair.as_span().end();
+        let mut schedule = lowerer.tiers_head(pair, start)?;
+        loop {
+            let pair = OutcomeParser::parse(Rule::tiers_parts, &text[at..])
+                .ok()?
+                .next()?;
+            let from = at;
+            at += pair.as_span().end();
+            if !lowerer.tiers_parts(&mut schedule, pair, from)? {
+                return Some((schedule, at));
+            }
+        }
+    };
+    match read() {
+        Some((schedule, end)) => Schedule::Read(schedule, end),
+        None => Schedule::Unread,
     }
 }
 
@@ -775,6 +840,68 @@ line_char = _{
             "funnel f \"F\" for c { milestone a \"A\" 1 } \u{feff}",
         ] {
             assert_eq!(parts_differ(text), None);
+        }
+    }
+
+    /// A tier schedule in a `payments` block is read a few lines at a time, as the `file`
+    /// rule reads it: long schedules of every form (an alternative, a scope, per-unit lines,
+    /// comments), among other clauses, cut anywhere, with a badly written value anywhere.
+    #[test]
+    fn a_tier_schedule_a_few_lines_at_a_time_reads_as_the_whole_file() {
+        let lines = |n: usize| -> String {
+            (0..n)
+                .map(|i| match i % 4 {
+                    0 => format!("    below {i} pays nothing\n"),
+                    1 => format!("    from {i}% pays £{i}\n"),
+                    2 => format!(
+                        "    from {i} pays £{i},000 per unit up to £9,000,000 # a comment\n"
+                    ),
+                    _ => format!("    from {i} pays £{i} per unit\n"),
+                })
+                .collect()
+        };
+        for n in [0, 1, 15, 16, 17, 64, 200] {
+            let text = format!(
+                "payments {{\n  pay £1 for a\n  tiers on m per cohort {{\n{}  }}\n  or tiers on m pooled {{\n{}  }}\n  cap £5 per participant\n  tiers on n {{ }}\n}}\n",
+                lines(n),
+                lines(n / 2),
+            );
+            assert_eq!(parts_differ(&text), None);
+            let file = by_declaration(&text, false).unwrap().unwrap();
+            let [ast::Declaration::Payments(payments)] = &file.declarations[..] else {
+                panic!("one payments block");
+            };
+            let counts: Vec<usize> = payments
+                .clauses
+                .iter()
+                .filter_map(|c| match c {
+                    ast::PaymentClause::Tiers { lines, .. } => Some(lines.len()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(counts, [n, n / 2, 0]);
+            // Cut anywhere: refused by both, or read the same.
+            for cut in (0..text.len()).step_by(7) {
+                if text.is_char_boundary(cut) {
+                    assert_eq!(parts_differ(&text[..cut]), None);
+                }
+            }
+            // A badly written value in a line: the same diagnostics.
+            let bad = text.replacen("pays £1\n", "pays £1,0\n", 1);
+            assert_eq!(parts_differ(&bad), None);
+        }
+        for text in [
+            "payments { tiers on m { from 1 pays £1 }",
+            "payments { tiers on { from 1 pays £1 } }",
+            "payments { tiers m { from 1 pays £1 } }",
+            "payments { or tiers on m { } }",
+            "payments { or pay £1 for a }",
+            "payments { tiersx on m { } }",
+            "payments { tiers on m { from 1 pays £1 below 2 } }",
+            "payments { tiers on m { from 1 pays £1 }} }",
+            "payments { exclusive a or b or tiers on m { from 1 pays £1 } }",
+        ] {
+            assert_eq!(parts_differ(text), None, "{text}");
         }
     }
 

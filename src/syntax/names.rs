@@ -132,7 +132,11 @@ pub fn rule_name(rule: Rule) -> &'static str {
         | Rule::short_declarations_4
         | Rule::short_declaration => "an `outcome`, a `cohort`, a `measure` or `use`",
         Rule::stage | Rule::stages_4 => "a `milestone` or a `target`",
-        Rule::payment_clauses_4 => "a payment rule",
+        Rule::payment_clauses_4 | Rule::payment_part => "a payment rule",
+        Rule::tier_line | Rule::tier_lines_4 => "`below` or `from`",
+        Rule::tiers_head => "`tiers`",
+        Rule::or_tiers_head => "`or tiers`",
+        Rule::tiers_parts => "`below`, `from` or `}`",
         Rule::bidding_clauses_4 => "a bidding rule",
         Rule::bid_clauses_4 => "a price or an expected count",
         Rule::funnel_head => "a `funnel`",
