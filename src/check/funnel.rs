@@ -75,10 +75,6 @@ pub fn people(
     }
 }
 
-fn error_count(out: &[Diagnostic]) -> usize {
-    out.iter().filter(|d| d.is_error()).count()
-}
-
 /// Check one funnel; the model funnel when it has no errors.
 pub fn check(
     funnel: &ast::Funnel,
@@ -88,7 +84,9 @@ pub fn check(
     unique_names: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Funnel> {
-    let errors_before = error_count(out);
+    // What this funnel adds to the diagnostics is looked at, not all of them: a file of
+    // many funnels after many diagnostics would otherwise read the list once a funnel.
+    let first_new = out.len();
     let cohort = symbols.resolve(&funnel.cohort, &[Kind::Cohort], out);
 
     // Looked for from the end, where a funnel's targets usually are.
@@ -159,7 +157,7 @@ pub fn check(
         }
     }
 
-    if error_count(out) > errors_before {
+    if out[first_new..].iter().any(Diagnostic::is_error) {
         return None;
     }
     let counts: Vec<u64> = counts.iter().map(|c| c.unwrap_or(0)).collect();

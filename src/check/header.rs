@@ -343,13 +343,14 @@ fn example_shares(n: u64) -> String {
 }
 
 /// Every amount of money the contract pays or limits must be in its one currency (E0501)
-/// and not negative (E0502).
+/// and not negative (E0502); whether any is not.
 pub fn check_amounts(
     amounts: &[Spanned<Money>],
     currency: Currency,
     currency_span: Span,
     out: &mut Vec<Diagnostic>,
-) {
+) -> bool {
+    let first_new = out.len();
     for amount in amounts {
         if amount.value.currency != currency {
             out.push(
@@ -384,6 +385,7 @@ pub fn check_amounts(
             );
         }
     }
+    out.len() > first_new
 }
 
 /// The contract's one currency and where it is set: the first `currency` clause if there is

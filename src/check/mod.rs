@@ -169,9 +169,9 @@ pub fn check(
     });
     let monitoring = monitoring(&parts.monitoring, &mut out);
 
-    if let Some((currency, currency_span)) = header::currency(&parts) {
-        header::check_amounts(&paid_amounts(&parts), currency, currency_span, &mut out);
-    }
+    let amounts_refused = header::currency(&parts).is_some_and(|(currency, currency_span)| {
+        header::check_amounts(&paid_amounts(&parts), currency, currency_span, &mut out)
+    });
     let mut contract = None;
     if let Some(header) = header {
         let cx = money::Context {
@@ -183,6 +183,7 @@ pub fn check(
             measures: &measures,
             clauses: money::ClauseAt::new(source),
             funnels_complete,
+            amounts_refused,
             unique_names,
         };
         let checked = money::check(payment_blocks, &cx, &mut funnels, &mut out);

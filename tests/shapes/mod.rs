@@ -172,6 +172,12 @@ pub const SHAPES: &[Shape] = &[
         largest: usize::MAX,
     },
     Shape {
+        name: "funnels after errors",
+        grows: "outcomes each named twice (an error each), then as many funnels",
+        contract: funnels_after_errors,
+        largest: usize::MAX,
+    },
+    Shape {
         name: "misspelt",
         grows: "milestones, and prices for names one letter off theirs (an error each)",
         contract: misspelt,
@@ -624,6 +630,22 @@ pub fn errors(n: usize) -> String {
     text
 }
 
+/// Outcomes each named twice (E0201 on each second), then as many funnels on the one
+/// cohort: each funnel is checked after all those errors, and looks only at what it adds.
+pub fn funnels_after_errors(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    for i in 0..n {
+        let _ = writeln!(text, "outcome twice{i} \"T\"\noutcome twice{i} \"T\"");
+    }
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "funnel f{i} \"F\" for people {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
+        );
+    }
+    text
+}
+
 /// A long funnel, and a price for each of its milestones misspelt: E0202 on each, and each
 /// unknown name looked for among every milestone for a suggestion, until the file's budget
 /// of suggestions (`check::names`) is spent.
@@ -639,16 +661,18 @@ pub fn misspelt(n: usize) -> String {
 }
 
 /// The diagnostics a shape's contract is expected to raise: none, but for `warnings`, one
-/// W0602 per outcome, and for `errors` one E0202 per price.
+/// W0602 per outcome, for `errors` one E0202 per price, and for `funnels after errors` one
+/// E0201 per outcome named twice.
 pub fn expected_codes(shape: &Shape, n: usize) -> Vec<&'static str> {
     match shape.name {
         "warnings" => vec!["W0602"; n],
         "errors" | "misspelt" => vec!["E0202"; n],
+        "funnels after errors" => vec!["E0201"; n],
         _ => Vec::new(),
     }
 }
 
 /// Whether the shape's contract comes out of checking (it raises no error).
 pub fn has_contract(shape: &Shape) -> bool {
-    !matches!(shape.name, "errors" | "misspelt")
+    !matches!(shape.name, "errors" | "misspelt" | "funnels after errors")
 }
