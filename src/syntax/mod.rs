@@ -258,7 +258,7 @@ fn by_part(
             match tier_schedule(text, at, lowerer) {
                 Schedule::Not => {}
                 Schedule::Read(schedule, end) => {
-                    payments.clauses.push(schedule);
+                    payments.clauses.push(*schedule);
                     at = end;
                     continue;
                 }
@@ -299,7 +299,7 @@ enum Schedule {
     /// No tier schedule starts there.
     Not,
     /// The schedule, lowered, and where it ends.
-    Read(ast::PaymentClause, usize),
+    Read(Box<ast::PaymentClause>, usize),
     /// A tier schedule starts there but does not read this way.
     Unread,
 }
@@ -340,7 +340,7 @@ fn tier_schedule(text: &str, at: usize, lowerer: &mut lower::Lowerer) -> Schedul
         }
     };
     match read() {
-        Some((schedule, end)) => Schedule::Read(schedule, end),
+        Some((schedule, end)) => Schedule::Read(Box::new(schedule), end),
         None => Schedule::Unread,
     }
 }
