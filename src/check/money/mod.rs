@@ -1278,7 +1278,12 @@ fn prices<'a>(
     let mut prices = Vec::new();
     // The stages priced, written on the funnels once every price is found.
     let mut places = Vec::new();
-    let mut priced_at = PaySpans::default();
+    // Room for a price a clause (most clauses are prices): a table grown as it fills is
+    // built again at each size.
+    let mut priced_at = PaySpans {
+        by_stage: HashMap::with_capacity_and_hasher(clauses.len(), Default::default()),
+        first_by_name: None,
+    };
     for clause in clauses {
         let PaymentClause::Pay {
             span,

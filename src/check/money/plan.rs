@@ -53,7 +53,15 @@ impl<'a> RateCard<'a> {
         exclusive: &'a [model::ExclusiveGroup],
     ) -> RateCard<'a> {
         let prices: HashMap<&'a str, i128> = prices.into_iter().collect();
-        let mut in_group = HashMap::default();
+        // Room for every stage at once: a table grown as it fills is built again at each size.
+        let mut in_group = HashMap::with_capacity_and_hasher(
+            exclusive
+                .iter()
+                .flat_map(|group| &group.alternatives)
+                .map(Vec::len)
+                .sum(),
+            Default::default(),
+        );
         for (g, group) in exclusive.iter().enumerate() {
             for (a, alternative) in group.alternatives.iter().enumerate() {
                 for stage in alternative {
