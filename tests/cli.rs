@@ -69,6 +69,65 @@ fn unknown_format_is_a_usage_error() {
     exits(&["build", SPEC, "--format", "xml"], 2);
 }
 
+/// `--paper` sets the paper of a printable HTML document only: given to a command writing
+/// another format it would be ignored, so it is refused (exit 2) with what to do instead,
+/// and nothing is written; with `--format html` it is the paper the document asks for.
+#[test]
+fn paper_without_an_html_document_is_refused() {
+    let returned = "specs/returns/drug-service-2009-10.csv";
+    let tender = "specs/tender/specification.outcome";
+    let bid = "specs/tender/phoenix-futures.outcome";
+    let (v1, v2) = (
+        "specs/variations/moving-on-v1.outcome",
+        "specs/variations/moving-on-v2.outcome",
+    );
+    for (args, what) in [
+        (vec!["build", SPEC, "--paper", "letter"], "document"),
+        (
+            vec!["build", SPEC, "--format", "json", "--paper", "a4"],
+            "document",
+        ),
+        (
+            vec!["report", SPEC, "--returns", returned, "--paper", "letter"],
+            "report",
+        ),
+        (
+            vec![
+                "report",
+                SPEC,
+                "--returns",
+                returned,
+                "--format",
+                "json",
+                "--paper",
+                "letter",
+            ],
+            "report",
+        ),
+        (
+            vec!["diff", v1, v2, "--paper", "letter"],
+            "variation schedule",
+        ),
+        (
+            vec![
+                "evaluate", tender, bid, "--format", "json", "--paper", "letter",
+            ],
+            "evaluation",
+        ),
+    ] {
+        exits(&args, 2)
+            .stdout(predicate::str::is_empty())
+            .stderr_has(&[
+                "`--paper",
+                &format!("printable HTML {what}"),
+                "add `--format html`, or leave out `--paper`",
+            ]);
+    }
+    exits(&["build", SPEC, "--format", "html", "--paper", "letter"], 0)
+        .stdout_has(&["@page { size: letter;"]);
+    exits(&["build", SPEC, "--format", "html"], 0).stdout_has(&["@page { size: A4;"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // check
 

@@ -24,7 +24,7 @@ pub(super) fn build(args: &BuildArgs, streams: &mut Streams) -> Result<Exit, Pro
             path: args.file.clone(),
         });
     };
-    let document = args.format.emit(contract, args.paper);
+    let document = args.format.emit(contract, super::paper(args.paper));
     match &args.output {
         Some(path) => fs::write(path, document).map_err(|error| Problem::Write {
             path: path.clone(),

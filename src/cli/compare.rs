@@ -15,7 +15,7 @@ pub(super) fn compare_versions(args: &DiffArgs, streams: &mut Streams) -> Result
         DiffFormat::Human => crate::diff::render::human(&diff),
         DiffFormat::Json => crate::diff::render::json(&diff),
         DiffFormat::Markdown => crate::diff::render::markdown_comment(&diff),
-        DiffFormat::Html => crate::diff::render::html(&diff, args.paper.into()),
+        DiffFormat::Html => crate::diff::render::html(&diff, super::paper(args.paper)),
     };
     streams.print(&text)?;
     Ok(if diff.is_empty() {

@@ -110,7 +110,9 @@ pub(super) fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Resul
     let text = match args.format {
         EvaluateFormat::Human => crate::evaluate::render::human(&evaluation),
         EvaluateFormat::Json => crate::evaluate::render::json(&evaluation),
-        EvaluateFormat::Html => crate::evaluate::render::html(&evaluation, args.paper.into()),
+        EvaluateFormat::Html => {
+            crate::evaluate::render::html(&evaluation, super::paper(args.paper))
+        }
     };
     streams.print(&text)?;
     Ok(if evaluation.refused.is_empty() {

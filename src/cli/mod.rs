@@ -121,6 +121,40 @@ impl Command {
     }
 }
 
+impl Command {
+    /// A `--paper` given to a command whose document is not HTML: the paper would be ignored,
+    /// so it is refused, with what to do instead.
+    fn paper_without_html(&self) -> Option<String> {
+        let (paper, html, what) = match self {
+            Command::Build(args) => (args.paper, args.format == OutputFormat::Html, "document"),
+            Command::Report(args) => (args.paper, args.format == ReportFormat::Html, "report"),
+            Command::Diff(args) => (
+                args.paper,
+                args.format == DiffFormat::Html,
+                "variation schedule",
+            ),
+            Command::Evaluate(args) => (
+                args.paper,
+                args.format == EvaluateFormat::Html,
+                "evaluation",
+            ),
+            _ => return None,
+        };
+        let paper = paper.filter(|_| !html)?;
+        let name = paper
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string());
+        Some(format!(
+            "`--paper {name}` sets the paper of the printable HTML {what}, but this command writes another format: add `--format html`, or leave out `--paper`"
+        ))
+    }
+}
+
+/// The paper of a printable HTML document: `--paper`, or A4.
+fn paper(given: Option<PaperSize>) -> emit::html::Paper {
+    given.unwrap_or(PaperSize::A4).into()
+}
+
 impl Cli {
     /// Whether the command is a server that runs for as long as an editor is open, rather
     /// than one that reads, writes and ends.
@@ -232,9 +266,9 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
 
-    /// The paper the HTML document prints on (with `--format html`)
-    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
-    pub paper: PaperSize,
+    /// The paper the HTML document prints on, A4 unless given (with `--format html` only)
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperSize>,
 }
 
 /// The paper an HTML document prints on.
@@ -282,9 +316,9 @@ pub struct EvaluateArgs {
     #[arg(long, value_enum, default_value_t = EvaluateFormat::Human)]
     pub format: EvaluateFormat,
 
-    /// The paper the HTML document prints on (with `--format html`)
-    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
-    pub paper: PaperSize,
+    /// The paper the HTML document prints on, A4 unless given (with `--format html` only)
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperSize>,
 }
 
 /// How `evaluate` writes the evaluation.
@@ -365,9 +399,9 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
 
-    /// The paper the HTML document prints on (with `--format html`)
-    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
-    pub paper: PaperSize,
+    /// The paper the HTML document prints on, A4 unless given (with `--format html` only)
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperSize>,
 
     /// Write the document to this file instead of stdout (`-`: stdout)
     #[arg(short, long, value_name = "OUT")]
@@ -384,10 +418,10 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    fn emit(self, contract: &Contract, paper: PaperSize) -> String {
+    fn emit(self, contract: &Contract, paper: emit::html::Paper) -> String {
         match self {
             OutputFormat::Json => emit::json::contract(contract),
-            OutputFormat::Html => emit::html::document(contract, paper.into()),
+            OutputFormat::Html => emit::html::document(contract, paper),
         }
     }
 }
@@ -444,9 +478,9 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
 
-    /// The paper the HTML document prints on (with `--format html`)
-    #[arg(long, value_enum, default_value_t = PaperSize::A4)]
-    pub paper: PaperSize,
+    /// The paper the HTML document prints on, A4 unless given (with `--format html` only)
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperSize>,
 
     /// Write the report to this file instead of stdout (`-`: stdout)
     #[arg(short, long, value_name = "OUT")]
@@ -740,6 +774,10 @@ fn run_streams(
         if output.as_deref().is_some_and(is_stdin) {
             *output = None;
         }
+    }
+    if let Some(refused) = command.paper_without_html() {
+        streams.problem(&Problem::Refused(refused));
+        return Exit::CannotRun;
     }
     let result = match command {
         Command::New(args) => starter(&args, &mut streams),

@@ -606,9 +606,11 @@ pub(super) fn report_return(args: &ReportArgs, streams: &mut Streams) -> Result<
             report::text::report_with_lines(&report, lines_file.as_ref())
         }
         (None, ReportFormat::Json) => emit::json::report(&report),
-        (None, ReportFormat::Html) => {
-            emit::report_html::report_with_lines(&report, lines_file.as_ref(), args.paper.into())
-        }
+        (None, ReportFormat::Html) => emit::report_html::report_with_lines(
+            &report,
+            lines_file.as_ref(),
+            super::paper(args.paper),
+        ),
     };
     match &args.output {
         Some(out) => fs::write(out, document).map_err(|error| Problem::Write {
