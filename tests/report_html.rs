@@ -404,6 +404,7 @@ fn build(shape: &Shape) -> Report {
         outlook: outcome::report::outlook::Outlook {
             over_enrolled: vec![outcome::report::outlook::OverEnrolment {
                 cohort: name("entrenched"),
+                description: name("Entrenched rough sleepers"),
                 size: 120,
                 entered: 130,
                 beyond: 10,
@@ -411,6 +412,7 @@ fn build(shape: &Shape) -> Report {
             ahead: vec![outcome::report::outlook::Ahead {
                 funnel: name("routes_home"),
                 stage: name("housed"),
+                description: name("Moved into settled accommodation"),
                 planned_to_date: 20,
                 actual: 30,
                 excess: 10,
@@ -680,6 +682,19 @@ fn the_report_states_rows_exceptions_payments_and_residual() {
     assert!(html.contains("<code>specs/<wbr>rough-sleeping.outcome:161</code>"));
     assert!(html.contains("per-participant cap £13,500"));
     assert!(html.contains("Accepted until <time datetime=\"2027-06-30\">"));
+    // Looking ahead names the cohort and the stage by their descriptions, then their names.
+    let outlook_at = html.find("id=\"outlook\"").unwrap();
+    let outlook = &html[outlook_at..outlook_at + html[outlook_at..].find("</section>").unwrap()];
+    assert!(
+        outlook.contains("entered cohort “Entrenched rough sleepers” (<code>entrenched</code>)"),
+        "{outlook}"
+    );
+    assert!(
+        outlook.contains(
+            "“Moved into settled accommodation” (<code>housed</code>) 30 against 20 planned"
+        ),
+        "{outlook}"
+    );
 
     let none = report(&build(&Shape {
         exceptions: false,

@@ -71,6 +71,10 @@ fn the_json_forecasts_each_limit_by_hand() {
     let first = &outlook["drivers"][0];
     assert_eq!(first["name"], "(attachment fees)");
     assert_eq!(first["share"], "46.7");
+    assert!(first.get("description").is_none());
+    let second = &outlook["drivers"][1];
+    assert_eq!(second["name"], "housed");
+    assert_eq!(second["description"], "Moved into settled accommodation");
 }
 
 #[test]
@@ -94,7 +98,9 @@ fn the_text_report_warns_before_anything_else() {
     let ahead = text.find("Looking ahead").unwrap();
     assert!(ahead < text.find("\nRows").unwrap(), "{text}");
     for warning in [
-        "people entered cohort `entrenched`",
+        "people entered cohort “People with a long history of rough sleeping in Harbourside” \
+         (`entrenched`)",
+        "“Moved into settled accommodation” (`housed`) 77 against",
         "more than its size of 120",
         "stages ahead of plan",
         "the total cap of £1,200,000 will be reached in 2027-07 at the current rate \

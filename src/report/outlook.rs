@@ -31,15 +31,31 @@ pub struct Outlook {
     pub forecasts: Vec<Forecast>,
     /// The stages that most of the payments to date are for, largest first (at most three),
     /// each with its share of the total due.
-    pub drivers: Vec<Amount>,
+    pub drivers: Vec<Driver>,
     /// The forecast's assumption, in words.
     pub assumption: String,
+}
+
+/// Where the payments to date have gone: a stage, or a line of fees.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Driver {
+    /// The stage's name, or a line of fees such as `(attachment fees)`.
+    pub name: String,
+    /// The stage's description, as the contract writes it; none for a line of fees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub amount: Money,
+    /// Its share of the total due, to one decimal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<Percent>,
 }
 
 /// A cohort that more people entered than its size.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OverEnrolment {
     pub cohort: String,
+    /// The cohort's description, as the contract writes it.
+    pub description: String,
     pub size: u64,
     /// People who entered: those holding a place and those turned away.
     pub entered: u64,
@@ -52,6 +68,8 @@ pub struct OverEnrolment {
 pub struct Ahead {
     pub funnel: String,
     pub stage: String,
+    /// The stage's description, as the contract writes it.
+    pub description: String,
     pub planned_to_date: u64,
     pub actual: u64,
     pub excess: u64,
@@ -167,13 +185,18 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
             let entered = c.entered + c.turned_away;
             (entered > size).then(|| OverEnrolment {
                 cohort: c.cohort.clone(),
+                description: contract
+                    .cohorts
+                    .iter()
+                    .find(|cohort| cohort.id == c.cohort)
+                    .map_or_else(String::new, |cohort| cohort.description.clone()),
                 size,
                 entered,
                 beyond: entered - size,
             })
         })
         .collect();
-    let ahead = ahead(made.funnels, made.tolerance);
+    let ahead = ahead(contract, made.funnels, made.tolerance);
 
     let currency = made.payments.total.currency;
     let money = |minor: i128| Money::new(minor, currency);
@@ -317,24 +340,28 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
         });
     }
 
-    let mut drivers: Vec<Amount> = made
+    let mut largest: Vec<&Amount> = made
         .payments
         .by_stage
         .iter()
         .filter(|a| a.amount.minor > 0)
-        .cloned()
         .collect();
-    drivers.sort_by(|a, b| {
+    largest.sort_by(|a, b| {
         b.amount
             .minor
             .cmp(&a.amount.minor)
             .then(a.name.cmp(&b.name))
     });
-    drivers.truncate(3);
-    for d in &mut drivers {
-        d.share = Percent::of_amounts(d.amount.minor as u128, total as u128, 1);
-        d.clause = None;
-    }
+    let drivers = largest
+        .into_iter()
+        .take(3)
+        .map(|a| Driver {
+            name: a.name.clone(),
+            description: contract.stage(&a.name).map(|(_, s)| s.description.clone()),
+            amount: a.amount,
+            share: Percent::of_amounts(a.amount.minor as u128, total as u128, 1),
+        })
+        .collect();
 
     let frequency = contract
         .monitoring
@@ -399,7 +426,11 @@ fn reached_in(
 
 /// Stages ahead of their planned profile by more than the tolerance (any excess when the
 /// contract declares none, and any at all where nothing was planned yet).
-fn ahead(funnels: &[ActualFunnel], tolerance: Option<crate::value::Percent>) -> Vec<Ahead> {
+fn ahead(
+    contract: &Contract,
+    funnels: &[ActualFunnel],
+    tolerance: Option<crate::value::Percent>,
+) -> Vec<Ahead> {
     let mut found = Vec::new();
     for funnel in funnels {
         for stage in &funnel.stages {
@@ -418,6 +449,9 @@ fn ahead(funnels: &[ActualFunnel], tolerance: Option<crate::value::Percent>) -> 
                 found.push(Ahead {
                     funnel: funnel.id.clone(),
                     stage: stage.id.clone(),
+                    description: contract
+                        .stage(&stage.id)
+                        .map_or_else(String::new, |(_, s)| s.description.clone()),
                     planned_to_date: planned,
                     actual: stage.actual,
                     excess,

@@ -258,16 +258,26 @@ fn outlook(out: &mut String, report: &Report) {
 
 /// The outlook in sentences, shared by the text and the HTML report: the warnings first,
 /// then each limit's forecast, the stages driving it and the assumption.
+/// A cohort or stage as a sentence names it: its description, then its name in the
+/// contract (`“Entrenched rough sleepers” (`entrenched`)`); the name alone where the contract
+/// gives no description.
+fn described(description: &str, id: &str) -> String {
+    match description.trim() {
+        "" => format!("`{}`", inert(id)),
+        words => format!("“{}” (`{}`)", inert(words), inert(id)),
+    }
+}
+
 pub fn outlook_lines(report: &Report) -> Vec<String> {
     use super::outlook::{LimitKind, Reach};
     let outlook = &report.outlook;
     let mut lines = Vec::new();
     for over in &outlook.over_enrolled {
         lines.push(format!(
-            "WARNING: {} people entered cohort `{}`, {} more than its size of {}; those beyond \
+            "WARNING: {} people entered cohort {}, {} more than its size of {}; those beyond \
              it are not paid for",
             group(over.entered),
-            inert(&over.cohort),
+            described(&over.description, &over.cohort),
             group(over.beyond),
             group(over.size)
         ));
@@ -286,8 +296,8 @@ pub fn outlook_lines(report: &Report) -> Vec<String> {
                     .excess_share
                     .map_or(String::new(), |s| format!(", {s} ahead"));
                 format!(
-                    "`{}` {} against {} planned{share}",
-                    inert(&a.stage),
+                    "{} {} against {} planned{share}",
+                    described(&a.description, &a.stage),
                     group(a.actual),
                     group(a.planned_to_date)
                 )
@@ -351,7 +361,11 @@ pub fn outlook_lines(report: &Report) -> Vec<String> {
             .iter()
             .map(|d| {
                 let share = d.share.map_or(String::new(), |s| format!(" ({s})"));
-                format!("{} {}{share}", inert(&d.name), d.amount)
+                let name = match &d.description {
+                    Some(description) => described(description, &d.name),
+                    None => inert(&d.name).to_string(),
+                };
+                format!("{name} {}{share}", d.amount)
             })
             .collect();
         lines.push(format!(
