@@ -542,8 +542,27 @@ fn dates_with_a_time_of_day_read_as_their_day() {
     let scratch = Scratch::new("date-times");
     // As LibreOffice and Excel save a date-time cell in CSV, and ISO 8601 with a `T`.
     type Write = fn(&str, &str, &str) -> String;
-    let writes: [(&str, Write, &[&str]); 5] = [
+    let writes: [(&str, Write, &[&str]); 8] = [
         ("lo.csv", |y, m, d| format!("{y}-{m}-{d} 0:00:00"), &[]),
+        // A time zone, as a database exports a timestamp: the day written counts.
+        (
+            "zone.csv",
+            |y, m, d| format!("{y}-{m}-{d}T23:30:00-05:00"),
+            &[],
+        ),
+        ("utc.csv", |y, m, d| format!("{y}-{m}-{d}T00:15:00Z"), &[]),
+        // A 12-hour clock, as Excel in the United States saves a date-time cell.
+        (
+            "us-time.csv",
+            |y, m, d| {
+                format!(
+                    "{}/{}/{y} 2:30:00 PM",
+                    m.trim_start_matches('0'),
+                    d.trim_start_matches('0')
+                )
+            },
+            &["--date-format", "mm/dd/yyyy"],
+        ),
         ("hm.csv", |y, m, d| format!("{y}-{m}-{d} 00:00"), &[]),
         ("iso.csv", |y, m, d| format!("{y}-{m}-{d}T10:00:00"), &[]),
         (

@@ -1077,8 +1077,57 @@ pub fn date_and_time(text: &str) -> (&str, Option<&str>) {
 }
 
 /// Whether `text` is a time of day: `H:MM` or `HH:MM`, then perhaps `:SS` and then perhaps a
-/// fraction of a second (`.250`), the hour 0 to 23 and the minutes and seconds 0 to 59.
+/// fraction of a second (`.250`), the hour 0 to 23 and the minutes and seconds 0 to 59; then
+/// perhaps a time zone (`Z`, `+01:00`, `-0500`, `+01`), as databases and ISO 8601 write one.
+/// Or the same on a 12-hour clock, the hour 1 to 12, then `AM` or `PM` in either case, with
+/// or without a space before it (`2:30 PM`, `02:30:00pm`), as Excel in the United States
+/// saves a date-time cell. The time is only checked: the day is the date written before it,
+/// which a time zone does not move.
 pub fn is_time_of_day(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let meridiem = bytes.len() >= 2
+        && matches!(bytes[bytes.len() - 2].to_ascii_lowercase(), b'a' | b'p')
+        && bytes[bytes.len() - 1].eq_ignore_ascii_case(&b'm');
+    if meridiem {
+        let clock = text[..text.len() - 2].trim_end_matches(' ');
+        return clock_reads(clock, 12)
+            && clock
+                .split(':')
+                .next()
+                .is_some_and(|h| h.parse::<u32>().is_ok_and(|h| h >= 1));
+    }
+    clock_reads(without_zone(text), 23)
+}
+
+/// `text` without a time zone after its clock (`Z`, or a sign then hours 0 to 14 and perhaps
+/// minutes, with or without a colon), or all of it where there is none that reads.
+fn without_zone(text: &str) -> &str {
+    if let Some(clock) = text.strip_suffix(['Z', 'z']) {
+        return clock;
+    }
+    let Some(sign) = text.rfind(['+', '-']) else {
+        return text;
+    };
+    let (clock, zone) = (&text[..sign], &text[sign + 1..]);
+    let digits = |t: &str| t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit());
+    let (hours, minutes) = match zone.split_once(':') {
+        Some((hours, minutes)) => (hours, Some(minutes)),
+        None if zone.len() == 4 => (&zone[..2], Some(&zone[2..])),
+        None => (zone, None),
+    };
+    let reads = digits(hours)
+        && hours.parse::<u32>().is_ok_and(|h| h <= 14)
+        && minutes.is_none_or(|m| digits(m) && m.parse::<u32>().is_ok_and(|m| m <= 59));
+    if reads {
+        clock
+    } else {
+        text
+    }
+}
+
+/// Whether `text` is a clock, `H:MM` or `HH:MM`, then perhaps `:SS` and a fraction of a second,
+/// the hour at most `most_hours` and the minutes and seconds 0 to 59.
+fn clock_reads(text: &str, most_hours: u32) -> bool {
     let number = |t: &str, least: usize, most: u32| {
         (least..=2).contains(&t.len())
             && t.bytes().all(|b| b.is_ascii_digit())
@@ -1094,7 +1143,7 @@ pub fn is_time_of_day(text: &str) -> bool {
     };
     let seconds = parts.next();
     parts.next().is_none()
-        && number(hours, 1, 23)
+        && number(hours, 1, most_hours)
         && minutes.len() == 2
         && number(minutes, 2, 59)
         && seconds.is_none_or(|s| number(s, 2, 59))
@@ -1206,7 +1255,8 @@ pub fn not_a_date(text: &str) -> String {
         if day_of(date).is_some() || is_slashed_date(date) || is_dotted_date(date) {
             return format!(
                 "`{text}` is not a date: `{time}` after the date is not a time of day (the \
-                 hour 0 to 23, minutes and seconds 0 to 59, such as 14:30 or 14:30:00)"
+                 hour 0 to 23, minutes and seconds 0 to 59, such as 14:30, 14:30:00 or \
+                 14:30:00+01:00, or 1 to 12 then AM or PM, such as 2:30 PM)"
             );
         }
     }
@@ -2158,6 +2208,16 @@ mod tests {
             "2009-04-06T10:00",
             "2009-04-06 23:59:59.999",
             "2009-04-06  9:05",
+            // A time zone does not move the day written.
+            "2009-04-06 10:00:00Z",
+            "2009-04-06T23:30:00-05:00",
+            "2009-04-06T00:30:00.250+01:00",
+            "2009-04-06 10:00+0100",
+            "2009-04-06 10:00+14",
+            // A 12-hour clock, as Excel in the United States saves a date-time cell.
+            "2009-04-06 2:30:00 PM",
+            "2009-04-06 12:00 am",
+            "2009-04-06 11:59:59pm",
         ] {
             assert_eq!(
                 day_of(text).map(|d| d.to_string()).as_deref(),
@@ -2174,7 +2234,14 @@ mod tests {
             "2009-04-06 100:00",
             "2009-04-06 10:00.5",
             "2009-04-06 10:00:00.",
-            "2009-04-06 10:00:00Z",
+            "2009-04-06 10:00:00+15:00",
+            "2009-04-06 10:00:00+01:60",
+            "2009-04-06 10:00:00+1",
+            "2009-04-06 10:00:00 Z",
+            "2009-04-06 0:30 AM",
+            "2009-04-06 13:00 PM",
+            "2009-04-06 PM",
+            "2009-04-06 2:30 PM+01:00",
             "2009-04-06 10",
             "2009-04-06 ",
             "2009-04-06x10:00",
@@ -2194,6 +2261,12 @@ mod tests {
         assert_eq!(
             iso_date("4/6/2009 0:00:00", DateFormat::MonthDayYear).as_deref(),
             Some("2009-04-06 0:00:00")
+        );
+        let mdy = iso_date("4/6/2009 2:30:00 PM", DateFormat::MonthDayYear).unwrap();
+        assert_eq!(mdy, "2009-04-06 2:30:00 PM");
+        assert_eq!(
+            day_of(&mdy).map(|d| d.to_string()).as_deref(),
+            Some("2009-04-06")
         );
         let dots = DateFormat::DayMonthYearDots;
         assert_eq!(iso_date("06.04.2009", dots).as_deref(), Some("2009-04-06"));
@@ -2217,6 +2290,12 @@ mod tests {
         );
         let reason = not_a_date("06/04/2009 25:00");
         assert!(reason.contains("not a time of day"), "{reason}");
+        let reason = not_a_date("2009-04-06 13:00 PM");
+        assert!(
+            reason.contains("`13:00 PM` after the date is not a time of day")
+                && reason.contains("2:30 PM"),
+            "{reason}"
+        );
         for serial in ["39911", "39911.4375"] {
             let reason = not_a_date(serial);
             assert!(
