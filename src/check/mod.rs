@@ -157,8 +157,14 @@ pub fn check(
         .collect();
     // A file without a contract shares its outcomes and cohorts with contracts that use it;
     // whether they are addressed is a question for those contracts.
+    // Whether an error has been said, each diagnostic read once however often it is asked.
+    let mut errors = ErrorsSeen::default();
     if !parts.contracts.is_empty() {
+        errors.any(&out);
         outcomes::report_unused(&parts, &symbols, &outcomes, &cohorts_used, &mut out);
+        // Warnings only (W0602, W0603): hundreds of thousands of them are not read again to
+        // find an error among them.
+        errors.skip_warnings(&out);
     }
     // Only a framework file is used by others: a contract's declarations are not copied.
     let shared = (!file.is_contract()).then(|| model::Shared {
@@ -225,16 +231,14 @@ pub fn check(
     }
 
     if !bidding_blocks.is_empty() {
-        let usable = contract
-            .as_ref()
-            .filter(|_| !out.iter().any(Diagnostic::is_error));
+        let usable = contract.as_ref().filter(|_| !errors.any(&out));
         bidding::check(bidding_blocks, &symbols, usable, &mut out);
     }
     // A bid is checked with its specification (`evaluate`), which a file on its own cannot
     // reach.
     bidding::bid_alone(file, &parts.bids, &mut out);
 
-    let has_errors = out.iter().any(Diagnostic::is_error);
+    let has_errors = errors.any(&out);
     if has_errors {
         contract = None;
     }
@@ -242,6 +246,30 @@ pub fn check(
         contract,
         shared: shared.filter(|_| !has_errors),
         diagnostics: out,
+    }
+}
+
+/// Whether the diagnostics said so far hold an error, each read once: `out` only grows, so
+/// what was read before is not read again.
+#[derive(Default)]
+struct ErrorsSeen {
+    read: usize,
+    any: bool,
+}
+
+impl ErrorsSeen {
+    fn any(&mut self, out: &[Diagnostic]) -> bool {
+        if !self.any {
+            self.any = out[self.read..].iter().any(Diagnostic::is_error);
+        }
+        self.read = out.len();
+        self.any
+    }
+
+    /// Pass over what was added since the last look, which holds warnings only.
+    fn skip_warnings(&mut self, out: &[Diagnostic]) {
+        debug_assert!(!out[self.read..].iter().any(Diagnostic::is_error));
+        self.read = out.len();
     }
 }
 
