@@ -186,9 +186,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
             (entered > size).then(|| OverEnrolment {
                 cohort: c.cohort.clone(),
                 description: contract
-                    .cohorts
-                    .iter()
-                    .find(|cohort| cohort.id == c.cohort)
+                    .cohort(&c.cohort)
                     .map_or_else(String::new, |cohort| cohort.description.clone()),
                 size,
                 entered,

@@ -256,8 +256,6 @@ fn outlook(out: &mut String, report: &Report) {
     }
 }
 
-/// The outlook in sentences, shared by the text and the HTML report: the warnings first,
-/// then each limit's forecast, the stages driving it and the assumption.
 /// A cohort or stage as a sentence names it: its description, then its name in the
 /// contract (`“Entrenched rough sleepers” (`entrenched`)`); the name alone where the contract
 /// gives no description.
@@ -268,6 +266,8 @@ fn described(description: &str, id: &str) -> String {
     }
 }
 
+/// The outlook in sentences, shared by the text and the HTML report: the warnings first,
+/// then each limit's forecast, the stages driving it and the assumption.
 pub fn outlook_lines(report: &Report) -> Vec<String> {
     use super::outlook::{LimitKind, Reach};
     let outlook = &report.outlook;
