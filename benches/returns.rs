@@ -134,7 +134,7 @@ fn run() -> Result<(), String> {
     let stages: Vec<String> = contract
         .funnels
         .iter()
-        .flat_map(|f| f.stages.iter().map(|s| s.id.clone()))
+        .flat_map(|f| f.stages.iter().map(|s| s.id.to_string()))
         .collect();
     let attributes = generate::attributes(&contract);
     let big = std::env::var("OUTCOME_BENCH_10M").as_deref() == Ok("1");

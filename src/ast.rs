@@ -8,8 +8,8 @@ use crate::source::{Span, Spanned};
 use crate::value::{Date, Decimal, Duration, Frequency, Money, Percent, Period};
 use thin_vec::ThinVec;
 
-pub type Ident = Spanned<String>;
-pub type Text = Spanned<String>;
+pub type Ident = Spanned<crate::source::Str>;
+pub type Text = Spanned<crate::source::Str>;
 
 /// One parsed file: its declarations in the order written.
 #[derive(Debug, Clone, Default)]

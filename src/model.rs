@@ -8,15 +8,16 @@
 use crate::ast::{
     CapScope, Comparison, Due, IncentiveKind, Level, Question, StageKind, Threshold, TierScope,
 };
+use crate::source::Str;
 use crate::value::{Date, Duration, Frequency, Money, Percent, Period};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Contract {
-    pub title: String,
-    pub commissioners: Vec<String>,
-    pub providers: Vec<String>,
+    pub title: Str,
+    pub commissioners: Vec<Str>,
+    pub providers: Vec<Str>,
     pub term: Term,
     pub referrals: Option<ReferralWindow>,
     /// How referrals are expected to spread over the referral window (or the term), a share
@@ -25,7 +26,7 @@ pub struct Contract {
     /// ISO 4217 code of the one currency the contract uses.
     pub currency: String,
     pub funding_limit: Money,
-    pub boundaries: Vec<String>,
+    pub boundaries: Vec<Str>,
     pub outcomes: Vec<Outcome>,
     pub cohorts: Vec<Cohort>,
     pub funnels: Vec<Funnel>,
@@ -136,33 +137,33 @@ pub struct ReferralProfile {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Outcome {
-    pub id: String,
-    pub statement: String,
-    pub why: Option<String>,
+    pub id: Str,
+    pub statement: Str,
+    pub why: Option<Str>,
     pub level: Level,
     /// The performance targets that achieve this outcome.
-    pub achieved_by: Vec<String>,
+    pub achieved_by: Vec<Str>,
     /// The measures that track it.
-    pub tracked_by: Vec<String>,
+    pub tracked_by: Vec<Str>,
     /// The shared file it comes from, when it is used from one.
     pub from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Cohort {
-    pub id: String,
-    pub description: String,
+    pub id: Str,
+    pub description: Str,
     pub size: Option<u64>,
-    pub eligibility: Option<String>,
+    pub eligibility: Option<Str>,
     /// The shared file it comes from, when it is used from one.
     pub from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Funnel {
-    pub id: String,
-    pub description: String,
-    pub cohort: String,
+    pub id: Str,
+    pub description: Str,
+    pub cohort: Str,
     /// Milestones and targets in the order written.
     pub stages: Vec<Stage>,
     /// Each stage's position in `stages` by identifier, built on the first lookup, so that
@@ -183,7 +184,7 @@ pub struct Funnel {
 const SEARCHED: usize = 16;
 
 impl Funnel {
-    pub fn new(id: String, description: String, cohort: String, stages: Vec<Stage>) -> Funnel {
+    pub fn new(id: Str, description: Str, cohort: Str, stages: Vec<Stage>) -> Funnel {
         Funnel {
             id,
             description,
@@ -322,20 +323,20 @@ pub fn stage_places(funnels: &[Funnel]) -> impl Iterator<Item = (usize, usize, &
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Stage {
-    pub id: String,
+    pub id: Str,
     pub kind: StageKind,
-    pub description: String,
+    pub description: Str,
     /// The number of people expected to reach this stage.
     pub expected: u64,
     /// The stages a person must have reached before this one (all of them). Empty for the
     /// funnel's entry.
-    pub after: Vec<String>,
+    pub after: Vec<Str>,
     /// When the stage can be reached and when the plan expects it.
     #[schemars(with = "StageTimes")]
     pub time: Times,
-    pub evidence: Option<String>,
+    pub evidence: Option<Str>,
     /// Outcomes a performance target achieves (empty for milestones).
-    pub achieves: Vec<String>,
+    pub achieves: Vec<Str>,
     /// The conversion factor as the contract states it, if it does.
     pub stated_conversion: Option<Percent>,
     /// `expected ÷ expected of the single stage before`, to the precision of the stated
@@ -405,7 +406,7 @@ impl Serialize for Times {
 pub struct TimeFrom {
     pub duration: Duration,
     /// The stage it is measured from: the funnel's entry when the contract names none.
-    pub after: String,
+    pub after: Str,
     /// Whether it is measured from entry to the funnel (no stage named).
     pub from_entry: bool,
 }
@@ -413,25 +414,25 @@ pub struct TimeFrom {
 /// `age_at_start <= 15`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Condition {
-    pub subject: String,
+    pub subject: Str,
     pub comparison: Comparison,
     pub value: Threshold,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Measure {
-    pub id: String,
-    pub description: String,
+    pub id: Str,
+    pub description: Str,
     pub question: Question,
-    pub unit: Option<String>,
-    pub collected_by: Option<String>,
-    pub method: Option<String>,
+    pub unit: Option<Str>,
+    pub collected_by: Option<Str>,
+    pub method: Option<Str>,
     pub frequency: Option<Frequency>,
     pub baseline: Option<MeasurePoint>,
     pub target: Option<MeasurePoint>,
-    pub tracks: Vec<String>,
+    pub tracks: Vec<Str>,
     /// The comparison group a cohort-level measure is set against.
-    pub compared_with: Option<String>,
+    pub compared_with: Option<Str>,
     /// The shared file it comes from, when it is used from one.
     pub from: Option<String>,
 }
@@ -473,8 +474,8 @@ pub struct Payments {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Price {
-    pub funnel: String,
-    pub stage: String,
+    pub funnel: Str,
+    pub stage: Str,
     pub amount: Money,
     pub due: Due,
     /// The `pay` clause: a payment report traces each payment to it.
@@ -559,7 +560,7 @@ pub struct Cap {
 /// Alternatives of which one participant is paid for the richest only.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ExclusiveGroup {
-    pub alternatives: Vec<Vec<String>>,
+    pub alternatives: Vec<Vec<Str>>,
 }
 
 /// A bonus or a penalty.
@@ -598,7 +599,7 @@ pub enum IncentiveAmount {
 /// Step-wise payments on a cohort-level measure.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TierSchedule {
-    pub measure: String,
+    pub measure: Str,
     pub scope: TierScope,
     /// How many times the schedule is evaluated: once pooled, or once per cohort.
     pub evaluations: u64,
@@ -631,7 +632,7 @@ pub struct Tier {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Payer {
-    pub name: String,
+    pub name: Str,
     pub share: PayerShare,
     pub cap: Option<Money>,
     /// `of outcome payments`: the payer's share is of the outcome payments (prices,
@@ -666,7 +667,7 @@ pub struct Deadweight {
 /// paid nothing.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ParticipantLimit {
-    pub cohort: String,
+    pub cohort: Str,
     /// How many are paid for: of every `in_every`, or in all.
     pub most: u64,
     /// `6` in `5 in 6`: the limit is a share of the cohort's size.
@@ -681,11 +682,11 @@ pub struct ParticipantLimit {
 /// together. A priced stage is in at most one group.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Group {
-    pub id: String,
+    pub id: Str,
     /// The heading as written, if any.
-    pub title: Option<String>,
+    pub title: Option<Str>,
     /// The priced stages, in the order written.
-    pub stages: Vec<String>,
+    pub stages: Vec<Str>,
     /// The most the group's stages pay together over the contract.
     pub cap: Option<Money>,
     pub clause: Clause,
@@ -694,7 +695,7 @@ pub struct Group {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Monitoring {
     pub returns: Option<Frequency>,
-    pub sources: Vec<String>,
+    pub sources: Vec<Str>,
     pub exception_report: Option<Frequency>,
     pub review: Option<Frequency>,
     /// How far a stage may fall behind its planned profile before it is an exception.
@@ -775,7 +776,7 @@ pub struct StageTimeline {
     #[serde(serialize_with = "shared_str")]
     #[schemars(with = "String")]
     pub funnel: std::sync::Arc<str>,
-    pub stage: String,
+    pub stage: Str,
     /// The planned date for a participant who enters on the first day of referrals.
     pub first: Date,
     /// The planned date for a participant who enters on the last day of referrals.
@@ -830,7 +831,7 @@ impl Limited {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ParticipantMaximum {
-    pub cohort: String,
+    pub cohort: Str,
     /// Every price a participant can be paid, after exclusive alternatives.
     pub rate_card: Money,
     /// After the per-participant cap.
@@ -852,8 +853,8 @@ pub struct ParticipantMaximum {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct UnitCost {
-    pub funnel: String,
-    pub target: String,
+    pub funnel: Str,
+    pub target: Str,
     pub expected: u64,
     pub unit_cost: Money,
     /// The maximum exposure ÷ the participants the funnel's cohort holds (its size): what one
@@ -864,7 +865,7 @@ pub struct UnitCost {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PayerFigures {
-    pub name: String,
+    pub name: Str,
     pub at_plan: Money,
     pub at_maximum: Money,
     /// `at_plan` as a share of the planned total cost, to two decimals; the payers' shares
@@ -913,7 +914,7 @@ pub struct OverlapBound {
     pub planned_total_cost: Money,
     /// Cohorts counted nested on this bound too: a stage follows several stages whose people
     /// spread too thin to have enough in common (least overlap only).
-    pub counted_nested: Vec<String>,
+    pub counted_nested: Vec<Str>,
 }
 
 /// Which part of the contract's payments a row of `by_group` is.
@@ -921,7 +922,7 @@ pub struct OverlapBound {
 #[serde(tag = "kind", content = "group", rename_all = "snake_case")]
 pub enum GroupRow {
     /// The prices of a group's stages.
-    Group(String),
+    Group(Str),
     /// The prices of stages in no group, and attachment fees.
     NotInAGroup,
     /// Fixed fees, bonuses and tier payments: not a stage's price.
@@ -982,11 +983,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn stage(id: String) -> Stage {
+    fn stage(id: Str) -> Stage {
         Stage {
             id,
             kind: crate::ast::StageKind::Milestone,
-            description: String::new(),
+            description: Str::default(),
             expected: 0,
             after: Vec::new(),
             time: Times::default(),
@@ -1008,8 +1009,8 @@ mod tests {
             names in proptest::collection::vec(0_u32..60, 0..120),
             asked in proptest::collection::vec(0_u32..70, 1..40),
         ) {
-            let stages: Vec<Stage> = names.iter().map(|n| stage(format!("s{n}"))).collect();
-            let funnel = Funnel::new(String::new(), String::new(), String::new(), stages);
+            let stages: Vec<Stage> = names.iter().map(|n| stage(format!("s{n}").into())).collect();
+            let funnel = Funnel::new(Str::default(), Str::default(), Str::default(), stages);
             for n in asked {
                 let id = format!("s{n}");
                 let searched = funnel.stages.iter().position(|s| s.id == id);

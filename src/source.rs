@@ -33,6 +33,14 @@ impl Span {
     }
 }
 
+/// A name or a text of a contract, as the syntax tree and the model hold it: up to 24 bytes
+/// (every identifier in the specs, and short descriptions) are kept in the 24 bytes a
+/// `String` takes for its pointer, length and capacity, with no allocation of their own, so
+/// that a copy of a name is a copy of 24 bytes and reading it reads no other memory. A file
+/// of hundreds of thousands of declarations held each name and description in an allocation
+/// of its own, read back from all over memory. Longer texts are held as a `String` is.
+pub type Str = compact_str::CompactString;
+
 /// A value with the span it was written at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Spanned<T> {

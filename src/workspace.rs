@@ -309,7 +309,7 @@ impl Workspace {
                         ..
                     }) => Some((
                         path.span,
-                        path.value.clone(),
+                        path.value.as_str().to_owned(),
                         self.destination(canonical, &path.value, path.span),
                     )),
                     _ => None,

@@ -1094,7 +1094,7 @@ fn unit_costs_at_the_maximum_divide_the_maximum_by_the_cohort() {
         c.figures
             .unit_cost_per_target
             .iter()
-            .map(|u| (u.target.clone(), u.at_maximum.map(minor)))
+            .map(|u| (u.target.to_string(), u.at_maximum.map(minor)))
             .collect()
     };
     // Drug service: £120,000 ÷ 100 = £1,200.
@@ -1601,7 +1601,7 @@ fn fair_chance_groups() {
             )
         })
         .collect();
-    let group = |id: &str| GroupRow::Group(id.to_string());
+    let group = |id: &str| GroupRow::Group(id.into());
     assert_eq!(
         rows,
         [

@@ -25,7 +25,7 @@ fn time(t: &Time, entry: &str) -> Option<TimeFrom> {
     ][unit as usize];
     Some(TimeFrom {
         duration: Duration { count, unit },
-        after: from.map_or(entry.to_string(), |f| format!("s{f}")),
+        after: from.map_or(entry.to_string(), |f| format!("s{f}")).into(),
         from_entry: from.is_none(),
     })
 }
@@ -36,14 +36,14 @@ fn funnel(stages: &[(Vec<usize>, [Time; 3])]) -> Funnel {
         .iter()
         .enumerate()
         .map(|(i, (after, [earliest, latest, expected]))| Stage {
-            id: format!("s{i}"),
+            id: format!("s{i}").into(),
             kind: StageKind::Milestone,
-            description: String::new(),
+            description: Default::default(),
             expected: 10,
             after: if i == 0 {
                 Vec::new()
             } else {
-                after.iter().map(|p| format!("s{p}")).collect()
+                after.iter().map(|p| format!("s{p}").into()).collect()
             },
             time: StageTimes {
                 earliest: time(earliest, "s0"),
@@ -63,7 +63,7 @@ fn funnel(stages: &[(Vec<usize>, [Time; 3])]) -> Funnel {
             eligible: Vec::new(),
         })
         .collect();
-    Funnel::new("f".into(), String::new(), "c".into(), stages)
+    Funnel::new("f".into(), Default::default(), "c".into(), stages)
 }
 
 fn any_time(stages: usize) -> impl Strategy<Value = Time> {

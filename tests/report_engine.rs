@@ -318,7 +318,7 @@ mod properties {
         let stages: Vec<String> = contract
             .funnels
             .iter()
-            .flat_map(|f| f.stages.iter().map(|s| s.id.clone()))
+            .flat_map(|f| f.stages.iter().map(|s| s.id.to_string()))
             .chain(["unknown".to_string()])
             .collect();
         let start = contract.term.start.day_number();
@@ -417,9 +417,9 @@ mod properties {
         let mut group_gross = vec![0_i128; groups.len()];
         for line in &r.payments.lines {
             let group = match (line.kind, &line.stage) {
-                (LineKind::Price, Some(stage)) => {
-                    groups.iter().position(|g| g.stages.contains(stage))
-                }
+                (LineKind::Price, Some(stage)) => groups
+                    .iter()
+                    .position(|g| g.stages.iter().any(|s| s == stage)),
                 _ => None,
             };
             let row = match (group, line.kind) {

@@ -4,15 +4,15 @@ use super::names::once;
 use crate::ast::{self, ContractClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{ReferralProfile, ReferralWindow, Term};
-use crate::source::{Span, Spanned};
+use crate::source::{Span, Spanned, Str};
 use crate::value::{Currency, Money};
 
 /// The header once checked.
 #[derive(Debug, Clone)]
 pub struct Header {
-    pub title: String,
-    pub commissioners: Vec<String>,
-    pub providers: Vec<String>,
+    pub title: Str,
+    pub commissioners: Vec<Str>,
+    pub providers: Vec<Str>,
     pub term: Term,
     pub referrals: Option<ReferralWindow>,
     pub referral_profile: Option<ReferralProfile>,
@@ -22,7 +22,7 @@ pub struct Header {
     pub currency: Currency,
     pub funding_limit: Money,
     pub funding_limit_span: Span,
-    pub boundaries: Vec<String>,
+    pub boundaries: Vec<Str>,
 }
 
 /// Check the one `contract` block. `None` when there is none, or when a required part is

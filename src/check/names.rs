@@ -6,7 +6,7 @@
 
 use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::source::{Span, Spanned};
+use crate::source::Span;
 use foldhash::{HashMap, HashSet};
 use hashbrown::HashTable;
 use std::borrow::Cow;
@@ -58,7 +58,7 @@ impl From<StageKind> for Kind {
 /// A name a file declares in its one namespace.
 #[derive(Debug, Clone, Copy)]
 pub struct Declared<'a> {
-    pub name: &'a Spanned<String>,
+    pub name: &'a ast::Ident,
     pub kind: Kind,
     /// For a milestone or target: the index of its funnel among the file's funnels.
     pub funnel: Option<usize>,
@@ -80,11 +80,7 @@ pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
 /// memory and read back (tens of megabytes for a long funnel).
 fn each_declared<'a>(file: &'a ast::File, mut each: impl FnMut(Declared<'a>)) {
     let mut funnel_index = 0;
-    fn plain<'a>(
-        name: &'a Spanned<String>,
-        kind: Kind,
-        description: &'a Spanned<String>,
-    ) -> Declared<'a> {
+    fn plain<'a>(name: &'a ast::Ident, kind: Kind, description: &'a ast::Ident) -> Declared<'a> {
         Declared {
             name,
             kind,
@@ -223,7 +219,7 @@ impl<'a> Symbols<'a> {
 
     fn define(
         &mut self,
-        name: &'a Spanned<String>,
+        name: &'a ast::Ident,
         kind: Kind,
         funnel: Option<usize>,
         out: &mut Vec<Diagnostic>,
@@ -268,8 +264,8 @@ impl<'a> Symbols<'a> {
         for (name, kind, from) in names {
             let from = from.clone().unwrap_or_else(|| shared.file.clone());
             if let Some(first) = self.get(name) {
-                self.duplicated.insert(Cow::Owned(name.clone()));
-                let (message, other) = match self.origins.get(name) {
+                self.duplicated.insert(Cow::Owned(name.as_str().to_owned()));
+                let (message, other) = match self.origins.get(name.as_str()) {
                     Some(first_file) if *first_file == from => continue, // the same file, used twice
                     Some(first_file) => (
                         format!("`{name}` is defined in both `{first_file}` and `{from}`"),
@@ -280,7 +276,7 @@ impl<'a> Symbols<'a> {
                         format!("`{from}` is used here"),
                     ),
                 };
-                let (primary, secondary) = if self.origins.contains_key(name) {
+                let (primary, secondary) = if self.origins.contains_key(name.as_str()) {
                     (at, first.span)
                 } else {
                     (first.span, at)
@@ -292,8 +288,11 @@ impl<'a> Symbols<'a> {
                 );
                 continue;
             }
-            self.origins.insert(name.clone(), from);
-            self.insert(Cow::Owned(name.clone()), Stored::new(kind, at, None));
+            self.origins.insert(name.as_str().to_owned(), from);
+            self.insert(
+                Cow::Owned(name.as_str().to_owned()),
+                Stored::new(kind, at, None),
+            );
         }
     }
 
@@ -338,7 +337,7 @@ impl<'a> Symbols<'a> {
     /// (with the closest name of the right kind), E0206 when something of another kind does.
     pub fn resolve(
         &self,
-        name: &Spanned<String>,
+        name: &ast::Ident,
         kinds: &[Kind],
         out: &mut Vec<Diagnostic>,
     ) -> Option<Symbol> {

@@ -7,6 +7,7 @@ use super::names::{once, Kind, Symbol, Symbols};
 use crate::ast::{self, Level, StageKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
+use crate::source::Str;
 use foldhash::HashMap;
 
 pub fn outcome(outcome: &ast::Outcome, out: &mut Vec<Diagnostic>) -> model::Outcome {
@@ -49,7 +50,7 @@ pub struct Outcomes {
     /// Where the name of each of the file's own outcomes starts, in the order of `list`.
     own_starts: Vec<usize>,
     /// The used files' outcomes by identifier: their place in `list`.
-    imported: HashMap<String, usize>,
+    imported: HashMap<Str, usize>,
 }
 
 impl Outcomes {
@@ -196,8 +197,8 @@ fn unaddressed_outcome(ident: &ast::Ident) -> Diagnostic {
 mod tests {
     use crate::source::SourceFile;
 
-    fn names(list: &[String]) -> Vec<&str> {
-        list.iter().map(String::as_str).collect()
+    fn names(list: &[crate::source::Str]) -> Vec<&str> {
+        list.iter().map(|s| s.as_str()).collect()
     }
 
     /// The links of each target and measure land on the outcome they name, found by where it
@@ -254,8 +255,8 @@ measure m "M" { question how_much  tracks second }
         let list = ["first", "second", "third", "first"]
             .iter()
             .map(|id| crate::model::Outcome {
-                id: id.to_string(),
-                statement: String::new(),
+                id: (*id).into(),
+                statement: Default::default(),
                 why: None,
                 level: crate::ast::Level::Service,
                 achieved_by: Vec::new(),

@@ -16,7 +16,7 @@ use crate::ast::{self, StageTime};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::links::Links;
 use crate::model::{StageTimes, TimeFrom};
-use crate::source::Span;
+use crate::source::{Span, Str};
 use crate::value::Duration;
 use shrinking::shrinking;
 
@@ -232,7 +232,7 @@ pub fn check(
     let entry_name = funnel
         .stages
         .first()
-        .map_or(String::new(), |s| s.name.value.clone());
+        .map_or(Str::default(), |s| s.name.value.clone());
 
     let resolve = |i: usize,
                    time: &StageTime,

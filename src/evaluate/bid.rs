@@ -337,7 +337,7 @@ fn names<'b>(
             );
             continue;
         }
-        if let Some(PaymentClause::Pay { span: first, .. }) = prices.get(&stage.value) {
+        if let Some(PaymentClause::Pay { span: first, .. }) = prices.get(stage.value.as_str()) {
             out.push(crate::check::money::priced_twice(
                 &stage.value,
                 *span,
@@ -345,7 +345,7 @@ fn names<'b>(
             ));
             continue;
         }
-        prices.insert(stage.value.clone(), clause);
+        prices.insert(stage.value.as_str().to_owned(), clause);
     }
     let mut counted: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
     for expected in &bid.expected {
@@ -422,7 +422,7 @@ fn merge(
                     .iter()
                     .filter_map(|clause| match clause {
                         PaymentClause::Pay { stage, .. } => {
-                            let offered = prices.get(&stage.value)?;
+                            let offered = prices.get(stage.value.as_str())?;
                             Some(priced(clause, offered, moved))
                         }
                         other => Some(other.clone()),

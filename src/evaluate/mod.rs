@@ -124,7 +124,7 @@ pub fn evaluate(name: &str, spec: &Contract, entries: Vec<Entry>) -> Evaluation 
     }
     Evaluation {
         specification: name.to_string(),
-        title: spec.title.clone(),
+        title: spec.title.as_str().to_owned(),
         funding_limit: spec.funding_limit,
         ranked_by: RANKED_BY.to_string(),
         bids,
@@ -156,8 +156,8 @@ fn figures(file: String, contract: &Contract) -> BidFigures {
                 .iter()
                 .filter(|s| s.kind == crate::ast::StageKind::Target)
                 .map(move |s| Conversion {
-                    funnel: f.id.clone(),
-                    target: s.id.clone(),
+                    funnel: f.id.as_str().to_owned(),
+                    target: s.id.as_str().to_owned(),
                     entering: f.entering(),
                     expected: s.expected,
                     conversion: s.overall_conversion,
@@ -177,7 +177,7 @@ fn figures(file: String, contract: &Contract) -> BidFigures {
             .per_participant
             .iter()
             .map(|p| RateCard {
-                cohort: p.cohort.clone(),
+                cohort: p.cohort.as_str().to_owned(),
                 rate_card: p.rate_card,
                 maximum: p.maximum,
             })
@@ -186,7 +186,7 @@ fn figures(file: String, contract: &Contract) -> BidFigures {
         prices: model::stage_places(&contract.funnels)
             .filter_map(|(_, _, s)| {
                 s.price.map(|amount| StagePrice {
-                    stage: s.id.clone(),
+                    stage: s.id.as_str().to_owned(),
                     amount,
                 })
             })

@@ -104,7 +104,7 @@ fn rows(evaluation: &Evaluation) -> Vec<Row> {
     for (i, unit) in first.unit_cost_per_target.iter().enumerate() {
         let what = vec![
             Part::Words("unit cost per "),
-            Part::Name(unit.target.clone()),
+            Part::Name(unit.target.as_str().to_owned()),
         ];
         rows.push(row(what, &|b| {
             b.unit_cost_per_target

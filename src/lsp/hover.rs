@@ -8,6 +8,7 @@ use super::index::{Clause, Definition, Kind};
 use crate::ast::CapScope;
 use crate::emit::html::words;
 use crate::model::{Contract, GroupRow, Limited, Stage, TimeFrom};
+use crate::source::Str;
 
 /// The hover text (Markdown) for a declared name, with the figures `contract` holds for it
 /// and the `rules` a specification's `bidding` block sets on it. In a bid (`bid`), the
@@ -139,7 +140,7 @@ fn outcome(contract: &Contract, name: &str) -> Option<String> {
     ))
 }
 
-fn names(names: &[String]) -> String {
+fn names(names: &[Str]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))
@@ -299,7 +300,7 @@ fn group(contract: &Contract, name: &str) -> Option<String> {
         .figures
         .by_group
         .iter()
-        .find(|r| r.row == GroupRow::Group(name.to_string()))?;
+        .find(|r| r.row == GroupRow::Group(name.into()))?;
     let binds = |yes: bool| if yes { ", its cap **binds**" } else { "" };
     let mut lines = vec![format!("- stages: {}", names(&group.stages))];
     if let Some(cap) = group.cap {

@@ -168,7 +168,7 @@ pub fn build(text: &str, file: &ast::File) -> Index {
     let definitions = names::declared(file)
         .into_iter()
         .map(|declared| Definition {
-            name: declared.name.value.clone(),
+            name: declared.name.value.as_str().to_owned(),
             kind: declared.kind.into(),
             span: declared.name.span,
             description: declared.description.to_string(),
@@ -224,7 +224,7 @@ fn trimmed_end(text: &str, start: usize, end: usize) -> usize {
 impl Index {
     fn define(&mut self, name: &ast::Ident, kind: Kind, description: &str) {
         self.definitions.push(Definition {
-            name: name.value.clone(),
+            name: name.value.as_str().to_owned(),
             kind,
             span: name.span,
             description: description.to_string(),
@@ -232,7 +232,8 @@ impl Index {
     }
 
     fn refer(&mut self, name: &ast::Ident) {
-        self.references.push((name.value.clone(), name.span));
+        self.references
+            .push((name.value.as_str().to_owned(), name.span));
     }
 
     fn declaration(&mut self, text: &str, declaration: &Declaration, range: Span) -> Item {
@@ -246,7 +247,8 @@ impl Index {
         };
         match declaration {
             Declaration::Use(u) => {
-                self.uses.push((u.path.value.clone(), u.path.span));
+                self.uses
+                    .push((u.path.value.as_str().to_owned(), u.path.span));
                 item(
                     format!("use {}", u.path.value),
                     String::new(),
@@ -255,20 +257,20 @@ impl Index {
                 )
             }
             Declaration::Contract(c) => item(
-                c.title.value.clone(),
+                c.title.value.as_str().to_owned(),
                 "contract".to_string(),
                 ItemKind::Contract,
                 c.title.span,
             ),
             Declaration::Outcome(o) => item(
-                o.name.value.clone(),
-                o.statement.value.clone(),
+                o.name.value.as_str().to_owned(),
+                o.statement.value.as_str().to_owned(),
                 ItemKind::Name(Kind::Outcome),
                 o.name.span,
             ),
             Declaration::Cohort(c) => item(
-                c.name.value.clone(),
-                c.description.value.clone(),
+                c.name.value.as_str().to_owned(),
+                c.description.value.as_str().to_owned(),
                 ItemKind::Name(Kind::Cohort),
                 c.name.span,
             ),
@@ -279,8 +281,8 @@ impl Index {
                     }
                 }
                 item(
-                    m.name.value.clone(),
-                    m.description.value.clone(),
+                    m.name.value.as_str().to_owned(),
+                    m.description.value.as_str().to_owned(),
                     ItemKind::Name(Kind::Measure),
                     m.name.span,
                 )
@@ -288,8 +290,8 @@ impl Index {
             Declaration::Funnel(f) => {
                 self.refer(&f.cohort);
                 let mut funnel = item(
-                    f.name.value.clone(),
-                    f.description.value.clone(),
+                    f.name.value.as_str().to_owned(),
+                    f.description.value.as_str().to_owned(),
                     ItemKind::Name(Kind::Funnel),
                     f.name.span,
                 );
@@ -349,16 +351,18 @@ impl Index {
             }
             Declaration::Bid(b) => {
                 // The specification is to a bid what a used file is to a contract.
-                self.bid_on = Some(b.specification.value.clone());
+                self.bid_on = Some(b.specification.value.as_str().to_owned());
                 self.clauses.push((
-                    Clause::Bid(b.bidder.value.clone()),
+                    Clause::Bid(b.bidder.value.as_str().to_owned()),
                     b.keyword.to(b.specification.span),
                 ));
-                self.uses
-                    .push((b.specification.value.clone(), b.specification.span));
+                self.uses.push((
+                    b.specification.value.as_str().to_owned(),
+                    b.specification.span,
+                ));
                 let mut bid = item(
                     "bid".to_string(),
-                    b.bidder.value.clone(),
+                    b.bidder.value.as_str().to_owned(),
                     ItemKind::Payments,
                     b.keyword,
                 );
@@ -400,14 +404,14 @@ impl Index {
                 ast::BiddingClause::Ceiling { stage, amount, .. } => {
                     self.refer(stage);
                     self.rules.push((
-                        stage.value.clone(),
+                        stage.value.as_str().to_owned(),
                         format!("price at most {}", amount.value),
                     ));
                 }
                 ast::BiddingClause::Floor { stage, count, .. } => {
                     self.refer(stage);
                     self.rules.push((
-                        stage.value.clone(),
+                        stage.value.as_str().to_owned(),
                         format!("expected at least {}", count.value),
                     ));
                 }
@@ -415,7 +419,7 @@ impl Index {
                     for stage in stages {
                         self.refer(stage);
                         self.rules
-                            .push((stage.value.clone(), "required".to_string()));
+                            .push((stage.value.as_str().to_owned(), "required".to_string()));
                     }
                 }
             }
@@ -428,8 +432,10 @@ impl Index {
             StageKind::Target => Kind::Target,
         };
         if stage.conversion.is_empty() {
-            self.unstated
-                .push((stage.name.value.clone(), stage.expected.span.end));
+            self.unstated.push((
+                stage.name.value.as_str().to_owned(),
+                stage.expected.span.end,
+            ));
         }
         let header_end = std::iter::once(stage.expected.span.end)
             .chain(stage.conversion.iter().map(|c| c.span.end))
@@ -445,7 +451,7 @@ impl Index {
             .max()
             .unwrap_or(stage.expected.span.end);
         self.stages.push(StageSite {
-            name: stage.name.value.clone(),
+            name: stage.name.value.as_str().to_owned(),
             header_end,
             count_end: stage.expected.span.end,
             conversion_end: stage.conversion.last().map(|c| c.span.end),
@@ -468,8 +474,8 @@ impl Index {
             conditions.iter().for_each(|c| self.refer(&c.subject));
         }
         Item {
-            name: stage.name.value.clone(),
-            detail: stage.description.value.clone(),
+            name: stage.name.value.as_str().to_owned(),
+            detail: stage.description.value.as_str().to_owned(),
             kind: ItemKind::Name(kind),
             range,
             selection: stage.name.span,
@@ -482,7 +488,7 @@ impl Index {
         match clause {
             PaymentClause::Pay { stage, .. } => {
                 self.refer(stage);
-                self.priced.push(stage.value.clone());
+                self.priced.push(stage.value.as_str().to_owned());
             }
             PaymentClause::Exclusive { alternatives, .. } => {
                 for alternative in alternatives {
@@ -501,11 +507,12 @@ impl Index {
             } => {
                 let title = title.as_ref().map(|t| t.value.clone()).unwrap_or_default();
                 self.define(id, Kind::Group, &title);
-                self.clauses.push((Clause::Group(id.value.clone()), *span));
+                self.clauses
+                    .push((Clause::Group(id.value.as_str().to_owned()), *span));
                 stages.iter().for_each(|n| self.refer(n));
                 return Some(Item {
-                    name: id.value.clone(),
-                    detail: title,
+                    name: id.value.as_str().to_owned(),
+                    detail: title.as_str().to_owned(),
                     kind: ItemKind::Name(Kind::Group),
                     range: *span,
                     selection: id.span,
@@ -517,7 +524,7 @@ impl Index {
             }
             PaymentClause::Payer { span, name, .. } => {
                 self.clauses
-                    .push((Clause::Payer(name.value.clone()), *span));
+                    .push((Clause::Payer(name.value.as_str().to_owned()), *span));
             }
             PaymentClause::Fixed { .. }
             | PaymentClause::Attachment { .. }

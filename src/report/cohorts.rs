@@ -123,7 +123,7 @@ pub(crate) fn hold_to_size(
             }
         }
         places.push(CohortPlaces {
-            cohort: cohort.id.clone(),
+            cohort: cohort.id.as_str().to_owned(),
             size: cohort.size,
             entered: held as u64,
             turned_away: (entered - held) as u64,

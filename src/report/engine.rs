@@ -467,7 +467,7 @@ impl<'c> Rules<'c> {
             .map(|(f, i, s)| StageInfo {
                 funnel: f,
                 index: i,
-                id: s.id.clone(),
+                id: s.id.as_str().to_owned(),
                 requires_evidence: s.evidence.is_some(),
             })
             .collect();
@@ -846,7 +846,7 @@ pub(crate) fn finish(
         _ => None,
     };
     Ok(Report {
-        contract: contract.title.clone(),
+        contract: contract.title.as_str().to_owned(),
         until,
         outlook,
         nothing_counted,
@@ -1645,8 +1645,8 @@ fn actual_funnels(
                         (before > 0).then(|| Percent::of_ratio(counts[g], before, 1))
                     });
                     ActualStage {
-                        id: stage.id.clone(),
-                        follows: stage.after.first().cloned(),
+                        id: stage.id.as_str().to_owned(),
+                        follows: stage.after.first().map(ToString::to_string),
                         planned: stage.expected,
                         planned_to_date: planned[i],
                         actual: counts[g],
@@ -1657,7 +1657,7 @@ fn actual_funnels(
                 })
                 .collect();
             ActualFunnel {
-                id: funnel.id.clone(),
+                id: funnel.id.as_str().to_owned(),
                 stages: stages_out,
             }
         })

@@ -68,8 +68,8 @@ pub fn attributes(contract: &Contract) -> Vec<String> {
     for funnel in &contract.funnels {
         for stage in &funnel.stages {
             for condition in &stage.eligible {
-                if !names.contains(&condition.subject) {
-                    names.push(condition.subject.clone());
+                if !names.iter().any(|n| *n == condition.subject) {
+                    names.push(condition.subject.as_str().to_owned());
                 }
             }
         }
@@ -560,7 +560,7 @@ impl Plan {
                 Some(c) => c,
                 None => {
                     cohorts.push(CohortPlan {
-                        id: funnel.cohort.clone(),
+                        id: funnel.cohort.as_str().to_owned(),
                         weight: 0,
                         funnels: Vec::new(),
                         subjects: Vec::new(),
@@ -702,7 +702,7 @@ impl FunnelPlan {
                     .max(1);
                 let chance = (u128::from(stage.expected) << 32) / u128::from(base);
                 StagePlan {
-                    id: stage.id.clone(),
+                    id: stage.id.as_str().to_owned(),
                     before,
                     next: Vec::new(),
                     earliest: stage

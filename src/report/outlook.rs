@@ -187,7 +187,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
                 cohort: c.cohort.clone(),
                 description: contract
                     .cohort(&c.cohort)
-                    .map_or_else(String::new, |cohort| cohort.description.clone()),
+                    .map_or_else(String::new, |cohort| cohort.description.as_str().to_owned()),
                 size,
                 entered,
                 beyond: entered - size,
@@ -256,7 +256,7 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
         let counted = paid_by.get(payer.name.as_str()).copied().unwrap_or(0);
         wanted.push(Wanted::new(
             LimitKind::Payer,
-            Some(payer.name.clone()),
+            Some(payer.name.as_str().to_owned()),
             limit,
             counted,
             Some(payer.clause.clone()),
@@ -276,7 +276,10 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
         wanted.push(Wanted {
             kind: LimitKind::GroupCap,
             payer: None,
-            group: Some((group.id.clone(), group.title.clone())),
+            group: Some((
+                group.id.to_string(),
+                group.title.as_deref().map(str::to_owned),
+            )),
             limit: cap,
             counted: paid.map_or(0, |g| g.amount.minor),
             reached: paid.is_some_and(|g| g.cap_reached),
@@ -355,7 +358,9 @@ pub(crate) fn outlook(contract: &Contract, made: &Made<'_>) -> Result<Outlook, S
         .take(3)
         .map(|a| Driver {
             name: a.name.clone(),
-            description: contract.stage(&a.name).map(|(_, s)| s.description.clone()),
+            description: contract
+                .stage(&a.name)
+                .map(|(_, s)| s.description.to_string()),
             amount: a.amount,
             share: Percent::of_amounts(a.amount.minor as u128, total as u128, 1),
         })
@@ -449,7 +454,7 @@ fn ahead(
                     stage: stage.id.clone(),
                     description: contract
                         .stage(&stage.id)
-                        .map_or_else(String::new, |(_, s)| s.description.clone()),
+                        .map_or_else(String::new, |(_, s)| s.description.as_str().to_owned()),
                     planned_to_date: planned,
                     actual: stage.actual,
                     excess,

@@ -155,7 +155,7 @@ impl<'a> PayerParts<'a> {
                 Some(held) if held.name == payer.name => held.amount = part,
                 _ => {
                     let fresh = Amount {
-                        name: payer.name.clone(),
+                        name: payer.name.as_str().to_owned(),
                         amount: part,
                         share: None,
                         clause: Some(payer.clause.clone()),
@@ -441,7 +441,7 @@ mod tests {
             });
         proptest::collection::vec(one, 1..=4).prop_map(|mut payers| {
             for (i, p) in payers.iter_mut().enumerate() {
-                p.name = format!("payer {i}");
+                p.name = format!("payer {i}").into();
             }
             payers
         })

@@ -84,7 +84,7 @@ pub(crate) fn tier_lines(
             };
             let (_, ends) = contract_year(contract.term, m.year);
             let subject = cohort.map_or_else(
-                || schedule.measure.clone(),
+                || schedule.measure.to_string(),
                 |c| format!("{} ({c})", schedule.measure),
             );
             let mut l = line(&subject, ends, Money::new(earned, currency), schedule);

@@ -53,8 +53,8 @@ pub fn unit_costs(
         for (stage, counted) in planned.stages.iter().zip(&actual.stages) {
             if stage.kind == StageKind::Target {
                 per_target.push(TargetCostToDate {
-                    funnel: planned.id.clone(),
-                    target: stage.id.clone(),
+                    funnel: planned.id.as_str().to_owned(),
+                    target: stage.id.as_str().to_owned(),
                     achieved: counted.actual,
                     unit_cost: per(counted.actual),
                 });

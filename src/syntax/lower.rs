@@ -6,6 +6,7 @@
 use super::{tokens, Rule};
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
+use crate::source::Str;
 use crate::source::{Span, Spanned};
 use crate::value::{Currency, Date, Decimal, Frequency, Money, Percent, Period};
 use pest::iterators::Pair;
@@ -183,7 +184,7 @@ impl Lowerer {
     }
 
     fn ident(&self, pair: Node) -> Ident {
-        Spanned::new(pair.as_str().to_string(), self.span(&pair))
+        Spanned::new(pair.as_str().into(), self.span(&pair))
     }
 
     /// ident_list = { ident ~ (comma ~ ident)* }
@@ -195,7 +196,7 @@ impl Lowerer {
     fn text(&mut self, pair: Node) -> Text {
         let whole = self.span(&pair);
         let Some(inner) = pair.into_inner().next() else {
-            return Spanned::new(String::new(), whole);
+            return Spanned::new(Str::default(), whole);
         };
         let value = match inner.as_rule() {
             Rule::text_block => {
@@ -211,7 +212,7 @@ impl Lowerer {
                 self.keep(result, String::new())
             }
         };
-        Spanned::new(value, whole)
+        Spanned::new(value.into(), whole)
     }
 
     fn number(&mut self, pair: Node) -> Spanned<Decimal> {
@@ -710,7 +711,7 @@ impl Lowerer {
                     .skip(1)
                     .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
                     .map_or(text.len() - at, |n| n + 1);
-            let subject = Spanned::new(text[at..end].to_string(), span(at, end));
+            let subject = Spanned::new(text[at..end].into(), span(at, end));
             // comparison = @{ ">=" | "<=" | ">" | "<" | "=" }
             at = super::past_trivia(text, end);
             let rest = &text[at..];
@@ -1423,12 +1424,12 @@ fn pair_of(mut dates: Vec<Spanned<Date>>) -> (Spanned<Date>, Spanned<Date>) {
 /// The grammar guarantees every node these lowerers read; a missing one yields an empty
 /// value rather than a panic.
 trait OrEmpty {
-    fn unwrap_or_default_text(self) -> Spanned<String>;
+    fn unwrap_or_default_text(self) -> crate::ast::Text;
 }
 
-impl OrEmpty for Option<Spanned<String>> {
-    fn unwrap_or_default_text(self) -> Spanned<String> {
-        self.unwrap_or_else(|| Spanned::new(String::new(), Span::default()))
+impl OrEmpty for Option<crate::ast::Text> {
+    fn unwrap_or_default_text(self) -> crate::ast::Text {
+        self.unwrap_or_else(|| Spanned::new(Str::default(), Span::default()))
     }
 }
 

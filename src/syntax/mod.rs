@@ -201,10 +201,10 @@ fn plain_outcome(text: &str, at: usize) -> Option<(ast::Declaration, usize)> {
         ast::Declaration::Outcome(ast::Outcome {
             keyword,
             name: Spanned::new(
-                text[name_start..name_end].to_string(),
+                text[name_start..name_end].into(),
                 Span::new(name_start, name_end),
             ),
-            statement: Spanned::new(text[quote + 1..close].to_string(), Span::new(quote, end)),
+            statement: Spanned::new(text[quote + 1..close].into(), Span::new(quote, end)),
             why: Vec::new(),
             level: Vec::new(),
         }),

@@ -565,7 +565,7 @@ pub fn drawn_under(funnel: &outcome::model::Funnel) -> Vec<Option<usize>> {
         .enumerate()
         .map(|(i, s)| {
             let first = s.after.first()?;
-            funnel.stages[..i].iter().position(|p| &p.id == first)
+            funnel.stages[..i].iter().position(|p| p.id == first)
         })
         .collect()
 }

@@ -20,7 +20,7 @@ use crate::ast::PaymentClause;
 use crate::check::names::Symbols;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::model;
-use crate::source::Span;
+use crate::source::{Span, Str};
 use crate::value::Money;
 use foldhash::HashMap;
 use std::collections::BTreeMap;
@@ -180,7 +180,7 @@ fn article(word: &str) -> &'static str {
 
 /// The row of each priced stage: its group's index, or `ungrouped` for a stage in no group.
 pub struct Rows {
-    of: HashMap<String, usize>,
+    of: HashMap<Str, usize>,
     /// The groups, then the stages in no group.
     pub count: usize,
     pub ungrouped: usize,

@@ -70,7 +70,7 @@ pub fn participant_limits(
         if let Some(limit) = one(name, span, most, in_every, size, out) {
             limits.push((
                 model::ParticipantLimit {
-                    cohort: name.to_string(),
+                    cohort: name.into(),
                     most: limit.most,
                     in_every: limit.in_every,
                     paid: limit.paid,

@@ -31,7 +31,7 @@ use crate::ast::{self, CapScope, Due, PaymentClause};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{self, Cap, Figures, FixedFee, ParticipantMaximum, Price, UnitCost};
 use crate::schedule::{ancestors, due_date};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, Str};
 use crate::value::{group_thousands, mul_div_rounded, Date, Money, Period};
 use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
@@ -209,7 +209,7 @@ pub fn check(
     let mut cohort_plans_capped: Vec<(i128, Span)> = Vec::new();
     let mut least_plans: Vec<(i128, Span)> = Vec::new();
     let mut least_plans_capped: Vec<(i128, Span)> = Vec::new();
-    let mut counted_nested: Vec<String> = Vec::new();
+    let mut counted_nested: Vec<Str> = Vec::new();
     let mut unbounded: Vec<(&model::Cohort, Span)> = Vec::new();
     let mut participant_cap_binds = false;
     // By place: the last cohort of a name with a funnel sets it.

@@ -349,9 +349,9 @@ mod tests {
 
     fn stage(id: String) -> model::Stage {
         model::Stage {
-            id,
+            id: id.into(),
             kind: crate::ast::StageKind::Milestone,
-            description: String::new(),
+            description: Default::default(),
             expected: 0,
             after: Vec::new(),
             time: model::Times::default(),
@@ -391,7 +391,7 @@ mod tests {
             let mut alternatives = vec![Vec::new(); 2 + more_alternatives];
             for (i, a) in exclusive.iter().enumerate().take(stages.len()) {
                 if let Some(alternative) = alternatives.get_mut(*a) {
-                    alternative.push(format!("s{i}"));
+                    alternative.push(format!("s{i}").into());
                 }
             }
             let groups = vec![model::ExclusiveGroup { alternatives }];

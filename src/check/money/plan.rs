@@ -515,7 +515,7 @@ mod tests {
             let prices: HashMap<String, i128> =
                 priced.iter().map(|&(len, l, p)| (name(len, l), p)).collect();
             let groups = [model::ExclusiveGroup {
-                alternatives: grouped.iter().map(|&(len, l)| vec![name(len, l)]).collect(),
+                alternatives: grouped.iter().map(|&(len, l)| vec![name(len, l).into()]).collect(),
             }];
             let card = RateCard::new(prices.iter().map(|(k, v)| (k.as_str(), *v)), &groups);
             for (len, l) in asked {

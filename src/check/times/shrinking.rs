@@ -357,7 +357,7 @@ mod tests {
                     count,
                     unit: UNITS[unit],
                 },
-                after: String::new(),
+                after: Default::default(),
                 from_entry: from == 0,
             },
             from,

@@ -707,7 +707,7 @@ fn groups(html: &mut Html, contract: &Contract) {
         );
         html.raw("<tbody>\n");
         for stage in &group.stages {
-            let price = contract.payments.prices.iter().find(|p| &p.stage == stage);
+            let price = contract.payments.prices.iter().find(|p| p.stage == stage);
             html.raw("<tr>");
             html.element("th", &[("scope", "row")], &quoted_stage(contract, stage));
             num_cell(
@@ -764,8 +764,12 @@ fn groups(html: &mut Html, contract: &Contract) {
 fn group_row_name(contract: &Contract, row: &GroupRow) -> String {
     match row {
         GroupRow::Group(id) => {
-            let group = contract.payments.groups.iter().find(|g| &g.id == id);
-            group.and_then(|g| g.title.clone()).unwrap_or(id.clone())
+            let group = contract.payments.groups.iter().find(|g| g.id == id);
+            group
+                .and_then(|g| g.title.clone())
+                .unwrap_or(id.clone())
+                .as_str()
+                .to_owned()
         }
         GroupRow::NotInAGroup => "Not in a group (and attachment fees)".to_string(),
         GroupRow::NotAPrice => "Fixed fees, bonuses and tier payments".to_string(),

@@ -6,6 +6,7 @@ use super::words;
 use super::writer::Html;
 use crate::ast::{Level, Question, StageKind};
 use crate::model::{Contract, Funnel, Measure, Stage, StageTimeline};
+use crate::source::Str;
 use crate::value::{group_thousands, Date};
 
 pub fn funnel_id(id: &str) -> String {
@@ -20,7 +21,7 @@ pub fn funnel_contents(contract: &Contract) -> Vec<(String, String)> {
     contract
         .funnels
         .iter()
-        .map(|f| (funnel_id(&f.id), f.description.clone()))
+        .map(|f| (funnel_id(&f.id), f.description.to_string()))
         .collect()
 }
 
@@ -111,7 +112,7 @@ fn outcome_link(html: &mut Html, contract: &Contract, id: &str) {
 }
 
 /// Links separated by line breaks, or an em dash when there are none.
-fn link_list(html: &mut Html, ids: &[String], none: &str, mut link: impl FnMut(&mut Html, &str)) {
+fn link_list(html: &mut Html, ids: &[Str], none: &str, mut link: impl FnMut(&mut Html, &str)) {
     if ids.is_empty() {
         html.text(none);
         return;
@@ -184,7 +185,7 @@ pub fn cover(html: &mut Html, contract: &Contract) {
     html.raw("</header>\n");
 }
 
-fn party(html: &mut Html, label: &'static str, names: &[String]) {
+fn party(html: &mut Html, label: &'static str, names: &[Str]) {
     if names.is_empty() {
         return;
     }

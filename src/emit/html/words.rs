@@ -274,11 +274,14 @@ pub fn find_stage<'a>(contract: &'a Contract, id: &str) -> Option<(&'a Funnel, &
 }
 
 /// `A`, `A and B`, `A, B and C`.
-pub fn and_list(items: &[String]) -> String {
+pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
     match items {
         [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
     }
 }
 

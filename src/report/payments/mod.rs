@@ -713,7 +713,7 @@ pub(crate) fn payments(
     let row_names: Vec<String> = p
         .groups
         .iter()
-        .map(|g| g.id.clone())
+        .map(|g| g.id.to_string())
         .chain([NOT_IN_A_GROUP.to_string(), NOT_A_PRICE.to_string()])
         .take(rows)
         .collect();
@@ -757,7 +757,7 @@ pub(crate) fn payments(
             let cap = group.and_then(|g| g.cap);
             GroupPaid {
                 name,
-                title: group.and_then(|g| g.title.clone()),
+                title: group.and_then(|g| g.title.as_deref().map(str::to_owned)),
                 amount: money(*minor),
                 at_plan: figures.get(i).map_or(money(0), |f| f.at_plan),
                 at_maximum: figures.get(i).and_then(|f| f.at_maximum),
@@ -879,7 +879,7 @@ pub(crate) fn payments(
                 .iter()
                 .zip(parts.iter().zip(shares))
                 .map(|(payer, (part, share))| Amount {
-                    name: payer.name.clone(),
+                    name: payer.name.as_str().to_owned(),
                     amount: money(*part),
                     share,
                     clause: Some(payer.clause.clone()),
@@ -1610,7 +1610,7 @@ fn still_reachable(
         .filter_map(|price| {
             let g = by_id.get(price.stage.as_str())?;
             Some(StillReachable {
-                stage: price.stage.clone(),
+                stage: price.stage.as_str().to_owned(),
                 participants: can_reach[*g],
             })
         })
