@@ -11,7 +11,7 @@ use super::plan::{apportion, apportion_into, checked_sum, PayerSplit};
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
-use crate::source::{Span, Spanned};
+use crate::source::{Span, Spanned, Str};
 use crate::value::{Decimal, Money, Percent};
 
 /// A payer's percentage in millionths of a percent (a contract writes at most six decimals).
@@ -269,14 +269,30 @@ pub fn check_clause(
 
 /// The payers' names so far, each once (E0564): the same body in two clauses would be two
 /// lines of every figure by payer, each with part of its share.
-#[derive(Default)]
-pub struct Named(foldhash::HashMap<String, Span>);
+pub struct Named(foldhash::HashMap<Str, Span>);
 
 impl Named {
+    /// Room for `payers` names at once: a table grown as it fills is built again at each
+    /// size, and a contract can name hundreds of thousands of payers.
+    pub fn with_capacity(payers: usize) -> Named {
+        Named(foldhash::HashMap::with_capacity_and_hasher(
+            payers,
+            Default::default(),
+        ))
+    }
+
     /// `name`, reported if a payer before it has the same name, ignoring capitals and the
     /// spaces around it.
     pub fn check(&mut self, name: &ast::Text, out: &mut Vec<Diagnostic>) {
-        let key = name.value.trim().to_lowercase();
+        // A name in ASCII is lowered in place, with no allocation for one of up to 24 bytes.
+        let trimmed = name.value.trim();
+        let key = if trimmed.is_ascii() {
+            let mut key = Str::from(trimmed);
+            key.make_ascii_lowercase();
+            key
+        } else {
+            Str::from(trimmed.to_lowercase())
+        };
         match self.0.entry(key) {
             std::collections::hash_map::Entry::Vacant(place) => {
                 place.insert(name.span);

@@ -130,7 +130,13 @@ pub fn payers(
     out: &mut Vec<Diagnostic>,
 ) -> (Vec<model::Payer>, bool) {
     let before = out.len();
-    let mut payers = Vec::new();
+    // Room for every payer at once: a contract can name hundreds of thousands, and a list
+    // grown as it fills is copied at each size.
+    let count = clauses
+        .iter()
+        .filter(|c| matches!(c, PaymentClause::Payer { .. }))
+        .count();
+    let mut payers = Vec::with_capacity(count);
     let mut pro_rata_spans: Vec<(Span, usize)> = Vec::new();
     let mut rest_at: Option<Span> = None;
     let mut percent_total = Decimal {
@@ -139,7 +145,7 @@ pub fn payers(
     };
     let mut first_span = None;
     let mut any_amount = false;
-    let mut named = super::payers::Named::default();
+    let mut named = super::payers::Named::with_capacity(count);
     for clause in clauses {
         let PaymentClause::Payer {
             span,
