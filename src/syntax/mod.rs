@@ -81,17 +81,13 @@ pub fn too_large(name: &str, size: Option<u64>) -> Box<(SourceFile, Diagnostic)>
     Box::new((SourceFile::new(name, ""), diagnostic))
 }
 
-/// Parse and lower a file one declaration at a time (each with the rule its keyword names,
-/// from where the last ended), so that pest's pairs for one declaration are dropped before the
-/// next is read, and a long block's for one part (`by_part`). A block that does not read a
-/// part at a time is read again whole when `again` (always, but in the tests that check that
-/// it never needs to be). `None` if some text is not a declaration: the caller parses the
-/// whole file to report it.
-/// Room for the declarations of `text`, as many as the lines that begin with a letter, as a
-/// declaration written as `outcome fmt` writes it does: a list grown as it fills is copied at
-/// each size (a file of 370,300 outcomes copied 60 MB of them, a twentieth of its parsing).
-/// At most one for every 16 bytes, the shortest a declaration can be with the line after it.
-fn declarations_at_most(text: &str) -> usize {
+/// How many declarations to make room for in `text`: as many as the lines that begin with a
+/// letter, as a declaration written as `outcome fmt` writes it does, but no more than one for
+/// every 16 bytes, the shortest a declaration can be with the line after it. A guess, not a
+/// bound: the list still grows if it is short, and room not written takes no memory. Without
+/// it, a list grown as it fills is copied at each size (a file of 370,300 outcomes copied
+/// 60 MB of them, a twentieth of its parsing).
+fn declarations_expected(text: &str) -> usize {
     let bytes = text.as_bytes();
     let starts = memchr::memchr_iter(b'\n', bytes)
         .filter(|&i| bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
@@ -99,10 +95,16 @@ fn declarations_at_most(text: &str) -> usize {
     (starts + 1).min(text.len() / 16 + 1)
 }
 
+/// Parse and lower a file one declaration at a time (each with the rule its keyword names,
+/// from where the last ended), so that pest's pairs for one declaration are dropped before the
+/// next is read, and a long block's for one part (`by_part`). A block that does not read a
+/// part at a time is read again whole when `again` (always, but in the tests that check that
+/// it never needs to be). `None` if some text is not a declaration: the caller parses the
+/// whole file to report it.
 fn by_declaration(text: &str, again: bool) -> Option<Result<ast::File, Vec<Diagnostic>>> {
     let mut lowerer = lower::Lowerer::default();
     let mut parsed = ast::File {
-        declarations: Vec::with_capacity(declarations_at_most(text)),
+        declarations: Vec::with_capacity(declarations_expected(text)),
     };
     // file = { SOI ~ bom? ~ declaration* ~ EOI }
     let mut at = past_trivia(text, 0);
