@@ -8,7 +8,6 @@ use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
 use foldhash::{HashMap, HashSet};
-use hashbrown::HashTable;
 use std::borrow::Cow;
 use std::hash::BuildHasher;
 
@@ -176,7 +175,7 @@ impl Stored {
 pub struct Symbols<'a> {
     entries: Vec<(Cow<'a, str>, Stored)>,
     /// The place in `entries` of each name, found by the name's hash.
-    table: HashTable<u32>,
+    table: Places,
     hasher: foldhash::fast::FixedState,
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
@@ -195,6 +194,91 @@ pub struct Symbols<'a> {
 /// decided by the order they are checked in, the same on every run.
 const SUGGESTIONS: usize = 200;
 
+/// How many names `Symbols::collect` reads the slots of before it defines them.
+const BATCH: usize = 16;
+
+/// The table that finds a name's place in `Symbols::entries`: open addressing, each slot 8
+/// bytes holding the high half of the name's hash and its place plus one (0 is empty), the
+/// slots searched one after another from the one the low bits of the hash pick. A look at a
+/// name reads one slot, or a few side by side, and the name itself only when the halves
+/// agree: one read from memory where hashbrown's table, whose marks and places are apart,
+/// took two. Kept at most three quarters full.
+#[derive(Debug, Default)]
+struct Places {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Places {
+    fn with_capacity(names: usize) -> Places {
+        Places {
+            slots: vec![0; Places::size_for(names)],
+            len: 0,
+        }
+    }
+
+    /// The number of slots for `names` names: a power of two at least 4/3 of them.
+    fn size_for(names: usize) -> usize {
+        (names.saturating_mul(4) / 3 + 1).max(8).next_power_of_two()
+    }
+
+    fn first(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len().wrapping_sub(1))
+    }
+
+    /// The slot a name whose hash is `hash` is first looked for in.
+    fn first_slot(&self, hash: u64) -> u64 {
+        self.slots.get(self.first(hash)).copied().unwrap_or(0)
+    }
+
+    /// The place of the name with hash `hash` for which `is` holds; or the empty slot where
+    /// it would go.
+    fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Result<u32, usize> {
+        if self.slots.is_empty() {
+            return Err(0);
+        }
+        let mask = self.slots.len() - 1;
+        let high = hash >> 32;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return Err(at);
+            }
+            let place = (slot as u32).wrapping_sub(1);
+            if slot >> 32 == high && is(place) {
+                return Ok(place);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Put `place` in `slot` (`find`'s empty slot for `hash`), the table grown first when it
+    /// would be over three quarters full; `rehash` gives the hash of the name at a place.
+    fn insert(&mut self, slot: usize, hash: u64, place: u32, rehash: impl Fn(u32) -> u64) {
+        let value = (hash >> 32 << 32) | u64::from(place + 1);
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            let mut grown = Places::with_capacity((self.len + 1) * 2);
+            for &old in self.slots.iter().filter(|&&s| s != 0) {
+                let moved = rehash((old as u32) - 1);
+                let Err(free) = grown.find(moved, |_| false) else {
+                    unreachable!("a lookup that matches nothing finds an empty slot")
+                };
+                grown.slots[free] = old;
+            }
+            grown.len = self.len;
+            *self = grown;
+            let Err(free) = self.find(hash, |_| false) else {
+                unreachable!("a lookup that matches nothing finds an empty slot")
+            };
+            self.slots[free] = value;
+        } else {
+            self.slots[slot] = value;
+        }
+        self.len += 1;
+    }
+}
+
 impl<'a> Symbols<'a> {
     /// Collect every definition, reporting a name defined twice (E0201). `parts` is `file`'s
     /// declarations by kind.
@@ -207,13 +291,31 @@ impl<'a> Symbols<'a> {
         let names = parts.name_count();
         let mut symbols = Symbols {
             entries: Vec::with_capacity(names),
-            table: HashTable::with_capacity(names),
+            table: Places::with_capacity(names),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };
+        // The names are defined in batches: the slots of a batch's names are read first, in
+        // a loop that does nothing else, so that their reads from memory are under way
+        // together rather than one after another, and then each name is defined.
+        let mut batch: Vec<(Declared, u64)> = Vec::with_capacity(BATCH);
+        let mut define = |symbols: &mut Symbols<'a>, batch: &mut Vec<(Declared<'a>, u64)>| {
+            let touched = batch
+                .iter()
+                .fold(0, |all, &(_, hash)| all ^ symbols.table.first_slot(hash));
+            std::hint::black_box(touched);
+            for (d, hash) in batch.drain(..) {
+                symbols.define(d.name, d.kind, d.funnel, hash, out);
+            }
+        };
         each_declared(file, |declared| {
-            symbols.define(declared.name, declared.kind, declared.funnel, out)
+            let hash = symbols.hasher.hash_one(declared.name.value.as_str());
+            batch.push((declared, hash));
+            if batch.len() == BATCH {
+                define(&mut symbols, &mut batch);
+            }
         });
+        define(&mut symbols, &mut batch);
         symbols
     }
 
@@ -222,11 +324,12 @@ impl<'a> Symbols<'a> {
         name: &'a ast::Ident,
         kind: Kind,
         funnel: Option<usize>,
+        hash: u64,
         out: &mut Vec<Diagnostic>,
     ) {
         // One look in the table, whether the name is new or not.
         let stored = Stored::new(kind, name.span, funnel);
-        let Some(first) = self.insert(Cow::Borrowed(&name.value), stored) else {
+        let Some(first) = self.insert(Cow::Borrowed(&name.value), hash, stored) else {
             return;
         };
         self.duplicated.insert(Cow::Borrowed(&name.value));
@@ -289,8 +392,10 @@ impl<'a> Symbols<'a> {
                 continue;
             }
             self.origins.insert(name.as_str().to_owned(), from);
+            let hash = self.hasher.hash_one(name.as_str());
             self.insert(
                 Cow::Owned(name.as_str().to_owned()),
+                hash,
                 Stored::new(kind, at, None),
             );
         }
@@ -305,29 +410,29 @@ impl<'a> Symbols<'a> {
         let hash = self.hasher.hash_one(name);
         let entries = &self.entries;
         self.table
-            .find(hash, |&i| entries[i as usize].0 == name)
-            .map(|&i| entries[i as usize].1.symbol())
+            .find(hash, |i| entries[i as usize].0 == name)
+            .ok()
+            .map(|i| entries[i as usize].1.symbol())
     }
 
-    /// The symbol already defined as `name`; or, when the name is new, `None`, the name
-    /// defined as `stored`.
-    fn insert(&mut self, name: Cow<'a, str>, stored: Stored) -> Option<Symbol> {
+    /// The symbol already defined as `name`, whose hash is `hash`; or, when the name is new,
+    /// `None`, the name defined as `stored`.
+    fn insert(&mut self, name: Cow<'a, str>, hash: u64, stored: Stored) -> Option<Symbol> {
         let Symbols {
             entries,
             table,
             hasher,
             ..
         } = self;
-        let hash = hasher.hash_one(name.as_ref());
-        let rehash = |&i: &u32| hasher.hash_one(entries[i as usize].0.as_ref());
-        match table.entry(hash, |&i| entries[i as usize].0 == name, rehash) {
-            hashbrown::hash_table::Entry::Occupied(found) => {
-                Some(entries[*found.get() as usize].1.symbol())
-            }
-            hashbrown::hash_table::Entry::Vacant(slot) => {
+        match table.find(hash, |i| entries[i as usize].0 == name) {
+            Ok(found) => Some(entries[found as usize].1.symbol()),
+            Err(slot) => {
                 // Four billion names would not fit in memory before their places overflowed.
-                slot.insert(entries.len() as u32);
+                let place = entries.len() as u32;
                 entries.push((name, stored));
+                table.insert(slot, hash, place, |i| {
+                    hasher.hash_one(entries[i as usize].0.as_ref())
+                });
                 None
             }
         }
@@ -519,6 +624,31 @@ mod tests {
                 .collect();
             assert_eq!(names, listed, "{n}, every {every}");
             assert!(symbols.get("nowhere").is_none());
+        }
+    }
+
+    /// The places table finds every place put in it, through names whose hashes share their
+    /// first slot or are the same whole, and as it grows from empty or from a little room.
+    #[test]
+    fn places_find_what_was_put_in_them_through_collisions_and_growth() {
+        for (room, spread) in [(0, u64::MAX), (5, 0xff_0000_00ff), (100, 0)] {
+            let hash = |i: u32| u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15) & spread;
+            let mut places = Places::with_capacity(room);
+            for i in 0..3_000 {
+                let slot = places
+                    .find(hash(i), |p| p == i)
+                    .expect_err("not put in yet");
+                places.insert(slot, hash(i), i, hash);
+                assert!(places.len * 4 <= places.slots.len() * 3);
+            }
+            for i in 0..3_000 {
+                assert_eq!(
+                    places.find(hash(i), |p| p == i),
+                    Ok(i),
+                    "{room}, {spread:x}"
+                );
+            }
+            assert!(places.find(hash(3_000), |p| p == 3_000).is_err());
         }
     }
 
