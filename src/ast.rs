@@ -67,24 +67,29 @@ impl File {
     pub fn by_kind(&self) -> ByKind<'_> {
         let mut parts = ByKind::default();
         for declaration in &self.declarations {
-            match declaration {
-                Declaration::Use(d) => parts.uses.push(d),
-                Declaration::Contract(d) => parts.contracts.push(d),
-                Declaration::Outcome(d) => parts.outcomes.push(d),
-                Declaration::Cohort(d) => parts.cohorts.push(d),
-                Declaration::Funnel(d) => parts.funnels.push(d),
-                Declaration::Measure(d) => parts.measures.push(d),
-                Declaration::Payments(d) => parts.payments.push(d),
-                Declaration::Monitoring(d) => parts.monitoring.push(d),
-                Declaration::Bidding(d) => parts.bidding.push(d),
-                Declaration::Bid(d) => parts.bids.push(d),
-            }
+            parts.push(declaration);
         }
         parts
     }
 }
 
-impl ByKind<'_> {
+impl<'a> ByKind<'a> {
+    /// Put `declaration` at the end of its kind's list.
+    pub fn push(&mut self, declaration: &'a Declaration) {
+        match declaration {
+            Declaration::Use(d) => self.uses.push(d),
+            Declaration::Contract(d) => self.contracts.push(d),
+            Declaration::Outcome(d) => self.outcomes.push(d),
+            Declaration::Cohort(d) => self.cohorts.push(d),
+            Declaration::Funnel(d) => self.funnels.push(d),
+            Declaration::Measure(d) => self.measures.push(d),
+            Declaration::Payments(d) => self.payments.push(d),
+            Declaration::Monitoring(d) => self.monitoring.push(d),
+            Declaration::Bidding(d) => self.bidding.push(d),
+            Declaration::Bid(d) => self.bids.push(d),
+        }
+    }
+
     /// How many names the file declares in its one namespace: outcomes, cohorts, measures,
     /// funnels and their stages.
     pub fn name_count(&self) -> usize {

@@ -46,7 +46,7 @@ pub fn rules_of(file: &ast::File, contract: &model::Contract) -> Option<Rules> {
     if parts.bidding.is_empty() {
         return None;
     }
-    let symbols = Symbols::collect(file, &parts, &mut ignored);
+    let (symbols, _) = Symbols::collect(file, &mut ignored);
     Some(check(
         &parts.bidding,
         &symbols,

@@ -697,7 +697,7 @@ mod tests {
                 panic!("a funnel");
             };
             let mut out = Vec::new();
-            let symbols = Symbols::collect(&file, &file.by_kind(), &mut out);
+            let symbols = Symbols::collect(&file, &mut out).0;
             let walked = walk(funnel, &mut out);
             let sequence = sequence(funnel, 0, &symbols, &mut out);
             let named = funnel.stages.iter().any(|s| !s.after.is_empty());

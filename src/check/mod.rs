@@ -52,8 +52,7 @@ pub fn check(
 ) -> Checked {
     let name = source.name.as_str();
     let mut out = Vec::new();
-    let parts = file.by_kind();
-    let mut symbols = Symbols::collect(file, &parts, &mut out);
+    let (mut symbols, parts) = Symbols::collect(file, &mut out);
     // Whether every name is declared once (E0201 otherwise): then a funnel's stages are found
     // by position as well as by name.
     let unique_names = !out.iter().any(|d| d.code == crate::diagnostic::Code::E0201);

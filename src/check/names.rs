@@ -78,7 +78,19 @@ pub fn declared(file: &ast::File) -> Vec<Declared<'_>> {
 /// symbol table defines them as they come, rather than from a list of them all written to
 /// memory and read back (tens of megabytes for a long funnel).
 fn each_declared<'a>(file: &'a ast::File, mut each: impl FnMut(Declared<'a>)) {
-    let mut funnel_index = 0;
+    let mut funnels = 0;
+    for declaration in &file.declarations {
+        declared_in(declaration, &mut funnels, &mut each);
+    }
+}
+
+/// The names `declaration` declares, handed to `each`; `funnels` counts the funnels before
+/// it, and is counted on past a funnel.
+fn declared_in<'a>(
+    declaration: &'a Declaration,
+    funnels: &mut usize,
+    each: &mut impl FnMut(Declared<'a>),
+) {
     fn plain<'a>(name: &'a ast::Ident, kind: Kind, description: &'a ast::Ident) -> Declared<'a> {
         Declared {
             name,
@@ -87,30 +99,28 @@ fn each_declared<'a>(file: &'a ast::File, mut each: impl FnMut(Declared<'a>)) {
             description: &description.value,
         }
     }
-    for declaration in &file.declarations {
-        match declaration {
-            Declaration::Outcome(o) => each(plain(&o.name, Kind::Outcome, &o.statement)),
-            Declaration::Cohort(c) => each(plain(&c.name, Kind::Cohort, &c.description)),
-            Declaration::Measure(m) => each(plain(&m.name, Kind::Measure, &m.description)),
-            Declaration::Funnel(f) => {
-                each(plain(&f.name, Kind::Funnel, &f.description));
-                for stage in &f.stages {
-                    each(Declared {
-                        name: &stage.name,
-                        kind: stage.kind.into(),
-                        funnel: Some(funnel_index),
-                        description: &stage.description.value,
-                    });
-                }
-                funnel_index += 1;
+    match declaration {
+        Declaration::Outcome(o) => each(plain(&o.name, Kind::Outcome, &o.statement)),
+        Declaration::Cohort(c) => each(plain(&c.name, Kind::Cohort, &c.description)),
+        Declaration::Measure(m) => each(plain(&m.name, Kind::Measure, &m.description)),
+        Declaration::Funnel(f) => {
+            each(plain(&f.name, Kind::Funnel, &f.description));
+            for stage in &f.stages {
+                each(Declared {
+                    name: &stage.name,
+                    kind: stage.kind.into(),
+                    funnel: Some(*funnels),
+                    description: &stage.description.value,
+                });
             }
-            Declaration::Use(_)
-            | Declaration::Contract(_)
-            | Declaration::Payments(_)
-            | Declaration::Monitoring(_)
-            | Declaration::Bidding(_)
-            | Declaration::Bid(_) => {}
+            *funnels += 1;
         }
+        Declaration::Use(_)
+        | Declaration::Contract(_)
+        | Declaration::Payments(_)
+        | Declaration::Monitoring(_)
+        | Declaration::Bidding(_)
+        | Declaration::Bid(_) => {}
     }
 }
 
@@ -253,48 +263,60 @@ impl Places {
         }
     }
 
+    /// Room for `more` places beyond those held, without growing again; `rehash` gives the
+    /// hash of the name at a place.
+    fn reserve(&mut self, more: usize, rehash: impl Fn(u32) -> u64) {
+        let wanted = self.len.saturating_add(more);
+        if wanted.saturating_mul(4) <= self.slots.len().saturating_mul(3) {
+            return;
+        }
+        let mut grown = Places::with_capacity(wanted.max(self.len.saturating_mul(2)));
+        for &old in self.slots.iter().filter(|&&s| s != 0) {
+            let Err(free) = grown.find(rehash((old as u32) - 1), |_| false) else {
+                unreachable!("a look that matches nothing ends at an empty slot")
+            };
+            grown.slots[free] = old;
+        }
+        grown.len = self.len;
+        *self = grown;
+    }
+
     /// Put `place` in `slot` (`find`'s empty slot for `hash`), the table grown first when it
     /// would be over three quarters full; `rehash` gives the hash of the name at a place.
     fn insert(&mut self, slot: usize, hash: u64, place: u32, rehash: impl Fn(u32) -> u64) {
         let value = (hash >> 32 << 32) | u64::from(place + 1);
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            let mut grown = Places::with_capacity((self.len + 1) * 2);
-            for &old in self.slots.iter().filter(|&&s| s != 0) {
-                let moved = rehash((old as u32) - 1);
-                let Err(free) = grown.find(moved, |_| false) else {
-                    unreachable!("a lookup that matches nothing finds an empty slot")
-                };
-                grown.slots[free] = old;
-            }
-            grown.len = self.len;
-            *self = grown;
-            let Err(free) = self.find(hash, |_| false) else {
-                unreachable!("a lookup that matches nothing finds an empty slot")
-            };
-            self.slots[free] = value;
+        let size = self.slots.len();
+        self.reserve(1, rehash);
+        let slot = if self.slots.len() == size {
+            slot
         } else {
-            self.slots[slot] = value;
-        }
+            let Err(free) = self.find(hash, |_| false) else {
+                unreachable!("a look that matches nothing ends at an empty slot")
+            };
+            free
+        };
+        self.slots[slot] = value;
         self.len += 1;
     }
 }
 
 impl<'a> Symbols<'a> {
-    /// Collect every definition, reporting a name defined twice (E0201). `parts` is `file`'s
-    /// declarations by kind.
+    /// Collect every definition, reporting a name defined twice (E0201), and `file`'s
+    /// declarations by kind, in one walk over them: a file of hundreds of thousands of
+    /// declarations is tens of megabytes, read from memory again by each walk.
     pub fn collect(
         file: &'a ast::File,
-        parts: &ast::ByKind,
         out: &mut Vec<Diagnostic>,
-    ) -> Symbols<'a> {
-        // Room for every name at once: a table grown as it fills is built again at each size.
-        let names = parts.name_count();
+    ) -> (Symbols<'a>, ast::ByKind<'a>) {
+        // Room for a name per declaration at once, and for a funnel's stages when it is
+        // reached: a table grown as it fills is built again at each size.
         let mut symbols = Symbols {
-            entries: Vec::with_capacity(names),
-            table: Places::with_capacity(names),
+            entries: Vec::with_capacity(file.declarations.len()),
+            table: Places::with_capacity(file.declarations.len()),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };
+        let mut parts = ast::ByKind::default();
         // The names are defined in batches: the slots of a batch's names are read first, in
         // a loop that does nothing else, so that their reads from memory are under way
         // together rather than one after another, and then each name is defined.
@@ -308,15 +330,35 @@ impl<'a> Symbols<'a> {
                 symbols.define(d.name, d.kind, d.funnel, hash, out);
             }
         };
-        each_declared(file, |declared| {
-            let hash = symbols.hasher.hash_one(declared.name.value.as_str());
-            batch.push((declared, hash));
-            if batch.len() == BATCH {
+        let mut funnels = 0;
+        for declaration in &file.declarations {
+            parts.push(declaration);
+            if let Declaration::Funnel(f) = declaration {
                 define(&mut symbols, &mut batch);
+                symbols.reserve(1 + f.stages.len());
             }
-        });
+            declared_in(declaration, &mut funnels, &mut |declared| {
+                let hash = symbols.hasher.hash_one(declared.name.value.as_str());
+                batch.push((declared, hash));
+                if batch.len() == BATCH {
+                    define(&mut symbols, &mut batch);
+                }
+            });
+        }
         define(&mut symbols, &mut batch);
-        symbols
+        (symbols, parts)
+    }
+
+    /// Room for `more` names beyond those defined.
+    fn reserve(&mut self, more: usize) {
+        self.entries.reserve(more);
+        let Symbols {
+            entries,
+            table,
+            hasher,
+            ..
+        } = self;
+        table.reserve(more, |i| hasher.hash_one(entries[i as usize].0.as_ref()));
     }
 
     fn define(
@@ -593,7 +635,7 @@ mod tests {
             let file = crate::syntax::parse(&source).expect("a file that reads");
             let declared = declared(&file);
             let mut out = Vec::new();
-            let symbols = Symbols::collect(&file, &file.by_kind(), &mut out);
+            let symbols = Symbols::collect(&file, &mut out).0;
             // What the order defined finds.
             let mut first: std::collections::HashMap<&str, &Declared> = Default::default();
             let mut twice = Vec::new();

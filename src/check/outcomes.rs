@@ -130,22 +130,17 @@ pub fn report_unused(
     cohorts_used: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
-    // The file's own outcomes nothing addresses, found in one walk over them; a file of many
-    // has as many warnings, given room at once rather than the list copied each time it
-    // outgrows its room.
-    let unaddressed: Vec<&ast::Outcome> = parts
-        .outcomes
-        .iter()
-        .zip(outcomes)
-        .filter(|(o, m)| {
-            debug_assert_eq!(m.id, o.name.value);
-            m.achieved_by.is_empty() && m.tracked_by.is_empty()
-        })
-        .map(|(o, _)| *o)
-        .collect();
-    out.reserve(unaddressed.len());
-    for o in unaddressed {
-        if !symbols.is_duplicated(&o.name.value) {
+    // The file's own outcomes nothing addresses, found in one walk over them; room for a
+    // warning for each outcome at once (a file of many nothing addresses has as many
+    // warnings), rather than the list copied each time it outgrows its room or the outcomes
+    // walked again to count them first. Room not written to is never touched.
+    out.reserve(parts.outcomes.len());
+    for (o, m) in parts.outcomes.iter().zip(outcomes) {
+        debug_assert_eq!(m.id, o.name.value);
+        if m.achieved_by.is_empty()
+            && m.tracked_by.is_empty()
+            && !symbols.is_duplicated(&o.name.value)
+        {
             out.push(unaddressed_outcome(&o.name));
         }
     }
@@ -245,7 +240,7 @@ measure m "M" { question how_much  tracks second }
         let mut lowerer_out = Vec::new();
         let file =
             crate::syntax::parse(&SourceFile::new("c.outcome", twice.as_str())).expect("it parses");
-        let symbols = super::Symbols::collect(&file, &file.by_kind(), &mut lowerer_out);
+        let symbols = super::Symbols::collect(&file, &mut lowerer_out).0;
         let first = symbols.get("first").expect("declared");
         assert_eq!(first.span.start, twice.find("first").unwrap());
         let starts: Vec<usize> = ["first \"First", "second", "third \"Third", "first \"Again"]
