@@ -334,8 +334,8 @@ impl<'a> Symbols<'a> {
         for declaration in &file.declarations {
             parts.push(declaration);
             if let Declaration::Funnel(f) = declaration {
-                define(&mut symbols, &mut batch);
-                symbols.reserve(1 + f.stages.len());
+                // The names waiting in the batch are not in the table yet.
+                symbols.reserve(batch.len() + 1 + f.stages.len());
             }
             declared_in(declaration, &mut funnels, &mut |declared| {
                 let hash = symbols.hasher.hash_one(declared.name.value.as_str());
