@@ -12,6 +12,7 @@ mod funnel;
 mod header;
 mod measures;
 pub(crate) mod money;
+mod name_table;
 pub(crate) mod names;
 mod outcomes;
 mod times;

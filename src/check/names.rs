@@ -4,6 +4,7 @@
 //! measures may not share a name, so a reference such as `pay £100 for attend` never needs
 //! qualifying.
 
+use super::name_table::{NameTable, BATCH};
 use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
@@ -185,7 +186,7 @@ impl Stored {
 pub struct Symbols<'a> {
     entries: Vec<(Cow<'a, str>, Stored)>,
     /// The place in `entries` of each name, found by the name's hash.
-    table: Places,
+    table: NameTable,
     hasher: foldhash::fast::FixedState,
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
@@ -204,102 +205,6 @@ pub struct Symbols<'a> {
 /// decided by the order they are checked in, the same on every run.
 const SUGGESTIONS: usize = 200;
 
-/// How many names `Symbols::collect` reads the slots of before it defines them.
-const BATCH: usize = 16;
-
-/// The table that finds a name's place in `Symbols::entries`: open addressing, each slot 8
-/// bytes holding the high half of the name's hash and its place plus one (0 is empty), the
-/// slots searched one after another from the one the low bits of the hash pick. A look at a
-/// name reads one slot, or a few side by side, and the name itself only when the halves
-/// agree: one read from memory where hashbrown's table, whose marks and places are apart,
-/// took two. Kept at most three quarters full.
-#[derive(Debug, Default)]
-struct Places {
-    slots: Vec<u64>,
-    len: usize,
-}
-
-impl Places {
-    fn with_capacity(names: usize) -> Places {
-        Places {
-            slots: vec![0; Places::size_for(names)],
-            len: 0,
-        }
-    }
-
-    /// The number of slots for `names` names: a power of two at least 4/3 of them.
-    fn size_for(names: usize) -> usize {
-        (names.saturating_mul(4) / 3 + 1).max(8).next_power_of_two()
-    }
-
-    fn first(&self, hash: u64) -> usize {
-        hash as usize & (self.slots.len().wrapping_sub(1))
-    }
-
-    /// The slot a name whose hash is `hash` is first looked for in.
-    fn first_slot(&self, hash: u64) -> u64 {
-        self.slots.get(self.first(hash)).copied().unwrap_or(0)
-    }
-
-    /// The place of the name with hash `hash` for which `is` holds; or the empty slot where
-    /// it would go.
-    fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Result<u32, usize> {
-        if self.slots.is_empty() {
-            return Err(0);
-        }
-        let mask = self.slots.len() - 1;
-        let high = hash >> 32;
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                return Err(at);
-            }
-            let place = (slot as u32).wrapping_sub(1);
-            if slot >> 32 == high && is(place) {
-                return Ok(place);
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
-    /// Room for `more` places beyond those held, without growing again; `rehash` gives the
-    /// hash of the name at a place.
-    fn reserve(&mut self, more: usize, rehash: impl Fn(u32) -> u64) {
-        let wanted = self.len.saturating_add(more);
-        if wanted.saturating_mul(4) <= self.slots.len().saturating_mul(3) {
-            return;
-        }
-        let mut grown = Places::with_capacity(wanted.max(self.len.saturating_mul(2)));
-        for &old in self.slots.iter().filter(|&&s| s != 0) {
-            let Err(free) = grown.find(rehash((old as u32) - 1), |_| false) else {
-                unreachable!("a look that matches nothing ends at an empty slot")
-            };
-            grown.slots[free] = old;
-        }
-        grown.len = self.len;
-        *self = grown;
-    }
-
-    /// Put `place` in `slot` (`find`'s empty slot for `hash`), the table grown first when it
-    /// would be over three quarters full; `rehash` gives the hash of the name at a place.
-    fn insert(&mut self, slot: usize, hash: u64, place: u32, rehash: impl Fn(u32) -> u64) {
-        let value = (hash >> 32 << 32) | u64::from(place + 1);
-        let size = self.slots.len();
-        self.reserve(1, rehash);
-        let slot = if self.slots.len() == size {
-            slot
-        } else {
-            let Err(free) = self.find(hash, |_| false) else {
-                unreachable!("a look that matches nothing ends at an empty slot")
-            };
-            free
-        };
-        self.slots[slot] = value;
-        self.len += 1;
-    }
-}
-
 impl<'a> Symbols<'a> {
     /// Collect every definition, reporting a name defined twice (E0201), and `file`'s
     /// declarations by kind, in one walk over them: a file of hundreds of thousands of
@@ -312,20 +217,15 @@ impl<'a> Symbols<'a> {
         // reached: a table grown as it fills is built again at each size.
         let mut symbols = Symbols {
             entries: Vec::with_capacity(file.declarations.len()),
-            table: Places::with_capacity(file.declarations.len()),
+            table: NameTable::with_capacity(file.declarations.len()),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };
         let mut parts = ast::ByKind::default();
-        // The names are defined in batches: the slots of a batch's names are read first, in
-        // a loop that does nothing else, so that their reads from memory are under way
-        // together rather than one after another, and then each name is defined.
+        // The names are defined in batches (`BATCH`).
         let mut batch: Vec<(Declared, u64)> = Vec::with_capacity(BATCH);
         let mut define = |symbols: &mut Symbols<'a>, batch: &mut Vec<(Declared<'a>, u64)>| {
-            let touched = batch
-                .iter()
-                .fold(0, |all, &(_, hash)| all ^ symbols.table.first_slot(hash));
-            std::hint::black_box(touched);
+            symbols.table.touch(batch.iter().map(|&(_, hash)| hash));
             for (d, hash) in batch.drain(..) {
                 symbols.define(d.name, d.kind, d.funnel, hash, out);
             }
@@ -666,31 +566,6 @@ mod tests {
                 .collect();
             assert_eq!(names, listed, "{n}, every {every}");
             assert!(symbols.get("nowhere").is_none());
-        }
-    }
-
-    /// The places table finds every place put in it, through names whose hashes share their
-    /// first slot or are the same whole, and as it grows from empty or from a little room.
-    #[test]
-    fn places_find_what_was_put_in_them_through_collisions_and_growth() {
-        for (room, spread) in [(0, u64::MAX), (5, 0xff_0000_00ff), (100, 0)] {
-            let hash = |i: u32| u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15) & spread;
-            let mut places = Places::with_capacity(room);
-            for i in 0..3_000 {
-                let slot = places
-                    .find(hash(i), |p| p == i)
-                    .expect_err("not put in yet");
-                places.insert(slot, hash(i), i, hash);
-                assert!(places.len * 4 <= places.slots.len() * 3);
-            }
-            for i in 0..3_000 {
-                assert_eq!(
-                    places.find(hash(i), |p| p == i),
-                    Ok(i),
-                    "{room}, {spread:x}"
-                );
-            }
-            assert!(places.find(hash(3_000), |p| p == 3_000).is_err());
         }
     }
 

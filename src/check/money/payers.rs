@@ -9,10 +9,12 @@
 
 use super::plan::{apportion, apportion_into, checked_sum, PayerSplit};
 use crate::ast;
+use crate::check::name_table::{NameTable, BATCH};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
 use crate::source::{Span, Spanned, Str};
 use crate::value::{Decimal, Money, Percent};
+use std::hash::BuildHasher;
 
 /// A payer's percentage in millionths of a percent (a contract writes at most six decimals).
 pub(super) fn millionths(percent: Percent) -> Option<i128> {
@@ -268,22 +270,33 @@ pub fn check_clause(
 }
 
 /// The payers' names so far, each once (E0564): the same body in two clauses would be two
-/// lines of every figure by payer, each with part of its share.
-pub struct Named(foldhash::HashMap<Str, Span>);
+/// lines of every figure by payer, each with part of its share. A name is looked up with the
+/// names after it in batches (`name_table::BATCH`): a contract can name hundreds of thousands of
+/// payers, whose table is larger than the caches; `finish` looks up the last.
+pub struct Named<'a> {
+    /// Each name once, lowered, where it is first named.
+    names: Vec<(Str, Span)>,
+    places: NameTable,
+    hasher: foldhash::fast::FixedState,
+    /// The names waiting to be looked up, each lowered and hashed.
+    waiting: Vec<(&'a ast::Text, Str, u64)>,
+}
 
-impl Named {
+impl<'a> Named<'a> {
     /// Room for `payers` names at once: a table grown as it fills is built again at each
-    /// size, and a contract can name hundreds of thousands of payers.
-    pub fn with_capacity(payers: usize) -> Named {
-        Named(foldhash::HashMap::with_capacity_and_hasher(
-            payers,
-            Default::default(),
-        ))
+    /// size.
+    pub fn with_capacity(payers: usize) -> Named<'a> {
+        Named {
+            names: Vec::with_capacity(payers),
+            places: NameTable::with_capacity(payers),
+            hasher: foldhash::fast::FixedState::default(),
+            waiting: Vec::with_capacity(BATCH),
+        }
     }
 
     /// `name`, reported if a payer before it has the same name, ignoring capitals and the
     /// spaces around it.
-    pub fn check(&mut self, name: &ast::Text, out: &mut Vec<Diagnostic>) {
+    pub fn check(&mut self, name: &'a ast::Text, out: &mut Vec<Diagnostic>) {
         // A name in ASCII is lowered in place, with no allocation for one of up to 24 bytes.
         let trimmed = name.value.trim();
         let key = if trimmed.is_ascii() {
@@ -293,20 +306,48 @@ impl Named {
         } else {
             Str::from(trimmed.to_lowercase())
         };
-        match self.0.entry(key) {
-            std::collections::hash_map::Entry::Vacant(place) => {
-                place.insert(name.span);
+        let hash = self.hasher.hash_one(key.as_str());
+        self.waiting.push((name, key, hash));
+        if self.waiting.len() == BATCH {
+            self.look_up(out);
+        }
+    }
+
+    /// Look up the names still waiting.
+    pub fn finish(mut self, out: &mut Vec<Diagnostic>) {
+        self.look_up(out);
+    }
+
+    fn look_up(&mut self, out: &mut Vec<Diagnostic>) {
+        let Named {
+            names,
+            places,
+            hasher,
+            waiting,
+        } = self;
+        places.touch(waiting.iter().map(|&(_, _, hash)| hash));
+        for (name, key, hash) in waiting.drain(..) {
+            match places.find(hash, |i| names[i as usize].0 == key) {
+                Err(slot) => {
+                    // Four billion payers would not fit in memory before their places
+                    // overflowed.
+                    let place = names.len() as u32;
+                    names.push((key, name.span));
+                    places.insert(slot, hash, place, |i| {
+                        hasher.hash_one(names[i as usize].0.as_str())
+                    });
+                }
+                Ok(first) => out.push(
+                    Diagnostic::new(
+                        Code::E0564,
+                        format!("the payer \"{}\" is named twice", name.value.trim()),
+                        name.span,
+                        "named again here",
+                    )
+                    .also(names[first as usize].1, "first named here")
+                    .help("give the payer one clause with its whole share, or correct the name of the second payer"),
+                ),
             }
-            std::collections::hash_map::Entry::Occupied(first) => out.push(
-                Diagnostic::new(
-                    Code::E0564,
-                    format!("the payer \"{}\" is named twice", name.value.trim()),
-                    name.span,
-                    "named again here",
-                )
-                .also(*first.get(), "first named here")
-                .help("give the payer one clause with its whole share, or correct the name of the second payer"),
-            ),
         }
     }
 }
@@ -437,6 +478,44 @@ mod tests {
     use super::*;
     use crate::check::money::plan::split_between_payers;
     use crate::value::{Currency, Money};
+
+    /// A payer named again, in other capitals or with spaces around it, is E0564 pointing at
+    /// where it was first named: in the same batch of names looked up together, in a later
+    /// one, and among names that no batch fills.
+    #[test]
+    fn a_payer_named_again_is_found_in_any_batch() {
+        for payers in [1, 5, BATCH - 1, BATCH, BATCH + 1, 3 * BATCH + 7, 1_000] {
+            let mut texts = Vec::new();
+            let mut expected = Vec::new();
+            for i in 0..payers {
+                // Every seventh names the payer three before it again, the other way round.
+                let (name, first) = if i % 7 == 6 {
+                    (format!("  p{} ", i - 3), Some(i - 3))
+                } else {
+                    (format!("P{i}"), None)
+                };
+                let span = Span::new(i * 10, i * 10 + 5);
+                if let Some(first) = first {
+                    expected.push((span, Span::new(first * 10, first * 10 + 5)));
+                }
+                texts.push(ast::Text::new(Str::from(name), span));
+            }
+            let mut out = Vec::new();
+            let mut named = Named::with_capacity(1);
+            for text in &texts {
+                named.check(text, &mut out);
+            }
+            named.finish(&mut out);
+            let found: Vec<(Span, Span)> = out
+                .iter()
+                .map(|d| {
+                    assert_eq!(d.code, Code::E0564);
+                    (d.primary.span, d.secondary[0].span)
+                })
+                .collect();
+            assert_eq!(found, expected, "{payers} payers");
+        }
+    }
 
     fn payer(
         share: model::PayerShare,

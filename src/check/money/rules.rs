@@ -192,6 +192,7 @@ pub fn payers(
         });
         pro_rata_spans.extend(excess_pro_rata.map(|s| (s, payers.len() - 1)));
     }
+    named.finish(out);
     let hundred = Decimal {
         mantissa: 100,
         scale: 0,
