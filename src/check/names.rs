@@ -176,11 +176,12 @@ impl Stored {
 /// funnel names hundreds of thousands of stages, and a copy of each cost an allocation), the
 /// names of used files copied.
 ///
-/// The names are kept in the order defined, and the table that finds them holds only each
-/// one's place in that list: 4 bytes a name where a map of names to symbols held 40 (the
-/// name's 24 and the symbol's 16). The table is looked up at a place its hash picks, so for a
-/// file of hundreds of thousands of names each look was a read from memory outside the
-/// processor's caches; a table a tenth of the size stays in them for ten times the names.
+/// The names are kept in the order defined, and the table that finds them
+/// (`name_table::NameTable`) holds each one's place in that list and half its hash: 8 bytes
+/// a name where a map of names to symbols held 40 (the name's 24 and the symbol's 16). The
+/// table is looked up at a place its hash picks, so for a file of hundreds of thousands of
+/// names each look is a read from memory outside the processor's caches: a small table stays
+/// in them for more names, and the names are looked up in batches (`name_table::BATCH`).
 /// The list is written in order, as the names are read.
 #[derive(Debug, Default)]
 pub struct Symbols<'a> {
