@@ -125,8 +125,10 @@ pub fn check(
     let cohort_spans =
         cohort_names.by_place(parts.cohorts.iter().map(|c| c.name.span), Span::default());
     let cohort_size = |name: &str| cohort_names.of(name).map(|place| sizes[place]);
+    let mut outcomes = outcomes::Outcomes::new(outcomes, own_starts);
     let mut funnels = Vec::with_capacity(funnel_asts.len());
     for (index, funnel) in funnel_asts.iter().enumerate() {
+        outcomes::link_targets(funnel, &symbols, &mut outcomes, &mut out);
         if let Some(checked) = funnel::check(
             funnel,
             index,
@@ -143,8 +145,6 @@ pub fn check(
     }
     let funnels_complete = funnels.len() == funnel_asts.len();
 
-    let mut outcomes = outcomes::Outcomes::new(outcomes, own_starts);
-    outcomes::link_targets(funnel_asts, &symbols, &mut outcomes, &mut out);
     let mut measures: Vec<model::Measure> = measure_asts
         .iter()
         .filter_map(|m| measures::check(m, &symbols, &mut outcomes, &mut out))

@@ -81,38 +81,37 @@ impl Outcomes {
     }
 }
 
-/// Resolve every target's `achieves`, require at least one, and record the links on the
-/// outcomes.
+/// Resolve every target's `achieves` in `funnel`, require at least one, and record the
+/// links on the outcomes. Called for each funnel as it is checked, while its stages are in
+/// the processor's caches, rather than in a walk over every funnel again.
 pub fn link_targets(
-    funnels: &[&ast::Funnel],
+    funnel: &ast::Funnel,
     symbols: &Symbols,
     outcomes: &mut Outcomes,
     out: &mut Vec<Diagnostic>,
 ) {
-    for funnel in funnels {
-        for stage in funnel.stages.iter().filter(|s| s.kind == StageKind::Target) {
-            if stage.achieves.is_empty() {
-                out.push(
-                    Diagnostic::new(
-                        Code::E0601,
-                        format!("performance target `{}` achieves no outcome", stage.name.value),
-                        stage.name.span,
-                        "no `achieves` for this target",
-                    )
-                    .help(format!(
-                        "every performance target is linked to an outcome statement: add `{{ achieves outcome_name }}` after `{}`'s line",
-                        stage.name.value
-                    )),
-                );
-            }
-            for name in &stage.achieves {
-                if let Some(symbol) = symbols.resolve(name, &[Kind::Outcome], out) {
-                    if let Some(o) = outcomes.get_mut(symbol, &name.value) {
-                        // This target's links are pushed one after another: a name it
-                        // repeats is the last one pushed.
-                        if o.achieved_by.last() != Some(&stage.name.value) {
-                            o.achieved_by.push(stage.name.value.clone());
-                        }
+    for stage in funnel.stages.iter().filter(|s| s.kind == StageKind::Target) {
+        if stage.achieves.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Code::E0601,
+                    format!("performance target `{}` achieves no outcome", stage.name.value),
+                    stage.name.span,
+                    "no `achieves` for this target",
+                )
+                .help(format!(
+                    "every performance target is linked to an outcome statement: add `{{ achieves outcome_name }}` after `{}`'s line",
+                    stage.name.value
+                )),
+            );
+        }
+        for name in &stage.achieves {
+            if let Some(symbol) = symbols.resolve(name, &[Kind::Outcome], out) {
+                if let Some(o) = outcomes.get_mut(symbol, &name.value) {
+                    // This target's links are pushed one after another: a name it
+                    // repeats is the last one pushed.
+                    if o.achieved_by.last() != Some(&stage.name.value) {
+                        o.achieved_by.push(stage.name.value.clone());
                     }
                 }
             }
