@@ -2,7 +2,7 @@
 
 /// How many names are looked up together: their first slots read in a loop that does
 /// nothing else, so that the reads from memory of a table larger than the caches are under
-/// way together rather than one after another (`first_slot`), and then each name is looked
+/// way together rather than one after another (`NameTable::touch`), and then each name is looked
 /// up or put in.
 pub const BATCH: usize = 16;
 
