@@ -19,6 +19,7 @@ use super::payments;
 /// few and counts the others, hands them to a writer (`run_streaming`) or writes them on
 /// several threads (`run_written`).
 pub use super::payments::Lines;
+pub(crate) use super::short_key::ShortKey;
 use super::{
     ActualFunnel, ActualStage, Exception, Input, Options, Period, ReasonCount, Rejected, Rejection,
     Report, RowCounts,
@@ -738,7 +739,7 @@ impl Table {
             people.iter().map(|p| p.shown.len()).sum(),
         );
         // Taking the participants out of `people` frees each one as it is judged.
-        for (_, place) in index_of.in_order() {
+        for place in index_of.in_order() {
             let person = std::mem::take(&mut people[place]);
             let events: Vec<Event> = std::mem::take(&mut claims[place])
                 .as_mut_slice()
@@ -975,98 +976,6 @@ impl Claims {
     }
 }
 
-/// A key of at most `ShortKey::MOST` bytes, and its length plus one (never zero, so that
-/// an absent key takes no more room than a key: `Option<ShortKey>`). Aligned as a number of
-/// eight bytes is, so that a key is moved as three such numbers: moved as bytes, in pieces
-/// that overlap, each copy waited for the one before (a key is moved for every row read).
-#[derive(PartialEq, Eq, Clone, Copy)]
-#[repr(C, align(8))]
-pub(crate) struct ShortKey {
-    bytes: [u8; ShortKey::MOST],
-    length: std::num::NonZeroU8,
-}
-
-const _: () = assert!(std::mem::size_of::<Option<ShortKey>>() == 24);
-
-/// Hashed as the few numbers its bytes make (the bytes past its length are zeros, so equal
-/// keys give equal numbers), not byte by byte as a slice: a key is hashed for every claim.
-impl std::hash::Hash for ShortKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let word = |at: usize| {
-            let mut eight = [0; 8];
-            let end = (at + 8).min(ShortKey::MOST);
-            eight[..end - at].copy_from_slice(&self.bytes[at..end]);
-            u64::from_le_bytes(eight)
-        };
-        let length = self.len();
-        state.write_u64(word(0) ^ length as u64);
-        if length > 8 {
-            state.write_u64(word(8));
-        }
-        if length > 16 {
-            state.write_u64(word(16));
-        }
-    }
-}
-
-impl ShortKey {
-    /// With the length, 24 bytes: with its place, an entry of the table fills 32 bytes.
-    const MOST: usize = 23;
-
-    pub(crate) fn of(key: &str) -> Option<ShortKey> {
-        let mut bytes = [0; ShortKey::MOST];
-        bytes.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
-        Some(ShortKey {
-            bytes,
-            length: ShortKey::length(key.len()),
-        })
-    }
-
-    /// The key of `reference` (as `key_of` makes it) when the reference is ASCII and short,
-    /// with a bit for each of its bytes that is a capital, counted from the first: made in
-    /// one pass, as a return's rows are read.
-    pub(crate) fn lowered(reference: &str) -> Option<(ShortKey, u32)> {
-        let mut bytes = [0; ShortKey::MOST];
-        let mut capitals = 0;
-        let mut ascii = true;
-        for (i, (to, &from)) in bytes
-            .get_mut(..reference.len())?
-            .iter_mut()
-            .zip(reference.as_bytes())
-            .enumerate()
-        {
-            ascii &= from.is_ascii();
-            capitals |= u32::from(from.is_ascii_uppercase()) << i;
-            *to = from.to_ascii_lowercase();
-        }
-        ascii.then_some((
-            ShortKey {
-                bytes,
-                length: ShortKey::length(reference.len()),
-            },
-            capitals,
-        ))
-    }
-
-    /// The length held for a key of `bytes` bytes (at most `MOST`).
-    fn length(bytes: usize) -> std::num::NonZeroU8 {
-        std::num::NonZeroU8::MIN.saturating_add(bytes as u8)
-    }
-
-    fn len(&self) -> usize {
-        usize::from(self.length.get() - 1)
-    }
-
-    pub(crate) fn text(&self) -> &[u8] {
-        &self.bytes[..self.len()]
-    }
-
-    /// The key as text (made from a `str`, so always whole UTF-8).
-    pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(self.text()).unwrap_or_default()
-    }
-}
-
 impl Keys {
     /// The place of `key`, given `next` (the next place) if it is new.
     fn place(&mut self, key: &str, next: usize) -> usize {
@@ -1079,17 +988,25 @@ impl Keys {
         }
     }
 
-    /// The keys with their places, in the order of the keys.
-    fn in_order(&self) -> Vec<(&[u8], usize)> {
-        let mut keyed: Vec<(&[u8], usize)> = self
-            .short
-            .iter()
-            .map(|(k, &p)| (k.text(), p))
-            .chain(self.long.iter().map(|(k, &p)| (k.as_bytes(), p)))
-            .collect();
-        // Keys are UTF-8: ordered as bytes, they are ordered as text.
-        keyed.sort_unstable();
-        keyed
+    /// The places of the keys, in the order of the keys (as bytes, and keys are UTF-8: as
+    /// text). Short keys are put in order as the numbers they are held in, and the long ones
+    /// (rare) merged in among them.
+    fn in_order(&self) -> Vec<usize> {
+        let mut short: Vec<(ShortKey, usize)> = self.short.iter().map(|(k, &p)| (*k, p)).collect();
+        short.sort_unstable_by_key(|(k, _)| k.order());
+        let mut long: Vec<(&[u8], usize)> =
+            self.long.iter().map(|(k, &p)| (k.as_bytes(), p)).collect();
+        long.sort_unstable();
+        let mut places = Vec::with_capacity(short.len() + long.len());
+        let mut long = long.into_iter().peekable();
+        for (key, place) in short {
+            while let Some((_, p)) = long.next_if(|(l, _)| key.cmp_bytes(l).is_gt()) {
+                places.push(p);
+            }
+            places.push(place);
+        }
+        places.extend(long.map(|(_, p)| p));
+        places
     }
 }
 

@@ -24,6 +24,7 @@ pub mod outlook;
 pub mod payer_parts;
 pub mod payments;
 pub mod sheet;
+mod short_key;
 pub mod split;
 pub mod text;
 pub mod tiers;

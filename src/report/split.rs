@@ -824,7 +824,7 @@ impl Reading<'_, '_> {
                     let participant = super::trimmed(given.participant);
                     let (key_only, capitals, shard) = match ShortKey::lowered(participant) {
                         Some((key, capitals)) => {
-                            (Some(key), capitals, self.bounds.shard_of(key.text()))
+                            (Some(key), capitals, self.bounds.shard_of_short(&key))
                         }
                         None => {
                             let key = key_of(participant, &mut lowered);
@@ -942,9 +942,9 @@ fn judge_shard(
                     rules,
                     *key,
                     || match more.capitals {
-                        0 => key.as_str().to_string(),
+                        0 => key.to_text(),
                         COPIED => participant().to_string(),
-                        capitals => with_capitals(key.as_str(), capitals),
+                        capitals => with_capitals(&key.to_text(), capitals),
                     },
                     attributes,
                     claim,
@@ -1064,6 +1064,8 @@ fn merge(shards: Vec<Shard>, rejected: &mut Rejections) -> Accepted {
 struct Bounds {
     /// The bytes every bound begins with (references such as `LCF-2027-000123` share many).
     common: Box<[u8]>,
+    /// The first `ShortKey::MOST` of them as a `ShortKey` holds its bytes.
+    common_words: [u64; 3],
     keys: Vec<Box<[u8]>>,
     /// Each bound's first eight bytes after `common` as a number (`Bounds::prefix`).
     prefixes: Vec<u64>,
@@ -1161,6 +1163,7 @@ impl Bounds {
         Bounds {
             prefixes,
             levels,
+            common_words: super::short_key::words_of(&common[..common.len().min(ShortKey::MOST)]),
             common,
             keys,
         }
@@ -1199,6 +1202,23 @@ impl Bounds {
         self.keys.len() + 1
     }
 
+    /// The shard whose range holds `key`, as `shard_of` finds it for the key's bytes, from
+    /// the numbers the key is held in.
+    fn shard_of_short(&self, key: &ShortKey) -> usize {
+        match key.cmp_beginning(&self.common_words, self.common.len()) {
+            std::cmp::Ordering::Less => return 0,
+            std::cmp::Ordering::Greater => return self.keys.len(),
+            std::cmp::Ordering::Equal => {}
+        }
+        let prefix = key.eight_from(self.common.len());
+        let less = self.prefixes_less_than(prefix);
+        let same = self.prefixes[less..]
+            .iter()
+            .take_while(|&&first| first == prefix)
+            .count();
+        less + self.keys[less..less + same].partition_point(|bound| key.cmp_bytes(bound).is_ge())
+    }
+
     /// The shard whose range holds `key`.
     fn shard_of(&self, key: &[u8]) -> usize {
         // A key that does not begin as every bound does is before or after them all (the
@@ -1224,6 +1244,16 @@ impl Bounds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shard of `key` among `bounds`, found from its bytes and, when it is short, from
+    /// the numbers a `ShortKey` holds it in: the two agree.
+    fn shard(bounds: &Bounds, key: &str) -> usize {
+        let found = bounds.shard_of(key.as_bytes());
+        if let Some(short) = ShortKey::of(key) {
+            assert_eq!(bounds.shard_of_short(&short), found, "{key:?}");
+        }
+        found
+    }
 
     /// A reference made from its key and its capitals is the reference, whatever its
     /// letters; one that differs from its key otherwise is read from the file.
@@ -1317,7 +1347,7 @@ mod tests {
             .map(|k| k.as_bytes().into())
             .collect();
         let bounds = Bounds::of(keys);
-        for (key, shard) in [
+        for (key, expected) in [
             ("", 0),
             ("abcdefgh", 0),
             ("abcdefgh-1", 0),
@@ -1329,13 +1359,17 @@ mod tests {
             ("abd", 3),
             ("\u{e9}", 3),
         ] {
-            assert_eq!(bounds.shard_of(key.as_bytes()), shard, "{key}");
+            assert_eq!(shard(&bounds, key), expected, "{key}");
         }
         // Bounds that all begin the same way, and bounds among others whose first eight
         // bytes are the same: each key in the shard a search of the keys themselves gives.
         for keys in [
             vec!["lcf-2027-000200", "lcf-2027-000400", "lcf-2027-000600"],
             vec!["b", "cdefghij1", "cdefghij2", "cdefghij3", "cdefghij4", "y"],
+            // A beginning shared past the first eight and sixteen bytes, and past the most
+            // a short key holds.
+            vec!["cdefghij-klmnopq-5", "cdefghij-klmnopq-7"],
+            vec!["cdefghij-klmnopq-rstuvwx-5", "cdefghij-klmnopq-rstuvwx-7"],
         ] {
             let keys: Vec<Box<[u8]>> = keys.iter().map(|k| k.as_bytes().into()).collect();
             let bounds = Bounds::of(keys.clone());
@@ -1362,13 +1396,19 @@ mod tests {
                 "lcg",
                 "y",
                 "z",
+                "cdefghij-klmnopq",
+                "cdefghij-klmnopq-4",
+                "cdefghij-klmnopq-5",
+                "cdefghij-klmnopq-6",
+                "cdefghij-klmnopq-8",
+                "cdefghij-klmnopq-rstuvw",
+                "cdefghij-klmnopq-rstuvwx",
+                "cdefghij-klmnopq-rstuvwx-6",
+                "cdefghij-klmnopq-rstuvwy",
+                "cdefghij-klmnopq-rstuvwa",
             ] {
                 let searched = keys.partition_point(|k| **k <= *key.as_bytes());
-                assert_eq!(
-                    bounds.shard_of(key.as_bytes()),
-                    searched,
-                    "{key} among {keys:?}"
-                );
+                assert_eq!(shard(&bounds, key), searched, "{key} among {keys:?}");
             }
         }
     }
@@ -1437,15 +1477,11 @@ mod tests {
                     format!("ref-{probe:06}"),
                 ] {
                     let searched = keys.partition_point(|k| **k <= *key.as_bytes());
-                    assert_eq!(
-                        bounds.shard_of(key.as_bytes()),
-                        searched,
-                        "{key} of {count}"
-                    );
+                    assert_eq!(shard(&bounds, &key), searched, "{key} of {count}");
                 }
             }
-            assert_eq!(bounds.shard_of(b"a"), 0);
-            assert_eq!(bounds.shard_of(b"z"), count);
+            assert_eq!(shard(&bounds, "a"), 0);
+            assert_eq!(shard(&bounds, "z"), count);
         }
     }
 
