@@ -58,7 +58,7 @@ pub(crate) struct PayerParts<'a> {
     unfunded: i128,
     /// Each payer's split of the running total after the line: room kept from line to line.
     now: Vec<i128>,
-    /// Lines passed (`pass`) since the running total was last split.
+    /// Lines passed (`pass_sums`) since the running total was last split.
     unsplit: bool,
 }
 
@@ -78,28 +78,43 @@ impl<'a> PayerParts<'a> {
         })
     }
 
-    /// Add a line whose parts are not wanted (a report that lists only its first lines):
-    /// it joins the running totals, which are split once, when the parts of a later line or
-    /// the payers' totals are asked for (`settle`), rather than for every line. A split
-    /// depends on nothing but the running totals, so the payers' totals are the same.
-    pub fn pass(&mut self, kind: LineKind, amount: i128) -> Result<(), String> {
-        self.add(kind, amount)?;
-        self.unsplit |= amount != 0;
+    /// Add lines whose parts are not wanted (a report that lists only its first lines), from
+    /// what they add up to: `total` in all, `fixed_and_bonuses` of it in fixed fees and
+    /// bonuses. They join the running totals, which are split once, when the parts of a later
+    /// line or the payers' totals are asked for (`settle`), rather than for every line. A
+    /// split depends on nothing but the running totals, so the payers' totals are the same
+    /// as for the lines split one by one.
+    pub fn pass_sums(&mut self, total: i128, fixed_and_bonuses: i128) -> Result<(), String> {
+        self.add_sums(total, fixed_and_bonuses)?;
+        self.unsplit = true;
         Ok(())
+    }
+
+    /// Whether a line of `kind` is among the fixed fees and bonuses a payer's share may
+    /// cover apart from the outcome payments.
+    pub fn fixed_or_bonus(kind: LineKind) -> bool {
+        matches!(kind, LineKind::FixedFee | LineKind::Bonus)
     }
 
     /// Add `amount` to the running totals.
     fn add(&mut self, kind: LineKind, amount: i128) -> Result<(), String> {
+        let fixed = if PayerParts::fixed_or_bonus(kind) {
+            amount
+        } else {
+            0
+        };
+        self.add_sums(amount, fixed)
+    }
+
+    fn add_sums(&mut self, amount: i128, fixed_and_bonuses: i128) -> Result<(), String> {
         self.total = self
             .total
             .checked_add(amount)
             .ok_or_else(|| too_large(self.currency))?;
-        if matches!(kind, LineKind::FixedFee | LineKind::Bonus) {
-            self.fixed_and_bonuses = self
-                .fixed_and_bonuses
-                .checked_add(amount)
-                .ok_or_else(|| too_large(self.currency))?;
-        }
+        self.fixed_and_bonuses = self
+            .fixed_and_bonuses
+            .checked_add(fixed_and_bonuses)
+            .ok_or_else(|| too_large(self.currency))?;
         Ok(())
     }
 
@@ -364,18 +379,24 @@ mod tests {
         let (paid, unfunded) = one_by_one.paid().unwrap();
         let whole = (paid.to_vec(), unfunded);
         for passed in [0, 1, 7, 20, 39, 40] {
+            // Lines passed by what they add up to, as the report passes those it does not list.
+            let pass = |trace: &mut PayerParts, lines: &[(LineKind, i128)]| {
+                let total = lines.iter().map(|(_, a)| a).sum();
+                let fixed = lines
+                    .iter()
+                    .filter(|(k, _)| PayerParts::fixed_or_bonus(*k))
+                    .map(|(_, a)| a)
+                    .sum();
+                trace.pass_sums(total, fixed).unwrap();
+            };
             let mut trace = PayerParts::new(&payers, Currency::GBP).unwrap();
-            for &(kind, amount) in &lines[..passed] {
-                trace.pass(kind, amount).unwrap();
-            }
+            pass(&mut trace, &lines[..passed]);
             // The line after those passed has the parts splitting every line gives it.
             if let Some(&(kind, amount)) = lines.get(passed) {
                 trace.next(kind, amount, &mut parts).unwrap();
                 let got: Vec<i128> = parts.iter().map(|p| p.amount.minor).collect();
                 assert_eq!(got, every[passed], "the line after {passed} passed");
-                for &(kind, amount) in &lines[passed + 1..] {
-                    trace.pass(kind, amount).unwrap();
-                }
+                pass(&mut trace, &lines[passed + 1..]);
             }
             let (paid, unfunded) = trace.paid().unwrap();
             assert_eq!((paid.to_vec(), unfunded), whole, "{passed} passed");
