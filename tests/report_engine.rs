@@ -1495,3 +1495,28 @@ fn many_claims_and_long_references_are_judged_as_few_and_short_ones() {
         "the same day claimed twice"
     );
 }
+
+/// A day's lines are in the order of their participants' references as written, also when
+/// capitals order them otherwise than their keys (`B2` before `a1`, though `a1` before `b2`),
+/// and when they do not.
+#[test]
+fn a_days_lines_follow_the_references_as_written() {
+    for (first, second) in [("a1", "B2"), ("a1", "b2"), ("A1", "b2")] {
+        let r = report(
+            vec![
+                row(2, first, "enrol", "2026-04-10", true),
+                row(3, second, "enrol", "2026-04-10", true),
+            ],
+            "2027-03-31",
+        );
+        let named: Vec<&str> = r
+            .payments
+            .lines
+            .iter()
+            .filter_map(|l| l.participant.as_deref())
+            .collect();
+        let mut expected = vec![first, second];
+        expected.sort();
+        assert_eq!(named, expected, "{first} and {second}");
+    }
+}

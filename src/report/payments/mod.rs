@@ -34,8 +34,10 @@ use crate::model::{self, Contract, SubjectKind};
 use crate::schedule::clock::Clock;
 use crate::schedule::fee_due_dates;
 use crate::value::{mul_div_rounded, Date, Decimal, Money};
+use crate::workspace;
 use foldhash::HashMap;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// Where the payment lines go once decided.
 pub enum Lines<'a> {
@@ -310,7 +312,24 @@ pub(crate) fn payments(
     // exactly as by reference.
     let participant_rank: Vec<u32> = {
         let mut order: Vec<u32> = (0..accepted.len() as u32).collect();
-        order.sort_unstable_by(|a, b| accepted.name(*a as usize).cmp(accepted.name(*b as usize)));
+        // Held in the order of their keys, the participants are nearly always in the order of
+        // their references too (unless references differ in capitals): that is looked at on
+        // every thread, each a run of them, before any sort on one.
+        let people = accepted.len();
+        let threads = workspace::threads();
+        let runs: Vec<Range<usize>> = (0..threads)
+            .map(|t| people * t / threads..(people * (t + 1) / threads + 1).min(people))
+            .collect();
+        let in_order = workspace::parallel_map(runs, |run| {
+            run.clone()
+                .zip(run.skip(1))
+                .all(|(a, b)| accepted.name(a) <= accepted.name(b))
+        });
+        if !in_order.into_iter().all(|run| run) {
+            order.sort_unstable_by(|a, b| {
+                accepted.name(*a as usize).cmp(accepted.name(*b as usize))
+            });
+        }
         let mut rank = vec![0u32; accepted.len()];
         for (r, i) in order.into_iter().enumerate() {
             rank[i as usize] = r as u32 + 1;
@@ -414,6 +433,9 @@ pub(crate) fn payments(
         .collect();
     let mut group_paid = vec![0_i128; p.groups.len()];
     let (mut gross, mut net) = (0_i128, 0_i128);
+    // What the outcome lines due on each day pay, in order of days, for the bonuses' shares
+    // of a period's outcome payments (step 4), rather than another pass over every line.
+    let mut by_day: Vec<(Day, i128)> = Vec::new();
     for l in &mut outcome_lines {
         gross = add(gross, l.amount.into(), "the outcome payments")?;
         let after = match &p.deadweight {
@@ -451,8 +473,19 @@ pub(crate) fn payments(
             group_paid[g] += share; // at most what `net` holds
         }
         l.amount = to_line(share, "an outcome payment", currency)?;
+        match by_day.last_mut() {
+            Some((day, paid)) if *day == l.due => *paid += share, // at most `net`
+            _ => by_day.push((l.due, share)),
+        }
     }
     let outcome_paid = net;
+    // What the days before each pay, so that a run of days is a difference.
+    let mut paid_before = Vec::with_capacity(by_day.len() + 1);
+    paid_before.push(0_i128);
+    for (_, paid) in &by_day {
+        let so_far = paid_before.last().copied().unwrap_or(0);
+        paid_before.push(add(so_far, *paid, "the outcome payments")?);
+    }
 
     // 4. Bonuses and penalties, and tiers, from the counts and the measured values.
     // People at each stage (`reached_by`, by the stage's place).
@@ -482,14 +515,13 @@ pub(crate) fn payments(
             {
                 continue;
             }
-            // The outcome lines are in order of falling due: those in the period are a run.
+            // The days are in order: those in the period are a run.
             let (assessed, ends_day) = (Day::of(assessed), Day::of(ends));
-            let from = outcome_lines.partition_point(|l| l.due < assessed);
-            let to = outcome_lines
-                .partition_point(|l| l.due <= ends_day)
+            let from = by_day.partition_point(|(day, _)| *day < assessed);
+            let to = by_day
+                .partition_point(|(day, _)| *day <= ends_day)
                 .max(from);
-            let outcomes_in =
-                plan::checked_sum(outcome_lines[from..to].iter().map(|l| i128::from(l.amount)));
+            let outcomes_in = paid_before[to].checked_sub(paid_before[from]);
             let rate = match incentive.amount {
                 model::IncentiveAmount::Money(m) => m.minor,
                 model::IncentiveAmount::ShareOfOutcomePayments(share) => outcomes_in
