@@ -7,7 +7,7 @@
 
 use outcome::ast::StageKind;
 use outcome::model::{Funnel, ReferralWindow, Stage, StageTimes, Term, TimeFrom};
-use outcome::schedule::clock::Clock;
+use outcome::schedule::clock::{CalendarDates, Clock};
 use outcome::schedule::plan::Entries;
 use outcome::value::{Date, Decimal, Duration, Percent, TimeUnit};
 use proptest::prelude::*;
@@ -106,8 +106,15 @@ proptest! {
         let entries = Entries::of(term, Some(ReferralWindow { from, until }), None);
         let days: Vec<i64> = entries.days.iter().map(Date::day_number).collect();
 
-        let offsets = clock.planned_offsets(&days);
+        let offsets = clock.planned_offsets(&days, &mut CalendarDates::default());
         prop_assert_eq!(offsets.len(), funnel.stages.len());
+        // Times dated for other funnels on the same entry days (a funnel of the first
+        // stages, and this one) are used again, and change nothing.
+        let mut shared = CalendarDates::default();
+        let first_half = Clock::of(&self::funnel(&stages[..stages.len().div_ceil(2)]));
+        first_half.planned_offsets(&days, &mut shared);
+        prop_assert_eq!(&clock.planned_offsets(&days, &mut shared), &offsets);
+        prop_assert_eq!(&clock.planned_offsets(&days, &mut shared), &offsets);
         // The runs cover the entries in order, none empty, and no two next to each other
         // alike (so a stage planned a fixed time after entry is one run).
         for stage in &offsets {
@@ -169,11 +176,12 @@ fn stages_a_fixed_time_after_entry_are_one_run_whatever_the_entry_days() {
     let entries = Entries::of(term, Some(ReferralWindow { from, until }), None);
     let days: Vec<i64> = entries.days.iter().map(Date::day_number).collect();
     assert_eq!(days.len(), 365);
-    let offsets = Clock::of(&funnel(&stages)).planned_offsets(&days);
+    let offsets = Clock::of(&funnel(&stages)).planned_offsets(&days, &mut CalendarDates::default());
     assert!(offsets.iter().all(|o| o.runs(days.len()).count() == 1));
     // `at least 1 month` after entry on the second stage: the days a month adds change with the
     // month of entry, and every stage after it follows.
-    let offsets = Clock::of(&funnel(&with_month)).planned_offsets(&days);
+    let offsets =
+        Clock::of(&funnel(&with_month)).planned_offsets(&days, &mut CalendarDates::default());
     let runs = offsets[n - 1].runs(days.len()).count();
     assert!((2..=40).contains(&runs), "{runs} runs");
 }

@@ -123,13 +123,11 @@ impl Clock {
     /// after the entry in runs of entries. A stage with no time of its own shares the runs of
     /// the stages it follows, and a time in days or weeks moves them all by as many days, so
     /// a stage costs in proportion to its runs, not to the entry days; only a time in months
-    /// or years is dated entry by entry (once for each stage it is measured from).
-    pub fn planned_offsets(&self, entries: &[i64]) -> Vec<Offsets> {
+    /// or years is dated entry by entry, once for each dates it is measured from and each
+    /// time, in `dated`, which every funnel planned for the same `entries` shares.
+    pub fn planned_offsets(&self, entries: &[i64], dated: &mut CalendarDates) -> Vec<Offsets> {
         let n = self.len();
         let mut out = vec![Offsets::ZERO; n];
-        let mut dated = vec![false; n];
-        // Calendar times measured from the same stage by the same duration, dated once.
-        let mut calendar: foldhash::HashMap<(usize, Duration), Offsets> = Default::default();
         for &i in &self.order {
             let mut at = match &self.before[i] {
                 [] => Offsets::ZERO,
@@ -139,21 +137,15 @@ impl Clock {
             };
             let time = self.expected[i].or(self.earliest[i]).or(self.latest[i]);
             if let Some((from, duration)) = time {
+                // A time measured from the stage itself or from one after it (refused in a
+                // checked contract) is measured from its dates so far, as `planned` does.
                 let moved = match fixed_days(duration) {
                     Some(days) => out[from].shift(days),
-                    // Dated once only when `from` has its dates: a time measured from the
-                    // stage itself or from one after it (refused in a checked contract) is
-                    // measured from its dates so far, as `planned` does.
-                    None if dated[from] => calendar
-                        .entry((from, duration))
-                        .or_insert_with(|| out[from].add_calendar(entries, duration))
-                        .clone(),
-                    None => out[from].add_calendar(entries, duration),
+                    None => dated.add_calendar(&out[from], entries, duration),
                 };
                 at = at.max(&moved);
             }
             out[i] = at;
-            dated[i] = true;
         }
         out
     }
@@ -287,11 +279,32 @@ fn fixed_days(duration: Duration) -> Option<i64> {
     }
 }
 
+/// Times in months or years already dated for one list of entry days (`planned_offsets`), by
+/// the dates they are measured from and the time: a contract of many funnels timed alike
+/// (each target a month after entry) dates each entry day once, not once a funnel.
+#[derive(Default)]
+pub struct CalendarDates {
+    dated: foldhash::HashMap<(Offsets, Duration), Offsets>,
+}
+
+impl CalendarDates {
+    /// `from`, each date moved on by `duration` by the calendar, for the entry days `entries`
+    /// (the same list every time it is asked).
+    fn add_calendar(&mut self, from: &Offsets, entries: &[i64], duration: Duration) -> Offsets {
+        if let Some(dated) = self.dated.get(&(from.clone(), duration)) {
+            return dated.clone();
+        }
+        let dated = from.add_calendar(entries, duration);
+        self.dated.insert((from.clone(), duration), dated.clone());
+        dated
+    }
+}
+
 /// One stage's planned date for each of a list of entry days, as the days after the entry:
 /// runs of entries `(first entry, days after entry)`, each lasting until the next run starts
 /// (the last until the end of the list). Adjacent runs differ, so a stage planned a fixed
 /// number of days after entry is one run, whatever the number of entry days.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Offsets {
     runs: Cow<'static, [(usize, i64)]>,
 }

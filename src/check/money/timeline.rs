@@ -18,6 +18,7 @@ use super::plan::{apportion, apportion_into};
 use crate::ast::Due;
 use crate::check::header::Header;
 use crate::model::{self, FixedFee, PeriodFigures, Price, StageTimeline, Timeline, YearFigures};
+use crate::schedule::clock::CalendarDates;
 use crate::schedule::plan::Entries;
 use crate::schedule::{due_date, fee_due_dates};
 use crate::value::{Date, Money, Period};
@@ -105,6 +106,8 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
     // Room for apportioning each stage's people, kept from stage to stage.
     let (mut shares, mut remainders) = (Vec::new(), Vec::new());
     let mut people = vec![0_i128; quarters];
+    // Times in months dated once for every funnel timed alike.
+    let mut calendar_dates = CalendarDates::default();
     for (f, funnel) in inputs.funnels.iter().enumerate() {
         let clock = funnel.clock();
         let funnel_id: std::sync::Arc<str> = funnel.id.as_str().into();
@@ -132,7 +135,7 @@ pub fn timeline(inputs: &Inputs) -> Option<(Timeline, Vec<YearFigures>, Vec<Vec<
         // weights of its entries added up, as when the entries are taken one by one: the
         // prices and weights are never negative here (a negative price is refused before),
         // so adding a run's weights before multiplying by the price changes no figure.
-        let offsets = clock.planned_offsets(&entry_days);
+        let offsets = clock.planned_offsets(&entry_days, &mut calendar_dates);
         // The stage's weight of entries by the quarter they reach it in (planned dates never
         // go back as the entry day moves on, so the list grows at its end), and after the term.
         let mut by_quarter: Vec<(usize, i128)> = Vec::new();
