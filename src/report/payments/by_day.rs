@@ -319,7 +319,7 @@ mod tests {
                         place += 1;
                         Decided {
                             kind: [LineKind::Attachment, LineKind::Price][next(2) as usize],
-                            participant: who as u32,
+                            who: who as u32,
                             subject: next(4) as u32,
                             due: day(
                                 2026 + next(2) as i32,
@@ -360,11 +360,11 @@ mod tests {
             for (seed, early) in [(1, false), (2, true)] {
                 let make = given(participants, seed, early);
                 let reversed = |l: &Decided| {
-                    (u128::from(u32::MAX - l.participant) << 35)
+                    (u128::from(u32::MAX - l.participant()) << 35)
                         | (u128::from(l.subject) << 3)
                         | l.kind as u128
                 };
-                let in_order = |l: &Decided| (u128::from(l.participant) << 35) | l.kind as u128;
+                let in_order = |l: &Decided| (u128::from(l.participant()) << 35) | l.kind as u128;
                 for rest in [&reversed as &(dyn Fn(&Decided) -> u128 + Sync), &in_order] {
                     let mut expected: Vec<Decided> = make.lines.iter().flatten().copied().collect();
                     expected.sort_by_key(|l| {
@@ -407,7 +407,7 @@ mod tests {
     fn a_term_of_thousands_of_years_is_sorted_as_one_run() {
         let make = given(50, 3, false);
         let last = day(9000, 1, 1);
-        let rest = |l: &Decided| u128::from(l.participant);
+        let rest = |l: &Decided| u128::from(l.participant());
         let mut expected: Vec<Decided> = make.lines.iter().flatten().copied().collect();
         expected.sort_by_key(|l| (l.due, rest(l)));
         let (lines, due_by) =
@@ -422,11 +422,11 @@ mod tests {
     #[test]
     fn lines_put_nearly_in_order_are_as_a_stable_sort_puts_them() {
         let line = |key: u32, place: i64| Decided {
-            participant: key,
+            who: key,
             rate: place,
             ..Decided::EMPTY
         };
-        let key = |l: &Decided| u128::from(l.participant);
+        let key = |l: &Decided| u128::from(l.participant());
         let shapes: Vec<Vec<u32>> = vec![
             vec![],
             vec![1],
@@ -456,7 +456,7 @@ mod tests {
     fn the_first_participant_that_cannot_be_made_gives_the_error() {
         let mut make = given(100, 4, false);
         let bounds = (day(2026, 1, 1), day(2027, 12, 31));
-        let rest = |l: &Decided| u128::from(l.participant);
+        let rest = |l: &Decided| u128::from(l.participant());
         for failing in [&[73][..], &[0], &[99], &[40, 90], &[12, 13]] {
             make.failing = failing;
             for runs in [1, 3, 10] {

@@ -175,7 +175,7 @@ impl<'a> Card<'a> {
                         entitled += amount; // at most `maximum`
                         out(Decided {
                             kind: LineKind::Attachment,
-                            participant: who,
+                            who,
                             subject: NONE,
                             earned: Day::of(event.day),
                             due: Day::of(event.day),
@@ -183,7 +183,6 @@ impl<'a> Card<'a> {
                             amount: to_line(amount, "an attachment fee", currency)?,
                             clause,
                             cuts: 0,
-                            made: NONE,
                         });
                     }
                 }
@@ -204,7 +203,7 @@ impl<'a> Card<'a> {
             }
             out(Decided {
                 kind: LineKind::Price,
-                participant: who,
+                who,
                 subject: self.stage_subject[g],
                 earned: Day::of(event.day),
                 due: Day::of(due_date(event.day, price.due, contract.term.start)),
@@ -212,7 +211,6 @@ impl<'a> Card<'a> {
                 amount: to_line(amount, "a price", currency)?,
                 clause,
                 cuts,
-                made: NONE,
             });
         }
         Ok(())

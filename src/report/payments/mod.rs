@@ -99,8 +99,10 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct Decided {
     kind: LineKind,
-    /// The participant's place in `accepted`, or `NONE`.
-    participant: u32,
+    /// The participant's place in `accepted` (`Decided::participant`), or `NONE`; for a tier
+    /// line, its place among the lines made whole by their rule (`Decided::made`). A tier
+    /// line pays for no participant: one number holds either, so that a line is 40 bytes.
+    who: u32,
     /// The stage or subject, interned in `Subjects`, or `NONE`.
     subject: u32,
     earned: Day,
@@ -113,18 +115,35 @@ struct Decided {
     clause: u32,
     /// What cut it (`cut::…`).
     cuts: u8,
-    /// A line made whole by its rule (a tier payment, with the measured values behind it), by
-    /// its place in the lines made so, or `NONE`.
-    made: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<Decided>() == 48);
+const _: () = assert!(std::mem::size_of::<Decided>() == 40);
 
 impl Decided {
+    /// The participant the line pays for, by place in `accepted`, or `NONE` (a line of the
+    /// contract's own).
+    fn participant(&self) -> u32 {
+        if self.kind == LineKind::Tier {
+            NONE
+        } else {
+            self.who
+        }
+    }
+
+    /// A line made whole by its rule (a tier payment, with the measured values behind it), by
+    /// its place in the lines made so, or `NONE`.
+    fn made(&self) -> u32 {
+        if self.kind == LineKind::Tier {
+            self.who
+        } else {
+            NONE
+        }
+    }
+
     /// A line of nothing, for a place about to be written.
     const EMPTY: Decided = Decided {
         kind: LineKind::Price,
-        participant: NONE,
+        who: NONE,
         subject: NONE,
         earned: Day(0),
         due: Day(0),
@@ -132,7 +151,6 @@ impl Decided {
         amount: 0,
         clause: 0,
         cuts: 0,
-        made: NONE,
     };
 }
 
@@ -359,7 +377,7 @@ pub(crate) fn payments(
             &card,
             (into, room),
             &|l: &Decided| {
-                (u128::from(rank_of(&participant_rank, l.participant)) << 35)
+                (u128::from(rank_of(&participant_rank, l.participant())) << 35)
                     | (u128::from(rank_of(&ranks, l.subject)) << 3)
                     | l.kind as u128
             },
@@ -373,7 +391,7 @@ pub(crate) fn payments(
     } else {
         let mut first: Vec<Option<Date>> = vec![None; accepted.len()];
         for l in outcome_lines.iter().filter(|l| l.amount > 0) {
-            let day = first[l.participant as usize].get_or_insert(l.earned.date());
+            let day = first[l.participant() as usize].get_or_insert(l.earned.date());
             *day = (*day).min(l.earned.date());
         }
         let cohort = |who: usize| {
@@ -385,7 +403,8 @@ pub(crate) fn payments(
         };
         let places = super::limit::places(contract, &first, &|who| accepted.name(who), &cohort);
         for l in &mut outcome_lines {
-            let beyond = places[l.participant as usize].is_some_and(|place| !place.paid(contract));
+            let beyond =
+                places[l.participant() as usize].is_some_and(|place| !place.paid(contract));
             if beyond && l.amount != 0 {
                 l.amount = 0;
                 l.cuts |= cut::LIMIT;
@@ -401,7 +420,7 @@ pub(crate) fn payments(
         for ends in fee_due_dates(contract.term, fee) {
             other_lines.push(Decided {
                 kind: LineKind::FixedFee,
-                participant: NONE,
+                who: NONE,
                 subject: NONE,
                 earned: Day::of(ends),
                 due: Day::of(ends),
@@ -409,7 +428,6 @@ pub(crate) fn payments(
                 amount: to_line(fee.amount.minor, "a fixed fee", currency)?,
                 clause,
                 cuts: 0,
-                made: NONE,
             });
         }
     }
@@ -534,7 +552,7 @@ pub(crate) fn payments(
             };
             other_lines.push(Decided {
                 kind,
-                participant: NONE,
+                who: NONE,
                 subject: subjects.intern(&incentive.condition.subject),
                 earned: Day::of(ends),
                 due: Day::of(ends),
@@ -542,7 +560,6 @@ pub(crate) fn payments(
                 amount: to_line(signed, "a bonus or penalty", currency)?,
                 clause: clauses.id(&incentive.clause),
                 cuts: 0,
-                made: NONE,
             });
         }
     }
@@ -577,7 +594,7 @@ pub(crate) fn payments(
         };
         other_lines.push(Decided {
             kind: LineKind::Tier,
-            participant: NONE,
+            who: i as u32,
             subject: subjects.intern(line.stage.as_deref().unwrap_or_default()),
             earned: Day::of(line.earned),
             due: Day::of(line.due),
@@ -585,7 +602,6 @@ pub(crate) fn payments(
             amount: to_line(line.amount.minor, "a tier payment", currency)?,
             clause: clauses.id(&schedule.clause),
             cuts: 0,
-            made: i as u32,
         });
     }
 
@@ -601,7 +617,7 @@ pub(crate) fn payments(
         let key = |l: &Decided| {
             (u128::from(l.due.key()) << 67)
                 | ((l.kind as u128) << 64)
-                | (u128::from(rank_of(&participant_rank, l.participant)) << 32)
+                | (u128::from(rank_of(&participant_rank, l.participant())) << 32)
                 | u128::from(rank_of(&ranks, l.subject))
         };
         kinds_in_order_within_days(&mut lines);
@@ -680,11 +696,11 @@ pub(crate) fn payments(
             let sum = &mut of_period_group[period.unwrap_or(periods.len())][row];
             *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
         }
-        if l.participant == NONE {
+        if l.participant() == NONE {
             let sum = of_contract.get_or_insert(0);
             *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
         } else if held {
-            let sum = of_participant[l.participant as usize].get_or_insert(0);
+            let sum = of_participant[l.participant() as usize].get_or_insert(0);
             *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
         }
         let sum = match (l.kind, l.subject) {
@@ -1309,8 +1325,8 @@ impl Words<'_> {
 
     /// The reference of the participant a line pays for, if any.
     fn participant(&self, l: &Decided) -> Option<&str> {
-        let who = l.participant as usize;
-        (l.participant != NONE).then(|| match &self.names {
+        let who = l.participant() as usize;
+        (l.participant() != NONE).then(|| match &self.names {
             Some(names) => names.get(who),
             None => self.accepted.name(who),
         })
@@ -1328,13 +1344,13 @@ impl Words<'_> {
     /// any, copied: a few instructions that need nothing but memory, so that many such
     /// copies wait for it at once.
     fn slot(&self, l: &Decided) -> Option<[u8; 16]> {
-        if l.participant == NONE {
+        if l.participant() == NONE {
             return None;
         }
         self.names
             .as_ref()?
             .slots
-            .get(l.participant as usize)
+            .get(l.participant() as usize)
             .copied()
     }
 
@@ -1363,11 +1379,11 @@ impl Words<'_> {
                 Some(words) => cut(words),
                 None => cut(&format!(
                     "per-participant maximum of {}",
-                    money((self.maximum_of)(l.participant))
+                    money((self.maximum_of)(l.participant()))
                 )),
             }
         }
-        let place = self.places.get(l.participant as usize).copied().flatten();
+        let place = self.places.get(l.participant() as usize).copied().flatten();
         let limit = place.map(|place| super::limit::words(self.contract, place));
         if l.cuts & cut::LIMIT != 0 {
             if let Some((_, Some(words))) = &limit {
@@ -1401,7 +1417,7 @@ impl Words<'_> {
         cut_by.truncate(cuts);
         let due = l.due.date();
         let period = self.period_of.find(l.due);
-        if let Some(made) = self.made.get(l.made as usize) {
+        if let Some(made) = self.made.get(l.made() as usize) {
             line.clone_from(made);
             line.period = period.map_or_else(|| due.to_string(), |i| self.periods[i].label.clone());
             line.amount = money(l.amount.into());
@@ -1728,7 +1744,7 @@ mod tests {
         (0..n)
             .map(|i| Decided {
                 kind: kinds[next(kinds.len() as u64) as usize],
-                participant: if next(5) == 0 { NONE } else { next(20) as u32 },
+                who: if next(5) == 0 { NONE } else { next(20) as u32 },
                 subject: next(4) as u32,
                 earned: Day::of(Date::new(2026, 1, 1).unwrap()),
                 due: Day::of(
@@ -1743,7 +1759,6 @@ mod tests {
                 amount: 0,
                 clause: 0,
                 cuts: 0,
-                made: NONE,
             })
             .collect()
     }
@@ -1832,21 +1847,21 @@ mod tests {
             (3000, 2),
         ] {
             let mut outcome = random_lines(n, &outcome_kinds, &mut next);
-            outcome.sort_by_key(|l| (l.due, rank_of(&ranks, l.participant), l.subject, l.kind));
+            outcome.sort_by_key(|l| (l.due, rank_of(&ranks, l.participant()), l.subject, l.kind));
             let mut others = random_lines(k, &other_kinds, &mut next);
             for (i, l) in others.iter_mut().enumerate() {
                 l.rate = (n + i as u64) as i64;
                 // Every second one with the key of an outcome line: ties to break.
                 if i % 2 == 0 && n > 0 {
                     let twin = outcome[next(n) as usize];
-                    (l.due, l.kind, l.participant, l.subject) =
-                        (twin.due, twin.kind, twin.participant, twin.subject);
+                    (l.due, l.kind, l.who, l.subject) =
+                        (twin.due, twin.kind, twin.who, twin.subject);
                 }
             }
             let key = |l: &Decided| {
                 (u128::from(l.due.key()) << 67)
                     | ((l.kind as u128) << 64)
-                    | (u128::from(rank_of(&ranks, l.participant)) << 32)
+                    | (u128::from(rank_of(&ranks, l.participant())) << 32)
                     | u128::from(l.subject)
             };
             let mut expected: Vec<Decided> = outcome.iter().chain(&others).copied().collect();
