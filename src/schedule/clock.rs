@@ -284,18 +284,19 @@ fn fixed_days(duration: Duration) -> Option<i64> {
 /// (each target a month after entry) dates each entry day once, not once a funnel.
 #[derive(Default)]
 pub struct CalendarDates {
-    dated: foldhash::HashMap<(Offsets, Duration), Offsets>,
+    dated: foldhash::HashMap<Duration, foldhash::HashMap<Offsets, Offsets>>,
 }
 
 impl CalendarDates {
     /// `from`, each date moved on by `duration` by the calendar, for the entry days `entries`
     /// (the same list every time it is asked).
     fn add_calendar(&mut self, from: &Offsets, entries: &[i64], duration: Duration) -> Offsets {
-        if let Some(dated) = self.dated.get(&(from.clone(), duration)) {
+        let by_from = self.dated.entry(duration).or_default();
+        if let Some(dated) = by_from.get(from) {
             return dated.clone();
         }
         let dated = from.add_calendar(entries, duration);
-        self.dated.insert((from.clone(), duration), dated.clone());
+        by_from.insert(from.clone(), dated.clone());
         dated
     }
 }

@@ -492,7 +492,9 @@ pub(crate) fn payments(
         }
         l.amount = to_line(share, "an outcome payment", currency)?;
         match by_day.last_mut() {
-            Some((day, paid)) if *day == l.due => *paid += share, // at most `net`
+            Some((day, paid)) if *day == l.due => {
+                *paid = add(*paid, share, "the outcome payments")?;
+            }
             _ => by_day.push((l.due, share)),
         }
     }
