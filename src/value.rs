@@ -534,16 +534,6 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
-    /// The shortest and longest this unit can be, in days.
-    fn day_range(self) -> (u64, u64) {
-        match self {
-            TimeUnit::Day => (1, 1),
-            TimeUnit::Week => (7, 7),
-            TimeUnit::Month => (28, 31),
-            TimeUnit::Year => (365, 366),
-        }
-    }
-
     pub fn name(self, count: u32) -> &'static str {
         match (self, count == 1) {
             (TimeUnit::Day, true) => "day",
@@ -568,15 +558,86 @@ pub struct Duration {
 impl Duration {
     /// Whether this duration is certainly shorter than `other`, however long the months and
     /// years involved turn out to be. `2 weeks` is shorter than `1 month`; `4 weeks` is not
-    /// certainly shorter than `1 month` (February), so it is not flagged.
+    /// certainly shorter than `1 month` (February), so it is not flagged; `364 days` is
+    /// shorter than `12 months`, which are never fewer than 365 days.
     pub fn certainly_shorter_than(&self, other: &Duration) -> bool {
         if self.unit == other.unit {
             return self.count < other.count;
         }
-        let (_, self_max) = self.unit.day_range();
-        let (other_min, _) = other.unit.day_range();
-        (self.count as u64) * self_max < (other.count as u64) * other_min
+        self.day_range().1 < other.day_range().0
     }
+
+    /// The fewest and the most days this duration can be, from any date to the date it
+    /// leads to: months and years are counted on the calendar (`Date::add_months`, a year
+    /// being twelve months), so `1 month` is 28 to 31 days, `12 months` 365 or 366, and
+    /// `6 months` 181 to 184.
+    pub fn day_range(&self) -> (u64, u64) {
+        let count = u64::from(self.count);
+        match self.unit {
+            TimeUnit::Day => (count, count),
+            TimeUnit::Week => (7 * count, 7 * count),
+            TimeUnit::Month => month_span(count),
+            TimeUnit::Year => month_span(12 * count),
+        }
+    }
+}
+
+/// Months in the Gregorian calendar's cycle of 400 years, which has 146,097 days.
+const CYCLE_MONTHS: u64 = 4_800;
+const CYCLE_DAYS: u64 = 146_097;
+
+/// The fewest and the most days from a date to the same day `months` months later
+/// (`Date::add_months`, clamped to the month's last day), over every date of the calendar.
+///
+/// From day `d` of a month with `from` days, the date `months` later is that many whole
+/// months on (`span` days from the first of the month to the first of the month reached)
+/// and then `min(d, to) - 1` days into a month of `to` days: `span` days when `d` fits in
+/// the month reached, and fewest from the last day, `span - (from - to)` when that month
+/// is shorter. Every start month of one cycle is tried once per count of months and the
+/// answer kept: counts of months are at most 1,200 (`syntax::tokens`), so a contract costs
+/// at most one pass over the cycle for each count it writes.
+fn month_span(months: u64) -> (u64, u64) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const KEPT: usize = 1_201;
+    /// Each count's answer, the fewest days in the high half and the most in the low; 0
+    /// until found (no count of months but 0 spans no days, and 0 is never kept).
+    static SPANS: [AtomicU64; KEPT] = [const { AtomicU64::new(0) }; KEPT];
+    let (cycles, months) = (months / CYCLE_MONTHS, months % CYCLE_MONTHS);
+    let whole = cycles * CYCLE_DAYS;
+    if months == 0 {
+        return (whole, whole);
+    }
+    let kept = SPANS.get(months as usize);
+    let packed = match kept.map(|k| k.load(Ordering::Relaxed)) {
+        Some(packed) if packed != 0 => packed,
+        _ => {
+            let first = |index: u64| {
+                let (year, month) = ((index / 12) as i32, (index % 12) as u32 + 1);
+                Date {
+                    year: 2000 + year,
+                    month,
+                    day: 1,
+                }
+            };
+            let (mut fewest, mut most) = (u64::MAX, 0);
+            for start in 0..CYCLE_MONTHS {
+                let (from, to) = (first(start), first(start + months));
+                let span = (to.day_number() - from.day_number()) as u64;
+                let shorter_by = u64::from(
+                    days_in_month(from.year, from.month)
+                        .saturating_sub(days_in_month(to.year, to.month)),
+                );
+                fewest = fewest.min(span - shorter_by);
+                most = most.max(span);
+            }
+            let packed = (fewest << 32) | most;
+            if let Some(kept) = kept {
+                kept.store(packed, Ordering::Relaxed);
+            }
+            packed
+        }
+    };
+    (whole + (packed >> 32), whole + (packed & 0xFFFF_FFFF))
 }
 
 impl fmt::Display for Duration {
@@ -921,6 +982,51 @@ mod tests {
             unit: TimeUnit::Month,
         };
         assert!(ten.certainly_shorter_than(&eleven));
+    }
+
+    #[test]
+    fn months_span_the_days_every_date_of_the_calendar_gives_them() {
+        let months = |count| Duration {
+            count,
+            unit: TimeUnit::Month,
+        };
+        // Every day of one 400-year cycle, moved on by `Date::add_months` as the report
+        // and the plan move it.
+        let first = d(2000, 3, 1).day_number();
+        for count in [1, 2, 6, 11, 12, 13, 24, 48, 49, 100, 1_200] {
+            let (mut fewest, mut most) = (u64::MAX, 0);
+            for n in first..first + 146_097 {
+                let from = Date::from_day_number(n);
+                let days = (from.add_months(count).day_number() - n) as u64;
+                fewest = fewest.min(days);
+                most = most.max(days);
+            }
+            assert_eq!(months(count).day_range(), (fewest, most), "{count} months");
+        }
+        assert_eq!(months(1).day_range(), (28, 31));
+        assert_eq!(months(6).day_range(), (181, 184));
+        assert_eq!(months(12).day_range(), (365, 366));
+        let years = |count| Duration {
+            count,
+            unit: TimeUnit::Year,
+        };
+        assert_eq!(years(1).day_range(), months(12).day_range());
+        assert_eq!(years(100).day_range(), months(1_200).day_range());
+        // Past one cycle, whole cycles of 146,097 days are added.
+        assert_eq!(months(4_801).day_range(), (146_097 + 28, 146_097 + 31));
+        let days = Duration {
+            count: 364,
+            unit: TimeUnit::Day,
+        };
+        assert!(days.certainly_shorter_than(&months(12)));
+        assert!(days.certainly_shorter_than(&years(1)));
+        let weeks = Duration {
+            count: 26,
+            unit: TimeUnit::Week,
+        };
+        // 26 weeks (182 days) against six months of 181 to 184 days: either may be longer.
+        assert!(!weeks.certainly_shorter_than(&months(6)));
+        assert!(!months(6).certainly_shorter_than(&weeks));
     }
 
     #[test]

@@ -1455,6 +1455,52 @@ payments {
     );
 }
 
+/// A school's contract paid by the term (three terms of four months to a contract year, from
+/// the term's first day): a fee `per term` is six fees over two years, three in each; a price
+/// `due termly in arrears` falls due at the end of the term it is earned in.
+///
+/// Outcome payments at plan: 10 × £600 = £6,000. Pupils enter on the 365 days of the
+/// referral window (2026-09-01 to 2027-08-31) and return to school 6 months later. Those who
+/// enter on days 0 to 180 (to 2027-02-28) return from 2027-03-01 to 2027-08-28, due on
+/// 2027-04-30 or 2027-08-31: year 1. Those from day 181 (2027-03-01) return from 2027-09-01,
+/// due from 2027-12-31: year 2. Year 1: £6,000 × 181 ÷ 365 = £2,975.342…, year 2
+/// £3,024.657…; by largest remainder in pence, 297,534 and 302,466.
+#[test]
+fn a_school_contract_pays_fees_by_the_term() {
+    let c = text(
+        r#"
+contract "School inclusion" {
+  commissioner "Council"
+  provider "Provider"
+  term 2026-09-01 to 2028-08-31
+  referrals until 2027-08-31
+  funding limit £100,000
+}
+outcome in_school "Back in school full time"
+cohort pupils "Pupils at risk of exclusion" { size 20 }
+funnel inclusion "Back into school" for pupils {
+  milestone referred "Referred"                 20 { evidence "Referral form" }
+  target    returned "Back in school full time" 10 within 6 months {
+    achieves in_school
+    evidence "Attendance register"
+  }
+}
+payments {
+  fixed £3,000 per term
+  pay £600 for returned due termly in arrears
+}
+"#,
+    );
+    assert_fixed_fees(&c, &[(300_000, 6, None, 1_800_000)]);
+    assert_years(
+        &c,
+        &[
+            (1, "2026-09-01", "2027-08-31", 900_000, 297_534, 1_197_534),
+            (2, "2027-09-01", "2028-08-31", 900_000, 302_466, 1_202_466),
+        ],
+    );
+}
+
 // ───────────────────────────── troubled families ─────────────────────────────
 
 /// The participant limit of the Troubled Families framework (`pay for at most 5 in 6
@@ -1846,6 +1892,7 @@ impl Generated {
             let per_year = match period {
                 "month" => 12,
                 "quarter" => 4,
+                "term" => 3,
                 _ => 1,
             };
             amount * per_year * self.years as u64
@@ -1914,6 +1961,7 @@ impl Generated {
                         0 => "due on achievement",
                         1 => "due monthly in arrears",
                         2 => "due quarterly in arrears",
+                        3 => "due termly in arrears",
                         _ => "due annually in arrears",
                     };
                     s.push_str(&format!("  pay {} for c{i}_s{j} {due}\n", money_text(*p)));
@@ -2028,7 +2076,7 @@ fn cohort_strategy(years: u32) -> impl Strategy<Value = GenCohort> {
             proptest::collection::vec(1u64..=100, stages),
             proptest::collection::vec(proptest::option::weighted(0.7, 1u64..=500_000), stages),
             proptest::collection::vec(proptest::option::of(1u32..=6), stages),
-            proptest::collection::vec(0u8..=3, stages),
+            proptest::collection::vec(0u8..=4, stages),
         )
             .prop_map(move |(size, shares, prices, steps, dues)| {
                 // Counts: each a share (1..=100%) of the one before, rounded up, so never
@@ -2087,7 +2135,7 @@ prop_compose! {
         cohorts in proptest::collection::vec(cohort_strategy(years), 1..=2),
         fixed in proptest::option::of((
             1u64..=500_000,
-            prop_oneof![Just("month"), Just("quarter"), Just("year")],
+            prop_oneof![Just("month"), Just("quarter"), Just("term"), Just("year")],
         )),
         attachment in proptest::option::weighted(0.3, 0u32..=100),
         per_participant_cap in proptest::option::weighted(0.4, 1u64..=1_000_000),

@@ -1520,3 +1520,129 @@ fn a_days_lines_follow_the_references_as_written() {
         assert_eq!(named, expected, "{first} and {second}");
     }
 }
+
+/// A school's contract, paid by the term: three terms of four months to a contract year,
+/// counted from the term's first day (1 September: September to December, January to April,
+/// May to August). Each period of the report is a term, a price `due termly in arrears` falls
+/// due on the last day of the term it was earned in, and a fee `per term` once a term.
+#[test]
+fn a_school_contract_reports_and_pays_by_the_term() {
+    let contract = r#"
+contract "School inclusion" {
+  commissioner "Council"
+  provider "Provider"
+  term 2026-09-01 to 2028-08-31
+  referrals until 2027-08-31
+  funding limit £100,000
+}
+outcome in_school "Back in school full time"
+cohort pupils "Pupils at risk of exclusion" { size 20 }
+funnel inclusion "Back into school" for pupils {
+  milestone referred "Referred"                 20 { evidence "Referral form" }
+  target    returned "Back in school full time" 10 within 6 months {
+    achieves in_school
+    evidence "Attendance register"
+  }
+}
+payments {
+  fixed £3,000 per term
+  pay £600 for returned due termly in arrears
+}
+monitoring { returns termly }
+"#;
+    let (_, compiled) = outcome::compile_bytes("school.outcome", contract.as_bytes());
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let contract = compiled.contract.unwrap();
+    let rows = vec![
+        row(1, "S001", "referred", "2026-09-10", true),
+        // Earned on the term's last day: due that day.
+        row(2, "S001", "returned", "2026-12-31", true),
+        row(3, "S002", "referred", "2026-11-02", true),
+        // Earned on the next term's first day: due at the end of April.
+        row(4, "S002", "returned", "2027-01-01", true),
+        row(5, "S003", "referred", "2027-03-15", true),
+        // Earned in the third term of year 1: due on its last day, 31 August.
+        row(6, "S003", "returned", "2027-08-15", true),
+    ];
+    let r = engine::run(
+        &contract,
+        rows.into_iter(),
+        &Options {
+            until: outcome::value::Date::new(2027, 8, 31),
+            ..Default::default()
+        },
+    )
+    .expect("the report's figures fit");
+    let prices: Vec<(&str, String, String, &str, i128)> = r
+        .payments
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Price)
+        .map(|l| {
+            (
+                l.participant.as_deref().unwrap_or(""),
+                l.earned.to_string(),
+                l.due.to_string(),
+                l.period.as_str(),
+                minor(l.amount),
+            )
+        })
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            (
+                "S001",
+                "2026-12-31".to_string(),
+                "2026-12-31".to_string(),
+                "year 1 term 1 (2026-09-01 to 2026-12-31)",
+                60_000
+            ),
+            (
+                "S002",
+                "2027-01-01".to_string(),
+                "2027-04-30".to_string(),
+                "year 1 term 2 (2027-01-01 to 2027-04-30)",
+                60_000
+            ),
+            (
+                "S003",
+                "2027-08-15".to_string(),
+                "2027-08-31".to_string(),
+                "year 1 term 3 (2027-05-01 to 2027-08-31)",
+                60_000
+            ),
+        ]
+    );
+    let fees: Vec<(String, i128)> = r
+        .payments
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::FixedFee)
+        .map(|l| (l.due.to_string(), minor(l.amount)))
+        .collect();
+    // One fee for each term ended by the report date.
+    assert_eq!(
+        fees,
+        [
+            ("2026-12-31".to_string(), 300_000),
+            ("2027-04-30".to_string(), 300_000),
+            ("2027-08-31".to_string(), 300_000),
+        ]
+    );
+    let periods: Vec<(&str, i128)> = r
+        .payments
+        .by_period
+        .iter()
+        .map(|p| (p.name.as_str(), minor(p.amount)))
+        .collect();
+    assert_eq!(
+        periods,
+        [
+            ("year 1 term 1 (2026-09-01 to 2026-12-31)", 360_000),
+            ("year 1 term 2 (2027-01-01 to 2027-04-30)", 360_000),
+            ("year 1 term 3 (2027-05-01 to 2027-08-31)", 360_000),
+        ]
+    );
+    assert_eq!(minor(r.payments.total), 1_080_000);
+}

@@ -49,15 +49,10 @@ struct Resolved {
     span: Span,
 }
 
-/// Shortest and longest a duration can be, in days.
+/// Shortest and longest a duration can be, in days (`Duration::day_range`).
 fn day_range(duration: Duration) -> (i64, i64) {
-    let count = i64::from(duration.count);
-    match duration.unit {
-        crate::value::TimeUnit::Day => (count, count),
-        crate::value::TimeUnit::Week => (7 * count, 7 * count),
-        crate::value::TimeUnit::Month => (28 * count, 31 * count),
-        crate::value::TimeUnit::Year => (365 * count, 366 * count),
-    }
+    let (fewest, most) = duration.day_range();
+    (fewest as i64, most as i64)
 }
 
 /// "N days" or "1 day".
@@ -403,8 +398,8 @@ pub struct Times {
 /// In days from entry to the funnel, each stage has a least time before it can be reached
 /// (the longest of its own `at least` and those of the stages before it) and, when its
 /// `within` is measured from a stage with a deadline of its own (or from entry), a most. A
-/// month counts as 28 to 31 days, so only contradictions that hold whatever the calendar are
-/// reported. Each kind's times are by stage, or none at all when no stage has that kind.
+/// month counts as 28 to 31 days and 12 months as 365 or 366 (`Duration::day_range`), so only
+/// contradictions that hold whatever the calendar are reported. Each kind's times are by stage, or none at all when no stage has that kind.
 fn contradictions(
     funnel: &ast::Funnel,
     before: &Links,
@@ -464,11 +459,17 @@ fn contradictions(
                     Diagnostic::new(
                         Code::E0409,
                         format!(
-                            "`{name}` must be reached `{}`, but `{}` means no sooner than {} after `{}`",
+                            "`{name}` must be reached `{}`, but `{}` means no sooner than {} after `{}`{}",
                             Which::Latest.clause(&l.time),
                             Which::Earliest.clause(&e.time),
                             e.time.duration,
-                            e.time.after
+                            e.time.after,
+                            // In another unit, how few days the wait can be.
+                            if l.time.duration.unit == e.time.duration.unit {
+                                String::new()
+                            } else {
+                                format!(" (never fewer than {})", days(day_range(e.time.duration).0))
+                            }
                         ),
                         l.span,
                         format!("by {} after `{}` at the latest", l.time.duration, l.time.after),

@@ -843,8 +843,9 @@ A `within` window with no stage named is measured from the moment a person enter
 one, so its deadline, measured from the same point, cannot be shorter. In the same way, a
 sustainment ladder's `at least` times measured from the same stage grow along it: a person
 sustained 12 months after moving in has already been sustained 6 months. To avoid false
-alarms, a month counts as anything from 28 to 31 days and a year as 365 or 366 days; only a
-time that is certainly shorter is flagged (`within 4 weeks` after `within 1 month` is accepted).
+alarms, a month counts as anything from 28 to 31 days and twelve months or a year as 365 or
+366 days (the fewest and most days they span on the calendar); only a time that is certainly
+shorter is flagged (`within 4 weeks` after `within 1 month` is accepted).
 
 ```outcome
 funnel day_programme "Structured day programme" for adults {
@@ -872,8 +873,10 @@ const E0409: &str = r#"Stage times contradict each other: a stage cannot be due 
 A stage's `at least` time (the sustainment period) says when it can first be reached; its
 `within` time says when it must be reached by; `expected` says when the plan assumes it is
 reached. The earliest also follows from the stages before it: a stage is never reached before
-them. The checker works in days from entry to the funnel, counting a month as 28 to 31 days, and
-reports only a contradiction that holds whatever the calendar.
+them. The checker works in days from entry to the funnel, counting a month as 28 to 31 days and
+twelve months as 365 or 366 (the fewest and most days they span on the calendar), and reports
+only a contradiction that holds whatever the calendar: `at least 12 months after housed within
+364 days of housed` can never be met.
 
 ```outcome
   milestone housed       "Moved into settled accommodation" 72 within 3 months
