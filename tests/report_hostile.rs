@@ -69,6 +69,33 @@ fn a_header_of_200_000_columns_is_read_in_linear_time() {
     assert_eq!(problem.as_deref(), Some("the header has two `a7` columns"));
 }
 
+/// A header that names no required column is quoted in the error only as far as its first
+/// 120 characters: a first line of megabytes is not printed whole into a CI log.
+#[test]
+fn a_long_header_without_the_columns_is_quoted_only_at_its_start() {
+    let mut text = "x".repeat(5_000_000);
+    text.push_str(",date\nP1,2009-04-02\n");
+    let problem = input::csv(text.as_bytes())
+        .header_problem()
+        .map(str::to_string)
+        .expect("the header lacks columns");
+    assert!(
+        problem.contains(&format!(
+            "reads `{}…` (and 4999885 characters more)",
+            "x".repeat(120)
+        )),
+        "{}",
+        &problem[..problem.len().min(600)]
+    );
+    assert!(problem.len() < 600, "{} bytes", problem.len());
+    // A short header is quoted whole, as before.
+    let problem = input::csv(b"name,when\nP1,2009-04-02\n".as_slice())
+        .header_problem()
+        .map(str::to_string)
+        .expect("the header lacks columns");
+    assert!(problem.contains("reads `name,when`"), "{problem}");
+}
+
 #[test]
 fn a_stray_quote_costs_its_own_row_only() {
     // Row 5 opens a quote at the start of its stage field and never closes it: it once

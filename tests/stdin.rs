@@ -1,5 +1,5 @@
 //! `-` for standard input wherever a file is read: `check -`, `fmt -`, `build -`,
-//! `report - --returns FILE` and `report CONTRACT --returns -`. A contract on standard input is
+//! `report - --returns FILE`, `report CONTRACT --returns -` and a bid of `evaluate`. A contract on standard input is
 //! named `<stdin>` and stands in the current folder: its `use`s are resolved from there.
 
 mod common;
@@ -262,4 +262,66 @@ fn lines_to_dash_is_refused_rather_than_written_to_a_file_named_dash() {
         .stderr(predicate::str::contains("`--lines -`"))
         .stderr(predicate::str::contains("--lines lines.csv"));
     assert!(!scratch.path("-").exists());
+}
+
+/// A bid on standard input stands in the current folder, as `<stdin>`, and is evaluated as
+/// the same file would be; the specification, which each bid names by its path, is read from
+/// a file.
+#[test]
+fn evaluate_reads_one_bid_from_stdin_and_the_specification_from_its_file() {
+    let tender = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/tender");
+    let run = |args: &[&str], stdin: Option<String>| {
+        let mut command = outcome();
+        command.current_dir(tender).arg("evaluate").args(args);
+        if let Some(stdin) = stdin {
+            command.write_stdin(stdin);
+        }
+        command.assert()
+    };
+    let files = run(
+        &[
+            "specification.outcome",
+            "turning-point.outcome",
+            "phoenix-futures.outcome",
+        ],
+        None,
+    )
+    .code(0)
+    .get_output()
+    .stdout
+    .clone();
+    let piped = run(
+        &["specification.outcome", "turning-point.outcome", "-"],
+        Some(read("specs/tender/phoenix-futures.outcome")),
+    )
+    .code(0)
+    .get_output()
+    .stdout
+    .clone();
+    let (files, piped) = (
+        String::from_utf8(files).unwrap(),
+        String::from_utf8(piped).unwrap(),
+    );
+    assert!(piped.contains("<stdin>"), "{piped}");
+    // The same evaluation, the bid's file named as standard input (columns as wide as the
+    // names they hold).
+    let squeeze = |text: &str| {
+        text.replace("phoenix-futures.outcome", "<stdin>")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(squeeze(&files), squeeze(&piped));
+    run(
+        &["-", "turning-point.outcome"],
+        Some(read("specs/tender/specification.outcome")),
+    )
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::contains(
+        "reads the specification from a file",
+    ));
+    run(&["specification.outcome", "-", "-"], Some(String::new()))
+        .code(2)
+        .stderr(predicate::str::contains("more than once"));
 }

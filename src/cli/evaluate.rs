@@ -9,23 +9,35 @@ pub(super) fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Resul
     let named: Vec<&Path> = std::iter::once(args.specification.as_path())
         .chain(args.bids.iter().map(PathBuf::as_path))
         .collect();
+    refuse_stdin_twice(named.iter().copied())?;
+    if is_stdin(named[0]) {
+        return Err(Problem::Refused(
+            "`evaluate` reads the specification from a file, since each bid names it by its path (`bid \"Bidder\" on \"specification.outcome\"`); save it to a file, or give one bid on standard input instead".into(),
+        ));
+    }
     let mut paths = Vec::new();
     let mut root = None;
-    for path in &named {
+    let mut stdin_at = None;
+    for (at, path) in named.iter().enumerate() {
         if is_stdin(path) {
-            return Err(Problem::Refused(
-                "`evaluate` reads a specification and bids from files, not standard input".into(),
-            ));
+            stdin_at = Some(at);
+            paths.push(PathBuf::new());
+            continue;
         }
         let (file, found_root) = find_file(path)?;
         root.get_or_insert(found_root);
         paths.push(file);
     }
     let mut workspace = Workspace::at_root(root.unwrap_or_default());
+    // A bid on standard input stands in the current folder, as `<stdin>`: the specification
+    // it names is found from there.
+    if let Some(at) = stdin_at {
+        paths[at] = workspace.give(read_stdin_contract()?);
+    }
     let mut loaded = Vec::new();
     for (result, path) in workspace.load_all(&paths).into_iter().zip(&named) {
         loaded.push(result.map_err(|error| Problem::Read {
-            path: path.to_path_buf(),
+            path: PathBuf::from(shown_as(path)),
             error,
         })?);
     }

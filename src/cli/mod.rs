@@ -304,11 +304,12 @@ pub enum DiffFormat {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// The specification: a contract with a `bidding` block
+    /// The specification: a contract with a `bidding` block (a file, which each bid names)
     #[arg(value_name = "SPEC")]
     pub specification: PathBuf,
 
-    /// The bids, each a file `bid "Bidder" on "SPEC" { ... }`
+    /// The bids, each a file `bid "Bidder" on "SPEC" { ... }` (`-`: one bid on standard
+    /// input, standing in the current folder)
     #[arg(value_name = "BID", required = true)]
     pub bids: Vec<PathBuf>,
 

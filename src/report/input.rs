@@ -708,14 +708,12 @@ impl Columns {
             let shown: Vec<&str> = names.iter().map(String::as_str).collect();
             let read_as = match separator {
                 Some(separator) => format!(
-                    "this one, read as {}-separated, reads `{}` (`--separator` chooses \
+                    "this one, read as {}-separated, reads {} (`--separator` chooses \
                      comma, semicolon or tab)",
                     separator_name(separator),
-                    shown
-                        .join(&char::from(separator).to_string())
-                        .escape_debug()
+                    first_of_header(&shown.join(&char::from(separator).to_string()))
                 ),
-                None => format!("this one reads `{}`", shown.join("`, `")),
+                None => format!("this one reads {}", first_of_header(&shown.join("`, `"))),
             };
             return Err(format!(
                 "the header has no {} column{}: a return's first row names its columns, \
@@ -1806,6 +1804,21 @@ pub fn date(text: &str) -> Result<Date, String> {
     let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
     Date::new(number(0..4) as i32, number(5..7), number(8..10))
         .ok_or_else(|| format!("`{text}` is not a date: there is no such day"))
+}
+
+/// A header as a message quotes it: escaped, in backquotes, and only its first 120
+/// characters when longer, so that a header of megabytes (a binary file, data with no line
+/// ends) is not printed whole into a terminal or a CI log.
+fn first_of_header(header: &str) -> String {
+    const SHOWN: usize = 120;
+    match header.char_indices().nth(SHOWN) {
+        None => format!("`{}`", header.escape_debug()),
+        Some((end, _)) => format!(
+            "`{}…` (and {} characters more)",
+            header[..end].escape_debug(),
+            header[end..].chars().count()
+        ),
+    }
 }
 
 #[cfg(test)]
