@@ -229,6 +229,144 @@ fn a_measured_improvement_on_a_comparison_group_pays_its_tier() {
     assert_eq!(tiers[0]["amount"]["minor_units"], 25_000_000);
 }
 
+/// The text and HTML reports state each tier schedule's reading under the payments, whatever
+/// lines they list: the measured values and the comparison, the reduction, the tier reached
+/// (or that none was) and what it pays. On a generated return of 200 men the tier lines are
+/// not among the first 20 the text lists. By hand, a year ends on 31 March (term from
+/// 2026-04-01):
+/// - the first cohort in year 2, 41.4 against 46: (46 − 41.4) ÷ 46 = 10% fewer, the tier from
+///   10%: £250,000, due 2028-03-31;
+/// - the second cohort in year 3, 44 against 46: 2 ÷ 46 = 4.3478260…%, 4.347826% to six
+///   decimals, below the lowest tier (7.5%): nothing;
+/// - pooled in year 3, 40.5 against 46: 5.5 ÷ 46 = 11.9565217…%, 11.956522%, from 7.5% and
+///   below 15%: £100,000, due 2029-03-31.
+#[test]
+fn the_text_and_html_reports_state_each_tier_reading_whatever_lines_they_list() {
+    let scratch = Scratch::new("tier-readings");
+    let spec = "specs/reoffending.outcome";
+    let returns = scratch.path("returns.csv");
+    let returns = returns.to_str().unwrap();
+    exits(
+        &[
+            "returns",
+            spec,
+            "--participants",
+            "200",
+            "--seed",
+            "7",
+            "-o",
+            returns,
+        ],
+        0,
+    );
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(spec))
+        .unwrap();
+    let line = |words: &str| text.lines().position(|l| l.contains(words)).unwrap() + 1;
+    let per_cohort = format!(
+        "{spec}:{}",
+        line("tiers on reconviction_reduction per cohort")
+    );
+    let pooled = format!("{spec}:{}", line("tiers on reconviction_reduction pooled"));
+    let report = |args: &[&str]| {
+        let run = exits(
+            &[
+                &[
+                    "report",
+                    spec,
+                    "--returns",
+                    returns,
+                    "--measure",
+                    "reconviction_reduction@first_cohort:2=41.4/46",
+                    "--measure",
+                    "reconviction_reduction@second_cohort:3=44/46",
+                    "--measure",
+                    "reconviction_reduction:3=40.5/46",
+                ][..],
+                args,
+            ]
+            .concat(),
+            0,
+        );
+        stdout(run.get_output())
+    };
+    let readings = [
+        format!(
+            "`reconviction_reduction` for `first_cohort` ({per_cohort}): measured 41.4 against 46 \
+             for the comparison group in year 2, a reduction of 10%; tier from 10%; pays \
+             £250,000, due 2028-03-31"
+        ),
+        format!(
+            "`reconviction_reduction` for `second_cohort` ({per_cohort}): measured 44 against 46 \
+             for the comparison group in year 3, a reduction of 4.347826%; below the lowest \
+             tier, from 7.5%: nothing is paid"
+        ),
+        format!(
+            "`reconviction_reduction`, all cohorts pooled ({pooled}): measured 40.5 against 46 \
+             for the comparison group in year 3, a reduction of 11.956522%; tier from 7.5%; pays \
+             £100,000, due 2029-03-31"
+        ),
+    ];
+
+    let human = report(&[]);
+    let listed = human
+        .split("the first 20 of ")
+        .nth(1)
+        .expect("20 lines listed");
+    assert!(!listed.contains("tier payment"), "{listed}");
+    let under = "\n  tier payments on the latest measured values\n";
+    let section = human.split(under).nth(1).expect(under);
+    let shown: Vec<&str> = section.lines().take(3).map(str::trim_start).collect();
+    assert_eq!(shown, readings, "{human}");
+    // The lines in a file of their own: the readings are still stated.
+    let lines = scratch.path("lines.csv");
+    let summary = report(&["--lines", lines.to_str().unwrap()]);
+    assert!(summary.contains(&readings[0]), "{summary}");
+
+    let html = report(&["--format", "html"]);
+    let payments = html
+        .split("<section id=\"payments\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap();
+    for reading in &readings {
+        let mut expected = reading.replace('`', "");
+        for name in ["reconviction_reduction", "first_cohort", "second_cohort"] {
+            expected = expected.replacen(name, &format!("<code>{name}</code>"), 1);
+        }
+        for date in ["2028-03-31", "2029-03-31"] {
+            expected = expected.replace(date, &format!("<span class=\"nowrap\">{date}</span>"));
+        }
+        assert!(
+            payments.contains(&format!("<li>{expected}</li>")),
+            "{expected}\n{payments}"
+        );
+    }
+
+    // The JSON holds the same readings, the one below every tier without a line.
+    let json: serde_json::Value = serde_json::from_str(&report(&["--format", "json"])).unwrap();
+    let tiers = json["payments"]["tiers"].as_array().unwrap();
+    let got: Vec<(&str, &str, &str, i64)> = tiers
+        .iter()
+        .map(|t| {
+            (
+                t["cohort"].as_str().unwrap_or("(pooled)"),
+                t["comparison"].as_str().unwrap(),
+                t["result"].as_str().unwrap(),
+                t["line"]["amount"]["minor_units"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("first_cohort", "46", "10", 25_000_000),
+            ("second_cohort", "46", "4.347826", 0),
+            ("(pooled)", "46", "11.956522", 10_000_000),
+        ]
+    );
+    assert!(tiers[1]["line"].is_null());
+}
+
 // ---------------------------------------------------------------------------------------------
 // the report
 

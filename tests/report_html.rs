@@ -473,6 +473,7 @@ fn build(shape: &Shape) -> Report {
             by_payer,
             by_stage,
             by_group: Vec::new(),
+            tiers: Vec::new(),
         },
         unit_costs: outcome::report::unit_costs::UnitCostsToDate {
             per_target: vec![outcome::report::unit_costs::TargetCostToDate {
@@ -820,6 +821,7 @@ fn an_empty_report_still_reads() {
         by_payer: Vec::new(),
         by_stage: Vec::new(),
         by_group: Vec::new(),
+        tiers: Vec::new(),
     };
     let html = report(&empty);
     assert!(html.contains("No row was rejected."));

@@ -62,7 +62,14 @@ fn json_lines_hold_every_line_of_the_full_report_and_the_report_points_to_them()
             assert_eq!(summary[&key], full[&key], "{key}");
         }
     }
-    for key in ["total", "by_period", "by_payer", "by_stage", "by_group"] {
+    for key in [
+        "total",
+        "by_period",
+        "by_payer",
+        "by_stage",
+        "by_group",
+        "tiers",
+    ] {
         assert_eq!(summary["payments"][key], full["payments"][key], "{key}");
     }
 }

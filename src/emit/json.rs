@@ -145,7 +145,7 @@ mod summary {
     use crate::report::unit_costs::UnitCostsToDate;
     use crate::report::{
         ActualFunnel, Amount, CohortPlaces, Exception, GroupPaid, NothingCounted, Period,
-        PeriodAmount, Rejected, Report, Residual, RowCounts,
+        PeriodAmount, Rejected, Report, Residual, RowCounts, TierReading,
     };
     use crate::value::{Date, Money, Percent};
     use serde::Serialize;
@@ -176,6 +176,7 @@ mod summary {
         by_payer: &'a [Amount],
         by_stage: &'a [Amount],
         by_group: &'a [GroupPaid],
+        tiers: &'a [TierReading],
     }
 
     impl<'a> Summary<'a> {
@@ -215,6 +216,7 @@ mod summary {
                     by_payer: &payments.by_payer,
                     by_stage: &payments.by_stage,
                     by_group: &payments.by_group,
+                    tiers: &payments.tiers,
                 },
                 unit_costs,
                 residual,

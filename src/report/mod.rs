@@ -344,6 +344,35 @@ pub struct TierBasis {
     pub either_or_paid_before: Option<Money>,
 }
 
+/// A tier schedule read at a measured value by the report date: for one cohort, or all
+/// cohorts pooled, the latest measured value given, the result compared with the thresholds,
+/// and the tier reached with what it pays, or that none was.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TierReading {
+    /// The tier schedule's clause.
+    pub clause: Clause,
+    pub measure: String,
+    /// `None`: pooled across cohorts.
+    pub cohort: Option<String>,
+    /// The contract year measured (the latest given).
+    pub year: u32,
+    /// The cohort's measured value.
+    pub treatment: crate::value::Decimal,
+    /// The comparison group's, for a measure set against one.
+    pub comparison: Option<crate::value::Decimal>,
+    /// What the thresholds are compared with, as `TierBasis::result`.
+    pub result: crate::value::Decimal,
+    /// The schedule's lowest threshold: a result below it reaches no tier and is paid nothing.
+    pub nothing_below: crate::ast::Threshold,
+    /// When the reading counts: the last day of the contract year measured.
+    pub due: Date,
+    /// For a result that reaches a tier: its payment line as the report decided it, after
+    /// every rule (the tier, and for a tier paid per unit the units and their price, in its
+    /// `measured`), but without the payers' parts, which the line in `lines` has. None when
+    /// the result is below `nothing_below`.
+    pub line: Option<PaymentLine>,
+}
+
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Payments {
     /// Every line, ordered by due date, then participant, then stage; or, for a report that
@@ -365,6 +394,11 @@ pub struct Payments {
     /// attachment fees), then `(not a stage's price)`; adding up to the total. Each row's
     /// paid to date is set beside its part of the plan, of the maximum, and its cap.
     pub by_group: Vec<GroupPaid>,
+    /// Every tier schedule read at a measured value whose contract year ends by the report
+    /// date, each cohort's (or the pooled) reading, in the order the schedules are written
+    /// and then of the cohorts: held whatever `lines` holds, so that the text and HTML
+    /// reports state each reading however few lines they list.
+    pub tiers: Vec<TierReading>,
 }
 
 impl Payments {

@@ -440,6 +440,7 @@ fn payments(out: &mut String, report: &Report, file: Option<&LinesFile>) {
     amounts(out, "by stage", &payments.by_stage);
     by_group(out, &payments.by_group);
     unit_costs(out, report);
+    tiers(out, report);
     if let Some(file) = file {
         let _ = writeln!(
             out,
@@ -486,6 +487,23 @@ fn unit_costs(out: &mut String, report: &Report) {
     table.right = vec![false, true, true];
     table.indent = 4;
     table.write(out);
+}
+
+/// Each tier schedule's reading, in a sentence: the measured values and the comparison, the
+/// result, the tier reached (or that none was) and what it pays; stated whatever lines are
+/// listed.
+fn tiers(out: &mut String, report: &Report) {
+    if report.payments.tiers.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n  tier payments on the latest measured values");
+    for reading in &report.payments.tiers {
+        let _ = writeln!(
+            out,
+            "    {}",
+            inert(&crate::report::tiers::reading_words(reading))
+        );
+    }
 }
 
 fn amounts(out: &mut String, title: &str, amounts: &[Amount]) {

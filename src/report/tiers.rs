@@ -7,9 +7,10 @@
 //! the cohort's), rounded once, up to its cap (`check::money::improvement::pays_for_units`).
 //! The schedules of an either-or trigger pay the larger of the alternatives, never both: in
 //! order of falling due, each line pays only what takes the most any alternative has earned so
-//! far above what the trigger has already paid.
+//! far above what the trigger has already paid. Every reading is kept, whether or not it
+//! reaches a tier (`TierReading`), for the reports' account of the tiers.
 
-use super::{Measured, PaymentLine, TierBasis};
+use super::{Measured, PaymentLine, TierBasis, TierReading};
 use crate::ast::{Threshold, TierScope};
 use crate::check::money::improvement::{pays_for_units, trimmed};
 use crate::model::{Contract, TierSchedule};
@@ -17,16 +18,27 @@ use crate::schedule::contract_year;
 use crate::value::{Date, Decimal, Money};
 use std::collections::BTreeMap;
 
-/// The tier payment lines, before the report date is applied; `line` makes a line of the kind,
-/// subject, due date, rate and amount given.
+/// What the tier schedules make of the measured values.
+pub(crate) struct Made {
+    /// The tier payment lines, before the report date is applied.
+    pub lines: Vec<PaymentLine>,
+    /// Every reading, in the order read, with the place in `lines` of the line it pays when
+    /// it reaches a tier (its `line` is left for the report to fill in once every rule has
+    /// applied).
+    pub readings: Vec<(TierReading, Option<usize>)>,
+}
+
+/// The tier payment lines and every reading; `line` makes a line of the kind, subject, due
+/// date, rate and amount given.
 pub(crate) fn tier_lines(
     contract: &Contract,
     measured: &[Measured],
     line: &dyn Fn(&str, Date, Money, &TierSchedule) -> PaymentLine,
-) -> Result<Vec<PaymentLine>, String> {
+) -> Result<Made, String> {
     let currency = contract.funding_limit.currency;
     // (schedule index, line), in the order computed.
     let mut lines: Vec<(usize, PaymentLine)> = Vec::new();
+    let mut readings: Vec<(TierReading, Option<usize>)> = Vec::new();
     for (index, schedule) in contract.payments.tiers.iter().enumerate() {
         let cohorts: Vec<Option<&str>> = match schedule.scope {
             TierScope::Pooled => vec![None],
@@ -54,6 +66,22 @@ pub(crate) fn tier_lines(
                 };
                 result.cmp_value(&from) != std::cmp::Ordering::Less
             });
+            let (_, ends) = contract_year(contract.term, m.year);
+            readings.push((
+                TierReading {
+                    clause: schedule.clause.clone(),
+                    measure: m.measure.clone(),
+                    cohort: cohort.map(str::to_string),
+                    year: m.year,
+                    treatment: m.treatment,
+                    comparison: m.comparison,
+                    result: trimmed(result),
+                    nothing_below: schedule.nothing_below,
+                    due: ends,
+                    line: None,
+                },
+                tier.map(|_| lines.len()),
+            ));
             let Some(tier) = tier else { continue };
             let (units, earned) = match tier.per_unit_up_to {
                 None => (None, tier.pays.minor),
@@ -82,7 +110,6 @@ pub(crate) fn tier_lines(
                     (Some(trimmed(units)), earned)
                 }
             };
-            let (_, ends) = contract_year(contract.term, m.year);
             let subject = cohort.map_or_else(
                 || schedule.measure.to_string(),
                 |c| format!("{} ({c})", schedule.measure),
@@ -104,7 +131,10 @@ pub(crate) fn tier_lines(
         }
     }
     either_or(contract, &mut lines);
-    Ok(lines.into_iter().map(|(_, l)| l).collect())
+    Ok(Made {
+        lines: lines.into_iter().map(|(_, l)| l).collect(),
+        readings,
+    })
 }
 
 /// `comparison − treatment` at the finer of their scales, exactly.
@@ -163,13 +193,31 @@ fn either_or(contract: &Contract, lines: &mut [(usize, PaymentLine)]) {
 /// `measured 850 against 1000 for the comparison group, a reduction of 15%; tier from 10%;
 /// 150 units at £2,000`.
 pub fn describe(basis: &TierBasis) -> String {
-    let mut text = match basis.comparison {
+    let mut text = measured_words(basis.treatment, basis.comparison, basis.year, basis.result);
+    push_tier_words(&mut text, basis);
+    text
+}
+
+/// The measured values and the result compared with the thresholds, in words: `measured 850
+/// against 1000 for the comparison group in year 2, a reduction of 15%`, or `measured 850 in
+/// year 2` for a measure without a comparison group.
+fn measured_words(
+    treatment: Decimal,
+    comparison: Option<Decimal>,
+    year: u32,
+    result: Decimal,
+) -> String {
+    match comparison {
         Some(comparison) => format!(
-            "measured {} against {} for the comparison group in year {}, a reduction of {}%",
-            basis.treatment, comparison, basis.year, basis.result
+            "measured {treatment} against {comparison} for the comparison group in year {year}, a reduction of {result}%"
         ),
-        None => format!("measured {} in year {}", basis.treatment, basis.year),
-    };
+        None => format!("measured {treatment} in year {year}"),
+    }
+}
+
+/// The tier reached, in words, after the measured values: `; tier from 10%`, then for a tier
+/// paid per unit its units and price, and what an either-or trigger had paid before.
+fn push_tier_words(text: &mut String, basis: &TierBasis) {
     text.push_str(&format!("; tier from {}", basis.tier_from));
     if let (Some(units), Some(price)) = (basis.units, basis.per_unit) {
         text.push_str(&format!("; {units} units of improvement at {price} each"));
@@ -178,6 +226,47 @@ pub fn describe(basis: &TierBasis) -> String {
         text.push_str(&format!(
             "; an alternative of an either-or trigger that had paid {before} before"
         ));
+    }
+}
+
+/// A tier schedule's reading in a sentence, for the account of the tiers in the text and HTML
+/// reports: the schedule and cohort, the measured values and the result (as a payment line
+/// gives them, `describe`), then the tier reached and what it pays, or that none was:
+/// `` `reconviction_reduction` for `first_cohort` (specs/reoffending.outcome:138): measured
+/// 41.4 against 46 for the comparison group in year 2, a reduction of 10%; tier from 10%;
+/// pays £250,000, due 2028-03-31 ``.
+pub fn reading_words(reading: &TierReading) -> String {
+    let mut text = match &reading.cohort {
+        Some(cohort) => format!("`{}` for `{cohort}`", reading.measure),
+        None => format!("`{}`, all cohorts pooled", reading.measure),
+    };
+    text.push_str(&format!(" ({}): ", reading.clause));
+    text.push_str(&measured_words(
+        reading.treatment,
+        reading.comparison,
+        reading.year,
+        reading.result,
+    ));
+    let Some(line) = &reading.line else {
+        text.push_str(&format!(
+            "; below the lowest tier, from {}: nothing is paid",
+            reading.nothing_below
+        ));
+        return text;
+    };
+    if let Some(basis) = &line.measured {
+        push_tier_words(&mut text, basis);
+    }
+    if line.amount == line.rate {
+        text.push_str(&format!("; pays {}, due {}", line.amount, line.due));
+    } else {
+        text.push_str(&format!(
+            "; pays {} of {}, due {}",
+            line.amount, line.rate, line.due
+        ));
+        if !line.cut_by.is_empty() {
+            text.push_str(&format!(", cut by {}", line.cut_by.join("; ")));
+        }
     }
     text
 }

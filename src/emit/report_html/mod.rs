@@ -4,7 +4,8 @@
 //! review meeting: the cover (contract, report date, figures at a glance), the rows received
 //! (read = accepted + rejected + after the report date, and why rows were rejected), the exceptions, each funnel
 //! against its plan (a chart and a table), the people reaching each stage by period, the
-//! payments due (by period, payer and stage), what remains, and two appendices: the payment
+//! payments due (by period, payer and stage, and each tier schedule's reading of the measured
+//! values), what remains, and two appendices: the payment
 //! lines, each with its clause (file:line) and what cut it, and the rejected rows.
 //!
 //! The document looks like the contract schedule (`emit::html`) because it is made from the

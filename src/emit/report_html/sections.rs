@@ -674,6 +674,7 @@ pub fn payments_with(html: &mut Html, report: &Report, file: Option<&LinesFile>)
         periods_by_group(html, report);
     }
     unit_costs(html, report);
+    tiers(html, report);
 
     if let Some(file) = file {
         html.raw("<p class=\"note\">");
@@ -830,6 +831,24 @@ fn unit_costs(html: &mut Html, report: &Report) {
     num_cell(html, &dash(costs.per_participant));
     html.raw("</tr>\n</tbody>\n</table>\n");
     html.raw("<p class=\"note\">Each is the total due to date divided by the participants counted, rounded to the nearest penny; the contract schedule gives the same figures at plan and at the maximum.</p>\n");
+}
+
+/// Each tier schedule's reading: the same sentences as the text report, stated whatever lines
+/// the appendix lists.
+fn tiers(html: &mut Html, report: &Report) {
+    if report.payments.tiers.is_empty() {
+        return;
+    }
+    html.raw(
+        "<h3 id=\"tiers-heading\">Tier payments on the latest measured values</h3>\n\
+         <ul class=\"tiers\" aria-labelledby=\"tiers-heading\">\n",
+    );
+    for reading in &report.payments.tiers {
+        html.raw("<li>");
+        html.prose(&crate::report::tiers::reading_words(reading));
+        html.raw("</li>\n");
+    }
+    html.raw("</ul>\n");
 }
 
 /// A table of totals, with the report's total under it when `total_of` is given (the lines

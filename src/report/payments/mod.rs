@@ -25,7 +25,7 @@ use super::engine::{Accepted, StageInfo};
 use super::payer_parts::PayerParts;
 use super::{
     Amount, GroupPaid, LineKind, Measured, PaymentLine, Payments, Period, PeriodAmount, Residual,
-    StillReachable,
+    StillReachable, TierReading,
 };
 use crate::ast::{CapScope, IncentiveKind, Threshold};
 use crate::check::money::payers;
@@ -566,7 +566,10 @@ pub(crate) fn payments(
         }
     }
     // Tier lines are made whole with the measured values behind them (`tiers.rs`).
-    let made = super::tiers::tier_lines(contract, measured, &|subject, ends, earned, schedule| {
+    let super::tiers::Made {
+        lines: made,
+        readings,
+    } = super::tiers::tier_lines(contract, measured, &|subject, ends, earned, schedule| {
         PaymentLine {
             kind: LineKind::Tier,
             participant: None,
@@ -669,6 +672,8 @@ pub(crate) fn payments(
     // `of_group` down.
     let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
     let period_of = PeriodOf::new(periods);
+    // Each tier line as every rule leaves it, by its place in `made`, for the readings.
+    let mut made_decided: Vec<Option<Decided>> = vec![None; made.len()];
     for l in &mut lines {
         let mut amount = i128::from(l.amount);
         if let Some(cap) = total_cap {
@@ -717,6 +722,9 @@ pub(crate) fn payments(
         *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
         if l.kind == LineKind::FixedFee {
             clause_lines[l.clause as usize] += 1;
+        }
+        if let Some(at) = made_decided.get_mut(l.made() as usize) {
+            *at = Some(*l);
         }
     }
     let by_participant = if held {
@@ -871,6 +879,23 @@ pub(crate) fn payments(
         made: &made,
         cuts: CutWords::of(contract),
     };
+    // Every reading by the report date: those that reach a tier with their line in words,
+    // as `lines` has it but for the payers' parts, whatever lines are held.
+    let tiers: Vec<TierReading> = readings
+        .into_iter()
+        .filter_map(|(mut reading, line)| {
+            match line {
+                // A line that falls due after the report date was never decided.
+                Some(i) => {
+                    let decided = made_decided.get(i).copied().flatten()?;
+                    reading.line = Some(words.line(&decided));
+                }
+                None if reading.due > until => return None,
+                None => {}
+            }
+            Some(reading)
+        })
+        .collect();
     // Who pays each line: the running split of the lines in order (`payer_parts.rs`).
     let mut payer_parts = PayerParts::new(&p.payers, currency);
     let pay = |payer_parts: &mut Option<PayerParts>, l: &Decided, parts: &mut Vec<Amount>| {
@@ -985,6 +1010,7 @@ pub(crate) fn payments(
             by_payer,
             by_stage,
             by_group,
+            tiers,
         },
         residual,
     ))
