@@ -441,6 +441,12 @@ fn scaling(quick: bool, budget: f64) {
         }
         println!("{row}");
     }
+    if only
+        .as_ref()
+        .is_none_or(|o| o.iter().any(|n| n == USED_FILES))
+    {
+        used_files(quick, &mut worst, &mut worst_large, &mut worst_serde);
+    }
     if !worst.1.is_empty() {
         println!(
             "\nscaling: the steepest growth per 10× is {:.1}× from N to 10N ({}) and {:.1}× from \
@@ -448,6 +454,164 @@ fn scaling(quick: bool, budget: f64) {
             worst.0, worst.1, worst_large.0, worst_large.1, worst_serde.0, worst_serde.1
         );
     }
+}
+
+/// The scaling series that grows in files: a contract that `use`s N framework files, each
+/// of one outcome. Not a shape of `tests/shapes` (one text), so measured here on files in a
+/// temporary repository, loading the contract through a `Workspace` as `outcome check` does:
+/// reading, parsing and checking every file, and resolving each `use`. serde_json's part is
+/// the same reading: each file's JSON (the outcome it declares, as the contract's JSON has
+/// it), read from its own file and parsed, and then the contract's.
+const USED_FILES: &str = "used files";
+
+fn used_files(
+    quick: bool,
+    worst: &mut (f64, &'static str),
+    worst_large: &mut (f64, &'static str),
+    worst_serde: &mut (f64, &'static str),
+) {
+    let n = if quick { 100 } else { 300 };
+    let dir = std::env::temp_dir().join(format!("outcome-bench-uses-{}", std::process::id()));
+    let mut row = format!("{USED_FILES:>22} {n:>6}");
+    let mut times = Vec::new();
+    let mut serdes = Vec::new();
+    for factor in [1, 10, 100] {
+        let _ = std::fs::remove_dir_all(&dir);
+        let main = match write_used_files(&dir, factor * n) {
+            Ok(main) => main,
+            Err(e) => {
+                println!("{row} cannot write the files in {}: {e}", dir.display());
+                return;
+            }
+        };
+        let load = || {
+            let mut workspace =
+                outcome::workspace::Workspace::for_path(&main).expect("the repository");
+            workspace.load(&main).expect("the contract is read")
+        };
+        // Once untimed: it must check clean; its JSON is serde_json's input.
+        let loaded = load();
+        assert!(
+            loaded.compiled.diagnostics.is_empty(),
+            "the contract of {} used files does not check clean",
+            factor * n
+        );
+        let json = loaded
+            .compiled
+            .contract
+            .as_ref()
+            .map(outcome::emit::json::contract)
+            .expect("a contract");
+        drop(loaded);
+        let jsons = match write_used_json(&dir, factor * n, &json) {
+            Ok(jsons) => jsons,
+            Err(e) => {
+                println!(
+                    "{row} cannot write the JSON files in {}: {e}",
+                    dir.display()
+                );
+                return;
+            }
+        };
+        let runs = if quick { 1 } else { [21, 7, 3][times.len()] };
+        let (mut check, mut serde) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let start = Instant::now();
+            let loaded = load();
+            check.push(start.elapsed());
+            drop(std::hint::black_box(loaded));
+            let start = Instant::now();
+            for path in &jsons {
+                let text = std::fs::read_to_string(path).expect("the JSON file is read");
+                assert!(std::hint::black_box(serde_value(&text)).is_ok());
+            }
+            serde.push(start.elapsed());
+        }
+        let (t, s) = (median(check).as_secs_f64(), median(serde).as_secs_f64());
+        if factor == 1 {
+            let _ = write!(row, " {:>8.2}", t * 1e3);
+        } else {
+            let _ = write!(row, " {:>9.2}", t * 1e3);
+            serdes.push(t / s);
+        }
+        times.push(t);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let (g1, g2) = (times[1] / times[0], times[2] / times[1]);
+    let within = serdes.iter().all(|r| *r <= 3.0);
+    let verdict = match (g1 <= 11.0 && g2 <= 11.0, within) {
+        (true, true) => "linear, within 3× serde",
+        (true, false) => "linear",
+        (false, _) => "NOT linear",
+    };
+    println!(
+        "{row} {g1:>7.1}× {g2:>8.1}× {:>9.2} {:>9.2}  {verdict}",
+        serdes[0], serdes[1]
+    );
+    if g1 > worst.0 {
+        *worst = (g1, USED_FILES);
+    }
+    if g2 > worst_large.0 {
+        *worst_large = (g2, USED_FILES);
+    }
+    for r in serdes {
+        if r > worst_serde.0 {
+            *worst_serde = (r, USED_FILES);
+        }
+    }
+}
+
+/// The JSON of each used file of `write_used_files` in a file of its own (its outcome, as
+/// `contract` has it), then the contract's: their paths, in the order they are read.
+fn write_used_json(dir: &Path, n: usize, contract: &str) -> std::io::Result<Vec<PathBuf>> {
+    let value: serde_json::Value = serde_json::from_str(contract).expect("the contract's JSON");
+    let outcomes: std::collections::HashMap<&str, &serde_json::Value> = value["outcomes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| Some((o["id"].as_str()?, o)))
+        .collect();
+    let mut paths = Vec::with_capacity(n + 1);
+    for i in 0..n {
+        let id = format!("o{i}");
+        let outcome = outcomes
+            .get(id.as_str())
+            .copied()
+            .cloned()
+            .unwrap_or_else(|| panic!("the contract's JSON has the outcome `{id}` of a used file"));
+        let path = dir.join(format!("framework/o{i}.json"));
+        std::fs::write(&path, serde_json::to_string_pretty(&outcome)?)?;
+        paths.push(path);
+    }
+    let path = dir.join("main.json");
+    std::fs::write(&path, contract)?;
+    paths.push(path);
+    Ok(paths)
+}
+
+/// A repository in `dir` whose contract uses `n` files of one outcome each: the contract's
+/// path.
+fn write_used_files(dir: &Path, n: usize) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir.join(".git"))?;
+    std::fs::create_dir_all(dir.join("framework"))?;
+    let mut main = String::new();
+    for i in 0..n {
+        std::fs::write(
+            dir.join(format!("framework/o{i}.outcome")),
+            format!("outcome o{i} \"Outcome {i}\"\n"),
+        )?;
+        let _ = writeln!(main, "use \"framework/o{i}.outcome\"");
+    }
+    main.push_str(
+        "contract \"Uses\" {\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to 2027-03-31\n  \
+         referrals until 2026-12-31\n  funding limit £100,000\n}\noutcome better \"Better\"\n\
+         cohort people \"People\" { size 10 }\nfunnel f \"F\" for people {\n  milestone m \"M\" 10\n  \
+         target done \"Done\" 5 within 1 month { achieves better evidence \"Seen\" }\n}\n\
+         payments {\n  pay £1 for done\n}\n",
+    );
+    let path = dir.join("main.outcome");
+    std::fs::write(&path, main)?;
+    Ok(path)
 }
 
 /// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json

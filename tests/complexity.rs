@@ -8,7 +8,8 @@
 //! (`outcome sql`, where a walk of every stage for each exclusive alternative took 66× per
 //! 10×) and formatting it (`outcome fmt`). Linear work takes 8×; quadratic work takes 64×, so the bound
 //! leaves room for a noisy machine while still failing on quadratic code (it failed, at 27× to
-//! 48×, on the quadratic walks this file was written against). A watchdog fails a
+//! 48×, on the quadratic walks this file was written against). A contract that `use`s 8N
+//! files likewise takes at most `RATIO` times as long as one that uses N. A watchdog fails a
 //! test whose checks run past `WATCHDOG` instead of letting it hang the suite.
 //!
 //! These run in the debug build, so the sizes are modest: they guard against a return of
@@ -279,4 +280,78 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
         }
     }
     assert!(slow.is_empty(), "not linear: {slow:#?}");
+}
+
+/// A repository whose contract `use`s `n` framework files of one outcome each, in a fresh
+/// folder named for `test`: the contract's path.
+fn used_files(test: &str, n: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "outcome-complexity-{}-{test}-{n}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("framework")).unwrap();
+    let mut main = String::new();
+    for i in 0..n {
+        std::fs::write(
+            dir.join(format!("framework/o{i}.outcome")),
+            format!("outcome o{i} \"Outcome {i}\"\n"),
+        )
+        .unwrap();
+        main.push_str(&format!("use \"framework/o{i}.outcome\"\n"));
+    }
+    main.push_str(
+        "contract \"Uses\" {\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to 2027-03-31\n  \
+         referrals until 2026-12-31\n  funding limit £100,000\n}\noutcome better \"Better\"\n\
+         cohort people \"People\" { size 10 }\nfunnel f \"F\" for people {\n  milestone m \"M\" 10\n  \
+         target done \"Done\" 5 within 1 month { achieves better evidence \"Seen\" }\n}\n\
+         payments {\n  pay £1 for done\n}\n",
+    );
+    let path = dir.join("main.outcome");
+    std::fs::write(&path, main).unwrap();
+    path
+}
+
+/// Seconds to load the contract at `main` and every file it uses, as `outcome check` does;
+/// it must check clean.
+fn load_used(main: &std::path::Path) -> f64 {
+    let start = Instant::now();
+    let mut workspace = outcome::workspace::Workspace::for_path(main).unwrap();
+    let loaded = workspace.load(main).unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    assert!(
+        loaded.compiled.diagnostics.is_empty() && loaded.compiled.contract.is_some(),
+        "{:?}",
+        &loaded.compiled.diagnostics[..loaded.compiled.diagnostics.len().min(3)]
+    );
+    seconds
+}
+
+/// A contract that `use`s 8N files takes at most `RATIO` times as long as one that uses N
+/// (the best of `RUNS` each): each `use` is resolved and each file read and checked once,
+/// without a search of the files found so far.
+#[test]
+fn eight_times_the_used_files_take_at_most_twenty_times_as_long() {
+    let n = if cfg!(debug_assertions) { 250 } else { 2_000 };
+    let (small, large) = (used_files("uses", n), used_files("uses", 8 * n));
+    load_used(&small);
+    let (mut t1, mut t8) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..RUNS {
+        t1 = t1.min(load_used(&small));
+        t8 = t8.min(load_used(&large));
+    }
+    for main in [&small, &large] {
+        if let Some(dir) = main.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    assert!(
+        t8 <= RATIO * t1,
+        "used files: {:.1} ms for {n}, {:.1} ms for {} ({:.1}×)",
+        t1 * 1e3,
+        t8 * 1e3,
+        8 * n,
+        t8 / t1
+    );
 }

@@ -139,7 +139,8 @@ pub fn write_report_summary<W: std::io::Write>(
 }
 
 /// The report less its lines, field for field in the order of `report::Report`
-/// (`the_summary_is_the_report_less_its_lines` holds it to that).
+/// (`json_lines_hold_every_line_of_the_full_report_and_the_report_points_to_them`, in
+/// tests/report_lines.rs, holds it to that).
 mod summary {
     use crate::report::lines::LinesFile;
     use crate::report::unit_costs::UnitCostsToDate;
