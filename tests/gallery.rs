@@ -35,14 +35,15 @@ const SHOTS: &[Shot] = &[
     Shot {
         png: "funnel.png",
         args: &["build", "specs/rough-sleeping.outcome", "--format", "html"],
-        // The branching funnel alone: everything else hidden, the funnel's section at the top.
+        // The branching funnel alone, all of its routes: everything else hidden, the funnel's
+        // section at the top.
         focus: Some(
             "body * { visibility: hidden; } \
              #funnel-routes_home, #funnel-routes_home * { visibility: visible; } \
              #funnel-routes_home { position: absolute; top: 0; left: 0; width: 960px; \
              padding: 8px 24px; background: #ffffff; }",
         ),
-        window: (1000, 1060),
+        window: (1000, 1640),
     },
     Shot {
         png: "report.png",

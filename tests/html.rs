@@ -20,9 +20,10 @@ mod common;
 
 use assert_cmd::Command;
 use common::{
-    assert_hostile_text_defused, assert_screenshot, assert_text_within_view_box, branches, charts,
-    chromium, chromium_available, drawn_under, funnel_charts, page_requests, pdf_pages,
-    render_in_chromium, spec_files, stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_labels_clear, assert_screenshot,
+    assert_text_within_view_box, branches, charts, chromium, chromium_available, drawn_under,
+    funnel_charts, page_requests, pdf_pages, render_in_chromium, spec_files, stage_bars,
+    target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::html::Paper;
 use outcome::model::Contract;
@@ -498,16 +499,25 @@ fn assert_branches_drawn_as_branches(name: &str, html: &str, contract: &Contract
     checked
 }
 
+/// Every spec's funnels (and `EVERY_RULE`'s) drawn as trees where they branch, and no text
+/// of any of its funnel charts on a band or bar other than the one it labels, or on another
+/// text (`common::assert_labels_clear`): the rough-sleeping health route's band once ran over
+/// the reconnection route's conversions and counts.
 #[test]
 fn branching_funnels_are_drawn_as_branches() {
     let mut branching = Vec::new();
     for (stem, contract) in clean_specs() {
-        if assert_branches_drawn_as_branches(&stem, &document(&contract), &contract) > 0 {
-            branching.push(stem);
+        let html = document(&contract);
+        if assert_branches_drawn_as_branches(&stem, &html, &contract) > 0 {
+            branching.push(stem.clone());
         }
+        // No text lies on a band or bar other than the one it labels, nor on another text.
+        assert!(assert_labels_clear(&stem, &html) > 0, "{stem}");
     }
     let every_rule = contract("every-rule", EVERY_RULE);
-    assert_branches_drawn_as_branches("every-rule", &document(&every_rule), &every_rule);
+    let html = document(&every_rule);
+    assert_branches_drawn_as_branches("every-rule", &html, &every_rule);
+    assert_labels_clear("every-rule", &html);
     assert!(
         branching.iter().any(|s| s == "rough-sleeping"),
         "the rough-sleeping funnel branches: {branching:?}"

@@ -17,9 +17,9 @@
 mod common;
 
 use common::{
-    assert_hostile_text_defused, assert_screenshot, assert_text_within_view_box, branches, charts,
-    chromium_available, drawn_under, pdf_pages, render_in_chromium, spec_files, stage_bars,
-    target_dir, Scratch, ESCAPED, HOSTILE,
+    assert_hostile_text_defused, assert_labels_clear, assert_screenshot,
+    assert_text_within_view_box, branches, charts, chromium_available, drawn_under, pdf_pages,
+    render_in_chromium, spec_files, stage_bars, target_dir, Scratch, ESCAPED, HOSTILE,
 };
 use outcome::emit::report_html::{report, MAX_PAYMENT_LINES, MAX_REJECTED_ROWS};
 use outcome::model::Clause;
@@ -952,7 +952,9 @@ fn reports_of_generated_returns_for_every_spec_hold_together() {
 /// Every spec with a branching funnel, reported on a generated return: the stages that leave
 /// one stage start side by side, in the order written, each at or right of the stage it
 /// follows and on a row below it; a route does not start at the axis as if it were the next
-/// step of the one above it.
+/// step of the one above it. And no text of its charts lies on a bar or swatch other than the
+/// one it labels, or on another text (`common::assert_labels_clear`): the legend's first
+/// caption once ran under the next swatch.
 #[test]
 fn branching_funnels_are_drawn_as_branches_in_the_report() {
     let mut branching = 0;
@@ -970,6 +972,8 @@ fn branching_funnels_are_drawn_as_branches_in_the_report() {
             .map(outcome::report::Input::Row);
         let built = outcome::report::engine::run(contract, rows, &Default::default()).unwrap();
         let html = report(&built);
+        // No count or caption lies on a bar or swatch it does not label, nor on another text.
+        assert!(assert_labels_clear(&path.display().to_string(), &html) > 0);
         for (funnel, chart) in contract.funnels.iter().zip(charts(&html)) {
             if !branches(funnel) {
                 continue;
@@ -1008,6 +1012,8 @@ fn branching_funnels_are_drawn_as_branches_in_the_report() {
 /// the chart's `viewBox` (its width estimated as in `common::assert_text_within_view_box`), in
 /// the report of each return under `specs/returns/` and of a generated return three times the
 /// plan for every spec. The legend's note was once one line half again as wide as the chart.
+/// In the reports of the stored returns no text lies on a bar or swatch other than the one it
+/// labels, or on another text (`common::assert_labels_clear`).
 #[test]
 fn every_report_chart_text_lies_within_its_view_box() {
     let returns = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/returns");
@@ -1035,6 +1041,7 @@ fn every_report_chart_text_lies_within_its_view_box() {
         );
         let html = String::from_utf8(run.get_output().stdout.clone()).unwrap();
         assert!(assert_text_within_view_box(&name, &html) > 0, "{name}");
+        assert_labels_clear(&name, &html);
         stored += 1;
     }
     assert!(stored >= 2, "only {stored} stored returns reported");

@@ -791,23 +791,7 @@ pub fn assert_text_within_view_box(name: &str, html: &str) -> usize {
             let rest = &chart[start..];
             let tag = &rest[..rest.find('>').unwrap()];
             let body = &rest[tag.len() + 1..rest.find("</text>").unwrap()];
-            // The characters shown: tags (`tspan`) dropped, an entity one character.
-            let mut text = String::new();
-            let mut in_tag = false;
-            let mut in_entity = false;
-            for ch in body.chars() {
-                match ch {
-                    '<' => in_tag = true,
-                    '>' => in_tag = false,
-                    '&' if !in_tag => {
-                        in_entity = true;
-                        text.push('x');
-                    }
-                    ';' if in_entity => in_entity = false,
-                    _ if in_tag || in_entity => {}
-                    _ => text.push(ch),
-                }
-            }
+            let text = shown_text(body);
             let x: f64 = attr(tag, "x").unwrap().parse().unwrap();
             let size: f64 = attr(tag, "font-size")
                 .unwrap_or_else(|| panic!("{name}: text without a font size: {tag}"))
@@ -827,5 +811,242 @@ pub fn assert_text_within_view_box(name: &str, html: &str) -> usize {
             checked += 1;
         }
     }
+    checked
+}
+
+/// The value of attribute `name` in the opening tag `tag`.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].to_string())
+}
+
+/// What a shape or a text of a funnel chart belongs to: a stage's bar or the band (connector)
+/// that leads to it, named by the stage; `None` for what labels no shape (a stage's label in
+/// the left column, the legend).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Bar(String),
+    Band(String),
+}
+
+/// A bar, band or legend swatch of a funnel chart: a convex polygon (a rectangle as its four
+/// corners) and what it is.
+#[derive(Debug)]
+pub struct ChartShape {
+    pub part: Option<Part>,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A text of a funnel chart, its box estimated as in `assert_text_within_view_box` (its
+/// characters × its font size × `CHARACTER_WIDTH` wide, placed by `x` and `text-anchor`; from
+/// 0.8 of its font size above its baseline to 0.2 below), and the shape it labels.
+#[derive(Debug)]
+pub struct ChartText {
+    pub text: String,
+    pub labels: Option<Part>,
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+}
+
+/// The shapes and texts of a funnel chart. Shapes are the rectangles of each bar
+/// (`<g class="funnel-stage">`), the connectors (`<polygon class="funnel-connector">`) and the
+/// legend's swatches; a stage's count labels its bar, a conversion its band. A stage's tinted
+/// exception band in the report is the row's background, under its label by design, and is
+/// not counted.
+pub fn chart_geometry(chart: &str) -> (Vec<ChartShape>, Vec<ChartText>) {
+    let mut shapes = Vec::new();
+    let mut texts = Vec::new();
+    // The stage of the bar group the walk is in, and whether it is in the legend.
+    let mut stage: Option<String> = None;
+    let mut legend = false;
+    let mut at = 0;
+    while let Some(found) = chart[at..].find('<') {
+        let start = at + found;
+        let end = start + chart[start..].find('>').unwrap();
+        let tag = &chart[start..end];
+        at = end + 1;
+        let name = if tag.starts_with("</") {
+            &tag[1..]
+        } else {
+            tag[1..]
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or("")
+        };
+        let class = attribute(tag, "class").unwrap_or_default();
+        let number = |n: &str| -> f64 { attribute(tag, n).unwrap().parse().unwrap() };
+        match name {
+            "g" if class.starts_with("funnel-stage") => {
+                stage = attribute(tag, "data-stage");
+            }
+            "g" if class == "funnel-legend" => legend = true,
+            "/g" => {
+                stage = None;
+                legend = false;
+            }
+            "rect" if stage.is_some() || legend => {
+                let (x, y, w, h) = (number("x"), number("y"), number("width"), number("height"));
+                shapes.push(ChartShape {
+                    part: stage.clone().map(Part::Bar),
+                    points: vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h)],
+                });
+            }
+            "polygon" if class == "funnel-connector" => {
+                let points = attribute(tag, "points")
+                    .unwrap()
+                    .split_whitespace()
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect();
+                shapes.push(ChartShape {
+                    part: attribute(tag, "data-stage").map(Part::Band),
+                    points,
+                });
+            }
+            "text" => {
+                let body = &chart[at..at + chart[at..].find("</text>").unwrap()];
+                let text = shown_text(body);
+                let x = number("x");
+                let y = number("y");
+                let size = number("font-size");
+                let width = text.chars().count() as f64 * size * CHARACTER_WIDTH;
+                let left = match attribute(tag, "text-anchor").as_deref() {
+                    Some("middle") => x - width / 2.0,
+                    Some("end") => x - width,
+                    _ => x,
+                };
+                let labels = match class.as_str() {
+                    "funnel-count" => stage.clone().map(Part::Bar),
+                    "funnel-conversion" => attribute(tag, "data-stage").map(Part::Band),
+                    _ => None,
+                };
+                texts.push(ChartText {
+                    text,
+                    labels,
+                    left,
+                    right: left + width,
+                    top: y - 0.8 * size,
+                    bottom: y + 0.2 * size,
+                });
+            }
+            _ => {}
+        }
+    }
+    (shapes, texts)
+}
+
+/// The characters a `<text>` shows: tags (`tspan`) dropped, an entity one character.
+fn shown_text(body: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    let mut in_entity = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            '&' if !in_tag => {
+                in_entity = true;
+                text.push('x');
+            }
+            ';' if in_entity => in_entity = false,
+            _ if in_tag || in_entity => {}
+            _ => text.push(ch),
+        }
+    }
+    text
+}
+
+/// Whether a text's box and a convex polygon overlap by more than half a unit (touching is
+/// not overlapping): they are apart when their projections on an axis of either (the box's
+/// two, each edge's normal) overlap by no more than that.
+fn overlaps(text: &ChartText, polygon: &[(f64, f64)]) -> bool {
+    let corners = [
+        (text.left, text.top),
+        (text.right, text.top),
+        (text.right, text.bottom),
+        (text.left, text.bottom),
+    ];
+    let mut axes = vec![(1.0, 0.0), (0.0, 1.0)];
+    for (i, a) in polygon.iter().enumerate() {
+        let b = polygon[(i + 1) % polygon.len()];
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let length = (dx * dx + dy * dy).sqrt();
+        if length > 0.0 {
+            axes.push((-dy / length, dx / length));
+        }
+    }
+    let project = |points: &[(f64, f64)], axis: (f64, f64)| {
+        points
+            .iter()
+            .map(|p| p.0 * axis.0 + p.1 * axis.1)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+    };
+    axes.into_iter().all(|axis| {
+        let (a0, a1) = project(&corners, axis);
+        let (b0, b1) = project(polygon, axis);
+        a1.min(b1) - a0.max(b0) > 0.5
+    })
+}
+
+/// In every funnel chart of a document, no text's box (estimated as in `chart_geometry`)
+/// overlaps a bar, band or swatch other than the one it labels, and no two texts overlap: a
+/// route's band once ran over the counts and conversions of the narrow route beside it.
+/// Returns how many texts were checked.
+pub fn assert_labels_clear(name: &str, html: &str) -> usize {
+    let mut checked = 0;
+    let mut clashes = Vec::new();
+    for chart in funnel_charts(html) {
+        let funnel = attribute(&chart[..chart.find('>').unwrap()], "data-funnel").unwrap();
+        let (shapes, texts) = chart_geometry(chart);
+        for (i, text) in texts.iter().enumerate() {
+            for shape in &shapes {
+                if shape.part.is_some() && shape.part == text.labels {
+                    continue;
+                }
+                if overlaps(text, &shape.points) {
+                    clashes.push(format!(
+                        "{funnel}: {:?} ({:.1}–{:.1} × {:.1}–{:.1}) overlaps {:?} at {:?}",
+                        text.text,
+                        text.left,
+                        text.right,
+                        text.top,
+                        text.bottom,
+                        shape.part,
+                        shape.points
+                    ));
+                }
+            }
+            for other in &texts[i + 1..] {
+                let box_of = |t: &ChartText| {
+                    vec![
+                        (t.left, t.top),
+                        (t.right, t.top),
+                        (t.right, t.bottom),
+                        (t.left, t.bottom),
+                    ]
+                };
+                if overlaps(text, &box_of(other)) {
+                    clashes.push(format!(
+                        "{funnel}: {:?} and {:?} overlap",
+                        text.text, other.text
+                    ));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        clashes.is_empty(),
+        "{name}: chart text overlaps:\n{}",
+        clashes.join("\n")
+    );
     checked
 }

@@ -5,14 +5,21 @@
 //! the count on it. A funnel in one column is centred on one axis; where routes branch, the
 //! stages that leave one stage are drawn side by side within its bar and below it (`lanes`),
 //! so a route is never drawn as if it widened the one above it. Grey connectors join each bar
-//! to the bar of the stage it follows and carry the computed conversion factor. Performance targets differ from milestones in four ways, so
+//! to the bar of the stage it follows and carry the computed conversion factor. A route's
+//! band runs down its own column past the rows of the routes written before it, so the words
+//! of a route (its conversions, and counts too wide for their bars, written beside them) are
+//! placed clear of the other routes' bands and of the stage labels (`place_labels`,
+//! `clearance`); where they cannot be, the route's column is widened and the chart laid out
+//! again. Performance targets differ from milestones in four ways, so
 //! that the chart reads in black and white: a darker fill, diagonal hatching, a dashed black
 //! outline and the word "Target". Each bar's group has `class="funnel-stage"` and a
-//! `data-stage` attribute naming the stage.
+//! `data-stage` attribute naming the stage; each band (`funnel-connector`) and conversion
+//! (`funnel-conversion`) names the stage it leads to.
 //!
 //! The geometry is display arithmetic on `f64`, printed to one decimal place; no figure of the
 //! contract is computed here.
 
+use super::clearance::{self, Anchor, Band, Block, Wanted};
 use super::words;
 use super::writer::{Attrs, Html};
 use crate::ast::StageKind;
@@ -38,9 +45,16 @@ pub(crate) const LINE: f64 = 16.0;
 pub(crate) const SUB_LINE: f64 = 15.0;
 /// The width of a character of chart text, as a share of its font size (see `text_width`).
 pub(crate) const CHARACTER_WIDTH: f64 = 0.6;
-/// Characters per line of a description in the label column.
+/// Characters per line of a description in the label column, and of the lines under it: at
+/// `CHARACTER_WIDTH` they end before the bars begin (`BAR_LEFT`), with room to spare.
 const WRAP_DESCRIPTION: usize = 30;
-const WRAP_SUB: usize = 40;
+const WRAP_SUB: usize = 36;
+/// The gap between a bar and a count written beside it.
+const COUNT_GAP: f64 = 8.0;
+/// The room a route's column keeps on either side of a label it makes room for.
+const LABEL_PAD: f64 = 4.0;
+/// How many times the columns are widened for labels that found no room, at the most.
+const ROUNDS: usize = 4;
 
 pub const MILESTONE_FILL: &str = "#1f5a8a";
 pub const TARGET_FILL: &str = "#9a4a08";
@@ -63,6 +77,19 @@ struct Row<'a> {
     /// The centre of the bar: on the axis for a funnel in one column; under the stage it
     /// follows, in that stage's column, for a branch.
     centre: f64,
+    /// The column the stage is drawn in (see `tree_lanes`).
+    lane: Lane,
+    /// Where the count is written: on the bar, or beside it at `x`.
+    count: CountAt,
+}
+
+/// Where a stage's count is written.
+#[derive(Clone, Copy)]
+enum CountAt {
+    /// In white, centred on the bar.
+    OnBar,
+    /// In ink beside the bar.
+    Beside(f64, Anchor),
 }
 
 /// The id of the table that states the chart's numbers, for `aria-describedby`.
@@ -115,8 +142,29 @@ pub(crate) fn open_chart(html: &mut Html, chart: &Chart) {
 pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
     let parents = parents(funnel);
     let children = children(&parents);
-    let shares = shares(funnel, &children);
-    let rows = layout(funnel, &parents, &children);
+    let columns = columns(&parents, &children);
+    // Lay the chart out, place the words beside the bars, and where a route's conversion or
+    // count finds no room clear of the other routes, widen the route's column and lay it out
+    // again.
+    let mut room = vec![Room::default(); funnel.stages.len()];
+    let mut round = 1;
+    let rows = loop {
+        let mut rows = layout(funnel, &parents, &children, &room);
+        let wanting = place_labels(funnel, &mut rows, &parents);
+        let mut widened = false;
+        for (stage, need) in wanting {
+            if let Some(column) = columns[stage] {
+                let before = room[column];
+                room[column].left = room[column].left.max(need.left);
+                room[column].right = room[column].right.max(need.right);
+                widened |= room[column].left > before.left || room[column].right > before.right;
+            }
+        }
+        if !widened || round == ROUNDS {
+            break rows;
+        }
+        round += 1;
+    };
     let branches = rows.iter().any(|r| r.branches);
     let note = legend_note(branches);
     let legend_top = rows.last().map_or(TOP, |row| row.top + row.height + 26.0);
@@ -134,9 +182,15 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
             description: &description(contract, funnel),
         },
     );
+    // The bands first and the words on them after, so that no band is drawn over words.
     for (index, row) in rows.iter().enumerate() {
         if let Some(p) = parents[index] {
-            connector(html, funnel, &rows[p], row, shares[index]);
+            connector(html, &rows[p], row, children[p].len() > 1);
+        }
+    }
+    for (index, row) in rows.iter().enumerate() {
+        if let Some(p) = parents[index] {
+            conversion_label(html, funnel, &rows[p], row);
         }
     }
     for row in &rows {
@@ -148,60 +202,73 @@ pub fn funnel(html: &mut Html, contract: &Contract, funnel: &Funnel) {
     html.nl();
 }
 
+/// A stage's column across the band, and the scale of its bar (people × `scale` wide): the
+/// stages of one route share their column, their bars centred on its `axis` (see
+/// `tree_lanes`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lane {
+    pub left: f64,
+    pub width: f64,
+    pub axis: f64,
+    pub scale: f64,
+}
+
+/// The room a route's column keeps for its words, from its axis to each side at the least.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Room {
+    pub left: f64,
+    pub right: f64,
+}
+
 /// Where each stage's bar goes across the band, as a tree: the stage a stage follows (the
 /// first of its `after`, written before it) is its parent, and the stages that follow one
-/// parent are drawn side by side, in the order written, within the parent's bar and centred
-/// under it. Each is `(centre, scale)`: the bar is `expected × scale` wide. A funnel in one
-/// column keeps one scale (the widest stage fills the band); where the stages that leave a
-/// parent expect more people together than the parent (routes people take both of), their
-/// scale shrinks so that they fit within the parent's bar, so widths compare only along the
-/// routes people flow. The report's chart places its bars by the same lanes.
-fn lanes(funnel: &Funnel, parents: &[Option<usize>], band_left: f64, band: f64) -> Vec<(f64, f64)> {
+/// parent are drawn side by side, in the order written, each in its own column within the
+/// parent's bar, the columns sharing the bar out between them. A funnel in one column keeps
+/// one scale (the widest stage fills the band); where the stages that leave a parent expect
+/// more people together than the parent (routes people take both of), their scale shrinks so
+/// that they fit within the parent's bar, so widths compare only along the routes people
+/// flow. A route's column is its part of the parent's bar, in proportion to the people it
+/// expects, or wider where the route needs `room` for its words (the scale of the routes
+/// shrinks for that). The report's chart places its bars by the same lanes.
+fn lanes(funnel: &Funnel, parents: &[Option<usize>], room: &[Room]) -> Vec<Lane> {
     let nodes: Vec<(Option<usize>, u64)> = parents
         .iter()
         .zip(&funnel.stages)
         .map(|(parent, stage)| (*parent, stage.expected))
         .collect();
     let widest = funnel.stages.iter().map(|s| s.expected).max().unwrap_or(0);
-    tree_lanes(&nodes, widest, band_left, band, true)
-        .into_iter()
-        .zip(&nodes)
-        .map(|((left, scale), (_, value))| (left + *value as f64 * scale / 2.0, scale))
-        .collect()
+    tree_lanes(&nodes, room, widest, BAR_LEFT, BAR_SPAN, true)
 }
 
-/// The lanes of any tree of stages, as `(left, scale)`: each node gives its parent (written
-/// before it) and the people it is sized by, so that its lane is `people × scale` wide from
-/// `left`; `widest` is the most people any bar on the root scale shows. The stages that leave
-/// one parent share its lane side by side, centred in it (`centred`) or from its left.
+/// The lanes of any tree of stages: each node gives its parent (written before it) and the
+/// people it is sized by; `widest` is the most people any bar on the root scale shows. A node
+/// with a parent and no sibling shares the parent's column; the nodes that leave one parent
+/// share its bar out as columns side by side, in the order written. `centred` (the schedule):
+/// the columns fill the parent's bar, each at least as wide as its `room` (which the parent's
+/// bar gives up to half of), its bars centred on its axis. Otherwise (the report): each
+/// column is as wide as its bar, from the parent's left.
 pub(crate) fn tree_lanes(
     nodes: &[(Option<usize>, u64)],
+    room: &[Room],
     widest: u64,
     band_left: f64,
     band: f64,
     centred: bool,
-) -> Vec<(f64, f64)> {
+) -> Vec<Lane> {
     let root_scale = if widest == 0 {
         0.0
     } else {
         band / widest as f64
     };
-    let start = |left: f64, room: f64, used: f64| {
-        if centred {
-            left + (room - used) / 2.0
-        } else {
-            left
-        }
-    };
-    let mut lanes: Vec<(f64, f64)> = nodes
-        .iter()
-        .map(|(_, value)| {
-            (
-                start(band_left, band, *value as f64 * root_scale),
-                root_scale,
-            )
-        })
-        .collect();
+    let mut lanes: Vec<Lane> = vec![
+        Lane {
+            left: band_left,
+            width: band,
+            axis: band_left + band / 2.0,
+            scale: root_scale,
+        };
+        nodes.len()
+    ];
     // Each node's children, found once: a search of every node for each parent is
     // quadratic in a long funnel.
     let children = Links::new(nodes.iter().map(|(parent, _)| *parent)).reversed();
@@ -210,18 +277,93 @@ pub(crate) fn tree_lanes(
         if children.is_empty() {
             continue;
         }
-        let (left, scale) = lanes[p];
-        let width = nodes[p].1 as f64 * scale;
-        let together: u64 = children.iter().map(|&c| nodes[c].1).sum();
-        let child_scale = if together == 0 {
-            scale
+        let parent = lanes[p];
+        let width = nodes[p].1 as f64 * parent.scale;
+        let left = if centred {
+            parent.axis - width / 2.0
         } else {
-            scale.min(width / together as f64)
+            parent.left
         };
-        let mut x = start(left, width, together as f64 * child_scale);
+        let together: u64 = children.iter().map(|&c| nodes[c].1).sum();
+        let mut scale = if together == 0 {
+            parent.scale
+        } else {
+            parent.scale.min(width / together as f64)
+        };
+        if let [only] = children[..] {
+            lanes[only] = Lane { scale, ..parent };
+            continue;
+        }
+        if !centred {
+            let mut x = left;
+            for &c in children {
+                let bar = nodes[c].1 as f64 * scale;
+                lanes[c] = Lane {
+                    left: x,
+                    width: bar,
+                    axis: x + bar / 2.0,
+                    scale,
+                };
+                x += bar;
+            }
+            continue;
+        }
+        // The room the columns ask for, as much as half the parent's bar at the most.
+        let asked: f64 = children
+            .iter()
+            .map(|&c| room.get(c).map_or(0.0, |r| r.left + r.right))
+            .sum();
+        let give = if asked > width / 2.0 {
+            width / 2.0 / asked
+        } else {
+            1.0
+        };
+        let halves = |c: usize, scale: f64| {
+            let half = nodes[c].1 as f64 * scale / 2.0;
+            let r = room.get(c).copied().unwrap_or_default();
+            (half.max(r.left * give), half.max(r.right * give))
+        };
+        let used = |scale: f64| -> f64 {
+            children
+                .iter()
+                .map(|&c| {
+                    let (l, r) = halves(c, scale);
+                    l + r
+                })
+                .sum()
+        };
+        if used(scale) > width {
+            // The largest scale at which the columns fit: they widen as it grows.
+            let (mut low, mut high) = (0.0, scale);
+            for _ in 0..60 {
+                let mid = (low + high) / 2.0;
+                if used(mid) > width {
+                    high = mid;
+                } else {
+                    low = mid;
+                }
+            }
+            scale = low;
+        }
+        // The columns fill the parent's bar, each widened in proportion; with nothing to
+        // share out (no one expected, no room asked), in equal parts.
+        let total = used(scale);
+        let mut x = left;
         for &c in children {
-            lanes[c] = (x, child_scale);
-            x += nodes[c].1 as f64 * child_scale;
+            let (l, r) = halves(c, scale);
+            let (l, r) = if total > 0.0 {
+                (l * width / total, r * width / total)
+            } else {
+                let part = width / children.len() as f64 / 2.0;
+                (part, part)
+            };
+            lanes[c] = Lane {
+                left: x,
+                width: l + r,
+                axis: x + l,
+                scale,
+            };
+            x += l + r;
         }
     }
     lanes
@@ -246,8 +388,30 @@ fn children(parents: &[Option<usize>]) -> Links {
     Links::new(parents.iter().copied()).reversed()
 }
 
-fn layout<'a>(funnel: &'a Funnel, parents: &[Option<usize>], children: &Links) -> Vec<Row<'a>> {
-    let lanes = lanes(funnel, parents, BAR_LEFT, BAR_SPAN);
+/// The route each stage is drawn in: the nearest of itself and the stages above it that
+/// leaves its parent beside another stage, whose column it shares; `None` on the trunk.
+fn columns(parents: &[Option<usize>], children: &Links) -> Vec<Option<usize>> {
+    let mut columns: Vec<Option<usize>> = Vec::with_capacity(parents.len());
+    for (index, parent) in parents.iter().enumerate() {
+        let column = parent.and_then(|p| {
+            if children[p].len() > 1 {
+                Some(index)
+            } else {
+                columns[p]
+            }
+        });
+        columns.push(column);
+    }
+    columns
+}
+
+fn layout<'a>(
+    funnel: &'a Funnel,
+    parents: &[Option<usize>],
+    children: &Links,
+    room: &[Room],
+) -> Vec<Row<'a>> {
+    let lanes = lanes(funnel, parents, room);
     let mut top = TOP;
     let mut rows = Vec::new();
     for (index, stage) in funnel.stages.iter().enumerate() {
@@ -255,10 +419,10 @@ fn layout<'a>(funnel: &'a Funnel, parents: &[Option<usize>], children: &Links) -
         let sub = wrap_pieces(&sub_pieces(funnel, stage), WRAP_SUB);
         let label_height = lines.len() as f64 * LINE + sub.len() as f64 * SUB_LINE;
         let height = label_height.max(BAR_HEIGHT);
-        let (centre, scale) = lanes[index];
-        let width = stage.expected as f64 * scale;
+        let lane = lanes[index];
+        let width = stage.expected as f64 * lane.scale;
         // A stage with anyone in it stays visible.
-        let bar_width = if stage.expected > 0 && scale > 0.0 {
+        let bar_width = if stage.expected > 0 && lane.scale > 0.0 {
             width.max(2.0)
         } else {
             0.0
@@ -272,12 +436,136 @@ fn layout<'a>(funnel: &'a Funnel, parents: &[Option<usize>], children: &Links) -
             height,
             bar_top: top + (height - BAR_HEIGHT) / 2.0,
             bar_width,
-            centre,
+            centre: lane.axis,
+            lane,
+            count: CountAt::OnBar,
             branches: parents[index].is_some_and(|p| children[p].len() > 1),
         });
         top += height + CONNECTOR;
     }
     rows
+}
+
+/// The baseline of the conversion written on the band from `upper` to `lower`: midway on a
+/// band to the next row; just above the stage it leads to on a longer one, which passes
+/// other rows.
+fn conversion_baseline(upper: &Row, lower: &Row) -> f64 {
+    let (y1, y2) = (upper.bar_top + BAR_HEIGHT, lower.bar_top);
+    if lower.number == upper.number + 1 {
+        (y1 + y2) / 2.0 + 4.5
+    } else {
+        y2 - CONNECTOR / 2.0 + 4.5
+    }
+}
+
+/// A stage's count, and its width as `text_width` takes it.
+fn count_text(row: &Row) -> (String, f64) {
+    let count = people(row.stage.expected);
+    let width = text_width(&count, 14.0);
+    (count, width)
+}
+
+/// Whether a stage's count is written on its bar: the bar is wide enough for it and a margin.
+fn count_fits(row: &Row) -> bool {
+    row.bar_width >= count_text(row).1 + 16.0
+}
+
+/// Where the conversions and counts go: a count too wide for its bar beside it, on its right
+/// or else its left, wherever that is clear of the other routes' bands and of the stage
+/// labels (`clearance`). Returns, for each word that found no room, its stage and the room
+/// its route's column would need from its axis for it: for a conversion, centred on the axis,
+/// half its width on each side; for a count, on the right, half the bar, the gap and the
+/// count. A word with no room even so is written where it would go in a funnel in one column.
+fn place_labels(
+    funnel: &Funnel,
+    rows: &mut [Row],
+    parents: &[Option<usize>],
+) -> Vec<(usize, Room)> {
+    let mut wanted = Vec::new();
+    // What each wanted label is: the stage, and whether it is its count.
+    let mut whose = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        if let Some(p) = parents[index] {
+            if let Some(text) = conversion(funnel, row.stage, rows[p].stage) {
+                wanted.push(Wanted {
+                    width: text_width(&text, 13.0),
+                    baseline: conversion_baseline(&rows[p], row),
+                    candidates: vec![(row.centre, Anchor::Middle)],
+                    on_band: Some(index),
+                });
+                whose.push((index, false));
+            }
+        }
+        if !count_fits(row) {
+            let half = row.bar_width / 2.0;
+            wanted.push(Wanted {
+                width: count_text(row).1,
+                baseline: row.bar_top + BAR_HEIGHT / 2.0 + 5.0,
+                candidates: vec![
+                    (row.centre + half + COUNT_GAP, Anchor::Start),
+                    (row.centre - half - COUNT_GAP, Anchor::End),
+                ],
+                on_band: None,
+            });
+            whose.push((index, true));
+        }
+    }
+    let bands: Vec<Band> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(index, row)| {
+            let p = parents[index]?;
+            Some(Band {
+                top: rows[p].bar_top + BAR_HEIGHT,
+                bottom: row.bar_top,
+                left: row.lane.left,
+                right: row.lane.left + row.lane.width,
+                stage: index,
+            })
+        })
+        .collect();
+    let blocks: Vec<Block> = rows
+        .iter()
+        .map(|row| Block {
+            top: row.top,
+            bottom: row.top + row.height,
+            right: label_right(row),
+        })
+        .collect();
+    let placed = clearance::place(&wanted, &bands, &blocks, WIDTH);
+    let mut wanting = Vec::new();
+    for ((want, (index, count)), place) in wanted.iter().zip(whose).zip(placed) {
+        let row = &mut rows[index];
+        if count {
+            // With no room anywhere, on the right where that stays in the chart.
+            let fallback = usize::from(want.candidates[0].0 + want.width > WIDTH);
+            let (x, anchor) = want.candidates[place.unwrap_or(fallback)];
+            row.count = CountAt::Beside(x, anchor);
+        }
+        if place.is_none() {
+            let need = if count {
+                Room {
+                    left: 0.0,
+                    right: row.bar_width / 2.0 + COUNT_GAP + want.width + LABEL_PAD,
+                }
+            } else {
+                let half = want.width / 2.0 + LABEL_PAD;
+                Room {
+                    left: half,
+                    right: half,
+                }
+            };
+            wanting.push((index, need));
+        }
+    }
+    wanting
+}
+
+/// Where a stage's label ends on the right, its width estimated by `text_width`.
+fn label_right(row: &Row) -> f64 {
+    let name = row.lines.iter().map(|l| text_width(l, 13.5));
+    let sub = row.sub.iter().map(|l| text_width(l, 12.0));
+    LABEL_X + name.chain(sub).fold(0.0, f64::max)
 }
 
 /// The small line under a stage's description: its kind, time window and price.
@@ -295,38 +583,20 @@ fn sub_pieces(funnel: &Funnel, stage: &Stage) -> Vec<String> {
     pieces
 }
 
-/// The part of its parent's bar each stage leaves from, as `(from, to)` fractions of its
-/// width: the parent's bar is shared among the stages that follow it in proportion to the
-/// people each expects, in the order written; a single stage takes all of it.
-fn shares(funnel: &Funnel, children: &Links) -> Vec<(f64, f64)> {
-    let mut shares = vec![(0.0, 1.0); funnel.stages.len()];
-    for p in 0..children.len() {
-        let children = &children[p];
-        let together: u64 = children.iter().map(|&c| funnel.stages[c].expected).sum();
-        if together == 0 || children.len() < 2 {
-            continue;
-        }
-        let mut before = 0;
-        for &c in children {
-            let own = funnel.stages[c].expected;
-            shares[c] = (
-                before as f64 / together as f64,
-                (before + own) as f64 / together as f64,
-            );
-            before += own;
-        }
-    }
-    shares
-}
-
-fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row, share: (f64, f64)) {
+/// The band from a stage's bar down to the bar of a stage that follows it: from the whole of
+/// the bar it leaves, or, where several stages leave it (`shared`), from the part of that bar
+/// at the head of the route's column.
+fn connector(html: &mut Html, upper: &Row, lower: &Row, shared: bool) {
     let y1 = upper.bar_top + BAR_HEIGHT;
     let y2 = lower.bar_top;
-    let left = upper.centre - upper.bar_width / 2.0;
-    let (a1, a2) = (
-        left + upper.bar_width * share.0,
-        left + upper.bar_width * share.1,
-    );
+    let (a1, a2) = if shared {
+        (lower.lane.left, lower.lane.left + lower.lane.width)
+    } else {
+        (
+            upper.centre - upper.bar_width / 2.0,
+            upper.centre + upper.bar_width / 2.0,
+        )
+    };
     let b = lower.bar_width / 2.0;
     let points = format!(
         "{a1:.1},{y1:.1} {a2:.1},{y1:.1} {:.1},{y2:.1} {:.1},{y2:.1}",
@@ -337,35 +607,34 @@ fn connector(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row, share: 
         "polygon",
         &[
             ("class", "funnel-connector"),
+            ("data-stage", &lower.stage.id),
             ("points", &points),
             ("fill", CONNECTOR_FILL),
         ],
     );
     html.nl();
-    if let Some(text) = conversion(funnel, lower.stage, upper.stage) {
-        // Midway on a connector to the next row; just above the stage it leads to on a longer
-        // one, which passes other rows.
-        let y = if lower.number == upper.number + 1 {
-            (y1 + y2) / 2.0 + 4.5
-        } else {
-            y2 - CONNECTOR / 2.0 + 4.5
-        };
-        let y = format!("{y:.1}");
-        html.element(
-            "text",
-            &[
-                ("class", "funnel-conversion"),
-                ("x", &format!("{:.1}", lower.centre)),
-                ("y", &y),
-                ("text-anchor", "middle"),
-                ("font-size", "13"),
-                ("font-weight", "700"),
-                ("fill", INK),
-            ],
-            &text,
-        );
-        html.nl();
-    }
+}
+
+/// The conversion written on the band from `upper` to `lower`, if there is one.
+fn conversion_label(html: &mut Html, funnel: &Funnel, upper: &Row, lower: &Row) {
+    let Some(text) = conversion(funnel, lower.stage, upper.stage) else {
+        return;
+    };
+    html.element(
+        "text",
+        &[
+            ("class", "funnel-conversion"),
+            ("data-stage", &lower.stage.id),
+            ("x", &format!("{:.1}", lower.centre)),
+            ("y", &format!("{:.1}", conversion_baseline(upper, lower))),
+            ("text-anchor", "middle"),
+            ("font-size", "13"),
+            ("font-weight", "700"),
+            ("fill", INK),
+        ],
+        &text,
+    );
+    html.nl();
 }
 
 /// The number of a stage in its funnel, counting from 1.
@@ -584,67 +853,61 @@ fn bar(html: &mut Html, row: &Row) {
             ],
         );
     }
-    let count = people(stage.expected);
-    let count_width = text_width(&count, 14.0);
-    let fits = row.bar_width >= count_width + 16.0;
+    let (count, count_width) = count_text(row);
     let y = format!("{:.1}", row.bar_top + BAR_HEIGHT / 2.0 + 5.0);
-    if fits {
-        if target {
-            // A solid plate under the count, so that white on the hatching stays readable
-            // (the hatching's white lines would otherwise run through the letters).
-            let plate = count_width + 10.0;
-            html.empty(
-                "rect",
+    match row.count {
+        CountAt::OnBar => {
+            if target {
+                // A solid plate under the count, so that white on the hatching stays readable
+                // (the hatching's white lines would otherwise run through the letters).
+                let plate = count_width + 10.0;
+                html.empty(
+                    "rect",
+                    &[
+                        ("class", "funnel-count-plate"),
+                        ("x", &format!("{:.1}", row.centre - plate / 2.0)),
+                        ("y", &format!("{:.1}", row.bar_top + 5.0)),
+                        ("width", &format!("{plate:.1}")),
+                        ("height", &format!("{:.1}", BAR_HEIGHT - 10.0)),
+                        ("rx", "2"),
+                        ("fill", fill),
+                    ],
+                );
+            }
+            html.element(
+                "text",
                 &[
-                    ("class", "funnel-count-plate"),
-                    ("x", &format!("{:.1}", row.centre - plate / 2.0)),
-                    ("y", &format!("{:.1}", row.bar_top + 5.0)),
-                    ("width", &format!("{plate:.1}")),
-                    ("height", &format!("{:.1}", BAR_HEIGHT - 10.0)),
-                    ("rx", "2"),
-                    ("fill", fill),
+                    ("class", "funnel-count"),
+                    ("x", &format!("{:.1}", row.centre)),
+                    ("y", &y),
+                    ("text-anchor", "middle"),
+                    ("font-size", "14"),
+                    ("font-weight", "700"),
+                    ("fill", "#ffffff"),
+                    ("stroke", fill),
+                    ("stroke-width", "4"),
+                    ("stroke-linejoin", "round"),
+                    ("paint-order", "stroke"),
                 ],
+                &count,
             );
         }
-        html.element(
-            "text",
-            &[
-                ("class", "funnel-count"),
-                ("x", &format!("{:.1}", row.centre)),
-                ("y", &y),
-                ("text-anchor", "middle"),
-                ("font-size", "14"),
-                ("font-weight", "700"),
-                ("fill", "#ffffff"),
-                ("stroke", fill),
-                ("stroke-width", "4"),
-                ("stroke-linejoin", "round"),
-                ("paint-order", "stroke"),
-            ],
-            &count,
-        );
-    } else {
-        // Beside the bar, on its right; on its left where a narrow bar near the edge leaves
-        // no room on the right (each row holds one bar, so nothing else is beside it).
-        let right = row.centre + row.bar_width / 2.0 + 8.0;
-        let (x, anchor) = if right + count_width <= WIDTH {
-            (right, "start")
-        } else {
-            (row.centre - row.bar_width / 2.0 - 8.0, "end")
-        };
-        html.element(
-            "text",
-            &[
-                ("class", "funnel-count"),
-                ("x", &format!("{x:.1}")),
-                ("y", &y),
-                ("text-anchor", anchor),
-                ("font-size", "14"),
-                ("font-weight", "700"),
-                ("fill", INK),
-            ],
-            &count,
-        );
+        // Beside the bar where `place_labels` found room for it.
+        CountAt::Beside(x, anchor) => {
+            html.element(
+                "text",
+                &[
+                    ("class", "funnel-count"),
+                    ("x", &format!("{x:.1}")),
+                    ("y", &y),
+                    ("text-anchor", anchor.attribute()),
+                    ("font-size", "14"),
+                    ("font-weight", "700"),
+                    ("fill", INK),
+                ],
+                &count,
+            );
+        }
     }
     html.close("g");
     html.nl();
@@ -942,6 +1205,54 @@ mod tests {
             vec!["Target", "at least 6 months after", "“Reconnected home”"]
         );
         assert_eq!(wrap("unbreakable-word-longer-than-width", 5).len(), 1);
+    }
+
+    #[test]
+    fn stage_labels_end_before_the_bars_begin() {
+        let description = LABEL_X + WRAP_DESCRIPTION as f64 * 13.5 * CHARACTER_WIDTH;
+        let sub = LABEL_X + WRAP_SUB as f64 * 12.0 * CHARACTER_WIDTH;
+        assert!(
+            description.max(sub) <= BAR_LEFT - 4.0,
+            "{description} {sub}"
+        );
+    }
+
+    #[test]
+    fn routes_share_out_the_bar_they_leave_and_widen_for_their_words() {
+        // 120 people leave for routes of 72, 12 and 84 (the rough-sleeping funnel).
+        let nodes = [(None, 120), (Some(0), 72), (Some(0), 12), (Some(0), 84)];
+        let plain = tree_lanes(&nodes, &[], 120, 300.0, 450.0, true);
+        // In proportion to the people, filling the bar: 450 × 72 / 168 and so on.
+        let widths: Vec<f64> = plain[1..].iter().map(|l| l.width).collect();
+        for (width, people) in widths.iter().zip([72.0, 12.0, 84.0]) {
+            assert!((width - 450.0 * people / 168.0).abs() < 1e-9, "{widths:?}");
+        }
+        // The narrow route asks for 30 on each side of its axis, the first for 100 on its
+        // right: each gets it, the columns still fill the bar in order, and every bar lies
+        // within its column.
+        let mut room = vec![Room::default(); 4];
+        room[1].right = 100.0;
+        room[2] = Room {
+            left: 30.0,
+            right: 30.0,
+        };
+        let lanes = tree_lanes(&nodes, &room, 120, 300.0, 450.0, true);
+        assert!((lanes[1].left - 300.0).abs() < 1e-9);
+        for pair in lanes[1..].windows(2) {
+            assert!((pair[0].left + pair[0].width - pair[1].left).abs() < 1e-9);
+        }
+        assert!((lanes[3].left + lanes[3].width - 750.0).abs() < 1e-9);
+        assert!(lanes[1].left + lanes[1].width - lanes[1].axis >= 100.0 - 1e-9);
+        assert!(lanes[2].axis - lanes[2].left >= 30.0 - 1e-9);
+        assert!(lanes[2].left + lanes[2].width - lanes[2].axis >= 30.0 - 1e-9);
+        for (lane, (_, people)) in lanes.iter().zip(nodes) {
+            let half = people as f64 * lane.scale / 2.0;
+            assert!(lane.axis - half >= lane.left - 1e-9);
+            assert!(lane.axis + half <= lane.left + lane.width + 1e-9);
+        }
+        // The routes share one scale, smaller than without the room.
+        assert!(lanes[1].scale < plain[1].scale);
+        assert_eq!(lanes[1].scale, lanes[3].scale);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 mod cash_flow;
 pub(crate) mod chart;
+mod clearance;
 mod payments;
 pub(crate) mod sections;
 pub(crate) mod style;

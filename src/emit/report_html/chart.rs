@@ -34,9 +34,10 @@ const BAR_GAP: f64 = 5.0;
 const PAIR: f64 = 2.0 * BAR_HEIGHT + BAR_GAP;
 const ROW_GAP: f64 = 18.0;
 const TOP: f64 = 8.0;
-/// Characters per line of a stage name, and of the lines under it.
+/// Characters per line of a stage name, and of the lines under it: at `CHARACTER_WIDTH` of
+/// their font sizes (13.5 and 12) they end before the bars begin (`BAR_LEFT`).
 const WRAP_NAME: usize = 28;
-const WRAP_SUB: usize = 36;
+const WRAP_SUB: usize = 32;
 
 const PLANNED_FILL: &str = "#e8eef4";
 const ACTUAL_FILL: &str = "#1f5a8a";
@@ -195,7 +196,7 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
         })
         .fold(0.0, f64::max);
     let span = BAR_SPAN.min(WIDTH - BAR_LEFT - COUNT_GAP - longest);
-    let lanes = tree_lanes(&nodes, widest, BAR_LEFT, span, false);
+    let lanes = tree_lanes(&nodes, &[], widest, BAR_LEFT, span, false);
     let width = |people: u64, scale: f64| {
         if scale <= 0.0 || people == 0 {
             0.0
@@ -221,9 +222,9 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
             top,
             height,
             pair_top: top + (height - PAIR) / 2.0,
-            planned_width: width(stage.planned_to_date, lanes[index].1),
-            actual_width: width(stage.actual, lanes[index].1),
-            left: lanes[index].0,
+            planned_width: width(stage.planned_to_date, lanes[index].scale),
+            actual_width: width(stage.actual, lanes[index].scale),
+            left: lanes[index].left,
         });
         top += height + ROW_GAP;
     }
@@ -233,17 +234,17 @@ fn layout<'a>(report: &'a Report, funnel: &'a ActualFunnel) -> Vec<Row<'a>> {
 /// The lines under a stage's name: its plan over the whole contract, its conversion factors,
 /// and its exception.
 fn sub_lines(stage: &ActualStage, exception: Option<&Exception>) -> Vec<(String, Tone)> {
-    let mut lines = vec![(
+    let mut texts = vec![(
         format!("{} planned over the contract", count(stage.planned)),
         Tone::Plain,
     )];
     match (stage.actual_conversion, stage.planned_conversion) {
         (Some(actual), Some(planned)) => {
-            lines.push((format!("Conversion {actual} (plan {planned})"), Tone::Plain))
+            texts.push((format!("Conversion {actual} (plan {planned})"), Tone::Plain))
         }
-        (Some(actual), None) => lines.push((format!("Conversion {actual}"), Tone::Plain)),
+        (Some(actual), None) => texts.push((format!("Conversion {actual}"), Tone::Plain)),
         (None, Some(planned)) => {
-            lines.push((format!("Conversion — (plan {planned})"), Tone::Plain))
+            texts.push((format!("Conversion — (plan {planned})"), Tone::Plain))
         }
         (None, None) => {}
     }
@@ -253,11 +254,16 @@ fn sub_lines(stage: &ActualStage, exception: Option<&Exception>) -> Vec<(String,
             count(exception.shortfall),
             exception.shortfall_share
         );
-        for line in wrap(&text, WRAP_SUB) {
-            lines.push((line, Tone::Exception));
-        }
+        texts.push((text, Tone::Exception));
     }
-    lines
+    texts
+        .into_iter()
+        .flat_map(|(text, tone)| {
+            wrap(&text, WRAP_SUB)
+                .into_iter()
+                .map(move |line| (line, tone))
+        })
+        .collect()
 }
 
 /// The tinted band behind a stage in exception, with a dark edge on the left.
@@ -450,11 +456,14 @@ fn legend(html: &mut Html, top: f64, tolerance: bool) {
         planned_x,
         &[("fill", "none"), ("stroke", INK), ("stroke-width", "1.5")],
     );
-    row.caption(html, planned_x + 34.0, "Planned by the report date");
-    let actual_x = planned_x + 210.0;
+    // Each swatch after the caption before it, as wide as `text_width` takes it to be.
+    let next = |x: f64, caption: &str| x + 34.0 + text_width(caption, 12.0) + 16.0;
+    let planned = "Planned by the report date";
+    row.caption(html, planned_x + 34.0, planned);
+    let actual_x = next(planned_x, planned);
     row.swatch(html, actual_x, &[("fill", ACTUAL_FILL)]);
     row.caption(html, actual_x + 34.0, "Actual");
-    let exception_x = actual_x + 100.0;
+    let exception_x = next(actual_x, "Actual");
     row.swatch(html, exception_x, &[("fill", EXCEPTION_WASH)]);
     html.empty(
         "rect",
@@ -564,6 +573,14 @@ fn pieces(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_labels_end_before_the_bars_begin() {
+        use crate::emit::html::chart::CHARACTER_WIDTH;
+        let name = LABEL_X + WRAP_NAME as f64 * 13.5 * CHARACTER_WIDTH;
+        let sub = LABEL_X + WRAP_SUB as f64 * 12.0 * CHARACTER_WIDTH;
+        assert!(name.max(sub) <= BAR_LEFT - 4.0, "{name} {sub}");
+    }
 
     #[test]
     fn names_wrap_at_spaces_and_underscores() {
