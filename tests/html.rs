@@ -971,9 +971,45 @@ fn white_counts_on_hatched_targets_sit_on_a_solid_plate() {
     assert!(checked > 0);
 }
 
+/// How many pages each spec's schedule prints on, on A4 and on US Letter, as Chromium prints
+/// them today, each page looked at (`pdftotext -layout`) and found reasonably full. A layout
+/// change that adds a page (a stranded page: a table's last rows, a heading or a short section
+/// left alone on a page) or takes one away fails `printed_schedules_keep_dates_captions_and_
+/// contents_whole` and must be looked at: print the schedule, read the pages, and fix the print
+/// rules (`html::style`) or, when the new layout is right, record the new count here. A spec
+/// added to `specs/` needs its line.
+const SCHEDULE_PAGES: &[(&str, usize, usize)] = &[
+    // (spec, A4, US Letter)
+    ("borough-family-support", 9, 10),
+    ("borough-school-inclusion", 8, 8),
+    ("drug-service", 9, 10),
+    ("edge-of-care", 8, 10),
+    ("employment-ladder", 14, 14),
+    ("fair-chance", 12, 12),
+    ("peterborough", 12, 12),
+    ("reoffending", 14, 18),
+    ("rough-sleeping", 15, 16),
+    ("tender-phoenix-futures", 8, 9),
+    ("tender-specification", 8, 9),
+    ("tender-turning-point", 8, 9),
+    ("troubled-families", 10, 10),
+    ("variations-moving-on-v1", 12, 15),
+    ("variations-moving-on-v2", 12, 15),
+    ("variations-moving-on-v3", 12, 13),
+    ("young-people", 11, 12),
+];
+
+/// The least share of a page the text of any page but the last reaches down (see
+/// `common::printed_fill`): below it a page is mostly empty. The page before a funnel, whose
+/// chart takes most of a page and is kept whole with its heading, is often half full; a
+/// section's last rows or a short section alone on a page, once a forced break before the
+/// payment schedule, left pages a fifth full.
+const LEAST_FILL: f64 = 1.0 / 3.0;
+
 /// Every spec's schedule printed in Chromium on A4 and on US Letter: the paper asked for, no
-/// date broken at a hyphen, no page ending with a table's caption, and the contents list on
-/// one page.
+/// date broken at a hyphen, no page ending with a table's caption, the contents list on one
+/// page and leaving no page mostly empty, every page but the last at least a third full, and
+/// as many pages as `SCHEDULE_PAGES` records.
 #[test]
 fn printed_schedules_keep_dates_captions_and_contents_whole() {
     if !chromium_available("printed_schedules_keep_dates_captions_and_contents_whole") {
@@ -981,7 +1017,14 @@ fn printed_schedules_keep_dates_captions_and_contents_whole() {
     }
     let scratch = Scratch::new("print-all");
     for (stem, contract) in clean_specs() {
-        for (paper, size) in [(Paper::A4, "A4"), (Paper::Letter, "letter")] {
+        let recorded = SCHEDULE_PAGES
+            .iter()
+            .find(|(spec, _, _)| *spec == stem)
+            .unwrap_or_else(|| panic!("{stem}: no page count recorded in SCHEDULE_PAGES"));
+        for (paper, size, expected) in [
+            (Paper::A4, "A4", recorded.1),
+            (Paper::Letter, "letter", recorded.2),
+        ] {
             let html = outcome::emit::html::document(&contract, paper);
             let name = format!("{stem}-{size}");
             let page = scratch.0.join(format!("{name}.html"));
@@ -995,6 +1038,15 @@ fn printed_schedules_keep_dates_captions_and_contents_whole() {
                 "{name}: printed on the wrong paper"
             );
             common::assert_printed_well(&name, &html, &pages);
+            assert_eq!(
+                pages.len(),
+                expected,
+                "{name}: printed on {} pages, not the {expected} recorded in SCHEDULE_PAGES; \
+                 look for a page left mostly empty",
+                pages.len()
+            );
+            let fill = common::printed_fill(&scratch.0.join(format!("{name}.pdf")));
+            assert_eq!(fill.len(), pages.len(), "{name}");
             // The contents list is on one page: its first and last entries print together.
             let with_contents: Vec<usize> = (0..pages.len())
                 .filter(|&n| pages[n].contains("Contents"))
@@ -1008,6 +1060,25 @@ fn printed_schedules_keep_dates_captions_and_contents_whole() {
                         first + 1
                     );
                 }
+                // Nor does it strand a page: kept whole, it leaves neither the page before it,
+                // nor its own, nor the page after it mostly empty.
+                let beside = first.saturating_sub(1)..(first + 2).min(pages.len() - 1);
+                for (n, full) in fill.iter().enumerate().take(beside.end).skip(beside.start) {
+                    assert!(
+                        *full >= LEAST_FILL,
+                        "{name}: page {} beside the contents list is {:.0}% full",
+                        n + 1,
+                        full * 100.0
+                    );
+                }
+            }
+            for (n, full) in fill.iter().enumerate().take(pages.len() - 1) {
+                assert!(
+                    *full >= LEAST_FILL,
+                    "{name}: page {} is {:.0}% full, a stranded page",
+                    n + 1,
+                    full * 100.0
+                );
             }
         }
     }

@@ -617,6 +617,47 @@ pub fn printed_pages(scratch: &Path, page: &Path, name: &str) -> Option<Vec<Stri
     Some(pages)
 }
 
+/// How full each page of a PDF printed from a document is: how far down the height inside the
+/// page's margins (the stylesheet's `@page { margin: 12mm 15mm 16mm }`) its lowest word
+/// reaches, from 0 to 1, read with `pdftotext -bbox` (poppler-utils). The page number, in the
+/// bottom margin, does not count.
+pub fn printed_fill(pdf: &Path) -> Vec<f64> {
+    const POINTS_PER_MM: f64 = 72.0 / 25.4;
+    let (top, bottom) = (12.0 * POINTS_PER_MM, 16.0 * POINTS_PER_MM);
+    let out = std::process::Command::new("/usr/bin/pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftotext -bbox failed on {}",
+        pdf.display()
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let number = |tag: &str, name: &str| -> f64 {
+        attribute(tag, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {tag}"))
+    };
+    text.split("<page ")
+        .skip(1)
+        .map(|page| {
+            let height = number(&format!(" {}", &page[..page.find('>').unwrap()]), "height");
+            let lowest = page
+                .match_indices("<word ")
+                .map(|(at, _)| {
+                    let tag = &page[at..at + page[at..].find('>').unwrap()];
+                    number(tag, "yMax")
+                })
+                .filter(|&y| y <= height - bottom)
+                .fold(top, f64::max);
+            (lowest - top) / (height - top - bottom)
+        })
+        .collect()
+}
+
 /// The paper of a PDF's first page as `pdfinfo` (poppler-utils) names it: `A4`, `letter`.
 pub fn pdf_paper(pdf: &Path) -> Option<String> {
     let out = std::process::Command::new("/usr/bin/pdfinfo")

@@ -268,9 +268,12 @@ footer.colophon {
   }
   .page { max-width: none; padding: 0; box-shadow: none; }
   h1 { font-size: 22pt; }
-  h2 { font-size: 15pt; margin-top: 9mm; }
+  h2 { font-size: 15pt; margin-top: 7mm; }
   h3 { font-size: 12pt; margin-top: 6mm; }
   .cover h2 { font-size: 12.5pt; }
+  /* Outcome cards a little tighter than on screen: the short section after them (who is
+     served) was pushed alone onto a page before a funnel's chart. */
+  .outcome { padding: 8px 14px 2px; margin-bottom: 8px; }
   .page table { font-size: 8.5pt; }
   .page thead th { font-size: 8pt; }
   .page caption { font-size: 9.5pt; }
@@ -289,7 +292,8 @@ footer.colophon {
   .page table > thead { break-after: avoid; }
   .page table > tbody > tr:first-child, .page table > tbody > tr:nth-child(2) { break-before: avoid; }
   section > h2 + *, section > h3 + * { break-before: avoid; }
-  #payments { break-before: page; }
+  /* The payment schedule follows on from the measures: a page break forced before it left
+     the measures' last rows alone on a page. */
   p, li { orphans: 3; widows: 3; }
   .lede, .note, figcaption { break-inside: avoid; }
   /* A paragraph that leads into a figure stays whole and with it, so that the heading above

@@ -48,7 +48,6 @@ p.more { font-style: italic; }
 .residual { margin-bottom: 16px; }
 .page table.reach { width: auto; min-width: 28em; }
 @media print {
-  .report #payments { break-before: auto; }
   .equation .term b { font-size: 14pt; }
   .equation .op { font-size: 15pt; }
   .page table.lines, .page table.rejected { break-inside: auto; }
