@@ -476,8 +476,7 @@ fn used_files(
     let mut times = Vec::new();
     let mut serdes = Vec::new();
     for factor in [1, 10, 100] {
-        let _ = std::fs::remove_dir_all(&dir);
-        let main = match write_used_files(&dir, factor * n) {
+        let main = match shapes::used_files(&dir, factor * n) {
             Ok(main) => main,
             Err(e) => {
                 println!("{row} cannot write the files in {}: {e}", dir.display());
@@ -561,7 +560,7 @@ fn used_files(
     }
 }
 
-/// The JSON of each used file of `write_used_files` in a file of its own (its outcome, as
+/// The JSON of each used file of `shapes::used_files` in a file of its own (its outcome, as
 /// `contract` has it), then the contract's: their paths, in the order they are read.
 fn write_used_json(dir: &Path, n: usize, contract: &str) -> std::io::Result<Vec<PathBuf>> {
     let value: serde_json::Value = serde_json::from_str(contract).expect("the contract's JSON");
@@ -587,31 +586,6 @@ fn write_used_json(dir: &Path, n: usize, contract: &str) -> std::io::Result<Vec<
     std::fs::write(&path, contract)?;
     paths.push(path);
     Ok(paths)
-}
-
-/// A repository in `dir` whose contract uses `n` files of one outcome each: the contract's
-/// path.
-fn write_used_files(dir: &Path, n: usize) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir.join(".git"))?;
-    std::fs::create_dir_all(dir.join("framework"))?;
-    let mut main = String::new();
-    for i in 0..n {
-        std::fs::write(
-            dir.join(format!("framework/o{i}.outcome")),
-            format!("outcome o{i} \"Outcome {i}\"\n"),
-        )?;
-        let _ = writeln!(main, "use \"framework/o{i}.outcome\"");
-    }
-    main.push_str(
-        "contract \"Uses\" {\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to 2027-03-31\n  \
-         referrals until 2026-12-31\n  funding limit £100,000\n}\noutcome better \"Better\"\n\
-         cohort people \"People\" { size 10 }\nfunnel f \"F\" for people {\n  milestone m \"M\" 10\n  \
-         target done \"Done\" 5 within 1 month { achieves better evidence \"Seen\" }\n}\n\
-         payments {\n  pay £1 for done\n}\n",
-    );
-    let path = dir.join("main.outcome");
-    std::fs::write(&path, main)?;
-    Ok(path)
 }
 
 /// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json

@@ -282,35 +282,14 @@ fn eight_times_the_contract_takes_at_most_twenty_times_as_long() {
     assert!(slow.is_empty(), "not linear: {slow:#?}");
 }
 
-/// A repository whose contract `use`s `n` framework files of one outcome each, in a fresh
-/// folder named for `test`: the contract's path.
+/// A repository whose contract `use`s `n` framework files (`shapes::used_files`), in a
+/// fresh folder named for `test`: the contract's path.
 fn used_files(test: &str, n: usize) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "outcome-complexity-{}-{test}-{n}",
         std::process::id()
     ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
-    std::fs::create_dir_all(dir.join("framework")).unwrap();
-    let mut main = String::new();
-    for i in 0..n {
-        std::fs::write(
-            dir.join(format!("framework/o{i}.outcome")),
-            format!("outcome o{i} \"Outcome {i}\"\n"),
-        )
-        .unwrap();
-        main.push_str(&format!("use \"framework/o{i}.outcome\"\n"));
-    }
-    main.push_str(
-        "contract \"Uses\" {\n  commissioner \"C\"\n  provider \"P\"\n  term 2026-04-01 to 2027-03-31\n  \
-         referrals until 2026-12-31\n  funding limit £100,000\n}\noutcome better \"Better\"\n\
-         cohort people \"People\" { size 10 }\nfunnel f \"F\" for people {\n  milestone m \"M\" 10\n  \
-         target done \"Done\" 5 within 1 month { achieves better evidence \"Seen\" }\n}\n\
-         payments {\n  pay £1 for done\n}\n",
-    );
-    let path = dir.join("main.outcome");
-    std::fs::write(&path, main).unwrap();
-    path
+    shapes::used_files(&dir, n).unwrap()
 }
 
 /// Seconds to load the contract at `main` and every file it uses, as `outcome check` does;

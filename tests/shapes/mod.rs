@@ -676,3 +676,26 @@ pub fn expected_codes(shape: &Shape, n: usize) -> Vec<&'static str> {
 pub fn has_contract(shape: &Shape) -> bool {
     !matches!(shape.name, "errors" | "misspelt" | "funnels after errors")
 }
+
+/// A repository in `dir` (made afresh) whose contract `use`s `n` framework files of one
+/// outcome each, `framework/o{i}.outcome`, and checks clean: the contract's path. The
+/// dimension that grows in files rather than in one text, which the complexity test and the
+/// throughput benchmark's `used files` series load through a `Workspace`.
+pub fn used_files(dir: &std::path::Path, n: usize) -> std::io::Result<std::path::PathBuf> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join(".git"))?;
+    std::fs::create_dir_all(dir.join("framework"))?;
+    let mut main = String::new();
+    for i in 0..n {
+        std::fs::write(
+            dir.join(format!("framework/o{i}.outcome")),
+            format!("outcome o{i} \"Outcome {i}\"\n"),
+        )?;
+        let _ = writeln!(main, "use \"framework/o{i}.outcome\"");
+    }
+    main.push_str(HEADER);
+    main.push_str(SMALL_FUNNEL);
+    let path = dir.join("main.outcome");
+    std::fs::write(&path, main)?;
+    Ok(path)
+}
