@@ -240,6 +240,68 @@ fn a_measured_improvement_on_a_comparison_group_pays_its_tier() {
 ///   decimals, below the lowest tier (7.5%): nothing;
 /// - pooled in year 3, 40.5 against 46: 5.5 ÷ 46 = 11.9565217…%, 11.956522%, from 7.5% and
 ///   below 15%: £100,000, due 2029-03-31.
+/// A measured value for a contract year still running at the report date does not hide the
+/// year before it: the reading is of the latest year ended by then, and pays on it.
+#[test]
+fn a_tier_is_read_at_the_latest_year_ended_by_the_report_date() {
+    let scratch = Scratch::new("tier-year");
+    let spec = "specs/reoffending.outcome";
+    let returns = scratch.path("returns.csv");
+    let returns = returns.to_str().unwrap();
+    exits(
+        &[
+            "returns",
+            spec,
+            "--participants",
+            "200",
+            "--seed",
+            "7",
+            "-o",
+            returns,
+        ],
+        0,
+    );
+    let tiers = |until: &str| {
+        let run = exits(
+            &[
+                "report",
+                spec,
+                "--returns",
+                returns,
+                "--measure",
+                "reconviction_reduction@first_cohort:2=41.4/46",
+                "--measure",
+                "reconviction_reduction@first_cohort:3=30/46",
+                "--until",
+                until,
+                "--format",
+                "json",
+            ],
+            0,
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout(run.get_output())).unwrap();
+        report["payments"]["tiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["cohort"] == "first_cohort")
+            .map(|t| {
+                (
+                    t["year"].as_u64().unwrap(),
+                    t["line"]["amount"]["text"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Year 2 ended on 2028-03-31, year 3 runs to 2029-03-31: year 2's reading, a reduction
+    // of 10% (41.4 against 46), pays the tier from 10%.
+    assert_eq!(tiers("2028-06-30"), [(2, serde_json::json!("£250,000"))]);
+    // Once year 3 has ended, its reading (30 against 46, 34.78%) replaces it.
+    let after = tiers("2029-06-30");
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].0, 3);
+}
+
 #[test]
 fn the_text_and_html_reports_state_each_tier_reading_whatever_lines_they_list() {
     let scratch = Scratch::new("tier-readings");

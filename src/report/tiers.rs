@@ -1,6 +1,8 @@
 //! Measured values → tier payments, each line carrying the values it was worked out from.
 //!
-//! Each schedule is read at the latest measured value for each cohort (or pooled): the result
+//! Each schedule is read at the latest measured value for each cohort (or pooled) of a
+//! contract year ended by the report date (a value for a year still running does not hide
+//! the year before it), or, with none ended, at the latest given: the result
 //! compared with the thresholds is the reduction against the comparison group, in percent, or
 //! the measured value itself for a measure without one. A step tier pays its amount; a tier
 //! paid per unit pays its price for each unit of improvement (the comparison group's value less
@@ -28,10 +30,11 @@ pub(crate) struct Made {
     pub readings: Vec<(TierReading, Option<usize>)>,
 }
 
-/// The tier payment lines and every reading; `line` makes a line of the kind, subject, due
-/// date, rate and amount given.
+/// The tier payment lines and every reading by `until`; `line` makes a line of the kind,
+/// subject, due date, rate and amount given.
 pub(crate) fn tier_lines(
     contract: &Contract,
+    until: Date,
     measured: &[Measured],
     line: &dyn Fn(&str, Date, Money, &TierSchedule) -> PaymentLine,
 ) -> Result<Made, String> {
@@ -50,11 +53,15 @@ pub(crate) fn tier_lines(
                 .collect(),
         };
         for cohort in cohorts {
-            let Some(m) = measured
-                .iter()
-                .filter(|m| m.measure == schedule.measure && m.cohort.as_deref() == cohort)
-                .max_by_key(|m| m.year)
-            else {
+            let given = || {
+                measured
+                    .iter()
+                    .filter(|m| m.measure == schedule.measure && m.cohort.as_deref() == cohort)
+            };
+            let ended = given()
+                .filter(|m| contract_year(contract.term, m.year).1 <= until)
+                .max_by_key(|m| m.year);
+            let Some(m) = ended.or_else(|| given().max_by_key(|m| m.year)) else {
                 continue;
             };
             let Some(result) = super::payments::value_of(m)? else {

@@ -569,8 +569,11 @@ pub(crate) fn payments(
     let super::tiers::Made {
         lines: made,
         readings,
-    } = super::tiers::tier_lines(contract, measured, &|subject, ends, earned, schedule| {
-        PaymentLine {
+    } = super::tiers::tier_lines(
+        contract,
+        until,
+        measured,
+        &|subject, ends, earned, schedule| PaymentLine {
             kind: LineKind::Tier,
             participant: None,
             stage: Some(subject.to_string()),
@@ -584,8 +587,8 @@ pub(crate) fn payments(
             limit: None,
             measured: None,
             payers: Vec::new(),
-        }
-    })?;
+        },
+    )?;
     // Each line's schedule by its clause (the first schedule of a clause, as a search found),
     // looked up rather than searched for each line.
     let mut schedule_of: foldhash::HashMap<&model::Clause, &model::TierSchedule> =
