@@ -86,7 +86,7 @@ fn made_up(text: &str, bytes: &[u8]) -> Vec<Diagnostic> {
         match made.last_mut() {
             Some(last) if also => last.secondary.push(outcome::diagnostic::Label {
                 span,
-                text: "and here".to_string(),
+                text: "and here".into(),
             }),
             _ => made.push(Diagnostic::new(Code::E0101, "made up", span, "here").help("none")),
         }
