@@ -229,17 +229,6 @@ fn a_measured_improvement_on_a_comparison_group_pays_its_tier() {
     assert_eq!(tiers[0]["amount"]["minor_units"], 25_000_000);
 }
 
-/// The text and HTML reports state each tier schedule's reading under the payments, whatever
-/// lines they list: the measured values and the comparison, the reduction, the tier reached
-/// (or that none was) and what it pays. On a generated return of 200 men the tier lines are
-/// not among the first 20 the text lists. By hand, a year ends on 31 March (term from
-/// 2026-04-01):
-/// - the first cohort in year 2, 41.4 against 46: (46 − 41.4) ÷ 46 = 10% fewer, the tier from
-///   10%: £250,000, due 2028-03-31;
-/// - the second cohort in year 3, 44 against 46: 2 ÷ 46 = 4.3478260…%, 4.347826% to six
-///   decimals, below the lowest tier (7.5%): nothing;
-/// - pooled in year 3, 40.5 against 46: 5.5 ÷ 46 = 11.9565217…%, 11.956522%, from 7.5% and
-///   below 15%: £100,000, due 2029-03-31.
 /// A measured value for a contract year still running at the report date does not hide the
 /// year before it: the reading is of the latest year ended by then, and pays on it.
 #[test]
@@ -302,6 +291,17 @@ fn a_tier_is_read_at_the_latest_year_ended_by_the_report_date() {
     assert_eq!(after[0].0, 3);
 }
 
+/// The text and HTML reports state each tier schedule's reading under the payments, whatever
+/// lines they list: the measured values and the comparison, the reduction, the tier reached
+/// (or that none was) and what it pays. On a generated return of 200 men the tier lines are
+/// not among the first 20 the text lists. By hand, a year ends on 31 March (term from
+/// 2026-04-01):
+/// - the first cohort in year 2, 41.4 against 46: (46 − 41.4) ÷ 46 = 10% fewer, the tier from
+///   10%: £250,000, due 2028-03-31;
+/// - the second cohort in year 3, 44 against 46: 2 ÷ 46 = 4.3478260…%, 4.347826% to six
+///   decimals, below the lowest tier (7.5%): nothing;
+/// - pooled in year 3, 40.5 against 46: 5.5 ÷ 46 = 11.9565217…%, 11.956522%, from 7.5% and
+///   below 15%: £100,000, due 2029-03-31.
 #[test]
 fn the_text_and_html_reports_state_each_tier_reading_whatever_lines_they_list() {
     let scratch = Scratch::new("tier-readings");
