@@ -279,7 +279,7 @@ fn measure(text: &str, runs: usize) -> Stats {
         let (_, compiled) = outcome::compile_bytes("bench.outcome", text.as_bytes());
         let document = compiled
             .contract
-            .as_ref()
+            .as_deref()
             .map(outcome::emit::json::contract);
         build.push(start.elapsed());
         drop(std::hint::black_box((compiled, document)));
@@ -498,7 +498,7 @@ fn used_files(
         let json = loaded
             .compiled
             .contract
-            .as_ref()
+            .as_deref()
             .map(outcome::emit::json::contract)
             .expect("a contract");
         drop(loaded);
@@ -614,7 +614,7 @@ fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f
     }
     let json = compiled
         .contract
-        .as_ref()
+        .as_deref()
         .map(outcome::emit::json::contract);
     // The check above is the warm-up: its memory is handed back before the timed runs, so
     // that they reuse it as each run reuses the one before's. Held, the first timed run took
@@ -672,7 +672,7 @@ fn child_peak_memory(bytes: usize) {
     let (_, compiled) = outcome::compile_bytes("bench.outcome", text.as_bytes());
     let document = compiled
         .contract
-        .as_ref()
+        .as_deref()
         .map(outcome::emit::json::contract);
     std::hint::black_box(&document);
     let peak = vm_kb("VmHWM");

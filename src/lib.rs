@@ -59,8 +59,11 @@ use source::SourceFile;
 /// source order.
 #[derive(Debug)]
 pub struct Compiled {
-    pub contract: Option<model::Contract>,
-    pub shared: Option<model::Shared>,
+    /// Boxed: a framework file has none, and the contract is most of a `Compiled`'s size (a
+    /// contract using 30,000 framework files held 2 KB of nothing for each).
+    pub contract: Option<Box<model::Contract>>,
+    /// Shared, not copied, with each file that uses it.
+    pub shared: Option<std::sync::Arc<model::Shared>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -126,8 +129,8 @@ pub fn compile_ast(file: &SourceFile, ast: &ast::File, resolve: &mut check::Reso
     let mut diagnostics = checked.diagnostics;
     diagnostic::sort(&mut diagnostics);
     Compiled {
-        contract: checked.contract,
-        shared: checked.shared,
+        contract: checked.contract.map(Box::new),
+        shared: checked.shared.map(std::sync::Arc::new),
         diagnostics,
     }
 }

@@ -77,8 +77,8 @@ enum Destination {
     Refused(Diagnostic),
 }
 
-/// Each file's `use`s: the span of the path, the path as written, and what it resolves to.
-type Resolutions = HashMap<PathBuf, Vec<(Span, String, Resolution)>>;
+/// A file's `use`s: the span of the path, the path as written, and what it resolves to.
+type Uses = Vec<(Span, String, Resolution)>;
 
 /// Files read and parsed (or that could not be read), by canonical path.
 type ParsedFiles = HashMap<PathBuf, io::Result<Parsed>>;
@@ -210,14 +210,17 @@ impl Workspace {
             .collect();
         while !wave.is_empty() {
             let this = &*self;
-            let results = parallel_map(wave.clone(), |path| this.parse(&path));
             parsed.reserve(wave.len());
+            let results = parallel_map(wave, |path| {
+                let result = this.parse(&path);
+                (path, result)
+            });
             let mut next = HashSet::new();
-            for (path, result) in wave.into_iter().zip(results) {
+            for (path, result) in results {
                 if let Ok(p) = &result {
                     for (_, _, destination) in &p.uses {
                         if let Destination::File(used) = destination {
-                            if !self.cache.contains_key(used) && !parsed.contains_key(used) {
+                            if !self.cache.contains_key(used) {
                                 next.insert(used.clone());
                             }
                         }
@@ -229,63 +232,47 @@ impl Workspace {
             wave = next.into_iter().collect();
         }
 
-        // 2. The order of checking, and what each `use` resolves to.
-        let (order, mut resolutions) = self.resolve(&parsed);
-
-        // 3. Check, level by level: a file's level is one more than the deepest file it uses.
-        let mut level: HashMap<&PathBuf, usize> = HashMap::with_capacity(order.len());
-        for path in &order {
-            let depth = resolutions.get(path).map_or(0, |uses| {
-                uses.iter()
-                    .filter_map(|(_, _, r)| match r {
-                        Resolution::File(used) => level.get(used).map(|l| l + 1),
-                        Resolution::Refused(_) => None,
-                    })
-                    .max()
-                    .unwrap_or(0)
-            });
-            level.insert(path, depth);
-        }
-        // Each level's files, in the order of checking.
-        let mut levels: Vec<Vec<&PathBuf>> = Vec::new();
-        for path in &order {
-            let depth = level.get(path).copied().unwrap_or(0);
-            if levels.len() <= depth {
-                levels.resize_with(depth + 1, Vec::new);
-            }
-            levels[depth].push(path);
-        }
-        // Files that could not be read: their errors go to whoever asked for them.
+        // 2. The order of checking, and what each `use` resolves to. From here on a file is
+        // its place in path order: a path is hashed once, to find that place.
         let mut read_errors: HashMap<PathBuf, io::Error> = HashMap::new();
-        let parsed_all = parsed;
-        let mut parsed: HashMap<PathBuf, Parsed> = HashMap::with_capacity(parsed_all.len());
-        for (path, result) in parsed_all {
+        let mut files: Vec<(PathBuf, Parsed)> = Vec::with_capacity(parsed.len());
+        for (path, result) in parsed {
             match result {
-                Ok(p) => {
-                    parsed.insert(path, p);
-                }
+                Ok(p) => files.push((path, p)),
                 Err(error) => {
                     read_errors.insert(path, error);
                 }
             }
         }
-        self.cache.reserve(parsed.len());
+        // Ordered by the bytes of the path, so that the order of checking never depends on
+        // how the files were found (and a byte comparison, not a component's at a time).
+        files.sort_unstable_by(|(a, _), (b, _)| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
+        let (paths, mut parsed): (Vec<PathBuf>, Vec<Option<Parsed>>) =
+            files.into_iter().map(|(path, p)| (path, Some(p))).unzip();
+        let graph = Graph::new(&paths, &parsed);
+        let (levels, mut resolutions) = self.resolve(&graph, &parsed, &read_errors);
 
-        for paths in levels {
-            let mut jobs = Vec::new();
-            for path in paths {
-                if let Some(p) = parsed.remove(path) {
-                    let uses = resolutions.remove(path).unwrap_or_default();
-                    jobs.push((path.clone(), p, uses));
-                }
-            }
+        // 3. Check, level by level: a file's level is one more than the deepest file it uses.
+        self.cache.reserve(paths.len());
+        for level in levels {
+            let jobs: Vec<_> = level
+                .into_iter()
+                .filter_map(|node| {
+                    let p = parsed[node].take()?;
+                    Some((&paths[node], p, std::mem::take(&mut resolutions[node])))
+                })
+                .collect();
             let this = &*self;
             let compiled = parallel_map(jobs, |(path, p, uses)| {
-                let loaded = this.compile(&path, p, &uses);
+                let loaded = this.compile(path, p, &uses);
                 (path, loaded)
             });
             for (path, loaded) in compiled {
-                self.cache.insert(path, Arc::new(loaded));
+                self.cache.insert(path.clone(), Arc::new(loaded));
             }
         }
 
@@ -458,7 +445,7 @@ impl Workspace {
                 is_contract: true,
             };
         }
-        let mut used: BTreeMap<Span, Result<Arc<Shared>, Diagnostic>> = uses
+        let mut used: HashMap<Span, Result<Arc<Shared>, Diagnostic>> = uses
             .iter()
             .map(|(span, written, resolution)| {
                 let result = match resolution {
@@ -472,7 +459,7 @@ impl Workspace {
         let is_contract = tree.is_contract();
         // Shared declarations name their file relative to the repository root, so a
         // contract's JSON does not depend on where it was built from.
-        if let Some(shared) = &mut compiled.shared {
+        if let Some(shared) = compiled.shared.as_mut().map(Arc::make_mut) {
             let relative = canonical.strip_prefix(&self.root).unwrap_or(canonical);
             shared.file = relative.to_string_lossy().replace('\\', "/");
         }
@@ -518,7 +505,7 @@ impl Workspace {
         // The specification checked clean or the bid is refused, so its syntax tree and its
         // `use`s are to be had again, each used file already loaded.
         let spec_tree = syntax::parse(&loaded.file).unwrap_or_default();
-        let mut used: BTreeMap<Span, Result<Arc<Shared>, Diagnostic>> = spec_tree
+        let mut used: HashMap<Span, Result<Arc<Shared>, Diagnostic>> = spec_tree
             .declarations
             .iter()
             .filter_map(|d| match d {
@@ -547,7 +534,6 @@ impl Workspace {
 
     /// What a loaded file offers the file that uses it, or why it cannot be used.
     fn shared_of(&self, path: &Path, written: &str, span: Span) -> Result<Arc<Shared>, Diagnostic> {
-        let shown = self.shown(path);
         let Some(loaded) = self.cache.get(path) else {
             return Err(Diagnostic::new(
                 Code::E0208,
@@ -558,6 +544,7 @@ impl Workspace {
             .help("check the file's permissions"));
         };
         if loaded.is_contract {
+            let shown = self.shown(path);
             return Err(Diagnostic::new(
                 Code::E0211,
                 format!("`{shown}` is a contract, so it cannot be used"),
@@ -567,14 +554,17 @@ impl Workspace {
             .help("only files of shared outcomes, cohorts and measures can be used; move what both contracts need into such a file"));
         }
         match &loaded.compiled.shared {
-            Some(shared) => Ok(Arc::new(shared.clone())),
-            None => Err(Diagnostic::new(
-                Code::E0211,
-                format!("`{shown}` has errors, so it cannot be used until they are fixed"),
-                span,
-                "used here",
-            )
-            .help(format!("run `outcome check {shown}` to see its errors"))),
+            Some(shared) => Ok(Arc::clone(shared)),
+            None => {
+                let shown = self.shown(path);
+                Err(Diagnostic::new(
+                    Code::E0211,
+                    format!("`{shown}` has errors, so it cannot be used until they are fixed"),
+                    span,
+                    "used here",
+                )
+                .help(format!("run `outcome check {shown}` to see its errors")))
+            }
         }
     }
 
@@ -603,63 +593,82 @@ impl Workspace {
     /// `use` from one file of a circle to another is refused (E0209), naming the circle it
     /// closes. A `use` of a file that starts a chain of more than `MAX_USE_DEPTH` files is
     /// refused (E0211).
-    fn resolve(&mut self, parsed: &ParsedFiles) -> (Vec<PathBuf>, Resolutions) {
-        let graph = Graph::new(parsed);
-        let mut order = Vec::new();
-        let mut resolutions = Resolutions::with_capacity(graph.paths.len());
-        self.heights.reserve(graph.paths.len());
+    fn resolve(
+        &mut self,
+        graph: &Graph<'_>,
+        parsed: &[Option<Parsed>],
+        read_errors: &HashMap<PathBuf, io::Error>,
+    ) -> (Vec<Vec<usize>>, Vec<Uses>) {
+        let n = graph.paths.len();
+        let mut resolutions: Vec<Uses> = std::iter::repeat_with(Vec::new).take(n).collect();
+        // Each file's height (see `heights`) and level of checking (one more than the deepest
+        // new file it uses), known for every file a component leads to before the component.
+        let mut heights = vec![1; n];
+        let mut level = vec![0; n];
+        let mut levels: Vec<Vec<usize>> = Vec::new();
+        self.heights.reserve(n);
         // Components come out with the components they lead to first.
         for component in graph.components() {
-            let members: BTreeSet<usize> = component.iter().copied().collect();
             for &node in &component {
-                let path = graph.paths[node];
-                let Some(Ok(file)) = parsed.get(path) else {
+                let Some(file) = &parsed[node] else {
                     continue;
                 };
                 let mut height = 1;
-                let mut uses = Vec::new();
-                for (span, written, destination) in &file.uses {
-                    let resolution = match destination {
-                        Destination::Refused(diagnostic) => Resolution::Refused(diagnostic.clone()),
-                        Destination::File(used) => match graph.index.get(used) {
-                            Some(&to) if members.contains(&to) => Resolution::Refused(
-                                self.circle(&graph.circle(node, to, &members), *span),
-                            ),
-                            _ => self.chain(parsed, used, written, *span, &mut height),
+                let mut depth = 0;
+                let mut uses = Vec::with_capacity(file.uses.len());
+                for ((span, written, destination), &to) in
+                    file.uses.iter().zip(&graph.targets[node])
+                {
+                    let resolution = match (destination, to) {
+                        (Destination::Refused(diagnostic), _) => {
+                            Resolution::Refused(diagnostic.clone())
+                        }
+                        // Both in the component, which is sorted: a circle.
+                        (Destination::File(_), Some(to))
+                            if component.binary_search(&to).is_ok() =>
+                        {
+                            Resolution::Refused(
+                                self.circle(&graph.circle(node, to, &component), *span),
+                            )
+                        }
+                        (Destination::File(used), Some(to)) => {
+                            depth = depth.max(level[to] + 1);
+                            self.chain(used, written, *span, heights[to], &mut height)
+                        }
+                        (Destination::File(used), None) => match read_errors.get(used) {
+                            Some(error) => Resolution::Refused(unreadable(written, error, *span)),
+                            None => {
+                                let below = self.heights.get(used).copied().unwrap_or(1);
+                                self.chain(used, written, *span, below, &mut height)
+                            }
                         },
                     };
                     uses.push((*span, written.clone(), resolution));
                 }
-                self.heights.insert(path.clone(), height);
-                resolutions.insert(path.clone(), uses);
-                order.push(path.clone());
+                heights[node] = height;
+                level[node] = depth;
+                self.heights.insert(graph.paths[node].clone(), height);
+                resolutions[node] = uses;
+                if levels.len() <= depth {
+                    levels.resize_with(depth + 1, Vec::new);
+                }
+                levels[depth].push(node);
             }
         }
-        (order, resolutions)
+        (levels, resolutions)
     }
 
-    /// A `use` of a file outside the user's circle: refused if the file could not be read or
-    /// starts too long a chain; otherwise it raises the user's `height` to one more than its own.
+    /// A `use` of a readable file outside the user's circle, which starts a chain of `below`
+    /// files: refused if that chain is too long; otherwise it raises the user's `height` to
+    /// one more.
     fn chain(
         &self,
-        parsed: &ParsedFiles,
         used: &Path,
         written: &str,
         span: Span,
+        below: usize,
         height: &mut usize,
     ) -> Resolution {
-        if let Some(Err(error)) = parsed.get(used) {
-            return Resolution::Refused(
-                Diagnostic::new(
-                    Code::E0208,
-                    format!("`{written}` cannot be read: {error}"),
-                    span,
-                    "unreadable",
-                )
-                .help("check the file's permissions"),
-            );
-        }
-        let below = self.heights.get(used).copied().unwrap_or(1);
         if below > MAX_USE_DEPTH {
             return Resolution::Refused(Diagnostic::new(
                 Code::E0211,
@@ -696,9 +705,20 @@ impl Workspace {
     }
 }
 
+/// The diagnostic for a `use` of a file that could not be read.
+fn unreadable(written: &str, error: &io::Error, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0208,
+        format!("`{written}` cannot be read: {error}"),
+        span,
+        "unreadable",
+    )
+    .help("check the file's permissions")
+}
+
 /// What the `use` at `span` gives, resolved beforehand into `used`.
 fn take_used(
-    used: &mut BTreeMap<Span, Result<Arc<Shared>, Diagnostic>>,
+    used: &mut HashMap<Span, Result<Arc<Shared>, Diagnostic>>,
     span: Span,
 ) -> Result<Arc<Shared>, Diagnostic> {
     used.remove(&span).unwrap_or_else(|| {
@@ -714,42 +734,41 @@ fn take_used(
 /// The most files of a circle named in its diagnostic.
 const CIRCLE_SHOWN: usize = 12;
 
-/// The `use`s between newly parsed files, as a graph over their indexes.
+/// The `use`s between newly parsed files, as a graph over their places in path order.
 struct Graph<'a> {
-    /// In path order, so that the order of checking never depends on how the files were found.
-    paths: Vec<&'a PathBuf>,
-    index: HashMap<&'a PathBuf, usize>,
+    paths: &'a [PathBuf],
+    /// For each file, where each of its `use`s leads among the new files, if it does.
+    targets: Vec<Vec<Option<usize>>>,
     /// Each file's `use`s of other new files, in the order written.
     edges: Vec<Vec<usize>>,
 }
 
 impl<'a> Graph<'a> {
-    fn new(parsed: &'a ParsedFiles) -> Graph<'a> {
-        let mut paths: Vec<&PathBuf> = parsed
+    fn new(paths: &'a [PathBuf], parsed: &[Option<Parsed>]) -> Graph<'a> {
+        let index: HashMap<&Path, usize> = paths
             .iter()
-            .filter(|(_, p)| p.is_ok())
-            .map(|(path, _)| path)
+            .enumerate()
+            .map(|(i, p)| (p.as_path(), i))
             .collect();
-        paths.sort_unstable();
-        let index: HashMap<&PathBuf, usize> =
-            paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
-        let edges = paths
+        let targets: Vec<Vec<Option<usize>>> = parsed
             .iter()
-            .map(|path| match parsed.get(*path) {
-                Some(Ok(file)) => file
-                    .uses
-                    .iter()
-                    .filter_map(|(_, _, destination)| match destination {
-                        Destination::File(used) => index.get(used).copied(),
+            .map(|file| {
+                file.iter()
+                    .flat_map(|file| &file.uses)
+                    .map(|(_, _, destination)| match destination {
+                        Destination::File(used) => index.get(used.as_path()).copied(),
                         Destination::Refused(_) => None,
                     })
-                    .collect(),
-                _ => Vec::new(),
+                    .collect()
             })
+            .collect();
+        let edges = targets
+            .iter()
+            .map(|to| to.iter().flatten().copied().collect())
             .collect();
         Graph {
             paths,
-            index,
+            targets,
             edges,
         }
     }
@@ -815,7 +834,7 @@ impl<'a> Graph<'a> {
 
     /// The circle a `use` from `from` to `to` closes, both in one component: `from`, then the
     /// shortest way from `to` back to `from` (the first `use` written wins a tie).
-    fn circle(&self, from: usize, to: usize, members: &BTreeSet<usize>) -> Vec<&'a PathBuf> {
+    fn circle(&self, from: usize, to: usize, members: &[usize]) -> Vec<&'a PathBuf> {
         let mut came_from: BTreeMap<usize, usize> = BTreeMap::new();
         let mut queue = std::collections::VecDeque::from([to]);
         let mut seen = BTreeSet::from([to]);
@@ -824,7 +843,7 @@ impl<'a> Graph<'a> {
                 break;
             }
             for &next in &self.edges[node] {
-                if members.contains(&next) && seen.insert(next) {
+                if members.binary_search(&next).is_ok() && seen.insert(next) {
                     came_from.insert(next, node);
                     queue.push_back(next);
                 }
@@ -845,7 +864,7 @@ impl<'a> Graph<'a> {
         // `way` runs from `from` backwards to `to`, then `from`: turn the middle round.
         let last = way.len() - 1;
         way[1..last].reverse();
-        way.into_iter().map(|i| self.paths[i]).collect()
+        way.into_iter().map(|i| &self.paths[i]).collect()
     }
 }
 

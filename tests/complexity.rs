@@ -99,7 +99,7 @@ fn time(text: &str, runs: usize, all: bool) -> [f64; 6] {
         });
         let json = compiled
             .contract
-            .as_ref()
+            .as_deref()
             .map(outcome::emit::json::contract);
         check = check.min(start.elapsed().as_secs_f64());
         let start = Instant::now();

@@ -36,7 +36,7 @@ fn compile(
         .filter(|d| shown(d))
         .map(|d| outcome::diagnostic::render_human(&file, d, false))
         .collect();
-    (rendered, compiled.contract)
+    (rendered, compiled.contract.map(|c| *c))
 }
 
 /// Compile a file of `specs/`, which must check clean: no errors and no warnings.

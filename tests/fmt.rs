@@ -69,7 +69,7 @@ fn meaning_in(text: &str, folder: Option<&Path>) -> (String, Vec<(String, String
                     .load(&folder.join(written))
                     .map_err(|error| Diagnostic::new(Code::E0208, error.to_string(), span, ""))?;
                 match &loaded.compiled.shared {
-                    Some(shared) => Ok(Arc::new(shared.clone())),
+                    Some(shared) => Ok(Arc::clone(shared)),
                     None => Err(Diagnostic::new(Code::E0208, "no shared", span, "")),
                 }
             })

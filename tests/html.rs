@@ -50,7 +50,7 @@ fn contract(name: &str, text: &str) -> Contract {
         "{name} has errors: {:#?}",
         compiled.diagnostics
     );
-    compiled.contract.unwrap()
+    *compiled.contract.unwrap()
 }
 
 fn spec(path: &str) -> Contract {
@@ -75,7 +75,7 @@ fn clean_specs() -> Vec<(String, Contract)> {
                 .with_extension("")
                 .to_string_lossy()
                 .replace(['/', '\\'], "-");
-            specs.push((name, contract.clone()));
+            specs.push((name, (**contract).clone()));
         }
     }
     assert!(specs.iter().any(|(name, _)| name == "drug-service"));

@@ -40,7 +40,7 @@ fn run(bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>, Option<String>) {
     }
     let json = compiled
         .contract
-        .as_ref()
+        .as_deref()
         .map(outcome::emit::json::contract);
     (file, compiled.diagnostics, json)
 }

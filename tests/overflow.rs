@@ -86,7 +86,7 @@ fn check_file(text: &str) -> (Scratch, String) {
 
 fn compiled(text: &str) -> (Vec<outcome::diagnostic::Diagnostic>, Option<Contract>) {
     let (_, compiled) = outcome::compile_bytes("scale.outcome", text.as_bytes());
-    (compiled.diagnostics, compiled.contract)
+    (compiled.diagnostics, compiled.contract.map(|c| *c))
 }
 
 // ───────────────────────────── regression tests ─────────────────────────────

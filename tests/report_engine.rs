@@ -45,7 +45,7 @@ fn contract() -> outcome::model::Contract {
     let (_, compiled) = outcome::compile_bytes("jobs.outcome", CONTRACT.as_bytes());
     // The cap cuts the end of the ladder on purpose (W0517): only errors would stop the test.
     assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
-    compiled.contract.unwrap()
+    *compiled.contract.unwrap()
 }
 
 fn row(number: u64, participant: &str, stage: &str, date: &str, evidence: bool) -> Input {
@@ -310,7 +310,8 @@ mod properties {
             .unwrap()
             .compiled
             .contract
-            .clone()
+            .as_deref()
+            .cloned()
             .unwrap()
     }
 
@@ -651,7 +652,7 @@ fn uncapped_drug_service(payers: bool) -> outcome::model::Contract {
     let contract = compiled.contract.unwrap();
     assert_eq!(contract.figures.maximum_exposure.minor, 42_500_000);
     assert_eq!(contract.figures.headroom.minor, 0);
-    contract
+    *contract
 }
 
 /// Every stage of the drug service for `participant`, entering on `day` of May 2009, rows
@@ -1282,7 +1283,7 @@ fn fair_chance() -> outcome::model::Contract {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/fair-chance.outcome");
     let bytes = std::fs::read(path).expect("the spec");
     let (_, compiled) = outcome::compile_bytes("fair-chance.outcome", &bytes);
-    compiled.contract.expect("the spec checks clean")
+    *compiled.contract.expect("the spec checks clean")
 }
 
 /// The same return period by period and group by group, worked out by hand: each quarter's

@@ -14,7 +14,7 @@ const RETURN: &str = "specs/returns/drug-service-2009-10.csv";
 fn contract() -> outcome::model::Contract {
     let text = std::fs::read(SPEC).unwrap();
     let (_, compiled) = outcome::compile_bytes(SPEC, &text);
-    compiled.contract.unwrap()
+    *compiled.contract.unwrap()
 }
 
 fn malformed(input: &Input) -> Option<(u64, &str)> {

@@ -836,7 +836,13 @@ fn an_empty_report_still_reads() {
 /// The contract of the spec at `path`, when it compiles.
 fn spec_contract(path: &std::path::Path) -> Option<outcome::model::Contract> {
     let mut workspace = outcome::workspace::Workspace::for_path(path).unwrap();
-    workspace.load(path).unwrap().compiled.contract.clone()
+    workspace
+        .load(path)
+        .unwrap()
+        .compiled
+        .contract
+        .as_deref()
+        .cloned()
 }
 
 /// The report to `until` (the term's end if `None`) on a return generated for `contract`,

@@ -12,7 +12,7 @@ fn contract(path: &str) -> Contract {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let mut workspace = outcome::workspace::Workspace::for_path(&path).unwrap();
     let loaded = workspace.load(&path).unwrap();
-    loaded.compiled.contract.clone().unwrap()
+    (**loaded.compiled.contract.as_ref().unwrap()).clone()
 }
 
 /// A generated return of `participants` (more than the cohort holds), damaged: a byte order

@@ -11,7 +11,7 @@ fn contract() -> outcome::model::Contract {
     let bytes = std::fs::read(path).unwrap();
     let (_, compiled) = outcome::compile_bytes("specs/rough-sleeping.outcome", &bytes);
     assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
-    compiled.contract.unwrap()
+    *compiled.contract.unwrap()
 }
 
 fn row(number: u64, participant: &str, stage: &str, date: &str) -> Input {

@@ -28,7 +28,7 @@ fn build(path: &Path) -> Option<outcome::model::Contract> {
         path.display(),
         shown.join("\n")
     );
-    loaded.compiled.contract.clone()
+    loaded.compiled.contract.as_deref().cloned()
 }
 
 fn snapshot_name(path: &Path) -> String {
@@ -135,7 +135,7 @@ fn every_field_of_the_json_is_described_by_the_schema() {
     let contracts = specs()
         .into_iter()
         .filter_map(|path| build(&path).map(|c| (path.display().to_string(), c)))
-        .chain([("timed".to_string(), timed)]);
+        .chain([("timed".to_string(), *timed)]);
     for (name, contract) in contracts {
         let json: serde_json::Value =
             serde_json::from_str(&outcome::emit::json::contract(&contract)).unwrap();

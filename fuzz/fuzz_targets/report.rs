@@ -29,7 +29,7 @@ fn contracts() -> &'static [(Contract, Vec<u8>)] {
             .iter()
             .map(|(name, text)| {
                 let compiled = outcome::compile(&SourceFile::new(*name, *text));
-                let contract = compiled.contract.expect("every spec checks clean");
+                let contract = *compiled.contract.expect("every spec checks clean");
                 let rows = generate::returns(&contract, 20, 7);
                 let attributes = rows.attributes();
                 let mut csv = Vec::new();

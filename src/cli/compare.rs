@@ -47,7 +47,7 @@ pub(super) fn version(arg: &str, streams: &mut Streams) -> Result<Result<Contrac
         return Ok(Err(Exit::CannotRun));
     }
     match compiled.contract {
-        Some(contract) => Ok(Ok(contract)),
+        Some(contract) => Ok(Ok(*contract)),
         None => Err(Problem::NoContract {
             path: PathBuf::from(arg),
         }),

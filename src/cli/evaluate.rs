@@ -105,7 +105,7 @@ pub(super) fn evaluate_bids(args: &EvaluateArgs, streams: &mut Streams) -> Resul
             ) {
                 (Some(contract), false) => crate::evaluate::Entry::Valid {
                     file: bid.file.name.clone(),
-                    contract: Box::new(contract.clone()),
+                    contract: contract.clone(),
                 },
                 _ => crate::evaluate::Entry::Refused(crate::evaluate::RefusedBid {
                     file: bid.file.name.clone(),

@@ -39,7 +39,7 @@ pub(super) fn checked(
         return Ok(Err(Exit::ContractErrors));
     }
     match &compiled.contract {
-        Some(contract) => Ok(Ok(contract.clone())),
+        Some(contract) => Ok(Ok((**contract).clone())),
         None => Err(Problem::NoContract {
             path: path.to_path_buf(),
         }),

@@ -142,7 +142,7 @@ impl AtRevision<'_> {
             self.use_file(folder, written, span)
         });
         self.using.pop();
-        if let Some(shared) = &mut compiled.shared {
+        if let Some(shared) = compiled.shared.as_mut().map(Arc::make_mut) {
             shared.file = relative.to_string();
         }
         Ok((file, compiled, tree.is_contract()))
@@ -204,7 +204,7 @@ impl AtRevision<'_> {
                 Err(why) => Err(why),
                 Ok((_, _, true)) => Err(format!("`{target}` is a contract, so it cannot be used")),
                 Ok((_, compiled, false)) => match compiled.shared {
-                    Some(shared) => Ok(Arc::new(shared)),
+                    Some(shared) => Ok(shared),
                     None => Err(format!("`{target}` has errors at that revision")),
                 },
             };

@@ -424,7 +424,7 @@ pub(super) fn hover(server: &mut Server, params: HoverParams) -> Result<Option<H
     let contract = document
         .good
         .as_ref()
-        .and_then(|loaded| loaded.compiled.contract.as_ref());
+        .and_then(|loaded| loaded.compiled.contract.as_deref());
     let value = match value {
         Subject::Name {
             definition,

@@ -42,7 +42,7 @@ pub(crate) fn compiled(path: &str) -> crate::model::Contract {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let mut workspace = crate::workspace::Workspace::for_path(&path).unwrap();
     let loaded = workspace.load(&path).unwrap();
-    loaded.compiled.contract.clone().unwrap()
+    *loaded.compiled.contract.clone().unwrap()
 }
 
 /// One event of a monitoring return, as read: a participant reached a stage on a date.

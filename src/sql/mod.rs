@@ -290,7 +290,7 @@ mod tests {
     fn contract() -> Contract {
         let (_, compiled) =
             crate::compile_bytes("f.outcome", include_bytes!("../new/funnel.outcome"));
-        compiled.contract.expect("the starter contract checks")
+        *compiled.contract.expect("the starter contract checks")
     }
 
     proptest! {
