@@ -572,13 +572,13 @@ fn write_used_json(dir: &Path, n: usize, contract: &str) -> std::io::Result<Vec<
         .collect();
     let mut paths = Vec::with_capacity(n + 1);
     for i in 0..n {
-        let id = format!("o{i}");
+        let id = format!("o{i:06}");
         let outcome = outcomes
             .get(id.as_str())
             .copied()
             .cloned()
             .unwrap_or_else(|| panic!("the contract's JSON has the outcome `{id}` of a used file"));
-        let path = dir.join(format!("framework/o{i}.json"));
+        let path = dir.join(format!("framework/o{i:06}.json"));
         std::fs::write(&path, serde_json::to_string_pretty(&outcome)?)?;
         paths.push(path);
     }

@@ -213,14 +213,16 @@ outcome better \"Better off\" { level service }
 cohort people \"People\" { size 1000 }
 ";
 
-/// A funnel on `people` of `milestones` milestones `m0`, `m1`, … of 1,000 people each, then
+/// A funnel on `people` of `milestones` milestones `m000000`, `m000001`, … (every name and
+/// number that counts is written six digits wide, so that ten times the items is ten times
+/// the bytes) of 1,000 people each, then
 /// `done`; `each` is written after every milestone but the entry, `target` after the target's
 /// name and count.
 fn funnel(text: &mut String, milestones: usize, each: &dyn Fn(usize) -> String, target: &str) {
     text.push_str("funnel long \"A long funnel\" for people {\n");
     for i in 0..milestones {
         let more = if i == 0 { String::new() } else { each(i) };
-        let _ = writeln!(text, "  milestone m{i} \"Step {i}\" 1000{more}");
+        let _ = writeln!(text, "  milestone m{i:06} \"Step {i:06}\" 1000{more}");
     }
     let _ = writeln!(
         text,
@@ -247,7 +249,7 @@ pub fn priced_target(n: usize) -> String {
 fn price_all(text: &mut String, n: usize) {
     text.push_str("payments {\n");
     for i in 1..n {
-        let _ = writeln!(text, "  pay £1 for m{i}");
+        let _ = writeln!(text, "  pay £1 for m{i:06}");
     }
     // Enough on the target that the milestones in the first half of the funnel are not
     // most of the planned payments (W0519).
@@ -272,12 +274,12 @@ pub fn bidding_rules(n: usize) -> String {
     let mut text = every_stage_priced(n);
     text.push_str("bidding {\n");
     for i in 1..n {
-        let _ = writeln!(text, "  price at most £1 for m{i}");
-        let _ = writeln!(text, "  expected at least 1000 for m{i}");
+        let _ = writeln!(text, "  price at most £1 for m{i:06}");
+        let _ = writeln!(text, "  expected at least 1000 for m{i:06}");
     }
     text.push_str("  require done");
     for i in 1..n {
-        let _ = write!(text, ", m{i}");
+        let _ = write!(text, ", m{i:06}");
     }
     text.push_str("\n}\n");
     text
@@ -315,12 +317,12 @@ pub fn time_ladder(n: usize) -> String {
         n,
         &|i| {
             if climbs(i, n) {
-                format!(" at least 1 day after m{}", i - 1)
+                format!(" at least 1 day after m{:06}", i - 1)
             } else {
                 String::new()
             }
         },
-        &format!(" at least 1 day after m{}", n - 1),
+        &format!(" at least 1 day after m{:06}", n - 1),
     );
     text
 }
@@ -339,9 +341,9 @@ pub fn priced_time_ladder(n: usize) -> String {
             } else {
                 level_with(i, n)
             };
-            format!(" at least 1 day after m{from} {{ evidence \"Seen\" }}")
+            format!(" at least 1 day after m{from:06} {{ evidence \"Seen\" }}")
         },
-        &format!(" at least 1 day after m{}", n - 1),
+        &format!(" at least 1 day after m{:06}", n - 1),
     );
     price_all(&mut text, n);
     text
@@ -353,8 +355,8 @@ pub fn anchored(n: usize) -> String {
     funnel(
         &mut text,
         n,
-        &|_| " at least 1 week after m0 { evidence \"Seen\" }".to_string(),
-        " at least 1 week after m0",
+        &|_| " at least 1 week after m000000 { evidence \"Seen\" }".to_string(),
+        " at least 1 week after m000000",
     );
     price_all(&mut text, n);
     text
@@ -367,12 +369,12 @@ pub fn fan(n: usize) -> String {
     for i in 0..n {
         let _ = writeln!(
             text,
-            "  target t{i} \"T\" 10 within 1 month {{ achieves better evidence \"Seen\" }}"
+            "  target t{i:06} \"T\" 10 within 1 month {{ achieves better evidence \"Seen\" }}"
         );
     }
     text.push_str("}\npayments {\n");
     for i in 0..n {
-        let _ = writeln!(text, "  pay £1 for t{i}");
+        let _ = writeln!(text, "  pay £1 for t{i:06}");
     }
     text.push_str("}\n");
     text
@@ -384,7 +386,7 @@ pub fn funnels_on_one_cohort(n: usize) -> String {
     for i in 0..n {
         let _ = writeln!(
             text,
-            "funnel f{i} \"F\" for people {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
+            "funnel f{i:06} \"F\" for people {{ milestone m{i:06} \"M\" 10  target t{i:06} \"T\" 5 {{ achieves better }} }}"
         );
     }
     text
@@ -397,7 +399,7 @@ pub fn cohorts(n: usize) -> String {
     for i in 0..n {
         let _ = writeln!(
             text,
-            "cohort c{i} \"C\" {{ size 10 }}\nfunnel f{i} \"F\" for c{i} {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
+            "cohort c{i:06} \"C\" {{ size 10 }}\nfunnel f{i:06} \"F\" for c{i:06} {{ milestone m{i:06} \"M\" 10  target t{i:06} \"T\" 5 {{ achieves better }} }}"
         );
     }
     text
@@ -412,9 +414,12 @@ pub fn participant_limits(n: usize) -> String {
     for i in 0..n {
         let _ = writeln!(
             text,
-            "cohort c{i} \"C\" {{ size 10 }}\nfunnel f{i} \"F\" for c{i} {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 within 1 month {{ achieves better evidence \"Seen\" }} }}"
+            "cohort c{i:06} \"C\" {{ size 10 }}\nfunnel f{i:06} \"F\" for c{i:06} {{ milestone m{i:06} \"M\" 10  target t{i:06} \"T\" 5 within 1 month {{ achieves better evidence \"Seen\" }} }}"
         );
-        let _ = writeln!(payments, "  pay £1 for t{i}\n  pay for at most 8 c{i}");
+        let _ = writeln!(
+            payments,
+            "  pay £1 for t{i:06}\n  pay for at most 8 c{i:06}"
+        );
     }
     text.push_str(&payments);
     text.push_str("}\n");
@@ -428,11 +433,11 @@ pub fn outcomes(n: usize) -> String {
         "funnel fan \"F\" for people {\n  milestone first \"First\" 1000\n  target t \"T\" 10 { achieves better }\n",
     );
     for i in 0..n {
-        let _ = writeln!(text, "  target t{i} \"T\" 10 {{ achieves o{i} }}");
+        let _ = writeln!(text, "  target t{i:06} \"T\" 10 {{ achieves o{i:06} }}");
     }
     text.push_str("}\n");
     for i in 0..n {
-        let _ = writeln!(text, "outcome o{i} \"O\"");
+        let _ = writeln!(text, "outcome o{i:06} \"O\"");
     }
     text
 }
@@ -451,7 +456,7 @@ pub fn measures(n: usize) -> String {
     for i in 0..n {
         let _ = writeln!(
             text,
-            "measure x{i} \"X\" {{ question how_much tracks better }}"
+            "measure x{i:06} \"X\" {{ question how_much tracks better }}"
         );
     }
     text
@@ -463,7 +468,7 @@ pub fn payers(n: usize) -> String {
     text.push_str(SMALL_FUNNEL);
     text.push_str("payments {\n  pay £100 for done\n");
     for i in 0..n {
-        let _ = writeln!(text, "  payer \"P{i}\" pays £1");
+        let _ = writeln!(text, "  payer \"P{i:06}\" pays £1");
     }
     text.push_str("  payer \"Council\" pays the rest\n}\n");
     text
@@ -480,7 +485,7 @@ pub fn tiers(n: usize) -> String {
     );
     text.push_str("payments {\n  tiers on fall {\n    below 1 pays nothing\n");
     for i in 1..=n {
-        let _ = writeln!(text, "    from {i} pays £{i}");
+        let _ = writeln!(text, "    from {i:06} pays £{i:06}");
     }
     text.push_str("  }\n}\n");
     text
@@ -493,14 +498,14 @@ pub fn tier_schedules(n: usize) -> String {
     for i in 0..n {
         let _ = writeln!(
             text,
-            "measure fall{i} \"Fall\" {{ question better_off tracks better target 10% by 2027 }}"
+            "measure fall{i:06} \"Fall\" {{ question better_off tracks better target 10% by 2027 }}"
         );
     }
     text.push_str("payments {\n");
     for i in 0..n {
         let _ = writeln!(
             text,
-            "  tiers on fall{i} {{ below 5% pays nothing from 5% pays £1 from 10% pays £2 }}"
+            "  tiers on fall{i:06} {{ below 5% pays nothing from 5% pays £1 from 10% pays £2 }}"
         );
     }
     text.push_str("}\n");
@@ -511,9 +516,9 @@ pub fn tier_schedules(n: usize) -> String {
 pub fn conditions(n: usize) -> String {
     let mut text = String::from(HEADER);
     text.push_str("funnel small \"F\" for people {\n  milestone start \"Start\" 1000\n");
-    text.push_str("  target done \"Done\" 100 within 1 month { achieves better evidence \"Seen\"\n    eligible only if a0 >= 0");
+    text.push_str("  target done \"Done\" 100 within 1 month { achieves better evidence \"Seen\"\n    eligible only if a000000 >= 0");
     for i in 1..n {
-        let _ = write!(text, " and a{i} >= {i}");
+        let _ = write!(text, " and a{i:06} >= {i:06}");
     }
     text.push_str("\n  }\n}\npayments {\n  pay £100 for done\n}\n");
     text
@@ -539,14 +544,14 @@ pub fn exclusive(n: usize) -> String {
         for side in ["a", "b"] {
             let _ = writeln!(
                 text,
-                "  target {side}{i} \"T\" 10 within 1 month {{ achieves better evidence \"Seen\" }}"
+                "  target {side}{i:06} \"T\" 10 within 1 month {{ achieves better evidence \"Seen\" }}"
             );
         }
     }
     text.push_str("}\npayments {\n");
     for i in 0..n {
-        let _ = writeln!(text, "  pay £1 for a{i}\n  pay £2 for b{i}");
-        let _ = writeln!(text, "  exclusive a{i} or b{i}");
+        let _ = writeln!(text, "  pay £1 for a{i:06}\n  pay £2 for b{i:06}");
+        let _ = writeln!(text, "  exclusive a{i:06} or b{i:06}");
     }
     text.push_str("}\n");
     text
@@ -569,7 +574,7 @@ pub fn warnings(n: usize) -> String {
     let mut text = String::from(HEADER);
     text.push_str(SMALL_FUNNEL);
     for i in 0..n {
-        let _ = writeln!(text, "outcome lonely{i} \"Lonely\"");
+        let _ = writeln!(text, "outcome lonely{i:06} \"Lonely\"");
     }
     text
 }
@@ -581,7 +586,7 @@ pub fn warnings(n: usize) -> String {
 pub fn joins(n: usize) -> String {
     ladder_of_joins(n, &|i| {
         if climbs(i, n) {
-            format!(" at least 1 day after m{}", i - 1)
+            format!(" at least 1 day after m{:06}", i - 1)
         } else {
             String::new()
         }
@@ -592,20 +597,20 @@ pub fn joins(n: usize) -> String {
 /// first predecessors (each stage's first is the one two before), so that whether the second
 /// comes before a stage is found through the joins.
 pub fn joins_from_one_stage(n: usize) -> String {
-    ladder_of_joins(n, &|_| " at least 1 day after m1".to_string())
+    ladder_of_joins(n, &|_| " at least 1 day after m000001".to_string())
 }
 
 /// A ladder of `n` joins, each milestone after the two before it with `time` written after it.
 fn ladder_of_joins(n: usize, time: &dyn Fn(usize) -> String) -> String {
     let mut text = long_header();
-    text.push_str("funnel long \"Joins\" for people {\n  milestone m0 \"Step 0\" 1000\n");
+    text.push_str("funnel long \"Joins\" for people {\n  milestone m000000 \"Step 000000\" 1000\n");
     if n > 1 {
-        text.push_str("  milestone m1 \"Step 1\" 1000\n");
+        text.push_str("  milestone m000001 \"Step 000001\" 1000\n");
     }
     for i in 2..n {
         let _ = writeln!(
             text,
-            "  milestone m{i} \"Step {i}\" 1000 after m{}, m{}{}",
+            "  milestone m{i:06} \"Step {i:06}\" 1000 after m{:06}, m{:06}{}",
             i - 2,
             i - 1,
             time(i)
@@ -624,7 +629,7 @@ pub fn errors(n: usize) -> String {
     text.push_str(SMALL_FUNNEL);
     text.push_str("payments {\n  pay £100 for done\n");
     for i in 0..n {
-        let _ = writeln!(text, "  pay £1 for missing{i}");
+        let _ = writeln!(text, "  pay £1 for missing{i:06}");
     }
     text.push_str("}\n");
     text
@@ -635,12 +640,12 @@ pub fn errors(n: usize) -> String {
 pub fn funnels_after_errors(n: usize) -> String {
     let mut text = String::from(HEADER);
     for i in 0..n {
-        let _ = writeln!(text, "outcome twice{i} \"T\"\noutcome twice{i} \"T\"");
+        let _ = writeln!(text, "outcome twice{i:06} \"T\"\noutcome twice{i:06} \"T\"");
     }
     for i in 0..n {
         let _ = writeln!(
             text,
-            "funnel f{i} \"F\" for people {{ milestone m{i} \"M\" 10  target t{i} \"T\" 5 {{ achieves better }} }}"
+            "funnel f{i:06} \"F\" for people {{ milestone m{i:06} \"M\" 10  target t{i:06} \"T\" 5 {{ achieves better }} }}"
         );
     }
     text
@@ -654,7 +659,7 @@ pub fn misspelt(n: usize) -> String {
     funnel(&mut text, n, &|_| String::new(), "");
     text.push_str("payments {\n");
     for i in 0..n {
-        let _ = writeln!(text, "  pay £1 for n{i}");
+        let _ = writeln!(text, "  pay £1 for n{i:06}");
     }
     text.push_str("}\n");
     text
@@ -678,7 +683,7 @@ pub fn has_contract(shape: &Shape) -> bool {
 }
 
 /// A repository in `dir` (made afresh) whose contract `use`s `n` framework files of one
-/// outcome each, `framework/o{i}.outcome`, and checks clean: the contract's path. The
+/// outcome each, `framework/o{i:06}.outcome`, and checks clean: the contract's path. The
 /// dimension that grows in files rather than in one text, which the complexity test and the
 /// throughput benchmark's `used files` series load through a `Workspace`.
 pub fn used_files(dir: &std::path::Path, n: usize) -> std::io::Result<std::path::PathBuf> {
@@ -688,10 +693,10 @@ pub fn used_files(dir: &std::path::Path, n: usize) -> std::io::Result<std::path:
     let mut main = String::new();
     for i in 0..n {
         std::fs::write(
-            dir.join(format!("framework/o{i}.outcome")),
-            format!("outcome o{i} \"Outcome {i}\"\n"),
+            dir.join(format!("framework/o{i:06}.outcome")),
+            format!("outcome o{i:06} \"Outcome {i:06}\"\n"),
         )?;
-        let _ = writeln!(main, "use \"framework/o{i}.outcome\"");
+        let _ = writeln!(main, "use \"framework/o{i:06}.outcome\"");
     }
     main.push_str(HEADER);
     main.push_str(SMALL_FUNNEL);
