@@ -583,8 +583,9 @@ impl Workspace {
 }
 
 impl Workspace {
-    /// What each `use` of the newly parsed files resolves to, and an order of checking in which
-    /// every file comes after the files it uses.
+    /// What each `use` of the newly parsed files resolves to (by each file's place in
+    /// `graph`), and the files in levels of checking: each level's files use only files of
+    /// the levels before it or files already loaded.
     ///
     /// What a `use` resolves to depends only on the file that has it and the files it leads
     /// to, never on which files were asked for or in what order, so a file gets the same
