@@ -263,6 +263,33 @@ impl Decimal {
             .map_or(0, |per| self.mantissa / per)
     }
 
+    /// As `Display` writes it, with the whole part's thousands grouped: `1,020`, `12,345.5`,
+    /// `-1,000`. For measured values in sentences, as counts and money are written.
+    pub fn grouped(&self) -> String {
+        let written = self.to_string();
+        let (sign, digits) = match written.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", written.as_str()),
+        };
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (digits, None),
+        };
+        let mut out = String::with_capacity(written.len() + whole.len() / 3);
+        out.push_str(sign);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(digit);
+        }
+        if let Some(fraction) = fraction {
+            out.push('.');
+            out.push_str(fraction);
+        }
+        out
+    }
+
     /// Compare two decimals exactly, whatever their size and precision.
     pub fn cmp_value(&self, other: &Decimal) -> std::cmp::Ordering {
         use std::cmp::Ordering;
@@ -894,6 +921,20 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> Date {
         Date::new(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_decimal_is_grouped_by_thousands_in_its_whole_part_only() {
+        let g = |mantissa: i128, scale: u32| Decimal { mantissa, scale }.grouped();
+        assert_eq!(g(0, 0), "0");
+        assert_eq!(g(999, 0), "999");
+        assert_eq!(g(1020, 0), "1,020");
+        assert_eq!(g(-1_000, 0), "-1,000");
+        assert_eq!(g(123_456_789, 0), "123,456,789");
+        assert_eq!(g(1_234_567, 3), "1,234.567");
+        assert_eq!(g(-123_456_789, 1), "-12,345,678.9");
+        assert_eq!(g(5, 4), "0.0005");
+        assert_eq!(g(-5, 1), "-0.5");
     }
 
     #[test]

@@ -977,7 +977,7 @@ fn an_either_or_trigger_pays_the_larger_alternative_never_both() {
     // The text report prints the measured values and the reduction, not only the tier.
     let text = outcome::report::text::report(&r);
     assert!(
-        text.contains("measured 1020 against 1200 for the comparison group in year 2, a reduction of 15%; tier from 10%; 180 units of improvement at £2,000 each"),
+        text.contains("measured 1,020 against 1,200 for the comparison group in year 2, a reduction of 15%; tier from 10%; 180 units of improvement at £2,000 each"),
         "{text}"
     );
 }

@@ -206,7 +206,7 @@ pub fn describe(basis: &TierBasis) -> String {
 }
 
 /// The measured values and the result compared with the thresholds, in words: `measured 850
-/// against 1000 for the comparison group in year 2, a reduction of 15%`, or `measured 850 in
+/// against 1,000 for the comparison group in year 2, a reduction of 15%`, or `measured 850 in
 /// year 2` for a measure without a comparison group.
 fn measured_words(
     treatment: Decimal,
@@ -214,9 +214,11 @@ fn measured_words(
     year: u32,
     result: Decimal,
 ) -> String {
+    let treatment = treatment.grouped();
     match comparison {
         Some(comparison) => format!(
-            "measured {treatment} against {comparison} for the comparison group in year {year}, a reduction of {result}%"
+            "measured {treatment} against {} for the comparison group in year {year}, a reduction of {result}%",
+            comparison.grouped()
         ),
         None => format!("measured {treatment} in year {year}"),
     }
@@ -227,7 +229,10 @@ fn measured_words(
 fn push_tier_words(text: &mut String, basis: &TierBasis) {
     text.push_str(&format!("; tier from {}", basis.tier_from));
     if let (Some(units), Some(price)) = (basis.units, basis.per_unit) {
-        text.push_str(&format!("; {units} units of improvement at {price} each"));
+        text.push_str(&format!(
+            "; {} units of improvement at {price} each",
+            units.grouped()
+        ));
     }
     if let Some(before) = basis.either_or_paid_before {
         text.push_str(&format!(
