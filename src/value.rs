@@ -219,15 +219,20 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
 
 /// `1234567` → `1,234,567`.
 pub fn group_thousands(n: u128) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    let mut out = String::new();
+    push_grouped(&mut out, &n.to_string());
+    out
+}
+
+/// ASCII digits appended with a comma before each group of three from the right.
+fn push_grouped(out: &mut String, digits: &str) {
+    out.reserve(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(ch);
     }
-    out
 }
 
 /// An exact decimal number as written: `mantissa × 10^-scale`. `7.5` is (75, 1).
@@ -275,14 +280,8 @@ impl Decimal {
             Some((whole, fraction)) => (whole, Some(fraction)),
             None => (digits, None),
         };
-        let mut out = String::with_capacity(written.len() + whole.len() / 3);
-        out.push_str(sign);
-        for (i, digit) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(digit);
-        }
+        let mut out = String::from(sign);
+        push_grouped(&mut out, whole);
         if let Some(fraction) = fraction {
             out.push('.');
             out.push_str(fraction);
