@@ -406,7 +406,9 @@ pub(crate) struct Rules<'c> {
     pub contract: &'c Contract,
     pub until: Date,
     pub stages: Vec<StageInfo>,
-    by_id: HashMap<&'c str, usize>,
+    /// Stages by name, held as `Keys` hold participants': a row's stage is found by comparing
+    /// a few numbers, not by hashing its bytes and comparing them with a call.
+    by_id: Keys,
     /// Each stage's `after` stages by number, in the order it names them (`None` for a name
     /// that is no stage): a participant's sequence is judged without looking names up.
     after: Vec<Box<[Option<usize>]>>,
@@ -512,7 +514,13 @@ impl<'c> Rules<'c> {
             contract,
             until,
             stages,
-            by_id,
+            by_id: {
+                let mut names = Keys::default();
+                for (name, place) in by_id {
+                    names.place(name, place);
+                }
+                names
+            },
             after,
             term_start,
             dates: (0..days)
@@ -539,7 +547,7 @@ impl<'c> Rules<'c> {
     /// and it names a participant.
     pub(crate) fn row(&self, row: &Fields<'_>) -> Verdict {
         let contract = self.contract;
-        let Some(&stage) = self.by_id.get(super::trimmed(row.stage)) else {
+        let Some(stage) = self.by_id.get(super::trimmed(row.stage)) else {
             let known: Vec<&str> = self.stages.iter().map(|s| s.id.as_str()).collect();
             let hint = crate::diagnostic::did_you_mean(super::trimmed(row.stage), known)
                 .map_or(String::new(), |h| format!("; {h}"));
@@ -871,7 +879,7 @@ pub(crate) fn finish(
     })
 }
 
-/// Participants' keys, each with its place. A short key (most are) is held in the table
+/// Participants' keys (or stages' names), each with its place. A short key (most are) is held in the table
 /// itself, so that finding a row's participant reads the table and nothing else: for a return
 /// of many participants, the time a row takes is mostly waiting for memory.
 #[derive(Default)]
@@ -977,6 +985,15 @@ impl Claims {
 }
 
 impl Keys {
+    /// The place of `key`, if it has one.
+    #[inline]
+    fn get(&self, key: &str) -> Option<usize> {
+        match ShortKey::of(key) {
+            Some(short) => self.short.get(&short).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+
     /// The place of `key`, given `next` (the next place) if it is new.
     fn place(&mut self, key: &str, next: usize) -> usize {
         match ShortKey::of(key) {

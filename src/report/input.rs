@@ -126,8 +126,11 @@ pub(super) fn is_blank_line(line: &[u8]) -> bool {
 pub(super) fn blank_row<T: AsRef<[u8]>>(mut fields: impl Iterator<Item = T>) -> bool {
     fields.all(|field| {
         let field = field.as_ref();
-        field.trim_ascii().is_empty()
-            || std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty())
+        // A visible ASCII character is never a space: most fields are settled by their first
+        // byte, without reading them as text.
+        !field.iter().any(u8::is_ascii_graphic)
+            && (field.trim_ascii().is_empty()
+                || std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty()))
     })
 }
 
@@ -1217,9 +1220,35 @@ pub fn day_of(text: &str) -> Option<Date> {
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;
     }
-    let year = text[0..4].parse().ok()?;
-    let month = text[5..7].parse().ok()?;
-    let day = text[8..10].parse().ok()?;
+    // Most dates are eight digits: read in place. Other forms (a sign, as Rust reads a
+    // number) are read below.
+    let digit = |at: usize| {
+        let d = bytes[at].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    if let (Some(y0), Some(y1), Some(y2), Some(y3), Some(m0), Some(m1), Some(d0), Some(d1)) = (
+        digit(0),
+        digit(1),
+        digit(2),
+        digit(3),
+        digit(5),
+        digit(6),
+        digit(8),
+        digit(9),
+    ) {
+        let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+        return Date::new(year as i32, m0 * 10 + m1, d0 * 10 + d1);
+    }
+    numbers_of_date(text)
+}
+
+/// `YYYY-MM-DD` (ten bytes, dashes in place) read as three numbers as Rust reads them: a sign
+/// before the year's three digits, or a `+` before a month's or a day's one, is allowed, as
+/// the compiled SQL allows it (`sql::rows`).
+fn numbers_of_date(text: &str) -> Option<Date> {
+    let year = text.get(0..4)?.parse().ok()?;
+    let month = text.get(5..7)?.parse().ok()?;
+    let day = text.get(8..10)?.parse().ok()?;
     Date::new(year, month, day)
 }
 
@@ -2002,6 +2031,36 @@ mod tests {
         }
     }
 
+    /// A field is blank when it is spaces alone as `str::trim` sees them, whatever its first
+    /// byte says: the check that stops at a visible ASCII character agrees with trimming.
+    #[test]
+    fn a_blank_field_is_one_that_trims_to_nothing() {
+        let pieces: [&[u8]; 12] = [
+            b"",
+            b" ",
+            b"\t",
+            b"\r",
+            b"x",
+            b"~",
+            b"\x00",
+            b"\x7f",
+            "\u{a0}".as_bytes(),
+            "\u{3000}".as_bytes(),
+            "\u{e9}".as_bytes(),
+            b"\xff",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let field = [a, b, c].concat();
+                    let trimmed = field.trim_ascii().is_empty()
+                        || std::str::from_utf8(&field).is_ok_and(|t| t.trim().is_empty());
+                    assert_eq!(blank_row([&field].into_iter()), trimmed, "{field:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn rows_of_separators_alone_are_blank_rows_and_skipped() {
         for text in [
@@ -2262,6 +2321,50 @@ mod tests {
         ] {
             assert_eq!(day_of(text), None, "{text}");
         }
+    }
+
+    /// A date of eight digits is read in place; every other form of ten bytes as before, by
+    /// the numbers Rust reads: the two agree on dates with any one or two of their digits
+    /// replaced by a sign, a space, a letter, another digit or a byte beyond ASCII's digits.
+    #[test]
+    fn a_date_of_digits_is_read_as_its_numbers_are() {
+        let positions = [0, 1, 2, 3, 5, 6, 8, 9];
+        let replacements = [b'+', b'-', b' ', b'a', b'0', b'1', b'5', b'9', b'/', b':'];
+        for base in [
+            "2026-04-01",
+            "0000-00-00",
+            "9999-12-31",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-32",
+            "1900-02-29",
+            "2000-02-29",
+        ] {
+            let mut tried = 0;
+            for (i, &first) in positions.iter().enumerate() {
+                for &second in &positions[i..] {
+                    for a in replacements {
+                        for b in replacements {
+                            let mut bytes = base.as_bytes().to_vec();
+                            bytes[first] = a;
+                            bytes[second] = b;
+                            let text = String::from_utf8(bytes).expect("ASCII");
+                            assert_eq!(day_of(&text), numbers_of_date(&text), "{text}");
+                            tried += 1;
+                        }
+                    }
+                }
+            }
+            assert_eq!(tried, 36 * 100);
+        }
+        assert_eq!(day_of("2026-+4-01"), Date::new(2026, 4, 1));
+        assert_eq!(day_of("+026-04-01"), Date::new(26, 4, 1));
+        assert_eq!(
+            day_of("2026-04-01").map(|d| d.to_string()).as_deref(),
+            Some("2026-04-01")
+        );
     }
 
     #[test]
