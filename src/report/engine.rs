@@ -746,25 +746,26 @@ impl Table {
             claims.iter_mut().map(|c| c.as_mut_slice().len()).sum(),
             people.iter().map(|p| p.shown.len()).sum(),
         );
+        // One participant's events, and those kept, in lists made once for all of them.
+        let (mut events, mut kept) = (Vec::new(), Vec::new());
         // Taking the participants out of `people` frees each one as it is judged.
         for place in index_of.in_order() {
             let person = std::mem::take(&mut people[place]);
-            let events: Vec<Event> = std::mem::take(&mut claims[place])
-                .as_mut_slice()
-                .iter()
-                .map(|c| Event {
-                    stage: c.stage,
-                    day: rules.date(c.day),
-                    row: c.row,
-                })
-                .collect();
-            let kept = sequence(
-                rules.contract,
-                &rules.stages,
-                &rules.clocks,
-                &rules.after[..],
+            let mut held = std::mem::take(&mut claims[place]);
+            let held = held.as_mut_slice();
+            // In order of day, then of stage (numbered funnel by funnel, each funnel's in its
+            // order), then of row: no two claims share all three.
+            held.sort_unstable_by_key(|c| (c.day, c.stage, c.row));
+            events.clear();
+            events.extend(held.iter().map(|c| Event {
+                stage: c.stage,
+                day: rules.date(c.day),
+                row: c.row,
+            }));
+            sequence(
+                rules,
                 &person.shown,
-                events,
+                (&events, &mut kept),
                 &person.attributes,
                 &mut seen,
                 rejected,
@@ -1105,30 +1106,21 @@ impl Reject for Rejections {
     }
 }
 
-/// Take one participant's events in date order and keep those that follow the sequence.
-#[allow(clippy::too_many_arguments)]
+/// Of one participant's events, in order of day, funnel, stage and row, keep in `kept` those
+/// that follow the sequence.
 fn sequence(
-    contract: &Contract,
-    stages: &[StageInfo],
-    clocks: &[Clock],
-    after: &[Box<[Option<usize>]>],
+    rules: &Rules<'_>,
     id: &str,
-    mut events: Vec<Event>,
+    (events, kept): (&[Event], &mut Vec<Event>),
     attributes: &[(String, String)],
     seen: &mut Seen,
     rejected: &mut impl Reject,
-) -> Vec<Event> {
-    events.sort_by_key(|e| {
-        (
-            e.day,
-            stages[e.stage as usize].funnel,
-            stages[e.stage as usize].index,
-            e.row,
-        )
-    });
-    let mut kept: Vec<Event> = Vec::new();
+) {
+    let (contract, stages, clocks, after) =
+        (rules.contract, &rules.stages, &rules.clocks, &rules.after);
+    kept.clear();
     let given = Given::of(attributes);
-    for event in events {
+    for &event in events {
         let info = &stages[event.stage as usize];
         let funnel = &contract.funnels[info.funnel];
         let stage = &funnel.stages[info.index];
@@ -1237,8 +1229,7 @@ fn sequence(
         }
         kept.push(event);
     }
-    seen.forget(&kept);
-    kept
+    seen.forget(kept);
 }
 
 /// What `sequence` has kept of one participant, by stage and by funnel, so that a claim is
