@@ -28,6 +28,7 @@ use crate::ast::Threshold;
 use crate::model::{self, Condition, Contract};
 use crate::schedule::clock::Clock;
 use crate::schedule::plan::Entries;
+use crate::source::Str;
 use crate::value::{mul_div_rounded, Date, Decimal, Frequency, Percent};
 use crate::workspace;
 use foldhash::HashMap;
@@ -263,7 +264,7 @@ impl Accepted {
 pub(crate) struct Participant {
     /// The reference as first written (trimmed); rows that write it in another case are the
     /// same participant (see `super::participant_key`).
-    pub shown: String,
+    pub shown: Str,
     /// The attributes eligibility conditions mention, as first given.
     pub attributes: ThinVec<(String, String)>,
     /// Which of the rules' attributes are in `attributes`, a bit each by its number
@@ -663,7 +664,7 @@ impl Table {
         &mut self,
         rules: &Rules<'_>,
         key: ShortKey,
-        shown: impl FnOnce() -> String,
+        shown: impl FnOnce() -> Str,
         attributes: impl Iterator<Item = (&'a str, &'a str)>,
         claim: Claim,
         rejected: &mut impl Reject,
@@ -672,7 +673,7 @@ impl Table {
         self.claim_at(place, shown, rules, attributes, claim, rejected);
     }
 
-    fn claim_at<'a, S: Into<String>>(
+    fn claim_at<'a, S: Into<Str>>(
         &mut self,
         place: usize,
         shown: impl FnOnce() -> S,
@@ -721,7 +722,7 @@ impl Table {
                         "`{shown}` was already claimed for `{}` on row {}",
                         info.id, kept.row
                     ),
-                    participant: Some(shown.clone()),
+                    participant: Some(shown.to_string()),
                     stage: Some(info.id.clone()),
                 });
             }

@@ -134,10 +134,18 @@ impl ShortKey {
         bytes
     }
 
-    /// The key as text (made from a `str`, so always whole UTF-8).
-    pub(crate) fn to_text(self) -> String {
-        let bytes = self.array();
-        String::from_utf8_lossy(&bytes[..self.len()]).into_owned()
+    /// The reference the key was made from, given a bit for each of its bytes that was a
+    /// capital (`ShortKey::lowered`), counted from the first: held in place, as a key's few
+    /// bytes fit, not allocated (a return names millions of participants).
+    pub(crate) fn shown(self, capitals: u32) -> crate::source::Str {
+        let mut bytes = self.array();
+        for (i, byte) in bytes.iter_mut().enumerate().take(self.len()) {
+            if capitals & (1 << i) != 0 {
+                byte.make_ascii_uppercase();
+            }
+        }
+        // Only ASCII letters changed, each to another ASCII letter: still UTF-8.
+        crate::source::Str::from_utf8_lossy(&bytes[..self.len()])
     }
 
     /// Compare the key with `other`'s bytes, as byte strings are compared.
@@ -234,11 +242,11 @@ mod tests {
             );
             let Some(short) = short else { continue };
             assert_eq!(short.len(), reference.len());
-            assert_eq!(short.to_text(), *reference);
+            assert_eq!(short.shown(0), *reference);
             match ShortKey::lowered(reference) {
                 Some((key, capitals)) => {
                     assert!(reference.is_ascii());
-                    assert_eq!(key.to_text(), reference.to_ascii_lowercase());
+                    assert_eq!(key.shown(0), reference.to_ascii_lowercase());
                     let expected = reference
                         .bytes()
                         .enumerate()

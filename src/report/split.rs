@@ -574,18 +574,6 @@ fn capitals_of(key: &str, reference: &str) -> u32 {
     capitals
 }
 
-/// The reference `capitals_of` described: the key with those bytes made capitals.
-fn with_capitals(key: &str, capitals: u32) -> String {
-    let mut bytes = key.as_bytes().to_vec();
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        if capitals & (1 << i) != 0 {
-            byte.make_ascii_uppercase();
-        }
-    }
-    // Only ASCII letters changed, each to another ASCII letter: still UTF-8.
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
 const NONE: u32 = u32::MAX;
 
 /// What a thread reads from its part of the return.
@@ -942,9 +930,8 @@ fn judge_shard(
                     rules,
                     *key,
                     || match more.capitals {
-                        0 => key.to_text(),
-                        COPIED => participant().to_string(),
-                        capitals => with_capitals(&key.to_text(), capitals),
+                        COPIED => participant().into(),
+                        capitals => key.shown(capitals),
                     },
                     attributes,
                     claim,
@@ -1271,7 +1258,8 @@ mod tests {
             let key = engine::key_of(reference, &mut lowered).to_string();
             let capitals = capitals_of(&key, reference);
             assert_ne!(capitals, COPIED, "{reference}");
-            assert_eq!(with_capitals(&key, capitals), reference);
+            let short = ShortKey::of(&key).expect("a short key");
+            assert_eq!(short.shown(capitals), reference);
         }
         assert_eq!(capitals_of("p1", "p1"), 0);
         assert_eq!(capitals_of("ab", "aB"), 0b10);
