@@ -208,13 +208,17 @@ impl Workspace {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        // The first wave's paths are as given; every later one's a `use` resolved to a regular
+        // file (`canonical_file`), not looked at again before it is opened.
+        let mut seen = files::Seen::Unseen;
         while !wave.is_empty() {
             let this = &*self;
             parsed.reserve(wave.len());
             let results = parallel_map(wave, |path| {
-                let result = this.parse(&path);
+                let result = this.parse(&path, seen);
                 (path, result)
             });
+            seen = files::Seen::Regular;
             let mut next = HashSet::new();
             for (path, result) in results {
                 if let Ok(p) = &result {
@@ -292,14 +296,14 @@ impl Workspace {
     }
 
     /// Read, decode and parse one file, and find where each of its `use`s leads.
-    fn parse(&self, canonical: &Path) -> io::Result<Parsed> {
+    fn parse(&self, canonical: &Path, seen: files::Seen) -> io::Result<Parsed> {
         let name = self.shown(canonical);
         let contents = match self.given.get(canonical) {
             Some(bytes) if bytes.len() > syntax::MAX_FILE_BYTES => {
                 Contents::TooLarge(u64::try_from(bytes.len()).ok())
             }
             Some(bytes) => Contents::Bytes(bytes.to_vec()),
-            None => files::read_limited(canonical, syntax::MAX_FILE_BYTES)?,
+            None => files::read_limited(canonical, syntax::MAX_FILE_BYTES, seen)?,
         };
         let decoded = match contents {
             Contents::Bytes(bytes) => syntax::decode(&name, &bytes),

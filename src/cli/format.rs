@@ -25,7 +25,7 @@ pub(super) fn format_files(args: &FmtArgs, streams: &mut Streams) -> Result<Exit
     // file that was read, never through a link.
     for path in &files {
         let name = shown_name(path);
-        let read = files::read_limited(path, crate::syntax::MAX_FILE_BYTES);
+        let read = files::read_limited(path, crate::syntax::MAX_FILE_BYTES, files::Seen::Unseen);
         let decoded = match read {
             Ok(Contents::Bytes(bytes)) => crate::syntax::decode(&name, &bytes).map(|f| (f, bytes)),
             Ok(Contents::TooLarge(size)) => Err(crate::syntax::too_large(&name, size)),

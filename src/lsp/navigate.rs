@@ -286,7 +286,7 @@ fn used_index(server: &mut Server, path: &Path) -> Option<Arc<Indexed>> {
 }
 
 fn read(path: &Path) -> Option<Arc<str>> {
-    match files::read_limited(path, crate::syntax::MAX_FILE_BYTES).ok()? {
+    match files::read_limited(path, crate::syntax::MAX_FILE_BYTES, files::Seen::Unseen).ok()? {
         Contents::Bytes(bytes) => String::from_utf8(bytes).ok().map(Arc::from),
         Contents::TooLarge(_) => None,
     }
