@@ -881,9 +881,10 @@ pub(crate) fn finish(
     })
 }
 
-/// Participants' keys (or stages' names), each with its place. A short key (most are) is held in the table
-/// itself, so that finding a row's participant reads the table and nothing else: for a return
-/// of many participants, the time a row takes is mostly waiting for memory.
+/// Participants' keys (or stages' names), each with its place. A short key (most are) is
+/// held in the table itself, so that finding a row's participant reads the table and nothing
+/// else: for a return of many participants, the time a row takes is mostly waiting for
+/// memory.
 #[derive(Default)]
 struct Keys {
     short: HashMap<ShortKey, usize>,
