@@ -20,6 +20,7 @@
 
 mod by_day;
 mod card;
+mod totals;
 
 use super::engine::{Accepted, StageInfo};
 use super::payer_parts::PayerParts;
@@ -642,25 +643,11 @@ pub(crate) fn payments(
     // against: the report never pays beyond it. Held to the cohort sizes, the rules above stay
     // within it but for the rounding of shares assessed period by period.
     let exposure = contract.figures.maximum_exposure;
-    let mut total = 0_i128;
 
-    // Totals that add up to the penny, each line counted once, as the total cap and the
-    // maximum exposure leave it (in the same pass, in order of falling due).
+    // 6. Totals that add up to the penny, each line counted once, as the total cap and the
+    // maximum exposure leave it (in the same pass, in order of falling due; `totals`).
     let subtotal = || too_large("a subtotal of the payments");
     let held = matches!(out, Lines::Held);
-    let mut of_participant: Vec<Option<i128>> = if held {
-        vec![None; accepted.len()]
-    } else {
-        Vec::new()
-    };
-    let mut of_contract: Option<i128> = None;
-    let mut of_price_stage: Vec<Option<i128>> = vec![None; subjects.names.len()];
-    // By kind, in the order of kinds (`LineKind`'s order, as a map by kind holds them).
-    let mut of_kind: [Option<(LineKind, i128)>; LineKind::Deadweight as usize + 1] =
-        Default::default();
-    let mut of_period = vec![0_i128; periods.len()];
-    let mut outside = 0_i128;
-    let mut clause_lines = vec![0u64; clauses.list.len()];
     // By group (only when the contract has groups): each group's priced stages, then the
     // stages in no group with the attachment fees, then what is not a stage's price.
     let ungrouped = p.groups.len();
@@ -669,67 +656,35 @@ pub(crate) fn payments(
     } else {
         ungrouped + 2
     };
-    let mut of_group = vec![0_i128; rows];
-    // And each period's (then after the last period's) split by those rows: each line
-    // counted in its period and its row, so the rows add up to the periods across and to
-    // `of_group` down.
-    let mut of_period_group = vec![vec![0_i128; rows]; periods.len() + 1];
     let period_of = PeriodOf::new(periods);
-    // Each tier line as every rule leaves it, by its place in `made`, for the readings.
-    let mut made_decided: Vec<Option<Decided>> = vec![None; made.len()];
-    for l in &mut lines {
-        let mut amount = i128::from(l.amount);
-        if let Some(cap) = total_cap {
-            let room = (cap.amount.minor - total).max(0);
-            if amount > room {
-                amount = room;
-                l.cuts |= cut::TOTAL_CAP;
-            }
-        }
-        let room = (exposure.minor - total).max(0);
-        if amount > room {
-            amount = room;
-            l.cuts |= cut::EXPOSURE;
-        }
-        // Cut to no more than it was: still held in its eight bytes.
-        l.amount = to_line(amount, "a payment", currency)?;
-        total = add(total, amount, "the total payments")?;
-        let l = &*l;
-        let period = period_of.find(l.due);
-        if rows != 0 {
-            let row = match l.kind {
-                LineKind::Price => group_of.get(&l.subject).copied().unwrap_or(ungrouped),
-                LineKind::Attachment => ungrouped,
-                _ => ungrouped + 1,
-            };
-            of_group[row] = of_group[row].checked_add(amount).ok_or_else(subtotal)?;
-            let sum = &mut of_period_group[period.unwrap_or(periods.len())][row];
-            *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
-        }
-        if l.participant() == NONE {
-            let sum = of_contract.get_or_insert(0);
-            *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
-        } else if held {
-            let sum = of_participant[l.participant() as usize].get_or_insert(0);
-            *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
-        }
-        let sum = match (l.kind, l.subject) {
-            (LineKind::Price, s) if s != NONE => of_price_stage[s as usize].get_or_insert(0),
-            (kind, _) => &mut of_kind[kind as usize].get_or_insert((kind, 0)).1,
-        };
-        *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
-        let sum = match period {
-            Some(i) => &mut of_period[i],
-            None => &mut outside,
-        };
-        *sum = sum.checked_add(amount).ok_or_else(subtotal)?;
-        if l.kind == LineKind::FixedFee {
-            clause_lines[l.clause as usize] += 1;
-        }
-        if let Some(at) = made_decided.get_mut(l.made() as usize) {
-            *at = Some(*l);
-        }
-    }
+    let totals::Totals {
+        total,
+        of_group,
+        of_period_group,
+        of_contract,
+        of_participant,
+        of_price_stage,
+        of_kind,
+        of_period,
+        outside,
+        clause_lines,
+        made_decided,
+    } = totals::within_total(
+        &mut lines,
+        (total_cap.map(|c| c.amount.minor), exposure.minor),
+        &totals::Headings {
+            rows,
+            ungrouped,
+            group_of: &group_of,
+            period_of: &period_of,
+            periods: periods.len(),
+            subjects: subjects.names.len(),
+            clauses: clauses.list.len(),
+            participants: held.then_some(accepted.len()),
+            made: made.len(),
+        },
+        currency,
+    )?;
     let by_participant = if held {
         let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
         for (who, sum) in of_participant.iter().enumerate() {
