@@ -521,8 +521,8 @@ fn three_ways(results: &[Figures]) {
          count, not the report's work). cpu/SQL, wall/SQL: the native report's time ÷ the \
          compiled SQL on DuckDB, which computes the same funnel and payments. The native report \
          reads the return, judges it, makes its payment lines, holds them within the total cap \
-         and writes them on every core (deadweight and the caps on outcome payments, in order, \
-         on one), DuckDB on every core. load s: reading the CSV into a table; query \
+         and writes them on every core (the pass for deadweight and the caps on outcome \
+         payments, and each day's lines put in order of kind, on one), DuckDB on every core. load s: reading the CSV into a table; query \
          s: the compiled script, or the funnel's query."
     );
 }
