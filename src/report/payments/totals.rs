@@ -83,22 +83,24 @@ fn in_runs(
         return walk(lines, 0, (cap, exposure), headings, currency);
     }
     let size = lines.len().div_ceil(runs);
-    // What each run asks, if no line of it asks less than nothing.
+    // What each run asks, if no line of it asks less than nothing (and the sum is held: the
+    // one walk reports a total too large to hold).
     let asks = workspace::parallel_map(lines.chunks(size).collect(), |run| {
         run.iter().try_fold(0_i128, |sum, l| {
-            (l.amount >= 0).then(|| sum + i128::from(l.amount))
+            (l.amount >= 0)
+                .then(|| sum.checked_add(i128::from(l.amount)))
+                .flatten()
         })
     });
     let mut starts = Vec::with_capacity(asks.len());
     let mut paid = 0_i128;
     for asked in asks {
-        let Some(asked) = asked else {
+        let Some(more) = asked.and_then(|asked| paid.checked_add(asked)) else {
             return walk(lines, 0, (cap, exposure), headings, currency);
         };
         starts.push(paid);
-        // At most the limit, which `paid` never passes; the sum of lines of eight bytes
-        // each, fewer than 2^64 of them, is far inside 16 bytes.
-        paid = (paid + asked).min(limit);
+        // At most the limit, which `paid` never passes.
+        paid = more.min(limit);
     }
     let walked = workspace::parallel_map(
         lines.chunks_mut(size).zip(starts).collect(),
