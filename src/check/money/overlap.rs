@@ -107,32 +107,24 @@ pub fn spread<'a>(
     let budget = stages.saturating_mul(WORK_PER_STAGE).saturating_add(1_000);
     let mut work = 0_usize;
     let mut out = Vec::with_capacity(stages);
+    // Each funnel's people and cursors by stage, in lists made once for the cohort.
+    let mut people: Vec<Option<People>> = Vec::new();
+    let mut cursor: Vec<u64> = Vec::new();
     for funnel in funnels {
         let n = funnel.stages.len();
-        let mut people: Vec<Option<People>> = vec![None; n];
-        let mut cursor = vec![0_u64; n];
-        // Each stage's predecessors by position (the funnel's clock holds them); the stages
-        // in an order that puts each after them (Kahn's), so that `after` a stage written
-        // later is followed.
+        people.clear();
+        people.resize(n, None);
+        cursor.clear();
+        cursor.resize(n, 0);
+        // The stages in the funnel's clock's order, each after the stages it follows (so
+        // that `after` a stage written later is followed): the branches of a stage are taken
+        // in the order written, which is all the people each takes depend on.
         let clock = funnel.clock();
-        let mut waiting: Vec<usize> = (0..n).map(|i| clock.before(i).len()).collect();
-        let followers = clock.links().reversed();
-        let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
-        ready.reverse();
-        let mut order = Vec::with_capacity(n);
-        while let Some(i) = ready.pop() {
-            order.push(i);
-            for &f in followers[i].iter().rev() {
-                waiting[f] -= 1;
-                if waiting[f] == 0 {
-                    ready.push(f);
-                }
-            }
-        }
+        let order = clock.order();
         if order.len() != n {
             return None; // a cycle, already reported
         }
-        for i in order {
+        for &i in order {
             let stage = &funnel.stages[i];
             let wanted = stage.expected;
             let taken = match clock.before(i) {
@@ -171,7 +163,7 @@ pub fn spread<'a>(
             }
             people[i] = Some(taken);
         }
-        for (stage, p) in funnel.stages.iter().zip(people) {
+        for (stage, p) in funnel.stages.iter().zip(people.drain(..)) {
             out.push((stage, p?));
         }
     }
