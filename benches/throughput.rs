@@ -334,7 +334,10 @@ fn linearity(per_mb: &[(&str, f64)]) {
 /// 10N and 100N, the growth per 10× from N to 10N and from 10N to 100N, and the ratio to
 /// serde_json parsing the JSON of the contract at 10N and 100N. From N to 10N the contract
 /// grows out of the processor's caches, which costs some shapes more than 10× for linear work;
-/// from 10N to 100N the caches no longer change. `OUTCOME_BENCH_SHAPES=a,b` runs only the
+/// from 10N to 100N the caches no longer change. Each size is made, checked and warmed up
+/// first; then the sizes take turns at being timed, `ROUNDS` rounds of five checks at N, two
+/// at 10N and one at 100N, each check (and each serde_json parse) starting with cold caches
+/// (`cold_caches`), and each figure is the median of its size's. `OUTCOME_BENCH_SHAPES=a,b` runs only the
 /// shapes named; `OUTCOME_BENCH_SCALE=BYTES` sets the size at 10N (default 1 MB, so 10 MB
 /// at 100N; 200 KB with `OUTCOME_BENCH_QUICK`).
 fn scaling(quick: bool, budget: f64) {
@@ -361,9 +364,7 @@ fn scaling(quick: bool, budget: f64) {
         "chk/serde",
         "at 100N",
     );
-    let mut worst: (f64, &str) = (0.0, "");
-    let mut worst_large: (f64, &str) = (0.0, "");
-    let mut worst_serde: (f64, &str) = (0.0, "");
+    let mut steepest = Steepest::default();
     for shape in shapes::SHAPES {
         if only
             .as_ref()
@@ -372,16 +373,14 @@ fn scaling(quick: bool, budget: f64) {
             continue;
         }
         let n = shape.n_for(large / 10);
-        let small = (shape.contract)(n);
-        let runs_small = runs(small.len(), quick);
-        let (t_small, _) = measure_shape(shape, n, &small, runs_small);
-        // At the growth seen from N/10 to N, would the next size blow the budget?
-        let tenth = (shape.contract)((n / 10).max(1));
-        let (t_tenth, _) = measure_shape(shape, (n / 10).max(1), &tenth, runs_small);
-        let mut row = format!("{:>22} {n:>6} {:>8.2}", shape.name, t_small * 1e3);
-        let mut times = vec![t_small];
-        let mut serdes = Vec::new();
-        let mut growth_before = (t_small / t_tenth).max(10.0);
+        // At the growth seen from N/10 to N, would the next size blow the budget? Each size
+        // is checked and warmed up before any is timed (`Size::new`), its last warm-up
+        // check timed as a guess for the next size's.
+        let mut sizes = vec![Size::new(shape, n, quick)];
+        let tenth = Size::new(shape, (n / 10).max(1), quick);
+        let mut row = format!("{:>22} {n:>6}", shape.name);
+        let mut growth_before = (sizes[0].guess / tenth.guess).max(10.0);
+        drop(tenth);
         for factor in [10, 100] {
             if factor * n > shape.largest {
                 let _ = write!(
@@ -389,31 +388,90 @@ fn scaling(quick: bool, budget: f64) {
                     " skipped {factor}N: past {} (quadratic there; see the README)",
                     shape.largest
                 );
-                worst = (f64::INFINITY, shape.name);
+                steepest.first = (f64::INFINITY, shape.name);
                 break;
             }
-            let text = (shape.contract)(factor * n);
-            let runs = runs(text.len(), quick);
-            let last = times.last().copied().unwrap_or(t_small);
+            let last = sizes.last().map_or(0.0, |s| s.guess);
             let predicted = last * growth_before;
-            if predicted * (runs + 1) as f64 > budget {
+            let runs = ROUNDS * Size::per_round(sizes[0].text.len() * factor, quick);
+            if predicted * (runs + 3) as f64 > budget {
                 let _ = write!(
                     row,
                     " skipped {factor}N: about {predicted:.0} s a check (budget {budget:.0} s)"
                 );
-                worst = (f64::INFINITY, shape.name);
+                steepest.first = (f64::INFINITY, shape.name);
                 break;
             }
-            let (t, serde) = measure_shape(shape, factor * n, &text, runs);
-            growth_before = (t / last).max(10.0);
-            times.push(t);
-            serdes.push(serde);
-            let _ = write!(row, " {:>9.2}", t * 1e3);
+            let size = Size::new(shape, factor * n, quick);
+            growth_before = (size.guess / last).max(10.0);
+            sizes.push(size);
         }
-        if let [t1, t10, t100] = times[..] {
-            let (g1, g2) = (t10 / t1, t100 / t10);
-            let ratio = |s: Option<f64>, t: f64| s.map(|s| t / s);
-            let (r10, r100) = (ratio(serdes[0], t10), ratio(serdes[1], t100));
+        take_turns(&mut sizes, quick);
+        let timings: Vec<&Timings> = sizes.iter().map(|s| &s.timings).collect();
+        steepest.row(row, shape.name, &timings);
+    }
+    if only
+        .as_ref()
+        .is_none_or(|o| o.iter().any(|n| n == USED_FILES))
+    {
+        used_files(quick, &mut steepest);
+    }
+    if !steepest.first.1.is_empty() {
+        let Steepest {
+            first,
+            second,
+            serde,
+        } = steepest;
+        println!(
+            "\nscaling: the steepest growth per 10× is {:.1}× from N to 10N ({}) and {:.1}× from \
+             10N to 100N ({}; the bound is 11×); the highest ratio to serde_json is {:.2} ({})",
+            first.0, first.1, second.0, second.1, serde.0, serde.1
+        );
+    }
+}
+
+/// One size of a scaling series, timed in turns with the series' other sizes.
+trait Timed {
+    /// One timed check, and serde_json's parse beside it.
+    fn time(&mut self);
+    fn timings(&self) -> &Timings;
+}
+
+/// The sizes of a series take turns at being timed, round after round, so that whatever else
+/// the machine is doing while the series is measured falls on every size alike, not on one.
+fn take_turns(sizes: &mut [impl Timed], quick: bool) {
+    for _ in 0..if quick { 1 } else { ROUNDS } {
+        for size in sizes.iter_mut() {
+            for _ in 0..size.timings().per_round {
+                size.time();
+            }
+        }
+    }
+}
+
+/// The steepest figures of the series so far: the growth from N to 10N and from 10N to 100N,
+/// and the ratio to serde_json, each with its series.
+#[derive(Default)]
+struct Steepest {
+    first: (f64, &'static str),
+    second: (f64, &'static str),
+    serde: (f64, &'static str),
+}
+
+impl Steepest {
+    /// Print the row of series `name` (`row` its name and N), whose sizes' timings are
+    /// `sizes` (N, 10N, 100N; fewer when a size was skipped, its reason in `row`), and keep
+    /// its figures where they are the steepest.
+    fn row(&mut self, mut row: String, name: &'static str, sizes: &[&Timings]) {
+        let measured: Vec<(f64, Option<f64>)> = sizes.iter().map(|t| t.medians()).collect();
+        for (i, (t, _)) in measured.iter().enumerate() {
+            let width = if i == 0 { 8 } else { 9 };
+            let _ = write!(row, " {:>width$.2}", t * 1e3);
+        }
+        if let [small, middle, large] = sizes {
+            let (g1, g2) = (middle.growth_from(small), large.growth_from(middle));
+            let ratio = |(t, s): (f64, Option<f64>)| s.map(|s| t / s);
+            let (r10, r100) = (ratio(measured[1]), ratio(measured[2]));
             let shown = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}"));
             let within = [r10, r100].iter().flatten().all(|r| *r <= 3.0);
             let verdict = match (g1 <= 11.0 && g2 <= 11.0, within) {
@@ -427,32 +485,19 @@ fn scaling(quick: bool, budget: f64) {
                 shown(r10),
                 shown(r100)
             );
-            if g1 > worst.0 {
-                worst = (g1, shape.name);
+            if g1 > self.first.0 {
+                self.first = (g1, name);
             }
-            if g2 > worst_large.0 {
-                worst_large = (g2, shape.name);
+            if g2 > self.second.0 {
+                self.second = (g2, name);
             }
             for r in [r10, r100].into_iter().flatten() {
-                if r > worst_serde.0 {
-                    worst_serde = (r, shape.name);
+                if r > self.serde.0 {
+                    self.serde = (r, name);
                 }
             }
         }
         println!("{row}");
-    }
-    if only
-        .as_ref()
-        .is_none_or(|o| o.iter().any(|n| n == USED_FILES))
-    {
-        used_files(quick, &mut worst, &mut worst_large, &mut worst_serde);
-    }
-    if !worst.1.is_empty() {
-        println!(
-            "\nscaling: the steepest growth per 10× is {:.1}× from N to 10N ({}) and {:.1}× from \
-             10N to 100N ({}; the bound is 11×); the highest ratio to serde_json is {:.2} ({})",
-            worst.0, worst.1, worst_large.0, worst_large.1, worst_serde.0, worst_serde.1
-        );
     }
 }
 
@@ -464,36 +509,45 @@ fn scaling(quick: bool, budget: f64) {
 /// it), read from its own file and parsed, and then the contract's.
 const USED_FILES: &str = "used files";
 
-fn used_files(
-    quick: bool,
-    worst: &mut (f64, &'static str),
-    worst_large: &mut (f64, &'static str),
-    worst_serde: &mut (f64, &'static str),
-) {
+fn used_files(quick: bool, steepest: &mut Steepest) {
     let n = if quick { 100 } else { 300 };
-    let dir = std::env::temp_dir().join(format!("outcome-bench-uses-{}", std::process::id()));
-    let mut row = format!("{USED_FILES:>22} {n:>6}");
-    let mut times = Vec::new();
-    let mut serdes = Vec::new();
-    for factor in [1, 10, 100] {
-        let main = match shapes::used_files(&dir, factor * n) {
-            Ok(main) => main,
+    let base = std::env::temp_dir().join(format!("outcome-bench-uses-{}", std::process::id()));
+    let row = format!("{USED_FILES:>22} {n:>6}");
+    let mut sizes = Vec::new();
+    // As many timed loads per round as a shape's N, 10N and 100N have.
+    for (factor, per_round) in [(1, 5), (10, 2), (100, 1)] {
+        let per_round = if quick { 1 } else { per_round };
+        match UsedFiles::new(&base.join(factor.to_string()), factor * n, per_round) {
+            Ok(size) => sizes.push(size),
             Err(e) => {
-                println!("{row} cannot write the files in {}: {e}", dir.display());
+                println!("{row} cannot write the files in {}: {e}", base.display());
+                let _ = std::fs::remove_dir_all(&base);
                 return;
             }
-        };
-        let load = || {
-            let mut workspace =
-                outcome::workspace::Workspace::for_path(&main).expect("the repository");
-            workspace.load(&main).expect("the contract is read")
-        };
-        // Once untimed: it must check clean; its JSON is serde_json's input.
-        let loaded = load();
+        }
+    }
+    take_turns(&mut sizes, quick);
+    let _ = std::fs::remove_dir_all(&base);
+    let timings: Vec<&Timings> = sizes.iter().map(|s| &s.timings).collect();
+    steepest.row(row, USED_FILES, &timings);
+}
+
+/// One size of the used-files series: a repository whose contract `use`s N files, checked
+/// once to be sure it checks clean, then timed in turns with the other sizes.
+struct UsedFiles {
+    main: PathBuf,
+    /// The JSON of each file and of the contract, serde_json's input, in files of their own.
+    jsons: Vec<PathBuf>,
+    timings: Timings,
+}
+
+impl UsedFiles {
+    fn new(dir: &Path, n: usize, per_round: usize) -> std::io::Result<UsedFiles> {
+        let main = shapes::used_files(dir, n)?;
+        let loaded = UsedFiles::load(&main);
         assert!(
             loaded.compiled.diagnostics.is_empty(),
-            "the contract of {} used files does not check clean",
-            factor * n
+            "the contract of {n} used files does not check clean"
         );
         let json = loaded
             .compiled
@@ -502,61 +556,41 @@ fn used_files(
             .map(outcome::emit::json::contract)
             .expect("a contract");
         drop(loaded);
-        let jsons = match write_used_json(&dir, factor * n, &json) {
-            Ok(jsons) => jsons,
-            Err(e) => {
-                println!(
-                    "{row} cannot write the JSON files in {}: {e}",
-                    dir.display()
-                );
-                return;
-            }
-        };
-        let runs = if quick { 1 } else { [21, 7, 3][times.len()] };
-        let (mut check, mut serde) = (Vec::new(), Vec::new());
-        for _ in 0..runs {
-            let start = Instant::now();
-            let loaded = load();
-            check.push(start.elapsed());
-            drop(std::hint::black_box(loaded));
-            let start = Instant::now();
-            for path in &jsons {
-                let text = std::fs::read_to_string(path).expect("the JSON file is read");
-                assert!(std::hint::black_box(serde_value(&text)).is_ok());
-            }
-            serde.push(start.elapsed());
-        }
-        let (t, s) = (median(check).as_secs_f64(), median(serde).as_secs_f64());
-        if factor == 1 {
-            let _ = write!(row, " {:>8.2}", t * 1e3);
-        } else {
-            let _ = write!(row, " {:>9.2}", t * 1e3);
-            serdes.push(t / s);
-        }
-        times.push(t);
+        let jsons = write_used_json(dir, n, &json)?;
+        Ok(UsedFiles {
+            main,
+            jsons,
+            timings: Timings::new(per_round),
+        })
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    let (g1, g2) = (times[1] / times[0], times[2] / times[1]);
-    let within = serdes.iter().all(|r| *r <= 3.0);
-    let verdict = match (g1 <= 11.0 && g2 <= 11.0, within) {
-        (true, true) => "linear, within 3× serde",
-        (true, false) => "linear",
-        (false, _) => "NOT linear",
-    };
-    println!(
-        "{row} {g1:>7.1}× {g2:>8.1}× {:>9.2} {:>9.2}  {verdict}",
-        serdes[0], serdes[1]
-    );
-    if g1 > worst.0 {
-        *worst = (g1, USED_FILES);
+
+    /// The contract loaded as `outcome check` loads it: every file read, parsed and checked.
+    fn load(main: &Path) -> std::sync::Arc<outcome::workspace::Loaded> {
+        let mut workspace = outcome::workspace::Workspace::for_path(main).expect("the repository");
+        workspace.load(main).expect("the contract is read")
     }
-    if g2 > worst_large.0 {
-        *worst_large = (g2, USED_FILES);
-    }
-    for r in serdes {
-        if r > worst_serde.0 {
-            *worst_serde = (r, USED_FILES);
+}
+
+impl Timed for UsedFiles {
+    /// One timed load, and serde_json reading and parsing the JSON files once, timed; each
+    /// starting with cold caches.
+    fn time(&mut self) {
+        cold_caches();
+        let start = Instant::now();
+        let loaded = UsedFiles::load(&self.main);
+        self.timings.check.push(start.elapsed());
+        drop(std::hint::black_box(loaded));
+        cold_caches();
+        let start = Instant::now();
+        for path in &self.jsons {
+            let text = std::fs::read_to_string(path).expect("the JSON file is read");
+            assert!(std::hint::black_box(serde_value(&text)).is_ok());
         }
+        self.timings.serde.push(start.elapsed());
+    }
+
+    fn timings(&self) -> &Timings {
+        &self.timings
     }
 }
 
@@ -590,67 +624,175 @@ fn write_used_json(dir: &Path, n: usize, contract: &str) -> std::io::Result<Vec<
 
 /// Median seconds to check the shape's contract of `n`, and to parse its JSON with serde_json
 /// (`None` for a shape whose contract has errors, so no JSON).
-fn measure_shape(shape: &shapes::Shape, n: usize, text: &str, runs: usize) -> (f64, Option<f64>) {
-    let (file, compiled) = outcome::compile_bytes("shape.outcome", text.as_bytes());
-    let codes: Vec<&str> = compiled
-        .diagnostics
-        .iter()
-        .map(|d| d.code.as_str())
-        .collect();
-    if codes != shapes::expected_codes(shape, n)
-        || compiled.contract.is_some() != shapes::has_contract(shape)
-    {
-        let first: Vec<String> = compiled
+/// The timed checks of one size of a scaling series, and serde_json's parses beside them,
+/// `per_round` of each in every round of turns.
+struct Timings {
+    per_round: usize,
+    check: Vec<Duration>,
+    serde: Vec<Duration>,
+}
+
+impl Timings {
+    fn new(per_round: usize) -> Timings {
+        Timings {
+            per_round,
+            check: Vec::new(),
+            serde: Vec::new(),
+        }
+    }
+
+    /// The median check, and the median serde_json parse.
+    fn medians(&self) -> (f64, Option<f64>) {
+        let serde = (!self.serde.is_empty()).then(|| median(self.serde.clone()).as_secs_f64());
+        (median(self.check.clone()).as_secs_f64(), serde)
+    }
+
+    /// The median check of round `round`.
+    fn round(&self, round: usize) -> f64 {
+        let checks = &self.check[round * self.per_round..(round + 1) * self.per_round];
+        median(checks.to_vec()).as_secs_f64()
+    }
+
+    /// How many times longer a check of `self` takes than one of `smaller`: the median over
+    /// the rounds of each round's ratio, so that the machine running slower for a while,
+    /// which falls on both sizes of a round alike, does not move it.
+    fn growth_from(&self, smaller: &Timings) -> f64 {
+        let rounds = self.check.len() / self.per_round;
+        let mut ratios: Vec<f64> = (0..rounds)
+            .map(|r| self.round(r) / smaller.round(r))
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    }
+}
+
+/// Rounds of turns the sizes of a shape take at being timed.
+const ROUNDS: usize = 5;
+
+/// One size of a scaling shape: its contract, checked once to be sure it checks as the shape
+/// says and warmed up, then timed in turns with the shape's other sizes.
+struct Size {
+    text: String,
+    /// The JSON of the contract, serde_json's input (none for a shape with errors).
+    json: Option<String>,
+    /// The last warm-up check's time, to guess the next size's by.
+    guess: f64,
+    /// Timed checks per round: more of the small sizes.
+    timings: Timings,
+}
+
+impl Size {
+    fn new(shape: &shapes::Shape, n: usize, quick: bool) -> Size {
+        let text = (shape.contract)(n);
+        let (file, compiled) = outcome::compile_bytes("shape.outcome", text.as_bytes());
+        let codes: Vec<&str> = compiled
             .diagnostics
             .iter()
-            .take(3)
-            .map(|d| outcome::diagnostic::render_human(&file, d, false))
+            .map(|d| d.code.as_str())
             .collect();
-        panic!(
-            "the `{}` contract does not check as expected:\n{}",
-            shape.name,
-            first.join("\n")
-        );
-    }
-    let json = compiled
-        .contract
-        .as_deref()
-        .map(outcome::emit::json::contract);
-    // The check above is the warm-up: its memory is handed back before the timed runs, so
-    // that they reuse it as each run reuses the one before's. Held, the first timed run took
-    // all its memory fresh from the kernel (on this machine's virtual memory about 4 ms for
-    // every 2 MB page), and at 100N, timed three times, that run could be the median. One
-    // more round of both, untimed, as the timed rounds take turns: after a single one, the
-    // first timed checks still took thousands of pages fresh (the allocator's pages held
-    // for serde_json's sizes, not the check's), 20 to 30 ms more at 100N.
-    drop((file, compiled));
-    for round in 0..2 {
-        if round > 0 {
-            drop(std::hint::black_box(outcome::compile_bytes(
-                "shape.outcome",
-                text.as_bytes(),
-            )));
+        if codes != shapes::expected_codes(shape, n)
+            || compiled.contract.is_some() != shapes::has_contract(shape)
+        {
+            let first: Vec<String> = compiled
+                .diagnostics
+                .iter()
+                .take(3)
+                .map(|d| outcome::diagnostic::render_human(&file, d, false))
+                .collect();
+            panic!(
+                "the `{}` contract does not check as expected:\n{}",
+                shape.name,
+                first.join("\n")
+            );
         }
-        if let Some(json) = &json {
-            assert!(std::hint::black_box(serde_value(json)).is_ok());
+        let json = compiled
+            .contract
+            .as_deref()
+            .map(outcome::emit::json::contract);
+        // The check above is the warm-up: its memory is handed back before the timed runs,
+        // so that they reuse it as each run reuses the one before's. Held, the first timed
+        // run took all its memory fresh from the kernel (on this machine's virtual memory
+        // about 4 ms for every 2 MB page), and at 100N, timed three times, that run could be
+        // the median. One more round of both, untimed, as the timed rounds take turns: after
+        // a single one, the first timed checks still took thousands of pages fresh (the
+        // allocator's pages held for serde_json's sizes, not the check's), 20 to 30 ms more
+        // at 100N.
+        drop((file, compiled));
+        let mut guess = 0.0;
+        for round in 0..2 {
+            if round > 0 {
+                let start = Instant::now();
+                drop(std::hint::black_box(outcome::compile_bytes(
+                    "shape.outcome",
+                    text.as_bytes(),
+                )));
+                guess = start.elapsed().as_secs_f64();
+            }
+            if let Some(json) = &json {
+                assert!(std::hint::black_box(serde_value(json)).is_ok());
+            }
+        }
+        let timings = Timings::new(Size::per_round(text.len(), quick));
+        Size {
+            text,
+            json,
+            guess,
+            timings,
         }
     }
-    let mut check = Vec::new();
-    let mut serde = Vec::new();
-    for _ in 0..runs {
+
+    /// Timed checks per round for a contract of `bytes`.
+    fn per_round(bytes: usize, quick: bool) -> usize {
+        if quick || bytes > 2_000_000 {
+            1
+        } else if bytes > 200_000 {
+            2
+        } else {
+            5
+        }
+    }
+}
+
+impl Timed for Size {
+    /// One timed check, and serde_json parsing the contract's JSON once, timed; each
+    /// starting with the processor's caches full of other data (`cold_caches`).
+    fn time(&mut self) {
+        cold_caches();
         let start = Instant::now();
-        let compiled = outcome::compile_bytes("shape.outcome", text.as_bytes());
-        check.push(start.elapsed());
+        let compiled = outcome::compile_bytes("shape.outcome", self.text.as_bytes());
+        self.timings.check.push(start.elapsed());
         drop(std::hint::black_box(compiled));
-        if let Some(json) = &json {
+        if let Some(json) = &self.json {
+            cold_caches();
             let start = Instant::now();
             let value = serde_value(json);
-            serde.push(start.elapsed());
+            self.timings.serde.push(start.elapsed());
             assert!(std::hint::black_box(value).is_ok());
         }
     }
-    let serde = (!serde.is_empty()).then(|| median(serde).as_secs_f64());
-    (median(check).as_secs_f64(), serde)
+
+    fn timings(&self) -> &Timings {
+        &self.timings
+    }
+}
+
+/// Fill the processor's caches with other data: write one byte of each 64-byte line of a
+/// buffer three times the size of this machine's last-level cache (32 MB). A check in its
+/// own process, as `outcome check` runs, starts with its contract and its memory out of the
+/// caches; timed back to back in one process, a contract of 1 MB found much of itself still
+/// in them from the check before, which made the small sizes of a series faster than any
+/// process checks them and the growth to the large ones look steeper (10.6× to 12.8× from
+/// 10N to 100N for the six steepest series, interleaved, against 10.4× to 11.1× this way).
+fn cold_caches() {
+    thread_local! {
+        static OTHER_DATA: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![1; 96 << 20]);
+    }
+    OTHER_DATA.with_borrow_mut(|data| {
+        for (i, byte) in data.iter_mut().enumerate().step_by(64) {
+            *byte = byte.wrapping_add(i as u8);
+        }
+        std::hint::black_box(data);
+    });
 }
 
 /// The baseline: serde_json parsing a JSON document into a `serde_json::Value`. Not inlined,
