@@ -780,7 +780,7 @@ impl Lowerer {
         Some(self.number(n))
     }
 
-    /// measure = { kw_measure ~ ident ~ string ~ lbrace ~ measure_clause* ~ rbrace }
+    /// measure = { kw_measure ~ ident ~ string ~ lbrace ~ (!rbrace ~ measure_clause)* ~ rbrace }
     fn measure(&mut self, pair: Node) -> Measure {
         let mut parts = children(pair);
         let keyword = parts.next().map(|p| self.span(&p)).unwrap_or_default();
