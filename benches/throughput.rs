@@ -777,12 +777,12 @@ impl Timed for Size {
 }
 
 /// Fill the processor's caches with other data: write one byte of each 64-byte line of a
-/// buffer three times the size of this machine's last-level cache (32 MB). A check in its
+/// buffer three times the last-level cache of the machines it runs on (32 MB). A check in its
 /// own process, as `outcome check` runs, starts with its contract and its memory out of the
 /// caches; timed back to back in one process, a contract of 1 MB found much of itself still
 /// in them from the check before, which made the small sizes of a series faster than any
 /// process checks them and the growth to the large ones look steeper (10.6× to 12.8× from
-/// 10N to 100N for the six steepest series, interleaved, against 10.4× to 11.1× this way).
+/// 10N to 100N for five of the six steepest series, in turns, against 10.4× to 11.1× this way).
 fn cold_caches() {
     thread_local! {
         static OTHER_DATA: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![1; 96 << 20]);
