@@ -251,20 +251,14 @@ fn median(mut times: Vec<Duration>) -> Duration {
 fn measure(text: &str, runs: usize) -> Stats {
     // Once, untimed: the contract must check clean, or the figures mean nothing.
     let (file, compiled) = outcome::compile_bytes("bench.outcome", text.as_bytes());
-    let Some(contract) = compiled.contract else {
-        let first: Vec<String> = compiled
-            .diagnostics
-            .iter()
-            .take(3)
-            .map(|d| outcome::diagnostic::render_human(&file, d, false))
-            .collect();
+    let Some(contract) = compiled.contract.as_deref() else {
         panic!(
             "the generated contract does not check clean:\n{}",
-            first.join("\n")
+            first_diagnostics(&file, &compiled)
         );
     };
     let stages = contract.funnels.iter().map(|f| f.stages.len()).sum();
-    let json = outcome::emit::json::contract(&contract);
+    let json = outcome::emit::json::contract(contract);
 
     let mut check = Vec::new();
     let mut build = Vec::new();
@@ -693,16 +687,10 @@ impl Size {
         if codes != shapes::expected_codes(shape, n)
             || compiled.contract.is_some() != shapes::has_contract(shape)
         {
-            let first: Vec<String> = compiled
-                .diagnostics
-                .iter()
-                .take(3)
-                .map(|d| outcome::diagnostic::render_human(&file, d, false))
-                .collect();
             panic!(
                 "the `{}` contract does not check as expected:\n{}",
                 shape.name,
-                first.join("\n")
+                first_diagnostics(&file, &compiled)
             );
         }
         let json = compiled
@@ -793,6 +781,17 @@ fn cold_caches() {
         }
         std::hint::black_box(data);
     });
+}
+
+/// The first three diagnostics of a contract that did not check as it should, in words.
+fn first_diagnostics(file: &outcome::source::SourceFile, compiled: &outcome::Compiled) -> String {
+    let first: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .take(3)
+        .map(|d| outcome::diagnostic::render_human(file, d, false))
+        .collect();
+    first.join("\n")
 }
 
 /// The baseline: serde_json parsing a JSON document into a `serde_json::Value`. Not inlined,
