@@ -223,13 +223,31 @@ impl Day {
 }
 
 /// Put each run of lines due on one day in order of their kind, keeping the order they
-/// have within a kind. The runs are short (a day's lines), so each is sorted where it is.
+/// have within a kind. The runs are short (a day's lines), so each is sorted where it is;
+/// `lines`, in order of the day they fall due, are cut where a day ends into a part for
+/// each core (`totals::ALONE` lines or more each), and the parts are put in order at once.
 fn kinds_in_order_within_days(lines: &mut [Decided]) {
-    for day in lines.chunk_by_mut(|a, b| a.due == b.due) {
-        if !day.is_sorted_by_key(|l| l.kind) {
-            day.sort_by_key(|l| l.kind);
-        }
+    let wanted = workspace::threads().min(lines.len() / totals::ALONE).max(1);
+    let mut rest = lines;
+    let mut runs = Vec::with_capacity(wanted);
+    for left in (1..wanted).rev() {
+        // The end of the day of the line a `left + 1`th of the way in: no day is split.
+        let Some(day) = rest.get(rest.len() / (left + 1)).map(|l| l.due) else {
+            break;
+        };
+        let end = rest.partition_point(|l| l.due <= day);
+        let (part, after) = rest.split_at_mut(end);
+        runs.push(part);
+        rest = after;
     }
+    runs.push(rest);
+    workspace::parallel_map(runs, |part| {
+        for day in part.chunk_by_mut(|a, b| a.due == b.due) {
+            if !day.is_sorted_by_key(|l| l.kind) {
+                day.sort_by_key(|l| l.kind);
+            }
+        }
+    });
 }
 
 /// Merge `others` into `lines`, both in order of `key`, where a stable sort of `lines`
@@ -1811,7 +1829,8 @@ mod tests {
 
     /// The lines of step 5 (outcome lines in the order of step 3, then the others) come out
     /// of putting each day's kinds in order and merging the others in as a stable sort of
-    /// them all by the order of step 5 puts them.
+    /// them all by the order of step 5 puts them; with lines enough to be cut into a part
+    /// for each core (300,000, in parts ending where a day does) as with few.
     #[test]
     fn the_outcome_lines_in_order_of_kind_and_the_others_merged_are_a_stable_sort() {
         let mut next = seeded(13);
@@ -1831,6 +1850,7 @@ mod tests {
             (40, 7),
             (1000, 60),
             (3000, 2),
+            (300_000, 100),
         ] {
             let mut outcome = random_lines(n, &outcome_kinds, &mut next);
             outcome.sort_by_key(|l| (l.due, rank_of(&ranks, l.participant()), l.subject, l.kind));

@@ -18,7 +18,7 @@ use crate::workspace;
 use foldhash::HashMap;
 
 /// Fewer lines than this are walked on one thread: a thread costs more than it saves.
-const ALONE: usize = 1 << 16;
+pub(super) const ALONE: usize = 1 << 16;
 
 /// The headings the lines are added up under.
 pub(super) struct Headings<'a> {
