@@ -520,9 +520,10 @@ fn three_ways(results: &[Figures]) {
          process. cpu/count, wall/count: each run's time ÷ DuckDB counting the funnel (the bare \
          count, not the report's work). cpu/SQL, wall/SQL: the native report's time ÷ the \
          compiled SQL on DuckDB, which computes the same funnel and payments. The native report \
-         reads the return, judges it, makes its payment lines, holds them within the total cap \
-         and writes them on every core (the pass for deadweight and the caps on outcome \
-         payments, and each day's lines put in order of kind, on one), DuckDB on every core. load s: reading the CSV into a table; query \
+         reads the return, judges it, makes its payment lines, puts each day's in order of kind, \
+         holds them within the total cap and writes them on every core (the pass for deadweight \
+         and the caps on outcome payments on one), DuckDB on every core. load s: reading the \
+         CSV into a table; query \
          s: the compiled script, or the funnel's query."
     );
 }
