@@ -227,7 +227,13 @@ impl Day {
 /// `lines`, in order of the day they fall due, are cut where a day ends into a part for
 /// each core (`totals::ALONE` lines or more each), and the parts are put in order at once.
 fn kinds_in_order_within_days(lines: &mut [Decided]) {
-    let wanted = workspace::threads().min(lines.len() / totals::ALONE).max(1);
+    let parts = workspace::threads().min(lines.len() / totals::ALONE);
+    kinds_in_order_in_parts(lines, parts);
+}
+
+/// `kinds_in_order_within_days`, the lines cut into `wanted` parts (at most; one when 0).
+fn kinds_in_order_in_parts(lines: &mut [Decided], wanted: usize) {
+    let wanted = wanted.max(1);
     let mut rest = lines;
     let mut runs = Vec::with_capacity(wanted);
     for left in (1..wanted).rev() {
@@ -1829,8 +1835,8 @@ mod tests {
 
     /// The lines of step 5 (outcome lines in the order of step 3, then the others) come out
     /// of putting each day's kinds in order and merging the others in as a stable sort of
-    /// them all by the order of step 5 puts them; with lines enough to be cut into a part
-    /// for each core (300,000, in parts ending where a day does) as with few.
+    /// them all by the order of step 5 puts them, whether the outcome lines are put in order
+    /// in one part or cut into several where a day ends.
     #[test]
     fn the_outcome_lines_in_order_of_kind_and_the_others_merged_are_a_stable_sort() {
         let mut next = seeded(13);
@@ -1850,7 +1856,7 @@ mod tests {
             (40, 7),
             (1000, 60),
             (3000, 2),
-            (300_000, 100),
+            (30_000, 100),
         ] {
             let mut outcome = random_lines(n, &outcome_kinds, &mut next);
             outcome.sort_by_key(|l| (l.due, rank_of(&ranks, l.participant()), l.subject, l.kind));
@@ -1872,11 +1878,19 @@ mod tests {
             };
             let mut expected: Vec<Decided> = outcome.iter().chain(&others).copied().collect();
             expected.sort_by_key(key);
-            let mut lines = outcome;
-            kinds_in_order_within_days(&mut lines);
-            others.sort_by_key(key);
-            merge_after(&mut lines, &others, key);
-            assert_eq!(places(&lines), places(&expected), "{n} and {k} lines");
+            // In one part, and cut where days end into two, three and seven parts (a part
+            // for each core, whatever cores the machine running the test has).
+            for parts in [1, 2, 3, 7] {
+                let mut lines = outcome.clone();
+                kinds_in_order_in_parts(&mut lines, parts);
+                others.sort_by_key(key);
+                merge_after(&mut lines, &others, key);
+                assert_eq!(
+                    places(&lines),
+                    places(&expected),
+                    "{n} and {k} lines in {parts} parts"
+                );
+            }
         }
     }
 
