@@ -1143,14 +1143,6 @@ fn rough_sleeping_on_both_overlap_assumptions() {
     let c = spec("rough-sleeping.outcome");
     let o = &c.figures.overlap;
     assert_eq!(o.headline, outcome::model::Overlap::Nested);
-    let bound = |b: &outcome::model::OverlapBound| {
-        (
-            minor(b.outcome_payments_before_cap),
-            minor(b.cut_by_participant_cap),
-            minor(b.outcome_payments),
-            minor(b.planned_total_cost),
-        )
-    };
     assert_eq!(
         bound(&o.nested),
         (98_800_000, 12_720_000, 86_080_000, 102_080_000)
@@ -1167,6 +1159,17 @@ fn rough_sleeping_on_both_overlap_assumptions() {
         bound(&c.figures.overlap.nested),
         bound(&c.figures.overlap.least_overlap)
     );
+}
+
+/// A bound's figures in minor units: before the per-participant cap, cut by it, after it, and
+/// the planned total cost.
+fn bound(b: &outcome::model::OverlapBound) -> (i128, i128, i128, i128) {
+    (
+        minor(b.outcome_payments_before_cap),
+        minor(b.cut_by_participant_cap),
+        minor(b.outcome_payments),
+        minor(b.planned_total_cost),
+    )
 }
 
 /// A stage after two branches that, spread apart, have too few people in common (60 and 60
@@ -1209,6 +1212,62 @@ payments {
   pay £100 for b
   pay £1,000 for c
   cap £1,050 per participant
+}
+"#;
+
+/// A branch written before the milestone it follows (`b`, `after m`, on the line above `m`):
+/// the spread takes the funnel in the order of its `after`s, not of its lines, so `m`'s people
+/// are placed before `b` takes the next of them. Least overlap: `m` is 0–79; `b` takes 0–59
+/// and `c`, its sibling written after it, the next 50, 60–79 and then 0–29; `t` takes the first
+/// 30 they share, 0–29. With the cap of £120: 0–29 earn £120 (£3,600), 30–59 `b`'s £100
+/// (£3,000), 60–79 `c`'s £50 (£1,000): £7,600. Nested: 30 people earn £120, 20 more `b` and
+/// `c` (£150, capped at £120), 10 more `b` alone: £7,000. Written in the order of the chain,
+/// the funnel gives the same figures.
+#[test]
+fn a_branch_written_before_the_stage_it_follows_is_spread_from_it() {
+    let c = text(BRANCH_WRITTEN_FIRST);
+    let o = &c.figures.overlap;
+    assert!(o.least_overlap.counted_nested.is_empty());
+    assert_eq!(
+        minor(o.least_overlap.outcome_payments_before_cap),
+        3_850_000
+    );
+    assert_eq!(minor(o.least_overlap.planned_total_cost), 760_000);
+    assert_eq!(minor(o.nested.planned_total_cost), 700_000);
+    let b = "  milestone b \"B\" 60 after m within 3 months { evidence \"e\" }\n";
+    let m = "  milestone m \"M\" 80 after e within 3 months { evidence \"e\" }\n";
+    let in_order = BRANCH_WRITTEN_FIRST.replace(&format!("{b}{m}"), &format!("{m}{b}"));
+    assert_ne!(in_order, BRANCH_WRITTEN_FIRST);
+    let ordered = text(&in_order);
+    for (written_first, in_order) in [
+        (&o.nested, &ordered.figures.overlap.nested),
+        (&o.least_overlap, &ordered.figures.overlap.least_overlap),
+    ] {
+        assert_eq!(bound(written_first), bound(in_order));
+    }
+}
+
+const BRANCH_WRITTEN_FIRST: &str = r#"contract "Branch written first" {
+  commissioner "C"
+  provider "P"
+  term 2026-04-01 to 2028-03-31
+  referrals until 2026-12-31
+  funding limit £500,000
+}
+outcome o "O"
+cohort people "People" { size 100 }
+funnel f "F" for people {
+  milestone e "E" 100
+  milestone b "B" 60 after m within 3 months { evidence "e" }
+  milestone m "M" 80 after e within 3 months { evidence "e" }
+  milestone c "C" 50 after m within 3 months { evidence "e" }
+  target t "T" 30 after b, c within 6 months { achieves o evidence "e" }
+}
+payments {
+  pay £100 for b
+  pay £50 for c
+  pay £1,000 for t
+  cap £120 per participant
 }
 "#;
 
