@@ -22,31 +22,50 @@ const DATE_FORM: &str = "([+-][0-9]{3}|[0-9]{4})-([+][0-9]|[0-9]{2})-([+][0-9]|[
 /// A value `report::engine::read_decimal` reads, once any `%` at its end is taken off.
 const DECIMAL_FORM: &str = "-?[0-9]{1,15}([.][0-9]{0,6})?";
 
+/// A return's own columns, in the order `outcome__input` numbers them after `row_number`.
+const OWN: [&str; 5] = ["participant", "stage", "date", "evidence", "cohort"];
+
 pub(super) fn views(cx: &Context, table: &str, script: &mut Script) {
     let d = cx.dialect;
     let field = |column: &str| d.trim(&format!("coalesce(CAST({} AS TEXT), '')", ident(column)));
-    // A column for each attribute: written straight into the script, the largest table of
+    // The columns a return may leave out (the evidence, the cohort, each attribute) read as
+    // empty when the table has none, as when a CSV has none: a one-row table of NULLs under
+    // those names encloses the read of the table, and a name the table lacks is found there
+    // (SQL looks for a column in the nearest query first). The fields are named by number
+    // inside, as no column can be, so that DuckDB never takes a missing column for one of
+    // them. A column per attribute: written straight into the script, the largest table of
     // many conditions (50 MB of 70 for 1 MB of them).
     script.write_view("outcome__input", |out| {
-        // Writing to a `String` cannot fail.
+        let fields = OWN.into_iter().chain(cx.attributes.iter().copied());
+        let names = ["participant", "stage", "date_text", "evidence", "cohort"]
+            .into_iter()
+            .map(str::to_string)
+            .chain((0..cx.attributes.len()).map(|n| format!("a{n}")));
+        out.push_str("SELECT r.\"0\" AS row_no");
+        for (n, name) in names.enumerate() {
+            // Writing to a `String` cannot fail.
+            let _ = write!(out, ", r.\"{}\" AS {name}", n + 1);
+        }
+        out.push_str("\nFROM (SELECT ");
+        // The attributes are each named once; one named as a return's own column is that column.
+        let attributes = cx.attributes.iter().filter(|name| !OWN.contains(name));
+        for (n, name) in ["evidence", "cohort"].iter().chain(attributes).enumerate() {
+            let _ = write!(
+                out,
+                "{}CAST(NULL AS TEXT) AS {}",
+                if n == 0 { "" } else { ", " },
+                ident(name)
+            );
+        }
         let _ = write!(
             out,
-            "SELECT CAST({} AS BIGINT) AS row_no",
+            ") AS outcome__absent\nCROSS JOIN LATERAL (\n  SELECT CAST({} AS BIGINT) AS \"0\"",
             ident("row_number")
         );
-        let fields = ["participant", "stage", "date", "evidence", "cohort"]
-            .into_iter()
-            .zip(["participant", "stage", "date_text", "evidence", "cohort"])
-            .map(|(column, name)| (field(column), name.to_string()));
-        let attributes = cx
-            .attributes
-            .iter()
-            .enumerate()
-            .map(|(n, name)| (field(name), format!("a{n}")));
-        for (value, name) in fields.chain(attributes) {
-            let _ = write!(out, ",\n  {value} AS {name}");
+        for (n, column) in fields.enumerate() {
+            let _ = write!(out, ",\n  {} AS \"{}\"", field(column), n + 1);
         }
-        let _ = write!(out, "\nFROM {table}");
+        let _ = write!(out, "\n  FROM {table}\n) AS r");
     });
 
     let term = cx.contract.term;
