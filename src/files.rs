@@ -436,10 +436,26 @@ fn open(path: &Path, seen: Seen) -> io::Result<(fs::File, fs::Metadata)> {
             }
         }
     }
-    let file = options.open(path)?;
+    let file = options
+        .open(path)
+        .map_err(|error| became_a_link(error, seen))?;
     let metadata = file.metadata()?;
     refuse(&metadata)?;
     Ok((file, metadata))
+}
+
+/// The error of opening a path seen as a regular file without following a link: a link put in
+/// its place since is refused by the system as a loop of links (`ELOOP`), which would mislead.
+fn became_a_link(error: io::Error, seen: Seen) -> io::Error {
+    #[cfg(unix)]
+    if seen == Seen::Regular && error.raw_os_error() == Some(libc::ELOOP) {
+        return io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it was replaced by a symbolic link after it was looked at, and is not followed",
+        );
+    }
+    let _ = seen;
+    error
 }
 
 /// Why a file is not read, as the end of an I/O error's message.
@@ -537,7 +553,12 @@ mod tests {
         }
         std::os::unix::fs::symlink(dir.join("a.outcome"), dir.join("link.outcome"))
             .expect("a link");
-        assert!(read_limited(&dir.join("link.outcome"), 1 << 20, Seen::Regular).is_err());
+        let error = read_limited(&dir.join("link.outcome"), 1 << 20, Seen::Regular)
+            .expect_err("a link is not followed");
+        assert!(
+            error.to_string().contains("replaced by a symbolic link"),
+            "{error}"
+        );
         let made = std::process::Command::new("mkfifo")
             .arg(dir.join("pipe.outcome"))
             .status();
