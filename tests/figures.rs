@@ -1176,7 +1176,7 @@ fn bound(b: &outcome::model::OverlapBound) -> (i128, i128, i128, i128) {
 /// of 100 share 20, and `c` needs 30): the cohort is counted nested on both bounds, and says so.
 #[test]
 fn a_join_the_spread_cannot_feed_is_counted_nested_and_named() {
-    let c = text(JOIN);
+    let c = text(&format!("{HUNDRED_PEOPLE}{JOIN}"));
     let o = &c.figures.overlap;
     assert_eq!(o.least_overlap.counted_nested, ["people"]);
     // Nested: 30 people earn £1,200, capped at £1,050; 30 earn £200: £37,500.
@@ -1185,14 +1185,18 @@ fn a_join_the_spread_cannot_feed_is_counted_nested_and_named() {
     // With 15 reaching `c` the 20 in common are enough: 0–14 earn £1,200 → £1,050, 15–19
     // £200, 20–59 (`a` only) and 60–99 (`b` only) £100: £24,750, as nested (15 × £1,050 +
     // 45 × £200); `c` makes its people overlap either way.
-    let c = text(&JOIN.replace("target c \"C\" 30", "target c \"C\" 15"));
+    let c = text(&format!(
+        "{HUNDRED_PEOPLE}{}",
+        JOIN.replace("target c \"C\" 30", "target c \"C\" 15")
+    ));
     let o = &c.figures.overlap;
     assert!(o.least_overlap.counted_nested.is_empty());
     assert_eq!(minor(o.least_overlap.planned_total_cost), 2_475_000);
     assert_eq!(minor(o.nested.planned_total_cost), 2_475_000);
 }
 
-const JOIN: &str = r#"contract "Join" {
+/// A contract of one outcome and a cohort of 100 people, for the funnels below.
+const HUNDRED_PEOPLE: &str = r#"contract "Overlap" {
   commissioner "C"
   provider "P"
   term 2026-04-01 to 2028-03-31
@@ -1201,7 +1205,9 @@ const JOIN: &str = r#"contract "Join" {
 }
 outcome o "O"
 cohort people "People" { size 100 }
-funnel f "F" for people {
+"#;
+
+const JOIN: &str = r#"funnel f "F" for people {
   milestone entry "Entered" 100
   milestone a "A" 60 after entry within 3 months { evidence "e" }
   milestone b "B" 60 after entry within 3 months { evidence "e" }
@@ -1225,7 +1231,7 @@ payments {
 /// the funnel gives the same figures.
 #[test]
 fn a_branch_written_before_the_stage_it_follows_is_spread_from_it() {
-    let c = text(BRANCH_WRITTEN_FIRST);
+    let c = text(&format!("{HUNDRED_PEOPLE}{BRANCH_WRITTEN_FIRST}"));
     let o = &c.figures.overlap;
     assert!(o.least_overlap.counted_nested.is_empty());
     assert_eq!(
@@ -1238,7 +1244,7 @@ fn a_branch_written_before_the_stage_it_follows_is_spread_from_it() {
     let m = "  milestone m \"M\" 80 after e within 3 months { evidence \"e\" }\n";
     let in_order = BRANCH_WRITTEN_FIRST.replace(&format!("{b}{m}"), &format!("{m}{b}"));
     assert_ne!(in_order, BRANCH_WRITTEN_FIRST);
-    let ordered = text(&in_order);
+    let ordered = text(&format!("{HUNDRED_PEOPLE}{in_order}"));
     for (written_first, in_order) in [
         (&o.nested, &ordered.figures.overlap.nested),
         (&o.least_overlap, &ordered.figures.overlap.least_overlap),
@@ -1247,16 +1253,7 @@ fn a_branch_written_before_the_stage_it_follows_is_spread_from_it() {
     }
 }
 
-const BRANCH_WRITTEN_FIRST: &str = r#"contract "Branch written first" {
-  commissioner "C"
-  provider "P"
-  term 2026-04-01 to 2028-03-31
-  referrals until 2026-12-31
-  funding limit £500,000
-}
-outcome o "O"
-cohort people "People" { size 100 }
-funnel f "F" for people {
+const BRANCH_WRITTEN_FIRST: &str = r#"funnel f "F" for people {
   milestone e "E" 100
   milestone b "B" 60 after m within 3 months { evidence "e" }
   milestone m "M" 80 after e within 3 months { evidence "e" }
