@@ -830,3 +830,38 @@ fn a_name_with_a_nul_character_is_refused_with_e0542() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[E0542]"));
 }
+
+/// A table's name is one to three parts, none empty, without control characters: anything
+/// else is refused before any SQL is written (exit 2), where the database would refuse the
+/// script's first statement.
+#[test]
+fn a_table_name_no_database_takes_is_refused() {
+    for (table, why) in [
+        ("", "empty"),
+        ("warehouse..returns", "empty part"),
+        ("a.b.c.d", "4 parts"),
+        ("returns\n", "control character"),
+    ] {
+        let out = common::outcome()
+            .args(["sql", "specs/drug-service.outcome", "--table", table])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{table:?}");
+        assert!(out.stdout.is_empty(), "{table:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(why), "{table:?}: {stderr}");
+    }
+    let out = common::outcome()
+        .args([
+            "sql",
+            "specs/drug-service.outcome",
+            "--table",
+            "lake.warehouse.returns",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("FROM \"lake\".\"warehouse\".\"returns\"")
+    );
+}

@@ -613,8 +613,8 @@ pub struct SqlArgs {
     #[arg(long, value_enum, default_value_t = SqlDialect::Duckdb)]
     pub dialect: SqlDialect,
 
-    /// The table (or view) of return rows, `schema.table` allowed
-    #[arg(long, value_name = "NAME", default_value = outcome_sql::DEFAULT_TABLE)]
+    /// The table (or view) of return rows, `schema.table` and `catalog.schema.table` allowed
+    #[arg(long, value_name = "NAME", default_value = outcome_sql::DEFAULT_TABLE, value_parser = sql_table)]
     pub table: String,
 
     /// Count events up to and including this date (YYYY-MM-DD); the term's end by default
@@ -669,6 +669,13 @@ fn measured_value(text: &str) -> Result<MeasureArg, String> {
 /// `--until` on the command line.
 fn until_date(text: &str) -> Result<Date, String> {
     input::date(text)
+}
+
+fn sql_table(text: &str) -> Result<String, String> {
+    match outcome_sql::text::table_name_problem(text) {
+        Some(problem) => Err(problem),
+        None => Ok(text.to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -46,7 +46,8 @@ pub struct Options {
     pub dialect: Dialect,
     /// Count events up to and including this date; the term's end when not given.
     pub until: Option<Date>,
-    /// The table (or view) of return rows, `schema.table` allowed.
+    /// The table (or view) of return rows, `schema.table` and `catalog.schema.table` allowed;
+    /// `text::table_name_problem` says why a name cannot be one.
     pub table: String,
 }
 

@@ -58,6 +58,34 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Why `name` cannot name the table of return rows, if it cannot: one to three parts
+/// (`table`, `schema.table`, `catalog.schema.table`) separated by dots, none empty, and no
+/// control character, which no database takes in a name.
+pub fn table_name_problem(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    if name.trim().is_empty() {
+        Some("the table's name is empty".to_string())
+    } else if parts.iter().any(|part| part.trim().is_empty()) {
+        Some(format!(
+            "`{}` has an empty part: name the table as `table` or `schema.table`",
+            crate::inert::escape(name)
+        ))
+    } else if parts.len() > 3 {
+        Some(format!(
+            "`{}` has {} parts: a table is named `table`, `schema.table` or `catalog.schema.table`",
+            crate::inert::escape(name),
+            parts.len()
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some(format!(
+            "`{}` holds a control character, which no database takes in a name",
+            crate::inert::escape(name)
+        ))
+    } else {
+        None
+    }
+}
+
 /// A possibly schema-qualified table name (`schema.table`), each part quoted.
 pub fn table_name(name: &str) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")
@@ -185,5 +213,26 @@ mod tests {
         assert_eq!(lit("\u{202E}x"), "(chr(8238) || 'x')");
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(table_name("s.t"), "\"s\".\"t\"");
+        for good in [
+            "return_rows",
+            "warehouse.returns",
+            "lake.warehouse.returns",
+            "o\"brien",
+        ] {
+            assert_eq!(table_name_problem(good), None, "{good}");
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("  ", "empty"),
+            ("a..b", "empty part"),
+            (".returns", "empty part"),
+            ("returns.", "empty part"),
+            ("a.b.c.d", "4 parts"),
+            ("ret\u{0}urns", "control character"),
+            ("ret\nurns", "control character"),
+        ] {
+            let problem = table_name_problem(bad).expect(bad);
+            assert!(problem.contains(why), "{bad:?}: {problem}");
+        }
     }
 }
