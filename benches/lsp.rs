@@ -10,6 +10,8 @@
 
 #[path = "../tests/common/lsp.rs"]
 mod lsp;
+#[path = "../tests/shapes/mod.rs"]
+mod shapes;
 
 use std::path::Path;
 use std::time::Duration;

@@ -947,7 +947,7 @@ fn contract(bytes: usize) -> String {
     let mut n = 0;
     // The payments block grows with the programmes: leave room for it.
     while text.len() + payments.len() < bytes.saturating_sub(120) || n == 0 {
-        programme(&mut text, &mut payments, n);
+        shapes::programme(&mut text, &mut payments, n);
         n += 1;
     }
     payments.push_str("  cap £999,999,999,999 total\n}\n");
@@ -957,53 +957,4 @@ fn contract(bytes: usize) -> String {
          exception_report monthly\n  review quarterly\n}\n",
     );
     text
-}
-
-fn programme(text: &mut String, payments: &mut String, n: usize) {
-    let _ = write!(
-        text,
-        r#"# ── Programme {n} ─────────────────────────────────────────
-outcome free_{n} "Drug and crime free, programme {n}" {{
-  why "Reduces harm to service users, their families and the community"
-  level service
-}}
-
-cohort adults_{n} "Adults referred to programme {n}" {{
-  size 100
-  eligibility "Aged 18+, dependent drug use, resident in the borough"
-}}
-
-funnel day_{n} "Structured day programme {n}" for adults_{n} {{
-  milestone enrol_{n}    "Enrol in project"        100
-  milestone attend_{n}   "Attend 1st session"       50  conversion 50% {{
-    evidence "Attendance register signed by the participant"
-  }}
-  milestone clean_{n}    "Drug free (1 month)"      40  conversion 80%  within 1 month
-  milestone skill_{n}    "Demonstrate new skill"    30  conversion 75%
-  milestone complete_{n} "Complete as planned"      25  conversion 83% {{
-    evidence "Discharge summary recording a planned completion"
-  }}
-  target abstinent_{n} "Drug free at 3 months" 10 conversion 40% within 3 months {{
-    achieves free_{n}
-    evidence "Negative drug screen and key worker review at 3 months"
-  }}
-}}
-
-measure rate_{n} "Completers drug free at 3 months, programme {n}" {{
-  question better_off
-  tracks free_{n}
-  unit "percent of completers"
-  collected_by provider
-  method "Drug screen recorded on the case-management system"
-  frequency monthly
-  baseline 32% in 2025
-  target 40% by 2027
-}}
-
-"#
-    );
-    let _ = write!(
-        payments,
-        "  pay £100 for attend_{n}\n  pay £500 for complete_{n}\n  pay £3,000 for abstinent_{n}\n"
-    );
 }

@@ -4,6 +4,8 @@
 mod common;
 #[path = "common/lsp.rs"]
 mod lsp;
+#[path = "shapes/mod.rs"]
+mod shapes;
 
 use common::Scratch;
 use lsp::{keystrokes, position, uri_of, Client};

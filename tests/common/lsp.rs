@@ -209,8 +209,9 @@ pub fn position(text: &str, needle: &str) -> Value {
     json!({"line": line, "character": column})
 }
 
-/// A contract of about `lines` lines: as many programmes (an outcome, a cohort, a six-stage
-/// funnel, a measure, three prices) as fit, as in the throughput benchmark.
+/// A contract of about `lines` lines: as many programmes (`shapes::programme`: an outcome, a
+/// cohort, a six-stage funnel, a measure, three prices) as fit, as in the throughput
+/// benchmark.
 pub fn long_contract(lines: usize) -> String {
     let mut text = String::from(
         "contract \"Borough portfolio\" {\n  commissioner \"Northfield Borough Council\"\n  \
@@ -220,49 +221,7 @@ pub fn long_contract(lines: usize) -> String {
     let mut payments = String::from("payments {\n  fixed £15,000 per quarter\n");
     let mut n = 0;
     while text.lines().count() + payments.lines().count() + 2 < lines {
-        text.push_str(&format!(
-            r#"outcome free_{n} "Drug and crime free, programme {n}" {{
-  why "Reduces harm to service users, their families and the community"
-  level service
-}}
-
-cohort adults_{n} "Adults referred to programme {n}" {{
-  size 100
-  eligibility "Aged 18+, dependent drug use, resident in the borough"
-}}
-
-funnel day_{n} "Structured day programme {n}" for adults_{n} {{
-  milestone enrol_{n}    "Enrol in project"        100
-  milestone attend_{n}   "Attend 1st session"       50  conversion 50% within 1 month {{
-    evidence "Attendance register signed by the participant"
-  }}
-  milestone clean_{n}    "Drug free (1 month)"      40  conversion 80%  within 2 months
-  milestone skill_{n}    "Demonstrate new skill"    30  conversion 75%
-  milestone complete_{n} "Complete as planned"      25  conversion 83% within 3 months {{
-    evidence "Discharge summary recording a planned completion"
-  }}
-  target abstinent_{n} "Drug free at 3 months" 10 conversion 40% within 6 months {{
-    achieves free_{n}
-    evidence "Negative drug screen and key worker review at 3 months"
-  }}
-}}
-
-measure rate_{n} "Completers drug free at 3 months, programme {n}" {{
-  question better_off
-  tracks free_{n}
-  unit "percent of completers"
-  collected_by provider
-  method "Drug screen recorded on the case-management system"
-  frequency monthly
-  baseline 32% in 2025
-  target 40% by 2027
-}}
-
-"#
-        ));
-        payments.push_str(&format!(
-            "  pay £100 for attend_{n}\n  pay £500 for complete_{n}\n  pay £3,000 for abstinent_{n}\n"
-        ));
+        crate::shapes::programme(&mut text, &mut payments, n);
         n += 1;
     }
     payments.push_str("  cap £999,999,999,999 total\n}\n");
