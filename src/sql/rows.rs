@@ -32,8 +32,8 @@ pub(super) fn views(cx: &Context, table: &str, script: &mut Script) {
     // empty when the table has none, as when a CSV has none: a one-row table of NULLs under
     // those names encloses the read of the table, and a name the table lacks is found there
     // (SQL looks for a column in the nearest query first). The fields are named by number
-    // inside, as no column can be, so that DuckDB never takes a missing column for one of
-    // them. A column per attribute: written straight into the script, the largest table of
+    // inside, as no column the script reads is (an attribute's name begins with a letter),
+    // so that DuckDB never takes a missing column for one of them. A column per attribute: written straight into the script, the largest table of
     // many conditions (50 MB of 70 for 1 MB of them).
     script.write_view("outcome__input", |out| {
         let fields = OWN.into_iter().chain(cx.attributes.iter().copied());
@@ -47,8 +47,12 @@ pub(super) fn views(cx: &Context, table: &str, script: &mut Script) {
             let _ = write!(out, ", r.\"{}\" AS {name}", n + 1);
         }
         out.push_str("\nFROM (SELECT ");
-        // The attributes are each named once; one named as a return's own column is that column.
-        let attributes = cx.attributes.iter().filter(|name| !OWN.contains(name));
+        // The attributes are each named once; one named as a return's own column is that
+        // column, and one named `row_number` does not stand in for a table without it.
+        let attributes = cx
+            .attributes
+            .iter()
+            .filter(|name| !OWN.contains(name) && **name != "row_number");
         for (n, name) in ["evidence", "cohort"].iter().chain(attributes).enumerate() {
             let _ = write!(
                 out,
