@@ -523,8 +523,7 @@ fn three_ways(results: &[Figures]) {
          reads the return, judges it, makes its payment lines, puts each day's in order of kind, \
          holds them within the total cap and writes them on every core (the pass for deadweight \
          and the caps on outcome payments on one), DuckDB on every core. load s: reading the \
-         CSV into a table; query \
-         s: the compiled script, or the funnel's query."
+         CSV into a table; query s: the compiled script, or the funnel's query."
     );
 }
 
