@@ -14,6 +14,11 @@
 //! - linearity: time per MB at 10 MB against 1 MB (10× the input should take at most 11× the
 //!   time).
 //!
+//! Then the scaling series (`tests/shapes`): each shape at N, 10N and 100N, the growth of the
+//! check per 10×, its ratio to serde_json, and (`serde→`) how much serde_json's own parse of
+//! the same contracts' JSON grew from 10N to 100N: the growth that this machine's memory
+//! gives the same bytes in a parser that is not ours.
+//!
 //! Then whole processes: `outcome check` of a typical ~5 KB contract, spawned many times
 //! (median milliseconds, start-up included), and `outcome check DIR` over a 1,000-file
 //! repository generated in a temporary directory.
@@ -347,7 +352,7 @@ fn scaling(quick: bool, budget: f64) {
         large as f64 / 1e6
     );
     println!(
-        "{:>22} {:>6} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9}  verdict",
+        "{:>22} {:>6} {:>8} {:>9} {:>10} {:>8} {:>8} {:>9} {:>9} {:>9}  verdict",
         "shape",
         "N",
         "ms at N",
@@ -357,6 +362,7 @@ fn scaling(quick: bool, budget: f64) {
         "10N→100N",
         "chk/serde",
         "at 100N",
+        "serde→",
     );
     let mut steepest = Steepest::default();
     for shape in shapes::SHAPES {
@@ -415,12 +421,19 @@ fn scaling(quick: bool, budget: f64) {
             first,
             second,
             serde,
+            serde_growth,
         } = steepest;
         println!(
             "\nscaling: the steepest growth per 10× is {:.1}× from N to 10N ({}) and {:.1}× from \
              10N to 100N ({}; the bound is 11×); the highest ratio to serde_json is {:.2} ({})",
             first.0, first.1, second.0, second.1, serde.0, serde.1
         );
+        if let Some((least, most)) = serde_growth {
+            println!(
+                "serde_json parsing the same contracts' JSON grew {least:.1}× to {most:.1}× from \
+                 10N to 100N on this machine (serde→)"
+            );
+        }
     }
 }
 
@@ -444,12 +457,14 @@ fn take_turns(sizes: &mut [impl Timed], quick: bool) {
 }
 
 /// The steepest figures of the series so far: the growth from N to 10N and from 10N to 100N,
-/// and the ratio to serde_json, each with its series.
+/// and the ratio to serde_json, each with its series; and the least and most that serde_json's
+/// own parse grew from 10N to 100N.
 #[derive(Default)]
 struct Steepest {
     first: (f64, &'static str),
     second: (f64, &'static str),
     serde: (f64, &'static str),
+    serde_growth: Option<(f64, f64)>,
 }
 
 impl Steepest {
@@ -473,12 +488,20 @@ impl Steepest {
                 (true, false) => "linear",
                 (false, _) => "NOT linear",
             };
+            let serde_growth = large
+                .serde_growth_from(middle)
+                .map_or("-".to_string(), |g| format!("{g:.1}×"));
             let _ = write!(
                 row,
-                " {g1:>7.1}× {g2:>8.1}× {:>9} {:>9}  {verdict}",
+                " {g1:>7.1}× {g2:>8.1}× {:>9} {:>9} {serde_growth:>9}  {verdict}",
                 shown(r10),
                 shown(r100)
             );
+            if let Some(g) = large.serde_growth_from(middle) {
+                let (least, most) = self.serde_growth.get_or_insert((g, g));
+                *least = least.min(g);
+                *most = most.max(g);
+            }
             if g1 > self.first.0 {
                 self.first = (g1, name);
             }
@@ -641,23 +664,40 @@ impl Timings {
         (median(self.check.clone()).as_secs_f64(), serde)
     }
 
-    /// The median check of round `round`.
-    fn round(&self, round: usize) -> f64 {
-        let checks = &self.check[round * self.per_round..(round + 1) * self.per_round];
-        median(checks.to_vec()).as_secs_f64()
-    }
-
     /// How many times longer a check of `self` takes than one of `smaller`: the median over
     /// the rounds of each round's ratio, so that the machine running slower for a while,
     /// which falls on both sizes of a round alike, does not move it.
     fn growth_from(&self, smaller: &Timings) -> f64 {
-        let rounds = self.check.len() / self.per_round;
-        let mut ratios: Vec<f64> = (0..rounds)
-            .map(|r| self.round(r) / smaller.round(r))
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        ratios[ratios.len() / 2]
+        growth(
+            (&self.check, self.per_round),
+            (&smaller.check, smaller.per_round),
+        )
     }
+
+    /// The same for serde_json parsing the contract's JSON (none for a shape with errors):
+    /// how this machine's memory makes the same bytes grow in a parser that is not ours.
+    fn serde_growth_from(&self, smaller: &Timings) -> Option<f64> {
+        (!self.serde.is_empty() && !smaller.serde.is_empty()).then(|| {
+            growth(
+                (&self.serde, self.per_round),
+                (&smaller.serde, smaller.per_round),
+            )
+        })
+    }
+}
+
+/// The median over the rounds of the ratio of the larger size's median time in the round to
+/// the smaller's; each given as its times, `per_round` to a round.
+fn growth(larger: (&[Duration], usize), smaller: (&[Duration], usize)) -> f64 {
+    let round = |(times, per_round): (&[Duration], usize), r: usize| {
+        median(times[r * per_round..(r + 1) * per_round].to_vec()).as_secs_f64()
+    };
+    let rounds = larger.0.len() / larger.1;
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|r| round(larger, r) / round(smaller, r))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 /// Rounds of turns the sizes of a shape take at being timed.
