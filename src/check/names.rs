@@ -4,7 +4,7 @@
 //! measures may not share a name, so a reference such as `pay £100 for attend` never needs
 //! qualifying.
 
-use super::name_table::{NameTable, BATCH};
+use super::name_table::NameTable;
 use crate::ast::{self, Declaration, StageKind};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::source::Span;
@@ -181,8 +181,9 @@ impl Stored {
 /// a name where a map of names to symbols held 40 (the name's 24 and the symbol's 16). The
 /// table is looked up at a place its hash picks, so for a file of hundreds of thousands of
 /// names each look is a read from memory outside the processor's caches: a small table stays
-/// in them for more names, and the names are looked up in batches (`name_table::BATCH`).
-/// The list is written in order, as the names are read.
+/// in them for more names, and the file's own names are put in a region of the table at a
+/// time, once all are known (`NameTable::fill`). The list is written in order, as the names
+/// are read.
 #[derive(Debug, Default)]
 pub struct Symbols<'a> {
     entries: Vec<(Cow<'a, str>, Stored)>,
@@ -215,77 +216,84 @@ impl<'a> Symbols<'a> {
         out: &mut Vec<Diagnostic>,
     ) -> (Symbols<'a>, ast::ByKind<'a>) {
         // Room for a name per declaration at once, and for a funnel's stages when it is
-        // reached: a table grown as it fills is built again at each size.
+        // reached: a list grown as it fills is copied at each size.
         let mut symbols = Symbols {
             entries: Vec::with_capacity(file.declarations.len()),
-            table: NameTable::with_capacity(file.declarations.len()),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             ..Symbols::default()
         };
         let mut parts = ast::ByKind::default();
-        // The names are defined in batches (`BATCH`).
-        let mut batch: Vec<(Declared, u64)> = Vec::with_capacity(BATCH);
-        let mut define = |symbols: &mut Symbols<'a>, batch: &mut Vec<(Declared<'a>, u64)>| {
-            symbols.table.touch(batch.iter().map(|&(_, hash)| hash));
-            for (d, hash) in batch.drain(..) {
-                symbols.define(d.name, d.kind, d.funnel, hash, out);
-            }
-        };
+        // Each name's hash and place in `entries`, in the order defined: the table is filled
+        // from them once every name is known, a region at a time (`NameTable::fill`).
+        let mut names: Vec<(u64, u32)> = Vec::with_capacity(file.declarations.len());
         let mut funnels = 0;
         for declaration in &file.declarations {
             parts.push(declaration);
             if let Declaration::Funnel(f) = declaration {
-                // The names waiting in the batch are not in the table yet.
-                symbols.reserve(batch.len() + 1 + f.stages.len());
+                symbols.entries.reserve(1 + f.stages.len());
+                names.reserve(1 + f.stages.len());
             }
             declared_in(declaration, &mut funnels, &mut |declared| {
-                let hash = symbols.hasher.hash_one(declared.name.value.as_str());
-                batch.push((declared, hash));
-                if batch.len() == BATCH {
-                    define(&mut symbols, &mut batch);
-                }
+                let name = declared.name;
+                // Four billion names would not fit in memory before their places overflowed.
+                let place = symbols.entries.len() as u32;
+                names.push((symbols.hasher.hash_one(name.value.as_str()), place));
+                symbols.entries.push((
+                    Cow::Borrowed(&name.value),
+                    Stored::new(declared.kind, name.span, declared.funnel),
+                ));
             });
         }
-        define(&mut symbols, &mut batch);
+        symbols.table = NameTable::with_capacity(names.len());
+        let entries = &symbols.entries;
+        let again = symbols.table.fill(&names, |a, b| {
+            entries[a as usize].0 == entries[b as usize].0
+        });
+        drop(names);
+        if !again.is_empty() {
+            symbols.defined_again(&again, out);
+        }
         (symbols, parts)
     }
 
-    /// Room for `more` names beyond those defined.
-    fn reserve(&mut self, more: usize) {
-        self.entries.reserve(more);
-        let Symbols {
-            entries,
-            table,
-            hasher,
-            ..
-        } = self;
-        table.reserve(more, |i| hasher.hash_one(entries[i as usize].0.as_ref()));
-    }
-
-    fn define(
-        &mut self,
-        name: &'a ast::Ident,
-        kind: Kind,
-        funnel: Option<usize>,
-        hash: u64,
-        out: &mut Vec<Diagnostic>,
-    ) {
-        // One look in the table, whether the name is new or not.
-        let stored = Stored::new(kind, name.span, funnel);
-        let Some(first) = self.insert(Cow::Borrowed(&name.value), hash, stored) else {
-            return;
-        };
-        self.duplicated.insert(Cow::Borrowed(&name.value));
-        out.push(
-            Diagnostic::new(
-                Code::E0201,
-                format!("`{}` is defined twice", name.value),
-                name.span,
-                format!("{} named `{}` again", kind.with_article(), name.value),
-            )
-            .also(first.span, format!("first defined here as {}", first.kind.with_article()))
-            .help("every outcome, cohort, funnel, milestone, target and measure needs its own name; rename one of them"),
-        );
+    /// E0201 for each name defined again, given as its place in `entries` and the place of
+    /// its first definition, in the order defined; then the list is left with the first
+    /// definitions alone, and the table filled again from it.
+    fn defined_again(&mut self, again: &[(u32, u32)], out: &mut Vec<Diagnostic>) {
+        for &(place, first) in again {
+            let (name, stored) = &self.entries[place as usize];
+            let (symbol, first) = (stored.symbol(), self.entries[first as usize].1.symbol());
+            self.duplicated.insert(name.clone());
+            out.push(
+                Diagnostic::new(
+                    Code::E0201,
+                    format!("`{name}` is defined twice"),
+                    symbol.span,
+                    format!("{} named `{name}` again", symbol.kind.with_article()),
+                )
+                .also(first.span, format!("first defined here as {}", first.kind.with_article()))
+                .help("every outcome, cohort, funnel, milestone, target and measure needs its own name; rename one of them"),
+            );
+        }
+        let mut place = 0;
+        let mut again = again.iter().map(|&(place, _)| place).peekable();
+        self.entries.retain(|_| {
+            let kept = again.next_if_eq(&place).is_none();
+            place += 1;
+            kept
+        });
+        let names: Vec<(u64, u32)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(place, (name, _))| (self.hasher.hash_one(name.as_ref()), place as u32))
+            .collect();
+        self.table = NameTable::with_capacity(names.len());
+        let entries = &self.entries;
+        let none = self.table.fill(&names, |a, b| {
+            entries[a as usize].0 == entries[b as usize].0
+        });
+        debug_assert!(none.is_empty(), "every name once");
     }
 
     /// Make a used file's names referable here. A name defined here and there, or in two used
