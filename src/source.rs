@@ -87,12 +87,12 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         // A byte-order mark is not a column of the first line.
         let mut starts = vec![if text.starts_with('\u{feff}') { 3 } else { 0 }];
+        // The line breaks found many bytes at a time: a step for every byte took a tenth
+        // of a check of a file of short declarations.
         let bytes = text.as_bytes();
-        for (i, byte) in bytes.iter().enumerate() {
-            match byte {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                starts.push(i + 1);
             }
         }
         SourceFile {
@@ -195,6 +195,17 @@ mod tests {
         // inside the two bytes of `£`: clamped to its start
         assert_eq!(file.line_col(4), LineCol { line: 2, column: 1 });
         assert_eq!(file.line_col(999).line, 3);
+    }
+
+    /// A line starts after a LF, a CRLF (once) or a lone CR, a CR at the very end included,
+    /// and the first after a byte-order mark.
+    #[test]
+    fn lines_start_after_each_kind_of_line_break() {
+        let file = SourceFile::new("breaks.outcome", "a\nb\r\nc\rd\r");
+        assert_eq!(file.line_starts(), &[0, 2, 5, 7, 9]);
+        assert_eq!(file.line_col(7), LineCol { line: 4, column: 1 });
+        let file = SourceFile::new("bom.outcome", "\u{feff}a\n\n");
+        assert_eq!(file.line_starts(), &[3, 5, 6]);
     }
 
     /// Columns far along a long line come from the checkpoints; they must agree with

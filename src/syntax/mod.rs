@@ -81,16 +81,21 @@ pub fn too_large(name: &str, size: Option<u64>) -> Box<(SourceFile, Diagnostic)>
     Box::new((SourceFile::new(name, ""), diagnostic))
 }
 
-/// How many declarations to make room for in `text`: as many as the lines that begin with a
-/// letter, as a declaration written as `outcome fmt` writes it does, but no more than one for
-/// every 16 bytes, the shortest a declaration can be with the line after it. A guess, not a
-/// bound: the list still grows if it is short, and room not written takes no memory. Without
-/// it, a list grown as it fills is copied at each size (a file of 370,300 outcomes copied
-/// 60 MB of them, a twentieth of its parsing).
-fn declarations_expected(text: &str) -> usize {
+/// How many declarations to make room for in `text`, whose lines start at `line_starts`: as
+/// many as the lines that begin with a letter, as a declaration written as `outcome fmt`
+/// writes it does, but no more than one for every 16 bytes, the shortest a declaration can
+/// be with the line after it. A guess, not a bound: the list still grows if it is short, and
+/// room not written takes no memory. Without it, a list grown as it fills is copied at each
+/// size (a file of 370,300 outcomes copied 60 MB of them, a twentieth of its parsing). The
+/// lines' starts are the file's, found when it was read: a second search of the text for
+/// line breaks, after the text had left the caches, took a twentieth of a check of a 10 MB
+/// file of outcomes.
+fn declarations_expected(text: &str, line_starts: &[usize]) -> usize {
     let bytes = text.as_bytes();
-    let starts = memchr::memchr_iter(b'\n', bytes)
-        .filter(|&i| bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
+    let starts = line_starts
+        .iter()
+        .skip(1)
+        .filter(|&&start| bytes.get(start).is_some_and(u8::is_ascii_alphabetic))
         .count();
     (starts + 1).min(text.len() / 16 + 1)
 }
@@ -99,12 +104,17 @@ fn declarations_expected(text: &str) -> usize {
 /// from where the last ended), so that pest's pairs for one declaration are dropped before the
 /// next is read, and a long block's for one part (`by_part`). A block that does not read a
 /// part at a time is read again whole when `again` (always, but in the tests that check that
-/// it never needs to be). `None` if some text is not a declaration: the caller parses the
+/// it never needs to be). `room`: how many declarations to make room for at once
+/// (`declarations_expected`). `None` if some text is not a declaration: the caller parses the
 /// whole file to report it.
-fn by_declaration(text: &str, again: bool) -> Option<Result<ast::File, Vec<Diagnostic>>> {
+fn by_declaration(
+    text: &str,
+    room: usize,
+    again: bool,
+) -> Option<Result<ast::File, Vec<Diagnostic>>> {
     let mut lowerer = lower::Lowerer::default();
     let mut parsed = ast::File {
-        declarations: Vec::with_capacity(declarations_expected(text)),
+        declarations: Vec::with_capacity(room),
     };
     // file = { SOI ~ bom? ~ declaration* ~ EOI }
     let mut at = past_trivia(text, 0);
@@ -436,7 +446,8 @@ fn by_file(
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<Diagnostic>> {
     let text: &str = &file.text;
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    let parsed = match by_declaration(text, true) {
+    let room = declarations_expected(text, file.line_starts());
+    let parsed = match by_declaration(text, room, true) {
         Some(parsed) => parsed?,
         // The whole-file rule reads the file again to say what is wrong where.
         None => match by_file(text) {
@@ -477,7 +488,7 @@ mod tests {
     }
 
     fn a_declaration_at_a_time(text: &str) -> Option<Result<String, String>> {
-        by_declaration(text, true)
+        by_declaration(text, 0, true)
             .map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
     }
 
@@ -493,7 +504,7 @@ mod tests {
         };
         for n in [1, 2, 3, 5, 16, 17, 40] {
             let text = format!("funnel f \"F\" for c {{\n{}}}\n", stages(n));
-            let file = by_declaration(&text, true).unwrap().unwrap();
+            let file = by_declaration(&text, 0, true).unwrap().unwrap();
             let [ast::Declaration::Funnel(funnel)] = &file.declarations[..] else {
                 panic!("one funnel");
             };
@@ -516,7 +527,7 @@ mod tests {
             .map(|i| format!("  milestone m{i:04} \"M\" 10\n"))
             .collect();
         let text = format!("funnel f \"F\" for c {{\n{stages}}}\n");
-        let file = by_declaration(&text, true).unwrap().unwrap();
+        let file = by_declaration(&text, 0, true).unwrap().unwrap();
         let [ast::Declaration::Funnel(funnel)] = &file.declarations[..] else {
             panic!("one funnel");
         };
@@ -530,7 +541,7 @@ mod tests {
                 .map(|i| format!("  milestone m{i:04} \"M\" 10\n"))
                 .collect();
             let text = format!("funnel f \"F\" for c {{\n{stages}}}\n{outcomes}");
-            let file = by_declaration(&text, true).unwrap().unwrap();
+            let file = by_declaration(&text, 0, true).unwrap().unwrap();
             let Some(ast::Declaration::Funnel(funnel)) = file.declarations.first() else {
                 panic!("a funnel first");
             };
@@ -764,7 +775,7 @@ line_char = _{
 
     /// Blocks read a part at a time and never again whole, so that the result is the parts'.
     fn a_part_at_a_time(text: &str) -> Option<Result<String, String>> {
-        by_declaration(text, false)
+        by_declaration(text, 0, false)
             .map(|r| r.map(|f| format!("{f:?}")).map_err(|d| format!("{d:?}")))
     }
 
@@ -883,7 +894,7 @@ line_char = _{
                 lines(n / 2),
             );
             assert_eq!(parts_differ(&text), None);
-            let file = by_declaration(&text, false).unwrap().unwrap();
+            let file = by_declaration(&text, 0, false).unwrap().unwrap();
             let [ast::Declaration::Payments(payments)] = &file.declarations[..] else {
                 panic!("one payments block");
             };
