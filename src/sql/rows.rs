@@ -33,8 +33,9 @@ pub(super) fn views(cx: &Context, table: &str, script: &mut Script) {
     // those names encloses the read of the table, and a name the table lacks is found there
     // (SQL looks for a column in the nearest query first). The fields are named by number
     // inside, as no column the script reads is (an attribute's name begins with a letter),
-    // so that DuckDB never takes a missing column for one of them. A column per attribute: written straight into the script, the largest table of
-    // many conditions (50 MB of 70 for 1 MB of them).
+    // so that DuckDB never takes a missing column for one of them. A column per attribute:
+    // written straight into the script, the largest table of many conditions (50 MB of 70
+    // for 1 MB of them).
     script.write_view("outcome__input", |out| {
         let fields = OWN.into_iter().chain(cx.attributes.iter().copied());
         let names = ["participant", "stage", "date_text", "evidence", "cohort"]
