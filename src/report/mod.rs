@@ -26,6 +26,7 @@ pub mod payments;
 pub mod sheet;
 mod short_key;
 pub mod split;
+mod staged;
 pub mod text;
 pub mod tiers;
 pub mod unit_costs;

@@ -6,13 +6,14 @@
 //! in one permutation, each a read from far away in memory, and each day sorted again. Here
 //! the participants are shared out in runs, one after the other; each run's lines are made
 //! twice, once to count how many fall due on each day and once to write each into its place
-//! (held a few for each day, and written a block at a time: `Staged`):
+//! (held a few for each day, and written a block at a time: `staged`):
 //! the places of a day are the runs' in their order, so a day holds its lines in the order of
 //! the participants, as they were made, and only the lines of a participant whose stages
 //! reached on one day are not in the order of their names (or of participants whose places
 //! are not in the order of their references) need moving. Both passes run on every thread.
 
 use super::{Day, Decided};
+use crate::report::staged::Staged;
 use crate::workspace;
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -140,7 +141,7 @@ fn lines_in_runs(
         ranges.into_iter().zip(places_of_run).collect(),
         |(who, mut places)| {
             let mut whole = true;
-            let mut staged = Staged::new(places.len());
+            let mut staged = Staged::new(places.len(), Decided::EMPTY);
             make.make(who, &mut |l| {
                 let Some(d) = place(l.due) else {
                     whole = false;
@@ -164,81 +165,6 @@ fn lines_in_runs(
     let due_by = starts[days];
     in_order_within_days(&mut lines[..due_by], &starts[..=days], rest);
     Ok((lines, due_by))
-}
-
-/// How many lines are held for each day before they are written to its places together.
-const STAGED_LINES: usize = 16;
-
-/// The most days whose lines are held (ten years'): past that, each line is written to its
-/// place as it is made.
-const STAGED_DAYS_MOST: usize = 4096;
-
-/// Lines on their way to the places of their days, held a few for each day and written a
-/// block at a time. Written one at a time, each line went to a different page from the last,
-/// a thousand pages apart for three years of days, and writing them took four times as long
-/// as making them (ten million rows); held sixteen a day, half as long.
-struct Staged {
-    per_day: usize,
-    lines: Vec<Decided>,
-    held: Vec<u8>,
-}
-
-impl Staged {
-    fn new(days: usize) -> Staged {
-        let per_day = if days <= STAGED_DAYS_MOST {
-            STAGED_LINES
-        } else {
-            1
-        };
-        let days = if per_day > 1 { days } else { 0 };
-        Staged {
-            per_day,
-            lines: vec![Decided::EMPTY; days * per_day],
-            held: vec![0; days],
-        }
-    }
-
-    /// Send `line` to the places of day `d`; false if they have no room left.
-    fn put(&mut self, d: usize, line: Decided, places: &mut [&mut [Decided]]) -> bool {
-        if self.per_day == 1 {
-            return write(&mut places[d], &[line]);
-        }
-        let n = usize::from(self.held[d]);
-        let block = d * self.per_day..(d + 1) * self.per_day;
-        self.lines[block.start + n] = line;
-        if n + 1 < self.per_day {
-            self.held[d] += 1;
-            return true;
-        }
-        self.held[d] = 0;
-        write(&mut places[d], &self.lines[block])
-    }
-
-    /// Write every line held; false if a day's places have no room for them.
-    fn flush(&mut self, places: &mut [&mut [Decided]]) -> bool {
-        let mut whole = true;
-        for (d, held) in self.held.iter_mut().enumerate() {
-            let start = d * self.per_day;
-            whole &= write(
-                &mut places[d],
-                &self.lines[start..start + usize::from(*held)],
-            );
-            *held = 0;
-        }
-        whole
-    }
-}
-
-/// Copy `lines` to the start of `place`, and move its start past them; false if it has no
-/// room for them.
-fn write(place: &mut &mut [Decided], lines: &[Decided]) -> bool {
-    if place.len() < lines.len() {
-        return false;
-    }
-    let (here, after) = std::mem::take(place).split_at_mut(lines.len());
-    here.copy_from_slice(lines);
-    *place = after;
-    true
 }
 
 /// Write to each page of `room` on every thread, a share each, before it is filled on one.
@@ -448,9 +374,10 @@ mod tests {
                     });
                     let due = expected.iter().filter(|l| l.due <= last).count();
                     for runs in [1, 2, 3, 8] {
-                        // Days held a block at a time before they are written, and too
-                        // many days for that (over seventeen years), each line written as made.
-                        for from in [first, day(2010, 1, 1)] {
+                        // Days few enough that lines are held for each before they are
+                        // written, and so many (37 years) that each line is written as made
+                        // (or, in eight runs, the lines sorted as one).
+                        for from in [first, day(1990, 1, 1)] {
                             let (lines, due_by) = lines_in_runs(
                                 (participants, runs),
                                 (from, last),
