@@ -244,11 +244,7 @@ impl<'a> Symbols<'a> {
                 ));
             });
         }
-        symbols.table = NameTable::with_capacity(names.len());
-        let entries = &symbols.entries;
-        let again = symbols.table.fill(&names, |a, b| {
-            entries[a as usize].0 == entries[b as usize].0
-        });
+        let again = symbols.fill_table(&names);
         drop(names);
         if !again.is_empty() {
             symbols.defined_again(&again, out);
@@ -288,12 +284,18 @@ impl<'a> Symbols<'a> {
             .enumerate()
             .map(|(place, (name, _))| (self.hasher.hash_one(name.as_ref()), place as u32))
             .collect();
+        let none = self.fill_table(&names);
+        debug_assert!(none.is_empty(), "every name once");
+    }
+
+    /// The table made anew from `names` (each entry's hash and place, in the order defined),
+    /// two entries the same name when their names are equal; with the names defined again,
+    /// as `NameTable::fill` gives them.
+    fn fill_table(&mut self, names: &[(u64, u32)]) -> Vec<(u32, u32)> {
         self.table = NameTable::with_capacity(names.len());
         let entries = &self.entries;
-        let none = self.table.fill(&names, |a, b| {
-            entries[a as usize].0 == entries[b as usize].0
-        });
-        debug_assert!(none.is_empty(), "every name once");
+        self.table
+            .fill(names, |a, b| entries[a as usize].0 == entries[b as usize].0)
     }
 
     /// Make a used file's names referable here. A name defined here and there, or in two used
