@@ -5,7 +5,8 @@
 //! Written one at a time, each item goes to a different page of memory from the last, a
 //! thousand places apart, and the processor waits on each: dealing ten million rows' payment
 //! lines to their days took four times as long as making them. Held in blocks that stay in
-//! its caches, sixteen for each place, and copied a block at a time, half as long. (Claims
+//! the processor's caches, sixteen for each place, and copied a block at a time, half as
+//! long. (Claims
 //! pushed to the lists of their shards as a return is read, 574 lists for ten million rows,
 //! were no faster so.)
 
