@@ -104,3 +104,50 @@ fn a_funnel_with_joins_and_times_checks_clean() {
         compiled.diagnostics
     );
 }
+
+/// An outcome defined twice (E0201 on it, none on a stage) leaves every stage found by its
+/// place in its funnel, as when every name is declared once: the contracts of the corpus's
+/// warnings, each checked as written and with such an outcome added at its end, say the same
+/// about everything else, the figures' warnings (rate cards, caps, ladders, weighting,
+/// times against the term) included. The bidding rules' warnings (W07..) are left out: they
+/// are checked against a contract without errors only.
+#[test]
+fn an_outcome_defined_twice_changes_nothing_else() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with('W') && !n.starts_with("W07") && n.ends_with(".outcome")
+            })
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    let said = |text: &str| -> Vec<String> {
+        let compiled = outcome::compile(&SourceFile::new("t.outcome", text));
+        let mut said: Vec<String> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| !d.message.contains("`twice`"))
+            .map(|d| format!("{} {:?} {} {:?}", d.code, d.primary, d.message, d.secondary))
+            .collect();
+        said.sort();
+        said
+    };
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let twice = format!("{text}\noutcome twice \"T\"\noutcome twice \"T\"\n");
+        let compiled = outcome::compile(&SourceFile::new("t.outcome", twice.as_str()));
+        assert!(
+            compiled
+                .diagnostics
+                .iter()
+                .any(|d| d.code.to_string() == "E0201" && d.message.contains("`twice`")),
+            "{}",
+            path.display()
+        );
+        assert_eq!(said(&twice), said(&text), "{}", path.display());
+    }
+}

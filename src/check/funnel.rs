@@ -81,7 +81,7 @@ pub fn check(
     index: usize,
     symbols: &Symbols,
     cohort_sizes: &dyn Fn(&str) -> Option<Option<u64>>,
-    unique_names: bool,
+    unique_stages: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Option<model::Funnel> {
     // What this funnel adds to the diagnostics is looked at, not all of them: a file of
@@ -165,7 +165,7 @@ pub fn check(
         return Some(build(funnel, &sequence, &counts, Vec::new()));
     };
     let model = build(funnel, &sequence, &counts, times.stages);
-    if !unique_names {
+    if !unique_stages {
         return Some(model);
     }
     // The links and times by position are those the clock would find by name: each name is

@@ -54,9 +54,9 @@ pub fn check(
     let name = source.name.as_str();
     let mut out = Vec::new();
     let (mut symbols, parts) = Symbols::collect(file, &mut out);
-    // Whether every name is declared once (E0201 otherwise): then a funnel's stages are found
-    // by position as well as by name.
-    let unique_names = !out.iter().any(|d| d.code == crate::diagnostic::Code::E0201);
+    // Whether every stage's name is its alone (no E0201 on a stage): then a funnel's stages
+    // are found by position as well as by name.
+    let unique_stages = symbols.stages_unique();
     let header = header::check(&parts, &mut out);
 
     // Used files first, so that their outcomes, cohorts and measures can be referred to.
@@ -134,7 +134,7 @@ pub fn check(
             index,
             &symbols,
             &cohort_size,
-            unique_names,
+            unique_stages,
             &mut out,
         ) {
             if let Some(header) = &header {
@@ -190,7 +190,7 @@ pub fn check(
             clauses: money::ClauseAt::new(source),
             funnels_complete,
             amounts_refused,
-            unique_names,
+            unique_stages,
         };
         let checked = money::check(payment_blocks, &cx, &mut funnels, &mut out);
         if let Some(checked) = checked {

@@ -193,6 +193,9 @@ pub struct Symbols<'a> {
     /// Names defined more than once: references to them are not checked, since which
     /// definition was meant is the error already reported.
     duplicated: HashSet<Cow<'a, str>>,
+    /// Whether a milestone or target shares its name with another definition of the file
+    /// (either of the two a stage): see `stages_unique`.
+    stage_defined_again: bool,
     /// For names brought in by `use`: the file each comes from.
     origins: HashMap<String, String>,
     /// How many more unknown names may get a "did you mean" (`SUGGESTIONS`).
@@ -259,6 +262,9 @@ impl<'a> Symbols<'a> {
         for &(place, first) in again {
             let (name, stored) = &self.entries[place as usize];
             let (symbol, first) = (stored.symbol(), self.entries[first as usize].1.symbol());
+            self.stage_defined_again |= [symbol.kind, first.kind]
+                .iter()
+                .any(|kind| matches!(kind, Kind::Milestone | Kind::Target));
             self.duplicated.insert(name.clone());
             out.push(
                 Diagnostic::new(
@@ -296,6 +302,13 @@ impl<'a> Symbols<'a> {
         let entries = &self.entries;
         self.table
             .fill(names, |a, b| entries[a as usize].0 == entries[b as usize].0)
+    }
+
+    /// Whether every milestone and target of the file is the one definition of its name: then
+    /// a stage is found by its place in its funnel as well as by its name, however many
+    /// other names (outcomes, cohorts, measures, funnels) are defined twice.
+    pub fn stages_unique(&self) -> bool {
+        !self.stage_defined_again
     }
 
     /// Make a used file's names referable here. A name defined here and there, or in two used
@@ -506,6 +519,40 @@ pub fn given_twice(what: &str, again: Span, first: Span) -> Diagnostic {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Which names defined twice leave the stages found by place: any but a milestone's or a
+    /// target's, on either side.
+    #[test]
+    fn only_a_stage_defined_twice_has_stages_found_by_name() {
+        let head = "contract \"C\" {\n  commissioner \"Council\"\n  provider \"Provider\"\n  \
+                    term 2026-04-01 to 2028-03-31\n  funding limit £1,000\n}\n\
+                    outcome better \"Better off\" { level service }\n\
+                    cohort people \"People\" { size 10 }\n\
+                    funnel f \"F\" for people {\n  milestone start \"Start\" 10\n  \
+                    target done \"Done\" 5 { achieves better evidence \"Seen\" }\n}\n";
+        for (extra, unique) in [
+            ("", true),
+            ("outcome better \"Again\" { level service }\n", true),
+            ("cohort people \"Again\" { size 10 }\n", true),
+            (
+                "outcome start \"Named as a stage\" { level service }\n",
+                false,
+            ),
+            (
+                "funnel g \"G\" for people {\n  milestone done \"Again\" 10\n  \
+                 target other \"Other\" 5 { achieves better evidence \"Seen\" }\n}\n",
+                false,
+            ),
+        ] {
+            let text = format!("{head}{extra}");
+            let file = crate::source::SourceFile::new("t.outcome", text.as_str());
+            let ast = crate::syntax::parse(&file).unwrap();
+            let mut out = Vec::new();
+            let (symbols, _) = Symbols::collect(&ast, &mut out);
+            assert_eq!(symbols.stages_unique(), unique, "{extra}");
+            assert_eq!(out.is_empty(), extra.is_empty(), "{extra}");
+        }
+    }
 
     /// Each name is found as its first definition, each later one is an E0201 in the order
     /// defined pointing at the first, and the names are listed in the order defined, each

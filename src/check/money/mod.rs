@@ -80,9 +80,9 @@ pub struct Context<'a> {
     /// Whether an amount is in another currency or below zero (E0501, E0502, reported with
     /// the header's amounts before the payments are checked).
     pub amounts_refused: bool,
-    /// Whether every name is declared once (no E0201): then a stage's price is the one
-    /// written on it, and only a funnel's first stage has its name.
-    pub unique_names: bool,
+    /// Whether every stage's name is its alone (no E0201 on a milestone or target): then a
+    /// stage's price is the one written on it, and only a funnel's first stage has its name.
+    pub unique_stages: bool,
 }
 
 /// The checked `payments` block: the model and the figures.
@@ -300,7 +300,7 @@ pub fn check(
     for (index, cohort) in cx.cohorts.iter().enumerate() {
         let place = cx.cohort_names.place(index);
         let cohort_funnels = funnels_of(place);
-        let stages = cohort_lines(cohort_funnels, &card, &rows, cx.unique_names);
+        let stages = cohort_lines(cohort_funnels, &card, &rows, cx.unique_stages);
         if stages.is_empty() {
             continue;
         }
@@ -1232,18 +1232,18 @@ pub fn priced_twice(stage: &str, again: Span, first: Span) -> Diagnostic {
 }
 
 /// The lines of one cohort's stages (`plan::Line`): its funnels' stages in order, as
-/// `overlap::spread` gives them. The rate card is written by name; with every name declared
-/// once, a stage's price is the one `prices` wrote on it and the funnels' entries are their
+/// `overlap::spread` gives them. The rate card is written by name; with every stage's name
+/// its alone (`Symbols::stages_unique`), a stage's price is the one `prices` wrote on it and the funnels' entries are their
 /// first stages, so only the exclusive rules and the rows are looked up (and those only when
 /// there are any); otherwise each is looked up by name.
 fn cohort_lines<'s>(
     funnels: &[&'s model::Funnel],
     card: &plan::RateCard,
     rows: &group::Rows,
-    unique_names: bool,
+    unique_stages: bool,
 ) -> Vec<plan::Line<'s>> {
     let mut lines = Vec::with_capacity(funnels.iter().map(|f| f.stages.len()).sum());
-    let entries: HashSet<&str> = if unique_names {
+    let entries: HashSet<&str> = if unique_stages {
         HashSet::default()
     } else {
         funnels
@@ -1254,7 +1254,7 @@ fn cohort_lines<'s>(
     };
     for funnel in funnels {
         for (i, stage) in funnel.stages.iter().enumerate() {
-            let (price, entry) = if unique_names {
+            let (price, entry) = if unique_stages {
                 (stage.price.map_or(0, |p| p.minor), i == 0)
             } else {
                 (card.price(&stage.id), entries.contains(stage.id.as_str()))
