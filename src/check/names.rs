@@ -259,6 +259,9 @@ impl<'a> Symbols<'a> {
     /// its first definition, in the order defined; then the list is left with the first
     /// definitions alone, and the table filled again from it.
     fn defined_again(&mut self, again: &[(u32, u32)], out: &mut Vec<Diagnostic>) {
+        // Room at once: grown as they fill, both are copied at each size.
+        self.duplicated.reserve(again.len());
+        out.reserve(again.len());
         for &(place, first) in again {
             let (name, stored) = &self.entries[place as usize];
             let (symbol, first) = (stored.symbol(), self.entries[first as usize].1.symbol());

@@ -176,14 +176,28 @@ pub fn spread<'a>(
 pub struct Sweep {
     /// (where, stage index, +1 at a run's start or −1 at its end)
     events: Vec<(u64, u32, i8)>,
-    entry: Vec<bool>,
-    price: Vec<i128>,
-    /// Each stage's exclusive rule, numbered among the rules this sweep meets (so that its
-    /// sums are found by index, not looked up per end), and its alternative.
-    group: Vec<Option<(usize, usize)>>,
+    /// What the sweep reads of each stage, by index, in one place: the events come in the
+    /// order of where they are, and so of any stage, and a cohort of a hundred thousand
+    /// stages has its stages' facts past the cache next to the core; one read of a stage
+    /// each, where three lists (price, rule, entry) took three.
+    stages: Vec<SweptStage>,
     /// The number of alternatives of each rule met, by that number.
     alternatives: Vec<usize>,
 }
+
+/// One stage as `Sweep::total` reads it.
+#[derive(Clone, Copy)]
+struct SweptStage {
+    price: i128,
+    /// Its exclusive rule, numbered among the rules the sweep meets (so that its sums are
+    /// found by index, not looked up per end), and its alternative; `NO_RULE` for none.
+    rule: u32,
+    alternative: u32,
+    /// Whether it is a funnel's entry.
+    entry: bool,
+}
+
+const NO_RULE: u32 = u32::MAX;
 
 /// Rules of at most this many alternatives find their richest by looking at each.
 const FEW_ALTERNATIVES: usize = 16;
@@ -255,28 +269,32 @@ impl Sweep {
         // By where alone: the sweep takes every end at one place before it pays anyone, and
         // the sums it keeps do not depend on the order it takes them in.
         events.sort_unstable_by_key(|&(at, _, _)| at);
-        let entry = lines.iter().map(|line| line.entry).collect();
-        let price = lines.iter().map(|line| line.price).collect();
         // The rules met, numbered in the order met: the work is in proportion to the cohort
         // however many rules the contract has.
         let mut numbered: foldhash::HashMap<usize, usize> = foldhash::HashMap::default();
         let mut alternatives = Vec::new();
-        let group = lines
-            .iter()
-            .map(|line| {
-                let (g, a) = line.group?;
-                let local = *numbered.entry(g).or_insert_with(|| {
-                    alternatives.push(card.exclusive[g].alternatives.len());
-                    alternatives.len() - 1
-                });
-                Some((local, a))
-            })
-            .collect();
+        let mut stages = Vec::with_capacity(lines.len());
+        for line in lines {
+            let (rule, alternative) = match line.group {
+                Some((g, a)) => {
+                    let local = *numbered.entry(g).or_insert_with(|| {
+                        alternatives.push(card.exclusive[g].alternatives.len());
+                        alternatives.len() - 1
+                    });
+                    (u32::try_from(local).ok()?, u32::try_from(a).ok()?)
+                }
+                None => (NO_RULE, 0),
+            };
+            stages.push(SweptStage {
+                price: line.price,
+                rule,
+                alternative,
+                entry: line.entry,
+            });
+        }
         Some(Sweep {
             events,
-            entry,
-            price,
-            group,
+            stages,
             alternatives,
         })
     }
@@ -287,9 +305,7 @@ impl Sweep {
     pub fn total(&self, pay: &dyn Fn(i128, bool) -> Option<i128>) -> Option<(i128, u64)> {
         let Sweep {
             events,
-            entry,
-            price,
-            group,
+            stages,
             alternatives,
         } = self;
         // For each exclusive rule met, each alternative's sum, made when the rule is first met.
@@ -303,18 +319,18 @@ impl Sweep {
             let at = events[i].0;
             while i < events.len() && events[i].0 == at {
                 let (_, s, sign) = events[i];
-                let s = s as usize;
-                let delta = price[s].checked_mul(i128::from(sign))?;
-                match group[s] {
-                    Some((g, a)) => {
-                        let rule = sums[g].get_or_insert_with(|| RuleSums::new(alternatives[g]));
-                        let before = rule.richest();
-                        rule.add(a, delta)?;
-                        grouped = grouped.checked_add(rule.richest() - before)?;
-                    }
-                    None => ungrouped = ungrouped.checked_add(delta)?,
+                let stage = stages[s as usize];
+                let delta = stage.price.checked_mul(i128::from(sign))?;
+                if stage.rule == NO_RULE {
+                    ungrouped = ungrouped.checked_add(delta)?;
+                } else {
+                    let g = stage.rule as usize;
+                    let rule = sums[g].get_or_insert_with(|| RuleSums::new(alternatives[g]));
+                    let before = rule.richest();
+                    rule.add(stage.alternative as usize, delta)?;
+                    grouped = grouped.checked_add(rule.richest() - before)?;
                 }
-                if entry[s] {
+                if stage.entry {
                     entered += if sign > 0 { 1 } else { -1 };
                 }
                 i += 1;
