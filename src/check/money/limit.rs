@@ -11,27 +11,32 @@
 
 use super::ClauseAt;
 use crate::ast::PaymentClause;
+use crate::check::cohort_names::CohortNames;
 use crate::check::names::{once, Kind, Symbols};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model;
 use crate::source::{Span, Spanned};
 use crate::value::Decimal;
-use std::collections::BTreeMap;
 
 /// A limit as written: its clause, `most` and `in every`.
 type Written<'a> = (Span, &'a Spanned<Decimal>, Option<&'a Spanned<Decimal>>);
 
-/// Each limit, checked, with the span of its clause, in the order written.
+/// Each limit, checked, with the span of its clause and the place of its cohort
+/// (`cohort_names`), in the order written.
 pub fn participant_limits(
     clauses: &[&PaymentClause],
     symbols: &Symbols,
     cohorts: &[model::Cohort],
+    cohort_names: &CohortNames,
     source: &ClauseAt,
     out: &mut Vec<Diagnostic>,
-) -> Vec<(model::ParticipantLimit, Span)> {
-    // The clauses by the cohort they limit, so that a second one for a cohort is E0203.
-    let mut by_cohort: BTreeMap<&str, Vec<Written>> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
+) -> Vec<(model::ParticipantLimit, Span, usize)> {
+    // The clauses by the place of the cohort they limit, so that a second one for a cohort
+    // is E0203, and the places in the order first limited. By place, each cohort's name is
+    // looked up once: an ordered map by name compared a dozen names a clause, each read
+    // from memory past the caches for tens of thousands of cohorts.
+    let mut by_cohort: Vec<Vec<Written>> = Vec::new();
+    let mut order: Vec<(usize, &str)> = Vec::new();
     for clause in clauses {
         let PaymentClause::ParticipantLimit {
             span,
@@ -45,29 +50,30 @@ pub fn participant_limits(
         if symbols.resolve(cohort, &[Kind::Cohort], out).is_none() {
             continue;
         }
-        let entry = by_cohort.entry(cohort.value.as_str()).or_default();
-        if entry.is_empty() {
-            order.push(cohort.value.as_str());
+        // A name that resolves to a cohort is one of `cohorts`, whose places these are.
+        let Some(place) = cohort_names.of(&cohort.value) else {
+            continue;
+        };
+        if by_cohort.is_empty() {
+            by_cohort.resize_with(cohort_names.places(), Vec::new);
         }
-        entry.push((*span, most, in_every.as_ref()));
+        let written = &mut by_cohort[place];
+        if written.is_empty() {
+            order.push((place, cohort.value.as_str()));
+        }
+        written.push((*span, most, in_every.as_ref()));
     }
     let mut limits = Vec::new();
-    // The cohorts' sizes by name, looked up once per limit rather than searched.
-    let sizes: foldhash::HashMap<&str, Option<u64>> = if order.is_empty() {
-        foldhash::HashMap::default()
-    } else {
-        cohorts.iter().map(|c| (c.id.as_str(), c.size)).collect()
-    };
-    for name in order {
-        let Some(written) = by_cohort.get(name) else {
-            continue;
-        };
+    if order.is_empty() {
+        return limits;
+    }
+    let sizes = cohort_names.by_place(cohorts.iter().map(|c| c.size), None);
+    for (place, name) in order {
         let what = format!("a limit on the participants of `{name}` paid for");
-        let Some(&(span, most, in_every)) = once(written, |w| w.0, &what, out) else {
+        let Some(&(span, most, in_every)) = once(&by_cohort[place], |w| w.0, &what, out) else {
             continue;
         };
-        let size = sizes.get(name).copied().flatten();
-        if let Some(limit) = one(name, span, most, in_every, size, out) {
+        if let Some(limit) = one(name, span, most, in_every, sizes[place], out) {
             limits.push((
                 model::ParticipantLimit {
                     cohort: name.into(),
@@ -77,6 +83,7 @@ pub fn participant_limits(
                     clause: source.at(span),
                 },
                 span,
+                place,
             ));
         }
     }

@@ -170,6 +170,7 @@ pub fn check(
         &kinds.participant_limit,
         cx.symbols,
         cx.cohorts,
+        cx.cohort_names,
         source,
         out,
     );
@@ -288,12 +289,10 @@ pub fn check(
     let funnels_in_order: Vec<&model::Funnel> = in_order.iter().map(|&f| &funnels[f]).collect();
     let funnels_of = |place: usize| &funnels_in_order[run_starts[place]..run_starts[place + 1]];
     // Each cohort's participant limit (one at most, E0203), by place.
-    let mut limit_of: Vec<Option<&(model::ParticipantLimit, Span)>> =
+    let mut limit_of: Vec<Option<(&model::ParticipantLimit, Span)>> =
         vec![None; cx.cohort_names.places()];
-    for limit in &participant_limits {
-        if let Some(place) = cx.cohort_names.of(&limit.0.cohort) {
-            limit_of[place] = Some(limit);
-        }
+    for (limit, span, place) in &participant_limits {
+        limit_of[*place] = Some((limit, *span));
     }
     // Per cohort with a funnel: the rate card, the per-participant maximum, and the plan.
     let mut per_participant = Vec::with_capacity(cohorts_with_funnels as usize);

@@ -42,8 +42,19 @@ pub fn exclusive(
     symbols: &Symbols,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<model::ExclusiveGroup> {
-    // Looked up, never walked: the first place each stage is named.
-    let mut seen: HashMap<&str, Span> = HashMap::default();
+    // Looked up, never walked: the first place each stage is named. Room for every name at
+    // once: a table grown as it fills is built again at each size.
+    let named = clauses
+        .iter()
+        .map(|clause| match clause {
+            PaymentClause::Exclusive { alternatives, .. } => {
+                alternatives.iter().map(|a| a.value.len()).sum()
+            }
+            _ => 0,
+        })
+        .sum();
+    let mut seen: HashMap<&str, Span> =
+        HashMap::with_capacity_and_hasher(named, Default::default());
     let mut groups = Vec::new();
     for clause in clauses {
         let PaymentClause::Exclusive { alternatives, .. } = clause else {
@@ -59,21 +70,23 @@ pub fn exclusive(
                 {
                     continue;
                 }
-                if let Some(first) = seen.get(name.value.as_str()) {
-                    out.push(
+                // One look at the table, whether the name is new or not.
+                match seen.entry(name.value.as_str()) {
+                    std::collections::hash_map::Entry::Vacant(room) => {
+                        room.insert(name.span);
+                        names.push(name.value.clone());
+                    }
+                    std::collections::hash_map::Entry::Occupied(first) => out.push(
                         Diagnostic::new(
                             Code::E0515,
                             format!("`{}` is named in more than one exclusive alternative", name.value),
                             name.span,
                             "named again here",
                         )
-                        .also(*first, "first named here")
+                        .also(*first.get(), "first named here")
                         .help("each step can be in one alternative of one `exclusive` rule; alternatives that share a step overlap, so which is paid is unclear"),
-                    );
-                    continue;
+                    ),
                 }
-                seen.insert(&name.value, name.span);
-                names.push(name.value.clone());
             }
             group.push(names);
         }
