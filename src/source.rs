@@ -95,6 +95,7 @@ impl SourceFile {
         let bytes = text.as_bytes();
         let line_starts: Arc<[usize]> = if memchr::memchr(b'\r', bytes).is_none() {
             let lines = memchr::memchr_iter(b'\n', bytes).count();
+            // The same search over the same bytes finds as many as were counted.
             let mut breaks = memchr::memchr_iter(b'\n', bytes);
             std::iter::once(first)
                 .chain((0..lines).map(|_| breaks.next().map_or(0, |i| i + 1)))

@@ -1232,9 +1232,9 @@ pub fn priced_twice(stage: &str, again: Span, first: Span) -> Diagnostic {
 
 /// The lines of one cohort's stages (`plan::Line`): its funnels' stages in order, as
 /// `overlap::spread` gives them. The rate card is written by name; with every stage's name
-/// its alone (`Symbols::stages_unique`), a stage's price is the one `prices` wrote on it and the funnels' entries are their
-/// first stages, so only the exclusive rules and the rows are looked up (and those only when
-/// there are any); otherwise each is looked up by name.
+/// its alone (`Symbols::stages_unique`), a stage's price is the one `prices` wrote on it and
+/// the funnels' entries are their first stages, so only the exclusive rules and the rows are
+/// looked up (and those only when there are any); otherwise each is looked up by name.
 fn cohort_lines<'s>(
     funnels: &[&'s model::Funnel],
     card: &plan::RateCard,
